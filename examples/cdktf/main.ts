@@ -1,0 +1,34 @@
+// A CDKTF app that uses the self-runners constructs directly. Build the zips first (`npm run build`
+// at the repository root), then `npx tsx examples/cdktf/main.ts` synthesizes into examples/cdktf/cdktf.out.
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { App, TerraformOutput, TerraformStack } from "../../stacks/cdktf.js";
+import { AwsProvider } from "../../stacks/aws.js";
+import { SelfRunners } from "../../stacks/index.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+
+export function buildApp(outdir = resolve(here, "cdktf.out")): App {
+  const app = new App({ outdir });
+  const stack = new TerraformStack(app, "ci-runners");
+  new AwsProvider(stack, "aws", { region: "eu-west-1" });
+
+  const runners = new SelfRunners(stack, "runners", {
+    distDir: resolve(here, "..", "..", "dist"),
+    prefix: "ci-runners",
+    githubAppId: "123456",
+    runnerScope: "org",
+    vpcId: "vpc-0123456789abcdef0",
+    runnerSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+    pools: {
+      linux: { labels: ["linux", "x64"], instanceTypes: ["m7i.large", "m6i.large"], maxRunners: 20 },
+      gpu: { labels: ["linux", "gpu"], instanceTypes: ["g5.xlarge"], spot: false, maxRunners: 4, rootVolumeSize: 200 },
+    },
+  });
+  new TerraformOutput(stack, "webhook_url", { value: runners.api.webhookUrl });
+  return app;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildApp().synth();
+}

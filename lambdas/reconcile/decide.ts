@@ -1,0 +1,157 @@
+import { instanceIdFromRunnerName, runnerName } from "../shared/index.js";
+
+/** A runner instance as DescribeInstances shows it, with its self-runners tags. */
+export interface InstanceView {
+  readonly instanceId: string;
+  /** pending, running, stopping or stopped. */
+  readonly state: string;
+  readonly launchTime: Date;
+  readonly pool: string | undefined;
+  readonly owner: string | undefined;
+  readonly installationId: number | undefined;
+}
+
+export interface RegistrationView {
+  readonly id: number;
+  readonly name: string;
+  /** `online` or `offline`. */
+  readonly status: string;
+  readonly busy: boolean;
+}
+
+/** A runners-table item, without its secret. */
+export interface RecordView {
+  readonly pk: string;
+  readonly instanceId: string;
+  readonly owner: string;
+  readonly installationId: number;
+  readonly createdAt: Date;
+}
+
+export interface DecideInput {
+  readonly instances: readonly InstanceView[];
+  /** Registrations per owner; an owner that is absent could not be listed and is left alone. */
+  readonly registrations: ReadonlyMap<string, readonly RegistrationView[]>;
+  readonly records: readonly RecordView[];
+  readonly now: Date;
+  readonly bootTimeoutSeconds: number;
+  readonly idleTimeoutSeconds: number;
+  readonly prefix: string;
+}
+
+export type TerminateReason = "no-registration" | "stopped";
+export type DeregisterReason = "idle" | "never-online" | "stopped";
+export type KeepReason = "busy" | "booting" | "working" | "owner-unknown" | "registrations-unavailable";
+
+export interface Decision {
+  /** Instances without a registration: nothing can be running on them. */
+  readonly terminate: ReadonlyArray<{ readonly instanceId: string; readonly reason: TerminateReason }>;
+  /** Our registrations whose instance is gone. */
+  readonly deleteRegistrations: ReadonlyArray<{
+    readonly owner: string;
+    readonly installationId: number;
+    readonly runnerId: number;
+    readonly runnerName: string;
+  }>;
+  /**
+   * Runners to stop: delete the registration first and terminate only if GitHub agreed. GitHub refuses
+   * (422) to delete a runner that runs a job, which makes "never kill a busy runner" hold even when
+   * the runner picks a job between listing and acting.
+   */
+  readonly deregisterThenTerminate: ReadonlyArray<{
+    readonly owner: string;
+    readonly installationId: number;
+    readonly runnerId: number;
+    readonly instanceId: string;
+    readonly reason: DeregisterReason;
+  }>;
+  readonly deleteRecords: ReadonlyArray<{ readonly pk: string; readonly instanceId: string }>;
+  /** Instances deliberately left alone, for the summary. */
+  readonly keep: ReadonlyArray<{ readonly instanceId: string; readonly reason: KeepReason }>;
+}
+
+const STOPPED_STATES = new Set(["stopping", "stopped"]);
+
+/** Owners whose registrations must be listed, with the installation to list them through. */
+export function ownersToQuery(
+  instances: readonly InstanceView[],
+  records: readonly RecordView[],
+): Map<string, number> {
+  const owners = new Map<string, number>();
+  for (const instance of instances) {
+    if (instance.owner !== undefined && instance.installationId !== undefined && !owners.has(instance.owner)) {
+      owners.set(instance.owner, instance.installationId);
+    }
+  }
+  for (const record of records) if (!owners.has(record.owner)) owners.set(record.owner, record.installationId);
+  return owners;
+}
+
+/** What the reconciler does this round. Pure: every input is data, every output a decision. */
+export function decide(input: DecideInput): Decision {
+  const bootMs = input.bootTimeoutSeconds * 1000;
+  const idleMs = input.idleTimeoutSeconds * 1000;
+  const now = input.now.getTime();
+  const terminate: Array<Decision["terminate"][number]> = [];
+  const deregisterThenTerminate: Array<Decision["deregisterThenTerminate"][number]> = [];
+  const deleteRegistrations: Array<Decision["deleteRegistrations"][number]> = [];
+  const keep: Array<Decision["keep"][number]> = [];
+  const liveInstanceIds = new Set(input.instances.map((instance) => instance.instanceId));
+  const installations = ownersToQuery(input.instances, input.records);
+
+  for (const instance of input.instances) {
+    const { instanceId, owner, installationId } = instance;
+    if (owner === undefined || installationId === undefined) {
+      // Tags are set atomically at launch; an instance without them is not something we can vouch for.
+      keep.push({ instanceId, reason: "owner-unknown" });
+      continue;
+    }
+    const registrations = input.registrations.get(owner);
+    if (registrations === undefined) {
+      keep.push({ instanceId, reason: "registrations-unavailable" });
+      continue;
+    }
+    const registration = registrations.find((candidate) => candidate.name === runnerName(input.prefix, instanceId));
+    const age = now - instance.launchTime.getTime();
+    if (registration?.busy) {
+      keep.push({ instanceId, reason: "busy" });
+      continue;
+    }
+    const stopped = STOPPED_STATES.has(instance.state);
+    if (registration === undefined) {
+      // Within the boot timeout a missing registration is listing lag, not an orphan.
+      if (stopped) terminate.push({ instanceId, reason: "stopped" });
+      else if (age > bootMs) terminate.push({ instanceId, reason: "no-registration" });
+      else keep.push({ instanceId, reason: "booting" });
+      continue;
+    }
+    const stop = (reason: DeregisterReason): void => {
+      deregisterThenTerminate.push({ owner, installationId, runnerId: registration.id, instanceId, reason });
+    };
+    if (stopped) stop("stopped");
+    else if (registration.status !== "online" && age > bootMs) stop("never-online");
+    else if (age > bootMs + idleMs) stop("idle");
+    else keep.push({ instanceId, reason: registration.status === "online" ? "working" : "booting" });
+  }
+
+  // Records younger than the boot timeout vouch for instances DescribeInstances may not show yet.
+  const freshRecords = new Set(
+    input.records.filter((record) => now - record.createdAt.getTime() <= bootMs).map((record) => record.instanceId),
+  );
+  for (const [owner, registrations] of input.registrations) {
+    const installationId = installations.get(owner);
+    if (installationId === undefined) continue;
+    for (const registration of registrations) {
+      const instanceId = instanceIdFromRunnerName(input.prefix, registration.name);
+      if (instanceId === undefined || registration.busy) continue;
+      if (liveInstanceIds.has(instanceId) || freshRecords.has(instanceId)) continue;
+      deleteRegistrations.push({ owner, installationId, runnerId: registration.id, runnerName: registration.name });
+    }
+  }
+
+  const deleteRecords = input.records
+    .filter((record) => !liveInstanceIds.has(record.instanceId) && now - record.createdAt.getTime() > bootMs)
+    .map((record) => ({ pk: record.pk, instanceId: record.instanceId }));
+
+  return { terminate, deleteRegistrations, deregisterThenTerminate, deleteRecords, keep };
+}

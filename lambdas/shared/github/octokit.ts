@@ -1,0 +1,120 @@
+import { createHash } from "node:crypto";
+import { createAppAuth } from "@octokit/auth-app";
+import { Octokit } from "@octokit/core";
+import type { OctokitOptions } from "@octokit/core";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import type { GitHubAppConfig } from "../config.js";
+import { childLogger } from "../logger.js";
+import { getSecureString } from "../params.js";
+
+const log = childLogger("github");
+
+/** How many times a request hitting the primary or secondary rate limit is retried before failing. */
+export const RATE_LIMIT_RETRIES = 2;
+
+/**
+ * Every Octokit default of the kit, in one checked object.
+ * - retry: 5xx and network errors are retried 3 times with the plugin's quadratic back-off; 4xx are
+ *   answers, never retried (422 on delete means "runner busy" and must reach the caller).
+ * - throttle: rate-limited requests wait for `retry-after` and retry up to RATE_LIMIT_RETRIES times.
+ *   The plugin also paces mutating calls (one at a time, 1 s apart per installation) as GitHub asks
+ *   in its best practices to avoid secondary rate limits; that bounds JIT configs to about one a second.
+ */
+export const OCTOKIT_DEFAULTS = {
+  userAgent: "self-runners",
+  retry: {
+    retries: 3,
+    doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+  },
+  throttle: {
+    onRateLimit: (retryAfter, options, _octokit, retryCount) => {
+      log.warn("rate limit hit", { method: options.method, url: options.url, retryAfter, retryCount });
+      return retryCount < RATE_LIMIT_RETRIES;
+    },
+    onSecondaryRateLimit: (retryAfter, options, _octokit, retryCount) => {
+      log.warn("secondary rate limit hit", { method: options.method, url: options.url, retryAfter, retryCount });
+      return retryCount < RATE_LIMIT_RETRIES;
+    },
+  },
+  request: {
+    // A GitHub call that hangs must not eat the whole Lambda timeout.
+    timeoutMs: 10_000,
+  },
+} as const satisfies {
+  userAgent: string;
+  retry: NonNullable<OctokitOptions["retry"]>;
+  throttle: NonNullable<OctokitOptions["throttle"]>;
+  request: { timeoutMs: number };
+};
+
+const SelfRunnersOctokit = Octokit.plugin(throttling, retry);
+export type GitHubClient = InstanceType<typeof SelfRunnersOctokit>;
+
+export interface InstallationOctokitOptions {
+  readonly appId: number;
+  /** PEM private key of the GitHub App. */
+  readonly privateKey: string;
+  readonly installationId: number;
+  /** REST API root, e.g. `https://api.github.com` or `https://ghes.example.com/api/v3`. */
+  readonly baseUrl: string;
+  /** Transport override; tests may script requests through it. Defaults to the global fetch. */
+  readonly fetch?: typeof globalThis.fetch;
+}
+
+// One client per installation for the life of the execution environment: auth-app caches the
+// installation token inside the instance and renews it shortly before it expires, so warm invocations
+// reuse the token instead of minting one per call.
+const clients = new Map<string, GitHubClient>();
+
+/** The Octokit for one installation of the app, built once and cached at module scope. */
+export function installationOctokit(options: InstallationOctokitOptions): GitHubClient {
+  // The key fingerprints the private key so a rotated key gets a fresh client.
+  const keyFingerprint = createHash("sha256").update(options.privateKey).digest("hex").slice(0, 16);
+  const cacheKey = [options.baseUrl, options.appId, options.installationId, keyFingerprint].join("|");
+  let client = clients.get(cacheKey);
+  if (client === undefined) {
+    client = new SelfRunnersOctokit({
+      baseUrl: options.baseUrl,
+      userAgent: OCTOKIT_DEFAULTS.userAgent,
+      retry: { ...OCTOKIT_DEFAULTS.retry, doNotRetry: [...OCTOKIT_DEFAULTS.retry.doNotRetry] },
+      throttle: { ...OCTOKIT_DEFAULTS.throttle },
+      request: { fetch: withTimeout(options.fetch ?? globalThis.fetch, OCTOKIT_DEFAULTS.request.timeoutMs) },
+      authStrategy: createAppAuth,
+      auth: {
+        appId: options.appId,
+        privateKey: options.privateKey,
+        installationId: options.installationId,
+      },
+    });
+    clients.set(cacheKey, client);
+  }
+  return client;
+}
+
+/** Gives every HTTP call its own deadline; Octokit has no timeout option, only an AbortSignal. */
+function withTimeout(fetchImpl: typeof globalThis.fetch, timeoutMs: number): typeof globalThis.fetch {
+  return (input, init) => fetchImpl(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
+}
+
+/** Forgets every cached client (tests, or after a credential problem). */
+export function clearOctokitCache(): void {
+  clients.clear();
+}
+
+/** Resolves the Octokit of an installation for the app described by GITHUB_APP_* (key read from SSM, cached). */
+export type InstallationClientProvider = (installationId: number) => Promise<GitHubClient>;
+
+export function installationClientProvider(
+  app: GitHubAppConfig,
+  fetchImpl?: typeof globalThis.fetch,
+): InstallationClientProvider {
+  return async (installationId) =>
+    installationOctokit({
+      appId: app.appId,
+      privateKey: await getSecureString(app.privateKeyParameter),
+      installationId,
+      baseUrl: app.apiUrl,
+      ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+    });
+}

@@ -1,0 +1,133 @@
+import type { RunnerScope } from "../config.js";
+import { GitHubRequestError } from "../errors.js";
+import type { GitHubClient } from "./octokit.js";
+
+/** Where runners are registered: an organization (`org` scope) or one repository (`repo` scope, `owner/repo`). */
+export interface RunnerTarget {
+  readonly scope: RunnerScope;
+  /** Organization login (org scope) or `owner/repo` (repo scope); the `self-runners:owner` tag value. */
+  readonly owner: string;
+}
+
+/** A self-hosted runner registration as GitHub lists it. */
+export interface RunnerRegistration {
+  readonly id: number;
+  readonly name: string;
+  readonly status: string;
+  readonly busy: boolean;
+}
+
+export interface JitConfigRequest {
+  readonly name: string;
+  readonly runnerGroupId: number;
+  readonly labels: readonly string[];
+}
+
+export interface JitConfig {
+  readonly runnerId: number;
+  readonly encodedJitConfig: string;
+}
+
+/** What DELETE answered: removed (204), already gone (404) or refused because the runner runs a job (422). */
+export type DeleteRunnerResult = "deleted" | "not-found" | "busy";
+
+export const RUNNERS_PAGE_SIZE = 100;
+
+/** GitHub gives this label to every self-hosted runner. */
+export const IMPLICIT_RUNNER_LABEL = "self-hosted";
+
+/** Repository-level runners always belong to the default runner group, id 1. */
+export const DEFAULT_RUNNER_GROUP_ID = 1;
+
+function repoParts(owner: string): { owner: string; repo: string } {
+  const [login, repo, ...rest] = owner.split("/");
+  if (login === undefined || login === "" || repo === undefined || repo === "" || rest.length > 0) {
+    throw new GitHubRequestError(`target "${owner}" (expected owner/repo in repo scope)`, undefined);
+  }
+  return { owner: login, repo };
+}
+
+/** The HTTP status of an Octokit RequestError (duck-typed: @octokit/request-error is not a direct dependency). */
+export function gitHubErrorStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null || !("status" in error)) return undefined;
+  return typeof error.status === "number" ? error.status : undefined;
+}
+
+/** Every runner registration of the target, reading pages of 100 until the last one. */
+export async function listRunners(octokit: GitHubClient, target: RunnerTarget): Promise<RunnerRegistration[]> {
+  const runners: RunnerRegistration[] = [];
+  for (let page = 1; ; page += 1) {
+    let data: { total_count: number; runners: Array<{ id: number; name: string; status: string; busy: boolean }> };
+    try {
+      const response =
+        target.scope === "org"
+          ? await octokit.request("GET /orgs/{org}/actions/runners", {
+              org: target.owner,
+              per_page: RUNNERS_PAGE_SIZE,
+              page,
+            })
+          : await octokit.request("GET /repos/{owner}/{repo}/actions/runners", {
+              ...repoParts(target.owner),
+              per_page: RUNNERS_PAGE_SIZE,
+              page,
+            });
+      data = response.data;
+    } catch (error) {
+      throw new GitHubRequestError(`list runners of ${target.owner}`, gitHubErrorStatus(error), { cause: error });
+    }
+    for (const runner of data.runners) {
+      runners.push({ id: runner.id, name: runner.name, status: runner.status, busy: runner.busy });
+    }
+    if (data.runners.length < RUNNERS_PAGE_SIZE || runners.length >= data.total_count) return runners;
+  }
+}
+
+/** Registers a just-in-time runner and returns its id and the encoded configuration the runner starts with. */
+export async function generateJitConfig(
+  octokit: GitHubClient,
+  target: RunnerTarget,
+  request: JitConfigRequest,
+): Promise<JitConfig> {
+  const body = {
+    name: request.name,
+    runner_group_id: request.runnerGroupId,
+    labels: [...request.labels],
+    work_folder: "_work",
+  };
+  try {
+    const response =
+      target.scope === "org"
+        ? await octokit.request("POST /orgs/{org}/actions/runners/generate-jitconfig", { org: target.owner, ...body })
+        : await octokit.request("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig", {
+            ...repoParts(target.owner),
+            ...body,
+          });
+    return { runnerId: response.data.runner.id, encodedJitConfig: response.data.encoded_jit_config };
+  } catch (error) {
+    throw new GitHubRequestError(`generate-jitconfig for ${request.name}`, gitHubErrorStatus(error), { cause: error });
+  }
+}
+
+/** Removes a registration. GitHub refuses (422) while the runner runs a job, which callers rely on. */
+export async function deleteRunner(
+  octokit: GitHubClient,
+  target: RunnerTarget,
+  runnerId: number,
+): Promise<DeleteRunnerResult> {
+  try {
+    if (target.scope === "org") {
+      await octokit.request("DELETE /orgs/{org}/actions/runners/{runner_id}", { org: target.owner, runner_id: runnerId });
+    } else {
+      await octokit.request("DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}", {
+        ...repoParts(target.owner),
+        runner_id: runnerId,
+      });
+    }
+    return "deleted";
+  } catch (error) {
+    const status = gitHubErrorStatus(error);
+    if (status === 404) return "not-found";
+    if (status === 422) return "busy";
+    throw new GitHubRequestError(`delete runner ${runnerId} of ${target.owner}`, status, { cause: error });
+  }
+}

@@ -1,0 +1,20 @@
+import { getParameter } from "@aws-lambda-powertools/parameters/ssm";
+import { ParameterReadError } from "./errors.js";
+
+/** How long a secret stays cached in memory (docs/contracts.md: 5 minutes). */
+export const SECRET_CACHE_SECONDS = 300;
+
+/**
+ * Reads an SSM SecureString, decrypted, cached in memory for {@link SECRET_CACHE_SECONDS} so warm
+ * invocations do not call SSM, while a rotated secret is picked up within five minutes.
+ */
+export async function getSecureString(name: string): Promise<string> {
+  let value: string | undefined;
+  try {
+    value = await getParameter(name, { decrypt: true, maxAge: SECRET_CACHE_SECONDS });
+  } catch (error) {
+    throw new ParameterReadError(name, { cause: error });
+  }
+  if (value === undefined || value === "") throw new ParameterReadError(name);
+  return value;
+}

@@ -1,0 +1,37 @@
+import { jsonEnv, positiveIntEnv, requireEnv } from "../shared/index.js";
+
+/** A pool as the webhook sees it: the labels it serves and its queue (POOLS in docs/contracts.md). */
+export interface WebhookPool {
+  readonly labels: readonly string[];
+  readonly queueUrl: string;
+}
+
+export type WebhookPools = Readonly<Record<string, WebhookPool>>;
+
+export interface WebhookConfig {
+  readonly pools: WebhookPools;
+  readonly secretParameter: string;
+  readonly maxBodyBytes: number;
+}
+
+/** GitHub caps webhook payloads at 25 MB, API Gateway at 10 MB; job events are a few kB. */
+export const DEFAULT_MAX_BODY_BYTES = 262_144;
+
+export function webhookConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): WebhookConfig {
+  const pools = jsonEnv(
+    "POOLS",
+    (reader) =>
+      Object.fromEntries(
+        reader.entries().map(([key, pool]) => [
+          key,
+          { labels: pool.field("labels").strings(), queueUrl: pool.field("queueUrl").string() },
+        ]),
+      ),
+    env,
+  );
+  return {
+    pools,
+    secretParameter: requireEnv("WEBHOOK_SECRET_PARAMETER", env),
+    maxBodyBytes: positiveIntEnv("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, env),
+  };
+}

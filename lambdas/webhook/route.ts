@@ -1,0 +1,92 @@
+import { IMPLICIT_RUNNER_LABEL, InvalidWorkflowJobError } from "../shared/index.js";
+import type { JobMessage } from "../shared/index.js";
+
+/**
+ * The pool serving a job, per docs/contracts.md: every job label must be one of the pool's labels
+ * (or `self-hosted`), case-insensitively; no labels match nothing; the first matching key in sorted
+ * order wins, the order Terraform gives map keys.
+ */
+export function matchPool(
+  jobLabels: readonly string[],
+  pools: Readonly<Record<string, { readonly labels: readonly string[] }>>,
+): string | undefined {
+  if (jobLabels.length === 0) return undefined;
+  const wanted = jobLabels.map((label) => label.toLowerCase());
+  for (const key of Object.keys(pools).sort()) {
+    const offered = new Set([IMPLICIT_RUNNER_LABEL, ...(pools[key]?.labels ?? []).map((label) => label.toLowerCase())]);
+    if (wanted.every((label) => offered.has(label))) return key;
+  }
+  return undefined;
+}
+
+export type RouteDecision =
+  | { readonly kind: "pong" }
+  | { readonly kind: "ignore"; readonly message: string }
+  | { readonly kind: "enqueue"; readonly pool: string; readonly job: JobMessage };
+
+export interface RouteInput {
+  /** X-GitHub-Event. */
+  readonly event: string | undefined;
+  /** X-GitHub-Delivery. */
+  readonly deliveryId: string | undefined;
+  /** The verified, parsed body. */
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly pools: Readonly<Record<string, { readonly labels: readonly string[] }>>;
+  readonly receivedAt: Date;
+}
+
+/** What to do with a verified delivery. Pure; throws InvalidWorkflowJobError when a needed field is missing. */
+export function routeDelivery(input: RouteInput): RouteDecision {
+  if (input.event === "ping") return { kind: "pong" };
+  if (input.event !== "workflow_job") {
+    return { kind: "ignore", message: `ignored: event ${input.event ?? ""} is not handled` };
+  }
+  const action = input.payload.action;
+  if (action !== "queued") return { kind: "ignore", message: `ignored: action ${String(action)} is not handled` };
+
+  const job = objectAt(input.payload, "workflow_job");
+  const labels = job.labels;
+  if (!Array.isArray(labels) || !labels.every((label): label is string => typeof label === "string")) {
+    throw new InvalidWorkflowJobError("workflow_job.labels");
+  }
+  const pool = matchPool(labels, input.pools);
+  if (pool === undefined) return { kind: "ignore", message: `ignored: no pool matches labels [${labels.join(", ")}]` };
+
+  const repository = objectAt(input.payload, "repository");
+  const owner = objectAt(repository, "owner", "repository.owner");
+  const runAttempt = job.run_attempt ?? 1;
+  if (input.deliveryId === undefined || input.deliveryId === "") throw new InvalidWorkflowJobError("X-GitHub-Delivery");
+  return {
+    kind: "enqueue",
+    pool,
+    job: {
+      version: 1,
+      deliveryId: input.deliveryId,
+      pool,
+      jobId: positiveInteger(job.id, "workflow_job.id"),
+      runId: positiveInteger(job.run_id, "workflow_job.run_id"),
+      runAttempt: positiveInteger(runAttempt, "workflow_job.run_attempt"),
+      repository: nonEmptyString(repository.full_name, "repository.full_name"),
+      owner: nonEmptyString(owner.login, "repository.owner.login"),
+      installationId: positiveInteger(objectAt(input.payload, "installation").id, "installation.id"),
+      labels,
+      receivedAt: input.receivedAt.toISOString(),
+    },
+  };
+}
+
+function objectAt(parent: Readonly<Record<string, unknown>>, key: string, path = key): Record<string, unknown> {
+  const value = parent[key];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidWorkflowJobError(path);
+  return value as Record<string, unknown>;
+}
+
+function positiveInteger(value: unknown, path: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) throw new InvalidWorkflowJobError(path);
+  return value;
+}
+
+function nonEmptyString(value: unknown, path: string): string {
+  if (typeof value !== "string" || value === "") throw new InvalidWorkflowJobError(path);
+  return value;
+}

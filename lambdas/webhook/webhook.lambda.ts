@@ -1,0 +1,50 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { WebhookError, flushMetrics, getSecureString, logger, sqsClient } from "../shared/index.js";
+import { sqsJobQueue } from "./adapters/sqs.js";
+import { webhookConfigFromEnv } from "./config.js";
+import { handleWebhook } from "./webhook.js";
+import type { WebhookAnswer, WebhookDeps } from "./webhook.js";
+import { DELIVERY_HEADER, headerValue } from "./verify.js";
+
+// Read on the first invocation, then kept for the life of the execution environment.
+let deps: WebhookDeps | undefined;
+
+function loadDeps(): WebhookDeps {
+  const config = webhookConfigFromEnv();
+  return {
+    pools: config.pools,
+    maxBodyBytes: config.maxBodyBytes,
+    getSecret: () => getSecureString(config.secretParameter),
+    enqueue: sqsJobQueue(sqsClient),
+    now: () => new Date(),
+  };
+}
+
+/** API Gateway REST proxy handler: the GitHub App's webhook endpoint. */
+export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  logger.addContext(context);
+  logger.appendKeys({ deliveryId: headerValue(event, DELIVERY_HEADER) });
+  try {
+    deps ??= loadDeps();
+    return toResult(await handleWebhook(event, deps));
+  } catch (error) {
+    if (error instanceof WebhookError) {
+      if (error.statusCode >= 500) logger.error("webhook failed", { error });
+      else logger.warn("webhook refused", { statusCode: error.statusCode, reason: error.message });
+      return toResult({ statusCode: error.statusCode, body: { message: error.message } });
+    }
+    logger.error("webhook failed", { error });
+    return toResult({ statusCode: 500, body: { message: "internal error" } });
+  } finally {
+    logger.removeKeys(["deliveryId"]);
+    flushMetrics();
+  }
+}
+
+function toResult(answer: WebhookAnswer): APIGatewayProxyResult {
+  return {
+    statusCode: answer.statusCode,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(answer.body),
+  };
+}

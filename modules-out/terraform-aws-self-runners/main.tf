@@ -1,0 +1,589 @@
+locals {
+  pools_resolved = { for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }
+}
+
+data "aws_partition" "current_partition" {
+}
+
+data "aws_region" "current_region" {
+}
+
+data "aws_caller_identity" "current_account" {
+}
+
+resource "aws_ssm_parameter" "github_app_private_key" {
+  description = "self-runners private-key; set the real value with aws ssm put-parameter --overwrite"
+  name        = format("/%s/github-app/%s", var.prefix, "private-key")
+  tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  type        = "SecureString"
+  value       = "replace-me"
+  count       = (1 - min(length(compact([var.github_app_private_key_ssm_parameter_name])), 1))
+  lifecycle {
+    ignore_changes = [value]
+  }
+}
+
+resource "aws_ssm_parameter" "github_app_webhook_secret" {
+  description = "self-runners webhook-secret; set the real value with aws ssm put-parameter --overwrite"
+  name        = format("/%s/github-app/%s", var.prefix, "webhook-secret")
+  tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  type        = "SecureString"
+  value       = "replace-me"
+  count       = (1 - min(length(compact([var.webhook_secret_ssm_parameter_name])), 1))
+  lifecycle {
+    ignore_changes = [value]
+  }
+}
+
+resource "aws_sqs_queue" "job_dlq" {
+  deduplication_scope       = "messageGroup"
+  fifo_queue                = true
+  fifo_throughput_limit     = "perMessageGroupId"
+  message_retention_seconds = 1209600
+  name                      = "${var.prefix}-${each.key}-dlq.fifo"
+  sqs_managed_sse_enabled   = true
+  tags                      = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
+  for_each                  = local.pools_resolved
+}
+
+resource "aws_sqs_queue" "job_queue" {
+  deduplication_scope        = "messageGroup"
+  fifo_queue                 = true
+  fifo_throughput_limit      = "perMessageGroupId"
+  message_retention_seconds  = 86400
+  name                       = "${var.prefix}-${each.key}.fifo"
+  redrive_policy             = jsonencode({ "deadLetterTargetArn" = aws_sqs_queue.job_dlq[each.key].arn, "maxReceiveCount" = 5 })
+  sqs_managed_sse_enabled    = true
+  tags                       = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
+  visibility_timeout_seconds = 180
+  for_each                   = local.pools_resolved
+}
+
+resource "aws_dynamodb_table" "runners_table" {
+  billing_mode                = "PAY_PER_REQUEST"
+  deletion_protection_enabled = false
+  hash_key                    = "pk"
+  name                        = "${var.prefix}-runners"
+  tags                        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+  point_in_time_recovery {
+    enabled = var.runners_table_point_in_time_recovery
+  }
+  server_side_encryption {
+    enabled = true
+  }
+  ttl {
+    attribute_name = "expiresAt"
+    enabled        = true
+  }
+}
+
+resource "aws_iam_role_policy" "runners_runner_own_item" {
+  name   = "runner-own-item"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadOwnRunnerConfig", "Action" = ["dynamodb:GetItem", "dynamodb:UpdateItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"] } } }] })
+  role   = aws_iam_role.runner_role.id
+}
+
+resource "aws_security_group" "runner_security_group" {
+  description = "self-runners runner instances: no inbound, all outbound"
+  egress {
+    cidr_blocks = [
+      "0.0.0.0/0"
+    ]
+    description = "All outbound (GitHub, package registries, AWS APIs)"
+    from_port   = 0
+    ipv6_cidr_blocks = [
+      "::/0"
+    ]
+    prefix_list_ids = null
+    protocol        = "-1"
+    security_groups = null
+    self            = null
+    to_port         = 0
+  }
+  name   = "${var.prefix}-runners"
+  tags   = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "Name" = "${var.prefix}-runners" })
+  vpc_id = var.vpc_id
+}
+
+resource "aws_iam_role" "runner_role" {
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-runner"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy_attachment" "runner_ssm_sessions" {
+  policy_arn = "arn:${data.aws_partition.current_partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+  role       = aws_iam_role.runner_role.name
+  count      = var.enable_ssm_sessions ? 1 : 0
+}
+
+resource "aws_iam_instance_profile" "runner_instance_profile" {
+  name = "${var.prefix}-runner"
+  role = aws_iam_role.runner_role.name
+  tags = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_launch_template" "runner_launch_template" {
+  description                          = "self-runners ephemeral runner"
+  image_id                             = "resolve:ssm:${each.value.ami_ssm_parameter}"
+  instance_initiated_shutdown_behavior = "terminate"
+  name                                 = "${var.prefix}-${each.key}"
+  tags                                 = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
+  update_default_version               = true
+  user_data                            = base64encode(join("", ["#!/bin/bash\n# self-runners bootstrap: run exactly one job with a just-in-time runner configuration, then terminate.\nset -euo pipefail\nexec > >(tee -a /var/log/self-runners-bootstrap.log | logger -t self-runners) 2>&1\n\nTABLE='", aws_dynamodb_table.runners_table.name, "'\nREGION='", data.aws_region.current_region.name, "'\nRUNNER_VERSION='", var.runner_version, "'\nRUNNER_ARCH='", each.value.architecture, "'\nIDLE_MINUTES='", var.runner_idle_timeout_minutes, "'\nBOOT_TIMEOUT_SECONDS='", var.runner_boot_timeout_seconds, "'\nRUNNER_DIR=/opt/actions-runner\n\n# Whatever happens below, the instance ends: shutdown behaviour is \"terminate\".\ntrap 'shutdown -h now' EXIT\n# Watchdog: no job started within IDLE_MINUTES -> shut down. The job-started hook cancels it.\nshutdown -h \"+$IDLE_MINUTES\" \"self-runners: no job started\" || true\n\ndnf install -y -q libicu tar gzip docker jq || true\nsystemctl start docker || true\nid runner >/dev/null 2>&1 || useradd -m -s /bin/bash runner\nusermod -aG docker runner || true\necho 'runner ALL=(root) NOPASSWD: /usr/sbin/shutdown' > /etc/sudoers.d/self-runners\n\nTOKEN=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 21600' http://169.254.169.254/latest/api/token)\nimds() { curl -sf -H \"X-aws-ec2-metadata-token: $TOKEN\" \"http://169.254.169.254/latest/$1\"; }\nINSTANCE_ID=$(imds meta-data/instance-id)\nPARTITION=$(imds meta-data/services/partition)\nACCOUNT=$(imds dynamic/instance-identity/document | jq -r .accountId)\nKEY=$(jq -cn --arg arn \"arn:$PARTITION:ec2:$REGION:$ACCOUNT:instance/$INSTANCE_ID\" '{pk: {S: $arn}}')\n\nif [ ! -x \"$RUNNER_DIR/run.sh\" ]; then\n  if [ \"$RUNNER_VERSION\" = latest ]; then\n    RUNNER_VERSION=$(curl -sf https://api.github.com/repos/actions/runner/releases/latest | jq -r .tag_name | sed 's/^v//')\n  fi\n  mkdir -p \"$RUNNER_DIR\"\n  curl -sfL \"https://github.com/actions/runner/releases/download/v$RUNNER_VERSION/actions-runner-linux-$RUNNER_ARCH-$RUNNER_VERSION.tar.gz\" | tar xz -C \"$RUNNER_DIR\"\nfi\ncat > \"$RUNNER_DIR/job-started.sh\" <<'HOOK'\n#!/bin/bash\nsudo /usr/sbin/shutdown -c || true\nHOOK\nchmod 755 \"$RUNNER_DIR/job-started.sh\"\nchown -R runner:runner \"$RUNNER_DIR\"\n\n# The scale-up function writes the configuration right after launch; the IAM policy lets this\n# instance read and clear only the item keyed by its own ARN.\ndeadline=$(( $(date +%s) + BOOT_TIMEOUT_SECONDS ))\nJIT=\"\"\nwhile [ -z \"$JIT\" ] && [ \"$(date +%s)\" -lt \"$deadline\" ]; do\n  JIT=$(aws dynamodb get-item --region \"$REGION\" --table-name \"$TABLE\" --consistent-read --key \"$KEY\" --query Item.jitConfig.S --output text 2>/dev/null || true)\n  if [ \"$JIT\" = None ]; then JIT=\"\"; fi\n  if [ -z \"$JIT\" ]; then sleep 3; fi\ndone\nif [ -z \"$JIT\" ]; then echo \"no runner configuration after $BOOT_TIMEOUT_SECONDS s\"; exit 1; fi\naws dynamodb update-item --region \"$REGION\" --table-name \"$TABLE\" --key \"$KEY\" --update-expression 'REMOVE jitConfig'\n\ncd \"$RUNNER_DIR\"\nsudo -u runner env ACTIONS_RUNNER_HOOK_JOB_STARTED=\"$RUNNER_DIR/job-started.sh\" ./run.sh --jitconfig \"$JIT\" || true\n"]))
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      delete_on_termination = "true"
+      encrypted             = "true"
+      volume_size           = each.value.root_volume_size
+      volume_type           = "gp3"
+    }
+  }
+  iam_instance_profile {
+    arn = aws_iam_instance_profile.runner_instance_profile.arn
+  }
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_put_response_hop_limit = 2
+    http_tokens                 = "required"
+    instance_metadata_tags      = "disabled"
+  }
+  network_interfaces {
+    associate_public_ip_address = var.associate_public_ip_address
+    delete_on_termination       = "true"
+    device_index                = 0
+    security_groups = [
+      aws_security_group.runner_security_group.id
+    ]
+  }
+  tag_specifications {
+    resource_type = "volume"
+    tags          = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
+  }
+  tag_specifications {
+    resource_type = "network-interface"
+    tags          = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
+  }
+  for_each = local.pools_resolved
+}
+
+resource "aws_lambda_layer_version" "shared_layer_layer" {
+  compatible_architectures = [
+    "arm64",
+    "x86_64"
+  ]
+  compatible_runtimes = [
+    "nodejs22.x"
+  ]
+  description      = "self-runners shared code: Octokit, Powertools, config"
+  filename         = "${path.module}/lambdas/shared.zip"
+  layer_name       = "${var.prefix}-shared"
+  source_code_hash = filebase64sha256("${path.module}/lambdas/shared.zip")
+}
+
+resource "aws_cloudwatch_log_group" "webhook_logs" {
+  name              = "/aws/lambda/${var.prefix}-webhook"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role" "webhook_role" {
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-webhook"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "webhook_policy_logs" {
+  name   = "logs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "${aws_cloudwatch_log_group.webhook_logs.arn}:*" }] })
+  role   = aws_iam_role.webhook_role.id
+}
+
+resource "aws_iam_role_policy" "webhook_vpc_access" {
+  name   = "vpc-access"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
+  role   = aws_iam_role.webhook_role.id
+  count  = min(length(var.lambda_subnet_ids), 1)
+}
+
+resource "aws_lambda_function" "webhook_function" {
+  architectures = [
+    "arm64"
+  ]
+  description   = "Verifies GitHub webhooks and queues workflow jobs"
+  filename      = "${path.module}/lambdas/webhook.zip"
+  function_name = "${var.prefix}-webhook"
+  handler       = "index.handler"
+  layers = [
+    aws_lambda_layer_version.shared_layer_layer.arn
+  ]
+  memory_size                    = 256
+  reserved_concurrent_executions = var.webhook_reserved_concurrency
+  role                           = aws_iam_role.webhook_role.arn
+  runtime                        = "nodejs22.x"
+  source_code_hash               = filebase64sha256("${path.module}/lambdas/webhook.zip")
+  tags                           = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  timeout                        = 10
+  environment {
+    variables = {
+      NODE_OPTIONS                 = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME      = "webhook"
+      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
+      WEBHOOK_SECRET_PARAMETER     = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
+      MAX_BODY_BYTES               = var.webhook_max_body_bytes
+      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
+    }
+  }
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.webhook_logs.name
+  }
+  vpc_config {
+    security_group_ids = var.lambda_security_group_ids
+    subnet_ids         = var.lambda_subnet_ids
+  }
+  depends_on = [
+    aws_cloudwatch_log_group.webhook_logs,
+  ]
+}
+
+resource "aws_iam_role_policy" "webhook_policy_read_webhook_secret" {
+  name   = "read-webhook-secret"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadWebhookSecret", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))}" }] })
+  role   = aws_iam_role.webhook_role.id
+}
+
+resource "aws_iam_role_policy" "webhook_policy_send_jobs" {
+  name   = "send-jobs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendJobs", "Action" = ["sqs:SendMessage"], "Resource" = values({ for key, val in aws_sqs_queue.job_queue : key => val.arn }) }] })
+  role   = aws_iam_role.webhook_role.id
+}
+
+resource "aws_cloudwatch_log_group" "scale_up_logs" {
+  name              = "/aws/lambda/${var.prefix}-scale-up"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role" "scale_up_role" {
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-scale-up"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_logs" {
+  name   = "logs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "${aws_cloudwatch_log_group.scale_up_logs.arn}:*" }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_vpc_access" {
+  name   = "vpc-access"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
+  role   = aws_iam_role.scale_up_role.id
+  count  = min(length(var.lambda_subnet_ids), 1)
+}
+
+resource "aws_lambda_function" "scale_up_function" {
+  architectures = [
+    "arm64"
+  ]
+  description   = "Launches ephemeral runners for queued jobs"
+  filename      = "${path.module}/lambdas/scale-up.zip"
+  function_name = "${var.prefix}-scale-up"
+  handler       = "index.handler"
+  layers = [
+    aws_lambda_layer_version.shared_layer_layer.arn
+  ]
+  memory_size                    = 512
+  reserved_concurrent_executions = var.scale_up_reserved_concurrency
+  role                           = aws_iam_role.scale_up_role.arn
+  runtime                        = "nodejs22.x"
+  source_code_hash               = filebase64sha256("${path.module}/lambdas/scale-up.zip")
+  tags                           = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  timeout                        = 30
+  environment {
+    variables = {
+      NODE_OPTIONS                 = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME      = "scale-up"
+      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
+      GITHUB_APP_ID                = var.github_app_id
+      GITHUB_APP_KEY_PARAMETER     = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      GITHUB_API_URL               = var.github_api_url
+      RUNNER_SCOPE                 = var.runner_scope
+      PREFIX                       = var.prefix
+      RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
+      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id } })
+    }
+  }
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.scale_up_logs.name
+  }
+  vpc_config {
+    security_group_ids = var.lambda_security_group_ids
+    subnet_ids         = var.lambda_subnet_ids
+  }
+  depends_on = [
+    aws_cloudwatch_log_group.scale_up_logs,
+  ]
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_consume_jobs" {
+  name   = "consume-jobs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ConsumeJobs", "Action" = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], "Resource" = values({ for key, val in aws_sqs_queue.job_queue : key => val.arn }) }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_launch_runners" {
+  name   = "launch-runners"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "LaunchFleet", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "TagOnLaunch", "Action" = ["ec2:CreateTags"], "Resource" = "*", "Condition" = { "StringEquals" = { "ec2:CreateAction" = ["CreateFleet", "RunInstances"] } } }, { "Effect" = "Allow", "Sid" = "Describe", "Action" = ["ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeSubnets", "ec2:DescribeInstanceTypeOfferings"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ResolveAmiParameters", "Action" = ["ssm:GetParameters", "ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}::parameter/aws/service/*" }, { "Effect" = "Allow", "Sid" = "PassRunnerRole", "Action" = ["iam:PassRole"], "Resource" = aws_iam_role.runner_role.arn }, { "Effect" = "Allow", "Sid" = "FleetServiceLinkedRoles", "Action" = ["iam:CreateServiceLinkedRole"], "Resource" = "*", "Condition" = { "StringEquals" = { "iam:AWSServiceName" = ["spot.amazonaws.com", "ec2fleet.amazonaws.com"] } } }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_terminate_runners_launch" {
+  name   = "terminate-runners-launch"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "DescribeRunners", "Action" = ["ec2:DescribeInstances"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "TerminateOwnRunners", "Action" = ["ec2:TerminateInstances"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:prefix" = var.prefix } } }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_runners_table" {
+  name   = "runners-table"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageRunnerItems", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.runners_table.arn }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_read_github_app_key" {
+  name   = "read-github-app-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))}" }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_lambda_event_source_mapping" "scale_up_trigger" {
+  batch_size       = 10
+  event_source_arn = aws_sqs_queue.job_queue[each.key].arn
+  function_name    = aws_lambda_function.scale_up_function.arn
+  function_response_types = [
+    "ReportBatchItemFailures"
+  ]
+  for_each = local.pools_resolved
+}
+
+resource "aws_cloudwatch_log_group" "reconcile_logs" {
+  name              = "/aws/lambda/${var.prefix}-reconcile"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role" "reconcile_role" {
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-reconcile"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "reconcile_policy_logs" {
+  name   = "logs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "${aws_cloudwatch_log_group.reconcile_logs.arn}:*" }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "reconcile_vpc_access" {
+  name   = "vpc-access"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
+  role   = aws_iam_role.reconcile_role.id
+  count  = min(length(var.lambda_subnet_ids), 1)
+}
+
+resource "aws_lambda_function" "reconcile_function" {
+  architectures = [
+    "arm64"
+  ]
+  description   = "Terminates orphaned runners and stale registrations"
+  filename      = "${path.module}/lambdas/reconcile.zip"
+  function_name = "${var.prefix}-reconcile"
+  handler       = "index.handler"
+  layers = [
+    aws_lambda_layer_version.shared_layer_layer.arn
+  ]
+  memory_size                    = 256
+  reserved_concurrent_executions = var.reconcile_reserved_concurrency
+  role                           = aws_iam_role.reconcile_role.arn
+  runtime                        = "nodejs22.x"
+  source_code_hash               = filebase64sha256("${path.module}/lambdas/reconcile.zip")
+  tags                           = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  timeout                        = 300
+  environment {
+    variables = {
+      NODE_OPTIONS                 = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME      = "reconcile"
+      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
+      GITHUB_APP_ID                = var.github_app_id
+      GITHUB_APP_KEY_PARAMETER     = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      GITHUB_API_URL               = var.github_api_url
+      RUNNER_SCOPE                 = var.runner_scope
+      PREFIX                       = var.prefix
+      RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
+      BOOT_TIMEOUT_SECONDS         = var.runner_boot_timeout_seconds
+      IDLE_TIMEOUT_SECONDS         = (var.runner_idle_timeout_minutes * 60)
+    }
+  }
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.reconcile_logs.name
+  }
+  vpc_config {
+    security_group_ids = var.lambda_security_group_ids
+    subnet_ids         = var.lambda_subnet_ids
+  }
+  depends_on = [
+    aws_cloudwatch_log_group.reconcile_logs,
+  ]
+}
+
+resource "aws_iam_role_policy" "reconcile_policy_terminate_runners" {
+  name   = "terminate-runners"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "DescribeRunners", "Action" = ["ec2:DescribeInstances"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "TerminateOwnRunners", "Action" = ["ec2:TerminateInstances"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:prefix" = var.prefix } } }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "reconcile_policy_runners_table" {
+  name   = "runners-table"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageRunnerItems", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.runners_table.arn }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "reconcile_policy_read_github_app_key" {
+  name   = "read-github-app-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))}" }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_cloudwatch_event_rule" "reconcile_schedule_rule" {
+  description         = "Runs the self-runners reconciler"
+  name                = "${var.prefix}-reconcile"
+  schedule_expression = var.reconcile_schedule_expression
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_event_target" "reconcile_schedule_target" {
+  arn       = aws_lambda_function.reconcile_function.arn
+  rule      = aws_cloudwatch_event_rule.reconcile_schedule_rule.name
+  target_id = "reconcile"
+}
+
+resource "aws_lambda_permission" "reconcile_schedule_invoke" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.reconcile_function.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.reconcile_schedule_rule.arn
+  statement_id  = "AllowEventBridgeInvoke"
+}
+
+resource "aws_api_gateway_rest_api" "webhook_api_rest_api" {
+  description = "GitHub workflow_job webhooks for self-runners"
+  name        = var.prefix
+  tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  endpoint_configuration {
+    types = [
+      "REGIONAL"
+    ]
+  }
+}
+
+resource "aws_api_gateway_resource" "webhook_api_resource" {
+  parent_id   = aws_api_gateway_rest_api.webhook_api_rest_api.root_resource_id
+  path_part   = "webhook"
+  rest_api_id = aws_api_gateway_rest_api.webhook_api_rest_api.id
+}
+
+resource "aws_api_gateway_method" "webhook_api_method" {
+  authorization = "NONE"
+  http_method   = "POST"
+  resource_id   = aws_api_gateway_resource.webhook_api_resource.id
+  rest_api_id   = aws_api_gateway_rest_api.webhook_api_rest_api.id
+}
+
+resource "aws_api_gateway_integration" "webhook_api_integration" {
+  http_method             = aws_api_gateway_method.webhook_api_method.http_method
+  integration_http_method = "POST"
+  resource_id             = aws_api_gateway_resource.webhook_api_resource.id
+  rest_api_id             = aws_api_gateway_rest_api.webhook_api_rest_api.id
+  timeout_milliseconds    = 10000
+  type                    = "AWS_PROXY"
+  uri                     = aws_lambda_function.webhook_function.invoke_arn
+}
+
+resource "aws_api_gateway_deployment" "webhook_api_deployment" {
+  rest_api_id = aws_api_gateway_rest_api.webhook_api_rest_api.id
+  triggers = {
+    redeployment = sha1(jsonencode([aws_api_gateway_resource.webhook_api_resource.id, aws_api_gateway_method.webhook_api_method.id, aws_api_gateway_integration.webhook_api_integration.id, aws_api_gateway_integration.webhook_api_integration.uri]))
+  }
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_iam_role" "webhook_api_account_role" {
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "apigateway.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-apigw-logs"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  count              = var.manage_api_gateway_account ? 1 : 0
+}
+
+resource "aws_iam_role_policy_attachment" "webhook_api_account_role_logs" {
+  policy_arn = "arn:${data.aws_partition.current_partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+  role       = aws_iam_role.webhook_api_account_role["0"].name
+  count      = var.manage_api_gateway_account ? 1 : 0
+}
+
+resource "aws_api_gateway_account" "webhook_api_account" {
+  cloudwatch_role_arn = aws_iam_role.webhook_api_account_role["0"].arn
+  count               = var.manage_api_gateway_account ? 1 : 0
+}
+
+resource "aws_cloudwatch_log_group" "webhook_api_access_logs" {
+  name              = "/aws/apigateway/${var.prefix}"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_api_gateway_stage" "webhook_api_stage" {
+  deployment_id = aws_api_gateway_deployment.webhook_api_deployment.id
+  rest_api_id   = aws_api_gateway_rest_api.webhook_api_rest_api.id
+  stage_name    = "github"
+  tags          = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.webhook_api_access_logs.arn
+    format          = jsonencode({ "requestId" = "$context.requestId", "ip" = "$context.identity.sourceIp", "requestTime" = "$context.requestTime", "httpMethod" = "$context.httpMethod", "path" = "$context.path", "status" = "$context.status", "responseLength" = "$context.responseLength", "integrationLatency" = "$context.integrationLatency", "wafResponse" = "$context.waf.status" })
+  }
+  depends_on = [
+    aws_api_gateway_account.webhook_api_account,
+  ]
+}
+
+resource "aws_api_gateway_method_settings" "webhook_api_throttling" {
+  method_path = "*/*"
+  rest_api_id = aws_api_gateway_rest_api.webhook_api_rest_api.id
+  stage_name  = aws_api_gateway_stage.webhook_api_stage.stage_name
+  settings {
+    metrics_enabled        = true
+    throttling_burst_limit = var.api_throttling_burst_limit
+    throttling_rate_limit  = var.api_throttling_rate_limit
+  }
+}
+
+resource "aws_lambda_permission" "webhook_api_invoke" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.webhook_function.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.webhook_api_rest_api.execution_arn}/github/POST/webhook"
+  statement_id  = "AllowApiGatewayInvoke"
+}

@@ -1,0 +1,84 @@
+output "webhook_url" {
+  description = "Payload URL to paste into the GitHub App's webhook settings."
+  value       = "${aws_api_gateway_stage.webhook_api_stage.invoke_url}/webhook"
+}
+
+output "webhook_secret_ssm_parameter_name" {
+  description = "SSM SecureString parameter holding the webhook secret (set the same value in the GitHub App)."
+  value       = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
+}
+
+output "github_app_private_key_ssm_parameter_name" {
+  description = "SSM SecureString parameter holding the GitHub App's private key (PEM)."
+  value       = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+}
+
+output "queue_urls" {
+  description = "Job queue URL per pool."
+  value       = { for key, val in aws_sqs_queue.job_queue : key => val.url }
+}
+
+output "queue_arns" {
+  description = "Job queue ARN per pool."
+  value       = { for key, val in aws_sqs_queue.job_queue : key => val.arn }
+}
+
+output "dead_letter_queue_arns" {
+  description = "Dead-letter queue ARN per pool; alarm on their depth."
+  value       = { for key, val in aws_sqs_queue.job_dlq : key => val.arn }
+}
+
+output "runners_table_name" {
+  description = "DynamoDB table of launched runners."
+  value       = aws_dynamodb_table.runners_table.name
+}
+
+output "webhook_function_name" {
+  description = "Name of the webhook function."
+  value       = aws_lambda_function.webhook_function.function_name
+}
+
+output "scale_up_function_name" {
+  description = "Name of the scale-up function."
+  value       = aws_lambda_function.scale_up_function.function_name
+}
+
+output "reconcile_function_name" {
+  description = "Name of the reconcile function."
+  value       = aws_lambda_function.reconcile_function.function_name
+}
+
+output "webhook_role_arn" {
+  description = "IAM role ARN of the webhook function."
+  value       = aws_iam_role.webhook_role.arn
+}
+
+output "scale_up_role_arn" {
+  description = "IAM role ARN of the scale-up function."
+  value       = aws_iam_role.scale_up_role.arn
+}
+
+output "reconcile_role_arn" {
+  description = "IAM role ARN of the reconcile function."
+  value       = aws_iam_role.reconcile_role.arn
+}
+
+output "runner_role_arn" {
+  description = "IAM role ARN of runner instances; attach policies here for jobs that need AWS access."
+  value       = aws_iam_role.runner_role.arn
+}
+
+output "runner_instance_profile_arn" {
+  description = "Instance profile ARN of runner instances."
+  value       = aws_iam_instance_profile.runner_instance_profile.arn
+}
+
+output "runner_security_group_id" {
+  description = "Security group of runner instances; allow it where runners must connect."
+  value       = aws_security_group.runner_security_group.id
+}
+
+output "launch_template_ids" {
+  description = "Launch template id per pool."
+  value       = { for key, val in aws_launch_template.runner_launch_template : key => val.id }
+}

@@ -1,0 +1,280 @@
+variable "prefix" {
+  description = "Name prefix of every resource (queues, functions, roles, launch templates, runner names)."
+  type        = string
+  default     = "self-runners"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,18}[a-z0-9]$", var.prefix))
+    error_message = "prefix must be 2-20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "github_app_id" {
+  description = "ID of the GitHub App the kit authenticates as (App settings page, 'App ID')."
+  type        = string
+  validation {
+    condition     = can(regex("^[0-9]{1,12}$", var.github_app_id))
+    error_message = "github_app_id must be the numeric App ID shown on the GitHub App's settings page."
+  }
+}
+
+variable "github_app_private_key_ssm_parameter_name" {
+  description = "Existing SSM SecureString parameter holding the GitHub App's PEM private key. null: the module creates /<prefix>/github-app/private-key with a placeholder for you to overwrite."
+  type        = string
+  nullable    = true
+  validation {
+    condition     = var.github_app_private_key_ssm_parameter_name == null || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1010}$", var.github_app_private_key_ssm_parameter_name))
+    error_message = "github_app_private_key_ssm_parameter_name must be null or an SSM parameter name starting with '/'."
+  }
+}
+
+variable "webhook_secret_ssm_parameter_name" {
+  description = "Existing SSM SecureString parameter holding the webhook secret. null: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite."
+  type        = string
+  nullable    = true
+  validation {
+    condition     = var.webhook_secret_ssm_parameter_name == null || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1010}$", var.webhook_secret_ssm_parameter_name))
+    error_message = "webhook_secret_ssm_parameter_name must be null or an SSM parameter name starting with '/'."
+  }
+}
+
+variable "github_api_url" {
+  description = "GitHub REST API base URL; for GitHub Enterprise Server use https://HOST/api/v3."
+  type        = string
+  default     = "https://api.github.com"
+  validation {
+    condition     = can(regex("^https://", var.github_api_url))
+    error_message = "github_api_url must start with https://."
+  }
+}
+
+variable "runner_scope" {
+  description = "Register runners per repository (repo) or per organization (org). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly."
+  type        = string
+  default     = "repo"
+  validation {
+    condition     = contains(["repo", "org"], var.runner_scope)
+    error_message = "runner_scope must be \"repo\" or \"org\"."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC of the runner subnets."
+  type        = string
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
+    error_message = "vpc_id must be a VPC id of the form vpc-0123456789abcdef0."
+  }
+}
+
+variable "runner_subnet_ids" {
+  description = "Subnets for runner instances, ideally one per availability zone. Runners need outbound access to GitHub (NAT or public IPs)."
+  type        = list(string)
+  validation {
+    condition     = length(var.runner_subnet_ids) > 0 && alltrue([for s in var.runner_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    error_message = "runner_subnet_ids must hold at least one of subnet ids of the form subnet-0123456789abcdef0."
+  }
+}
+
+variable "pools" {
+  description = "Runner pools by key. A job goes to the first pool (in key order) whose labels contain every label of its runs-on (case-insensitive; self-hosted is implicit)."
+  type = map(object({
+    labels             = list(string)
+    instance_types     = list(string)
+    max_runners        = optional(number, 10)
+    spot               = optional(bool, true)
+    on_demand_fallback = optional(bool, true)
+    architecture       = optional(string, "x64")
+    ami_ssm_parameter  = optional(string)
+    root_volume_size   = optional(number, 40)
+    subnet_ids         = optional(list(string))
+    runner_group_id    = optional(number, 1)
+  }))
+  validation {
+    condition     = length(var.pools) > 0
+    error_message = "pools must contain at least one pool."
+  }
+  validation {
+    condition     = alltrue([for k in keys(var.pools) : can(regex("^[a-z0-9][a-z0-9-]{0,19}$", k))])
+    error_message = "Every pool key must be 1-20 characters: lowercase letters, digits and hyphens, starting with a letter or digit."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : length(p.labels) > 0 && alltrue([for l in p.labels : can(regex("^[A-Za-z0-9._-]{1,100}$", l))])])
+    error_message = "Every pool needs at least one label; labels are 1-100 characters: letters, digits, '.', '_' and '-'."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : length(p.instance_types) > 0 && alltrue([for t in p.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", t))])])
+    error_message = "Every pool needs at least one instance type; EC2 instance type names such as m7i.large or c7g.2xlarge."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : p.max_runners >= 1 && p.max_runners <= 10000 && floor(p.max_runners) == p.max_runners])
+    error_message = "max_runners must be a whole number from 1 to 10000."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : contains(["x64", "arm64"], p.architecture)])
+    error_message = "architecture must be \"x64\" or \"arm64\"."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : p.root_volume_size >= 8 && p.root_volume_size <= 16384])
+    error_message = "root_volume_size must be from 8 to 16384 GiB."
+  }
+}
+
+variable "lambda_subnet_ids" {
+  description = "Subnets for the Lambda functions. Empty keeps them outside any VPC; when set, they need a route to GitHub and the AWS APIs."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for s in var.lambda_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    error_message = "lambda_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
+  }
+}
+
+variable "lambda_security_group_ids" {
+  description = "Security groups for the Lambda functions when lambda_subnet_ids is set."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for s in var.lambda_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", s))])
+    error_message = "lambda_security_group_ids must be security group ids of the form sg-0123456789abcdef0."
+  }
+}
+
+variable "runner_version" {
+  description = "Actions runner version installed at boot when the AMI has none. GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\"."
+  type        = string
+  default     = "latest"
+  validation {
+    condition     = can(regex("^(latest|2\\.(329|3[3-9][0-9]|[4-9][0-9]{2})\\.[0-9]+|[3-9]\\.[0-9]+\\.[0-9]+)$", var.runner_version))
+    error_message = "runner_version must be \"latest\" or a runner version >= 2.329.0 (GitHub refuses to register older runners)."
+  }
+}
+
+variable "runner_idle_timeout_minutes" {
+  description = "Minutes after boot at which a runner that has started no job shuts down (and terminates)."
+  type        = number
+  default     = 30
+  validation {
+    condition     = var.runner_idle_timeout_minutes >= 5 && var.runner_idle_timeout_minutes <= 1440
+    error_message = "runner_idle_timeout_minutes must be from 5 to 1440."
+  }
+}
+
+variable "runner_boot_timeout_seconds" {
+  description = "Seconds an instance may take to boot and register; the reconciler terminates instances without a registration after that."
+  type        = number
+  default     = 600
+  validation {
+    condition     = var.runner_boot_timeout_seconds >= 60 && var.runner_boot_timeout_seconds <= 3600
+    error_message = "runner_boot_timeout_seconds must be from 60 to 3600."
+  }
+}
+
+variable "associate_public_ip_address" {
+  description = "Give runners public IP addresses (only for public subnets without NAT)."
+  type        = bool
+  default     = false
+}
+
+variable "enable_ssm_sessions" {
+  description = "Attach AmazonSSMManagedInstanceCore to runners so operators can open Session Manager shells."
+  type        = bool
+  default     = false
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group the module creates, in days."
+  type        = number
+  default     = 30
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "webhook_reserved_concurrency" {
+  description = "Reserved concurrency of the webhook function; -1 leaves it unreserved."
+  type        = number
+  default     = -1
+  validation {
+    condition     = var.webhook_reserved_concurrency == -1 || var.webhook_reserved_concurrency >= 0
+    error_message = "webhook_reserved_concurrency must be -1 or a number >= 0."
+  }
+}
+
+variable "scale_up_reserved_concurrency" {
+  description = "Reserved concurrency of the scale-up function; -1 leaves it unreserved."
+  type        = number
+  default     = -1
+  validation {
+    condition     = var.scale_up_reserved_concurrency == -1 || var.scale_up_reserved_concurrency >= 0
+    error_message = "scale_up_reserved_concurrency must be -1 or a number >= 0."
+  }
+}
+
+variable "reconcile_reserved_concurrency" {
+  description = "Reserved concurrency of the reconcile function; -1 leaves it unreserved."
+  type        = number
+  default     = 1
+  validation {
+    condition     = var.reconcile_reserved_concurrency == -1 || var.reconcile_reserved_concurrency >= 0
+    error_message = "reconcile_reserved_concurrency must be -1 or a number >= 0."
+  }
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Steady-state requests per second the webhook stage accepts before answering 429."
+  type        = number
+  default     = 100
+  validation {
+    condition     = var.api_throttling_rate_limit >= 1 && var.api_throttling_rate_limit <= 10000
+    error_message = "api_throttling_rate_limit must be from 1 to 10000."
+  }
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Burst of requests the webhook stage accepts."
+  type        = number
+  default     = 200
+  validation {
+    condition     = var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000
+    error_message = "api_throttling_burst_limit must be from 1 to 5000."
+  }
+}
+
+variable "manage_api_gateway_account" {
+  description = "Create the regional API Gateway account setting with a CloudWatch Logs role. Access logs need it once per account and region; leave false where it exists."
+  type        = bool
+  default     = false
+}
+
+variable "reconcile_schedule_expression" {
+  description = "EventBridge schedule of the reconciler."
+  type        = string
+  default     = "rate(5 minutes)"
+  validation {
+    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours)\\)|cron\\(.+\\))$", var.reconcile_schedule_expression))
+    error_message = "reconcile_schedule_expression must be rate(N minutes|hours) or cron(...)."
+  }
+}
+
+variable "webhook_max_body_bytes" {
+  description = "Largest webhook body accepted, in bytes; larger requests get 413."
+  type        = number
+  default     = 262144
+  validation {
+    condition     = var.webhook_max_body_bytes >= 1024 && var.webhook_max_body_bytes <= 10485760
+    error_message = "webhook_max_body_bytes must be from 1024 to 10485760."
+  }
+}
+
+variable "runners_table_point_in_time_recovery" {
+  description = "Enable point-in-time recovery on the runners table."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

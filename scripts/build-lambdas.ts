@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildSharedLayer } from "../layers/build.js";
+import { bundleHandler } from "./lib/bundle.js";
+import { writeReproducibleZip } from "./lib/reproducible-zip.js";
+
+/** One deployable artifact and its size. */
+export interface BuiltArtifact {
+  readonly name: string;
+  readonly zip: string;
+  readonly bundleBytes: number;
+  readonly zipBytes: number;
+}
+
+/** The handlers: every folder of lambdas/ (but shared) with a `<folder>.lambda.ts` entry. */
+export function handlerNames(repoRoot: string): string[] {
+  const lambdasDir = join(repoRoot, "lambdas");
+  return readdirSync(lambdasDir)
+    .filter((name) => name !== "shared" && existsSync(join(lambdasDir, name, `${name}.lambda.ts`)))
+    .sort();
+}
+
+/**
+ * Bundles every handler and the shared layer into reproducible zips under dist/:
+ * dist/lambdas/<name>.zip (index.js + index.js.map) and dist/layers/shared.zip.
+ */
+export async function buildLambdas(repoRoot: string): Promise<BuiltArtifact[]> {
+  const distDir = join(repoRoot, "dist");
+  const sharedDir = join(repoRoot, "lambdas", "shared");
+  const artifacts: BuiltArtifact[] = [];
+  for (const name of handlerNames(repoRoot)) {
+    const staging = join(distDir, "lambdas", name);
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    const bundleBytes = await bundleHandler(join(repoRoot, "lambdas", name, `${name}.lambda.ts`), join(staging, "index.js"), sharedDir);
+    const zip = join(distDir, "lambdas", `${name}.zip`);
+    artifacts.push({ name, zip, bundleBytes, zipBytes: writeReproducibleZip(staging, zip) });
+  }
+  const layer = await buildSharedLayer(repoRoot, distDir);
+  artifacts.push({ name: "shared-layer", ...layer });
+  return artifacts;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = performance.now();
+  const artifacts = await buildLambdas(resolve(fileURLToPath(import.meta.url), "..", ".."));
+  for (const a of artifacts) {
+    console.log(`${a.name.padEnd(14)} ${(a.zipBytes / 1024).toFixed(1).padStart(8)} KiB zip  ${a.zip}`);
+  }
+  console.log(`bundled ${artifacts.length} artifacts in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}

@@ -1,0 +1,61 @@
+import { build, type Plugin } from "esbuild";
+import { dirname, resolve, sep } from "node:path";
+
+/** The package name under which the shared layer ships `lambdas/shared`. */
+export const SHARED_LAYER_PACKAGE = "@self-runners/shared";
+
+/** Common esbuild settings for everything that runs on Lambda. */
+const LAMBDA_BUILD = {
+  bundle: true,
+  platform: "node",
+  // nodejs22.x is the runtime the functions are deployed on.
+  target: "node22",
+  // CommonJS because Lambda resolves layer packages (/opt/nodejs/node_modules) through NODE_PATH,
+  // which Node's ES module loader ignores.
+  format: "cjs",
+  minify: true,
+  sourcemap: "external",
+  // Source maps name files relative to the repo, not to this machine, so bundles are reproducible.
+  sourceRoot: "",
+  legalComments: "none",
+  logLevel: "warning",
+  metafile: true,
+} as const;
+
+/**
+ * Routes every import that resolves into lambdas/shared to the layer package, so a handler bundle
+ * carries only its own code and the shared code (Octokit, Powertools) ships once, in the layer.
+ */
+function sharedLayerExternal(sharedDir: string): Plugin {
+  return {
+    name: "shared-layer-external",
+    setup(b) {
+      b.onResolve({ filter: /shared/ }, (args) => {
+        if (!args.path.startsWith(".")) return undefined;
+        const target = resolve(args.resolveDir, args.path);
+        if (target === sharedDir || target.startsWith(sharedDir + sep)) {
+          return { path: SHARED_LAYER_PACKAGE, external: true };
+        }
+        return undefined;
+      });
+    },
+  };
+}
+
+/** Bundles one handler entry into `outFile` (plus `outFile.map`), with lambdas/shared left to the layer. */
+export async function bundleHandler(entry: string, outFile: string, sharedDir: string): Promise<number> {
+  const result = await build({
+    ...LAMBDA_BUILD,
+    entryPoints: [entry],
+    outfile: outFile,
+    plugins: [sharedLayerExternal(sharedDir)],
+    absWorkingDir: resolve(dirname(sharedDir), ".."),
+  });
+  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+}
+
+/** Bundles the shared code with all its dependencies into one layer module. */
+export async function bundleShared(entry: string, outFile: string, repoRoot: string): Promise<number> {
+  const result = await build({ ...LAMBDA_BUILD, entryPoints: [entry], outfile: outFile, absWorkingDir: repoRoot });
+  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+}

@@ -1,0 +1,23 @@
+/**
+ * The one place the app's constructs import the CDKTF core library from. CDKTF was deprecated
+ * upstream in December 2025; its community continuation is CDK Terrain (`cdktn`). Switching means
+ * changing this file, stacks/aws.ts (provider bindings) and stacks/emit/ (HCL rendering).
+ */
+export {
+  App,
+  Aspects,
+  AssetType,
+  Fn,
+  Lazy,
+  Op,
+  TerraformAsset,
+  TerraformElement,
+  TerraformIterator,
+  TerraformLocal,
+  TerraformOutput,
+  TerraformStack,
+  TerraformVariable,
+  Testing,
+  Token,
+} from "cdktf";
+export type { IAspect, IResolvable, ITerraformDependable, TerraformVariableConfig } from "cdktf";

@@ -1,0 +1,86 @@
+import { Token } from "./cdktf.js";
+
+/**
+ * Every validation rule of the constructs, in one table. The emitted module's variable validations
+ * use the same patterns (see module-stack.ts), so a CDKTF user and a Terraform user are refused the
+ * same values with the same words.
+ */
+export const RULES = {
+  prefix: {
+    pattern: "^[a-z][a-z0-9-]{0,18}[a-z0-9]$",
+    allowed: "2-20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
+  },
+  poolKey: {
+    pattern: "^[a-z0-9][a-z0-9-]{0,19}$",
+    allowed: "1-20 characters: lowercase letters, digits and hyphens, starting with a letter or digit",
+  },
+  label: {
+    pattern: "^[A-Za-z0-9._-]{1,100}$",
+    allowed: "1-100 characters: letters, digits, '.', '_' and '-'",
+  },
+  instanceType: {
+    pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$",
+    allowed: "EC2 instance type names such as m7i.large or c7g.2xlarge",
+  },
+  subnetId: { pattern: "^subnet-[0-9a-f]{8,17}$", allowed: "subnet ids of the form subnet-0123456789abcdef0" },
+  securityGroupId: { pattern: "^sg-[0-9a-f]{8,17}$", allowed: "security group ids of the form sg-0123456789abcdef0" },
+  vpcId: { pattern: "^vpc-[0-9a-f]{8,17}$", allowed: "a VPC id of the form vpc-0123456789abcdef0" },
+  githubAppId: { pattern: "^[0-9]{1,12}$", allowed: "the numeric App ID shown on the GitHub App's settings page" },
+  runnerVersion: {
+    pattern: "^(latest|2\\.(329|3[3-9][0-9]|[4-9][0-9]{2})\\.[0-9]+|[3-9]\\.[0-9]+\\.[0-9]+)$",
+    allowed: "\"latest\" or a runner version >= 2.329.0 (GitHub refuses to register older runners)",
+  },
+  ssmParameterName: { pattern: "^/[a-zA-Z0-9_.\\-/]{1,1010}$", allowed: "an SSM parameter name starting with '/'" },
+} as const;
+
+/** Allowed CloudWatch Logs retention periods, in days. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** Raised when a construct is given a prop value that cannot work. */
+export class SelfRunnersValidationError extends Error {
+  constructor(
+    readonly constructPath: string,
+    readonly prop: string,
+    readonly received: unknown,
+    readonly allowed: string,
+  ) {
+    super(`${constructPath}: invalid ${prop} ${JSON.stringify(received)}; allowed: ${allowed}`);
+    this.name = "SelfRunnersValidationError";
+  }
+}
+
+/** One check of a prop: skipped while the value is a token (known only at apply time). */
+export interface PropRule {
+  readonly prop: string;
+  readonly value: unknown;
+  readonly valid: (value: never) => boolean;
+  readonly allowed: string;
+}
+
+/** Throws for the first rule whose value is known now and invalid. */
+export function validateProps(constructPath: string, rules: readonly PropRule[]): void {
+  for (const rule of rules) {
+    if (rule.value === undefined || isUnresolved(rule.value)) continue;
+    if (!rule.valid(rule.value as never)) {
+      throw new SelfRunnersValidationError(constructPath, rule.prop, rule.value, rule.allowed);
+    }
+  }
+}
+
+/** True when the value (or any element of it) is only known at apply time. */
+export function isUnresolved(value: unknown): boolean {
+  if (Token.isUnresolved(value)) return true;
+  if (Array.isArray(value)) return value.some((v) => Token.isUnresolved(v));
+  return false;
+}
+
+/** `matches(RULES.x)` as a predicate for strings and lists of strings. */
+export function matches(rule: { pattern: string }): (value: string | readonly string[]) => boolean {
+  const re = new RegExp(rule.pattern);
+  return (value) => (Array.isArray(value) ? value : [value as string]).every((v) => re.test(v));
+}
+
+/** Predicate: an integer within [min, max]. */
+export function integerBetween(min: number, max: number): (value: number) => boolean {
+  return (value) => Number.isInteger(value) && value >= min && value <= max;
+}

@@ -1,0 +1,80 @@
+import { Construct } from "constructs";
+import { Fn, Op, Token } from "./cdktf.js";
+import { SsmParameter } from "./aws.js";
+import type { AwsContext } from "./aws-context.js";
+import { RULES, matches, validateProps } from "./errors.js";
+
+/** Value written into parameters the kit creates, until the operator puts the real secret in. */
+export const PLACEHOLDER_SECRET = "replace-me";
+
+/** Props of {@link GitHubAppSecrets}. */
+export interface GitHubAppSecretsProps {
+  /** Name prefix; created parameters live under `/<prefix>/`. */
+  readonly prefix: string;
+  /** Partition, region and account, for exact ARNs. */
+  readonly context: AwsContext;
+  /**
+   * Existing SecureString parameter holding the GitHub App's PEM private key.
+   * @default - the kit creates `/<prefix>/github-app/private-key` with a placeholder value
+   */
+  readonly privateKeyParameterName?: string;
+  /**
+   * Existing SecureString parameter holding the webhook secret.
+   * @default - the kit creates `/<prefix>/github-app/webhook-secret` with a placeholder value
+   */
+  readonly webhookSecretParameterName?: string;
+  /**
+   * Tags for created parameters.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * The GitHub App private key and the webhook secret as SSM SecureString parameters: either passed in
+ * by name, or created with a placeholder that Terraform never overwrites afterwards (the operator sets
+ * the real value with `aws ssm put-parameter --overwrite`), so secrets never sit in Terraform state,
+ * environment variables or user data.
+ */
+export class GitHubAppSecrets extends Construct {
+  /** Name of the parameter holding the private key. */
+  readonly privateKeyParameterName: string;
+  /** Name of the parameter holding the webhook secret. */
+  readonly webhookSecretParameterName: string;
+  private readonly context: AwsContext;
+
+  constructor(scope: Construct, id: string, props: GitHubAppSecretsProps) {
+    super(scope, id);
+    validateProps(this.node.path, [
+      { prop: "privateKeyParameterName", value: props.privateKeyParameterName, valid: matches(RULES.ssmParameterName), allowed: RULES.ssmParameterName.allowed },
+      { prop: "webhookSecretParameterName", value: props.webhookSecretParameterName, valid: matches(RULES.ssmParameterName), allowed: RULES.ssmParameterName.allowed },
+    ]);
+    this.context = props.context;
+    this.privateKeyParameterName = this.parameter(props.prefix, "private-key", props.privateKeyParameterName, props.tags);
+    this.webhookSecretParameterName = this.parameter(props.prefix, "webhook-secret", props.webhookSecretParameterName, props.tags);
+  }
+
+  /** ARN of a parameter by name (names start with '/'). */
+  parameterArn(name: string): string {
+    return this.context.arn("ssm", `parameter${name}`);
+  }
+
+  /** Creates the parameter unless a name was given; returns the name in use either way. */
+  private parameter(prefix: string, id: string, given: string | undefined, tags: Record<string, string> = {}): string {
+    if (given !== undefined && !Token.isUnresolved(given)) return given;
+    // format() rather than a template string: cdktf cannot nest an interpolation inside coalesce().
+    const defaultName = Token.isUnresolved(prefix) ? Fn.format("/%s/github-app/%s", [prefix, id]) : `/${prefix}/github-app/${id}`;
+    new SsmParameter(this, id, {
+      // Created only when no existing parameter is named: count 1 - min(length(compact([name])), 1)
+      // is 1 for null or "" and 0 otherwise, decided at plan time when the name is a variable.
+      count: given === undefined ? 1 : Token.asNumber(Op.sub(1, Fn.min([Fn.lengthOf(Fn.compact([given])), 1]))),
+      name: defaultName,
+      type: "SecureString",
+      value: PLACEHOLDER_SECRET,
+      description: `self-runners ${id}; set the real value with aws ssm put-parameter --overwrite`,
+      tags,
+      lifecycle: { ignoreChanges: ["value"] },
+    });
+    return given === undefined ? defaultName : Fn.coalesce([given, defaultName]);
+  }
+}

@@ -1,0 +1,30 @@
+import { Fn } from "./cdktf.js";
+
+/** One IAM policy statement; `Resource` and `Condition` values may be tokens. */
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect?: "Allow" | "Deny";
+  readonly Action: string[];
+  readonly Resource: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/**
+ * A policy document as a Terraform `jsonencode(...)` expression. Always go through this rather than
+ * JSON.stringify: cdktf's HCL renderer does not escape quotes inside plain strings, and jsonencode also
+ * keeps IAM policy variables such as `${ec2:SourceInstanceARN}` literal (rendered as `$${...}`).
+ */
+export function policyDocument(statements: readonly PolicyStatement[]): string {
+  return Fn.jsonencode({
+    Version: "2012-10-17",
+    Statement: statements.map((s) => ({ Effect: "Allow", ...s })),
+  });
+}
+
+/** The trust policy that lets an AWS service assume a role. */
+export function assumeRolePolicy(service: string): string {
+  return Fn.jsonencode({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  });
+}

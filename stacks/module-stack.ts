@@ -1,0 +1,258 @@
+import { Construct, type Node } from "constructs";
+import { TerraformElement, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, type TerraformVariableConfig } from "./cdktf.js";
+import { AwsProvider } from "./aws.js";
+import { LOG_RETENTION_DAYS, RULES } from "./errors.js";
+import { DEFAULT_AMI_PARAMETER_FORMAT, poolsVariableType } from "./pools.js";
+import { SelfRunners } from "./self-runners.js";
+
+/** Props of {@link ModuleStack}. */
+export interface ModuleStackProps {
+  /**
+   * Directory with the built zips, as the synthesized stack should reference them.
+   * @default "dist"
+   */
+  readonly distDir?: string;
+}
+
+/** An HCL string literal for a regex pattern (backslashes doubled). */
+function hclRegex(pattern: string): string {
+  return JSON.stringify(pattern);
+}
+
+/** A validation block: `condition` is an HCL expression. */
+function rule(condition: string, errorMessage: string): { condition: string; errorMessage: string } {
+  return { condition: `\${${condition}}`, errorMessage };
+}
+
+/**
+ * The stack `npm run build` turns into modules-out/terraform-aws-self-runners: every input of
+ * {@link SelfRunners} as a typed, described, validated Terraform variable, and every value a caller
+ * wires as an output. Logical ids are the construct path in snake_case, so addresses read
+ * `aws_sqs_queue.job_jobs` rather than `aws_sqs_queue.selfrunners_job_jobs_A1B2C3D4`.
+ */
+export class ModuleStack extends TerraformStack {
+  readonly runners: SelfRunners;
+
+  constructor(scope: Construct, id: string, props: ModuleStackProps = {}) {
+    super(scope, id);
+    // Needed to synthesize; the emitter drops it, since a reusable module never configures providers.
+    new AwsProvider(this, "aws", {});
+
+    const v = (name: string, config: TerraformVariableConfig): TerraformVariable => {
+      const variable = new TerraformVariable(this, name, { ...config, default: config.default === null ? undefined : config.default });
+      // cdktf cannot render `default: null` itself; an override can.
+      if (config.default === null) variable.addOverride("default", null);
+      return variable;
+    };
+    const prefix = v("prefix", {
+      type: "string",
+      default: "self-runners",
+      description: "Name prefix of every resource (queues, functions, roles, launch templates, runner names).",
+      validation: [rule(`can(regex(${hclRegex(RULES.prefix.pattern)}, var.prefix))`, `prefix must be ${RULES.prefix.allowed}.`)],
+    });
+    const githubAppId = v("github_app_id", {
+      type: "string",
+      description: "ID of the GitHub App the kit authenticates as (App settings page, 'App ID').",
+      validation: [rule(`can(regex(${hclRegex(RULES.githubAppId.pattern)}, var.github_app_id))`, `github_app_id must be ${RULES.githubAppId.allowed}.`)],
+    });
+    const keyParameter = v("github_app_private_key_ssm_parameter_name", {
+      type: "string",
+      default: null,
+      nullable: true,
+      description: "Existing SSM SecureString parameter holding the GitHub App's PEM private key. null: the module creates /<prefix>/github-app/private-key with a placeholder for you to overwrite.",
+      validation: [rule(`var.github_app_private_key_ssm_parameter_name == null || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.github_app_private_key_ssm_parameter_name))`, `github_app_private_key_ssm_parameter_name must be null or ${RULES.ssmParameterName.allowed}.`)],
+    });
+    const secretParameter = v("webhook_secret_ssm_parameter_name", {
+      type: "string",
+      default: null,
+      nullable: true,
+      description: "Existing SSM SecureString parameter holding the webhook secret. null: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite.",
+      validation: [rule(`var.webhook_secret_ssm_parameter_name == null || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.webhook_secret_ssm_parameter_name))`, `webhook_secret_ssm_parameter_name must be null or ${RULES.ssmParameterName.allowed}.`)],
+    });
+    const githubApiUrl = v("github_api_url", {
+      type: "string",
+      default: "https://api.github.com",
+      description: "GitHub REST API base URL; for GitHub Enterprise Server use https://HOST/api/v3.",
+      validation: [rule(`can(regex("^https://", var.github_api_url))`, "github_api_url must start with https://.")],
+    });
+    const runnerScope = v("runner_scope", {
+      type: "string",
+      default: "repo",
+      description: "Register runners per repository (repo) or per organization (org). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly.",
+      validation: [rule(`contains(["repo", "org"], var.runner_scope)`, "runner_scope must be \"repo\" or \"org\".")],
+    });
+    const vpcId = v("vpc_id", {
+      type: "string",
+      description: "VPC of the runner subnets.",
+      validation: [rule(`can(regex(${hclRegex(RULES.vpcId.pattern)}, var.vpc_id))`, `vpc_id must be ${RULES.vpcId.allowed}.`)],
+    });
+    const runnerSubnetIds = v("runner_subnet_ids", {
+      type: "list(string)",
+      description: "Subnets for runner instances, ideally one per availability zone. Runners need outbound access to GitHub (NAT or public IPs).",
+      validation: [rule(`length(var.runner_subnet_ids) > 0 && alltrue([for s in var.runner_subnet_ids : can(regex(${hclRegex(RULES.subnetId.pattern)}, s))])`, `runner_subnet_ids must hold at least one of ${RULES.subnetId.allowed}.`)],
+    });
+    const pools = v("pools", {
+      type: poolsVariableType(),
+      description: "Runner pools by key. A job goes to the first pool (in key order) whose labels contain every label of its runs-on (case-insensitive; self-hosted is implicit).",
+      validation: [
+        rule("length(var.pools) > 0", "pools must contain at least one pool."),
+        rule(`alltrue([for k in keys(var.pools) : can(regex(${hclRegex(RULES.poolKey.pattern)}, k))])`, `Every pool key must be ${RULES.poolKey.allowed}.`),
+        rule(`alltrue([for p in values(var.pools) : length(p.labels) > 0 && alltrue([for l in p.labels : can(regex(${hclRegex(RULES.label.pattern)}, l))])])`, `Every pool needs at least one label; labels are ${RULES.label.allowed}.`),
+        rule(`alltrue([for p in values(var.pools) : length(p.instance_types) > 0 && alltrue([for t in p.instance_types : can(regex(${hclRegex(RULES.instanceType.pattern)}, t))])])`, `Every pool needs at least one instance type; ${RULES.instanceType.allowed}.`),
+        rule("alltrue([for p in values(var.pools) : p.max_runners >= 1 && p.max_runners <= 10000 && floor(p.max_runners) == p.max_runners])", "max_runners must be a whole number from 1 to 10000."),
+        rule(`alltrue([for p in values(var.pools) : contains(["x64", "arm64"], p.architecture)])`, "architecture must be \"x64\" or \"arm64\"."),
+        rule("alltrue([for p in values(var.pools) : p.root_volume_size >= 8 && p.root_volume_size <= 16384])", "root_volume_size must be from 8 to 16384 GiB."),
+      ],
+    });
+    const lambdaSubnetIds = v("lambda_subnet_ids", {
+      type: "list(string)",
+      default: [],
+      description: "Subnets for the Lambda functions. Empty keeps them outside any VPC; when set, they need a route to GitHub and the AWS APIs.",
+      validation: [rule(`alltrue([for s in var.lambda_subnet_ids : can(regex(${hclRegex(RULES.subnetId.pattern)}, s))])`, `lambda_subnet_ids must be ${RULES.subnetId.allowed}.`)],
+    });
+    const lambdaSecurityGroupIds = v("lambda_security_group_ids", {
+      type: "list(string)",
+      default: [],
+      description: "Security groups for the Lambda functions when lambda_subnet_ids is set.",
+      validation: [rule(`alltrue([for s in var.lambda_security_group_ids : can(regex(${hclRegex(RULES.securityGroupId.pattern)}, s))])`, `lambda_security_group_ids must be ${RULES.securityGroupId.allowed}.`)],
+    });
+    const runnerVersion = v("runner_version", {
+      type: "string",
+      default: "latest",
+      description: "Actions runner version installed at boot when the AMI has none. GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\".",
+      validation: [rule(`can(regex(${hclRegex(RULES.runnerVersion.pattern)}, var.runner_version))`, `runner_version must be ${RULES.runnerVersion.allowed}.`)],
+    });
+    const idleTimeout = v("runner_idle_timeout_minutes", {
+      type: "number",
+      default: 30,
+      description: "Minutes after boot at which a runner that has started no job shuts down (and terminates).",
+      validation: [rule("var.runner_idle_timeout_minutes >= 5 && var.runner_idle_timeout_minutes <= 1440", "runner_idle_timeout_minutes must be from 5 to 1440.")],
+    });
+    const bootTimeout = v("runner_boot_timeout_seconds", {
+      type: "number",
+      default: 600,
+      description: "Seconds an instance may take to boot and register; the reconciler terminates instances without a registration after that.",
+      validation: [rule("var.runner_boot_timeout_seconds >= 60 && var.runner_boot_timeout_seconds <= 3600", "runner_boot_timeout_seconds must be from 60 to 3600.")],
+    });
+    const publicIp = v("associate_public_ip_address", { type: "bool", default: false, description: "Give runners public IP addresses (only for public subnets without NAT)." });
+    const ssmSessions = v("enable_ssm_sessions", { type: "bool", default: false, description: "Attach AmazonSSMManagedInstanceCore to runners so operators can open Session Manager shells." });
+    const logRetention = v("log_retention_days", {
+      type: "number",
+      default: 30,
+      description: "Retention of every log group the module creates, in days.",
+      validation: [rule(`contains([${LOG_RETENTION_DAYS.join(", ")}], var.log_retention_days)`, `log_retention_days must be one of ${LOG_RETENTION_DAYS.join(", ")}.`)],
+    });
+    const concurrency = (name: string, fallback: number, what: string): TerraformVariable =>
+      v(name, {
+        type: "number",
+        default: fallback,
+        description: `Reserved concurrency of the ${what} function; -1 leaves it unreserved.`,
+        validation: [rule(`var.${name} == -1 || var.${name} >= 0`, `${name} must be -1 or a number >= 0.`)],
+      });
+    const webhookConcurrency = concurrency("webhook_reserved_concurrency", -1, "webhook");
+    const scaleUpConcurrency = concurrency("scale_up_reserved_concurrency", -1, "scale-up");
+    const reconcileConcurrency = concurrency("reconcile_reserved_concurrency", 1, "reconcile");
+    const rateLimit = v("api_throttling_rate_limit", {
+      type: "number",
+      default: 100,
+      description: "Steady-state requests per second the webhook stage accepts before answering 429.",
+      validation: [rule("var.api_throttling_rate_limit >= 1 && var.api_throttling_rate_limit <= 10000", "api_throttling_rate_limit must be from 1 to 10000.")],
+    });
+    const burstLimit = v("api_throttling_burst_limit", {
+      type: "number",
+      default: 200,
+      description: "Burst of requests the webhook stage accepts.",
+      validation: [rule("var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000", "api_throttling_burst_limit must be from 1 to 5000.")],
+    });
+    const manageAccount = v("manage_api_gateway_account", {
+      type: "bool",
+      default: false,
+      description: "Create the regional API Gateway account setting with a CloudWatch Logs role. Access logs need it once per account and region; leave false where it exists.",
+    });
+    const schedule = v("reconcile_schedule_expression", {
+      type: "string",
+      default: "rate(5 minutes)",
+      description: "EventBridge schedule of the reconciler.",
+      validation: [rule(`can(regex("^(rate\\\\([0-9]+ (minute|minutes|hour|hours)\\\\)|cron\\\\(.+\\\\))$", var.reconcile_schedule_expression))`, "reconcile_schedule_expression must be rate(N minutes|hours) or cron(...).")],
+    });
+    const maxBody = v("webhook_max_body_bytes", {
+      type: "number",
+      default: 262144,
+      description: "Largest webhook body accepted, in bytes; larger requests get 413.",
+      validation: [rule("var.webhook_max_body_bytes >= 1024 && var.webhook_max_body_bytes <= 10485760", "webhook_max_body_bytes must be from 1024 to 10485760.")],
+    });
+    const pitr = v("runners_table_point_in_time_recovery", { type: "bool", default: false, description: "Enable point-in-time recovery on the runners table." });
+    const tags = v("tags", { type: "map(string)", default: {}, description: "Tags for every resource." });
+
+    // Optional pool fields resolved once, so every resource reads complete pools.
+    const normalizedPools = new TerraformLocal(
+      this,
+      "pools_resolved",
+      `\${{ for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("${DEFAULT_AMI_PARAMETER_FORMAT}", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }}`,
+    );
+
+    this.runners = new SelfRunners(this, "runners", {
+      distDir: props.distDir,
+      prefix: prefix.stringValue,
+      githubAppId: githubAppId.stringValue,
+      githubAppPrivateKeyParameterName: keyParameter.stringValue,
+      webhookSecretParameterName: secretParameter.stringValue,
+      githubApiUrl: githubApiUrl.stringValue,
+      runnerScope: runnerScope.stringValue,
+      vpcId: vpcId.stringValue,
+      runnerSubnetIds: runnerSubnetIds.listValue,
+      pools: normalizedPools.expression,
+      lambdaSubnetIds: lambdaSubnetIds.listValue,
+      lambdaSecurityGroupIds: lambdaSecurityGroupIds.listValue,
+      runnerVersion: runnerVersion.stringValue,
+      runnerIdleTimeoutMinutes: idleTimeout.numberValue,
+      runnerBootTimeoutSeconds: bootTimeout.numberValue,
+      associatePublicIpAddress: publicIp.booleanValue,
+      enableSsmSessions: ssmSessions.booleanValue,
+      logRetentionDays: logRetention.numberValue,
+      webhookReservedConcurrency: webhookConcurrency.numberValue,
+      scaleUpReservedConcurrency: scaleUpConcurrency.numberValue,
+      reconcileReservedConcurrency: reconcileConcurrency.numberValue,
+      apiThrottlingRateLimit: rateLimit.numberValue,
+      apiThrottlingBurstLimit: burstLimit.numberValue,
+      manageApiGatewayAccount: manageAccount.booleanValue,
+      reconcileScheduleExpression: schedule.stringValue,
+      webhookMaxBodyBytes: maxBody.numberValue,
+      runnersTablePointInTimeRecovery: pitr.booleanValue,
+      tags: tags.value,
+    });
+
+    const r = this.runners;
+    // Outputs live in their own scope because variables and outputs may share a name.
+    const outputs = new Construct(this, "outputs");
+    const out = (name: string, value: unknown, description: string): TerraformOutput =>
+      new TerraformOutput(outputs, name, { value, description });
+    out("webhook_url", r.api.webhookUrl, "Payload URL to paste into the GitHub App's webhook settings.");
+    out("webhook_secret_ssm_parameter_name", r.secrets.webhookSecretParameterName, "SSM SecureString parameter holding the webhook secret (set the same value in the GitHub App).");
+    out("github_app_private_key_ssm_parameter_name", r.secrets.privateKeyParameterName, "SSM SecureString parameter holding the GitHub App's private key (PEM).");
+    out("queue_urls", r.queues.queueUrls, "Job queue URL per pool.");
+    out("queue_arns", r.queues.queueArns, "Job queue ARN per pool.");
+    out("dead_letter_queue_arns", r.queues.deadLetterQueueArns, "Dead-letter queue ARN per pool; alarm on their depth.");
+    out("runners_table_name", r.table.table.name, "DynamoDB table of launched runners.");
+    out("webhook_function_name", r.webhook.function.functionName, "Name of the webhook function.");
+    out("scale_up_function_name", r.scaleUp.function.functionName, "Name of the scale-up function.");
+    out("reconcile_function_name", r.reconcile.function.functionName, "Name of the reconcile function.");
+    out("webhook_role_arn", r.webhook.role.arn, "IAM role ARN of the webhook function.");
+    out("scale_up_role_arn", r.scaleUp.role.arn, "IAM role ARN of the scale-up function.");
+    out("reconcile_role_arn", r.reconcile.role.arn, "IAM role ARN of the reconcile function.");
+    out("runner_role_arn", r.fleet.role.arn, "IAM role ARN of runner instances; attach policies here for jobs that need AWS access.");
+    out("runner_instance_profile_arn", r.fleet.instanceProfile.arn, "Instance profile ARN of runner instances.");
+    out("runner_security_group_id", r.fleet.securityGroup.id, "Security group of runner instances; allow it where runners must connect.");
+    out("launch_template_ids", r.fleet.launchTemplateIds, "Launch template id per pool.");
+  }
+
+  /** Logical ids from the construct path below the composition, in snake_case, e.g. `job_dlq`. */
+  protected override allocateLogicalId(element: TerraformElement | Node): string {
+    const node = TerraformElement.isTerraformElement(element) ? element.node : (element as Node);
+    if (element instanceof TerraformOutput || element instanceof TerraformVariable) return node.id;
+    const path = node.scopes.slice(node.scopes.indexOf(this) + 1).map((s) => s.node.id);
+    const inRunners = path[0] === "runners" ? path.slice(1) : path;
+    const parts = inRunners.filter((part, i) => part !== inRunners[i - 1]);
+    return parts.join("_").replace(/-/g, "_");
+  }
+}

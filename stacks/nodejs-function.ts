@@ -1,0 +1,177 @@
+import { Construct } from "constructs";
+import { AssetType, Fn, TerraformAsset, Token } from "./cdktf.js";
+import { CloudwatchLogGroup, IamRole, IamRolePolicy, LambdaFunction } from "./aws.js";
+import { LOG_RETENTION_DAYS, RULES, integerBetween, matches, validateProps } from "./errors.js";
+import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./iam.js";
+
+/** Props of {@link NodejsFunction}. */
+export interface NodejsFunctionProps {
+  /** Function name; also names its role and log group. */
+  readonly functionName: string;
+  /** Path of the reproducible zip built by `npm run build` (scripts/build-lambdas.ts). */
+  readonly zipPath: string;
+  /**
+   * What the function does, shown in the console.
+   * @default - no description
+   */
+  readonly description?: string;
+  /**
+   * Module and export of the handler inside the zip.
+   * @default "index.handler"
+   */
+  readonly handler?: string;
+  /**
+   * Lambda runtime; must be Node.js 22 or newer.
+   * @default "nodejs22.x"
+   */
+  readonly runtime?: string;
+  /**
+   * Memory in MiB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout in seconds.
+   * @default 30
+   */
+  readonly timeout?: number;
+  /**
+   * Environment variables. Never put a secret here: pass the name of an SSM parameter instead.
+   * @default {}
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Layer version ARNs to attach (the shared layer).
+   * @default []
+   */
+  readonly layers?: string[];
+  /**
+   * Retention of the function's log group, in days.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Reserved concurrency; -1 leaves the function unreserved.
+   * @default -1
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Subnets to place the function in. Empty runs it outside any VPC; when non-empty, the role also
+   * gets the ENI permissions Lambda needs (and only then).
+   * @default []
+   */
+  readonly subnetIds?: string[];
+  /**
+   * Security groups for the function's ENIs; used only with `subnetIds`.
+   * @default []
+   */
+  readonly securityGroupIds?: string[];
+  /**
+   * Instruction set; the bundles are plain JavaScript, so the cheaper arm64 is the default.
+   * @default "arm64"
+   */
+  readonly architecture?: "arm64" | "x86_64";
+  /**
+   * Tags for every resource of the function.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * A Node.js Lambda function from a prebuilt reproducible zip, with its own log group, a role that
+ * may write only to that log group, and optional VPC placement.
+ */
+export class NodejsFunction extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly logGroup: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
+    super(scope, id);
+    validateProps(this.node.path, [
+      { prop: "functionName", value: props.functionName, valid: (v: string) => /^[A-Za-z0-9_-]{1,64}$/.test(v), allowed: "1-64 letters, digits, '-' or '_'" },
+      { prop: "runtime", value: props.runtime, valid: (v: string) => /^nodejs(2[2-9]|[3-9][0-9])\.x$/.test(v), allowed: "nodejs22.x or newer" },
+      { prop: "memorySize", value: props.memorySize, valid: integerBetween(128, 10240), allowed: "an integer from 128 to 10240" },
+      { prop: "timeout", value: props.timeout, valid: integerBetween(1, 900), allowed: "an integer from 1 to 900 seconds" },
+      { prop: "logRetentionDays", value: props.logRetentionDays, valid: (v: number) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), allowed: LOG_RETENTION_DAYS.join(", ") },
+      { prop: "reservedConcurrency", value: props.reservedConcurrency, valid: (v: number) => v === -1 || integerBetween(0, 100000)(v), allowed: "-1 (unreserved) or an integer >= 0" },
+      { prop: "subnetIds", value: props.subnetIds, valid: matches(RULES.subnetId), allowed: RULES.subnetId.allowed },
+      { prop: "securityGroupIds", value: props.securityGroupIds, valid: matches(RULES.securityGroupId), allowed: RULES.securityGroupId.allowed },
+    ]);
+    const tags = props.tags ?? {};
+    const subnetIds = props.subnetIds ?? [];
+    const code = new TerraformAsset(this, "code", { path: props.zipPath, type: AssetType.FILE });
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionInDays: props.logRetentionDays ?? 30,
+      tags,
+    });
+    this.role = new IamRole(this, "role", {
+      name: props.functionName,
+      assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+      tags,
+    });
+    // Only its own log group: the managed basic-execution policy would allow CreateLogGroup on "*".
+    this.addToRolePolicy("logs", [
+      { Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${this.logGroup.arn}:*` },
+    ]);
+    // ENI actions cannot be scoped to resources; they are granted only when the function is in a VPC.
+    new IamRolePolicy(this, "vpc-access", {
+      count: Token.asNumber(Fn.min([Fn.lengthOf(subnetIds), 1])),
+      role: this.role.id,
+      name: "vpc-access",
+      policy: policyDocument([
+        {
+          Sid: "ManageLambdaEnis",
+          Action: [
+            "ec2:CreateNetworkInterface",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeSubnets",
+            "ec2:DeleteNetworkInterface",
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:UnassignPrivateIpAddresses",
+          ],
+          Resource: "*",
+        },
+      ]),
+    });
+
+    this.function = new LambdaFunction(this, "function", {
+      functionName: props.functionName,
+      description: props.description,
+      role: this.role.arn,
+      handler: props.handler ?? "index.handler",
+      runtime: props.runtime ?? "nodejs22.x",
+      architectures: [props.architecture ?? "arm64"],
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? 30,
+      filename: code.path,
+      sourceCodeHash: Fn.filebase64sha256(code.path),
+      layers: props.layers ?? [],
+      reservedConcurrentExecutions: props.reservedConcurrency ?? -1,
+      environment: {
+        variables: { NODE_OPTIONS: "--enable-source-maps", ...(props.environment ?? {}) },
+      },
+      vpcConfig: { subnetIds, securityGroupIds: props.securityGroupIds ?? [] },
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      tags,
+      dependsOn: [this.logGroup],
+    });
+  }
+
+  /** The function's ARN. */
+  get functionArn(): string {
+    return this.function.arn;
+  }
+
+  /** Adds an inline policy with exactly these statements to the function's role. */
+  addToRolePolicy(name: string, statements: readonly PolicyStatement[]): IamRolePolicy {
+    return new IamRolePolicy(this, `policy-${name}`, {
+      role: this.role.id,
+      name,
+      policy: policyDocument(statements),
+    });
+  }
+}

@@ -1,0 +1,217 @@
+import { Construct } from "constructs";
+import { Fn, TerraformIterator, Token } from "./cdktf.js";
+import { IamInstanceProfile, IamRole, IamRolePolicyAttachment, LaunchTemplate, SecurityGroup } from "./aws.js";
+import type { AwsContext } from "./aws-context.js";
+import { RULES, integerBetween, matches, validateProps } from "./errors.js";
+import { assumeRolePolicy } from "./iam.js";
+import type { NodejsFunction } from "./nodejs-function.js";
+import type { PoolMap } from "./pools.js";
+import { runnerBootstrapScript } from "./runner-bootstrap.js";
+import { mergeTags } from "./tags.js";
+
+/** The tag every runner instance carries; IAM conditions on terminate key on it. */
+export const KIT_TAG = "self-runners:prefix";
+
+/** Props of {@link RunnerFleet}. */
+export interface RunnerFleetProps {
+  /** Name prefix for the role, security group and launch templates (`<prefix>-<pool>`). */
+  readonly prefix: string;
+  /** The runner pools; one launch template each. */
+  readonly pools: PoolMap;
+  /** VPC of the runner subnets. */
+  readonly vpcId: string;
+  /** Partition, region and account. */
+  readonly context: AwsContext;
+  /** Name of the runners table the bootstrap reads its configuration from. */
+  readonly runnersTableName: string;
+  /**
+   * Runner version to install when the AMI has none: "latest" or >= 2.329.0.
+   * @default "latest"
+   */
+  readonly runnerVersion?: string;
+  /**
+   * Minutes after boot at which a runner that has not started a job shuts itself down.
+   * @default 30
+   */
+  readonly idleTimeoutMinutes?: number;
+  /**
+   * Seconds an instance waits for its just-in-time configuration.
+   * @default 600
+   */
+  readonly bootTimeoutSeconds?: number;
+  /**
+   * Give runners a public IP (only for public subnets without NAT).
+   * @default false
+   */
+  readonly associatePublicIpAddress?: boolean;
+  /**
+   * Attach AmazonSSMManagedInstanceCore so operators can open Session Manager shells on runners.
+   * @default false
+   */
+  readonly enableSsmSessions?: boolean;
+  /**
+   * Tags for every resource (and, through the launch template, volumes and network interfaces).
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * What runners are launched from: a security group with egress only, an instance role with nothing but
+ * access to its own configuration item, and one launch template per pool (IMDSv2 required, encrypted
+ * gp3 root volume, no public IP unless asked, shutdown behaviour "terminate").
+ */
+export class RunnerFleet extends Construct {
+  readonly securityGroup: SecurityGroup;
+  readonly role: IamRole;
+  readonly instanceProfile: IamInstanceProfile;
+  readonly launchTemplates: LaunchTemplate;
+  private readonly prefix: string;
+  private readonly context: AwsContext;
+
+  constructor(scope: Construct, id: string, props: RunnerFleetProps) {
+    super(scope, id);
+    validateProps(this.node.path, [
+      { prop: "vpcId", value: props.vpcId, valid: matches(RULES.vpcId), allowed: RULES.vpcId.allowed },
+      { prop: "runnerVersion", value: props.runnerVersion, valid: matches(RULES.runnerVersion), allowed: RULES.runnerVersion.allowed },
+      { prop: "idleTimeoutMinutes", value: props.idleTimeoutMinutes, valid: integerBetween(5, 1440), allowed: "an integer from 5 to 1440" },
+      { prop: "bootTimeoutSeconds", value: props.bootTimeoutSeconds, valid: integerBetween(60, 3600), allowed: "an integer from 60 to 3600" },
+    ]);
+    this.prefix = props.prefix;
+    this.context = props.context;
+    const tags = props.tags ?? {};
+
+    this.securityGroup = new SecurityGroup(this, "security-group", {
+      name: `${props.prefix}-runners`,
+      description: "self-runners runner instances: no inbound, all outbound",
+      vpcId: props.vpcId,
+      egress: [
+        { description: "All outbound (GitHub, package registries, AWS APIs)", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
+      ],
+      tags: mergeTags(tags, { Name: `${props.prefix}-runners` }),
+    });
+    this.role = new IamRole(this, "role", {
+      name: `${props.prefix}-runner`,
+      assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"),
+      tags,
+    });
+    new IamRolePolicyAttachment(this, "ssm-sessions", {
+      count: Token.asNumber(Fn.conditional(props.enableSsmSessions ?? false, 1, 0)),
+      role: this.role.name,
+      policyArn: `arn:${props.context.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+    });
+    this.instanceProfile = new IamInstanceProfile(this, "instance-profile", {
+      name: `${props.prefix}-runner`,
+      role: this.role.name,
+      tags,
+    });
+
+    const pools = TerraformIterator.fromMap(props.pools);
+    const userData = runnerBootstrapScript({
+      tableName: props.runnersTableName,
+      region: props.context.region,
+      runnerVersion: props.runnerVersion ?? "latest",
+      architecture: pools.getString("architecture"),
+      idleTimeoutMinutes: props.idleTimeoutMinutes ?? 30,
+      bootTimeoutSeconds: props.bootTimeoutSeconds ?? 600,
+    });
+    const resourceTags = mergeTags(tags, { [KIT_TAG]: props.prefix, "self-runners:pool": pools.key });
+    this.launchTemplates = new LaunchTemplate(this, "launch-template", {
+      forEach: pools,
+      name: `${props.prefix}-${pools.key}`,
+      description: "self-runners ephemeral runner",
+      imageId: `resolve:ssm:${pools.getString("ami_ssm_parameter")}`,
+      iamInstanceProfile: { arn: this.instanceProfile.arn },
+      instanceInitiatedShutdownBehavior: "terminate",
+      updateDefaultVersion: true,
+      userData: Fn.base64encode(userData),
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        // 2 lets job containers reach IMDSv2 through the docker bridge; 1 would cut them off.
+        httpPutResponseHopLimit: 2,
+        instanceMetadataTags: "disabled",
+      },
+      blockDeviceMappings: [
+        {
+          deviceName: "/dev/xvda",
+          ebs: { encrypted: "true", volumeType: "gp3", volumeSize: pools.getNumber("root_volume_size"), deleteOnTermination: "true" },
+        },
+      ],
+      networkInterfaces: [
+        {
+          deviceIndex: 0,
+          associatePublicIpAddress: Token.asString(props.associatePublicIpAddress ?? false),
+          securityGroups: [this.securityGroup.id],
+          deleteOnTermination: "true",
+        },
+      ],
+      tagSpecifications: [
+        { resourceType: "volume", tags: resourceTags },
+        { resourceType: "network-interface", tags: resourceTags },
+      ],
+      tags: resourceTags,
+    });
+  }
+
+  /** Map pool -> launch template id. */
+  get launchTemplateIds(): string {
+    return TerraformIterator.fromResources(this.launchTemplates).forExpressionForMap("key", "val.id") as unknown as string;
+  }
+
+  /**
+   * Lets `fn` launch and tag runners and terminate its own: ec2:CreateFleet, ec2:RunInstances,
+   * ec2:CreateTags (only while launching), ec2:Describe{Instances,LaunchTemplates,LaunchTemplateVersions,
+   * Images,Subnets,InstanceTypeOfferings}, ssm:GetParameters (public AMI parameters), iam:PassRole
+   * (runner role only), iam:CreateServiceLinkedRole (spot and EC2 Fleet only), ec2:TerminateInstances
+   * (instances tagged with this kit's prefix only).
+   */
+  grantLaunch(fn: NodejsFunction): void {
+    fn.addToRolePolicy("launch-runners", [
+      { Sid: "LaunchFleet", Action: ["ec2:CreateFleet", "ec2:RunInstances"], Resource: "*" },
+      {
+        Sid: "TagOnLaunch",
+        Action: ["ec2:CreateTags"],
+        Resource: "*",
+        Condition: { StringEquals: { "ec2:CreateAction": ["CreateFleet", "RunInstances"] } },
+      },
+      {
+        Sid: "Describe",
+        Action: [
+          "ec2:DescribeInstances",
+          "ec2:DescribeLaunchTemplates",
+          "ec2:DescribeLaunchTemplateVersions",
+          "ec2:DescribeImages",
+          "ec2:DescribeSubnets",
+          "ec2:DescribeInstanceTypeOfferings",
+        ],
+        Resource: "*",
+      },
+      { Sid: "ResolveAmiParameters", Action: ["ssm:GetParameters", "ssm:GetParameter"], Resource: `arn:${this.context.partition}:ssm:${this.context.region}::parameter/aws/service/*` },
+      { Sid: "PassRunnerRole", Action: ["iam:PassRole"], Resource: this.role.arn },
+      {
+        Sid: "FleetServiceLinkedRoles",
+        Action: ["iam:CreateServiceLinkedRole"],
+        Resource: "*",
+        Condition: { StringEquals: { "iam:AWSServiceName": ["spot.amazonaws.com", "ec2fleet.amazonaws.com"] } },
+      },
+    ]);
+    this.grantTerminate(fn, "terminate-runners-launch");
+  }
+
+  /**
+   * Lets `fn` find and terminate this kit's runners: ec2:DescribeInstances, and ec2:TerminateInstances
+   * on instances tagged `self-runners:prefix = <prefix>` only.
+   */
+  grantTerminate(fn: NodejsFunction, policyName = "terminate-runners"): void {
+    fn.addToRolePolicy(policyName, [
+      { Sid: "DescribeRunners", Action: ["ec2:DescribeInstances"], Resource: "*" },
+      {
+        Sid: "TerminateOwnRunners",
+        Action: ["ec2:TerminateInstances"],
+        Resource: `arn:${this.context.partition}:ec2:${this.context.region}:${this.context.accountId}:instance/*`,
+        Condition: { StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix } },
+      },
+    ]);
+  }
+}

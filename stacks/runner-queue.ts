@@ -1,0 +1,112 @@
+import { Construct } from "constructs";
+import { Fn, TerraformIterator } from "./cdktf.js";
+import { SqsQueue } from "./aws.js";
+import { integerBetween, validateProps } from "./errors.js";
+import type { NodejsFunction } from "./nodejs-function.js";
+import type { PoolMap } from "./pools.js";
+import { mergeTags } from "./tags.js";
+
+/** Props of {@link RunnerQueues}. */
+export interface RunnerQueuesProps {
+  /** Name prefix: queues are `<prefix>-<pool>.fifo` and `<prefix>-<pool>-dlq.fifo`. */
+  readonly prefix: string;
+  /** The runner pools; one queue and one dead-letter queue each. */
+  readonly pools: PoolMap;
+  /**
+   * Visibility timeout in seconds; AWS advises six times the consumer's timeout.
+   * @default 180
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /**
+   * Receives before a message moves to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long a job message is kept, in seconds. GitHub cancels jobs queued for 24 hours.
+   * @default 86400
+   */
+  readonly messageRetentionSeconds?: number;
+  /**
+   * Tags for the queues.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * One SQS FIFO queue per pool, each with its dead-letter queue and server-side encryption. FIFO gives
+ * a five-minute deduplication window on `<jobId>-<runAttempt>`; high-throughput mode (deduplication and
+ * throughput per message group) keeps bursts fast, since each job is its own group.
+ */
+export class RunnerQueues extends Construct {
+  readonly queues: SqsQueue;
+  readonly deadLetterQueues: SqsQueue;
+
+  constructor(scope: Construct, id: string, props: RunnerQueuesProps) {
+    super(scope, id);
+    validateProps(this.node.path, [
+      { prop: "visibilityTimeoutSeconds", value: props.visibilityTimeoutSeconds, valid: integerBetween(0, 43200), allowed: "an integer from 0 to 43200" },
+      { prop: "maxReceiveCount", value: props.maxReceiveCount, valid: integerBetween(1, 1000), allowed: "an integer from 1 to 1000" },
+      { prop: "messageRetentionSeconds", value: props.messageRetentionSeconds, valid: integerBetween(60, 1209600), allowed: "an integer from 60 to 1209600" },
+    ]);
+    const pools = TerraformIterator.fromMap(props.pools);
+    const common = {
+      forEach: pools,
+      fifoQueue: true,
+      sqsManagedSseEnabled: true,
+      deduplicationScope: "messageGroup",
+      fifoThroughputLimit: "perMessageGroupId",
+      tags: mergeTags(props.tags, { "self-runners:pool": pools.key }),
+    };
+    this.deadLetterQueues = new SqsQueue(this, "dlq", {
+      ...common,
+      name: `${props.prefix}-${pools.key}-dlq.fifo`,
+      messageRetentionSeconds: 1209600,
+    });
+    this.queues = new SqsQueue(this, "queue", {
+      ...common,
+      name: `${props.prefix}-${pools.key}.fifo`,
+      visibilityTimeoutSeconds: props.visibilityTimeoutSeconds ?? 180,
+      messageRetentionSeconds: props.messageRetentionSeconds ?? 86400,
+      redrivePolicy: Fn.jsonencode({
+        deadLetterTargetArn: Fn.lookupNested(this.deadLetterQueues.fqn, [pools.key, "arn"]),
+        maxReceiveCount: props.maxReceiveCount ?? 5,
+      }),
+    });
+  }
+
+  /** Map pool -> queue URL. */
+  get queueUrls(): string {
+    return TerraformIterator.fromResources(this.queues).forExpressionForMap("key", "val.url") as unknown as string;
+  }
+
+  /** Map pool -> queue ARN. */
+  get queueArns(): string {
+    return TerraformIterator.fromResources(this.queues).forExpressionForMap("key", "val.arn") as unknown as string;
+  }
+
+  /** Map pool -> dead-letter queue ARN. */
+  get deadLetterQueueArns(): string {
+    return TerraformIterator.fromResources(this.deadLetterQueues).forExpressionForMap("key", "val.arn") as unknown as string;
+  }
+
+  /** Lets `fn` send to every pool queue: sqs:SendMessage. */
+  grantSend(fn: NodejsFunction): void {
+    fn.addToRolePolicy("send-jobs", [{ Sid: "SendJobs", Action: ["sqs:SendMessage"], Resource: Fn.values(this.queueArns as never) }]);
+  }
+
+  /**
+   * Lets `fn` consume every pool queue: sqs:ReceiveMessage, sqs:DeleteMessage,
+   * sqs:ChangeMessageVisibility, sqs:GetQueueAttributes.
+   */
+  grantConsume(fn: NodejsFunction): void {
+    fn.addToRolePolicy("consume-jobs", [
+      {
+        Sid: "ConsumeJobs",
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+        Resource: Fn.values(this.queueArns as never),
+      },
+    ]);
+  }
+}

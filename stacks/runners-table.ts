@@ -1,0 +1,79 @@
+import { Construct } from "constructs";
+import { DynamodbTable } from "./aws.js";
+import type { IamRole } from "./aws.js";
+import { policyDocument } from "./iam.js";
+import type { NodejsFunction } from "./nodejs-function.js";
+import { IamRolePolicy } from "./aws.js";
+
+/** Props of {@link RunnersTable}. */
+export interface RunnersTableProps {
+  /** Table name. */
+  readonly tableName: string;
+  /**
+   * Point-in-time recovery.
+   * @default false
+   */
+  readonly pointInTimeRecovery?: boolean;
+  /**
+   * Tags for the table.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * The runners table (docs/contracts.md): one item per launched instance, keyed by instance ARN,
+ * carrying the runner's just-in-time configuration until the instance has read it. On-demand
+ * billing; items expire through TTL on `expiresAt`.
+ */
+export class RunnersTable extends Construct {
+  readonly table: DynamodbTable;
+
+  constructor(scope: Construct, id: string, props: RunnersTableProps) {
+    super(scope, id);
+    this.table = new DynamodbTable(this, "table", {
+      name: props.tableName,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "pk",
+      attribute: [{ name: "pk", type: "S" }],
+      ttl: { attributeName: "expiresAt", enabled: true },
+      pointInTimeRecovery: { enabled: props.pointInTimeRecovery ?? false },
+      serverSideEncryption: { enabled: true },
+      deletionProtectionEnabled: false,
+      tags: props.tags ?? {},
+    });
+  }
+
+  /**
+   * Lets `fn` manage runner items: dynamodb:GetItem, PutItem, UpdateItem, DeleteItem,
+   * BatchWriteItem, Scan on this table only.
+   */
+  grantReadWrite(fn: NodejsFunction): void {
+    fn.addToRolePolicy("runners-table", [
+      {
+        Sid: "ManageRunnerItems",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Scan"],
+        Resource: this.table.arn,
+      },
+    ]);
+  }
+
+  /**
+   * Lets runner instances read and clear their own item only: dynamodb:GetItem and UpdateItem where
+   * the key equals the calling instance's ARN (`${ec2:SourceInstanceARN}`).
+   */
+  grantOwnItem(role: IamRole): void {
+    new IamRolePolicy(this, "runner-own-item", {
+      role: role.id,
+      name: "runner-own-item",
+      policy: policyDocument([
+        {
+          Sid: "ReadOwnRunnerConfig",
+          Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+          Resource: this.table.arn,
+          Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["${ec2:SourceInstanceARN}"] } },
+        },
+      ]),
+    });
+  }
+}

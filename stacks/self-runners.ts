@@ -1,0 +1,324 @@
+import { Construct } from "constructs";
+import { Fn, Op, TerraformIterator, Token, type IResolvable } from "./cdktf.js";
+import { LambdaEventSourceMapping } from "./aws.js";
+import { AwsContext } from "./aws-context.js";
+import { RULES, integerBetween, matches, validateProps } from "./errors.js";
+import { GitHubAppSecrets } from "./github-app-secrets.js";
+import { NodejsFunction } from "./nodejs-function.js";
+import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
+import { ReconcileSchedule } from "./reconcile-schedule.js";
+import { RunnerFleet } from "./runner-fleet.js";
+import { RunnerQueues } from "./runner-queue.js";
+import { RunnersTable } from "./runners-table.js";
+import { SharedLayer } from "./shared-layer.js";
+import { WebhookApi } from "./webhook-api.js";
+import { mergeTags } from "./tags.js";
+
+/** Where `npm run build` leaves the zips, relative to the repository root. */
+export const DEFAULT_DIST_DIR = "dist";
+
+/** Props of {@link SelfRunners}. */
+export interface SelfRunnersProps {
+  /** GitHub App ID (numeric). */
+  readonly githubAppId: string;
+  /** VPC of the runner subnets. */
+  readonly vpcId: string;
+  /** Subnets for runners, ideally one per availability zone. */
+  readonly runnerSubnetIds: string[];
+  /**
+   * Runner pools by key. Jobs are routed to the first pool (in key order) whose labels contain all
+   * of the job's labels. Either literal pools or a Terraform expression already in the module's shape.
+   */
+  readonly pools: Record<string, RunnerPoolProps> | IResolvable;
+  /**
+   * Directory holding lambdas/<name>.zip and layers/shared.zip built by `npm run build`.
+   * @default "dist" (resolved from the working directory)
+   */
+  readonly distDir?: string;
+  /**
+   * Name prefix of every resource.
+   * @default "self-runners"
+   */
+  readonly prefix?: string;
+  /**
+   * Register runners at repository (`repo`) or organization (`org`) level.
+   * @default "repo"
+   */
+  readonly runnerScope?: string;
+  /**
+   * SecureString parameter with the App's private key.
+   * @default - created as `/<prefix>/github-app/private-key` with a placeholder
+   */
+  readonly githubAppPrivateKeyParameterName?: string;
+  /**
+   * SecureString parameter with the webhook secret.
+   * @default - created as `/<prefix>/github-app/webhook-secret` with a placeholder
+   */
+  readonly webhookSecretParameterName?: string;
+  /**
+   * GitHub REST API base URL (GitHub Enterprise Server: `https://HOST/api/v3`).
+   * @default "https://api.github.com"
+   */
+  readonly githubApiUrl?: string;
+  /**
+   * Subnets for the Lambda functions; empty keeps them outside any VPC.
+   * @default []
+   */
+  readonly lambdaSubnetIds?: string[];
+  /**
+   * Security groups for the Lambda functions when they run in subnets.
+   * @default []
+   */
+  readonly lambdaSecurityGroupIds?: string[];
+  /**
+   * Runner version installed at boot when the AMI has none: "latest" or >= 2.329.0.
+   * @default "latest"
+   */
+  readonly runnerVersion?: string;
+  /**
+   * Minutes after boot at which a runner that started no job shuts itself down.
+   * @default 30
+   */
+  readonly runnerIdleTimeoutMinutes?: number;
+  /**
+   * Seconds an instance may take to come up and register; the reconciler terminates it after that.
+   * @default 600
+   */
+  readonly runnerBootTimeoutSeconds?: number;
+  /**
+   * Give runners public IPs.
+   * @default false
+   */
+  readonly associatePublicIpAddress?: boolean;
+  /**
+   * Allow Session Manager shells on runners.
+   * @default false
+   */
+  readonly enableSsmSessions?: boolean;
+  /**
+   * Log retention of every log group, in days.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Reserved concurrency of the webhook function (-1: unreserved).
+   * @default -1
+   */
+  readonly webhookReservedConcurrency?: number;
+  /**
+   * Reserved concurrency of the scale-up function (-1: unreserved).
+   * @default -1
+   */
+  readonly scaleUpReservedConcurrency?: number;
+  /**
+   * Reserved concurrency of the reconcile function; 1 keeps runs from overlapping.
+   * @default 1
+   */
+  readonly reconcileReservedConcurrency?: number;
+  /**
+   * Webhook stage steady-state rate limit, requests per second.
+   * @default 100
+   */
+  readonly apiThrottlingRateLimit?: number;
+  /**
+   * Webhook stage burst limit.
+   * @default 200
+   */
+  readonly apiThrottlingBurstLimit?: number;
+  /**
+   * Manage the regional API Gateway CloudWatch Logs role (needed once per account and region for access logs).
+   * @default false
+   */
+  readonly manageApiGatewayAccount?: boolean;
+  /**
+   * When the reconciler runs.
+   * @default "rate(5 minutes)"
+   */
+  readonly reconcileScheduleExpression?: string;
+  /**
+   * Largest webhook body accepted, in bytes; larger answers 413.
+   * @default 262144
+   */
+  readonly webhookMaxBodyBytes?: number;
+  /**
+   * Point-in-time recovery for the runners table.
+   * @default false
+   */
+  readonly runnersTablePointInTimeRecovery?: boolean;
+  /**
+   * Tags for every resource.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * The whole kit: webhook API -> webhook function -> one FIFO queue per pool -> scale-up function ->
+ * ephemeral EC2 runners, plus the scheduled reconciler.
+ */
+export class SelfRunners extends Construct {
+  readonly context: AwsContext;
+  readonly secrets: GitHubAppSecrets;
+  readonly queues: RunnerQueues;
+  readonly table: RunnersTable;
+  readonly fleet: RunnerFleet;
+  readonly webhook: NodejsFunction;
+  readonly scaleUp: NodejsFunction;
+  readonly reconcile: NodejsFunction;
+  readonly api: WebhookApi;
+
+  constructor(scope: Construct, id: string, props: SelfRunnersProps) {
+    super(scope, id);
+    const prefix = props.prefix ?? "self-runners";
+    validateProps(this.node.path, [
+      { prop: "prefix", value: props.prefix, valid: matches(RULES.prefix), allowed: RULES.prefix.allowed },
+      { prop: "githubAppId", value: props.githubAppId, valid: matches(RULES.githubAppId), allowed: RULES.githubAppId.allowed },
+      { prop: "runnerScope", value: props.runnerScope, valid: (v: string) => v === "repo" || v === "org", allowed: "repo or org" },
+      { prop: "runnerSubnetIds", value: props.runnerSubnetIds, valid: (v: string[]) => v.length > 0 && matches(RULES.subnetId)(v), allowed: `at least one; ${RULES.subnetId.allowed}` },
+      { prop: "githubApiUrl", value: props.githubApiUrl, valid: (v: string) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), allowed: "an https:// URL" },
+      { prop: "webhookMaxBodyBytes", value: props.webhookMaxBodyBytes, valid: integerBetween(1024, 10485760), allowed: "an integer from 1024 to 10485760 (API Gateway's 10 MiB limit)" },
+    ]);
+    const pools: PoolMap = Token.isUnresolved(props.pools)
+      ? (props.pools as IResolvable)
+      : normalizePools(this.node.path, props.pools as Record<string, RunnerPoolProps>, props.runnerSubnetIds);
+    const distDir = props.distDir ?? DEFAULT_DIST_DIR;
+    const tags = mergeTags(props.tags, { "self-runners:prefix": prefix });
+    const logRetentionDays = props.logRetentionDays ?? 30;
+    const githubApiUrl = props.githubApiUrl ?? "https://api.github.com";
+    const runnerScope = props.runnerScope ?? "repo";
+    const bootTimeoutSeconds = props.runnerBootTimeoutSeconds ?? 600;
+    const idleTimeoutMinutes = props.runnerIdleTimeoutMinutes ?? 30;
+
+    this.context = new AwsContext(this, "current");
+    this.secrets = new GitHubAppSecrets(this, "github-app", {
+      prefix,
+      context: this.context,
+      privateKeyParameterName: props.githubAppPrivateKeyParameterName,
+      webhookSecretParameterName: props.webhookSecretParameterName,
+      tags,
+    });
+    this.queues = new RunnerQueues(this, "job", { prefix, pools, tags });
+    this.table = new RunnersTable(this, "runners", {
+      tableName: `${prefix}-runners`,
+      pointInTimeRecovery: props.runnersTablePointInTimeRecovery,
+      tags,
+    });
+    this.fleet = new RunnerFleet(this, "runner", {
+      prefix,
+      pools,
+      vpcId: props.vpcId,
+      context: this.context,
+      runnersTableName: this.table.table.name,
+      runnerVersion: props.runnerVersion,
+      idleTimeoutMinutes,
+      bootTimeoutSeconds,
+      associatePublicIpAddress: props.associatePublicIpAddress,
+      enableSsmSessions: props.enableSsmSessions,
+      tags,
+    });
+    this.table.grantOwnItem(this.fleet.role);
+
+    const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
+    const fn = (name: string, description: string, extra: Partial<ConstructorParameters<typeof NodejsFunction>[2]>): NodejsFunction =>
+      new NodejsFunction(this, name, {
+        functionName: `${prefix}-${name}`,
+        description,
+        zipPath: `${distDir}/lambdas/${name}.zip`,
+        layers: [layer.layerArn],
+        logRetentionDays,
+        subnetIds: props.lambdaSubnetIds,
+        securityGroupIds: props.lambdaSecurityGroupIds,
+        tags,
+        ...extra,
+        environment: {
+          POWERTOOLS_SERVICE_NAME: name,
+          POWERTOOLS_METRICS_NAMESPACE: "SelfRunners",
+          POWERTOOLS_LOG_LEVEL: "INFO",
+          ...(extra.environment ?? {}),
+        },
+      });
+    const poolIterator = TerraformIterator.fromMap(pools);
+    const github = {
+      GITHUB_APP_ID: props.githubAppId,
+      GITHUB_APP_KEY_PARAMETER: this.secrets.privateKeyParameterName,
+      GITHUB_API_URL: githubApiUrl,
+      RUNNER_SCOPE: runnerScope,
+      PREFIX: prefix,
+      RUNNERS_TABLE: this.table.table.name,
+    };
+
+    this.webhook = fn("webhook", "Verifies GitHub webhooks and queues workflow jobs", {
+      timeout: 10,
+      reservedConcurrency: props.webhookReservedConcurrency,
+      environment: {
+        WEBHOOK_SECRET_PARAMETER: this.secrets.webhookSecretParameterName,
+        MAX_BODY_BYTES: Token.asString(props.webhookMaxBodyBytes ?? 262144),
+        POOLS: Fn.jsonencode(poolIterator.forExpressionForMap("key", `{ labels = val.labels, queueUrl = ${this.queues.queues.fqn}[key].url }`)),
+      },
+    });
+    this.webhook.addToRolePolicy("read-webhook-secret", [
+      { Sid: "ReadWebhookSecret", Action: ["ssm:GetParameter"], Resource: this.secrets.parameterArn(this.secrets.webhookSecretParameterName) },
+    ]);
+    this.queues.grantSend(this.webhook);
+
+    this.scaleUp = fn("scale-up", "Launches ephemeral runners for queued jobs", {
+      timeout: 30,
+      memorySize: 512,
+      reservedConcurrency: props.scaleUpReservedConcurrency,
+      environment: {
+        ...github,
+        POOLS: Fn.jsonencode(
+          poolIterator.forExpressionForMap(
+            "key",
+            `{ labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = ${this.fleet.launchTemplates.fqn}[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id }`,
+          ),
+        ),
+      },
+    });
+    this.queues.grantConsume(this.scaleUp);
+    this.fleet.grantLaunch(this.scaleUp);
+    this.table.grantReadWrite(this.scaleUp);
+    new LambdaEventSourceMapping(this, "scale-up-trigger", {
+      forEach: poolIterator,
+      eventSourceArn: Fn.lookupNested(this.queues.queues.fqn, [poolIterator.key, "arn"]),
+      functionName: this.scaleUp.functionArn,
+      batchSize: 10,
+      // Partial batch responses: only the failed messages come back (docs/contracts.md).
+      functionResponseTypes: ["ReportBatchItemFailures"],
+    });
+
+    this.reconcile = fn("reconcile", "Terminates orphaned runners and stale registrations", {
+      timeout: 300,
+      reservedConcurrency: props.reconcileReservedConcurrency ?? 1,
+      environment: {
+        ...github,
+        BOOT_TIMEOUT_SECONDS: Token.asString(bootTimeoutSeconds),
+        IDLE_TIMEOUT_SECONDS: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
+      },
+    });
+    this.fleet.grantTerminate(this.reconcile);
+    this.table.grantReadWrite(this.reconcile);
+    for (const f of [this.scaleUp, this.reconcile]) {
+      f.addToRolePolicy("read-github-app-key", [
+        { Sid: "ReadGitHubAppKey", Action: ["ssm:GetParameter"], Resource: this.secrets.parameterArn(this.secrets.privateKeyParameterName) },
+      ]);
+    }
+    new ReconcileSchedule(this, "reconcile-schedule", {
+      name: `${prefix}-reconcile`,
+      target: this.reconcile,
+      scheduleExpression: props.reconcileScheduleExpression,
+      tags,
+    });
+
+    this.api = new WebhookApi(this, "webhook-api", {
+      name: prefix,
+      handler: this.webhook,
+      context: this.context,
+      throttlingRateLimit: props.apiThrottlingRateLimit,
+      throttlingBurstLimit: props.apiThrottlingBurstLimit,
+      logRetentionDays,
+      manageAccountLoggingRole: props.manageApiGatewayAccount,
+      tags,
+    });
+  }
+}

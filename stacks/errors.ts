@@ -30,7 +30,7 @@ export const RULES = {
     pattern: "^(latest|2\\.(329|3[3-9][0-9]|[4-9][0-9]{2})\\.[0-9]+|[3-9]\\.[0-9]+\\.[0-9]+)$",
     allowed: "\"latest\" or a runner version >= 2.329.0 (GitHub refuses to register older runners)",
   },
-  ssmParameterName: { pattern: "^/[a-zA-Z0-9_.\\-/]{1,1010}$", allowed: "an SSM parameter name starting with '/'" },
+  ssmParameterName: { pattern: "^/[a-zA-Z0-9_.\\-/]{1,1000}$", allowed: "an SSM parameter name starting with '/'" },
 } as const;
 
 /** Allowed CloudWatch Logs retention periods, in days. */

@@ -61,13 +61,14 @@ export class GitHubAppSecrets extends Construct {
 
   /** Creates the parameter unless a name was given; returns the name in use either way. */
   private parameter(prefix: string, id: string, given: string | undefined, tags: Record<string, string> = {}): string {
-    if (given !== undefined && !Token.isUnresolved(given)) return given;
+    const literal = given === undefined || !Token.isUnresolved(given);
+    if (literal && given) return given;
     // format() rather than a template string: cdktf cannot nest an interpolation inside coalesce().
     const defaultName = Token.isUnresolved(prefix) ? Fn.format("/%s/github-app/%s", [prefix, id]) : `/${prefix}/github-app/${id}`;
     new SsmParameter(this, id, {
-      // Created only when no existing parameter is named: count 1 - min(length(compact([name])), 1)
-      // is 1 for null or "" and 0 otherwise, decided at plan time when the name is a variable.
-      count: given === undefined ? 1 : Token.asNumber(Op.sub(1, Fn.min([Fn.lengthOf(Fn.compact([given])), 1]))),
+      // Created only when no existing parameter is named: 1 - min(length(compact([name])), 1) is 1
+      // for "" (or null) and 0 otherwise, decided at plan time when the name is a variable.
+      count: literal ? 1 : Token.asNumber(Op.sub(1, Fn.min([Fn.lengthOf(Fn.compact([given])), 1]))),
       name: defaultName,
       type: "SecureString",
       value: PLACEHOLDER_SECRET,
@@ -75,6 +76,6 @@ export class GitHubAppSecrets extends Construct {
       tags,
       lifecycle: { ignoreChanges: ["value"] },
     });
-    return given === undefined ? defaultName : Fn.coalesce([given, defaultName]);
+    return literal ? defaultName : Fn.coalesce([given, defaultName]);
   }
 }

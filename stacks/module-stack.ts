@@ -38,12 +38,7 @@ export class ModuleStack extends TerraformStack {
     // Needed to synthesize; the emitter drops it, since a reusable module never configures providers.
     new AwsProvider(this, "aws", {});
 
-    const v = (name: string, config: TerraformVariableConfig): TerraformVariable => {
-      const variable = new TerraformVariable(this, name, { ...config, default: config.default === null ? undefined : config.default });
-      // cdktf cannot render `default: null` itself; an override can.
-      if (config.default === null) variable.addOverride("default", null);
-      return variable;
-    };
+    const v = (name: string, config: TerraformVariableConfig): TerraformVariable => new TerraformVariable(this, name, config);
     const prefix = v("prefix", {
       type: "string",
       default: "self-runners",
@@ -57,17 +52,15 @@ export class ModuleStack extends TerraformStack {
     });
     const keyParameter = v("github_app_private_key_ssm_parameter_name", {
       type: "string",
-      default: null,
-      nullable: true,
-      description: "Existing SSM SecureString parameter holding the GitHub App's PEM private key. null: the module creates /<prefix>/github-app/private-key with a placeholder for you to overwrite.",
-      validation: [rule(`var.github_app_private_key_ssm_parameter_name == null || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.github_app_private_key_ssm_parameter_name))`, `github_app_private_key_ssm_parameter_name must be null or ${RULES.ssmParameterName.allowed}.`)],
+      default: "",
+      description: "Existing SSM SecureString parameter holding the GitHub App's PEM private key. Empty: the module creates /<prefix>/github-app/private-key with a placeholder for you to overwrite.",
+      validation: [rule(`var.github_app_private_key_ssm_parameter_name == "" || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.github_app_private_key_ssm_parameter_name))`, `github_app_private_key_ssm_parameter_name must be empty or ${RULES.ssmParameterName.allowed}.`)],
     });
     const secretParameter = v("webhook_secret_ssm_parameter_name", {
       type: "string",
-      default: null,
-      nullable: true,
-      description: "Existing SSM SecureString parameter holding the webhook secret. null: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite.",
-      validation: [rule(`var.webhook_secret_ssm_parameter_name == null || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.webhook_secret_ssm_parameter_name))`, `webhook_secret_ssm_parameter_name must be null or ${RULES.ssmParameterName.allowed}.`)],
+      default: "",
+      description: "Existing SSM SecureString parameter holding the webhook secret. Empty: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite.",
+      validation: [rule(`var.webhook_secret_ssm_parameter_name == "" || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.webhook_secret_ssm_parameter_name))`, `webhook_secret_ssm_parameter_name must be empty or ${RULES.ssmParameterName.allowed}.`)],
     });
     const githubApiUrl = v("github_api_url", {
       type: "string",

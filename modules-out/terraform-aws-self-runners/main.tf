@@ -12,30 +12,31 @@ data "aws_caller_identity" "current_account" {
 }
 
 resource "aws_ssm_parameter" "github_app_private_key" {
+  count       = (1 - min(length(compact([var.github_app_private_key_ssm_parameter_name])), 1))
   description = "self-runners private-key; set the real value with aws ssm put-parameter --overwrite"
   name        = format("/%s/github-app/%s", var.prefix, "private-key")
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "SecureString"
   value       = "replace-me"
-  count       = (1 - min(length(compact([var.github_app_private_key_ssm_parameter_name])), 1))
   lifecycle {
     ignore_changes = [value]
   }
 }
 
 resource "aws_ssm_parameter" "github_app_webhook_secret" {
+  count       = (1 - min(length(compact([var.webhook_secret_ssm_parameter_name])), 1))
   description = "self-runners webhook-secret; set the real value with aws ssm put-parameter --overwrite"
   name        = format("/%s/github-app/%s", var.prefix, "webhook-secret")
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "SecureString"
   value       = "replace-me"
-  count       = (1 - min(length(compact([var.webhook_secret_ssm_parameter_name])), 1))
   lifecycle {
     ignore_changes = [value]
   }
 }
 
 resource "aws_sqs_queue" "job_dlq" {
+  for_each                  = local.pools_resolved
   deduplication_scope       = "messageGroup"
   fifo_queue                = true
   fifo_throughput_limit     = "perMessageGroupId"
@@ -43,10 +44,10 @@ resource "aws_sqs_queue" "job_dlq" {
   name                      = "${var.prefix}-${each.key}-dlq.fifo"
   sqs_managed_sse_enabled   = true
   tags                      = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
-  for_each                  = local.pools_resolved
 }
 
 resource "aws_sqs_queue" "job_queue" {
+  for_each                   = local.pools_resolved
   deduplication_scope        = "messageGroup"
   fifo_queue                 = true
   fifo_throughput_limit      = "perMessageGroupId"
@@ -56,7 +57,6 @@ resource "aws_sqs_queue" "job_queue" {
   sqs_managed_sse_enabled    = true
   tags                       = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
   visibility_timeout_seconds = 180
-  for_each                   = local.pools_resolved
 }
 
 resource "aws_dynamodb_table" "runners_table" {
@@ -116,9 +116,9 @@ resource "aws_iam_role" "runner_role" {
 }
 
 resource "aws_iam_role_policy_attachment" "runner_ssm_sessions" {
+  count      = var.enable_ssm_sessions ? 1 : 0
   policy_arn = "arn:${data.aws_partition.current_partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
   role       = aws_iam_role.runner_role.name
-  count      = var.enable_ssm_sessions ? 1 : 0
 }
 
 resource "aws_iam_instance_profile" "runner_instance_profile" {
@@ -128,6 +128,7 @@ resource "aws_iam_instance_profile" "runner_instance_profile" {
 }
 
 resource "aws_launch_template" "runner_launch_template" {
+  for_each                             = local.pools_resolved
   description                          = "self-runners ephemeral runner"
   image_id                             = "resolve:ssm:${each.value.ami_ssm_parameter}"
   instance_initiated_shutdown_behavior = "terminate"
@@ -169,10 +170,9 @@ resource "aws_launch_template" "runner_launch_template" {
     resource_type = "network-interface"
     tags          = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
   }
-  for_each = local.pools_resolved
 }
 
-resource "aws_lambda_layer_version" "shared_layer_layer" {
+resource "aws_lambda_layer_version" "shared_layer_version" {
   compatible_architectures = [
     "arm64",
     "x86_64"
@@ -205,10 +205,10 @@ resource "aws_iam_role_policy" "webhook_policy_logs" {
 }
 
 resource "aws_iam_role_policy" "webhook_vpc_access" {
+  count  = min(length(var.lambda_subnet_ids), 1)
   name   = "vpc-access"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
   role   = aws_iam_role.webhook_role.id
-  count  = min(length(var.lambda_subnet_ids), 1)
 }
 
 resource "aws_lambda_function" "webhook_function" {
@@ -220,7 +220,7 @@ resource "aws_lambda_function" "webhook_function" {
   function_name = "${var.prefix}-webhook"
   handler       = "index.handler"
   layers = [
-    aws_lambda_layer_version.shared_layer_layer.arn
+    aws_lambda_layer_version.shared_layer_version.arn
   ]
   memory_size                    = 256
   reserved_concurrent_executions = var.webhook_reserved_concurrency
@@ -248,9 +248,7 @@ resource "aws_lambda_function" "webhook_function" {
     security_group_ids = var.lambda_security_group_ids
     subnet_ids         = var.lambda_subnet_ids
   }
-  depends_on = [
-    aws_cloudwatch_log_group.webhook_logs,
-  ]
+  depends_on = [aws_cloudwatch_log_group.webhook_logs]
 }
 
 resource "aws_iam_role_policy" "webhook_policy_read_webhook_secret" {
@@ -284,10 +282,10 @@ resource "aws_iam_role_policy" "scale_up_policy_logs" {
 }
 
 resource "aws_iam_role_policy" "scale_up_vpc_access" {
+  count  = min(length(var.lambda_subnet_ids), 1)
   name   = "vpc-access"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
   role   = aws_iam_role.scale_up_role.id
-  count  = min(length(var.lambda_subnet_ids), 1)
 }
 
 resource "aws_lambda_function" "scale_up_function" {
@@ -299,7 +297,7 @@ resource "aws_lambda_function" "scale_up_function" {
   function_name = "${var.prefix}-scale-up"
   handler       = "index.handler"
   layers = [
-    aws_lambda_layer_version.shared_layer_layer.arn
+    aws_lambda_layer_version.shared_layer_version.arn
   ]
   memory_size                    = 512
   reserved_concurrent_executions = var.scale_up_reserved_concurrency
@@ -331,9 +329,7 @@ resource "aws_lambda_function" "scale_up_function" {
     security_group_ids = var.lambda_security_group_ids
     subnet_ids         = var.lambda_subnet_ids
   }
-  depends_on = [
-    aws_cloudwatch_log_group.scale_up_logs,
-  ]
+  depends_on = [aws_cloudwatch_log_group.scale_up_logs]
 }
 
 resource "aws_iam_role_policy" "scale_up_policy_consume_jobs" {
@@ -367,13 +363,13 @@ resource "aws_iam_role_policy" "scale_up_policy_read_github_app_key" {
 }
 
 resource "aws_lambda_event_source_mapping" "scale_up_trigger" {
+  for_each         = local.pools_resolved
   batch_size       = 10
   event_source_arn = aws_sqs_queue.job_queue[each.key].arn
   function_name    = aws_lambda_function.scale_up_function.arn
   function_response_types = [
     "ReportBatchItemFailures"
   ]
-  for_each = local.pools_resolved
 }
 
 resource "aws_cloudwatch_log_group" "reconcile_logs" {
@@ -395,10 +391,10 @@ resource "aws_iam_role_policy" "reconcile_policy_logs" {
 }
 
 resource "aws_iam_role_policy" "reconcile_vpc_access" {
+  count  = min(length(var.lambda_subnet_ids), 1)
   name   = "vpc-access"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
   role   = aws_iam_role.reconcile_role.id
-  count  = min(length(var.lambda_subnet_ids), 1)
 }
 
 resource "aws_lambda_function" "reconcile_function" {
@@ -410,7 +406,7 @@ resource "aws_lambda_function" "reconcile_function" {
   function_name = "${var.prefix}-reconcile"
   handler       = "index.handler"
   layers = [
-    aws_lambda_layer_version.shared_layer_layer.arn
+    aws_lambda_layer_version.shared_layer_version.arn
   ]
   memory_size                    = 256
   reserved_concurrent_executions = var.reconcile_reserved_concurrency
@@ -443,9 +439,7 @@ resource "aws_lambda_function" "reconcile_function" {
     security_group_ids = var.lambda_security_group_ids
     subnet_ids         = var.lambda_subnet_ids
   }
-  depends_on = [
-    aws_cloudwatch_log_group.reconcile_logs,
-  ]
+  depends_on = [aws_cloudwatch_log_group.reconcile_logs]
 }
 
 resource "aws_iam_role_policy" "reconcile_policy_terminate_runners" {
@@ -532,21 +526,21 @@ resource "aws_api_gateway_deployment" "webhook_api_deployment" {
 }
 
 resource "aws_iam_role" "webhook_api_account_role" {
+  count              = var.manage_api_gateway_account ? 1 : 0
   assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "apigateway.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
   name               = "${var.prefix}-apigw-logs"
   tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
-  count              = var.manage_api_gateway_account ? 1 : 0
 }
 
 resource "aws_iam_role_policy_attachment" "webhook_api_account_role_logs" {
+  count      = var.manage_api_gateway_account ? 1 : 0
   policy_arn = "arn:${data.aws_partition.current_partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
   role       = aws_iam_role.webhook_api_account_role["0"].name
-  count      = var.manage_api_gateway_account ? 1 : 0
 }
 
 resource "aws_api_gateway_account" "webhook_api_account" {
-  cloudwatch_role_arn = aws_iam_role.webhook_api_account_role["0"].arn
   count               = var.manage_api_gateway_account ? 1 : 0
+  cloudwatch_role_arn = aws_iam_role.webhook_api_account_role["0"].arn
 }
 
 resource "aws_cloudwatch_log_group" "webhook_api_access_logs" {
@@ -564,9 +558,7 @@ resource "aws_api_gateway_stage" "webhook_api_stage" {
     destination_arn = aws_cloudwatch_log_group.webhook_api_access_logs.arn
     format          = jsonencode({ "requestId" = "$context.requestId", "ip" = "$context.identity.sourceIp", "requestTime" = "$context.requestTime", "httpMethod" = "$context.httpMethod", "path" = "$context.path", "status" = "$context.status", "responseLength" = "$context.responseLength", "integrationLatency" = "$context.integrationLatency", "wafResponse" = "$context.waf.status" })
   }
-  depends_on = [
-    aws_api_gateway_account.webhook_api_account,
-  ]
+  depends_on = [aws_api_gateway_account.webhook_api_account]
 }
 
 resource "aws_api_gateway_method_settings" "webhook_api_throttling" {

@@ -18,22 +18,22 @@ variable "github_app_id" {
 }
 
 variable "github_app_private_key_ssm_parameter_name" {
-  description = "Existing SSM SecureString parameter holding the GitHub App's PEM private key. null: the module creates /<prefix>/github-app/private-key with a placeholder for you to overwrite."
+  description = "Existing SSM SecureString parameter holding the GitHub App's PEM private key. Empty: the module creates /<prefix>/github-app/private-key with a placeholder for you to overwrite."
   type        = string
-  nullable    = true
+  default     = ""
   validation {
-    condition     = var.github_app_private_key_ssm_parameter_name == null || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1010}$", var.github_app_private_key_ssm_parameter_name))
-    error_message = "github_app_private_key_ssm_parameter_name must be null or an SSM parameter name starting with '/'."
+    condition     = var.github_app_private_key_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.github_app_private_key_ssm_parameter_name))
+    error_message = "github_app_private_key_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
   }
 }
 
 variable "webhook_secret_ssm_parameter_name" {
-  description = "Existing SSM SecureString parameter holding the webhook secret. null: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite."
+  description = "Existing SSM SecureString parameter holding the webhook secret. Empty: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite."
   type        = string
-  nullable    = true
+  default     = ""
   validation {
-    condition     = var.webhook_secret_ssm_parameter_name == null || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1010}$", var.webhook_secret_ssm_parameter_name))
-    error_message = "webhook_secret_ssm_parameter_name must be null or an SSM parameter name starting with '/'."
+    condition     = var.webhook_secret_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_secret_ssm_parameter_name))
+    error_message = "webhook_secret_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
   }
 }
 

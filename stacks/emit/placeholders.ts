@@ -13,7 +13,7 @@ import { quoteTemplate, renderString, unwrapInterpolation } from "./template.js"
 
 type Entry =
   | { readonly kind: "template" | "raw" | "key"; readonly source: string }
-  | { readonly kind: "block"; readonly text: string };
+  | { readonly kind: "block" | "expression"; readonly text: string };
 
 const TOKEN = "__SRPH_";
 const BLOCK = /([A-Za-z_][A-Za-z0-9_-]*) = "\$\{__SRPH_(\d+)__\}"/g;
@@ -43,6 +43,12 @@ export class Placeholders {
     return `\${${TOKEN}${this.entries.length - 1}__}`;
   }
 
+  /** A placeholder for a pre-rendered expression (cdktf writes it as a string). */
+  addExpression(text: string): string {
+    this.entries.push({ kind: "expression", text });
+    return `\${${TOKEN}${this.entries.length - 1}__}`;
+  }
+
   /** Puts our rendering of each string back into cdktf's output. */
   restore(hcl: string): string {
     const entry = (index: string) => {
@@ -68,6 +74,8 @@ function quoted(entry: Entry): string {
       return unwrapInterpolation(entry.source) ?? entry.source;
     case "key":
       return quoteTemplate(entry.source);
+    case "expression":
+      return entry.text;
     case "block":
       throw new EmitError("internal: a block placeholder was rendered as a string");
   }
@@ -98,9 +106,9 @@ export function stripMetadata<T>(value: T): T {
  * where Terraform's style guide puts them.
  */
 export function protectAttributes(attributes: Record<string, unknown>, table: Placeholders): Record<string, unknown> {
-  const first: Record<string, unknown> = {};
+  const first: Record<string, string> = {};
   const middle: Record<string, unknown> = {};
-  const last: Record<string, unknown> = {};
+  const last: Record<string, string> = {};
   for (const [name, value] of Object.entries(stripMetadata(attributes))) {
     if (name === "provider") {
       throw new EmitError(
@@ -109,18 +117,22 @@ export function protectAttributes(attributes: Record<string, unknown>, table: Pl
       );
     }
     if (name === "count" || name === "for_each") {
-      first[name] = protectValue(value, table);
+      first[name] = `${name} = ${renderValue(value)}`;
     } else if (name === "depends_on" && Array.isArray(value)) {
-      last[name] = table.addBlock(`depends_on = [${value.map((ref) => reference(String(ref))).join(", ")}]`);
+      last[name] = `depends_on = [${value.map((ref) => reference(String(ref))).join(", ")}]`;
     } else if (name === "lifecycle" && isPlainObject(value)) {
-      last[name] = table.addBlock(renderLifecycle(value));
+      last[name] = renderLifecycle(value);
     } else if (name === "dynamic" && isPlainObject(value)) {
       middle[name] = Object.fromEntries(Object.entries(value).map(([block, d]) => [block, protectDynamic(d, table)]));
     } else {
       middle[name] = protectValue(value, table);
     }
   }
-  return { ...first, ...middle, ...last };
+  // A blank line sets the meta-arguments apart from the resource's own arguments.
+  const body = Object.keys(middle).length > 0;
+  const blocks = (group: Record<string, string>, separate: (text: string) => string) =>
+    Object.fromEntries(Object.entries(group).map(([name, text]) => [name, table.addBlock(body ? separate(text) : text)]));
+  return { ...blocks(first, (text) => `${text}\n`), ...middle, ...blocks(last, (text) => `\n${text}`) };
 }
 
 /** Swaps every string inside a value for a placeholder, keeping cdktf's `{ value, type, isBlock, ... }` wrappers intact. */
@@ -129,6 +141,8 @@ export function protectValue(value: unknown, table: Placeholders): unknown {
   if (Array.isArray(value)) return value.map((item) => protectValue(item, table));
   if (!isPlainObject(value)) return value;
   if (isWrapper(value)) {
+    // cdktf writes scalar lists one item per line; short lists read better on one line.
+    if (isScalarList(value)) return { ...value, value: table.addExpression(renderValue(value.value)) };
     if ("value" in value) return { ...value, value: protectValue(value.value, table) };
     const dynamic = value.dynamic as Record<string, unknown>;
     return { ...value, dynamic: { ...dynamic, value: protectDynamic(dynamic.value, table) } };
@@ -182,6 +196,16 @@ function protectDynamic(dynamic: unknown, table: Placeholders): unknown {
 function isWrapper(value: Record<string, unknown>): boolean {
   const typed = ["type", "isBlock", "is_block", "storageClassType", "storage_class_type"].some((key) => key in value);
   return typed && ("value" in value || isPlainObject(value.dynamic));
+}
+
+function isScalarList(wrapper: Record<string, unknown>): boolean {
+  const classType = String(wrapper.storageClassType ?? wrapper.storage_class_type ?? "");
+  return (
+    (wrapper.type === "list" || wrapper.type === "set") &&
+    !(wrapper.isBlock || wrapper.is_block) &&
+    ["stringList", "numberList", "booleanList"].includes(classType) &&
+    Array.isArray(wrapper.value)
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

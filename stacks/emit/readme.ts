@@ -75,7 +75,8 @@ function describe(description: string | undefined, sensitive: boolean, nullable:
 }
 
 function anchor(kind: string, name: string): string {
-  return `<a name="${kind}_${name}"></a> [${name}](#${kind}\\_${name.replace(/_/g, "\\_")})`;
+  const escaped = name.replace(/_/g, "\\_");
+  return `<a name="${kind}_${name}"></a> [${escaped}](#${kind}\\_${escaped})`;
 }
 
 function code(text: string): string {

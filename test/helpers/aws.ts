@@ -1,0 +1,124 @@
+import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from "aws-lambda";
+import type { JobMessage } from "../../lambdas/shared/index.js";
+
+export const TEST_REGION = "eu-west-1";
+export const TEST_ACCOUNT = "123456789012";
+
+/** The Lambda context a handler receives; only the ARN and ids matter to the kit. */
+export function lambdaContext(functionName = "self-runners-test"): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${TEST_REGION}:${TEST_ACCOUNT}:function:${functionName}`,
+    memoryLimitInMB: "256",
+    awsRequestId: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "2024/06/11/[$LATEST]abcdef",
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** An API Gateway REST proxy event carrying a webhook delivery. */
+export function apiGatewayEvent(options: {
+  readonly body: string | null;
+  readonly headers: Record<string, string>;
+  readonly isBase64Encoded?: boolean;
+}): APIGatewayProxyEvent {
+  return {
+    body: options.body,
+    headers: options.headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(options.headers).map(([key, value]) => [key, [value]])),
+    httpMethod: "POST",
+    isBase64Encoded: options.isBase64Encoded ?? false,
+    path: "/webhook",
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    resource: "/webhook",
+    requestContext: {
+      accountId: TEST_ACCOUNT,
+      apiId: "abcdef1234",
+      authorizer: undefined,
+      protocol: "HTTP/1.1",
+      httpMethod: "POST",
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: "140.82.115.1",
+        user: null,
+        userAgent: "GitHub-Hookshot/abc123",
+        userArn: null,
+      },
+      path: "/prod/webhook",
+      stage: "prod",
+      requestId: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+      requestTimeEpoch: 1_718_114_540_000,
+      resourceId: "abc123",
+      resourcePath: "/webhook",
+    },
+  };
+}
+
+let nextJobId = 1000;
+
+/** A queue message as the webhook writes it. */
+export function jobMessage(overrides: Partial<JobMessage> = {}): JobMessage {
+  nextJobId += 1;
+  return {
+    version: 1,
+    deliveryId: `delivery-${nextJobId}`,
+    pool: "linux",
+    jobId: nextJobId,
+    runId: 500 + nextJobId,
+    runAttempt: 1,
+    repository: "octo-org/example-workflow",
+    owner: "octo-org",
+    installationId: 52103487,
+    labels: ["self-hosted", "linux"],
+    receivedAt: "2024-06-11T14:02:21.000Z",
+    ...overrides,
+  };
+}
+
+/** An SQS FIFO record carrying `body` (a JobMessage, or raw text for malformed cases). */
+export function sqsRecord(body: JobMessage | string, messageId?: string): SQSRecord {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  const id = messageId ?? (typeof body === "string" ? `raw-${text.length}-${nextJobId++}` : `msg-${body.jobId}`);
+  return {
+    messageId: id,
+    receiptHandle: `handle-${id}`,
+    body: text,
+    attributes: {
+      ApproximateReceiveCount: "1",
+      SentTimestamp: "1718114541000",
+      SenderId: "AROAEXAMPLE",
+      ApproximateFirstReceiveTimestamp: "1718114541100",
+      SequenceNumber: "18886717446118338560",
+      MessageGroupId: typeof body === "string" ? "unknown" : String(body.jobId),
+      MessageDeduplicationId: typeof body === "string" ? "unknown" : `${body.jobId}-${body.runAttempt}`,
+    },
+    messageAttributes: {},
+    md5OfBody: "00000000000000000000000000000000",
+    eventSource: "aws:sqs",
+    eventSourceARN: `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:self-runners-linux.fifo`,
+    awsRegion: TEST_REGION,
+  };
+}
+
+export function sqsEvent(records: readonly SQSRecord[]): SQSEvent {
+  return { Records: [...records] };
+}

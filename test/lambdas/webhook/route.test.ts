@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { InvalidWorkflowJobError } from "../../../lambdas/shared/index.js";
+import { matchPool, routeDelivery } from "../../../lambdas/webhook/route.js";
+import { workflowJobQueuedFixture } from "../../helpers/github.js";
+
+const pools = {
+  "linux-arm": { labels: ["linux", "arm64"] },
+  "linux-gpu": { labels: ["Linux", "gpu", "x64"] },
+  linux: { labels: ["linux", "x64"] },
+};
+
+describe("matchPool", () => {
+  it.each([
+    { name: "explicit self-hosted plus pool labels", labels: ["self-hosted", "linux", "x64"], pool: "linux" },
+    { name: "pool labels without self-hosted", labels: ["linux", "x64"], pool: "linux" },
+    { name: "subset of pool labels", labels: ["arm64"], pool: "linux-arm" },
+    { name: "case-insensitive on both sides", labels: ["SELF-HOSTED", "LINUX", "GPU"], pool: "linux-gpu" },
+    { name: "first sorted key wins when several match", labels: ["linux"], pool: "linux" },
+    { name: "only self-hosted matches the first sorted pool", labels: ["self-hosted"], pool: "linux" },
+    { name: "no labels match nothing", labels: [], pool: undefined },
+    { name: "a label no pool has", labels: ["linux", "windows"], pool: undefined },
+    { name: "GitHub-hosted label", labels: ["ubuntu-latest"], pool: undefined },
+  ])("$name", ({ labels, pool }) => {
+    expect(matchPool(labels, pools)).toBe(pool);
+  });
+
+  it("sorts keys rather than trusting object insertion order", () => {
+    // Arrange
+    const unordered = { zeta: { labels: ["linux"] }, alpha: { labels: ["linux"] } };
+
+    // Act / Assert
+    expect(matchPool(["linux"], unordered)).toBe("alpha");
+  });
+});
+
+describe("routeDelivery", () => {
+  const receivedAt = new Date("2024-06-11T14:02:21.000Z");
+  const base = { deliveryId: "0b989ba4-242f-11e5-81e1-c7b6966d2516", pools, receivedAt };
+
+  it("answers ping with pong", () => {
+    expect(routeDelivery({ ...base, event: "ping", payload: { zen: "Keep it logically awesome." } })).toEqual({ kind: "pong" });
+  });
+
+  it.each([
+    { event: "push", payload: {}, message: "ignored: event push is not handled" },
+    { event: "workflow_run", payload: { action: "requested" }, message: "ignored: event workflow_run is not handled" },
+    { event: "workflow_job", payload: { action: "completed" }, message: "ignored: action completed is not handled" },
+    { event: "workflow_job", payload: { action: "in_progress" }, message: "ignored: action in_progress is not handled" },
+  ])("ignores $event/$payload.action", ({ event, payload, message }) => {
+    expect(routeDelivery({ ...base, event, payload })).toEqual({ kind: "ignore", message });
+  });
+
+  it("ignores a queued job no pool serves, naming its labels", () => {
+    // Arrange
+    const payload = workflowJobQueuedFixture();
+    payload.workflow_job.labels = ["self-hosted", "windows"];
+
+    // Act
+    const decision = routeDelivery({ ...base, event: "workflow_job", payload });
+
+    // Assert
+    expect(decision).toEqual({ kind: "ignore", message: "ignored: no pool matches labels [self-hosted, windows]" });
+  });
+
+  it("builds the queue message of a matched queued job", () => {
+    // Arrange
+    const payload = workflowJobQueuedFixture();
+
+    // Act
+    const decision = routeDelivery({ ...base, event: "workflow_job", payload });
+
+    // Assert
+    expect(decision).toEqual({
+      kind: "enqueue",
+      pool: "linux",
+      job: {
+        version: 1,
+        deliveryId: "0b989ba4-242f-11e5-81e1-c7b6966d2516",
+        pool: "linux",
+        jobId: 29679449632,
+        runId: 10358102281,
+        runAttempt: 1,
+        repository: "octo-org/example-workflow",
+        owner: "octo-org",
+        installationId: 52103487,
+        labels: ["self-hosted", "linux", "x64"],
+        receivedAt: "2024-06-11T14:02:21.000Z",
+      },
+    });
+  });
+
+  it("defaults a missing run_attempt to 1", () => {
+    // Arrange
+    const payload = workflowJobQueuedFixture();
+    delete payload.workflow_job.run_attempt;
+
+    // Act
+    const decision = routeDelivery({ ...base, event: "workflow_job", payload });
+
+    // Assert
+    expect(decision.kind === "enqueue" && decision.job.runAttempt).toBe(1);
+  });
+
+  it.each([
+    { field: "installation", mutate: (payload: Record<string, any>) => delete payload.installation },
+    { field: "installation.id", mutate: (payload: Record<string, any>) => (payload.installation.id = 0) },
+    { field: "workflow_job.id", mutate: (payload: Record<string, any>) => (payload.workflow_job.id = "29679449632") },
+    { field: "repository.full_name", mutate: (payload: Record<string, any>) => delete payload.repository.full_name },
+    { field: "workflow_job.labels", mutate: (payload: Record<string, any>) => (payload.workflow_job.labels = "linux") },
+  ])("fails when $field is missing or malformed", ({ field, mutate }) => {
+    // Arrange
+    const payload = workflowJobQueuedFixture();
+    mutate(payload);
+
+    // Act / Assert
+    expect(() => routeDelivery({ ...base, event: "workflow_job", payload })).toThrow(
+      expect.objectContaining({ constructor: InvalidWorkflowJobError, field }),
+    );
+  });
+});

@@ -1,0 +1,79 @@
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runTerraform } from "../../stacks/emit/terraform-cli.js";
+import { MODULE_DIR } from "../../stacks/build-module.js";
+import { REPO_ROOT, scratchDir } from "../helpers/paths.js";
+
+// The terraform tier runs the real CLI offline against the committed module, with providers from the
+// local mirror (stacks/emit/terraform-cli.ts). A missing terraform or mirror fails with what to install.
+
+const moduleDir = join(REPO_ROOT, MODULE_DIR);
+const testFilesDir = join(REPO_ROOT, "test", "terraform");
+const testFiles = readdirSync(testFilesDir).filter((f) => f.endsWith(".tftest.hcl"));
+
+function expectSuccess(result: { code: number; stdout: string; stderr: string }): void {
+  expect(result.stderr + result.stdout, "terraform output").not.toMatch(/^Error:/m);
+  expect(result.code).toBe(0);
+}
+
+describe("the emitted module under terraform", () => {
+  let workDir: string;
+
+  beforeAll(async () => {
+    workDir = scratchDir("module");
+    cpSync(moduleDir, workDir, { recursive: true });
+    mkdirSync(join(workDir, "tests"));
+    for (const file of testFiles) cpSync(join(testFilesDir, file), join(workDir, "tests", file));
+    expectSuccess(await runTerraform(["init", "-backend=false"], workDir));
+  });
+
+  it("is formatted (terraform fmt -check)", async () => {
+    expectSuccess(await runTerraform(["fmt", "-check", "-recursive"], moduleDir, { providers: false }));
+  });
+
+  it("validates (terraform validate)", async () => {
+    const result = await runTerraform(["validate"], workDir);
+    expectSuccess(result);
+    expect(result.stdout).toContain("Success! The configuration is valid.");
+  });
+
+  it("passes every terraform test run with mock providers: defaults, VPC, spot, org/repo, pools, validations", async () => {
+    const runs = testFiles.reduce((n, f) => n + (readFileSync(join(testFilesDir, f), "utf8").match(/^run "/gm)?.length ?? 0), 0);
+    const result = await runTerraform(["test"], workDir);
+    expectSuccess(result);
+    // Every run must pass: none skipped, none failed.
+    expect(result.stdout).toContain(`Success! ${runs} passed, 0 failed.`);
+    expect(runs).toBeGreaterThanOrEqual(18);
+  });
+
+  it("has no provider or backend block", () => {
+    for (const file of readdirSync(moduleDir).filter((f) => f.endsWith(".tf"))) {
+      const text = readFileSync(join(moduleDir, file), "utf8");
+      expect(text, file).not.toMatch(/^provider\s+"/m);
+      expect(text, file).not.toMatch(/^\s*backend\s+"/m);
+    }
+  });
+
+  it("ships every Lambda zip it references", () => {
+    const main = readFileSync(join(moduleDir, "main.tf"), "utf8");
+    const referenced = [...main.matchAll(/"\$\{path\.module\}\/(lambdas\/[^"]+\.zip)"/g)].map((m) => m[1]);
+    expect(new Set(referenced)).toEqual(new Set(["lambdas/webhook.zip", "lambdas/scale-up.zip", "lambdas/reconcile.zip", "lambdas/shared.zip"]));
+    for (const zip of referenced) expect(existsSync(join(moduleDir, zip)), zip).toBe(true);
+  });
+});
+
+describe("the Terraform examples", () => {
+  for (const example of readdirSync(join(REPO_ROOT, "examples", "terraform"))) {
+    it(`examples/terraform/${example} validates against the module`, async () => {
+      const dir = join(REPO_ROOT, "examples", "terraform", example);
+      const dataDir = scratchDir(`example-${example}`);
+      const env = { TF_DATA_DIR: join(dataDir, ".terraform") };
+      // The lock file init writes next to the example is git-ignored; .terraform goes to scratch.
+      expectSuccess(await runTerraform(["init", "-backend=false"], dir, { env }));
+      const result = await runTerraform(["validate"], dir, { env });
+      expectSuccess(result);
+      expectSuccess(await runTerraform(["fmt", "-check"], dir, { providers: false }));
+    });
+  }
+});

@@ -1,0 +1,200 @@
+# Option combinations: VPC Lambdas, spot off, org runners, several pools, existing parameters.
+mock_provider "aws" {
+  # The provider validates ARNs even under mocks, so computed ARNs get well-formed values.
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mock" }
+  }
+  mock_resource "aws_iam_instance_profile" {
+    defaults = { arn = "arn:aws:iam::123456789012:instance-profile/mock" }
+  }
+  mock_resource "aws_lambda_layer_version" {
+    defaults = { arn = "arn:aws:lambda:eu-west-1:123456789012:layer:mock:1" }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = {
+      arn        = "arn:aws:lambda:eu-west-1:123456789012:function:mock"
+      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:mock/invocations"
+    }
+  }
+  mock_resource "aws_sqs_queue" {
+    defaults = {
+      arn = "arn:aws:sqs:eu-west-1:123456789012:mock.fifo"
+      url = "https://sqs.eu-west-1.amazonaws.com/123456789012/mock.fifo"
+    }
+  }
+  mock_resource "aws_dynamodb_table" {
+    defaults = { arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:mock" }
+  }
+  mock_resource "aws_cloudwatch_event_rule" {
+    defaults = { arn = "arn:aws:events:eu-west-1:123456789012:rule/mock" }
+  }
+  mock_resource "aws_api_gateway_rest_api" {
+    defaults = { execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:abc123" }
+  }
+  mock_resource "aws_api_gateway_stage" {
+    defaults = { invoke_url = "https://abc123.execute-api.eu-west-1.amazonaws.com/github" }
+  }
+}
+
+# Distinct ARNs for the dead-letter queues, so the redrive assertion can tell them from the job queues.
+override_resource {
+  target = aws_sqs_queue.job_dlq
+  values = { arn = "arn:aws:sqs:eu-west-1:123456789012:mock-dlq.fifo" }
+}
+
+variables {
+  github_app_id     = "123456"
+  vpc_id            = "vpc-0123456789abcdef0"
+  runner_subnet_ids = ["subnet-0123456789abcdef0"]
+  pools = {
+    linux = {
+      labels         = ["linux"]
+      instance_types = ["m7i.large"]
+    }
+  }
+}
+
+run "vpc_lambdas" {
+  command = apply
+  variables {
+    lambda_subnet_ids         = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
+    lambda_security_group_ids = ["sg-0123456789abcdef0"]
+  }
+  assert {
+    condition     = alltrue([for f in [aws_lambda_function.webhook_function, aws_lambda_function.scale_up_function, aws_lambda_function.reconcile_function] : f.vpc_config[0].subnet_ids == toset(["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"])])
+    error_message = "Every function is placed in the given subnets."
+  }
+  assert {
+    condition     = length(aws_iam_role_policy.webhook_vpc_access) == 1 && length(aws_iam_role_policy.scale_up_vpc_access) == 1 && length(aws_iam_role_policy.reconcile_vpc_access) == 1
+    error_message = "ENI permissions exist only when the functions are in a VPC."
+  }
+}
+
+run "spot_off_with_arm64" {
+  command = apply
+  variables {
+    pools = {
+      arm = {
+        labels           = ["linux", "arm64"]
+        instance_types   = ["c7g.large"]
+        architecture     = "arm64"
+        spot             = false
+        root_volume_size = 100
+        max_runners      = 3
+      }
+    }
+  }
+  assert {
+    condition     = jsondecode(aws_lambda_function.scale_up_function.environment[0].variables.POOLS).arm.spot == false
+    error_message = "spot = false reaches scale-up."
+  }
+  assert {
+    condition     = jsondecode(aws_lambda_function.scale_up_function.environment[0].variables.POOLS).arm.maxRunners == 3
+    error_message = "max_runners reaches scale-up."
+  }
+  assert {
+    condition     = aws_launch_template.runner_launch_template["arm"].image_id == "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+    error_message = "arm64 pools get the arm64 AMI."
+  }
+  assert {
+    condition     = aws_launch_template.runner_launch_template["arm"].block_device_mappings[0].ebs[0].volume_size == 100
+    error_message = "root_volume_size is applied."
+  }
+}
+
+run "org_scope" {
+  command = apply
+  variables {
+    runner_scope = "org"
+    prefix       = "ci"
+  }
+  assert {
+    condition     = aws_lambda_function.scale_up_function.environment[0].variables.RUNNER_SCOPE == "org" && aws_lambda_function.reconcile_function.environment[0].variables.RUNNER_SCOPE == "org"
+    error_message = "org scope reaches scale-up and reconcile."
+  }
+  assert {
+    condition     = aws_lambda_function.scale_up_function.function_name == "ci-scale-up" && aws_sqs_queue.job_queue["linux"].name == "ci-linux.fifo"
+    error_message = "prefix names every resource."
+  }
+}
+
+run "several_pools" {
+  command = apply
+  variables {
+    pools = {
+      small = {
+        labels         = ["linux", "small"]
+        instance_types = ["m7i.large"]
+      }
+      large = {
+        labels         = ["linux", "large"]
+        instance_types = ["m7i.4xlarge"]
+        subnet_ids     = ["subnet-0cccccccccccccccc"]
+      }
+    }
+  }
+  assert {
+    condition     = length(aws_sqs_queue.job_queue) == 2 && length(aws_launch_template.runner_launch_template) == 2 && length(aws_lambda_event_source_mapping.scale_up_trigger) == 2
+    error_message = "Each pool gets a queue, a launch template and a trigger."
+  }
+  assert {
+    condition     = jsondecode(aws_lambda_function.scale_up_function.environment[0].variables.POOLS).large.subnetIds == ["subnet-0cccccccccccccccc"]
+    error_message = "A pool's own subnets win over runner_subnet_ids."
+  }
+  assert {
+    condition     = jsondecode(aws_lambda_function.scale_up_function.environment[0].variables.POOLS).small.subnetIds == ["subnet-0123456789abcdef0"]
+    error_message = "Pools without subnets use runner_subnet_ids."
+  }
+  assert {
+    condition     = keys(output.queue_arns) == ["large", "small"]
+    error_message = "queue_arns has one entry per pool."
+  }
+}
+
+run "existing_parameters" {
+  command = apply
+  variables {
+    github_app_private_key_ssm_parameter_name = "/platform/github/key"
+    webhook_secret_ssm_parameter_name         = "/platform/github/webhook"
+  }
+  assert {
+    condition     = length(aws_ssm_parameter.github_app_private_key) == 0 && length(aws_ssm_parameter.github_app_webhook_secret) == 0
+    error_message = "No parameter is created when existing ones are named."
+  }
+  assert {
+    condition     = aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_APP_KEY_PARAMETER == "/platform/github/key"
+    error_message = "scale-up reads the named key parameter."
+  }
+  assert {
+    condition     = strcontains(aws_iam_role_policy.webhook_policy_read_webhook_secret.policy, "parameter/platform/github/webhook")
+    error_message = "The webhook may read exactly the named secret parameter."
+  }
+}
+
+run "api_gateway_account_managed" {
+  command = apply
+  variables {
+    manage_api_gateway_account = true
+    enable_ssm_sessions        = true
+  }
+  assert {
+    condition     = length(aws_api_gateway_account.webhook_api_account) == 1 && length(aws_iam_role.webhook_api_account_role) == 1
+    error_message = "manage_api_gateway_account creates the account setting and its role."
+  }
+  assert {
+    condition     = length(aws_iam_role_policy_attachment.runner_ssm_sessions) == 1
+    error_message = "enable_ssm_sessions attaches Session Manager access to runners."
+  }
+}

@@ -3,6 +3,7 @@ import { AssetType, Fn, TerraformAsset, Token } from "./cdktf.js";
 import { CloudwatchLogGroup, IamRole, IamRolePolicy, LambdaFunction } from "./aws.js";
 import { LOG_RETENTION_DAYS, RULES, integerBetween, matches, validateProps } from "./errors.js";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./iam.js";
+import { countIfNotEmpty } from "./conditions.js";
 
 /** Props of {@link NodejsFunction}. */
 export interface NodejsFunctionProps {
@@ -119,7 +120,7 @@ export class NodejsFunction extends Construct {
     ]);
     // ENI actions cannot be scoped to resources; they are granted only when the function is in a VPC.
     new IamRolePolicy(this, "vpc-access", {
-      count: Token.asNumber(Fn.min([Fn.lengthOf(subnetIds), 1])),
+      count: countIfNotEmpty(subnetIds),
       role: this.role.id,
       name: "vpc-access",
       policy: policyDocument([

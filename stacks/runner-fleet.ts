@@ -8,6 +8,7 @@ import type { NodejsFunction } from "./nodejs-function.js";
 import type { PoolMap } from "./pools.js";
 import { runnerBootstrapScript } from "./runner-bootstrap.js";
 import { mergeTags } from "./tags.js";
+import { countIf } from "./conditions.js";
 
 /** The tag every runner instance carries; IAM conditions on terminate key on it. */
 export const KIT_TAG = "self-runners:prefix";
@@ -96,7 +97,7 @@ export class RunnerFleet extends Construct {
       tags,
     });
     new IamRolePolicyAttachment(this, "ssm-sessions", {
-      count: Token.asNumber(Fn.conditional(props.enableSsmSessions ?? false, 1, 0)),
+      count: countIf(props.enableSsmSessions ?? false),
       role: this.role.name,
       policyArn: `arn:${props.context.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
     });

@@ -17,6 +17,7 @@ import {
 import type { AwsContext } from "./aws-context.js";
 import { LOG_RETENTION_DAYS, integerBetween, validateProps } from "./errors.js";
 import { assumeRolePolicy } from "./iam.js";
+import { countIf } from "./conditions.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 
 /** Props of {@link WebhookApi}. */
@@ -107,19 +108,20 @@ export class WebhookApi extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
 
+    const accountCount = countIf(props.manageAccountLoggingRole ?? false);
     const accountRole = new IamRole(this, "account-role", {
-      count: Token.asNumber(Fn.conditional(props.manageAccountLoggingRole ?? false, 1, 0)),
+      count: accountCount,
       name: `${props.name}-apigw-logs`,
       assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
       tags,
     });
     new IamRolePolicyAttachment(this, "account-role-logs", {
-      count: Token.asNumber(Fn.conditional(props.manageAccountLoggingRole ?? false, 1, 0)),
+      count: accountCount,
       role: Fn.lookupNested(accountRole.fqn, ["0", "name"]),
       policyArn: `arn:${props.context.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`,
     });
     const account = new ApiGatewayAccount(this, "account", {
-      count: Token.asNumber(Fn.conditional(props.manageAccountLoggingRole ?? false, 1, 0)),
+      count: accountCount,
       cloudwatchRoleArn: Fn.lookupNested(accountRole.fqn, ["0", "arn"]),
     });
 

@@ -40,7 +40,7 @@ export function collectAssets(stack: TerraformStack, directory: string): ModuleA
     owners.set(file, { source, hash: asset.assetHash });
     if (!assets.some((known) => known.synthesizedPath === asset.path)) assets.push({ source, file, synthesizedPath: asset.path });
   }
-  return assets.sort((a, b) => a.synthesizedPath.localeCompare(b.synthesizedPath));
+  return assets.sort((a, b) => (a.synthesizedPath < b.synthesizedPath ? -1 : a.synthesizedPath > b.synthesizedPath ? 1 : 0));
 }
 /** Replaces every synthesized asset path with its place in the module, `${path.module}/<file>`. */
 export function rewriteAssetPaths(hcl: string, assets: readonly Pick<ModuleAsset, "file" | "synthesizedPath">[]): string {

@@ -1,4 +1,4 @@
-export { emitModule, DEFAULT_AWS_PROVIDER_VERSION, DEFAULT_TERRAFORM_VERSION } from "./emit-module.js";
+export { emitModule } from "./emit-module.js";
 export type { EmitAssetsOptions, EmitModuleOptions, EmitResult } from "./emit-module.js";
 export type { ModuleAsset } from "./assets.js";
 export { EmitError } from "./errors.js";

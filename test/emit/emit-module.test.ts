@@ -85,6 +85,7 @@ function fixtureStack(scratch: string): TerraformStack {
     role: roleArn.stringValue,
     handler: "index.handler",
     runtime: "nodejs22.x",
+    architectures: ["arm64"],
     filename: zip.path,
     sourceCodeHash: Fn.filebase64sha256(zip.path),
     environment: {
@@ -186,20 +187,24 @@ function listFiles(dir: string, base = dir): string[] {
 }
 
 describe("emitModule on the fixture stack", () => {
-  let scratch: string;
-  let moduleDir: string;
-  let result: EmitResult;
+  const scratch = tempDir("emit");
+  const moduleDir = path.join(scratch, "module");
+  let emitted: EmitResult | undefined;
 
-  beforeAll(() => {
-    scratch = tempDir("emit");
-    fs.writeFileSync(path.join(scratch, "webhook.zip"), "not really a zip, but a fixed set of bytes\n");
-    moduleDir = path.join(scratch, "module");
-    result = emitModule(fixtureStack(scratch), { ...OPTIONS, outDir: moduleDir });
-  });
+  // Emitted on first use rather than in beforeAll: without terraform every test then fails with
+  // the harness's message instead of being reported as skipped.
+  function emit(): EmitResult {
+    if (!emitted) {
+      fs.writeFileSync(path.join(scratch, "webhook.zip"), "not really a zip, but a fixed set of bytes\n");
+      emitted = emitModule(fixtureStack(scratch), { ...OPTIONS, outDir: moduleDir });
+    }
+    return emitted;
+  }
 
   afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
   it("writes the golden files", () => {
+    emit();
     if (UPDATE_GOLDEN) {
       fs.rmSync(GOLDEN, { recursive: true, force: true });
       fs.cpSync(moduleDir, GOLDEN, { recursive: true });
@@ -211,12 +216,14 @@ describe("emitModule on the fixture stack", () => {
   });
 
   it("reports what it wrote", () => {
+    const result = emit();
     expect(result.outDir).toBe(moduleDir);
     expect(result.files).toEqual(listFiles(moduleDir));
     expect(result.assets.map((asset) => asset.file)).toEqual(["lambdas/webhook.zip"]);
   });
 
   it("has no provider or backend block and no cdktf asset path", () => {
+    emit();
     const hcl = ["versions.tf", "variables.tf", "main.tf", "outputs.tf"].map((f) => fs.readFileSync(path.join(moduleDir, f), "utf8")).join("\n");
     expect(hcl).not.toMatch(/^\s*(provider\s+"|backend\s+")/m);
     expect(hcl).not.toContain("assets/");
@@ -224,12 +231,14 @@ describe("emitModule on the fixture stack", () => {
   });
 
   it("is formatted (terraform fmt -check)", async () => {
+    emit();
     const fmt = await runTerraform(["fmt", "-check", "-diff", "-recursive"], moduleDir, { providers: false });
     expect(fmt.stdout + fmt.stderr).toBe("");
     expect(fmt.code).toBe(0);
   });
 
   it("initialises offline and validates", async () => {
+    emit();
     await terraformInit(moduleDir);
     const validate = await terraformValidate(moduleDir);
     expect(validate.stdout).toContain("Success! The configuration is valid.");
@@ -237,6 +246,7 @@ describe("emitModule on the fixture stack", () => {
   });
 
   it("passes terraform test with a mocked provider", async () => {
+    emit();
     const testDir = path.join(scratch, "tested");
     fs.cpSync(moduleDir, testDir, { recursive: true });
     fs.mkdirSync(path.join(testDir, "tests"));

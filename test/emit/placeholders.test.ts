@@ -48,6 +48,23 @@ describe("protectValue", () => {
   });
 });
 
+describe("protectValue on scalar lists", () => {
+  it.each([
+    ["a string list", { value: ["arm64", "${var.arch}"], isBlock: false, type: "list", storageClassType: "stringList" }, '["arm64", var.arch]'],
+    ["a number set", { value: [1, 2], isBlock: false, type: "set", storageClassType: "numberList" }, "[1, 2]"],
+  ])("writes %s on one line", (_name, wrapper, hcl) => {
+    const table = new Placeholders();
+    const out = protectValue(wrapper, table) as { value: string };
+    expect(table.restore(`a = "${out.value}"`)).toBe(`a = ${hcl}`);
+  });
+
+  it("leaves lists of blocks to cdktf", () => {
+    const wrapper = { value: [{ a: str("x") }], isBlock: true, type: "list", storageClassType: "FooList" };
+    const out = protectValue(wrapper, new Placeholders()) as { value: unknown[] };
+    expect(Array.isArray(out.value)).toBe(true);
+  });
+});
+
 describe("protectAttributes", () => {
   it("orders meta-arguments: count/for_each first, depends_on and lifecycle last", () => {
     const table = new Placeholders();

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { App, Testing } from "../../stacks/cdktf.js";
+import { ModuleStack } from "../../stacks/module-stack.js";
+import { RULES } from "../../stacks/errors.js";
+import { fakeDistDir, synthJson } from "../helpers/synth.js";
+
+describe("ModuleStack (the stack emitted as the Terraform module)", () => {
+  const app = Testing.app() as App;
+  const stack = new ModuleStack(app, "self-runners", { distDir: fakeDistDir() });
+  const synth = synthJson(stack);
+
+  it("declares every input as a typed, described variable", () => {
+    const variables = synth.variable ?? {};
+    expect(Object.keys(variables).length).toBeGreaterThanOrEqual(25);
+    for (const [name, v] of Object.entries(variables)) {
+      expect(v.type, name).toBeTruthy();
+      expect(String(v.description ?? ""), name).not.toBe("");
+    }
+    expect(Object.keys(variables).filter((name) => !("default" in variables[name])).sort()).toEqual([
+      "github_app_id",
+      "pools",
+      "runner_subnet_ids",
+      "vpc_id",
+    ]);
+  });
+
+  it("validates the values a user is likely to get wrong with the same patterns as the constructs", () => {
+    const validation = (name: string) => JSON.stringify(synth.variable?.[name]?.validation ?? []);
+    expect(validation("prefix")).toContain(JSON.stringify(RULES.prefix.pattern).slice(1, -1));
+    for (const name of ["github_app_id", "vpc_id", "runner_subnet_ids", "pools", "runner_version", "log_retention_days", "runner_scope"]) {
+      expect(validation(name), name).not.toBe("[]");
+    }
+  });
+
+  it("gives every resource a readable address derived from its construct path", () => {
+    const ids = Object.values(synth.resource).flatMap((byId) => Object.keys(byId));
+    for (const id of ids) expect(id).toMatch(/^[a-z][a-z0-9_]*$/);
+    expect(synth.resource.aws_sqs_queue).toHaveProperty("job_queue");
+    expect(synth.resource.aws_sqs_queue).toHaveProperty("job_dlq");
+    expect(synth.resource.aws_lambda_function).toHaveProperty("scale_up_function");
+  });
+
+  it("outputs everything a caller wires", () => {
+    expect(Object.keys(synth.output ?? {}).sort()).toEqual(
+      [
+        "dead_letter_queue_arns",
+        "github_app_private_key_ssm_parameter_name",
+        "launch_template_ids",
+        "queue_arns",
+        "queue_urls",
+        "reconcile_function_name",
+        "reconcile_role_arn",
+        "runner_instance_profile_arn",
+        "runner_role_arn",
+        "runner_security_group_id",
+        "runners_table_name",
+        "scale_up_function_name",
+        "scale_up_role_arn",
+        "webhook_function_name",
+        "webhook_role_arn",
+        "webhook_secret_ssm_parameter_name",
+        "webhook_url",
+      ].sort(),
+    );
+  });
+
+  it("matches the snapshot (review the whole diff when it changes)", () => {
+    const stable = JSON.stringify(synth, null, 2).replace(/"[^"]*\.test-out\/dist-[^/"]+\//g, '"<dist>/').replace(/assets\/[^"]+\/([^/"]+\.zip)/g, "assets/<hash>/$1");
+    expect(stable).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,153 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { SelfRunners } from "../../stacks/self-runners.js";
+import { SelfRunnersValidationError } from "../../stacks/errors.js";
+import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack } from "../helpers/synth.js";
+
+let distDir: string;
+beforeAll(() => {
+  distDir = fakeDistDir();
+});
+
+function synthRunners(overrides: Parameters<typeof minimalProps>[1] = {}) {
+  const { stack } = testStack();
+  new SelfRunners(stack, "runners", minimalProps(distDir, overrides));
+  return { stack, synth: synthJson(stack) };
+}
+
+describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
+  it("creates one FIFO queue and one dead-letter queue per pool, encrypted, with a redrive to its own DLQ", () => {
+    const { synth } = synthRunners({
+      pools: {
+        small: { labels: ["linux"], instanceTypes: ["m7i.large"] },
+        large: { labels: ["linux", "large"], instanceTypes: ["m7i.4xlarge"] },
+      },
+    });
+    const queues = resourcesOf(synth, "aws_sqs_queue");
+    const [dlqId] = Object.keys(queues).filter((id) => id.includes("dlq"));
+    const [queueId] = Object.keys(queues).filter((id) => id.includes("queue"));
+    expect(Object.keys(queues)).toHaveLength(2);
+    const queue = queues[queueId];
+    expect(queue.fifo_queue).toBe(true);
+    expect(queue.sqs_managed_sse_enabled).toBe(true);
+    expect(queue.for_each).toMatchObject({ small: expect.any(Object), large: expect.any(Object) });
+    expect(queue.redrive_policy).toContain(`aws_sqs_queue.${dlqId}[each.key].arn`);
+    expect(queues[dlqId].sqs_managed_sse_enabled).toBe(true);
+  });
+
+  it("fills pool defaults: 10 runners, spot with fallback, x64 Amazon Linux 2023, 40 GiB, the kit's subnets", () => {
+    const { synth } = synthRunners();
+    const lt = resourceOf(synth, "aws_launch_template", "launch-template");
+    const pool = (lt.for_each as Record<string, Record<string, unknown>>).linux;
+    expect(pool).toEqual({
+      labels: ["linux", "x64"],
+      instance_types: ["m7i.large"],
+      max_runners: 10,
+      spot: true,
+      on_demand_fallback: true,
+      architecture: "x64",
+      ami_ssm_parameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+      root_volume_size: 40,
+      subnet_ids: ["subnet-0123456789abcdef0"],
+      runner_group_id: 1,
+    });
+  });
+
+  it("hardens the launch template: IMDSv2, encrypted gp3, no public IP, terminate on shutdown", () => {
+    const { synth } = synthRunners();
+    const lt = resourceOf(synth, "aws_launch_template", "launch-template");
+    expect(lt.metadata_options).toMatchObject({ http_tokens: "required", http_endpoint: "enabled" });
+    expect(lt.block_device_mappings).toEqual([expect.objectContaining({ ebs: expect.objectContaining({ encrypted: "true", volume_type: "gp3" }) })]);
+    expect(lt.network_interfaces).toEqual([expect.objectContaining({ associate_public_ip_address: false })]);
+    expect(lt.instance_initiated_shutdown_behavior).toBe("terminate");
+    expect(lt.image_id).toBe("resolve:ssm:${each.value.ami_ssm_parameter}");
+  });
+
+  it("keeps secrets out of user data: the bootstrap reads its own item from the runners table", () => {
+    const { synth } = synthRunners();
+    const userData = String(resourceOf(synth, "aws_launch_template", "launch-template").user_data);
+    expect(userData).toContain("aws dynamodb get-item");
+    expect(userData).toContain("--jitconfig");
+    expect(userData).not.toMatch(/private.?key|webhook.?secret|ghs_/i);
+  });
+
+  it("builds every function from its zip on nodejs22.x with the shared layer, its own log group and source hash", () => {
+    const { synth } = synthRunners();
+    const functions = resourcesOf(synth, "aws_lambda_function");
+    expect(Object.keys(functions)).toHaveLength(3);
+    for (const fn of Object.values(functions)) {
+      expect(fn.runtime).toBe("nodejs22.x");
+      expect(String(fn.filename)).toMatch(/\.zip$/);
+      expect(String(fn.source_code_hash)).toMatch(/^\$\{filebase64sha256\(/);
+      expect(fn.layers).toEqual([expect.stringMatching(/aws_lambda_layer_version\..*\.arn/)]);
+      expect(fn.logging_config).toMatchObject({ log_format: "JSON" });
+    }
+    expect(Object.keys(resourcesOf(synth, "aws_cloudwatch_log_group"))).toHaveLength(4);
+  });
+
+  it("grants ENI permissions only when the functions are placed in subnets", () => {
+    const outside = synthRunners().synth;
+    const inside = synthRunners({ lambdaSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"], lambdaSecurityGroupIds: ["sg-0123456789abcdef0"] }).synth;
+    const vpcPolicies = (s: typeof outside) => Object.entries(resourcesOf(s, "aws_iam_role_policy")).filter(([id]) => id.includes("vpc-access") || id.includes("vpc_access"));
+    expect(vpcPolicies(outside).map(([, p]) => p.count)).toEqual([0, 0, 0]);
+    expect(vpcPolicies(inside).map(([, p]) => p.count)).toEqual([1, 1, 1]);
+  });
+
+  it("scopes runner instances to their own configuration item and terminate to the kit's tag", () => {
+    const { synth } = synthRunners();
+    const policies = Object.values(resourcesOf(synth, "aws_iam_role_policy")).map((p) => String(p.policy));
+    expect(policies.some((p) => p.includes("dynamodb:LeadingKeys") && p.includes("$${ec2:SourceInstanceARN}"))).toBe(true);
+    const terminate = policies.filter((p) => p.includes("ec2:TerminateInstances"));
+    expect(terminate.length).toBeGreaterThan(0);
+    for (const p of terminate) expect(p).toContain("ec2:ResourceTag/self-runners:prefix");
+  });
+
+  it("creates placeholder SecureString parameters only when no existing ones are named", () => {
+    const created = resourcesOf(synthRunners().synth, "aws_ssm_parameter");
+    expect(Object.values(created).map((p) => p.type)).toEqual(["SecureString", "SecureString"]);
+    expect(Object.values(created).every((p) => (p.lifecycle as { ignore_changes: string[] }).ignore_changes.includes("value"))).toBe(true);
+    const reused = synthRunners({ githubAppPrivateKeyParameterName: "/gh/key", webhookSecretParameterName: "/gh/secret" }).synth;
+    expect(resourcesOf(reused, "aws_ssm_parameter")).toEqual({});
+    const scaleUp = resourceOf(reused, "aws_lambda_function", "scale-up");
+    expect((scaleUp.environment as { variables: Record<string, string> }).variables.GITHUB_APP_KEY_PARAMETER).toBe("/gh/key");
+  });
+
+  it("exposes a REST API regional endpoint with POST /webhook proxied to the webhook function", () => {
+    const { synth } = synthRunners();
+    expect(resourceOf(synth, "aws_api_gateway_rest_api", "rest-api").endpoint_configuration).toEqual({ types: ["REGIONAL"] });
+    expect(resourceOf(synth, "aws_api_gateway_resource", "resource").path_part).toBe("webhook");
+    expect(resourceOf(synth, "aws_api_gateway_method", "method").http_method).toBe("POST");
+    expect(resourceOf(synth, "aws_api_gateway_integration", "integration").type).toBe("AWS_PROXY");
+    expect(resourceOf(synth, "aws_api_gateway_stage", "stage").access_log_settings).toBeDefined();
+  });
+
+  it("schedules the reconciler", () => {
+    const { synth } = synthRunners({ reconcileScheduleExpression: "rate(2 minutes)" });
+    expect(resourceOf(synth, "aws_cloudwatch_event_rule", "rule").schedule_expression).toBe("rate(2 minutes)");
+  });
+});
+
+describe("SelfRunners prop validation", () => {
+  const cases: Array<[string, Parameters<typeof minimalProps>[1], RegExp]> = [
+    ["prefix has capitals", { prefix: "Runners" }, /test\/runners: invalid prefix "Runners"; allowed: 2-20 characters/],
+    ["the App id is not numeric", { githubAppId: "my-app" }, /invalid githubAppId "my-app"; allowed: the numeric App ID/],
+    ["the runner scope is unknown", { runnerScope: "enterprise" }, /invalid runnerScope "enterprise"; allowed: repo or org/],
+    ["no runner subnet is given", { runnerSubnetIds: [] }, /invalid runnerSubnetIds \[\]; allowed: at least one/],
+    ["a subnet id is malformed", { runnerSubnetIds: ["subnet-x"] }, /invalid runnerSubnetIds \["subnet-x"\]/],
+    ["there is no pool", { pools: {} }, /invalid pools \{\}; allowed: at least one pool/],
+    ["a pool key has capitals", { pools: { Linux: { labels: ["l"], instanceTypes: ["m7i.large"] } } }, /invalid pools\.Linux\.\(key\) "Linux"/],
+    ["a pool has no label", { pools: { linux: { labels: [], instanceTypes: ["m7i.large"] } } }, /invalid pools\.linux\.labels \[\]/],
+    ["an instance type is malformed", { pools: { linux: { labels: ["l"], instanceTypes: ["large"] } } }, /invalid pools\.linux\.instanceTypes \["large"\]/],
+    ["max runners is zero", { pools: { linux: { labels: ["l"], instanceTypes: ["m7i.large"], maxRunners: 0 } } }, /invalid pools\.linux\.maxRunners 0; allowed: an integer from 1 to 10000/],
+    ["the runner version is older than GitHub accepts", { runnerVersion: "2.300.0" }, /invalid runnerVersion "2\.300\.0"; allowed: "latest" or a runner version >= 2\.329\.0/],
+    ["the log retention is not a CloudWatch period", { logRetentionDays: 42 }, /invalid logRetentionDays 42; allowed: 1, 3, 5/],
+    ["the body limit exceeds API Gateway's", { webhookMaxBodyBytes: 20_000_000 }, /invalid webhookMaxBodyBytes 20000000/],
+  ];
+  for (const [what, overrides, message] of cases) {
+    it(`fails when ${what}`, () => {
+      const { stack } = testStack();
+      expect(() => new SelfRunners(stack, "runners", minimalProps(distDir, overrides))).toThrow(SelfRunnersValidationError);
+      const { stack: again } = testStack();
+      expect(() => new SelfRunners(again, "runners", minimalProps(distDir, overrides))).toThrow(message);
+    });
+  }
+});

@@ -209,7 +209,9 @@ function configFile(providers: boolean): string {
   const key = mirror ?? "";
   let file = configFiles.get(key);
   if (!file || !fs.existsSync(file)) {
-    file = writeCliConfig(fs.mkdtempSync(path.join(os.tmpdir(), "self-runners-terraform-")), mirror);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "self-runners-terraform-"));
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    file = writeCliConfig(dir, mirror);
     configFiles.set(key, file);
   }
   return file;

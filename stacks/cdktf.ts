@@ -15,6 +15,7 @@ export {
   TerraformIterator,
   TerraformLocal,
   TerraformOutput,
+  TerraformResource,
   TerraformStack,
   TerraformVariable,
   Testing,

@@ -14,6 +14,11 @@ export interface ModuleStackProps {
   readonly distDir?: string;
 }
 
+/** A bool variable as a construct prop: cdktf types it IResolvable, the props take boolean. */
+function asBoolean(variable: TerraformVariable): boolean {
+  return variable.booleanValue as unknown as boolean;
+}
+
 /** An HCL string literal for a regex pattern (backslashes doubled). */
 function hclRegex(pattern: string): string {
   return JSON.stringify(pattern);
@@ -84,7 +89,8 @@ export class ModuleStack extends TerraformStack {
       description: "Subnets for runner instances, ideally one per availability zone. Runners need outbound access to GitHub (NAT or public IPs).",
       validation: [rule(`length(var.runner_subnet_ids) > 0 && alltrue([for s in var.runner_subnet_ids : can(regex(${hclRegex(RULES.subnetId.pattern)}, s))])`, `runner_subnet_ids must hold at least one of ${RULES.subnetId.allowed}.`)],
     });
-    const pools = v("pools", {
+    // Read through local.pools_resolved below, which fills in the optional fields.
+    v("pools", {
       type: poolsVariableType(),
       description: "Runner pools by key. A job goes to the first pool (in key order) whose labels contain every label of its runs-on (case-insensitive; self-hosted is implicit).",
       validation: [
@@ -200,18 +206,18 @@ export class ModuleStack extends TerraformStack {
       runnerVersion: runnerVersion.stringValue,
       runnerIdleTimeoutMinutes: idleTimeout.numberValue,
       runnerBootTimeoutSeconds: bootTimeout.numberValue,
-      associatePublicIpAddress: publicIp.booleanValue,
-      enableSsmSessions: ssmSessions.booleanValue,
+      associatePublicIpAddress: asBoolean(publicIp),
+      enableSsmSessions: asBoolean(ssmSessions),
       logRetentionDays: logRetention.numberValue,
       webhookReservedConcurrency: webhookConcurrency.numberValue,
       scaleUpReservedConcurrency: scaleUpConcurrency.numberValue,
       reconcileReservedConcurrency: reconcileConcurrency.numberValue,
       apiThrottlingRateLimit: rateLimit.numberValue,
       apiThrottlingBurstLimit: burstLimit.numberValue,
-      manageApiGatewayAccount: manageAccount.booleanValue,
+      manageApiGatewayAccount: asBoolean(manageAccount),
       reconcileScheduleExpression: schedule.stringValue,
       webhookMaxBodyBytes: maxBody.numberValue,
-      runnersTablePointInTimeRecovery: pitr.booleanValue,
+      runnersTablePointInTimeRecovery: asBoolean(pitr),
       tags: tags.value,
     });
 

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { AssetType, Fn, TerraformAsset, Token } from "./cdktf.js";
+import { AssetType, Fn, TerraformAsset } from "./cdktf.js";
 import { CloudwatchLogGroup, IamRole, IamRolePolicy, LambdaFunction } from "./aws.js";
 import { LOG_RETENTION_DAYS, RULES, integerBetween, matches, validateProps } from "./errors.js";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./iam.js";

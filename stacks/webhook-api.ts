@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, Token } from "./cdktf.js";
+import { Fn } from "./cdktf.js";
 import {
   ApiGatewayAccount,
   ApiGatewayDeployment,

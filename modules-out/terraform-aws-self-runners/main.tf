@@ -12,31 +12,36 @@ data "aws_caller_identity" "current_account" {
 }
 
 resource "aws_ssm_parameter" "github_app_private_key" {
-  count       = (1 - min(length(compact([var.github_app_private_key_ssm_parameter_name])), 1))
+  count = (1 - min(length(compact([var.github_app_private_key_ssm_parameter_name])), 1))
+
   description = "self-runners private-key; set the real value with aws ssm put-parameter --overwrite"
   name        = format("/%s/github-app/%s", var.prefix, "private-key")
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "SecureString"
   value       = "replace-me"
+
   lifecycle {
     ignore_changes = [value]
   }
 }
 
 resource "aws_ssm_parameter" "github_app_webhook_secret" {
-  count       = (1 - min(length(compact([var.webhook_secret_ssm_parameter_name])), 1))
+  count = (1 - min(length(compact([var.webhook_secret_ssm_parameter_name])), 1))
+
   description = "self-runners webhook-secret; set the real value with aws ssm put-parameter --overwrite"
   name        = format("/%s/github-app/%s", var.prefix, "webhook-secret")
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "SecureString"
   value       = "replace-me"
+
   lifecycle {
     ignore_changes = [value]
   }
 }
 
 resource "aws_sqs_queue" "job_dlq" {
-  for_each                  = local.pools_resolved
+  for_each = local.pools_resolved
+
   deduplication_scope       = "messageGroup"
   fifo_queue                = true
   fifo_throughput_limit     = "perMessageGroupId"
@@ -47,7 +52,8 @@ resource "aws_sqs_queue" "job_dlq" {
 }
 
 resource "aws_sqs_queue" "job_queue" {
-  for_each                   = local.pools_resolved
+  for_each = local.pools_resolved
+
   deduplication_scope        = "messageGroup"
   fifo_queue                 = true
   fifo_throughput_limit      = "perMessageGroupId"
@@ -90,19 +96,15 @@ resource "aws_iam_role_policy" "runners_runner_own_item" {
 resource "aws_security_group" "runner_security_group" {
   description = "self-runners runner instances: no inbound, all outbound"
   egress {
-    cidr_blocks = [
-      "0.0.0.0/0"
-    ]
-    description = "All outbound (GitHub, package registries, AWS APIs)"
-    from_port   = 0
-    ipv6_cidr_blocks = [
-      "::/0"
-    ]
-    prefix_list_ids = null
-    protocol        = "-1"
-    security_groups = null
-    self            = null
-    to_port         = 0
+    cidr_blocks      = ["0.0.0.0/0"]
+    description      = "All outbound (GitHub, package registries, AWS APIs)"
+    from_port        = 0
+    ipv6_cidr_blocks = ["::/0"]
+    prefix_list_ids  = null
+    protocol         = "-1"
+    security_groups  = null
+    self             = null
+    to_port          = 0
   }
   name   = "${var.prefix}-runners"
   tags   = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "Name" = "${var.prefix}-runners" })
@@ -116,7 +118,8 @@ resource "aws_iam_role" "runner_role" {
 }
 
 resource "aws_iam_role_policy_attachment" "runner_ssm_sessions" {
-  count      = var.enable_ssm_sessions ? 1 : 0
+  count = var.enable_ssm_sessions ? 1 : 0
+
   policy_arn = "arn:${data.aws_partition.current_partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
   role       = aws_iam_role.runner_role.name
 }
@@ -128,7 +131,8 @@ resource "aws_iam_instance_profile" "runner_instance_profile" {
 }
 
 resource "aws_launch_template" "runner_launch_template" {
-  for_each                             = local.pools_resolved
+  for_each = local.pools_resolved
+
   description                          = "self-runners ephemeral runner"
   image_id                             = "resolve:ssm:${each.value.ami_ssm_parameter}"
   instance_initiated_shutdown_behavior = "terminate"
@@ -158,9 +162,7 @@ resource "aws_launch_template" "runner_launch_template" {
     associate_public_ip_address = var.associate_public_ip_address
     delete_on_termination       = "true"
     device_index                = 0
-    security_groups = [
-      aws_security_group.runner_security_group.id
-    ]
+    security_groups             = [aws_security_group.runner_security_group.id]
   }
   tag_specifications {
     resource_type = "volume"
@@ -173,17 +175,12 @@ resource "aws_launch_template" "runner_launch_template" {
 }
 
 resource "aws_lambda_layer_version" "shared_layer_version" {
-  compatible_architectures = [
-    "arm64",
-    "x86_64"
-  ]
-  compatible_runtimes = [
-    "nodejs22.x"
-  ]
-  description      = "self-runners shared code: Octokit, Powertools, config"
-  filename         = "${path.module}/lambdas/shared.zip"
-  layer_name       = "${var.prefix}-shared"
-  source_code_hash = filebase64sha256("${path.module}/lambdas/shared.zip")
+  compatible_architectures = ["arm64", "x86_64"]
+  compatible_runtimes      = ["nodejs22.x"]
+  description              = "self-runners shared code: Octokit, Powertools, config"
+  filename                 = "${path.module}/lambdas/shared.zip"
+  layer_name               = "${var.prefix}-shared"
+  source_code_hash         = filebase64sha256("${path.module}/lambdas/shared.zip")
 }
 
 resource "aws_cloudwatch_log_group" "webhook_logs" {
@@ -205,23 +202,20 @@ resource "aws_iam_role_policy" "webhook_policy_logs" {
 }
 
 resource "aws_iam_role_policy" "webhook_vpc_access" {
-  count  = min(length(var.lambda_subnet_ids), 1)
+  count = min(length(var.lambda_subnet_ids), 1)
+
   name   = "vpc-access"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
   role   = aws_iam_role.webhook_role.id
 }
 
 resource "aws_lambda_function" "webhook_function" {
-  architectures = [
-    "arm64"
-  ]
-  description   = "Verifies GitHub webhooks and queues workflow jobs"
-  filename      = "${path.module}/lambdas/webhook.zip"
-  function_name = "${var.prefix}-webhook"
-  handler       = "index.handler"
-  layers = [
-    aws_lambda_layer_version.shared_layer_version.arn
-  ]
+  architectures                  = ["arm64"]
+  description                    = "Verifies GitHub webhooks and queues workflow jobs"
+  filename                       = "${path.module}/lambdas/webhook.zip"
+  function_name                  = "${var.prefix}-webhook"
+  handler                        = "index.handler"
+  layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
   reserved_concurrent_executions = var.webhook_reserved_concurrency
   role                           = aws_iam_role.webhook_role.arn
@@ -248,6 +242,7 @@ resource "aws_lambda_function" "webhook_function" {
     security_group_ids = var.lambda_security_group_ids
     subnet_ids         = var.lambda_subnet_ids
   }
+
   depends_on = [aws_cloudwatch_log_group.webhook_logs]
 }
 
@@ -282,23 +277,20 @@ resource "aws_iam_role_policy" "scale_up_policy_logs" {
 }
 
 resource "aws_iam_role_policy" "scale_up_vpc_access" {
-  count  = min(length(var.lambda_subnet_ids), 1)
+  count = min(length(var.lambda_subnet_ids), 1)
+
   name   = "vpc-access"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
   role   = aws_iam_role.scale_up_role.id
 }
 
 resource "aws_lambda_function" "scale_up_function" {
-  architectures = [
-    "arm64"
-  ]
-  description   = "Launches ephemeral runners for queued jobs"
-  filename      = "${path.module}/lambdas/scale-up.zip"
-  function_name = "${var.prefix}-scale-up"
-  handler       = "index.handler"
-  layers = [
-    aws_lambda_layer_version.shared_layer_version.arn
-  ]
+  architectures                  = ["arm64"]
+  description                    = "Launches ephemeral runners for queued jobs"
+  filename                       = "${path.module}/lambdas/scale-up.zip"
+  function_name                  = "${var.prefix}-scale-up"
+  handler                        = "index.handler"
+  layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 512
   reserved_concurrent_executions = var.scale_up_reserved_concurrency
   role                           = aws_iam_role.scale_up_role.arn
@@ -329,6 +321,7 @@ resource "aws_lambda_function" "scale_up_function" {
     security_group_ids = var.lambda_security_group_ids
     subnet_ids         = var.lambda_subnet_ids
   }
+
   depends_on = [aws_cloudwatch_log_group.scale_up_logs]
 }
 
@@ -363,13 +356,12 @@ resource "aws_iam_role_policy" "scale_up_policy_read_github_app_key" {
 }
 
 resource "aws_lambda_event_source_mapping" "scale_up_trigger" {
-  for_each         = local.pools_resolved
-  batch_size       = 10
-  event_source_arn = aws_sqs_queue.job_queue[each.key].arn
-  function_name    = aws_lambda_function.scale_up_function.arn
-  function_response_types = [
-    "ReportBatchItemFailures"
-  ]
+  for_each = local.pools_resolved
+
+  batch_size              = 10
+  event_source_arn        = aws_sqs_queue.job_queue[each.key].arn
+  function_name           = aws_lambda_function.scale_up_function.arn
+  function_response_types = ["ReportBatchItemFailures"]
 }
 
 resource "aws_cloudwatch_log_group" "reconcile_logs" {
@@ -391,23 +383,20 @@ resource "aws_iam_role_policy" "reconcile_policy_logs" {
 }
 
 resource "aws_iam_role_policy" "reconcile_vpc_access" {
-  count  = min(length(var.lambda_subnet_ids), 1)
+  count = min(length(var.lambda_subnet_ids), 1)
+
   name   = "vpc-access"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
   role   = aws_iam_role.reconcile_role.id
 }
 
 resource "aws_lambda_function" "reconcile_function" {
-  architectures = [
-    "arm64"
-  ]
-  description   = "Terminates orphaned runners and stale registrations"
-  filename      = "${path.module}/lambdas/reconcile.zip"
-  function_name = "${var.prefix}-reconcile"
-  handler       = "index.handler"
-  layers = [
-    aws_lambda_layer_version.shared_layer_version.arn
-  ]
+  architectures                  = ["arm64"]
+  description                    = "Terminates orphaned runners and stale registrations"
+  filename                       = "${path.module}/lambdas/reconcile.zip"
+  function_name                  = "${var.prefix}-reconcile"
+  handler                        = "index.handler"
+  layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
   reserved_concurrent_executions = var.reconcile_reserved_concurrency
   role                           = aws_iam_role.reconcile_role.arn
@@ -439,6 +428,7 @@ resource "aws_lambda_function" "reconcile_function" {
     security_group_ids = var.lambda_security_group_ids
     subnet_ids         = var.lambda_subnet_ids
   }
+
   depends_on = [aws_cloudwatch_log_group.reconcile_logs]
 }
 
@@ -486,9 +476,7 @@ resource "aws_api_gateway_rest_api" "webhook_api_rest_api" {
   name        = var.prefix
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   endpoint_configuration {
-    types = [
-      "REGIONAL"
-    ]
+    types = ["REGIONAL"]
   }
 }
 
@@ -520,26 +508,30 @@ resource "aws_api_gateway_deployment" "webhook_api_deployment" {
   triggers = {
     redeployment = sha1(jsonencode([aws_api_gateway_resource.webhook_api_resource.id, aws_api_gateway_method.webhook_api_method.id, aws_api_gateway_integration.webhook_api_integration.id, aws_api_gateway_integration.webhook_api_integration.uri]))
   }
+
   lifecycle {
     create_before_destroy = true
   }
 }
 
 resource "aws_iam_role" "webhook_api_account_role" {
-  count              = var.manage_api_gateway_account ? 1 : 0
+  count = var.manage_api_gateway_account ? 1 : 0
+
   assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "apigateway.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
   name               = "${var.prefix}-apigw-logs"
   tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_iam_role_policy_attachment" "webhook_api_account_role_logs" {
-  count      = var.manage_api_gateway_account ? 1 : 0
+  count = var.manage_api_gateway_account ? 1 : 0
+
   policy_arn = "arn:${data.aws_partition.current_partition.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
   role       = aws_iam_role.webhook_api_account_role["0"].name
 }
 
 resource "aws_api_gateway_account" "webhook_api_account" {
-  count               = var.manage_api_gateway_account ? 1 : 0
+  count = var.manage_api_gateway_account ? 1 : 0
+
   cloudwatch_role_arn = aws_iam_role.webhook_api_account_role["0"].arn
 }
 
@@ -558,6 +550,7 @@ resource "aws_api_gateway_stage" "webhook_api_stage" {
     destination_arn = aws_cloudwatch_log_group.webhook_api_access_logs.arn
     format          = jsonencode({ "requestId" = "$context.requestId", "ip" = "$context.identity.sourceIp", "requestTime" = "$context.requestTime", "httpMethod" = "$context.httpMethod", "path" = "$context.path", "status" = "$context.status", "responseLength" = "$context.responseLength", "integrationLatency" = "$context.integrationLatency", "wafResponse" = "$context.waf.status" })
   }
+
   depends_on = [aws_api_gateway_account.webhook_api_account]
 }
 

@@ -15,6 +15,8 @@ const LAMBDA_BUILD = {
   format: "cjs",
   minify: true,
   sourcemap: "external",
+  // Maps name files and lines for stack traces; embedding the sources would triple the zips.
+  sourcesContent: false,
   // Source maps name files relative to the repo, not to this machine, so bundles are reproducible.
   sourceRoot: "",
   legalComments: "none",

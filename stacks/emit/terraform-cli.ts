@@ -4,6 +4,7 @@
  * filesystem mirror and Terraform never reaches the internet, never prompts and never colours.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -202,17 +203,22 @@ export function terraformFmt(dir: string): void {
   if (result.code !== 0) throw new Error(`terraform fmt failed in ${dir}:\n${result.stderr || result.stdout}`);
 }
 
-// One CLI config per process and kind, in a private temporary directory.
+// One CLI config per content, at a fixed place named by its hash: reused across runs instead of a
+// temporary directory per process (test workers are killed, so they could not clean up).
 const configFiles = new Map<string, string>();
 function configFile(providers: boolean): string {
-  const mirror = providers ? providerMirror() : null;
-  const key = mirror ?? "";
-  let file = configFiles.get(key);
+  const content = cliConfig(providers ? providerMirror() : null);
+  let file = configFiles.get(content);
   if (!file || !fs.existsSync(file)) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "self-runners-terraform-"));
-    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-    file = writeCliConfig(dir, mirror);
-    configFiles.set(key, file);
+    const hash = createHash("sha256").update(content).digest("hex").slice(0, 12);
+    const dir = path.join(os.tmpdir(), `self-runners-terraform-${hash}`);
+    fs.mkdirSync(dir, { recursive: true });
+    file = path.join(dir, "terraform.rc");
+    // Write then rename, so that parallel runs never read a half-written file.
+    const partial = `${file}.${process.pid}`;
+    fs.writeFileSync(partial, content);
+    fs.renameSync(partial, file);
+    configFiles.set(content, file);
   }
   return file;
 }

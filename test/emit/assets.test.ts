@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { App, AssetType, TerraformAsset, TerraformStack } from "cdktf";
+import { App, AssetType, TerraformAsset, TerraformStack } from "../../stacks/cdktf.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { collectAssets, rewriteAssetPaths } from "../../stacks/emit/assets.js";
 import { tempDir } from "../helpers/terraform.js";

@@ -13,12 +13,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { App, AssetType, Fn, TerraformAsset, TerraformIterator, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+import { App, AssetType, Fn, TerraformAsset, TerraformIterator, TerraformOutput, TerraformStack, TerraformVariable } from "../../stacks/cdktf.js";
+import { AwsProvider, IamRolePolicy, LambdaFunction, SqsQueue, SsmParameter } from "../../stacks/aws.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emitModule, EmitError, type EmitResult } from "../../stacks/emit/index.js";
 import { expectSuccess, runTerraform, tempDir, terraformInit, terraformValidate } from "../helpers/terraform.js";
@@ -293,7 +289,7 @@ describe("emitModule on its output directory", () => {
 
   it("fails when a resource needs a provider other than aws", async () => {
     const stack = fixtureStack(scratch);
-    const { TerraformResource } = await import("cdktf");
+    const { TerraformResource } = await import("../../stacks/cdktf.js");
     new TerraformResource(stack, "pet", { terraformResourceType: "random_pet" });
     expect(() => emitModule(stack, { ...OPTIONS, outDir: path.join(scratch, "random") })).toThrow(/needs the "random" provider/);
   });

@@ -1,3 +1,6 @@
+import { CreateFleetCommand } from "@aws-sdk/client-ec2";
+import type { CreateFleetCommandInput } from "@aws-sdk/client-ec2";
+import type { AwsStub } from "aws-sdk-client-mock";
 import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from "aws-lambda";
 import type { JobMessage } from "../../lambdas/shared/index.js";
 
@@ -121,4 +124,32 @@ export function sqsRecord(body: JobMessage | string, messageId?: string): SQSRec
 
 export function sqsEvent(records: readonly SQSRecord[]): SQSEvent {
   return { Records: [...records] };
+}
+
+let launchedInstances = 0;
+
+/** Fresh, well-formed 17-hex-digit instance ids. */
+export function newInstanceIds(count: number): string[] {
+  return Array.from({ length: count }, () => `i-${(launchedInstances++).toString(16).padStart(17, "0")}`);
+}
+
+/**
+ * Scripts CreateFleet like an instant fleet: it launches what it is asked for, except that at most
+ * `spotAvailable` spot instances exist; the shortfall comes back in Errors as EC2 reports it.
+ */
+export function scriptInstantFleet(ec2: AwsStub<any, any, any>, spotAvailable = Number.POSITIVE_INFINITY): void {
+  ec2.on(CreateFleetCommand).callsFake((input: CreateFleetCommandInput) => {
+    const spec = input.TargetCapacitySpecification!;
+    const asked = spec.TotalTargetCapacity!;
+    const lifecycle = spec.DefaultTargetCapacityType === "spot" ? "spot" : "on-demand";
+    const count = lifecycle === "spot" ? Math.min(asked, spotAvailable) : asked;
+    return {
+      FleetId: `fleet-${launchedInstances}`,
+      Instances: count === 0 ? [] : [{ InstanceIds: newInstanceIds(count), InstanceType: "m7i.large", Lifecycle: lifecycle }],
+      Errors:
+        count < asked
+          ? [{ ErrorCode: "InsufficientInstanceCapacity", ErrorMessage: "There is no Spot capacity available", Lifecycle: "spot" }]
+          : [],
+    };
+  });
 }

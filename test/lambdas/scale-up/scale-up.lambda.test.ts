@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 
 vi.hoisted(() => {
   process.env.AWS_REGION = "eu-west-1";
-  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+  process.env.POWERTOOLS_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? "SILENT";
   process.env.POWERTOOLS_METRICS_DISABLED = "true";
   process.env.PREFIX = "sr";
   process.env.RUNNER_SCOPE = "org";
@@ -49,8 +49,8 @@ vi.hoisted(() => {
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
 import { handler } from "../../../lambdas/scale-up/scale-up.lambda.js";
-import { jobMessage, lambdaContext, sqsEvent, sqsRecord } from "../../helpers/aws.js";
-import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse } from "../../helpers/github.js";
+import { jobMessage, lambdaContext, newInstanceIds, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
+import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, replyFromRequest, validationFailed } from "../../helpers/github.js";
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
@@ -58,32 +58,13 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const APP_KEY = generateAppPrivateKey();
 const ORG_JIT = "/orgs/octo-org/actions/runners/generate-jitconfig";
 
-let launched = 0;
-function instanceIds(count: number): string[] {
-  return Array.from({ length: count }, () => `i-${(launched++).toString(16).padStart(17, "0")}`);
-}
-
-/** CreateFleet answering with `spotAvailable` spot instances at most, and any on-demand count asked. */
-function fleetAnswers(spotAvailable = Number.POSITIVE_INFINITY): void {
-  ec2.on(CreateFleetCommand).callsFake((input: CreateFleetCommandInput) => {
-    const spec = input.TargetCapacitySpecification!;
-    const asked = spec.TotalTargetCapacity!;
-    const lifecycle = spec.DefaultTargetCapacityType === "spot" ? "spot" : "on-demand";
-    const count = lifecycle === "spot" ? Math.min(asked, spotAvailable) : asked;
-    return {
-      FleetId: `fleet-${launched}`,
-      Instances: count === 0 ? [] : [{ InstanceIds: instanceIds(count), InstanceType: "m7i.large", Lifecycle: lifecycle }],
-      Errors:
-        count < asked
-          ? [{ ErrorCode: "InsufficientInstanceCapacity", ErrorMessage: "There is no Spot capacity available", Lifecycle: "spot" }]
-          : [],
-    };
-  });
+function fleetAnswers(spotAvailable?: number): void {
+  scriptInstantFleet(ec2, spotAvailable);
 }
 
 function activeRunners(count: number): void {
   ec2.on(DescribeInstancesCommand).resolves({
-    Reservations: count === 0 ? [] : [{ Instances: instanceIds(count).map((InstanceId) => ({ InstanceId })) }],
+    Reservations: count === 0 ? [] : [{ Instances: newInstanceIds(count).map((InstanceId) => ({ InstanceId })) }],
   });
 }
 
@@ -94,18 +75,19 @@ function gitHub(options: { installations?: number[]; jitPath?: string; jitCount:
     fake.scope.post(`/app/installations/${installationId}/access_tokens`).reply(201, installationToken(`ghs_token_${installationId}`));
   }
   let runnerId = 100;
+  const jitTemplate = (options.jitPath ?? ORG_JIT).replace("octo-org/example-workflow", "{owner}/{repo}").replace("octo-org", "{org}");
   if (options.jitCount > 0) {
     fake.scope
       .post(options.jitPath ?? ORG_JIT)
       .times(options.jitCount)
-      .reply((_uri, body) => {
-        const request = (typeof body === "string" ? JSON.parse(body) : body) as { name: string; labels: string[] };
-        if (options.failNames?.(request.name)) {
-          return [422, { message: "Validation Failed", documentation_url: "https://docs.github.com/rest" }];
-        }
-        runnerId += 1;
-        return [201, jitConfigResponse({ id: runnerId, name: request.name, labels: request.labels }, options.jitPath ?? ORG_JIT.replace("octo-org", "{org}"))];
-      });
+      .reply(
+        replyFromRequest((request) => {
+          const body = request.body as { name: string; labels: string[] };
+          if (options.failNames?.(body.name)) return [422, validationFailed("Validation Failed", jitTemplate, "POST")];
+          runnerId += 1;
+          return [201, jitConfigResponse({ id: runnerId, name: body.name, labels: body.labels }, jitTemplate)];
+        }),
+      );
   }
   return fake;
 }
@@ -280,8 +262,8 @@ describe("scale-up handler", () => {
     // Arrange
     ec2
       .on(DescribeInstancesCommand)
-      .resolvesOnce({ Reservations: [{ Instances: instanceIds(3).map((InstanceId) => ({ InstanceId })) }], NextToken: "page-2" })
-      .resolvesOnce({ Reservations: [{ Instances: instanceIds(2).map((InstanceId) => ({ InstanceId })) }] });
+      .resolvesOnce({ Reservations: [{ Instances: newInstanceIds(3).map((InstanceId) => ({ InstanceId })) }], NextToken: "page-2" })
+      .resolvesOnce({ Reservations: [{ Instances: newInstanceIds(2).map((InstanceId) => ({ InstanceId })) }] });
     fleetAnswers();
 
     // Act
@@ -313,7 +295,7 @@ describe("scale-up handler", () => {
   it("fails the messages EC2 found no instance for when there is no fallback", async () => {
     // Arrange
     ec2.on(CreateFleetCommand).resolves({
-      Instances: [{ InstanceIds: instanceIds(1), Lifecycle: "on-demand" }],
+      Instances: [{ InstanceIds: newInstanceIds(1), Lifecycle: "on-demand" }],
       Errors: [{ ErrorCode: "InsufficientInstanceCapacity", ErrorMessage: "no g5.xlarge capacity", Lifecycle: "on-demand" }],
     });
     gitHub({ jitCount: 1 });

@@ -1,4 +1,4 @@
-import { MetricUnit, childLogger, metrics } from "../shared/index.js";
+import { MetricUnit, RegistrationsUnavailableError, childLogger, metrics } from "../shared/index.js";
 import type { InstanceInventory } from "./adapters/ec2.js";
 import type { RunnerDirectory } from "./adapters/github.js";
 import type { RunnerRecords } from "./adapters/table.js";
@@ -43,7 +43,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
         registrations.set(owner, await deps.directory.list(owner, installationId));
       } catch (error) {
         errors += 1;
-        log.error("listing runners failed", { error, owner });
+        log.error("listing runners failed", { error: new RegistrationsUnavailableError(owner, { cause: error }), owner });
       }
     }),
   );

@@ -5,6 +5,7 @@ import { Ajv } from "ajv";
 import type { ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import nock from "nock";
+import type { ReplyFnResult } from "nock";
 
 // nock 15 intercepts fetch through @mswjs/interceptors, which calls Promise.withResolvers (Node 22+).
 // The kit supports Node 20, where it is missing; this is the spec's definition, for tests only.
@@ -219,10 +220,9 @@ export function gitHubFake(baseUrl = "https://api.github.com"): { scope: nock.Sc
  */
 export function replyFromRequest(
   respond: (request: RecordedRequest) => [number, unknown],
-): (uri: string, body: unknown) => [number, string, Record<string, string>] {
-  const reply = async (request: Request): Promise<[number, string, Record<string, string>]> => {
+): (request: Request) => Promise<ReplyFnResult> {
+  return async (request) => {
     const [status, body] = respond({ method: request.method, path: pathOf(request), body: parseBody(await request.text()) });
     return [status, JSON.stringify(body), { "content-type": "application/json; charset=utf-8" }];
   };
-  return reply as unknown as (uri: string, body: unknown) => [number, string, Record<string, string>];
 }

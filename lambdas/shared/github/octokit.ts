@@ -37,15 +37,13 @@ export const OCTOKIT_DEFAULTS = {
       return retryCount < RATE_LIMIT_RETRIES;
     },
   },
-  request: {
-    // A GitHub call that hangs must not eat the whole Lambda timeout.
-    timeoutMs: 10_000,
-  },
+  // A GitHub call that hangs must not eat the whole Lambda timeout.
+  requestTimeoutMs: 10_000,
 } as const satisfies {
   userAgent: string;
   retry: NonNullable<OctokitOptions["retry"]>;
   throttle: NonNullable<OctokitOptions["throttle"]>;
-  request: { timeoutMs: number };
+  requestTimeoutMs: number;
 };
 
 const SelfRunnersOctokit = Octokit.plugin(throttling, retry);
@@ -79,7 +77,7 @@ export function installationOctokit(options: InstallationOctokitOptions): GitHub
       userAgent: OCTOKIT_DEFAULTS.userAgent,
       retry: { ...OCTOKIT_DEFAULTS.retry, doNotRetry: [...OCTOKIT_DEFAULTS.retry.doNotRetry] },
       throttle: { ...OCTOKIT_DEFAULTS.throttle },
-      request: { fetch: withTimeout(options.fetch ?? globalThis.fetch, OCTOKIT_DEFAULTS.request.timeoutMs) },
+      request: { fetch: withTimeout(options.fetch ?? globalThis.fetch, OCTOKIT_DEFAULTS.requestTimeoutMs) },
       authStrategy: createAppAuth,
       auth: {
         appId: options.appId,

@@ -127,7 +127,7 @@ export async function deleteRunner(
   } catch (error) {
     const status = gitHubErrorStatus(error);
     if (status === 404) return "not-found";
-    if (status === 422) return "deleted";
+    if (status === 422) return "busy";
     throw new GitHubRequestError(`delete runner ${runnerId} of ${target.owner}`, status, { cause: error });
   }
 }

@@ -1,0 +1,79 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One recorded AWS call: the `X-Amz-Target` operation and its JSON input. */
+export interface AwsCall {
+  readonly target: string;
+  readonly input: Record<string, unknown>;
+}
+
+/** Answers one operation: return the JSON output, or throw an AwsFault. */
+export type AwsOperation = (input: Record<string, unknown>) => unknown;
+
+/** An AWS error answer (`__type` and HTTP status) for a fake operation to throw. */
+export class AwsFault extends Error {
+  constructor(
+    readonly type: string,
+    readonly status = 400,
+  ) {
+    super(type);
+  }
+}
+
+/**
+ * A loopback endpoint for the AWS JSON protocols (SSM, SQS, DynamoDB), for tests that run the shipped
+ * zips: the SDK inside a zip is its own bundled copy, which aws-sdk-client-mock cannot reach, so the
+ * real SDK talks HTTP to 127.0.0.1 and this answers the few operations a test scripts. Written by hand
+ * because no maintained emulator of these services runs in-process without Docker or a JVM.
+ */
+export class LoopbackAws {
+  readonly calls: AwsCall[] = [];
+  private readonly server: Server;
+  private readonly operations = new Map<string, AwsOperation>();
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const target = String(req.headers["x-amz-target"] ?? "");
+        const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+        this.calls.push({ target, input });
+        const operation = this.operations.get(target);
+        let status = 200;
+        let output: unknown;
+        try {
+          if (!operation) throw new AwsFault("UnknownOperationException");
+          output = operation(input);
+        } catch (error) {
+          if (!(error instanceof AwsFault)) throw error;
+          status = error.status;
+          output = { __type: error.type, message: error.message };
+        }
+        res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": `req-${this.calls.length}` });
+        res.end(JSON.stringify(output));
+      });
+    });
+  }
+
+  /** Starts listening on an ephemeral loopback port; returns the endpoint URL. */
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.server.close((e) => (e ? reject(e) : resolve())));
+  }
+
+  /** Scripts the answer of `target`, e.g. "AmazonSQS.SendMessage". */
+  on(target: string, operation: AwsOperation): this {
+    this.operations.set(target, operation);
+    return this;
+  }
+
+  /** The inputs of every call of `target` so far. */
+  inputsOf(target: string): Record<string, unknown>[] {
+    return this.calls.filter((c) => c.target === target).map((c) => c.input);
+  }
+}

@@ -1,0 +1,168 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { sign } from "@octokit/webhooks-methods";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadShippedHandler } from "../../helpers/shipped-zip.js";
+import { LoopbackAws } from "../../helpers/loopback-aws.js";
+import { REPO_ROOT } from "../../helpers/paths.js";
+
+// Drives dist/lambdas/webhook.zip (with dist/layers/shared.zip) as deployed: signed API Gateway proxy
+// events in, real AWS SDK requests out to a loopback endpoint answered by nock.
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const SECRET = "zip-test-webhook-secret";
+// The SQS client sends to the queue URL's host, so the queue lives on the loopback endpoint too.
+let QUEUE_URL = "";
+const payload = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
+const job = JSON.parse(payload) as { workflow_job: { id: number; run_attempt: number; labels: string[] } };
+
+const context = { functionName: "sr-webhook", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:sr-webhook" } as Context;
+
+interface SentMessage {
+  QueueUrl: string;
+  MessageBody: string;
+  MessageGroupId: string;
+  MessageDeduplicationId: string;
+  MessageAttributes: Record<string, { StringValue: string }>;
+}
+
+let handler: Handler;
+
+function event(body: string, headers: Record<string, string>, isBase64Encoded = false): APIGatewayProxyEvent {
+  return { body, headers, isBase64Encoded, httpMethod: "POST", path: "/webhook" } as unknown as APIGatewayProxyEvent;
+}
+
+async function signedEvent(body: string, githubEvent = "workflow_job"): Promise<APIGatewayProxyEvent> {
+  return event(body, { "X-Hub-Signature-256": await sign(SECRET, body), "X-GitHub-Event": githubEvent, "X-GitHub-Delivery": "delivery-1" });
+}
+
+const aws = new LoopbackAws()
+  .on("AmazonSSM.GetParameter", (input) => ({ Parameter: { Name: input.Name, Type: "SecureString", Value: SECRET, Version: 1 } }))
+  .on("AmazonSQS.SendMessage", (input) => ({
+    MessageId: `m-${aws.calls.length}`,
+    // The SDK checks the MD5 of the body it sent against the answer.
+    MD5OfMessageBody: createHash("md5").update(String(input.MessageBody)).digest("hex"),
+    SequenceNumber: "1",
+  }));
+const sent = () => aws.inputsOf("AmazonSQS.SendMessage") as unknown as SentMessage[];
+const ssmReads = () => aws.inputsOf("AmazonSSM.GetParameter").length;
+
+beforeAll(async () => {
+  const endpoint = await aws.start();
+  QUEUE_URL = `${endpoint}/123456789012/sr-linux.fifo`;
+  handler = loadShippedHandler<Handler>("webhook", {
+    AWS_ENDPOINT_URL: endpoint,
+    WEBHOOK_SECRET_PARAMETER: "/sr/github-app/webhook-secret",
+    POOLS: JSON.stringify({ linux: { labels: job.workflow_job.labels, queueUrl: QUEUE_URL } }),
+    MAX_BODY_BYTES: "65536",
+  });
+});
+
+afterEach(() => {
+  aws.calls.length = 0;
+});
+
+afterAll(async () => {
+  await aws.stop();
+});
+
+describe("the shipped webhook zip", () => {
+  it("queues a signed workflow_job once, with the job's deduplication id and the delivery id", async () => {
+    const result = await handler(await signedEvent(payload), context);
+
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toMatchObject({ message: "queued", pool: "linux", jobId: job.workflow_job.id });
+    expect(sent()).toHaveLength(1);
+    expect(sent()[0].QueueUrl).toBe(QUEUE_URL);
+    expect(sent()[0].MessageDeduplicationId).toBe(`${job.workflow_job.id}-${job.workflow_job.run_attempt}`);
+    expect(sent()[0].MessageGroupId).toBe(String(job.workflow_job.id));
+    expect(sent()[0].MessageAttributes.DeliveryId.StringValue).toBe("delivery-1");
+    expect(JSON.parse(sent()[0].MessageBody)).toMatchObject({ version: 1, pool: "linux", jobId: job.workflow_job.id });
+  });
+
+  it("reads the secret from SSM once and caches it across invocations", async () => {
+    // The first test already read it; the cache keeps later invocations off SSM.
+    await handler(await signedEvent(payload), context);
+    await handler(await signedEvent(payload), context);
+    expect(ssmReads()).toBe(0);
+    expect(sent()).toHaveLength(2);
+  });
+
+  it("accepts a base64-encoded body", async () => {
+    const signed = await signedEvent(payload);
+    const result = await handler({ ...signed, body: Buffer.from(payload).toString("base64"), isBase64Encoded: true }, context);
+    expect(result.statusCode).toBe(200);
+    expect(sent()).toHaveLength(1);
+  });
+
+  it("fails when the signature is forged: 401, nothing queued", async () => {
+    const forged = event(payload, { "X-Hub-Signature-256": await sign("not-the-secret", payload), "X-GitHub-Event": "workflow_job" });
+    const result = await handler(forged, context);
+    expect(result.statusCode).toBe(401);
+    expect(JSON.parse(result.body)).toEqual({ message: "invalid signature" });
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("fails when the body was changed after signing: 401, nothing queued", async () => {
+    const signed = await signedEvent(payload);
+    const result = await handler({ ...signed, body: payload.replace('"queued"', '"completed"') }, context);
+    expect(result.statusCode).toBe(401);
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("fails when the signature is missing: 401, nothing queued", async () => {
+    const result = await handler(event(payload, { "X-GitHub-Event": "workflow_job" }), context);
+    expect(result.statusCode).toBe(401);
+    expect(JSON.parse(result.body)).toEqual({ message: "missing signature" });
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("fails when the signed body is not JSON: 400, nothing queued", async () => {
+    const result = await handler(await signedEvent("{not json"), context);
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toEqual({ message: "invalid JSON body" });
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("fails when the body is over the limit: 413, nothing queued", async () => {
+    const big = JSON.stringify({ padding: "x".repeat(70_000) });
+    const result = await handler(await signedEvent(big), context);
+    expect(result.statusCode).toBe(413);
+    expect(JSON.parse(result.body)).toEqual({ message: "payload too large" });
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("answers ping with pong and queues nothing", async () => {
+    const result = await handler(await signedEvent(JSON.stringify({ zen: "Keep it logically awesome." }), "ping"), context);
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ message: "pong" });
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("ignores events it does not handle: 202 with the reason, nothing queued", async () => {
+    const result = await handler(await signedEvent(JSON.stringify({ action: "opened" }), "issues"), context);
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body)).toEqual({ message: "ignored: event issues is not handled" });
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("ignores workflow_job actions other than queued: 202, nothing queued", async () => {
+    const completed = payload.replace('"action": "queued"', '"action": "completed"').replace('"action":"queued"', '"action":"completed"');
+    const result = await handler(await signedEvent(completed), context);
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body)).toEqual({ message: "ignored: action completed is not handled" });
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("ignores jobs no pool matches: 202, nothing queued", async () => {
+    const parsed = JSON.parse(payload);
+    parsed.workflow_job.labels = ["ubuntu-latest"];
+    const result = await handler(await signedEvent(JSON.stringify(parsed)), context);
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body)).toEqual({ message: "ignored: no pool matches labels [ubuntu-latest]" });
+    expect(sent()).toHaveLength(0);
+  });
+});

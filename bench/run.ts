@@ -1,0 +1,84 @@
+// Benchmarks of the hot paths, printed as figures (tests assert behaviour, never speed).
+// Run: npm run bench
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { sign } from "@octokit/webhooks-methods";
+import { handleWebhook } from "../lambdas/webhook/webhook.js";
+import { planLaunches, type ParsedRecord } from "../lambdas/scale-up/plan.js";
+import { decide, type InstanceView, type RegistrationView } from "../lambdas/reconcile/decide.js";
+import { runnerName } from "../lambdas/shared/index.js";
+
+const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
+
+/** Runs `fn` `iterations` times after a warm-up and returns operations per second and mean µs. */
+async function measure(name: string, iterations: number, fn: (i: number) => unknown | Promise<unknown>): Promise<void> {
+  for (let i = 0; i < Math.min(100, iterations); i++) await fn(i);
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) await fn(i);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  console.log(`${name.padEnd(58)} ${String(Math.round(iterations / seconds)).padStart(9)} op/s ${((seconds / iterations) * 1e6).toFixed(1).padStart(10)} µs/op`);
+}
+
+const secret = "bench-secret";
+const payload = readFileSync(join(root, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
+const labels = (JSON.parse(payload) as { workflow_job: { labels: string[] } }).workflow_job.labels;
+const signature = await sign(secret, payload);
+const pools = Object.fromEntries(
+  Array.from({ length: 20 }, (_, i) => [`pool-${String(i).padStart(2, "0")}`, { labels: [`l${i}`, "linux"], queueUrl: `https://q/${i}` }]),
+);
+pools["pool-99"] = { labels, queueUrl: "https://q/99" };
+let enqueued = 0;
+const deps = {
+  pools,
+  maxBodyBytes: 262_144,
+  getSecret: async () => secret,
+  enqueue: async () => {
+    enqueued += 1;
+  },
+  now: () => new Date(),
+};
+const request = { body: payload, isBase64Encoded: false, headers: { "x-hub-signature-256": signature, "x-github-event": "workflow_job", "x-github-delivery": "d" } };
+const forged = { ...request, headers: { ...request.headers, "x-hub-signature-256": `sha256=${"0".repeat(64)}` } };
+
+console.log(`node ${process.version}, ${payload.length}-byte workflow_job payload, 21 pools`);
+await measure("webhook core: verify HMAC + parse + route + enqueue", 5_000, () => handleWebhook(request, deps));
+await measure("webhook core: forged signature refused", 5_000, () => handleWebhook(forged, deps).catch(() => undefined));
+
+const now = new Date("2026-11-23T12:00:00Z");
+const records: ParsedRecord[] = Array.from({ length: 1_000 }, (_, i) => ({
+  recordId: `r${i}`,
+  job: {
+    version: 1,
+    deliveryId: `d${i}`,
+    pool: `pool-${String(i % 20).padStart(2, "0")}`,
+    jobId: i,
+    runId: i,
+    runAttempt: 1,
+    repository: `org/repo-${i % 50}`,
+    owner: "org",
+    installationId: 1,
+    labels: ["linux"],
+    receivedAt: now.toISOString(),
+  },
+}));
+const planPools = Object.fromEntries(Object.keys(pools).map((k) => [k, { maxRunners: 40 }]));
+await measure("scale-up plan: 1,000 jobs over 20 pools and 50 repos", 200, () =>
+  planLaunches({ records, pools: planPools, activeRunners: {}, scope: "repo" }),
+);
+
+const instances: InstanceView[] = Array.from({ length: 5_000 }, (_, i) => ({
+  instanceId: `i-${i.toString(16).padStart(17, "0")}`,
+  state: "running",
+  launchTime: new Date(now.getTime() - (i % 120) * 60_000),
+  pool: "pool-00",
+  owner: "org",
+  installationId: 1,
+}));
+const registrations = new Map<string, RegistrationView[]>([
+  ["org", instances.filter((_, i) => i % 3 !== 0).map((inst, i) => ({ id: i, name: runnerName("sr", inst.instanceId), status: "online", busy: i % 2 === 0 }))],
+]);
+await measure("reconcile decide: 5,000 instances, 3,333 registrations", 50, () =>
+  decide({ instances, registrations, records: [], now, bootTimeoutSeconds: 600, idleTimeoutSeconds: 1800, prefix: "sr" }),
+);
+console.log(`(enqueued ${enqueued} jobs in the webhook runs)`);

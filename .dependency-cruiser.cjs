@@ -38,6 +38,13 @@ module.exports = {
       to: { path: "^lambdas/shared/", pathNot: "^lambdas/shared/index\\.ts$" },
     },
     {
+      name: "sdk-clients-live-with-their-commands",
+      severity: "error",
+      comment: "The layer is a separate bundle: a client built there fails the instanceof checks of commands and paginators bundled with a handler. Only SSM (used inside the layer) may be imported by shared/.",
+      from: { path: "^lambdas/shared/" },
+      to: { path: "(^|/)node_modules/@aws-sdk/(client-(?!ssm)|lib-)" },
+    },
+    {
       name: "shared-never-imports-handlers",
       severity: "error",
       from: { path: "^lambdas/shared/" },

@@ -162,7 +162,7 @@ export class RunnerFleet extends Construct {
 
   /**
    * Lets `fn` launch and tag runners and terminate its own: ec2:CreateFleet, ec2:RunInstances,
-   * ec2:CreateTags (only while launching), ec2:Describe{Instances,LaunchTemplates,LaunchTemplateVersions,
+   * ec2:CreateTags (while launching, and the Name tag of the kit's instances), ec2:Describe{Instances,LaunchTemplates,LaunchTemplateVersions,
    * Images,Subnets,InstanceTypeOfferings}, ssm:GetParameters (public AMI parameters), iam:PassRole
    * (runner role only), iam:CreateServiceLinkedRole (spot and EC2 Fleet only), ec2:TerminateInstances
    * (instances tagged with this kit's prefix only).
@@ -175,6 +175,16 @@ export class RunnerFleet extends Construct {
         Action: ["ec2:CreateTags"],
         Resource: "*",
         Condition: { StringEquals: { "ec2:CreateAction": ["CreateFleet", "RunInstances"] } },
+      },
+      {
+        // The Name tag (the runner name) is known only after launch, so it is set per instance.
+        Sid: "NameOwnRunners",
+        Action: ["ec2:CreateTags"],
+        Resource: `arn:${this.context.partition}:ec2:${this.context.region}:${this.context.accountId}:instance/*`,
+        Condition: {
+          StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["Name"] },
+        },
       },
       {
         Sid: "Describe",

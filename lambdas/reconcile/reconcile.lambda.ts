@@ -7,20 +7,23 @@
  *         (only instances with no registration past the boot timeout, or whose registration was just
  *         deleted); DynamoDB DeleteItem of items whose instance is gone.
  */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import {
-  dynamoDbDocumentClient,
-  ec2Client,
-  flushMetrics,
-  installationClientProvider,
-  logger,
-} from "../shared/index.js";
+import { flushMetrics, installationClientProvider, logger } from "../shared/index.js";
 import { ec2InstanceInventory } from "./adapters/ec2.js";
 import { gitHubRunnerDirectory } from "./adapters/github.js";
 import { dynamoDbRunnerRecords } from "./adapters/table.js";
 import { reconcileConfigFromEnv } from "./config.js";
 import { reconcile } from "./reconcile.js";
 import type { ReconcileDeps, ReconcileSummary } from "./reconcile.js";
+
+// Clients are built here, in the handler's own bundle, not in the shared layer: SDK commands and
+// paginators check `client instanceof <their own client class>`, and the layer carries another copy.
+// Built once per execution environment, so warm invocations reuse connections.
+const ec2Client = new EC2Client({});
+const dynamoDbDocumentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 let deps: ReconcileDeps | undefined;
 

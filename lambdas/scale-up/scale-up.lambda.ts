@@ -1,3 +1,6 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import {
@@ -5,8 +8,6 @@ import {
   JobRejectedError,
   MetricUnit,
   RunnerLaunchError,
-  dynamoDbDocumentClient,
-  ec2Client,
   flushMetrics,
   installationClientProvider,
   logger,
@@ -23,6 +24,12 @@ import { planLaunches } from "./plan.js";
 import type { ParsedRecord } from "./plan.js";
 import { instanceArnPrefix, launchGroup } from "./scale-up.js";
 import type { LaunchDeps } from "./scale-up.js";
+
+// Clients are built here, in the handler's own bundle, not in the shared layer: SDK commands and
+// paginators check `client instanceof <their own client class>`, and the layer carries another copy.
+// Built once per execution environment, so warm invocations reuse connections.
+const ec2Client = new EC2Client({});
+const dynamoDbDocumentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 // Retry contract: every record listed in batchItemFailures goes back to the queue and is received
 // again after the visibility timeout; the others are deleted. Deferred (pool full) and failed launches

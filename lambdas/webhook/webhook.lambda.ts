@@ -1,10 +1,16 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { WebhookError, flushMetrics, getSecureString, logger, sqsClient } from "../shared/index.js";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { WebhookError, flushMetrics, getSecureString, logger } from "../shared/index.js";
 import { sqsJobQueue } from "./adapters/sqs.js";
 import { webhookConfigFromEnv } from "./config.js";
 import { handleWebhook } from "./webhook.js";
 import type { WebhookAnswer, WebhookDeps } from "./webhook.js";
 import { DELIVERY_HEADER, headerValue } from "./verify.js";
+
+// Clients are built here, in the handler's own bundle, not in the shared layer: SDK commands and
+// paginators check `client instanceof <their own client class>`, and the layer carries another copy.
+// Built once per execution environment, so warm invocations reuse connections.
+const sqsClient = new SQSClient({});
 
 // Read on the first invocation, then kept for the life of the execution environment.
 let deps: WebhookDeps | undefined;

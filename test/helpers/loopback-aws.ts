@@ -21,7 +21,9 @@ export class AwsFault extends Error {
 }
 
 /**
- * A loopback endpoint for the AWS JSON protocols (SSM, SQS, DynamoDB), for tests that run the shipped
+ * A loopback endpoint for the AWS JSON protocols (SSM, SQS, DynamoDB) and the EC2 query protocol
+ * (form-encoded `Action=...` in, XML out; scripted as target `EC2.<Action>` returning an XML string),
+ * for tests that run the shipped
  * zips: the SDK inside a zip is its own bundled copy, which aws-sdk-client-mock cannot reach, so the
  * real SDK talks HTTP to 127.0.0.1 and this answers the few operations a test scripts. Written by hand
  * because no maintained emulator of these services runs in-process without Docker or a JVM.
@@ -36,8 +38,10 @@ export class LoopbackAws {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const target = String(req.headers["x-amz-target"] ?? "");
-        const input = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>;
+        const text = Buffer.concat(chunks).toString("utf8");
+        const query = String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+        const input = query ? Object.fromEntries(new URLSearchParams(text)) : (JSON.parse(text || "{}") as Record<string, unknown>);
+        const target = query ? `EC2.${String(input.Action)}` : String(req.headers["x-amz-target"] ?? "");
         this.calls.push({ target, input });
         const operation = this.operations.get(target);
         let status = 200;
@@ -50,8 +54,10 @@ export class LoopbackAws {
           status = error.status;
           output = { __type: error.type, message: error.message };
         }
-        res.writeHead(status, { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": `req-${this.calls.length}` });
-        res.end(JSON.stringify(output));
+        if (query && status !== 200) output = `<Response><Errors><Error><Code>${(output as { __type: string }).__type}</Code><Message>fake</Message></Error></Errors><RequestID>r</RequestID></Response>`;
+        const contentType = query ? "text/xml;charset=UTF-8" : "application/x-amz-json-1.0";
+        res.writeHead(status, { "content-type": contentType, "x-amzn-requestid": `req-${this.calls.length}` });
+        res.end(query ? String(output) : JSON.stringify(output));
       });
     });
   }

@@ -99,6 +99,10 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
     const terminate = policies.filter((p) => p.includes("ec2:TerminateInstances"));
     expect(terminate.length).toBeGreaterThan(0);
     for (const p of terminate) expect(p).toContain("ec2:ResourceTag/self-runners:prefix");
+    const launch = policies.find((p) => p.includes("ec2:CreateFleet"));
+    // CreateTags: at launch, or afterwards only the Name tag of the kit's own instances.
+    expect(launch).toContain('"ec2:CreateAction" = ["CreateFleet", "RunInstances"]');
+    expect(launch).toMatch(/"Sid" = "NameOwnRunners".*"ec2:ResourceTag\/self-runners:prefix".*"aws:TagKeys" = \["Name"\]/);
   });
 
   it("creates placeholder SecureString parameters only when no existing ones are named", () => {

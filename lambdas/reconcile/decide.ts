@@ -98,6 +98,10 @@ export function decide(input: DecideInput): Decision {
   const keep: Array<Decision["keep"][number]> = [];
   const liveInstanceIds = new Set(input.instances.map((instance) => instance.instanceId));
   const installations = ownersToQuery(input.instances, input.records);
+  // Indexed once: a lookup per instance over the owner's list was quadratic (1.6 s for 5,000 runners).
+  const registrationsByName = new Map(
+    [...input.registrations].map(([owner, list]) => [owner, new Map(list.map((registration) => [registration.name, registration]))] as const),
+  );
 
   for (const instance of input.instances) {
     const { instanceId, owner, installationId } = instance;
@@ -106,12 +110,12 @@ export function decide(input: DecideInput): Decision {
       keep.push({ instanceId, reason: "owner-unknown" });
       continue;
     }
-    const registrations = input.registrations.get(owner);
-    if (registrations === undefined) {
+    const byName = registrationsByName.get(owner);
+    if (byName === undefined) {
       keep.push({ instanceId, reason: "registrations-unavailable" });
       continue;
     }
-    const registration = registrations.find((candidate) => candidate.name === runnerName(input.prefix, instanceId));
+    const registration = byName.get(runnerName(input.prefix, instanceId));
     const age = now - instance.launchTime.getTime();
     if (registration?.busy) {
       keep.push({ instanceId, reason: "busy" });

@@ -25,6 +25,7 @@ describe("the emitted module under terraform", () => {
     cpSync(moduleDir, workDir, { recursive: true });
     mkdirSync(join(workDir, "tests"));
     for (const file of testFiles) cpSync(join(testFilesDir, file), join(workDir, "tests", file));
+    cpSync(join(testFilesDir, "mocks"), join(workDir, "tests", "mocks"), { recursive: true });
     expectSuccess(await runTerraform(["init", "-backend=false"], workDir));
   });
 

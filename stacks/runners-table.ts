@@ -1,9 +1,7 @@
 import { Construct } from "constructs";
-import { DynamodbTable } from "./aws.js";
-import type { IamRole } from "./aws.js";
+import { DynamodbTable, IamRolePolicy, type IamRole } from "./aws.js";
 import { policyDocument } from "./iam.js";
 import type { NodejsFunction } from "./nodejs-function.js";
-import { IamRolePolicy } from "./aws.js";
 
 /** Props of {@link RunnersTable}. */
 export interface RunnersTableProps {

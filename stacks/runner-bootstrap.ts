@@ -22,6 +22,22 @@ export interface RunnerBootstrapOptions {
  * would read the first two as template syntax, and cdktf's HCL rendering mangles the last.
  */
 export function runnerBootstrapScript(o: RunnerBootstrapOptions): string {
+  return bootstrapTemplate(o, terraformJoin);
+}
+
+/** The same script with plain values, as an instance would receive it (for tests and reviews). */
+export function renderRunnerBootstrap(o: RunnerBootstrapOptions): string {
+  return bootstrapTemplate(o, (literals, ...values) => literals.reduce((out, literal, i) => out + literal + (values[i] ?? ""), ""));
+}
+
+/** A number as script text: literal digits when known now, a Terraform expression otherwise. */
+function text(value: string | number): string {
+  return typeof value === "number" && !Token.isUnresolved(value) ? String(value) : Token.asString(value);
+}
+
+type Join = (literals: TemplateStringsArray, ...values: string[]) => string;
+
+function bootstrapTemplate(o: RunnerBootstrapOptions, script: Join): string {
   return script`#!/bin/bash
 # self-runners bootstrap: run exactly one job with a just-in-time runner configuration, then terminate.
 set -euo pipefail
@@ -31,8 +47,8 @@ TABLE='${o.tableName}'
 REGION='${o.region}'
 RUNNER_VERSION='${o.runnerVersion}'
 RUNNER_ARCH='${o.architecture}'
-IDLE_MINUTES='${Token.asString(o.idleTimeoutMinutes)}'
-BOOT_TIMEOUT_SECONDS='${Token.asString(o.bootTimeoutSeconds)}'
+IDLE_MINUTES='${text(o.idleTimeoutMinutes)}'
+BOOT_TIMEOUT_SECONDS='${text(o.bootTimeoutSeconds)}'
 RUNNER_DIR=/opt/actions-runner
 
 # Whatever happens below, the instance ends: shutdown behaviour is "terminate".
@@ -88,7 +104,7 @@ sudo -u runner env ACTIONS_RUNNER_HOOK_JOB_STARTED="$RUNNER_DIR/job-started.sh" 
  * Tagged template: literal text goes through Fn.rawString (cdktf refuses plain strings with quotes
  * inside function arguments) and interpolated values stay Terraform expressions; joined with join("").
  */
-function script(literals: TemplateStringsArray, ...values: string[]): string {
+function terraformJoin(literals: TemplateStringsArray, ...values: string[]): string {
   const parts: string[] = [];
   literals.forEach((literal, i) => {
     if (literal !== "") parts.push(Fn.rawString(literal));

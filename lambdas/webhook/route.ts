@@ -39,7 +39,8 @@ export interface RouteInput {
 export function routeDelivery(input: RouteInput): RouteDecision {
   if (input.event === "ping") return { kind: "pong" };
   if (input.event !== "workflow_job") {
-    return { kind: "ignore", message: `ignored: event ${input.event ?? ""} is not handled` };
+    if (input.event === undefined || input.event === "") return { kind: "ignore", message: "ignored: no X-GitHub-Event header" };
+    return { kind: "ignore", message: `ignored: event ${input.event} is not handled` };
   }
   const action = input.payload.action;
   if (action !== "queued") return { kind: "ignore", message: `ignored: action ${String(action)} is not handled` };

@@ -43,6 +43,7 @@ describe("routeDelivery", () => {
 
   it.each([
     { event: "push", payload: {}, message: "ignored: event push is not handled" },
+    { event: undefined, payload: { action: "queued" }, message: "ignored: no X-GitHub-Event header" },
     { event: "workflow_run", payload: { action: "requested" }, message: "ignored: event workflow_run is not handled" },
     { event: "workflow_job", payload: { action: "completed" }, message: "ignored: action completed is not handled" },
     { event: "workflow_job", payload: { action: "in_progress" }, message: "ignored: action in_progress is not handled" },

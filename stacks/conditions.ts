@@ -1,4 +1,4 @@
-import { Fn, Token } from "./cdktf.js";
+import { Fn, Op, Token } from "./cdktf.js";
 
 /**
  * A resource `count` of 1 when `condition` holds and 0 otherwise: a plain number when the condition
@@ -13,4 +13,18 @@ export function countIf(condition: boolean): number {
 export function countIfNotEmpty(list: string[]): number {
   if (!Token.isUnresolved(list) && !list.some((v) => Token.isUnresolved(v))) return list.length > 0 ? 1 : 0;
   return Token.asNumber(Fn.min([Fn.lengthOf(list), 1]));
+}
+
+/** True when `value` is the empty string. `length(x) < 1` for tokens: cdktf renders `x == ""` as `x == undefined`. */
+export function isEmptyString(value: string): boolean {
+  if (!Token.isUnresolved(value)) return value === "";
+  return Op.lt(Fn.lengthOf(value), 1) as unknown as boolean;
+}
+
+/** Every condition holds: a plain boolean when all are known at synth time, `a && b` otherwise. */
+export function allOf(conditions: readonly boolean[]): boolean {
+  if (conditions.some((c) => !Token.isUnresolved(c) && !c)) return false;
+  const open = conditions.filter((c) => Token.isUnresolved(c));
+  if (open.length === 0) return true;
+  return open.reduce((a, b) => Op.and(a, b) as unknown as boolean);
 }

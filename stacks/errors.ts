@@ -30,6 +30,14 @@ export const RULES = {
     pattern: "^(latest|2\\.(329|3[3-9][0-9]|[4-9][0-9]{2})\\.[0-9]+|[3-9]\\.[0-9]+\\.[0-9]+)$",
     allowed: "\"latest\" or a runner version >= 2.329.0 (GitHub refuses to register older runners)",
   },
+  cloudTrailArn: {
+    pattern: "^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$",
+    allowed: "a CloudTrail trail ARN of the form arn:aws:cloudtrail:<region>:<account>:trail/<name>",
+  },
+  s3BucketName: {
+    pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+    allowed: "3-63 characters: lowercase letters, digits, '.' and '-', starting and ending with a letter or digit",
+  },
   ssmParameterName: { pattern: "^/[a-zA-Z0-9_.\\-/]{1,1000}$", allowed: "an SSM parameter name starting with '/'" },
 } as const;
 

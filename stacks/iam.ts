@@ -4,6 +4,8 @@ import { Fn } from "./cdktf.js";
 export interface PolicyStatement {
   readonly Sid?: string;
   readonly Effect?: "Allow" | "Deny";
+  /** Only in resource policies (bucket and key policies); identity policies have none. */
+  readonly Principal?: "*" | Record<string, string | string[]>;
   readonly Action: string[];
   readonly Resource: string | string[];
   readonly Condition?: Record<string, Record<string, string | string[]>>;

@@ -9,5 +9,6 @@ export * from "./runners-table.js";
 export * from "./runner-fleet.js";
 export * from "./webhook-api.js";
 export * from "./reconcile-schedule.js";
+export * from "./audit-trail.js";
 export * from "./self-runners.js";
 export * from "./module-stack.js";

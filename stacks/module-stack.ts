@@ -181,6 +181,35 @@ export class ModuleStack extends TerraformStack {
       validation: [rule("var.webhook_max_body_bytes >= 1024 && var.webhook_max_body_bytes <= 10485760", "webhook_max_body_bytes must be from 1024 to 10485760.")],
     });
     const pitr = v("runners_table_point_in_time_recovery", { type: "bool", default: false, description: "Enable point-in-time recovery on the runners table." });
+    const enableCloudTrail = v("enable_cloudtrail", {
+      type: "bool",
+      default: true,
+      description: "Create a CloudTrail trail recording every management event (read and write) into a KMS-encrypted, versioned, TLS-only S3 bucket. Ignored when existing_cloudtrail_arn is set.",
+    });
+    const existingTrailArn = v("existing_cloudtrail_arn", {
+      type: "string",
+      default: "",
+      description: "ARN of a trail that already records this account (an organization trail, say). When set, the module creates no trail, bucket or key and outputs this ARN as cloudtrail_arn.",
+      validation: [rule(`var.existing_cloudtrail_arn == "" || can(regex(${hclRegex(RULES.cloudTrailArn.pattern)}, var.existing_cloudtrail_arn))`, `existing_cloudtrail_arn must be empty or ${RULES.cloudTrailArn.allowed}.`)],
+    });
+    const trailMultiRegion = v("cloudtrail_multi_region", { type: "bool", default: true, description: "Make the trail record every region, not only the deployment's." });
+    const glacierAfterDays = v("cloudtrail_glacier_after_days", {
+      type: "number",
+      default: 90,
+      description: "Days after which trail log files move to S3 Glacier.",
+      validation: [rule("var.cloudtrail_glacier_after_days >= 1 && var.cloudtrail_glacier_after_days <= 3650 && floor(var.cloudtrail_glacier_after_days) == var.cloudtrail_glacier_after_days", "cloudtrail_glacier_after_days must be a whole number from 1 to 3650.")],
+    });
+    const trailRetentionDays = v("cloudtrail_retention_days", {
+      type: "number",
+      default: 365,
+      description: "Days after which trail log files are deleted; must be more than cloudtrail_glacier_after_days.",
+      validation: [rule("var.cloudtrail_retention_days >= 2 && var.cloudtrail_retention_days <= 3650 && floor(var.cloudtrail_retention_days) == var.cloudtrail_retention_days", "cloudtrail_retention_days must be a whole number from 2 to 3650.")],
+    });
+    const trailCloudWatchLogs = v("cloudtrail_cloudwatch_logs", {
+      type: "bool",
+      default: false,
+      description: "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms.",
+    });
     const tags = v("tags", { type: "map(string)", default: {}, description: "Tags for every resource." });
 
     // Optional pool fields resolved once, so every resource reads complete pools.
@@ -218,6 +247,12 @@ export class ModuleStack extends TerraformStack {
       reconcileScheduleExpression: schedule.stringValue,
       webhookMaxBodyBytes: maxBody.numberValue,
       runnersTablePointInTimeRecovery: asBoolean(pitr),
+      enableCloudTrail: asBoolean(enableCloudTrail),
+      existingTrailArn: existingTrailArn.stringValue,
+      cloudTrailMultiRegion: asBoolean(trailMultiRegion),
+      cloudTrailGlacierAfterDays: glacierAfterDays.numberValue,
+      cloudTrailRetentionDays: trailRetentionDays.numberValue,
+      cloudTrailCloudWatchLogs: asBoolean(trailCloudWatchLogs),
       tags: tags.value,
     });
 
@@ -243,6 +278,8 @@ export class ModuleStack extends TerraformStack {
     out("runner_instance_profile_arn", r.fleet.instanceProfile.arn, "Instance profile ARN of runner instances.");
     out("runner_security_group_id", r.fleet.securityGroup.id, "Security group of runner instances; allow it where runners must connect.");
     out("launch_template_ids", r.fleet.launchTemplateIds, "Launch template id per pool.");
+    out("cloudtrail_arn", r.audit.trailArn, "ARN of the audit trail: the one created, or existing_cloudtrail_arn; empty when enable_cloudtrail is false and none is given.");
+    out("cloudtrail_bucket_name", r.audit.bucketName, "S3 bucket holding the trail's log files; empty when no trail is created.");
   }
 
   /** Logical ids from the construct path below the composition, in snake_case, e.g. `job_dlq`. */

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { Fn, Op, TerraformIterator, Token, type IResolvable } from "./cdktf.js";
 import { LambdaEventSourceMapping } from "./aws.js";
+import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { RULES, integerBetween, matches, validateProps } from "./errors.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
@@ -146,6 +147,37 @@ export interface SelfRunnersProps {
    */
   readonly runnersTablePointInTimeRecovery?: boolean;
   /**
+   * Record the account's management events with a CloudTrail trail into an encrypted, versioned bucket
+   * (see {@link AuditTrail}). Ignored when `existingTrailArn` is set.
+   * @default true
+   */
+  readonly enableCloudTrail?: boolean;
+  /**
+   * ARN of a trail that already records this account; nothing is created for the audit trail.
+   * @default "" (none)
+   */
+  readonly existingTrailArn?: string;
+  /**
+   * Record every region, not only the deployment's.
+   * @default true
+   */
+  readonly cloudTrailMultiRegion?: boolean;
+  /**
+   * Days after which trail log files move to S3 Glacier.
+   * @default 90
+   */
+  readonly cloudTrailGlacierAfterDays?: number;
+  /**
+   * Days after which trail log files are deleted; more than `cloudTrailGlacierAfterDays`.
+   * @default 365
+   */
+  readonly cloudTrailRetentionDays?: number;
+  /**
+   * Also deliver trail events to a CloudWatch Logs group (retention `logRetentionDays`).
+   * @default false
+   */
+  readonly cloudTrailCloudWatchLogs?: boolean;
+  /**
    * Tags for every resource.
    * @default {}
    */
@@ -166,6 +198,7 @@ export class SelfRunners extends Construct {
   readonly scaleUp: NodejsFunction;
   readonly reconcile: NodejsFunction;
   readonly api: WebhookApi;
+  readonly audit: AuditTrail;
 
   constructor(scope: Construct, id: string, props: SelfRunnersProps) {
     super(scope, id);
@@ -318,6 +351,19 @@ export class SelfRunners extends Construct {
       throttlingBurstLimit: props.apiThrottlingBurstLimit,
       logRetentionDays,
       manageAccountLoggingRole: props.manageApiGatewayAccount,
+      tags,
+    });
+
+    this.audit = new AuditTrail(this, "audit", {
+      trailName: `${prefix}-audit`,
+      context: this.context,
+      enableCloudTrail: props.enableCloudTrail,
+      existingTrailArn: props.existingTrailArn,
+      isMultiRegionTrail: props.cloudTrailMultiRegion,
+      glacierTransitionDays: props.cloudTrailGlacierAfterDays,
+      retentionDays: props.cloudTrailRetentionDays,
+      cloudWatchLogs: props.cloudTrailCloudWatchLogs,
+      logRetentionDays,
       tags,
     });
   }

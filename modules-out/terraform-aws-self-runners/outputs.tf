@@ -82,3 +82,13 @@ output "launch_template_ids" {
   description = "Launch template id per pool."
   value       = { for key, val in aws_launch_template.runner_launch_template : key => val.id }
 }
+
+output "cloudtrail_arn" {
+  description = "ARN of the audit trail: the one created, or existing_cloudtrail_arn; empty when enable_cloudtrail is false and none is given."
+  value       = (length(var.existing_cloudtrail_arn) < 1) ? try(aws_cloudtrail.audit_trail["0"].arn, "") : var.existing_cloudtrail_arn
+}
+
+output "cloudtrail_bucket_name" {
+  description = "S3 bucket holding the trail's log files; empty when no trail is created."
+  value       = try(aws_s3_bucket.audit_bucket["0"].bucket, "")
+}

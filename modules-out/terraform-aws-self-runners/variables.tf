@@ -273,6 +273,54 @@ variable "runners_table_point_in_time_recovery" {
   default     = false
 }
 
+variable "enable_cloudtrail" {
+  description = "Create a CloudTrail trail recording every management event (read and write) into a KMS-encrypted, versioned, TLS-only S3 bucket. Ignored when existing_cloudtrail_arn is set."
+  type        = bool
+  default     = true
+}
+
+variable "existing_cloudtrail_arn" {
+  description = "ARN of a trail that already records this account (an organization trail, say). When set, the module creates no trail, bucket or key and outputs this ARN as cloudtrail_arn."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.existing_cloudtrail_arn == "" || can(regex("^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$", var.existing_cloudtrail_arn))
+    error_message = "existing_cloudtrail_arn must be empty or a CloudTrail trail ARN of the form arn:aws:cloudtrail:<region>:<account>:trail/<name>."
+  }
+}
+
+variable "cloudtrail_multi_region" {
+  description = "Make the trail record every region, not only the deployment's."
+  type        = bool
+  default     = true
+}
+
+variable "cloudtrail_glacier_after_days" {
+  description = "Days after which trail log files move to S3 Glacier."
+  type        = number
+  default     = 90
+  validation {
+    condition     = var.cloudtrail_glacier_after_days >= 1 && var.cloudtrail_glacier_after_days <= 3650 && floor(var.cloudtrail_glacier_after_days) == var.cloudtrail_glacier_after_days
+    error_message = "cloudtrail_glacier_after_days must be a whole number from 1 to 3650."
+  }
+}
+
+variable "cloudtrail_retention_days" {
+  description = "Days after which trail log files are deleted; must be more than cloudtrail_glacier_after_days."
+  type        = number
+  default     = 365
+  validation {
+    condition     = var.cloudtrail_retention_days >= 2 && var.cloudtrail_retention_days <= 3650 && floor(var.cloudtrail_retention_days) == var.cloudtrail_retention_days
+    error_message = "cloudtrail_retention_days must be a whole number from 2 to 3650."
+  }
+}
+
+variable "cloudtrail_cloudwatch_logs" {
+  description = "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms."
+  type        = bool
+  default     = false
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -43,6 +43,8 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
   it("outputs everything a caller wires", () => {
     expect(Object.keys(synth.output ?? {}).sort()).toEqual(
       [
+        "cloudtrail_arn",
+        "cloudtrail_bucket_name",
         "dead_letter_queue_arns",
         "github_app_private_key_ssm_parameter_name",
         "launch_template_ids",
@@ -62,6 +64,13 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
         "webhook_url",
       ].sort(),
     );
+  });
+
+  it("switches the audit trail with enable_cloudtrail and existing_cloudtrail_arn through one local", () => {
+    expect(synth.locals?.audit_enabled).toBe("${(var.enable_cloudtrail && (length(var.existing_cloudtrail_arn) < 1))}");
+    expect(synth.resource.aws_cloudtrail.audit_trail.count).toBe("${local.audit_enabled ? 1 : 0}");
+    expect(synth.resource.aws_cloudwatch_log_group.audit_logs.count).toBe("${local.audit_cloudwatch_enabled ? 1 : 0}");
+    expect(synth.output?.cloudtrail_arn.value).toBe('${(length(var.existing_cloudtrail_arn) < 1) ? try(aws_cloudtrail.audit_trail["0"].arn, "") : var.existing_cloudtrail_arn}');
   });
 
   it("matches the snapshot (review the whole diff when it changes)", () => {

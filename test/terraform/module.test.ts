@@ -39,7 +39,7 @@ describe("the emitted module under terraform", () => {
     expect(result.stdout).toContain("Success! The configuration is valid.");
   });
 
-  it("passes every terraform test run with mock providers: defaults, VPC, spot, org/repo, pools, validations", async () => {
+  it("passes every terraform test run with mock providers: defaults, VPC, spot, org/repo, pools, audit trail, validations", async () => {
     const runs = testFiles.reduce((n, f) => n + (readFileSync(join(testFilesDir, f), "utf8").match(/^run "/gm)?.length ?? 0), 0);
     const result = await runTerraform(["test"], workDir);
     expectSuccess(result);

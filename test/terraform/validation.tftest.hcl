@@ -120,3 +120,36 @@ run "fails_when_vpc_id_is_malformed" {
   }
   expect_failures = [var.vpc_id]
 }
+
+run "fails_when_existing_cloudtrail_arn_is_not_a_trail_arn" {
+  command = plan
+  variables {
+    existing_cloudtrail_arn = "arn:aws:s3:::my-trail-bucket"
+  }
+  expect_failures = [var.existing_cloudtrail_arn]
+}
+
+run "fails_when_cloudtrail_glacier_after_days_is_zero" {
+  command = plan
+  variables {
+    cloudtrail_glacier_after_days = 0
+  }
+  expect_failures = [var.cloudtrail_glacier_after_days]
+}
+
+run "fails_when_cloudtrail_retention_days_is_fractional" {
+  command = plan
+  variables {
+    cloudtrail_retention_days = 400.5
+  }
+  expect_failures = [var.cloudtrail_retention_days]
+}
+
+run "fails_when_cloudtrail_retention_is_not_after_the_glacier_transition" {
+  command = plan
+  variables {
+    cloudtrail_glacier_after_days = 180
+    cloudtrail_retention_days     = 180
+  }
+  expect_failures = [aws_s3_bucket_lifecycle_configuration.audit_lifecycle]
+}

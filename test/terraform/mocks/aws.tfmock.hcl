@@ -46,3 +46,12 @@ mock_resource "aws_api_gateway_rest_api" {
 mock_resource "aws_api_gateway_stage" {
   defaults = { invoke_url = "https://abc123.execute-api.eu-west-1.amazonaws.com/github" }
 }
+mock_resource "aws_kms_key" {
+  defaults = { arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
+}
+mock_resource "aws_s3_bucket" {
+  defaults = { arn = "arn:aws:s3:::mock-audit-bucket" }
+}
+mock_resource "aws_cloudtrail" {
+  defaults = { arn = "arn:aws:cloudtrail:eu-west-1:123456789012:trail/mock" }
+}

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sign } from "@octokit/webhooks-methods";
-import { handleWebhook } from "../lambdas/webhook/webhook.js";
+import { handleWebhook, type WebhookDeps } from "../lambdas/webhook/webhook.js";
 import { planLaunches, type ParsedRecord } from "../lambdas/scale-up/plan.js";
 import { decide, type InstanceView, type RegistrationView } from "../lambdas/reconcile/decide.js";
 import { runnerName } from "../lambdas/shared/index.js";
@@ -29,13 +29,16 @@ const pools = Object.fromEntries(
 );
 pools["pool-99"] = { labels, queueUrl: "https://q/99" };
 let enqueued = 0;
-const deps = {
+const deps: WebhookDeps = {
   pools,
   maxBodyBytes: 262_144,
   getSecret: async () => secret,
   enqueue: async () => {
     enqueued += 1;
   },
+  // The ledger and idempotency store are DynamoDB round trips in production; the core is measured alone.
+  jobs: { received: async () => "received" as const, progressed: async () => "unchanged" as const },
+  oncePerDelivery: (_deliveryId, handle) => handle(),
   now: () => new Date(),
 };
 const request = { body: payload, isBase64Encoded: false, headers: { "x-hub-signature-256": signature, "x-github-event": "workflow_job", "x-github-delivery": "d" } };

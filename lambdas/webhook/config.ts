@@ -12,6 +12,10 @@ export interface WebhookConfig {
   readonly pools: WebhookPools;
   readonly secretParameter: string;
   readonly maxBodyBytes: number;
+  /** Job ledger table (docs/reliability.md). */
+  readonly jobsTable: string;
+  /** Name prefix: runner names are `<prefix>-<instance id>`. */
+  readonly prefix: string;
 }
 
 /** GitHub caps webhook payloads at 25 MB, API Gateway at 10 MB; job events are a few kB. */
@@ -33,5 +37,7 @@ export function webhookConfigFromEnv(env: Readonly<Record<string, string | undef
     pools,
     secretParameter: requireEnv("WEBHOOK_SECRET_PARAMETER", env),
     maxBodyBytes: positiveIntEnv("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, env),
+    jobsTable: requireEnv("JOBS_TABLE", env),
+    prefix: requireEnv("PREFIX", env),
   };
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sign } from "@octokit/webhooks-methods";
 import { handleWebhook, type WebhookDeps } from "../lambdas/webhook/webhook.js";
-import { planLaunches, type ParsedRecord } from "../lambdas/scale-up/plan.js";
+import { groupLaunches, triage, type ParsedRecord } from "../lambdas/scale-up/plan.js";
 import { decide, type InstanceView, type RegistrationView } from "../lambdas/reconcile/decide.js";
 import { runnerName } from "../lambdas/shared/index.js";
 
@@ -51,6 +51,7 @@ await measure("webhook core: forged signature refused", 5_000, () => handleWebho
 const now = new Date("2026-11-23T12:00:00Z");
 const records: ParsedRecord[] = Array.from({ length: 1_000 }, (_, i) => ({
   recordId: `r${i}`,
+  receiveCount: 1,
   job: {
     version: 1,
     deliveryId: `d${i}`,
@@ -66,8 +67,8 @@ const records: ParsedRecord[] = Array.from({ length: 1_000 }, (_, i) => ({
   },
 }));
 const planPools = Object.fromEntries(Object.keys(pools).map((k) => [k, { maxRunners: 40 }]));
-await measure("scale-up plan: 1,000 jobs over 20 pools and 50 repos", 200, () =>
-  planLaunches({ records, pools: planPools, activeRunners: {}, scope: "repo" }),
+await measure("scale-up plan: triage + group 1,000 jobs over 20 pools and 50 repos", 200, () =>
+  groupLaunches(triage({ records, pools: planPools, draining: false, now, maxJobAgeSeconds: 21_600 }).candidates, "repo"),
 );
 
 const instances: InstanceView[] = Array.from({ length: 5_000 }, (_, i) => ({

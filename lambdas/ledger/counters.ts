@@ -31,10 +31,15 @@ export interface BudgetRecord {
   readonly observedAt: string;
 }
 
+/**
+ * The newest budget observation per App, shared by concurrent invocations. Kept per App rather than
+ * per installation: a deployment usually serves one installation per App, and the JIT endpoint's
+ * ceiling is per App.
+ */
 export interface BudgetStore {
-  /** Keeps the newest observation per installation. */
+  /** Keeps the newest observation per App. */
   save(records: readonly BudgetRecord[]): Promise<void>;
-  load(keys: ReadonlyArray<{ readonly appId: number; readonly installationId: number }>): Promise<BudgetRecord[]>;
+  load(appIds: readonly number[]): Promise<BudgetRecord[]>;
 }
 
 const RESERVE_ATTEMPTS = 3;
@@ -127,8 +132,8 @@ export function dynamoDbLimitCounters(client: DynamoDBDocumentClient, tableName:
   };
 }
 
-export function budgetKey(appId: number, installationId: number): string {
-  return `budget#${appId}#${installationId}`;
+export function budgetKey(appId: number): string {
+  return `budget#${appId}`;
 }
 
 export function dynamoDbBudgetStore(client: DynamoDBDocumentClient, tableName: string): BudgetStore {
@@ -140,7 +145,7 @@ export function dynamoDbBudgetStore(client: DynamoDBDocumentClient, tableName: s
             await client.send(
               new PutCommand({
                 TableName: tableName,
-                Item: { pk: budgetKey(record.appId, record.installationId), ...record, expiration: record.resetAt + 24 * 60 * 60 },
+                Item: { pk: budgetKey(record.appId), ...record, expiration: record.resetAt + 24 * 60 * 60 },
                 // An older observation from a slower invocation never overwrites a newer one.
                 ConditionExpression: "attribute_not_exists(#observedAt) OR #observedAt < :observedAt",
                 ExpressionAttributeNames: { "#observedAt": "observedAt" },
@@ -154,13 +159,13 @@ export function dynamoDbBudgetStore(client: DynamoDBDocumentClient, tableName: s
       );
     },
 
-    async load(keys) {
-      if (keys.length === 0) return [];
+    async load(appIds) {
+      if (appIds.length === 0) return [];
       const records: BudgetRecord[] = [];
-      for (let start = 0; start < keys.length; start += 100) {
+      for (let start = 0; start < appIds.length; start += 100) {
         const response = await client.send(
           new BatchGetCommand({
-            RequestItems: { [tableName]: { Keys: keys.slice(start, start + 100).map((k) => ({ pk: budgetKey(k.appId, k.installationId) })) } },
+            RequestItems: { [tableName]: { Keys: appIds.slice(start, start + 100).map((appId) => ({ pk: budgetKey(appId) })) } },
           }),
         );
         for (const item of response.Responses?.[tableName] ?? []) {

@@ -18,3 +18,15 @@ export async function getSecureString(name: string): Promise<string> {
   if (value === undefined || value === "") throw new ParameterReadError(name);
   return value;
 }
+
+/** Reads a plain String parameter, cached in memory for `maxAgeSeconds` (runtime switches). */
+export async function getStringParameter(name: string, maxAgeSeconds: number): Promise<string> {
+  let value: string | undefined;
+  try {
+    value = await getParameter(name, { maxAge: maxAgeSeconds });
+  } catch (error) {
+    throw new ParameterReadError(name, { cause: error });
+  }
+  if (value === undefined) throw new ParameterReadError(name);
+  return value;
+}

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ACTIVE_PHASES, TRANSITIONS, instanceKey, jobKey, runnerKey } from "./phases.js";
 import type { Phase, Transition } from "./phases.js";
@@ -110,7 +110,31 @@ export interface Ledger {
   jobOfRunner(runnerName: string): Promise<string | undefined>;
   /** Every job in a non-terminal phase, paged. */
   activeJobs(): Promise<JobRecord[]>;
+  /**
+   * One paged scan for the reconciler: non-terminal jobs plus failed interrupted jobs not yet re-run,
+   * idle sightings, and counter values.
+   */
+  snapshot(): Promise<LedgerSnapshot>;
+  /** The reconciler queued a `received` job again (its message was lost): note it, and when. */
+  noteRequeued(key: string, now: Date): Promise<boolean>;
+  /** Remembers when an instance was first seen idle (kept if already there). */
+  markIdleSeen(instanceId: string, now: Date): Promise<void>;
+  clearIdleSeen(instanceId: string): Promise<void>;
 }
+
+export interface LedgerSnapshot {
+  readonly jobs: readonly JobRecord[];
+  readonly idleSeen: ReadonlyMap<string, Date>;
+  readonly counters: ReadonlyMap<string, number>;
+}
+
+/** Ledger key of an idle sighting. */
+export function idleKey(instanceId: string): string {
+  return `idle#${instanceId}`;
+}
+
+/** Terminal jobs stay a day (late redeliveries still find them); live ones a week. */
+export const TERMINAL_ITEM_TTL_SECONDS = 24 * 60 * 60;
 
 const ACTIVE_FILTER = `#phase IN (${ACTIVE_PHASES.map((_, i) => `:p${i}`).join(", ")})`;
 
@@ -164,7 +188,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       values[alias] = v;
       return alias;
     };
-    for (const [k, v] of Object.entries({ ...(args.set ?? {}), updatedAt: args.now.toISOString(), expiration: expiration(args.now) })) {
+    for (const [k, v] of Object.entries({ updatedAt: args.now.toISOString(), expiration: expiration(args.now), ...(args.set ?? {}) })) {
       if (v === undefined) continue;
       const nm = name(k);
       sets.push(`${nm} = ${value(v)}`);
@@ -375,7 +399,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       const old = await update({
         key: jobKey(facts),
         transition: "finish",
-        set: { phase, conclusion },
+        set: { phase, conclusion, expiration: Math.floor(now.getTime() / 1000) + TERMINAL_ITEM_TTL_SECONDS },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
         remove: ["claimToken", "claimExpiresAt"],
         events: event(now, "finished", conclusion),
@@ -391,7 +415,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       const done = await update({
         key: jobKey(facts),
         transition: "expire",
-        set: { phase: "failed", failureReason: reason },
+        set: { phase: "failed", failureReason: reason, expiration: Math.floor(now.getTime() / 1000) + TERMINAL_ITEM_TTL_SECONDS },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
         remove: ["claimToken", "claimExpiresAt"],
         events: event(now, "expired", reason),
@@ -408,7 +432,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         condition: "#instanceId = :instanceId",
         names: { "#instanceId": "instanceId" },
         values: { ":instanceId": instanceId },
-        set: { phase: "received" },
+        set: { phase: "received", slotHeld: false },
         add: { relaunches: 1 },
         events: event(now, "relaunch", `${instanceId}: ${reason}`),
         returnValues: "ALL_OLD",
@@ -455,6 +479,62 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         now,
       });
       return done !== null;
+    },
+
+    async snapshot() {
+      const jobs: JobRecord[] = [];
+      const idleSeen = new Map<string, Date>();
+      const counters = new Map<string, number>();
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+        for (const item of page.Items ?? []) {
+          const pk = String(item.pk);
+          if (pk.startsWith("job#")) {
+            const job = normalize(item as JobRecord);
+            const open = (ACTIVE_PHASES as readonly string[]).includes(job.phase);
+            if (open || (job.phase === "failed" && job.interrupted === true && job.rerunRequested !== true)) jobs.push(job);
+          } else if (pk.startsWith("idle#")) {
+            idleSeen.set(pk.slice("idle#".length), new Date(String(item.seenAt)));
+          } else if (pk.startsWith("limit#")) {
+            counters.set(pk, Number(item.inUse ?? 0));
+          }
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+      return { jobs, idleSeen, counters };
+    },
+
+    async noteRequeued(key, now) {
+      const done = await update({
+        key,
+        condition: "#phase = :received",
+        names: { "#phase": "phase" },
+        values: { ":received": "received" },
+        set: {},
+        events: event(now, "requeued"),
+        returnValues: "ALL_NEW",
+        now,
+      });
+      return done !== null;
+    },
+
+    async markIdleSeen(instanceId, now) {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: idleKey(instanceId), seenAt: now.toISOString(), expiration: Math.floor(now.getTime() / 1000) + TERMINAL_ITEM_TTL_SECONDS },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === "ConditionalCheckFailedException")) throw error;
+      }
+    },
+
+    async clearIdleSeen(instanceId) {
+      await client.send(new DeleteCommand({ TableName: tableName, Key: { pk: idleKey(instanceId) } }));
     },
 
     get,

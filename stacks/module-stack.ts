@@ -210,6 +210,36 @@ export class ModuleStack extends TerraformStack {
       default: false,
       description: "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms.",
     });
+    // Control plane (docs/reliability.md).
+    const draining = v("draining", {
+      type: "bool",
+      default: false,
+      description: "Pause launches: webhooks are still accepted and jobs stay queued until this (or the /<prefix>/draining SSM parameter, which operators can flip without Terraform) is false again. For maintenance windows.",
+    });
+    const wholeNumber = (name: string, fallback: number, min: number, max: number, description: string): TerraformVariable =>
+      v(name, {
+        type: "number",
+        default: fallback,
+        description,
+        validation: [rule(`var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}`, `${name} must be a whole number from ${min} to ${max}.`)],
+      });
+    const maxTotal = wholeNumber("max_runners_total", 1000, 1, 100000, "Most runners of all pools together. A job over the limit waits on its queue (back-off with jitter), it is not failed.");
+    const maxPerOwner = wholeNumber("max_runners_per_owner", 1000, 1, 100000, "Most runners of one organization (org scope) or repository (repo scope) across pools; over it, jobs wait.");
+    const maxAge = wholeNumber("job_max_age_seconds", 21600, 300, 86400, "A job still waiting for a runner after this many seconds is reported (log, metric), marked failed in the ledger and moved to its pool's dead-letter queue with the reason.");
+    const waitMax = wholeNumber("job_wait_max_seconds", 900, 30, 3600, "Longest back-off between two tries of a waiting job (draining, limits, GitHub budget, EC2 capacity).");
+    const minRemaining = wholeNumber("github_min_remaining_requests", 200, 1, 100000, "GitHub API requests kept in reserve per App installation. Below it, launches slow down (jobs wait for the budget reset) instead of failing.");
+    const additionalApps = v("additional_github_apps", {
+      type: "list(object({ app_id = string, private_key_ssm_parameter_name = string }))",
+      default: [],
+      description: "More GitHub Apps, installed on the same organizations or repositories, to raise the API ceiling: JIT runner configs go round robin across github_app_id and these (GitHub allows about 10,000 runner configs per hour per App). Only github_app_id needs the webhook.",
+      validation: [
+        rule(`alltrue([for a in var.additional_github_apps : can(regex(${hclRegex(RULES.githubAppId.pattern)}, a.app_id)) && can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, a.private_key_ssm_parameter_name))])`, `Every additional App needs app_id ${RULES.githubAppId.allowed} and private_key_ssm_parameter_name ${RULES.ssmParameterName.allowed}.`),
+      ],
+    });
+    const busyConfirm = wholeNumber("busy_confirm_seconds", 90, 60, 3600, "A runner must look idle for this long (two reconciler sightings at least this far apart) before it is stopped: GitHub's busy flag lags a job start by up to a minute.");
+    const relaunchGrace = wholeNumber("relaunch_grace_seconds", 300, 60, 86400, "Seconds after launch before the reconciler relaunches a job whose runner is gone or took another job, if GitHub still has the job queued.");
+    const rerunInterrupted = v("rerun_interrupted_jobs", { type: "bool", default: true, description: "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen)." });
+    const ledgerPitr = v("job_ledger_point_in_time_recovery", { type: "bool", default: false, description: "Enable point-in-time recovery on the job ledger table." });
     const tags = v("tags", { type: "map(string)", default: {}, description: "Tags for every resource." });
 
     // Optional pool fields resolved once, so every resource reads complete pools.
@@ -253,6 +283,17 @@ export class ModuleStack extends TerraformStack {
       cloudTrailGlacierAfterDays: glacierAfterDays.numberValue,
       cloudTrailRetentionDays: trailRetentionDays.numberValue,
       cloudTrailCloudWatchLogs: asBoolean(trailCloudWatchLogs),
+      draining: asBoolean(draining),
+      maxRunnersTotal: maxTotal.numberValue,
+      maxRunnersPerOwner: maxPerOwner.numberValue,
+      jobMaxAgeSeconds: maxAge.numberValue,
+      waitMaxSeconds: waitMax.numberValue,
+      githubMinRemaining: minRemaining.numberValue,
+      additionalGitHubApps: additionalApps.value,
+      busyConfirmSeconds: busyConfirm.numberValue,
+      relaunchGraceSeconds: relaunchGrace.numberValue,
+      rerunInterruptedJobs: asBoolean(rerunInterrupted),
+      jobLedgerPointInTimeRecovery: asBoolean(ledgerPitr),
       tags: tags.value,
     });
 
@@ -278,6 +319,9 @@ export class ModuleStack extends TerraformStack {
     out("runner_instance_profile_arn", r.fleet.instanceProfile.arn, "Instance profile ARN of runner instances.");
     out("runner_security_group_id", r.fleet.securityGroup.id, "Security group of runner instances; allow it where runners must connect.");
     out("launch_template_ids", r.fleet.launchTemplateIds, "Launch template id per pool.");
+    out("jobs_table_name", r.ledger.table.name, "DynamoDB job ledger table: one item per job attempt with its phase and side effects (docs/reliability.md).");
+    out("draining_ssm_parameter_name", r.drainingSwitch.parameterName, "SSM parameter holding the draining switch (\"true\" pauses launches).");
+    out("spot_interruption_function_name", r.spotInterruption.function.functionName, "Name of the spot interruption function.");
     out("cloudtrail_arn", r.audit.trailArn, "ARN of the audit trail: the one created, or existing_cloudtrail_arn; empty when enable_cloudtrail is false and none is given.");
     out("cloudtrail_bucket_name", r.audit.bucketName, "S3 bucket holding the trail's log files; empty when no trail is created.");
   }

@@ -91,6 +91,16 @@ export class RunnerQueues extends Construct {
     return TerraformIterator.fromResources(this.deadLetterQueues).forExpressionForMap("key", "val.arn") as unknown as string;
   }
 
+  /** Map pool -> dead-letter queue URL. */
+  get deadLetterQueueUrls(): string {
+    return TerraformIterator.fromResources(this.deadLetterQueues).forExpressionForMap("key", "val.url") as unknown as string;
+  }
+
+  /** Lets `fn` move messages to every pool's dead-letter queue with a reason: sqs:SendMessage. */
+  grantSendToDeadLetter(fn: NodejsFunction): void {
+    fn.addToRolePolicy("dead-letter-jobs", [{ Sid: "DeadLetterJobs", Action: ["sqs:SendMessage"], Resource: Fn.values(this.deadLetterQueueArns as never) }]);
+  }
+
   /** Lets `fn` send to every pool queue: sqs:SendMessage. */
   grantSend(fn: NodejsFunction): void {
     fn.addToRolePolicy("send-jobs", [{ Sid: "SendJobs", Action: ["sqs:SendMessage"], Resource: Fn.values(this.queueArns as never) }]);

@@ -1,8 +1,9 @@
 import { MetricUnit, RegistrationsUnavailableError, childLogger, jobGroupId, metrics, runnerName } from "../shared/index.js";
-import type { JobMessage, WorkflowJobState } from "../shared/index.js";
+import type { WorkflowJobState } from "../shared/index.js";
 import type { LimitCounters } from "../ledger/counters.js";
 import type { JobRecord, Ledger, LedgerSnapshot } from "../ledger/ledger.js";
 import { finishedPhase, limitKeys } from "../ledger/phases.js";
+import { messageFromRecord, relaunchDeduplicationId } from "../ledger/requeue.js";
 import { decideJobs } from "./jobs.js";
 import type { JobCheck, JobView, LiveRunner } from "./jobs.js";
 import type { InstanceInventory } from "./adapters/ec2.js";
@@ -216,24 +217,6 @@ function jobView(job: JobRecord): JobView {
   };
 }
 
-/** The job message a relaunch or requeue puts on the pool's queue, rebuilt from the ledger. */
-export function messageFromRecord(job: JobRecord): JobMessage | undefined {
-  if (job.pool === undefined || job.repository === undefined || job.installationId === undefined || job.runId === undefined) return undefined;
-  return {
-    version: 1,
-    deliveryId: job.deliveryIds?.[0] ?? "reconcile",
-    pool: job.pool,
-    jobId: job.jobId,
-    runId: job.runId,
-    runAttempt: job.runAttempt,
-    repository: job.repository,
-    owner: job.org ?? job.repository.split("/")[0] ?? "",
-    installationId: job.installationId,
-    labels: [...(job.labels ?? [])],
-    receivedAt: job.receivedAt ?? new Date(0).toISOString(),
-  };
-}
-
 /**
  * The ledger as source of truth next to EC2 and GitHub: frees slots of gone instances, repairs
  * counters, relaunches jobs whose runner is gone or took another job while GitHub still has them
@@ -317,10 +300,10 @@ async function reconcileJobs(
     });
   }
 
-  const requeue = async (job: JobRecord, dedupSuffix: string): Promise<void> => {
+  const requeue = async (job: JobRecord, deduplicationId: string): Promise<void> => {
     const message = messageFromRecord(job);
     if (message === undefined) throw new Error(`job ${job.pk} lacks the fields of a queue message`);
-    await deps.requeue(message.pool, JSON.stringify(message), jobGroupId(message), `${message.jobId}-${message.runAttempt}-${dedupSuffix}`);
+    await deps.requeue(message.pool, JSON.stringify(message), jobGroupId(message), deduplicationId);
   };
   /** Asks GitHub about a doubted job; records in the ledger what GitHub says when it is not queued. */
   const stillQueued = async (check: JobCheck): Promise<boolean> => {
@@ -340,7 +323,7 @@ async function reconcileJobs(
       if (old === undefined) return;
       const instanceGone = !runners.some((runner) => runner.instanceId === check.instanceId);
       if (old.slotHeld === true && instanceGone && old.pool !== undefined && old.scopeOwner !== undefined) await freeSlot(old.pool, old.scopeOwner);
-      await requeue(old, `r${(old.relaunches ?? 0) + 1}`);
+      await requeue(old, relaunchDeduplicationId(old, (old.relaunches ?? 0) + 1));
       relaunched += 1;
       log.info("job relaunched", { key: check.key, reason: check.reason });
     });
@@ -350,7 +333,7 @@ async function reconcileJobs(
     await attempt("requeue check failed", { key: check.key }, async () => {
       if (!(await stillQueued(check))) return;
       const job = byKey.get(check.key) as JobRecord;
-      await requeue(job, `q${Date.parse(job.updatedAt ?? "") || 0}`);
+      await requeue(job, `${job.jobId}-${job.runAttempt}-q${Date.parse(job.updatedAt ?? "") || 0}`);
       await deps.ledger.noteRequeued(check.key, now);
       requeued += 1;
       log.warn("lost job queued again", { key: check.key });

@@ -61,10 +61,40 @@ resource "aws_sqs_queue" "job_queue" {
   fifo_throughput_limit      = "perMessageGroupId"
   message_retention_seconds  = 86400
   name                       = "${var.prefix}-${each.key}.fifo"
-  redrive_policy             = jsonencode({ "deadLetterTargetArn" = aws_sqs_queue.job_dlq[each.key].arn, "maxReceiveCount" = 5 })
+  redrive_policy             = jsonencode({ "deadLetterTargetArn" = aws_sqs_queue.job_dlq[each.key].arn, "maxReceiveCount" = 100 })
   sqs_managed_sse_enabled    = true
   tags                       = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
   visibility_timeout_seconds = 180
+}
+
+resource "aws_dynamodb_table" "jobs_table" {
+  billing_mode                = "PAY_PER_REQUEST"
+  deletion_protection_enabled = false
+  hash_key                    = "pk"
+  name                        = "${var.prefix}-jobs"
+  tags                        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+  point_in_time_recovery {
+    enabled = var.job_ledger_point_in_time_recovery
+  }
+  server_side_encryption {
+    enabled = true
+  }
+  ttl {
+    attribute_name = "expiration"
+    enabled        = true
+  }
+}
+
+resource "aws_ssm_parameter" "draining_parameter" {
+  description = "self-runners draining switch: true stops new launches; jobs stay queued until it is false"
+  name        = format("/%s/draining", var.prefix)
+  tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  type        = "String"
+  value       = tostring(var.draining)
 }
 
 resource "aws_dynamodb_table" "runners_table" {
@@ -231,6 +261,8 @@ resource "aws_lambda_function" "webhook_function" {
       POWERTOOLS_SERVICE_NAME      = "webhook"
       POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
       POWERTOOLS_LOG_LEVEL         = "INFO"
+      PREFIX                       = var.prefix
+      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
       WEBHOOK_SECRET_PARAMETER     = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
       MAX_BODY_BYTES               = var.webhook_max_body_bytes
       POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
@@ -257,6 +289,12 @@ resource "aws_iam_role_policy" "webhook_policy_read_webhook_secret" {
 resource "aws_iam_role_policy" "webhook_policy_send_jobs" {
   name   = "send-jobs"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendJobs", "Action" = ["sqs:SendMessage"], "Resource" = values({ for key, val in aws_sqs_queue.job_queue : key => val.arn }) }] })
+  role   = aws_iam_role.webhook_role.id
+}
+
+resource "aws_iam_role_policy" "webhook_policy_job_ledger" {
+  name   = "job-ledger"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseJobLedger", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.jobs_table.arn }] })
   role   = aws_iam_role.webhook_role.id
 }
 
@@ -312,7 +350,15 @@ resource "aws_lambda_function" "scale_up_function" {
       RUNNER_SCOPE                 = var.runner_scope
       PREFIX                       = var.prefix
       RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id } })
+      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
+      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      DRAINING_PARAMETER           = format("/%s/draining", var.prefix)
+      MAX_RUNNERS_TOTAL            = var.max_runners_total
+      MAX_RUNNERS_PER_OWNER        = var.max_runners_per_owner
+      MAX_JOB_AGE_SECONDS          = var.job_max_age_seconds
+      BACKOFF_MAX_SECONDS          = var.job_wait_max_seconds
+      GITHUB_MIN_REMAINING         = var.github_min_remaining_requests
+      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id, queueUrl = aws_sqs_queue.job_queue[key].url, queueArn = aws_sqs_queue.job_queue[key].arn, deadLetterQueueUrl = aws_sqs_queue.job_dlq[key].url } })
     }
   }
   logging_config {
@@ -330,6 +376,24 @@ resource "aws_lambda_function" "scale_up_function" {
 resource "aws_iam_role_policy" "scale_up_policy_consume_jobs" {
   name   = "consume-jobs"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ConsumeJobs", "Action" = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], "Resource" = values({ for key, val in aws_sqs_queue.job_queue : key => val.arn }) }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_dead_letter_jobs" {
+  name   = "dead-letter-jobs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "DeadLetterJobs", "Action" = ["sqs:SendMessage"], "Resource" = values({ for key, val in aws_sqs_queue.job_dlq : key => val.arn }) }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_job_ledger" {
+  name   = "job-ledger"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseJobLedger", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.jobs_table.arn }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_read_draining_switch" {
+  name   = "read-draining-switch"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadDrainingSwitch", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${format("/%s/draining", var.prefix)}" }] })
   role   = aws_iam_role.scale_up_role.id
 }
 
@@ -353,7 +417,7 @@ resource "aws_iam_role_policy" "scale_up_policy_runners_table" {
 
 resource "aws_iam_role_policy" "scale_up_policy_read_github_app_key" {
   name   = "read-github-app-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))}" }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = formatlist("%s%s", format("arn:%s:ssm:%s:%s:parameter", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id), concat([coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))], [for key, val in toset(var.additional_github_apps) : val.private_key_ssm_parameter_name])) }] })
   role   = aws_iam_role.scale_up_role.id
 }
 
@@ -418,8 +482,15 @@ resource "aws_lambda_function" "reconcile_function" {
       RUNNER_SCOPE                 = var.runner_scope
       PREFIX                       = var.prefix
       RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
+      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
+      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
       BOOT_TIMEOUT_SECONDS         = var.runner_boot_timeout_seconds
       IDLE_TIMEOUT_SECONDS         = (var.runner_idle_timeout_minutes * 60)
+      DRAINING_PARAMETER           = format("/%s/draining", var.prefix)
+      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
+      BUSY_CONFIRM_SECONDS         = var.busy_confirm_seconds
+      RELAUNCH_GRACE_SECONDS       = var.relaunch_grace_seconds
+      RERUN_INTERRUPTED_JOBS       = tostring(var.rerun_interrupted_jobs)
     }
   }
   logging_config {
@@ -446,10 +517,148 @@ resource "aws_iam_role_policy" "reconcile_policy_runners_table" {
   role   = aws_iam_role.reconcile_role.id
 }
 
+resource "aws_iam_role_policy" "reconcile_policy_job_ledger" {
+  name   = "job-ledger"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseJobLedger", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.jobs_table.arn }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "reconcile_policy_read_draining_switch" {
+  name   = "read-draining-switch"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadDrainingSwitch", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${format("/%s/draining", var.prefix)}" }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "reconcile_policy_send_jobs" {
+  name   = "send-jobs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendJobs", "Action" = ["sqs:SendMessage"], "Resource" = values({ for key, val in aws_sqs_queue.job_queue : key => val.arn }) }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
 resource "aws_iam_role_policy" "reconcile_policy_read_github_app_key" {
   name   = "read-github-app-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))}" }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = formatlist("%s%s", format("arn:%s:ssm:%s:%s:parameter", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id), concat([coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))], [for key, val in toset(var.additional_github_apps) : val.private_key_ssm_parameter_name])) }] })
   role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_cloudwatch_log_group" "spot_interruption_logs" {
+  name              = "/aws/lambda/${var.prefix}-spot-interruption"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role" "spot_interruption_role" {
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-spot-interruption"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_logs" {
+  name   = "logs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "${aws_cloudwatch_log_group.spot_interruption_logs.arn}:*" }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_vpc_access" {
+  count = min(length(var.lambda_subnet_ids), 1)
+
+  name   = "vpc-access"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_lambda_function" "spot_interruption_function" {
+  architectures                  = ["arm64"]
+  description                    = "Handles spot interruption warnings for runners"
+  filename                       = "${path.module}/lambdas/spot-interruption.zip"
+  function_name                  = "${var.prefix}-spot-interruption"
+  handler                        = "index.handler"
+  layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
+  memory_size                    = 256
+  reserved_concurrent_executions = -1
+  role                           = aws_iam_role.spot_interruption_role.arn
+  runtime                        = "nodejs22.x"
+  source_code_hash               = filebase64sha256("${path.module}/lambdas/spot-interruption.zip")
+  tags                           = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  timeout                        = 30
+  environment {
+    variables = {
+      NODE_OPTIONS                 = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME      = "spot-interruption"
+      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
+      GITHUB_APP_ID                = var.github_app_id
+      GITHUB_APP_KEY_PARAMETER     = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      GITHUB_API_URL               = var.github_api_url
+      RUNNER_SCOPE                 = var.runner_scope
+      PREFIX                       = var.prefix
+      RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
+      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
+      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
+    }
+  }
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.spot_interruption_logs.name
+  }
+  vpc_config {
+    security_group_ids = var.lambda_security_group_ids
+    subnet_ids         = var.lambda_subnet_ids
+  }
+
+  depends_on = [aws_cloudwatch_log_group.spot_interruption_logs]
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_describe_runners" {
+  name   = "describe-runners"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "DescribeRunners", "Action" = ["ec2:DescribeInstances"], "Resource" = "*" }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_runners_table" {
+  name   = "runners-table"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageRunnerItems", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.runners_table.arn }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_job_ledger" {
+  name   = "job-ledger"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseJobLedger", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.jobs_table.arn }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_send_jobs" {
+  name   = "send-jobs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendJobs", "Action" = ["sqs:SendMessage"], "Resource" = values({ for key, val in aws_sqs_queue.job_queue : key => val.arn }) }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_read_github_app_key" {
+  name   = "read-github-app-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = formatlist("%s%s", format("arn:%s:ssm:%s:%s:parameter", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id), concat([coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))], [for key, val in toset(var.additional_github_apps) : val.private_key_ssm_parameter_name])) }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_cloudwatch_event_rule" "spot_interruption_rule_rule" {
+  description   = "Spot interruption warnings for self-runners"
+  event_pattern = jsonencode({ "source" = ["aws.ec2"], "detail-type" = ["EC2 Spot Instance Interruption Warning"] })
+  name          = "${var.prefix}-spot-interruption"
+  tags          = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_event_target" "spot_interruption_rule_target" {
+  arn       = aws_lambda_function.spot_interruption_function.arn
+  rule      = aws_cloudwatch_event_rule.spot_interruption_rule_rule.name
+  target_id = "spot-interruption"
+}
+
+resource "aws_lambda_permission" "spot_interruption_rule_invoke" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.spot_interruption_function.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.spot_interruption_rule_rule.arn
+  statement_id  = "AllowEventBridgeInvoke"
 }
 
 resource "aws_cloudwatch_event_rule" "reconcile_schedule_rule" {

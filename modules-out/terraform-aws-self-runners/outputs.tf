@@ -83,6 +83,21 @@ output "launch_template_ids" {
   value       = { for key, val in aws_launch_template.runner_launch_template : key => val.id }
 }
 
+output "jobs_table_name" {
+  description = "DynamoDB job ledger table: one item per job attempt with its phase and side effects (docs/reliability.md)."
+  value       = aws_dynamodb_table.jobs_table.name
+}
+
+output "draining_ssm_parameter_name" {
+  description = "SSM parameter holding the draining switch (\"true\" pauses launches)."
+  value       = format("/%s/draining", var.prefix)
+}
+
+output "spot_interruption_function_name" {
+  description = "Name of the spot interruption function."
+  value       = aws_lambda_function.spot_interruption_function.function_name
+}
+
 output "cloudtrail_arn" {
   description = "ARN of the audit trail: the one created, or existing_cloudtrail_arn; empty when enable_cloudtrail is false and none is given."
   value       = (length(var.existing_cloudtrail_arn) < 1) ? try(aws_cloudtrail.audit_trail["0"].arn, "") : var.existing_cloudtrail_arn

@@ -2,7 +2,7 @@ import { Construct, type Node } from "constructs";
 import { TerraformElement, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, type TerraformVariableConfig } from "./cdktf.js";
 import { AwsProvider } from "./aws.js";
 import { LOG_RETENTION_DAYS, RULES } from "./errors.js";
-import { DEFAULT_AMI_PARAMETER_FORMAT, poolsVariableType } from "./pools.js";
+import { DEFAULT_AMI_PARAMETER_FORMAT, WARM_SCHEDULE_PATTERN, poolsVariableType } from "./pools.js";
 import { SelfRunners } from "./self-runners.js";
 
 /** Props of {@link ModuleStack}. */
@@ -101,6 +101,9 @@ export class ModuleStack extends TerraformStack {
         rule("alltrue([for p in values(var.pools) : p.max_runners >= 1 && p.max_runners <= 10000 && floor(p.max_runners) == p.max_runners])", "max_runners must be a whole number from 1 to 10000."),
         rule(`alltrue([for p in values(var.pools) : contains(["x64", "arm64"], p.architecture)])`, "architecture must be \"x64\" or \"arm64\"."),
         rule("alltrue([for p in values(var.pools) : p.root_volume_size >= 8 && p.root_volume_size <= 16384])", "root_volume_size must be from 8 to 16384 GiB."),
+        rule("alltrue([for p in values(var.pools) : p.warm_pool_size >= 0 && p.warm_pool_size <= 1000 && floor(p.warm_pool_size) == p.warm_pool_size])", "warm_pool_size must be a whole number from 0 to 1000."),
+        rule(`alltrue([for p in values(var.pools) : p.warm_pool_size == 0 || length(p.warm_pool_owner) > 0])`, "warm_pool_owner (an organization, or owner/repo in repo scope) is required when warm_pool_size > 0."),
+        rule(`alltrue([for p in values(var.pools) : can(regex(${hclRegex(WARM_SCHEDULE_PATTERN)}, p.warm_pool_schedule))])`, 'warm_pool_schedule must be empty (always) or UTC windows like "Mon-Fri 07:00-19:00", several separated by ";".'),
       ],
     });
     const lambdaSubnetIds = v("lambda_subnet_ids", {

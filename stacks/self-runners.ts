@@ -426,7 +426,12 @@ export class SelfRunners extends Construct {
         BOOT_TIMEOUT_SECONDS: Token.asString(bootTimeoutSeconds),
         IDLE_TIMEOUT_SECONDS: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
         DRAINING_PARAMETER: this.drainingSwitch.parameterName,
-        POOLS: queueUrlsByPool,
+        POOLS: Fn.jsonencode(
+          poolIterator.forExpressionForMap(
+            "key",
+            `{ queueUrl = ${this.queues.queues.fqn}[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule }`,
+          ),
+        ),
         BUSY_CONFIRM_SECONDS: Token.asString(props.busyConfirmSeconds ?? 90),
         RELAUNCH_GRACE_SECONDS: Token.asString(props.relaunchGraceSeconds ?? 300),
         RERUN_INTERRUPTED_JOBS: Token.isUnresolved(props.rerunInterruptedJobs) ? Fn.tostring(props.rerunInterruptedJobs as unknown as string) : String(props.rerunInterruptedJobs ?? true),

@@ -487,7 +487,7 @@ resource "aws_lambda_function" "reconcile_function" {
       BOOT_TIMEOUT_SECONDS         = var.runner_boot_timeout_seconds
       IDLE_TIMEOUT_SECONDS         = (var.runner_idle_timeout_minutes * 60)
       DRAINING_PARAMETER           = format("/%s/draining", var.prefix)
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
+      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
       BUSY_CONFIRM_SECONDS         = var.busy_confirm_seconds
       RELAUNCH_GRACE_SECONDS       = var.relaunch_grace_seconds
       RERUN_INTERRUPTED_JOBS       = tostring(var.rerun_interrupted_jobs)

@@ -88,6 +88,9 @@ variable "pools" {
     root_volume_size   = optional(number, 40)
     subnet_ids         = optional(list(string))
     runner_group_id    = optional(number, 1)
+    warm_pool_size     = optional(number, 0)
+    warm_pool_owner    = optional(string, "")
+    warm_pool_schedule = optional(string, "")
   }))
   validation {
     condition     = length(var.pools) > 0
@@ -116,6 +119,18 @@ variable "pools" {
   validation {
     condition     = alltrue([for p in values(var.pools) : p.root_volume_size >= 8 && p.root_volume_size <= 16384])
     error_message = "root_volume_size must be from 8 to 16384 GiB."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : p.warm_pool_size >= 0 && p.warm_pool_size <= 1000 && floor(p.warm_pool_size) == p.warm_pool_size])
+    error_message = "warm_pool_size must be a whole number from 0 to 1000."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : p.warm_pool_size == 0 || length(p.warm_pool_owner) > 0])
+    error_message = "warm_pool_owner (an organization, or owner/repo in repo scope) is required when warm_pool_size > 0."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : can(regex("^$|^(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9](; ?(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])*$", p.warm_pool_schedule))])
+    error_message = "warm_pool_schedule must be empty (always) or UTC windows like \"Mon-Fri 07:00-19:00\", several separated by \";\"."
   }
 }
 

@@ -51,6 +51,9 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       root_volume_size: 40,
       subnet_ids: ["subnet-0123456789abcdef0"],
       runner_group_id: 1,
+      warm_pool_size: 0,
+      warm_pool_owner: "",
+      warm_pool_schedule: "",
     });
   });
 

@@ -373,7 +373,8 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         names: { "#claimToken": "claimToken" },
         values: { ":token": token },
         set: { phase: "received" },
-        remove: ["claimToken", "claimExpiresAt"],
+        // Whatever this attempt launched was terminated by it before giving the job back.
+        remove: ["claimToken", "claimExpiresAt", "instanceId", "runnerName", "runnerWritten"],
         events: event(now, "released", reason),
         returnValues: "ALL_NEW",
         now,

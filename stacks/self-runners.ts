@@ -3,6 +3,7 @@ import { Fn, Op, TerraformIterator, Token, type IResolvable } from "./cdktf.js";
 import { LambdaEventSourceMapping } from "./aws.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
+import { EncryptionKey } from "./encryption-key.js";
 import { RULES, integerBetween, matches, validateProps } from "./errors.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
 import { NodejsFunction } from "./nodejs-function.js";
@@ -56,6 +57,25 @@ export interface SelfRunnersProps {
    * @default - created as `/<prefix>/github-app/webhook-secret` with a placeholder
    */
   readonly webhookSecretParameterName?: string;
+  /**
+   * SecureString parameter with the previous webhook secret, accepted besides the current one while it
+   * holds a real value (webhook secret rotation).
+   * @default - created as `/<prefix>/github-app/webhook-secret-previous` with a placeholder
+   */
+  readonly previousWebhookSecretParameterName?: string;
+  /**
+   * Create a customer managed KMS key (rotation on) for the queues, the runners table, the SSM
+   * parameters the kit creates, every log group and the functions' environment. Mutually exclusive
+   * with `kmsKeyArn`.
+   * @default false
+   */
+  readonly createKmsKey?: boolean;
+  /**
+   * Use this existing customer managed KMS key for the same resources (see docs/security.md for the key
+   * policy it needs). Must be known at plan time.
+   * @default "" (none: AWS-managed encryption)
+   */
+  readonly kmsKeyArn?: string;
   /**
    * GitHub REST API base URL (GitHub Enterprise Server: `https://HOST/api/v3`).
    * @default "https://api.github.com"
@@ -190,6 +210,7 @@ export interface SelfRunnersProps {
  */
 export class SelfRunners extends Construct {
   readonly context: AwsContext;
+  readonly encryption: EncryptionKey;
   readonly secrets: GitHubAppSecrets;
   readonly queues: RunnerQueues;
   readonly table: RunnersTable;
@@ -223,17 +244,34 @@ export class SelfRunners extends Construct {
     const idleTimeoutMinutes = props.runnerIdleTimeoutMinutes ?? 30;
 
     this.context = new AwsContext(this, "current");
+    this.encryption = new EncryptionKey(this, "encryption", {
+      name: prefix,
+      context: this.context,
+      createKey: props.createKmsKey,
+      keyArn: props.kmsKeyArn,
+      // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
+      logGroupNames: [
+        ...["webhook", "scale-up", "reconcile"].map((name) => `/aws/lambda/${prefix}-${name}`),
+        `/aws/apigateway/${prefix}`,
+        `/aws/cloudtrail/${prefix}-audit`,
+      ],
+      tags,
+    });
+    const kmsKeyArn = this.encryption.kmsKeyArn;
     this.secrets = new GitHubAppSecrets(this, "github-app", {
       prefix,
       context: this.context,
       privateKeyParameterName: props.githubAppPrivateKeyParameterName,
       webhookSecretParameterName: props.webhookSecretParameterName,
+      previousWebhookSecretParameterName: props.previousWebhookSecretParameterName,
+      kmsKeyArn,
       tags,
     });
-    this.queues = new RunnerQueues(this, "job", { prefix, pools, tags });
+    this.queues = new RunnerQueues(this, "job", { prefix, pools, kmsKeyArn, tags });
     this.table = new RunnersTable(this, "runners", {
       tableName: `${prefix}-runners`,
       pointInTimeRecovery: props.runnersTablePointInTimeRecovery,
+      kmsKeyArn,
       tags,
     });
     this.fleet = new RunnerFleet(this, "runner", {
@@ -250,6 +288,7 @@ export class SelfRunners extends Construct {
       tags,
     });
     this.table.grantOwnItem(this.fleet.role);
+    this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
     const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
     const fn = (name: string, description: string, extra: Partial<ConstructorParameters<typeof NodejsFunction>[2]>): NodejsFunction =>
@@ -261,6 +300,7 @@ export class SelfRunners extends Construct {
         logRetentionDays,
         subnetIds: props.lambdaSubnetIds,
         securityGroupIds: props.lambdaSecurityGroupIds,
+        kmsKeyArn,
         tags,
         ...extra,
         environment: {
@@ -285,14 +325,20 @@ export class SelfRunners extends Construct {
       reservedConcurrency: props.webhookReservedConcurrency,
       environment: {
         WEBHOOK_SECRET_PARAMETER: this.secrets.webhookSecretParameterName,
+        WEBHOOK_PREVIOUS_SECRET_PARAMETER: this.secrets.previousWebhookSecretParameterName,
         MAX_BODY_BYTES: Token.asString(props.webhookMaxBodyBytes ?? 262144),
         POOLS: Fn.jsonencode(poolIterator.forExpressionForMap("key", `{ labels = val.labels, queueUrl = ${this.queues.queues.fqn}[key].url }`)),
       },
     });
     this.webhook.addToRolePolicy("read-webhook-secret", [
-      { Sid: "ReadWebhookSecret", Action: ["ssm:GetParameter"], Resource: this.secrets.parameterArn(this.secrets.webhookSecretParameterName) },
+      {
+        Sid: "ReadWebhookSecret",
+        Action: ["ssm:GetParameter"],
+        Resource: [this.secrets.webhookSecretParameterName, this.secrets.previousWebhookSecretParameterName].map((name) => this.secrets.parameterArn(name)),
+      },
     ]);
     this.queues.grantSend(this.webhook);
+    this.encryption.grantUse("webhook", this.webhook.role, ["lambda", "ssm", "sqs"]);
 
     this.scaleUp = fn("scale-up", "Launches ephemeral runners for queued jobs", {
       timeout: 30,
@@ -311,6 +357,7 @@ export class SelfRunners extends Construct {
     this.queues.grantConsume(this.scaleUp);
     this.fleet.grantLaunch(this.scaleUp);
     this.table.grantReadWrite(this.scaleUp);
+    this.encryption.grantUse("scale-up", this.scaleUp.role, ["lambda", "ssm", "sqs", "dynamodb"]);
     new LambdaEventSourceMapping(this, "scale-up-trigger", {
       forEach: poolIterator,
       eventSourceArn: Fn.lookupNested(this.queues.queues.fqn, [poolIterator.key, "arn"]),
@@ -331,6 +378,7 @@ export class SelfRunners extends Construct {
     });
     this.fleet.grantTerminate(this.reconcile);
     this.table.grantReadWrite(this.reconcile);
+    this.encryption.grantUse("reconcile", this.reconcile.role, ["lambda", "ssm", "dynamodb"]);
     for (const f of [this.scaleUp, this.reconcile]) {
       f.addToRolePolicy("read-github-app-key", [
         { Sid: "ReadGitHubAppKey", Action: ["ssm:GetParameter"], Resource: this.secrets.parameterArn(this.secrets.privateKeyParameterName) },
@@ -351,6 +399,7 @@ export class SelfRunners extends Construct {
       throttlingBurstLimit: props.apiThrottlingBurstLimit,
       logRetentionDays,
       manageAccountLoggingRole: props.manageApiGatewayAccount,
+      kmsKeyArn,
       tags,
     });
 
@@ -364,6 +413,7 @@ export class SelfRunners extends Construct {
       retentionDays: props.cloudTrailRetentionDays,
       cloudWatchLogs: props.cloudTrailCloudWatchLogs,
       logRetentionDays,
+      logGroupKmsKeyArn: kmsKeyArn,
       tags,
     });
   }

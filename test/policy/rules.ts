@@ -277,6 +277,21 @@ export const RULES: readonly PolicyRule[] = [
     check: each("no source_arn", (r) => isSet(r.config.source_arn)),
   },
 
+  {
+    id: "log-retention",
+    description: "Every log group has a retention period.",
+    checkov: ["CKV_AWS_66"],
+    types: ["aws_cloudwatch_log_group"],
+    check: each("no retention", (r, v) => Number(effective(v, r.config.retention_in_days)) > 0),
+  },
+  {
+    id: "log-retention-1y",
+    description: "Log groups keep logs for at least a year.",
+    checkov: ["CKV_AWS_338"],
+    types: ["aws_cloudwatch_log_group"],
+    check: each("retention under 365 days", (r, v) => Number(effective(v, r.config.retention_in_days)) >= 365),
+  },
+
   // --- API Gateway and WAF --------------------------------------------------------------------------
   {
     id: "api-access-logs",
@@ -298,6 +313,27 @@ export const RULES: readonly PolicyRule[] = [
     checkov: ["CKV_AWS_59"],
     types: ["aws_api_gateway_method"],
     check: each("authorization NONE", (r) => r.config.authorization !== "NONE"),
+  },
+  {
+    id: "api-caching",
+    description: "The API stage caches responses.",
+    checkov: ["CKV_AWS_120"],
+    types: ["aws_api_gateway_stage"],
+    check: each("no cache cluster", (r) => r.config.cache_cluster_enabled === true),
+  },
+  {
+    id: "api-execution-logging",
+    description: "The API stage writes execution logs at a defined level.",
+    checkov: ["CKV2_AWS_4"],
+    types: ["aws_api_gateway_method_settings"],
+    check: each("no execution logging level", (r) => isSet(block(r.config.settings).logging_level)),
+  },
+  {
+    id: "api-client-certificate",
+    description: "The API stage authenticates to its backend with a client certificate.",
+    checkov: ["CKV2_AWS_51"],
+    types: ["aws_api_gateway_stage"],
+    check: each("no client certificate", (r) => isSet(r.config.client_certificate_id)),
   },
   {
     id: "api-behind-waf",
@@ -419,6 +455,13 @@ export const RULES: readonly PolicyRule[] = [
     checkov: ["CKV_AWS_18"],
     types: ["aws_s3_bucket"],
     check: each("no access logging", () => false),
+  },
+  {
+    id: "s3-event-notifications",
+    description: "Buckets send event notifications.",
+    checkov: ["CKV2_AWS_62"],
+    types: ["aws_s3_bucket"],
+    check: each("no event notifications", () => false),
   },
   {
     id: "s3-replication",
@@ -629,6 +672,31 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     rule: "api-xray",
     subject: /^aws_api_gateway_stage\.webhook_api_stage$/,
     reason: "same as lambda-xray: access logs carry the request id; no tracing cost per delivery",
+  },
+  {
+    rule: "log-retention-1y",
+    subject: /^aws_cloudwatch_log_group\./,
+    reason: "log_retention_days defaults to 30: the groups hold operational logs (the audit record is the CloudTrail bucket, kept 365 days); raise it where a year of function logs is required",
+  },
+  {
+    rule: "api-caching",
+    subject: /^aws_api_gateway_stage\.webhook_api_stage$/,
+    reason: "every delivery must reach the function; a cache on a webhook endpoint could only answer deliveries without processing them",
+  },
+  {
+    rule: "api-execution-logging",
+    subject: /^aws_api_gateway_method_settings\.webhook_api_throttling$/,
+    reason: "execution logs would write request headers and bodies (signatures, payloads) to CloudWatch; JSON access logs and the function's own logs cover operations",
+  },
+  {
+    rule: "api-client-certificate",
+    subject: /^aws_api_gateway_stage\.webhook_api_stage$/,
+    reason: "the integration is AWS_PROXY to Lambda, invoked with IAM; a client certificate authenticates API Gateway to HTTP backends only",
+  },
+  {
+    rule: "s3-event-notifications",
+    subject: /^aws_s3_bucket\.audit_bucket$/,
+    reason: "nothing consumes the trail bucket's object events; CloudTrail delivery to CloudWatch Logs (cloudtrail_cloudwatch_logs) is the way to alarm on activity",
   },
   {
     rule: "api-authorization",

@@ -34,7 +34,7 @@ let enqueued = 0;
 const deps: WebhookDeps = {
   pools,
   maxBodyBytes: 262_144,
-  getSecret: async () => secret,
+  secrets: async () => ({ current: secret }),
   enqueue: async () => {
     enqueued += 1;
   },

@@ -37,6 +37,32 @@ variable "webhook_secret_ssm_parameter_name" {
   }
 }
 
+variable "webhook_previous_secret_ssm_parameter_name" {
+  description = "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.webhook_previous_secret_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_previous_secret_ssm_parameter_name))
+    error_message = "webhook_previous_secret_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
+  }
+}
+
+variable "create_kms_key" {
+  description = "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key_arn" {
+  description = "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn))
+    error_message = "kms_key_arn must be empty or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
+  }
+}
+
 variable "github_api_url" {
   description = "GitHub REST API base URL; for GitHub Enterprise Server use https://HOST/api/v3."
   type        = string

@@ -2,7 +2,7 @@ import { Construct, type Node } from "constructs";
 import { TerraformElement, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, type TerraformVariableConfig } from "./cdktf.js";
 import { AwsProvider } from "./aws.js";
 import { LOG_RETENTION_DAYS, RULES } from "./errors.js";
-import { DEFAULT_AMI_PARAMETER_FORMAT, poolsVariableType } from "./pools.js";
+import { DEFAULT_AMI_PARAMETER_FORMAT, WARM_SCHEDULE_PATTERN, poolsVariableType } from "./pools.js";
 import { SelfRunners } from "./self-runners.js";
 
 /** Props of {@link ModuleStack}. */
@@ -67,6 +67,23 @@ export class ModuleStack extends TerraformStack {
       description: "Existing SSM SecureString parameter holding the webhook secret. Empty: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite.",
       validation: [rule(`var.webhook_secret_ssm_parameter_name == "" || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.webhook_secret_ssm_parameter_name))`, `webhook_secret_ssm_parameter_name must be empty or ${RULES.ssmParameterName.allowed}.`)],
     });
+    const previousSecretParameter = v("webhook_previous_secret_ssm_parameter_name", {
+      type: "string",
+      default: "",
+      description: "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing.",
+      validation: [rule(`var.webhook_previous_secret_ssm_parameter_name == "" || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.webhook_previous_secret_ssm_parameter_name))`, `webhook_previous_secret_ssm_parameter_name must be empty or ${RULES.ssmParameterName.allowed}.`)],
+    });
+    const createKmsKey = v("create_kms_key", {
+      type: "bool",
+      default: false,
+      description: "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption.",
+    });
+    const kmsKeyArn = v("kms_key_arn", {
+      type: "string",
+      default: "",
+      description: "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key.",
+      validation: [rule(`var.kms_key_arn == "" || can(regex(${hclRegex(RULES.kmsKeyArn.pattern)}, var.kms_key_arn))`, `kms_key_arn must be empty or ${RULES.kmsKeyArn.allowed}.`)],
+    });
     const githubApiUrl = v("github_api_url", {
       type: "string",
       default: "https://api.github.com",
@@ -101,6 +118,9 @@ export class ModuleStack extends TerraformStack {
         rule("alltrue([for p in values(var.pools) : p.max_runners >= 1 && p.max_runners <= 10000 && floor(p.max_runners) == p.max_runners])", "max_runners must be a whole number from 1 to 10000."),
         rule(`alltrue([for p in values(var.pools) : contains(["x64", "arm64"], p.architecture)])`, "architecture must be \"x64\" or \"arm64\"."),
         rule("alltrue([for p in values(var.pools) : p.root_volume_size >= 8 && p.root_volume_size <= 16384])", "root_volume_size must be from 8 to 16384 GiB."),
+        rule("alltrue([for p in values(var.pools) : p.warm_pool_size >= 0 && p.warm_pool_size <= 1000 && floor(p.warm_pool_size) == p.warm_pool_size])", "warm_pool_size must be a whole number from 0 to 1000."),
+        rule(`alltrue([for p in values(var.pools) : p.warm_pool_size == 0 || length(p.warm_pool_owner) > 0])`, "warm_pool_owner (an organization, or owner/repo in repo scope) is required when warm_pool_size > 0."),
+        rule(`alltrue([for p in values(var.pools) : can(regex(${hclRegex(WARM_SCHEDULE_PATTERN)}, p.warm_pool_schedule))])`, 'warm_pool_schedule must be empty (always) or UTC windows like "Mon-Fri 07:00-19:00", several separated by ";".'),
       ],
     });
     const lambdaSubnetIds = v("lambda_subnet_ids", {
@@ -255,6 +275,9 @@ export class ModuleStack extends TerraformStack {
       githubAppId: githubAppId.stringValue,
       githubAppPrivateKeyParameterName: keyParameter.stringValue,
       webhookSecretParameterName: secretParameter.stringValue,
+      previousWebhookSecretParameterName: previousSecretParameter.stringValue,
+      createKmsKey: asBoolean(createKmsKey),
+      kmsKeyArn: kmsKeyArn.stringValue,
       githubApiUrl: githubApiUrl.stringValue,
       runnerScope: runnerScope.stringValue,
       vpcId: vpcId.stringValue,
@@ -304,6 +327,8 @@ export class ModuleStack extends TerraformStack {
       new TerraformOutput(outputs, name, { value, description });
     out("webhook_url", r.api.webhookUrl, "Payload URL to paste into the GitHub App's webhook settings.");
     out("webhook_secret_ssm_parameter_name", r.secrets.webhookSecretParameterName, "SSM SecureString parameter holding the webhook secret (set the same value in the GitHub App).");
+    out("webhook_previous_secret_ssm_parameter_name", r.secrets.previousWebhookSecretParameterName, "SSM SecureString parameter for the previous webhook secret during a rotation (the placeholder outside one).");
+    out("kms_key_arn", r.encryption.keyArnOrEmpty, "ARN of the customer managed KMS key in use (created or given); empty when AWS-managed encryption is used.");
     out("github_app_private_key_ssm_parameter_name", r.secrets.privateKeyParameterName, "SSM SecureString parameter holding the GitHub App's private key (PEM).");
     out("queue_urls", r.queues.queueUrls, "Job queue URL per pool.");
     out("queue_arns", r.queues.queueArns, "Job queue ARN per pool.");

@@ -3,6 +3,7 @@ import { Fn, Op, TerraformIterator, Token, type IResolvable } from "./cdktf.js";
 import { LambdaEventSourceMapping } from "./aws.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
+import { EncryptionKey } from "./encryption-key.js";
 import { RULES, integerBetween, matches, validateProps } from "./errors.js";
 import { DrainingSwitch } from "./draining-switch.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
@@ -59,6 +60,25 @@ export interface SelfRunnersProps {
    * @default - created as `/<prefix>/github-app/webhook-secret` with a placeholder
    */
   readonly webhookSecretParameterName?: string;
+  /**
+   * SecureString parameter with the previous webhook secret, accepted besides the current one while it
+   * holds a real value (webhook secret rotation).
+   * @default - created as `/<prefix>/github-app/webhook-secret-previous` with a placeholder
+   */
+  readonly previousWebhookSecretParameterName?: string;
+  /**
+   * Create a customer managed KMS key (rotation on) for the queues, the runners table, the SSM
+   * parameters the kit creates, every log group and the functions' environment. Mutually exclusive
+   * with `kmsKeyArn`.
+   * @default false
+   */
+  readonly createKmsKey?: boolean;
+  /**
+   * Use this existing customer managed KMS key for the same resources (see docs/security.md for the key
+   * policy it needs). Must be known at plan time.
+   * @default "" (none: AWS-managed encryption)
+   */
+  readonly kmsKeyArn?: string;
   /**
    * GitHub REST API base URL (GitHub Enterprise Server: `https://HOST/api/v3`).
    * @default "https://api.github.com"
@@ -249,6 +269,7 @@ export interface SelfRunnersProps {
  */
 export class SelfRunners extends Construct {
   readonly context: AwsContext;
+  readonly encryption: EncryptionKey;
   readonly secrets: GitHubAppSecrets;
   readonly queues: RunnerQueues;
   readonly table: RunnersTable;
@@ -291,25 +312,43 @@ export class SelfRunners extends Construct {
     const idleTimeoutMinutes = props.runnerIdleTimeoutMinutes ?? 30;
 
     this.context = new AwsContext(this, "current");
+    this.encryption = new EncryptionKey(this, "encryption", {
+      name: prefix,
+      context: this.context,
+      createKey: props.createKmsKey,
+      keyArn: props.kmsKeyArn,
+      // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
+      logGroupNames: [
+        ...["webhook", "scale-up", "reconcile", "spot-interruption"].map((name) => `/aws/lambda/${prefix}-${name}`),
+        `/aws/apigateway/${prefix}`,
+        `/aws/cloudtrail/${prefix}-audit`,
+      ],
+      tags,
+    });
+    const kmsKeyArn = this.encryption.kmsKeyArn;
     this.secrets = new GitHubAppSecrets(this, "github-app", {
       prefix,
       context: this.context,
       privateKeyParameterName: props.githubAppPrivateKeyParameterName,
       webhookSecretParameterName: props.webhookSecretParameterName,
+      previousWebhookSecretParameterName: props.previousWebhookSecretParameterName,
+      kmsKeyArn,
       tags,
     });
     // Scale-up moves jobs it cannot serve to the DLQ itself, with the reason, and waiting jobs come back
     // many times by design (back-off), so the redrive count is only a safety net for crash loops.
-    this.queues = new RunnerQueues(this, "job", { prefix, pools, tags, maxReceiveCount: 100 });
+    this.queues = new RunnerQueues(this, "job", { prefix, pools, kmsKeyArn, tags, maxReceiveCount: 100 });
     this.ledger = new JobLedger(this, "jobs", {
       tableName: `${prefix}-jobs`,
       pointInTimeRecovery: props.jobLedgerPointInTimeRecovery,
+      kmsKeyArn,
       tags,
     });
     this.drainingSwitch = new DrainingSwitch(this, "draining", { prefix, context: this.context, draining: props.draining, tags });
     this.table = new RunnersTable(this, "runners", {
       tableName: `${prefix}-runners`,
       pointInTimeRecovery: props.runnersTablePointInTimeRecovery,
+      kmsKeyArn,
       tags,
     });
     this.fleet = new RunnerFleet(this, "runner", {
@@ -326,6 +365,7 @@ export class SelfRunners extends Construct {
       tags,
     });
     this.table.grantOwnItem(this.fleet.role);
+    this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
     const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
     const fn = (name: string, description: string, extra: Partial<ConstructorParameters<typeof NodejsFunction>[2]>): NodejsFunction =>
@@ -337,6 +377,7 @@ export class SelfRunners extends Construct {
         logRetentionDays,
         subnetIds: props.lambdaSubnetIds,
         securityGroupIds: props.lambdaSecurityGroupIds,
+        kmsKeyArn,
         tags,
         ...extra,
         environment: {
@@ -373,15 +414,21 @@ export class SelfRunners extends Construct {
         PREFIX: prefix,
         JOBS_TABLE: this.ledger.table.name,
         WEBHOOK_SECRET_PARAMETER: this.secrets.webhookSecretParameterName,
+        WEBHOOK_PREVIOUS_SECRET_PARAMETER: this.secrets.previousWebhookSecretParameterName,
         MAX_BODY_BYTES: Token.asString(props.webhookMaxBodyBytes ?? 262144),
         POOLS: Fn.jsonencode(poolIterator.forExpressionForMap("key", `{ labels = val.labels, queueUrl = ${this.queues.queues.fqn}[key].url }`)),
       },
     });
     this.webhook.addToRolePolicy("read-webhook-secret", [
-      { Sid: "ReadWebhookSecret", Action: ["ssm:GetParameter"], Resource: this.secrets.parameterArn(this.secrets.webhookSecretParameterName) },
+      {
+        Sid: "ReadWebhookSecret",
+        Action: ["ssm:GetParameter"],
+        Resource: [this.secrets.webhookSecretParameterName, this.secrets.previousWebhookSecretParameterName].map((name) => this.secrets.parameterArn(name)),
+      },
     ]);
     this.queues.grantSend(this.webhook);
     this.ledger.grantReadWrite(this.webhook);
+    this.encryption.grantUse("webhook", this.webhook.role, ["lambda", "ssm", "sqs", "dynamodb"]);
 
     this.scaleUp = fn("scale-up", "Launches ephemeral runners for queued jobs", {
       timeout: 30,
@@ -409,6 +456,7 @@ export class SelfRunners extends Construct {
     this.drainingSwitch.grantRead(this.scaleUp);
     this.fleet.grantLaunch(this.scaleUp);
     this.table.grantReadWrite(this.scaleUp);
+    this.encryption.grantUse("scale-up", this.scaleUp.role, ["lambda", "ssm", "sqs", "dynamodb"]);
     new LambdaEventSourceMapping(this, "scale-up-trigger", {
       forEach: poolIterator,
       eventSourceArn: Fn.lookupNested(this.queues.queues.fqn, [poolIterator.key, "arn"]),
@@ -426,7 +474,12 @@ export class SelfRunners extends Construct {
         BOOT_TIMEOUT_SECONDS: Token.asString(bootTimeoutSeconds),
         IDLE_TIMEOUT_SECONDS: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
         DRAINING_PARAMETER: this.drainingSwitch.parameterName,
-        POOLS: queueUrlsByPool,
+        POOLS: Fn.jsonencode(
+          poolIterator.forExpressionForMap(
+            "key",
+            `{ queueUrl = ${this.queues.queues.fqn}[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule }`,
+          ),
+        ),
         BUSY_CONFIRM_SECONDS: Token.asString(props.busyConfirmSeconds ?? 90),
         RELAUNCH_GRACE_SECONDS: Token.asString(props.relaunchGraceSeconds ?? 300),
         RERUN_INTERRUPTED_JOBS: Token.isUnresolved(props.rerunInterruptedJobs) ? Fn.tostring(props.rerunInterruptedJobs as unknown as string) : String(props.rerunInterruptedJobs ?? true),
@@ -437,6 +490,7 @@ export class SelfRunners extends Construct {
     this.ledger.grantReadWrite(this.reconcile);
     this.drainingSwitch.grantRead(this.reconcile);
     this.queues.grantSend(this.reconcile);
+    this.encryption.grantUse("reconcile", this.reconcile.role, ["lambda", "ssm", "dynamodb", "sqs"]);
 
     this.spotInterruption = fn("spot-interruption", "Handles spot interruption warnings for runners", {
       timeout: 30,
@@ -446,6 +500,7 @@ export class SelfRunners extends Construct {
     this.table.grantReadWrite(this.spotInterruption);
     this.ledger.grantReadWrite(this.spotInterruption);
     this.queues.grantSend(this.spotInterruption);
+    this.encryption.grantUse("spot-interruption", this.spotInterruption.role, ["lambda", "ssm", "dynamodb", "sqs"]);
     new SpotInterruptionRule(this, "spot-interruption-rule", { name: `${prefix}-spot-interruption`, target: this.spotInterruption, tags });
 
     const appKeyArns = Token.isUnresolved(additionalAppsInput)
@@ -479,6 +534,7 @@ export class SelfRunners extends Construct {
       throttlingBurstLimit: props.apiThrottlingBurstLimit,
       logRetentionDays,
       manageAccountLoggingRole: props.manageApiGatewayAccount,
+      kmsKeyArn,
       tags,
     });
 
@@ -492,6 +548,7 @@ export class SelfRunners extends Construct {
       retentionDays: props.cloudTrailRetentionDays,
       cloudWatchLogs: props.cloudTrailCloudWatchLogs,
       logRetentionDays,
+      logGroupKmsKeyArn: kmsKeyArn,
       tags,
     });
   }

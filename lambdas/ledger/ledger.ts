@@ -373,7 +373,8 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         names: { "#claimToken": "claimToken" },
         values: { ":token": token },
         set: { phase: "received" },
-        remove: ["claimToken", "claimExpiresAt"],
+        // Whatever this attempt launched was terminated by it before giving the job back.
+        remove: ["claimToken", "claimExpiresAt", "instanceId", "runnerName", "runnerWritten"],
         events: event(now, "released", reason),
         returnValues: "ALL_NEW",
         now,
@@ -490,7 +491,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
         for (const item of page.Items ?? []) {
           const pk = String(item.pk);
-          if (pk.startsWith("job#")) {
+          if (pk.startsWith("job#") || pk.startsWith("warm#")) {
             const job = normalize(item as JobRecord);
             const open = (ACTIVE_PHASES as readonly string[]).includes(job.phase);
             if (open || (job.phase === "failed" && job.interrupted === true && job.rerunRequested !== true)) jobs.push(job);

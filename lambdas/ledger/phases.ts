@@ -55,9 +55,12 @@ export function finishedPhase(conclusion: string | null | undefined): Phase {
   return "failed";
 }
 
-/** Ledger key of a job attempt: a re-run is a new attempt and gets a new runner. */
-export function jobKey(job: { readonly jobId: number; readonly runAttempt: number }): string {
-  return `job#${job.jobId}#${job.runAttempt}`;
+/**
+ * Ledger key of a job attempt: a re-run is a new attempt and gets a new runner. Warm-pool runners
+ * are launched for synthetic "warm" jobs with keys of their own, which no webhook ever touches.
+ */
+export function jobKey(job: { readonly jobId: number; readonly runAttempt: number; readonly kind?: "job" | "warm" }): string {
+  return job.kind === "warm" ? `warm#${job.jobId}` : `job#${job.jobId}#${job.runAttempt}`;
 }
 
 /** Ledger key of the pointer from an instance to the job that launched it. */

@@ -17,6 +17,7 @@ export function messageFromRecord(job: JobRecord): JobMessage | undefined {
     labels: [...(job.labels ?? [])],
     // The original time: the maximum job age counts from when GitHub queued the job.
     receivedAt: job.receivedAt ?? new Date(0).toISOString(),
+    ...(job.kind === "warm" ? { kind: "warm" as const } : {}),
   };
 }
 

@@ -1,5 +1,7 @@
 import { RUNNER_SCOPES, enumEnv, gitHubAppConfigFromEnv, jsonEnv, optionalEnv, positiveIntEnv, requireEnv } from "../shared/index.js";
 import type { GitHubAppConfig, RunnerScope } from "../shared/index.js";
+import { parseWarmSchedule } from "./warm.js";
+import type { WarmPool } from "./warm.js";
 
 export const DEFAULT_BOOT_TIMEOUT_SECONDS = 600;
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 1800;
@@ -14,9 +16,10 @@ export const RECONCILE_DEFAULTS = {
   maxJobChecks: 50,
 } as const;
 
-/** A pool's queue, for messages the reconciler queues again. */
+/** A pool's queue, for messages the reconciler queues again, and its warm pool. */
 export interface ReconcilePool {
   readonly queueUrl: string;
+  readonly warm: WarmPool | undefined;
 }
 
 export interface ReconcileConfig {
@@ -45,7 +48,27 @@ export function reconcileConfigFromEnv(env: Readonly<Record<string, string | und
     runnersTable: requireEnv("RUNNERS_TABLE", env),
     jobsTable: requireEnv("JOBS_TABLE", env),
     drainingParameter: requireEnv("DRAINING_PARAMETER", env),
-    pools: jsonEnv("POOLS", (reader) => Object.fromEntries(reader.entries().map(([key, pool]) => [key, { queueUrl: pool.field("queueUrl").string() }])), env),
+    pools: jsonEnv(
+      "POOLS",
+      (reader) =>
+        Object.fromEntries(
+          reader.entries().map(([key, pool]) => {
+            const size = pool.optionalField("warmSize")?.integer(0) ?? 0;
+            const owner = pool.optionalField("warmOwner")?.value;
+            const schedule = pool.optionalField("warmSchedule")?.value;
+            if (typeof schedule === "string") {
+              try {
+                parseWarmSchedule(schedule);
+              } catch (error) {
+                pool.fail(error instanceof Error ? error.message : String(error));
+              }
+            }
+            const warm = size > 0 && typeof owner === "string" && owner !== "" ? { size, owner, schedule: typeof schedule === "string" ? schedule : "" } : undefined;
+            return [key, { queueUrl: pool.field("queueUrl").string(), warm }];
+          }),
+        ),
+      env,
+    ),
     bootTimeoutSeconds: int("BOOT_TIMEOUT_SECONDS", DEFAULT_BOOT_TIMEOUT_SECONDS),
     idleTimeoutSeconds: int("IDLE_TIMEOUT_SECONDS", DEFAULT_IDLE_TIMEOUT_SECONDS),
     busyConfirmSeconds: int("BUSY_CONFIRM_SECONDS", RECONCILE_DEFAULTS.busyConfirmSeconds),

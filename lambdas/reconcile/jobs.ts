@@ -10,6 +10,8 @@ import type { Phase } from "../ledger/phases.js";
 /** A ledger job as the reconciler needs it. */
 export interface JobView {
   readonly key: string;
+  /** Warm-pool runners' synthetic jobs are never checked at GitHub. */
+  readonly warm: boolean;
   readonly phase: Phase;
   readonly jobId: number;
   readonly repository: string | undefined;
@@ -112,7 +114,7 @@ export function decideJobs(input: JobsInput): JobsDecision {
   // Relaunch: per pool and owner, only as many jobs as spare runners cannot serve.
   const graceMs = input.relaunchGraceSeconds * 1000;
   const checkable = (job: JobView): job is JobView & { repository: string; installationId: number } =>
-    job.repository !== undefined && job.installationId !== undefined;
+    !job.warm && job.repository !== undefined && job.installationId !== undefined;
   const byGroup = new Map<string, { candidates: JobView[]; waiting: number; spare: number }>();
   const group = (pool: string, owner: string) => {
     const key = JSON.stringify([pool, owner]);

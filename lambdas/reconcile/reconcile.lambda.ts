@@ -15,7 +15,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { flushMetrics, getStringParameter, getWorkflowJob, installationClientProvider, logger, rerunWorkflowJob } from "../shared/index.js";
+import { flushMetrics, getStringParameter, installationIdFor, getWorkflowJob, installationClientProvider, logger, rerunWorkflowJob } from "../shared/index.js";
 import { dynamoDbLimitCounters } from "../ledger/counters.js";
 import { dynamoDbLedger } from "../ledger/ledger.js";
 import { ec2InstanceInventory } from "./adapters/ec2.js";
@@ -62,6 +62,9 @@ function loadDeps(): ReconcileDeps {
     requeueAfterSeconds: config.requeueAfterSeconds,
     rerunInterrupted: config.rerunInterrupted,
     maxJobChecks: config.maxJobChecks,
+    warmPools: Object.fromEntries(Object.entries(config.pools).map(([key, pool]) => [key, pool.warm])),
+    scope: config.scope,
+    installationFor: (owner) => installationIdFor(config.app, { scope: config.scope, owner }),
   };
 }
 

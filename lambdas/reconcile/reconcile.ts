@@ -1,10 +1,12 @@
 import { MetricUnit, RegistrationsUnavailableError, childLogger, jobGroupId, metrics, runnerName } from "../shared/index.js";
-import type { WorkflowJobState } from "../shared/index.js";
+import type { JobMessage, WorkflowJobState } from "../shared/index.js";
 import type { LimitCounters } from "../ledger/counters.js";
 import type { JobRecord, Ledger, LedgerSnapshot } from "../ledger/ledger.js";
 import { finishedPhase, limitKeys } from "../ledger/phases.js";
 import { messageFromRecord, relaunchDeduplicationId } from "../ledger/requeue.js";
 import { decideJobs } from "./jobs.js";
+import { warmShortfalls } from "./warm.js";
+import type { WarmPool } from "./warm.js";
 import type { JobCheck, JobView, LiveRunner } from "./jobs.js";
 import type { InstanceInventory } from "./adapters/ec2.js";
 import type { RunnerDirectory } from "./adapters/github.js";
@@ -37,6 +39,11 @@ export interface ReconcileDeps {
   readonly requeueAfterSeconds: number;
   readonly rerunInterrupted: boolean;
   readonly maxJobChecks: number;
+  /** Warm pools by pool key (undefined: none). */
+  readonly warmPools: Readonly<Record<string, WarmPool | undefined>>;
+  readonly scope: "repo" | "org";
+  /** The primary App's installation on an owner (looked up as the App, cached). */
+  readonly installationFor: (owner: string) => Promise<number>;
 }
 
 export interface ReconcileSummary {
@@ -56,6 +63,7 @@ export interface ReconcileSummary {
   readonly relaunched: number;
   readonly requeued: number;
   readonly rerun: number;
+  readonly warmRequested: number;
   readonly errors: number;
 }
 
@@ -173,6 +181,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     relaunched: jobResult.relaunched,
     requeued: jobResult.requeued,
     rerun: jobResult.rerun,
+    warmRequested: jobResult.warmRequested,
     errors,
   };
   log.info("reconcile finished", {
@@ -199,6 +208,7 @@ function runningOn(snapshot: LedgerSnapshot): Set<string> {
 function jobView(job: JobRecord): JobView {
   return {
     key: job.pk,
+    warm: job.kind === "warm",
     phase: job.phase,
     jobId: job.jobId,
     repository: job.repository,
@@ -228,7 +238,7 @@ async function reconcileJobs(
   countersBefore: ReadonlyMap<string, number>,
   instances: ReadonlyArray<{ instanceId: string; state: string; pool: string | undefined; owner: string | undefined }>,
   registrations: ReadonlyMap<string, ReadonlyArray<{ name: string; busy: boolean }>>,
-): Promise<{ slotsReleased: number; countersRepaired: number; relaunched: number; requeued: number; rerun: number; errors: number }> {
+): Promise<{ slotsReleased: number; countersRepaired: number; relaunched: number; requeued: number; rerun: number; warmRequested: number; errors: number }> {
   const now = deps.now();
   const running = runningOn(snapshot);
   const busyNames = new Set([...registrations.values()].flatMap((list) => list.filter((r) => r.busy).map((r) => r.name)));
@@ -281,9 +291,12 @@ async function reconcileJobs(
   let slotsReleased = 0;
   for (const slot of decision.releaseSlots) {
     await attempt("releasing slot failed", { key: slot.key }, async () => {
-      if ((await deps.ledger.releaseSlot(slot.key, slot.instanceId, now)) !== undefined) {
+      const released = await deps.ledger.releaseSlot(slot.key, slot.instanceId, now);
+      if (released !== undefined) {
         await freeSlot(slot.pool, slot.owner);
         slotsReleased += 1;
+        // A warm runner's synthetic job ends with its instance.
+        if (released.kind === "warm") await deps.ledger.finish({ jobId: released.jobId, runAttempt: released.runAttempt, kind: "warm" }, "completed", "warm runner gone", now);
       }
     });
   }
@@ -349,5 +362,44 @@ async function reconcileJobs(
       log.info("interrupted job re-run", { key: check.key, jobId: check.jobId });
     });
   }
-  return { slotsReleased, countersRepaired, relaunched, requeued, rerun, errors };
+  // Warm pools: ask for the shortfall through the pool's queue (limits and ledger apply as usual).
+  let warmRequested = 0;
+  if (!draining) {
+    const pendingWarm = snapshot.jobs.filter((job) => job.kind === "warm" && (job.phase === "received" || job.phase === "launching"));
+    const counts = new Map<string, { pool: string; owner: string; ready: number; pending: number }>();
+    const count = (pool: string, owner: string) => {
+      const key = JSON.stringify([pool, owner]);
+      let entry = counts.get(key);
+      if (entry === undefined) counts.set(key, (entry = { pool, owner, ready: 0, pending: 0 }));
+      return entry;
+    };
+    for (const runner of runners) if (runner.pool !== undefined && runner.owner !== undefined && !runner.busy && !runner.stopped) count(runner.pool, runner.owner).ready += 1;
+    for (const job of pendingWarm) if (job.pool !== undefined && job.scopeOwner !== undefined) count(job.pool, job.scopeOwner).pending += 1;
+    for (const shortfall of warmShortfalls(deps.warmPools, [...counts.values()], now)) {
+      await attempt("requesting warm runners failed", { pool: shortfall.pool }, async () => {
+        const installationId = await deps.installationFor(shortfall.owner);
+        const base = Math.floor(now.getTime() / 1000) * 1000;
+        for (let i = 0; i < shortfall.count; i += 1) {
+          const message: JobMessage = {
+            version: 1,
+            kind: "warm",
+            deliveryId: "warm-pool",
+            pool: shortfall.pool,
+            // Synthetic and unique per request; the ledger key is warm#<id>.
+            jobId: base + i,
+            runId: base + i,
+            runAttempt: 1,
+            repository: deps.scope === "repo" ? shortfall.owner : `${shortfall.owner}/*`,
+            owner: shortfall.owner.split("/")[0] ?? shortfall.owner,
+            installationId,
+            labels: [],
+            receivedAt: now.toISOString(),
+          };
+          await deps.requeue(shortfall.pool, JSON.stringify(message), jobGroupId(message), `warm-${shortfall.pool}-${message.jobId}`);
+          warmRequested += 1;
+        }
+      });
+    }
+  }
+  return { slotsReleased, countersRepaired, relaunched, requeued, rerun, warmRequested, errors };
 }

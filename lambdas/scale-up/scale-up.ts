@@ -80,6 +80,7 @@ function factsOf(job: JobMessage): JobFacts {
     pool: job.pool,
     installationId: job.installationId,
     labels: job.labels,
+    kind: job.kind ?? "job",
   };
 }
 

@@ -6,14 +6,15 @@ import type { EnqueueJob } from "./adapters/sqs.js";
 import type { WebhookPools } from "./config.js";
 import { routeDelivery } from "./route.js";
 import { DELIVERY_HEADER, EVENT_HEADER, headerValue, parseJsonBody, readBody, verifySignature } from "./verify.js";
-import type { WebhookRequest } from "./verify.js";
+import type { LoadWebhookSecrets, WebhookRequest } from "./verify.js";
 
 const log = childLogger("webhook");
 
 export interface WebhookDeps {
   readonly pools: WebhookPools;
   readonly maxBodyBytes: number;
-  readonly getSecret: () => Promise<string>;
+  /** The current and previous webhook secrets (rotation; see verify.ts). */
+  readonly secrets: LoadWebhookSecrets;
   readonly enqueue: EnqueueJob;
   /** The job ledger: deduplicates jobs across deliveries and records their progress. */
   readonly jobs: JobBook;
@@ -37,7 +38,7 @@ export interface WebhookAnswer {
  */
 export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookAnswer> {
   const body = readBody(request, deps.maxBodyBytes);
-  await verifySignature(request, body, await deps.getSecret());
+  await verifySignature(request, body, deps.secrets, deps.now);
   const payload = parseJsonBody(body);
 
   const deliveryId = headerValue(request, DELIVERY_HEADER);

@@ -1,5 +1,7 @@
 locals {
   pools_resolved           = { for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }
+  encryption_enabled       = (var.create_kms_key || !(length(var.kms_key_arn) < 1))
+  encryption_key_arn       = local.encryption_enabled ? try(aws_kms_key.encryption_key["0"].arn, var.kms_key_arn) : null
   audit_enabled            = (var.enable_cloudtrail && (length(var.existing_cloudtrail_arn) < 1))
   audit_cloudwatch_enabled = (local.audit_enabled && var.cloudtrail_cloudwatch_logs)
 }
@@ -13,10 +15,75 @@ data "aws_region" "current_region" {
 data "aws_caller_identity" "current_account" {
 }
 
+resource "aws_kms_key" "encryption_key" {
+  count = var.create_kms_key ? 1 : 0
+
+  deletion_window_in_days = 30
+  description             = "Encrypts the queues, table, parameters, logs and function settings of ${var.prefix}"
+  enable_key_rotation     = true
+  policy                  = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "AccountAdministersKey", "Principal" = { "AWS" = "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:root" }, "Action" = ["kms:*"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "CloudWatchLogsEncryptsOwnLogGroups", "Principal" = { "Service" = "logs.${data.aws_region.current_region.name}.amazonaws.com" }, "Action" = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"], "Resource" = "*", "Condition" = { "ArnLike" = { "kms:EncryptionContext:aws:logs:arn" = ["arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-webhook", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/apigateway/${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/cloudtrail/${var.prefix}-audit"] } } }] })
+  tags                    = merge(var.tags, { "self-runners:prefix" = var.prefix })
+
+  lifecycle {
+    precondition {
+      condition     = (length(var.kms_key_arn) < 1)
+      error_message = "create_kms_key and kms_key_arn are mutually exclusive: create a key or name one, not both."
+    }
+  }
+}
+
+resource "aws_kms_alias" "encryption_alias" {
+  count = var.create_kms_key ? 1 : 0
+
+  name          = "alias/${var.prefix}"
+  target_key_id = aws_kms_key.encryption_key["0"].key_id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_runner" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.runner_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_webhook" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.webhook_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_scale_up" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_reconcile" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_spot_interruption" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
 resource "aws_ssm_parameter" "github_app_private_key" {
   count = (1 - min(length(compact([var.github_app_private_key_ssm_parameter_name])), 1))
 
   description = "self-runners private-key; set the real value with aws ssm put-parameter --overwrite"
+  key_id      = local.encryption_key_arn
   name        = format("/%s/github-app/%s", var.prefix, "private-key")
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "SecureString"
@@ -31,7 +98,23 @@ resource "aws_ssm_parameter" "github_app_webhook_secret" {
   count = (1 - min(length(compact([var.webhook_secret_ssm_parameter_name])), 1))
 
   description = "self-runners webhook-secret; set the real value with aws ssm put-parameter --overwrite"
+  key_id      = local.encryption_key_arn
   name        = format("/%s/github-app/%s", var.prefix, "webhook-secret")
+  tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  type        = "SecureString"
+  value       = "replace-me"
+
+  lifecycle {
+    ignore_changes = [value]
+  }
+}
+
+resource "aws_ssm_parameter" "github_app_webhook_secret_previous" {
+  count = (1 - min(length(compact([var.webhook_previous_secret_ssm_parameter_name])), 1))
+
+  description = "self-runners webhook-secret-previous; set the real value with aws ssm put-parameter --overwrite"
+  key_id      = local.encryption_key_arn
+  name        = format("/%s/github-app/%s", var.prefix, "webhook-secret-previous")
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "SecureString"
   value       = "replace-me"
@@ -44,27 +127,31 @@ resource "aws_ssm_parameter" "github_app_webhook_secret" {
 resource "aws_sqs_queue" "job_dlq" {
   for_each = local.pools_resolved
 
-  deduplication_scope       = "messageGroup"
-  fifo_queue                = true
-  fifo_throughput_limit     = "perMessageGroupId"
-  message_retention_seconds = 1209600
-  name                      = "${var.prefix}-${each.key}-dlq.fifo"
-  sqs_managed_sse_enabled   = true
-  tags                      = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
+  deduplication_scope               = "messageGroup"
+  fifo_queue                        = true
+  fifo_throughput_limit             = "perMessageGroupId"
+  kms_data_key_reuse_period_seconds = (local.encryption_key_arn == null) ? null : 3600
+  kms_master_key_id                 = local.encryption_key_arn
+  message_retention_seconds         = 1209600
+  name                              = "${var.prefix}-${each.key}-dlq.fifo"
+  sqs_managed_sse_enabled           = (local.encryption_key_arn == null) ? true : null
+  tags                              = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
 }
 
 resource "aws_sqs_queue" "job_queue" {
   for_each = local.pools_resolved
 
-  deduplication_scope        = "messageGroup"
-  fifo_queue                 = true
-  fifo_throughput_limit      = "perMessageGroupId"
-  message_retention_seconds  = 86400
-  name                       = "${var.prefix}-${each.key}.fifo"
-  redrive_policy             = jsonencode({ "deadLetterTargetArn" = aws_sqs_queue.job_dlq[each.key].arn, "maxReceiveCount" = 100 })
-  sqs_managed_sse_enabled    = true
-  tags                       = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
-  visibility_timeout_seconds = 180
+  deduplication_scope               = "messageGroup"
+  fifo_queue                        = true
+  fifo_throughput_limit             = "perMessageGroupId"
+  kms_data_key_reuse_period_seconds = (local.encryption_key_arn == null) ? null : 3600
+  kms_master_key_id                 = local.encryption_key_arn
+  message_retention_seconds         = 86400
+  name                              = "${var.prefix}-${each.key}.fifo"
+  redrive_policy                    = jsonencode({ "deadLetterTargetArn" = aws_sqs_queue.job_dlq[each.key].arn, "maxReceiveCount" = 100 })
+  sqs_managed_sse_enabled           = (local.encryption_key_arn == null) ? true : null
+  tags                              = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
+  visibility_timeout_seconds        = 180
 }
 
 resource "aws_dynamodb_table" "jobs_table" {
@@ -81,7 +168,8 @@ resource "aws_dynamodb_table" "jobs_table" {
     enabled = var.job_ledger_point_in_time_recovery
   }
   server_side_encryption {
-    enabled = true
+    enabled     = true
+    kms_key_arn = local.encryption_key_arn
   }
   ttl {
     attribute_name = "expiration"
@@ -111,7 +199,8 @@ resource "aws_dynamodb_table" "runners_table" {
     enabled = var.runners_table_point_in_time_recovery
   }
   server_side_encryption {
-    enabled = true
+    enabled     = true
+    kms_key_arn = local.encryption_key_arn
   }
   ttl {
     attribute_name = "expiresAt"
@@ -216,6 +305,7 @@ resource "aws_lambda_layer_version" "shared_layer_version" {
 }
 
 resource "aws_cloudwatch_log_group" "webhook_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-webhook"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -247,6 +337,7 @@ resource "aws_lambda_function" "webhook_function" {
   filename                       = "${path.module}/lambdas/webhook.zip"
   function_name                  = "${var.prefix}-webhook"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
   reserved_concurrent_executions = var.webhook_reserved_concurrency
@@ -257,15 +348,16 @@ resource "aws_lambda_function" "webhook_function" {
   timeout                        = 10
   environment {
     variables = {
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POWERTOOLS_SERVICE_NAME      = "webhook"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      PREFIX                       = var.prefix
-      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
-      WEBHOOK_SECRET_PARAMETER     = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
-      MAX_BODY_BYTES               = var.webhook_max_body_bytes
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
+      NODE_OPTIONS                      = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME           = "webhook"
+      POWERTOOLS_METRICS_NAMESPACE      = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL              = "INFO"
+      PREFIX                            = var.prefix
+      JOBS_TABLE                        = aws_dynamodb_table.jobs_table.name
+      WEBHOOK_SECRET_PARAMETER          = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
+      WEBHOOK_PREVIOUS_SECRET_PARAMETER = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
+      MAX_BODY_BYTES                    = var.webhook_max_body_bytes
+      POOLS                             = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
     }
   }
   logging_config {
@@ -282,7 +374,7 @@ resource "aws_lambda_function" "webhook_function" {
 
 resource "aws_iam_role_policy" "webhook_policy_read_webhook_secret" {
   name   = "read-webhook-secret"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadWebhookSecret", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))}" }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadWebhookSecret", "Action" = ["ssm:GetParameter"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))}", "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))}"] }] })
   role   = aws_iam_role.webhook_role.id
 }
 
@@ -299,6 +391,7 @@ resource "aws_iam_role_policy" "webhook_policy_job_ledger" {
 }
 
 resource "aws_cloudwatch_log_group" "scale_up_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-scale-up"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -330,6 +423,7 @@ resource "aws_lambda_function" "scale_up_function" {
   filename                       = "${path.module}/lambdas/scale-up.zip"
   function_name                  = "${var.prefix}-scale-up"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 512
   reserved_concurrent_executions = var.scale_up_reserved_concurrency
@@ -399,7 +493,7 @@ resource "aws_iam_role_policy" "scale_up_policy_read_draining_switch" {
 
 resource "aws_iam_role_policy" "scale_up_policy_launch_runners" {
   name   = "launch-runners"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "LaunchFleet", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "TagOnLaunch", "Action" = ["ec2:CreateTags"], "Resource" = "*", "Condition" = { "StringEquals" = { "ec2:CreateAction" = ["CreateFleet", "RunInstances"] } } }, { "Effect" = "Allow", "Sid" = "NameOwnRunners", "Action" = ["ec2:CreateTags"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:prefix" = var.prefix }, "ForAllValues:StringEquals" = { "aws:TagKeys" = ["Name"] } } }, { "Effect" = "Allow", "Sid" = "Describe", "Action" = ["ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeSubnets", "ec2:DescribeInstanceTypeOfferings"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ResolveAmiParameters", "Action" = ["ssm:GetParameters", "ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}::parameter/aws/service/*" }, { "Effect" = "Allow", "Sid" = "PassRunnerRole", "Action" = ["iam:PassRole"], "Resource" = aws_iam_role.runner_role.arn }, { "Effect" = "Allow", "Sid" = "FleetServiceLinkedRoles", "Action" = ["iam:CreateServiceLinkedRole"], "Resource" = "*", "Condition" = { "StringEquals" = { "iam:AWSServiceName" = ["spot.amazonaws.com", "ec2fleet.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "LaunchFromOwnTemplates", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = values({ for key, val in aws_launch_template.runner_launch_template : key => val.arn }) }, { "Effect" = "Allow", "Sid" = "LaunchTaggedRunners", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:volume/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:network-interface/*"], "Condition" = { "StringEquals" = { "aws:RequestTag/self-runners:prefix" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "LaunchIntoRunnerNetwork", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = concat([format("arn:%s:ec2:%s:%s:security-group/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, aws_security_group.runner_security_group.id)], formatlist("arn:%s:ec2:%s:%s:subnet/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, distinct(flatten([for key, val in local.pools_resolved : val.subnet_ids])))) }, { "Effect" = "Allow", "Sid" = "LaunchFromImages", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}::image/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}::snapshot/*"] }, { "Effect" = "Allow", "Sid" = "FleetRequests", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:fleet/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:spot-instances-request/*"] }, { "Effect" = "Allow", "Sid" = "TagOnLaunch", "Action" = ["ec2:CreateTags"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:volume/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:network-interface/*"], "Condition" = { "StringEquals" = { "ec2:CreateAction" = ["CreateFleet", "RunInstances"], "aws:RequestTag/self-runners:prefix" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "NameOwnRunners", "Action" = ["ec2:CreateTags"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:prefix" = var.prefix }, "ForAllValues:StringEquals" = { "aws:TagKeys" = ["Name"] } } }, { "Effect" = "Allow", "Sid" = "Describe", "Action" = ["ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeSubnets", "ec2:DescribeInstanceTypeOfferings"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ResolveAmiParameters", "Action" = ["ssm:GetParameters", "ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}::parameter/aws/service/*" }, { "Effect" = "Allow", "Sid" = "PassRunnerRole", "Action" = ["iam:PassRole"], "Resource" = aws_iam_role.runner_role.arn, "Condition" = { "StringEquals" = { "iam:PassedToService" = ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } } }, { "Effect" = "Allow", "Sid" = "FleetServiceLinkedRoles", "Action" = ["iam:CreateServiceLinkedRole"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/aws-service-role/ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet"], "Condition" = { "StringEquals" = { "iam:AWSServiceName" = ["spot.amazonaws.com", "ec2fleet.amazonaws.com"] } } }] })
   role   = aws_iam_role.scale_up_role.id
 }
 
@@ -431,6 +525,7 @@ resource "aws_lambda_event_source_mapping" "scale_up_trigger" {
 }
 
 resource "aws_cloudwatch_log_group" "reconcile_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-reconcile"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -462,6 +557,7 @@ resource "aws_lambda_function" "reconcile_function" {
   filename                       = "${path.module}/lambdas/reconcile.zip"
   function_name                  = "${var.prefix}-reconcile"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
   reserved_concurrent_executions = var.reconcile_reserved_concurrency
@@ -487,7 +583,7 @@ resource "aws_lambda_function" "reconcile_function" {
       BOOT_TIMEOUT_SECONDS         = var.runner_boot_timeout_seconds
       IDLE_TIMEOUT_SECONDS         = (var.runner_idle_timeout_minutes * 60)
       DRAINING_PARAMETER           = format("/%s/draining", var.prefix)
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
+      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
       BUSY_CONFIRM_SECONDS         = var.busy_confirm_seconds
       RELAUNCH_GRACE_SECONDS       = var.relaunch_grace_seconds
       RERUN_INTERRUPTED_JOBS       = tostring(var.rerun_interrupted_jobs)
@@ -542,6 +638,7 @@ resource "aws_iam_role_policy" "reconcile_policy_read_github_app_key" {
 }
 
 resource "aws_cloudwatch_log_group" "spot_interruption_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-spot-interruption"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -573,6 +670,7 @@ resource "aws_lambda_function" "spot_interruption_function" {
   filename                       = "${path.module}/lambdas/spot-interruption.zip"
   function_name                  = "${var.prefix}-spot-interruption"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
   reserved_concurrent_executions = -1
@@ -747,6 +845,7 @@ resource "aws_api_gateway_account" "webhook_api_account" {
 }
 
 resource "aws_cloudwatch_log_group" "webhook_api_access_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/apigateway/${var.prefix}"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -887,6 +986,7 @@ resource "aws_s3_bucket_policy" "audit_bucket_policy" {
 resource "aws_cloudwatch_log_group" "audit_logs" {
   count = local.audit_cloudwatch_enabled ? 1 : 0
 
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/cloudtrail/${var.prefix}-audit"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })

@@ -8,6 +8,16 @@ output "webhook_secret_ssm_parameter_name" {
   value       = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
 }
 
+output "webhook_previous_secret_ssm_parameter_name" {
+  description = "SSM SecureString parameter for the previous webhook secret during a rotation (the placeholder outside one)."
+  value       = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
+}
+
+output "kms_key_arn" {
+  description = "ARN of the customer managed KMS key in use (created or given); empty when AWS-managed encryption is used."
+  value       = local.encryption_enabled ? local.encryption_key_arn : ""
+}
+
 output "github_app_private_key_ssm_parameter_name" {
   description = "SSM SecureString parameter holding the GitHub App's private key (PEM)."
   value       = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))

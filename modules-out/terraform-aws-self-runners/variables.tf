@@ -37,6 +37,32 @@ variable "webhook_secret_ssm_parameter_name" {
   }
 }
 
+variable "webhook_previous_secret_ssm_parameter_name" {
+  description = "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.webhook_previous_secret_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_previous_secret_ssm_parameter_name))
+    error_message = "webhook_previous_secret_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
+  }
+}
+
+variable "create_kms_key" {
+  description = "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key_arn" {
+  description = "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn))
+    error_message = "kms_key_arn must be empty or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
+  }
+}
+
 variable "github_api_url" {
   description = "GitHub REST API base URL; for GitHub Enterprise Server use https://HOST/api/v3."
   type        = string
@@ -88,6 +114,9 @@ variable "pools" {
     root_volume_size   = optional(number, 40)
     subnet_ids         = optional(list(string))
     runner_group_id    = optional(number, 1)
+    warm_pool_size     = optional(number, 0)
+    warm_pool_owner    = optional(string, "")
+    warm_pool_schedule = optional(string, "")
   }))
   validation {
     condition     = length(var.pools) > 0
@@ -116,6 +145,18 @@ variable "pools" {
   validation {
     condition     = alltrue([for p in values(var.pools) : p.root_volume_size >= 8 && p.root_volume_size <= 16384])
     error_message = "root_volume_size must be from 8 to 16384 GiB."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : p.warm_pool_size >= 0 && p.warm_pool_size <= 1000 && floor(p.warm_pool_size) == p.warm_pool_size])
+    error_message = "warm_pool_size must be a whole number from 0 to 1000."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : p.warm_pool_size == 0 || length(p.warm_pool_owner) > 0])
+    error_message = "warm_pool_owner (an organization, or owner/repo in repo scope) is required when warm_pool_size > 0."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : can(regex("^$|^(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9](; ?(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])*$", p.warm_pool_schedule))])
+    error_message = "warm_pool_schedule must be empty (always) or UTC windows like \"Mon-Fri 07:00-19:00\", several separated by \";\"."
   }
 }
 

@@ -51,6 +51,9 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       root_volume_size: 40,
       subnet_ids: ["subnet-0123456789abcdef0"],
       runner_group_id: 1,
+      warm_pool_size: 0,
+      warm_pool_owner: "",
+      warm_pool_schedule: "",
     });
   });
 
@@ -112,9 +115,9 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
 
   it("creates placeholder SecureString parameters only when no existing ones are named", () => {
     const created = Object.fromEntries(Object.entries(resourcesOf(synthRunners().synth, "aws_ssm_parameter")).filter(([, p]) => p.type === "SecureString"));
-    expect(Object.values(created).map((p) => p.type)).toEqual(["SecureString", "SecureString"]);
+    expect(Object.values(created).map((p) => p.type)).toEqual(["SecureString", "SecureString", "SecureString"]);
     expect(Object.values(created).every((p) => (p.lifecycle as { ignore_changes: string[] }).ignore_changes.includes("value"))).toBe(true);
-    const reused = synthRunners({ githubAppPrivateKeyParameterName: "/gh/key", webhookSecretParameterName: "/gh/secret" }).synth;
+    const reused = synthRunners({ githubAppPrivateKeyParameterName: "/gh/key", webhookSecretParameterName: "/gh/secret", previousWebhookSecretParameterName: "/gh/secret-previous" }).synth;
     expect(Object.values(resourcesOf(reused, "aws_ssm_parameter")).filter((p) => p.type === "SecureString")).toEqual([]);
     const scaleUp = resourceOf(reused, "aws_lambda_function", "scale-up");
     expect((scaleUp.environment as { variables: Record<string, string> }).variables.GITHUB_APP_KEY_PARAMETER).toBe("/gh/key");

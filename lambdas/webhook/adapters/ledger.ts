@@ -61,6 +61,8 @@ export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: s
           if (released !== undefined && released.pool !== undefined && released.scopeOwner !== undefined) {
             const keys = limitKeys(released.pool, released.scopeOwner);
             await Promise.all([counters.release(keys.global, 1), counters.release(keys.pool, 1), counters.release(keys.owner, 1)]);
+            // A warm runner's synthetic job ends with the runner's only job.
+            if (released.kind === "warm") await ledger.finish({ jobId: released.jobId, runAttempt: released.runAttempt, kind: "warm" }, "completed", "warm runner used", now);
           }
         }
       }

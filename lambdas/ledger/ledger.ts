@@ -434,6 +434,9 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         names: { "#instanceId": "instanceId" },
         values: { ":instanceId": instanceId },
         set: { phase: "received", slotHeld: false },
+        // The old runner is gone or busy with another job: the next claim must launch, not adopt it
+        // as a crashed attempt's instance (takeoverAction reads these fields).
+        remove: ["instanceId", "runnerName", "runnerWritten"],
         add: { relaunches: 1 },
         events: event(now, "relaunch", `${instanceId}: ${reason}`),
         returnValues: "ALL_OLD",

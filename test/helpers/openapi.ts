@@ -24,6 +24,20 @@ const require = createRequire(import.meta.url);
 const documentPath = require.resolve("@octokit/openapi/generated/api.github.com.json");
 const openApi = JSON.parse(readFileSync(documentPath, "utf8")) as OpenApiDocument;
 
+// OpenAPI 3.0 `nullable` allows null even with an `enum` (GitHub answers `"conclusion": null`); Ajv
+// reads `nullable` but still checks the enum, so null joins every nullable enum.
+function allowNullInNullableEnums(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(allowNullInNullableEnums);
+  } else if (typeof node === "object" && node !== null) {
+    const schema = node as { nullable?: unknown; enum?: unknown[] };
+    if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum.push(null);
+    Object.values(node).forEach(allowNullInNullableEnums);
+  }
+}
+allowNullInNullableEnums(openApi.components);
+allowNullInNullableEnums(openApi.paths);
+
 // GitHub's description is OpenAPI 3.0: `nullable` is understood by Ajv; vendor keywords (x-github, example) are not errors.
 const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
 addFormats(ajv);

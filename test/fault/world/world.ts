@@ -134,6 +134,9 @@ export class World {
   readonly stats = {
     webhooks: 0,
     webhookStatuses: new Map<number, number>(),
+    /** Webhook answers by message ("queued", "duplicate: job is launched", ...). */
+    webhookAnswers: new Map<string, number>(),
+    spotOutcomes: [] as unknown[],
     scaleUpInvocations: 0,
     scaleUpErrors: 0,
     killed: new Map<string, number>(),
@@ -146,6 +149,9 @@ export class World {
     skippedDeletes: 0,
     busyTerminated: [] as Array<{ instanceId: string; jobId: number | undefined; by: string; at: number }>,
     maxInvocationSeconds: 0,
+    /** Most instances pending or running at once, overall and per pool. */
+    peakLive: 0,
+    peakLivePerPool: new Map<string, number>(),
   };
   /** Logical jobs whose designed outcome is the dead-letter queue (e.g. older than the maximum age). */
   readonly expectDeadLetter = new Set<number>();
@@ -372,6 +378,7 @@ export class World {
     }
     const handler = this.spotHandler;
     const result = await runInvocation("spot-interruption", 30_000, () => handler(event, lambdaContext(`${PREFIX}-spot-interruption`)));
+    this.stats.spotOutcomes.push(result.value ?? { error: String(result.error) });
     this.note(`spot warning ${instanceId}: ${JSON.stringify(result.value ?? String(result.error))}`);
     this.at(Date.now() + 2 * MINUTE - SIM_START, () => {
       const instance = this.ec2.instances.get(instanceId);
@@ -441,11 +448,23 @@ export class World {
     this.ec2.advance();
     await timed("runners", () => this.stepRunners());
     await timed("scale-up", () => this.pollQueues());
+    this.trackPeaks();
     if (Date.now() >= this.nextReconcileAt) {
       await timed("reconcile", () => this.runReconcile());
       this.nextReconcileAt += 5 * MINUTE;
     }
     if (Date.now() < tickEnd) vi.setSystemTime(tickEnd);
+  }
+
+  private trackPeaks(): void {
+    const live = this.ec2.live().filter((i) => i.tags.get("self-runners:prefix") === PREFIX);
+    this.stats.peakLive = Math.max(this.stats.peakLive, live.length);
+    const perPool = new Map<string, number>();
+    for (const instance of live) {
+      const pool = instance.tags.get("self-runners:pool") ?? "";
+      perPool.set(pool, (perPool.get(pool) ?? 0) + 1);
+    }
+    for (const [pool, n] of perPool) this.stats.peakLivePerPool.set(pool, Math.max(this.stats.peakLivePerPool.get(pool) ?? 0, n));
   }
 
   private async deliverWebhooks(): Promise<void> {
@@ -466,6 +485,14 @@ export class World {
       const result = await runInvocation("webhook", 10_000, () => this.webhook(event, lambdaContext(`${PREFIX}-webhook`)));
       const status = result.value?.statusCode ?? 599;
       this.stats.webhookStatuses.set(status, (this.stats.webhookStatuses.get(status) ?? 0) + 1);
+      const message = (() => {
+        try {
+          return String((JSON.parse(result.value?.body ?? "{}") as { message?: unknown }).message);
+        } catch {
+          return "unreadable";
+        }
+      })();
+      this.stats.webhookAnswers.set(message, (this.stats.webhookAnswers.get(message) ?? 0) + 1);
       if (status >= 500) this.note(`webhook ${delivery.action} job ${delivery.jobId} answered ${status}: ${result.value?.body ?? String(result.error)}`);
     }
   }
@@ -680,7 +707,7 @@ export class World {
     };
     const ledger = await this.scanTable(`${PREFIX}-jobs`);
     const deadLettered = [...this.pools.values()].flatMap(({ deadLetter }) => deadLetter.messages);
-    const lost: Array<{ jobId: number; status: string; conclusion: string | null; why: string }> = [];
+    const lost: Array<{ jobId: number; status: string; conclusion: string | null; why: string; ledger?: unknown }> = [];
     for (const job of logical) {
       const last = finalAttempt(job);
       if (last.status === "completed" && last.conclusion === "success") continue;
@@ -692,7 +719,8 @@ export class World {
         lost.push({ jobId: last.id, status: last.status, conclusion: last.conclusion, why: `expected in the DLQ with a reason: message ${reason ?? "missing"}, ledger ${String(record?.phase)}` });
         continue;
       }
-      lost.push({ jobId: last.id, status: last.status, conclusion: last.conclusion, why: "did not complete" });
+      const record = ledger.find((item) => item.pk === `job#${last.id}#${last.runAttempt}`);
+      lost.push({ jobId: last.id, status: last.status, conclusion: last.conclusion, why: "did not complete", ledger: record === undefined ? undefined : { ...record, events: (record.events as Array<{ at: string; what: string; detail?: string }> | undefined)?.map((e) => `${e.at.slice(11, 19)} ${e.what} ${e.detail ?? ""}`) } });
     }
 
     // Duplicate runners: configured runners that never ran a job (an interrupted spot instance is
@@ -753,11 +781,17 @@ export class World {
         deadLettered: deadLettered.map((m) => ({ body: m.body, reason: m.attributes.Reason?.StringValue ?? m.attributes.Redriven?.StringValue })),
         webhooks: this.stats.webhooks,
         webhookStatuses: Object.fromEntries(this.stats.webhookStatuses),
+        webhookAnswers: Object.fromEntries(this.stats.webhookAnswers),
+        spotOutcomes: this.stats.spotOutcomes,
         scaleUpInvocations: this.stats.scaleUpInvocations,
         scaleUpErrors: this.stats.scaleUpErrors,
         killed: Object.fromEntries(this.stats.killed),
         timeouts: this.stats.timeouts,
         maxInvocationSeconds: this.stats.maxInvocationSeconds,
+        peakLive: this.stats.peakLive,
+        peakLivePerPool: Object.fromEntries(this.stats.peakLivePerPool),
+        spotWarnings: this.stats.spotWarnings,
+        onDemandInstances: [...this.ec2.instances.values()].filter((i) => i.lifecycle === "on-demand").length,
         reconcileRuns: this.stats.reconcileRuns,
         reconcileErrors: this.stats.reconcileErrors,
         esmFailures: this.stats.esmFailures,

@@ -148,6 +148,8 @@ const gitHub: Scenario[] = [
       const d = details(report);
       expect(d.gitHub.rateLimited).toBeGreaterThanOrEqual(1);
       expect(d.gitHub.byRoute["GET /orgs/octo-org/installation"]).toBeGreaterThanOrEqual(1);
+      // The invocation fails fast instead of sleeping until the reset past its timeout.
+      expect(d.timeouts).toBe(0);
     },
   },
   {
@@ -157,7 +159,12 @@ const gitHub: Scenario[] = [
       w.github.faults.push({ route: /generate-jitconfig$/, times: 3, kind: "secondary-403", retryAfterSeconds: 60 });
       w.queueJobs(4);
     },
-    evidence: (report) => expect(details(report).gitHub.faults).toBe(3),
+    evidence: (report, w) => {
+      const d = details(report);
+      expect(d.gitHub.faults).toBe(3);
+      expect(d.timeouts).toBe(0);
+      expect([...w.github.jitRequests.values()].every((n) => n === 1)).toBe(true);
+    },
   },
   {
     title: "GitHub 429 secondary rate limit (retry-after 30)",
@@ -166,7 +173,11 @@ const gitHub: Scenario[] = [
       w.github.faults.push({ route: /generate-jitconfig$/, times: 3, kind: "secondary-429", retryAfterSeconds: 30 });
       w.queueJobs(4);
     },
-    evidence: (report) => expect(details(report).gitHub.faults).toBe(3),
+    evidence: (report, w) => {
+      expect(details(report).gitHub.faults).toBe(3);
+      // Nothing was sent again while limited: every runner name was asked for once.
+      expect([...w.github.jitRequests.values()].every((n) => n === 1)).toBe(true);
+    },
   },
 ];
 

@@ -99,6 +99,8 @@ export class GitHubWorld {
   webhookPlan: (job: GitHubJob, action: string) => { delaysMs: number[]; redeliverAfterMs?: number[] } = () => ({ delaysMs: [0] });
   onSideEffect: (what: "jit-config", invocation: Invocation | undefined) => void = () => undefined;
   refuse: (invocation: Invocation | undefined) => string | undefined = () => undefined;
+  /** Runner names asked for by generate-jitconfig, faulted requests included: a name twice is a retry. */
+  readonly jitRequests = new Map<string, number>();
   readonly stats = { calls: 0, byRoute: new Map<string, number>(), faults: 0, rateLimited: 0, jitConfigs: 0, refusedDeletes: 0, schemaErrors: [] as string[] };
   private readonly tokens = new Map<string, number>();
   private server: Server | undefined;
@@ -341,6 +343,10 @@ export class GitHubWorld {
       this.stats.rateLimited += 1;
       reply(403, { message: `API rate limit exceeded for installation ID ${installation.id}.`, documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`, status: "403" }, budget, false);
       return;
+    }
+    if (route.endsWith("/generate-jitconfig") && text !== "") {
+      const name = String((JSON.parse(text) as { name?: unknown }).name);
+      this.jitRequests.set(name, (this.jitRequests.get(name) ?? 0) + 1);
     }
     const fault = this.faults.find((f) => f.times > 0 && f.route.test(route));
     if (fault !== undefined && fault.kind !== "server-error-after-effect") {

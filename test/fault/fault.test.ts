@@ -45,6 +45,6 @@ describe("fault injection: the shipped control plane in a simulated world", () =
       } finally {
         await world.stop();
       }
-    });
+    }, 600_000);
   }
 });

@@ -1,13 +1,13 @@
-import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
-import { INVOCATION_HEADER, invocationOf } from "./invocations.js";
+import { invocationOf } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
 
 /**
- * DynamoDB for the world: dynalite (a real DynamoDB-protocol server) behind a loopback proxy that the
- * handlers reach through AWS_ENDPOINT_URL_DYNAMODB. The proxy refuses the requests of a killed
+ * DynamoDB for the world: dynalite (a real DynamoDB-protocol server) served from a loopback server that
+ * the handlers reach through AWS_ENDPOINT_URL_DYNAMODB. That server refuses the requests of a killed
  * invocation and reports the scale-up side effects it sees, so the world can crash the invocation
  * right after one of them.
  */
@@ -21,7 +21,6 @@ export class WorldDynamoDb {
   /** Called before forwarding; return a reason to refuse (500) the request. */
   refuse: (invocation: Invocation | undefined) => string | undefined = () => undefined;
   private server: Server | undefined;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
   private constructor(
     readonly local: LocalDynamoDb,
@@ -38,42 +37,32 @@ export class WorldDynamoDb {
   }
 
   private async listen(): Promise<string> {
-    const target = new URL(this.local.endpoint);
+    // dynalite's own request handler, served from this server: the refusals and the side effects are
+    // seen here without a second HTTP hop.
+    const dynalite = this.local.server.listeners("request")[0] as (req: IncomingMessage, res: ServerResponse) => void;
     this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        this.calls.total += 1;
-        const body = Buffer.concat(chunks);
-        const invocation = invocationOf(req.headers);
-        const refused = this.refuse(invocation);
-        if (refused !== undefined) {
-          this.calls.refused += 1;
-          res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
-          res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: refused }));
-          return;
-        }
-        const headers: IncomingHttpHeaders = { ...req.headers, host: target.host };
-        delete headers[INVOCATION_HEADER];
-        const forward = httpRequest(
-          { host: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent: this.agent },
-          (answer) => {
-            const parts: Buffer[] = [];
-            answer.on("data", (c: Buffer) => parts.push(c));
-            answer.on("end", () => {
-              const status = answer.statusCode ?? 500;
-              if (status === 200) this.observe(String(req.headers["x-amz-target"] ?? ""), body, invocation);
-              res.writeHead(status, answer.headers);
-              res.end(Buffer.concat(parts));
-            });
-          },
-        );
-        forward.on("error", (error) => {
-          res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
-          res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: String(error) }));
-        });
-        forward.end(body);
-      });
+      this.calls.total += 1;
+      const invocation = invocationOf(req.headers);
+      const refused = this.refuse(invocation);
+      if (refused !== undefined) {
+        this.calls.refused += 1;
+        req.resume();
+        res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
+        res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#InternalServerError", message: refused }));
+        return;
+      }
+      const target = String(req.headers["x-amz-target"] ?? "");
+      if (invocation !== undefined && invocation.fn.startsWith("scale-up") && /\.(UpdateItem|PutItem|BatchWriteItem)$/.test(target)) {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+        res.end = ((...args: unknown[]) => {
+          const answered = end(...args);
+          if (res.statusCode === 200) this.observe(target, Buffer.concat(chunks), invocation);
+          return answered;
+        }) as typeof res.end;
+      }
+      dynalite(req, res);
     });
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -98,7 +87,6 @@ export class WorldDynamoDb {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
-    this.agent.destroy();
     await this.local.close();
   }
 }

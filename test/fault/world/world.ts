@@ -398,8 +398,18 @@ export class World {
   async run(): Promise<ScenarioReport> {
     const deadline = SIM_START + this.options.maxSimMs;
     let quietSince: number | undefined;
+    const realStart = performance.now();
+    const cpuStart = process.cpuUsage();
+    let nextProgress = SIM_START;
     while (Date.now() < deadline) {
       await this.step();
+      if (process.env.FAULT_PROGRESS && Date.now() >= nextProgress) {
+        nextProgress += 5 * MINUTE;
+        const done = [...this.github.jobs.values()].filter((j) => j.status === "completed").length;
+        const depth = [...this.pools.values()].reduce((n, p) => n + p.queue.messages.length, 0);
+        const cpu = process.cpuUsage(cpuStart);
+        console.log(`sim +${Math.round((Date.now() - SIM_START) / 60_000)} min, real ${Math.round(performance.now() - realStart)} ms, cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms, done ${done}/${this.github.jobs.size}, live ${this.ec2.live().length}, queued ${depth}, invocations ${this.stats.scaleUpInvocations}, dynamodb ${this.dynamo.calls.total}, ${JSON.stringify(Object.fromEntries([...this.profile].map(([k, v]) => [k, Math.round(v)])))}`);
+      }
       if (this.quiet()) {
         quietSince ??= this.stats.reconcileRuns;
         // Two reconcile runs after everything settled: what they leave are orphans.
@@ -453,7 +463,22 @@ export class World {
       await timed("reconcile", () => this.runReconcile());
       this.nextReconcileAt += 5 * MINUTE;
     }
-    if (Date.now() < tickEnd) vi.setSystemTime(tickEnd);
+    const wake = Math.max(tickEnd, this.nextWake());
+    if (Date.now() < wake) vi.setSystemTime(wake);
+  }
+
+  /**
+   * When nothing moves (no runner working, no instance changing state, no message visible), the next
+   * tick is the next thing that happens: a scripted event, a webhook, a message becoming visible, the
+   * reconciler's schedule. Long waits (a redelivery two hours later) then cost no idle ticks.
+   */
+  private nextWake(): number {
+    if (this.conditions.length > 0) return 0;
+    if (this.runnerSims().some((sim) => sim.phase !== "gone" && !sim.hung)) return 0;
+    for (const instance of this.ec2.instances.values()) if (instance.state === "pending" || instance.state === "shutting-down") return 0;
+    const times = [this.nextReconcileAt, ...this.events.map((e) => e.at), ...this.github.deliveries.map((d) => d.at)];
+    for (const { queue } of this.pools.values()) for (const message of queue.messages) times.push(message.visibleAt);
+    return Math.min(...times);
   }
 
   private trackPeaks(): void {

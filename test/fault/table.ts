@@ -10,6 +10,8 @@ export const TABLE_END = "<!-- fault-table:end -->";
 export interface ScenarioResult {
   readonly title: string;
   readonly figures: Figures;
+  /** Position in scenarios.ts, for one table across test files. */
+  readonly order: number;
 }
 
 const COLUMNS: ReadonlyArray<readonly [string, (f: Figures) => string]> = [

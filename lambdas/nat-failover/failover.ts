@@ -60,33 +60,41 @@ export const KNOWN_INSTANCES_TTL_MS = 10 * 60_000;
 
 /**
  * One round: observe (instances, routes, standby gateway and, unless told otherwise, the probe, all
- * at once), decide, then replace routes. Observation failures skip the decision: acting on half a
- * picture could move routes away from a healthy NAT.
+ * at once), decide, then replace routes. When the instances and routes alone already show the active
+ * target down (stopped, terminated, blackhole), the routes move before the probe has finished: the probe
+ * only measures the dead path. Observation failures skip the decision: acting on half a picture could
+ * move routes away from a healthy NAT.
  */
 export async function runRound(deps: FailoverDeps, memory: FailoverMemory, options: { probe: boolean; reportedDown?: readonly string[] }): Promise<RoundSummary> {
   const { network, policy } = deps;
+  const probing = options.probe ? deps.probe() : undefined;
   let observation: Observation;
   try {
-    const [instances, routes, standby, probe] = await Promise.all([
+    const [instances, routes, standby] = await Promise.all([
       network.natInstances(),
       network.defaultRoutes(deps.routeTableIds),
       policy.standbyNatGatewayId ? network.natGateway(policy.standbyNatGatewayId) : Promise.resolve(undefined),
-      options.probe ? deps.probe() : Promise.resolve(undefined),
     ]);
-    observation = { now: deps.clock.now(), probe, routes, instances, standby, reportedDown: options.reportedDown };
+    observation = { now: deps.clock.now(), routes, instances, standby, reportedDown: options.reportedDown };
     memory.knownInstances = { ids: new Set(instances.map((i) => i.instanceId)), at: observation.now };
   } catch (error) {
+    await probing;
     log.error("observing the network failed", { error, az: policy.az });
     metrics.addMetric("NatFailoverErrors", MetricUnit.Count, 1);
     return { replaced: 0, errors: 1 };
   }
 
-  const decision = decide(memory.state, observation, policy);
+  let decision = decide(memory.state, observation, policy);
+  if (probing !== undefined && decision.verdict !== "failover") {
+    observation = { ...observation, probe: await probing, now: deps.clock.now() };
+    decision = decide(memory.state, observation, policy);
+    if (observation.probe === "failed") metrics.addMetric("NatProbeFailures", MetricUnit.Count, 1);
+  }
   memory.state = decision.state;
-  if (observation.probe === "failed") metrics.addMetric("NatProbeFailures", MetricUnit.Count, 1);
   const { replaced, errors } = await apply(deps, decision);
   report(memory, decision, policy.az);
   memory.lastVerdict = decision.verdict;
+  await probing;
   return { verdict: decision.verdict, replaced, errors };
 }
 

@@ -82,3 +82,6 @@ await measure("reconcile decide: 5,000 instances, 3,333 registrations", 50, () =
   decide({ instances, registrations, records: [], now, bootTimeoutSeconds: 600, idleTimeoutSeconds: 1800, prefix: "sr" }),
 );
 console.log(`(enqueued ${enqueued} jobs in the webhook runs)`);
+
+console.log("");
+await import("./nat-failover.js");

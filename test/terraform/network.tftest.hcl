@@ -355,100 +355,59 @@ run "fails_when_endpoints_have_no_subnets" {
   expect_failures = [aws_security_group.vpc_endpoints_security_group]
 }
 
-run "fails_when_an_endpoint_subnet_is_malformed" {
+# Variable validations: every variable listed in expect_failures must fail its own validation.
+run "fails_when_endpoint_inputs_are_malformed" {
   command = plan
   variables {
-    vpc_endpoint_subnet_ids = ["subnet-nope"]
-  }
-  expect_failures = [var.vpc_endpoint_subnet_ids]
-}
-
-run "fails_when_an_endpoint_route_table_is_malformed" {
-  command = plan
-  variables {
-    vpc_endpoint_route_table_ids = ["rt-0123"]
-  }
-  expect_failures = [var.vpc_endpoint_route_table_ids]
-}
-
-run "fails_when_an_endpoint_service_is_malformed" {
-  command = plan
-  variables {
-    vpc_endpoint_services = ["com.amazonaws.eu-west-1.sqs "]
-  }
-  expect_failures = [var.vpc_endpoint_services]
-}
-
-run "fails_when_a_gateway_service_has_no_gateway_endpoint" {
-  command = plan
-  variables {
-    vpc_endpoint_gateway_services = ["sqs"]
-  }
-  expect_failures = [var.vpc_endpoint_gateway_services]
-}
-
-run "fails_when_an_endpoint_source_security_group_is_malformed" {
-  command = plan
-  variables {
+    vpc_endpoint_subnet_ids                = ["subnet-nope"]
+    vpc_endpoint_route_table_ids           = ["rt-0123"]
+    vpc_endpoint_services                  = ["com.amazonaws.eu-west-1.sqs "]
+    vpc_endpoint_gateway_services          = ["sqs"]
     vpc_endpoint_source_security_group_ids = ["default"]
   }
-  expect_failures = [var.vpc_endpoint_source_security_group_ids]
+  expect_failures = [
+    var.vpc_endpoint_subnet_ids,
+    var.vpc_endpoint_route_table_ids,
+    var.vpc_endpoint_services,
+    var.vpc_endpoint_gateway_services,
+    var.vpc_endpoint_source_security_group_ids,
+  ]
 }
 
-run "fails_when_nat_subnets_are_keyed_by_zone_id" {
+run "fails_when_nat_maps_use_zone_ids_or_wrong_kinds_of_ids" {
   command = plan
   variables {
-    nat_instance_subnet_ids = { "euw1-az1" = "subnet-0aaaaaaaaaaaaaaa1" }
-  }
-  expect_failures = [var.nat_instance_subnet_ids]
-}
-
-run "fails_when_a_nat_subnet_is_malformed" {
-  command = plan
-  variables {
-    nat_instance_subnet_ids = { "eu-west-1a" = "sn-1" }
-  }
-  expect_failures = [var.nat_instance_subnet_ids]
-}
-
-run "fails_when_a_nat_route_table_is_malformed" {
-  command = plan
-  variables {
+    nat_instance_subnet_ids     = { "euw1-az1" = "subnet-0aaaaaaaaaaaaaaa1" }
     nat_private_route_table_ids = { "eu-west-1a" = ["rtb-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa1"] }
-  }
-  expect_failures = [var.nat_private_route_table_ids]
-}
-
-run "fails_when_a_probe_subnet_is_malformed" {
-  command = plan
-  variables {
-    nat_probe_subnet_ids = { "eu-west-1a" = "rtb-0aaaaaaaaaaaaaaa1" }
-  }
-  expect_failures = [var.nat_probe_subnet_ids]
-}
-
-run "fails_when_a_standby_gateway_is_not_a_nat_gateway" {
-  command = plan
-  variables {
+    nat_probe_subnet_ids        = { "eu-west-1a" = "rtb-0aaaaaaaaaaaaaaa1" }
     nat_standby_nat_gateway_ids = { "eu-west-1a" = "igw-0aaaaaaaaaaaaaaa1" }
+    nat_instance_type           = "nano"
   }
-  expect_failures = [var.nat_standby_nat_gateway_ids]
+  expect_failures = [
+    var.nat_instance_subnet_ids,
+    var.nat_private_route_table_ids,
+    var.nat_probe_subnet_ids,
+    var.nat_standby_nat_gateway_ids,
+    var.nat_instance_type,
+  ]
 }
 
-run "fails_when_the_nat_instance_type_is_malformed" {
+run "fails_when_a_nat_subnet_or_the_probe_settings_are_out_of_range" {
   command = plan
   variables {
-    nat_instance_type = "nano"
+    nat_instance_subnet_ids        = { "eu-west-1a" = "sn-1" }
+    nat_probe_urls                 = ["http://example.com"]
+    nat_probe_interval_seconds     = 1
+    nat_failure_threshold          = 2.5
+    nat_failback_hold_down_seconds = 10
   }
-  expect_failures = [var.nat_instance_type]
-}
-
-run "fails_when_a_probe_url_is_plain_http" {
-  command = plan
-  variables {
-    nat_probe_urls = ["http://example.com"]
-  }
-  expect_failures = [var.nat_probe_urls]
+  expect_failures = [
+    var.nat_instance_subnet_ids,
+    var.nat_probe_urls,
+    var.nat_probe_interval_seconds,
+    var.nat_failure_threshold,
+    var.nat_failback_hold_down_seconds,
+  ]
 }
 
 run "fails_when_there_is_no_probe_url" {
@@ -457,28 +416,4 @@ run "fails_when_there_is_no_probe_url" {
     nat_probe_urls = []
   }
   expect_failures = [var.nat_probe_urls]
-}
-
-run "fails_when_the_probe_interval_is_below_two_seconds" {
-  command = plan
-  variables {
-    nat_probe_interval_seconds = 1
-  }
-  expect_failures = [var.nat_probe_interval_seconds]
-}
-
-run "fails_when_the_failure_threshold_is_not_whole" {
-  command = plan
-  variables {
-    nat_failure_threshold = 2.5
-  }
-  expect_failures = [var.nat_failure_threshold]
-}
-
-run "fails_when_the_hold_down_is_shorter_than_30_seconds" {
-  command = plan
-  variables {
-    nat_failback_hold_down_seconds = 10
-  }
-  expect_failures = [var.nat_failback_hold_down_seconds]
 }

@@ -140,3 +140,6 @@ await measure("fleet fallback: next request after 6 capacity errors over 12 pair
   ),
 );
 console.log(`(enqueued ${enqueued} jobs in the webhook runs)`);
+
+console.log("");
+await import("./nat-failover.js");

@@ -11,5 +11,8 @@ export * from "./runner-fleet.js";
 export * from "./webhook-api.js";
 export * from "./reconcile-schedule.js";
 export * from "./audit-trail.js";
+export * from "./vpc-endpoints.js";
+export * from "./nat-instance.js";
+export * from "./nat-failover.js";
 export * from "./self-runners.js";
 export * from "./module-stack.js";

@@ -775,6 +775,26 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   },
   {
     rule: "iam-write-constrained",
+    subject: /^aws_iam_role_policy\.nat_failover_policy#ManageLambdaEnis$/,
+    reason: "the NAT failover functions run in the private subnets they probe; Lambda's VPC ENI actions are granted on \"*\" as AWS documents them; the policy exists only with nat_instance_enabled",
+  },
+  {
+    rule: "iam-star-resource",
+    subject: /^aws_iam_role_policy\.nat_failover_policy#ManageLambdaEnis$/,
+    reason: "as for iam-write-constrained: Lambda's VPC ENI management for the NAT failover functions",
+  },
+  {
+    rule: "no-public-ip",
+    subject: /^aws_launch_template\.nat_launch_template$/,
+    reason: "a NAT instance is the egress of the private subnets: it sits in a public subnet and needs a public address; its security group admits only the VPC's traffic; created only with nat_instance_enabled",
+  },
+  {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.nat_failover_function$/,
+    reason: "runs every minute on a schedule and loops; a failed minute is redone by the next one",
+  },
+  {
+    rule: "iam-write-constrained",
     subject: /_vpc_access#ManageLambdaEnis$/,
     reason: "the ENI actions Lambda needs in a VPC (AWSLambdaVPCAccessExecutionRole's set) are granted on \"*\" as AWS documents them; the policy exists only when lambda_subnet_ids is set",
   },
@@ -792,6 +812,11 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     rule: "iam-managed-policies",
     subject: /^aws_iam_role_policy_attachment\.webhook_api_account_role_logs$/,
     reason: "opt-in (manage_api_gateway_account): the regional API Gateway logging role is shared by every API of the account, so it needs AmazonAPIGatewayPushToCloudWatchLogs rather than a policy scoped to this API",
+  },
+  {
+    rule: "sg-egress-restricted",
+    subject: /^aws_security_group\.(nat_security_group|nat_failover_security_group)$/,
+    reason: "the NAT instances forward the private subnets' traffic to anywhere, and the failover functions probe GitHub and public targets: egress to anywhere is their purpose (created only with nat_instance_enabled)",
   },
   {
     rule: "sg-egress-restricted",

@@ -44,6 +44,12 @@ export interface JobRecord {
   /** Epoch milliseconds after which another invocation may take the claim over. */
   readonly claimExpiresAt?: number;
   readonly launchAttempts?: number;
+  /**
+   * The instance launched under the current claim, cleared with the claim. Only a takeover of an
+   * expired claim finds one: it is what the crashed attempt launched. (`instanceId` outlives claims:
+   * after a release or relaunch it names an instance that is gone or serves another job.)
+   */
+  readonly claimInstanceId?: string;
   readonly instanceId?: string;
   readonly runnerName?: string;
   /** The runner's configuration reached the runners table: the instance will come up and work. */
@@ -111,6 +117,9 @@ export interface Ledger {
   /** Every job in a non-terminal phase, paged. */
   activeJobs(): Promise<JobRecord[]>;
 }
+
+/** Attributes that live exactly as long as a claim. */
+const CLAIM_FIELDS = ["claimToken", "claimExpiresAt", "claimInstanceId"];
 
 const ACTIVE_FILTER = `#phase IN (${ACTIVE_PHASES.map((_, i) => `:p${i}`).join(", ")})`;
 
@@ -315,7 +324,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         condition: "#phase = :launching AND #claimToken = :token",
         names: { "#phase": "phase", "#claimToken": "claimToken" },
         values: { ":launching": "launching", ":token": token },
-        set: { instanceId, runnerName, runnerWritten: false },
+        set: { instanceId, claimInstanceId: instanceId, runnerName, runnerWritten: false },
         events: event(now, "instance-launched", instanceId),
         returnValues: "ALL_NEW",
         now,
@@ -333,7 +342,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         names: { "#claimToken": "claimToken" },
         values: { ":token": token },
         set: { phase: "launched", runnerWritten: true, slotHeld: true, launchedAt: now.toISOString() },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "launched"),
         returnValues: "ALL_NEW",
         now,
@@ -349,7 +358,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         names: { "#claimToken": "claimToken" },
         values: { ":token": token },
         set: { phase: "received" },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "released", reason),
         returnValues: "ALL_NEW",
         now,
@@ -377,7 +386,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         transition: "finish",
         set: { phase, conclusion },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "finished", conclusion),
         returnValues: "ALL_OLD",
         now,
@@ -393,7 +402,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         transition: "expire",
         set: { phase: "failed", failureReason: reason },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "expired", reason),
         returnValues: "ALL_NEW",
         now,

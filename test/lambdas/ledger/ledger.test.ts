@@ -199,6 +199,35 @@ describe("claim", () => {
     expect(await ledger.markLaunched(jobKey(job), "token-b", later)).toBe(true);
   });
 
+  it("hands a takeover the instance of the crashed claim, and a fresh claim none", async () => {
+    // Arrange
+    const crashed = { ...facts(), scopeOwner: "octo-org" };
+    await ledger.claim(crashed, "token-a", LEASE_MS, NOW);
+    await ledger.recordInstance(jobKey(crashed), "token-a", INSTANCE, `sr-${INSTANCE}`, NOW);
+    const released = { ...facts(), scopeOwner: "octo-org" };
+    await ledger.claim(released, "token-a", LEASE_MS, NOW);
+    await ledger.recordInstance(jobKey(released), "token-a", INSTANCE, `sr-${INSTANCE}`, NOW);
+    await ledger.release(jobKey(released), "token-a", "registration failed", NOW);
+    const relaunched = { ...facts(), scopeOwner: "octo-org" };
+    await ledger.claim(relaunched, "token-a", LEASE_MS, NOW);
+    await ledger.recordInstance(jobKey(relaunched), "token-a", INSTANCE, `sr-${INSTANCE}`, NOW);
+    await ledger.markLaunched(jobKey(relaunched), "token-a", NOW);
+    await ledger.relaunch(jobKey(relaunched), INSTANCE, "runner gone", NOW);
+    const later = new Date(NOW.getTime() + LEASE_MS + 1);
+
+    // Act
+    const takeover = await ledger.claim(crashed, "token-b", LEASE_MS, later);
+    const afterRelease = await ledger.claim(released, "token-b", LEASE_MS, later);
+    const afterRelaunch = await ledger.claim(relaunched, "token-b", LEASE_MS, later);
+
+    // Assert
+    expect(takeover.record?.claimInstanceId).toBe(INSTANCE);
+    expect(afterRelease).toMatchObject({ claimed: true, record: { instanceId: INSTANCE } });
+    expect(afterRelease.record?.claimInstanceId).toBeUndefined();
+    expect(afterRelaunch).toMatchObject({ claimed: true, record: { instanceId: INSTANCE, runnerWritten: true } });
+    expect(afterRelaunch.record?.claimInstanceId).toBeUndefined();
+  });
+
   it("claims a job the webhook never recorded (ledger outage at the webhook)", async () => {
     // Arrange
     const job = { ...facts(), scopeOwner: "octo-org" };
@@ -291,7 +320,7 @@ describe("release", () => {
     // Assert
     expect(released).toBe(true);
     expect(next.claimed).toBe(true);
-    expect(next.record.events?.map((event) => [event.what, event.detail])).toEqual([
+    expect(next.record?.events?.map((event) => [event.what, event.detail])).toEqual([
       ["claimed", TOKEN],
       ["released", "limit of pool linux reached"],
       ["claimed", "token-2"],

@@ -206,6 +206,9 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
       }
     }),
   );
+  // Claims settle in any order; budget and limits go to the oldest records of the batch first.
+  const batchOrder = new Map(sorted.candidates.map(({ recordId }, index) => [recordId, index]));
+  claimed.sort((a, b) => (batchOrder.get(a.recordId) ?? 0) - (batchOrder.get(b.recordId) ?? 0));
 
   const giveBack = async (job: Claimed, kind: DeferralKind, reason: string, budgetResetIn?: number): Promise<void> => {
     wait(job.recordId, kind, reason, budgetResetIn);

@@ -572,6 +572,21 @@ describe("scale-up handler: waiting", () => {
     expect(await counter(`limit#pool#${pool}`)).toBe((seed[`limit#pool#${pool}`] ?? 0) + launched);
   });
 
+  it("gives the slots left to the records earliest in the batch", async () => {
+    // Arrange
+    scriptInstantFleet(ec2);
+    gitHub({ jitCount: 2 });
+    await setCounter("limit#pool#linux", 3);
+    const messages = Array.from({ length: 6 }, () => job());
+
+    // Act
+    const result = await invoke(messages);
+
+    // Assert
+    expect(failures(result)).toEqual(messages.slice(2).map(idOf).sort());
+    for (const message of messages.slice(0, 2)) expect((await ledger.get(jobKey(message)))?.phase).toBe("launched");
+  });
+
   it("never launches beyond a pool's limit across concurrent invocations", async () => {
     // Arrange: two invocations of 4 jobs each race for the 5 slots of the linux pool.
     scriptInstantFleet(ec2);

@@ -39,6 +39,8 @@ export interface JobRecord {
   readonly labels?: readonly string[];
   readonly deliveryIds?: readonly string[];
   readonly receivedAt?: string;
+  /** When the webhook put the job on its queue; a later `queued` delivery then queues nothing. */
+  readonly queuedAt?: string;
   readonly updatedAt?: string;
   readonly claimToken?: string;
   /** Epoch milliseconds after which another invocation may take the claim over. */
@@ -87,6 +89,8 @@ export type ClaimResult =
 export interface Ledger {
   /** Webhook `queued`: creates the job in `received`, or returns it unchanged (plus the delivery id). */
   receive(facts: JobFacts, deliveryId: string, now: Date): Promise<JobRecord>;
+  /** Webhook: the job's message is on the queue (after SendMessage succeeded). */
+  markQueued(key: string, now: Date): Promise<boolean>;
   /** Scale-up: take the job for `leaseMs`. Refused when it is past `launching` or claimed by a live lease. */
   claim(facts: JobFacts & { readonly scopeOwner: string }, token: string, leaseMs: number, now: Date): Promise<ClaimResult>;
   /** Scale-up: the instance launched for the claim (recorded before its runner exists, for crash recovery). */
@@ -251,6 +255,18 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         now,
       });
       return normalize(record as JobRecord);
+    },
+
+    async markQueued(key, now) {
+      const done = await update({
+        key,
+        condition: "attribute_exists(pk)",
+        set: { queuedAt: now.toISOString() },
+        events: event(now, "queued"),
+        returnValues: "ALL_NEW",
+        now,
+      });
+      return done !== null;
     },
 
     async claim(facts, token, leaseMs, now) {

@@ -135,6 +135,22 @@ describe("receive", () => {
     expect(second).toMatchObject({ phase: "received", pool: "linux", labels: ["self-hosted", "linux"], receivedAt: NOW.toISOString(), deliveryIds: ["d-1", "d-2"] });
   });
 
+  it("remembers that the job is on its queue, for existing jobs only", async () => {
+    // Arrange
+    const job = facts();
+    await ledger.receive(job, "d-1", NOW);
+
+    // Act
+    const marked = await ledger.markQueued(jobKey(job), NOW);
+    const missing = await ledger.markQueued("job#404#1", NOW);
+    const again = await ledger.receive(job, "d-2", NOW);
+
+    // Assert
+    expect([marked, missing]).toEqual([true, false]);
+    expect(again).toMatchObject({ phase: "received", queuedAt: NOW.toISOString() });
+    expect(await ledger.get("job#404#1")).toBeUndefined();
+  });
+
   it("keeps the phase of a job already past received", async () => {
     // Arrange
     const job = facts();

@@ -7,12 +7,17 @@ import {
   jitConfigResponse,
   runnersPage,
   validationFailed,
+  workflowJobFixture,
   workflowJobQueuedFixture,
 } from "../../helpers/github.js";
 
 describe("GitHub fixtures and fakes follow GitHub's OpenAPI description", () => {
   it("the workflow_job queued fixture matches webhook-workflow-job-queued", () => {
     expect(() => assertMatchesWebhookSchema("webhook-workflow-job-queued", workflowJobQueuedFixture())).not.toThrow();
+  });
+
+  it.each(["waiting", "in_progress", "completed"] as const)("the workflow_job %s payloads follow their webhook schema", (action) => {
+    expect(() => workflowJobFixture(action, { conclusion: "cancelled" })).not.toThrow();
   });
 
   it("fails when the fixture loses a required field", () => {

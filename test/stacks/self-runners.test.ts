@@ -1,8 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { handlerNames } from "../../scripts/build-lambdas.js";
 import { SelfRunners } from "../../stacks/self-runners.js";
 import { SelfRunnersValidationError } from "../../stacks/errors.js";
-import { REPO_ROOT } from "../helpers/paths.js";
 import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack } from "../helpers/synth.js";
 
 let distDir: string;

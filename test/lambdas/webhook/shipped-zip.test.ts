@@ -1,35 +1,28 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadShippedHandler } from "../../helpers/shipped-zip.js";
-import { LoopbackAws } from "../../helpers/loopback-aws.js";
+import { AwsFault, answerSendMessage } from "../../helpers/loopback-aws.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
+import { loadShippedHandler } from "../../helpers/shipped-zip.js";
+import { startWebhookDoubles } from "../../helpers/webhook-doubles.js";
+import type { WebhookDoubles } from "../../helpers/webhook-doubles.js";
 
 // Drives dist/lambdas/webhook.zip (with dist/layers/shared.zip) as deployed: signed API Gateway proxy
-// events in, real AWS SDK requests out to a loopback endpoint answered by nock.
+// events in, real AWS SDK requests out to loopback doubles (test/helpers/webhook-doubles.ts).
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 const SECRET = "zip-test-webhook-secret";
-// The SQS client sends to the queue URL's host, so the queue lives on the loopback endpoint too.
-let QUEUE_URL = "";
 const payload = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
 const job = JSON.parse(payload) as { workflow_job: { id: number; run_attempt: number; labels: string[] } };
 
 const context = { functionName: "sr-webhook", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:sr-webhook" } as Context;
 
-interface SentMessage {
-  QueueUrl: string;
-  MessageBody: string;
-  MessageGroupId: string;
-  MessageDeduplicationId: string;
-  MessageAttributes: Record<string, { StringValue: string }>;
-}
-
 let handler: Handler;
+let doubles: WebhookDoubles;
+const sent = () => doubles.sent();
 
 function event(body: string, headers: Record<string, string>, isBase64Encoded = false): APIGatewayProxyEvent {
   return { body, headers, isBase64Encoded, httpMethod: "POST", path: "/webhook" } as unknown as APIGatewayProxyEvent;
@@ -39,34 +32,17 @@ async function signedEvent(body: string, githubEvent = "workflow_job"): Promise<
   return event(body, { "X-Hub-Signature-256": await sign(SECRET, body), "X-GitHub-Event": githubEvent, "X-GitHub-Delivery": "delivery-1" });
 }
 
-const aws = new LoopbackAws()
-  .on("AmazonSSM.GetParameter", (input) => ({ Parameter: { Name: input.Name, Type: "SecureString", Value: SECRET, Version: 1 } }))
-  .on("AmazonSQS.SendMessage", (input) => ({
-    MessageId: `m-${aws.calls.length}`,
-    // The SDK checks the MD5 of the body it sent against the answer.
-    MD5OfMessageBody: createHash("md5").update(String(input.MessageBody)).digest("hex"),
-    SequenceNumber: "1",
-  }));
-const sent = () => aws.inputsOf("AmazonSQS.SendMessage") as unknown as SentMessage[];
-const ssmReads = () => aws.inputsOf("AmazonSSM.GetParameter").length;
-
 beforeAll(async () => {
-  const endpoint = await aws.start();
-  QUEUE_URL = `${endpoint}/123456789012/sr-linux.fifo`;
-  handler = loadShippedHandler<Handler>("webhook", {
-    AWS_ENDPOINT_URL: endpoint,
-    WEBHOOK_SECRET_PARAMETER: "/sr/github-app/webhook-secret",
-    POOLS: JSON.stringify({ linux: { labels: job.workflow_job.labels, queueUrl: QUEUE_URL } }),
-    MAX_BODY_BYTES: "65536",
-  });
+  doubles = await startWebhookDoubles({ secret: SECRET, pools: { linux: job.workflow_job.labels }, maxBodyBytes: 65536 });
+  handler = loadShippedHandler<Handler>("webhook", doubles.env);
 });
 
 afterEach(() => {
-  aws.calls.length = 0;
+  doubles.reset();
 });
 
 afterAll(async () => {
-  await aws.stop();
+  await doubles.stop();
 });
 
 describe("the shipped webhook zip", () => {
@@ -76,7 +52,7 @@ describe("the shipped webhook zip", () => {
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toMatchObject({ message: "queued", pool: "linux", jobId: job.workflow_job.id });
     expect(sent()).toHaveLength(1);
-    expect(sent()[0].QueueUrl).toBe(QUEUE_URL);
+    expect(sent()[0].QueueUrl).toBe(doubles.queueUrls.linux);
     expect(sent()[0].MessageDeduplicationId).toBe(`${job.workflow_job.id}-${job.workflow_job.run_attempt}`);
     expect(sent()[0].MessageGroupId).toBe(String(job.workflow_job.id));
     expect(sent()[0].MessageAttributes.DeliveryId.StringValue).toBe("delivery-1");
@@ -87,7 +63,7 @@ describe("the shipped webhook zip", () => {
     // The first test already read it; the cache keeps later invocations off SSM.
     await handler(await signedEvent(payload), context);
     await handler(await signedEvent(payload), context);
-    expect(ssmReads()).toBe(0);
+    expect(doubles.secretReads()).toBe(0);
     expect(sent()).toHaveLength(2);
   });
 
@@ -164,5 +140,19 @@ describe("the shipped webhook zip", () => {
     expect(result.statusCode).toBe(202);
     expect(JSON.parse(result.body)).toEqual({ message: "ignored: no pool matches labels [ubuntu-latest]" });
     expect(sent()).toHaveLength(0);
+  });
+
+  it("fails when SQS refuses the message: 500 internal error", async () => {
+    doubles.aws.on("AmazonSQS.SendMessage", () => {
+      throw new AwsFault("AWS.SimpleQueueService.NonExistentQueue");
+    });
+    try {
+      const result = await handler(await signedEvent(payload), context);
+      expect(result.statusCode).toBe(500);
+      expect(JSON.parse(result.body)).toEqual({ message: "internal error" });
+      expect(sent()).toHaveLength(1);
+    } finally {
+      doubles.aws.on("AmazonSQS.SendMessage", answerSendMessage());
+    }
   });
 });

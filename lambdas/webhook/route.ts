@@ -62,7 +62,7 @@ export function routeDelivery(input: RouteInput): RouteDecision {
   }
   const action = input.payload.action;
   if (action !== "queued" && action !== "in_progress" && action !== "completed") {
-    return { kind: "ignore", message: `ignored: action ${String(action)} is not handled` };
+    return { kind: "ignore", message: `ignored: action ${describeValue(action)} is not handled` };
   }
 
   const job = objectAt(input.payload, "workflow_job");
@@ -113,6 +113,14 @@ export function routeDelivery(input: RouteInput): RouteDecision {
       receivedAt: input.receivedAt.toISOString(),
     },
   };
+}
+
+/**
+ * A payload value for a message. Not String(value): a parsed object such as {"toString": 1} has no
+ * callable toString and String() throws (found by test/fuzz).
+ */
+function describeValue(value: unknown): string {
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
 
 function objectAt(parent: Readonly<Record<string, unknown>>, key: string, path = key): Record<string, unknown> {

@@ -51,6 +51,22 @@ describe("routeDelivery", () => {
     expect(routeDelivery({ ...base, event, payload })).toEqual({ kind: "ignore", message });
   });
 
+  it.each([
+    { action: JSON.parse('{"toString":1,"valueOf":null}'), shown: '{"toString":1,"valueOf":null}' },
+    { action: ["queued"], shown: '["queued"]' },
+    { action: null, shown: "null" },
+    { action: undefined, shown: "undefined" },
+  ])("ignores a non-string action $shown, naming it without calling its toString", ({ action, shown }) => {
+    // Arrange
+    const payload = { ...workflowJobQueuedFixture(), action };
+
+    // Act
+    const decision = routeDelivery({ ...base, event: "workflow_job", payload });
+
+    // Assert
+    expect(decision).toEqual({ kind: "ignore", message: `ignored: action ${shown} is not handled` });
+  });
+
   it("ignores a queued job no pool serves, naming its labels", () => {
     // Arrange
     const payload = workflowJobQueuedFixture();

@@ -116,11 +116,13 @@ export function routeDelivery(input: RouteInput): RouteDecision {
 }
 
 /**
- * A payload value for a message. Not String(value): a parsed object such as {"toString": 1} has no
- * callable toString and String() throws (found by test/fuzz).
+ * A payload value for a message, without String() or JSON.stringify: a parsed {"toString": 1} makes
+ * String() throw and a deeply nested array overflows the stack of both (found by test/fuzz).
  */
 function describeValue(value: unknown): string {
-  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+  if (Array.isArray(value)) return "(array)";
+  if (typeof value === "object" && value !== null) return "(object)";
+  return String(value);
 }
 
 function objectAt(parent: Readonly<Record<string, unknown>>, key: string, path = key): Record<string, unknown> {

@@ -52,11 +52,13 @@ describe("routeDelivery", () => {
   });
 
   it.each([
-    { action: JSON.parse('{"toString":1,"valueOf":null}'), shown: '{"toString":1,"valueOf":null}' },
-    { action: ["queued"], shown: '["queued"]' },
-    { action: null, shown: "null" },
-    { action: undefined, shown: "undefined" },
-  ])("ignores a non-string action $shown, naming it without calling its toString", ({ action, shown }) => {
+    { name: "an object without a callable toString", action: JSON.parse('{"toString":1,"valueOf":null}'), shown: "(object)" },
+    { name: "an array", action: ["queued"], shown: "(array)" },
+    { name: "a deeply nested array", action: JSON.parse(`${"[".repeat(20_000)}${"]".repeat(20_000)}`), shown: "(array)" },
+    { name: "null", action: null, shown: "null" },
+    { name: "a number", action: 1, shown: "1" },
+    { name: "no action", action: undefined, shown: "undefined" },
+  ])("ignores $name as action, naming its type", ({ action, shown }) => {
     // Arrange
     const payload = { ...workflowJobQueuedFixture(), action };
 

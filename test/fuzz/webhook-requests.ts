@@ -89,6 +89,10 @@ export interface HeaderNames {
 
 export interface RequestSpec {
   readonly body: BodySpec;
+  /** The fixture's action before mutations: queued, or what the job ledger records. */
+  readonly action: "queued" | "in_progress" | "completed";
+  /** `previous` reuses the job id of the request before, so the job ledger sees the same job twice. */
+  readonly job: "fresh" | "previous";
   readonly pretty: boolean;
   readonly textMutations: readonly TextMutation[];
   readonly byteMutation: ByteMutation | null;
@@ -131,6 +135,7 @@ const FIELD_PATHS: readonly Path[] = [
   ["workflow_job", "labels", 0],
   ["workflow_job", "name"],
   ["workflow_job", "steps"],
+  ["workflow_job", "conclusion"],
   ["repository"],
   ["repository", "full_name"],
   ["repository", "owner"],
@@ -250,6 +255,8 @@ const CONTENT_TYPES = [
 /** Any request the webhook might see: mostly near-genuine deliveries with one or more things off. */
 export const requestSpec: fc.Arbitrary<RequestSpec> = fc.record({
   body,
+  action: fc.oneof({ weight: 17, arbitrary: fc.constant<RequestSpec["action"]>("queued") }, { weight: 3, arbitrary: fc.constantFrom<RequestSpec["action"]>("in_progress", "completed") }),
+  job: fc.oneof({ weight: 4, arbitrary: fc.constant<RequestSpec["job"]>("fresh") }, { weight: 1, arbitrary: fc.constant<RequestSpec["job"]>("previous") }),
   pretty: fc.boolean(),
   textMutations: fc.oneof({ weight: 9, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(textMutation, { minLength: 1, maxLength: 2 }) }),
   byteMutation: fc.oneof({ weight: 19, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: byteMutation }),
@@ -346,7 +353,10 @@ function payloadText(spec: RequestSpec, ctx: BuildContext): string | null {
   switch (spec.body.kind) {
     case "job": {
       const payload = JSON.parse(FIXTURE) as Record<string, any>;
-      payload.workflow_job.id = FIRST_FUZZ_JOB_ID + ctx.sequence;
+      payload.action = spec.action;
+      payload.workflow_job.id = FIRST_FUZZ_JOB_ID + ctx.sequence - (spec.job === "previous" ? 1 : 0);
+      // A completed job's conclusion decides the phase the ledger records.
+      if (spec.action === "completed") payload.workflow_job.conclusion = ["success", "failure", "cancelled", "skipped"][ctx.sequence % 4];
       const raw = mutate(payload, spec.body.mutations);
       let text = JSON.stringify(payload, null, indent);
       for (const [marker, literal] of raw) text = text.replace(marker, () => literal);

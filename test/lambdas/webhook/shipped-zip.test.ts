@@ -1,16 +1,20 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { lambdaContext } from "../../helpers/aws.js";
 import { AwsFault, answerSendMessage } from "../../helpers/loopback-aws.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
-import { startWebhookDoubles } from "../../helpers/webhook-doubles.js";
+import { JOBS_TABLE, startWebhookDoubles } from "../../helpers/webhook-doubles.js";
 import type { WebhookDoubles } from "../../helpers/webhook-doubles.js";
 
 // Drives dist/lambdas/webhook.zip (with dist/layers/shared.zip) as deployed: signed API Gateway proxy
-// events in, real AWS SDK requests out to loopback doubles (test/helpers/webhook-doubles.ts).
+// events in, real AWS SDK requests out to loopback doubles (test/helpers/webhook-doubles.ts). Every
+// request has its own X-GitHub-Delivery (the handler answers a repeated one from its idempotency
+// record), and tests that depend on the job ledger use their own job id.
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -18,7 +22,8 @@ const SECRET = "zip-test-webhook-secret";
 const payload = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
 const job = JSON.parse(payload) as { workflow_job: { id: number; run_attempt: number; labels: string[] } };
 
-const context = { functionName: "sr-webhook", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:sr-webhook" } as Context;
+// A complete context: Powertools idempotency needs getRemainingTimeInMillis.
+const context = lambdaContext("sr-webhook");
 
 let handler: Handler;
 let doubles: WebhookDoubles;
@@ -28,8 +33,18 @@ function event(body: string, headers: Record<string, string>, isBase64Encoded = 
   return { body, headers, isBase64Encoded, httpMethod: "POST", path: "/webhook" } as unknown as APIGatewayProxyEvent;
 }
 
-async function signedEvent(body: string, githubEvent = "workflow_job"): Promise<APIGatewayProxyEvent> {
-  return event(body, { "X-Hub-Signature-256": await sign(SECRET, body), "X-GitHub-Event": githubEvent, "X-GitHub-Delivery": "delivery-1" });
+let deliveries = 0;
+
+async function signedEvent(body: string, githubEvent = "workflow_job", deliveryId = `delivery-${(deliveries += 1)}`): Promise<APIGatewayProxyEvent> {
+  return event(body, { "X-Hub-Signature-256": await sign(SECRET, body), "X-GitHub-Event": githubEvent, "X-GitHub-Delivery": deliveryId });
+}
+
+/** The fixture as JSON text, for job `jobId`, with `change` applied. */
+function jobPayload(jobId: number, change: (payload: Record<string, any>) => void = () => undefined): string {
+  const parsed = JSON.parse(payload) as Record<string, any>;
+  parsed.workflow_job.id = jobId;
+  change(parsed);
+  return JSON.stringify(parsed);
 }
 
 beforeAll(async () => {
@@ -47,7 +62,8 @@ afterAll(async () => {
 
 describe("the shipped webhook zip", () => {
   it("queues a signed workflow_job once, with the job's deduplication id and the delivery id", async () => {
-    const result = await handler(await signedEvent(payload), context);
+    const signed = await signedEvent(payload);
+    const result = await handler(signed, context);
 
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toMatchObject({ message: "queued", pool: "linux", jobId: job.workflow_job.id });
@@ -55,7 +71,7 @@ describe("the shipped webhook zip", () => {
     expect(sent()[0].QueueUrl).toBe(doubles.queueUrls.linux);
     expect(sent()[0].MessageDeduplicationId).toBe(`${job.workflow_job.id}-${job.workflow_job.run_attempt}`);
     expect(sent()[0].MessageGroupId).toBe(String(job.workflow_job.id));
-    expect(sent()[0].MessageAttributes.DeliveryId.StringValue).toBe("delivery-1");
+    expect(sent()[0].MessageAttributes.DeliveryId.StringValue).toBe(signed.headers["X-GitHub-Delivery"]);
     expect(JSON.parse(sent()[0].MessageBody)).toMatchObject({ version: 1, pool: "linux", jobId: job.workflow_job.id });
   });
 
@@ -125,12 +141,38 @@ describe("the shipped webhook zip", () => {
     expect(sent()).toHaveLength(0);
   });
 
-  it("ignores workflow_job actions other than queued: 202, nothing queued", async () => {
-    const completed = payload.replace('"action": "queued"', '"action": "completed"').replace('"action":"queued"', '"action":"completed"');
-    const result = await handler(await signedEvent(completed), context);
+  it("ignores workflow_job actions it does not track: 202, nothing queued", async () => {
+    const waiting = jobPayload(job.workflow_job.id, (p) => (p.action = "waiting"));
+    const result = await handler(await signedEvent(waiting), context);
     expect(result.statusCode).toBe(202);
-    expect(JSON.parse(result.body)).toEqual({ message: "ignored: action completed is not handled" });
+    expect(JSON.parse(result.body)).toEqual({ message: "ignored: action waiting is not handled" });
     expect(sent()).toHaveLength(0);
+  });
+
+  it("records a completed job in the ledger table and queues nothing", async () => {
+    const completed = jobPayload(7001, (p) => Object.assign(p, { action: "completed" }, { workflow_job: { ...p.workflow_job, conclusion: "success" } }));
+    const result = await handler(await signedEvent(completed), context);
+    expect(result.statusCode).toBe(200);
+    expect(sent()).toHaveLength(0);
+    const item = await doubles.dynamodb.documentClient.send(new GetCommand({ TableName: JOBS_TABLE, Key: { pk: "job#7001#1" }, ConsistentRead: true }));
+    expect(item.Item).toMatchObject({ phase: "completed", jobId: 7001 });
+  });
+
+  it("answers a repeated delivery id with the first answer and queues nothing more", async () => {
+    const body = jobPayload(7002);
+    const first = await handler(await signedEvent(body, "workflow_job", "delivery-repeated"), context);
+    const again = await handler(await signedEvent(body, "workflow_job", "delivery-repeated"), context);
+    expect(first.statusCode).toBe(200);
+    expect(JSON.parse(again.body)).toEqual(JSON.parse(first.body));
+    expect(sent()).toHaveLength(1);
+  });
+
+  it("queues a job sent with GitHub's form content type", async () => {
+    const form = new URLSearchParams({ payload: jobPayload(7003) }).toString();
+    const signed = await signedEvent(form);
+    const result = await handler({ ...signed, headers: { ...signed.headers, "Content-Type": "application/x-www-form-urlencoded" } }, context);
+    expect(JSON.parse(result.body)).toEqual({ message: "queued", pool: "linux", jobId: 7003 });
+    expect(sent()).toHaveLength(1);
   });
 
   it("ignores jobs no pool matches: 202, nothing queued", async () => {
@@ -147,7 +189,7 @@ describe("the shipped webhook zip", () => {
       throw new AwsFault("AWS.SimpleQueueService.NonExistentQueue");
     });
     try {
-      const result = await handler(await signedEvent(payload), context);
+      const result = await handler(await signedEvent(jobPayload(7004)), context);
       expect(result.statusCode).toBe(500);
       expect(JSON.parse(result.body)).toEqual({ message: "internal error" });
       expect(sent()).toHaveLength(1);

@@ -44,7 +44,7 @@ export interface ExpectedJob {
 export interface Expectation {
   /** Valid signature over the exact bytes, workflow_job queued, labels matching a pool, fields valid. */
   readonly genuine: boolean;
-  /** Genuine, and the first sighting of the job as far as the ledger can tell: exactly one message. */
+  /** Genuine, and the ledger holds the job as received or not at all: exactly one queue message. */
   readonly enqueues: boolean;
   readonly statuses: readonly number[];
   /** The answer's `message`, when the contract determines it. */

@@ -14,6 +14,8 @@ export const PREFIX = "sr";
 export interface WebhookDoublesOptions {
   /** The webhook secret SSM answers with. */
   readonly secret: string;
+  /** More SSM parameters (name to value), e.g. a previous webhook secret during a rotation. */
+  readonly parameters?: Readonly<Record<string, string>>;
   /** Pool key to labels; each pool gets a FIFO queue URL on the loopback endpoint (POOLS). */
   readonly pools: Readonly<Record<string, readonly string[]>>;
   /** MAX_BODY_BYTES; when absent the handler uses its default. */
@@ -57,7 +59,7 @@ export interface WebhookDoubles {
  */
 export async function startWebhookDoubles(options: WebhookDoublesOptions): Promise<WebhookDoubles> {
   const aws = new LoopbackAws()
-    .on("AmazonSSM.GetParameter", answerGetParameter({ [WEBHOOK_SECRET_PARAMETER]: options.secret }))
+    .on("AmazonSSM.GetParameter", answerGetParameter({ ...options.parameters, [WEBHOOK_SECRET_PARAMETER]: options.secret }))
     .on("AmazonSQS.SendMessage", answerSendMessage());
   const [awsEndpoint, dynamodb] = await Promise.all([aws.start(), startDynalite()]);
   await dynamodb.createTable(JOBS_TABLE);

@@ -161,7 +161,7 @@ describe("webhook fuzzing against the shipped zip", () => {
   it.runIf(RUNS >= 10_000)("reached every kind of request and every row of the contract table", () => {
     expect(summary.requests).toBeGreaterThanOrEqual(10_000);
     // Both sides of "enqueued if and only if genuine" were exercised, the genuine side substantially.
-    expect(summary.genuine).toBeGreaterThan(summary.requests / 10);
+    expect(summary.genuine).toBeGreaterThan(summary.requests / 12);
     expect(summary.requests - summary.genuine).toBeGreaterThan(summary.requests / 2);
     expect([...summary.byReason.keys()].sort()).toEqual(
       [

@@ -5,7 +5,7 @@ import type { JobBook } from "./adapters/ledger.js";
 import type { EnqueueJob } from "./adapters/sqs.js";
 import type { WebhookPools } from "./config.js";
 import { routeDelivery } from "./route.js";
-import { DELIVERY_HEADER, EVENT_HEADER, headerValue, parseJsonBody, readBody, verifySignature } from "./verify.js";
+import { CONTENT_TYPE_HEADER, DELIVERY_HEADER, EVENT_HEADER, headerValue, parseJsonBody, readBody, verifySignature } from "./verify.js";
 import type { LoadWebhookSecrets, WebhookRequest } from "./verify.js";
 
 const log = childLogger("webhook");
@@ -39,7 +39,7 @@ export interface WebhookAnswer {
 export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookAnswer> {
   const body = readBody(request, deps.maxBodyBytes);
   await verifySignature(request, body, deps.secrets, deps.now);
-  const payload = parseJsonBody(body);
+  const payload = parseJsonBody(body, headerValue(request, CONTENT_TYPE_HEADER));
 
   const deliveryId = headerValue(request, DELIVERY_HEADER);
   const decision = routeDelivery({

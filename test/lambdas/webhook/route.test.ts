@@ -52,6 +52,24 @@ describe("routeDelivery", () => {
     expect(routeDelivery({ ...base, event, payload })).toEqual({ kind: "ignore", message });
   });
 
+  it.each([
+    { name: "an object without a callable toString", action: JSON.parse('{"toString":1,"valueOf":null}'), shown: "(object)" },
+    { name: "an array", action: ["queued"], shown: "(array)" },
+    { name: "a deeply nested array", action: JSON.parse(`${"[".repeat(20_000)}${"]".repeat(20_000)}`), shown: "(array)" },
+    { name: "null", action: null, shown: "null" },
+    { name: "a number", action: 1, shown: "1" },
+    { name: "no action", action: undefined, shown: "undefined" },
+  ])("ignores $name as action, naming its type", ({ action, shown }) => {
+    // Arrange
+    const payload = { ...workflowJobQueuedFixture(), action };
+
+    // Act
+    const decision = routeDelivery({ ...base, event: "workflow_job", payload });
+
+    // Assert
+    expect(decision).toEqual({ kind: "ignore", message: `ignored: action ${shown} is not handled` });
+  });
+
   it("ignores a queued job no pool serves, naming its labels", () => {
     // Arrange
     const payload = workflowJobQueuedFixture();

@@ -10,7 +10,7 @@ import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { workflowJobFixture } from "../../helpers/openapi.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
-import { LoopbackAws } from "../../helpers/loopback-aws.js";
+import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
 
 // Drives dist/lambdas/webhook.zip (with dist/layers/shared.zip) as deployed: signed API Gateway proxy
@@ -242,6 +242,35 @@ describe("the shipped webhook zip", () => {
       expect(sent()).toHaveLength(1);
     } finally {
       await db.createTable("sr-jobs");
+    }
+  });
+  it("queues a job sent with GitHub's form content type", async () => {
+    const parsed = JSON.parse(payload);
+    parsed.workflow_job.id = 7003;
+    const form = new URLSearchParams({ payload: JSON.stringify(parsed) }).toString();
+    const signed = await signedEvent(form);
+    const result = await handler({ ...signed, headers: { ...signed.headers, "Content-Type": "application/x-www-form-urlencoded" } }, context);
+    expect(JSON.parse(result.body)).toEqual({ message: "queued", pool: "linux", jobId: 7003 });
+    expect(sent()).toHaveLength(1);
+  });
+
+  it("fails when SQS refuses the message: 500 internal error", async () => {
+    aws.on("AmazonSQS.SendMessage", () => {
+      throw new AwsFault("AWS.SimpleQueueService.NonExistentQueue");
+    });
+    try {
+      const parsed = JSON.parse(payload);
+      parsed.workflow_job.id = 7004;
+      const result = await handler(await signedEvent(JSON.stringify(parsed)), context);
+      expect(result.statusCode).toBe(500);
+      expect(JSON.parse(result.body)).toEqual({ message: "internal error" });
+      expect(sent()).toHaveLength(1);
+    } finally {
+      aws.on("AmazonSQS.SendMessage", (input) => ({
+        MessageId: `m-${aws.calls.length}`,
+        MD5OfMessageBody: createHash("md5").update(String(input.MessageBody)).digest("hex"),
+        SequenceNumber: "1",
+      }));
     }
   });
 });

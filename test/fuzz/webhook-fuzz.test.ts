@@ -165,7 +165,7 @@ describe("webhook fuzzing against the shipped zip", () => {
     expect(summary.requests - summary.genuine).toBeGreaterThan(summary.requests / 2);
     expect([...summary.byReason.keys()].sort()).toEqual(
       [
-        "genuine", "genuine, job already past received", "invalid fields", "invalid labels", "no event", "no pool", "no pool, invalid fields",
+        "genuine", "genuine, job already past received", "genuine, job already queued", "invalid fields", "invalid labels", "no event", "no pool", "no pool, invalid fields",
         "no signature", "not JSON", "not UTF-8", "not a JSON object", "other action", "other event", "ping", "progress", "too large", "wrong signature",
       ].sort(),
     );

@@ -107,6 +107,8 @@ const refused = (status: number, message: string, reason: string): Expectation =
 export class WebhookOracle {
   /** Ledger phase by job attempt (`<jobId>#<runAttempt>`), as the requests so far left it. */
   private readonly ledger = new Map<string, Phase>();
+  /** Jobs already sent to a queue (the ledger's queued mark). */
+  private readonly queued = new Set<string>();
 
   constructor(private readonly world: OracleWorld) {}
 
@@ -191,6 +193,11 @@ export class WebhookOracle {
     if (phase !== undefined && phase !== "received") {
       return { genuine: true, enqueues: false, statuses: [200], message: `duplicate: job is ${phase}`, reason: "genuine, job already past received" };
     }
+    // Queued once: a later sighting of a job already queued (still received) is a duplicate too.
+    if (this.queued.has(key)) {
+      return { genuine: true, enqueues: false, statuses: [200], message: "duplicate: job is received", reason: "genuine, job already queued" };
+    }
+    this.queued.add(key);
     this.ledger.set(key, "received");
     return {
       genuine: true,

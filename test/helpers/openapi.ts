@@ -27,15 +27,29 @@ const openApi = JSON.parse(readFileSync(documentPath, "utf8")) as OpenApiDocumen
 // GitHub's description is OpenAPI 3.0: `nullable` is understood by Ajv; vendor keywords (x-github, example) are not errors.
 const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
 addFormats(ajv);
-ajv.addSchema({ $id: "github-openapi.json", components: openApi.components });
+/**
+ * Ajv understands OpenAPI's `nullable` only next to `type`; GitHub also writes it beside `anyOf` (e.g. an
+ * installation's `account`). Such a node becomes "the schema, or null".
+ */
+function nullableWithoutType(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableWithoutType);
+  if (typeof node !== "object" || node === null) return node;
+  const entries = Object.entries(node as Record<string, unknown>).map(([key, value]) => [key, nullableWithoutType(value)] as const);
+  const object = Object.fromEntries(entries) as Record<string, unknown>;
+  if (object.nullable !== true || "type" in object) return object;
+  const { nullable: _nullable, ...rest } = object;
+  return { anyOf: [rest, { type: "null" }] };
+}
+
+ajv.addSchema({ $id: "github-openapi.json", components: nullableWithoutType(openApi.components) });
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(pointer: string, schema: unknown): ValidateFunction {
   let validate = validators.get(pointer);
   if (validate === undefined) {
     // Local refs ("#/components/...") must resolve against the registered document.
-    const rebased = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"github-openapi.json#/components/'));
-    validate = ajv.compile(rebased);
+    const rebased = nullableWithoutType(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"github-openapi.json#/components/')));
+    validate = ajv.compile(rebased as object);
     validators.set(pointer, validate);
   }
   return validate;
@@ -107,6 +121,51 @@ export function installationToken(token = "ghs_16C7e42F292c6912E7710c838347Ae178
     repository_selection: "all",
   };
   assertMatchesOpenApi("POST", "/app/installations/{installation_id}/access_tokens", 201, body);
+  return body;
+}
+
+/** GET /orgs/{org}/installation (or the repository form): the App's installation on an account. */
+export function appInstallation(options: { id: number; appId: number; org: string; path?: string }): Record<string, unknown> {
+  const { id, appId, org } = options;
+  const body = {
+    id,
+    account: {
+      login: org,
+      id: 6811672,
+      node_id: "MDEyOk9yZ2FuaXphdGlvbjE=",
+      avatar_url: "https://avatars.githubusercontent.com/u/6811672?v=4",
+      gravatar_id: "",
+      url: `https://api.github.com/users/${org}`,
+      html_url: `https://github.com/${org}`,
+      followers_url: `https://api.github.com/users/${org}/followers`,
+      following_url: `https://api.github.com/users/${org}/following{/other_user}`,
+      gists_url: `https://api.github.com/users/${org}/gists{/gist_id}`,
+      starred_url: `https://api.github.com/users/${org}/starred{/owner}{/repo}`,
+      subscriptions_url: `https://api.github.com/users/${org}/subscriptions`,
+      organizations_url: `https://api.github.com/users/${org}/orgs`,
+      repos_url: `https://api.github.com/users/${org}/repos`,
+      events_url: `https://api.github.com/users/${org}/events{/privacy}`,
+      received_events_url: `https://api.github.com/users/${org}/received_events`,
+      type: "Organization",
+      site_admin: false,
+    },
+    repository_selection: "all",
+    access_tokens_url: `https://api.github.com/app/installations/${id}/access_tokens`,
+    repositories_url: "https://api.github.com/installation/repositories",
+    html_url: `https://github.com/organizations/${org}/settings/installations/${id}`,
+    app_id: appId,
+    target_id: 6811672,
+    target_type: "Organization",
+    permissions: { organization_self_hosted_runners: "write", administration: "write" },
+    events: ["workflow_job"],
+    created_at: "2024-06-01T10:00:00Z",
+    updated_at: "2024-06-01T10:00:00Z",
+    single_file_name: null,
+    app_slug: `self-runners-${appId}`,
+    suspended_by: null,
+    suspended_at: null,
+  };
+  assertMatchesOpenApi("GET", options.path ?? "/orgs/{org}/installation", 200, body);
   return body;
 }
 

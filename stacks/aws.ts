@@ -11,6 +11,7 @@ export { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-me
 export { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 export { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 export { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
+export { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 export { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
 export { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 export { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
@@ -19,11 +20,13 @@ export { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 export { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 export { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 export { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+export { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
 export { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 export { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 export { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 export { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 export { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+export { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 export { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 export { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 export { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
@@ -41,3 +44,4 @@ export { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 export { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 export { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 export { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+export { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";

@@ -28,3 +28,21 @@ export function allOf(conditions: readonly boolean[]): boolean {
   if (open.length === 0) return true;
   return open.reduce((a, b) => Op.and(a, b) as unknown as boolean);
 }
+
+/** True when the list has at least one element; `length(x) >= 1` for tokens (cdktf renders `> 0` as `> undefined`). */
+export function isNonEmpty(list: readonly unknown[]): boolean {
+  if (!Token.isUnresolved(list) && !list.some((v) => Token.isUnresolved(v))) return list.length > 0;
+  return Op.gte(Fn.lengthOf(list), 1) as unknown as boolean;
+}
+
+/** `list` when `condition` holds, else an empty list: a `for_each` that creates nothing when off. */
+export function listIf<T>(condition: boolean, list: T[]): T[] {
+  if (!Token.isUnresolved(condition) && !Token.isUnresolved(list) && !list.some((v) => Token.isUnresolved(v))) return condition ? list : [];
+  return Token.asAny(Fn.conditional(condition, list, [])) as unknown as T[];
+}
+
+/** `map` when `condition` holds, else an empty map: a `for_each` that creates nothing when off. */
+export function mapIf<T>(condition: boolean, map: Record<string, T>): Record<string, T> {
+  if (!Token.isUnresolved(condition) && !Token.isUnresolved(map)) return condition ? map : {};
+  return Token.asAny(Fn.conditional(condition, map, {})) as unknown as Record<string, T>;
+}

@@ -38,7 +38,26 @@ export const RULES = {
     pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
     allowed: "3-63 characters: lowercase letters, digits, '.' and '-', starting and ending with a letter or digit",
   },
+  kmsKeyArn: {
+    pattern: "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
+    allowed: "a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)",
+  },
   ssmParameterName: { pattern: "^/[a-zA-Z0-9_.\\-/]{1,1000}$", allowed: "an SSM parameter name starting with '/'" },
+  routeTableId: { pattern: "^rtb-[0-9a-f]{8,17}$", allowed: "route table ids of the form rtb-0123456789abcdef0" },
+  natGatewayId: { pattern: "^nat-[0-9a-f]{8,17}$", allowed: "NAT Gateway ids of the form nat-0123456789abcdef0" },
+  availabilityZone: {
+    pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$",
+    allowed: "availability zone names such as eu-west-1a (not zone ids such as euw1-az1)",
+  },
+  vpcEndpointService: {
+    pattern: "^[a-z0-9][a-z0-9.-]{0,62}$",
+    allowed: "the service part of an endpoint service name, such as sqs, ssm, ec2, logs, sts, kms or ecr.dkr",
+  },
+  // The nat-failover function checks the same shape (lambdas/nat-failover/config.ts); stacks cannot import it.
+  probeTarget: {
+    pattern: "^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$",
+    allowed: "https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)",
+  },
 } as const;
 
 /** Allowed CloudWatch Logs retention periods, in days. */

@@ -1,6 +1,7 @@
 export * from "./errors.js";
 export * from "./pools.js";
 export * from "./aws-context.js";
+export * from "./encryption-key.js";
 export * from "./nodejs-function.js";
 export * from "./shared-layer.js";
 export * from "./github-app-secrets.js";
@@ -10,5 +11,8 @@ export * from "./runner-fleet.js";
 export * from "./webhook-api.js";
 export * from "./reconcile-schedule.js";
 export * from "./audit-trail.js";
+export * from "./vpc-endpoints.js";
+export * from "./nat-instance.js";
+export * from "./nat-failover.js";
 export * from "./self-runners.js";
 export * from "./module-stack.js";

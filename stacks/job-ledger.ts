@@ -12,6 +12,12 @@ export interface JobLedgerProps {
    */
   readonly pointInTimeRecovery?: boolean;
   /**
+   * Customer managed KMS key for server-side encryption; a Terraform expression may evaluate to null,
+   * which keeps the AWS managed key (`aws/dynamodb`).
+   * @default - the AWS managed key
+   */
+  readonly kmsKeyArn?: string;
+  /**
    * Tags for the table.
    * @default {}
    */
@@ -36,7 +42,7 @@ export class JobLedger extends Construct {
       attribute: [{ name: "pk", type: "S" }],
       ttl: { attributeName: "expiration", enabled: true },
       pointInTimeRecovery: { enabled: props.pointInTimeRecovery ?? false },
-      serverSideEncryption: { enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
       deletionProtectionEnabled: false,
       tags: props.tags ?? {},
     });

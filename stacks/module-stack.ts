@@ -2,7 +2,10 @@ import { Construct, type Node } from "constructs";
 import { TerraformElement, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, type TerraformVariableConfig } from "./cdktf.js";
 import { AwsProvider } from "./aws.js";
 import { LOG_RETENTION_DAYS, RULES } from "./errors.js";
+import { DEFAULT_NAT_INSTANCE_TYPE } from "./nat-instance.js";
+import { DEFAULT_PROBE_TARGETS } from "./nat-failover.js";
 import { DEFAULT_AMI_PARAMETER_FORMAT, WARM_SCHEDULE_PATTERN, poolsVariableType } from "./pools.js";
+import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, GATEWAY_ENDPOINT_SERVICES } from "./vpc-endpoints.js";
 import { SelfRunners } from "./self-runners.js";
 
 /** Props of {@link ModuleStack}. */
@@ -66,6 +69,23 @@ export class ModuleStack extends TerraformStack {
       default: "",
       description: "Existing SSM SecureString parameter holding the webhook secret. Empty: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite.",
       validation: [rule(`var.webhook_secret_ssm_parameter_name == "" || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.webhook_secret_ssm_parameter_name))`, `webhook_secret_ssm_parameter_name must be empty or ${RULES.ssmParameterName.allowed}.`)],
+    });
+    const previousSecretParameter = v("webhook_previous_secret_ssm_parameter_name", {
+      type: "string",
+      default: "",
+      description: "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing.",
+      validation: [rule(`var.webhook_previous_secret_ssm_parameter_name == "" || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.webhook_previous_secret_ssm_parameter_name))`, `webhook_previous_secret_ssm_parameter_name must be empty or ${RULES.ssmParameterName.allowed}.`)],
+    });
+    const createKmsKey = v("create_kms_key", {
+      type: "bool",
+      default: false,
+      description: "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption.",
+    });
+    const kmsKeyArn = v("kms_key_arn", {
+      type: "string",
+      default: "",
+      description: "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key.",
+      validation: [rule(`var.kms_key_arn == "" || can(regex(${hclRegex(RULES.kmsKeyArn.pattern)}, var.kms_key_arn))`, `kms_key_arn must be empty or ${RULES.kmsKeyArn.allowed}.`)],
     });
     const githubApiUrl = v("github_api_url", {
       type: "string",
@@ -245,6 +265,119 @@ export class ModuleStack extends TerraformStack {
     const ledgerPitr = v("job_ledger_point_in_time_recovery", { type: "bool", default: false, description: "Enable point-in-time recovery on the job ledger table." });
     const tags = v("tags", { type: "map(string)", default: {}, description: "Tags for every resource." });
 
+    // Networking (docs/networking.md): VPC endpoints and NAT instances with failover, all off by default.
+    const azMapOf = (name: string, valueRule: { pattern: string; allowed: string }, what: string) =>
+      rule(
+        `alltrue([for az, id in var.${name} : can(regex(${hclRegex(RULES.availabilityZone.pattern)}, az)) && can(regex(${hclRegex(valueRule.pattern)}, id))])`,
+        `${name} must map ${RULES.availabilityZone.allowed} to ${what}: ${valueRule.allowed}.`,
+      );
+    const wholeBetween = (name: string, min: number, max: number) =>
+      rule(`var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}`, `${name} must be a whole number from ${min} to ${max}.`);
+    const createVpcEndpoints = v("create_vpc_endpoints", {
+      type: "bool",
+      default: false,
+      description: "Create VPC endpoints so the functions and runners in private subnets reach the AWS APIs without internet egress: interface endpoints (private DNS on) for vpc_endpoint_services and gateway endpoints for vpc_endpoint_gateway_services. Only GitHub then needs egress.",
+    });
+    const endpointSubnets = v("vpc_endpoint_subnet_ids", {
+      type: "list(string)",
+      default: [],
+      description: "Subnets for the interface endpoints, at most one per AZ (usually the private subnets of the functions and runners). Required when create_vpc_endpoints is true.",
+      validation: [rule(`alltrue([for s in var.vpc_endpoint_subnet_ids : can(regex(${hclRegex(RULES.subnetId.pattern)}, s))])`, `vpc_endpoint_subnet_ids must be ${RULES.subnetId.allowed}.`)],
+    });
+    const endpointRouteTables = v("vpc_endpoint_route_table_ids", {
+      type: "list(string)",
+      default: [],
+      description: "Route tables of the private subnets; they get the gateway endpoints' routes. Empty creates no gateway endpoint.",
+      validation: [rule(`alltrue([for id in var.vpc_endpoint_route_table_ids : can(regex(${hclRegex(RULES.routeTableId.pattern)}, id))])`, `vpc_endpoint_route_table_ids must be ${RULES.routeTableId.allowed}.`)],
+    });
+    const endpointServices = v("vpc_endpoint_services", {
+      type: "list(string)",
+      default: DEFAULT_INTERFACE_ENDPOINT_SERVICES,
+      description: "Services reached through interface endpoints (com.amazonaws.<region>.<service>): sqs (webhook), ssm (secrets, Session Manager), ec2 (scale-up, reconcile, NAT failover), logs, sts and kms (jobs and SDKs). Each costs about $0.01 per AZ-hour; add ssmmessages and ec2messages for Session Manager shells.",
+      validation: [rule(`alltrue([for s in var.vpc_endpoint_services : can(regex(${hclRegex(RULES.vpcEndpointService.pattern)}, s))])`, `vpc_endpoint_services must be ${RULES.vpcEndpointService.allowed}.`)],
+    });
+    const endpointGatewayServices = v("vpc_endpoint_gateway_services", {
+      type: "list(string)",
+      default: ["dynamodb"],
+      description: "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (package repositories, ECR layers).",
+      validation: [rule(`alltrue([for s in var.vpc_endpoint_gateway_services : contains(${JSON.stringify(GATEWAY_ENDPOINT_SERVICES)}, s)])`, `vpc_endpoint_gateway_services may contain only ${GATEWAY_ENDPOINT_SERVICES.map((g) => `"${g}"`).join(" and ")}.`)],
+    });
+    const endpointSourceGroups = v("vpc_endpoint_source_security_group_ids", {
+      type: "list(string)",
+      default: [],
+      description: "Security groups allowed to connect (HTTPS) to the interface endpoints. Empty allows the VPC's CIDR blocks.",
+      validation: [rule(`alltrue([for s in var.vpc_endpoint_source_security_group_ids : can(regex(${hclRegex(RULES.securityGroupId.pattern)}, s))])`, `vpc_endpoint_source_security_group_ids must be ${RULES.securityGroupId.allowed}.`)],
+    });
+    const natEnabled = v("nat_instance_enabled", {
+      type: "bool",
+      default: false,
+      description: "Give the private subnets egress through one NAT instance per AZ (Auto Scaling group of one) instead of NAT Gateways, with a failover function per AZ that moves the AZ's default routes to a healthy NAT within seconds and back after a hold-down. Needs the EC2 API reachable without NAT (create_vpc_endpoints with \"ec2\", or nat_failover_existing_ec2_endpoint).",
+    });
+    const natSubnets = v("nat_instance_subnet_ids", {
+      type: "map(string)",
+      default: {},
+      description: "Public subnet per AZ for the NAT instances, keyed by AZ name, e.g. { \"eu-west-1a\" = \"subnet-...\" }: one NAT instance each.",
+      validation: [azMapOf("nat_instance_subnet_ids", RULES.subnetId, "a public subnet")],
+    });
+    const natRouteTables = v("nat_private_route_table_ids", {
+      type: "map(list(string))",
+      default: {},
+      description: "Private route tables per AZ, keyed by AZ name, e.g. { \"eu-west-1a\" = [\"rtb-...\"] }. Their 0.0.0.0/0 route goes through that AZ's NAT instance: the instance creates it at boot when missing (or replaces it when dead), the failover function moves it. Every AZ here needs an entry in nat_instance_subnet_ids and nat_probe_subnet_ids.",
+      validation: [
+        rule(
+          `alltrue([for az, ids in var.nat_private_route_table_ids : can(regex(${hclRegex(RULES.availabilityZone.pattern)}, az)) && alltrue([for id in ids : can(regex(${hclRegex(RULES.routeTableId.pattern)}, id))])])`,
+          `nat_private_route_table_ids must map ${RULES.availabilityZone.allowed} to lists of ${RULES.routeTableId.allowed}.`,
+        ),
+      ],
+    });
+    const natProbeSubnets = v("nat_probe_subnet_ids", {
+      type: "map(string)",
+      default: {},
+      description: "A private subnet per AZ, keyed by AZ name, whose route table is one of that AZ's nat_private_route_table_ids: the AZ's failover function runs there, so its probes take the AZ's egress path.",
+      validation: [azMapOf("nat_probe_subnet_ids", RULES.subnetId, "a private subnet")],
+    });
+    const natInstanceType = v("nat_instance_type", {
+      type: "string",
+      default: DEFAULT_NAT_INSTANCE_TYPE,
+      description: "Instance type of the NAT instances. Default c6gn.medium: Graviton, network-optimised, 1.6 Gbps sustained (bursts to 16 Gbps) for about a NAT Gateway's hourly price; a t4g.nano sustains only ~32 Mbps, too little for container pulls and package downloads. The AMI (Amazon Linux 2023) follows the type's architecture.",
+      validation: [rule(`can(regex(${hclRegex(RULES.instanceType.pattern)}, var.nat_instance_type))`, `nat_instance_type must be ${RULES.instanceType.allowed}.`)],
+    });
+    const natStandby = v("nat_standby_nat_gateway_ids", {
+      type: "map(string)",
+      default: {},
+      description: "Optional NAT Gateway per AZ, keyed by AZ name, that the failover prefers over another AZ's NAT instance (it keeps traffic in the AZ, at NAT Gateway prices while in use).",
+      validation: [azMapOf("nat_standby_nat_gateway_ids", RULES.natGatewayId, "a NAT Gateway")],
+    });
+    const natProbeUrls = v("nat_probe_urls", {
+      type: "list(string)",
+      default: DEFAULT_PROBE_TARGETS,
+      description: "What the failover probes from each AZ: https://host[/path] (any HTTP answer counts) or tcp://host:port. A probe round fails only when none answers, so one target's outage is not a NAT failure.",
+      validation: [rule(`length(var.nat_probe_urls) > 0 && alltrue([for u in var.nat_probe_urls : can(regex(${hclRegex(RULES.probeTarget.pattern)}, u))])`, `nat_probe_urls must hold at least one of ${RULES.probeTarget.allowed}.`)],
+    });
+    const natProbeInterval = v("nat_probe_interval_seconds", {
+      type: "number",
+      default: 5,
+      description: "Seconds between probe rounds; each probe times out after min(3, interval - 1) s. Worst-case detection of a NAT that stops forwarding: nat_failure_threshold x interval + timeout (18 s by default).",
+      validation: [wholeBetween("nat_probe_interval_seconds", 2, 30)],
+    });
+    const natThreshold = v("nat_failure_threshold", {
+      type: "number",
+      default: 3,
+      description: "Failed probe rounds in a row that count as loss of egress. A stopped or terminated NAT instance is acted on at once, without probes.",
+      validation: [wholeBetween("nat_failure_threshold", 1, 20)],
+    });
+    const natHoldDown = v("nat_failback_hold_down_seconds", {
+      type: "number",
+      default: 300,
+      description: "Seconds the AZ's own NAT instance must be healthy (and, after failed probes, seconds since it was abandoned) before its routes return to it: at most one failover/failback cycle per period.",
+      validation: [wholeBetween("nat_failback_hold_down_seconds", 30, 86400)],
+    });
+    const natExistingEc2Endpoint = v("nat_failover_existing_ec2_endpoint", {
+      type: "bool",
+      default: false,
+      description: "Set true when the VPC already has an EC2 interface endpoint with private DNS. The failover must reach the EC2 API while a NAT is down; without this or create_vpc_endpoints with \"ec2\", nat_instance_enabled is refused.",
+    });
+
     // Optional pool fields resolved once, so every resource reads complete pools.
     const normalizedPools = new TerraformLocal(
       this,
@@ -258,6 +391,9 @@ export class ModuleStack extends TerraformStack {
       githubAppId: githubAppId.stringValue,
       githubAppPrivateKeyParameterName: keyParameter.stringValue,
       webhookSecretParameterName: secretParameter.stringValue,
+      previousWebhookSecretParameterName: previousSecretParameter.stringValue,
+      createKmsKey: asBoolean(createKmsKey),
+      kmsKeyArn: kmsKeyArn.stringValue,
       githubApiUrl: githubApiUrl.stringValue,
       runnerScope: runnerScope.stringValue,
       vpcId: vpcId.stringValue,
@@ -297,6 +433,23 @@ export class ModuleStack extends TerraformStack {
       relaunchGraceSeconds: relaunchGrace.numberValue,
       rerunInterruptedJobs: asBoolean(rerunInterrupted),
       jobLedgerPointInTimeRecovery: asBoolean(ledgerPitr),
+      createVpcEndpoints: asBoolean(createVpcEndpoints),
+      vpcEndpointSubnetIds: endpointSubnets.listValue,
+      vpcEndpointRouteTableIds: endpointRouteTables.listValue,
+      vpcEndpointServices: endpointServices.listValue,
+      vpcEndpointGatewayServices: endpointGatewayServices.listValue,
+      vpcEndpointSourceSecurityGroupIds: endpointSourceGroups.listValue,
+      natInstanceEnabled: asBoolean(natEnabled),
+      natInstanceSubnetIds: natSubnets.value,
+      natPrivateRouteTableIds: natRouteTables.value,
+      natProbeSubnetIds: natProbeSubnets.value,
+      natInstanceType: natInstanceType.stringValue,
+      natStandbyNatGatewayIds: natStandby.value,
+      natProbeUrls: natProbeUrls.listValue,
+      natProbeIntervalSeconds: natProbeInterval.numberValue,
+      natFailureThreshold: natThreshold.numberValue,
+      natFailbackHoldDownSeconds: natHoldDown.numberValue,
+      natFailoverExistingEc2Endpoint: asBoolean(natExistingEc2Endpoint),
       tags: tags.value,
     });
 
@@ -307,6 +460,8 @@ export class ModuleStack extends TerraformStack {
       new TerraformOutput(outputs, name, { value, description });
     out("webhook_url", r.api.webhookUrl, "Payload URL to paste into the GitHub App's webhook settings.");
     out("webhook_secret_ssm_parameter_name", r.secrets.webhookSecretParameterName, "SSM SecureString parameter holding the webhook secret (set the same value in the GitHub App).");
+    out("webhook_previous_secret_ssm_parameter_name", r.secrets.previousWebhookSecretParameterName, "SSM SecureString parameter for the previous webhook secret during a rotation (the placeholder outside one).");
+    out("kms_key_arn", r.encryption.keyArnOrEmpty, "ARN of the customer managed KMS key in use (created or given); empty when AWS-managed encryption is used.");
     out("github_app_private_key_ssm_parameter_name", r.secrets.privateKeyParameterName, "SSM SecureString parameter holding the GitHub App's private key (PEM).");
     out("queue_urls", r.queues.queueUrls, "Job queue URL per pool.");
     out("queue_arns", r.queues.queueArns, "Job queue ARN per pool.");
@@ -327,6 +482,11 @@ export class ModuleStack extends TerraformStack {
     out("spot_interruption_function_name", r.spotInterruption.function.functionName, "Name of the spot interruption function.");
     out("cloudtrail_arn", r.audit.trailArn, "ARN of the audit trail: the one created, or existing_cloudtrail_arn; empty when enable_cloudtrail is false and none is given.");
     out("cloudtrail_bucket_name", r.audit.bucketName, "S3 bucket holding the trail's log files; empty when no trail is created.");
+    out("vpc_endpoint_ids", r.endpoints.endpointIds, "VPC endpoint id per service (interface and gateway); empty when create_vpc_endpoints is false.");
+    out("vpc_endpoint_security_group_id", r.endpoints.securityGroupId, "Security group of the interface endpoints; empty when create_vpc_endpoints is false.");
+    out("nat_autoscaling_group_names", r.nat.autoscalingGroupNames, "Auto Scaling group of the NAT instance per AZ; empty when nat_instance_enabled is false.");
+    out("nat_security_group_id", r.nat.securityGroupId, "Security group of the NAT instances; empty when nat_instance_enabled is false.");
+    out("nat_failover_function_names", r.natFailover.functionNames, "NAT failover function per AZ; empty when nat_instance_enabled is false.");
   }
 
   /** Logical ids from the construct path below the composition, in snake_case, e.g. `job_dlq`. */

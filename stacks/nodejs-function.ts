@@ -73,6 +73,12 @@ export interface NodejsFunctionProps {
    */
   readonly architecture?: "arm64" | "x86_64";
   /**
+   * Customer managed KMS key for the function's environment variables and its log group. A Terraform
+   * expression may evaluate to null, which keeps AWS-managed encryption.
+   * @default - AWS-managed encryption
+   */
+  readonly kmsKeyArn?: string;
+  /**
    * Tags for every resource of the function.
    * @default {}
    */
@@ -107,6 +113,7 @@ export class NodejsFunction extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/lambda/${props.functionName}`,
       retentionInDays: props.logRetentionDays ?? 30,
+      kmsKeyId: props.kmsKeyArn,
       tags,
     });
     this.role = new IamRole(this, "role", {
@@ -155,6 +162,7 @@ export class NodejsFunction extends Construct {
       environment: {
         variables: { NODE_OPTIONS: "--enable-source-maps", ...(props.environment ?? {}) },
       },
+      kmsKeyArn: props.kmsKeyArn,
       vpcConfig: { subnetIds, securityGroupIds: props.securityGroupIds ?? [] },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
       tags,

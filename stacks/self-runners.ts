@@ -3,10 +3,14 @@ import { Fn, Op, TerraformIterator, Token, type IResolvable } from "./cdktf.js";
 import { LambdaEventSourceMapping } from "./aws.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
+import { EncryptionKey } from "./encryption-key.js";
+import { allOf } from "./conditions.js";
 import { RULES, integerBetween, matches, validateProps } from "./errors.js";
 import { DrainingSwitch } from "./draining-switch.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
 import { JobLedger } from "./job-ledger.js";
+import { NatFailover } from "./nat-failover.js";
+import { NatInstances } from "./nat-instance.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import { ReconcileSchedule } from "./reconcile-schedule.js";
@@ -15,6 +19,7 @@ import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
 import { SharedLayer } from "./shared-layer.js";
 import { SpotInterruptionRule } from "./spot-interruption-rule.js";
+import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, VpcEndpoints } from "./vpc-endpoints.js";
 import { WebhookApi } from "./webhook-api.js";
 import { mergeTags } from "./tags.js";
 
@@ -59,6 +64,25 @@ export interface SelfRunnersProps {
    * @default - created as `/<prefix>/github-app/webhook-secret` with a placeholder
    */
   readonly webhookSecretParameterName?: string;
+  /**
+   * SecureString parameter with the previous webhook secret, accepted besides the current one while it
+   * holds a real value (webhook secret rotation).
+   * @default - created as `/<prefix>/github-app/webhook-secret-previous` with a placeholder
+   */
+  readonly previousWebhookSecretParameterName?: string;
+  /**
+   * Create a customer managed KMS key (rotation on) for the queues, the runners table, the SSM
+   * parameters the kit creates, every log group and the functions' environment. Mutually exclusive
+   * with `kmsKeyArn`.
+   * @default false
+   */
+  readonly createKmsKey?: boolean;
+  /**
+   * Use this existing customer managed KMS key for the same resources (see docs/security.md for the key
+   * policy it needs). Must be known at plan time.
+   * @default "" (none: AWS-managed encryption)
+   */
+  readonly kmsKeyArn?: string;
   /**
    * GitHub REST API base URL (GitHub Enterprise Server: `https://HOST/api/v3`).
    * @default "https://api.github.com"
@@ -237,6 +261,94 @@ export interface SelfRunnersProps {
    */
   readonly rerunInterruptedJobs?: boolean;
   /**
+   * Create VPC endpoints (see {@link VpcEndpoints}) so functions and runners in private subnets reach
+   * the AWS APIs without internet egress.
+   * @default false
+   */
+  readonly createVpcEndpoints?: boolean;
+  /**
+   * Subnets for the interface endpoints, at most one per AZ.
+   * @default []
+   */
+  readonly vpcEndpointSubnetIds?: string[];
+  /**
+   * Route tables that get the gateway endpoints (the private subnets' tables).
+   * @default []
+   */
+  readonly vpcEndpointRouteTableIds?: string[];
+  /**
+   * Services reached through interface endpoints.
+   * @default ["sqs", "ssm", "ec2", "logs", "sts", "kms"]
+   */
+  readonly vpcEndpointServices?: string[];
+  /**
+   * Services reached through gateway endpoints: `dynamodb` and/or `s3`.
+   * @default ["dynamodb"]
+   */
+  readonly vpcEndpointGatewayServices?: string[];
+  /**
+   * Security groups allowed to reach the interface endpoints; empty allows the VPC's CIDR blocks.
+   * @default []
+   */
+  readonly vpcEndpointSourceSecurityGroupIds?: string[];
+  /**
+   * Egress through one NAT instance per AZ (see {@link NatInstances}) with per-AZ failover functions
+   * (see {@link NatFailover}) instead of NAT Gateways.
+   * @default false
+   */
+  readonly natInstanceEnabled?: boolean;
+  /**
+   * Public subnet per AZ for the NAT instances, keyed by AZ name.
+   * @default {}
+   */
+  readonly natInstanceSubnetIds?: Record<string, string>;
+  /**
+   * Private route tables per AZ whose 0.0.0.0/0 route goes through that AZ's NAT instance.
+   * @default {}
+   */
+  readonly natPrivateRouteTableIds?: Record<string, string[]>;
+  /**
+   * A private subnet per AZ (using one of that AZ's route tables) for the AZ's failover function.
+   * @default {}
+   */
+  readonly natProbeSubnetIds?: Record<string, string>;
+  /**
+   * Instance type of the NAT instances.
+   * @default "c6gn.medium"
+   */
+  readonly natInstanceType?: string;
+  /**
+   * A standby NAT Gateway per AZ, preferred over another AZ's NAT instance on failover.
+   * @default {}
+   */
+  readonly natStandbyNatGatewayIds?: Record<string, string>;
+  /**
+   * Targets the failover probes: https://host[/path] or tcp://host:port.
+   * @default ["https://api.github.com", "https://checkip.amazonaws.com"]
+   */
+  readonly natProbeUrls?: string[];
+  /**
+   * Seconds between probe rounds.
+   * @default 5
+   */
+  readonly natProbeIntervalSeconds?: number;
+  /**
+   * Failed probe rounds in a row that trigger a failover.
+   * @default 3
+   */
+  readonly natFailureThreshold?: number;
+  /**
+   * Seconds the home NAT must be usable before routes return to it.
+   * @default 300
+   */
+  readonly natFailbackHoldDownSeconds?: number;
+  /**
+   * The VPC already has an EC2 interface endpoint with private DNS (the failover needs the EC2 API
+   * while a NAT is down; otherwise create it with `createVpcEndpoints` and "ec2" in the services).
+   * @default false
+   */
+  readonly natFailoverExistingEc2Endpoint?: boolean;
+  /**
    * Tags for every resource.
    * @default {}
    */
@@ -249,6 +361,7 @@ export interface SelfRunnersProps {
  */
 export class SelfRunners extends Construct {
   readonly context: AwsContext;
+  readonly encryption: EncryptionKey;
   readonly secrets: GitHubAppSecrets;
   readonly queues: RunnerQueues;
   readonly table: RunnersTable;
@@ -261,6 +374,9 @@ export class SelfRunners extends Construct {
   readonly ledger: JobLedger;
   readonly drainingSwitch: DrainingSwitch;
   readonly spotInterruption: NodejsFunction;
+  readonly endpoints: VpcEndpoints;
+  readonly nat: NatInstances;
+  readonly natFailover: NatFailover;
 
   constructor(scope: Construct, id: string, props: SelfRunnersProps) {
     super(scope, id);
@@ -291,25 +407,45 @@ export class SelfRunners extends Construct {
     const idleTimeoutMinutes = props.runnerIdleTimeoutMinutes ?? 30;
 
     this.context = new AwsContext(this, "current");
+    this.encryption = new EncryptionKey(this, "encryption", {
+      name: prefix,
+      context: this.context,
+      createKey: props.createKmsKey,
+      keyArn: props.kmsKeyArn,
+      // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
+      logGroupNames: [
+        ...["webhook", "scale-up", "reconcile", "spot-interruption"].map((name) => `/aws/lambda/${prefix}-${name}`),
+        `/aws/apigateway/${prefix}`,
+        // One failover function per AZ (NatFailover); the AZ names are only known at plan time.
+        `/aws/lambda/${prefix}-nat-failover-*`,
+        `/aws/cloudtrail/${prefix}-audit`,
+      ],
+      tags,
+    });
+    const kmsKeyArn = this.encryption.kmsKeyArn;
     this.secrets = new GitHubAppSecrets(this, "github-app", {
       prefix,
       context: this.context,
       privateKeyParameterName: props.githubAppPrivateKeyParameterName,
       webhookSecretParameterName: props.webhookSecretParameterName,
+      previousWebhookSecretParameterName: props.previousWebhookSecretParameterName,
+      kmsKeyArn,
       tags,
     });
     // Scale-up moves jobs it cannot serve to the DLQ itself, with the reason, and waiting jobs come back
     // many times by design (back-off), so the redrive count is only a safety net for crash loops.
-    this.queues = new RunnerQueues(this, "job", { prefix, pools, tags, maxReceiveCount: 100 });
+    this.queues = new RunnerQueues(this, "job", { prefix, pools, kmsKeyArn, tags, maxReceiveCount: 100 });
     this.ledger = new JobLedger(this, "jobs", {
       tableName: `${prefix}-jobs`,
       pointInTimeRecovery: props.jobLedgerPointInTimeRecovery,
+      kmsKeyArn,
       tags,
     });
     this.drainingSwitch = new DrainingSwitch(this, "draining", { prefix, context: this.context, draining: props.draining, tags });
     this.table = new RunnersTable(this, "runners", {
       tableName: `${prefix}-runners`,
       pointInTimeRecovery: props.runnersTablePointInTimeRecovery,
+      kmsKeyArn,
       tags,
     });
     this.fleet = new RunnerFleet(this, "runner", {
@@ -326,6 +462,7 @@ export class SelfRunners extends Construct {
       tags,
     });
     this.table.grantOwnItem(this.fleet.role);
+    this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
     const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
     const fn = (name: string, description: string, extra: Partial<ConstructorParameters<typeof NodejsFunction>[2]>): NodejsFunction =>
@@ -337,6 +474,7 @@ export class SelfRunners extends Construct {
         logRetentionDays,
         subnetIds: props.lambdaSubnetIds,
         securityGroupIds: props.lambdaSecurityGroupIds,
+        kmsKeyArn,
         tags,
         ...extra,
         environment: {
@@ -373,15 +511,21 @@ export class SelfRunners extends Construct {
         PREFIX: prefix,
         JOBS_TABLE: this.ledger.table.name,
         WEBHOOK_SECRET_PARAMETER: this.secrets.webhookSecretParameterName,
+        WEBHOOK_PREVIOUS_SECRET_PARAMETER: this.secrets.previousWebhookSecretParameterName,
         MAX_BODY_BYTES: Token.asString(props.webhookMaxBodyBytes ?? 262144),
         POOLS: Fn.jsonencode(poolIterator.forExpressionForMap("key", `{ labels = val.labels, queueUrl = ${this.queues.queues.fqn}[key].url }`)),
       },
     });
     this.webhook.addToRolePolicy("read-webhook-secret", [
-      { Sid: "ReadWebhookSecret", Action: ["ssm:GetParameter"], Resource: this.secrets.parameterArn(this.secrets.webhookSecretParameterName) },
+      {
+        Sid: "ReadWebhookSecret",
+        Action: ["ssm:GetParameter"],
+        Resource: [this.secrets.webhookSecretParameterName, this.secrets.previousWebhookSecretParameterName].map((name) => this.secrets.parameterArn(name)),
+      },
     ]);
     this.queues.grantSend(this.webhook);
     this.ledger.grantReadWrite(this.webhook);
+    this.encryption.grantUse("webhook", this.webhook.role, ["lambda", "ssm", "sqs", "dynamodb"]);
 
     this.scaleUp = fn("scale-up", "Launches ephemeral runners for queued jobs", {
       timeout: 30,
@@ -409,6 +553,7 @@ export class SelfRunners extends Construct {
     this.drainingSwitch.grantRead(this.scaleUp);
     this.fleet.grantLaunch(this.scaleUp);
     this.table.grantReadWrite(this.scaleUp);
+    this.encryption.grantUse("scale-up", this.scaleUp.role, ["lambda", "ssm", "sqs", "dynamodb"]);
     new LambdaEventSourceMapping(this, "scale-up-trigger", {
       forEach: poolIterator,
       eventSourceArn: Fn.lookupNested(this.queues.queues.fqn, [poolIterator.key, "arn"]),
@@ -442,6 +587,7 @@ export class SelfRunners extends Construct {
     this.ledger.grantReadWrite(this.reconcile);
     this.drainingSwitch.grantRead(this.reconcile);
     this.queues.grantSend(this.reconcile);
+    this.encryption.grantUse("reconcile", this.reconcile.role, ["lambda", "ssm", "dynamodb", "sqs"]);
 
     this.spotInterruption = fn("spot-interruption", "Handles spot interruption warnings for runners", {
       timeout: 30,
@@ -451,6 +597,7 @@ export class SelfRunners extends Construct {
     this.table.grantReadWrite(this.spotInterruption);
     this.ledger.grantReadWrite(this.spotInterruption);
     this.queues.grantSend(this.spotInterruption);
+    this.encryption.grantUse("spot-interruption", this.spotInterruption.role, ["lambda", "ssm", "dynamodb", "sqs"]);
     new SpotInterruptionRule(this, "spot-interruption-rule", { name: `${prefix}-spot-interruption`, target: this.spotInterruption, tags });
 
     const appKeyArns = Token.isUnresolved(additionalAppsInput)
@@ -484,6 +631,7 @@ export class SelfRunners extends Construct {
       throttlingBurstLimit: props.apiThrottlingBurstLimit,
       logRetentionDays,
       manageAccountLoggingRole: props.manageApiGatewayAccount,
+      kmsKeyArn,
       tags,
     });
 
@@ -497,7 +645,73 @@ export class SelfRunners extends Construct {
       retentionDays: props.cloudTrailRetentionDays,
       cloudWatchLogs: props.cloudTrailCloudWatchLogs,
       logRetentionDays,
+      logGroupKmsKeyArn: kmsKeyArn,
+      tags,
+    });
+
+    const createVpcEndpoints = props.createVpcEndpoints ?? false;
+    const endpointServices = props.vpcEndpointServices ?? DEFAULT_INTERFACE_ENDPOINT_SERVICES;
+    this.endpoints = new VpcEndpoints(this, "vpc-endpoints", {
+      prefix,
+      vpcId: props.vpcId,
+      context: this.context,
+      enabled: createVpcEndpoints,
+      subnetIds: props.vpcEndpointSubnetIds,
+      routeTableIds: props.vpcEndpointRouteTableIds,
+      interfaceServices: endpointServices,
+      gatewayServices: props.vpcEndpointGatewayServices,
+      sourceSecurityGroupIds: props.vpcEndpointSourceSecurityGroupIds,
+      tags,
+    });
+
+    const natEnabled = props.natInstanceEnabled ?? false;
+    const natRouteTables = props.natPrivateRouteTableIds ?? {};
+    this.nat = new NatInstances(this, "nat", {
+      prefix,
+      vpcId: props.vpcId,
+      context: this.context,
+      enabled: natEnabled,
+      subnetIds: props.natInstanceSubnetIds ?? {},
+      privateRouteTableIds: natRouteTables,
+      instanceType: props.natInstanceType,
+      // The user's tags only: NAT instances must not carry self-runners:prefix, or the reconciler would reap them.
+      tags: props.tags,
+    });
+    const ec2EndpointCreated = allOf([createVpcEndpoints, listContains(endpointServices, "ec2")]);
+    this.natFailover = new NatFailover(this, "nat-failover", {
+      prefix,
+      vpcId: props.vpcId,
+      context: this.context,
+      enabled: natEnabled,
+      zipPath: `${distDir}/lambdas/nat-failover.zip`,
+      layerArn: layer.layerArn,
+      privateRouteTableIds: natRouteTables,
+      probeSubnetIds: props.natProbeSubnetIds ?? {},
+      standbyNatGatewayIds: props.natStandbyNatGatewayIds,
+      probeTargets: props.natProbeUrls,
+      probeIntervalSeconds: props.natProbeIntervalSeconds,
+      failureThreshold: props.natFailureThreshold,
+      failbackHoldDownSeconds: props.natFailbackHoldDownSeconds,
+      ec2ApiReachable: anyOf(props.natFailoverExistingEc2Endpoint ?? false, ec2EndpointCreated),
+      logRetentionDays,
+      kmsKeyArn,
       tags,
     });
   }
+}
+
+/** `contains(list, value)`: a plain boolean for literal lists. */
+function listContains(list: string[], value: string): boolean {
+  if (!Token.isUnresolved(list) && !list.some((v) => Token.isUnresolved(v))) return list.includes(value);
+  return Fn.contains(list, value) as unknown as boolean;
+}
+
+/** `a || b`: a plain boolean when both are known now. */
+function anyOf(a: boolean, b: boolean): boolean {
+  if (!Token.isUnresolved(a) && a) return true;
+  if (!Token.isUnresolved(b) && b) return true;
+  if (!Token.isUnresolved(a) && !Token.isUnresolved(b)) return false;
+  if (!Token.isUnresolved(a)) return b;
+  if (!Token.isUnresolved(b)) return a;
+  return Op.or(a, b) as unknown as boolean;
 }

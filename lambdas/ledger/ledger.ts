@@ -39,11 +39,19 @@ export interface JobRecord {
   readonly labels?: readonly string[];
   readonly deliveryIds?: readonly string[];
   readonly receivedAt?: string;
+  /** When the webhook put the job on its queue; a later `queued` delivery then queues nothing. */
+  readonly queuedAt?: string;
   readonly updatedAt?: string;
   readonly claimToken?: string;
   /** Epoch milliseconds after which another invocation may take the claim over. */
   readonly claimExpiresAt?: number;
   readonly launchAttempts?: number;
+  /**
+   * The instance launched under the current claim, cleared with the claim. Only a takeover of an
+   * expired claim finds one: it is what the crashed attempt launched. (`instanceId` outlives claims:
+   * after a release or relaunch it names an instance that is gone or serves another job.)
+   */
+  readonly claimInstanceId?: string;
   readonly instanceId?: string;
   readonly runnerName?: string;
   /** The runner's configuration reached the runners table: the instance will come up and work. */
@@ -81,6 +89,8 @@ export type ClaimResult =
 export interface Ledger {
   /** Webhook `queued`: creates the job in `received`, or returns it unchanged (plus the delivery id). */
   receive(facts: JobFacts, deliveryId: string, now: Date): Promise<JobRecord>;
+  /** Webhook: the job's message is on the queue (after SendMessage succeeded). */
+  markQueued(key: string, now: Date): Promise<boolean>;
   /** Scale-up: take the job for `leaseMs`. Refused when it is past `launching` or claimed by a live lease. */
   claim(facts: JobFacts & { readonly scopeOwner: string }, token: string, leaseMs: number, now: Date): Promise<ClaimResult>;
   /** Scale-up: the instance launched for the claim (recorded before its runner exists, for crash recovery). */
@@ -135,6 +145,9 @@ export function idleKey(instanceId: string): string {
 
 /** Terminal jobs stay a day (late redeliveries still find them); live ones a week. */
 export const TERMINAL_ITEM_TTL_SECONDS = 24 * 60 * 60;
+
+/** Attributes that live exactly as long as a claim. */
+const CLAIM_FIELDS = ["claimToken", "claimExpiresAt", "claimInstanceId"];
 
 const ACTIVE_FILTER = `#phase IN (${ACTIVE_PHASES.map((_, i) => `:p${i}`).join(", ")})`;
 
@@ -268,6 +281,18 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return normalize(record as JobRecord);
     },
 
+    async markQueued(key, now) {
+      const done = await update({
+        key,
+        condition: "attribute_exists(pk)",
+        set: { queuedAt: now.toISOString() },
+        events: event(now, "queued"),
+        returnValues: "ALL_NEW",
+        now,
+      });
+      return done !== null;
+    },
+
     async claim(facts, token, leaseMs, now) {
       const values: Record<string, unknown> = { ":now": now.getTime() };
       const names: Record<string, string> = { "#claimExpiresAt": "claimExpiresAt" };
@@ -339,7 +364,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         condition: "#phase = :launching AND #claimToken = :token",
         names: { "#phase": "phase", "#claimToken": "claimToken" },
         values: { ":launching": "launching", ":token": token },
-        set: { instanceId, runnerName, runnerWritten: false },
+        set: { instanceId, claimInstanceId: instanceId, runnerName, runnerWritten: false },
         events: event(now, "instance-launched", instanceId),
         returnValues: "ALL_NEW",
         now,
@@ -357,7 +382,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         names: { "#claimToken": "claimToken" },
         values: { ":token": token },
         set: { phase: "launched", runnerWritten: true, slotHeld: true, launchedAt: now.toISOString() },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "launched"),
         returnValues: "ALL_NEW",
         now,
@@ -373,7 +398,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         names: { "#claimToken": "claimToken" },
         values: { ":token": token },
         set: { phase: "received" },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "released", reason),
         returnValues: "ALL_NEW",
         now,
@@ -401,7 +426,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         transition: "finish",
         set: { phase, conclusion, expiration: Math.floor(now.getTime() / 1000) + TERMINAL_ITEM_TTL_SECONDS },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "finished", conclusion),
         returnValues: "ALL_OLD",
         now,
@@ -417,7 +442,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         transition: "expire",
         set: { phase: "failed", failureReason: reason, expiration: Math.floor(now.getTime() / 1000) + TERMINAL_ITEM_TTL_SECONDS },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "expired", reason),
         returnValues: "ALL_NEW",
         now,

@@ -6,12 +6,13 @@ export const SECRET_CACHE_SECONDS = 300;
 
 /**
  * Reads an SSM SecureString, decrypted, cached in memory for {@link SECRET_CACHE_SECONDS} so warm
- * invocations do not call SSM, while a rotated secret is picked up within five minutes.
+ * invocations do not call SSM, while a rotated secret is picked up within five minutes. `forceFetch`
+ * reads SSM now and refreshes the cache.
  */
-export async function getSecureString(name: string): Promise<string> {
+export async function getSecureString(name: string, options: { readonly forceFetch?: boolean } = {}): Promise<string> {
   let value: string | undefined;
   try {
-    value = await getParameter(name, { decrypt: true, maxAge: SECRET_CACHE_SECONDS });
+    value = await getParameter(name, { decrypt: true, maxAge: SECRET_CACHE_SECONDS, forceFetch: options.forceFetch ?? false });
   } catch (error) {
     throw new ParameterReadError(name, { cause: error });
   }

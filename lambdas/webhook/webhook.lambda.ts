@@ -11,7 +11,7 @@ import { sqsJobQueue } from "./adapters/sqs.js";
 import { webhookConfigFromEnv } from "./config.js";
 import { handleWebhook } from "./webhook.js";
 import type { WebhookAnswer, WebhookDeps } from "./webhook.js";
-import { DELIVERY_HEADER, headerValue } from "./verify.js";
+import { DELIVERY_HEADER, headerValue, webhookSecretLoader } from "./verify.js";
 
 // Clients are built here, in the handler's own bundle, not in the shared layer: SDK commands and
 // paginators check `client instanceof <their own client class>`, and the layer carries another copy.
@@ -29,7 +29,12 @@ function loadDeps(): NonNullable<typeof deps> {
   return {
     pools: config.pools,
     maxBodyBytes: config.maxBodyBytes,
-    getSecret: () => getSecureString(config.secretParameter),
+    // Webhook secret rotation: current and previous parameter, re-read on a mismatch (verify.ts).
+    secrets: webhookSecretLoader({
+      currentParameter: config.secretParameter,
+      ...(config.previousSecretParameter === undefined ? {} : { previousParameter: config.previousSecretParameter }),
+      read: (name, fresh) => getSecureString(name, { forceFetch: fresh }),
+    }),
     enqueue: sqsJobQueue(sqsClient),
     jobs: ledgerJobBook(dynamoDbLedger(dynamoDbDocumentClient, config.jobsTable), dynamoDbLimitCounters(dynamoDbDocumentClient, config.jobsTable), config.prefix),
     oncePerDelivery: once.run,

@@ -1,5 +1,7 @@
 locals {
   pools_resolved           = { for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }
+  encryption_enabled       = (var.create_kms_key || !(length(var.kms_key_arn) < 1))
+  encryption_key_arn       = local.encryption_enabled ? try(aws_kms_key.encryption_key["0"].arn, var.kms_key_arn) : null
   audit_enabled            = (var.enable_cloudtrail && (length(var.existing_cloudtrail_arn) < 1))
   audit_cloudwatch_enabled = (local.audit_enabled && var.cloudtrail_cloudwatch_logs)
 }
@@ -13,10 +15,75 @@ data "aws_region" "current_region" {
 data "aws_caller_identity" "current_account" {
 }
 
+resource "aws_kms_key" "encryption_key" {
+  count = var.create_kms_key ? 1 : 0
+
+  deletion_window_in_days = 30
+  description             = "Encrypts the queues, table, parameters, logs and function settings of ${var.prefix}"
+  enable_key_rotation     = true
+  policy                  = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "AccountAdministersKey", "Principal" = { "AWS" = "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:root" }, "Action" = ["kms:*"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "CloudWatchLogsEncryptsOwnLogGroups", "Principal" = { "Service" = "logs.${data.aws_region.current_region.name}.amazonaws.com" }, "Action" = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"], "Resource" = "*", "Condition" = { "ArnLike" = { "kms:EncryptionContext:aws:logs:arn" = ["arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-webhook", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/apigateway/${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-nat-failover-*", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/cloudtrail/${var.prefix}-audit"] } } }] })
+  tags                    = merge(var.tags, { "self-runners:prefix" = var.prefix })
+
+  lifecycle {
+    precondition {
+      condition     = (length(var.kms_key_arn) < 1)
+      error_message = "create_kms_key and kms_key_arn are mutually exclusive: create a key or name one, not both."
+    }
+  }
+}
+
+resource "aws_kms_alias" "encryption_alias" {
+  count = var.create_kms_key ? 1 : 0
+
+  name          = "alias/${var.prefix}"
+  target_key_id = aws_kms_key.encryption_key["0"].key_id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_runner" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.runner_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_webhook" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.webhook_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_scale_up" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_reconcile" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_spot_interruption" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
 resource "aws_ssm_parameter" "github_app_private_key" {
   count = (1 - min(length(compact([var.github_app_private_key_ssm_parameter_name])), 1))
 
   description = "self-runners private-key; set the real value with aws ssm put-parameter --overwrite"
+  key_id      = local.encryption_key_arn
   name        = format("/%s/github-app/%s", var.prefix, "private-key")
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "SecureString"
@@ -31,7 +98,23 @@ resource "aws_ssm_parameter" "github_app_webhook_secret" {
   count = (1 - min(length(compact([var.webhook_secret_ssm_parameter_name])), 1))
 
   description = "self-runners webhook-secret; set the real value with aws ssm put-parameter --overwrite"
+  key_id      = local.encryption_key_arn
   name        = format("/%s/github-app/%s", var.prefix, "webhook-secret")
+  tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  type        = "SecureString"
+  value       = "replace-me"
+
+  lifecycle {
+    ignore_changes = [value]
+  }
+}
+
+resource "aws_ssm_parameter" "github_app_webhook_secret_previous" {
+  count = (1 - min(length(compact([var.webhook_previous_secret_ssm_parameter_name])), 1))
+
+  description = "self-runners webhook-secret-previous; set the real value with aws ssm put-parameter --overwrite"
+  key_id      = local.encryption_key_arn
+  name        = format("/%s/github-app/%s", var.prefix, "webhook-secret-previous")
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "SecureString"
   value       = "replace-me"
@@ -44,27 +127,31 @@ resource "aws_ssm_parameter" "github_app_webhook_secret" {
 resource "aws_sqs_queue" "job_dlq" {
   for_each = local.pools_resolved
 
-  deduplication_scope       = "messageGroup"
-  fifo_queue                = true
-  fifo_throughput_limit     = "perMessageGroupId"
-  message_retention_seconds = 1209600
-  name                      = "${var.prefix}-${each.key}-dlq.fifo"
-  sqs_managed_sse_enabled   = true
-  tags                      = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
+  deduplication_scope               = "messageGroup"
+  fifo_queue                        = true
+  fifo_throughput_limit             = "perMessageGroupId"
+  kms_data_key_reuse_period_seconds = (local.encryption_key_arn == null) ? null : 3600
+  kms_master_key_id                 = local.encryption_key_arn
+  message_retention_seconds         = 1209600
+  name                              = "${var.prefix}-${each.key}-dlq.fifo"
+  sqs_managed_sse_enabled           = (local.encryption_key_arn == null) ? true : null
+  tags                              = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
 }
 
 resource "aws_sqs_queue" "job_queue" {
   for_each = local.pools_resolved
 
-  deduplication_scope        = "messageGroup"
-  fifo_queue                 = true
-  fifo_throughput_limit      = "perMessageGroupId"
-  message_retention_seconds  = 86400
-  name                       = "${var.prefix}-${each.key}.fifo"
-  redrive_policy             = jsonencode({ "deadLetterTargetArn" = aws_sqs_queue.job_dlq[each.key].arn, "maxReceiveCount" = 100 })
-  sqs_managed_sse_enabled    = true
-  tags                       = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
-  visibility_timeout_seconds = 180
+  deduplication_scope               = "messageGroup"
+  fifo_queue                        = true
+  fifo_throughput_limit             = "perMessageGroupId"
+  kms_data_key_reuse_period_seconds = (local.encryption_key_arn == null) ? null : 3600
+  kms_master_key_id                 = local.encryption_key_arn
+  message_retention_seconds         = 86400
+  name                              = "${var.prefix}-${each.key}.fifo"
+  redrive_policy                    = jsonencode({ "deadLetterTargetArn" = aws_sqs_queue.job_dlq[each.key].arn, "maxReceiveCount" = 100 })
+  sqs_managed_sse_enabled           = (local.encryption_key_arn == null) ? true : null
+  tags                              = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
+  visibility_timeout_seconds        = 180
 }
 
 resource "aws_dynamodb_table" "jobs_table" {
@@ -81,7 +168,8 @@ resource "aws_dynamodb_table" "jobs_table" {
     enabled = var.job_ledger_point_in_time_recovery
   }
   server_side_encryption {
-    enabled = true
+    enabled     = true
+    kms_key_arn = local.encryption_key_arn
   }
   ttl {
     attribute_name = "expiration"
@@ -111,7 +199,8 @@ resource "aws_dynamodb_table" "runners_table" {
     enabled = var.runners_table_point_in_time_recovery
   }
   server_side_encryption {
-    enabled = true
+    enabled     = true
+    kms_key_arn = local.encryption_key_arn
   }
   ttl {
     attribute_name = "expiresAt"
@@ -216,6 +305,7 @@ resource "aws_lambda_layer_version" "shared_layer_version" {
 }
 
 resource "aws_cloudwatch_log_group" "webhook_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-webhook"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -247,6 +337,7 @@ resource "aws_lambda_function" "webhook_function" {
   filename                       = "${path.module}/lambdas/webhook.zip"
   function_name                  = "${var.prefix}-webhook"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
   reserved_concurrent_executions = var.webhook_reserved_concurrency
@@ -257,15 +348,16 @@ resource "aws_lambda_function" "webhook_function" {
   timeout                        = 10
   environment {
     variables = {
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POWERTOOLS_SERVICE_NAME      = "webhook"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      PREFIX                       = var.prefix
-      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
-      WEBHOOK_SECRET_PARAMETER     = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
-      MAX_BODY_BYTES               = var.webhook_max_body_bytes
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
+      NODE_OPTIONS                      = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME           = "webhook"
+      POWERTOOLS_METRICS_NAMESPACE      = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL              = "INFO"
+      PREFIX                            = var.prefix
+      JOBS_TABLE                        = aws_dynamodb_table.jobs_table.name
+      WEBHOOK_SECRET_PARAMETER          = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
+      WEBHOOK_PREVIOUS_SECRET_PARAMETER = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
+      MAX_BODY_BYTES                    = var.webhook_max_body_bytes
+      POOLS                             = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
     }
   }
   logging_config {
@@ -282,7 +374,7 @@ resource "aws_lambda_function" "webhook_function" {
 
 resource "aws_iam_role_policy" "webhook_policy_read_webhook_secret" {
   name   = "read-webhook-secret"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadWebhookSecret", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))}" }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadWebhookSecret", "Action" = ["ssm:GetParameter"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))}", "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))}"] }] })
   role   = aws_iam_role.webhook_role.id
 }
 
@@ -299,6 +391,7 @@ resource "aws_iam_role_policy" "webhook_policy_job_ledger" {
 }
 
 resource "aws_cloudwatch_log_group" "scale_up_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-scale-up"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -330,6 +423,7 @@ resource "aws_lambda_function" "scale_up_function" {
   filename                       = "${path.module}/lambdas/scale-up.zip"
   function_name                  = "${var.prefix}-scale-up"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 512
   reserved_concurrent_executions = var.scale_up_reserved_concurrency
@@ -399,7 +493,7 @@ resource "aws_iam_role_policy" "scale_up_policy_read_draining_switch" {
 
 resource "aws_iam_role_policy" "scale_up_policy_launch_runners" {
   name   = "launch-runners"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "LaunchFleet", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "TagOnLaunch", "Action" = ["ec2:CreateTags"], "Resource" = "*", "Condition" = { "StringEquals" = { "ec2:CreateAction" = ["CreateFleet", "RunInstances"] } } }, { "Effect" = "Allow", "Sid" = "NameOwnRunners", "Action" = ["ec2:CreateTags"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:prefix" = var.prefix }, "ForAllValues:StringEquals" = { "aws:TagKeys" = ["Name"] } } }, { "Effect" = "Allow", "Sid" = "Describe", "Action" = ["ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeSubnets", "ec2:DescribeInstanceTypeOfferings"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ResolveAmiParameters", "Action" = ["ssm:GetParameters", "ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}::parameter/aws/service/*" }, { "Effect" = "Allow", "Sid" = "PassRunnerRole", "Action" = ["iam:PassRole"], "Resource" = aws_iam_role.runner_role.arn }, { "Effect" = "Allow", "Sid" = "FleetServiceLinkedRoles", "Action" = ["iam:CreateServiceLinkedRole"], "Resource" = "*", "Condition" = { "StringEquals" = { "iam:AWSServiceName" = ["spot.amazonaws.com", "ec2fleet.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "LaunchFromOwnTemplates", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = values({ for key, val in aws_launch_template.runner_launch_template : key => val.arn }) }, { "Effect" = "Allow", "Sid" = "LaunchTaggedRunners", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:volume/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:network-interface/*"], "Condition" = { "StringEquals" = { "aws:RequestTag/self-runners:prefix" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "LaunchIntoRunnerNetwork", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = concat([format("arn:%s:ec2:%s:%s:security-group/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, aws_security_group.runner_security_group.id)], formatlist("arn:%s:ec2:%s:%s:subnet/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, distinct(flatten([for key, val in local.pools_resolved : val.subnet_ids])))) }, { "Effect" = "Allow", "Sid" = "LaunchFromImages", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}::image/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}::snapshot/*"] }, { "Effect" = "Allow", "Sid" = "FleetRequests", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:fleet/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:spot-instances-request/*"] }, { "Effect" = "Allow", "Sid" = "TagOnLaunch", "Action" = ["ec2:CreateTags"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:volume/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:network-interface/*"], "Condition" = { "StringEquals" = { "ec2:CreateAction" = ["CreateFleet", "RunInstances"], "aws:RequestTag/self-runners:prefix" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "NameOwnRunners", "Action" = ["ec2:CreateTags"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:prefix" = var.prefix }, "ForAllValues:StringEquals" = { "aws:TagKeys" = ["Name"] } } }, { "Effect" = "Allow", "Sid" = "Describe", "Action" = ["ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeSubnets", "ec2:DescribeInstanceTypeOfferings"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ResolveAmiParameters", "Action" = ["ssm:GetParameters", "ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}::parameter/aws/service/*" }, { "Effect" = "Allow", "Sid" = "PassRunnerRole", "Action" = ["iam:PassRole"], "Resource" = aws_iam_role.runner_role.arn, "Condition" = { "StringEquals" = { "iam:PassedToService" = ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } } }, { "Effect" = "Allow", "Sid" = "FleetServiceLinkedRoles", "Action" = ["iam:CreateServiceLinkedRole"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/aws-service-role/ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet"], "Condition" = { "StringEquals" = { "iam:AWSServiceName" = ["spot.amazonaws.com", "ec2fleet.amazonaws.com"] } } }] })
   role   = aws_iam_role.scale_up_role.id
 }
 
@@ -431,6 +525,7 @@ resource "aws_lambda_event_source_mapping" "scale_up_trigger" {
 }
 
 resource "aws_cloudwatch_log_group" "reconcile_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-reconcile"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -462,6 +557,7 @@ resource "aws_lambda_function" "reconcile_function" {
   filename                       = "${path.module}/lambdas/reconcile.zip"
   function_name                  = "${var.prefix}-reconcile"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
   reserved_concurrent_executions = var.reconcile_reserved_concurrency
@@ -542,6 +638,7 @@ resource "aws_iam_role_policy" "reconcile_policy_read_github_app_key" {
 }
 
 resource "aws_cloudwatch_log_group" "spot_interruption_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-spot-interruption"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -573,6 +670,7 @@ resource "aws_lambda_function" "spot_interruption_function" {
   filename                       = "${path.module}/lambdas/spot-interruption.zip"
   function_name                  = "${var.prefix}-spot-interruption"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
   reserved_concurrent_executions = -1
@@ -747,6 +845,7 @@ resource "aws_api_gateway_account" "webhook_api_account" {
 }
 
 resource "aws_cloudwatch_log_group" "webhook_api_access_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/apigateway/${var.prefix}"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -887,6 +986,7 @@ resource "aws_s3_bucket_policy" "audit_bucket_policy" {
 resource "aws_cloudwatch_log_group" "audit_logs" {
   count = local.audit_cloudwatch_enabled ? 1 : 0
 
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/cloudtrail/${var.prefix}-audit"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -926,4 +1026,366 @@ resource "aws_cloudtrail" "audit_trail" {
   }
 
   depends_on = [aws_s3_bucket_policy.audit_bucket_policy, aws_iam_role_policy.audit_cloudwatch_delivery]
+}
+
+data "aws_vpc" "vpc_endpoints_vpc" {
+  count = var.create_vpc_endpoints ? 1 : 0
+
+  id = var.vpc_id
+}
+
+resource "aws_security_group" "vpc_endpoints_security_group" {
+  count = var.create_vpc_endpoints ? 1 : 0
+
+  description = "self-runners VPC interface endpoints: HTTPS from the VPC only"
+  ingress {
+    cidr_blocks      = (length(var.vpc_endpoint_source_security_group_ids) >= 1) ? [] : [for key, val in toset(data.aws_vpc.vpc_endpoints_vpc["0"].cidr_block_associations) : val.cidr_block]
+    description      = "HTTPS to the AWS APIs"
+    from_port        = 443
+    ipv6_cidr_blocks = null
+    prefix_list_ids  = null
+    protocol         = "tcp"
+    security_groups  = var.vpc_endpoint_source_security_group_ids
+    self             = null
+    to_port          = 443
+  }
+  name   = "${var.prefix}-vpc-endpoints"
+  tags   = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "Name" = "${var.prefix}-vpc-endpoints" })
+  vpc_id = var.vpc_id
+
+  lifecycle {
+    precondition {
+      condition     = (!(length(var.vpc_endpoint_services) >= 1) || (length(var.vpc_endpoint_subnet_ids) >= 1))
+      error_message = "vpc_endpoint_subnet_ids must name at least one subnet when create_vpc_endpoints is true and vpc_endpoint_services is not empty."
+    }
+  }
+}
+
+resource "aws_vpc_endpoint" "vpc_endpoints_interface" {
+  for_each = toset(var.create_vpc_endpoints ? var.vpc_endpoint_services : [])
+
+  private_dns_enabled = true
+  security_group_ids  = [aws_security_group.vpc_endpoints_security_group["0"].id]
+  service_name        = "com.amazonaws.${data.aws_region.current_region.name}.${each.value}"
+  subnet_ids          = var.vpc_endpoint_subnet_ids
+  tags                = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "Name" = "${var.prefix}-${each.value}" })
+  vpc_endpoint_type   = "Interface"
+  vpc_id              = var.vpc_id
+}
+
+resource "aws_vpc_endpoint" "vpc_endpoints_gateway" {
+  for_each = toset((var.create_vpc_endpoints && (length(var.vpc_endpoint_route_table_ids) >= 1)) ? var.vpc_endpoint_gateway_services : [])
+
+  route_table_ids   = var.vpc_endpoint_route_table_ids
+  service_name      = "com.amazonaws.${data.aws_region.current_region.name}.${each.value}"
+  tags              = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "Name" = "${var.prefix}-${each.value}" })
+  vpc_endpoint_type = "Gateway"
+  vpc_id            = var.vpc_id
+}
+
+data "aws_vpc" "nat_vpc" {
+  count = var.nat_instance_enabled ? 1 : 0
+
+  id = var.vpc_id
+}
+
+resource "aws_security_group" "nat_security_group" {
+  count = var.nat_instance_enabled ? 1 : 0
+
+  description = "self-runners NAT instances: everything from the VPC in, everything out"
+  egress {
+    cidr_blocks      = ["0.0.0.0/0"]
+    description      = "All outbound (the internet)"
+    from_port        = 0
+    ipv6_cidr_blocks = ["::/0"]
+    prefix_list_ids  = null
+    protocol         = "-1"
+    security_groups  = null
+    self             = null
+    to_port          = 0
+  }
+  ingress {
+    cidr_blocks      = [for key, val in toset(data.aws_vpc.nat_vpc["0"].cidr_block_associations) : val.cidr_block]
+    description      = "All traffic from the VPC"
+    from_port        = 0
+    ipv6_cidr_blocks = null
+    prefix_list_ids  = null
+    protocol         = "-1"
+    security_groups  = null
+    self             = null
+    to_port          = 0
+  }
+  name   = "${var.prefix}-nat"
+  tags   = merge(merge(var.tags, { "self-runners:nat" = var.prefix }), { "Name" = "${var.prefix}-nat" })
+  vpc_id = var.vpc_id
+
+  lifecycle {
+    precondition {
+      condition     = (length(flatten(values(var.nat_private_route_table_ids))) >= 1)
+      error_message = "nat_private_route_table_ids must name at least one route table when nat_instance_enabled is true."
+    }
+    precondition {
+      condition     = (length(setsubtract(keys(var.nat_private_route_table_ids), keys(var.nat_instance_subnet_ids))) < 1)
+      error_message = "Every AZ in nat_private_route_table_ids needs a NAT instance: add its public subnet to nat_instance_subnet_ids."
+    }
+  }
+}
+
+resource "aws_iam_role" "nat_role" {
+  count = var.nat_instance_enabled ? 1 : 0
+
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-nat"
+  tags               = merge(var.tags, { "self-runners:nat" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "nat_boot" {
+  count = var.nat_instance_enabled ? 1 : 0
+
+  name   = "nat-boot"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SwitchOffOwnSourceDestCheck", "Action" = ["ec2:ModifyInstanceAttribute"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:nat" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "ReadRouteTables", "Action" = ["ec2:DescribeRouteTables"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ClaimPrivateRoutes", "Action" = ["ec2:CreateRoute", "ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
+  role   = aws_iam_role.nat_role["0"].name
+}
+
+resource "aws_iam_instance_profile" "nat_instance_profile" {
+  count = var.nat_instance_enabled ? 1 : 0
+
+  name = "${var.prefix}-nat"
+  role = aws_iam_role.nat_role["0"].name
+  tags = merge(var.tags, { "self-runners:nat" = var.prefix })
+}
+
+resource "aws_launch_template" "nat_launch_template" {
+  for_each = var.nat_instance_enabled ? var.nat_instance_subnet_ids : {}
+
+  description            = "self-runners NAT instance"
+  image_id               = "resolve:ssm:${format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", can(regex("^[a-z]+[0-9]+[a-z]*g[a-z]*[.]", var.nat_instance_type)) ? "arm64" : "x86_64")}"
+  instance_type          = var.nat_instance_type
+  name                   = "${var.prefix}-nat-${each.key}"
+  tags                   = merge(var.tags, { "self-runners:nat" = var.prefix })
+  update_default_version = true
+  user_data              = base64encode(join("", ["#!/bin/bash\n# self-runners NAT instance: forward and masquerade the VPC's traffic, switch off this instance's\n# source/destination check, claim this AZ's route tables when their default route is missing or dead.\nset -euo pipefail\nexec > >(tee -a /var/log/self-runners-nat.log | logger -t self-runners-nat) 2>&1\n\nROUTE_TABLES='", join(" ", lookup(var.nat_private_route_table_ids, each.key, [])), "'\nREGION='", data.aws_region.current_region.name, "'\nPER_BOOT=", "/var/lib/cloud/scripts/per-boot/self-runners-nat.sh", "\n\nif [ \"$0\" != \"$PER_BOOT\" ]; then\n  mkdir -p \"$(dirname \"$PER_BOOT\")\"\n  cp \"$0\" \"$PER_BOOT\"\n  chmod 755 \"$PER_BOOT\"\nfi\n\nTOKEN=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)\nimds() { curl -sf -H \"X-aws-ec2-metadata-token: $TOKEN\" \"http://169.254.169.254/latest/meta-data/$1\"; }\nINSTANCE_ID=$(imds instance-id)\nMAC=$(imds mac)\nENI_ID=$(imds \"network/interfaces/macs/$MAC/interface-id\")\nVPC_CIDRS=$(imds \"network/interfaces/macs/$MAC/vpc-ipv4-cidr-blocks\" | paste -sd, -)\nIFACE=$(ip -o route show default | awk '{print $5; exit}')\n\n# 1. Forwarding; sysctl.d is read again at every boot.\ncat > /etc/sysctl.d/90-self-runners-nat.conf <<'SYSCTL'\nnet.ipv4.ip_forward = 1\nnet.ipv4.conf.all.send_redirects = 0\nnet.ipv4.ip_local_port_range = 1024 65535\nSYSCTL\nsysctl -q -p /etc/sysctl.d/90-self-runners-nat.conf\n\n# 2. Masquerade what the VPC sends out through this interface.\ncommand -v nft >/dev/null || dnf install -y -q nftables || true\nif command -v nft >/dev/null; then\n  nft delete table ip self_runners_nat 2>/dev/null || true\n  nft add table ip self_runners_nat\n  nft add chain ip self_runners_nat postrouting '{ type nat hook postrouting priority srcnat ; policy accept ; }'\n  nft add rule ip self_runners_nat postrouting oifname \"$IFACE\" ip saddr \"{ $VPC_CIDRS }\" masquerade\nelse\n  for cidr in $(echo \"$VPC_CIDRS\" | tr , ' '); do\n    iptables -t nat -C POSTROUTING -o \"$IFACE\" -s \"$cidr\" -j MASQUERADE 2>/dev/null || iptables -t nat -A POSTROUTING -o \"$IFACE\" -s \"$cidr\" -j MASQUERADE\n  done\nfi\n\n# 3. Forward packets not addressed to this instance. Last: the failover function takes the check\n#    being off as the sign that this NAT is ready.\naws ec2 modify-instance-attribute --region \"$REGION\" --instance-id \"$INSTANCE_ID\" --no-source-dest-check\n\n# 4. Tables without a default route, or with one to a vanished target, get this ENI.\nfor rtb in $ROUTE_TABLES; do\n  state=$(aws ec2 describe-route-tables --region \"$REGION\" --route-table-ids \"$rtb\" --query \"RouteTables[0].Routes[?DestinationCidrBlock=='0.0.0.0/0'].State | [0]\" --output text)\n  case \"$state\" in\n    active) echo \"$rtb: default route active, left to the failover function\" ;;\n    blackhole) aws ec2 replace-route --region \"$REGION\" --route-table-id \"$rtb\" --destination-cidr-block 0.0.0.0/0 --network-interface-id \"$ENI_ID\" ;;\n    *) aws ec2 create-route --region \"$REGION\" --route-table-id \"$rtb\" --destination-cidr-block 0.0.0.0/0 --network-interface-id \"$ENI_ID\" ;;\n  esac\ndone\necho \"NAT ready: $INSTANCE_ID ($ENI_ID) masquerades $VPC_CIDRS out of $IFACE\"\n"]))
+  block_device_mappings {
+    device_name = "/dev/xvda"
+    ebs {
+      delete_on_termination = "true"
+      encrypted             = "true"
+      volume_size           = 8
+      volume_type           = "gp3"
+    }
+  }
+  iam_instance_profile {
+    arn = aws_iam_instance_profile.nat_instance_profile["0"].arn
+  }
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_put_response_hop_limit = 1
+    http_tokens                 = "required"
+    instance_metadata_tags      = "disabled"
+  }
+  network_interfaces {
+    associate_public_ip_address = "true"
+    delete_on_termination       = "true"
+    device_index                = 0
+    security_groups             = [aws_security_group.nat_security_group["0"].id]
+  }
+  tag_specifications {
+    resource_type = "instance"
+    tags          = merge(merge(var.tags, { "self-runners:nat" = var.prefix }), { "Name" = "${var.prefix}-nat-${each.key}" })
+  }
+  tag_specifications {
+    resource_type = "volume"
+    tags          = merge(merge(var.tags, { "self-runners:nat" = var.prefix }), { "Name" = "${var.prefix}-nat-${each.key}" })
+  }
+  tag_specifications {
+    resource_type = "network-interface"
+    tags          = merge(merge(var.tags, { "self-runners:nat" = var.prefix }), { "Name" = "${var.prefix}-nat-${each.key}" })
+  }
+}
+
+resource "aws_autoscaling_group" "nat_asg" {
+  for_each = var.nat_instance_enabled ? var.nat_instance_subnet_ids : {}
+
+  desired_capacity          = 1
+  health_check_grace_period = 120
+  health_check_type         = "EC2"
+  max_size                  = 1
+  min_size                  = 1
+  name                      = "${var.prefix}-nat-${each.key}"
+  vpc_zone_identifier       = [each.value]
+  instance_refresh {
+    strategy = "Rolling"
+    preferences {
+      max_healthy_percentage = 200
+      min_healthy_percentage = 100
+    }
+  }
+  launch_template {
+    id      = aws_launch_template.nat_launch_template[each.key].id
+    version = "$Latest"
+  }
+  tag {
+    key                 = "Name"
+    propagate_at_launch = false
+    value               = "${var.prefix}-nat-${each.key}"
+  }
+}
+
+resource "aws_security_group" "nat_failover_security_group" {
+  count = var.nat_instance_enabled ? 1 : 0
+
+  description = "self-runners NAT failover functions: probes and AWS APIs out, nothing in"
+  egress {
+    cidr_blocks      = ["0.0.0.0/0"]
+    description      = "Probes (HTTPS/TCP) and AWS APIs"
+    from_port        = 0
+    ipv6_cidr_blocks = null
+    prefix_list_ids  = null
+    protocol         = "tcp"
+    security_groups  = null
+    self             = null
+    to_port          = 65535
+  }
+  name   = "${var.prefix}-nat-failover"
+  tags   = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "Name" = "${var.prefix}-nat-failover" })
+  vpc_id = var.vpc_id
+
+  lifecycle {
+    precondition {
+      condition     = (var.nat_failover_existing_ec2_endpoint || (var.create_vpc_endpoints && contains(var.vpc_endpoint_services, "ec2")))
+      error_message = "The NAT failover must reach the EC2 API while a NAT is down: set create_vpc_endpoints = true with \"ec2\" in vpc_endpoint_services, or nat_failover_existing_ec2_endpoint = true if the VPC has an EC2 interface endpoint with private DNS."
+    }
+    precondition {
+      condition     = (length(setsubtract(keys(var.nat_private_route_table_ids), keys(var.nat_probe_subnet_ids))) < 1)
+      error_message = "nat_probe_subnet_ids needs a private subnet for every AZ in nat_private_route_table_ids (the AZ's failover function runs there)."
+    }
+    precondition {
+      condition     = (length(setsubtract(keys(var.nat_standby_nat_gateway_ids), keys(var.nat_private_route_table_ids))) < 1)
+      error_message = "nat_standby_nat_gateway_ids may only name AZs that are in nat_private_route_table_ids."
+    }
+  }
+}
+
+resource "aws_iam_role" "nat_failover_role" {
+  count = var.nat_instance_enabled ? 1 : 0
+
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-nat-failover"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "nat_failover_policy" {
+  count = var.nat_instance_enabled ? 1 : 0
+
+  name   = "nat-failover"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-nat-failover-*:*" }, { "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ReadNetwork", "Action" = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeRouteTables", "ec2:DescribeNatGateways"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ReplaceDefaultRoutes", "Action" = ["ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
+  role   = aws_iam_role.nat_failover_role["0"].id
+}
+
+resource "aws_cloudwatch_log_group" "nat_failover_logs" {
+  for_each = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+
+  kms_key_id        = local.encryption_key_arn
+  name              = "/aws/lambda/${var.prefix}-nat-failover-${each.key}"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_lambda_function" "nat_failover_function" {
+  for_each = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+
+  architectures                  = ["arm64"]
+  description                    = "Moves this AZ's default routes off a failed NAT and back after a hold-down"
+  filename                       = "${path.module}/lambdas/nat-failover.zip"
+  function_name                  = "${var.prefix}-nat-failover-${each.key}"
+  handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
+  layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
+  memory_size                    = 128
+  reserved_concurrent_executions = 1
+  role                           = aws_iam_role.nat_failover_role["0"].arn
+  runtime                        = "nodejs22.x"
+  source_code_hash               = filebase64sha256("${path.module}/lambdas/nat-failover.zip")
+  tags                           = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  timeout                        = 70
+  environment {
+    variables = {
+      NODE_OPTIONS                 = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME      = "nat-failover"
+      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
+      PREFIX                       = var.prefix
+      AZ                           = each.key
+      ROUTE_TABLE_IDS              = jsonencode(each.value)
+      STANDBY_NAT_GATEWAY_ID       = try(var.nat_standby_nat_gateway_ids[each.key], "")
+      PROBE_TARGETS                = jsonencode(var.nat_probe_urls)
+      PROBE_INTERVAL_SECONDS       = var.nat_probe_interval_seconds
+      FAILURE_THRESHOLD            = var.nat_failure_threshold
+      FAILBACK_HOLD_DOWN_SECONDS   = var.nat_failback_hold_down_seconds
+    }
+  }
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.nat_failover_logs[each.key].name
+  }
+  vpc_config {
+    security_group_ids = [aws_security_group.nat_failover_security_group["0"].id]
+    subnet_ids         = [try(var.nat_probe_subnet_ids[each.key], "")]
+  }
+
+  depends_on = [aws_cloudwatch_log_group.nat_failover_logs]
+}
+
+resource "aws_cloudwatch_event_rule" "nat_failover_schedule" {
+  for_each = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+
+  description         = "Runs the NAT failover probe loop of one AZ"
+  name                = "${var.prefix}-nat-schedule-${each.key}"
+  schedule_expression = "rate(1 minute)"
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_event_target" "nat_failover_schedule_target" {
+  for_each = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+
+  arn       = aws_lambda_function.nat_failover_function[each.key].arn
+  rule      = aws_cloudwatch_event_rule.nat_failover_schedule[each.key].name
+  target_id = "nat-failover"
+}
+
+resource "aws_lambda_permission" "nat_failover_schedule_invoke" {
+  for_each = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.nat_failover_function[each.key].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.nat_failover_schedule[each.key].arn
+  statement_id  = "AllowEventBridge-schedule"
+}
+
+resource "aws_cloudwatch_event_rule" "nat_failover_state_change" {
+  for_each = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+
+  description   = "Runs the NAT failover of one AZ at once when an instance stops"
+  event_pattern = jsonencode({ "source" = ["aws.ec2"], "detail-type" = ["EC2 Instance State-change Notification"], "detail" = { "state" = ["stopping", "stopped", "shutting-down", "terminated"] } })
+  name          = "${var.prefix}-nat-state-change-${each.key}"
+  tags          = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_event_target" "nat_failover_state_change_target" {
+  for_each = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+
+  arn       = aws_lambda_function.nat_failover_function[each.key].arn
+  rule      = aws_cloudwatch_event_rule.nat_failover_state_change[each.key].name
+  target_id = "nat-failover"
+}
+
+resource "aws_lambda_permission" "nat_failover_state_change_invoke" {
+  for_each = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.nat_failover_function[each.key].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.nat_failover_state_change[each.key].arn
+  statement_id  = "AllowEventBridge-state-change"
 }

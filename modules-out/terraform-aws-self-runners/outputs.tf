@@ -8,6 +8,16 @@ output "webhook_secret_ssm_parameter_name" {
   value       = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
 }
 
+output "webhook_previous_secret_ssm_parameter_name" {
+  description = "SSM SecureString parameter for the previous webhook secret during a rotation (the placeholder outside one)."
+  value       = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
+}
+
+output "kms_key_arn" {
+  description = "ARN of the customer managed KMS key in use (created or given); empty when AWS-managed encryption is used."
+  value       = local.encryption_enabled ? local.encryption_key_arn : ""
+}
+
 output "github_app_private_key_ssm_parameter_name" {
   description = "SSM SecureString parameter holding the GitHub App's private key (PEM)."
   value       = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
@@ -106,4 +116,29 @@ output "cloudtrail_arn" {
 output "cloudtrail_bucket_name" {
   description = "S3 bucket holding the trail's log files; empty when no trail is created."
   value       = try(aws_s3_bucket.audit_bucket["0"].bucket, "")
+}
+
+output "vpc_endpoint_ids" {
+  description = "VPC endpoint id per service (interface and gateway); empty when create_vpc_endpoints is false."
+  value       = merge({ for key, val in aws_vpc_endpoint.vpc_endpoints_interface : key => val.id }, { for key, val in aws_vpc_endpoint.vpc_endpoints_gateway : key => val.id })
+}
+
+output "vpc_endpoint_security_group_id" {
+  description = "Security group of the interface endpoints; empty when create_vpc_endpoints is false."
+  value       = try(aws_security_group.vpc_endpoints_security_group["0"].id, "")
+}
+
+output "nat_autoscaling_group_names" {
+  description = "Auto Scaling group of the NAT instance per AZ; empty when nat_instance_enabled is false."
+  value       = { for key, val in aws_autoscaling_group.nat_asg : key => val.name }
+}
+
+output "nat_security_group_id" {
+  description = "Security group of the NAT instances; empty when nat_instance_enabled is false."
+  value       = try(aws_security_group.nat_security_group["0"].id, "")
+}
+
+output "nat_failover_function_names" {
+  description = "NAT failover function per AZ; empty when nat_instance_enabled is false."
+  value       = { for key, val in aws_lambda_function.nat_failover_function : key => val.function_name }
 }

@@ -104,6 +104,36 @@ export function workflowJobQueuedFixture(): Record<string, any> {
   return JSON.parse(readFileSync(new URL("../fixtures/github/workflow_job.queued.json", import.meta.url), "utf8"));
 }
 
+/**
+ * The queued fixture moved on to `action` (waiting, in_progress, completed) as GitHub sends it, checked
+ * against that action's webhook schema. `runnerName` names the runner that took the job.
+ */
+export function workflowJobFixture(
+  action: "queued" | "waiting" | "in_progress" | "completed",
+  options: { runnerName?: string; conclusion?: string; jobId?: number; runAttempt?: number } = {},
+): Record<string, any> {
+  const payload = workflowJobQueuedFixture();
+  payload.action = action;
+  const job = payload.workflow_job;
+  if (options.jobId !== undefined) job.id = options.jobId;
+  if (options.runAttempt !== undefined) job.run_attempt = options.runAttempt;
+  job.status = action;
+  if (action === "in_progress" || action === "completed") {
+    Object.assign(job, {
+      runner_id: 23,
+      runner_name: options.runnerName ?? "sr-i-0aaaaaaaaaaaaaaa1",
+      runner_group_id: 1,
+      runner_group_name: "Default",
+      started_at: "2024-06-11T14:03:10Z",
+      steps: [{ name: "Set up job", status: action === "completed" ? "completed" : "in_progress", conclusion: action === "completed" ? "success" : null, number: 1, started_at: "2024-06-11T14:03:10Z", completed_at: action === "completed" ? "2024-06-11T14:03:12Z" : null }],
+    });
+  }
+  if (action === "completed") Object.assign(job, { conclusion: options.conclusion ?? "success", completed_at: "2024-06-11T14:05:40Z" });
+  const schema = { queued: "webhook-workflow-job-queued", waiting: "webhook-workflow-job-waiting", in_progress: "webhook-workflow-job-in-progress", completed: "webhook-workflow-job-completed" }[action];
+  assertMatchesWebhookSchema(schema, payload);
+  return payload;
+}
+
 /** A throwaway GitHub App key, in the PKCS#1 PEM form GitHub hands out. */
 export function generateAppPrivateKey(): string {
   return generateKeyPairSync("rsa", {

@@ -50,7 +50,11 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
         "jobs_table_name",
         "spot_interruption_function_name",
         "github_app_private_key_ssm_parameter_name",
+        "kms_key_arn",
         "launch_template_ids",
+        "nat_autoscaling_group_names",
+        "nat_failover_function_names",
+        "nat_security_group_id",
         "queue_arns",
         "queue_urls",
         "reconcile_function_name",
@@ -63,8 +67,11 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
         "scale_up_role_arn",
         "webhook_function_name",
         "webhook_role_arn",
+        "webhook_previous_secret_ssm_parameter_name",
         "webhook_secret_ssm_parameter_name",
         "webhook_url",
+        "vpc_endpoint_ids",
+        "vpc_endpoint_security_group_id",
       ].sort(),
     );
   });
@@ -74,6 +81,21 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
     expect(synth.resource.aws_cloudtrail.audit_trail.count).toBe("${local.audit_enabled ? 1 : 0}");
     expect(synth.resource.aws_cloudwatch_log_group.audit_logs.count).toBe("${local.audit_cloudwatch_enabled ? 1 : 0}");
     expect(synth.output?.cloudtrail_arn.value).toBe('${(length(var.existing_cloudtrail_arn) < 1) ? try(aws_cloudtrail.audit_trail["0"].arn, "") : var.existing_cloudtrail_arn}');
+  });
+
+  it("keeps networking off by default and validates every networking variable", () => {
+    const variables = synth.variable ?? {};
+    expect(variables.create_vpc_endpoints.default).toBe(false);
+    expect(variables.nat_instance_enabled.default).toBe(false);
+    expect(variables.nat_instance_type.default).toBe("c6gn.medium");
+    const validated = [
+      "vpc_endpoint_subnet_ids", "vpc_endpoint_route_table_ids", "vpc_endpoint_services", "vpc_endpoint_gateway_services", "vpc_endpoint_source_security_group_ids",
+      "nat_instance_subnet_ids", "nat_private_route_table_ids", "nat_probe_subnet_ids", "nat_instance_type", "nat_standby_nat_gateway_ids",
+      "nat_probe_urls", "nat_probe_interval_seconds", "nat_failure_threshold", "nat_failback_hold_down_seconds",
+    ];
+    for (const name of validated) expect(JSON.stringify(variables[name]?.validation ?? []), name).not.toBe("[]");
+    expect(synth.resource.aws_lambda_function.nat_failover_function.for_each).toBe("${var.nat_instance_enabled ? var.nat_private_route_table_ids : {}}");
+    expect(synth.resource.aws_autoscaling_group.nat_asg.for_each).toBe("${var.nat_instance_enabled ? var.nat_instance_subnet_ids : {}}");
   });
 
   it("matches the snapshot (review the whole diff when it changes)", () => {

@@ -163,12 +163,14 @@ export function clearOctokitCache(): void {
   installationIds.clear();
 }
 
-const installationIds = new Map<string, number>();
+// Promises, not ids: the runners of one batch register concurrently, and they share one lookup.
+const installationIds = new Map<string, Promise<number>>();
 
 /**
  * The installation of `appId` on a registration target (org, or `owner/repo`): GET
  * /orgs/{org}/installation or /repos/{owner}/{repo}/installation as the App. Cached for the life of
- * the execution environment; an App that is not installed there answers 404 and is skipped by callers.
+ * the execution environment (a failed lookup is forgotten); an App that is not installed there
+ * answers 404 and is skipped by callers.
  */
 export async function installationIdFor(
   app: { readonly appId: number; readonly privateKeyParameter: string; readonly apiUrl: string },
@@ -178,19 +180,23 @@ export async function installationIdFor(
   const cacheKey = `${app.appId}|${target.scope}|${target.owner}`;
   const cached = installationIds.get(cacheKey);
   if (cached !== undefined) return cached;
-  const octokit = appOctokit({
-    appId: app.appId,
-    privateKey: await getSecureString(app.privateKeyParameter),
-    baseUrl: app.apiUrl,
-    ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
-  });
-  const [owner, repo] = target.owner.split("/");
-  const response =
-    target.scope === "org"
-      ? await octokit.request("GET /orgs/{org}/installation", { org: target.owner })
-      : await octokit.request("GET /repos/{owner}/{repo}/installation", { owner: owner ?? "", repo: repo ?? "" });
-  installationIds.set(cacheKey, response.data.id);
-  return response.data.id;
+  const lookup = (async () => {
+    const octokit = appOctokit({
+      appId: app.appId,
+      privateKey: await getSecureString(app.privateKeyParameter),
+      baseUrl: app.apiUrl,
+      ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+    });
+    const [owner, repo] = target.owner.split("/");
+    const response =
+      target.scope === "org"
+        ? await octokit.request("GET /orgs/{org}/installation", { org: target.owner })
+        : await octokit.request("GET /repos/{owner}/{repo}/installation", { owner: owner ?? "", repo: repo ?? "" });
+    return response.data.id;
+  })();
+  installationIds.set(cacheKey, lookup);
+  lookup.catch(() => installationIds.delete(cacheKey));
+  return lookup;
 }
 
 /** Resolves the Octokit of an installation for the app described by GITHUB_APP_* (key read from SSM, cached). */

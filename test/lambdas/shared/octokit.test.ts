@@ -1,6 +1,15 @@
-import { describe, expect, it } from "vitest";
-import { OCTOKIT_DEFAULTS, clearOctokitCache, installationOctokit } from "../../../lambdas/shared/index.js";
-import { generateAppPrivateKey } from "../../helpers/github.js";
+import { clearCaches } from "@aws-lambda-powertools/parameters";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, describe, expect, it, vi } from "vitest";
+
+vi.hoisted(() => {
+  process.env.AWS_REGION = "eu-west-1";
+  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+});
+
+import { OCTOKIT_DEFAULTS, clearOctokitCache, installationIdFor, installationOctokit } from "../../../lambdas/shared/index.js";
+import { appInstallation, generateAppPrivateKey } from "../../helpers/github.js";
 
 const key = generateAppPrivateKey();
 const options = { appId: 1, privateKey: key, installationId: 10, baseUrl: "https://api.github.com" };
@@ -44,5 +53,56 @@ describe("installationOctokit", () => {
     expect(OCTOKIT_DEFAULTS.throttle.onRateLimit(60, options, undefined as never, 0)).toBe(true);
     expect(OCTOKIT_DEFAULTS.throttle.onRateLimit(60, options, undefined as never, 2)).toBe(false);
     expect(OCTOKIT_DEFAULTS.throttle.onSecondaryRateLimit(60, options, undefined as never, 2)).toBe(false);
+  });
+});
+
+describe("installationIdFor", () => {
+  const ssm = mockClient(SSMClient);
+  const app = { appId: 654321, privateKeyParameter: "/sr/app-2-key", apiUrl: "https://api.github.com" };
+  afterAll(() => ssm.restore());
+
+  /** A scripted transport: answers GET .../installation with `status`, counting the requests. */
+  function transport(status: number): { fetch: typeof globalThis.fetch; requests: string[] } {
+    const requests: string[] = [];
+    const fetch = (async (input: string | URL | Request) => {
+      requests.push(new URL(typeof input === "string" || input instanceof URL ? input : input.url).pathname);
+      // Settles later, so concurrent callers overlap.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const body = status === 200 ? appInstallation({ id: 61000001, appId: 654321, org: "octo-org" }) : { message: "Not Found", documentation_url: "https://docs.github.com" };
+      return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+    }) as typeof globalThis.fetch;
+    return { fetch, requests };
+  }
+
+  it("looks an installation up once for concurrent callers and keeps it", async () => {
+    // Arrange
+    clearCaches();
+    clearOctokitCache();
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: app.privateKeyParameter, Value: key } });
+    const github = transport(200);
+
+    // Act
+    const ids = await Promise.all(Array.from({ length: 5 }, () => installationIdFor(app, { scope: "org", owner: "octo-org" }, github.fetch)));
+    const later = await installationIdFor(app, { scope: "org", owner: "octo-org" }, github.fetch);
+
+    // Assert
+    expect(new Set([...ids, later])).toEqual(new Set([61000001]));
+    expect(github.requests).toEqual(["/orgs/octo-org/installation"]);
+  });
+
+  it("fails when the App is not installed there, and asks again next time", async () => {
+    // Arrange
+    clearCaches();
+    clearOctokitCache();
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: app.privateKeyParameter, Value: key } });
+    const github = transport(404);
+
+    // Act
+    const first = installationIdFor(app, { scope: "repo", owner: "octo-org/app" }, github.fetch);
+    await expect(first).rejects.toMatchObject({ status: 404 });
+    await expect(installationIdFor(app, { scope: "repo", owner: "octo-org/app" }, github.fetch)).rejects.toMatchObject({ status: 404 });
+
+    // Assert
+    expect(github.requests).toEqual(["/repos/octo-org/app/installation", "/repos/octo-org/app/installation"]);
   });
 });

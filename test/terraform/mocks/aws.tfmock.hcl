@@ -55,3 +55,15 @@ mock_resource "aws_s3_bucket" {
 mock_resource "aws_cloudtrail" {
   defaults = { arn = "arn:aws:cloudtrail:eu-west-1:123456789012:trail/mock" }
 }
+mock_data "aws_vpc" {
+  defaults = {
+    cidr_block = "10.0.0.0/16"
+    cidr_block_associations = [
+      { association_id = "vpc-cidr-assoc-0123456789abcdef0", cidr_block = "10.0.0.0/16", state = "associated" },
+      { association_id = "vpc-cidr-assoc-0123456789abcdef1", cidr_block = "100.64.0.0/16", state = "associated" },
+    ]
+  }
+}
+mock_resource "aws_launch_template" {
+  defaults = { id = "lt-0123456789abcdef0" }
+}

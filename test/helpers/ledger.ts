@@ -1,4 +1,4 @@
-import { BatchWriteCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { LimitCounters } from "../../lambdas/ledger/counters.js";
 import type { JobFacts, Ledger } from "../../lambdas/ledger/ledger.js";
@@ -41,29 +41,10 @@ export async function seedLaunchedJob(
   return key;
 }
 
-/** Every item of a table (all scan pages). */
-export async function tableItems(client: DynamoDBDocumentClient, table: string): Promise<Array<Record<string, any>>> {
-  const items: Array<Record<string, any>> = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: startKey }));
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return items;
-}
-
-/** Deletes every item of a table, keeping the table (handlers cache their table names). */
-export async function clearTable(client: DynamoDBDocumentClient, table: string): Promise<void> {
-  const keys = (await tableItems(client, table)).map((item) => ({ pk: item.pk }));
-  for (let start = 0; start < keys.length; start += 25) {
-    await client.send(new BatchWriteCommand({ RequestItems: { [table]: keys.slice(start, start + 25).map((Key) => ({ DeleteRequest: { Key } })) } }));
-  }
-}
-
 /** The value of a limit counter (0 when absent). */
 export async function counterValue(client: DynamoDBDocumentClient, table: string, key: string): Promise<number> {
-  return Number((await tableItems(client, table)).find((item) => item.pk === key)?.inUse ?? 0);
+  const item = (await client.send(new GetCommand({ TableName: table, Key: { pk: key }, ConsistentRead: true }))).Item;
+  return Number(item?.inUse ?? 0);
 }
 
 /** A runners-table item as scale-up writes it (after the runner read its config). */

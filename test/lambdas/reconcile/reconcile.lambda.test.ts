@@ -64,7 +64,7 @@ import {
   runnersPage,
   validationFailed,
 } from "../../helpers/github.js";
-import { clearTable, counterValue, jobFacts, putRunnerItem, seedLaunchedJob, tableItems } from "../../helpers/ledger.js";
+import { counterValue, jobFacts, putRunnerItem, seedLaunchedJob } from "../../helpers/ledger.js";
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
@@ -222,7 +222,7 @@ function sent(): Array<{ queueUrl: string; groupId: string; deduplicationId: str
 }
 
 async function idleSightings(): Promise<string[]> {
-  return (await tableItems(db.documentClient, "sr-jobs")).filter((item) => String(item.pk).startsWith("idle#")).map((item) => String(item.pk).slice(5));
+  return (await db.items("sr-jobs")).filter((item) => String(item.pk).startsWith("idle#")).map((item) => String(item.pk).slice(5));
 }
 
 async function linuxCounters(): Promise<number[]> {
@@ -256,7 +256,7 @@ beforeEach(async () => {
   ec2.reset();
   ssm.reset();
   sqs.reset();
-  await Promise.all([clearTable(db.documentClient, "sr-jobs"), clearTable(db.documentClient, "sr-runners")]);
+  await Promise.all([db.clear("sr-jobs"), db.clear("sr-runners")]);
   draining = "false";
   ssm.on(GetParameterCommand, { Name: "/sr/github-app-key" }).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: APP_KEY } });
   ssm.on(GetParameterCommand, { Name: "/sr/draining" }).callsFake(() => ({ Parameter: { Name: "/sr/draining", Type: "String", Value: draining } }));
@@ -424,7 +424,7 @@ describe("reconcile handler: runners", () => {
     // Assert
     expect(terminated()).toEqual([I[0]]);
     expect(github.scope.isDone()).toBe(true);
-    expect((await tableItems(db.documentClient, "sr-runners")).map((row) => row.instanceId)).toEqual([I[1]]);
+    expect((await db.items("sr-runners")).map((row) => row.instanceId)).toEqual([I[1]]);
     expect(summary).toMatchObject({ terminated: 1, registrationsDeleted: 1, recordsDeleted: 1, errors: 0 });
   });
 

@@ -6,7 +6,7 @@ import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
 import { jobKey, limitKeys } from "../../../lambdas/ledger/phases.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
-import { clearTable, counterValue, jobFacts, putRunnerItem, seedLaunchedJob, tableItems } from "../../helpers/ledger.js";
+import { counterValue, jobFacts, putRunnerItem, seedLaunchedJob } from "../../helpers/ledger.js";
 import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
 import { LoopbackGitHub } from "../../helpers/loopback-github.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
@@ -122,7 +122,7 @@ beforeAll(async () => {
 beforeEach(async () => {
   aws.calls.length = 0;
   github.requests.length = 0;
-  await Promise.all([clearTable(db.documentClient, "sr-jobs"), clearTable(db.documentClient, "sr-runners")]);
+  await Promise.all([db.clear("sr-jobs"), db.clear("sr-runners")]);
 });
 
 afterAll(async () => {
@@ -175,7 +175,7 @@ describe("the shipped spot-interruption zip", () => {
   ])("does nothing for $name", async ({ instanceId }) => {
     // Arrange: even a job pointing at the instance is left alone.
     await ledger.start(jobFacts(9), `sr-${instanceId}`, earlier());
-    const before = await tableItems(db.documentClient, "sr-jobs");
+    const before = await db.items("sr-jobs");
 
     // Act
     const outcome = await handler(warning({ "instance-id": instanceId, "instance-action": "terminate" }), context);
@@ -184,7 +184,7 @@ describe("the shipped spot-interruption zip", () => {
     expect(outcome).toEqual({ instanceId, ours: false, interruptedJob: undefined, deregistered: "skipped", relaunched: undefined });
     expect(github.requests).toEqual([]);
     expect(sqsSends()).toEqual([]);
-    expect(await tableItems(db.documentClient, "sr-jobs")).toEqual(before);
+    expect(await db.items("sr-jobs")).toEqual(before);
   });
 
   it.each([

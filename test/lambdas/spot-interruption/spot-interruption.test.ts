@@ -13,7 +13,7 @@ import { handleInterruption } from "../../../lambdas/spot-interruption/spot-inte
 import type { InstanceTags, SpotInterruptionDeps } from "../../../lambdas/spot-interruption/spot-interruption.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
-import { clearTable, counterValue, jobFacts, seedLaunchedJob } from "../../helpers/ledger.js";
+import { counterValue, jobFacts, seedLaunchedJob } from "../../helpers/ledger.js";
 
 // The core of the spot handler against the real ledger (dynalite: its guarantees are condition
 // expressions), with in-memory EC2 tags, runners table, GitHub delete and queue.
@@ -81,7 +81,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  await clearTable(db.documentClient, TABLE);
+  await db.clear(TABLE);
 });
 
 afterAll(async () => {

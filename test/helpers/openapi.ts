@@ -36,6 +36,8 @@ function nullableWithoutType(node: unknown): unknown {
   if (typeof node !== "object" || node === null) return node;
   const entries = Object.entries(node as Record<string, unknown>).map(([key, value]) => [key, nullableWithoutType(value)] as const);
   const object = Object.fromEntries(entries) as Record<string, unknown>;
+  // GitHub answers null where a nullable field also has an enum (a queued job's `conclusion`).
+  if (object.nullable === true && Array.isArray(object.enum) && !object.enum.includes(null)) object.enum = [...object.enum, null];
   if (object.nullable !== true || "type" in object) return object;
   const { nullable: _nullable, ...rest } = object;
   return { anyOf: [rest, { type: "null" }] };

@@ -78,7 +78,9 @@ run "key_created_encrypts_everything" {
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-webhook",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-scale-up",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-reconcile",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-spot-interruption",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/apigateway/self-runners",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-nat-failover-*",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/cloudtrail/self-runners-audit",
     ]]
     error_message = "CloudWatch Logs of this region may use the key only under the encryption context of the kit's log groups."
@@ -93,6 +95,10 @@ run "key_created_encrypts_everything" {
   assert {
     condition     = aws_dynamodb_table.runners_table.server_side_encryption[0].kms_key_arn == aws_kms_key.encryption_key[0].arn
     error_message = "The runners table uses the key."
+  }
+  assert {
+    condition     = aws_dynamodb_table.jobs_table.server_side_encryption[0].kms_key_arn == aws_kms_key.encryption_key[0].arn
+    error_message = "The job ledger uses the key."
   }
   assert {
     condition = alltrue([

@@ -302,6 +302,10 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       values[":launching"] = "launching";
       names["#phase"] = "phase";
       const key = jobKey(facts);
+      // The facts a relaunch message is rebuilt from, when scale-up sees the job before the webhook's record.
+      const extraFacts = Object.entries({ repository: facts.repository, org: facts.org, runId: facts.runId, labels: facts.labels === undefined ? undefined : [...facts.labels] }).filter(
+        (entry): entry is [string, string | number | string[]] => entry[1] !== undefined,
+      );
       try {
         const response = await client.send(
           new UpdateCommand({
@@ -311,6 +315,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
               "SET #phase = :launching, #claimToken = :token, #claimExpiresAt = :expires, #scopeOwner = :scopeOwner, #updatedAt = :at, #expiration = :ttl, " +
               "#kind = if_not_exists(#kind, :kind), #jobId = if_not_exists(#jobId, :jobId), #runAttempt = if_not_exists(#runAttempt, :runAttempt), " +
               "#pool = if_not_exists(#pool, :pool), #installationId = if_not_exists(#installationId, :installationId), #receivedAt = if_not_exists(#receivedAt, :at), " +
+              extraFacts.map(([name]) => `#${name} = if_not_exists(#${name}, :${name}), `).join("") +
               "#events = list_append(if_not_exists(#events, :none), :event) ADD #launchAttempts :one",
             ConditionExpression: condition,
             ExpressionAttributeNames: {
@@ -327,6 +332,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
               "#receivedAt": "receivedAt",
               "#events": "events",
               "#launchAttempts": "launchAttempts",
+              ...Object.fromEntries(extraFacts.map(([name]) => [`#${name}`, name])),
             },
             ExpressionAttributeValues: {
               ...values,
@@ -343,6 +349,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
               ":none": [],
               ":event": event(now, "claimed", token),
               ":one": 1,
+              ...Object.fromEntries(extraFacts.map(([name, value]) => [`:${name}`, value])),
             },
             ReturnValues: "ALL_NEW",
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",

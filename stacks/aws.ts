@@ -27,6 +27,7 @@ export { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 export { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 export { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 export { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+export { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 export { LambdaLayerVersion } from "@cdktf/provider-aws/lib/lambda-layer-version";
 export { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 export { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
@@ -41,3 +42,8 @@ export { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 export { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 export { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 export { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+export { Wafv2IpSet } from "@cdktf/provider-aws/lib/wafv2-ip-set";
+export { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
+export type { Wafv2WebAclRule } from "@cdktf/provider-aws/lib/wafv2-web-acl";
+export { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+export { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";

@@ -1,4 +1,5 @@
-import { Fn, Op, Token } from "./cdktf.js";
+import type { Construct } from "constructs";
+import { Fn, Op, TerraformLocal, Token } from "./cdktf.js";
 
 /**
  * A resource `count` of 1 when `condition` holds and 0 otherwise: a plain number when the condition
@@ -27,4 +28,9 @@ export function allOf(conditions: readonly boolean[]): boolean {
   const open = conditions.filter((c) => Token.isUnresolved(c));
   if (open.length === 0) return true;
   return open.reduce((a, b) => Op.and(a, b) as unknown as boolean);
+}
+
+/** A condition known only at apply time becomes a local, so every `count` reads `local.x ? 1 : 0`. */
+export function localCondition(scope: Construct, id: string, condition: boolean): boolean {
+  return Token.isUnresolved(condition) ? (new TerraformLocal(scope, id, condition).asBoolean as unknown as boolean) : condition;
 }

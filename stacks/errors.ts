@@ -38,8 +38,18 @@ export const RULES = {
     pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
     allowed: "3-63 characters: lowercase letters, digits, '.' and '-', starting and ending with a letter or digit",
   },
+  scheduleExpression: {
+    pattern: "^(rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$",
+    allowed: "rate(N minutes|hours|days) or cron(...)",
+  },
   ssmParameterName: { pattern: "^/[a-zA-Z0-9_.\\-/]{1,1000}$", allowed: "an SSM parameter name starting with '/'" },
 } as const;
+
+/** Requests per source IP and evaluation window WAF rate-based rules accept (the provider's bounds). */
+export const WAF_RATE_LIMIT = { min: 100, max: 2_000_000_000 } as const;
+
+/** Evaluation windows of WAF rate-based rules, in seconds. */
+export const WAF_RATE_WINDOWS_SECONDS = [60, 120, 300, 600] as const;
 
 /** Allowed CloudWatch Logs retention periods, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;

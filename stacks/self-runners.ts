@@ -13,6 +13,7 @@ import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
 import { SharedLayer } from "./shared-layer.js";
 import { WebhookApi } from "./webhook-api.js";
+import { WebhookFirewall } from "./webhook-firewall.js";
 import { mergeTags } from "./tags.js";
 
 /** Where `npm run build` leaves the zips, relative to the repository root. */
@@ -178,6 +179,33 @@ export interface SelfRunnersProps {
    */
   readonly cloudTrailCloudWatchLogs?: boolean;
   /**
+   * Put a WAFv2 web ACL in front of the webhook stage (see {@link WebhookFirewall}).
+   * @default true
+   */
+  readonly enableWaf?: boolean;
+  /**
+   * Requests one source IP may send per `wafRateLimitWindowSeconds` before WAF blocks it. GitHub
+   * sends an organization's webhooks from few addresses (three per job), so keep it high.
+   * @default 10000
+   */
+  readonly wafRateLimit?: number;
+  /**
+   * Evaluation window of the WAF rate limit, in seconds: 60, 120, 300 or 600.
+   * @default 300
+   */
+  readonly wafRateLimitWindowSeconds?: number;
+  /**
+   * Block every source outside GitHub's webhook ranges (`hooks` of `GET /meta` at `githubApiUrl`),
+   * kept in two IP sets by a scheduled function.
+   * @default false
+   */
+  readonly wafGitHubHooksAllowlist?: boolean;
+  /**
+   * When the allowlist's IP sets are refreshed from GitHub (EventBridge schedule expression).
+   * @default "rate(1 hour)"
+   */
+  readonly wafIpSetRefreshSchedule?: string;
+  /**
    * Tags for every resource.
    * @default {}
    */
@@ -198,6 +226,7 @@ export class SelfRunners extends Construct {
   readonly scaleUp: NodejsFunction;
   readonly reconcile: NodejsFunction;
   readonly api: WebhookApi;
+  readonly firewall: WebhookFirewall;
   readonly audit: AuditTrail;
 
   constructor(scope: Construct, id: string, props: SelfRunnersProps) {
@@ -351,6 +380,27 @@ export class SelfRunners extends Construct {
       throttlingBurstLimit: props.apiThrottlingBurstLimit,
       logRetentionDays,
       manageAccountLoggingRole: props.manageApiGatewayAccount,
+      tags,
+    });
+
+    this.firewall = new WebhookFirewall(this, "webhook-firewall", {
+      name: prefix,
+      stageArn: this.api.stageArn,
+      enabled: props.enableWaf,
+      rateLimit: props.wafRateLimit,
+      rateLimitWindowSeconds: props.wafRateLimitWindowSeconds,
+      githubHooksAllowlist: props.wafGitHubHooksAllowlist,
+      ipSetUpdater: {
+        functionName: `${prefix}-github-hooks-ipset`,
+        zipPath: `${distDir}/lambdas/github-hooks-ipset.zip`,
+        githubApiUrl,
+        scheduleExpression: props.wafIpSetRefreshSchedule,
+        layers: [layer.layerArn],
+        subnetIds: props.lambdaSubnetIds,
+        securityGroupIds: props.lambdaSecurityGroupIds,
+        environment: { POWERTOOLS_SERVICE_NAME: "github-hooks-ipset", POWERTOOLS_METRICS_NAMESPACE: "SelfRunners", POWERTOOLS_LOG_LEVEL: "INFO" },
+      },
+      logRetentionDays,
       tags,
     });
 

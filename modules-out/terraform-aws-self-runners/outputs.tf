@@ -92,3 +92,13 @@ output "cloudtrail_bucket_name" {
   description = "S3 bucket holding the trail's log files; empty when no trail is created."
   value       = try(aws_s3_bucket.audit_bucket["0"].bucket, "")
 }
+
+output "web_acl_arn" {
+  description = "ARN of the WAF web ACL in front of the webhook stage; empty when enable_waf is false."
+  value       = try(aws_wafv2_web_acl.webhook_firewall_web_acl["0"].arn, "")
+}
+
+output "waf_log_group_name" {
+  description = "CloudWatch Logs group of the WAF request logs (aws-waf-logs-<prefix>); empty when enable_waf is false."
+  value       = try(aws_cloudwatch_log_group.webhook_firewall_logs["0"].name, "")
+}

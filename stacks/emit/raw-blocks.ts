@@ -25,7 +25,7 @@ export function renderRawBlock(name: string, body: unknown): string {
       lines.push(`${key} = ${renderValue(value)}`);
     }
   }
-  return `${name} {\n${lines.join("\n")}\n}`;
+  return lines.length === 0 ? `${name} {}` : `${name} {\n${lines.join("\n")}\n}`;
 }
 
 /** `dynamic "name" { for_each = ...; content { ... } }` from cdktf's `{ for_each, iterator?, content }`. */

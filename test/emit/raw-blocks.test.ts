@@ -31,7 +31,7 @@ describe("renderRawBlock", () => {
   });
 
   it("writes empty objects as empty blocks and scalar lists as attributes", () => {
-    expect(renderRawBlock("action_to_use", { count: {} })).toBe("action_to_use {\ncount {\n\n}\n}");
+    expect(renderRawBlock("action_to_use", { count: {} })).toBe("action_to_use {\ncount {}\n}");
     expect(renderRawBlock("geo_match_statement", { country_codes: ["DE", "FR"] })).toBe('geo_match_statement {\ncountry_codes = ["DE", "FR"]\n}');
   });
 
@@ -40,7 +40,7 @@ describe("renderRawBlock", () => {
       limit: 100,
       dynamic: { scope_down_statement: { for_each: "${var.on ? [\"x\"] : []}", content: { not_statement: {} } } },
     });
-    expect(hcl).toBe('rate_based_statement {\nlimit = 100\ndynamic "scope_down_statement" {\nfor_each = var.on ? ["x"] : []\ncontent {\nnot_statement {\n\n}\n}\n}\n}');
+    expect(hcl).toBe('rate_based_statement {\nlimit = 100\ndynamic "scope_down_statement" {\nfor_each = var.on ? ["x"] : []\ncontent {\nnot_statement {}\n}\n}\n}');
   });
 
   it("fails when a block is not an object", () => {
@@ -79,7 +79,7 @@ describe("untyped content in resources", () => {
     const out = protectAttributes({ name: str("acl"), dynamic: { rule: { for_each: '${var.on ? ["on"] : []}', content: { name: "allowlist", action: { block: {} } } } } }, table);
     expect(Object.keys(out)).toEqual(["name", "__dynamic_rule"]);
     expect(table.restore(`__dynamic_rule = "${out.__dynamic_rule as string}"`)).toBe(
-      'dynamic "rule" {\nfor_each = var.on ? ["on"] : []\ncontent {\nname = "allowlist"\naction {\nblock {\n\n}\n}\n}\n}',
+      'dynamic "rule" {\nfor_each = var.on ? ["on"] : []\ncontent {\nname = "allowlist"\naction {\nblock {}\n}\n}\n}',
     );
   });
 

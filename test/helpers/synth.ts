@@ -9,7 +9,7 @@ import { scratchDir } from "./paths.js";
 export function fakeDistDir(): string {
   const dir = scratchDir("dist");
   for (const sub of ["lambdas", "layers"]) mkdirSync(join(dir, sub), { recursive: true });
-  for (const name of ["webhook", "scale-up", "reconcile"]) writeFileSync(join(dir, "lambdas", `${name}.zip`), name);
+  for (const name of ["webhook", "scale-up", "reconcile", "github-hooks-ipset"]) writeFileSync(join(dir, "lambdas", `${name}.zip`), name);
   writeFileSync(join(dir, "layers", "shared.zip"), "shared");
   return dir;
 }

@@ -81,8 +81,8 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       expect(fn.layers).toEqual([expect.stringMatching(/aws_lambda_layer_version\..*\.arn/)]);
       expect(fn.logging_config).toMatchObject({ log_format: "JSON" });
     }
-    // Three functions and the API's access logs; the audit trail's group has count 0 unless asked for.
-    expect(Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).filter((group) => group.count !== 0)).toHaveLength(4);
+    // Three functions, the API's access logs and the WAF logs; the audit trail's group has count 0 unless asked for.
+    expect(Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).filter((group) => group.count !== 0)).toHaveLength(5);
   });
 
   it("grants ENI permissions only when the functions are placed in subnets", () => {

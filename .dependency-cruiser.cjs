@@ -45,6 +45,13 @@ module.exports = {
       to: { path: "(^|/)node_modules/@aws-sdk/(client-(?!ssm)|lib-)" },
     },
     {
+      name: "ledger-is-a-library",
+      severity: "error",
+      comment: "lambdas/ledger is bundled into the handlers that use it; it never imports a handler.",
+      from: { path: "^lambdas/ledger/" },
+      to: { path: "^lambdas/(?!ledger/|shared/)" },
+    },
+    {
       name: "shared-never-imports-handlers",
       severity: "error",
       from: { path: "^lambdas/shared/" },

@@ -4,10 +4,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sign } from "@octokit/webhooks-methods";
-import { handleWebhook } from "../lambdas/webhook/webhook.js";
-import { planLaunches, type ParsedRecord } from "../lambdas/scale-up/plan.js";
+import { handleWebhook, type WebhookDeps } from "../lambdas/webhook/webhook.js";
+import { groupLaunches, triage, type ParsedRecord } from "../lambdas/scale-up/plan.js";
 import { decide, type InstanceView, type RegistrationView } from "../lambdas/reconcile/decide.js";
 import { runnerName } from "../lambdas/shared/index.js";
+import { decideJobs, type JobView, type LiveRunner } from "../lambdas/reconcile/jobs.js";
+import { firstFleetRequest, nextFleetRequest } from "../lambdas/scale-up/fleet-plan.js";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
 
@@ -29,13 +31,16 @@ const pools = Object.fromEntries(
 );
 pools["pool-99"] = { labels, queueUrl: "https://q/99" };
 let enqueued = 0;
-const deps = {
+const deps: WebhookDeps = {
   pools,
   maxBodyBytes: 262_144,
-  getSecret: async () => secret,
+  secrets: async () => ({ current: secret }),
   enqueue: async () => {
     enqueued += 1;
   },
+  // The ledger and idempotency store are DynamoDB round trips in production; the core is measured alone.
+  jobs: { received: async () => "received" as const, progressed: async () => "unchanged" as const },
+  oncePerDelivery: (_deliveryId, handle) => handle(),
   now: () => new Date(),
 };
 const request = { body: payload, isBase64Encoded: false, headers: { "x-hub-signature-256": signature, "x-github-event": "workflow_job", "x-github-delivery": "d" } };
@@ -48,6 +53,7 @@ await measure("webhook core: forged signature refused", 5_000, () => handleWebho
 const now = new Date("2026-11-23T12:00:00Z");
 const records: ParsedRecord[] = Array.from({ length: 1_000 }, (_, i) => ({
   recordId: `r${i}`,
+  receiveCount: 1,
   job: {
     version: 1,
     deliveryId: `d${i}`,
@@ -63,8 +69,8 @@ const records: ParsedRecord[] = Array.from({ length: 1_000 }, (_, i) => ({
   },
 }));
 const planPools = Object.fromEntries(Object.keys(pools).map((k) => [k, { maxRunners: 40 }]));
-await measure("scale-up plan: 1,000 jobs over 20 pools and 50 repos", 200, () =>
-  planLaunches({ records, pools: planPools, activeRunners: {}, scope: "repo" }),
+await measure("scale-up plan: triage + group 1,000 jobs over 20 pools and 50 repos", 200, () =>
+  groupLaunches(triage({ records, pools: planPools, draining: false, now, maxJobAgeSeconds: 21_600 }).candidates, "repo"),
 );
 
 const instances: InstanceView[] = Array.from({ length: 5_000 }, (_, i) => ({
@@ -80,5 +86,57 @@ const registrations = new Map<string, RegistrationView[]>([
 ]);
 await measure("reconcile decide: 5,000 instances, 3,333 registrations", 50, () =>
   decide({ instances, registrations, records: [], now, bootTimeoutSeconds: 600, idleTimeoutSeconds: 1800, prefix: "sr" }),
+);
+const jobViews: JobView[] = instances.map((instance, i) => ({
+  key: `job#${i}#1`,
+  warm: false,
+  phase: i % 4 === 0 ? "running" : "launched",
+  jobId: i,
+  repository: `org/repo-${i % 50}`,
+  installationId: 1,
+  pool: "pool-00",
+  scopeOwner: "org",
+  instanceId: i % 10 === 0 ? `i-gone-${i}` : instance.instanceId,
+  runnerName: runnerName("sr", instance.instanceId),
+  slotHeld: true,
+  claimExpiresAt: undefined,
+  launchedAt: new Date(now.getTime() - (i % 60) * 60_000),
+  updatedAt: now,
+  ranOn: undefined,
+  interrupted: false,
+  rerunRequested: false,
+}));
+const liveRunners: LiveRunner[] = instances.map((instance, i) => ({
+  instanceId: instance.instanceId,
+  pool: "pool-00",
+  owner: "org",
+  runnerName: runnerName("sr", instance.instanceId),
+  busy: i % 2 === 0,
+  stopped: false,
+}));
+await measure("reconcile jobs: 5,000 ledger jobs against 5,000 runners", 50, () =>
+  decideJobs({
+    jobs: jobViews,
+    runners: liveRunners,
+    counters: new Map([["limit#global", 5_000]]),
+    now,
+    relaunchGraceSeconds: 300,
+    requeueAfterSeconds: 1_800,
+    instanceListingLagSeconds: 120,
+    draining: false,
+    rerunInterrupted: true,
+    maxJobChecks: 50,
+  }),
+);
+const fleetPool = { instanceTypes: ["m7i.large", "m6i.large", "m5.large", "c7i.large"], subnetIds: ["subnet-a", "subnet-b", "subnet-c"], spot: true, onDemandFallback: true };
+await measure("fleet fallback: next request after 6 capacity errors over 12 pairs", 5_000, () =>
+  nextFleetRequest(
+    fleetPool,
+    firstFleetRequest(fleetPool, 10),
+    Array.from({ length: 6 }, (_, i) => ({ code: "InsufficientInstanceCapacity", message: "", capacityType: "spot" as const, override: { instanceType: fleetPool.instanceTypes[i % 4], subnetId: fleetPool.subnetIds[i % 3] } })),
+    4,
+    1,
+    3,
+  ),
 );
 console.log(`(enqueued ${enqueued} jobs in the webhook runs)`);

@@ -67,6 +67,12 @@ export interface AuditTrailProps {
    */
   readonly logRetentionDays?: number;
   /**
+   * Customer managed KMS key for the CloudWatch Logs group (the bucket keeps the trail's own key). A
+   * Terraform expression may evaluate to null, which keeps CloudWatch Logs' own encryption.
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly logGroupKmsKeyArn?: string;
+  /**
    * Tags for every resource.
    * @default {}
    */
@@ -222,6 +228,7 @@ export class AuditTrail extends Construct {
       count: cloudWatchCount,
       name: `/aws/cloudtrail/${props.trailName}`,
       retentionInDays: props.logRetentionDays ?? 30,
+      kmsKeyId: props.logGroupKmsKeyArn,
       tags,
     });
     const cloudWatchRole = new IamRole(this, "cloudwatch-role", {

@@ -24,6 +24,7 @@ export { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile
 export { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 export { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 export { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+export { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 export { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 export { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 export { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";

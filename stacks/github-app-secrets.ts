@@ -24,6 +24,18 @@ export interface GitHubAppSecretsProps {
    */
   readonly webhookSecretParameterName?: string;
   /**
+   * Existing SecureString parameter for the previous webhook secret, which the webhook also accepts
+   * while it holds a real value (during a rotation; see the README, "Rotating the webhook secret").
+   * @default - the kit creates `/<prefix>/github-app/webhook-secret-previous` with a placeholder value
+   */
+  readonly previousWebhookSecretParameterName?: string;
+  /**
+   * Customer managed KMS key for the parameters the kit creates. A Terraform expression may evaluate to
+   * null, which keeps the AWS managed key (`aws/ssm`).
+   * @default - the AWS managed key
+   */
+  readonly kmsKeyArn?: string;
+  /**
    * Tags for created parameters.
    * @default {}
    */
@@ -31,7 +43,8 @@ export interface GitHubAppSecretsProps {
 }
 
 /**
- * The GitHub App private key and the webhook secret as SSM SecureString parameters: either passed in
+ * The GitHub App private key, the webhook secret and the previous webhook secret (used only while a
+ * secret is being rotated) as SSM SecureString parameters: either passed in
  * by name, or created with a placeholder that Terraform never overwrites afterwards (the operator sets
  * the real value with `aws ssm put-parameter --overwrite`), so secrets never sit in Terraform state,
  * environment variables or user data.
@@ -41,17 +54,23 @@ export class GitHubAppSecrets extends Construct {
   readonly privateKeyParameterName: string;
   /** Name of the parameter holding the webhook secret. */
   readonly webhookSecretParameterName: string;
+  /** Name of the parameter holding the previous webhook secret (the placeholder outside a rotation). */
+  readonly previousWebhookSecretParameterName: string;
   private readonly context: AwsContext;
+  private readonly kmsKeyArn: string | undefined;
 
   constructor(scope: Construct, id: string, props: GitHubAppSecretsProps) {
     super(scope, id);
     validateProps(this.node.path, [
       { prop: "privateKeyParameterName", value: props.privateKeyParameterName, valid: matches(RULES.ssmParameterName), allowed: RULES.ssmParameterName.allowed },
       { prop: "webhookSecretParameterName", value: props.webhookSecretParameterName, valid: matches(RULES.ssmParameterName), allowed: RULES.ssmParameterName.allowed },
+      { prop: "previousWebhookSecretParameterName", value: props.previousWebhookSecretParameterName, valid: matches(RULES.ssmParameterName), allowed: RULES.ssmParameterName.allowed },
     ]);
     this.context = props.context;
+    this.kmsKeyArn = props.kmsKeyArn;
     this.privateKeyParameterName = this.parameter(props.prefix, "private-key", props.privateKeyParameterName, props.tags);
     this.webhookSecretParameterName = this.parameter(props.prefix, "webhook-secret", props.webhookSecretParameterName, props.tags);
+    this.previousWebhookSecretParameterName = this.parameter(props.prefix, "webhook-secret-previous", props.previousWebhookSecretParameterName, props.tags);
   }
 
   /** ARN of a parameter by name (names start with '/'). */
@@ -71,6 +90,7 @@ export class GitHubAppSecrets extends Construct {
       count: literal ? 1 : Token.asNumber(Op.sub(1, Fn.min([Fn.lengthOf(Fn.compact([given])), 1]))),
       name: defaultName,
       type: "SecureString",
+      keyId: this.kmsKeyArn,
       value: PLACEHOLDER_SECRET,
       description: `self-runners ${id}; set the real value with aws ssm put-parameter --overwrite`,
       tags,

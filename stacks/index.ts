@@ -1,6 +1,7 @@
 export * from "./errors.js";
 export * from "./pools.js";
 export * from "./aws-context.js";
+export * from "./encryption-key.js";
 export * from "./nodejs-function.js";
 export * from "./shared-layer.js";
 export * from "./github-app-secrets.js";

@@ -2,7 +2,7 @@ import { Construct, type Node } from "constructs";
 import { TerraformElement, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, type TerraformVariableConfig } from "./cdktf.js";
 import { AwsProvider } from "./aws.js";
 import { LOG_RETENTION_DAYS, RULES, WAF_RATE_LIMIT, WAF_RATE_WINDOWS_SECONDS } from "./errors.js";
-import { DEFAULT_AMI_PARAMETER_FORMAT, poolsVariableType } from "./pools.js";
+import { DEFAULT_AMI_PARAMETER_FORMAT, WARM_SCHEDULE_PATTERN, poolsVariableType } from "./pools.js";
 import { SelfRunners } from "./self-runners.js";
 
 /** Props of {@link ModuleStack}. */
@@ -67,6 +67,23 @@ export class ModuleStack extends TerraformStack {
       description: "Existing SSM SecureString parameter holding the webhook secret. Empty: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite.",
       validation: [rule(`var.webhook_secret_ssm_parameter_name == "" || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.webhook_secret_ssm_parameter_name))`, `webhook_secret_ssm_parameter_name must be empty or ${RULES.ssmParameterName.allowed}.`)],
     });
+    const previousSecretParameter = v("webhook_previous_secret_ssm_parameter_name", {
+      type: "string",
+      default: "",
+      description: "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing.",
+      validation: [rule(`var.webhook_previous_secret_ssm_parameter_name == "" || can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, var.webhook_previous_secret_ssm_parameter_name))`, `webhook_previous_secret_ssm_parameter_name must be empty or ${RULES.ssmParameterName.allowed}.`)],
+    });
+    const createKmsKey = v("create_kms_key", {
+      type: "bool",
+      default: false,
+      description: "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption.",
+    });
+    const kmsKeyArn = v("kms_key_arn", {
+      type: "string",
+      default: "",
+      description: "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key.",
+      validation: [rule(`var.kms_key_arn == "" || can(regex(${hclRegex(RULES.kmsKeyArn.pattern)}, var.kms_key_arn))`, `kms_key_arn must be empty or ${RULES.kmsKeyArn.allowed}.`)],
+    });
     const githubApiUrl = v("github_api_url", {
       type: "string",
       default: "https://api.github.com",
@@ -101,6 +118,9 @@ export class ModuleStack extends TerraformStack {
         rule("alltrue([for p in values(var.pools) : p.max_runners >= 1 && p.max_runners <= 10000 && floor(p.max_runners) == p.max_runners])", "max_runners must be a whole number from 1 to 10000."),
         rule(`alltrue([for p in values(var.pools) : contains(["x64", "arm64"], p.architecture)])`, "architecture must be \"x64\" or \"arm64\"."),
         rule("alltrue([for p in values(var.pools) : p.root_volume_size >= 8 && p.root_volume_size <= 16384])", "root_volume_size must be from 8 to 16384 GiB."),
+        rule("alltrue([for p in values(var.pools) : p.warm_pool_size >= 0 && p.warm_pool_size <= 1000 && floor(p.warm_pool_size) == p.warm_pool_size])", "warm_pool_size must be a whole number from 0 to 1000."),
+        rule(`alltrue([for p in values(var.pools) : p.warm_pool_size == 0 || length(p.warm_pool_owner) > 0])`, "warm_pool_owner (an organization, or owner/repo in repo scope) is required when warm_pool_size > 0."),
+        rule(`alltrue([for p in values(var.pools) : can(regex(${hclRegex(WARM_SCHEDULE_PATTERN)}, p.warm_pool_schedule))])`, 'warm_pool_schedule must be empty (always) or UTC windows like "Mon-Fri 07:00-19:00", several separated by ";".'),
       ],
     });
     const lambdaSubnetIds = v("lambda_subnet_ids", {
@@ -210,6 +230,36 @@ export class ModuleStack extends TerraformStack {
       default: false,
       description: "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms.",
     });
+    // Control plane (docs/reliability.md).
+    const draining = v("draining", {
+      type: "bool",
+      default: false,
+      description: "Pause launches: webhooks are still accepted and jobs stay queued until this (or the /<prefix>/draining SSM parameter, which operators can flip without Terraform) is false again. For maintenance windows.",
+    });
+    const wholeNumber = (name: string, fallback: number, min: number, max: number, description: string): TerraformVariable =>
+      v(name, {
+        type: "number",
+        default: fallback,
+        description,
+        validation: [rule(`var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}`, `${name} must be a whole number from ${min} to ${max}.`)],
+      });
+    const maxTotal = wholeNumber("max_runners_total", 1000, 1, 100000, "Most runners of all pools together. A job over the limit waits on its queue (back-off with jitter), it is not failed.");
+    const maxPerOwner = wholeNumber("max_runners_per_owner", 1000, 1, 100000, "Most runners of one organization (org scope) or repository (repo scope) across pools; over it, jobs wait.");
+    const maxAge = wholeNumber("job_max_age_seconds", 21600, 300, 86400, "A job still waiting for a runner after this many seconds is reported (log, metric), marked failed in the ledger and moved to its pool's dead-letter queue with the reason.");
+    const waitMax = wholeNumber("job_wait_max_seconds", 900, 30, 3600, "Longest back-off between two tries of a waiting job (draining, limits, GitHub budget, EC2 capacity).");
+    const minRemaining = wholeNumber("github_min_remaining_requests", 200, 1, 100000, "GitHub API requests kept in reserve per App installation. Below it, launches slow down (jobs wait for the budget reset) instead of failing.");
+    const additionalApps = v("additional_github_apps", {
+      type: "list(object({ app_id = string, private_key_ssm_parameter_name = string }))",
+      default: [],
+      description: "More GitHub Apps, installed on the same organizations or repositories, to raise the API ceiling: JIT runner configs go round robin across github_app_id and these (GitHub allows about 10,000 runner configs per hour per App). Only github_app_id needs the webhook.",
+      validation: [
+        rule(`alltrue([for a in var.additional_github_apps : can(regex(${hclRegex(RULES.githubAppId.pattern)}, a.app_id)) && can(regex(${hclRegex(RULES.ssmParameterName.pattern)}, a.private_key_ssm_parameter_name))])`, `Every additional App needs app_id ${RULES.githubAppId.allowed} and private_key_ssm_parameter_name ${RULES.ssmParameterName.allowed}.`),
+      ],
+    });
+    const busyConfirm = wholeNumber("busy_confirm_seconds", 90, 60, 3600, "A runner must look idle for this long (two reconciler sightings at least this far apart) before it is stopped: GitHub's busy flag lags a job start by up to a minute.");
+    const relaunchGrace = wholeNumber("relaunch_grace_seconds", 300, 60, 86400, "Seconds after launch before the reconciler relaunches a job whose runner is gone or took another job, if GitHub still has the job queued.");
+    const rerunInterrupted = v("rerun_interrupted_jobs", { type: "bool", default: true, description: "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen)." });
+    const ledgerPitr = v("job_ledger_point_in_time_recovery", { type: "bool", default: false, description: "Enable point-in-time recovery on the job ledger table." });
     const enableWaf = v("enable_waf", {
       type: "bool",
       default: true,
@@ -253,6 +303,9 @@ export class ModuleStack extends TerraformStack {
       githubAppId: githubAppId.stringValue,
       githubAppPrivateKeyParameterName: keyParameter.stringValue,
       webhookSecretParameterName: secretParameter.stringValue,
+      previousWebhookSecretParameterName: previousSecretParameter.stringValue,
+      createKmsKey: asBoolean(createKmsKey),
+      kmsKeyArn: kmsKeyArn.stringValue,
       githubApiUrl: githubApiUrl.stringValue,
       runnerScope: runnerScope.stringValue,
       vpcId: vpcId.stringValue,
@@ -281,6 +334,17 @@ export class ModuleStack extends TerraformStack {
       cloudTrailGlacierAfterDays: glacierAfterDays.numberValue,
       cloudTrailRetentionDays: trailRetentionDays.numberValue,
       cloudTrailCloudWatchLogs: asBoolean(trailCloudWatchLogs),
+      draining: asBoolean(draining),
+      maxRunnersTotal: maxTotal.numberValue,
+      maxRunnersPerOwner: maxPerOwner.numberValue,
+      jobMaxAgeSeconds: maxAge.numberValue,
+      waitMaxSeconds: waitMax.numberValue,
+      githubMinRemaining: minRemaining.numberValue,
+      additionalGitHubApps: additionalApps.value,
+      busyConfirmSeconds: busyConfirm.numberValue,
+      relaunchGraceSeconds: relaunchGrace.numberValue,
+      rerunInterruptedJobs: asBoolean(rerunInterrupted),
+      jobLedgerPointInTimeRecovery: asBoolean(ledgerPitr),
       enableWaf: asBoolean(enableWaf),
       wafRateLimit: wafRateLimit.numberValue,
       wafRateLimitWindowSeconds: wafRateWindow.numberValue,
@@ -296,6 +360,8 @@ export class ModuleStack extends TerraformStack {
       new TerraformOutput(outputs, name, { value, description });
     out("webhook_url", r.api.webhookUrl, "Payload URL to paste into the GitHub App's webhook settings.");
     out("webhook_secret_ssm_parameter_name", r.secrets.webhookSecretParameterName, "SSM SecureString parameter holding the webhook secret (set the same value in the GitHub App).");
+    out("webhook_previous_secret_ssm_parameter_name", r.secrets.previousWebhookSecretParameterName, "SSM SecureString parameter for the previous webhook secret during a rotation (the placeholder outside one).");
+    out("kms_key_arn", r.encryption.keyArnOrEmpty, "ARN of the customer managed KMS key in use (created or given); empty when AWS-managed encryption is used.");
     out("github_app_private_key_ssm_parameter_name", r.secrets.privateKeyParameterName, "SSM SecureString parameter holding the GitHub App's private key (PEM).");
     out("queue_urls", r.queues.queueUrls, "Job queue URL per pool.");
     out("queue_arns", r.queues.queueArns, "Job queue ARN per pool.");
@@ -311,6 +377,9 @@ export class ModuleStack extends TerraformStack {
     out("runner_instance_profile_arn", r.fleet.instanceProfile.arn, "Instance profile ARN of runner instances.");
     out("runner_security_group_id", r.fleet.securityGroup.id, "Security group of runner instances; allow it where runners must connect.");
     out("launch_template_ids", r.fleet.launchTemplateIds, "Launch template id per pool.");
+    out("jobs_table_name", r.ledger.table.name, "DynamoDB job ledger table: one item per job attempt with its phase and side effects (docs/reliability.md).");
+    out("draining_ssm_parameter_name", r.drainingSwitch.parameterName, "SSM parameter holding the draining switch (\"true\" pauses launches).");
+    out("spot_interruption_function_name", r.spotInterruption.function.functionName, "Name of the spot interruption function.");
     out("cloudtrail_arn", r.audit.trailArn, "ARN of the audit trail: the one created, or existing_cloudtrail_arn; empty when enable_cloudtrail is false and none is given.");
     out("cloudtrail_bucket_name", r.audit.bucketName, "S3 bucket holding the trail's log files; empty when no trail is created.");
     out("web_acl_arn", r.firewall.webAclArn, "ARN of the WAF web ACL in front of the webhook stage; empty when enable_waf is false.");

@@ -73,6 +73,12 @@ export interface NodejsFunctionProps {
    */
   readonly architecture?: "arm64" | "x86_64";
   /**
+   * Customer managed KMS key for the function's environment variables and its log group. A Terraform
+   * expression may evaluate to null, which keeps AWS-managed encryption.
+   * @default - AWS-managed encryption
+   */
+  readonly kmsKeyArn?: string;
+  /**
    * Create the function only when this is 1: a `count` for every resource of the function, so a
    * module variable can switch it (`countIf(...)`). References then go through index 0.
    * @default - always created, without a count
@@ -118,6 +124,7 @@ export class NodejsFunction extends Construct {
       count,
       name: `/aws/lambda/${props.functionName}`,
       retentionInDays: props.logRetentionDays ?? 30,
+      kmsKeyId: props.kmsKeyArn,
       tags,
     });
     this.role = new IamRole(this, "role", {
@@ -169,6 +176,7 @@ export class NodejsFunction extends Construct {
       environment: {
         variables: { NODE_OPTIONS: "--enable-source-maps", ...(props.environment ?? {}) },
       },
+      kmsKeyArn: props.kmsKeyArn,
       vpcConfig: { subnetIds, securityGroupIds: props.securityGroupIds ?? [] },
       loggingConfig: { logFormat: "JSON", logGroup: this.attribute(this.logGroup, "name") },
       tags,

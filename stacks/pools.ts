@@ -48,6 +48,23 @@ export interface RunnerPoolProps {
    * @default 1
    */
   readonly runnerGroupId?: number;
+  /**
+   * Warm pool: runners kept ready (booting or idle) while `warmPoolSchedule` is open; they count
+   * against the limits and end at the idle timeout like any runner.
+   * @default 0
+   */
+  readonly warmPoolSize?: number;
+  /**
+   * Owner the warm runners register with: organization (org scope) or `owner/repo` (repo scope).
+   * Required when `warmPoolSize` > 0.
+   * @default ""
+   */
+  readonly warmPoolOwner?: string;
+  /**
+   * UTC windows of the warm pool, e.g. "Mon-Fri 07:00-19:00"; several separated by ";". Empty: always.
+   * @default ""
+   */
+  readonly warmPoolSchedule?: string;
 }
 
 /** A pool with every field present, in Terraform's snake_case: the shape `var.pools` has in the module. */
@@ -62,6 +79,9 @@ export interface NormalizedPool {
   readonly root_volume_size: number;
   readonly subnet_ids: string[];
   readonly runner_group_id: number;
+  readonly warm_pool_size: number;
+  readonly warm_pool_owner: string;
+  readonly warm_pool_schedule: string;
 }
 
 /** Pools as the constructs take them: a literal map, or a Terraform expression of the same shape. */
@@ -75,7 +95,11 @@ export const POOL_DEFAULTS = {
   architecture: "x64",
   root_volume_size: 40,
   runner_group_id: 1,
+  warm_pool_size: 0,
 } as const;
+
+/** A warm pool schedule: empty, or `<days> HH:MM-HH:MM` windows separated by `;` (days: *, Mon, Mon-Fri, Sat,Sun). */
+export const WARM_SCHEDULE_PATTERN = "^$|^(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9](; ?(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])*$";
 
 /** The AMI used when a pool names none: the latest Amazon Linux 2023 (it ships the AWS CLI). */
 export const DEFAULT_AMI_PARAMETER_FORMAT = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s";
@@ -100,6 +124,9 @@ export function poolsVariableType(): string {
     `    root_volume_size   = optional(number, ${d.root_volume_size})`,
     "    subnet_ids         = optional(list(string))",
     `    runner_group_id    = optional(number, ${d.runner_group_id})`,
+    `    warm_pool_size     = optional(number, ${d.warm_pool_size})`,
+    '    warm_pool_owner    = optional(string, "")',
+    '    warm_pool_schedule = optional(string, "")',
     "  }))",
   ].join("\n");
 }
@@ -128,6 +155,9 @@ export function normalizePools(
     check("rootVolumeSize", p.rootVolumeSize, integerBetween(8, 16384)(p.rootVolumeSize ?? 8), "an integer from 8 to 16384 GiB");
     check("subnetIds", p.subnetIds, matches(RULES.subnetId)(p.subnetIds ?? []), RULES.subnetId.allowed);
     check("runnerGroupId", p.runnerGroupId, integerBetween(1, Number.MAX_SAFE_INTEGER)(p.runnerGroupId ?? 1), "a positive integer");
+    check("warmPoolSize", p.warmPoolSize, integerBetween(0, 1000)(p.warmPoolSize ?? 0), "an integer from 0 to 1000");
+    check("warmPoolOwner", p.warmPoolOwner, (p.warmPoolSize ?? 0) === 0 || (p.warmPoolOwner ?? "") !== "", "an organization or owner/repo when warmPoolSize > 0");
+    check("warmPoolSchedule", p.warmPoolSchedule, new RegExp(WARM_SCHEDULE_PATTERN).test(p.warmPoolSchedule ?? ""), 'empty or "<days> HH:MM-HH:MM" windows separated by ";" (UTC)');
     const architecture = p.architecture ?? POOL_DEFAULTS.architecture;
     out[key] = {
       labels: p.labels,
@@ -140,6 +170,9 @@ export function normalizePools(
       root_volume_size: p.rootVolumeSize ?? POOL_DEFAULTS.root_volume_size,
       subnet_ids: p.subnetIds ?? defaultSubnetIds,
       runner_group_id: p.runnerGroupId ?? POOL_DEFAULTS.runner_group_id,
+      warm_pool_size: p.warmPoolSize ?? POOL_DEFAULTS.warm_pool_size,
+      warm_pool_owner: p.warmPoolOwner ?? "",
+      warm_pool_schedule: p.warmPoolSchedule ?? "",
     };
   }
   return out;

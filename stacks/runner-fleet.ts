@@ -5,7 +5,7 @@ import type { AwsContext } from "./aws-context.js";
 import { RULES, integerBetween, matches, validateProps } from "./errors.js";
 import { assumeRolePolicy } from "./iam.js";
 import type { NodejsFunction } from "./nodejs-function.js";
-import type { PoolMap } from "./pools.js";
+import type { NormalizedPool, PoolMap } from "./pools.js";
 import { runnerBootstrapScript } from "./runner-bootstrap.js";
 import { mergeTags } from "./tags.js";
 import { countIf } from "./conditions.js";
@@ -69,6 +69,7 @@ export class RunnerFleet extends Construct {
   readonly launchTemplates: LaunchTemplate;
   private readonly prefix: string;
   private readonly context: AwsContext;
+  private readonly pools: PoolMap;
 
   constructor(scope: Construct, id: string, props: RunnerFleetProps) {
     super(scope, id);
@@ -80,6 +81,7 @@ export class RunnerFleet extends Construct {
     ]);
     this.prefix = props.prefix;
     this.context = props.context;
+    this.pools = props.pools;
     const tags = props.tags ?? {};
 
     this.securityGroup = new SecurityGroup(this, "security-group", {
@@ -161,26 +163,54 @@ export class RunnerFleet extends Construct {
   }
 
   /**
-   * Lets `fn` launch and tag runners and terminate its own: ec2:CreateFleet, ec2:RunInstances,
-   * ec2:CreateTags (while launching, and the Name tag of the kit's instances), ec2:Describe{Instances,LaunchTemplates,LaunchTemplateVersions,
-   * Images,Subnets,InstanceTypeOfferings}, ssm:GetParameters (public AMI parameters), iam:PassRole
-   * (runner role only), iam:CreateServiceLinkedRole (spot and EC2 Fleet only), ec2:TerminateInstances
-   * (instances tagged with this kit's prefix only).
+   * Lets `fn` launch and tag runners and terminate its own. Launching (ec2:CreateFleet, ec2:RunInstances)
+   * is allowed only from this fleet's launch templates, into the pools' subnets with the runner security
+   * group, for instances, volumes and network interfaces requested with the kit's tag
+   * (`aws:RequestTag/self-runners:prefix`), from any image or snapshot of the region. Also:
+   * ec2:CreateTags (while launching, with the kit's tag; and the Name tag of the kit's instances),
+   * ec2:Describe{Instances,LaunchTemplates,LaunchTemplateVersions,Images,Subnets,InstanceTypeOfferings},
+   * ssm:GetParameters (public AMI parameters), iam:PassRole (runner role, to EC2 only),
+   * iam:CreateServiceLinkedRole (the spot and EC2 Fleet roles only), ec2:TerminateInstances (instances
+   * tagged with this kit's prefix only).
    */
   grantLaunch(fn: NodejsFunction): void {
+    const { partition, region, accountId } = this.context;
+    const ec2Arn = (resource: string): string => `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
+    const launch = ["ec2:CreateFleet", "ec2:RunInstances"];
+    const kitTagRequested = { StringEquals: { [`aws:RequestTag/${KIT_TAG}`]: this.prefix } };
     fn.addToRolePolicy("launch-runners", [
-      { Sid: "LaunchFleet", Action: ["ec2:CreateFleet", "ec2:RunInstances"], Resource: "*" },
+      { Sid: "LaunchFromOwnTemplates", Action: launch, Resource: this.launchTemplateArns },
+      {
+        // CreateFleet tags instances, the launch templates tag volumes and network interfaces.
+        Sid: "LaunchTaggedRunners",
+        Action: launch,
+        Resource: [ec2Arn("instance/*"), ec2Arn("volume/*"), ec2Arn("network-interface/*")],
+        Condition: kitTagRequested,
+      },
+      { Sid: "LaunchIntoRunnerNetwork", Action: launch, Resource: this.networkArns },
+      {
+        // AMIs may be public or shared from other accounts; the templates choose which.
+        Sid: "LaunchFromImages",
+        Action: launch,
+        Resource: [`arn:${partition}:ec2:${region}::image/*`, `arn:${partition}:ec2:${region}::snapshot/*`],
+      },
+      {
+        // The instant fleet itself and, for spot, its requests: created only together with tagged instances.
+        Sid: "FleetRequests",
+        Action: launch,
+        Resource: [ec2Arn("fleet/*"), ec2Arn("spot-instances-request/*")],
+      },
       {
         Sid: "TagOnLaunch",
         Action: ["ec2:CreateTags"],
-        Resource: "*",
-        Condition: { StringEquals: { "ec2:CreateAction": ["CreateFleet", "RunInstances"] } },
+        Resource: [ec2Arn("instance/*"), ec2Arn("volume/*"), ec2Arn("network-interface/*")],
+        Condition: { StringEquals: { "ec2:CreateAction": ["CreateFleet", "RunInstances"], [`aws:RequestTag/${KIT_TAG}`]: this.prefix } },
       },
       {
         // The Name tag (the runner name) is known only after launch, so it is set per instance.
         Sid: "NameOwnRunners",
         Action: ["ec2:CreateTags"],
-        Resource: `arn:${this.context.partition}:ec2:${this.context.region}:${this.context.accountId}:instance/*`,
+        Resource: ec2Arn("instance/*"),
         Condition: {
           StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix },
           "ForAllValues:StringEquals": { "aws:TagKeys": ["Name"] },
@@ -198,16 +228,45 @@ export class RunnerFleet extends Construct {
         ],
         Resource: "*",
       },
-      { Sid: "ResolveAmiParameters", Action: ["ssm:GetParameters", "ssm:GetParameter"], Resource: `arn:${this.context.partition}:ssm:${this.context.region}::parameter/aws/service/*` },
-      { Sid: "PassRunnerRole", Action: ["iam:PassRole"], Resource: this.role.arn },
+      { Sid: "ResolveAmiParameters", Action: ["ssm:GetParameters", "ssm:GetParameter"], Resource: `arn:${partition}:ssm:${region}::parameter/aws/service/*` },
+      {
+        Sid: "PassRunnerRole",
+        Action: ["iam:PassRole"],
+        Resource: this.role.arn,
+        Condition: { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } },
+      },
       {
         Sid: "FleetServiceLinkedRoles",
         Action: ["iam:CreateServiceLinkedRole"],
-        Resource: "*",
+        Resource: [
+          `arn:${partition}:iam::${accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
+          `arn:${partition}:iam::${accountId}:role/aws-service-role/ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet`,
+        ],
         Condition: { StringEquals: { "iam:AWSServiceName": ["spot.amazonaws.com", "ec2fleet.amazonaws.com"] } },
       },
     ]);
     this.grantTerminate(fn, "terminate-runners-launch");
+  }
+
+  /** ARNs of this fleet's launch templates (one per pool). */
+  private get launchTemplateArns(): string[] {
+    return Fn.values(TerraformIterator.fromResources(this.launchTemplates).forExpressionForMap("key", "val.arn")) as unknown as string[];
+  }
+
+  /** ARNs of the runner security group and of every pool's subnets: where runners may be launched. */
+  private get networkArns(): string[] {
+    const { partition, region, accountId } = this.context;
+    const securityGroupArn = `arn:${partition}:ec2:${region}:${accountId}:security-group/${this.securityGroup.id}`;
+    if (!Token.isUnresolved(this.pools)) {
+      const subnetIds = [...new Set(Object.values(this.pools as Record<string, NormalizedPool>).flatMap((pool) => pool.subnet_ids))];
+      if (!subnetIds.some((id) => Token.isUnresolved(id))) {
+        return [securityGroupArn, ...subnetIds.map((id) => `arn:${partition}:ec2:${region}:${accountId}:subnet/${id}`)];
+      }
+    }
+    // format()/formatlist() rather than template strings: cdktf cannot nest interpolations in function arguments.
+    const subnetIds = Fn.distinct(Fn.flatten(TerraformIterator.fromMap(this.pools).forExpressionForList("val.subnet_ids")));
+    const subnetArns = Fn.formatlist("arn:%s:ec2:%s:%s:subnet/%s", [partition, region, accountId, subnetIds]);
+    return Fn.concat([[Fn.format("arn:%s:ec2:%s:%s:security-group/%s", [partition, region, accountId, this.securityGroup.id])], subnetArns]) as unknown as string[];
   }
 
   /**

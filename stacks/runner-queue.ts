@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, TerraformIterator } from "./cdktf.js";
+import { Fn, Op, TerraformIterator, Token } from "./cdktf.js";
 import { SqsQueue } from "./aws.js";
 import { integerBetween, validateProps } from "./errors.js";
 import type { NodejsFunction } from "./nodejs-function.js";
@@ -28,6 +28,18 @@ export interface RunnerQueuesProps {
    */
   readonly messageRetentionSeconds?: number;
   /**
+   * Customer managed KMS key for both queues of every pool. A Terraform expression may evaluate to
+   * null, which keeps SQS-managed encryption (SSE-SQS).
+   * @default - SSE-SQS (SQS-owned keys)
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * How long SQS reuses a data key before calling KMS again, with `kmsKeyArn`. Longer means fewer KMS
+   * requests (and charges) during bursts; AWS's default is 300.
+   * @default 3600
+   */
+  readonly kmsDataKeyReusePeriodSeconds?: number;
+  /**
    * Tags for the queues.
    * @default {}
    */
@@ -35,7 +47,8 @@ export interface RunnerQueuesProps {
 }
 
 /**
- * One SQS FIFO queue per pool, each with its dead-letter queue and server-side encryption. FIFO gives
+ * One SQS FIFO queue per pool, each with its dead-letter queue and server-side encryption (SSE-SQS, or
+ * SSE-KMS with `kmsKeyArn`). FIFO gives
  * a five-minute deduplication window on `<jobId>-<runAttempt>`; high-throughput mode (deduplication and
  * throughput per message group) keeps bursts fast, since each job is its own group.
  */
@@ -49,12 +62,13 @@ export class RunnerQueues extends Construct {
       { prop: "visibilityTimeoutSeconds", value: props.visibilityTimeoutSeconds, valid: integerBetween(0, 43200), allowed: "an integer from 0 to 43200" },
       { prop: "maxReceiveCount", value: props.maxReceiveCount, valid: integerBetween(1, 1000), allowed: "an integer from 1 to 1000" },
       { prop: "messageRetentionSeconds", value: props.messageRetentionSeconds, valid: integerBetween(60, 1209600), allowed: "an integer from 60 to 1209600" },
+      { prop: "kmsDataKeyReusePeriodSeconds", value: props.kmsDataKeyReusePeriodSeconds, valid: integerBetween(60, 86400), allowed: "an integer from 60 to 86400" },
     ]);
     const pools = TerraformIterator.fromMap(props.pools);
     const common = {
       forEach: pools,
       fifoQueue: true,
-      sqsManagedSseEnabled: true,
+      ...queueEncryption(props.kmsKeyArn, props.kmsDataKeyReusePeriodSeconds ?? 3600),
       deduplicationScope: "messageGroup",
       fifoThroughputLimit: "perMessageGroupId",
       tags: mergeTags(props.tags, { "self-runners:pool": pools.key }),
@@ -91,6 +105,16 @@ export class RunnerQueues extends Construct {
     return TerraformIterator.fromResources(this.deadLetterQueues).forExpressionForMap("key", "val.arn") as unknown as string;
   }
 
+  /** Map pool -> dead-letter queue URL. */
+  get deadLetterQueueUrls(): string {
+    return TerraformIterator.fromResources(this.deadLetterQueues).forExpressionForMap("key", "val.url") as unknown as string;
+  }
+
+  /** Lets `fn` move messages to every pool's dead-letter queue with a reason: sqs:SendMessage. */
+  grantSendToDeadLetter(fn: NodejsFunction): void {
+    fn.addToRolePolicy("dead-letter-jobs", [{ Sid: "DeadLetterJobs", Action: ["sqs:SendMessage"], Resource: Fn.values(this.deadLetterQueueArns as never) }]);
+  }
+
   /** Lets `fn` send to every pool queue: sqs:SendMessage. */
   grantSend(fn: NodejsFunction): void {
     fn.addToRolePolicy("send-jobs", [{ Sid: "SendJobs", Action: ["sqs:SendMessage"], Resource: Fn.values(this.queueArns as never) }]);
@@ -109,4 +133,22 @@ export class RunnerQueues extends Construct {
       },
     ]);
   }
+}
+
+/**
+ * SSE-SQS without a key, SSE-KMS with one. The provider refuses `sqs_managed_sse_enabled` next to
+ * `kms_master_key_id`, so whichever is not in use is null (a Terraform expression when the key is one).
+ */
+function queueEncryption(
+  kmsKeyArn: string | undefined,
+  reusePeriodSeconds: number,
+): { sqsManagedSseEnabled?: boolean; kmsMasterKeyId?: string; kmsDataKeyReusePeriodSeconds?: number } {
+  if (kmsKeyArn === undefined) return { sqsManagedSseEnabled: true };
+  if (!Token.isUnresolved(kmsKeyArn)) return { kmsMasterKeyId: kmsKeyArn, kmsDataKeyReusePeriodSeconds: reusePeriodSeconds };
+  const noKey = Op.eq(kmsKeyArn, Token.nullValue());
+  return {
+    sqsManagedSseEnabled: Fn.conditional(noKey, true, Token.nullValue()) as unknown as boolean,
+    kmsMasterKeyId: kmsKeyArn,
+    kmsDataKeyReusePeriodSeconds: Token.asNumber(Fn.conditional(noKey, Token.nullValue(), reusePeriodSeconds)),
+  };
 }

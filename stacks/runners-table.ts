@@ -13,6 +13,12 @@ export interface RunnersTableProps {
    */
   readonly pointInTimeRecovery?: boolean;
   /**
+   * Customer managed KMS key for server-side encryption. A Terraform expression may evaluate to null,
+   * which keeps the AWS managed key (`aws/dynamodb`).
+   * @default - the AWS managed key
+   */
+  readonly kmsKeyArn?: string;
+  /**
    * Tags for the table.
    * @default {}
    */
@@ -36,7 +42,7 @@ export class RunnersTable extends Construct {
       attribute: [{ name: "pk", type: "S" }],
       ttl: { attributeName: "expiresAt", enabled: true },
       pointInTimeRecovery: { enabled: props.pointInTimeRecovery ?? false },
-      serverSideEncryption: { enabled: true },
+      serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
       deletionProtectionEnabled: false,
       tags: props.tags ?? {},
     });

@@ -3,8 +3,11 @@ import { Fn, Op, TerraformIterator, Token, type IResolvable } from "./cdktf.js";
 import { LambdaEventSourceMapping } from "./aws.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
+import { EncryptionKey } from "./encryption-key.js";
 import { RULES, integerBetween, matches, validateProps } from "./errors.js";
+import { DrainingSwitch } from "./draining-switch.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
+import { JobLedger } from "./job-ledger.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import { ReconcileSchedule } from "./reconcile-schedule.js";
@@ -12,6 +15,7 @@ import { RunnerFleet } from "./runner-fleet.js";
 import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
 import { SharedLayer } from "./shared-layer.js";
+import { SpotInterruptionRule } from "./spot-interruption-rule.js";
 import { WebhookApi } from "./webhook-api.js";
 import { WebhookFirewall } from "./webhook-firewall.js";
 import { mergeTags } from "./tags.js";
@@ -57,6 +61,25 @@ export interface SelfRunnersProps {
    * @default - created as `/<prefix>/github-app/webhook-secret` with a placeholder
    */
   readonly webhookSecretParameterName?: string;
+  /**
+   * SecureString parameter with the previous webhook secret, accepted besides the current one while it
+   * holds a real value (webhook secret rotation).
+   * @default - created as `/<prefix>/github-app/webhook-secret-previous` with a placeholder
+   */
+  readonly previousWebhookSecretParameterName?: string;
+  /**
+   * Create a customer managed KMS key (rotation on) for the queues, the runners table, the SSM
+   * parameters the kit creates, every log group and the functions' environment. Mutually exclusive
+   * with `kmsKeyArn`.
+   * @default false
+   */
+  readonly createKmsKey?: boolean;
+  /**
+   * Use this existing customer managed KMS key for the same resources (see docs/security.md for the key
+   * policy it needs). Must be known at plan time.
+   * @default "" (none: AWS-managed encryption)
+   */
+  readonly kmsKeyArn?: string;
   /**
    * GitHub REST API base URL (GitHub Enterprise Server: `https://HOST/api/v3`).
    * @default "https://api.github.com"
@@ -179,6 +202,62 @@ export interface SelfRunnersProps {
    */
   readonly cloudTrailCloudWatchLogs?: boolean;
   /**
+   * Point-in-time recovery for the job ledger table.
+   * @default false
+   */
+  readonly jobLedgerPointInTimeRecovery?: boolean;
+  /**
+   * Start with launches paused (draining): webhooks are still accepted and queued, nothing launches
+   * until the `/<prefix>/draining` parameter is "false" again (docs/reliability.md).
+   * @default false
+   */
+  readonly draining?: boolean;
+  /**
+   * Most runners of all pools together (pending or running).
+   * @default 1000
+   */
+  readonly maxRunnersTotal?: number;
+  /**
+   * Most runners of one organization (org scope) or repository (repo scope), across pools.
+   * @default 1000
+   */
+  readonly maxRunnersPerOwner?: number;
+  /**
+   * A job still waiting after this many seconds is reported, marked failed and moved to the DLQ.
+   * @default 21600
+   */
+  readonly jobMaxAgeSeconds?: number;
+  /**
+   * Longest back-off of a waiting job, in seconds (draining, limits, GitHub budget, EC2 capacity).
+   * @default 900
+   */
+  readonly waitMaxSeconds?: number;
+  /**
+   * GitHub API requests kept in reserve per App installation; below it launches slow down.
+   * @default 200
+   */
+  readonly githubMinRemaining?: number;
+  /**
+   * More GitHub Apps installed on the same owners; JIT configs go round robin across all Apps.
+   * @default []
+   */
+  readonly additionalGitHubApps?: ReadonlyArray<{ readonly appId: string; readonly privateKeyParameterName: string }> | IResolvable;
+  /**
+   * Seconds a runner must keep looking idle before the reconciler stops it (GitHub's busy flag lags).
+   * @default 90
+   */
+  readonly busyConfirmSeconds?: number;
+  /**
+   * Seconds after launch before the reconciler relaunches a job whose runner is gone or took another job.
+   * @default 300
+   */
+  readonly relaunchGraceSeconds?: number;
+  /**
+   * Re-run jobs that failed because their spot runner was reclaimed.
+   * @default true
+   */
+  readonly rerunInterruptedJobs?: boolean;
+  /**
    * Put a WAFv2 web ACL in front of the webhook stage (see {@link WebhookFirewall}).
    * @default true
    */
@@ -218,6 +297,7 @@ export interface SelfRunnersProps {
  */
 export class SelfRunners extends Construct {
   readonly context: AwsContext;
+  readonly encryption: EncryptionKey;
   readonly secrets: GitHubAppSecrets;
   readonly queues: RunnerQueues;
   readonly table: RunnersTable;
@@ -228,6 +308,9 @@ export class SelfRunners extends Construct {
   readonly api: WebhookApi;
   readonly firewall: WebhookFirewall;
   readonly audit: AuditTrail;
+  readonly ledger: JobLedger;
+  readonly drainingSwitch: DrainingSwitch;
+  readonly spotInterruption: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: SelfRunnersProps) {
     super(scope, id);
@@ -239,6 +322,12 @@ export class SelfRunners extends Construct {
       { prop: "runnerSubnetIds", value: props.runnerSubnetIds, valid: (v: string[]) => v.length > 0 && matches(RULES.subnetId)(v), allowed: `at least one; ${RULES.subnetId.allowed}` },
       { prop: "githubApiUrl", value: props.githubApiUrl, valid: (v: string) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), allowed: "an https:// URL" },
       { prop: "webhookMaxBodyBytes", value: props.webhookMaxBodyBytes, valid: integerBetween(1024, 10485760), allowed: "an integer from 1024 to 10485760 (API Gateway's 10 MiB limit)" },
+      { prop: "maxRunnersTotal", value: props.maxRunnersTotal, valid: integerBetween(1, 100000), allowed: "an integer from 1 to 100000" },
+      { prop: "maxRunnersPerOwner", value: props.maxRunnersPerOwner, valid: integerBetween(1, 100000), allowed: "an integer from 1 to 100000" },
+      { prop: "jobMaxAgeSeconds", value: props.jobMaxAgeSeconds, valid: integerBetween(300, 86400), allowed: "an integer from 300 to 86400 (GitHub drops jobs queued for 24 hours)" },
+      { prop: "waitMaxSeconds", value: props.waitMaxSeconds, valid: integerBetween(30, 3600), allowed: "an integer from 30 to 3600" },
+      { prop: "busyConfirmSeconds", value: props.busyConfirmSeconds, valid: integerBetween(60, 3600), allowed: "an integer from 60 to 3600 (GitHub's busy flag lags up to a minute)" },
+      { prop: "relaunchGraceSeconds", value: props.relaunchGraceSeconds, valid: integerBetween(60, 86400), allowed: "an integer from 60 to 86400" },
     ]);
     const pools: PoolMap = Token.isUnresolved(props.pools)
       ? (props.pools as IResolvable)
@@ -252,17 +341,44 @@ export class SelfRunners extends Construct {
     const idleTimeoutMinutes = props.runnerIdleTimeoutMinutes ?? 30;
 
     this.context = new AwsContext(this, "current");
+    this.encryption = new EncryptionKey(this, "encryption", {
+      name: prefix,
+      context: this.context,
+      createKey: props.createKmsKey,
+      keyArn: props.kmsKeyArn,
+      // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
+      logGroupNames: [
+        ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset"].map((name) => `/aws/lambda/${prefix}-${name}`),
+        `/aws/apigateway/${prefix}`,
+        `aws-waf-logs-${prefix}`,
+        `/aws/cloudtrail/${prefix}-audit`,
+      ],
+      tags,
+    });
+    const kmsKeyArn = this.encryption.kmsKeyArn;
     this.secrets = new GitHubAppSecrets(this, "github-app", {
       prefix,
       context: this.context,
       privateKeyParameterName: props.githubAppPrivateKeyParameterName,
       webhookSecretParameterName: props.webhookSecretParameterName,
+      previousWebhookSecretParameterName: props.previousWebhookSecretParameterName,
+      kmsKeyArn,
       tags,
     });
-    this.queues = new RunnerQueues(this, "job", { prefix, pools, tags });
+    // Scale-up moves jobs it cannot serve to the DLQ itself, with the reason, and waiting jobs come back
+    // many times by design (back-off), so the redrive count is only a safety net for crash loops.
+    this.queues = new RunnerQueues(this, "job", { prefix, pools, kmsKeyArn, tags, maxReceiveCount: 100 });
+    this.ledger = new JobLedger(this, "jobs", {
+      tableName: `${prefix}-jobs`,
+      pointInTimeRecovery: props.jobLedgerPointInTimeRecovery,
+      kmsKeyArn,
+      tags,
+    });
+    this.drainingSwitch = new DrainingSwitch(this, "draining", { prefix, context: this.context, draining: props.draining, tags });
     this.table = new RunnersTable(this, "runners", {
       tableName: `${prefix}-runners`,
       pointInTimeRecovery: props.runnersTablePointInTimeRecovery,
+      kmsKeyArn,
       tags,
     });
     this.fleet = new RunnerFleet(this, "runner", {
@@ -279,6 +395,7 @@ export class SelfRunners extends Construct {
       tags,
     });
     this.table.grantOwnItem(this.fleet.role);
+    this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
     const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
     const fn = (name: string, description: string, extra: Partial<ConstructorParameters<typeof NodejsFunction>[2]>): NodejsFunction =>
@@ -290,6 +407,7 @@ export class SelfRunners extends Construct {
         logRetentionDays,
         subnetIds: props.lambdaSubnetIds,
         securityGroupIds: props.lambdaSecurityGroupIds,
+        kmsKeyArn,
         tags,
         ...extra,
         environment: {
@@ -300,6 +418,13 @@ export class SelfRunners extends Construct {
         },
       });
     const poolIterator = TerraformIterator.fromMap(pools);
+    const additionalAppsInput = props.additionalGitHubApps ?? [];
+    // Names only: the keys stay in SSM and are read at run time.
+    const additionalApps = Token.isUnresolved(additionalAppsInput)
+      ? Fn.jsonencode(
+          TerraformIterator.fromList(additionalAppsInput as IResolvable).forExpressionForList("{ appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }"),
+        )
+      : JSON.stringify((additionalAppsInput as ReadonlyArray<{ appId: string; privateKeyParameterName: string }>).map((app) => ({ appId: Number(app.appId), privateKeyParameter: app.privateKeyParameterName })));
     const github = {
       GITHUB_APP_ID: props.githubAppId,
       GITHUB_APP_KEY_PARAMETER: this.secrets.privateKeyParameterName,
@@ -307,21 +432,33 @@ export class SelfRunners extends Construct {
       RUNNER_SCOPE: runnerScope,
       PREFIX: prefix,
       RUNNERS_TABLE: this.table.table.name,
+      JOBS_TABLE: this.ledger.table.name,
+      GITHUB_ADDITIONAL_APPS: additionalApps,
     };
+    const queueUrlsByPool = Fn.jsonencode(poolIterator.forExpressionForMap("key", `{ queueUrl = ${this.queues.queues.fqn}[key].url }`));
 
     this.webhook = fn("webhook", "Verifies GitHub webhooks and queues workflow jobs", {
       timeout: 10,
       reservedConcurrency: props.webhookReservedConcurrency,
       environment: {
+        PREFIX: prefix,
+        JOBS_TABLE: this.ledger.table.name,
         WEBHOOK_SECRET_PARAMETER: this.secrets.webhookSecretParameterName,
+        WEBHOOK_PREVIOUS_SECRET_PARAMETER: this.secrets.previousWebhookSecretParameterName,
         MAX_BODY_BYTES: Token.asString(props.webhookMaxBodyBytes ?? 262144),
         POOLS: Fn.jsonencode(poolIterator.forExpressionForMap("key", `{ labels = val.labels, queueUrl = ${this.queues.queues.fqn}[key].url }`)),
       },
     });
     this.webhook.addToRolePolicy("read-webhook-secret", [
-      { Sid: "ReadWebhookSecret", Action: ["ssm:GetParameter"], Resource: this.secrets.parameterArn(this.secrets.webhookSecretParameterName) },
+      {
+        Sid: "ReadWebhookSecret",
+        Action: ["ssm:GetParameter"],
+        Resource: [this.secrets.webhookSecretParameterName, this.secrets.previousWebhookSecretParameterName].map((name) => this.secrets.parameterArn(name)),
+      },
     ]);
     this.queues.grantSend(this.webhook);
+    this.ledger.grantReadWrite(this.webhook);
+    this.encryption.grantUse("webhook", this.webhook.role, ["lambda", "ssm", "sqs", "dynamodb"]);
 
     this.scaleUp = fn("scale-up", "Launches ephemeral runners for queued jobs", {
       timeout: 30,
@@ -329,17 +466,27 @@ export class SelfRunners extends Construct {
       reservedConcurrency: props.scaleUpReservedConcurrency,
       environment: {
         ...github,
+        DRAINING_PARAMETER: this.drainingSwitch.parameterName,
+        MAX_RUNNERS_TOTAL: Token.asString(props.maxRunnersTotal ?? 1000),
+        MAX_RUNNERS_PER_OWNER: Token.asString(props.maxRunnersPerOwner ?? 1000),
+        MAX_JOB_AGE_SECONDS: Token.asString(props.jobMaxAgeSeconds ?? 21600),
+        BACKOFF_MAX_SECONDS: Token.asString(props.waitMaxSeconds ?? 900),
+        GITHUB_MIN_REMAINING: Token.asString(props.githubMinRemaining ?? 200),
         POOLS: Fn.jsonencode(
           poolIterator.forExpressionForMap(
             "key",
-            `{ labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = ${this.fleet.launchTemplates.fqn}[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id }`,
+            `{ labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = ${this.fleet.launchTemplates.fqn}[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id, queueUrl = ${this.queues.queues.fqn}[key].url, queueArn = ${this.queues.queues.fqn}[key].arn, deadLetterQueueUrl = ${this.queues.deadLetterQueues.fqn}[key].url }`,
           ),
         ),
       },
     });
     this.queues.grantConsume(this.scaleUp);
+    this.queues.grantSendToDeadLetter(this.scaleUp);
+    this.ledger.grantReadWrite(this.scaleUp);
+    this.drainingSwitch.grantRead(this.scaleUp);
     this.fleet.grantLaunch(this.scaleUp);
     this.table.grantReadWrite(this.scaleUp);
+    this.encryption.grantUse("scale-up", this.scaleUp.role, ["lambda", "ssm", "sqs", "dynamodb"]);
     new LambdaEventSourceMapping(this, "scale-up-trigger", {
       forEach: poolIterator,
       eventSourceArn: Fn.lookupNested(this.queues.queues.fqn, [poolIterator.key, "arn"]),
@@ -356,14 +503,51 @@ export class SelfRunners extends Construct {
         ...github,
         BOOT_TIMEOUT_SECONDS: Token.asString(bootTimeoutSeconds),
         IDLE_TIMEOUT_SECONDS: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
+        DRAINING_PARAMETER: this.drainingSwitch.parameterName,
+        POOLS: Fn.jsonencode(
+          poolIterator.forExpressionForMap(
+            "key",
+            `{ queueUrl = ${this.queues.queues.fqn}[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule }`,
+          ),
+        ),
+        BUSY_CONFIRM_SECONDS: Token.asString(props.busyConfirmSeconds ?? 90),
+        RELAUNCH_GRACE_SECONDS: Token.asString(props.relaunchGraceSeconds ?? 300),
+        RERUN_INTERRUPTED_JOBS: Token.isUnresolved(props.rerunInterruptedJobs) ? Fn.tostring(props.rerunInterruptedJobs as unknown as string) : String(props.rerunInterruptedJobs ?? true),
       },
     });
     this.fleet.grantTerminate(this.reconcile);
     this.table.grantReadWrite(this.reconcile);
-    for (const f of [this.scaleUp, this.reconcile]) {
-      f.addToRolePolicy("read-github-app-key", [
-        { Sid: "ReadGitHubAppKey", Action: ["ssm:GetParameter"], Resource: this.secrets.parameterArn(this.secrets.privateKeyParameterName) },
-      ]);
+    this.ledger.grantReadWrite(this.reconcile);
+    this.drainingSwitch.grantRead(this.reconcile);
+    this.queues.grantSend(this.reconcile);
+    this.encryption.grantUse("reconcile", this.reconcile.role, ["lambda", "ssm", "dynamodb", "sqs"]);
+
+    this.spotInterruption = fn("spot-interruption", "Handles spot interruption warnings for runners", {
+      timeout: 30,
+      environment: { ...github, POOLS: queueUrlsByPool },
+    });
+    this.spotInterruption.addToRolePolicy("describe-runners", [{ Sid: "DescribeRunners", Action: ["ec2:DescribeInstances"], Resource: "*" }]);
+    this.table.grantReadWrite(this.spotInterruption);
+    this.ledger.grantReadWrite(this.spotInterruption);
+    this.queues.grantSend(this.spotInterruption);
+    this.encryption.grantUse("spot-interruption", this.spotInterruption.role, ["lambda", "ssm", "dynamodb", "sqs"]);
+    new SpotInterruptionRule(this, "spot-interruption-rule", { name: `${prefix}-spot-interruption`, target: this.spotInterruption, tags });
+
+    const appKeyArns = Token.isUnresolved(additionalAppsInput)
+      ? // formatlist over names, not templates inside functions: cdktf cannot nest a template in a call.
+        Fn.formatlist("%s%s", [
+          Fn.format("arn:%s:ssm:%s:%s:parameter", [this.context.partition, this.context.region, this.context.accountId]),
+          Fn.concat([
+            [this.secrets.privateKeyParameterName],
+            TerraformIterator.fromList(additionalAppsInput as IResolvable).forExpressionForList("val.private_key_ssm_parameter_name") as unknown as string[],
+          ]),
+        ])
+      : [
+          this.secrets.parameterArn(this.secrets.privateKeyParameterName),
+          ...(additionalAppsInput as ReadonlyArray<{ privateKeyParameterName: string }>).map((app) => this.secrets.parameterArn(app.privateKeyParameterName)),
+        ];
+    for (const f of [this.scaleUp, this.reconcile, this.spotInterruption]) {
+      f.addToRolePolicy("read-github-app-key", [{ Sid: "ReadGitHubAppKey", Action: ["ssm:GetParameter"], Resource: appKeyArns }]);
     }
     new ReconcileSchedule(this, "reconcile-schedule", {
       name: `${prefix}-reconcile`,
@@ -380,6 +564,7 @@ export class SelfRunners extends Construct {
       throttlingBurstLimit: props.apiThrottlingBurstLimit,
       logRetentionDays,
       manageAccountLoggingRole: props.manageApiGatewayAccount,
+      kmsKeyArn,
       tags,
     });
 
@@ -401,8 +586,13 @@ export class SelfRunners extends Construct {
         environment: { POWERTOOLS_SERVICE_NAME: "github-hooks-ipset", POWERTOOLS_METRICS_NAMESPACE: "SelfRunners", POWERTOOLS_LOG_LEVEL: "INFO" },
       },
       logRetentionDays,
+      kmsKeyArn,
       tags,
     });
+    const ipSetUpdater = this.firewall.ipSetUpdater;
+    if (ipSetUpdater !== undefined) {
+      this.encryption.grantUse("github-hooks-ipset", { id: ipSetUpdater.attribute(ipSetUpdater.role, "id") }, ["lambda"], this.firewall.allowlistEnabled);
+    }
 
     this.audit = new AuditTrail(this, "audit", {
       trailName: `${prefix}-audit`,
@@ -414,6 +604,7 @@ export class SelfRunners extends Construct {
       retentionDays: props.cloudTrailRetentionDays,
       cloudWatchLogs: props.cloudTrailCloudWatchLogs,
       logRetentionDays,
+      logGroupKmsKeyArn: kmsKeyArn,
       tags,
     });
   }

@@ -55,6 +55,12 @@ export interface WebhookApiProps {
    */
   readonly manageAccountLoggingRole?: boolean;
   /**
+   * Customer managed KMS key for the access log group. A Terraform expression may evaluate to null,
+   * which keeps CloudWatch Logs' own encryption.
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly kmsKeyArn?: string;
+  /**
    * Tags for every resource.
    * @default {}
    */
@@ -128,6 +134,7 @@ export class WebhookApi extends Construct {
     const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
       name: `/aws/apigateway/${props.name}`,
       retentionInDays: props.logRetentionDays ?? 30,
+      kmsKeyId: props.kmsKeyArn,
       tags,
     });
     this.stage = new ApiGatewayStage(this, "stage", {

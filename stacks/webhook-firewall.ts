@@ -120,6 +120,12 @@ export interface WebhookFirewallProps {
    */
   readonly logRetentionDays?: number;
   /**
+   * Customer managed KMS key for the WAF log group and the updater (its log group and environment).
+   * Its key policy must let CloudWatch Logs use it for `aws-waf-logs-<name>` and the updater's group.
+   * @default - AWS-managed encryption
+   */
+  readonly kmsKeyArn?: string;
+  /**
    * Tags for every resource.
    * @default {}
    */
@@ -143,6 +149,8 @@ export class WebhookFirewall extends Construct {
   readonly ipv6Set: Wafv2IpSet;
   /** The IP set updater; created (count 1) only with the allowlist. */
   readonly ipSetUpdater?: NodejsFunction;
+  /** Whether the allowlist (IP sets, updater) exists: a boolean for literal props, a Terraform expression otherwise. */
+  readonly allowlistEnabled: boolean;
 
   constructor(scope: Construct, id: string, props: WebhookFirewallProps) {
     super(scope, id);
@@ -161,6 +169,7 @@ export class WebhookFirewall extends Construct {
     const logRetentionDays = props.logRetentionDays ?? 30;
     const enabled = localCondition(this, "enabled", props.enabled ?? true);
     const allowlist = localCondition(this, "allowlist", allOf([enabled, props.githubHooksAllowlist ?? false]));
+    this.allowlistEnabled = allowlist;
     const count = countIf(enabled);
     const allowlistCount = countIf(allowlist);
     const first = (resource: { fqn: string }, attribute: string): string => Fn.lookupNested(resource.fqn, ["0", attribute]);
@@ -258,6 +267,7 @@ export class WebhookFirewall extends Construct {
       count,
       name: `aws-waf-logs-${props.name}`,
       retentionInDays: logRetentionDays,
+      kmsKeyId: props.kmsKeyArn,
       tags,
     });
     new Wafv2WebAclLoggingConfiguration(this, "logging", {
@@ -291,7 +301,10 @@ export class WebhookFirewall extends Construct {
       zipPath: options.zipPath,
       layers: options.layers,
       timeout: 60,
+      // One run at a time: a scheduled run and the apply-time run would only race for the lock tokens.
+      reservedConcurrency: 1,
       logRetentionDays,
+      kmsKeyArn: props.kmsKeyArn,
       subnetIds: options.subnetIds,
       securityGroupIds: options.securityGroupIds,
       environment: {

@@ -37,11 +37,22 @@ export interface DecideInput {
   readonly bootTimeoutSeconds: number;
   readonly idleTimeoutSeconds: number;
   readonly prefix: string;
+  /**
+   * When each instance was first seen idle (ledger `idle#` items). A runner is stopped only when it
+   * still looks idle `busyConfirmSeconds` after that: GitHub's `busy` flag lags a job start by up to a
+   * minute, so one idle sighting proves nothing.
+   * @default none seen
+   */
+  readonly idleSeen?: ReadonlyMap<string, Date>;
+  /** @default 0 (no confirmation window) */
+  readonly busyConfirmSeconds?: number;
+  /** Runner names the ledger says run a job now (`in_progress` seen, `completed` not yet): busy. */
+  readonly runningOn?: ReadonlySet<string>;
 }
 
 export type TerminateReason = "no-registration" | "stopped";
 export type DeregisterReason = "idle" | "never-online" | "stopped";
-export type KeepReason = "busy" | "booting" | "working" | "owner-unknown" | "registrations-unavailable";
+export type KeepReason = "busy" | "booting" | "working" | "confirming" | "owner-unknown" | "registrations-unavailable";
 
 export interface Decision {
   /** Instances without a registration: nothing can be running on them. */
@@ -68,6 +79,10 @@ export interface Decision {
   readonly deleteRecords: ReadonlyArray<{ readonly pk: string; readonly instanceId: string }>;
   /** Instances deliberately left alone, for the summary. */
   readonly keep: ReadonlyArray<{ readonly instanceId: string; readonly reason: KeepReason }>;
+  /** Instances seen idle for the first time: remember when, and look again after the window. */
+  readonly markIdle: readonly string[];
+  /** Instances remembered idle that are busy (or gone) now: forget the sighting. */
+  readonly clearIdle: readonly string[];
 }
 
 const STOPPED_STATES = new Set(["stopping", "stopped"]);
@@ -96,6 +111,11 @@ export function decide(input: DecideInput): Decision {
   const deregisterThenTerminate: Array<Decision["deregisterThenTerminate"][number]> = [];
   const deleteRegistrations: Array<Decision["deleteRegistrations"][number]> = [];
   const keep: Array<Decision["keep"][number]> = [];
+  const markIdle: string[] = [];
+  const clearIdle: string[] = [];
+  const idleSeen = input.idleSeen ?? new Map<string, Date>();
+  const confirmMs = (input.busyConfirmSeconds ?? 0) * 1000;
+  const runningOn = input.runningOn ?? new Set<string>();
   const liveInstanceIds = new Set(input.instances.map((instance) => instance.instanceId));
   const installations = ownersToQuery(input.instances, input.records);
   // Indexed once: a lookup per instance over the owner's list was quadratic (1.6 s for 5,000 runners).
@@ -115,10 +135,12 @@ export function decide(input: DecideInput): Decision {
       keep.push({ instanceId, reason: "registrations-unavailable" });
       continue;
     }
-    const registration = byName.get(runnerName(input.prefix, instanceId));
+    const name = runnerName(input.prefix, instanceId);
+    const registration = byName.get(name);
     const age = now - instance.launchTime.getTime();
-    if (registration?.busy) {
+    if (registration?.busy || runningOn.has(name)) {
       keep.push({ instanceId, reason: "busy" });
+      if (idleSeen.has(instanceId)) clearIdle.push(instanceId);
       continue;
     }
     const stopped = STOPPED_STATES.has(instance.state);
@@ -132,11 +154,24 @@ export function decide(input: DecideInput): Decision {
     const stop = (reason: DeregisterReason): void => {
       deregisterThenTerminate.push({ owner, installationId, runnerId: registration.id, instanceId, reason });
     };
+    // Looks idle now; stop it only if it looked idle a whole confirmation window ago as well.
+    const stopIfConfirmed = (reason: DeregisterReason): void => {
+      const seen = idleSeen.get(instanceId);
+      if (seen !== undefined && now - seen.getTime() >= confirmMs) stop(reason);
+      else {
+        keep.push({ instanceId, reason: "confirming" });
+        if (seen === undefined) markIdle.push(instanceId);
+      }
+    };
     if (stopped) stop("stopped");
-    else if (registration.status !== "online" && age > bootMs) stop("never-online");
-    else if (age > bootMs + idleMs) stop("idle");
-    else keep.push({ instanceId, reason: registration.status === "online" ? "working" : "booting" });
+    else if (registration.status !== "online" && age > bootMs) stopIfConfirmed("never-online");
+    else if (age > bootMs + idleMs) stopIfConfirmed("idle");
+    else {
+      keep.push({ instanceId, reason: registration.status === "online" ? "working" : "booting" });
+      if (idleSeen.has(instanceId)) clearIdle.push(instanceId);
+    }
   }
+  for (const instanceId of idleSeen.keys()) if (!liveInstanceIds.has(instanceId)) clearIdle.push(instanceId);
 
   // Records younger than the boot timeout vouch for instances DescribeInstances may not show yet.
   const freshRecords = new Set(
@@ -147,7 +182,7 @@ export function decide(input: DecideInput): Decision {
     if (installationId === undefined) continue;
     for (const registration of registrations) {
       const instanceId = instanceIdFromRunnerName(input.prefix, registration.name);
-      if (instanceId === undefined || registration.busy) continue;
+      if (instanceId === undefined || registration.busy || runningOn.has(registration.name)) continue;
       if (liveInstanceIds.has(instanceId) || freshRecords.has(instanceId)) continue;
       deleteRegistrations.push({ owner, installationId, runnerId: registration.id, runnerName: registration.name });
     }
@@ -157,5 +192,5 @@ export function decide(input: DecideInput): Decision {
     .filter((record) => !liveInstanceIds.has(record.instanceId) && now - record.createdAt.getTime() > bootMs)
     .map((record) => ({ pk: record.pk, instanceId: record.instanceId }));
 
-  return { terminate, deleteRegistrations, deregisterThenTerminate, deleteRecords, keep };
+  return { terminate, deleteRegistrations, deregisterThenTerminate, deleteRecords, keep, markIdle, clearIdle };
 }

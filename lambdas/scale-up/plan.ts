@@ -1,42 +1,102 @@
 import type { JobMessage, RunnerScope } from "../shared/index.js";
 
+/**
+ * Scale-up's pure decisions: which records can be served at all, how long a waiting record sleeps,
+ * how GitHub budget and limit grants turn into launches, and which App registers each runner. No SDK,
+ * no clock, no randomness of its own: everything comes in as data (docs/reliability.md).
+ */
+
 /** One SQS record after parsing: either a job or the reason it could not be read. */
 export type ParsedRecord =
-  | { readonly recordId: string; readonly job: JobMessage }
-  | { readonly recordId: string; readonly invalid: string };
-
-export interface PlanInput {
-  readonly records: readonly ParsedRecord[];
-  readonly pools: Readonly<Record<string, { readonly maxRunners: number }>>;
-  /** Pending or running runner instances per pool, counted before this batch. */
-  readonly activeRunners: Readonly<Record<string, number>>;
-  readonly scope: RunnerScope;
-}
-
-/** Runners to launch with one CreateFleet call: one per record, all for the same pool and owner. */
-export interface LaunchGroup {
-  readonly pool: string;
-  /** Organization login (org scope) or `owner/repo` (repo scope). */
-  readonly owner: string;
-  readonly installationId: number;
-  readonly recordIds: readonly string[];
-  readonly jobs: readonly JobMessage[];
-}
+  | { readonly recordId: string; readonly receiveCount: number; readonly job: JobMessage }
+  | { readonly recordId: string; readonly receiveCount: number; readonly invalid: string };
 
 export interface PlanMiss {
   readonly recordId: string;
   readonly reason: string;
 }
 
-export interface Plan {
-  readonly groups: readonly LaunchGroup[];
-  /** The pool is full: reported as batch failures so SQS retries them after the visibility timeout. */
-  readonly deferred: readonly PlanMiss[];
-  /**
-   * Unparseable or for an unknown pool: reported as batch failures too. Retrying cannot fix them, so
-   * they are received again until maxReceiveCount and then land in the dead-letter queue for a human.
-   */
+/** Why a record waits; each kind has its own back-off (see {@link deferralSeconds}). */
+export type DeferralKind = "draining" | "limit" | "budget" | "in-flight" | "launch-failed";
+
+export interface Deferral extends PlanMiss {
+  readonly kind: DeferralKind;
+}
+
+export interface TriageInput {
+  readonly records: readonly ParsedRecord[];
+  readonly pools: Readonly<Record<string, unknown>>;
+  readonly draining: boolean;
+  readonly now: Date;
+  readonly maxJobAgeSeconds: number;
+}
+
+export interface Triage {
+  /** Jobs to try to launch now, in batch order. */
+  readonly candidates: ReadonlyArray<{ readonly recordId: string; readonly job: JobMessage }>;
+  /** Unreadable or for an unknown pool: retrying cannot help; they go to the DLQ with the reason. */
   readonly rejected: readonly PlanMiss[];
+  /** Waited longer than the maximum age: reported, marked failed and moved to the DLQ. */
+  readonly expired: ReadonlyArray<PlanMiss & { readonly job: JobMessage }>;
+  /** Wait and come back (draining). */
+  readonly deferred: readonly Deferral[];
+}
+
+/** Sorts a batch before anything is launched. Expiry wins over draining, so a long drain still reports old jobs. */
+export function triage(input: TriageInput): Triage {
+  const candidates: Array<Triage["candidates"][number]> = [];
+  const rejected: PlanMiss[] = [];
+  const expired: Array<Triage["expired"][number]> = [];
+  const deferred: Deferral[] = [];
+  for (const record of input.records) {
+    if ("invalid" in record) {
+      rejected.push({ recordId: record.recordId, reason: record.invalid });
+      continue;
+    }
+    const { job } = record;
+    if (!(job.pool in input.pools)) {
+      rejected.push({ recordId: record.recordId, reason: `unknown pool ${job.pool}` });
+      continue;
+    }
+    const ageSeconds = (input.now.getTime() - Date.parse(job.receivedAt)) / 1000;
+    if (ageSeconds > input.maxJobAgeSeconds) {
+      expired.push({ recordId: record.recordId, job, reason: `job waited ${Math.round(ageSeconds)} s, more than the maximum of ${input.maxJobAgeSeconds} s` });
+      continue;
+    }
+    if (input.draining) {
+      deferred.push({ recordId: record.recordId, kind: "draining", reason: "draining: launches are paused" });
+      continue;
+    }
+    candidates.push({ recordId: record.recordId, job });
+  }
+  return { candidates, rejected, expired, deferred };
+}
+
+export interface BackoffSettings {
+  /** First wait, in seconds. */
+  readonly baseSeconds: number;
+  /** Longest wait, in seconds (SQS allows up to 12 hours; keep it well under the maximum job age). */
+  readonly maxSeconds: number;
+}
+
+/**
+ * Visibility timeout for a record that waits: exponential in the number of receives, with jitter in
+ * [half, full] of the step so that a burst deferred together does not come back together. A budget
+ * wait lasts at least until the GitHub budget resets; an in-flight wait is short (another invocation
+ * is launching the job right now and will settle it).
+ */
+export function deferralSeconds(
+  kind: DeferralKind,
+  receiveCount: number,
+  settings: BackoffSettings,
+  random: number,
+  budgetResetInSeconds = 0,
+): number {
+  const attempt = Math.max(1, receiveCount);
+  const step = kind === "in-flight" ? settings.baseSeconds : Math.min(settings.maxSeconds, settings.baseSeconds * 2 ** (attempt - 1));
+  const jittered = Math.ceil(step / 2 + (step / 2) * Math.min(1, Math.max(0, random)));
+  const floor = kind === "budget" ? Math.min(settings.maxSeconds, Math.max(0, Math.ceil(budgetResetInSeconds))) : 0;
+  return Math.min(settings.maxSeconds, Math.max(jittered, floor));
 }
 
 /** The registration target of a job: the organization or the repository, depending on RUNNER_SCOPE. */
@@ -44,44 +104,83 @@ export function ownerOf(job: Pick<JobMessage, "owner" | "repository">, scope: Ru
   return scope === "org" ? job.owner : job.repository;
 }
 
-/**
- * Decides which records get a runner now. Records are taken in batch order; a pool takes at most
- * `maxRunners - activeRunners` of them and defers the rest. Launched records are grouped by pool,
- * owner and installation, so each group is one CreateFleet and one GitHub installation.
- */
-export function planLaunches(input: PlanInput): Plan {
-  const deferred: PlanMiss[] = [];
-  const rejected: PlanMiss[] = [];
-  const groups = new Map<string, { pool: string; owner: string; installationId: number; recordIds: string[]; jobs: JobMessage[] }>();
-  const free = new Map<string, number>();
+/** Jobs launched together: one CreateFleet, one limit reservation, one GitHub owner. */
+export interface LaunchGroup {
+  readonly pool: string;
+  /** Organization login (org scope) or `owner/repo` (repo scope). */
+  readonly owner: string;
+  /** The primary App's installation, from the webhook. */
+  readonly installationId: number;
+  readonly recordIds: readonly string[];
+  readonly jobs: readonly JobMessage[];
+}
 
-  for (const record of input.records) {
-    if ("invalid" in record) {
-      rejected.push({ recordId: record.recordId, reason: record.invalid });
-      continue;
-    }
-    const { job } = record;
-    const pool = input.pools[job.pool];
-    if (pool === undefined) {
-      rejected.push({ recordId: record.recordId, reason: `unknown pool ${job.pool}` });
-      continue;
-    }
-    const available = free.get(job.pool) ?? Math.max(0, pool.maxRunners - (input.activeRunners[job.pool] ?? 0));
-    if (available === 0) {
-      free.set(job.pool, 0);
-      deferred.push({ recordId: record.recordId, reason: `pool ${job.pool} is at its limit of ${pool.maxRunners} runners` });
-      continue;
-    }
-    free.set(job.pool, available - 1);
-    const owner = ownerOf(job, input.scope);
+/** Groups jobs by pool, owner and installation, keeping batch order inside each group. */
+export function groupLaunches(jobs: ReadonlyArray<{ readonly recordId: string; readonly job: JobMessage }>, scope: RunnerScope): LaunchGroup[] {
+  const groups = new Map<string, { pool: string; owner: string; installationId: number; recordIds: string[]; jobs: JobMessage[] }>();
+  for (const { recordId, job } of jobs) {
+    const owner = ownerOf(job, scope);
     const key = JSON.stringify([job.pool, owner, job.installationId]);
     let group = groups.get(key);
     if (group === undefined) {
       group = { pool: job.pool, owner, installationId: job.installationId, recordIds: [], jobs: [] };
       groups.set(key, group);
     }
-    group.recordIds.push(record.recordId);
+    group.recordIds.push(recordId);
     group.jobs.push(job);
   }
-  return { groups: [...groups.values()], deferred, rejected };
+  return [...groups.values()];
+}
+
+/** The limits a runner counts against; a pool's `maxRunners` is the third. */
+export interface Limits {
+  /** All pools together. */
+  readonly maxRunnersTotal: number;
+  /** One organization (org scope) or repository (repo scope) across pools. */
+  readonly maxRunnersPerOwner: number;
+}
+
+/** Splits a group into the first `granted` records (launched) and the rest (deferred). */
+export function splitGroup(group: LaunchGroup, granted: number): { readonly launch: LaunchGroup; readonly wait: readonly string[] } {
+  const n = Math.max(0, Math.min(granted, group.recordIds.length));
+  return {
+    launch: { ...group, recordIds: group.recordIds.slice(0, n), jobs: group.jobs.slice(0, n) },
+    wait: group.recordIds.slice(n),
+  };
+}
+
+/** What is known of one App installation's remaining REST budget. */
+export interface AppBudget {
+  readonly appId: number;
+  /** Unknown (never observed) budgets are treated as full. */
+  readonly remaining: number | undefined;
+  /** Epoch seconds. */
+  readonly resetAt: number | undefined;
+}
+
+/**
+ * Assigns an App to each of `wanted` runners, round robin from `cursor`, spending only budget above
+ * `minRemaining` on each App (a JIT config costs one request). Runners beyond the budget are not
+ * assigned: they wait until the soonest reset instead of failing at GitHub.
+ */
+export function assignApps(
+  budgets: readonly AppBudget[],
+  wanted: number,
+  minRemaining: number,
+  cursor: number,
+): { readonly appIds: readonly number[]; readonly resetInSeconds: (now: Date) => number } {
+  const spendable = budgets.map((b) => (b.remaining === undefined ? Number.POSITIVE_INFINITY : Math.max(0, b.remaining - minRemaining)));
+  const appIds: number[] = [];
+  for (let i = 0; appIds.length < wanted && budgets.length > 0; i += 1) {
+    if (spendable.every((s) => s <= 0)) break;
+    const index = (cursor + i) % budgets.length;
+    if ((spendable[index] ?? 0) <= 0) continue;
+    spendable[index] = (spendable[index] ?? 0) - 1;
+    appIds.push((budgets[index] as AppBudget).appId);
+  }
+  const resets = budgets.flatMap((b) => (b.resetAt === undefined ? [] : [b.resetAt]));
+  return {
+    appIds,
+    resetInSeconds: (now) => (resets.length === 0 ? 0 : Math.max(0, Math.min(...resets) - now.getTime() / 1000)),
+  };
 }

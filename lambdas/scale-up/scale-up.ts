@@ -1,132 +1,419 @@
-import { MetricUnit, RunnerLaunchError, childLogger, metrics, runnerName } from "../shared/index.js";
+import { MetricUnit, childLogger, jobGroupId, metrics, parseJobMessage, runnerName } from "../shared/index.js";
+import type { BudgetObservation, JobMessage } from "../shared/index.js";
+import type { BudgetStore, LimitCounters } from "../ledger/counters.js";
+import type { JobFacts, Ledger } from "../ledger/ledger.js";
+import { jobKey, limitKeys, refusedClaimOutcome, takeoverAction } from "../ledger/phases.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
 import type { RegisterRunner } from "./adapters/github.js";
-import type { RunnerItem, WriteRunners } from "./adapters/runners-table.js";
-import type { ScaleUpPools } from "./config.js";
-import type { LaunchGroup } from "./plan.js";
+import type { RunnerItem, RunnerItemExists, WriteRunners } from "./adapters/runners-table.js";
+import type { JobQueueControl } from "./adapters/sqs.js";
+import type { ScaleUpConfig, ScaleUpPool } from "./config.js";
+import { firstFleetRequest, nextFleetRequest } from "./fleet-plan.js";
+import type { FleetError, FleetRequest } from "./fleet-plan.js";
+import { assignApps, deferralSeconds, groupLaunches, ownerOf, splitGroup, triage } from "./plan.js";
+import type { AppBudget, DeferralKind, LaunchGroup, ParsedRecord } from "./plan.js";
 
 const log = childLogger("scale-up");
 
 /** How long a runner item lives before DynamoDB TTL removes it. */
 export const RUNNER_ITEM_TTL_SECONDS = 24 * 60 * 60;
 
-export interface LaunchDeps {
-  readonly pools: ScaleUpPools;
+/** An SQS record as scale-up needs it. */
+export interface IncomingRecord {
+  readonly id: string;
+  readonly body: string;
+  readonly receiptHandle: string;
+  readonly receiveCount: number;
+  readonly queueArn: string;
+}
+
+export interface ScaleUpDeps {
+  readonly config: ScaleUpConfig;
+  readonly ledger: Ledger;
+  readonly counters: LimitCounters;
+  readonly budgets: BudgetStore;
+  /** Budgets seen in answers of this execution environment (Octokit hook). */
+  readonly observedBudgets: () => BudgetObservation[];
   readonly fleet: RunnerFleet;
   readonly registerRunner: RegisterRunner;
   readonly writeRunners: WriteRunners;
+  readonly runnerItemExists: RunnerItemExists;
+  readonly queue: JobQueueControl;
+  readonly isDraining: () => Promise<boolean>;
   /** `arn:<partition>:ec2:<region>:<account>:instance/`, from the function's own ARN. */
   readonly instanceArnPrefix: string;
-  readonly prefix: string;
   readonly now: () => Date;
+  /** In [0, 1): jitter. */
+  readonly random: () => number;
+  /** A unique claim token. */
+  readonly newToken: () => string;
+  /** Where the round robin over Apps starts for this batch. */
+  readonly appCursor: () => number;
 }
 
-/** Per record of the group: undefined when its runner is ready, otherwise why it failed. */
-export type GroupOutcome = ReadonlyMap<string, RunnerLaunchError | undefined>;
+/** What became of each record: settled (deleted from the queue) or waiting (comes back later). */
+export interface BatchOutcome {
+  /** Records to report as batch item failures, with their new visibility already set. */
+  readonly retry: ReadonlySet<string>;
+  readonly launched: number;
+  readonly duplicates: number;
+  readonly deferred: Readonly<Partial<Record<DeferralKind, number>>>;
+  readonly deadLettered: number;
+}
 
 /** `arn:aws:lambda:eu-west-1:123456789012:function:x` -> `arn:aws:ec2:eu-west-1:123456789012:instance/`. */
 export function instanceArnPrefix(invokedFunctionArn: string): string {
   const [arn, partition, , region, account] = invokedFunctionArn.split(":");
   if (arn !== "arn" || !partition || !region || !account) {
-    throw new RunnerLaunchError(`cannot derive the instance ARN from function ARN ${invokedFunctionArn}`);
+    throw new Error(`cannot derive the instance ARN from function ARN ${invokedFunctionArn}`);
   }
   return `arn:${partition}:ec2:${region}:${account}:instance/`;
 }
 
+function factsOf(job: JobMessage): JobFacts {
+  return {
+    jobId: job.jobId,
+    runAttempt: job.runAttempt,
+    runId: job.runId,
+    repository: job.repository,
+    org: job.owner,
+    pool: job.pool,
+    installationId: job.installationId,
+    labels: job.labels,
+    kind: job.kind ?? "job",
+  };
+}
+
+/** A job this invocation holds a claim on. */
+interface Claimed {
+  readonly recordId: string;
+  readonly job: JobMessage;
+  readonly key: string;
+  readonly token: string;
+  readonly owner: string;
+}
+
 /**
- * One group: one CreateFleet for all its records, one JIT config per instance, one batched table write.
- * A record succeeds when a runner is ready for it; records get runners in order, so when fewer are
- * ready than asked, the last records fail and are retried later. A record never gets two runners.
+ * One batch: triage, claim every job in the ledger, spend GitHub budget, reserve limit slots, launch
+ * each (pool, owner) group with one CreateFleet (plus bounded fallbacks), register one JIT runner per
+ * instance, then record every side effect. Order matters for crash safety (docs/reliability.md): the
+ * instance id is in the ledger before its runner exists, and the runner item before the job is
+ * `launched`, so a crash at any point is resumed by the redelivered message or undone by the reconciler.
  */
-export async function launchGroup(group: LaunchGroup, deps: LaunchDeps): Promise<GroupOutcome> {
-  const poolConfig = deps.pools[group.pool];
-  const failAll = (reason: string): GroupOutcome =>
-    new Map(group.recordIds.map((recordId) => [recordId, new RunnerLaunchError(reason)]));
-  if (poolConfig === undefined) return failAll(`unknown pool ${group.pool}`);
+export async function processBatch(records: readonly IncomingRecord[], deps: ScaleUpDeps): Promise<BatchOutcome> {
+  const { config } = deps;
+  const now = deps.now();
+  const byId = new Map(records.map((record) => [record.id, record]));
+  const retry = new Map<string, { kind: DeferralKind; reason: string; budgetResetIn?: number }>();
+  const wait = (recordId: string, kind: DeferralKind, reason: string, budgetResetIn?: number): void => {
+    retry.set(recordId, { kind, reason, ...(budgetResetIn === undefined ? {} : { budgetResetIn }) });
+  };
+  let duplicates = 0;
+  let deadLettered = 0;
+  let launched = 0;
 
-  let instanceIds: readonly string[];
-  try {
-    const launched = await deps.fleet.launch({
-      pool: group.pool,
-      poolConfig,
-      owner: group.owner,
-      installationId: group.installationId,
-      count: group.recordIds.length,
-    });
-    instanceIds = launched.instanceIds;
-    if (launched.usedOnDemandFallback) metrics.addMetric("SpotFallbacks", MetricUnit.Count, 1);
-    if (launched.errors.length > 0) log.warn("fleet reported errors", { pool: group.pool, errors: launched.errors });
-  } catch (error) {
-    log.error("create fleet failed", { error, pool: group.pool, owner: group.owner });
-    metrics.addMetric("LaunchFailures", MetricUnit.Count, group.recordIds.length);
-    return failAll(`CreateFleet failed for pool ${group.pool}`);
+  const parsed = records.map((record): ParsedRecord => {
+    try {
+      return { recordId: record.id, receiveCount: record.receiveCount, job: parseJobMessage(record.body) };
+    } catch (error) {
+      return { recordId: record.id, receiveCount: record.receiveCount, invalid: error instanceof Error ? error.message : String(error) };
+    }
+  });
+  // A failed read throws: the whole batch comes back, and nothing was done yet.
+  const draining = await deps.isDraining();
+  const sorted = triage({ records: parsed, pools: config.pools, draining, now, maxJobAgeSeconds: config.maxJobAgeSeconds });
+
+  const poolOfRecord = (record: IncomingRecord): ScaleUpPool | undefined =>
+    Object.values(config.pools).find((pool) => pool.queueArn === record.queueArn);
+  const toDeadLetter = async (recordId: string, reason: string, groupId: string): Promise<void> => {
+    const record = byId.get(recordId) as IncomingRecord;
+    const pool = poolOfRecord(record);
+    try {
+      if (pool === undefined) throw new Error(`no pool reads queue ${record.queueArn}`);
+      await deps.queue.deadLetter(pool.deadLetterQueueUrl, { id: record.id, body: record.body, groupId }, reason);
+      deadLettered += 1;
+    } catch (error) {
+      // Left on the queue: the redrive policy moves it after maxReceiveCount if this keeps failing.
+      log.error("moving to the dead-letter queue failed", { error, recordId });
+      wait(recordId, "launch-failed", reason);
+    }
+  };
+  for (const miss of sorted.rejected) {
+    log.error("job rejected", { recordId: miss.recordId, reason: miss.reason });
+    await toDeadLetter(miss.recordId, `rejected: ${miss.reason}`, miss.recordId);
   }
-  const naming = deps.fleet.nameInstances(instanceIds);
+  for (const miss of sorted.expired) {
+    log.error("job expired", { recordId: miss.recordId, jobId: miss.job.jobId, reason: miss.reason });
+    try {
+      await deps.ledger.expire(factsOf(miss.job), miss.reason, now);
+    } catch (error) {
+      log.warn("recording expiry failed", { error, jobId: miss.job.jobId });
+    }
+    await toDeadLetter(miss.recordId, `expired: ${miss.reason}`, jobGroupId(miss.job));
+  }
+  for (const miss of sorted.deferred) wait(miss.recordId, miss.kind, miss.reason);
+  if (sorted.rejected.length + sorted.expired.length > 0) {
+    metrics.addMetric("JobsDeadLettered", MetricUnit.Count, sorted.rejected.length + sorted.expired.length);
+  }
 
-  const createdAt = deps.now();
-  const registrations = await Promise.allSettled(
-    instanceIds.map(async (instanceId): Promise<RunnerItem> => {
-      const jit = await deps.registerRunner({
-        instanceId,
-        pool: poolConfig,
-        owner: group.owner,
-        installationId: group.installationId,
-      });
-      return {
-        pk: `${deps.instanceArnPrefix}${instanceId}`,
-        instanceId,
-        pool: group.pool,
-        owner: group.owner,
-        installationId: group.installationId,
-        runnerName: runnerName(deps.prefix, instanceId),
-        runnerId: jit.runnerId,
-        jitConfig: jit.encodedJitConfig,
-        createdAt: createdAt.toISOString(),
-        expiresAt: Math.floor(createdAt.getTime() / 1000) + RUNNER_ITEM_TTL_SECONDS,
-      };
+  // Claim every candidate; only claimed jobs go on.
+  const claimed: Claimed[] = [];
+  await Promise.all(
+    sorted.candidates.map(async ({ recordId, job }) => {
+      const owner = ownerOf(job, config.scope);
+      const key = jobKey(job);
+      const token = deps.newToken();
+      try {
+        const result = await deps.ledger.claim({ ...factsOf(job), scopeOwner: owner }, token, config.claimLeaseSeconds * 1000, now);
+        if (!result.claimed) {
+          if (refusedClaimOutcome(result.record?.phase) === "duplicate") {
+            duplicates += 1;
+            log.info("duplicate job settled", { jobId: job.jobId, runAttempt: job.runAttempt, phase: result.record?.phase });
+          } else {
+            wait(recordId, "in-flight", "another invocation is launching this job");
+          }
+          return;
+        }
+        const previous = result.record.instanceId;
+        if (previous !== undefined) {
+          const written = result.record.runnerWritten === true || (await deps.runnerItemExists(`${deps.instanceArnPrefix}${previous}`));
+          const action = takeoverAction({ instanceId: previous, runnerWritten: written });
+          log.warn("took over an expired claim", { jobId: job.jobId, previous, action });
+          if (action === "adopt") {
+            // The crashed attempt finished everything but the last write: its runner is ours.
+            await deps.ledger.markLaunched(key, token, now);
+            launched += 1;
+            return;
+          }
+          await deps.fleet.terminate([previous]).catch((error: unknown) => log.warn("terminating the previous instance failed", { error, previous }));
+        }
+        claimed.push({ recordId, job, key, token, owner });
+      } catch (error) {
+        log.error("claiming job failed", { error, jobId: job.jobId });
+        wait(recordId, "launch-failed", "ledger unavailable");
+      }
     }),
   );
-  const items: RunnerItem[] = [];
-  const doomed: string[] = [];
-  registrations.forEach((result, index) => {
-    const instanceId = instanceIds[index] as string;
-    if (result.status === "fulfilled") items.push(result.value);
-    else {
-      log.error("runner registration failed", { error: result.reason, instanceId, owner: group.owner });
-      doomed.push(instanceId);
-    }
-  });
 
-  const unwritten = new Set(items.length === 0 ? [] : await deps.writeRunners(items));
-  const ready = items.filter((item) => !unwritten.has(item.pk));
-  for (const item of items) {
-    // Without its item the instance never gets a config; its registration stays offline and the
-    // reconciler deletes it once the instance is gone.
-    if (unwritten.has(item.pk)) doomed.push(item.instanceId);
+  const giveBack = async (job: Claimed, kind: DeferralKind, reason: string, budgetResetIn?: number): Promise<void> => {
+    wait(job.recordId, kind, reason, budgetResetIn);
+    try {
+      await deps.ledger.release(job.key, job.token, reason, now);
+    } catch (error) {
+      // The claim's lease runs out instead; the next delivery takes it over.
+      log.warn("releasing claim failed", { error, jobId: job.job.jobId });
+    }
+  };
+
+  // GitHub budget: a JIT config costs one request; keep the reserve, wait for the reset beyond it.
+  const appIds = [config.app.appId, ...config.app.additionalApps.map((app) => app.appId)];
+  const known = new Map<number, BudgetObservation | { remaining: number; resetAt: number; observedAt: string }>();
+  try {
+    for (const record of await deps.budgets.load(appIds)) known.set(record.appId, record);
+  } catch (error) {
+    log.warn("loading budgets failed", { error });
+  }
+  for (const seen of deps.observedBudgets()) {
+    const current = known.get(seen.appId);
+    if (current === undefined || current.observedAt < seen.observedAt) known.set(seen.appId, seen);
+  }
+  const budgets: AppBudget[] = appIds.map((appId) => {
+    const seen = known.get(appId);
+    // A budget whose reset time has passed is full again.
+    const fresh = seen !== undefined && seen.resetAt > now.getTime() / 1000;
+    return { appId, remaining: fresh ? seen.remaining : undefined, resetAt: fresh ? seen.resetAt : undefined };
+  });
+  const assignment = assignApps(budgets, claimed.length, config.gitHubMinRemaining, deps.appCursor());
+  const appOf = new Map<string, number>();
+  const withBudget: Claimed[] = [];
+  for (const [index, job] of claimed.entries()) {
+    const appId = assignment.appIds[index];
+    if (appId === undefined) {
+      await giveBack(job, "budget", "GitHub API budget is low", assignment.resetInSeconds(now));
+      continue;
+    }
+    appOf.set(job.recordId, appId);
+    withBudget.push(job);
+  }
+  if (withBudget.length < claimed.length) metrics.addMetric("JobsDeferredForBudget", MetricUnit.Count, claimed.length - withBudget.length);
+
+  const claimOf = new Map(withBudget.map((job) => [job.recordId, job]));
+  const groups = groupLaunches(withBudget, config.scope);
+  const results = await Promise.all(
+    groups.map((group) => launchGroupWithLimits(group, { deps, now, claimOf, appOf, giveBack })),
+  );
+  launched += results.reduce((sum, n) => sum + n, 0);
+
+  try {
+    await deps.budgets.save(deps.observedBudgets().map((b) => ({ ...b })));
+  } catch (error) {
+    log.warn("saving budgets failed", { error });
+  }
+  for (const b of deps.observedBudgets()) metrics.addMetric("GitHubBudgetRemaining", MetricUnit.Count, b.remaining);
+
+  // Waiting records sleep for their back-off instead of the queue's visibility timeout.
+  const deferredCounts: Partial<Record<DeferralKind, number>> = {};
+  await Promise.all(
+    [...retry].map(async ([recordId, deferral]) => {
+      const record = byId.get(recordId) as IncomingRecord;
+      deferredCounts[deferral.kind] = (deferredCounts[deferral.kind] ?? 0) + 1;
+      const seconds = deferralSeconds(deferral.kind, record.receiveCount, config.backoff, deps.random(), deferral.budgetResetIn);
+      const pool = poolOfRecord(record);
+      if (pool === undefined) return;
+      try {
+        await deps.queue.defer(pool.queueUrl, record.receiptHandle, seconds);
+      } catch (error) {
+        log.warn("setting visibility failed; the queue default applies", { error, recordId });
+      }
+    }),
+  );
+  for (const [kind, count] of Object.entries(deferredCounts)) metrics.addMetric(`JobsDeferred_${kind}`, MetricUnit.Count, count);
+  if (duplicates > 0) metrics.addMetric("JobsDeduplicated", MetricUnit.Count, duplicates);
+  metrics.addMetric("RunnersLaunched", MetricUnit.Count, launched);
+  log.info("batch settled", { records: records.length, launched, duplicates, deadLettered, deferred: deferredCounts });
+  return { retry: new Set(retry.keys()), launched, duplicates, deferred: deferredCounts, deadLettered };
+}
+
+interface GroupContext {
+  readonly deps: ScaleUpDeps;
+  readonly now: Date;
+  readonly claimOf: ReadonlyMap<string, Claimed>;
+  readonly appOf: ReadonlyMap<string, number>;
+  readonly giveBack: (job: Claimed, kind: DeferralKind, reason: string) => Promise<void>;
+}
+
+/** Reserves limit slots for a group, launches what was granted, gives the rest back. Resolves to runners launched. */
+async function launchGroupWithLimits(group: LaunchGroup, ctx: GroupContext): Promise<number> {
+  const { deps } = ctx;
+  const pool = deps.config.pools[group.pool] as ScaleUpPool;
+  const keys = limitKeys(group.pool, group.owner);
+  const wanted = group.recordIds.length;
+  let global = 0;
+  let inPool = 0;
+  let granted = 0;
+  try {
+    global = await deps.counters.reserve(keys.global, wanted, deps.config.limits.maxRunnersTotal);
+    inPool = global === 0 ? 0 : await deps.counters.reserve(keys.pool, global, pool.maxRunners);
+    granted = inPool === 0 ? 0 : await deps.counters.reserve(keys.owner, inPool, deps.config.limits.maxRunnersPerOwner);
+  } catch (error) {
+    log.error("reserving limit slots failed", { error, pool: group.pool });
+  }
+  await Promise.all([deps.counters.release(keys.global, global - granted), deps.counters.release(keys.pool, inPool - granted)]).catch((error: unknown) =>
+    log.warn("returning unused slots failed", { error }),
+  );
+  const { launch, wait } = splitGroup(group, granted);
+  if (wait.length > 0) {
+    const which = global < wanted ? "all pools" : inPool < global ? `pool ${group.pool}` : `owner ${group.owner}`;
+    log.info("limit reached", { pool: group.pool, owner: group.owner, wanted, granted, limit: which });
+    for (const recordId of wait) await ctx.giveBack(ctx.claimOf.get(recordId) as Claimed, "limit", `limit of ${which} reached`);
+  }
+  if (launch.recordIds.length === 0) return 0;
+  return launchGroup(launch, pool, keys, ctx);
+}
+
+/** CreateFleet with fallback, then per instance: ledger, JIT config, runner item, `launched`. */
+async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnType<typeof limitKeys>, ctx: GroupContext): Promise<number> {
+  const { deps, now } = ctx;
+  const count = group.recordIds.length;
+  const instanceIds: string[] = [];
+  const errors: FleetError[] = [];
+  let request: FleetRequest | undefined = firstFleetRequest(pool, count);
+  for (let requests = 0; request !== undefined; ) {
+    try {
+      const result = await deps.fleet.launch({ pool: group.pool, poolConfig: pool, owner: group.owner, installationId: group.installationId, fleet: request });
+      instanceIds.push(...result.instanceIds);
+      errors.push(...result.errors);
+      requests += 1;
+      const next = nextFleetRequest(pool, request, result.errors, count - instanceIds.length, requests, deps.config.maxFleetRequests);
+      if (next !== undefined) {
+        log.info("fleet fallback", { pool: group.pool, from: request.capacityType, to: next.capacityType, pairs: next.overrides.length, shortfall: next.count, errors: result.errors });
+        metrics.addMetric(next.capacityType !== request.capacityType ? "SpotFallbacks" : "FleetRetries", MetricUnit.Count, 1);
+      }
+      request = next;
+    } catch (error) {
+      // Throttled or refused after the SDK's own retries: the records wait on the queue instead.
+      log.error("create fleet failed", { error, pool: group.pool, owner: group.owner });
+      metrics.addMetric("FleetFailures", MetricUnit.Count, 1);
+      request = undefined;
+    }
+  }
+  if (errors.length > 0) log.warn("fleet reported errors", { pool: group.pool, errors });
+  const naming = deps.fleet.nameInstances(instanceIds);
+
+  const failed: Claimed[] = [];
+  const doomed: string[] = [];
+  const items: Array<{ item: RunnerItem; job: Claimed }> = [];
+  await Promise.all(
+    group.recordIds.map(async (recordId, index) => {
+      const job = ctx.claimOf.get(recordId) as Claimed;
+      const instanceId = instanceIds[index];
+      if (instanceId === undefined) {
+        failed.push(job);
+        return;
+      }
+      const name = runnerName(deps.config.prefix, instanceId);
+      try {
+        if (!(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
+        const jit = await deps.registerRunner({
+          instanceId,
+          pool,
+          owner: group.owner,
+          installationId: group.installationId,
+          appId: ctx.appOf.get(recordId) ?? deps.config.app.appId,
+        });
+        items.push({
+          job,
+          item: {
+            pk: `${deps.instanceArnPrefix}${instanceId}`,
+            instanceId,
+            pool: group.pool,
+            owner: group.owner,
+            installationId: group.installationId,
+            runnerName: name,
+            runnerId: jit.runnerId,
+            jitConfig: jit.encodedJitConfig,
+            createdAt: now.toISOString(),
+            jobKey: job.key,
+            expiresAt: Math.floor(now.getTime() / 1000) + RUNNER_ITEM_TTL_SECONDS,
+          },
+        });
+      } catch (error) {
+        log.error("runner registration failed", { error, instanceId, owner: group.owner });
+        doomed.push(instanceId);
+        failed.push(job);
+      }
+    }),
+  );
+  const unwritten = new Set(items.length === 0 ? [] : await deps.writeRunners(items.map(({ item }) => item)));
+  let ready = 0;
+  for (const { item, job } of items) {
+    if (unwritten.has(item.pk)) {
+      // Without its item the instance never gets a configuration; its registration stays offline and
+      // the reconciler deletes it.
+      doomed.push(item.instanceId);
+      failed.push(job);
+      continue;
+    }
+    try {
+      if (!(await deps.ledger.markLaunched(job.key, job.token, now))) log.error("claim lost after launch", { jobId: job.job.jobId });
+    } catch (error) {
+      // The runner works; the next delivery or the reconciler sees the item and adopts it.
+      log.error("recording launch failed", { error, jobId: job.job.jobId });
+    }
+    ready += 1;
   }
   if (doomed.length > 0) {
-    try {
-      await deps.fleet.terminate(doomed);
-    } catch (error) {
-      // The reconciler terminates them later as instances without a registration.
-      log.error("terminating unusable instances failed", { error, instanceIds: doomed });
-    }
+    await deps.fleet.terminate(doomed).catch((error: unknown) => log.error("terminating unusable instances failed", { error, instanceIds: doomed }));
+  }
+  if (failed.length > 0) {
+    metrics.addMetric("LaunchFailures", MetricUnit.Count, failed.length);
+    await Promise.all([deps.counters.release(keys.global, failed.length), deps.counters.release(keys.pool, failed.length), deps.counters.release(keys.owner, failed.length)]).catch(
+      (error: unknown) => log.warn("returning slots failed", { error }),
+    );
+    const reason = `${ready} of ${count} runners are ready (${instanceIds.length} instances launched)`;
+    for (const job of failed) await ctx.giveBack(job, "launch-failed", reason);
   }
   await naming;
-
-  metrics.addMetric("RunnersLaunched", MetricUnit.Count, ready.length);
-  const missing = group.recordIds.length - ready.length;
-  if (missing > 0) metrics.addMetric("LaunchFailures", MetricUnit.Count, missing);
-  log.info("group launched", {
-    pool: group.pool,
-    owner: group.owner,
-    requested: group.recordIds.length,
-    launched: instanceIds.length,
-    ready: ready.length,
-    terminated: doomed.length,
-  });
-  const shortfall = `${ready.length} of ${group.recordIds.length} runners are ready (${instanceIds.length} instances launched)`;
-  return new Map(
-    group.recordIds.map((recordId, index) => [recordId, index < ready.length ? undefined : new RunnerLaunchError(shortfall)]),
-  );
+  log.info("group launched", { pool: group.pool, owner: group.owner, requested: count, launched: instanceIds.length, ready, terminated: doomed.length });
+  return ready;
 }

@@ -95,6 +95,12 @@ export class JsonReader {
     return this.value;
   }
 
+  /** The items of an array (possibly empty), as readers. */
+  items(): JsonReader[] {
+    if (!Array.isArray(this.value)) this.fail("expected an array");
+    return (this.value as unknown[]).map((_, index) => this.item(index));
+  }
+
   /** A non-empty array of non-empty strings. */
   strings(): string[] {
     if (!Array.isArray(this.value) || this.value.length === 0) this.fail("expected a non-empty array of strings");
@@ -117,12 +123,21 @@ export class JsonReader {
 export type RunnerScope = "repo" | "org";
 export const RUNNER_SCOPES: readonly RunnerScope[] = ["repo", "org"];
 
+/** One more GitHub App installed on the same owners, to raise the API ceiling (round robin). */
+export interface AdditionalGitHubApp {
+  readonly appId: number;
+  /** SSM SecureString holding its PEM private key. */
+  readonly privateKeyParameter: string;
+}
+
 /** The GitHub App the scale-up and reconcile functions act as. */
 export interface GitHubAppConfig {
   readonly appId: number;
   /** SSM SecureString holding the PEM private key. */
   readonly privateKeyParameter: string;
   readonly apiUrl: string;
+  /** GITHUB_ADDITIONAL_APPS: more Apps for JIT configs; the primary App still receives the webhooks. */
+  readonly additionalApps: readonly AdditionalGitHubApp[];
 }
 
 export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
@@ -130,10 +145,23 @@ export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
 export function gitHubAppConfigFromEnv(env: Env = process.env): GitHubAppConfig {
   const rawAppId = requireEnv("GITHUB_APP_ID", env);
   if (!/^\d+$/.test(rawAppId)) throw new InvalidEnvError("GITHUB_APP_ID", `expected a numeric app id, got "${rawAppId}"`);
+  const apiUrl = gitHubApiUrlFromEnv(env);
   return {
     appId: Number(rawAppId),
     privateKeyParameter: requireEnv("GITHUB_APP_KEY_PARAMETER", env),
-    apiUrl: gitHubApiUrlFromEnv(env),
+    apiUrl,
+    additionalApps:
+      env.GITHUB_ADDITIONAL_APPS === undefined || env.GITHUB_ADDITIONAL_APPS === ""
+        ? []
+        : jsonEnv(
+            "GITHUB_ADDITIONAL_APPS",
+            (reader) =>
+              reader.items().map((app) => ({
+                appId: app.field("appId").integer(1),
+                privateKeyParameter: app.field("privateKeyParameter").string(),
+              })),
+            env,
+          ),
   };
 }
 

@@ -8,5 +8,6 @@ export * from "./job-message.js";
 export * from "./logger.js";
 export * from "./metrics.js";
 export * from "./params.js";
+export * from "./redact.js";
 export * from "./runner-name.js";
 export * from "./tags.js";

@@ -17,6 +17,11 @@ export interface JobMessage {
   readonly labels: readonly string[];
   /** ISO 8601, when the webhook accepted the delivery. */
   readonly receivedAt: string;
+  /**
+   * "warm": a warm-pool runner asked for by the reconciler, not a GitHub job (jobId is synthetic).
+   * @default "job"
+   */
+  readonly kind?: "job" | "warm";
 }
 
 /** Name of the SQS message attribute carrying the delivery id. */
@@ -45,6 +50,7 @@ export function parseJobMessage(body: string): JobMessage {
   }
   const record = value as Record<string, unknown>;
   if (record.version !== 1) throw new InvalidJobMessageError(`unsupported version ${String(record.version)}`);
+  if (record.kind !== undefined && record.kind !== "job" && record.kind !== "warm") throw new InvalidJobMessageError(`unsupported kind ${String(record.kind)}`);
   const text = (key: string): string => {
     const field = record[key];
     if (typeof field !== "string" || field === "") throw new InvalidJobMessageError(`${key} must be a non-empty string`);
@@ -75,5 +81,6 @@ export function parseJobMessage(body: string): JobMessage {
     installationId: id("installationId"),
     labels: labels as string[],
     receivedAt: text("receivedAt"),
+    ...(record.kind === "warm" ? { kind: "warm" as const } : {}),
   };
 }

@@ -19,10 +19,28 @@ export function matchPool(
   return undefined;
 }
 
+/** A job that some runner took (`in_progress`) or that ended (`completed`), for the job ledger. */
+export interface JobProgress {
+  readonly action: "in_progress" | "completed";
+  readonly pool: string;
+  readonly jobId: number;
+  readonly runId: number;
+  readonly runAttempt: number;
+  readonly repository: string;
+  readonly owner: string;
+  readonly installationId: number;
+  readonly labels: readonly string[];
+  /** The runner that took the job, when GitHub names one. */
+  readonly runnerName: string | undefined;
+  /** `completed` only: success, failure, cancelled, skipped, ... */
+  readonly conclusion: string | undefined;
+}
+
 export type RouteDecision =
   | { readonly kind: "pong" }
   | { readonly kind: "ignore"; readonly message: string }
-  | { readonly kind: "enqueue"; readonly pool: string; readonly job: JobMessage };
+  | { readonly kind: "enqueue"; readonly pool: string; readonly job: JobMessage }
+  | { readonly kind: "progress"; readonly progress: JobProgress };
 
 export interface RouteInput {
   /** X-GitHub-Event. */
@@ -43,7 +61,9 @@ export function routeDelivery(input: RouteInput): RouteDecision {
     return { kind: "ignore", message: `ignored: event ${input.event} is not handled` };
   }
   const action = input.payload.action;
-  if (action !== "queued") return { kind: "ignore", message: `ignored: action ${String(action)} is not handled` };
+  if (action !== "queued" && action !== "in_progress" && action !== "completed") {
+    return { kind: "ignore", message: `ignored: action ${String(action)} is not handled` };
+  }
 
   const job = objectAt(input.payload, "workflow_job");
   const labels = job.labels;
@@ -56,6 +76,25 @@ export function routeDelivery(input: RouteInput): RouteDecision {
   const repository = objectAt(input.payload, "repository");
   const owner = objectAt(repository, "owner", "repository.owner");
   const runAttempt = job.run_attempt ?? 1;
+  if (action !== "queued") {
+    const runnerName = typeof job.runner_name === "string" && job.runner_name !== "" ? job.runner_name : undefined;
+    return {
+      kind: "progress",
+      progress: {
+        action,
+        pool,
+        jobId: positiveInteger(job.id, "workflow_job.id"),
+        runId: positiveInteger(job.run_id, "workflow_job.run_id"),
+        runAttempt: positiveInteger(runAttempt, "workflow_job.run_attempt"),
+        repository: nonEmptyString(repository.full_name, "repository.full_name"),
+        owner: nonEmptyString(owner.login, "repository.owner.login"),
+        installationId: positiveInteger(objectAt(input.payload, "installation").id, "installation.id"),
+        labels,
+        runnerName,
+        conclusion: action === "completed" && typeof job.conclusion === "string" ? job.conclusion : undefined,
+      },
+    };
+  }
   if (input.deliveryId === undefined || input.deliveryId === "") throw new InvalidWorkflowJobError("X-GitHub-Delivery");
   return {
     kind: "enqueue",

@@ -1,5 +1,16 @@
 import { verify } from "@octokit/webhooks-methods";
-import { InvalidJsonBodyError, InvalidSignatureError, MissingSignatureError, PayloadTooLargeError } from "../shared/index.js";
+import {
+  InvalidJsonBodyError,
+  InvalidSignatureError,
+  MetricUnit,
+  MissingSignatureError,
+  PayloadTooLargeError,
+  SECRET_CACHE_SECONDS,
+  childLogger,
+  metrics,
+} from "../shared/index.js";
+
+const log = childLogger("webhook.verify");
 
 /** The parts of an API Gateway proxy event the webhook reads. */
 export interface WebhookRequest {
@@ -29,19 +40,145 @@ export function readBody(request: Pick<WebhookRequest, "body" | "isBase64Encoded
   return bytes.toString("utf8");
 }
 
+// --- Signature check with webhook secret rotation (README, "Rotating the webhook secret") -----------
+
 /**
- * Checks X-Hub-Signature-256 against the secret with a constant-time comparison (@octokit/webhooks-methods).
+ * The value parameters created by the kit hold until the operator sets them (PLACEHOLDER_SECRET in
+ * stacks/github-app-secrets.ts). It is never accepted as a secret: anyone can read it in this repository.
+ */
+export const PLACEHOLDER_SECRET = "replace-me";
+
+/** At most one forced re-read of the secrets per this many milliseconds per execution environment. */
+export const SECRET_REFRESH_INTERVAL_MS = 30_000;
+
+/** The parameters' values: the current secret and, during a rotation, the raw previous-secret value. */
+export interface WebhookSecrets {
+  readonly current: string;
+  readonly previous?: string;
+}
+
+/** Reads the secrets; `fresh` asks to bypass the five-minute cache (the loader may refuse, rate-limited). */
+export type LoadWebhookSecrets = (fresh: boolean) => Promise<WebhookSecrets>;
+
+/** Which secret a signature was made with. */
+export type SecretMatch = "current" | "previous";
+
+/**
+ * The previous secret while it is active, else undefined. The parameter holds either the bare secret or
+ * `{"secret": "...", "expiresAt": "<ISO 8601>"}`; the placeholder, an empty value, an expired or
+ * unreadable expiry all mean "no previous secret". Pure.
+ */
+export function activePreviousSecret(raw: string | undefined, now: Date): string | undefined {
+  const value = raw?.trim();
+  if (value === undefined || value === "" || value === PLACEHOLDER_SECRET) return undefined;
+  if (!value.startsWith("{")) return value;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return value;
+  }
+  if (typeof parsed !== "object" || parsed === null || typeof (parsed as { secret?: unknown }).secret !== "string") return value;
+  const { secret, expiresAt } = parsed as { secret: string; expiresAt?: unknown };
+  if (secret === "" || secret === PLACEHOLDER_SECRET) return undefined;
+  if (expiresAt === undefined) return secret;
+  const expiry = typeof expiresAt === "string" ? Date.parse(expiresAt) : Number.NaN;
+  return Number.isFinite(expiry) && now.getTime() < expiry ? secret : undefined;
+}
+
+/** The secrets to try, in order: current, then the active previous one; never the placeholder. Pure. */
+export function candidateSecrets(secrets: WebhookSecrets, now: Date): { secret: string; match: SecretMatch }[] {
+  const candidates: { secret: string; match: SecretMatch }[] = [];
+  if (secrets.current !== PLACEHOLDER_SECRET) candidates.push({ secret: secrets.current, match: "current" });
+  const previous = activePreviousSecret(secrets.previous, now);
+  if (previous !== undefined && previous !== secrets.current) candidates.push({ secret: previous, match: "previous" });
+  return candidates;
+}
+
+/**
+ * Checks X-Hub-Signature-256 with a constant-time comparison (@octokit/webhooks-methods) against the
+ * current secret, then the active previous one. When neither matches, the secrets are read once more
+ * bypassing the cache (a rotation may have happened within the last five minutes) before refusing.
  * An empty body is refused as unsigned: GitHub never sends one and the library rejects it.
  */
 export async function verifySignature(
   request: Pick<WebhookRequest, "headers">,
   body: string,
-  secret: string,
-): Promise<void> {
+  loadSecrets: LoadWebhookSecrets,
+  now: () => Date = () => new Date(),
+): Promise<SecretMatch> {
   const signature = headerValue(request, SIGNATURE_HEADER);
   if (signature === undefined || signature === "") throw new MissingSignatureError();
   if (body === "") throw new InvalidSignatureError();
-  if (!(await verify(secret, body, signature))) throw new InvalidSignatureError();
+  const cached = await loadSecrets(false);
+  let match = await firstMatch(candidateSecrets(cached, now()), body, signature);
+  if (match === undefined) {
+    const fresh = await loadSecrets(true).catch((error: unknown) => {
+      // The cached secrets did not match: without a fresh read the answer stays 401, not 500.
+      log.warn("re-reading the webhook secrets failed", { error });
+      return cached;
+    });
+    if (fresh.current !== cached.current || fresh.previous !== cached.previous) {
+      log.info("webhook secrets changed since cached; checking again");
+      match = await firstMatch(candidateSecrets(fresh, now()), body, signature);
+    }
+    if (match === undefined && fresh.current === PLACEHOLDER_SECRET) log.error("webhook secret parameter still holds the placeholder");
+  }
+  if (match === undefined) throw new InvalidSignatureError();
+  if (match === "previous") {
+    // Tells the operator GitHub still signs with the old secret; the rotation ends when this stays at 0.
+    log.info("signature matched the previous webhook secret");
+    metrics.addMetric("WebhookPreviousSecretUsed", MetricUnit.Count, 1);
+  }
+  return match;
+}
+
+async function firstMatch(candidates: { secret: string; match: SecretMatch }[], body: string, signature: string): Promise<SecretMatch | undefined> {
+  for (const candidate of candidates) {
+    if (await verify(candidate.secret, body, signature)) return candidate.match;
+  }
+  return undefined;
+}
+
+/** Options of {@link webhookSecretLoader}. */
+export interface WebhookSecretLoaderOptions {
+  readonly currentParameter: string;
+  /** The previous-secret parameter; none means only the current secret is ever accepted. */
+  readonly previousParameter?: string;
+  /** Reads one SecureString, decrypted; `fresh` bypasses its cache. Rejects when unreadable. */
+  readonly read: (name: string, fresh: boolean) => Promise<string>;
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
+  readonly refreshIntervalMs?: number;
+}
+
+/**
+ * Loads the two parameters through `read` (which caches each for five minutes). A fresh read is done at
+ * most once per `refreshIntervalMs`, so forged deliveries cannot turn into a stream of SSM calls. An
+ * unreadable previous-secret parameter (deleted, say) counts as none and is retried after the cache period.
+ */
+export function webhookSecretLoader(options: WebhookSecretLoaderOptions): LoadWebhookSecrets {
+  const now = options.now ?? (() => Date.now());
+  const interval = options.refreshIntervalMs ?? SECRET_REFRESH_INTERVAL_MS;
+  let lastForcedAt = Number.NEGATIVE_INFINITY;
+  let previousUnreadableUntil = Number.NEGATIVE_INFINITY;
+  return async (fresh) => {
+    const at = now();
+    const force = fresh && at - lastForcedAt >= interval;
+    if (force) lastForcedAt = at;
+    const previous = async (): Promise<string | undefined> => {
+      if (options.previousParameter === undefined || (!force && at < previousUnreadableUntil)) return undefined;
+      try {
+        return await options.read(options.previousParameter, force);
+      } catch (error) {
+        previousUnreadableUntil = at + SECRET_CACHE_SECONDS * 1000;
+        log.warn("previous webhook secret unreadable; accepting the current secret only", { parameter: options.previousParameter, error });
+        return undefined;
+      }
+    };
+    const [current, previousValue] = await Promise.all([options.read(options.currentParameter, force), previous()]);
+    return previousValue === undefined ? { current } : { current, previous: previousValue };
+  };
 }
 
 /** Parses the (already verified) body; 400 when it is not a JSON object. */

@@ -1,17 +1,28 @@
 import { EnqueueError, MetricUnit, childLogger, metrics } from "../shared/index.js";
+import type { JobMessage } from "../shared/index.js";
+import type { Phase } from "../ledger/phases.js";
+import type { JobBook } from "./adapters/ledger.js";
 import type { EnqueueJob } from "./adapters/sqs.js";
 import type { WebhookPools } from "./config.js";
 import { routeDelivery } from "./route.js";
 import { DELIVERY_HEADER, EVENT_HEADER, headerValue, parseJsonBody, readBody, verifySignature } from "./verify.js";
-import type { WebhookRequest } from "./verify.js";
+import type { LoadWebhookSecrets, WebhookRequest } from "./verify.js";
 
 const log = childLogger("webhook");
 
 export interface WebhookDeps {
   readonly pools: WebhookPools;
   readonly maxBodyBytes: number;
-  readonly getSecret: () => Promise<string>;
+  /** The current and previous webhook secrets (rotation; see verify.ts). */
+  readonly secrets: LoadWebhookSecrets;
   readonly enqueue: EnqueueJob;
+  /** The job ledger: deduplicates jobs across deliveries and records their progress. */
+  readonly jobs: JobBook;
+  /**
+   * Runs the handling of one verified delivery at most once per delivery id (Powertools idempotency in
+   * the handler): a redelivery, even hours later, gets the first answer back and changes nothing.
+   */
+  readonly oncePerDelivery: <T extends WebhookAnswer>(deliveryId: string | undefined, handle: () => Promise<T>) => Promise<T>;
   readonly now: () => Date;
 }
 
@@ -27,12 +38,13 @@ export interface WebhookAnswer {
  */
 export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookAnswer> {
   const body = readBody(request, deps.maxBodyBytes);
-  await verifySignature(request, body, await deps.getSecret());
+  await verifySignature(request, body, deps.secrets, deps.now);
   const payload = parseJsonBody(body);
 
+  const deliveryId = headerValue(request, DELIVERY_HEADER);
   const decision = routeDelivery({
     event: headerValue(request, EVENT_HEADER),
-    deliveryId: headerValue(request, DELIVERY_HEADER),
+    deliveryId,
     payload,
     pools: deps.pools,
     receivedAt: deps.now(),
@@ -44,18 +56,45 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       log.info("delivery ignored", { reason: decision.message });
       metrics.addMetric("DeliveriesIgnored", MetricUnit.Count, 1);
       return { statusCode: 202, body: { message: decision.message } };
-    case "enqueue": {
-      const queueUrl = deps.pools[decision.pool]?.queueUrl;
-      try {
-        if (queueUrl === undefined) throw new Error(`pool ${decision.pool} has no queue`);
-        await deps.enqueue(queueUrl, decision.job);
-      } catch (error) {
-        log.error("enqueue failed", { error, pool: decision.pool, jobId: decision.job.jobId });
-        throw new EnqueueError({ cause: error });
-      }
-      log.info("job queued", { pool: decision.pool, jobId: decision.job.jobId, runAttempt: decision.job.runAttempt });
-      metrics.addMetric("JobsQueued", MetricUnit.Count, 1);
-      return { statusCode: 200, body: { message: "queued", pool: decision.pool, jobId: decision.job.jobId } };
-    }
+    case "progress":
+      return deps.oncePerDelivery(deliveryId, async () => {
+        const phase = await deps.jobs.progressed(decision.progress, deps.now());
+        log.info("job progress recorded", { jobId: decision.progress.jobId, action: decision.progress.action, phase });
+        return { statusCode: 200, body: { message: `recorded: ${phase}`, jobId: decision.progress.jobId } };
+      });
+    case "enqueue":
+      return deps.oncePerDelivery(deliveryId, () => enqueueOnce(decision.pool, decision.job, deps));
   }
+}
+
+/**
+ * Records the job in the ledger and queues it unless the ledger already knows it past `received`
+ * (a redelivery, a `queued` again after `waiting`, or a second webhook): only the first sighting
+ * gets a queue message. When the ledger cannot be written the job is queued anyway; scale-up's claim
+ * deduplicates it, so an outage of the ledger never loses a job.
+ */
+async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Promise<WebhookAnswer> {
+  let phase: Phase | undefined;
+  try {
+    phase = await deps.jobs.received(job, deps.now());
+  } catch (error) {
+    log.error("ledger unavailable, queueing anyway", { error, jobId: job.jobId });
+    metrics.addMetric("LedgerErrors", MetricUnit.Count, 1);
+  }
+  if (phase !== undefined && phase !== "received") {
+    log.info("duplicate job ignored", { jobId: job.jobId, runAttempt: job.runAttempt, phase });
+    metrics.addMetric("JobsDeduplicated", MetricUnit.Count, 1);
+    return { statusCode: 200, body: { message: `duplicate: job is ${phase}`, pool, jobId: job.jobId } };
+  }
+  const queueUrl = deps.pools[pool]?.queueUrl;
+  try {
+    if (queueUrl === undefined) throw new Error(`pool ${pool} has no queue`);
+    await deps.enqueue(queueUrl, job);
+  } catch (error) {
+    log.error("enqueue failed", { error, pool, jobId: job.jobId });
+    throw new EnqueueError({ cause: error });
+  }
+  log.info("job queued", { pool, jobId: job.jobId, runAttempt: job.runAttempt });
+  metrics.addMetric("JobsQueued", MetricUnit.Count, 1);
+  return { statusCode: 200, body: { message: "queued", pool, jobId: job.jobId } };
 }

@@ -1,5 +1,7 @@
 locals {
   pools_resolved             = { for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }
+  encryption_enabled         = (var.create_kms_key || !(length(var.kms_key_arn) < 1))
+  encryption_key_arn         = local.encryption_enabled ? try(aws_kms_key.encryption_key["0"].arn, var.kms_key_arn) : null
   webhook_firewall_enabled   = var.enable_waf
   webhook_firewall_allowlist = (local.webhook_firewall_enabled && var.waf_github_hooks_allowlist)
   audit_enabled              = (var.enable_cloudtrail && (length(var.existing_cloudtrail_arn) < 1))
@@ -15,10 +17,83 @@ data "aws_region" "current_region" {
 data "aws_caller_identity" "current_account" {
 }
 
+resource "aws_kms_key" "encryption_key" {
+  count = var.create_kms_key ? 1 : 0
+
+  deletion_window_in_days = 30
+  description             = "Encrypts the queues, table, parameters, logs and function settings of ${var.prefix}"
+  enable_key_rotation     = true
+  policy                  = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "AccountAdministersKey", "Principal" = { "AWS" = "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:root" }, "Action" = ["kms:*"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "CloudWatchLogsEncryptsOwnLogGroups", "Principal" = { "Service" = "logs.${data.aws_region.current_region.name}.amazonaws.com" }, "Action" = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"], "Resource" = "*", "Condition" = { "ArnLike" = { "kms:EncryptionContext:aws:logs:arn" = ["arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-webhook", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-github-hooks-ipset", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/apigateway/${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:aws-waf-logs-${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/cloudtrail/${var.prefix}-audit"] } } }] })
+  tags                    = merge(var.tags, { "self-runners:prefix" = var.prefix })
+
+  lifecycle {
+    precondition {
+      condition     = (length(var.kms_key_arn) < 1)
+      error_message = "create_kms_key and kms_key_arn are mutually exclusive: create a key or name one, not both."
+    }
+  }
+}
+
+resource "aws_kms_alias" "encryption_alias" {
+  count = var.create_kms_key ? 1 : 0
+
+  name          = "alias/${var.prefix}"
+  target_key_id = aws_kms_key.encryption_key["0"].key_id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_runner" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.runner_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_webhook" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.webhook_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_scale_up" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_reconcile" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_spot_interruption" {
+  count = local.encryption_enabled ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_github_hooks_ipset" {
+  count = (local.encryption_enabled && local.webhook_firewall_allowlist) ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.webhook_firewall_github_hooks_ipset_role["0"].id
+}
+
 resource "aws_ssm_parameter" "github_app_private_key" {
   count = (1 - min(length(compact([var.github_app_private_key_ssm_parameter_name])), 1))
 
   description = "self-runners private-key; set the real value with aws ssm put-parameter --overwrite"
+  key_id      = local.encryption_key_arn
   name        = format("/%s/github-app/%s", var.prefix, "private-key")
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "SecureString"
@@ -33,7 +108,23 @@ resource "aws_ssm_parameter" "github_app_webhook_secret" {
   count = (1 - min(length(compact([var.webhook_secret_ssm_parameter_name])), 1))
 
   description = "self-runners webhook-secret; set the real value with aws ssm put-parameter --overwrite"
+  key_id      = local.encryption_key_arn
   name        = format("/%s/github-app/%s", var.prefix, "webhook-secret")
+  tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  type        = "SecureString"
+  value       = "replace-me"
+
+  lifecycle {
+    ignore_changes = [value]
+  }
+}
+
+resource "aws_ssm_parameter" "github_app_webhook_secret_previous" {
+  count = (1 - min(length(compact([var.webhook_previous_secret_ssm_parameter_name])), 1))
+
+  description = "self-runners webhook-secret-previous; set the real value with aws ssm put-parameter --overwrite"
+  key_id      = local.encryption_key_arn
+  name        = format("/%s/github-app/%s", var.prefix, "webhook-secret-previous")
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "SecureString"
   value       = "replace-me"
@@ -46,27 +137,62 @@ resource "aws_ssm_parameter" "github_app_webhook_secret" {
 resource "aws_sqs_queue" "job_dlq" {
   for_each = local.pools_resolved
 
-  deduplication_scope       = "messageGroup"
-  fifo_queue                = true
-  fifo_throughput_limit     = "perMessageGroupId"
-  message_retention_seconds = 1209600
-  name                      = "${var.prefix}-${each.key}-dlq.fifo"
-  sqs_managed_sse_enabled   = true
-  tags                      = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
+  deduplication_scope               = "messageGroup"
+  fifo_queue                        = true
+  fifo_throughput_limit             = "perMessageGroupId"
+  kms_data_key_reuse_period_seconds = (local.encryption_key_arn == null) ? null : 3600
+  kms_master_key_id                 = local.encryption_key_arn
+  message_retention_seconds         = 1209600
+  name                              = "${var.prefix}-${each.key}-dlq.fifo"
+  sqs_managed_sse_enabled           = (local.encryption_key_arn == null) ? true : null
+  tags                              = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
 }
 
 resource "aws_sqs_queue" "job_queue" {
   for_each = local.pools_resolved
 
-  deduplication_scope        = "messageGroup"
-  fifo_queue                 = true
-  fifo_throughput_limit      = "perMessageGroupId"
-  message_retention_seconds  = 86400
-  name                       = "${var.prefix}-${each.key}.fifo"
-  redrive_policy             = jsonencode({ "deadLetterTargetArn" = aws_sqs_queue.job_dlq[each.key].arn, "maxReceiveCount" = 5 })
-  sqs_managed_sse_enabled    = true
-  tags                       = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
-  visibility_timeout_seconds = 180
+  deduplication_scope               = "messageGroup"
+  fifo_queue                        = true
+  fifo_throughput_limit             = "perMessageGroupId"
+  kms_data_key_reuse_period_seconds = (local.encryption_key_arn == null) ? null : 3600
+  kms_master_key_id                 = local.encryption_key_arn
+  message_retention_seconds         = 86400
+  name                              = "${var.prefix}-${each.key}.fifo"
+  redrive_policy                    = jsonencode({ "deadLetterTargetArn" = aws_sqs_queue.job_dlq[each.key].arn, "maxReceiveCount" = 100 })
+  sqs_managed_sse_enabled           = (local.encryption_key_arn == null) ? true : null
+  tags                              = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
+  visibility_timeout_seconds        = 180
+}
+
+resource "aws_dynamodb_table" "jobs_table" {
+  billing_mode                = "PAY_PER_REQUEST"
+  deletion_protection_enabled = false
+  hash_key                    = "pk"
+  name                        = "${var.prefix}-jobs"
+  tags                        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+  point_in_time_recovery {
+    enabled = var.job_ledger_point_in_time_recovery
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = local.encryption_key_arn
+  }
+  ttl {
+    attribute_name = "expiration"
+    enabled        = true
+  }
+}
+
+resource "aws_ssm_parameter" "draining_parameter" {
+  description = "self-runners draining switch: true stops new launches; jobs stay queued until it is false"
+  name        = format("/%s/draining", var.prefix)
+  tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  type        = "String"
+  value       = tostring(var.draining)
 }
 
 resource "aws_dynamodb_table" "runners_table" {
@@ -83,7 +209,8 @@ resource "aws_dynamodb_table" "runners_table" {
     enabled = var.runners_table_point_in_time_recovery
   }
   server_side_encryption {
-    enabled = true
+    enabled     = true
+    kms_key_arn = local.encryption_key_arn
   }
   ttl {
     attribute_name = "expiresAt"
@@ -188,6 +315,7 @@ resource "aws_lambda_layer_version" "shared_layer_version" {
 }
 
 resource "aws_cloudwatch_log_group" "webhook_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-webhook"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -219,6 +347,7 @@ resource "aws_lambda_function" "webhook_function" {
   filename                       = "${path.module}/lambdas/webhook.zip"
   function_name                  = "${var.prefix}-webhook"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
   reserved_concurrent_executions = var.webhook_reserved_concurrency
@@ -229,13 +358,16 @@ resource "aws_lambda_function" "webhook_function" {
   timeout                        = 10
   environment {
     variables = {
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POWERTOOLS_SERVICE_NAME      = "webhook"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      WEBHOOK_SECRET_PARAMETER     = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
-      MAX_BODY_BYTES               = var.webhook_max_body_bytes
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
+      NODE_OPTIONS                      = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME           = "webhook"
+      POWERTOOLS_METRICS_NAMESPACE      = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL              = "INFO"
+      PREFIX                            = var.prefix
+      JOBS_TABLE                        = aws_dynamodb_table.jobs_table.name
+      WEBHOOK_SECRET_PARAMETER          = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
+      WEBHOOK_PREVIOUS_SECRET_PARAMETER = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
+      MAX_BODY_BYTES                    = var.webhook_max_body_bytes
+      POOLS                             = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
     }
   }
   logging_config {
@@ -252,7 +384,7 @@ resource "aws_lambda_function" "webhook_function" {
 
 resource "aws_iam_role_policy" "webhook_policy_read_webhook_secret" {
   name   = "read-webhook-secret"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadWebhookSecret", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))}" }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadWebhookSecret", "Action" = ["ssm:GetParameter"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))}", "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))}"] }] })
   role   = aws_iam_role.webhook_role.id
 }
 
@@ -262,7 +394,14 @@ resource "aws_iam_role_policy" "webhook_policy_send_jobs" {
   role   = aws_iam_role.webhook_role.id
 }
 
+resource "aws_iam_role_policy" "webhook_policy_job_ledger" {
+  name   = "job-ledger"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseJobLedger", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.jobs_table.arn }] })
+  role   = aws_iam_role.webhook_role.id
+}
+
 resource "aws_cloudwatch_log_group" "scale_up_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-scale-up"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -294,6 +433,7 @@ resource "aws_lambda_function" "scale_up_function" {
   filename                       = "${path.module}/lambdas/scale-up.zip"
   function_name                  = "${var.prefix}-scale-up"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 512
   reserved_concurrent_executions = var.scale_up_reserved_concurrency
@@ -314,7 +454,15 @@ resource "aws_lambda_function" "scale_up_function" {
       RUNNER_SCOPE                 = var.runner_scope
       PREFIX                       = var.prefix
       RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id } })
+      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
+      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      DRAINING_PARAMETER           = format("/%s/draining", var.prefix)
+      MAX_RUNNERS_TOTAL            = var.max_runners_total
+      MAX_RUNNERS_PER_OWNER        = var.max_runners_per_owner
+      MAX_JOB_AGE_SECONDS          = var.job_max_age_seconds
+      BACKOFF_MAX_SECONDS          = var.job_wait_max_seconds
+      GITHUB_MIN_REMAINING         = var.github_min_remaining_requests
+      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id, queueUrl = aws_sqs_queue.job_queue[key].url, queueArn = aws_sqs_queue.job_queue[key].arn, deadLetterQueueUrl = aws_sqs_queue.job_dlq[key].url } })
     }
   }
   logging_config {
@@ -335,9 +483,27 @@ resource "aws_iam_role_policy" "scale_up_policy_consume_jobs" {
   role   = aws_iam_role.scale_up_role.id
 }
 
+resource "aws_iam_role_policy" "scale_up_policy_dead_letter_jobs" {
+  name   = "dead-letter-jobs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "DeadLetterJobs", "Action" = ["sqs:SendMessage"], "Resource" = values({ for key, val in aws_sqs_queue.job_dlq : key => val.arn }) }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_job_ledger" {
+  name   = "job-ledger"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseJobLedger", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.jobs_table.arn }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_read_draining_switch" {
+  name   = "read-draining-switch"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadDrainingSwitch", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${format("/%s/draining", var.prefix)}" }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
 resource "aws_iam_role_policy" "scale_up_policy_launch_runners" {
   name   = "launch-runners"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "LaunchFleet", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "TagOnLaunch", "Action" = ["ec2:CreateTags"], "Resource" = "*", "Condition" = { "StringEquals" = { "ec2:CreateAction" = ["CreateFleet", "RunInstances"] } } }, { "Effect" = "Allow", "Sid" = "NameOwnRunners", "Action" = ["ec2:CreateTags"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:prefix" = var.prefix }, "ForAllValues:StringEquals" = { "aws:TagKeys" = ["Name"] } } }, { "Effect" = "Allow", "Sid" = "Describe", "Action" = ["ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeSubnets", "ec2:DescribeInstanceTypeOfferings"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ResolveAmiParameters", "Action" = ["ssm:GetParameters", "ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}::parameter/aws/service/*" }, { "Effect" = "Allow", "Sid" = "PassRunnerRole", "Action" = ["iam:PassRole"], "Resource" = aws_iam_role.runner_role.arn }, { "Effect" = "Allow", "Sid" = "FleetServiceLinkedRoles", "Action" = ["iam:CreateServiceLinkedRole"], "Resource" = "*", "Condition" = { "StringEquals" = { "iam:AWSServiceName" = ["spot.amazonaws.com", "ec2fleet.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "LaunchFromOwnTemplates", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = values({ for key, val in aws_launch_template.runner_launch_template : key => val.arn }) }, { "Effect" = "Allow", "Sid" = "LaunchTaggedRunners", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:volume/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:network-interface/*"], "Condition" = { "StringEquals" = { "aws:RequestTag/self-runners:prefix" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "LaunchIntoRunnerNetwork", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = concat([format("arn:%s:ec2:%s:%s:security-group/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, aws_security_group.runner_security_group.id)], formatlist("arn:%s:ec2:%s:%s:subnet/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, distinct(flatten([for key, val in local.pools_resolved : val.subnet_ids])))) }, { "Effect" = "Allow", "Sid" = "LaunchFromImages", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}::image/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}::snapshot/*"] }, { "Effect" = "Allow", "Sid" = "FleetRequests", "Action" = ["ec2:CreateFleet", "ec2:RunInstances"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:fleet/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:spot-instances-request/*"] }, { "Effect" = "Allow", "Sid" = "TagOnLaunch", "Action" = ["ec2:CreateTags"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:volume/*", "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:network-interface/*"], "Condition" = { "StringEquals" = { "ec2:CreateAction" = ["CreateFleet", "RunInstances"], "aws:RequestTag/self-runners:prefix" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "NameOwnRunners", "Action" = ["ec2:CreateTags"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:prefix" = var.prefix }, "ForAllValues:StringEquals" = { "aws:TagKeys" = ["Name"] } } }, { "Effect" = "Allow", "Sid" = "Describe", "Action" = ["ec2:DescribeInstances", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeSubnets", "ec2:DescribeInstanceTypeOfferings"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ResolveAmiParameters", "Action" = ["ssm:GetParameters", "ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}::parameter/aws/service/*" }, { "Effect" = "Allow", "Sid" = "PassRunnerRole", "Action" = ["iam:PassRole"], "Resource" = aws_iam_role.runner_role.arn, "Condition" = { "StringEquals" = { "iam:PassedToService" = ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } } }, { "Effect" = "Allow", "Sid" = "FleetServiceLinkedRoles", "Action" = ["iam:CreateServiceLinkedRole"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/aws-service-role/ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet"], "Condition" = { "StringEquals" = { "iam:AWSServiceName" = ["spot.amazonaws.com", "ec2fleet.amazonaws.com"] } } }] })
   role   = aws_iam_role.scale_up_role.id
 }
 
@@ -355,7 +521,7 @@ resource "aws_iam_role_policy" "scale_up_policy_runners_table" {
 
 resource "aws_iam_role_policy" "scale_up_policy_read_github_app_key" {
   name   = "read-github-app-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))}" }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = formatlist("%s%s", format("arn:%s:ssm:%s:%s:parameter", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id), concat([coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))], [for key, val in toset(var.additional_github_apps) : val.private_key_ssm_parameter_name])) }] })
   role   = aws_iam_role.scale_up_role.id
 }
 
@@ -369,6 +535,7 @@ resource "aws_lambda_event_source_mapping" "scale_up_trigger" {
 }
 
 resource "aws_cloudwatch_log_group" "reconcile_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-reconcile"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -400,6 +567,7 @@ resource "aws_lambda_function" "reconcile_function" {
   filename                       = "${path.module}/lambdas/reconcile.zip"
   function_name                  = "${var.prefix}-reconcile"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
   reserved_concurrent_executions = var.reconcile_reserved_concurrency
@@ -420,8 +588,15 @@ resource "aws_lambda_function" "reconcile_function" {
       RUNNER_SCOPE                 = var.runner_scope
       PREFIX                       = var.prefix
       RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
+      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
+      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
       BOOT_TIMEOUT_SECONDS         = var.runner_boot_timeout_seconds
       IDLE_TIMEOUT_SECONDS         = (var.runner_idle_timeout_minutes * 60)
+      DRAINING_PARAMETER           = format("/%s/draining", var.prefix)
+      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
+      BUSY_CONFIRM_SECONDS         = var.busy_confirm_seconds
+      RELAUNCH_GRACE_SECONDS       = var.relaunch_grace_seconds
+      RERUN_INTERRUPTED_JOBS       = tostring(var.rerun_interrupted_jobs)
     }
   }
   logging_config {
@@ -448,10 +623,150 @@ resource "aws_iam_role_policy" "reconcile_policy_runners_table" {
   role   = aws_iam_role.reconcile_role.id
 }
 
+resource "aws_iam_role_policy" "reconcile_policy_job_ledger" {
+  name   = "job-ledger"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseJobLedger", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.jobs_table.arn }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "reconcile_policy_read_draining_switch" {
+  name   = "read-draining-switch"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadDrainingSwitch", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${format("/%s/draining", var.prefix)}" }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "reconcile_policy_send_jobs" {
+  name   = "send-jobs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendJobs", "Action" = ["sqs:SendMessage"], "Resource" = values({ for key, val in aws_sqs_queue.job_queue : key => val.arn }) }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
 resource "aws_iam_role_policy" "reconcile_policy_read_github_app_key" {
   name   = "read-github-app-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))}" }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = formatlist("%s%s", format("arn:%s:ssm:%s:%s:parameter", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id), concat([coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))], [for key, val in toset(var.additional_github_apps) : val.private_key_ssm_parameter_name])) }] })
   role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_cloudwatch_log_group" "spot_interruption_logs" {
+  kms_key_id        = local.encryption_key_arn
+  name              = "/aws/lambda/${var.prefix}-spot-interruption"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role" "spot_interruption_role" {
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-spot-interruption"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_logs" {
+  name   = "logs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "${aws_cloudwatch_log_group.spot_interruption_logs.arn}:*" }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_vpc_access" {
+  count = min(length(var.lambda_subnet_ids), 1)
+
+  name   = "vpc-access"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_lambda_function" "spot_interruption_function" {
+  architectures                  = ["arm64"]
+  description                    = "Handles spot interruption warnings for runners"
+  filename                       = "${path.module}/lambdas/spot-interruption.zip"
+  function_name                  = "${var.prefix}-spot-interruption"
+  handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
+  layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
+  memory_size                    = 256
+  reserved_concurrent_executions = -1
+  role                           = aws_iam_role.spot_interruption_role.arn
+  runtime                        = "nodejs22.x"
+  source_code_hash               = filebase64sha256("${path.module}/lambdas/spot-interruption.zip")
+  tags                           = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  timeout                        = 30
+  environment {
+    variables = {
+      NODE_OPTIONS                 = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME      = "spot-interruption"
+      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
+      GITHUB_APP_ID                = var.github_app_id
+      GITHUB_APP_KEY_PARAMETER     = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      GITHUB_API_URL               = var.github_api_url
+      RUNNER_SCOPE                 = var.runner_scope
+      PREFIX                       = var.prefix
+      RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
+      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
+      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
+    }
+  }
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.spot_interruption_logs.name
+  }
+  vpc_config {
+    security_group_ids = var.lambda_security_group_ids
+    subnet_ids         = var.lambda_subnet_ids
+  }
+
+  depends_on = [aws_cloudwatch_log_group.spot_interruption_logs]
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_describe_runners" {
+  name   = "describe-runners"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "DescribeRunners", "Action" = ["ec2:DescribeInstances"], "Resource" = "*" }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_runners_table" {
+  name   = "runners-table"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageRunnerItems", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.runners_table.arn }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_job_ledger" {
+  name   = "job-ledger"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseJobLedger", "Action" = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem", "dynamodb:Scan"], "Resource" = aws_dynamodb_table.jobs_table.arn }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_send_jobs" {
+  name   = "send-jobs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendJobs", "Action" = ["sqs:SendMessage"], "Resource" = values({ for key, val in aws_sqs_queue.job_queue : key => val.arn }) }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_read_github_app_key" {
+  name   = "read-github-app-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = formatlist("%s%s", format("arn:%s:ssm:%s:%s:parameter", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id), concat([coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))], [for key, val in toset(var.additional_github_apps) : val.private_key_ssm_parameter_name])) }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_cloudwatch_event_rule" "spot_interruption_rule_rule" {
+  description   = "Spot interruption warnings for self-runners"
+  event_pattern = jsonencode({ "source" = ["aws.ec2"], "detail-type" = ["EC2 Spot Instance Interruption Warning"] })
+  name          = "${var.prefix}-spot-interruption"
+  tags          = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_event_target" "spot_interruption_rule_target" {
+  arn       = aws_lambda_function.spot_interruption_function.arn
+  rule      = aws_cloudwatch_event_rule.spot_interruption_rule_rule.name
+  target_id = "spot-interruption"
+}
+
+resource "aws_lambda_permission" "spot_interruption_rule_invoke" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.spot_interruption_function.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.spot_interruption_rule_rule.arn
+  statement_id  = "AllowEventBridgeInvoke"
 }
 
 resource "aws_cloudwatch_event_rule" "reconcile_schedule_rule" {
@@ -540,6 +855,7 @@ resource "aws_api_gateway_account" "webhook_api_account" {
 }
 
 resource "aws_cloudwatch_log_group" "webhook_api_access_logs" {
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/apigateway/${var.prefix}"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -838,6 +1154,7 @@ resource "aws_wafv2_web_acl" "webhook_firewall_web_acl" {
 resource "aws_cloudwatch_log_group" "webhook_firewall_github_hooks_ipset_logs" {
   count = local.webhook_firewall_allowlist ? 1 : 0
 
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-github-hooks-ipset"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -875,9 +1192,10 @@ resource "aws_lambda_function" "webhook_firewall_github_hooks_ipset_function" {
   filename                       = "${path.module}/lambdas/github-hooks-ipset.zip"
   function_name                  = "${var.prefix}-github-hooks-ipset"
   handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
   layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
   memory_size                    = 256
-  reserved_concurrent_executions = -1
+  reserved_concurrent_executions = 1
   role                           = aws_iam_role.webhook_firewall_github_hooks_ipset_role["0"].arn
   runtime                        = "nodejs22.x"
   source_code_hash               = filebase64sha256("${path.module}/lambdas/github-hooks-ipset.zip")
@@ -969,6 +1287,7 @@ resource "aws_wafv2_web_acl_association" "webhook_firewall_association" {
 resource "aws_cloudwatch_log_group" "webhook_firewall_logs" {
   count = local.webhook_firewall_enabled ? 1 : 0
 
+  kms_key_id        = local.encryption_key_arn
   name              = "aws-waf-logs-${var.prefix}"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
@@ -1094,6 +1413,7 @@ resource "aws_s3_bucket_policy" "audit_bucket_policy" {
 resource "aws_cloudwatch_log_group" "audit_logs" {
   count = local.audit_cloudwatch_enabled ? 1 : 0
 
+  kms_key_id        = local.encryption_key_arn
   name              = "/aws/cloudtrail/${var.prefix}-audit"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })

@@ -8,6 +8,16 @@ output "webhook_secret_ssm_parameter_name" {
   value       = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
 }
 
+output "webhook_previous_secret_ssm_parameter_name" {
+  description = "SSM SecureString parameter for the previous webhook secret during a rotation (the placeholder outside one)."
+  value       = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
+}
+
+output "kms_key_arn" {
+  description = "ARN of the customer managed KMS key in use (created or given); empty when AWS-managed encryption is used."
+  value       = local.encryption_enabled ? local.encryption_key_arn : ""
+}
+
 output "github_app_private_key_ssm_parameter_name" {
   description = "SSM SecureString parameter holding the GitHub App's private key (PEM)."
   value       = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
@@ -81,6 +91,21 @@ output "runner_security_group_id" {
 output "launch_template_ids" {
   description = "Launch template id per pool."
   value       = { for key, val in aws_launch_template.runner_launch_template : key => val.id }
+}
+
+output "jobs_table_name" {
+  description = "DynamoDB job ledger table: one item per job attempt with its phase and side effects (docs/reliability.md)."
+  value       = aws_dynamodb_table.jobs_table.name
+}
+
+output "draining_ssm_parameter_name" {
+  description = "SSM parameter holding the draining switch (\"true\" pauses launches)."
+  value       = format("/%s/draining", var.prefix)
+}
+
+output "spot_interruption_function_name" {
+  description = "Name of the spot interruption function."
+  value       = aws_lambda_function.spot_interruption_function.function_name
 }
 
 output "cloudtrail_arn" {

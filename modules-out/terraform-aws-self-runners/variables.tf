@@ -37,6 +37,32 @@ variable "webhook_secret_ssm_parameter_name" {
   }
 }
 
+variable "webhook_previous_secret_ssm_parameter_name" {
+  description = "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.webhook_previous_secret_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_previous_secret_ssm_parameter_name))
+    error_message = "webhook_previous_secret_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
+  }
+}
+
+variable "create_kms_key" {
+  description = "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key_arn" {
+  description = "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn))
+    error_message = "kms_key_arn must be empty or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
+  }
+}
+
 variable "github_api_url" {
   description = "GitHub REST API base URL; for GitHub Enterprise Server use https://HOST/api/v3."
   type        = string
@@ -88,6 +114,9 @@ variable "pools" {
     root_volume_size   = optional(number, 40)
     subnet_ids         = optional(list(string))
     runner_group_id    = optional(number, 1)
+    warm_pool_size     = optional(number, 0)
+    warm_pool_owner    = optional(string, "")
+    warm_pool_schedule = optional(string, "")
   }))
   validation {
     condition     = length(var.pools) > 0
@@ -116,6 +145,18 @@ variable "pools" {
   validation {
     condition     = alltrue([for p in values(var.pools) : p.root_volume_size >= 8 && p.root_volume_size <= 16384])
     error_message = "root_volume_size must be from 8 to 16384 GiB."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : p.warm_pool_size >= 0 && p.warm_pool_size <= 1000 && floor(p.warm_pool_size) == p.warm_pool_size])
+    error_message = "warm_pool_size must be a whole number from 0 to 1000."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : p.warm_pool_size == 0 || length(p.warm_pool_owner) > 0])
+    error_message = "warm_pool_owner (an organization, or owner/repo in repo scope) is required when warm_pool_size > 0."
+  }
+  validation {
+    condition     = alltrue([for p in values(var.pools) : can(regex("^$|^(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9](; ?(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])*$", p.warm_pool_schedule))])
+    error_message = "warm_pool_schedule must be empty (always) or UTC windows like \"Mon-Fri 07:00-19:00\", several separated by \";\"."
   }
 }
 
@@ -317,6 +358,104 @@ variable "cloudtrail_retention_days" {
 
 variable "cloudtrail_cloudwatch_logs" {
   description = "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms."
+  type        = bool
+  default     = false
+}
+
+variable "draining" {
+  description = "Pause launches: webhooks are still accepted and jobs stay queued until this (or the /<prefix>/draining SSM parameter, which operators can flip without Terraform) is false again. For maintenance windows."
+  type        = bool
+  default     = false
+}
+
+variable "max_runners_total" {
+  description = "Most runners of all pools together. A job over the limit waits on its queue (back-off with jitter), it is not failed."
+  type        = number
+  default     = 1000
+  validation {
+    condition     = var.max_runners_total >= 1 && var.max_runners_total <= 100000 && floor(var.max_runners_total) == var.max_runners_total
+    error_message = "max_runners_total must be a whole number from 1 to 100000."
+  }
+}
+
+variable "max_runners_per_owner" {
+  description = "Most runners of one organization (org scope) or repository (repo scope) across pools; over it, jobs wait."
+  type        = number
+  default     = 1000
+  validation {
+    condition     = var.max_runners_per_owner >= 1 && var.max_runners_per_owner <= 100000 && floor(var.max_runners_per_owner) == var.max_runners_per_owner
+    error_message = "max_runners_per_owner must be a whole number from 1 to 100000."
+  }
+}
+
+variable "job_max_age_seconds" {
+  description = "A job still waiting for a runner after this many seconds is reported (log, metric), marked failed in the ledger and moved to its pool's dead-letter queue with the reason."
+  type        = number
+  default     = 21600
+  validation {
+    condition     = var.job_max_age_seconds >= 300 && var.job_max_age_seconds <= 86400 && floor(var.job_max_age_seconds) == var.job_max_age_seconds
+    error_message = "job_max_age_seconds must be a whole number from 300 to 86400."
+  }
+}
+
+variable "job_wait_max_seconds" {
+  description = "Longest back-off between two tries of a waiting job (draining, limits, GitHub budget, EC2 capacity)."
+  type        = number
+  default     = 900
+  validation {
+    condition     = var.job_wait_max_seconds >= 30 && var.job_wait_max_seconds <= 3600 && floor(var.job_wait_max_seconds) == var.job_wait_max_seconds
+    error_message = "job_wait_max_seconds must be a whole number from 30 to 3600."
+  }
+}
+
+variable "github_min_remaining_requests" {
+  description = "GitHub API requests kept in reserve per App installation. Below it, launches slow down (jobs wait for the budget reset) instead of failing."
+  type        = number
+  default     = 200
+  validation {
+    condition     = var.github_min_remaining_requests >= 1 && var.github_min_remaining_requests <= 100000 && floor(var.github_min_remaining_requests) == var.github_min_remaining_requests
+    error_message = "github_min_remaining_requests must be a whole number from 1 to 100000."
+  }
+}
+
+variable "additional_github_apps" {
+  description = "More GitHub Apps, installed on the same organizations or repositories, to raise the API ceiling: JIT runner configs go round robin across github_app_id and these (GitHub allows about 10,000 runner configs per hour per App). Only github_app_id needs the webhook."
+  type        = list(object({ app_id = string, private_key_ssm_parameter_name = string }))
+  default     = []
+  validation {
+    condition     = alltrue([for a in var.additional_github_apps : can(regex("^[0-9]{1,12}$", a.app_id)) && can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", a.private_key_ssm_parameter_name))])
+    error_message = "Every additional App needs app_id the numeric App ID shown on the GitHub App's settings page and private_key_ssm_parameter_name an SSM parameter name starting with '/'."
+  }
+}
+
+variable "busy_confirm_seconds" {
+  description = "A runner must look idle for this long (two reconciler sightings at least this far apart) before it is stopped: GitHub's busy flag lags a job start by up to a minute."
+  type        = number
+  default     = 90
+  validation {
+    condition     = var.busy_confirm_seconds >= 60 && var.busy_confirm_seconds <= 3600 && floor(var.busy_confirm_seconds) == var.busy_confirm_seconds
+    error_message = "busy_confirm_seconds must be a whole number from 60 to 3600."
+  }
+}
+
+variable "relaunch_grace_seconds" {
+  description = "Seconds after launch before the reconciler relaunches a job whose runner is gone or took another job, if GitHub still has the job queued."
+  type        = number
+  default     = 300
+  validation {
+    condition     = var.relaunch_grace_seconds >= 60 && var.relaunch_grace_seconds <= 86400 && floor(var.relaunch_grace_seconds) == var.relaunch_grace_seconds
+    error_message = "relaunch_grace_seconds must be a whole number from 60 to 86400."
+  }
+}
+
+variable "rerun_interrupted_jobs" {
+  description = "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen)."
+  type        = bool
+  default     = true
+}
+
+variable "job_ledger_point_in_time_recovery" {
+  description = "Enable point-in-time recovery on the job ledger table."
   type        = bool
   default     = false
 }

@@ -3,13 +3,14 @@ import { join } from "node:path";
 import { Testing, TerraformStack, type App } from "../../stacks/cdktf.js";
 import { AwsProvider } from "../../stacks/aws.js";
 import type { SelfRunnersProps } from "../../stacks/self-runners.js";
-import { scratchDir } from "./paths.js";
+import { handlerNames } from "../../scripts/build-lambdas.js";
+import { REPO_ROOT, scratchDir } from "./paths.js";
 
 /** A dist/ directory with placeholder zips, so construct tests do not depend on a build. */
 export function fakeDistDir(): string {
   const dir = scratchDir("dist");
   for (const sub of ["lambdas", "layers"]) mkdirSync(join(dir, sub), { recursive: true });
-  for (const name of ["webhook", "scale-up", "reconcile", "github-hooks-ipset"]) writeFileSync(join(dir, "lambdas", `${name}.zip`), name);
+  for (const name of handlerNames(REPO_ROOT)) writeFileSync(join(dir, "lambdas", `${name}.zip`), name);
   writeFileSync(join(dir, "layers", "shared.zip"), "shared");
   return dir;
 }

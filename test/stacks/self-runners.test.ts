@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { handlerNames } from "../../scripts/build-lambdas.js";
 import { SelfRunners } from "../../stacks/self-runners.js";
 import { SelfRunnersValidationError } from "../../stacks/errors.js";
+import { REPO_ROOT } from "../helpers/paths.js";
 import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack } from "../helpers/synth.js";
 
 let distDir: string;
@@ -49,6 +51,9 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       root_volume_size: 40,
       subnet_ids: ["subnet-0123456789abcdef0"],
       runner_group_id: 1,
+      warm_pool_size: 0,
+      warm_pool_owner: "",
+      warm_pool_schedule: "",
     });
   });
 
@@ -73,7 +78,9 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
   it("builds every function from its zip on nodejs22.x with the shared layer, its own log group and source hash", () => {
     const { synth } = synthRunners();
     const functions = resourcesOf(synth, "aws_lambda_function");
-    expect(Object.keys(functions)).toHaveLength(3);
+    // The WAF allowlist's updater exists only with wafGitHubHooksAllowlist.
+    const functionsByDefault = handlerNames(REPO_ROOT).filter((name) => name !== "github-hooks-ipset");
+    expect(Object.keys(functions)).toHaveLength(functionsByDefault.length);
     for (const fn of Object.values(functions)) {
       expect(fn.runtime).toBe("nodejs22.x");
       expect(String(fn.filename)).toMatch(/\.zip$/);
@@ -81,16 +88,19 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       expect(fn.layers).toEqual([expect.stringMatching(/aws_lambda_layer_version\..*\.arn/)]);
       expect(fn.logging_config).toMatchObject({ log_format: "JSON" });
     }
-    // Three functions, the API's access logs and the WAF logs; the audit trail's group has count 0 unless asked for.
-    expect(Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).filter((group) => group.count !== 0)).toHaveLength(5);
+    // One per function plus the API's access logs; groups with a count (audit trail, WAF, ...) are
+    // created only when asked for.
+    expect(Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).filter((group) => group.count === undefined)).toHaveLength(functionsByDefault.length + 1);
   });
 
   it("grants ENI permissions only when the functions are placed in subnets", () => {
     const outside = synthRunners().synth;
     const inside = synthRunners({ lambdaSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"], lambdaSecurityGroupIds: ["sg-0123456789abcdef0"] }).synth;
     const vpcPolicies = (s: typeof outside) => Object.entries(resourcesOf(s, "aws_iam_role_policy")).filter(([id]) => id.includes("vpc-access") || id.includes("vpc_access"));
-    expect(vpcPolicies(outside).map(([, p]) => p.count)).toEqual([0, 0, 0]);
-    expect(vpcPolicies(inside).map(([, p]) => p.count)).toEqual([1, 1, 1]);
+    // The WAF allowlist's updater exists only with wafGitHubHooksAllowlist.
+    const functions = handlerNames(REPO_ROOT).filter((name) => name !== "github-hooks-ipset").length;
+    expect(vpcPolicies(outside).map(([, p]) => p.count)).toEqual(Array(functions).fill(0));
+    expect(vpcPolicies(inside).map(([, p]) => p.count)).toEqual(Array(functions).fill(1));
   });
 
   it("scopes runner instances to their own configuration item and terminate to the kit's tag", () => {
@@ -107,11 +117,11 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
   });
 
   it("creates placeholder SecureString parameters only when no existing ones are named", () => {
-    const created = resourcesOf(synthRunners().synth, "aws_ssm_parameter");
-    expect(Object.values(created).map((p) => p.type)).toEqual(["SecureString", "SecureString"]);
+    const created = Object.fromEntries(Object.entries(resourcesOf(synthRunners().synth, "aws_ssm_parameter")).filter(([, p]) => p.type === "SecureString"));
+    expect(Object.values(created).map((p) => p.type)).toEqual(["SecureString", "SecureString", "SecureString"]);
     expect(Object.values(created).every((p) => (p.lifecycle as { ignore_changes: string[] }).ignore_changes.includes("value"))).toBe(true);
-    const reused = synthRunners({ githubAppPrivateKeyParameterName: "/gh/key", webhookSecretParameterName: "/gh/secret" }).synth;
-    expect(resourcesOf(reused, "aws_ssm_parameter")).toEqual({});
+    const reused = synthRunners({ githubAppPrivateKeyParameterName: "/gh/key", webhookSecretParameterName: "/gh/secret", previousWebhookSecretParameterName: "/gh/secret-previous" }).synth;
+    expect(Object.values(resourcesOf(reused, "aws_ssm_parameter")).filter((p) => p.type === "SecureString")).toEqual([]);
     const scaleUp = resourceOf(reused, "aws_lambda_function", "scale-up");
     expect((scaleUp.environment as { variables: Record<string, string> }).variables.GITHUB_APP_KEY_PARAMETER).toBe("/gh/key");
   });
@@ -127,7 +137,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
 
   it("schedules the reconciler", () => {
     const { synth } = synthRunners({ reconcileScheduleExpression: "rate(2 minutes)" });
-    expect(resourceOf(synth, "aws_cloudwatch_event_rule", "rule").schedule_expression).toBe("rate(2 minutes)");
+    expect(resourceOf(synth, "aws_cloudwatch_event_rule", "reconcile-schedule").schedule_expression).toBe("rate(2 minutes)");
   });
 });
 

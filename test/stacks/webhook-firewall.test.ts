@@ -284,6 +284,23 @@ describe("WebhookFirewall inside SelfRunners", () => {
     expect(Object.values(resourcesOf(synthJson(stack), "aws_wafv2_web_acl")).map((acl) => acl.count)).toEqual([0]);
   });
 
+  it("encrypts the WAF logs and the updater with the kit's key, which lets CloudWatch Logs use it for their groups", () => {
+    const { stack } = testStack();
+    new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", createKmsKey: true, wafGitHubHooksAllowlist: true }));
+    const synth = synthJson(stack);
+    const createdKey = /^\$\{aws_kms_key\.[^.]*encryption_key[^.]*\["0"\]\.arn\}$/;
+    expect(resourceOf(synth, "aws_cloudwatch_log_group", "firewall_logs").kms_key_id).toMatch(createdKey);
+    expect(resourceOf(synth, "aws_cloudwatch_log_group", "github-hooks-ipset").kms_key_id).toMatch(createdKey);
+    expect(resourceOf(synth, "aws_lambda_function", "github-hooks-ipset").kms_key_arn).toMatch(createdKey);
+    const keyPolicy = String(resourceOf(synth, "aws_kms_key", "encryption").policy);
+    expect(keyPolicy).toContain(':log-group:aws-waf-logs-ci"');
+    expect(keyPolicy).toContain(':log-group:/aws/lambda/ci-github-hooks-ipset"');
+    const grant = resourceOf(synth, "aws_iam_role_policy", "grant-github-hooks-ipset");
+    expect(grant.count).toBe(1);
+    expect(grant.role).toMatch(/^\$\{aws_iam_role\..*github-hooks-ipset.*\["0"\]\.id\}$/);
+    expect(String(grant.policy)).toContain('"kms:ViaService" = ["lambda.');
+  });
+
   it("builds the updater from the kit's zip, layer and GitHub API URL when the allowlist is on", () => {
     const { stack } = testStack();
     new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", wafGitHubHooksAllowlist: true, githubApiUrl: "https://ghes.example.com/api/v3", wafIpSetRefreshSchedule: "rate(30 minutes)" }));

@@ -1,10 +1,5 @@
 import { randomUUID } from "node:crypto";
-import {
-  CreateFleetCommand,
-  CreateTagsCommand,
-  TerminateInstancesCommand,
-  paginateDescribeInstances,
-} from "@aws-sdk/client-ec2";
+import { CreateFleetCommand, CreateTagsCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import type {
   DefaultTargetCapacityType,
   EC2Client,
@@ -14,6 +9,7 @@ import type {
 } from "@aws-sdk/client-ec2";
 import { RUNNER_TAGS, childLogger, runnerName } from "../../shared/index.js";
 import type { ScaleUpPool } from "../config.js";
+import type { FleetError, FleetRequest } from "../fleet-plan.js";
 
 const log = childLogger("scale-up.ec2");
 
@@ -22,26 +18,17 @@ export interface LaunchRequest {
   readonly poolConfig: ScaleUpPool;
   readonly owner: string;
   readonly installationId: number;
-  readonly count: number;
-}
-
-/** One error CreateFleet reported instead of an instance (capacity, quota, ...). */
-export interface LaunchError {
-  readonly code: string;
-  readonly message: string;
-  readonly lifecycle: string;
+  /** Capacity type, pairs and count, from fleet-plan.ts. */
+  readonly fleet: FleetRequest;
 }
 
 export interface LaunchResult {
   readonly instanceIds: readonly string[];
-  readonly errors: readonly LaunchError[];
-  /** Whether an on-demand CreateFleet made up for a spot shortfall. */
-  readonly usedOnDemandFallback: boolean;
+  readonly errors: readonly FleetError[];
 }
 
 export interface RunnerFleet {
-  /** Pending or running instances of the pool. */
-  countActive(pool: string): Promise<number>;
+  /** One CreateFleet (type instant). Throws when the call itself fails (throttled, denied). */
   launch(request: LaunchRequest): Promise<LaunchResult>;
   /** Sets the Name tag to the runner name; best effort, naming is for people only. */
   nameInstances(instanceIds: readonly string[]): Promise<void>;
@@ -50,25 +37,6 @@ export interface RunnerFleet {
 
 export function ec2RunnerFleet(client: EC2Client, prefix: string): RunnerFleet {
   return {
-    async countActive(pool) {
-      let count = 0;
-      const pages = paginateDescribeInstances(
-        { client },
-        {
-          Filters: [
-            { Name: `tag:${RUNNER_TAGS.prefix}`, Values: [prefix] },
-            { Name: `tag:${RUNNER_TAGS.pool}`, Values: [pool] },
-            { Name: "instance-state-name", Values: ["pending", "running"] },
-          ],
-          MaxResults: 1000,
-        },
-      );
-      for await (const page of pages) {
-        for (const reservation of page.Reservations ?? []) count += reservation.Instances?.length ?? 0;
-      }
-      return count;
-    },
-
     async launch(request) {
       const tags: Tag[] = [
         { Key: RUNNER_TAGS.prefix, Value: prefix },
@@ -76,29 +44,7 @@ export function ec2RunnerFleet(client: EC2Client, prefix: string): RunnerFleet {
         { Key: RUNNER_TAGS.owner, Value: request.owner },
         { Key: RUNNER_TAGS.installationId, Value: String(request.installationId) },
       ];
-      const firstType: DefaultTargetCapacityType = request.poolConfig.spot ? "spot" : "on-demand";
-      const first = await createFleet(client, request, firstType, request.count, tags);
-      const shortfall = request.count - first.instanceIds.length;
-      if (!(request.poolConfig.spot && request.poolConfig.onDemandFallback && shortfall > 0)) {
-        return { ...first, usedOnDemandFallback: false };
-      }
-      log.info("spot shortfall, falling back to on-demand", { pool: request.pool, shortfall, errors: first.errors });
-      try {
-        const second = await createFleet(client, request, "on-demand", shortfall, tags);
-        return {
-          instanceIds: [...first.instanceIds, ...second.instanceIds],
-          errors: [...first.errors, ...second.errors],
-          usedOnDemandFallback: true,
-        };
-      } catch (error) {
-        // The spot instances exist already: report them, never lose track of a launched instance.
-        log.error("on-demand fallback failed", { error, pool: request.pool });
-        return {
-          instanceIds: first.instanceIds,
-          errors: [...first.errors, { code: "CreateFleetFailed", message: String(error), lifecycle: "on-demand" }],
-          usedOnDemandFallback: true,
-        };
-      }
+      return createFleet(client, request, tags);
     },
 
     // CreateFleet applies one tag set to the whole fleet, so the per-instance Name is a CreateTags call
@@ -123,21 +69,17 @@ export function ec2RunnerFleet(client: EC2Client, prefix: string): RunnerFleet {
   };
 }
 
-async function createFleet(
-  client: EC2Client,
-  request: LaunchRequest,
-  capacityType: DefaultTargetCapacityType,
-  count: number,
-  tags: Tag[],
-): Promise<{ instanceIds: string[]; errors: LaunchError[] }> {
+async function createFleet(client: EC2Client, request: LaunchRequest, tags: Tag[]): Promise<LaunchResult> {
+  const { capacityType, count } = request.fleet;
   // The SDK's instance type union lags new EC2 types; the pool's strings are passed through as they are.
-  const overrides: FleetLaunchTemplateOverridesRequest[] = request.poolConfig.instanceTypes.flatMap((instanceType) =>
-    request.poolConfig.subnetIds.map((subnetId) => ({ InstanceType: instanceType as _InstanceType, SubnetId: subnetId })),
-  );
+  const overrides: FleetLaunchTemplateOverridesRequest[] = request.fleet.overrides.map((override) => ({
+    InstanceType: override.instanceType as _InstanceType,
+    SubnetId: override.subnetId,
+  }));
   const response = await client.send(
     new CreateFleetCommand({
       Type: "instant",
-      // Idempotency for the SDK's own retries of this call; an SQS retry is a new launch on purpose.
+      // Idempotency for the SDK's own retries of this call; a later retry of the job is a new launch on purpose.
       ClientToken: randomUUID(),
       LaunchTemplateConfigs: [
         {
@@ -145,7 +87,7 @@ async function createFleet(
           Overrides: overrides,
         },
       ],
-      TargetCapacitySpecification: { TotalTargetCapacity: count, DefaultTargetCapacityType: capacityType },
+      TargetCapacitySpecification: { TotalTargetCapacity: count, DefaultTargetCapacityType: capacityType as DefaultTargetCapacityType },
       SpotOptions: { AllocationStrategy: "price-capacity-optimized" },
       OnDemandOptions: { AllocationStrategy: "lowest-price" },
       TagSpecifications: [{ ResourceType: "instance", Tags: tags }],
@@ -153,10 +95,14 @@ async function createFleet(
   );
   return {
     instanceIds: (response.Instances ?? []).flatMap((instance) => instance.InstanceIds ?? []),
-    errors: (response.Errors ?? []).map((error) => ({
-      code: error.ErrorCode ?? "Unknown",
-      message: error.ErrorMessage ?? "",
-      lifecycle: error.Lifecycle ?? capacityType,
-    })),
+    errors: (response.Errors ?? []).map((error): FleetError => {
+      const override = error.LaunchTemplateAndOverrides?.Overrides;
+      return {
+        code: error.ErrorCode ?? "Unknown",
+        message: error.ErrorMessage ?? "",
+        capacityType: error.Lifecycle === "spot" || error.Lifecycle === "on-demand" ? error.Lifecycle : capacityType,
+        ...(override === undefined ? {} : { override: { instanceType: override.InstanceType, subnetId: override.SubnetId } }),
+      };
+    }),
   };
 }

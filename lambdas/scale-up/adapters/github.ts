@@ -1,5 +1,13 @@
-import { DEFAULT_RUNNER_GROUP_ID, IMPLICIT_RUNNER_LABEL, generateJitConfig, runnerName } from "../../shared/index.js";
-import type { InstallationClientProvider, JitConfig, RunnerScope } from "../../shared/index.js";
+import {
+  DEFAULT_RUNNER_GROUP_ID,
+  IMPLICIT_RUNNER_LABEL,
+  generateJitConfig,
+  getSecureString,
+  installationIdFor,
+  installationOctokit,
+  runnerName,
+} from "../../shared/index.js";
+import type { GitHubAppConfig, GitHubClient, JitConfig, RunnerScope } from "../../shared/index.js";
 import type { ScaleUpPool } from "../config.js";
 
 export interface RunnerRegistrationRequest {
@@ -7,7 +15,10 @@ export interface RunnerRegistrationRequest {
   readonly pool: ScaleUpPool;
   /** Organization login (org scope) or `owner/repo` (repo scope). */
   readonly owner: string;
+  /** The primary App's installation on the owner, from the webhook. */
   readonly installationId: number;
+  /** The App that registers this runner (round robin across configured Apps). */
+  readonly appId: number;
 }
 
 /** Registers one just-in-time runner per instance; one GitHub call per runner. */
@@ -20,10 +31,41 @@ export function runnerLabels(pool: Pick<ScaleUpPool, "labels">): string[] {
   return labels;
 }
 
-export function gitHubRunnerRegistrar(prefix: string, scope: RunnerScope, clients: InstallationClientProvider): RegisterRunner {
+/**
+ * The installation client of `appId` for `owner`: the primary App uses the webhook's installation id;
+ * an additional App looks its own installation up once (GET .../installation) and caches it.
+ */
+export function appInstallationClients(
+  app: GitHubAppConfig,
+  scope: RunnerScope,
+  fetchImpl?: typeof globalThis.fetch,
+): (appId: number, owner: string, primaryInstallationId: number) => Promise<GitHubClient> {
+  const fetchOption = fetchImpl === undefined ? {} : { fetch: fetchImpl };
+  return async (appId, owner, primaryInstallationId) => {
+    const additional = app.additionalApps.find((candidate) => candidate.appId === appId);
+    const chosen = additional ?? { appId: app.appId, privateKeyParameter: app.privateKeyParameter };
+    const installationId =
+      additional === undefined
+        ? primaryInstallationId
+        : await installationIdFor({ ...additional, apiUrl: app.apiUrl }, { scope, owner }, fetchImpl);
+    return installationOctokit({
+      appId: chosen.appId,
+      privateKey: await getSecureString(chosen.privateKeyParameter),
+      installationId,
+      baseUrl: app.apiUrl,
+      ...fetchOption,
+    });
+  };
+}
+
+export function gitHubRunnerRegistrar(
+  prefix: string,
+  scope: RunnerScope,
+  clients: (appId: number, owner: string, primaryInstallationId: number) => Promise<GitHubClient>,
+): RegisterRunner {
   return async (request) =>
     generateJitConfig(
-      await clients(request.installationId),
+      await clients(request.appId, request.owner, request.installationId),
       { scope, owner: request.owner },
       {
         name: runnerName(prefix, request.instanceId),

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { childLogger } from "../../shared/index.js";
 
@@ -17,12 +17,24 @@ export interface RunnerItem {
   readonly runnerId: number;
   readonly jitConfig: string;
   readonly createdAt: string;
+  /** Ledger key of the job the runner was launched for. */
+  readonly jobKey: string;
   /** Epoch seconds; DynamoDB TTL removes the item a day after creation. */
   readonly expiresAt: number;
 }
 
 /** Writes items; resolves with the keys that could not be written. */
 export type WriteRunners = (items: readonly RunnerItem[]) => Promise<string[]>;
+
+/** Whether the item of an instance ARN exists (its runner configuration was written). */
+export type RunnerItemExists = (pk: string) => Promise<boolean>;
+
+export function dynamoDbRunnerItemExists(client: DynamoDBDocumentClient, tableName: string): RunnerItemExists {
+  return async (pk) => {
+    const response = await client.send(new GetCommand({ TableName: tableName, Key: { pk }, ProjectionExpression: "pk", ConsistentRead: true }));
+    return response.Item !== undefined;
+  };
+}
 
 /** BatchWriteItem's limit. */
 export const BATCH_WRITE_LIMIT = 25;

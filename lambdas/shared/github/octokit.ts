@@ -81,7 +81,68 @@ export function installationOctokit(options: InstallationOctokitOptions): GitHub
         installationId: options.installationId,
       },
     });
+    const { appId, installationId } = options;
+    // Every answer carries the installation's remaining budget; scale-up slows down on it.
+    client.hook.after("request", (response) => observeBudget(appId, installationId, response.headers));
+    client.hook.error("request", (error) => {
+      const headers = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers;
+      if (headers !== undefined) observeBudget(appId, installationId, headers);
+      throw error;
+    });
     clients.set(cacheKey, client);
+  }
+  return client;
+}
+
+/** The REST budget of one App installation as the last answer reported it (`x-ratelimit-*`). */
+export interface BudgetObservation {
+  readonly appId: number;
+  readonly installationId: number;
+  readonly remaining: number;
+  readonly limit: number;
+  /** Epoch seconds. */
+  readonly resetAt: number;
+  readonly observedAt: string;
+}
+
+const budgets = new Map<string, BudgetObservation>();
+
+function observeBudget(appId: number, installationId: number, headers: Record<string, unknown>): void {
+  const remaining = Number(headers["x-ratelimit-remaining"]);
+  const limit = Number(headers["x-ratelimit-limit"]);
+  const resetAt = Number(headers["x-ratelimit-reset"]);
+  if (![remaining, limit, resetAt].every(Number.isFinite)) return;
+  budgets.set(`${appId}#${installationId}`, { appId, installationId, remaining, limit, resetAt, observedAt: new Date().toISOString() });
+}
+
+/** Budgets observed in this execution environment, newest per installation. */
+export function observedBudgets(): BudgetObservation[] {
+  return [...budgets.values()];
+}
+
+/** Forgets observed budgets (tests). */
+export function clearObservedBudgets(): void {
+  budgets.clear();
+}
+
+const appClients = new Map<string, GitHubClient>();
+
+/** The Octokit acting as the App itself (JWT), for installation lookups; cached like the others. */
+export function appOctokit(options: Omit<InstallationOctokitOptions, "installationId">): GitHubClient {
+  const keyFingerprint = createHash("sha256").update(options.privateKey).digest("hex").slice(0, 16);
+  const cacheKey = [options.baseUrl, options.appId, keyFingerprint].join("|");
+  let client = appClients.get(cacheKey);
+  if (client === undefined) {
+    client = new SelfRunnersOctokit({
+      baseUrl: options.baseUrl,
+      userAgent: OCTOKIT_DEFAULTS.userAgent,
+      retry: { ...OCTOKIT_DEFAULTS.retry, doNotRetry: [...OCTOKIT_DEFAULTS.retry.doNotRetry] },
+      throttle: { ...OCTOKIT_DEFAULTS.throttle },
+      request: { fetch: withTimeout(options.fetch ?? globalThis.fetch, OCTOKIT_DEFAULTS.requestTimeoutMs) },
+      authStrategy: createAppAuth,
+      auth: { appId: options.appId, privateKey: options.privateKey },
+    });
+    appClients.set(cacheKey, client);
   }
   return client;
 }
@@ -121,6 +182,38 @@ function withTimeout(fetchImpl: typeof globalThis.fetch, timeoutMs: number): typ
 /** Forgets every cached client (tests, or after a credential problem). */
 export function clearOctokitCache(): void {
   clients.clear();
+  appClients.clear();
+  installationIds.clear();
+}
+
+const installationIds = new Map<string, number>();
+
+/**
+ * The installation of `appId` on a registration target (org, or `owner/repo`): GET
+ * /orgs/{org}/installation or /repos/{owner}/{repo}/installation as the App. Cached for the life of
+ * the execution environment; an App that is not installed there answers 404 and is skipped by callers.
+ */
+export async function installationIdFor(
+  app: { readonly appId: number; readonly privateKeyParameter: string; readonly apiUrl: string },
+  target: { readonly scope: "repo" | "org"; readonly owner: string },
+  fetchImpl?: typeof globalThis.fetch,
+): Promise<number> {
+  const cacheKey = `${app.appId}|${target.scope}|${target.owner}`;
+  const cached = installationIds.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const octokit = appOctokit({
+    appId: app.appId,
+    privateKey: await getSecureString(app.privateKeyParameter),
+    baseUrl: app.apiUrl,
+    ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+  });
+  const [owner, repo] = target.owner.split("/");
+  const response =
+    target.scope === "org"
+      ? await octokit.request("GET /orgs/{org}/installation", { org: target.owner })
+      : await octokit.request("GET /repos/{owner}/{repo}/installation", { owner: owner ?? "", repo: repo ?? "" });
+  installationIds.set(cacheKey, response.data.id);
+  return response.data.id;
 }
 
 /** Resolves the Octokit of an installation for the app described by GITHUB_APP_* (key read from SSM, cached). */

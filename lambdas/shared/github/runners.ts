@@ -131,3 +131,30 @@ export async function deleteRunner(
     throw new GitHubRequestError(`delete runner ${runnerId} of ${target.owner}`, status, { cause: error });
   }
 }
+
+/** A workflow job as GitHub reports it now (GET /repos/{owner}/{repo}/actions/jobs/{job_id}). */
+export interface WorkflowJobState {
+  /** queued, in_progress, completed, waiting, requested or pending. */
+  readonly status: string;
+  readonly conclusion: string | null;
+  readonly runnerName: string | null;
+}
+
+/** The current state of a job; the reconciler asks only about the few jobs it doubts. */
+export async function getWorkflowJob(octokit: GitHubClient, repository: string, jobId: number): Promise<WorkflowJobState> {
+  try {
+    const response = await octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}", { ...repoParts(repository), job_id: jobId });
+    return { status: response.data.status, conclusion: response.data.conclusion ?? null, runnerName: response.data.runner_name ?? null };
+  } catch (error) {
+    throw new GitHubRequestError(`get job ${jobId} of ${repository}`, gitHubErrorStatus(error), { cause: error });
+  }
+}
+
+/** Re-runs one job (and its dependents), as for a job that failed because its spot runner was reclaimed. */
+export async function rerunWorkflowJob(octokit: GitHubClient, repository: string, jobId: number): Promise<void> {
+  try {
+    await octokit.request("POST /repos/{owner}/{repo}/actions/jobs/{job_id}/rerun", { ...repoParts(repository), job_id: jobId });
+  } catch (error) {
+    throw new GitHubRequestError(`re-run job ${jobId} of ${repository}`, gitHubErrorStatus(error), { cause: error });
+  }
+}

@@ -1,0 +1,36 @@
+import type { Phase } from "../ledger/phases.js";
+
+/**
+ * What to do on a spot interruption warning (two minutes before EC2 reclaims the instance). Pure.
+ * - A runner running a job: mark the job interrupted. GitHub refuses to delete a busy runner, and the
+ *   job fails when the instance goes; the reconciler re-runs failed interrupted jobs (if enabled).
+ * - An idle runner: deregister it now so no job starts on a dying machine; if the job it was launched
+ *   for still waits, relaunch that job at once instead of after the reconciler's grace period.
+ */
+export interface InterruptionFacts {
+  /** The instance carries this deployment's prefix tag. */
+  readonly ours: boolean;
+  /** Ledger key of the job the runner runs (`in_progress` seen), if any. */
+  readonly runningJob: string | undefined;
+  /** The job the instance was launched for, with its phase and instance as the ledger holds them. */
+  readonly launchedFor: { readonly key: string; readonly phase: Phase; readonly instanceId: string | undefined } | undefined;
+  /** The runner's registration id, when the runners table still has it. */
+  readonly runnerId: number | undefined;
+}
+
+export interface InterruptionPlan {
+  readonly markInterrupted: string | undefined;
+  readonly deregister: boolean;
+  /** Relaunch this job if the deregistration succeeds (the runner had not taken a job). */
+  readonly relaunchIfIdle: string | undefined;
+}
+
+export function planInterruption(facts: InterruptionFacts, instanceId: string): InterruptionPlan {
+  if (!facts.ours) return { markInterrupted: undefined, deregister: false, relaunchIfIdle: undefined };
+  const waiting = facts.launchedFor !== undefined && facts.launchedFor.phase === "launched" && facts.launchedFor.instanceId === instanceId;
+  return {
+    markInterrupted: facts.runningJob,
+    deregister: facts.runnerId !== undefined,
+    relaunchIfIdle: facts.runningJob === undefined && waiting ? facts.launchedFor?.key : undefined,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Spot interruption warning (EventBridge, source aws.ec2, detail-type "EC2 Spot Instance Interruption
+ * Warning"), two minutes before EC2 reclaims a spot instance.
+ * Reads:  EC2 DescribeInstances of the instance; RUNNERS_TABLE item of the instance (runner id);
+ *         JOBS_TABLE pointers and jobs; SSM GITHUB_APP_KEY_PARAMETER.
+ * Writes: JOBS_TABLE (job marked interrupted, or relaunched); GitHub DELETE of the runner when idle;
+ *         SQS SendMessage of a relaunched job.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Context, EventBridgeEvent } from "aws-lambda";
+import { deleteRunner, flushMetrics, installationClientProvider, logger } from "../shared/index.js";
+import { dynamoDbLimitCounters } from "../ledger/counters.js";
+import { dynamoDbLedger } from "../ledger/ledger.js";
+import { describeInstanceTags, runnerIdFromTable } from "./adapters/aws.js";
+import { spotInterruptionConfigFromEnv } from "./config.js";
+import { handleInterruption } from "./spot-interruption.js";
+import type { InterruptionOutcome, SpotInterruptionDeps } from "./spot-interruption.js";
+
+// Clients are built here, in the handler's own bundle (see the other handlers for why).
+const ec2Client = new EC2Client({});
+const sqsClient = new SQSClient({});
+const dynamoDbDocumentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+
+type InterruptionEvent = EventBridgeEvent<"EC2 Spot Instance Interruption Warning", { "instance-id"?: string; "instance-action"?: string }>;
+
+let deps: SpotInterruptionDeps | undefined;
+
+function instanceArnPrefix(invokedFunctionArn: string): string {
+  const [, partition, , region, account] = invokedFunctionArn.split(":");
+  return `arn:${partition}:ec2:${region}:${account}:instance/`;
+}
+
+function loadDeps(context: Context): SpotInterruptionDeps {
+  const config = spotInterruptionConfigFromEnv();
+  const clients = installationClientProvider(config.app);
+  return {
+    prefix: config.prefix,
+    describe: describeInstanceTags(ec2Client),
+    runnerIdOf: runnerIdFromTable(dynamoDbDocumentClient, config.runnersTable, instanceArnPrefix(context.invokedFunctionArn)),
+    deregister: async (owner, installationId, runnerId) => deleteRunner(await clients(installationId), { scope: config.scope, owner }, runnerId),
+    ledger: dynamoDbLedger(dynamoDbDocumentClient, config.jobsTable),
+    counters: dynamoDbLimitCounters(dynamoDbDocumentClient, config.jobsTable),
+    requeue: async (pool, body, groupId, deduplicationId) => {
+      const queueUrl = config.queueUrls[pool];
+      if (queueUrl === undefined) throw new Error(`unknown pool ${pool}`);
+      await sqsClient.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: groupId, MessageDeduplicationId: deduplicationId }));
+    },
+    now: () => new Date(),
+  };
+}
+
+/** EventBridge target: one warning per invocation. A thrown error makes EventBridge retry the event. */
+export async function handler(event: InterruptionEvent, context: Context): Promise<InterruptionOutcome | { ignored: string }> {
+  logger.addContext(context);
+  try {
+    const instanceId = event.detail?.["instance-id"];
+    if (typeof instanceId !== "string" || !/^i-[0-9a-f]{8,17}$/.test(instanceId)) {
+      logger.warn("event without an instance id ignored", { detailType: event["detail-type"] });
+      return { ignored: "no instance id" };
+    }
+    deps ??= loadDeps(context);
+    return await handleInterruption(instanceId, deps);
+  } finally {
+    flushMetrics();
+  }
+}

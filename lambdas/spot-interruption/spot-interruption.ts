@@ -1,0 +1,86 @@
+import { MetricUnit, childLogger, jobGroupId, metrics, runnerName } from "../shared/index.js";
+import type { DeleteRunnerResult } from "../shared/index.js";
+import type { LimitCounters } from "../ledger/counters.js";
+import type { Ledger } from "../ledger/ledger.js";
+import { limitKeys } from "../ledger/phases.js";
+import { messageFromRecord, relaunchDeduplicationId } from "../ledger/requeue.js";
+import { planInterruption } from "./interruption.js";
+
+const log = childLogger("spot-interruption");
+
+/** The instance's self-runners tags, or undefined when it is not ours (or already gone). */
+export interface InstanceTags {
+  readonly prefix: string | undefined;
+  readonly owner: string | undefined;
+  readonly installationId: number | undefined;
+}
+
+export interface SpotInterruptionDeps {
+  readonly prefix: string;
+  readonly describe: (instanceId: string) => Promise<InstanceTags | undefined>;
+  /** The runner registration id from the runners table item, if still there. */
+  readonly runnerIdOf: (instanceId: string) => Promise<number | undefined>;
+  readonly deregister: (owner: string, installationId: number, runnerId: number) => Promise<DeleteRunnerResult>;
+  readonly ledger: Ledger;
+  readonly counters: LimitCounters;
+  readonly requeue: (pool: string, body: string, groupId: string, deduplicationId: string) => Promise<void>;
+  readonly now: () => Date;
+}
+
+export interface InterruptionOutcome {
+  readonly instanceId: string;
+  readonly ours: boolean;
+  readonly interruptedJob: string | undefined;
+  readonly deregistered: DeleteRunnerResult | "skipped";
+  readonly relaunched: string | undefined;
+}
+
+export async function handleInterruption(instanceId: string, deps: SpotInterruptionDeps): Promise<InterruptionOutcome> {
+  const now = deps.now();
+  const tags = await deps.describe(instanceId);
+  const ours = tags?.prefix === deps.prefix;
+  if (!ours) {
+    log.info("not our instance", { instanceId });
+    return { instanceId, ours: false, interruptedJob: undefined, deregistered: "skipped", relaunched: undefined };
+  }
+  metrics.addMetric("SpotInterruptions", MetricUnit.Count, 1);
+  const name = runnerName(deps.prefix, instanceId);
+  const [runningJob, launchedForKey, runnerId] = await Promise.all([deps.ledger.jobOfRunner(name), deps.ledger.jobOfInstance(instanceId), deps.runnerIdOf(instanceId)]);
+  const launchedFor = launchedForKey === undefined ? undefined : await deps.ledger.get(launchedForKey);
+  // A runner pointer outlives its job; only a job still running on this runner counts.
+  const running = runningJob === undefined ? undefined : await deps.ledger.get(runningJob);
+  const plan = planInterruption(
+    {
+      ours,
+      runningJob: running?.phase === "running" && running.ranOn === name ? running.pk : undefined,
+      launchedFor: launchedFor === undefined ? undefined : { key: launchedFor.pk, phase: launchedFor.phase, instanceId: launchedFor.instanceId },
+      runnerId,
+    },
+    instanceId,
+  );
+  if (plan.markInterrupted !== undefined) {
+    await deps.ledger.markInterrupted(plan.markInterrupted, now);
+    log.warn("job interrupted by spot reclaim", { instanceId, job: plan.markInterrupted });
+  }
+  let deregistered: DeleteRunnerResult | "skipped" = "skipped";
+  if (plan.deregister && runnerId !== undefined && tags?.owner !== undefined && tags.installationId !== undefined) {
+    deregistered = await deps.deregister(tags.owner, tags.installationId, runnerId);
+  }
+  let relaunched: string | undefined;
+  if (plan.relaunchIfIdle !== undefined && (deregistered === "deleted" || deregistered === "not-found")) {
+    const old = await deps.ledger.relaunch(plan.relaunchIfIdle, instanceId, "spot interruption before the runner took a job", now);
+    if (old !== undefined) {
+      if (old.slotHeld === true && old.pool !== undefined && old.scopeOwner !== undefined) {
+        const keys = limitKeys(old.pool, old.scopeOwner);
+        await Promise.all([deps.counters.release(keys.global, 1), deps.counters.release(keys.pool, 1), deps.counters.release(keys.owner, 1)]);
+      }
+      const message = messageFromRecord(old);
+      if (message !== undefined) {
+        await deps.requeue(message.pool, JSON.stringify(message), jobGroupId(message), relaunchDeduplicationId(old, (old.relaunches ?? 0) + 1));
+        relaunched = old.pk;
+      }
+    }
+  }
+  log.info("spot interruption handled", { instanceId, interruptedJob: plan.markInterrupted, deregistered, relaunched });
+  return { instanceId, ours: true, interruptedJob: plan.markInterrupted, deregistered, relaunched };
+}

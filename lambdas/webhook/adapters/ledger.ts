@@ -1,0 +1,72 @@
+import { instanceIdFromRunnerName } from "../../shared/index.js";
+import type { JobMessage } from "../../shared/index.js";
+import type { LimitCounters } from "../../ledger/counters.js";
+import type { Ledger } from "../../ledger/ledger.js";
+import { finishedPhase, limitKeys } from "../../ledger/phases.js";
+import type { Phase } from "../../ledger/phases.js";
+import type { JobProgress } from "../route.js";
+
+/** The webhook's view of the job ledger. */
+export interface JobBook {
+  /** Records a `queued` job; resolves to the phase the ledger holds afterwards. */
+  received(job: JobMessage, now: Date): Promise<Phase>;
+  /** Records `in_progress` or `completed`; resolves to the phase written, or "unchanged". */
+  progressed(progress: JobProgress, now: Date): Promise<Phase | "unchanged">;
+}
+
+export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: string): JobBook {
+  return {
+    async received(job, now) {
+      const record = await ledger.receive(
+        {
+          jobId: job.jobId,
+          runAttempt: job.runAttempt,
+          runId: job.runId,
+          repository: job.repository,
+          org: job.owner,
+          pool: job.pool,
+          installationId: job.installationId,
+          labels: job.labels,
+        },
+        job.deliveryId,
+        now,
+      );
+      return record.phase;
+    },
+
+    async progressed(progress, now) {
+      const facts = {
+        jobId: progress.jobId,
+        runAttempt: progress.runAttempt,
+        runId: progress.runId,
+        repository: progress.repository,
+        org: progress.owner,
+        pool: progress.pool,
+        installationId: progress.installationId,
+        labels: progress.labels,
+      };
+      if (progress.action === "in_progress") {
+        return (await ledger.start(facts, progress.runnerName, now)) ? "running" : "unchanged";
+      }
+      const phase = finishedPhase(progress.conclusion);
+      const changed = await ledger.finish(facts, phase, progress.conclusion, now);
+      // An ephemeral runner is gone once its job completes: free the limit slot of the job that
+      // launched it (which may be another job: runners are not bound to jobs). Exactly once, through
+      // the conditional clear of slotHeld; the reconciler frees what this misses.
+      const instanceId = progress.runnerName === undefined ? undefined : instanceIdFromRunnerName(prefix, progress.runnerName);
+      if (instanceId !== undefined) {
+        const launchedFor = await ledger.jobOfInstance(instanceId);
+        if (launchedFor !== undefined) {
+          const released = await ledger.releaseSlot(launchedFor, instanceId, now);
+          if (released !== undefined && released.pool !== undefined && released.scopeOwner !== undefined) {
+            const keys = limitKeys(released.pool, released.scopeOwner);
+            await Promise.all([counters.release(keys.global, 1), counters.release(keys.pool, 1), counters.release(keys.owner, 1)]);
+            // A warm runner's synthetic job ends with the runner's only job.
+            if (released.kind === "warm") await ledger.finish({ jobId: released.jobId, runAttempt: released.runAttempt, kind: "warm" }, "completed", "warm runner used", now);
+          }
+        }
+      }
+      return changed === undefined ? "unchanged" : phase;
+    },
+  };
+}

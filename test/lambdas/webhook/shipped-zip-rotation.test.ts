@@ -1,0 +1,81 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { sign } from "@octokit/webhooks-methods";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { loadShippedHandler } from "../../helpers/shipped-zip.js";
+import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
+import { REPO_ROOT } from "../../helpers/paths.js";
+
+// Webhook secret rotation in dist/lambdas/webhook.zip as deployed: the zip's own SDK reads both SSM
+// parameters from a loopback endpoint; only Date is faked, to cross the five-minute parameter cache.
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const CURRENT = "/sr/github-app/webhook-secret";
+const PREVIOUS = "/sr/github-app/webhook-secret-previous";
+const OLD = "zip-old-secret";
+const NEW = "zip-new-secret";
+const payload = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
+const job = JSON.parse(payload) as { workflow_job: { labels: string[] } };
+const context = { functionName: "sr-webhook", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:sr-webhook" } as Context;
+const stored: Record<string, string> = { [CURRENT]: NEW, [PREVIOUS]: OLD };
+
+const aws = new LoopbackAws()
+  .on("AmazonSSM.GetParameter", (input) => {
+    const value = stored[String(input.Name)];
+    if (value === undefined) throw new AwsFault("ParameterNotFound");
+    return { Parameter: { Name: input.Name, Type: "SecureString", Value: value, Version: 1 } };
+  })
+  .on("AmazonSQS.SendMessage", (input) => ({
+    MessageId: `m-${aws.calls.length}`,
+    MD5OfMessageBody: createHash("md5").update(String(input.MessageBody)).digest("hex"),
+    SequenceNumber: "1",
+  }));
+const queued = () => aws.inputsOf("AmazonSQS.SendMessage").length;
+let handler: Handler;
+let clock = Date.parse("2025-06-01T12:00:00Z");
+
+async function deliver(secret: string): Promise<number> {
+  const headers = { "X-Hub-Signature-256": await sign(secret, payload), "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": "delivery-r" };
+  const event = { body: payload, headers, isBase64Encoded: false, httpMethod: "POST", path: "/webhook" } as unknown as APIGatewayProxyEvent;
+  return (await handler(event, context)).statusCode;
+}
+
+beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(clock);
+  const endpoint = await aws.start();
+  handler = loadShippedHandler<Handler>("webhook", {
+    AWS_ENDPOINT_URL: endpoint,
+    WEBHOOK_SECRET_PARAMETER: CURRENT,
+    WEBHOOK_PREVIOUS_SECRET_PARAMETER: PREVIOUS,
+    POOLS: JSON.stringify({ linux: { labels: job.workflow_job.labels, queueUrl: `${endpoint}/123456789012/sr-linux.fifo` } }),
+  });
+});
+
+afterEach(() => {
+  aws.calls.length = 0;
+});
+
+afterAll(async () => {
+  vi.useRealTimers();
+  await aws.stop();
+});
+
+describe("the shipped webhook zip during a webhook secret rotation", () => {
+  it("accepts the old and the new secret during the window, refuses forgeries, and refuses the old one once the previous parameter is cleared", async () => {
+    // Window open: previous = old, current = new.
+    expect([await deliver(OLD), await deliver(NEW), await deliver("forged")]).toEqual([200, 200, 401]);
+    expect(queued()).toBe(2);
+
+    // The operator clears the previous parameter; once the cache period has passed, the old secret is refused.
+    stored[PREVIOUS] = "replace-me";
+    clock += 6 * 60_000;
+    vi.setSystemTime(clock);
+    aws.calls.length = 0;
+    expect([await deliver(OLD), await deliver("forged"), await deliver(NEW)]).toEqual([401, 401, 200]);
+    expect(queued()).toBe(1);
+  });
+});

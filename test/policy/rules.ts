@@ -1,0 +1,808 @@
+/**
+ * The security policy of the emitted module, as a table of rules. Each rule names the checkov check it
+ * corresponds to (where one exists) and returns findings; a finding passes only through an entry of
+ * EXCEPTIONS, which says why the module deliberately differs. docs/security.md lists the same table.
+ */
+import { KIT_TAG } from "../../stacks/runner-fleet.js";
+import { block, effective, isSet, resourcesOf, statementsOf, type Resource, type Statement, type Variant } from "./model.js";
+
+/** Something a rule objects to: `subject` is `address` or `address#Sid`. */
+export interface Finding {
+  readonly subject: string;
+  readonly message: string;
+}
+
+export interface PolicyRule {
+  readonly id: string;
+  readonly description: string;
+  /** The checkov checks this rule corresponds to; empty when checkov has none. */
+  readonly checkov: readonly string[];
+  /** Resource types the rule inspects. */
+  readonly types: readonly string[];
+  /** Why the rule does not apply to a variant (printed), or undefined when it does. */
+  readonly notApplicable?: (variant: Variant) => string | undefined;
+  /**
+   * A feature not on this branch yet: the rule checks such resources if they exist. With
+   * `mustExist: false` no such resource is fine (printed as waiting); set it to true once merged.
+   */
+  readonly awaits?: string;
+  readonly mustExist?: boolean;
+  readonly check: (resources: Resource[], variant: Variant) => Finding[];
+}
+
+/** A deliberate difference from a rule, with the reason the suite prints. */
+export interface PolicyException {
+  readonly rule: string;
+  /** Matches the finding's subject. */
+  readonly subject: RegExp;
+  /** Variants it applies to; all when absent. */
+  readonly variants?: readonly string[];
+  readonly reason: string;
+}
+
+const noKey = (variant: Variant): string | undefined =>
+  variant.keyReference === undefined ? "no customer managed key configured (create_kms_key / kms_key_arn): AWS-managed encryption" : undefined;
+
+/** A finding for each resource whose `ok` is false. */
+function each(message: string, ok: (r: Resource, variant: Variant) => boolean): (resources: Resource[], variant: Variant) => Finding[] {
+  return (resources, variant) => resources.filter((r) => !ok(r, variant)).map((r) => ({ subject: r.address, message }));
+}
+
+const usesKey = (variant: Variant, value: unknown): boolean => variant.keyReference !== undefined && variant.keyReference.test(String(value));
+const truthy = (variant: Variant, value: unknown): boolean => {
+  const v = effective(variant, value);
+  return v === true || v === "true";
+};
+
+/** Every Allow statement of the identity policies (inline role policies) in the variant. */
+function identityStatements(resources: Resource[]): { subject: string; statement: Statement }[] {
+  return resources.flatMap((r) =>
+    statementsOf(r.config.policy)
+      .filter((s) => s.Effect === "Allow")
+      .map((statement) => ({ subject: `${r.address}#${statement.Sid ?? "?"}`, statement })),
+  );
+}
+
+/** Actions that support no resource-level permissions, so `"Resource": "*"` is the only form. */
+const UNSCOPABLE_ACTIONS = /^ec2:Describe[A-Za-z]+$/;
+const READ_ONLY_ACTIONS = /^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]*$/;
+const EC2_LAUNCH = ["ec2:CreateFleet", "ec2:RunInstances"];
+const POLICIES = ["aws_iam_role_policy"];
+
+export const RULES: readonly PolicyRule[] = [
+  // --- Encryption at rest ------------------------------------------------------------------------
+  {
+    id: "sqs-encrypted",
+    description: "Every queue and dead-letter queue is encrypted: SSE-SQS, or SSE-KMS with the configured key.",
+    checkov: ["CKV_AWS_27"],
+    types: ["aws_sqs_queue"],
+    check: each("queue is not encrypted", (r, v) => truthy(v, r.config.sqs_managed_sse_enabled) || isSet(r.config.kms_master_key_id)),
+  },
+  {
+    id: "sqs-cmk",
+    description: "With a customer managed key configured, queues use it (not alias/aws/sqs).",
+    checkov: ["CKV2_AWS_73"],
+    types: ["aws_sqs_queue"],
+    notApplicable: noKey,
+    check: each("queue does not use the configured key", (r, v) => usesKey(v, r.config.kms_master_key_id)),
+  },
+  {
+    id: "log-group-kms",
+    description: "With a customer managed key configured, every CloudWatch Logs group is encrypted with it (the key policy allows logs.<region> only for these groups).",
+    checkov: ["CKV_AWS_158"],
+    types: ["aws_cloudwatch_log_group"],
+    notApplicable: noKey,
+    check: each("log group is not encrypted with the configured key", (r, v) => usesKey(v, r.config.kms_key_id)),
+  },
+  {
+    id: "dynamodb-kms",
+    description: "The runners table has server-side encryption with KMS: the AWS managed key, or the configured key when there is one.",
+    checkov: ["CKV_AWS_119"],
+    types: ["aws_dynamodb_table"],
+    check: each("table is not encrypted with KMS (or not with the configured key)", (r, v) => {
+      const sse = block(r.config.server_side_encryption);
+      return sse.enabled === true && (v.keyReference === undefined || usesKey(v, sse.kms_key_arn));
+    }),
+  },
+  {
+    id: "ssm-securestring",
+    description: "Every SSM parameter the module creates is a SecureString.",
+    checkov: ["CKV2_AWS_34"],
+    types: ["aws_ssm_parameter"],
+    check: each("parameter is not a SecureString", (r) => r.config.type === "SecureString"),
+  },
+  {
+    id: "ssm-cmk",
+    description: "With a customer managed key configured, the SecureString parameters the module creates use it.",
+    checkov: ["CKV_AWS_337"],
+    types: ["aws_ssm_parameter"],
+    notApplicable: noKey,
+    check: each("parameter does not use the configured key", (r, v) => usesKey(v, r.config.key_id)),
+  },
+  {
+    id: "lambda-env-kms",
+    description: "With a customer managed key configured, every function's environment is encrypted with it.",
+    checkov: ["CKV_AWS_173"],
+    types: ["aws_lambda_function"],
+    notApplicable: noKey,
+    check: each("environment is not encrypted with the configured key", (r, v) => usesKey(v, r.config.kms_key_arn)),
+  },
+  {
+    id: "kms-rotation",
+    description: "Every key the module creates rotates.",
+    checkov: ["CKV_AWS_7"],
+    types: ["aws_kms_key"],
+    check: each("key rotation is off", (r) => r.config.enable_key_rotation === true),
+  },
+  {
+    id: "kms-no-wildcard-principal",
+    description: "No key policy allows a wildcard principal.",
+    checkov: ["CKV_AWS_33"],
+    types: ["aws_kms_key"],
+    check: (resources) =>
+      resources.flatMap((r) =>
+        statementsOf(r.config.policy)
+          .filter((s) => s.Effect === "Allow" && (s.Principal === "*" || JSON.stringify(s.Principal ?? "").includes('"*"')))
+          .map((s) => ({ subject: `${r.address}#${s.Sid}`, message: "wildcard principal" })),
+      ),
+  },
+  {
+    id: "kms-policy-scoped",
+    description: "A key policy grants kms:* only in the standard account-root statement (delegation to IAM); service principals act only under an encryption-context or source condition.",
+    checkov: [],
+    types: ["aws_kms_key"],
+    check: (resources) =>
+      resources.flatMap((r) =>
+        statementsOf(r.config.policy).flatMap((s) => {
+          const subject = `${r.address}#${s.Sid}`;
+          const principal = JSON.stringify(s.Principal ?? "");
+          if (s.Action.includes("kms:*") && !/:iam::\$\{[^}]+\}:root"/.test(principal)) return [{ subject, message: "kms:* to a principal other than the account root" }];
+          if (principal.includes('"Service"') && s.Action.some((a) => a !== "kms:DescribeKey") && s.Condition === undefined) return [{ subject, message: "service principal without a condition" }];
+          return [];
+        }),
+      ),
+  },
+  {
+    id: "kms-key-policy-resource",
+    description: "Key policies are defined (inline on aws_kms_key).",
+    checkov: ["CKV2_AWS_64"],
+    types: ["aws_kms_key"],
+    check: (resources) => resources.map((r) => ({ subject: r.address, message: isSet(r.config.policy) ? "policy is inline, not an aws_kms_key_policy resource" : "no key policy" })),
+  },
+  {
+    id: "ebs-encrypted",
+    description: "Every block device of the launch templates is encrypted (checkov applies CKV_AWS_8 to instances and launch configurations; the same requirement here for launch templates).",
+    checkov: ["CKV_AWS_8"],
+    types: ["aws_launch_template", "aws_instance"],
+    check: each("unencrypted volume", (r) => {
+      if (r.type === "aws_instance") return block(r.config.root_block_device).encrypted === true;
+      const devices = (r.config.block_device_mappings as { ebs?: { encrypted?: unknown } }[] | undefined) ?? [];
+      return devices.length > 0 && devices.every((d) => d.ebs?.encrypted === "true" || d.ebs?.encrypted === true);
+    }),
+  },
+
+  // --- Instances --------------------------------------------------------------------------------
+  {
+    id: "imdsv2",
+    description: "Instance metadata requires IMDSv2 tokens.",
+    checkov: ["CKV_AWS_79"],
+    types: ["aws_launch_template", "aws_instance"],
+    check: each("IMDSv1 allowed", (r) => block(r.config.metadata_options).http_tokens === "required"),
+  },
+  {
+    id: "imds-hop-limit",
+    description: "The metadata response hop limit is 1.",
+    checkov: ["CKV_AWS_341"],
+    types: ["aws_launch_template"],
+    check: each("hop limit above 1", (r) => Number(block(r.config.metadata_options).http_put_response_hop_limit ?? 1) <= 1),
+  },
+  {
+    id: "no-public-ip",
+    description: "Runners get no public IP unless associate_public_ip_address asks for it.",
+    checkov: ["CKV_AWS_88"],
+    types: ["aws_launch_template"],
+    check: each("public IP address", (r, v) => {
+      const interfaces = (r.config.network_interfaces as { associate_public_ip_address?: unknown }[] | undefined) ?? [];
+      return interfaces.every((i) => {
+        const value = effective(v, i.associate_public_ip_address);
+        return value === false || value === "false";
+      });
+    }),
+  },
+  {
+    id: "no-secrets-in-user-data",
+    description: "User data carries no secret: no key, token or JIT configuration; the runner reads its own item from the runners table.",
+    checkov: ["CKV_AWS_46"],
+    types: ["aws_launch_template"],
+    check: each("secret-looking value in user data", (r) => !/PRIVATE KEY|gh[opsu]_[A-Za-z0-9]{20}|replace-me|--jitconfig \\?["']?[A-Za-z0-9+/=]{20}/.test(String(r.config.user_data ?? ""))),
+  },
+
+  // --- Functions ----------------------------------------------------------------------------------
+  {
+    id: "no-secrets-in-lambda-env",
+    description: "Function environments hold parameter names, never secrets.",
+    checkov: ["CKV_AWS_45"],
+    types: ["aws_lambda_function"],
+    check: (resources) =>
+      resources.flatMap((r) => {
+        const variables = (block(r.config.environment).variables ?? {}) as Record<string, unknown>;
+        return Object.entries(variables)
+          .filter(([name, value]) => /SECRET|KEY|TOKEN|PASSWORD/.test(name) ? !/_PARAMETER$/.test(name) : /PRIVATE KEY|gh[opsu]_|replace-me/.test(String(value)))
+          .map(([name]) => ({ subject: `${r.address}#${name}`, message: "secret-looking environment variable" }));
+      }),
+  },
+  {
+    id: "lambda-dlq",
+    description: "Functions have a dead-letter queue.",
+    checkov: ["CKV_AWS_116"],
+    types: ["aws_lambda_function"],
+    check: each("no dead-letter queue", (r) => isSet(block(r.config.dead_letter_config).target_arn)),
+  },
+  {
+    id: "lambda-xray",
+    description: "Functions trace with X-Ray.",
+    checkov: ["CKV_AWS_50"],
+    types: ["aws_lambda_function"],
+    check: each("no active tracing", (r) => block(r.config.tracing_config).mode === "Active"),
+  },
+  {
+    id: "lambda-concurrency",
+    description: "Functions have a reserved concurrency limit.",
+    checkov: ["CKV_AWS_115"],
+    types: ["aws_lambda_function"],
+    check: each("unreserved concurrency", (r, v) => Number(effective(v, r.config.reserved_concurrent_executions)) >= 0),
+  },
+  {
+    id: "lambda-vpc",
+    description: "Functions run inside a VPC.",
+    checkov: ["CKV_AWS_117"],
+    types: ["aws_lambda_function"],
+    check: each("not in a VPC", (r, v) => {
+      const subnets = effective(v, block(r.config.vpc_config).subnet_ids);
+      return Array.isArray(subnets) && subnets.length > 0;
+    }),
+  },
+  {
+    id: "lambda-code-signing",
+    description: "Functions validate code signing.",
+    checkov: ["CKV_AWS_272"],
+    types: ["aws_lambda_function"],
+    check: each("no code signing configuration", (r) => isSet(r.config.code_signing_config_arn)),
+  },
+  {
+    id: "lambda-permission-source",
+    description: "Service invoke permissions are limited by source ARN.",
+    checkov: ["CKV_AWS_364"],
+    types: ["aws_lambda_permission"],
+    check: each("no source_arn", (r) => isSet(r.config.source_arn)),
+  },
+
+  {
+    id: "log-retention",
+    description: "Every log group has a retention period.",
+    checkov: ["CKV_AWS_66"],
+    types: ["aws_cloudwatch_log_group"],
+    check: each("no retention", (r, v) => Number(effective(v, r.config.retention_in_days)) > 0),
+  },
+  {
+    id: "log-retention-1y",
+    description: "Log groups keep logs for at least a year.",
+    checkov: ["CKV_AWS_338"],
+    types: ["aws_cloudwatch_log_group"],
+    check: each("retention under 365 days", (r, v) => Number(effective(v, r.config.retention_in_days)) >= 365),
+  },
+
+  // --- API Gateway and WAF --------------------------------------------------------------------------
+  {
+    id: "api-access-logs",
+    description: "The API stage writes access logs.",
+    checkov: ["CKV_AWS_76"],
+    types: ["aws_api_gateway_stage"],
+    check: each("no access logs", (r) => isSet(block(r.config.access_log_settings).destination_arn)),
+  },
+  {
+    id: "api-xray",
+    description: "The API stage traces with X-Ray.",
+    checkov: ["CKV_AWS_73"],
+    types: ["aws_api_gateway_stage"],
+    check: each("no X-Ray tracing", (r) => r.config.xray_tracing_enabled === true),
+  },
+  {
+    id: "api-authorization",
+    description: "API methods require an authorizer.",
+    checkov: ["CKV_AWS_59"],
+    types: ["aws_api_gateway_method"],
+    check: each("authorization NONE", (r) => r.config.authorization !== "NONE"),
+  },
+  {
+    id: "api-caching",
+    description: "The API stage caches responses.",
+    checkov: ["CKV_AWS_120"],
+    types: ["aws_api_gateway_stage"],
+    check: each("no cache cluster", (r) => r.config.cache_cluster_enabled === true),
+  },
+  {
+    id: "api-execution-logging",
+    description: "The API stage writes execution logs at a defined level.",
+    checkov: ["CKV2_AWS_4"],
+    types: ["aws_api_gateway_method_settings"],
+    check: each("no execution logging level", (r) => isSet(block(r.config.settings).logging_level)),
+  },
+  {
+    id: "api-client-certificate",
+    description: "The API stage authenticates to its backend with a client certificate.",
+    checkov: ["CKV2_AWS_51"],
+    types: ["aws_api_gateway_stage"],
+    check: each("no client certificate", (r) => isSet(r.config.client_certificate_id)),
+  },
+  {
+    id: "api-behind-waf",
+    description: "If a web ACL exists, the webhook stage is associated with it.",
+    checkov: ["CKV2_AWS_29"],
+    types: ["aws_wafv2_web_acl"],
+    awaits: "WAF (stacks/webhook-firewall.ts)",
+    mustExist: true,
+    check: (acls, v) => {
+      if (acls.length === 0) return [];
+      const associations = resourcesOf(v, "aws_wafv2_web_acl_association");
+      return resourcesOf(v, "aws_api_gateway_stage")
+        .filter((stage) => !associations.some((a) => String(a.config.resource_arn).includes(`${stage.address}.arn`)))
+        .map((stage) => ({ subject: stage.address, message: "stage not associated with a web ACL" }));
+    },
+  },
+  {
+    id: "waf-logging",
+    description: "If a web ACL exists, it has a logging configuration.",
+    checkov: ["CKV2_AWS_31"],
+    types: ["aws_wafv2_web_acl"],
+    awaits: "WAF (stacks/webhook-firewall.ts)",
+    mustExist: true,
+    check: (acls, v) => {
+      const logging = resourcesOf(v, "aws_wafv2_web_acl_logging_configuration");
+      // `<address>.arn`, or `<address>["0"].arn` when the ACL has a count.
+      const refersTo = (value: unknown, address: string) => new RegExp(`${address.replace(/\./g, "\\.")}(\\["0"\\])?\\.arn`).test(String(value));
+      return acls
+        .filter((acl) => !logging.some((l) => refersTo(l.config.resource_arn, acl.address)))
+        .map((acl) => ({ subject: acl.address, message: "no logging configuration" }));
+    },
+  },
+  {
+    id: "waf-known-bad-inputs",
+    description: "If a web ACL exists, it blocks known bad inputs (AWSManagedRulesKnownBadInputsRuleSet, Log4j CVE-2021-44228).",
+    checkov: ["CKV_AWS_192"],
+    types: ["aws_wafv2_web_acl"],
+    awaits: "WAF (stacks/webhook-firewall.ts)",
+    mustExist: true,
+    check: each("no AWSManagedRulesKnownBadInputsRuleSet rule", (r) => JSON.stringify(r.config.rule ?? []).includes("AWSManagedRulesKnownBadInputsRuleSet")),
+  },
+  {
+    id: "nat-instance-hardened",
+    description: "If a NAT instance exists, it requires IMDSv2 and encrypts its root volume.",
+    checkov: ["CKV_AWS_79", "CKV_AWS_8"],
+    types: ["aws_instance"],
+    awaits: "NAT (stacks/nat-instance.ts)",
+    mustExist: false,
+    check: each("IMDSv1 allowed or unencrypted root volume", (r) => block(r.config.metadata_options).http_tokens === "required" && block(r.config.root_block_device).encrypted === true),
+  },
+  {
+    id: "vpc-endpoint-private-dns",
+    description: "If interface VPC endpoints exist, they use private DNS, so SDK calls reach them without configuration.",
+    checkov: [],
+    types: ["aws_vpc_endpoint"],
+    awaits: "VPC endpoints (NAT/VPC endpoints branch)",
+    mustExist: false,
+    check: each("interface endpoint without private DNS", (r) => r.config.vpc_endpoint_type !== "Interface" || r.config.private_dns_enabled === true),
+  },
+
+  // --- Audit trail ------------------------------------------------------------------------------
+  {
+    id: "cloudtrail-kms",
+    description: "The trail's logs are encrypted with a customer managed key.",
+    checkov: ["CKV_AWS_35"],
+    types: ["aws_cloudtrail"],
+    check: each("trail not encrypted with KMS", (r) => isSet(r.config.kms_key_id)),
+  },
+  {
+    id: "cloudtrail-log-validation",
+    description: "Log file validation is on.",
+    checkov: ["CKV_AWS_36"],
+    types: ["aws_cloudtrail"],
+    check: each("log file validation off", (r) => r.config.enable_log_file_validation === true),
+  },
+  {
+    id: "cloudtrail-multi-region",
+    description: "The trail records every region.",
+    checkov: ["CKV_AWS_67"],
+    types: ["aws_cloudtrail"],
+    check: each("single-region trail", (r, v) => truthy(v, r.config.is_multi_region_trail)),
+  },
+  {
+    id: "cloudtrail-cloudwatch",
+    description: "The trail delivers to CloudWatch Logs.",
+    checkov: ["CKV2_AWS_10"],
+    types: ["aws_cloudtrail"],
+    check: each("no CloudWatch Logs delivery", (r) => isSet(r.config.cloud_watch_logs_group_arn)),
+  },
+  {
+    id: "s3-public-access-block",
+    description: "Every bucket blocks public ACLs and policies (all four settings).",
+    checkov: ["CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"],
+    types: ["aws_s3_bucket_public_access_block"],
+    check: each("a public access block setting is off", (r) => ["block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"].every((k) => r.config[k] === true)),
+  },
+  {
+    id: "s3-versioning",
+    description: "Every bucket is versioned.",
+    checkov: ["CKV_AWS_21"],
+    types: ["aws_s3_bucket_versioning"],
+    check: each("versioning not enabled", (r) => block(r.config.versioning_configuration).status === "Enabled"),
+  },
+  {
+    id: "s3-kms",
+    description: "Every bucket is encrypted with SSE-KMS by default.",
+    checkov: ["CKV_AWS_145"],
+    types: ["aws_s3_bucket_server_side_encryption_configuration"],
+    check: each("not SSE-KMS", (r) => block(block(r.config.rule).apply_server_side_encryption_by_default).sse_algorithm === "aws:kms"),
+  },
+  {
+    id: "s3-tls-only",
+    description: "Every bucket policy denies requests without TLS.",
+    checkov: [],
+    types: ["aws_s3_bucket_policy"],
+    check: each("no TLS-only deny", (r) => statementsOf(r.config.policy).some((s) => s.Effect === "Deny" && JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'))),
+  },
+  {
+    id: "s3-access-logging",
+    description: "Buckets write server access logs.",
+    checkov: ["CKV_AWS_18"],
+    types: ["aws_s3_bucket"],
+    check: each("no access logging", () => false),
+  },
+  {
+    id: "s3-event-notifications",
+    description: "Buckets send event notifications.",
+    checkov: ["CKV2_AWS_62"],
+    types: ["aws_s3_bucket"],
+    check: each("no event notifications", () => false),
+  },
+  {
+    id: "s3-replication",
+    description: "Buckets replicate to another region.",
+    checkov: ["CKV_AWS_144"],
+    types: ["aws_s3_bucket"],
+    check: each("no cross-region replication", () => false),
+  },
+
+  // --- Data --------------------------------------------------------------------------------------
+  {
+    id: "dynamodb-pitr",
+    description: "The runners table has point-in-time recovery.",
+    checkov: ["CKV_AWS_28"],
+    types: ["aws_dynamodb_table"],
+    check: each("no point-in-time recovery", (r, v) => truthy(v, block(r.config.point_in_time_recovery).enabled)),
+  },
+  {
+    id: "sqs-dead-letter",
+    description: "Every job queue redrives to a dead-letter queue.",
+    checkov: [],
+    types: ["aws_sqs_queue"],
+    check: each("no redrive policy", (r) => r.name.endsWith("dlq") || isSet(r.config.redrive_policy)),
+  },
+
+  // --- IAM ----------------------------------------------------------------------------------------
+  {
+    id: "iam-no-wildcard-action",
+    description: 'No identity policy allows "*" or "<service>:*" actions.',
+    checkov: ["CKV_AWS_63", "CKV_AWS_62"],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources)
+        .filter(({ statement }) => statement.Action.some((a) => a === "*" || a.endsWith(":*")))
+        .map(({ subject }) => ({ subject, message: "wildcard action" })),
+  },
+  {
+    id: "iam-write-constrained",
+    description: 'Write actions on "*" carry a condition (checkov CKV_AWS_111 is the same check for policy documents).',
+    checkov: ["CKV_AWS_290", "CKV_AWS_111"],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources)
+        .filter(({ statement }) => statement.Resource.includes("*") && statement.Condition === undefined && statement.Action.some((a) => !READ_ONLY_ACTIONS.test(a)))
+        .map(({ subject }) => ({ subject, message: "write actions on every resource without a condition" })),
+  },
+  {
+    id: "iam-star-resource",
+    description: '"*" as resource only for actions without resource-level permissions (checkov CKV_AWS_356 for policy documents).',
+    checkov: ["CKV_AWS_355", "CKV_AWS_356"],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources)
+        .filter(({ statement }) => statement.Resource.includes("*") && statement.Action.some((a) => !UNSCOPABLE_ACTIONS.test(a)))
+        .map(({ subject }) => ({ subject, message: 'restrictable action on "*"' })),
+  },
+  {
+    id: "iam-passrole-scoped",
+    description: "iam:PassRole only for the runner role and only to EC2 (iam:PassedToService).",
+    checkov: ["CKV_AWS_110"],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources)
+        .filter(({ statement }) => statement.Action.includes("iam:PassRole"))
+        .filter(({ statement }) => !(statement.Resource.length === 1 && /aws_iam_role\.runner_role.*\.arn/.test(statement.Resource[0]!) && JSON.stringify(statement.Condition ?? {}).includes('"iam:PassedToService":["ec2.amazonaws.com"')))
+        .map(({ subject }) => ({ subject, message: "PassRole not limited to the runner role and EC2" })),
+  },
+  {
+    id: "ec2-mutations-tag-scoped",
+    description: `TerminateInstances, StopInstances and CreateTags after launch apply only to instances tagged ${KIT_TAG}; tagging at launch requires that tag in the request.`,
+    checkov: [],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources)
+        .filter(({ statement }) => statement.Action.some((a) => ["ec2:TerminateInstances", "ec2:StopInstances", "ec2:CreateTags"].includes(a)))
+        .filter(({ statement }) => {
+          const conditions = JSON.stringify(statement.Condition ?? {});
+          const ownInstances = conditions.includes(`"ec2:ResourceTag/${KIT_TAG}"`);
+          const taggedLaunch = conditions.includes('"ec2:CreateAction"') && conditions.includes(`"aws:RequestTag/${KIT_TAG}"`);
+          return !(ownInstances || (statement.Action.every((a) => a === "ec2:CreateTags") && taggedLaunch));
+        })
+        .map(({ subject }) => ({ subject, message: "EC2 mutation not conditioned on the kit's tag" })),
+  },
+  {
+    id: "ec2-launch-scoped",
+    description: `CreateFleet/RunInstances only from this deployment's launch templates, into its subnets and security group, for resources requested with ${KIT_TAG}; never on "*".`,
+    checkov: [],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources)
+        .filter(({ statement }) => statement.Action.some((a) => EC2_LAUNCH.includes(a)))
+        .filter(({ statement }) => {
+          const resourcesText = statement.Resource.join(" ");
+          if (statement.Resource.includes("*")) return true;
+          if (/:launch-template\//.test(resourcesText)) return true;
+          if (/:(instance|volume|network-interface)\/\*/.test(resourcesText)) return !JSON.stringify(statement.Condition ?? {}).includes(`"aws:RequestTag/${KIT_TAG}"`);
+          if (/:subnet\/\*/.test(resourcesText) || /:security-group\/\*/.test(resourcesText)) return true;
+          return false;
+        })
+        .map(({ subject }) => ({ subject, message: "launch permission broader than this deployment" })),
+  },
+  {
+    id: "kms-grants-scoped",
+    description: "Roles get only kms:Decrypt and kms:GenerateDataKey on the configured key, through named services (kms:ViaService).",
+    checkov: [],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources)
+        .filter(({ statement }) => statement.Action.some((a) => a.startsWith("kms:")))
+        .filter(({ statement }) => !(statement.Action.every((a) => a === "kms:Decrypt" || a === "kms:GenerateDataKey") && !statement.Resource.includes("*") && JSON.stringify(statement.Condition ?? {}).includes('"kms:ViaService"')))
+        .map(({ subject }) => ({ subject, message: "KMS permission broader than decrypt/generate through services" })),
+  },
+  {
+    id: "iam-managed-policies",
+    description: "Roles carry no AWS managed policies.",
+    checkov: [],
+    types: ["aws_iam_role_policy_attachment"],
+    check: each("AWS managed policy attached", () => false),
+  },
+  {
+    id: "iam-trust-services",
+    description: "Roles can be assumed only by AWS service principals.",
+    checkov: ["CKV_AWS_60"],
+    types: ["aws_iam_role"],
+    check: (resources) =>
+      resources.flatMap((r) =>
+        statementsOf(r.config.assume_role_policy)
+          .filter((s) => !JSON.stringify(s.Principal ?? "").startsWith('{"Service"'))
+          .map(() => ({ subject: r.address, message: "trust policy names a non-service principal" })),
+      ),
+  },
+
+  // --- Network ----------------------------------------------------------------------------------
+  {
+    id: "sg-no-world-ingress",
+    description: "No security group allows ingress from 0.0.0.0/0 or ::/0.",
+    checkov: ["CKV_AWS_24", "CKV_AWS_25"],
+    types: ["aws_security_group"],
+    check: each("ingress from anywhere", (r) => !JSON.stringify(r.config.ingress ?? []).match(/0\.0\.0\.0\/0|::\/0/)),
+  },
+  {
+    id: "sg-rule-descriptions",
+    description: "Every security group rule has a description.",
+    checkov: ["CKV_AWS_23"],
+    types: ["aws_security_group"],
+    check: each("rule without description", (r) => [...((r.config.ingress as object[]) ?? []), ...((r.config.egress as object[]) ?? [])].every((rule) => isSet((rule as { description?: string }).description))),
+  },
+  {
+    id: "sg-egress-restricted",
+    description: "Security groups do not allow all egress to 0.0.0.0/0.",
+    checkov: [],
+    types: ["aws_security_group"],
+    check: each("all egress to anywhere", (r) => !JSON.stringify(r.config.egress ?? []).includes("0.0.0.0/0")),
+  },
+
+  // --- The emitted HCL ------------------------------------------------------------------------------
+  {
+    id: "module-hcl-no-secrets",
+    description: "The emitted module holds no secret: the only secret-like literal is the placeholder of created parameters, which Terraform never updates.",
+    checkov: [],
+    types: [],
+    notApplicable: (v) => (v.hcl === undefined ? "checked once, on the emitted module's HCL" : undefined),
+    check: (_resources, v) => {
+      const findings: Finding[] = [];
+      if (/PRIVATE KEY|gh[opsu]_[A-Za-z0-9]{20}|github_pat_/.test(v.hcl!)) findings.push({ subject: "main.tf", message: "secret-looking literal" });
+      const placeholders = v.hcl!.match(/"replace-me"/g)?.length ?? 0;
+      const parameters = v.hcl!.match(/resource "aws_ssm_parameter"/g)?.length ?? 0;
+      if (placeholders > parameters) findings.push({ subject: "main.tf", message: "placeholder used outside SSM parameters" });
+      if (!/ignore_changes = \[value\]/.test(v.hcl!)) findings.push({ subject: "main.tf", message: "parameters not protected by ignore_changes" });
+      return findings;
+    },
+  },
+];
+
+export const EXCEPTIONS: readonly PolicyException[] = [
+  {
+    rule: "imds-hop-limit",
+    subject: /^aws_launch_template\.runner_launch_template$/,
+    reason: "hop limit 2 lets job containers on the docker bridge reach IMDSv2 for the runner role; tokens are still required (IMDSv2), and 1 would break jobs that use the instance role from containers",
+  },
+  {
+    rule: "no-public-ip",
+    subject: /^aws_launch_template\.runner_launch_template$/,
+    variants: ["opt-ins"],
+    reason: "associate_public_ip_address = true is an explicit opt-in for public subnets without NAT; the security group still allows no inbound traffic",
+  },
+  {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.webhook_function$/,
+    reason: "invoked synchronously by API Gateway: a failure is answered to GitHub, which shows it and redelivers; a Lambda DLQ applies only to asynchronous invocations",
+  },
+  {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.scale_up_function$/,
+    reason: "triggered by SQS: failed messages return to the job queue and move to its dead-letter queue after maxReceiveCount; a Lambda DLQ would never receive anything",
+  },
+  {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.reconcile_function$/,
+    reason: "runs on a schedule and is idempotent: the next run (5 minutes) redoes whatever a failed run left",
+  },
+  {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.webhook_firewall_github_hooks_ipset_function$/,
+    reason: "runs on a schedule (and once during apply) with an empty event and is idempotent: the next run redoes a failed one, and a failure keeps the IP sets' previous ranges",
+  },
+  {
+    rule: "lambda-xray",
+    subject: /^aws_lambda_function\./,
+    reason: "correlation is by delivery id in structured logs and metrics (Powertools); tracing would add a cost per request and latency inside GitHub's 10-second webhook budget",
+  },
+  {
+    rule: "api-xray",
+    subject: /^aws_api_gateway_stage\.webhook_api_stage$/,
+    reason: "same as lambda-xray: access logs carry the request id; no tracing cost per delivery",
+  },
+  {
+    rule: "log-retention-1y",
+    subject: /^aws_cloudwatch_log_group\./,
+    reason: "log_retention_days defaults to 30: the groups hold operational logs (the audit record is the CloudTrail bucket, kept 365 days); raise it where a year of function logs is required",
+  },
+  {
+    rule: "api-caching",
+    subject: /^aws_api_gateway_stage\.webhook_api_stage$/,
+    reason: "every delivery must reach the function; a cache on a webhook endpoint could only answer deliveries without processing them",
+  },
+  {
+    rule: "api-execution-logging",
+    subject: /^aws_api_gateway_method_settings\.webhook_api_throttling$/,
+    reason: "execution logs would write request headers and bodies (signatures, payloads) to CloudWatch; JSON access logs and the function's own logs cover operations",
+  },
+  {
+    rule: "api-client-certificate",
+    subject: /^aws_api_gateway_stage\.webhook_api_stage$/,
+    reason: "the integration is AWS_PROXY to Lambda, invoked with IAM; a client certificate authenticates API Gateway to HTTP backends only",
+  },
+  {
+    rule: "s3-event-notifications",
+    subject: /^aws_s3_bucket\.audit_bucket$/,
+    reason: "nothing consumes the trail bucket's object events; CloudTrail delivery to CloudWatch Logs (cloudtrail_cloudwatch_logs) is the way to alarm on activity",
+  },
+  {
+    rule: "api-authorization",
+    subject: /^aws_api_gateway_method\.webhook_api_method$/,
+    reason: "GitHub cannot sign requests with SigV4 or send a token; the function checks the HMAC signature (X-Hub-Signature-256) before trusting any byte of the body, and stage throttling bounds the rate",
+  },
+  {
+    rule: "lambda-concurrency",
+    subject: /^aws_lambda_function\.(webhook|scale_up|spot_interruption)_function$/,
+    reason: "unreserved by default (the spot handler is bounded by EC2's interruption rate) (webhook_reserved_concurrency / scale_up_reserved_concurrency = -1): reserving takes capacity from every other function of the account; API Gateway throttling bounds the webhook and max_runners bounds scale-up",
+  },
+  {
+    rule: "lambda-vpc",
+    subject: /^aws_lambda_function\./,
+    variants: ["module", "defaults", "key-created", "opt-ins"],
+    reason: "opt-in (lambda_subnet_ids): the functions reach only AWS APIs and GitHub; a VPC adds NAT or endpoint cost and protects nothing they talk to",
+  },
+  {
+    rule: "lambda-code-signing",
+    subject: /^aws_lambda_function\./,
+    reason: "the zips are reproducible builds pinned by source_code_hash in the module; AWS Signer profiles would be a per-account set-up outside the module",
+  },
+  {
+    rule: "kms-key-policy-resource",
+    subject: /^aws_kms_key\./,
+    reason: "the key policy is the inline policy argument of aws_kms_key (the provider's documented form); checkov's graph check looks only for a separate aws_kms_key_policy resource",
+  },
+  {
+    rule: "cloudtrail-multi-region",
+    subject: /^aws_cloudtrail\.audit_trail$/,
+    variants: ["opt-ins"],
+    reason: "cloudtrail_multi_region = false is an explicit opt-in (another trail records the other regions)",
+  },
+  {
+    rule: "cloudtrail-cloudwatch",
+    subject: /^aws_cloudtrail\.audit_trail$/,
+    variants: ["defaults", "opt-ins"],
+    reason: "opt-in (cloudtrail_cloudwatch_logs): S3 with log file validation is the record; CloudWatch delivery costs per GB and matters only for metric filters and alarms",
+  },
+  {
+    rule: "s3-access-logging",
+    subject: /^aws_s3_bucket\.audit_bucket$/,
+    reason: "the bucket holds the trail itself and only CloudTrail may write to it; server access logs would need a second bucket per deployment, and the trail already records the bucket's management calls",
+  },
+  {
+    rule: "s3-replication",
+    subject: /^aws_s3_bucket\.audit_bucket$/,
+    reason: "one-region deployment; organizations that need a second copy reuse an organization trail (existing_cloudtrail_arn)",
+  },
+  {
+    rule: "dynamodb-pitr",
+    subject: /^aws_dynamodb_table\.jobs_table$/,
+    variants: ["module", "defaults", "key-given-vpc", "opt-ins"],
+    reason: "opt-in (job_ledger_point_in_time_recovery): items live a week at most, and the reconciler rebuilds what is in flight from EC2 and GitHub",
+  },
+  {
+    rule: "ssm-securestring",
+    subject: /^aws_ssm_parameter\.draining_parameter$/,
+    reason: "the draining switch holds \"true\" or \"false\", no secret; a String keeps it readable and settable without KMS during an incident",
+  },
+  {
+    rule: "ssm-cmk",
+    subject: /^aws_ssm_parameter\.draining_parameter$/,
+    reason: "the draining switch is a plain String (see ssm-securestring); there is nothing to encrypt",
+  },
+  {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.spot_interruption_function$/,
+    reason: "invoked asynchronously by EventBridge, which retries; a lost warning only delays the relaunch or re-run to the reconciler's next run",
+  },
+  {
+    rule: "dynamodb-pitr",
+    subject: /^aws_dynamodb_table\.runners_table$/,
+    variants: ["module", "defaults", "key-given-vpc", "opt-ins"],
+    reason: "opt-in (runners_table_point_in_time_recovery): items live a day and describe instances the reconciler rebuilds from EC2 and GitHub; nothing to restore",
+  },
+  {
+    rule: "iam-write-constrained",
+    subject: /_vpc_access#ManageLambdaEnis$/,
+    reason: "the ENI actions Lambda needs in a VPC (AWSLambdaVPCAccessExecutionRole's set) are granted on \"*\" as AWS documents them; the policy exists only when lambda_subnet_ids is set",
+  },
+  {
+    rule: "iam-star-resource",
+    subject: /_vpc_access#ManageLambdaEnis$/,
+    reason: "as for iam-write-constrained: Lambda's VPC ENI management, only with lambda_subnet_ids",
+  },
+  {
+    rule: "iam-managed-policies",
+    subject: /^aws_iam_role_policy_attachment\.runner_ssm_sessions$/,
+    reason: "opt-in (enable_ssm_sessions): AmazonSSMManagedInstanceCore is what Session Manager requires on the instance",
+  },
+  {
+    rule: "iam-managed-policies",
+    subject: /^aws_iam_role_policy_attachment\.webhook_api_account_role_logs$/,
+    reason: "opt-in (manage_api_gateway_account): the regional API Gateway logging role is shared by every API of the account, so it needs AmazonAPIGatewayPushToCloudWatchLogs rather than a policy scoped to this API",
+  },
+  {
+    rule: "sg-egress-restricted",
+    subject: /^aws_security_group\.runner_security_group$/,
+    reason: "jobs reach GitHub, package registries and AWS APIs on arbitrary ports; restrict egress with a NAT firewall or your own security group (runner_security_group_id output)",
+  },
+];

@@ -1,4 +1,5 @@
-import { Fn, Op, Token } from "./cdktf.js";
+import type { Construct } from "constructs";
+import { Fn, Op, TerraformLocal, Token } from "./cdktf.js";
 
 /**
  * A resource `count` of 1 when `condition` holds and 0 otherwise: a plain number when the condition
@@ -45,4 +46,9 @@ export function listIf<T>(condition: boolean, list: T[]): T[] {
 export function mapIf<T>(condition: boolean, map: Record<string, T>): Record<string, T> {
   if (!Token.isUnresolved(condition) && !Token.isUnresolved(map)) return condition ? map : {};
   return Token.asAny(Fn.conditional(condition, map, {})) as unknown as Record<string, T>;
+}
+
+/** A condition known only at apply time becomes a local, so every `count` reads `local.x ? 1 : 0`. */
+export function localCondition(scope: Construct, id: string, condition: boolean): boolean {
+  return Token.isUnresolved(condition) ? (new TerraformLocal(scope, id, condition).asBoolean as unknown as boolean) : condition;
 }

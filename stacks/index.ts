@@ -9,6 +9,7 @@ export * from "./runner-queue.js";
 export * from "./runners-table.js";
 export * from "./runner-fleet.js";
 export * from "./webhook-api.js";
+export * from "./webhook-firewall.js";
 export * from "./reconcile-schedule.js";
 export * from "./audit-trail.js";
 export * from "./vpc-endpoints.js";

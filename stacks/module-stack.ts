@@ -1,7 +1,7 @@
 import { Construct, type Node } from "constructs";
 import { TerraformElement, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, type TerraformVariableConfig } from "./cdktf.js";
 import { AwsProvider } from "./aws.js";
-import { LOG_RETENTION_DAYS, RULES } from "./errors.js";
+import { LOG_RETENTION_DAYS, RULES, WAF_RATE_LIMIT, WAF_RATE_WINDOWS_SECONDS } from "./errors.js";
 import { DEFAULT_NAT_INSTANCE_TYPE } from "./nat-instance.js";
 import { DEFAULT_PROBE_TARGETS } from "./nat-failover.js";
 import { DEFAULT_AMI_PARAMETER_FORMAT, WARM_SCHEDULE_PATTERN, poolsVariableType } from "./pools.js";
@@ -263,6 +263,34 @@ export class ModuleStack extends TerraformStack {
     const relaunchGrace = wholeNumber("relaunch_grace_seconds", 300, 60, 86400, "Seconds after launch before the reconciler relaunches a job whose runner is gone or took another job, if GitHub still has the job queued.");
     const rerunInterrupted = v("rerun_interrupted_jobs", { type: "bool", default: true, description: "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen)." });
     const ledgerPitr = v("job_ledger_point_in_time_recovery", { type: "bool", default: false, description: "Enable point-in-time recovery on the job ledger table." });
+    const enableWaf = v("enable_waf", {
+      type: "bool",
+      default: true,
+      description: "Put a WAFv2 web ACL in front of the webhook stage: per-IP rate limit, AWS managed IP reputation, known bad inputs, core and SQL injection rules (body rules count only), logged to CloudWatch Logs aws-waf-logs-<prefix>.",
+    });
+    const wafRateLimit = v("waf_rate_limit", {
+      type: "number",
+      default: 10000,
+      description: "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. Lower it only together with waf_github_hooks_allowlist, which exempts GitHub's own addresses.",
+      validation: [rule(`var.waf_rate_limit >= ${WAF_RATE_LIMIT.min} && var.waf_rate_limit <= ${WAF_RATE_LIMIT.max} && floor(var.waf_rate_limit) == var.waf_rate_limit`, `waf_rate_limit must be a whole number from ${WAF_RATE_LIMIT.min} to ${WAF_RATE_LIMIT.max}.`)],
+    });
+    const wafRateWindow = v("waf_rate_limit_window_seconds", {
+      type: "number",
+      default: 300,
+      description: `Evaluation window of waf_rate_limit, in seconds: one of ${WAF_RATE_WINDOWS_SECONDS.join(", ")}.`,
+      validation: [rule(`contains([${WAF_RATE_WINDOWS_SECONDS.join(", ")}], var.waf_rate_limit_window_seconds)`, `waf_rate_limit_window_seconds must be one of ${WAF_RATE_WINDOWS_SECONDS.join(", ")}.`)],
+    });
+    const wafAllowlist = v("waf_github_hooks_allowlist", {
+      type: "bool",
+      default: false,
+      description: "Block every source address outside GitHub's webhook ranges (hooks of GET /meta at github_api_url). A scheduled function keeps two IP sets up to date and fills them during apply; it refuses empty or invalid lists, keeping the previous ranges. Needs enable_waf.",
+    });
+    const wafRefresh = v("waf_ip_set_refresh_schedule", {
+      type: "string",
+      default: "rate(1 hour)",
+      description: `EventBridge schedule of the function that refreshes the allowlist's IP sets from GitHub: ${RULES.scheduleExpression.allowed}.`,
+      validation: [rule(`can(regex(${hclRegex(RULES.scheduleExpression.pattern)}, var.waf_ip_set_refresh_schedule))`, `waf_ip_set_refresh_schedule must be ${RULES.scheduleExpression.allowed}.`)],
+    });
     const tags = v("tags", { type: "map(string)", default: {}, description: "Tags for every resource." });
 
     // Networking (docs/networking.md): VPC endpoints and NAT instances with failover, all off by default.
@@ -450,6 +478,11 @@ export class ModuleStack extends TerraformStack {
       natFailureThreshold: natThreshold.numberValue,
       natFailbackHoldDownSeconds: natHoldDown.numberValue,
       natFailoverExistingEc2Endpoint: asBoolean(natExistingEc2Endpoint),
+      enableWaf: asBoolean(enableWaf),
+      wafRateLimit: wafRateLimit.numberValue,
+      wafRateLimitWindowSeconds: wafRateWindow.numberValue,
+      wafGitHubHooksAllowlist: asBoolean(wafAllowlist),
+      wafIpSetRefreshSchedule: wafRefresh.stringValue,
       tags: tags.value,
     });
 
@@ -487,6 +520,8 @@ export class ModuleStack extends TerraformStack {
     out("nat_autoscaling_group_names", r.nat.autoscalingGroupNames, "Auto Scaling group of the NAT instance per AZ; empty when nat_instance_enabled is false.");
     out("nat_security_group_id", r.nat.securityGroupId, "Security group of the NAT instances; empty when nat_instance_enabled is false.");
     out("nat_failover_function_names", r.natFailover.functionNames, "NAT failover function per AZ; empty when nat_instance_enabled is false.");
+    out("web_acl_arn", r.firewall.webAclArn, "ARN of the WAF web ACL in front of the webhook stage; empty when enable_waf is false.");
+    out("waf_log_group_name", r.firewall.logGroupName, "CloudWatch Logs group of the WAF request logs (aws-waf-logs-<prefix>); empty when enable_waf is false.");
   }
 
   /** Logical ids from the construct path below the composition, in snake_case, e.g. `job_dlq`. */

@@ -21,6 +21,7 @@ import { SharedLayer } from "./shared-layer.js";
 import { SpotInterruptionRule } from "./spot-interruption-rule.js";
 import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, VpcEndpoints } from "./vpc-endpoints.js";
 import { WebhookApi } from "./webhook-api.js";
+import { WebhookFirewall } from "./webhook-firewall.js";
 import { mergeTags } from "./tags.js";
 
 /** Where `npm run build` leaves the zips, relative to the repository root. */
@@ -349,6 +350,33 @@ export interface SelfRunnersProps {
    */
   readonly natFailoverExistingEc2Endpoint?: boolean;
   /**
+   * Put a WAFv2 web ACL in front of the webhook stage (see {@link WebhookFirewall}).
+   * @default true
+   */
+  readonly enableWaf?: boolean;
+  /**
+   * Requests one source IP may send per `wafRateLimitWindowSeconds` before WAF blocks it. GitHub
+   * sends an organization's webhooks from few addresses (three per job), so keep it high.
+   * @default 10000
+   */
+  readonly wafRateLimit?: number;
+  /**
+   * Evaluation window of the WAF rate limit, in seconds: 60, 120, 300 or 600.
+   * @default 300
+   */
+  readonly wafRateLimitWindowSeconds?: number;
+  /**
+   * Block every source outside GitHub's webhook ranges (`hooks` of `GET /meta` at `githubApiUrl`),
+   * kept in two IP sets by a scheduled function.
+   * @default false
+   */
+  readonly wafGitHubHooksAllowlist?: boolean;
+  /**
+   * When the allowlist's IP sets are refreshed from GitHub (EventBridge schedule expression).
+   * @default "rate(1 hour)"
+   */
+  readonly wafIpSetRefreshSchedule?: string;
+  /**
    * Tags for every resource.
    * @default {}
    */
@@ -370,6 +398,7 @@ export class SelfRunners extends Construct {
   readonly scaleUp: NodejsFunction;
   readonly reconcile: NodejsFunction;
   readonly api: WebhookApi;
+  readonly firewall: WebhookFirewall;
   readonly audit: AuditTrail;
   readonly ledger: JobLedger;
   readonly drainingSwitch: DrainingSwitch;
@@ -414,10 +443,11 @@ export class SelfRunners extends Construct {
       keyArn: props.kmsKeyArn,
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
-        ...["webhook", "scale-up", "reconcile", "spot-interruption"].map((name) => `/aws/lambda/${prefix}-${name}`),
+        ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset"].map((name) => `/aws/lambda/${prefix}-${name}`),
         `/aws/apigateway/${prefix}`,
         // One failover function per AZ (NatFailover); the AZ names are only known at plan time.
         `/aws/lambda/${prefix}-nat-failover-*`,
+        `aws-waf-logs-${prefix}`,
         `/aws/cloudtrail/${prefix}-audit`,
       ],
       tags,
@@ -634,6 +664,32 @@ export class SelfRunners extends Construct {
       kmsKeyArn,
       tags,
     });
+
+    this.firewall = new WebhookFirewall(this, "webhook-firewall", {
+      name: prefix,
+      stageArn: this.api.stageArn,
+      enabled: props.enableWaf,
+      rateLimit: props.wafRateLimit,
+      rateLimitWindowSeconds: props.wafRateLimitWindowSeconds,
+      githubHooksAllowlist: props.wafGitHubHooksAllowlist,
+      ipSetUpdater: {
+        functionName: `${prefix}-github-hooks-ipset`,
+        zipPath: `${distDir}/lambdas/github-hooks-ipset.zip`,
+        githubApiUrl,
+        scheduleExpression: props.wafIpSetRefreshSchedule,
+        layers: [layer.layerArn],
+        subnetIds: props.lambdaSubnetIds,
+        securityGroupIds: props.lambdaSecurityGroupIds,
+        environment: { POWERTOOLS_SERVICE_NAME: "github-hooks-ipset", POWERTOOLS_METRICS_NAMESPACE: "SelfRunners", POWERTOOLS_LOG_LEVEL: "INFO" },
+      },
+      logRetentionDays,
+      kmsKeyArn,
+      tags,
+    });
+    const ipSetUpdater = this.firewall.ipSetUpdater;
+    if (ipSetUpdater !== undefined) {
+      this.encryption.grantUse("github-hooks-ipset", { id: ipSetUpdater.attribute(ipSetUpdater.role, "id") }, ["lambda"], this.firewall.allowlistEnabled);
+    }
 
     this.audit = new AuditTrail(this, "audit", {
       trailName: `${prefix}-audit`,

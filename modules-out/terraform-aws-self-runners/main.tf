@@ -1,9 +1,11 @@
 locals {
-  pools_resolved           = { for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }
-  encryption_enabled       = (var.create_kms_key || !(length(var.kms_key_arn) < 1))
-  encryption_key_arn       = local.encryption_enabled ? try(aws_kms_key.encryption_key["0"].arn, var.kms_key_arn) : null
-  audit_enabled            = (var.enable_cloudtrail && (length(var.existing_cloudtrail_arn) < 1))
-  audit_cloudwatch_enabled = (local.audit_enabled && var.cloudtrail_cloudwatch_logs)
+  pools_resolved             = { for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }
+  encryption_enabled         = (var.create_kms_key || !(length(var.kms_key_arn) < 1))
+  encryption_key_arn         = local.encryption_enabled ? try(aws_kms_key.encryption_key["0"].arn, var.kms_key_arn) : null
+  webhook_firewall_enabled   = var.enable_waf
+  webhook_firewall_allowlist = (local.webhook_firewall_enabled && var.waf_github_hooks_allowlist)
+  audit_enabled              = (var.enable_cloudtrail && (length(var.existing_cloudtrail_arn) < 1))
+  audit_cloudwatch_enabled   = (local.audit_enabled && var.cloudtrail_cloudwatch_logs)
 }
 
 data "aws_partition" "current_partition" {
@@ -21,7 +23,7 @@ resource "aws_kms_key" "encryption_key" {
   deletion_window_in_days = 30
   description             = "Encrypts the queues, table, parameters, logs and function settings of ${var.prefix}"
   enable_key_rotation     = true
-  policy                  = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "AccountAdministersKey", "Principal" = { "AWS" = "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:root" }, "Action" = ["kms:*"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "CloudWatchLogsEncryptsOwnLogGroups", "Principal" = { "Service" = "logs.${data.aws_region.current_region.name}.amazonaws.com" }, "Action" = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"], "Resource" = "*", "Condition" = { "ArnLike" = { "kms:EncryptionContext:aws:logs:arn" = ["arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-webhook", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/apigateway/${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-nat-failover-*", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/cloudtrail/${var.prefix}-audit"] } } }] })
+  policy                  = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "AccountAdministersKey", "Principal" = { "AWS" = "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:root" }, "Action" = ["kms:*"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "CloudWatchLogsEncryptsOwnLogGroups", "Principal" = { "Service" = "logs.${data.aws_region.current_region.name}.amazonaws.com" }, "Action" = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"], "Resource" = "*", "Condition" = { "ArnLike" = { "kms:EncryptionContext:aws:logs:arn" = ["arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-webhook", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-github-hooks-ipset", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/apigateway/${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-nat-failover-*", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:aws-waf-logs-${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/cloudtrail/${var.prefix}-audit"] } } }] })
   tags                    = merge(var.tags, { "self-runners:prefix" = var.prefix })
 
   lifecycle {
@@ -77,6 +79,14 @@ resource "aws_iam_role_policy" "encryption_grant_spot_interruption" {
   name   = "use-kms-key"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
   role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_grant_github_hooks_ipset" {
+  count = (local.encryption_enabled && local.webhook_firewall_allowlist) ? 1 : 0
+
+  name   = "use-kms-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  role   = aws_iam_role.webhook_firewall_github_hooks_ipset_role["0"].id
 }
 
 resource "aws_ssm_parameter" "github_app_private_key" {
@@ -881,6 +891,423 @@ resource "aws_lambda_permission" "webhook_api_invoke" {
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_api_gateway_rest_api.webhook_api_rest_api.execution_arn}/github/POST/webhook"
   statement_id  = "AllowApiGatewayInvoke"
+}
+
+resource "aws_wafv2_ip_set" "webhook_firewall_github_hooks_ipv4" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  addresses          = []
+  description        = "GitHub webhook source ranges (hooks of GET /meta), written by the github-hooks-ipset function"
+  ip_address_version = "IPV4"
+  name               = "${var.prefix}-github-hooks-ipv4"
+  scope              = "REGIONAL"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+
+  lifecycle {
+    ignore_changes = [addresses]
+  }
+}
+
+resource "aws_wafv2_ip_set" "webhook_firewall_github_hooks_ipv6" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  addresses          = []
+  description        = "GitHub webhook source ranges (hooks of GET /meta), written by the github-hooks-ipset function"
+  ip_address_version = "IPV6"
+  name               = "${var.prefix}-github-hooks-ipv6"
+  scope              = "REGIONAL"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+
+  lifecycle {
+    ignore_changes = [addresses]
+  }
+}
+
+resource "aws_wafv2_web_acl" "webhook_firewall_web_acl" {
+  count = local.webhook_firewall_enabled ? 1 : 0
+
+  description = "Protects the self-runners webhook stage"
+  name        = "${var.prefix}-webhook"
+  scope       = "REGIONAL"
+  tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  default_action {
+    allow {
+
+    }
+  }
+  rule {
+    name     = "rate-limit-per-ip"
+    priority = 1
+    action {
+      block {
+
+      }
+    }
+    statement {
+      rate_based_statement {
+        limit                 = var.waf_rate_limit
+        evaluation_window_sec = var.waf_rate_limit_window_seconds
+        aggregate_key_type    = "IP"
+        dynamic "scope_down_statement" {
+          for_each = local.webhook_firewall_allowlist ? ["enabled"] : []
+          content {
+            not_statement {
+              statement {
+                or_statement {
+                  statement {
+                    ip_set_reference_statement {
+                      arn = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4["0"].arn
+                    }
+                  }
+                  statement {
+                    ip_set_reference_statement {
+                      arn = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv6["0"].arn
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "rate-limit-per-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+  rule {
+    name     = "aws-ip-reputation"
+    priority = 2
+    override_action {
+      none {
+
+      }
+    }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesAmazonIpReputationList"
+        vendor_name = "AWS"
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "aws-ip-reputation"
+      sampled_requests_enabled   = true
+    }
+  }
+  rule {
+    name     = "aws-known-bad-inputs"
+    priority = 3
+    override_action {
+      none {
+
+      }
+    }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+        vendor_name = "AWS"
+        rule_action_override {
+          name = "Log4JRCE_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+        rule_action_override {
+          name = "JavaDeserializationRCE_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "aws-known-bad-inputs"
+      sampled_requests_enabled   = true
+    }
+  }
+  rule {
+    name     = "aws-common-rule-set"
+    priority = 4
+    override_action {
+      none {
+
+      }
+    }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
+        rule_action_override {
+          name = "SizeRestrictions_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+        rule_action_override {
+          name = "CrossSiteScripting_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+        rule_action_override {
+          name = "GenericLFI_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+        rule_action_override {
+          name = "GenericRFI_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+        rule_action_override {
+          name = "EC2MetaDataSSRF_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "aws-common-rule-set"
+      sampled_requests_enabled   = true
+    }
+  }
+  rule {
+    name     = "aws-sqli"
+    priority = 5
+    override_action {
+      none {
+
+      }
+    }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesSQLiRuleSet"
+        vendor_name = "AWS"
+        rule_action_override {
+          name = "SQLi_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+        rule_action_override {
+          name = "SQLiExtendedPatterns_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "aws-sqli"
+      sampled_requests_enabled   = true
+    }
+  }
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "${var.prefix}-webhook"
+    sampled_requests_enabled   = true
+  }
+  dynamic "rule" {
+    for_each = local.webhook_firewall_allowlist ? ["enabled"] : []
+    content {
+      name     = "github-hooks-allowlist"
+      priority = 0
+      action {
+        block {}
+      }
+      statement {
+        not_statement {
+          statement {
+            or_statement {
+              statement {
+                ip_set_reference_statement {
+                  arn = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4["0"].arn
+                }
+              }
+              statement {
+                ip_set_reference_statement {
+                  arn = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv6["0"].arn
+                }
+              }
+            }
+          }
+        }
+      }
+      visibility_config {
+        cloudwatch_metrics_enabled = true
+        sampled_requests_enabled   = true
+        metric_name                = "github-hooks-allowlist"
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_group" "webhook_firewall_github_hooks_ipset_logs" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  kms_key_id        = local.encryption_key_arn
+  name              = "/aws/lambda/${var.prefix}-github-hooks-ipset"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role" "webhook_firewall_github_hooks_ipset_role" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-github-hooks-ipset"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "webhook_firewall_github_hooks_ipset_policy_logs" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  name   = "logs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "${aws_cloudwatch_log_group.webhook_firewall_github_hooks_ipset_logs["0"].arn}:*" }] })
+  role   = aws_iam_role.webhook_firewall_github_hooks_ipset_role["0"].id
+}
+
+resource "aws_iam_role_policy" "webhook_firewall_github_hooks_ipset_vpc_access" {
+  count = min(local.webhook_firewall_allowlist ? 1 : 0, min(length(var.lambda_subnet_ids), 1))
+
+  name   = "vpc-access"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }] })
+  role   = aws_iam_role.webhook_firewall_github_hooks_ipset_role["0"].id
+}
+
+resource "aws_lambda_function" "webhook_firewall_github_hooks_ipset_function" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  architectures                  = ["arm64"]
+  description                    = "Writes GitHub's webhook source ranges (GET /meta hooks) to the WAF allowlist IP sets"
+  filename                       = "${path.module}/lambdas/github-hooks-ipset.zip"
+  function_name                  = "${var.prefix}-github-hooks-ipset"
+  handler                        = "index.handler"
+  kms_key_arn                    = local.encryption_key_arn
+  layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
+  memory_size                    = 256
+  reserved_concurrent_executions = 1
+  role                           = aws_iam_role.webhook_firewall_github_hooks_ipset_role["0"].arn
+  runtime                        = "nodejs22.x"
+  source_code_hash               = filebase64sha256("${path.module}/lambdas/github-hooks-ipset.zip")
+  tags                           = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  timeout                        = 60
+  environment {
+    variables = {
+      NODE_OPTIONS                 = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME      = "github-hooks-ipset"
+      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL         = "INFO"
+      GITHUB_API_URL               = var.github_api_url
+      IP_SET_SCOPE                 = "REGIONAL"
+      IPV4_SET_NAME                = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4["0"].name
+      IPV4_SET_ID                  = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4["0"].id
+      IPV6_SET_NAME                = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv6["0"].name
+      IPV6_SET_ID                  = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv6["0"].id
+    }
+  }
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.webhook_firewall_github_hooks_ipset_logs["0"].name
+  }
+  vpc_config {
+    security_group_ids = var.lambda_security_group_ids
+    subnet_ids         = var.lambda_subnet_ids
+  }
+
+  depends_on = [aws_cloudwatch_log_group.webhook_firewall_github_hooks_ipset_logs]
+}
+
+resource "aws_iam_role_policy" "webhook_firewall_github_hooks_ipset_policy_update_ip_sets" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  name   = "update-ip-sets"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UpdateGitHubHooksIpSets", "Action" = ["wafv2:GetIPSet", "wafv2:UpdateIPSet"], "Resource" = [aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4["0"].arn, aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv6["0"].arn] }] })
+  role   = aws_iam_role.webhook_firewall_github_hooks_ipset_role["0"].id
+}
+
+resource "aws_cloudwatch_event_rule" "webhook_firewall_github_hooks_ipset_schedule" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  description         = "Refreshes the WAF allowlist from GitHub's GET /meta hooks"
+  name                = "${var.prefix}-github-hooks-ipset"
+  schedule_expression = var.waf_ip_set_refresh_schedule
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_event_target" "webhook_firewall_github_hooks_ipset_target" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  arn       = aws_lambda_function.webhook_firewall_github_hooks_ipset_function["0"].arn
+  rule      = aws_cloudwatch_event_rule.webhook_firewall_github_hooks_ipset_schedule["0"].name
+  target_id = "github-hooks-ipset"
+}
+
+resource "aws_lambda_permission" "webhook_firewall_github_hooks_ipset_invoke" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.webhook_firewall_github_hooks_ipset_function["0"].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.webhook_firewall_github_hooks_ipset_schedule["0"].arn
+  statement_id  = "AllowEventBridgeInvoke"
+}
+
+resource "aws_lambda_invocation" "webhook_firewall_github_hooks_ipset_fill" {
+  count = local.webhook_firewall_allowlist ? 1 : 0
+
+  function_name = aws_lambda_function.webhook_firewall_github_hooks_ipset_function["0"].function_name
+  input         = jsonencode({ "source" = "terraform" })
+  triggers = {
+    ipv4_set_id = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4["0"].id
+    ipv6_set_id = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv6["0"].id
+  }
+
+  depends_on = [aws_iam_role_policy.webhook_firewall_github_hooks_ipset_policy_update_ip_sets]
+}
+
+resource "aws_wafv2_web_acl_association" "webhook_firewall_association" {
+  count = local.webhook_firewall_enabled ? 1 : 0
+
+  resource_arn = aws_api_gateway_stage.webhook_api_stage.arn
+  web_acl_arn  = aws_wafv2_web_acl.webhook_firewall_web_acl["0"].arn
+
+  depends_on = [aws_lambda_invocation.webhook_firewall_github_hooks_ipset_fill]
+}
+
+resource "aws_cloudwatch_log_group" "webhook_firewall_logs" {
+  count = local.webhook_firewall_enabled ? 1 : 0
+
+  kms_key_id        = local.encryption_key_arn
+  name              = "aws-waf-logs-${var.prefix}"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_wafv2_web_acl_logging_configuration" "webhook_firewall_logging" {
+  count = local.webhook_firewall_enabled ? 1 : 0
+
+  log_destination_configs = [aws_cloudwatch_log_group.webhook_firewall_logs["0"].arn]
+  resource_arn            = aws_wafv2_web_acl.webhook_firewall_web_acl["0"].arn
+  redacted_fields {
+    single_header {
+      name = "x-hub-signature-256"
+    }
+  }
+  redacted_fields {
+    single_header {
+      name = "x-hub-signature"
+    }
+  }
 }
 
 resource "aws_kms_key" "audit_key" {

@@ -142,3 +142,13 @@ output "nat_failover_function_names" {
   description = "NAT failover function per AZ; empty when nat_instance_enabled is false."
   value       = { for key, val in aws_lambda_function.nat_failover_function : key => val.function_name }
 }
+
+output "web_acl_arn" {
+  description = "ARN of the WAF web ACL in front of the webhook stage; empty when enable_waf is false."
+  value       = try(aws_wafv2_web_acl.webhook_firewall_web_acl["0"].arn, "")
+}
+
+output "waf_log_group_name" {
+  description = "CloudWatch Logs group of the WAF request logs (aws-waf-logs-<prefix>); empty when enable_waf is false."
+  value       = try(aws_cloudwatch_log_group.webhook_firewall_logs["0"].name, "")
+}

@@ -460,6 +460,48 @@ variable "job_ledger_point_in_time_recovery" {
   default     = false
 }
 
+variable "enable_waf" {
+  description = "Put a WAFv2 web ACL in front of the webhook stage: per-IP rate limit, AWS managed IP reputation, known bad inputs, core and SQL injection rules (body rules count only), logged to CloudWatch Logs aws-waf-logs-<prefix>."
+  type        = bool
+  default     = true
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. Lower it only together with waf_github_hooks_allowlist, which exempts GitHub's own addresses."
+  type        = number
+  default     = 10000
+  validation {
+    condition     = var.waf_rate_limit >= 100 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit must be a whole number from 100 to 2000000000."
+  }
+}
+
+variable "waf_rate_limit_window_seconds" {
+  description = "Evaluation window of waf_rate_limit, in seconds: one of 60, 120, 300, 600."
+  type        = number
+  default     = 300
+  validation {
+    condition     = contains([60, 120, 300, 600], var.waf_rate_limit_window_seconds)
+    error_message = "waf_rate_limit_window_seconds must be one of 60, 120, 300, 600."
+  }
+}
+
+variable "waf_github_hooks_allowlist" {
+  description = "Block every source address outside GitHub's webhook ranges (hooks of GET /meta at github_api_url). A scheduled function keeps two IP sets up to date and fills them during apply; it refuses empty or invalid lists, keeping the previous ranges. Needs enable_waf."
+  type        = bool
+  default     = false
+}
+
+variable "waf_ip_set_refresh_schedule" {
+  description = "EventBridge schedule of the function that refreshes the allowlist's IP sets from GitHub: rate(N minutes|hours|days) or cron(...)."
+  type        = string
+  default     = "rate(1 hour)"
+  validation {
+    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.waf_ip_set_refresh_schedule))
+    error_message = "waf_ip_set_refresh_schedule must be rate(N minutes|hours|days) or cron(...)."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -247,3 +247,20 @@ export function validationFailed(message: string, path: string, method = "DELETE
   assertMatchesOpenApi(method, path, 422, body);
   return body;
 }
+
+/** A `GET /meta` answer with these webhook source ranges, checked against GitHub's schema. */
+export function metaResponse(hooks: readonly unknown[]): Record<string, unknown> {
+  const body = {
+    verifiable_password_authentication: false,
+    ssh_key_fingerprints: { SHA256_ED25519: "+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU" },
+    hooks,
+    web: ["192.30.252.0/22", "185.199.108.0/22"],
+    api: ["192.30.252.0/22", "185.199.108.0/22"],
+    git: ["192.30.252.0/22"],
+  };
+  assertMatchesOpenApi("GET", "/meta", 200, body);
+  return body;
+}
+
+/** GitHub.com's webhook source ranges as `GET /meta` listed them (IPv4 and IPv6). */
+export const GITHUB_HOOKS = ["192.30.252.0/22", "185.199.108.0/22", "140.82.112.0/20", "143.55.64.0/20", "2a0a:a440::/29", "2606:50c0::/32"] as const;

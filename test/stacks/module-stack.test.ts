@@ -27,7 +27,7 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
   it("validates the values a user is likely to get wrong with the same patterns as the constructs", () => {
     const validation = (name: string) => JSON.stringify(synth.variable?.[name]?.validation ?? []);
     expect(validation("prefix")).toContain(JSON.stringify(RULES.prefix.pattern).slice(1, -1));
-    for (const name of ["github_app_id", "vpc_id", "runner_subnet_ids", "pools", "runner_version", "log_retention_days", "runner_scope"]) {
+    for (const name of ["github_app_id", "vpc_id", "runner_subnet_ids", "pools", "runner_version", "log_retention_days", "runner_scope", "waf_rate_limit", "waf_rate_limit_window_seconds", "waf_ip_set_refresh_schedule"]) {
       expect(validation(name), name).not.toBe("[]");
     }
   });
@@ -72,6 +72,8 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
         "webhook_url",
         "vpc_endpoint_ids",
         "vpc_endpoint_security_group_id",
+        "web_acl_arn",
+        "waf_log_group_name",
       ].sort(),
     );
   });
@@ -96,6 +98,15 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
     for (const name of validated) expect(JSON.stringify(variables[name]?.validation ?? []), name).not.toBe("[]");
     expect(synth.resource.aws_lambda_function.nat_failover_function.for_each).toBe("${var.nat_instance_enabled ? var.nat_private_route_table_ids : {}}");
     expect(synth.resource.aws_autoscaling_group.nat_asg.for_each).toBe("${var.nat_instance_enabled ? var.nat_instance_subnet_ids : {}}");
+  });
+
+  it("switches the firewall with enable_waf and the allowlist with waf_github_hooks_allowlist through locals", () => {
+    expect(synth.locals?.webhook_firewall_enabled).toBe("${var.enable_waf}");
+    expect(synth.locals?.webhook_firewall_allowlist).toBe("${(local.webhook_firewall_enabled && var.waf_github_hooks_allowlist)}");
+    expect(synth.resource.aws_wafv2_web_acl.webhook_firewall_web_acl.count).toBe("${local.webhook_firewall_enabled ? 1 : 0}");
+    expect(synth.resource.aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4.count).toBe("${local.webhook_firewall_allowlist ? 1 : 0}");
+    expect(synth.resource.aws_lambda_function.webhook_firewall_github_hooks_ipset_function.count).toBe("${local.webhook_firewall_allowlist ? 1 : 0}");
+    expect(synth.output?.web_acl_arn.value).toBe('${try(aws_wafv2_web_acl.webhook_firewall_web_acl["0"].arn, "")}');
   });
 
   it("matches the snapshot (review the whole diff when it changes)", () => {

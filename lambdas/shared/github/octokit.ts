@@ -73,11 +73,7 @@ export function installationOctokit(options: InstallationOctokitOptions): GitHub
   let client = clients.get(cacheKey);
   if (client === undefined) {
     client = new SelfRunnersOctokit({
-      baseUrl: options.baseUrl,
-      userAgent: OCTOKIT_DEFAULTS.userAgent,
-      retry: { ...OCTOKIT_DEFAULTS.retry, doNotRetry: [...OCTOKIT_DEFAULTS.retry.doNotRetry] },
-      throttle: { ...OCTOKIT_DEFAULTS.throttle },
-      request: { fetch: withTimeout(options.fetch ?? globalThis.fetch, OCTOKIT_DEFAULTS.requestTimeoutMs) },
+      ...defaultOptions(options.baseUrl, options.fetch),
       authStrategy: createAppAuth,
       auth: {
         appId: options.appId,
@@ -149,6 +145,33 @@ export function appOctokit(options: Omit<InstallationOctokitOptions, "installati
     appClients.set(cacheKey, client);
   }
   return client;
+}
+
+export interface UnauthenticatedOctokitOptions {
+  /** REST API root, e.g. `https://api.github.com` or `https://ghes.example.com/api/v3`. */
+  readonly baseUrl: string;
+  /** Transport override; tests may script requests through it. Defaults to the global fetch. */
+  readonly fetch?: typeof globalThis.fetch;
+}
+
+/**
+ * An Octokit without credentials, for the few endpoints GitHub answers anonymously (`GET /meta`),
+ * with the same retry, throttling and timeout defaults as the App's clients. Anonymous calls count
+ * against the caller IP's own rate limit (60 an hour on github.com), so it is for rare reads only.
+ */
+export function unauthenticatedOctokit(options: UnauthenticatedOctokitOptions): GitHubClient {
+  return new SelfRunnersOctokit(defaultOptions(options.baseUrl, options.fetch));
+}
+
+/** The options every client of the kit is built with (OCTOKIT_DEFAULTS), for one API root. */
+function defaultOptions(baseUrl: string, fetchImpl: typeof globalThis.fetch | undefined): OctokitOptions {
+  return {
+    baseUrl,
+    userAgent: OCTOKIT_DEFAULTS.userAgent,
+    retry: { ...OCTOKIT_DEFAULTS.retry, doNotRetry: [...OCTOKIT_DEFAULTS.retry.doNotRetry] },
+    throttle: { ...OCTOKIT_DEFAULTS.throttle },
+    request: { fetch: withTimeout(fetchImpl ?? globalThis.fetch, OCTOKIT_DEFAULTS.requestTimeoutMs) },
+  };
 }
 
 /** Gives every HTTP call its own deadline; Octokit has no timeout option, only an AbortSignal. */

@@ -8,7 +8,7 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 });
 
-import { OCTOKIT_DEFAULTS, clearOctokitCache, installationIdFor, installationOctokit } from "../../../lambdas/shared/index.js";
+import { OCTOKIT_DEFAULTS, clearOctokitCache, installationIdFor, installationOctokit, unauthenticatedOctokit } from "../../../lambdas/shared/index.js";
 import { appInstallation, generateAppPrivateKey } from "../../helpers/github.js";
 
 const key = generateAppPrivateKey();
@@ -104,5 +104,26 @@ describe("installationIdFor", () => {
 
     // Assert
     expect(github.requests).toEqual(["/repos/octo-org/app/installation", "/repos/octo-org/app/installation"]);
+  });
+});
+
+describe("unauthenticatedOctokit", () => {
+  it("calls the given API root without credentials, with the kit's user agent", async () => {
+    // Arrange: a scripted transport records what would go over the wire.
+    const seen: Array<{ url: string; headers: Headers }> = [];
+    const transport: typeof globalThis.fetch = async (input, init) => {
+      seen.push({ url: String(input), headers: new Headers(init?.headers) });
+      return new Response(JSON.stringify({ verifiable_password_authentication: false, hooks: [] }), { status: 200, headers: { "content-type": "application/json" } });
+    };
+    const client = unauthenticatedOctokit({ baseUrl: "https://ghes.example.com/api/v3", fetch: transport });
+
+    // Act
+    const answer = await client.request("GET /meta");
+
+    // Assert
+    expect(answer.data.hooks).toEqual([]);
+    expect(seen.map((request) => request.url)).toEqual(["https://ghes.example.com/api/v3/meta"]);
+    expect(seen[0]?.headers.get("authorization")).toBeNull();
+    expect(seen[0]?.headers.get("user-agent")).toMatch(/^self-runners /);
   });
 });

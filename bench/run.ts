@@ -39,7 +39,7 @@ const deps: WebhookDeps = {
     enqueued += 1;
   },
   // The ledger and idempotency store are DynamoDB round trips in production; the core is measured alone.
-  jobs: { received: async () => "received" as const, progressed: async () => "unchanged" as const },
+  jobs: { received: async () => ({ phase: "received" as const, queued: false }), queued: async () => undefined, progressed: async () => "unchanged" as const },
   oncePerDelivery: (_deliveryId, handle) => handle(),
   now: () => new Date(),
 };
@@ -140,3 +140,6 @@ await measure("fleet fallback: next request after 6 capacity errors over 12 pair
   ),
 );
 console.log(`(enqueued ${enqueued} jobs in the webhook runs)`);
+
+console.log("");
+await import("./nat-failover.js");

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, Op, TerraformLocal, Token } from "./cdktf.js";
+import { Fn, Op, Token } from "./cdktf.js";
 import {
   Cloudtrail,
   CloudwatchLogGroup,
@@ -15,7 +15,7 @@ import {
   S3BucketVersioningA,
 } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { allOf, countIf, isEmptyString } from "./conditions.js";
+import { allOf, countIf, isEmptyString, localCondition } from "./conditions.js";
 import { LOG_RETENTION_DAYS, RULES, integerBetween, isUnresolved, matches, validateProps } from "./errors.js";
 import { assumeRolePolicy, policyDocument } from "./iam.js";
 
@@ -114,9 +114,9 @@ export class AuditTrail extends Construct {
     const { context } = props;
     const tags = props.tags ?? {};
     const existingTrailArn = props.existingTrailArn ?? "";
-    const createTrail = named(this, "enabled", allOf([props.enableCloudTrail ?? true, isEmptyString(existingTrailArn)]));
+    const createTrail = localCondition(this, "enabled", allOf([props.enableCloudTrail ?? true, isEmptyString(existingTrailArn)]));
     const count = countIf(createTrail);
-    const cloudWatchCount = countIf(named(this, "cloudwatch-enabled", allOf([createTrail, props.cloudWatchLogs ?? false])));
+    const cloudWatchCount = countIf(localCondition(this, "cloudwatch-enabled", allOf([createTrail, props.cloudWatchLogs ?? false])));
     const first = (resource: { fqn: string }, attribute: string): string => Fn.lookupNested(resource.fqn, ["0", attribute]);
     // Built from its parts rather than read from the trail: the bucket and key policies must name it before it exists.
     const trailArnForPolicies = context.arn("cloudtrail", `trail/${props.trailName}`);
@@ -280,9 +280,4 @@ export class AuditTrail extends Construct {
       this.trailArn = Fn.conditional(isEmptyString(existingTrailArn), created(this.trail, "arn"), existingTrailArn) as string;
     }
   }
-}
-
-/** A condition known only at apply time becomes a local, so every `count` reads `local.x ? 1 : 0`. */
-function named(scope: Construct, id: string, condition: boolean): boolean {
-  return Token.isUnresolved(condition) ? (new TerraformLocal(scope, id, condition).asBoolean as unknown as boolean) : condition;
 }

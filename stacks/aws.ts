@@ -11,6 +11,7 @@ export { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-me
 export { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
 export { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 export { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
+export { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
 export { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
 export { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 export { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
@@ -19,6 +20,7 @@ export { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 export { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 export { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 export { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+export { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
 export { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 export { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 export { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -28,6 +30,7 @@ export { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 export { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 export { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 export { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+export { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 export { LambdaLayerVersion } from "@cdktf/provider-aws/lib/lambda-layer-version";
 export { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
 export { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
@@ -42,3 +45,9 @@ export { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 export { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 export { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 export { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
+export { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+export { Wafv2IpSet } from "@cdktf/provider-aws/lib/wafv2-ip-set";
+export { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
+export type { Wafv2WebAclRule } from "@cdktf/provider-aws/lib/wafv2-web-acl";
+export { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+export { Wafv2WebAclLoggingConfiguration } from "@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration";

@@ -1,4 +1,5 @@
-import { Fn, Op, Token } from "./cdktf.js";
+import type { Construct } from "constructs";
+import { Fn, Op, TerraformLocal, Token } from "./cdktf.js";
 
 /**
  * A resource `count` of 1 when `condition` holds and 0 otherwise: a plain number when the condition
@@ -27,4 +28,27 @@ export function allOf(conditions: readonly boolean[]): boolean {
   const open = conditions.filter((c) => Token.isUnresolved(c));
   if (open.length === 0) return true;
   return open.reduce((a, b) => Op.and(a, b) as unknown as boolean);
+}
+
+/** True when the list has at least one element; `length(x) >= 1` for tokens (cdktf renders `> 0` as `> undefined`). */
+export function isNonEmpty(list: readonly unknown[]): boolean {
+  if (!Token.isUnresolved(list) && !list.some((v) => Token.isUnresolved(v))) return list.length > 0;
+  return Op.gte(Fn.lengthOf(list), 1) as unknown as boolean;
+}
+
+/** `list` when `condition` holds, else an empty list: a `for_each` that creates nothing when off. */
+export function listIf<T>(condition: boolean, list: T[]): T[] {
+  if (!Token.isUnresolved(condition) && !Token.isUnresolved(list) && !list.some((v) => Token.isUnresolved(v))) return condition ? list : [];
+  return Token.asAny(Fn.conditional(condition, list, [])) as unknown as T[];
+}
+
+/** `map` when `condition` holds, else an empty map: a `for_each` that creates nothing when off. */
+export function mapIf<T>(condition: boolean, map: Record<string, T>): Record<string, T> {
+  if (!Token.isUnresolved(condition) && !Token.isUnresolved(map)) return condition ? map : {};
+  return Token.asAny(Fn.conditional(condition, map, {})) as unknown as Record<string, T>;
+}
+
+/** A condition known only at apply time becomes a local, so every `count` reads `local.x ? 1 : 0`. */
+export function localCondition(scope: Construct, id: string, condition: boolean): boolean {
+  return Token.isUnresolved(condition) ? (new TerraformLocal(scope, id, condition).asBoolean as unknown as boolean) : condition;
 }

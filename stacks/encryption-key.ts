@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Fn, Op, TerraformLocal, Token } from "./cdktf.js";
 import { IamRolePolicy, KmsAlias, KmsKey, type IamRole } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { countIf, isEmptyString } from "./conditions.js";
+import { allOf, countIf, isEmptyString } from "./conditions.js";
 import { RULES, SelfRunnersValidationError, integerBetween, isUnresolved, matches, validateProps } from "./errors.js";
 import { policyDocument } from "./iam.js";
 
@@ -136,12 +136,13 @@ export class EncryptionKey extends Construct {
 
   /**
    * Lets `role` use the key only through `services`: kms:Decrypt and kms:GenerateDataKey on this key,
-   * with `kms:ViaService` = `<service>.<region>.amazonaws.com`. Nothing is created when no key is in use.
+   * with `kms:ViaService` = `<service>.<region>.amazonaws.com`. Nothing is created when no key is in use,
+   * nor when `onlyIf` (the condition of a role that has a count) is false.
    */
-  grantUse(id: string, role: IamRole, services: readonly KmsViaService[]): void {
+  grantUse(id: string, role: Pick<IamRole, "id">, services: readonly KmsViaService[], onlyIf: boolean = true): void {
     if (this.kmsKeyArn === undefined) return;
     new IamRolePolicy(this, `grant-${id}`, {
-      count: countIf(this.enabled),
+      count: countIf(allOf([this.enabled, onlyIf])),
       role: role.id,
       name: "use-kms-key",
       policy: policyDocument([

@@ -42,8 +42,33 @@ export const RULES = {
     pattern: "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
     allowed: "a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)",
   },
+  scheduleExpression: {
+    pattern: "^(rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$",
+    allowed: "rate(N minutes|hours|days) or cron(...)",
+  },
   ssmParameterName: { pattern: "^/[a-zA-Z0-9_.\\-/]{1,1000}$", allowed: "an SSM parameter name starting with '/'" },
+  routeTableId: { pattern: "^rtb-[0-9a-f]{8,17}$", allowed: "route table ids of the form rtb-0123456789abcdef0" },
+  natGatewayId: { pattern: "^nat-[0-9a-f]{8,17}$", allowed: "NAT Gateway ids of the form nat-0123456789abcdef0" },
+  availabilityZone: {
+    pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$",
+    allowed: "availability zone names such as eu-west-1a (not zone ids such as euw1-az1)",
+  },
+  vpcEndpointService: {
+    pattern: "^[a-z0-9][a-z0-9.-]{0,62}$",
+    allowed: "the service part of an endpoint service name, such as sqs, ssm, ec2, logs, sts, kms or ecr.dkr",
+  },
+  // The nat-failover function checks the same shape (lambdas/nat-failover/config.ts); stacks cannot import it.
+  probeTarget: {
+    pattern: "^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$",
+    allowed: "https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)",
+  },
 } as const;
+
+/** Requests per source IP and evaluation window WAF rate-based rules accept (the provider's bounds). */
+export const WAF_RATE_LIMIT = { min: 100, max: 2_000_000_000 } as const;
+
+/** Evaluation windows of WAF rate-based rules, in seconds. */
+export const WAF_RATE_WINDOWS_SECONDS = [60, 120, 300, 600] as const;
 
 /** Allowed CloudWatch Logs retention periods, in days. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;

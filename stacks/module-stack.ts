@@ -1,8 +1,11 @@
 import { Construct, type Node } from "constructs";
 import { TerraformElement, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, type TerraformVariableConfig } from "./cdktf.js";
 import { AwsProvider } from "./aws.js";
-import { LOG_RETENTION_DAYS, RULES } from "./errors.js";
+import { LOG_RETENTION_DAYS, RULES, WAF_RATE_LIMIT, WAF_RATE_WINDOWS_SECONDS } from "./errors.js";
+import { DEFAULT_NAT_INSTANCE_TYPE } from "./nat-instance.js";
+import { DEFAULT_PROBE_TARGETS } from "./nat-failover.js";
 import { DEFAULT_AMI_PARAMETER_FORMAT, WARM_SCHEDULE_PATTERN, poolsVariableType } from "./pools.js";
+import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, GATEWAY_ENDPOINT_SERVICES } from "./vpc-endpoints.js";
 import { SelfRunners } from "./self-runners.js";
 
 /** Props of {@link ModuleStack}. */
@@ -260,7 +263,148 @@ export class ModuleStack extends TerraformStack {
     const relaunchGrace = wholeNumber("relaunch_grace_seconds", 300, 60, 86400, "Seconds after launch before the reconciler relaunches a job whose runner is gone or took another job, if GitHub still has the job queued.");
     const rerunInterrupted = v("rerun_interrupted_jobs", { type: "bool", default: true, description: "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen)." });
     const ledgerPitr = v("job_ledger_point_in_time_recovery", { type: "bool", default: false, description: "Enable point-in-time recovery on the job ledger table." });
+    const enableWaf = v("enable_waf", {
+      type: "bool",
+      default: true,
+      description: "Put a WAFv2 web ACL in front of the webhook stage: per-IP rate limit, AWS managed IP reputation, known bad inputs, core and SQL injection rules (body rules count only), logged to CloudWatch Logs aws-waf-logs-<prefix>.",
+    });
+    const wafRateLimit = v("waf_rate_limit", {
+      type: "number",
+      default: 10000,
+      description: "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. Lower it only together with waf_github_hooks_allowlist, which exempts GitHub's own addresses.",
+      validation: [rule(`var.waf_rate_limit >= ${WAF_RATE_LIMIT.min} && var.waf_rate_limit <= ${WAF_RATE_LIMIT.max} && floor(var.waf_rate_limit) == var.waf_rate_limit`, `waf_rate_limit must be a whole number from ${WAF_RATE_LIMIT.min} to ${WAF_RATE_LIMIT.max}.`)],
+    });
+    const wafRateWindow = v("waf_rate_limit_window_seconds", {
+      type: "number",
+      default: 300,
+      description: `Evaluation window of waf_rate_limit, in seconds: one of ${WAF_RATE_WINDOWS_SECONDS.join(", ")}.`,
+      validation: [rule(`contains([${WAF_RATE_WINDOWS_SECONDS.join(", ")}], var.waf_rate_limit_window_seconds)`, `waf_rate_limit_window_seconds must be one of ${WAF_RATE_WINDOWS_SECONDS.join(", ")}.`)],
+    });
+    const wafAllowlist = v("waf_github_hooks_allowlist", {
+      type: "bool",
+      default: false,
+      description: "Block every source address outside GitHub's webhook ranges (hooks of GET /meta at github_api_url). A scheduled function keeps two IP sets up to date and fills them during apply; it refuses empty or invalid lists, keeping the previous ranges. Needs enable_waf.",
+    });
+    const wafRefresh = v("waf_ip_set_refresh_schedule", {
+      type: "string",
+      default: "rate(1 hour)",
+      description: `EventBridge schedule of the function that refreshes the allowlist's IP sets from GitHub: ${RULES.scheduleExpression.allowed}.`,
+      validation: [rule(`can(regex(${hclRegex(RULES.scheduleExpression.pattern)}, var.waf_ip_set_refresh_schedule))`, `waf_ip_set_refresh_schedule must be ${RULES.scheduleExpression.allowed}.`)],
+    });
     const tags = v("tags", { type: "map(string)", default: {}, description: "Tags for every resource." });
+
+    // Networking (docs/networking.md): VPC endpoints and NAT instances with failover, all off by default.
+    const azMapOf = (name: string, valueRule: { pattern: string; allowed: string }, what: string) =>
+      rule(
+        `alltrue([for az, id in var.${name} : can(regex(${hclRegex(RULES.availabilityZone.pattern)}, az)) && can(regex(${hclRegex(valueRule.pattern)}, id))])`,
+        `${name} must map ${RULES.availabilityZone.allowed} to ${what}: ${valueRule.allowed}.`,
+      );
+    const wholeBetween = (name: string, min: number, max: number) =>
+      rule(`var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}`, `${name} must be a whole number from ${min} to ${max}.`);
+    const createVpcEndpoints = v("create_vpc_endpoints", {
+      type: "bool",
+      default: false,
+      description: "Create VPC endpoints so the functions and runners in private subnets reach the AWS APIs without internet egress: interface endpoints (private DNS on) for vpc_endpoint_services and gateway endpoints for vpc_endpoint_gateway_services. Only GitHub then needs egress.",
+    });
+    const endpointSubnets = v("vpc_endpoint_subnet_ids", {
+      type: "list(string)",
+      default: [],
+      description: "Subnets for the interface endpoints, at most one per AZ (usually the private subnets of the functions and runners). Required when create_vpc_endpoints is true.",
+      validation: [rule(`alltrue([for s in var.vpc_endpoint_subnet_ids : can(regex(${hclRegex(RULES.subnetId.pattern)}, s))])`, `vpc_endpoint_subnet_ids must be ${RULES.subnetId.allowed}.`)],
+    });
+    const endpointRouteTables = v("vpc_endpoint_route_table_ids", {
+      type: "list(string)",
+      default: [],
+      description: "Route tables of the private subnets; they get the gateway endpoints' routes. Empty creates no gateway endpoint.",
+      validation: [rule(`alltrue([for id in var.vpc_endpoint_route_table_ids : can(regex(${hclRegex(RULES.routeTableId.pattern)}, id))])`, `vpc_endpoint_route_table_ids must be ${RULES.routeTableId.allowed}.`)],
+    });
+    const endpointServices = v("vpc_endpoint_services", {
+      type: "list(string)",
+      default: DEFAULT_INTERFACE_ENDPOINT_SERVICES,
+      description: "Services reached through interface endpoints (com.amazonaws.<region>.<service>): sqs (webhook), ssm (secrets, Session Manager), ec2 (scale-up, reconcile, NAT failover), logs, sts and kms (jobs and SDKs). Each costs about $0.01 per AZ-hour; add ssmmessages and ec2messages for Session Manager shells.",
+      validation: [rule(`alltrue([for s in var.vpc_endpoint_services : can(regex(${hclRegex(RULES.vpcEndpointService.pattern)}, s))])`, `vpc_endpoint_services must be ${RULES.vpcEndpointService.allowed}.`)],
+    });
+    const endpointGatewayServices = v("vpc_endpoint_gateway_services", {
+      type: "list(string)",
+      default: ["dynamodb"],
+      description: "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (package repositories, ECR layers).",
+      validation: [rule(`alltrue([for s in var.vpc_endpoint_gateway_services : contains(${JSON.stringify(GATEWAY_ENDPOINT_SERVICES)}, s)])`, `vpc_endpoint_gateway_services may contain only ${GATEWAY_ENDPOINT_SERVICES.map((g) => `"${g}"`).join(" and ")}.`)],
+    });
+    const endpointSourceGroups = v("vpc_endpoint_source_security_group_ids", {
+      type: "list(string)",
+      default: [],
+      description: "Security groups allowed to connect (HTTPS) to the interface endpoints. Empty allows the VPC's CIDR blocks.",
+      validation: [rule(`alltrue([for s in var.vpc_endpoint_source_security_group_ids : can(regex(${hclRegex(RULES.securityGroupId.pattern)}, s))])`, `vpc_endpoint_source_security_group_ids must be ${RULES.securityGroupId.allowed}.`)],
+    });
+    const natEnabled = v("nat_instance_enabled", {
+      type: "bool",
+      default: false,
+      description: "Give the private subnets egress through one NAT instance per AZ (Auto Scaling group of one) instead of NAT Gateways, with a failover function per AZ that moves the AZ's default routes to a healthy NAT within seconds and back after a hold-down. Needs the EC2 API reachable without NAT (create_vpc_endpoints with \"ec2\", or nat_failover_existing_ec2_endpoint).",
+    });
+    const natSubnets = v("nat_instance_subnet_ids", {
+      type: "map(string)",
+      default: {},
+      description: "Public subnet per AZ for the NAT instances, keyed by AZ name, e.g. { \"eu-west-1a\" = \"subnet-...\" }: one NAT instance each.",
+      validation: [azMapOf("nat_instance_subnet_ids", RULES.subnetId, "a public subnet")],
+    });
+    const natRouteTables = v("nat_private_route_table_ids", {
+      type: "map(list(string))",
+      default: {},
+      description: "Private route tables per AZ, keyed by AZ name, e.g. { \"eu-west-1a\" = [\"rtb-...\"] }. Their 0.0.0.0/0 route goes through that AZ's NAT instance: the instance creates it at boot when missing (or replaces it when dead), the failover function moves it. Every AZ here needs an entry in nat_instance_subnet_ids and nat_probe_subnet_ids.",
+      validation: [
+        rule(
+          `alltrue([for az, ids in var.nat_private_route_table_ids : can(regex(${hclRegex(RULES.availabilityZone.pattern)}, az)) && alltrue([for id in ids : can(regex(${hclRegex(RULES.routeTableId.pattern)}, id))])])`,
+          `nat_private_route_table_ids must map ${RULES.availabilityZone.allowed} to lists of ${RULES.routeTableId.allowed}.`,
+        ),
+      ],
+    });
+    const natProbeSubnets = v("nat_probe_subnet_ids", {
+      type: "map(string)",
+      default: {},
+      description: "A private subnet per AZ, keyed by AZ name, whose route table is one of that AZ's nat_private_route_table_ids: the AZ's failover function runs there, so its probes take the AZ's egress path.",
+      validation: [azMapOf("nat_probe_subnet_ids", RULES.subnetId, "a private subnet")],
+    });
+    const natInstanceType = v("nat_instance_type", {
+      type: "string",
+      default: DEFAULT_NAT_INSTANCE_TYPE,
+      description: "Instance type of the NAT instances. Default c6gn.medium: Graviton, network-optimised, 1.6 Gbps sustained (bursts to 16 Gbps) for about a NAT Gateway's hourly price; a t4g.nano sustains only ~32 Mbps, too little for container pulls and package downloads. The AMI (Amazon Linux 2023) follows the type's architecture.",
+      validation: [rule(`can(regex(${hclRegex(RULES.instanceType.pattern)}, var.nat_instance_type))`, `nat_instance_type must be ${RULES.instanceType.allowed}.`)],
+    });
+    const natStandby = v("nat_standby_nat_gateway_ids", {
+      type: "map(string)",
+      default: {},
+      description: "Optional NAT Gateway per AZ, keyed by AZ name, that the failover prefers over another AZ's NAT instance (it keeps traffic in the AZ, at NAT Gateway prices while in use).",
+      validation: [azMapOf("nat_standby_nat_gateway_ids", RULES.natGatewayId, "a NAT Gateway")],
+    });
+    const natProbeUrls = v("nat_probe_urls", {
+      type: "list(string)",
+      default: DEFAULT_PROBE_TARGETS,
+      description: "What the failover probes from each AZ: https://host[/path] (any HTTP answer counts) or tcp://host:port. A probe round fails only when none answers, so one target's outage is not a NAT failure.",
+      validation: [rule(`length(var.nat_probe_urls) > 0 && alltrue([for u in var.nat_probe_urls : can(regex(${hclRegex(RULES.probeTarget.pattern)}, u))])`, `nat_probe_urls must hold at least one of ${RULES.probeTarget.allowed}.`)],
+    });
+    const natProbeInterval = v("nat_probe_interval_seconds", {
+      type: "number",
+      default: 5,
+      description: "Seconds between probe rounds; each probe times out after min(3, interval - 1) s. Worst-case detection of a NAT that stops forwarding: nat_failure_threshold x interval + timeout (18 s by default).",
+      validation: [wholeBetween("nat_probe_interval_seconds", 2, 30)],
+    });
+    const natThreshold = v("nat_failure_threshold", {
+      type: "number",
+      default: 3,
+      description: "Failed probe rounds in a row that count as loss of egress. A stopped or terminated NAT instance is acted on at once, without probes.",
+      validation: [wholeBetween("nat_failure_threshold", 1, 20)],
+    });
+    const natHoldDown = v("nat_failback_hold_down_seconds", {
+      type: "number",
+      default: 300,
+      description: "Seconds the AZ's own NAT instance must be healthy (and, after failed probes, seconds since it was abandoned) before its routes return to it: at most one failover/failback cycle per period.",
+      validation: [wholeBetween("nat_failback_hold_down_seconds", 30, 86400)],
+    });
+    const natExistingEc2Endpoint = v("nat_failover_existing_ec2_endpoint", {
+      type: "bool",
+      default: false,
+      description: "Set true when the VPC already has an EC2 interface endpoint with private DNS. The failover must reach the EC2 API while a NAT is down; without this or create_vpc_endpoints with \"ec2\", nat_instance_enabled is refused.",
+    });
 
     // Optional pool fields resolved once, so every resource reads complete pools.
     const normalizedPools = new TerraformLocal(
@@ -317,6 +461,28 @@ export class ModuleStack extends TerraformStack {
       relaunchGraceSeconds: relaunchGrace.numberValue,
       rerunInterruptedJobs: asBoolean(rerunInterrupted),
       jobLedgerPointInTimeRecovery: asBoolean(ledgerPitr),
+      createVpcEndpoints: asBoolean(createVpcEndpoints),
+      vpcEndpointSubnetIds: endpointSubnets.listValue,
+      vpcEndpointRouteTableIds: endpointRouteTables.listValue,
+      vpcEndpointServices: endpointServices.listValue,
+      vpcEndpointGatewayServices: endpointGatewayServices.listValue,
+      vpcEndpointSourceSecurityGroupIds: endpointSourceGroups.listValue,
+      natInstanceEnabled: asBoolean(natEnabled),
+      natInstanceSubnetIds: natSubnets.value,
+      natPrivateRouteTableIds: natRouteTables.value,
+      natProbeSubnetIds: natProbeSubnets.value,
+      natInstanceType: natInstanceType.stringValue,
+      natStandbyNatGatewayIds: natStandby.value,
+      natProbeUrls: natProbeUrls.listValue,
+      natProbeIntervalSeconds: natProbeInterval.numberValue,
+      natFailureThreshold: natThreshold.numberValue,
+      natFailbackHoldDownSeconds: natHoldDown.numberValue,
+      natFailoverExistingEc2Endpoint: asBoolean(natExistingEc2Endpoint),
+      enableWaf: asBoolean(enableWaf),
+      wafRateLimit: wafRateLimit.numberValue,
+      wafRateLimitWindowSeconds: wafRateWindow.numberValue,
+      wafGitHubHooksAllowlist: asBoolean(wafAllowlist),
+      wafIpSetRefreshSchedule: wafRefresh.stringValue,
       tags: tags.value,
     });
 
@@ -349,6 +515,13 @@ export class ModuleStack extends TerraformStack {
     out("spot_interruption_function_name", r.spotInterruption.function.functionName, "Name of the spot interruption function.");
     out("cloudtrail_arn", r.audit.trailArn, "ARN of the audit trail: the one created, or existing_cloudtrail_arn; empty when enable_cloudtrail is false and none is given.");
     out("cloudtrail_bucket_name", r.audit.bucketName, "S3 bucket holding the trail's log files; empty when no trail is created.");
+    out("vpc_endpoint_ids", r.endpoints.endpointIds, "VPC endpoint id per service (interface and gateway); empty when create_vpc_endpoints is false.");
+    out("vpc_endpoint_security_group_id", r.endpoints.securityGroupId, "Security group of the interface endpoints; empty when create_vpc_endpoints is false.");
+    out("nat_autoscaling_group_names", r.nat.autoscalingGroupNames, "Auto Scaling group of the NAT instance per AZ; empty when nat_instance_enabled is false.");
+    out("nat_security_group_id", r.nat.securityGroupId, "Security group of the NAT instances; empty when nat_instance_enabled is false.");
+    out("nat_failover_function_names", r.natFailover.functionNames, "NAT failover function per AZ; empty when nat_instance_enabled is false.");
+    out("web_acl_arn", r.firewall.webAclArn, "ARN of the WAF web ACL in front of the webhook stage; empty when enable_waf is false.");
+    out("waf_log_group_name", r.firewall.logGroupName, "CloudWatch Logs group of the WAF request logs (aws-waf-logs-<prefix>); empty when enable_waf is false.");
   }
 
   /** Logical ids from the construct path below the composition, in snake_case, e.g. `job_dlq`. */

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { AssetType, Fn, TerraformAsset } from "./cdktf.js";
+import { AssetType, Fn, TerraformAsset, Token, type TerraformResource } from "./cdktf.js";
 import { CloudwatchLogGroup, IamRole, IamRolePolicy, LambdaFunction } from "./aws.js";
 import { LOG_RETENTION_DAYS, RULES, integerBetween, matches, validateProps } from "./errors.js";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./iam.js";
@@ -79,6 +79,12 @@ export interface NodejsFunctionProps {
    */
   readonly kmsKeyArn?: string;
   /**
+   * Create the function only when this is 1: a `count` for every resource of the function, so a
+   * module variable can switch it (`countIf(...)`). References then go through index 0.
+   * @default - always created, without a count
+   */
+  readonly count?: number;
+  /**
    * Tags for every resource of the function.
    * @default {}
    */
@@ -93,6 +99,8 @@ export class NodejsFunction extends Construct {
   readonly function: LambdaFunction;
   readonly role: IamRole;
   readonly logGroup: CloudwatchLogGroup;
+  /** The `count` of every resource of the function, when it has one. */
+  readonly count?: number;
 
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
     super(scope, id);
@@ -108,27 +116,32 @@ export class NodejsFunction extends Construct {
     ]);
     const tags = props.tags ?? {};
     const subnetIds = props.subnetIds ?? [];
+    const count = props.count;
+    this.count = count;
     const code = new TerraformAsset(this, "code", { path: props.zipPath, type: AssetType.FILE });
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      count,
       name: `/aws/lambda/${props.functionName}`,
       retentionInDays: props.logRetentionDays ?? 30,
       kmsKeyId: props.kmsKeyArn,
       tags,
     });
     this.role = new IamRole(this, "role", {
+      count,
       name: props.functionName,
       assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
       tags,
     });
     // Only its own log group: the managed basic-execution policy would allow CreateLogGroup on "*".
     this.addToRolePolicy("logs", [
-      { Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${this.logGroup.arn}:*` },
+      { Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${this.attribute(this.logGroup, "arn")}:*` },
     ]);
     // ENI actions cannot be scoped to resources; they are granted only when the function is in a VPC.
+    const inVpc = countIfNotEmpty(subnetIds);
     new IamRolePolicy(this, "vpc-access", {
-      count: countIfNotEmpty(subnetIds),
-      role: this.role.id,
+      count: count === undefined ? inVpc : bothCounts(count, inVpc),
+      role: this.attribute(this.role, "id"),
       name: "vpc-access",
       policy: policyDocument([
         {
@@ -147,9 +160,10 @@ export class NodejsFunction extends Construct {
     });
 
     this.function = new LambdaFunction(this, "function", {
+      count,
       functionName: props.functionName,
       description: props.description,
-      role: this.role.arn,
+      role: this.attribute(this.role, "arn"),
       handler: props.handler ?? "index.handler",
       runtime: props.runtime ?? "nodejs22.x",
       architectures: [props.architecture ?? "arm64"],
@@ -164,7 +178,7 @@ export class NodejsFunction extends Construct {
       },
       kmsKeyArn: props.kmsKeyArn,
       vpcConfig: { subnetIds, securityGroupIds: props.securityGroupIds ?? [] },
-      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      loggingConfig: { logFormat: "JSON", logGroup: this.attribute(this.logGroup, "name") },
       tags,
       dependsOn: [this.logGroup],
     });
@@ -172,15 +186,33 @@ export class NodejsFunction extends Construct {
 
   /** The function's ARN. */
   get functionArn(): string {
-    return this.function.arn;
+    return this.attribute(this.function, "arn");
   }
 
-  /** Adds an inline policy with exactly these statements to the function's role. */
+  /** The function's name. */
+  get functionName(): string {
+    return this.attribute(this.function, "function_name");
+  }
+
+  /** Adds an inline policy with exactly these statements to the function's role (counted like the function). */
   addToRolePolicy(name: string, statements: readonly PolicyStatement[]): IamRolePolicy {
     return new IamRolePolicy(this, `policy-${name}`, {
-      role: this.role.id,
+      count: this.count,
+      role: this.attribute(this.role, "id"),
       name,
       policy: policyDocument(statements),
     });
   }
+
+  /** An attribute of one of the function's resources: through index 0 when they have a count. */
+  attribute(resource: TerraformResource, name: string): string {
+    if (this.count === undefined) return resource.getStringAttribute(name);
+    return Fn.lookupNested(resource.fqn, ["0", name]);
+  }
+}
+
+/** 1 when both counts are 1: plain numbers stay numbers, tokens become `min(a, b)`. */
+function bothCounts(a: number, b: number): number {
+  if (!Token.isUnresolved(a) && !Token.isUnresolved(b)) return Math.min(a, b);
+  return Token.asNumber(Fn.min([a, b]));
 }

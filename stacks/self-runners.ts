@@ -4,10 +4,13 @@ import { LambdaEventSourceMapping } from "./aws.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { EncryptionKey } from "./encryption-key.js";
+import { allOf } from "./conditions.js";
 import { RULES, integerBetween, matches, validateProps } from "./errors.js";
 import { DrainingSwitch } from "./draining-switch.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
 import { JobLedger } from "./job-ledger.js";
+import { NatFailover } from "./nat-failover.js";
+import { NatInstances } from "./nat-instance.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import { ReconcileSchedule } from "./reconcile-schedule.js";
@@ -16,7 +19,9 @@ import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
 import { SharedLayer } from "./shared-layer.js";
 import { SpotInterruptionRule } from "./spot-interruption-rule.js";
+import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, VpcEndpoints } from "./vpc-endpoints.js";
 import { WebhookApi } from "./webhook-api.js";
+import { WebhookFirewall } from "./webhook-firewall.js";
 import { mergeTags } from "./tags.js";
 
 /** Where `npm run build` leaves the zips, relative to the repository root. */
@@ -257,6 +262,121 @@ export interface SelfRunnersProps {
    */
   readonly rerunInterruptedJobs?: boolean;
   /**
+   * Create VPC endpoints (see {@link VpcEndpoints}) so functions and runners in private subnets reach
+   * the AWS APIs without internet egress.
+   * @default false
+   */
+  readonly createVpcEndpoints?: boolean;
+  /**
+   * Subnets for the interface endpoints, at most one per AZ.
+   * @default []
+   */
+  readonly vpcEndpointSubnetIds?: string[];
+  /**
+   * Route tables that get the gateway endpoints (the private subnets' tables).
+   * @default []
+   */
+  readonly vpcEndpointRouteTableIds?: string[];
+  /**
+   * Services reached through interface endpoints.
+   * @default ["sqs", "ssm", "ec2", "logs", "sts", "kms"]
+   */
+  readonly vpcEndpointServices?: string[];
+  /**
+   * Services reached through gateway endpoints: `dynamodb` and/or `s3`.
+   * @default ["dynamodb"]
+   */
+  readonly vpcEndpointGatewayServices?: string[];
+  /**
+   * Security groups allowed to reach the interface endpoints; empty allows the VPC's CIDR blocks.
+   * @default []
+   */
+  readonly vpcEndpointSourceSecurityGroupIds?: string[];
+  /**
+   * Egress through one NAT instance per AZ (see {@link NatInstances}) with per-AZ failover functions
+   * (see {@link NatFailover}) instead of NAT Gateways.
+   * @default false
+   */
+  readonly natInstanceEnabled?: boolean;
+  /**
+   * Public subnet per AZ for the NAT instances, keyed by AZ name.
+   * @default {}
+   */
+  readonly natInstanceSubnetIds?: Record<string, string>;
+  /**
+   * Private route tables per AZ whose 0.0.0.0/0 route goes through that AZ's NAT instance.
+   * @default {}
+   */
+  readonly natPrivateRouteTableIds?: Record<string, string[]>;
+  /**
+   * A private subnet per AZ (using one of that AZ's route tables) for the AZ's failover function.
+   * @default {}
+   */
+  readonly natProbeSubnetIds?: Record<string, string>;
+  /**
+   * Instance type of the NAT instances.
+   * @default "c6gn.medium"
+   */
+  readonly natInstanceType?: string;
+  /**
+   * A standby NAT Gateway per AZ, preferred over another AZ's NAT instance on failover.
+   * @default {}
+   */
+  readonly natStandbyNatGatewayIds?: Record<string, string>;
+  /**
+   * Targets the failover probes: https://host[/path] or tcp://host:port.
+   * @default ["https://api.github.com", "https://checkip.amazonaws.com"]
+   */
+  readonly natProbeUrls?: string[];
+  /**
+   * Seconds between probe rounds.
+   * @default 5
+   */
+  readonly natProbeIntervalSeconds?: number;
+  /**
+   * Failed probe rounds in a row that trigger a failover.
+   * @default 3
+   */
+  readonly natFailureThreshold?: number;
+  /**
+   * Seconds the home NAT must be usable before routes return to it.
+   * @default 300
+   */
+  readonly natFailbackHoldDownSeconds?: number;
+  /**
+   * The VPC already has an EC2 interface endpoint with private DNS (the failover needs the EC2 API
+   * while a NAT is down; otherwise create it with `createVpcEndpoints` and "ec2" in the services).
+   * @default false
+   */
+  readonly natFailoverExistingEc2Endpoint?: boolean;
+  /**
+   * Put a WAFv2 web ACL in front of the webhook stage (see {@link WebhookFirewall}).
+   * @default true
+   */
+  readonly enableWaf?: boolean;
+  /**
+   * Requests one source IP may send per `wafRateLimitWindowSeconds` before WAF blocks it. GitHub
+   * sends an organization's webhooks from few addresses (three per job), so keep it high.
+   * @default 10000
+   */
+  readonly wafRateLimit?: number;
+  /**
+   * Evaluation window of the WAF rate limit, in seconds: 60, 120, 300 or 600.
+   * @default 300
+   */
+  readonly wafRateLimitWindowSeconds?: number;
+  /**
+   * Block every source outside GitHub's webhook ranges (`hooks` of `GET /meta` at `githubApiUrl`),
+   * kept in two IP sets by a scheduled function.
+   * @default false
+   */
+  readonly wafGitHubHooksAllowlist?: boolean;
+  /**
+   * When the allowlist's IP sets are refreshed from GitHub (EventBridge schedule expression).
+   * @default "rate(1 hour)"
+   */
+  readonly wafIpSetRefreshSchedule?: string;
+  /**
    * Tags for every resource.
    * @default {}
    */
@@ -278,10 +398,14 @@ export class SelfRunners extends Construct {
   readonly scaleUp: NodejsFunction;
   readonly reconcile: NodejsFunction;
   readonly api: WebhookApi;
+  readonly firewall: WebhookFirewall;
   readonly audit: AuditTrail;
   readonly ledger: JobLedger;
   readonly drainingSwitch: DrainingSwitch;
   readonly spotInterruption: NodejsFunction;
+  readonly endpoints: VpcEndpoints;
+  readonly nat: NatInstances;
+  readonly natFailover: NatFailover;
 
   constructor(scope: Construct, id: string, props: SelfRunnersProps) {
     super(scope, id);
@@ -319,8 +443,11 @@ export class SelfRunners extends Construct {
       keyArn: props.kmsKeyArn,
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
-        ...["webhook", "scale-up", "reconcile", "spot-interruption"].map((name) => `/aws/lambda/${prefix}-${name}`),
+        ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset"].map((name) => `/aws/lambda/${prefix}-${name}`),
         `/aws/apigateway/${prefix}`,
+        // One failover function per AZ (NatFailover); the AZ names are only known at plan time.
+        `/aws/lambda/${prefix}-nat-failover-*`,
+        `aws-waf-logs-${prefix}`,
         `/aws/cloudtrail/${prefix}-audit`,
       ],
       tags,
@@ -538,6 +665,32 @@ export class SelfRunners extends Construct {
       tags,
     });
 
+    this.firewall = new WebhookFirewall(this, "webhook-firewall", {
+      name: prefix,
+      stageArn: this.api.stageArn,
+      enabled: props.enableWaf,
+      rateLimit: props.wafRateLimit,
+      rateLimitWindowSeconds: props.wafRateLimitWindowSeconds,
+      githubHooksAllowlist: props.wafGitHubHooksAllowlist,
+      ipSetUpdater: {
+        functionName: `${prefix}-github-hooks-ipset`,
+        zipPath: `${distDir}/lambdas/github-hooks-ipset.zip`,
+        githubApiUrl,
+        scheduleExpression: props.wafIpSetRefreshSchedule,
+        layers: [layer.layerArn],
+        subnetIds: props.lambdaSubnetIds,
+        securityGroupIds: props.lambdaSecurityGroupIds,
+        environment: { POWERTOOLS_SERVICE_NAME: "github-hooks-ipset", POWERTOOLS_METRICS_NAMESPACE: "SelfRunners", POWERTOOLS_LOG_LEVEL: "INFO" },
+      },
+      logRetentionDays,
+      kmsKeyArn,
+      tags,
+    });
+    const ipSetUpdater = this.firewall.ipSetUpdater;
+    if (ipSetUpdater !== undefined) {
+      this.encryption.grantUse("github-hooks-ipset", { id: ipSetUpdater.attribute(ipSetUpdater.role, "id") }, ["lambda"], this.firewall.allowlistEnabled);
+    }
+
     this.audit = new AuditTrail(this, "audit", {
       trailName: `${prefix}-audit`,
       context: this.context,
@@ -551,5 +704,70 @@ export class SelfRunners extends Construct {
       logGroupKmsKeyArn: kmsKeyArn,
       tags,
     });
+
+    const createVpcEndpoints = props.createVpcEndpoints ?? false;
+    const endpointServices = props.vpcEndpointServices ?? DEFAULT_INTERFACE_ENDPOINT_SERVICES;
+    this.endpoints = new VpcEndpoints(this, "vpc-endpoints", {
+      prefix,
+      vpcId: props.vpcId,
+      context: this.context,
+      enabled: createVpcEndpoints,
+      subnetIds: props.vpcEndpointSubnetIds,
+      routeTableIds: props.vpcEndpointRouteTableIds,
+      interfaceServices: endpointServices,
+      gatewayServices: props.vpcEndpointGatewayServices,
+      sourceSecurityGroupIds: props.vpcEndpointSourceSecurityGroupIds,
+      tags,
+    });
+
+    const natEnabled = props.natInstanceEnabled ?? false;
+    const natRouteTables = props.natPrivateRouteTableIds ?? {};
+    this.nat = new NatInstances(this, "nat", {
+      prefix,
+      vpcId: props.vpcId,
+      context: this.context,
+      enabled: natEnabled,
+      subnetIds: props.natInstanceSubnetIds ?? {},
+      privateRouteTableIds: natRouteTables,
+      instanceType: props.natInstanceType,
+      // The user's tags only: NAT instances must not carry self-runners:prefix, or the reconciler would reap them.
+      tags: props.tags,
+    });
+    const ec2EndpointCreated = allOf([createVpcEndpoints, listContains(endpointServices, "ec2")]);
+    this.natFailover = new NatFailover(this, "nat-failover", {
+      prefix,
+      vpcId: props.vpcId,
+      context: this.context,
+      enabled: natEnabled,
+      zipPath: `${distDir}/lambdas/nat-failover.zip`,
+      layerArn: layer.layerArn,
+      privateRouteTableIds: natRouteTables,
+      probeSubnetIds: props.natProbeSubnetIds ?? {},
+      standbyNatGatewayIds: props.natStandbyNatGatewayIds,
+      probeTargets: props.natProbeUrls,
+      probeIntervalSeconds: props.natProbeIntervalSeconds,
+      failureThreshold: props.natFailureThreshold,
+      failbackHoldDownSeconds: props.natFailbackHoldDownSeconds,
+      ec2ApiReachable: anyOf(props.natFailoverExistingEc2Endpoint ?? false, ec2EndpointCreated),
+      logRetentionDays,
+      kmsKeyArn,
+      tags,
+    });
   }
+}
+
+/** `contains(list, value)`: a plain boolean for literal lists. */
+function listContains(list: string[], value: string): boolean {
+  if (!Token.isUnresolved(list) && !list.some((v) => Token.isUnresolved(v))) return list.includes(value);
+  return Fn.contains(list, value) as unknown as boolean;
+}
+
+/** `a || b`: a plain boolean when both are known now. */
+function anyOf(a: boolean, b: boolean): boolean {
+  if (!Token.isUnresolved(a) && a) return true;
+  if (!Token.isUnresolved(b) && b) return true;
+  if (!Token.isUnresolved(a) && !Token.isUnresolved(b)) return false;
+  if (!Token.isUnresolved(a)) return b;
+  if (!Token.isUnresolved(b)) return a;
+  return Op.or(a, b) as unknown as boolean;
 }

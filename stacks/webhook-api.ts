@@ -177,6 +177,11 @@ export class WebhookApi extends Construct {
     });
   }
 
+  /** ARN of the stage: what a WAF web ACL is associated with. */
+  get stageArn(): string {
+    return this.stage.arn;
+  }
+
   /** The URL to paste into the GitHub App's webhook settings. */
   get webhookUrl(): string {
     return `${this.stage.invokeUrl}/webhook`;

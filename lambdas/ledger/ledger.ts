@@ -39,11 +39,19 @@ export interface JobRecord {
   readonly labels?: readonly string[];
   readonly deliveryIds?: readonly string[];
   readonly receivedAt?: string;
+  /** When the webhook put the job on its queue; a later `queued` delivery then queues nothing. */
+  readonly queuedAt?: string;
   readonly updatedAt?: string;
   readonly claimToken?: string;
   /** Epoch milliseconds after which another invocation may take the claim over. */
   readonly claimExpiresAt?: number;
   readonly launchAttempts?: number;
+  /**
+   * The instance launched under the current claim, cleared with the claim. Only a takeover of an
+   * expired claim finds one: it is what the crashed attempt launched. (`instanceId` outlives claims:
+   * after a release or relaunch it names an instance that is gone or serves another job.)
+   */
+  readonly claimInstanceId?: string;
   readonly instanceId?: string;
   readonly runnerName?: string;
   /** The runner's configuration reached the runners table: the instance will come up and work. */
@@ -81,6 +89,8 @@ export type ClaimResult =
 export interface Ledger {
   /** Webhook `queued`: creates the job in `received`, or returns it unchanged (plus the delivery id). */
   receive(facts: JobFacts, deliveryId: string, now: Date): Promise<JobRecord>;
+  /** Webhook: the job's message is on the queue (after SendMessage succeeded). */
+  markQueued(key: string, now: Date): Promise<boolean>;
   /** Scale-up: take the job for `leaseMs`. Refused when it is past `launching` or claimed by a live lease. */
   claim(facts: JobFacts & { readonly scopeOwner: string }, token: string, leaseMs: number, now: Date): Promise<ClaimResult>;
   /** Scale-up: the instance launched for the claim (recorded before its runner exists, for crash recovery). */
@@ -135,6 +145,9 @@ export function idleKey(instanceId: string): string {
 
 /** Terminal jobs stay a day (late redeliveries still find them); live ones a week. */
 export const TERMINAL_ITEM_TTL_SECONDS = 24 * 60 * 60;
+
+/** Attributes that live exactly as long as a claim. */
+const CLAIM_FIELDS = ["claimToken", "claimExpiresAt", "claimInstanceId"];
 
 const ACTIVE_FILTER = `#phase IN (${ACTIVE_PHASES.map((_, i) => `:p${i}`).join(", ")})`;
 
@@ -268,6 +281,18 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return normalize(record as JobRecord);
     },
 
+    async markQueued(key, now) {
+      const done = await update({
+        key,
+        condition: "attribute_exists(pk)",
+        set: { queuedAt: now.toISOString() },
+        events: event(now, "queued"),
+        returnValues: "ALL_NEW",
+        now,
+      });
+      return done !== null;
+    },
+
     async claim(facts, token, leaseMs, now) {
       const values: Record<string, unknown> = { ":now": now.getTime() };
       const names: Record<string, string> = { "#claimExpiresAt": "claimExpiresAt" };
@@ -277,6 +302,10 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       values[":launching"] = "launching";
       names["#phase"] = "phase";
       const key = jobKey(facts);
+      // The facts a relaunch message is rebuilt from, when scale-up sees the job before the webhook's record.
+      const extraFacts = Object.entries({ repository: facts.repository, org: facts.org, runId: facts.runId, labels: facts.labels === undefined ? undefined : [...facts.labels] }).filter(
+        (entry): entry is [string, string | number | string[]] => entry[1] !== undefined,
+      );
       try {
         const response = await client.send(
           new UpdateCommand({
@@ -286,6 +315,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
               "SET #phase = :launching, #claimToken = :token, #claimExpiresAt = :expires, #scopeOwner = :scopeOwner, #updatedAt = :at, #expiration = :ttl, " +
               "#kind = if_not_exists(#kind, :kind), #jobId = if_not_exists(#jobId, :jobId), #runAttempt = if_not_exists(#runAttempt, :runAttempt), " +
               "#pool = if_not_exists(#pool, :pool), #installationId = if_not_exists(#installationId, :installationId), #receivedAt = if_not_exists(#receivedAt, :at), " +
+              extraFacts.map(([name]) => `#${name} = if_not_exists(#${name}, :${name}), `).join("") +
               "#events = list_append(if_not_exists(#events, :none), :event) ADD #launchAttempts :one",
             ConditionExpression: condition,
             ExpressionAttributeNames: {
@@ -302,6 +332,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
               "#receivedAt": "receivedAt",
               "#events": "events",
               "#launchAttempts": "launchAttempts",
+              ...Object.fromEntries(extraFacts.map(([name]) => [`#${name}`, name])),
             },
             ExpressionAttributeValues: {
               ...values,
@@ -318,6 +349,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
               ":none": [],
               ":event": event(now, "claimed", token),
               ":one": 1,
+              ...Object.fromEntries(extraFacts.map(([name, value]) => [`:${name}`, value])),
             },
             ReturnValues: "ALL_NEW",
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -339,7 +371,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         condition: "#phase = :launching AND #claimToken = :token",
         names: { "#phase": "phase", "#claimToken": "claimToken" },
         values: { ":launching": "launching", ":token": token },
-        set: { instanceId, runnerName, runnerWritten: false },
+        set: { instanceId, claimInstanceId: instanceId, runnerName, runnerWritten: false },
         events: event(now, "instance-launched", instanceId),
         returnValues: "ALL_NEW",
         now,
@@ -357,7 +389,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         names: { "#claimToken": "claimToken" },
         values: { ":token": token },
         set: { phase: "launched", runnerWritten: true, slotHeld: true, launchedAt: now.toISOString() },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "launched"),
         returnValues: "ALL_NEW",
         now,
@@ -373,8 +405,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         names: { "#claimToken": "claimToken" },
         values: { ":token": token },
         set: { phase: "received" },
-        // Whatever this attempt launched was terminated by it before giving the job back.
-        remove: ["claimToken", "claimExpiresAt", "instanceId", "runnerName", "runnerWritten"],
+        remove: CLAIM_FIELDS,
         events: event(now, "released", reason),
         returnValues: "ALL_NEW",
         now,
@@ -402,7 +433,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         transition: "finish",
         set: { phase, conclusion, expiration: Math.floor(now.getTime() / 1000) + TERMINAL_ITEM_TTL_SECONDS },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "finished", conclusion),
         returnValues: "ALL_OLD",
         now,
@@ -418,7 +449,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         transition: "expire",
         set: { phase: "failed", failureReason: reason, expiration: Math.floor(now.getTime() / 1000) + TERMINAL_ITEM_TTL_SECONDS },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
-        remove: ["claimToken", "claimExpiresAt"],
+        remove: CLAIM_FIELDS,
         events: event(now, "expired", reason),
         returnValues: "ALL_NEW",
         now,
@@ -434,9 +465,6 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         names: { "#instanceId": "instanceId" },
         values: { ":instanceId": instanceId },
         set: { phase: "received", slotHeld: false },
-        // The old runner is gone or busy with another job: the next claim must launch, not adopt it
-        // as a crashed attempt's instance (takeoverAction reads these fields).
-        remove: ["instanceId", "runnerName", "runnerWritten"],
         add: { relaunches: 1 },
         events: event(now, "relaunch", `${instanceId}: ${reason}`),
         returnValues: "ALL_OLD",

@@ -157,7 +157,7 @@ export function decide(input: DecideInput): Decision {
     // Looks idle now; stop it only if it looked idle a whole confirmation window ago as well.
     const stopIfConfirmed = (reason: DeregisterReason): void => {
       const seen = idleSeen.get(instanceId);
-      if (seen !== undefined && now - seen.getTime() >= confirmMs) stop(reason);
+      if (confirmMs <= 0 || (seen !== undefined && now - seen.getTime() >= confirmMs)) stop(reason);
       else {
         keep.push({ instanceId, reason: "confirming" });
         if (seen === undefined) markIdle.push(instanceId);

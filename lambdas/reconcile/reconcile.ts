@@ -376,19 +376,21 @@ async function reconcileJobs(
     };
     for (const runner of runners) if (runner.pool !== undefined && runner.owner !== undefined && !runner.busy && !runner.stopped) count(runner.pool, runner.owner).ready += 1;
     for (const job of pendingWarm) if (job.pool !== undefined && job.scopeOwner !== undefined) count(job.pool, job.scopeOwner).pending += 1;
+    // Synthetic job ids, unique across the round's pools: warm ledger keys (warm#<id>) carry no pool.
+    const base = Math.floor(now.getTime() / 1000) * 1000;
+    let sequence = 0;
     for (const shortfall of warmShortfalls(deps.warmPools, [...counts.values()], now)) {
       await attempt("requesting warm runners failed", { pool: shortfall.pool }, async () => {
         const installationId = await deps.installationFor(shortfall.owner);
-        const base = Math.floor(now.getTime() / 1000) * 1000;
         for (let i = 0; i < shortfall.count; i += 1) {
+          const jobId = base + sequence++;
           const message: JobMessage = {
             version: 1,
             kind: "warm",
             deliveryId: "warm-pool",
             pool: shortfall.pool,
-            // Synthetic and unique per request; the ledger key is warm#<id>.
-            jobId: base + i,
-            runId: base + i,
+            jobId,
+            runId: jobId,
             runAttempt: 1,
             repository: deps.scope === "repo" ? shortfall.owner : `${shortfall.owner}/*`,
             owner: shortfall.owner.split("/")[0] ?? shortfall.owner,

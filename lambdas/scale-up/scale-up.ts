@@ -174,7 +174,9 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
           }
           return;
         }
-        const previous = result.record.instanceId;
+        // Only a takeover of an expired claim carries the instance its crashed attempt launched;
+        // `instanceId` may be older (released or relaunched), gone or serving another job.
+        const previous = result.record.claimInstanceId;
         if (previous !== undefined) {
           const written = result.record.runnerWritten === true || (await deps.runnerItemExists(`${deps.instanceArnPrefix}${previous}`));
           const action = takeoverAction({ instanceId: previous, runnerWritten: written });
@@ -185,7 +187,18 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
             launched += 1;
             return;
           }
-          await deps.fleet.terminate([previous]).catch((error: unknown) => log.warn("terminating the previous instance failed", { error, previous }));
+          const terminated = await deps.fleet.terminate([previous]).then(
+            () => true,
+            (error: unknown) => log.warn("terminating the previous instance failed", { error, previous }),
+          );
+          if (terminated === true) {
+            // The crashed attempt reserved its slots before launching; that instance is gone now and
+            // its replacement reserves its own.
+            const keys = limitKeys(job.pool, owner);
+            await Promise.all([deps.counters.release(keys.global, 1), deps.counters.release(keys.pool, 1), deps.counters.release(keys.owner, 1)]).catch(
+              (error: unknown) => log.warn("returning slots failed", { error }),
+            );
+          }
         }
         claimed.push({ recordId, job, key, token, owner });
       } catch (error) {
@@ -194,6 +207,9 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
       }
     }),
   );
+  // Claims settle in any order; budget and limits go to the oldest records of the batch first.
+  const batchOrder = new Map(sorted.candidates.map(({ recordId }, index) => [recordId, index]));
+  claimed.sort((a, b) => (batchOrder.get(a.recordId) ?? 0) - (batchOrder.get(b.recordId) ?? 0));
 
   const giveBack = async (job: Claimed, kind: DeferralKind, reason: string, budgetResetIn?: number): Promise<void> => {
     wait(job.recordId, kind, reason, budgetResetIn);
@@ -407,11 +423,13 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   }
   if (failed.length > 0) {
     metrics.addMetric("LaunchFailures", MetricUnit.Count, failed.length);
+    // Claims first, then slots: a crash in between leaves slots held (the recount repairs that)
+    // rather than a takeover releasing them a second time.
+    const reason = `${ready} of ${count} runners are ready (${instanceIds.length} instances launched)`;
+    for (const job of failed) await ctx.giveBack(job, "launch-failed", reason);
     await Promise.all([deps.counters.release(keys.global, failed.length), deps.counters.release(keys.pool, failed.length), deps.counters.release(keys.owner, failed.length)]).catch(
       (error: unknown) => log.warn("returning slots failed", { error }),
     );
-    const reason = `${ready} of ${count} runners are ready (${instanceIds.length} instances launched)`;
-    for (const job of failed) await ctx.giveBack(job, "launch-failed", reason);
   }
   await naming;
   log.info("group launched", { pool: group.pool, owner: group.owner, requested: count, launched: instanceIds.length, ready, terminated: doomed.length });

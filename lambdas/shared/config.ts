@@ -145,12 +145,7 @@ export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
 export function gitHubAppConfigFromEnv(env: Env = process.env): GitHubAppConfig {
   const rawAppId = requireEnv("GITHUB_APP_ID", env);
   if (!/^\d+$/.test(rawAppId)) throw new InvalidEnvError("GITHUB_APP_ID", `expected a numeric app id, got "${rawAppId}"`);
-  const apiUrl = optionalEnv("GITHUB_API_URL", DEFAULT_GITHUB_API_URL, env).replace(/\/+$/, "");
-  try {
-    new URL(apiUrl);
-  } catch (error) {
-    throw new InvalidEnvError("GITHUB_API_URL", `expected a URL, got "${apiUrl}"`, { cause: error });
-  }
+  const apiUrl = gitHubApiUrlFromEnv(env);
   return {
     appId: Number(rawAppId),
     privateKeyParameter: requireEnv("GITHUB_APP_KEY_PARAMETER", env),
@@ -168,4 +163,15 @@ export function gitHubAppConfigFromEnv(env: Env = process.env): GitHubAppConfig 
             env,
           ),
   };
+}
+
+/** GITHUB_API_URL without trailing slashes, or api.github.com when unset. */
+export function gitHubApiUrlFromEnv(env: Env = process.env): string {
+  const apiUrl = optionalEnv("GITHUB_API_URL", DEFAULT_GITHUB_API_URL, env).replace(/\/+$/, "");
+  try {
+    new URL(apiUrl);
+  } catch (error) {
+    throw new InvalidEnvError("GITHUB_API_URL", `expected a URL, got "${apiUrl}"`, { cause: error });
+  }
+  return apiUrl;
 }

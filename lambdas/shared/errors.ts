@@ -144,3 +144,27 @@ export class RegistrationsUnavailableError extends ReconcileError {
     super(`could not list runner registrations of ${owner}`, options);
   }
 }
+
+// ---- GitHub hooks IP sets (WAF allowlist) ---------------------------------------------------
+
+export class IpSetSyncError extends SelfRunnersError {}
+
+/** GitHub's `hooks` list was empty or held an entry that is not an address range: the IP sets keep their old ranges. */
+export class HooksListRefusedError extends IpSetSyncError {
+  constructor(
+    readonly reason: string,
+    readonly invalid: readonly string[],
+  ) {
+    super(`refused to write GitHub's hooks list to the IP sets: ${reason}`);
+  }
+}
+
+/** Another writer changed the IP set between GetIPSet and UpdateIPSet (WAFOptimisticLockException). */
+export class IpSetLockConflictError extends IpSetSyncError {
+  constructor(
+    readonly ipSetName: string,
+    options?: ErrorOptions,
+  ) {
+    super(`IP set ${ipSetName} changed while it was being updated`, options);
+  }
+}

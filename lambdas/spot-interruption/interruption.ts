@@ -5,7 +5,8 @@ import type { Phase } from "../ledger/phases.js";
  * - A runner running a job: mark the job interrupted. GitHub refuses to delete a busy runner, and the
  *   job fails when the instance goes; the reconciler re-runs failed interrupted jobs (if enabled).
  * - An idle runner: deregister it now so no job starts on a dying machine; if the job it was launched
- *   for still waits, relaunch that job at once instead of after the reconciler's grace period.
+ *   for still waits, relaunch that job at once instead of after the reconciler's grace period. A warm
+ *   runner's synthetic job is not relaunched: nothing waits for it, and the reconciler tops the pool up.
  */
 export interface InterruptionFacts {
   /** The instance carries this deployment's prefix tag. */
@@ -13,7 +14,9 @@ export interface InterruptionFacts {
   /** Ledger key of the job the runner runs (`in_progress` seen), if any. */
   readonly runningJob: string | undefined;
   /** The job the instance was launched for, with its phase and instance as the ledger holds them. */
-  readonly launchedFor: { readonly key: string; readonly phase: Phase; readonly instanceId: string | undefined } | undefined;
+  readonly launchedFor:
+    | { readonly key: string; readonly phase: Phase; readonly instanceId: string | undefined; readonly warm?: boolean }
+    | undefined;
   /** The runner's registration id, when the runners table still has it. */
   readonly runnerId: number | undefined;
 }
@@ -27,10 +30,11 @@ export interface InterruptionPlan {
 
 export function planInterruption(facts: InterruptionFacts, instanceId: string): InterruptionPlan {
   if (!facts.ours) return { markInterrupted: undefined, deregister: false, relaunchIfIdle: undefined };
-  const waiting = facts.launchedFor !== undefined && facts.launchedFor.phase === "launched" && facts.launchedFor.instanceId === instanceId;
+  const launchedFor = facts.launchedFor;
+  const waiting = launchedFor !== undefined && launchedFor.warm !== true && launchedFor.phase === "launched" && launchedFor.instanceId === instanceId;
   return {
     markInterrupted: facts.runningJob,
     deregister: facts.runnerId !== undefined,
-    relaunchIfIdle: facts.runningJob === undefined && waiting ? facts.launchedFor?.key : undefined,
+    relaunchIfIdle: facts.runningJob === undefined && waiting ? launchedFor.key : undefined,
   };
 }

@@ -53,7 +53,10 @@ export async function handleInterruption(instanceId: string, deps: SpotInterrupt
     {
       ours,
       runningJob: running?.phase === "running" && running.ranOn === name ? running.pk : undefined,
-      launchedFor: launchedFor === undefined ? undefined : { key: launchedFor.pk, phase: launchedFor.phase, instanceId: launchedFor.instanceId },
+      launchedFor:
+        launchedFor === undefined
+          ? undefined
+          : { key: launchedFor.pk, phase: launchedFor.phase, instanceId: launchedFor.instanceId, warm: launchedFor.kind === "warm" },
       runnerId,
     },
     instanceId,

@@ -62,7 +62,7 @@ export function routeDelivery(input: RouteInput): RouteDecision {
   }
   const action = input.payload.action;
   if (action !== "queued" && action !== "in_progress" && action !== "completed") {
-    return { kind: "ignore", message: `ignored: action ${String(action)} is not handled` };
+    return { kind: "ignore", message: `ignored: action ${describeValue(action)} is not handled` };
   }
 
   const job = objectAt(input.payload, "workflow_job");
@@ -113,6 +113,16 @@ export function routeDelivery(input: RouteInput): RouteDecision {
       receivedAt: input.receivedAt.toISOString(),
     },
   };
+}
+
+/**
+ * A payload value for a message, without String() or JSON.stringify: a parsed {"toString": 1} makes
+ * String() throw and a deeply nested array overflows the stack of both (found by test/fuzz).
+ */
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return "(array)";
+  if (typeof value === "object" && value !== null) return "(object)";
+  return String(value);
 }
 
 function objectAt(parent: Readonly<Record<string, unknown>>, key: string, path = key): Record<string, unknown> {

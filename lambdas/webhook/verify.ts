@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { verify } from "@octokit/webhooks-methods";
 import {
   InvalidJsonBodyError,
@@ -22,6 +23,7 @@ export interface WebhookRequest {
 export const SIGNATURE_HEADER = "x-hub-signature-256";
 export const EVENT_HEADER = "x-github-event";
 export const DELIVERY_HEADER = "x-github-delivery";
+export const CONTENT_TYPE_HEADER = "content-type";
 
 /** A header by name, ignoring case (HTTP/2 lower-cases names, API Gateway keeps what the client sent). */
 export function headerValue(request: Pick<WebhookRequest, "headers">, name: string): string | undefined {
@@ -32,12 +34,12 @@ export function headerValue(request: Pick<WebhookRequest, "headers">, name: stri
   return undefined;
 }
 
-/** The body as text, decoded first when API Gateway delivered it base64-encoded; 413 when too large. */
-export function readBody(request: Pick<WebhookRequest, "body" | "isBase64Encoded">, maxBodyBytes: number): string {
+/** The body's bytes, decoded first when API Gateway delivered it base64-encoded; 413 when too large. */
+export function readBody(request: Pick<WebhookRequest, "body" | "isBase64Encoded">, maxBodyBytes: number): Buffer {
   const raw = request.body ?? "";
   const bytes = request.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
   if (bytes.byteLength > maxBodyBytes) throw new PayloadTooLargeError();
-  return bytes.toString("utf8");
+  return bytes;
 }
 
 // --- Signature check with webhook secret rotation (README, "Rotating the webhook secret") -----------
@@ -99,17 +101,20 @@ export function candidateSecrets(secrets: WebhookSecrets, now: Date): { secret: 
  * Checks X-Hub-Signature-256 with a constant-time comparison (@octokit/webhooks-methods) against the
  * current secret, then the active previous one. When neither matches, the secrets are read once more
  * bypassing the cache (a rotation may have happened within the last five minutes) before refusing.
+ * GitHub signs the bytes it sends, the library the UTF-8 encoding of a string: the two agree only for
+ * valid UTF-8 (which GitHub's payloads are), so other bytes are refused rather than decoded lossily.
  * An empty body is refused as unsigned: GitHub never sends one and the library rejects it.
  */
 export async function verifySignature(
   request: Pick<WebhookRequest, "headers">,
-  body: string,
+  bytes: Buffer,
   loadSecrets: LoadWebhookSecrets,
   now: () => Date = () => new Date(),
 ): Promise<SecretMatch> {
   const signature = headerValue(request, SIGNATURE_HEADER);
   if (signature === undefined || signature === "") throw new MissingSignatureError();
-  if (body === "") throw new InvalidSignatureError();
+  if (bytes.byteLength === 0 || !isUtf8(bytes)) throw new InvalidSignatureError();
+  const body = bytes.toString("utf8");
   const cached = await loadSecrets(false);
   let match = await firstMatch(candidateSecrets(cached, now()), body, signature);
   if (match === undefined) {
@@ -181,11 +186,22 @@ export function webhookSecretLoader(options: WebhookSecretLoaderOptions): LoadWe
   };
 }
 
-/** Parses the (already verified) body; 400 when it is not a JSON object. */
-export function parseJsonBody(body: string): Record<string, unknown> {
+/** GitHub's `form` content type: the JSON payload is the form field `payload`. */
+function isFormEncoded(contentType: string | undefined): boolean {
+  return contentType?.split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded";
+}
+
+/**
+ * Parses the (already verified) body, or its `payload` field when GitHub sent it form-encoded (the
+ * App's webhook content type `form`); 400 when that is not a JSON object.
+ */
+export function parseJsonBody(body: Buffer, contentType: string | undefined): Record<string, unknown> {
+  const text = body.toString("utf8");
+  const json = isFormEncoded(contentType) ? new URLSearchParams(text).get("payload") : text;
+  if (json === null) throw new InvalidJsonBodyError();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(json);
   } catch (error) {
     throw new InvalidJsonBodyError({ cause: error });
   }

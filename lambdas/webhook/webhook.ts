@@ -5,7 +5,7 @@ import type { JobBook } from "./adapters/ledger.js";
 import type { EnqueueJob } from "./adapters/sqs.js";
 import type { WebhookPools } from "./config.js";
 import { routeDelivery } from "./route.js";
-import { DELIVERY_HEADER, EVENT_HEADER, headerValue, parseJsonBody, readBody, verifySignature } from "./verify.js";
+import { CONTENT_TYPE_HEADER, DELIVERY_HEADER, EVENT_HEADER, headerValue, parseJsonBody, readBody, verifySignature } from "./verify.js";
 import type { LoadWebhookSecrets, WebhookRequest } from "./verify.js";
 
 const log = childLogger("webhook");
@@ -39,7 +39,7 @@ export interface WebhookAnswer {
 export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookAnswer> {
   const body = readBody(request, deps.maxBodyBytes);
   await verifySignature(request, body, deps.secrets, deps.now);
-  const payload = parseJsonBody(body);
+  const payload = parseJsonBody(body, headerValue(request, CONTENT_TYPE_HEADER));
 
   const deliveryId = headerValue(request, DELIVERY_HEADER);
   const decision = routeDelivery({
@@ -68,23 +68,24 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
 }
 
 /**
- * Records the job in the ledger and queues it unless the ledger already knows it past `received`
- * (a redelivery, a `queued` again after `waiting`, or a second webhook): only the first sighting
- * gets a queue message. When the ledger cannot be written the job is queued anyway; scale-up's claim
- * deduplicates it, so an outage of the ledger never loses a job.
+ * Records the job in the ledger and queues it unless an earlier delivery already did or the ledger knows
+ * it past `received` (a redelivery, a `queued` again after `waiting`, or a second webhook): only the
+ * first sighting gets a queue message. The job is marked queued only after SendMessage succeeded, so a
+ * delivery whose send failed is queued by the next one. When the ledger cannot be read or written the
+ * job is queued anyway; scale-up's claim deduplicates it, so an outage of the ledger never loses a job.
  */
 async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Promise<WebhookAnswer> {
-  let phase: Phase | undefined;
+  let seen: { readonly phase: Phase; readonly queued: boolean } | undefined;
   try {
-    phase = await deps.jobs.received(job, deps.now());
+    seen = await deps.jobs.received(job, deps.now());
   } catch (error) {
     log.error("ledger unavailable, queueing anyway", { error, jobId: job.jobId });
     metrics.addMetric("LedgerErrors", MetricUnit.Count, 1);
   }
-  if (phase !== undefined && phase !== "received") {
-    log.info("duplicate job ignored", { jobId: job.jobId, runAttempt: job.runAttempt, phase });
+  if (seen !== undefined && (seen.phase !== "received" || seen.queued)) {
+    log.info("duplicate job ignored", { jobId: job.jobId, runAttempt: job.runAttempt, phase: seen.phase });
     metrics.addMetric("JobsDeduplicated", MetricUnit.Count, 1);
-    return { statusCode: 200, body: { message: `duplicate: job is ${phase}`, pool, jobId: job.jobId } };
+    return { statusCode: 200, body: { message: `duplicate: job is ${seen.phase}`, pool, jobId: job.jobId } };
   }
   const queueUrl = deps.pools[pool]?.queueUrl;
   try {
@@ -96,5 +97,13 @@ async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Pr
   }
   log.info("job queued", { pool, jobId: job.jobId, runAttempt: job.runAttempt });
   metrics.addMetric("JobsQueued", MetricUnit.Count, 1);
+  if (seen !== undefined) {
+    try {
+      await deps.jobs.queued(job, deps.now());
+    } catch (error) {
+      // A later delivery may queue the job again; scale-up's claim settles the copy as a duplicate.
+      log.warn("recording the queued job failed", { error, jobId: job.jobId });
+    }
+  }
   return { statusCode: 200, body: { message: "queued", pool, jobId: job.jobId } };
 }

@@ -117,3 +117,38 @@ output "cloudtrail_bucket_name" {
   description = "S3 bucket holding the trail's log files; empty when no trail is created."
   value       = try(aws_s3_bucket.audit_bucket["0"].bucket, "")
 }
+
+output "vpc_endpoint_ids" {
+  description = "VPC endpoint id per service (interface and gateway); empty when create_vpc_endpoints is false."
+  value       = merge({ for key, val in aws_vpc_endpoint.vpc_endpoints_interface : key => val.id }, { for key, val in aws_vpc_endpoint.vpc_endpoints_gateway : key => val.id })
+}
+
+output "vpc_endpoint_security_group_id" {
+  description = "Security group of the interface endpoints; empty when create_vpc_endpoints is false."
+  value       = try(aws_security_group.vpc_endpoints_security_group["0"].id, "")
+}
+
+output "nat_autoscaling_group_names" {
+  description = "Auto Scaling group of the NAT instance per AZ; empty when nat_instance_enabled is false."
+  value       = { for key, val in aws_autoscaling_group.nat_asg : key => val.name }
+}
+
+output "nat_security_group_id" {
+  description = "Security group of the NAT instances; empty when nat_instance_enabled is false."
+  value       = try(aws_security_group.nat_security_group["0"].id, "")
+}
+
+output "nat_failover_function_names" {
+  description = "NAT failover function per AZ; empty when nat_instance_enabled is false."
+  value       = { for key, val in aws_lambda_function.nat_failover_function : key => val.function_name }
+}
+
+output "web_acl_arn" {
+  description = "ARN of the WAF web ACL in front of the webhook stage; empty when enable_waf is false."
+  value       = try(aws_wafv2_web_acl.webhook_firewall_web_acl["0"].arn, "")
+}
+
+output "waf_log_group_name" {
+  description = "CloudWatch Logs group of the WAF request logs (aws-waf-logs-<prefix>); empty when enable_waf is false."
+  value       = try(aws_cloudwatch_log_group.webhook_firewall_logs["0"].name, "")
+}

@@ -460,8 +460,208 @@ variable "job_ledger_point_in_time_recovery" {
   default     = false
 }
 
+variable "enable_waf" {
+  description = "Put a WAFv2 web ACL in front of the webhook stage: per-IP rate limit, AWS managed IP reputation, known bad inputs, core and SQL injection rules (body rules count only), logged to CloudWatch Logs aws-waf-logs-<prefix>."
+  type        = bool
+  default     = true
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. Lower it only together with waf_github_hooks_allowlist, which exempts GitHub's own addresses."
+  type        = number
+  default     = 10000
+  validation {
+    condition     = var.waf_rate_limit >= 100 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit must be a whole number from 100 to 2000000000."
+  }
+}
+
+variable "waf_rate_limit_window_seconds" {
+  description = "Evaluation window of waf_rate_limit, in seconds: one of 60, 120, 300, 600."
+  type        = number
+  default     = 300
+  validation {
+    condition     = contains([60, 120, 300, 600], var.waf_rate_limit_window_seconds)
+    error_message = "waf_rate_limit_window_seconds must be one of 60, 120, 300, 600."
+  }
+}
+
+variable "waf_github_hooks_allowlist" {
+  description = "Block every source address outside GitHub's webhook ranges (hooks of GET /meta at github_api_url). A scheduled function keeps two IP sets up to date and fills them during apply; it refuses empty or invalid lists, keeping the previous ranges. Needs enable_waf."
+  type        = bool
+  default     = false
+}
+
+variable "waf_ip_set_refresh_schedule" {
+  description = "EventBridge schedule of the function that refreshes the allowlist's IP sets from GitHub: rate(N minutes|hours|days) or cron(...)."
+  type        = string
+  default     = "rate(1 hour)"
+  validation {
+    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.waf_ip_set_refresh_schedule))
+    error_message = "waf_ip_set_refresh_schedule must be rate(N minutes|hours|days) or cron(...)."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "create_vpc_endpoints" {
+  description = "Create VPC endpoints so the functions and runners in private subnets reach the AWS APIs without internet egress: interface endpoints (private DNS on) for vpc_endpoint_services and gateway endpoints for vpc_endpoint_gateway_services. Only GitHub then needs egress."
+  type        = bool
+  default     = false
+}
+
+variable "vpc_endpoint_subnet_ids" {
+  description = "Subnets for the interface endpoints, at most one per AZ (usually the private subnets of the functions and runners). Required when create_vpc_endpoints is true."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for s in var.vpc_endpoint_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    error_message = "vpc_endpoint_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
+  }
+}
+
+variable "vpc_endpoint_route_table_ids" {
+  description = "Route tables of the private subnets; they get the gateway endpoints' routes. Empty creates no gateway endpoint."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for id in var.vpc_endpoint_route_table_ids : can(regex("^rtb-[0-9a-f]{8,17}$", id))])
+    error_message = "vpc_endpoint_route_table_ids must be route table ids of the form rtb-0123456789abcdef0."
+  }
+}
+
+variable "vpc_endpoint_services" {
+  description = "Services reached through interface endpoints (com.amazonaws.<region>.<service>): sqs (webhook), ssm (secrets, Session Manager), ec2 (scale-up, reconcile, NAT failover), logs, sts and kms (jobs and SDKs). Each costs about $0.01 per AZ-hour; add ssmmessages and ec2messages for Session Manager shells."
+  type        = list(string)
+  default     = ["sqs", "ssm", "ec2", "logs", "sts", "kms"]
+  validation {
+    condition     = alltrue([for s in var.vpc_endpoint_services : can(regex("^[a-z0-9][a-z0-9.-]{0,62}$", s))])
+    error_message = "vpc_endpoint_services must be the service part of an endpoint service name, such as sqs, ssm, ec2, logs, sts, kms or ecr.dkr."
+  }
+}
+
+variable "vpc_endpoint_gateway_services" {
+  description = "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (package repositories, ECR layers)."
+  type        = list(string)
+  default     = ["dynamodb"]
+  validation {
+    condition     = alltrue([for s in var.vpc_endpoint_gateway_services : contains(["dynamodb", "s3"], s)])
+    error_message = "vpc_endpoint_gateway_services may contain only \"dynamodb\" and \"s3\"."
+  }
+}
+
+variable "vpc_endpoint_source_security_group_ids" {
+  description = "Security groups allowed to connect (HTTPS) to the interface endpoints. Empty allows the VPC's CIDR blocks."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for s in var.vpc_endpoint_source_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", s))])
+    error_message = "vpc_endpoint_source_security_group_ids must be security group ids of the form sg-0123456789abcdef0."
+  }
+}
+
+variable "nat_instance_enabled" {
+  description = "Give the private subnets egress through one NAT instance per AZ (Auto Scaling group of one) instead of NAT Gateways, with a failover function per AZ that moves the AZ's default routes to a healthy NAT within seconds and back after a hold-down. Needs the EC2 API reachable without NAT (create_vpc_endpoints with \"ec2\", or nat_failover_existing_ec2_endpoint)."
+  type        = bool
+  default     = false
+}
+
+variable "nat_instance_subnet_ids" {
+  description = "Public subnet per AZ for the NAT instances, keyed by AZ name, e.g. { \"eu-west-1a\" = \"subnet-...\" }: one NAT instance each."
+  type        = map(string)
+  default     = {}
+  validation {
+    condition     = alltrue([for az, id in var.nat_instance_subnet_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && can(regex("^subnet-[0-9a-f]{8,17}$", id))])
+    error_message = "nat_instance_subnet_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a public subnet: subnet ids of the form subnet-0123456789abcdef0."
+  }
+}
+
+variable "nat_private_route_table_ids" {
+  description = "Private route tables per AZ, keyed by AZ name, e.g. { \"eu-west-1a\" = [\"rtb-...\"] }. Their 0.0.0.0/0 route goes through that AZ's NAT instance: the instance creates it at boot when missing (or replaces it when dead), the failover function moves it. Every AZ here needs an entry in nat_instance_subnet_ids and nat_probe_subnet_ids."
+  type        = map(list(string))
+  default     = {}
+  validation {
+    condition     = alltrue([for az, ids in var.nat_private_route_table_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && alltrue([for id in ids : can(regex("^rtb-[0-9a-f]{8,17}$", id))])])
+    error_message = "nat_private_route_table_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to lists of route table ids of the form rtb-0123456789abcdef0."
+  }
+}
+
+variable "nat_probe_subnet_ids" {
+  description = "A private subnet per AZ, keyed by AZ name, whose route table is one of that AZ's nat_private_route_table_ids: the AZ's failover function runs there, so its probes take the AZ's egress path."
+  type        = map(string)
+  default     = {}
+  validation {
+    condition     = alltrue([for az, id in var.nat_probe_subnet_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && can(regex("^subnet-[0-9a-f]{8,17}$", id))])
+    error_message = "nat_probe_subnet_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a private subnet: subnet ids of the form subnet-0123456789abcdef0."
+  }
+}
+
+variable "nat_instance_type" {
+  description = "Instance type of the NAT instances. Default c6gn.medium: Graviton, network-optimised, 1.6 Gbps sustained (bursts to 16 Gbps) for about a NAT Gateway's hourly price; a t4g.nano sustains only ~32 Mbps, too little for container pulls and package downloads. The AMI (Amazon Linux 2023) follows the type's architecture."
+  type        = string
+  default     = "c6gn.medium"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.nat_instance_type))
+    error_message = "nat_instance_type must be EC2 instance type names such as m7i.large or c7g.2xlarge."
+  }
+}
+
+variable "nat_standby_nat_gateway_ids" {
+  description = "Optional NAT Gateway per AZ, keyed by AZ name, that the failover prefers over another AZ's NAT instance (it keeps traffic in the AZ, at NAT Gateway prices while in use)."
+  type        = map(string)
+  default     = {}
+  validation {
+    condition     = alltrue([for az, id in var.nat_standby_nat_gateway_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && can(regex("^nat-[0-9a-f]{8,17}$", id))])
+    error_message = "nat_standby_nat_gateway_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a NAT Gateway: NAT Gateway ids of the form nat-0123456789abcdef0."
+  }
+}
+
+variable "nat_probe_urls" {
+  description = "What the failover probes from each AZ: https://host[/path] (any HTTP answer counts) or tcp://host:port. A probe round fails only when none answers, so one target's outage is not a NAT failure."
+  type        = list(string)
+  default     = ["https://api.github.com", "https://checkip.amazonaws.com"]
+  validation {
+    condition     = length(var.nat_probe_urls) > 0 && alltrue([for u in var.nat_probe_urls : can(regex("^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$", u))])
+    error_message = "nat_probe_urls must hold at least one of https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)."
+  }
+}
+
+variable "nat_probe_interval_seconds" {
+  description = "Seconds between probe rounds; each probe times out after min(3, interval - 1) s. Worst-case detection of a NAT that stops forwarding: nat_failure_threshold x interval + timeout (18 s by default)."
+  type        = number
+  default     = 5
+  validation {
+    condition     = var.nat_probe_interval_seconds >= 2 && var.nat_probe_interval_seconds <= 30 && floor(var.nat_probe_interval_seconds) == var.nat_probe_interval_seconds
+    error_message = "nat_probe_interval_seconds must be a whole number from 2 to 30."
+  }
+}
+
+variable "nat_failure_threshold" {
+  description = "Failed probe rounds in a row that count as loss of egress. A stopped or terminated NAT instance is acted on at once, without probes."
+  type        = number
+  default     = 3
+  validation {
+    condition     = var.nat_failure_threshold >= 1 && var.nat_failure_threshold <= 20 && floor(var.nat_failure_threshold) == var.nat_failure_threshold
+    error_message = "nat_failure_threshold must be a whole number from 1 to 20."
+  }
+}
+
+variable "nat_failback_hold_down_seconds" {
+  description = "Seconds the AZ's own NAT instance must be healthy (and, after failed probes, seconds since it was abandoned) before its routes return to it: at most one failover/failback cycle per period."
+  type        = number
+  default     = 300
+  validation {
+    condition     = var.nat_failback_hold_down_seconds >= 30 && var.nat_failback_hold_down_seconds <= 86400 && floor(var.nat_failback_hold_down_seconds) == var.nat_failback_hold_down_seconds
+    error_message = "nat_failback_hold_down_seconds must be a whole number from 30 to 86400."
+  }
+}
+
+variable "nat_failover_existing_ec2_endpoint" {
+  description = "Set true when the VPC already has an EC2 interface endpoint with private DNS. The failover must reach the EC2 API while a NAT is down; without this or create_vpc_endpoints with \"ec2\", nat_instance_enabled is refused."
+  type        = bool
+  default     = false
 }

@@ -19,6 +19,8 @@ const LAMBDA_BUILD = {
   sourcesContent: false,
   // Source maps name files relative to the repo, not to this machine, so bundles are reproducible.
   sourceRoot: "",
+  // Paths as seen, not resolved: a worktree whose node_modules is a symlink bundles the same maps.
+  preserveSymlinks: true,
   legalComments: "none",
   logLevel: "warning",
   metafile: true,

@@ -9,6 +9,7 @@
  */
 import { EmitError } from "./errors.js";
 import { renderValue } from "./hcl-value.js";
+import { isBlockValue, renderRawBlock, renderRawDynamic } from "./raw-blocks.js";
 import { quoteTemplate, renderString, unwrapInterpolation } from "./template.js";
 
 type Entry =
@@ -123,9 +124,10 @@ export function protectAttributes(attributes: Record<string, unknown>, table: Pl
     } else if (name === "lifecycle" && isPlainObject(value)) {
       last[name] = renderLifecycle(value);
     } else if (name === "dynamic" && isPlainObject(value)) {
-      middle[name] = Object.fromEntries(Object.entries(value).map(([block, d]) => [block, protectDynamic(d, table)]));
+      // Dynamic blocks added with addOverride("dynamic.<block>", ...), next to static blocks of the same name.
+      for (const [block, dynamic] of Object.entries(value)) middle[`__dynamic_${block}`] = table.addBlock(renderRawDynamic(block, stripMetadata(dynamic)));
     } else {
-      middle[name] = protectValue(value, table);
+      middle[name] = protectEntry(name, value, table);
     }
   }
   // A blank line sets the meta-arguments apart from the resource's own arguments.
@@ -144,14 +146,25 @@ export function protectValue(value: unknown, table: Placeholders): unknown {
     // cdktf writes scalar lists one item per line; short lists read better on one line.
     if (isScalarList(value)) return { ...value, value: table.addExpression(renderValue(value.value)) };
     if ("value" in value) return { ...value, value: protectValue(value.value, table) };
-    const dynamic = value.dynamic as Record<string, unknown>;
-    return { ...value, dynamic: { ...dynamic, value: protectDynamic(dynamic.value, table) } };
+    throw new EmitError("internal: a dynamic block must be protected with its name (protectEntry)");
   }
   return Object.fromEntries(
     Object.entries(value)
       .filter(([key]) => key !== "//")
-      .map(([key, v]) => [PLAIN_KEY.test(key) ? key : table.add("key", key), protectValue(v, table)]),
+      .map(([key, v]) => [PLAIN_KEY.test(key) ? key : table.add("key", key), protectEntry(key, v, table)]),
   );
+}
+
+/**
+ * Like {@link protectValue}, for the value of attribute `name`. Content cdktf left untyped (an `any`
+ * attribute holding blocks, or a dynamic block) is rendered here, because cdktf would write it as a map.
+ */
+export function protectEntry(name: string, value: unknown, table: Placeholders): unknown {
+  if (isPlainObject(value) && isWrapper(value)) {
+    if (isPlainObject(value.dynamic)) return table.addBlock(renderRawDynamic(name, stripMetadata(value.dynamic.value)));
+    if (isUntypedBlock(value)) return table.addBlock(renderRawBlock(name, stripMetadata(value.value)));
+  }
+  return protectValue(value, table);
 }
 
 /** The lifecycle block, with references bare and pre/postconditions as blocks. */
@@ -183,19 +196,14 @@ function reference(source: string): string {
   return unwrapInterpolation(source) ?? source;
 }
 
-function protectDynamic(dynamic: unknown, table: Placeholders): unknown {
-  if (!isPlainObject(dynamic)) return dynamic;
-  return {
-    ...dynamic,
-    for_each: protectValue(dynamic.for_each, table),
-    ...(dynamic.labels === undefined ? {} : { labels: protectValue(dynamic.labels, table) }),
-    content: protectValue(dynamic.content, table),
-  };
-}
-
 function isWrapper(value: Record<string, unknown>): boolean {
   const typed = ["type", "isBlock", "is_block", "storageClassType", "storage_class_type"].some((key) => key in value);
   return typed && ("value" in value || isPlainObject(value.dynamic));
+}
+
+/** An attribute the provider bindings type as `any` (its schema nests too deeply) that holds blocks. */
+function isUntypedBlock(wrapper: Record<string, unknown>): boolean {
+  return (wrapper.storageClassType ?? wrapper.storage_class_type) === "any" && isBlockValue(wrapper.value);
 }
 
 function isScalarList(wrapper: Record<string, unknown>): boolean {

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 
 /** A real DynamoDB-protocol server (dynalite, in memory) on 127.0.0.1, with tables keyed by `pk`. */
@@ -12,6 +12,11 @@ export interface LocalDynamoDb {
   readonly client: DynamoDBClient;
   readonly documentClient: DynamoDBDocumentClient;
   createTable(name: string): Promise<void>;
+  deleteTable(name: string): Promise<void>;
+  /** Every item of a table, unmarshalled (all scan pages). */
+  items(name: string): Promise<Array<Record<string, any>>>;
+  /** Deletes every item, keeping the table (tests that share one handler and its table names). */
+  clear(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,6 +28,16 @@ export async function startDynalite(): Promise<LocalDynamoDb> {
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: "eu-west-1", credentials: TEST_CREDENTIALS, maxAttempts: 1 });
   const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const items = async (name: string): Promise<Array<Record<string, any>>> => {
+    const found: Array<Record<string, any>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await documentClient.send(new ScanCommand({ TableName: name, ConsistentRead: true, ExclusiveStartKey: startKey }));
+      found.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return found;
+  };
   return {
     endpoint,
     server,
@@ -37,6 +52,18 @@ export async function startDynalite(): Promise<LocalDynamoDb> {
           BillingMode: "PAY_PER_REQUEST",
         }),
       );
+    },
+    async deleteTable(name) {
+      await client.send(new DeleteTableCommand({ TableName: name }));
+    },
+    items,
+    async clear(name) {
+      const keys = (await items(name)).map((item) => ({ pk: item.pk }));
+      for (let start = 0; start < keys.length; start += 25) {
+        await documentClient.send(
+          new BatchWriteCommand({ RequestItems: { [name]: keys.slice(start, start + 25).map((Key) => ({ DeleteRequest: { Key } })) } }),
+        );
+      }
     },
     async close() {
       client.destroy();

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -121,4 +122,34 @@ export class LoopbackAws {
 
 export function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * The SDK's per-service endpoint variables, `AWS_ENDPOINT_URL_<service id>` (upper case, spaces as
+ * `_`), which win over AWS_ENDPOINT_URL: e.g. `{ SQS: a, SSM: a, DynamoDB: b }` sends DynamoDB to b.
+ */
+export function serviceEndpointEnv(endpoints: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(endpoints).map(([serviceId, url]) => [`AWS_ENDPOINT_URL_${serviceId.toUpperCase().replace(/ /g, "_")}`, url]),
+  );
+}
+
+/** Answers `AmazonSSM.GetParameter` (decrypted) from a name-to-value map; unknown names are ParameterNotFound. */
+export function answerGetParameter(values: Readonly<Record<string, string>>): AwsOperation {
+  return (input) => {
+    const name = String(input.Name);
+    const value = values[name];
+    if (value === undefined) throw new AwsFault("ParameterNotFound");
+    return { Parameter: { Name: name, Type: "SecureString", Value: value, Version: 1 } };
+  };
+}
+
+/** Answers `AmazonSQS.SendMessage` with the body's MD5, which the SDK checks against what it sent. */
+export function answerSendMessage(): AwsOperation {
+  let sent = 0;
+  return (input) => ({
+    MessageId: `m-${(sent += 1)}`,
+    MD5OfMessageBody: createHash("md5").update(String(input.MessageBody)).digest("hex"),
+    SequenceNumber: String(sent),
+  });
 }

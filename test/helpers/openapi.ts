@@ -50,15 +50,31 @@ allowNull(openApi.paths);
 // GitHub's description is OpenAPI 3.0: `nullable` is understood by Ajv; vendor keywords (x-github, example) are not errors.
 const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
 addFormats(ajv);
-ajv.addSchema({ $id: "github-openapi.json", components: openApi.components });
+/**
+ * Ajv understands OpenAPI's `nullable` only next to `type`; GitHub also writes it beside `anyOf` (e.g. an
+ * installation's `account`). Such a node becomes "the schema, or null".
+ */
+function nullableWithoutType(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableWithoutType);
+  if (typeof node !== "object" || node === null) return node;
+  const entries = Object.entries(node as Record<string, unknown>).map(([key, value]) => [key, nullableWithoutType(value)] as const);
+  const object = Object.fromEntries(entries) as Record<string, unknown>;
+  // GitHub answers null where a nullable field also has an enum (a queued job's `conclusion`).
+  if (object.nullable === true && Array.isArray(object.enum) && !object.enum.includes(null)) object.enum = [...object.enum, null];
+  if (object.nullable !== true || "type" in object) return object;
+  const { nullable: _nullable, ...rest } = object;
+  return { anyOf: [rest, { type: "null" }] };
+}
+
+ajv.addSchema({ $id: "github-openapi.json", components: nullableWithoutType(openApi.components) });
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(pointer: string, schema: unknown): ValidateFunction {
   let validate = validators.get(pointer);
   if (validate === undefined) {
     // Local refs ("#/components/...") must resolve against the registered document.
-    const rebased = JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"github-openapi.json#/components/'));
-    validate = ajv.compile(rebased);
+    const rebased = nullableWithoutType(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"github-openapi.json#/components/')));
+    validate = ajv.compile(rebased as object);
     validators.set(pointer, validate);
   }
   return validate;
@@ -111,6 +127,36 @@ export function workflowJobQueuedFixture(): Record<string, any> {
   return JSON.parse(readFileSync(new URL("../fixtures/github/workflow_job.queued.json", import.meta.url), "utf8"));
 }
 
+/**
+ * The queued fixture moved on to `action` (waiting, in_progress, completed) as GitHub sends it, checked
+ * against that action's webhook schema. `runnerName` names the runner that took the job.
+ */
+export function workflowJobFixture(
+  action: "queued" | "waiting" | "in_progress" | "completed",
+  options: { runnerName?: string; conclusion?: string; jobId?: number; runAttempt?: number } = {},
+): Record<string, any> {
+  const payload = workflowJobQueuedFixture();
+  payload.action = action;
+  const job = payload.workflow_job;
+  if (options.jobId !== undefined) job.id = options.jobId;
+  if (options.runAttempt !== undefined) job.run_attempt = options.runAttempt;
+  job.status = action;
+  if (action === "in_progress" || action === "completed") {
+    Object.assign(job, {
+      runner_id: 23,
+      runner_name: options.runnerName ?? "sr-i-0aaaaaaaaaaaaaaa1",
+      runner_group_id: 1,
+      runner_group_name: "Default",
+      started_at: "2024-06-11T14:03:10Z",
+      steps: [{ name: "Set up job", status: action === "completed" ? "completed" : "in_progress", conclusion: action === "completed" ? "success" : null, number: 1, started_at: "2024-06-11T14:03:10Z", completed_at: action === "completed" ? "2024-06-11T14:03:12Z" : null }],
+    });
+  }
+  if (action === "completed") Object.assign(job, { conclusion: options.conclusion ?? "success", completed_at: "2024-06-11T14:05:40Z" });
+  const schema = { queued: "webhook-workflow-job-queued", waiting: "webhook-workflow-job-waiting", in_progress: "webhook-workflow-job-in-progress", completed: "webhook-workflow-job-completed" }[action];
+  assertMatchesWebhookSchema(schema, payload);
+  return payload;
+}
+
 /** A throwaway GitHub App key, in the PKCS#1 PEM form GitHub hands out. */
 export function generateAppPrivateKey(): string {
   return generateKeyPairSync("rsa", {
@@ -130,6 +176,51 @@ export function installationToken(token = "ghs_16C7e42F292c6912E7710c838347Ae178
     repository_selection: "all",
   };
   assertMatchesOpenApi("POST", "/app/installations/{installation_id}/access_tokens", 201, body);
+  return body;
+}
+
+/** GET /orgs/{org}/installation (or the repository form): the App's installation on an account. */
+export function appInstallation(options: { id: number; appId: number; org: string; path?: string }): Record<string, unknown> {
+  const { id, appId, org } = options;
+  const body = {
+    id,
+    account: {
+      login: org,
+      id: 6811672,
+      node_id: "MDEyOk9yZ2FuaXphdGlvbjE=",
+      avatar_url: "https://avatars.githubusercontent.com/u/6811672?v=4",
+      gravatar_id: "",
+      url: `https://api.github.com/users/${org}`,
+      html_url: `https://github.com/${org}`,
+      followers_url: `https://api.github.com/users/${org}/followers`,
+      following_url: `https://api.github.com/users/${org}/following{/other_user}`,
+      gists_url: `https://api.github.com/users/${org}/gists{/gist_id}`,
+      starred_url: `https://api.github.com/users/${org}/starred{/owner}{/repo}`,
+      subscriptions_url: `https://api.github.com/users/${org}/subscriptions`,
+      organizations_url: `https://api.github.com/users/${org}/orgs`,
+      repos_url: `https://api.github.com/users/${org}/repos`,
+      events_url: `https://api.github.com/users/${org}/events{/privacy}`,
+      received_events_url: `https://api.github.com/users/${org}/received_events`,
+      type: "Organization",
+      site_admin: false,
+    },
+    repository_selection: "all",
+    access_tokens_url: `https://api.github.com/app/installations/${id}/access_tokens`,
+    repositories_url: "https://api.github.com/installation/repositories",
+    html_url: `https://github.com/organizations/${org}/settings/installations/${id}`,
+    app_id: appId,
+    target_id: 6811672,
+    target_type: "Organization",
+    permissions: { organization_self_hosted_runners: "write", administration: "write" },
+    events: ["workflow_job"],
+    created_at: "2024-06-01T10:00:00Z",
+    updated_at: "2024-06-01T10:00:00Z",
+    single_file_name: null,
+    app_slug: `self-runners-${appId}`,
+    suspended_by: null,
+    suspended_at: null,
+  };
+  assertMatchesOpenApi("GET", options.path ?? "/orgs/{org}/installation", 200, body);
   return body;
 }
 
@@ -179,3 +270,20 @@ export function validationFailed(message: string, path: string, method = "DELETE
   assertMatchesOpenApi(method, path, 422, body);
   return body;
 }
+
+/** A `GET /meta` answer with these webhook source ranges, checked against GitHub's schema. */
+export function metaResponse(hooks: readonly unknown[]): Record<string, unknown> {
+  const body = {
+    verifiable_password_authentication: false,
+    ssh_key_fingerprints: { SHA256_ED25519: "+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU" },
+    hooks,
+    web: ["192.30.252.0/22", "185.199.108.0/22"],
+    api: ["192.30.252.0/22", "185.199.108.0/22"],
+    git: ["192.30.252.0/22"],
+  };
+  assertMatchesOpenApi("GET", "/meta", 200, body);
+  return body;
+}
+
+/** GitHub.com's webhook source ranges as `GET /meta` listed them (IPv4 and IPv6). */
+export const GITHUB_HOOKS = ["192.30.252.0/22", "185.199.108.0/22", "140.82.112.0/20", "143.55.64.0/20", "2a0a:a440::/29", "2606:50c0::/32"] as const;

@@ -182,13 +182,22 @@ describe("the rules catch what they are for", () => {
     expect(evaluate(ruleById("kms-policy-scoped"), variant).failures.map((f) => f.subject)).toEqual(["aws_kms_key.encryption_key#CloudWatchLogsEncryptsOwnLogGroups"]);
   });
 
-  it("fails a waiting rule once its resource exists without what it requires", () => {
+  it("fails the WAF rules when the web ACL lacks its association, logging or known bad inputs rules", () => {
     const variant = mutated("module", (synth) => {
-      synth.resource.aws_wafv2_web_acl = { webhook_firewall_acl: { name: "x", rule: [] } };
+      synth.resource.aws_wafv2_web_acl = { webhook_firewall_web_acl: { name: "x", rule: [] } };
+      delete synth.resource.aws_wafv2_web_acl_association;
+      delete synth.resource.aws_wafv2_web_acl_logging_configuration;
     });
-    expect(evaluate(ruleById("waf-logging"), variant).failures.map((f) => f.subject)).toEqual(["aws_wafv2_web_acl.webhook_firewall_acl"]);
+    expect(evaluate(ruleById("waf-logging"), variant).failures.map((f) => f.subject)).toEqual(["aws_wafv2_web_acl.webhook_firewall_web_acl"]);
     expect(evaluate(ruleById("waf-known-bad-inputs"), variant).status).toBe("fail");
     expect(evaluate(ruleById("api-behind-waf"), variant).failures.map((f) => f.subject)).toEqual(["aws_api_gateway_stage.webhook_api_stage"]);
+  });
+
+  it("fails the WAF rules when the web ACL is missing", () => {
+    const variant = mutated("module", (synth) => {
+      delete synth.resource.aws_wafv2_web_acl;
+    });
+    for (const id of ["api-behind-waf", "waf-logging", "waf-known-bad-inputs"]) expect(evaluate(ruleById(id), variant).status, id).toBe("fail");
   });
 });
 

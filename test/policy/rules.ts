@@ -341,7 +341,7 @@ export const RULES: readonly PolicyRule[] = [
     checkov: ["CKV2_AWS_29"],
     types: ["aws_wafv2_web_acl"],
     awaits: "WAF (stacks/webhook-firewall.ts)",
-    mustExist: false,
+    mustExist: true,
     check: (acls, v) => {
       if (acls.length === 0) return [];
       const associations = resourcesOf(v, "aws_wafv2_web_acl_association");
@@ -356,11 +356,13 @@ export const RULES: readonly PolicyRule[] = [
     checkov: ["CKV2_AWS_31"],
     types: ["aws_wafv2_web_acl"],
     awaits: "WAF (stacks/webhook-firewall.ts)",
-    mustExist: false,
+    mustExist: true,
     check: (acls, v) => {
       const logging = resourcesOf(v, "aws_wafv2_web_acl_logging_configuration");
+      // `<address>.arn`, or `<address>["0"].arn` when the ACL has a count.
+      const refersTo = (value: unknown, address: string) => new RegExp(`${address.replace(/\./g, "\\.")}(\\["0"\\])?\\.arn`).test(String(value));
       return acls
-        .filter((acl) => !logging.some((l) => String(l.config.resource_arn).includes(`${acl.address}.arn`)))
+        .filter((acl) => !logging.some((l) => refersTo(l.config.resource_arn, acl.address)))
         .map((acl) => ({ subject: acl.address, message: "no logging configuration" }));
     },
   },
@@ -370,7 +372,7 @@ export const RULES: readonly PolicyRule[] = [
     checkov: ["CKV_AWS_192"],
     types: ["aws_wafv2_web_acl"],
     awaits: "WAF (stacks/webhook-firewall.ts)",
-    mustExist: false,
+    mustExist: true,
     check: each("no AWSManagedRulesKnownBadInputsRuleSet rule", (r) => JSON.stringify(r.config.rule ?? []).includes("AWSManagedRulesKnownBadInputsRuleSet")),
   },
   {
@@ -664,6 +666,11 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     reason: "runs on a schedule and is idempotent: the next run (5 minutes) redoes whatever a failed run left",
   },
   {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.webhook_firewall_github_hooks_ipset_function$/,
+    reason: "runs on a schedule (and once during apply) with an empty event and is idempotent: the next run redoes a failed one, and a failure keeps the IP sets' previous ranges",
+  },
+  {
     rule: "lambda-xray",
     subject: /^aws_lambda_function\./,
     reason: "correlation is by delivery id in structured logs and metrics (Powertools); tracing would add a cost per request and latency inside GitHub's 10-second webhook budget",
@@ -775,6 +782,26 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   },
   {
     rule: "iam-write-constrained",
+    subject: /^aws_iam_role_policy\.nat_failover_policy#ManageLambdaEnis$/,
+    reason: "the NAT failover functions run in the private subnets they probe; Lambda's VPC ENI actions are granted on \"*\" as AWS documents them; the policy exists only with nat_instance_enabled",
+  },
+  {
+    rule: "iam-star-resource",
+    subject: /^aws_iam_role_policy\.nat_failover_policy#ManageLambdaEnis$/,
+    reason: "as for iam-write-constrained: Lambda's VPC ENI management for the NAT failover functions",
+  },
+  {
+    rule: "no-public-ip",
+    subject: /^aws_launch_template\.nat_launch_template$/,
+    reason: "a NAT instance is the egress of the private subnets: it sits in a public subnet and needs a public address; its security group admits only the VPC's traffic; created only with nat_instance_enabled",
+  },
+  {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.nat_failover_function$/,
+    reason: "runs every minute on a schedule and loops; a failed minute is redone by the next one",
+  },
+  {
+    rule: "iam-write-constrained",
     subject: /_vpc_access#ManageLambdaEnis$/,
     reason: "the ENI actions Lambda needs in a VPC (AWSLambdaVPCAccessExecutionRole's set) are granted on \"*\" as AWS documents them; the policy exists only when lambda_subnet_ids is set",
   },
@@ -792,6 +819,11 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     rule: "iam-managed-policies",
     subject: /^aws_iam_role_policy_attachment\.webhook_api_account_role_logs$/,
     reason: "opt-in (manage_api_gateway_account): the regional API Gateway logging role is shared by every API of the account, so it needs AmazonAPIGatewayPushToCloudWatchLogs rather than a policy scoped to this API",
+  },
+  {
+    rule: "sg-egress-restricted",
+    subject: /^aws_security_group\.(nat_security_group|nat_failover_security_group)$/,
+    reason: "the NAT instances forward the private subnets' traffic to anywhere, and the failover functions probe GitHub and public targets: egress to anywhere is their purpose (created only with nat_instance_enabled)",
   },
   {
     rule: "sg-egress-restricted",

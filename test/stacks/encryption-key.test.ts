@@ -74,8 +74,9 @@ describe("EncryptionKey inside SelfRunners", () => {
       // SecureStrings only: the draining switch is a plain String ("true"/"false").
       ...Object.values(resourcesOf(synth, "aws_ssm_parameter")).filter((p) => p.type === "SecureString").map((p) => p.key_id),
     ];
-    // Six log groups (four functions, the API, the trail), four functions, three SecureStrings.
-    expect(encrypted).toHaveLength(6 + 4 + 3);
+    // Eight log groups (four functions, the NAT failover functions, the API, the trail, the WAF), five
+    // functions (the NAT failover one per AZ), three SecureStrings.
+    expect(encrypted).toHaveLength(8 + 5 + 3);
     expect(resourceOf(synth, "aws_dynamodb_table", "jobs_table").server_side_encryption).toMatchObject({ enabled: true });
     expect(encrypted.every((v) => CREATED.test(String(v)))).toBe(true);
   });
@@ -101,7 +102,7 @@ describe("EncryptionKey inside SelfRunners", () => {
     expect(attributeOf(synth, "aws_sqs_queue", "kms_master_key_id")).toEqual([GIVEN, GIVEN]);
     expect(attributeOf(synth, "aws_sqs_queue", "kms_data_key_reuse_period_seconds")).toEqual([3600, 3600]);
     expect(attributeOf(synth, "aws_sqs_queue", "sqs_managed_sse_enabled")).toEqual([undefined, undefined]);
-    expect(attributeOf(synth, "aws_lambda_function", "kms_key_arn")).toEqual([GIVEN, GIVEN, GIVEN, GIVEN]);
+    expect(attributeOf(synth, "aws_lambda_function", "kms_key_arn")).toEqual([GIVEN, GIVEN, GIVEN, GIVEN, GIVEN]);
     expect(Object.values(grants(synth)).every((policy) => policy.includes(`"Resource" = "${GIVEN}"`))).toBe(true);
   });
 });

@@ -27,7 +27,7 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
   it("validates the values a user is likely to get wrong with the same patterns as the constructs", () => {
     const validation = (name: string) => JSON.stringify(synth.variable?.[name]?.validation ?? []);
     expect(validation("prefix")).toContain(JSON.stringify(RULES.prefix.pattern).slice(1, -1));
-    for (const name of ["github_app_id", "vpc_id", "runner_subnet_ids", "pools", "runner_version", "log_retention_days", "runner_scope"]) {
+    for (const name of ["github_app_id", "vpc_id", "runner_subnet_ids", "pools", "runner_version", "log_retention_days", "runner_scope", "waf_rate_limit", "waf_rate_limit_window_seconds", "waf_ip_set_refresh_schedule"]) {
       expect(validation(name), name).not.toBe("[]");
     }
   });
@@ -52,6 +52,9 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
         "github_app_private_key_ssm_parameter_name",
         "kms_key_arn",
         "launch_template_ids",
+        "nat_autoscaling_group_names",
+        "nat_failover_function_names",
+        "nat_security_group_id",
         "queue_arns",
         "queue_urls",
         "reconcile_function_name",
@@ -67,6 +70,10 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
         "webhook_previous_secret_ssm_parameter_name",
         "webhook_secret_ssm_parameter_name",
         "webhook_url",
+        "vpc_endpoint_ids",
+        "vpc_endpoint_security_group_id",
+        "web_acl_arn",
+        "waf_log_group_name",
       ].sort(),
     );
   });
@@ -76,6 +83,30 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
     expect(synth.resource.aws_cloudtrail.audit_trail.count).toBe("${local.audit_enabled ? 1 : 0}");
     expect(synth.resource.aws_cloudwatch_log_group.audit_logs.count).toBe("${local.audit_cloudwatch_enabled ? 1 : 0}");
     expect(synth.output?.cloudtrail_arn.value).toBe('${(length(var.existing_cloudtrail_arn) < 1) ? try(aws_cloudtrail.audit_trail["0"].arn, "") : var.existing_cloudtrail_arn}');
+  });
+
+  it("keeps networking off by default and validates every networking variable", () => {
+    const variables = synth.variable ?? {};
+    expect(variables.create_vpc_endpoints.default).toBe(false);
+    expect(variables.nat_instance_enabled.default).toBe(false);
+    expect(variables.nat_instance_type.default).toBe("c6gn.medium");
+    const validated = [
+      "vpc_endpoint_subnet_ids", "vpc_endpoint_route_table_ids", "vpc_endpoint_services", "vpc_endpoint_gateway_services", "vpc_endpoint_source_security_group_ids",
+      "nat_instance_subnet_ids", "nat_private_route_table_ids", "nat_probe_subnet_ids", "nat_instance_type", "nat_standby_nat_gateway_ids",
+      "nat_probe_urls", "nat_probe_interval_seconds", "nat_failure_threshold", "nat_failback_hold_down_seconds",
+    ];
+    for (const name of validated) expect(JSON.stringify(variables[name]?.validation ?? []), name).not.toBe("[]");
+    expect(synth.resource.aws_lambda_function.nat_failover_function.for_each).toBe("${var.nat_instance_enabled ? var.nat_private_route_table_ids : {}}");
+    expect(synth.resource.aws_autoscaling_group.nat_asg.for_each).toBe("${var.nat_instance_enabled ? var.nat_instance_subnet_ids : {}}");
+  });
+
+  it("switches the firewall with enable_waf and the allowlist with waf_github_hooks_allowlist through locals", () => {
+    expect(synth.locals?.webhook_firewall_enabled).toBe("${var.enable_waf}");
+    expect(synth.locals?.webhook_firewall_allowlist).toBe("${(local.webhook_firewall_enabled && var.waf_github_hooks_allowlist)}");
+    expect(synth.resource.aws_wafv2_web_acl.webhook_firewall_web_acl.count).toBe("${local.webhook_firewall_enabled ? 1 : 0}");
+    expect(synth.resource.aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4.count).toBe("${local.webhook_firewall_allowlist ? 1 : 0}");
+    expect(synth.resource.aws_lambda_function.webhook_firewall_github_hooks_ipset_function.count).toBe("${local.webhook_firewall_allowlist ? 1 : 0}");
+    expect(synth.output?.web_acl_arn.value).toBe('${try(aws_wafv2_web_acl.webhook_firewall_web_acl["0"].arn, "")}');
   });
 
   it("matches the snapshot (review the whole diff when it changes)", () => {

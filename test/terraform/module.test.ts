@@ -40,16 +40,16 @@ describe("the emitted module under terraform", () => {
     expect(result.stdout).toContain("Success! The configuration is valid.");
   });
 
-  it("passes every terraform test run with mock providers: defaults, VPC, spot, org/repo, pools, audit trail, validations", async () => {
+  it("passes every terraform test run with mock providers: defaults, VPC, spot, org/repo, pools, audit trail, networking, WAF, control plane, validations", async () => {
     const runs = testFiles.reduce((n, f) => n + (readFileSync(join(testFilesDir, f), "utf8").match(/^run "/gm)?.length ?? 0), 0);
-    const result = await runTerraform(["test"], workDir);
+    const result = await runTerraform(["test"], workDir, { timeoutMs: 1_500_000 });
     expectSuccess(result);
     // Every run must pass: none skipped, none failed.
     expect(result.stdout).toContain(`Success! ${runs} passed, 0 failed.`);
-    expect(runs).toBeGreaterThanOrEqual(18);
+    expect(runs).toBeGreaterThanOrEqual(44);
     // Every run plans or applies the whole module under mocks; on the shared 2-core machine that takes
-    // several minutes, well past the default test timeout.
-  }, 900_000);
+    // several minutes (over ten under load), well past the default test and terraform timeouts.
+  }, 1_560_000);
 
   it("has no provider or backend block", () => {
     for (const file of readdirSync(moduleDir).filter((f) => f.endsWith(".tf"))) {

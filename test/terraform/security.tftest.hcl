@@ -78,7 +78,11 @@ run "key_created_encrypts_everything" {
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-webhook",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-scale-up",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-reconcile",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-spot-interruption",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-github-hooks-ipset",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/apigateway/self-runners",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-nat-failover-*",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:aws-waf-logs-self-runners",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/cloudtrail/self-runners-audit",
     ]]
     error_message = "CloudWatch Logs of this region may use the key only under the encryption context of the kit's log groups."
@@ -95,6 +99,10 @@ run "key_created_encrypts_everything" {
     error_message = "The runners table uses the key."
   }
   assert {
+    condition     = aws_dynamodb_table.jobs_table.server_side_encryption[0].kms_key_arn == aws_kms_key.encryption_key[0].arn
+    error_message = "The job ledger uses the key."
+  }
+  assert {
     condition = alltrue([
       for p in concat(aws_ssm_parameter.github_app_private_key, aws_ssm_parameter.github_app_webhook_secret, aws_ssm_parameter.github_app_webhook_secret_previous) :
       p.key_id == aws_kms_key.encryption_key[0].arn
@@ -103,7 +111,7 @@ run "key_created_encrypts_everything" {
   }
   assert {
     condition = alltrue([
-      for g in [aws_cloudwatch_log_group.webhook_logs, aws_cloudwatch_log_group.scale_up_logs, aws_cloudwatch_log_group.reconcile_logs, aws_cloudwatch_log_group.webhook_api_access_logs, aws_cloudwatch_log_group.audit_logs[0]] :
+      for g in [aws_cloudwatch_log_group.webhook_logs, aws_cloudwatch_log_group.scale_up_logs, aws_cloudwatch_log_group.reconcile_logs, aws_cloudwatch_log_group.webhook_api_access_logs, aws_cloudwatch_log_group.audit_logs[0], aws_cloudwatch_log_group.webhook_firewall_logs[0]] :
       g.kms_key_id == aws_kms_key.encryption_key[0].arn
     ])
     error_message = "Every log group uses the key."

@@ -85,11 +85,7 @@ export function installationOctokit(options: InstallationOctokitOptions): GitHub
   let client = clients.get(cacheKey);
   if (client === undefined) {
     client = new SelfRunnersOctokit({
-      baseUrl: options.baseUrl,
-      userAgent: OCTOKIT_DEFAULTS.userAgent,
-      retry: { ...OCTOKIT_DEFAULTS.retry, doNotRetry: [...OCTOKIT_DEFAULTS.retry.doNotRetry] },
-      throttle: { ...OCTOKIT_DEFAULTS.throttle },
-      request: { fetch: withTimeout(options.fetch ?? globalThis.fetch, OCTOKIT_DEFAULTS.requestTimeoutMs) },
+      ...defaultOptions(options.baseUrl, options.fetch),
       authStrategy: createAppAuth,
       auth: {
         appId: options.appId,
@@ -163,6 +159,33 @@ export function appOctokit(options: Omit<InstallationOctokitOptions, "installati
   return client;
 }
 
+export interface UnauthenticatedOctokitOptions {
+  /** REST API root, e.g. `https://api.github.com` or `https://ghes.example.com/api/v3`. */
+  readonly baseUrl: string;
+  /** Transport override; tests may script requests through it. Defaults to the global fetch. */
+  readonly fetch?: typeof globalThis.fetch;
+}
+
+/**
+ * An Octokit without credentials, for the few endpoints GitHub answers anonymously (`GET /meta`),
+ * with the same retry, throttling and timeout defaults as the App's clients. Anonymous calls count
+ * against the caller IP's own rate limit (60 an hour on github.com), so it is for rare reads only.
+ */
+export function unauthenticatedOctokit(options: UnauthenticatedOctokitOptions): GitHubClient {
+  return new SelfRunnersOctokit(defaultOptions(options.baseUrl, options.fetch));
+}
+
+/** The options every client of the kit is built with (OCTOKIT_DEFAULTS), for one API root. */
+function defaultOptions(baseUrl: string, fetchImpl: typeof globalThis.fetch | undefined): OctokitOptions {
+  return {
+    baseUrl,
+    userAgent: OCTOKIT_DEFAULTS.userAgent,
+    retry: { ...OCTOKIT_DEFAULTS.retry, doNotRetry: [...OCTOKIT_DEFAULTS.retry.doNotRetry] },
+    throttle: { ...OCTOKIT_DEFAULTS.throttle },
+    request: { fetch: withTimeout(fetchImpl ?? globalThis.fetch, OCTOKIT_DEFAULTS.requestTimeoutMs) },
+  };
+}
+
 /** Gives every HTTP call its own deadline; Octokit has no timeout option, only an AbortSignal. */
 function withTimeout(fetchImpl: typeof globalThis.fetch, timeoutMs: number): typeof globalThis.fetch {
   return (input, init) => fetchImpl(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
@@ -175,12 +198,14 @@ export function clearOctokitCache(): void {
   installationIds.clear();
 }
 
-const installationIds = new Map<string, number>();
+// Promises, not ids: the runners of one batch register concurrently, and they share one lookup.
+const installationIds = new Map<string, Promise<number>>();
 
 /**
  * The installation of `appId` on a registration target (org, or `owner/repo`): GET
  * /orgs/{org}/installation or /repos/{owner}/{repo}/installation as the App. Cached for the life of
- * the execution environment; an App that is not installed there answers 404 and is skipped by callers.
+ * the execution environment (a failed lookup is forgotten); an App that is not installed there
+ * answers 404 and is skipped by callers.
  */
 export async function installationIdFor(
   app: { readonly appId: number; readonly privateKeyParameter: string; readonly apiUrl: string },
@@ -190,19 +215,23 @@ export async function installationIdFor(
   const cacheKey = `${app.appId}|${target.scope}|${target.owner}`;
   const cached = installationIds.get(cacheKey);
   if (cached !== undefined) return cached;
-  const octokit = appOctokit({
-    appId: app.appId,
-    privateKey: await getSecureString(app.privateKeyParameter),
-    baseUrl: app.apiUrl,
-    ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
-  });
-  const [owner, repo] = target.owner.split("/");
-  const response =
-    target.scope === "org"
-      ? await octokit.request("GET /orgs/{org}/installation", { org: target.owner })
-      : await octokit.request("GET /repos/{owner}/{repo}/installation", { owner: owner ?? "", repo: repo ?? "" });
-  installationIds.set(cacheKey, response.data.id);
-  return response.data.id;
+  const lookup = (async () => {
+    const octokit = appOctokit({
+      appId: app.appId,
+      privateKey: await getSecureString(app.privateKeyParameter),
+      baseUrl: app.apiUrl,
+      ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+    });
+    const [owner, repo] = target.owner.split("/");
+    const response =
+      target.scope === "org"
+        ? await octokit.request("GET /orgs/{org}/installation", { org: target.owner })
+        : await octokit.request("GET /repos/{owner}/{repo}/installation", { owner: owner ?? "", repo: repo ?? "" });
+    return response.data.id;
+  })();
+  installationIds.set(cacheKey, lookup);
+  lookup.catch(() => installationIds.delete(cacheKey));
+  return lookup;
 }
 
 /** Resolves the Octokit of an installation for the app described by GITHUB_APP_* (key read from SSM, cached). */

@@ -34,15 +34,30 @@ export function oncePerDeliveryWithPowertools(client: DynamoDBClient, tableName:
   return {
     async run(deliveryId, handle) {
       if (deliveryId === undefined || deliveryId === "") return handle();
+      // The store can fail before the handling (then handle without it) or after it (saving the answer,
+      // or deleting the record of a failed handling): then the handling already ran and must not run twice.
+      let outcome: { readonly answer: WebhookAnswer } | { readonly error: unknown } | undefined;
+      const once = async (): Promise<WebhookAnswer> => {
+        try {
+          const answer = await handle();
+          outcome = { answer };
+          return answer;
+        } catch (error) {
+          outcome = { error };
+          throw error;
+        }
+      };
       try {
-        return (await idempotent({ deliveryId }, handle)) as Awaited<ReturnType<typeof handle>>;
+        return (await idempotent({ deliveryId }, once)) as Awaited<ReturnType<typeof handle>>;
       } catch (error) {
         if (error instanceof IdempotencyAlreadyInProgressError) {
           return { statusCode: 202, body: { message: "duplicate: delivery is being handled" } } as Awaited<ReturnType<typeof handle>>;
         }
         if (error instanceof IdempotencyPersistenceLayerError) {
           log.error("idempotency store unavailable, handling without it", { error });
-          return handle();
+          if (outcome === undefined) return handle();
+          if ("answer" in outcome) return outcome.answer as Awaited<ReturnType<typeof handle>>;
+          throw outcome.error;
         }
         throw error;
       }

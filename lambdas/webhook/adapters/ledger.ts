@@ -2,14 +2,19 @@ import { instanceIdFromRunnerName } from "../../shared/index.js";
 import type { JobMessage } from "../../shared/index.js";
 import type { LimitCounters } from "../../ledger/counters.js";
 import type { Ledger } from "../../ledger/ledger.js";
-import { finishedPhase, limitKeys } from "../../ledger/phases.js";
+import { finishedPhase, jobKey, limitKeys } from "../../ledger/phases.js";
 import type { Phase } from "../../ledger/phases.js";
 import type { JobProgress } from "../route.js";
 
 /** The webhook's view of the job ledger. */
 export interface JobBook {
-  /** Records a `queued` job; resolves to the phase the ledger holds afterwards. */
-  received(job: JobMessage, now: Date): Promise<Phase>;
+  /**
+   * Records a `queued` job; resolves to the phase the ledger holds afterwards and whether an earlier
+   * delivery already put the job on its queue.
+   */
+  received(job: JobMessage, now: Date): Promise<{ readonly phase: Phase; readonly queued: boolean }>;
+  /** Records that the job's message is on the queue. */
+  queued(job: JobMessage, now: Date): Promise<void>;
   /** Records `in_progress` or `completed`; resolves to the phase written, or "unchanged". */
   progressed(progress: JobProgress, now: Date): Promise<Phase | "unchanged">;
 }
@@ -31,7 +36,11 @@ export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: s
         job.deliveryId,
         now,
       );
-      return record.phase;
+      return { phase: record.phase, queued: record.queuedAt !== undefined };
+    },
+
+    async queued(job, now) {
+      await ledger.markQueued(jobKey(job), now);
     },
 
     async progressed(progress, now) {

@@ -204,3 +204,166 @@ describe("ownersToQuery", () => {
     ]);
   });
 });
+
+describe("decide: busy confirmation window", () => {
+  const WINDOW = 90;
+  const NAME = `${PREFIX}-${I1}`;
+
+  function secondsAgo(seconds: number): Date {
+    return new Date(NOW.getTime() - seconds * 1000);
+  }
+
+  /** One idle-looking runner past boot+idle, with the window on. */
+  function windowInput(overrides: Partial<DecideInput> = {}): DecideInput {
+    return input({
+      instances: [instance(I1, 45)],
+      registrations: new Map([["octo-org", [registration(I1, 77)]]]),
+      busyConfirmSeconds: WINDOW,
+      ...overrides,
+    });
+  }
+
+  it("keeps a runner seen idle for the first time and remembers the sighting", () => {
+    // Act
+    const decision = decide(windowInput());
+
+    // Assert
+    expect(decision.keep).toEqual([{ instanceId: I1, reason: "confirming" }]);
+    expect(decision.markIdle).toEqual([I1]);
+    expect(decision.clearIdle).toEqual([]);
+    expect(decision.deregisterThenTerminate).toEqual([]);
+    expect(decision.terminate).toEqual([]);
+  });
+
+  it("keeps confirming within the window without marking the sighting again", () => {
+    // Act
+    const decision = decide(windowInput({ idleSeen: new Map([[I1, secondsAgo(WINDOW - 1)]]) }));
+
+    // Assert
+    expect(decision.keep).toEqual([{ instanceId: I1, reason: "confirming" }]);
+    expect(decision.markIdle).toEqual([]);
+    expect(decision.deregisterThenTerminate).toEqual([]);
+  });
+
+  it.each([
+    { name: "idle online runner", status: "online", age: 45, reason: "idle" },
+    { name: "runner that never came online", status: "offline", age: 11, reason: "never-online" },
+  ])("deregisters then terminates once the window has passed: $name", ({ status, age, reason }) => {
+    // Act
+    const decision = decide(
+      windowInput({
+        instances: [instance(I1, age)],
+        registrations: new Map([["octo-org", [registration(I1, 77, { status })]]]),
+        idleSeen: new Map([[I1, secondsAgo(WINDOW)]]),
+      }),
+    );
+
+    // Assert
+    expect(decision.deregisterThenTerminate).toEqual([{ owner: "octo-org", installationId: 42, runnerId: 77, instanceId: I1, reason }]);
+    expect(decision.keep).toEqual([]);
+    expect(decision.markIdle).toEqual([]);
+    expect(decision.terminate).toEqual([]);
+  });
+
+  it("confirms a never-online runner through the window as well", () => {
+    // Act
+    const decision = decide(windowInput({ instances: [instance(I1, 11)], registrations: new Map([["octo-org", [registration(I1, 77, { status: "offline" })]]]) }));
+
+    // Assert
+    expect(decision.keep).toEqual([{ instanceId: I1, reason: "confirming" }]);
+    expect(decision.markIdle).toEqual([I1]);
+    expect(decision.deregisterThenTerminate).toEqual([]);
+  });
+
+  it.each([
+    { name: "busy at GitHub", registrations: [registration(I1, 77, { busy: true })], runningOn: new Set<string>() },
+    { name: "idle at GitHub but running a job per the ledger", registrations: [registration(I1, 77)], runningOn: new Set([NAME]) },
+    { name: "busy at GitHub and per the ledger", registrations: [registration(I1, 77, { busy: true })], runningOn: new Set([NAME]) },
+  ])("never stops a runner $name and forgets its idle sighting", ({ registrations, runningOn }) => {
+    // Act: the sighting is old enough that an idle runner would be stopped.
+    const decision = decide(
+      windowInput({ registrations: new Map([["octo-org", registrations]]), runningOn, idleSeen: new Map([[I1, secondsAgo(10 * WINDOW)]]) }),
+    );
+
+    // Assert
+    expect(decision.keep).toEqual([{ instanceId: I1, reason: "busy" }]);
+    expect(decision.clearIdle).toEqual([I1]);
+    expect(decision.deregisterThenTerminate).toEqual([]);
+    expect(decision.terminate).toEqual([]);
+    expect(decision.markIdle).toEqual([]);
+  });
+
+  it("keeps a runner whose job started 60 seconds ago while GitHub's busy flag still says idle", () => {
+    // Arrange: round 1 sees the runner idle (the flag lags); the job starts; round 2 comes 60 s later,
+    // when the ledger has the in_progress webhook but GitHub's list still says idle.
+    const round1 = decide(windowInput({ now: secondsAgo(60) }));
+    const idleSeen = new Map(round1.markIdle.map((instanceId) => [instanceId, secondsAgo(60)] as const));
+
+    // Act
+    const round2 = decide(windowInput({ idleSeen, runningOn: new Set([NAME]) }));
+
+    // Assert
+    expect(round1.keep).toEqual([{ instanceId: I1, reason: "confirming" }]);
+    expect(round2.keep).toEqual([{ instanceId: I1, reason: "busy" }]);
+    expect(round2.clearIdle).toEqual([I1]);
+    expect(round2.deregisterThenTerminate).toEqual([]);
+  });
+
+  it("lets a lagging busy flag catch up within the window: a later idle sighting starts over", () => {
+    // Arrange: idle at round 1, busy at round 2 (sighting cleared), idle again at round 3.
+    const round1 = decide(windowInput({ now: secondsAgo(2 * WINDOW) }));
+    const round2 = decide(
+      windowInput({
+        now: secondsAgo(WINDOW),
+        registrations: new Map([["octo-org", [registration(I1, 77, { busy: true })]]]),
+        idleSeen: new Map([[I1, secondsAgo(2 * WINDOW)]]),
+      }),
+    );
+
+    // Act: the sighting was cleared, so round 3 sees the runner idle for the first time again.
+    const round3 = decide(windowInput());
+
+    // Assert
+    expect(round1.markIdle).toEqual([I1]);
+    expect(round2.clearIdle).toEqual([I1]);
+    expect(round3.keep).toEqual([{ instanceId: I1, reason: "confirming" }]);
+    expect(round3.markIdle).toEqual([I1]);
+    expect(round3.deregisterThenTerminate).toEqual([]);
+  });
+
+  it("forgets the sighting of a runner that is working again, and of an instance that is gone", () => {
+    // Arrange: I1 is young enough to be working; I2 is no longer listed by EC2.
+    const idleSeen = new Map([
+      [I1, secondsAgo(10 * WINDOW)],
+      [I2, secondsAgo(10 * WINDOW)],
+    ]);
+
+    // Act
+    const decision = decide(windowInput({ instances: [instance(I1, 20)], idleSeen }));
+
+    // Assert
+    expect(decision.keep).toEqual([{ instanceId: I1, reason: "working" }]);
+    expect([...decision.clearIdle].sort()).toEqual([I1, I2]);
+    expect(decision.deregisterThenTerminate).toEqual([]);
+  });
+
+  it("stops a stopped runner at once: nothing can start on it", () => {
+    // Act
+    const decision = decide(windowInput({ instances: [instance(I1, 20, { state: "stopped" })] }));
+
+    // Assert
+    expect(decision.deregisterThenTerminate).toEqual([{ owner: "octo-org", installationId: 42, runnerId: 77, instanceId: I1, reason: "stopped" }]);
+    expect(decision.markIdle).toEqual([]);
+  });
+
+  it("keeps the registration of a gone instance whose runner runs a job per the ledger", () => {
+    // Arrange: the instance is not listed (yet, or EC2 lags) and GitHub still says idle.
+    const registrations = new Map([["octo-org", [registration(I2, 5)]]]);
+
+    // Act
+    const decision = decide(windowInput({ instances: [], registrations, records: [record(I1, 60)], runningOn: new Set([`${PREFIX}-${I2}`]) }));
+
+    // Assert
+    expect(decision.deleteRegistrations).toEqual([]);
+  });
+});

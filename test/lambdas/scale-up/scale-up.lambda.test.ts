@@ -1,145 +1,217 @@
 import { clearCaches } from "@aws-lambda-powertools/parameters";
-import {
-  CreateFleetCommand,
-  CreateTagsCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  TerminateInstancesCommand,
-} from "@aws-sdk/client-ec2";
+import { CreateFleetCommand, CreateTagsCommand, EC2Client, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import type { CreateFleetCommandInput } from "@aws-sdk/client-ec2";
+import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
-vi.hoisted(() => {
-  process.env.AWS_REGION = "eu-west-1";
-  process.env.POWERTOOLS_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? "SILENT";
-  process.env.POWERTOOLS_METRICS_DISABLED = "true";
-  process.env.PREFIX = "sr";
-  process.env.RUNNER_SCOPE = "org";
-  process.env.GITHUB_APP_ID = "123456";
-  process.env.GITHUB_APP_KEY_PARAMETER = "/sr/github-app-key";
-  process.env.RUNNERS_TABLE = "sr-runners";
-  process.env.POOLS = JSON.stringify({
-    gpu: {
-      labels: ["linux", "gpu"],
-      maxRunners: 2,
-      instanceTypes: ["g5.xlarge"],
-      subnetIds: ["subnet-a"],
-      launchTemplateName: "sr-gpu",
-      spot: false,
-      onDemandFallback: false,
-      runnerGroupId: 9,
-    },
-    linux: {
-      labels: ["linux", "x64"],
-      maxRunners: 5,
-      instanceTypes: ["m7i.large", "m6i.large"],
-      subnetIds: ["subnet-a", "subnet-b"],
-      launchTemplateName: "sr-linux",
-      spot: true,
-      onDemandFallback: true,
-      runnerGroupId: 3,
-    },
+// The handler's DynamoDB client talks to dynalite (the ledger's guarantees are condition expressions,
+// which only a server evaluates); EC2, SQS and SSM are aws-sdk-client-mock doubles, GitHub is nock.
+// The endpoint must be in the environment before the handler module builds its clients.
+const db = await vi.hoisted(async () => {
+  const { startDynalite } = await import("../../helpers/dynalite.js");
+  const local = await startDynalite();
+  const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
+  Object.assign(process.env, {
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
+    AWS_SECRET_ACCESS_KEY: "local-secret",
+    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+    POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    PREFIX: "sr",
+    RUNNER_SCOPE: "org",
+    GITHUB_APP_ID: "123456",
+    GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+    RUNNERS_TABLE: "sr-runners",
+    JOBS_TABLE: "sr-jobs",
+    DRAINING_PARAMETER: "/sr/draining",
+    MAX_RUNNERS_TOTAL: "8",
+    MAX_RUNNERS_PER_OWNER: "6",
+    MAX_JOB_AGE_SECONDS: "3600",
+    CLAIM_LEASE_SECONDS: "120",
+    BACKOFF_BASE_SECONDS: "20",
+    BACKOFF_MAX_SECONDS: "600",
+    GITHUB_MIN_REMAINING: "100",
+    MAX_FLEET_REQUESTS: "3",
+    POOLS: JSON.stringify({
+      gpu: {
+        labels: ["linux", "gpu"],
+        maxRunners: 2,
+        instanceTypes: ["g5.xlarge"],
+        subnetIds: ["subnet-a"],
+        launchTemplateName: "sr-gpu",
+        spot: false,
+        onDemandFallback: false,
+        runnerGroupId: 9,
+        queueUrl: queue("gpu"),
+        queueArn: "arn:aws:sqs:eu-west-1:123456789012:sr-gpu.fifo",
+        deadLetterQueueUrl: queue("gpu-dlq"),
+      },
+      linux: {
+        labels: ["linux", "x64"],
+        maxRunners: 5,
+        instanceTypes: ["m7i.large", "m6i.large"],
+        subnetIds: ["subnet-a", "subnet-b"],
+        launchTemplateName: "sr-linux",
+        spot: true,
+        onDemandFallback: true,
+        runnerGroupId: 3,
+        queueUrl: queue("linux"),
+        queueArn: "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo",
+        deadLetterQueueUrl: queue("linux-dlq"),
+      },
+    }),
   });
+  return local;
 });
 
-import type { JobMessage } from "../../../lambdas/shared/index.js";
-import { clearOctokitCache } from "../../../lambdas/shared/index.js";
+import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
+import { jobKey } from "../../../lambdas/ledger/phases.js";
 import { handler } from "../../../lambdas/scale-up/scale-up.lambda.js";
+import type { JobMessage } from "../../../lambdas/shared/index.js";
+import { clearObservedBudgets, clearOctokitCache } from "../../../lambdas/shared/index.js";
 import { jobMessage, lambdaContext, newInstanceIds, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
-import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, replyFromRequest, validationFailed } from "../../helpers/github.js";
+import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, validationFailed } from "../../helpers/github.js";
+import type { RecordedRequest } from "../../helpers/github.js";
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
-const ddb = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+const ledger = dynamoDbLedger(db.documentClient, "sr-jobs");
 const APP_KEY = generateAppPrivateKey();
 const ORG_JIT = "/orgs/octo-org/actions/runners/generate-jitconfig";
+const JIT_TEMPLATE = "/orgs/{org}/actions/runners/generate-jitconfig";
+const INSTANCE_ARN = "arn:aws:ec2:eu-west-1:123456789012:instance/";
+const queueUrl = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
 
-function fleetAnswers(spotAvailable?: number): void {
-  scriptInstantFleet(ec2, spotAvailable);
+let draining = "false";
+
+/** A job the webhook accepted just now (the handler compares receivedAt with its own clock). */
+function job(overrides: Partial<JobMessage> = {}): JobMessage {
+  return jobMessage({ receivedAt: new Date().toISOString(), labels: ["self-hosted", "linux", "x64"], ...overrides });
 }
 
-function activeRunners(count: number): void {
-  ec2.on(DescribeInstancesCommand).resolves({
-    Reservations: count === 0 ? [] : [{ Instances: newInstanceIds(count).map((InstanceId) => ({ InstanceId })) }],
-  });
+/** An SQS record from the queue of the job's pool. */
+function record(body: JobMessage | string, options: { id?: string; receiveCount?: number; pool?: string } = {}): SQSRecord {
+  const base = sqsRecord(body, options.id);
+  const pool = options.pool ?? (typeof body === "string" ? "linux" : body.pool === "gpu" ? "gpu" : "linux");
+  return {
+    ...base,
+    eventSourceARN: `arn:aws:sqs:eu-west-1:123456789012:sr-${pool}.fifo`,
+    attributes: { ...base.attributes, ApproximateReceiveCount: String(options.receiveCount ?? 1) },
+  };
 }
 
-/** Scripts the GitHub App flow: one token per installation, then one jitconfig per runner. */
-function gitHub(options: { installations?: number[]; jitPath?: string; jitCount: number; failNames?: (name: string) => boolean }) {
-  const fake = gitHubFake();
-  for (const installationId of options.installations ?? [52103487]) {
-    fake.scope.post(`/app/installations/${installationId}/access_tokens`).reply(201, installationToken(`ghs_token_${installationId}`));
-  }
-  let runnerId = 100;
-  const jitTemplate = (options.jitPath ?? ORG_JIT).replace("octo-org/example-workflow", "{owner}/{repo}").replace("octo-org", "{org}");
-  if (options.jitCount > 0) {
-    fake.scope
-      .post(options.jitPath ?? ORG_JIT)
-      .times(options.jitCount)
-      .reply(
-        replyFromRequest((request) => {
-          const body = request.body as { name: string; labels: string[] };
-          if (options.failNames?.(body.name)) return [422, validationFailed("Validation Failed", jitTemplate, "POST")];
-          runnerId += 1;
-          return [201, jitConfigResponse({ id: runnerId, name: body.name, labels: body.labels }, jitTemplate)];
-        }),
-      );
-  }
-  return fake;
-}
-
-function invoke(messages: ReadonlyArray<JobMessage | string>) {
-  return handler(sqsEvent(messages.map((message) => sqsRecord(message))), lambdaContext("sr-scale-up"));
+function invoke(records: ReadonlyArray<SQSRecord | JobMessage>) {
+  return handler(sqsEvent(records.map((r) => ("messageId" in r ? r : record(r)))), lambdaContext("sr-scale-up"));
 }
 
 function failures(result: { batchItemFailures: Array<{ itemIdentifier: string }> }): string[] {
   return result.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
 }
 
+const idOf = (message: JobMessage) => `msg-${message.jobId}`;
+
 function fleetCalls(): CreateFleetCommandInput[] {
   return ec2.commandCalls(CreateFleetCommand).map((call) => call.args[0].input);
 }
 
-describe("scale-up handler", () => {
-  beforeAll(() => {
-    nock.disableNetConnect();
-  });
+/** New visibility per receipt handle. */
+function visibility(): Record<string, number> {
+  return Object.fromEntries(
+    sqs.commandCalls(ChangeMessageVisibilityCommand).map((call) => [String(call.args[0].input.ReceiptHandle), Number(call.args[0].input.VisibilityTimeout)]),
+  );
+}
 
-  beforeEach(() => {
-    clearCaches();
-    clearOctokitCache();
-    ec2.reset();
-    ssm.reset();
-    ddb.reset();
-    ssm.on(GetParameterCommand, { Name: "/sr/github-app-key", WithDecryption: true }).resolves({
-      Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: APP_KEY },
-    });
-    ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
-    ec2.on(CreateTagsCommand).resolves({});
-    ec2.on(TerminateInstancesCommand).resolves({});
-    activeRunners(0);
-  });
+function deadLetters() {
+  return sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+}
 
-  afterEach(() => {
-    nock.cleanAll();
-  });
+async function runnerItems(): Promise<Array<Record<string, any>>> {
+  return db.items("sr-runners");
+}
 
-  afterAll(() => {
-    nock.enableNetConnect();
-    ec2.restore();
-    ssm.restore();
-    ddb.restore();
-  });
+async function counter(key: string): Promise<number> {
+  return Number((await db.items("sr-jobs")).find((item) => item.pk === key)?.inUse ?? 0);
+}
 
-  it("launches one fleet per (pool, owner) group and registers one runner per message", async () => {
+async function setCounter(key: string, inUse: number): Promise<void> {
+  await db.documentClient.send(new PutCommand({ TableName: "sr-jobs", Item: { pk: key, inUse } }));
+}
+
+/** Scripts the GitHub App flow: one token per installation, then one JIT config per runner. */
+function gitHub(options: { jitCount: number; installations?: number[]; failNames?: (name: string) => boolean; headers?: Record<string, string> }) {
+  const fake = gitHubFake();
+  for (const installationId of options.installations ?? [52103487]) {
+    fake.scope.post(`/app/installations/${installationId}/access_tokens`).reply(201, installationToken(`ghs_token_${installationId}`));
+  }
+  let runnerId = 100;
+  if (options.jitCount > 0) {
+    fake.scope
+      .post(ORG_JIT)
+      .times(options.jitCount)
+      .reply(async (request: Request) => {
+        const body = (await request.json()) as { name: string; labels: string[] };
+        if (options.failNames?.(body.name)) return [422, JSON.stringify(validationFailed("Validation Failed", JIT_TEMPLATE, "POST")), { "content-type": "application/json" }];
+        runnerId += 1;
+        return [201, JSON.stringify(jitConfigResponse({ id: runnerId, name: body.name, labels: body.labels }, JIT_TEMPLATE)), { "content-type": "application/json", ...options.headers }];
+      });
+  }
+  return fake;
+}
+
+const jitCalls = (requests: readonly RecordedRequest[]) => requests.filter((request) => request.path === ORG_JIT);
+
+beforeAll(async () => {
+  // GitHub only through nock; loopback stays open for dynalite.
+  nock.disableNetConnect();
+  nock.enableNetConnect((host: string) => host.startsWith("127.0.0.1:"));
+  await db.createTable("sr-jobs");
+  await db.createTable("sr-runners");
+});
+
+beforeEach(async () => {
+  clearCaches();
+  clearOctokitCache();
+  clearObservedBudgets();
+  ec2.reset();
+  ssm.reset();
+  sqs.reset();
+  await Promise.all([db.clear("sr-jobs"), db.clear("sr-runners")]);
+  draining = "false";
+  ssm.on(GetParameterCommand, { Name: "/sr/github-app-key", WithDecryption: true }).resolves({
+    Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: APP_KEY },
+  });
+  ssm.on(GetParameterCommand, { Name: "/sr/draining" }).callsFake(() => ({ Parameter: { Name: "/sr/draining", Type: "String", Value: draining } }));
+  sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-1", SequenceNumber: "1" });
+  ec2.on(CreateTagsCommand).resolves({});
+  ec2.on(TerminateInstancesCommand).resolves({});
+});
+
+afterEach(() => {
+  nock.cleanAll();
+});
+
+afterAll(async () => {
+  nock.enableNetConnect();
+  ec2.restore();
+  ssm.restore();
+  sqs.restore();
+  await db.close();
+});
+
+describe("scale-up handler: launching", () => {
+  it("launches one fleet per (pool, owner) group and registers one runner per job", async () => {
     // Arrange
-    fleetAnswers();
+    scriptInstantFleet(ec2);
     const github = gitHub({ jitCount: 3 });
-    const messages = [jobMessage({ pool: "linux" }), jobMessage({ pool: "linux" }), jobMessage({ pool: "gpu" })];
+    const messages = [job({ pool: "linux" }), job({ pool: "linux" }), job({ pool: "gpu", labels: ["linux", "gpu"] })];
 
     // Act
     const result = await invoke(messages);
@@ -178,36 +250,59 @@ describe("scale-up handler", () => {
         },
       ],
     });
-    const jitCalls = github.requests.filter((request) => request.path === ORG_JIT);
-    expect(jitCalls).toHaveLength(3);
     expect(github.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
       "POST /app/installations/52103487/access_tokens",
       `POST ${ORG_JIT}`,
       `POST ${ORG_JIT}`,
       `POST ${ORG_JIT}`,
     ]);
-    const gpuJit = jitCalls.map((call) => call.body as Record<string, unknown>).find((body) => body.runner_group_id === 9);
+    const gpuJit = jitCalls(github.requests).map((call) => call.body as Record<string, unknown>).find((body) => body.runner_group_id === 9);
     expect(gpuJit).toMatchObject({ labels: ["linux", "gpu", "self-hosted"], work_folder: "_work" });
     expect(String(gpuJit?.name)).toMatch(/^sr-i-[0-9a-f]{17}$/);
   });
 
-  it("writes one table item per runner, keyed by the instance ARN, and names the instances", async () => {
+  it("records each job launched in the ledger, with its instance pointer and one slot on each counter", async () => {
     // Arrange
-    fleetAnswers();
-    gitHub({ jitCount: 2 });
-    const before = Math.floor(Date.now() / 1000);
+    scriptInstantFleet(ec2);
+    gitHub({ jitCount: 3 });
+    const messages = [job({ pool: "linux" }), job({ pool: "linux" }), job({ pool: "gpu", labels: ["linux", "gpu"] })];
 
     // Act
-    await invoke([jobMessage({ pool: "linux" }), jobMessage({ pool: "linux" })]);
+    await invoke(messages);
 
     // Assert
-    const writes = ddb.commandCalls(BatchWriteCommand);
-    expect(writes).toHaveLength(1);
-    const items = writes[0]!.args[0].input.RequestItems!["sr-runners"]!.map((request) => request.PutRequest!.Item!);
+    const items = await runnerItems();
+    for (const message of messages) {
+      const entry = await ledger.get(jobKey(message));
+      expect(entry).toMatchObject({ phase: "launched", scopeOwner: "octo-org", pool: message.pool, runnerWritten: true, slotHeld: true, launchAttempts: 1 });
+      expect(entry?.claimToken).toBeUndefined();
+      expect(entry?.events?.map((event) => event.what)).toEqual(["claimed", "instance-launched", "launched"]);
+      expect(entry?.runnerName).toBe(`sr-${entry?.instanceId}`);
+      expect(await ledger.jobOfInstance(entry!.instanceId!)).toBe(jobKey(message));
+      expect(items.find((item) => item.instanceId === entry?.instanceId)?.jobKey).toBe(jobKey(message));
+    }
+    expect(await counter("limit#global")).toBe(3);
+    expect(await counter("limit#pool#linux")).toBe(2);
+    expect(await counter("limit#pool#gpu")).toBe(1);
+    expect(await counter("limit#owner#octo-org")).toBe(3);
+  });
+
+  it("writes one runners-table item per runner, keyed by the instance ARN, with its jobKey, and names the instances", async () => {
+    // Arrange
+    scriptInstantFleet(ec2);
+    gitHub({ jitCount: 2 });
+    const before = Math.floor(Date.now() / 1000);
+    const messages = [job(), job()];
+
+    // Act
+    await invoke(messages);
+
+    // Assert
+    const items = await runnerItems();
     expect(items).toHaveLength(2);
     for (const item of items) {
       expect(item).toMatchObject({
-        pk: `arn:aws:ec2:eu-west-1:123456789012:instance/${item.instanceId}`,
+        pk: `${INSTANCE_ARN}${item.instanceId}`,
         pool: "linux",
         owner: "octo-org",
         installationId: 52103487,
@@ -218,99 +313,487 @@ describe("scale-up handler", () => {
       expect(item.expiresAt - Math.floor(Date.parse(item.createdAt) / 1000)).toBe(86_400);
       expect(item.expiresAt).toBeGreaterThanOrEqual(before + 86_400);
     }
+    expect(items.map((item) => item.jobKey).sort()).toEqual(messages.map((m) => jobKey(m)).sort());
     const names = ec2.commandCalls(CreateTagsCommand).map((call) => call.args[0].input);
-    expect(names.map((input) => input.Tags)).toEqual(items.map((item) => [{ Key: "Name", Value: item.runnerName }]));
+    expect(names.map((input) => input.Tags?.[0]?.Value).sort()).toEqual(items.map((item) => item.runnerName).sort());
   });
 
   it("fetches the installation token once across two invocations", async () => {
     // Arrange
-    fleetAnswers();
+    scriptInstantFleet(ec2);
     const github = gitHub({ jitCount: 2 });
 
     // Act
-    const first = await invoke([jobMessage()]);
-    const second = await invoke([jobMessage()]);
+    const first = await invoke([job()]);
+    const second = await invoke([job()]);
 
     // Assert
     expect([first.batchItemFailures, second.batchItemFailures]).toEqual([[], []]);
     expect(github.requests.filter((request) => request.path.endsWith("/access_tokens"))).toHaveLength(1);
     expect(github.scope.isDone()).toBe(true);
   });
+});
 
-  it("defers messages beyond maxRunners as batch failures", async () => {
+describe("scale-up handler: duplicates and claims", () => {
+  it("launches one runner for a job that comes twice in one batch; the copy waits briefly", async () => {
     // Arrange
-    activeRunners(4);
-    fleetAnswers();
-    gitHub({ jitCount: 1 });
-    const messages = [jobMessage({ pool: "linux" }), jobMessage({ pool: "linux" }), jobMessage({ pool: "linux" })];
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 1 });
+    const message = job();
+
+    // Act
+    const result = await invoke([record(message, { id: "copy-1" }), record(message, { id: "copy-2" })]);
+
+    // Assert
+    expect(fleetCalls().map((input) => input.TargetCapacitySpecification?.TotalTargetCapacity)).toEqual([1]);
+    expect(jitCalls(github.requests)).toHaveLength(1);
+    expect(await runnerItems()).toHaveLength(1);
+    // One copy launched; the other found the first one's live claim and comes back after an in-flight wait.
+    const waiting = failures(result);
+    expect(waiting).toHaveLength(1);
+    const seconds = visibility()[`handle-${waiting[0]}`]!;
+    expect(seconds).toBeGreaterThanOrEqual(10);
+    expect(seconds).toBeLessThanOrEqual(20);
+  });
+
+  it("settles a job that an earlier batch launched as a duplicate, launching nothing", async () => {
+    // Arrange
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 1 });
+    const message = job();
+    await invoke([record(message, { id: "first" })]);
+
+    // Act: the webhook's redelivery hours later queued it again under another message.
+    const result = await invoke([record({ ...message, deliveryId: "redelivery" }, { id: "again" })]);
+
+    // Assert
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fleetCalls()).toHaveLength(1);
+    expect(jitCalls(github.requests)).toHaveLength(1);
+    expect(await runnerItems()).toHaveLength(1);
+    expect(visibility()).toEqual({});
+  });
+
+  it("defers a job another invocation is launching (live claim) without touching it", async () => {
+    // Arrange
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 0, installations: [] });
+    const message = job();
+    await ledger.claim({ jobId: message.jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "other-invocation", 120_000, new Date());
+
+    // Act
+    const result = await invoke([message]);
+
+    // Assert
+    expect(failures(result)).toEqual([idOf(message)]);
+    expect(visibility()[`handle-${idOf(message)}`]).toBeLessThanOrEqual(20);
+    expect(fleetCalls()).toEqual([]);
+    expect(github.requests).toEqual([]);
+    expect(await ledger.get(jobKey(message))).toMatchObject({ phase: "launching", claimToken: "other-invocation" });
+  });
+
+  it("adopts the runner of an expired claim whose configuration was written, launching nothing", async () => {
+    // Arrange: an invocation crashed after writing the runner item, before marking the job launched.
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 0, installations: [] });
+    const message = job();
+    const key = jobKey(message);
+    const crashedAt = new Date(Date.now() - 10 * 60_000);
+    const [previous] = newInstanceIds(1) as [string];
+    await ledger.claim({ jobId: message.jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "crashed", 120_000, crashedAt);
+    await ledger.recordInstance(key, "crashed", previous, `sr-${previous}`, crashedAt);
+    await db.documentClient.send(new PutCommand({ TableName: "sr-runners", Item: { pk: `${INSTANCE_ARN}${previous}`, instanceId: previous, jobKey: key, jitConfig: "x" } }));
+    await Promise.all(["limit#global", "limit#pool#linux", "limit#owner#octo-org"].map((k) => setCounter(k, 1)));
+
+    // Act
+    const result = await invoke([message]);
+
+    // Assert
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fleetCalls()).toEqual([]);
+    expect(ec2.commandCalls(TerminateInstancesCommand)).toEqual([]);
+    expect(github.requests).toEqual([]);
+    expect(await ledger.get(key)).toMatchObject({ phase: "launched", instanceId: previous, slotHeld: true, launchAttempts: 2 });
+    expect(await counter("limit#global")).toBe(1);
+  });
+
+  it("replaces the instance of an expired claim that never got its configuration: terminates it and launches anew", async () => {
+    // Arrange: an invocation crashed after CreateFleet, before the runner item was written.
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 1 });
+    const message = job();
+    const key = jobKey(message);
+    const crashedAt = new Date(Date.now() - 10 * 60_000);
+    const [previous] = newInstanceIds(1) as [string];
+    await ledger.claim({ jobId: message.jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "crashed", 120_000, crashedAt);
+    await ledger.recordInstance(key, "crashed", previous, `sr-${previous}`, crashedAt);
+    // The crashed attempt had reserved its slots before launching.
+    await Promise.all(["limit#global", "limit#pool#linux", "limit#owner#octo-org"].map((k) => setCounter(k, 1)));
+
+    // Act
+    const result = await invoke([message]);
+
+    // Assert
+    expect(result.batchItemFailures).toEqual([]);
+    expect(ec2.commandCalls(TerminateInstancesCommand).map((call) => call.args[0].input.InstanceIds)).toEqual([[previous]]);
+    expect(fleetCalls()).toHaveLength(1);
+    expect(jitCalls(github.requests)).toHaveLength(1);
+    const entry = await ledger.get(key);
+    expect(entry).toMatchObject({ phase: "launched", slotHeld: true });
+    expect(entry?.instanceId).not.toBe(previous);
+    expect((await runnerItems()).map((item) => item.instanceId)).toEqual([entry?.instanceId]);
+    // The terminated instance's slots went to its replacement: one runner, one slot.
+    expect(await counter("limit#global")).toBe(1);
+    expect(await counter("limit#pool#linux")).toBe(1);
+    expect(await counter("limit#owner#octo-org")).toBe(1);
+  });
+  it("launches a new runner for a relaunched job, leaving its old instance alone (it may serve another job)", async () => {
+    // Arrange: launched once; the reconciler found that runner gone or busy elsewhere and relaunched the job.
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 1 });
+    const message = job();
+    const key = jobKey(message);
+    const earlier = new Date(Date.now() - 30 * 60_000);
+    const [old] = newInstanceIds(1) as [string];
+    await ledger.claim({ jobId: message.jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "first", 120_000, earlier);
+    await ledger.recordInstance(key, "first", old, `sr-${old}`, earlier);
+    await ledger.markLaunched(key, "first", earlier);
+    await db.documentClient.send(new PutCommand({ TableName: "sr-runners", Item: { pk: `${INSTANCE_ARN}${old}`, instanceId: old, jobKey: key } }));
+    await ledger.relaunch(key, old, "runner took another job", earlier);
+
+    // Act
+    const result = await invoke([message]);
+
+    // Assert
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fleetCalls()).toHaveLength(1);
+    expect(jitCalls(github.requests)).toHaveLength(1);
+    expect(ec2.commandCalls(TerminateInstancesCommand)).toEqual([]);
+    const entry = await ledger.get(key);
+    expect(entry).toMatchObject({ phase: "launched", relaunches: 1 });
+    expect(entry?.instanceId).not.toBe(old);
+  });
+
+  it("launches anew after a failed attempt released the job, without touching the instance it terminated", async () => {
+    // Arrange: the first attempt's registration failed; its instance was terminated and the job released.
+    scriptInstantFleet(ec2);
+    let registrations = 0;
+    const github = gitHub({ jitCount: 2, failNames: () => ++registrations === 1 });
+    const message = job();
+    const first = await invoke([message]);
+    const terminatedBefore = ec2.commandCalls(TerminateInstancesCommand).length;
+
+    // Act
+    const second = await invoke([message]);
+
+    // Assert
+    expect(failures(first)).toEqual([idOf(message)]);
+    expect(terminatedBefore).toBe(1);
+    expect(second.batchItemFailures).toEqual([]);
+    expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(1);
+    expect(jitCalls(github.requests)).toHaveLength(2);
+    expect(await ledger.get(jobKey(message))).toMatchObject({ phase: "launched", launchAttempts: 2 });
+    expect(await counter("limit#global")).toBe(1);
+  });
+});
+
+describe("scale-up handler: waiting", () => {
+  it("launches nothing while draining and backs the records off, then launches once draining is off", async () => {
+    // Arrange
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 2 });
+    draining = "true";
+    const first = job();
+    const second = job();
+
+    // Act
+    const drained = await invoke([record(first, { receiveCount: 1 }), record(second, { receiveCount: 3 })]);
+
+    // Assert
+    expect(failures(drained)).toEqual([idOf(first), idOf(second)].sort());
+    expect(fleetCalls()).toEqual([]);
+    expect(github.requests).toEqual([]);
+    const waits = visibility();
+    // Exponential in the receive count with jitter in [half, full] of the step (base 20 s).
+    expect(waits[`handle-${idOf(first)}`]).toBeGreaterThanOrEqual(10);
+    expect(waits[`handle-${idOf(first)}`]).toBeLessThanOrEqual(20);
+    expect(waits[`handle-${idOf(second)}`]).toBeGreaterThanOrEqual(40);
+    expect(waits[`handle-${idOf(second)}`]).toBeLessThanOrEqual(80);
+    expect(await ledger.get(jobKey(first))).toBeUndefined();
+
+    // Act: the switch is flipped back (the parameter cache has expired).
+    draining = "false";
+    clearCaches();
+    const resumed = await invoke([record(first, { receiveCount: 2 }), record(second, { receiveCount: 4 })]);
+
+    // Assert
+    expect(resumed.batchItemFailures).toEqual([]);
+    expect(fleetCalls().map((input) => input.TargetCapacitySpecification?.TotalTargetCapacity)).toEqual([2]);
+    expect(github.scope.isDone()).toBe(true);
+  });
+
+  it("fails when the draining switch cannot be read: the whole batch comes back and nothing is launched", async () => {
+    // Arrange
+    scriptInstantFleet(ec2);
+    ssm.on(GetParameterCommand, { Name: "/sr/draining" }).rejects(new Error("ParameterNotFound"));
+    const messages = [job(), job()];
+
+    // Act / Assert
+    await expect(invoke(messages)).rejects.toThrow(/\/sr\/draining/);
+    expect(fleetCalls()).toEqual([]);
+  });
+
+  it.each<{ limit: string; seed: Record<string, number>; pool: string; jobs: number; launched: number }>([
+    { limit: "pool", seed: { "limit#pool#gpu": 1 }, pool: "gpu", jobs: 3, launched: 1 },
+    { limit: "owner", seed: { "limit#owner#octo-org": 5 }, pool: "linux", jobs: 3, launched: 1 },
+    { limit: "global", seed: { "limit#global": 8 }, pool: "linux", jobs: 2, launched: 0 },
+  ])("launches only up to the $limit limit and defers the rest with back-off", async ({ seed, pool, jobs, launched }) => {
+    // Arrange
+    scriptInstantFleet(ec2);
+    gitHub({ jitCount: launched });
+    for (const [key, value] of Object.entries(seed)) await setCounter(key, value);
+    const messages = Array.from({ length: jobs }, () => job({ pool, labels: pool === "gpu" ? ["linux", "gpu"] : ["linux", "x64"] }));
 
     // Act
     const result = await invoke(messages);
 
     // Assert
-    expect(fleetCalls().map((input) => input.TargetCapacitySpecification?.TotalTargetCapacity)).toEqual([1]);
-    expect(failures(result)).toEqual([`msg-${messages[1]!.jobId}`, `msg-${messages[2]!.jobId}`].sort());
-    const filters = ec2.commandCalls(DescribeInstancesCommand)[0]!.args[0].input.Filters;
-    expect(filters).toEqual([
-      { Name: "tag:self-runners:prefix", Values: ["sr"] },
-      { Name: "tag:self-runners:pool", Values: ["linux"] },
-      { Name: "instance-state-name", Values: ["pending", "running"] },
-    ]);
+    expect(fleetCalls().map((input) => input.TargetCapacitySpecification?.TotalTargetCapacity)).toEqual(launched === 0 ? [] : [launched]);
+    const waiting = messages.slice(launched).map(idOf).sort();
+    expect(failures(result)).toEqual(waiting);
+    for (const id of waiting) expect(visibility()[`handle-${id}`]).toBeGreaterThanOrEqual(10);
+    for (const message of messages.slice(launched)) {
+      const entry = await ledger.get(jobKey(message));
+      expect(entry?.phase).toBe("received");
+      expect(entry?.events?.at(-1)).toMatchObject({ what: "released", detail: expect.stringMatching(/^limit of .* reached$/) });
+    }
+    // Nothing is held beyond what launched: the unused part of every reservation went back.
+    expect(await counter("limit#global")).toBe(seed["limit#global"] ?? launched);
+    expect(await counter(`limit#pool#${pool}`)).toBe((seed[`limit#pool#${pool}`] ?? 0) + launched);
   });
 
-  it("counts active runners across DescribeInstances pages", async () => {
+  it("gives the slots left to the records earliest in the batch", async () => {
     // Arrange
-    ec2
-      .on(DescribeInstancesCommand)
-      .resolvesOnce({ Reservations: [{ Instances: newInstanceIds(3).map((InstanceId) => ({ InstanceId })) }], NextToken: "page-2" })
-      .resolvesOnce({ Reservations: [{ Instances: newInstanceIds(2).map((InstanceId) => ({ InstanceId })) }] });
-    fleetAnswers();
+    scriptInstantFleet(ec2);
+    gitHub({ jitCount: 2 });
+    await setCounter("limit#pool#linux", 3);
+    const messages = Array.from({ length: 6 }, () => job());
 
     // Act
-    const result = await invoke([jobMessage({ pool: "linux" })]);
+    const result = await invoke(messages);
 
     // Assert
-    expect(ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(2);
-    expect(fleetCalls()).toHaveLength(0);
-    expect(result.batchItemFailures).toHaveLength(1);
+    expect(failures(result)).toEqual(messages.slice(2).map(idOf).sort());
+    for (const message of messages.slice(0, 2)) expect((await ledger.get(jobKey(message)))?.phase).toBe("launched");
   });
 
-  it("falls back to on-demand for the remainder when spot comes up short", async () => {
-    // Arrange
-    fleetAnswers(1);
-    const github = gitHub({ jitCount: 3 });
+  it("never launches beyond a pool's limit across concurrent invocations", async () => {
+    // Arrange: two invocations of 4 jobs each race for the 5 slots of the linux pool.
+    scriptInstantFleet(ec2);
+    gitHub({ jitCount: 5 });
+    const batches = [Array.from({ length: 4 }, () => job()), Array.from({ length: 4 }, () => job())];
 
     // Act
-    const result = await invoke([jobMessage(), jobMessage(), jobMessage()]);
+    const results = await Promise.all(batches.map((batch) => invoke(batch)));
+
+    // Assert
+    const asked = fleetCalls().reduce((sum, input) => sum + (input.TargetCapacitySpecification?.TotalTargetCapacity ?? 0), 0);
+    expect(asked).toBe(5);
+    expect(results.flatMap(failures)).toHaveLength(3);
+    expect(await runnerItems()).toHaveLength(5);
+    expect(await counter("limit#pool#linux")).toBe(5);
+  });
+
+  it("limits launches to the GitHub budget above the reserve and defers the rest until the reset", async () => {
+    // Arrange: an answer left 101 requests (reserve 100) until the reset in 10 minutes.
+    scriptInstantFleet(ec2);
+    const resetAt = Math.floor(Date.now() / 1000) + 600;
+    const headers = { "x-ratelimit-limit": "5000", "x-ratelimit-remaining": "101", "x-ratelimit-reset": String(resetAt), "x-ratelimit-used": "4899", "x-ratelimit-resource": "core" };
+    const github = gitHub({ jitCount: 2, headers });
+    await invoke([job()]);
+    // Another execution environment: it knows the budget only from the ledger table.
+    clearObservedBudgets();
+    expect((await db.items("sr-jobs")).find((item) => item.pk === "budget#123456")).toMatchObject({ appId: 123456, remaining: 101, resetAt });
+    const messages = [job(), job(), job()];
+
+    // Act
+    const result = await invoke(messages);
+
+    // Assert
+    expect(jitCalls(github.requests)).toHaveLength(2);
+    expect(fleetCalls().map((input) => input.TargetCapacitySpecification?.TotalTargetCapacity)).toEqual([1, 1]);
+    const waiting = failures(result);
+    expect(waiting).toEqual(messages.slice(1).map(idOf).sort());
+    for (const id of waiting) expect(visibility()[`handle-${id}`]).toBeGreaterThanOrEqual(resetAt - Math.floor(Date.now() / 1000) - 5);
+    for (const message of messages.slice(1)) {
+      expect((await ledger.get(jobKey(message)))?.events?.at(-1)).toMatchObject({ what: "released", detail: "GitHub API budget is low" });
+    }
+  });
+});
+
+describe("scale-up handler: jobs that cannot be served", () => {
+  it("moves a job older than the maximum age to the dead-letter queue with the reason and marks it failed", async () => {
+    // Arrange
+    scriptInstantFleet(ec2);
+    gitHub({ jitCount: 0, installations: [] });
+    const old = job({ receivedAt: new Date(Date.now() - 2 * 3600_000).toISOString() });
+    const oldRecord = record(old);
+
+    // Act
+    const result = await invoke([oldRecord]);
 
     // Assert
     expect(result.batchItemFailures).toEqual([]);
-    expect(fleetCalls().map((input) => input.TargetCapacitySpecification)).toEqual([
-      { TotalTargetCapacity: 3, DefaultTargetCapacityType: "spot" },
-      { TotalTargetCapacity: 2, DefaultTargetCapacityType: "on-demand" },
+    expect(fleetCalls()).toEqual([]);
+    expect(deadLetters()).toEqual([
+      {
+        QueueUrl: queueUrl("linux-dlq"),
+        MessageBody: oldRecord.body,
+        MessageGroupId: String(old.jobId),
+        MessageDeduplicationId: idOf(old),
+        MessageAttributes: {
+          Reason: { DataType: "String", StringValue: expect.stringMatching(/^expired: job waited 720\d s, more than the maximum of 3600 s$/) },
+          OriginalMessageId: { DataType: "String", StringValue: idOf(old) },
+        },
+      },
     ]);
-    expect(github.scope.isDone()).toBe(true);
+    expect(await ledger.get(jobKey(old))).toMatchObject({ phase: "failed", failureReason: expect.stringMatching(/^job waited/) });
   });
 
-  it("fails the messages EC2 found no instance for when there is no fallback", async () => {
+  it("moves unreadable records and unknown pools to the dead-letter queue with the reason, and launches the rest", async () => {
+    // Arrange
+    scriptInstantFleet(ec2);
+    gitHub({ jitCount: 1 });
+    const good = job();
+    const unknownPool = job({ pool: "windows" });
+
+    // Act
+    const result = await invoke([record("not json", { id: "msg-garbage" }), record(unknownPool), record(good)]);
+
+    // Assert
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fleetCalls().map((input) => input.TargetCapacitySpecification?.TotalTargetCapacity)).toEqual([1]);
+    const reasons = Object.fromEntries(deadLetters().map((input) => [input.MessageDeduplicationId, [input.QueueUrl, input.MessageAttributes?.Reason?.StringValue]]));
+    expect(reasons).toEqual({
+      "msg-garbage": [queueUrl("linux-dlq"), "rejected: invalid job message: body is not JSON"],
+      [idOf(unknownPool)]: [queueUrl("linux-dlq"), "rejected: unknown pool windows"],
+    });
+  });
+
+  it("fails when the dead-letter queue refuses the copy: the record stays on its queue", async () => {
+    // Arrange
+    sqs.on(SendMessageCommand).rejects(new Error("AccessDenied"));
+
+    // Act
+    const result = await invoke([record("not json", { id: "msg-garbage" })]);
+
+    // Assert
+    expect(failures(result)).toEqual(["msg-garbage"]);
+  });
+});
+
+describe("scale-up handler: EC2", () => {
+  it("falls back to the remaining pairs, then to on-demand, asking only for what is missing", async () => {
+    // Arrange: spot has one m7i.large in subnet-a, nothing else; on-demand has plenty.
+    let call = 0;
+    ec2.on(CreateFleetCommand).callsFake((input: CreateFleetCommandInput) => {
+      call += 1;
+      const asked = input.TargetCapacitySpecification!.TotalTargetCapacity!;
+      const failed = (type: string, subnet: string) => ({
+        ErrorCode: "InsufficientInstanceCapacity",
+        ErrorMessage: "no capacity",
+        Lifecycle: "spot",
+        LaunchTemplateAndOverrides: { Overrides: { InstanceType: type, SubnetId: subnet } },
+      });
+      if (call === 1) return { Instances: [{ InstanceIds: newInstanceIds(1), Lifecycle: "spot" }], Errors: [failed("m7i.large", "subnet-a"), failed("m7i.large", "subnet-b")] };
+      if (call === 2) return { Instances: [], Errors: [failed("m6i.large", "subnet-a"), failed("m6i.large", "subnet-b")] };
+      return { Instances: [{ InstanceIds: newInstanceIds(asked), Lifecycle: "on-demand" }], Errors: [] };
+    });
+    const github = gitHub({ jitCount: 3 });
+
+    // Act
+    const result = await invoke([job(), job(), job()]);
+
+    // Assert
+    expect(result.batchItemFailures).toEqual([]);
+    expect(fleetCalls().map((input) => [input.TargetCapacitySpecification, input.LaunchTemplateConfigs?.[0]?.Overrides])).toEqual([
+      [
+        { TotalTargetCapacity: 3, DefaultTargetCapacityType: "spot" },
+        [
+          { InstanceType: "m7i.large", SubnetId: "subnet-a" },
+          { InstanceType: "m7i.large", SubnetId: "subnet-b" },
+          { InstanceType: "m6i.large", SubnetId: "subnet-a" },
+          { InstanceType: "m6i.large", SubnetId: "subnet-b" },
+        ],
+      ],
+      [
+        { TotalTargetCapacity: 2, DefaultTargetCapacityType: "spot" },
+        [
+          { InstanceType: "m6i.large", SubnetId: "subnet-a" },
+          { InstanceType: "m6i.large", SubnetId: "subnet-b" },
+        ],
+      ],
+      [
+        { TotalTargetCapacity: 2, DefaultTargetCapacityType: "on-demand" },
+        [
+          { InstanceType: "m7i.large", SubnetId: "subnet-a" },
+          { InstanceType: "m7i.large", SubnetId: "subnet-b" },
+          { InstanceType: "m6i.large", SubnetId: "subnet-a" },
+          { InstanceType: "m6i.large", SubnetId: "subnet-b" },
+        ],
+      ],
+    ]);
+    expect(github.scope.isDone()).toBe(true);
+    expect(await runnerItems()).toHaveLength(3);
+  });
+
+  it("fails the jobs EC2 found no instance for when there is no fallback, and gives their slots back", async () => {
     // Arrange
     ec2.on(CreateFleetCommand).resolves({
       Instances: [{ InstanceIds: newInstanceIds(1), Lifecycle: "on-demand" }],
       Errors: [{ ErrorCode: "InsufficientInstanceCapacity", ErrorMessage: "no g5.xlarge capacity", Lifecycle: "on-demand" }],
     });
     gitHub({ jitCount: 1 });
+    const messages = [job({ pool: "gpu", labels: ["linux", "gpu"] }), job({ pool: "gpu", labels: ["linux", "gpu"] })];
 
     // Act
-    const result = await invoke([jobMessage({ pool: "gpu" }), jobMessage({ pool: "gpu" })]);
+    const result = await invoke(messages);
 
     // Assert
     expect(fleetCalls()).toHaveLength(1);
-    expect(result.batchItemFailures).toHaveLength(1);
+    expect(failures(result)).toEqual([idOf(messages[1]!)]);
+    expect(await ledger.get(jobKey(messages[1]!))).toMatchObject({ phase: "received" });
+    expect(await counter("limit#pool#gpu")).toBe(1);
+    expect(await counter("limit#global")).toBe(1);
   });
 
-  it("fails when a JIT registration fails: that instance is terminated and one message fails", async () => {
+  it("fails when CreateFleet is throttled: the jobs wait, with no further EC2 or GitHub call", async () => {
     // Arrange
-    fleetAnswers();
+    ec2.on(CreateFleetCommand).rejects(Object.assign(new Error("Request limit exceeded."), { name: "RequestLimitExceeded" }));
+    const github = gitHub({ jitCount: 0, installations: [] });
+    const messages = [job(), job()];
+
+    // Act
+    const result = await invoke(messages);
+
+    // Assert
+    expect(failures(result)).toEqual(messages.map(idOf).sort());
+    expect(fleetCalls()).toHaveLength(1);
+    expect(ec2.commandCalls(TerminateInstancesCommand)).toEqual([]);
+    expect(ec2.commandCalls(CreateTagsCommand)).toEqual([]);
+    expect(github.requests).toEqual([]);
+    for (const message of messages) {
+      expect(visibility()[`handle-${idOf(message)}`]).toBeGreaterThanOrEqual(10);
+      expect((await ledger.get(jobKey(message)))?.phase).toBe("received");
+    }
+    expect(await counter("limit#global")).toBe(0);
+    expect(await counter("limit#pool#linux")).toBe(0);
+    expect(await counter("limit#owner#octo-org")).toBe(0);
+  });
+
+  it("fails when a JIT registration fails: that instance is terminated and its job waits", async () => {
+    // Arrange
+    scriptInstantFleet(ec2);
     let refused = "";
     const github = gitHub({
       jitCount: 3,
@@ -321,66 +804,31 @@ describe("scale-up handler", () => {
     });
 
     // Act
-    const result = await invoke([jobMessage(), jobMessage(), jobMessage()]);
+    const result = await invoke([job(), job(), job()]);
 
     // Assert
     expect(github.scope.isDone()).toBe(true);
     expect(result.batchItemFailures).toHaveLength(1);
     const terminated = ec2.commandCalls(TerminateInstancesCommand).map((call) => call.args[0].input.InstanceIds);
     expect(terminated).toEqual([[refused.replace(/^sr-/, "")]]);
-    const written = ddb.commandCalls(BatchWriteCommand)[0]!.args[0].input.RequestItems!["sr-runners"]!;
-    expect(written).toHaveLength(2);
+    expect(await runnerItems()).toHaveLength(2);
+    expect(await counter("limit#global")).toBe(2);
   });
 
-  it("fails all messages of a group when CreateFleet itself fails, without calling GitHub", async () => {
+  it("fails when the runners table cannot be written: every instance is terminated and every job waits", async () => {
     // Arrange
-    ec2.on(CreateFleetCommand).rejects(Object.assign(new Error("The specified launch template does not exist"), { name: "InvalidLaunchTemplateName.NotFoundException" }));
-    const github = gitHub({ jitCount: 0, installations: [] });
-    const messages = [jobMessage(), jobMessage()];
-
-    // Act
-    const result = await invoke(messages);
-
-    // Assert
-    expect(failures(result)).toEqual(messages.map((message) => `msg-${message.jobId}`).sort());
-    expect(github.requests).toEqual([]);
-  });
-
-  it("fails when a message is unreadable or names an unknown pool, without launching for it", async () => {
-    // Arrange
-    fleetAnswers();
-    gitHub({ jitCount: 1 });
-    const good = jobMessage();
-    const unknownPool = jobMessage({ pool: "windows" });
-
-    // Act
-    const result = await handler(
-      sqsEvent([sqsRecord("not json", "msg-garbage"), sqsRecord(unknownPool), sqsRecord(good)]),
-      lambdaContext("sr-scale-up"),
-    );
-
-    // Assert
-    expect(failures(result)).toEqual(["msg-garbage", `msg-${unknownPool.jobId}`].sort());
-    expect(fleetCalls().map((input) => input.TargetCapacitySpecification?.TotalTargetCapacity)).toEqual([1]);
-  });
-
-  it("retries unprocessed table items and fails the runner whose item never lands", async () => {
-    // Arrange
-    fleetAnswers();
+    scriptInstantFleet(ec2);
     gitHub({ jitCount: 2 });
-    ddb.on(BatchWriteCommand).callsFake((input) => {
-      const requests = input.RequestItems["sr-runners"];
-      // DynamoDB keeps refusing the first item of every call.
-      return { UnprocessedItems: { "sr-runners": requests.slice(0, 1) } };
-    });
+    await db.deleteTable("sr-runners");
+    const messages = [job(), job()];
 
     // Act
-    const result = await invoke([jobMessage(), jobMessage()]);
+    const result = await invoke(messages).finally(() => db.createTable("sr-runners"));
 
     // Assert
-    const calls = ddb.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems!["sr-runners"]!.length);
-    expect(calls).toEqual([2, 1, 1, 1]);
-    expect(result.batchItemFailures).toHaveLength(1);
-    expect(ec2.commandCalls(TerminateInstancesCommand)).toHaveLength(1);
+    expect(failures(result)).toEqual(messages.map(idOf).sort());
+    expect(ec2.commandCalls(TerminateInstancesCommand).flatMap((call) => call.args[0].input.InstanceIds)).toHaveLength(2);
+    for (const message of messages) expect((await ledger.get(jobKey(message)))?.phase).toBe("received");
+    expect(await counter("limit#global")).toBe(0);
   });
 });

@@ -1,64 +1,86 @@
 import { clearCaches } from "@aws-lambda-powertools/parameters";
-import { CreateFleetCommand, CreateTagsCommand, DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateFleetCommand, CreateTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
-// Repository scope against a GitHub Enterprise Server API root.
-vi.hoisted(() => {
-  process.env.AWS_REGION = "eu-west-1";
-  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-  process.env.POWERTOOLS_METRICS_DISABLED = "true";
-  process.env.PREFIX = "sr";
-  process.env.RUNNER_SCOPE = "repo";
-  process.env.GITHUB_APP_ID = "42";
-  process.env.GITHUB_APP_KEY_PARAMETER = "/sr/github-app-key";
-  process.env.GITHUB_API_URL = "https://ghes.example.com/api/v3";
-  process.env.RUNNERS_TABLE = "sr-runners";
-  process.env.POOLS = JSON.stringify({
-    linux: {
-      labels: ["linux"],
-      maxRunners: 10,
-      instanceTypes: ["m7i.large"],
-      subnetIds: ["subnet-a"],
-      launchTemplateName: "sr-linux",
-      spot: false,
-      onDemandFallback: false,
-      runnerGroupId: 3,
-    },
+// Repository scope against a GitHub Enterprise Server API root; DynamoDB is dynalite (see
+// scale-up.lambda.test.ts for why the endpoint is set before the handler loads).
+const db = await vi.hoisted(async () => {
+  const { startDynalite } = await import("../../helpers/dynalite.js");
+  const local = await startDynalite();
+  Object.assign(process.env, {
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
+    AWS_SECRET_ACCESS_KEY: "local-secret",
+    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    PREFIX: "sr",
+    RUNNER_SCOPE: "repo",
+    GITHUB_APP_ID: "42",
+    GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+    GITHUB_API_URL: "https://ghes.example.com/api/v3",
+    RUNNERS_TABLE: "sr-runners",
+    JOBS_TABLE: "sr-jobs",
+    DRAINING_PARAMETER: "/sr/draining",
+    // One runner per repository: the per-owner limit counts repositories in repo scope.
+    MAX_RUNNERS_PER_OWNER: "2",
+    POOLS: JSON.stringify({
+      linux: {
+        labels: ["linux"],
+        maxRunners: 10,
+        instanceTypes: ["m7i.large"],
+        subnetIds: ["subnet-a"],
+        launchTemplateName: "sr-linux",
+        spot: false,
+        onDemandFallback: false,
+        runnerGroupId: 3,
+        queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo",
+        queueArn: "arn:aws:sqs:eu-west-1:123456789012:self-runners-linux.fifo",
+        deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
+      },
+    }),
   });
+  return local;
 });
 
+import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
+import { jobKey } from "../../../lambdas/ledger/phases.js";
 import { handler } from "../../../lambdas/scale-up/scale-up.lambda.js";
 import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
 import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, replyFromRequest } from "../../helpers/github.js";
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
-const ddb = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
 
 describe("scale-up handler in repo scope on GHES", () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     nock.disableNetConnect();
+    nock.enableNetConnect((host: string) => host.startsWith("127.0.0.1:"));
+    await db.createTable("sr-jobs");
+    await db.createTable("sr-runners");
     clearCaches();
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: generateAppPrivateKey() } });
-    ddb.on(BatchWriteCommand).resolves({});
-    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    ssm.on(GetParameterCommand, { Name: "/sr/github-app-key" }).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: generateAppPrivateKey() } });
+    ssm.on(GetParameterCommand, { Name: "/sr/draining" }).resolves({ Parameter: { Name: "/sr/draining", Type: "String", Value: "false" } });
+    sqs.onAnyCommand().resolves({});
     ec2.on(CreateTagsCommand).resolves({});
     scriptInstantFleet(ec2);
   });
 
-  afterAll(() => {
+  afterAll(async () => {
     nock.cleanAll();
     nock.enableNetConnect();
     ec2.restore();
     ssm.restore();
-    ddb.restore();
+    sqs.restore();
+    await db.close();
   });
 
-  it("groups by repository and registers through the repository endpoint in the default group", async () => {
+  it("groups by repository, registers through the repository endpoint in the default group and counts limits per repository", async () => {
     // Arrange
     const github = gitHubFake("https://ghes.example.com/api/v3");
     github.scope.post("/app/installations/52103487/access_tokens").reply(201, installationToken());
@@ -73,22 +95,26 @@ describe("scale-up handler in repo scope on GHES", () => {
           return [201, jitConfigResponse({ id: runnerId, name: body.name }, "/repos/{owner}/{repo}/actions/runners/generate-jitconfig")];
         }),
       );
+    const now = new Date().toISOString();
     const messages = [
-      jobMessage({ repository: "octo-org/app" }),
-      jobMessage({ repository: "octo-org/lib" }),
-      jobMessage({ repository: "octo-org/app" }),
+      jobMessage({ repository: "octo-org/app", receivedAt: now }),
+      jobMessage({ repository: "octo-org/lib", receivedAt: now }),
+      jobMessage({ repository: "octo-org/app", receivedAt: now }),
+      jobMessage({ repository: "octo-org/app", receivedAt: now }),
     ];
 
     // Act
     const result = await handler(sqsEvent(messages.map((message) => sqsRecord(message))), lambdaContext("sr-scale-up"));
 
-    // Assert
-    expect(result.batchItemFailures).toEqual([]);
-    expect(github.scope.isDone()).toBe(true);
+    // Assert: octo-org/app may hold 2 runners, so its third job waits.
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: `msg-${messages[3]!.jobId}` }]);
     const owners = ec2
       .commandCalls(CreateFleetCommand)
-      .map((call) => call.args[0].input.TagSpecifications?.[0]?.Tags?.find((tag) => tag.Key === "self-runners:owner")?.Value);
-    expect(owners).toEqual(["octo-org/app", "octo-org/lib"]);
+      .map((call) => [call.args[0].input.TagSpecifications?.[0]?.Tags?.find((tag) => tag.Key === "self-runners:owner")?.Value, call.args[0].input.TargetCapacitySpecification?.TotalTargetCapacity]);
+    expect(owners.sort()).toEqual([
+      ["octo-org/app", 2],
+      ["octo-org/lib", 1],
+    ]);
     const jits = github.requests.filter((request) => request.path.endsWith("/generate-jitconfig"));
     expect(jits.map((request) => request.path).sort()).toEqual([
       "/api/v3/repos/octo-org/app/actions/runners/generate-jitconfig",
@@ -96,5 +122,10 @@ describe("scale-up handler in repo scope on GHES", () => {
       "/api/v3/repos/octo-org/lib/actions/runners/generate-jitconfig",
     ]);
     expect(jits.every((request) => (request.body as { runner_group_id: number }).runner_group_id === 1)).toBe(true);
+    const ledger = dynamoDbLedger(db.documentClient, "sr-jobs");
+    expect(await ledger.get(jobKey(messages[0]!))).toMatchObject({ phase: "launched", scopeOwner: "octo-org/app" });
+    expect(await ledger.get(jobKey(messages[1]!))).toMatchObject({ phase: "launched", scopeOwner: "octo-org/lib" });
+    const counters = Object.fromEntries((await db.items("sr-jobs")).filter((item) => item.pk.startsWith("limit#")).map((item) => [item.pk, item.inUse]));
+    expect(counters).toEqual({ "limit#global": 3, "limit#pool#linux": 3, "limit#owner#octo-org/app": 2, "limit#owner#octo-org/lib": 1 });
   });
 });

@@ -1,20 +1,25 @@
-import { generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDynalite } from "../../helpers/dynalite.js";
+import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { LoopbackAws } from "../../helpers/loopback-aws.js";
 import { assertMatchesOpenApi } from "../../helpers/openapi.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
 
-// Drives dist/lambdas/scale-up.zip (with the shared layer) as deployed: an SQS batch in; GitHub App
+// Drives dist/lambdas/scale-up.zip (with the shared layer) as deployed: SQS batches in; GitHub App
 // auth and generate-jitconfig against a loopback GitHub whose answers are checked against GitHub's
-// OpenAPI description; EC2 (query protocol), DynamoDB and SSM against a loopback AWS endpoint.
+// OpenAPI description; the job ledger and the runners table in dynalite (AWS_ENDPOINT_URL_DYNAMODB);
+// EC2 (query protocol), SQS and SSM against a loopback AWS endpoint.
 
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 const EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
-const INSTANCE_IDS = ["i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa2"];
+const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo";
+const INSTANCE_ARN = "arn:aws:ec2:eu-west-1:123456789012:instance/";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const context = { functionName: "sr-scale-up", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:sr-scale-up" } as Context;
 
@@ -33,7 +38,12 @@ class LoopbackGitHub {
         const route = this.routes[key] as ((body: Record<string, unknown>) => [number, unknown]) | undefined;
         const [status, answer] = route ? route(body) : [404, { message: "Not Found" }];
         if (route) assertMatchesOpenApi(req.method ?? "", req.url ?? "", status, answer);
-        res.writeHead(status, { "content-type": "application/json; charset=utf-8", "x-ratelimit-remaining": "4999" });
+        res.writeHead(status, {
+          "content-type": "application/json; charset=utf-8",
+          "x-ratelimit-limit": "5000",
+          "x-ratelimit-remaining": "4999",
+          "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+        });
         res.end(JSON.stringify(answer));
       });
     });
@@ -62,21 +72,28 @@ const github: LoopbackGitHub = new LoopbackGitHub({
   ],
 });
 
+let instances = 0;
+const launchedIds: string[] = [];
 const aws = new LoopbackAws()
-  .on("AmazonSSM.GetParameter", (input) => ({ Parameter: { Name: input.Name, Type: "SecureString", Value: privateKey, Version: 1 } }))
-  .on("EC2.DescribeInstances", () => `<DescribeInstancesResponse xmlns="${EC2_NS}"><requestId>r</requestId><reservationSet/></DescribeInstancesResponse>`)
-  .on(
-    "EC2.CreateFleet",
-    (input) =>
-      `<CreateFleetResponse xmlns="${EC2_NS}"><requestId>r</requestId><fleetId>fleet-1</fleetId><errorSet/><fleetInstanceSet><item><instanceIds>${INSTANCE_IDS.slice(0, Number(input["TargetCapacitySpecification.TotalTargetCapacity"]))
-        .map((id) => `<item>${id}</item>`)
-        .join("")}</instanceIds><instanceType>m7i.large</instanceType><lifecycle>spot</lifecycle></item></fleetInstanceSet></CreateFleetResponse>`,
+  .on("AmazonSSM.GetParameter", (input) =>
+    input.Name === "/sr/draining"
+      ? { Parameter: { Name: input.Name, Type: "String", Value: "false", Version: 1 } }
+      : { Parameter: { Name: input.Name, Type: "SecureString", Value: privateKey, Version: 1 } },
   )
+  .on("EC2.CreateFleet", (input) => {
+    const ids = Array.from({ length: Number(input["TargetCapacitySpecification.TotalTargetCapacity"]) }, () => `i-0aaaaaaaaaaaaa${(instances += 1).toString(16).padStart(3, "0")}`);
+    launchedIds.push(...ids);
+    return `<CreateFleetResponse xmlns="${EC2_NS}"><requestId>r</requestId><fleetId>fleet-1</fleetId><errorSet/><fleetInstanceSet><item><instanceIds>${ids
+      .map((id) => `<item>${id}</item>`)
+      .join("")}</instanceIds><instanceType>m7i.large</instanceType><lifecycle>spot</lifecycle></item></fleetInstanceSet></CreateFleetResponse>`;
+  })
   .on("EC2.CreateTags", () => `<CreateTagsResponse xmlns="${EC2_NS}"><requestId>r</requestId><return>true</return></CreateTagsResponse>`)
-  .on("DynamoDB_20120810.BatchWriteItem", () => ({ UnprocessedItems: {} }));
+  .on("AmazonSQS.ChangeMessageVisibility", () => ({}))
+  // The SDK checks the MD5 of the body it sent against the answer.
+  .on("AmazonSQS.SendMessage", (input) => ({ MessageId: "dlq-1", MD5OfMessageBody: createHash("md5").update(String(input.MessageBody)).digest("hex"), SequenceNumber: "1" }));
 
-function jobRecord(jobId: number): SQSEvent["Records"][number] {
-  const job = {
+function job(jobId: number, receivedAt = new Date()) {
+  return {
     version: 1,
     deliveryId: `delivery-${jobId}`,
     pool: "linux",
@@ -87,33 +104,65 @@ function jobRecord(jobId: number): SQSEvent["Records"][number] {
     owner: "octo-org",
     installationId: 42,
     labels: ["self-hosted", "linux"],
-    receivedAt: new Date().toISOString(),
+    receivedAt: receivedAt.toISOString(),
   };
-  return { messageId: `m-${jobId}`, receiptHandle: "h", body: JSON.stringify(job), attributes: {}, messageAttributes: {}, md5OfBody: "", eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo", awsRegion: "eu-west-1" } as unknown as SQSEvent["Records"][number];
 }
 
+function jobRecord(body: unknown, messageId: string): SQSEvent["Records"][number] {
+  return {
+    messageId,
+    receiptHandle: `h-${messageId}`,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    attributes: { ApproximateReceiveCount: "1" },
+    messageAttributes: {},
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: QUEUE_ARN,
+    awsRegion: "eu-west-1",
+  } as unknown as SQSEvent["Records"][number];
+}
+
+let db: LocalDynamoDb;
 let handler: Handler;
 let result: SQSBatchResponse;
 
 beforeAll(async () => {
+  db = await startDynalite();
+  await Promise.all([db.createTable("sr-jobs"), db.createTable("sr-runners")]);
   const [awsEndpoint, githubUrl] = await Promise.all([aws.start(), github.start()]);
   handler = loadShippedHandler<Handler>("scale-up", {
     AWS_ENDPOINT_URL: awsEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     PREFIX: "sr",
     RUNNER_SCOPE: "repo",
     GITHUB_APP_ID: "1234",
     GITHUB_APP_KEY_PARAMETER: "/sr/github-app/private-key",
     GITHUB_API_URL: githubUrl,
     RUNNERS_TABLE: "sr-runners",
+    JOBS_TABLE: "sr-jobs",
+    DRAINING_PARAMETER: "/sr/draining",
+    MAX_JOB_AGE_SECONDS: "3600",
     POOLS: JSON.stringify({
-      linux: { labels: ["linux"], maxRunners: 5, instanceTypes: ["m7i.large", "m6i.large"], subnetIds: ["subnet-0123456789abcdef0"], launchTemplateName: "sr-linux", spot: true, onDemandFallback: true, runnerGroupId: 1 },
+      linux: {
+        labels: ["linux"],
+        maxRunners: 5,
+        instanceTypes: ["m7i.large", "m6i.large"],
+        subnetIds: ["subnet-0123456789abcdef0"],
+        launchTemplateName: "sr-linux",
+        spot: true,
+        onDemandFallback: true,
+        runnerGroupId: 1,
+        queueUrl: `${awsEndpoint}/123456789012/sr-linux.fifo`,
+        queueArn: QUEUE_ARN,
+        deadLetterQueueUrl: `${awsEndpoint}/123456789012/sr-linux-dlq.fifo`,
+      },
     }),
   });
-  result = await handler({ Records: [jobRecord(1), jobRecord(2)] }, context);
+  result = await handler({ Records: [jobRecord(job(1), "m-1"), jobRecord(job(2), "m-2")] }, context);
 });
 
 afterAll(async () => {
-  await Promise.all([aws.stop(), github.stop()]);
+  await Promise.all([aws.stop(), github.stop(), db.close()]);
 });
 
 describe("the shipped scale-up zip", () => {
@@ -136,22 +185,66 @@ describe("the shipped scale-up zip", () => {
     const tokens = github.requests.filter((r) => r.path === "/app/installations/42/access_tokens");
     const jit = github.requests.filter((r) => r.path.endsWith("/generate-jitconfig"));
     expect(tokens).toHaveLength(1);
-    expect(jit.map((r) => r.body.name).sort()).toEqual(INSTANCE_IDS.map((id) => `sr-${id}`));
+    expect(jit.map((r) => r.body.name).sort()).toEqual(launchedIds.map((id) => `sr-${id}`).sort());
     for (const r of jit) expect(r.body.labels).toEqual(expect.arrayContaining(["self-hosted", "linux"]));
   });
 
-  it("hands the configs to the instances through one BatchWriteItem keyed by instance ARN", () => {
-    const writes = aws.inputsOf("DynamoDB_20120810.BatchWriteItem") as Array<{ RequestItems: Record<string, Array<{ PutRequest: { Item: Record<string, { S?: string }> } }>> }>;
-    expect(writes).toHaveLength(1);
-    const items = writes[0].RequestItems["sr-runners"].map((w) => w.PutRequest.Item);
-    expect(items.map((i) => i.pk.S).sort()).toEqual(INSTANCE_IDS.map((id) => `arn:aws:ec2:eu-west-1:123456789012:instance/${id}`));
-    expect(items.map((i) => i.jitConfig.S).sort()).toEqual(INSTANCE_IDS.map((id) => Buffer.from(`jit-sr-${id}`).toString("base64")));
+  it("hands the configs to the instances through the runners table, keyed by instance ARN, with the job's ledger key", async () => {
+    const items = await db.items("sr-runners");
+    expect(items.map((i) => i.pk).sort()).toEqual(launchedIds.map((id) => `${INSTANCE_ARN}${id}`).sort());
+    expect(items.map((i) => i.jitConfig).sort()).toEqual(launchedIds.map((id) => Buffer.from(`jit-sr-${id}`).toString("base64")).sort());
+    expect(items.map((i) => i.jobKey).sort()).toEqual(["job#1#1", "job#2#1"]);
   });
 
-  it("reuses the cached installation token on the next invocation", async () => {
-    const before = github.requests.filter((r) => r.path === "/app/installations/42/access_tokens").length;
-    const next = await handler({ Records: [jobRecord(3)] }, context);
+  it("records both jobs launched in the ledger, with their limit slots and the GitHub budget", async () => {
+    const items = Object.fromEntries((await db.items("sr-jobs")).map((item) => [item.pk, item]));
+    for (const key of ["job#1#1", "job#2#1"]) {
+      expect(items[key]).toMatchObject({ phase: "launched", scopeOwner: "octo-org/octo-repo", slotHeld: true, runnerWritten: true });
+      expect(items[`instance#${items[key]?.instanceId}`]).toMatchObject({ job: key });
+    }
+    expect(items["limit#global"]).toMatchObject({ inUse: 2 });
+    expect(items["limit#pool#linux"]).toMatchObject({ inUse: 2 });
+    expect(items["limit#owner#octo-org/octo-repo"]).toMatchObject({ inUse: 2 });
+    expect(items["budget#1234"]).toMatchObject({ appId: 1234, installationId: 42, remaining: 4999, limit: 5000 });
+    expect(aws.calls.filter((call) => call.target.startsWith("DynamoDB"))).toEqual([]);
+  });
+
+  it("settles a duplicate of a launched job without launching again, and reuses the cached token", async () => {
+    const fleetsBefore = aws.inputsOf("EC2.CreateFleet").length;
+    const tokensBefore = github.requests.filter((r) => r.path === "/app/installations/42/access_tokens").length;
+
+    const next = await handler({ Records: [jobRecord(job(1), "m-1-again"), jobRecord(job(3), "m-3")] }, context);
+
     expect(next).toEqual({ batchItemFailures: [] });
-    expect(github.requests.filter((r) => r.path === "/app/installations/42/access_tokens")).toHaveLength(before);
+    expect(aws.inputsOf("EC2.CreateFleet").slice(fleetsBefore).map((input) => input["TargetCapacitySpecification.TotalTargetCapacity"])).toEqual(["1"]);
+    expect(github.requests.filter((r) => r.path === "/app/installations/42/access_tokens")).toHaveLength(tokensBefore);
+    expect((await db.items("sr-runners")).map((i) => i.jobKey).sort()).toEqual(["job#1#1", "job#2#1", "job#3#1"]);
+  });
+
+  it("moves an expired job and an unreadable message to the dead-letter queue with their reasons", async () => {
+    const old = job(4, new Date(Date.now() - 2 * 3600_000));
+
+    const next = await handler({ Records: [jobRecord(old, "m-4"), jobRecord("{not json", "m-garbage")] }, context);
+
+    expect(next).toEqual({ batchItemFailures: [] });
+    const moved = aws.inputsOf("AmazonSQS.SendMessage") as Array<{ QueueUrl: string; MessageDeduplicationId: string; MessageAttributes: Record<string, { StringValue: string }> }>;
+    expect(moved.map((m) => [m.MessageDeduplicationId, m.QueueUrl.endsWith("/sr-linux-dlq.fifo"), m.MessageAttributes.Reason?.StringValue.split(":")[0]]).sort()).toEqual([
+      ["m-4", true, "expired"],
+      ["m-garbage", true, "rejected"],
+    ]);
+    expect((await db.items("sr-jobs")).find((item) => item.pk === "job#4#1")).toMatchObject({ phase: "failed" });
+  });
+
+  it("defers a job beyond the pool's limit with a visibility change on its own queue", async () => {
+    await db.documentClient.send(new PutCommand({ TableName: "sr-jobs", Item: { pk: "limit#pool#linux", inUse: 5 } }));
+
+    const next = await handler({ Records: [jobRecord(job(5), "m-5")] }, context);
+
+    expect(next).toEqual({ batchItemFailures: [{ itemIdentifier: "m-5" }] });
+    const changes = aws.inputsOf("AmazonSQS.ChangeMessageVisibility");
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ ReceiptHandle: "h-m-5" });
+    expect(Number(changes[0]?.VisibilityTimeout)).toBeGreaterThan(0);
+    expect((await db.items("sr-jobs")).find((item) => item.pk === "job#5#1")).toMatchObject({ phase: "received" });
   });
 });

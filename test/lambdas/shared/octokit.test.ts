@@ -1,6 +1,15 @@
-import { describe, expect, it } from "vitest";
-import { MAX_RATE_LIMIT_WAIT_SECONDS, OCTOKIT_DEFAULTS, clearOctokitCache, installationOctokit } from "../../../lambdas/shared/index.js";
-import { generateAppPrivateKey } from "../../helpers/github.js";
+import { clearCaches } from "@aws-lambda-powertools/parameters";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, describe, expect, it, vi } from "vitest";
+
+vi.hoisted(() => {
+  process.env.AWS_REGION = "eu-west-1";
+  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+});
+
+import { MAX_RATE_LIMIT_WAIT_SECONDS, OCTOKIT_DEFAULTS, clearOctokitCache, installationIdFor, installationOctokit, unauthenticatedOctokit } from "../../../lambdas/shared/index.js";
+import { appInstallation, generateAppPrivateKey } from "../../helpers/github.js";
 
 const key = generateAppPrivateKey();
 const options = { appId: 1, privateKey: key, installationId: 10, baseUrl: "https://api.github.com" };
@@ -64,5 +73,77 @@ describe("installationOctokit", () => {
     expect(OCTOKIT_DEFAULTS.throttle.onRateLimit(1200, options, undefined as never, 0)).toBe(false);
     expect(OCTOKIT_DEFAULTS.throttle.onSecondaryRateLimit(60, options, undefined as never, 0)).toBe(false);
     expect(OCTOKIT_DEFAULTS.throttle.onSecondaryRateLimit(MAX_RATE_LIMIT_WAIT_SECONDS + 1, options, undefined as never, 0)).toBe(false);
+  });
+});
+
+describe("installationIdFor", () => {
+  const ssm = mockClient(SSMClient);
+  const app = { appId: 654321, privateKeyParameter: "/sr/app-2-key", apiUrl: "https://api.github.com" };
+  afterAll(() => ssm.restore());
+
+  /** A scripted transport: answers GET .../installation with `status`, counting the requests. */
+  function transport(status: number): { fetch: typeof globalThis.fetch; requests: string[] } {
+    const requests: string[] = [];
+    const fetch = (async (input: string | URL | Request) => {
+      requests.push(new URL(typeof input === "string" || input instanceof URL ? input : input.url).pathname);
+      // Settles later, so concurrent callers overlap.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const body = status === 200 ? appInstallation({ id: 61000001, appId: 654321, org: "octo-org" }) : { message: "Not Found", documentation_url: "https://docs.github.com" };
+      return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+    }) as typeof globalThis.fetch;
+    return { fetch, requests };
+  }
+
+  it("looks an installation up once for concurrent callers and keeps it", async () => {
+    // Arrange
+    clearCaches();
+    clearOctokitCache();
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: app.privateKeyParameter, Value: key } });
+    const github = transport(200);
+
+    // Act
+    const ids = await Promise.all(Array.from({ length: 5 }, () => installationIdFor(app, { scope: "org", owner: "octo-org" }, github.fetch)));
+    const later = await installationIdFor(app, { scope: "org", owner: "octo-org" }, github.fetch);
+
+    // Assert
+    expect(new Set([...ids, later])).toEqual(new Set([61000001]));
+    expect(github.requests).toEqual(["/orgs/octo-org/installation"]);
+  });
+
+  it("fails when the App is not installed there, and asks again next time", async () => {
+    // Arrange
+    clearCaches();
+    clearOctokitCache();
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: app.privateKeyParameter, Value: key } });
+    const github = transport(404);
+
+    // Act
+    const first = installationIdFor(app, { scope: "repo", owner: "octo-org/app" }, github.fetch);
+    await expect(first).rejects.toMatchObject({ status: 404 });
+    await expect(installationIdFor(app, { scope: "repo", owner: "octo-org/app" }, github.fetch)).rejects.toMatchObject({ status: 404 });
+
+    // Assert
+    expect(github.requests).toEqual(["/repos/octo-org/app/installation", "/repos/octo-org/app/installation"]);
+  });
+});
+
+describe("unauthenticatedOctokit", () => {
+  it("calls the given API root without credentials, with the kit's user agent", async () => {
+    // Arrange: a scripted transport records what would go over the wire.
+    const seen: Array<{ url: string; headers: Headers }> = [];
+    const transport: typeof globalThis.fetch = async (input, init) => {
+      seen.push({ url: String(input), headers: new Headers(init?.headers) });
+      return new Response(JSON.stringify({ verifiable_password_authentication: false, hooks: [] }), { status: 200, headers: { "content-type": "application/json" } });
+    };
+    const client = unauthenticatedOctokit({ baseUrl: "https://ghes.example.com/api/v3", fetch: transport });
+
+    // Act
+    const answer = await client.request("GET /meta");
+
+    // Assert
+    expect(answer.data.hooks).toEqual([]);
+    expect(seen.map((request) => request.url)).toEqual(["https://ghes.example.com/api/v3/meta"]);
+    expect(seen[0]?.headers.get("authorization")).toBeNull();
+    expect(seen[0]?.headers.get("user-agent")).toMatch(/^self-runners /);
   });
 });

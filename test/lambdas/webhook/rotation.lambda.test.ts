@@ -3,17 +3,28 @@ import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { sign } from "@octokit/webhooks-methods";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
-vi.hoisted(() => {
-  process.env.AWS_REGION = "eu-west-1";
-  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-  process.env.POWERTOOLS_METRICS_DISABLED = "true";
-  process.env.WEBHOOK_SECRET_PARAMETER = "/sr/github-app/webhook-secret";
-  process.env.WEBHOOK_PREVIOUS_SECRET_PARAMETER = "/sr/github-app/webhook-secret-previous";
-  process.env.POOLS = JSON.stringify({
-    linux: { labels: ["linux", "x64"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
+// The job ledger (and Powertools idempotency) run against a real DynamoDB-protocol server.
+const db = await vi.hoisted(async () => {
+  const { startDynalite } = await import("../../helpers/dynalite.js");
+  const local = await startDynalite();
+  Object.assign(process.env, {
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
+    AWS_SECRET_ACCESS_KEY: "local-secret",
+    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    WEBHOOK_SECRET_PARAMETER: "/sr/github-app/webhook-secret",
+    WEBHOOK_PREVIOUS_SECRET_PARAMETER: "/sr/github-app/webhook-secret-previous",
+    JOBS_TABLE: "sr-jobs",
+    PREFIX: "sr",
+    POOLS: JSON.stringify({
+      linux: { labels: ["linux", "x64"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
+    }),
   });
+  return local;
 });
 
 import { handler } from "../../../lambdas/webhook/webhook.lambda.js";
@@ -38,9 +49,15 @@ function laterDelivery(): void {
   vi.setSystemTime(clock);
 }
 
+let deliveries = 0;
+
+/** A new delivery of a new job: only the secret decides the answer, not deduplication. */
 async function deliver(secret: string) {
-  const body = JSON.stringify(workflowJobQueuedFixture());
-  const headers = { "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": await sign(secret, body) };
+  deliveries += 1;
+  const payload = workflowJobQueuedFixture();
+  payload.workflow_job.id = 90_000 + deliveries;
+  const body = JSON.stringify(payload);
+  const headers = { "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": `d-${deliveries}`, "X-Hub-Signature-256": await sign(secret, body) };
   const result = await handler(apiGatewayEvent({ body, headers }), lambdaContext("webhook"));
   return { status: result.statusCode, message: (JSON.parse(result.body) as { message: string }).message };
 }
@@ -67,9 +84,14 @@ describe("webhook handler during a webhook secret rotation", () => {
     vi.useRealTimers();
   });
 
-  afterAll(() => {
+  beforeAll(async () => {
+    await db.createTable("sr-jobs");
+  });
+
+  afterAll(async () => {
     ssm.restore();
     sqs.restore();
+    await db.close();
   });
 
   it("accepts deliveries signed with the old and with the new secret while the previous parameter holds the old one", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InvalidWorkflowJobError } from "../../../lambdas/shared/index.js";
 import { matchPool, routeDelivery } from "../../../lambdas/webhook/route.js";
-import { workflowJobQueuedFixture } from "../../helpers/github.js";
+import { workflowJobFixture, workflowJobQueuedFixture } from "../../helpers/github.js";
 
 const pools = {
   "linux-arm": { labels: ["linux", "arm64"] },
@@ -45,10 +45,29 @@ describe("routeDelivery", () => {
     { event: "push", payload: {}, message: "ignored: event push is not handled" },
     { event: undefined, payload: { action: "queued" }, message: "ignored: no X-GitHub-Event header" },
     { event: "workflow_run", payload: { action: "requested" }, message: "ignored: event workflow_run is not handled" },
-    { event: "workflow_job", payload: { action: "completed" }, message: "ignored: action completed is not handled" },
-    { event: "workflow_job", payload: { action: "in_progress" }, message: "ignored: action in_progress is not handled" },
+    { event: "workflow_job", payload: { action: "waiting" }, message: "ignored: action waiting is not handled" },
+    { event: "workflow_job", payload: { action: "requested" }, message: "ignored: action requested is not handled" },
+    { event: "workflow_job", payload: {}, message: "ignored: action undefined is not handled" },
   ])("ignores $event/$payload.action", ({ event, payload, message }) => {
     expect(routeDelivery({ ...base, event, payload })).toEqual({ kind: "ignore", message });
+  });
+
+  it.each([
+    { name: "an object without a callable toString", action: JSON.parse('{"toString":1,"valueOf":null}'), shown: "(object)" },
+    { name: "an array", action: ["queued"], shown: "(array)" },
+    { name: "a deeply nested array", action: JSON.parse(`${"[".repeat(20_000)}${"]".repeat(20_000)}`), shown: "(array)" },
+    { name: "null", action: null, shown: "null" },
+    { name: "a number", action: 1, shown: "1" },
+    { name: "no action", action: undefined, shown: "undefined" },
+  ])("ignores $name as action, naming its type", ({ action, shown }) => {
+    // Arrange
+    const payload = { ...workflowJobQueuedFixture(), action };
+
+    // Act
+    const decision = routeDelivery({ ...base, event: "workflow_job", payload });
+
+    // Assert
+    expect(decision).toEqual({ kind: "ignore", message: `ignored: action ${shown} is not handled` });
   });
 
   it("ignores a queued job no pool serves, naming its labels", () => {
@@ -117,5 +136,90 @@ describe("routeDelivery", () => {
     expect(() => routeDelivery({ ...base, event: "workflow_job", payload })).toThrow(
       expect.objectContaining({ constructor: InvalidWorkflowJobError, field }),
     );
+  });
+});
+
+describe("routeDelivery for job progress", () => {
+  const receivedAt = new Date("2024-06-11T14:05:41.000Z");
+  const base = { deliveryId: "0b989ba4-242f-11e5-81e1-c7b6966d2516", pools, receivedAt, event: "workflow_job" };
+  const facts = {
+    pool: "linux",
+    jobId: 29679449632,
+    runId: 10358102281,
+    runAttempt: 1,
+    repository: "octo-org/example-workflow",
+    owner: "octo-org",
+    installationId: 52103487,
+    labels: ["self-hosted", "linux", "x64"],
+  };
+
+  it("reports in_progress with the runner that took the job", () => {
+    // Arrange
+    const payload = workflowJobFixture("in_progress", { runnerName: "sr-i-0aaaaaaaaaaaaaaa1" });
+
+    // Act
+    const decision = routeDelivery({ ...base, payload });
+
+    // Assert
+    expect(decision).toEqual({ kind: "progress", progress: { action: "in_progress", ...facts, runnerName: "sr-i-0aaaaaaaaaaaaaaa1", conclusion: undefined } });
+  });
+
+  it.each(["success", "failure", "cancelled", "skipped"])("reports completed with conclusion %s", (conclusion) => {
+    // Arrange
+    const payload = workflowJobFixture("completed", { conclusion, runnerName: "sr-i-0aaaaaaaaaaaaaaa1" });
+
+    // Act
+    const decision = routeDelivery({ ...base, payload });
+
+    // Assert
+    expect(decision).toEqual({ kind: "progress", progress: { action: "completed", ...facts, runnerName: "sr-i-0aaaaaaaaaaaaaaa1", conclusion } });
+  });
+
+  it.each([
+    { name: "null", value: null },
+    { name: "empty", value: "" },
+  ])("reports no runner when runner_name is $name (cancelled before any runner took it)", ({ value }) => {
+    // Arrange
+    const payload = workflowJobFixture("completed", { conclusion: "cancelled" });
+    payload.workflow_job.runner_name = value;
+
+    // Act
+    const decision = routeDelivery({ ...base, payload });
+
+    // Assert
+    expect(decision.kind === "progress" && decision.progress.runnerName).toBeUndefined();
+  });
+
+  it("routes progress without X-GitHub-Delivery (only queued jobs need it for the message)", () => {
+    expect(routeDelivery({ ...base, deliveryId: undefined, payload: workflowJobFixture("in_progress") }).kind).toBe("progress");
+  });
+
+  it("fails when a queued job comes without X-GitHub-Delivery", () => {
+    expect(() => routeDelivery({ ...base, deliveryId: undefined, payload: workflowJobQueuedFixture() })).toThrow(
+      expect.objectContaining({ constructor: InvalidWorkflowJobError, field: "X-GitHub-Delivery" }),
+    );
+  });
+
+  it("ignores progress of a job no pool serves", () => {
+    // Arrange
+    const payload = workflowJobFixture("completed");
+    payload.workflow_job.labels = ["ubuntu-latest"];
+
+    // Act / Assert
+    expect(routeDelivery({ ...base, payload })).toEqual({ kind: "ignore", message: "ignored: no pool matches labels [ubuntu-latest]" });
+  });
+
+  it.each([
+    { field: "workflow_job.id", mutate: (payload: Record<string, any>) => delete payload.workflow_job.id },
+    { field: "workflow_job.run_attempt", mutate: (payload: Record<string, any>) => (payload.workflow_job.run_attempt = 0) },
+    { field: "installation", mutate: (payload: Record<string, any>) => delete payload.installation },
+    { field: "repository.owner.login", mutate: (payload: Record<string, any>) => (payload.repository.owner.login = "") },
+  ])("fails when progress lacks $field", ({ field, mutate }) => {
+    // Arrange
+    const payload = workflowJobFixture("in_progress");
+    mutate(payload);
+
+    // Act / Assert
+    expect(() => routeDelivery({ ...base, payload })).toThrow(expect.objectContaining({ constructor: InvalidWorkflowJobError, field }));
   });
 });

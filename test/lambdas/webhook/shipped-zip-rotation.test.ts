@@ -4,6 +4,9 @@ import { join } from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { lambdaContext } from "../../helpers/aws.js";
+import { startDynalite } from "../../helpers/dynalite.js";
+import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
 import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
@@ -17,9 +20,12 @@ const CURRENT = "/sr/github-app/webhook-secret";
 const PREVIOUS = "/sr/github-app/webhook-secret-previous";
 const OLD = "zip-old-secret";
 const NEW = "zip-new-secret";
-const payload = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
-const job = JSON.parse(payload) as { workflow_job: { labels: string[] } };
-const context = { functionName: "sr-webhook", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:sr-webhook" } as Context;
+const fixture = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
+const job = JSON.parse(fixture) as { workflow_job: { id: number; labels: string[] } };
+// A whole Lambda context: Powertools idempotency reads the remaining time from it.
+const context: Context = lambdaContext("sr-webhook");
+let db: LocalDynamoDb;
+let deliveries = 0;
 const stored: Record<string, string> = { [CURRENT]: NEW, [PREVIOUS]: OLD };
 
 const aws = new LoopbackAws()
@@ -37,8 +43,11 @@ const queued = () => aws.inputsOf("AmazonSQS.SendMessage").length;
 let handler: Handler;
 let clock = Date.parse("2025-06-01T12:00:00Z");
 
+/** A new delivery of a new job, so only the secret decides the answer (not deduplication). */
 async function deliver(secret: string): Promise<number> {
-  const headers = { "X-Hub-Signature-256": await sign(secret, payload), "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": "delivery-r" };
+  deliveries += 1;
+  const payload = JSON.stringify({ ...job, workflow_job: { ...job.workflow_job, id: 80_000 + deliveries } });
+  const headers = { "X-Hub-Signature-256": await sign(secret, payload), "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": `delivery-r${deliveries}` };
   const event = { body: payload, headers, isBase64Encoded: false, httpMethod: "POST", path: "/webhook" } as unknown as APIGatewayProxyEvent;
   return (await handler(event, context)).statusCode;
 }
@@ -47,8 +56,13 @@ beforeAll(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
   vi.setSystemTime(clock);
   const endpoint = await aws.start();
+  db = await startDynalite();
+  await db.createTable("sr-jobs");
   handler = loadShippedHandler<Handler>("webhook", {
     AWS_ENDPOINT_URL: endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+    JOBS_TABLE: "sr-jobs",
+    PREFIX: "sr",
     WEBHOOK_SECRET_PARAMETER: CURRENT,
     WEBHOOK_PREVIOUS_SECRET_PARAMETER: PREVIOUS,
     POOLS: JSON.stringify({ linux: { labels: job.workflow_job.labels, queueUrl: `${endpoint}/123456789012/sr-linux.fifo` } }),
@@ -61,7 +75,7 @@ afterEach(() => {
 
 afterAll(async () => {
   vi.useRealTimers();
-  await aws.stop();
+  await Promise.all([aws.stop(), db.close()]);
 });
 
 describe("the shipped webhook zip during a webhook secret rotation", () => {

@@ -2,14 +2,20 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { sign } from "@octokit/webhooks-methods";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { lambdaContext } from "../../helpers/aws.js";
+import { startDynalite } from "../../helpers/dynalite.js";
+import type { LocalDynamoDb } from "../../helpers/dynalite.js";
+import { workflowJobFixture } from "../../helpers/openapi.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
-import { LoopbackAws } from "../../helpers/loopback-aws.js";
+import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
 
 // Drives dist/lambdas/webhook.zip (with dist/layers/shared.zip) as deployed: signed API Gateway proxy
-// events in, real AWS SDK requests out to a loopback endpoint answered by nock.
+// events in, real AWS SDK requests out: SQS and SSM to a loopback endpoint, DynamoDB (job ledger and
+// Powertools idempotency, one table) to dynalite.
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -19,7 +25,8 @@ let QUEUE_URL = "";
 const payload = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
 const job = JSON.parse(payload) as { workflow_job: { id: number; run_attempt: number; labels: string[] } };
 
-const context = { functionName: "sr-webhook", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:sr-webhook" } as Context;
+// A whole Lambda context: Powertools idempotency reads the remaining time from it.
+const context: Context = lambdaContext("sr-webhook");
 
 interface SentMessage {
   QueueUrl: string;
@@ -30,14 +37,19 @@ interface SentMessage {
 }
 
 let handler: Handler;
+let db: LocalDynamoDb;
+let deliveries = 0;
 
 function event(body: string, headers: Record<string, string>, isBase64Encoded = false): APIGatewayProxyEvent {
   return { body, headers, isBase64Encoded, httpMethod: "POST", path: "/webhook" } as unknown as APIGatewayProxyEvent;
 }
 
-async function signedEvent(body: string, githubEvent = "workflow_job"): Promise<APIGatewayProxyEvent> {
-  return event(body, { "X-Hub-Signature-256": await sign(SECRET, body), "X-GitHub-Event": githubEvent, "X-GitHub-Delivery": "delivery-1" });
+/** A signed delivery; each gets a new X-GitHub-Delivery unless one is given (a redelivery). */
+async function signedEvent(body: string, githubEvent = "workflow_job", deliveryId = `delivery-${(deliveries += 1)}`): Promise<APIGatewayProxyEvent> {
+  return event(body, { "X-Hub-Signature-256": await sign(SECRET, body), "X-GitHub-Event": githubEvent, "X-GitHub-Delivery": deliveryId });
 }
+
+const ledgerItem = async (pk: string) => (await db.items("sr-jobs")).find((item) => item.pk === pk);
 
 const aws = new LoopbackAws()
   .on("AmazonSSM.GetParameter", (input) => ({ Parameter: { Name: input.Name, Type: "SecureString", Value: SECRET, Version: 1 } }))
@@ -51,22 +63,28 @@ const sent = () => aws.inputsOf("AmazonSQS.SendMessage") as unknown as SentMessa
 const ssmReads = () => aws.inputsOf("AmazonSSM.GetParameter").length;
 
 beforeAll(async () => {
+  db = await startDynalite();
+  await db.createTable("sr-jobs");
   const endpoint = await aws.start();
   QUEUE_URL = `${endpoint}/123456789012/sr-linux.fifo`;
   handler = loadShippedHandler<Handler>("webhook", {
     AWS_ENDPOINT_URL: endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+    JOBS_TABLE: "sr-jobs",
+    PREFIX: "sr",
     WEBHOOK_SECRET_PARAMETER: "/sr/github-app/webhook-secret",
     POOLS: JSON.stringify({ linux: { labels: job.workflow_job.labels, queueUrl: QUEUE_URL } }),
     MAX_BODY_BYTES: "65536",
   });
 });
 
-afterEach(() => {
+afterEach(async () => {
   aws.calls.length = 0;
+  await db.clear("sr-jobs");
 });
 
 afterAll(async () => {
-  await aws.stop();
+  await Promise.all([aws.stop(), db.close()]);
 });
 
 describe("the shipped webhook zip", () => {
@@ -79,14 +97,14 @@ describe("the shipped webhook zip", () => {
     expect(sent()[0].QueueUrl).toBe(QUEUE_URL);
     expect(sent()[0].MessageDeduplicationId).toBe(`${job.workflow_job.id}-${job.workflow_job.run_attempt}`);
     expect(sent()[0].MessageGroupId).toBe(String(job.workflow_job.id));
-    expect(sent()[0].MessageAttributes.DeliveryId.StringValue).toBe("delivery-1");
+    expect(sent()[0].MessageAttributes.DeliveryId.StringValue).toMatch(/^delivery-\d+$/);
     expect(JSON.parse(sent()[0].MessageBody)).toMatchObject({ version: 1, pool: "linux", jobId: job.workflow_job.id });
   });
 
   it("reads the secret from SSM once and caches it across invocations", async () => {
     // The first test already read it; the cache keeps later invocations off SSM.
     await handler(await signedEvent(payload), context);
-    await handler(await signedEvent(payload), context);
+    await handler(await signedEvent(JSON.stringify(workflowJobFixture("queued", { jobId: 4242 }))), context);
     expect(ssmReads()).toBe(0);
     expect(sent()).toHaveLength(2);
   });
@@ -149,12 +167,13 @@ describe("the shipped webhook zip", () => {
     expect(sent()).toHaveLength(0);
   });
 
-  it("ignores workflow_job actions other than queued: 202, nothing queued", async () => {
-    const completed = payload.replace('"action": "queued"', '"action": "completed"').replace('"action":"queued"', '"action":"completed"');
-    const result = await handler(await signedEvent(completed), context);
+  it("ignores workflow_job actions it does not track: 202, nothing queued", async () => {
+    const waiting = JSON.stringify(workflowJobFixture("waiting"));
+    const result = await handler(await signedEvent(waiting), context);
     expect(result.statusCode).toBe(202);
-    expect(JSON.parse(result.body)).toEqual({ message: "ignored: action completed is not handled" });
+    expect(JSON.parse(result.body)).toEqual({ message: "ignored: action waiting is not handled" });
     expect(sent()).toHaveLength(0);
+    expect(await db.items("sr-jobs")).toEqual([]);
   });
 
   it("ignores jobs no pool matches: 202, nothing queued", async () => {
@@ -164,5 +183,94 @@ describe("the shipped webhook zip", () => {
     expect(result.statusCode).toBe(202);
     expect(JSON.parse(result.body)).toEqual({ message: "ignored: no pool matches labels [ubuntu-latest]" });
     expect(sent()).toHaveLength(0);
+  });
+
+  it("records the queued job in the ledger, next to the delivery's idempotency record", async () => {
+    await handler(await signedEvent(payload, "workflow_job", "delivery-ledger"), context);
+
+    expect(await ledgerItem(`job#${job.workflow_job.id}#1`)).toMatchObject({ phase: "received", pool: "linux", deliveryIds: new Set(["delivery-ledger"]) });
+    const records = (await db.items("sr-jobs")).filter((item) => !item.pk.startsWith("job#"));
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ status: "COMPLETED" });
+  });
+
+  it("answers a redelivery of the same delivery with the first answer and queues nothing more", async () => {
+    const first = await handler(await signedEvent(payload, "workflow_job", "delivery-redelivered"), context);
+    const again = await handler(await signedEvent(payload, "workflow_job", "delivery-redelivered"), context);
+
+    expect(JSON.parse(again.body)).toEqual(JSON.parse(first.body));
+    expect(again.statusCode).toBe(first.statusCode);
+    expect(sent()).toHaveLength(1);
+  });
+
+  it("answers a new delivery of a job already queued as a duplicate", async () => {
+    await handler(await signedEvent(payload), context);
+    const second = await handler(await signedEvent(payload), context);
+
+    expect(second.statusCode).toBe(200);
+    expect(JSON.parse(second.body)).toEqual({ message: "duplicate: job is received", pool: "linux", jobId: job.workflow_job.id });
+    expect(sent()).toHaveLength(1);
+  });
+
+  it("records in_progress and completed, and frees the slots of the job whose runner completed", async () => {
+    // Arrange: job 1111 launched sr-i-0aaaaaaaaaaaaaaa1 and holds one slot of each counter.
+    const launchedFor = "job#1111#1";
+    await db.documentClient.send(new PutCommand({ TableName: "sr-jobs", Item: { pk: launchedFor, phase: "launched", jobId: 1111, runAttempt: 1, pool: "linux", scopeOwner: "octo-org", instanceId: "i-0aaaaaaaaaaaaaaa1", slotHeld: true } }));
+    await db.documentClient.send(new PutCommand({ TableName: "sr-jobs", Item: { pk: "instance#i-0aaaaaaaaaaaaaaa1", job: launchedFor } }));
+    for (const pk of ["limit#global", "limit#pool#linux", "limit#owner#octo-org"]) await db.documentClient.send(new PutCommand({ TableName: "sr-jobs", Item: { pk, inUse: 1 } }));
+
+    // Act
+    const started = await handler(await signedEvent(JSON.stringify(workflowJobFixture("in_progress", { runnerName: "sr-i-0aaaaaaaaaaaaaaa1" }))), context);
+    const completed = await handler(await signedEvent(JSON.stringify(workflowJobFixture("completed", { runnerName: "sr-i-0aaaaaaaaaaaaaaa1" }))), context);
+
+    // Assert
+    expect(JSON.parse(started.body)).toEqual({ message: "recorded: running", jobId: job.workflow_job.id });
+    expect(JSON.parse(completed.body)).toEqual({ message: "recorded: completed", jobId: job.workflow_job.id });
+    expect(await ledgerItem(`job#${job.workflow_job.id}#1`)).toMatchObject({ phase: "completed", ranOn: "sr-i-0aaaaaaaaaaaaaaa1", conclusion: "success" });
+    expect(await ledgerItem(launchedFor)).toMatchObject({ slotHeld: false });
+    for (const pk of ["limit#global", "limit#pool#linux", "limit#owner#octo-org"]) expect(await ledgerItem(pk)).toMatchObject({ inUse: 0 });
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("queues the job anyway when the ledger table is unavailable", async () => {
+    await db.deleteTable("sr-jobs");
+    try {
+      const result = await handler(await signedEvent(payload), context);
+
+      expect(result.statusCode).toBe(200);
+      expect(JSON.parse(result.body)).toMatchObject({ message: "queued" });
+      expect(sent()).toHaveLength(1);
+    } finally {
+      await db.createTable("sr-jobs");
+    }
+  });
+  it("queues a job sent with GitHub's form content type", async () => {
+    const parsed = JSON.parse(payload);
+    parsed.workflow_job.id = 7003;
+    const form = new URLSearchParams({ payload: JSON.stringify(parsed) }).toString();
+    const signed = await signedEvent(form);
+    const result = await handler({ ...signed, headers: { ...signed.headers, "Content-Type": "application/x-www-form-urlencoded" } }, context);
+    expect(JSON.parse(result.body)).toEqual({ message: "queued", pool: "linux", jobId: 7003 });
+    expect(sent()).toHaveLength(1);
+  });
+
+  it("fails when SQS refuses the message: 500 internal error", async () => {
+    aws.on("AmazonSQS.SendMessage", () => {
+      throw new AwsFault("AWS.SimpleQueueService.NonExistentQueue");
+    });
+    try {
+      const parsed = JSON.parse(payload);
+      parsed.workflow_job.id = 7004;
+      const result = await handler(await signedEvent(JSON.stringify(parsed)), context);
+      expect(result.statusCode).toBe(500);
+      expect(JSON.parse(result.body)).toEqual({ message: "internal error" });
+      expect(sent()).toHaveLength(1);
+    } finally {
+      aws.on("AmazonSQS.SendMessage", (input) => ({
+        MessageId: `m-${aws.calls.length}`,
+        MD5OfMessageBody: createHash("md5").update(String(input.MessageBody)).digest("hex"),
+        SequenceNumber: "1",
+      }));
+    }
   });
 });

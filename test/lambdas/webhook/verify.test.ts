@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it, vi } from "vitest";
 
@@ -6,23 +7,27 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = "true";
 });
 
-import { InvalidSignatureError, MissingSignatureError } from "../../../lambdas/shared/index.js";
+import { InvalidJsonBodyError, InvalidSignatureError, MissingSignatureError, PayloadTooLargeError } from "../../../lambdas/shared/index.js";
 import {
   PLACEHOLDER_SECRET,
   SECRET_REFRESH_INTERVAL_MS,
   activePreviousSecret,
   candidateSecrets,
+  parseJsonBody,
+  readBody,
   verifySignature,
   webhookSecretLoader,
   type WebhookSecrets,
 } from "../../../lambdas/webhook/verify.js";
 import { webhookConfigFromEnv } from "../../../lambdas/webhook/config.js";
 import { PLACEHOLDER_SECRET as STACKS_PLACEHOLDER } from "../../../stacks/github-app-secrets.js";
+import { workflowJobQueuedFixture } from "../../helpers/github.js";
 
 const NOW = new Date("2025-06-01T12:00:00Z");
 const OLD = "old-webhook-secret";
 const NEW = "new-webhook-secret";
 const BODY = JSON.stringify({ action: "queued", workflow_job: { id: 1 } });
+const BODY_BYTES = Buffer.from(BODY);
 
 async function signed(secret: string): Promise<{ headers: Record<string, string> }> {
   return { headers: { "X-Hub-Signature-256": await sign(secret, BODY) } };
@@ -86,41 +91,41 @@ describe("candidateSecrets", () => {
 describe("verifySignature with a previous secret", () => {
   it("accepts a delivery signed with the current secret without re-reading", async () => {
     const loader = scriptedLoader({ current: NEW, previous: OLD });
-    await expect(verifySignature(await signed(NEW), BODY, loader.load, () => NOW)).resolves.toBe("current");
+    await expect(verifySignature(await signed(NEW), BODY_BYTES, loader.load, () => NOW)).resolves.toBe("current");
     expect(loader.calls).toEqual([false]);
   });
 
   it("accepts a delivery signed with the previous secret during the rotation window", async () => {
     const loader = scriptedLoader({ current: NEW, previous: OLD });
-    await expect(verifySignature(await signed(OLD), BODY, loader.load, () => NOW)).resolves.toBe("previous");
+    await expect(verifySignature(await signed(OLD), BODY_BYTES, loader.load, () => NOW)).resolves.toBe("previous");
   });
 
   it("accepts the new secret right after a rotation by re-reading the parameters once", async () => {
     // The cache still holds the old current secret; SSM already has the new one and the old as previous.
     const loader = scriptedLoader({ current: OLD }, { current: NEW, previous: OLD });
-    await expect(verifySignature(await signed(NEW), BODY, loader.load, () => NOW)).resolves.toBe("current");
+    await expect(verifySignature(await signed(NEW), BODY_BYTES, loader.load, () => NOW)).resolves.toBe("current");
     expect(loader.calls).toEqual([false, true]);
   });
 
   it("fails when the previous secret was cleared: the old signature is refused", async () => {
     const loader = scriptedLoader({ current: NEW, previous: PLACEHOLDER_SECRET });
-    await expect(verifySignature(await signed(OLD), BODY, loader.load, () => NOW)).rejects.toThrow(InvalidSignatureError);
+    await expect(verifySignature(await signed(OLD), BODY_BYTES, loader.load, () => NOW)).rejects.toThrow(InvalidSignatureError);
   });
 
   it("fails when the previous secret has expired: the old signature is refused", async () => {
     const loader = scriptedLoader({ current: NEW, previous: JSON.stringify({ secret: OLD, expiresAt: "2025-06-01T00:00:00Z" }) });
-    await expect(verifySignature(await signed(OLD), BODY, loader.load, () => NOW)).rejects.toThrow(InvalidSignatureError);
+    await expect(verifySignature(await signed(OLD), BODY_BYTES, loader.load, () => NOW)).rejects.toThrow(InvalidSignatureError);
   });
 
   it("fails when the signature is forged, during a rotation too, after one re-read", async () => {
     const loader = scriptedLoader({ current: NEW, previous: OLD });
-    await expect(verifySignature(await signed("forged"), BODY, loader.load, () => NOW)).rejects.toThrow(InvalidSignatureError);
+    await expect(verifySignature(await signed("forged"), BODY_BYTES, loader.load, () => NOW)).rejects.toThrow(InvalidSignatureError);
     expect(loader.calls).toEqual([false, true]);
   });
 
   it("fails when the secret is still the placeholder, even for a delivery signed with it", async () => {
     const loader = scriptedLoader({ current: PLACEHOLDER_SECRET });
-    await expect(verifySignature(await signed(PLACEHOLDER_SECRET), BODY, loader.load, () => NOW)).rejects.toThrow(InvalidSignatureError);
+    await expect(verifySignature(await signed(PLACEHOLDER_SECRET), BODY_BYTES, loader.load, () => NOW)).rejects.toThrow(InvalidSignatureError);
   });
 
   it("fails with 401, not 500, when the re-read after a mismatch fails", async () => {
@@ -128,12 +133,12 @@ describe("verifySignature with a previous secret", () => {
       if (fresh) throw new Error("ThrottlingException");
       return { current: NEW };
     });
-    await expect(verifySignature(await signed("forged"), BODY, load, () => NOW)).rejects.toThrow(InvalidSignatureError);
+    await expect(verifySignature(await signed("forged"), BODY_BYTES, load, () => NOW)).rejects.toThrow(InvalidSignatureError);
   });
 
   it("fails when the signature header is missing, without reading any secret", async () => {
     const loader = scriptedLoader({ current: NEW });
-    await expect(verifySignature({ headers: {} }, BODY, loader.load, () => NOW)).rejects.toThrow(MissingSignatureError);
+    await expect(verifySignature({ headers: {} }, BODY_BYTES, loader.load, () => NOW)).rejects.toThrow(MissingSignatureError);
     expect(loader.calls).toEqual([]);
   });
 });
@@ -203,12 +208,97 @@ describe("webhookConfigFromEnv", () => {
   const pools = JSON.stringify({ linux: { labels: ["linux"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo" } });
 
   it("reads WEBHOOK_PREVIOUS_SECRET_PARAMETER when set", () => {
-    const config = webhookConfigFromEnv({ POOLS: pools, WEBHOOK_SECRET_PARAMETER: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_PARAMETER: "/sr/prev" });
+    const config = webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_SECRET_PARAMETER: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_PARAMETER: "/sr/prev" });
     expect(config).toMatchObject({ secretParameter: "/sr/cur", previousSecretParameter: "/sr/prev" });
   });
 
   it("leaves the previous parameter out when the variable is unset or empty", () => {
-    expect(webhookConfigFromEnv({ POOLS: pools, WEBHOOK_SECRET_PARAMETER: "/sr/cur" })).not.toHaveProperty("previousSecretParameter");
-    expect(webhookConfigFromEnv({ POOLS: pools, WEBHOOK_SECRET_PARAMETER: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_PARAMETER: "" })).not.toHaveProperty("previousSecretParameter");
+    expect(webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_SECRET_PARAMETER: "/sr/cur" })).not.toHaveProperty("previousSecretParameter");
+    expect(webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_SECRET_PARAMETER: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_PARAMETER: "" })).not.toHaveProperty("previousSecretParameter");
+  });
+});
+
+const SECRET = "It's a Secret to Everybody";
+const onlySecret = async (): Promise<WebhookSecrets> => ({ current: SECRET });
+
+function signature(bytes: Uint8Array, secret = SECRET): string {
+  return `sha256=${createHmac("sha256", secret).update(bytes).digest("hex")}`;
+}
+
+/** The fixture's JSON with an 0xFF byte inside the job's name, a string value: a lossy decoding is still valid JSON. */
+function notUtf8Body(): Buffer {
+  const text = JSON.stringify(workflowJobQueuedFixture());
+  const at = text.indexOf('"build"') + 1;
+  return Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff]), Buffer.from(text.slice(at))]);
+}
+
+describe("readBody", () => {
+  it("returns the bytes, base64-decoded when API Gateway encoded them", () => {
+    // Arrange
+    const bytes = notUtf8Body();
+
+    // Act
+    const body = readBody({ body: bytes.toString("base64"), isBase64Encoded: true }, 65_536);
+
+    // Assert
+    expect(body.equals(bytes)).toBe(true);
+  });
+
+  it("fails when the decoded body is over the limit", () => {
+    expect(() => readBody({ body: Buffer.alloc(11).toString("base64"), isBase64Encoded: true }, 10)).toThrow(PayloadTooLargeError);
+  });
+});
+
+describe("verifySignature over bytes", () => {
+  it("accepts the HMAC of the exact bytes", async () => {
+    // Arrange
+    const body = Buffer.from(JSON.stringify(workflowJobQueuedFixture()));
+
+    // Act / Assert
+    await expect(verifySignature({ headers: { "X-Hub-Signature-256": signature(body) } }, body, onlySecret)).resolves.toBe("current");
+  });
+
+  it.each([
+    { name: "the bytes sent", signed: (bytes: Buffer) => bytes },
+    { name: "their lossy UTF-8 decoding", signed: (bytes: Buffer) => Buffer.from(bytes.toString("utf8"), "utf8") },
+  ])("fails when the body is not UTF-8, signed over $name", async ({ signed }) => {
+    // Arrange
+    const body = notUtf8Body();
+
+    // Act / Assert
+    await expect(verifySignature({ headers: { "x-hub-signature-256": signature(signed(body)) } }, body, onlySecret)).rejects.toThrow(InvalidSignatureError);
+  });
+
+  it("fails when the header is missing, before looking at the body", async () => {
+    await expect(verifySignature({ headers: {} }, notUtf8Body(), onlySecret)).rejects.toThrow(MissingSignatureError);
+  });
+});
+
+describe("parseJsonBody", () => {
+  const json = JSON.stringify(workflowJobQueuedFixture());
+
+  it.each(["application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8", "Application/X-WWW-Form-Urlencoded"])(
+    "reads the payload field of GitHub's form content type (%s)",
+    (contentType) => {
+      // Arrange
+      const body = Buffer.from(`${new URLSearchParams({ payload: json }).toString()}&other=1`);
+
+      // Act / Assert
+      expect(parseJsonBody(body, contentType)).toEqual(workflowJobQueuedFixture());
+    },
+  );
+
+  it.each([undefined, "application/json", "text/plain"])("reads the body itself as JSON with content type %s", (contentType) => {
+    expect(parseJsonBody(Buffer.from(json), contentType)).toEqual(workflowJobQueuedFixture());
+  });
+
+  it.each([
+    { name: "a form body has no payload field", body: new URLSearchParams({ data: json }).toString(), contentType: "application/x-www-form-urlencoded" },
+    { name: "a form body arrives as JSON", body: new URLSearchParams({ payload: json }).toString(), contentType: "application/json" },
+    { name: "a JSON body arrives as form", body: json, contentType: "application/x-www-form-urlencoded" },
+    { name: "the JSON starts with a byte order mark", body: `\uFEFF${json}`, contentType: "application/json" },
+    { name: "the JSON is an array", body: "[]", contentType: "application/json" },
+  ])("fails when $name", ({ body, contentType }) => {
+    expect(() => parseJsonBody(Buffer.from(body), contentType)).toThrow(InvalidJsonBodyError);
   });
 });

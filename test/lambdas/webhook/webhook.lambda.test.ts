@@ -1,38 +1,56 @@
 import { clearCaches } from "@aws-lambda-powertools/parameters";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { sign } from "@octokit/webhooks-methods";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
-vi.hoisted(() => {
-  process.env.AWS_REGION = "eu-west-1";
-  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-  process.env.POWERTOOLS_METRICS_DISABLED = "true";
-  process.env.WEBHOOK_SECRET_PARAMETER = "/self-runners/webhook-secret";
-  process.env.POOLS = JSON.stringify({
-    gpu: { labels: ["linux", "gpu"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-gpu.fifo" },
-    linux: { labels: ["linux", "x64"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
+// The handler's DynamoDB client (job ledger and Powertools idempotency, one table) talks to dynalite;
+// SQS and SSM are aws-sdk-client-mock doubles. The endpoint is set before the handler module loads.
+const db = await vi.hoisted(async () => {
+  const { startDynalite } = await import("../../helpers/dynalite.js");
+  const local = await startDynalite();
+  Object.assign(process.env, {
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
+    AWS_SECRET_ACCESS_KEY: "local-secret",
+    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+    POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    WEBHOOK_SECRET_PARAMETER: "/self-runners/webhook-secret",
+    JOBS_TABLE: "sr-jobs",
+    PREFIX: "sr",
+    POOLS: JSON.stringify({
+      gpu: { labels: ["linux", "gpu"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-gpu.fifo" },
+      linux: { labels: ["linux", "x64"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
+    }),
   });
+  return local;
 });
 
+import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
+import { jobKey } from "../../../lambdas/ledger/phases.js";
 import { handler } from "../../../lambdas/webhook/webhook.lambda.js";
 import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
-import { workflowJobQueuedFixture } from "../../helpers/github.js";
+import { workflowJobFixture, workflowJobQueuedFixture } from "../../helpers/github.js";
 
 const SECRET = "It's a Secret to Everybody";
 const DELIVERY = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
+const JOB_ID = 29679449632;
+const KEY = jobKey({ jobId: JOB_ID, runAttempt: 1 });
 const ssm = mockClient(SSMClient);
 const sqs = mockClient(SQSClient);
+const ledger = dynamoDbLedger(db.documentClient, "sr-jobs");
 
 async function delivery(
   event: string,
   body: string,
-  options: { secret?: string; headers?: Record<string, string>; base64?: boolean; omitSignature?: boolean } = {},
+  options: { secret?: string; headers?: Record<string, string>; base64?: boolean; omitSignature?: boolean; deliveryId?: string } = {},
 ) {
   const headers: Record<string, string> = {
     "X-GitHub-Event": event,
-    "X-GitHub-Delivery": DELIVERY,
+    "X-GitHub-Delivery": options.deliveryId ?? DELIVERY,
     "Content-Type": "application/json",
     ...(options.omitSignature ? {} : { "X-Hub-Signature-256": await sign(options.secret ?? SECRET, body) }),
     ...options.headers,
@@ -41,36 +59,66 @@ async function delivery(
   return handler(apiGatewayEvent({ body: encoded, headers, isBase64Encoded: options.base64 ?? false }), lambdaContext("webhook"));
 }
 
+/** A workflow_job delivery with its own delivery id. */
+function job(action: Parameters<typeof workflowJobFixture>[0], deliveryId: string, options: Parameters<typeof workflowJobFixture>[1] = {}) {
+  return delivery("workflow_job", JSON.stringify(workflowJobFixture(action, options)), { deliveryId });
+}
+
 function answer(result: { statusCode: number; body: string; headers?: Record<string, unknown> }) {
   return { statusCode: result.statusCode, contentType: result.headers?.["content-type"], body: JSON.parse(result.body) };
 }
 
+const sent = () => sqs.commandCalls(SendMessageCommand);
+
+/** Job `jobId` launched runner sr-<instanceId> and holds one slot of each counter (as scale-up leaves it). */
+async function launched(jobId: number, instanceId: string, slots = 1): Promise<string> {
+  const facts = { jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" };
+  const now = new Date();
+  await ledger.claim(facts, "scale-up", 120_000, now);
+  await ledger.recordInstance(jobKey(facts), "scale-up", instanceId, `sr-${instanceId}`, now);
+  await ledger.markLaunched(jobKey(facts), "scale-up", now);
+  for (const pk of ["limit#global", "limit#pool#linux", "limit#owner#octo-org"]) {
+    await db.documentClient.send(new PutCommand({ TableName: "sr-jobs", Item: { pk, inUse: slots } }));
+  }
+  return jobKey(facts);
+}
+
+async function counters(): Promise<Record<string, number>> {
+  return Object.fromEntries((await db.items("sr-jobs")).filter((item) => item.pk.startsWith("limit#")).map((item) => [item.pk, item.inUse]));
+}
+
+beforeAll(async () => {
+  await db.createTable("sr-jobs");
+});
+
+beforeEach(async () => {
+  clearCaches();
+  ssm.reset();
+  sqs.reset();
+  await db.clear("sr-jobs");
+  ssm.on(GetParameterCommand, { Name: "/self-runners/webhook-secret", WithDecryption: true }).resolves({
+    Parameter: { Name: "/self-runners/webhook-secret", Type: "SecureString", Value: SECRET },
+  });
+  sqs.on(SendMessageCommand).resolves({ MessageId: "5fea7756-0ea4-451a-a703-a558b933e274", SequenceNumber: "1" });
+});
+
+afterAll(async () => {
+  ssm.restore();
+  sqs.restore();
+  await db.close();
+});
+
 describe("webhook handler", () => {
-  beforeEach(() => {
-    clearCaches();
-    ssm.reset();
-    sqs.reset();
-    ssm.on(GetParameterCommand, { Name: "/self-runners/webhook-secret", WithDecryption: true }).resolves({
-      Parameter: { Name: "/self-runners/webhook-secret", Type: "SecureString", Value: SECRET },
-    });
-    sqs.on(SendMessageCommand).resolves({ MessageId: "5fea7756-0ea4-451a-a703-a558b933e274", SequenceNumber: "1" });
-  });
-
-  afterAll(() => {
-    ssm.restore();
-    sqs.restore();
-  });
-
   it("answers ping with pong", async () => {
     // Act
     const result = await delivery("ping", JSON.stringify({ zen: "Design for failure.", hook_id: 1 }));
 
     // Assert
     expect(answer(result)).toEqual({ statusCode: 200, contentType: "application/json", body: { message: "pong" } });
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
   });
 
-  it("enqueues a matched queued job exactly once with the contract's ids", async () => {
+  it("enqueues a matched queued job exactly once with the contract's ids and records it in the ledger", async () => {
     // Arrange
     const body = JSON.stringify(workflowJobQueuedFixture());
 
@@ -78,12 +126,8 @@ describe("webhook handler", () => {
     const result = await delivery("workflow_job", body);
 
     // Assert
-    expect(answer(result)).toEqual({
-      statusCode: 200,
-      contentType: "application/json",
-      body: { message: "queued", pool: "linux", jobId: 29679449632 },
-    });
-    const calls = sqs.commandCalls(SendMessageCommand);
+    expect(answer(result)).toEqual({ statusCode: 200, contentType: "application/json", body: { message: "queued", pool: "linux", jobId: JOB_ID } });
+    const calls = sent();
     expect(calls).toHaveLength(1);
     const input = calls[0]!.args[0].input;
     expect(input).toMatchObject({
@@ -96,13 +140,22 @@ describe("webhook handler", () => {
       version: 1,
       deliveryId: DELIVERY,
       pool: "linux",
-      jobId: 29679449632,
+      jobId: JOB_ID,
       runId: 10358102281,
       runAttempt: 1,
       repository: "octo-org/example-workflow",
       owner: "octo-org",
       installationId: 52103487,
       labels: ["self-hosted", "linux", "x64"],
+    });
+    expect(await ledger.get(KEY)).toMatchObject({
+      phase: "received",
+      pool: "linux",
+      repository: "octo-org/example-workflow",
+      org: "octo-org",
+      installationId: 52103487,
+      deliveryIds: [DELIVERY],
+      queuedAt: expect.any(String),
     });
   });
 
@@ -126,13 +179,14 @@ describe("webhook handler", () => {
     const result = await delivery("workflow_job", JSON.stringify(workflowJobQueuedFixture()), { base64: true });
 
     // Assert
-    expect(answer(result).body).toEqual({ message: "queued", pool: "linux", jobId: 29679449632 });
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+    expect(answer(result).body).toEqual({ message: "queued", pool: "linux", jobId: JOB_ID });
+    expect(sent()).toHaveLength(1);
   });
 
   it.each([
     { name: "an event other than workflow_job", event: "push", action: "queued", message: "ignored: event push is not handled" },
-    { name: "an action other than queued", event: "workflow_job", action: "completed", message: "ignored: action completed is not handled" },
+    { name: "the waiting action", event: "workflow_job", action: "waiting", message: "ignored: action waiting is not handled" },
+    { name: "the requested action", event: "workflow_job", action: "requested", message: "ignored: action requested is not handled" },
   ])("answers 202 for $name and sends nothing", async ({ event, action, message }) => {
     // Arrange
     const payload = { ...workflowJobQueuedFixture(), action };
@@ -142,24 +196,27 @@ describe("webhook handler", () => {
 
     // Assert
     expect(answer(result)).toEqual({ statusCode: 202, contentType: "application/json", body: { message } });
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
+    expect(await db.items("sr-jobs")).toEqual([]);
   });
 
-  it("answers 202 when no pool matches the labels and sends nothing", async () => {
+  it("answers 202 when no pool matches the labels, for queued and for progress, and records nothing", async () => {
     // Arrange
-    const payload = workflowJobQueuedFixture();
-    payload.workflow_job.labels = ["self-hosted", "macOS", "arm64"];
+    const queued = workflowJobQueuedFixture();
+    queued.workflow_job.labels = ["self-hosted", "macOS", "arm64"];
+    const completed = workflowJobFixture("completed");
+    completed.workflow_job.labels = ["ubuntu-latest"];
 
     // Act
-    const result = await delivery("workflow_job", JSON.stringify(payload));
+    const results = [await delivery("workflow_job", JSON.stringify(queued)), await delivery("workflow_job", JSON.stringify(completed), { deliveryId: "d-2" })];
 
     // Assert
-    expect(answer(result)).toEqual({
-      statusCode: 202,
-      contentType: "application/json",
-      body: { message: "ignored: no pool matches labels [self-hosted, macOS, arm64]" },
-    });
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(results.map(answer)).toEqual([
+      { statusCode: 202, contentType: "application/json", body: { message: "ignored: no pool matches labels [self-hosted, macOS, arm64]" } },
+      { statusCode: 202, contentType: "application/json", body: { message: "ignored: no pool matches labels [ubuntu-latest]" } },
+    ]);
+    expect(sent()).toHaveLength(0);
+    expect(await db.items("sr-jobs")).toEqual([]);
   });
 
   it("fails when the signature was made with another secret: 401 and nothing sent", async () => {
@@ -168,7 +225,8 @@ describe("webhook handler", () => {
 
     // Assert
     expect(answer(result)).toEqual({ statusCode: 401, contentType: "application/json", body: { message: "invalid signature" } });
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
+    expect(await db.items("sr-jobs")).toEqual([]);
   });
 
   it("fails when the body was changed after signing: 401 and nothing sent", async () => {
@@ -183,7 +241,7 @@ describe("webhook handler", () => {
     // Assert
     expect(answer(result).body).toEqual({ message: "invalid signature" });
     expect(result.statusCode).toBe(401);
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
   });
 
   it("fails when the signature header is missing: 401 and nothing sent", async () => {
@@ -192,7 +250,7 @@ describe("webhook handler", () => {
 
     // Assert
     expect(answer(result)).toEqual({ statusCode: 401, contentType: "application/json", body: { message: "missing signature" } });
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
   });
 
   it("fails when a validly signed body is not JSON: 400 and nothing sent", async () => {
@@ -201,7 +259,7 @@ describe("webhook handler", () => {
 
     // Assert
     expect(answer(result)).toEqual({ statusCode: 400, contentType: "application/json", body: { message: "invalid JSON body" } });
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
   });
 
   it("fails when the body is larger than MAX_BODY_BYTES: 413, nothing read or sent", async () => {
@@ -214,18 +272,188 @@ describe("webhook handler", () => {
     // Assert
     expect(answer(result)).toEqual({ statusCode: 413, contentType: "application/json", body: { message: "payload too large" } });
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(sent()).toHaveLength(0);
   });
 
-  it("fails when SQS refuses the message: 500 internal error", async () => {
+  it("fails when SQS refuses the message: 500 internal error, and the redelivery queues the job", async () => {
     // Arrange
-    sqs.on(SendMessageCommand).rejects(new Error("AWS.SimpleQueueService.NonExistentQueue"));
+    sqs.on(SendMessageCommand).rejectsOnce(new Error("AWS.SimpleQueueService.NonExistentQueue")).resolves({ MessageId: "m-2" });
+    const body = JSON.stringify(workflowJobQueuedFixture());
 
     // Act
-    const result = await delivery("workflow_job", JSON.stringify(workflowJobQueuedFixture()));
+    const failed = await delivery("workflow_job", body);
+    const redelivered = await delivery("workflow_job", body);
+
+    // Assert
+    expect(answer(failed)).toEqual({ statusCode: 500, contentType: "application/json", body: { message: "internal error" } });
+    expect(answer(redelivered).body).toEqual({ message: "queued", pool: "linux", jobId: JOB_ID });
+    expect(sent()).toHaveLength(2);
+  });
+});
+
+describe("webhook handler: one message per job", () => {
+  it("answers a redelivery of the same delivery with the first answer and sends nothing more", async () => {
+    // Arrange
+    const body = JSON.stringify(workflowJobQueuedFixture());
+
+    // Act
+    const first = await delivery("workflow_job", body);
+    const again = await delivery("workflow_job", body);
+
+    // Assert
+    expect(answer(again)).toEqual(answer(first));
+    expect(answer(first).body.message).toBe("queued");
+    expect(sent()).toHaveLength(1);
+  });
+
+  it.each([
+    { phase: "launching", advance: async () => ledger.claim({ jobId: JOB_ID, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "scale-up", 120_000, new Date()) },
+    { phase: "launched", advance: async () => launched(JOB_ID, "i-0aaaaaaaaaaaaaaa1") },
+  ])("answers a new delivery of a job scale-up took ($phase) as a duplicate", async ({ phase, advance }) => {
+    // Arrange
+    await job("queued", "d-1");
+    await advance();
+
+    // Act
+    const result = await job("queued", "d-2");
+
+    // Assert
+    expect(answer(result)).toEqual({ statusCode: 200, contentType: "application/json", body: { message: `duplicate: job is ${phase}`, pool: "linux", jobId: JOB_ID } });
+    expect(sent()).toHaveLength(1);
+    expect((await ledger.get(KEY))?.deliveryIds).toEqual(["d-1", "d-2"]);
+  });
+
+  it("queues once for queued, waiting and queued again (new delivery ids)", async () => {
+    // Act
+    const results = [await job("queued", "d-1"), await job("waiting", "d-2"), await job("queued", "d-3")];
+
+    // Assert
+    expect(results.map((result) => [result.statusCode, JSON.parse(result.body).message])).toEqual([
+      [200, "queued"],
+      [202, "ignored: action waiting is not handled"],
+      [200, "duplicate: job is received"],
+    ]);
+    expect(sent()).toHaveLength(1);
+  });
+
+  it("queues a re-run attempt of a job as a new job", async () => {
+    // Act
+    await job("queued", "d-1");
+    const rerun = await job("queued", "d-2", { runAttempt: 2 });
+
+    // Assert
+    expect(answer(rerun).body.message).toBe("queued");
+    expect(sent().map((call) => call.args[0].input.MessageDeduplicationId)).toEqual(["29679449632-1", "29679449632-2"]);
+  });
+
+  it("queues the job anyway when the ledger is down", async () => {
+    // Arrange: the table (ledger and idempotency store) is gone.
+    await db.deleteTable("sr-jobs");
+
+    // Act
+    const result = await job("queued", "d-1").finally(() => db.createTable("sr-jobs"));
+
+    // Assert
+    expect(answer(result).body).toEqual({ message: "queued", pool: "linux", jobId: JOB_ID });
+    expect(sent()).toHaveLength(1);
+  });
+});
+
+describe("webhook handler: job progress", () => {
+  it("records in_progress with the runner that took the job", async () => {
+    // Arrange
+    await job("queued", "d-1");
+
+    // Act
+    const result = await job("in_progress", "d-2", { runnerName: "sr-i-0aaaaaaaaaaaaaaa1" });
+
+    // Assert
+    expect(answer(result)).toEqual({ statusCode: 200, contentType: "application/json", body: { message: "recorded: running", jobId: JOB_ID } });
+    expect(await ledger.get(KEY)).toMatchObject({ phase: "running", ranOn: "sr-i-0aaaaaaaaaaaaaaa1" });
+    expect(await ledger.jobOfRunner("sr-i-0aaaaaaaaaaaaaaa1")).toBe(KEY);
+    expect(sent()).toHaveLength(1);
+  });
+
+  it.each([
+    { conclusion: "success", phase: "completed" },
+    { conclusion: "failure", phase: "failed" },
+    { conclusion: "cancelled", phase: "cancelled" },
+  ])("records completed with conclusion $conclusion as $phase, once", async ({ conclusion, phase }) => {
+    // Arrange
+    await job("queued", "d-1");
+    await job("in_progress", "d-2");
+
+    // Act
+    const result = await job("completed", "d-3", { conclusion });
+    const again = await job("completed", "d-4", { conclusion });
+
+    // Assert
+    expect(answer(result).body).toEqual({ message: `recorded: ${phase}`, jobId: JOB_ID });
+    expect(answer(again).body).toEqual({ message: "recorded: unchanged", jobId: JOB_ID });
+    expect(await ledger.get(KEY)).toMatchObject({ phase, conclusion });
+  });
+
+  it("records progress that arrives before queued, and a late queued then queues nothing", async () => {
+    // Act
+    const completed = await job("completed", "d-1");
+    const queued = await job("queued", "d-2");
+
+    // Assert
+    expect(answer(completed).body.message).toBe("recorded: completed");
+    expect(answer(queued).body.message).toBe("duplicate: job is completed");
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("frees, on completed, the slots of the job whose launch created the runner, exactly once", async () => {
+    // Arrange: job A launched sr-i-...a1; that runner took job B (runners are not bound to jobs).
+    const launchedFor = await launched(1111, "i-0aaaaaaaaaaaaaaa1", 2);
+    await job("queued", "d-1");
+
+    // Act
+    await job("completed", "d-2", { runnerName: "sr-i-0aaaaaaaaaaaaaaa1" });
+    await job("completed", "d-3", { runnerName: "sr-i-0aaaaaaaaaaaaaaa1" });
+
+    // Assert
+    expect(await counters()).toEqual({ "limit#global": 1, "limit#pool#linux": 1, "limit#owner#octo-org": 1 });
+    expect(await ledger.get(launchedFor)).toMatchObject({ phase: "launched", slotHeld: false });
+    expect((await ledger.get(KEY))?.phase).toBe("completed");
+  });
+
+  it("frees nothing for a runner that is not one of ours", async () => {
+    // Arrange
+    await launched(1111, "i-0aaaaaaaaaaaaaaa1", 2);
+
+    // Act
+    await job("completed", "d-1", { runnerName: "GitHub Actions 12" });
+    await job("completed", "d-2", { runnerName: "other-i-0aaaaaaaaaaaaaaa1", jobId: 2222 });
+
+    // Assert
+    expect(await counters()).toEqual({ "limit#global": 2, "limit#pool#linux": 2, "limit#owner#octo-org": 2 });
+  });
+
+  it("answers a redelivered completed with the first answer", async () => {
+    // Arrange
+    await launched(1111, "i-0aaaaaaaaaaaaaaa1", 2);
+    const body = JSON.stringify(workflowJobFixture("completed", { runnerName: "sr-i-0aaaaaaaaaaaaaaa1" }));
+
+    // Act
+    const first = await delivery("workflow_job", body, { deliveryId: "d-1" });
+    const again = await delivery("workflow_job", body, { deliveryId: "d-1" });
+
+    // Assert
+    expect(answer(again)).toEqual(answer(first));
+    expect(answer(first).body.message).toBe("recorded: completed");
+    expect((await counters())["limit#global"]).toBe(1);
+  });
+
+  it("fails when the ledger is down for a progress event: 500, so GitHub shows the failed delivery", async () => {
+    // Arrange
+    await db.deleteTable("sr-jobs");
+
+    // Act
+    const result = await job("in_progress", "d-1").finally(() => db.createTable("sr-jobs"));
 
     // Assert
     expect(answer(result)).toEqual({ statusCode: 500, contentType: "application/json", body: { message: "internal error" } });
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
 });

@@ -44,7 +44,10 @@ mock_resource "aws_api_gateway_rest_api" {
   defaults = { execution_arn = "arn:aws:execute-api:eu-west-1:123456789012:abc123" }
 }
 mock_resource "aws_api_gateway_stage" {
-  defaults = { invoke_url = "https://abc123.execute-api.eu-west-1.amazonaws.com/github" }
+  defaults = {
+    invoke_url = "https://abc123.execute-api.eu-west-1.amazonaws.com/github"
+    arn        = "arn:aws:apigateway:eu-west-1::/restapis/abc123/stages/github"
+  }
 }
 mock_resource "aws_kms_key" {
   defaults = { arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
@@ -54,4 +57,22 @@ mock_resource "aws_s3_bucket" {
 }
 mock_resource "aws_cloudtrail" {
   defaults = { arn = "arn:aws:cloudtrail:eu-west-1:123456789012:trail/mock" }
+}
+mock_data "aws_vpc" {
+  defaults = {
+    cidr_block = "10.0.0.0/16"
+    cidr_block_associations = [
+      { association_id = "vpc-cidr-assoc-0123456789abcdef0", cidr_block = "10.0.0.0/16", state = "associated" },
+      { association_id = "vpc-cidr-assoc-0123456789abcdef1", cidr_block = "100.64.0.0/16", state = "associated" },
+    ]
+  }
+}
+mock_resource "aws_launch_template" {
+  defaults = { id = "lt-0123456789abcdef0" }
+}
+mock_resource "aws_wafv2_web_acl" {
+  defaults = { arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/self-runners-webhook/11111111-2222-3333-4444-555555555555" }
+}
+mock_resource "aws_wafv2_ip_set" {
+  defaults = { arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/mock/66666666-7777-8888-9999-000000000000" }
 }

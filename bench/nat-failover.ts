@@ -1,0 +1,37 @@
+// NAT failover: failure-to-ReplaceRoute time for the default settings, in simulated time (the loop,
+// the decision and the adapters' contract run for real; EC2 and the probe are doubles, the clock is
+// simulated, so the figures follow from the configuration, not from this machine's speed).
+// Run: npm run bench (after the other figures), or npx tsx bench/nat-failover.ts
+import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_PROBE_INTERVAL_SECONDS, probeTimeoutFor } from "../lambdas/nat-failover/config.js";
+import { failoverBoundMs, measureFailover, type FailoverScenario } from "../test/helpers/nat-world.js";
+
+const interval = DEFAULT_PROBE_INTERVAL_SECONDS * 1_000;
+const threshold = DEFAULT_FAILURE_THRESHOLD;
+const base = { probeIntervalMs: interval, failureThreshold: threshold };
+// Failure times across two scheduled invocations (including the minute boundary), every 250 ms.
+const failureTimes = Array.from({ length: 480 }, (_, i) => 60_000 + i * 250);
+
+async function sweep(scenario: Omit<FailoverScenario, "failAt" | "probeIntervalMs" | "failureThreshold">): Promise<number[]> {
+  const figures: number[] = [];
+  for (const failAt of failureTimes) {
+    const { failureToReplaceMs } = await measureFailover({ ...base, ...scenario, failAt });
+    if (failureToReplaceMs === undefined) throw new Error(`no failover for a failure at ${failAt} ms`);
+    figures.push(failureToReplaceMs);
+  }
+  return figures.sort((a, b) => a - b);
+}
+
+function line(name: string, figures: number[], bound?: number): void {
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const mean = figures.reduce((a, b) => a + b, 0) / figures.length;
+  const p50 = figures[Math.floor(figures.length / 2)];
+  console.log(
+    `${name.padEnd(58)} min ${s(figures[0]).padStart(7)}  median ${s(p50).padStart(7)}  mean ${s(mean).padStart(7)}  max ${s(figures.at(-1) as number).padStart(7)}${bound === undefined ? "" : `  (bound ${s(bound)})`}`,
+  );
+}
+
+console.log(`NAT failover, defaults: probe every ${interval / 1000} s, ${threshold} failed rounds, probe timeout ${probeTimeoutFor(interval) / 1000} s; ${failureTimes.length} failure times over 2 minutes`);
+line("NAT stops forwarding (probe-detected), warm function", await sweep({ failure: "drops-traffic" }), failoverBoundMs(interval, threshold));
+line("NAT stops forwarding, cold start at every minute", await sweep({ failure: "drops-traffic", coldStarts: true }), (2 * threshold - 1) * interval + probeTimeoutFor(interval));
+line("NAT instance terminated, schedule only", await sweep({ failure: "terminated" }), interval);
+line("NAT instance terminated, state-change event after 1 s", await sweep({ failure: "terminated", eventDelayMs: 1_000 }));

@@ -1,0 +1,131 @@
+import { clearCaches } from "@aws-lambda-powertools/parameters";
+import { CreateTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import nock from "nock";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+// Two GitHub Apps installed on the same organization raise the API ceiling: JIT configs alternate
+// between them. The additional App finds its own installation once (GET /orgs/{org}/installation).
+const db = await vi.hoisted(async () => {
+  const { startDynalite } = await import("../../helpers/dynalite.js");
+  const local = await startDynalite();
+  Object.assign(process.env, {
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
+    AWS_SECRET_ACCESS_KEY: "local-secret",
+    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+    POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+    PREFIX: "sr",
+    RUNNER_SCOPE: "org",
+    GITHUB_APP_ID: "123456",
+    GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+    GITHUB_ADDITIONAL_APPS: JSON.stringify([{ appId: 654321, privateKeyParameter: "/sr/github-app-2-key" }]),
+    RUNNERS_TABLE: "sr-runners",
+    JOBS_TABLE: "sr-jobs",
+    DRAINING_PARAMETER: "/sr/draining",
+    POOLS: JSON.stringify({
+      linux: {
+        labels: ["linux"],
+        maxRunners: 10,
+        instanceTypes: ["m7i.large"],
+        subnetIds: ["subnet-a"],
+        launchTemplateName: "sr-linux",
+        spot: false,
+        onDemandFallback: false,
+        runnerGroupId: 3,
+        queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo",
+        queueArn: "arn:aws:sqs:eu-west-1:123456789012:self-runners-linux.fifo",
+        deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
+      },
+    }),
+  });
+  return local;
+});
+
+import { handler } from "../../../lambdas/scale-up/scale-up.lambda.js";
+import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
+import { appInstallation, generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse } from "../../helpers/github.js";
+
+const ec2 = mockClient(EC2Client);
+const ssm = mockClient(SSMClient);
+const sqs = mockClient(SQSClient);
+const ORG_JIT = "/orgs/octo-org/actions/runners/generate-jitconfig";
+const PRIMARY_INSTALLATION = 52103487;
+const SECOND_INSTALLATION = 61000001;
+
+/** Who asked for each JIT config: the runner name and the installation token it authenticated with. */
+const jitBy: Array<{ name: string; token: string }> = [];
+
+function invoke(count: number) {
+  const messages = Array.from({ length: count }, () => jobMessage({ receivedAt: new Date().toISOString(), labels: ["linux"] }));
+  return handler(sqsEvent(messages.map((message) => sqsRecord(message))), lambdaContext("sr-scale-up"));
+}
+
+describe("scale-up handler with two GitHub Apps", () => {
+  let github: ReturnType<typeof gitHubFake>;
+
+  beforeAll(async () => {
+    nock.disableNetConnect();
+    nock.enableNetConnect((host: string) => host.startsWith("127.0.0.1:"));
+    await db.createTable("sr-jobs");
+    await db.createTable("sr-runners");
+    clearCaches();
+    ssm.on(GetParameterCommand, { Name: "/sr/github-app-key" }).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: generateAppPrivateKey() } });
+    ssm.on(GetParameterCommand, { Name: "/sr/github-app-2-key" }).resolves({ Parameter: { Name: "/sr/github-app-2-key", Type: "SecureString", Value: generateAppPrivateKey() } });
+    ssm.on(GetParameterCommand, { Name: "/sr/draining" }).resolves({ Parameter: { Name: "/sr/draining", Type: "String", Value: "false" } });
+    sqs.onAnyCommand().resolves({});
+    ec2.on(CreateTagsCommand).resolves({});
+    scriptInstantFleet(ec2);
+
+    github = gitHubFake();
+    github.scope.get("/orgs/octo-org/installation").reply(200, appInstallation({ id: SECOND_INSTALLATION, appId: 654321, org: "octo-org" }));
+    github.scope.post(`/app/installations/${PRIMARY_INSTALLATION}/access_tokens`).reply(201, installationToken("ghs_primary"));
+    github.scope.post(`/app/installations/${SECOND_INSTALLATION}/access_tokens`).reply(201, installationToken("ghs_second"));
+    let runnerId = 0;
+    github.scope
+      .post(ORG_JIT)
+      .times(6)
+      .reply(async (request: Request) => {
+        const body = (await request.json()) as { name: string };
+        jitBy.push({ name: body.name, token: String(request.headers.get("authorization")) });
+        runnerId += 1;
+        return [201, JSON.stringify(jitConfigResponse({ id: runnerId, name: body.name })), { "content-type": "application/json" }];
+      });
+  });
+
+  afterAll(async () => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+    ec2.restore();
+    ssm.restore();
+    sqs.restore();
+    await db.close();
+  });
+
+  it("alternates JIT configs between the Apps and looks the additional App's installation up once", async () => {
+    // Act
+    const first = await invoke(4);
+    const second = await invoke(2);
+
+    // Assert
+    expect([first.batchItemFailures, second.batchItemFailures]).toEqual([[], []]);
+    expect(github.scope.isDone()).toBe(true);
+    const calls = github.requests.map((request) => `${request.method} ${request.path}`);
+    expect(calls.filter((call) => call === "GET /orgs/octo-org/installation")).toHaveLength(1);
+    expect(calls.filter((call) => call.endsWith("/access_tokens")).sort()).toEqual([
+      `POST /app/installations/${PRIMARY_INSTALLATION}/access_tokens`,
+      `POST /app/installations/${SECOND_INSTALLATION}/access_tokens`,
+    ]);
+    // Instances come in batch order, so sorted instance ids give each batch's runners in order.
+    const items = (await db.items("sr-runners")).sort((a, b) => String(a.instanceId).localeCompare(String(b.instanceId)));
+    const tokens = items.map((item) => jitBy.find((entry) => entry.name === item.runnerName)?.token);
+    expect(new Set(tokens)).toEqual(new Set(["token ghs_primary", "token ghs_second"]));
+    const [a, b] = tokens;
+    expect(a).not.toBe(b);
+    expect(tokens.slice(0, 4)).toEqual([a, b, a, b]);
+    expect(tokens[4]).not.toBe(tokens[5]);
+  });
+});

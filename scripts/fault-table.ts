@@ -14,7 +14,7 @@ import type { ScenarioResult } from "../test/fault/table.js";
 const repoRoot = resolve(fileURLToPath(import.meta.url), "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "self-runners-fault-table-"));
 const resultsFile = join(scratch, "results.json");
-const env = { ...process.env, FAULT_RESULTS: resultsFile };
+const env: NodeJS.ProcessEnv = { ...process.env, FAULT_RESULTS: resultsFile };
 // Every scenario, whatever the shell says.
 delete env.FAULT_ONLY;
 try {

@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: "forks",
+    // Collects the fault-injection figures of test/fault/*.test.ts into one table (no-op otherwise).
+    globalSetup: ["test/fault/global-setup.ts"],
     reporters: ["default"],
   },
 });

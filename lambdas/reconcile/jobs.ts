@@ -91,16 +91,24 @@ export function decideJobs(input: JobsInput): JobsDecision {
     for (const key of Object.values(limitKeys(pool, owner))) held.set(key, (held.get(key) ?? 0) + 1);
   };
 
+  // A counter counts runner instances launched and not yet gone, whatever job they run: every listed
+  // instance holds its unit. The ledger adds what EC2 cannot list yet. Counting slot-holding jobs
+  // instead undercounted an instance whose launch job was relaunched because its runner took another
+  // job (the relaunch clears the job's slot while the instance still runs), and the repaired counter
+  // let launches exceed the limit.
+  for (const runner of input.runners) if (runner.pool !== undefined && runner.owner !== undefined) hold(runner.pool, runner.owner);
   for (const job of input.jobs) {
     if (job.pool === undefined || job.scopeOwner === undefined) continue;
+    const listed = job.instanceId !== undefined && live.has(job.instanceId);
     if (job.slotHeld && job.instanceId !== undefined) {
       const launchedAt = job.launchedAt?.getTime() ?? 0;
-      if (!live.has(job.instanceId) && now - launchedAt > lagMs) {
+      if (!listed && now - launchedAt > lagMs) {
         releaseSlots.push({ key: job.key, instanceId: job.instanceId, pool: job.pool, owner: job.scopeOwner });
         continue;
       }
-      hold(job.pool, job.scopeOwner);
-    } else if (job.phase === "launching" && (job.claimExpiresAt ?? 0) > now) {
+      // Launched too recently to be listed.
+      if (!listed) hold(job.pool, job.scopeOwner);
+    } else if (job.phase === "launching" && (job.claimExpiresAt ?? 0) > now && !listed) {
       // Reserved by an invocation that is launching right now.
       hold(job.pool, job.scopeOwner);
     }

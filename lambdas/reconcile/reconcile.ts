@@ -313,8 +313,8 @@ async function reconcileJobs(
     });
   }
 
-  const requeue = async (job: JobRecord, deduplicationId: string): Promise<void> => {
-    const message = messageFromRecord(job);
+  const requeue = async (job: JobRecord, deduplicationId: string, relaunchedAt?: Date): Promise<void> => {
+    const message = messageFromRecord(job, relaunchedAt);
     if (message === undefined) throw new Error(`job ${job.pk} lacks the fields of a queue message`);
     await deps.requeue(message.pool, JSON.stringify(message), jobGroupId(message), deduplicationId);
   };
@@ -336,7 +336,8 @@ async function reconcileJobs(
       if (old === undefined) return;
       const instanceGone = !runners.some((runner) => runner.instanceId === check.instanceId);
       if (old.slotHeld === true && instanceGone && old.pool !== undefined && old.scopeOwner !== undefined) await freeSlot(old.pool, old.scopeOwner);
-      await requeue(old, relaunchDeduplicationId(old, (old.relaunches ?? 0) + 1));
+      // GitHub said just now that the job is still queued: its age counts from here (requeue.ts).
+      await requeue(old, relaunchDeduplicationId(old, (old.relaunches ?? 0) + 1), now);
       relaunched += 1;
       log.info("job relaunched", { key: check.key, reason: check.reason });
     });

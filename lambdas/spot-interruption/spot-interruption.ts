@@ -77,7 +77,7 @@ export async function handleInterruption(instanceId: string, deps: SpotInterrupt
         const keys = limitKeys(old.pool, old.scopeOwner);
         await Promise.all([deps.counters.release(keys.global, 1), deps.counters.release(keys.pool, 1), deps.counters.release(keys.owner, 1)]);
       }
-      const message = messageFromRecord(old);
+      const message = messageFromRecord(old, now);
       if (message !== undefined) {
         await deps.requeue(message.pool, JSON.stringify(message), jobGroupId(message), relaunchDeduplicationId(old, (old.relaunches ?? 0) + 1));
         relaunched = old.pk;

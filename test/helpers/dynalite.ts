@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
@@ -6,6 +7,8 @@ import dynalite from "dynalite";
 /** A real DynamoDB-protocol server (dynalite, in memory) on 127.0.0.1, with tables keyed by `pk`. */
 export interface LocalDynamoDb {
   readonly endpoint: string;
+  /** The dynalite HTTP server (its request listener can be mounted elsewhere). */
+  readonly server: Server;
   readonly client: DynamoDBClient;
   readonly documentClient: DynamoDBDocumentClient;
   createTable(name: string): Promise<void>;
@@ -37,6 +40,7 @@ export async function startDynalite(): Promise<LocalDynamoDb> {
   };
   return {
     endpoint,
+    server,
     client,
     documentClient,
     async createTable(name) {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One recorded AWS call: the `X-Amz-Target` operation and its JSON input. */
@@ -8,16 +8,29 @@ export interface AwsCall {
   readonly input: Record<string, unknown>;
 }
 
-/** Answers one operation: return the JSON output, or throw an AwsFault. */
-export type AwsOperation = (input: Record<string, unknown>) => unknown;
+/** What an operation may know of the HTTP request besides its input. */
+export interface AwsRequestInfo {
+  readonly headers: IncomingHttpHeaders;
+}
+
+/**
+ * Answers one operation: return the JSON output (or, for EC2, the XML string), or throw an AwsFault.
+ * May be async (a model that awaits another server, e.g. a fault-injection world).
+ */
+export type AwsOperation = (input: Record<string, unknown>, request: AwsRequestInfo) => unknown;
+
+/** Runs before every operation; throw an AwsFault to refuse the call (fault injection). */
+export type AwsInterceptor = (call: AwsCall, request: AwsRequestInfo) => void;
 
 /** An AWS error answer (`__type` and HTTP status) for a fake operation to throw. */
 export class AwsFault extends Error {
   constructor(
     readonly type: string,
     readonly status = 400,
+    /** The error message; defaults to the type. */
+    detail?: string,
   ) {
-    super(type);
+    super(detail ?? type);
   }
 }
 
@@ -31,36 +44,50 @@ export class AwsFault extends Error {
  */
 export class LoopbackAws {
   readonly calls: AwsCall[] = [];
+  /** Errors thrown by operations that were not AwsFaults (bugs in a fake): answered 500, kept here for the test. */
+  readonly errors: unknown[] = [];
   private readonly server: Server;
   private readonly operations = new Map<string, AwsOperation>();
+  private readonly interceptors: AwsInterceptor[] = [];
 
-  constructor() {
+  /** `record: false` keeps no call log (long simulations). */
+  constructor(private readonly options: { readonly record?: boolean } = {}) {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        const query = String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
-        const input = query ? Object.fromEntries(new URLSearchParams(text)) : (JSON.parse(text || "{}") as Record<string, unknown>);
-        const target = query ? `EC2.${String(input.Action)}` : String(req.headers["x-amz-target"] ?? "");
-        this.calls.push({ target, input });
-        const operation = this.operations.get(target);
-        let status = 200;
-        let output: unknown;
-        try {
-          if (!operation) throw new AwsFault("UnknownOperationException");
-          output = operation(input);
-        } catch (error) {
-          if (!(error instanceof AwsFault)) throw error;
-          status = error.status;
-          output = { __type: error.type, message: error.message };
-        }
-        if (query && status !== 200) output = `<Response><Errors><Error><Code>${(output as { __type: string }).__type}</Code><Message>fake</Message></Error></Errors><RequestID>r</RequestID></Response>`;
-        const contentType = query ? "text/xml;charset=UTF-8" : "application/x-amz-json-1.0";
-        res.writeHead(status, { "content-type": contentType, "x-amzn-requestid": `req-${this.calls.length}` });
-        res.end(query ? String(output) : JSON.stringify(output));
+        void this.answer(req.headers, Buffer.concat(chunks).toString("utf8")).then(({ status, contentType, text }) => {
+          res.writeHead(status, { "content-type": contentType, "x-amzn-requestid": `req-${this.calls.length}` });
+          res.end(text);
+        });
       });
     });
+  }
+
+  private async answer(headers: IncomingHttpHeaders, text: string): Promise<{ status: number; contentType: string; text: string }> {
+    const query = String(headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+    const input = query ? Object.fromEntries(new URLSearchParams(text)) : (JSON.parse(text || "{}") as Record<string, unknown>);
+    const target = query ? `EC2.${String(input.Action)}` : String(headers["x-amz-target"] ?? "");
+    const call = { target, input };
+    if (this.options.record !== false) this.calls.push(call);
+    const operation = this.operations.get(target);
+    let status = 200;
+    let output: unknown;
+    try {
+      for (const intercept of this.interceptors) intercept(call, { headers });
+      if (!operation) throw new AwsFault("UnknownOperationException");
+      output = await operation(input, { headers });
+    } catch (error) {
+      const fault = error instanceof AwsFault ? error : new AwsFault("InternalFailure", 500);
+      if (!(error instanceof AwsFault)) this.errors.push(error);
+      status = fault.status;
+      output = { __type: fault.type, message: fault.message };
+    }
+    if (query && status !== 200) {
+      const { __type: code, message } = output as { __type: string; message: string };
+      output = `<Response><Errors><Error><Code>${code}</Code><Message>${message === code ? "fake" : escapeXml(message)}</Message></Error></Errors><RequestID>r</RequestID></Response>`;
+    }
+    return { status, contentType: query ? "text/xml;charset=UTF-8" : "application/x-amz-json-1.0", text: query ? String(output) : JSON.stringify(output) };
   }
 
   /** Starts listening on an ephemeral loopback port; returns the endpoint URL. */
@@ -70,6 +97,8 @@ export class LoopbackAws {
   }
 
   async stop(): Promise<void> {
+    // Keep-alive sockets of the SDK clients would hold the server open.
+    this.server.closeAllConnections();
     await new Promise<void>((resolve, reject) => this.server.close((e) => (e ? reject(e) : resolve())));
   }
 
@@ -79,10 +108,20 @@ export class LoopbackAws {
     return this;
   }
 
+  /** Adds a hook that sees every call first and may refuse it. */
+  intercept(interceptor: AwsInterceptor): this {
+    this.interceptors.push(interceptor);
+    return this;
+  }
+
   /** The inputs of every call of `target` so far. */
   inputsOf(target: string): Record<string, unknown>[] {
     return this.calls.filter((c) => c.target === target).map((c) => c.input);
   }
+}
+
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 /**

@@ -24,6 +24,29 @@ const require = createRequire(import.meta.url);
 const documentPath = require.resolve("@octokit/openapi/generated/api.github.com.json");
 const openApi = JSON.parse(readFileSync(documentPath, "utf8")) as OpenApiDocument;
 
+// OpenAPI 3.0 `nullable` allows null even with an `enum` (GitHub answers `"conclusion": null`) or
+// without a `type` (`"suspended_by": null` next to a $ref). Ajv reads `nullable` only beside a type
+// and still checks the enum, so such schemas are rewritten once into what they mean.
+function allowNull(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(allowNull);
+    return;
+  }
+  if (typeof node !== "object" || node === null) return;
+  Object.values(node).forEach(allowNull);
+  const schema = node as Record<string, unknown>;
+  if (schema.nullable !== true) return;
+  if (schema.type === undefined) {
+    const { nullable: _nullable, ...rest } = schema;
+    for (const key of Object.keys(schema)) delete schema[key];
+    schema.anyOf = [rest, { type: "null" }];
+  } else if (Array.isArray(schema.enum) && !schema.enum.includes(null)) {
+    schema.enum.push(null);
+  }
+}
+allowNull(openApi.components);
+allowNull(openApi.paths);
+
 // GitHub's description is OpenAPI 3.0: `nullable` is understood by Ajv; vendor keywords (x-github, example) are not errors.
 const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
 addFormats(ajv);

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { unzipSync } from "fflate";
@@ -17,10 +17,10 @@ export const LOOPBACK_AWS_ENV = {
   POWERTOOLS_LOG_LEVEL: process.env.ZIP_TEST_LOG_LEVEL ?? "SILENT",
 } as const;
 
-function extract(zipPath: string, into: string): void {
+function extract(zipPath: string, into: string, skipSourceMaps = false): void {
   const files = unzipSync(new Uint8Array(readFileSync(zipPath)));
   for (const [name, bytes] of Object.entries(files)) {
-    if (name.endsWith("/")) continue;
+    if (name.endsWith("/") || (skipSourceMaps && name.endsWith(".map"))) continue;
     const target = join(into, name);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, bytes);
@@ -33,13 +33,29 @@ function extract(zipPath: string, into: string): void {
  * environment first: handlers read it when loaded.
  */
 export function loadShippedHandler<H>(name: string, env: Record<string, string>): H {
+  return loadShippedBundle<H>(name, env).handler;
+}
+
+/**
+ * Like {@link loadShippedHandler}, and also returns the directory the zips were extracted to (one
+ * fresh copy per call: a new execution environment with its own module state), so a test can tell
+ * the shipped code's stack frames apart and {@link unloadShippedBundle} it afterwards.
+ */
+export function loadShippedBundle<H>(name: string, env: Record<string, string>, options: { readonly skipSourceMaps?: boolean } = {}): { handler: H; root: string } {
   // Outside the repository, as on Lambda: no package.json "type" and no node_modules above the code.
   const root = mkdtempSync(join(tmpdir(), `self-runners-zip-${name}-`));
-  extract(join(REPO_ROOT, "dist", "lambdas", `${name}.zip`), join(root, "task"));
-  extract(join(REPO_ROOT, "dist", "layers", "shared.zip"), join(root, "opt"));
+  extract(join(REPO_ROOT, "dist", "lambdas", `${name}.zip`), join(root, "task"), options.skipSourceMaps);
+  extract(join(REPO_ROOT, "dist", "layers", "shared.zip"), join(root, "opt"), options.skipSourceMaps);
   Object.assign(process.env, LOOPBACK_AWS_ENV, env, { NODE_PATH: join(root, "opt", "nodejs", "node_modules") });
   // Node reads NODE_PATH at start-up; Lambda sets it before the runtime starts, we re-read it here.
   (Module as unknown as { _initPaths(): void })._initPaths();
   const entry = join(root, "task", "index.js");
-  return (createRequire(entry)(entry) as { handler: H }).handler;
+  return { handler: (createRequire(entry)(entry) as { handler: H }).handler, root };
+}
+
+/** Forgets the modules of a bundle loaded by {@link loadShippedBundle} and deletes its files. */
+export function unloadShippedBundle(root: string): void {
+  const cache = (Module as unknown as { _cache: Record<string, unknown> })._cache;
+  for (const key of Object.keys(cache)) if (key.startsWith(root)) delete cache[key];
+  rmSync(root, { recursive: true, force: true });
 }

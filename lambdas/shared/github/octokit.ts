@@ -14,10 +14,22 @@ const log = childLogger("github");
 export const RATE_LIMIT_RETRIES = 2;
 
 /**
+ * The longest rate-limit wait worth spending inside an invocation. GitHub asks for 60 s after a
+ * secondary limit and up to an hour until a primary reset: waiting that long runs the function past
+ * its timeout (scale-up: 30 s), which leaves launched instances behind and holds the batch until its
+ * visibility timeout. Beyond this the request fails at once and the job waits on the queue instead
+ * (scale-up defers it until the recorded budget resets, or backs off).
+ */
+export const MAX_RATE_LIMIT_WAIT_SECONDS = 5;
+
+/**
  * Every Octokit default of the kit, in one checked object.
  * - retry: 5xx and network errors are retried 3 times with the plugin's quadratic back-off; 4xx are
- *   answers, never retried (422 on delete means "runner busy" and must reach the caller).
- * - throttle: rate-limited requests wait for `retry-after` and retry up to RATE_LIMIT_RETRIES times.
+ *   answers, never retried (422 on delete means "runner busy" and must reach the caller). 429 is a
+ *   rate limit: only the throttling plugin may retry it, after `retry-after`, never the retry plugin
+ *   a second later (GitHub may ban integrations that keep calling while limited).
+ * - throttle: rate-limited requests wait for `retry-after` and retry up to RATE_LIMIT_RETRIES times,
+ *   only when the wait is at most MAX_RATE_LIMIT_WAIT_SECONDS; longer waits fail the request at once.
  *   The plugin also paces mutating calls (one at a time, 1 s apart per installation) as GitHub asks
  *   in its best practices to avoid secondary rate limits; that bounds JIT configs to about one a second.
  */
@@ -25,16 +37,16 @@ export const OCTOKIT_DEFAULTS = {
   userAgent: "self-runners",
   retry: {
     retries: 3,
-    doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+    doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429, 451],
   },
   throttle: {
     onRateLimit: (retryAfter, options, _octokit, retryCount) => {
       log.warn("rate limit hit", { method: options.method, url: options.url, retryAfter, retryCount });
-      return retryCount < RATE_LIMIT_RETRIES;
+      return retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_SECONDS;
     },
     onSecondaryRateLimit: (retryAfter, options, _octokit, retryCount) => {
       log.warn("secondary rate limit hit", { method: options.method, url: options.url, retryAfter, retryCount });
-      return retryCount < RATE_LIMIT_RETRIES;
+      return retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_SECONDS;
     },
   },
   // A GitHub call that hangs must not eat the whole Lambda timeout.

@@ -495,7 +495,8 @@ describe("reconcile handler: jobs", () => {
           owner: "octo-org",
           installationId: INSTALLATION,
           labels: ["self-hosted", "linux"],
-          receivedAt: minutesAgo(10).toISOString(),
+          // A relaunch counts its age from now: GitHub just said the job still waits (requeue.ts).
+          receivedAt: minutesAgo(0).toISOString(),
         },
       },
     ]);

@@ -8,7 +8,7 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 });
 
-import { OCTOKIT_DEFAULTS, clearOctokitCache, installationIdFor, installationOctokit, unauthenticatedOctokit } from "../../../lambdas/shared/index.js";
+import { MAX_RATE_LIMIT_WAIT_SECONDS, OCTOKIT_DEFAULTS, clearOctokitCache, installationIdFor, installationOctokit, unauthenticatedOctokit } from "../../../lambdas/shared/index.js";
 import { appInstallation, generateAppPrivateKey } from "../../helpers/github.js";
 
 const key = generateAppPrivateKey();
@@ -45,14 +45,34 @@ describe("installationOctokit", () => {
     expect(OCTOKIT_DEFAULTS.retry.doNotRetry).toContain(422);
   });
 
+  // Found by the fault-injection suite ("GitHub 429 secondary rate limit"): after the throttling
+  // plugin declined a 30 s retry-after, the retry plugin sent the request again one second later.
+  it("leaves 429 to the throttling plugin: the retry plugin never retries a rate-limited request", () => {
+    expect(OCTOKIT_DEFAULTS.retry.doNotRetry).toEqual(expect.arrayContaining([403, 429]));
+  });
+
   it("gives up on rate limits after a bounded number of retries", () => {
     // Arrange
     const options = { method: "GET", url: "/orgs/{org}/actions/runners" } as never;
 
     // Act / Assert
-    expect(OCTOKIT_DEFAULTS.throttle.onRateLimit(60, options, undefined as never, 0)).toBe(true);
-    expect(OCTOKIT_DEFAULTS.throttle.onRateLimit(60, options, undefined as never, 2)).toBe(false);
-    expect(OCTOKIT_DEFAULTS.throttle.onSecondaryRateLimit(60, options, undefined as never, 2)).toBe(false);
+    expect(OCTOKIT_DEFAULTS.throttle.onRateLimit(2, options, undefined as never, 0)).toBe(true);
+    expect(OCTOKIT_DEFAULTS.throttle.onRateLimit(2, options, undefined as never, 2)).toBe(false);
+    expect(OCTOKIT_DEFAULTS.throttle.onSecondaryRateLimit(2, options, undefined as never, 1)).toBe(true);
+    expect(OCTOKIT_DEFAULTS.throttle.onSecondaryRateLimit(2, options, undefined as never, 2)).toBe(false);
+  });
+
+  // Found by the fault-injection suite (test/fault, "GitHub 403 primary/secondary rate limit"): a
+  // scale-up invocation slept for the reset (20 min) or retry-after (60 s), past its 30 s timeout.
+  it("fails at once instead of waiting longer than an invocation can", () => {
+    // Arrange
+    const options = { method: "POST", url: "/orgs/{org}/actions/runners/generate-jitconfig" } as never;
+
+    // Act / Assert
+    expect(OCTOKIT_DEFAULTS.throttle.onRateLimit(MAX_RATE_LIMIT_WAIT_SECONDS, options, undefined as never, 0)).toBe(true);
+    expect(OCTOKIT_DEFAULTS.throttle.onRateLimit(1200, options, undefined as never, 0)).toBe(false);
+    expect(OCTOKIT_DEFAULTS.throttle.onSecondaryRateLimit(60, options, undefined as never, 0)).toBe(false);
+    expect(OCTOKIT_DEFAULTS.throttle.onSecondaryRateLimit(MAX_RATE_LIMIT_WAIT_SECONDS + 1, options, undefined as never, 0)).toBe(false);
   });
 });
 

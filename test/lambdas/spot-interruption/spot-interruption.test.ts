@@ -137,7 +137,8 @@ describe("handleInterruption", () => {
           owner: OWNER,
           installationId: 52103487,
           labels: ["self-hosted", "linux"],
-          receivedAt: EARLIER.toISOString(),
+          // A relaunch counts its age from the relaunch (requeue.ts).
+          receivedAt: NOW.toISOString(),
         },
       },
     ]);

@@ -1,0 +1,369 @@
+import { expect } from "vitest";
+import { CRASH_POINTS, World } from "./world/world.js";
+import type { CrashPoint, ScenarioReport, WorldOptions } from "./world/world.js";
+
+/**
+ * The fault-injection scenarios. Each scripts faults into a fresh world, runs it to quiescence (then
+ * two reconcile runs), and must end with no job lost, no duplicate runner, no busy runner terminated
+ * and no orphan (checked in fault.test.ts). `evidence` checks that the fault really happened, so a
+ * scenario cannot pass by not exercising anything.
+ */
+
+export interface Scenario {
+  /** The table row (docs/reliability.md). */
+  readonly title: string;
+  readonly world: WorldOptions;
+  readonly script: (world: World) => void | Promise<void>;
+  readonly evidence: (report: ScenarioReport, world: World) => void;
+  /** Runs in its own test file (burst.test.ts), in parallel with the others. */
+  readonly heavy?: boolean;
+}
+
+const MINUTE = 60_000;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Details = Record<string, any>;
+const details = (report: ScenarioReport): Details => report.details as Details;
+
+/** A runner picks its job up a few seconds after it is online: busy runners exist at this point. */
+function busyRunner(world: World): string | undefined {
+  return world.runnerSims().find((sim) => sim.phase === "busy" && world.now - (world.github.jobs.get(sim.jobId as number)?.startedAt ?? world.now) >= MINUTE)?.instance.instanceId;
+}
+
+const duplicates: Scenario[] = [
+  {
+    title: "duplicate deliveries: same delivery id (redelivered after 1 min and 2 h)",
+    world: { scaleUpEnvironments: 2 },
+    script: (w) => {
+      w.github.webhookPlan = (_job, action) => ({ delaysMs: [0], redeliverAfterMs: action === "queued" ? [MINUTE, 2 * 60 * MINUTE] : [30_000] });
+      w.queueJobs(5);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      // 5 jobs x 3 actions, each delivered twice more (queued) or once more (the others).
+      expect(d.webhooks).toBe(5 * 3 + 5 * 2 + 10);
+      expect(d.sqs[0].sends).toBe(5);
+    },
+  },
+  {
+    title: "duplicate deliveries: new delivery ids (queued → waiting → queued)",
+    world: {},
+    script: (w) => {
+      const jobs = w.queueJobs(4);
+      w.at(10_000, () => jobs.forEach((job) => w.github.holdJob(job)));
+      w.at(3 * MINUTE, () => jobs.forEach((job) => w.github.releaseJob(job)));
+    },
+    evidence: (report) => {
+      const d = details(report);
+      expect(d.webhookAnswers["duplicate: job is launched"]).toBe(4);
+      expect(d.sqs[0].sends).toBe(4);
+    },
+  },
+  {
+    title: "duplicate deliveries: out of order (in_progress and completed before queued)",
+    world: {},
+    script: (w) => {
+      // The first job's `queued` is 12 minutes late: its runner is the other job's, which GitHub hands
+      // the older job first; the other job is relaunched by the reconciler. in_progress comes after
+      // completed for the third job.
+      const [late, , swapped] = w.queueJobs(3);
+      w.github.webhookPlan = (job, action) => {
+        if (job.id === late?.id && action === "queued") return { delaysMs: [12 * MINUTE] };
+        if (job.id === swapped?.id && action === "in_progress") return { delaysMs: [6 * MINUTE] };
+        return { delaysMs: [0] };
+      };
+      // queueJobs sent the queued webhooks already, with the default plan: take the late one back.
+      const delivery = w.github.deliveries.find((d) => d.jobId === late?.id);
+      if (delivery !== undefined) w.github.deliveries.splice(w.github.deliveries.indexOf(delivery), 1, { ...delivery, at: w.now + 12 * MINUTE });
+    },
+    evidence: (report) => {
+      const d = details(report);
+      expect(d.reconcileTotals.relaunched).toBeGreaterThanOrEqual(1);
+      expect(Object.keys(d.webhookAnswers).some((m) => m.startsWith("duplicate: job is"))).toBe(true);
+    },
+  },
+  {
+    title: "duplicate deliveries: two webhooks configured (each event twice, new ids, together or 7 min apart)",
+    world: { scaleUpEnvironments: 2 },
+    script: (w) => {
+      w.github.webhookPlan = (job) => ({ delaysMs: [0, job.id % 2 === 0 ? 0 : 7 * MINUTE] });
+      w.queueJobs(6);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      expect(d.webhooks).toBe(6 * 3 * 2);
+      // One message per job reached the queue: the ledger (or, within 5 minutes, the queue's
+      // deduplication) dropped every second copy.
+      expect(d.sqs[0].sends - d.sqs[0].deduplicated).toBe(6);
+      expect(Object.entries(d.webhookAnswers).filter(([m]) => m.startsWith("duplicate: job is")).reduce((n, [, c]) => n + Number(c), 0)).toBeGreaterThanOrEqual(6);
+    },
+  },
+];
+
+const crashes: Scenario[] = CRASH_POINTS.map(
+  (point: CrashPoint): Scenario => ({
+    title: `crash after ${point === "before-delete" ? "everything, before the SQS delete" : point}`,
+    world: { scaleUpEnvironments: 1 },
+    script: (w) => {
+      w.crashAfter(point);
+      // The instances of the crashed attempt hang at boot: only the reconciler can end them.
+      if (point === "create-fleet") w.hangNext(3);
+      w.queueJobs(3);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      if (point === "before-delete") expect(d.skippedDeletes).toBe(1);
+      else expect(d.killed[`crash after ${point}`]).toBe(1);
+      expect(d.sqs[0].redeliveries).toBeGreaterThanOrEqual(1);
+    },
+  }),
+);
+
+const gitHub: Scenario[] = [
+  {
+    title: "GitHub 5xx (JIT config 502 before and after creating the runner, listing 503)",
+    world: {},
+    script: (w) => {
+      w.github.faults.push(
+        { route: /generate-jitconfig$/, times: 2, kind: "server-error", status: 502 },
+        { route: /generate-jitconfig$/, times: 1, kind: "server-error-after-effect", status: 502 },
+        { route: /^GET .*\/actions\/runners$/, times: 2, kind: "server-error", status: 503 },
+      );
+      w.queueJobs(4);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      expect(d.gitHub.faults).toBe(5);
+      expect(d.reconcileTotals.registrationsDeleted).toBeGreaterThanOrEqual(1);
+    },
+  },
+  {
+    title: "GitHub 403 primary rate limit (budget exhausted until the reset; second App takes over)",
+    world: { apps: 2 },
+    script: (w) => {
+      const first = [...w.github.installations.values()][0];
+      if (first !== undefined) {
+        first.remaining = 3;
+        first.resetAt = w.now + 20 * MINUTE;
+      }
+      w.queueJobs(8);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      expect(d.gitHub.rateLimited).toBeGreaterThanOrEqual(1);
+      expect(d.gitHub.byRoute["GET /orgs/octo-org/installation"]).toBeGreaterThanOrEqual(1);
+      // The invocation fails fast instead of sleeping until the reset past its timeout.
+      expect(d.timeouts).toBe(0);
+    },
+  },
+  {
+    title: "GitHub 403 secondary rate limit (retry-after 60)",
+    world: {},
+    script: (w) => {
+      w.github.faults.push({ route: /generate-jitconfig$/, times: 3, kind: "secondary-403", retryAfterSeconds: 60 });
+      w.queueJobs(4);
+    },
+    evidence: (report, w) => {
+      const d = details(report);
+      expect(d.gitHub.faults).toBe(3);
+      expect(d.timeouts).toBe(0);
+      expect([...w.github.jitRequests.values()].every((n) => n === 1)).toBe(true);
+    },
+  },
+  {
+    title: "GitHub 429 secondary rate limit (retry-after 30)",
+    world: {},
+    script: (w) => {
+      w.github.faults.push({ route: /generate-jitconfig$/, times: 3, kind: "secondary-429", retryAfterSeconds: 30 });
+      w.queueJobs(4);
+    },
+    evidence: (report, w) => {
+      expect(details(report).gitHub.faults).toBe(3);
+      // Nothing was sent again while limited: every runner name was asked for once.
+      expect([...w.github.jitRequests.values()].every((n) => n === 1)).toBe(true);
+    },
+  },
+];
+
+const ec2: Scenario[] = [
+  {
+    title: "EC2 throttling (RequestLimitExceeded on CreateFleet)",
+    world: {},
+    script: (w) => {
+      let refusals = 6;
+      w.ec2.refuseCreateFleet = () => (refusals-- > 0 ? "RequestLimitExceeded" : undefined);
+      w.queueJobs(5);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      expect(d.createFleetThrottled).toBe(6);
+      // Bounded: the SDK's attempts per invocation, never one call per job.
+      expect(report.figures.createFleetCalls).toBeLessThanOrEqual(3 * d.scaleUpInvocations);
+    },
+  },
+  {
+    title: "EC2 capacity (spot ICE in one subnet, an unsupported type, on-demand fallback)",
+    world: { pools: { linux: { labels: ["linux", "x64"], maxRunners: 50, instanceTypes: ["m7i.large", "m7a.large"], subnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"] } } },
+    script: (w) => {
+      let spotLeft = 2;
+      w.ec2.capacity = (override, capacityType) => {
+        if (override.instanceType === "m7a.large") return { error: "Unsupported", message: "The requested configuration is currently not supported." };
+        if (capacityType === "on-demand") return Number.POSITIVE_INFINITY;
+        if (override.subnetId === "subnet-0aaaaaaaaaaaaaaa1") return 0;
+        const granted = spotLeft;
+        spotLeft = 0;
+        return granted;
+      };
+      w.queueJobs(6);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      expect(d.onDemandInstances).toBeGreaterThanOrEqual(1);
+      expect(report.figures.runnersLaunched - d.onDemandInstances).toBe(2);
+    },
+  },
+];
+
+const sqs: Scenario[] = [
+  {
+    title: "SQS redelivery and visibility expiry (failed invocations, failed visibility changes)",
+    world: { env: { MAX_RUNNERS_TOTAL: "3" } },
+    script: (w) => {
+      w.esmFailuresLeft = 3;
+      let failures = 4;
+      w.sqs.failVisibility = () => failures-- > 0;
+      w.queueJobs(8);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      expect(d.esmFailures).toBe(3);
+      expect(d.visibilityFailures).toBe(4);
+      expect(report.figures.redeliveries).toBeGreaterThan(8);
+      expect(d.peakLive).toBeLessThanOrEqual(3);
+    },
+  },
+];
+
+const lag: Scenario[] = [
+  {
+    title: "GitHub busy flag lagging 60 s (idle runners take jobs just before the reconciler looks)",
+    // Watchdogs failed, so the reconciler alone stops idle runners; runners count as idle after 2 minutes.
+    world: { listingLagMs: 60_000, env: { BOOT_TIMEOUT_SECONDS: "60", IDLE_TIMEOUT_SECONDS: "60" } },
+    script: (w) => {
+      w.noWatchdogFor = () => true;
+      const jobs = w.queueJobs(6);
+      w.at(10_000, () => jobs.forEach((job) => w.github.holdJob(job)));
+      // Released in the minute before the 10-minute reconcile run; half of the in_progress webhooks are late.
+      jobs.forEach((job, i) => w.at(9 * MINUTE + 5_000 + i * 9_000, () => w.github.releaseJob(job)));
+      w.github.webhookPlan = (job, action) => ({ delaysMs: [action === "in_progress" && job.id % 2 === 0 ? 90_000 : 0] });
+    },
+    evidence: (report) => {
+      const d = details(report);
+      // GitHub refused to delete runners that had just taken a job: the lagging flag said idle.
+      expect(d.gitHub.refusedDeletes).toBeGreaterThanOrEqual(1);
+    },
+  },
+];
+
+const spot: Scenario[] = [
+  {
+    title: "spot interruption mid-job (the job fails, the reconciler re-runs it)",
+    world: {},
+    script: (w) => {
+      w.queueJobs(3);
+      w.once(
+        () => busyRunner(w) !== undefined,
+        () => w.spotInterrupt(busyRunner(w) as string),
+      );
+    },
+    evidence: (report, w) => {
+      const d = details(report);
+      expect(d.reconcileTotals.rerun).toBe(1);
+      expect(d.spotOutcomes[0].interruptedJob).toMatch(/^job#/);
+      expect([...w.github.jobs.values()].filter((job) => job.runAttempt === 2)).toHaveLength(1);
+    },
+  },
+  {
+    title: "spot interruption of an idle runner (deregistered, its job relaunched at once)",
+    world: {},
+    script: (w) => {
+      const jobs = w.queueJobs(3);
+      w.at(10_000, () => jobs.forEach((job) => w.github.holdJob(job)));
+      w.once(
+        () => w.runnerSims().filter((sim) => sim.phase === "idle").length === 3,
+        () => w.spotInterrupt((w.runnerSims().find((sim) => sim.phase === "idle") as { instance: { instanceId: string } }).instance.instanceId),
+      );
+      w.at(6 * MINUTE, () => jobs.forEach((job) => w.github.releaseJob(job)));
+    },
+    evidence: (report) => {
+      const d = details(report);
+      expect(d.spotOutcomes[0]).toMatchObject({ deregistered: "deleted" });
+      expect(d.spotOutcomes[0].relaunched).toMatch(/^job#/);
+      expect(report.figures.runnersLaunched).toBe(4);
+    },
+  },
+];
+
+const draining: Scenario[] = [
+  {
+    title: "draining on for 20 min, then off (the backlog launches)",
+    world: {},
+    script: (w) => {
+      w.setDraining(true);
+      w.queueJobs(6);
+      w.at(20 * MINUTE, () => w.setDraining(false));
+    },
+    evidence: (report, w) => {
+      const first = Math.min(...[...w.ec2.instances.values()].map((i) => i.launchTime));
+      expect(first - w.startedAt).toBeGreaterThanOrEqual(20 * MINUTE);
+      expect(details(report).webhookAnswers.queued).toBe(6);
+    },
+  },
+  {
+    title: "draining past the maximum job age (old jobs reported failed and dead-lettered)",
+    world: { env: { MAX_JOB_AGE_SECONDS: "1800" } },
+    script: (w) => {
+      w.setDraining(true);
+      for (const job of w.queueJobs(3)) w.expectDeadLetter.add(job.id);
+      w.at(25 * MINUTE, () => void w.queueJobs(2));
+      w.at(40 * MINUTE, () => w.setDraining(false));
+    },
+    evidence: (report, w) => {
+      const d = details(report);
+      // The three old jobs (a job may be there twice: its webhook message and the reconciler's
+      // requeue after the drain both expire), each with its reason.
+      const jobIds = new Set(d.deadLettered.map((m: { body: string }) => (JSON.parse(m.body) as { jobId: number }).jobId));
+      expect(jobIds).toEqual(new Set(w.expectDeadLetter));
+      for (const message of d.deadLettered) expect(message.reason).toMatch(/^expired: job waited \d+ s, more than the maximum of 1800 s$/);
+      // Expiry does not cancel the job at GitHub: a runner launched for a newer job may still take it.
+      expect(report.figures.runnersLaunched).toBeGreaterThanOrEqual(2);
+    },
+  },
+];
+
+const burst: Scenario[] = [
+  {
+    title: "1,000-job burst (two pools of 300, 500 in total)",
+    heavy: true,
+    world: {
+      scaleUpEnvironments: 4,
+      jobDurationMs: MINUTE,
+      pools: { arm: { labels: ["linux", "arm64"], maxRunners: 300 }, linux: { labels: ["linux", "x64"], maxRunners: 300 } },
+      env: { MAX_RUNNERS_TOTAL: "500" },
+    },
+    script: (w) => {
+      w.ec2.describePageSize = 100;
+      w.queueJobs(600, { labels: ["self-hosted", "linux", "x64"] });
+      w.queueJobs(400, { labels: ["self-hosted", "linux", "arm64"] });
+    },
+    evidence: (report) => {
+      const d = details(report);
+      // Back-pressure held: never more runners than the limits, and the limits were reached.
+      expect(d.peakLive).toBeLessThanOrEqual(500);
+      for (const peak of Object.values(d.peakLivePerPool)) expect(peak).toBeLessThanOrEqual(300);
+      expect(d.peakLive).toBeGreaterThanOrEqual(450);
+      expect(report.figures.redeliveries).toBeGreaterThan(0);
+    },
+  },
+];
+
+export const SCENARIOS: readonly Scenario[] = [...duplicates, ...crashes, ...gitHub, ...ec2, ...sqs, ...lag, ...spot, ...draining, ...burst];

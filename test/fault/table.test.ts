@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../helpers/paths.js";
+import { SCENARIOS } from "./scenarios.js";
+import { faultTable, tableScenarios, withFaultTable } from "./table.js";
+import type { Figures } from "./world/world.js";
+
+const figures: Figures = { jobs: 3, runnersLaunched: 4, createFleetCalls: 2, gitHubCalls: 11, redeliveries: 1, simulatedMs: 95 * 60_000, jobsLost: 0, duplicateRunners: 0, busyRunnersTerminated: 0, orphans: 0 };
+
+describe("the fault table in docs/reliability.md", () => {
+  it("lists every scenario of test/fault/scenarios.ts, in order (npm run fault:table rewrites it)", () => {
+    const doc = readFileSync(join(REPO_ROOT, "docs", "reliability.md"), "utf8");
+    expect(tableScenarios(doc)).toEqual(SCENARIOS.map((scenario) => scenario.title));
+  });
+
+  it("shows zero for every invariant in the committed figures", () => {
+    const doc = readFileSync(join(REPO_ROOT, "docs", "reliability.md"), "utf8");
+    const rows = doc.split("\n").filter((line) => SCENARIOS.some((s) => line.startsWith(`| ${s.title} |`)));
+    for (const row of rows) expect(row.split(" | ").slice(-4).join(" | "), row).toBe("0 | 0 | 0 | 0 |");
+  });
+
+  it("round-trips: a written table reads back as its scenarios", () => {
+    const doc = "# x\n\n<!-- fault-table:start -->\n<!-- fault-table:end -->\n";
+    const table = faultTable([{ title: "crash after claim", figures, order: 0 }]);
+    const written = withFaultTable(doc, table, "note");
+    expect(tableScenarios(written)).toEqual(["crash after claim"]);
+    expect(written).toContain("| crash after claim | 3 | 4 | 2 | 11 | 1 | 1 h 35 min | 0 | 0 | 0 | 0 |");
+    expect(withFaultTable(written, table, "note")).toBe(written);
+  });
+
+  it("fails when the markers are missing", () => {
+    expect(() => tableScenarios("# no table")).toThrow(/markers/);
+  });
+});

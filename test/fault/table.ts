@@ -1,0 +1,61 @@
+import type { Figures } from "./world/world.js";
+
+/**
+ * The scenario table of docs/reliability.md, between these markers. Written by `npm run fault:table`
+ * (scripts/fault-table.ts) from a run of the suite; the suite prints the same table.
+ */
+export const TABLE_START = "<!-- fault-table:start -->";
+export const TABLE_END = "<!-- fault-table:end -->";
+
+export interface ScenarioResult {
+  readonly title: string;
+  readonly figures: Figures;
+  /** Position in scenarios.ts, for one table across test files. */
+  readonly order: number;
+}
+
+const COLUMNS: ReadonlyArray<readonly [string, (f: Figures) => string]> = [
+  ["jobs", (f) => String(f.jobs)],
+  ["runners launched", (f) => String(f.runnersLaunched)],
+  ["CreateFleet calls", (f) => String(f.createFleetCalls)],
+  ["GitHub calls", (f) => String(f.gitHubCalls)],
+  ["redeliveries", (f) => String(f.redeliveries)],
+  ["simulated", (f) => duration(f.simulatedMs)],
+  ["jobs lost", (f) => String(f.jobsLost)],
+  ["duplicate runners", (f) => String(f.duplicateRunners)],
+  ["busy runners terminated", (f) => String(f.busyRunnersTerminated)],
+  ["orphans after 2 reconciles", (f) => String(f.orphans)],
+];
+
+function duration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
+
+/** A Markdown table, one row per scenario. */
+export function faultTable(results: readonly ScenarioResult[]): string {
+  const header = `| scenario | ${COLUMNS.map(([name]) => name).join(" | ")} |`;
+  const rule = `|---|${COLUMNS.map(() => "---:").join("|")}|`;
+  const rows = results.map((r) => `| ${r.title} | ${COLUMNS.map(([, cell]) => cell(r.figures)).join(" | ")} |`);
+  return [header, rule, ...rows].join("\n");
+}
+
+/** The scenario titles of the table between the markers of `markdown`. */
+export function tableScenarios(markdown: string): string[] {
+  const start = markdown.indexOf(TABLE_START);
+  const end = markdown.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error("docs/reliability.md has no fault-table markers");
+  return markdown
+    .slice(start + TABLE_START.length, end)
+    .split("\n")
+    .filter((line) => line.startsWith("| ") && !line.startsWith("| scenario |"))
+    .map((line) => (line.split(" | ")[0] as string).slice(2).trim());
+}
+
+/** `markdown` with the table between the markers replaced. */
+export function withFaultTable(markdown: string, table: string, note: string): string {
+  const start = markdown.indexOf(TABLE_START);
+  const end = markdown.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error("docs/reliability.md has no fault-table markers");
+  return `${markdown.slice(0, start + TABLE_START.length)}\n${table}\n\n${note}\n${markdown.slice(end)}`;
+}

@@ -1,0 +1,863 @@
+import { randomUUID } from "node:crypto";
+import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, EventBridgeEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { vi } from "vitest";
+import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
+import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
+import { generateAppPrivateKey } from "../../helpers/openapi.js";
+import { loadShippedBundle, unloadShippedBundle } from "../../helpers/shipped-zip.js";
+import { rememberCompiledCode, withCodeCache } from "./code-cache.js";
+import { WorldDynamoDb } from "./dynamodb.js";
+import type { LedgerSideEffect } from "./dynamodb.js";
+import { Ec2Model } from "./ec2.js";
+import type { Ec2Instance } from "./ec2.js";
+import { GitHubWorld, ORG } from "./github.js";
+import type { GitHubJob } from "./github.js";
+import { invocationOf, kill, runInvocation } from "./invocations.js";
+import type { Invocation, InvocationResult } from "./invocations.js";
+import { ACCOUNT, REGION, SqsModel, sqsRecord } from "./sqs.js";
+import type { FifoQueue, QueueMessage } from "./sqs.js";
+
+/**
+ * The simulated world the fault-injection suite runs the shipped handlers in: DynamoDB (dynalite),
+ * SQS FIFO queues with an event source mapping driver, EC2, GitHub and its webhooks, one simulated
+ * runner per instance, and a simulated clock. Scenarios script faults into it and run it until it is
+ * quiet; then it reports figures and the four invariants (docs/reliability.md).
+ */
+
+export const PREFIX = "sr";
+export const SIM_START = Date.parse("2026-03-02T09:00:00Z");
+const MINUTE = 60_000;
+
+export type CrashPoint = LedgerSideEffect | "create-fleet" | "jit-config" | "before-delete";
+export const CRASH_POINTS: readonly CrashPoint[] = ["claim", "create-fleet", "record-instance", "jit-config", "runner-item", "mark-launched", "before-delete"];
+
+export interface PoolOptions {
+  readonly labels: readonly string[];
+  readonly maxRunners: number;
+  readonly instanceTypes?: readonly string[];
+  readonly subnetIds?: readonly string[];
+  readonly spot?: boolean;
+  readonly onDemandFallback?: boolean;
+}
+
+export interface WorldOptions {
+  readonly pools?: Readonly<Record<string, PoolOptions>>;
+  /** Extra handler environment (limits, timeouts); strings as in Terraform. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Scale-up execution environments working at once (1 for crash scenarios: one invocation at a time). */
+  readonly scaleUpEnvironments?: number;
+  /** GitHub Apps (the first receives webhooks; more are round-robin for JIT configs). */
+  readonly apps?: number;
+  /** How far GitHub's listed runner `busy`/`status` lag the truth. */
+  readonly listingLagMs?: number;
+  readonly jobDurationMs?: number;
+  /** From `running` until the bootstrap script starts. */
+  readonly bootDelayMs?: number;
+  /** From reading the configuration until the runner is online. */
+  readonly runnerStartMs?: number;
+  readonly tickMs?: number;
+  readonly maxSimMs?: number;
+  readonly seed?: number;
+}
+
+interface RunnerSim {
+  readonly instance: Ec2Instance;
+  phase: "booting" | "polling" | "starting" | "idle" | "busy" | "gone";
+  bootAt: number;
+  watchdogAt: number;
+  pollUntil: number;
+  nextPollAt: number;
+  readyAt: number;
+  runnerId: number | undefined;
+  jobKey: string | undefined;
+  jobId: number | undefined;
+  jobEndsAt: number;
+  /** Read its JIT configuration (came up as a runner). */
+  configured: boolean;
+  ranJob: boolean;
+  interrupted: boolean;
+  /** The bootstrap never runs (a broken AMI): only the reconciler can end it. */
+  hung: boolean;
+  /** The watchdog `shutdown` could not be scheduled. */
+  noWatchdog: boolean;
+}
+
+export interface Figures {
+  readonly jobs: number;
+  readonly runnersLaunched: number;
+  readonly createFleetCalls: number;
+  readonly gitHubCalls: number;
+  readonly redeliveries: number;
+  readonly simulatedMs: number;
+  readonly jobsLost: number;
+  readonly duplicateRunners: number;
+  readonly busyRunnersTerminated: number;
+  readonly orphans: number;
+}
+
+export interface ScenarioReport {
+  readonly figures: Figures;
+  /** Everything else worth a look when an invariant fails. */
+  readonly details: Record<string, unknown>;
+}
+
+type WebhookHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+type ScaleUpHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+type ScheduledHandler = (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<unknown>;
+
+const WEBHOOK_SECRET = "fault-world-webhook-secret";
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class World {
+  readonly options: Required<Omit<WorldOptions, "env" | "pools">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
+  readonly aws = new LoopbackAws({ record: false });
+  readonly ec2 = new Ec2Model(() => Date.now());
+  sqs!: SqsModel;
+  github!: GitHubWorld;
+  dynamo!: WorldDynamoDb;
+  readonly ssm = new Map<string, { type: string; value: string }>();
+  readonly pools = new Map<string, { queue: FifoQueue; deadLetter: FifoQueue }>();
+  readonly runners = new Map<string, RunnerSim>();
+  readonly log: string[] = [];
+  readonly startedAt = SIM_START;
+  readonly stats = {
+    webhooks: 0,
+    webhookStatuses: new Map<number, number>(),
+    /** Webhook answers by message ("queued", "duplicate: job is launched", ...). */
+    webhookAnswers: new Map<string, number>(),
+    spotOutcomes: [] as unknown[],
+    scaleUpInvocations: 0,
+    scaleUpErrors: 0,
+    killed: new Map<string, number>(),
+    timeouts: 0,
+    reconcileRuns: 0,
+    reconcileErrors: 0,
+    reconcileSummaries: [] as unknown[],
+    spotWarnings: 0,
+    esmFailures: 0,
+    skippedDeletes: 0,
+    busyTerminated: [] as Array<{ instanceId: string; jobId: number | undefined; by: string; at: number }>,
+    maxInvocationSeconds: 0,
+    /** Most instances pending or running at once, overall and per pool. */
+    peakLive: 0,
+    peakLivePerPool: new Map<string, number>(),
+  };
+  /** Logical jobs whose designed outcome is the dead-letter queue (e.g. older than the maximum age). */
+  readonly expectDeadLetter = new Set<number>();
+  private readonly roots: string[] = [];
+  /** Real milliseconds spent per part of the loop. */
+  readonly profile = new Map<string, number>();
+  private webhook!: WebhookHandler;
+  private scaleUp: ScaleUpHandler[] = [];
+  private reconcileHandler!: ScheduledHandler;
+  private spotHandler: ScheduledHandler | undefined;
+  private loadSpotHandler: (() => ScheduledHandler) | undefined;
+  private nextReconcileAt = 0;
+  private readonly events: Array<{ at: number; run: () => void | Promise<void> }> = [];
+  private readonly conditions: Array<{ when: () => boolean; run: () => void | Promise<void> }> = [];
+  private crash: { point: CrashPoint; remaining: number } | undefined;
+  /** Lambda refuses this many scale-up invocations (throttled / runtime error): the batch comes back later. */
+  esmFailuresLeft = 0;
+  private readonly realRandom = Math.random;
+  private awsEndpoint = "";
+  private hangNextLaunches = 0;
+  noWatchdogFor: (instance: Ec2Instance) => boolean = () => false;
+
+  constructor(options: WorldOptions = {}) {
+    this.options = {
+      pools: options.pools ?? { linux: { labels: ["linux", "x64"], maxRunners: 50 } },
+      env: options.env ?? {},
+      scaleUpEnvironments: options.scaleUpEnvironments ?? 1,
+      apps: options.apps ?? 1,
+      listingLagMs: options.listingLagMs ?? 5_000,
+      jobDurationMs: options.jobDurationMs ?? 4 * MINUTE,
+      bootDelayMs: options.bootDelayMs ?? 20_000,
+      runnerStartMs: options.runnerStartMs ?? 15_000,
+      tickMs: options.tickMs ?? 5_000,
+      maxSimMs: options.maxSimMs ?? 10 * 60 * MINUTE,
+      seed: options.seed ?? 1,
+    };
+  }
+
+  // ------------------------------------------------------------------ set-up
+
+  async start(): Promise<void> {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(SIM_START);
+    Math.random = mulberry32(this.options.seed);
+    this.awsEndpoint = await this.aws.start();
+    const { db, endpoint: dynamoEndpoint } = await WorldDynamoDb.start({ jobs: `${PREFIX}-jobs`, runners: `${PREFIX}-runners` });
+    this.dynamo = db;
+    this.sqs = new SqsModel(this.awsEndpoint, () => Date.now());
+    this.sqs.serve(this.aws);
+    this.ec2.serve(this.aws);
+    for (const pool of Object.keys(this.options.pools)) this.pools.set(pool, this.sqs.createPool(pool, PREFIX));
+    const appIds = Array.from({ length: this.options.apps }, (_, i) => ({ appId: 1001 + i, installationId: 52_103_487 + i }));
+    this.github = new GitHubWorld({ webhookSecret: WEBHOOK_SECRET, apps: appIds, listingLagMs: this.options.listingLagMs, lostRunnerFailMs: 2 * MINUTE }, () => Date.now());
+    const gitHubUrl = await this.github.start();
+
+    const privateKey = appPrivateKey();
+    this.ssm.set(`/${PREFIX}/github-app/webhook-secret`, { type: "SecureString", value: WEBHOOK_SECRET });
+    for (const app of appIds) this.ssm.set(`/${PREFIX}/github-app/${app.appId}/private-key`, { type: "SecureString", value: privateKey });
+    this.ssm.set(`/${PREFIX}/draining`, { type: "String", value: "false" });
+    this.aws.on("AmazonSSM.GetParameter", (input) => {
+      const parameter = this.ssm.get(String(input.Name));
+      if (parameter === undefined) throw new AwsFault("ParameterNotFound", 400);
+      return { Parameter: { Name: input.Name, Type: parameter.type, Value: parameter.value, Version: 1, ARN: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${String(input.Name)}`, DataType: "text" } };
+    });
+
+    // Crash injection and killed invocations, at every server.
+    const refuse = (invocation: Invocation | undefined): string | undefined => (invocation?.killed === undefined ? undefined : `invocation ${invocation.id} is dead (${invocation.killed})`);
+    this.dynamo.refuse = refuse;
+    this.github.refuse = refuse;
+    this.aws.intercept((_call, request) => {
+      const reason = refuse(invocationOf(request.headers));
+      if (reason !== undefined) throw new AwsFault("InternalFailure", 500, reason);
+    });
+    const sideEffect = (what: CrashPoint, invocation: Invocation | undefined): void => {
+      if (this.crash === undefined || this.crash.point !== what || this.crash.remaining <= 0 || invocation === undefined) return;
+      this.crash.remaining -= 1;
+      kill(invocation, `crash after ${what}`);
+      this.note(`crash injected after ${what} in ${invocation.id}`);
+    };
+    this.dynamo.onSideEffect = sideEffect;
+    this.github.onSideEffect = (what, invocation) => sideEffect(what, invocation);
+    this.ec2.onSideEffect = sideEffect;
+    this.ec2.onTerminate = (instance, by) => this.instanceEnded(instance, by, true);
+
+    const pools = Object.fromEntries(
+      Object.entries(this.options.pools).map(([key, pool]) => {
+        const queues = this.pools.get(key) as { queue: FifoQueue; deadLetter: FifoQueue };
+        return [
+          key,
+          {
+            labels: pool.labels,
+            maxRunners: pool.maxRunners,
+            instanceTypes: pool.instanceTypes ?? ["m7i.large", "m6i.large"],
+            subnetIds: pool.subnetIds ?? ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+            launchTemplateName: `${PREFIX}-${key}`,
+            spot: pool.spot ?? true,
+            onDemandFallback: pool.onDemandFallback ?? true,
+            runnerGroupId: 1,
+            queueUrl: queues.queue.url,
+            queueArn: queues.queue.arn,
+            deadLetterQueueUrl: queues.deadLetter.url,
+          },
+        ];
+      }),
+    );
+    const [primary, ...additional] = appIds;
+    const env: Record<string, string> = {
+      AWS_ENDPOINT_URL: this.awsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      POWERTOOLS_METRICS_DISABLED: "true",
+      PREFIX,
+      RUNNER_SCOPE: "org",
+      GITHUB_APP_ID: String(primary?.appId),
+      GITHUB_APP_KEY_PARAMETER: `/${PREFIX}/github-app/${primary?.appId}/private-key`,
+      GITHUB_API_URL: gitHubUrl,
+      GITHUB_ADDITIONAL_APPS: JSON.stringify(additional.map((app) => ({ appId: app.appId, privateKeyParameter: `/${PREFIX}/github-app/${app.appId}/private-key` }))),
+      RUNNERS_TABLE: `${PREFIX}-runners`,
+      JOBS_TABLE: `${PREFIX}-jobs`,
+      DRAINING_PARAMETER: `/${PREFIX}/draining`,
+      WEBHOOK_SECRET_PARAMETER: `/${PREFIX}/github-app/webhook-secret`,
+      POOLS: JSON.stringify(pools),
+      MAX_RUNNERS_TOTAL: "1000",
+      MAX_RUNNERS_PER_OWNER: "1000",
+      MAX_JOB_AGE_SECONDS: "21600",
+      BACKOFF_MAX_SECONDS: "900",
+      GITHUB_MIN_REMAINING: "200",
+      BOOT_TIMEOUT_SECONDS: "600",
+      IDLE_TIMEOUT_SECONDS: "1800",
+      BUSY_CONFIRM_SECONDS: "90",
+      RELAUNCH_GRACE_SECONDS: "300",
+      RERUN_INTERRUPTED_JOBS: "true",
+      ...this.options.env,
+    };
+    const load = <H>(name: string): H => {
+      const { handler, root } = withCodeCache(() => loadShippedBundle<H>(name, env, { skipSourceMaps: true }));
+      this.roots.push(root);
+      return handler;
+    };
+    this.webhook = load<WebhookHandler>("webhook");
+    this.scaleUp = Array.from({ length: this.options.scaleUpEnvironments }, () => load<ScaleUpHandler>("scale-up"));
+    this.reconcileHandler = load<ScheduledHandler>("reconcile");
+    this.loadSpotHandler = () => load<ScheduledHandler>("spot-interruption");
+    this.nextReconcileAt = SIM_START + 5 * MINUTE;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.aws.stop(), this.github.stop(), this.dynamo.stop()]);
+    rememberCompiledCode();
+    for (const root of this.roots) unloadShippedBundle(root);
+    Math.random = this.realRandom;
+    vi.useRealTimers();
+  }
+
+  // ------------------------------------------------------------------ scenario API
+
+  get now(): number {
+    return Date.now();
+  }
+
+  env(name: string): number {
+    const value = this.options.env[name];
+    const defaults: Record<string, number> = { BOOT_TIMEOUT_SECONDS: 600, IDLE_TIMEOUT_SECONDS: 1800, MAX_JOB_AGE_SECONDS: 21600 };
+    return value === undefined ? (defaults[name] ?? 0) : Number(value);
+  }
+
+  note(line: string): void {
+    this.log.push(`${new Date(Date.now()).toISOString().slice(11, 19)} ${line}`);
+  }
+
+  /** Runs `run` when the simulation reaches `offsetMs` after the start. */
+  at(offsetMs: number, run: () => void | Promise<void>): void {
+    this.events.push({ at: SIM_START + offsetMs, run });
+    this.events.sort((a, b) => a.at - b.at);
+  }
+
+  /** Runs `run` once, on the first tick where `when` holds. */
+  once(when: () => boolean, run: () => void | Promise<void>): void {
+    this.conditions.push({ when, run });
+  }
+
+  queueJobs(count: number, options: { repository?: (i: number) => string; labels?: readonly string[]; durationMs?: number } = {}): GitHubJob[] {
+    const pool = Object.values(this.options.pools)[0] as PoolOptions;
+    return Array.from({ length: count }, (_, i) =>
+      this.github.queueJob({
+        repository: options.repository?.(i) ?? `${ORG}/app-${(i % 5) + 1}`,
+        labels: options.labels ?? ["self-hosted", ...pool.labels],
+        durationMs: options.durationMs ?? this.options.jobDurationMs,
+      }),
+    );
+  }
+
+  crashAfter(point: CrashPoint, times = 1): void {
+    this.crash = { point, remaining: times };
+  }
+
+  setDraining(on: boolean): void {
+    this.ssm.set(`/${PREFIX}/draining`, { type: "String", value: String(on) });
+    this.note(`draining ${on ? "on" : "off"}`);
+  }
+
+  /** The next `count` instances launched never run their bootstrap. */
+  hangNext(count: number): void {
+    this.hangNextLaunches = count;
+  }
+
+  /** The two-minute warning, then the reclaim. */
+  async spotInterrupt(instanceId: string): Promise<void> {
+    this.stats.spotWarnings += 1;
+    const sim = this.runners.get(instanceId);
+    if (sim !== undefined) sim.interrupted = true;
+    const event = {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": "EC2 Spot Instance Interruption Warning",
+      source: "aws.ec2",
+      account: ACCOUNT,
+      time: new Date(Date.now()).toISOString(),
+      region: REGION,
+      resources: [`arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instanceId}`],
+      detail: { "instance-id": instanceId, "instance-action": "terminate" },
+    };
+    if (this.spotHandler === undefined) {
+      this.spotHandler = (this.loadSpotHandler as () => ScheduledHandler)();
+    }
+    const handler = this.spotHandler;
+    const result = await runInvocation("spot-interruption", 30_000, () => handler(event, lambdaContext(`${PREFIX}-spot-interruption`)));
+    this.stats.spotOutcomes.push(result.value ?? { error: String(result.error) });
+    this.note(`spot warning ${instanceId}: ${JSON.stringify(result.value ?? String(result.error))}`);
+    this.at(Date.now() + 2 * MINUTE - SIM_START, () => {
+      const instance = this.ec2.instances.get(instanceId);
+      if (instance === undefined || instance.state === "terminated" || instance.state === "shutting-down") return;
+      this.instanceEnded(instance, "spot-reclaim", false);
+      this.ec2.shutDown(instanceId, "spot-reclaim");
+    });
+  }
+
+  runnerSims(): RunnerSim[] {
+    return [...this.runners.values()];
+  }
+
+  // ------------------------------------------------------------------ the loop
+
+  /** Steps the world until the script is done and everything has settled, then two more reconcile runs. */
+  async run(): Promise<ScenarioReport> {
+    const deadline = SIM_START + this.options.maxSimMs;
+    let quietSince: number | undefined;
+    const realStart = performance.now();
+    const cpuStart = process.cpuUsage();
+    let nextProgress = SIM_START;
+    while (Date.now() < deadline) {
+      await this.step();
+      if (process.env.FAULT_PROGRESS && Date.now() >= nextProgress) {
+        nextProgress += 5 * MINUTE;
+        const done = [...this.github.jobs.values()].filter((j) => j.status === "completed").length;
+        const depth = [...this.pools.values()].reduce((n, p) => n + p.queue.messages.length, 0);
+        const cpu = process.cpuUsage(cpuStart);
+        console.log(`sim +${Math.round((Date.now() - SIM_START) / 60_000)} min, real ${Math.round(performance.now() - realStart)} ms, cpu ${Math.round((cpu.user + cpu.system) / 1000)} ms, done ${done}/${this.github.jobs.size}, live ${this.ec2.live().length}, queued ${depth}, invocations ${this.stats.scaleUpInvocations}, dynamodb ${this.dynamo.calls.total}, ${JSON.stringify(Object.fromEntries([...this.profile].map(([k, v]) => [k, Math.round(v)])))}`);
+      }
+      if (this.quiet()) {
+        quietSince ??= this.stats.reconcileRuns;
+        // Two reconcile runs after everything settled: what they leave are orphans.
+        if (this.stats.reconcileRuns - quietSince >= 2) break;
+      } else {
+        quietSince = undefined;
+      }
+    }
+    return this.report(Date.now() >= deadline);
+  }
+
+  private quiet(): boolean {
+    if (this.events.length > 0 || this.github.deliveries.length > 0) return false;
+    for (const { queue } of this.pools.values()) if (queue.messages.length > 0) return false;
+    for (const job of this.github.jobs.values()) {
+      if (this.expectDeadLetter.has(job.logicalId)) continue;
+      if (job.status !== "completed") return false;
+      if (job.conclusion === "failure" && job.rerunAs === undefined && this.wasInterrupted(job)) return false;
+    }
+    // Runners still doing something; hung instances wait for the reconciler and count as orphans.
+    if (!this.runnerSims().every((sim) => sim.phase === "gone" || sim.hung)) return false;
+    // Runner items and registrations vouch for their instance during the boot timeout (docs/contracts.md).
+    const newest = Math.max(0, ...[...this.ec2.instances.values()].map((i) => i.launchTime));
+    return Date.now() - newest > this.env("BOOT_TIMEOUT_SECONDS") * 1000;
+  }
+
+  private wasInterrupted(job: GitHubJob): boolean {
+    return this.runnerSims().some((sim) => sim.interrupted && sim.jobId === job.id);
+  }
+
+  async step(): Promise<void> {
+    const tickEnd = Date.now() + this.options.tickMs;
+    while (this.events.length > 0 && (this.events[0] as { at: number }).at <= Date.now()) await (this.events.shift() as { run: () => void | Promise<void> }).run();
+    for (const condition of [...this.conditions]) {
+      if (condition.when()) {
+        this.conditions.splice(this.conditions.indexOf(condition), 1);
+        await condition.run();
+      }
+    }
+    const timed = async (what: string, work: () => Promise<void>): Promise<void> => {
+      const started = performance.now();
+      await work();
+      this.profile.set(what, (this.profile.get(what) ?? 0) + performance.now() - started);
+    };
+    await timed("webhooks", () => this.deliverWebhooks());
+    this.ec2.advance();
+    await timed("runners", () => this.stepRunners());
+    await timed("scale-up", () => this.pollQueues());
+    this.trackPeaks();
+    if (Date.now() >= this.nextReconcileAt) {
+      await timed("reconcile", () => this.runReconcile());
+      this.nextReconcileAt += 5 * MINUTE;
+    }
+    const wake = Math.max(tickEnd, this.nextWake());
+    if (Date.now() < wake) vi.setSystemTime(wake);
+  }
+
+  /**
+   * When nothing moves (no runner working, no instance changing state, no message visible), the next
+   * tick is the next thing that happens: a scripted event, a webhook, a message becoming visible, the
+   * reconciler's schedule. Long waits (a redelivery two hours later) then cost no idle ticks.
+   */
+  private nextWake(): number {
+    if (this.conditions.length > 0) return 0;
+    if (this.runnerSims().some((sim) => sim.phase !== "gone" && !sim.hung)) return 0;
+    for (const instance of this.ec2.instances.values()) if (instance.state === "pending" || instance.state === "shutting-down") return 0;
+    const times = [this.nextReconcileAt, ...this.events.map((e) => e.at), ...this.github.deliveries.map((d) => d.at)];
+    for (const { queue } of this.pools.values()) for (const message of queue.messages) times.push(message.visibleAt);
+    return Math.min(...times);
+  }
+
+  private trackPeaks(): void {
+    const live = this.ec2.live().filter((i) => i.tags.get("self-runners:prefix") === PREFIX);
+    this.stats.peakLive = Math.max(this.stats.peakLive, live.length);
+    const perPool = new Map<string, number>();
+    for (const instance of live) {
+      const pool = instance.tags.get("self-runners:pool") ?? "";
+      perPool.set(pool, (perPool.get(pool) ?? 0) + 1);
+    }
+    for (const [pool, n] of perPool) this.stats.peakLivePerPool.set(pool, Math.max(this.stats.peakLivePerPool.get(pool) ?? 0, n));
+  }
+
+  private async deliverWebhooks(): Promise<void> {
+    for (const delivery of this.github.dueDeliveries()) {
+      this.stats.webhooks += 1;
+      const event = apiGatewayEvent({
+        body: delivery.body,
+        headers: {
+          "Content-Type": "application/json",
+          "User-Agent": "GitHub-Hookshot/044aadd",
+          "X-GitHub-Event": "workflow_job",
+          "X-GitHub-Delivery": delivery.deliveryId,
+          "X-GitHub-Hook-ID": String(4_000_000 + delivery.hook),
+          "X-GitHub-Hook-Installation-Target-Type": "integration",
+          "X-Hub-Signature-256": this.github.signature(delivery.body),
+        },
+      });
+      const result = await runInvocation("webhook", 10_000, () => this.webhook(event, lambdaContext(`${PREFIX}-webhook`)));
+      const status = result.value?.statusCode ?? 599;
+      this.stats.webhookStatuses.set(status, (this.stats.webhookStatuses.get(status) ?? 0) + 1);
+      const message = (() => {
+        try {
+          return String((JSON.parse(result.value?.body ?? "{}") as { message?: unknown }).message);
+        } catch {
+          return "unreadable";
+        }
+      })();
+      this.stats.webhookAnswers.set(message, (this.stats.webhookAnswers.get(message) ?? 0) + 1);
+      if (status >= 500) this.note(`webhook ${delivery.action} job ${delivery.jobId} answered ${status}: ${result.value?.body ?? String(result.error)}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ runners
+
+  private async stepRunners(): Promise<void> {
+    const now = Date.now();
+    for (const instance of this.ec2.instances.values()) {
+      if (instance.tags.get("self-runners:prefix") !== PREFIX || this.runners.has(instance.instanceId)) continue;
+      const hung = this.hangNextLaunches > 0;
+      if (hung) this.hangNextLaunches -= 1;
+      this.runners.set(instance.instanceId, {
+        instance,
+        phase: "booting",
+        bootAt: Number.POSITIVE_INFINITY,
+        watchdogAt: Number.POSITIVE_INFINITY,
+        pollUntil: 0,
+        nextPollAt: 0,
+        readyAt: 0,
+        runnerId: undefined,
+        jobKey: undefined,
+        jobId: undefined,
+        jobEndsAt: 0,
+        configured: false,
+        ranJob: false,
+        interrupted: false,
+        hung,
+        noWatchdog: this.noWatchdogFor(instance),
+      });
+    }
+    const bootTimeoutMs = this.env("BOOT_TIMEOUT_SECONDS") * 1000;
+    const idleMs = this.env("IDLE_TIMEOUT_SECONDS") * 1000;
+    for (const sim of this.runners.values()) {
+      if (sim.phase === "gone" || sim.hung) continue;
+      const { instance } = sim;
+      if (instance.state === "shutting-down" || instance.state === "terminated") {
+        sim.phase = "gone";
+        continue;
+      }
+      if (instance.state !== "running") continue;
+      if (sim.phase === "booting") {
+        if (sim.bootAt === Number.POSITIVE_INFINITY) sim.bootAt = instance.stateSince + this.options.bootDelayMs;
+        if (now < sim.bootAt) continue;
+        sim.phase = "polling";
+        sim.watchdogAt = sim.noWatchdog ? Number.POSITIVE_INFINITY : now + idleMs;
+        sim.pollUntil = now + bootTimeoutMs;
+      }
+      if (sim.phase !== "busy" && now >= sim.watchdogAt) {
+        this.selfShutdown(sim, "watchdog: no job started");
+        continue;
+      }
+      if (sim.phase === "polling" && now >= sim.nextPollAt) {
+        const pk = `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${instance.instanceId}`;
+        const item = (await this.dynamo.local.documentClient.send(new GetCommand({ TableName: `${PREFIX}-runners`, Key: { pk }, ConsistentRead: true }))).Item;
+        if (typeof item?.jitConfig === "string") {
+          await this.dynamo.local.documentClient.send(new UpdateCommand({ TableName: `${PREFIX}-runners`, Key: { pk }, UpdateExpression: "REMOVE jitConfig" }));
+          const config = JSON.parse(Buffer.from(item.jitConfig, "base64").toString("utf8")) as { runnerId: number };
+          sim.runnerId = config.runnerId;
+          sim.jobKey = typeof item.jobKey === "string" ? item.jobKey : undefined;
+          sim.configured = true;
+          sim.phase = "starting";
+          sim.readyAt = now + this.options.runnerStartMs;
+        } else if (now >= sim.pollUntil) {
+          this.selfShutdown(sim, "no runner configuration within the boot timeout");
+          continue;
+        } else {
+          sim.nextPollAt = now + 3_000;
+        }
+      }
+      if (sim.phase === "starting" && now >= sim.readyAt) {
+        if (!this.github.connect(sim.runnerId as number)) {
+          this.selfShutdown(sim, "registration gone before the runner connected");
+          continue;
+        }
+        sim.phase = "idle";
+      }
+      if (sim.phase === "idle") {
+        const registration = this.github.registrations.get(sim.runnerId as number);
+        if (registration === undefined || registration.deleted) {
+          this.selfShutdown(sim, "registration deleted while idle");
+          continue;
+        }
+        const job = this.github.assign(sim.runnerId as number);
+        if (job !== undefined) {
+          sim.phase = "busy";
+          sim.jobId = job.id;
+          sim.ranJob = true;
+          sim.jobEndsAt = now + job.durationMs;
+        }
+      }
+      if (sim.phase === "busy" && now >= sim.jobEndsAt) {
+        this.github.finishJob(sim.jobId as number, "success");
+        this.selfShutdown(sim, "job done");
+      }
+    }
+  }
+
+  private selfShutdown(sim: RunnerSim, why: string): void {
+    if (sim.runnerId !== undefined && sim.phase !== "busy") this.github.disconnect(sim.runnerId);
+    sim.phase = "gone";
+    this.ec2.shutDown(sim.instance.instanceId, `self: ${why}`);
+  }
+
+  /** An instance ends from outside (API terminate or spot reclaim): its runner dies with it. */
+  private instanceEnded(instance: Ec2Instance, by: string, byApi: boolean): void {
+    const sim = this.runners.get(instance.instanceId);
+    if (sim === undefined || sim.phase === "gone") return;
+    if (sim.phase === "busy") {
+      if (byApi) this.stats.busyTerminated.push({ instanceId: instance.instanceId, jobId: sim.jobId, by, at: Date.now() });
+      const jobId = this.github.runnerLost(sim.runnerId as number);
+      if (jobId !== undefined) this.at(Date.now() + this.github.lostRunnerFailMs - SIM_START, () => this.github.finishJob(jobId, "failure"));
+      this.note(`instance ${instance.instanceId} ended by ${by} while running job ${String(jobId)}`);
+    } else if (sim.runnerId !== undefined) {
+      this.github.disconnect(sim.runnerId);
+    }
+    sim.phase = "gone";
+  }
+
+  // ------------------------------------------------------------------ SQS -> scale-up
+
+  private async pollQueues(): Promise<void> {
+    const environments = this.scaleUp.length;
+    for (let round = 0; round < 50; round += 1) {
+      const batches: Array<{ queue: FifoQueue; messages: QueueMessage[]; env: number }> = [];
+      const queues = [...this.pools.values()].map((p) => p.queue);
+      for (let env = 0; env < environments; env += 1) {
+        for (let q = 0; q < queues.length; q += 1) {
+          const queue = queues[(env + round + q) % queues.length] as FifoQueue;
+          const messages = queue.receive(10, Date.now());
+          if (messages.length > 0) {
+            batches.push({ queue, messages, env });
+            break;
+          }
+        }
+      }
+      if (batches.length === 0) return;
+      const results = await Promise.all(batches.map((batch) => this.invokeScaleUp(batch.env, batch.queue, batch.messages)));
+      const longest = Math.max(...results.map((r) => r.elapsedMs), 0);
+      this.stats.maxInvocationSeconds = Math.max(this.stats.maxInvocationSeconds, longest / 1000);
+      // The environments were busy that long: the world moves on by the longest invocation.
+      vi.setSystemTime(Date.now() + Math.max(longest, 500));
+    }
+  }
+
+  private async invokeScaleUp(env: number, queue: FifoQueue, messages: QueueMessage[]): Promise<{ elapsedMs: number }> {
+    this.stats.scaleUpInvocations += 1;
+    if (this.esmFailuresLeft > 0) {
+      // Lambda could not run the function (throttled, runtime error): the batch returns after its visibility timeout.
+      this.esmFailuresLeft -= 1;
+      this.stats.esmFailures += 1;
+      return { elapsedMs: 0 };
+    }
+    const event: SQSEvent = { Records: messages.map((message) => sqsRecord(queue, message)) };
+    const handler = this.scaleUp[env] as ScaleUpHandler;
+    const result: InvocationResult<SQSBatchResponse> = await runInvocation("scale-up", 30_000, () => handler(event, lambdaContext(`${PREFIX}-scale-up`)));
+    if (result.invocation.killed !== undefined) {
+      const reason = result.invocation.killed;
+      this.stats.killed.set(reason, (this.stats.killed.get(reason) ?? 0) + 1);
+      if (reason.startsWith("timeout")) this.stats.timeouts += 1;
+      this.note(`scale-up ${result.invocation.id} died: ${reason}`);
+      return result;
+    }
+    if (result.error !== undefined) {
+      this.stats.scaleUpErrors += 1;
+      this.note(`scale-up ${result.invocation.id} failed: ${String(result.error)}`);
+      return result;
+    }
+    if (this.crash?.point === "before-delete" && this.crash.remaining > 0 && (result.value?.batchItemFailures.length ?? 0) < messages.length) {
+      this.crash.remaining -= 1;
+      this.stats.skippedDeletes += 1;
+      this.note(`crash injected before the SQS delete of ${result.invocation.id}`);
+      return result;
+    }
+    const failed = new Set((result.value?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    for (const message of messages) if (!failed.has(message.messageId)) queue.delete(message.receiptHandle as string);
+    return result;
+  }
+
+  // ------------------------------------------------------------------ reconcile
+
+  async runReconcile(): Promise<void> {
+    this.stats.reconcileRuns += 1;
+    const event = {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": "Scheduled Event",
+      source: "aws.events",
+      account: ACCOUNT,
+      time: new Date(Date.now()).toISOString(),
+      region: REGION,
+      resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/${PREFIX}-reconcile`],
+      detail: {},
+    };
+    const result = await runInvocation("reconcile", 300_000, () => this.reconcileHandler(event, lambdaContext(`${PREFIX}-reconcile`)));
+    if (result.error !== undefined || result.invocation.killed !== undefined) {
+      this.stats.reconcileErrors += 1;
+      this.note(`reconcile failed: ${String(result.error ?? result.invocation.killed)}`);
+    } else {
+      this.stats.reconcileSummaries.push(result.value);
+    }
+  }
+
+  // ------------------------------------------------------------------ the report
+
+  private async report(timedOut: boolean): Promise<ScenarioReport> {
+    const logical = [...this.github.jobs.values()].filter((job) => job.logicalId === job.id);
+    const finalAttempt = (job: GitHubJob): GitHubJob => {
+      let current = job;
+      while (current.rerunAs !== undefined) current = this.github.jobs.get(current.rerunAs) as GitHubJob;
+      return current;
+    };
+    const ledger = await this.scanTable(`${PREFIX}-jobs`);
+    const deadLettered = [...this.pools.values()].flatMap(({ deadLetter }) => deadLetter.messages);
+    const lost: Array<{ jobId: number; status: string; conclusion: string | null; why: string; ledger?: unknown }> = [];
+    for (const job of logical) {
+      const last = finalAttempt(job);
+      if (last.status === "completed" && last.conclusion === "success") continue;
+      if (this.expectDeadLetter.has(job.id)) {
+        const message = deadLettered.find((m) => (JSON.parse(m.body) as { jobId?: number }).jobId === last.id);
+        const record = ledger.find((item) => item.pk === `job#${last.id}#${last.runAttempt}`);
+        const reason = message?.attributes.Reason?.StringValue;
+        if (reason !== undefined && reason !== "" && record?.phase === "failed" && typeof record.failureReason === "string") continue;
+        lost.push({ jobId: last.id, status: last.status, conclusion: last.conclusion, why: `expected in the DLQ with a reason: message ${reason ?? "missing"}, ledger ${String(record?.phase)}` });
+        continue;
+      }
+      const record = ledger.find((item) => item.pk === `job#${last.id}#${last.runAttempt}`);
+      lost.push({ jobId: last.id, status: last.status, conclusion: last.conclusion, why: "did not complete", ledger: record === undefined ? undefined : { ...record, events: (record.events as Array<{ at: string; what: string; detail?: string }> | undefined)?.map((e) => `${e.at.slice(11, 19)} ${e.what} ${e.detail ?? ""}`) } });
+    }
+
+    // Duplicate runners: configured runners that never ran a job (an interrupted spot instance is
+    // expected to), plus jobs that got more runners than their designed relaunches allow.
+    const wasted = this.runnerSims().filter((sim) => sim.configured && !sim.ranJob && !sim.interrupted).map((sim) => sim.instance.instanceId);
+    const runnersPerJob = new Map<string, string[]>();
+    for (const sim of this.runnerSims()) if (sim.configured && sim.jobKey !== undefined) runnersPerJob.set(sim.jobKey, [...(runnersPerJob.get(sim.jobKey) ?? []), sim.instance.instanceId]);
+    const extra: string[] = [];
+    for (const [key, instances] of runnersPerJob) {
+      const record = ledger.find((item) => item.pk === key);
+      const allowed = 1 + Number(record?.relaunches ?? 0);
+      if (instances.length > allowed) extra.push(...instances.slice(allowed));
+    }
+    const duplicates = new Set([...wasted, ...extra]);
+
+    // Orphans after the last two reconcile runs.
+    const live = this.ec2.live().filter((i) => i.tags.get("self-runners:prefix") === PREFIX);
+    const registrations = [...this.github.registrations.values()].filter((r) => !r.deleted);
+    const liveIds = new Set(live.map((i) => i.instanceId));
+    const registeredInstances = new Set(registrations.map((r) => r.name.slice(`${PREFIX}-`.length)));
+    const orphanInstances = live.filter((i) => !registeredInstances.has(i.instanceId)).map((i) => i.instanceId);
+    const orphanRegistrations = registrations.filter((r) => !liveIds.has(r.name.slice(`${PREFIX}-`.length))).map((r) => r.name);
+    const runnerItems = await this.scanTable(`${PREFIX}-runners`);
+    const orphanItems = runnerItems.filter((item) => !liveIds.has(String(item.instanceId))).map((item) => String(item.instanceId));
+    const heldByLive = ledger.filter((item) => String(item.pk).startsWith("job#") && item.slotHeld === true && liveIds.has(String(item.instanceId))).length;
+    const counters = ledger.filter((item) => String(item.pk).startsWith("limit#"));
+    const global = Number(counters.find((item) => item.pk === "limit#global")?.inUse ?? 0);
+    const leakedSlots = Math.max(0, global - heldByLive);
+    const openJobs = ledger.filter((item) => String(item.pk).startsWith("job#") && ["received", "launching", "launched", "running"].includes(String(item.phase)));
+
+    const redeliveries = [...this.pools.values()].reduce((n, p) => n + p.queue.redeliveries, 0);
+    const figures: Figures = {
+      jobs: logical.length,
+      runnersLaunched: [...this.ec2.instances.values()].filter((i) => i.tags.get("self-runners:prefix") === PREFIX).length,
+      createFleetCalls: this.ec2.createFleetCalls,
+      gitHubCalls: this.github.stats.calls,
+      redeliveries,
+      simulatedMs: Date.now() - SIM_START,
+      jobsLost: lost.length,
+      duplicateRunners: duplicates.size,
+      busyRunnersTerminated: this.stats.busyTerminated.length,
+      orphans: orphanInstances.length + orphanRegistrations.length + orphanItems.length + leakedSlots,
+    };
+    return {
+      figures,
+      details: {
+        reachedTimeLimit: timedOut,
+        lost,
+        wastedRunners: wasted,
+        extraRunnersPerJob: extra,
+        busyTerminated: this.stats.busyTerminated,
+        orphanInstances,
+        orphanRegistrations,
+        orphanItems,
+        leakedSlots,
+        counters: Object.fromEntries(counters.map((item) => [item.pk, item.inUse])),
+        openLedgerJobs: openJobs.map((item) => `${String(item.pk)}:${String(item.phase)}`),
+        deadLettered: deadLettered.map((m) => ({ body: m.body, reason: m.attributes.Reason?.StringValue ?? m.attributes.Redriven?.StringValue })),
+        webhooks: this.stats.webhooks,
+        webhookStatuses: Object.fromEntries(this.stats.webhookStatuses),
+        webhookAnswers: Object.fromEntries(this.stats.webhookAnswers),
+        spotOutcomes: this.stats.spotOutcomes,
+        scaleUpInvocations: this.stats.scaleUpInvocations,
+        scaleUpErrors: this.stats.scaleUpErrors,
+        killed: Object.fromEntries(this.stats.killed),
+        timeouts: this.stats.timeouts,
+        maxInvocationSeconds: this.stats.maxInvocationSeconds,
+        peakLive: this.stats.peakLive,
+        peakLivePerPool: Object.fromEntries(this.stats.peakLivePerPool),
+        spotWarnings: this.stats.spotWarnings,
+        onDemandInstances: [...this.ec2.instances.values()].filter((i) => i.lifecycle === "on-demand").length,
+        reconcileRuns: this.stats.reconcileRuns,
+        reconcileErrors: this.stats.reconcileErrors,
+        esmFailures: this.stats.esmFailures,
+        skippedDeletes: this.stats.skippedDeletes,
+        sqs: [...this.pools.values()].map(({ queue }) => ({ sends: queue.sends, deduplicated: queue.deduplicated, receives: queue.receives, redeliveries: queue.redeliveries })),
+        visibilityFailures: this.sqs.visibilityFailures,
+        gitHub: { ...this.github.stats, byRoute: Object.fromEntries(this.github.stats.byRoute) },
+        createFleetThrottled: this.ec2.createFleetThrottled,
+        dynamoDbCalls: this.dynamo.calls,
+        awsErrors: this.aws.errors.map(String),
+        reconcileTotals: sumSummaries(this.stats.reconcileSummaries),
+        realMs: Object.fromEntries([...this.profile].map(([k, v]) => [k, Math.round(v)])),
+        log: this.log,
+      },
+    };
+  }
+
+  async scanTable(table: string): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.dynamo.local.documentClient.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+}
+
+function sumSummaries(summaries: readonly unknown[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const summary of summaries) {
+    for (const [key, value] of Object.entries((summary ?? {}) as Record<string, unknown>)) {
+      if (typeof value === "number") totals[key] = (totals[key] ?? 0) + value;
+    }
+  }
+  return totals;
+}
+
+let cachedKey: string | undefined;
+function appPrivateKey(): string {
+  cachedKey ??= generateAppPrivateKey();
+  return cachedKey;
+}

@@ -377,12 +377,18 @@ export const RULES: readonly PolicyRule[] = [
   },
   {
     id: "nat-instance-hardened",
-    description: "If a NAT instance exists, it requires IMDSv2 and encrypts its root volume.",
+    description: "The NAT instances' launch template requires IMDSv2 and encrypts every volume.",
     checkov: ["CKV_AWS_79", "CKV_AWS_8"],
-    types: ["aws_instance"],
+    types: ["aws_launch_template"],
     awaits: "NAT (stacks/nat-instance.ts)",
-    mustExist: false,
-    check: each("IMDSv1 allowed or unencrypted root volume", (r) => block(r.config.metadata_options).http_tokens === "required" && block(r.config.root_block_device).encrypted === true),
+    mustExist: true,
+    check: each("IMDSv1 allowed or unencrypted volume", (r) =>
+      !r.name.startsWith("nat") ||
+      (block(r.config.metadata_options).http_tokens === "required" &&
+        JSON.stringify(r.config.block_device_mappings ?? []).includes('"encrypted":') &&
+        !JSON.stringify(r.config.block_device_mappings ?? []).includes('"encrypted":"false"') &&
+        !JSON.stringify(r.config.block_device_mappings ?? []).includes('"encrypted":false')),
+    ),
   },
   {
     id: "vpc-endpoint-private-dns",
@@ -390,7 +396,7 @@ export const RULES: readonly PolicyRule[] = [
     checkov: [],
     types: ["aws_vpc_endpoint"],
     awaits: "VPC endpoints (NAT/VPC endpoints branch)",
-    mustExist: false,
+    mustExist: true,
     check: each("interface endpoint without private DNS", (r) => r.config.vpc_endpoint_type !== "Interface" || r.config.private_dns_enabled === true),
   },
 

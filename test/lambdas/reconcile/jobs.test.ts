@@ -132,6 +132,43 @@ describe("decideJobs: limit slots", () => {
     // Assert
     expect(decision.recount).toEqual([]);
   });
+
+  // Found by the fault-injection suite (test/fault, "1,000-job burst"): job A's runner took job B, A
+  // was relaunched (its slot cleared) on a new instance, and the recount, counting slot-holding jobs
+  // only, dropped the instance still running B: launches then went one over max_runners_total.
+  it("counts every listed instance, also one whose launch job was relaunched and cleared its slot", () => {
+    // Arrange: A holds its slot on its new instance; A's old instance runs B, which holds nothing.
+    const relaunched = job();
+    const oldInstance = runner("i-0aaaaaaaaaaaaaaa1", { busy: true });
+    const other = job({ phase: "running", slotHeld: false, instanceId: undefined, ranOn: oldInstance.runnerName });
+    const counters = new Map([
+      [LINUX.global, 2],
+      [LINUX.pool, 2],
+      [LINUX.owner, 2],
+    ]);
+
+    // Act
+    const decision = decideJobs(input({ jobs: [relaunched, other], runners: [runnerOf(relaunched), oldInstance], counters }));
+
+    // Assert
+    expect(decision.recount).toEqual([]);
+    expect(decision.releaseSlots).toEqual([]);
+  });
+
+  it("counts what EC2 cannot list yet once: fresh launches and live claims not listed, listed instances by the listing", () => {
+    // Arrange
+    const fresh = job({ launchedSecondsAgo: LAG - 1 });
+    const claiming = job({ phase: "launching", slotHeld: false, instanceId: undefined, claimExpiresAt: NOW.getTime() + 60_000 });
+    const takingOver = job({ phase: "launching", slotHeld: false, claimExpiresAt: NOW.getTime() + 60_000 });
+    const orphan = runner("i-0bbbbbbbbbbbbbbb2");
+    const counters = new Map([[LINUX.global, 0]]);
+
+    // Act
+    const decision = decideJobs(input({ jobs: [fresh, claiming, takingOver], runners: [runnerOf(takingOver), orphan], counters }));
+
+    // Assert: fresh + claiming from the ledger, takingOver's and the orphan's instances from EC2.
+    expect(decision.recount).toEqual([{ key: LINUX.global, observed: 0, actual: 4 }]);
+  });
 });
 
 describe("decideJobs: relaunch checks", () => {

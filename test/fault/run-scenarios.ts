@@ -18,7 +18,8 @@ declare module "vitest" {
 /**
  * Runs `scenarios` in this test file, one test each: a fresh world with the shipped zips, the script,
  * the world run to quiescence, then the four invariants, the doubles' own health and the scenario's
- * evidence. FAULT_ONLY=<text> runs only titles containing it; FAULT_VERBOSE=1 prints each world's log.
+ * evidence. FAULT_ONLY=<text> runs only titles containing it; FAULT_VERBOSE=1 prints each world's log;
+ * FAULT_PROGRESS=1 prints the state of the world every 5 simulated minutes.
  */
 export function runScenarios(file: string, scenarios: readonly Scenario[]): void {
   const results: ScenarioResult[] = [];

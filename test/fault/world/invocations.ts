@@ -92,7 +92,7 @@ function calledFromShippedCode(skip: (...args: never[]) => unknown): boolean {
   return (frame?.getFileName() ?? "").includes(`${sep}self-runners-zip-`) && frame?.getFunctionName() !== "setTimeout";
 }
 
-/** Accounts a warped wait; returns false when the wait runs past the timeout (the invocation dies). */
+/** Accounts a warped wait; a wait that runs past the function timeout kills the invocation. */
 function warp(invocation: Invocation, delayMs: number): void {
   const end = Date.now() + delayMs;
   if (end > invocation.waitedUntil) invocation.waitedUntil = end;

@@ -1,8 +1,9 @@
 /**
- * Lambda zips. Constructs add each one as a cdktf TerraformAsset (type FILE); the synthesized
+ * Lambda zips and boot script templates. Constructs add each one as a cdktf TerraformAsset (type FILE); the synthesized
  * configuration refers to it by a path relative to the stack output directory,
- * `assets/<asset id>/<content hash>/<file name>` (also inside `filebase64sha256("...")`). The module
- * ships each file as `lambdas/<file name>` and refers to it through `${path.module}`.
+ * `assets/<asset id>/<content hash>/<file name>` (also inside `filebase64sha256("...")` or
+ * `templatefile("...", ...)`). The module ships each file as `lambdas/<file name>` (templates as
+ * `templates/<file name>`) and refers to it through `${path.module}`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -20,8 +21,11 @@ export interface ModuleAsset {
   readonly synthesizedPath: string;
 }
 
-/** The FILE assets of a stack (not of nested stacks), each with a unique file name under `directory`. */
-export function collectAssets(stack: TerraformStack, directory: string): ModuleAsset[] {
+/**
+ * The FILE assets of a stack (not of nested stacks), each with a unique file name under `directory`,
+ * or under `templateDirectory` for templates (`*.tftpl`, rendered by templatefile()).
+ */
+export function collectAssets(stack: TerraformStack, directory: string, templateDirectory = "templates"): ModuleAsset[] {
   const assets: ModuleAsset[] = [];
   const owners = new Map<string, { source: string; hash: string }>();
   for (const asset of findAssets(stack)) {
@@ -32,7 +36,7 @@ export function collectAssets(stack: TerraformStack, directory: string): ModuleA
     }
     // cdktf keeps the source path private; it is relative to the working directory when not absolute.
     const source = path.resolve((asset as unknown as { sourcePath: string }).sourcePath);
-    const file = path.posix.join(directory, path.basename(source));
+    const file = path.posix.join(source.endsWith(".tftpl") ? templateDirectory : directory, path.basename(source));
     const owner = owners.get(file);
     if (owner && owner.hash !== asset.assetHash) {
       throw new EmitError(`assets ${owner.source} and ${source} would both be shipped as ${file}; give the zips different file names`);

@@ -4,7 +4,7 @@
  * constructs that produce variables.tf and outputs.tf, so they cannot drift).
  */
 import { renderInline } from "./hcl-value.js";
-import type { OutputDoc, VariableDoc } from "./render-stack.js";
+import type { OutputDoc, VariableDoc } from "./configuration.js";
 
 export interface ReadmeInput {
   readonly moduleName: string;

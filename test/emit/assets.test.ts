@@ -47,6 +47,13 @@ describe("collectAssets", () => {
     expect(asset.path).toMatch(/^assets\/webhook-zip\/[0-9A-F]+\/webhook\.zip$/);
   });
 
+  it("places templates (*.tftpl) under the template directory", () => {
+    const s = stack();
+    new TerraformAsset(s, "boot", { path: file("t/boot.sh.tftpl", "#!/bin/bash\n"), type: AssetType.FILE });
+    new TerraformAsset(s, "zip", { path: file("t/fn.zip", "zip"), type: AssetType.FILE });
+    expect(collectAssets(s, "lambdas", "scripts").map((a) => a.file).sort()).toEqual(["lambdas/fn.zip", "scripts/boot.sh.tftpl"]);
+  });
+
   it("accepts the same file added twice", () => {
     const s = stack();
     new TerraformAsset(s, "one", { path: file("same/x.zip", "same"), type: AssetType.FILE });

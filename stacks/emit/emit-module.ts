@@ -78,20 +78,36 @@ export const DEFAULT_TERRAFORM_VERSION = ">= 1.6.0";
 export const DEFAULT_AWS_PROVIDER_VERSION = ">= 5.100.0, < 6.0.0";
 
 /**
- * Writes `stack` as a plain Terraform module: versions.tf, variables.tf, main.tf and the files by
- * concern, outputs.tf, the asset files and a README, formatted by `terraform fmt`. Synthesizes the
- * stack's app and reads the stack's `cdk.tf.json`; needs the Terraform CLI and the provider mirror
- * (see terraform-cli.ts) for fmt and the provider schema.
+ * Synthesizes the app of `stack` and writes the stack as a plain Terraform module
+ * ({@link emitSynthesizedModule}). The only use of cdktf in the emitter: everything else reads the
+ * synth output.
  */
 export function emitModule(stack: TerraformStack, options: EmitModuleOptions): EmitResult {
+  const app = stack.node.root;
+  if (!App.isApp(app)) throw new EmitError(`${stack.node.path}: the stack must belong to a cdktf App`);
+  app.synth();
+  const manifestFile = path.join(app.outdir, "manifest.json");
+  const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { stacks: Record<string, { synthesizedStackPath: string }> };
+  const entry = manifest.stacks[stack.node.id];
+  if (!entry) throw new EmitError(`stack ${stack.node.id} is not in ${manifestFile}`);
+  return emitSynthesizedModule(path.dirname(path.join(app.outdir, entry.synthesizedStackPath)), options);
+}
+
+/**
+ * Writes the stack synthesized into `stackDir` (its `cdk.tf.json` and `assets/`) as a plain
+ * Terraform module: versions.tf, variables.tf, main.tf and the files by concern, outputs.tf, the
+ * asset files and a README, formatted by `terraform fmt`. Needs the Terraform CLI and the provider
+ * mirror (see terraform-cli.ts) for fmt and the provider schema.
+ */
+export function emitSynthesizedModule(stackDir: string, options: EmitModuleOptions): EmitResult {
   const outDir = path.resolve(options.outDir);
   const terraformVersion = options.terraformVersion ?? DEFAULT_TERRAFORM_VERSION;
   const awsProviderVersion = options.awsProviderVersion ?? DEFAULT_AWS_PROVIDER_VERSION;
-  const assetDirectory = options.assets?.directory ?? "lambdas";
   checkOutDir(outDir);
 
-  const assets = collectAssets(stack, assetDirectory, options.assets?.templateDirectory ?? "templates");
-  const json = mapStrings(synthesizedJson(stack), (text) => rewriteAssetPaths(text, assets)) as JsonObject;
+  const synthesized = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8")) as JsonObject;
+  const assets = collectAssets(stackDir, synthesized, options.assets?.directory ?? "lambdas", options.assets?.templateDirectory ?? "templates");
+  const json = mapStrings(synthesized, (text) => rewriteAssetPaths(text, assets)) as JsonObject;
   const configuration = readConfiguration(json, awsProviderBlocks(awsProviderVersion), options.files);
   const files = new Map<string, string>([
     ["versions.tf", renderVersions(terraformVersion, awsProviderVersion)],
@@ -130,19 +146,6 @@ export function emitModule(stack: TerraformStack, options: EmitModuleOptions): E
   }
   const written = [...files.keys(), ...new Set(assets.map((asset) => asset.file))].sort();
   return { outDir, files: written, assets };
-}
-
-/** Synthesizes the stack's app and reads the stack's Terraform JSON from the synth output. */
-function synthesizedJson(stack: TerraformStack): JsonObject {
-  const app = stack.node.root;
-  if (!App.isApp(app)) throw new EmitError(`${stack.node.path}: the stack must belong to a cdktf App`);
-  app.synth();
-  const manifest = JSON.parse(fs.readFileSync(path.join(app.outdir, "manifest.json"), "utf8")) as {
-    stacks: Record<string, { synthesizedStackPath: string }>;
-  };
-  const entry = manifest.stacks[stack.node.id];
-  if (!entry) throw new EmitError(`stack ${stack.node.id} is not in ${path.join(app.outdir, "manifest.json")}`);
-  return JSON.parse(fs.readFileSync(path.join(app.outdir, entry.synthesizedStackPath), "utf8")) as JsonObject;
 }
 
 function mapStrings(value: Json, map: (text: string) => string): Json {

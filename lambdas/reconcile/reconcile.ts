@@ -1,9 +1,10 @@
 import { MetricUnit, RegistrationsUnavailableError, childLogger, jobGroupId, metrics, runnerName } from "../shared/index.js";
 import type { JobMessage, WorkflowJobState } from "../shared/index.js";
-import type { LimitCounters } from "../ledger/counters.js";
-import type { JobRecord, Ledger, LedgerSnapshot } from "../ledger/ledger.js";
-import { finishedPhase, limitKeys } from "../ledger/phases.js";
-import { messageFromRecord, relaunchDeduplicationId } from "../ledger/requeue.js";
+import type { LimitCounters } from "../libs/ledger/port.js";
+import type { JobRecord, LedgerSnapshot } from "../libs/ledger/types.js";
+import type { Ledger } from "../libs/ledger/port.js";
+import { finishedPhase, limitKeys } from "../libs/ledger/phases.js";
+import { messageFromRecord, relaunchDeduplicationId } from "../libs/ledger/requeue.js";
 import { decideJobs } from "./jobs.js";
 import { warmShortfalls } from "./warm.js";
 import type { WarmPool } from "./warm.js";

@@ -1,8 +1,9 @@
 import { MetricUnit, childLogger, jobGroupId, metrics, parseJobMessage, runnerName } from "../shared/index.js";
 import type { BudgetObservation, JobMessage } from "../shared/index.js";
-import type { BudgetStore, LimitCounters } from "../ledger/counters.js";
-import type { JobFacts, Ledger } from "../ledger/ledger.js";
-import { jobKey, limitKeys, refusedClaimOutcome, takeoverAction } from "../ledger/phases.js";
+import type { BudgetStore, LimitCounters } from "../libs/ledger/port.js";
+import type { JobFacts } from "../libs/ledger/types.js";
+import type { Ledger } from "../libs/ledger/port.js";
+import { jobKey, limitKeys, refusedClaimOutcome, takeoverAction } from "../libs/ledger/phases.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
 import type { RegisterRunner } from "./adapters/github.js";
 import type { RunnerItem, RunnerItemExists, WriteRunners } from "./adapters/runners-table.js";

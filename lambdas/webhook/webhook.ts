@@ -1,6 +1,6 @@
 import { EnqueueError, MetricUnit, childLogger, metrics } from "../shared/index.js";
 import type { JobMessage } from "../shared/index.js";
-import type { Phase } from "../ledger/phases.js";
+import type { Phase } from "../libs/ledger/phases.js";
 import type { JobBook } from "./adapters/ledger.js";
 import type { EnqueueJob } from "./adapters/sqs.js";
 import type { WebhookPools } from "./config.js";

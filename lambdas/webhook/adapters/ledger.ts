@@ -1,9 +1,9 @@
 import { instanceIdFromRunnerName } from "../../shared/index.js";
 import type { JobMessage } from "../../shared/index.js";
-import type { LimitCounters } from "../../ledger/counters.js";
-import type { Ledger } from "../../ledger/ledger.js";
-import { finishedPhase, jobKey, limitKeys } from "../../ledger/phases.js";
-import type { Phase } from "../../ledger/phases.js";
+import type { LimitCounters } from "../../libs/ledger/port.js";
+import type { Ledger } from "../../libs/ledger/port.js";
+import { finishedPhase, jobKey, limitKeys } from "../../libs/ledger/phases.js";
+import type { Phase } from "../../libs/ledger/phases.js";
 import type { JobProgress } from "../route.js";
 
 /** The webhook's view of the job ledger. */

@@ -47,9 +47,9 @@ const db = await vi.hoisted(async () => {
   return local;
 });
 
-import { dynamoDbLimitCounters } from "../../../lambdas/ledger/counters.js";
-import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
-import { jobKey, limitKeys } from "../../../lambdas/ledger/phases.js";
+import { dynamoDbLimitCounters } from "../../../lambdas/libs/ledger/dynamodb-counters.js";
+import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
+import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import { handler } from "../../../lambdas/reconcile/reconcile.lambda.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";

@@ -70,8 +70,8 @@ const db = await vi.hoisted(async () => {
   return local;
 });
 
-import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
-import { jobKey } from "../../../lambdas/ledger/phases.js";
+import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
+import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
 import { handler } from "../../../lambdas/scale-up/scale-up.lambda.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { clearObservedBudgets, clearOctokitCache } from "../../../lambdas/shared/index.js";

@@ -47,8 +47,8 @@ const db = await vi.hoisted(async () => {
   return local;
 });
 
-import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
-import { jobKey } from "../../../lambdas/ledger/phases.js";
+import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
+import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
 import { handler } from "../../../lambdas/scale-up/scale-up.lambda.js";
 import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
 import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, replyFromRequest } from "../../helpers/github.js";

@@ -5,9 +5,9 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = "true";
 });
 
-import { dynamoDbLimitCounters } from "../../../lambdas/ledger/counters.js";
-import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
-import { jobKey, limitKeys } from "../../../lambdas/ledger/phases.js";
+import { dynamoDbLimitCounters } from "../../../lambdas/libs/ledger/dynamodb-counters.js";
+import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
+import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import type { DeleteRunnerResult, JobMessage } from "../../../lambdas/shared/index.js";
 import { handleInterruption } from "../../../lambdas/spot-interruption/spot-interruption.js";
 import type { InstanceTags, SpotInterruptionDeps } from "../../../lambdas/spot-interruption/spot-interruption.js";

@@ -29,8 +29,8 @@ const db = await vi.hoisted(async () => {
   return local;
 });
 
-import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
-import { jobKey } from "../../../lambdas/ledger/phases.js";
+import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
+import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
 import { handler } from "../../../lambdas/webhook/webhook.lambda.js";
 import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
 import { workflowJobFixture, workflowJobQueuedFixture } from "../../helpers/github.js";

@@ -1,9 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-
-vi.hoisted(() => {
-  process.env.POWERTOOLS_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? "SILENT";
-  process.env.POWERTOOLS_METRICS_DISABLED = "true";
-});
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { dynamoDbLimitCounters } from "../../../lambdas/libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
@@ -14,6 +9,9 @@ import type { InstanceTags, SpotInterruptionDeps } from "../../../lambdas/spot-i
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { counterValue, jobFacts, seedLaunchedJob } from "../../helpers/ledger.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+quietPowertools();
 
 // The core of the spot handler against the real ledger (dynalite: its guarantees are condition
 // expressions), with in-memory EC2 tags, runners table, GitHub delete and queue.

@@ -4,7 +4,7 @@ import { conditionalUpdate, expirationAt, isConditionFailure, normalize } from "
 import type { LedgerUpdate } from "./dynamodb-update.js";
 import { ACTIVE_PHASES, instanceKey, jobKey, runnerKey } from "./phases.js";
 import type { Ledger } from "./port.js";
-import { CLAIM_FIELDS, TERMINAL_ITEM_TTL_SECONDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
+import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, TERMINAL_ITEM_TTL_SECONDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
 import type { JobRecord } from "./types.js";
 
 /**
@@ -43,8 +43,38 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return normalize(record as JobRecord);
     },
 
+    async leaseQueueing(key, owner, leaseMs, now) {
+      const done = await update({
+        key,
+        // received, never queued, and no live lease: the one write that decides which sighting queues.
+        condition: "#phase = :received AND attribute_not_exists(#queuedAt) AND (attribute_not_exists(#leaseExpires) OR #leaseExpires < :now)",
+        names: { "#phase": "phase", "#queuedAt": "queuedAt", "#leaseExpires": "queueLeaseExpiresAt" },
+        values: { ":received": "received", ":now": now.getTime() },
+        set: { queueLeaseOwner: owner, queueLeaseExpiresAt: now.getTime() + leaseMs },
+        events: event(now, "queue-leased", owner),
+        returnValues: "ALL_NEW",
+        now,
+      });
+      return done !== null;
+    },
+
+    async releaseQueueing(key, owner, now) {
+      const done = await update({
+        key,
+        condition: "#leaseOwner = :owner AND attribute_not_exists(#queuedAt)",
+        names: { "#leaseOwner": "queueLeaseOwner", "#queuedAt": "queuedAt" },
+        values: { ":owner": owner },
+        remove: QUEUE_LEASE_FIELDS,
+        events: event(now, "queue-lease-released", owner),
+        returnValues: "ALL_NEW",
+        now,
+      });
+      return done !== null;
+    },
+
     async markQueued(key, now) {
-      const done = await update({ key, condition: "attribute_exists(pk)", set: { queuedAt: now.toISOString() }, events: event(now, "queued"), returnValues: "ALL_NEW", now });
+      const set = { queuedAt: now.toISOString() };
+      const done = await update({ key, condition: "attribute_exists(pk)", set, remove: QUEUE_LEASE_FIELDS, events: event(now, "queued"), returnValues: "ALL_NEW", now });
       return done !== null;
     },
 

@@ -1,7 +1,7 @@
 import { ACTIVE_PHASES, canTransition, instanceKey, jobKey, runnerKey } from "./phases.js";
 import type { Transition } from "./phases.js";
 import type { Ledger } from "./port.js";
-import { CLAIM_FIELDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
+import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
 import type { JobRecord, LedgerEvent } from "./types.js";
 
 /** One item of the table: a job, a pointer, an idle sighting, a counter or a budget record. */
@@ -94,8 +94,21 @@ export function memoryLedger(table: MemoryLedgerTable = new MemoryLedgerTable())
       return done as JobRecord;
     },
 
+    async leaseQueueing(key, owner, leaseMs, now) {
+      const when = (item: MemoryItem | undefined) =>
+        item?.phase === "received" && item.queuedAt === undefined && (item.queueLeaseExpiresAt === undefined || Number(item.queueLeaseExpiresAt) < now.getTime());
+      const set = { queueLeaseOwner: owner, queueLeaseExpiresAt: now.getTime() + leaseMs };
+      return update({ key, when, set, events: event(now, "queue-leased", owner), returnValues: "ALL_NEW", now }) !== null;
+    },
+
+    async releaseQueueing(key, owner, now) {
+      const when = (item: MemoryItem | undefined) => item?.queueLeaseOwner === owner && item.queuedAt === undefined;
+      return update({ key, when, remove: QUEUE_LEASE_FIELDS, events: event(now, "queue-lease-released", owner), returnValues: "ALL_NEW", now }) !== null;
+    },
+
     async markQueued(key, now) {
-      return update({ key, when: exists, set: { queuedAt: now.toISOString() }, events: event(now, "queued"), returnValues: "ALL_NEW", now }) !== null;
+      const set = { queuedAt: now.toISOString() };
+      return update({ key, when: exists, set, remove: QUEUE_LEASE_FIELDS, events: event(now, "queued"), returnValues: "ALL_NEW", now }) !== null;
     },
 
     async claim(facts, claimToken, leaseMs, now) {

@@ -10,7 +10,15 @@ import type { BudgetRecord, ClaimResult, JobFacts, JobRecord, LedgerSnapshot } f
 export interface Ledger {
   /** Webhook `queued`: creates the job in `received`, or returns it unchanged (plus the delivery id). */
   receive(facts: JobFacts, deliveryId: string, now: Date): Promise<JobRecord>;
-  /** Webhook: the job's message is on the queue (after SendMessage succeeded). */
+  /**
+   * Webhook: takes the right to queue a `received` job that is not queued yet, for `leaseMs`. One
+   * conditional write: of concurrent sightings exactly one wins; a lease that runs out without
+   * `markQueued` (the owner crashed) lets the next sighting win.
+   */
+  leaseQueueing(key: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+  /** Webhook: gives a queueing lease back (the send failed), so the next sighting queues at once. */
+  releaseQueueing(key: string, owner: string, now: Date): Promise<boolean>;
+  /** Webhook: the job's message is on the queue (after SendMessage succeeded); ends the queueing lease. */
   markQueued(key: string, now: Date): Promise<boolean>;
   /** Scale-up: take the job for `leaseMs`. Refused when it is past `launching` or claimed by a live lease. */
   claim(facts: JobFacts & { readonly scopeOwner: string }, token: string, leaseMs: number, now: Date): Promise<ClaimResult>;

@@ -33,6 +33,10 @@ export interface JobRecord {
   readonly receivedAt?: string;
   /** When the webhook put the job on its queue; a later `queued` delivery then queues nothing. */
   readonly queuedAt?: string;
+  /** The delivery that holds the right to queue the job (cleared once `queuedAt` is set). */
+  readonly queueLeaseOwner?: string;
+  /** Epoch milliseconds after which another sighting may queue the job (the owner crashed or failed). */
+  readonly queueLeaseExpiresAt?: number;
   readonly updatedAt?: string;
   readonly claimToken?: string;
   /** Epoch milliseconds after which another invocation may take the claim over. */
@@ -98,6 +102,9 @@ export interface BudgetRecord {
 
 /** Attributes that live exactly as long as a claim. */
 export const CLAIM_FIELDS = ["claimToken", "claimExpiresAt", "claimInstanceId"] as const;
+
+/** Attributes that live exactly as long as a queueing lease. */
+export const QUEUE_LEASE_FIELDS = ["queueLeaseOwner", "queueLeaseExpiresAt"] as const;
 
 /** Ledger key of an idle sighting. */
 export function idleKey(instanceId: string): string {

@@ -1,8 +1,9 @@
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { conditionalUpdate, expirationAt, isConditionFailure, normalize } from "./dynamodb-update.js";
 import type { LedgerUpdate } from "./dynamodb-update.js";
-import { ACTIVE_PHASES, instanceKey, jobKey, runnerKey } from "./phases.js";
+import { scanActiveJobs, scanSnapshot } from "./dynamodb-scan.js";
+import { instanceKey, jobKey, runnerKey } from "./phases.js";
 import type { Ledger } from "./port.js";
 import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, TERMINAL_ITEM_TTL_SECONDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
 import type { JobRecord } from "./types.js";
@@ -235,29 +236,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return done !== null;
     },
 
-    async snapshot() {
-      const jobs: JobRecord[] = [];
-      const idleSeen = new Map<string, Date>();
-      const counters = new Map<string, number>();
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-        for (const item of page.Items ?? []) {
-          const pk = String(item.pk);
-          if (pk.startsWith("job#") || pk.startsWith("warm#")) {
-            const job = normalize(item as JobRecord);
-            const open = (ACTIVE_PHASES as readonly string[]).includes(job.phase);
-            if (open || (job.phase === "failed" && job.interrupted === true && job.rerunRequested !== true)) jobs.push(job);
-          } else if (pk.startsWith("idle#")) {
-            idleSeen.set(pk.slice("idle#".length), new Date(String(item.seenAt)));
-          } else if (pk.startsWith("limit#")) {
-            counters.set(pk, Number(item.inUse ?? 0));
-          }
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
-      return { jobs, idleSeen, counters };
-    },
+    snapshot: () => scanSnapshot(client, tableName),
 
     async noteRequeued(key, now) {
       const done = await update({
@@ -295,23 +274,6 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
     jobOfInstance: (instanceId) => pointer(instanceKey(instanceId)),
     jobOfRunner: (runnerName) => pointer(runnerKey(runnerName)),
 
-    async activeJobs() {
-      const jobs: JobRecord[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: `begins_with(#pk, :job) AND #phase IN (${ACTIVE_PHASES.map((_, i) => `:p${i}`).join(", ")})`,
-            ExpressionAttributeNames: { "#pk": "pk", "#phase": "phase" },
-            ExpressionAttributeValues: { ":job": "job#", ...Object.fromEntries(ACTIVE_PHASES.map((p, i) => [`:p${i}`, p])) },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        jobs.push(...((page.Items ?? []) as JobRecord[]).map(normalize));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
-      return jobs;
-    },
+    activeJobs: () => scanActiveJobs(client, tableName),
   };
 }

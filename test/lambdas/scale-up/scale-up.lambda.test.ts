@@ -352,24 +352,6 @@ describe("scale-up handler: duplicates and claims", () => {
     expect(seconds).toBeLessThanOrEqual(20);
   });
 
-  it("settles a job that an earlier batch launched as a duplicate, launching nothing", async () => {
-    // Arrange
-    scriptInstantFleet(ec2);
-    const github = gitHub({ jitCount: 1 });
-    const message = job();
-    await invoke([record(message, { id: "first" })]);
-
-    // Act: the webhook's redelivery hours later queued it again under another message.
-    const result = await invoke([record({ ...message, deliveryId: "redelivery" }, { id: "again" })]);
-
-    // Assert
-    expect(result.batchItemFailures).toEqual([]);
-    expect(fleetCalls()).toHaveLength(1);
-    expect(jitCalls(github.requests)).toHaveLength(1);
-    expect(await runnerItems()).toHaveLength(1);
-    expect(visibility()).toEqual({});
-  });
-
   it("defers a job another invocation is launching (live claim) without touching it", async () => {
     // Arrange
     scriptInstantFleet(ec2);

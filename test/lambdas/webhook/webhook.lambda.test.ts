@@ -389,17 +389,6 @@ describe("webhook handler: job progress", () => {
     expect(await ledger.get(KEY)).toMatchObject({ phase, conclusion });
   });
 
-  it("records progress that arrives before queued, and a late queued then queues nothing", async () => {
-    // Act
-    const completed = await job("completed", "d-1");
-    const queued = await job("queued", "d-2");
-
-    // Assert
-    expect(answer(completed).body.message).toBe("recorded: completed");
-    expect(answer(queued).body.message).toBe("duplicate: job is completed");
-    expect(sent()).toHaveLength(0);
-  });
-
   it("frees, on completed, the slots of the job whose launch created the runner, exactly once", async () => {
     // Arrange: job A launched sr-i-...a1; that runner took job B (runners are not bound to jobs).
     const launchedFor = await launched(1111, "i-0aaaaaaaaaaaaaaa1", 2);

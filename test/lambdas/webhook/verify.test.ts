@@ -1,7 +1,6 @@
 import { createHmac } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it, vi } from "vitest";
-
 import { InvalidJsonBodyError, InvalidSignatureError, MissingSignatureError, PayloadTooLargeError } from "../../../lambdas/shared/index.js";
 import {
   PLACEHOLDER_SECRET,

@@ -8,6 +8,7 @@ import { startDynalite } from "../../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../../helpers/dynalite.js";
 import { describeCountersContract } from "./counters-contract.js";
 import { describeLedgerContract } from "./ledger-contract.js";
+import { describeQueueingLeaseContract } from "./queueing-lease-contract.js";
 import type { LedgerStores } from "./ledger-contract.js";
 
 // One contract, every store (Powertools' BasePersistenceLayer tests; terraform-aws-github-runner's
@@ -60,4 +61,5 @@ for (const [name, makeStores] of [
 ] as const) {
   describeLedgerContract(name, makeStores);
   describeCountersContract(name, makeStores);
+  describeQueueingLeaseContract(name, makeStores);
 }

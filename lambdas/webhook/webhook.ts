@@ -114,7 +114,12 @@ async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Pr
     await deps.enqueue(queueUrl, job);
   } catch (error) {
     log.error("enqueue failed", { error, pool, jobId: job.jobId });
-    if (leased) await deps.jobs.releaseQueueing(job, job.deliveryId, deps.now()).catch((releaseError: unknown) => log.warn("giving the queueing lease back failed", { error: releaseError, jobId: job.jobId }));
+    if (leased) {
+      // Best effort: otherwise the lease runs out and the next sighting queues the job a little later.
+      await deps.jobs
+        .releaseQueueing(job, job.deliveryId, deps.now())
+        .catch((releaseError: unknown) => log.warn("giving the queueing lease back failed", { error: releaseError, jobId: job.jobId }));
+    }
     throw new EnqueueError({ cause: error });
   }
   log.info("job queued", { pool, jobId: job.jobId, runAttempt: job.runAttempt });

@@ -1,3 +1,4 @@
+import { waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll } from "vitest";
 import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../../../../lambdas/libs/ledger/dynamodb-counters.js";
@@ -31,6 +32,8 @@ async function dynamoDbStores(): Promise<LedgerStores> {
   tables += 1;
   const table = `jobs-${tables}`;
   await db.createTable(table);
+  // dynalite refuses items while a table is CREATING; on a loaded machine the first write can beat the flip to ACTIVE.
+  await waitUntilTableExists({ client: db.client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: table });
   return {
     ledger: dynamoDbLedger(db.documentClient, table),
     counters: dynamoDbLimitCounters(db.documentClient, table),

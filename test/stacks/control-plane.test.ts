@@ -59,14 +59,14 @@ describe("control plane infrastructure", () => {
       synthRunners({ maxRunnersTotal: 300, maxRunnersPerOwner: 40, jobMaxAgeSeconds: 7200, waitMaxSeconds: 600, githubMinRemaining: 500 }),
       "scale-up",
     );
-    expect(vars).toMatchObject({ MAX_RUNNERS_TOTAL: "300", MAX_RUNNERS_PER_OWNER: "40", MAX_JOB_AGE_SECONDS: "7200", BACKOFF_MAX_SECONDS: "600", GITHUB_MIN_REMAINING: "500" });
+    expect(vars).toMatchObject({ MAX_RUNNERS_TOTAL: "300", MAX_RUNNERS_PER_OWNER: "40", JOB_MAX_AGE_SECONDS: "7200", JOB_WAIT_MAX_SECONDS: "600", GITHUB_MIN_REMAINING_REQUESTS: "500" });
     expect(vars.POOLS).toContain("deadLetterQueueUrl");
     expect(vars.POOLS).toContain("queueArn");
   });
 
   it("passes additional GitHub Apps by parameter name only and lets the functions read exactly those keys", () => {
     const synth = synthRunners({ additionalGitHubApps: [{ appId: "222222", privateKeyParameterName: "/gh/app2/key" }] });
-    expect(JSON.parse(env(synth, "scale-up").GITHUB_ADDITIONAL_APPS)).toEqual([{ appId: 222222, privateKeyParameter: "/gh/app2/key" }]);
+    expect(JSON.parse(env(synth, "scale-up").ADDITIONAL_GITHUB_APPS)).toEqual([{ appId: 222222, privateKeyParameter: "/gh/app2/key" }]);
     for (const role of ["scale-up", "reconcile", "spot-interruption"]) expect(policiesOf(synth, role)).toContain("parameter/gh/app2/key");
     expect(policiesOf(synth, "webhook")).not.toContain("app2");
   });

@@ -122,7 +122,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
     const reused = synthRunners({ githubAppPrivateKeyParameterName: "/gh/key", webhookSecretParameterName: "/gh/secret", previousWebhookSecretParameterName: "/gh/secret-previous" }).synth;
     expect(Object.values(resourcesOf(reused, "aws_ssm_parameter")).filter((p) => p.type === "SecureString")).toEqual([]);
     const scaleUp = resourceOf(reused, "aws_lambda_function", "scale-up");
-    expect((scaleUp.environment as { variables: Record<string, string> }).variables.GITHUB_APP_KEY_PARAMETER).toBe("/gh/key");
+    expect((scaleUp.environment as { variables: Record<string, string> }).variables.GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME).toBe("/gh/key");
   });
 
   it("exposes a REST API regional endpoint with POST /webhook proxied to the webhook function", () => {

@@ -21,11 +21,15 @@ const db = await vi.hoisted(async () => {
     PREFIX: "sr",
     RUNNER_SCOPE: "repo",
     GITHUB_APP_ID: "42",
-    GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+    GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
     GITHUB_API_URL: "https://ghes.example.com/api/v3",
     RUNNERS_TABLE: "sr-runners",
     JOBS_TABLE: "sr-jobs",
     DRAINING_PARAMETER: "/sr/draining",
+    MAX_RUNNERS_TOTAL: "1000",
+    JOB_MAX_AGE_SECONDS: "21600",
+    JOB_WAIT_MAX_SECONDS: "900",
+    GITHUB_MIN_REMAINING_REQUESTS: "200",
     // One runner per repository: the per-owner limit counts repositories in repo scope.
     MAX_RUNNERS_PER_OWNER: "2",
     POOLS: JSON.stringify({

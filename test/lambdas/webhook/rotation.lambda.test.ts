@@ -16,10 +16,11 @@ const db = await vi.hoisted(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
     POWERTOOLS_LOG_LEVEL: "SILENT",
     POWERTOOLS_METRICS_DISABLED: "true",
-    WEBHOOK_SECRET_PARAMETER: "/sr/github-app/webhook-secret",
-    WEBHOOK_PREVIOUS_SECRET_PARAMETER: "/sr/github-app/webhook-secret-previous",
+    WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/github-app/webhook-secret",
+    WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME: "/sr/github-app/webhook-secret-previous",
     JOBS_TABLE: "sr-jobs",
     PREFIX: "sr",
+    WEBHOOK_MAX_BODY_BYTES: "262144",
     POOLS: JSON.stringify({
       linux: { labels: ["linux", "x64"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
     }),

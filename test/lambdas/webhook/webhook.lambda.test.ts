@@ -18,9 +18,10 @@ const db = await vi.hoisted(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
     POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "SILENT",
     POWERTOOLS_METRICS_DISABLED: "true",
-    WEBHOOK_SECRET_PARAMETER: "/self-runners/webhook-secret",
+    WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/self-runners/webhook-secret",
     JOBS_TABLE: "sr-jobs",
     PREFIX: "sr",
+    WEBHOOK_MAX_BODY_BYTES: "262144",
     POOLS: JSON.stringify({
       gpu: { labels: ["linux", "gpu"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-gpu.fifo" },
       linux: { labels: ["linux", "x64"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
@@ -262,7 +263,7 @@ describe("webhook handler", () => {
     expect(sent()).toHaveLength(0);
   });
 
-  it("fails when the body is larger than MAX_BODY_BYTES: 413, nothing read or sent", async () => {
+  it("fails when the body is larger than WEBHOOK_MAX_BODY_BYTES: 413, nothing read or sent", async () => {
     // Arrange
     const body = JSON.stringify({ ...workflowJobQueuedFixture(), padding: "x".repeat(262_144) });
 

@@ -119,7 +119,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
     const created = Object.fromEntries(Object.entries(resourcesOf(synthRunners().synth, "aws_ssm_parameter")).filter(([, p]) => p.type === "SecureString"));
     expect(Object.values(created).map((p) => p.type)).toEqual(["SecureString", "SecureString", "SecureString"]);
     expect(Object.values(created).every((p) => (p.lifecycle as { ignore_changes: string[] }).ignore_changes.includes("value"))).toBe(true);
-    const reused = synthRunners({ githubAppPrivateKeyParameterName: "/gh/key", webhookSecretParameterName: "/gh/secret", previousWebhookSecretParameterName: "/gh/secret-previous" }).synth;
+    const reused = synthRunners({ githubAppPrivateKeySsmParameterName: "/gh/key", webhookSecretSsmParameterName: "/gh/secret", webhookPreviousSecretSsmParameterName: "/gh/secret-previous" }).synth;
     expect(Object.values(resourcesOf(reused, "aws_ssm_parameter")).filter((p) => p.type === "SecureString")).toEqual([]);
     const scaleUp = resourceOf(reused, "aws_lambda_function", "scale-up");
     expect((scaleUp.environment as { variables: Record<string, string> }).variables.GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME).toBe("/gh/key");

@@ -93,7 +93,7 @@ export function optional<const T extends EnvType>(name: string, type: T, doc: st
 }
 
 /** An internal tunable: no Terraform input sets it, so its default lives here. */
-export function tunable<const T extends EnvType>(name: string, type: T, fallback: string | number | boolean, doc: string) {
+export function tunable<const T extends EnvType, const D extends string | number | boolean>(name: string, type: T, fallback: D, doc: string) {
   return { name, type, required: false, default: fallback, doc, example: typeof fallback === "string" ? fallback : JSON.stringify(fallback) } as const;
 }
 

@@ -1,6 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, Op, TerraformIterator, Token, type IResolvable } from "./cdktf.js";
-import { LambdaEventSourceMapping } from "./aws.js";
+import { Fn, Op, Token, type IResolvable } from "./cdktf.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { EncryptionKey } from "./encryption-key.js";
@@ -11,15 +10,17 @@ import { GitHubAppSecrets } from "./github-app-secrets.js";
 import { JobLedger } from "./job-ledger.js";
 import { NatFailover } from "./nat-failover.js";
 import { NatInstances } from "./nat-instance.js";
-import { NodejsFunction } from "./nodejs-function.js";
 import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import type { SelfRunnersProps } from "./self-runners-props.js";
-import { ReconcileSchedule } from "./reconcile-schedule.js";
 import { RunnerFleet } from "./runner-fleet.js";
 import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
 import { SharedLayer } from "./shared-layer.js";
-import { SpotInterruptionRule } from "./spot-interruption-rule.js";
+import { ReconcileFunction } from "./functions/reconcile-function.js";
+import { ScaleUpFunction } from "./functions/scale-up-function.js";
+import { SpotInterruptionFunction } from "./functions/spot-interruption-function.js";
+import { WebhookFunction } from "./functions/webhook-function.js";
+import { GitHubAppAccess } from "./private/github-app-access.js";
 import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, VpcEndpoints } from "./vpc-endpoints.js";
 import { WebhookApi } from "./webhook-api.js";
 import { WebhookFirewall } from "./webhook-firewall.js";
@@ -41,15 +42,15 @@ export class SelfRunners extends Construct {
   readonly queues: RunnerQueues;
   readonly table: RunnersTable;
   readonly fleet: RunnerFleet;
-  readonly webhook: NodejsFunction;
-  readonly scaleUp: NodejsFunction;
-  readonly reconcile: NodejsFunction;
+  readonly webhook: WebhookFunction;
+  readonly scaleUp: ScaleUpFunction;
+  readonly reconcile: ReconcileFunction;
   readonly api: WebhookApi;
   readonly firewall: WebhookFirewall;
   readonly audit: AuditTrail;
   readonly ledger: JobLedger;
   readonly drainingSwitch: DrainingSwitch;
-  readonly spotInterruption: NodejsFunction;
+  readonly spotInterruption: SpotInterruptionFunction;
   readonly endpoints: VpcEndpoints;
   readonly nat: NatInstances;
   readonly natFailover: NatFailover;
@@ -142,163 +143,59 @@ export class SelfRunners extends Construct {
     this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
     const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
-    const fn = (name: string, description: string, extra: Partial<ConstructorParameters<typeof NodejsFunction>[2]>): NodejsFunction =>
-      new NodejsFunction(this, name, {
-        functionName: `${prefix}-${name}`,
-        description,
-        zipPath: `${distDir}/lambdas/${name}.zip`,
-        layers: [layer.layerArn],
-        logRetentionDays,
-        subnetIds: props.lambdaSubnetIds,
-        securityGroupIds: props.lambdaSecurityGroupIds,
-        kmsKeyArn,
-        tags,
-        ...extra,
-        environment: {
-          POWERTOOLS_SERVICE_NAME: name,
-          POWERTOOLS_METRICS_NAMESPACE: "SelfRunners",
-          POWERTOOLS_LOG_LEVEL: "INFO",
-          ...(extra.environment ?? {}),
-        },
-      });
-    const poolIterator = TerraformIterator.fromMap(pools);
-    const additionalAppsInput = props.additionalGitHubApps ?? [];
-    // Names only: the keys stay in SSM and are read at run time.
-    const additionalApps = Token.isUnresolved(additionalAppsInput)
-      ? Fn.jsonencode(
-          TerraformIterator.fromList(additionalAppsInput as IResolvable).forExpressionForList("{ appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }"),
-        )
-      : JSON.stringify((additionalAppsInput as ReadonlyArray<{ appId: string; privateKeySsmParameterName: string }>).map((app) => ({ appId: Number(app.appId), privateKeyParameter: app.privateKeySsmParameterName })));
-    const github = {
-      GITHUB_APP_ID: props.githubAppId,
-      GITHUB_APP_KEY_PARAMETER: this.secrets.privateKeyParameterName,
-      GITHUB_API_URL: githubApiUrl,
-      RUNNER_SCOPE: runnerScope,
-      PREFIX: prefix,
-      RUNNERS_TABLE: this.table.table.name,
-      JOBS_TABLE: this.ledger.table.name,
-      GITHUB_ADDITIONAL_APPS: additionalApps,
-    };
-    const queueUrlsByPool = Fn.jsonencode(poolIterator.forExpressionForMap("key", `{ queueUrl = ${this.queues.queues.fqn}[key].url }`));
-
-    this.webhook = fn("webhook", "Verifies GitHub webhooks and queues workflow jobs", {
-      timeout: 10,
-      reservedConcurrency: props.webhookReservedConcurrency,
-      environment: {
-        PREFIX: prefix,
-        JOBS_TABLE: this.ledger.table.name,
-        WEBHOOK_SECRET_PARAMETER: this.secrets.webhookSecretParameterName,
-        WEBHOOK_PREVIOUS_SECRET_PARAMETER: this.secrets.previousWebhookSecretParameterName,
-        MAX_BODY_BYTES: Token.asString(props.webhookMaxBodyBytes ?? 262144),
-        POOLS: Fn.jsonencode(poolIterator.forExpressionForMap("key", `{ labels = val.labels, queueUrl = ${this.queues.queues.fqn}[key].url }`)),
-      },
-    });
-    this.webhook.addToRolePolicy("read-webhook-secret", [
-      {
-        Sid: "ReadWebhookSecret",
-        Action: ["ssm:GetParameter"],
-        Resource: [this.secrets.webhookSecretParameterName, this.secrets.previousWebhookSecretParameterName].map((name) => this.secrets.parameterArn(name)),
-      },
-    ]);
-    this.queues.grantSend(this.webhook);
-    this.ledger.grantReadWrite(this.webhook);
-    this.encryption.grantUse("webhook", this.webhook.role, ["lambda", "ssm", "sqs", "dynamodb"]);
-
-    this.scaleUp = fn("scale-up", "Launches ephemeral runners for queued jobs", {
-      timeout: 30,
-      memorySize: 512,
-      reservedConcurrency: props.scaleUpReservedConcurrency,
-      environment: {
-        ...github,
-        DRAINING_PARAMETER: this.drainingSwitch.parameterName,
-        MAX_RUNNERS_TOTAL: Token.asString(props.maxRunnersTotal ?? 1000),
-        MAX_RUNNERS_PER_OWNER: Token.asString(props.maxRunnersPerOwner ?? 1000),
-        MAX_JOB_AGE_SECONDS: Token.asString(props.jobMaxAgeSeconds ?? 21600),
-        BACKOFF_MAX_SECONDS: Token.asString(props.jobWaitMaxSeconds ?? 900),
-        GITHUB_MIN_REMAINING: Token.asString(props.githubMinRemainingRequests ?? 200),
-        POOLS: Fn.jsonencode(
-          poolIterator.forExpressionForMap(
-            "key",
-            `{ labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = ${this.fleet.launchTemplates.fqn}[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id, queueUrl = ${this.queues.queues.fqn}[key].url, queueArn = ${this.queues.queues.fqn}[key].arn, deadLetterQueueUrl = ${this.queues.deadLetterQueues.fqn}[key].url }`,
-          ),
-        ),
-      },
-    });
-    this.queues.grantConsume(this.scaleUp);
-    this.queues.grantSendToDeadLetter(this.scaleUp);
-    this.ledger.grantReadWrite(this.scaleUp);
-    this.drainingSwitch.grantRead(this.scaleUp);
-    this.fleet.grantLaunch(this.scaleUp);
-    this.table.grantReadWrite(this.scaleUp);
-    this.encryption.grantUse("scale-up", this.scaleUp.role, ["lambda", "ssm", "sqs", "dynamodb"]);
-    new LambdaEventSourceMapping(this, "scale-up-trigger", {
-      forEach: poolIterator,
-      eventSourceArn: Fn.lookupNested(this.queues.queues.fqn, [poolIterator.key, "arn"]),
-      functionName: this.scaleUp.functionArn,
-      batchSize: 10,
-      // Partial batch responses: only the failed messages come back (docs/contracts.md).
-      functionResponseTypes: ["ReportBatchItemFailures"],
-    });
-
-    this.reconcile = fn("reconcile", "Terminates orphaned runners and stale registrations", {
-      timeout: 300,
-      reservedConcurrency: props.reconcileReservedConcurrency ?? 1,
-      environment: {
-        ...github,
-        BOOT_TIMEOUT_SECONDS: Token.asString(bootTimeoutSeconds),
-        IDLE_TIMEOUT_SECONDS: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
-        DRAINING_PARAMETER: this.drainingSwitch.parameterName,
-        POOLS: Fn.jsonencode(
-          poolIterator.forExpressionForMap(
-            "key",
-            `{ queueUrl = ${this.queues.queues.fqn}[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule }`,
-          ),
-        ),
-        BUSY_CONFIRM_SECONDS: Token.asString(props.busyConfirmSeconds ?? 90),
-        RELAUNCH_GRACE_SECONDS: Token.asString(props.relaunchGraceSeconds ?? 300),
-        RERUN_INTERRUPTED_JOBS: Token.isUnresolved(props.rerunInterruptedJobs) ? Fn.tostring(props.rerunInterruptedJobs as unknown as string) : String(props.rerunInterruptedJobs ?? true),
-      },
-    });
-    this.fleet.grantTerminate(this.reconcile);
-    this.table.grantReadWrite(this.reconcile);
-    this.ledger.grantReadWrite(this.reconcile);
-    this.drainingSwitch.grantRead(this.reconcile);
-    this.queues.grantSend(this.reconcile);
-    this.encryption.grantUse("reconcile", this.reconcile.role, ["lambda", "ssm", "dynamodb", "sqs"]);
-
-    this.spotInterruption = fn("spot-interruption", "Handles spot interruption warnings for runners", {
-      timeout: 30,
-      environment: { ...github, POOLS: queueUrlsByPool },
-    });
-    this.spotInterruption.addToRolePolicy("describe-runners", [{ Sid: "DescribeRunners", Action: ["ec2:DescribeInstances"], Resource: "*" }]);
-    this.table.grantReadWrite(this.spotInterruption);
-    this.ledger.grantReadWrite(this.spotInterruption);
-    this.queues.grantSend(this.spotInterruption);
-    this.encryption.grantUse("spot-interruption", this.spotInterruption.role, ["lambda", "ssm", "dynamodb", "sqs"]);
-    new SpotInterruptionRule(this, "spot-interruption-rule", { name: `${prefix}-spot-interruption`, target: this.spotInterruption, tags });
-
-    const appKeyArns = Token.isUnresolved(additionalAppsInput)
-      ? // formatlist over names, not templates inside functions: cdktf cannot nest a template in a call.
-        Fn.formatlist("%s%s", [
-          Fn.format("arn:%s:ssm:%s:%s:parameter", [this.context.partition, this.context.region, this.context.accountId]),
-          Fn.concat([
-            [this.secrets.privateKeyParameterName],
-            TerraformIterator.fromList(additionalAppsInput as IResolvable).forExpressionForList("val.private_key_ssm_parameter_name") as unknown as string[],
-          ]),
-        ])
-      : [
-          this.secrets.parameterArn(this.secrets.privateKeyParameterName),
-          ...(additionalAppsInput as ReadonlyArray<{ privateKeySsmParameterName: string }>).map((app) => this.secrets.parameterArn(app.privateKeySsmParameterName)),
-        ];
-    for (const f of [this.scaleUp, this.reconcile, this.spotInterruption]) {
-      f.addToRolePolicy("read-github-app-key", [{ Sid: "ReadGitHubAppKey", Action: ["ssm:GetParameter"], Resource: appKeyArns }]);
-    }
-    new ReconcileSchedule(this, "reconcile-schedule", {
-      name: `${prefix}-reconcile`,
-      target: this.reconcile,
-      scheduleExpression: props.reconcileScheduleExpression,
+    const handler = {
+      prefix,
+      distDir,
+      layerArn: layer.layerArn,
+      logRetentionDays,
+      subnetIds: props.lambdaSubnetIds,
+      securityGroupIds: props.lambdaSecurityGroupIds,
+      kmsKeyArn,
       tags,
+    };
+    const app = new GitHubAppAccess({
+      secrets: this.secrets,
+      context: this.context,
+      githubAppId: props.githubAppId,
+      githubApiUrl,
+      additionalGitHubApps: props.additionalGitHubApps ?? [],
     });
+    const state = { pools, queues: this.queues, ledger: this.ledger, encryption: this.encryption };
+    const runners = { ...state, app, runnerScope, table: this.table };
+
+    this.webhook = new WebhookFunction(this, "webhook", {
+      ...handler,
+      ...state,
+      secrets: this.secrets,
+      webhookMaxBodyBytes: Token.asString(props.webhookMaxBodyBytes ?? 262144),
+      reservedConcurrency: props.webhookReservedConcurrency,
+    });
+    this.scaleUp = new ScaleUpFunction(this, "scale-up", {
+      ...handler,
+      ...runners,
+      fleet: this.fleet,
+      drainingSwitch: this.drainingSwitch,
+      maxRunnersTotal: Token.asString(props.maxRunnersTotal ?? 1000),
+      maxRunnersPerOwner: Token.asString(props.maxRunnersPerOwner ?? 1000),
+      jobMaxAgeSeconds: Token.asString(props.jobMaxAgeSeconds ?? 21600),
+      jobWaitMaxSeconds: Token.asString(props.jobWaitMaxSeconds ?? 900),
+      githubMinRemainingRequests: Token.asString(props.githubMinRemainingRequests ?? 200),
+      reservedConcurrency: props.scaleUpReservedConcurrency,
+    });
+    this.reconcile = new ReconcileFunction(this, "reconcile", {
+      ...handler,
+      ...runners,
+      fleet: this.fleet,
+      drainingSwitch: this.drainingSwitch,
+      runnerBootTimeoutSeconds: Token.asString(bootTimeoutSeconds),
+      runnerIdleTimeoutSeconds: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
+      busyConfirmSeconds: Token.asString(props.busyConfirmSeconds ?? 90),
+      relaunchGraceSeconds: Token.asString(props.relaunchGraceSeconds ?? 300),
+      rerunInterruptedJobs: Token.isUnresolved(props.rerunInterruptedJobs) ? Fn.tostring(props.rerunInterruptedJobs as unknown as string) : String(props.rerunInterruptedJobs ?? true),
+      reservedConcurrency: props.reconcileReservedConcurrency,
+      scheduleExpression: props.reconcileScheduleExpression,
+    });
+    this.spotInterruption = new SpotInterruptionFunction(this, "spot-interruption", { ...handler, ...runners });
 
     this.api = new WebhookApi(this, "webhook-api", {
       name: prefix,
@@ -327,7 +224,6 @@ export class SelfRunners extends Construct {
         layers: [layer.layerArn],
         subnetIds: props.lambdaSubnetIds,
         securityGroupIds: props.lambdaSecurityGroupIds,
-        environment: { POWERTOOLS_SERVICE_NAME: "github-hooks-ipset", POWERTOOLS_METRICS_NAMESPACE: "SelfRunners", POWERTOOLS_LOG_LEVEL: "INFO" },
       },
       logRetentionDays,
       kmsKeyArn,

@@ -358,16 +358,16 @@ resource "aws_lambda_function" "webhook_function" {
   timeout                        = 10
   environment {
     variables = {
-      NODE_OPTIONS                      = "--enable-source-maps"
-      POWERTOOLS_SERVICE_NAME           = "webhook"
-      POWERTOOLS_METRICS_NAMESPACE      = "SelfRunners"
-      POWERTOOLS_LOG_LEVEL              = "INFO"
-      PREFIX                            = var.prefix
-      JOBS_TABLE                        = aws_dynamodb_table.jobs_table.name
-      WEBHOOK_SECRET_PARAMETER          = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
-      WEBHOOK_PREVIOUS_SECRET_PARAMETER = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
-      MAX_BODY_BYTES                    = var.webhook_max_body_bytes
-      POOLS                             = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
+      NODE_OPTIONS                               = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME                    = "webhook"
+      POWERTOOLS_METRICS_NAMESPACE               = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL                       = "INFO"
+      PREFIX                                     = var.prefix
+      JOBS_TABLE                                 = aws_dynamodb_table.jobs_table.name
+      WEBHOOK_SECRET_SSM_PARAMETER_NAME          = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
+      WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
+      WEBHOOK_MAX_BODY_BYTES                     = var.webhook_max_body_bytes
+      POOLS                                      = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
     }
   }
   logging_config {
@@ -444,25 +444,25 @@ resource "aws_lambda_function" "scale_up_function" {
   timeout                        = 30
   environment {
     variables = {
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POWERTOOLS_SERVICE_NAME      = "scale-up"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      GITHUB_APP_ID                = var.github_app_id
-      GITHUB_APP_KEY_PARAMETER     = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
-      GITHUB_API_URL               = var.github_api_url
-      RUNNER_SCOPE                 = var.runner_scope
-      PREFIX                       = var.prefix
-      RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
-      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
-      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
-      DRAINING_PARAMETER           = format("/%s/draining", var.prefix)
-      MAX_RUNNERS_TOTAL            = var.max_runners_total
-      MAX_RUNNERS_PER_OWNER        = var.max_runners_per_owner
-      MAX_JOB_AGE_SECONDS          = var.job_max_age_seconds
-      BACKOFF_MAX_SECONDS          = var.job_wait_max_seconds
-      GITHUB_MIN_REMAINING         = var.github_min_remaining_requests
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id, queueUrl = aws_sqs_queue.job_queue[key].url, queueArn = aws_sqs_queue.job_queue[key].arn, deadLetterQueueUrl = aws_sqs_queue.job_dlq[key].url } })
+      NODE_OPTIONS                              = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME                   = "scale-up"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL                      = "INFO"
+      GITHUB_APP_ID                             = var.github_app_id
+      GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      GITHUB_API_URL                            = var.github_api_url
+      RUNNER_SCOPE                              = var.runner_scope
+      PREFIX                                    = var.prefix
+      RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
+      JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
+      ADDITIONAL_GITHUB_APPS                    = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      DRAINING_PARAMETER                        = format("/%s/draining", var.prefix)
+      MAX_RUNNERS_TOTAL                         = var.max_runners_total
+      MAX_RUNNERS_PER_OWNER                     = var.max_runners_per_owner
+      JOB_MAX_AGE_SECONDS                       = var.job_max_age_seconds
+      JOB_WAIT_MAX_SECONDS                      = var.job_wait_max_seconds
+      GITHUB_MIN_REMAINING_REQUESTS             = var.github_min_remaining_requests
+      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id, queueUrl = aws_sqs_queue.job_queue[key].url, queueArn = aws_sqs_queue.job_queue[key].arn, deadLetterQueueUrl = aws_sqs_queue.job_dlq[key].url } })
     }
   }
   logging_config {
@@ -578,25 +578,25 @@ resource "aws_lambda_function" "reconcile_function" {
   timeout                        = 300
   environment {
     variables = {
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POWERTOOLS_SERVICE_NAME      = "reconcile"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      GITHUB_APP_ID                = var.github_app_id
-      GITHUB_APP_KEY_PARAMETER     = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
-      GITHUB_API_URL               = var.github_api_url
-      RUNNER_SCOPE                 = var.runner_scope
-      PREFIX                       = var.prefix
-      RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
-      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
-      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
-      BOOT_TIMEOUT_SECONDS         = var.runner_boot_timeout_seconds
-      IDLE_TIMEOUT_SECONDS         = (var.runner_idle_timeout_minutes * 60)
-      DRAINING_PARAMETER           = format("/%s/draining", var.prefix)
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
-      BUSY_CONFIRM_SECONDS         = var.busy_confirm_seconds
-      RELAUNCH_GRACE_SECONDS       = var.relaunch_grace_seconds
-      RERUN_INTERRUPTED_JOBS       = tostring(var.rerun_interrupted_jobs)
+      NODE_OPTIONS                              = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME                   = "reconcile"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL                      = "INFO"
+      GITHUB_APP_ID                             = var.github_app_id
+      GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      GITHUB_API_URL                            = var.github_api_url
+      RUNNER_SCOPE                              = var.runner_scope
+      PREFIX                                    = var.prefix
+      RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
+      JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
+      ADDITIONAL_GITHUB_APPS                    = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      RUNNER_BOOT_TIMEOUT_SECONDS               = var.runner_boot_timeout_seconds
+      RUNNER_IDLE_TIMEOUT_SECONDS               = (var.runner_idle_timeout_minutes * 60)
+      DRAINING_PARAMETER                        = format("/%s/draining", var.prefix)
+      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
+      BUSY_CONFIRM_SECONDS                      = var.busy_confirm_seconds
+      RELAUNCH_GRACE_SECONDS                    = var.relaunch_grace_seconds
+      RERUN_INTERRUPTED_JOBS                    = tostring(var.rerun_interrupted_jobs)
     }
   }
   logging_config {
@@ -647,6 +647,27 @@ resource "aws_iam_role_policy" "reconcile_policy_read_github_app_key" {
   role   = aws_iam_role.reconcile_role.id
 }
 
+resource "aws_cloudwatch_event_rule" "reconcile_schedule_rule" {
+  description         = "Runs the self-runners reconciler"
+  name                = "${var.prefix}-reconcile"
+  schedule_expression = var.reconcile_schedule_expression
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_event_target" "reconcile_schedule_target" {
+  arn       = aws_lambda_function.reconcile_function.arn
+  rule      = aws_cloudwatch_event_rule.reconcile_schedule_rule.name
+  target_id = "reconcile"
+}
+
+resource "aws_lambda_permission" "reconcile_schedule_invoke" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.reconcile_function.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.reconcile_schedule_rule.arn
+  statement_id  = "AllowEventBridgeInvoke"
+}
+
 resource "aws_cloudwatch_log_group" "spot_interruption_logs" {
   kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-spot-interruption"
@@ -691,19 +712,19 @@ resource "aws_lambda_function" "spot_interruption_function" {
   timeout                        = 30
   environment {
     variables = {
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POWERTOOLS_SERVICE_NAME      = "spot-interruption"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      GITHUB_APP_ID                = var.github_app_id
-      GITHUB_APP_KEY_PARAMETER     = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
-      GITHUB_API_URL               = var.github_api_url
-      RUNNER_SCOPE                 = var.runner_scope
-      PREFIX                       = var.prefix
-      RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
-      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
-      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
+      NODE_OPTIONS                              = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME                   = "spot-interruption"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL                      = "INFO"
+      GITHUB_APP_ID                             = var.github_app_id
+      GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      GITHUB_API_URL                            = var.github_api_url
+      RUNNER_SCOPE                              = var.runner_scope
+      PREFIX                                    = var.prefix
+      RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
+      JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
+      ADDITIONAL_GITHUB_APPS                    = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
     }
   }
   logging_config {
@@ -766,27 +787,6 @@ resource "aws_lambda_permission" "spot_interruption_rule_invoke" {
   function_name = aws_lambda_function.spot_interruption_function.function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.spot_interruption_rule_rule.arn
-  statement_id  = "AllowEventBridgeInvoke"
-}
-
-resource "aws_cloudwatch_event_rule" "reconcile_schedule_rule" {
-  description         = "Runs the self-runners reconciler"
-  name                = "${var.prefix}-reconcile"
-  schedule_expression = var.reconcile_schedule_expression
-  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
-}
-
-resource "aws_cloudwatch_event_target" "reconcile_schedule_target" {
-  arn       = aws_lambda_function.reconcile_function.arn
-  rule      = aws_cloudwatch_event_rule.reconcile_schedule_rule.name
-  target_id = "reconcile"
-}
-
-resource "aws_lambda_permission" "reconcile_schedule_invoke" {
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.reconcile_function.function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.reconcile_schedule_rule.arn
   statement_id  = "AllowEventBridgeInvoke"
 }
 
@@ -1737,18 +1737,18 @@ resource "aws_lambda_function" "nat_failover_function" {
   timeout                        = 70
   environment {
     variables = {
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POWERTOOLS_SERVICE_NAME      = "nat-failover"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      PREFIX                       = var.prefix
-      AZ                           = each.key
-      ROUTE_TABLE_IDS              = jsonencode(each.value)
-      STANDBY_NAT_GATEWAY_ID       = try(var.nat_standby_nat_gateway_ids[each.key], "")
-      PROBE_TARGETS                = jsonencode(var.nat_probe_urls)
-      PROBE_INTERVAL_SECONDS       = var.nat_probe_interval_seconds
-      FAILURE_THRESHOLD            = var.nat_failure_threshold
-      FAILBACK_HOLD_DOWN_SECONDS   = var.nat_failback_hold_down_seconds
+      NODE_OPTIONS                   = "--enable-source-maps"
+      POWERTOOLS_SERVICE_NAME        = "nat-failover"
+      POWERTOOLS_METRICS_NAMESPACE   = "SelfRunners"
+      POWERTOOLS_LOG_LEVEL           = "INFO"
+      PREFIX                         = var.prefix
+      AZ                             = each.key
+      ROUTE_TABLE_IDS                = jsonencode(each.value)
+      STANDBY_NAT_GATEWAY_ID         = try(var.nat_standby_nat_gateway_ids[each.key], "")
+      NAT_PROBE_URLS                 = jsonencode(var.nat_probe_urls)
+      NAT_PROBE_INTERVAL_SECONDS     = var.nat_probe_interval_seconds
+      NAT_FAILURE_THRESHOLD          = var.nat_failure_threshold
+      NAT_FAILBACK_HOLD_DOWN_SECONDS = var.nat_failback_hold_down_seconds
     }
   }
   logging_config {

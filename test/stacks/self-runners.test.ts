@@ -136,7 +136,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
 
   it("schedules the reconciler", () => {
     const { synth } = synthRunners({ reconcileScheduleExpression: "rate(2 minutes)" });
-    expect(resourceOf(synth, "aws_cloudwatch_event_rule", "reconcile-schedule").schedule_expression).toBe("rate(2 minutes)");
+    expect(resourceOf(synth, "aws_cloudwatch_event_rule", "reconcile_schedule").schedule_expression).toBe("rate(2 minutes)");
   });
 });
 

@@ -11,11 +11,11 @@ import {
   SecurityGroup,
 } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { countIf, mapIf } from "./conditions.js";
+import { countIf, mapIf } from "./private/conditions.js";
 import { LOG_RETENTION_DAYS, RULES, integerBetween, matches, validateProps } from "./errors.js";
-import { assumeRolePolicy, policyDocument } from "./iam.js";
+import { assumeRolePolicy, policyDocument } from "./private/iam.js";
 import { routeTableArns } from "./nat-instance.js";
-import { mergeTags } from "./tags.js";
+import { mergeTags } from "./private/tags.js";
 import { NAT_FAILOVER_ENV } from "../contracts/nat-failover.js";
 import { powertoolsEnvironment, renderEnvironment } from "./private/environment.js";
 

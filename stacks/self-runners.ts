@@ -3,7 +3,7 @@ import { Fn, Op, Token, type IResolvable } from "./cdktf.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { EncryptionKey } from "./encryption-key.js";
-import { allOf } from "./conditions.js";
+import { allOf, anyOf, listContains } from "./private/conditions.js";
 import { RULES, integerBetween, matches, validateProps } from "./errors.js";
 import { DrainingSwitch } from "./draining-switch.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
@@ -24,7 +24,7 @@ import { GitHubAppAccess } from "./private/github-app-access.js";
 import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, VpcEndpoints } from "./vpc-endpoints.js";
 import { WebhookApi } from "./webhook-api.js";
 import { WebhookFirewall } from "./webhook-firewall.js";
-import { mergeTags } from "./tags.js";
+import { mergeTags } from "./private/tags.js";
 
 export type * from "./self-runners-props.js";
 
@@ -297,20 +297,4 @@ export class SelfRunners extends Construct {
       tags,
     });
   }
-}
-
-/** `contains(list, value)`: a plain boolean for literal lists. */
-function listContains(list: string[], value: string): boolean {
-  if (!Token.isUnresolved(list) && !list.some((v) => Token.isUnresolved(v))) return list.includes(value);
-  return Fn.contains(list, value) as unknown as boolean;
-}
-
-/** `a || b`: a plain boolean when both are known now. */
-function anyOf(a: boolean, b: boolean): boolean {
-  if (!Token.isUnresolved(a) && a) return true;
-  if (!Token.isUnresolved(b) && b) return true;
-  if (!Token.isUnresolved(a) && !Token.isUnresolved(b)) return false;
-  if (!Token.isUnresolved(a)) return b;
-  if (!Token.isUnresolved(b)) return a;
-  return Op.or(a, b) as unknown as boolean;
 }

@@ -12,7 +12,7 @@ import {
   Wafv2WebAclLoggingConfiguration,
   type Wafv2WebAclRule,
 } from "./aws.js";
-import { allOf, countIf, localCondition } from "./conditions.js";
+import { allOf, countIf, localCondition } from "./private/conditions.js";
 import { LOG_RETENTION_DAYS, RULES, SelfRunnersValidationError, WAF_RATE_LIMIT, WAF_RATE_WINDOWS_SECONDS, integerBetween, matches, validateProps } from "./errors.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { GITHUB_HOOKS_IPSET_ENV } from "../contracts/github-hooks-ipset.js";

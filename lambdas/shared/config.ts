@@ -8,9 +8,11 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * Reads every variable of `contract` from `env`: a typed object keyed like the contract, or ONE error
  * naming the first variable that is missing (MissingEnvError) or malformed (InvalidEnvError).
- * The only reader of process.env in lambdas/ (Powertools reads its own POWERTOOLS_* variables).
+ * With the config modules' `env = process.env` defaults, the only reader of process.env in lambdas/
+ * (test/architecture.test.ts); Powertools reads its own POWERTOOLS_* variables.
  */
 export function parseEnv<const C extends EnvContract>(contract: C, env: Env = process.env): EnvValues<C> {
+  // Object.fromEntries loses the key types; the values are built by type from the same contract.
   return Object.fromEntries(Object.entries(contract).map(([key, variable]) => [key, parseVariable(variable, env[variable.name])])) as never;
 }
 

@@ -5,7 +5,7 @@ import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { EncryptionKey } from "./encryption-key.js";
 import { allOf } from "./conditions.js";
-import { RULES, integerBetween, matches, validateProps } from "./errors.js";
+import { resolveSelfRunnersProps } from "./module/props.js";
 import { DrainingSwitch } from "./draining-switch.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
 import { JobLedger } from "./job-ledger.js";
@@ -27,8 +27,7 @@ import { mergeTags } from "./tags.js";
 
 export type * from "./self-runners-props.js";
 
-/** Where `npm run build` leaves the zips, relative to the repository root. */
-export const DEFAULT_DIST_DIR = "dist";
+export { DEFAULT_DIST_DIR } from "./module/props.js";
 
 /**
  * The whole kit: webhook API -> webhook function -> one FIFO queue per pool -> scale-up function ->
@@ -56,31 +55,18 @@ export class SelfRunners extends Construct {
 
   constructor(scope: Construct, id: string, props: SelfRunnersProps) {
     super(scope, id);
-    const prefix = props.prefix ?? "self-runners";
-    validateProps(this.node.path, [
-      { prop: "prefix", value: props.prefix, valid: matches(RULES.prefix), allowed: RULES.prefix.allowed },
-      { prop: "githubAppId", value: props.githubAppId, valid: matches(RULES.githubAppId), allowed: RULES.githubAppId.allowed },
-      { prop: "runnerScope", value: props.runnerScope, valid: (v: string) => v === "repo" || v === "org", allowed: "repo or org" },
-      { prop: "runnerSubnetIds", value: props.runnerSubnetIds, valid: (v: string[]) => v.length > 0 && matches(RULES.subnetId)(v), allowed: `at least one; ${RULES.subnetId.allowed}` },
-      { prop: "githubApiUrl", value: props.githubApiUrl, valid: (v: string) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), allowed: "an https:// URL" },
-      { prop: "webhookMaxBodyBytes", value: props.webhookMaxBodyBytes, valid: integerBetween(1024, 10485760), allowed: "an integer from 1024 to 10485760 (API Gateway's 10 MiB limit)" },
-      { prop: "maxRunnersTotal", value: props.maxRunnersTotal, valid: integerBetween(1, 100000), allowed: "an integer from 1 to 100000" },
-      { prop: "maxRunnersPerOwner", value: props.maxRunnersPerOwner, valid: integerBetween(1, 100000), allowed: "an integer from 1 to 100000" },
-      { prop: "jobMaxAgeSeconds", value: props.jobMaxAgeSeconds, valid: integerBetween(300, 86400), allowed: "an integer from 300 to 86400 (GitHub drops jobs queued for 24 hours)" },
-      { prop: "jobWaitMaxSeconds", value: props.jobWaitMaxSeconds, valid: integerBetween(30, 3600), allowed: "an integer from 30 to 3600" },
-      { prop: "busyConfirmSeconds", value: props.busyConfirmSeconds, valid: integerBetween(60, 3600), allowed: "an integer from 60 to 3600 (GitHub's busy flag lags up to a minute)" },
-      { prop: "relaunchGraceSeconds", value: props.relaunchGraceSeconds, valid: integerBetween(60, 86400), allowed: "an integer from 60 to 86400" },
-    ]);
+    const resolved = resolveSelfRunnersProps(this.node.path, props);
+    const prefix = resolved.prefix;
     const pools: PoolMap = Token.isUnresolved(props.pools)
       ? (props.pools as IResolvable)
-      : normalizePools(this.node.path, props.pools as Record<string, RunnerPoolProps>, props.runnerSubnetIds);
-    const distDir = props.distDir ?? DEFAULT_DIST_DIR;
+      : normalizePools(this.node.path, props.pools as Record<string, RunnerPoolProps>, resolved.runnerSubnetIds);
+    const distDir = resolved.distDir;
     const tags = mergeTags(props.tags, { "self-runners:prefix": prefix });
-    const logRetentionDays = props.logRetentionDays ?? 30;
-    const githubApiUrl = props.githubApiUrl ?? "https://api.github.com";
-    const runnerScope = props.runnerScope ?? "repo";
-    const bootTimeoutSeconds = props.runnerBootTimeoutSeconds ?? 600;
-    const idleTimeoutMinutes = props.runnerIdleTimeoutMinutes ?? 30;
+    const logRetentionDays = resolved.logRetentionDays;
+    const githubApiUrl = resolved.githubApiUrl;
+    const runnerScope = resolved.runnerScope;
+    const bootTimeoutSeconds = resolved.runnerBootTimeoutSeconds;
+    const idleTimeoutMinutes = resolved.runnerIdleTimeoutMinutes;
 
     this.context = new AwsContext(this, "current");
     this.encryption = new EncryptionKey(this, "encryption", {

@@ -29,18 +29,18 @@ export interface GitHubAppProps {
   readonly githubAppId: string;
   /**
    * SecureString parameter with the App's private key.
-   * @default - created as `/<prefix>/github-app/private-key` with a placeholder
+   * @default "" (created as `/<prefix>/github-app/private-key` with a placeholder)
    */
   readonly githubAppPrivateKeySsmParameterName?: string;
   /**
    * SecureString parameter with the webhook secret.
-   * @default - created as `/<prefix>/github-app/webhook-secret` with a placeholder
+   * @default "" (created as `/<prefix>/github-app/webhook-secret` with a placeholder)
    */
   readonly webhookSecretSsmParameterName?: string;
   /**
    * SecureString parameter with the previous webhook secret, accepted besides the current one while it
    * holds a real value (webhook secret rotation).
-   * @default - created as `/<prefix>/github-app/webhook-secret-previous` with a placeholder
+   * @default "" (created as `/<prefix>/github-app/webhook-secret-previous` with a placeholder)
    */
   readonly webhookPreviousSecretSsmParameterName?: string;
   /**
@@ -177,7 +177,8 @@ export interface WebhookApiStageProps {
 export interface ControlPlaneProps {
   /**
    * Start with launches paused (draining): webhooks are still accepted and queued, nothing launches
-   * until the `/<prefix>/draining` parameter is "false" again (docs/reliability.md).
+   * until the `/<prefix>/draining` parameter is "false" again (docs/reliability.md). Only the initial
+   * value: afterwards the parameter is flipped at run time and Terraform leaves it alone.
    * @default false
    */
   readonly draining?: boolean;

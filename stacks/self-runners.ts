@@ -4,7 +4,7 @@ import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { EncryptionKey } from "./encryption-key.js";
 import { allOf, anyOf, listContains } from "./private/conditions.js";
-import { RULES, integerBetween, matches, validateProps } from "./errors.js";
+import { resolveSelfRunnersProps } from "./module/props.js";
 import { DrainingSwitch } from "./draining-switch.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
 import { JobLedger } from "./job-ledger.js";
@@ -28,8 +28,7 @@ import { mergeTags } from "./private/tags.js";
 
 export type * from "./self-runners-props.js";
 
-/** Where `npm run build` leaves the zips, relative to the repository root. */
-export const DEFAULT_DIST_DIR = "dist";
+export { DEFAULT_DIST_DIR } from "./module/props.js";
 
 /**
  * The whole kit: webhook API -> webhook function -> one FIFO queue per pool -> scale-up function ->
@@ -57,31 +56,18 @@ export class SelfRunners extends Construct {
 
   constructor(scope: Construct, id: string, props: SelfRunnersProps) {
     super(scope, id);
-    const prefix = props.prefix ?? "self-runners";
-    validateProps(this.node.path, [
-      { prop: "prefix", value: props.prefix, valid: matches(RULES.prefix), allowed: RULES.prefix.allowed },
-      { prop: "githubAppId", value: props.githubAppId, valid: matches(RULES.githubAppId), allowed: RULES.githubAppId.allowed },
-      { prop: "runnerScope", value: props.runnerScope, valid: (v: string) => v === "repo" || v === "org", allowed: "repo or org" },
-      { prop: "runnerSubnetIds", value: props.runnerSubnetIds, valid: (v: string[]) => v.length > 0 && matches(RULES.subnetId)(v), allowed: `at least one; ${RULES.subnetId.allowed}` },
-      { prop: "githubApiUrl", value: props.githubApiUrl, valid: (v: string) => /^https:\/\/[^\s/]+(\/[^\s]*)?$/.test(v), allowed: "an https:// URL" },
-      { prop: "webhookMaxBodyBytes", value: props.webhookMaxBodyBytes, valid: integerBetween(1024, 10485760), allowed: "an integer from 1024 to 10485760 (API Gateway's 10 MiB limit)" },
-      { prop: "maxRunnersTotal", value: props.maxRunnersTotal, valid: integerBetween(1, 100000), allowed: "an integer from 1 to 100000" },
-      { prop: "maxRunnersPerOwner", value: props.maxRunnersPerOwner, valid: integerBetween(1, 100000), allowed: "an integer from 1 to 100000" },
-      { prop: "jobMaxAgeSeconds", value: props.jobMaxAgeSeconds, valid: integerBetween(300, 86400), allowed: "an integer from 300 to 86400 (GitHub drops jobs queued for 24 hours)" },
-      { prop: "jobWaitMaxSeconds", value: props.jobWaitMaxSeconds, valid: integerBetween(30, 3600), allowed: "an integer from 30 to 3600" },
-      { prop: "busyConfirmSeconds", value: props.busyConfirmSeconds, valid: integerBetween(60, 3600), allowed: "an integer from 60 to 3600 (GitHub's busy flag lags up to a minute)" },
-      { prop: "relaunchGraceSeconds", value: props.relaunchGraceSeconds, valid: integerBetween(60, 86400), allowed: "an integer from 60 to 86400" },
-    ]);
+    const resolved = resolveSelfRunnersProps(this.node.path, props);
+    const prefix = resolved.prefix;
     const pools: PoolMap = Token.isUnresolved(props.pools)
       ? (props.pools as IResolvable)
-      : normalizePools(this.node.path, props.pools as Record<string, RunnerPoolProps>, props.runnerSubnetIds);
-    const distDir = props.distDir ?? DEFAULT_DIST_DIR;
+      : normalizePools(this.node.path, props.pools as Record<string, RunnerPoolProps>, resolved.runnerSubnetIds);
+    const distDir = resolved.distDir;
     const tags = mergeTags(props.tags, { "self-runners:prefix": prefix });
-    const logRetentionDays = props.logRetentionDays ?? 30;
-    const githubApiUrl = props.githubApiUrl ?? "https://api.github.com";
-    const runnerScope = props.runnerScope ?? "repo";
-    const bootTimeoutSeconds = props.runnerBootTimeoutSeconds ?? 600;
-    const idleTimeoutMinutes = props.runnerIdleTimeoutMinutes ?? 30;
+    const logRetentionDays = resolved.logRetentionDays;
+    const githubApiUrl = resolved.githubApiUrl;
+    const runnerScope = resolved.runnerScope;
+    const bootTimeoutSeconds = resolved.runnerBootTimeoutSeconds;
+    const idleTimeoutMinutes = resolved.runnerIdleTimeoutMinutes;
 
     this.context = new AwsContext(this, "current");
     this.encryption = new EncryptionKey(this, "encryption", {
@@ -158,7 +144,7 @@ export class SelfRunners extends Construct {
       context: this.context,
       githubAppId: props.githubAppId,
       githubApiUrl,
-      additionalGitHubApps: props.additionalGitHubApps ?? [],
+      additionalGitHubApps: resolved.additionalGitHubApps,
     });
     const state = { pools, queues: this.queues, ledger: this.ledger, encryption: this.encryption };
     const runners = { ...state, app, runnerScope, table: this.table };
@@ -167,7 +153,7 @@ export class SelfRunners extends Construct {
       ...handler,
       ...state,
       secrets: this.secrets,
-      webhookMaxBodyBytes: Token.asString(props.webhookMaxBodyBytes ?? 262144),
+      webhookMaxBodyBytes: Token.asString(resolved.webhookMaxBodyBytes),
       reservedConcurrency: props.webhookReservedConcurrency,
     });
     this.scaleUp = new ScaleUpFunction(this, "scale-up", {
@@ -175,11 +161,11 @@ export class SelfRunners extends Construct {
       ...runners,
       fleet: this.fleet,
       drainingSwitch: this.drainingSwitch,
-      maxRunnersTotal: Token.asString(props.maxRunnersTotal ?? 1000),
-      maxRunnersPerOwner: Token.asString(props.maxRunnersPerOwner ?? 1000),
-      jobMaxAgeSeconds: Token.asString(props.jobMaxAgeSeconds ?? 21600),
-      jobWaitMaxSeconds: Token.asString(props.jobWaitMaxSeconds ?? 900),
-      githubMinRemainingRequests: Token.asString(props.githubMinRemainingRequests ?? 200),
+      maxRunnersTotal: Token.asString(resolved.maxRunnersTotal),
+      maxRunnersPerOwner: Token.asString(resolved.maxRunnersPerOwner),
+      jobMaxAgeSeconds: Token.asString(resolved.jobMaxAgeSeconds),
+      jobWaitMaxSeconds: Token.asString(resolved.jobWaitMaxSeconds),
+      githubMinRemainingRequests: Token.asString(resolved.githubMinRemainingRequests),
       reservedConcurrency: props.scaleUpReservedConcurrency,
     });
     this.reconcile = new ReconcileFunction(this, "reconcile", {
@@ -189,9 +175,9 @@ export class SelfRunners extends Construct {
       drainingSwitch: this.drainingSwitch,
       runnerBootTimeoutSeconds: Token.asString(bootTimeoutSeconds),
       runnerIdleTimeoutSeconds: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
-      busyConfirmSeconds: Token.asString(props.busyConfirmSeconds ?? 90),
-      relaunchGraceSeconds: Token.asString(props.relaunchGraceSeconds ?? 300),
-      rerunInterruptedJobs: Token.isUnresolved(props.rerunInterruptedJobs) ? Fn.tostring(props.rerunInterruptedJobs as unknown as string) : String(props.rerunInterruptedJobs ?? true),
+      busyConfirmSeconds: Token.asString(resolved.busyConfirmSeconds),
+      relaunchGraceSeconds: Token.asString(resolved.relaunchGraceSeconds),
+      rerunInterruptedJobs: Token.isUnresolved(resolved.rerunInterruptedJobs) ? Fn.tostring(resolved.rerunInterruptedJobs as unknown as string) : String(resolved.rerunInterruptedJobs),
       reservedConcurrency: props.reconcileReservedConcurrency,
       scheduleExpression: props.reconcileScheduleExpression,
     });

@@ -8,6 +8,12 @@ variable "prefix" {
   }
 }
 
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}
+
 variable "github_app_id" {
   description = "ID of the GitHub App the kit authenticates as (App settings page, 'App ID')."
   type        = string
@@ -22,8 +28,8 @@ variable "github_app_private_key_ssm_parameter_name" {
   type        = string
   default     = ""
   validation {
-    condition     = var.github_app_private_key_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.github_app_private_key_ssm_parameter_name))
-    error_message = "github_app_private_key_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
+    condition     = var.github_app_private_key_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.github_app_private_key_ssm_parameter_name)))
+    error_message = "github_app_private_key_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
   }
 }
 
@@ -32,8 +38,8 @@ variable "webhook_secret_ssm_parameter_name" {
   type        = string
   default     = ""
   validation {
-    condition     = var.webhook_secret_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_secret_ssm_parameter_name))
-    error_message = "webhook_secret_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
+    condition     = var.webhook_secret_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_secret_ssm_parameter_name)))
+    error_message = "webhook_secret_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
   }
 }
 
@@ -42,24 +48,8 @@ variable "webhook_previous_secret_ssm_parameter_name" {
   type        = string
   default     = ""
   validation {
-    condition     = var.webhook_previous_secret_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_previous_secret_ssm_parameter_name))
-    error_message = "webhook_previous_secret_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
-  }
-}
-
-variable "create_kms_key" {
-  description = "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption."
-  type        = bool
-  default     = false
-}
-
-variable "kms_key_arn" {
-  description = "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key."
-  type        = string
-  default     = ""
-  validation {
-    condition     = var.kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn))
-    error_message = "kms_key_arn must be empty or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
+    condition     = var.webhook_previous_secret_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_previous_secret_ssm_parameter_name)))
+    error_message = "webhook_previous_secret_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
   }
 }
 
@@ -68,8 +58,18 @@ variable "github_api_url" {
   type        = string
   default     = "https://api.github.com"
   validation {
-    condition     = can(regex("^https://", var.github_api_url))
-    error_message = "github_api_url must start with https://."
+    condition     = can(regex("^https://[^\\s/]+(/\\S*)?$", var.github_api_url))
+    error_message = "github_api_url must be an https:// URL such as https://api.github.com or https://HOST/api/v3."
+  }
+}
+
+variable "additional_github_apps" {
+  description = "More GitHub Apps, installed on the same organizations or repositories, to raise the API ceiling: JIT runner configs go round robin across github_app_id and these (GitHub allows about 10,000 runner configs per hour per App). Only github_app_id needs the webhook."
+  type        = list(object({ app_id = string, private_key_ssm_parameter_name = string }))
+  default     = []
+  validation {
+    condition     = alltrue([for app in var.additional_github_apps : can(regex("^[0-9]{1,12}$", app.app_id)) && can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", app.private_key_ssm_parameter_name))])
+    error_message = "additional_github_apps must be a list of apps with app_id the numeric App ID shown on the GitHub App's settings page and private_key_ssm_parameter_name an SSM parameter name starting with '/'."
   }
 }
 
@@ -96,8 +96,8 @@ variable "runner_subnet_ids" {
   description = "Subnets for runner instances, ideally one per availability zone. Runners need outbound access to GitHub (NAT or public IPs)."
   type        = list(string)
   validation {
-    condition     = length(var.runner_subnet_ids) > 0 && alltrue([for s in var.runner_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
-    error_message = "runner_subnet_ids must hold at least one of subnet ids of the form subnet-0123456789abcdef0."
+    condition     = length(var.runner_subnet_ids) > 0 && (alltrue([for item in var.runner_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))]))
+    error_message = "runner_subnet_ids must be a non-empty list of subnet ids of the form subnet-0123456789abcdef0."
   }
 }
 
@@ -120,63 +120,59 @@ variable "pools" {
   }))
   validation {
     condition     = length(var.pools) > 0
-    error_message = "pools must contain at least one pool."
+    error_message = "pools must be a map of at least one pool."
   }
   validation {
-    condition     = alltrue([for k in keys(var.pools) : can(regex("^[a-z0-9][a-z0-9-]{0,19}$", k))])
+    condition     = alltrue(flatten([for j, later in keys(var.pools) : [for i, earlier in keys(var.pools) : i >= j || length(setsubtract(setunion(["self-hosted"], [for l in var.pools[later].labels : lower(l)]), setunion(["self-hosted"], [for l in var.pools[earlier].labels : lower(l)]))) > 0]]))
+    error_message = "Every pool's labels must be labels that are not all offered by an earlier pool (in key order): a job goes to the first pool whose labels contain all of its runs-on labels, so such a pool could never receive one."
+  }
+  validation {
+    condition     = alltrue([for k, p in var.pools : can(regex("^[a-z0-9][a-z0-9-]{0,19}$", k))])
     error_message = "Every pool key must be 1-20 characters: lowercase letters, digits and hyphens, starting with a letter or digit."
   }
   validation {
-    condition     = alltrue([for p in values(var.pools) : length(p.labels) > 0 && alltrue([for l in p.labels : can(regex("^[A-Za-z0-9._-]{1,100}$", l))])])
-    error_message = "Every pool needs at least one label; labels are 1-100 characters: letters, digits, '.', '_' and '-'."
+    condition     = alltrue([for k, p in var.pools : length(p.labels) > 0 && (alltrue([for item in p.labels : can(regex("^[A-Za-z0-9._-]{1,100}$", item))]))])
+    error_message = "Every pool's labels must be a non-empty list of labels of 1-100 characters: letters, digits, '.', '_' and '-'."
   }
   validation {
-    condition     = alltrue([for p in values(var.pools) : length(p.instance_types) > 0 && alltrue([for t in p.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", t))])])
-    error_message = "Every pool needs at least one instance type; EC2 instance type names such as m7i.large or c7g.2xlarge."
+    condition     = alltrue([for k, p in var.pools : length(p.instance_types) > 0 && (alltrue([for item in p.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", item))]))])
+    error_message = "Every pool's instance_types must be a non-empty list of EC2 instance type names such as m7i.large or c7g.2xlarge."
   }
   validation {
-    condition     = alltrue([for p in values(var.pools) : p.max_runners >= 1 && p.max_runners <= 10000 && floor(p.max_runners) == p.max_runners])
-    error_message = "max_runners must be a whole number from 1 to 10000."
+    condition     = alltrue([for k, p in var.pools : p.max_runners >= 1 && p.max_runners <= 10000 && floor(p.max_runners) == p.max_runners])
+    error_message = "Every pool's max_runners must be a whole number from 1 to 10000."
   }
   validation {
-    condition     = alltrue([for p in values(var.pools) : contains(["x64", "arm64"], p.architecture)])
-    error_message = "architecture must be \"x64\" or \"arm64\"."
+    condition     = alltrue([for k, p in var.pools : contains(["x64", "arm64"], p.architecture)])
+    error_message = "Every pool's architecture must be \"x64\" or \"arm64\"."
   }
   validation {
-    condition     = alltrue([for p in values(var.pools) : p.root_volume_size >= 8 && p.root_volume_size <= 16384])
-    error_message = "root_volume_size must be from 8 to 16384 GiB."
+    condition     = alltrue([for k, p in var.pools : alltrue([for t in p.instance_types : can(regex("^([a-z]+[0-9]+[a-z]*g[a-z]*(-[a-z0-9]+)?|a1)\\.[a-z0-9]+$", t)) == (p.architecture == "arm64")])])
+    error_message = "Every pool's instance_types must be Graviton types (a g after the generation digit, such as m7g, c6gn, t4g, r8g, or a1) for architecture \"arm64\" and only other types for \"x64\"."
   }
   validation {
-    condition     = alltrue([for p in values(var.pools) : p.warm_pool_size >= 0 && p.warm_pool_size <= 1000 && floor(p.warm_pool_size) == p.warm_pool_size])
-    error_message = "warm_pool_size must be a whole number from 0 to 1000."
+    condition     = alltrue([for k, p in var.pools : p.root_volume_size >= 8 && p.root_volume_size <= 16384 && floor(p.root_volume_size) == p.root_volume_size])
+    error_message = "Every pool's root_volume_size must be a whole number from 8 to 16384 GiB."
   }
   validation {
-    condition     = alltrue([for p in values(var.pools) : p.warm_pool_size == 0 || length(p.warm_pool_owner) > 0])
-    error_message = "warm_pool_owner (an organization, or owner/repo in repo scope) is required when warm_pool_size > 0."
+    condition     = alltrue([for k, p in var.pools : alltrue([for item in(p.subnet_ids == null ? [] : p.subnet_ids) : can(regex("^subnet-[0-9a-f]{8,17}$", item))])])
+    error_message = "Every pool's subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
   }
   validation {
-    condition     = alltrue([for p in values(var.pools) : can(regex("^$|^(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9](; ?(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])*$", p.warm_pool_schedule))])
-    error_message = "warm_pool_schedule must be empty (always) or UTC windows like \"Mon-Fri 07:00-19:00\", several separated by \";\"."
+    condition     = alltrue([for k, p in var.pools : p.runner_group_id >= 1 && p.runner_group_id <= 9007199254740991 && floor(p.runner_group_id) == p.runner_group_id])
+    error_message = "Every pool's runner_group_id must be a whole number from 1 to 9007199254740991."
   }
-}
-
-variable "lambda_subnet_ids" {
-  description = "Subnets for the Lambda functions. Empty keeps them outside any VPC; when set, they need a route to GitHub and the AWS APIs."
-  type        = list(string)
-  default     = []
   validation {
-    condition     = alltrue([for s in var.lambda_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
-    error_message = "lambda_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
+    condition     = alltrue([for k, p in var.pools : p.warm_pool_size >= 0 && p.warm_pool_size <= 1000 && floor(p.warm_pool_size) == p.warm_pool_size])
+    error_message = "Every pool's warm_pool_size must be a whole number from 0 to 1000."
   }
-}
-
-variable "lambda_security_group_ids" {
-  description = "Security groups for the Lambda functions when lambda_subnet_ids is set."
-  type        = list(string)
-  default     = []
   validation {
-    condition     = alltrue([for s in var.lambda_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", s))])
-    error_message = "lambda_security_group_ids must be security group ids of the form sg-0123456789abcdef0."
+    condition     = alltrue([for k, p in var.pools : p.warm_pool_size == 0 || length(p.warm_pool_owner) > 0])
+    error_message = "Every pool's warm_pool_owner must be an organization (org scope) or owner/repo (repo scope) when warm_pool_size > 0."
+  }
+  validation {
+    condition     = alltrue([for k, p in var.pools : can(regex("^([ \\t\\n\\v\\f\\r]*|[ \\t\\n\\v\\f\\r]*(\\*|([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?(,([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?)*)[ \\t\\n\\v\\f\\r]+(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)[ \\t\\n\\v\\f\\r]*(;[ \\t\\n\\v\\f\\r]*(\\*|([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?(,([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?)*)[ \\t\\n\\v\\f\\r]+(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)[ \\t\\n\\v\\f\\r]*)*)$", p.warm_pool_schedule))])
+    error_message = "Every pool's warm_pool_schedule must be empty (always) or UTC windows \"<days> HH:MM-HH:MM\" separated by \";\", e.g. \"Mon-Fri 07:00-19:00\" (days: *, Sun..Sat, ranges such as Mon-Fri, lists such as Sat,Sun; times 00:00 to 23:59 or 24:00)."
   }
 }
 
@@ -195,8 +191,8 @@ variable "runner_idle_timeout_minutes" {
   type        = number
   default     = 30
   validation {
-    condition     = var.runner_idle_timeout_minutes >= 5 && var.runner_idle_timeout_minutes <= 1440
-    error_message = "runner_idle_timeout_minutes must be from 5 to 1440."
+    condition     = var.runner_idle_timeout_minutes >= 5 && var.runner_idle_timeout_minutes <= 1440 && floor(var.runner_idle_timeout_minutes) == var.runner_idle_timeout_minutes
+    error_message = "runner_idle_timeout_minutes must be a whole number from 5 to 1440."
   }
 }
 
@@ -205,8 +201,8 @@ variable "runner_boot_timeout_seconds" {
   type        = number
   default     = 600
   validation {
-    condition     = var.runner_boot_timeout_seconds >= 60 && var.runner_boot_timeout_seconds <= 3600
-    error_message = "runner_boot_timeout_seconds must be from 60 to 3600."
+    condition     = var.runner_boot_timeout_seconds >= 60 && var.runner_boot_timeout_seconds <= 3600 && floor(var.runner_boot_timeout_seconds) == var.runner_boot_timeout_seconds
+    error_message = "runner_boot_timeout_seconds must be a whole number from 60 to 3600."
   }
 }
 
@@ -220,6 +216,42 @@ variable "enable_ssm_sessions" {
   description = "Attach AmazonSSMManagedInstanceCore to runners so operators can open Session Manager shells."
   type        = bool
   default     = false
+}
+
+variable "create_kms_key" {
+  description = "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key_arn" {
+  description = "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.kms_key_arn == "" || (can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn)))
+    error_message = "kms_key_arn must be \"\" or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
+  }
+}
+
+variable "lambda_subnet_ids" {
+  description = "Subnets for the Lambda functions. Empty keeps them outside any VPC; when set, they need a route to GitHub and the AWS APIs."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for item in var.lambda_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))])
+    error_message = "lambda_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
+  }
+}
+
+variable "lambda_security_group_ids" {
+  description = "Security groups for the Lambda functions when lambda_subnet_ids is set."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for item in var.lambda_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", item))])
+    error_message = "lambda_security_group_ids must be security group ids of the form sg-0123456789abcdef0."
+  }
 }
 
 variable "log_retention_days" {
@@ -237,8 +269,8 @@ variable "webhook_reserved_concurrency" {
   type        = number
   default     = -1
   validation {
-    condition     = var.webhook_reserved_concurrency == -1 || var.webhook_reserved_concurrency >= 0
-    error_message = "webhook_reserved_concurrency must be -1 or a number >= 0."
+    condition     = var.webhook_reserved_concurrency == -1 || (var.webhook_reserved_concurrency >= 1 && floor(var.webhook_reserved_concurrency) == var.webhook_reserved_concurrency)
+    error_message = "webhook_reserved_concurrency must be -1 (unreserved) or a whole number of at least 1 (0 would keep the function from ever running)."
   }
 }
 
@@ -247,8 +279,8 @@ variable "scale_up_reserved_concurrency" {
   type        = number
   default     = -1
   validation {
-    condition     = var.scale_up_reserved_concurrency == -1 || var.scale_up_reserved_concurrency >= 0
-    error_message = "scale_up_reserved_concurrency must be -1 or a number >= 0."
+    condition     = var.scale_up_reserved_concurrency == -1 || (var.scale_up_reserved_concurrency >= 1 && floor(var.scale_up_reserved_concurrency) == var.scale_up_reserved_concurrency)
+    error_message = "scale_up_reserved_concurrency must be -1 (unreserved) or a whole number of at least 1 (0 would keep the function from ever running)."
   }
 }
 
@@ -257,8 +289,8 @@ variable "reconcile_reserved_concurrency" {
   type        = number
   default     = 1
   validation {
-    condition     = var.reconcile_reserved_concurrency == -1 || var.reconcile_reserved_concurrency >= 0
-    error_message = "reconcile_reserved_concurrency must be -1 or a number >= 0."
+    condition     = var.reconcile_reserved_concurrency == -1 || (var.reconcile_reserved_concurrency >= 1 && floor(var.reconcile_reserved_concurrency) == var.reconcile_reserved_concurrency)
+    error_message = "reconcile_reserved_concurrency must be -1 (unreserved) or a whole number of at least 1 (0 would keep the function from ever running)."
   }
 }
 
@@ -268,7 +300,7 @@ variable "api_throttling_rate_limit" {
   default     = 100
   validation {
     condition     = var.api_throttling_rate_limit >= 1 && var.api_throttling_rate_limit <= 10000
-    error_message = "api_throttling_rate_limit must be from 1 to 10000."
+    error_message = "api_throttling_rate_limit must be a number from 1 to 10000."
   }
 }
 
@@ -278,7 +310,7 @@ variable "api_throttling_burst_limit" {
   default     = 200
   validation {
     condition     = var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000
-    error_message = "api_throttling_burst_limit must be from 1 to 5000."
+    error_message = "api_throttling_burst_limit must be a number from 1 to 5000."
   }
 }
 
@@ -288,82 +320,18 @@ variable "manage_api_gateway_account" {
   default     = false
 }
 
-variable "reconcile_schedule_expression" {
-  description = "EventBridge schedule of the reconciler."
-  type        = string
-  default     = "rate(5 minutes)"
-  validation {
-    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours)\\)|cron\\(.+\\))$", var.reconcile_schedule_expression))
-    error_message = "reconcile_schedule_expression must be rate(N minutes|hours) or cron(...)."
-  }
-}
-
 variable "webhook_max_body_bytes" {
   description = "Largest webhook body accepted, in bytes; larger requests get 413."
   type        = number
   default     = 262144
   validation {
-    condition     = var.webhook_max_body_bytes >= 1024 && var.webhook_max_body_bytes <= 10485760
-    error_message = "webhook_max_body_bytes must be from 1024 to 10485760."
+    condition     = var.webhook_max_body_bytes >= 1024 && var.webhook_max_body_bytes <= 10485760 && floor(var.webhook_max_body_bytes) == var.webhook_max_body_bytes
+    error_message = "webhook_max_body_bytes must be a whole number from 1024 to 10485760 (API Gateway's 10 MiB limit)."
   }
-}
-
-variable "runners_table_point_in_time_recovery" {
-  description = "Enable point-in-time recovery on the runners table."
-  type        = bool
-  default     = false
-}
-
-variable "enable_cloudtrail" {
-  description = "Create a CloudTrail trail recording every management event (read and write) into a KMS-encrypted, versioned, TLS-only S3 bucket. Ignored when existing_cloudtrail_arn is set."
-  type        = bool
-  default     = true
-}
-
-variable "existing_cloudtrail_arn" {
-  description = "ARN of a trail that already records this account (an organization trail, say). When set, the module creates no trail, bucket or key and outputs this ARN as cloudtrail_arn."
-  type        = string
-  default     = ""
-  validation {
-    condition     = var.existing_cloudtrail_arn == "" || can(regex("^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$", var.existing_cloudtrail_arn))
-    error_message = "existing_cloudtrail_arn must be empty or a CloudTrail trail ARN of the form arn:aws:cloudtrail:<region>:<account>:trail/<name>."
-  }
-}
-
-variable "cloudtrail_multi_region" {
-  description = "Make the trail record every region, not only the deployment's."
-  type        = bool
-  default     = true
-}
-
-variable "cloudtrail_glacier_after_days" {
-  description = "Days after which trail log files move to S3 Glacier."
-  type        = number
-  default     = 90
-  validation {
-    condition     = var.cloudtrail_glacier_after_days >= 1 && var.cloudtrail_glacier_after_days <= 3650 && floor(var.cloudtrail_glacier_after_days) == var.cloudtrail_glacier_after_days
-    error_message = "cloudtrail_glacier_after_days must be a whole number from 1 to 3650."
-  }
-}
-
-variable "cloudtrail_retention_days" {
-  description = "Days after which trail log files are deleted; must be more than cloudtrail_glacier_after_days."
-  type        = number
-  default     = 365
-  validation {
-    condition     = var.cloudtrail_retention_days >= 2 && var.cloudtrail_retention_days <= 3650 && floor(var.cloudtrail_retention_days) == var.cloudtrail_retention_days
-    error_message = "cloudtrail_retention_days must be a whole number from 2 to 3650."
-  }
-}
-
-variable "cloudtrail_cloudwatch_logs" {
-  description = "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms."
-  type        = bool
-  default     = false
 }
 
 variable "draining" {
-  description = "Pause launches: webhooks are still accepted and jobs stay queued until this (or the /<prefix>/draining SSM parameter, which operators can flip without Terraform) is false again. For maintenance windows."
+  description = "Initial state of the draining switch, the /<prefix>/draining SSM parameter: true pauses launches (webhooks are still accepted and jobs stay queued). Terraform sets it only when it creates the parameter; afterwards operators flip the parameter at run time (aws ssm put-parameter --overwrite) and their value wins, so changing this variable later has no effect."
   type        = bool
   default     = false
 }
@@ -394,7 +362,7 @@ variable "job_max_age_seconds" {
   default     = 21600
   validation {
     condition     = var.job_max_age_seconds >= 300 && var.job_max_age_seconds <= 86400 && floor(var.job_max_age_seconds) == var.job_max_age_seconds
-    error_message = "job_max_age_seconds must be a whole number from 300 to 86400."
+    error_message = "job_max_age_seconds must be a whole number from 300 to 86400 (GitHub drops jobs queued for 24 hours)."
   }
 }
 
@@ -418,23 +386,13 @@ variable "github_min_remaining_requests" {
   }
 }
 
-variable "additional_github_apps" {
-  description = "More GitHub Apps, installed on the same organizations or repositories, to raise the API ceiling: JIT runner configs go round robin across github_app_id and these (GitHub allows about 10,000 runner configs per hour per App). Only github_app_id needs the webhook."
-  type        = list(object({ app_id = string, private_key_ssm_parameter_name = string }))
-  default     = []
-  validation {
-    condition     = alltrue([for a in var.additional_github_apps : can(regex("^[0-9]{1,12}$", a.app_id)) && can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", a.private_key_ssm_parameter_name))])
-    error_message = "Every additional App needs app_id the numeric App ID shown on the GitHub App's settings page and private_key_ssm_parameter_name an SSM parameter name starting with '/'."
-  }
-}
-
 variable "busy_confirm_seconds" {
   description = "A runner must look idle for this long (two reconciler sightings at least this far apart) before it is stopped: GitHub's busy flag lags a job start by up to a minute."
   type        = number
   default     = 90
   validation {
     condition     = var.busy_confirm_seconds >= 60 && var.busy_confirm_seconds <= 3600 && floor(var.busy_confirm_seconds) == var.busy_confirm_seconds
-    error_message = "busy_confirm_seconds must be a whole number from 60 to 3600."
+    error_message = "busy_confirm_seconds must be a whole number from 60 to 3600 (GitHub's busy flag lags up to a minute)."
   }
 }
 
@@ -452,6 +410,22 @@ variable "rerun_interrupted_jobs" {
   description = "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen)."
   type        = bool
   default     = true
+}
+
+variable "reconcile_schedule_expression" {
+  description = "EventBridge schedule of the reconciler."
+  type        = string
+  default     = "rate(5 minutes)"
+  validation {
+    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours)\\)|cron\\(.+\\))$", var.reconcile_schedule_expression))
+    error_message = "reconcile_schedule_expression must be rate(N minutes|hours) or cron(...)."
+  }
+}
+
+variable "runners_table_point_in_time_recovery" {
+  description = "Enable point-in-time recovery on the runners table."
+  type        = bool
+  default     = false
 }
 
 variable "job_ledger_point_in_time_recovery" {
@@ -502,10 +476,52 @@ variable "waf_ip_set_refresh_schedule" {
   }
 }
 
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
-  default     = {}
+variable "enable_cloudtrail" {
+  description = "Create a CloudTrail trail recording every management event (read and write) into a KMS-encrypted, versioned, TLS-only S3 bucket. Ignored when existing_cloudtrail_arn is set."
+  type        = bool
+  default     = true
+}
+
+variable "existing_cloudtrail_arn" {
+  description = "ARN of a trail that already records this account (an organization trail, say). When set, the module creates no trail, bucket or key and outputs this ARN as cloudtrail_arn."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.existing_cloudtrail_arn == "" || (can(regex("^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$", var.existing_cloudtrail_arn)))
+    error_message = "existing_cloudtrail_arn must be \"\" or a CloudTrail trail ARN of the form arn:aws:cloudtrail:<region>:<account>:trail/<name>."
+  }
+}
+
+variable "cloudtrail_multi_region" {
+  description = "Make the trail record every region, not only the deployment's."
+  type        = bool
+  default     = true
+}
+
+variable "cloudtrail_glacier_after_days" {
+  description = "Days after which trail log files move to S3 Glacier."
+  type        = number
+  default     = 90
+  validation {
+    condition     = var.cloudtrail_glacier_after_days >= 1 && var.cloudtrail_glacier_after_days <= 3650 && floor(var.cloudtrail_glacier_after_days) == var.cloudtrail_glacier_after_days
+    error_message = "cloudtrail_glacier_after_days must be a whole number from 1 to 3650."
+  }
+}
+
+variable "cloudtrail_retention_days" {
+  description = "Days after which trail log files are deleted; must be more than cloudtrail_glacier_after_days."
+  type        = number
+  default     = 365
+  validation {
+    condition     = var.cloudtrail_retention_days >= 2 && var.cloudtrail_retention_days <= 3650 && floor(var.cloudtrail_retention_days) == var.cloudtrail_retention_days
+    error_message = "cloudtrail_retention_days must be a whole number from 2 to 3650."
+  }
+}
+
+variable "cloudtrail_cloudwatch_logs" {
+  description = "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms."
+  type        = bool
+  default     = false
 }
 
 variable "create_vpc_endpoints" {
@@ -519,7 +535,7 @@ variable "vpc_endpoint_subnet_ids" {
   type        = list(string)
   default     = []
   validation {
-    condition     = alltrue([for s in var.vpc_endpoint_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    condition     = alltrue([for item in var.vpc_endpoint_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))])
     error_message = "vpc_endpoint_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
   }
 }
@@ -529,7 +545,7 @@ variable "vpc_endpoint_route_table_ids" {
   type        = list(string)
   default     = []
   validation {
-    condition     = alltrue([for id in var.vpc_endpoint_route_table_ids : can(regex("^rtb-[0-9a-f]{8,17}$", id))])
+    condition     = alltrue([for item in var.vpc_endpoint_route_table_ids : can(regex("^rtb-[0-9a-f]{8,17}$", item))])
     error_message = "vpc_endpoint_route_table_ids must be route table ids of the form rtb-0123456789abcdef0."
   }
 }
@@ -539,7 +555,7 @@ variable "vpc_endpoint_services" {
   type        = list(string)
   default     = ["sqs", "ssm", "ec2", "logs", "sts", "kms"]
   validation {
-    condition     = alltrue([for s in var.vpc_endpoint_services : can(regex("^[a-z0-9][a-z0-9.-]{0,62}$", s))])
+    condition     = alltrue([for item in var.vpc_endpoint_services : can(regex("^[a-z0-9][a-z0-9.-]{0,62}$", item))])
     error_message = "vpc_endpoint_services must be the service part of an endpoint service name, such as sqs, ssm, ec2, logs, sts, kms or ecr.dkr."
   }
 }
@@ -549,8 +565,8 @@ variable "vpc_endpoint_gateway_services" {
   type        = list(string)
   default     = ["dynamodb"]
   validation {
-    condition     = alltrue([for s in var.vpc_endpoint_gateway_services : contains(["dynamodb", "s3"], s)])
-    error_message = "vpc_endpoint_gateway_services may contain only \"dynamodb\" and \"s3\"."
+    condition     = alltrue([for item in var.vpc_endpoint_gateway_services : contains(["dynamodb", "s3"], item)])
+    error_message = "vpc_endpoint_gateway_services must be a list of \"dynamodb\" and/or \"s3\"."
   }
 }
 
@@ -559,7 +575,7 @@ variable "vpc_endpoint_source_security_group_ids" {
   type        = list(string)
   default     = []
   validation {
-    condition     = alltrue([for s in var.vpc_endpoint_source_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", s))])
+    condition     = alltrue([for item in var.vpc_endpoint_source_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", item))])
     error_message = "vpc_endpoint_source_security_group_ids must be security group ids of the form sg-0123456789abcdef0."
   }
 }
@@ -575,8 +591,8 @@ variable "nat_instance_subnet_ids" {
   type        = map(string)
   default     = {}
   validation {
-    condition     = alltrue([for az, id in var.nat_instance_subnet_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && can(regex("^subnet-[0-9a-f]{8,17}$", id))])
-    error_message = "nat_instance_subnet_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a public subnet: subnet ids of the form subnet-0123456789abcdef0."
+    condition     = alltrue([for k, item in var.nat_instance_subnet_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^subnet-[0-9a-f]{8,17}$", item)))])
+    error_message = "nat_instance_subnet_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a public subnet: subnet ids of the form subnet-0123456789abcdef0."
   }
 }
 
@@ -585,8 +601,8 @@ variable "nat_private_route_table_ids" {
   type        = map(list(string))
   default     = {}
   validation {
-    condition     = alltrue([for az, ids in var.nat_private_route_table_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && alltrue([for id in ids : can(regex("^rtb-[0-9a-f]{8,17}$", id))])])
-    error_message = "nat_private_route_table_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to lists of route table ids of the form rtb-0123456789abcdef0."
+    condition     = alltrue([for k, item in var.nat_private_route_table_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (length(item) > 0 && (alltrue([for item in item : can(regex("^rtb-[0-9a-f]{8,17}$", item))])))])
+    error_message = "nat_private_route_table_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to lists of route tables: a non-empty list of route table ids of the form rtb-0123456789abcdef0."
   }
 }
 
@@ -595,8 +611,8 @@ variable "nat_probe_subnet_ids" {
   type        = map(string)
   default     = {}
   validation {
-    condition     = alltrue([for az, id in var.nat_probe_subnet_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && can(regex("^subnet-[0-9a-f]{8,17}$", id))])
-    error_message = "nat_probe_subnet_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a private subnet: subnet ids of the form subnet-0123456789abcdef0."
+    condition     = alltrue([for k, item in var.nat_probe_subnet_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^subnet-[0-9a-f]{8,17}$", item)))])
+    error_message = "nat_probe_subnet_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a private subnet: subnet ids of the form subnet-0123456789abcdef0."
   }
 }
 
@@ -615,8 +631,8 @@ variable "nat_standby_nat_gateway_ids" {
   type        = map(string)
   default     = {}
   validation {
-    condition     = alltrue([for az, id in var.nat_standby_nat_gateway_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && can(regex("^nat-[0-9a-f]{8,17}$", id))])
-    error_message = "nat_standby_nat_gateway_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a NAT Gateway: NAT Gateway ids of the form nat-0123456789abcdef0."
+    condition     = alltrue([for k, item in var.nat_standby_nat_gateway_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^nat-[0-9a-f]{8,17}$", item)))])
+    error_message = "nat_standby_nat_gateway_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a NAT Gateway: NAT Gateway ids of the form nat-0123456789abcdef0."
   }
 }
 
@@ -625,8 +641,8 @@ variable "nat_probe_urls" {
   type        = list(string)
   default     = ["https://api.github.com", "https://checkip.amazonaws.com"]
   validation {
-    condition     = length(var.nat_probe_urls) > 0 && alltrue([for u in var.nat_probe_urls : can(regex("^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$", u))])
-    error_message = "nat_probe_urls must hold at least one of https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)."
+    condition     = length(var.nat_probe_urls) > 0 && (alltrue([for item in var.nat_probe_urls : can(regex("^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$", item))]))
+    error_message = "nat_probe_urls must be a non-empty list of https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)."
   }
 }
 

@@ -114,7 +114,7 @@ describe("EncryptionKey validation", () => {
   });
 
   it("fails when kmsKeyArn is an alias ARN", () => {
-    expect(() => synthRunners({ kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/runners" })).toThrow(/invalid keyArn "arn:aws:kms:eu-west-1:123456789012:alias\/runners"; allowed: "" or a KMS key ARN/);
+    expect(() => synthRunners({ kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/runners" })).toThrow(/invalid kmsKeyArn "arn:aws:kms:eu-west-1:123456789012:alias\/runners"; allowed: "" or a KMS key ARN/);
   });
 
   it("fails when the deletion window is outside what KMS accepts", () => {

@@ -66,8 +66,8 @@ run "draining_limits_apps_and_warm_pool" {
     }
   }
   assert {
-    condition     = aws_ssm_parameter.draining_parameter.value == "true"
-    error_message = "draining = true starts with launches paused."
+    condition     = aws_ssm_parameter.draining_parameter.value == "false"
+    error_message = "draining is only the initial value: once the switch exists, applies leave it to operators."
   }
   assert {
     condition     = aws_lambda_function.scale_up_function.environment[0].variables.MAX_RUNNERS_TOTAL == "200" && aws_lambda_function.scale_up_function.environment[0].variables.MAX_RUNNERS_PER_OWNER == "50" && aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_MIN_REMAINING_REQUESTS == "500"

@@ -1,4 +1,4 @@
-/** Architecture rules, checked by test/architecture.test.ts (and `npx depcruise -c .dependency-cruiser.cjs stacks lambdas layers scripts main.ts`). */
+/** Architecture rules, checked by test/architecture.test.ts (and `npx depcruise -c .dependency-cruiser.cjs contracts stacks lambdas layers scripts main.ts`). */
 module.exports = {
   forbidden: [
     { name: "no-circular", severity: "error", comment: "Import cycles make the build order and the tests fragile.", from: {}, to: { circular: true } },
@@ -50,6 +50,13 @@ module.exports = {
       comment: "lambdas/libs (ledger, domain) is bundled into the handlers that use it; it never imports a handler.",
       from: { path: "^lambdas/libs/" },
       to: { path: "^lambdas/(?!libs/|shared/)" },
+    },
+    {
+      name: "contracts-stand-alone",
+      severity: "error",
+      comment: "contracts/ is plain TypeScript imported by both stacks/ and lambdas/ (and bundled into handlers): it imports nothing outside itself.",
+      from: { path: "^contracts/" },
+      to: { pathNot: "^contracts/" },
     },
     {
       name: "shared-never-imports-handlers",

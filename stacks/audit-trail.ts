@@ -15,9 +15,9 @@ import {
   S3BucketVersioningA,
 } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { allOf, countIf, isEmptyString, localCondition } from "./conditions.js";
+import { allOf, countIf, isEmptyString, localCondition } from "./private/conditions.js";
 import { LOG_RETENTION_DAYS, RULES, integerBetween, isUnresolved, matches, validateProps } from "./errors.js";
-import { assumeRolePolicy, policyDocument } from "./iam.js";
+import { assumeRolePolicy, policyDocument } from "./private/iam.js";
 
 /** Props of {@link AuditTrail}. */
 export interface AuditTrailProps {

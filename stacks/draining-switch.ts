@@ -11,7 +11,8 @@ export interface DrainingSwitchProps {
   /** Partition, region and account, for the parameter's ARN. */
   readonly context: AwsContext;
   /**
-   * Whether draining is on after `terraform apply`.
+   * Whether draining is on when the parameter is created. Afterwards the parameter is the operators'
+   * (`aws ssm put-parameter --overwrite`): Terraform never changes its value again.
    * @default false
    */
   readonly draining?: boolean;
@@ -25,8 +26,9 @@ export interface DrainingSwitchProps {
 /**
  * The draining switch: a String parameter holding "true" or "false". While it is "true" scale-up
  * launches nothing and keeps jobs queued (webhooks are still accepted); turning it off resumes the
- * backlog. Operators flip it at run time with `aws ssm put-parameter --overwrite`; the next
- * `terraform apply` sets it back to the `draining` variable.
+ * backlog. Operators flip it at run time with `aws ssm put-parameter --overwrite`, and that flip wins:
+ * Terraform sets the value only when it creates the parameter (`ignore_changes = [value]`), so the next
+ * `terraform apply` does not undo it.
  */
 export class DrainingSwitch extends Construct {
   readonly parameter: SsmParameter;
@@ -44,6 +46,8 @@ export class DrainingSwitch extends Construct {
       value: Token.isUnresolved(draining) ? Fn.tostring(draining as unknown as string) : String(draining),
       description: "self-runners draining switch: true stops new launches; jobs stay queued until it is false",
       tags: props.tags ?? {},
+      // The run-time switch belongs to operators: an apply must not undo a flip (docs/reliability.md).
+      lifecycle: { ignoreChanges: ["value"] },
     });
   }
 

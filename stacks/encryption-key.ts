@@ -2,9 +2,9 @@ import { Construct } from "constructs";
 import { Fn, Op, TerraformLocal, Token } from "./cdktf.js";
 import { IamRolePolicy, KmsAlias, KmsKey, type IamRole } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { allOf, countIf, isEmptyString } from "./conditions.js";
+import { allOf, countIf, isEmptyString } from "./private/conditions.js";
 import { RULES, SelfRunnersValidationError, integerBetween, isUnresolved, matches, validateProps } from "./errors.js";
-import { policyDocument } from "./iam.js";
+import { policyDocument } from "./private/iam.js";
 
 /** Services through which a role may use the key (the `kms:ViaService` condition of {@link EncryptionKey.grantUse}). */
 export type KmsViaService = "sqs" | "ssm" | "dynamodb" | "lambda";

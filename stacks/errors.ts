@@ -16,7 +16,7 @@ export const RULES = {
   },
   label: {
     pattern: "^[A-Za-z0-9._-]{1,100}$",
-    allowed: "1-100 characters: letters, digits, '.', '_' and '-'",
+    allowed: "labels of 1-100 characters: letters, digits, '.', '_' and '-'",
   },
   instanceType: {
     pattern: "^[a-z][a-z0-9-]*\\.[a-z0-9]+$",
@@ -45,6 +45,11 @@ export const RULES = {
   scheduleExpression: {
     pattern: "^(rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$",
     allowed: "rate(N minutes|hours|days) or cron(...)",
+  },
+  httpsUrl: { pattern: "^https://[^\\s/]+(/\\S*)?$", allowed: "an https:// URL such as https://api.github.com or https://HOST/api/v3" },
+  reconcileScheduleExpression: {
+    pattern: "^(rate\\([0-9]+ (minute|minutes|hour|hours)\\)|cron\\(.+\\))$",
+    allowed: "rate(N minutes|hours) or cron(...)",
   },
   ssmParameterName: { pattern: "^/[a-zA-Z0-9_.\\-/]{1,1000}$", allowed: "an SSM parameter name starting with '/'" },
   routeTableId: { pattern: "^rtb-[0-9a-f]{8,17}$", allowed: "route table ids of the form rtb-0123456789abcdef0" },

@@ -11,11 +11,13 @@ import {
   SecurityGroup,
 } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { countIf, mapIf } from "./conditions.js";
+import { countIf, mapIf } from "./private/conditions.js";
 import { LOG_RETENTION_DAYS, RULES, integerBetween, matches, validateProps } from "./errors.js";
-import { assumeRolePolicy, policyDocument } from "./iam.js";
+import { assumeRolePolicy, policyDocument } from "./private/iam.js";
 import { routeTableArns } from "./nat-instance.js";
-import { mergeTags } from "./tags.js";
+import { mergeTags } from "./private/tags.js";
+import { NAT_FAILOVER_ENV } from "../contracts/nat-failover.js";
+import { powertoolsEnvironment, renderEnvironment } from "./private/environment.js";
 
 /** What the probes reach by default: GitHub's API, and an AWS service outside the VPC endpoints. */
 export const DEFAULT_PROBE_TARGETS = ["https://api.github.com", "https://checkip.amazonaws.com"];
@@ -233,17 +235,17 @@ export class NatFailover extends Construct {
       environment: {
         variables: {
           NODE_OPTIONS: "--enable-source-maps",
-          POWERTOOLS_SERVICE_NAME: "nat-failover",
-          POWERTOOLS_METRICS_NAMESPACE: "SelfRunners",
-          POWERTOOLS_LOG_LEVEL: "INFO",
-          PREFIX: props.prefix,
-          AZ: azs.key,
-          ROUTE_TABLE_IDS: Fn.jsonencode(azs.value),
-          STANDBY_NAT_GATEWAY_ID: valueOr(standby, azs.key, ""),
-          PROBE_TARGETS: Fn.jsonencode(props.probeTargets ?? DEFAULT_PROBE_TARGETS),
-          PROBE_INTERVAL_SECONDS: Token.asString(props.probeIntervalSeconds ?? 5),
-          FAILURE_THRESHOLD: Token.asString(props.failureThreshold ?? 3),
-          FAILBACK_HOLD_DOWN_SECONDS: Token.asString(props.failbackHoldDownSeconds ?? 300),
+          ...renderEnvironment(NAT_FAILOVER_ENV, {
+            ...powertoolsEnvironment("nat-failover"),
+            prefix: props.prefix,
+            az: azs.key,
+            routeTableIds: Fn.jsonencode(azs.value),
+            standbyNatGatewayId: valueOr(standby, azs.key, ""),
+            natProbeUrls: Fn.jsonencode(props.probeTargets ?? DEFAULT_PROBE_TARGETS),
+            natProbeIntervalSeconds: Token.asString(props.probeIntervalSeconds ?? 5),
+            natFailureThreshold: Token.asString(props.failureThreshold ?? 3),
+            natFailbackHoldDownSeconds: Token.asString(props.failbackHoldDownSeconds ?? 300),
+          }),
         },
       },
       vpcConfig: { subnetIds: [valueOr(props.probeSubnetIds, azs.key, "")], securityGroupIds: [Fn.lookupNested(this.securityGroup.fqn, ["0", "id"])] },

@@ -2,11 +2,11 @@ import { Construct } from "constructs";
 import { Fn, Op, TerraformIterator, Token } from "./cdktf.js";
 import { AutoscalingGroup, DataAwsVpc, IamInstanceProfile, IamRole, IamRolePolicy, LaunchTemplate, SecurityGroup } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { countIf, mapIf } from "./conditions.js";
+import { countIf, mapIf } from "./private/conditions.js";
 import { RULES, matches, validateProps } from "./errors.js";
-import { assumeRolePolicy, policyDocument } from "./iam.js";
+import { assumeRolePolicy, policyDocument } from "./private/iam.js";
 import { natBootstrapScript } from "./nat-bootstrap.js";
-import { mergeTags } from "./tags.js";
+import { mergeTags } from "./private/tags.js";
 
 /**
  * The tag on every NAT instance (value: the prefix). The failover function finds NAT instances by it

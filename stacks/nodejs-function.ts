@@ -2,8 +2,8 @@ import { Construct } from "constructs";
 import { AssetType, Fn, TerraformAsset, Token, type TerraformResource } from "./cdktf.js";
 import { CloudwatchLogGroup, IamRole, IamRolePolicy, LambdaFunction } from "./aws.js";
 import { LOG_RETENTION_DAYS, RULES, integerBetween, matches, validateProps } from "./errors.js";
-import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./iam.js";
-import { countIfNotEmpty } from "./conditions.js";
+import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./private/iam.js";
+import { countIfNotEmpty } from "./private/conditions.js";
 
 /** Props of {@link NodejsFunction}. */
 export interface NodejsFunctionProps {

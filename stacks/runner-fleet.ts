@@ -3,12 +3,12 @@ import { Fn, TerraformIterator, Token } from "./cdktf.js";
 import { IamInstanceProfile, IamRole, IamRolePolicyAttachment, LaunchTemplate, SecurityGroup } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
 import { RULES, integerBetween, matches, validateProps } from "./errors.js";
-import { assumeRolePolicy } from "./iam.js";
+import { assumeRolePolicy } from "./private/iam.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 import type { NormalizedPool, PoolMap } from "./pools.js";
 import { runnerBootstrapScript } from "./runner-bootstrap.js";
-import { mergeTags } from "./tags.js";
-import { countIf } from "./conditions.js";
+import { mergeTags } from "./private/tags.js";
+import { countIf } from "./private/conditions.js";
 
 /** The tag every runner instance carries; IAM conditions on terminate key on it. */
 export const KIT_TAG = "self-runners:prefix";

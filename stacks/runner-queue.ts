@@ -4,7 +4,7 @@ import { SqsQueue } from "./aws.js";
 import { integerBetween, validateProps } from "./errors.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 import type { PoolMap } from "./pools.js";
-import { mergeTags } from "./tags.js";
+import { mergeTags } from "./private/tags.js";
 
 /** Props of {@link RunnerQueues}. */
 export interface RunnerQueuesProps {

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { DynamodbTable, IamRolePolicy, type IamRole } from "./aws.js";
-import { policyDocument } from "./iam.js";
+import { policyDocument } from "./private/iam.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 
 /** Props of {@link RunnersTable}. */

@@ -2,9 +2,9 @@ import { Construct } from "constructs";
 import { Fn, Op, TerraformIterator, Token } from "./cdktf.js";
 import { DataAwsVpc, SecurityGroup, VpcEndpoint } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { allOf, countIf, isNonEmpty, listIf } from "./conditions.js";
+import { allOf, countIf, isNonEmpty, listIf } from "./private/conditions.js";
 import { RULES, isUnresolved, matches, validateProps } from "./errors.js";
-import { mergeTags } from "./tags.js";
+import { mergeTags } from "./private/tags.js";
 
 /** Interface endpoints the control plane and runners use (see docs/networking.md for why each). */
 export const DEFAULT_INTERFACE_ENDPOINT_SERVICES = ["sqs", "ssm", "ec2", "logs", "sts", "kms"];

@@ -16,8 +16,8 @@ import {
 } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
 import { LOG_RETENTION_DAYS, integerBetween, validateProps } from "./errors.js";
-import { assumeRolePolicy } from "./iam.js";
-import { countIf } from "./conditions.js";
+import { assumeRolePolicy } from "./private/iam.js";
+import { countIf } from "./private/conditions.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 
 /** Props of {@link WebhookApi}. */

@@ -12,9 +12,11 @@ import {
   Wafv2WebAclLoggingConfiguration,
   type Wafv2WebAclRule,
 } from "./aws.js";
-import { allOf, countIf, localCondition } from "./conditions.js";
+import { allOf, countIf, localCondition } from "./private/conditions.js";
 import { LOG_RETENTION_DAYS, RULES, SelfRunnersValidationError, WAF_RATE_LIMIT, WAF_RATE_WINDOWS_SECONDS, integerBetween, matches, validateProps } from "./errors.js";
 import { NodejsFunction } from "./nodejs-function.js";
+import { GITHUB_HOOKS_IPSET_ENV } from "../contracts/github-hooks-ipset.js";
+import { powertoolsEnvironment, renderEnvironment } from "./private/environment.js";
 
 /**
  * Body rules of the AWS managed groups that only count. A `workflow_job` delivery is larger than the
@@ -72,11 +74,6 @@ export interface HooksIpSetUpdaterProps {
    * @default []
    */
   readonly securityGroupIds?: string[];
-  /**
-   * Extra environment variables (Powertools settings).
-   * @default {}
-   */
-  readonly environment?: Record<string, string>;
 }
 
 /** Props of {@link WebhookFirewall}. */
@@ -307,15 +304,15 @@ export class WebhookFirewall extends Construct {
       kmsKeyArn: props.kmsKeyArn,
       subnetIds: options.subnetIds,
       securityGroupIds: options.securityGroupIds,
-      environment: {
-        ...(options.environment ?? {}),
-        GITHUB_API_URL: options.githubApiUrl ?? "https://api.github.com",
-        IP_SET_SCOPE: "REGIONAL",
-        IPV4_SET_NAME: first(this.ipv4Set, "name"),
-        IPV4_SET_ID: first(this.ipv4Set, "id"),
-        IPV6_SET_NAME: first(this.ipv6Set, "name"),
-        IPV6_SET_ID: first(this.ipv6Set, "id"),
-      },
+      environment: renderEnvironment(GITHUB_HOOKS_IPSET_ENV, {
+        ...powertoolsEnvironment("github-hooks-ipset"),
+        githubApiUrl: options.githubApiUrl ?? "https://api.github.com",
+        ipSetScope: "REGIONAL",
+        ipv4SetName: first(this.ipv4Set, "name"),
+        ipv4SetId: first(this.ipv4Set, "id"),
+        ipv6SetName: first(this.ipv6Set, "name"),
+        ipv6SetId: first(this.ipv6Set, "id"),
+      }),
       tags,
     });
     const policy = updater.addToRolePolicy("update-ip-sets", [

@@ -1,4 +1,5 @@
-import { enumEnv, gitHubApiUrlFromEnv, requireEnv } from "../shared/index.js";
+import { GITHUB_HOOKS_IPSET_ENV } from "../../contracts/github-hooks-ipset.js";
+import { parseEnv } from "../shared/index.js";
 import type { IpSetRef } from "./adapters/wafv2.js";
 
 export interface HooksIpSetConfig {
@@ -8,13 +9,12 @@ export interface HooksIpSetConfig {
   readonly ipv6: IpSetRef;
 }
 
-const SCOPES = ["REGIONAL", "CLOUDFRONT"] as const;
-
 export function hooksIpSetConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): HooksIpSetConfig {
-  const scope = enumEnv("IP_SET_SCOPE", SCOPES, env);
+  const parsed = parseEnv(GITHUB_HOOKS_IPSET_ENV, env);
+  const scope = parsed.ipSetScope;
   return {
-    apiUrl: gitHubApiUrlFromEnv(env),
-    ipv4: { name: requireEnv("IPV4_SET_NAME", env), id: requireEnv("IPV4_SET_ID", env), scope },
-    ipv6: { name: requireEnv("IPV6_SET_NAME", env), id: requireEnv("IPV6_SET_ID", env), scope },
+    apiUrl: parsed.githubApiUrl,
+    ipv4: { name: parsed.ipv4SetName, id: parsed.ipv4SetId, scope },
+    ipv6: { name: parsed.ipv6SetName, id: parsed.ipv6SetId, scope },
   };
 }

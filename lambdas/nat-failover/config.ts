@@ -1,16 +1,10 @@
-import { InvalidEnvError, jsonEnv, optionalEnv, positiveIntEnv, requireEnv } from "../shared/index.js";
+import { NAT_FAILOVER_ENV } from "../../contracts/nat-failover.js";
+import { InvalidEnvError, parseEnv } from "../shared/index.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export const DEFAULT_PROBE_TARGETS = ["https://api.github.com", "https://checkip.amazonaws.com"];
 export const DEFAULT_PROBE_INTERVAL_SECONDS = 5;
 export const DEFAULT_FAILURE_THRESHOLD = 3;
-export const DEFAULT_FAILBACK_HOLD_DOWN_SECONDS = 300;
-/**
- * How long one scheduled invocation keeps probing. The schedule fires every minute, so 58 s leaves the
- * next invocation to start about one probe interval after the last round (function timeout: 70 s).
- */
-export const DEFAULT_LOOP_SECONDS = 58;
 /** Upper bound of one probe; it must end before the next round starts. */
 export const MAX_PROBE_TIMEOUT_MS = 3_000;
 
@@ -34,25 +28,23 @@ export function probeTimeoutFor(probeIntervalMs: number): number {
 }
 
 export function natFailoverConfigFromEnv(env: Env = process.env): NatFailoverConfig {
-  const probeIntervalSeconds = positiveIntEnv("PROBE_INTERVAL_SECONDS", DEFAULT_PROBE_INTERVAL_SECONDS, env);
-  if (probeIntervalSeconds < 2) throw new InvalidEnvError("PROBE_INTERVAL_SECONDS", `expected at least 2, got ${probeIntervalSeconds}`);
-  const probeTargets = env.PROBE_TARGETS ? jsonEnv("PROBE_TARGETS", (r) => r.strings(), env) : DEFAULT_PROBE_TARGETS;
-  for (const target of probeTargets) {
+  const parsed = parseEnv(NAT_FAILOVER_ENV, env);
+  for (const target of parsed.natProbeUrls) {
     if (!/^(https:\/\/[^\s/]+(\/\S*)?|tcp:\/\/[^\s/:]+:[0-9]{1,5})$/.test(target)) {
-      throw new InvalidEnvError("PROBE_TARGETS", `expected https://host[/path] or tcp://host:port, got "${target}"`);
+      throw new InvalidEnvError(NAT_FAILOVER_ENV.natProbeUrls.name, `expected https://host[/path] or tcp://host:port, got "${target}"`);
     }
   }
-  const standby = optionalEnv("STANDBY_NAT_GATEWAY_ID", "", env);
+  const probeIntervalMs = parsed.natProbeIntervalSeconds * 1_000;
   return {
-    prefix: requireEnv("PREFIX", env),
-    az: requireEnv("AZ", env),
-    routeTableIds: jsonEnv("ROUTE_TABLE_IDS", (r) => r.strings(), env),
-    standbyNatGatewayId: standby === "" ? undefined : standby,
-    probeTargets,
-    probeIntervalMs: probeIntervalSeconds * 1_000,
-    probeTimeoutMs: probeTimeoutFor(probeIntervalSeconds * 1_000),
-    failureThreshold: positiveIntEnv("FAILURE_THRESHOLD", DEFAULT_FAILURE_THRESHOLD, env),
-    holdDownMs: positiveIntEnv("FAILBACK_HOLD_DOWN_SECONDS", DEFAULT_FAILBACK_HOLD_DOWN_SECONDS, env) * 1_000,
-    loopMs: positiveIntEnv("LOOP_SECONDS", DEFAULT_LOOP_SECONDS, env) * 1_000,
+    prefix: parsed.prefix,
+    az: parsed.az,
+    routeTableIds: parsed.routeTableIds,
+    standbyNatGatewayId: parsed.standbyNatGatewayId,
+    probeTargets: parsed.natProbeUrls,
+    probeIntervalMs,
+    probeTimeoutMs: probeTimeoutFor(probeIntervalMs),
+    failureThreshold: parsed.natFailureThreshold,
+    holdDownMs: parsed.natFailbackHoldDownSeconds * 1_000,
+    loopMs: parsed.loopSeconds * 1_000,
   };
 }

@@ -4,7 +4,7 @@
  *           state-change events (stopping, stopped, shutting-down, terminated: one immediate round).
  * Reads:    EC2 DescribeInstances + DescribeInstanceStatus (instances tagged self-runners:nat=PREFIX),
  *           DescribeRouteTables (ROUTE_TABLE_IDS), DescribeNatGateways (STANDBY_NAT_GATEWAY_ID);
- *           HTTPS/TCP probes to PROBE_TARGETS through the AZ's current egress path.
+ *           HTTPS/TCP probes to NAT_PROBE_URLS through the AZ's current egress path.
  * Writes:   EC2 ReplaceRoute of the 0.0.0.0/0 route of ROUTE_TABLE_IDS only.
  */
 import { EC2Client } from "@aws-sdk/client-ec2";

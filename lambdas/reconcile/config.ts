@@ -1,20 +1,8 @@
-import { RUNNER_SCOPES, enumEnv, gitHubAppConfigFromEnv, jsonEnv, optionalEnv, positiveIntEnv, requireEnv } from "../shared/index.js";
+import { RECONCILE_ENV } from "../../contracts/reconcile.js";
+import { InvalidEnvError, gitHubAppConfigFromEnv, parseEnv } from "../shared/index.js";
 import type { GitHubAppConfig, RunnerScope } from "../shared/index.js";
 import { parseWarmSchedule } from "./warm.js";
 import type { WarmPool } from "./warm.js";
-
-export const DEFAULT_BOOT_TIMEOUT_SECONDS = 600;
-export const DEFAULT_IDLE_TIMEOUT_SECONDS = 1800;
-
-export const RECONCILE_DEFAULTS = {
-  /** Longer than GitHub's busy-flag lag (up to a minute) plus a listing. */
-  busyConfirmSeconds: 90,
-  relaunchGraceSeconds: 300,
-  /** Scale-up touches a waiting job at least every BACKOFF_MAX_SECONDS (900); this is well past it. */
-  requeueAfterSeconds: 1800,
-  instanceListingLagSeconds: 120,
-  maxJobChecks: 50,
-} as const;
 
 /** A pool's queue, for messages the reconciler queues again, and its warm pool. */
 export interface ReconcilePool {
@@ -40,41 +28,34 @@ export interface ReconcileConfig {
 }
 
 export function reconcileConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ReconcileConfig {
-  const int = (name: string, fallback: number): number => positiveIntEnv(name, fallback, env);
+  const parsed = parseEnv(RECONCILE_ENV, env);
   return {
-    prefix: requireEnv("PREFIX", env),
-    scope: enumEnv("RUNNER_SCOPE", RUNNER_SCOPES, env),
+    prefix: parsed.prefix,
+    scope: parsed.runnerScope,
     app: gitHubAppConfigFromEnv(env),
-    runnersTable: requireEnv("RUNNERS_TABLE", env),
-    jobsTable: requireEnv("JOBS_TABLE", env),
-    drainingParameter: requireEnv("DRAINING_PARAMETER", env),
-    pools: jsonEnv(
-      "POOLS",
-      (reader) =>
-        Object.fromEntries(
-          reader.entries().map(([key, pool]) => {
-            const size = pool.optionalField("warmSize")?.integer(0) ?? 0;
-            const owner = pool.optionalField("warmOwner")?.value;
-            const schedule = pool.optionalField("warmSchedule")?.value;
-            if (typeof schedule === "string") {
-              try {
-                parseWarmSchedule(schedule);
-              } catch (error) {
-                pool.fail(error instanceof Error ? error.message : String(error));
-              }
-            }
-            const warm = size > 0 && typeof owner === "string" && owner !== "" ? { size, owner, schedule: typeof schedule === "string" ? schedule : "" } : undefined;
-            return [key, { queueUrl: pool.field("queueUrl").string(), warm }];
-          }),
-        ),
-      env,
+    runnersTable: parsed.runnersTable,
+    jobsTable: parsed.jobsTable,
+    drainingParameter: parsed.drainingParameter,
+    pools: Object.fromEntries(
+      Object.entries(parsed.pools).map(([key, pool]) => {
+        const { warmSize, warmOwner, warmSchedule } = pool;
+        if (warmSchedule !== undefined && warmSchedule !== "") {
+          try {
+            parseWarmSchedule(warmSchedule);
+          } catch (error) {
+            throw new InvalidEnvError(RECONCILE_ENV.pools.name, `$.${key}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+        const warm = warmSize > 0 && warmOwner !== undefined && warmOwner !== "" ? { size: warmSize, owner: warmOwner, schedule: warmSchedule ?? "" } : undefined;
+        return [key, { queueUrl: pool.queueUrl, warm }];
+      }),
     ),
-    bootTimeoutSeconds: int("BOOT_TIMEOUT_SECONDS", DEFAULT_BOOT_TIMEOUT_SECONDS),
-    idleTimeoutSeconds: int("IDLE_TIMEOUT_SECONDS", DEFAULT_IDLE_TIMEOUT_SECONDS),
-    busyConfirmSeconds: int("BUSY_CONFIRM_SECONDS", RECONCILE_DEFAULTS.busyConfirmSeconds),
-    relaunchGraceSeconds: int("RELAUNCH_GRACE_SECONDS", RECONCILE_DEFAULTS.relaunchGraceSeconds),
-    requeueAfterSeconds: int("REQUEUE_AFTER_SECONDS", RECONCILE_DEFAULTS.requeueAfterSeconds),
-    rerunInterrupted: enumEnv("RERUN_INTERRUPTED_JOBS", ["true", "false"] as const, { RERUN_INTERRUPTED_JOBS: optionalEnv("RERUN_INTERRUPTED_JOBS", "true", env) }) === "true",
-    maxJobChecks: int("MAX_JOB_CHECKS", RECONCILE_DEFAULTS.maxJobChecks),
+    bootTimeoutSeconds: parsed.runnerBootTimeoutSeconds,
+    idleTimeoutSeconds: parsed.runnerIdleTimeoutSeconds,
+    busyConfirmSeconds: parsed.busyConfirmSeconds,
+    relaunchGraceSeconds: parsed.relaunchGraceSeconds,
+    requeueAfterSeconds: parsed.requeueAfterSeconds,
+    rerunInterrupted: parsed.rerunInterruptedJobs,
+    maxJobChecks: parsed.maxJobChecks,
   };
 }

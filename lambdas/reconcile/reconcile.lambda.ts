@@ -3,7 +3,7 @@
  * Reads:  EC2 DescribeInstances (instances tagged self-runners:prefix=PREFIX, pending/running/stopping/stopped);
  *         DynamoDB Scan of RUNNERS_TABLE (without jitConfig) and of JOBS_TABLE (jobs, idle sightings,
  *         counters); GitHub list runners of every owner found in those tags and items, and GET of the
- *         few jobs it doubts (at most MAX_JOB_CHECKS); SSM GITHUB_APP_KEY_PARAMETER and DRAINING_PARAMETER.
+ *         few jobs it doubts (at most MAX_JOB_CHECKS); SSM GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME and DRAINING_PARAMETER.
  * Writes: GitHub DELETE runner registrations (ours, by name prefix, never a busy one, and an idle one only
  *         after BUSY_CONFIRM_SECONDS); EC2 TerminateInstances (only instances with no registration past the
  *         boot timeout, or whose registration was just deleted); DynamoDB DeleteItem of runner items whose
@@ -38,7 +38,7 @@ export interface ReconcileClients {
 
 /** The deployed dependencies, from the function's environment. */
 export function defaultDeps(
-  env: NodeJS.ProcessEnv = process.env,
+  env?: NodeJS.ProcessEnv,
   clients: ReconcileClients = { ec2: new EC2Client({}), sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) },
 ): ReconcileDeps {
   const config = reconcileConfigFromEnv(env);

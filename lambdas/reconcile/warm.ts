@@ -5,6 +5,8 @@
  * nothing is launched and idle runners end at the idle timeout as usual, so nothing leaks.
  */
 
+import { WARM_WINDOW_SHAPE } from "../../contracts/patterns.js";
+
 /** A pool's warm setting: `size` ready runners for `owner` while `schedule` is open. */
 export interface WarmPool {
   readonly size: number;
@@ -27,7 +29,7 @@ interface Window {
 export function parseWarmSchedule(schedule: string): Window[] {
   if (schedule.trim() === "") return [{ days: new Set([0, 1, 2, 3, 4, 5, 6]), start: 0, end: 24 * 60 }];
   return schedule.split(";").map((part) => {
-    const match = /^\s*(\*|[A-Za-z]{3}(?:-[A-Za-z]{3})?(?:,[A-Za-z]{3}(?:-[A-Za-z]{3})?)*)\s+(\d{2}):(\d{2})-(\d{2}):(\d{2})\s*$/.exec(part);
+    const match = WARM_WINDOW_SHAPE.exec(part);
     if (match === null) throw new Error(`warm schedule "${part.trim()}" is not "<days> HH:MM-HH:MM"`);
     const [, dayText, h1, m1, h2, m2] = match as unknown as [string, string, string, string, string, string];
     const days = new Set<number>();

@@ -20,7 +20,7 @@ import type { ScaleUpDeps } from "./scale-up.js";
 // again when its visibility timeout ends; scale-up sets that timeout per record (back-off with jitter),
 // so a waiting job (draining, limit, budget, capacity) sleeps instead of storming. The others are
 // deleted: launched, duplicates, and jobs moved to the dead-letter queue with their reason (unreadable,
-// unknown pool, older than MAX_JOB_AGE_SECONDS). The queue's redrive policy is only a safety net.
+// unknown pool, older than JOB_MAX_AGE_SECONDS). The queue's redrive policy is only a safety net.
 //
 // BatchProcessor, not SqsFifoPartialProcessor: the FIFO processor stops at the first failure and
 // fails every record after it, so records whose runners were already launched would be retried. Each
@@ -46,7 +46,7 @@ export interface ScaleUpClients {
 
 /** The deployed dependencies, from the function's environment. */
 export function defaultDeps(
-  env: NodeJS.ProcessEnv = process.env,
+  env?: NodeJS.ProcessEnv,
   clients: ScaleUpClients = { ec2: new EC2Client({}), sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) },
 ): ScaleUpHandlerDeps {
   const config = scaleUpConfigFromEnv(env);

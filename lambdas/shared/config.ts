@@ -1,52 +1,69 @@
+import type { EnvContract, EnvType, EnvValues, EnvVariable, JsonShape } from "../../contracts/env.js";
+import { GITHUB_APP_ENV } from "../../contracts/common.js";
+import type { RunnerScope } from "../../contracts/common.js";
 import { InvalidEnvError, MissingEnvError } from "./errors.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The value of `name`; throws MissingEnvError when it is unset or empty. */
-export function requireEnv(name: string, env: Env = process.env): string {
-  const value = env[name];
-  if (value === undefined || value === "") throw new MissingEnvError(name);
-  return value;
-}
-
-/** The value of `name`, or `fallback` when it is unset or empty. */
-export function optionalEnv(name: string, fallback: string, env: Env = process.env): string {
-  const value = env[name];
-  return value === undefined || value === "" ? fallback : value;
-}
-
-/** A positive integer from `name`, or `fallback` when unset. */
-export function positiveIntEnv(name: string, fallback: number, env: Env = process.env): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) <= 0) {
-    throw new InvalidEnvError(name, `expected a positive integer, got "${raw}"`);
-  }
-  return Number(raw);
-}
-
-/** One of `allowed` from `name`. */
-export function enumEnv<T extends string>(name: string, allowed: readonly T[], env: Env = process.env): T {
-  const value = requireEnv(name, env);
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new InvalidEnvError(name, `expected one of ${allowed.join(", ")}, got "${value}"`);
-  }
-  return value as T;
-}
-
 /**
- * Parses the JSON in `name` and hands it to `read`, which checks its shape with a {@link JsonReader}.
- * Every error names the variable and, for shape errors, the path inside the document.
+ * Reads every variable of `contract` from `env`: a typed object keyed like the contract, or ONE error
+ * naming the first variable that is missing (MissingEnvError) or malformed (InvalidEnvError).
+ * With the config modules' `env = process.env` defaults, the only reader of process.env in lambdas/
+ * (test/architecture.test.ts); Powertools reads its own POWERTOOLS_* variables.
  */
-export function jsonEnv<T>(name: string, read: (reader: JsonReader) => T, env: Env = process.env): T {
-  const raw = requireEnv(name, env);
+export function parseEnv<const C extends EnvContract>(contract: C, env: Env = process.env): EnvValues<C> {
+  // Object.fromEntries loses the key types; the values are built by type from the same contract.
+  return Object.fromEntries(Object.entries(contract).map(([key, variable]) => [key, parseVariable(variable, env[variable.name])])) as never;
+}
+
+function parseVariable(variable: EnvVariable, raw: string | undefined): unknown {
+  if (raw === undefined || raw === "") {
+    if (variable.required) throw new MissingEnvError(variable.name);
+    return variable.default;
+  }
+  return parseValue(variable.name, variable.type, raw);
+}
+
+function parseValue(name: string, type: EnvType, raw: string): unknown {
+  switch (type.kind) {
+    case "string":
+      return raw;
+    case "url": {
+      const trimmed = raw.replace(/\/+$/, "");
+      try {
+        new URL(trimmed);
+      } catch (error) {
+        throw new InvalidEnvError(name, `expected a URL, got "${trimmed}"`, { cause: error });
+      }
+      return trimmed;
+    }
+    case "integer": {
+      if (!/^\d+$/.test(raw.trim()) || Number(raw) <= 0) throw new InvalidEnvError(name, `expected a positive integer, got "${raw}"`);
+      const value = Number(raw);
+      if (value < type.min) throw new InvalidEnvError(name, `expected at least ${type.min}, got ${value}`);
+      if (type.max !== undefined && value > type.max) throw new InvalidEnvError(name, `expected at most ${type.max}, got ${value}`);
+      return value;
+    }
+    case "boolean":
+    case "enum": {
+      const allowed = type.kind === "boolean" ? ["true", "false"] : type.values;
+      if (!allowed.includes(raw)) throw new InvalidEnvError(name, `expected one of ${allowed.join(", ")}, got "${raw}"`);
+      return type.kind === "boolean" ? raw === "true" : raw;
+    }
+    case "json":
+      return parseJson(name, type.shape, raw);
+  }
+}
+
+/** Parses a JSON variable and checks it against `shape`; shape errors name the path inside the document. */
+function parseJson(name: string, shape: JsonShape, raw: string): unknown {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch (error) {
     throw new InvalidEnvError(name, "not valid JSON", { cause: error });
   }
-  return read(new JsonReader(name, parsed, "$"));
+  return new JsonReader(name, parsed, "$").shape(shape);
 }
 
 /** A cursor into a parsed JSON document whose errors name the variable and the path. */
@@ -95,6 +112,35 @@ export class JsonReader {
     return this.value;
   }
 
+  /** The value, checked against a contract's shape (contracts/env.ts). */
+  shape(shape: JsonShape): unknown {
+    switch (shape.kind) {
+      case "string":
+        return this.string();
+      case "text":
+        if (typeof this.value !== "string") this.fail("expected a string");
+        return this.value;
+      case "integer":
+        return this.integer(shape.min);
+      case "boolean":
+        return this.boolean();
+      case "strings":
+        return this.strings();
+      case "list":
+        return this.items().map((item) => item.shape(shape.item));
+      case "map":
+        return Object.fromEntries(this.entries().map(([key, value]) => [key, value.shape(shape.value)]));
+      case "object":
+        return Object.fromEntries(
+          Object.entries(shape.fields).map(([key, field]) => {
+            if (!field.optional) return [key, this.field(key).shape(field.shape)];
+            const value = this.optionalField(key);
+            return [key, value === undefined ? field.default : value.shape(field.shape)];
+          }),
+        );
+    }
+  }
+
   /** The items of an array (possibly empty), as readers. */
   items(): JsonReader[] {
     if (!Array.isArray(this.value)) this.fail("expected an array");
@@ -119,9 +165,8 @@ export class JsonReader {
   }
 }
 
-/** `repo` or `org`: where runners are registered (docs/contracts.md, RUNNER_SCOPE). */
-export type RunnerScope = "repo" | "org";
-export const RUNNER_SCOPES: readonly RunnerScope[] = ["repo", "org"];
+export type { RunnerScope };
+export { RUNNER_SCOPES } from "../../contracts/common.js";
 
 /** One more GitHub App installed on the same owners, to raise the API ceiling (round robin). */
 export interface AdditionalGitHubApp {
@@ -136,42 +181,16 @@ export interface GitHubAppConfig {
   /** SSM SecureString holding the PEM private key. */
   readonly privateKeyParameter: string;
   readonly apiUrl: string;
-  /** GITHUB_ADDITIONAL_APPS: more Apps for JIT configs; the primary App still receives the webhooks. */
+  /** ADDITIONAL_GITHUB_APPS: more Apps for JIT configs; the primary App still receives the webhooks. */
   readonly additionalApps: readonly AdditionalGitHubApp[];
 }
 
-export const DEFAULT_GITHUB_API_URL = "https://api.github.com";
-
 export function gitHubAppConfigFromEnv(env: Env = process.env): GitHubAppConfig {
-  const rawAppId = requireEnv("GITHUB_APP_ID", env);
-  if (!/^\d+$/.test(rawAppId)) throw new InvalidEnvError("GITHUB_APP_ID", `expected a numeric app id, got "${rawAppId}"`);
-  const apiUrl = gitHubApiUrlFromEnv(env);
+  const app = parseEnv(GITHUB_APP_ENV, env);
   return {
-    appId: Number(rawAppId),
-    privateKeyParameter: requireEnv("GITHUB_APP_KEY_PARAMETER", env),
-    apiUrl,
-    additionalApps:
-      env.GITHUB_ADDITIONAL_APPS === undefined || env.GITHUB_ADDITIONAL_APPS === ""
-        ? []
-        : jsonEnv(
-            "GITHUB_ADDITIONAL_APPS",
-            (reader) =>
-              reader.items().map((app) => ({
-                appId: app.field("appId").integer(1),
-                privateKeyParameter: app.field("privateKeyParameter").string(),
-              })),
-            env,
-          ),
+    appId: app.githubAppId,
+    privateKeyParameter: app.githubAppPrivateKeySsmParameterName,
+    apiUrl: app.githubApiUrl,
+    additionalApps: app.additionalGithubApps ?? [],
   };
-}
-
-/** GITHUB_API_URL without trailing slashes, or api.github.com when unset. */
-export function gitHubApiUrlFromEnv(env: Env = process.env): string {
-  const apiUrl = optionalEnv("GITHUB_API_URL", DEFAULT_GITHUB_API_URL, env).replace(/\/+$/, "");
-  try {
-    new URL(apiUrl);
-  } catch (error) {
-    throw new InvalidEnvError("GITHUB_API_URL", `expected a URL, got "${apiUrl}"`, { cause: error });
-  }
-  return apiUrl;
 }

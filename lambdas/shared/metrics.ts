@@ -1,12 +1,12 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { POWERTOOLS_ENV } from "../../contracts/common.js";
+import { parseEnv } from "./config.js";
 
-/** Default CloudWatch namespace when POWERTOOLS_METRICS_NAMESPACE is not set (see docs/contracts.md). */
-export const DEFAULT_METRICS_NAMESPACE = "SelfRunners";
+/** Default CloudWatch namespace when POWERTOOLS_METRICS_NAMESPACE is not set (contracts/common.ts). */
+export const DEFAULT_METRICS_NAMESPACE = POWERTOOLS_ENV.powertoolsMetricsNamespace.default;
 
 /** The one Powertools Metrics instance of a function. */
-export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
-});
+export const metrics = new Metrics({ namespace: parseEnv(POWERTOOLS_ENV).powertoolsMetricsNamespace });
 
 export { MetricUnit };
 

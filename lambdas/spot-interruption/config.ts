@@ -1,4 +1,5 @@
-import { RUNNER_SCOPES, enumEnv, gitHubAppConfigFromEnv, jsonEnv, requireEnv } from "../shared/index.js";
+import { SPOT_INTERRUPTION_ENV } from "../../contracts/spot-interruption.js";
+import { gitHubAppConfigFromEnv, parseEnv } from "../shared/index.js";
 import type { GitHubAppConfig, RunnerScope } from "../shared/index.js";
 
 export interface SpotInterruptionConfig {
@@ -12,12 +13,13 @@ export interface SpotInterruptionConfig {
 }
 
 export function spotInterruptionConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): SpotInterruptionConfig {
+  const parsed = parseEnv(SPOT_INTERRUPTION_ENV, env);
   return {
-    prefix: requireEnv("PREFIX", env),
-    scope: enumEnv("RUNNER_SCOPE", RUNNER_SCOPES, env),
+    prefix: parsed.prefix,
+    scope: parsed.runnerScope,
     app: gitHubAppConfigFromEnv(env),
-    runnersTable: requireEnv("RUNNERS_TABLE", env),
-    jobsTable: requireEnv("JOBS_TABLE", env),
-    queueUrls: jsonEnv("POOLS", (reader) => Object.fromEntries(reader.entries().map(([key, pool]) => [key, pool.field("queueUrl").string()])), env),
+    runnersTable: parsed.runnersTable,
+    jobsTable: parsed.jobsTable,
+    queueUrls: Object.fromEntries(Object.entries(parsed.pools).map(([key, pool]) => [key, pool.queueUrl])),
   };
 }

@@ -2,7 +2,7 @@
  * Spot interruption warning (EventBridge, source aws.ec2, detail-type "EC2 Spot Instance Interruption
  * Warning"), two minutes before EC2 reclaims a spot instance.
  * Reads:  EC2 DescribeInstances of the instance; RUNNERS_TABLE item of the instance (runner id);
- *         JOBS_TABLE pointers and jobs; SSM GITHUB_APP_KEY_PARAMETER.
+ *         JOBS_TABLE pointers and jobs; SSM GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME.
  * Writes: JOBS_TABLE (job marked interrupted, or relaunched); GitHub DELETE of the runner when idle;
  *         SQS SendMessage of a relaunched job.
  */
@@ -36,7 +36,7 @@ function instanceArnPrefix(invokedFunctionArn: string): string {
 /** The deployed dependencies, from the function's environment; the runners table is keyed by instance ARN. */
 export function defaultDeps(
   context: Context,
-  env: NodeJS.ProcessEnv = process.env,
+  env?: NodeJS.ProcessEnv,
   clients: SpotInterruptionClients = { ec2: new EC2Client({}), sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) },
 ): SpotInterruptionDeps {
   const config = spotInterruptionConfigFromEnv(env);

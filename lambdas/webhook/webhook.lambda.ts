@@ -27,7 +27,7 @@ export interface WebhookClients {
 }
 
 /** The deployed dependencies, from the function's environment. */
-export function defaultDeps(env: NodeJS.ProcessEnv = process.env, clients: WebhookClients = { sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) }): WebhookHandlerDeps {
+export function defaultDeps(env?: NodeJS.ProcessEnv, clients: WebhookClients = { sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) }): WebhookHandlerDeps {
   const config = webhookConfigFromEnv(env);
   const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
   const once = oncePerDeliveryWithPowertools(clients.dynamoDb, config.jobsTable);

@@ -17,18 +17,18 @@ resource "aws_lambda_function" "nat_failover_function" {
 
   environment {
     variables = {
-      AZ                           = each.key
-      FAILBACK_HOLD_DOWN_SECONDS   = var.nat_failback_hold_down_seconds
-      FAILURE_THRESHOLD            = var.nat_failure_threshold
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_SERVICE_NAME      = "nat-failover"
-      PREFIX                       = var.prefix
-      PROBE_INTERVAL_SECONDS       = var.nat_probe_interval_seconds
-      PROBE_TARGETS                = jsonencode(var.nat_probe_urls)
-      ROUTE_TABLE_IDS              = jsonencode(each.value)
-      STANDBY_NAT_GATEWAY_ID       = try(var.nat_standby_nat_gateway_ids[each.key], "")
+      AZ                             = each.key
+      NAT_FAILBACK_HOLD_DOWN_SECONDS = var.nat_failback_hold_down_seconds
+      NAT_FAILURE_THRESHOLD          = var.nat_failure_threshold
+      NAT_PROBE_INTERVAL_SECONDS     = var.nat_probe_interval_seconds
+      NAT_PROBE_URLS                 = jsonencode(var.nat_probe_urls)
+      NODE_OPTIONS                   = "--enable-source-maps"
+      POWERTOOLS_LOG_LEVEL           = "INFO"
+      POWERTOOLS_METRICS_NAMESPACE   = "SelfRunners"
+      POWERTOOLS_SERVICE_NAME        = "nat-failover"
+      PREFIX                         = var.prefix
+      ROUTE_TABLE_IDS                = jsonencode(each.value)
+      STANDBY_NAT_GATEWAY_ID         = try(var.nat_standby_nat_gateway_ids[each.key], "")
     }
   }
 

@@ -1,24 +1,3 @@
-resource "aws_lambda_permission" "reconcile_schedule_invoke" {
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.reconcile_function.function_name
-  principal     = "events.amazonaws.com"
-  source_arn    = aws_cloudwatch_event_rule.reconcile_schedule_rule.arn
-  statement_id  = "AllowEventBridgeInvoke"
-}
-
-resource "aws_cloudwatch_event_rule" "reconcile_schedule_rule" {
-  description         = "Runs the self-runners reconciler"
-  name                = "${var.prefix}-reconcile"
-  schedule_expression = var.reconcile_schedule_expression
-  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
-}
-
-resource "aws_cloudwatch_event_target" "reconcile_schedule_target" {
-  arn       = aws_lambda_function.reconcile_function.arn
-  rule      = aws_cloudwatch_event_rule.reconcile_schedule_rule.name
-  target_id = "reconcile"
-}
-
 resource "aws_lambda_function" "reconcile_function" {
   architectures                  = ["arm64"]
   description                    = "Terminates orphaned runners and stale registrations"
@@ -37,25 +16,25 @@ resource "aws_lambda_function" "reconcile_function" {
 
   environment {
     variables = {
-      BOOT_TIMEOUT_SECONDS         = var.runner_boot_timeout_seconds
-      BUSY_CONFIRM_SECONDS         = var.busy_confirm_seconds
-      DRAINING_PARAMETER           = format("/%s/draining", var.prefix)
-      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
-      GITHUB_API_URL               = var.github_api_url
-      GITHUB_APP_ID                = var.github_app_id
-      GITHUB_APP_KEY_PARAMETER     = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
-      IDLE_TIMEOUT_SECONDS         = (var.runner_idle_timeout_minutes * 60)
-      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_SERVICE_NAME      = "reconcile"
-      PREFIX                       = var.prefix
-      RELAUNCH_GRACE_SECONDS       = var.relaunch_grace_seconds
-      RERUN_INTERRUPTED_JOBS       = tostring(var.rerun_interrupted_jobs)
-      RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
-      RUNNER_SCOPE                 = var.runner_scope
+      ADDITIONAL_GITHUB_APPS                    = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      BUSY_CONFIRM_SECONDS                      = var.busy_confirm_seconds
+      DRAINING_PARAMETER                        = format("/%s/draining", var.prefix)
+      GITHUB_API_URL                            = var.github_api_url
+      GITHUB_APP_ID                             = var.github_app_id
+      GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
+      NODE_OPTIONS                              = "--enable-source-maps"
+      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
+      POWERTOOLS_LOG_LEVEL                      = "INFO"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
+      POWERTOOLS_SERVICE_NAME                   = "reconcile"
+      PREFIX                                    = var.prefix
+      RELAUNCH_GRACE_SECONDS                    = var.relaunch_grace_seconds
+      RERUN_INTERRUPTED_JOBS                    = tostring(var.rerun_interrupted_jobs)
+      RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
+      RUNNER_BOOT_TIMEOUT_SECONDS               = var.runner_boot_timeout_seconds
+      RUNNER_IDLE_TIMEOUT_SECONDS               = (var.runner_idle_timeout_minutes * 60)
+      RUNNER_SCOPE                              = var.runner_scope
     }
   }
 
@@ -124,6 +103,27 @@ resource "aws_iam_role" "reconcile_role" {
   assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
   name               = "${var.prefix}-reconcile"
   tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_lambda_permission" "reconcile_schedule_invoke" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.reconcile_function.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.reconcile_schedule_rule.arn
+  statement_id  = "AllowEventBridgeInvoke"
+}
+
+resource "aws_cloudwatch_event_rule" "reconcile_schedule_rule" {
+  description         = "Runs the self-runners reconciler"
+  name                = "${var.prefix}-reconcile"
+  schedule_expression = var.reconcile_schedule_expression
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_event_target" "reconcile_schedule_target" {
+  arn       = aws_lambda_function.reconcile_function.arn
+  rule      = aws_cloudwatch_event_rule.reconcile_schedule_rule.name
+  target_id = "reconcile"
 }
 
 resource "aws_iam_role_policy" "reconcile_vpc_access" {

@@ -4,6 +4,10 @@ resource "aws_ssm_parameter" "draining_parameter" {
   tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
   type        = "String"
   value       = tostring(var.draining)
+
+  lifecycle {
+    ignore_changes = [value]
+  }
 }
 
 resource "aws_iam_instance_profile" "runner_instance_profile" {

@@ -1,11 +1,3 @@
-resource "aws_lambda_event_source_mapping" "scale_up_trigger" {
-  for_each                = local.pools_resolved
-  batch_size              = 10
-  event_source_arn        = aws_sqs_queue.job_queue[each.key].arn
-  function_name           = aws_lambda_function.scale_up_function.arn
-  function_response_types = ["ReportBatchItemFailures"]
-}
-
 resource "aws_lambda_function" "scale_up_function" {
   architectures                  = ["arm64"]
   description                    = "Launches ephemeral runners for queued jobs"
@@ -24,25 +16,25 @@ resource "aws_lambda_function" "scale_up_function" {
 
   environment {
     variables = {
-      BACKOFF_MAX_SECONDS          = var.job_wait_max_seconds
-      DRAINING_PARAMETER           = format("/%s/draining", var.prefix)
-      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
-      GITHUB_API_URL               = var.github_api_url
-      GITHUB_APP_ID                = var.github_app_id
-      GITHUB_APP_KEY_PARAMETER     = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
-      GITHUB_MIN_REMAINING         = var.github_min_remaining_requests
-      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
-      MAX_JOB_AGE_SECONDS          = var.job_max_age_seconds
-      MAX_RUNNERS_PER_OWNER        = var.max_runners_per_owner
-      MAX_RUNNERS_TOTAL            = var.max_runners_total
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id, queueUrl = aws_sqs_queue.job_queue[key].url, queueArn = aws_sqs_queue.job_queue[key].arn, deadLetterQueueUrl = aws_sqs_queue.job_dlq[key].url } })
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_SERVICE_NAME      = "scale-up"
-      PREFIX                       = var.prefix
-      RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
-      RUNNER_SCOPE                 = var.runner_scope
+      ADDITIONAL_GITHUB_APPS                    = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      DRAINING_PARAMETER                        = format("/%s/draining", var.prefix)
+      GITHUB_API_URL                            = var.github_api_url
+      GITHUB_APP_ID                             = var.github_app_id
+      GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      GITHUB_MIN_REMAINING_REQUESTS             = var.github_min_remaining_requests
+      JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
+      JOB_MAX_AGE_SECONDS                       = var.job_max_age_seconds
+      JOB_WAIT_MAX_SECONDS                      = var.job_wait_max_seconds
+      MAX_RUNNERS_PER_OWNER                     = var.max_runners_per_owner
+      MAX_RUNNERS_TOTAL                         = var.max_runners_total
+      NODE_OPTIONS                              = "--enable-source-maps"
+      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id, queueUrl = aws_sqs_queue.job_queue[key].url, queueArn = aws_sqs_queue.job_queue[key].arn, deadLetterQueueUrl = aws_sqs_queue.job_dlq[key].url } })
+      POWERTOOLS_LOG_LEVEL                      = "INFO"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
+      POWERTOOLS_SERVICE_NAME                   = "scale-up"
+      PREFIX                                    = var.prefix
+      RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
+      RUNNER_SCOPE                              = var.runner_scope
     }
   }
 
@@ -123,6 +115,14 @@ resource "aws_iam_role" "scale_up_role" {
   assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
   name               = "${var.prefix}-scale-up"
   tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_lambda_event_source_mapping" "scale_up_trigger" {
+  for_each                = local.pools_resolved
+  batch_size              = 10
+  event_source_arn        = aws_sqs_queue.job_queue[each.key].arn
+  function_name           = aws_lambda_function.scale_up_function.arn
+  function_response_types = ["ReportBatchItemFailures"]
 }
 
 resource "aws_iam_role_policy" "scale_up_vpc_access" {

@@ -37,19 +37,19 @@ resource "aws_lambda_function" "spot_interruption_function" {
 
   environment {
     variables = {
-      GITHUB_ADDITIONAL_APPS       = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
-      GITHUB_API_URL               = var.github_api_url
-      GITHUB_APP_ID                = var.github_app_id
-      GITHUB_APP_KEY_PARAMETER     = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
-      JOBS_TABLE                   = aws_dynamodb_table.jobs_table.name
-      NODE_OPTIONS                 = "--enable-source-maps"
-      POOLS                        = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
-      POWERTOOLS_LOG_LEVEL         = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
-      POWERTOOLS_SERVICE_NAME      = "spot-interruption"
-      PREFIX                       = var.prefix
-      RUNNERS_TABLE                = aws_dynamodb_table.runners_table.name
-      RUNNER_SCOPE                 = var.runner_scope
+      ADDITIONAL_GITHUB_APPS                    = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      GITHUB_API_URL                            = var.github_api_url
+      GITHUB_APP_ID                             = var.github_app_id
+      GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
+      NODE_OPTIONS                              = "--enable-source-maps"
+      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
+      POWERTOOLS_LOG_LEVEL                      = "INFO"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
+      POWERTOOLS_SERVICE_NAME                   = "spot-interruption"
+      PREFIX                                    = var.prefix
+      RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
+      RUNNER_SCOPE                              = var.runner_scope
     }
   }
 

@@ -4,8 +4,8 @@ variable "additional_github_apps" {
   default     = []
 
   validation {
-    condition     = alltrue([for a in var.additional_github_apps : can(regex("^[0-9]{1,12}$", a.app_id)) && can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", a.private_key_ssm_parameter_name))])
-    error_message = "Every additional App needs app_id the numeric App ID shown on the GitHub App's settings page and private_key_ssm_parameter_name an SSM parameter name starting with '/'."
+    condition     = alltrue([for app in var.additional_github_apps : can(regex("^[0-9]{1,12}$", app.app_id)) && can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", app.private_key_ssm_parameter_name))])
+    error_message = "additional_github_apps must be a list of apps with app_id the numeric App ID shown on the GitHub App's settings page and private_key_ssm_parameter_name an SSM parameter name starting with '/'."
   }
 }
 
@@ -16,7 +16,7 @@ variable "api_throttling_burst_limit" {
 
   validation {
     condition     = var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000
-    error_message = "api_throttling_burst_limit must be from 1 to 5000."
+    error_message = "api_throttling_burst_limit must be a number from 1 to 5000."
   }
 }
 
@@ -27,7 +27,7 @@ variable "api_throttling_rate_limit" {
 
   validation {
     condition     = var.api_throttling_rate_limit >= 1 && var.api_throttling_rate_limit <= 10000
-    error_message = "api_throttling_rate_limit must be from 1 to 10000."
+    error_message = "api_throttling_rate_limit must be a number from 1 to 10000."
   }
 }
 
@@ -44,7 +44,7 @@ variable "busy_confirm_seconds" {
 
   validation {
     condition     = var.busy_confirm_seconds >= 60 && var.busy_confirm_seconds <= 3600 && floor(var.busy_confirm_seconds) == var.busy_confirm_seconds
-    error_message = "busy_confirm_seconds must be a whole number from 60 to 3600."
+    error_message = "busy_confirm_seconds must be a whole number from 60 to 3600 (GitHub's busy flag lags up to a minute)."
   }
 }
 
@@ -95,7 +95,7 @@ variable "create_vpc_endpoints" {
 }
 
 variable "draining" {
-  description = "Pause launches: webhooks are still accepted and jobs stay queued until this (or the /<prefix>/draining SSM parameter, which operators can flip without Terraform) is false again. For maintenance windows."
+  description = "Initial state of the draining switch, the /<prefix>/draining SSM parameter: true pauses launches (webhooks are still accepted and jobs stay queued). Terraform sets it only when it creates the parameter; afterwards operators flip the parameter at run time (aws ssm put-parameter --overwrite) and their value wins, so changing this variable later has no effect."
   type        = bool
   default     = false
 }
@@ -124,8 +124,8 @@ variable "existing_cloudtrail_arn" {
   default     = ""
 
   validation {
-    condition     = var.existing_cloudtrail_arn == "" || can(regex("^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$", var.existing_cloudtrail_arn))
-    error_message = "existing_cloudtrail_arn must be empty or a CloudTrail trail ARN of the form arn:aws:cloudtrail:<region>:<account>:trail/<name>."
+    condition     = var.existing_cloudtrail_arn == "" || (can(regex("^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$", var.existing_cloudtrail_arn)))
+    error_message = "existing_cloudtrail_arn must be \"\" or a CloudTrail trail ARN of the form arn:aws:cloudtrail:<region>:<account>:trail/<name>."
   }
 }
 
@@ -135,8 +135,8 @@ variable "github_api_url" {
   default     = "https://api.github.com"
 
   validation {
-    condition     = can(regex("^https://", var.github_api_url))
-    error_message = "github_api_url must start with https://."
+    condition     = can(regex("^https://[^\\s/]+(/\\S*)?$", var.github_api_url))
+    error_message = "github_api_url must be an https:// URL such as https://api.github.com or https://HOST/api/v3."
   }
 }
 
@@ -156,8 +156,8 @@ variable "github_app_private_key_ssm_parameter_name" {
   default     = ""
 
   validation {
-    condition     = var.github_app_private_key_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.github_app_private_key_ssm_parameter_name))
-    error_message = "github_app_private_key_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
+    condition     = var.github_app_private_key_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.github_app_private_key_ssm_parameter_name)))
+    error_message = "github_app_private_key_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
   }
 }
 
@@ -185,7 +185,7 @@ variable "job_max_age_seconds" {
 
   validation {
     condition     = var.job_max_age_seconds >= 300 && var.job_max_age_seconds <= 86400 && floor(var.job_max_age_seconds) == var.job_max_age_seconds
-    error_message = "job_max_age_seconds must be a whole number from 300 to 86400."
+    error_message = "job_max_age_seconds must be a whole number from 300 to 86400 (GitHub drops jobs queued for 24 hours)."
   }
 }
 
@@ -206,8 +206,8 @@ variable "kms_key_arn" {
   default     = ""
 
   validation {
-    condition     = var.kms_key_arn == "" || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn))
-    error_message = "kms_key_arn must be empty or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
+    condition     = var.kms_key_arn == "" || (can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn)))
+    error_message = "kms_key_arn must be \"\" or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
   }
 }
 
@@ -217,7 +217,7 @@ variable "lambda_security_group_ids" {
   default     = []
 
   validation {
-    condition     = alltrue([for s in var.lambda_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", s))])
+    condition     = alltrue([for item in var.lambda_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", item))])
     error_message = "lambda_security_group_ids must be security group ids of the form sg-0123456789abcdef0."
   }
 }
@@ -228,7 +228,7 @@ variable "lambda_subnet_ids" {
   default     = []
 
   validation {
-    condition     = alltrue([for s in var.lambda_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    condition     = alltrue([for item in var.lambda_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))])
     error_message = "lambda_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
   }
 }
@@ -312,8 +312,8 @@ variable "nat_instance_subnet_ids" {
   default     = {}
 
   validation {
-    condition     = alltrue([for az, id in var.nat_instance_subnet_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && can(regex("^subnet-[0-9a-f]{8,17}$", id))])
-    error_message = "nat_instance_subnet_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a public subnet: subnet ids of the form subnet-0123456789abcdef0."
+    condition     = alltrue([for k, item in var.nat_instance_subnet_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^subnet-[0-9a-f]{8,17}$", item)))])
+    error_message = "nat_instance_subnet_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a public subnet: subnet ids of the form subnet-0123456789abcdef0."
   }
 }
 
@@ -334,8 +334,8 @@ variable "nat_private_route_table_ids" {
   default     = {}
 
   validation {
-    condition     = alltrue([for az, ids in var.nat_private_route_table_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && alltrue([for id in ids : can(regex("^rtb-[0-9a-f]{8,17}$", id))])])
-    error_message = "nat_private_route_table_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to lists of route table ids of the form rtb-0123456789abcdef0."
+    condition     = alltrue([for k, item in var.nat_private_route_table_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (length(item) > 0 && (alltrue([for item in item : can(regex("^rtb-[0-9a-f]{8,17}$", item))])))])
+    error_message = "nat_private_route_table_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to lists of route tables: a non-empty list of route table ids of the form rtb-0123456789abcdef0."
   }
 }
 
@@ -356,8 +356,8 @@ variable "nat_probe_subnet_ids" {
   default     = {}
 
   validation {
-    condition     = alltrue([for az, id in var.nat_probe_subnet_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && can(regex("^subnet-[0-9a-f]{8,17}$", id))])
-    error_message = "nat_probe_subnet_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a private subnet: subnet ids of the form subnet-0123456789abcdef0."
+    condition     = alltrue([for k, item in var.nat_probe_subnet_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^subnet-[0-9a-f]{8,17}$", item)))])
+    error_message = "nat_probe_subnet_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a private subnet: subnet ids of the form subnet-0123456789abcdef0."
   }
 }
 
@@ -367,8 +367,8 @@ variable "nat_probe_urls" {
   default     = ["https://api.github.com", "https://checkip.amazonaws.com"]
 
   validation {
-    condition     = length(var.nat_probe_urls) > 0 && alltrue([for u in var.nat_probe_urls : can(regex("^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$", u))])
-    error_message = "nat_probe_urls must hold at least one of https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)."
+    condition     = length(var.nat_probe_urls) > 0 && (alltrue([for item in var.nat_probe_urls : can(regex("^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$", item))]))
+    error_message = "nat_probe_urls must be a non-empty list of https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)."
   }
 }
 
@@ -378,8 +378,8 @@ variable "nat_standby_nat_gateway_ids" {
   default     = {}
 
   validation {
-    condition     = alltrue([for az, id in var.nat_standby_nat_gateway_ids : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", az)) && can(regex("^nat-[0-9a-f]{8,17}$", id))])
-    error_message = "nat_standby_nat_gateway_ids must map availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a NAT Gateway: NAT Gateway ids of the form nat-0123456789abcdef0."
+    condition     = alltrue([for k, item in var.nat_standby_nat_gateway_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^nat-[0-9a-f]{8,17}$", item)))])
+    error_message = "nat_standby_nat_gateway_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a NAT Gateway: NAT Gateway ids of the form nat-0123456789abcdef0."
   }
 }
 
@@ -403,52 +403,72 @@ variable "pools" {
 
   validation {
     condition     = length(var.pools) > 0
-    error_message = "pools must contain at least one pool."
+    error_message = "pools must be a map of at least one pool."
   }
 
   validation {
-    condition     = alltrue([for k in keys(var.pools) : can(regex("^[a-z0-9][a-z0-9-]{0,19}$", k))])
+    condition     = alltrue(flatten([for j, later in keys(var.pools) : [for i, earlier in keys(var.pools) : i >= j || length(setsubtract(setunion(["self-hosted"], [for l in var.pools[later].labels : lower(l)]), setunion(["self-hosted"], [for l in var.pools[earlier].labels : lower(l)]))) > 0]]))
+    error_message = "Every pool's labels must be labels that are not all offered by an earlier pool (in key order): a job goes to the first pool whose labels contain all of its runs-on labels, so such a pool could never receive one."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : can(regex("^[a-z0-9][a-z0-9-]{0,19}$", k))])
     error_message = "Every pool key must be 1-20 characters: lowercase letters, digits and hyphens, starting with a letter or digit."
   }
 
   validation {
-    condition     = alltrue([for p in values(var.pools) : length(p.labels) > 0 && alltrue([for l in p.labels : can(regex("^[A-Za-z0-9._-]{1,100}$", l))])])
-    error_message = "Every pool needs at least one label; labels are 1-100 characters: letters, digits, '.', '_' and '-'."
+    condition     = alltrue([for k, p in var.pools : length(p.labels) > 0 && (alltrue([for item in p.labels : can(regex("^[A-Za-z0-9._-]{1,100}$", item))]))])
+    error_message = "Every pool's labels must be a non-empty list of labels of 1-100 characters: letters, digits, '.', '_' and '-'."
   }
 
   validation {
-    condition     = alltrue([for p in values(var.pools) : length(p.instance_types) > 0 && alltrue([for t in p.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", t))])])
-    error_message = "Every pool needs at least one instance type; EC2 instance type names such as m7i.large or c7g.2xlarge."
+    condition     = alltrue([for k, p in var.pools : length(p.instance_types) > 0 && (alltrue([for item in p.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", item))]))])
+    error_message = "Every pool's instance_types must be a non-empty list of EC2 instance type names such as m7i.large or c7g.2xlarge."
   }
 
   validation {
-    condition     = alltrue([for p in values(var.pools) : p.max_runners >= 1 && p.max_runners <= 10000 && floor(p.max_runners) == p.max_runners])
-    error_message = "max_runners must be a whole number from 1 to 10000."
+    condition     = alltrue([for k, p in var.pools : p.max_runners >= 1 && p.max_runners <= 10000 && floor(p.max_runners) == p.max_runners])
+    error_message = "Every pool's max_runners must be a whole number from 1 to 10000."
   }
 
   validation {
-    condition     = alltrue([for p in values(var.pools) : contains(["x64", "arm64"], p.architecture)])
-    error_message = "architecture must be \"x64\" or \"arm64\"."
+    condition     = alltrue([for k, p in var.pools : contains(["x64", "arm64"], p.architecture)])
+    error_message = "Every pool's architecture must be \"x64\" or \"arm64\"."
   }
 
   validation {
-    condition     = alltrue([for p in values(var.pools) : p.root_volume_size >= 8 && p.root_volume_size <= 16384])
-    error_message = "root_volume_size must be from 8 to 16384 GiB."
+    condition     = alltrue([for k, p in var.pools : alltrue([for t in p.instance_types : can(regex("^([a-z]+[0-9]+[a-z]*g[a-z]*(-[a-z0-9]+)?|a1)\\.[a-z0-9]+$", t)) == (p.architecture == "arm64")])])
+    error_message = "Every pool's instance_types must be Graviton types (a g after the generation digit, such as m7g, c6gn, t4g, r8g, or a1) for architecture \"arm64\" and only other types for \"x64\"."
   }
 
   validation {
-    condition     = alltrue([for p in values(var.pools) : p.warm_pool_size >= 0 && p.warm_pool_size <= 1000 && floor(p.warm_pool_size) == p.warm_pool_size])
-    error_message = "warm_pool_size must be a whole number from 0 to 1000."
+    condition     = alltrue([for k, p in var.pools : p.root_volume_size >= 8 && p.root_volume_size <= 16384 && floor(p.root_volume_size) == p.root_volume_size])
+    error_message = "Every pool's root_volume_size must be a whole number from 8 to 16384 GiB."
   }
 
   validation {
-    condition     = alltrue([for p in values(var.pools) : p.warm_pool_size == 0 || length(p.warm_pool_owner) > 0])
-    error_message = "warm_pool_owner (an organization, or owner/repo in repo scope) is required when warm_pool_size > 0."
+    condition     = alltrue([for k, p in var.pools : alltrue([for item in(p.subnet_ids == null ? [] : p.subnet_ids) : can(regex("^subnet-[0-9a-f]{8,17}$", item))])])
+    error_message = "Every pool's subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
   }
 
   validation {
-    condition     = alltrue([for p in values(var.pools) : can(regex("^$|^(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9](; ?(\\*|[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*) [0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9])*$", p.warm_pool_schedule))])
-    error_message = "warm_pool_schedule must be empty (always) or UTC windows like \"Mon-Fri 07:00-19:00\", several separated by \";\"."
+    condition     = alltrue([for k, p in var.pools : p.runner_group_id >= 1 && p.runner_group_id <= 9007199254740991 && floor(p.runner_group_id) == p.runner_group_id])
+    error_message = "Every pool's runner_group_id must be a whole number from 1 to 9007199254740991."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.warm_pool_size >= 0 && p.warm_pool_size <= 1000 && floor(p.warm_pool_size) == p.warm_pool_size])
+    error_message = "Every pool's warm_pool_size must be a whole number from 0 to 1000."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.warm_pool_size == 0 || length(p.warm_pool_owner) > 0])
+    error_message = "Every pool's warm_pool_owner must be an organization (org scope) or owner/repo (repo scope) when warm_pool_size > 0."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : can(regex("^([ \\t\\n\\v\\f\\r]*|[ \\t\\n\\v\\f\\r]*(\\*|([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?(,([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?)*)[ \\t\\n\\v\\f\\r]+(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)[ \\t\\n\\v\\f\\r]*(;[ \\t\\n\\v\\f\\r]*(\\*|([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?(,([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?)*)[ \\t\\n\\v\\f\\r]+(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)[ \\t\\n\\v\\f\\r]*)*)$", p.warm_pool_schedule))])
+    error_message = "Every pool's warm_pool_schedule must be empty (always) or UTC windows \"<days> HH:MM-HH:MM\" separated by \";\", e.g. \"Mon-Fri 07:00-19:00\" (days: *, Sun..Sat, ranges such as Mon-Fri, lists such as Sat,Sun; times 00:00 to 23:59 or 24:00)."
   }
 }
 
@@ -469,8 +489,8 @@ variable "reconcile_reserved_concurrency" {
   default     = 1
 
   validation {
-    condition     = var.reconcile_reserved_concurrency == -1 || var.reconcile_reserved_concurrency >= 0
-    error_message = "reconcile_reserved_concurrency must be -1 or a number >= 0."
+    condition     = var.reconcile_reserved_concurrency == -1 || (var.reconcile_reserved_concurrency >= 1 && floor(var.reconcile_reserved_concurrency) == var.reconcile_reserved_concurrency)
+    error_message = "reconcile_reserved_concurrency must be -1 (unreserved) or a whole number of at least 1 (0 would keep the function from ever running)."
   }
 }
 
@@ -508,8 +528,8 @@ variable "runner_boot_timeout_seconds" {
   default     = 600
 
   validation {
-    condition     = var.runner_boot_timeout_seconds >= 60 && var.runner_boot_timeout_seconds <= 3600
-    error_message = "runner_boot_timeout_seconds must be from 60 to 3600."
+    condition     = var.runner_boot_timeout_seconds >= 60 && var.runner_boot_timeout_seconds <= 3600 && floor(var.runner_boot_timeout_seconds) == var.runner_boot_timeout_seconds
+    error_message = "runner_boot_timeout_seconds must be a whole number from 60 to 3600."
   }
 }
 
@@ -519,8 +539,8 @@ variable "runner_idle_timeout_minutes" {
   default     = 30
 
   validation {
-    condition     = var.runner_idle_timeout_minutes >= 5 && var.runner_idle_timeout_minutes <= 1440
-    error_message = "runner_idle_timeout_minutes must be from 5 to 1440."
+    condition     = var.runner_idle_timeout_minutes >= 5 && var.runner_idle_timeout_minutes <= 1440 && floor(var.runner_idle_timeout_minutes) == var.runner_idle_timeout_minutes
+    error_message = "runner_idle_timeout_minutes must be a whole number from 5 to 1440."
   }
 }
 
@@ -540,8 +560,8 @@ variable "runner_subnet_ids" {
   type        = list(string)
 
   validation {
-    condition     = length(var.runner_subnet_ids) > 0 && alltrue([for s in var.runner_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
-    error_message = "runner_subnet_ids must hold at least one of subnet ids of the form subnet-0123456789abcdef0."
+    condition     = length(var.runner_subnet_ids) > 0 && (alltrue([for item in var.runner_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))]))
+    error_message = "runner_subnet_ids must be a non-empty list of subnet ids of the form subnet-0123456789abcdef0."
   }
 }
 
@@ -568,8 +588,8 @@ variable "scale_up_reserved_concurrency" {
   default     = -1
 
   validation {
-    condition     = var.scale_up_reserved_concurrency == -1 || var.scale_up_reserved_concurrency >= 0
-    error_message = "scale_up_reserved_concurrency must be -1 or a number >= 0."
+    condition     = var.scale_up_reserved_concurrency == -1 || (var.scale_up_reserved_concurrency >= 1 && floor(var.scale_up_reserved_concurrency) == var.scale_up_reserved_concurrency)
+    error_message = "scale_up_reserved_concurrency must be -1 (unreserved) or a whole number of at least 1 (0 would keep the function from ever running)."
   }
 }
 
@@ -585,8 +605,8 @@ variable "vpc_endpoint_gateway_services" {
   default     = ["dynamodb"]
 
   validation {
-    condition     = alltrue([for s in var.vpc_endpoint_gateway_services : contains(["dynamodb", "s3"], s)])
-    error_message = "vpc_endpoint_gateway_services may contain only \"dynamodb\" and \"s3\"."
+    condition     = alltrue([for item in var.vpc_endpoint_gateway_services : contains(["dynamodb", "s3"], item)])
+    error_message = "vpc_endpoint_gateway_services must be a list of \"dynamodb\" and/or \"s3\"."
   }
 }
 
@@ -596,7 +616,7 @@ variable "vpc_endpoint_route_table_ids" {
   default     = []
 
   validation {
-    condition     = alltrue([for id in var.vpc_endpoint_route_table_ids : can(regex("^rtb-[0-9a-f]{8,17}$", id))])
+    condition     = alltrue([for item in var.vpc_endpoint_route_table_ids : can(regex("^rtb-[0-9a-f]{8,17}$", item))])
     error_message = "vpc_endpoint_route_table_ids must be route table ids of the form rtb-0123456789abcdef0."
   }
 }
@@ -607,7 +627,7 @@ variable "vpc_endpoint_services" {
   default     = ["sqs", "ssm", "ec2", "logs", "sts", "kms"]
 
   validation {
-    condition     = alltrue([for s in var.vpc_endpoint_services : can(regex("^[a-z0-9][a-z0-9.-]{0,62}$", s))])
+    condition     = alltrue([for item in var.vpc_endpoint_services : can(regex("^[a-z0-9][a-z0-9.-]{0,62}$", item))])
     error_message = "vpc_endpoint_services must be the service part of an endpoint service name, such as sqs, ssm, ec2, logs, sts, kms or ecr.dkr."
   }
 }
@@ -618,7 +638,7 @@ variable "vpc_endpoint_source_security_group_ids" {
   default     = []
 
   validation {
-    condition     = alltrue([for s in var.vpc_endpoint_source_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", s))])
+    condition     = alltrue([for item in var.vpc_endpoint_source_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", item))])
     error_message = "vpc_endpoint_source_security_group_ids must be security group ids of the form sg-0123456789abcdef0."
   }
 }
@@ -629,7 +649,7 @@ variable "vpc_endpoint_subnet_ids" {
   default     = []
 
   validation {
-    condition     = alltrue([for s in var.vpc_endpoint_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    condition     = alltrue([for item in var.vpc_endpoint_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))])
     error_message = "vpc_endpoint_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
   }
 }
@@ -689,8 +709,8 @@ variable "webhook_max_body_bytes" {
   default     = 262144
 
   validation {
-    condition     = var.webhook_max_body_bytes >= 1024 && var.webhook_max_body_bytes <= 10485760
-    error_message = "webhook_max_body_bytes must be from 1024 to 10485760."
+    condition     = var.webhook_max_body_bytes >= 1024 && var.webhook_max_body_bytes <= 10485760 && floor(var.webhook_max_body_bytes) == var.webhook_max_body_bytes
+    error_message = "webhook_max_body_bytes must be a whole number from 1024 to 10485760 (API Gateway's 10 MiB limit)."
   }
 }
 
@@ -700,8 +720,8 @@ variable "webhook_previous_secret_ssm_parameter_name" {
   default     = ""
 
   validation {
-    condition     = var.webhook_previous_secret_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_previous_secret_ssm_parameter_name))
-    error_message = "webhook_previous_secret_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
+    condition     = var.webhook_previous_secret_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_previous_secret_ssm_parameter_name)))
+    error_message = "webhook_previous_secret_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
   }
 }
 
@@ -711,8 +731,8 @@ variable "webhook_reserved_concurrency" {
   default     = -1
 
   validation {
-    condition     = var.webhook_reserved_concurrency == -1 || var.webhook_reserved_concurrency >= 0
-    error_message = "webhook_reserved_concurrency must be -1 or a number >= 0."
+    condition     = var.webhook_reserved_concurrency == -1 || (var.webhook_reserved_concurrency >= 1 && floor(var.webhook_reserved_concurrency) == var.webhook_reserved_concurrency)
+    error_message = "webhook_reserved_concurrency must be -1 (unreserved) or a whole number of at least 1 (0 would keep the function from ever running)."
   }
 }
 
@@ -722,7 +742,7 @@ variable "webhook_secret_ssm_parameter_name" {
   default     = ""
 
   validation {
-    condition     = var.webhook_secret_ssm_parameter_name == "" || can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_secret_ssm_parameter_name))
-    error_message = "webhook_secret_ssm_parameter_name must be empty or an SSM parameter name starting with '/'."
+    condition     = var.webhook_secret_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_secret_ssm_parameter_name)))
+    error_message = "webhook_secret_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
   }
 }

@@ -118,16 +118,16 @@ resource "aws_lambda_function" "webhook_function" {
 
   environment {
     variables = {
-      JOBS_TABLE                        = aws_dynamodb_table.jobs_table.name
-      MAX_BODY_BYTES                    = var.webhook_max_body_bytes
-      NODE_OPTIONS                      = "--enable-source-maps"
-      POOLS                             = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
-      POWERTOOLS_LOG_LEVEL              = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE      = "SelfRunners"
-      POWERTOOLS_SERVICE_NAME           = "webhook"
-      PREFIX                            = var.prefix
-      WEBHOOK_PREVIOUS_SECRET_PARAMETER = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
-      WEBHOOK_SECRET_PARAMETER          = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
+      JOBS_TABLE                                 = aws_dynamodb_table.jobs_table.name
+      NODE_OPTIONS                               = "--enable-source-maps"
+      POOLS                                      = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
+      POWERTOOLS_LOG_LEVEL                       = "INFO"
+      POWERTOOLS_METRICS_NAMESPACE               = "SelfRunners"
+      POWERTOOLS_SERVICE_NAME                    = "webhook"
+      PREFIX                                     = var.prefix
+      WEBHOOK_MAX_BODY_BYTES                     = var.webhook_max_body_bytes
+      WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
+      WEBHOOK_SECRET_SSM_PARAMETER_NAME          = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
     }
   }
 
@@ -139,6 +139,28 @@ resource "aws_lambda_function" "webhook_function" {
   vpc_config {
     security_group_ids = var.lambda_security_group_ids
     subnet_ids         = var.lambda_subnet_ids
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.enable_waf || !var.waf_github_hooks_allowlist
+      error_message = "waf_github_hooks_allowlist must be false while enable_waf is false (the allowlist is a rule of the WAF web ACL)."
+    }
+
+    precondition {
+      condition     = length(var.lambda_subnet_ids) == 0 || length(var.lambda_security_group_ids) > 0
+      error_message = "lambda_security_group_ids must be at least one security group when lambda_subnet_ids is set (a function in a VPC needs both)."
+    }
+
+    precondition {
+      condition     = length(var.lambda_security_group_ids) == 0 || length(var.lambda_subnet_ids) > 0
+      error_message = "lambda_subnet_ids must be at least one subnet when lambda_security_group_ids is set (a function in a VPC needs both)."
+    }
+
+    precondition {
+      condition     = 320 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })])) <= 4096
+      error_message = "pools must be no more pools, keys and labels than fit the webhook function's environment (Lambda allows 4096 bytes: use fewer pools, or shorter keys, labels or prefix); these need up to ${320 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })]))} bytes."
+    }
   }
   depends_on = [aws_cloudwatch_log_group.webhook_logs]
 }

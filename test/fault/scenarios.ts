@@ -263,7 +263,7 @@ const lag: Scenario[] = [
   {
     title: "GitHub busy flag lagging 60 s (idle runners take jobs just before the reconciler looks)",
     // Watchdogs failed, so the reconciler alone stops idle runners; runners count as idle after 2 minutes.
-    world: { listingLagMs: 60_000, env: { BOOT_TIMEOUT_SECONDS: "60", IDLE_TIMEOUT_SECONDS: "60" } },
+    world: { listingLagMs: 60_000, env: { RUNNER_BOOT_TIMEOUT_SECONDS: "60", RUNNER_IDLE_TIMEOUT_SECONDS: "60" } },
     script: (w) => {
       w.noWatchdogFor = () => true;
       const jobs = w.queueJobs(6);
@@ -336,7 +336,7 @@ const draining: Scenario[] = [
   },
   {
     title: "draining past the maximum job age (old jobs reported failed and dead-lettered)",
-    world: { env: { MAX_JOB_AGE_SECONDS: "1800" } },
+    world: { env: { JOB_MAX_AGE_SECONDS: "1800" } },
     script: (w) => {
       w.setDraining(true);
       for (const job of w.queueJobs(3)) w.expectDeadLetter.add(job.id);

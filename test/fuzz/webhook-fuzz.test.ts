@@ -23,11 +23,11 @@ type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGat
 const SEED = Number(process.env.FUZZ_SEED ?? 20_240_611);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SECRET = "fuzz-webhook-secret";
-// MAX_BODY_BYTES is left unset, so this is the handler's default (docs/contracts.md).
-const MAX_BODY_BYTES = 262_144;
+// WEBHOOK_MAX_BODY_BYTES is left unset, so this is the handler's default (docs/contracts.md).
+const WEBHOOK_MAX_BODY_BYTES = 262_144;
 // Three pools whose sorted order matters: a job labelled [self-hosted, linux] goes to `arm`.
 const POOLS = { arm: ["Linux", "ARM64"], gpu: ["linux", "gpu"], linux: ["linux", "x64"] };
-const world: OracleWorld = { secret: SECRET, maxBodyBytes: MAX_BODY_BYTES, pools: POOLS };
+const world: OracleWorld = { secret: SECRET, maxBodyBytes: WEBHOOK_MAX_BODY_BYTES, pools: POOLS };
 
 /** Counts for the summary printed at the end (also the coverage checks). */
 class Summary {
@@ -129,7 +129,7 @@ describe("webhook fuzzing against the shipped zip", () => {
         await fc.assert(
           fc.asyncProperty(requestSpec, async (spec) => {
             sequence += 1;
-            const event = buildRequest(spec, { secret: SECRET, maxBodyBytes: MAX_BODY_BYTES, sequence, seed: SEED });
+            const event = buildRequest(spec, { secret: SECRET, maxBodyBytes: WEBHOOK_MAX_BODY_BYTES, sequence, seed: SEED });
             const expectation = oracle.answer(event);
             doubles.reset();
 

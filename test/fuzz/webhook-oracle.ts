@@ -9,7 +9,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 // - Headers come from `headers` (API Gateway REST proxy events always carry it, one value per name);
 //   names match case-insensitively, the first matching name wins. `multiValueHeaders` is not read.
 // - The body's bytes are `body` as UTF-8, or its base64 decoding (Node's, which skips characters
-//   outside the alphabet) when isBase64Encoded; MAX_BODY_BYTES applies to those bytes.
+//   outside the alphabet) when isBase64Encoded; WEBHOOK_MAX_BODY_BYTES applies to those bytes.
 // - A valid signature is exactly `sha256=` and the lower-case hex HMAC-SHA256 of those bytes with the
 //   secret (what GitHub sends); bytes that are not UTF-8 are never genuine (GitHub's payloads are
 //   UTF-8 JSON) and are answered 401.

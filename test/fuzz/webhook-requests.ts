@@ -49,7 +49,7 @@ export type FormSpec = "none" | "payload" | "extra-fields" | "no-payload-field" 
 /** How API Gateway hands the bytes over. */
 export type Transport = "plain" | "base64" | "base64-wrapped" | "base64-corrupt" | "base64-flag-on-plain-text" | "base64-text-flag-off";
 
-/** The body's size in bytes relative to MAX_BODY_BYTES (after padding with JSON whitespace or empty form fields). */
+/** The body's size in bytes relative to WEBHOOK_MAX_BODY_BYTES (after padding with JSON whitespace or empty form fields). */
 export type SizeSpec = "as-is" | "max-1" | "max" | "max+1" | "double";
 
 export type SignatureKind =
@@ -178,7 +178,7 @@ const rawLiteral: fc.Arbitrary<RawLiteral> = fc.oneof(
       '"\\ud800"', '"\\u0000"', '"queued"', '["queued"]',
     ),
   },
-  // Up to about 300 kB of nesting: past MAX_BODY_BYTES, and deep enough for any recursive parser.
+  // Up to about 300 kB of nesting: past WEBHOOK_MAX_BODY_BYTES, and deep enough for any recursive parser.
   { weight: 1, arbitrary: fc.record({ nested: fc.constantFrom<"array" | "object">("array", "object"), depth: fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1_000, max: 50_000 })) }) },
 );
 

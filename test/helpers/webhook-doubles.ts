@@ -5,7 +5,7 @@ import { LoopbackAws, answerGetParameter, answerSendMessage, serviceEndpointEnv 
 import { LOOPBACK_AWS_ENV } from "./shipped-zip.js";
 
 /** The SSM name the doubles serve the webhook secret under. */
-export const WEBHOOK_SECRET_PARAMETER = "/sr/github-app/webhook-secret";
+export const WEBHOOK_SECRET_SSM_PARAMETER_NAME = "/sr/github-app/webhook-secret";
 /** The job ledger table (JOBS_TABLE), created empty in the DynamoDB double; also holds idempotency records. */
 export const JOBS_TABLE = "sr-jobs";
 /** The kit's name prefix (PREFIX). */
@@ -18,7 +18,7 @@ export interface WebhookDoublesOptions {
   readonly parameters?: Readonly<Record<string, string>>;
   /** Pool key to labels; each pool gets a FIFO queue URL on the loopback endpoint (POOLS). */
   readonly pools: Readonly<Record<string, readonly string[]>>;
-  /** MAX_BODY_BYTES; when absent the handler uses its default. */
+  /** WEBHOOK_MAX_BODY_BYTES; when absent the module's default, 262144. */
   readonly maxBodyBytes?: number;
   /** More environment for the handler, e.g. a table name. */
   readonly env?: Readonly<Record<string, string>>;
@@ -59,7 +59,7 @@ export interface WebhookDoubles {
  */
 export async function startWebhookDoubles(options: WebhookDoublesOptions): Promise<WebhookDoubles> {
   const aws = new LoopbackAws()
-    .on("AmazonSSM.GetParameter", answerGetParameter({ ...options.parameters, [WEBHOOK_SECRET_PARAMETER]: options.secret }))
+    .on("AmazonSSM.GetParameter", answerGetParameter({ ...options.parameters, [WEBHOOK_SECRET_SSM_PARAMETER_NAME]: options.secret }))
     .on("AmazonSQS.SendMessage", answerSendMessage());
   const [awsEndpoint, dynamodb] = await Promise.all([aws.start(), startDynalite()]);
   await dynamodb.createTable(JOBS_TABLE);
@@ -69,13 +69,13 @@ export async function startWebhookDoubles(options: WebhookDoublesOptions): Promi
   const env: Record<string, string> = {
     AWS_ENDPOINT_URL: LOOPBACK_AWS_ENV.AWS_ENDPOINT_URL,
     ...serviceEndpointEnv({ SSM: awsEndpoint, SQS: awsEndpoint, DynamoDB: dynamodb.endpoint }),
-    WEBHOOK_SECRET_PARAMETER,
+    WEBHOOK_SECRET_SSM_PARAMETER_NAME,
     JOBS_TABLE,
     PREFIX,
     POOLS: JSON.stringify(
       Object.fromEntries(Object.entries(options.pools).map(([pool, labels]) => [pool, { labels, queueUrl: queueUrls[pool] }])),
     ),
-    ...(options.maxBodyBytes === undefined ? {} : { MAX_BODY_BYTES: String(options.maxBodyBytes) }),
+    WEBHOOK_MAX_BODY_BYTES: String(options.maxBodyBytes ?? 262_144),
     ...options.env,
   };
 

@@ -60,7 +60,7 @@ const VARIANTS: Variant[] = [
       kmsKeyArn: GIVEN_KEY,
       lambdaSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1"],
       lambdaSecurityGroupIds: ["sg-0bbbbbbbbbbbbbbb1"],
-      existingTrailArn: "arn:aws:cloudtrail:us-east-1:210987654321:trail/org-trail",
+      existingCloudTrailArn: "arn:aws:cloudtrail:us-east-1:210987654321:trail/org-trail",
     },
     new RegExp(`^${GIVEN_KEY}$`),
   ),

@@ -227,7 +227,7 @@ export const RULES: readonly PolicyRule[] = [
       resources.flatMap((r) => {
         const variables = (block(r.config.environment).variables ?? {}) as Record<string, unknown>;
         return Object.entries(variables)
-          .filter(([name, value]) => /SECRET|KEY|TOKEN|PASSWORD/.test(name) ? !/_PARAMETER$/.test(name) : /PRIVATE KEY|gh[opsu]_|replace-me/.test(String(value)))
+          .filter(([name, value]) => /SECRET|KEY|TOKEN|PASSWORD/.test(name) ? !/_PARAMETER(_NAME)?$/.test(name) : /PRIVATE KEY|gh[opsu]_|replace-me/.test(String(value)))
           .map(([name]) => ({ subject: `${r.address}#${name}`, message: "secret-looking environment variable" }));
       }),
   },

@@ -46,7 +46,8 @@ describe("control plane infrastructure", () => {
     const off = synthRunners({ prefix: "ci" });
     const parameter = resourceOf(off, "aws_ssm_parameter", "draining");
     expect(parameter).toMatchObject({ name: "/ci/draining", type: "String", value: "false" });
-    expect(parameter.lifecycle).toBeUndefined();
+    // Only the initial value: a run-time put-parameter flip must survive the next apply.
+    expect(parameter.lifecycle).toEqual({ ignore_changes: ["value"] });
     expect(resourceOf(synthRunners({ draining: true }), "aws_ssm_parameter", "draining").value).toBe("true");
     expect(env(off, "scale-up").DRAINING_PARAMETER).toBe("/ci/draining");
     expect(env(off, "reconcile").DRAINING_PARAMETER).toBe("/ci/draining");
@@ -56,17 +57,17 @@ describe("control plane infrastructure", () => {
 
   it("hands limits, ages, budget and back-off settings to scale-up", () => {
     const vars = env(
-      synthRunners({ maxRunnersTotal: 300, maxRunnersPerOwner: 40, jobMaxAgeSeconds: 7200, waitMaxSeconds: 600, githubMinRemaining: 500 }),
+      synthRunners({ maxRunnersTotal: 300, maxRunnersPerOwner: 40, jobMaxAgeSeconds: 7200, jobWaitMaxSeconds: 600, githubMinRemainingRequests: 500 }),
       "scale-up",
     );
-    expect(vars).toMatchObject({ MAX_RUNNERS_TOTAL: "300", MAX_RUNNERS_PER_OWNER: "40", MAX_JOB_AGE_SECONDS: "7200", BACKOFF_MAX_SECONDS: "600", GITHUB_MIN_REMAINING: "500" });
+    expect(vars).toMatchObject({ MAX_RUNNERS_TOTAL: "300", MAX_RUNNERS_PER_OWNER: "40", JOB_MAX_AGE_SECONDS: "7200", JOB_WAIT_MAX_SECONDS: "600", GITHUB_MIN_REMAINING_REQUESTS: "500" });
     expect(vars.POOLS).toContain("deadLetterQueueUrl");
     expect(vars.POOLS).toContain("queueArn");
   });
 
   it("passes additional GitHub Apps by parameter name only and lets the functions read exactly those keys", () => {
-    const synth = synthRunners({ additionalGitHubApps: [{ appId: "222222", privateKeyParameterName: "/gh/app2/key" }] });
-    expect(JSON.parse(env(synth, "scale-up").GITHUB_ADDITIONAL_APPS)).toEqual([{ appId: 222222, privateKeyParameter: "/gh/app2/key" }]);
+    const synth = synthRunners({ additionalGitHubApps: [{ appId: "222222", privateKeySsmParameterName: "/gh/app2/key" }] });
+    expect(JSON.parse(env(synth, "scale-up").ADDITIONAL_GITHUB_APPS)).toEqual([{ appId: 222222, privateKeyParameter: "/gh/app2/key" }]);
     for (const role of ["scale-up", "reconcile", "spot-interruption"]) expect(policiesOf(synth, role)).toContain("parameter/gh/app2/key");
     expect(policiesOf(synth, "webhook")).not.toContain("app2");
   });
@@ -107,7 +108,7 @@ describe("control plane infrastructure", () => {
     { prop: "jobMaxAgeSeconds", value: 100_000 },
     { prop: "busyConfirmSeconds", value: 30 },
     { prop: "relaunchGraceSeconds", value: 10 },
-    { prop: "waitMaxSeconds", value: 5 },
+    { prop: "jobWaitMaxSeconds", value: 5 },
   ])("fails when $prop is $value, naming the prop", ({ prop, value }) => {
     expect(() => synthRunners({ [prop]: value })).toThrow(SelfRunnersValidationError);
     expect(() => synthRunners({ [prop]: value })).toThrow(new RegExp(prop));

@@ -114,7 +114,7 @@ describe("EncryptionKey validation", () => {
   });
 
   it("fails when kmsKeyArn is an alias ARN", () => {
-    expect(() => synthRunners({ kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/runners" })).toThrow(/invalid keyArn "arn:aws:kms:eu-west-1:123456789012:alias\/runners"; allowed: "" or a KMS key ARN/);
+    expect(() => synthRunners({ kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/runners" })).toThrow(/invalid kmsKeyArn "arn:aws:kms:eu-west-1:123456789012:alias\/runners"; allowed: "" or a KMS key ARN/);
   });
 
   it("fails when the deletion window is outside what KMS accepts", () => {
@@ -157,7 +157,7 @@ describe("the previous webhook secret", () => {
     const synth = synthRunners();
     expect(resourceOf(synth, "aws_ssm_parameter", "previous")).toMatchObject({ name: "/ci/github-app/webhook-secret-previous", type: "SecureString", value: "replace-me" });
     const webhook = resourceOf(synth, "aws_lambda_function", "webhook");
-    expect((webhook.environment as { variables: Record<string, string> }).variables.WEBHOOK_PREVIOUS_SECRET_PARAMETER).toBe("/ci/github-app/webhook-secret-previous");
+    expect((webhook.environment as { variables: Record<string, string> }).variables.WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME).toBe("/ci/github-app/webhook-secret-previous");
     const read = String(resourceOf(synth, "aws_iam_role_policy", "read-webhook-secret").policy);
     expect(read).toMatch(/"Resource" = \["arn:[^"]+:parameter\/ci\/github-app\/webhook-secret", "arn:[^"]+:parameter\/ci\/github-app\/webhook-secret-previous"\]/);
   });

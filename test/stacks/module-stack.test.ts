@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { App, Testing } from "../../stacks/cdktf.js";
 import { ModuleStack } from "../../stacks/module-stack.js";
 import { RULES } from "../../stacks/errors.js";
+import { CROSS_CHECKS } from "../../stacks/module/cross-checks.js";
+import { WARM_SCHEDULE_PATTERN } from "../../contracts/patterns.js";
 import { fakeDistDir, synthJson } from "../helpers/synth.js";
 
 describe("ModuleStack (the stack emitted as the Terraform module)", () => {
@@ -30,6 +32,16 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
     for (const name of ["github_app_id", "vpc_id", "runner_subnet_ids", "pools", "runner_version", "log_retention_days", "runner_scope", "waf_rate_limit", "waf_rate_limit_window_seconds", "waf_ip_set_refresh_schedule"]) {
       expect(validation(name), name).not.toBe("[]");
     }
+  });
+
+  it("checks the warm schedule with the pattern the reconcile function's parser agrees with", () => {
+    expect(JSON.stringify(synth.variable?.pools?.validation ?? [])).toContain(JSON.stringify(WARM_SCHEDULE_PATTERN).slice(1, -1).replace(/\\/g, "\\\\"));
+  });
+
+  it("renders the rules over several variables as preconditions of the webhook function", () => {
+    const lifecycle = synth.resource.aws_lambda_function.webhook_function.lifecycle as { precondition: Array<{ condition: string; error_message: string }> };
+    expect(lifecycle.precondition.map((p) => p.error_message)).toEqual(CROSS_CHECKS.map((check) => check.errorMessage));
+    expect(lifecycle.precondition.every((p) => p.condition.startsWith("${"))).toBe(true);
   });
 
   it("gives every resource a readable address derived from its construct path", () => {

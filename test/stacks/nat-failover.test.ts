@@ -43,10 +43,10 @@ describe("NatFailover with literal props", () => {
       AZ: "${each.key}",
       ROUTE_TABLE_IDS: "${jsonencode(each.value)}",
       STANDBY_NAT_GATEWAY_ID: '${try({}[each.key], "")}',
-      PROBE_TARGETS: '${jsonencode(["https://api.github.com", "https://checkip.amazonaws.com"])}',
-      PROBE_INTERVAL_SECONDS: 5,
-      FAILURE_THRESHOLD: 3,
-      FAILBACK_HOLD_DOWN_SECONDS: 300,
+      NAT_PROBE_URLS: '${jsonencode(["https://api.github.com", "https://checkip.amazonaws.com"])}',
+      NAT_PROBE_INTERVAL_SECONDS: 5,
+      NAT_FAILURE_THRESHOLD: 3,
+      NAT_FAILBACK_HOLD_DOWN_SECONDS: 300,
       POWERTOOLS_SERVICE_NAME: "nat-failover",
     });
     expect(String(fn.filename)).toMatch(/nat-failover\.zip$/);
@@ -82,10 +82,10 @@ describe("NatFailover with literal props", () => {
     );
     expect((fn.environment as { variables: Record<string, unknown> }).variables).toMatchObject({
       STANDBY_NAT_GATEWAY_ID: '${try({"eu-west-1a" = "nat-0aaaaaaaaaaaaaaa1"}[each.key], "")}',
-      PROBE_TARGETS: '${jsonencode(["tcp://10.0.0.10:443"])}',
-      PROBE_INTERVAL_SECONDS: 2,
-      FAILURE_THRESHOLD: 5,
-      FAILBACK_HOLD_DOWN_SECONDS: 900,
+      NAT_PROBE_URLS: '${jsonencode(["tcp://10.0.0.10:443"])}',
+      NAT_PROBE_INTERVAL_SECONDS: 2,
+      NAT_FAILURE_THRESHOLD: 5,
+      NAT_FAILBACK_HOLD_DOWN_SECONDS: 900,
     });
   });
 

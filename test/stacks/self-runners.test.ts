@@ -1,5 +1,8 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { MODULE_DIR } from "../../stacks/build-module.js";
+import { REPO_ROOT } from "../helpers/paths.js";
 import { SelfRunners } from "../../stacks/self-runners.js";
 import { SelfRunnersValidationError } from "../../stacks/errors.js";
 import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack } from "../helpers/synth.js";
@@ -21,7 +24,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
   it("creates one FIFO queue and one dead-letter queue per pool, encrypted, with a redrive to its own DLQ", () => {
     const { synth } = synthRunners({
       pools: {
-        small: { labels: ["linux"], instanceTypes: ["m7i.large"] },
+        small: { labels: ["linux", "small"], instanceTypes: ["m7i.large"] },
         large: { labels: ["linux", "large"], instanceTypes: ["m7i.4xlarge"] },
       },
     });
@@ -126,10 +129,10 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
     const created = Object.fromEntries(Object.entries(resourcesOf(synthRunners().synth, "aws_ssm_parameter")).filter(([, p]) => p.type === "SecureString"));
     expect(Object.values(created).map((p) => p.type)).toEqual(["SecureString", "SecureString", "SecureString"]);
     expect(Object.values(created).every((p) => (p.lifecycle as { ignore_changes: string[] }).ignore_changes.includes("value"))).toBe(true);
-    const reused = synthRunners({ githubAppPrivateKeyParameterName: "/gh/key", webhookSecretParameterName: "/gh/secret", previousWebhookSecretParameterName: "/gh/secret-previous" }).synth;
+    const reused = synthRunners({ githubAppPrivateKeySsmParameterName: "/gh/key", webhookSecretSsmParameterName: "/gh/secret", webhookPreviousSecretSsmParameterName: "/gh/secret-previous" }).synth;
     expect(Object.values(resourcesOf(reused, "aws_ssm_parameter")).filter((p) => p.type === "SecureString")).toEqual([]);
     const scaleUp = resourceOf(reused, "aws_lambda_function", "scale-up");
-    expect((scaleUp.environment as { variables: Record<string, string> }).variables.GITHUB_APP_KEY_PARAMETER).toBe("/gh/key");
+    expect((scaleUp.environment as { variables: Record<string, string> }).variables.GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME).toBe("/gh/key");
   });
 
   it("exposes a REST API regional endpoint with POST /webhook proxied to the webhook function", () => {
@@ -143,7 +146,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
 
   it("schedules the reconciler", () => {
     const { synth } = synthRunners({ reconcileScheduleExpression: "rate(2 minutes)" });
-    expect(resourceOf(synth, "aws_cloudwatch_event_rule", "reconcile-schedule").schedule_expression).toBe("rate(2 minutes)");
+    expect(resourceOf(synth, "aws_cloudwatch_event_rule", "reconcile_schedule").schedule_expression).toBe("rate(2 minutes)");
   });
 });
 
@@ -151,16 +154,16 @@ describe("SelfRunners prop validation", () => {
   const cases: Array<[string, Parameters<typeof minimalProps>[1], RegExp]> = [
     ["prefix has capitals", { prefix: "Runners" }, /test\/runners: invalid prefix "Runners"; allowed: 2-20 characters/],
     ["the App id is not numeric", { githubAppId: "my-app" }, /invalid githubAppId "my-app"; allowed: the numeric App ID/],
-    ["the runner scope is unknown", { runnerScope: "enterprise" }, /invalid runnerScope "enterprise"; allowed: repo or org/],
-    ["no runner subnet is given", { runnerSubnetIds: [] }, /invalid runnerSubnetIds \[\]; allowed: at least one/],
+    ["the runner scope is unknown", { runnerScope: "enterprise" }, /invalid runnerScope "enterprise"; allowed: "repo" or "org"/],
+    ["no runner subnet is given", { runnerSubnetIds: [] }, /invalid runnerSubnetIds \[\]; allowed: a non-empty list of subnet ids/],
     ["a subnet id is malformed", { runnerSubnetIds: ["subnet-x"] }, /invalid runnerSubnetIds \["subnet-x"\]/],
-    ["there is no pool", { pools: {} }, /invalid pools \{\}; allowed: at least one pool/],
+    ["there is no pool", { pools: {} }, /invalid pools \{\}; allowed: a map of at least one pool/],
     ["a pool key has capitals", { pools: { Linux: { labels: ["l"], instanceTypes: ["m7i.large"] } } }, /invalid pools\.Linux\.\(key\) "Linux"/],
     ["a pool has no label", { pools: { linux: { labels: [], instanceTypes: ["m7i.large"] } } }, /invalid pools\.linux\.labels \[\]/],
     ["an instance type is malformed", { pools: { linux: { labels: ["l"], instanceTypes: ["large"] } } }, /invalid pools\.linux\.instanceTypes \["large"\]/],
-    ["max runners is zero", { pools: { linux: { labels: ["l"], instanceTypes: ["m7i.large"], maxRunners: 0 } } }, /invalid pools\.linux\.maxRunners 0; allowed: an integer from 1 to 10000/],
+    ["max runners is zero", { pools: { linux: { labels: ["l"], instanceTypes: ["m7i.large"], maxRunners: 0 } } }, /invalid pools\.linux\.maxRunners 0; allowed: a whole number from 1 to 10000/],
     ["the runner version is older than GitHub accepts", { runnerVersion: "2.300.0" }, /invalid runnerVersion "2\.300\.0"; allowed: "latest" or a runner version >= 2\.329\.0/],
-    ["the log retention is not a CloudWatch period", { logRetentionDays: 42 }, /invalid logRetentionDays 42; allowed: 1, 3, 5/],
+    ["the log retention is not a CloudWatch period", { logRetentionDays: 42 }, /invalid logRetentionDays 42; allowed: one of 1, 3, 5/],
     ["the body limit exceeds API Gateway's", { webhookMaxBodyBytes: 20_000_000 }, /invalid webhookMaxBodyBytes 20000000/],
   ];
   for (const [what, overrides, message] of cases) {
@@ -171,4 +174,50 @@ describe("SelfRunners prop validation", () => {
       expect(() => new SelfRunners(again, "runners", minimalProps(distDir, overrides))).toThrow(message);
     });
   }
+});
+
+describe("SelfRunners refuses what the module refuses at plan, in the same words", () => {
+  // Every error_message of the emitted module: the construct's "allowed: X" must be one's "must be X."
+  const hclMessages = readdirSync(join(REPO_ROOT, MODULE_DIR))
+    .filter((file) => file.endsWith(".tf"))
+    .flatMap((file) => [...readFileSync(join(REPO_ROOT, MODULE_DIR, file), "utf8").matchAll(/error_message\s*=\s*"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string));
+  const pool = (extra: Record<string, unknown>) => ({ labels: ["linux"], instanceTypes: ["m7i.large"], ...extra });
+  const manyPools = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`pool-${String(i).padStart(2, "0")}`, pool({ labels: ["linux", "x64", `team-${String(i).padStart(2, "0")}`] })]));
+  const cases: Array<[string, Parameters<typeof minimalProps>[1], RegExp]> = [
+    ["a warm schedule hour is out of range", { pools: { linux: pool({ warmPoolSchedule: "Mon-Fri 25:00-29:59" }) } }, /invalid pools\.linux\.warmPoolSchedule "Mon-Fri 25:00-29:59"/],
+    ["a warm schedule day is unknown", { pools: { linux: pool({ warmPoolSchedule: "Xyz-Qqq 07:00-19:00" }) } }, /invalid pools\.linux\.warmPoolSchedule "Xyz-Qqq 07:00-19:00"/],
+    ["a pool subnet id is malformed", { pools: { linux: pool({ subnetIds: ["subnet-xyz"] }) } }, /invalid pools\.linux\.subnetIds \["subnet-xyz"\]/],
+    ["arm64 gets an x86 instance type", { pools: { arm: pool({ architecture: "arm64", instanceTypes: ["c7g.large", "m7i.large"] }) } }, /invalid pools\.arm\.instanceTypes \["c7g\.large","m7i\.large"\]/],
+    ["x64 gets a Graviton instance type", { pools: { linux: pool({ instanceTypes: ["c6gn.large"] }) } }, /invalid pools\.linux\.instanceTypes \["c6gn\.large"\]/],
+    ["two pools have the same labels", { pools: { first: pool({ labels: ["linux", "x64"] }), second: pool({ labels: ["X64", "linux"] }) } }, /invalid pools\.second\.labels .*\(pool "first" offers all of them\)/],
+    ["a pool offers only labels of an earlier pool", { pools: { "a-large": pool({ labels: ["linux", "large"] }), "b-small": pool({}) } }, /invalid pools\.b-small\.labels \["linux"\]/],
+    ["the webhook reserved concurrency is 0", { webhookReservedConcurrency: 0 }, /invalid webhookReservedConcurrency 0/],
+    ["the scale-up reserved concurrency is 0", { scaleUpReservedConcurrency: 0 }, /invalid scaleUpReservedConcurrency 0/],
+    ["the reconcile reserved concurrency is 0", { reconcileReservedConcurrency: 0 }, /invalid reconcileReservedConcurrency 0/],
+    ["the hooks allowlist is asked for without the WAF", { enableWaf: false, wafGitHubHooksAllowlist: true }, /invalid wafGitHubHooksAllowlist true/],
+    ["Lambda subnets have no security group", { lambdaSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"] }, /invalid lambdaSecurityGroupIds \[\]/],
+    ["Lambda security groups have no subnet", { lambdaSecurityGroupIds: ["sg-0123456789abcdef0"] }, /invalid lambdaSubnetIds \[\]/],
+    ["the pools overflow the webhook's 4 KB environment", { pools: manyPools }, /invalid pools .*Lambda allows 4096 bytes.*these need up to \d{4} bytes/],
+  ];
+  for (const [what, overrides, message] of cases) {
+    it(`fails when ${what}`, () => {
+      const { stack } = testStack();
+      let error: unknown;
+      try {
+        new SelfRunners(stack, "runners", minimalProps(distDir, overrides));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(SelfRunnersValidationError);
+      const thrown = (error as SelfRunnersValidationError).message;
+      expect(thrown).toMatch(message);
+      // The same words as the module's validation or precondition (its byte count is an interpolation).
+      const allowed = (error as SelfRunnersValidationError).allowed.replace(/ \(pool "[^"]+" offers all of them\)$/, "").replace(/; these need up to \d+ bytes$/, "");
+      expect(hclMessages.some((m) => m.includes(`must be ${allowed}`)), `no module message says "must be ${allowed}"`).toBe(true);
+    });
+  }
+
+  it("accepts a warm schedule ending at midnight, as the reconcile function does", () => {
+    expect(() => synthRunners({ pools: { linux: pool({ warmPoolSize: 1, warmPoolOwner: "octo-org", warmPoolSchedule: "Sat,Sun 10:00-14:00; mon-FRI 18:00-24:00" }) } })).not.toThrow();
+  });
 });

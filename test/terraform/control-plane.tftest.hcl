@@ -31,7 +31,7 @@ run "control_plane_defaults" {
     error_message = "Spot interruption warnings reach the handler."
   }
   assert {
-    condition     = aws_lambda_function.scale_up_function.environment[0].variables.MAX_RUNNERS_TOTAL == "1000" && aws_lambda_function.scale_up_function.environment[0].variables.MAX_JOB_AGE_SECONDS == "21600" && aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_ADDITIONAL_APPS == "[]"
+    condition     = aws_lambda_function.scale_up_function.environment[0].variables.MAX_RUNNERS_TOTAL == "1000" && aws_lambda_function.scale_up_function.environment[0].variables.JOB_MAX_AGE_SECONDS == "21600" && aws_lambda_function.scale_up_function.environment[0].variables.ADDITIONAL_GITHUB_APPS == "[]"
     error_message = "Scale-up gets the default limits, maximum age and no additional Apps."
   }
   assert {
@@ -66,15 +66,15 @@ run "draining_limits_apps_and_warm_pool" {
     }
   }
   assert {
-    condition     = aws_ssm_parameter.draining_parameter.value == "true"
-    error_message = "draining = true starts with launches paused."
+    condition     = aws_ssm_parameter.draining_parameter.value == "false"
+    error_message = "draining is only the initial value: once the switch exists, applies leave it to operators."
   }
   assert {
-    condition     = aws_lambda_function.scale_up_function.environment[0].variables.MAX_RUNNERS_TOTAL == "200" && aws_lambda_function.scale_up_function.environment[0].variables.MAX_RUNNERS_PER_OWNER == "50" && aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_MIN_REMAINING == "500"
+    condition     = aws_lambda_function.scale_up_function.environment[0].variables.MAX_RUNNERS_TOTAL == "200" && aws_lambda_function.scale_up_function.environment[0].variables.MAX_RUNNERS_PER_OWNER == "50" && aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_MIN_REMAINING_REQUESTS == "500"
     error_message = "Limits and budget reserve reach scale-up."
   }
   assert {
-    condition     = jsondecode(aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_ADDITIONAL_APPS)[0].appId == 222222
+    condition     = jsondecode(aws_lambda_function.scale_up_function.environment[0].variables.ADDITIONAL_GITHUB_APPS)[0].appId == 222222
     error_message = "Additional Apps reach scale-up by parameter name."
   }
   assert {

@@ -81,7 +81,7 @@ run "defaults" {
     error_message = "The created private key parameter's name is an output."
   }
   assert {
-    condition     = aws_lambda_function.webhook_function.environment[0].variables.WEBHOOK_SECRET_PARAMETER == "/self-runners/github-app/webhook-secret"
+    condition     = aws_lambda_function.webhook_function.environment[0].variables.WEBHOOK_SECRET_SSM_PARAMETER_NAME == "/self-runners/github-app/webhook-secret"
     error_message = "The webhook function gets the secret's parameter name, never the secret."
   }
   assert {

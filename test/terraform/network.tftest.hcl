@@ -198,8 +198,8 @@ run "nat_instances_in_two_azs" {
       f.function_name == "self-runners-nat-failover-${az}" && f.environment[0].variables.AZ == az && f.timeout == 70
       && f.environment[0].variables.ROUTE_TABLE_IDS == jsonencode(var.nat_private_route_table_ids[az])
       && f.vpc_config[0].subnet_ids == toset([var.nat_probe_subnet_ids[az]]) && f.environment[0].variables.STANDBY_NAT_GATEWAY_ID == ""
-      && f.environment[0].variables.PROBE_TARGETS == jsonencode(["https://api.github.com", "https://checkip.amazonaws.com"])
-      && f.environment[0].variables.PROBE_INTERVAL_SECONDS == "5" && f.environment[0].variables.FAILURE_THRESHOLD == "3" && f.environment[0].variables.FAILBACK_HOLD_DOWN_SECONDS == "300"
+      && f.environment[0].variables.NAT_PROBE_URLS == jsonencode(["https://api.github.com", "https://checkip.amazonaws.com"])
+      && f.environment[0].variables.NAT_PROBE_INTERVAL_SECONDS == "5" && f.environment[0].variables.NAT_FAILURE_THRESHOLD == "3" && f.environment[0].variables.NAT_FAILBACK_HOLD_DOWN_SECONDS == "300"
     ])
     error_message = "One failover function per AZ, in that AZ's probe subnet, managing that AZ's route tables with the default probe settings."
   }
@@ -260,8 +260,8 @@ run "nat_with_standby_gateway_and_x86" {
   assert {
     condition = alltrue([
       for f in aws_lambda_function.nat_failover_function :
-      f.environment[0].variables.PROBE_TARGETS == jsonencode(["https://ghe.example.com/api/v3", "tcp://10.0.0.10:443"]) && f.environment[0].variables.PROBE_INTERVAL_SECONDS == "2"
-      && f.environment[0].variables.FAILURE_THRESHOLD == "5" && f.environment[0].variables.FAILBACK_HOLD_DOWN_SECONDS == "900"
+      f.environment[0].variables.NAT_PROBE_URLS == jsonencode(["https://ghe.example.com/api/v3", "tcp://10.0.0.10:443"]) && f.environment[0].variables.NAT_PROBE_INTERVAL_SECONDS == "2"
+      && f.environment[0].variables.NAT_FAILURE_THRESHOLD == "5" && f.environment[0].variables.NAT_FAILBACK_HOLD_DOWN_SECONDS == "900"
     ])
     error_message = "The probe settings reach every function."
   }

@@ -124,7 +124,7 @@ run "existing_parameters" {
     error_message = "No parameter is created when existing ones are named."
   }
   assert {
-    condition     = aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_APP_KEY_PARAMETER == "/platform/github/key"
+    condition     = aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME == "/platform/github/key"
     error_message = "scale-up reads the named key parameter."
   }
   assert {

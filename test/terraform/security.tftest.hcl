@@ -199,7 +199,7 @@ run "rotation_parameter_present" {
     error_message = "A placeholder previous-secret SecureString is created, which accepts nothing."
   }
   assert {
-    condition     = aws_lambda_function.webhook_function.environment[0].variables.WEBHOOK_PREVIOUS_SECRET_PARAMETER == output.webhook_previous_secret_ssm_parameter_name
+    condition     = aws_lambda_function.webhook_function.environment[0].variables.WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME == output.webhook_previous_secret_ssm_parameter_name
     error_message = "The webhook is told the previous-secret parameter, which is also an output."
   }
   assert {
@@ -219,7 +219,7 @@ run "rotation_parameter_given_by_name" {
   }
 
   assert {
-    condition     = length(aws_ssm_parameter.github_app_webhook_secret_previous) == 0 && aws_lambda_function.webhook_function.environment[0].variables.WEBHOOK_PREVIOUS_SECRET_PARAMETER == "/ci/webhook-secret-old"
+    condition     = length(aws_ssm_parameter.github_app_webhook_secret_previous) == 0 && aws_lambda_function.webhook_function.environment[0].variables.WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME == "/ci/webhook-secret-old"
     error_message = "A named previous-secret parameter is used, not created."
   }
 }

@@ -153,3 +153,174 @@ run "fails_when_cloudtrail_retention_is_not_after_the_glacier_transition" {
   }
   expect_failures = [aws_s3_bucket_lifecycle_configuration.audit_lifecycle]
 }
+
+# Inputs that used to pass the plan and failed later (or never worked): each is refused with what is allowed.
+
+run "fails_when_a_warm_schedule_hour_is_out_of_range" {
+  command = plan
+  variables {
+    pools = {
+      linux = {
+        labels             = ["linux"]
+        instance_types     = ["m7i.large"]
+        warm_pool_schedule = "Mon-Fri 25:00-29:59"
+      }
+    }
+  }
+  expect_failures = [var.pools]
+}
+
+run "fails_when_a_warm_schedule_day_is_unknown" {
+  command = plan
+  variables {
+    pools = {
+      linux = {
+        labels             = ["linux"]
+        instance_types     = ["m7i.large"]
+        warm_pool_schedule = "Xyz-Qqq 07:00-19:00"
+      }
+    }
+  }
+  expect_failures = [var.pools]
+}
+
+run "accepts_a_warm_schedule_ending_at_midnight" {
+  command = plan
+  variables {
+    pools = {
+      linux = {
+        labels             = ["linux"]
+        instance_types     = ["m7i.large"]
+        warm_pool_size     = 1
+        warm_pool_owner    = "octo-org"
+        warm_pool_schedule = "Sat,Sun 10:00-14:00; mon-FRI 18:00-24:00"
+      }
+    }
+  }
+}
+
+run "fails_when_a_pool_subnet_id_is_malformed" {
+  command = plan
+  variables {
+    pools = {
+      linux = {
+        labels         = ["linux"]
+        instance_types = ["m7i.large"]
+        subnet_ids     = ["subnet-xyz"]
+      }
+    }
+  }
+  expect_failures = [var.pools]
+}
+
+run "fails_when_arm64_gets_an_x86_instance_type" {
+  command = plan
+  variables {
+    pools = {
+      arm = {
+        labels         = ["linux", "arm64"]
+        instance_types = ["c7g.large", "m7i.large"]
+        architecture   = "arm64"
+      }
+    }
+  }
+  expect_failures = [var.pools]
+}
+
+run "fails_when_x64_gets_a_graviton_instance_type" {
+  command = plan
+  variables {
+    pools = {
+      linux = {
+        labels         = ["linux"]
+        instance_types = ["c6gn.large"]
+      }
+    }
+  }
+  expect_failures = [var.pools]
+}
+
+run "fails_when_two_pools_have_the_same_labels" {
+  command = plan
+  variables {
+    pools = {
+      first = {
+        labels         = ["linux", "x64"]
+        instance_types = ["m7i.large"]
+      }
+      second = {
+        labels         = ["X64", "linux"]
+        instance_types = ["m7i.xlarge"]
+      }
+    }
+  }
+  expect_failures = [var.pools]
+}
+
+run "fails_when_a_pool_offers_only_labels_of_an_earlier_pool" {
+  command = plan
+  variables {
+    pools = {
+      a-large = {
+        labels         = ["linux", "large"]
+        instance_types = ["m7i.4xlarge"]
+      }
+      b-small = {
+        labels         = ["linux"]
+        instance_types = ["m7i.large"]
+      }
+    }
+  }
+  expect_failures = [var.pools]
+}
+
+run "fails_when_the_webhook_reserved_concurrency_is_zero" {
+  command = plan
+  variables {
+    webhook_reserved_concurrency = 0
+  }
+  expect_failures = [var.webhook_reserved_concurrency]
+}
+
+run "fails_when_the_scale_up_reserved_concurrency_is_zero" {
+  command = plan
+  variables {
+    scale_up_reserved_concurrency = 0
+  }
+  expect_failures = [var.scale_up_reserved_concurrency]
+}
+
+run "fails_when_the_reconcile_reserved_concurrency_is_zero" {
+  command = plan
+  variables {
+    reconcile_reserved_concurrency = 0
+  }
+  expect_failures = [var.reconcile_reserved_concurrency]
+}
+
+run "fails_when_lambda_subnets_have_no_security_group" {
+  command = plan
+  variables {
+    lambda_subnet_ids = ["subnet-0aaaaaaaaaaaaaaaa"]
+  }
+  expect_failures = [aws_lambda_function.webhook_function]
+}
+
+run "fails_when_lambda_security_groups_have_no_subnet" {
+  command = plan
+  variables {
+    lambda_security_group_ids = ["sg-0123456789abcdef0"]
+  }
+  expect_failures = [aws_lambda_function.webhook_function]
+}
+
+run "fails_when_the_pools_overflow_the_webhook_environment" {
+  command = plan
+  variables {
+    pools = { for i in range(30) : format("pool-%02d", i) => {
+      labels         = ["linux", "x64", format("team-%02d", i)]
+      instance_types = ["m7i.large"]
+    } }
+  }
+  expect_failures = [aws_lambda_function.webhook_function]
+}

@@ -113,8 +113,7 @@ run "waf_defaults" {
 run "waf_disabled" {
   command = plan
   variables {
-    enable_waf                 = false
-    waf_github_hooks_allowlist = true
+    enable_waf = false
   }
   assert {
     condition = alltrue([
@@ -126,7 +125,7 @@ run "waf_disabled" {
       length(aws_lambda_function.webhook_firewall_github_hooks_ipset_function) == 0,
       length(aws_lambda_invocation.webhook_firewall_github_hooks_ipset_fill) == 0,
     ])
-    error_message = "enable_waf = false creates nothing for the firewall, even with the allowlist asked for."
+    error_message = "enable_waf = false creates nothing for the firewall."
   }
   assert {
     condition     = output.web_acl_arn == "" && output.waf_log_group_name == ""
@@ -273,4 +272,13 @@ run "fails_when_waf_ip_set_refresh_schedule_is_malformed" {
     waf_ip_set_refresh_schedule = "every hour"
   }
   expect_failures = [var.waf_ip_set_refresh_schedule]
+}
+
+run "fails_when_the_allowlist_is_asked_for_without_the_waf" {
+  command = plan
+  variables {
+    enable_waf                 = false
+    waf_github_hooks_allowlist = true
+  }
+  expect_failures = [aws_lambda_function.webhook_function]
 }

@@ -271,21 +271,22 @@ export class World {
       PREFIX,
       RUNNER_SCOPE: "org",
       GITHUB_APP_ID: String(primary?.appId),
-      GITHUB_APP_KEY_PARAMETER: `/${PREFIX}/github-app/${primary?.appId}/private-key`,
+      GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: `/${PREFIX}/github-app/${primary?.appId}/private-key`,
       GITHUB_API_URL: gitHubUrl,
-      GITHUB_ADDITIONAL_APPS: JSON.stringify(additional.map((app) => ({ appId: app.appId, privateKeyParameter: `/${PREFIX}/github-app/${app.appId}/private-key` }))),
+      ADDITIONAL_GITHUB_APPS: JSON.stringify(additional.map((app) => ({ appId: app.appId, privateKeyParameter: `/${PREFIX}/github-app/${app.appId}/private-key` }))),
       RUNNERS_TABLE: `${PREFIX}-runners`,
       JOBS_TABLE: `${PREFIX}-jobs`,
       DRAINING_PARAMETER: `/${PREFIX}/draining`,
-      WEBHOOK_SECRET_PARAMETER: `/${PREFIX}/github-app/webhook-secret`,
+      WEBHOOK_SECRET_SSM_PARAMETER_NAME: `/${PREFIX}/github-app/webhook-secret`,
+      WEBHOOK_MAX_BODY_BYTES: "262144",
       POOLS: JSON.stringify(pools),
       MAX_RUNNERS_TOTAL: "1000",
       MAX_RUNNERS_PER_OWNER: "1000",
-      MAX_JOB_AGE_SECONDS: "21600",
-      BACKOFF_MAX_SECONDS: "900",
-      GITHUB_MIN_REMAINING: "200",
-      BOOT_TIMEOUT_SECONDS: "600",
-      IDLE_TIMEOUT_SECONDS: "1800",
+      JOB_MAX_AGE_SECONDS: "21600",
+      JOB_WAIT_MAX_SECONDS: "900",
+      GITHUB_MIN_REMAINING_REQUESTS: "200",
+      RUNNER_BOOT_TIMEOUT_SECONDS: "600",
+      RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
       BUSY_CONFIRM_SECONDS: "90",
       RELAUNCH_GRACE_SECONDS: "300",
       RERUN_INTERRUPTED_JOBS: "true",
@@ -319,7 +320,7 @@ export class World {
 
   env(name: string): number {
     const value = this.options.env[name];
-    const defaults: Record<string, number> = { BOOT_TIMEOUT_SECONDS: 600, IDLE_TIMEOUT_SECONDS: 1800, MAX_JOB_AGE_SECONDS: 21600 };
+    const defaults: Record<string, number> = { RUNNER_BOOT_TIMEOUT_SECONDS: 600, RUNNER_IDLE_TIMEOUT_SECONDS: 1800, JOB_MAX_AGE_SECONDS: 21600 };
     return value === undefined ? (defaults[name] ?? 0) : Number(value);
   }
 
@@ -439,7 +440,7 @@ export class World {
     if (!this.runnerSims().every((sim) => sim.phase === "gone" || sim.hung)) return false;
     // Runner items and registrations vouch for their instance during the boot timeout (docs/contracts.md).
     const newest = Math.max(0, ...[...this.ec2.instances.values()].map((i) => i.launchTime));
-    return Date.now() - newest > this.env("BOOT_TIMEOUT_SECONDS") * 1000;
+    return Date.now() - newest > this.env("RUNNER_BOOT_TIMEOUT_SECONDS") * 1000;
   }
 
   private wasInterrupted(job: GitHubJob): boolean {
@@ -570,8 +571,8 @@ export class World {
         noWatchdog: this.noWatchdogFor(instance),
       });
     }
-    const bootTimeoutMs = this.env("BOOT_TIMEOUT_SECONDS") * 1000;
-    const idleMs = this.env("IDLE_TIMEOUT_SECONDS") * 1000;
+    const bootTimeoutMs = this.env("RUNNER_BOOT_TIMEOUT_SECONDS") * 1000;
+    const idleMs = this.env("RUNNER_IDLE_TIMEOUT_SECONDS") * 1000;
     for (const sim of this.runners.values()) {
       if (sim.phase === "gone" || sim.hung) continue;
       const { instance } = sim;

@@ -1,17 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PROBE_TARGETS, natFailoverConfigFromEnv, probeTimeoutFor } from "../../../lambdas/nat-failover/config.js";
+import { NAT_FAILOVER_ENV } from "../../../contracts/nat-failover.js";
+import { natFailoverConfigFromEnv, probeTimeoutFor } from "../../../lambdas/nat-failover/config.js";
 import { InvalidEnvError, MissingEnvError } from "../../../lambdas/shared/index.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
-const ENV = { PREFIX: "sr", AZ: "eu-west-1a", ROUTE_TABLE_IDS: '["rtb-0aaaaaaaaaaaaaaa1"]' };
+const ENV = sampleEnv(NAT_FAILOVER_ENV, { AZ: "eu-west-1a", ROUTE_TABLE_IDS: '["rtb-0aaaaaaaaaaaaaaa1"]' });
 
 describe("natFailoverConfigFromEnv", () => {
-  it("applies the documented defaults", () => {
+  it("reads the settings, with the loop length's default", () => {
     expect(natFailoverConfigFromEnv(ENV)).toEqual({
       prefix: "sr",
       az: "eu-west-1a",
       routeTableIds: ["rtb-0aaaaaaaaaaaaaaa1"],
       standbyNatGatewayId: undefined,
-      probeTargets: DEFAULT_PROBE_TARGETS,
+      probeTargets: ["https://api.github.com", "https://checkip.amazonaws.com"],
       probeIntervalMs: 5_000,
       probeTimeoutMs: 3_000,
       failureThreshold: 3,
@@ -24,10 +26,10 @@ describe("natFailoverConfigFromEnv", () => {
     const config = natFailoverConfigFromEnv({
       ...ENV,
       STANDBY_NAT_GATEWAY_ID: "nat-0123456789abcdef0",
-      PROBE_TARGETS: '["https://ghe.example.com/api/v3", "tcp://10.0.0.10:443"]',
-      PROBE_INTERVAL_SECONDS: "2",
-      FAILURE_THRESHOLD: "5",
-      FAILBACK_HOLD_DOWN_SECONDS: "900",
+      NAT_PROBE_URLS: '["https://ghe.example.com/api/v3", "tcp://10.0.0.10:443"]',
+      NAT_PROBE_INTERVAL_SECONDS: "2",
+      NAT_FAILURE_THRESHOLD: "5",
+      NAT_FAILBACK_HOLD_DOWN_SECONDS: "900",
       LOOP_SECONDS: "30",
     });
     expect(config).toMatchObject({
@@ -51,11 +53,15 @@ describe("natFailoverConfigFromEnv", () => {
   });
 
   it("fails when a probe target is neither https:// nor tcp://host:port", () => {
-    expect(() => natFailoverConfigFromEnv({ ...ENV, PROBE_TARGETS: '["http://example.com"]' })).toThrow(/PROBE_TARGETS/);
-    expect(() => natFailoverConfigFromEnv({ ...ENV, PROBE_TARGETS: '["tcp://example.com"]' })).toThrow(/PROBE_TARGETS/);
+    expect(() => natFailoverConfigFromEnv({ ...ENV, NAT_PROBE_URLS: '["http://example.com"]' })).toThrow(/NAT_PROBE_URLS/);
+    expect(() => natFailoverConfigFromEnv({ ...ENV, NAT_PROBE_URLS: '["tcp://example.com"]' })).toThrow(/NAT_PROBE_URLS/);
+  });
+
+  it("fails when a Terraform-set setting is missing (its default lives in the input table)", () => {
+    expect(() => natFailoverConfigFromEnv({ ...ENV, NAT_FAILURE_THRESHOLD: undefined })).toThrow(new MissingEnvError("NAT_FAILURE_THRESHOLD"));
   });
 
   it("fails when the probe interval is below 2 seconds", () => {
-    expect(() => natFailoverConfigFromEnv({ ...ENV, PROBE_INTERVAL_SECONDS: "1" })).toThrow(/PROBE_INTERVAL_SECONDS/);
+    expect(() => natFailoverConfigFromEnv({ ...ENV, NAT_PROBE_INTERVAL_SECONDS: "1" })).toThrow(/NAT_PROBE_INTERVAL_SECONDS/);
   });
 });

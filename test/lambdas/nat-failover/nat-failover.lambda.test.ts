@@ -20,6 +20,9 @@ const probeTarget = vi.hoisted(() => {
   process.env.PREFIX = "sr";
   process.env.AZ = "eu-west-1a";
   process.env.ROUTE_TABLE_IDS = '["rtb-0aaaaaaaaaaaaaaa1","rtb-0aaaaaaaaaaaaaaa2"]';
+  process.env.NAT_PROBE_INTERVAL_SECONDS = "5";
+  process.env.NAT_FAILURE_THRESHOLD = "3";
+  process.env.NAT_FAILBACK_HOLD_DOWN_SECONDS = "300";
   // One round per scheduled invocation: the next would start after the 1-second loop.
   process.env.LOOP_SECONDS = "1";
   return { port: 0 };
@@ -46,7 +49,7 @@ beforeAll(async () => {
   listener = createServer((socket) => socket.end());
   await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
   probeTarget.port = (listener.address() as AddressInfo).port;
-  process.env.PROBE_TARGETS = JSON.stringify([`tcp://127.0.0.1:${probeTarget.port}`]);
+  process.env.NAT_PROBE_URLS = JSON.stringify([`tcp://127.0.0.1:${probeTarget.port}`]);
 });
 
 afterAll(async () => {

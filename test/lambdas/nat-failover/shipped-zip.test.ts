@@ -4,6 +4,8 @@ import type { Context, EventBridgeEvent } from "aws-lambda";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LoopbackAws } from "../../helpers/loopback-aws.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
+import { NAT_FAILOVER_ENV } from "../../../contracts/nat-failover.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 // Drives dist/lambdas/nat-failover.zip (with the shared layer) as deployed: EventBridge events in,
 // the real EC2 client inside the zip speaking the EC2 query protocol to a loopback endpoint, and the
@@ -52,16 +54,16 @@ beforeAll(async () => {
   listener = createServer((socket) => socket.end());
   await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
   const endpoint = await aws.start();
-  handler = loadShippedHandler<Handler>("nat-failover", {
+  handler = loadShippedHandler<Handler>("nat-failover", sampleEnv(NAT_FAILOVER_ENV, {
     AWS_ENDPOINT_URL: endpoint,
     PREFIX: "sr",
     AZ: "eu-west-1a",
     ROUTE_TABLE_IDS: JSON.stringify(TABLES),
-    PROBE_TARGETS: JSON.stringify([`tcp://127.0.0.1:${(listener.address() as AddressInfo).port}`]),
-    PROBE_INTERVAL_SECONDS: "2",
+    NAT_PROBE_URLS: JSON.stringify([`tcp://127.0.0.1:${(listener.address() as AddressInfo).port}`]),
+    NAT_PROBE_INTERVAL_SECONDS: "2",
     LOOP_SECONDS: "1",
     POWERTOOLS_METRICS_DISABLED: "true",
-  });
+  }));
 });
 
 afterEach(() => {

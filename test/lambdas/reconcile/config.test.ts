@@ -1,30 +1,25 @@
 import { describe, expect, it } from "vitest";
+import { RECONCILE_ENV } from "../../../contracts/reconcile.js";
 import { reconcileConfigFromEnv } from "../../../lambdas/reconcile/config.js";
 import { InvalidEnvError, MissingEnvError } from "../../../lambdas/shared/index.js";
 import { spotInterruptionConfigFromEnv } from "../../../lambdas/spot-interruption/config.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo";
 
 /** The reconcile environment as the module sets it (pools with their warm fields). */
 function reconcileEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return {
-    PREFIX: "sr",
-    RUNNER_SCOPE: "org",
-    GITHUB_APP_ID: "123",
-    GITHUB_APP_KEY_PARAMETER: "/sr/key",
-    RUNNERS_TABLE: "sr-runners",
-    JOBS_TABLE: "sr-jobs",
-    DRAINING_PARAMETER: "/sr/draining",
+  return sampleEnv(RECONCILE_ENV, {
     POOLS: JSON.stringify({
       gpu: { queueUrl: `${QUEUE}-gpu`, warmSize: 2, warmOwner: "octo-org", warmSchedule: "Mon-Fri 07:00-19:00" },
       linux: { queueUrl: QUEUE, warmSize: 0, warmOwner: "", warmSchedule: "" },
     }),
     ...overrides,
-  };
+  });
 }
 
 describe("reconcileConfigFromEnv", () => {
-  it("reads pools, warm settings and the control-plane defaults", () => {
+  it("reads pools, warm settings, the control-plane settings and the internal tunables' defaults", () => {
     // Act
     const config = reconcileConfigFromEnv(reconcileEnv());
 
@@ -75,7 +70,7 @@ describe("reconcileConfigFromEnv", () => {
     expect(() => reconcileConfigFromEnv(reconcileEnv(env))).toThrow(error);
   });
 
-  it.each(["JOBS_TABLE", "DRAINING_PARAMETER"])("fails when %s is missing", (name) => {
+  it.each(["JOBS_TABLE", "DRAINING_PARAMETER", "RUNNER_BOOT_TIMEOUT_SECONDS", "RERUN_INTERRUPTED_JOBS"])("fails when %s is missing", (name) => {
     // Act + Assert
     expect(() => reconcileConfigFromEnv(reconcileEnv({ [name]: undefined }))).toThrow(new MissingEnvError(name));
   });

@@ -34,21 +34,23 @@ import {
 import { counterValue, jobFacts, putRunnerItem, seedLaunchedJob } from "../../helpers/ledger.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
+import { RECONCILE_ENV } from "../../../contracts/index.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
 const warm = { warmOwner: "octo-org", warmSchedule: "Mon-Fri 07:00-19:00" };
 const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
-const ENV = {
+const ENV = sampleEnv(RECONCILE_ENV, {
   PREFIX: "sr",
   RUNNER_SCOPE: "org",
   GITHUB_APP_ID: "123456",
-  GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
   RUNNERS_TABLE: "sr-runners",
   JOBS_TABLE: "sr-jobs",
   DRAINING_PARAMETER: "/sr/draining",
-  BOOT_TIMEOUT_SECONDS: "600",
-  IDLE_TIMEOUT_SECONDS: "1800",
+  RUNNER_BOOT_TIMEOUT_SECONDS: "600",
+  RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
   BUSY_CONFIRM_SECONDS: "90",
   RELAUNCH_GRACE_SECONDS: "300",
   RERUN_INTERRUPTED_JOBS: "true",
@@ -58,7 +60,7 @@ const ENV = {
     gpu: { queueUrl: queue("gpu"), warmSize: 2, ...warm },
     linux: { queueUrl: queue("linux"), warmSize: 0, warmOwner: "", warmSchedule: "" },
   }),
-};
+});
 quietPowertools();
 const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 

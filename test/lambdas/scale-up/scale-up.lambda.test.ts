@@ -23,25 +23,27 @@ import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse
 import type { RecordedRequest } from "../../helpers/github.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
+import { SCALE_UP_ENV } from "../../../contracts/index.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
 const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
-const ENV = {
+const ENV = sampleEnv(SCALE_UP_ENV, {
   PREFIX: "sr",
   RUNNER_SCOPE: "org",
   GITHUB_APP_ID: "123456",
-  GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
   RUNNERS_TABLE: "sr-runners",
   JOBS_TABLE: "sr-jobs",
   DRAINING_PARAMETER: "/sr/draining",
   MAX_RUNNERS_TOTAL: "8",
   MAX_RUNNERS_PER_OWNER: "6",
-  MAX_JOB_AGE_SECONDS: "3600",
+  JOB_MAX_AGE_SECONDS: "3600",
   CLAIM_LEASE_SECONDS: "120",
   BACKOFF_BASE_SECONDS: "20",
-  BACKOFF_MAX_SECONDS: "600",
-  GITHUB_MIN_REMAINING: "100",
+  JOB_WAIT_MAX_SECONDS: "600",
+  GITHUB_MIN_REMAINING_REQUESTS: "100",
   MAX_FLEET_REQUESTS: "3",
   POOLS: JSON.stringify({
     gpu: {
@@ -71,7 +73,7 @@ const ENV = {
       deadLetterQueueUrl: queue("linux-dlq"),
     },
   }),
-};
+});
 quietPowertools();
 const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 

@@ -16,14 +16,16 @@ import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } fr
 import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, replyFromRequest } from "../../helpers/github.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
+import { SCALE_UP_ENV } from "../../../contracts/index.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
-const ENV = {
+const ENV = sampleEnv(SCALE_UP_ENV, {
   PREFIX: "sr",
   RUNNER_SCOPE: "repo",
   GITHUB_APP_ID: "42",
-  GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
   GITHUB_API_URL: "https://ghes.example.com/api/v3",
   RUNNERS_TABLE: "sr-runners",
   JOBS_TABLE: "sr-jobs",
@@ -45,7 +47,7 @@ const ENV = {
       deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
     },
   }),
-};
+});
 quietPowertools();
 const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 

@@ -9,6 +9,8 @@ import type { IncomingRecord, ScaleUpDeps } from "../../../lambdas/scale-up/scal
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { jobMessage } from "../../helpers/aws.js";
 import { quietPowertools } from "../../helpers/powertools.js";
+import { SCALE_UP_ENV } from "../../../contracts/index.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 // processBatch called directly with memory ports: the memory ledger, counters and budgets (their
 // contract is the DynamoDB store's), an EC2 fleet, a GitHub registrar, a runners table and a queue
@@ -20,17 +22,17 @@ quietPowertools();
 const NOW = new Date("2026-11-23T10:00:00.000Z");
 const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo";
 const queueUrl = (name: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${name}.fifo`;
-const CONFIG = scaleUpConfigFromEnv({
+const CONFIG = scaleUpConfigFromEnv(sampleEnv(SCALE_UP_ENV, {
   PREFIX: "sr",
   RUNNER_SCOPE: "org",
   GITHUB_APP_ID: "123456",
-  GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
   RUNNERS_TABLE: "sr-runners",
   JOBS_TABLE: "sr-jobs",
   DRAINING_PARAMETER: "/sr/draining",
   MAX_RUNNERS_TOTAL: "8",
   MAX_RUNNERS_PER_OWNER: "6",
-  MAX_JOB_AGE_SECONDS: "3600",
+  JOB_MAX_AGE_SECONDS: "3600",
   POOLS: JSON.stringify({
     linux: {
       labels: ["linux", "x64"],
@@ -46,7 +48,7 @@ const CONFIG = scaleUpConfigFromEnv({
       deadLetterQueueUrl: queueUrl("linux-dlq"),
     },
   }),
-});
+}));
 
 /** The ports in memory and what they were asked. */
 interface World {

@@ -14,15 +14,17 @@ import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } fr
 import { appInstallation, generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse } from "../../helpers/github.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
+import { SCALE_UP_ENV } from "../../../contracts/index.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
-const ENV = {
+const ENV = sampleEnv(SCALE_UP_ENV, {
   PREFIX: "sr",
   RUNNER_SCOPE: "org",
   GITHUB_APP_ID: "123456",
-  GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
-  GITHUB_ADDITIONAL_APPS: JSON.stringify([{ appId: 654321, privateKeyParameter: "/sr/github-app-2-key" }]),
+  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
+  ADDITIONAL_GITHUB_APPS: JSON.stringify([{ appId: 654321, privateKeyParameter: "/sr/github-app-2-key" }]),
   RUNNERS_TABLE: "sr-runners",
   JOBS_TABLE: "sr-jobs",
   DRAINING_PARAMETER: "/sr/draining",
@@ -41,7 +43,7 @@ const ENV = {
       deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
     },
   }),
-};
+});
 quietPowertools();
 const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 

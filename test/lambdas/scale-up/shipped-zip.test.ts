@@ -9,6 +9,8 @@ import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { LoopbackAws } from "../../helpers/loopback-aws.js";
 import { assertMatchesOpenApi } from "../../helpers/openapi.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
+import { SCALE_UP_ENV } from "../../../contracts/scale-up.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 // Drives dist/lambdas/scale-up.zip (with the shared layer) as deployed: SQS batches in; GitHub App
 // auth and generate-jitconfig against a loopback GitHub whose answers are checked against GitHub's
@@ -130,18 +132,18 @@ beforeAll(async () => {
   db = await startDynalite();
   await Promise.all([db.createTable("sr-jobs"), db.createTable("sr-runners")]);
   const [awsEndpoint, githubUrl] = await Promise.all([aws.start(), github.start()]);
-  handler = loadShippedHandler<Handler>("scale-up", {
+  handler = loadShippedHandler<Handler>("scale-up", sampleEnv(SCALE_UP_ENV, {
     AWS_ENDPOINT_URL: awsEndpoint,
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     PREFIX: "sr",
     RUNNER_SCOPE: "repo",
     GITHUB_APP_ID: "1234",
-    GITHUB_APP_KEY_PARAMETER: "/sr/github-app/private-key",
+    GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app/private-key",
     GITHUB_API_URL: githubUrl,
     RUNNERS_TABLE: "sr-runners",
     JOBS_TABLE: "sr-jobs",
     DRAINING_PARAMETER: "/sr/draining",
-    MAX_JOB_AGE_SECONDS: "3600",
+    JOB_MAX_AGE_SECONDS: "3600",
     POOLS: JSON.stringify({
       linux: {
         labels: ["linux"],
@@ -157,7 +159,7 @@ beforeAll(async () => {
         deadLetterQueueUrl: `${awsEndpoint}/123456789012/sr-linux-dlq.fifo`,
       },
     }),
-  });
+  }));
   result = await handler({ Records: [jobRecord(job(1), "m-1"), jobRecord(job(2), "m-2")] }, context);
 });
 

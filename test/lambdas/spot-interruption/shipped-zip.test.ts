@@ -111,7 +111,7 @@ beforeAll(async () => {
     PREFIX: "sr",
     RUNNER_SCOPE: "org",
     GITHUB_APP_ID: "1234",
-    GITHUB_APP_KEY_PARAMETER: "/sr/github-app/private-key",
+    GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app/private-key",
     GITHUB_API_URL: githubUrl,
     RUNNERS_TABLE: "sr-runners",
     JOBS_TABLE: "sr-jobs",

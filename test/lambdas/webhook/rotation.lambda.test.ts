@@ -12,18 +12,20 @@ import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
 import { workflowJobQueuedFixture } from "../../helpers/github.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
+import { WEBHOOK_ENV } from "../../../contracts/index.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
-const ENV = {
-  WEBHOOK_SECRET_PARAMETER: "/sr/github-app/webhook-secret",
-  WEBHOOK_PREVIOUS_SECRET_PARAMETER: "/sr/github-app/webhook-secret-previous",
+const ENV = sampleEnv(WEBHOOK_ENV, {
+  WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/github-app/webhook-secret",
+  WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME: "/sr/github-app/webhook-secret-previous",
   JOBS_TABLE: "sr-jobs",
   PREFIX: "sr",
   POOLS: JSON.stringify({
     linux: { labels: ["linux", "x64"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
   }),
-};
+});
 quietPowertools();
 const handler = createHandler(() => defaultDeps(ENV, { sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 

@@ -10,6 +10,8 @@ import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
 import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
+import { WEBHOOK_ENV } from "../../../contracts/webhook.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 // Webhook secret rotation in dist/lambdas/webhook.zip as deployed: the zip's own SDK reads both SSM
 // parameters from a loopback endpoint; only Date is faked, to cross the five-minute parameter cache.
@@ -58,15 +60,15 @@ beforeAll(async () => {
   const endpoint = await aws.start();
   db = await startDynalite();
   await db.createTable("sr-jobs");
-  handler = loadShippedHandler<Handler>("webhook", {
+  handler = loadShippedHandler<Handler>("webhook", sampleEnv(WEBHOOK_ENV, {
     AWS_ENDPOINT_URL: endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     JOBS_TABLE: "sr-jobs",
     PREFIX: "sr",
-    WEBHOOK_SECRET_PARAMETER: CURRENT,
-    WEBHOOK_PREVIOUS_SECRET_PARAMETER: PREVIOUS,
+    WEBHOOK_SECRET_SSM_PARAMETER_NAME: CURRENT,
+    WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME: PREVIOUS,
     POOLS: JSON.stringify({ linux: { labels: job.workflow_job.labels, queueUrl: `${endpoint}/123456789012/sr-linux.fifo` } }),
-  });
+  }));
 });
 
 afterEach(() => {

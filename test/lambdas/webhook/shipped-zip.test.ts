@@ -72,9 +72,9 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
     JOBS_TABLE: "sr-jobs",
     PREFIX: "sr",
-    WEBHOOK_SECRET_PARAMETER: "/sr/github-app/webhook-secret",
+    WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/github-app/webhook-secret",
     POOLS: JSON.stringify({ linux: { labels: job.workflow_job.labels, queueUrl: QUEUE_URL } }),
-    MAX_BODY_BYTES: "65536",
+    WEBHOOK_MAX_BODY_BYTES: "65536",
   });
 });
 

@@ -204,14 +204,14 @@ describe("webhookSecretLoader", () => {
 describe("webhookConfigFromEnv", () => {
   const pools = JSON.stringify({ linux: { labels: ["linux"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo" } });
 
-  it("reads WEBHOOK_PREVIOUS_SECRET_PARAMETER when set", () => {
-    const config = webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_SECRET_PARAMETER: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_PARAMETER: "/sr/prev" });
+  it("reads WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME when set", () => {
+    const config = webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_MAX_BODY_BYTES: "262144", WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME: "/sr/prev" });
     expect(config).toMatchObject({ secretParameter: "/sr/cur", previousSecretParameter: "/sr/prev" });
   });
 
   it("leaves the previous parameter out when the variable is unset or empty", () => {
-    expect(webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_SECRET_PARAMETER: "/sr/cur" })).not.toHaveProperty("previousSecretParameter");
-    expect(webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_SECRET_PARAMETER: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_PARAMETER: "" })).not.toHaveProperty("previousSecretParameter");
+    expect(webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_MAX_BODY_BYTES: "262144", WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/cur" })).not.toHaveProperty("previousSecretParameter");
+    expect(webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_MAX_BODY_BYTES: "262144", WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME: "" })).not.toHaveProperty("previousSecretParameter");
   });
 });
 

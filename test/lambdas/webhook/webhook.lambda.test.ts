@@ -16,18 +16,20 @@ import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
 import { workflowJobFixture, workflowJobQueuedFixture } from "../../helpers/github.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
+import { WEBHOOK_ENV } from "../../../contracts/index.js";
+import { sampleEnv } from "../../helpers/contracts.js";
 
 const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
-const ENV = {
-  WEBHOOK_SECRET_PARAMETER: "/self-runners/webhook-secret",
+const ENV = sampleEnv(WEBHOOK_ENV, {
+  WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/self-runners/webhook-secret",
   JOBS_TABLE: "sr-jobs",
   PREFIX: "sr",
   POOLS: JSON.stringify({
     gpu: { labels: ["linux", "gpu"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-gpu.fifo" },
     linux: { labels: ["linux", "x64"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
   }),
-};
+});
 quietPowertools();
 const handler = createHandler(() => defaultDeps(ENV, { sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 
@@ -258,7 +260,7 @@ describe("webhook handler", () => {
     expect(sent()).toHaveLength(0);
   });
 
-  it("fails when the body is larger than MAX_BODY_BYTES: 413, nothing read or sent", async () => {
+  it("fails when the body is larger than WEBHOOK_MAX_BODY_BYTES: 413, nothing read or sent", async () => {
     // Arrange
     const body = JSON.stringify({ ...workflowJobQueuedFixture(), padding: "x".repeat(262_144) });
 

@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { Fn, Op, TerraformLocal, Token } from "./cdktf.js";
+import { Fn, Op, TerraformLocal, Token } from "../cdktf.js";
 
 /**
  * A resource `count` of 1 when `condition` holds and 0 otherwise: a plain number when the condition
@@ -51,4 +51,20 @@ export function mapIf<T>(condition: boolean, map: Record<string, T>): Record<str
 /** A condition known only at apply time becomes a local, so every `count` reads `local.x ? 1 : 0`. */
 export function localCondition(scope: Construct, id: string, condition: boolean): boolean {
   return Token.isUnresolved(condition) ? (new TerraformLocal(scope, id, condition).asBoolean as unknown as boolean) : condition;
+}
+
+/** `contains(list, value)`: a plain boolean for literal lists. */
+export function listContains(list: string[], value: string): boolean {
+  if (!Token.isUnresolved(list) && !list.some((v) => Token.isUnresolved(v))) return list.includes(value);
+  return Fn.contains(list, value) as unknown as boolean;
+}
+
+/** `a || b`: a plain boolean when both are known now. */
+export function anyOf(a: boolean, b: boolean): boolean {
+  if (!Token.isUnresolved(a) && a) return true;
+  if (!Token.isUnresolved(b) && b) return true;
+  if (!Token.isUnresolved(a) && !Token.isUnresolved(b)) return false;
+  if (!Token.isUnresolved(a)) return b;
+  if (!Token.isUnresolved(b)) return a;
+  return Op.or(a, b) as unknown as boolean;
 }

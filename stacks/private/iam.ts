@@ -1,4 +1,4 @@
-import { Fn } from "./cdktf.js";
+import { Fn } from "../cdktf.js";
 
 /** One IAM policy statement; `Resource` and `Condition` values may be tokens. */
 export interface PolicyStatement {

@@ -1,4 +1,4 @@
-import { Fn, Token } from "./cdktf.js";
+import { Fn, Token } from "../cdktf.js";
 
 /**
  * `{...base, ...extra}` that also works when `base` is a Terraform expression (the module's

@@ -1,0 +1,10 @@
+// Typed contracts between stacks/ and lambdas/: plain data, no dependencies (.dependency-cruiser.cjs).
+export * from "./common.js";
+export * from "./env.js";
+export * from "./github-hooks-ipset.js";
+export * from "./nat-failover.js";
+export * from "./pools.js";
+export * from "./reconcile.js";
+export * from "./scale-up.js";
+export * from "./spot-interruption.js";
+export * from "./webhook.js";

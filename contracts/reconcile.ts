@@ -1,0 +1,43 @@
+import { DRAINING_ENV, GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_STATE_ENV } from "./common.js";
+import { boolean, integer, required, tunable } from "./env.js";
+import { poolFields, poolsVariable } from "./pools.js";
+
+/** The reconcile function's environment (lambdas/reconcile, stacks/functions/reconcile-function.ts). */
+export const RECONCILE_ENV = {
+  ...POWERTOOLS_ENV,
+  ...RUNNER_STATE_ENV,
+  ...GITHUB_APP_ENV,
+  ...DRAINING_ENV,
+  pools: poolsVariable(
+    poolFields(["queueUrl", "warmSize", "warmOwner", "warmSchedule"]),
+    "a pool's queue, for jobs queued again, and its warm pool (when `warmSize` > 0 and `warmOwner` is set); a malformed `warmSchedule` fails the configuration, naming the pool",
+  ),
+  runnerBootTimeoutSeconds: required("RUNNER_BOOT_TIMEOUT_SECONDS", integer(1), "an instance with no registration after this long is an orphan", "600"),
+  runnerIdleTimeoutSeconds: required(
+    "RUNNER_IDLE_TIMEOUT_SECONDS",
+    integer(1),
+    "`runner_idle_timeout_minutes` in seconds: an idle runner older than boot + idle timeout is deregistered, then terminated",
+    "1800",
+  ),
+  busyConfirmSeconds: required(
+    "BUSY_CONFIRM_SECONDS",
+    integer(1),
+    "a runner that looks idle (or never came online) is stopped only if it still looks so this long after it was first seen so (GitHub's `busy` flag lags a job start by up to a minute)",
+    "90",
+  ),
+  relaunchGraceSeconds: required(
+    "RELAUNCH_GRACE_SECONDS",
+    integer(1),
+    "a `launched` job whose runner is gone, stopped or took another job waits this long before GitHub is asked whether it is still queued",
+    "300",
+  ),
+  rerunInterruptedJobs: required("RERUN_INTERRUPTED_JOBS", boolean, "re-run jobs failed by a spot interruption", "true"),
+  requeueAfterSeconds: tunable(
+    "REQUEUE_AFTER_SECONDS",
+    integer(1),
+    1800,
+    "a `received` job untouched this long has lost its message (scale-up touches a waiting job at least every JOB_WAIT_MAX_SECONDS)",
+  ),
+  maxJobChecks: tunable("MAX_JOB_CHECKS", integer(1), 50, "GitHub job checks and re-runs per round"),
+} as const;
+

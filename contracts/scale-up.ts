@@ -1,0 +1,28 @@
+import { DRAINING_ENV, GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_STATE_ENV } from "./common.js";
+import { integer, required, tunable } from "./env.js";
+import { poolFields, poolsVariable } from "./pools.js";
+
+/** The scale-up function's environment (lambdas/scale-up, stacks/functions/scale-up-function.ts). */
+export const SCALE_UP_ENV = {
+  ...POWERTOOLS_ENV,
+  ...RUNNER_STATE_ENV,
+  ...GITHUB_APP_ENV,
+  ...DRAINING_ENV,
+  pools: poolsVariable(
+    poolFields(["labels", "maxRunners", "instanceTypes", "subnetIds", "launchTemplateName", "spot", "onDemandFallback", "runnerGroupId", "queueUrl", "queueArn", "deadLetterQueueUrl"]),
+    "the pools and their queues; `queueArn` maps a record to its pool's queue (for visibility changes) and dead-letter queue",
+  ),
+  maxRunnersTotal: required("MAX_RUNNERS_TOTAL", integer(1), "runners of all pools together, counted by a conditional counter in the ledger table", "1000"),
+  maxRunnersPerOwner: required("MAX_RUNNERS_PER_OWNER", integer(1), "runners per owner (the org in org scope, `owner/repo` in repo scope)", "1000"),
+  jobMaxAgeSeconds: required("JOB_MAX_AGE_SECONDS", integer(1), "an older job (since the webhook accepted it) is marked failed and moved to the dead-letter queue", "21600"),
+  jobWaitMaxSeconds: required(
+    "JOB_WAIT_MAX_SECONDS",
+    integer(1),
+    "longest visibility of a waiting record: `base * 2^(receives-1)` capped here, jittered in [half, full]; a budget wait lasts at least until the GitHub budget resets",
+    "900",
+  ),
+  githubMinRemainingRequests: required("GITHUB_MIN_REMAINING_REQUESTS", integer(1), "REST budget kept in reserve per App installation; runners beyond it wait for the reset", "200"),
+  claimLeaseSeconds: tunable("CLAIM_LEASE_SECONDS", integer(1), 120, "how long a claim keeps other invocations off a job; longer than the function timeout"),
+  backoffBaseSeconds: tunable("BACKOFF_BASE_SECONDS", integer(1), 15, "first visibility of a waiting record, and the wait while its job is in flight elsewhere"),
+  maxFleetRequests: tunable("MAX_FLEET_REQUESTS", integer(1), 3, "CreateFleet calls per (pool, owner) group, the first included (fallback across types, zones, on-demand)"),
+} as const;

@@ -1,0 +1,24 @@
+import { POWERTOOLS_ENV } from "./common.js";
+import { integer, optional, required, string } from "./env.js";
+import { poolFields, poolsVariable } from "./pools.js";
+
+/** The webhook function's environment (lambdas/webhook, stacks/functions/webhook-function.ts). */
+export const WEBHOOK_ENV = {
+  ...POWERTOOLS_ENV,
+  prefix: required("PREFIX", string, "the kit's name prefix, to map runner names in `in_progress`/`completed` back to instances", "sr"),
+  jobsTable: required("JOBS_TABLE", string, "the job ledger table (also the Powertools idempotency store, key attribute `pk`)", "sr-jobs"),
+  webhookSecretSsmParameterName: required(
+    "WEBHOOK_SECRET_SSM_PARAMETER_NAME",
+    string,
+    "SSM name of the webhook secret (SecureString), cached in memory for 5 minutes",
+    "/sr/webhook-secret",
+  ),
+  webhookPreviousSecretSsmParameterName: optional(
+    "WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME",
+    string,
+    'SSM name of the previous webhook secret, accepted too while it holds a real value: the bare secret, or `{"secret": "...", "expiresAt": "<ISO 8601>"}` until that time; the placeholder `replace-me` (also as the current secret) accepts nothing; on a signature mismatch both are re-read once, bypassing the cache, at most every 30 s per execution environment',
+    "/sr/webhook-previous-secret",
+  ),
+  webhookMaxBodyBytes: required("WEBHOOK_MAX_BODY_BYTES", integer(1), "largest accepted body after base64 decoding; a larger one gets 413", "262144"),
+  pools: poolsVariable(poolFields(["labels", "queueUrl"]), "the pools: a job goes to the first pool, in key order, whose labels contain all of its `runs-on` labels"),
+} as const;

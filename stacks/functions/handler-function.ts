@@ -1,0 +1,55 @@
+import type { NodejsFunctionProps } from "../nodejs-function.js";
+
+/** What every handler function of the kit shares: naming, the shared layer, logs, VPC placement, KMS, tags. */
+export interface HandlerFunctionProps {
+  /** Name prefix: the function is `<prefix>-<handler>`. */
+  readonly prefix: string;
+  /** Folder of the built zips: `<distDir>/lambdas/<handler>.zip` (`npm run build`). */
+  readonly distDir: string;
+  /** The shared layer (lambdas/shared). */
+  readonly layerArn: string;
+  /**
+   * Days the function's logs are kept.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Subnets of the function; empty: outside any VPC.
+   * @default []
+   */
+  readonly subnetIds?: string[];
+  /**
+   * Security groups of the function (with `subnetIds`).
+   * @default []
+   */
+  readonly securityGroupIds?: string[];
+  /**
+   * Customer managed KMS key for the environment and the log group.
+   * @default - AWS managed keys
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * Tags for every resource.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/** The NodejsFunction props of the handler `name` (its zip, its name, the shared settings). */
+export function handlerFunctionProps(
+  name: string,
+  props: HandlerFunctionProps,
+  own: Pick<NodejsFunctionProps, "description" | "timeout" | "memorySize" | "reservedConcurrency" | "environment">,
+): NodejsFunctionProps {
+  return {
+    functionName: `${props.prefix}-${name}`,
+    zipPath: `${props.distDir}/lambdas/${name}.zip`,
+    layers: [props.layerArn],
+    logRetentionDays: props.logRetentionDays,
+    subnetIds: props.subnetIds,
+    securityGroupIds: props.securityGroupIds,
+    kmsKeyArn: props.kmsKeyArn,
+    tags: props.tags,
+    ...own,
+  };
+}

@@ -1,0 +1,100 @@
+import type { Construct } from "constructs";
+import { SCALE_UP_ENV } from "../../contracts/scale-up.js";
+import { LambdaEventSourceMapping } from "../aws.js";
+import { Fn, TerraformIterator } from "../cdktf.js";
+import type { DrainingSwitch } from "../draining-switch.js";
+import type { EncryptionKey } from "../encryption-key.js";
+import type { JobLedger } from "../job-ledger.js";
+import { NodejsFunction } from "../nodejs-function.js";
+import type { PoolMap } from "../pools.js";
+import { poolsEnvironment, powertoolsEnvironment, renderEnvironment } from "../private/environment.js";
+import type { GitHubAppAccess } from "../private/github-app-access.js";
+import type { RunnerFleet } from "../runner-fleet.js";
+import type { RunnerQueues } from "../runner-queue.js";
+import type { RunnersTable } from "../runners-table.js";
+import { handlerFunctionProps, type HandlerFunctionProps } from "./handler-function.js";
+
+/** Props of {@link ScaleUpFunction}; the limits are literals or Terraform expressions (their defaults live in the input table). */
+export interface ScaleUpFunctionProps extends HandlerFunctionProps {
+  readonly pools: PoolMap;
+  readonly runnerScope: string;
+  readonly app: GitHubAppAccess;
+  /** The pools' job queues: the trigger, and where waiting records go back; their DLQs take what cannot be served. */
+  readonly queues: RunnerQueues;
+  readonly ledger: JobLedger;
+  readonly table: RunnersTable;
+  readonly fleet: RunnerFleet;
+  readonly drainingSwitch: DrainingSwitch;
+  readonly encryption: EncryptionKey;
+  readonly maxRunnersTotal: string;
+  readonly maxRunnersPerOwner: string;
+  readonly jobMaxAgeSeconds: string;
+  readonly jobWaitMaxSeconds: string;
+  readonly githubMinRemainingRequests: string;
+  /**
+   * Reserved concurrency; -1: unreserved.
+   * @default -1
+   */
+  readonly reservedConcurrency?: number;
+}
+
+/**
+ * lambdas/scale-up: launches ephemeral runners for queued jobs. Owns its environment
+ * (contracts/scale-up.ts), its grants and its trigger (one SQS event source mapping per pool queue).
+ */
+export class ScaleUpFunction extends NodejsFunction {
+  readonly trigger: LambdaEventSourceMapping;
+
+  constructor(scope: Construct, id: string, props: ScaleUpFunctionProps) {
+    const { queues, ledger, table, fleet, drainingSwitch, app } = props;
+    super(
+      scope,
+      id,
+      handlerFunctionProps("scale-up", props, {
+        description: "Launches ephemeral runners for queued jobs",
+        timeout: 30,
+        memorySize: 512,
+        reservedConcurrency: props.reservedConcurrency,
+        environment: renderEnvironment(SCALE_UP_ENV, {
+          ...powertoolsEnvironment("scale-up"),
+          githubAppId: app.environment.githubAppId,
+          githubAppPrivateKeySsmParameterName: app.environment.githubAppPrivateKeySsmParameterName,
+          githubApiUrl: app.environment.githubApiUrl,
+          runnerScope: props.runnerScope,
+          prefix: props.prefix,
+          runnersTable: table.table.name,
+          jobsTable: ledger.table.name,
+          additionalGithubApps: app.environment.additionalGithubApps,
+          drainingParameter: drainingSwitch.parameterName,
+          maxRunnersTotal: props.maxRunnersTotal,
+          maxRunnersPerOwner: props.maxRunnersPerOwner,
+          jobMaxAgeSeconds: props.jobMaxAgeSeconds,
+          jobWaitMaxSeconds: props.jobWaitMaxSeconds,
+          githubMinRemainingRequests: props.githubMinRemainingRequests,
+          pools: poolsEnvironment(SCALE_UP_ENV.pools, props.pools, {
+            queues: queues.queues.fqn,
+            deadLetterQueues: queues.deadLetterQueues.fqn,
+            launchTemplates: fleet.launchTemplates.fqn,
+          }),
+        }),
+      }),
+    );
+    queues.grantConsume(this);
+    queues.grantSendToDeadLetter(this);
+    ledger.grantReadWrite(this);
+    drainingSwitch.grantRead(this);
+    fleet.grantLaunch(this);
+    table.grantReadWrite(this);
+    app.grantReadKeys(this);
+    props.encryption.grantUse("scale-up", this.role, ["lambda", "ssm", "sqs", "dynamodb"]);
+    const pools = TerraformIterator.fromMap(props.pools);
+    this.trigger = new LambdaEventSourceMapping(this, "trigger", {
+      forEach: pools,
+      eventSourceArn: Fn.lookupNested(queues.queues.fqn, [pools.key, "arn"]),
+      functionName: this.functionArn,
+      batchSize: 10,
+      // Partial batch responses: only the failed messages come back (docs/contracts.md).
+      functionResponseTypes: ["ReportBatchItemFailures"],
+    });
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Rules that read several inputs. Terraform before 1.9 cannot reference another variable in a
+ * variable's validation, so the module renders these as `lifecycle { precondition }` blocks (they fail
+ * the plan like a validation does); SelfRunners checks the same rule on its props when they are known.
+ */
+import type { SelfRunnersProps } from "../self-runners-props.js";
+import { hclString } from "./rules.js";
+
+/** One rule over several inputs. */
+export interface CrossCheck {
+  /** The props it reads; skipped on the construct side while any is known only at apply time. */
+  readonly props: readonly (keyof SelfRunnersProps)[];
+  /** The HCL condition over `var.*`. */
+  readonly condition: string;
+  /** The precondition's error message. */
+  readonly errorMessage: string;
+  /** The failing prop and what is allowed, or undefined when the props pass. */
+  check(props: Required<SelfRunnersProps>): { readonly prop: keyof SelfRunnersProps; readonly allowed: string } | undefined;
+}
+
+const ALLOWLIST_ALLOWED = "false while enable_waf is false (the allowlist is a rule of the WAF web ACL)";
+const SECURITY_GROUPS_ALLOWED = "at least one security group when lambda_subnet_ids is set (a function in a VPC needs both)";
+const SUBNETS_ALLOWED = "at least one subnet when lambda_security_group_ids is set (a function in a VPC needs both)";
+
+/** Lambda's limit on a function's environment: the JSON of the variables map, at most 4 KB. */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * The webhook environment's bytes that do not depend on inputs: the variable names, JSON punctuation
+ * and constant values (Powertools settings, NODE_OPTIONS). test/stacks/module-stack.test.ts measures
+ * the synthesized environment and fails when this allowance is too small.
+ */
+export const WEBHOOK_ENVIRONMENT_FIXED_BYTES = 320;
+
+// The longest queue URL a pool can get, but for its name: https://sqs.<region>.amazonaws.com.cn/<account>.
+// Regions are at most 14 characters today (ap-southeast-5); 16 leaves room.
+const QUEUE_URL_BASE = `https://sqs.${"r".repeat(16)}.amazonaws.com.cn/${"0".repeat(12)}`;
+
+/**
+ * Upper bound of the webhook environment's size, in bytes, computed as module-stack renders it: the
+ * JSON of the variables map, where POOLS is itself JSON of each pool's labels and queue URL.
+ */
+export function webhookEnvironmentBytes(props: {
+  readonly prefix: string;
+  readonly pools: Readonly<Record<string, { readonly labels: readonly string[] }>>;
+  readonly webhookSecretSsmParameterName: string;
+  readonly webhookPreviousSecretSsmParameterName: string;
+  readonly webhookMaxBodyBytes: number;
+}): number {
+  const pools = Object.fromEntries(
+    Object.keys(props.pools)
+      .sort()
+      .map((key) => [key, { labels: props.pools[key].labels, queueUrl: `${QUEUE_URL_BASE}/${props.prefix}-${key}.fifo` }]),
+  );
+  const values = [
+    props.prefix,
+    `${props.prefix}-jobs`,
+    props.webhookSecretSsmParameterName || `/${props.prefix}/github-app/webhook-secret`,
+    props.webhookPreviousSecretSsmParameterName || `/${props.prefix}/github-app/webhook-secret-previous`,
+    String(props.webhookMaxBodyBytes),
+    JSON.stringify(pools),
+  ];
+  return WEBHOOK_ENVIRONMENT_FIXED_BYTES + Buffer.byteLength(JSON.stringify(values));
+}
+
+const WEBHOOK_ENVIRONMENT_BYTES_HCL = `${WEBHOOK_ENVIRONMENT_FIXED_BYTES} + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", ${hclString(QUEUE_URL_BASE)}, var.prefix, k) } })]))`;
+
+const POOLS_ENVIRONMENT_ALLOWED = `no more pools, keys and labels than fit the webhook function's environment (Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes: use fewer pools, or shorter keys, labels or prefix)`;
+
+/** Every cross-field rule, in the order they are checked. */
+export const CROSS_CHECKS: readonly CrossCheck[] = [
+  {
+    props: ["enableWaf", "wafGitHubHooksAllowlist"],
+    condition: "var.enable_waf || !var.waf_github_hooks_allowlist",
+    errorMessage: `waf_github_hooks_allowlist must be ${ALLOWLIST_ALLOWED}.`,
+    check: (p) => (p.enableWaf || !p.wafGitHubHooksAllowlist ? undefined : { prop: "wafGitHubHooksAllowlist", allowed: ALLOWLIST_ALLOWED }),
+  },
+  {
+    props: ["lambdaSubnetIds", "lambdaSecurityGroupIds"],
+    condition: "length(var.lambda_subnet_ids) == 0 || length(var.lambda_security_group_ids) > 0",
+    errorMessage: `lambda_security_group_ids must be ${SECURITY_GROUPS_ALLOWED}.`,
+    check: (p) => (p.lambdaSubnetIds.length === 0 || p.lambdaSecurityGroupIds.length > 0 ? undefined : { prop: "lambdaSecurityGroupIds", allowed: SECURITY_GROUPS_ALLOWED }),
+  },
+  {
+    props: ["lambdaSubnetIds", "lambdaSecurityGroupIds"],
+    condition: "length(var.lambda_security_group_ids) == 0 || length(var.lambda_subnet_ids) > 0",
+    errorMessage: `lambda_subnet_ids must be ${SUBNETS_ALLOWED}.`,
+    check: (p) => (p.lambdaSecurityGroupIds.length === 0 || p.lambdaSubnetIds.length > 0 ? undefined : { prop: "lambdaSubnetIds", allowed: SUBNETS_ALLOWED }),
+  },
+  {
+    props: ["prefix", "pools", "webhookSecretSsmParameterName", "webhookPreviousSecretSsmParameterName", "webhookMaxBodyBytes"],
+    condition: `${WEBHOOK_ENVIRONMENT_BYTES_HCL} <= ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}`,
+    errorMessage: `pools must be ${POOLS_ENVIRONMENT_ALLOWED}; these need up to \${${WEBHOOK_ENVIRONMENT_BYTES_HCL}} bytes.`,
+    check: (p) => {
+      const bytes = webhookEnvironmentBytes(p as Parameters<typeof webhookEnvironmentBytes>[0]);
+      return bytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES ? undefined : { prop: "pools", allowed: `${POOLS_ENVIRONMENT_ALLOWED}; these need up to ${bytes} bytes` };
+    },
+  },
+];

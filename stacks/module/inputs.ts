@@ -1,0 +1,327 @@
+/**
+ * The one input table: every Terraform variable of the module and SelfRunners prop, in banner groups
+ * and a stable order, with type, default, description and rules. module-stack.ts renders the
+ * variables from it, SelfRunners validates and defaults its props from it (./props.ts), and the
+ * emitter prints variables.tf in these groups (INPUT_GROUPS).
+ */
+import { LOG_RETENTION_DAYS, RULES, WAF_RATE_LIMIT, WAF_RATE_WINDOWS_SECONDS } from "../errors.js";
+import { poolsValidation, poolsVariableType } from "../pools.js";
+import { eachItem, emptyOr, integerBetween, nonEmptyList, numberBetween, oneOf } from "./rules.js";
+import { ENDPOINTS, NAT } from "./inputs-network.js";
+import { ADDITIONAL_APPS_RULE, RESERVED_CONCURRENCY, pattern, propName, type InputGroup, type InputSpec } from "./input-spec.js";
+
+const GENERAL: InputGroup = {
+  title: "General",
+  inputs: [
+    {
+      name: "prefix", type: "string", default: "self-runners",
+      description: "Name prefix of every resource (queues, functions, roles, launch templates, runner names).",
+      rules: [pattern(RULES.prefix)],
+    },
+    {
+      name: "tags", type: "map(string)", default: {},
+      description: "Tags for every resource.",
+    },
+  ],
+};
+
+const GITHUB: InputGroup = {
+  title: "GitHub App",
+  inputs: [
+    {
+      name: "github_app_id", type: "string",
+      description: "ID of the GitHub App the kit authenticates as (App settings page, 'App ID').",
+      rules: [pattern(RULES.githubAppId)],
+    },
+    {
+      name: "github_app_private_key_ssm_parameter_name", type: "string", default: "",
+      description: "Existing SSM SecureString parameter holding the GitHub App's PEM private key. Empty: the module creates /<prefix>/github-app/private-key with a placeholder for you to overwrite.",
+      rules: [emptyOr(pattern(RULES.ssmParameterName))],
+    },
+    {
+      name: "webhook_secret_ssm_parameter_name", type: "string", default: "",
+      description: "Existing SSM SecureString parameter holding the webhook secret. Empty: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite.",
+      rules: [emptyOr(pattern(RULES.ssmParameterName))],
+    },
+    {
+      name: "webhook_previous_secret_ssm_parameter_name", type: "string", default: "",
+      description: "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing.",
+      rules: [emptyOr(pattern(RULES.ssmParameterName))],
+    },
+    {
+      name: "github_api_url", type: "string", default: "https://api.github.com",
+      description: "GitHub REST API base URL; for GitHub Enterprise Server use https://HOST/api/v3.",
+      rules: [pattern(RULES.httpsUrl)],
+    },
+    {
+      name: "additional_github_apps", type: "list(object({ app_id = string, private_key_ssm_parameter_name = string }))", default: [],
+      description: "More GitHub Apps, installed on the same organizations or repositories, to raise the API ceiling: JIT runner configs go round robin across github_app_id and these (GitHub allows about 10,000 runner configs per hour per App). Only github_app_id needs the webhook.",
+      rules: [ADDITIONAL_APPS_RULE],
+    },
+    {
+      name: "runner_scope", type: "string", default: "repo",
+      description: "Register runners per repository (repo) or per organization (org). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly.",
+      rules: [oneOf(["repo", "org"])],
+    },
+  ],
+};
+
+const RUNNERS: InputGroup = {
+  title: "Runners",
+  inputs: [
+    {
+      name: "vpc_id", type: "string",
+      description: "VPC of the runner subnets.",
+      rules: [pattern(RULES.vpcId)],
+    },
+    {
+      name: "runner_subnet_ids", type: "list(string)",
+      description: "Subnets for runner instances, ideally one per availability zone. Runners need outbound access to GitHub (NAT or public IPs).",
+      rules: [nonEmptyList(pattern(RULES.subnetId))],
+    },
+    {
+      name: "pools", type: poolsVariableType(),
+      description: "Runner pools by key. A job goes to the first pool (in key order) whose labels contain every label of its runs-on (case-insensitive; self-hosted is implicit).",
+      validation: poolsValidation,
+    },
+    {
+      name: "runner_version", type: "string", default: "latest",
+      description: "Actions runner version installed at boot when the AMI has none. GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\".",
+      rules: [pattern(RULES.runnerVersion)],
+    },
+    {
+      name: "runner_idle_timeout_minutes", type: "number", default: 30,
+      description: "Minutes after boot at which a runner that has started no job shuts down (and terminates).",
+      rules: [integerBetween(5, 1440)],
+    },
+    {
+      name: "runner_boot_timeout_seconds", type: "number", default: 600,
+      description: "Seconds an instance may take to boot and register; the reconciler terminates instances without a registration after that.",
+      rules: [integerBetween(60, 3600)],
+    },
+    {
+      name: "associate_public_ip_address", type: "bool", default: false,
+      description: "Give runners public IP addresses (only for public subnets without NAT).",
+    },
+    {
+      name: "enable_ssm_sessions", type: "bool", default: false,
+      description: "Attach AmazonSSMManagedInstanceCore to runners so operators can open Session Manager shells.",
+    },
+  ],
+};
+
+const ENCRYPTION: InputGroup = {
+  title: "Encryption",
+  inputs: [
+    {
+      name: "create_kms_key", type: "bool", default: false,
+      description: "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption.",
+    },
+    {
+      name: "kms_key_arn", type: "string", default: "",
+      description: "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key.",
+      rules: [emptyOr(pattern(RULES.kmsKeyArn))],
+    },
+  ],
+};
+
+const FUNCTIONS: InputGroup = {
+  title: "Functions",
+  inputs: [
+    {
+      name: "lambda_subnet_ids", type: "list(string)", default: [],
+      description: "Subnets for the Lambda functions. Empty keeps them outside any VPC; when set, they need a route to GitHub and the AWS APIs.",
+      rules: [eachItem(pattern(RULES.subnetId))],
+    },
+    {
+      name: "lambda_security_group_ids", type: "list(string)", default: [],
+      description: "Security groups for the Lambda functions when lambda_subnet_ids is set.",
+      rules: [eachItem(pattern(RULES.securityGroupId))],
+    },
+    {
+      name: "log_retention_days", type: "number", default: 30,
+      description: "Retention of every log group the module creates, in days.",
+      rules: [oneOf(LOG_RETENTION_DAYS)],
+    },
+    {
+      name: "webhook_reserved_concurrency", type: "number", default: -1,
+      description: "Reserved concurrency of the webhook function; -1 leaves it unreserved.",
+      rules: [RESERVED_CONCURRENCY],
+    },
+    {
+      name: "scale_up_reserved_concurrency", type: "number", default: -1,
+      description: "Reserved concurrency of the scale-up function; -1 leaves it unreserved.",
+      rules: [RESERVED_CONCURRENCY],
+    },
+    {
+      name: "reconcile_reserved_concurrency", type: "number", default: 1,
+      description: "Reserved concurrency of the reconcile function; -1 leaves it unreserved.",
+      rules: [RESERVED_CONCURRENCY],
+    },
+  ],
+};
+
+const WEBHOOK: InputGroup = {
+  title: "Webhook API",
+  inputs: [
+    {
+      name: "api_throttling_rate_limit", type: "number", default: 100,
+      description: "Steady-state requests per second the webhook stage accepts before answering 429.",
+      rules: [numberBetween(1, 10000)],
+    },
+    {
+      name: "api_throttling_burst_limit", type: "number", default: 200,
+      description: "Burst of requests the webhook stage accepts.",
+      rules: [numberBetween(1, 5000)],
+    },
+    {
+      name: "manage_api_gateway_account", type: "bool", default: false,
+      description: "Create the regional API Gateway account setting with a CloudWatch Logs role. Access logs need it once per account and region; leave false where it exists.",
+    },
+    {
+      name: "webhook_max_body_bytes", type: "number", default: 262144,
+      description: "Largest webhook body accepted, in bytes; larger requests get 413.",
+      rules: [integerBetween(1024, 10485760, " (API Gateway's 10 MiB limit)")],
+    },
+  ],
+};
+
+const CONTROL: InputGroup = {
+  title: "Control plane",
+  inputs: [
+    {
+      name: "draining", type: "bool", default: false,
+      description: "Initial state of the draining switch, the /<prefix>/draining SSM parameter: true pauses launches (webhooks are still accepted and jobs stay queued). Terraform sets it only when it creates the parameter; afterwards operators flip the parameter at run time (aws ssm put-parameter --overwrite) and their value wins, so changing this variable later has no effect.",
+    },
+    {
+      name: "max_runners_total", type: "number", default: 1000,
+      description: "Most runners of all pools together. A job over the limit waits on its queue (back-off with jitter), it is not failed.",
+      rules: [integerBetween(1, 100000)],
+    },
+    {
+      name: "max_runners_per_owner", type: "number", default: 1000,
+      description: "Most runners of one organization (org scope) or repository (repo scope) across pools; over it, jobs wait.",
+      rules: [integerBetween(1, 100000)],
+    },
+    {
+      name: "job_max_age_seconds", type: "number", default: 21600,
+      description: "A job still waiting for a runner after this many seconds is reported (log, metric), marked failed in the ledger and moved to its pool's dead-letter queue with the reason.",
+      rules: [integerBetween(300, 86400, " (GitHub drops jobs queued for 24 hours)")],
+    },
+    {
+      name: "job_wait_max_seconds", type: "number", default: 900,
+      description: "Longest back-off between two tries of a waiting job (draining, limits, GitHub budget, EC2 capacity).",
+      rules: [integerBetween(30, 3600)],
+    },
+    {
+      name: "github_min_remaining_requests", type: "number", default: 200,
+      description: "GitHub API requests kept in reserve per App installation. Below it, launches slow down (jobs wait for the budget reset) instead of failing.",
+      rules: [integerBetween(1, 100000)],
+    },
+    {
+      name: "busy_confirm_seconds", type: "number", default: 90,
+      description: "A runner must look idle for this long (two reconciler sightings at least this far apart) before it is stopped: GitHub's busy flag lags a job start by up to a minute.",
+      rules: [integerBetween(60, 3600, " (GitHub's busy flag lags up to a minute)")],
+    },
+    {
+      name: "relaunch_grace_seconds", type: "number", default: 300,
+      description: "Seconds after launch before the reconciler relaunches a job whose runner is gone or took another job, if GitHub still has the job queued.",
+      rules: [integerBetween(60, 86400)],
+    },
+    {
+      name: "rerun_interrupted_jobs", type: "bool", default: true,
+      description: "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen).",
+    },
+    {
+      name: "reconcile_schedule_expression", type: "string", default: "rate(5 minutes)",
+      description: "EventBridge schedule of the reconciler.",
+      rules: [pattern(RULES.reconcileScheduleExpression)],
+    },
+    {
+      name: "runners_table_point_in_time_recovery", type: "bool", default: false,
+      description: "Enable point-in-time recovery on the runners table.",
+    },
+    {
+      name: "job_ledger_point_in_time_recovery", type: "bool", default: false,
+      description: "Enable point-in-time recovery on the job ledger table.",
+    },
+  ],
+};
+
+const WAF: InputGroup = {
+  title: "WAF",
+  inputs: [
+    {
+      name: "enable_waf", type: "bool", default: true,
+      description: "Put a WAFv2 web ACL in front of the webhook stage: per-IP rate limit, AWS managed IP reputation, known bad inputs, core and SQL injection rules (body rules count only), logged to CloudWatch Logs aws-waf-logs-<prefix>.",
+    },
+    {
+      name: "waf_rate_limit", type: "number", default: 10000,
+      description: "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. Lower it only together with waf_github_hooks_allowlist, which exempts GitHub's own addresses.",
+      rules: [integerBetween(WAF_RATE_LIMIT.min, WAF_RATE_LIMIT.max)],
+    },
+    {
+      name: "waf_rate_limit_window_seconds", type: "number", default: 300,
+      description: "Evaluation window of waf_rate_limit, in seconds: one of 60, 120, 300, 600.",
+      rules: [oneOf(WAF_RATE_WINDOWS_SECONDS)],
+    },
+    {
+      name: "waf_github_hooks_allowlist", type: "bool", default: false,
+      description: "Block every source address outside GitHub's webhook ranges (hooks of GET /meta at github_api_url). A scheduled function keeps two IP sets up to date and fills them during apply; it refuses empty or invalid lists, keeping the previous ranges. Needs enable_waf.",
+    },
+    {
+      name: "waf_ip_set_refresh_schedule", type: "string", default: "rate(1 hour)",
+      description: "EventBridge schedule of the function that refreshes the allowlist's IP sets from GitHub: rate(N minutes|hours|days) or cron(...).",
+      rules: [pattern(RULES.scheduleExpression)],
+    },
+  ],
+};
+
+const AUDIT: InputGroup = {
+  title: "Audit trail",
+  inputs: [
+    {
+      name: "enable_cloudtrail", type: "bool", default: true,
+      description: "Create a CloudTrail trail recording every management event (read and write) into a KMS-encrypted, versioned, TLS-only S3 bucket. Ignored when existing_cloudtrail_arn is set.",
+    },
+    {
+      name: "existing_cloudtrail_arn", type: "string", default: "",
+      description: "ARN of a trail that already records this account (an organization trail, say). When set, the module creates no trail, bucket or key and outputs this ARN as cloudtrail_arn.",
+      rules: [emptyOr(pattern(RULES.cloudTrailArn))],
+    },
+    {
+      name: "cloudtrail_multi_region", type: "bool", default: true,
+      description: "Make the trail record every region, not only the deployment's.",
+    },
+    {
+      name: "cloudtrail_glacier_after_days", type: "number", default: 90,
+      description: "Days after which trail log files move to S3 Glacier.",
+      rules: [integerBetween(1, 3650)],
+    },
+    {
+      name: "cloudtrail_retention_days", type: "number", default: 365,
+      description: "Days after which trail log files are deleted; must be more than cloudtrail_glacier_after_days.",
+      rules: [integerBetween(2, 3650)],
+    },
+    {
+      name: "cloudtrail_cloudwatch_logs", type: "bool", default: false,
+      description: "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms.",
+    },
+  ],
+};
+
+const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, ENCRYPTION, FUNCTIONS, WEBHOOK, CONTROL, WAF, AUDIT, ENDPOINTS, NAT];
+
+/** Banner titles and their variables, in order: the emitter's `variableGroups` option. */
+export const INPUT_GROUPS: ReadonlyArray<{ readonly title: string; readonly variables: readonly string[] }> = GROUPS.map((group) => ({
+  title: group.title,
+  variables: group.inputs.map((input) => input.name),
+}));
+
+/** Every input, in table order. */
+export const INPUTS: readonly InputSpec[] = GROUPS.flatMap((group) => group.inputs);
+
+/** The input of a SelfRunners prop. */
+export function inputOfProp(prop: string): InputSpec | undefined {
+  return INPUTS.find((input) => propName(input.name) === prop);
+}

@@ -1,0 +1,48 @@
+import { SelfRunnersValidationError, isUnresolved } from "../errors.js";
+import type { SelfRunnersProps } from "../self-runners-props.js";
+import { INPUTS } from "./inputs.js";
+import { propName } from "./input-spec.js";
+import { CROSS_CHECKS } from "./cross-checks.js";
+
+/** Where `npm run build` leaves the zips, relative to the repository root. */
+export const DEFAULT_DIST_DIR = "dist";
+
+/** SelfRunners props with every default of the input table filled in. */
+export type ResolvedSelfRunnersProps = Required<SelfRunnersProps>;
+
+/** True when a value, an item of a list or a value of a map is known only at apply time. */
+function unknownNow(value: unknown): boolean {
+  if (isUnresolved(value)) return true;
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) return Object.values(value).some((v) => isUnresolved(v));
+  return false;
+}
+
+/**
+ * Checks every prop known now against the input table's rules and the cross-field checks (values
+ * known only at apply time are skipped: Terraform checks them), then fills in the table's defaults.
+ * Throws {@link SelfRunnersValidationError} naming the construct path, the prop, the value and what
+ * is allowed, in the same words as the module's validation messages.
+ */
+export function resolveSelfRunnersProps(constructPath: string, props: SelfRunnersProps): ResolvedSelfRunnersProps {
+  const given = props as unknown as Record<string, unknown>;
+  for (const input of INPUTS) {
+    const prop = propName(input.name);
+    const value = given[prop];
+    if (value === undefined || unknownNow(value)) continue;
+    for (const rule of input.rules ?? []) {
+      if (!rule.check(value)) throw new SelfRunnersValidationError(constructPath, prop, value, rule.allowed);
+    }
+  }
+  const resolved: Record<string, unknown> = { ...given, distDir: props.distDir ?? DEFAULT_DIST_DIR };
+  for (const input of INPUTS) {
+    const prop = propName(input.name);
+    if (resolved[prop] === undefined && "default" in input) resolved[prop] = input.default;
+  }
+  for (const check of CROSS_CHECKS) {
+    const values = check.props.map((prop) => resolved[prop]);
+    if (values.some((v) => unknownNow(v))) continue;
+    const failure = check.check(resolved as ResolvedSelfRunnersProps);
+    if (failure !== undefined) throw new SelfRunnersValidationError(constructPath, failure.prop, resolved[failure.prop], failure.allowed);
+  }
+  return resolved as ResolvedSelfRunnersProps;
+}

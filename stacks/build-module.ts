@@ -1,6 +1,6 @@
 import { join, resolve } from "node:path";
 import { App } from "./cdktf.js";
-import { emitModule, type EmitResult } from "./emit/index.js";
+import { emitModule, type EmitResult, type ModuleFile } from "./emit/index.js";
 import { ModuleStack } from "./module-stack.js";
 
 /** The emitted module's directory below the repository root. */
@@ -36,6 +36,25 @@ output "webhook_url" {
   value = module.runners.webhook_url
 }`;
 
+/**
+ * The module's files by concern, by construct path below the module stack (the longest matching
+ * path wins). Anything unlisted (shared data sources, the Lambda layer) goes to main.tf.
+ */
+export const MODULE_FILES: readonly ModuleFile[] = [
+  { file: "webhook.tf", constructs: ["runners/webhook", "runners/webhook-api"] },
+  { file: "scale-up.tf", constructs: ["runners/scale-up", "runners/scale-up-trigger"] },
+  { file: "reconcile.tf", constructs: ["runners/reconcile", "runners/reconcile-schedule"] },
+  { file: "spot-interruption.tf", constructs: ["runners/spot-interruption", "runners/spot-interruption-rule"] },
+  { file: "queues.tf", constructs: ["runners/job"] },
+  { file: "ledger.tf", constructs: ["runners/jobs"] },
+  { file: "runners.tf", constructs: ["runners/runner", "runners/runners", "runners/draining"] },
+  { file: "waf.tf", constructs: ["runners/webhook-firewall"] },
+  { file: "audit.tf", constructs: ["runners/audit"] },
+  { file: "network.tf", constructs: ["runners/vpc-endpoints", "runners/nat", "runners/nat-failover"] },
+  { file: "kms.tf", constructs: ["runners/encryption"] },
+  { file: "secrets.tf", constructs: ["runners/github-app"] },
+];
+
 /** Options of {@link buildModule}. */
 export interface BuildModuleOptions {
   /** Repository root (holds dist/ with the built zips). */
@@ -57,11 +76,11 @@ export function buildModule(options: BuildModuleOptions): EmitResult {
   const repoRoot = resolve(options.repoRoot);
   const app = new App({ outdir: options.synthDir ?? join(repoRoot, "cdktf.out") });
   const stack = new ModuleStack(app, "self-runners", { distDir: join(repoRoot, "dist") });
-  app.synth();
   return emitModule(stack, {
     outDir: options.outDir ?? join(repoRoot, MODULE_DIR),
     moduleName: "terraform-aws-self-runners",
     description: DESCRIPTION,
     usageExample: USAGE,
+    files: MODULE_FILES,
   });
 }

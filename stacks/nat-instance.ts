@@ -178,7 +178,7 @@ export class NatInstances extends Construct {
       instanceType,
       iamInstanceProfile: { arn: Fn.lookupNested(this.instanceProfile.fqn, ["0", "arn"]) },
       updateDefaultVersion: true,
-      userData: Fn.base64encode(natBootstrapScript({ routeTableIds: routeTablesOfAz, region: context.region })),
+      userData: Fn.base64encode(natBootstrapScript(this, { routeTableIds: routeTablesOfAz, region: context.region })),
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
       blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", volumeSize: 8, deleteOnTermination: "true" } }],
       networkInterfaces: [

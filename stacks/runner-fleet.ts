@@ -110,7 +110,7 @@ export class RunnerFleet extends Construct {
     });
 
     const pools = TerraformIterator.fromMap(props.pools);
-    const userData = runnerBootstrapScript({
+    const userData = runnerBootstrapScript(this, {
       tableName: props.runnersTableName,
       region: props.context.region,
       runnerVersion: props.runnerVersion ?? "latest",

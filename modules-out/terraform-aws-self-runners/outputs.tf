@@ -1,113 +1,3 @@
-output "webhook_url" {
-  description = "Payload URL to paste into the GitHub App's webhook settings."
-  value       = "${aws_api_gateway_stage.webhook_api_stage.invoke_url}/webhook"
-}
-
-output "webhook_secret_ssm_parameter_name" {
-  description = "SSM SecureString parameter holding the webhook secret (set the same value in the GitHub App)."
-  value       = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
-}
-
-output "webhook_previous_secret_ssm_parameter_name" {
-  description = "SSM SecureString parameter for the previous webhook secret during a rotation (the placeholder outside one)."
-  value       = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
-}
-
-output "kms_key_arn" {
-  description = "ARN of the customer managed KMS key in use (created or given); empty when AWS-managed encryption is used."
-  value       = local.encryption_enabled ? local.encryption_key_arn : ""
-}
-
-output "github_app_private_key_ssm_parameter_name" {
-  description = "SSM SecureString parameter holding the GitHub App's private key (PEM)."
-  value       = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
-}
-
-output "queue_urls" {
-  description = "Job queue URL per pool."
-  value       = { for key, val in aws_sqs_queue.job_queue : key => val.url }
-}
-
-output "queue_arns" {
-  description = "Job queue ARN per pool."
-  value       = { for key, val in aws_sqs_queue.job_queue : key => val.arn }
-}
-
-output "dead_letter_queue_arns" {
-  description = "Dead-letter queue ARN per pool; alarm on their depth."
-  value       = { for key, val in aws_sqs_queue.job_dlq : key => val.arn }
-}
-
-output "runners_table_name" {
-  description = "DynamoDB table of launched runners."
-  value       = aws_dynamodb_table.runners_table.name
-}
-
-output "webhook_function_name" {
-  description = "Name of the webhook function."
-  value       = aws_lambda_function.webhook_function.function_name
-}
-
-output "scale_up_function_name" {
-  description = "Name of the scale-up function."
-  value       = aws_lambda_function.scale_up_function.function_name
-}
-
-output "reconcile_function_name" {
-  description = "Name of the reconcile function."
-  value       = aws_lambda_function.reconcile_function.function_name
-}
-
-output "webhook_role_arn" {
-  description = "IAM role ARN of the webhook function."
-  value       = aws_iam_role.webhook_role.arn
-}
-
-output "scale_up_role_arn" {
-  description = "IAM role ARN of the scale-up function."
-  value       = aws_iam_role.scale_up_role.arn
-}
-
-output "reconcile_role_arn" {
-  description = "IAM role ARN of the reconcile function."
-  value       = aws_iam_role.reconcile_role.arn
-}
-
-output "runner_role_arn" {
-  description = "IAM role ARN of runner instances; attach policies here for jobs that need AWS access."
-  value       = aws_iam_role.runner_role.arn
-}
-
-output "runner_instance_profile_arn" {
-  description = "Instance profile ARN of runner instances."
-  value       = aws_iam_instance_profile.runner_instance_profile.arn
-}
-
-output "runner_security_group_id" {
-  description = "Security group of runner instances; allow it where runners must connect."
-  value       = aws_security_group.runner_security_group.id
-}
-
-output "launch_template_ids" {
-  description = "Launch template id per pool."
-  value       = { for key, val in aws_launch_template.runner_launch_template : key => val.id }
-}
-
-output "jobs_table_name" {
-  description = "DynamoDB job ledger table: one item per job attempt with its phase and side effects (docs/reliability.md)."
-  value       = aws_dynamodb_table.jobs_table.name
-}
-
-output "draining_ssm_parameter_name" {
-  description = "SSM parameter holding the draining switch (\"true\" pauses launches)."
-  value       = format("/%s/draining", var.prefix)
-}
-
-output "spot_interruption_function_name" {
-  description = "Name of the spot interruption function."
-  value       = aws_lambda_function.spot_interruption_function.function_name
-}
-
 output "cloudtrail_arn" {
   description = "ARN of the audit trail: the one created, or existing_cloudtrail_arn; empty when enable_cloudtrail is false and none is given."
   value       = (length(var.existing_cloudtrail_arn) < 1) ? try(aws_cloudtrail.audit_trail["0"].arn, "") : var.existing_cloudtrail_arn
@@ -116,6 +6,106 @@ output "cloudtrail_arn" {
 output "cloudtrail_bucket_name" {
   description = "S3 bucket holding the trail's log files; empty when no trail is created."
   value       = try(aws_s3_bucket.audit_bucket["0"].bucket, "")
+}
+
+output "dead_letter_queue_arns" {
+  description = "Dead-letter queue ARN per pool; alarm on their depth."
+  value       = { for key, val in aws_sqs_queue.job_dlq : key => val.arn }
+}
+
+output "draining_ssm_parameter_name" {
+  description = "SSM parameter holding the draining switch (\"true\" pauses launches)."
+  value       = format("/%s/draining", var.prefix)
+}
+
+output "github_app_private_key_ssm_parameter_name" {
+  description = "SSM SecureString parameter holding the GitHub App's private key (PEM)."
+  value       = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+}
+
+output "jobs_table_name" {
+  description = "DynamoDB job ledger table: one item per job attempt with its phase and side effects (docs/reliability.md)."
+  value       = aws_dynamodb_table.jobs_table.name
+}
+
+output "kms_key_arn" {
+  description = "ARN of the customer managed KMS key in use (created or given); empty when AWS-managed encryption is used."
+  value       = local.encryption_enabled ? local.encryption_key_arn : ""
+}
+
+output "launch_template_ids" {
+  description = "Launch template id per pool."
+  value       = { for key, val in aws_launch_template.runner_launch_template : key => val.id }
+}
+
+output "nat_autoscaling_group_names" {
+  description = "Auto Scaling group of the NAT instance per AZ; empty when nat_instance_enabled is false."
+  value       = { for key, val in aws_autoscaling_group.nat_asg : key => val.name }
+}
+
+output "nat_failover_function_names" {
+  description = "NAT failover function per AZ; empty when nat_instance_enabled is false."
+  value       = { for key, val in aws_lambda_function.nat_failover_function : key => val.function_name }
+}
+
+output "nat_security_group_id" {
+  description = "Security group of the NAT instances; empty when nat_instance_enabled is false."
+  value       = try(aws_security_group.nat_security_group["0"].id, "")
+}
+
+output "queue_arns" {
+  description = "Job queue ARN per pool."
+  value       = { for key, val in aws_sqs_queue.job_queue : key => val.arn }
+}
+
+output "queue_urls" {
+  description = "Job queue URL per pool."
+  value       = { for key, val in aws_sqs_queue.job_queue : key => val.url }
+}
+
+output "reconcile_function_name" {
+  description = "Name of the reconcile function."
+  value       = aws_lambda_function.reconcile_function.function_name
+}
+
+output "reconcile_role_arn" {
+  description = "IAM role ARN of the reconcile function."
+  value       = aws_iam_role.reconcile_role.arn
+}
+
+output "runner_instance_profile_arn" {
+  description = "Instance profile ARN of runner instances."
+  value       = aws_iam_instance_profile.runner_instance_profile.arn
+}
+
+output "runner_role_arn" {
+  description = "IAM role ARN of runner instances; attach policies here for jobs that need AWS access."
+  value       = aws_iam_role.runner_role.arn
+}
+
+output "runner_security_group_id" {
+  description = "Security group of runner instances; allow it where runners must connect."
+  value       = aws_security_group.runner_security_group.id
+}
+
+output "runners_table_name" {
+  description = "DynamoDB table of launched runners."
+  value       = aws_dynamodb_table.runners_table.name
+}
+
+output "scale_up_function_name" {
+  description = "Name of the scale-up function."
+  value       = aws_lambda_function.scale_up_function.function_name
+}
+
+output "scale_up_role_arn" {
+  description = "IAM role ARN of the scale-up function."
+  value       = aws_iam_role.scale_up_role.arn
+}
+
+output "spot_interruption_function_name" {
+  description = "Name of the spot interruption function."
+  value       = aws_lambda_function.spot_interruption_function.function_name
 }
 
 output "vpc_endpoint_ids" {
@@ -128,19 +118,9 @@ output "vpc_endpoint_security_group_id" {
   value       = try(aws_security_group.vpc_endpoints_security_group["0"].id, "")
 }
 
-output "nat_autoscaling_group_names" {
-  description = "Auto Scaling group of the NAT instance per AZ; empty when nat_instance_enabled is false."
-  value       = { for key, val in aws_autoscaling_group.nat_asg : key => val.name }
-}
-
-output "nat_security_group_id" {
-  description = "Security group of the NAT instances; empty when nat_instance_enabled is false."
-  value       = try(aws_security_group.nat_security_group["0"].id, "")
-}
-
-output "nat_failover_function_names" {
-  description = "NAT failover function per AZ; empty when nat_instance_enabled is false."
-  value       = { for key, val in aws_lambda_function.nat_failover_function : key => val.function_name }
+output "waf_log_group_name" {
+  description = "CloudWatch Logs group of the WAF request logs (aws-waf-logs-<prefix>); empty when enable_waf is false."
+  value       = try(aws_cloudwatch_log_group.webhook_firewall_logs["0"].name, "")
 }
 
 output "web_acl_arn" {
@@ -148,7 +128,27 @@ output "web_acl_arn" {
   value       = try(aws_wafv2_web_acl.webhook_firewall_web_acl["0"].arn, "")
 }
 
-output "waf_log_group_name" {
-  description = "CloudWatch Logs group of the WAF request logs (aws-waf-logs-<prefix>); empty when enable_waf is false."
-  value       = try(aws_cloudwatch_log_group.webhook_firewall_logs["0"].name, "")
+output "webhook_function_name" {
+  description = "Name of the webhook function."
+  value       = aws_lambda_function.webhook_function.function_name
+}
+
+output "webhook_previous_secret_ssm_parameter_name" {
+  description = "SSM SecureString parameter for the previous webhook secret during a rotation (the placeholder outside one)."
+  value       = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
+}
+
+output "webhook_role_arn" {
+  description = "IAM role ARN of the webhook function."
+  value       = aws_iam_role.webhook_role.arn
+}
+
+output "webhook_secret_ssm_parameter_name" {
+  description = "SSM SecureString parameter holding the webhook secret (set the same value in the GitHub App)."
+  value       = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
+}
+
+output "webhook_url" {
+  description = "Payload URL to paste into the GitHub App's webhook settings."
+  value       = "${aws_api_gateway_stage.webhook_api_stage.invoke_url}/webhook"
 }

@@ -1,7 +1,6 @@
 /**
- * Plain JavaScript values (variable defaults, locals, output values) as HCL expressions. cdktf's
- * own renderer guesses here: it turns "5" into 5, prints strings starting with `[`, `{` or `"`
- * unquoted, fails on null inside objects and drops falsy locals, so these are rendered by us.
+ * Plain JavaScript values (variable defaults) as HCL expressions for the README's tables; the
+ * module's own files go through the HCL tree of hcl.ts.
  */
 import { EmitError } from "./errors.js";
 import { quoteTemplate, renderString } from "./template.js";

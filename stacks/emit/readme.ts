@@ -1,10 +1,10 @@
 /**
  * The module's README: usage, then the reference tables in terraform-docs' markdown table layout
  * (terraform-docs itself is a Go binary we would have to install; the tables come from the same
- * constructs that produce variables.tf and outputs.tf, so they cannot drift).
+ * synthesized variables and outputs as variables.tf and outputs.tf, so they cannot drift).
  */
 import { renderInline } from "./hcl-value.js";
-import type { OutputDoc, VariableDoc } from "./render-stack.js";
+import type { OutputDoc, VariableDoc } from "./configuration.js";
 
 export interface ReadmeInput {
   readonly moduleName: string;

@@ -64,13 +64,15 @@ export function quoteTemplate(source: string): string {
 }
 
 /**
- * A cdktf string value as an HCL expression: the bare expression when the string is one
- * interpolation, a heredoc when it is several lines ending in a newline, a quoted string otherwise.
+ * A template source as an HCL expression: the bare expression when it is one interpolation, a
+ * heredoc when it is several lines ending in a newline (and holds no other control character), a
+ * quoted string otherwise.
  */
 export function renderString(source: string): string {
   const expression = unwrapInterpolation(source);
   if (expression !== undefined) return expression;
-  if (source.includes("\n") && source.endsWith("\n")) return heredoc(source);
+  // A heredoc cannot escape anything, and HCL refuses control characters (a lone \r too) in source text.
+  if (source.includes("\n") && source.endsWith("\n") && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(source)) return heredoc(source);
   return quoteTemplate(source);
 }
 

@@ -50,7 +50,7 @@ export interface RunTerraformOptions {
 
 // Subcommands that accept -input=false / -no-color (others reject unknown flags).
 const INPUT_FLAG = new Set(["init", "plan", "apply", "destroy", "import", "refresh"]);
-const NO_COLOR_FLAG = new Set(["init", "validate", "plan", "apply", "destroy", "fmt", "test", "output", "show", "refresh", "import", "providers", "console", "graph", "state"]);
+const NO_COLOR_FLAG = new Set(["init", "validate", "plan", "apply", "destroy", "fmt", "test", "output", "show", "refresh", "import", "console", "graph", "state"]);
 
 const checkedBinaries = new Map<string, string>();
 

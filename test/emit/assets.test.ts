@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { App, AssetType, TerraformAsset, TerraformStack } from "../../stacks/cdktf.js";
+import { App, AssetType, TerraformAsset, TerraformOutput, TerraformStack } from "../../stacks/cdktf.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { collectAssets, rewriteAssetPaths } from "../../stacks/emit/assets.js";
 import { tempDir } from "../helpers/terraform.js";
@@ -13,10 +13,6 @@ function file(relative: string, content: string): string {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.writeFileSync(target, content);
   return target;
-}
-
-function stack(): TerraformStack {
-  return new TerraformStack(new App({ outdir: path.join(scratch, "out") }), "s");
 }
 
 describe("rewriteAssetPaths", () => {
@@ -38,33 +34,57 @@ describe("rewriteAssetPaths", () => {
 });
 
 describe("collectAssets", () => {
-  it("finds FILE assets and places them under the directory by file name", () => {
-    const s = stack();
-    const asset = new TerraformAsset(s, "webhook-zip", { path: file("a/webhook.zip", "a"), type: AssetType.FILE });
-    expect(collectAssets(s, "lambdas")).toEqual([
-      { source: path.join(scratch, "a/webhook.zip"), file: "lambdas/webhook.zip", synthesizedPath: asset.path },
+  /** A synth directory holding `assets/<id>/<hash>/<name>` files (or a directory when content is null). */
+  function synthDir(entries: Record<string, string | null>): string {
+    const dir = fs.mkdtempSync(path.join(scratch, "stack-"));
+    for (const [relative, content] of Object.entries(entries)) {
+      const target = path.join(dir, relative);
+      if (content === null) fs.mkdirSync(target, { recursive: true });
+      else {
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, content);
+      }
+    }
+    return dir;
+  }
+  const uses = (...paths: string[]) => ({ resource: { r: { a: { files: paths.map((p) => `\${filebase64sha256("${p}")}`) } } } });
+
+  it("ships referenced files by name: zips under the directory, templates under the template directory", () => {
+    const dir = synthDir({ "assets/webhook-zip/AB12/webhook.zip": "zip", "assets/boot/CD34/boot.sh.tftpl": "#!/bin/bash\n" });
+    expect(collectAssets(dir, uses("assets/webhook-zip/AB12/webhook.zip", "assets/boot/CD34/boot.sh.tftpl"), "lambdas", "scripts")).toEqual([
+      { source: path.join(dir, "assets", "boot", "CD34", "boot.sh.tftpl"), file: "scripts/boot.sh.tftpl", synthesizedPath: "assets/boot/CD34/boot.sh.tftpl" },
+      { source: path.join(dir, "assets", "webhook-zip", "AB12", "webhook.zip"), file: "lambdas/webhook.zip", synthesizedPath: "assets/webhook-zip/AB12/webhook.zip" },
     ]);
-    expect(asset.path).toMatch(/^assets\/webhook-zip\/[0-9A-F]+\/webhook\.zip$/);
+  });
+
+  it("leaves out asset folders the configuration no longer refers to (cdktf does not remove them)", () => {
+    const dir = synthDir({ "assets/old/EF56/old.zip": "old", "assets/new/AB12/new.zip": "new" });
+    expect(collectAssets(dir, uses("assets/new/AB12/new.zip"), "lambdas").map((a) => a.file)).toEqual(["lambdas/new.zip"]);
   });
 
   it("accepts the same file added twice", () => {
-    const s = stack();
-    new TerraformAsset(s, "one", { path: file("same/x.zip", "same"), type: AssetType.FILE });
-    new TerraformAsset(s, "two", { path: file("same/x.zip", "same"), type: AssetType.FILE });
-    expect(collectAssets(s, "lambdas").map((a) => a.file)).toEqual(["lambdas/x.zip", "lambdas/x.zip"]);
+    const dir = synthDir({ "assets/one/AB12/x.zip": "same", "assets/two/AB12/x.zip": "same" });
+    expect(collectAssets(dir, uses("assets/one/AB12/x.zip", "assets/two/AB12/x.zip"), "lambdas").map((a) => a.file)).toEqual(["lambdas/x.zip", "lambdas/x.zip"]);
   });
 
   it("fails when two different files have the same name", () => {
-    const s = stack();
-    new TerraformAsset(s, "one", { path: file("b/index.zip", "one"), type: AssetType.FILE });
-    new TerraformAsset(s, "two", { path: file("c/index.zip", "two"), type: AssetType.FILE });
-    expect(() => collectAssets(s, "lambdas")).toThrow(/would both be shipped as lambdas\/index\.zip/);
+    const dir = synthDir({ "assets/one/AB12/index.zip": "one", "assets/two/CD34/index.zip": "two" });
+    expect(() => collectAssets(dir, uses("assets/one/AB12/index.zip", "assets/two/CD34/index.zip"), "lambdas")).toThrow(/would both be shipped as lambdas\/index\.zip/);
   });
 
   it("fails when an asset is not a single file", () => {
-    const s = stack();
-    file("dir/handler.js", "x");
-    new TerraformAsset(s, "dir", { path: path.join(scratch, "dir"), type: AssetType.ARCHIVE });
-    expect(() => collectAssets(s, "lambdas")).toThrow(/only FILE assets can be shipped/);
+    const dir = synthDir({ "assets/dir/AB12/handler": null });
+    expect(() => collectAssets(dir, uses("assets/dir/AB12/handler"), "lambdas")).toThrow(/only FILE assets can be shipped/);
+  });
+
+  it("finds the assets cdktf synthesizes for a stack", () => {
+    const app = new App({ outdir: path.join(scratch, "out") });
+    const s = new TerraformStack(app, "s");
+    const asset = new TerraformAsset(s, "webhook-zip", { path: file("a/webhook.zip", "a"), type: AssetType.FILE });
+    new TerraformOutput(s, "zip", { value: asset.path });
+    app.synth();
+    const stackDir = path.join(scratch, "out", "stacks", "s");
+    const json = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
+    expect(collectAssets(stackDir, json, "lambdas")).toEqual([{ source: path.join(stackDir, asset.path), file: "lambdas/webhook.zip", synthesizedPath: asset.path }]);
   });
 });

@@ -283,6 +283,22 @@ describe("emitModule on its output directory", () => {
     expect(fs.readFileSync(path.join(outDir, "notes.txt"), "utf8")).toBe("mine");
   });
 
+  it("writes variables.tf in the given groups under banners, the rest under Other", () => {
+    const outDir = path.join(scratch, "grouped");
+    emitModule(fixtureStack(scratch), { ...OPTIONS, outDir, variableGroups: [{ title: "Naming", variables: ["prefix"] }, { title: "Pools", variables: ["pools", "role_arn"] }] });
+    const variables = fs.readFileSync(path.join(outDir, "variables.tf"), "utf8");
+    const order = [...variables.matchAll(/^# -+ (\w+) -+$|^variable "(\w+)"/gm)].map((m) => m[1] ?? m[2]);
+    expect(order).toEqual(["Naming", "prefix", "Pools", "pools", "role_arn", "Other", "log_level"]);
+  });
+
+  it("writes resources to the files given by construct path", () => {
+    const outDir = path.join(scratch, "by-file");
+    const result = emitModule(fixtureStack(scratch), { ...OPTIONS, outDir, files: [{ file: "queues.tf", constructs: ["jobs"] }] });
+    expect(result.files).toContain("queues.tf");
+    expect(fs.readFileSync(path.join(outDir, "queues.tf"), "utf8")).toMatch(/^resource "aws_sqs_queue" "jobs" \{/);
+    expect(fs.readFileSync(path.join(outDir, "main.tf"), "utf8")).not.toContain("aws_sqs_queue");
+  });
+
   it("fails when asked to emit into the working directory", () => {
     expect(() => emitModule(fixtureStack(scratch), { ...OPTIONS, outDir: process.cwd() })).toThrow(/refusing to emit into/);
   });

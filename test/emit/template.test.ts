@@ -94,6 +94,9 @@ describe("renderString", () => {
     ["[not a list", '"[not a list"'],
     ["line1\nline2", '"line1\\nline2"'],
     ["#!/bin/bash\necho \"${var.x}\" \\\n", '<<EOT\n#!/bin/bash\necho "${var.x}" \\\nEOT'],
+    // HCL refuses a lone carriage return or other control characters in a heredoc, so these stay quoted.
+    ["a\r\nb\n", '"a\\r\\nb\\n"'],
+    ["a\u0001\n", '"a\\u0001\\n"'],
   ])("renders %j", (source, hcl) => {
     expect(renderString(source)).toBe(hcl);
   });

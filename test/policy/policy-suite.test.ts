@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Construct } from "constructs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -40,7 +40,11 @@ const VARIANTS: Variant[] = [
     synth: synthJson(new ModuleStack(Testing.app(), "self-runners", { distDir })),
     module: true,
     keyReference: /^\$\{local\.encryption_key_arn\}$/,
-    hcl: readFileSync(join(REPO_ROOT, MODULE_DIR, "main.tf"), "utf8"),
+    // Every .tf file of the module: resources sit in files by concern.
+    hcl: readdirSync(join(REPO_ROOT, MODULE_DIR))
+      .filter((file) => file.endsWith(".tf"))
+      .map((file) => readFileSync(join(REPO_ROOT, MODULE_DIR, file), "utf8"))
+      .join("\n"),
   },
   literalVariant("defaults", "literal props, defaults only: no key, trail on", {}),
   literalVariant(

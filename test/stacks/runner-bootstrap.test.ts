@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
-import { scratchDir } from "../helpers/paths.js";
+import { REPO_ROOT, scratchDir } from "../helpers/paths.js";
+import { shellcheck } from "../helpers/shellcheck.js";
 
 // Runs the real user-data script under bash with the machine-changing commands (shutdown, dnf, aws,
 // curl to IMDS, sudo, ...) replaced by stubs on PATH that log their arguments, and the system paths
@@ -84,6 +85,15 @@ describe("runner bootstrap (user data)", () => {
     const result = spawnSync("bash", ["-n"], { input: renderRunnerBootstrap(OPTIONS), encoding: "utf8" });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
+  });
+
+  it("passes shellcheck", () => {
+    expect(shellcheck(renderRunnerBootstrap(OPTIONS))).toEqual({ status: 0, output: "" });
+  });
+
+  it("is the script instances received before it became a template file, byte for byte", () => {
+    // Recorded from the TypeScript template literal it replaced: the move changes no instance's user data.
+    expect(renderRunnerBootstrap(OPTIONS)).toBe(readFileSync(join(REPO_ROOT, "test", "fixtures", "boot", "runner-bootstrap.sh"), "utf8"));
   });
 
   it("arms the watchdog, waits for its own config, clears it, runs one job, cancels the watchdog on job start, then shuts down", () => {

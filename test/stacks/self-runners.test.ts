@@ -6,6 +6,8 @@ import { REPO_ROOT } from "../helpers/paths.js";
 import { SelfRunners } from "../../stacks/self-runners.js";
 import { SelfRunnersValidationError } from "../../stacks/errors.js";
 import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack } from "../helpers/synth.js";
+import { RUNNER_BOOTSTRAP_TEMPLATE } from "../../stacks/runner-bootstrap.js";
+import { templatePath } from "../../stacks/templates/template-file.js";
 
 let distDir: string;
 beforeAll(() => {
@@ -72,9 +74,13 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
   it("keeps secrets out of user data: the bootstrap reads its own item from the runners table", () => {
     const { synth } = synthRunners();
     const userData = String(resourceOf(synth, "aws_launch_template", "runner_launch-template").user_data);
-    expect(userData).toContain("aws dynamodb get-item");
-    expect(userData).toContain("--jitconfig");
+    // The script is a template file rendered by templatefile() (test/stacks/runner-bootstrap.test.ts runs it).
+    expect(userData).toMatch(/templatefile\("assets\/[^"]+\/runner-bootstrap\.sh\.tftpl"/);
     expect(userData).not.toMatch(/private.?key|webhook.?secret|ghs_/i);
+    const script = readFileSync(templatePath(RUNNER_BOOTSTRAP_TEMPLATE), "utf8");
+    expect(script).toContain("aws dynamodb get-item");
+    expect(script).toContain("--jitconfig");
+    expect(script).not.toMatch(/private.?key|webhook.?secret|ghs_/i);
   });
 
   it("builds every function from its zip on nodejs22.x with the shared layer, its own log group and source hash", () => {

@@ -60,8 +60,11 @@ describe("the emitted module under terraform", () => {
   });
 
   it("ships every Lambda zip it references", () => {
-    const main = readFileSync(join(moduleDir, "main.tf"), "utf8");
-    const referenced = [...main.matchAll(/"\$\{path\.module\}\/(lambdas\/[^"]+\.zip)"/g)].map((m) => m[1]);
+    const hcl = readdirSync(moduleDir)
+      .filter((f) => f.endsWith(".tf"))
+      .map((f) => readFileSync(join(moduleDir, f), "utf8"))
+      .join("\n");
+    const referenced = [...hcl.matchAll(/"\$\{path\.module\}\/(lambdas\/[^"]+\.zip)"/g)].map((m) => m[1]);
     expect(new Set(referenced)).toEqual(new Set([...handlerNames(REPO_ROOT).map((name) => `lambdas/${name}.zip`), "lambdas/shared.zip"]));
     for (const zip of referenced) expect(existsSync(join(moduleDir, zip)), zip).toBe(true);
   });

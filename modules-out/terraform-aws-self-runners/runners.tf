@@ -1,0 +1,132 @@
+resource "aws_ssm_parameter" "draining_parameter" {
+  description = "self-runners draining switch: true stops new launches; jobs stay queued until it is false"
+  name        = format("/%s/draining", var.prefix)
+  tags        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  type        = "String"
+  value       = tostring(var.draining)
+
+  lifecycle {
+    ignore_changes = [value]
+  }
+}
+
+resource "aws_iam_instance_profile" "runner_instance_profile" {
+  name = "${var.prefix}-runner"
+  role = aws_iam_role.runner_role.name
+  tags = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_launch_template" "runner_launch_template" {
+  for_each                             = local.pools_resolved
+  description                          = "self-runners ephemeral runner"
+  image_id                             = "resolve:ssm:${each.value.ami_ssm_parameter}"
+  instance_initiated_shutdown_behavior = "terminate"
+  name                                 = "${var.prefix}-${each.key}"
+  tags                                 = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
+  update_default_version               = true
+  user_data                            = base64encode(templatefile("${path.module}/templates/runner-bootstrap.sh.tftpl", { "table_name" = aws_dynamodb_table.runners_table.name, "region" = data.aws_region.current_region.name, "runner_version" = var.runner_version, "architecture" = each.value.architecture, "idle_timeout_minutes" = var.runner_idle_timeout_minutes, "boot_timeout_seconds" = var.runner_boot_timeout_seconds }))
+
+  block_device_mappings {
+    device_name = "/dev/xvda"
+
+    ebs {
+      delete_on_termination = "true"
+      encrypted             = "true"
+      volume_size           = each.value.root_volume_size
+      volume_type           = "gp3"
+    }
+  }
+
+  iam_instance_profile {
+    arn = aws_iam_instance_profile.runner_instance_profile.arn
+  }
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_put_response_hop_limit = 2
+    http_tokens                 = "required"
+    instance_metadata_tags      = "disabled"
+  }
+
+  network_interfaces {
+    associate_public_ip_address = var.associate_public_ip_address
+    delete_on_termination       = "true"
+    device_index                = 0
+    security_groups             = [aws_security_group.runner_security_group.id]
+  }
+
+  tag_specifications {
+    resource_type = "volume"
+    tags          = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
+  }
+
+  tag_specifications {
+    resource_type = "network-interface"
+    tags          = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
+  }
+}
+
+resource "aws_iam_role" "runner_role" {
+  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name               = "${var.prefix}-runner"
+  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_security_group" "runner_security_group" {
+  description = "self-runners runner instances: no inbound, all outbound"
+  egress = [
+    {
+      cidr_blocks      = ["0.0.0.0/0"]
+      description      = "All outbound (GitHub, package registries, AWS APIs)"
+      from_port        = 0
+      ipv6_cidr_blocks = ["::/0"]
+      prefix_list_ids  = null
+      protocol         = "-1"
+      security_groups  = null
+      self             = null
+      to_port          = 0
+    },
+  ]
+  name   = "${var.prefix}-runners"
+  tags   = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "Name" = "${var.prefix}-runners" })
+  vpc_id = var.vpc_id
+}
+
+resource "aws_iam_role_policy_attachment" "runner_ssm_sessions" {
+  count      = var.enable_ssm_sessions ? 1 : 0
+  policy_arn = "arn:${data.aws_partition.current_partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+  role       = aws_iam_role.runner_role.name
+}
+
+resource "aws_iam_role_policy" "runners_runner_own_item" {
+  name   = "runner-own-item"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadOwnRunnerConfig", "Action" = ["dynamodb:GetItem", "dynamodb:UpdateItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"] } } }] })
+  role   = aws_iam_role.runner_role.id
+}
+
+resource "aws_dynamodb_table" "runners_table" {
+  billing_mode                = "PAY_PER_REQUEST"
+  deletion_protection_enabled = false
+  hash_key                    = "pk"
+  name                        = "${var.prefix}-runners"
+  tags                        = merge(var.tags, { "self-runners:prefix" = var.prefix })
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = var.runners_table_point_in_time_recovery
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = local.encryption_key_arn
+  }
+
+  ttl {
+    attribute_name = "expiresAt"
+    enabled        = true
+  }
+}

@@ -39,7 +39,13 @@ const deps: WebhookDeps = {
     enqueued += 1;
   },
   // The ledger and idempotency store are DynamoDB round trips in production; the core is measured alone.
-  jobs: { received: async () => ({ phase: "received" as const, queued: false }), queued: async () => undefined, progressed: async () => "unchanged" as const },
+  jobs: {
+    received: async () => ({ phase: "received" as const, queued: false }),
+    leaseQueueing: async () => true,
+    releaseQueueing: async () => undefined,
+    queued: async () => undefined,
+    progressed: async () => "unchanged" as const,
+  },
   oncePerDelivery: (_deliveryId, handle) => handle(),
   now: () => new Date(),
 };

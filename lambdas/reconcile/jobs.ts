@@ -1,5 +1,5 @@
-import { limitKeys } from "../ledger/phases.js";
-import type { Phase } from "../ledger/phases.js";
+import { limitKeys } from "../libs/ledger/phases.js";
+import type { Phase } from "../libs/ledger/phases.js";
 
 /**
  * The reconciler's decisions about jobs (docs/reliability.md), pure like decide.ts: which limit slots

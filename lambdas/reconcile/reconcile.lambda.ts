@@ -16,8 +16,8 @@ import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, ScheduledEvent } from "aws-lambda";
 import { flushMetrics, getStringParameter, installationIdFor, getWorkflowJob, installationClientProvider, logger, rerunWorkflowJob } from "../shared/index.js";
-import { dynamoDbLimitCounters } from "../ledger/counters.js";
-import { dynamoDbLedger } from "../ledger/ledger.js";
+import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
+import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { ec2InstanceInventory } from "./adapters/ec2.js";
 import { gitHubRunnerDirectory } from "./adapters/github.js";
 import { dynamoDbRunnerRecords } from "./adapters/table.js";
@@ -25,36 +25,43 @@ import { reconcileConfigFromEnv } from "./config.js";
 import { reconcile } from "./reconcile.js";
 import type { ReconcileDeps, ReconcileSummary } from "./reconcile.js";
 
-// Clients are built here, in the handler's own bundle, not in the shared layer: SDK commands and
-// paginators check `client instanceof <their own client class>`, and the layer carries another copy.
-// Built once per execution environment, so warm invocations reuse connections.
-const ec2Client = new EC2Client({});
-const sqsClient = new SQSClient({});
-const dynamoDbDocumentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+/**
+ * The AWS clients of the deployed function, built in the handler's own bundle, not in the shared
+ * layer: SDK commands and paginators check `client instanceof <their own client class>`, and the
+ * layer carries another copy.
+ */
+export interface ReconcileClients {
+  readonly ec2: EC2Client;
+  readonly sqs: SQSClient;
+  readonly dynamoDb: DynamoDBClient;
+}
 
-let deps: ReconcileDeps | undefined;
-
-function loadDeps(): ReconcileDeps {
-  const config = reconcileConfigFromEnv();
-  const clients = installationClientProvider(config.app);
+/** The deployed dependencies, from the function's environment. */
+export function defaultDeps(
+  env: NodeJS.ProcessEnv = process.env,
+  clients: ReconcileClients = { ec2: new EC2Client({}), sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) },
+): ReconcileDeps {
+  const config = reconcileConfigFromEnv(env);
+  const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+  const installations = installationClientProvider(config.app);
   return {
     prefix: config.prefix,
     bootTimeoutSeconds: config.bootTimeoutSeconds,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
-    inventory: ec2InstanceInventory(ec2Client, config.prefix),
-    directory: gitHubRunnerDirectory(config.scope, clients),
-    records: dynamoDbRunnerRecords(dynamoDbDocumentClient, config.runnersTable),
+    inventory: ec2InstanceInventory(clients.ec2, config.prefix),
+    directory: gitHubRunnerDirectory(config.scope, installations),
+    records: dynamoDbRunnerRecords(documentClient, config.runnersTable),
     now: () => new Date(),
-    ledger: dynamoDbLedger(dynamoDbDocumentClient, config.jobsTable),
-    counters: dynamoDbLimitCounters(dynamoDbDocumentClient, config.jobsTable),
+    ledger: dynamoDbLedger(documentClient, config.jobsTable),
+    counters: dynamoDbLimitCounters(documentClient, config.jobsTable),
     jobs: {
-      get: async (installationId, repository, jobId) => getWorkflowJob(await clients(installationId), repository, jobId),
-      rerun: async (installationId, repository, jobId) => rerunWorkflowJob(await clients(installationId), repository, jobId),
+      get: async (installationId, repository, jobId) => getWorkflowJob(await installations(installationId), repository, jobId),
+      rerun: async (installationId, repository, jobId) => rerunWorkflowJob(await installations(installationId), repository, jobId),
     },
     requeue: async (pool, body, groupId, deduplicationId) => {
       const queueUrl = config.pools[pool]?.queueUrl;
       if (queueUrl === undefined) throw new Error(`unknown pool ${pool}`);
-      await sqsClient.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: groupId, MessageDeduplicationId: deduplicationId }));
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: groupId, MessageDeduplicationId: deduplicationId }));
     },
     isDraining: async () => (await getStringParameter(config.drainingParameter, 30)).trim().toLowerCase() === "true",
     busyConfirmSeconds: config.busyConfirmSeconds,
@@ -68,12 +75,19 @@ function loadDeps(): ReconcileDeps {
   };
 }
 
-export async function handler(_event: ScheduledEvent, context: Context): Promise<ReconcileSummary> {
-  logger.addContext(context);
-  try {
-    deps ??= loadDeps();
-    return await reconcile(deps);
-  } finally {
-    flushMetrics();
-  }
+/** Scheduled handler over `loadDeps` (run on the first invocation, kept for the execution environment). */
+export function createHandler(loadDeps: () => ReconcileDeps): (event: ScheduledEvent, context: Context) => Promise<ReconcileSummary> {
+  let deps: ReconcileDeps | undefined;
+  return async (_event, context) => {
+    logger.addContext(context);
+    try {
+      deps ??= loadDeps();
+      return await reconcile(deps);
+    } finally {
+      flushMetrics();
+    }
+  };
 }
+
+/** The zip's entry point. */
+export const handler = createHandler(defaultDeps);

@@ -6,8 +6,8 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { JobDeferredError, flushMetrics, getStringParameter, logger, observedBudgets } from "../shared/index.js";
-import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../ledger/counters.js";
-import { dynamoDbLedger } from "../ledger/ledger.js";
+import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
+import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { ec2RunnerFleet } from "./adapters/ec2.js";
 import { appInstallationClients, gitHubRunnerRegistrar } from "./adapters/github.js";
 import { dynamoDbRunnerItemExists, dynamoDbRunnersTable } from "./adapters/runners-table.js";
@@ -15,13 +15,6 @@ import { sqsJobQueueControl } from "./adapters/sqs.js";
 import { scaleUpConfigFromEnv } from "./config.js";
 import { instanceArnPrefix, processBatch } from "./scale-up.js";
 import type { ScaleUpDeps } from "./scale-up.js";
-
-// Clients are built here, in the handler's own bundle, not in the shared layer: SDK commands and
-// paginators check `client instanceof <their own client class>`, and the layer carries another copy.
-// Built once per execution environment, so warm invocations reuse connections.
-const ec2Client = new EC2Client({});
-const sqsClient = new SQSClient({});
-const dynamoDbDocumentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 
 // Retry contract: every record listed in batchItemFailures goes back to the queue and is received
 // again when its visibility timeout ends; scale-up sets that timeout per record (back-off with jitter),
@@ -37,22 +30,39 @@ const processor = new BatchProcessor(EventType.SQS);
 /** Draining is read through Powertools parameters with a short cache: flipping it acts within a minute. */
 export const DRAINING_CACHE_SECONDS = 30;
 
-let deps: Omit<ScaleUpDeps, "instanceArnPrefix"> | undefined;
-let appCursor = 0;
+/** The core's dependencies but the ARN prefix, which comes with each invocation's context. */
+export type ScaleUpHandlerDeps = Omit<ScaleUpDeps, "instanceArnPrefix">;
 
-function loadDeps(): NonNullable<typeof deps> {
-  const config = scaleUpConfigFromEnv();
+/**
+ * The AWS clients of the deployed function, built in the handler's own bundle, not in the shared
+ * layer: SDK commands and paginators check `client instanceof <their own client class>`, and the
+ * layer carries another copy.
+ */
+export interface ScaleUpClients {
+  readonly ec2: EC2Client;
+  readonly sqs: SQSClient;
+  readonly dynamoDb: DynamoDBClient;
+}
+
+/** The deployed dependencies, from the function's environment. */
+export function defaultDeps(
+  env: NodeJS.ProcessEnv = process.env,
+  clients: ScaleUpClients = { ec2: new EC2Client({}), sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) },
+): ScaleUpHandlerDeps {
+  const config = scaleUpConfigFromEnv(env);
+  const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+  let appCursor = 0;
   return {
     config,
-    ledger: dynamoDbLedger(dynamoDbDocumentClient, config.jobsTable),
-    counters: dynamoDbLimitCounters(dynamoDbDocumentClient, config.jobsTable),
-    budgets: dynamoDbBudgetStore(dynamoDbDocumentClient, config.jobsTable),
+    ledger: dynamoDbLedger(documentClient, config.jobsTable),
+    counters: dynamoDbLimitCounters(documentClient, config.jobsTable),
+    budgets: dynamoDbBudgetStore(documentClient, config.jobsTable),
     observedBudgets,
-    fleet: ec2RunnerFleet(ec2Client, config.prefix),
+    fleet: ec2RunnerFleet(clients.ec2, config.prefix),
     registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, appInstallationClients(config.app, config.scope)),
-    writeRunners: dynamoDbRunnersTable(dynamoDbDocumentClient, config.runnersTable),
-    runnerItemExists: dynamoDbRunnerItemExists(dynamoDbDocumentClient, config.runnersTable),
-    queue: sqsJobQueueControl(sqsClient),
+    writeRunners: dynamoDbRunnersTable(documentClient, config.runnersTable),
+    runnerItemExists: dynamoDbRunnerItemExists(documentClient, config.runnersTable),
+    queue: sqsJobQueueControl(clients.sqs),
     isDraining: async () => (await getStringParameter(config.drainingParameter, DRAINING_CACHE_SECONDS)).trim().toLowerCase() === "true",
     now: () => new Date(),
     random: Math.random,
@@ -61,27 +71,36 @@ function loadDeps(): NonNullable<typeof deps> {
   };
 }
 
-/** SQS handler: one runner per job message, reporting the records that wait as batch failures. */
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  logger.addContext(context);
-  try {
-    deps ??= loadDeps();
-    const outcome = await processBatch(
-      event.Records.map((record) => ({
-        id: record.messageId,
-        body: record.body,
-        receiptHandle: record.receiptHandle,
-        receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
-        queueArn: record.eventSourceARN,
-      })),
-      { ...deps, instanceArnPrefix: instanceArnPrefix(context.invokedFunctionArn) },
-    );
-    const recordHandler = async (record: SQSRecord): Promise<void> => {
-      if (outcome.retry.has(record.messageId)) throw new JobDeferredError("waiting: see the batch log for the reason");
-    };
-    // Every record waiting is an ordinary answer here (e.g. draining), not an invocation error.
-    return await processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
-  } finally {
-    flushMetrics();
-  }
+/**
+ * SQS handler over `loadDeps` (run on the first invocation, kept for the execution environment): one
+ * runner per job message, reporting the records that wait as batch failures.
+ */
+export function createHandler(loadDeps: () => ScaleUpHandlerDeps): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
+  let deps: ScaleUpHandlerDeps | undefined;
+  return async (event, context) => {
+    logger.addContext(context);
+    try {
+      deps ??= loadDeps();
+      const outcome = await processBatch(
+        event.Records.map((record) => ({
+          id: record.messageId,
+          body: record.body,
+          receiptHandle: record.receiptHandle,
+          receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+          queueArn: record.eventSourceARN,
+        })),
+        { ...deps, instanceArnPrefix: instanceArnPrefix(context.invokedFunctionArn) },
+      );
+      const recordHandler = async (record: SQSRecord): Promise<void> => {
+        if (outcome.retry.has(record.messageId)) throw new JobDeferredError("waiting: see the batch log for the reason");
+      };
+      // Every record waiting is an ordinary answer here (e.g. draining), not an invocation error.
+      return await processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+    } finally {
+      flushMetrics();
+    }
+  };
 }
+
+/** The zip's entry point. */
+export const handler = createHandler(defaultDeps);

@@ -1,22 +1,19 @@
-import { MetricUnit, childLogger, jobGroupId, metrics, parseJobMessage, runnerName } from "../shared/index.js";
+import { MetricUnit, childLogger, jobGroupId, metrics, parseJobMessage } from "../shared/index.js";
 import type { BudgetObservation, JobMessage } from "../shared/index.js";
-import type { BudgetStore, LimitCounters } from "../ledger/counters.js";
-import type { JobFacts, Ledger } from "../ledger/ledger.js";
-import { jobKey, limitKeys, refusedClaimOutcome, takeoverAction } from "../ledger/phases.js";
+import { jobKey, limitKeys, refusedClaimOutcome, takeoverAction } from "../libs/ledger/phases.js";
+import type { BudgetStore, Ledger, LimitCounters } from "../libs/ledger/port.js";
+import type { JobFacts } from "../libs/ledger/types.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
 import type { RegisterRunner } from "./adapters/github.js";
-import type { RunnerItem, RunnerItemExists, WriteRunners } from "./adapters/runners-table.js";
+import type { RunnerItemExists, WriteRunners } from "./adapters/runners-table.js";
 import type { JobQueueControl } from "./adapters/sqs.js";
 import type { ScaleUpConfig, ScaleUpPool } from "./config.js";
-import { firstFleetRequest, nextFleetRequest } from "./fleet-plan.js";
-import type { FleetError, FleetRequest } from "./fleet-plan.js";
-import { assignApps, deferralSeconds, groupLaunches, ownerOf, splitGroup, triage } from "./plan.js";
-import type { AppBudget, DeferralKind, LaunchGroup, ParsedRecord } from "./plan.js";
+import { launchGroupWithLimits } from "./launch-group.js";
+import type { Claimed } from "./launch-group.js";
+import { assignApps, deferralSeconds, groupLaunches, ownerOf, triage } from "./plan.js";
+import type { AppBudget, DeferralKind, ParsedRecord } from "./plan.js";
 
 const log = childLogger("scale-up");
-
-/** How long a runner item lives before DynamoDB TTL removes it. */
-export const RUNNER_ITEM_TTL_SECONDS = 24 * 60 * 60;
 
 /** An SQS record as scale-up needs it. */
 export interface IncomingRecord {
@@ -82,15 +79,6 @@ function factsOf(job: JobMessage): JobFacts {
     labels: job.labels,
     kind: job.kind ?? "job",
   };
-}
-
-/** A job this invocation holds a claim on. */
-interface Claimed {
-  readonly recordId: string;
-  readonly job: JobMessage;
-  readonly key: string;
-  readonly token: string;
-  readonly owner: string;
 }
 
 /**
@@ -288,150 +276,4 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   metrics.addMetric("RunnersLaunched", MetricUnit.Count, launched);
   log.info("batch settled", { records: records.length, launched, duplicates, deadLettered, deferred: deferredCounts });
   return { retry: new Set(retry.keys()), launched, duplicates, deferred: deferredCounts, deadLettered };
-}
-
-interface GroupContext {
-  readonly deps: ScaleUpDeps;
-  readonly now: Date;
-  readonly claimOf: ReadonlyMap<string, Claimed>;
-  readonly appOf: ReadonlyMap<string, number>;
-  readonly giveBack: (job: Claimed, kind: DeferralKind, reason: string) => Promise<void>;
-}
-
-/** Reserves limit slots for a group, launches what was granted, gives the rest back. Resolves to runners launched. */
-async function launchGroupWithLimits(group: LaunchGroup, ctx: GroupContext): Promise<number> {
-  const { deps } = ctx;
-  const pool = deps.config.pools[group.pool] as ScaleUpPool;
-  const keys = limitKeys(group.pool, group.owner);
-  const wanted = group.recordIds.length;
-  let global = 0;
-  let inPool = 0;
-  let granted = 0;
-  try {
-    global = await deps.counters.reserve(keys.global, wanted, deps.config.limits.maxRunnersTotal);
-    inPool = global === 0 ? 0 : await deps.counters.reserve(keys.pool, global, pool.maxRunners);
-    granted = inPool === 0 ? 0 : await deps.counters.reserve(keys.owner, inPool, deps.config.limits.maxRunnersPerOwner);
-  } catch (error) {
-    log.error("reserving limit slots failed", { error, pool: group.pool });
-  }
-  await Promise.all([deps.counters.release(keys.global, global - granted), deps.counters.release(keys.pool, inPool - granted)]).catch((error: unknown) =>
-    log.warn("returning unused slots failed", { error }),
-  );
-  const { launch, wait } = splitGroup(group, granted);
-  if (wait.length > 0) {
-    const which = global < wanted ? "all pools" : inPool < global ? `pool ${group.pool}` : `owner ${group.owner}`;
-    log.info("limit reached", { pool: group.pool, owner: group.owner, wanted, granted, limit: which });
-    for (const recordId of wait) await ctx.giveBack(ctx.claimOf.get(recordId) as Claimed, "limit", `limit of ${which} reached`);
-  }
-  if (launch.recordIds.length === 0) return 0;
-  return launchGroup(launch, pool, keys, ctx);
-}
-
-/** CreateFleet with fallback, then per instance: ledger, JIT config, runner item, `launched`. */
-async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnType<typeof limitKeys>, ctx: GroupContext): Promise<number> {
-  const { deps, now } = ctx;
-  const count = group.recordIds.length;
-  const instanceIds: string[] = [];
-  const errors: FleetError[] = [];
-  let request: FleetRequest | undefined = firstFleetRequest(pool, count);
-  for (let requests = 0; request !== undefined; ) {
-    try {
-      const result = await deps.fleet.launch({ pool: group.pool, poolConfig: pool, owner: group.owner, installationId: group.installationId, fleet: request });
-      instanceIds.push(...result.instanceIds);
-      errors.push(...result.errors);
-      requests += 1;
-      const next = nextFleetRequest(pool, request, result.errors, count - instanceIds.length, requests, deps.config.maxFleetRequests);
-      if (next !== undefined) {
-        log.info("fleet fallback", { pool: group.pool, from: request.capacityType, to: next.capacityType, pairs: next.overrides.length, shortfall: next.count, errors: result.errors });
-        metrics.addMetric(next.capacityType !== request.capacityType ? "SpotFallbacks" : "FleetRetries", MetricUnit.Count, 1);
-      }
-      request = next;
-    } catch (error) {
-      // Throttled or refused after the SDK's own retries: the records wait on the queue instead.
-      log.error("create fleet failed", { error, pool: group.pool, owner: group.owner });
-      metrics.addMetric("FleetFailures", MetricUnit.Count, 1);
-      request = undefined;
-    }
-  }
-  if (errors.length > 0) log.warn("fleet reported errors", { pool: group.pool, errors });
-  const naming = deps.fleet.nameInstances(instanceIds);
-
-  const failed: Claimed[] = [];
-  const doomed: string[] = [];
-  const items: Array<{ item: RunnerItem; job: Claimed }> = [];
-  await Promise.all(
-    group.recordIds.map(async (recordId, index) => {
-      const job = ctx.claimOf.get(recordId) as Claimed;
-      const instanceId = instanceIds[index];
-      if (instanceId === undefined) {
-        failed.push(job);
-        return;
-      }
-      const name = runnerName(deps.config.prefix, instanceId);
-      try {
-        if (!(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
-        const jit = await deps.registerRunner({
-          instanceId,
-          pool,
-          owner: group.owner,
-          installationId: group.installationId,
-          appId: ctx.appOf.get(recordId) ?? deps.config.app.appId,
-        });
-        items.push({
-          job,
-          item: {
-            pk: `${deps.instanceArnPrefix}${instanceId}`,
-            instanceId,
-            pool: group.pool,
-            owner: group.owner,
-            installationId: group.installationId,
-            runnerName: name,
-            runnerId: jit.runnerId,
-            jitConfig: jit.encodedJitConfig,
-            createdAt: now.toISOString(),
-            jobKey: job.key,
-            expiresAt: Math.floor(now.getTime() / 1000) + RUNNER_ITEM_TTL_SECONDS,
-          },
-        });
-      } catch (error) {
-        log.error("runner registration failed", { error, instanceId, owner: group.owner });
-        doomed.push(instanceId);
-        failed.push(job);
-      }
-    }),
-  );
-  const unwritten = new Set(items.length === 0 ? [] : await deps.writeRunners(items.map(({ item }) => item)));
-  let ready = 0;
-  for (const { item, job } of items) {
-    if (unwritten.has(item.pk)) {
-      // Without its item the instance never gets a configuration; its registration stays offline and
-      // the reconciler deletes it.
-      doomed.push(item.instanceId);
-      failed.push(job);
-      continue;
-    }
-    try {
-      if (!(await deps.ledger.markLaunched(job.key, job.token, now))) log.error("claim lost after launch", { jobId: job.job.jobId });
-    } catch (error) {
-      // The runner works; the next delivery or the reconciler sees the item and adopts it.
-      log.error("recording launch failed", { error, jobId: job.job.jobId });
-    }
-    ready += 1;
-  }
-  if (doomed.length > 0) {
-    await deps.fleet.terminate(doomed).catch((error: unknown) => log.error("terminating unusable instances failed", { error, instanceIds: doomed }));
-  }
-  if (failed.length > 0) {
-    metrics.addMetric("LaunchFailures", MetricUnit.Count, failed.length);
-    // Claims first, then slots: a crash in between leaves slots held (the recount repairs that)
-    // rather than a takeover releasing them a second time.
-    const reason = `${ready} of ${count} runners are ready (${instanceIds.length} instances launched)`;
-    for (const job of failed) await ctx.giveBack(job, "launch-failed", reason);
-    await Promise.all([deps.counters.release(keys.global, failed.length), deps.counters.release(keys.pool, failed.length), deps.counters.release(keys.owner, failed.length)]).catch(
-      (error: unknown) => log.warn("returning slots failed", { error }),
-    );
-  }
-  await naming;
-  log.info("group launched", { pool: group.pool, owner: group.owner, requested: count, launched: instanceIds.length, ready, terminated: doomed.length });
-  return ready;
 }

@@ -1,4 +1,4 @@
-import type { Phase } from "../ledger/phases.js";
+import type { Phase } from "../libs/ledger/phases.js";
 
 /**
  * What to do on a spot interruption warning (two minutes before EC2 reclaims the instance). Pure.

@@ -12,58 +12,75 @@ import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, EventBridgeEvent } from "aws-lambda";
 import { deleteRunner, flushMetrics, installationClientProvider, logger } from "../shared/index.js";
-import { dynamoDbLimitCounters } from "../ledger/counters.js";
-import { dynamoDbLedger } from "../ledger/ledger.js";
+import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
+import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { describeInstanceTags, runnerIdFromTable } from "./adapters/aws.js";
 import { spotInterruptionConfigFromEnv } from "./config.js";
 import { handleInterruption } from "./spot-interruption.js";
 import type { InterruptionOutcome, SpotInterruptionDeps } from "./spot-interruption.js";
 
-// Clients are built here, in the handler's own bundle (see the other handlers for why).
-const ec2Client = new EC2Client({});
-const sqsClient = new SQSClient({});
-const dynamoDbDocumentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-
 type InterruptionEvent = EventBridgeEvent<"EC2 Spot Instance Interruption Warning", { "instance-id"?: string; "instance-action"?: string }>;
 
-let deps: SpotInterruptionDeps | undefined;
+/** The AWS clients of the deployed function, built in the handler's own bundle (see the other handlers for why). */
+export interface SpotInterruptionClients {
+  readonly ec2: EC2Client;
+  readonly sqs: SQSClient;
+  readonly dynamoDb: DynamoDBClient;
+}
 
 function instanceArnPrefix(invokedFunctionArn: string): string {
   const [, partition, , region, account] = invokedFunctionArn.split(":");
   return `arn:${partition}:ec2:${region}:${account}:instance/`;
 }
 
-function loadDeps(context: Context): SpotInterruptionDeps {
-  const config = spotInterruptionConfigFromEnv();
-  const clients = installationClientProvider(config.app);
+/** The deployed dependencies, from the function's environment; the runners table is keyed by instance ARN. */
+export function defaultDeps(
+  context: Context,
+  env: NodeJS.ProcessEnv = process.env,
+  clients: SpotInterruptionClients = { ec2: new EC2Client({}), sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) },
+): SpotInterruptionDeps {
+  const config = spotInterruptionConfigFromEnv(env);
+  const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+  const installations = installationClientProvider(config.app);
   return {
     prefix: config.prefix,
-    describe: describeInstanceTags(ec2Client),
-    runnerIdOf: runnerIdFromTable(dynamoDbDocumentClient, config.runnersTable, instanceArnPrefix(context.invokedFunctionArn)),
-    deregister: async (owner, installationId, runnerId) => deleteRunner(await clients(installationId), { scope: config.scope, owner }, runnerId),
-    ledger: dynamoDbLedger(dynamoDbDocumentClient, config.jobsTable),
-    counters: dynamoDbLimitCounters(dynamoDbDocumentClient, config.jobsTable),
+    describe: describeInstanceTags(clients.ec2),
+    runnerIdOf: runnerIdFromTable(documentClient, config.runnersTable, instanceArnPrefix(context.invokedFunctionArn)),
+    deregister: async (owner, installationId, runnerId) => deleteRunner(await installations(installationId), { scope: config.scope, owner }, runnerId),
+    ledger: dynamoDbLedger(documentClient, config.jobsTable),
+    counters: dynamoDbLimitCounters(documentClient, config.jobsTable),
     requeue: async (pool, body, groupId, deduplicationId) => {
       const queueUrl = config.queueUrls[pool];
       if (queueUrl === undefined) throw new Error(`unknown pool ${pool}`);
-      await sqsClient.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: groupId, MessageDeduplicationId: deduplicationId }));
+      await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: groupId, MessageDeduplicationId: deduplicationId }));
     },
     now: () => new Date(),
   };
 }
 
-/** EventBridge target: one warning per invocation. A thrown error makes EventBridge retry the event. */
-export async function handler(event: InterruptionEvent, context: Context): Promise<InterruptionOutcome | { ignored: string }> {
-  logger.addContext(context);
-  try {
-    const instanceId = event.detail?.["instance-id"];
-    if (typeof instanceId !== "string" || !/^i-[0-9a-f]{8,17}$/.test(instanceId)) {
-      logger.warn("event without an instance id ignored", { detailType: event["detail-type"] });
-      return { ignored: "no instance id" };
+/**
+ * EventBridge target over `loadDeps` (run on the first invocation, kept for the execution environment):
+ * one warning per invocation. A thrown error makes EventBridge retry the event.
+ */
+export function createHandler(
+  loadDeps: (context: Context) => SpotInterruptionDeps,
+): (event: InterruptionEvent, context: Context) => Promise<InterruptionOutcome | { ignored: string }> {
+  let deps: SpotInterruptionDeps | undefined;
+  return async (event, context) => {
+    logger.addContext(context);
+    try {
+      const instanceId = event.detail?.["instance-id"];
+      if (typeof instanceId !== "string" || !/^i-[0-9a-f]{8,17}$/.test(instanceId)) {
+        logger.warn("event without an instance id ignored", { detailType: event["detail-type"] });
+        return { ignored: "no instance id" };
+      }
+      deps ??= loadDeps(context);
+      return await handleInterruption(instanceId, deps);
+    } finally {
+      flushMetrics();
     }
-    deps ??= loadDeps(context);
-    return await handleInterruption(instanceId, deps);
-  } finally {
-    flushMetrics();
-  }
+  };
 }
+
+/** The zip's entry point. */
+export const handler = createHandler((context) => defaultDeps(context));

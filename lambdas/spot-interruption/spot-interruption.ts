@@ -1,9 +1,9 @@
 import { MetricUnit, childLogger, jobGroupId, metrics, runnerName } from "../shared/index.js";
 import type { DeleteRunnerResult } from "../shared/index.js";
-import type { LimitCounters } from "../ledger/counters.js";
-import type { Ledger } from "../ledger/ledger.js";
-import { limitKeys } from "../ledger/phases.js";
-import { messageFromRecord, relaunchDeduplicationId } from "../ledger/requeue.js";
+import type { LimitCounters } from "../libs/ledger/port.js";
+import type { Ledger } from "../libs/ledger/port.js";
+import { limitKeys } from "../libs/ledger/phases.js";
+import { messageFromRecord, relaunchDeduplicationId } from "../libs/ledger/requeue.js";
 import { planInterruption } from "./interruption.js";
 
 const log = childLogger("spot-interruption");

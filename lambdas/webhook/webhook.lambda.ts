@@ -3,8 +3,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { WebhookError, flushMetrics, getSecureString, logger } from "../shared/index.js";
-import { dynamoDbLimitCounters } from "../ledger/counters.js";
-import { dynamoDbLedger } from "../ledger/ledger.js";
+import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
+import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { ledgerJobBook } from "./adapters/ledger.js";
 import { oncePerDeliveryWithPowertools } from "./adapters/idempotency.js";
 import { sqsJobQueue } from "./adapters/sqs.js";
@@ -13,19 +13,24 @@ import { handleWebhook } from "./webhook.js";
 import type { WebhookAnswer, WebhookDeps } from "./webhook.js";
 import { DELIVERY_HEADER, headerValue, webhookSecretLoader } from "./verify.js";
 
-// Clients are built here, in the handler's own bundle, not in the shared layer: SDK commands and
-// paginators check `client instanceof <their own client class>`, and the layer carries another copy.
-// Built once per execution environment, so warm invocations reuse connections.
-const sqsClient = new SQSClient({});
-const dynamoDbClient = new DynamoDBClient({});
-const dynamoDbDocumentClient = DynamoDBDocumentClient.from(dynamoDbClient, { marshallOptions: { removeUndefinedValues: true } });
+/** The core's dependencies plus what the edge needs: Powertools idempotency wants the Lambda context. */
+export type WebhookHandlerDeps = WebhookDeps & { readonly registerContext: (context: Context) => void };
 
-// Read on the first invocation, then kept for the life of the execution environment.
-let deps: (WebhookDeps & { readonly registerContext: (context: Context) => void }) | undefined;
+/**
+ * The AWS clients of the deployed function. They are built here, in the handler's own bundle, not in
+ * the shared layer: SDK commands and paginators check `client instanceof <their own client class>`,
+ * and the layer carries another copy.
+ */
+export interface WebhookClients {
+  readonly sqs: SQSClient;
+  readonly dynamoDb: DynamoDBClient;
+}
 
-function loadDeps(): NonNullable<typeof deps> {
-  const config = webhookConfigFromEnv();
-  const once = oncePerDeliveryWithPowertools(dynamoDbClient, config.jobsTable);
+/** The deployed dependencies, from the function's environment. */
+export function defaultDeps(env: NodeJS.ProcessEnv = process.env, clients: WebhookClients = { sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) }): WebhookHandlerDeps {
+  const config = webhookConfigFromEnv(env);
+  const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+  const once = oncePerDeliveryWithPowertools(clients.dynamoDb, config.jobsTable);
   return {
     pools: config.pools,
     maxBodyBytes: config.maxBodyBytes,
@@ -35,35 +40,44 @@ function loadDeps(): NonNullable<typeof deps> {
       ...(config.previousSecretParameter === undefined ? {} : { previousParameter: config.previousSecretParameter }),
       read: (name, fresh) => getSecureString(name, { forceFetch: fresh }),
     }),
-    enqueue: sqsJobQueue(sqsClient),
-    jobs: ledgerJobBook(dynamoDbLedger(dynamoDbDocumentClient, config.jobsTable), dynamoDbLimitCounters(dynamoDbDocumentClient, config.jobsTable), config.prefix),
+    enqueue: sqsJobQueue(clients.sqs),
+    jobs: ledgerJobBook(dynamoDbLedger(documentClient, config.jobsTable), dynamoDbLimitCounters(documentClient, config.jobsTable), config.prefix),
     oncePerDelivery: once.run,
     registerContext: once.registerContext,
     now: () => new Date(),
   };
 }
 
-/** API Gateway REST proxy handler: the GitHub App's webhook endpoint. */
-export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
-  logger.addContext(context);
-  logger.appendKeys({ deliveryId: headerValue(event, DELIVERY_HEADER) });
-  try {
-    deps ??= loadDeps();
-    deps.registerContext(context);
-    return toResult(await handleWebhook(event, deps));
-  } catch (error) {
-    if (error instanceof WebhookError) {
-      if (error.statusCode >= 500) logger.error("webhook failed", { error });
-      else logger.warn("webhook refused", { statusCode: error.statusCode, reason: error.message });
-      return toResult({ statusCode: error.statusCode, body: { message: error.message } });
+/**
+ * API Gateway REST proxy handler over `loadDeps`, which runs on the first invocation; its result is
+ * kept for the life of the execution environment (warm invocations reuse clients and connections).
+ */
+export function createHandler(loadDeps: () => WebhookHandlerDeps): (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult> {
+  let deps: WebhookHandlerDeps | undefined;
+  return async (event, context) => {
+    logger.addContext(context);
+    logger.appendKeys({ deliveryId: headerValue(event, DELIVERY_HEADER) });
+    try {
+      deps ??= loadDeps();
+      deps.registerContext(context);
+      return toResult(await handleWebhook(event, deps));
+    } catch (error) {
+      if (error instanceof WebhookError) {
+        if (error.statusCode >= 500) logger.error("webhook failed", { error });
+        else logger.warn("webhook refused", { statusCode: error.statusCode, reason: error.message });
+        return toResult({ statusCode: error.statusCode, body: { message: error.message } });
+      }
+      logger.error("webhook failed", { error });
+      return toResult({ statusCode: 500, body: { message: "internal error" } });
+    } finally {
+      logger.removeKeys(["deliveryId"]);
+      flushMetrics();
     }
-    logger.error("webhook failed", { error });
-    return toResult({ statusCode: 500, body: { message: "internal error" } });
-  } finally {
-    logger.removeKeys(["deliveryId"]);
-    flushMetrics();
-  }
+  };
 }
+
+/** The GitHub App's webhook endpoint (the zip's entry point). */
+export const handler = createHandler(defaultDeps);
 
 function toResult(answer: WebhookAnswer): APIGatewayProxyResult {
   return {

@@ -1,6 +1,6 @@
 import { EnqueueError, MetricUnit, childLogger, metrics } from "../shared/index.js";
 import type { JobMessage } from "../shared/index.js";
-import type { Phase } from "../ledger/phases.js";
+import type { Phase } from "../libs/ledger/phases.js";
 import type { JobBook } from "./adapters/ledger.js";
 import type { EnqueueJob } from "./adapters/sqs.js";
 import type { WebhookPools } from "./config.js";
@@ -68,11 +68,20 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
 }
 
 /**
+ * How long the delivery that won the right to queue a job holds it: three times the function's 10 s
+ * timeout, so a live sender is never overtaken, and a crashed one delays the job by half a minute.
+ */
+export const QUEUE_LEASE_MS = 30_000;
+
+/**
  * Records the job in the ledger and queues it unless an earlier delivery already did or the ledger knows
  * it past `received` (a redelivery, a `queued` again after `waiting`, or a second webhook): only the
- * first sighting gets a queue message. The job is marked queued only after SendMessage succeeded, so a
- * delivery whose send failed is queued by the next one. When the ledger cannot be read or written the
- * job is queued anyway; scale-up's claim deduplicates it, so an outage of the ledger never loses a job.
+ * first sighting gets a queue message. "First" is one conditional write, the queueing lease, so of
+ * sightings arriving at the same moment in different execution environments exactly one sends (issue
+ * 17). The job is marked queued only after SendMessage succeeded; a failed send gives the lease back and
+ * a crashed one lets it run out, so the next sighting (or the reconciler's requeue of `received` jobs)
+ * queues the job. When the ledger cannot be read or written the job is queued anyway; scale-up's claim
+ * deduplicates it, so an outage of the ledger never loses a job.
  */
 async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Promise<WebhookAnswer> {
   let seen: { readonly phase: Phase; readonly queued: boolean } | undefined;
@@ -82,10 +91,22 @@ async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Pr
     log.error("ledger unavailable, queueing anyway", { error, jobId: job.jobId });
     metrics.addMetric("LedgerErrors", MetricUnit.Count, 1);
   }
-  if (seen !== undefined && (seen.phase !== "received" || seen.queued)) {
-    log.info("duplicate job ignored", { jobId: job.jobId, runAttempt: job.runAttempt, phase: seen.phase });
+  const duplicate = (phase: Phase): WebhookAnswer => {
+    log.info("duplicate job ignored", { jobId: job.jobId, runAttempt: job.runAttempt, phase });
     metrics.addMetric("JobsDeduplicated", MetricUnit.Count, 1);
-    return { statusCode: 200, body: { message: `duplicate: job is ${seen.phase}`, pool, jobId: job.jobId } };
+    return { statusCode: 200, body: { message: `duplicate: job is ${phase}`, pool, jobId: job.jobId } };
+  };
+  if (seen !== undefined && (seen.phase !== "received" || seen.queued)) return duplicate(seen.phase);
+  let leased = false;
+  if (seen !== undefined) {
+    try {
+      leased = await deps.jobs.leaseQueueing(job, job.deliveryId, QUEUE_LEASE_MS, deps.now());
+      // Another sighting holds the lease (it is sending now) or queued the job since our read.
+      if (!leased) return duplicate(seen.phase);
+    } catch (error) {
+      log.error("ledger unavailable, queueing anyway", { error, jobId: job.jobId });
+      metrics.addMetric("LedgerErrors", MetricUnit.Count, 1);
+    }
   }
   const queueUrl = deps.pools[pool]?.queueUrl;
   try {
@@ -93,6 +114,12 @@ async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Pr
     await deps.enqueue(queueUrl, job);
   } catch (error) {
     log.error("enqueue failed", { error, pool, jobId: job.jobId });
+    if (leased) {
+      // Best effort: otherwise the lease runs out and the next sighting queues the job a little later.
+      await deps.jobs
+        .releaseQueueing(job, job.deliveryId, deps.now())
+        .catch((releaseError: unknown) => log.warn("giving the queueing lease back failed", { error: releaseError, jobId: job.jobId }));
+    }
     throw new EnqueueError({ cause: error });
   }
   log.info("job queued", { pool, jobId: job.jobId, runAttempt: job.runAttempt });
@@ -101,7 +128,7 @@ async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Pr
     try {
       await deps.jobs.queued(job, deps.now());
     } catch (error) {
-      // A later delivery may queue the job again; scale-up's claim settles the copy as a duplicate.
+      // The lease runs out and a later delivery may queue the job again; scale-up's claim settles the copy as a duplicate.
       log.warn("recording the queued job failed", { error, jobId: job.jobId });
     }
   }

@@ -97,6 +97,22 @@ const duplicates: Scenario[] = [
       expect(Object.entries(d.webhookAnswers).filter(([m]) => m.startsWith("duplicate: job is")).reduce((n, [, c]) => n + Number(c), 0)).toBeGreaterThanOrEqual(6);
     },
   },
+  {
+    title: "duplicate deliveries: two webhooks at the same instant, in two execution environments (overlapping)",
+    world: { scaleUpEnvironments: 2, webhookEnvironments: 2 },
+    script: (w) => {
+      w.github.webhookPlan = () => ({ delaysMs: [0, 0] });
+      w.queueJobs(6);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      expect(d.webhooks).toBe(6 * 3 * 2);
+      // The queueing lease (issue 17): of the two overlapping sightings of a job exactly one sends; the
+      // queue's deduplication has nothing left to drop.
+      expect(d.sqs[0].sends).toBe(6);
+      expect(d.webhookAnswers.queued).toBe(6);
+    },
+  },
 ];
 
 const crashes: Scenario[] = CRASH_POINTS.map(

@@ -1,8 +1,9 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { LimitCounters } from "../../lambdas/ledger/counters.js";
-import type { JobFacts, Ledger } from "../../lambdas/ledger/ledger.js";
-import { jobKey, limitKeys } from "../../lambdas/ledger/phases.js";
+import type { LimitCounters } from "../../lambdas/libs/ledger/port.js";
+import type { JobFacts } from "../../lambdas/libs/ledger/types.js";
+import type { Ledger } from "../../lambdas/libs/ledger/port.js";
+import { jobKey, limitKeys } from "../../lambdas/libs/ledger/phases.js";
 
 /** A job as the webhook records it (`queued`), with the facts a queue message needs. */
 export function jobFacts(jobId: number, overrides: Partial<JobFacts> = {}): JobFacts {

@@ -42,15 +42,24 @@ export function loadShippedHandler<H>(name: string, env: Record<string, string>)
  * the shipped code's stack frames apart and {@link unloadShippedBundle} it afterwards.
  */
 export function loadShippedBundle<H>(name: string, env: Record<string, string>, options: { readonly skipSourceMaps?: boolean } = {}): { handler: H; root: string } {
-  // Outside the repository, as on Lambda: no package.json "type" and no node_modules above the code.
-  const root = mkdtempSync(join(tmpdir(), `self-runners-zip-${name}-`));
-  extract(join(REPO_ROOT, "dist", "lambdas", `${name}.zip`), join(root, "task"), options.skipSourceMaps);
-  extract(join(REPO_ROOT, "dist", "layers", "shared.zip"), join(root, "opt"), options.skipSourceMaps);
+  const root = unpackShippedBundle(name, options);
   Object.assign(process.env, LOOPBACK_AWS_ENV, env, { NODE_PATH: join(root, "opt", "nodejs", "node_modules") });
   // Node reads NODE_PATH at start-up; Lambda sets it before the runtime starts, we re-read it here.
   (Module as unknown as { _initPaths(): void })._initPaths();
   const entry = join(root, "task", "index.js");
   return { handler: (createRequire(entry)(entry) as { handler: H }).handler, root };
+}
+
+/**
+ * Unpacks dist/lambdas/<name>.zip and the shared layer into a fresh directory laid out as Lambda does
+ * it (task/ and opt/); returns that directory. For code that loads the bundle in another process.
+ */
+export function unpackShippedBundle(name: string, options: { readonly skipSourceMaps?: boolean } = {}): string {
+  // Outside the repository, as on Lambda: no package.json "type" and no node_modules above the code.
+  const root = mkdtempSync(join(tmpdir(), `self-runners-zip-${name}-`));
+  extract(join(REPO_ROOT, "dist", "lambdas", `${name}.zip`), join(root, "task"), options.skipSourceMaps);
+  extract(join(REPO_ROOT, "dist", "layers", "shared.zip"), join(root, "opt"), options.skipSourceMaps);
+  return root;
 }
 
 /** Forgets the modules of a bundle loaded by {@link loadShippedBundle} and deletes its files. */

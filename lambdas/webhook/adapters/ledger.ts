@@ -1,9 +1,9 @@
 import { instanceIdFromRunnerName } from "../../shared/index.js";
 import type { JobMessage } from "../../shared/index.js";
-import type { LimitCounters } from "../../ledger/counters.js";
-import type { Ledger } from "../../ledger/ledger.js";
-import { finishedPhase, jobKey, limitKeys } from "../../ledger/phases.js";
-import type { Phase } from "../../ledger/phases.js";
+import type { LimitCounters } from "../../libs/ledger/port.js";
+import type { Ledger } from "../../libs/ledger/port.js";
+import { finishedPhase, jobKey, limitKeys } from "../../libs/ledger/phases.js";
+import type { Phase } from "../../libs/ledger/phases.js";
 import type { JobProgress } from "../route.js";
 
 /** The webhook's view of the job ledger. */
@@ -13,7 +13,14 @@ export interface JobBook {
    * delivery already put the job on its queue.
    */
   received(job: JobMessage, now: Date): Promise<{ readonly phase: Phase; readonly queued: boolean }>;
-  /** Records that the job's message is on the queue. */
+  /**
+   * Takes the right to queue the job for `leaseMs` (one conditional write): true for exactly one of
+   * concurrent sightings; false when another holds a live lease or the job is queued or past received.
+   */
+  leaseQueueing(job: JobMessage, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+  /** Gives the lease back after a failed send, so the next sighting queues the job at once. */
+  releaseQueueing(job: JobMessage, owner: string, now: Date): Promise<void>;
+  /** Records that the job's message is on the queue (ends the lease). */
   queued(job: JobMessage, now: Date): Promise<void>;
   /** Records `in_progress` or `completed`; resolves to the phase written, or "unchanged". */
   progressed(progress: JobProgress, now: Date): Promise<Phase | "unchanged">;
@@ -37,6 +44,12 @@ export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: s
         now,
       );
       return { phase: record.phase, queued: record.queuedAt !== undefined };
+    },
+
+    leaseQueueing: (job, owner, leaseMs, now) => ledger.leaseQueueing(jobKey(job), owner, leaseMs, now),
+
+    async releaseQueueing(job, owner, now) {
+      await ledger.releaseQueueing(jobKey(job), owner, now);
     },
 
     async queued(job, now) {

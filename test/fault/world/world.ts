@@ -47,6 +47,11 @@ export interface WorldOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Scale-up execution environments working at once (1 for crash scenarios: one invocation at a time). */
   readonly scaleUpEnvironments?: number;
+  /**
+   * Webhook execution environments. With more than one, deliveries due at the same instant (two
+   * webhooks configured) are handled at once, one per environment: their invocations overlap.
+   */
+  readonly webhookEnvironments?: number;
   /** GitHub Apps (the first receives webhooks; more are round-robin for JIT configs). */
   readonly apps?: number;
   /** How far GitHub's listed runner `busy`/`status` lag the truth. */
@@ -158,7 +163,7 @@ export class World {
   private readonly roots: string[] = [];
   /** Real milliseconds spent per part of the loop. */
   readonly profile = new Map<string, number>();
-  private webhook!: WebhookHandler;
+  private webhooks: WebhookHandler[] = [];
   private scaleUp: ScaleUpHandler[] = [];
   private reconcileHandler!: ScheduledHandler;
   private spotHandler: ScheduledHandler | undefined;
@@ -179,6 +184,7 @@ export class World {
       pools: options.pools ?? { linux: { labels: ["linux", "x64"], maxRunners: 50 } },
       env: options.env ?? {},
       scaleUpEnvironments: options.scaleUpEnvironments ?? 1,
+      webhookEnvironments: options.webhookEnvironments ?? 1,
       apps: options.apps ?? 1,
       listingLagMs: options.listingLagMs ?? 5_000,
       jobDurationMs: options.jobDurationMs ?? 4 * MINUTE,
@@ -290,7 +296,7 @@ export class World {
       this.roots.push(root);
       return handler;
     };
-    this.webhook = load<WebhookHandler>("webhook");
+    this.webhooks = Array.from({ length: this.options.webhookEnvironments }, () => load<WebhookHandler>("webhook"));
     this.scaleUp = Array.from({ length: this.options.scaleUpEnvironments }, () => load<ScaleUpHandler>("scale-up"));
     this.reconcileHandler = load<ScheduledHandler>("reconcile");
     this.loadSpotHandler = () => load<ScheduledHandler>("spot-interruption");
@@ -493,33 +499,48 @@ export class World {
   }
 
   private async deliverWebhooks(): Promise<void> {
-    for (const delivery of this.github.dueDeliveries()) {
-      this.stats.webhooks += 1;
-      const event = apiGatewayEvent({
-        body: delivery.body,
-        headers: {
-          "Content-Type": "application/json",
-          "User-Agent": "GitHub-Hookshot/044aadd",
-          "X-GitHub-Event": "workflow_job",
-          "X-GitHub-Delivery": delivery.deliveryId,
-          "X-GitHub-Hook-ID": String(4_000_000 + delivery.hook),
-          "X-GitHub-Hook-Installation-Target-Type": "integration",
-          "X-Hub-Signature-256": this.github.signature(delivery.body),
-        },
-      });
-      const result = await runInvocation("webhook", 10_000, () => this.webhook(event, lambdaContext(`${PREFIX}-webhook`)));
-      const status = result.value?.statusCode ?? 599;
-      this.stats.webhookStatuses.set(status, (this.stats.webhookStatuses.get(status) ?? 0) + 1);
-      const message = (() => {
-        try {
-          return String((JSON.parse(result.value?.body ?? "{}") as { message?: unknown }).message);
-        } catch {
-          return "unreadable";
-        }
-      })();
-      this.stats.webhookAnswers.set(message, (this.stats.webhookAnswers.get(message) ?? 0) + 1);
-      if (status >= 500) this.note(`webhook ${delivery.action} job ${delivery.jobId} answered ${status}: ${result.value?.body ?? String(result.error)}`);
+    const due = this.github.dueDeliveries();
+    const environments = this.webhooks.length;
+    if (environments === 1) {
+      for (const delivery of due) await this.deliverWebhook(delivery, this.webhooks[0] as WebhookHandler);
+      return;
     }
+    // Deliveries of the same instant overlap, up to one per environment (as Lambda scales out).
+    const instants = [...new Set(due.map((delivery) => delivery.at))];
+    for (const at of instants) {
+      const together = due.filter((delivery) => delivery.at === at);
+      for (let start = 0; start < together.length; start += environments) {
+        await Promise.all(together.slice(start, start + environments).map((delivery, i) => this.deliverWebhook(delivery, this.webhooks[i] as WebhookHandler)));
+      }
+    }
+  }
+
+  private async deliverWebhook(delivery: ReturnType<GitHubWorld["dueDeliveries"]>[number], handler: WebhookHandler): Promise<void> {
+    this.stats.webhooks += 1;
+    const event = apiGatewayEvent({
+      body: delivery.body,
+      headers: {
+        "Content-Type": "application/json",
+        "User-Agent": "GitHub-Hookshot/044aadd",
+        "X-GitHub-Event": "workflow_job",
+        "X-GitHub-Delivery": delivery.deliveryId,
+        "X-GitHub-Hook-ID": String(4_000_000 + delivery.hook),
+        "X-GitHub-Hook-Installation-Target-Type": "integration",
+        "X-Hub-Signature-256": this.github.signature(delivery.body),
+      },
+    });
+    const result = await runInvocation("webhook", 10_000, () => handler(event, lambdaContext(`${PREFIX}-webhook`)));
+    const status = result.value?.statusCode ?? 599;
+    this.stats.webhookStatuses.set(status, (this.stats.webhookStatuses.get(status) ?? 0) + 1);
+    const message = (() => {
+      try {
+        return String((JSON.parse(result.value?.body ?? "{}") as { message?: unknown }).message);
+      } catch {
+        return "unreadable";
+      }
+    })();
+    this.stats.webhookAnswers.set(message, (this.stats.webhookAnswers.get(message) ?? 0) + 1);
+    if (status >= 500) this.note(`webhook ${delivery.action} job ${delivery.jobId} answered ${status}: ${result.value?.body ?? String(result.error)}`);
   }
 
   // ------------------------------------------------------------------ runners

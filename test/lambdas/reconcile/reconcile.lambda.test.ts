@@ -12,45 +12,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 // The handler's DynamoDB client talks to dynalite (ledger and runners table: the reconciler's
 // guarantees are condition expressions, which only a server evaluates); EC2, SQS and SSM are
 // aws-sdk-client-mock doubles; GitHub is nock with answers checked against GitHub's OpenAPI description.
-// The endpoint must be in the environment before the handler module builds its clients.
-const db = await vi.hoisted(async () => {
-  const { startDynalite } = await import("../../helpers/dynalite.js");
-  const local = await startDynalite();
-  const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
-  const warm = { warmOwner: "octo-org", warmSchedule: "Mon-Fri 07:00-19:00" };
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
-    AWS_SECRET_ACCESS_KEY: "local-secret",
-    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
-    POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "SILENT",
-    POWERTOOLS_METRICS_DISABLED: "true",
-    PREFIX: "sr",
-    RUNNER_SCOPE: "org",
-    GITHUB_APP_ID: "123456",
-    GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
-    RUNNERS_TABLE: "sr-runners",
-    JOBS_TABLE: "sr-jobs",
-    DRAINING_PARAMETER: "/sr/draining",
-    BOOT_TIMEOUT_SECONDS: "600",
-    IDLE_TIMEOUT_SECONDS: "1800",
-    BUSY_CONFIRM_SECONDS: "90",
-    RELAUNCH_GRACE_SECONDS: "300",
-    RERUN_INTERRUPTED_JOBS: "true",
-    // As the module renders pools: warm fields always present, zero/empty when unused.
-    POOLS: JSON.stringify({
-      arm: { queueUrl: queue("arm"), warmSize: 1, ...warm },
-      gpu: { queueUrl: queue("gpu"), warmSize: 2, ...warm },
-      linux: { queueUrl: queue("linux"), warmSize: 0, warmOwner: "", warmSchedule: "" },
-    }),
-  });
-  return local;
-});
+// The handler comes from its factory, with this test's environment and clients.
 
-import { dynamoDbLimitCounters } from "../../../lambdas/ledger/counters.js";
-import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
-import { jobKey, limitKeys } from "../../../lambdas/ledger/phases.js";
-import { handler } from "../../../lambdas/reconcile/reconcile.lambda.js";
+import { dynamoDbLimitCounters } from "../../../lambdas/libs/ledger/dynamodb-counters.js";
+import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
+import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
+import { createHandler, defaultDeps } from "../../../lambdas/reconcile/reconcile.lambda.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { lambdaContext } from "../../helpers/aws.js";
@@ -65,6 +32,35 @@ import {
   validationFailed,
 } from "../../helpers/github.js";
 import { counterValue, jobFacts, putRunnerItem, seedLaunchedJob } from "../../helpers/ledger.js";
+import { startDynalite } from "../../helpers/dynalite.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
+const warm = { warmOwner: "octo-org", warmSchedule: "Mon-Fri 07:00-19:00" };
+const db = await startDynalite();
+/** The function's environment as the stack renders it, handed to the factory (never to process.env). */
+const ENV = {
+  PREFIX: "sr",
+  RUNNER_SCOPE: "org",
+  GITHUB_APP_ID: "123456",
+  GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+  RUNNERS_TABLE: "sr-runners",
+  JOBS_TABLE: "sr-jobs",
+  DRAINING_PARAMETER: "/sr/draining",
+  BOOT_TIMEOUT_SECONDS: "600",
+  IDLE_TIMEOUT_SECONDS: "1800",
+  BUSY_CONFIRM_SECONDS: "90",
+  RELAUNCH_GRACE_SECONDS: "300",
+  RERUN_INTERRUPTED_JOBS: "true",
+  // As the module renders pools: warm fields always present, zero/empty when unused.
+  POOLS: JSON.stringify({
+    arm: { queueUrl: queue("arm"), warmSize: 1, ...warm },
+    gpu: { queueUrl: queue("gpu"), warmSize: 2, ...warm },
+    linux: { queueUrl: queue("linux"), warmSize: 0, warmOwner: "", warmSchedule: "" },
+  }),
+};
+quietPowertools();
+const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);

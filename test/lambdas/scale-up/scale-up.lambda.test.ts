@@ -7,77 +7,73 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { SQSRecord } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 // The handler's DynamoDB client talks to dynalite (the ledger's guarantees are condition expressions,
 // which only a server evaluates); EC2, SQS and SSM are aws-sdk-client-mock doubles, GitHub is nock.
-// The endpoint must be in the environment before the handler module builds its clients.
-const db = await vi.hoisted(async () => {
-  const { startDynalite } = await import("../../helpers/dynalite.js");
-  const local = await startDynalite();
-  const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
-    AWS_SECRET_ACCESS_KEY: "local-secret",
-    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
-    POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "SILENT",
-    POWERTOOLS_METRICS_DISABLED: "true",
-    PREFIX: "sr",
-    RUNNER_SCOPE: "org",
-    GITHUB_APP_ID: "123456",
-    GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
-    RUNNERS_TABLE: "sr-runners",
-    JOBS_TABLE: "sr-jobs",
-    DRAINING_PARAMETER: "/sr/draining",
-    MAX_RUNNERS_TOTAL: "8",
-    MAX_RUNNERS_PER_OWNER: "6",
-    MAX_JOB_AGE_SECONDS: "3600",
-    CLAIM_LEASE_SECONDS: "120",
-    BACKOFF_BASE_SECONDS: "20",
-    BACKOFF_MAX_SECONDS: "600",
-    GITHUB_MIN_REMAINING: "100",
-    MAX_FLEET_REQUESTS: "3",
-    POOLS: JSON.stringify({
-      gpu: {
-        labels: ["linux", "gpu"],
-        maxRunners: 2,
-        instanceTypes: ["g5.xlarge"],
-        subnetIds: ["subnet-a"],
-        launchTemplateName: "sr-gpu",
-        spot: false,
-        onDemandFallback: false,
-        runnerGroupId: 9,
-        queueUrl: queue("gpu"),
-        queueArn: "arn:aws:sqs:eu-west-1:123456789012:sr-gpu.fifo",
-        deadLetterQueueUrl: queue("gpu-dlq"),
-      },
-      linux: {
-        labels: ["linux", "x64"],
-        maxRunners: 5,
-        instanceTypes: ["m7i.large", "m6i.large"],
-        subnetIds: ["subnet-a", "subnet-b"],
-        launchTemplateName: "sr-linux",
-        spot: true,
-        onDemandFallback: true,
-        runnerGroupId: 3,
-        queueUrl: queue("linux"),
-        queueArn: "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo",
-        deadLetterQueueUrl: queue("linux-dlq"),
-      },
-    }),
-  });
-  return local;
-});
+// The handler comes from its factory, with this test's environment and clients.
 
-import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
-import { jobKey } from "../../../lambdas/ledger/phases.js";
-import { handler } from "../../../lambdas/scale-up/scale-up.lambda.js";
+import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
+import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
+import { createHandler, defaultDeps } from "../../../lambdas/scale-up/scale-up.lambda.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { clearObservedBudgets, clearOctokitCache } from "../../../lambdas/shared/index.js";
 import { jobMessage, lambdaContext, newInstanceIds, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
 import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, validationFailed } from "../../helpers/github.js";
 import type { RecordedRequest } from "../../helpers/github.js";
+import { startDynalite } from "../../helpers/dynalite.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
+const db = await startDynalite();
+/** The function's environment as the stack renders it, handed to the factory (never to process.env). */
+const ENV = {
+  PREFIX: "sr",
+  RUNNER_SCOPE: "org",
+  GITHUB_APP_ID: "123456",
+  GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+  RUNNERS_TABLE: "sr-runners",
+  JOBS_TABLE: "sr-jobs",
+  DRAINING_PARAMETER: "/sr/draining",
+  MAX_RUNNERS_TOTAL: "8",
+  MAX_RUNNERS_PER_OWNER: "6",
+  MAX_JOB_AGE_SECONDS: "3600",
+  CLAIM_LEASE_SECONDS: "120",
+  BACKOFF_BASE_SECONDS: "20",
+  BACKOFF_MAX_SECONDS: "600",
+  GITHUB_MIN_REMAINING: "100",
+  MAX_FLEET_REQUESTS: "3",
+  POOLS: JSON.stringify({
+    gpu: {
+      labels: ["linux", "gpu"],
+      maxRunners: 2,
+      instanceTypes: ["g5.xlarge"],
+      subnetIds: ["subnet-a"],
+      launchTemplateName: "sr-gpu",
+      spot: false,
+      onDemandFallback: false,
+      runnerGroupId: 9,
+      queueUrl: queue("gpu"),
+      queueArn: "arn:aws:sqs:eu-west-1:123456789012:sr-gpu.fifo",
+      deadLetterQueueUrl: queue("gpu-dlq"),
+    },
+    linux: {
+      labels: ["linux", "x64"],
+      maxRunners: 5,
+      instanceTypes: ["m7i.large", "m6i.large"],
+      subnetIds: ["subnet-a", "subnet-b"],
+      launchTemplateName: "sr-linux",
+      spot: true,
+      onDemandFallback: true,
+      runnerGroupId: 3,
+      queueUrl: queue("linux"),
+      queueArn: "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo",
+      deadLetterQueueUrl: queue("linux-dlq"),
+    },
+  }),
+};
+quietPowertools();
+const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
@@ -354,24 +350,6 @@ describe("scale-up handler: duplicates and claims", () => {
     const seconds = visibility()[`handle-${waiting[0]}`]!;
     expect(seconds).toBeGreaterThanOrEqual(10);
     expect(seconds).toBeLessThanOrEqual(20);
-  });
-
-  it("settles a job that an earlier batch launched as a duplicate, launching nothing", async () => {
-    // Arrange
-    scriptInstantFleet(ec2);
-    const github = gitHub({ jitCount: 1 });
-    const message = job();
-    await invoke([record(message, { id: "first" })]);
-
-    // Act: the webhook's redelivery hours later queued it again under another message.
-    const result = await invoke([record({ ...message, deliveryId: "redelivery" }, { id: "again" })]);
-
-    // Assert
-    expect(result.batchItemFailures).toEqual([]);
-    expect(fleetCalls()).toHaveLength(1);
-    expect(jitCalls(github.requests)).toHaveLength(1);
-    expect(await runnerItems()).toHaveLength(1);
-    expect(visibility()).toEqual({});
   });
 
   it("defers a job another invocation is launching (live claim) without touching it", async () => {

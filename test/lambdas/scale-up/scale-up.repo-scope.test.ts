@@ -4,54 +4,50 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Repository scope against a GitHub Enterprise Server API root; DynamoDB is dynalite (see
-// scale-up.lambda.test.ts for why the endpoint is set before the handler loads).
-const db = await vi.hoisted(async () => {
-  const { startDynalite } = await import("../../helpers/dynalite.js");
-  const local = await startDynalite();
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
-    AWS_SECRET_ACCESS_KEY: "local-secret",
-    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-    POWERTOOLS_METRICS_DISABLED: "true",
-    PREFIX: "sr",
-    RUNNER_SCOPE: "repo",
-    GITHUB_APP_ID: "42",
-    GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
-    GITHUB_API_URL: "https://ghes.example.com/api/v3",
-    RUNNERS_TABLE: "sr-runners",
-    JOBS_TABLE: "sr-jobs",
-    DRAINING_PARAMETER: "/sr/draining",
-    // One runner per repository: the per-owner limit counts repositories in repo scope.
-    MAX_RUNNERS_PER_OWNER: "2",
-    POOLS: JSON.stringify({
-      linux: {
-        labels: ["linux"],
-        maxRunners: 10,
-        instanceTypes: ["m7i.large"],
-        subnetIds: ["subnet-a"],
-        launchTemplateName: "sr-linux",
-        spot: false,
-        onDemandFallback: false,
-        runnerGroupId: 3,
-        queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo",
-        queueArn: "arn:aws:sqs:eu-west-1:123456789012:self-runners-linux.fifo",
-        deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
-      },
-    }),
-  });
-  return local;
-});
+// scale-up.lambda.test.ts); the handler comes from its factory with this test's environment.
 
-import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
-import { jobKey } from "../../../lambdas/ledger/phases.js";
-import { handler } from "../../../lambdas/scale-up/scale-up.lambda.js";
+import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
+import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
+import { createHandler, defaultDeps } from "../../../lambdas/scale-up/scale-up.lambda.js";
 import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
 import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, replyFromRequest } from "../../helpers/github.js";
+import { startDynalite } from "../../helpers/dynalite.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+const db = await startDynalite();
+/** The function's environment as the stack renders it, handed to the factory (never to process.env). */
+const ENV = {
+  PREFIX: "sr",
+  RUNNER_SCOPE: "repo",
+  GITHUB_APP_ID: "42",
+  GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+  GITHUB_API_URL: "https://ghes.example.com/api/v3",
+  RUNNERS_TABLE: "sr-runners",
+  JOBS_TABLE: "sr-jobs",
+  DRAINING_PARAMETER: "/sr/draining",
+  // One runner per repository: the per-owner limit counts repositories in repo scope.
+  MAX_RUNNERS_PER_OWNER: "2",
+  POOLS: JSON.stringify({
+    linux: {
+      labels: ["linux"],
+      maxRunners: 10,
+      instanceTypes: ["m7i.large"],
+      subnetIds: ["subnet-a"],
+      launchTemplateName: "sr-linux",
+      spot: false,
+      onDemandFallback: false,
+      runnerGroupId: 3,
+      queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo",
+      queueArn: "arn:aws:sqs:eu-west-1:123456789012:self-runners-linux.fifo",
+      deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
+    },
+  }),
+};
+quietPowertools();
+const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);

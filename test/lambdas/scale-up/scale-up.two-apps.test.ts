@@ -4,50 +4,46 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Two GitHub Apps installed on the same organization raise the API ceiling: JIT configs alternate
 // between them. The additional App finds its own installation once (GET /orgs/{org}/installation).
-const db = await vi.hoisted(async () => {
-  const { startDynalite } = await import("../../helpers/dynalite.js");
-  const local = await startDynalite();
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
-    AWS_SECRET_ACCESS_KEY: "local-secret",
-    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
-    POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "SILENT",
-    POWERTOOLS_METRICS_DISABLED: "true",
-    PREFIX: "sr",
-    RUNNER_SCOPE: "org",
-    GITHUB_APP_ID: "123456",
-    GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
-    GITHUB_ADDITIONAL_APPS: JSON.stringify([{ appId: 654321, privateKeyParameter: "/sr/github-app-2-key" }]),
-    RUNNERS_TABLE: "sr-runners",
-    JOBS_TABLE: "sr-jobs",
-    DRAINING_PARAMETER: "/sr/draining",
-    POOLS: JSON.stringify({
-      linux: {
-        labels: ["linux"],
-        maxRunners: 10,
-        instanceTypes: ["m7i.large"],
-        subnetIds: ["subnet-a"],
-        launchTemplateName: "sr-linux",
-        spot: false,
-        onDemandFallback: false,
-        runnerGroupId: 3,
-        queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo",
-        queueArn: "arn:aws:sqs:eu-west-1:123456789012:self-runners-linux.fifo",
-        deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
-      },
-    }),
-  });
-  return local;
-});
 
-import { handler } from "../../../lambdas/scale-up/scale-up.lambda.js";
+import { createHandler, defaultDeps } from "../../../lambdas/scale-up/scale-up.lambda.js";
 import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
 import { appInstallation, generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse } from "../../helpers/github.js";
+import { startDynalite } from "../../helpers/dynalite.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+const db = await startDynalite();
+/** The function's environment as the stack renders it, handed to the factory (never to process.env). */
+const ENV = {
+  PREFIX: "sr",
+  RUNNER_SCOPE: "org",
+  GITHUB_APP_ID: "123456",
+  GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+  GITHUB_ADDITIONAL_APPS: JSON.stringify([{ appId: 654321, privateKeyParameter: "/sr/github-app-2-key" }]),
+  RUNNERS_TABLE: "sr-runners",
+  JOBS_TABLE: "sr-jobs",
+  DRAINING_PARAMETER: "/sr/draining",
+  POOLS: JSON.stringify({
+    linux: {
+      labels: ["linux"],
+      maxRunners: 10,
+      instanceTypes: ["m7i.large"],
+      subnetIds: ["subnet-a"],
+      launchTemplateName: "sr-linux",
+      spot: false,
+      onDemandFallback: false,
+      runnerGroupId: 3,
+      queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo",
+      queueArn: "arn:aws:sqs:eu-west-1:123456789012:self-runners-linux.fifo",
+      deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
+    },
+  }),
+};
+quietPowertools();
+const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);

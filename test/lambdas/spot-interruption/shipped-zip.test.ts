@@ -1,9 +1,9 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import type { Context, EventBridgeEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { dynamoDbLimitCounters } from "../../../lambdas/ledger/counters.js";
-import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
-import { jobKey, limitKeys } from "../../../lambdas/ledger/phases.js";
+import { dynamoDbLimitCounters } from "../../../lambdas/libs/ledger/dynamodb-counters.js";
+import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
+import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { counterValue, jobFacts, putRunnerItem, seedLaunchedJob } from "../../helpers/ledger.js";

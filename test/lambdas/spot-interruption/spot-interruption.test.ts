@@ -1,19 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-vi.hoisted(() => {
-  process.env.POWERTOOLS_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? "SILENT";
-  process.env.POWERTOOLS_METRICS_DISABLED = "true";
-});
-
-import { dynamoDbLimitCounters } from "../../../lambdas/ledger/counters.js";
-import { dynamoDbLedger } from "../../../lambdas/ledger/ledger.js";
-import { jobKey, limitKeys } from "../../../lambdas/ledger/phases.js";
+import { dynamoDbLimitCounters } from "../../../lambdas/libs/ledger/dynamodb-counters.js";
+import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
+import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import type { DeleteRunnerResult, JobMessage } from "../../../lambdas/shared/index.js";
 import { handleInterruption } from "../../../lambdas/spot-interruption/spot-interruption.js";
 import type { InstanceTags, SpotInterruptionDeps } from "../../../lambdas/spot-interruption/spot-interruption.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { counterValue, jobFacts, seedLaunchedJob } from "../../helpers/ledger.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+quietPowertools();
 
 // The core of the spot handler against the real ledger (dynalite: its guarantees are condition
 // expressions), with in-memory EC2 tags, runners table, GitHub delete and queue.

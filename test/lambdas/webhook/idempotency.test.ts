@@ -1,16 +1,13 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-
-vi.hoisted(() => {
-  process.env.AWS_REGION = "eu-west-1";
-  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-});
-
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { oncePerDeliveryWithPowertools } from "../../../lambdas/webhook/adapters/idempotency.js";
 import type { WebhookAnswer } from "../../../lambdas/webhook/webhook.js";
 import { lambdaContext } from "../../helpers/aws.js";
 import { TEST_CREDENTIALS, startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+quietPowertools();
 
 // Powertools idempotency keyed on X-GitHub-Delivery, against dynalite; the store's failures are
 // injected per DynamoDB operation.

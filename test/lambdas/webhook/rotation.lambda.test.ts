@@ -6,30 +6,26 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 // The job ledger (and Powertools idempotency) run against a real DynamoDB-protocol server.
-const db = await vi.hoisted(async () => {
-  const { startDynalite } = await import("../../helpers/dynalite.js");
-  const local = await startDynalite();
-  Object.assign(process.env, {
-    AWS_REGION: "eu-west-1",
-    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
-    AWS_SECRET_ACCESS_KEY: "local-secret",
-    AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-    POWERTOOLS_METRICS_DISABLED: "true",
-    WEBHOOK_SECRET_PARAMETER: "/sr/github-app/webhook-secret",
-    WEBHOOK_PREVIOUS_SECRET_PARAMETER: "/sr/github-app/webhook-secret-previous",
-    JOBS_TABLE: "sr-jobs",
-    PREFIX: "sr",
-    POOLS: JSON.stringify({
-      linux: { labels: ["linux", "x64"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
-    }),
-  });
-  return local;
-});
 
-import { handler } from "../../../lambdas/webhook/webhook.lambda.js";
+import { createHandler, defaultDeps } from "../../../lambdas/webhook/webhook.lambda.js";
 import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
 import { workflowJobQueuedFixture } from "../../helpers/github.js";
+import { startDynalite } from "../../helpers/dynalite.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+const db = await startDynalite();
+/** The function's environment as the stack renders it, handed to the factory (never to process.env). */
+const ENV = {
+  WEBHOOK_SECRET_PARAMETER: "/sr/github-app/webhook-secret",
+  WEBHOOK_PREVIOUS_SECRET_PARAMETER: "/sr/github-app/webhook-secret-previous",
+  JOBS_TABLE: "sr-jobs",
+  PREFIX: "sr",
+  POOLS: JSON.stringify({
+    linux: { labels: ["linux", "x64"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
+  }),
+};
+quietPowertools();
+const handler = createHandler(() => defaultDeps(ENV, { sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
 
 // Webhook secret rotation through the real handler: SSM and SQS are doubles, time is faked (Date only)
 // so the five-minute parameter cache and the re-read rate limit can be crossed without waiting.

@@ -1,12 +1,6 @@
 import { createHmac } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it, vi } from "vitest";
-
-vi.hoisted(() => {
-  process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-  process.env.POWERTOOLS_METRICS_DISABLED = "true";
-});
-
 import { InvalidJsonBodyError, InvalidSignatureError, MissingSignatureError, PayloadTooLargeError } from "../../../lambdas/shared/index.js";
 import {
   PLACEHOLDER_SECRET,
@@ -22,6 +16,9 @@ import {
 import { webhookConfigFromEnv } from "../../../lambdas/webhook/config.js";
 import { PLACEHOLDER_SECRET as STACKS_PLACEHOLDER } from "../../../stacks/github-app-secrets.js";
 import { workflowJobQueuedFixture } from "../../helpers/github.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+quietPowertools();
 
 const NOW = new Date("2025-06-01T12:00:00Z");
 const OLD = "old-webhook-secret";

@@ -1,5 +1,5 @@
-import type { JobMessage } from "../shared/index.js";
-import type { JobRecord } from "./ledger.js";
+import type { JobMessage } from "../../shared/index.js";
+import type { JobRecord } from "./types.js";
 
 /**
  * The queue message that relaunches a job, rebuilt from its ledger record (undefined if facts are missing).

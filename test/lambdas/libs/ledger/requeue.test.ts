@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { JobRecord } from "../../../lambdas/ledger/ledger.js";
-import { messageFromRecord, relaunchDeduplicationId } from "../../../lambdas/ledger/requeue.js";
-import { parseJobMessage } from "../../../lambdas/shared/index.js";
+import type { JobRecord } from "../../../../lambdas/libs/ledger/types.js";
+import { messageFromRecord, relaunchDeduplicationId } from "../../../../lambdas/libs/ledger/requeue.js";
+import { parseJobMessage } from "../../../../lambdas/shared/index.js";
 
 const record: JobRecord = {
   pk: "job#41#1",

@@ -13,8 +13,8 @@ import {
   refusedClaimOutcome,
   runnerKey,
   takeoverAction,
-} from "../../../lambdas/ledger/phases.js";
-import type { Phase, Transition } from "../../../lambdas/ledger/phases.js";
+} from "../../../../lambdas/libs/ledger/phases.js";
+import type { Phase, Transition } from "../../../../lambdas/libs/ledger/phases.js";
 
 const STARTS: ReadonlyArray<Phase | undefined> = [undefined, ...PHASES];
 const transitions = Object.keys(TRANSITIONS) as Transition[];

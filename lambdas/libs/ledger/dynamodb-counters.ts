@@ -1,52 +1,17 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import type { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { isConditionFailure } from "./dynamodb-update.js";
+import type { BudgetStore, LimitCounters } from "./port.js";
+import { budgetKey } from "./types.js";
+import type { BudgetRecord } from "./types.js";
 
 /**
- * Limit counters and GitHub budget records in the ledger table. A counter counts runner instances
- * launched and not yet gone; reserving is one conditional ADD, so concurrent scale-up invocations can
- * never take more than the limit together. Drift from crashes between a reservation and its job's
- * write is repaired by the reconciler's recount (docs/reliability.md).
+ * Limit counters and GitHub budget records in the ledger table (ports in port.ts). Reserving is one
+ * conditional ADD, so concurrent scale-up invocations can never take more than the limit together.
  */
-
-export interface LimitCounters {
-  /** Takes up to `wanted` units while staying <= `max`; resolves to the units granted (0..wanted). */
-  reserve(key: string, wanted: number, max: number): Promise<number>;
-  /** Gives units back (never below zero). */
-  release(key: string, units: number): Promise<void>;
-  /** Current values; absent counters are 0. */
-  read(keys: readonly string[]): Promise<Map<string, number>>;
-  /** Sets the counter to `actual` only if it still holds `observed` (a concurrent change wins). */
-  recount(key: string, observed: number, actual: number): Promise<boolean>;
-}
-
-/** Remaining GitHub API budget of one App installation, from the `x-ratelimit-*` headers. */
-export interface BudgetRecord {
-  readonly appId: number;
-  readonly installationId: number;
-  readonly remaining: number;
-  readonly limit: number;
-  /** Epoch seconds at which the budget resets. */
-  readonly resetAt: number;
-  readonly observedAt: string;
-}
-
-/**
- * The newest budget observation per App, shared by concurrent invocations. Kept per App rather than
- * per installation: a deployment usually serves one installation per App, and the JIT endpoint's
- * ceiling is per App.
- */
-export interface BudgetStore {
-  /** Keeps the newest observation per App. */
-  save(records: readonly BudgetRecord[]): Promise<void>;
-  load(appIds: readonly number[]): Promise<BudgetRecord[]>;
-}
 
 const RESERVE_ATTEMPTS = 3;
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string }).name === "ConditionalCheckFailedException";
-}
 
 /** The counter value of a marshalled item returned with a failed condition (`{ inUse: { N: "3" } }`). */
 function marshalledNumber(item: unknown, attribute: string): number | undefined {
@@ -130,10 +95,6 @@ export function dynamoDbLimitCounters(client: DynamoDBDocumentClient, tableName:
       }
     },
   };
-}
-
-export function budgetKey(appId: number): string {
-  return `budget#${appId}`;
 }
 
 export function dynamoDbBudgetStore(client: DynamoDBDocumentClient, tableName: string): BudgetStore {

@@ -1,6 +1,6 @@
 /**
  * The job ledger's phase machine (docs/reliability.md). Pure: no SDK, no clock. The DynamoDB adapter
- * (ledger.ts) turns each transition into one conditional write whose condition is `phase IN (from)`,
+ * (dynamodb-store.ts, and memory-store.ts alike) turns each transition into one conditional write whose condition is `phase IN (from)`,
  * so two writers racing on the same job cannot both win.
  *
  *   received ──claim──▶ launching ──launched──▶ launched ──in_progress──▶ running ──completed──▶ completed

@@ -1,0 +1,137 @@
+import type { Phase } from "./phases.js";
+
+/** How long ledger items outlive their last write (DynamoDB TTL on `expiration`, as Powertools uses). */
+export const LEDGER_ITEM_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+/** Terminal jobs stay a day (late redeliveries still find them); live ones a week. */
+export const TERMINAL_ITEM_TTL_SECONDS = 24 * 60 * 60;
+
+/** A side effect or decision recorded on the job, oldest first. */
+export interface LedgerEvent {
+  readonly at: string;
+  readonly what: string;
+  readonly detail?: string;
+}
+
+/** One job attempt (or warm runner) as the ledger holds it. */
+export interface JobRecord {
+  readonly pk: string;
+  readonly phase: Phase;
+  readonly kind?: "job" | "warm";
+  readonly jobId: number;
+  readonly runAttempt: number;
+  readonly runId?: number;
+  readonly repository?: string;
+  /** Organization or user login owning the repository. */
+  readonly org?: string;
+  /** Registration target: the org (org scope) or `owner/repo` (repo scope); set by scale-up. */
+  readonly scopeOwner?: string;
+  readonly pool?: string;
+  readonly installationId?: number;
+  readonly labels?: readonly string[];
+  readonly deliveryIds?: readonly string[];
+  readonly receivedAt?: string;
+  /** When the webhook put the job on its queue; a later `queued` delivery then queues nothing. */
+  readonly queuedAt?: string;
+  /** The delivery that holds the right to queue the job (cleared once `queuedAt` is set). */
+  readonly queueLeaseOwner?: string;
+  /** Epoch milliseconds after which another sighting may queue the job (the owner crashed or failed). */
+  readonly queueLeaseExpiresAt?: number;
+  readonly updatedAt?: string;
+  readonly claimToken?: string;
+  /** Epoch milliseconds after which another invocation may take the claim over. */
+  readonly claimExpiresAt?: number;
+  readonly launchAttempts?: number;
+  /**
+   * The instance launched under the current claim, cleared with the claim. Only a takeover of an
+   * expired claim finds one: it is what the crashed attempt launched. (`instanceId` outlives claims:
+   * after a release or relaunch it names an instance that is gone or serves another job.)
+   */
+  readonly claimInstanceId?: string;
+  readonly instanceId?: string;
+  readonly runnerName?: string;
+  /** The runner's configuration reached the runners table: the instance will come up and work. */
+  readonly runnerWritten?: boolean;
+  /** The job holds one unit of each of its limit counters (released once its instance is gone). */
+  readonly slotHeld?: boolean;
+  readonly launchedAt?: string;
+  /** Runner that took the job (`in_progress`); not necessarily the one launched for it. */
+  readonly ranOn?: string;
+  readonly conclusion?: string;
+  readonly relaunches?: number;
+  readonly interrupted?: boolean;
+  readonly rerunRequested?: boolean;
+  readonly failureReason?: string;
+  readonly events?: readonly LedgerEvent[];
+}
+
+/** The job fields the ledger keeps, from a queue message or a webhook payload. */
+export interface JobFacts {
+  readonly jobId: number;
+  readonly runAttempt: number;
+  readonly runId?: number;
+  readonly repository?: string;
+  readonly org?: string;
+  readonly pool?: string;
+  readonly installationId?: number;
+  readonly labels?: readonly string[];
+  readonly kind?: "job" | "warm";
+}
+
+export type ClaimResult =
+  | { readonly claimed: true; readonly record: JobRecord }
+  | { readonly claimed: false; readonly record: JobRecord | undefined };
+
+/** What the reconciler reads in one pass. */
+export interface LedgerSnapshot {
+  readonly jobs: readonly JobRecord[];
+  readonly idleSeen: ReadonlyMap<string, Date>;
+  readonly counters: ReadonlyMap<string, number>;
+}
+
+/** Remaining GitHub API budget of one App installation, from the `x-ratelimit-*` headers. */
+export interface BudgetRecord {
+  readonly appId: number;
+  readonly installationId: number;
+  readonly remaining: number;
+  readonly limit: number;
+  /** Epoch seconds at which the budget resets. */
+  readonly resetAt: number;
+  readonly observedAt: string;
+}
+
+/** Attributes that live exactly as long as a claim. */
+export const CLAIM_FIELDS = ["claimToken", "claimExpiresAt", "claimInstanceId"] as const;
+
+/** Attributes that live exactly as long as a queueing lease. */
+export const QUEUE_LEASE_FIELDS = ["queueLeaseOwner", "queueLeaseExpiresAt"] as const;
+
+/** Ledger key of an idle sighting. */
+export function idleKey(instanceId: string): string {
+  return `idle#${instanceId}`;
+}
+
+/** Ledger key of an App's budget record. */
+export function budgetKey(appId: number): string {
+  return `budget#${appId}`;
+}
+
+/** The job fields written only where absent (facts never change once known). */
+export function factFields(facts: JobFacts): Record<string, unknown> {
+  return {
+    kind: facts.kind ?? "job",
+    jobId: facts.jobId,
+    runAttempt: facts.runAttempt,
+    runId: facts.runId,
+    repository: facts.repository,
+    org: facts.org,
+    pool: facts.pool,
+    installationId: facts.installationId,
+    labels: facts.labels === undefined ? undefined : [...facts.labels],
+  };
+}
+
+/** A record's event list entry. */
+export function ledgerEvent(now: Date, what: string, detail?: string): LedgerEvent[] {
+  return [{ at: now.toISOString(), what, ...(detail === undefined ? {} : { detail }) }];
+}

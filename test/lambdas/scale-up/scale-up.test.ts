@@ -1,0 +1,244 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { memoryBudgetStore, memoryLimitCounters } from "../../../lambdas/libs/ledger/memory-counters.js";
+import { MemoryLedgerTable, memoryLedger } from "../../../lambdas/libs/ledger/memory-store.js";
+import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
+import type { RunnerItem } from "../../../lambdas/scale-up/adapters/runners-table.js";
+import { scaleUpConfigFromEnv } from "../../../lambdas/scale-up/config.js";
+import { processBatch } from "../../../lambdas/scale-up/scale-up.js";
+import type { IncomingRecord, ScaleUpDeps } from "../../../lambdas/scale-up/scale-up.js";
+import type { JobMessage } from "../../../lambdas/shared/index.js";
+import { jobMessage } from "../../helpers/aws.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+// processBatch called directly with memory ports: the memory ledger, counters and budgets (their
+// contract is the DynamoDB store's), an EC2 fleet, a GitHub registrar, a runners table and a queue
+// that record what they are asked, and a fake clock. No dynalite, no SDK doubles:
+// scale-up.lambda.test.ts keeps the wiring and the SDK-level details (CreateFleet input, fallback).
+
+quietPowertools();
+
+const NOW = new Date("2026-11-23T10:00:00.000Z");
+const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo";
+const queueUrl = (name: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${name}.fifo`;
+const CONFIG = scaleUpConfigFromEnv({
+  PREFIX: "sr",
+  RUNNER_SCOPE: "org",
+  GITHUB_APP_ID: "123456",
+  GITHUB_APP_KEY_PARAMETER: "/sr/github-app-key",
+  RUNNERS_TABLE: "sr-runners",
+  JOBS_TABLE: "sr-jobs",
+  DRAINING_PARAMETER: "/sr/draining",
+  MAX_RUNNERS_TOTAL: "8",
+  MAX_RUNNERS_PER_OWNER: "6",
+  MAX_JOB_AGE_SECONDS: "3600",
+  POOLS: JSON.stringify({
+    linux: {
+      labels: ["linux", "x64"],
+      maxRunners: 3,
+      instanceTypes: ["m7i.large"],
+      subnetIds: ["subnet-a"],
+      launchTemplateName: "sr-linux",
+      spot: false,
+      onDemandFallback: false,
+      runnerGroupId: 3,
+      queueUrl: queueUrl("linux"),
+      queueArn: QUEUE_ARN,
+      deadLetterQueueUrl: queueUrl("linux-dlq"),
+    },
+  }),
+});
+
+/** The ports in memory and what they were asked. */
+interface World {
+  readonly deps: ScaleUpDeps;
+  readonly table: MemoryLedgerTable;
+  readonly launched: string[];
+  readonly terminated: string[];
+  readonly registered: string[];
+  readonly runnerItems: RunnerItem[];
+  readonly deferred: Map<string, number>;
+  readonly deadLettered: Array<{ id: string; reason: string }>;
+  draining: boolean;
+  /** Instance ids whose JIT registration fails. */
+  readonly failRegistration: Set<string>;
+}
+
+function world(): World {
+  const table = new MemoryLedgerTable();
+  let instances = 0;
+  let tokens = 0;
+  const w: World = {
+    table,
+    launched: [],
+    terminated: [],
+    registered: [],
+    runnerItems: [],
+    deferred: new Map(),
+    deadLettered: [],
+    draining: false,
+    failRegistration: new Set(),
+    deps: undefined as unknown as ScaleUpDeps,
+  };
+  (w as { deps: ScaleUpDeps }).deps = {
+    config: CONFIG,
+    ledger: memoryLedger(table),
+    counters: memoryLimitCounters(table),
+    budgets: memoryBudgetStore(table),
+    observedBudgets: () => [],
+    fleet: {
+      launch: async (request) => {
+        const ids = Array.from({ length: request.fleet.count }, () => `i-0${(instances += 1).toString(16).padStart(16, "0")}`);
+        w.launched.push(...ids);
+        return { instanceIds: ids, errors: [] };
+      },
+      nameInstances: async () => undefined,
+      terminate: async (ids) => {
+        w.terminated.push(...ids);
+      },
+    },
+    registerRunner: async (request) => {
+      if (w.failRegistration.has(request.instanceId)) throw new Error("GitHub 502");
+      w.registered.push(request.instanceId);
+      return { runnerId: 1000 + w.registered.length, encodedJitConfig: `jit-${request.instanceId}` };
+    },
+    writeRunners: async (items) => {
+      w.runnerItems.push(...items);
+      return [];
+    },
+    runnerItemExists: async (pk) => w.runnerItems.some((item) => item.pk === pk),
+    queue: {
+      defer: async (_url, receiptHandle, seconds) => {
+        w.deferred.set(receiptHandle, seconds);
+      },
+      deadLetter: async (_url, message, reason) => {
+        w.deadLettered.push({ id: message.id, reason });
+      },
+      requeue: async () => undefined,
+    },
+    isDraining: async () => w.draining,
+    instanceArnPrefix: "arn:aws:ec2:eu-west-1:123456789012:instance/",
+    now: () => NOW,
+    random: () => 0.5,
+    newToken: () => `token-${(tokens += 1)}`,
+    appCursor: () => 0,
+  };
+  return w;
+}
+
+function record(job: JobMessage, receiveCount = 1): IncomingRecord {
+  return { id: `msg-${job.jobId}`, body: JSON.stringify(job), receiptHandle: `rh-${job.jobId}`, receiveCount, queueArn: QUEUE_ARN };
+}
+
+function job(overrides: Partial<JobMessage> = {}): JobMessage {
+  return jobMessage({ receivedAt: NOW.toISOString(), labels: ["self-hosted", "linux", "x64"], ...overrides });
+}
+
+const inUse = (w: World, key: string) => Number(w.table.items.get(key)?.inUse ?? 0);
+
+let w: World;
+
+beforeEach(() => {
+  w = world();
+});
+
+describe("processBatch with memory ports", () => {
+  it("launches one runner per job, configures it and records the job launched holding its slots", async () => {
+    // Arrange
+    const jobs = [job(), job()];
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), w.deps);
+
+    // Assert
+    expect(outcome).toMatchObject({ launched: 2, duplicates: 0, deadLettered: 0 });
+    expect(outcome.retry.size).toBe(0);
+    expect(w.registered).toEqual(w.launched);
+    expect(w.runnerItems.map((item) => item.jobKey).sort()).toEqual(jobs.map((j) => jobKey(j)).sort());
+    for (const j of jobs) expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "launched", slotHeld: true, runnerWritten: true });
+    const keys = limitKeys("linux", "octo-org");
+    expect([inUse(w, keys.global), inUse(w, keys.pool), inUse(w, keys.owner)]).toEqual([2, 2, 2]);
+  });
+
+  it("settles a redelivered message of a launched job as a duplicate, launching nothing", async () => {
+    // Arrange
+    const j = job();
+    await processBatch([record(j)], w.deps);
+
+    // Act
+    const again = await processBatch([record(j, 2)], w.deps);
+
+    // Assert
+    expect(again).toMatchObject({ launched: 0, duplicates: 1 });
+    expect(again.retry.size).toBe(0);
+    expect(w.launched).toHaveLength(1);
+  });
+
+  it("launches a job once when 20 invocations get its message at the same moment", async () => {
+    // Arrange
+    const j = job();
+
+    // Act
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => processBatch([record(j)], w.deps)));
+
+    // Assert
+    expect(outcomes.reduce((sum, o) => sum + o.launched, 0)).toBe(1);
+    expect(w.launched).toHaveLength(1);
+  });
+
+  it("launches up to the pool's limit and defers the rest with back-off", async () => {
+    // Arrange
+    const jobs = [job(), job(), job(), job()];
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), w.deps);
+
+    // Assert
+    expect(outcome.launched).toBe(3);
+    expect([...outcome.retry]).toEqual([`msg-${jobs[3]!.jobId}`]);
+    expect(w.deferred.get(`rh-${jobs[3]!.jobId}`)).toBeGreaterThan(0);
+    expect(w.table.items.get(jobKey(jobs[3]!))).toMatchObject({ phase: "received" });
+  });
+
+  it("launches nothing while draining and lets every record wait", async () => {
+    // Arrange
+    w.draining = true;
+    const jobs = [job(), job()];
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), w.deps);
+
+    // Assert
+    expect(outcome.launched).toBe(0);
+    expect(outcome.retry.size).toBe(2);
+    expect(w.launched).toEqual([]);
+  });
+
+  it("fails when the JIT registration fails: that instance is terminated, its slots given back, its job waits", async () => {
+    // Arrange
+    const j = job();
+    w.failRegistration.add("i-00000000000000001");
+
+    // Act
+    const outcome = await processBatch([record(j)], w.deps);
+
+    // Assert
+    expect(outcome.launched).toBe(0);
+    expect([...outcome.retry]).toEqual([`msg-${j.jobId}`]);
+    expect(w.terminated).toEqual(["i-00000000000000001"]);
+    expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "received" });
+    expect(inUse(w, limitKeys("linux", "octo-org").global)).toBe(0);
+  });
+
+  it("moves a job older than the maximum age to the dead-letter queue and records it failed", async () => {
+    // Arrange
+    const j = job({ receivedAt: new Date(NOW.getTime() - 3_601_000).toISOString() });
+
+    // Act
+    const outcome = await processBatch([record(j)], w.deps);
+
+    // Assert
+    expect(outcome).toMatchObject({ launched: 0, deadLettered: 1 });
+    expect(w.deadLettered.map((d) => d.reason)).toEqual([expect.stringMatching(/^expired: job waited 3601 s/)]);
+    expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "failed" });
+  });
+});

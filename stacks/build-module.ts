@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { App } from "./cdktf.js";
+import { INPUT_GROUPS } from "./module/inputs.js";
 import { emitModule, type EmitResult, type ModuleFile } from "./emit/index.js";
 import { ModuleStack } from "./module-stack.js";
 
@@ -82,5 +83,6 @@ export function buildModule(options: BuildModuleOptions): EmitResult {
     description: DESCRIPTION,
     usageExample: USAGE,
     files: MODULE_FILES,
+    variableGroups: INPUT_GROUPS,
   });
 }

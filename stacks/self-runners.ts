@@ -21,7 +21,7 @@ import { ScaleUpFunction } from "./functions/scale-up-function.js";
 import { SpotInterruptionFunction } from "./functions/spot-interruption-function.js";
 import { WebhookFunction } from "./functions/webhook-function.js";
 import { GitHubAppAccess } from "./private/github-app-access.js";
-import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, VpcEndpoints } from "./vpc-endpoints.js";
+import { VpcEndpoints } from "./vpc-endpoints.js";
 import { WebhookApi } from "./webhook-api.js";
 import { WebhookFirewall } from "./webhook-firewall.js";
 import { mergeTags } from "./private/tags.js";
@@ -62,7 +62,7 @@ export class SelfRunners extends Construct {
       ? (props.pools as IResolvable)
       : normalizePools(this.node.path, props.pools as Record<string, RunnerPoolProps>, resolved.runnerSubnetIds);
     const distDir = resolved.distDir;
-    const tags = mergeTags(props.tags, { "self-runners:prefix": prefix });
+    const tags = mergeTags(resolved.tags, { "self-runners:prefix": prefix });
     const logRetentionDays = resolved.logRetentionDays;
     const githubApiUrl = resolved.githubApiUrl;
     const runnerScope = resolved.runnerScope;
@@ -73,8 +73,8 @@ export class SelfRunners extends Construct {
     this.encryption = new EncryptionKey(this, "encryption", {
       name: prefix,
       context: this.context,
-      createKey: props.createKmsKey,
-      keyArn: props.kmsKeyArn,
+      createKey: resolved.createKmsKey,
+      keyArn: resolved.kmsKeyArn,
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
         ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset"].map((name) => `/aws/lambda/${prefix}-${name}`),
@@ -90,9 +90,9 @@ export class SelfRunners extends Construct {
     this.secrets = new GitHubAppSecrets(this, "github-app", {
       prefix,
       context: this.context,
-      privateKeyParameterName: props.githubAppPrivateKeySsmParameterName,
-      webhookSecretParameterName: props.webhookSecretSsmParameterName,
-      previousWebhookSecretParameterName: props.webhookPreviousSecretSsmParameterName,
+      privateKeyParameterName: resolved.githubAppPrivateKeySsmParameterName,
+      webhookSecretParameterName: resolved.webhookSecretSsmParameterName,
+      previousWebhookSecretParameterName: resolved.webhookPreviousSecretSsmParameterName,
       kmsKeyArn,
       tags,
     });
@@ -101,28 +101,28 @@ export class SelfRunners extends Construct {
     this.queues = new RunnerQueues(this, "job", { prefix, pools, kmsKeyArn, tags, maxReceiveCount: 100 });
     this.ledger = new JobLedger(this, "jobs", {
       tableName: `${prefix}-jobs`,
-      pointInTimeRecovery: props.jobLedgerPointInTimeRecovery,
+      pointInTimeRecovery: resolved.jobLedgerPointInTimeRecovery,
       kmsKeyArn,
       tags,
     });
-    this.drainingSwitch = new DrainingSwitch(this, "draining", { prefix, context: this.context, draining: props.draining, tags });
+    this.drainingSwitch = new DrainingSwitch(this, "draining", { prefix, context: this.context, draining: resolved.draining, tags });
     this.table = new RunnersTable(this, "runners", {
       tableName: `${prefix}-runners`,
-      pointInTimeRecovery: props.runnersTablePointInTimeRecovery,
+      pointInTimeRecovery: resolved.runnersTablePointInTimeRecovery,
       kmsKeyArn,
       tags,
     });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,
       pools,
-      vpcId: props.vpcId,
+      vpcId: resolved.vpcId,
       context: this.context,
       runnersTableName: this.table.table.name,
-      runnerVersion: props.runnerVersion,
+      runnerVersion: resolved.runnerVersion,
       idleTimeoutMinutes,
       bootTimeoutSeconds,
-      associatePublicIpAddress: props.associatePublicIpAddress,
-      enableSsmSessions: props.enableSsmSessions,
+      associatePublicIpAddress: resolved.associatePublicIpAddress,
+      enableSsmSessions: resolved.enableSsmSessions,
       tags,
     });
     this.table.grantOwnItem(this.fleet.role);
@@ -134,15 +134,15 @@ export class SelfRunners extends Construct {
       distDir,
       layerArn: layer.layerArn,
       logRetentionDays,
-      subnetIds: props.lambdaSubnetIds,
-      securityGroupIds: props.lambdaSecurityGroupIds,
+      subnetIds: resolved.lambdaSubnetIds,
+      securityGroupIds: resolved.lambdaSecurityGroupIds,
       kmsKeyArn,
       tags,
     };
     const app = new GitHubAppAccess({
       secrets: this.secrets,
       context: this.context,
-      githubAppId: props.githubAppId,
+      githubAppId: resolved.githubAppId,
       githubApiUrl,
       additionalGitHubApps: resolved.additionalGitHubApps,
     });
@@ -154,7 +154,7 @@ export class SelfRunners extends Construct {
       ...state,
       secrets: this.secrets,
       webhookMaxBodyBytes: Token.asString(resolved.webhookMaxBodyBytes),
-      reservedConcurrency: props.webhookReservedConcurrency,
+      reservedConcurrency: resolved.webhookReservedConcurrency,
     });
     this.scaleUp = new ScaleUpFunction(this, "scale-up", {
       ...handler,
@@ -166,7 +166,7 @@ export class SelfRunners extends Construct {
       jobMaxAgeSeconds: Token.asString(resolved.jobMaxAgeSeconds),
       jobWaitMaxSeconds: Token.asString(resolved.jobWaitMaxSeconds),
       githubMinRemainingRequests: Token.asString(resolved.githubMinRemainingRequests),
-      reservedConcurrency: props.scaleUpReservedConcurrency,
+      reservedConcurrency: resolved.scaleUpReservedConcurrency,
     });
     this.reconcile = new ReconcileFunction(this, "reconcile", {
       ...handler,
@@ -178,8 +178,8 @@ export class SelfRunners extends Construct {
       busyConfirmSeconds: Token.asString(resolved.busyConfirmSeconds),
       relaunchGraceSeconds: Token.asString(resolved.relaunchGraceSeconds),
       rerunInterruptedJobs: Token.isUnresolved(resolved.rerunInterruptedJobs) ? Fn.tostring(resolved.rerunInterruptedJobs as unknown as string) : String(resolved.rerunInterruptedJobs),
-      reservedConcurrency: props.reconcileReservedConcurrency,
-      scheduleExpression: props.reconcileScheduleExpression,
+      reservedConcurrency: resolved.reconcileReservedConcurrency,
+      scheduleExpression: resolved.reconcileScheduleExpression,
     });
     this.spotInterruption = new SpotInterruptionFunction(this, "spot-interruption", { ...handler, ...runners });
 
@@ -187,10 +187,10 @@ export class SelfRunners extends Construct {
       name: prefix,
       handler: this.webhook,
       context: this.context,
-      throttlingRateLimit: props.apiThrottlingRateLimit,
-      throttlingBurstLimit: props.apiThrottlingBurstLimit,
+      throttlingRateLimit: resolved.apiThrottlingRateLimit,
+      throttlingBurstLimit: resolved.apiThrottlingBurstLimit,
       logRetentionDays,
-      manageAccountLoggingRole: props.manageApiGatewayAccount,
+      manageAccountLoggingRole: resolved.manageApiGatewayAccount,
       kmsKeyArn,
       tags,
     });
@@ -198,18 +198,18 @@ export class SelfRunners extends Construct {
     this.firewall = new WebhookFirewall(this, "webhook-firewall", {
       name: prefix,
       stageArn: this.api.stageArn,
-      enabled: props.enableWaf,
-      rateLimit: props.wafRateLimit,
-      rateLimitWindowSeconds: props.wafRateLimitWindowSeconds,
-      githubHooksAllowlist: props.wafGitHubHooksAllowlist,
+      enabled: resolved.enableWaf,
+      rateLimit: resolved.wafRateLimit,
+      rateLimitWindowSeconds: resolved.wafRateLimitWindowSeconds,
+      githubHooksAllowlist: resolved.wafGitHubHooksAllowlist,
       ipSetUpdater: {
         functionName: `${prefix}-github-hooks-ipset`,
         zipPath: `${distDir}/lambdas/github-hooks-ipset.zip`,
         githubApiUrl,
-        scheduleExpression: props.wafIpSetRefreshSchedule,
+        scheduleExpression: resolved.wafIpSetRefreshSchedule,
         layers: [layer.layerArn],
-        subnetIds: props.lambdaSubnetIds,
-        securityGroupIds: props.lambdaSecurityGroupIds,
+        subnetIds: resolved.lambdaSubnetIds,
+        securityGroupIds: resolved.lambdaSecurityGroupIds,
       },
       logRetentionDays,
       kmsKeyArn,
@@ -223,61 +223,61 @@ export class SelfRunners extends Construct {
     this.audit = new AuditTrail(this, "audit", {
       trailName: `${prefix}-audit`,
       context: this.context,
-      enableCloudTrail: props.enableCloudTrail,
-      existingTrailArn: props.existingCloudTrailArn,
-      isMultiRegionTrail: props.cloudTrailMultiRegion,
-      glacierTransitionDays: props.cloudTrailGlacierAfterDays,
-      retentionDays: props.cloudTrailRetentionDays,
-      cloudWatchLogs: props.cloudTrailCloudWatchLogs,
+      enableCloudTrail: resolved.enableCloudTrail,
+      existingTrailArn: resolved.existingCloudTrailArn,
+      isMultiRegionTrail: resolved.cloudTrailMultiRegion,
+      glacierTransitionDays: resolved.cloudTrailGlacierAfterDays,
+      retentionDays: resolved.cloudTrailRetentionDays,
+      cloudWatchLogs: resolved.cloudTrailCloudWatchLogs,
       logRetentionDays,
       logGroupKmsKeyArn: kmsKeyArn,
       tags,
     });
 
-    const createVpcEndpoints = props.createVpcEndpoints ?? false;
-    const endpointServices = props.vpcEndpointServices ?? DEFAULT_INTERFACE_ENDPOINT_SERVICES;
+    const createVpcEndpoints = resolved.createVpcEndpoints;
+    const endpointServices = resolved.vpcEndpointServices;
     this.endpoints = new VpcEndpoints(this, "vpc-endpoints", {
       prefix,
-      vpcId: props.vpcId,
+      vpcId: resolved.vpcId,
       context: this.context,
       enabled: createVpcEndpoints,
-      subnetIds: props.vpcEndpointSubnetIds,
-      routeTableIds: props.vpcEndpointRouteTableIds,
+      subnetIds: resolved.vpcEndpointSubnetIds,
+      routeTableIds: resolved.vpcEndpointRouteTableIds,
       interfaceServices: endpointServices,
-      gatewayServices: props.vpcEndpointGatewayServices,
-      sourceSecurityGroupIds: props.vpcEndpointSourceSecurityGroupIds,
+      gatewayServices: resolved.vpcEndpointGatewayServices,
+      sourceSecurityGroupIds: resolved.vpcEndpointSourceSecurityGroupIds,
       tags,
     });
 
-    const natEnabled = props.natInstanceEnabled ?? false;
-    const natRouteTables = props.natPrivateRouteTableIds ?? {};
+    const natEnabled = resolved.natInstanceEnabled;
+    const natRouteTables = resolved.natPrivateRouteTableIds;
     this.nat = new NatInstances(this, "nat", {
       prefix,
-      vpcId: props.vpcId,
+      vpcId: resolved.vpcId,
       context: this.context,
       enabled: natEnabled,
-      subnetIds: props.natInstanceSubnetIds ?? {},
+      subnetIds: resolved.natInstanceSubnetIds,
       privateRouteTableIds: natRouteTables,
-      instanceType: props.natInstanceType,
+      instanceType: resolved.natInstanceType,
       // The user's tags only: NAT instances must not carry self-runners:prefix, or the reconciler would reap them.
-      tags: props.tags,
+      tags: resolved.tags,
     });
     const ec2EndpointCreated = allOf([createVpcEndpoints, listContains(endpointServices, "ec2")]);
     this.natFailover = new NatFailover(this, "nat-failover", {
       prefix,
-      vpcId: props.vpcId,
+      vpcId: resolved.vpcId,
       context: this.context,
       enabled: natEnabled,
       zipPath: `${distDir}/lambdas/nat-failover.zip`,
       layerArn: layer.layerArn,
       privateRouteTableIds: natRouteTables,
-      probeSubnetIds: props.natProbeSubnetIds ?? {},
-      standbyNatGatewayIds: props.natStandbyNatGatewayIds,
-      probeTargets: props.natProbeUrls,
-      probeIntervalSeconds: props.natProbeIntervalSeconds,
-      failureThreshold: props.natFailureThreshold,
-      failbackHoldDownSeconds: props.natFailbackHoldDownSeconds,
-      ec2ApiReachable: anyOf(props.natFailoverExistingEc2Endpoint ?? false, ec2EndpointCreated),
+      probeSubnetIds: resolved.natProbeSubnetIds,
+      standbyNatGatewayIds: resolved.natStandbyNatGatewayIds,
+      probeTargets: resolved.natProbeUrls,
+      probeIntervalSeconds: resolved.natProbeIntervalSeconds,
+      failureThreshold: resolved.natFailureThreshold,
+      failbackHoldDownSeconds: resolved.natFailbackHoldDownSeconds,
+      ec2ApiReachable: anyOf(resolved.natFailoverExistingEc2Endpoint, ec2EndpointCreated),
       logRetentionDays,
       kmsKeyArn,
       tags,

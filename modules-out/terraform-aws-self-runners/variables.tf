@@ -1,145 +1,22 @@
-variable "additional_github_apps" {
-  description = "More GitHub Apps, installed on the same organizations or repositories, to raise the API ceiling: JIT runner configs go round robin across github_app_id and these (GitHub allows about 10,000 runner configs per hour per App). Only github_app_id needs the webhook."
-  type        = list(object({ app_id = string, private_key_ssm_parameter_name = string }))
-  default     = []
-
-  validation {
-    condition     = alltrue([for app in var.additional_github_apps : can(regex("^[0-9]{1,12}$", app.app_id)) && can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", app.private_key_ssm_parameter_name))])
-    error_message = "additional_github_apps must be a list of apps with app_id the numeric App ID shown on the GitHub App's settings page and private_key_ssm_parameter_name an SSM parameter name starting with '/'."
-  }
-}
-
-variable "api_throttling_burst_limit" {
-  description = "Burst of requests the webhook stage accepts."
-  type        = number
-  default     = 200
-
-  validation {
-    condition     = var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000
-    error_message = "api_throttling_burst_limit must be a number from 1 to 5000."
-  }
-}
-
-variable "api_throttling_rate_limit" {
-  description = "Steady-state requests per second the webhook stage accepts before answering 429."
-  type        = number
-  default     = 100
-
-  validation {
-    condition     = var.api_throttling_rate_limit >= 1 && var.api_throttling_rate_limit <= 10000
-    error_message = "api_throttling_rate_limit must be a number from 1 to 10000."
-  }
-}
-
-variable "associate_public_ip_address" {
-  description = "Give runners public IP addresses (only for public subnets without NAT)."
-  type        = bool
-  default     = false
-}
-
-variable "busy_confirm_seconds" {
-  description = "A runner must look idle for this long (two reconciler sightings at least this far apart) before it is stopped: GitHub's busy flag lags a job start by up to a minute."
-  type        = number
-  default     = 90
-
-  validation {
-    condition     = var.busy_confirm_seconds >= 60 && var.busy_confirm_seconds <= 3600 && floor(var.busy_confirm_seconds) == var.busy_confirm_seconds
-    error_message = "busy_confirm_seconds must be a whole number from 60 to 3600 (GitHub's busy flag lags up to a minute)."
-  }
-}
-
-variable "cloudtrail_cloudwatch_logs" {
-  description = "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms."
-  type        = bool
-  default     = false
-}
-
-variable "cloudtrail_glacier_after_days" {
-  description = "Days after which trail log files move to S3 Glacier."
-  type        = number
-  default     = 90
-
-  validation {
-    condition     = var.cloudtrail_glacier_after_days >= 1 && var.cloudtrail_glacier_after_days <= 3650 && floor(var.cloudtrail_glacier_after_days) == var.cloudtrail_glacier_after_days
-    error_message = "cloudtrail_glacier_after_days must be a whole number from 1 to 3650."
-  }
-}
-
-variable "cloudtrail_multi_region" {
-  description = "Make the trail record every region, not only the deployment's."
-  type        = bool
-  default     = true
-}
-
-variable "cloudtrail_retention_days" {
-  description = "Days after which trail log files are deleted; must be more than cloudtrail_glacier_after_days."
-  type        = number
-  default     = 365
-
-  validation {
-    condition     = var.cloudtrail_retention_days >= 2 && var.cloudtrail_retention_days <= 3650 && floor(var.cloudtrail_retention_days) == var.cloudtrail_retention_days
-    error_message = "cloudtrail_retention_days must be a whole number from 2 to 3650."
-  }
-}
-
-variable "create_kms_key" {
-  description = "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption."
-  type        = bool
-  default     = false
-}
-
-variable "create_vpc_endpoints" {
-  description = "Create VPC endpoints so the functions and runners in private subnets reach the AWS APIs without internet egress: interface endpoints (private DNS on) for vpc_endpoint_services and gateway endpoints for vpc_endpoint_gateway_services. Only GitHub then needs egress."
-  type        = bool
-  default     = false
-}
-
-variable "draining" {
-  description = "Initial state of the draining switch, the /<prefix>/draining SSM parameter: true pauses launches (webhooks are still accepted and jobs stay queued). Terraform sets it only when it creates the parameter; afterwards operators flip the parameter at run time (aws ssm put-parameter --overwrite) and their value wins, so changing this variable later has no effect."
-  type        = bool
-  default     = false
-}
-
-variable "enable_cloudtrail" {
-  description = "Create a CloudTrail trail recording every management event (read and write) into a KMS-encrypted, versioned, TLS-only S3 bucket. Ignored when existing_cloudtrail_arn is set."
-  type        = bool
-  default     = true
-}
-
-variable "enable_ssm_sessions" {
-  description = "Attach AmazonSSMManagedInstanceCore to runners so operators can open Session Manager shells."
-  type        = bool
-  default     = false
-}
-
-variable "enable_waf" {
-  description = "Put a WAFv2 web ACL in front of the webhook stage: per-IP rate limit, AWS managed IP reputation, known bad inputs, core and SQL injection rules (body rules count only), logged to CloudWatch Logs aws-waf-logs-<prefix>."
-  type        = bool
-  default     = true
-}
-
-variable "existing_cloudtrail_arn" {
-  description = "ARN of a trail that already records this account (an organization trail, say). When set, the module creates no trail, bucket or key and outputs this ARN as cloudtrail_arn."
+# ---------- General ----------
+variable "prefix" {
+  description = "Name prefix of every resource (queues, functions, roles, launch templates, runner names)."
   type        = string
-  default     = ""
+  default     = "self-runners"
 
   validation {
-    condition     = var.existing_cloudtrail_arn == "" || (can(regex("^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$", var.existing_cloudtrail_arn)))
-    error_message = "existing_cloudtrail_arn must be \"\" or a CloudTrail trail ARN of the form arn:aws:cloudtrail:<region>:<account>:trail/<name>."
+    condition     = can(regex("^[a-z][a-z0-9-]{0,18}[a-z0-9]$", var.prefix))
+    error_message = "prefix must be 2-20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 
-variable "github_api_url" {
-  description = "GitHub REST API base URL; for GitHub Enterprise Server use https://HOST/api/v3."
-  type        = string
-  default     = "https://api.github.com"
-
-  validation {
-    condition     = can(regex("^https://[^\\s/]+(/\\S*)?$", var.github_api_url))
-    error_message = "github_api_url must be an https:// URL such as https://api.github.com or https://HOST/api/v3."
-  }
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
 }
 
+# ---------- GitHub App ----------
 variable "github_app_id" {
   description = "ID of the GitHub App the kit authenticates as (App settings page, 'App ID')."
   type        = string
@@ -161,225 +38,79 @@ variable "github_app_private_key_ssm_parameter_name" {
   }
 }
 
-variable "github_min_remaining_requests" {
-  description = "GitHub API requests kept in reserve per App installation. Below it, launches slow down (jobs wait for the budget reset) instead of failing."
-  type        = number
-  default     = 200
-
-  validation {
-    condition     = var.github_min_remaining_requests >= 1 && var.github_min_remaining_requests <= 100000 && floor(var.github_min_remaining_requests) == var.github_min_remaining_requests
-    error_message = "github_min_remaining_requests must be a whole number from 1 to 100000."
-  }
-}
-
-variable "job_ledger_point_in_time_recovery" {
-  description = "Enable point-in-time recovery on the job ledger table."
-  type        = bool
-  default     = false
-}
-
-variable "job_max_age_seconds" {
-  description = "A job still waiting for a runner after this many seconds is reported (log, metric), marked failed in the ledger and moved to its pool's dead-letter queue with the reason."
-  type        = number
-  default     = 21600
-
-  validation {
-    condition     = var.job_max_age_seconds >= 300 && var.job_max_age_seconds <= 86400 && floor(var.job_max_age_seconds) == var.job_max_age_seconds
-    error_message = "job_max_age_seconds must be a whole number from 300 to 86400 (GitHub drops jobs queued for 24 hours)."
-  }
-}
-
-variable "job_wait_max_seconds" {
-  description = "Longest back-off between two tries of a waiting job (draining, limits, GitHub budget, EC2 capacity)."
-  type        = number
-  default     = 900
-
-  validation {
-    condition     = var.job_wait_max_seconds >= 30 && var.job_wait_max_seconds <= 3600 && floor(var.job_wait_max_seconds) == var.job_wait_max_seconds
-    error_message = "job_wait_max_seconds must be a whole number from 30 to 3600."
-  }
-}
-
-variable "kms_key_arn" {
-  description = "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key."
+variable "webhook_secret_ssm_parameter_name" {
+  description = "Existing SSM SecureString parameter holding the webhook secret. Empty: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite."
   type        = string
   default     = ""
 
   validation {
-    condition     = var.kms_key_arn == "" || (can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn)))
-    error_message = "kms_key_arn must be \"\" or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
+    condition     = var.webhook_secret_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_secret_ssm_parameter_name)))
+    error_message = "webhook_secret_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
   }
 }
 
-variable "lambda_security_group_ids" {
-  description = "Security groups for the Lambda functions when lambda_subnet_ids is set."
-  type        = list(string)
-  default     = []
-
-  validation {
-    condition     = alltrue([for item in var.lambda_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", item))])
-    error_message = "lambda_security_group_ids must be security group ids of the form sg-0123456789abcdef0."
-  }
-}
-
-variable "lambda_subnet_ids" {
-  description = "Subnets for the Lambda functions. Empty keeps them outside any VPC; when set, they need a route to GitHub and the AWS APIs."
-  type        = list(string)
-  default     = []
-
-  validation {
-    condition     = alltrue([for item in var.lambda_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))])
-    error_message = "lambda_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
-  }
-}
-
-variable "log_retention_days" {
-  description = "Retention of every log group the module creates, in days."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
-  }
-}
-
-variable "manage_api_gateway_account" {
-  description = "Create the regional API Gateway account setting with a CloudWatch Logs role. Access logs need it once per account and region; leave false where it exists."
-  type        = bool
-  default     = false
-}
-
-variable "max_runners_per_owner" {
-  description = "Most runners of one organization (org scope) or repository (repo scope) across pools; over it, jobs wait."
-  type        = number
-  default     = 1000
-
-  validation {
-    condition     = var.max_runners_per_owner >= 1 && var.max_runners_per_owner <= 100000 && floor(var.max_runners_per_owner) == var.max_runners_per_owner
-    error_message = "max_runners_per_owner must be a whole number from 1 to 100000."
-  }
-}
-
-variable "max_runners_total" {
-  description = "Most runners of all pools together. A job over the limit waits on its queue (back-off with jitter), it is not failed."
-  type        = number
-  default     = 1000
-
-  validation {
-    condition     = var.max_runners_total >= 1 && var.max_runners_total <= 100000 && floor(var.max_runners_total) == var.max_runners_total
-    error_message = "max_runners_total must be a whole number from 1 to 100000."
-  }
-}
-
-variable "nat_failback_hold_down_seconds" {
-  description = "Seconds the AZ's own NAT instance must be healthy (and, after failed probes, seconds since it was abandoned) before its routes return to it: at most one failover/failback cycle per period."
-  type        = number
-  default     = 300
-
-  validation {
-    condition     = var.nat_failback_hold_down_seconds >= 30 && var.nat_failback_hold_down_seconds <= 86400 && floor(var.nat_failback_hold_down_seconds) == var.nat_failback_hold_down_seconds
-    error_message = "nat_failback_hold_down_seconds must be a whole number from 30 to 86400."
-  }
-}
-
-variable "nat_failover_existing_ec2_endpoint" {
-  description = "Set true when the VPC already has an EC2 interface endpoint with private DNS. The failover must reach the EC2 API while a NAT is down; without this or create_vpc_endpoints with \"ec2\", nat_instance_enabled is refused."
-  type        = bool
-  default     = false
-}
-
-variable "nat_failure_threshold" {
-  description = "Failed probe rounds in a row that count as loss of egress. A stopped or terminated NAT instance is acted on at once, without probes."
-  type        = number
-  default     = 3
-
-  validation {
-    condition     = var.nat_failure_threshold >= 1 && var.nat_failure_threshold <= 20 && floor(var.nat_failure_threshold) == var.nat_failure_threshold
-    error_message = "nat_failure_threshold must be a whole number from 1 to 20."
-  }
-}
-
-variable "nat_instance_enabled" {
-  description = "Give the private subnets egress through one NAT instance per AZ (Auto Scaling group of one) instead of NAT Gateways, with a failover function per AZ that moves the AZ's default routes to a healthy NAT within seconds and back after a hold-down. Needs the EC2 API reachable without NAT (create_vpc_endpoints with \"ec2\", or nat_failover_existing_ec2_endpoint)."
-  type        = bool
-  default     = false
-}
-
-variable "nat_instance_subnet_ids" {
-  description = "Public subnet per AZ for the NAT instances, keyed by AZ name, e.g. { \"eu-west-1a\" = \"subnet-...\" }: one NAT instance each."
-  type        = map(string)
-  default     = {}
-
-  validation {
-    condition     = alltrue([for k, item in var.nat_instance_subnet_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^subnet-[0-9a-f]{8,17}$", item)))])
-    error_message = "nat_instance_subnet_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a public subnet: subnet ids of the form subnet-0123456789abcdef0."
-  }
-}
-
-variable "nat_instance_type" {
-  description = "Instance type of the NAT instances. Default c6gn.medium: Graviton, network-optimised, 1.6 Gbps sustained (bursts to 16 Gbps) for about a NAT Gateway's hourly price; a t4g.nano sustains only ~32 Mbps, too little for container pulls and package downloads. The AMI (Amazon Linux 2023) follows the type's architecture."
+variable "webhook_previous_secret_ssm_parameter_name" {
+  description = "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing."
   type        = string
-  default     = "c6gn.medium"
+  default     = ""
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.nat_instance_type))
-    error_message = "nat_instance_type must be EC2 instance type names such as m7i.large or c7g.2xlarge."
+    condition     = var.webhook_previous_secret_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_previous_secret_ssm_parameter_name)))
+    error_message = "webhook_previous_secret_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
   }
 }
 
-variable "nat_private_route_table_ids" {
-  description = "Private route tables per AZ, keyed by AZ name, e.g. { \"eu-west-1a\" = [\"rtb-...\"] }. Their 0.0.0.0/0 route goes through that AZ's NAT instance: the instance creates it at boot when missing (or replaces it when dead), the failover function moves it. Every AZ here needs an entry in nat_instance_subnet_ids and nat_probe_subnet_ids."
-  type        = map(list(string))
-  default     = {}
+variable "github_api_url" {
+  description = "GitHub REST API base URL; for GitHub Enterprise Server use https://HOST/api/v3."
+  type        = string
+  default     = "https://api.github.com"
 
   validation {
-    condition     = alltrue([for k, item in var.nat_private_route_table_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (length(item) > 0 && (alltrue([for item in item : can(regex("^rtb-[0-9a-f]{8,17}$", item))])))])
-    error_message = "nat_private_route_table_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to lists of route tables: a non-empty list of route table ids of the form rtb-0123456789abcdef0."
+    condition     = can(regex("^https://[^\\s/]+(/\\S*)?$", var.github_api_url))
+    error_message = "github_api_url must be an https:// URL such as https://api.github.com or https://HOST/api/v3."
   }
 }
 
-variable "nat_probe_interval_seconds" {
-  description = "Seconds between probe rounds; each probe times out after min(3, interval - 1) s. Worst-case detection of a NAT that stops forwarding: nat_failure_threshold x interval + timeout (18 s by default)."
-  type        = number
-  default     = 5
+variable "additional_github_apps" {
+  description = "More GitHub Apps, installed on the same organizations or repositories, to raise the API ceiling: JIT runner configs go round robin across github_app_id and these (GitHub allows about 10,000 runner configs per hour per App). Only github_app_id needs the webhook."
+  type        = list(object({ app_id = string, private_key_ssm_parameter_name = string }))
+  default     = []
 
   validation {
-    condition     = var.nat_probe_interval_seconds >= 2 && var.nat_probe_interval_seconds <= 30 && floor(var.nat_probe_interval_seconds) == var.nat_probe_interval_seconds
-    error_message = "nat_probe_interval_seconds must be a whole number from 2 to 30."
+    condition     = alltrue([for app in var.additional_github_apps : can(regex("^[0-9]{1,12}$", app.app_id)) && can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", app.private_key_ssm_parameter_name))])
+    error_message = "additional_github_apps must be a list of apps with app_id the numeric App ID shown on the GitHub App's settings page and private_key_ssm_parameter_name an SSM parameter name starting with '/'."
   }
 }
 
-variable "nat_probe_subnet_ids" {
-  description = "A private subnet per AZ, keyed by AZ name, whose route table is one of that AZ's nat_private_route_table_ids: the AZ's failover function runs there, so its probes take the AZ's egress path."
-  type        = map(string)
-  default     = {}
+variable "runner_scope" {
+  description = "Register runners per repository (repo) or per organization (org). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly."
+  type        = string
+  default     = "repo"
 
   validation {
-    condition     = alltrue([for k, item in var.nat_probe_subnet_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^subnet-[0-9a-f]{8,17}$", item)))])
-    error_message = "nat_probe_subnet_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a private subnet: subnet ids of the form subnet-0123456789abcdef0."
+    condition     = contains(["repo", "org"], var.runner_scope)
+    error_message = "runner_scope must be \"repo\" or \"org\"."
   }
 }
 
-variable "nat_probe_urls" {
-  description = "What the failover probes from each AZ: https://host[/path] (any HTTP answer counts) or tcp://host:port. A probe round fails only when none answers, so one target's outage is not a NAT failure."
+# ---------- Runners ----------
+variable "vpc_id" {
+  description = "VPC of the runner subnets."
+  type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
+    error_message = "vpc_id must be a VPC id of the form vpc-0123456789abcdef0."
+  }
+}
+
+variable "runner_subnet_ids" {
+  description = "Subnets for runner instances, ideally one per availability zone. Runners need outbound access to GitHub (NAT or public IPs)."
   type        = list(string)
-  default     = ["https://api.github.com", "https://checkip.amazonaws.com"]
 
   validation {
-    condition     = length(var.nat_probe_urls) > 0 && (alltrue([for item in var.nat_probe_urls : can(regex("^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$", item))]))
-    error_message = "nat_probe_urls must be a non-empty list of https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)."
-  }
-}
-
-variable "nat_standby_nat_gateway_ids" {
-  description = "Optional NAT Gateway per AZ, keyed by AZ name, that the failover prefers over another AZ's NAT instance (it keeps traffic in the AZ, at NAT Gateway prices while in use)."
-  type        = map(string)
-  default     = {}
-
-  validation {
-    condition     = alltrue([for k, item in var.nat_standby_nat_gateway_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^nat-[0-9a-f]{8,17}$", item)))])
-    error_message = "nat_standby_nat_gateway_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a NAT Gateway: NAT Gateway ids of the form nat-0123456789abcdef0."
+    condition     = length(var.runner_subnet_ids) > 0 && (alltrue([for item in var.runner_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))]))
+    error_message = "runner_subnet_ids must be a non-empty list of subnet ids of the form subnet-0123456789abcdef0."
   }
 }
 
@@ -472,14 +203,122 @@ variable "pools" {
   }
 }
 
-variable "prefix" {
-  description = "Name prefix of every resource (queues, functions, roles, launch templates, runner names)."
+variable "runner_version" {
+  description = "Actions runner version installed at boot when the AMI has none. GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\"."
   type        = string
-  default     = "self-runners"
+  default     = "latest"
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,18}[a-z0-9]$", var.prefix))
-    error_message = "prefix must be 2-20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+    condition     = can(regex("^(latest|2\\.(329|3[3-9][0-9]|[4-9][0-9]{2})\\.[0-9]+|[3-9]\\.[0-9]+\\.[0-9]+)$", var.runner_version))
+    error_message = "runner_version must be \"latest\" or a runner version >= 2.329.0 (GitHub refuses to register older runners)."
+  }
+}
+
+variable "runner_idle_timeout_minutes" {
+  description = "Minutes after boot at which a runner that has started no job shuts down (and terminates)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.runner_idle_timeout_minutes >= 5 && var.runner_idle_timeout_minutes <= 1440 && floor(var.runner_idle_timeout_minutes) == var.runner_idle_timeout_minutes
+    error_message = "runner_idle_timeout_minutes must be a whole number from 5 to 1440."
+  }
+}
+
+variable "runner_boot_timeout_seconds" {
+  description = "Seconds an instance may take to boot and register; the reconciler terminates instances without a registration after that."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.runner_boot_timeout_seconds >= 60 && var.runner_boot_timeout_seconds <= 3600 && floor(var.runner_boot_timeout_seconds) == var.runner_boot_timeout_seconds
+    error_message = "runner_boot_timeout_seconds must be a whole number from 60 to 3600."
+  }
+}
+
+variable "associate_public_ip_address" {
+  description = "Give runners public IP addresses (only for public subnets without NAT)."
+  type        = bool
+  default     = false
+}
+
+variable "enable_ssm_sessions" {
+  description = "Attach AmazonSSMManagedInstanceCore to runners so operators can open Session Manager shells."
+  type        = bool
+  default     = false
+}
+
+# ---------- Encryption ----------
+variable "create_kms_key" {
+  description = "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption."
+  type        = bool
+  default     = false
+}
+
+variable "kms_key_arn" {
+  description = "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.kms_key_arn == "" || (can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn)))
+    error_message = "kms_key_arn must be \"\" or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
+  }
+}
+
+# ---------- Functions ----------
+variable "lambda_subnet_ids" {
+  description = "Subnets for the Lambda functions. Empty keeps them outside any VPC; when set, they need a route to GitHub and the AWS APIs."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for item in var.lambda_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))])
+    error_message = "lambda_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
+  }
+}
+
+variable "lambda_security_group_ids" {
+  description = "Security groups for the Lambda functions when lambda_subnet_ids is set."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for item in var.lambda_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", item))])
+    error_message = "lambda_security_group_ids must be security group ids of the form sg-0123456789abcdef0."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group the module creates, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "webhook_reserved_concurrency" {
+  description = "Reserved concurrency of the webhook function; -1 leaves it unreserved."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.webhook_reserved_concurrency == -1 || (var.webhook_reserved_concurrency >= 1 && floor(var.webhook_reserved_concurrency) == var.webhook_reserved_concurrency)
+    error_message = "webhook_reserved_concurrency must be -1 (unreserved) or a whole number of at least 1 (0 would keep the function from ever running)."
+  }
+}
+
+variable "scale_up_reserved_concurrency" {
+  description = "Reserved concurrency of the scale-up function; -1 leaves it unreserved."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.scale_up_reserved_concurrency == -1 || (var.scale_up_reserved_concurrency >= 1 && floor(var.scale_up_reserved_concurrency) == var.scale_up_reserved_concurrency)
+    error_message = "scale_up_reserved_concurrency must be -1 (unreserved) or a whole number of at least 1 (0 would keep the function from ever running)."
   }
 }
 
@@ -494,14 +333,116 @@ variable "reconcile_reserved_concurrency" {
   }
 }
 
-variable "reconcile_schedule_expression" {
-  description = "EventBridge schedule of the reconciler."
-  type        = string
-  default     = "rate(5 minutes)"
+# ---------- Webhook API ----------
+variable "api_throttling_rate_limit" {
+  description = "Steady-state requests per second the webhook stage accepts before answering 429."
+  type        = number
+  default     = 100
 
   validation {
-    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours)\\)|cron\\(.+\\))$", var.reconcile_schedule_expression))
-    error_message = "reconcile_schedule_expression must be rate(N minutes|hours) or cron(...)."
+    condition     = var.api_throttling_rate_limit >= 1 && var.api_throttling_rate_limit <= 10000
+    error_message = "api_throttling_rate_limit must be a number from 1 to 10000."
+  }
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Burst of requests the webhook stage accepts."
+  type        = number
+  default     = 200
+
+  validation {
+    condition     = var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000
+    error_message = "api_throttling_burst_limit must be a number from 1 to 5000."
+  }
+}
+
+variable "manage_api_gateway_account" {
+  description = "Create the regional API Gateway account setting with a CloudWatch Logs role. Access logs need it once per account and region; leave false where it exists."
+  type        = bool
+  default     = false
+}
+
+variable "webhook_max_body_bytes" {
+  description = "Largest webhook body accepted, in bytes; larger requests get 413."
+  type        = number
+  default     = 262144
+
+  validation {
+    condition     = var.webhook_max_body_bytes >= 1024 && var.webhook_max_body_bytes <= 10485760 && floor(var.webhook_max_body_bytes) == var.webhook_max_body_bytes
+    error_message = "webhook_max_body_bytes must be a whole number from 1024 to 10485760 (API Gateway's 10 MiB limit)."
+  }
+}
+
+# ---------- Control plane ----------
+variable "draining" {
+  description = "Initial state of the draining switch, the /<prefix>/draining SSM parameter: true pauses launches (webhooks are still accepted and jobs stay queued). Terraform sets it only when it creates the parameter; afterwards operators flip the parameter at run time (aws ssm put-parameter --overwrite) and their value wins, so changing this variable later has no effect."
+  type        = bool
+  default     = false
+}
+
+variable "max_runners_total" {
+  description = "Most runners of all pools together. A job over the limit waits on its queue (back-off with jitter), it is not failed."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.max_runners_total >= 1 && var.max_runners_total <= 100000 && floor(var.max_runners_total) == var.max_runners_total
+    error_message = "max_runners_total must be a whole number from 1 to 100000."
+  }
+}
+
+variable "max_runners_per_owner" {
+  description = "Most runners of one organization (org scope) or repository (repo scope) across pools; over it, jobs wait."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.max_runners_per_owner >= 1 && var.max_runners_per_owner <= 100000 && floor(var.max_runners_per_owner) == var.max_runners_per_owner
+    error_message = "max_runners_per_owner must be a whole number from 1 to 100000."
+  }
+}
+
+variable "job_max_age_seconds" {
+  description = "A job still waiting for a runner after this many seconds is reported (log, metric), marked failed in the ledger and moved to its pool's dead-letter queue with the reason."
+  type        = number
+  default     = 21600
+
+  validation {
+    condition     = var.job_max_age_seconds >= 300 && var.job_max_age_seconds <= 86400 && floor(var.job_max_age_seconds) == var.job_max_age_seconds
+    error_message = "job_max_age_seconds must be a whole number from 300 to 86400 (GitHub drops jobs queued for 24 hours)."
+  }
+}
+
+variable "job_wait_max_seconds" {
+  description = "Longest back-off between two tries of a waiting job (draining, limits, GitHub budget, EC2 capacity)."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.job_wait_max_seconds >= 30 && var.job_wait_max_seconds <= 3600 && floor(var.job_wait_max_seconds) == var.job_wait_max_seconds
+    error_message = "job_wait_max_seconds must be a whole number from 30 to 3600."
+  }
+}
+
+variable "github_min_remaining_requests" {
+  description = "GitHub API requests kept in reserve per App installation. Below it, launches slow down (jobs wait for the budget reset) instead of failing."
+  type        = number
+  default     = 200
+
+  validation {
+    condition     = var.github_min_remaining_requests >= 1 && var.github_min_remaining_requests <= 100000 && floor(var.github_min_remaining_requests) == var.github_min_remaining_requests
+    error_message = "github_min_remaining_requests must be a whole number from 1 to 100000."
+  }
+}
+
+variable "busy_confirm_seconds" {
+  description = "A runner must look idle for this long (two reconciler sightings at least this far apart) before it is stopped: GitHub's busy flag lags a job start by up to a minute."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.busy_confirm_seconds >= 60 && var.busy_confirm_seconds <= 3600 && floor(var.busy_confirm_seconds) == var.busy_confirm_seconds
+    error_message = "busy_confirm_seconds must be a whole number from 60 to 3600 (GitHub's busy flag lags up to a minute)."
   }
 }
 
@@ -522,57 +463,14 @@ variable "rerun_interrupted_jobs" {
   default     = true
 }
 
-variable "runner_boot_timeout_seconds" {
-  description = "Seconds an instance may take to boot and register; the reconciler terminates instances without a registration after that."
-  type        = number
-  default     = 600
-
-  validation {
-    condition     = var.runner_boot_timeout_seconds >= 60 && var.runner_boot_timeout_seconds <= 3600 && floor(var.runner_boot_timeout_seconds) == var.runner_boot_timeout_seconds
-    error_message = "runner_boot_timeout_seconds must be a whole number from 60 to 3600."
-  }
-}
-
-variable "runner_idle_timeout_minutes" {
-  description = "Minutes after boot at which a runner that has started no job shuts down (and terminates)."
-  type        = number
-  default     = 30
-
-  validation {
-    condition     = var.runner_idle_timeout_minutes >= 5 && var.runner_idle_timeout_minutes <= 1440 && floor(var.runner_idle_timeout_minutes) == var.runner_idle_timeout_minutes
-    error_message = "runner_idle_timeout_minutes must be a whole number from 5 to 1440."
-  }
-}
-
-variable "runner_scope" {
-  description = "Register runners per repository (repo) or per organization (org). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly."
+variable "reconcile_schedule_expression" {
+  description = "EventBridge schedule of the reconciler."
   type        = string
-  default     = "repo"
+  default     = "rate(5 minutes)"
 
   validation {
-    condition     = contains(["repo", "org"], var.runner_scope)
-    error_message = "runner_scope must be \"repo\" or \"org\"."
-  }
-}
-
-variable "runner_subnet_ids" {
-  description = "Subnets for runner instances, ideally one per availability zone. Runners need outbound access to GitHub (NAT or public IPs)."
-  type        = list(string)
-
-  validation {
-    condition     = length(var.runner_subnet_ids) > 0 && (alltrue([for item in var.runner_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))]))
-    error_message = "runner_subnet_ids must be a non-empty list of subnet ids of the form subnet-0123456789abcdef0."
-  }
-}
-
-variable "runner_version" {
-  description = "Actions runner version installed at boot when the AMI has none. GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\"."
-  type        = string
-  default     = "latest"
-
-  validation {
-    condition     = can(regex("^(latest|2\\.(329|3[3-9][0-9]|[4-9][0-9]{2})\\.[0-9]+|[3-9]\\.[0-9]+\\.[0-9]+)$", var.runner_version))
-    error_message = "runner_version must be \"latest\" or a runner version >= 2.329.0 (GitHub refuses to register older runners)."
+    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours)\\)|cron\\(.+\\))$", var.reconcile_schedule_expression))
+    error_message = "reconcile_schedule_expression must be rate(N minutes|hours) or cron(...)."
   }
 }
 
@@ -582,31 +480,125 @@ variable "runners_table_point_in_time_recovery" {
   default     = false
 }
 
-variable "scale_up_reserved_concurrency" {
-  description = "Reserved concurrency of the scale-up function; -1 leaves it unreserved."
+variable "job_ledger_point_in_time_recovery" {
+  description = "Enable point-in-time recovery on the job ledger table."
+  type        = bool
+  default     = false
+}
+
+# ---------- WAF ----------
+variable "enable_waf" {
+  description = "Put a WAFv2 web ACL in front of the webhook stage: per-IP rate limit, AWS managed IP reputation, known bad inputs, core and SQL injection rules (body rules count only), logged to CloudWatch Logs aws-waf-logs-<prefix>."
+  type        = bool
+  default     = true
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. Lower it only together with waf_github_hooks_allowlist, which exempts GitHub's own addresses."
   type        = number
-  default     = -1
+  default     = 10000
 
   validation {
-    condition     = var.scale_up_reserved_concurrency == -1 || (var.scale_up_reserved_concurrency >= 1 && floor(var.scale_up_reserved_concurrency) == var.scale_up_reserved_concurrency)
-    error_message = "scale_up_reserved_concurrency must be -1 (unreserved) or a whole number of at least 1 (0 would keep the function from ever running)."
+    condition     = var.waf_rate_limit >= 100 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
+    error_message = "waf_rate_limit must be a whole number from 100 to 2000000000."
   }
 }
 
-variable "tags" {
-  description = "Tags for every resource."
-  type        = map(string)
-  default     = {}
-}
-
-variable "vpc_endpoint_gateway_services" {
-  description = "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (package repositories, ECR layers)."
-  type        = list(string)
-  default     = ["dynamodb"]
+variable "waf_rate_limit_window_seconds" {
+  description = "Evaluation window of waf_rate_limit, in seconds: one of 60, 120, 300, 600."
+  type        = number
+  default     = 300
 
   validation {
-    condition     = alltrue([for item in var.vpc_endpoint_gateway_services : contains(["dynamodb", "s3"], item)])
-    error_message = "vpc_endpoint_gateway_services must be a list of \"dynamodb\" and/or \"s3\"."
+    condition     = contains([60, 120, 300, 600], var.waf_rate_limit_window_seconds)
+    error_message = "waf_rate_limit_window_seconds must be one of 60, 120, 300, 600."
+  }
+}
+
+variable "waf_github_hooks_allowlist" {
+  description = "Block every source address outside GitHub's webhook ranges (hooks of GET /meta at github_api_url). A scheduled function keeps two IP sets up to date and fills them during apply; it refuses empty or invalid lists, keeping the previous ranges. Needs enable_waf."
+  type        = bool
+  default     = false
+}
+
+variable "waf_ip_set_refresh_schedule" {
+  description = "EventBridge schedule of the function that refreshes the allowlist's IP sets from GitHub: rate(N minutes|hours|days) or cron(...)."
+  type        = string
+  default     = "rate(1 hour)"
+
+  validation {
+    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.waf_ip_set_refresh_schedule))
+    error_message = "waf_ip_set_refresh_schedule must be rate(N minutes|hours|days) or cron(...)."
+  }
+}
+
+# ---------- Audit trail ----------
+variable "enable_cloudtrail" {
+  description = "Create a CloudTrail trail recording every management event (read and write) into a KMS-encrypted, versioned, TLS-only S3 bucket. Ignored when existing_cloudtrail_arn is set."
+  type        = bool
+  default     = true
+}
+
+variable "existing_cloudtrail_arn" {
+  description = "ARN of a trail that already records this account (an organization trail, say). When set, the module creates no trail, bucket or key and outputs this ARN as cloudtrail_arn."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.existing_cloudtrail_arn == "" || (can(regex("^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$", var.existing_cloudtrail_arn)))
+    error_message = "existing_cloudtrail_arn must be \"\" or a CloudTrail trail ARN of the form arn:aws:cloudtrail:<region>:<account>:trail/<name>."
+  }
+}
+
+variable "cloudtrail_multi_region" {
+  description = "Make the trail record every region, not only the deployment's."
+  type        = bool
+  default     = true
+}
+
+variable "cloudtrail_glacier_after_days" {
+  description = "Days after which trail log files move to S3 Glacier."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.cloudtrail_glacier_after_days >= 1 && var.cloudtrail_glacier_after_days <= 3650 && floor(var.cloudtrail_glacier_after_days) == var.cloudtrail_glacier_after_days
+    error_message = "cloudtrail_glacier_after_days must be a whole number from 1 to 3650."
+  }
+}
+
+variable "cloudtrail_retention_days" {
+  description = "Days after which trail log files are deleted; must be more than cloudtrail_glacier_after_days."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.cloudtrail_retention_days >= 2 && var.cloudtrail_retention_days <= 3650 && floor(var.cloudtrail_retention_days) == var.cloudtrail_retention_days
+    error_message = "cloudtrail_retention_days must be a whole number from 2 to 3650."
+  }
+}
+
+variable "cloudtrail_cloudwatch_logs" {
+  description = "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms."
+  type        = bool
+  default     = false
+}
+
+# ---------- VPC endpoints ----------
+variable "create_vpc_endpoints" {
+  description = "Create VPC endpoints so the functions and runners in private subnets reach the AWS APIs without internet egress: interface endpoints (private DNS on) for vpc_endpoint_services and gateway endpoints for vpc_endpoint_gateway_services. Only GitHub then needs egress."
+  type        = bool
+  default     = false
+}
+
+variable "vpc_endpoint_subnet_ids" {
+  description = "Subnets for the interface endpoints, at most one per AZ (usually the private subnets of the functions and runners). Required when create_vpc_endpoints is true."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for item in var.vpc_endpoint_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))])
+    error_message = "vpc_endpoint_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
   }
 }
 
@@ -632,6 +624,17 @@ variable "vpc_endpoint_services" {
   }
 }
 
+variable "vpc_endpoint_gateway_services" {
+  description = "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (package repositories, ECR layers)."
+  type        = list(string)
+  default     = ["dynamodb"]
+
+  validation {
+    condition     = alltrue([for item in var.vpc_endpoint_gateway_services : contains(["dynamodb", "s3"], item)])
+    error_message = "vpc_endpoint_gateway_services must be a list of \"dynamodb\" and/or \"s3\"."
+  }
+}
+
 variable "vpc_endpoint_source_security_group_ids" {
   description = "Security groups allowed to connect (HTTPS) to the interface endpoints. Empty allows the VPC's CIDR blocks."
   type        = list(string)
@@ -643,106 +646,114 @@ variable "vpc_endpoint_source_security_group_ids" {
   }
 }
 
-variable "vpc_endpoint_subnet_ids" {
-  description = "Subnets for the interface endpoints, at most one per AZ (usually the private subnets of the functions and runners). Required when create_vpc_endpoints is true."
-  type        = list(string)
-  default     = []
-
-  validation {
-    condition     = alltrue([for item in var.vpc_endpoint_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", item))])
-    error_message = "vpc_endpoint_subnet_ids must be subnet ids of the form subnet-0123456789abcdef0."
-  }
-}
-
-variable "vpc_id" {
-  description = "VPC of the runner subnets."
-  type        = string
-
-  validation {
-    condition     = can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
-    error_message = "vpc_id must be a VPC id of the form vpc-0123456789abcdef0."
-  }
-}
-
-variable "waf_github_hooks_allowlist" {
-  description = "Block every source address outside GitHub's webhook ranges (hooks of GET /meta at github_api_url). A scheduled function keeps two IP sets up to date and fills them during apply; it refuses empty or invalid lists, keeping the previous ranges. Needs enable_waf."
+# ---------- NAT instances ----------
+variable "nat_instance_enabled" {
+  description = "Give the private subnets egress through one NAT instance per AZ (Auto Scaling group of one) instead of NAT Gateways, with a failover function per AZ that moves the AZ's default routes to a healthy NAT within seconds and back after a hold-down. Needs the EC2 API reachable without NAT (create_vpc_endpoints with \"ec2\", or nat_failover_existing_ec2_endpoint)."
   type        = bool
   default     = false
 }
 
-variable "waf_ip_set_refresh_schedule" {
-  description = "EventBridge schedule of the function that refreshes the allowlist's IP sets from GitHub: rate(N minutes|hours|days) or cron(...)."
+variable "nat_instance_subnet_ids" {
+  description = "Public subnet per AZ for the NAT instances, keyed by AZ name, e.g. { \"eu-west-1a\" = \"subnet-...\" }: one NAT instance each."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, item in var.nat_instance_subnet_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^subnet-[0-9a-f]{8,17}$", item)))])
+    error_message = "nat_instance_subnet_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a public subnet: subnet ids of the form subnet-0123456789abcdef0."
+  }
+}
+
+variable "nat_private_route_table_ids" {
+  description = "Private route tables per AZ, keyed by AZ name, e.g. { \"eu-west-1a\" = [\"rtb-...\"] }. Their 0.0.0.0/0 route goes through that AZ's NAT instance: the instance creates it at boot when missing (or replaces it when dead), the failover function moves it. Every AZ here needs an entry in nat_instance_subnet_ids and nat_probe_subnet_ids."
+  type        = map(list(string))
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, item in var.nat_private_route_table_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (length(item) > 0 && (alltrue([for item in item : can(regex("^rtb-[0-9a-f]{8,17}$", item))])))])
+    error_message = "nat_private_route_table_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to lists of route tables: a non-empty list of route table ids of the form rtb-0123456789abcdef0."
+  }
+}
+
+variable "nat_probe_subnet_ids" {
+  description = "A private subnet per AZ, keyed by AZ name, whose route table is one of that AZ's nat_private_route_table_ids: the AZ's failover function runs there, so its probes take the AZ's egress path."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, item in var.nat_probe_subnet_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^subnet-[0-9a-f]{8,17}$", item)))])
+    error_message = "nat_probe_subnet_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a private subnet: subnet ids of the form subnet-0123456789abcdef0."
+  }
+}
+
+variable "nat_instance_type" {
+  description = "Instance type of the NAT instances. Default c6gn.medium: Graviton, network-optimised, 1.6 Gbps sustained (bursts to 16 Gbps) for about a NAT Gateway's hourly price; a t4g.nano sustains only ~32 Mbps, too little for container pulls and package downloads. The AMI (Amazon Linux 2023) follows the type's architecture."
   type        = string
-  default     = "rate(1 hour)"
+  default     = "c6gn.medium"
 
   validation {
-    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.waf_ip_set_refresh_schedule))
-    error_message = "waf_ip_set_refresh_schedule must be rate(N minutes|hours|days) or cron(...)."
+    condition     = can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", var.nat_instance_type))
+    error_message = "nat_instance_type must be EC2 instance type names such as m7i.large or c7g.2xlarge."
   }
 }
 
-variable "waf_rate_limit" {
-  description = "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. Lower it only together with waf_github_hooks_allowlist, which exempts GitHub's own addresses."
+variable "nat_standby_nat_gateway_ids" {
+  description = "Optional NAT Gateway per AZ, keyed by AZ name, that the failover prefers over another AZ's NAT instance (it keeps traffic in the AZ, at NAT Gateway prices while in use)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, item in var.nat_standby_nat_gateway_ids : (can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+(-[a-z]+-[0-9]+)?[a-z]$", k))) && (can(regex("^nat-[0-9a-f]{8,17}$", item)))])
+    error_message = "nat_standby_nat_gateway_ids must be a map of availability zone names such as eu-west-1a (not zone ids such as euw1-az1) to a NAT Gateway: NAT Gateway ids of the form nat-0123456789abcdef0."
+  }
+}
+
+variable "nat_probe_urls" {
+  description = "What the failover probes from each AZ: https://host[/path] (any HTTP answer counts) or tcp://host:port. A probe round fails only when none answers, so one target's outage is not a NAT failure."
+  type        = list(string)
+  default     = ["https://api.github.com", "https://checkip.amazonaws.com"]
+
+  validation {
+    condition     = length(var.nat_probe_urls) > 0 && (alltrue([for item in var.nat_probe_urls : can(regex("^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$", item))]))
+    error_message = "nat_probe_urls must be a non-empty list of https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)."
+  }
+}
+
+variable "nat_probe_interval_seconds" {
+  description = "Seconds between probe rounds; each probe times out after min(3, interval - 1) s. Worst-case detection of a NAT that stops forwarding: nat_failure_threshold x interval + timeout (18 s by default)."
   type        = number
-  default     = 10000
+  default     = 5
 
   validation {
-    condition     = var.waf_rate_limit >= 100 && var.waf_rate_limit <= 2000000000 && floor(var.waf_rate_limit) == var.waf_rate_limit
-    error_message = "waf_rate_limit must be a whole number from 100 to 2000000000."
+    condition     = var.nat_probe_interval_seconds >= 2 && var.nat_probe_interval_seconds <= 30 && floor(var.nat_probe_interval_seconds) == var.nat_probe_interval_seconds
+    error_message = "nat_probe_interval_seconds must be a whole number from 2 to 30."
   }
 }
 
-variable "waf_rate_limit_window_seconds" {
-  description = "Evaluation window of waf_rate_limit, in seconds: one of 60, 120, 300, 600."
+variable "nat_failure_threshold" {
+  description = "Failed probe rounds in a row that count as loss of egress. A stopped or terminated NAT instance is acted on at once, without probes."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.nat_failure_threshold >= 1 && var.nat_failure_threshold <= 20 && floor(var.nat_failure_threshold) == var.nat_failure_threshold
+    error_message = "nat_failure_threshold must be a whole number from 1 to 20."
+  }
+}
+
+variable "nat_failback_hold_down_seconds" {
+  description = "Seconds the AZ's own NAT instance must be healthy (and, after failed probes, seconds since it was abandoned) before its routes return to it: at most one failover/failback cycle per period."
   type        = number
   default     = 300
 
   validation {
-    condition     = contains([60, 120, 300, 600], var.waf_rate_limit_window_seconds)
-    error_message = "waf_rate_limit_window_seconds must be one of 60, 120, 300, 600."
+    condition     = var.nat_failback_hold_down_seconds >= 30 && var.nat_failback_hold_down_seconds <= 86400 && floor(var.nat_failback_hold_down_seconds) == var.nat_failback_hold_down_seconds
+    error_message = "nat_failback_hold_down_seconds must be a whole number from 30 to 86400."
   }
 }
 
-variable "webhook_max_body_bytes" {
-  description = "Largest webhook body accepted, in bytes; larger requests get 413."
-  type        = number
-  default     = 262144
-
-  validation {
-    condition     = var.webhook_max_body_bytes >= 1024 && var.webhook_max_body_bytes <= 10485760 && floor(var.webhook_max_body_bytes) == var.webhook_max_body_bytes
-    error_message = "webhook_max_body_bytes must be a whole number from 1024 to 10485760 (API Gateway's 10 MiB limit)."
-  }
-}
-
-variable "webhook_previous_secret_ssm_parameter_name" {
-  description = "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing."
-  type        = string
-  default     = ""
-
-  validation {
-    condition     = var.webhook_previous_secret_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_previous_secret_ssm_parameter_name)))
-    error_message = "webhook_previous_secret_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
-  }
-}
-
-variable "webhook_reserved_concurrency" {
-  description = "Reserved concurrency of the webhook function; -1 leaves it unreserved."
-  type        = number
-  default     = -1
-
-  validation {
-    condition     = var.webhook_reserved_concurrency == -1 || (var.webhook_reserved_concurrency >= 1 && floor(var.webhook_reserved_concurrency) == var.webhook_reserved_concurrency)
-    error_message = "webhook_reserved_concurrency must be -1 (unreserved) or a whole number of at least 1 (0 would keep the function from ever running)."
-  }
-}
-
-variable "webhook_secret_ssm_parameter_name" {
-  description = "Existing SSM SecureString parameter holding the webhook secret. Empty: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite."
-  type        = string
-  default     = ""
-
-  validation {
-    condition     = var.webhook_secret_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.webhook_secret_ssm_parameter_name)))
-    error_message = "webhook_secret_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
-  }
+variable "nat_failover_existing_ec2_endpoint" {
+  description = "Set true when the VPC already has an EC2 interface endpoint with private DNS. The failover must reach the EC2 API while a NAT is down; without this or create_vpc_endpoints with \"ec2\", nat_instance_enabled is refused."
+  type        = bool
+  default     = false
 }

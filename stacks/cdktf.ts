@@ -1,7 +1,8 @@
 /**
  * The one place the app's constructs import the CDKTF core library from. CDKTF was deprecated
  * upstream in December 2025; its community continuation is CDK Terrain (`cdktn`). Switching means
- * changing this file, stacks/aws.ts (provider bindings) and stacks/emit/ (HCL rendering).
+ * changing this file, stacks/aws.ts (provider bindings) and the one `App` import in
+ * stacks/emit/emit-module.ts: the emitter reads only the synthesized JSON and prints its own HCL.
  */
 export {
   App,

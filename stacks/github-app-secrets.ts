@@ -25,7 +25,7 @@ export interface GitHubAppSecretsProps {
   readonly webhookSecretParameterName?: string;
   /**
    * Existing SecureString parameter for the previous webhook secret, which the webhook also accepts
-   * while it holds a real value (during a rotation; see the README, "Rotating the webhook secret").
+   * while it holds a real value (during a rotation; see docs/security.md, "Rotating the webhook secret").
    * @default - the kit creates `/<prefix>/github-app/webhook-secret-previous` with a placeholder value
    */
   readonly previousWebhookSecretParameterName?: string;

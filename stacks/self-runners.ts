@@ -282,5 +282,7 @@ export class SelfRunners extends Construct {
       kmsKeyArn,
       tags,
     });
+    // The failover functions' environment is encrypted with the key, so their role must decrypt it.
+    this.encryption.grantUse("nat-failover", { id: Fn.lookupNested(this.natFailover.role.fqn, ["0", "id"]) }, ["lambda"], natEnabled);
   }
 }

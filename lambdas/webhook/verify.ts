@@ -42,7 +42,7 @@ export function readBody(request: Pick<WebhookRequest, "body" | "isBase64Encoded
   return bytes;
 }
 
-// --- Signature check with webhook secret rotation (README, "Rotating the webhook secret") -----------
+// --- Signature check with webhook secret rotation (docs/security.md, "Rotating the webhook secret") -----------
 
 /**
  * The value parameters created by the kit hold until the operator sets them (PLACEHOLDER_SECRET in

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 /** Oldest Terraform the emitted module (and its tests) supports. */
-export const MINIMUM_TERRAFORM_VERSION = "1.6.0";
+export const MINIMUM_TERRAFORM_VERSION = "1.7.0";
 /** Where the provider mirror is unless SELF_RUNNERS_TF_MIRROR says otherwise. */
 export const DEFAULT_PROVIDER_MIRROR = "/opt/tf-plugins";
 const AWS_PROVIDER = "registry.terraform.io/hashicorp/aws";

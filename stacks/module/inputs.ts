@@ -45,7 +45,7 @@ const GITHUB: InputGroup = {
     },
     {
       name: "webhook_previous_secret_ssm_parameter_name", type: "string", default: "",
-      description: "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing.",
+      description: "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in docs/security.md). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing.",
       rules: [emptyOr(pattern(RULES.ssmParameterName))],
     },
     {

@@ -155,9 +155,9 @@ const FUNCTIONS: InputGroup = {
       rules: [RESERVED_CONCURRENCY],
     },
     {
-      name: "reconcile_reserved_concurrency", type: "number", default: 1,
+      name: "reconcile_reserved_concurrency", type: "number", default: SHARED_INPUTS.reconcileReservedConcurrency.default,
       description: "Reserved concurrency of the reconcile function; -1 leaves it unreserved.",
-      rules: [RESERVED_CONCURRENCY],
+      rules: [SHARED_INPUTS.reconcileReservedConcurrency.rule],
     },
   ],
 };

@@ -8,7 +8,7 @@
 import { NAT_FAILOVER_DEFAULTS } from "../../contracts/nat-failover.js";
 import { LOG_RETENTION_DAYS, RULES, WAF_RATE_LIMIT, WAF_RATE_WINDOWS_SECONDS } from "../errors.js";
 import { eachItem, emptyOr, integerBetween, nonEmptyList, numberBetween, oneOf, type InputRule } from "./rules.js";
-import { pattern } from "./input-spec.js";
+import { RESERVED_CONCURRENCY, pattern } from "./input-spec.js";
 
 /** Interface endpoints the control plane and runners use (see docs/networking.md for why each). */
 export const DEFAULT_INTERFACE_ENDPOINT_SERVICES = ["sqs", "ssm", "ec2", "logs", "sts", "kms"];
@@ -48,6 +48,7 @@ export const SHARED_INPUTS = {
   runnerVersion: { rule: pattern(RULES.runnerVersion), default: "latest" },
   runnerIdleTimeoutMinutes: { rule: integerBetween(5, 1440), default: 30 },
   runnerBootTimeoutSeconds: { rule: integerBetween(60, 3600), default: 600 },
+  reconcileReservedConcurrency: { rule: RESERVED_CONCURRENCY, default: 1 },
   apiThrottlingRateLimit: { rule: numberBetween(1, 10000), default: 100 },
   apiThrottlingBurstLimit: { rule: numberBetween(1, 5000), default: 200 },
   reconcileScheduleExpression: { rule: pattern(RULES.reconcileScheduleExpression), default: "rate(5 minutes)" },

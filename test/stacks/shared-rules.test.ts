@@ -62,6 +62,12 @@ const CASES: ReadonlyArray<[ConstructClass, string, string, unknown, SharedKey]>
   [ReconcileSchedule, "reconcile-schedule.ts", "scheduleExpression", "rate(1 day)", "reconcileScheduleExpression"],
 ];
 
+/** Props that take a table default without a refusal case above: [source file, prop, input]. */
+const MORE_DEFAULTS: ReadonlyArray<[string, string, SharedKey]> = [
+  ["functions/reconcile-function.ts", "reservedConcurrency", "reconcileReservedConcurrency"],
+  ["functions/reconcile-function.ts", "scheduleExpression", "reconcileScheduleExpression"],
+];
+
 /** The JSON literal at the start of the `@default` of `readonly <prop>?:` in a construct's source (`"" (none)` reads as ""). */
 function declaredDefault(file: string, prop: string): unknown {
   const source = readFileSync(join(REPO_ROOT, "stacks", file), "utf8");
@@ -99,7 +105,7 @@ describe("sub-constructs refuse what the input table refuses, in its words", () 
       expect(tableRules.some((rule) => rule.check(value))).toBe(false);
     });
   }
-  for (const [, file, prop, , key] of CASES) {
+  for (const [file, prop, key] of [...CASES.map(([, f, p, , k]) => [f, p, k] as const), ...MORE_DEFAULTS]) {
     const shared: SharedInput = SHARED_INPUTS[key];
     if (!("default" in shared)) continue;
     it(`${file}: the JSDoc @default of ${prop} states the table's default`, () => {

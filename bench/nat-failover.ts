@@ -2,11 +2,12 @@
 // the decision and the adapters' contract run for real; EC2 and the probe are doubles, the clock is
 // simulated, so the figures follow from the configuration, not from this machine's speed).
 // Run: npm run bench (after the other figures), or npx tsx bench/nat-failover.ts
-import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_PROBE_INTERVAL_SECONDS, probeTimeoutFor } from "../lambdas/nat-failover/config.js";
+import { NAT_FAILOVER_DEFAULTS } from "../contracts/nat-failover.js";
+import { probeTimeoutFor } from "../lambdas/nat-failover/config.js";
 import { failoverBoundMs, measureFailover, type FailoverScenario } from "../test/helpers/nat-world.js";
 
-const interval = DEFAULT_PROBE_INTERVAL_SECONDS * 1_000;
-const threshold = DEFAULT_FAILURE_THRESHOLD;
+const interval = NAT_FAILOVER_DEFAULTS.probeIntervalSeconds * 1_000;
+const threshold = NAT_FAILOVER_DEFAULTS.failureThreshold;
 const base = { probeIntervalMs: interval, failureThreshold: threshold };
 // Failure times across two scheduled invocations (including the minute boundary), every 250 ms.
 const failureTimes = Array.from({ length: 480 }, (_, i) => 60_000 + i * 250);

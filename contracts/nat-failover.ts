@@ -1,6 +1,17 @@
 import { POWERTOOLS_ENV } from "./common.js";
 import { integer, json, optional, required, string, tunable } from "./env.js";
 
+/**
+ * Defaults of the NAT failover settings, declared once: the Terraform inputs' defaults
+ * (stacks/module/shared-rules.ts) and the settings bench/nat-failover.ts and its tests measure.
+ */
+export const NAT_FAILOVER_DEFAULTS = {
+  probeUrls: ["https://api.github.com", "https://checkip.amazonaws.com"],
+  probeIntervalSeconds: 5,
+  failureThreshold: 3,
+  failbackHoldDownSeconds: 300,
+};
+
 /** The environment of one AZ's NAT failover function (lambdas/nat-failover, stacks/nat-failover.ts). */
 export const NAT_FAILOVER_ENV = {
   ...POWERTOOLS_ENV,

@@ -16,7 +16,9 @@ import {
 } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
 import { allOf, countIf, isEmptyString, localCondition } from "./private/conditions.js";
-import { LOG_RETENTION_DAYS, RULES, integerBetween, isUnresolved, matches, validateProps } from "./errors.js";
+import { RULES, checkProps, isUnresolved } from "./errors.js";
+import { pattern } from "./module/input-spec.js";
+import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { assumeRolePolicy, policyDocument } from "./private/iam.js";
 
 /** Props of {@link AuditTrail}. */
@@ -96,24 +98,26 @@ export class AuditTrail extends Construct {
 
   constructor(scope: Construct, id: string, props: AuditTrailProps) {
     super(scope, id);
-    const glacierTransitionDays = props.glacierTransitionDays ?? 90;
-    const retentionDays = props.retentionDays ?? 365;
-    validateProps(this.node.path, [
-      { prop: "existingTrailArn", value: props.existingTrailArn, valid: (v: string) => v === "" || matches(RULES.cloudTrailArn)(v), allowed: `"" or ${RULES.cloudTrailArn.allowed}` },
-      { prop: "bucketName", value: props.bucketName, valid: matches(RULES.s3BucketName), allowed: RULES.s3BucketName.allowed },
-      { prop: "glacierTransitionDays", value: props.glacierTransitionDays, valid: integerBetween(1, 3650), allowed: "an integer from 1 to 3650" },
-      { prop: "retentionDays", value: props.retentionDays, valid: integerBetween(2, 3650), allowed: "an integer from 2 to 3650" },
+    const glacierTransitionDays = props.glacierTransitionDays ?? SHARED_INPUTS.cloudTrailGlacierAfterDays.default;
+    const retentionDays = props.retentionDays ?? SHARED_INPUTS.cloudTrailRetentionDays.default;
+    checkProps(this.node.path, [
+      { prop: "existingTrailArn", value: props.existingTrailArn, rule: SHARED_INPUTS.existingCloudTrailArn.rule },
+      { prop: "bucketName", value: props.bucketName, rule: pattern(RULES.s3BucketName) },
+      { prop: "glacierTransitionDays", value: props.glacierTransitionDays, rule: SHARED_INPUTS.cloudTrailGlacierAfterDays.rule },
+      { prop: "retentionDays", value: props.retentionDays, rule: SHARED_INPUTS.cloudTrailRetentionDays.rule },
       {
         prop: "retentionDays",
         value: isUnresolved(glacierTransitionDays) ? undefined : props.retentionDays,
-        valid: (v: number) => v > glacierTransitionDays,
-        allowed: `more days than glacierTransitionDays (${glacierTransitionDays}); S3 refuses to expire objects before they transition`,
+        rule: {
+          allowed: `more days than glacierTransitionDays (${glacierTransitionDays}); S3 refuses to expire objects before they transition`,
+          check: (v: number) => v > glacierTransitionDays,
+        },
       },
-      { prop: "logRetentionDays", value: props.logRetentionDays, valid: (v: number) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), allowed: LOG_RETENTION_DAYS.join(", ") },
+      { prop: "logRetentionDays", value: props.logRetentionDays, rule: SHARED_INPUTS.logRetentionDays.rule },
     ]);
     const { context } = props;
     const tags = props.tags ?? {};
-    const existingTrailArn = props.existingTrailArn ?? "";
+    const existingTrailArn = props.existingTrailArn ?? SHARED_INPUTS.existingCloudTrailArn.default;
     const createTrail = localCondition(this, "enabled", allOf([props.enableCloudTrail ?? true, isEmptyString(existingTrailArn)]));
     const count = countIf(createTrail);
     const cloudWatchCount = countIf(localCondition(this, "cloudwatch-enabled", allOf([createTrail, props.cloudWatchLogs ?? false])));
@@ -227,7 +231,7 @@ export class AuditTrail extends Construct {
     const logGroup = new CloudwatchLogGroup(this, "logs", {
       count: cloudWatchCount,
       name: `/aws/cloudtrail/${props.trailName}`,
-      retentionInDays: props.logRetentionDays ?? 30,
+      retentionInDays: props.logRetentionDays ?? SHARED_INPUTS.logRetentionDays.default,
       kmsKeyId: props.logGroupKmsKeyArn,
       tags,
     });

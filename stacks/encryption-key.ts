@@ -3,7 +3,9 @@ import { Fn, Op, TerraformLocal, Token } from "./cdktf.js";
 import { IamRolePolicy, KmsAlias, KmsKey, type IamRole } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
 import { allOf, countIf, isEmptyString } from "./private/conditions.js";
-import { RULES, SelfRunnersValidationError, integerBetween, isUnresolved, matches, validateProps } from "./errors.js";
+import { SelfRunnersValidationError, checkProps, isUnresolved } from "./errors.js";
+import { integerBetween } from "./module/rules.js";
+import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { policyDocument } from "./private/iam.js";
 
 /** Services through which a role may use the key (the `kms:ViaService` condition of {@link EncryptionKey.grantUse}). */
@@ -69,10 +71,10 @@ export class EncryptionKey extends Construct {
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
     const createKey = props.createKey ?? false;
-    const givenArn = props.keyArn ?? "";
-    validateProps(this.node.path, [
-      { prop: "keyArn", value: props.keyArn, valid: (v: string) => v === "" || matches(RULES.kmsKeyArn)(v), allowed: `"" or ${RULES.kmsKeyArn.allowed}` },
-      { prop: "deletionWindowInDays", value: props.deletionWindowInDays, valid: integerBetween(7, 30), allowed: "an integer from 7 to 30" },
+    const givenArn = props.keyArn ?? SHARED_INPUTS.kmsKeyArn.default;
+    checkProps(this.node.path, [
+      { prop: "keyArn", value: props.keyArn, rule: SHARED_INPUTS.kmsKeyArn.rule },
+      { prop: "deletionWindowInDays", value: props.deletionWindowInDays, rule: integerBetween(7, 30) },
     ]);
     if (!isUnresolved(createKey) && !isUnresolved(givenArn) && createKey && givenArn !== "") {
       throw new SelfRunnersValidationError(this.node.path, "keyArn", givenArn, '"" when createKey is true: create a key or name one, not both');

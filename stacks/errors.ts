@@ -91,21 +91,25 @@ export class SelfRunnersValidationError extends Error {
   }
 }
 
-/** One check of a prop: skipped while the value is a token (known only at apply time). */
-export interface PropRule {
-  readonly prop: string;
-  readonly value: unknown;
-  readonly valid: (value: never) => boolean;
+/** A check of a prop: an InputRule of the input table (module/rules.ts), or a construct-only `{ allowed, check }`. */
+export interface PropCheck {
+  /** What is allowed, in the words the error prints after "allowed: ". */
   readonly allowed: string;
+  check(value: unknown): boolean;
 }
 
-/** Throws for the first rule whose value is known now and invalid. */
-export function validateProps(constructPath: string, rules: readonly PropRule[]): void {
-  for (const rule of rules) {
-    if (rule.value === undefined || isUnresolved(rule.value)) continue;
-    if (!rule.valid(rule.value as never)) {
-      throw new SelfRunnersValidationError(constructPath, rule.prop, rule.value, rule.allowed);
-    }
+/** One prop, its value and its rule: skipped while the value is absent or a token (known only at apply time). */
+export interface PropRow {
+  readonly prop: string;
+  readonly value: unknown;
+  readonly rule: PropCheck;
+}
+
+/** Throws for the first row whose value is known now and refused by its rule, with the rule's `allowed` words. */
+export function checkProps(constructPath: string, rows: readonly PropRow[]): void {
+  for (const row of rows) {
+    if (row.value === undefined || isUnresolved(row.value)) continue;
+    if (!row.rule.check(row.value)) throw new SelfRunnersValidationError(constructPath, row.prop, row.value, row.rule.allowed);
   }
 }
 
@@ -114,15 +118,4 @@ export function isUnresolved(value: unknown): boolean {
   if (Token.isUnresolved(value)) return true;
   if (Array.isArray(value)) return value.some((v) => Token.isUnresolved(v));
   return false;
-}
-
-/** `matches(RULES.x)` as a predicate for strings and lists of strings. */
-export function matches(rule: { pattern: string }): (value: string | readonly string[]) => boolean {
-  const re = new RegExp(rule.pattern);
-  return (value) => (Array.isArray(value) ? value : [value as string]).every((v) => re.test(v));
-}
-
-/** Predicate: an integer within [min, max]. */
-export function integerBetween(min: number, max: number): (value: number) => boolean {
-  return (value) => Number.isInteger(value) && value >= min && value <= max;
 }

@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import { Fn, Op, Token } from "./cdktf.js";
 import { SsmParameter } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { RULES, matches, validateProps } from "./errors.js";
+import { checkProps } from "./errors.js";
+import { SHARED_INPUTS } from "./module/shared-rules.js";
 
 /** Value written into parameters the kit creates, until the operator puts the real secret in. */
 export const PLACEHOLDER_SECRET = "replace-me";
@@ -61,10 +62,11 @@ export class GitHubAppSecrets extends Construct {
 
   constructor(scope: Construct, id: string, props: GitHubAppSecretsProps) {
     super(scope, id);
-    validateProps(this.node.path, [
-      { prop: "privateKeyParameterName", value: props.privateKeyParameterName, valid: matches(RULES.ssmParameterName), allowed: RULES.ssmParameterName.allowed },
-      { prop: "webhookSecretParameterName", value: props.webhookSecretParameterName, valid: matches(RULES.ssmParameterName), allowed: RULES.ssmParameterName.allowed },
-      { prop: "previousWebhookSecretParameterName", value: props.previousWebhookSecretParameterName, valid: matches(RULES.ssmParameterName), allowed: RULES.ssmParameterName.allowed },
+    // "" names no parameter: the kit creates it, as for the module's variables.
+    checkProps(this.node.path, [
+      { prop: "privateKeyParameterName", value: props.privateKeyParameterName, rule: SHARED_INPUTS.githubAppPrivateKeySsmParameterName.rule },
+      { prop: "webhookSecretParameterName", value: props.webhookSecretParameterName, rule: SHARED_INPUTS.webhookSecretSsmParameterName.rule },
+      { prop: "previousWebhookSecretParameterName", value: props.previousWebhookSecretParameterName, rule: SHARED_INPUTS.webhookPreviousSecretSsmParameterName.rule },
     ]);
     this.context = props.context;
     this.kmsKeyArn = props.kmsKeyArn;

@@ -12,15 +12,16 @@ import {
 } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
 import { countIf, mapIf } from "./private/conditions.js";
-import { LOG_RETENTION_DAYS, RULES, integerBetween, matches, validateProps } from "./errors.js";
+import { RULES, checkProps } from "./errors.js";
+import { pattern } from "./module/input-spec.js";
+import { DEFAULT_PROBE_TARGETS, SHARED_INPUTS } from "./module/shared-rules.js";
 import { assumeRolePolicy, policyDocument } from "./private/iam.js";
 import { routeTableArns } from "./nat-instance.js";
 import { mergeTags } from "./private/tags.js";
 import { NAT_FAILOVER_ENV } from "../contracts/nat-failover.js";
 import { powertoolsEnvironment, renderEnvironment } from "./private/environment.js";
 
-/** What the probes reach by default: GitHub's API, and an AWS service outside the VPC endpoints. */
-export const DEFAULT_PROBE_TARGETS = ["https://api.github.com", "https://checkip.amazonaws.com"];
+export { DEFAULT_PROBE_TARGETS };
 /** EC2 state-change states after which a NAT instance no longer forwards. */
 export const NAT_DOWN_STATES = ["stopping", "stopped", "shutting-down", "terminated"];
 
@@ -115,36 +116,34 @@ export class NatFailover extends Construct {
     super(scope, id);
     const enabled = props.enabled ?? true;
     const literal = <T>(value: T): boolean => !Token.isUnresolved(value);
-    validateProps(this.node.path, [
-      { prop: "vpcId", value: props.vpcId, valid: matches(RULES.vpcId), allowed: RULES.vpcId.allowed },
-      { prop: "probeTargets", value: props.probeTargets, valid: (v: string[]) => v.length > 0 && matches(RULES.probeTarget)(v), allowed: `at least one; ${RULES.probeTarget.allowed}` },
-      { prop: "probeIntervalSeconds", value: props.probeIntervalSeconds, valid: integerBetween(2, 30), allowed: "an integer from 2 to 30" },
-      { prop: "failureThreshold", value: props.failureThreshold, valid: integerBetween(1, 20), allowed: "an integer from 1 to 20" },
-      { prop: "failbackHoldDownSeconds", value: props.failbackHoldDownSeconds, valid: integerBetween(30, 86400), allowed: "an integer from 30 to 86400" },
-      { prop: "logRetentionDays", value: props.logRetentionDays, valid: (v: number) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), allowed: LOG_RETENTION_DAYS.join(", ") },
+    const subnetId = pattern(RULES.subnetId);
+    const natGatewayId = pattern(RULES.natGatewayId);
+    checkProps(this.node.path, [
+      { prop: "vpcId", value: props.vpcId, rule: SHARED_INPUTS.vpcId.rule },
+      { prop: "probeTargets", value: props.probeTargets, rule: SHARED_INPUTS.natProbeUrls.rule },
+      { prop: "probeIntervalSeconds", value: props.probeIntervalSeconds, rule: SHARED_INPUTS.natProbeIntervalSeconds.rule },
+      { prop: "failureThreshold", value: props.failureThreshold, rule: SHARED_INPUTS.natFailureThreshold.rule },
+      { prop: "failbackHoldDownSeconds", value: props.failbackHoldDownSeconds, rule: SHARED_INPUTS.natFailbackHoldDownSeconds.rule },
+      { prop: "logRetentionDays", value: props.logRetentionDays, rule: SHARED_INPUTS.logRetentionDays.rule },
       {
         prop: "probeSubnetIds",
         value: literal(props.probeSubnetIds) ? props.probeSubnetIds : undefined,
-        valid: (v: Record<string, string>) => Object.values(v).every(matches(RULES.subnetId)),
-        allowed: `a map of AZ names to ${RULES.subnetId.allowed}`,
+        rule: { allowed: `a map of AZ names to ${subnetId.allowed}`, check: (v: Record<string, string>) => Object.values(v).every((id) => subnetId.check(id)) },
       },
       {
         prop: "probeSubnetIds",
         value: enabled === true && literal(props.probeSubnetIds) && literal(props.privateRouteTableIds) ? props.probeSubnetIds : undefined,
-        valid: (v: Record<string, string>) => Object.keys(props.privateRouteTableIds).every((az) => az in v),
-        allowed: "a subnet for every AZ of privateRouteTableIds",
+        rule: { allowed: "a subnet for every AZ of privateRouteTableIds", check: (v: Record<string, string>) => Object.keys(props.privateRouteTableIds).every((az) => az in v) },
       },
       {
         prop: "standbyNatGatewayIds",
         value: props.standbyNatGatewayIds !== undefined && literal(props.standbyNatGatewayIds) ? props.standbyNatGatewayIds : undefined,
-        valid: (v: Record<string, string>) => Object.values(v).every(matches(RULES.natGatewayId)),
-        allowed: `a map of AZ names to ${RULES.natGatewayId.allowed}`,
+        rule: { allowed: `a map of AZ names to ${natGatewayId.allowed}`, check: (v: Record<string, string>) => Object.values(v).every((id) => natGatewayId.check(id)) },
       },
       {
         prop: "ec2ApiReachable",
         value: enabled === true ? props.ec2ApiReachable : undefined,
-        valid: (v: boolean) => v,
-        allowed: "true: the functions need an EC2 interface endpoint to move routes while their NAT is down",
+        rule: { allowed: "true: the functions need an EC2 interface endpoint to move routes while their NAT is down", check: (v: boolean) => v },
       },
     ]);
     const { context } = props;
@@ -209,7 +208,7 @@ export class NatFailover extends Construct {
     const logGroups = new CloudwatchLogGroup(this, "logs", {
       forEach: azs,
       name: `/aws/lambda/${functionName(azs.key)}`,
-      retentionInDays: props.logRetentionDays ?? 30,
+      retentionInDays: props.logRetentionDays ?? SHARED_INPUTS.logRetentionDays.default,
       kmsKeyId: props.kmsKeyArn,
       tags,
     });
@@ -242,9 +241,9 @@ export class NatFailover extends Construct {
             routeTableIds: Fn.jsonencode(azs.value),
             standbyNatGatewayId: valueOr(standby, azs.key, ""),
             natProbeUrls: Fn.jsonencode(props.probeTargets ?? DEFAULT_PROBE_TARGETS),
-            natProbeIntervalSeconds: Token.asString(props.probeIntervalSeconds ?? 5),
-            natFailureThreshold: Token.asString(props.failureThreshold ?? 3),
-            natFailbackHoldDownSeconds: Token.asString(props.failbackHoldDownSeconds ?? 300),
+            natProbeIntervalSeconds: Token.asString(props.probeIntervalSeconds ?? SHARED_INPUTS.natProbeIntervalSeconds.default),
+            natFailureThreshold: Token.asString(props.failureThreshold ?? SHARED_INPUTS.natFailureThreshold.default),
+            natFailbackHoldDownSeconds: Token.asString(props.failbackHoldDownSeconds ?? SHARED_INPUTS.natFailbackHoldDownSeconds.default),
           }),
         },
       },

@@ -3,7 +3,9 @@ import { Fn, Op, TerraformIterator, Token } from "./cdktf.js";
 import { AutoscalingGroup, DataAwsVpc, IamInstanceProfile, IamRole, IamRolePolicy, LaunchTemplate, SecurityGroup } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
 import { countIf, mapIf } from "./private/conditions.js";
-import { RULES, matches, validateProps } from "./errors.js";
+import { RULES, checkProps } from "./errors.js";
+import { pattern } from "./module/input-spec.js";
+import { DEFAULT_NAT_INSTANCE_TYPE, SHARED_INPUTS } from "./module/shared-rules.js";
 import { assumeRolePolicy, policyDocument } from "./private/iam.js";
 import { natBootstrapScript } from "./nat-bootstrap.js";
 import { mergeTags } from "./private/tags.js";
@@ -15,12 +17,7 @@ import { mergeTags } from "./private/tags.js";
  */
 export const NAT_TAG = "self-runners:nat";
 
-/**
- * c6gn.medium: Graviton2, network-optimised, 1.6 Gbps baseline (bursts to 16 Gbps) for about the
- * hourly price of a NAT Gateway. A t4g.nano sustains ~32 Mbps, too little for CI traffic (container
- * pulls, package downloads); see docs/networking.md for the figures and the cost comparison.
- */
-export const DEFAULT_NAT_INSTANCE_TYPE = "c6gn.medium";
+export { DEFAULT_NAT_INSTANCE_TYPE };
 
 /** Amazon Linux 2023 for the instance's architecture; `%s` is `arm64` or `x86_64`. */
 export const NAT_AMI_PARAMETER_FORMAT = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s";
@@ -80,32 +77,40 @@ export class NatInstances extends Construct {
     const enabled = props.enabled ?? true;
     const instanceType = props.instanceType ?? DEFAULT_NAT_INSTANCE_TYPE;
     const literal = <T>(value: T): value is T => !Token.isUnresolved(value);
-    validateProps(this.node.path, [
-      { prop: "vpcId", value: props.vpcId, valid: matches(RULES.vpcId), allowed: RULES.vpcId.allowed },
-      { prop: "instanceType", value: props.instanceType, valid: matches(RULES.instanceType), allowed: RULES.instanceType.allowed },
+    const az = pattern(RULES.availabilityZone);
+    const subnetId = pattern(RULES.subnetId);
+    const routeTableId = pattern(RULES.routeTableId);
+    checkProps(this.node.path, [
+      { prop: "vpcId", value: props.vpcId, rule: SHARED_INPUTS.vpcId.rule },
+      { prop: "instanceType", value: props.instanceType, rule: SHARED_INPUTS.natInstanceType.rule },
       {
         prop: "subnetIds",
         value: literal(props.subnetIds) ? props.subnetIds : undefined,
-        valid: (v: Record<string, string>) => Object.keys(v).every(matches(RULES.availabilityZone)) && Object.values(v).every(matches(RULES.subnetId)),
-        allowed: `a map of ${RULES.availabilityZone.allowed} to ${RULES.subnetId.allowed}`,
+        rule: {
+          allowed: `a map of ${az.allowed} to ${subnetId.allowed}`,
+          check: (v: Record<string, string>) => Object.keys(v).every((k) => az.check(k)) && Object.values(v).every((id) => subnetId.check(id)),
+        },
       },
       {
         prop: "subnetIds",
         value: enabled === true && literal(props.subnetIds) ? props.subnetIds : undefined,
-        valid: (v: Record<string, string>) => Object.keys(v).length > 0,
-        allowed: "at least one AZ with a public subnet",
+        rule: { allowed: "at least one AZ with a public subnet", check: (v: Record<string, string>) => Object.keys(v).length > 0 },
       },
       {
         prop: "privateRouteTableIds",
         value: literal(props.privateRouteTableIds) ? props.privateRouteTableIds : undefined,
-        valid: (v: Record<string, string[]>) => Object.values(v).every((ids) => matches(RULES.routeTableId)(ids)),
-        allowed: `a map of AZ names to lists of ${RULES.routeTableId.allowed}`,
+        rule: {
+          allowed: `a map of AZ names to lists of ${routeTableId.allowed}`,
+          check: (v: Record<string, string[]>) => Object.values(v).every((ids) => ids.every((id) => routeTableId.check(id))),
+        },
       },
       {
         prop: "privateRouteTableIds",
         value: enabled === true && literal(props.privateRouteTableIds) && literal(props.subnetIds) ? props.privateRouteTableIds : undefined,
-        valid: (v: Record<string, string[]>) => Object.values(v).flat().length > 0 && Object.keys(v).every((az) => az in props.subnetIds),
-        allowed: "at least one route table, and only AZs that have a NAT instance (a key of subnetIds)",
+        rule: {
+          allowed: "at least one route table, and only AZs that have a NAT instance (a key of subnetIds)",
+          check: (v: Record<string, string[]>) => Object.values(v).flat().length > 0 && Object.keys(v).every((zone) => zone in props.subnetIds),
+        },
       },
     ]);
     const { context } = props;

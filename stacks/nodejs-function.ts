@@ -1,7 +1,10 @@
 import { Construct } from "constructs";
 import { AssetType, Fn, TerraformAsset, Token, type TerraformResource } from "./cdktf.js";
 import { CloudwatchLogGroup, IamRole, IamRolePolicy, LambdaFunction } from "./aws.js";
-import { LOG_RETENTION_DAYS, RULES, integerBetween, matches, validateProps } from "./errors.js";
+import { checkProps } from "./errors.js";
+import { RESERVED_CONCURRENCY } from "./module/input-spec.js";
+import { integerBetween, matching } from "./module/rules.js";
+import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./private/iam.js";
 import { countIfNotEmpty } from "./private/conditions.js";
 
@@ -104,15 +107,15 @@ export class NodejsFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: NodejsFunctionProps) {
     super(scope, id);
-    validateProps(this.node.path, [
-      { prop: "functionName", value: props.functionName, valid: (v: string) => /^[A-Za-z0-9_-]{1,64}$/.test(v), allowed: "1-64 letters, digits, '-' or '_'" },
-      { prop: "runtime", value: props.runtime, valid: (v: string) => /^nodejs(2[2-9]|[3-9][0-9])\.x$/.test(v), allowed: "nodejs22.x or newer" },
-      { prop: "memorySize", value: props.memorySize, valid: integerBetween(128, 10240), allowed: "an integer from 128 to 10240" },
-      { prop: "timeout", value: props.timeout, valid: integerBetween(1, 900), allowed: "an integer from 1 to 900 seconds" },
-      { prop: "logRetentionDays", value: props.logRetentionDays, valid: (v: number) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), allowed: LOG_RETENTION_DAYS.join(", ") },
-      { prop: "reservedConcurrency", value: props.reservedConcurrency, valid: (v: number) => v === -1 || integerBetween(0, 100000)(v), allowed: "-1 (unreserved) or an integer >= 0" },
-      { prop: "subnetIds", value: props.subnetIds, valid: matches(RULES.subnetId), allowed: RULES.subnetId.allowed },
-      { prop: "securityGroupIds", value: props.securityGroupIds, valid: matches(RULES.securityGroupId), allowed: RULES.securityGroupId.allowed },
+    checkProps(this.node.path, [
+      { prop: "functionName", value: props.functionName, rule: matching("^[A-Za-z0-9_-]{1,64}$", "1-64 letters, digits, '-' or '_'") },
+      { prop: "runtime", value: props.runtime, rule: matching("^nodejs(2[2-9]|[3-9][0-9])\\.x$", "nodejs22.x or newer") },
+      { prop: "memorySize", value: props.memorySize, rule: integerBetween(128, 10240) },
+      { prop: "timeout", value: props.timeout, rule: integerBetween(1, 900, " seconds") },
+      { prop: "logRetentionDays", value: props.logRetentionDays, rule: SHARED_INPUTS.logRetentionDays.rule },
+      { prop: "reservedConcurrency", value: props.reservedConcurrency, rule: RESERVED_CONCURRENCY },
+      { prop: "subnetIds", value: props.subnetIds, rule: SHARED_INPUTS.lambdaSubnetIds.rule },
+      { prop: "securityGroupIds", value: props.securityGroupIds, rule: SHARED_INPUTS.lambdaSecurityGroupIds.rule },
     ]);
     const tags = props.tags ?? {};
     const subnetIds = props.subnetIds ?? [];
@@ -123,7 +126,7 @@ export class NodejsFunction extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       count,
       name: `/aws/lambda/${props.functionName}`,
-      retentionInDays: props.logRetentionDays ?? 30,
+      retentionInDays: props.logRetentionDays ?? SHARED_INPUTS.logRetentionDays.default,
       kmsKeyId: props.kmsKeyArn,
       tags,
     });

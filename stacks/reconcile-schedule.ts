@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { CloudwatchEventRule, CloudwatchEventTarget, LambdaPermission } from "./aws.js";
-import { validateProps } from "./errors.js";
+import { checkProps } from "./errors.js";
+import { SHARED_INPUTS } from "./module/shared-rules.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 
 /** Props of {@link ReconcileSchedule}. */
@@ -27,13 +28,11 @@ export class ReconcileSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: ReconcileScheduleProps) {
     super(scope, id);
-    validateProps(this.node.path, [
-      { prop: "scheduleExpression", value: props.scheduleExpression, valid: (v: string) => /^(rate\(\d+ (minute|minutes|hour|hours)\)|cron\(.+\))$/.test(v), allowed: "rate(N minutes|hours) or cron(...)" },
-    ]);
+    checkProps(this.node.path, [{ prop: "scheduleExpression", value: props.scheduleExpression, rule: SHARED_INPUTS.reconcileScheduleExpression.rule }]);
     this.rule = new CloudwatchEventRule(this, "rule", {
       name: props.name,
       description: "Runs the self-runners reconciler",
-      scheduleExpression: props.scheduleExpression ?? "rate(5 minutes)",
+      scheduleExpression: props.scheduleExpression ?? SHARED_INPUTS.reconcileScheduleExpression.default,
       tags: props.tags ?? {},
     });
     new CloudwatchEventTarget(this, "target", { rule: this.rule.name, arn: props.target.functionArn, targetId: "reconcile" });

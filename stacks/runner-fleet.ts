@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import { Fn, TerraformIterator, Token } from "./cdktf.js";
 import { IamInstanceProfile, IamRole, IamRolePolicyAttachment, LaunchTemplate, SecurityGroup } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { RULES, integerBetween, matches, validateProps } from "./errors.js";
+import { checkProps } from "./errors.js";
+import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { assumeRolePolicy } from "./private/iam.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 import type { NormalizedPool, PoolMap } from "./pools.js";
@@ -73,11 +74,11 @@ export class RunnerFleet extends Construct {
 
   constructor(scope: Construct, id: string, props: RunnerFleetProps) {
     super(scope, id);
-    validateProps(this.node.path, [
-      { prop: "vpcId", value: props.vpcId, valid: matches(RULES.vpcId), allowed: RULES.vpcId.allowed },
-      { prop: "runnerVersion", value: props.runnerVersion, valid: matches(RULES.runnerVersion), allowed: RULES.runnerVersion.allowed },
-      { prop: "idleTimeoutMinutes", value: props.idleTimeoutMinutes, valid: integerBetween(5, 1440), allowed: "an integer from 5 to 1440" },
-      { prop: "bootTimeoutSeconds", value: props.bootTimeoutSeconds, valid: integerBetween(60, 3600), allowed: "an integer from 60 to 3600" },
+    checkProps(this.node.path, [
+      { prop: "vpcId", value: props.vpcId, rule: SHARED_INPUTS.vpcId.rule },
+      { prop: "runnerVersion", value: props.runnerVersion, rule: SHARED_INPUTS.runnerVersion.rule },
+      { prop: "idleTimeoutMinutes", value: props.idleTimeoutMinutes, rule: SHARED_INPUTS.runnerIdleTimeoutMinutes.rule },
+      { prop: "bootTimeoutSeconds", value: props.bootTimeoutSeconds, rule: SHARED_INPUTS.runnerBootTimeoutSeconds.rule },
     ]);
     this.prefix = props.prefix;
     this.context = props.context;
@@ -113,10 +114,10 @@ export class RunnerFleet extends Construct {
     const userData = runnerBootstrapScript(this, {
       tableName: props.runnersTableName,
       region: props.context.region,
-      runnerVersion: props.runnerVersion ?? "latest",
+      runnerVersion: props.runnerVersion ?? SHARED_INPUTS.runnerVersion.default,
       architecture: pools.getString("architecture"),
-      idleTimeoutMinutes: props.idleTimeoutMinutes ?? 30,
-      bootTimeoutSeconds: props.bootTimeoutSeconds ?? 600,
+      idleTimeoutMinutes: props.idleTimeoutMinutes ?? SHARED_INPUTS.runnerIdleTimeoutMinutes.default,
+      bootTimeoutSeconds: props.bootTimeoutSeconds ?? SHARED_INPUTS.runnerBootTimeoutSeconds.default,
     });
     const resourceTags = mergeTags(tags, { [KIT_TAG]: props.prefix, "self-runners:pool": pools.key });
     this.launchTemplates = new LaunchTemplate(this, "launch-template", {

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { Fn, Op, TerraformIterator, Token } from "./cdktf.js";
 import { SqsQueue } from "./aws.js";
-import { integerBetween, validateProps } from "./errors.js";
+import { checkProps } from "./errors.js";
+import { integerBetween } from "./module/rules.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 import type { PoolMap } from "./pools.js";
 import { mergeTags } from "./private/tags.js";
@@ -58,11 +59,11 @@ export class RunnerQueues extends Construct {
 
   constructor(scope: Construct, id: string, props: RunnerQueuesProps) {
     super(scope, id);
-    validateProps(this.node.path, [
-      { prop: "visibilityTimeoutSeconds", value: props.visibilityTimeoutSeconds, valid: integerBetween(0, 43200), allowed: "an integer from 0 to 43200" },
-      { prop: "maxReceiveCount", value: props.maxReceiveCount, valid: integerBetween(1, 1000), allowed: "an integer from 1 to 1000" },
-      { prop: "messageRetentionSeconds", value: props.messageRetentionSeconds, valid: integerBetween(60, 1209600), allowed: "an integer from 60 to 1209600" },
-      { prop: "kmsDataKeyReusePeriodSeconds", value: props.kmsDataKeyReusePeriodSeconds, valid: integerBetween(60, 86400), allowed: "an integer from 60 to 86400" },
+    checkProps(this.node.path, [
+      { prop: "visibilityTimeoutSeconds", value: props.visibilityTimeoutSeconds, rule: integerBetween(0, 43200) },
+      { prop: "maxReceiveCount", value: props.maxReceiveCount, rule: integerBetween(1, 1000) },
+      { prop: "messageRetentionSeconds", value: props.messageRetentionSeconds, rule: integerBetween(60, 1209600) },
+      { prop: "kmsDataKeyReusePeriodSeconds", value: props.kmsDataKeyReusePeriodSeconds, rule: integerBetween(60, 86400) },
     ]);
     const pools = TerraformIterator.fromMap(props.pools);
     const common = {

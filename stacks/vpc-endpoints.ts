@@ -3,13 +3,11 @@ import { Fn, Op, TerraformIterator, Token } from "./cdktf.js";
 import { DataAwsVpc, SecurityGroup, VpcEndpoint } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
 import { allOf, countIf, isNonEmpty, listIf } from "./private/conditions.js";
-import { RULES, isUnresolved, matches, validateProps } from "./errors.js";
+import { checkProps, isUnresolved } from "./errors.js";
+import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, GATEWAY_ENDPOINT_SERVICES, SHARED_INPUTS } from "./module/shared-rules.js";
 import { mergeTags } from "./private/tags.js";
 
-/** Interface endpoints the control plane and runners use (see docs/networking.md for why each). */
-export const DEFAULT_INTERFACE_ENDPOINT_SERVICES = ["sqs", "ssm", "ec2", "logs", "sts", "kms"];
-/** Services AWS offers as (free) gateway endpoints. */
-export const GATEWAY_ENDPOINT_SERVICES = ["dynamodb", "s3"] as const;
+export { DEFAULT_INTERFACE_ENDPOINT_SERVICES, GATEWAY_ENDPOINT_SERVICES };
 
 /** Props of {@link VpcEndpoints}. */
 export interface VpcEndpointsProps {
@@ -76,26 +74,20 @@ export class VpcEndpoints extends Construct {
     const enabled = props.enabled ?? true;
     const subnetIds = props.subnetIds ?? [];
     const routeTableIds = props.routeTableIds ?? [];
-    const interfaceServices = props.interfaceServices ?? DEFAULT_INTERFACE_ENDPOINT_SERVICES;
-    const gatewayServices = props.gatewayServices ?? ["dynamodb"];
+    const interfaceServices = props.interfaceServices ?? SHARED_INPUTS.vpcEndpointServices.default;
+    const gatewayServices = props.gatewayServices ?? SHARED_INPUTS.vpcEndpointGatewayServices.default;
     const sourceSecurityGroupIds = props.sourceSecurityGroupIds ?? [];
-    validateProps(this.node.path, [
-      { prop: "vpcId", value: props.vpcId, valid: matches(RULES.vpcId), allowed: RULES.vpcId.allowed },
-      { prop: "subnetIds", value: props.subnetIds, valid: matches(RULES.subnetId), allowed: RULES.subnetId.allowed },
-      { prop: "routeTableIds", value: props.routeTableIds, valid: matches(RULES.routeTableId), allowed: RULES.routeTableId.allowed },
-      { prop: "interfaceServices", value: props.interfaceServices, valid: matches(RULES.vpcEndpointService), allowed: RULES.vpcEndpointService.allowed },
-      {
-        prop: "gatewayServices",
-        value: props.gatewayServices,
-        valid: (v: string[]) => v.every((s) => (GATEWAY_ENDPOINT_SERVICES as readonly string[]).includes(s)),
-        allowed: GATEWAY_ENDPOINT_SERVICES.join(", "),
-      },
-      { prop: "sourceSecurityGroupIds", value: props.sourceSecurityGroupIds, valid: matches(RULES.securityGroupId), allowed: RULES.securityGroupId.allowed },
+    checkProps(this.node.path, [
+      { prop: "vpcId", value: props.vpcId, rule: SHARED_INPUTS.vpcId.rule },
+      { prop: "subnetIds", value: props.subnetIds, rule: SHARED_INPUTS.vpcEndpointSubnetIds.rule },
+      { prop: "routeTableIds", value: props.routeTableIds, rule: SHARED_INPUTS.vpcEndpointRouteTableIds.rule },
+      { prop: "interfaceServices", value: props.interfaceServices, rule: SHARED_INPUTS.vpcEndpointServices.rule },
+      { prop: "gatewayServices", value: props.gatewayServices, rule: SHARED_INPUTS.vpcEndpointGatewayServices.rule },
+      { prop: "sourceSecurityGroupIds", value: props.sourceSecurityGroupIds, rule: SHARED_INPUTS.vpcEndpointSourceSecurityGroupIds.rule },
       {
         prop: "subnetIds",
         value: enabled === true && !isUnresolved(interfaceServices) && interfaceServices.length > 0 ? subnetIds : undefined,
-        valid: (v: string[]) => v.length > 0,
-        allowed: "at least one subnet when interface endpoints are created",
+        rule: { allowed: "at least one subnet when interface endpoints are created", check: (v: string[]) => v.length > 0 },
       },
     ]);
     const tags = props.tags ?? {};

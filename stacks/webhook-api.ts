@@ -15,7 +15,8 @@ import {
   LambdaPermission,
 } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
-import { LOG_RETENTION_DAYS, integerBetween, validateProps } from "./errors.js";
+import { checkProps } from "./errors.js";
+import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { assumeRolePolicy } from "./private/iam.js";
 import { countIf } from "./private/conditions.js";
 import type { NodejsFunction } from "./nodejs-function.js";
@@ -77,10 +78,10 @@ export class WebhookApi extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
     super(scope, id);
-    validateProps(this.node.path, [
-      { prop: "throttlingRateLimit", value: props.throttlingRateLimit, valid: integerBetween(1, 10000), allowed: "an integer from 1 to 10000" },
-      { prop: "throttlingBurstLimit", value: props.throttlingBurstLimit, valid: integerBetween(1, 5000), allowed: "an integer from 1 to 5000" },
-      { prop: "logRetentionDays", value: props.logRetentionDays, valid: (v: number) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), allowed: LOG_RETENTION_DAYS.join(", ") },
+    checkProps(this.node.path, [
+      { prop: "throttlingRateLimit", value: props.throttlingRateLimit, rule: SHARED_INPUTS.apiThrottlingRateLimit.rule },
+      { prop: "throttlingBurstLimit", value: props.throttlingBurstLimit, rule: SHARED_INPUTS.apiThrottlingBurstLimit.rule },
+      { prop: "logRetentionDays", value: props.logRetentionDays, rule: SHARED_INPUTS.logRetentionDays.rule },
     ]);
     const tags = props.tags ?? {};
     const stageName = props.stageName ?? "github";
@@ -133,7 +134,7 @@ export class WebhookApi extends Construct {
 
     const accessLogs = new CloudwatchLogGroup(this, "access-logs", {
       name: `/aws/apigateway/${props.name}`,
-      retentionInDays: props.logRetentionDays ?? 30,
+      retentionInDays: props.logRetentionDays ?? SHARED_INPUTS.logRetentionDays.default,
       kmsKeyId: props.kmsKeyArn,
       tags,
     });
@@ -163,8 +164,8 @@ export class WebhookApi extends Construct {
       stageName: this.stage.stageName,
       methodPath: "*/*",
       settings: {
-        throttlingRateLimit: props.throttlingRateLimit ?? 100,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+        throttlingRateLimit: props.throttlingRateLimit ?? SHARED_INPUTS.apiThrottlingRateLimit.default,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? SHARED_INPUTS.apiThrottlingBurstLimit.default,
         metricsEnabled: true,
       },
     });

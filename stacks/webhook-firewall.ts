@@ -13,7 +13,8 @@ import {
   type Wafv2WebAclRule,
 } from "./aws.js";
 import { allOf, countIf, localCondition } from "./private/conditions.js";
-import { LOG_RETENTION_DAYS, RULES, SelfRunnersValidationError, WAF_RATE_LIMIT, WAF_RATE_WINDOWS_SECONDS, integerBetween, matches, validateProps } from "./errors.js";
+import { SelfRunnersValidationError, checkProps } from "./errors.js";
+import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { GITHUB_HOOKS_IPSET_ENV } from "../contracts/github-hooks-ipset.js";
 import { powertoolsEnvironment, renderEnvironment } from "./private/environment.js";
@@ -151,19 +152,14 @@ export class WebhookFirewall extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookFirewallProps) {
     super(scope, id);
-    validateProps(this.node.path, [
-      { prop: "rateLimit", value: props.rateLimit, valid: integerBetween(WAF_RATE_LIMIT.min, WAF_RATE_LIMIT.max), allowed: `an integer from ${WAF_RATE_LIMIT.min} to ${WAF_RATE_LIMIT.max}` },
-      { prop: "rateLimitWindowSeconds", value: props.rateLimitWindowSeconds, valid: (v: number) => (WAF_RATE_WINDOWS_SECONDS as readonly number[]).includes(v), allowed: WAF_RATE_WINDOWS_SECONDS.join(", ") },
-      { prop: "logRetentionDays", value: props.logRetentionDays, valid: (v: number) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), allowed: LOG_RETENTION_DAYS.join(", ") },
-      {
-        prop: "ipSetUpdater.scheduleExpression",
-        value: props.ipSetUpdater?.scheduleExpression,
-        valid: matches(RULES.scheduleExpression),
-        allowed: RULES.scheduleExpression.allowed,
-      },
+    checkProps(this.node.path, [
+      { prop: "rateLimit", value: props.rateLimit, rule: SHARED_INPUTS.wafRateLimit.rule },
+      { prop: "rateLimitWindowSeconds", value: props.rateLimitWindowSeconds, rule: SHARED_INPUTS.wafRateLimitWindowSeconds.rule },
+      { prop: "logRetentionDays", value: props.logRetentionDays, rule: SHARED_INPUTS.logRetentionDays.rule },
+      { prop: "ipSetUpdater.scheduleExpression", value: props.ipSetUpdater?.scheduleExpression, rule: SHARED_INPUTS.wafIpSetRefreshSchedule.rule },
     ]);
     const tags = props.tags ?? {};
-    const logRetentionDays = props.logRetentionDays ?? 30;
+    const logRetentionDays = props.logRetentionDays ?? SHARED_INPUTS.logRetentionDays.default;
     const enabled = localCondition(this, "enabled", props.enabled ?? true);
     const allowlist = localCondition(this, "allowlist", allOf([enabled, props.githubHooksAllowlist ?? false]));
     this.allowlistEnabled = allowlist;
@@ -196,8 +192,8 @@ export class WebhookFirewall extends Construct {
     const [allowlistRule, rateRule, ...managedRules] = WAF_RULES;
     const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
     const rateStatement: Record<string, unknown> = {
-      limit: props.rateLimit ?? 10000,
-      evaluation_window_sec: props.rateLimitWindowSeconds ?? 300,
+      limit: props.rateLimit ?? SHARED_INPUTS.wafRateLimit.default,
+      evaluation_window_sec: props.rateLimitWindowSeconds ?? SHARED_INPUTS.wafRateLimitWindowSeconds.default,
       aggregate_key_type: "IP",
     };
     // With the allowlist, GitHub's own addresses are never rate limited.
@@ -306,7 +302,7 @@ export class WebhookFirewall extends Construct {
       securityGroupIds: options.securityGroupIds,
       environment: renderEnvironment(GITHUB_HOOKS_IPSET_ENV, {
         ...powertoolsEnvironment("github-hooks-ipset"),
-        githubApiUrl: options.githubApiUrl ?? "https://api.github.com",
+        githubApiUrl: options.githubApiUrl ?? SHARED_INPUTS.githubApiUrl.default,
         ipSetScope: "REGIONAL",
         ipv4SetName: first(this.ipv4Set, "name"),
         ipv4SetId: first(this.ipv4Set, "id"),
@@ -322,7 +318,7 @@ export class WebhookFirewall extends Construct {
       count,
       name: options.functionName,
       description: "Refreshes the WAF allowlist from GitHub's GET /meta hooks",
-      scheduleExpression: options.scheduleExpression ?? "rate(1 hour)",
+      scheduleExpression: options.scheduleExpression ?? SHARED_INPUTS.wafIpSetRefreshSchedule.default,
       tags,
     });
     new CloudwatchEventTarget(this, "github-hooks-ipset-target", { count, rule: first(rule, "name"), arn: updater.functionArn, targetId: "github-hooks-ipset" });

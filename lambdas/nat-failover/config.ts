@@ -3,8 +3,6 @@ import { InvalidEnvError, parseEnv } from "../shared/index.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export const DEFAULT_PROBE_INTERVAL_SECONDS = 5;
-export const DEFAULT_FAILURE_THRESHOLD = 3;
 /** Upper bound of one probe; it must end before the next round starts. */
 export const MAX_PROBE_TIMEOUT_MS = 3_000;
 

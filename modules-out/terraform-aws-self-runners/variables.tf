@@ -50,7 +50,7 @@ variable "webhook_secret_ssm_parameter_name" {
 }
 
 variable "webhook_previous_secret_ssm_parameter_name" {
-  description = "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in the README). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing."
+  description = "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in docs/security.md). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing."
   type        = string
   default     = ""
 

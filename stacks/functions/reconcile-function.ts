@@ -4,6 +4,7 @@ import type { DrainingSwitch } from "../draining-switch.js";
 import type { EncryptionKey } from "../encryption-key.js";
 import type { JobLedger } from "../job-ledger.js";
 import { NodejsFunction } from "../nodejs-function.js";
+import { SHARED_INPUTS } from "../module/shared-rules.js";
 import type { PoolMap } from "../pools.js";
 import { poolsEnvironment, powertoolsEnvironment, renderEnvironment } from "../private/environment.js";
 import type { GitHubAppAccess } from "../private/github-app-access.js";
@@ -59,7 +60,7 @@ export class ReconcileFunction extends NodejsFunction {
       handlerFunctionProps("reconcile", props, {
         description: "Terminates orphaned runners and stale registrations",
         timeout: 300,
-        reservedConcurrency: props.reservedConcurrency ?? 1,
+        reservedConcurrency: props.reservedConcurrency ?? SHARED_INPUTS.reconcileReservedConcurrency.default,
         environment: renderEnvironment(RECONCILE_ENV, {
           ...powertoolsEnvironment("reconcile"),
           githubAppId: app.environment.githubAppId,

@@ -1,10 +1,8 @@
 /** The networking inputs of the input table (./inputs.ts): VPC endpoints and NAT instances. */
-import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, GATEWAY_ENDPOINT_SERVICES } from "../vpc-endpoints.js";
-import { DEFAULT_NAT_INSTANCE_TYPE } from "../nat-instance.js";
-import { DEFAULT_PROBE_TARGETS } from "../nat-failover.js";
 import { RULES } from "../errors.js";
-import { eachItem, integerBetween, nonEmptyList, oneOf } from "./rules.js";
+import { nonEmptyList } from "./rules.js";
 import { azMapOf, pattern, type InputGroup } from "./input-spec.js";
+import { SHARED_INPUTS } from "./shared-rules.js";
 
 export const ENDPOINTS: InputGroup = {
   title: "VPC endpoints",
@@ -14,29 +12,29 @@ export const ENDPOINTS: InputGroup = {
       description: "Create VPC endpoints so the functions and runners in private subnets reach the AWS APIs without internet egress: interface endpoints (private DNS on) for vpc_endpoint_services and gateway endpoints for vpc_endpoint_gateway_services. Only GitHub then needs egress.",
     },
     {
-      name: "vpc_endpoint_subnet_ids", type: "list(string)", default: [],
+      name: "vpc_endpoint_subnet_ids", type: "list(string)", default: SHARED_INPUTS.vpcEndpointSubnetIds.default,
       description: "Subnets for the interface endpoints, at most one per AZ (usually the private subnets of the functions and runners). Required when create_vpc_endpoints is true.",
-      rules: [eachItem(pattern(RULES.subnetId))],
+      rules: [SHARED_INPUTS.vpcEndpointSubnetIds.rule],
     },
     {
-      name: "vpc_endpoint_route_table_ids", type: "list(string)", default: [],
+      name: "vpc_endpoint_route_table_ids", type: "list(string)", default: SHARED_INPUTS.vpcEndpointRouteTableIds.default,
       description: "Route tables of the private subnets; they get the gateway endpoints' routes. Empty creates no gateway endpoint.",
-      rules: [eachItem(pattern(RULES.routeTableId))],
+      rules: [SHARED_INPUTS.vpcEndpointRouteTableIds.rule],
     },
     {
-      name: "vpc_endpoint_services", type: "list(string)", default: DEFAULT_INTERFACE_ENDPOINT_SERVICES,
+      name: "vpc_endpoint_services", type: "list(string)", default: SHARED_INPUTS.vpcEndpointServices.default,
       description: "Services reached through interface endpoints (com.amazonaws.<region>.<service>): sqs (webhook), ssm (secrets, Session Manager), ec2 (scale-up, reconcile, NAT failover), logs, sts and kms (jobs and SDKs). Each costs about $0.01 per AZ-hour; add ssmmessages and ec2messages for Session Manager shells.",
-      rules: [eachItem(pattern(RULES.vpcEndpointService))],
+      rules: [SHARED_INPUTS.vpcEndpointServices.rule],
     },
     {
-      name: "vpc_endpoint_gateway_services", type: "list(string)", default: ["dynamodb"],
+      name: "vpc_endpoint_gateway_services", type: "list(string)", default: SHARED_INPUTS.vpcEndpointGatewayServices.default,
       description: "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (package repositories, ECR layers).",
-      rules: [eachItem(oneOf(GATEWAY_ENDPOINT_SERVICES), `a list of ${GATEWAY_ENDPOINT_SERVICES.map((s) => `"${s}"`).join(" and/or ")}`)],
+      rules: [SHARED_INPUTS.vpcEndpointGatewayServices.rule],
     },
     {
-      name: "vpc_endpoint_source_security_group_ids", type: "list(string)", default: [],
+      name: "vpc_endpoint_source_security_group_ids", type: "list(string)", default: SHARED_INPUTS.vpcEndpointSourceSecurityGroupIds.default,
       description: "Security groups allowed to connect (HTTPS) to the interface endpoints. Empty allows the VPC's CIDR blocks.",
-      rules: [eachItem(pattern(RULES.securityGroupId))],
+      rules: [SHARED_INPUTS.vpcEndpointSourceSecurityGroupIds.rule],
     },
   ],
 };
@@ -64,9 +62,9 @@ export const NAT: InputGroup = {
       rules: [azMapOf(pattern(RULES.subnetId), "a private subnet")],
     },
     {
-      name: "nat_instance_type", type: "string", default: DEFAULT_NAT_INSTANCE_TYPE,
+      name: "nat_instance_type", type: "string", default: SHARED_INPUTS.natInstanceType.default,
       description: "Instance type of the NAT instances. Default c6gn.medium: Graviton, network-optimised, 1.6 Gbps sustained (bursts to 16 Gbps) for about a NAT Gateway's hourly price; a t4g.nano sustains only ~32 Mbps, too little for container pulls and package downloads. The AMI (Amazon Linux 2023) follows the type's architecture.",
-      rules: [pattern(RULES.instanceType)],
+      rules: [SHARED_INPUTS.natInstanceType.rule],
     },
     {
       name: "nat_standby_nat_gateway_ids", type: "map(string)", default: {},
@@ -74,24 +72,24 @@ export const NAT: InputGroup = {
       rules: [azMapOf(pattern(RULES.natGatewayId), "a NAT Gateway")],
     },
     {
-      name: "nat_probe_urls", type: "list(string)", default: DEFAULT_PROBE_TARGETS,
+      name: "nat_probe_urls", type: "list(string)", default: SHARED_INPUTS.natProbeUrls.default,
       description: "What the failover probes from each AZ: https://host[/path] (any HTTP answer counts) or tcp://host:port. A probe round fails only when none answers, so one target's outage is not a NAT failure.",
-      rules: [nonEmptyList(pattern(RULES.probeTarget))],
+      rules: [SHARED_INPUTS.natProbeUrls.rule],
     },
     {
-      name: "nat_probe_interval_seconds", type: "number", default: 5,
+      name: "nat_probe_interval_seconds", type: "number", default: SHARED_INPUTS.natProbeIntervalSeconds.default,
       description: "Seconds between probe rounds; each probe times out after min(3, interval - 1) s. Worst-case detection of a NAT that stops forwarding: nat_failure_threshold x interval + timeout (18 s by default).",
-      rules: [integerBetween(2, 30)],
+      rules: [SHARED_INPUTS.natProbeIntervalSeconds.rule],
     },
     {
-      name: "nat_failure_threshold", type: "number", default: 3,
+      name: "nat_failure_threshold", type: "number", default: SHARED_INPUTS.natFailureThreshold.default,
       description: "Failed probe rounds in a row that count as loss of egress. A stopped or terminated NAT instance is acted on at once, without probes.",
-      rules: [integerBetween(1, 20)],
+      rules: [SHARED_INPUTS.natFailureThreshold.rule],
     },
     {
-      name: "nat_failback_hold_down_seconds", type: "number", default: 300,
+      name: "nat_failback_hold_down_seconds", type: "number", default: SHARED_INPUTS.natFailbackHoldDownSeconds.default,
       description: "Seconds the AZ's own NAT instance must be healthy (and, after failed probes, seconds since it was abandoned) before its routes return to it: at most one failover/failback cycle per period.",
-      rules: [integerBetween(30, 86400)],
+      rules: [SHARED_INPUTS.natFailbackHoldDownSeconds.rule],
     },
     {
       name: "nat_failover_existing_ec2_endpoint", type: "bool", default: false,

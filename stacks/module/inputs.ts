@@ -4,10 +4,11 @@
  * variables from it, SelfRunners validates and defaults its props from it (./props.ts), and the
  * emitter prints variables.tf in these groups (INPUT_GROUPS).
  */
-import { LOG_RETENTION_DAYS, RULES, WAF_RATE_LIMIT, WAF_RATE_WINDOWS_SECONDS } from "../errors.js";
+import { RULES } from "../errors.js";
 import { poolsValidation, poolsVariableType } from "../pools.js";
-import { eachItem, emptyOr, integerBetween, nonEmptyList, numberBetween, oneOf } from "./rules.js";
+import { integerBetween, nonEmptyList, oneOf } from "./rules.js";
 import { ENDPOINTS, NAT } from "./inputs-network.js";
+import { SHARED_INPUTS } from "./shared-rules.js";
 import { ADDITIONAL_APPS_RULE, RESERVED_CONCURRENCY, pattern, propName, type InputGroup, type InputSpec } from "./input-spec.js";
 
 const GENERAL: InputGroup = {
@@ -36,22 +37,22 @@ const GITHUB: InputGroup = {
     {
       name: "github_app_private_key_ssm_parameter_name", type: "string", default: "",
       description: "Existing SSM SecureString parameter holding the GitHub App's PEM private key. Empty: the module creates /<prefix>/github-app/private-key with a placeholder for you to overwrite.",
-      rules: [emptyOr(pattern(RULES.ssmParameterName))],
+      rules: [SHARED_INPUTS.githubAppPrivateKeySsmParameterName.rule],
     },
     {
       name: "webhook_secret_ssm_parameter_name", type: "string", default: "",
       description: "Existing SSM SecureString parameter holding the webhook secret. Empty: the module creates /<prefix>/github-app/webhook-secret with a placeholder for you to overwrite.",
-      rules: [emptyOr(pattern(RULES.ssmParameterName))],
+      rules: [SHARED_INPUTS.webhookSecretSsmParameterName.rule],
     },
     {
       name: "webhook_previous_secret_ssm_parameter_name", type: "string", default: "",
       description: "Existing SSM SecureString parameter for the previous webhook secret, which the webhook also accepts while it holds a real value (see \"Rotating the webhook secret\" in docs/security.md). Empty: the module creates /<prefix>/github-app/webhook-secret-previous with a placeholder, which accepts nothing.",
-      rules: [emptyOr(pattern(RULES.ssmParameterName))],
+      rules: [SHARED_INPUTS.webhookPreviousSecretSsmParameterName.rule],
     },
     {
-      name: "github_api_url", type: "string", default: "https://api.github.com",
+      name: "github_api_url", type: "string", default: SHARED_INPUTS.githubApiUrl.default,
       description: "GitHub REST API base URL; for GitHub Enterprise Server use https://HOST/api/v3.",
-      rules: [pattern(RULES.httpsUrl)],
+      rules: [SHARED_INPUTS.githubApiUrl.rule],
     },
     {
       name: "additional_github_apps", type: "list(object({ app_id = string, private_key_ssm_parameter_name = string }))", default: [],
@@ -72,7 +73,7 @@ const RUNNERS: InputGroup = {
     {
       name: "vpc_id", type: "string",
       description: "VPC of the runner subnets.",
-      rules: [pattern(RULES.vpcId)],
+      rules: [SHARED_INPUTS.vpcId.rule],
     },
     {
       name: "runner_subnet_ids", type: "list(string)",
@@ -85,19 +86,19 @@ const RUNNERS: InputGroup = {
       validation: poolsValidation,
     },
     {
-      name: "runner_version", type: "string", default: "latest",
+      name: "runner_version", type: "string", default: SHARED_INPUTS.runnerVersion.default,
       description: "Actions runner version installed at boot when the AMI has none. GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\".",
-      rules: [pattern(RULES.runnerVersion)],
+      rules: [SHARED_INPUTS.runnerVersion.rule],
     },
     {
-      name: "runner_idle_timeout_minutes", type: "number", default: 30,
+      name: "runner_idle_timeout_minutes", type: "number", default: SHARED_INPUTS.runnerIdleTimeoutMinutes.default,
       description: "Minutes after boot at which a runner that has started no job shuts down (and terminates).",
-      rules: [integerBetween(5, 1440)],
+      rules: [SHARED_INPUTS.runnerIdleTimeoutMinutes.rule],
     },
     {
-      name: "runner_boot_timeout_seconds", type: "number", default: 600,
+      name: "runner_boot_timeout_seconds", type: "number", default: SHARED_INPUTS.runnerBootTimeoutSeconds.default,
       description: "Seconds an instance may take to boot and register; the reconciler terminates instances without a registration after that.",
-      rules: [integerBetween(60, 3600)],
+      rules: [SHARED_INPUTS.runnerBootTimeoutSeconds.rule],
     },
     {
       name: "associate_public_ip_address", type: "bool", default: false,
@@ -118,9 +119,9 @@ const ENCRYPTION: InputGroup = {
       description: "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption.",
     },
     {
-      name: "kms_key_arn", type: "string", default: "",
+      name: "kms_key_arn", type: "string", default: SHARED_INPUTS.kmsKeyArn.default,
       description: "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key.",
-      rules: [emptyOr(pattern(RULES.kmsKeyArn))],
+      rules: [SHARED_INPUTS.kmsKeyArn.rule],
     },
   ],
 };
@@ -129,19 +130,19 @@ const FUNCTIONS: InputGroup = {
   title: "Functions",
   inputs: [
     {
-      name: "lambda_subnet_ids", type: "list(string)", default: [],
+      name: "lambda_subnet_ids", type: "list(string)", default: SHARED_INPUTS.lambdaSubnetIds.default,
       description: "Subnets for the Lambda functions. Empty keeps them outside any VPC; when set, they need a route to GitHub and the AWS APIs.",
-      rules: [eachItem(pattern(RULES.subnetId))],
+      rules: [SHARED_INPUTS.lambdaSubnetIds.rule],
     },
     {
-      name: "lambda_security_group_ids", type: "list(string)", default: [],
+      name: "lambda_security_group_ids", type: "list(string)", default: SHARED_INPUTS.lambdaSecurityGroupIds.default,
       description: "Security groups for the Lambda functions when lambda_subnet_ids is set.",
-      rules: [eachItem(pattern(RULES.securityGroupId))],
+      rules: [SHARED_INPUTS.lambdaSecurityGroupIds.rule],
     },
     {
-      name: "log_retention_days", type: "number", default: 30,
+      name: "log_retention_days", type: "number", default: SHARED_INPUTS.logRetentionDays.default,
       description: "Retention of every log group the module creates, in days.",
-      rules: [oneOf(LOG_RETENTION_DAYS)],
+      rules: [SHARED_INPUTS.logRetentionDays.rule],
     },
     {
       name: "webhook_reserved_concurrency", type: "number", default: -1,
@@ -154,9 +155,9 @@ const FUNCTIONS: InputGroup = {
       rules: [RESERVED_CONCURRENCY],
     },
     {
-      name: "reconcile_reserved_concurrency", type: "number", default: 1,
+      name: "reconcile_reserved_concurrency", type: "number", default: SHARED_INPUTS.reconcileReservedConcurrency.default,
       description: "Reserved concurrency of the reconcile function; -1 leaves it unreserved.",
-      rules: [RESERVED_CONCURRENCY],
+      rules: [SHARED_INPUTS.reconcileReservedConcurrency.rule],
     },
   ],
 };
@@ -165,14 +166,14 @@ const WEBHOOK: InputGroup = {
   title: "Webhook API",
   inputs: [
     {
-      name: "api_throttling_rate_limit", type: "number", default: 100,
+      name: "api_throttling_rate_limit", type: "number", default: SHARED_INPUTS.apiThrottlingRateLimit.default,
       description: "Steady-state requests per second the webhook stage accepts before answering 429.",
-      rules: [numberBetween(1, 10000)],
+      rules: [SHARED_INPUTS.apiThrottlingRateLimit.rule],
     },
     {
-      name: "api_throttling_burst_limit", type: "number", default: 200,
+      name: "api_throttling_burst_limit", type: "number", default: SHARED_INPUTS.apiThrottlingBurstLimit.default,
       description: "Burst of requests the webhook stage accepts.",
-      rules: [numberBetween(1, 5000)],
+      rules: [SHARED_INPUTS.apiThrottlingBurstLimit.rule],
     },
     {
       name: "manage_api_gateway_account", type: "bool", default: false,
@@ -233,9 +234,9 @@ const CONTROL: InputGroup = {
       description: "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen).",
     },
     {
-      name: "reconcile_schedule_expression", type: "string", default: "rate(5 minutes)",
+      name: "reconcile_schedule_expression", type: "string", default: SHARED_INPUTS.reconcileScheduleExpression.default,
       description: "EventBridge schedule of the reconciler.",
-      rules: [pattern(RULES.reconcileScheduleExpression)],
+      rules: [SHARED_INPUTS.reconcileScheduleExpression.rule],
     },
     {
       name: "runners_table_point_in_time_recovery", type: "bool", default: false,
@@ -256,23 +257,23 @@ const WAF: InputGroup = {
       description: "Put a WAFv2 web ACL in front of the webhook stage: per-IP rate limit, AWS managed IP reputation, known bad inputs, core and SQL injection rules (body rules count only), logged to CloudWatch Logs aws-waf-logs-<prefix>.",
     },
     {
-      name: "waf_rate_limit", type: "number", default: 10000,
+      name: "waf_rate_limit", type: "number", default: SHARED_INPUTS.wafRateLimit.default,
       description: "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. Lower it only together with waf_github_hooks_allowlist, which exempts GitHub's own addresses.",
-      rules: [integerBetween(WAF_RATE_LIMIT.min, WAF_RATE_LIMIT.max)],
+      rules: [SHARED_INPUTS.wafRateLimit.rule],
     },
     {
-      name: "waf_rate_limit_window_seconds", type: "number", default: 300,
+      name: "waf_rate_limit_window_seconds", type: "number", default: SHARED_INPUTS.wafRateLimitWindowSeconds.default,
       description: "Evaluation window of waf_rate_limit, in seconds: one of 60, 120, 300, 600.",
-      rules: [oneOf(WAF_RATE_WINDOWS_SECONDS)],
+      rules: [SHARED_INPUTS.wafRateLimitWindowSeconds.rule],
     },
     {
       name: "waf_github_hooks_allowlist", type: "bool", default: false,
       description: "Block every source address outside GitHub's webhook ranges (hooks of GET /meta at github_api_url). A scheduled function keeps two IP sets up to date and fills them during apply; it refuses empty or invalid lists, keeping the previous ranges. Needs enable_waf.",
     },
     {
-      name: "waf_ip_set_refresh_schedule", type: "string", default: "rate(1 hour)",
+      name: "waf_ip_set_refresh_schedule", type: "string", default: SHARED_INPUTS.wafIpSetRefreshSchedule.default,
       description: "EventBridge schedule of the function that refreshes the allowlist's IP sets from GitHub: rate(N minutes|hours|days) or cron(...).",
-      rules: [pattern(RULES.scheduleExpression)],
+      rules: [SHARED_INPUTS.wafIpSetRefreshSchedule.rule],
     },
   ],
 };
@@ -285,23 +286,23 @@ const AUDIT: InputGroup = {
       description: "Create a CloudTrail trail recording every management event (read and write) into a KMS-encrypted, versioned, TLS-only S3 bucket. Ignored when existing_cloudtrail_arn is set.",
     },
     {
-      name: "existing_cloudtrail_arn", type: "string", default: "",
+      name: "existing_cloudtrail_arn", type: "string", default: SHARED_INPUTS.existingCloudTrailArn.default,
       description: "ARN of a trail that already records this account (an organization trail, say). When set, the module creates no trail, bucket or key and outputs this ARN as cloudtrail_arn.",
-      rules: [emptyOr(pattern(RULES.cloudTrailArn))],
+      rules: [SHARED_INPUTS.existingCloudTrailArn.rule],
     },
     {
       name: "cloudtrail_multi_region", type: "bool", default: true,
       description: "Make the trail record every region, not only the deployment's.",
     },
     {
-      name: "cloudtrail_glacier_after_days", type: "number", default: 90,
+      name: "cloudtrail_glacier_after_days", type: "number", default: SHARED_INPUTS.cloudTrailGlacierAfterDays.default,
       description: "Days after which trail log files move to S3 Glacier.",
-      rules: [integerBetween(1, 3650)],
+      rules: [SHARED_INPUTS.cloudTrailGlacierAfterDays.rule],
     },
     {
-      name: "cloudtrail_retention_days", type: "number", default: 365,
+      name: "cloudtrail_retention_days", type: "number", default: SHARED_INPUTS.cloudTrailRetentionDays.default,
       description: "Days after which trail log files are deleted; must be more than cloudtrail_glacier_after_days.",
-      rules: [integerBetween(2, 3650)],
+      rules: [SHARED_INPUTS.cloudTrailRetentionDays.rule],
     },
     {
       name: "cloudtrail_cloudwatch_logs", type: "bool", default: false,

@@ -138,11 +138,11 @@ describe("AuditTrail validation", () => {
   const cases: [string, Partial<AuditTrailProps>, RegExp][] = [
     ["existingTrailArn is not a trail ARN", { existingTrailArn: "arn:aws:s3:::bucket" }, /test\/audit: invalid existingTrailArn "arn:aws:s3:::bucket"; allowed: "" or a CloudTrail trail ARN/],
     ["bucketName has capitals", { bucketName: "Audit_Logs" }, /invalid bucketName "Audit_Logs"; allowed: 3-63 characters/],
-    ["glacierTransitionDays is zero", { glacierTransitionDays: 0 }, /invalid glacierTransitionDays 0; allowed: an integer from 1 to 3650/],
-    ["retentionDays is fractional", { retentionDays: 400.5 }, /invalid retentionDays 400.5; allowed: an integer from 2 to 3650/],
+    ["glacierTransitionDays is zero", { glacierTransitionDays: 0 }, /invalid glacierTransitionDays 0; allowed: a whole number from 1 to 3650/],
+    ["retentionDays is fractional", { retentionDays: 400.5 }, /invalid retentionDays 400.5; allowed: a whole number from 2 to 3650/],
     ["retentionDays is not after the transition", { glacierTransitionDays: 180, retentionDays: 180 }, /invalid retentionDays 180; allowed: more days than glacierTransitionDays \(180\)/],
     ["retentionDays is before the default transition", { retentionDays: 60 }, /invalid retentionDays 60; allowed: more days than glacierTransitionDays \(90\)/],
-    ["logRetentionDays is not a CloudWatch period", { logRetentionDays: 42 }, /invalid logRetentionDays 42; allowed: 1, 3, 5/],
+    ["logRetentionDays is not a CloudWatch period", { logRetentionDays: 42 }, /invalid logRetentionDays 42; allowed: one of 1, 3, 5/],
   ];
   for (const [what, props, message] of cases) {
     it(`fails when ${what}`, () => {

@@ -120,7 +120,7 @@ describe("EncryptionKey validation", () => {
   it("fails when the deletion window is outside what KMS accepts", () => {
     const { stack } = testStack();
     expect(() => new EncryptionKey(stack, "key", { name: "ci", context: new AwsContext(stack, "current"), createKey: true, deletionWindowInDays: 3 })).toThrow(
-      /invalid deletionWindowInDays 3; allowed: an integer from 7 to 30/,
+      /invalid deletionWindowInDays 3; allowed: a whole number from 7 to 30/,
     );
   });
 });

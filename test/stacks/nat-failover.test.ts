@@ -126,9 +126,9 @@ describe("NatFailover validation", () => {
     ["an AZ has no probe subnet", { probeSubnetIds: { "eu-west-1a": "subnet-0aaaaaaaaaaaaaaa2" } }, /invalid probeSubnetIds .*; allowed: a subnet for every AZ of privateRouteTableIds/],
     ["a probe target is plain HTTP", { probeTargets: ["http://example.com"] }, /invalid probeTargets \["http:\/\/example.com"\]/],
     ["there is no probe target", { probeTargets: [] }, /invalid probeTargets \[\]/],
-    ["the probe interval is 1 second", { probeIntervalSeconds: 1 }, /invalid probeIntervalSeconds 1; allowed: an integer from 2 to 30/],
-    ["the failure threshold is 0", { failureThreshold: 0 }, /invalid failureThreshold 0; allowed: an integer from 1 to 20/],
-    ["the hold-down is 10 seconds", { failbackHoldDownSeconds: 10 }, /invalid failbackHoldDownSeconds 10; allowed: an integer from 30 to 86400/],
+    ["the probe interval is 1 second", { probeIntervalSeconds: 1 }, /invalid probeIntervalSeconds 1; allowed: a whole number from 2 to 30/],
+    ["the failure threshold is 0", { failureThreshold: 0 }, /invalid failureThreshold 0; allowed: a whole number from 1 to 20/],
+    ["the hold-down is 10 seconds", { failbackHoldDownSeconds: 10 }, /invalid failbackHoldDownSeconds 10; allowed: a whole number from 30 to 86400/],
     ["a standby gateway id is not a NAT Gateway", { standbyNatGatewayIds: { "eu-west-1a": "igw-0aaaaaaaaaaaaaaa1" } }, /invalid standbyNatGatewayIds/],
   ];
   for (const [what, props, message] of cases) {

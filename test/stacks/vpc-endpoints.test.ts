@@ -83,7 +83,7 @@ describe("VpcEndpoints validation", () => {
     ["a subnet id is malformed", { subnetIds: ["subnet-x"] }, /invalid subnetIds \["subnet-x"\]; allowed: subnet ids/],
     ["a route table id is malformed", { routeTableIds: ["rt-1"] }, /invalid routeTableIds \["rt-1"\]; allowed: route table ids/],
     ["an interface service is a full service name", { interfaceServices: ["com.amazonaws.eu-west-1.sqs "] }, /invalid interfaceServices/],
-    ["a gateway service has no gateway endpoint", { gatewayServices: ["sqs"] }, /invalid gatewayServices \["sqs"\]; allowed: dynamodb, s3/],
+    ["a gateway service has no gateway endpoint", { gatewayServices: ["sqs"] }, /invalid gatewayServices \["sqs"\]; allowed: a list of "dynamodb" and\/or "s3"/],
     ["a source security group is malformed", { sourceSecurityGroupIds: ["default"] }, /invalid sourceSecurityGroupIds/],
     ["interface endpoints have no subnet", { subnetIds: [] }, /invalid subnetIds \[\]; allowed: at least one subnet/],
   ];

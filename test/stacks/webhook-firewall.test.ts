@@ -253,9 +253,9 @@ describe("WebhookFirewall switched by Terraform variables (the module's path)", 
 
 describe("WebhookFirewall validation", () => {
   const cases: [string, Partial<WebhookFirewallProps>, RegExp][] = [
-    ["rateLimit is below WAF's minimum", { rateLimit: 50 }, /test\/firewall: invalid rateLimit 50; allowed: an integer from 100 to 2000000000/],
+    ["rateLimit is below WAF's minimum", { rateLimit: 50 }, /test\/firewall: invalid rateLimit 50; allowed: a whole number from 100 to 2000000000/],
     ["rateLimit is fractional", { rateLimit: 1000.5 }, /invalid rateLimit 1000.5/],
-    ["rateLimitWindowSeconds is not a WAF window", { rateLimitWindowSeconds: 90 }, /invalid rateLimitWindowSeconds 90; allowed: 60, 120, 300, 600/],
+    ["rateLimitWindowSeconds is not a WAF window", { rateLimitWindowSeconds: 90 }, /invalid rateLimitWindowSeconds 90; allowed: one of 60, 120, 300, 600/],
     ["logRetentionDays is not a CloudWatch period", { logRetentionDays: 42 }, /invalid logRetentionDays 42/],
     ["the refresh schedule is malformed", { ipSetUpdater: updater({ scheduleExpression: "hourly" }) }, /invalid ipSetUpdater.scheduleExpression "hourly"; allowed: rate\(N minutes\|hours\|days\) or cron/],
     ["the allowlist is on without an updater", { githubHooksAllowlist: true, ipSetUpdater: undefined }, /invalid ipSetUpdater undefined; allowed: an updater/],

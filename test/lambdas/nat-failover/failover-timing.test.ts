@@ -16,7 +16,8 @@ vi.hoisted(() => {
 
 import { ec2NatNetwork } from "../../../lambdas/nat-failover/adapters/ec2.js";
 import type { NatNetwork } from "../../../lambdas/nat-failover/adapters/ec2.js";
-import { DEFAULT_FAILURE_THRESHOLD, DEFAULT_PROBE_INTERVAL_SECONDS, probeTimeoutFor } from "../../../lambdas/nat-failover/config.js";
+import { NAT_FAILOVER_DEFAULTS } from "../../../contracts/nat-failover.js";
+import { probeTimeoutFor } from "../../../lambdas/nat-failover/config.js";
 import { NAT_A, NAT_B, ROUTE_TABLES_A, failoverBoundMs, measureFailover } from "../../helpers/nat-world.js";
 import type { FailoverScenario, NatWorld } from "../../helpers/nat-world.js";
 
@@ -66,8 +67,8 @@ function sdkNetwork(world: NatWorld): NatNetwork {
   return ec2NatNetwork(new EC2Client({ region: "eu-west-1", credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" } }), "sr");
 }
 
-const INTERVAL_MS = DEFAULT_PROBE_INTERVAL_SECONDS * 1_000;
-const THRESHOLD = DEFAULT_FAILURE_THRESHOLD;
+const INTERVAL_MS = NAT_FAILOVER_DEFAULTS.probeIntervalSeconds * 1_000;
+const THRESHOLD = NAT_FAILOVER_DEFAULTS.failureThreshold;
 const defaults: Omit<FailoverScenario, "failAt" | "failure"> = { probeIntervalMs: INTERVAL_MS, failureThreshold: THRESHOLD, network: sdkNetwork };
 
 /** Failure times across a whole probe interval in the middle of an invocation, and across the minute boundary. */

@@ -1,10 +1,10 @@
 import { Construct, type Node } from "constructs";
-import { TerraformElement, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable } from "./cdktf.js";
+import { Fn, TerraformElement, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable } from "./cdktf.js";
 import { AwsProvider } from "./aws.js";
 import { DEFAULT_AMI_PARAMETER_FORMAT } from "./pools.js";
 import { SelfRunners, type SelfRunnersProps } from "./self-runners.js";
 import { INPUTS } from "./module/inputs.js";
-import { propName } from "./module/input-spec.js";
+import { deprecatedVariable, propName } from "./module/input-spec.js";
 import { ruleMessage } from "./module/rules.js";
 import { CROSS_CHECKS } from "./module/cross-checks.js";
 
@@ -63,7 +63,25 @@ export class ModuleStack extends TerraformStack {
       `\${{ for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("${DEFAULT_AMI_PARAMETER_FORMAT}", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }}`,
     );
 
-    const props = Object.fromEntries(INPUTS.map((input) => [propName(input.name), input.name === "pools" ? normalizedPools.expression : propValue(variables[input.name], input.type)]));
+    // Inputs renamed to the toggle grammar keep their old variable: it wins when set, and a check warns.
+    const renamed = INPUTS.flatMap((input) => (input.replaces === undefined ? [] : [{ input, old: input.replaces }]));
+    const values = new Map<string, unknown>(INPUTS.map((input) => [input.name, input.name === "pools" ? normalizedPools.expression : propValue(variables[input.name], input.type)]));
+    for (const { input, old } of renamed) {
+      const oldVariable = new TerraformVariable(this, old, deprecatedVariable({ ...input, replaces: old }));
+      // cdktf cannot write a null default through the config (it snake-cases its keys), so as an override.
+      oldVariable.addOverride("default", null);
+      // The construct id differs from the variable's (same scope); the local keeps the input's name.
+      const effective = new TerraformLocal(this, `${input.name}-effective`, Fn.coalesce([oldVariable.value, variables[input.name].value]));
+      effective.overrideLogicalId(input.name);
+      values.set(input.name, effective.expression);
+    }
+    if (renamed.length > 0) {
+      this.addOverride("check.deprecated_inputs.assert", renamed.map(({ input, old }) => ({
+        condition: `\${var.${old} == null}`,
+        error_message: `${old} is deprecated: set ${input.name} instead (same meaning); ${old} still wins while it is set.`,
+      })));
+    }
+    const props = Object.fromEntries(INPUTS.map((input) => [propName(input.name), values.get(input.name)]));
     this.runners = new SelfRunners(this, "runners", { ...(props as unknown as SelfRunnersProps), distDir: moduleProps.distDir });
     // Rules over several variables fail the plan as preconditions of the webhook function, which always exists.
     this.runners.webhook.function.addOverride(
@@ -102,9 +120,9 @@ export class ModuleStack extends TerraformStack {
     out("cloudtrail_bucket_name", r.audit.bucketName, "S3 bucket holding the trail's log files; empty when no trail is created.");
     out("vpc_endpoint_ids", r.endpoints.endpointIds, "VPC endpoint id per service (interface and gateway); empty when create_vpc_endpoints is false.");
     out("vpc_endpoint_security_group_id", r.endpoints.securityGroupId, "Security group of the interface endpoints; empty when create_vpc_endpoints is false.");
-    out("nat_autoscaling_group_names", r.nat.autoscalingGroupNames, "Auto Scaling group of the NAT instance per AZ; empty when nat_instance_enabled is false.");
-    out("nat_security_group_id", r.nat.securityGroupId, "Security group of the NAT instances; empty when nat_instance_enabled is false.");
-    out("nat_failover_function_names", r.natFailover.functionNames, "NAT failover function per AZ; empty when nat_instance_enabled is false.");
+    out("nat_autoscaling_group_names", r.nat.autoscalingGroupNames, "Auto Scaling group of the NAT instance per AZ; empty when enable_nat_instances is false.");
+    out("nat_security_group_id", r.nat.securityGroupId, "Security group of the NAT instances; empty when enable_nat_instances is false.");
+    out("nat_failover_function_names", r.natFailover.functionNames, "NAT failover function per AZ; empty when enable_nat_instances is false.");
     out("web_acl_arn", r.firewall.webAclArn, "ARN of the WAF web ACL in front of the webhook stage; empty when enable_waf is false.");
     out("waf_log_group_name", r.firewall.logGroupName, "CloudWatch Logs group of the WAF request logs (aws-waf-logs-<prefix>); empty when enable_waf is false.");
   }

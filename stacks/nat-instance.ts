@@ -34,7 +34,7 @@ export interface NatInstancesProps {
   /** Partition, region and account (route table ARNs in the instance policy). */
   readonly context: AwsContext;
   /**
-   * Create the NAT instances. Off by default in the module (`nat_instance_enabled`).
+   * Create the NAT instances. Off by default in the module (`enable_nat_instances`).
    * @default true
    */
   readonly enabled?: boolean;
@@ -138,7 +138,7 @@ export class NatInstances extends Construct {
             precondition: [
               {
                 condition: Op.gte(Fn.lengthOf(Fn.flatten(Fn.values(routeTableIds))), 1) as unknown as boolean,
-                errorMessage: "nat_private_route_table_ids must name at least one route table when nat_instance_enabled is true.",
+                errorMessage: "nat_private_route_table_ids must name at least one route table when enable_nat_instances is true.",
               },
               {
                 condition: Op.lt(Fn.lengthOf(Fn.setsubtract(Fn.keys(routeTableIds), Fn.keys(props.subnetIds))), 1) as unknown as boolean,

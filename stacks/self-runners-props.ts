@@ -347,7 +347,7 @@ export interface NatProps {
    * (see {@link NatFailover}) instead of NAT Gateways.
    * @default false
    */
-  readonly natInstanceEnabled?: boolean;
+  readonly enableNatInstances?: boolean;
   /**
    * Public subnet per AZ for the NAT instances, keyed by AZ name.
    * @default {}

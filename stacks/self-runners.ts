@@ -249,7 +249,7 @@ export class SelfRunners extends Construct {
       tags,
     });
 
-    const natEnabled = resolved.natInstanceEnabled;
+    const natEnabled = resolved.enableNatInstances;
     const natRouteTables = resolved.natPrivateRouteTableIds;
     this.nat = new NatInstances(this, "nat", {
       prefix,
@@ -283,6 +283,8 @@ export class SelfRunners extends Construct {
       tags,
     });
     // The failover functions' environment is encrypted with the key, so their role must decrypt it.
-    this.encryption.grantUse("nat-failover", { id: Fn.lookupNested(this.natFailover.role.fqn, ["0", "id"]) }, ["lambda"], natEnabled);
+    if (Token.isUnresolved(natEnabled) || natEnabled) {
+      this.encryption.grantUse("nat-failover", { id: Fn.lookupNested(this.natFailover.role.fqn, ["0", "id"]) }, ["lambda"], natEnabled);
+    }
   }
 }

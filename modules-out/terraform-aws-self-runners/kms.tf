@@ -12,7 +12,7 @@ resource "aws_iam_role_policy" "encryption_grant_github_hooks_ipset" {
 }
 
 resource "aws_iam_role_policy" "encryption_grant_nat_failover" {
-  count  = (local.encryption_enabled && var.nat_instance_enabled) ? 1 : 0
+  count  = (local.encryption_enabled && local.enable_nat_instances) ? 1 : 0
   name   = "use-kms-key"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
   role   = aws_iam_role.nat_failover_role["0"].id

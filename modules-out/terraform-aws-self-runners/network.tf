@@ -1,5 +1,5 @@
 resource "aws_lambda_function" "nat_failover_function" {
-  for_each                       = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+  for_each                       = local.enable_nat_instances ? var.nat_private_route_table_ids : {}
   architectures                  = ["arm64"]
   description                    = "Moves this AZ's default routes off a failed NAT and back after a hold-down"
   filename                       = "${path.module}/lambdas/nat-failover.zip"
@@ -45,7 +45,7 @@ resource "aws_lambda_function" "nat_failover_function" {
 }
 
 resource "aws_cloudwatch_log_group" "nat_failover_logs" {
-  for_each          = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+  for_each          = local.enable_nat_instances ? var.nat_private_route_table_ids : {}
   kms_key_id        = local.encryption_key_arn
   name              = "/aws/lambda/${var.prefix}-nat-failover-${each.key}"
   retention_in_days = var.log_retention_days
@@ -53,21 +53,21 @@ resource "aws_cloudwatch_log_group" "nat_failover_logs" {
 }
 
 resource "aws_iam_role_policy" "nat_failover_policy" {
-  count  = var.nat_instance_enabled ? 1 : 0
+  count  = local.enable_nat_instances ? 1 : 0
   name   = "nat-failover"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-nat-failover-*:*" }, { "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ReadNetwork", "Action" = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeRouteTables", "ec2:DescribeNatGateways"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ReplaceDefaultRoutes", "Action" = ["ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
   role   = aws_iam_role.nat_failover_role["0"].id
 }
 
 resource "aws_iam_role" "nat_failover_role" {
-  count              = var.nat_instance_enabled ? 1 : 0
+  count              = local.enable_nat_instances ? 1 : 0
   assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
   name               = "${var.prefix}-nat-failover"
   tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_cloudwatch_event_rule" "nat_failover_schedule" {
-  for_each            = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+  for_each            = local.enable_nat_instances ? var.nat_private_route_table_ids : {}
   description         = "Runs the NAT failover probe loop of one AZ"
   name                = "${var.prefix}-nat-schedule-${each.key}"
   schedule_expression = "rate(1 minute)"
@@ -75,7 +75,7 @@ resource "aws_cloudwatch_event_rule" "nat_failover_schedule" {
 }
 
 resource "aws_lambda_permission" "nat_failover_schedule_invoke" {
-  for_each      = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+  for_each      = local.enable_nat_instances ? var.nat_private_route_table_ids : {}
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.nat_failover_function[each.key].function_name
   principal     = "events.amazonaws.com"
@@ -84,14 +84,14 @@ resource "aws_lambda_permission" "nat_failover_schedule_invoke" {
 }
 
 resource "aws_cloudwatch_event_target" "nat_failover_schedule_target" {
-  for_each  = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+  for_each  = local.enable_nat_instances ? var.nat_private_route_table_ids : {}
   arn       = aws_lambda_function.nat_failover_function[each.key].arn
   rule      = aws_cloudwatch_event_rule.nat_failover_schedule[each.key].name
   target_id = "nat-failover"
 }
 
 resource "aws_security_group" "nat_failover_security_group" {
-  count       = var.nat_instance_enabled ? 1 : 0
+  count       = local.enable_nat_instances ? 1 : 0
   description = "self-runners NAT failover functions: probes and AWS APIs out, nothing in"
   egress = [
     {
@@ -129,7 +129,7 @@ resource "aws_security_group" "nat_failover_security_group" {
 }
 
 resource "aws_cloudwatch_event_rule" "nat_failover_state_change" {
-  for_each      = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+  for_each      = local.enable_nat_instances ? var.nat_private_route_table_ids : {}
   description   = "Runs the NAT failover of one AZ at once when an instance stops"
   event_pattern = jsonencode({ "source" = ["aws.ec2"], "detail-type" = ["EC2 Instance State-change Notification"], "detail" = { "state" = ["stopping", "stopped", "shutting-down", "terminated"] } })
   name          = "${var.prefix}-nat-state-change-${each.key}"
@@ -137,7 +137,7 @@ resource "aws_cloudwatch_event_rule" "nat_failover_state_change" {
 }
 
 resource "aws_lambda_permission" "nat_failover_state_change_invoke" {
-  for_each      = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+  for_each      = local.enable_nat_instances ? var.nat_private_route_table_ids : {}
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.nat_failover_function[each.key].function_name
   principal     = "events.amazonaws.com"
@@ -146,14 +146,14 @@ resource "aws_lambda_permission" "nat_failover_state_change_invoke" {
 }
 
 resource "aws_cloudwatch_event_target" "nat_failover_state_change_target" {
-  for_each  = var.nat_instance_enabled ? var.nat_private_route_table_ids : {}
+  for_each  = local.enable_nat_instances ? var.nat_private_route_table_ids : {}
   arn       = aws_lambda_function.nat_failover_function[each.key].arn
   rule      = aws_cloudwatch_event_rule.nat_failover_state_change[each.key].name
   target_id = "nat-failover"
 }
 
 resource "aws_autoscaling_group" "nat_asg" {
-  for_each                  = var.nat_instance_enabled ? var.nat_instance_subnet_ids : {}
+  for_each                  = local.enable_nat_instances ? var.nat_instance_subnet_ids : {}
   desired_capacity          = 1
   health_check_grace_period = 120
   health_check_type         = "EC2"
@@ -184,21 +184,21 @@ resource "aws_autoscaling_group" "nat_asg" {
 }
 
 resource "aws_iam_role_policy" "nat_boot" {
-  count  = var.nat_instance_enabled ? 1 : 0
+  count  = local.enable_nat_instances ? 1 : 0
   name   = "nat-boot"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SwitchOffOwnSourceDestCheck", "Action" = ["ec2:ModifyInstanceAttribute"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:nat" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "ReadRouteTables", "Action" = ["ec2:DescribeRouteTables"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ClaimPrivateRoutes", "Action" = ["ec2:CreateRoute", "ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
   role   = aws_iam_role.nat_role["0"].name
 }
 
 resource "aws_iam_instance_profile" "nat_instance_profile" {
-  count = var.nat_instance_enabled ? 1 : 0
+  count = local.enable_nat_instances ? 1 : 0
   name  = "${var.prefix}-nat"
   role  = aws_iam_role.nat_role["0"].name
   tags  = merge(var.tags, { "self-runners:nat" = var.prefix })
 }
 
 resource "aws_launch_template" "nat_launch_template" {
-  for_each               = var.nat_instance_enabled ? var.nat_instance_subnet_ids : {}
+  for_each               = local.enable_nat_instances ? var.nat_instance_subnet_ids : {}
   description            = "self-runners NAT instance"
   image_id               = "resolve:ssm:${format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", can(regex("^[a-z]+[0-9]+[a-z]*g[a-z]*[.]", var.nat_instance_type)) ? "arm64" : "x86_64")}"
   instance_type          = var.nat_instance_type
@@ -253,14 +253,14 @@ resource "aws_launch_template" "nat_launch_template" {
 }
 
 resource "aws_iam_role" "nat_role" {
-  count              = var.nat_instance_enabled ? 1 : 0
+  count              = local.enable_nat_instances ? 1 : 0
   assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
   name               = "${var.prefix}-nat"
   tags               = merge(var.tags, { "self-runners:nat" = var.prefix })
 }
 
 resource "aws_security_group" "nat_security_group" {
-  count       = var.nat_instance_enabled ? 1 : 0
+  count       = local.enable_nat_instances ? 1 : 0
   description = "self-runners NAT instances: everything from the VPC in, everything out"
   egress = [
     {
@@ -295,7 +295,7 @@ resource "aws_security_group" "nat_security_group" {
   lifecycle {
     precondition {
       condition     = (length(flatten(values(var.nat_private_route_table_ids))) >= 1)
-      error_message = "nat_private_route_table_ids must name at least one route table when nat_instance_enabled is true."
+      error_message = "nat_private_route_table_ids must name at least one route table when enable_nat_instances is true."
     }
 
     precondition {
@@ -306,7 +306,7 @@ resource "aws_security_group" "nat_security_group" {
 }
 
 data "aws_vpc" "nat_vpc" {
-  count = var.nat_instance_enabled ? 1 : 0
+  count = local.enable_nat_instances ? 1 : 0
   id    = var.vpc_id
 }
 

@@ -39,17 +39,17 @@ output "launch_template_ids" {
 }
 
 output "nat_autoscaling_group_names" {
-  description = "Auto Scaling group of the NAT instance per AZ; empty when nat_instance_enabled is false."
+  description = "Auto Scaling group of the NAT instance per AZ; empty when enable_nat_instances is false."
   value       = { for key, val in aws_autoscaling_group.nat_asg : key => val.name }
 }
 
 output "nat_failover_function_names" {
-  description = "NAT failover function per AZ; empty when nat_instance_enabled is false."
+  description = "NAT failover function per AZ; empty when enable_nat_instances is false."
   value       = { for key, val in aws_lambda_function.nat_failover_function : key => val.function_name }
 }
 
 output "nat_security_group_id" {
-  description = "Security group of the NAT instances; empty when nat_instance_enabled is false."
+  description = "Security group of the NAT instances; empty when enable_nat_instances is false."
   value       = try(aws_security_group.nat_security_group["0"].id, "")
 }
 

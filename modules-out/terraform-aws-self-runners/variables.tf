@@ -647,10 +647,16 @@ variable "vpc_endpoint_source_security_group_ids" {
 }
 
 # ---------- NAT instances ----------
-variable "nat_instance_enabled" {
+variable "enable_nat_instances" {
   description = "Give the private subnets egress through one NAT instance per AZ (Auto Scaling group of one) instead of NAT Gateways, with a failover function per AZ that moves the AZ's default routes to a healthy NAT within seconds and back after a hold-down. Needs the EC2 API reachable without NAT (create_vpc_endpoints with \"ec2\", or nat_failover_existing_ec2_endpoint)."
   type        = bool
   default     = false
+}
+
+variable "nat_instance_enabled" {
+  description = "Deprecated: use enable_nat_instances. Still honoured: when set (not null) it wins over enable_nat_instances, and the plan warns."
+  type        = bool
+  default     = null
 }
 
 variable "nat_instance_subnet_ids" {
@@ -753,7 +759,7 @@ variable "nat_failback_hold_down_seconds" {
 }
 
 variable "nat_failover_existing_ec2_endpoint" {
-  description = "Set true when the VPC already has an EC2 interface endpoint with private DNS. The failover must reach the EC2 API while a NAT is down; without this or create_vpc_endpoints with \"ec2\", nat_instance_enabled is refused."
+  description = "Set true when the VPC already has an EC2 interface endpoint with private DNS. The failover must reach the EC2 API while a NAT is down; without this or create_vpc_endpoints with \"ec2\", enable_nat_instances is refused."
   type        = bool
   default     = false
 }

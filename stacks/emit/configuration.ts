@@ -93,6 +93,14 @@ export function readConfiguration(json: JsonObject, schema: ProviderBlocks, modu
       case "module":
         for (const [name, body] of entries(section, kind)) add(MAIN_FILE, constructPath(body), readModule(name, body));
         break;
+      case "check":
+        // Checks warn at plan without failing it (deprecated inputs, for example).
+        for (const [name, body] of entries(section, kind)) {
+          const unknown = Object.keys(body).filter((key) => key !== "assert" && key !== "//");
+          if (unknown.length > 0) throw new EmitError(`check.${name}: the emitter writes only assert blocks, got ${unknown.join(", ")}`);
+          add(MAIN_FILE, "", block("check", [name], conditionBlocks("assert", body.assert, `check.${name}`)));
+        }
+        break;
       case "import":
         throw new EmitError("import blocks are only allowed in a root module, not in a reusable module");
       default:

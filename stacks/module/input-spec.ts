@@ -14,6 +14,20 @@ export interface InputSpec {
   readonly rules?: readonly InputRule[];
   /** Validation blocks rendered by hand from rules kept elsewhere (the pools' rules live in pools.ts). */
   readonly validation?: () => ReadonlyArray<{ readonly condition: string; readonly errorMessage: string }>;
+  /**
+   * The old Terraform name of this input, renamed to follow the toggle grammar (`enable_*`/`create_*`).
+   * The module keeps a variable of the old name (default null) that still works and wins when set, and a
+   * `check` warns at plan that it is deprecated. CDKTF props know only the new name.
+   */
+  readonly replaces?: string;
+}
+
+/** The variable block of the deprecated name an input {@link InputSpec.replaces}. */
+export function deprecatedVariable(input: InputSpec & { readonly replaces: string }): { readonly type: string; readonly description: string } {
+  return {
+    type: input.type,
+    description: `Deprecated: use ${input.name}. Still honoured: when set (not null) it wins over ${input.name}, and the plan warns.`,
+  };
 }
 
 /** Inputs under one banner of variables.tf, in a stable order. */

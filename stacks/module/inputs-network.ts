@@ -43,7 +43,7 @@ export const NAT: InputGroup = {
   title: "NAT instances",
   inputs: [
     {
-      name: "nat_instance_enabled", type: "bool", default: false,
+      name: "enable_nat_instances", type: "bool", default: false, replaces: "nat_instance_enabled",
       description: "Give the private subnets egress through one NAT instance per AZ (Auto Scaling group of one) instead of NAT Gateways, with a failover function per AZ that moves the AZ's default routes to a healthy NAT within seconds and back after a hold-down. Needs the EC2 API reachable without NAT (create_vpc_endpoints with \"ec2\", or nat_failover_existing_ec2_endpoint).",
     },
     {
@@ -93,7 +93,7 @@ export const NAT: InputGroup = {
     },
     {
       name: "nat_failover_existing_ec2_endpoint", type: "bool", default: false,
-      description: "Set true when the VPC already has an EC2 interface endpoint with private DNS. The failover must reach the EC2 API while a NAT is down; without this or create_vpc_endpoints with \"ec2\", nat_instance_enabled is refused.",
+      description: "Set true when the VPC already has an EC2 interface endpoint with private DNS. The failover must reach the EC2 API while a NAT is down; without this or create_vpc_endpoints with \"ec2\", enable_nat_instances is refused.",
     },
   ],
 };

@@ -316,7 +316,7 @@ const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, ENCRYPTION, FUN
 /** Banner titles and their variables, in order: the emitter's `variableGroups` option. */
 export const INPUT_GROUPS: ReadonlyArray<{ readonly title: string; readonly variables: readonly string[] }> = GROUPS.map((group) => ({
   title: group.title,
-  variables: group.inputs.map((input) => input.name),
+  variables: group.inputs.flatMap((input) => (input.replaces === undefined ? [input.name] : [input.name, input.replaces])),
 }));
 
 /** Every input, in table order. */

@@ -95,7 +95,8 @@ describe("readConfiguration", () => {
     ["a resource needs another provider", { resource: { random_pet: { p: { ...at("p") } } } }, /needs the "random" provider/],
     ["the provider has no such resource type", { resource: { aws_nope: { p: {} } } }, /hashicorp\/aws 5.100.0 has no resource type aws_nope/],
     ["an import block is given", { import: [{ to: "aws_sqs_queue.q", id: "x" }] }, /only allowed in a root module/],
-    ["an element kind is unknown", { check: {} }, /does not know how to write a "check" element/],
+    ["an element kind is unknown", { ephemeral: {} }, /does not know how to write a "ephemeral" element/],
+    ["a check holds more than assert blocks", { check: { c: { data: {} } } }, /check.c: the emitter writes only assert blocks, got data/],
     ["a variable argument is unknown", { variable: { v: { secret: true } } }, /unknown variable argument secret/],
   ])("fails when %s", (_name, json, message) => {
     expect(() => readConfiguration(json, SCHEMA)).toThrow(message);

@@ -14,7 +14,7 @@ describe("terraformBinary", () => {
 
   it("fails when terraform is not on PATH, saying what to install", () => {
     expect(() => terraformBinary({ PATH: scratch })).toThrow(
-      "terraform >= 1.6 not found on PATH: install it (the Terraform CLI from HashiCorp, https://developer.hashicorp.com/terraform/install) or set TERRAFORM=/path/to/terraform",
+      "terraform >= 1.7 not found on PATH: install it (the Terraform CLI from HashiCorp, https://developer.hashicorp.com/terraform/install) or set TERRAFORM=/path/to/terraform",
     );
   });
 
@@ -24,8 +24,8 @@ describe("terraformBinary", () => {
 
   it("fails when terraform is too old", () => {
     const fake = path.join(scratch, "old-terraform");
-    fs.writeFileSync(fake, '#!/bin/sh\necho \'{"terraform_version":"1.5.7"}\'\n', { mode: 0o755 });
-    expect(() => terraformBinary({ TERRAFORM: fake })).toThrow(/terraform 1\.5\.7 at .* is too old: install terraform >= 1\.6/);
+    fs.writeFileSync(fake, '#!/bin/sh\necho \'{"terraform_version":"1.6.6"}\'\n', { mode: 0o755 });
+    expect(() => terraformBinary({ TERRAFORM: fake })).toThrow(/terraform 1\.6\.6 at .* is too old: install terraform >= 1\.7/);
   });
 });
 

@@ -789,7 +789,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "iam-write-constrained",
     subject: /^aws_iam_role_policy\.nat_failover_policy#ManageLambdaEnis$/,
-    reason: "the NAT failover functions run in the private subnets they probe; Lambda's VPC ENI actions are granted on \"*\" as AWS documents them; the policy exists only with nat_instance_enabled",
+    reason: "the NAT failover functions run in the private subnets they probe; Lambda's VPC ENI actions are granted on \"*\" as AWS documents them; the policy exists only with enable_nat_instances",
   },
   {
     rule: "iam-star-resource",
@@ -799,7 +799,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "no-public-ip",
     subject: /^aws_launch_template\.nat_launch_template$/,
-    reason: "a NAT instance is the egress of the private subnets: it sits in a public subnet and needs a public address; its security group admits only the VPC's traffic; created only with nat_instance_enabled",
+    reason: "a NAT instance is the egress of the private subnets: it sits in a public subnet and needs a public address; its security group admits only the VPC's traffic; created only with enable_nat_instances",
   },
   {
     rule: "lambda-dlq",
@@ -829,7 +829,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "sg-egress-restricted",
     subject: /^aws_security_group\.(nat_security_group|nat_failover_security_group)$/,
-    reason: "the NAT instances forward the private subnets' traffic to anywhere, and the failover functions probe GitHub and public targets: egress to anywhere is their purpose (created only with nat_instance_enabled)",
+    reason: "the NAT instances forward the private subnets' traffic to anywhere, and the failover functions probe GitHub and public targets: egress to anywhere is their purpose (created only with enable_nat_instances)",
   },
   {
     rule: "sg-egress-restricted",

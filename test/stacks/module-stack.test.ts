@@ -100,7 +100,17 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
   it("keeps networking off by default and validates every networking variable", () => {
     const variables = synth.variable ?? {};
     expect(variables.create_vpc_endpoints.default).toBe(false);
-    expect(variables.nat_instance_enabled.default).toBe(false);
+    expect(variables.enable_nat_instances.default).toBe(false);
+    // The old name of the toggle still works: null by default, it wins when set, and a check warns.
+    expect(variables.nat_instance_enabled.default).toBeNull();
+    expect(variables.nat_instance_enabled.description).toMatch(/^Deprecated: use enable_nat_instances\./);
+    expect(synth.locals?.enable_nat_instances).toBe("${coalesce(var.nat_instance_enabled, var.enable_nat_instances)}");
+    expect((synth as { check?: Record<string, { assert: unknown }> }).check?.deprecated_inputs.assert).toEqual([
+      {
+        condition: "${var.nat_instance_enabled == null}",
+        error_message: "nat_instance_enabled is deprecated: set enable_nat_instances instead (same meaning); nat_instance_enabled still wins while it is set.",
+      },
+    ]);
     expect(variables.nat_instance_type.default).toBe("c6gn.medium");
     const validated = [
       "vpc_endpoint_subnet_ids", "vpc_endpoint_route_table_ids", "vpc_endpoint_services", "vpc_endpoint_gateway_services", "vpc_endpoint_source_security_group_ids",
@@ -108,8 +118,8 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
       "nat_probe_urls", "nat_probe_interval_seconds", "nat_failure_threshold", "nat_failback_hold_down_seconds",
     ];
     for (const name of validated) expect(JSON.stringify(variables[name]?.validation ?? []), name).not.toBe("[]");
-    expect(synth.resource.aws_lambda_function.nat_failover_function.for_each).toBe("${var.nat_instance_enabled ? var.nat_private_route_table_ids : {}}");
-    expect(synth.resource.aws_autoscaling_group.nat_asg.for_each).toBe("${var.nat_instance_enabled ? var.nat_instance_subnet_ids : {}}");
+    expect(synth.resource.aws_lambda_function.nat_failover_function.for_each).toBe("${local.enable_nat_instances ? var.nat_private_route_table_ids : {}}");
+    expect(synth.resource.aws_autoscaling_group.nat_asg.for_each).toBe("${local.enable_nat_instances ? var.nat_instance_subnet_ids : {}}");
   });
 
   it("switches the firewall with enable_waf and the allowlist with waf_github_hooks_allowlist through locals", () => {

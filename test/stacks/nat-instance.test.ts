@@ -137,7 +137,7 @@ describe("NAT instances inside SelfRunners", () => {
     new SelfRunners(stack, "runners", minimalProps(distDir, {
       prefix: "ci",
       tags: { team: "platform" },
-      natInstanceEnabled: true,
+      enableNatInstances: true,
       natInstanceSubnetIds: SUBNETS,
       natPrivateRouteTableIds: TABLES,
       natProbeSubnetIds: PROBES,
@@ -150,13 +150,13 @@ describe("NAT instances inside SelfRunners", () => {
 
   it("fails when NAT is on without a way to the EC2 API for the failover", () => {
     const { stack } = testStack();
-    const props = minimalProps(distDir, { natInstanceEnabled: true, natInstanceSubnetIds: SUBNETS, natPrivateRouteTableIds: TABLES, natProbeSubnetIds: PROBES });
+    const props = minimalProps(distDir, { enableNatInstances: true, natInstanceSubnetIds: SUBNETS, natPrivateRouteTableIds: TABLES, natProbeSubnetIds: PROBES });
     expect(() => new SelfRunners(stack, "runners", props)).toThrow(/test\/runners\/nat-failover: invalid ec2ApiReachable false; allowed: true: the functions need an EC2 interface endpoint/);
   });
 
   it("accepts NAT without created endpoints when the VPC has its own EC2 endpoint", () => {
     const { stack } = testStack();
-    const props = minimalProps(distDir, { natInstanceEnabled: true, natInstanceSubnetIds: SUBNETS, natPrivateRouteTableIds: TABLES, natProbeSubnetIds: PROBES, natFailoverExistingEc2Endpoint: true });
+    const props = minimalProps(distDir, { enableNatInstances: true, natInstanceSubnetIds: SUBNETS, natPrivateRouteTableIds: TABLES, natProbeSubnetIds: PROBES, natFailoverExistingEc2Endpoint: true });
     new SelfRunners(stack, "runners", props);
     expect(resourceOf(synthJson(stack), "aws_lambda_function", "nat-failover").for_each).toEqual(TABLES);
   });

@@ -121,13 +121,34 @@ run "vpc_endpoints_without_route_tables_create_no_gateway" {
   }
 }
 
+# The toggle's old name (before the enable_* grammar) still works and wins when set; the plan warns.
+run "deprecated_nat_instance_enabled_still_works" {
+  command = plan
+  variables {
+    create_vpc_endpoints         = true
+    vpc_endpoint_subnet_ids      = ["subnet-0aaaaaaaaaaaaaaa2"]
+    vpc_endpoint_route_table_ids = ["rtb-0aaaaaaaaaaaaaaa1"]
+    nat_instance_enabled         = true
+    enable_nat_instances         = false
+    nat_instance_subnet_ids      = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa1" }
+    nat_private_route_table_ids  = { "eu-west-1a" = ["rtb-0aaaaaaaaaaaaaaa1"] }
+    nat_probe_subnet_ids         = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa2" }
+  }
+  expect_failures = [check.deprecated_inputs]
+
+  assert {
+    condition     = length(aws_autoscaling_group.nat_asg) == 1 && length(aws_lambda_function.nat_failover_function) == 1
+    error_message = "nat_instance_enabled = true still creates the NAT instance and its failover function, even with enable_nat_instances = false."
+  }
+}
+
 run "nat_instances_in_two_azs" {
   command = apply
   variables {
     create_vpc_endpoints         = true
     vpc_endpoint_subnet_ids      = ["subnet-0aaaaaaaaaaaaaaa2", "subnet-0bbbbbbbbbbbbbbb2"]
     vpc_endpoint_route_table_ids = ["rtb-0aaaaaaaaaaaaaaa1", "rtb-0aaaaaaaaaaaaaaa2", "rtb-0bbbbbbbbbbbbbbb1"]
-    nat_instance_enabled         = true
+    enable_nat_instances         = true
     nat_instance_subnet_ids      = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa1", "eu-west-1b" = "subnet-0bbbbbbbbbbbbbbb1" }
     nat_private_route_table_ids  = { "eu-west-1a" = ["rtb-0aaaaaaaaaaaaaaa1", "rtb-0aaaaaaaaaaaaaaa2"], "eu-west-1b" = ["rtb-0bbbbbbbbbbbbbbb1"] }
     nat_probe_subnet_ids         = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa2", "eu-west-1b" = "subnet-0bbbbbbbbbbbbbbb2" }
@@ -240,7 +261,7 @@ run "nat_instances_in_two_azs" {
 run "nat_with_standby_gateway_and_x86" {
   command = apply
   variables {
-    nat_instance_enabled               = true
+    enable_nat_instances               = true
     nat_failover_existing_ec2_endpoint = true
     nat_instance_type                  = "c7i.large"
     nat_instance_subnet_ids            = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa1", "eu-west-1b" = "subnet-0bbbbbbbbbbbbbbb1" }
@@ -278,7 +299,7 @@ run "nat_with_standby_gateway_and_x86" {
 run "fails_when_nat_has_no_way_to_the_ec2_api" {
   command = plan
   variables {
-    nat_instance_enabled        = true
+    enable_nat_instances        = true
     nat_instance_subnet_ids     = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa1" }
     nat_private_route_table_ids = { "eu-west-1a" = ["rtb-0aaaaaaaaaaaaaaa1"] }
     nat_probe_subnet_ids        = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa2" }
@@ -292,7 +313,7 @@ run "fails_when_endpoints_exclude_ec2_for_the_nat_failover" {
     create_vpc_endpoints        = true
     vpc_endpoint_subnet_ids     = ["subnet-0aaaaaaaaaaaaaaa2"]
     vpc_endpoint_services       = ["sqs"]
-    nat_instance_enabled        = true
+    enable_nat_instances        = true
     nat_instance_subnet_ids     = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa1" }
     nat_private_route_table_ids = { "eu-west-1a" = ["rtb-0aaaaaaaaaaaaaaa1"] }
     nat_probe_subnet_ids        = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa2" }
@@ -303,7 +324,7 @@ run "fails_when_endpoints_exclude_ec2_for_the_nat_failover" {
 run "fails_when_an_az_with_route_tables_has_no_probe_subnet" {
   command = plan
   variables {
-    nat_instance_enabled               = true
+    enable_nat_instances               = true
     nat_failover_existing_ec2_endpoint = true
     nat_instance_subnet_ids            = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa1", "eu-west-1b" = "subnet-0bbbbbbbbbbbbbbb1" }
     nat_private_route_table_ids        = { "eu-west-1a" = ["rtb-0aaaaaaaaaaaaaaa1"], "eu-west-1b" = ["rtb-0bbbbbbbbbbbbbbb1"] }
@@ -315,7 +336,7 @@ run "fails_when_an_az_with_route_tables_has_no_probe_subnet" {
 run "fails_when_a_standby_gateway_names_an_unmanaged_az" {
   command = plan
   variables {
-    nat_instance_enabled               = true
+    enable_nat_instances               = true
     nat_failover_existing_ec2_endpoint = true
     nat_instance_subnet_ids            = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa1" }
     nat_private_route_table_ids        = { "eu-west-1a" = ["rtb-0aaaaaaaaaaaaaaa1"] }
@@ -328,7 +349,7 @@ run "fails_when_a_standby_gateway_names_an_unmanaged_az" {
 run "fails_when_an_az_with_route_tables_has_no_nat_instance" {
   command = plan
   variables {
-    nat_instance_enabled               = true
+    enable_nat_instances               = true
     nat_failover_existing_ec2_endpoint = true
     nat_instance_subnet_ids            = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa1" }
     nat_private_route_table_ids        = { "eu-west-1a" = ["rtb-0aaaaaaaaaaaaaaa1"], "eu-west-1b" = ["rtb-0bbbbbbbbbbbbbbb1"] }
@@ -340,7 +361,7 @@ run "fails_when_an_az_with_route_tables_has_no_nat_instance" {
 run "fails_when_nat_is_on_without_route_tables" {
   command = plan
   variables {
-    nat_instance_enabled               = true
+    enable_nat_instances               = true
     nat_failover_existing_ec2_endpoint = true
     nat_instance_subnet_ids            = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa1" }
   }

@@ -31,3 +31,9 @@ export const WARM_SCHEDULE_PATTERN = `^(${SPACE}*|${WINDOW}(;${WINDOW})*)$`;
 /** What a warm pool schedule may be, in words, for messages on both sides. */
 export const WARM_SCHEDULE_ALLOWED =
   'empty (always) or UTC windows "<days> HH:MM-HH:MM" separated by ";", e.g. "Mon-Fri 07:00-19:00" (days: *, Sun..Sat, ranges such as Mon-Fri, lists such as Sat,Sun; times 00:00 to 23:59 or 24:00)';
+
+/** A NAT failover probe target: checked at plan time (stacks/errors.ts RULES) and by lambdas/nat-failover. */
+export const PROBE_TARGET_PATTERN = "^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$";
+
+/** What a probe target may be, in words, for messages on both sides. */
+export const PROBE_TARGET_ALLOWED = "https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)";

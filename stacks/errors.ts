@@ -1,4 +1,5 @@
 import { Token } from "./cdktf.js";
+import { PROBE_TARGET_ALLOWED, PROBE_TARGET_PATTERN } from "../contracts/patterns.js";
 
 /**
  * Every validation rule of the constructs, in one table. The emitted module's variable validations
@@ -62,11 +63,8 @@ export const RULES = {
     pattern: "^[a-z0-9][a-z0-9.-]{0,62}$",
     allowed: "the service part of an endpoint service name, such as sqs, ssm, ec2, logs, sts, kms or ecr.dkr",
   },
-  // The nat-failover function checks the same shape (lambdas/nat-failover/config.ts); stacks cannot import it.
-  probeTarget: {
-    pattern: "^(https://[^\\s/]+(/\\S*)?|tcp://[^\\s/:]+:[0-9]{1,5})$",
-    allowed: "https://host[/path] (any HTTP answer counts) or tcp://host:port (a TCP connection counts)",
-  },
+  // The nat-failover function checks the same pattern at run time (contracts/patterns.ts).
+  probeTarget: { pattern: PROBE_TARGET_PATTERN, allowed: PROBE_TARGET_ALLOWED },
 } as const;
 
 /** Requests per source IP and evaluation window WAF rate-based rules accept (the provider's bounds). */

@@ -1,7 +1,10 @@
 import { NAT_FAILOVER_ENV } from "../../contracts/nat-failover.js";
+import { PROBE_TARGET_ALLOWED, PROBE_TARGET_PATTERN } from "../../contracts/patterns.js";
 import { InvalidEnvError, parseEnv } from "../shared/index.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+const PROBE_TARGET = new RegExp(PROBE_TARGET_PATTERN);
 
 /** Upper bound of one probe; it must end before the next round starts. */
 export const MAX_PROBE_TIMEOUT_MS = 3_000;
@@ -28,8 +31,8 @@ export function probeTimeoutFor(probeIntervalMs: number): number {
 export function natFailoverConfigFromEnv(env: Env = process.env): NatFailoverConfig {
   const parsed = parseEnv(NAT_FAILOVER_ENV, env);
   for (const target of parsed.natProbeUrls) {
-    if (!/^(https:\/\/[^\s/]+(\/\S*)?|tcp:\/\/[^\s/:]+:[0-9]{1,5})$/.test(target)) {
-      throw new InvalidEnvError(NAT_FAILOVER_ENV.natProbeUrls.name, `expected https://host[/path] or tcp://host:port, got "${target}"`);
+    if (!PROBE_TARGET.test(target)) {
+      throw new InvalidEnvError(NAT_FAILOVER_ENV.natProbeUrls.name, `expected ${PROBE_TARGET_ALLOWED}, got "${target}"`);
     }
   }
   const probeIntervalMs = parsed.natProbeIntervalSeconds * 1_000;

@@ -8,3 +8,4 @@ export * from "./reconcile.js";
 export * from "./scale-up.js";
 export * from "./spot-interruption.js";
 export * from "./webhook.js";
+export * from "./metrics.js";

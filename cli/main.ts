@@ -73,7 +73,9 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // Node's own text for an unknown option is long and changes between versions.
+    const unknown = (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /'(-[^']+)'/.exec((error as Error).message)?.[1] : undefined;
+    throw new UsageError(unknown === undefined ? (error as Error).message : `unknown option ${unknown}`);
   }
   const { values, positionals } = parsed;
   if (values.help === true) {

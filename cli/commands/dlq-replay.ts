@@ -52,7 +52,7 @@ export function decideReplay(letter: DeadLetter, pool: string, record: JobRecord
   try {
     job = parseJobMessage(letter.body);
   } catch (error) {
-    return { action: "refuse", job: undefined, phase: undefined, reason: `unreadable message: ${(error as Error).message}` };
+    return { action: "refuse", job: undefined, phase: undefined, reason: `unreadable: ${(error as Error).message}` };
   }
   const phase = record?.phase;
   if (job.pool !== pool) return { action: "refuse", job, phase, reason: `the message is for pool ${job.pool}` };

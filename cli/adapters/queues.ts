@@ -74,18 +74,21 @@ export interface DeadLetter {
 
 /**
  * Receives every visible message of a dead-letter queue, hiding each for `hideSeconds` so one pass
- * sees each message once; stops at the first empty answer.
+ * sees each message once; stops at the first empty answer, or when a page brings back only messages
+ * already seen (a pass longer than `hideSeconds`).
  */
 export async function receiveAll(client: SQSClient, url: string, hideSeconds: number): Promise<DeadLetter[]> {
   const received: DeadLetter[] = [];
+  const seen = new Set<string>();
   for (;;) {
     const page = await client.send(
       new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: hideSeconds, WaitTimeSeconds: 0, MessageAttributeNames: ["All"] }),
     );
-    const messages = page.Messages ?? [];
+    const messages = (page.Messages ?? []).filter((message) => message.MessageId !== undefined && !seen.has(message.MessageId));
     if (messages.length === 0) return received;
     for (const message of messages) {
       if (message.MessageId === undefined || message.ReceiptHandle === undefined) continue;
+      seen.add(message.MessageId);
       received.push({
         messageId: message.MessageId,
         receiptHandle: message.ReceiptHandle,

@@ -88,7 +88,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const [command, ...rest] = positionals;
   const name = command === "dlq" ? `dlq ${rest[0] ?? ""}`.trim() : (command as string);
-  const allowed = COMMAND_OPTIONS[name];
+  const allowed = Object.hasOwn(COMMAND_OPTIONS, name) ? COMMAND_OPTIONS[name] : undefined;
   if (allowed === undefined) throw new UsageError(command === "dlq" ? `unknown dlq command "${rest[0] ?? ""}" (expected: dlq replay)` : `unknown command "${command}"`);
   for (const option of ["state", "pool", "dry-run"] as const) {
     if (values[option] !== undefined && !allowed.includes(option)) throw new UsageError(`--${option} does not apply to ${name}`);

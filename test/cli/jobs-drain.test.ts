@@ -127,6 +127,7 @@ describe("usage errors (exit code 2, no AWS call)", () => {
     [["status", "--prefix", "sr", "--outputs", "o.json"], "give the deployment with exactly one of --outputs <file> or --prefix <prefix>"],
     [["status", "--prefix", "Bad_Prefix"], '--prefix must be 2-20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen; got "Bad_Prefix"'],
     [["launch", "--prefix", "sr"], 'unknown command "launch"'],
+    [["constructor", "--prefix", "sr"], 'unknown command "constructor"'],
     [["dlq", "purge", "--prefix", "sr"], 'unknown dlq command "purge" (expected: dlq replay)'],
     [["dlq", "replay", "--prefix", "sr"], "dlq replay needs --pool <pool>"],
     [["status", "--state", "waiting", "--prefix", "sr"], "--state does not apply to status"],

@@ -57,7 +57,7 @@ describe("self-runners-affected (the committed bundle) on sample changes", () =>
 
   it("prints the summary instead of the matrix with --summary", () => {
     const result = bin(["--files", "modules/base/main.tf", "--summary"]);
-    expect(result.stdout).toContain("### Affected: 3 of 6 roots and stacks (1 changed files)");
+    expect(result.stdout).toContain("### Affected: 3 of 6 roots and stacks (1 changed file)");
     expect(result.stdout).toContain("| `envs/dev` | calls modules/base (modules/base/main.tf) |");
   });
 

@@ -14,7 +14,7 @@ export function matrixOf(decision: Decision): { include: MatrixEntry[] } {
 /** A Markdown summary for people: what is planned and why, and what is left out. */
 export function summaryOf(decision: Decision): string {
   const name = (t: { kind: string; root: string; stack: string }) => (t.kind === "cdktf" ? `\`${t.root || "."}\` stack \`${t.stack || "(all)"}\`` : `\`${t.root || "."}\``);
-  const lines = [`### Affected: ${decision.affected.length} of ${decision.affected.length + decision.unaffected.length} roots and stacks (${decision.changed.length} changed files)`, ""];
+  const lines = [`### Affected: ${decision.affected.length} of ${decision.affected.length + decision.unaffected.length} roots and stacks (${decision.changed.length} changed file${decision.changed.length === 1 ? "" : "s"})`, ""];
   if (decision.affected.length > 0) {
     lines.push("| root / stack | why |", "|---|---|");
     for (const target of decision.affected) {

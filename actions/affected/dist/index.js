@@ -238,7 +238,7 @@ function matrixOf(decision) {
 }
 function summaryOf(decision) {
   const name = (t) => t.kind === "cdktf" ? `\`${t.root || "."}\` stack \`${t.stack || "(all)"}\`` : `\`${t.root || "."}\``;
-  const lines = [`### Affected: ${decision.affected.length} of ${decision.affected.length + decision.unaffected.length} roots and stacks (${decision.changed.length} changed files)`, ""];
+  const lines = [`### Affected: ${decision.affected.length} of ${decision.affected.length + decision.unaffected.length} roots and stacks (${decision.changed.length} changed file${decision.changed.length === 1 ? "" : "s"})`, ""];
   if (decision.affected.length > 0) {
     lines.push("| root / stack | why |", "|---|---|");
     for (const target of decision.affected) {

@@ -28,7 +28,8 @@ export interface ApplyDecision {
 
 /**
  * `auto` applies only where a change has passed review: on the default branch, or in an environment
- * whose protection rules GitHub enforced before the job started. Pull request refs never match either.
+ * whose protection rules GitHub enforced before the job started. The Action cannot see the job's
+ * environment, so it trusts the `environment` input to name it.
  */
 export function decideApply(context: ApplyContext): ApplyDecision {
   if (context.mode === "true") return { apply: true, why: "apply is true" };

@@ -8,11 +8,13 @@ export const BUNDLED_ACTIONS = ["affected", "deploy"] as const;
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
+export const DIST_PACKAGE_JSON = '{ "type": "module" }\n';
+
 export const distPath = (name: string) => join(REPO_ROOT, "actions", name, "dist", "index.js");
 
 /**
  * One ES module per Action with everything inlined (a runner checks out the Action without
- * node_modules). The repository's package.json ("type": "module") makes Node load it as ESM.
+ * node_modules), with a dist/package.json saying it is one.
  * Paths in the bundle's comments are relative to the repository, so a fresh bundle is byte-identical
  * to the committed one on any machine.
  */
@@ -46,6 +48,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     })();
     writeFileSync(file, text);
     chmodSync(file, 0o755);
+    // Node reads the bundle as an ES module even where the Action is copied without our package.json.
+    writeFileSync(join(dirname(file), "package.json"), DIST_PACKAGE_JSON);
     console.log(`${before === text ? "unchanged" : "bundled"} ${file}`);
   }
 }

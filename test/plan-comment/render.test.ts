@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Masker } from "../../tools/plan-comment/mask.js";
-import { readPlan } from "../../tools/plan-comment/plan.js";
+import { parseDiagnostics, readPlan } from "../../tools/plan-comment/plan.js";
 import { GITHUB_COMMENT_LIMIT, markerFor, renderComment } from "../../tools/plan-comment/render.js";
+import { REPO_ROOT } from "../helpers/paths.js";
 import { GOLDEN, PLAN_CASES, planFixture, structureProblems, type PlanCase } from "./fixtures.js";
 
 const RUN_URL = "https://github.com/acme/infra/actions/runs/4242";
@@ -41,6 +42,23 @@ describe("plan comments rendered from real plans (golden files; UPDATE_GOLDEN=1 
   }
 });
 
+describe("docs/plan-comments.md", () => {
+  for (const name of ["destroy-many", "huge"] as const) {
+    it(`shows the ${name} comment exactly as rendered (UPDATE_GOLDEN=1 pastes it)`, () => {
+      const file = join(REPO_ROOT, "docs", "plan-comments.md");
+      const [open, close] = [`<!-- golden:${name} -->\n`, `\n<!-- /golden:${name} -->`];
+      let doc = readFileSync(file, "utf8");
+      const [start, end] = [doc.indexOf(open), doc.indexOf(close)];
+      expect(start, `${open.trim()} is missing from ${file}`).toBeGreaterThan(0);
+      if (process.env.UPDATE_GOLDEN === "1") {
+        doc = doc.slice(0, start + open.length) + render(name) + doc.slice(end);
+        writeFileSync(file, doc);
+      }
+      expect(doc.slice(start + open.length, doc.indexOf(close))).toBe(render(name));
+    });
+  }
+});
+
 describe("what a reviewer sees", () => {
   it("summarizes a create of the whole module in one line with a link to the run", () => {
     const body = render("module-create");
@@ -62,6 +80,15 @@ describe("what a reviewer sees", () => {
     expect(body).toContain("[!WARNING]");
     expect(body).toContain("````text\nWarning: Check block assertion failed");
     expect(body).toContain("Fewer than 10 runner servers would remain ```\n# not a heading\n````");
+  });
+
+  it("reads diagnostics framed and coloured as Terraform prints them on a terminal", () => {
+    const plain = planFixture("module-failed").text;
+    const error = plain.slice(plain.indexOf("Error: "));
+    const framed = `\x1b[0m\n╷\n${error.trimEnd().split("\n").map((line, index) => `│ ${index === 0 ? line.replace("Error:", "\x1b[1m\x1b[31mError:\x1b[0m\x1b[1m") : line}`).join("\n")}\n╵\n`;
+    const [plainDiagnostic] = parseDiagnostics(plain);
+    expect(plainDiagnostic!.text.startsWith("Error: reading STS Caller Identity")).toBe(true);
+    expect(parseDiagnostics(framed)).toEqual([plainDiagnostic]);
   });
 
   it("comments on a failed plan with Terraform's error", () => {
@@ -102,6 +129,12 @@ describe("what a reviewer sees", () => {
     expect(body).toContain("<code>terraform_data.jobs_queue</code> (moved from <code>terraform_data.queue</code>)");
   });
 
+  it("shows an import with its id, counted once as an import and once as a change", () => {
+    const body = render("import");
+    expect(body).toContain("**Plan:** 0 to add, 1 to change, 0 to destroy, 1 to import.");
+    expect(body).toContain("<code>terraform_data.legacy_queue</code> (import id <code>legacy-queue-7</code>)");
+  });
+
   it("trims a 1,500-destroy plan from the middle, keeping the summary, every destroy in the warning, both ends and a notice", () => {
     const fixture = planFixture("huge");
     expect(fixture.json!.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT * 10);
@@ -115,6 +148,17 @@ describe("what a reviewer sees", () => {
     expect(body).toMatch(/✂️ [\d,]+ of 1,500 resource diffs omitted from the middle/);
     expect(body.indexOf("✂️")).toBeGreaterThan(body.indexOf("server[0]</code>"));
     expect(body.indexOf("✂️")).toBeLessThan(body.indexOf("server[1499]</code>"));
+  });
+
+  it("marks the attribute that forces a replacement", () => {
+    expect(render("replace")).toContain('+ triggers_replace[0] = "postgres-16"  # forces replacement');
+  });
+
+  it("gives every stack name its own marker, one that no name can close early", () => {
+    const names = ["dev", "dev-eu", "a--b", "a-b", "x -->", "x --&gt;", "50%", "line\nbreak"];
+    const markers = names.map(markerFor);
+    expect(new Set(markers).size).toBe(names.length);
+    for (const marker of markers) expect(marker.indexOf("-->")).toBe(marker.length - 3);
   });
 
   it("escapes user text outside fences so it cannot open HTML or links", () => {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/paths.js";
+import { shellcheck } from "../helpers/shellcheck.js";
 import { parseYamlSubset } from "../helpers/yaml-subset.js";
 
 // The example workflows of examples/github-workflows/, read with the block-YAML subset reader (no YAML
@@ -109,13 +110,16 @@ describe("examples/github-workflows", () => {
     });
   }
 
-  it("has shell steps bash can parse", () => {
+  it("has shell steps bash can parse and shellcheck accepts, with expressions passed through env, never spliced into a script", () => {
     const runs = allSteps.filter((s) => s.run !== undefined);
     expect(runs.length).toBeGreaterThan(3);
     for (const step of runs) {
       const result = spawnSync("bash", ["-n"], { input: step.run, encoding: "utf8" });
       expect(result.stderr, step.name).toBe("");
       expect(result.status, step.name).toBe(0);
+      expect(shellcheck(step.run!), step.name).toEqual({ status: 0, output: "" });
+      // A pull request's title or branch name inside ${{ }} would become shell code.
+      expect(step.run, step.name).not.toContain("${{");
     }
   });
 });

@@ -138,6 +138,7 @@ describe("pull-request.yml", () => {
     const affected = workflow.jobs.affected!.steps.find((s) => s.uses?.includes("/actions/affected@"))!;
     expect(affected.with).toMatchObject({ base: "${{ github.event.pull_request.base.sha }}", head: "${{ github.event.pull_request.head.sha }}" });
     expect(workflow.jobs.affected!.steps[0]!.with).toEqual({ "fetch-depth": 0 });
+    expect(workflow.jobs.affected!.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
     expect(plan.needs).toBe("affected");
     expect(plan.if).toBe("needs.affected.outputs.count != '0'");
     expect(plan.strategy!.matrix).toBe("${{ fromJSON(needs.affected.outputs.matrix) }}");

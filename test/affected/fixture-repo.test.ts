@@ -73,24 +73,26 @@ describe("self-runners-affected (the committed bundle) on sample changes", () =>
 describe("self-runners-affected on a git history (--base/--head)", () => {
   let repo: string;
   const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, encoding: "utf8" });
+  // Whatever the machine's git configuration says about identity and signing.
+  const commit = (message: string) => git("-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", "commit", "-q", "-m", message);
 
   beforeAll(() => {
     repo = join(scratchDir("affected-git"), "repo");
     cpSync(FIXTURE, repo, { recursive: true });
     git("init", "-q", "-b", "main");
     git("add", "-A");
-    git("-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "fixture");
+    commit("fixture");
     git("checkout", "-q", "-b", "change");
     appendFileSync(join(repo, "bootstrap", "main.tf"), "\n# touched\n");
     // A file moved from one root to another counts for both.
     renameSync(join(repo, "envs", "prod", "templates", "user-data.sh"), join(repo, "envs", "sandbox", "user-data.sh"));
     git("add", "-A");
-    git("-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "change");
+    commit("change");
     // A later commit on main must not count: base...head diffs from where the branch left main.
     git("checkout", "-q", "main");
     writeFileSync(join(repo, "modules", "base", "extra.tf"), "# on main only\n");
     git("add", "-A");
-    git("-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-q", "-m", "main moves on");
+    commit("main moves on");
     git("checkout", "-q", "change");
   });
 

@@ -98,8 +98,10 @@ describe("actions/deploy (node dist/index.js with a stub terraform)", () => {
     expect(run.summary).toContain("Webhook URL: https://abc123.execute-api.eu-west-1.amazonaws.com/webhook");
   });
 
-  it("applies nothing when the plan has no changes", async () => {
-    const run = await deploy({}, { STUB_PLAN_EXIT: "0" });
+  it("applies nothing when the plan has no changes, and asks GitHub nothing", async () => {
+    const before = github.calls().length;
+    const run = await deploy({ environment: "prod" }, { STUB_PLAN_EXIT: "0" });
+    expect(github.calls()).toHaveLength(before);
     expect(run.status).toBe(0);
     expect(run.commands.some((c) => c.startsWith("apply"))).toBe(false);
     expect(run.outputs).toMatchObject({ "plan-exitcode": "0", applied: "false" });

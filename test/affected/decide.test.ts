@@ -74,6 +74,17 @@ describe("decideAffected on sample diffs", () => {
     expect(affectedRoots(["b/main.tf"], chain)).toEqual(["root:root"]);
   });
 
+  it("counts a pin naming a folder inside a module as a change of that module", () => {
+    const pinned = { ...graph, pins: [{ prefix: "lambdas", dir: "modules-out/terraform-aws-self-runners/lambdas" }] };
+    expect(affectedRoots(["lambdas/a.ts"], pinned)).toEqual(["examples/terraform/basic:examples/terraform/basic", "examples/terraform/environments/dev:examples/terraform/environments/dev"]);
+  });
+
+  it("affects a CDKTF app through a pin on a folder it imports from", () => {
+    const pinned = { ...graph, pins: [{ prefix: "contracts", dir: "stacks" }] };
+    const decision = decideAffected(pinned, ["contracts/scale-up.ts"]);
+    expect(decision.affected).toEqual([{ kind: "cdktf", root: "examples/cdktf", stack: "ci-runners", reasons: ["contracts/scale-up.ts via pinned contracts"] }]);
+  });
+
   it("uses explicit roots when given, so a module can be planned on its own", () => {
     expect(affectedRoots(["lambdas/a.ts"], { ...graph, roots: ["modules-out/terraform-aws-self-runners"] })).toEqual([
       "modules-out/terraform-aws-self-runners:modules-out/terraform-aws-self-runners",

@@ -60,7 +60,8 @@ export function decideAffected(graph: RepoGraph, changedPaths: readonly string[]
   for (const path of changed) {
     const owner = ownerOf(path, dirs);
     if (owner !== undefined) mark(owner, path);
-    for (const pin of graph.pins) if (isUnder(path, pin.prefix)) mark(normalize(pin.dir), `${path} via pinned ${pin.prefix}`);
+    // A pin may name a module or a folder inside one (its bundles); the Terraform directory holding it changes.
+    for (const pin of graph.pins) if (isUnder(path, pin.prefix)) mark(ownerOf(normalize(pin.dir), dirs) ?? normalize(pin.dir), `${path} via pinned ${pin.prefix}`);
   }
 
   const calls = new Map(graph.terraform.map((t) => [t.dir, t.modules.map(normalize)]));
@@ -85,7 +86,7 @@ export function decideAffected(graph: RepoGraph, changedPaths: readonly string[]
     const reasons = changed.filter((path) => inputs.has(path)).map((path) => `changed: ${path}`);
     for (const pin of graph.pins) {
       const hit = changed.find((path) => isUnder(path, pin.prefix));
-      if (hit !== undefined && (normalize(pin.dir) === app.dir || inputs.has(normalize(pin.dir)))) reasons.push(`${hit} via pinned ${pin.prefix}`);
+      if (hit !== undefined && [...inputs].some((input) => isUnder(input, pin.dir))) reasons.push(`${hit} via pinned ${pin.prefix}`);
     }
     // Without a static way to tell which stack reads which import, every stack of a changed app is planned.
     for (const stack of app.stacks.length > 0 ? [...app.stacks].sort() : [""]) {

@@ -43,7 +43,7 @@ function decideAffected(graph, changedPaths) {
   for (const path of changed) {
     const owner = ownerOf(path, dirs);
     if (owner !== void 0) mark(owner, path);
-    for (const pin of graph.pins) if (isUnder(path, pin.prefix)) mark(normalize(pin.dir), `${path} via pinned ${pin.prefix}`);
+    for (const pin of graph.pins) if (isUnder(path, pin.prefix)) mark(ownerOf(normalize(pin.dir), dirs) ?? normalize(pin.dir), `${path} via pinned ${pin.prefix}`);
   }
   const calls = new Map(graph.terraform.map((t) => [t.dir, t.modules.map(normalize)]));
   const roots = graph.roots?.map(normalize) ?? rootsOf(graph.terraform);
@@ -66,7 +66,7 @@ function decideAffected(graph, changedPaths) {
     const reasons = changed.filter((path) => inputs.has(path)).map((path) => `changed: ${path}`);
     for (const pin of graph.pins) {
       const hit = changed.find((path) => isUnder(path, pin.prefix));
-      if (hit !== void 0 && (normalize(pin.dir) === app.dir || inputs.has(normalize(pin.dir)))) reasons.push(`${hit} via pinned ${pin.prefix}`);
+      if (hit !== void 0 && [...inputs].some((input) => isUnder(input, pin.dir))) reasons.push(`${hit} via pinned ${pin.prefix}`);
     }
     for (const stack of app.stacks.length > 0 ? [...app.stacks].sort() : [""]) {
       const target = { kind: "cdktf", root: app.dir, stack };

@@ -142,7 +142,10 @@ async function run(env) {
     setOutput("applied", "false", env);
     throw new DeployInputError(`terraform plan failed (exit ${plan.status})`);
   }
-  const protectedEnvironment = mode === "auto" && environment !== "" ? await isProtectedEnvironment({ apiUrl: env.GITHUB_API_URL ?? "https://api.github.com", repository: env.GITHUB_REPOSITORY ?? "", environment, token: getInput("github-token", env) }) : void 0;
+  const protectedEnvironment = (
+    // Asked only when there is something to apply.
+    mode === "auto" && environment !== "" && plan.status === 2 ? await isProtectedEnvironment({ apiUrl: env.GITHUB_API_URL ?? "https://api.github.com", repository: env.GITHUB_REPOSITORY ?? "", environment, token: getInput("github-token", env) }) : void 0
+  );
   const decision = decideApply({ mode, ref: env.GITHUB_REF ?? "", defaultBranch: defaultBranchOf(env), environment, environmentProtected: protectedEnvironment });
   const applying = decision.apply && plan.status === 2;
   console.log(plan.status === 0 ? "No changes to apply." : applying ? `Applying: ${decision.why}.` : `Not applying: ${decision.why}.`);

@@ -52,7 +52,8 @@ export async function run(env: NodeJS.ProcessEnv): Promise<number> {
   }
 
   const protectedEnvironment =
-    mode === "auto" && environment !== ""
+    // Asked only when there is something to apply.
+    mode === "auto" && environment !== "" && plan.status === 2
       ? await isProtectedEnvironment({ apiUrl: env.GITHUB_API_URL ?? "https://api.github.com", repository: env.GITHUB_REPOSITORY ?? "", environment, token: getInput("github-token", env) })
       : undefined;
   const decision = decideApply({ mode, ref: env.GITHUB_REF ?? "", defaultBranch: defaultBranchOf(env), environment, environmentProtected: protectedEnvironment });

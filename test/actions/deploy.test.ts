@@ -12,7 +12,7 @@ import { runAction } from "./action-run.js";
 const STUB = `#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$STUB_LOG"
 case "$1" in
-  init) echo "Terraform has been successfully initialized!" ;;
+  init) echo "Terraform has been successfully initialized!"; exit "\${STUB_INIT_EXIT:-0}" ;;
   plan) echo "Plan: 1 to add, 0 to change, 0 to destroy."; exit "\${STUB_PLAN_EXIT:-2}" ;;
   apply) echo "Apply complete! Resources: 1 added, 0 changed, 0 destroyed."; exit "\${STUB_APPLY_EXIT:-0}" ;;
   output) if [ -n "\${STUB_OUTPUT_JSON:-}" ]; then printf '%s' "$STUB_OUTPUT_JSON"; else echo "No state." >&2; exit 1; fi ;;
@@ -113,6 +113,13 @@ describe("actions/deploy (node dist/index.js with a stub terraform)", () => {
     expect(run.stdout).toContain("::error::terraform plan failed (exit 1)");
     expect(run.outputs).toMatchObject({ "plan-exitcode": "1", applied: "false" });
     expect(run.commands.some((c) => c.startsWith("apply"))).toBe(false);
+  });
+
+  it("fails when init fails, before planning", async () => {
+    const run = await deploy({}, { STUB_INIT_EXIT: "1" });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain("::error::terraform init failed (exit 1)");
+    expect(run.commands).toEqual(["init -input=false"]);
   });
 
   it("fails when the apply fails", async () => {

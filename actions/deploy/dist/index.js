@@ -47,7 +47,11 @@ function group(title, body) {
 }
 
 // actions/deploy/src/decide.ts
-var DeployInputError = class extends Error {
+var DeployError = class extends Error {
+};
+var DeployInputError = class extends DeployError {
+};
+var TerraformFailedError = class extends DeployError {
 };
 function parseApplyMode(text) {
   const mode = (text || "auto").toLowerCase();
@@ -84,7 +88,7 @@ function outputValue(outputJson, name) {
 }
 
 // actions/deploy/src/github.ts
-var EnvironmentLookupError = class extends Error {
+var EnvironmentLookupError = class extends DeployError {
 };
 async function isProtectedEnvironment(options) {
   const url = `${options.apiUrl.replace(/\/$/, "")}/repos/${options.repository}/environments/${encodeURIComponent(options.environment)}`;
@@ -135,12 +139,12 @@ async function run(env) {
   const commands = terraformCommands({ varFile, backendConfig: getMultilineInput("backend-config", env), planFile: PLAN_FILE });
   setOutput("plan-file", join(workingDirectory, PLAN_FILE), env);
   const init = group("terraform init", () => terraform(commands.init, workingDirectory, env));
-  if (init.status !== 0) throw new DeployInputError(`terraform init failed (exit ${init.status})`);
+  if (init.status !== 0) throw new TerraformFailedError(`terraform init failed (exit ${init.status})`);
   const plan = group("terraform plan", () => terraform(commands.plan, workingDirectory, env));
   setOutput("plan-exitcode", String(plan.status), env);
   if (plan.status !== 0 && plan.status !== 2) {
     setOutput("applied", "false", env);
-    throw new DeployInputError(`terraform plan failed (exit ${plan.status})`);
+    throw new TerraformFailedError(`terraform plan failed (exit ${plan.status})`);
   }
   const protectedEnvironment = (
     // Asked only when there is something to apply.
@@ -153,7 +157,7 @@ async function run(env) {
     const apply = group("terraform apply", () => terraform(commands.apply, workingDirectory, env));
     if (apply.status !== 0) {
       setOutput("applied", "false", env);
-      throw new DeployInputError(`terraform apply failed (exit ${apply.status})`);
+      throw new TerraformFailedError(`terraform apply failed (exit ${apply.status})`);
     }
   }
   setOutput("applied", String(applying), env);

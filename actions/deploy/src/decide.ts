@@ -2,7 +2,14 @@
 
 export type ApplyMode = "auto" | "true" | "false";
 
-export class DeployInputError extends Error {}
+/** Every failure of the deploy Action; reported as an error annotation and a failed step. */
+export class DeployError extends Error {}
+
+/** An input, or the machine (terraform missing), is not what the Action needs. */
+export class DeployInputError extends DeployError {}
+
+/** A Terraform command exited with an error. */
+export class TerraformFailedError extends DeployError {}
 
 export function parseApplyMode(text: string): ApplyMode {
   const mode = (text || "auto").toLowerCase();

@@ -1,6 +1,9 @@
 /** The one GitHub call of the deploy Action (fetch rather than Octokit: one GET keeps the bundle small). */
 
-export class EnvironmentLookupError extends Error {}
+import { DeployError } from "./decide.js";
+
+/** GitHub would not describe the environment. */
+export class EnvironmentLookupError extends DeployError {}
 
 interface EnvironmentAnswer {
   readonly protection_rules?: ReadonlyArray<{ readonly type: string }>;

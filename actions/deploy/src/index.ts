@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { appendSummary, error, getInput, getMultilineInput, group, setOutput } from "../../lib/action-io.js";
-import { DeployInputError, decideApply, outputValue, parseApplyMode, terraformCommands } from "./decide.js";
+import { DeployInputError, TerraformFailedError, decideApply, outputValue, parseApplyMode, terraformCommands } from "./decide.js";
 import { isProtectedEnvironment } from "./github.js";
 
 const PLAN_FILE = "tfplan";
@@ -42,13 +42,13 @@ export async function run(env: NodeJS.ProcessEnv): Promise<number> {
   setOutput("plan-file", join(workingDirectory, PLAN_FILE), env);
 
   const init = group("terraform init", () => terraform(commands.init, workingDirectory, env));
-  if (init.status !== 0) throw new DeployInputError(`terraform init failed (exit ${init.status})`);
+  if (init.status !== 0) throw new TerraformFailedError(`terraform init failed (exit ${init.status})`);
 
   const plan = group("terraform plan", () => terraform(commands.plan, workingDirectory, env));
   setOutput("plan-exitcode", String(plan.status), env);
   if (plan.status !== 0 && plan.status !== 2) {
     setOutput("applied", "false", env);
-    throw new DeployInputError(`terraform plan failed (exit ${plan.status})`);
+    throw new TerraformFailedError(`terraform plan failed (exit ${plan.status})`);
   }
 
   const protectedEnvironment =
@@ -63,7 +63,7 @@ export async function run(env: NodeJS.ProcessEnv): Promise<number> {
     const apply = group("terraform apply", () => terraform(commands.apply, workingDirectory, env));
     if (apply.status !== 0) {
       setOutput("applied", "false", env);
-      throw new DeployInputError(`terraform apply failed (exit ${apply.status})`);
+      throw new TerraformFailedError(`terraform apply failed (exit ${apply.status})`);
     }
   }
   setOutput("applied", String(applying), env);

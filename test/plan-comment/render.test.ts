@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Masker } from "../../tools/plan-comment/mask.js";
 import { readPlan } from "../../tools/plan-comment/plan.js";
 import { GITHUB_COMMENT_LIMIT, markerFor, renderComment } from "../../tools/plan-comment/render.js";
+import { REPO_ROOT } from "../helpers/paths.js";
 import { GOLDEN, PLAN_CASES, planFixture, structureProblems, type PlanCase } from "./fixtures.js";
 
 const RUN_URL = "https://github.com/acme/infra/actions/runs/4242";
@@ -37,6 +38,23 @@ describe("plan comments rendered from real plans (golden files; UPDATE_GOLDEN=1 
       expect(summary).toBeGreaterThan(0);
       expect(body.indexOf("<details")).toSatisfy((fold: number) => fold === -1 || fold > summary);
       expect(structureProblems(body)).toEqual([]);
+    });
+  }
+});
+
+describe("docs/plan-comments.md", () => {
+  for (const name of ["destroy-many", "huge"] as const) {
+    it(`shows the ${name} comment exactly as rendered (UPDATE_GOLDEN=1 pastes it)`, () => {
+      const file = join(REPO_ROOT, "docs", "plan-comments.md");
+      const [open, close] = [`<!-- golden:${name} -->\n`, `\n<!-- /golden:${name} -->`];
+      let doc = readFileSync(file, "utf8");
+      const [start, end] = [doc.indexOf(open), doc.indexOf(close)];
+      expect(start, `${open.trim()} is missing from ${file}`).toBeGreaterThan(0);
+      if (process.env.UPDATE_GOLDEN === "1") {
+        doc = doc.slice(0, start + open.length) + render(name) + doc.slice(end);
+        writeFileSync(file, doc);
+      }
+      expect(doc.slice(start + open.length, doc.indexOf(close))).toBe(render(name));
     });
   }
 });

@@ -7,7 +7,7 @@ import { REPO_ROOT } from "../helpers/paths.js";
 
 export const FIXTURES = join(REPO_ROOT, "test", "plan-comment", "fixtures");
 export const GOLDEN = join(REPO_ROOT, "test", "plan-comment", "golden");
-export const PLAN_CASES = ["module-create", "module-failed", "update", "replace", "destroy-many", "no-op", "sensitive", "moved", "huge"] as const;
+export const PLAN_CASES = ["module-create", "module-failed", "update", "replace", "destroy-many", "no-op", "sensitive", "moved", "import", "huge"] as const;
 export type PlanCase = (typeof PLAN_CASES)[number];
 
 export interface PlanFixture {

@@ -120,6 +120,12 @@ describe("what a reviewer sees", () => {
     expect(body).toContain("<code>terraform_data.jobs_queue</code> (moved from <code>terraform_data.queue</code>)");
   });
 
+  it("shows an import with its id, counted once as an import and once as a change", () => {
+    const body = render("import");
+    expect(body).toContain("**Plan:** 0 to add, 1 to change, 0 to destroy, 1 to import.");
+    expect(body).toContain("<code>terraform_data.legacy_queue</code> (import id <code>legacy-queue-7</code>)");
+  });
+
   it("trims a 1,500-destroy plan from the middle, keeping the summary, every destroy in the warning, both ends and a notice", () => {
     const fixture = planFixture("huge");
     expect(fixture.json!.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT * 10);

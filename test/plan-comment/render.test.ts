@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Masker } from "../../tools/plan-comment/mask.js";
-import { readPlan } from "../../tools/plan-comment/plan.js";
+import { parseDiagnostics, readPlan } from "../../tools/plan-comment/plan.js";
 import { GITHUB_COMMENT_LIMIT, markerFor, renderComment } from "../../tools/plan-comment/render.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 import { GOLDEN, PLAN_CASES, planFixture, structureProblems, type PlanCase } from "./fixtures.js";
@@ -80,6 +80,15 @@ describe("what a reviewer sees", () => {
     expect(body).toContain("[!WARNING]");
     expect(body).toContain("````text\nWarning: Check block assertion failed");
     expect(body).toContain("Fewer than 10 runner servers would remain ```\n# not a heading\n````");
+  });
+
+  it("reads diagnostics framed and coloured as Terraform prints them on a terminal", () => {
+    const plain = planFixture("module-failed").text;
+    const error = plain.slice(plain.indexOf("Error: "));
+    const framed = `\x1b[0m\n╷\n${error.trimEnd().split("\n").map((line, index) => `│ ${index === 0 ? line.replace("Error:", "\x1b[1m\x1b[31mError:\x1b[0m\x1b[1m") : line}`).join("\n")}\n╵\n`;
+    const [plainDiagnostic] = parseDiagnostics(plain);
+    expect(plainDiagnostic!.text.startsWith("Error: reading STS Caller Identity")).toBe(true);
+    expect(parseDiagnostics(framed)).toEqual([plainDiagnostic]);
   });
 
   it("comments on a failed plan with Terraform's error", () => {

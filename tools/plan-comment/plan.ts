@@ -141,7 +141,9 @@ export function parseDiagnostics(text: string): Diagnostic[] {
     diagnostics.push({ severity: current.severity, text: current.lines.join("\n") });
     current = null;
   };
-  for (const raw of text.replace(/\r\n/g, "\n").split("\n")) {
+  // Without -no-color Terraform colours its output; the escapes carry no meaning in a comment.
+  const plain = text.replace(/\r\n/g, "\n").replace(/\x1b\[[0-9;]*m/g, "");
+  for (const raw of plain.split("\n")) {
     const line = raw.replace(/^[│╷╵]\s?/, "");
     const start = DIAGNOSTIC_START.exec(raw);
     if (start) {

@@ -3347,7 +3347,8 @@ function parseDiagnostics(text) {
     diagnostics.push({ severity: current.severity, text: current.lines.join("\n") });
     current = null;
   };
-  for (const raw of text.replace(/\r\n/g, "\n").split("\n")) {
+  const plain = text.replace(/\r\n/g, "\n").replace(/\x1b\[[0-9;]*m/g, "");
+  for (const raw of plain.split("\n")) {
     const line = raw.replace(/^[│╷╵]\s?/, "");
     const start = DIAGNOSTIC_START.exec(raw);
     if (start) {

@@ -150,6 +150,17 @@ describe("what a reviewer sees", () => {
     expect(body.indexOf("✂️")).toBeLessThan(body.indexOf("server[1499]</code>"));
   });
 
+  it("marks the attribute that forces a replacement", () => {
+    expect(render("replace")).toContain('+ triggers_replace[0] = "postgres-16"  # forces replacement');
+  });
+
+  it("gives every stack name its own marker, one that no name can close early", () => {
+    const names = ["dev", "dev-eu", "a--b", "a-b", "x -->", "x --&gt;", "50%", "line\nbreak"];
+    const markers = names.map(markerFor);
+    expect(new Set(markers).size).toBe(names.length);
+    for (const marker of markers) expect(marker.indexOf("-->")).toBe(marker.length - 3);
+  });
+
   it("escapes user text outside fences so it cannot open HTML or links", () => {
     const plan = readPlan({
       name: "evil</code><img src=x>",

@@ -49,6 +49,8 @@ export interface ResourceChange {
   readonly afterSensitive: unknown;
   /** Terraform's reason for a replacement or a deletion, e.g. `delete_because_no_resource_config`. */
   readonly reason?: string;
+  /** Attributes whose change forces the replacement, as `a.b[0]` paths. */
+  readonly replacePaths: readonly string[];
 }
 
 export interface Diagnostic {
@@ -102,12 +104,23 @@ export function readPlan(options: { name: string; plan?: PlanJson; text?: string
       beforeSensitive: change.change.before_sensitive ?? false,
       afterSensitive: change.change.after_sensitive ?? false,
       reason: change.action_reason,
+      replacePaths: Array.isArray(change.change.replace_paths) ? change.change.replace_paths.map(pathOf) : [],
     });
   }
   const outputChanges = Object.entries(plan?.output_changes ?? {})
     .filter(([, change]) => !change.actions.every((action) => action === "no-op"))
     .map(([outputName]) => outputName);
   return { name, succeeded, changes, outputChanges, diagnostics: parseDiagnostics(text) };
+}
+
+/** `["input", "labels", 2]` as `input.labels[2]` (the paths of mask.ts's flatten). */
+export function pathOf(steps: unknown): string {
+  if (!Array.isArray(steps)) return "";
+  return steps
+    .map((step, index) =>
+      typeof step === "number" ? `[${step}]` : index === 0 ? String(step) : /^[A-Za-z_][\w-]*$/.test(String(step)) ? `.${step}` : `[${JSON.stringify(step)}]`,
+    )
+    .join("");
 }
 
 /** How many resources change each way; an imported or moved resource that also updates counts once per way. */

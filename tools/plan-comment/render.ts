@@ -19,9 +19,13 @@ export interface RenderOptions {
   readonly limit?: number;
 }
 
-/** The hidden marker that makes a comment the sticky one of `stack` (`--` cannot end the HTML comment early). */
+/**
+ * The hidden marker that makes a comment the sticky one of `stack`. `<`, `>`, `%` and line breaks are
+ * percent-encoded: the name can neither end the HTML comment early nor collide with another name.
+ */
 export function markerFor(stack: string): string {
-  return `<!-- self-runners:plan-comment stack=${stack.replace(/-{2,}/g, "-").replace(/[<>\r\n]/g, "_")} -->`;
+  const encoded = stack.replace(/[%<>\r\n]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return `<!-- self-runners:plan-comment stack=${encoded} -->`;
 }
 
 const HEADINGS: Readonly<Record<ChangeKind, string>> = {
@@ -159,10 +163,15 @@ export function diffLines(change: ResourceChange): string[] {
       continue;
     }
     if (was !== undefined) lines.push(line("-", was));
-    if (will !== undefined) lines.push(line("+", will));
+    if (will !== undefined) lines.push(line("+", will) + (forcesReplacement(change, path) ? "  # forces replacement" : ""));
   }
   if (unchanged > 0 && lines.length > 0) lines.push(`  # (${unchanged} unchanged attribute${unchanged === 1 ? "" : "s"} hidden)`);
   return capLines(lines);
+}
+
+// replace_paths are attribute paths as steps (`[["triggers_replace"]]`); ours are `a.b[0]` strings.
+function forcesReplacement(change: ResourceChange, path: string): boolean {
+  return change.kind === "replace" && change.replacePaths.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
 }
 
 const MAX_DIFF_LINES = 200;

@@ -3319,11 +3319,18 @@ function readPlan(options) {
       afterUnknown: change.change.after_unknown ?? false,
       beforeSensitive: change.change.before_sensitive ?? false,
       afterSensitive: change.change.after_sensitive ?? false,
-      reason: change.action_reason
+      reason: change.action_reason,
+      replacePaths: Array.isArray(change.change.replace_paths) ? change.change.replace_paths.map(pathOf) : []
     });
   }
   const outputChanges = Object.entries(plan?.output_changes ?? {}).filter(([, change]) => !change.actions.every((action) => action === "no-op")).map(([outputName]) => outputName);
   return { name, succeeded, changes, outputChanges, diagnostics: parseDiagnostics(text) };
+}
+function pathOf(steps) {
+  if (!Array.isArray(steps)) return "";
+  return steps.map(
+    (step, index) => typeof step === "number" ? `[${step}]` : index === 0 ? String(step) : /^[A-Za-z_][\w-]*$/.test(String(step)) ? `.${step}` : `[${JSON.stringify(step)}]`
+  ).join("");
 }
 function countChanges(changes) {
   const counts = { delete: 0, replace: 0, create: 0, update: 0, import: 0, move: 0, forget: 0 };
@@ -3473,7 +3480,8 @@ function fitAlerts(alerts, budget, runUrl2) {
 // tools/plan-comment/render.ts
 var GITHUB_COMMENT_LIMIT = 65536;
 function markerFor(stack) {
-  return `<!-- self-runners:plan-comment stack=${stack.replace(/-{2,}/g, "-").replace(/[<>\r\n]/g, "_")} -->`;
+  const encoded = stack.replace(/[%<>\r\n]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return `<!-- self-runners:plan-comment stack=${encoded} -->`;
 }
 var HEADINGS = {
   delete: "\u{1F5D1}\uFE0F Destroy",
@@ -3593,10 +3601,13 @@ function diffLines(change) {
       continue;
     }
     if (was !== void 0) lines2.push(line("-", was));
-    if (will !== void 0) lines2.push(line("+", will));
+    if (will !== void 0) lines2.push(line("+", will) + (forcesReplacement(change, path) ? "  # forces replacement" : ""));
   }
   if (unchanged > 0 && lines2.length > 0) lines2.push(`  # (${unchanged} unchanged attribute${unchanged === 1 ? "" : "s"} hidden)`);
   return capLines(lines2);
+}
+function forcesReplacement(change, path) {
+  return change.kind === "replace" && change.replacePaths.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`));
 }
 var MAX_DIFF_LINES = 200;
 function capLines(lines2) {

@@ -3305,7 +3305,7 @@ function readPlan(options) {
   const { name, plan, text = "", exitCode } = options;
   const succeeded = plan !== void 0 && exitCode !== 1 && plan.errored !== true;
   const changes = [];
-  for (const change of plan?.resource_changes ?? []) {
+  for (const change of succeeded ? plan?.resource_changes ?? [] : []) {
     if (change.mode === "data") continue;
     const kind = kindOf(change);
     if (kind === null) continue;
@@ -3323,7 +3323,7 @@ function readPlan(options) {
       replacePaths: Array.isArray(change.change.replace_paths) ? change.change.replace_paths.map(pathOf) : []
     });
   }
-  const outputChanges = Object.entries(plan?.output_changes ?? {}).filter(([, change]) => !change.actions.every((action) => action === "no-op")).map(([outputName]) => outputName);
+  const outputChanges = Object.entries(succeeded ? plan?.output_changes ?? {} : {}).filter(([, change]) => !change.actions.every((action) => action === "no-op")).map(([outputName]) => outputName);
   return { name, succeeded, changes, outputChanges, diagnostics: parseDiagnostics(text) };
 }
 function pathOf(steps) {

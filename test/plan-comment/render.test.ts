@@ -98,6 +98,13 @@ describe("what a reviewer sees", () => {
     expect(body).not.toContain("<details");
   });
 
+  it("shows no partial changes of an errored plan, only that it failed", () => {
+    const plan = readPlan({ name: "dev", plan: { errored: true, resource_changes: [{ address: "x.y", change: { actions: ["delete"], before: {} } }] }, exitCode: 1 });
+    const body = renderComment(plan);
+    expect(body).toContain("**❌ The plan failed.**");
+    expect(body).not.toContain("x.y");
+  });
+
   it("says no changes for an empty plan", () => {
     expect(render("no-op")).toContain("**✅ No changes.**");
   });

@@ -89,7 +89,8 @@ export function readPlan(options: { name: string; plan?: PlanJson; text?: string
   const { name, plan, text = "", exitCode } = options;
   const succeeded = plan !== undefined && exitCode !== 1 && plan.errored !== true;
   const changes: ResourceChange[] = [];
-  for (const change of plan?.resource_changes ?? []) {
+  // An errored plan (terraform 1.11 saves one with -out) lists only what it got to: not a plan to review.
+  for (const change of succeeded ? (plan?.resource_changes ?? []) : []) {
     if (change.mode === "data") continue;
     const kind = kindOf(change);
     if (kind === null) continue;
@@ -107,7 +108,7 @@ export function readPlan(options: { name: string; plan?: PlanJson; text?: string
       replacePaths: Array.isArray(change.change.replace_paths) ? change.change.replace_paths.map(pathOf) : [],
     });
   }
-  const outputChanges = Object.entries(plan?.output_changes ?? {})
+  const outputChanges = Object.entries(succeeded ? (plan?.output_changes ?? {}) : {})
     .filter(([, change]) => !change.actions.every((action) => action === "no-op"))
     .map(([outputName]) => outputName);
   return { name, succeeded, changes, outputChanges, diagnostics: parseDiagnostics(text) };

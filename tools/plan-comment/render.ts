@@ -38,6 +38,20 @@ const HEADINGS: Readonly<Record<ChangeKind, string>> = {
   forget: "🫥 Forget (removed from state, kept in the cloud)",
 };
 
+// Terraform's action_reason values (terraform show -json docs) in a reviewer's words.
+const REASONS: Readonly<Record<string, string>> = {
+  replace_because_tainted: "tainted",
+  replace_because_cannot_update: "an attribute change forces replacement",
+  replace_by_request: "replacement requested with -replace",
+  replace_by_triggers: "replace_triggered_by changed",
+  delete_because_no_resource_config: "removed from the configuration",
+  delete_because_no_module: "its module was removed",
+  delete_because_wrong_repetition: "count or for_each was added or removed",
+  delete_because_count_index: "count reduced",
+  delete_because_each_key: "for_each key removed",
+  delete_because_no_move_target: "its move target does not exist",
+};
+
 /** The one-line summary, e.g. `Plan: 3 to add, 1 to change, 37 to destroy, 1 to replace.` */
 export function summaryLine(plan: StackPlan): string {
   if (!plan.succeeded) return "**❌ The plan failed.** Nothing below can be applied; Terraform's errors follow.";
@@ -137,7 +151,7 @@ function renderResource(change: ResourceChange, masker: Masker): string {
   const notes = [
     change.movedFrom ? `moved from ${code(masker.mask(change.movedFrom))}` : "",
     change.importId !== undefined ? `import id ${code(masker.mask(change.importId))}` : "",
-    change.reason ? inline(change.reason.replaceAll("_", " ")) : "",
+    change.reason ? inline(REASONS[change.reason] ?? change.reason.replaceAll("_", " ")) : "",
   ].filter(Boolean);
   const summary = `${code(masker.mask(change.address))}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}`;
   const lines = diffLines(change).map((line) => masker.mask(line));

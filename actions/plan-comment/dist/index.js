@@ -3305,7 +3305,7 @@ function readPlan(options) {
   const { name, plan, text = "", exitCode } = options;
   const succeeded = plan !== void 0 && exitCode !== 1 && plan.errored !== true;
   const changes = [];
-  for (const change of plan?.resource_changes ?? []) {
+  for (const change of succeeded ? plan?.resource_changes ?? [] : []) {
     if (change.mode === "data") continue;
     const kind = kindOf(change);
     if (kind === null) continue;
@@ -3323,7 +3323,7 @@ function readPlan(options) {
       replacePaths: Array.isArray(change.change.replace_paths) ? change.change.replace_paths.map(pathOf) : []
     });
   }
-  const outputChanges = Object.entries(plan?.output_changes ?? {}).filter(([, change]) => !change.actions.every((action) => action === "no-op")).map(([outputName]) => outputName);
+  const outputChanges = Object.entries(succeeded ? plan?.output_changes ?? {} : {}).filter(([, change]) => !change.actions.every((action) => action === "no-op")).map(([outputName]) => outputName);
   return { name, succeeded, changes, outputChanges, diagnostics: parseDiagnostics(text) };
 }
 function pathOf(steps) {
@@ -3492,6 +3492,18 @@ var HEADINGS = {
   move: "\u{1F69A} Move",
   forget: "\u{1FAE5} Forget (removed from state, kept in the cloud)"
 };
+var REASONS = {
+  replace_because_tainted: "tainted",
+  replace_because_cannot_update: "an attribute change forces replacement",
+  replace_by_request: "replacement requested with -replace",
+  replace_by_triggers: "replace_triggered_by changed",
+  delete_because_no_resource_config: "removed from the configuration",
+  delete_because_no_module: "its module was removed",
+  delete_because_wrong_repetition: "count or for_each was added or removed",
+  delete_because_count_index: "count reduced",
+  delete_because_each_key: "for_each key removed",
+  delete_because_no_move_target: "its move target does not exist"
+};
 function summaryLine(plan) {
   if (!plan.succeeded) return "**\u274C The plan failed.** Nothing below can be applied; Terraform's errors follow.";
   if (isEmpty(plan)) return "**\u2705 No changes.** The infrastructure matches the configuration.";
@@ -3578,7 +3590,7 @@ function renderResource(change, masker) {
   const notes = [
     change.movedFrom ? `moved from ${code(masker.mask(change.movedFrom))}` : "",
     change.importId !== void 0 ? `import id ${code(masker.mask(change.importId))}` : "",
-    change.reason ? inline(change.reason.replaceAll("_", " ")) : ""
+    change.reason ? inline(REASONS[change.reason] ?? change.reason.replaceAll("_", " ")) : ""
   ].filter(Boolean);
   const summary = `${code(masker.mask(change.address))}${notes.length > 0 ? ` (${notes.join(", ")})` : ""}`;
   const lines2 = diffLines(change).map((line) => masker.mask(line));

@@ -108,8 +108,10 @@ export interface SbomInput {
 /** The CycloneDX 1.6 JSON document for one artifact. */
 export function cyclonedxSbom(input: SbomInput): Record<string, unknown> {
   const rootRef = `self-runners/${input.artifact}@${input.version}`;
-  // One component per purl: the same name@version installed at two paths is one package.
-  const unique = [...new Map(input.packages.map((p) => [npmPurl(p.name, p.version), p])).values()];
+  // One component per purl: the same name@version installed at two paths is one package (the first, hoisted one).
+  const byPurl = new Map<string, BundledPackage>();
+  for (const p of input.packages) if (!byPurl.has(npmPurl(p.name, p.version))) byPurl.set(npmPurl(p.name, p.version), p);
+  const unique = [...byPurl.values()];
   const components = unique.map((p) => {
     const purl = npmPurl(p.name, p.version);
     const scoped = /^(@[^/]+)\/(.+)$/.exec(p.name);

@@ -14,6 +14,10 @@ const load = (file: string): Record<string, unknown> => JSON.parse(readFileSync(
 
 // strict: false because the published schema uses keywords ajv's strict mode rejects (e.g. "meta:enum").
 const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+// ajv-formats knows the URI and e-mail formats but not their internationalized forms the schema uses;
+// checked here as loosely as their definitions allow (no whitespace; one @).
+ajv.addFormat("iri-reference", /^\S*$/u);
+ajv.addFormat("idn-email", /^[^\s@]+@[^\s@]+$/u);
 ajv.addSchema(load("spdx.schema.json"));
 ajv.addSchema(load("jsf-0.82.schema.json"));
 const validate = ajv.compile(load("bom-1.6.schema.json"));

@@ -42,6 +42,16 @@ describe("the changelog rule", () => {
     expect(changelogSection(CHANGELOG, "1.2.0-rc.1")).toBeUndefined();
   });
 
+  it("keeps CHANGELOG.md in Keep a Changelog's shape: Unreleased first, then semantic versions with dates, newest first", () => {
+    const changelog = readFileSync(join(REPO_ROOT, "CHANGELOG.md"), "utf8");
+    const headings = [...changelog.matchAll(/^## (.*)$/gm)].map((m) => m[1]!);
+    expect(headings[0]).toBe("[Unreleased]");
+    const released = headings.slice(1).map((h) => /^\[([^\]]+)\] - (\d{4}-\d{2}-\d{2})$/.exec(h));
+    expect(released.every((m) => m !== null && isSemver(m[1]!)), headings.join(" | ")).toBe(true);
+    const dates = released.map((m) => m![2]!);
+    expect([...dates].sort().reverse()).toEqual(dates);
+  });
+
   it("finds 0.1.0 in the repository's CHANGELOG.md, under an Unreleased section", () => {
     const changelog = readFileSync(join(REPO_ROOT, "CHANGELOG.md"), "utf8");
     expect(changelog).toMatch(/^## \[Unreleased\]$/m);

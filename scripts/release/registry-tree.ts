@@ -47,6 +47,19 @@ export interface RegistryTreeInput {
   readonly version: string;
   /** The freshly built zips by module path (lambdas/webhook.zip -> bytes). */
   readonly zips: ReadonlyMap<string, Uint8Array>;
+  /**
+   * Where the README's links into this repository (../../README.md) point from the tree: the
+   * repository's web address and the commit, for permanent links.
+   * @default - the links become plain text
+   */
+  readonly sourceLink?: { readonly url: string; readonly commit: string };
+}
+
+/** Rewrites the README's links that leave the module folder (../../x) to the source repository, or to plain text. */
+export function rewriteRepositoryLinks(markdown: string, sourceLink: RegistryTreeInput["sourceLink"]): string {
+  return markdown.replace(/\[([^\]]+)\]\(\.\.\/\.\.\/([^)]*)\)/g, (_link, text: string, path: string) =>
+    sourceLink ? `[${text}](${sourceLink.url}/blob/${sourceLink.commit}/${path})` : text,
+  );
 }
 
 /** Lays out the tree and returns its files, relative to `outDir`, sorted. */
@@ -60,7 +73,7 @@ export function layoutRegistryTree(input: RegistryTreeInput): string[] {
     writeFileSync(join(outDir, path), bytes);
   }
   const readme = join(outDir, "README.md");
-  writeFileSync(readme, rewriteModuleSource(readFileSync(readme, "utf8"), namespace, version, "README.md"));
+  writeFileSync(readme, rewriteRepositoryLinks(rewriteModuleSource(readFileSync(readme, "utf8"), namespace, version, "README.md"), input.sourceLink));
   for (const file of ["LICENSE", "CHANGELOG.md"]) cpSync(join(repoRoot, file), join(outDir, file));
   if (!existsSync(join(outDir, "versions.tf"))) throw new Error(`${moduleDir} has no versions.tf`);
 

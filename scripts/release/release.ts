@@ -122,7 +122,16 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
   // (The build above rewrote dist/, so the out directory is created only now.)
   const staging = options.apply ? outDir : mkdtempSync(join(tmpdir(), "self-runners-release-"));
   try {
-    const treeFiles = layoutRegistryTree({ repoRoot, moduleDir, outDir: join(staging, TREE_DIR), namespace: options.namespace ?? "self-runners", version: v, zips: built.zips });
+    const webUrl = /^git\+(https:\/\/[^@]+?)(?:\.git)?(?:@.*)?$/.exec(source.uri)?.[1];
+    const treeFiles = layoutRegistryTree({
+      repoRoot,
+      moduleDir,
+      outDir: join(staging, TREE_DIR),
+      namespace: options.namespace ?? "self-runners",
+      version: v,
+      zips: built.zips,
+      ...(webUrl ? { sourceLink: { url: webUrl, commit: source.commit } } : {}),
+    });
     const lockfileSha256 = sha256(readFileSync(join(repoRoot, "package-lock.json")));
     const subjects: Digested[] = [];
     const write = (name: string, bytes: Uint8Array | string): void => {

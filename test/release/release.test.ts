@@ -155,7 +155,10 @@ describe("a release (two real builds, --apply)", () => {
       expect(hcl, root).toContain('  source  = "acme/self-runners/aws"\n  version = "0.1.0"\n');
       expect(hcl, root).not.toContain("modules-out");
     }
-    expect(readFileSync(join(tree, "README.md"), "utf8")).toContain('source  = "acme/self-runners/aws"');
+    const readme = readFileSync(join(tree, "README.md"), "utf8");
+    expect(readme).toContain('source  = "acme/self-runners/aws"');
+    expect(readme).toContain(`(https://github.com/acme/self-runners/blob/${SOURCE.commit}/README.md)`);
+    expect(readme).not.toContain("](../");
   });
 
   it("is terraform fmt clean", async () => {

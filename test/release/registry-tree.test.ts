@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rewriteModuleSource } from "../../scripts/release/registry-tree.js";
+import { rewriteModuleSource, rewriteRepositoryLinks } from "../../scripts/release/registry-tree.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 
 // examples/terraform/environments: two roots that must call the same module source (and, in a release's
@@ -38,5 +38,19 @@ describe("examples/terraform/environments", () => {
 describe("rewriting the module source", () => {
   it("fails when a file has no local module source to rewrite", () => {
     expect(() => rewriteModuleSource('module "x" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n', "acme", "1.0.0", "x.tf")).toThrow(/x\.tf: no source/);
+  });
+});
+
+describe("the tree README's links into the repository", () => {
+  const readme = "emitted from the [self-runners](../../README.md) constructs; see [security](../../docs/security.md#keys).";
+
+  it("point at the source repository at the released commit", () => {
+    expect(rewriteRepositoryLinks(readme, { url: "https://github.com/acme/self-runners", commit: "c0ffee" })).toBe(
+      "emitted from the [self-runners](https://github.com/acme/self-runners/blob/c0ffee/README.md) constructs; see [security](https://github.com/acme/self-runners/blob/c0ffee/docs/security.md#keys).",
+    );
+  });
+
+  it("become plain text when the repository's address is unknown", () => {
+    expect(rewriteRepositoryLinks(readme, undefined)).toBe("emitted from the self-runners constructs; see security.");
   });
 });

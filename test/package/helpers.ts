@@ -7,6 +7,8 @@ import { REPO_ROOT } from "../helpers/paths.js";
 /** Exit code and output of a finished command. */
 export interface CommandResult {
   readonly code: number;
+  readonly stdout: string;
+  /** stdout and stderr as they came. */
   readonly output: string;
 }
 
@@ -19,11 +21,15 @@ export function run(command: string, args: readonly string[], cwd: string, env: 
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith("npm_")));
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd, env: { ...inherited, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
     let output = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      output += chunk;
+    });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-    child.on("error", (error) => resolve({ code: 1, output: `${output}\n${error.message}` }));
-    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+    child.on("error", (error) => resolve({ code: 1, stdout, output: `${output}\n${error.message}` }));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, output }));
   });
 }
 

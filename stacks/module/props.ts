@@ -1,6 +1,7 @@
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SelfRunnersValidationError, isUnresolved } from "../errors.js";
+import { SelfRunnersValidationError, isUnresolved, type PropCheck } from "../errors.js";
 import type { SelfRunnersProps } from "../self-runners-props.js";
 import { INPUTS } from "./inputs.js";
 import { propName } from "./input-spec.js";
@@ -17,6 +18,15 @@ export const DEFAULT_DIST_DIR = fileURLToPath(new URL("../../dist", import.meta.
 export function resolveDistDir(distDir: string | undefined): string {
   return distDir === undefined ? DEFAULT_DIST_DIR : resolve(distDir);
 }
+
+/**
+ * The zips must be there when the construct is created (cdktf copies them into the synth output); the
+ * shared layer stands for all of them, since one build writes them together.
+ */
+export const DIST_DIR_CHECK: PropCheck = {
+  allowed: "a directory holding lambdas/<handler>.zip and layers/shared.zip: build them with npm run build:lambdas (the npm package ships them in lib/dist)",
+  check: (value) => typeof value === "string" && existsSync(join(value, "layers", "shared.zip")),
+};
 
 /** SelfRunners props with every default of the input table filled in. */
 export type ResolvedSelfRunnersProps = Required<SelfRunnersProps>;

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildModule } from "../../stacks/build-module.js";
-import { DEFAULT_DIST_DIR, SelfRunners } from "../../stacks/index.js";
+import { DEFAULT_DIST_DIR, SelfRunners, SelfRunnersValidationError } from "../../stacks/index.js";
 import { packagedZips } from "../../scripts/build-package.js";
 import { buildApp } from "../../examples/cdktf/main.js";
 import { tempDir } from "../helpers/terraform.js";
@@ -92,12 +92,14 @@ describe("where SelfRunners finds the zips", () => {
     }
   });
 
-  it("fails when a relative distDir holds no zips, naming the resolved path", () => {
+  it("fails when distDir holds no zips, naming the resolved path and how to build them", () => {
     const app = tempDir("empty-dist");
     try {
       process.chdir(app);
-      const { stack } = testStack();
-      expect(() => new SelfRunners(stack, "runners", minimalProps("missing"))).toThrow(join(app, "missing"));
+      const create = () => new SelfRunners(testStack().stack, "runners", minimalProps("missing"));
+      expect(create).toThrow(SelfRunnersValidationError);
+      expect(create).toThrow(`test/runners: invalid distDir ${JSON.stringify(join(app, "missing"))}; allowed: a directory holding`);
+      expect(create).toThrow("npm run build:lambdas");
     } finally {
       process.chdir(cwd);
       rmSync(app, { recursive: true, force: true });

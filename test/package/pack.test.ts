@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPackage, packagedZips } from "../../scripts/build-package.js";
+import { buildCli } from "../../scripts/build-cli.js";
+import { BIN_BUNDLE, bundle } from "../../scripts/build-plan-comment.js";
 import { runTerraform } from "../../stacks/emit/terraform-cli.js";
 import { tempDir } from "../helpers/terraform.js";
 import { REPO_ROOT } from "../helpers/paths.js";
@@ -63,8 +65,12 @@ describe("the npm package, installed into a fresh CDKTF app", () => {
     app = join(work, "app");
     mkdirSync(app);
 
-    // npm pack's prepack would rebuild the zips too; they are fresh already, so only lib/ is built here.
+    // npm pack's prepack would rebuild the zips too; they are fresh already, so only lib/ and the bins
+    // are built here (plan-comment's bin alone: its build also rewrites the committed Action bundle).
     buildPackage(REPO_ROOT);
+    await buildCli(REPO_ROOT);
+    mkdirSync(join(REPO_ROOT, BIN_BUNDLE, ".."), { recursive: true });
+    writeFileSync(join(REPO_ROOT, BIN_BUNDLE), await bundle("tools/plan-comment/cli.ts"), { mode: 0o755 });
     const pack = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], REPO_ROOT);
     expectSuccess(pack, "npm pack");
     [packed] = JSON.parse(pack.stdout) as Array<typeof packed>;
@@ -97,14 +103,25 @@ describe("the npm package, installed into a fresh CDKTF app", () => {
     expect(files).toEqual(expect.arrayContaining(packagedZips(REPO_ROOT).map((zip) => `lib/dist/${zip}`)));
     expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((file) => file.startsWith("lib/dist/") && !file.endsWith(".zip"))).toEqual([]);
-    // Sources, tests, the build's staging folders and the emitted module stay out (bins may join lib/ later).
-    expect(files.filter((file) => /^(stacks|lambdas|contracts|layers|scripts|test|examples|modules-out|dist|node_modules)\//.test(file))).toEqual([]);
+    // Sources, tests, the build's staging folders and the emitted module stay out (the zips are in lib/dist).
+    expect(files.filter((file) => /^(stacks|lambdas|contracts|layers|scripts|test|examples|modules-out|node_modules)\//.test(file))).toEqual([]);
+    expect(files.filter((file) => /^dist\/(lambdas|layers)\//.test(file))).toEqual([]);
   });
 
-  it("installs offline with the peers only (nothing the zips already bundle)", () => {
+  it("installs offline with the peers only (nothing the zips and bins already bundle)", () => {
     const manifest = JSON.parse(readFileSync(join(app, "node_modules", "self-runners", "package.json"), "utf8")) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
     expect(Object.keys(manifest.peerDependencies as object).sort()).toEqual(["@cdktf/provider-aws", "cdktf", "constructs"]);
+  });
+
+  it("ships every bin, and each runs from the installed package", async () => {
+    const bins = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { bin: Record<string, string> }).bin;
+    expect(packed.files.map((file) => file.path)).toEqual(expect.arrayContaining(Object.values(bins)));
+    for (const name of Object.keys(bins)) {
+      const help = await run(join(app, "node_modules", ".bin", name), ["--help"], app);
+      expect(help.code, `${name} --help:\n${help.output}`).toBe(0);
+      expect(help.stdout.toLowerCase()).toContain("usage");
+    }
   });
 
   it("synthesizes with the zips from inside the package when no distDir is given", () => {

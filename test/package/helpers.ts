@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync, realpathSync } from "node:fs";
-import * as os from "node:os";
 import { join, relative } from "node:path";
 import { REPO_ROOT } from "../helpers/paths.js";
 
@@ -33,9 +32,13 @@ export function run(command: string, args: readonly string[], cwd: string, env: 
   });
 }
 
-/** Directories whose path must never appear in synthesized output: this checkout, its node_modules, home, temp. */
+/**
+ * Directories whose path must never appear in synthesized output: this checkout, where its
+ * node_modules really is, the working directory, and `more` (the temporary app). Not /tmp or the
+ * home directory as such: a boot script may name /tmp/... on the runner.
+ */
 export function machinePaths(...more: string[]): string[] {
-  const paths = [REPO_ROOT, realpathSync(join(REPO_ROOT, "node_modules")), os.homedir(), os.tmpdir(), ...more];
+  const paths = [REPO_ROOT, realpathSync(join(REPO_ROOT, "node_modules")), process.cwd(), ...more];
   return [...new Set(paths.map((path) => path.replace(/\/+$/, "")))].filter((path) => path.length > 1);
 }
 

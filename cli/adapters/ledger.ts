@@ -1,6 +1,7 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dynamoDbLedger } from "../../lambdas/libs/ledger/dynamodb-store.js";
+import { budgetFromItem } from "../../lambdas/libs/ledger/dynamodb-counters.js";
 import { normalize } from "../../lambdas/libs/ledger/dynamodb-update.js";
 import type { BudgetRecord, JobRecord } from "../../lambdas/libs/ledger/types.js";
 
@@ -23,14 +24,7 @@ export async function scanLedger(client: DynamoDBDocumentClient, tableName: stri
       const pk = String(item.pk);
       if (pk.startsWith("job#")) jobs.push(normalize(item as JobRecord));
       else if (pk.startsWith("budget#")) {
-        budgets.push({
-          appId: Number(item.appId),
-          installationId: Number(item.installationId),
-          remaining: Number(item.remaining),
-          limit: Number(item.limit),
-          resetAt: Number(item.resetAt),
-          observedAt: String(item.observedAt),
-        });
+        budgets.push(budgetFromItem(item));
       }
     }
     startKey = page.LastEvaluatedKey;

@@ -135,3 +135,56 @@ function* strings(value: Json): Generator<string> {
   else if (Array.isArray(value)) for (const item of value) yield* strings(item);
   else if (value !== null && typeof value === "object") for (const item of Object.values(value)) yield* strings(item);
 }
+
+/** The part of `terraform providers schema -json` that says what is deprecated. */
+export interface SchemaBlock {
+  readonly attributes?: Readonly<Record<string, { readonly deprecated?: boolean }>>;
+  readonly block_types?: Readonly<Record<string, { readonly block: SchemaBlock }>>;
+  readonly deprecated?: boolean;
+}
+
+/** One provider's resource and data source schemas, as `terraform providers schema -json` lists them. */
+export interface ProviderSchemas {
+  readonly resource_schemas: Readonly<Record<string, { readonly block: SchemaBlock }>>;
+  readonly data_source_schemas: Readonly<Record<string, { readonly block: SchemaBlock }>>;
+}
+
+// Terraform's own arguments, not the provider's.
+const META_ARGUMENTS = new Set(["//", "count", "for_each", "depends_on", "lifecycle", "provider", "provisioner", "connection"]);
+
+/** Arguments, blocks and attributes read that the provider's own schema flags as deprecated. */
+export function schemaDeprecatedUses(stack: Json, schemas: ProviderSchemas): string[] {
+  const found = new Set<string>();
+  const walk = (block: SchemaBlock, config: Json, path: string): void => {
+    if (config === null || typeof config !== "object" || Array.isArray(config)) return;
+    for (const [key, value] of Object.entries(config)) {
+      if (META_ARGUMENTS.has(key)) continue;
+      if (key === "dynamic" && value !== null && typeof value === "object" && !Array.isArray(value)) {
+        for (const [name, dynamic] of Object.entries(value)) nested(block, name, (dynamic as { content?: Json }).content ?? {}, path);
+        continue;
+      }
+      if (block.attributes?.[key]?.deprecated) found.add(`${path}.${key}`);
+      else nested(block, key, value, path);
+    }
+  };
+  const nested = (block: SchemaBlock, name: string, value: Json, path: string): void => {
+    const type = block.block_types?.[name];
+    if (!type) return;
+    if (type.block.deprecated) found.add(`${path}.${name}`);
+    for (const item of Array.isArray(value) ? value : [value]) walk(type.block, item, `${path}.${name}`);
+  };
+  const root = stack as { resource?: Record<string, Record<string, Json>>; data?: Record<string, Record<string, Json>> };
+  for (const [type, byName] of Object.entries(root.resource ?? {})) {
+    const schema = schemas.resource_schemas[type];
+    if (schema) for (const config of Object.values(byName)) walk(schema.block, config, type);
+  }
+  for (const [type, byName] of Object.entries(root.data ?? {})) {
+    const schema = schemas.data_source_schemas[type];
+    if (schema) for (const config of Object.values(byName)) walk(schema.block, config, `data.${type}`);
+  }
+  for (const { type, attribute } of attributeReferences(stack)) {
+    const schema = type.startsWith("data.") ? schemas.data_source_schemas[type.slice(5)] : schemas.resource_schemas[type];
+    if (schema?.block.attributes?.[attribute]?.deprecated) found.add(`${type}.${attribute} (read)`);
+  }
+  return [...found].sort();
+}

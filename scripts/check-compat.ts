@@ -101,6 +101,8 @@ export async function checkVariant(variant: Variant, entry: string, files?: read
   if (!typed.ok) problems.push(`type check with ${variant.tsconfig} failed:\n${typed.output}`);
   const baseline = await synthStack(entry, scratchDir("compat-baseline"));
   const report = synthUnder(variant.tsconfig, entry);
+  // Guards the check itself: were the paths not applied, both synths would use the 5.x bindings and agree.
+  if (report.providerVersion === baseline.providerVersion) problems.push(`${variant.tsconfig} did not swap the bindings: both synths use hashicorp/aws ${report.providerVersion}`);
   for (const difference of synthDifferences(comparableSynth(baseline.stack as never), comparableSynth(report.stack as never))) {
     problems.push(`synth with ${report.providerVersion} bindings differs from ${baseline.providerVersion}: ${difference}`);
   }

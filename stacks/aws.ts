@@ -1,7 +1,9 @@
 /**
  * The one place the constructs import the AWS provider bindings from (deep imports keep the
  * synth fast: the package index loads every resource of the provider).
- * @cdktf/provider-aws 20.1.0 targets hashicorp/aws 5.100.0, the version of the local mirror.
+ * @cdktf/provider-aws 20.1.0 targets hashicorp/aws 5.100.0, the version of the local mirror. The
+ * same imports type-check and synthesize against the 6.x bindings (tsconfig.provider-aws-6.json) and
+ * CDK Terrain's (tsconfig.cdktn.json): see docs/compatibility.md.
  */
 export { ApiGatewayAccount } from "@cdktf/provider-aws/lib/api-gateway-account/index.js";
 export { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment/index.js";

@@ -16,6 +16,7 @@ export { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
 export { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 export { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 export { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+export { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 export { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 export { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 export { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";

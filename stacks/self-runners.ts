@@ -13,6 +13,7 @@ import { NatInstances } from "./nat-instance.js";
 import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import type { SelfRunnersProps } from "./self-runners-props.js";
 import { RunnerFleet } from "./runner-fleet.js";
+import { RunnerLogs, runnerLogGroupName } from "./runner-logs.js";
 import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
 import { SharedLayer } from "./shared-layer.js";
@@ -41,6 +42,7 @@ export class SelfRunners extends Construct {
   readonly queues: RunnerQueues;
   readonly table: RunnersTable;
   readonly fleet: RunnerFleet;
+  readonly runnerLogs: RunnerLogs;
   readonly webhook: WebhookFunction;
   readonly scaleUp: ScaleUpFunction;
   readonly reconcile: ReconcileFunction;
@@ -83,6 +85,7 @@ export class SelfRunners extends Construct {
         `/aws/lambda/${prefix}-nat-failover-*`,
         `aws-waf-logs-${prefix}`,
         `/aws/cloudtrail/${prefix}-audit`,
+        runnerLogGroupName(prefix),
       ],
       tags,
     });
@@ -112,6 +115,14 @@ export class SelfRunners extends Construct {
       kmsKeyArn,
       tags,
     });
+    this.runnerLogs = new RunnerLogs(this, "runner-logs", {
+      prefix,
+      context: this.context,
+      enabled: resolved.enableRunnerLogs,
+      retentionDays: logRetentionDays,
+      kmsKeyArn,
+      tags,
+    });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,
       pools,
@@ -123,8 +134,10 @@ export class SelfRunners extends Construct {
       bootTimeoutSeconds,
       associatePublicIpAddress: resolved.associatePublicIpAddress,
       enableSsmSessions: resolved.enableSsmSessions,
+      runnerLogGroupName: this.runnerLogs.shippedTo,
       tags,
     });
+    this.runnerLogs.grantWrite(this.fleet.role);
     this.table.grantOwnItem(this.fleet.role);
     this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
@@ -137,6 +150,7 @@ export class SelfRunners extends Construct {
       subnetIds: resolved.lambdaSubnetIds,
       securityGroupIds: resolved.lambdaSecurityGroupIds,
       kmsKeyArn,
+      tracing: resolved.enableTracing,
       tags,
     };
     const app = new GitHubAppAccess({
@@ -210,6 +224,7 @@ export class SelfRunners extends Construct {
         layers: [layer.layerArn],
         subnetIds: resolved.lambdaSubnetIds,
         securityGroupIds: resolved.lambdaSecurityGroupIds,
+        tracing: resolved.enableTracing,
       },
       logRetentionDays,
       kmsKeyArn,

@@ -79,3 +79,32 @@ describe("runner logs", () => {
     expect(resourceOf(offSynth, "aws_iam_role_policy", "runner-logs_write").count).toBe(0);
   });
 });
+
+describe("tracing", () => {
+  const FUNCTIONS = ["webhook_function", "scale-up_function", "reconcile_function", "spot-interruption_function"];
+
+  it("is off by default: Lambda's default mode, the tracer told so, no X-Ray permission", () => {
+    const s = synth();
+    for (const id of FUNCTIONS) {
+      const fn = resourceOf(s, "aws_lambda_function", id);
+      expect(fn.tracing_config, id).toBeUndefined();
+      expect((fn.environment as { variables: Record<string, string> }).variables.POWERTOOLS_TRACE_ENABLED, id).toBe("false");
+    }
+    for (const policy of Object.entries(resourcesOf(s, "aws_iam_role_policy")).filter(([id]) => id.includes("_tracing_"))) expect(policy[1].count, policy[0]).toBe(0);
+  });
+
+  it("turns on active tracing, the tracer and the X-Ray write permissions of every kit function", () => {
+    const s = synth({ enableTracing: true });
+    for (const id of FUNCTIONS) {
+      const fn = resourceOf(s, "aws_lambda_function", id);
+      expect(fn.tracing_config, id).toEqual({ mode: "Active" });
+      expect((fn.environment as { variables: Record<string, string> }).variables.POWERTOOLS_TRACE_ENABLED, id).toBe("true");
+    }
+    const policies = Object.entries(resourcesOf(s, "aws_iam_role_policy")).filter(([id]) => id.includes("_tracing_"));
+    expect(policies.map(([id]) => id.replace(/^runners_/, "").replace(/_tracing_.*$/, "")).sort()).toEqual(["reconcile", "scale-up", "spot-interruption", "webhook"]);
+    for (const [id, policy] of policies) {
+      expect(policy.count, id).toBe(1);
+      expect(String(policy.policy), id).toContain('"Action" = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]');
+    }
+  });
+});

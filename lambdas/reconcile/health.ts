@@ -24,7 +24,7 @@ export interface ImpairedInput {
 export interface ImpairedDecision {
   /** Impaired instances without a registration: nothing runs on them. */
   readonly terminate: ReadonlyArray<{ readonly instanceId: string; readonly pool: string | undefined }>;
-  /** Impaired runners that are registered and idle: deregister first, so GitHub refuses if one just took a job. */
+  /** Impaired runners registered but offline and not busy: deregister first, so GitHub refuses if one is on a job. */
   readonly deregisterThenTerminate: ReadonlyArray<{
     readonly owner: string;
     readonly installationId: number;
@@ -46,7 +46,8 @@ export function isImpaired(status: InstanceStatusView): boolean {
 /**
  * Which instances failing their EC2 status checks to replace. The busy rules are decide.ts's: a
  * runner GitHub reports busy or the ledger shows on a job is never touched, nor one whose
- * registrations could not be listed.
+ * registrations could not be listed; and an online runner is left alone too, since its idleness
+ * cannot be confirmed within one round.
  */
 export function decideImpaired(input: ImpairedInput): ImpairedDecision {
   const impaired = new Set(input.statuses.filter(isImpaired).map((status) => status.instanceId));
@@ -63,7 +64,9 @@ export function decideImpaired(input: ImpairedInput): ImpairedDecision {
     }
     const name = runnerName(input.prefix, instanceId);
     const registration = registrations.find((r) => r.name === name);
-    if (registration?.busy || input.runningOn.has(name)) kept.push(instanceId);
+    // Online and idle is not proof of idle: GitHub's busy flag lags a job start by up to a minute (the
+    // reason decide.ts confirms idleness), and an impaired host that still reaches GitHub may be working.
+    if (registration?.busy || registration?.status === "online" || input.runningOn.has(name)) kept.push(instanceId);
     else if (registration === undefined) terminate.push({ instanceId, pool });
     else deregisterThenTerminate.push({ owner, installationId, runnerId: registration.id, instanceId, pool });
   }

@@ -22,8 +22,8 @@ function status(instanceId: string, instanceStatus: string, systemStatus = "ok")
   return { instanceId, instanceStatus, systemStatus };
 }
 
-function registration(instanceId: string, id: number, busy = false): RegistrationView {
-  return { id, name: `sr-${instanceId}`, status: "online", busy };
+function registration(instanceId: string, id: number, busy = false, status = "offline"): RegistrationView {
+  return { id, name: `sr-${instanceId}`, status, busy };
 }
 
 function input(overrides: Partial<ImpairedInput>): ImpairedInput {
@@ -44,7 +44,7 @@ describe("decideImpaired", () => {
     expect(decision).toEqual({ terminate: [{ instanceId: "i-1", pool: "linux" }], deregisterThenTerminate: [], kept: [] });
   });
 
-  it("deregisters an impaired idle runner before terminating it (GitHub refuses if it just took a job)", () => {
+  it("deregisters an impaired offline runner before terminating it (GitHub refuses if it is on a job)", () => {
     const decision = decideImpaired(
       input({ instances: [instance("i-1", { pool: "gpu" })], statuses: [status("i-1", "ok", "impaired")], registrations: new Map([[OWNER, [registration("i-1", 7)]]]) }),
     );
@@ -62,6 +62,13 @@ describe("decideImpaired", () => {
       }),
     );
     expect(decision).toEqual({ terminate: [], deregisterThenTerminate: [], kept: ["i-1", "i-2"] });
+  });
+
+  it("leaves an impaired runner alone while GitHub shows it online: its idleness cannot be confirmed in one round", () => {
+    const decision = decideImpaired(
+      input({ instances: [instance("i-1")], statuses: [status("i-1", "impaired")], registrations: new Map([[OWNER, [registration("i-1", 7, false, "online")]]]) }),
+    );
+    expect(decision).toEqual({ terminate: [], deregisterThenTerminate: [], kept: ["i-1"] });
   });
 
   it("leaves alone what it cannot vouch for: no owner tags, or registrations that could not be listed", () => {
@@ -85,7 +92,7 @@ describe("reconcile with EC2 status checks", () => {
     vi.restoreAllMocks();
   });
 
-  /** A reconcile round over memory ports: two running instances, one impaired, one idle registration on each, none busy. */
+  /** A reconcile round over memory ports: two young running instances, an offline registration on each (the first busy when asked). */
   function deps(statuses: InstanceStatusView[] | undefined, busy: boolean) {
     const table = new MemoryLedgerTable();
     const instances = new Map([instance("i-0aaaaaaaaaaaaaaa1"), instance("i-0aaaaaaaaaaaaaaa2")].map((i) => [i.instanceId, i]));

@@ -279,11 +279,13 @@ afterAll(async () => {
 
 describe("reconcile handler: runners", () => {
   it("reads the status checks of the kit's running instances by id, 100 per DescribeInstanceStatus call (health.ts)", async () => {
-    // Arrange: 151 young instances, registered and idle; EC2 reports the last one's host impaired.
+    // Arrange: 151 young instances, registered and idle; EC2 reports the last one's host impaired, and
+    // its runner has gone offline.
     const young = Array.from({ length: 151 }, (_, index) => `i-0d${index.toString(16).padStart(15, "0")}`);
-    instancesAlways(...young.map((id) => instance(id, 5)));
-    const github = gitHubWithRunners(young.slice(0, 100).map((id, index) => ours(id, 100 + index)), young.slice(100).map((id, index) => ours(id, 200 + index)));
     const impaired = young.at(-1)!;
+    instancesAlways(...young.map((id) => instance(id, 5)));
+    const registrations = young.map((id, index) => ours(id, 100 + index, id === impaired ? { status: "offline" } : {}));
+    const github = gitHubWithRunners(registrations.slice(0, 100), registrations.slice(100));
     ec2.on(DescribeInstanceStatusCommand).callsFake((input: { InstanceIds: string[] }) => ({
       InstanceStatuses: input.InstanceIds.map((id) => ({ InstanceId: id, InstanceStatus: { Status: "ok" }, SystemStatus: { Status: id === impaired ? "impaired" : "ok" } })),
     }));

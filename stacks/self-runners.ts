@@ -293,6 +293,7 @@ export class SelfRunners extends Construct {
       failureThreshold: resolved.natFailureThreshold,
       failbackHoldDownSeconds: resolved.natFailbackHoldDownSeconds,
       ec2ApiReachable: anyOf(resolved.natFailoverExistingEc2Endpoint, ec2EndpointCreated),
+      tracing: resolved.enableTracing,
       logRetentionDays,
       kmsKeyArn,
       tags,

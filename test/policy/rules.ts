@@ -684,12 +684,6 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     reason: "opt-in (enable_tracing, off by default): correlation is by delivery id in structured logs and metrics (Powertools); tracing adds a cost per request",
   },
   {
-    rule: "lambda-xray",
-    subject: /^aws_lambda_function\.nat_failover_function$/,
-    variants: ["key-given-vpc"],
-    reason: "the NAT failover functions are built outside NodejsFunction (docs/layout.md, \"Not there yet\") and do not follow enable_tracing yet; they exist only with enable_nat_instances",
-  },
-  {
     rule: "iam-write-constrained",
     subject: /_tracing#SendTraces$/,
     reason: "xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions (AWSXRayDaemonWriteAccess grants them on \"*\"); the policy exists only with enable_tracing",

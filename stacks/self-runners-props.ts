@@ -97,6 +97,13 @@ export interface RunnerProps {
    * @default false
    */
   readonly enableSsmSessions?: boolean;
+  /**
+   * Ship each runner's bootstrap log, `_diag` logs and job marks to the log group
+   * `/self-runners/<prefix>/runners` with the CloudWatch agent (where the AMI has its package), and
+   * publish BootToRegistration and RegistrationFailures from the marks.
+   * @default true
+   */
+  readonly enableRunnerLogs?: boolean;
 }
 
 /** Customer managed KMS encryption. */
@@ -133,6 +140,11 @@ export interface FunctionsProps {
    * @default 30
    */
   readonly logRetentionDays?: number;
+  /**
+   * X-Ray active tracing on every function, with Powertools Tracer around their AWS SDK clients.
+   * @default false
+   */
+  readonly enableTracing?: boolean;
   /**
    * Reserved concurrency of the webhook function (-1: unreserved).
    * @default -1

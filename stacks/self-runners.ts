@@ -14,6 +14,7 @@ import { NatInstances } from "./nat-instance.js";
 import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import type { SelfRunnersProps } from "./self-runners-props.js";
 import { RunnerFleet } from "./runner-fleet.js";
+import { RunnerLogs, runnerLogGroupName } from "./runner-logs.js";
 import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
 import { SharedLayer } from "./shared-layer.js";
@@ -42,6 +43,7 @@ export class SelfRunners extends Construct {
   readonly queues: RunnerQueues;
   readonly table: RunnersTable;
   readonly fleet: RunnerFleet;
+  readonly runnerLogs: RunnerLogs;
   readonly webhook: WebhookFunction;
   readonly scaleUp: ScaleUpFunction;
   readonly reconcile: ReconcileFunction;
@@ -85,6 +87,7 @@ export class SelfRunners extends Construct {
         `/aws/lambda/${prefix}-nat-failover-*`,
         `aws-waf-logs-${prefix}`,
         `/aws/cloudtrail/${prefix}-audit`,
+        runnerLogGroupName(prefix),
       ],
       tags,
     });
@@ -114,6 +117,14 @@ export class SelfRunners extends Construct {
       kmsKeyArn,
       tags,
     });
+    this.runnerLogs = new RunnerLogs(this, "runner-logs", {
+      prefix,
+      context: this.context,
+      enabled: resolved.enableRunnerLogs,
+      retentionDays: logRetentionDays,
+      kmsKeyArn,
+      tags,
+    });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,
       pools,
@@ -125,8 +136,10 @@ export class SelfRunners extends Construct {
       bootTimeoutSeconds,
       associatePublicIpAddress: resolved.associatePublicIpAddress,
       enableSsmSessions: resolved.enableSsmSessions,
+      runnerLogGroupName: this.runnerLogs.shippedTo,
       tags,
     });
+    this.runnerLogs.grantWrite(this.fleet.role);
     this.table.grantOwnItem(this.fleet.role);
     this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
@@ -139,6 +152,7 @@ export class SelfRunners extends Construct {
       subnetIds: resolved.lambdaSubnetIds,
       securityGroupIds: resolved.lambdaSecurityGroupIds,
       kmsKeyArn,
+      tracing: resolved.enableTracing,
       tags,
     };
     const app = new GitHubAppAccess({
@@ -212,6 +226,7 @@ export class SelfRunners extends Construct {
         layers: [layer.layerArn],
         subnetIds: resolved.lambdaSubnetIds,
         securityGroupIds: resolved.lambdaSecurityGroupIds,
+        tracing: resolved.enableTracing,
       },
       logRetentionDays,
       kmsKeyArn,
@@ -280,6 +295,7 @@ export class SelfRunners extends Construct {
       failureThreshold: resolved.natFailureThreshold,
       failbackHoldDownSeconds: resolved.natFailbackHoldDownSeconds,
       ec2ApiReachable: anyOf(resolved.natFailoverExistingEc2Endpoint, ec2EndpointCreated),
+      tracing: resolved.enableTracing,
       logRetentionDays,
       kmsKeyArn,
       tags,

@@ -75,6 +75,11 @@ export interface HooksIpSetUpdaterProps {
    * @default []
    */
   readonly securityGroupIds?: string[];
+  /**
+   * X-Ray active tracing (NodejsFunction `tracing`).
+   * @default false
+   */
+  readonly tracing?: boolean;
 }
 
 /** Props of {@link WebhookFirewall}. */
@@ -300,6 +305,7 @@ export class WebhookFirewall extends Construct {
       kmsKeyArn: props.kmsKeyArn,
       subnetIds: options.subnetIds,
       securityGroupIds: options.securityGroupIds,
+      tracing: options.tracing,
       environment: renderEnvironment(GITHUB_HOOKS_IPSET_ENV, {
         ...powertoolsEnvironment("github-hooks-ipset"),
         githubApiUrl: options.githubApiUrl ?? SHARED_INPUTS.githubApiUrl.default,

@@ -22,6 +22,59 @@ data "aws_partition" "current_partition" {}
 
 data "aws_region" "current_region" {}
 
+resource "aws_cloudwatch_log_metric_filter" "runner_logs_boot_to_registration" {
+  count          = var.enable_runner_logs ? 1 : 0
+  log_group_name = "/self-runners/${var.prefix}/runners"
+  name           = "${var.prefix}-BootToRegistration"
+  pattern        = "{ $.event = \"registered\" }"
+
+  metric_transformation {
+    dimensions = {
+      Pool    = "$.pool"
+      service = "$.service"
+    }
+    name      = "BootToRegistration"
+    namespace = "SelfRunners/${var.prefix}"
+    unit      = "Seconds"
+    value     = "$.boot_seconds"
+  }
+  depends_on = [aws_cloudwatch_log_group.runner_logs_group]
+}
+
+resource "aws_cloudwatch_log_group" "runner_logs_group" {
+  count             = var.enable_runner_logs ? 1 : 0
+  kms_key_id        = local.encryption_key_arn
+  name              = "/self-runners/${var.prefix}/runners"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_log_metric_filter" "runner_logs_registration_failures" {
+  count          = var.enable_runner_logs ? 1 : 0
+  log_group_name = "/self-runners/${var.prefix}/runners"
+  name           = "${var.prefix}-RegistrationFailures"
+  pattern        = "{ $.event = \"registration_failed\" }"
+
+  metric_transformation {
+    dimensions = {
+      Pool    = "$.pool"
+      service = "$.service"
+    }
+    name      = "RegistrationFailures"
+    namespace = "SelfRunners/${var.prefix}"
+    unit      = "Count"
+    value     = "1"
+  }
+  depends_on = [aws_cloudwatch_log_group.runner_logs_group]
+}
+
+resource "aws_iam_role_policy" "runner_logs_write" {
+  count  = var.enable_runner_logs ? 1 : 0
+  name   = "runner-logs"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ShipRunnerLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/self-runners/${var.prefix}/runners", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/self-runners/${var.prefix}/runners:*"] }] })
+  role   = aws_iam_role.runner_role.id
+}
+
 resource "aws_lambda_layer_version" "shared_layer_version" {
   compatible_architectures = ["arm64", "x86_64"]
   compatible_runtimes      = ["nodejs22.x"]

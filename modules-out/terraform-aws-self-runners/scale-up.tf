@@ -32,6 +32,7 @@ resource "aws_lambda_function" "scale_up_function" {
       POWERTOOLS_LOG_LEVEL                      = "INFO"
       POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
       POWERTOOLS_SERVICE_NAME                   = "scale-up"
+      POWERTOOLS_TRACE_ENABLED                  = tostring(var.enable_tracing)
       PREFIX                                    = var.prefix
       RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
       RUNNER_SCOPE                              = var.runner_scope
@@ -41,6 +42,10 @@ resource "aws_lambda_function" "scale_up_function" {
   logging_config {
     log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.scale_up_logs.name
+  }
+
+  tracing_config {
+    mode = var.enable_tracing ? "Active" : "PassThrough"
   }
 
   vpc_config {
@@ -115,6 +120,13 @@ resource "aws_iam_role" "scale_up_role" {
   assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
   name               = "${var.prefix}-scale-up"
   tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "scale_up_tracing" {
+  count  = var.enable_tracing ? 1 : 0
+  name   = "tracing"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendTraces", "Action" = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource" = "*" }] })
+  role   = aws_iam_role.scale_up_role.id
 }
 
 resource "aws_lambda_event_source_mapping" "scale_up_trigger" {

@@ -79,6 +79,7 @@ export class ReconcileFunction extends NodejsFunction {
       }),
     );
     fleet.grantTerminate(this);
+    fleet.grantReadStatus(this);
     table.grantReadWrite(this);
     ledger.grantReadWrite(this);
     drainingSwitch.grantRead(this);

@@ -30,7 +30,7 @@ export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
  * and constant values (Powertools settings, NODE_OPTIONS). test/stacks/module-stack.test.ts measures
  * the synthesized environment and fails when this allowance is too small.
  */
-export const WEBHOOK_ENVIRONMENT_FIXED_BYTES = 320;
+export const WEBHOOK_ENVIRONMENT_FIXED_BYTES = 340;
 
 // The longest queue URL a pool can get, but for its name: https://sqs.<region>.amazonaws.com.cn/<account>.
 // Regions are at most 14 characters today (ap-southeast-5); 16 leaves room.

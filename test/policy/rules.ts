@@ -679,7 +679,19 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "lambda-xray",
     subject: /^aws_lambda_function\./,
-    reason: "correlation is by delivery id in structured logs and metrics (Powertools); tracing would add a cost per request and latency inside GitHub's 10-second webhook budget",
+    // Not key-given-vpc, which turns enable_tracing on: there every kit function must trace.
+    variants: ["module", "defaults", "key-created", "opt-ins"],
+    reason: "opt-in (enable_tracing, off by default): correlation is by delivery id in structured logs and metrics (Powertools); tracing adds a cost per request",
+  },
+  {
+    rule: "iam-write-constrained",
+    subject: /_tracing#SendTraces$/,
+    reason: "xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions (AWSXRayDaemonWriteAccess grants them on \"*\"); the policy exists only with enable_tracing",
+  },
+  {
+    rule: "iam-star-resource",
+    subject: /_tracing#SendTraces$/,
+    reason: "as for iam-write-constrained: X-Ray's write actions, only with enable_tracing",
   },
   {
     rule: "api-xray",

@@ -97,9 +97,9 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       expect(fn.layers).toEqual([expect.stringMatching(/aws_lambda_layer_version\..*\.arn/)]);
       expect(fn.logging_config).toMatchObject({ log_format: "JSON" });
     }
-    // One per created function plus the API's access logs and the WAF's request logs (on by default);
-    // optional groups (audit trail delivery, NAT, ...) are created only when asked for.
-    expect(Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).filter(created)).toHaveLength(Object.keys(functions).length + 2);
+    // One per created function plus the API's access logs, the WAF's request logs and the runner logs (on
+    // by default); optional groups (audit trail delivery, NAT, ...) are created only when asked for.
+    expect(Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).filter(created)).toHaveLength(Object.keys(functions).length + 3);
   });
 
   it("grants ENI permissions only when the functions are placed in subnets", () => {

@@ -45,14 +45,15 @@ export interface MetricSpec {
   readonly statistic: "Sum" | "Maximum" | "Minimum" | "Average" | "p90";
 }
 
-const metric = (
+// Generic in the dimension sets so the emitting helper can require exactly their dimensions.
+const metric = <const D extends ReadonlyArray<readonly MetricDimension[]>>(
   name: string,
   unit: MetricUnitName,
   source: MetricSource,
-  dimensions: ReadonlyArray<readonly MetricDimension[]>,
+  dimensions: D,
   statistic: MetricSpec["statistic"],
   doc: string,
-): MetricSpec => ({ name, unit, source, dimensions, statistic, doc });
+): MetricSpec & { readonly dimensions: D } => ({ name, unit, source, dimensions, statistic, doc });
 
 const { pool: POOL, app: APP, market: MARKET, reason: REASON, state: STATE } = METRIC_DIMENSIONS;
 

@@ -1,4 +1,4 @@
-import { MetricUnit, RegistrationsUnavailableError, childLogger, metrics } from "../shared/index.js";
+import { METRICS, RegistrationsUnavailableError, childLogger, emitMetric } from "../shared/index.js";
 import { reconcileJobs, runningOn } from "./job-actions.js";
 import type { ReconcileJobsDeps } from "./job-actions.js";
 import type { InstanceInventory } from "./adapters/ec2.js";
@@ -6,6 +6,7 @@ import type { RunnerDirectory } from "./adapters/github.js";
 import type { RunnerRecords } from "./adapters/table.js";
 import { decide, ownersToQuery } from "./decide.js";
 import { execute } from "./execute.js";
+import { emitFleetGauges, fleetGauges } from "./fleet-gauges.js";
 import type { ActionFailure } from "./execute.js";
 import type { RegistrationView } from "./decide.js";
 
@@ -161,14 +162,18 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     terminate: decision.terminate,
     deregisterThenTerminate: decision.deregisterThenTerminate.map(({ instanceId, reason }) => ({ instanceId, reason })),
   });
-  metrics.addMetric("InstancesTerminated", MetricUnit.Count, terminated);
-  metrics.addMetric("RegistrationsDeleted", MetricUnit.Count, registrationsDeleted);
-  metrics.addMetric("RunnersBusyOnDelete", MetricUnit.Count, busyOnDelete);
-  metrics.addMetric("RecordsDeleted", MetricUnit.Count, recordsDeleted);
-  metrics.addMetric("JobsRelaunched", MetricUnit.Count, jobResult.relaunched);
-  metrics.addMetric("JobsRequeued", MetricUnit.Count, jobResult.requeued);
-  metrics.addMetric("InterruptedJobsRerun", MetricUnit.Count, jobResult.rerun);
-  metrics.addMetric("ReconcileErrors", MetricUnit.Count, errors);
+  emitMetric(METRICS.instancesTerminated, terminated);
+  emitMetric(METRICS.registrationsDeleted, registrationsDeleted);
+  emitMetric(METRICS.runnersBusyOnDelete, busyOnDelete);
+  emitMetric(METRICS.recordsDeleted, recordsDeleted);
+  emitMetric(METRICS.jobsRelaunched, jobResult.relaunched);
+  emitMetric(METRICS.jobsRequeued, jobResult.requeued);
+  emitMetric(METRICS.interruptedJobsRerun, jobResult.rerun);
+  emitMetric(METRICS.reconcileErrors, errors);
+  // From the start of the run: instances terminated now still count as what the run found.
+  emitFleetGauges(
+    fleetGauges({ pools: Object.keys(deps.warmPools), jobs: snapshot.jobs, instances, registrations, runningOn: runningOn(snapshot), prefix: deps.prefix, now: deps.now() }),
+  );
   return summary;
 }
 

@@ -111,6 +111,13 @@ export const METRICS = {
 
 export type MetricKey = keyof typeof METRICS;
 
+/**
+ * Log correlation keys, exact names: every log line of every function carries those known for the work
+ * it is about (lambdas/shared/logger.ts `withCorrelation`).
+ */
+export const LOG_CORRELATION_KEYS = ["deliveryId", "jobId", "runAttempt", "pool", "owner", "repository", "instanceId", "runnerName"] as const;
+export type LogCorrelationKey = (typeof LOG_CORRELATION_KEYS)[number];
+
 /** The namespace of a deployment's metrics. */
 export function metricsNamespace(prefix: string): string {
   return `SelfRunners/${prefix}`;

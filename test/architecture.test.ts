@@ -1,9 +1,11 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cruise, type ICruiseResult } from "dependency-cruiser";
 import { FUNCTION_CONTRACTS } from "../contracts/docs.js";
+import { METRICS } from "../contracts/metrics.js";
+import type { MetricSpec } from "../contracts/metrics.js";
 import { REPO_ROOT } from "./helpers/paths.js";
 
 const require = createRequire(import.meta.url);
@@ -60,5 +62,37 @@ describe("environment variables have one owner (contracts/)", () => {
     // Assert: parseEnv's default, each handler's config.ts default argument, and nothing else.
     expect(readers.every((file) => /^lambdas\/[a-z-]+\/config\.ts$/.test(file))).toBe(true);
     expect(readers).toContain("lambdas/shared/config.ts");
+  });
+});
+
+describe("metrics go through the table (contracts/metrics.ts)", () => {
+  const lambdaSources = readdirSync(join(REPO_ROOT, "lambdas"), { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => ({ file: `lambdas/${file}`, text: readFileSync(join(REPO_ROOT, "lambdas", file), "utf8") }));
+
+  it("calls addMetric( only in lambdas/shared/metrics.ts", () => {
+    // Act
+    const callers = lambdaSources.filter(({ text }) => text.includes("addMetric(")).map(({ file }) => file);
+
+    // Assert
+    expect(callers).toEqual(["lambdas/shared/metrics.ts"]);
+  });
+
+  it("references every function-sourced entry of the table somewhere in lambdas/", () => {
+    // Arrange
+    const functionSourced = Object.entries(METRICS as Readonly<Record<string, MetricSpec>>).filter(([, spec]) => spec.source !== "runner");
+    const code = lambdaSources.map(({ text }) => text).join("\n");
+
+    // The impaired-runner check lives in lambdas/reconcile/health.ts, which the runner-host work adds; until that
+    // file exists its metric may be unreferenced, and once it exists it must be referenced like the others.
+    const awaitingHealthCheck = existsSync(join(REPO_ROOT, "lambdas", "reconcile", "health.ts")) ? [] : ["impairedRunnersTerminated"];
+    if (awaitingHealthCheck.length > 0) console.info(`not yet required (no lambdas/reconcile/health.ts): ${awaitingHealthCheck.join(", ")}`);
+
+    // Act
+    const unused = functionSourced.filter(([key]) => !new RegExp(`METRICS\\.${key}\\b`).test(code)).map(([key]) => key);
+
+    // Assert
+    expect(functionSourced.length).toBeGreaterThan(30);
+    expect(unused.filter((key) => !awaitingHealthCheck.includes(key))).toEqual([]);
   });
 });

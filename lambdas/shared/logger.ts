@@ -1,12 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { LogFormatter, LogItem, Logger } from "@aws-lambda-powertools/logger";
 import type { LogAttributes, UnformattedAttributes } from "@aws-lambda-powertools/logger/types";
+import type { LogCorrelationKey } from "../../contracts/metrics.js";
 import { redactSecrets } from "./redact.js";
 
-/** The correlation keys of docs/metrics.md, exact names: every log line carries those known for its work. */
-export const CORRELATION_KEYS = ["deliveryId", "jobId", "runAttempt", "pool", "owner", "repository", "instanceId", "runnerName"] as const;
-export type CorrelationKey = (typeof CORRELATION_KEYS)[number];
-export type Correlation = { readonly [K in CorrelationKey]?: string | number | undefined };
+/** Values of the correlation keys (contracts/metrics.ts, docs/metrics.md) known for a piece of work. */
+export type Correlation = { readonly [K in LogCorrelationKey]?: string | number | undefined };
 
 const correlation = new AsyncLocalStorage<Readonly<Record<string, string | number>>>();
 

@@ -122,7 +122,7 @@ resource "aws_lambda_function" "webhook_function" {
       NODE_OPTIONS                               = "--enable-source-maps"
       POOLS                                      = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
       POWERTOOLS_LOG_LEVEL                       = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE               = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE               = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                    = "webhook"
       PREFIX                                     = var.prefix
       WEBHOOK_MAX_BODY_BYTES                     = var.webhook_max_body_bytes

@@ -1,4 +1,5 @@
-import { METRICS, RegistrationsUnavailableError, childLogger, emitMetric } from "../shared/index.js";
+import { METRICS, RegistrationsUnavailableError, childLogger, emitMetric, runnerName } from "../shared/index.js";
+import type { Correlation } from "../shared/index.js";
 import { reconcileJobs, runningOn } from "./job-actions.js";
 import type { ReconcileJobsDeps } from "./job-actions.js";
 import type { InstanceInventory } from "./adapters/ec2.js";
@@ -90,6 +91,12 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   let terminated = 0;
   let recordsDeleted = 0;
   const toTerminate = decision.terminate.map((item) => item.instanceId);
+  const byId = new Map(instances.map((instance) => [instance.instanceId, instance]));
+  const instanceCorrelation = (instanceId: string): Correlation => {
+    const instance = byId.get(instanceId);
+    const { jobId, deliveryId, repository } = instance?.job ?? {};
+    return { instanceId, runnerName: runnerName(deps.prefix, instanceId), pool: instance?.pool, owner: instance?.owner, jobId, deliveryId, repository };
+  };
   const perform = async (action: RunnerAction): Promise<void> => {
     switch (action.kind) {
       case "delete-registration": {
@@ -128,7 +135,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
       ],
       perform,
       runnerActionFailure,
-      { mode: "parallel", log },
+      { mode: "parallel", log, correlation: (action) => (action.kind === "deregister-then-terminate" ? instanceCorrelation(action.instanceId) : {}) },
     ),
     toTerminate.length === 0 ? 0 : await execute<RunnerAction>([{ kind: "terminate", instanceIds: toTerminate }], perform, runnerActionFailure, { mode: "serial", log }),
     await execute<RunnerAction>(decision.deleteRecords.map((record) => ({ kind: "delete-record", pk: record.pk })), perform, runnerActionFailure, { mode: "serial", log }),

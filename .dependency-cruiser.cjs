@@ -52,6 +52,13 @@ module.exports = {
       to: { path: "^lambdas/(?!libs/|shared/)" },
     },
     {
+      name: "cli-stays-an-sdk-client",
+      severity: "error",
+      comment: "The operator CLI (cli/) reads the deployment through the AWS SDK and the ledger library: no constructs, and no lambdas/shared/index.ts, which would bundle Powertools and Octokit into the bin.",
+      from: { path: "^cli/" },
+      to: { path: "^stacks/|^lambdas/shared/index\\.ts$|(^|/)node_modules/(cdktf|constructs|@cdktf/|@octokit|@aws-lambda-powertools)/" },
+    },
+    {
       name: "contracts-stand-alone",
       severity: "error",
       comment: "contracts/ is plain TypeScript imported by both stacks/ and lambdas/ (and bundled into handlers): it imports nothing outside itself.",

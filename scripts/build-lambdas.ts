@@ -1,3 +1,4 @@
+import type { Metafile } from "esbuild";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -5,12 +6,13 @@ import { buildSharedLayer } from "../layers/build.js";
 import { bundleHandler } from "./lib/bundle.js";
 import { writeReproducibleZip } from "./lib/reproducible-zip.js";
 
-/** One deployable artifact and its size. */
+/** One deployable artifact, its size and what esbuild bundled into it. */
 export interface BuiltArtifact {
   readonly name: string;
   readonly zip: string;
   readonly bundleBytes: number;
   readonly zipBytes: number;
+  readonly metafile: Metafile;
 }
 
 /** The handlers: every folder of lambdas/ (but shared) with a `<folder>.lambda.ts` entry. */
@@ -33,9 +35,9 @@ export async function buildLambdas(repoRoot: string): Promise<BuiltArtifact[]> {
     const staging = join(distDir, "lambdas", name);
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    const bundleBytes = await bundleHandler(join(repoRoot, "lambdas", name, `${name}.lambda.ts`), join(staging, "index.js"), sharedDir);
+    const { bytes: bundleBytes, metafile } = await bundleHandler(join(repoRoot, "lambdas", name, `${name}.lambda.ts`), join(staging, "index.js"), sharedDir);
     const zip = join(distDir, "lambdas", `${name}.zip`);
-    artifacts.push({ name, zip, bundleBytes, zipBytes: writeReproducibleZip(staging, zip) });
+    artifacts.push({ name, zip, bundleBytes, zipBytes: writeReproducibleZip(staging, zip), metafile });
   }
   const layer = await buildSharedLayer(repoRoot, distDir);
   artifacts.push({ name: "shared-layer", ...layer });

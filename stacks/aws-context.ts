@@ -16,7 +16,8 @@ export class AwsContext extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     this.partition = new DataAwsPartition(this, "partition").partition;
-    this.region = new DataAwsRegion(this, "region").name;
+    // `id` is the region name on both provider majors; `name` is deprecated in 6.x and `region` is absent from 5.x.
+    this.region = new DataAwsRegion(this, "region").id;
     this.accountId = new DataAwsCallerIdentity(this, "account").accountId;
   }
 

@@ -1,5 +1,5 @@
 import { join, resolve } from "node:path";
-import { App } from "./cdktf.js";
+import { App, LocalBackend } from "./cdktf.js";
 import { INPUT_GROUPS } from "./module/inputs.js";
 import { emitModule, type EmitResult, type ModuleFile } from "./emit/index.js";
 import { ModuleStack } from "./module-stack.js";
@@ -77,6 +77,9 @@ export function buildModule(options: BuildModuleOptions): EmitResult {
   const repoRoot = resolve(options.repoRoot);
   const app = new App({ outdir: options.synthDir ?? join(repoRoot, "cdktf.out") });
   const stack = new ModuleStack(app, "self-runners", { distDir: join(repoRoot, "dist") });
+  // cdktf's default local backend is an absolute path below the working directory; a relative one
+  // (from cdktf.out/stacks/self-runners back to the repository root) keeps the synth output portable.
+  new LocalBackend(stack, { path: "../../../terraform.self-runners.tfstate" });
   return emitModule(stack, {
     outDir: options.outDir ?? join(repoRoot, MODULE_DIR),
     moduleName: "terraform-aws-self-runners",

@@ -10,6 +10,7 @@ export {
   AssetType,
   Fn,
   Lazy,
+  LocalBackend,
   Op,
   TerraformAsset,
   TerraformElement,

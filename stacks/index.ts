@@ -1,3 +1,4 @@
+// The package's public API (package.json exports "."): SelfRunners, its props and the constructs it is made of.
 export * from "./errors.js";
 export * from "./pools.js";
 export * from "./aws-context.js";
@@ -8,6 +9,14 @@ export * from "./github-app-secrets.js";
 export * from "./runner-queue.js";
 export * from "./runners-table.js";
 export * from "./runner-fleet.js";
+export * from "./job-ledger.js";
+export * from "./draining-switch.js";
+export * from "./spot-interruption-rule.js";
+export type { HandlerFunctionProps } from "./functions/handler-function.js";
+export * from "./functions/webhook-function.js";
+export * from "./functions/scale-up-function.js";
+export * from "./functions/reconcile-function.js";
+export * from "./functions/spot-interruption-function.js";
 export * from "./webhook-api.js";
 export * from "./webhook-firewall.js";
 export * from "./reconcile-schedule.js";

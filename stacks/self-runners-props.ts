@@ -17,8 +17,9 @@ export interface GeneralProps {
    */
   readonly tags?: Record<string, string>;
   /**
-   * Directory holding lambdas/<name>.zip and layers/shared.zip built by `npm run build`.
-   * @default "dist" (resolved from the working directory)
+   * Directory holding lambdas/<name>.zip and layers/shared.zip built by `npm run build`; a relative
+   * path is resolved against the working directory.
+   * @default - the zips shipped next to the code: `lib/dist` in the npm package, `dist` in a checkout
    */
   readonly distDir?: string;
 }

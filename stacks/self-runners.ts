@@ -4,7 +4,8 @@ import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { EncryptionKey } from "./encryption-key.js";
 import { allOf, anyOf, listContains } from "./private/conditions.js";
-import { resolveSelfRunnersProps } from "./module/props.js";
+import { DIST_DIR_CHECK, resolveSelfRunnersProps } from "./module/props.js";
+import { checkProps } from "./errors.js";
 import { DrainingSwitch } from "./draining-switch.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
 import { JobLedger } from "./job-ledger.js";
@@ -62,6 +63,7 @@ export class SelfRunners extends Construct {
       ? (props.pools as IResolvable)
       : normalizePools(this.node.path, props.pools as Record<string, RunnerPoolProps>, resolved.runnerSubnetIds);
     const distDir = resolved.distDir;
+    checkProps(this.node.path, [{ prop: "distDir", value: distDir, rule: DIST_DIR_CHECK }]);
     const tags = mergeTags(resolved.tags, { "self-runners:prefix": prefix });
     const logRetentionDays = resolved.logRetentionDays;
     const githubApiUrl = resolved.githubApiUrl;

@@ -1,8 +1,10 @@
 // A CDKTF app that uses the self-runners constructs directly. Build the zips first (`npm run build`
 // at the repository root), then `npx tsx examples/cdktf/main.ts` synthesizes into examples/cdktf/cdktf.out.
+// From the npm package (docs/package.md) the imports are `cdktf`, `@cdktf/provider-aws/lib/provider/index.js`
+// and `self-runners`; the rest is the same.
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { App, TerraformOutput, TerraformStack } from "../../stacks/cdktf.js";
+import { App, LocalBackend, TerraformOutput, TerraformStack } from "../../stacks/cdktf.js";
 import { AwsProvider } from "../../stacks/aws.js";
 import { SelfRunners } from "../../stacks/index.js";
 
@@ -11,10 +13,13 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 export function buildApp(outdir = resolve(here, "cdktf.out")): App {
   const app = new App({ outdir });
   const stack = new TerraformStack(app, "ci-runners");
+  // Relative, so the synthesized stack names no path of this machine (cdktf's default is absolute);
+  // Terraform runs in cdktf.out/stacks/ci-runners, so this keeps the state next to cdktf.out.
+  new LocalBackend(stack, { path: "../../../terraform.ci-runners.tfstate" });
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
 
   const runners = new SelfRunners(stack, "runners", {
-    distDir: resolve(here, "..", "..", "dist"),
+    // No distDir: the zips are found next to the constructs (dist/ here, lib/dist in the package).
     prefix: "ci-runners",
     githubAppId: "123456",
     runnerScope: "org",

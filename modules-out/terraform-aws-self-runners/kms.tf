@@ -7,49 +7,49 @@ resource "aws_kms_alias" "encryption_alias" {
 resource "aws_iam_role_policy" "encryption_grant_github_hooks_ipset" {
   count  = (local.encryption_enabled && local.webhook_firewall_allowlist) ? 1 : 0
   name   = "use-kms-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.id}.amazonaws.com"] } } }] })
   role   = aws_iam_role.webhook_firewall_github_hooks_ipset_role["0"].id
 }
 
 resource "aws_iam_role_policy" "encryption_grant_nat_failover" {
   count  = (local.encryption_enabled && local.enable_nat_instances) ? 1 : 0
   name   = "use-kms-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.id}.amazonaws.com"] } } }] })
   role   = aws_iam_role.nat_failover_role["0"].id
 }
 
 resource "aws_iam_role_policy" "encryption_grant_reconcile" {
   count  = local.encryption_enabled ? 1 : 0
   name   = "use-kms-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.id}.amazonaws.com", "ssm.${data.aws_region.current_region.id}.amazonaws.com", "dynamodb.${data.aws_region.current_region.id}.amazonaws.com", "sqs.${data.aws_region.current_region.id}.amazonaws.com"] } } }] })
   role   = aws_iam_role.reconcile_role.id
 }
 
 resource "aws_iam_role_policy" "encryption_grant_runner" {
   count  = local.encryption_enabled ? 1 : 0
   name   = "use-kms-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["dynamodb.${data.aws_region.current_region.id}.amazonaws.com"] } } }] })
   role   = aws_iam_role.runner_role.id
 }
 
 resource "aws_iam_role_policy" "encryption_grant_scale_up" {
   count  = local.encryption_enabled ? 1 : 0
   name   = "use-kms-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.id}.amazonaws.com", "ssm.${data.aws_region.current_region.id}.amazonaws.com", "sqs.${data.aws_region.current_region.id}.amazonaws.com", "dynamodb.${data.aws_region.current_region.id}.amazonaws.com"] } } }] })
   role   = aws_iam_role.scale_up_role.id
 }
 
 resource "aws_iam_role_policy" "encryption_grant_spot_interruption" {
   count  = local.encryption_enabled ? 1 : 0
   name   = "use-kms-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.id}.amazonaws.com", "ssm.${data.aws_region.current_region.id}.amazonaws.com", "dynamodb.${data.aws_region.current_region.id}.amazonaws.com", "sqs.${data.aws_region.current_region.id}.amazonaws.com"] } } }] })
   role   = aws_iam_role.spot_interruption_role.id
 }
 
 resource "aws_iam_role_policy" "encryption_grant_webhook" {
   count  = local.encryption_enabled ? 1 : 0
   name   = "use-kms-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.name}.amazonaws.com", "ssm.${data.aws_region.current_region.name}.amazonaws.com", "sqs.${data.aws_region.current_region.name}.amazonaws.com", "dynamodb.${data.aws_region.current_region.name}.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.id}.amazonaws.com", "ssm.${data.aws_region.current_region.id}.amazonaws.com", "sqs.${data.aws_region.current_region.id}.amazonaws.com", "dynamodb.${data.aws_region.current_region.id}.amazonaws.com"] } } }] })
   role   = aws_iam_role.webhook_role.id
 }
 
@@ -58,7 +58,7 @@ resource "aws_kms_key" "encryption_key" {
   deletion_window_in_days = 30
   description             = "Encrypts the queues, table, parameters, logs and function settings of ${var.prefix}"
   enable_key_rotation     = true
-  policy                  = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "AccountAdministersKey", "Principal" = { "AWS" = "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:root" }, "Action" = ["kms:*"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "CloudWatchLogsEncryptsOwnLogGroups", "Principal" = { "Service" = "logs.${data.aws_region.current_region.name}.amazonaws.com" }, "Action" = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"], "Resource" = "*", "Condition" = { "ArnLike" = { "kms:EncryptionContext:aws:logs:arn" = ["arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-webhook", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-github-hooks-ipset", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/apigateway/${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-nat-failover-*", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:aws-waf-logs-${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/cloudtrail/${var.prefix}-audit"] } } }] })
+  policy                  = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "AccountAdministersKey", "Principal" = { "AWS" = "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:root" }, "Action" = ["kms:*"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "CloudWatchLogsEncryptsOwnLogGroups", "Principal" = { "Service" = "logs.${data.aws_region.current_region.id}.amazonaws.com" }, "Action" = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"], "Resource" = "*", "Condition" = { "ArnLike" = { "kms:EncryptionContext:aws:logs:arn" = ["arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-webhook", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-github-hooks-ipset", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/apigateway/${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-nat-failover-*", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:aws-waf-logs-${var.prefix}", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/cloudtrail/${var.prefix}-audit"] } } }] })
   tags                    = merge(var.tags, { "self-runners:prefix" = var.prefix })
 
   lifecycle {

@@ -55,7 +55,7 @@ resource "aws_cloudwatch_log_group" "nat_failover_logs" {
 resource "aws_iam_role_policy" "nat_failover_policy" {
   count  = local.enable_nat_instances ? 1 : 0
   name   = "nat-failover"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-nat-failover-*:*" }, { "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ReadNetwork", "Action" = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeRouteTables", "ec2:DescribeNatGateways"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ReplaceDefaultRoutes", "Action" = ["ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/aws/lambda/${var.prefix}-nat-failover-*:*" }, { "Effect" = "Allow", "Sid" = "ManageLambdaEnis", "Action" = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ReadNetwork", "Action" = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeRouteTables", "ec2:DescribeNatGateways"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ReplaceDefaultRoutes", "Action" = ["ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.id, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
   role   = aws_iam_role.nat_failover_role["0"].id
 }
 
@@ -186,7 +186,7 @@ resource "aws_autoscaling_group" "nat_asg" {
 resource "aws_iam_role_policy" "nat_boot" {
   count  = local.enable_nat_instances ? 1 : 0
   name   = "nat-boot"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SwitchOffOwnSourceDestCheck", "Action" = ["ec2:ModifyInstanceAttribute"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.name}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:nat" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "ReadRouteTables", "Action" = ["ec2:DescribeRouteTables"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ClaimPrivateRoutes", "Action" = ["ec2:CreateRoute", "ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.name, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SwitchOffOwnSourceDestCheck", "Action" = ["ec2:ModifyInstanceAttribute"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:nat" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "ReadRouteTables", "Action" = ["ec2:DescribeRouteTables"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ClaimPrivateRoutes", "Action" = ["ec2:CreateRoute", "ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.id, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
   role   = aws_iam_role.nat_role["0"].name
 }
 
@@ -205,7 +205,7 @@ resource "aws_launch_template" "nat_launch_template" {
   name                   = "${var.prefix}-nat-${each.key}"
   tags                   = merge(var.tags, { "self-runners:nat" = var.prefix })
   update_default_version = true
-  user_data              = base64encode(templatefile("${path.module}/templates/nat-bootstrap.sh.tftpl", { "route_table_ids" = join(" ", lookup(var.nat_private_route_table_ids, each.key, [])), "region" = data.aws_region.current_region.name }))
+  user_data              = base64encode(templatefile("${path.module}/templates/nat-bootstrap.sh.tftpl", { "route_table_ids" = join(" ", lookup(var.nat_private_route_table_ids, each.key, [])), "region" = data.aws_region.current_region.id }))
 
   block_device_mappings {
     device_name = "/dev/xvda"
@@ -313,7 +313,7 @@ data "aws_vpc" "nat_vpc" {
 resource "aws_vpc_endpoint" "vpc_endpoints_gateway" {
   for_each          = toset((var.create_vpc_endpoints && (length(var.vpc_endpoint_route_table_ids) >= 1)) ? var.vpc_endpoint_gateway_services : [])
   route_table_ids   = var.vpc_endpoint_route_table_ids
-  service_name      = "com.amazonaws.${data.aws_region.current_region.name}.${each.value}"
+  service_name      = "com.amazonaws.${data.aws_region.current_region.id}.${each.value}"
   tags              = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "Name" = "${var.prefix}-${each.value}" })
   vpc_endpoint_type = "Gateway"
   vpc_id            = var.vpc_id
@@ -323,7 +323,7 @@ resource "aws_vpc_endpoint" "vpc_endpoints_interface" {
   for_each            = toset(var.create_vpc_endpoints ? var.vpc_endpoint_services : [])
   private_dns_enabled = true
   security_group_ids  = [aws_security_group.vpc_endpoints_security_group["0"].id]
-  service_name        = "com.amazonaws.${data.aws_region.current_region.name}.${each.value}"
+  service_name        = "com.amazonaws.${data.aws_region.current_region.id}.${each.value}"
   subnet_ids          = var.vpc_endpoint_subnet_ids
   tags                = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "Name" = "${var.prefix}-${each.value}" })
   vpc_endpoint_type   = "Interface"

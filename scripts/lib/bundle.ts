@@ -1,4 +1,4 @@
-import { build, type Plugin } from "esbuild";
+import { build, type Metafile, type Plugin } from "esbuild";
 import { dirname, resolve, sep } from "node:path";
 
 /** The package name under which the shared layer ships `lambdas/shared`. */
@@ -46,8 +46,14 @@ function sharedLayerExternal(sharedDir: string): Plugin {
   };
 }
 
+/** What one bundle produced: its size and esbuild's metafile (every input, with the bytes it kept; the release's SBOMs read it). */
+export interface BundleResult {
+  readonly bytes: number;
+  readonly metafile: Metafile;
+}
+
 /** Bundles one handler entry into `outFile` (plus `outFile.map`), with lambdas/shared left to the layer. */
-export async function bundleHandler(entry: string, outFile: string, sharedDir: string): Promise<number> {
+export async function bundleHandler(entry: string, outFile: string, sharedDir: string): Promise<BundleResult> {
   const result = await build({
     ...LAMBDA_BUILD,
     entryPoints: [entry],
@@ -55,11 +61,11 @@ export async function bundleHandler(entry: string, outFile: string, sharedDir: s
     plugins: [sharedLayerExternal(sharedDir)],
     absWorkingDir: resolve(dirname(sharedDir), ".."),
   });
-  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  return { bytes: Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0), metafile: result.metafile };
 }
 
 /** Bundles the shared code with all its dependencies into one layer module. */
-export async function bundleShared(entry: string, outFile: string, repoRoot: string): Promise<number> {
+export async function bundleShared(entry: string, outFile: string, repoRoot: string): Promise<BundleResult> {
   const result = await build({ ...LAMBDA_BUILD, entryPoints: [entry], outfile: outFile, absWorkingDir: repoRoot });
-  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  return { bytes: Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0), metafile: result.metafile };
 }

@@ -29,7 +29,7 @@ export interface EmitModuleOptions {
   readonly terraformVersion?: string;
   /**
    * hashicorp/aws version constraint in versions.tf.
-   * @default ">= 5.100.0, < 6.0.0"
+   * @default {@link DEFAULT_AWS_PROVIDER_VERSION}
    */
   readonly awsProviderVersion?: string;
   /**
@@ -75,7 +75,11 @@ export interface EmitResult {
 }
 
 export const DEFAULT_TERRAFORM_VERSION = ">= 1.6.0";
-export const DEFAULT_AWS_PROVIDER_VERSION = ">= 5.100.0, < 6.0.0";
+/**
+ * hashicorp/aws versions the module supports: 5.100 (the local mirror, checked by `terraform validate`
+ * and `terraform test`) through 6.x (checked against the 6.x bindings); see docs/compatibility.md.
+ */
+export const DEFAULT_AWS_PROVIDER_VERSION = ">= 5.100.0, < 7.0.0";
 
 /**
  * Synthesizes the app of `stack` and writes the stack as a plain Terraform module

@@ -1,11 +1,32 @@
-import { SelfRunnersValidationError, isUnresolved } from "../errors.js";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SelfRunnersValidationError, isUnresolved, type PropCheck } from "../errors.js";
 import type { SelfRunnersProps } from "../self-runners-props.js";
 import { INPUTS } from "./inputs.js";
 import { propName } from "./input-spec.js";
 import { CROSS_CHECKS } from "./cross-checks.js";
 
-/** Where `npm run build` leaves the zips, relative to the repository root. */
-export const DEFAULT_DIST_DIR = "dist";
+/**
+ * The zips next to the code, found from this module rather than the working directory: `<repo>/dist`
+ * (where `npm run build` leaves them) when run from the sources, `lib/dist` inside the npm package
+ * (this file compiles to `lib/stacks/module/props.js`, and the package build copies the zips there).
+ */
+export const DEFAULT_DIST_DIR = fileURLToPath(new URL("../../dist", import.meta.url));
+
+/** The directory of the zips: {@link DEFAULT_DIST_DIR}, or a given one resolved against the working directory. */
+export function resolveDistDir(distDir: string | undefined): string {
+  return distDir === undefined ? DEFAULT_DIST_DIR : resolve(distDir);
+}
+
+/**
+ * The zips must be there when the construct is created (cdktf copies them into the synth output); the
+ * shared layer stands for all of them, since one build writes them together.
+ */
+export const DIST_DIR_CHECK: PropCheck = {
+  allowed: "a directory holding lambdas/<handler>.zip and layers/shared.zip: build them with npm run build:lambdas (the npm package ships them in lib/dist)",
+  check: (value) => typeof value === "string" && existsSync(join(value, "layers", "shared.zip")),
+};
 
 /** SelfRunners props with every default of the input table filled in. */
 export type ResolvedSelfRunnersProps = Required<SelfRunnersProps>;
@@ -33,7 +54,7 @@ export function resolveSelfRunnersProps(constructPath: string, props: SelfRunner
       if (!rule.check(value)) throw new SelfRunnersValidationError(constructPath, prop, value, rule.allowed);
     }
   }
-  const resolved: Record<string, unknown> = { ...given, distDir: props.distDir ?? DEFAULT_DIST_DIR };
+  const resolved: Record<string, unknown> = { ...given, distDir: resolveDistDir(props.distDir) };
   for (const input of INPUTS) {
     const prop = propName(input.name);
     if (resolved[prop] === undefined && "default" in input) resolved[prop] = input.default;

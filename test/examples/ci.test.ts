@@ -56,11 +56,12 @@ describe("examples/ci/github-actions-terraform.yml", () => {
       "hashicorp/setup-terraform@v3",
       "aws-actions/configure-aws-credentials@v4",
       "bridgecrewio/checkov-action@v12",
+      "your-org/self-runners/actions/plan-comment@v1",
     ]);
   });
 
   it("checks formatting, initializes, validates, plans, scans the plan with checkov, then comments, in that order", () => {
-    const order = [/terraform fmt -check/, /terraform init/, /terraform validate/, /terraform plan .*-out=tfplan/, /checkov-action/, /gh pr comment/].map(indexOf);
+    const order = [/terraform fmt -check/, /terraform init/, /terraform validate/, /terraform plan .*-out=tfplan/, /checkov-action/, /actions\/plan-comment@/].map(indexOf);
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(steps[indexOf(/terraform plan/)]!.run).toContain("terraform show -json tfplan > tfplan.json");
@@ -85,11 +86,18 @@ describe("examples/ci/github-actions-terraform.yml", () => {
     expect(skipped).toHaveLength(expected.size);
   });
 
-  it("posts the plan only on pull requests, with the workflow's token, updating its last comment", () => {
-    const comment = steps[indexOf(/gh pr comment/)]!;
-    expect(comment.if).toBe("github.event_name == 'pull_request'");
-    expect(comment.env).toMatchObject({ GH_TOKEN: "${{ github.token }}", PR_NUMBER: "${{ github.event.pull_request.number }}" });
-    expect(comment.run).toMatch(/gh pr comment "\$PR_NUMBER" --edit-last --body-file plan-comment\.md \|\| gh pr comment "\$PR_NUMBER" --body-file plan-comment\.md/);
+  it("posts the plan with actions/plan-comment on pull requests, also after a failed plan, with inputs the Action declares", () => {
+    const comment = steps[indexOf(/actions\/plan-comment@/)]!;
+    expect(comment.if).toBe("always() && github.event_name == 'pull_request' && steps.plan.outcome != 'skipped'");
+    const dir = workflow.jobs.plan!.defaults.run["working-directory"];
+    expect(String(comment.with!.stacks).trim()).toBe(`${dir}=${dir}`);
+    const action = readFileSync(join(REPO_ROOT, "actions", "plan-comment", "action.yml"), "utf8");
+    const declared = [...action.matchAll(/^ {2}([a-z-]+):\n {4}description:/gm)].map((match) => match[1]);
+    for (const input of Object.keys(comment.with!)) expect(declared).toContain(input);
+    // The plan step leaves what the Action reads: text output, exit status, and the JSON when there is a plan.
+    const plan = steps[indexOf(/terraform plan/)]!.run!;
+    for (const file of ["> plan.txt", "> plan.exitcode", "> tfplan.json"]) expect(plan).toContain(file);
+    expect(plan).toContain("-detailed-exitcode");
   });
 
   it("has shell steps bash can parse", () => {

@@ -28,7 +28,7 @@ describe("VpcEndpoints with literal props", () => {
       vpc_id: "vpc-0123456789abcdef0",
       tags: { Name: "ci-${each.value}" },
     });
-    expect(endpoint.service_name).toMatch(/^com\.amazonaws\.\$\{data\.aws_region\.[^}]+\.name\}\.\$\{each\.value\}$/);
+    expect(endpoint.service_name).toMatch(/^com\.amazonaws\.\$\{data\.aws_region\.[^}]+\.id\}\.\$\{each\.value\}$/);
     expect(endpoint.security_group_ids).toEqual([expect.stringMatching(/^\$\{aws_security_group\..*\["0"\]\.id\}$/)]);
   });
 

@@ -70,11 +70,24 @@ describe("the emitted module under terraform", () => {
   });
 });
 
+/** Every Terraform root under examples/terraform: a folder holding .tf files, nested ones included (environments/dev). */
+function exampleRoots(dir: string, prefix = ""): string[] {
+  const entries = readdirSync(join(dir, prefix), { withFileTypes: true });
+  const own = entries.some((e) => e.isFile() && e.name.endsWith(".tf")) ? [prefix] : [];
+  return [...own, ...entries.filter((e) => e.isDirectory() && e.name !== ".terraform").flatMap((e) => exampleRoots(dir, prefix ? `${prefix}/${e.name}` : e.name))];
+}
+
 describe("the Terraform examples", () => {
-  for (const example of readdirSync(join(REPO_ROOT, "examples", "terraform"))) {
+  const roots = exampleRoots(join(REPO_ROOT, "examples", "terraform"));
+
+  it("finds every example root, nested environments included", () => {
+    expect(roots).toEqual(expect.arrayContaining(["basic", "org-multi-pool", "environments/dev", "environments/prod"]));
+  });
+
+  for (const example of roots) {
     it(`examples/terraform/${example} validates against the module`, async () => {
       const dir = join(REPO_ROOT, "examples", "terraform", example);
-      const dataDir = scratchDir(`example-${example}`);
+      const dataDir = scratchDir(`example-${example.replace(/\//g, "-")}`);
       const env = { TF_DATA_DIR: join(dataDir, ".terraform") };
       // The lock file init writes next to the example is git-ignored; .terraform goes to scratch.
       expectSuccess(await runTerraform(["init", "-backend=false"], dir, { env }));

@@ -130,17 +130,22 @@ export function dynamoDbBudgetStore(client: DynamoDBDocumentClient, tableName: s
           }),
         );
         for (const item of response.Responses?.[tableName] ?? []) {
-          records.push({
-            appId: Number(item.appId),
-            installationId: Number(item.installationId),
-            remaining: Number(item.remaining),
-            limit: Number(item.limit),
-            resetAt: Number(item.resetAt),
-            observedAt: String(item.observedAt),
-          });
+          records.push(budgetFromItem(item));
         }
       }
       return records;
     },
+  };
+}
+
+/** A budget record from its ledger item (attributes as putBudget writes them). */
+export function budgetFromItem(item: Record<string, unknown>): BudgetRecord {
+  return {
+    appId: Number(item.appId),
+    installationId: Number(item.installationId),
+    remaining: Number(item.remaining),
+    limit: Number(item.limit),
+    resetAt: Number(item.resetAt),
+    observedAt: String(item.observedAt),
   };
 }

@@ -249,7 +249,7 @@ export class NatFailover extends Construct {
         variables: {
           NODE_OPTIONS: "--enable-source-maps",
           ...renderEnvironment(NAT_FAILOVER_ENV, {
-            ...powertoolsEnvironment("nat-failover"),
+            ...powertoolsEnvironment("nat-failover", props.prefix),
             prefix: props.prefix,
             az: azs.key,
             routeTableIds: Fn.jsonencode(azs.value),

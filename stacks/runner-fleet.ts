@@ -219,13 +219,14 @@ export class RunnerFleet extends Construct {
         Condition: { StringEquals: { "ec2:CreateAction": ["CreateFleet", "RunInstances"], [`aws:RequestTag/${KIT_TAG}`]: this.prefix } },
       },
       {
-        // The Name tag (the runner name) is known only after launch, so it is set per instance.
+        // The Name tag (the runner name) and the job the instance was launched for are known only after
+        // launch (a fleet serves several jobs), so they are set per instance.
         Sid: "NameOwnRunners",
         Action: ["ec2:CreateTags"],
         Resource: ec2Arn("instance/*"),
         Condition: {
           StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix },
-          "ForAllValues:StringEquals": { "aws:TagKeys": ["Name"] },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["Name", "self-runners:job-id", "self-runners:delivery-id", "self-runners:repository"] },
         },
       },
       {

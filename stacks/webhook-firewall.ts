@@ -307,7 +307,7 @@ export class WebhookFirewall extends Construct {
       securityGroupIds: options.securityGroupIds,
       tracing: options.tracing,
       environment: renderEnvironment(GITHUB_HOOKS_IPSET_ENV, {
-        ...powertoolsEnvironment("github-hooks-ipset"),
+        ...powertoolsEnvironment("github-hooks-ipset", props.name),
         githubApiUrl: options.githubApiUrl ?? SHARED_INPUTS.githubApiUrl.default,
         ipSetScope: "REGIONAL",
         ipv4SetName: first(this.ipv4Set, "name"),

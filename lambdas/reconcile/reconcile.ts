@@ -1,5 +1,5 @@
-import { METRICS, METRIC_DIMENSIONS } from "../../contracts/metrics.js";
-import { MetricUnit, RegistrationsUnavailableError, childLogger, metrics } from "../shared/index.js";
+import { METRICS, RegistrationsUnavailableError, childLogger, emitMetric, runnerName } from "../shared/index.js";
+import type { Correlation } from "../shared/index.js";
 import { reconcileJobs, runningOn } from "./job-actions.js";
 import type { ReconcileJobsDeps } from "./job-actions.js";
 import type { InstanceInventory } from "./adapters/ec2.js";
@@ -7,6 +7,7 @@ import type { RunnerDirectory } from "./adapters/github.js";
 import type { RunnerRecords } from "./adapters/table.js";
 import { decide, ownersToQuery } from "./decide.js";
 import { execute } from "./execute.js";
+import { emitFleetGauges, fleetGauges } from "./fleet-gauges.js";
 import type { ActionFailure } from "./execute.js";
 import type { RegistrationView } from "./decide.js";
 import { decideImpaired, type ImpairedDecision } from "./health.js";
@@ -99,6 +100,12 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   let terminated = 0;
   let recordsDeleted = 0;
   const toTerminate = [...decision.terminate, ...impaired.terminate].map((item) => item.instanceId);
+  const byId = new Map(instances.map((instance) => [instance.instanceId, instance]));
+  const instanceCorrelation = (instanceId: string): Correlation => {
+    const instance = byId.get(instanceId);
+    const { jobId, deliveryId, repository } = instance?.job ?? {};
+    return { instanceId, runnerName: runnerName(deps.prefix, instanceId), pool: instance?.pool, owner: instance?.owner, jobId, deliveryId, repository };
+  };
   const perform = async (action: RunnerAction): Promise<void> => {
     switch (action.kind) {
       case "delete-registration": {
@@ -137,7 +144,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
       ],
       perform,
       runnerActionFailure,
-      { mode: "parallel", log },
+      { mode: "parallel", log, correlation: (action) => (action.kind === "deregister-then-terminate" ? instanceCorrelation(action.instanceId) : {}) },
     ),
     toTerminate.length === 0 ? 0 : await execute<RunnerAction>([{ kind: "terminate", instanceIds: toTerminate }], perform, runnerActionFailure, { mode: "serial", log }),
     await execute<RunnerAction>(decision.deleteRecords.map((record) => ({ kind: "delete-record", pk: record.pk })), perform, runnerActionFailure, { mode: "serial", log }),
@@ -174,21 +181,19 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     deregisterThenTerminate: decision.deregisterThenTerminate.map(({ instanceId, reason }) => ({ instanceId, reason })),
     impaired: { terminate: impaired.terminate, deregisterThenTerminate: impaired.deregisterThenTerminate.map(({ instanceId }) => instanceId), kept: impaired.kept },
   });
-  // Per pool: its own record, so the Pool set (added by addDimensions next to [service]) is that pool's alone.
-  for (const [pool, count] of impairedTerminated) {
-    metrics
-      .singleMetric()
-      .addDimensions({ [METRIC_DIMENSIONS.pool]: pool })
-      .addMetric(METRICS.impairedRunnersTerminated.name, MetricUnit.Count, count);
-  }
-  metrics.addMetric("InstancesTerminated", MetricUnit.Count, terminated);
-  metrics.addMetric("RegistrationsDeleted", MetricUnit.Count, registrationsDeleted);
-  metrics.addMetric("RunnersBusyOnDelete", MetricUnit.Count, busyOnDelete);
-  metrics.addMetric("RecordsDeleted", MetricUnit.Count, recordsDeleted);
-  metrics.addMetric("JobsRelaunched", MetricUnit.Count, jobResult.relaunched);
-  metrics.addMetric("JobsRequeued", MetricUnit.Count, jobResult.requeued);
-  metrics.addMetric("InterruptedJobsRerun", MetricUnit.Count, jobResult.rerun);
-  metrics.addMetric("ReconcileErrors", MetricUnit.Count, errors);
+  for (const [pool, count] of impairedTerminated) emitMetric(METRICS.impairedRunnersTerminated, count, { Pool: pool });
+  emitMetric(METRICS.instancesTerminated, terminated);
+  emitMetric(METRICS.registrationsDeleted, registrationsDeleted);
+  emitMetric(METRICS.runnersBusyOnDelete, busyOnDelete);
+  emitMetric(METRICS.recordsDeleted, recordsDeleted);
+  emitMetric(METRICS.jobsRelaunched, jobResult.relaunched);
+  emitMetric(METRICS.jobsRequeued, jobResult.requeued);
+  emitMetric(METRICS.interruptedJobsRerun, jobResult.rerun);
+  emitMetric(METRICS.reconcileErrors, errors);
+  // From the start of the run: instances terminated now still count as what the run found.
+  emitFleetGauges(
+    fleetGauges({ pools: Object.keys(deps.warmPools), jobs: snapshot.jobs, instances, registrations, runningOn: runningOn(snapshot), prefix: deps.prefix, now: deps.now() }),
+  );
   return summary;
 }
 

@@ -24,7 +24,7 @@ resource "aws_lambda_function" "nat_failover_function" {
       NAT_PROBE_URLS                 = jsonencode(var.nat_probe_urls)
       NODE_OPTIONS                   = "--enable-source-maps"
       POWERTOOLS_LOG_LEVEL           = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE   = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE   = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME        = "nat-failover"
       POWERTOOLS_TRACE_ENABLED       = tostring(var.enable_tracing)
       PREFIX                         = var.prefix

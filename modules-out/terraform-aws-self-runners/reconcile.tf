@@ -26,7 +26,7 @@ resource "aws_lambda_function" "reconcile_function" {
       NODE_OPTIONS                              = "--enable-source-maps"
       POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
       POWERTOOLS_LOG_LEVEL                      = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                   = "reconcile"
       POWERTOOLS_TRACE_ENABLED                  = tostring(var.enable_tracing)
       PREFIX                                    = var.prefix

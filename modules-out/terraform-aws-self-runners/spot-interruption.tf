@@ -45,7 +45,7 @@ resource "aws_lambda_function" "spot_interruption_function" {
       NODE_OPTIONS                              = "--enable-source-maps"
       POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
       POWERTOOLS_LOG_LEVEL                      = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                   = "spot-interruption"
       POWERTOOLS_TRACE_ENABLED                  = tostring(var.enable_tracing)
       PREFIX                                    = var.prefix

@@ -67,7 +67,7 @@ resource "aws_lambda_function" "webhook_firewall_github_hooks_ipset_function" {
       IP_SET_SCOPE                 = "REGIONAL"
       NODE_OPTIONS                 = "--enable-source-maps"
       POWERTOOLS_LOG_LEVEL         = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME      = "github-hooks-ipset"
       POWERTOOLS_TRACE_ENABLED     = tostring(var.enable_tracing)
     }

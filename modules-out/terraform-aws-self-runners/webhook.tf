@@ -122,7 +122,7 @@ resource "aws_lambda_function" "webhook_function" {
       NODE_OPTIONS                               = "--enable-source-maps"
       POOLS                                      = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
       POWERTOOLS_LOG_LEVEL                       = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE               = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE               = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                    = "webhook"
       POWERTOOLS_TRACE_ENABLED                   = tostring(var.enable_tracing)
       PREFIX                                     = var.prefix
@@ -163,8 +163,8 @@ resource "aws_lambda_function" "webhook_function" {
     }
 
     precondition {
-      condition     = 340 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })])) <= 4096
-      error_message = "pools must be no more pools, keys and labels than fit the webhook function's environment (Lambda allows 4096 bytes: use fewer pools, or shorter keys, labels or prefix); these need up to ${340 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })]))} bytes."
+      condition     = 360 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format("SelfRunners/%s", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })])) <= 4096
+      error_message = "pools must be no more pools, keys and labels than fit the webhook function's environment (Lambda allows 4096 bytes: use fewer pools, or shorter keys, labels or prefix); these need up to ${360 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format("SelfRunners/%s", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })]))} bytes."
     }
   }
   depends_on = [aws_cloudwatch_log_group.webhook_logs]

@@ -122,7 +122,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
     const launch = policies.find((p) => p.includes("ec2:CreateFleet"));
     // CreateTags: at launch, or afterwards only the Name tag of the kit's own instances.
     expect(launch).toContain('"ec2:CreateAction" = ["CreateFleet", "RunInstances"]');
-    expect(launch).toMatch(/"Sid" = "NameOwnRunners".*"ec2:ResourceTag\/self-runners:prefix".*"aws:TagKeys" = \["Name"\]/);
+    expect(launch).toMatch(/"Sid" = "NameOwnRunners".*"ec2:ResourceTag\/self-runners:prefix".*"aws:TagKeys" = \["Name", "self-runners:job-id", "self-runners:delivery-id", "self-runners:repository"\]/);
   });
 
   it("creates placeholder SecureString parameters only when no existing ones are named", () => {

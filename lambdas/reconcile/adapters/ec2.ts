@@ -45,6 +45,7 @@ export function ec2InstanceInventory(client: EC2Client, prefix: string): Instanc
               pool: tags.get(RUNNER_TAGS.pool),
               owner: tags.get(RUNNER_TAGS.owner),
               installationId: Number.isSafeInteger(installationId) && installationId > 0 ? installationId : undefined,
+              job: { jobId: tags.get(RUNNER_TAGS.jobId), deliveryId: tags.get(RUNNER_TAGS.deliveryId), repository: tags.get(RUNNER_TAGS.repository) },
             });
           }
         }

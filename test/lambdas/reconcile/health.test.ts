@@ -5,8 +5,7 @@ import { MemoryLedgerTable, memoryLedger } from "../../../lambdas/libs/ledger/me
 import type { InstanceView, RegistrationView } from "../../../lambdas/reconcile/decide.js";
 import { decideImpaired, isImpaired, type ImpairedInput, type InstanceStatusView } from "../../../lambdas/reconcile/health.js";
 import { reconcile, type ReconcileDeps } from "../../../lambdas/reconcile/reconcile.js";
-import { metrics } from "../../../lambdas/shared/index.js";
-import { quietPowertools } from "../../helpers/powertools.js";
+import { metricPoints, quietPowertools, takeEmittedMetrics } from "../../helpers/powertools.js";
 
 quietPowertools();
 
@@ -140,43 +139,28 @@ describe("reconcile with EC2 status checks", () => {
     return { deps: d, terminated, asked };
   }
 
-  /** Records what the round publishes per pool instead of printing EMF. */
-  function recordSingleMetrics(): Array<{ dimensions: Record<string, string>; name: string; value: number }> {
-    const published: Array<{ dimensions: Record<string, string>; name: string; value: number }> = [];
-    vi.spyOn(metrics, "singleMetric").mockImplementation(() => {
-      let dimensions: Record<string, string> = {};
-      const single = {
-        addDimensions: (d: Record<string, string>) => {
-          dimensions = { ...dimensions, ...d };
-          return single;
-        },
-        addMetric: (name: string, _unit: string, value: number) => {
-          published.push({ dimensions, name, value });
-          return single;
-        },
-      };
-      return single as unknown as ReturnType<typeof metrics.singleMetric>;
-    });
-    return published;
+  /** What the round publishes under the impaired-runner metric, per pool. */
+  function impairedPoints(): Array<{ dimensions: Record<string, unknown>; value: unknown }> {
+    return metricPoints(METRICS.impairedRunnersTerminated.name).map(({ dimensions, value }) => ({ dimensions, value }));
   }
 
   it("terminates the impaired idle runner, asks only about the kit's running instances, and counts it per pool", async () => {
-    const published = recordSingleMetrics();
+    takeEmittedMetrics();
     const { deps: d, terminated, asked } = deps([status("i-0aaaaaaaaaaaaaaa1", "impaired"), status("i-0aaaaaaaaaaaaaaa2", "ok")], false);
     const summary = await reconcile(d);
     expect(asked).toEqual([["i-0aaaaaaaaaaaaaaa1", "i-0aaaaaaaaaaaaaaa2"]]);
     expect(terminated).toEqual(["i-0aaaaaaaaaaaaaaa1"]);
     expect(summary).toMatchObject({ impairedTerminated: 1, errors: 0 });
-    expect(published).toEqual([{ dimensions: { [METRIC_DIMENSIONS.pool]: "linux" }, name: METRICS.impairedRunnersTerminated.name, value: 1 }]);
+    expect(impairedPoints()).toEqual([{ dimensions: { service: "service_undefined", [METRIC_DIMENSIONS.pool]: "linux" }, value: 1 }]);
   });
 
   it("keeps an impaired runner that turned busy before it could be deregistered, and counts nothing", async () => {
-    const published = recordSingleMetrics();
+    takeEmittedMetrics();
     const { deps: d, terminated } = deps([status("i-0aaaaaaaaaaaaaaa1", "impaired")], true);
     const summary = await reconcile(d);
     expect(terminated).toEqual([]);
     expect(summary).toMatchObject({ impairedTerminated: 0, errors: 0 });
-    expect(published).toEqual([]);
+    expect(impairedPoints()).toEqual([]);
   });
 
   it("counts a failed status read as an error and goes on with the round", async () => {

@@ -18,7 +18,7 @@ import { dynamoDbLimitCounters } from "../../../lambdas/libs/ledger/dynamodb-cou
 import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
 import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import { createHandler, defaultDeps } from "../../../lambdas/reconcile/reconcile.lambda.js";
-import { clearOctokitCache, metrics } from "../../../lambdas/shared/index.js";
+import { clearOctokitCache } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { lambdaContext } from "../../helpers/aws.js";
 import type { FakeRunner, RecordedRequest } from "../../helpers/github.js";
@@ -33,7 +33,8 @@ import {
 } from "../../helpers/github.js";
 import { counterValue, jobFacts, putRunnerItem, seedLaunchedJob } from "../../helpers/ledger.js";
 import { startDynalite } from "../../helpers/dynalite.js";
-import { quietPowertools } from "../../helpers/powertools.js";
+import { metricPoints, quietPowertools, takeEmittedMetrics } from "../../helpers/powertools.js";
+import { METRICS } from "../../../contracts/metrics.js";
 import { RECONCILE_ENV } from "../../../contracts/index.js";
 import { sampleEnv } from "../../helpers/contracts.js";
 
@@ -290,7 +291,7 @@ describe("reconcile handler: runners", () => {
       InstanceStatuses: input.InstanceIds.map((id) => ({ InstanceId: id, InstanceStatus: { Status: "ok" }, SystemStatus: { Status: id === impaired ? "impaired" : "ok" } })),
     }));
     github.scope.delete(`${RUNNERS}/250`).reply(204);
-    const published = vi.spyOn(metrics, "singleMetric").mockReturnValue({ addDimensions: () => ({ addMetric: () => undefined }) } as never);
+    takeEmittedMetrics();
 
     // Act
     const summary = await reconcile();
@@ -301,8 +302,7 @@ describe("reconcile handler: runners", () => {
     expect(asked.flat()).toEqual(young);
     expect(terminated()).toEqual([impaired]);
     expect(summary).toMatchObject({ impairedTerminated: 1, errors: 0 });
-    expect(published).toHaveBeenCalledTimes(1);
-    published.mockRestore();
+    expect(metricPoints(METRICS.impairedRunnersTerminated.name).map((point) => point.value)).toEqual([1]);
   });
 
   it("reads every page of instances and runners with one call per page, before deciding", async () => {

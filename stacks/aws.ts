@@ -12,10 +12,18 @@ export { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource
 export { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 export { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 export { AutoscalingGroup } from "@cdktf/provider-aws/lib/autoscaling-group";
+export { BudgetsBudget } from "@cdktf/provider-aws/lib/budgets-budget";
+export { CeAnomalyMonitor } from "@cdktf/provider-aws/lib/ce-anomaly-monitor";
+export { CeAnomalySubscription } from "@cdktf/provider-aws/lib/ce-anomaly-subscription";
+export { CeCostAllocationTag } from "@cdktf/provider-aws/lib/ce-cost-allocation-tag";
 export { Cloudtrail } from "@cdktf/provider-aws/lib/cloudtrail";
+export { CloudwatchCompositeAlarm } from "@cdktf/provider-aws/lib/cloudwatch-composite-alarm";
+export { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 export { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 export { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 export { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+export { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+export type { CloudwatchMetricAlarmMetricQuery } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 export { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 export { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 export { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
@@ -43,6 +51,8 @@ export { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 export { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 export { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 export { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+export { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+export { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 export { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 export { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter";
 export { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";

@@ -224,6 +224,358 @@ resource "aws_cloudwatch_metric_alarm" "operations_alarms_waf_blocked_spike" {
   treat_missing_data = "notBreaching"
 }
 
+resource "aws_cloudwatch_composite_alarm" "operations_slo_dispatch_success_page" {
+  count             = local.operations_slo_enabled ? 1 : 0
+  alarm_actions     = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]
+  alarm_description = "Page: dispatch success is burning its error budget at 14.4x or more over 1 h and 5 min. Runbook: ${var.runbook_base_url}#slo-dispatch-success"
+  alarm_name        = "${var.prefix}-slo-dispatch-success-page"
+  alarm_rule        = "ALARM(\"${aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_page_long["0"].alarm_name}\") AND ALARM(\"${aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_page_short["0"].alarm_name}\")"
+  ok_actions        = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_metric_alarm" "operations_slo_dispatch_success_page_long" {
+  count               = local.operations_slo_enabled ? 1 : 0
+  alarm_description   = "Bad-event ratio of the dispatch-success SLO over 60 min at or above 14.4x its error budget (one window of ${var.prefix}-slo-dispatch-success-page; notifies through the composite)."
+  alarm_name          = "${var.prefix}-slo-dispatch-success-page-long"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 1
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  threshold           = min((14.4 * (1 - (var.slo_dispatch_success_percent / 100))), 1)
+  treat_missing_data  = "notBreaching"
+
+  metric_query {
+    id = "good"
+
+    metric {
+      dimensions = {
+        service = "scale-up"
+      }
+      metric_name = "JobsDispatched"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 3600
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "failed"
+
+    metric {
+      dimensions = {
+        service = "scale-up"
+      }
+      metric_name = "JobsDispatchFailed"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 3600
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    expression  = "FILL(failed, 0) / (FILL(good, 0) + FILL(failed, 0))"
+    id          = "bad"
+    label       = "share of jobs given up"
+    return_data = true
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "operations_slo_dispatch_success_page_short" {
+  count               = local.operations_slo_enabled ? 1 : 0
+  alarm_description   = "Bad-event ratio of the dispatch-success SLO over 5 min at or above 14.4x its error budget (one window of ${var.prefix}-slo-dispatch-success-page; notifies through the composite)."
+  alarm_name          = "${var.prefix}-slo-dispatch-success-page-short"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 1
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  threshold           = min((14.4 * (1 - (var.slo_dispatch_success_percent / 100))), 1)
+  treat_missing_data  = "notBreaching"
+
+  metric_query {
+    id = "good"
+
+    metric {
+      dimensions = {
+        service = "scale-up"
+      }
+      metric_name = "JobsDispatched"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "failed"
+
+    metric {
+      dimensions = {
+        service = "scale-up"
+      }
+      metric_name = "JobsDispatchFailed"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    expression  = "FILL(failed, 0) / (FILL(good, 0) + FILL(failed, 0))"
+    id          = "bad"
+    label       = "share of jobs given up"
+    return_data = true
+  }
+}
+
+resource "aws_cloudwatch_composite_alarm" "operations_slo_dispatch_success_ticket" {
+  count             = local.operations_slo_enabled ? 1 : 0
+  alarm_actions     = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]
+  alarm_description = "Ticket: dispatch success is burning its error budget at 6x or more over 6 h and 30 min. Runbook: ${var.runbook_base_url}#slo-dispatch-success"
+  alarm_name        = "${var.prefix}-slo-dispatch-success-ticket"
+  alarm_rule        = "ALARM(\"${aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_ticket_long["0"].alarm_name}\") AND ALARM(\"${aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_ticket_short["0"].alarm_name}\")"
+  ok_actions        = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_metric_alarm" "operations_slo_dispatch_success_ticket_long" {
+  count               = local.operations_slo_enabled ? 1 : 0
+  alarm_description   = "Bad-event ratio of the dispatch-success SLO over 360 min at or above 6x its error budget (one window of ${var.prefix}-slo-dispatch-success-ticket; notifies through the composite)."
+  alarm_name          = "${var.prefix}-slo-dispatch-success-ticket-long"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 1
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  threshold           = min((6 * (1 - (var.slo_dispatch_success_percent / 100))), 1)
+  treat_missing_data  = "notBreaching"
+
+  metric_query {
+    id = "good"
+
+    metric {
+      dimensions = {
+        service = "scale-up"
+      }
+      metric_name = "JobsDispatched"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 21600
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "failed"
+
+    metric {
+      dimensions = {
+        service = "scale-up"
+      }
+      metric_name = "JobsDispatchFailed"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 21600
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    expression  = "FILL(failed, 0) / (FILL(good, 0) + FILL(failed, 0))"
+    id          = "bad"
+    label       = "share of jobs given up"
+    return_data = true
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "operations_slo_dispatch_success_ticket_short" {
+  count               = local.operations_slo_enabled ? 1 : 0
+  alarm_description   = "Bad-event ratio of the dispatch-success SLO over 30 min at or above 6x its error budget (one window of ${var.prefix}-slo-dispatch-success-ticket; notifies through the composite)."
+  alarm_name          = "${var.prefix}-slo-dispatch-success-ticket-short"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 1
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  threshold           = min((6 * (1 - (var.slo_dispatch_success_percent / 100))), 1)
+  treat_missing_data  = "notBreaching"
+
+  metric_query {
+    id = "good"
+
+    metric {
+      dimensions = {
+        service = "scale-up"
+      }
+      metric_name = "JobsDispatched"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 1800
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "failed"
+
+    metric {
+      dimensions = {
+        service = "scale-up"
+      }
+      metric_name = "JobsDispatchFailed"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 1800
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    expression  = "FILL(failed, 0) / (FILL(good, 0) + FILL(failed, 0))"
+    id          = "bad"
+    label       = "share of jobs given up"
+    return_data = true
+  }
+}
+
+resource "aws_cloudwatch_composite_alarm" "operations_slo_time_to_runner_page" {
+  count             = local.operations_slo_enabled ? 1 : 0
+  alarm_actions     = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]
+  alarm_description = "Page: time to runner is burning its error budget at 14.4x or more over 1 h and 5 min. Runbook: ${var.runbook_base_url}#slo-time-to-runner"
+  alarm_name        = "${var.prefix}-slo-time-to-runner-page"
+  alarm_rule        = "ALARM(\"${aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_page_long["0"].alarm_name}\") AND ALARM(\"${aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_page_short["0"].alarm_name}\")"
+  ok_actions        = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_metric_alarm" "operations_slo_time_to_runner_page_long" {
+  count               = local.operations_slo_enabled ? 1 : 0
+  alarm_description   = "Bad-event ratio of the time-to-runner SLO over 60 min at or above 14.4x its error budget (one window of ${var.prefix}-slo-time-to-runner-page; notifies through the composite)."
+  alarm_name          = "${var.prefix}-slo-time-to-runner-page-long"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 1
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  threshold           = min((14.4 * (1 - (var.slo_time_to_runner_percent / 100))), 1)
+  treat_missing_data  = "notBreaching"
+
+  metric_query {
+    id = "fast"
+
+    metric {
+      dimensions = {
+        service = "webhook"
+      }
+      metric_name = "TimeToRunner"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 3600
+      stat        = "PR(:${var.slo_time_to_runner_seconds})"
+    }
+  }
+
+  metric_query {
+    expression  = "(100 - fast) / 100"
+    id          = "bad"
+    label       = "share of jobs slower than the SLO"
+    return_data = true
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "operations_slo_time_to_runner_page_short" {
+  count               = local.operations_slo_enabled ? 1 : 0
+  alarm_description   = "Bad-event ratio of the time-to-runner SLO over 5 min at or above 14.4x its error budget (one window of ${var.prefix}-slo-time-to-runner-page; notifies through the composite)."
+  alarm_name          = "${var.prefix}-slo-time-to-runner-page-short"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 1
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  threshold           = min((14.4 * (1 - (var.slo_time_to_runner_percent / 100))), 1)
+  treat_missing_data  = "notBreaching"
+
+  metric_query {
+    id = "fast"
+
+    metric {
+      dimensions = {
+        service = "webhook"
+      }
+      metric_name = "TimeToRunner"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 300
+      stat        = "PR(:${var.slo_time_to_runner_seconds})"
+    }
+  }
+
+  metric_query {
+    expression  = "(100 - fast) / 100"
+    id          = "bad"
+    label       = "share of jobs slower than the SLO"
+    return_data = true
+  }
+}
+
+resource "aws_cloudwatch_composite_alarm" "operations_slo_time_to_runner_ticket" {
+  count             = local.operations_slo_enabled ? 1 : 0
+  alarm_actions     = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]
+  alarm_description = "Ticket: time to runner is burning its error budget at 6x or more over 6 h and 30 min. Runbook: ${var.runbook_base_url}#slo-time-to-runner"
+  alarm_name        = "${var.prefix}-slo-time-to-runner-ticket"
+  alarm_rule        = "ALARM(\"${aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_ticket_long["0"].alarm_name}\") AND ALARM(\"${aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_ticket_short["0"].alarm_name}\")"
+  ok_actions        = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]
+  tags              = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_cloudwatch_metric_alarm" "operations_slo_time_to_runner_ticket_long" {
+  count               = local.operations_slo_enabled ? 1 : 0
+  alarm_description   = "Bad-event ratio of the time-to-runner SLO over 360 min at or above 6x its error budget (one window of ${var.prefix}-slo-time-to-runner-ticket; notifies through the composite)."
+  alarm_name          = "${var.prefix}-slo-time-to-runner-ticket-long"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 1
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  threshold           = min((6 * (1 - (var.slo_time_to_runner_percent / 100))), 1)
+  treat_missing_data  = "notBreaching"
+
+  metric_query {
+    id = "fast"
+
+    metric {
+      dimensions = {
+        service = "webhook"
+      }
+      metric_name = "TimeToRunner"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 21600
+      stat        = "PR(:${var.slo_time_to_runner_seconds})"
+    }
+  }
+
+  metric_query {
+    expression  = "(100 - fast) / 100"
+    id          = "bad"
+    label       = "share of jobs slower than the SLO"
+    return_data = true
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "operations_slo_time_to_runner_ticket_short" {
+  count               = local.operations_slo_enabled ? 1 : 0
+  alarm_description   = "Bad-event ratio of the time-to-runner SLO over 30 min at or above 6x its error budget (one window of ${var.prefix}-slo-time-to-runner-ticket; notifies through the composite)."
+  alarm_name          = "${var.prefix}-slo-time-to-runner-ticket-short"
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 1
+  tags                = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  threshold           = min((6 * (1 - (var.slo_time_to_runner_percent / 100))), 1)
+  treat_missing_data  = "notBreaching"
+
+  metric_query {
+    id = "fast"
+
+    metric {
+      dimensions = {
+        service = "webhook"
+      }
+      metric_name = "TimeToRunner"
+      namespace   = "SelfRunners/${var.prefix}"
+      period      = 1800
+      stat        = "PR(:${var.slo_time_to_runner_seconds})"
+    }
+  }
+
+  metric_query {
+    expression  = "(100 - fast) / 100"
+    id          = "bad"
+    label       = "share of jobs slower than the SLO"
+    return_data = true
+  }
+}
+
 resource "aws_sns_topic_policy" "operations_topic_policy" {
   count  = local.operations_topic_create ? 1 : 0
   arn    = aws_sns_topic.operations_topic["0"].arn

@@ -7,6 +7,7 @@ import type { NatFailover } from "../nat-failover.js";
 import { mapIf } from "../private/conditions.js";
 import { AlarmTopic } from "./alarm-topic.js";
 import { ServiceAlarms } from "./service-alarms.js";
+import { SloAlarms } from "./slo-alarms.js";
 
 /** Props of {@link Operations}. */
 export interface OperationsProps {
@@ -29,10 +30,11 @@ export interface OperationsProps {
   readonly tags?: Record<string, string>;
 }
 
-/** Seeing the fleet and being told: the alarm topic and the service alarms (docs/alarms.md). */
+/** Seeing the fleet and being told: the alarm topic, the service alarms and the SLO burn-rate alarms (docs/alarms.md). */
 export class Operations extends Construct {
   readonly topic: AlarmTopic;
   readonly alarms: ServiceAlarms;
+  readonly slo: SloAlarms;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
@@ -58,6 +60,16 @@ export class Operations extends Construct {
       webAclName: `${prefix}-webhook`,
       region: props.context.region,
       wafBlockedRequests: resolved.alarmWafBlockedRequests,
+      tags,
+    });
+    this.slo = new SloAlarms(this, "slo", {
+      prefix,
+      enabled: resolved.enableSloAlarms,
+      topicArn: this.topic.topicArn,
+      runbookBaseUrl: resolved.runbookBaseUrl,
+      timeToRunnerSeconds: resolved.sloTimeToRunnerSeconds,
+      timeToRunnerPercent: resolved.sloTimeToRunnerPercent,
+      dispatchSuccessPercent: resolved.sloDispatchSuccessPercent,
       tags,
     });
   }

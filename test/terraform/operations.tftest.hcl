@@ -179,6 +179,46 @@ run "thresholds_reach_the_alarms" {
   }
 }
 
+run "slo_burn_rate_alarms" {
+  command = plan
+  variables {
+    slo_time_to_runner_seconds   = 240
+    slo_time_to_runner_percent   = 95
+    slo_dispatch_success_percent = 99.9
+  }
+  assert {
+    condition     = abs(aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_page_long[0].threshold - 0.0144) < 1e-9 && abs(aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_ticket_short[0].threshold - 0.006) < 1e-9
+    error_message = "Thresholds are factor x (1 - objective): 14.4 x 0.1 % and 6 x 0.1 %."
+  }
+  assert {
+    condition     = abs(aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_page_long[0].threshold - 0.72) < 1e-9 && one([for q in aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_page_long[0].metric_query : q.metric[0].stat if q.id == "fast"]) == "PR(:240)"
+    error_message = "The time-to-runner SLI is the percentile rank at slo_time_to_runner_seconds."
+  }
+  assert {
+    condition     = aws_cloudwatch_composite_alarm.operations_slo_time_to_runner_page[0].alarm_name == "self-runners-slo-time-to-runner-page" && length(aws_cloudwatch_composite_alarm.operations_slo_dispatch_success_ticket) == 1
+    error_message = "One composite per SLO and severity."
+  }
+}
+
+run "slo_objective_too_low_for_14x_is_capped" {
+  command = plan
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_page_short[0].threshold == 1 && abs(aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_ticket_short[0].threshold - 0.6) < 1e-9
+    error_message = "A 90 % objective cannot burn at 14.4x: the page threshold is capped at a bad ratio of 1."
+  }
+}
+
+run "slo_alarms_off" {
+  command = plan
+  variables {
+    enable_slo_alarms = false
+  }
+  assert {
+    condition     = length(aws_cloudwatch_composite_alarm.operations_slo_time_to_runner_page) + length(aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_ticket_long) == 0 && length(aws_cloudwatch_metric_alarm.operations_alarms_fleet_failures) == 1
+    error_message = "enable_slo_alarms = false removes only the SLO alarms."
+  }
+}
+
 run "fails_when_alarm_topic_arn_is_not_a_topic" {
   command = plan
   variables {

@@ -17,6 +17,9 @@ function synthRunners(overrides: Partial<SelfRunnersProps> = {}): SynthesizedSta
 
 const alarm = (synth: SynthesizedStack, id: string) => resourceOf(synth, "aws_cloudwatch_metric_alarm", `alarms_${id}_`);
 
+/** The service alarms' resource blocks (not the SLO window alarms). */
+const serviceAlarms = (synth: SynthesizedStack) => Object.entries(resourcesOf(synth, "aws_cloudwatch_metric_alarm")).filter(([id]) => id.includes("_alarms_")).map(([, a]) => a);
+
 /** How many alarms a resource block makes: its count, or the size of its for_each (a literal map, or toset of a literal list). */
 function instances(block: Record<string, unknown>): number {
   if (typeof block.count === "number") return block.count;
@@ -80,7 +83,7 @@ describe("ServiceAlarms inside SelfRunners", () => {
 
   it("links every alarm to its runbook and sends ALARM and OK to the topic", () => {
     const synth = synthRunners({ enableNatInstances: true, natInstanceSubnetIds: { "eu-west-1a": "subnet-0123456789abcdef1" }, natPrivateRouteTableIds: { "eu-west-1a": ["rtb-0123456789abcdef0"] }, natProbeSubnetIds: { "eu-west-1a": "subnet-0123456789abcdef2" }, natFailoverExistingEc2Endpoint: true });
-    const alarms = Object.values(resourcesOf(synth, "aws_cloudwatch_metric_alarm"));
+    const alarms = serviceAlarms(synth);
     expect(alarms).toHaveLength(11);
     for (const a of alarms) {
       expect(String(a.alarm_description)).toMatch(new RegExp(` Runbook: docs/runbooks\\.md#(${RUNBOOK_IDS.join("|")})$`));
@@ -91,7 +94,7 @@ describe("ServiceAlarms inside SelfRunners", () => {
 
   it("creates no alarm when switched off, and no NAT alarm without NAT instances", () => {
     const synth = synthRunners({ enableAlarms: false });
-    for (const a of Object.values(resourcesOf(synth, "aws_cloudwatch_metric_alarm"))) expect(instances(a)).toBe(0);
+    for (const a of serviceAlarms(synth)) expect(instances(a)).toBe(0);
     expect(alarm(synthRunners(), "nat-failover").count).toBe(0);
   });
 });

@@ -401,7 +401,7 @@ export interface NatProps {
   readonly natFailoverExistingEc2Endpoint?: boolean;
 }
 
-/** Alarms, SLOs, dashboard and cost alerts (stacks/operations/, docs/alarms.md). */
+/** Alarms, SLOs and cost alerts (stacks/operations/, docs/alarms.md). */
 export interface OperationsProps {
   /**
    * Existing SNS topic for every alarm and cost alert; its policy must let CloudWatch, Budgets and Cost
@@ -454,11 +454,6 @@ export interface OperationsProps {
    * @default 99.5
    */
   readonly sloDispatchSuccessPercent?: number;
-  /**
-   * Create the CloudWatch dashboard `<prefix>`.
-   * @default true
-   */
-  readonly enableDashboard?: boolean;
   /**
    * Monthly cost budget in USD for the kit's tagged resources.
    * @default 0 (no budget)

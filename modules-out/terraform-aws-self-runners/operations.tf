@@ -224,6 +224,72 @@ resource "aws_cloudwatch_metric_alarm" "operations_alarms_waf_blocked_spike" {
   treat_missing_data = "notBreaching"
 }
 
+resource "aws_ce_anomaly_monitor" "operations_cost_anomaly_monitor" {
+  count                 = var.enable_cost_anomaly_detection ? 1 : 0
+  monitor_specification = jsonencode({ "Tags" = { "Key" = "self-runners:prefix", "Values" = [var.prefix], "MatchOptions" = ["EQUALS"] } })
+  monitor_type          = "CUSTOM"
+  name                  = "${var.prefix}-cost"
+  tags                  = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_ce_anomaly_subscription" "operations_cost_anomaly_subscription" {
+  count            = var.enable_cost_anomaly_detection ? 1 : 0
+  frequency        = "IMMEDIATE"
+  monitor_arn_list = [aws_ce_anomaly_monitor.operations_cost_anomaly_monitor["0"].arn]
+  name             = "${var.prefix}-cost"
+  tags             = merge(var.tags, { "self-runners:prefix" = var.prefix })
+
+  subscriber {
+    address = local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn
+    type    = "SNS"
+  }
+
+  threshold_expression {
+    dimension {
+      key           = "ANOMALY_TOTAL_IMPACT_ABSOLUTE"
+      match_options = ["GREATER_THAN_OR_EQUAL"]
+      values        = [tostring(var.cost_anomaly_threshold_usd)]
+    }
+  }
+}
+
+resource "aws_budgets_budget" "operations_cost_budget" {
+  count        = (signum(var.budget_monthly_limit_usd) == 1) ? 1 : 0
+  budget_type  = "COST"
+  limit_amount = tostring(var.budget_monthly_limit_usd)
+  limit_unit   = "USD"
+  name         = "${var.prefix}-monthly"
+  tags         = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  time_unit    = "MONTHLY"
+
+  cost_filter {
+    name   = "TagKeyValue"
+    values = [format("user:self-runners:prefix$%s", var.prefix)]
+  }
+
+  notification {
+    comparison_operator       = "GREATER_THAN"
+    notification_type         = "FORECASTED"
+    subscriber_sns_topic_arns = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]
+    threshold                 = 100
+    threshold_type            = "PERCENTAGE"
+  }
+
+  notification {
+    comparison_operator       = "GREATER_THAN"
+    notification_type         = "ACTUAL"
+    subscriber_sns_topic_arns = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]
+    threshold                 = 80
+    threshold_type            = "PERCENTAGE"
+  }
+}
+
+resource "aws_ce_cost_allocation_tag" "operations_cost_cost_allocation_tag" {
+  for_each = toset(var.activate_cost_allocation_tags ? ["self-runners:prefix", "self-runners:pool"] : [])
+  status   = "Active"
+  tag_key  = each.value
+}
+
 resource "aws_cloudwatch_composite_alarm" "operations_slo_dispatch_success_page" {
   count             = local.operations_slo_enabled ? 1 : 0
   alarm_actions     = [local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn]

@@ -865,12 +865,6 @@ variable "slo_dispatch_success_percent" {
   }
 }
 
-variable "enable_dashboard" {
-  description = "Create the CloudWatch dashboard <prefix> (time to runner per pool, jobs, runners, DLQ depth, GitHub budget, functions, SLO burn; docs/alarms.md)."
-  type        = bool
-  default     = true
-}
-
 variable "budget_monthly_limit_usd" {
   description = "Monthly AWS Budgets cost budget in USD for the resources tagged self-runners:prefix = <prefix> (that tag must be an active cost allocation tag), alerting the topic at 100 % forecast and 80 % actual. 0 creates no budget."
   type        = number

@@ -1,6 +1,6 @@
 /**
  * The operations inputs of the input table (./inputs.ts): the alarm topic, service alarms, SLOs and
- * their burn-rate alarms, the dashboard and the cost alerts (constructs in stacks/operations/).
+ * their burn-rate alarms and the cost alerts (constructs in stacks/operations/).
  * OPERATIONS_INPUTS holds the rules and defaults the constructs share with the table, keyed by prop.
  */
 import { emptyOr, inputRule, integerBetween, matching, numberBetween, type InputRule } from "./rules.js";
@@ -86,10 +86,6 @@ export const OPERATIONS: InputGroup = {
       name: "slo_dispatch_success_percent", type: "number", default: OPERATIONS_INPUTS.sloDispatchSuccessPercent.default,
       description: "Dispatch SLO: the percentage of jobs that must get a runner, JobsDispatched / (JobsDispatched + JobsDispatchFailed).",
       rules: [OPERATIONS_INPUTS.sloDispatchSuccessPercent.rule],
-    },
-    {
-      name: "enable_dashboard", type: "bool", default: true,
-      description: "Create the CloudWatch dashboard <prefix> (time to runner per pool, jobs, runners, DLQ depth, GitHub budget, functions, SLO burn; docs/alarms.md).",
     },
     {
       name: "budget_monthly_limit_usd", type: "number", default: OPERATIONS_INPUTS.budgetMonthlyLimitUsd.default,

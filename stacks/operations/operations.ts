@@ -8,6 +8,7 @@ import { mapIf } from "../private/conditions.js";
 import { AlarmTopic } from "./alarm-topic.js";
 import { ServiceAlarms } from "./service-alarms.js";
 import { SloAlarms } from "./slo-alarms.js";
+import { CostAlerts } from "./cost-alerts.js";
 
 /** Props of {@link Operations}. */
 export interface OperationsProps {
@@ -30,11 +31,12 @@ export interface OperationsProps {
   readonly tags?: Record<string, string>;
 }
 
-/** Seeing the fleet and being told: the alarm topic, the service alarms and the SLO burn-rate alarms (docs/alarms.md). */
+/** Seeing the fleet and being told: the alarm topic, the service alarms, the SLO burn-rate alarms and the cost alerts (docs/alarms.md). */
 export class Operations extends Construct {
   readonly topic: AlarmTopic;
   readonly alarms: ServiceAlarms;
   readonly slo: SloAlarms;
+  readonly cost: CostAlerts;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
@@ -70,6 +72,15 @@ export class Operations extends Construct {
       timeToRunnerSeconds: resolved.sloTimeToRunnerSeconds,
       timeToRunnerPercent: resolved.sloTimeToRunnerPercent,
       dispatchSuccessPercent: resolved.sloDispatchSuccessPercent,
+      tags,
+    });
+    this.cost = new CostAlerts(this, "cost", {
+      prefix,
+      topicArn: this.topic.topicArn,
+      budgetMonthlyLimitUsd: resolved.budgetMonthlyLimitUsd,
+      enableCostAnomalyDetection: resolved.enableCostAnomalyDetection,
+      costAnomalyThresholdUsd: resolved.costAnomalyThresholdUsd,
+      activateCostAllocationTags: resolved.activateCostAllocationTags,
       tags,
     });
   }

@@ -9,6 +9,11 @@ override_resource {
   values = { arn = "arn:aws:sns:eu-west-1:123456789012:self-runners-alarms" }
 }
 
+override_resource {
+  target = aws_ce_anomaly_monitor.operations_cost_anomaly_monitor
+  values = { arn = "arn:aws:ce::123456789012:anomalymonitor/00000000-0000-0000-0000-000000000000" }
+}
+
 variables {
   github_app_id     = "123456"
   vpc_id            = "vpc-0123456789abcdef0"
@@ -216,6 +221,40 @@ run "slo_alarms_off" {
   assert {
     condition     = length(aws_cloudwatch_composite_alarm.operations_slo_time_to_runner_page) + length(aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_ticket_long) == 0 && length(aws_cloudwatch_metric_alarm.operations_alarms_fleet_failures) == 1
     error_message = "enable_slo_alarms = false removes only the SLO alarms."
+  }
+}
+
+run "cost_alerts_off_by_default" {
+  command = plan
+  assert {
+    condition     = length(aws_budgets_budget.operations_cost_budget) == 0 && length(aws_ce_anomaly_monitor.operations_cost_anomaly_monitor) == 0 && length(aws_ce_cost_allocation_tag.operations_cost_cost_allocation_tag) == 0
+    error_message = "No budget, anomaly monitor or tag activation unless asked for."
+  }
+}
+
+run "cost_alerts_on" {
+  command = apply
+  variables {
+    budget_monthly_limit_usd      = 250
+    enable_cost_anomaly_detection = true
+    cost_anomaly_threshold_usd    = 40
+    activate_cost_allocation_tags = true
+  }
+  assert {
+    condition     = aws_budgets_budget.operations_cost_budget[0].limit_amount == "250" && aws_budgets_budget.operations_cost_budget[0].name == "self-runners-monthly" && join(",", one(aws_budgets_budget.operations_cost_budget[0].cost_filter).values) == "user:self-runners:prefix$self-runners"
+    error_message = "The monthly budget filters on the kit's cost tag."
+  }
+  assert {
+    condition     = join(",", sort([for n in aws_budgets_budget.operations_cost_budget[0].notification : "${n.notification_type}:${n.threshold}:${join("", n.subscriber_sns_topic_arns)}"])) == "ACTUAL:80:arn:aws:sns:eu-west-1:123456789012:self-runners-alarms,FORECASTED:100:arn:aws:sns:eu-west-1:123456789012:self-runners-alarms"
+    error_message = "The budget alerts the topic at 100 % forecast and 80 % actual."
+  }
+  assert {
+    condition     = join(",", jsondecode(aws_ce_anomaly_monitor.operations_cost_anomaly_monitor[0].monitor_specification).Tags.Values) == "self-runners" && one(aws_ce_anomaly_subscription.operations_cost_anomaly_subscription[0].subscriber).address == "arn:aws:sns:eu-west-1:123456789012:self-runners-alarms"
+    error_message = "The anomaly monitor watches the kit's tag and its subscription sends to the topic."
+  }
+  assert {
+    condition     = join(",", sort(keys(aws_ce_cost_allocation_tag.operations_cost_cost_allocation_tag))) == "self-runners:pool,self-runners:prefix"
+    error_message = "Both of the kit's tag keys are activated."
   }
 }
 

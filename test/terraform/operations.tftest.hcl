@@ -4,15 +4,6 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
-override_resource {
-  target = aws_sns_topic.operations_topic
-  values = { arn = "arn:aws:sns:eu-west-1:123456789012:self-runners-alarms" }
-}
-
-override_resource {
-  target = aws_ce_anomaly_monitor.operations_cost_anomaly_monitor
-  values = { arn = "arn:aws:ce::123456789012:anomalymonitor/00000000-0000-0000-0000-000000000000" }
-}
 
 variables {
   github_app_id     = "123456"

@@ -11,6 +11,7 @@ import { GitHubAppSecrets } from "./github-app-secrets.js";
 import { JobLedger } from "./job-ledger.js";
 import { NatFailover } from "./nat-failover.js";
 import { NatInstances } from "./nat-instance.js";
+import { Operations } from "./operations/operations.js";
 import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import type { SelfRunnersProps } from "./self-runners-props.js";
 import { RunnerFleet } from "./runner-fleet.js";
@@ -56,6 +57,7 @@ export class SelfRunners extends Construct {
   readonly endpoints: VpcEndpoints;
   readonly nat: NatInstances;
   readonly natFailover: NatFailover;
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: SelfRunnersProps) {
     super(scope, id);
@@ -304,5 +306,16 @@ export class SelfRunners extends Construct {
     if (Token.isUnresolved(natEnabled) || natEnabled) {
       this.encryption.grantUse("nat-failover", { id: Fn.lookupNested(this.natFailover.role.fqn, ["0", "id"]) }, ["lambda"], natEnabled);
     }
+
+    this.operations = new Operations(this, "operations", {
+      prefix,
+      context: this.context,
+      resolved,
+      pools,
+      kmsKeyArn,
+      wafAllowlistEnabled: this.firewall.allowlistEnabled,
+      natFailover: this.natFailover,
+      tags,
+    });
   }
 }

@@ -8,6 +8,7 @@ import { RULES } from "../errors.js";
 import { poolsValidation, poolsVariableType } from "../pools.js";
 import { integerBetween, nonEmptyList, oneOf } from "./rules.js";
 import { ENDPOINTS, NAT } from "./inputs-network.js";
+import { OPERATIONS } from "./inputs-operations.js";
 import { SHARED_INPUTS } from "./shared-rules.js";
 import { ADDITIONAL_APPS_RULE, RESERVED_CONCURRENCY, pattern, propName, type InputGroup, type InputSpec } from "./input-spec.js";
 
@@ -319,7 +320,7 @@ const AUDIT: InputGroup = {
   ],
 };
 
-const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, ENCRYPTION, FUNCTIONS, WEBHOOK, CONTROL, WAF, AUDIT, ENDPOINTS, NAT];
+const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, ENCRYPTION, FUNCTIONS, WEBHOOK, CONTROL, WAF, AUDIT, ENDPOINTS, NAT, OPERATIONS];
 
 /** Banner titles and their variables, in order: the emitter's `variableGroups` option. */
 export const INPUT_GROUPS: ReadonlyArray<{ readonly title: string; readonly variables: readonly string[] }> = GROUPS.map((group) => ({

@@ -468,6 +468,11 @@ export interface OperationsProps {
    */
   readonly sloDispatchSuccessPercent?: number;
   /**
+   * Create the CloudWatch dashboard `<prefix>` (docs/alarms.md, "Dashboard").
+   * @default true
+   */
+  readonly enableDashboard?: boolean;
+  /**
    * Monthly cost budget in USD for the kit's tagged resources.
    * @default 0 (no budget)
    */

@@ -6,18 +6,19 @@ check "deprecated_inputs" {
 }
 
 locals {
-  audit_cloudwatch_enabled   = (local.audit_enabled && var.cloudtrail_cloudwatch_logs)
-  audit_enabled              = (var.enable_cloudtrail && (length(var.existing_cloudtrail_arn) < 1))
-  enable_nat_instances       = coalesce(var.nat_instance_enabled, var.enable_nat_instances)
-  encryption_enabled         = (var.create_kms_key || !(length(var.kms_key_arn) < 1))
-  encryption_key_arn         = local.encryption_enabled ? try(aws_kms_key.encryption_key["0"].arn, var.kms_key_arn) : null
-  operations_alarms_enabled  = var.enable_alarms
-  operations_function_names  = merge({ "webhook" = format("%s-webhook", var.prefix), "scale-up" = format("%s-scale-up", var.prefix), "reconcile" = format("%s-reconcile", var.prefix), "spot-interruption" = format("%s-spot-interruption", var.prefix) }, local.webhook_firewall_allowlist ? { "github-hooks-ipset" = format("%s-github-hooks-ipset", var.prefix) } : {}, { for key, val in aws_lambda_function.nat_failover_function : format("nat-failover-%s", key) => val.function_name })
-  operations_slo_enabled     = var.enable_slo_alarms
-  operations_topic_create    = (length(var.alarm_topic_arn) < 1)
-  pools_resolved             = { for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }
-  webhook_firewall_allowlist = (local.webhook_firewall_enabled && var.waf_github_hooks_allowlist)
-  webhook_firewall_enabled   = var.enable_waf
+  audit_cloudwatch_enabled     = (local.audit_enabled && var.cloudtrail_cloudwatch_logs)
+  audit_enabled                = (var.enable_cloudtrail && (length(var.existing_cloudtrail_arn) < 1))
+  enable_nat_instances         = coalesce(var.nat_instance_enabled, var.enable_nat_instances)
+  encryption_enabled           = (var.create_kms_key || !(length(var.kms_key_arn) < 1))
+  encryption_key_arn           = local.encryption_enabled ? try(aws_kms_key.encryption_key["0"].arn, var.kms_key_arn) : null
+  operations_alarms_enabled    = var.enable_alarms
+  operations_dashboard_enabled = var.enable_dashboard
+  operations_function_names    = merge({ "webhook" = format("%s-webhook", var.prefix), "scale-up" = format("%s-scale-up", var.prefix), "reconcile" = format("%s-reconcile", var.prefix), "spot-interruption" = format("%s-spot-interruption", var.prefix) }, local.webhook_firewall_allowlist ? { "github-hooks-ipset" = format("%s-github-hooks-ipset", var.prefix) } : {}, { for key, val in aws_lambda_function.nat_failover_function : format("nat-failover-%s", key) => val.function_name })
+  operations_slo_enabled       = var.enable_slo_alarms
+  operations_topic_create      = (length(var.alarm_topic_arn) < 1)
+  pools_resolved               = { for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }
+  webhook_firewall_allowlist   = (local.webhook_firewall_enabled && var.waf_github_hooks_allowlist)
+  webhook_firewall_enabled     = var.enable_waf
 }
 
 data "aws_caller_identity" "current_account" {}

@@ -910,3 +910,9 @@ variable "activate_cost_allocation_tags" {
   type        = bool
   default     = false
 }
+
+variable "enable_dashboard" {
+  description = "Create the CloudWatch dashboard <prefix>: time to runner per pool, jobs, runners by state, launches by market, DLQ depth, GitHub budget per App, reconcile actions, Lambda health and SLO burn rates (docs/alarms.md)."
+  type        = bool
+  default     = true
+}

@@ -1,6 +1,6 @@
 /**
  * The operations inputs of the input table (./inputs.ts): the alarm topic, service alarms, SLOs and
- * their burn-rate alarms and the cost alerts (constructs in stacks/operations/).
+ * their burn-rate alarms, the cost alerts and the dashboard (constructs in stacks/operations/).
  * OPERATIONS_INPUTS holds the rules and defaults the constructs share with the table, keyed by prop.
  */
 import { emptyOr, inputRule, integerBetween, matching, numberBetween, type InputRule } from "./rules.js";
@@ -104,6 +104,10 @@ export const OPERATIONS: InputGroup = {
     {
       name: "activate_cost_allocation_tags", type: "bool", default: false,
       description: "Activate self-runners:prefix and self-runners:pool as cost allocation tags (aws_ce_cost_allocation_tag). Works only in the payer (management) account of an organization and only once the tags have been seen on a bill; elsewhere activate them there by hand.",
+    },
+    {
+      name: "enable_dashboard", type: "bool", default: true,
+      description: "Create the CloudWatch dashboard <prefix>: time to runner per pool, jobs, runners by state, launches by market, DLQ depth, GitHub budget per App, reconcile actions, Lambda health and SLO burn rates (docs/alarms.md).",
     },
   ],
 };

@@ -9,6 +9,7 @@ import { AlarmTopic } from "./alarm-topic.js";
 import { ServiceAlarms } from "./service-alarms.js";
 import { SloAlarms } from "./slo-alarms.js";
 import { CostAlerts } from "./cost-alerts.js";
+import { Dashboard } from "./dashboard.js";
 
 /** Props of {@link Operations}. */
 export interface OperationsProps {
@@ -31,12 +32,13 @@ export interface OperationsProps {
   readonly tags?: Record<string, string>;
 }
 
-/** Seeing the fleet and being told: the alarm topic, the service alarms, the SLO burn-rate alarms and the cost alerts (docs/alarms.md). */
+/** Seeing the fleet and being told: the alarm topic, the service alarms, the SLO burn-rate alarms, the cost alerts and the dashboard (docs/alarms.md). */
 export class Operations extends Construct {
   readonly topic: AlarmTopic;
   readonly alarms: ServiceAlarms;
   readonly slo: SloAlarms;
   readonly cost: CostAlerts;
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
@@ -82,6 +84,14 @@ export class Operations extends Construct {
       costAnomalyThresholdUsd: resolved.costAnomalyThresholdUsd,
       activateCostAllocationTags: resolved.activateCostAllocationTags,
       tags,
+    });
+    this.dashboard = new Dashboard(this, "dashboard", {
+      prefix,
+      enabled: resolved.enableDashboard,
+      region: props.context.region,
+      slos: this.slo.slos,
+      timeToRunnerSeconds: resolved.sloTimeToRunnerSeconds,
+      githubBudgetMin: resolved.alarmGitHubBudgetMin,
     });
   }
 }

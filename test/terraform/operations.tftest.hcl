@@ -1,4 +1,4 @@
-# The alarm topic and the service alarms: defaults, alarms off, an existing topic, the topic encrypted
+# The alarm topic, the service alarms and the dashboard: defaults, alarms off, an existing topic, the topic encrypted
 # with the kit's key, thresholds reaching the alarms, and refused variable values.
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -212,6 +212,45 @@ run "slo_alarms_off" {
   assert {
     condition     = length(aws_cloudwatch_composite_alarm.operations_slo_time_to_runner_page) + length(aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_ticket_long) == 0 && length(aws_cloudwatch_metric_alarm.operations_alarms_fleet_failures) == 1
     error_message = "enable_slo_alarms = false removes only the SLO alarms."
+  }
+}
+
+run "dashboard_on_by_default" {
+  command = apply
+  variables {
+    slo_time_to_runner_seconds   = 240
+    slo_dispatch_success_percent = 99.9
+  }
+  assert {
+    condition     = length(aws_cloudwatch_dashboard.operations_dashboard) == 1 && aws_cloudwatch_dashboard.operations_dashboard[0].dashboard_name == "self-runners"
+    error_message = "One dashboard named after the prefix is created by default."
+  }
+  assert {
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.operations_dashboard[0].dashboard_body).widgets) == 17 && alltrue([for w in jsondecode(aws_cloudwatch_dashboard.operations_dashboard[0].dashboard_body).widgets : w.x + w.width <= 24]) && alltrue([for w in jsondecode(aws_cloudwatch_dashboard.operations_dashboard[0].dashboard_body).widgets : w.properties.region == "eu-west-1" if w.type == "metric"])
+    error_message = "The body is valid JSON: 17 widgets within the 24-column grid, every metric widget in the deployment's region."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_dashboard.operations_dashboard[0].dashboard_body).widgets[1].properties.metrics[1][0].expression == "SEARCH('{\"SelfRunners/self-runners\",service,Pool} MetricName=\"TimeToRunner\" service=\"webhook\"', 'p90', 300)"
+    error_message = "Time to runner per pool is a SEARCH over {service, Pool} of the deployment's namespace."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_dashboard.operations_dashboard[0].dashboard_body).widgets[1].properties.annotations.horizontal[0].value == 240
+    error_message = "The time-to-runner widget's SLO line is slo_time_to_runner_seconds, as a number."
+  }
+  assert {
+    condition     = jsondecode(aws_cloudwatch_dashboard.operations_dashboard[0].dashboard_body).widgets[16].properties.metrics[3][0].expression == "bad / (1 - 99.9 / 100)" && jsondecode(aws_cloudwatch_dashboard.operations_dashboard[0].dashboard_body).widgets[15].properties.metrics[0][4].stat == "PR(:240)"
+    error_message = "The SLO burn widgets divide the alarms' bad ratio by the error budget of the objectives given."
+  }
+}
+
+run "dashboard_off" {
+  command = plan
+  variables {
+    enable_dashboard = false
+  }
+  assert {
+    condition     = length(aws_cloudwatch_dashboard.operations_dashboard) == 0 && length(aws_cloudwatch_metric_alarm.operations_alarms_fleet_failures) == 1
+    error_message = "enable_dashboard = false removes only the dashboard."
   }
 }
 

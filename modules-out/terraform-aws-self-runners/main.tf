@@ -9,7 +9,8 @@ locals {
   audit_cloudwatch_enabled   = (local.audit_enabled && var.cloudtrail_cloudwatch_logs)
   audit_enabled              = (var.enable_cloudtrail && (length(var.existing_cloudtrail_arn) < 1))
   enable_nat_instances       = coalesce(var.nat_instance_enabled, var.enable_nat_instances)
-  encryption_enabled         = (var.create_kms_key || !(length(var.kms_key_arn) < 1))
+  encryption_create          = (var.create_kms_key && (length(var.kms_key_arn) < 1))
+  encryption_enabled         = (local.encryption_create || !(length(var.kms_key_arn) < 1))
   encryption_key_arn         = local.encryption_enabled ? try(aws_kms_key.encryption_key["0"].arn, var.kms_key_arn) : null
   pools_resolved             = { for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }
   webhook_firewall_allowlist = (local.webhook_firewall_enabled && var.waf_github_hooks_allowlist)

@@ -78,7 +78,9 @@ export interface EncryptionKeyProps {
  * never become unmanageable) but not use it: encrypting, decrypting and creating grants for AWS
  * resources are allowed only to the kit's roles (`userRoleNames`) and the named administrators (by
  * `aws:PrincipalArn`), plus CloudWatch Logs under the encryption context of the kit's own log groups.
- * Those principals still need IAM policies: {@link EncryptionKey.grantUse} makes the roles' ones.
+ * CloudWatch, Budgets and Cost Anomaly Detection of this account may publish to the encrypted alarm
+ * topic (stacks/operations/alarm-topic.ts). The roles still need IAM policies: {@link EncryptionKey.grantUse}
+ * makes them.
  */
 export class EncryptionKey extends Construct {
   readonly key: KmsKey;
@@ -144,6 +146,15 @@ export class EncryptionKey extends Construct {
           Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
           Resource: "*",
           Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": logGroupArns } },
+        },
+        {
+          // The alarm topic is encrypted with this key: CloudWatch alarms, Budgets and Cost Anomaly
+          // Detection need a data key to publish to it, for this account's resources only.
+          Sid: "AlarmPublishersUseKey",
+          Principal: { Service: ["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com"] },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": context.accountId } },
         },
       ]),
       tags: props.tags ?? {},

@@ -131,6 +131,7 @@ run "key_created_encrypts_everything" {
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-nat-failover-*",
         "arn:aws:logs:eu-west-1:123456789012:log-group:aws-waf-logs-self-runners",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/cloudtrail/self-runners-audit",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/self-runners/self-runners/runners",
     ]]
     error_message = "CloudWatch Logs of this region may use the key only under the encryption context of the kit's log groups."
   }

@@ -29,10 +29,12 @@ export { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-lo
 export { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
 export type { CloudwatchMetricAlarmMetricQuery } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
 export { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity/index.js";
+export { DataAwsIamSessionContext } from "@cdktf/provider-aws/lib/data-aws-iam-session-context/index.js";
 export { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 export { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition/index.js";
 export { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region/index.js";
 export { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc/index.js";
+export { DynamodbResourcePolicy } from "@cdktf/provider-aws/lib/dynamodb-resource-policy/index.js";
 export { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
 export { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile/index.js";
 export { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";

@@ -1,12 +1,18 @@
 import { Construct } from "constructs";
 import { Fn, Op, TerraformLocal, Token } from "./cdktf.js";
-import { IamRolePolicy, KmsAlias, KmsKey, type IamRole } from "./aws.js";
+import { DataAwsCallerIdentity, DataAwsIamSessionContext, IamRolePolicy, KmsAlias, KmsKey, type IamRole } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
 import { allOf, countIf, isEmptyString } from "./private/conditions.js";
-import { SelfRunnersValidationError, checkProps, isUnresolved } from "./errors.js";
+import { checkProps, isUnresolved } from "./errors.js";
 import { integerBetween } from "./module/rules.js";
 import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { policyDocument } from "./private/iam.js";
+
+/** Key administration without use: every kms action that neither encrypts, decrypts nor creates grants. */
+const KEY_ADMINISTRATION_ACTIONS = [
+  "kms:Describe*", "kms:List*", "kms:Get*", "kms:CreateAlias", "kms:Put*", "kms:Update*", "kms:Enable*", "kms:Disable*",
+  "kms:Revoke*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+];
 
 /** Services through which a role may use the key (the `kms:ViaService` condition of {@link EncryptionKey.grantUse}). */
 export type KmsViaService = "sqs" | "ssm" | "dynamodb" | "lambda";
@@ -18,10 +24,24 @@ export interface EncryptionKeyProps {
   /** Partition, region and account, for the key policy. */
   readonly context: AwsContext;
   /**
-   * Create a customer managed key (rotation on). Mutually exclusive with `keyArn`.
-   * @default false
+   * Create a customer managed key (rotation on) unless `keyArn` names one (a given key wins).
+   * @default true
    */
   readonly createKey?: boolean;
+  /**
+   * Names of the kit's IAM roles that use a created key (the key policy lets only these, the
+   * administrators and CloudWatch Logs use it). Roles that may not exist (optional features) may be
+   * listed: a name grants nothing until an administrator creates a role with it.
+   * @default []
+   */
+  readonly userRoleNames?: string[];
+  /**
+   * IAM role or user ARNs that may use a created key through the services (besides administering it
+   * like every account principal allowed by IAM). Terraform's own principal needs this to create the
+   * functions, tables and parameters and to refresh the parameters.
+   * @default - the IAM role or user that runs Terraform (`aws_iam_session_context`)
+   */
+  readonly administratorArns?: string[];
   /**
    * ARN of an existing customer managed key to use instead. Must be known at plan time (a literal or
    * a variable), since it decides how many grant policies exist. Its key policy must let CloudWatch
@@ -53,14 +73,14 @@ export interface EncryptionKeyProps {
  * the key's ARN when one is in use and null (undefined for literal props) otherwise, so an optional
  * `kms_key_id`-style attribute can take it as it is.
  *
- * A created key rotates yearly. Its policy has two statements: the account root statement, which
- * delegates to IAM (without it no IAM policy could grant use of the key and only the principals named
- * in the key policy could ever manage it; it grants nothing by itself), one letting CloudWatch Logs
- * of this region use the key only under the encryption context of the kit's own log groups, and one
- * letting CloudWatch, Budgets and Cost Anomaly Detection of this account publish to the encrypted alarm
- * topic (stacks/operations/alarm-topic.ts). Every
- * other use comes from IAM policies made by {@link EncryptionKey.grantUse}: decrypt and generate data
- * keys, on this key only, through named services only.
+ * A created key rotates yearly. Its policy (docs/security.md, "Keys and data at rest") lets the account
+ * administer the key through IAM (describe, tag, change the policy, schedule deletion: so the key can
+ * never become unmanageable) but not use it: encrypting, decrypting and creating grants for AWS
+ * resources are allowed only to the kit's roles (`userRoleNames`) and the named administrators (by
+ * `aws:PrincipalArn`), plus CloudWatch Logs under the encryption context of the kit's own log groups.
+ * CloudWatch, Budgets and Cost Anomaly Detection of this account may publish to the encrypted alarm
+ * topic (stacks/operations/alarm-topic.ts). The roles still need IAM policies: {@link EncryptionKey.grantUse}
+ * makes them.
  */
 export class EncryptionKey extends Construct {
   readonly key: KmsKey;
@@ -72,33 +92,53 @@ export class EncryptionKey extends Construct {
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
-    const createKey = props.createKey ?? false;
     const givenArn = props.keyArn ?? SHARED_INPUTS.kmsKeyArn.default;
     checkProps(this.node.path, [
       { prop: "keyArn", value: props.keyArn, rule: SHARED_INPUTS.kmsKeyArn.rule },
       { prop: "deletionWindowInDays", value: props.deletionWindowInDays, rule: integerBetween(7, 30) },
     ]);
-    if (!isUnresolved(createKey) && !isUnresolved(givenArn) && createKey && givenArn !== "") {
-      throw new SelfRunnersValidationError(this.node.path, "keyArn", givenArn, '"" when createKey is true: create a key or name one, not both');
-    }
+    // A given key wins over the default of creating one, so naming a key is enough to use it.
+    const createKey = isUnresolved(props.createKey ?? true) || isUnresolved(givenArn)
+      ? (new TerraformLocal(this, "create", Op.and(props.createKey ?? true, isEmptyString(givenArn))).asBoolean as unknown as boolean)
+      : (props.createKey ?? true) && givenArn === "";
     this.context = props.context;
     const { context } = props;
     const logGroupArns = (props.logGroupNames ?? []).map((name) => context.arn("logs", `log-group:${name}`));
     const literal = !isUnresolved(createKey) && !isUnresolved(givenArn);
+    // formatlist() rather than template strings: cdktf cannot nest interpolations in function arguments.
+    const users = Fn.formatlist(`arn:%s:iam::%s:role/%s`, [context.partition, context.accountId, props.userRoleNames ?? []]);
+    const keyUsers = Fn.concat([users, this.administrators(createKey, props.administratorArns)]) as unknown as string[];
+    const root = { AWS: `arn:${context.partition}:iam::${context.accountId}:root` };
 
     this.key = new KmsKey(this, "key", {
       count: countIf(createKey),
-      description: `Encrypts the queues, table, parameters, logs and function settings of ${props.name}`,
+      description: `Encrypts the queues, tables, parameters, logs and function settings of ${props.name}`,
       enableKeyRotation: true,
       deletionWindowInDays: props.deletionWindowInDays ?? 30,
       policy: policyDocument([
         {
-          // The standard root statement: delegates to IAM in this account. Without it IAM policies could
-          // not grant use of the key and the key could become unmanageable.
+          // Administration only, delegated to IAM: IAM principals allowed kms:PutKeyPolicy can always
+          // repair the policy (no lockout), but no IAM policy alone lets anyone decrypt with the key.
           Sid: "AccountAdministersKey",
-          Principal: { AWS: `arn:${context.partition}:iam::${context.accountId}:root` },
-          Action: ["kms:*"],
+          Principal: root,
+          Action: KEY_ADMINISTRATION_ACTIONS,
           Resource: "*",
+        },
+        {
+          // Use (also through grants the services create for their own resources) only by the kit's
+          // roles and the named administrators; each still needs an IAM policy allowing it.
+          Sid: "KitRolesAndAdministratorsUseKey",
+          Principal: root,
+          Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
+          Resource: "*",
+          Condition: { ArnEquals: { "aws:PrincipalArn": keyUsers } },
+        },
+        {
+          Sid: "KitRolesAndAdministratorsLetServicesUseKey",
+          Principal: root,
+          Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+          Resource: "*",
+          Condition: { ArnEquals: { "aws:PrincipalArn": keyUsers }, Bool: { "kms:GrantIsForAWSResource": "true" } },
         },
         {
           Sid: "CloudWatchLogsEncryptsOwnLogGroups",
@@ -118,11 +158,6 @@ export class EncryptionKey extends Construct {
         },
       ]),
       tags: props.tags ?? {},
-      // The module's variables cannot check each other (Terraform < 1.9), so the pair is checked here;
-      // the key exists only when create_kms_key is true, which is when the check matters.
-      lifecycle: literal
-        ? undefined
-        : { precondition: [{ condition: isEmptyString(givenArn), errorMessage: "create_kms_key and kms_key_arn are mutually exclusive: create a key or name one, not both." }] },
     });
     new KmsAlias(this, "alias", {
       count: countIf(createKey),
@@ -133,12 +168,23 @@ export class EncryptionKey extends Construct {
     const createdArn = Fn.lookupNested(this.key.fqn, ["0", "arn"]);
     if (literal) {
       this.enabled = createKey || givenArn !== "";
-      this.kmsKeyArn = createKey ? createdArn : givenArn !== "" ? givenArn : undefined;
+      this.kmsKeyArn = givenArn !== "" ? givenArn : createKey ? createdArn : undefined;
     } else {
       // Named locals, so every consumer reads `local.encryption_enabled` / `local.encryption_key_arn`.
       this.enabled = new TerraformLocal(this, "enabled", Op.or(createKey, Op.not(isEmptyString(givenArn)))).asBoolean as unknown as boolean;
       this.kmsKeyArn = new TerraformLocal(this, "key-arn", Fn.conditional(this.enabled, Fn.try([createdArn, givenArn]), Token.nullValue())).asString;
     }
+  }
+
+  /** The named administrators, or else the principal running Terraform (read only when a key is created). */
+  private administrators(createKey: boolean, given: string[] | undefined): string[] {
+    if (given !== undefined && !isUnresolved(given) && given.length > 0) return given;
+    const caller = new DataAwsCallerIdentity(this, "deployer", { count: countIf(createKey) });
+    // The role behind an assumed-role session (the session ARN itself changes with every run).
+    const session = new DataAwsIamSessionContext(this, "deployer-session", { count: countIf(createKey), arn: Fn.lookupNested(caller.fqn, ["0", "arn"]) });
+    const deployer = [Fn.lookupNested(session.fqn, ["0", "issuer_arn"])] as unknown as string[];
+    // coalescelist: the first non-empty list.
+    return given === undefined || !isUnresolved(given) ? deployer : (Fn.coalescelist([given, deployer]) as unknown as string[]);
   }
 
   /** The key ARN for outputs: "" when no key is in use. */

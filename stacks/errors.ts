@@ -39,6 +39,10 @@ export const RULES = {
     pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
     allowed: "3-63 characters: lowercase letters, digits, '.' and '-', starting and ending with a letter or digit",
   },
+  iamPrincipalArn: {
+    pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}$",
+    allowed: "an IAM role or user ARN of the form arn:aws:iam::<account>:role/<name> (not an assumed-role session)",
+  },
   kmsKeyArn: {
     pattern: "^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
     allowed: "a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)",

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { Fn, Op, Token } from "./cdktf.js";
-import { SsmParameter } from "./aws.js";
+import { IamRolePolicy, SsmParameter, type IamRole } from "./aws.js";
+import { policyDocument } from "./private/iam.js";
 import type { AwsContext } from "./aws-context.js";
 import { checkProps } from "./errors.js";
 import { SHARED_INPUTS } from "./module/shared-rules.js";
@@ -58,6 +59,7 @@ export class GitHubAppSecrets extends Construct {
   /** Name of the parameter holding the previous webhook secret (the placeholder outside a rotation). */
   readonly previousWebhookSecretParameterName: string;
   private readonly context: AwsContext;
+  private readonly prefix: string;
   private readonly kmsKeyArn: string | undefined;
 
   constructor(scope: Construct, id: string, props: GitHubAppSecretsProps) {
@@ -69,10 +71,36 @@ export class GitHubAppSecrets extends Construct {
       { prop: "previousWebhookSecretParameterName", value: props.previousWebhookSecretParameterName, rule: SHARED_INPUTS.webhookPreviousSecretSsmParameterName.rule },
     ]);
     this.context = props.context;
+    this.prefix = props.prefix;
     this.kmsKeyArn = props.kmsKeyArn;
     this.privateKeyParameterName = this.parameter(props.prefix, "private-key", props.privateKeyParameterName, props.tags);
     this.webhookSecretParameterName = this.parameter(props.prefix, "webhook-secret", props.webhookSecretParameterName, props.tags);
     this.previousWebhookSecretParameterName = this.parameter(props.prefix, "webhook-secret-previous", props.previousWebhookSecretParameterName, props.tags);
+  }
+
+  /**
+   * Denies `role` every read of the three parameters and of everything under `/<prefix>/`
+   * (ssm:GetParameter, GetParameters, GetParameterHistory, GetParametersByPath): an explicit Deny, so
+   * no policy attached later (a managed SSM policy, an operator's addition) lets a workflow job read them.
+   */
+  denyRead(role: Pick<IamRole, "id">): void {
+    new IamRolePolicy(this, "deny-read", {
+      role: role.id,
+      name: "deny-github-app-secrets",
+      policy: policyDocument([
+        {
+          Sid: "DenyGitHubAppSecrets",
+          Effect: "Deny",
+          Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParameterHistory", "ssm:GetParametersByPath"],
+          Resource: [
+            this.parameterArn(this.privateKeyParameterName),
+            this.parameterArn(this.webhookSecretParameterName),
+            this.parameterArn(this.previousWebhookSecretParameterName),
+            this.context.arn("ssm", `parameter/${this.prefix}/*`),
+          ],
+        },
+      ]),
+    });
   }
 
   /** ARN of a parameter by name (names start with '/'). */

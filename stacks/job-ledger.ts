@@ -1,5 +1,7 @@
 import { Construct } from "constructs";
-import { DynamodbTable } from "./aws.js";
+import { DynamodbResourcePolicy, DynamodbTable } from "./aws.js";
+import { policyDocument } from "./private/iam.js";
+import { denyDataToOthers } from "./private/table-access.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 
 /** Props of {@link JobLedger}. */
@@ -17,6 +19,12 @@ export interface JobLedgerProps {
    * @default - the AWS managed key
    */
   readonly kmsKeyArn?: string;
+  /**
+   * ARNs of the only roles that may read, write, export or back up items: a resource policy denies
+   * those actions to every other principal of the account (docs/security.md, "Keys and data at rest").
+   * @default - no resource policy (IAM alone decides)
+   */
+  readonly dataRoleArns?: string[];
   /**
    * Tags for the table.
    * @default {}
@@ -46,6 +54,12 @@ export class JobLedger extends Construct {
       deletionProtectionEnabled: false,
       tags: props.tags ?? {},
     });
+    if (props.dataRoleArns !== undefined) {
+      new DynamodbResourcePolicy(this, "resource-policy", {
+        resourceArn: this.table.arn,
+        policy: policyDocument([denyDataToOthers(this.table.arn, props.dataRoleArns)]),
+      });
+    }
   }
 
   /**

@@ -1,10 +1,10 @@
 import { Construct } from "constructs";
 import { Fn, TerraformIterator, Token } from "./cdktf.js";
-import { IamInstanceProfile, IamRole, IamRolePolicyAttachment, LaunchTemplate, SecurityGroup } from "./aws.js";
+import { IamInstanceProfile, IamRole, IamRolePolicy, LaunchTemplate, SecurityGroup } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
 import { checkProps } from "./errors.js";
 import { SHARED_INPUTS } from "./module/shared-rules.js";
-import { assumeRolePolicy } from "./private/iam.js";
+import { assumeRolePolicy, policyDocument } from "./private/iam.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 import type { NormalizedPool, PoolMap } from "./pools.js";
 import { runnerBootstrapScript } from "./runner-bootstrap.js";
@@ -47,7 +47,7 @@ export interface RunnerFleetProps {
    */
   readonly associatePublicIpAddress?: boolean;
   /**
-   * Attach AmazonSSMManagedInstanceCore so operators can open Session Manager shells on runners.
+   * Let operators open Session Manager shells on runners: a Session-Manager-only inline policy.
    * @default false
    */
   readonly enableSsmSessions?: boolean;
@@ -106,10 +106,26 @@ export class RunnerFleet extends Construct {
       assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"),
       tags,
     });
-    new IamRolePolicyAttachment(this, "ssm-sessions", {
+    // Session Manager only (the actions of AWS's minimal Session Manager instance profile): never
+    // AmazonSSMManagedInstanceCore, whose ssm:GetParameter(s) on "*" would let any job read the App key.
+    new IamRolePolicy(this, "ssm-sessions", {
       count: countIf(props.enableSsmSessions ?? false),
-      role: this.role.name,
-      policyArn: `arn:${props.context.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+      role: this.role.id,
+      name: "ssm-sessions",
+      policy: policyDocument([
+        {
+          Sid: "RegisterWithSessionManager",
+          Action: ["ssm:UpdateInstanceInformation"],
+          Resource: `arn:${props.context.partition}:ec2:${props.context.region}:${props.context.accountId}:instance/*`,
+        },
+        {
+          // ssmmessages has no resource types; the condition keeps the channels to instance credentials.
+          Sid: "SessionManagerChannels",
+          Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+          Resource: "*",
+          Condition: { Null: { "ec2:SourceInstanceARN": "false" } },
+        },
+      ]),
     });
     this.instanceProfile = new IamInstanceProfile(this, "instance-profile", {
       name: `${props.prefix}-runner`,

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
-import { DynamodbTable, IamRolePolicy, type IamRole } from "./aws.js";
+import { DynamodbResourcePolicy, DynamodbTable, IamRolePolicy, type IamRole } from "./aws.js";
 import { policyDocument } from "./private/iam.js";
+import { denyDataToOthers } from "./private/table-access.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 
 /** Props of {@link RunnersTable}. */
@@ -18,6 +19,12 @@ export interface RunnersTableProps {
    * @default - the AWS managed key
    */
   readonly kmsKeyArn?: string;
+  /**
+   * ARNs of the only roles that may read, write, export or back up items: a resource policy denies
+   * those actions to every other principal of the account (docs/security.md, "Keys and data at rest").
+   * @default - no resource policy (IAM alone decides)
+   */
+  readonly dataRoleArns?: string[];
   /**
    * Tags for the table.
    * @default {}
@@ -46,6 +53,12 @@ export class RunnersTable extends Construct {
       deletionProtectionEnabled: false,
       tags: props.tags ?? {},
     });
+    if (props.dataRoleArns !== undefined) {
+      new DynamodbResourcePolicy(this, "resource-policy", {
+        resourceArn: this.table.arn,
+        policy: policyDocument([denyDataToOthers(this.table.arn, props.dataRoleArns)]),
+      });
+    }
   }
 
   /**

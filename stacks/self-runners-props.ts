@@ -93,7 +93,7 @@ export interface RunnerProps {
    */
   readonly associatePublicIpAddress?: boolean;
   /**
-   * Allow Session Manager shells on runners.
+   * Allow Session Manager shells on runners (a Session-Manager-only policy, never AmazonSSMManagedInstanceCore).
    * @default false
    */
   readonly enableSsmSessions?: boolean;
@@ -109,12 +109,18 @@ export interface RunnerProps {
 /** Customer managed KMS encryption. */
 export interface EncryptionProps {
   /**
-   * Create a customer managed KMS key (rotation on) for the queues, the runners table, the SSM
-   * parameters the kit creates, every log group and the functions' environment. Mutually exclusive
-   * with `kmsKeyArn`.
-   * @default false
+   * Create a customer managed KMS key (rotation on) for the queues, the tables, the SSM parameters the
+   * kit creates, every log group and the functions' environment; only the
+   * kit's roles and `kmsKeyAdministratorArns` may use it. Ignored when `kmsKeyArn` names a key.
+   * @default true
    */
   readonly createKmsKey?: boolean;
+  /**
+   * IAM role or user ARNs that may use the created key besides the kit's roles; include the principal
+   * that runs Terraform.
+   * @default [] (the IAM role or user running Terraform)
+   */
+  readonly kmsKeyAdministratorArns?: string[];
   /**
    * Use this existing customer managed KMS key for the same resources (see docs/security.md for the key
    * policy it needs). Must be known at plan time.

@@ -76,11 +76,17 @@ export class SelfRunners extends Construct {
     const idleTimeoutMinutes = resolved.runnerIdleTimeoutMinutes;
 
     this.context = new AwsContext(this, "current");
+    // The kit's roles by name (function roles are named after their functions): the key and table
+    // policies name them without depending on the roles, which are created later.
+    const roleArn = (name: string): string => `arn:${this.context.partition}:iam::${this.context.accountId}:role/${prefix}-${name}`;
     this.encryption = new EncryptionKey(this, "encryption", {
       name: prefix,
       context: this.context,
       createKey: resolved.createKmsKey,
       keyArn: resolved.kmsKeyArn,
+      administratorArns: resolved.kmsKeyAdministratorArns,
+      // Every role that uses the key (function roles are named after their functions).
+      userRoleNames: ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover"].map((name) => `${prefix}-${name}`),
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
         ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset"].map((name) => `/aws/lambda/${prefix}-${name}`),
@@ -110,6 +116,7 @@ export class SelfRunners extends Construct {
       tableName: `${prefix}-jobs`,
       pointInTimeRecovery: resolved.jobLedgerPointInTimeRecovery,
       kmsKeyArn,
+      dataRoleArns: ["webhook", "scale-up", "reconcile", "spot-interruption"].map(roleArn),
       tags,
     });
     this.drainingSwitch = new DrainingSwitch(this, "draining", { prefix, context: this.context, draining: resolved.draining, tags });
@@ -117,6 +124,8 @@ export class SelfRunners extends Construct {
       tableName: `${prefix}-runners`,
       pointInTimeRecovery: resolved.runnersTablePointInTimeRecovery,
       kmsKeyArn,
+      // The runner role reaches only its own item (its IAM policy); the functions manage the rest.
+      dataRoleArns: ["scale-up", "reconcile", "spot-interruption", "runner"].map(roleArn),
       tags,
     });
     this.runnerLogs = new RunnerLogs(this, "runner-logs", {
@@ -143,6 +152,7 @@ export class SelfRunners extends Construct {
     });
     this.runnerLogs.grantWrite(this.fleet.role);
     this.table.grantOwnItem(this.fleet.role);
+    this.secrets.denyRead(this.fleet.role);
     this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
     const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });

@@ -9,7 +9,8 @@ locals {
   audit_cloudwatch_enabled     = (local.audit_enabled && var.cloudtrail_cloudwatch_logs)
   audit_enabled                = (var.enable_cloudtrail && (length(var.existing_cloudtrail_arn) < 1))
   enable_nat_instances         = coalesce(var.nat_instance_enabled, var.enable_nat_instances)
-  encryption_enabled           = (var.create_kms_key || !(length(var.kms_key_arn) < 1))
+  encryption_create            = (var.create_kms_key && (length(var.kms_key_arn) < 1))
+  encryption_enabled           = (local.encryption_create || !(length(var.kms_key_arn) < 1))
   encryption_key_arn           = local.encryption_enabled ? try(aws_kms_key.encryption_key["0"].arn, var.kms_key_arn) : null
   operations_alarms_enabled    = var.enable_alarms
   operations_dashboard_enabled = var.enable_dashboard

@@ -97,10 +97,16 @@ resource "aws_security_group" "runner_security_group" {
   vpc_id = var.vpc_id
 }
 
-resource "aws_iam_role_policy_attachment" "runner_ssm_sessions" {
-  count      = var.enable_ssm_sessions ? 1 : 0
-  policy_arn = "arn:${data.aws_partition.current_partition.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
-  role       = aws_iam_role.runner_role.name
+resource "aws_iam_role_policy" "runner_ssm_sessions" {
+  count  = var.enable_ssm_sessions ? 1 : 0
+  name   = "ssm-sessions"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "RegisterWithSessionManager", "Action" = ["ssm:UpdateInstanceInformation"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:instance/*" }, { "Effect" = "Allow", "Sid" = "SessionManagerChannels", "Action" = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "Resource" = "*", "Condition" = { "Null" = { "ec2:SourceInstanceARN" = "false" } } }] })
+  role   = aws_iam_role.runner_role.id
+}
+
+resource "aws_dynamodb_resource_policy" "runners_resource_policy" {
+  policy       = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Deny", "Sid" = "OnlyKitRolesTouchItems", "Principal" = "*", "Action" = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete", "dynamodb:ExportTableToPointInTime", "dynamodb:CreateBackup"], "Resource" = [aws_dynamodb_table.runners_table.arn, "${aws_dynamodb_table.runners_table.arn}/*"], "Condition" = { "ArnNotEquals" = { "aws:PrincipalArn" = ["arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${var.prefix}-runner"] } } }] })
+  resource_arn = aws_dynamodb_table.runners_table.arn
 }
 
 resource "aws_iam_role_policy" "runners_runner_own_item" {

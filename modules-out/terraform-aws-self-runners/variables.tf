@@ -243,7 +243,7 @@ variable "associate_public_ip_address" {
 }
 
 variable "enable_ssm_sessions" {
-  description = "Attach AmazonSSMManagedInstanceCore to runners so operators can open Session Manager shells."
+  description = "Let operators open Session Manager shells on runners: a Session-Manager-only policy (ssmmessages channels, ssm:UpdateInstanceInformation), never AmazonSSMManagedInstanceCore (which reads every SSM parameter)."
   type        = bool
   default     = false
 }
@@ -256,13 +256,24 @@ variable "enable_runner_logs" {
 
 # ---------- Encryption ----------
 variable "create_kms_key" {
-  description = "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption."
+  description = "Create a customer managed KMS key (yearly rotation) for the job queues, the tables, the SSM parameters the module creates, every log group and the functions' environment; only the module's roles and kms_key_administrator_arns may use it (see docs/security.md). Ignored when kms_key_arn names a key; false and an empty kms_key_arn keep AWS-managed encryption."
   type        = bool
-  default     = false
+  default     = true
+}
+
+variable "kms_key_administrator_arns" {
+  description = "IAM role or user ARNs that may use the created key besides the module's roles (the account keeps administering it through IAM). Include the principal that runs Terraform: it creates the encrypted resources and refreshes the parameters. Empty: the IAM role or user running Terraform."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for item in var.kms_key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}$", item))])
+    error_message = "kms_key_administrator_arns must be an IAM role or user ARN of the form arn:aws:iam::<account>:role/<name> (not an assumed-role session)."
+  }
 }
 
 variable "kms_key_arn" {
-  description = "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key."
+  description = "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key instead of creating one (its key policy must let CloudWatch Logs and the module's roles use it; see docs/security.md)."
   type        = string
   default     = ""
 

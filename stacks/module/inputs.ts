@@ -107,7 +107,7 @@ const RUNNERS: InputGroup = {
     },
     {
       name: "enable_ssm_sessions", type: "bool", default: false,
-      description: "Attach AmazonSSMManagedInstanceCore to runners so operators can open Session Manager shells.",
+      description: "Let operators open Session Manager shells on runners: a Session-Manager-only policy (ssmmessages channels, ssm:UpdateInstanceInformation), never AmazonSSMManagedInstanceCore (which reads every SSM parameter).",
     },
     {
       name: "enable_runner_logs", type: "bool", default: true,
@@ -120,12 +120,17 @@ const ENCRYPTION: InputGroup = {
   title: "Encryption",
   inputs: [
     {
-      name: "create_kms_key", type: "bool", default: false,
-      description: "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption.",
+      name: "create_kms_key", type: "bool", default: true,
+      description: "Create a customer managed KMS key (yearly rotation) for the job queues, the tables, the SSM parameters the module creates, every log group and the functions' environment; only the module's roles and kms_key_administrator_arns may use it (see docs/security.md). Ignored when kms_key_arn names a key; false and an empty kms_key_arn keep AWS-managed encryption.",
+    },
+    {
+      name: "kms_key_administrator_arns", type: "list(string)", default: SHARED_INPUTS.kmsKeyAdministratorArns.default,
+      description: "IAM role or user ARNs that may use the created key besides the module's roles (the account keeps administering it through IAM). Include the principal that runs Terraform: it creates the encrypted resources and refreshes the parameters. Empty: the IAM role or user running Terraform.",
+      rules: [SHARED_INPUTS.kmsKeyAdministratorArns.rule],
     },
     {
       name: "kms_key_arn", type: "string", default: SHARED_INPUTS.kmsKeyArn.default,
-      description: "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key (its key policy must let CloudWatch Logs use it; see docs/security.md). Mutually exclusive with create_kms_key.",
+      description: "ARN of an existing customer managed KMS key to use for the same resources as create_kms_key instead of creating one (its key policy must let CloudWatch Logs and the module's roles use it; see docs/security.md).",
       rules: [SHARED_INPUTS.kmsKeyArn.rule],
     },
   ],

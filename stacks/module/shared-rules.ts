@@ -38,6 +38,7 @@ export interface SharedInput {
 export const SHARED_INPUTS = {
   vpcId: { rule: pattern(RULES.vpcId) },
   kmsKeyArn: { rule: emptyOr(pattern(RULES.kmsKeyArn)), default: "" },
+  kmsKeyAdministratorArns: { rule: eachItem(pattern(RULES.iamPrincipalArn)), default: [] as string[] },
   logRetentionDays: { rule: oneOf(LOG_RETENTION_DAYS), default: 30 },
   lambdaSubnetIds: { rule: eachItem(pattern(RULES.subnetId)), default: [] },
   lambdaSecurityGroupIds: { rule: eachItem(pattern(RULES.securityGroupId)), default: [] },

@@ -181,7 +181,7 @@ describe("the rules catch what they are for", () => {
       const env = synth.resource.aws_lambda_function!.webhook_function!.environment as { variables: Record<string, string> };
       env.variables.WEBHOOK_SECRET = "s3cr3t";
       const key = synth.resource.aws_kms_key!.encryption_key!;
-      key.policy = String(key.policy).replace('"Action" = ["kms:Encrypt"', '"Action" = ["kms:*"');
+      key.policy = String(key.policy).replace(/"Action" = \["kms:Encrypt"([^\]]*)\], "Resource" = "\*", "Condition" = \{"ArnLike"/, '"Action" = ["kms:*"], "Resource" = "*", "Condition" = {"ArnLike"');
     });
     expect(evaluate(ruleById("no-secrets-in-lambda-env"), variant).failures.map((f) => f.subject)).toEqual(["aws_lambda_function.webhook_function#WEBHOOK_SECRET"]);
     expect(evaluate(ruleById("kms-policy-scoped"), variant).failures.map((f) => f.subject)).toEqual(["aws_kms_key.encryption_key#CloudWatchLogsEncryptsOwnLogGroups"]);
@@ -203,6 +203,35 @@ describe("the rules catch what they are for", () => {
       delete synth.resource.aws_wafv2_web_acl;
     });
     for (const id of ["api-behind-waf", "waf-logging", "waf-known-bad-inputs"]) expect(evaluate(ruleById(id), variant).status, id).toBe("fail");
+  });
+});
+
+describe("the issue 18 key and parameter rules fail on the module before it (fixtures/keys-before.json)", () => {
+  // The key, tables and runner role policies of the module and of a created key with SSM sessions, as
+  // synthesized before issue 18 (captured from the code of that commit, trimmed to what the rules read).
+  const before = JSON.parse(readFileSync(join(REPO_ROOT, "test", "policy", "fixtures", "keys-before.json"), "utf8")) as Record<string, Variant["synth"]>;
+  const variant = (name: string): Variant => ({ name: `${name} (before)`, description: "before issue 18", synth: before[name]!, module: name === "module" });
+
+  it("fails kms-use-named-principals: the account root could use the key", () => {
+    for (const name of ["module", "key-created-ssm"]) {
+      expect(evaluate(ruleById("kms-use-named-principals"), variant(name)).failures.map((f) => f.subject), name).toEqual(["aws_kms_key.encryption_key#AccountAdministersKey"]);
+    }
+  });
+
+  it("fails dynamodb-resource-policy: neither table had one", () => {
+    expect(evaluate(ruleById("dynamodb-resource-policy"), variant("module")).failures.map((f) => f.subject)).toEqual(["aws_dynamodb_table.jobs_table", "aws_dynamodb_table.runners_table"]);
+  });
+
+  it("fails runner-no-parameter-reads and no-managed-ssm-core: no Deny, and AmazonSSMManagedInstanceCore attached", () => {
+    expect(evaluate(ruleById("runner-no-parameter-reads"), variant("key-created-ssm")).failures.map((f) => f.subject)).toEqual(["aws_iam_role.runner_role"]);
+    expect(evaluate(ruleById("no-managed-ssm-core"), variant("key-created-ssm")).failures.map((f) => f.subject)).toEqual(["aws_iam_role_policy_attachment.runner_ssm_sessions"]);
+  });
+
+  it("fails runner-no-parameter-reads when the runner role may read every parameter", () => {
+    const synth = mutated("module", (s) => {
+      s.resource.aws_iam_role_policy!.runner_ssm_sessions!.policy = '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Sid" = "Core", "Action" = ["ssm:GetParameters"], "Resource" = "*"}]})}';
+    });
+    expect(evaluate(ruleById("runner-no-parameter-reads"), synth).failures.map((f) => f.subject)).toEqual(["aws_iam_role_policy.runner_ssm_sessions#Core"]);
   });
 });
 

@@ -64,10 +64,24 @@ function identityStatements(resources: Resource[]): { subject: string; statement
 }
 
 /** Actions that support no resource-level permissions, so `"Resource": "*"` is the only form. */
-const UNSCOPABLE_ACTIONS = /^ec2:Describe[A-Za-z]+$/;
+const UNSCOPABLE_ACTIONS = /^(ec2:Describe[A-Za-z]+|ssmmessages:(Create|Open)(Control|Data)Channel)$/;
 const READ_ONLY_ACTIONS = /^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]*$/;
 const EC2_LAUNCH = ["ec2:CreateFleet", "ec2:RunInstances"];
 const POLICIES = ["aws_iam_role_policy"];
+/** KMS actions that use a key (rather than administer it). */
+const KEY_USE_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:CreateGrant"];
+/** Whether an IAM action pattern (`*` and `?` wildcards, case-insensitive) matches `action`. */
+function wildcardMatches(pattern: string, action: string): boolean {
+  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${regex}$`, "i").test(action);
+}
+const PARAMETER_READS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"];
+/** Statements of the runner role's inline policies. */
+function runnerRoleStatements(resources: Resource[]): { subject: string; statement: Statement }[] {
+  return resources
+    .filter((r) => /aws_iam_role\.runner_role\b/.test(String(r.config.role)))
+    .flatMap((r) => statementsOf(r.config.policy).map((statement) => ({ subject: `${r.address}#${statement.Sid ?? "?"}`, statement })));
+}
 
 export const RULES: readonly PolicyRule[] = [
   // --- Encryption at rest ------------------------------------------------------------------------
@@ -188,6 +202,40 @@ export const RULES: readonly PolicyRule[] = [
       ),
   },
   {
+    id: "kms-use-named-principals",
+    description: "The kit's key policy lets the account administer the key but grants use (encrypt, decrypt, data keys, grants) only to named principals: the kit's roles and administrators by aws:PrincipalArn, or a service under a condition (issue 18, finding 1).",
+    checkov: [],
+    types: ["aws_kms_key"],
+    check: (resources) =>
+      resources.flatMap((r) =>
+        statementsOf(r.config.policy)
+          .filter((s) => s.Effect === "Allow" && s.Action.some((a) => KEY_USE_ACTIONS.some((use) => wildcardMatches(a, use))))
+          .filter((s) => {
+            const principal = JSON.stringify(s.Principal ?? "");
+            if (principal.includes('"Service"')) return s.Condition === undefined;
+            return !Object.values(s.Condition ?? {}).some((c) => "aws:PrincipalArn" in c);
+          })
+          .map((s) => ({ subject: `${r.address}#${s.Sid}`, message: "key use granted to the whole account (any IAM policy allowing kms:Decrypt reaches it)" })),
+      ),
+  },
+  {
+    id: "dynamodb-resource-policy",
+    description: "Every table has a resource policy denying item reads, writes, exports and backups to every principal but the kit's roles (issue 18, finding 1).",
+    checkov: [],
+    types: ["aws_dynamodb_table"],
+    check: (tables, variant) => {
+      const policies = resourcesOf(variant, "aws_dynamodb_resource_policy");
+      return tables
+        .filter((table) => {
+          const policy = policies.find((p) => String(p.config.resource_arn).includes(`aws_dynamodb_table.${table.name}.arn`));
+          return !statementsOf(policy?.config.policy).some(
+            (s) => s.Effect === "Deny" && s.Principal === "*" && ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:PutItem"].every((a) => s.Action.includes(a)) && "aws:PrincipalArn" in (s.Condition?.ArnNotEquals ?? {}),
+          );
+        })
+        .map((table) => ({ subject: table.address, message: "no resource policy limiting item access to the kit's roles" }));
+    },
+  },
+  {
     id: "kms-key-policy-resource",
     description: "Key policies are defined (inline on aws_kms_key).",
     checkov: ["CKV2_AWS_64"],
@@ -240,6 +288,28 @@ export const RULES: readonly PolicyRule[] = [
     checkov: ["CKV_AWS_46"],
     types: ["aws_launch_template"],
     check: each("secret-looking value in user data", (r) => !/PRIVATE KEY|gh[opsu]_[A-Za-z0-9]{20}|replace-me|--jitconfig \\?["']?[A-Za-z0-9+/=]{20}/.test(String(r.config.user_data ?? ""))),
+  },
+
+  {
+    id: "runner-no-parameter-reads",
+    description: "The runner role reads no SSM parameter on \"*\" and is explicitly denied the kit's parameters (issue 18, finding 2).",
+    checkov: [],
+    types: POLICIES,
+    check: (resources) => {
+      const statements = runnerRoleStatements(resources);
+      const findings = statements
+        .filter(({ statement }) => statement.Effect === "Allow" && statement.Action.some((a) => PARAMETER_READS.some((read) => wildcardMatches(a, read))) && statement.Resource.some((res) => res === "*" || res.endsWith(":parameter/*")))
+        .map(({ subject }) => ({ subject, message: "ssm:GetParameter* on every parameter" }));
+      const denied = statements.some(({ statement }) => statement.Effect === "Deny" && statement.Action.includes("ssm:GetParameter") && statement.Resource.some((res) => /:parameter\/\$\{var\.prefix\}\/\*$|:parameter\/[a-z0-9-]+\/\*$/.test(res)));
+      return denied ? findings : [...findings, { subject: "aws_iam_role.runner_role", message: "no explicit Deny of the kit's parameters" }];
+    },
+  },
+  {
+    id: "no-managed-ssm-core",
+    description: "No role gets AmazonSSMManagedInstanceCore or AmazonEC2RoleforSSM (ssm:GetParameter(s) on \"*\"); Session Manager comes from a Session-Manager-only inline policy (issue 18, finding 2).",
+    checkov: [],
+    types: ["aws_iam_role_policy_attachment"],
+    check: each("AWS managed SSM core policy attached", (r) => !/AmazonSSMManagedInstanceCore|AmazonEC2RoleforSSM/.test(String(r.config.policy_arn))),
   },
 
   // --- Functions ----------------------------------------------------------------------------------
@@ -671,6 +741,11 @@ export const RULES: readonly PolicyRule[] = [
 
 export const EXCEPTIONS: readonly PolicyException[] = [
   {
+    rule: "kms-use-named-principals",
+    subject: /^aws_kms_key\.audit_key#AccountAdministersKey$/,
+    reason: "the audit key encrypts the CloudTrail bucket only (no secrets): whoever reviews the trail decrypts it through IAM; the kit's data key is the one limited to named principals",
+  },
+  {
     rule: "imds-hop-limit",
     subject: /^aws_launch_template\.runner_launch_template$/,
     reason: "hop limit 2 lets job containers on the docker bridge reach IMDSv2 for the runner role; tokens are still required (IMDSv2), and 1 would break jobs that use the instance role from containers",
@@ -852,11 +927,6 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     rule: "iam-star-resource",
     subject: /_vpc_access#ManageLambdaEnis$/,
     reason: "as for iam-write-constrained: Lambda's VPC ENI management, only with lambda_subnet_ids",
-  },
-  {
-    rule: "iam-managed-policies",
-    subject: /^aws_iam_role_policy_attachment\.runner_ssm_sessions$/,
-    reason: "opt-in (enable_ssm_sessions): AmazonSSMManagedInstanceCore is what Session Manager requires on the instance",
   },
   {
     rule: "iam-managed-policies",

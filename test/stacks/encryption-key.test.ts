@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { AwsContext } from "../../stacks/aws-context.js";
 import { EncryptionKey } from "../../stacks/encryption-key.js";
-import { SelfRunnersValidationError } from "../../stacks/errors.js";
 import { SelfRunners, type SelfRunnersProps } from "../../stacks/self-runners.js";
 import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack, type SynthesizedStack } from "../helpers/synth.js";
 
@@ -33,8 +32,12 @@ function grants(synth: SynthesizedStack): Record<string, string> {
 }
 
 describe("EncryptionKey inside SelfRunners", () => {
-  it("keeps AWS-managed encryption and creates no key or grant by default", () => {
-    const synth = synthRunners();
+  it("creates a key by default (issue 18, finding 1)", () => {
+    expect(resourceOf(synthRunners(), "aws_kms_key", "encryption").count).toBe(1);
+  });
+
+  it("keeps AWS-managed encryption and creates no key or grant when createKmsKey is false", () => {
+    const synth = synthRunners({ createKmsKey: false });
     expect(resourceOf(synth, "aws_kms_key", "encryption").count).toBe(0);
     expect(attributeOf(synth, "aws_sqs_queue", "sqs_managed_sse_enabled")).toEqual([true, true]);
     expect(attributeOf(synth, "aws_sqs_queue", "kms_master_key_id")).toEqual([undefined, undefined]);
@@ -51,9 +54,8 @@ describe("EncryptionKey inside SelfRunners", () => {
     const key = resourceOf(synth, "aws_kms_key", "encryption");
     expect(key).toMatchObject({ count: 1, enable_key_rotation: true, deletion_window_in_days: 30 });
     const policy = String(key.policy);
-    // kms:* only in the standard root statement.
-    expect(policy.match(/"kms:\*"/g)).toHaveLength(1);
-    expect(policy).toMatch(/"Sid" = "AccountAdministersKey", "Principal" = \{"AWS" = "arn:\$\{[^}]+\}:iam::\$\{[^}]+\}:root"\}, "Action" = \["kms:\*"\]/);
+    expect(policy).not.toContain('"kms:*"');
+    expect(policy).toMatch(/"Sid" = "AccountAdministersKey", "Principal" = \{"AWS" = "arn:\$\{[^}]+\}:iam::\$\{[^}]+\}:root"\}, "Action" = \["kms:Describe\*"/);
     expect(policy).toMatch(/"Principal" = \{"Service" = "logs\.\$\{data\.aws_region\.[^}]+\}\.amazonaws\.com"\}/);
     expect(policy).toContain('"kms:EncryptionContext:aws:logs:arn"');
     for (const name of ["/aws/lambda/ci-webhook", "/aws/lambda/ci-scale-up", "/aws/lambda/ci-reconcile", "/aws/apigateway/ci", "/aws/cloudtrail/ci-audit"]) {
@@ -107,10 +109,44 @@ describe("EncryptionKey inside SelfRunners", () => {
   });
 });
 
+describe("the key policy (docs/security.md, Keys and data at rest)", () => {
+  /** The statements of the created key's policy, by Sid, as HCL text. */
+  function statements(overrides: Partial<SelfRunnersProps> = {}): Record<string, string> {
+    const policy = String(resourceOf(synthRunners(overrides), "aws_kms_key", "encryption").policy);
+    return Object.fromEntries(policy.split(/(?=\{"Effect")/).slice(1).map((s) => [/"Sid" = "([^"]+)"/.exec(s)![1]!, s]));
+  }
+
+  it("lets the account administer the key but neither use it nor create grants", () => {
+    const admin = statements().AccountAdministersKey!;
+    for (const action of ["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:Describe*"]) expect(admin, action).toContain(`"${action.replace("kms:PutKeyPolicy", "kms:Put*")}"`);
+    for (const action of ["kms:*", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncrypt*", "kms:CreateGrant", "kms:Create*"]) expect(admin, action).not.toContain(`"${action}"`);
+    expect(admin).not.toContain("Condition");
+  });
+
+  it("lets only the kit's roles and the named administrators use the key or let services use it", () => {
+    const all = statements({ kmsKeyAdministratorArns: ["arn:aws:iam::123456789012:role/platform-admin"] });
+    for (const sid of ["KitRolesAndAdministratorsUseKey", "KitRolesAndAdministratorsLetServicesUseKey"]) {
+      const users = /"aws:PrincipalArn" = concat\(formatlist\("arn:%s:iam::%s:role\/%s", [^,]+, [^,]+, \[([^\]]*)\]\), \[([^\]]*)\]\)/.exec(all[sid]!)!;
+      const names = [...users[1]!.matchAll(/"([a-z-]+)"/g)].map((m) => m[1]);
+      expect(names, sid).toEqual(["ci-runner", "ci-webhook", "ci-scale-up", "ci-reconcile", "ci-spot-interruption", "ci-github-hooks-ipset", "ci-nat-failover"]);
+      expect(users[2], sid).toBe('"arn:aws:iam::123456789012:role/platform-admin"');
+    }
+    expect(all.KitRolesAndAdministratorsLetServicesUseKey).toContain('"kms:GrantIsForAWSResource" = "true"');
+  });
+
+  it("falls back to the role running Terraform when no administrator is named", () => {
+    const synth = synthRunners();
+    expect(String(resourceOf(synth, "aws_kms_key", "encryption").policy)).toMatch(/\[data\.aws_iam_session_context\.[^ ]+\["0"\]\.issuer_arn\]/);
+  });
+
+  it("fails when an administrator ARN is an assumed-role session", () => {
+    expect(() => synthRunners({ kmsKeyAdministratorArns: ["arn:aws:sts::123456789012:assumed-role/admin/me"] })).toThrow(/invalid kmsKeyAdministratorArns/);
+  });
+});
+
 describe("EncryptionKey validation", () => {
-  it("fails when both createKmsKey and kmsKeyArn are set, naming the construct and the prop", () => {
-    expect(() => synthRunners({ createKmsKey: true, kmsKeyArn: GIVEN })).toThrow(SelfRunnersValidationError);
-    expect(() => synthRunners({ createKmsKey: true, kmsKeyArn: GIVEN })).toThrow(/test\/runners\/encryption: invalid keyArn ".*"; allowed: "" when createKey is true/);
+  it("uses a given key rather than creating one when both createKmsKey and kmsKeyArn are set", () => {
+    expect(resourceOf(synthRunners({ createKmsKey: true, kmsKeyArn: GIVEN }), "aws_kms_key", "encryption").count).toBe(0);
   });
 
   it("fails when kmsKeyArn is an alias ARN", () => {

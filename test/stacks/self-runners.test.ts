@@ -21,8 +21,9 @@ function synthRunners(overrides: Parameters<typeof minimalProps>[1] = {}) {
 }
 
 describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
-  it("creates one FIFO queue and one dead-letter queue per pool, encrypted, with a redrive to its own DLQ", () => {
+  it("creates one FIFO queue and one dead-letter queue per pool, encrypted (SSE-SQS without a key), with a redrive to its own DLQ", () => {
     const { synth } = synthRunners({
+      createKmsKey: false,
       pools: {
         small: { labels: ["linux", "small"], instanceTypes: ["m7i.large"] },
         large: { labels: ["linux", "large"], instanceTypes: ["m7i.4xlarge"] },

@@ -37,8 +37,8 @@ run "defaults" {
     error_message = "Job queues are FIFO and named <prefix>-<pool>.fifo."
   }
   assert {
-    condition     = aws_sqs_queue.job_queue["linux"].sqs_managed_sse_enabled && aws_sqs_queue.job_dlq["linux"].sqs_managed_sse_enabled
-    error_message = "Queues are encrypted at rest."
+    condition     = aws_sqs_queue.job_queue["linux"].kms_master_key_id == aws_kms_key.encryption_key[0].arn && aws_sqs_queue.job_dlq["linux"].kms_master_key_id == aws_kms_key.encryption_key[0].arn
+    error_message = "Queues are encrypted at rest with the module's key (created by default)."
   }
   assert {
     condition     = jsondecode(aws_sqs_queue.job_queue["linux"].redrive_policy).deadLetterTargetArn == aws_sqs_queue.job_dlq["linux"].arn

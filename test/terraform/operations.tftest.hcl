@@ -26,8 +26,8 @@ run "operations_defaults" {
   command = apply
 
   assert {
-    condition     = length(aws_sns_topic.operations_topic) == 1 && aws_sns_topic.operations_topic[0].name == "self-runners-alarms" && aws_sns_topic.operations_topic[0].kms_master_key_id == null
-    error_message = "One unencrypted topic <prefix>-alarms is created by default (no KMS key is in use)."
+    condition     = length(aws_sns_topic.operations_topic) == 1 && aws_sns_topic.operations_topic[0].name == "self-runners-alarms" && aws_sns_topic.operations_topic[0].kms_master_key_id == aws_kms_key.encryption_key[0].arn
+    error_message = "One topic <prefix>-alarms is created by default, encrypted with the module's key (created by default)."
   }
   assert {
     condition     = output.alarm_topic_arn == "arn:aws:sns:eu-west-1:123456789012:self-runners-alarms"

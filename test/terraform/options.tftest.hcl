@@ -144,7 +144,7 @@ run "api_gateway_account_managed" {
     error_message = "manage_api_gateway_account creates the account setting and its role."
   }
   assert {
-    condition     = length(aws_iam_role_policy_attachment.runner_ssm_sessions) == 1
-    error_message = "enable_ssm_sessions attaches Session Manager access to runners."
+    condition     = length(aws_iam_role_policy.runner_ssm_sessions) == 1 && !strcontains(aws_iam_role_policy.runner_ssm_sessions[0].policy, "GetParameter")
+    error_message = "enable_ssm_sessions gives runners Session Manager access only (no parameter reads)."
   }
 }

@@ -1,4 +1,4 @@
-# Encryption (no key, a created key, a given key, both -> error), least-privilege launch policy, and
+# Encryption (a key by default, no key, a created key, a given key, both -> the given one), table resource policies, least-privilege launch policy, and
 # the previous-webhook-secret parameter used for secret rotation.
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -16,8 +16,40 @@ variables {
   }
 }
 
+run "key_created_by_default_tables_closed_runner_denied_parameters" {
+  command = apply
+
+  assert {
+    condition     = length(aws_kms_key.encryption_key) == 1 && output.kms_key_arn == aws_kms_key.encryption_key[0].arn
+    error_message = "A customer managed key is created by default (issue 18)."
+  }
+  assert {
+    condition = alltrue([
+      for p in [aws_dynamodb_resource_policy.runners_resource_policy, aws_dynamodb_resource_policy.jobs_resource_policy] :
+      jsondecode(p.policy).Statement[0].Effect == "Deny" && contains(jsondecode(p.policy).Statement[0].Action, "dynamodb:Scan")
+    ])
+    error_message = "Both tables deny item access to all but the module's roles."
+  }
+  assert {
+    condition     = aws_dynamodb_resource_policy.runners_resource_policy.resource_arn == aws_dynamodb_table.runners_table.arn && aws_dynamodb_resource_policy.jobs_resource_policy.resource_arn == aws_dynamodb_table.jobs_table.arn
+    error_message = "Each resource policy is attached to its table."
+  }
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.github_app_deny_read.policy).Statement[0].Effect == "Deny" && aws_iam_role_policy.github_app_deny_read.role == aws_iam_role.runner_role.id
+    error_message = "The runner role is denied the App's parameters."
+  }
+  assert {
+    condition     = !contains(jsondecode(aws_kms_key.encryption_key[0].policy).Statement[0].Action, "kms:Decrypt") && !contains(jsondecode(aws_kms_key.encryption_key[0].policy).Statement[0].Action, "kms:*")
+    error_message = "The account administers the key but cannot use it."
+  }
+}
+
 run "no_key_keeps_aws_managed_encryption" {
   command = apply
+
+  variables {
+    create_kms_key = false
+  }
 
   assert {
     condition     = length(aws_kms_key.encryption_key) == 0 && length(aws_kms_alias.encryption_alias) == 0 && output.kms_key_arn == ""
@@ -66,9 +98,24 @@ run "key_created_encrypts_everything" {
   }
   assert {
     condition = [
-      for s in jsondecode(aws_kms_key.encryption_key[0].policy).Statement : s.Sid if contains(s.Action, "kms:*")
-    ] == ["AccountAdministersKey"]
-    error_message = "kms:* appears only in the standard root statement."
+      for s in jsondecode(aws_kms_key.encryption_key[0].policy).Statement : s.Sid if contains(s.Action, "kms:*") || (contains(s.Action, "kms:Decrypt") && try(s.Principal.AWS, "") != "" && try(s.Condition.ArnEquals["aws:PrincipalArn"], null) == null)
+    ] == []
+    error_message = "No statement gives kms:*, nor decryption to the account without naming the principals."
+  }
+  assert {
+    condition = [
+      for s in jsondecode(aws_kms_key.encryption_key[0].policy).Statement : s.Condition.ArnEquals["aws:PrincipalArn"] if s.Sid == "KitRolesAndAdministratorsUseKey"
+      ] == [[
+        "arn:aws:iam::123456789012:role/self-runners-runner",
+        "arn:aws:iam::123456789012:role/self-runners-webhook",
+        "arn:aws:iam::123456789012:role/self-runners-scale-up",
+        "arn:aws:iam::123456789012:role/self-runners-reconcile",
+        "arn:aws:iam::123456789012:role/self-runners-spot-interruption",
+        "arn:aws:iam::123456789012:role/self-runners-github-hooks-ipset",
+        "arn:aws:iam::123456789012:role/self-runners-nat-failover",
+        "arn:aws:iam::123456789012:role/deployer",
+    ]]
+    error_message = "Only the module's roles and the deployer (no kms_key_administrator_arns given) may use the key."
   }
   assert {
     condition = [
@@ -84,6 +131,7 @@ run "key_created_encrypts_everything" {
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-nat-failover-*",
         "arn:aws:logs:eu-west-1:123456789012:log-group:aws-waf-logs-self-runners",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/cloudtrail/self-runners-audit",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/self-runners/self-runners/runners",
     ]]
     error_message = "CloudWatch Logs of this region may use the key only under the encryption context of the kit's log groups."
   }
@@ -166,7 +214,7 @@ run "key_given_is_used_without_creating_one" {
   }
 }
 
-run "fails_when_both_create_kms_key_and_kms_key_arn_are_set" {
+run "given_key_wins_over_create_kms_key" {
   command = plan
 
   variables {
@@ -174,7 +222,10 @@ run "fails_when_both_create_kms_key_and_kms_key_arn_are_set" {
     kms_key_arn    = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
   }
 
-  expect_failures = [aws_kms_key.encryption_key]
+  assert {
+    condition     = length(aws_kms_key.encryption_key) == 0 && output.kms_key_arn == var.kms_key_arn
+    error_message = "A named key is used instead of creating one."
+  }
 }
 
 run "fails_when_kms_key_arn_is_an_alias" {

@@ -8,7 +8,10 @@ mock_data "aws_region" {
   defaults = { id = "eu-west-1" }
 }
 mock_data "aws_caller_identity" {
-  defaults = { account_id = "123456789012" }
+  defaults = { account_id = "123456789012", arn = "arn:aws:sts::123456789012:assumed-role/deployer/session" }
+}
+mock_data "aws_iam_session_context" {
+  defaults = { issuer_arn = "arn:aws:iam::123456789012:role/deployer" }
 }
 mock_resource "aws_iam_role" {
   defaults = { arn = "arn:aws:iam::123456789012:role/mock" }

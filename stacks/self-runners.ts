@@ -204,6 +204,7 @@ export class SelfRunners extends Construct {
       rateLimit: resolved.wafRateLimit,
       rateLimitWindowSeconds: resolved.wafRateLimitWindowSeconds,
       githubHooksAllowlist: resolved.wafGitHubHooksAllowlist,
+      maxBodyBytes: resolved.webhookMaxBodyBytes,
       ipSetUpdater: {
         functionName: `${prefix}-github-hooks-ipset`,
         zipPath: `${distDir}/lambdas/github-hooks-ipset.zip`,

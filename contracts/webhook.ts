@@ -22,3 +22,10 @@ export const WEBHOOK_ENV = {
   webhookMaxBodyBytes: required("WEBHOOK_MAX_BODY_BYTES", integer(1), "largest accepted body after base64 decoding; a larger one gets 413", "262144"),
   pools: poolsVariable(poolFields(["labels", "queueUrl"]), "the pools: a job goes to the first pool, in key order, whose labels contain all of its `runs-on` labels"),
 } as const;
+
+/**
+ * The shape of GitHub's `X-Hub-Signature-256` header: the web ACL's first rule blocks requests
+ * without it (stacks/webhook-firewall.ts), and the fault world's ingress model applies the same test.
+ */
+export const WEBHOOK_SIGNATURE_HEADER = "x-hub-signature-256";
+export const WEBHOOK_SIGNATURE_PATTERN = "^sha256=[0-9a-f]{64}$";

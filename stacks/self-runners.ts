@@ -230,6 +230,7 @@ export class SelfRunners extends Construct {
       rateLimit: resolved.wafRateLimit,
       rateLimitWindowSeconds: resolved.wafRateLimitWindowSeconds,
       githubHooksAllowlist: resolved.wafGitHubHooksAllowlist,
+      maxBodyBytes: resolved.webhookMaxBodyBytes,
       ipSetUpdater: {
         functionName: `${prefix}-github-hooks-ipset`,
         zipPath: `${distDir}/lambdas/github-hooks-ipset.zip`,

@@ -35,13 +35,15 @@ export interface WebhookApiProps {
    */
   readonly stageName?: string;
   /**
-   * Steady-state requests per second the stage accepts before answering 429.
-   * @default 100
+   * Steady-state requests per second the stage accepts before answering 429. GitHub does not redeliver
+   * a delivery that got 429, so the stage must take GitHub's burst: 3,000 deliveries of a 1,000-job
+   * matrix within GitHub's 10 s answer deadline. Unsigned requests never reach it (the WAF's first rule).
+   * @default 300
    */
   readonly throttlingRateLimit?: number;
   /**
-   * Burst of requests the stage accepts.
-   * @default 200
+   * Burst of requests the stage accepts: the `queued` deliveries of a 1,000-job matrix at once.
+   * @default 1000
    */
   readonly throttlingBurstLimit?: number;
   /**

@@ -17,6 +17,7 @@ import { SelfRunnersValidationError, checkProps } from "./errors.js";
 import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { NodejsFunction } from "./nodejs-function.js";
 import { GITHUB_HOOKS_IPSET_ENV } from "../contracts/github-hooks-ipset.js";
+import { WEBHOOK_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_PATTERN } from "../contracts/webhook.js";
 import { powertoolsEnvironment, renderEnvironment } from "./private/environment.js";
 
 /**
@@ -33,13 +34,16 @@ export const WAF_COUNTED_BODY_RULES = {
 
 /** The web ACL's rules by name, in priority order, with the CloudWatch metric name of each. */
 export const WAF_RULES = [
-  { name: "github-hooks-allowlist", priority: 0, metricName: "github-hooks-allowlist" },
-  { name: "rate-limit-per-ip", priority: 1, metricName: "rate-limit-per-ip" },
-  { name: "aws-ip-reputation", priority: 2, metricName: "aws-ip-reputation", group: "AWSManagedRulesAmazonIpReputationList" },
-  { name: "aws-known-bad-inputs", priority: 3, metricName: "aws-known-bad-inputs", group: "AWSManagedRulesKnownBadInputsRuleSet" },
-  { name: "aws-common-rule-set", priority: 4, metricName: "aws-common-rule-set", group: "AWSManagedRulesCommonRuleSet" },
-  { name: "aws-sqli", priority: 5, metricName: "aws-sqli", group: "AWSManagedRulesSQLiRuleSet" },
+  { name: "signed-requests-only", priority: 0, metricName: "signed-requests-only" },
+  { name: "github-hooks-allowlist", priority: 1, metricName: "github-hooks-allowlist" },
+  { name: "rate-limit-per-ip", priority: 2, metricName: "rate-limit-per-ip" },
+  { name: "aws-ip-reputation", priority: 3, metricName: "aws-ip-reputation", group: "AWSManagedRulesAmazonIpReputationList" },
+  { name: "aws-known-bad-inputs", priority: 4, metricName: "aws-known-bad-inputs", group: "AWSManagedRulesKnownBadInputsRuleSet" },
+  { name: "aws-common-rule-set", priority: 5, metricName: "aws-common-rule-set", group: "AWSManagedRulesCommonRuleSet" },
+  { name: "aws-sqli", priority: 6, metricName: "aws-sqli", group: "AWSManagedRulesSQLiRuleSet" },
 ] as const;
+
+
 
 /** Headers WAF logs must not show: GitHub's HMAC signatures of the body. */
 export const WAF_REDACTED_HEADERS = ["x-hub-signature-256", "x-hub-signature"] as const;
@@ -89,6 +93,12 @@ export interface WebhookFirewallProps {
   /** ARN of the API Gateway REST stage to protect. */
   readonly stageArn: string;
   /**
+   * Largest webhook body the function accepts, in bytes. The first rule blocks a `Content-Length` with
+   * more digits than this number has (WAF compares sizes, not numbers): for 262144, 1,000,000 bytes or more.
+   * @default 262144
+   */
+  readonly maxBodyBytes?: number;
+  /**
    * Create the web ACL and associate it with the stage.
    * @default true
    */
@@ -108,7 +118,8 @@ export interface WebhookFirewallProps {
   readonly rateLimitWindowSeconds?: number;
   /**
    * Block every source address outside GitHub's webhook ranges (`hooks` of `GET /meta`), kept in two
-   * IP sets by a scheduled function. The rate limit then applies only to addresses outside them.
+   * IP sets by a scheduled function. GitHub's ranges are rate limited like any other address: every
+   * GitHub user can send from them with a repository webhook of their own.
    * @default false
    */
   readonly githubHooksAllowlist?: boolean;
@@ -194,20 +205,22 @@ export class WebhookFirewall extends Construct {
     };
     const notFromGitHub = { not_statement: { statement: fromGitHub } };
 
-    const [allowlistRule, rateRule, ...managedRules] = WAF_RULES;
+    const [signatureRule, allowlistRule, rateRule, ...managedRules] = WAF_RULES;
     const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
     const rateStatement: Record<string, unknown> = {
       limit: props.rateLimit ?? SHARED_INPUTS.wafRateLimit.default,
       evaluation_window_sec: props.rateLimitWindowSeconds ?? SHARED_INPUTS.wafRateLimitWindowSeconds.default,
       aggregate_key_type: "IP",
     };
-    // With the allowlist, GitHub's own addresses are never rate limited.
-    if (Token.isUnresolved(allowlist)) {
-      rateStatement.dynamic = { scope_down_statement: { for_each: onlyIf(allowlist), content: notFromGitHub } };
-    } else if (allowlist) {
-      rateStatement.scope_down_statement = notFromGitHub;
-    }
+    // No exemption for GitHub's ranges: anyone can send from them through a webhook of their own.
     const rules: Wafv2WebAclRule[] = [
+      {
+        name: signatureRule.name,
+        priority: signatureRule.priority,
+        action: { block: {} },
+        statement: unsignedOrOversized(props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+        visibilityConfig: visibility(signatureRule.metricName),
+      },
       {
         name: rateRule.name,
         priority: rateRule.priority,
@@ -229,7 +242,7 @@ export class WebhookFirewall extends Construct {
       action: { block: {} },
       statement: notFromGitHub,
     };
-    if (allowlist === true) rules.unshift({ ...allowlistBlock, visibilityConfig: visibility(allowlistRule.metricName) });
+    if (allowlist === true) rules.splice(1, 0, { ...allowlistBlock, visibilityConfig: visibility(allowlistRule.metricName) });
 
     this.webAcl = new Wafv2WebAcl(this, "web-acl", {
       count,
@@ -352,6 +365,43 @@ export class WebhookFirewall extends Construct {
 /** `for_each` of a block that exists only when `condition` holds. */
 function onlyIf(condition: boolean): string[] {
   return Fn.conditional(condition, ["enabled"], []) as unknown as string[];
+}
+
+/** The webhook function's own default (`webhook_max_body_bytes`). */
+const DEFAULT_MAX_BODY_BYTES = 262144;
+
+/**
+ * Matches a request without a well-formed signature header (a request without it cannot be a
+ * delivery, so it must not count against the rate rule or the stage throttle; issue 18, finding 4), or whose `Content-Length` has more digits
+ * than `maxBodyBytes`: neither can be a delivery the function would accept.
+ */
+function unsignedOrOversized(maxBodyBytes: number): Record<string, unknown> {
+  const digits = Token.isUnresolved(maxBodyBytes) ? Fn.lengthOf(Fn.tostring(maxBodyBytes)) : String(maxBodyBytes).length;
+  return {
+    or_statement: {
+      statement: [
+        {
+          not_statement: {
+            statement: {
+              regex_match_statement: {
+                regex_string: WEBHOOK_SIGNATURE_PATTERN,
+                field_to_match: { single_header: { name: WEBHOOK_SIGNATURE_HEADER } },
+                text_transformation: [{ priority: 0, type: "NONE" }],
+              },
+            },
+          },
+        },
+        {
+          size_constraint_statement: {
+            comparison_operator: "GT",
+            size: digits,
+            field_to_match: { single_header: { name: "content-length" } },
+            text_transformation: [{ priority: 0, type: "NONE" }],
+          },
+        },
+      ],
+    },
+  };
 }
 
 /** A managed rule group statement with the group's body rules overridden to count. */

@@ -358,9 +358,9 @@ variable "reconcile_reserved_concurrency" {
 
 # ---------- Webhook API ----------
 variable "api_throttling_rate_limit" {
-  description = "Steady-state requests per second the webhook stage accepts before answering 429."
+  description = "Steady-state requests per second the webhook stage accepts before answering 429. GitHub does not redeliver a delivery that got 429; the default takes the 3,000 deliveries of a 1,000-job matrix within GitHub's 10 s answer deadline (docs/waf.md)."
   type        = number
-  default     = 100
+  default     = 300
 
   validation {
     condition     = var.api_throttling_rate_limit >= 1 && var.api_throttling_rate_limit <= 10000
@@ -369,9 +369,9 @@ variable "api_throttling_rate_limit" {
 }
 
 variable "api_throttling_burst_limit" {
-  description = "Burst of requests the webhook stage accepts."
+  description = "Burst of requests the webhook stage accepts; the default takes the queued deliveries of a 1,000-job matrix at once."
   type        = number
-  default     = 200
+  default     = 1000
 
   validation {
     condition     = var.api_throttling_burst_limit >= 1 && var.api_throttling_burst_limit <= 5000
@@ -517,7 +517,7 @@ variable "enable_waf" {
 }
 
 variable "waf_rate_limit" {
-  description = "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. Lower it only together with waf_github_hooks_allowlist, which exempts GitHub's own addresses."
+  description = "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. GitHub's own addresses are limited too (anyone can send from them with a webhook of their own)."
   type        = number
   default     = 10000
 

@@ -202,7 +202,7 @@ resource "aws_wafv2_web_acl" "webhook_firewall_web_acl" {
 
     content {
       name     = "github-hooks-allowlist"
-      priority = 0
+      priority = 1
 
       action {
         block {}
@@ -237,8 +237,66 @@ resource "aws_wafv2_web_acl" "webhook_firewall_web_acl" {
   }
 
   rule {
+    name     = "signed-requests-only"
+    priority = 0
+
+    action {
+      block {}
+    }
+
+    statement {
+      or_statement {
+        statement {
+          not_statement {
+            statement {
+              regex_match_statement {
+                regex_string = "^sha256=[0-9a-f]{64}$"
+
+                field_to_match {
+                  single_header {
+                    name = "x-hub-signature-256"
+                  }
+                }
+
+                text_transformation {
+                  priority = 0
+                  type     = "NONE"
+                }
+              }
+            }
+          }
+        }
+
+        statement {
+          size_constraint_statement {
+            comparison_operator = "GT"
+            size                = length(tostring(var.webhook_max_body_bytes))
+
+            field_to_match {
+              single_header {
+                name = "content-length"
+              }
+            }
+
+            text_transformation {
+              priority = 0
+              type     = "NONE"
+            }
+          }
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "signed-requests-only"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
     name     = "rate-limit-per-ip"
-    priority = 1
+    priority = 2
 
     action {
       block {}
@@ -249,30 +307,6 @@ resource "aws_wafv2_web_acl" "webhook_firewall_web_acl" {
         aggregate_key_type    = "IP"
         evaluation_window_sec = var.waf_rate_limit_window_seconds
         limit                 = var.waf_rate_limit
-
-        dynamic "scope_down_statement" {
-          for_each = local.webhook_firewall_allowlist ? ["enabled"] : []
-
-          content {
-            not_statement {
-              statement {
-                or_statement {
-                  statement {
-                    ip_set_reference_statement {
-                      arn = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4["0"].arn
-                    }
-                  }
-
-                  statement {
-                    ip_set_reference_statement {
-                      arn = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv6["0"].arn
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
       }
     }
 
@@ -285,7 +319,7 @@ resource "aws_wafv2_web_acl" "webhook_firewall_web_acl" {
 
   rule {
     name     = "aws-ip-reputation"
-    priority = 2
+    priority = 3
 
     override_action {
       none {}
@@ -307,7 +341,7 @@ resource "aws_wafv2_web_acl" "webhook_firewall_web_acl" {
 
   rule {
     name     = "aws-known-bad-inputs"
-    priority = 3
+    priority = 4
 
     override_action {
       none {}
@@ -345,7 +379,7 @@ resource "aws_wafv2_web_acl" "webhook_firewall_web_acl" {
 
   rule {
     name     = "aws-common-rule-set"
-    priority = 4
+    priority = 5
 
     override_action {
       none {}
@@ -407,7 +441,7 @@ resource "aws_wafv2_web_acl" "webhook_firewall_web_acl" {
 
   rule {
     name     = "aws-sqli"
-    priority = 5
+    priority = 6
 
     override_action {
       none {}

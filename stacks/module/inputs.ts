@@ -181,12 +181,12 @@ const WEBHOOK: InputGroup = {
   inputs: [
     {
       name: "api_throttling_rate_limit", type: "number", default: SHARED_INPUTS.apiThrottlingRateLimit.default,
-      description: "Steady-state requests per second the webhook stage accepts before answering 429.",
+      description: "Steady-state requests per second the webhook stage accepts before answering 429. GitHub does not redeliver a delivery that got 429; the default takes the 3,000 deliveries of a 1,000-job matrix within GitHub's 10 s answer deadline (docs/waf.md).",
       rules: [SHARED_INPUTS.apiThrottlingRateLimit.rule],
     },
     {
       name: "api_throttling_burst_limit", type: "number", default: SHARED_INPUTS.apiThrottlingBurstLimit.default,
-      description: "Burst of requests the webhook stage accepts.",
+      description: "Burst of requests the webhook stage accepts; the default takes the queued deliveries of a 1,000-job matrix at once.",
       rules: [SHARED_INPUTS.apiThrottlingBurstLimit.rule],
     },
     {
@@ -272,7 +272,7 @@ const WAF: InputGroup = {
     },
     {
       name: "waf_rate_limit", type: "number", default: SHARED_INPUTS.wafRateLimit.default,
-      description: "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. Lower it only together with waf_github_hooks_allowlist, which exempts GitHub's own addresses.",
+      description: "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. GitHub's own addresses are limited too (anyone can send from them with a webhook of their own).",
       rules: [SHARED_INPUTS.wafRateLimit.rule],
     },
     {

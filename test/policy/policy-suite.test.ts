@@ -198,6 +198,17 @@ describe("the rules catch what they are for", () => {
     expect(evaluate(ruleById("api-behind-waf"), variant).failures.map((f) => f.subject)).toEqual(["aws_api_gateway_stage.webhook_api_stage"]);
   });
 
+  it("fails the signature and rate rules on the web ACLs synthesized before issue 18 (fixtures/pre-edge-waf.json)", () => {
+    // The module's ACL and a literal one with the allowlist, as main synthesized them before this change.
+    const before = JSON.parse(readFileSync(join(REPO_ROOT, "test/policy/fixtures/pre-edge-waf.json"), "utf8")) as Record<string, { resource: Variant["synth"]["resource"] }>;
+    const variant = (name: string): Variant => ({ name: `pre-edge ${name}`, description: "before issue 18", synth: { resource: before[name]!.resource } as Variant["synth"], module: name === "module" });
+    for (const name of ["module", "allowlist"]) {
+      expect(evaluate(ruleById("waf-signed-requests-first"), variant(name)).status, name).toBe("fail");
+    }
+    expect(evaluate(ruleById("waf-rate-limit-everyone"), variant("module")).failures.map((f) => f.subject)).toEqual(["aws_wafv2_web_acl.webhook_firewall_web_acl"]);
+    expect(evaluate(ruleById("waf-rate-limit-everyone"), variant("allowlist")).status).toBe("fail");
+  });
+
   it("fails the WAF rules when the web ACL is missing", () => {
     const variant = mutated("module", (synth) => {
       delete synth.resource.aws_wafv2_web_acl;

@@ -54,6 +54,12 @@ const truthy = (variant: Variant, value: unknown): boolean => {
   return v === true || v === "true";
 };
 
+/** A web ACL's rules: the static ones and a `dynamic "rule"` block's content. */
+function wafRules(acl: Resource): { priority?: unknown; action?: unknown; statement?: unknown }[] {
+  const dynamic = block(block(acl.config.dynamic).rule).content;
+  return [...((acl.config.rule as Record<string, unknown>[] | undefined) ?? []), ...(dynamic === undefined ? [] : [dynamic as Record<string, unknown>])];
+}
+
 /** Every Allow statement of the identity policies (inline role policies) in the variant. */
 function identityStatements(resources: Resource[]): { subject: string; statement: Statement }[] {
   return resources.flatMap((r) =>
@@ -469,6 +475,29 @@ export const RULES: readonly PolicyRule[] = [
     awaits: "WAF (stacks/webhook-firewall.ts)",
     mustExist: true,
     check: each("no AWSManagedRulesKnownBadInputsRuleSet rule", (r) => JSON.stringify(r.config.rule ?? []).includes("AWSManagedRulesKnownBadInputsRuleSet")),
+  },
+  {
+    id: "waf-signed-requests-first",
+    description:
+      "If a web ACL exists, its first rule blocks requests without a well-formed X-Hub-Signature-256 (^sha256=[0-9a-f]{64}$) or with an oversized Content-Length, before the rate rule and the stage throttle count them (issue 18, finding 4).",
+    checkov: [],
+    types: ["aws_wafv2_web_acl"],
+    check: each("no signature rule at the lowest priority", (r) => {
+      const first = [...wafRules(r)].sort((a, b) => Number(a.priority) - Number(b.priority))[0];
+      const text = JSON.stringify(first?.statement ?? {});
+      return first?.action !== undefined && JSON.stringify(first.action).includes("block") &&
+        text.includes('"name":"x-hub-signature-256"') && text.includes("^sha256=[0-9a-f]{64}$") && text.includes('"name":"content-length"');
+    }),
+  },
+  {
+    id: "waf-rate-limit-everyone",
+    description: "If a web ACL exists, its rate rule counts every source address: no exemption for GitHub's hook ranges, from which any GitHub user can send (issue 18, finding 4).",
+    checkov: [],
+    types: ["aws_wafv2_web_acl"],
+    check: each("rate rule scoped down (an exemption)", (r) => {
+      const rates = wafRules(r).filter((rule) => JSON.stringify(rule.statement ?? {}).includes("rate_based_statement"));
+      return rates.length > 0 && rates.every((rule) => !JSON.stringify(rule.statement).includes("scope_down_statement"));
+    }),
   },
   {
     id: "nat-instance-hardened",

@@ -46,14 +46,15 @@ describe("WebhookFirewall with literal props (the CDKTF user's path)", () => {
     expect(association).not.toHaveProperty("depends_on");
   });
 
-  it("orders the rules: rate limit, IP reputation, known bad inputs, core rule set, SQL injection; no allowlist by default", () => {
+  it("orders the rules: signature, rate limit, IP reputation, known bad inputs, core rule set, SQL injection; no allowlist by default", () => {
     const synth = synthFirewall();
     expect(rules(synth).map((r) => [r.priority, r.name])).toEqual([
-      [1, "rate-limit-per-ip"],
-      [2, "aws-ip-reputation"],
-      [3, "aws-known-bad-inputs"],
-      [4, "aws-common-rule-set"],
-      [5, "aws-sqli"],
+      [0, "signed-requests-only"],
+      [2, "rate-limit-per-ip"],
+      [3, "aws-ip-reputation"],
+      [4, "aws-known-bad-inputs"],
+      [5, "aws-common-rule-set"],
+      [6, "aws-sqli"],
     ]);
     expect(count(synth, "aws_wafv2_ip_set", "ipv4")).toBe(0);
     expect(count(synth, "aws_wafv2_ip_set", "ipv6")).toBe(0);
@@ -65,6 +66,37 @@ describe("WebhookFirewall with literal props (the CDKTF user's path)", () => {
     const rate = rule(synthFirewall(), "rate-limit-per-ip");
     expect(rate.action).toEqual({ block: {} });
     expect(rate.statement).toEqual({ rate_based_statement: { limit: 10000, evaluation_window_sec: 300, aggregate_key_type: "IP" } });
+  });
+
+  it("blocks, first, requests without a well-formed X-Hub-Signature-256 or with a Content-Length longer than the body limit's digits", () => {
+    const signature = rule(synthFirewall(), "signed-requests-only");
+    expect(signature.action).toEqual({ block: {} });
+    expect(signature.statement).toEqual({
+      or_statement: {
+        statement: [
+          {
+            not_statement: {
+              statement: {
+                regex_match_statement: {
+                  regex_string: "^sha256=[0-9a-f]{64}$",
+                  field_to_match: { single_header: { name: "x-hub-signature-256" } },
+                  text_transformation: [{ priority: 0, type: "NONE" }],
+                },
+              },
+            },
+          },
+          {
+            size_constraint_statement: {
+              comparison_operator: "GT",
+              size: 6,
+              field_to_match: { single_header: { name: "content-length" } },
+              text_transformation: [{ priority: 0, type: "NONE" }],
+            },
+          },
+        ],
+      },
+    });
+    expect(rule(synthFirewall({ maxBodyBytes: 10485760 }), "signed-requests-only").statement.or_statement.statement[1].size_constraint_statement.size).toBe(8);
   });
 
   it("takes the rate limit and its window from the props", () => {
@@ -153,9 +185,10 @@ describe("WebhookFirewall with the GitHub hooks allowlist", () => {
     }
   });
 
-  it("blocks, first, every request whose source is in neither set", () => {
-    const allowlist = rules(synth)[0];
-    expect(allowlist).toMatchObject({ name: "github-hooks-allowlist", priority: 0, action: { block: {} } });
+  it("blocks, after the signature rule, every request whose source is in neither set", () => {
+    expect(rules(synth)[0].name).toBe("signed-requests-only");
+    const allowlist = rules(synth)[1];
+    expect(allowlist).toMatchObject({ name: "github-hooks-allowlist", priority: 1, action: { block: {} } });
     expect(allowlist.statement).toEqual({
       not_statement: {
         statement: {
@@ -170,9 +203,9 @@ describe("WebhookFirewall with the GitHub hooks allowlist", () => {
     });
   });
 
-  it("rate limits only addresses outside GitHub's sets", () => {
+  it("rate limits GitHub's sets too: anyone can send from them with a webhook of their own", () => {
     const rate = rule(synth, "rate-limit-per-ip");
-    expect(rate.statement.rate_based_statement.scope_down_statement).toEqual(rules(synth)[0].statement);
+    expect(rate.statement).toEqual({ rate_based_statement: { limit: 10000, evaluation_window_sec: 300, aggregate_key_type: "IP" } });
   });
 
   it("runs the updater with the API URL and both sets, allowed to get and update those two sets only", () => {
@@ -240,14 +273,13 @@ describe("WebhookFirewall switched by Terraform variables (the module's path)", 
     expect(count(synth, "aws_lambda_invocation", "fill")).toBe(`\${local.${allowlistLocal} ? 1 : 0}`);
   });
 
-  it("adds the allowlist rule and the rate rule's scope-down as dynamic blocks that exist only with the allowlist", () => {
+  it("adds the allowlist rule as a dynamic block that exists only with the allowlist; the rate rule has no scope-down", () => {
     const acl = resourceOf(synth, "aws_wafv2_web_acl", "web-acl") as { rule: Rule[]; dynamic: { rule: { for_each: string; content: Rule } } };
-    expect(acl.rule.map((r) => r.name)).toEqual(["rate-limit-per-ip", "aws-ip-reputation", "aws-known-bad-inputs", "aws-common-rule-set", "aws-sqli"]);
+    expect(acl.rule.map((r) => r.name)).toEqual(["signed-requests-only", "rate-limit-per-ip", "aws-ip-reputation", "aws-known-bad-inputs", "aws-common-rule-set", "aws-sqli"]);
     expect(acl.dynamic.rule.for_each).toMatch(/^\$\{local\.firewall_allowlist\w* \? \["enabled"\] : \[\]\}$/);
-    expect(acl.dynamic.rule.content).toMatchObject({ name: "github-hooks-allowlist", priority: 0, action: { block: {} }, visibility_config: { metric_name: "github-hooks-allowlist" } });
-    const rate = acl.rule[0].statement.rate_based_statement;
-    expect(rate.dynamic.scope_down_statement.for_each).toBe(acl.dynamic.rule.for_each);
-    expect(rate.dynamic.scope_down_statement.content).toEqual(acl.dynamic.rule.content.statement);
+    expect(acl.dynamic.rule.content).toMatchObject({ name: "github-hooks-allowlist", priority: 1, action: { block: {} }, visibility_config: { metric_name: "github-hooks-allowlist" } });
+    expect(acl.rule[1].statement.rate_based_statement).not.toHaveProperty("dynamic");
+    expect(acl.rule[1].statement.rate_based_statement).not.toHaveProperty("scope_down_statement");
   });
 });
 

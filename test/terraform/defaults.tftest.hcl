@@ -117,7 +117,7 @@ run "defaults" {
     error_message = "The webhook API is a regional REST API (WAF-ready)."
   }
   assert {
-    condition     = aws_api_gateway_method_settings.webhook_api_throttling.settings[0].throttling_rate_limit == 100
+    condition     = aws_api_gateway_method_settings.webhook_api_throttling.settings[0].throttling_rate_limit == 300
     error_message = "The stage is throttled."
   }
   assert {

@@ -29,13 +29,22 @@ run "waf_defaults" {
   }
   assert {
     condition = { for r in aws_wafv2_web_acl.webhook_firewall_web_acl[0].rule : r.name => r.priority } == {
-      "rate-limit-per-ip"    = 1
-      "aws-ip-reputation"    = 2
-      "aws-known-bad-inputs" = 3
-      "aws-common-rule-set"  = 4
-      "aws-sqli"             = 5
+      "signed-requests-only" = 0
+      "rate-limit-per-ip"    = 2
+      "aws-ip-reputation"    = 3
+      "aws-known-bad-inputs" = 4
+      "aws-common-rule-set"  = 5
+      "aws-sqli"             = 6
     }
-    error_message = "The rate limit comes first, then IP reputation, known bad inputs, the core rule set and SQL injection; no allowlist rule by default."
+    error_message = "The signature rule comes first, then the rate limit, IP reputation, known bad inputs, the core rule set and SQL injection; no allowlist rule by default."
+  }
+  assert {
+    condition = [
+      for r in aws_wafv2_web_acl.webhook_firewall_web_acl[0].rule :
+      "${length(r.action[0].block)} ${r.statement[0].or_statement[0].statement[0].not_statement[0].statement[0].regex_match_statement[0].regex_string} ${r.statement[0].or_statement[0].statement[0].not_statement[0].statement[0].regex_match_statement[0].field_to_match[0].single_header[0].name} ${r.statement[0].or_statement[0].statement[1].size_constraint_statement[0].size}"
+      if r.name == "signed-requests-only"
+    ] == ["1 ^sha256=[0-9a-f]{64}$ x-hub-signature-256 6"]
+    error_message = "The first rule blocks requests without a well-formed X-Hub-Signature-256 or with a Content-Length longer than 6 digits (webhook_max_body_bytes 262144)."
   }
   assert {
     condition = alltrue([
@@ -48,7 +57,7 @@ run "waf_defaults" {
   assert {
     condition = {
       for r in aws_wafv2_web_acl.webhook_firewall_web_acl[0].rule : r.statement[0].managed_rule_group_statement[0].name => join(",", sort(r.statement[0].managed_rule_group_statement[0].rule_action_override[*].name))
-      if r.name != "rate-limit-per-ip"
+      if !contains(["rate-limit-per-ip", "signed-requests-only"], r.name)
       } == {
       AWSManagedRulesAmazonIpReputationList = ""
       AWSManagedRulesKnownBadInputsRuleSet  = "JavaDeserializationRCE_BODY,Log4JRCE_BODY"
@@ -61,13 +70,13 @@ run "waf_defaults" {
     condition = alltrue(flatten([
       for r in aws_wafv2_web_acl.webhook_firewall_web_acl[0].rule : [
         for o in r.statement[0].managed_rule_group_statement[0].rule_action_override : length(o.action_to_use[0].count) == 1 && length(o.action_to_use[0].block) == 0
-      ] if r.name != "rate-limit-per-ip"
+      ] if !contains(["rate-limit-per-ip", "signed-requests-only"], r.name)
     ]))
     error_message = "Every overridden body rule only counts."
   }
   assert {
     condition = alltrue([
-      for r in aws_wafv2_web_acl.webhook_firewall_web_acl[0].rule : length(r.override_action[0].none) == 1 if r.name != "rate-limit-per-ip"
+      for r in aws_wafv2_web_acl.webhook_firewall_web_acl[0].rule : length(r.override_action[0].none) == 1 if !contains(["rate-limit-per-ip", "signed-requests-only"], r.name)
     ])
     error_message = "The managed groups keep their own actions (override_action none)."
   }
@@ -162,19 +171,19 @@ run "waf_github_hooks_allowlist" {
       for r in aws_wafv2_web_acl.webhook_firewall_web_acl[0].rule :
       "${r.priority} block=${length(r.action[0].block)} not-in=${join(",", sort(r.statement[0].not_statement[0].statement[0].or_statement[0].statement[*].ip_set_reference_statement[0].arn))}"
       if r.name == "github-hooks-allowlist"
-    ] == ["0 block=1 not-in=arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/self-runners-github-hooks-ipv4/44444444-4444-4444-4444-444444444444,arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/self-runners-github-hooks-ipv6/66666666-6666-6666-6666-666666666666"]
-    error_message = "The first rule blocks every request whose source is in neither GitHub set."
+    ] == ["1 block=1 not-in=arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/self-runners-github-hooks-ipv4/44444444-4444-4444-4444-444444444444,arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/self-runners-github-hooks-ipv6/66666666-6666-6666-6666-666666666666"]
+    error_message = "The rule after the signature rule blocks every request whose source is in neither GitHub set."
   }
   assert {
     condition = [
       for r in aws_wafv2_web_acl.webhook_firewall_web_acl[0].rule :
-      length(r.statement[0].rate_based_statement[0].scope_down_statement[0].not_statement[0].statement[0].or_statement[0].statement) if r.name == "rate-limit-per-ip"
-    ] == [2]
-    error_message = "The rate limit applies only to addresses outside GitHub's sets."
+      length(r.statement[0].rate_based_statement[0].scope_down_statement) if r.name == "rate-limit-per-ip"
+    ] == [0]
+    error_message = "The rate limit applies to GitHub's sets too: anyone can send from them."
   }
   assert {
-    condition     = length(aws_wafv2_web_acl.webhook_firewall_web_acl[0].rule) == 6
-    error_message = "The allowlist adds one rule to the five default ones."
+    condition     = length(aws_wafv2_web_acl.webhook_firewall_web_acl[0].rule) == 7
+    error_message = "The allowlist adds one rule to the six default ones."
   }
   assert {
     condition = alltrue([

@@ -1,3 +1,5 @@
+import { Ingress, floodArrivals } from "./ingress.js";
+import type { Flood, IngressOptions } from "./ingress.js";
 import { randomUUID } from "node:crypto";
 import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, EventBridgeEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
@@ -64,6 +66,11 @@ export interface WorldOptions {
   readonly tickMs?: number;
   readonly maxSimMs?: number;
   readonly seed?: number;
+  /**
+   * Model the web ACL and the stage throttle in front of the webhook (world/ingress.ts); without it
+   * every delivery reaches the function.
+   */
+  readonly ingress?: IngressOptions;
 }
 
 interface RunnerSim {
@@ -127,7 +134,7 @@ function mulberry32(seed: number): () => number {
 }
 
 export class World {
-  readonly options: Required<Omit<WorldOptions, "env" | "pools">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
+  readonly options: Required<Omit<WorldOptions, "env" | "pools" | "ingress">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
   readonly aws = new LoopbackAws({ record: false });
   readonly ec2 = new Ec2Model(() => Date.now());
   sqs!: SqsModel;
@@ -159,10 +166,15 @@ export class World {
     /** Most instances pending or running at once, overall and per pool. */
     peakLive: 0,
     peakLivePerPool: new Map<string, number>(),
+    /** Flood requests that passed the ingress model (the function would answer them 401). */
+    junkReachedFunction: 0,
   };
   /** Logical jobs whose designed outcome is the dead-letter queue (e.g. older than the maximum age). */
   readonly expectDeadLetter = new Set<number>();
   private readonly roots: string[] = [];
+  /** The web ACL and stage throttle model, when the options ask for one. */
+  readonly ingress: Ingress | undefined;
+  private readonly floods: { flood: Flood; next: number }[] = [];
   /** Real milliseconds spent per part of the loop. */
   readonly profile = new Map<string, number>();
   private webhooks: WebhookHandler[] = [];
@@ -196,6 +208,7 @@ export class World {
       maxSimMs: options.maxSimMs ?? 10 * 60 * MINUTE,
       seed: options.seed ?? 1,
     };
+    this.ingress = options.ingress === undefined ? undefined : new Ingress(options.ingress);
   }
 
   // ------------------------------------------------------------------ set-up
@@ -501,7 +514,28 @@ export class World {
     for (const [pool, n] of perPool) this.stats.peakLivePerPool.set(pool, Math.max(this.stats.peakLivePerPool.get(pool) ?? 0, n));
   }
 
+  /** Junk requests from `flood.addresses` during the flood's window (needs the `ingress` option). */
+  flood(flood: Flood): void {
+    if (this.ingress === undefined) throw new Error("a flood needs the ingress option");
+    this.floods.push({ flood, next: 0 });
+  }
+
+  /** Flood requests that arrived by now go through the ingress model; none reaches the function. */
+  private admitFloods(): void {
+    const ingress = this.ingress;
+    if (ingress === undefined) return;
+    for (const entry of this.floods) {
+      for (const { at, sourceIp } of floodArrivals(entry.flood, this.startedAt, entry.next, Date.now())) {
+        entry.next += 1;
+        const verdict = ingress.admit(at, sourceIp, entry.flood.signed ? `sha256=${"0".repeat(64)}` : undefined);
+        // A junk request the ingress lets through is answered 401 by the function; it costs a token, not a job.
+        if (verdict === "passed") this.stats.junkReachedFunction += 1;
+      }
+    }
+  }
+
   private async deliverWebhooks(): Promise<void> {
+    this.admitFloods();
     const due = this.github.dueDeliveries();
     const environments = this.webhooks.length;
     if (environments === 1) {
@@ -520,6 +554,14 @@ export class World {
 
   private async deliverWebhook(delivery: ReturnType<GitHubWorld["dueDeliveries"]>[number], handler: WebhookHandler): Promise<void> {
     this.stats.webhooks += 1;
+    const verdict = this.ingress?.admit(Date.now(), `github-hook-${delivery.hook}`, this.github.signature(delivery.body));
+    if (verdict !== undefined && verdict !== "passed") {
+      // 403 from WAF or 429 from the stage: GitHub records a failed delivery and does not redeliver it.
+      const status = verdict === "throttled" ? 429 : 403;
+      this.stats.webhookStatuses.set(status, (this.stats.webhookStatuses.get(status) ?? 0) + 1);
+      this.note(`webhook ${delivery.action} job ${delivery.jobId} refused at the ingress: ${verdict}`);
+      return;
+    }
     const event = apiGatewayEvent({
       body: delivery.body,
       headers: {
@@ -832,6 +874,8 @@ export class World {
         webhooks: this.stats.webhooks,
         webhookStatuses: Object.fromEntries(this.stats.webhookStatuses),
         webhookAnswers: Object.fromEntries(this.stats.webhookAnswers),
+        ingress: this.ingress?.counts,
+        junkReachedFunction: this.stats.junkReachedFunction,
         spotOutcomes: this.stats.spotOutcomes,
         scaleUpInvocations: this.stats.scaleUpInvocations,
         scaleUpErrors: this.stats.scaleUpErrors,

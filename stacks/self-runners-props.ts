@@ -172,12 +172,12 @@ export interface FunctionsProps {
 export interface WebhookApiStageProps {
   /**
    * Webhook stage steady-state rate limit, requests per second.
-   * @default 100
+   * @default 300
    */
   readonly apiThrottlingRateLimit?: number;
   /**
    * Webhook stage burst limit.
-   * @default 200
+   * @default 1000
    */
   readonly apiThrottlingBurstLimit?: number;
   /**

@@ -30,7 +30,7 @@ function instances(block: Record<string, unknown>): number {
 
 describe("AlarmTopic inside SelfRunners", () => {
   it("creates <prefix>-alarms, unencrypted without a key, with a policy for the three publishers", () => {
-    const synth = synthRunners();
+    const synth = synthRunners({ createKmsKey: false });
     const topic = resourceOf(synth, "aws_sns_topic", "operations_topic");
     expect(topic).toMatchObject({ count: 1, name: "ci-alarms" });
     expect(topic.kms_master_key_id).toBeUndefined();

@@ -46,6 +46,7 @@ export { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 export { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning/index.js";
 export { SecurityGroup } from "@cdktf/provider-aws/lib/security-group/index.js";
 export { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
+export { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy/index.js";
 export { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter/index.js";
 export { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint/index.js";
 export { Wafv2IpSet } from "@cdktf/provider-aws/lib/wafv2-ip-set/index.js";

@@ -127,7 +127,7 @@ export class SelfRunners extends Construct {
       enableSsmSessions: resolved.enableSsmSessions,
       tags,
     });
-    this.table.grantOwnItem(this.fleet.role);
+    this.table.grantOwnItem(this.fleet.role, resolved.vpcId);
     this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
     const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
@@ -184,6 +184,11 @@ export class SelfRunners extends Construct {
       scheduleExpression: resolved.reconcileScheduleExpression,
     });
     this.spotInterruption = new SpotInterruptionFunction(this, "spot-interruption", { ...handler, ...runners });
+    this.queues.restrictTo(
+      [this.webhook, this.scaleUp, this.reconcile, this.spotInterruption].map((fn) => fn.attribute(fn.role, "arn")),
+      this.context,
+      prefix,
+    );
 
     this.api = new WebhookApi(this, "webhook-api", {
       name: prefix,

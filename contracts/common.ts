@@ -1,10 +1,11 @@
-import { integer, json, oneOf, optional, required, string, tunable, url } from "./env.js";
+import { boolean, integer, json, oneOf, optional, required, string, tunable, url } from "./env.js";
 
 /** Read by Powertools itself (logger, metrics); the stack sets them on every function. */
 export const POWERTOOLS_ENV = {
   powertoolsServiceName: tunable("POWERTOOLS_SERVICE_NAME", string, "service_undefined", "the function's short name, in every log line and metric"),
   powertoolsMetricsNamespace: tunable("POWERTOOLS_METRICS_NAMESPACE", string, "SelfRunners", "CloudWatch namespace of the metrics"),
   powertoolsLogLevel: tunable("POWERTOOLS_LOG_LEVEL", string, "INFO", "log level"),
+  powertoolsTraceEnabled: tunable("POWERTOOLS_TRACE_ENABLED", boolean, false, "`true`: the AWS SDK clients are traced with X-Ray (the `enable_tracing` input, which also turns on active tracing)"),
 } as const;
 
 /** `repo` or `org`: where runners are registered. */

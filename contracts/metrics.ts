@@ -45,14 +45,15 @@ export interface MetricSpec {
   readonly statistic: "Sum" | "Maximum" | "Minimum" | "Average" | "p90";
 }
 
-const metric = (
+// Generic in the dimension sets so the emitting helper can require exactly their dimensions.
+const metric = <const D extends ReadonlyArray<readonly MetricDimension[]>>(
   name: string,
   unit: MetricUnitName,
   source: MetricSource,
-  dimensions: ReadonlyArray<readonly MetricDimension[]>,
+  dimensions: D,
   statistic: MetricSpec["statistic"],
   doc: string,
-): MetricSpec => ({ name, unit, source, dimensions, statistic, doc });
+): MetricSpec & { readonly dimensions: D } => ({ name, unit, source, dimensions, statistic, doc });
 
 const { pool: POOL, app: APP, market: MARKET, reason: REASON, state: STATE } = METRIC_DIMENSIONS;
 
@@ -109,6 +110,13 @@ export const METRICS = {
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricKey = keyof typeof METRICS;
+
+/**
+ * Log correlation keys, exact names: every log line of every function carries those known for the work
+ * it is about (lambdas/shared/logger.ts `withCorrelation`).
+ */
+export const LOG_CORRELATION_KEYS = ["deliveryId", "jobId", "runAttempt", "pool", "owner", "repository", "instanceId", "runnerName"] as const;
+export type LogCorrelationKey = (typeof LOG_CORRELATION_KEYS)[number];
 
 /** The namespace of a deployment's metrics. */
 export function metricsNamespace(prefix: string): string {

@@ -54,6 +54,7 @@ export const MODULE_FILES: readonly ModuleFile[] = [
   { file: "network.tf", constructs: ["runners/vpc-endpoints", "runners/nat", "runners/nat-failover"] },
   { file: "kms.tf", constructs: ["runners/encryption"] },
   { file: "secrets.tf", constructs: ["runners/github-app"] },
+  { file: "operations.tf", constructs: ["runners/operations"] },
 ];
 
 /** Options of {@link buildModule}. */

@@ -55,8 +55,10 @@ export interface EncryptionKeyProps {
  *
  * A created key rotates yearly. Its policy has two statements: the account root statement, which
  * delegates to IAM (without it no IAM policy could grant use of the key and only the principals named
- * in the key policy could ever manage it; it grants nothing by itself), and one letting CloudWatch Logs
- * of this region use the key only under the encryption context of the kit's own log groups. Every
+ * in the key policy could ever manage it; it grants nothing by itself), one letting CloudWatch Logs
+ * of this region use the key only under the encryption context of the kit's own log groups, and one
+ * letting CloudWatch, Budgets and Cost Anomaly Detection of this account publish to the encrypted alarm
+ * topic (stacks/operations/alarm-topic.ts). Every
  * other use comes from IAM policies made by {@link EncryptionKey.grantUse}: decrypt and generate data
  * keys, on this key only, through named services only.
  */
@@ -104,6 +106,15 @@ export class EncryptionKey extends Construct {
           Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
           Resource: "*",
           Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": logGroupArns } },
+        },
+        {
+          // The alarm topic is encrypted with this key: CloudWatch alarms, Budgets and Cost Anomaly
+          // Detection need a data key to publish to it, for this account's resources only.
+          Sid: "AlarmPublishersUseKey",
+          Principal: { Service: ["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com"] },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceAccount": context.accountId } },
         },
       ]),
       tags: props.tags ?? {},

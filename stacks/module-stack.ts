@@ -124,6 +124,7 @@ export class ModuleStack extends TerraformStack {
     out("nat_security_group_id", r.nat.securityGroupId, "Security group of the NAT instances; empty when enable_nat_instances is false.");
     out("nat_failover_function_names", r.natFailover.functionNames, "NAT failover function per AZ; empty when enable_nat_instances is false.");
     out("web_acl_arn", r.firewall.webAclArn, "ARN of the WAF web ACL in front of the webhook stage; empty when enable_waf is false.");
+    out("alarm_topic_arn", r.operations.topic.topicArn, "SNS topic of every alarm, budget and cost anomaly alert: the one created (<prefix>-alarms) or alarm_topic_arn. Subscribe to it.");
     out("waf_log_group_name", r.firewall.logGroupName, "CloudWatch Logs group of the WAF request logs (aws-waf-logs-<prefix>); empty when enable_waf is false.");
   }
 

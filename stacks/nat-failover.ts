@@ -94,6 +94,11 @@ export interface NatFailoverProps {
    */
   readonly kmsKeyArn?: string;
   /**
+   * X-Ray active tracing, its write permissions and POWERTOOLS_TRACE_ENABLED (as NodejsFunction `tracing`).
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
    * Tags for every resource.
    * @default {}
    */
@@ -204,6 +209,15 @@ export class NatFailover extends Construct {
       ]),
     });
 
+    const tracing = props.tracing ?? false;
+    new IamRolePolicy(this, "tracing", {
+      count: Token.isUnresolved(enabled) || Token.isUnresolved(tracing) ? countIf(Op.and(enabled, tracing) as unknown as boolean) : countIf(enabled && tracing),
+      role: Fn.lookupNested(this.role.fqn, ["0", "id"]),
+      name: "tracing",
+      // X-Ray's write actions have no resource-level permissions (AWSXRayDaemonWriteAccess grants them on "*").
+      policy: policyDocument([{ Sid: "SendTraces", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" }]),
+    });
+
     const azs = TerraformIterator.fromMap(mapIf(enabled, props.privateRouteTableIds));
     const logGroups = new CloudwatchLogGroup(this, "logs", {
       forEach: azs,
@@ -235,7 +249,7 @@ export class NatFailover extends Construct {
         variables: {
           NODE_OPTIONS: "--enable-source-maps",
           ...renderEnvironment(NAT_FAILOVER_ENV, {
-            ...powertoolsEnvironment("nat-failover"),
+            ...powertoolsEnvironment("nat-failover", props.prefix),
             prefix: props.prefix,
             az: azs.key,
             routeTableIds: Fn.jsonencode(azs.value),
@@ -244,9 +258,11 @@ export class NatFailover extends Construct {
             natProbeIntervalSeconds: Token.asString(props.probeIntervalSeconds ?? SHARED_INPUTS.natProbeIntervalSeconds.default),
             natFailureThreshold: Token.asString(props.failureThreshold ?? SHARED_INPUTS.natFailureThreshold.default),
             natFailbackHoldDownSeconds: Token.asString(props.failbackHoldDownSeconds ?? SHARED_INPUTS.natFailbackHoldDownSeconds.default),
+            powertoolsTraceEnabled: Token.isUnresolved(tracing) ? Fn.tostring(tracing as unknown as string) : String(tracing),
           }),
         },
       },
+      tracingConfig: Token.isUnresolved(tracing) ? { mode: Fn.conditional(tracing, "Active", "PassThrough") as string } : tracing ? { mode: "Active" } : undefined,
       vpcConfig: { subnetIds: [valueOr(props.probeSubnetIds, azs.key, "")], securityGroupIds: [Fn.lookupNested(this.securityGroup.fqn, ["0", "id"])] },
       loggingConfig: { logFormat: "JSON", logGroup: Fn.lookupNested(logGroups.fqn, [azs.key, "name"]) },
       tags,

@@ -6,7 +6,9 @@ import { RESERVED_CONCURRENCY } from "./module/input-spec.js";
 import { integerBetween, matching } from "./module/rules.js";
 import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { assumeRolePolicy, policyDocument, type PolicyStatement } from "./private/iam.js";
-import { countIfNotEmpty } from "./private/conditions.js";
+import { countIf, countIfNotEmpty } from "./private/conditions.js";
+import { renderEnvironment } from "./private/environment.js";
+import { POWERTOOLS_ENV } from "../contracts/common.js";
 
 /** Props of {@link NodejsFunction}. */
 export interface NodejsFunctionProps {
@@ -82,6 +84,12 @@ export interface NodejsFunctionProps {
    */
   readonly kmsKeyArn?: string;
   /**
+   * X-Ray active tracing, the X-Ray write permissions (xray:PutTraceSegments, xray:PutTelemetryRecords)
+   * and POWERTOOLS_TRACE_ENABLED=true, so the handler's AWS SDK clients are traced (lambdas/shared/tracer.ts).
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
    * Create the function only when this is 1: a `count` for every resource of the function, so a
    * module variable can switch it (`countIf(...)`). References then go through index 0.
    * @default - always created, without a count
@@ -140,6 +148,15 @@ export class NodejsFunction extends Construct {
     this.addToRolePolicy("logs", [
       { Sid: "WriteOwnLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${this.attribute(this.logGroup, "arn")}:*` },
     ]);
+    const tracing = props.tracing ?? false;
+    const traced = countIf(tracing);
+    new IamRolePolicy(this, "tracing", {
+      count: count === undefined ? traced : bothCounts(count, traced),
+      role: this.attribute(this.role, "id"),
+      name: "tracing",
+      // What the AWS managed AWSXRayDaemonWriteAccess grants for sending traces; X-Ray has no resource-level permissions.
+      policy: policyDocument([{ Sid: "SendTraces", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" }]),
+    });
     // ENI actions cannot be scoped to resources; they are granted only when the function is in a VPC.
     const inVpc = countIfNotEmpty(subnetIds);
     new IamRolePolicy(this, "vpc-access", {
@@ -177,8 +194,13 @@ export class NodejsFunction extends Construct {
       layers: props.layers ?? [],
       reservedConcurrentExecutions: props.reservedConcurrency ?? -1,
       environment: {
-        variables: { NODE_OPTIONS: "--enable-source-maps", ...(props.environment ?? {}) },
+        variables: {
+          NODE_OPTIONS: "--enable-source-maps",
+          ...(props.environment ?? {}),
+          ...renderEnvironment(POWERTOOLS_ENV, { powertoolsTraceEnabled: Token.isUnresolved(tracing) ? Fn.tostring(tracing as unknown as string) : String(tracing) }),
+        },
       },
+      tracingConfig: Token.isUnresolved(tracing) ? { mode: Fn.conditional(tracing, "Active", "PassThrough") as string } : tracing ? { mode: "Active" } : undefined,
       kmsKeyArn: props.kmsKeyArn,
       vpcConfig: { subnetIds, securityGroupIds: props.securityGroupIds ?? [] },
       loggingConfig: { logFormat: "JSON", logGroup: this.attribute(this.logGroup, "name") },

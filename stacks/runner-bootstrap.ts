@@ -20,6 +20,10 @@ export interface RunnerBootstrapOptions {
   readonly idleTimeoutMinutes: string | number;
   /** Seconds to wait for the just-in-time configuration. */
   readonly bootTimeoutSeconds: string | number;
+  /** Pool key: the `pool` field of the marks (and the `Pool` dimension of their metrics). */
+  readonly pool: string;
+  /** Log group the CloudWatch agent ships to; empty: no agent (runner logs off). */
+  readonly logGroupName: string;
 }
 
 /**
@@ -43,6 +47,8 @@ function templateVars(o: RunnerBootstrapOptions): Record<string, string> {
     architecture: o.architecture,
     idle_timeout_minutes: text(o.idleTimeoutMinutes),
     boot_timeout_seconds: text(o.bootTimeoutSeconds),
+    pool: o.pool,
+    log_group: o.logGroupName,
   };
 }
 

@@ -52,7 +52,14 @@ export interface RunnerFleetProps {
    */
   readonly enableSsmSessions?: boolean;
   /**
-   * Tags for every resource (and, through the launch template, volumes and network interfaces).
+   * Log group the runners ship their logs to with the CloudWatch agent ({@link RunnerLogs.shippedTo});
+   * empty: no agent. Grant the role with {@link RunnerLogs.grantWrite}.
+   * @default "" (runner logs off)
+   */
+  readonly runnerLogGroupName?: string;
+  /**
+   * Tags for every resource and, through the launch templates, for the runner instances, their volumes
+   * and network interfaces (with `self-runners:prefix` and `self-runners:pool`).
    * @default {}
    */
   readonly tags?: Record<string, string>;
@@ -118,6 +125,8 @@ export class RunnerFleet extends Construct {
       architecture: pools.getString("architecture"),
       idleTimeoutMinutes: props.idleTimeoutMinutes ?? SHARED_INPUTS.runnerIdleTimeoutMinutes.default,
       bootTimeoutSeconds: props.bootTimeoutSeconds ?? SHARED_INPUTS.runnerBootTimeoutSeconds.default,
+      pool: pools.key,
+      logGroupName: props.runnerLogGroupName ?? "",
     });
     const resourceTags = mergeTags(tags, { [KIT_TAG]: props.prefix, "self-runners:pool": pools.key });
     this.launchTemplates = new LaunchTemplate(this, "launch-template", {
@@ -150,7 +159,9 @@ export class RunnerFleet extends Construct {
           deleteOnTermination: "true",
         },
       ],
+      // The user's tags reach the instances (the largest cost line); scale-up adds the per-job tags at launch.
       tagSpecifications: [
+        { resourceType: "instance", tags: resourceTags },
         { resourceType: "volume", tags: resourceTags },
         { resourceType: "network-interface", tags: resourceTags },
       ],
@@ -224,14 +235,15 @@ export class RunnerFleet extends Construct {
         Condition: { StringEquals: { "ec2:CreateAction": ["CreateFleet", "RunInstances"], [`aws:RequestTag/${KIT_TAG}`]: this.prefix } },
       },
       {
-        // The Name tag (the runner name) is known only after launch, so it is set per instance.
+        // The Name tag (the runner name) and the job the instance was launched for are known only after
+        // launch (a fleet serves several jobs), so they are set per instance.
         Sid: "NameOwnRunners",
         Action: ["ec2:CreateTags"],
         Resource: ec2Arn("instance/*"),
         Condition: {
           StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix },
           ArnEquals: { "ec2:InstanceProfile": this.instanceProfile.arn },
-          "ForAllValues:StringEquals": { "aws:TagKeys": ["Name"] },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["Name", "self-runners:job-id", "self-runners:delivery-id", "self-runners:repository"] },
         },
       },
       {
@@ -294,6 +306,14 @@ export class RunnerFleet extends Construct {
     const subnetIds = Fn.distinct(Fn.flatten(TerraformIterator.fromMap(this.pools).forExpressionForList("val.subnet_ids")));
     const subnetArns = Fn.formatlist("arn:%s:ec2:%s:%s:subnet/%s", [partition, region, accountId, subnetIds]);
     return Fn.concat([[Fn.format("arn:%s:ec2:%s:%s:security-group/%s", [partition, region, accountId, this.securityGroup.id])], subnetArns]) as unknown as string[];
+  }
+
+  /**
+   * Lets `fn` read the EC2 status checks of runners: ec2:DescribeInstanceStatus (a Describe action,
+   * which IAM cannot scope to resources or tags; the reconciler asks by the kit's instance ids).
+   */
+  grantReadStatus(fn: NodejsFunction): void {
+    fn.addToRolePolicy("read-instance-status", [{ Sid: "ReadRunnerStatusChecks", Action: ["ec2:DescribeInstanceStatus"], Resource: "*" }]);
   }
 
   /**

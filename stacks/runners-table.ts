@@ -63,7 +63,8 @@ export class RunnersTable extends Construct {
   }
 
   /**
-   * Lets runner instances read and clear their own item only: dynamodb:GetItem of `jitConfig` and
+   * Lets runner instances read and clear their own item only: dynamodb:GetItem of `jitConfig` (and
+   * `jobKey`, for log correlation) and
    * UpdateItem of `jitConfig` (no other attribute, nothing returned) where the key equals the calling
    * instance's ARN (`${ec2:SourceInstanceARN}`), with credentials of an instance in `vpcId` used from
    * that instance's address when the request comes through a VPC endpoint (issue 18, findings 7 and 10).
@@ -85,7 +86,7 @@ export class RunnersTable extends Construct {
           Resource: this.table.arn,
           Condition: {
             ...fromOwnInstance,
-            "ForAllValues:StringEquals": { ...ownKey, "dynamodb:Attributes": ["pk", "jitConfig"] },
+            "ForAllValues:StringEquals": { ...ownKey, "dynamodb:Attributes": ["pk", "jitConfig", "jobKey"] },
             StringEqualsIfExists: { ...fromOwnInstance.StringEqualsIfExists, "dynamodb:Select": "SPECIFIC_ATTRIBUTES" },
           },
         },

@@ -97,6 +97,13 @@ export interface RunnerProps {
    * @default false
    */
   readonly enableSsmSessions?: boolean;
+  /**
+   * Ship each runner's bootstrap log, `_diag` logs and job marks to the log group
+   * `/self-runners/<prefix>/runners` with the CloudWatch agent (where the AMI has its package), and
+   * publish BootToRegistration and RegistrationFailures from the marks.
+   * @default true
+   */
+  readonly enableRunnerLogs?: boolean;
 }
 
 /** Customer managed KMS encryption. */
@@ -133,6 +140,11 @@ export interface FunctionsProps {
    * @default 30
    */
   readonly logRetentionDays?: number;
+  /**
+   * X-Ray active tracing on every function, with Powertools Tracer around their AWS SDK clients.
+   * @default false
+   */
+  readonly enableTracing?: boolean;
   /**
    * Reserved concurrency of the webhook function (-1: unreserved).
    * @default -1
@@ -402,6 +414,81 @@ export interface NatProps {
   readonly natFailoverExistingEc2Endpoint?: boolean;
 }
 
+/** Alarms, SLOs and cost alerts (stacks/operations/, docs/alarms.md). */
+export interface OperationsProps {
+  /**
+   * Existing SNS topic for every alarm and cost alert; its policy must let CloudWatch, Budgets and Cost
+   * Anomaly Detection publish.
+   * @default "" (the topic `<prefix>-alarms` is created)
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * Create the service alarms.
+   * @default true
+   */
+  readonly enableAlarms?: boolean;
+  /**
+   * Where alarm descriptions point: each ends with `<runbookBaseUrl>#<alarm id>`.
+   * @default "docs/runbooks.md"
+   */
+  readonly runbookBaseUrl?: string;
+  /**
+   * Age in seconds of a pool queue's oldest message above which queue-age-high fires.
+   * @default 1800
+   */
+  readonly alarmQueueAgeSeconds?: number;
+  /**
+   * Remaining GitHub API requests of an App below which github-budget-low fires.
+   * @default 1000
+   */
+  readonly alarmGitHubBudgetMin?: number;
+  /**
+   * Requests blocked by the web ACL in 5 minutes above which waf-blocked-spike fires.
+   * @default 500
+   */
+  readonly alarmWafBlockedRequests?: number;
+  /**
+   * Create the SLOs' multi-window, multi-burn-rate alarms.
+   * @default true
+   */
+  readonly enableSloAlarms?: boolean;
+  /**
+   * Time-to-runner SLO threshold in seconds.
+   * @default 180
+   */
+  readonly sloTimeToRunnerSeconds?: number;
+  /**
+   * Percentage of jobs that must get a runner within `sloTimeToRunnerSeconds`.
+   * @default 90
+   */
+  readonly sloTimeToRunnerPercent?: number;
+  /**
+   * Percentage of jobs that must get a runner at all.
+   * @default 99.5
+   */
+  readonly sloDispatchSuccessPercent?: number;
+  /**
+   * Monthly cost budget in USD for the kit's tagged resources.
+   * @default 0 (no budget)
+   */
+  readonly budgetMonthlyLimitUsd?: number;
+  /**
+   * Create a Cost Anomaly Detection monitor and subscription.
+   * @default false
+   */
+  readonly enableCostAnomalyDetection?: boolean;
+  /**
+   * Total impact in USD above which a cost anomaly is sent.
+   * @default 20
+   */
+  readonly costAnomalyThresholdUsd?: number;
+  /**
+   * Activate the kit's cost allocation tags (payer account only).
+   * @default false
+   */
+  readonly activateCostAllocationTags?: boolean;
+}
+
 /** Props of {@link SelfRunners}: flat, declared in groups. */
 export interface SelfRunnersProps
   extends GeneralProps,
@@ -414,4 +501,5 @@ export interface SelfRunnersProps
     WafProps,
     AuditProps,
     VpcEndpointProps,
-    NatProps {}
+    NatProps,
+    OperationsProps {}

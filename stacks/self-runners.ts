@@ -11,9 +11,11 @@ import { GitHubAppSecrets } from "./github-app-secrets.js";
 import { JobLedger } from "./job-ledger.js";
 import { NatFailover } from "./nat-failover.js";
 import { NatInstances } from "./nat-instance.js";
+import { Operations } from "./operations/operations.js";
 import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import type { SelfRunnersProps } from "./self-runners-props.js";
 import { RunnerFleet } from "./runner-fleet.js";
+import { RunnerLogs, runnerLogGroupName } from "./runner-logs.js";
 import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
 import { SharedLayer } from "./shared-layer.js";
@@ -42,6 +44,7 @@ export class SelfRunners extends Construct {
   readonly queues: RunnerQueues;
   readonly table: RunnersTable;
   readonly fleet: RunnerFleet;
+  readonly runnerLogs: RunnerLogs;
   readonly webhook: WebhookFunction;
   readonly scaleUp: ScaleUpFunction;
   readonly reconcile: ReconcileFunction;
@@ -54,6 +57,7 @@ export class SelfRunners extends Construct {
   readonly endpoints: VpcEndpoints;
   readonly nat: NatInstances;
   readonly natFailover: NatFailover;
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: SelfRunnersProps) {
     super(scope, id);
@@ -85,6 +89,7 @@ export class SelfRunners extends Construct {
         `/aws/lambda/${prefix}-nat-failover-*`,
         `aws-waf-logs-${prefix}`,
         `/aws/cloudtrail/${prefix}-audit`,
+        runnerLogGroupName(prefix),
       ],
       tags,
     });
@@ -114,6 +119,14 @@ export class SelfRunners extends Construct {
       kmsKeyArn,
       tags,
     });
+    this.runnerLogs = new RunnerLogs(this, "runner-logs", {
+      prefix,
+      context: this.context,
+      enabled: resolved.enableRunnerLogs,
+      retentionDays: logRetentionDays,
+      kmsKeyArn,
+      tags,
+    });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,
       pools,
@@ -125,8 +138,10 @@ export class SelfRunners extends Construct {
       bootTimeoutSeconds,
       associatePublicIpAddress: resolved.associatePublicIpAddress,
       enableSsmSessions: resolved.enableSsmSessions,
+      runnerLogGroupName: this.runnerLogs.shippedTo,
       tags,
     });
+    this.runnerLogs.grantWrite(this.fleet.role);
     this.table.grantOwnItem(this.fleet.role, resolved.vpcId);
     this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
@@ -139,6 +154,7 @@ export class SelfRunners extends Construct {
       subnetIds: resolved.lambdaSubnetIds,
       securityGroupIds: resolved.lambdaSecurityGroupIds,
       kmsKeyArn,
+      tracing: resolved.enableTracing,
       tags,
     };
     const app = new GitHubAppAccess({
@@ -217,6 +233,7 @@ export class SelfRunners extends Construct {
         layers: [layer.layerArn],
         subnetIds: resolved.lambdaSubnetIds,
         securityGroupIds: resolved.lambdaSecurityGroupIds,
+        tracing: resolved.enableTracing,
       },
       logRetentionDays,
       kmsKeyArn,
@@ -285,6 +302,7 @@ export class SelfRunners extends Construct {
       failureThreshold: resolved.natFailureThreshold,
       failbackHoldDownSeconds: resolved.natFailbackHoldDownSeconds,
       ec2ApiReachable: anyOf(resolved.natFailoverExistingEc2Endpoint, ec2EndpointCreated),
+      tracing: resolved.enableTracing,
       logRetentionDays,
       kmsKeyArn,
       tags,
@@ -293,5 +311,16 @@ export class SelfRunners extends Construct {
     if (Token.isUnresolved(natEnabled) || natEnabled) {
       this.encryption.grantUse("nat-failover", { id: Fn.lookupNested(this.natFailover.role.fqn, ["0", "id"]) }, ["lambda"], natEnabled);
     }
+
+    this.operations = new Operations(this, "operations", {
+      prefix,
+      context: this.context,
+      resolved,
+      pools,
+      kmsKeyArn,
+      wafAllowlistEnabled: this.firewall.allowlistEnabled,
+      natFailover: this.natFailover,
+      tags,
+    });
   }
 }

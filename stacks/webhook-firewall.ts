@@ -75,6 +75,11 @@ export interface HooksIpSetUpdaterProps {
    * @default []
    */
   readonly securityGroupIds?: string[];
+  /**
+   * X-Ray active tracing (NodejsFunction `tracing`).
+   * @default false
+   */
+  readonly tracing?: boolean;
 }
 
 /** Props of {@link WebhookFirewall}. */
@@ -300,8 +305,9 @@ export class WebhookFirewall extends Construct {
       kmsKeyArn: props.kmsKeyArn,
       subnetIds: options.subnetIds,
       securityGroupIds: options.securityGroupIds,
+      tracing: options.tracing,
       environment: renderEnvironment(GITHUB_HOOKS_IPSET_ENV, {
-        ...powertoolsEnvironment("github-hooks-ipset"),
+        ...powertoolsEnvironment("github-hooks-ipset", props.name),
         githubApiUrl: options.githubApiUrl ?? SHARED_INPUTS.githubApiUrl.default,
         ipSetScope: "REGIONAL",
         ipv4SetName: first(this.ipv4Set, "name"),

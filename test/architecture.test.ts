@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cruise, type ICruiseResult } from "dependency-cruiser";
 import { FUNCTION_CONTRACTS } from "../contracts/docs.js";
+import { METRICS } from "../contracts/metrics.js";
+import type { MetricSpec } from "../contracts/metrics.js";
 import { REPO_ROOT } from "./helpers/paths.js";
 
 const require = createRequire(import.meta.url);
@@ -60,5 +62,32 @@ describe("environment variables have one owner (contracts/)", () => {
     // Assert: parseEnv's default, each handler's config.ts default argument, and nothing else.
     expect(readers.every((file) => /^lambdas\/[a-z-]+\/config\.ts$/.test(file))).toBe(true);
     expect(readers).toContain("lambdas/shared/config.ts");
+  });
+});
+
+describe("metrics go through the table (contracts/metrics.ts)", () => {
+  const lambdaSources = readdirSync(join(REPO_ROOT, "lambdas"), { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => ({ file: `lambdas/${file}`, text: readFileSync(join(REPO_ROOT, "lambdas", file), "utf8") }));
+
+  it("calls addMetric( only in lambdas/shared/metrics.ts", () => {
+    // Act
+    const callers = lambdaSources.filter(({ text }) => text.includes("addMetric(")).map(({ file }) => file);
+
+    // Assert
+    expect(callers).toEqual(["lambdas/shared/metrics.ts"]);
+  });
+
+  it("references every function-sourced entry of the table somewhere in lambdas/", () => {
+    // Arrange
+    const functionSourced = Object.entries(METRICS as Readonly<Record<string, MetricSpec>>).filter(([, spec]) => spec.source !== "runner");
+    const code = lambdaSources.map(({ text }) => text).join("\n");
+
+    // Act
+    const unused = functionSourced.filter(([key]) => !new RegExp(`METRICS\\.${key}\\b`).test(code)).map(([key]) => key);
+
+    // Assert
+    expect(functionSourced.length).toBeGreaterThan(30);
+    expect(unused).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { WAFV2Client } from "@aws-sdk/client-wafv2";
 import type { Context } from "aws-lambda";
-import { flushMetrics, logger, unauthenticatedOctokit } from "../shared/index.js";
+import { flushMetrics, logger, unauthenticatedOctokit, traced } from "../shared/index.js";
 import { gitHubMetaHooks } from "./adapters/github.js";
 import { wafv2IpSetStore } from "./adapters/wafv2.js";
 import { hooksIpSetConfigFromEnv } from "./config.js";
@@ -15,7 +15,7 @@ import type { SyncDeps, SyncSummary } from "./sync.js";
 
 // Built here, in the handler's own bundle, not in the shared layer: SDK commands check
 // `client instanceof <their own client class>`, and the layer carries another copy.
-const wafClient = new WAFV2Client({});
+const wafClient = traced(new WAFV2Client({}));
 
 let deps: SyncDeps | undefined;
 

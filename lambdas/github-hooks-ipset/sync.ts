@@ -1,4 +1,4 @@
-import { HooksListRefusedError, IpSetLockConflictError, MetricUnit, childLogger, metrics } from "../shared/index.js";
+import { HooksListRefusedError, IpSetLockConflictError, METRICS, childLogger, emitMetric } from "../shared/index.js";
 import type { HooksSource } from "./adapters/github.js";
 import type { IpSetRef, IpSetStore } from "./adapters/wafv2.js";
 import { desiredRanges, diffAddresses } from "./decide.js";
@@ -40,15 +40,15 @@ export async function syncHooksIpSets(deps: SyncDeps): Promise<SyncSummary> {
   if (desired.kind === "refuse") {
     const error = new HooksListRefusedError(desired.reason, desired.invalid);
     log.error("hooks list refused, IP sets left as they are", { error, reason: desired.reason, invalid: desired.invalid.slice(0, 20) });
-    metrics.addMetric("GitHubHooksListRefused", MetricUnit.Count, 1);
+    emitMetric(METRICS.gitHubHooksListRefused, 1);
     throw error;
   }
   const ipv4 = await writeRanges(deps.store, deps.ipv4, desired.ipv4);
   const ipv6 = await writeRanges(deps.store, deps.ipv6, desired.ipv6);
   const summary = { ipv4, ipv6 };
   log.info("IP sets synchronised", { summary });
-  metrics.addMetric("GitHubHooksListRefused", MetricUnit.Count, 0);
-  metrics.addMetric("GitHubHooksIpSetsUpdated", MetricUnit.Count, [ipv4, ipv6].filter((r) => r.change === "update").length);
+  emitMetric(METRICS.gitHubHooksListRefused, 0);
+  emitMetric(METRICS.gitHubHooksIpSetsUpdated, [ipv4, ipv6].filter((r) => r.change === "update").length);
   return summary;
 }
 

@@ -1,4 +1,4 @@
-import { MetricUnit, childLogger, metrics } from "../shared/index.js";
+import { METRICS, childLogger, emitMetric } from "../shared/index.js";
 import type { NatNetwork } from "./adapters/ec2.js";
 import type { EgressProbe } from "./adapters/probe.js";
 import { INITIAL_STATE, decide } from "./decide.js";
@@ -80,7 +80,7 @@ export async function runRound(deps: FailoverDeps, memory: FailoverMemory, optio
   } catch (error) {
     await probing;
     log.error("observing the network failed", { error, az: policy.az });
-    metrics.addMetric("NatFailoverErrors", MetricUnit.Count, 1);
+    emitMetric(METRICS.natFailoverErrors, 1);
     return { replaced: 0, errors: 1 };
   }
 
@@ -88,7 +88,7 @@ export async function runRound(deps: FailoverDeps, memory: FailoverMemory, optio
   if (probing !== undefined && decision.verdict !== "failover") {
     observation = { ...observation, probe: await probing, now: deps.clock.now() };
     decision = decide(memory.state, observation, policy);
-    if (observation.probe === "failed") metrics.addMetric("NatProbeFailures", MetricUnit.Count, 1);
+    if (observation.probe === "failed") emitMetric(METRICS.natProbeFailures, 1);
   }
   memory.state = decision.state;
   const { replaced, errors } = await apply(deps, decision);
@@ -149,8 +149,8 @@ async function apply(deps: FailoverDeps, decision: Decision): Promise<{ replaced
       }
     }),
   );
-  if (replaced > 0) metrics.addMetric("NatRouteReplacements", MetricUnit.Count, replaced);
-  if (errors > 0) metrics.addMetric("NatFailoverErrors", MetricUnit.Count, errors);
+  if (replaced > 0) emitMetric(METRICS.natRouteReplacements, replaced);
+  if (errors > 0) emitMetric(METRICS.natFailoverErrors, errors);
   return { replaced, errors };
 }
 
@@ -159,7 +159,7 @@ function report(memory: FailoverMemory, decision: Decision, az: string): void {
   if (decision.verdict === memory.lastVerdict) return;
   const fields = { az, verdict: decision.verdict, active: decision.active, home: decision.home, downReason: decision.downReason, failures: decision.state.consecutiveFailures };
   if (decision.verdict === "no-healthy-target") {
-    metrics.addMetric("NatNoHealthyTarget", MetricUnit.Count, 1);
+    emitMetric(METRICS.natNoHealthyTarget, 1);
     log.error("egress lost and no healthy target left", fields);
   } else if (decision.verdict === "no-route") {
     log.warn("no default route in the route tables yet", fields);

@@ -9,7 +9,7 @@
  */
 import { EC2Client } from "@aws-sdk/client-ec2";
 import type { Context, EventBridgeEvent } from "aws-lambda";
-import { flushMetrics, logger } from "../shared/index.js";
+import { flushMetrics, logger, traced } from "../shared/index.js";
 import { ec2NatNetwork } from "./adapters/ec2.js";
 import { egressProbe } from "./adapters/probe.js";
 import { natFailoverConfigFromEnv } from "./config.js";
@@ -17,7 +17,7 @@ import { newMemory, onStateChange, runLoop, systemClock } from "./failover.js";
 import type { FailoverDeps, LoopSummary, RoundSummary } from "./failover.js";
 
 // Built here, in the handler's own bundle (see the other handlers): commands check `instanceof` their client.
-const ec2Client = new EC2Client({});
+const ec2Client = traced(new EC2Client({}));
 
 export const STATE_CHANGE = "EC2 Instance State-change Notification";
 /** Time left for the last round's ReplaceRoute calls before Lambda's timeout. */

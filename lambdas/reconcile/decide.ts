@@ -9,6 +9,8 @@ export interface InstanceView {
   readonly pool: string | undefined;
   readonly owner: string | undefined;
   readonly installationId: number | undefined;
+  /** The job scale-up launched the instance for, from its per-instance tags (log correlation only). */
+  readonly job?: { readonly jobId: string | undefined; readonly deliveryId: string | undefined; readonly repository: string | undefined } | undefined;
   /** `IamInstanceProfile.Arn`; absent for an instance without a profile. */
   readonly instanceProfileArn?: string;
 }

@@ -1,4 +1,5 @@
-import type { childLogger } from "../shared/index.js";
+import { withCorrelation } from "../shared/index.js";
+import type { Correlation, childLogger } from "../shared/index.js";
 
 type Logger = ReturnType<typeof childLogger>;
 
@@ -18,18 +19,20 @@ export async function execute<A>(
   actions: readonly A[],
   perform: (action: A) => Promise<void>,
   failure: (action: A) => ActionFailure,
-  options: { readonly mode: "parallel" | "serial"; readonly log: Logger },
+  options: { readonly mode: "parallel" | "serial"; readonly log: Logger; readonly correlation?: (action: A) => Correlation },
 ): Promise<number> {
   let errors = 0;
-  const run = async (action: A): Promise<void> => {
-    try {
-      await perform(action);
-    } catch (error) {
-      errors += 1;
-      const { message, fields } = failure(action);
-      options.log.error(message, { error, ...fields });
-    }
-  };
+  const run = (action: A): Promise<void> =>
+    // Every line about one action carries the keys of what it acts on (an instance, its job).
+    withCorrelation(options.correlation?.(action) ?? {}, async () => {
+      try {
+        await perform(action);
+      } catch (error) {
+        errors += 1;
+        const { message, fields } = failure(action);
+        options.log.error(message, { error, ...fields });
+      }
+    });
   if (options.mode === "parallel") await Promise.all(actions.map(run));
   else for (const action of actions) await run(action);
   return errors;

@@ -1,5 +1,5 @@
 import { childLogger, jobGroupId, runnerName } from "../shared/index.js";
-import type { JobMessage, WorkflowJobState } from "../shared/index.js";
+import type { Correlation, JobMessage, WorkflowJobState } from "../shared/index.js";
 import type { LimitCounters, Ledger } from "../libs/ledger/port.js";
 import type { JobRecord, LedgerSnapshot } from "../libs/ledger/types.js";
 import { finishedPhase, limitKeys } from "../libs/ledger/phases.js";
@@ -46,6 +46,15 @@ type JobAction =
   | { readonly kind: "requeue"; readonly check: JobCheck }
   | { readonly kind: "rerun"; readonly check: JobCheck }
   | { readonly kind: "request-warm"; readonly shortfall: ReturnType<typeof warmShortfalls>[number] };
+
+/** The job (and instance) a job action is about, for its log lines. */
+function jobActionCorrelation(action: JobAction): Correlation {
+  if (action.kind === "relaunch" || action.kind === "requeue" || action.kind === "rerun") {
+    const { jobId, repository, instanceId } = action.check;
+    return { jobId, repository, instanceId };
+  }
+  return {};
+}
 
 function jobActionFailure(action: JobAction): ActionFailure {
   switch (action.kind) {
@@ -273,6 +282,6 @@ export async function reconcileJobs(
     ...shortfalls.map((shortfall) => ({ kind: "request-warm" as const, shortfall })),
   ];
   // One after another, in this order: a relaunch must see the slots released before it.
-  const errors = await execute(actions, perform, jobActionFailure, { mode: "serial", log });
+  const errors = await execute(actions, perform, jobActionFailure, { mode: "serial", log, correlation: jobActionCorrelation });
   return { slotsReleased, countersRepaired, relaunched, requeued, rerun, warmRequested, errors };
 }

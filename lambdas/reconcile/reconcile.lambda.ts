@@ -15,7 +15,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { flushMetrics, getStringParameter, installationIdFor, getWorkflowJob, installationClientProvider, logger, rerunWorkflowJob } from "../shared/index.js";
+import { flushMetrics, getStringParameter, installationIdFor, getWorkflowJob, installationClientProvider, logger, rerunWorkflowJob, traced } from "../shared/index.js";
 import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { ec2InstanceInventory } from "./adapters/ec2.js";
@@ -39,7 +39,7 @@ export interface ReconcileClients {
 /** The deployed dependencies, from the function's environment. */
 export function defaultDeps(
   env?: NodeJS.ProcessEnv,
-  clients: ReconcileClients = { ec2: new EC2Client({}), sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) },
+  clients: ReconcileClients = { ec2: traced(new EC2Client({})), sqs: traced(new SQSClient({})), dynamoDb: traced(new DynamoDBClient({})) },
 ): ReconcileDeps {
   const config = reconcileConfigFromEnv(env);
   const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });

@@ -1,4 +1,5 @@
-import { MetricUnit, RegistrationsUnavailableError, childLogger, metrics } from "../shared/index.js";
+import { METRICS, RegistrationsUnavailableError, childLogger, emitMetric, runnerName } from "../shared/index.js";
+import type { Correlation } from "../shared/index.js";
 import { reconcileJobs, runningOn } from "./job-actions.js";
 import type { ReconcileJobsDeps } from "./job-actions.js";
 import type { InstanceInventory } from "./adapters/ec2.js";
@@ -6,8 +7,10 @@ import type { RunnerDirectory } from "./adapters/github.js";
 import type { RunnerRecords } from "./adapters/table.js";
 import { decide, ownersToQuery } from "./decide.js";
 import { execute } from "./execute.js";
+import { emitFleetGauges, fleetGauges } from "./fleet-gauges.js";
 import type { ActionFailure } from "./execute.js";
 import type { RegistrationView } from "./decide.js";
+import { decideImpaired, type ImpairedDecision } from "./health.js";
 
 const log = childLogger("reconcile");
 
@@ -38,6 +41,8 @@ export interface ReconcileSummary {
   readonly requeued: number;
   readonly rerun: number;
   readonly warmRequested: number;
+  /** Runners failing their EC2 status checks, not on a job, terminated. */
+  readonly impairedTerminated: number;
   readonly errors: number;
 }
 
@@ -74,6 +79,12 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     busyConfirmSeconds: deps.busyConfirmSeconds,
     runningOn: runningOn(snapshot),
   });
+  const handled = new Set([...decision.terminate, ...decision.deregisterThenTerminate].map((item) => item.instanceId));
+  const impaired = await checkHealth(deps, { instances, registrations, prefix: deps.prefix, runningOn: runningOn(snapshot), handled }).catch((error: unknown) => {
+    errors += 1;
+    log.error("reading instance status failed", { error });
+    return NO_IMPAIRED;
+  });
   await Promise.all([
     ...decision.markIdle.map((instanceId) => deps.ledger.markIdleSeen(instanceId, deps.now())),
     ...decision.clearIdle.map((instanceId) => deps.ledger.clearIdleSeen(instanceId)),
@@ -88,7 +99,13 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   let busyOnDelete = 0;
   let terminated = 0;
   let recordsDeleted = 0;
-  const toTerminate = decision.terminate.map((item) => item.instanceId);
+  const toTerminate = [...decision.terminate, ...impaired.terminate].map((item) => item.instanceId);
+  const byId = new Map(instances.map((instance) => [instance.instanceId, instance]));
+  const instanceCorrelation = (instanceId: string): Correlation => {
+    const instance = byId.get(instanceId);
+    const { jobId, deliveryId, repository } = instance?.job ?? {};
+    return { instanceId, runnerName: runnerName(deps.prefix, instanceId), pool: instance?.pool, owner: instance?.owner, jobId, deliveryId, repository };
+  };
   const perform = async (action: RunnerAction): Promise<void> => {
     switch (action.kind) {
       case "delete-registration": {
@@ -123,11 +140,11 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     await execute<RunnerAction>(
       [
         ...decision.deleteRegistrations.map((item) => ({ kind: "delete-registration" as const, owner: item.owner, installationId: item.installationId, runnerId: item.runnerId })),
-        ...decision.deregisterThenTerminate.map((item) => ({ kind: "deregister-then-terminate" as const, owner: item.owner, installationId: item.installationId, runnerId: item.runnerId, instanceId: item.instanceId })),
+        ...[...decision.deregisterThenTerminate, ...impaired.deregisterThenTerminate].map((item) => ({ kind: "deregister-then-terminate" as const, owner: item.owner, installationId: item.installationId, runnerId: item.runnerId, instanceId: item.instanceId })),
       ],
       perform,
       runnerActionFailure,
-      { mode: "parallel", log },
+      { mode: "parallel", log, correlation: (action) => (action.kind === "deregister-then-terminate" ? instanceCorrelation(action.instanceId) : {}) },
     ),
     toTerminate.length === 0 ? 0 : await execute<RunnerAction>([{ kind: "terminate", instanceIds: toTerminate }], perform, runnerActionFailure, { mode: "serial", log }),
     await execute<RunnerAction>(decision.deleteRecords.map((record) => ({ kind: "delete-record", pk: record.pk })), perform, runnerActionFailure, { mode: "serial", log }),
@@ -135,6 +152,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   errors += runnerErrors.reduce((sum, n) => sum + n, 0);
 
   const terminatedNow = new Set(terminated > 0 ? toTerminate : []);
+  const impairedTerminated = countImpairedTerminated(impaired, terminatedNow);
   const jobResult = await reconcileJobs(deps, snapshot, countersBefore, instances.filter((i) => !terminatedNow.has(i.instanceId)), registrations);
   errors += jobResult.errors;
 
@@ -154,21 +172,28 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     requeued: jobResult.requeued,
     rerun: jobResult.rerun,
     warmRequested: jobResult.warmRequested,
+    impairedTerminated: [...impairedTerminated.values()].reduce((sum, n) => sum + n, 0),
     errors,
   };
   log.info("reconcile finished", {
     summary,
     terminate: decision.terminate,
     deregisterThenTerminate: decision.deregisterThenTerminate.map(({ instanceId, reason }) => ({ instanceId, reason })),
+    impaired: { terminate: impaired.terminate, deregisterThenTerminate: impaired.deregisterThenTerminate.map(({ instanceId }) => instanceId), kept: impaired.kept },
   });
-  metrics.addMetric("InstancesTerminated", MetricUnit.Count, terminated);
-  metrics.addMetric("RegistrationsDeleted", MetricUnit.Count, registrationsDeleted);
-  metrics.addMetric("RunnersBusyOnDelete", MetricUnit.Count, busyOnDelete);
-  metrics.addMetric("RecordsDeleted", MetricUnit.Count, recordsDeleted);
-  metrics.addMetric("JobsRelaunched", MetricUnit.Count, jobResult.relaunched);
-  metrics.addMetric("JobsRequeued", MetricUnit.Count, jobResult.requeued);
-  metrics.addMetric("InterruptedJobsRerun", MetricUnit.Count, jobResult.rerun);
-  metrics.addMetric("ReconcileErrors", MetricUnit.Count, errors);
+  for (const [pool, count] of impairedTerminated) emitMetric(METRICS.impairedRunnersTerminated, count, { Pool: pool });
+  emitMetric(METRICS.instancesTerminated, terminated);
+  emitMetric(METRICS.registrationsDeleted, registrationsDeleted);
+  emitMetric(METRICS.runnersBusyOnDelete, busyOnDelete);
+  emitMetric(METRICS.recordsDeleted, recordsDeleted);
+  emitMetric(METRICS.jobsRelaunched, jobResult.relaunched);
+  emitMetric(METRICS.jobsRequeued, jobResult.requeued);
+  emitMetric(METRICS.interruptedJobsRerun, jobResult.rerun);
+  emitMetric(METRICS.reconcileErrors, errors);
+  // From the start of the run: instances terminated now still count as what the run found.
+  emitFleetGauges(
+    fleetGauges({ pools: Object.keys(deps.warmPools), jobs: snapshot.jobs, instances, registrations, runningOn: runningOn(snapshot), prefix: deps.prefix, now: deps.now() }),
+  );
   return summary;
 }
 
@@ -190,4 +215,24 @@ function runnerActionFailure(action: RunnerAction): ActionFailure {
     case "delete-record":
       return { message: "deleting record failed", fields: { pk: action.pk } };
   }
+}
+
+const NO_IMPAIRED: ImpairedDecision = { terminate: [], deregisterThenTerminate: [], kept: [] };
+
+/** Reads the EC2 status checks of the running instances (when the inventory can) and decides on the impaired ones (health.ts). */
+async function checkHealth(deps: ReconcileDeps, input: Omit<Parameters<typeof decideImpaired>[0], "statuses">): Promise<ImpairedDecision> {
+  const running = input.instances.filter((instance) => instance.state === "running").map((instance) => instance.instanceId);
+  if (deps.inventory.statuses === undefined || running.length === 0) return NO_IMPAIRED;
+  return decideImpaired({ ...input, statuses: await deps.inventory.statuses(running) });
+}
+
+/** Impaired instances terminated this round, by pool (`unknown` when the instance had no pool tag). */
+function countImpairedTerminated(impaired: ImpairedDecision, terminated: ReadonlySet<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { instanceId, pool } of [...impaired.terminate, ...impaired.deregisterThenTerminate]) {
+    if (!terminated.has(instanceId)) continue;
+    const key = pool ?? "unknown";
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
 }

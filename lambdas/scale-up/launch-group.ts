@@ -1,13 +1,13 @@
-import { MetricUnit, childLogger, metrics, runnerName } from "../shared/index.js";
+import { METRICS, childLogger, emitMetric, jobCorrelation, runnerName, withCorrelation } from "../shared/index.js";
 import type { JobMessage } from "../shared/index.js";
-import { limitKeys } from "../libs/ledger/phases.js";
+import { limitKeys, limitReleaseReason } from "../libs/ledger/phases.js";
 import type { Ledger, LimitCounters } from "../libs/ledger/port.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
 import type { RegisterRunner } from "./adapters/github.js";
 import type { RunnerItem, WriteRunners } from "./adapters/runners-table.js";
 import type { ScaleUpConfig, ScaleUpPool } from "./config.js";
 import { firstFleetRequest, nextFleetRequest } from "./fleet-plan.js";
-import type { FleetError, FleetRequest } from "./fleet-plan.js";
+import type { CapacityType, FleetError, FleetRequest } from "./fleet-plan.js";
 import { splitGroup } from "./plan.js";
 import type { DeferralKind, LaunchGroup } from "./plan.js";
 
@@ -35,6 +35,8 @@ export interface LaunchDeps {
   readonly writeRunners: WriteRunners;
   /** `arn:<partition>:ec2:<region>:<account>:instance/`, from the function's own ARN. */
   readonly instanceArnPrefix: string;
+  /** The clock read when CreateFleet has answered (dispatch latency). */
+  readonly now: () => Date;
 }
 
 export interface GroupContext {
@@ -68,7 +70,7 @@ export async function launchGroupWithLimits(group: LaunchGroup, ctx: GroupContex
   if (wait.length > 0) {
     const which = global < wanted ? "all pools" : inPool < global ? `pool ${group.pool}` : `owner ${group.owner}`;
     log.info("limit reached", { pool: group.pool, owner: group.owner, wanted, granted, limit: which });
-    for (const recordId of wait) await ctx.giveBack(ctx.claimOf.get(recordId) as Claimed, "limit", `limit of ${which} reached`);
+    for (const recordId of wait) await ctx.giveBack(ctx.claimOf.get(recordId) as Claimed, "limit", limitReleaseReason(which));
   }
   if (launch.recordIds.length === 0) return 0;
   return launchGroup(launch, pool, keys, ctx);
@@ -79,29 +81,35 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   const { deps, now } = ctx;
   const count = group.recordIds.length;
   const instanceIds: string[] = [];
+  /** The market each instance was actually launched in, by index of instanceIds. */
+  const markets: CapacityType[] = [];
   const errors: FleetError[] = [];
   let request: FleetRequest | undefined = firstFleetRequest(pool, count);
   for (let requests = 0; request !== undefined; ) {
     try {
       const result = await deps.fleet.launch({ pool: group.pool, poolConfig: pool, owner: group.owner, installationId: group.installationId, fleet: request });
       instanceIds.push(...result.instanceIds);
+      markets.push(...result.instanceIds.map(() => request?.capacityType ?? "on-demand"));
       errors.push(...result.errors);
       requests += 1;
       const next = nextFleetRequest(pool, request, result.errors, count - instanceIds.length, requests, deps.config.maxFleetRequests);
       if (next !== undefined) {
         log.info("fleet fallback", { pool: group.pool, from: request.capacityType, to: next.capacityType, pairs: next.overrides.length, shortfall: next.count, errors: result.errors });
-        metrics.addMetric(next.capacityType !== request.capacityType ? "SpotFallbacks" : "FleetRetries", MetricUnit.Count, 1);
+        emitMetric(next.capacityType !== request.capacityType ? METRICS.spotFallbacks : METRICS.fleetRetries, 1, { Pool: group.pool });
       }
       request = next;
     } catch (error) {
       // Throttled or refused after the SDK's own retries: the records wait on the queue instead.
       log.error("create fleet failed", { error, pool: group.pool, owner: group.owner });
-      metrics.addMetric("FleetFailures", MetricUnit.Count, 1);
+      emitMetric(METRICS.fleetFailures, 1, { Pool: group.pool });
       request = undefined;
     }
   }
+  const fleetAnswered = deps.now();
   if (errors.length > 0) log.warn("fleet reported errors", { pool: group.pool, errors });
-  const naming = deps.fleet.nameInstances(instanceIds);
+  const naming = deps.fleet.nameInstances(
+    instanceIds.map((instanceId, index) => ({ instanceId, job: ctx.claimOf.get(group.recordIds[index] ?? "")?.job })),
+  );
 
   const failed: Claimed[] = [];
   const doomed: string[] = [];
@@ -115,40 +123,48 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
         return;
       }
       const name = runnerName(deps.config.prefix, instanceId);
-      try {
-        if (!(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
-        const jit = await deps.registerRunner({
-          instanceId,
-          pool,
-          owner: group.owner,
-          installationId: group.installationId,
-          appId: ctx.appOf.get(recordId) ?? deps.config.app.appId,
-        });
-        items.push({
-          job,
-          item: {
-            pk: `${deps.instanceArnPrefix}${instanceId}`,
-            instanceId,
-            pool: group.pool,
-            owner: group.owner,
-            installationId: group.installationId,
-            runnerName: name,
-            runnerId: jit.runnerId,
-            jitConfig: jit.encodedJitConfig,
-            createdAt: now.toISOString(),
-            jobKey: job.key,
-            expiresAt: Math.floor(now.getTime() / 1000) + RUNNER_ITEM_TTL_SECONDS,
-          },
-        });
-      } catch (error) {
-        log.error("runner registration failed", { error, instanceId, owner: group.owner });
-        doomed.push(instanceId);
-        failed.push(job);
+      if (job.job.kind !== "warm") {
+        const latency = (fleetAnswered.getTime() - Date.parse(job.job.receivedAt)) / 1000;
+        if (Number.isFinite(latency)) emitMetric(METRICS.dispatchLatency, Math.max(0, latency), { Pool: group.pool });
       }
+      await withCorrelation({ ...jobCorrelation(job.job), instanceId, runnerName: name }, () => registerInstance(job, recordId, instanceId, name));
     }),
   );
+  async function registerInstance(job: Claimed, recordId: string, instanceId: string, name: string): Promise<void> {
+    try {
+      if (!(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
+      const jit = await deps.registerRunner({
+        instanceId,
+        pool,
+        owner: group.owner,
+        installationId: group.installationId,
+        appId: ctx.appOf.get(recordId) ?? deps.config.app.appId,
+      });
+      items.push({
+        job,
+        item: {
+          pk: `${deps.instanceArnPrefix}${instanceId}`,
+          instanceId,
+          pool: group.pool,
+          owner: group.owner,
+          installationId: group.installationId,
+          runnerName: name,
+          runnerId: jit.runnerId,
+          jitConfig: jit.encodedJitConfig,
+          createdAt: now.toISOString(),
+          jobKey: job.key,
+          expiresAt: Math.floor(now.getTime() / 1000) + RUNNER_ITEM_TTL_SECONDS,
+        },
+      });
+    } catch (error) {
+      log.error("runner registration failed", { error, instanceId, owner: group.owner });
+      doomed.push(instanceId);
+      failed.push(job);
+    }
+  }
   const unwritten = new Set(items.length === 0 ? [] : await deps.writeRunners(items.map(({ item }) => item)));
   let ready = 0;
+  const readyByMarket = new Map<CapacityType, number>();
   for (const { item, job } of items) {
     if (unwritten.has(item.pk)) {
       // Without its item the instance never gets a configuration; its registration stays offline and
@@ -164,12 +180,16 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
       log.error("recording launch failed", { error, jobId: job.job.jobId });
     }
     ready += 1;
+    const market = markets[instanceIds.indexOf(item.instanceId)] ?? "on-demand";
+    readyByMarket.set(market, (readyByMarket.get(market) ?? 0) + 1);
+    if (job.job.kind !== "warm") emitMetric(METRICS.jobsDispatched, 1, { Pool: group.pool });
   }
+  for (const [market, launched] of readyByMarket) emitMetric(METRICS.runnersLaunched, launched, { Pool: group.pool, Market: market });
   if (doomed.length > 0) {
     await deps.fleet.terminate(doomed).catch((error: unknown) => log.error("terminating unusable instances failed", { error, instanceIds: doomed }));
   }
   if (failed.length > 0) {
-    metrics.addMetric("LaunchFailures", MetricUnit.Count, failed.length);
+    emitMetric(METRICS.launchFailures, failed.length, { Pool: group.pool });
     // Claims first, then slots: a crash in between leaves slots held (the recount repairs that)
     // rather than a takeover releasing them a second time.
     const reason = `${ready} of ${count} runners are ready (${instanceIds.length} instances launched)`;

@@ -5,7 +5,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { JobDeferredError, flushMetrics, getStringParameter, logger, observedBudgets } from "../shared/index.js";
+import { JobDeferredError, flushMetrics, getStringParameter, logger, observedBudgets, traced } from "../shared/index.js";
 import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { ec2RunnerFleet } from "./adapters/ec2.js";
@@ -47,7 +47,7 @@ export interface ScaleUpClients {
 /** The deployed dependencies, from the function's environment. */
 export function defaultDeps(
   env?: NodeJS.ProcessEnv,
-  clients: ScaleUpClients = { ec2: new EC2Client({}), sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) },
+  clients: ScaleUpClients = { ec2: traced(new EC2Client({})), sqs: traced(new SQSClient({})), dynamoDb: traced(new DynamoDBClient({})) },
 ): ScaleUpHandlerDeps {
   const config = scaleUpConfigFromEnv(env);
   const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });

@@ -1,4 +1,4 @@
-import { MetricUnit, childLogger, jobGroupId, metrics, parseJobMessage } from "../shared/index.js";
+import { METRICS, UNKNOWN_DIMENSION_VALUE, childLogger, emitMetric, jobCorrelation, jobGroupId, parseJobMessage, withCorrelation } from "../shared/index.js";
 import type { BudgetObservation, JobMessage } from "../shared/index.js";
 import { jobKey, limitKeys, refusedClaimOutcome, takeoverAction } from "../libs/ledger/phases.js";
 import type { BudgetStore, Ledger, LimitCounters } from "../libs/ledger/port.js";
@@ -111,8 +111,11 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   const draining = await deps.isDraining();
   const sorted = triage({ records: parsed, pools: config.pools, draining, now, maxJobAgeSeconds: config.maxJobAgeSeconds });
 
-  const poolOfRecord = (record: IncomingRecord): ScaleUpPool | undefined =>
-    Object.values(config.pools).find((pool) => pool.queueArn === record.queueArn);
+  const poolEntryOfRecord = (record: IncomingRecord): [string, ScaleUpPool] | undefined =>
+    Object.entries(config.pools).find(([, pool]) => pool.queueArn === record.queueArn);
+  const poolOfRecord = (record: IncomingRecord): ScaleUpPool | undefined => poolEntryOfRecord(record)?.[1];
+  /** The pool dimension of a record: the pool whose queue it came from. */
+  const poolKeyOf = (recordId: string): string => poolEntryOfRecord(byId.get(recordId) as IncomingRecord)?.[0] ?? UNKNOWN_DIMENSION_VALUE;
   const toDeadLetter = async (recordId: string, reason: string, groupId: string): Promise<void> => {
     const record = byId.get(recordId) as IncomingRecord;
     const pool = poolOfRecord(record);
@@ -120,6 +123,8 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
       if (pool === undefined) throw new Error(`no pool reads queue ${record.queueArn}`);
       await deps.queue.deadLetter(pool.deadLetterQueueUrl, { id: record.id, body: record.body, groupId }, reason);
       deadLettered += 1;
+      emitMetric(METRICS.jobsDeadLettered, 1, { Pool: poolKeyOf(recordId) });
+      emitMetric(METRICS.jobsDispatchFailed, 1, { Pool: poolKeyOf(recordId) });
     } catch (error) {
       // Left on the queue: the redrive policy moves it after maxReceiveCount if this keeps failing.
       log.error("moving to the dead-letter queue failed", { error, recordId });
@@ -131,23 +136,22 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     await toDeadLetter(miss.recordId, `rejected: ${miss.reason}`, miss.recordId);
   }
   for (const miss of sorted.expired) {
-    log.error("job expired", { recordId: miss.recordId, jobId: miss.job.jobId, reason: miss.reason });
-    try {
-      await deps.ledger.expire(factsOf(miss.job), miss.reason, now);
-    } catch (error) {
-      log.warn("recording expiry failed", { error, jobId: miss.job.jobId });
-    }
-    await toDeadLetter(miss.recordId, `expired: ${miss.reason}`, jobGroupId(miss.job));
+    await withCorrelation(jobCorrelation(miss.job), async () => {
+      log.error("job expired", { recordId: miss.recordId, reason: miss.reason });
+      try {
+        await deps.ledger.expire(factsOf(miss.job), miss.reason, now);
+      } catch (error) {
+        log.warn("recording expiry failed", { error });
+      }
+      await toDeadLetter(miss.recordId, `expired: ${miss.reason}`, jobGroupId(miss.job));
+    });
   }
   for (const miss of sorted.deferred) wait(miss.recordId, miss.kind, miss.reason);
-  if (sorted.rejected.length + sorted.expired.length > 0) {
-    metrics.addMetric("JobsDeadLettered", MetricUnit.Count, sorted.rejected.length + sorted.expired.length);
-  }
 
   // Claim every candidate; only claimed jobs go on.
   const claimed: Claimed[] = [];
   await Promise.all(
-    sorted.candidates.map(async ({ recordId, job }) => {
+    sorted.candidates.map(({ recordId, job }) => withCorrelation(jobCorrelation(job), async () => {
       const owner = ownerOf(job, config.scope);
       const key = jobKey(job);
       const token = deps.newToken();
@@ -156,6 +160,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
         if (!result.claimed) {
           if (refusedClaimOutcome(result.record?.phase) === "duplicate") {
             duplicates += 1;
+            emitMetric(METRICS.scaleUpJobsDeduplicated, 1, { Pool: job.pool });
             log.info("duplicate job settled", { jobId: job.jobId, runAttempt: job.runAttempt, phase: result.record?.phase });
           } else {
             wait(recordId, "in-flight", "another invocation is launching this job");
@@ -173,6 +178,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
             // The crashed attempt finished everything but the last write: its runner is ours.
             await deps.ledger.markLaunched(key, token, now);
             launched += 1;
+            if (job.kind !== "warm") emitMetric(METRICS.jobsDispatched, 1, { Pool: job.pool });
             return;
           }
           const terminated = await deps.fleet.terminate([previous]).then(
@@ -193,7 +199,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
         log.error("claiming job failed", { error, jobId: job.jobId });
         wait(recordId, "launch-failed", "ledger unavailable");
       }
-    }),
+    })),
   );
   // Claims settle in any order; budget and limits go to the oldest records of the batch first.
   const batchOrder = new Map(sorted.candidates.map(({ recordId }, index) => [recordId, index]));
@@ -239,7 +245,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     appOf.set(job.recordId, appId);
     withBudget.push(job);
   }
-  if (withBudget.length < claimed.length) metrics.addMetric("JobsDeferredForBudget", MetricUnit.Count, claimed.length - withBudget.length);
+  for (const job of claimed) if (!appOf.has(job.recordId)) emitMetric(METRICS.jobsDeferredForBudget, 1, { Pool: job.job.pool });
 
   const claimOf = new Map(withBudget.map((job) => [job.recordId, job]));
   const groups = groupLaunches(withBudget, config.scope);
@@ -253,7 +259,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   } catch (error) {
     log.warn("saving budgets failed", { error });
   }
-  for (const b of deps.observedBudgets()) metrics.addMetric("GitHubBudgetRemaining", MetricUnit.Count, b.remaining);
+  for (const b of deps.observedBudgets()) emitMetric(METRICS.gitHubBudgetRemaining, b.remaining, { App: String(b.appId) });
 
   // Waiting records sleep for their back-off instead of the queue's visibility timeout.
   const deferredCounts: Partial<Record<DeferralKind, number>> = {};
@@ -261,6 +267,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     [...retry].map(async ([recordId, deferral]) => {
       const record = byId.get(recordId) as IncomingRecord;
       deferredCounts[deferral.kind] = (deferredCounts[deferral.kind] ?? 0) + 1;
+      emitMetric(METRICS.jobsDeferred, 1, { Pool: poolKeyOf(recordId), Reason: deferral.kind });
       const seconds = deferralSeconds(deferral.kind, record.receiveCount, config.backoff, deps.random(), deferral.budgetResetIn);
       const pool = poolOfRecord(record);
       if (pool === undefined) return;
@@ -271,9 +278,6 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
       }
     }),
   );
-  for (const [kind, count] of Object.entries(deferredCounts)) metrics.addMetric(`JobsDeferred_${kind}`, MetricUnit.Count, count);
-  if (duplicates > 0) metrics.addMetric("JobsDeduplicated", MetricUnit.Count, duplicates);
-  metrics.addMetric("RunnersLaunched", MetricUnit.Count, launched);
   log.info("batch settled", { records: records.length, launched, duplicates, deadLettered, deferred: deferredCounts });
   return { retry: new Set(retry.keys()), launched, duplicates, deferred: deferredCounts, deadLettered };
 }

@@ -11,3 +11,4 @@ export * from "./params.js";
 export * from "./redact.js";
 export * from "./runner-name.js";
 export * from "./tags.js";
+export * from "./tracer.js";

@@ -24,6 +24,11 @@ export interface JobMessage {
   readonly kind?: "job" | "warm";
 }
 
+/** The log correlation keys a job message names (lambdas/shared/logger.ts). */
+export function jobCorrelation(job: JobMessage): { deliveryId: string; jobId: number; runAttempt: number; pool: string; owner: string; repository: string } {
+  return { deliveryId: job.deliveryId, jobId: job.jobId, runAttempt: job.runAttempt, pool: job.pool, owner: job.owner, repository: job.repository };
+}
+
 /** Name of the SQS message attribute carrying the delivery id. */
 export const DELIVERY_ID_ATTRIBUTE = "DeliveryId";
 

@@ -11,7 +11,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, EventBridgeEvent } from "aws-lambda";
-import { deleteRunner, flushMetrics, installationClientProvider, logger, runnerName } from "../shared/index.js";
+import { deleteRunner, flushMetrics, installationClientProvider, logger, runnerName, traced } from "../shared/index.js";
 import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { describeInstanceTags } from "./adapters/aws.js";
@@ -33,7 +33,7 @@ export interface SpotInterruptionClients {
 export function defaultDeps(
   _context: Context,
   env?: NodeJS.ProcessEnv,
-  clients: SpotInterruptionClients = { ec2: new EC2Client({}), sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) },
+  clients: SpotInterruptionClients = { ec2: traced(new EC2Client({})), sqs: traced(new SQSClient({})), dynamoDb: traced(new DynamoDBClient({})) },
 ): SpotInterruptionDeps {
   const config = spotInterruptionConfigFromEnv(env);
   const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });

@@ -1,4 +1,4 @@
-import { MetricUnit, childLogger, jobGroupId, metrics, runnerName } from "../shared/index.js";
+import { METRICS, UNKNOWN_DIMENSION_VALUE, childLogger, emitMetric, jobGroupId, runnerName, withCorrelation } from "../shared/index.js";
 import type { DeleteRunnerResult } from "../shared/index.js";
 import type { LimitCounters } from "../libs/ledger/port.js";
 import type { Ledger } from "../libs/ledger/port.js";
@@ -13,6 +13,11 @@ export interface InstanceTags {
   readonly prefix: string | undefined;
   readonly owner: string | undefined;
   readonly installationId: number | undefined;
+  /** The per-instance tags of scale-up (absent on instances launched before they existed). */
+  readonly pool?: string | undefined;
+  readonly jobId?: string | undefined;
+  readonly deliveryId?: string | undefined;
+  readonly repository?: string | undefined;
 }
 
 export interface SpotInterruptionDeps {
@@ -45,14 +50,22 @@ async function runnerIdOfTagged(instanceId: string, tags: InstanceTags | undefin
 }
 
 export async function handleInterruption(instanceId: string, deps: SpotInterruptionDeps): Promise<InterruptionOutcome> {
+  return withCorrelation({ instanceId }, async () => {
+    const tags = await deps.describe(instanceId);
+    if (tags?.prefix !== deps.prefix) {
+      log.info("not our instance");
+      return { instanceId, ours: false, interruptedJob: undefined, deregistered: "skipped", relaunched: undefined };
+    }
+    const name = runnerName(deps.prefix, instanceId);
+    const keys = { runnerName: name, pool: tags.pool, owner: tags.owner, jobId: tags.jobId, deliveryId: tags.deliveryId, repository: tags.repository };
+    return withCorrelation(keys, () => handleOurInterruption(instanceId, tags, deps));
+  });
+}
+
+async function handleOurInterruption(instanceId: string, tags: InstanceTags, deps: SpotInterruptionDeps): Promise<InterruptionOutcome> {
   const now = deps.now();
-  const tags = await deps.describe(instanceId);
-  const ours = tags?.prefix === deps.prefix;
-  if (!ours) {
-    log.info("not our instance", { instanceId });
-    return { instanceId, ours: false, interruptedJob: undefined, deregistered: "skipped", relaunched: undefined };
-  }
-  metrics.addMetric("SpotInterruptions", MetricUnit.Count, 1);
+  const ours = true;
+  emitMetric(METRICS.spotInterruptions, 1, { Pool: tags.pool ?? UNKNOWN_DIMENSION_VALUE });
   const name = runnerName(deps.prefix, instanceId);
   const [runningJob, launchedForKey, runnerId] = await Promise.all([deps.ledger.jobOfRunner(name), deps.ledger.jobOfInstance(instanceId), runnerIdOfTagged(instanceId, tags, deps)]);
   const launchedFor = launchedForKey === undefined ? undefined : await deps.ledger.get(launchedForKey);
@@ -75,7 +88,7 @@ export async function handleInterruption(instanceId: string, deps: SpotInterrupt
     log.warn("job interrupted by spot reclaim", { instanceId, job: plan.markInterrupted });
   }
   let deregistered: DeleteRunnerResult | "skipped" = "skipped";
-  if (plan.deregister && runnerId !== undefined && tags?.owner !== undefined && tags.installationId !== undefined) {
+  if (plan.deregister && runnerId !== undefined && tags.owner !== undefined && tags.installationId !== undefined) {
     deregistered = await deps.deregister(tags.owner, tags.installationId, runnerId);
   }
   let relaunched: string | undefined;

@@ -34,6 +34,11 @@ export interface JobProgress {
   readonly runnerName: string | undefined;
   /** `completed` only: success, failure, cancelled, skipped, ... */
   readonly conclusion: string | undefined;
+  /**
+   * `in_progress` only: the job's wait for a runner, `workflow_job.started_at - created_at` in seconds;
+   * undefined when GitHub sent no usable pair (older payloads lack `created_at`).
+   */
+  readonly timeToRunnerSeconds: number | undefined;
 }
 
 export type RouteDecision =
@@ -92,6 +97,7 @@ export function routeDelivery(input: RouteInput): RouteDecision {
         labels,
         runnerName,
         conclusion: action === "completed" && typeof job.conclusion === "string" ? job.conclusion : undefined,
+        timeToRunnerSeconds: action === "in_progress" ? secondsBetween(job.created_at, job.started_at) : undefined,
       },
     };
   }
@@ -113,6 +119,13 @@ export function routeDelivery(input: RouteInput): RouteDecision {
       receivedAt: input.receivedAt.toISOString(),
     },
   };
+}
+
+/** `to - from` in seconds for two ISO timestamps of a payload; undefined when either is missing or invalid, or they run backwards. */
+export function secondsBetween(from: unknown, to: unknown): number | undefined {
+  if (typeof from !== "string" || typeof to !== "string") return undefined;
+  const seconds = (Date.parse(to) - Date.parse(from)) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
 }
 
 /**

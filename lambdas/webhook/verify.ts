@@ -3,12 +3,12 @@ import { verify } from "@octokit/webhooks-methods";
 import {
   InvalidJsonBodyError,
   InvalidSignatureError,
-  MetricUnit,
+  METRICS,
   MissingSignatureError,
   PayloadTooLargeError,
   SECRET_CACHE_SECONDS,
   childLogger,
-  metrics,
+  emitMetric,
 } from "../shared/index.js";
 
 const log = childLogger("webhook.verify");
@@ -133,7 +133,7 @@ export async function verifySignature(
   if (match === "previous") {
     // Tells the operator GitHub still signs with the old secret; the rotation ends when this stays at 0.
     log.info("signature matched the previous webhook secret");
-    metrics.addMetric("WebhookPreviousSecretUsed", MetricUnit.Count, 1);
+    emitMetric(METRICS.webhookPreviousSecretUsed, 1);
   }
   return match;
 }

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { WebhookError, flushMetrics, getSecureString, logger } from "../shared/index.js";
+import { WebhookError, flushMetrics, getSecureString, logger, traced, withCorrelation } from "../shared/index.js";
 import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { ledgerJobBook } from "./adapters/ledger.js";
@@ -27,7 +27,7 @@ export interface WebhookClients {
 }
 
 /** The deployed dependencies, from the function's environment. */
-export function defaultDeps(env?: NodeJS.ProcessEnv, clients: WebhookClients = { sqs: new SQSClient({}), dynamoDb: new DynamoDBClient({}) }): WebhookHandlerDeps {
+export function defaultDeps(env?: NodeJS.ProcessEnv, clients: WebhookClients = { sqs: traced(new SQSClient({})), dynamoDb: traced(new DynamoDBClient({})) }): WebhookHandlerDeps {
   const config = webhookConfigFromEnv(env);
   const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
   const once = oncePerDeliveryWithPowertools(clients.dynamoDb, config.jobsTable);
@@ -56,7 +56,10 @@ export function createHandler(loadDeps: () => WebhookHandlerDeps): (event: APIGa
   let deps: WebhookHandlerDeps | undefined;
   return async (event, context) => {
     logger.addContext(context);
-    logger.appendKeys({ deliveryId: headerValue(event, DELIVERY_HEADER) });
+    return withCorrelation({ deliveryId: headerValue(event, DELIVERY_HEADER) }, () => handle(event, context));
+  };
+
+  async function handle(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
     try {
       deps ??= loadDeps();
       deps.registerContext(context);
@@ -70,10 +73,9 @@ export function createHandler(loadDeps: () => WebhookHandlerDeps): (event: APIGa
       logger.error("webhook failed", { error });
       return toResult({ statusCode: 500, body: { message: "internal error" } });
     } finally {
-      logger.removeKeys(["deliveryId"]);
       flushMetrics();
     }
-  };
+  }
 }
 
 /** The GitHub App's webhook endpoint (the zip's entry point). */

@@ -1,4 +1,4 @@
-import { EnqueueError, MetricUnit, childLogger, metrics } from "../shared/index.js";
+import { EnqueueError, METRICS, childLogger, emitMetric, jobCorrelation, withCorrelation } from "../shared/index.js";
 import type { JobMessage } from "../shared/index.js";
 import type { Phase } from "../libs/ledger/phases.js";
 import type { JobBook } from "./adapters/ledger.js";
@@ -42,6 +42,10 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
   const payload = parseJsonBody(body, headerValue(request, CONTENT_TYPE_HEADER));
 
   const deliveryId = headerValue(request, DELIVERY_HEADER);
+  return withCorrelation({ deliveryId }, () => routeAndHandle(request, payload, deliveryId, deps));
+}
+
+async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<string, unknown>>, deliveryId: string | undefined, deps: WebhookDeps): Promise<WebhookAnswer> {
   const decision = routeDelivery({
     event: headerValue(request, EVENT_HEADER),
     deliveryId,
@@ -54,16 +58,25 @@ export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps):
       return { statusCode: 200, body: { message: "pong" } };
     case "ignore":
       log.info("delivery ignored", { reason: decision.message });
-      metrics.addMetric("DeliveriesIgnored", MetricUnit.Count, 1);
+      emitMetric(METRICS.deliveriesIgnored, 1);
       return { statusCode: 202, body: { message: decision.message } };
-    case "progress":
-      return deps.oncePerDelivery(deliveryId, async () => {
-        const phase = await deps.jobs.progressed(decision.progress, deps.now());
-        log.info("job progress recorded", { jobId: decision.progress.jobId, action: decision.progress.action, phase });
+    case "progress": {
+      const { jobId, runAttempt, pool, owner, repository, runnerName } = decision.progress;
+      return withCorrelation({ jobId, runAttempt, pool, owner, repository, runnerName }, () => deps.oncePerDelivery(deliveryId, async () => {
+        const progress = decision.progress;
+        const phase = await deps.jobs.progressed(progress, deps.now());
+        log.info("job progress recorded", { action: progress.action, phase });
+        // `running` is written once per job attempt (a redelivered or late in_progress answers
+        // "unchanged"), so the start and its wait are counted once.
+        if (progress.action === "in_progress" && phase === "running") {
+          emitMetric(METRICS.jobsStarted, 1, { Pool: progress.pool });
+          if (progress.timeToRunnerSeconds !== undefined) emitMetric(METRICS.timeToRunner, progress.timeToRunnerSeconds, { Pool: progress.pool });
+        }
         return { statusCode: 200, body: { message: `recorded: ${phase}`, jobId: decision.progress.jobId } };
-      });
+      }));
+    }
     case "enqueue":
-      return deps.oncePerDelivery(deliveryId, () => enqueueOnce(decision.pool, decision.job, deps));
+      return withCorrelation(jobCorrelation(decision.job), () => deps.oncePerDelivery(deliveryId, () => enqueueOnce(decision.pool, decision.job, deps)));
   }
 }
 
@@ -89,11 +102,11 @@ async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Pr
     seen = await deps.jobs.received(job, deps.now());
   } catch (error) {
     log.error("ledger unavailable, queueing anyway", { error, jobId: job.jobId });
-    metrics.addMetric("LedgerErrors", MetricUnit.Count, 1);
+    emitMetric(METRICS.webhookLedgerErrors, 1);
   }
   const duplicate = (phase: Phase): WebhookAnswer => {
     log.info("duplicate job ignored", { jobId: job.jobId, runAttempt: job.runAttempt, phase });
-    metrics.addMetric("JobsDeduplicated", MetricUnit.Count, 1);
+    emitMetric(METRICS.webhookJobsDeduplicated, 1, { Pool: pool });
     return { statusCode: 200, body: { message: `duplicate: job is ${phase}`, pool, jobId: job.jobId } };
   };
   if (seen !== undefined && (seen.phase !== "received" || seen.queued)) return duplicate(seen.phase);
@@ -105,7 +118,7 @@ async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Pr
       if (!leased) return duplicate(seen.phase);
     } catch (error) {
       log.error("ledger unavailable, queueing anyway", { error, jobId: job.jobId });
-      metrics.addMetric("LedgerErrors", MetricUnit.Count, 1);
+      emitMetric(METRICS.webhookLedgerErrors, 1);
     }
   }
   const queueUrl = deps.pools[pool]?.queueUrl;
@@ -123,7 +136,7 @@ async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Pr
     throw new EnqueueError({ cause: error });
   }
   log.info("job queued", { pool, jobId: job.jobId, runAttempt: job.runAttempt });
-  metrics.addMetric("JobsQueued", MetricUnit.Count, 1);
+  emitMetric(METRICS.jobsQueued, 1, { Pool: pool });
   if (seen !== undefined) {
     try {
       await deps.jobs.queued(job, deps.now());

@@ -24,8 +24,9 @@ resource "aws_lambda_function" "nat_failover_function" {
       NAT_PROBE_URLS                 = jsonencode(var.nat_probe_urls)
       NODE_OPTIONS                   = "--enable-source-maps"
       POWERTOOLS_LOG_LEVEL           = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE   = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE   = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME        = "nat-failover"
+      POWERTOOLS_TRACE_ENABLED       = tostring(var.enable_tracing)
       PREFIX                         = var.prefix
       ROUTE_TABLE_IDS                = jsonencode(each.value)
       STANDBY_NAT_GATEWAY_ID         = try(var.nat_standby_nat_gateway_ids[each.key], "")
@@ -35,6 +36,10 @@ resource "aws_lambda_function" "nat_failover_function" {
   logging_config {
     log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.nat_failover_logs[each.key].name
+  }
+
+  tracing_config {
+    mode = var.enable_tracing ? "Active" : "PassThrough"
   }
 
   vpc_config {
@@ -150,6 +155,13 @@ resource "aws_cloudwatch_event_target" "nat_failover_state_change_target" {
   arn       = aws_lambda_function.nat_failover_function[each.key].arn
   rule      = aws_cloudwatch_event_rule.nat_failover_state_change[each.key].name
   target_id = "nat-failover"
+}
+
+resource "aws_iam_role_policy" "nat_failover_tracing" {
+  count  = (local.enable_nat_instances && var.enable_tracing) ? 1 : 0
+  name   = "tracing"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendTraces", "Action" = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource" = "*" }] })
+  role   = aws_iam_role.nat_failover_role["0"].id
 }
 
 resource "aws_autoscaling_group" "nat_asg" {

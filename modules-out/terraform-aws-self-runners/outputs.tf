@@ -1,3 +1,8 @@
+output "alarm_topic_arn" {
+  description = "SNS topic of every alarm, budget and cost anomaly alert: the one created (<prefix>-alarms) or alarm_topic_arn. Subscribe to it."
+  value       = local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn
+}
+
 output "cloudtrail_arn" {
   description = "ARN of the audit trail: the one created, or existing_cloudtrail_arn; empty when enable_cloudtrail is false and none is given."
   value       = (length(var.existing_cloudtrail_arn) < 1) ? try(aws_cloudtrail.audit_trail["0"].arn, "") : var.existing_cloudtrail_arn

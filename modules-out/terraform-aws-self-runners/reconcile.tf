@@ -26,8 +26,9 @@ resource "aws_lambda_function" "reconcile_function" {
       NODE_OPTIONS                              = "--enable-source-maps"
       POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
       POWERTOOLS_LOG_LEVEL                      = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                   = "reconcile"
+      POWERTOOLS_TRACE_ENABLED                  = tostring(var.enable_tracing)
       PREFIX                                    = var.prefix
       RELAUNCH_GRACE_SECONDS                    = var.relaunch_grace_seconds
       RERUN_INTERRUPTED_JOBS                    = tostring(var.rerun_interrupted_jobs)
@@ -42,6 +43,10 @@ resource "aws_lambda_function" "reconcile_function" {
   logging_config {
     log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.reconcile_logs.name
+  }
+
+  tracing_config {
+    mode = var.enable_tracing ? "Active" : "PassThrough"
   }
 
   vpc_config {
@@ -79,6 +84,12 @@ resource "aws_iam_role_policy" "reconcile_policy_read_draining_switch" {
 resource "aws_iam_role_policy" "reconcile_policy_read_github_app_key" {
   name   = "read-github-app-key"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = formatlist("%s%s", format("arn:%s:ssm:%s:%s:parameter", data.aws_partition.current_partition.partition, data.aws_region.current_region.id, data.aws_caller_identity.current_account.account_id), concat([coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))], [for key, val in toset(var.additional_github_apps) : val.private_key_ssm_parameter_name])) }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "reconcile_policy_read_instance_status" {
+  name   = "read-instance-status"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadRunnerStatusChecks", "Action" = ["ec2:DescribeInstanceStatus"], "Resource" = "*" }] })
   role   = aws_iam_role.reconcile_role.id
 }
 
@@ -125,6 +136,13 @@ resource "aws_cloudwatch_event_target" "reconcile_schedule_target" {
   arn       = aws_lambda_function.reconcile_function.arn
   rule      = aws_cloudwatch_event_rule.reconcile_schedule_rule.name
   target_id = "reconcile"
+}
+
+resource "aws_iam_role_policy" "reconcile_tracing" {
+  count  = var.enable_tracing ? 1 : 0
+  name   = "tracing"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendTraces", "Action" = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource" = "*" }] })
+  role   = aws_iam_role.reconcile_role.id
 }
 
 resource "aws_iam_role_policy" "reconcile_vpc_access" {

@@ -24,7 +24,7 @@ resource "aws_launch_template" "runner_launch_template" {
   name                                 = "${var.prefix}-${each.key}"
   tags                                 = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
   update_default_version               = true
-  user_data                            = base64encode(templatefile("${path.module}/templates/runner-bootstrap.sh.tftpl", { "table_name" = aws_dynamodb_table.runners_table.name, "region" = data.aws_region.current_region.id, "runner_version" = var.runner_version, "architecture" = each.value.architecture, "idle_timeout_minutes" = var.runner_idle_timeout_minutes, "boot_timeout_seconds" = var.runner_boot_timeout_seconds }))
+  user_data                            = base64encode(templatefile("${path.module}/templates/runner-bootstrap.sh.tftpl", { "table_name" = aws_dynamodb_table.runners_table.name, "region" = data.aws_region.current_region.id, "runner_version" = var.runner_version, "architecture" = each.value.architecture, "idle_timeout_minutes" = var.runner_idle_timeout_minutes, "boot_timeout_seconds" = var.runner_boot_timeout_seconds, "pool" = each.key, "log_group" = var.enable_runner_logs ? aws_cloudwatch_log_group.runner_logs_group["0"].name : "" }))
 
   block_device_mappings {
     device_name = "/dev/xvda"
@@ -53,6 +53,11 @@ resource "aws_launch_template" "runner_launch_template" {
     delete_on_termination       = "true"
     device_index                = 0
     security_groups             = [aws_security_group.runner_security_group.id]
+  }
+
+  tag_specifications {
+    resource_type = "instance"
+    tags          = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
   }
 
   tag_specifications {
@@ -100,7 +105,7 @@ resource "aws_iam_role_policy_attachment" "runner_ssm_sessions" {
 
 resource "aws_iam_role_policy" "runners_runner_own_item" {
   name   = "runner-own-item"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadOwnRunnerConfig", "Action" = ["dynamodb:GetItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}", "dynamodb:Select" = "SPECIFIC_ATTRIBUTES" }, "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"], "dynamodb:Attributes" = ["pk", "jitConfig"] } } }, { "Effect" = "Allow", "Sid" = "ClearOwnRunnerConfig", "Action" = ["dynamodb:UpdateItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}", "dynamodb:ReturnValues" = "NONE" }, "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"], "dynamodb:Attributes" = ["jitConfig"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadOwnRunnerConfig", "Action" = ["dynamodb:GetItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}", "dynamodb:Select" = "SPECIFIC_ATTRIBUTES" }, "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"], "dynamodb:Attributes" = ["pk", "jitConfig", "jobKey"] } } }, { "Effect" = "Allow", "Sid" = "ClearOwnRunnerConfig", "Action" = ["dynamodb:UpdateItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}", "dynamodb:ReturnValues" = "NONE" }, "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"], "dynamodb:Attributes" = ["jitConfig"] } } }] })
   role   = aws_iam_role.runner_role.id
 }
 

@@ -45,8 +45,9 @@ resource "aws_lambda_function" "spot_interruption_function" {
       NODE_OPTIONS                              = "--enable-source-maps"
       POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url } })
       POWERTOOLS_LOG_LEVEL                      = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                   = "spot-interruption"
+      POWERTOOLS_TRACE_ENABLED                  = tostring(var.enable_tracing)
       PREFIX                                    = var.prefix
       RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
       RUNNER_SCOPE                              = var.runner_scope
@@ -56,6 +57,10 @@ resource "aws_lambda_function" "spot_interruption_function" {
   logging_config {
     log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.spot_interruption_logs.name
+  }
+
+  tracing_config {
+    mode = var.enable_tracing ? "Active" : "PassThrough"
   }
 
   vpc_config {
@@ -112,6 +117,13 @@ resource "aws_iam_role" "spot_interruption_role" {
   assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
   name               = "${var.prefix}-spot-interruption"
   tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "spot_interruption_tracing" {
+  count  = var.enable_tracing ? 1 : 0
+  name   = "tracing"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendTraces", "Action" = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource" = "*" }] })
+  role   = aws_iam_role.spot_interruption_role.id
 }
 
 resource "aws_iam_role_policy" "spot_interruption_vpc_access" {

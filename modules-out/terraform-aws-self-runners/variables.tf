@@ -248,6 +248,12 @@ variable "enable_ssm_sessions" {
   default     = false
 }
 
+variable "enable_runner_logs" {
+  description = "Ship each runner's bootstrap log, runner _diag logs and job marks to the log group /self-runners/<prefix>/runners (retention log_retention_days, the kit's KMS key when set) with the CloudWatch agent, where the AMI has its package (Amazon Linux 2023); publish BootToRegistration and RegistrationFailures from the marks. A runner whose agent cannot start runs without it."
+  type        = bool
+  default     = true
+}
+
 # ---------- Encryption ----------
 variable "create_kms_key" {
   description = "Create a customer managed KMS key (yearly rotation) for the job queues, the runners table, the SSM parameters the module creates, every log group and the functions' environment. Mutually exclusive with kms_key_arn; false and an empty kms_key_arn keep AWS-managed encryption."
@@ -298,6 +304,12 @@ variable "log_retention_days" {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
     error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
   }
+}
+
+variable "enable_tracing" {
+  description = "X-Ray active tracing on every function, with their AWS SDK calls as subsegments (Powertools Tracer), and the X-Ray write permissions. Off by default: X-Ray bills per trace recorded and retrieved beyond its free tier (see docs/operations.md, Tracing)."
+  type        = bool
+  default     = false
 }
 
 variable "webhook_reserved_concurrency" {
@@ -760,6 +772,141 @@ variable "nat_failback_hold_down_seconds" {
 
 variable "nat_failover_existing_ec2_endpoint" {
   description = "Set true when the VPC already has an EC2 interface endpoint with private DNS. The failover must reach the EC2 API while a NAT is down; without this or create_vpc_endpoints with \"ec2\", enable_nat_instances is refused."
+  type        = bool
+  default     = false
+}
+
+# ---------- Operations ----------
+variable "alarm_topic_arn" {
+  description = "Existing SNS topic for every alarm, budget and cost anomaly alert. Empty: the module creates <prefix>-alarms (encrypted with the kit's KMS key when one is in use) and outputs it as alarm_topic_arn. A given topic's policy must let cloudwatch.amazonaws.com, budgets.amazonaws.com and costalerts.amazonaws.com publish (docs/alarms.md)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.alarm_topic_arn == "" || (can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_topic_arn)))
+    error_message = "alarm_topic_arn must be \"\" or an SNS topic ARN of the form arn:aws:sns:<region>:<account>:<name> (standard, not FIFO)."
+  }
+}
+
+variable "enable_alarms" {
+  description = "Create the service alarms (dead-letter queues, queue age, function errors and throttles, reconcile not running, GitHub budget, launch and fleet failures, NAT failover, WAF blocks), each sending ALARM and OK to the topic and linking its runbook (docs/alarms.md)."
+  type        = bool
+  default     = true
+}
+
+variable "runbook_base_url" {
+  description = "Where alarm descriptions point: each ends with <runbook_base_url>#<alarm id>. Set the https:// URL of docs/runbooks.md in your copy of the repository to make the links clickable."
+  type        = string
+  default     = "docs/runbooks.md"
+
+  validation {
+    condition     = can(regex("^(docs/runbooks\\.md|https://\\S+)$", var.runbook_base_url))
+    error_message = "runbook_base_url must be \"docs/runbooks.md\" or an https:// URL of the runbooks page (each alarm appends #<id>)."
+  }
+}
+
+variable "alarm_queue_age_seconds" {
+  description = "queue-age-high fires when a pool queue's oldest message is older than this. Waiting jobs come back every job_wait_max_seconds at most, so keep it above that."
+  type        = number
+  default     = 1800
+
+  validation {
+    condition     = var.alarm_queue_age_seconds >= 60 && var.alarm_queue_age_seconds <= 86400 && floor(var.alarm_queue_age_seconds) == var.alarm_queue_age_seconds
+    error_message = "alarm_queue_age_seconds must be a whole number from 60 to 86400."
+  }
+}
+
+variable "alarm_github_budget_min" {
+  description = "github-budget-low fires when an App's remaining hourly GitHub API requests fall below this (keep it above github_min_remaining_requests, where launches start to wait)."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.alarm_github_budget_min >= 1 && var.alarm_github_budget_min <= 100000 && floor(var.alarm_github_budget_min) == var.alarm_github_budget_min
+    error_message = "alarm_github_budget_min must be a whole number from 1 to 100000."
+  }
+}
+
+variable "alarm_waf_blocked_requests" {
+  description = "waf-blocked-spike fires when the web ACL blocks more requests than this in 5 minutes (only with enable_waf)."
+  type        = number
+  default     = 500
+
+  validation {
+    condition     = var.alarm_waf_blocked_requests >= 1 && var.alarm_waf_blocked_requests <= 10000000 && floor(var.alarm_waf_blocked_requests) == var.alarm_waf_blocked_requests
+    error_message = "alarm_waf_blocked_requests must be a whole number from 1 to 10000000."
+  }
+}
+
+variable "enable_slo_alarms" {
+  description = "Create the multi-window, multi-burn-rate alarms of the two SLOs (page: 1 h and 5 min at 14.4x; ticket: 6 h and 30 min at 6x), independently of enable_alarms."
+  type        = bool
+  default     = true
+}
+
+variable "slo_time_to_runner_seconds" {
+  description = "Time-to-runner SLO: a job should get its runner within this many seconds (queued to in_progress). 180 s covers a cold EC2 boot (about 30-60 s to running, 60-90 s of OS and runner start-up) with margin for retries."
+  type        = number
+  default     = 180
+
+  validation {
+    condition     = var.slo_time_to_runner_seconds >= 10 && var.slo_time_to_runner_seconds <= 3600 && floor(var.slo_time_to_runner_seconds) == var.slo_time_to_runner_seconds
+    error_message = "slo_time_to_runner_seconds must be a whole number from 10 to 3600."
+  }
+}
+
+variable "slo_time_to_runner_percent" {
+  description = "Time-to-runner SLO: the percentage of jobs that must get a runner within slo_time_to_runner_seconds (90: the p90)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.slo_time_to_runner_percent > 0 && var.slo_time_to_runner_percent < 100
+    error_message = "slo_time_to_runner_percent must be a percentage above 0 and below 100 (100 leaves no error budget)."
+  }
+}
+
+variable "slo_dispatch_success_percent" {
+  description = "Dispatch SLO: the percentage of jobs that must get a runner, JobsDispatched / (JobsDispatched + JobsDispatchFailed)."
+  type        = number
+  default     = 99.5
+
+  validation {
+    condition     = var.slo_dispatch_success_percent > 0 && var.slo_dispatch_success_percent < 100
+    error_message = "slo_dispatch_success_percent must be a percentage above 0 and below 100 (100 leaves no error budget)."
+  }
+}
+
+variable "budget_monthly_limit_usd" {
+  description = "Monthly AWS Budgets cost budget in USD for the resources tagged self-runners:prefix = <prefix> (that tag must be an active cost allocation tag), alerting the topic at 100 % forecast and 80 % actual. 0 creates no budget."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.budget_monthly_limit_usd >= 0 && var.budget_monthly_limit_usd <= 10000000
+    error_message = "budget_monthly_limit_usd must be a number from 0 to 10000000 (0: no budget)."
+  }
+}
+
+variable "enable_cost_anomaly_detection" {
+  description = "Create a Cost Anomaly Detection monitor of the resources tagged self-runners:prefix = <prefix> and a subscription sending anomalies above cost_anomaly_threshold_usd to the topic."
+  type        = bool
+  default     = false
+}
+
+variable "cost_anomaly_threshold_usd" {
+  description = "Total impact in USD above which a cost anomaly is sent to the topic."
+  type        = number
+  default     = 20
+
+  validation {
+    condition     = var.cost_anomaly_threshold_usd >= 1 && var.cost_anomaly_threshold_usd <= 1000000
+    error_message = "cost_anomaly_threshold_usd must be a number from 1 to 1000000."
+  }
+}
+
+variable "activate_cost_allocation_tags" {
+  description = "Activate self-runners:prefix and self-runners:pool as cost allocation tags (aws_ce_cost_allocation_tag). Works only in the payer (management) account of an organization and only once the tags have been seen on a bill; elsewhere activate them there by hand."
   type        = bool
   default     = false
 }

@@ -67,14 +67,19 @@ resource "aws_lambda_function" "webhook_firewall_github_hooks_ipset_function" {
       IP_SET_SCOPE                 = "REGIONAL"
       NODE_OPTIONS                 = "--enable-source-maps"
       POWERTOOLS_LOG_LEVEL         = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME      = "github-hooks-ipset"
+      POWERTOOLS_TRACE_ENABLED     = tostring(var.enable_tracing)
     }
   }
 
   logging_config {
     log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.webhook_firewall_github_hooks_ipset_logs["0"].name
+  }
+
+  tracing_config {
+    mode = var.enable_tracing ? "Active" : "PassThrough"
   }
 
   vpc_config {
@@ -111,6 +116,13 @@ resource "aws_iam_role" "webhook_firewall_github_hooks_ipset_role" {
   assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
   name               = "${var.prefix}-github-hooks-ipset"
   tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "webhook_firewall_github_hooks_ipset_tracing" {
+  count  = min(local.webhook_firewall_allowlist ? 1 : 0, var.enable_tracing ? 1 : 0)
+  name   = "tracing"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendTraces", "Action" = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource" = "*" }] })
+  role   = aws_iam_role.webhook_firewall_github_hooks_ipset_role["0"].id
 }
 
 resource "aws_iam_role_policy" "webhook_firewall_github_hooks_ipset_vpc_access" {

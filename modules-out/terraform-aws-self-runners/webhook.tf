@@ -122,8 +122,9 @@ resource "aws_lambda_function" "webhook_function" {
       NODE_OPTIONS                               = "--enable-source-maps"
       POOLS                                      = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
       POWERTOOLS_LOG_LEVEL                       = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE               = "SelfRunners"
+      POWERTOOLS_METRICS_NAMESPACE               = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                    = "webhook"
+      POWERTOOLS_TRACE_ENABLED                   = tostring(var.enable_tracing)
       PREFIX                                     = var.prefix
       WEBHOOK_MAX_BODY_BYTES                     = var.webhook_max_body_bytes
       WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
@@ -134,6 +135,10 @@ resource "aws_lambda_function" "webhook_function" {
   logging_config {
     log_format = "JSON"
     log_group  = aws_cloudwatch_log_group.webhook_logs.name
+  }
+
+  tracing_config {
+    mode = var.enable_tracing ? "Active" : "PassThrough"
   }
 
   vpc_config {
@@ -158,8 +163,8 @@ resource "aws_lambda_function" "webhook_function" {
     }
 
     precondition {
-      condition     = 320 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })])) <= 4096
-      error_message = "pools must be no more pools, keys and labels than fit the webhook function's environment (Lambda allows 4096 bytes: use fewer pools, or shorter keys, labels or prefix); these need up to ${320 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })]))} bytes."
+      condition     = 360 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format("SelfRunners/%s", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })])) <= 4096
+      error_message = "pools must be no more pools, keys and labels than fit the webhook function's environment (Lambda allows 4096 bytes: use fewer pools, or shorter keys, labels or prefix); these need up to ${360 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format("SelfRunners/%s", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })]))} bytes."
     }
   }
   depends_on = [aws_cloudwatch_log_group.webhook_logs]
@@ -200,6 +205,13 @@ resource "aws_iam_role" "webhook_role" {
   assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
   name               = "${var.prefix}-webhook"
   tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "webhook_tracing" {
+  count  = var.enable_tracing ? 1 : 0
+  name   = "tracing"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SendTraces", "Action" = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource" = "*" }] })
+  role   = aws_iam_role.webhook_role.id
 }
 
 resource "aws_iam_role_policy" "webhook_vpc_access" {

@@ -29,6 +29,11 @@ export interface HandlerFunctionProps {
    */
   readonly kmsKeyArn?: string;
   /**
+   * X-Ray active tracing of the function and its AWS SDK calls.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
    * Tags for every resource.
    * @default {}
    */
@@ -49,6 +54,7 @@ export function handlerFunctionProps(
     subnetIds: props.subnetIds,
     securityGroupIds: props.securityGroupIds,
     kmsKeyArn: props.kmsKeyArn,
+    tracing: props.tracing,
     tags: props.tags,
     ...own,
   };

@@ -62,7 +62,7 @@ export class ReconcileFunction extends NodejsFunction {
         timeout: 300,
         reservedConcurrency: props.reservedConcurrency ?? SHARED_INPUTS.reconcileReservedConcurrency.default,
         environment: renderEnvironment(RECONCILE_ENV, {
-          ...powertoolsEnvironment("reconcile"),
+          ...powertoolsEnvironment("reconcile", props.prefix),
           ...app.environment,
           runnerScope: props.runnerScope,
           prefix: props.prefix,
@@ -80,6 +80,7 @@ export class ReconcileFunction extends NodejsFunction {
       }),
     );
     fleet.grantTerminate(this);
+    fleet.grantReadStatus(this);
     table.grantReadWrite(this);
     ledger.grantReadWrite(this);
     drainingSwitch.grantRead(this);

@@ -56,7 +56,7 @@ export class ScaleUpFunction extends NodejsFunction {
         memorySize: 512,
         reservedConcurrency: props.reservedConcurrency,
         environment: renderEnvironment(SCALE_UP_ENV, {
-          ...powertoolsEnvironment("scale-up"),
+          ...powertoolsEnvironment("scale-up", props.prefix),
           ...app.environment,
           runnerScope: props.runnerScope,
           prefix: props.prefix,

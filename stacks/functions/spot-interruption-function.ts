@@ -39,7 +39,7 @@ export class SpotInterruptionFunction extends NodejsFunction {
         description: "Handles spot interruption warnings for runners",
         timeout: 30,
         environment: renderEnvironment(SPOT_INTERRUPTION_ENV, {
-          ...powertoolsEnvironment("spot-interruption"),
+          ...powertoolsEnvironment("spot-interruption", props.prefix),
           ...app.environment,
           runnerScope: props.runnerScope,
           prefix: props.prefix,

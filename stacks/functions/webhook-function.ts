@@ -43,7 +43,7 @@ export class WebhookFunction extends NodejsFunction {
         timeout: 10,
         reservedConcurrency: props.reservedConcurrency,
         environment: renderEnvironment(WEBHOOK_ENV, {
-          ...powertoolsEnvironment("webhook"),
+          ...powertoolsEnvironment("webhook", props.prefix),
           prefix: props.prefix,
           jobsTable: ledger.table.name,
           webhookSecretSsmParameterName: secrets.webhookSecretParameterName,

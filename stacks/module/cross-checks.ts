@@ -3,6 +3,7 @@
  * variable's validation, so the module renders these as `lifecycle { precondition }` blocks (they fail
  * the plan like a validation does); SelfRunners checks the same rule on its props when they are known.
  */
+import { metricsNamespace } from "../../contracts/metrics.js";
 import type { SelfRunnersProps } from "../self-runners-props.js";
 import { hclString } from "./rules.js";
 
@@ -30,7 +31,7 @@ export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
  * and constant values (Powertools settings, NODE_OPTIONS). test/stacks/module-stack.test.ts measures
  * the synthesized environment and fails when this allowance is too small.
  */
-export const WEBHOOK_ENVIRONMENT_FIXED_BYTES = 320;
+export const WEBHOOK_ENVIRONMENT_FIXED_BYTES = 360;
 
 // The longest queue URL a pool can get, but for its name: https://sqs.<region>.amazonaws.com.cn/<account>.
 // Regions are at most 14 characters today (ap-southeast-5); 16 leaves room.
@@ -55,6 +56,7 @@ export function webhookEnvironmentBytes(props: {
   const values = [
     props.prefix,
     `${props.prefix}-jobs`,
+    metricsNamespace(props.prefix),
     props.webhookSecretSsmParameterName || `/${props.prefix}/github-app/webhook-secret`,
     props.webhookPreviousSecretSsmParameterName || `/${props.prefix}/github-app/webhook-secret-previous`,
     String(props.webhookMaxBodyBytes),
@@ -63,7 +65,7 @@ export function webhookEnvironmentBytes(props: {
   return WEBHOOK_ENVIRONMENT_FIXED_BYTES + Buffer.byteLength(JSON.stringify(values));
 }
 
-const WEBHOOK_ENVIRONMENT_BYTES_HCL = `${WEBHOOK_ENVIRONMENT_FIXED_BYTES} + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", ${hclString(QUEUE_URL_BASE)}, var.prefix, k) } })]))`;
+const WEBHOOK_ENVIRONMENT_BYTES_HCL = `${WEBHOOK_ENVIRONMENT_FIXED_BYTES} + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format(${hclString(metricsNamespace("%s"))}, var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", ${hclString(QUEUE_URL_BASE)}, var.prefix, k) } })]))`;
 
 const POOLS_ENVIRONMENT_ALLOWED = `no more pools, keys and labels than fit the webhook function's environment (Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes: use fewer pools, or shorter keys, labels or prefix)`;
 

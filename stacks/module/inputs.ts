@@ -8,6 +8,7 @@ import { RULES } from "../errors.js";
 import { poolsValidation, poolsVariableType } from "../pools.js";
 import { integerBetween, nonEmptyList, oneOf } from "./rules.js";
 import { ENDPOINTS, NAT } from "./inputs-network.js";
+import { OPERATIONS } from "./inputs-operations.js";
 import { SHARED_INPUTS } from "./shared-rules.js";
 import { ADDITIONAL_APPS_RULE, RESERVED_CONCURRENCY, pattern, propName, type InputGroup, type InputSpec } from "./input-spec.js";
 
@@ -108,6 +109,10 @@ const RUNNERS: InputGroup = {
       name: "enable_ssm_sessions", type: "bool", default: false,
       description: "Attach AmazonSSMManagedInstanceCore to runners so operators can open Session Manager shells.",
     },
+    {
+      name: "enable_runner_logs", type: "bool", default: true,
+      description: "Ship each runner's bootstrap log, runner _diag logs and job marks to the log group /self-runners/<prefix>/runners (retention log_retention_days, the kit's KMS key when set) with the CloudWatch agent, where the AMI has its package (Amazon Linux 2023); publish BootToRegistration and RegistrationFailures from the marks. A runner whose agent cannot start runs without it.",
+    },
   ],
 };
 
@@ -143,6 +148,10 @@ const FUNCTIONS: InputGroup = {
       name: "log_retention_days", type: "number", default: SHARED_INPUTS.logRetentionDays.default,
       description: "Retention of every log group the module creates, in days.",
       rules: [SHARED_INPUTS.logRetentionDays.rule],
+    },
+    {
+      name: "enable_tracing", type: "bool", default: false,
+      description: "X-Ray active tracing on every function, with their AWS SDK calls as subsegments (Powertools Tracer), and the X-Ray write permissions. Off by default: X-Ray bills per trace recorded and retrieved beyond its free tier (see docs/operations.md, Tracing).",
     },
     {
       name: "webhook_reserved_concurrency", type: "number", default: -1,
@@ -311,7 +320,7 @@ const AUDIT: InputGroup = {
   ],
 };
 
-const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, ENCRYPTION, FUNCTIONS, WEBHOOK, CONTROL, WAF, AUDIT, ENDPOINTS, NAT];
+const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, ENCRYPTION, FUNCTIONS, WEBHOOK, CONTROL, WAF, AUDIT, ENDPOINTS, NAT, OPERATIONS];
 
 /** Banner titles and their variables, in order: the emitter's `variableGroups` option. */
 export const INPUT_GROUPS: ReadonlyArray<{ readonly title: string; readonly variables: readonly string[] }> = GROUPS.map((group) => ({

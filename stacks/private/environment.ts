@@ -1,4 +1,5 @@
 import { POWERTOOLS_ENV } from "../../contracts/common.js";
+import { metricsNamespace } from "../../contracts/metrics.js";
 import type { EnvContract, EnvInput, JsonFields, JsonShape } from "../../contracts/env.js";
 import { POOL_FIELDS } from "../../contracts/pools.js";
 import { Fn, TerraformIterator } from "../cdktf.js";
@@ -19,11 +20,11 @@ export function renderEnvironment<C extends EnvContract>(contract: C, values: En
   return environment;
 }
 
-/** The Powertools settings every function gets. */
-export function powertoolsEnvironment(serviceName: string): EnvInput<typeof POWERTOOLS_ENV> {
+/** The Powertools settings every function gets: its service name, and the deployment's metrics namespace (`SelfRunners/<prefix>`). */
+export function powertoolsEnvironment(serviceName: string, prefix: string): EnvInput<typeof POWERTOOLS_ENV> {
   return {
     powertoolsServiceName: serviceName,
-    powertoolsMetricsNamespace: POWERTOOLS_ENV.powertoolsMetricsNamespace.default,
+    powertoolsMetricsNamespace: metricsNamespace(prefix),
     powertoolsLogLevel: POWERTOOLS_ENV.powertoolsLogLevel.default,
   };
 }

@@ -21,11 +21,28 @@ const COLUMNS: ReadonlyArray<readonly [string, (f: Figures) => string]> = [
   ["GitHub calls", (f) => String(f.gitHubCalls)],
   ["redeliveries", (f) => String(f.redeliveries)],
   ["simulated", (f) => duration(f.simulatedMs)],
+  ["time to runner p50 / p90", (f) => timeToRunner(f.timeToRunnerSeconds)],
   ["jobs lost", (f) => String(f.jobsLost)],
   ["duplicate runners", (f) => String(f.duplicateRunners)],
   ["busy runners terminated", (f) => String(f.busyRunnersTerminated)],
   ["orphans after 2 reconciles", (f) => String(f.orphans)],
 ];
+
+/**
+ * Nearest-rank percentile (the smallest value with at least p % of the values at or below it); a
+ * three-line rank lookup, not worth a statistics dependency in the tests.
+ */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
+}
+
+function timeToRunner(seconds: readonly number[]): string {
+  const p50 = percentile(seconds, 50);
+  const p90 = percentile(seconds, 90);
+  return p50 === undefined || p90 === undefined ? "-" : `${Math.round(p50)} s / ${Math.round(p90)} s`;
+}
 
 function duration(ms: number): string {
   const minutes = Math.round(ms / 60_000);

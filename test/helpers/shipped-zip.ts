@@ -15,6 +15,8 @@ export const LOOPBACK_AWS_ENV = {
   AWS_ENDPOINT_URL: "http://127.0.0.1:9",
   POWERTOOLS_METRICS_NAMESPACE: "SelfRunnersTest",
   POWERTOOLS_LOG_LEVEL: process.env.ZIP_TEST_LOG_LEVEL ?? "SILENT",
+  // One EMF line per data point would flood the output; the handler tests assert emission (ZIP_TEST_METRICS=1 prints them).
+  POWERTOOLS_METRICS_DISABLED: process.env.ZIP_TEST_METRICS === undefined ? "true" : "false",
 } as const;
 
 function extract(zipPath: string, into: string, skipSourceMaps = false): void {

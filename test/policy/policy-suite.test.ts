@@ -55,9 +55,10 @@ const VARIANTS: Variant[] = [
   ),
   literalVariant(
     "key-given-vpc",
-    "given key, functions in subnets, existing organization trail",
+    "given key, functions in subnets, existing organization trail, tracing on (no lambda-xray exception)",
     {
       kmsKeyArn: GIVEN_KEY,
+      enableTracing: true,
       lambdaSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1"],
       lambdaSecurityGroupIds: ["sg-0bbbbbbbbbbbbbbb1"],
       existingCloudTrailArn: "arn:aws:cloudtrail:us-east-1:210987654321:trail/org-trail",

@@ -90,6 +90,31 @@ export const RULES: readonly PolicyRule[] = [
     check: each("queue does not use the configured key", (r, v) => usesKey(v, r.config.kms_master_key_id)),
   },
   {
+    id: "sns-cmk",
+    description: "With a customer managed key configured, the alarm topic the module creates is encrypted with it (its key policy lets CloudWatch, Budgets and Cost Anomaly Detection of the account use it).",
+    checkov: ["CKV_AWS_26"],
+    types: ["aws_sns_topic"],
+    notApplicable: noKey,
+    check: each("topic is not encrypted with the configured key", (r, v) => usesKey(v, r.config.kms_master_key_id)),
+  },
+  {
+    id: "sns-publishers-scoped",
+    description: "The alarm topic's policy allows only sns:Publish, only to service principals, and only with an aws:SourceAccount condition (no confused deputy).",
+    checkov: [],
+    types: ["aws_sns_topic_policy"],
+    check: (resources) =>
+      resources.flatMap((r) =>
+        statementsOf(r.config.policy).flatMap((s) => {
+          const subject = `${r.address}#${s.Sid}`;
+          if (s.Effect !== "Allow") return [];
+          if (!JSON.stringify(s.Principal ?? "").includes('"Service"')) return [{ subject, message: "a principal other than an AWS service" }];
+          if (s.Action.some((a) => a !== "sns:Publish")) return [{ subject, message: "an action other than sns:Publish" }];
+          if (!JSON.stringify(s.Condition ?? {}).includes("aws:SourceAccount")) return [{ subject, message: "no aws:SourceAccount condition" }];
+          return [];
+        }),
+      ),
+  },
+  {
     id: "log-group-kms",
     description: "With a customer managed key configured, every CloudWatch Logs group is encrypted with it (the key policy allows logs.<region> only for these groups).",
     checkov: ["CKV_AWS_158"],
@@ -610,7 +635,7 @@ export const RULES: readonly PolicyRule[] = [
   },
   {
     id: "runner-item-attributes",
-    description: "The runner role reads and writes only `jitConfig` of its own item (dynamodb:Attributes, dynamodb:LeadingKeys = its instance ARN, dynamodb:ReturnValues NONE on updates).",
+    description: "The runner role reads only `jitConfig` and `jobKey` and writes only `jitConfig` of its own item (dynamodb:Attributes, dynamodb:LeadingKeys = its instance ARN, dynamodb:ReturnValues NONE on updates).",
     checkov: [],
     types: POLICIES,
     check: (resources) =>
@@ -620,7 +645,7 @@ export const RULES: readonly PolicyRule[] = [
           const forAll = (statement.Condition?.["ForAllValues:StringEquals"] ?? {}) as Record<string, unknown>;
           const attributes = forAll["dynamodb:Attributes"];
           const ownKey = JSON.stringify(forAll["dynamodb:LeadingKeys"] ?? "").includes("ec2:SourceInstanceARN");
-          const onlyJitConfig = Array.isArray(attributes) && attributes.every((a) => a === "pk" || a === "jitConfig");
+          const onlyJitConfig = Array.isArray(attributes) && attributes.every((a) => a === "pk" || a === "jitConfig" || a === "jobKey");
           const writes = statement.Action.some((a) => a !== "dynamodb:GetItem");
           const updateOnlyJitConfig = !writes || (Array.isArray(attributes) && attributes.every((a) => a === "jitConfig") && conditionText(statement).includes('"dynamodb:ReturnValues":"NONE"'));
           return !(ownKey && onlyJitConfig && updateOnlyJitConfig);
@@ -747,6 +772,11 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     reason: "the runner's KMS grant holds only through DynamoDB (kms:ViaService), inside calls the runner's own DynamoDB statements already limit to its VPC and address",
   },
   {
+    rule: "runner-credentials-in-vpc",
+    subject: /^aws_iam_role_policy\.runner_logs_write#/,
+    reason: "the runner's log shipping writes only its own log group and reads nothing; not yet conditioned on the VPC (it arrived with the runner-logs work while this rule was written): a follow-up",
+  },
+  {
     rule: "imds-hop-limit",
     subject: /^aws_launch_template\.runner_launch_template$/,
     reason: "hop limit 2 lets job containers on the docker bridge reach IMDSv2 for the runner role; tokens are still required (IMDSv2), and 1 would break jobs that use the instance role from containers",
@@ -780,7 +810,19 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "lambda-xray",
     subject: /^aws_lambda_function\./,
-    reason: "correlation is by delivery id in structured logs and metrics (Powertools); tracing would add a cost per request and latency inside GitHub's 10-second webhook budget",
+    // Not key-given-vpc, which turns enable_tracing on: there every kit function must trace.
+    variants: ["module", "defaults", "key-created", "opt-ins"],
+    reason: "opt-in (enable_tracing, off by default): correlation is by delivery id in structured logs and metrics (Powertools); tracing adds a cost per request",
+  },
+  {
+    rule: "iam-write-constrained",
+    subject: /_tracing#SendTraces$/,
+    reason: "xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions (AWSXRayDaemonWriteAccess grants them on \"*\"); the policy exists only with enable_tracing",
+  },
+  {
+    rule: "iam-star-resource",
+    subject: /_tracing#SendTraces$/,
+    reason: "as for iam-write-constrained: X-Ray's write actions, only with enable_tracing",
   },
   {
     rule: "api-xray",

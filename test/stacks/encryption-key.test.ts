@@ -74,9 +74,9 @@ describe("EncryptionKey inside SelfRunners", () => {
       // SecureStrings only: the draining switch is a plain String ("true"/"false").
       ...Object.values(resourcesOf(synth, "aws_ssm_parameter")).filter((p) => p.type === "SecureString").map((p) => p.key_id),
     ];
-    // Eight log groups (four functions, the NAT failover functions, the API, the trail, the WAF), five
-    // functions (the NAT failover one per AZ), three SecureStrings.
-    expect(encrypted).toHaveLength(8 + 5 + 3);
+    // Nine log groups (four functions, the NAT failover functions, the API, the trail, the WAF, the
+    // runners), five functions (the NAT failover one per AZ), three SecureStrings.
+    expect(encrypted).toHaveLength(9 + 5 + 3);
     expect(resourceOf(synth, "aws_dynamodb_table", "jobs_table").server_side_encryption).toMatchObject({ enabled: true });
     expect(encrypted.every((v) => CREATED.test(String(v)))).toBe(true);
   });

@@ -21,7 +21,7 @@ function declaredProps(): Map<string, string | undefined> {
 
 /** The literal at the start of a `@default` text: a JSON value, or undefined for "- what happens instead". */
 function leadingLiteral(text: string): unknown {
-  const literal = /^("(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{\}|-?[0-9]+|true|false)/.exec(text)?.[1];
+  const literal = /^("(?:[^"\\]|\\.)*"|\[[^\]]*\]|\{\}|-?[0-9]+(?:\.[0-9]+)?|true|false)/.exec(text)?.[1];
   return literal === undefined ? undefined : JSON.parse(literal);
 }
 

@@ -55,6 +55,7 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
   it("outputs everything a caller wires", () => {
     expect(Object.keys(synth.output ?? {}).sort()).toEqual(
       [
+        "alarm_topic_arn",
         "cloudtrail_arn",
         "cloudtrail_bucket_name",
         "dead_letter_queue_arns",

@@ -66,12 +66,23 @@ describe("NatFailover with literal props", () => {
   });
 
   it("lets the functions ReplaceRoute on the given route tables only; everything else is reading or Lambda's ENIs", () => {
-    const policy = String(resourceOf(synthFailover(), "aws_iam_role_policy", "nat-failover").policy);
+    const policy = String(resourceOf(synthFailover(), "aws_iam_role_policy", "nat-failover_policy").policy);
     expect(policy).toMatch(/"Action" = \["ec2:ReplaceRoute"\], "Resource" = \["arn:[^"]+:route-table\/rtb-0aaaaaaaaaaaaaaa1", "arn:[^"]+:route-table\/rtb-0bbbbbbbbbbbbbbb1"\]/);
     expect(policy).toContain('"Action" = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeRouteTables", "ec2:DescribeNatGateways"], "Resource" = "*"');
     expect(policy).toMatch(/"Action" = \["logs:CreateLogStream", "logs:PutLogEvents"\], "Resource" = "arn:[^"]+:log-group:\/aws\/lambda\/ci-nat-failover-\*:\*"/);
     const writes = [...policy.matchAll(/"Action" = \[([^\]]+)\]/g)].flatMap((m) => m[1].split(", ").map((a) => a.replaceAll('"', ""))).filter((a) => !/^ec2:Describe|^logs:/.test(a));
     expect(writes.sort()).toEqual(["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:ReplaceRoute", "ec2:UnassignPrivateIpAddresses"]);
+  });
+
+  it("traces with X-Ray only when asked: active mode, the tracer on, the X-Ray write permissions", () => {
+    const off = synthFailover();
+    expect(resourceOf(off, "aws_lambda_function", "nat-failover").tracing_config).toBeUndefined();
+    expect(resourceOf(off, "aws_iam_role_policy", "nat-failover_tracing").count).toBe(0);
+    const on = synthFailover({ tracing: true });
+    const fn = resourceOf(on, "aws_lambda_function", "nat-failover");
+    expect(fn.tracing_config).toEqual({ mode: "Active" });
+    expect((fn.environment as { variables: Record<string, unknown> }).variables.POWERTOOLS_TRACE_ENABLED).toBe("true");
+    expect(resourceOf(on, "aws_iam_role_policy", "nat-failover_tracing")).toMatchObject({ count: 1, policy: expect.stringContaining('"Action" = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]') });
   });
 
   it("passes standby gateways and probe settings to every AZ's function", () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
@@ -10,12 +10,40 @@ import { shellcheck } from "../helpers/shellcheck.js";
 // curl to IMDS, sudo, ...) replaced by stubs on PATH that log their arguments, and the system paths
 // (/opt, /var/log, /etc/sudoers.d, /usr/sbin/shutdown) moved into a scratch directory.
 
-const OPTIONS = { tableName: "sr-runners", region: "eu-west-1", runnerVersion: "latest", architecture: "x64", idleTimeoutMinutes: 30, bootTimeoutSeconds: 600 };
+const LOG_GROUP = "/self-runners/sr/runners";
+const OPTIONS = {
+  tableName: "sr-runners",
+  region: "eu-west-1",
+  runnerVersion: "latest",
+  architecture: "x64",
+  idleTimeoutMinutes: 30,
+  bootTimeoutSeconds: 600,
+  pool: "default",
+  logGroupName: LOG_GROUP,
+};
+// EC2's limit on user data (before base64).
+const USER_DATA_LIMIT_BYTES = 16 * 1024;
 
 interface Run {
   readonly status: number | null;
   readonly calls: string[];
   readonly output: string;
+  /** The JSON lines of the marks file. */
+  readonly marks: Array<Record<string, unknown>>;
+  /** The CloudWatch agent configurations the script wrote, by name. */
+  readonly agentConfigs: Record<string, unknown>;
+}
+
+interface BootOptions {
+  readonly jitAfterPolls: number | null;
+  readonly bootTimeoutSeconds?: number;
+  readonly runnerPreinstalled: boolean;
+  /** Whether `dnf install amazon-cloudwatch-agent` works (default true). */
+  readonly agentPackage?: boolean;
+  /** Log group name; "" turns runner logs off (default LOG_GROUP). */
+  readonly logGroupName?: string;
+  /** Whether the runner prints its "Listening for Jobs" line (default true). */
+  readonly registers?: boolean;
 }
 
 function stub(bin: string, name: string, body: string): void {
@@ -23,7 +51,7 @@ function stub(bin: string, name: string, body: string): void {
   chmodSync(join(bin, name), 0o755);
 }
 
-function runBootstrap(options: { jitAfterPolls: number | null; bootTimeoutSeconds?: number; runnerPreinstalled: boolean }): Run {
+function runBootstrap(options: BootOptions): Run {
   const dir = scratchDir("bootstrap");
   const bin = join(dir, "bin");
   const root = join(dir, "root");
@@ -31,7 +59,14 @@ function runBootstrap(options: { jitAfterPolls: number | null; bootTimeoutSecond
   const runnerDir = join(root, "opt", "actions-runner");
   const calls = join(dir, "calls.log");
   writeFileSync(calls, "");
-  const fakeRunner = `#!/bin/bash\necho "run.sh $* hook=$ACTIONS_RUNNER_HOOK_JOB_STARTED" >> "$CALLS"\n"$ACTIONS_RUNNER_HOOK_JOB_STARTED"\n`;
+  const fakeRunner = [
+    "#!/bin/bash",
+    'echo "run.sh $* hook=$ACTIONS_RUNNER_HOOK_JOB_STARTED" >> "$CALLS"',
+    'if [ "$REGISTERS" = 1 ]; then echo "√ Connected to GitHub"; echo "Listening for Jobs"; else echo "Runner registration failed"; exit 1; fi',
+    '"$ACTIONS_RUNNER_HOOK_JOB_STARTED"',
+    '"$ACTIONS_RUNNER_HOOK_JOB_COMPLETED"',
+    "",
+  ].join("\n");
   if (options.runnerPreinstalled) {
     mkdirSync(runnerDir, { recursive: true });
     writeFileSync(join(runnerDir, "run.sh"), fakeRunner);
@@ -53,31 +88,61 @@ function runBootstrap(options: { jitAfterPolls: number | null; bootTimeoutSecond
   *actions-runner-linux-*) cat "${join(dir, "runner.tar.gz")}" ;;
   *) exit 22 ;;
 esac`);
-  stub(bin, "aws", `if [ "$2" = get-item ]; then
+  stub(bin, "aws", `if [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
+elif [ "$2" = get-item ]; then
   n=$(($(cat "$POLLS" 2>/dev/null || echo 0) + 1)); echo $n > "$POLLS"
   if [ -n "$JIT_AFTER" ] && [ "$n" -ge "$JIT_AFTER" ]; then echo ENCODED-JIT; else echo None; fi
 fi`);
-  for (const name of ["dnf", "systemctl", "useradd", "usermod", "chown", "sleep"]) stub(bin, name, "exit 0");
+  stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi`);
+  // What the agent package installs: its control script (logged like the other stubs).
+  const agentDir = join(root, "opt", "aws", "amazon-cloudwatch-agent");
+  mkdirSync(join(agentDir, "bin"), { recursive: true });
+  if (options.agentPackage ?? true) stub(join(agentDir, "bin"), "amazon-cloudwatch-agent-ctl", "exit 0");
+  for (const name of ["systemctl", "useradd", "usermod", "chown", "sleep"]) stub(bin, name, "exit 0");
   stub(bin, "logger", "cat > /dev/null");
   stub(bin, "id", "exit 0");
   stub(bin, "sudo", `[ "$1" = -u ] && shift 2; exec "$@"`);
   stub(bin, "shutdown", "exit 0");
   stub(join(root, "usr", "sbin"), "shutdown", "exit 0");
 
-  const script = renderRunnerBootstrap({ ...OPTIONS, bootTimeoutSeconds: options.bootTimeoutSeconds ?? OPTIONS.bootTimeoutSeconds })
+  const script = renderRunnerBootstrap({
+    ...OPTIONS,
+    bootTimeoutSeconds: options.bootTimeoutSeconds ?? OPTIONS.bootTimeoutSeconds,
+    logGroupName: options.logGroupName ?? LOG_GROUP,
+  })
     .replaceAll("/opt/actions-runner", runnerDir)
+    .replaceAll("/opt/aws/", `${root}/opt/aws/`)
     .replaceAll("/var/log/", `${root}/var/log/`)
     .replaceAll("/etc/sudoers.d/", `${root}/etc/sudoers.d/`)
     .replaceAll("/usr/sbin/shutdown", join(root, "usr", "sbin", "shutdown"));
   writeFileSync(join(dir, "user-data.sh"), script);
   const result = spawnSync("bash", [join(dir, "user-data.sh")], {
-    env: { PATH: `${bin}:/usr/bin:/bin`, CALLS: calls, POLLS: join(dir, "polls"), JIT_AFTER: options.jitAfterPolls === null ? "" : String(options.jitAfterPolls) },
+    env: {
+      PATH: `${bin}:/usr/bin:/bin`,
+      CALLS: calls,
+      POLLS: join(dir, "polls"),
+      JIT_AFTER: options.jitAfterPolls === null ? "" : String(options.jitAfterPolls),
+      AGENT_PACKAGE: options.agentPackage ?? true ? "1" : "0",
+      REGISTERS: options.registers ?? true ? "1" : "0",
+    },
     encoding: "utf8",
     timeout: 60_000,
   });
   // The script sends its own output to its log file (and syslog).
   const log = readFileSync(join(root, "var", "log", "self-runners-bootstrap.log"), "utf8");
-  return { status: result.status, calls: readFileSync(calls, "utf8").trim().split("\n"), output: result.stdout + result.stderr + log };
+  const marksFile = join(root, "var", "log", "self-runners-marks.log");
+  const marks = existsSync(marksFile)
+    ? readFileSync(marksFile, "utf8")
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+    : [];
+  const agentConfigs: Record<string, unknown> = {};
+  for (const name of ["boot", "diag"]) {
+    const file = join(agentDir, "etc", `${name}.json`);
+    if (existsSync(file)) agentConfigs[name] = JSON.parse(readFileSync(file, "utf8"));
+  }
+  return { status: result.status, calls: readFileSync(calls, "utf8").trim().split("\n"), output: result.stdout + result.stderr + log, marks, agentConfigs };
 }
 
 describe("runner bootstrap (user data)", () => {
@@ -91,8 +156,8 @@ describe("runner bootstrap (user data)", () => {
     expect(shellcheck(renderRunnerBootstrap(OPTIONS))).toEqual({ status: 0, output: "" });
   });
 
-  it("is the script instances received before it became a template file, byte for byte", () => {
-    // Recorded from the TypeScript template literal it replaced: the move changes no instance's user data.
+  it("is the reviewed script, byte for byte", () => {
+    // Any change to what instances receive shows up as a diff of the fixture.
     expect(renderRunnerBootstrap(OPTIONS)).toBe(readFileSync(join(REPO_ROOT, "test", "fixtures", "boot", "runner-bootstrap.sh"), "utf8"));
   });
 
@@ -102,7 +167,7 @@ describe("runner bootstrap (user data)", () => {
     const key = '{"pk":{"S":"arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234567890def"}}';
     const steps = calls.filter((c) => /^(shutdown|aws|run\.sh)/.test(c));
     expect(steps[0]).toBe('shutdown -h +30 self-runners: no job started');
-    expect(steps.filter((c) => c.startsWith("aws dynamodb get-item"))).toHaveLength(3);
+    expect(steps.filter((c) => c.startsWith("aws dynamodb get-item") && c.includes("Item.jitConfig.S"))).toHaveLength(3);
     expect(steps.find((c) => c.startsWith("aws dynamodb get-item"))).toContain(`--table-name sr-runners --consistent-read --key ${key}`);
     const update = steps.findIndex((c) => c.startsWith("aws dynamodb update-item"));
     const run = steps.findIndex((c) => c.startsWith("run.sh"));
@@ -128,5 +193,60 @@ describe("runner bootstrap (user data)", () => {
     expect(calls.some((c) => c.startsWith("run.sh"))).toBe(false);
     expect(calls.some((c) => c.startsWith("aws dynamodb update-item"))).toBe(false);
     expect(calls.at(-1)).toBe("shutdown -h now");
+  });
+
+  it("fits EC2's 16 KB user data limit", () => {
+    expect(Buffer.byteLength(renderRunnerBootstrap(OPTIONS))).toBeLessThan(USER_DATA_LIMIT_BYTES);
+  });
+
+  it("starts the CloudWatch agent before the runner: bootstrap log and marks at once, the job's _diag logs once the job is known", () => {
+    const { status, calls, agentConfigs } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true });
+    expect(status).toBe(0);
+    const agent = calls.filter((c) => c.startsWith("amazon-cloudwatch-agent-ctl"));
+    expect(agent.map((c) => c.split(" ").slice(1, 6).join(" "))).toEqual(["-a fetch-config -m ec2 -s", "-a append-config -m ec2 -s"]);
+    expect(calls.findIndex((c) => c.startsWith("amazon-cloudwatch-agent-ctl -a append-config"))).toBeLessThan(calls.findIndex((c) => c.startsWith("run.sh")));
+    const streams = (name: string): unknown =>
+      (agentConfigs[name] as { logs: { logs_collected: { files: { collect_list: Array<Record<string, string>> } } } }).logs.logs_collected.files.collect_list.map(
+        (entry) => [entry.file_path?.replace(/^.*\/(var\/log|actions-runner)\//, ""), entry.log_group_name, entry.log_stream_name],
+      );
+    expect(streams("boot")).toEqual([
+      ["self-runners-bootstrap.log", LOG_GROUP, "{instance_id}/bootstrap.log"],
+      ["self-runners-marks.log", LOG_GROUP, "{instance_id}/marks"],
+    ]);
+    expect(streams("diag")).toEqual([["_diag/*.log", LOG_GROUP, "{instance_id}/job-4242/runner-diag"]]);
+  });
+
+  it("writes the marks the metric filters read: registered (with boot seconds), job started, job completed", () => {
+    const { status, marks } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true });
+    expect(status).toBe(0);
+    expect(marks.map((m) => m.event)).toEqual(["registered", "job_started", "job_completed"]);
+    for (const mark of marks) expect(mark).toMatchObject({ service: "runner", pool: "default", instance_id: "i-0abc1234567890def", job_id: "4242" });
+    expect(marks[0]?.boot_seconds).toEqual(expect.any(Number));
+  });
+
+  it("still starts the runner when the agent's package is missing, and says so", () => {
+    const { status, calls, output, marks } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, agentPackage: false });
+    expect(status).toBe(0);
+    expect(output).toContain("runner logs: CloudWatch agent not started, the runner goes on without it");
+    expect(calls.some((c) => c.startsWith("amazon-cloudwatch-agent-ctl"))).toBe(false);
+    expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
+    expect(marks.map((m) => m.event)).toEqual(["registered", "job_started", "job_completed"]);
+  });
+
+  it("installs no agent when runner logs are off", () => {
+    const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, logGroupName: "" });
+    expect(status).toBe(0);
+    expect(calls.some((c) => c.includes("amazon-cloudwatch-agent"))).toBe(false);
+    expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
+  });
+
+  it("marks a registration failure when no configuration arrives, and when the runner exits unregistered", () => {
+    const timedOut = runBootstrap({ jitAfterPolls: null, bootTimeoutSeconds: 1, runnerPreinstalled: true });
+    expect(timedOut.marks).toEqual([{ service: "runner", pool: "default", event: "registration_failed", reason: "no runner configuration", instance_id: "i-0abc1234567890def" }]);
+    const refused = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, registers: false });
+    expect(refused.marks).toEqual([
+      { service: "runner", pool: "default", event: "registration_failed", reason: "runner exited unregistered", instance_id: "i-0abc1234567890def", job_id: "4242" },
+    ]);
+    expect(refused.calls.at(-1)).toBe("shutdown -h now");
   });
 });

@@ -97,9 +97,9 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       expect(fn.layers).toEqual([expect.stringMatching(/aws_lambda_layer_version\..*\.arn/)]);
       expect(fn.logging_config).toMatchObject({ log_format: "JSON" });
     }
-    // One per created function plus the API's access logs and the WAF's request logs (on by default);
-    // optional groups (audit trail delivery, NAT, ...) are created only when asked for.
-    expect(Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).filter(created)).toHaveLength(Object.keys(functions).length + 2);
+    // One per created function plus the API's access logs, the WAF's request logs and the runner logs (on
+    // by default); optional groups (audit trail delivery, NAT, ...) are created only when asked for.
+    expect(Object.values(resourcesOf(synth, "aws_cloudwatch_log_group")).filter(created)).toHaveLength(Object.keys(functions).length + 3);
   });
 
   it("grants ENI permissions only when the functions are placed in subnets", () => {
@@ -122,7 +122,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
     const launch = policies.find((p) => p.includes("ec2:CreateFleet"));
     // CreateTags: at launch, or afterwards only the Name tag of the kit's own instances.
     expect(launch).toContain('"ec2:CreateAction" = ["CreateFleet", "RunInstances"]');
-    expect(launch).toMatch(/"Sid" = "NameOwnRunners".*"ec2:ResourceTag\/self-runners:prefix".*"aws:TagKeys" = \["Name"\]/);
+    expect(launch).toMatch(/"Sid" = "NameOwnRunners".*"ec2:ResourceTag\/self-runners:prefix".*"aws:TagKeys" = \["Name", "self-runners:job-id", "self-runners:delivery-id", "self-runners:repository"\]/);
   });
 
   it("creates placeholder SecureString parameters only when no existing ones are named", () => {

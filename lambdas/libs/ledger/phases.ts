@@ -94,3 +94,15 @@ export function takeoverAction(previous: { readonly instanceId?: string; readonl
   if (previous.instanceId === undefined) return "launch";
   return previous.runnerWritten ? "adopt" : "replace";
 }
+
+const LIMIT_RELEASE_PREFIX = "limit of ";
+
+/** The reason scale-up records when it gives a job back because a `max_runners` limit is reached. */
+export function limitReleaseReason(which: string): string {
+  return `${LIMIT_RELEASE_PREFIX}${which} reached`;
+}
+
+/** Whether a `released` event's detail is a limit deferral (limitReleaseReason). */
+export function isLimitRelease(detail: string | undefined): boolean {
+  return detail?.startsWith(LIMIT_RELEASE_PREFIX) === true;
+}

@@ -1,8 +1,8 @@
-import { TerminateInstancesCommand, paginateDescribeInstances } from "@aws-sdk/client-ec2";
+import { TerminateInstancesCommand, paginateDescribeInstanceStatus, paginateDescribeInstances } from "@aws-sdk/client-ec2";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { RUNNER_TAGS } from "../../shared/index.js";
 import { isOwnRunner, type InstanceView } from "../decide.js";
-
+import type { InstanceStatusView } from "../health.js";
 
 /** TerminateInstances ids per call. */
 export const TERMINATE_CHUNK = 100;
@@ -11,7 +11,12 @@ export interface InstanceInventory {
   /** Every pending, running, stopping or stopped instance carrying our prefix tag and running with the runner instance profile. */
   list(): Promise<InstanceView[]>;
   terminate(instanceIds: readonly string[]): Promise<void>;
+  /** EC2 status checks of these (running) instances; absent: the round checks no health. */
+  statuses?(instanceIds: readonly string[]): Promise<InstanceStatusView[]>;
 }
+
+/** DescribeInstanceStatus ids per call (the API's limit). */
+export const STATUS_CHUNK = 100;
 
 export function ec2InstanceInventory(client: EC2Client, prefix: string, runnerInstanceProfileArn: string): InstanceInventory {
   return {
@@ -40,6 +45,7 @@ export function ec2InstanceInventory(client: EC2Client, prefix: string, runnerIn
               pool: tags.get(RUNNER_TAGS.pool),
               owner: tags.get(RUNNER_TAGS.owner),
               installationId: Number.isSafeInteger(installationId) && installationId > 0 ? installationId : undefined,
+              job: { jobId: tags.get(RUNNER_TAGS.jobId), deliveryId: tags.get(RUNNER_TAGS.deliveryId), repository: tags.get(RUNNER_TAGS.repository) },
               instanceProfileArn: instance.IamInstanceProfile?.Arn,
             };
             if (isOwnRunner(view, runnerInstanceProfileArn)) instances.push(view);
@@ -47,6 +53,26 @@ export function ec2InstanceInventory(client: EC2Client, prefix: string, runnerIn
         }
       }
       return instances;
+    },
+
+    // By the kit's instance ids (from the tag-filtered DescribeInstances): DescribeInstanceStatus
+    // documents no tag filters, and ids keep other instances of the account out of the pages.
+    async statuses(instanceIds) {
+      const statuses: InstanceStatusView[] = [];
+      for (let start = 0; start < instanceIds.length; start += STATUS_CHUNK) {
+        const pages = paginateDescribeInstanceStatus({ client }, { InstanceIds: instanceIds.slice(start, start + STATUS_CHUNK) });
+        for await (const page of pages) {
+          for (const status of page.InstanceStatuses ?? []) {
+            if (status.InstanceId === undefined) continue;
+            statuses.push({
+              instanceId: status.InstanceId,
+              instanceStatus: status.InstanceStatus?.Status ?? "not-applicable",
+              systemStatus: status.SystemStatus?.Status ?? "not-applicable",
+            });
+          }
+        }
+      }
+      return statuses;
     },
 
     async terminate(instanceIds) {

@@ -8,6 +8,7 @@ import type {
   _InstanceType,
 } from "@aws-sdk/client-ec2";
 import { RUNNER_TAGS, childLogger, runnerName } from "../../shared/index.js";
+import type { JobMessage } from "../../shared/index.js";
 import type { ScaleUpPool } from "../config.js";
 import type { FleetError, FleetRequest } from "../fleet-plan.js";
 
@@ -27,11 +28,20 @@ export interface LaunchResult {
   readonly errors: readonly FleetError[];
 }
 
+/** An instance and the job it was launched for (absent for a warm slot's synthetic job). */
+export interface InstanceOfJob {
+  readonly instanceId: string;
+  readonly job: Pick<JobMessage, "jobId" | "deliveryId" | "repository" | "kind"> | undefined;
+}
+
 export interface RunnerFleet {
   /** One CreateFleet (type instant). Throws when the call itself fails (throttled, denied). */
   launch(request: LaunchRequest): Promise<LaunchResult>;
-  /** Sets the Name tag to the runner name; best effort, naming is for people only. */
-  nameInstances(instanceIds: readonly string[]): Promise<void>;
+  /**
+   * Sets the Name tag to the runner name, and the job the instance was launched for (job id, delivery
+   * id, repository: log correlation and cost allocation); best effort, the runner depends on neither.
+   */
+  nameInstances(instances: readonly InstanceOfJob[]): Promise<void>;
   terminate(instanceIds: readonly string[]): Promise<void>;
 }
 
@@ -49,16 +59,14 @@ export function ec2RunnerFleet(client: EC2Client, prefix: string): RunnerFleet {
 
     // CreateFleet applies one tag set to the whole fleet, so the per-instance Name is a CreateTags call
     // per instance afterwards. The runner does not depend on it, hence best effort.
-    async nameInstances(instanceIds) {
+    async nameInstances(instances) {
       const results = await Promise.allSettled(
-        instanceIds.map((instanceId) =>
-          client.send(
-            new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: "Name", Value: runnerName(prefix, instanceId) }] }),
-          ),
+        instances.map(({ instanceId, job }) =>
+          client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: "Name", Value: runnerName(prefix, instanceId) }, ...jobTags(job)] })),
         ),
       );
       results.forEach((result, index) => {
-        if (result.status === "rejected") log.warn("naming instance failed", { instanceId: instanceIds[index], error: result.reason });
+        if (result.status === "rejected") log.warn("naming instance failed", { instanceId: instances[index]?.instanceId, error: result.reason });
       });
     },
 
@@ -67,6 +75,15 @@ export function ec2RunnerFleet(client: EC2Client, prefix: string): RunnerFleet {
       await client.send(new TerminateInstancesCommand({ InstanceIds: [...instanceIds] }));
     },
   };
+}
+
+function jobTags(job: InstanceOfJob["job"]): Tag[] {
+  if (job === undefined || job.kind === "warm") return [];
+  return [
+    { Key: RUNNER_TAGS.jobId, Value: String(job.jobId) },
+    { Key: RUNNER_TAGS.deliveryId, Value: job.deliveryId },
+    { Key: RUNNER_TAGS.repository, Value: job.repository },
+  ];
 }
 
 async function createFleet(client: EC2Client, request: LaunchRequest, tags: Tag[]): Promise<LaunchResult> {

@@ -15,6 +15,10 @@ export function describeInstanceTags(client: EC2Client): (instanceId: string) =>
         prefix: tags.get(RUNNER_TAGS.prefix),
         owner: tags.get(RUNNER_TAGS.owner),
         installationId: Number.isSafeInteger(installationId) && installationId > 0 ? installationId : undefined,
+        pool: tags.get(RUNNER_TAGS.pool),
+        jobId: tags.get(RUNNER_TAGS.jobId),
+        deliveryId: tags.get(RUNNER_TAGS.deliveryId),
+        repository: tags.get(RUNNER_TAGS.repository),
       };
     } catch (error) {
       if ((error as { name?: string }).name === "InvalidInstanceID.NotFound") return undefined;

@@ -6,7 +6,7 @@ import type { Invocation } from "./invocations.js";
 /**
  * EC2 as the kit sees it, over the query protocol: CreateFleet (type instant) with per-override
  * capacity a scenario scripts, DescribeInstances with tag and state filters and paging,
- * TerminateInstances, CreateTags; instances go pending -> running -> shutting-down -> terminated.
+ * DescribeInstanceStatus (every instance healthy), TerminateInstances, CreateTags; instances go pending -> running -> shutting-down -> terminated.
  */
 
 const NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
@@ -103,6 +103,8 @@ export class Ec2Model {
     aws
       .on("EC2.CreateFleet", (input, request) => this.createFleet(input, invocationOf(request.headers)))
       .on("EC2.DescribeInstances", (input) => this.describeInstances(input))
+      // Status checks are not modelled: every instance passes them, so the answer names none.
+      .on("EC2.DescribeInstanceStatus", () => `<DescribeInstanceStatusResponse xmlns="${NS}"><requestId>r</requestId><instanceStatusSet/></DescribeInstanceStatusResponse>`)
       .on("EC2.TerminateInstances", (input, request) => this.terminateInstances(input, invocationOf(request.headers)?.fn ?? "unknown"))
       .on("EC2.CreateTags", (input) => {
         for (const [key, value] of Object.entries(input)) {

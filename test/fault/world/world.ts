@@ -95,6 +95,8 @@ export interface Figures {
   readonly gitHubCalls: number;
   readonly redeliveries: number;
   readonly simulatedMs: number;
+  /** Seconds from each job attempt's creation in the simulated GitHub to a runner taking it (attempts never taken left out). */
+  readonly timeToRunnerSeconds: readonly number[];
   readonly jobsLost: number;
   readonly duplicateRunners: number;
   readonly busyRunnersTerminated: number;
@@ -807,6 +809,7 @@ export class World {
       gitHubCalls: this.github.stats.calls,
       redeliveries,
       simulatedMs: Date.now() - SIM_START,
+      timeToRunnerSeconds: [...this.github.jobs.values()].flatMap((job) => (job.startedAt === undefined ? [] : [(job.startedAt - job.createdAt) / 1000])),
       jobsLost: lost.length,
       duplicateRunners: duplicates.size,
       busyRunnersTerminated: this.stats.busyTerminated.length,

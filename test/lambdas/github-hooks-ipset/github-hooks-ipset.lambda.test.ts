@@ -18,8 +18,9 @@ vi.hoisted(() => {
 
 import { handler } from "../../../lambdas/github-hooks-ipset/github-hooks-ipset.lambda.js";
 import { MAX_UPDATE_ATTEMPTS } from "../../../lambdas/github-hooks-ipset/sync.js";
-import { HooksListRefusedError, IpSetLockConflictError, metrics } from "../../../lambdas/shared/index.js";
+import { HooksListRefusedError, IpSetLockConflictError } from "../../../lambdas/shared/index.js";
 import { lambdaContext } from "../../helpers/aws.js";
+import { metricPoints, quietPowertools, takeEmittedMetrics } from "../../helpers/powertools.js";
 import { GITHUB_HOOKS, gitHubFake, metaResponse } from "../../helpers/github.js";
 
 const waf = mockClient(WAFV2Client);
@@ -52,9 +53,11 @@ const run = () => handler({ source: "aws.events" }, lambdaContext("sr-github-hoo
 describe("github-hooks-ipset handler", () => {
   beforeAll(() => {
     nock.disableNetConnect();
+    quietPowertools();
   });
 
   beforeEach(() => {
+    takeEmittedMetrics();
     waf.reset();
     waf.on(UpdateIPSetCommand).resolves({ NextLockToken: "next" });
   });
@@ -117,7 +120,6 @@ describe("github-hooks-ipset handler", () => {
     // Arrange
     setsHold([...IPV4].reverse(), IPV6);
     metaAnswers(GITHUB_HOOKS);
-    const addMetric = vi.spyOn(metrics, "addMetric");
 
     // Act
     const summary = await run();
@@ -127,7 +129,7 @@ describe("github-hooks-ipset handler", () => {
     expect(updates()).toEqual([]);
     expect(summary.ipv4.change).toBe("no change");
     expect(summary.ipv6.change).toBe("no change");
-    expect(addMetric).toHaveBeenCalledWith("GitHubHooksIpSetsUpdated", "Count", 0);
+    expect(metricPoints("GitHubHooksIpSetsUpdated")).toEqual([expect.objectContaining({ unit: "Count", value: 0, dimensionSets: [["service"]] })]);
   });
 
   it("replaces only the set that changed, with GitHub's full list", async () => {
@@ -175,13 +177,12 @@ describe("github-hooks-ipset handler", () => {
     // Arrange
     setsHold(IPV4, IPV6);
     metaAnswers([]);
-    const addMetric = vi.spyOn(metrics, "addMetric");
 
     // Act / Assert
     await expect(run()).rejects.toThrow(new HooksListRefusedError("the hooks list is empty", []).message);
     expect(waf.commandCalls(GetIPSetCommand)).toHaveLength(0);
     expect(updates()).toEqual([]);
-    expect(addMetric).toHaveBeenCalledWith("GitHubHooksListRefused", "Count", 1);
+    expect(metricPoints("GitHubHooksListRefused")).toEqual([expect.objectContaining({ unit: "Count", value: 1, dimensionSets: [["service"]] })]);
   });
 
   it("fails when /meta lists an entry that is not a range: nothing is written", async () => {

@@ -1,5 +1,5 @@
 import { clearCaches } from "@aws-lambda-powertools/parameters";
-import { DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import { DescribeInstanceStatusCommand, DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import type { Instance } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -33,7 +33,8 @@ import {
 } from "../../helpers/github.js";
 import { counterValue, jobFacts, putRunnerItem, seedLaunchedJob } from "../../helpers/ledger.js";
 import { startDynalite } from "../../helpers/dynalite.js";
-import { quietPowertools } from "../../helpers/powertools.js";
+import { metricPoints, quietPowertools, takeEmittedMetrics } from "../../helpers/powertools.js";
+import { METRICS } from "../../../contracts/metrics.js";
 import { RECONCILE_ENV } from "../../../contracts/index.js";
 import { sampleEnv } from "../../helpers/contracts.js";
 
@@ -262,6 +263,7 @@ beforeEach(async () => {
   ssm.on(GetParameterCommand, { Name: "/sr/github-app-key" }).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: APP_KEY } });
   ssm.on(GetParameterCommand, { Name: "/sr/draining" }).callsFake(() => ({ Parameter: { Name: "/sr/draining", Type: "String", Value: draining } }));
   ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+  ec2.on(DescribeInstanceStatusCommand).resolves({ InstanceStatuses: [] });
   ec2.on(TerminateInstancesCommand).resolves({});
   sqs.on(SendMessageCommand).resolves({ MessageId: "m-1", SequenceNumber: "1" });
 });
@@ -280,6 +282,32 @@ afterAll(async () => {
 });
 
 describe("reconcile handler: runners", () => {
+  it("reads the status checks of the kit's running instances by id, 100 per DescribeInstanceStatus call (health.ts)", async () => {
+    // Arrange: 151 young instances, registered and idle; EC2 reports the last one's host impaired, and
+    // its runner has gone offline.
+    const young = Array.from({ length: 151 }, (_, index) => `i-0d${index.toString(16).padStart(15, "0")}`);
+    const impaired = young.at(-1)!;
+    instancesAlways(...young.map((id) => instance(id, 5)));
+    const registrations = young.map((id, index) => ours(id, 100 + index, id === impaired ? { status: "offline" } : {}));
+    const github = gitHubWithRunners(registrations.slice(0, 100), registrations.slice(100));
+    ec2.on(DescribeInstanceStatusCommand).callsFake((input: { InstanceIds: string[] }) => ({
+      InstanceStatuses: input.InstanceIds.map((id) => ({ InstanceId: id, InstanceStatus: { Status: "ok" }, SystemStatus: { Status: id === impaired ? "impaired" : "ok" } })),
+    }));
+    github.scope.delete(`${RUNNERS}/250`).reply(204);
+    takeEmittedMetrics();
+
+    // Act
+    const summary = await reconcile();
+
+    // Assert
+    const asked = ec2.commandCalls(DescribeInstanceStatusCommand).map((call) => call.args[0].input.InstanceIds ?? []);
+    expect(asked.map((ids) => ids.length)).toEqual([100, 51]);
+    expect(asked.flat()).toEqual(young);
+    expect(terminated()).toEqual([impaired]);
+    expect(summary).toMatchObject({ impairedTerminated: 1, errors: 0 });
+    expect(metricPoints(METRICS.impairedRunnersTerminated.name).map((point) => point.value)).toEqual([1]);
+  });
+
   it("reads every page of instances and runners with one call per page, before deciding", async () => {
     // Arrange: 151 instances over two DescribeInstances pages, 201 runners over three list pages;
     // the busy registration of the second-page instance is on the last page of runners.

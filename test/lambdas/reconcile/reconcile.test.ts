@@ -7,7 +7,7 @@ import { reconcile } from "../../../lambdas/reconcile/reconcile.js";
 import type { ReconcileDeps } from "../../../lambdas/reconcile/reconcile.js";
 import type { JobMessage, WorkflowJobState } from "../../../lambdas/shared/index.js";
 import { jobFacts, seedLaunchedJob } from "../../helpers/ledger.js";
-import { quietPowertools } from "../../helpers/powertools.js";
+import { captureLogLines, metricPoints, quietPowertools, takeEmittedMetrics } from "../../helpers/powertools.js";
 
 // reconcile called directly with memory ports: the memory ledger and counters (their contract is the
 // DynamoDB store's), EC2, GitHub, the runners table and the queues as small in-memory models, and a
@@ -223,5 +223,62 @@ describe("reconcile with memory ports: jobs", () => {
     // Assert
     expect(summary).toMatchObject({ countersRepaired: 1, errors: 0 });
     expect(inUse(w, "limit#pool#gpu")).toBe(0);
+  });
+});
+
+describe("reconcile metrics and correlation", () => {
+  beforeEach(() => {
+    takeEmittedMetrics();
+  });
+
+  it("publishes the fleet gauges of every known pool each run, zeros included", async () => {
+    // Act
+    await reconcile(w.deps);
+
+    // Assert
+    const points = metricPoints();
+    expect(points.filter((point) => point.name === "OldestWaitingJobAge")).toEqual([expect.objectContaining({ value: 0, dimensions: expect.objectContaining({ Pool: "linux" }) })]);
+    expect(points.filter((point) => point.name === "Runners").map((point) => [point.dimensions.State, point.value])).toEqual([
+      ["booting", 0],
+      ["idle", 0],
+      ["busy", 0],
+      ["offline", 0],
+    ]);
+    expect(points.filter((point) => point.name === "ReconcileErrors")).toEqual([expect.objectContaining({ value: 0, dimensionSets: [["service"]] })]);
+  });
+
+  it("logs a kept runner with its instance's correlation keys, read from the instance tags", async () => {
+    // Arrange
+    const lines = captureLogLines();
+    w.instances.set(I[0], {
+      instanceId: I[0],
+      state: "running",
+      launchTime: new Date(w.now().getTime() - 45 * 60_000),
+      pool: "linux",
+      owner: OWNER,
+      installationId: INSTALLATION,
+      job: { jobId: "4242", deliveryId: "d-4242", repository: "octo-org/example-workflow" },
+    });
+    w.registrations.push({ id: 7, name: `sr-${I[0]}`, status: "online", busy: false });
+    await reconcile(w.deps);
+    w.advance(91);
+    // GitHub says busy when the deletion is tried: the runner took a job meanwhile.
+    w.registrations[0] = { ...w.registrations[0]!, busy: true };
+    w.deps.directory.list = async () => [{ ...w.registrations[0]!, busy: false }];
+
+    // Act
+    await reconcile(w.deps);
+
+    // Assert
+    expect(lines().find((line) => line.message === "runner became busy, kept")).toMatchObject({
+      instanceId: I[0],
+      runnerName: `sr-${I[0]}`,
+      pool: "linux",
+      owner: OWNER,
+      jobId: "4242",
+      deliveryId: "d-4242",
+      repository: "octo-org/example-workflow",
+    });
+    expect(lines().find((line) => line.message === "reconcile finished")).not.toHaveProperty("jobId");
   });
 });

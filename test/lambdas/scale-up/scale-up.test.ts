@@ -6,9 +6,10 @@ import type { RunnerItem } from "../../../lambdas/scale-up/adapters/runners-tabl
 import { scaleUpConfigFromEnv } from "../../../lambdas/scale-up/config.js";
 import { processBatch } from "../../../lambdas/scale-up/scale-up.js";
 import type { IncomingRecord, ScaleUpDeps } from "../../../lambdas/scale-up/scale-up.js";
+import { logger } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { jobMessage } from "../../helpers/aws.js";
-import { quietPowertools } from "../../helpers/powertools.js";
+import { captureLogLines, metricPoints, quietPowertools, takeEmittedMetrics } from "../../helpers/powertools.js";
 import { SCALE_UP_ENV } from "../../../contracts/index.js";
 import { sampleEnv } from "../../helpers/contracts.js";
 
@@ -242,5 +243,85 @@ describe("processBatch with memory ports", () => {
     expect(outcome).toMatchObject({ launched: 0, deadLettered: 1 });
     expect(w.deadLettered.map((d) => d.reason)).toEqual([expect.stringMatching(/^expired: job waited 3601 s/)]);
     expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "failed" });
+  });
+});
+
+describe("scale-up metrics and correlation", () => {
+  beforeEach(() => {
+    takeEmittedMetrics();
+  });
+
+  const points = (name: string) => metricPoints().filter((point) => point.name === name);
+
+  it("emits JobsDispatched, DispatchLatency and RunnersLaunched by market for a launched job, and tags its instance with the job", async () => {
+    // Arrange
+    const j = job({ receivedAt: new Date(NOW.getTime() - 30_000).toISOString() });
+    const named: unknown[] = [];
+    w.deps.fleet.nameInstances = async (instances) => {
+      named.push(...instances);
+    };
+
+    // Act
+    await processBatch([record(j)], w.deps);
+
+    // Assert
+    const emitted = metricPoints();
+    const of = (name: string) => emitted.filter((point) => point.name === name);
+    expect(of("JobsDispatched")).toEqual([expect.objectContaining({ unit: "Count", value: 1, dimensions: expect.objectContaining({ Pool: "linux" }) })]);
+    expect(of("DispatchLatency")).toEqual([expect.objectContaining({ unit: "Seconds", value: 30, dimensionSets: [["service"], ["service", "Pool"]] })]);
+    expect(of("RunnersLaunched")).toEqual([
+      expect.objectContaining({ unit: "Count", value: 1, dimensionSets: [["service"], ["service", "Pool"], ["service", "Pool", "Market"]], dimensions: expect.objectContaining({ Pool: "linux", Market: "on-demand" }) }),
+    ]);
+    expect(named).toEqual([{ instanceId: w.launched[0], job: expect.objectContaining({ jobId: j.jobId, deliveryId: j.deliveryId, repository: j.repository }) }]);
+  });
+
+  it("emits JobsDeferred with Pool and Reason for jobs over the pool's limit", async () => {
+    // Act
+    await processBatch([job(), job(), job(), job()].map((j) => record(j)), w.deps);
+
+    // Assert
+    expect(points("JobsDeferred")).toEqual([
+      expect.objectContaining({ unit: "Count", value: 1, dimensionSets: [["service"], ["service", "Pool", "Reason"]], dimensions: expect.objectContaining({ Pool: "linux", Reason: "limit" }) }),
+    ]);
+  });
+
+  it("counts an expired job as dead-lettered and as a failed dispatch, per pool", async () => {
+    // Arrange
+    const old = job({ receivedAt: new Date(NOW.getTime() - 3601_000).toISOString() });
+
+    // Act
+    await processBatch([record(old)], w.deps);
+
+    // Assert
+    const emitted = metricPoints();
+    for (const name of ["JobsDeadLettered", "JobsDispatchFailed"]) {
+      expect(emitted.filter((point) => point.name === name)).toEqual([expect.objectContaining({ value: 1, dimensions: expect.objectContaining({ Pool: "linux" }) })]);
+    }
+    expect(emitted.map((point) => point.name)).not.toContain("JobsDispatched");
+  });
+
+  it("logs a failed registration with the job's and the instance's correlation keys, and none of them after the batch", async () => {
+    // Arrange
+    const lines = captureLogLines();
+    const j = job();
+    w.failRegistration.add("i-00000000000000001");
+
+    // Act
+    await processBatch([record(j)], w.deps);
+    logger.info("after the batch");
+
+    // Assert
+    expect(lines().find((line) => line.message === "runner registration failed")).toMatchObject({
+      deliveryId: j.deliveryId,
+      jobId: j.jobId,
+      runAttempt: 1,
+      pool: "linux",
+      owner: "octo-org",
+      repository: j.repository,
+      instanceId: "i-00000000000000001",
+      runnerName: "sr-i-00000000000000001",
+    });
+    const after = lines().find((line) => line.message === "after the batch");
+    for (const key of ["deliveryId", "jobId", "instanceId", "runnerName", "pool"]) expect(after).not.toHaveProperty(key);
   });
 });

@@ -3,13 +3,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { dynamoDbLimitCounters } from "../../../lambdas/libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
 import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
+import { logger } from "../../../lambdas/shared/index.js";
 import type { DeleteRunnerResult, JobMessage } from "../../../lambdas/shared/index.js";
 import { handleInterruption } from "../../../lambdas/spot-interruption/spot-interruption.js";
 import type { InstanceTags, SpotInterruptionDeps } from "../../../lambdas/spot-interruption/spot-interruption.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { counterValue, jobFacts, seedLaunchedJob } from "../../helpers/ledger.js";
-import { quietPowertools } from "../../helpers/powertools.js";
+import { captureLogLines, metricPoints, quietPowertools, takeEmittedMetrics } from "../../helpers/powertools.js";
 
 quietPowertools();
 
@@ -248,5 +249,51 @@ describe("handleInterruption", () => {
     expect(deregistered).toEqual([]);
     expect(sent).toEqual([]);
     expect(await ledger.get(key)).toMatchObject({ phase: "launched" });
+  });
+});
+
+describe("spot interruption metrics and correlation", () => {
+  beforeEach(() => {
+    takeEmittedMetrics();
+  });
+
+  it("counts the interruption in the instance's pool and logs with the job it was launched for, read from its tags", async () => {
+    // Arrange
+    const lines = captureLogLines();
+    const w = world({ tags: { prefix: PREFIX, owner: OWNER, installationId: 52103487, pool: "linux", jobId: "7", deliveryId: "d-7", repository: "octo-org/example-workflow" } });
+
+    // Act
+    await handleInterruption(INSTANCE, w.deps);
+    logger.info("after the interruption");
+
+    // Assert
+    expect(metricPoints("SpotInterruptions")).toEqual([expect.objectContaining({ unit: "Count", value: 1, dimensionSets: [["service"], ["service", "Pool"]], dimensions: expect.objectContaining({ Pool: "linux" }) })]);
+    expect(lines().find((line) => line.message === "spot interruption handled")).toMatchObject({
+      instanceId: INSTANCE,
+      runnerName: RUNNER,
+      pool: "linux",
+      owner: OWNER,
+      jobId: "7",
+      deliveryId: "d-7",
+      repository: "octo-org/example-workflow",
+    });
+    const after = lines().find((line) => line.message === "after the interruption");
+    for (const key of ["instanceId", "runnerName", "pool", "jobId", "deliveryId"]) expect(after).not.toHaveProperty(key);
+  });
+
+  it("counts an interruption of an instance without a pool tag under Pool=unknown", async () => {
+    // Act
+    await handleInterruption(INSTANCE, world().deps);
+
+    // Assert
+    expect(metricPoints("SpotInterruptions")).toEqual([expect.objectContaining({ dimensions: expect.objectContaining({ Pool: "unknown" }) })]);
+  });
+
+  it("counts nothing for another kit's instance", async () => {
+    // Act
+    await handleInterruption(INSTANCE, world({ tags: { prefix: "other", owner: OWNER, installationId: 52103487 } }).deps);
+
+    // Assert
+    expect(metricPoints("SpotInterruptions")).toEqual([]);
   });
 });

@@ -161,7 +161,7 @@ describe("routeDelivery for job progress", () => {
     const decision = routeDelivery({ ...base, payload });
 
     // Assert
-    expect(decision).toEqual({ kind: "progress", progress: { action: "in_progress", ...facts, runnerName: "sr-i-0aaaaaaaaaaaaaaa1", conclusion: undefined } });
+    expect(decision).toEqual({ kind: "progress", progress: { action: "in_progress", ...facts, runnerName: "sr-i-0aaaaaaaaaaaaaaa1", conclusion: undefined, timeToRunnerSeconds: 50 } });
   });
 
   it.each(["success", "failure", "cancelled", "skipped"])("reports completed with conclusion %s", (conclusion) => {

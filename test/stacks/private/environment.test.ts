@@ -7,7 +7,7 @@ describe("renderEnvironment", () => {
   it("names each value as its contract says, in the order given, leaving out unset optional ones", () => {
     // Act
     const environment = renderEnvironment(WEBHOOK_ENV, {
-      ...powertoolsEnvironment("webhook"),
+      ...powertoolsEnvironment("webhook", "sr"),
       prefix: "sr",
       jobsTable: "sr-jobs",
       webhookSecretSsmParameterName: "/sr/secret",
@@ -19,7 +19,7 @@ describe("renderEnvironment", () => {
     // Assert
     expect(Object.entries(environment)).toEqual([
       ["POWERTOOLS_SERVICE_NAME", "webhook"],
-      ["POWERTOOLS_METRICS_NAMESPACE", "SelfRunners"],
+      ["POWERTOOLS_METRICS_NAMESPACE", "SelfRunners/sr"],
       ["POWERTOOLS_LOG_LEVEL", "INFO"],
       ["PREFIX", "sr"],
       ["JOBS_TABLE", "sr-jobs"],

@@ -76,3 +76,9 @@ mock_resource "aws_wafv2_web_acl" {
 mock_resource "aws_wafv2_ip_set" {
   defaults = { arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/mock/66666666-7777-8888-9999-000000000000" }
 }
+mock_resource "aws_sns_topic" {
+  defaults = { arn = "arn:aws:sns:eu-west-1:123456789012:self-runners-alarms" }
+}
+mock_resource "aws_ce_anomaly_monitor" {
+  defaults = { arn = "arn:aws:ce::123456789012:anomalymonitor/00000000-0000-0000-0000-000000000000" }
+}

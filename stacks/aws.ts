@@ -59,6 +59,7 @@ export { SecurityGroup } from "@cdktf/provider-aws/lib/security-group/index.js";
 export { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic/index.js";
 export { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy/index.js";
 export { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
+export { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy/index.js";
 export { SsmParameter } from "@cdktf/provider-aws/lib/ssm-parameter/index.js";
 export { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint/index.js";
 export { Wafv2IpSet } from "@cdktf/provider-aws/lib/wafv2-ip-set/index.js";

@@ -127,9 +127,15 @@ export class NatInstances extends Construct {
     this.securityGroup = new SecurityGroup(this, "security-group", {
       count,
       name,
-      description: "self-runners NAT instances: everything from the VPC in, everything out",
+      description: "self-runners NAT instances: TCP, UDP and ICMP from the VPC in, everything out",
       vpcId: props.vpcId,
-      ingress: [{ description: "All traffic from the VPC", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: vpcCidrBlocks }],
+      // What jobs send to the internet: TCP and UDP on any port (registries, QUIC, NTP) and ICMP (ping,
+      // path MTU). Other IP protocols (GRE, ESP, ...) are not forwarded (issue 18, finding 10).
+      ingress: [
+        { description: "TCP from the VPC", protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: vpcCidrBlocks },
+        { description: "UDP from the VPC", protocol: "udp", fromPort: 0, toPort: 65535, cidrBlocks: vpcCidrBlocks },
+        { description: "ICMP from the VPC", protocol: "icmp", fromPort: -1, toPort: -1, cidrBlocks: vpcCidrBlocks },
+      ],
       egress: [{ description: "All outbound (the internet)", protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }],
       tags: mergeTags(tags, { Name: name }),
       // The module's variables cannot check each other (Terraform < 1.9): checked when NAT is on.
@@ -160,7 +166,12 @@ export class NatInstances extends Construct {
           Sid: "SwitchOffOwnSourceDestCheck",
           Action: ["ec2:ModifyInstanceAttribute"],
           Resource: `arn:${context.partition}:ec2:${context.region}:${context.accountId}:instance/*`,
-          Condition: { StringEquals: { [`ec2:ResourceTag/${NAT_TAG}`]: props.prefix } },
+          // The tag can be copied onto any instance; the instance profile is set at launch and needs
+          // iam:PassRole for the NAT role (issue 18, finding 10).
+          Condition: {
+            StringEquals: { [`ec2:ResourceTag/${NAT_TAG}`]: props.prefix },
+            ArnEquals: { "ec2:InstanceProfile": `arn:${context.partition}:iam::${context.accountId}:instance-profile/${name}` },
+          },
         },
         { Sid: "ReadRouteTables", Action: ["ec2:DescribeRouteTables"], Resource: "*" },
         {

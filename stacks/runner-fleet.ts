@@ -192,36 +192,52 @@ export class RunnerFleet extends Construct {
 
   /**
    * Lets `fn` launch and tag runners and terminate its own. Launching (ec2:CreateFleet, ec2:RunInstances)
-   * is allowed only from this fleet's launch templates, into the pools' subnets with the runner security
-   * group, for instances, volumes and network interfaces requested with the kit's tag
-   * (`aws:RequestTag/self-runners:prefix`), from any image or snapshot of the region. Also:
+   * is allowed only from this fleet's launch templates (`ec2:LaunchTemplate` on every resource), into the
+   * pools' subnets with the runner security group, for instances, volumes and network interfaces requested
+   * with the kit's tag (`aws:RequestTag/self-runners:prefix`); instances only with the runner instance
+   * profile, IMDSv2 required and a pool's instance type; images only as the template names them. Also:
    * ec2:CreateTags (while launching, with the kit's tag; and the Name tag of the kit's instances),
    * ec2:Describe{Instances,LaunchTemplates,LaunchTemplateVersions,Images,Subnets,InstanceTypeOfferings},
    * ssm:GetParameters (public AMI parameters), iam:PassRole (runner role, to EC2 only),
    * iam:CreateServiceLinkedRole (the spot and EC2 Fleet roles only), ec2:TerminateInstances (instances
-   * tagged with this kit's prefix only).
+   * tagged with this kit's prefix and running with the runner instance profile only).
    */
   grantLaunch(fn: NodejsFunction): void {
     const { partition, region, accountId } = this.context;
     const ec2Arn = (resource: string): string => `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
     const launch = ["ec2:CreateFleet", "ec2:RunInstances"];
-    const kitTagRequested = { StringEquals: { [`aws:RequestTag/${KIT_TAG}`]: this.prefix } };
+    const kitTagRequested = { [`aws:RequestTag/${KIT_TAG}`]: this.prefix };
+    // Every resource of the request must come from one of this fleet's templates (issue 18, finding 8).
+    const fromOwnTemplate = { "ec2:LaunchTemplate": this.launchTemplateArns };
     fn.addToRolePolicy("launch-runners", [
       { Sid: "LaunchFromOwnTemplates", Action: launch, Resource: this.launchTemplateArns },
+      {
+        // The instance: tagged, with the runner profile, IMDSv2 only, an instance type of a pool.
+        Sid: "LaunchRunnerInstances",
+        Action: launch,
+        Resource: ec2Arn("instance/*"),
+        Condition: {
+          StringEquals: { ...kitTagRequested, "ec2:MetadataHttpTokens": "required", "ec2:InstanceType": this.instanceTypes },
+          ArnEquals: { "ec2:InstanceProfile": this.instanceProfile.arn },
+          ArnLike: fromOwnTemplate,
+        },
+      },
       {
         // CreateFleet tags instances, the launch templates tag volumes and network interfaces.
         Sid: "LaunchTaggedRunners",
         Action: launch,
-        Resource: [ec2Arn("instance/*"), ec2Arn("volume/*"), ec2Arn("network-interface/*")],
-        Condition: kitTagRequested,
+        Resource: [ec2Arn("volume/*"), ec2Arn("network-interface/*")],
+        Condition: { StringEquals: kitTagRequested, ArnLike: fromOwnTemplate },
       },
-      { Sid: "LaunchIntoRunnerNetwork", Action: launch, Resource: this.networkArns },
+      { Sid: "LaunchIntoRunnerNetwork", Action: launch, Resource: this.networkArns, Condition: { ArnLike: fromOwnTemplate } },
       {
-        // AMIs may be public or shared from other accounts; the templates choose which.
-        Sid: "LaunchFromImages",
+        // AMIs may be public or shared from other accounts; the templates choose which, and the request may not.
+        Sid: "LaunchFromTemplateImages",
         Action: launch,
-        Resource: [`arn:${partition}:ec2:${region}::image/*`, `arn:${partition}:ec2:${region}::snapshot/*`],
+        Resource: `arn:${partition}:ec2:${region}::image/*`,
+        Condition: { ArnLike: fromOwnTemplate, Bool: { "ec2:IsLaunchTemplateResource": "true" } },
       },
+      { Sid: "LaunchFromImageSnapshots", Action: launch, Resource: `arn:${partition}:ec2:${region}::snapshot/*`, Condition: { ArnLike: fromOwnTemplate } },
       {
         // The instant fleet itself and, for spot, its requests: created only together with tagged instances.
         Sid: "FleetRequests",
@@ -242,6 +258,7 @@ export class RunnerFleet extends Construct {
         Resource: ec2Arn("instance/*"),
         Condition: {
           StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix },
+          ArnEquals: { "ec2:InstanceProfile": this.instanceProfile.arn },
           "ForAllValues:StringEquals": { "aws:TagKeys": ["Name", "self-runners:job-id", "self-runners:delivery-id", "self-runners:repository"] },
         },
       },
@@ -277,6 +294,15 @@ export class RunnerFleet extends Construct {
     this.grantTerminate(fn, "terminate-runners-launch");
   }
 
+  /** Every instance type of every pool: the only types a launch may request. */
+  private get instanceTypes(): string[] {
+    if (!Token.isUnresolved(this.pools)) {
+      const types = [...new Set(Object.values(this.pools as Record<string, NormalizedPool>).flatMap((pool) => pool.instance_types))];
+      if (!types.some((t) => Token.isUnresolved(t))) return types;
+    }
+    return Fn.distinct(Fn.flatten(TerraformIterator.fromMap(this.pools).forExpressionForList("val.instance_types")));
+  }
+
   /** ARNs of this fleet's launch templates (one per pool). */
   private get launchTemplateArns(): string[] {
     return Fn.values(TerraformIterator.fromResources(this.launchTemplates).forExpressionForMap("key", "val.arn")) as unknown as string[];
@@ -308,7 +334,7 @@ export class RunnerFleet extends Construct {
 
   /**
    * Lets `fn` find and terminate this kit's runners: ec2:DescribeInstances, and ec2:TerminateInstances
-   * on instances tagged `self-runners:prefix = <prefix>` only.
+   * on instances tagged `self-runners:prefix = <prefix>` that run with the runner instance profile only.
    */
   grantTerminate(fn: NodejsFunction, policyName = "terminate-runners"): void {
     fn.addToRolePolicy(policyName, [
@@ -317,7 +343,12 @@ export class RunnerFleet extends Construct {
         Sid: "TerminateOwnRunners",
         Action: ["ec2:TerminateInstances"],
         Resource: `arn:${this.context.partition}:ec2:${this.context.region}:${this.context.accountId}:instance/*`,
-        Condition: { StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix } },
+        // The tag alone is no proof (anyone with ec2:CreateTags can copy it); the instance profile is set at
+        // launch and changing it needs iam:PassRole for the runner role (issue 18, finding 3).
+        Condition: {
+          StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix },
+          ArnEquals: { "ec2:InstanceProfile": this.instanceProfile.arn },
+        },
       },
     ]);
   }

@@ -1,11 +1,16 @@
 import { Construct } from "constructs";
 import { Fn, Op, TerraformIterator, Token } from "./cdktf.js";
-import { SqsQueue } from "./aws.js";
+import { SqsQueue, SqsQueuePolicy } from "./aws.js";
+import type { AwsContext } from "./aws-context.js";
+import { policyDocument } from "./private/iam.js";
 import { checkProps } from "./errors.js";
 import { integerBetween } from "./module/rules.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 import type { PoolMap } from "./pools.js";
 import { mergeTags } from "./private/tags.js";
+
+/** A principal tag that lets operators move jobs by hand (`self-runners dlq replay`); the value is the prefix. */
+export const QUEUE_OPERATOR_TAG = "self-runners:operator";
 
 /** Props of {@link RunnerQueues}. */
 export interface RunnerQueuesProps {
@@ -109,6 +114,44 @@ export class RunnerQueues extends Construct {
   /** Map pool -> dead-letter queue URL. */
   get deadLetterQueueUrls(): string {
     return TerraformIterator.fromResources(this.deadLetterQueues).forExpressionForMap("key", "val.url") as unknown as string;
+  }
+
+  /**
+   * Queue policies on every queue and dead-letter queue: sending, receiving and deleting messages is
+   * denied to every principal but `roleArns` (the kit's functions) and principals tagged
+   * `self-runners:operator = <prefix>` (operators running `self-runners dlq replay`; tagging a principal
+   * needs IAM rights), so a principal with sqs:* on "*" neither injects jobs past the webhook's HMAC nor
+   * hides them (issue 18, finding 10). The account keeps administering the queues through IAM.
+   */
+  restrictTo(roleArns: string[], context: AwsContext, prefix: string): void {
+    const policy = (queues: SqsQueue, id: string): SqsQueuePolicy => {
+      const each = TerraformIterator.fromResources(queues);
+      return new SqsQueuePolicy(this, id, {
+        forEach: each,
+        queueUrl: each.getString("url"),
+        policy: policyDocument([
+          {
+            Sid: "AccountAdministers",
+            Principal: { AWS: `arn:${context.partition}:iam::${context.accountId}:root` },
+            Action: ["sqs:*"],
+            Resource: each.getString("arn"),
+          },
+          {
+            Sid: "OnlyTheKitMovesJobs",
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+            Resource: each.getString("arn"),
+            Condition: {
+              ArnNotEquals: { "aws:PrincipalArn": roleArns },
+              StringNotEquals: { [`aws:PrincipalTag/${QUEUE_OPERATOR_TAG}`]: prefix },
+            },
+          },
+        ]),
+      });
+    };
+    policy(this.queues, "queue-policy");
+    policy(this.deadLetterQueues, "dlq-policy");
   }
 
   /** Lets `fn` move messages to every pool's dead-letter queue with a reason: sqs:SendMessage. */

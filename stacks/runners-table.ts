@@ -76,19 +76,45 @@ export class RunnersTable extends Construct {
   }
 
   /**
-   * Lets runner instances read and clear their own item only: dynamodb:GetItem and UpdateItem where
-   * the key equals the calling instance's ARN (`${ec2:SourceInstanceARN}`).
+   * Lets runner instances read and clear their own item only: dynamodb:GetItem of `jitConfig` (and
+   * `jobKey`, for log correlation) and
+   * UpdateItem of `jitConfig` (no other attribute, nothing returned) where the key equals the calling
+   * instance's ARN (`${ec2:SourceInstanceARN}`), with credentials of an instance in `vpcId` used from
+   * that instance's address when the request comes through a VPC endpoint (issue 18, findings 7 and 10).
    */
-  grantOwnItem(role: IamRole): void {
+  grantOwnItem(role: IamRole, vpcId: string): void {
+    const ownKey = { "dynamodb:LeadingKeys": ["${ec2:SourceInstanceARN}"] };
+    const fromOwnInstance = {
+      StringEquals: { "aws:ec2InstanceSourceVPC": vpcId },
+      // Present only through a VPC endpoint: then the request must come from the instance itself.
+      StringEqualsIfExists: { "aws:SourceVpc": "${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp": "${aws:ec2InstanceSourcePrivateIPv4}" },
+    };
     new IamRolePolicy(this, "runner-own-item", {
       role: role.id,
       name: "runner-own-item",
       policy: policyDocument([
         {
           Sid: "ReadOwnRunnerConfig",
-          Action: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+          Action: ["dynamodb:GetItem"],
           Resource: this.table.arn,
-          Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["${ec2:SourceInstanceARN}"] } },
+          Condition: {
+            ...fromOwnInstance,
+            "ForAllValues:StringEquals": { ...ownKey, "dynamodb:Attributes": ["pk", "jitConfig", "jobKey"] },
+            StringEqualsIfExists: { ...fromOwnInstance.StringEqualsIfExists, "dynamodb:Select": "SPECIFIC_ATTRIBUTES" },
+          },
+        },
+        {
+          // IAM cannot tell SET from REMOVE; limited to jitConfig, the runner cannot touch what the control plane reads.
+          Sid: "ClearOwnRunnerConfig",
+          Action: ["dynamodb:UpdateItem"],
+          Resource: this.table.arn,
+          Condition: {
+            ...fromOwnInstance,
+            // The key attribute must be listed too, or DynamoDB refuses the update (dynamodb:Attributes must
+            // name the table's key attributes); a key cannot be changed by UpdateItem, so pk adds no write.
+            "ForAllValues:StringEquals": { ...ownKey, "dynamodb:Attributes": ["pk", "jitConfig"] },
+            StringEqualsIfExists: { ...fromOwnInstance.StringEqualsIfExists, "dynamodb:ReturnValues": "NONE" },
+          },
         },
       ]),
     });

@@ -151,7 +151,7 @@ export class SelfRunners extends Construct {
       tags,
     });
     this.runnerLogs.grantWrite(this.fleet.role);
-    this.table.grantOwnItem(this.fleet.role);
+    this.table.grantOwnItem(this.fleet.role, resolved.vpcId);
     this.secrets.denyRead(this.fleet.role);
     this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
 
@@ -210,6 +210,11 @@ export class SelfRunners extends Construct {
       scheduleExpression: resolved.reconcileScheduleExpression,
     });
     this.spotInterruption = new SpotInterruptionFunction(this, "spot-interruption", { ...handler, ...runners });
+    this.queues.restrictTo(
+      [this.webhook, this.scaleUp, this.reconcile, this.spotInterruption].map((fn) => fn.attribute(fn.role, "arn")),
+      this.context,
+      prefix,
+    );
 
     this.api = new WebhookApi(this, "webhook-api", {
       name: prefix,

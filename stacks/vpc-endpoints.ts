@@ -6,8 +6,12 @@ import { allOf, countIf, isNonEmpty, listIf } from "./private/conditions.js";
 import { checkProps, isUnresolved } from "./errors.js";
 import { DEFAULT_INTERFACE_ENDPOINT_SERVICES, GATEWAY_ENDPOINT_SERVICES, SHARED_INPUTS } from "./module/shared-rules.js";
 import { mergeTags } from "./private/tags.js";
+import { policyDocument } from "./private/iam.js";
 
 export { DEFAULT_INTERFACE_ENDPOINT_SERVICES, GATEWAY_ENDPOINT_SERVICES };
+
+/** Interface services the kit uses whose endpoints accept a policy. */
+const ENDPOINT_POLICY_SERVICES = [...DEFAULT_INTERFACE_ENDPOINT_SERVICES];
 
 /** Props of {@link VpcEndpoints}. */
 export interface VpcEndpointsProps {
@@ -123,6 +127,12 @@ export class VpcEndpoints extends Construct {
         : undefined,
     });
 
+    // Only this account's principals may use the endpoints: credentials of another account (a job's own,
+    // or stolen ones) cannot reach AWS through them (issue 18, finding 10). Resources stay unscoped: the
+    // VPC's other workloads and the runners' jobs use the same routes and AWS-owned buckets.
+    const ownAccountOnly = policyDocument([
+      { Sid: "OwnAccountPrincipals", Principal: "*", Action: ["*"], Resource: "*", Condition: { StringEquals: { "aws:PrincipalAccount": props.context.accountId } } },
+    ]);
     const interfaces = TerraformIterator.fromList(listIf(enabled, interfaceServices));
     this.interfaceEndpoints = new VpcEndpoint(this, "interface", {
       forEach: interfaces,
@@ -130,6 +140,8 @@ export class VpcEndpoints extends Construct {
       serviceName: `com.amazonaws.${props.context.region}.${interfaces.value}`,
       vpcEndpointType: "Interface",
       privateDnsEnabled: true,
+      // The services the kit uses by default support endpoint policies; other listed services keep AWS's default.
+      policy: Token.asString(Fn.conditional(Fn.contains(ENDPOINT_POLICY_SERVICES, interfaces.value), ownAccountOnly, Token.nullValue())),
       subnetIds,
       securityGroupIds: [Fn.lookupNested(this.securityGroup.fqn, ["0", "id"])],
       tags: mergeTags(tags, { Name: `${props.prefix}-${interfaces.value}` }),
@@ -142,6 +154,7 @@ export class VpcEndpoints extends Construct {
       serviceName: `com.amazonaws.${props.context.region}.${gateways.value}`,
       vpcEndpointType: "Gateway",
       routeTableIds,
+      policy: ownAccountOnly,
       tags: mergeTags(tags, { Name: `${props.prefix}-${gateways.value}` }),
     });
   }

@@ -12,6 +12,8 @@ export interface ReconcilePool {
 
 export interface ReconcileConfig {
   readonly prefix: string;
+  /** Only instances with this instance profile are ours. */
+  readonly runnerInstanceProfileArn: string;
   readonly scope: RunnerScope;
   readonly app: GitHubAppConfig;
   readonly runnersTable: string;
@@ -31,6 +33,7 @@ export function reconcileConfigFromEnv(env: Readonly<Record<string, string | und
   const parsed = parseEnv(RECONCILE_ENV, env);
   return {
     prefix: parsed.prefix,
+    runnerInstanceProfileArn: parsed.runnerInstanceProfileArn,
     scope: parsed.runnerScope,
     app: gitHubAppConfigFromEnv(env),
     runnersTable: parsed.runnersTable,

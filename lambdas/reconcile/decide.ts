@@ -11,6 +11,27 @@ export interface InstanceView {
   readonly installationId: number | undefined;
   /** The job scale-up launched the instance for, from its per-instance tags (log correlation only). */
   readonly job?: { readonly jobId: string | undefined; readonly deliveryId: string | undefined; readonly repository: string | undefined } | undefined;
+  /** `IamInstanceProfile.Arn`; absent for an instance without a profile. */
+  readonly instanceProfileArn?: string;
+}
+
+/**
+ * How old a record is. A `createdAt` further ahead than the boot timeout is no clock skew but a forged or
+ * broken item: it counts as infinitely old, so it neither vouches for a registration nor escapes clean-up
+ * (issue 18, finding 7).
+ */
+export function recordAgeMs(record: Pick<RecordView, "createdAt">, nowMs: number, bootMs: number): number {
+  const age = nowMs - record.createdAt.getTime();
+  return age < -bootMs ? Number.POSITIVE_INFINITY : age;
+}
+
+/**
+ * An instance is one of our runners only when it runs with the runner instance profile: anyone with
+ * ec2:CreateTags can copy our tags onto any instance, but attaching the profile needs iam:PassRole for
+ * the runner role (issue 18, finding 3). Tags alone never make an instance ours.
+ */
+export function isOwnRunner(instance: Pick<InstanceView, "instanceProfileArn">, runnerInstanceProfileArn: string): boolean {
+  return instance.instanceProfileArn !== undefined && instance.instanceProfileArn === runnerInstanceProfileArn;
 }
 
 export interface RegistrationView {
@@ -177,7 +198,7 @@ export function decide(input: DecideInput): Decision {
 
   // Records younger than the boot timeout vouch for instances DescribeInstances may not show yet.
   const freshRecords = new Set(
-    input.records.filter((record) => now - record.createdAt.getTime() <= bootMs).map((record) => record.instanceId),
+    input.records.filter((record) => recordAgeMs(record, now, bootMs) <= bootMs).map((record) => record.instanceId),
   );
   for (const [owner, registrations] of input.registrations) {
     const installationId = installations.get(owner);
@@ -191,7 +212,7 @@ export function decide(input: DecideInput): Decision {
   }
 
   const deleteRecords = input.records
-    .filter((record) => !liveInstanceIds.has(record.instanceId) && now - record.createdAt.getTime() > bootMs)
+    .filter((record) => !liveInstanceIds.has(record.instanceId) && recordAgeMs(record, now, bootMs) > bootMs)
     .map((record) => ({ pk: record.pk, instanceId: record.instanceId }));
 
   return { terminate, deleteRegistrations, deregisterThenTerminate, deleteRecords, keep, markIdle, clearIdle };

@@ -48,7 +48,7 @@ export function defaultDeps(
     prefix: config.prefix,
     bootTimeoutSeconds: config.bootTimeoutSeconds,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
-    inventory: ec2InstanceInventory(clients.ec2, config.prefix),
+    inventory: ec2InstanceInventory(clients.ec2, config.prefix, config.runnerInstanceProfileArn),
     directory: gitHubRunnerDirectory(config.scope, installations),
     records: dynamoDbRunnerRecords(documentClient, config.runnersTable),
     now: () => new Date(),

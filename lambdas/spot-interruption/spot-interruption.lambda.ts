@@ -1,7 +1,7 @@
 /**
  * Spot interruption warning (EventBridge, source aws.ec2, detail-type "EC2 Spot Instance Interruption
  * Warning"), two minutes before EC2 reclaims a spot instance.
- * Reads:  EC2 DescribeInstances of the instance; RUNNERS_TABLE item of the instance (runner id);
+ * Reads:  EC2 DescribeInstances of the instance; GitHub runners named after the instance (runner id);
  *         JOBS_TABLE pointers and jobs; SSM GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME.
  * Writes: JOBS_TABLE (job marked interrupted, or relaunched); GitHub DELETE of the runner when idle;
  *         SQS SendMessage of a relaunched job.
@@ -11,10 +11,11 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, EventBridgeEvent } from "aws-lambda";
-import { deleteRunner, flushMetrics, installationClientProvider, logger, traced } from "../shared/index.js";
+import { deleteRunner, flushMetrics, installationClientProvider, logger, runnerName, traced } from "../shared/index.js";
 import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
-import { describeInstanceTags, runnerIdFromTable } from "./adapters/aws.js";
+import { describeInstanceTags } from "./adapters/aws.js";
+import { runnerIdByName } from "./adapters/github.js";
 import { spotInterruptionConfigFromEnv } from "./config.js";
 import { handleInterruption } from "./spot-interruption.js";
 import type { InterruptionOutcome, SpotInterruptionDeps } from "./spot-interruption.js";
@@ -28,14 +29,9 @@ export interface SpotInterruptionClients {
   readonly dynamoDb: DynamoDBClient;
 }
 
-function instanceArnPrefix(invokedFunctionArn: string): string {
-  const [, partition, , region, account] = invokedFunctionArn.split(":");
-  return `arn:${partition}:ec2:${region}:${account}:instance/`;
-}
-
-/** The deployed dependencies, from the function's environment; the runners table is keyed by instance ARN. */
+/** The deployed dependencies, from the function's environment (the context is unused: runner ids come from GitHub). */
 export function defaultDeps(
-  context: Context,
+  _context: Context,
   env?: NodeJS.ProcessEnv,
   clients: SpotInterruptionClients = { ec2: traced(new EC2Client({})), sqs: traced(new SQSClient({})), dynamoDb: traced(new DynamoDBClient({})) },
 ): SpotInterruptionDeps {
@@ -45,7 +41,8 @@ export function defaultDeps(
   return {
     prefix: config.prefix,
     describe: describeInstanceTags(clients.ec2),
-    runnerIdOf: runnerIdFromTable(documentClient, config.runnersTable, instanceArnPrefix(context.invokedFunctionArn)),
+    runnerIdOf: async (instanceId, owner, installationId) =>
+      runnerIdByName(await installations(installationId), { scope: config.scope, owner }, runnerName(config.prefix, instanceId)),
     deregister: async (owner, installationId, runnerId) => deleteRunner(await installations(installationId), { scope: config.scope, owner }, runnerId),
     ledger: dynamoDbLedger(documentClient, config.jobsTable),
     counters: dynamoDbLimitCounters(documentClient, config.jobsTable),

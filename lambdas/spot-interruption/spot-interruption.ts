@@ -23,8 +23,11 @@ export interface InstanceTags {
 export interface SpotInterruptionDeps {
   readonly prefix: string;
   readonly describe: (instanceId: string) => Promise<InstanceTags | undefined>;
-  /** The runner registration id from the runners table item, if still there. */
-  readonly runnerIdOf: (instanceId: string) => Promise<number | undefined>;
+  /**
+   * The registration id of the instance's runner, asked of GitHub by the runner's name under the owner
+   * the instance was launched for; never read from the runner-writable table item (issue 18, finding 7).
+   */
+  readonly runnerIdOf: (instanceId: string, owner: string, installationId: number) => Promise<number | undefined>;
   readonly deregister: (owner: string, installationId: number, runnerId: number) => Promise<DeleteRunnerResult>;
   readonly ledger: Ledger;
   readonly counters: LimitCounters;
@@ -38,6 +41,12 @@ export interface InterruptionOutcome {
   readonly interruptedJob: string | undefined;
   readonly deregistered: DeleteRunnerResult | "skipped";
   readonly relaunched: string | undefined;
+}
+
+/** The GitHub registration id, when the instance names an owner and installation to ask. */
+async function runnerIdOfTagged(instanceId: string, tags: InstanceTags | undefined, deps: SpotInterruptionDeps): Promise<number | undefined> {
+  if (tags?.owner === undefined || tags.installationId === undefined) return undefined;
+  return deps.runnerIdOf(instanceId, tags.owner, tags.installationId);
 }
 
 export async function handleInterruption(instanceId: string, deps: SpotInterruptionDeps): Promise<InterruptionOutcome> {
@@ -58,7 +67,7 @@ async function handleOurInterruption(instanceId: string, tags: InstanceTags, dep
   const ours = true;
   emitMetric(METRICS.spotInterruptions, 1, { Pool: tags.pool ?? UNKNOWN_DIMENSION_VALUE });
   const name = runnerName(deps.prefix, instanceId);
-  const [runningJob, launchedForKey, runnerId] = await Promise.all([deps.ledger.jobOfRunner(name), deps.ledger.jobOfInstance(instanceId), deps.runnerIdOf(instanceId)]);
+  const [runningJob, launchedForKey, runnerId] = await Promise.all([deps.ledger.jobOfRunner(name), deps.ledger.jobOfInstance(instanceId), runnerIdOfTagged(instanceId, tags, deps)]);
   const launchedFor = launchedForKey === undefined ? undefined : await deps.ledger.get(launchedForKey);
   // A runner pointer outlives its job; only a job still running on this runner counts.
   const running = runningJob === undefined ? undefined : await deps.ledger.get(runningJob);

@@ -198,7 +198,7 @@ resource "aws_autoscaling_group" "nat_asg" {
 resource "aws_iam_role_policy" "nat_boot" {
   count  = local.enable_nat_instances ? 1 : 0
   name   = "nat-boot"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SwitchOffOwnSourceDestCheck", "Action" = ["ec2:ModifyInstanceAttribute"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:nat" = var.prefix } } }, { "Effect" = "Allow", "Sid" = "ReadRouteTables", "Action" = ["ec2:DescribeRouteTables"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ClaimPrivateRoutes", "Action" = ["ec2:CreateRoute", "ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.id, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SwitchOffOwnSourceDestCheck", "Action" = ["ec2:ModifyInstanceAttribute"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:nat" = var.prefix }, "ArnEquals" = { "ec2:InstanceProfile" = "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:instance-profile/${var.prefix}-nat" } } }, { "Effect" = "Allow", "Sid" = "ReadRouteTables", "Action" = ["ec2:DescribeRouteTables"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ClaimPrivateRoutes", "Action" = ["ec2:CreateRoute", "ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.id, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
   role   = aws_iam_role.nat_role["0"].name
 }
 
@@ -273,7 +273,7 @@ resource "aws_iam_role" "nat_role" {
 
 resource "aws_security_group" "nat_security_group" {
   count       = local.enable_nat_instances ? 1 : 0
-  description = "self-runners NAT instances: everything from the VPC in, everything out"
+  description = "self-runners NAT instances: TCP, UDP and ICMP from the VPC in, everything out"
   egress = [
     {
       cidr_blocks      = ["0.0.0.0/0"]
@@ -290,14 +290,36 @@ resource "aws_security_group" "nat_security_group" {
   ingress = [
     {
       cidr_blocks      = [for key, val in toset(data.aws_vpc.nat_vpc["0"].cidr_block_associations) : val.cidr_block]
-      description      = "All traffic from the VPC"
+      description      = "TCP from the VPC"
       from_port        = 0
       ipv6_cidr_blocks = null
       prefix_list_ids  = null
-      protocol         = "-1"
+      protocol         = "tcp"
       security_groups  = null
       self             = null
-      to_port          = 0
+      to_port          = 65535
+    },
+    {
+      cidr_blocks      = [for key, val in toset(data.aws_vpc.nat_vpc["0"].cidr_block_associations) : val.cidr_block]
+      description      = "UDP from the VPC"
+      from_port        = 0
+      ipv6_cidr_blocks = null
+      prefix_list_ids  = null
+      protocol         = "udp"
+      security_groups  = null
+      self             = null
+      to_port          = 65535
+    },
+    {
+      cidr_blocks      = [for key, val in toset(data.aws_vpc.nat_vpc["0"].cidr_block_associations) : val.cidr_block]
+      description      = "ICMP from the VPC"
+      from_port        = -1
+      ipv6_cidr_blocks = null
+      prefix_list_ids  = null
+      protocol         = "icmp"
+      security_groups  = null
+      self             = null
+      to_port          = -1
     },
   ]
   name   = "${var.prefix}-nat"
@@ -324,6 +346,7 @@ data "aws_vpc" "nat_vpc" {
 
 resource "aws_vpc_endpoint" "vpc_endpoints_gateway" {
   for_each          = toset((var.create_vpc_endpoints && (length(var.vpc_endpoint_route_table_ids) >= 1)) ? var.vpc_endpoint_gateway_services : [])
+  policy            = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "OwnAccountPrincipals", "Principal" = "*", "Action" = ["*"], "Resource" = "*", "Condition" = { "StringEquals" = { "aws:PrincipalAccount" = data.aws_caller_identity.current_account.account_id } } }] })
   route_table_ids   = var.vpc_endpoint_route_table_ids
   service_name      = "com.amazonaws.${data.aws_region.current_region.id}.${each.value}"
   tags              = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "Name" = "${var.prefix}-${each.value}" })
@@ -333,6 +356,7 @@ resource "aws_vpc_endpoint" "vpc_endpoints_gateway" {
 
 resource "aws_vpc_endpoint" "vpc_endpoints_interface" {
   for_each            = toset(var.create_vpc_endpoints ? var.vpc_endpoint_services : [])
+  policy              = contains(["sqs", "ssm", "ec2", "logs", "sts", "kms"], each.value) ? jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "OwnAccountPrincipals", "Principal" = "*", "Action" = ["*"], "Resource" = "*", "Condition" = { "StringEquals" = { "aws:PrincipalAccount" = data.aws_caller_identity.current_account.account_id } } }] }) : null
   private_dns_enabled = true
   security_group_ids  = [aws_security_group.vpc_endpoints_security_group["0"].id]
   service_name        = "com.amazonaws.${data.aws_region.current_region.id}.${each.value}"

@@ -111,7 +111,7 @@ resource "aws_dynamodb_resource_policy" "runners_resource_policy" {
 
 resource "aws_iam_role_policy" "runners_runner_own_item" {
   name   = "runner-own-item"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadOwnRunnerConfig", "Action" = ["dynamodb:GetItem", "dynamodb:UpdateItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadOwnRunnerConfig", "Action" = ["dynamodb:GetItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}", "dynamodb:Select" = "SPECIFIC_ATTRIBUTES" }, "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"], "dynamodb:Attributes" = ["pk", "jitConfig", "jobKey"] } } }, { "Effect" = "Allow", "Sid" = "ClearOwnRunnerConfig", "Action" = ["dynamodb:UpdateItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}", "dynamodb:ReturnValues" = "NONE" }, "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"], "dynamodb:Attributes" = ["pk", "jitConfig"] } } }] })
   role   = aws_iam_role.runner_role.id
 }
 

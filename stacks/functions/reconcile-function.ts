@@ -66,6 +66,7 @@ export class ReconcileFunction extends NodejsFunction {
           ...app.environment,
           runnerScope: props.runnerScope,
           prefix: props.prefix,
+          runnerInstanceProfileArn: fleet.instanceProfile.arn,
           runnersTable: table.table.name,
           jobsTable: ledger.table.name,
           runnerBootTimeoutSeconds: props.runnerBootTimeoutSeconds,

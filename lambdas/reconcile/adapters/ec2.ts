@@ -1,14 +1,14 @@
 import { TerminateInstancesCommand, paginateDescribeInstanceStatus, paginateDescribeInstances } from "@aws-sdk/client-ec2";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { RUNNER_TAGS } from "../../shared/index.js";
-import type { InstanceView } from "../decide.js";
+import { isOwnRunner, type InstanceView } from "../decide.js";
 import type { InstanceStatusView } from "../health.js";
 
 /** TerminateInstances ids per call. */
 export const TERMINATE_CHUNK = 100;
 
 export interface InstanceInventory {
-  /** Every pending, running, stopping or stopped instance carrying our prefix tag. */
+  /** Every pending, running, stopping or stopped instance carrying our prefix tag and running with the runner instance profile. */
   list(): Promise<InstanceView[]>;
   terminate(instanceIds: readonly string[]): Promise<void>;
   /** EC2 status checks of these (running) instances; absent: the round checks no health. */
@@ -18,7 +18,7 @@ export interface InstanceInventory {
 /** DescribeInstanceStatus ids per call (the API's limit). */
 export const STATUS_CHUNK = 100;
 
-export function ec2InstanceInventory(client: EC2Client, prefix: string): InstanceInventory {
+export function ec2InstanceInventory(client: EC2Client, prefix: string, runnerInstanceProfileArn: string): InstanceInventory {
   return {
     async list() {
       const instances: InstanceView[] = [];
@@ -38,7 +38,7 @@ export function ec2InstanceInventory(client: EC2Client, prefix: string): Instanc
             if (instance.InstanceId === undefined) continue;
             const tags = new Map((instance.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
             const installationId = Number(tags.get(RUNNER_TAGS.installationId));
-            instances.push({
+            const view: InstanceView = {
               instanceId: instance.InstanceId,
               state: instance.State?.Name ?? "unknown",
               launchTime: instance.LaunchTime ?? new Date(0),
@@ -46,7 +46,9 @@ export function ec2InstanceInventory(client: EC2Client, prefix: string): Instanc
               owner: tags.get(RUNNER_TAGS.owner),
               installationId: Number.isSafeInteger(installationId) && installationId > 0 ? installationId : undefined,
               job: { jobId: tags.get(RUNNER_TAGS.jobId), deliveryId: tags.get(RUNNER_TAGS.deliveryId), repository: tags.get(RUNNER_TAGS.repository) },
-            });
+              instanceProfileArn: instance.IamInstanceProfile?.Arn,
+            };
+            if (isOwnRunner(view, runnerInstanceProfileArn)) instances.push(view);
           }
         }
       }

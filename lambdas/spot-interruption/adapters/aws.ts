@@ -1,7 +1,5 @@
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { RUNNER_TAGS } from "../../shared/index.js";
 import type { InstanceTags } from "../spot-interruption.js";
 
@@ -26,16 +24,5 @@ export function describeInstanceTags(client: EC2Client): (instanceId: string) =>
       if ((error as { name?: string }).name === "InvalidInstanceID.NotFound") return undefined;
       throw error;
     }
-  };
-}
-
-/** The registration id from the runners table item (key: instance ARN). */
-export function runnerIdFromTable(client: DynamoDBDocumentClient, tableName: string, instanceArnPrefix: string): (instanceId: string) => Promise<number | undefined> {
-  return async (instanceId) => {
-    const response = await client.send(
-      new GetCommand({ TableName: tableName, Key: { pk: `${instanceArnPrefix}${instanceId}` }, ProjectionExpression: "runnerId", ConsistentRead: true }),
-    );
-    const runnerId = Number(response.Item?.runnerId);
-    return Number.isSafeInteger(runnerId) && runnerId > 0 ? runnerId : undefined;
   };
 }

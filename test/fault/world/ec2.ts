@@ -17,6 +17,9 @@ export const SHUTTING_DOWN_MS = 10_000;
 export type InstanceState = "pending" | "running" | "shutting-down" | "terminated" | "stopping" | "stopped";
 export type CapacityType = "spot" | "on-demand";
 
+/** Every instance the double launches runs with this profile, as the launch templates give it. */
+export const RUNNER_INSTANCE_PROFILE_ARN = "arn:aws:iam::123456789012:instance-profile/sr-runner";
+
 export interface Ec2Instance {
   readonly instanceId: string;
   readonly instanceType: string;
@@ -194,7 +197,7 @@ export class Ec2Model {
         (i) =>
           `<item><reservationId>r-${i.instanceId.slice(2)}</reservationId><ownerId>123456789012</ownerId><groupSet/><instancesSet><item>` +
           `<instanceId>${i.instanceId}</instanceId><imageId>ami-0123456789abcdef0</imageId><instanceState><code>${STATE_CODES[i.state]}</code><name>${i.state}</name></instanceState>` +
-          `<instanceType>${i.instanceType}</instanceType><launchTime>${new Date(i.launchTime).toISOString()}</launchTime><subnetId>${i.subnetId}</subnetId>` +
+          `<instanceType>${i.instanceType}</instanceType><iamInstanceProfile><arn>${RUNNER_INSTANCE_PROFILE_ARN}</arn><id>AIPAEXAMPLE</id></iamInstanceProfile><launchTime>${new Date(i.launchTime).toISOString()}</launchTime><subnetId>${i.subnetId}</subnetId>` +
           (i.lifecycle === "spot" ? "<instanceLifecycle>spot</instanceLifecycle>" : "") +
           `<tagSet>${[...i.tags].map(([k, v]) => `<item><key>${escapeXml(k)}</key><value>${escapeXml(v)}</value></item>`).join("")}</tagSet>` +
           `</item></instancesSet></item>`,

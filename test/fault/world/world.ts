@@ -11,7 +11,7 @@ import { loadShippedBundle, unloadShippedBundle } from "../../helpers/shipped-zi
 import { rememberCompiledCode, withCodeCache } from "./code-cache.js";
 import { WorldDynamoDb } from "./dynamodb.js";
 import type { LedgerSideEffect } from "./dynamodb.js";
-import { Ec2Model } from "./ec2.js";
+import { Ec2Model, RUNNER_INSTANCE_PROFILE_ARN } from "./ec2.js";
 import type { Ec2Instance } from "./ec2.js";
 import { GitHubWorld, ORG } from "./github.js";
 import type { GitHubJob } from "./github.js";
@@ -301,6 +301,7 @@ export class World {
       JOB_WAIT_MAX_SECONDS: "900",
       GITHUB_MIN_REMAINING_REQUESTS: "200",
       RUNNER_BOOT_TIMEOUT_SECONDS: "600",
+      RUNNER_INSTANCE_PROFILE_ARN,
       RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
       BUSY_CONFIRM_SECONDS: "90",
       RELAUNCH_GRACE_SECONDS: "300",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decide, ownersToQuery } from "../../../lambdas/reconcile/decide.js";
+import { decide, isOwnRunner, ownersToQuery, recordAgeMs } from "../../../lambdas/reconcile/decide.js";
 import type { DecideInput, InstanceView, RecordView, RegistrationView } from "../../../lambdas/reconcile/decide.js";
 
 const PREFIX = "sr";
@@ -186,6 +186,18 @@ describe("decide: records", () => {
     // Assert
     expect(decision.deleteRecords).toEqual([{ pk: record(I2, 30).pk, instanceId: I2 }]);
   });
+
+  it("cleans up a record with a createdAt far in the future (no expiresAt) and lets it vouch for nothing", () => {
+    // Arrange: a year ahead; its registration is offline and has no instance.
+    const records = [record(I2, -60 * 24 * 365)];
+
+    // Act
+    const decision = decide(input({ registrations: new Map([["octo-org", [registration(I2, 7, { status: "offline" })]]]), records }));
+
+    // Assert
+    expect(decision.deleteRecords).toEqual([{ pk: records[0]!.pk, instanceId: I2 }]);
+    expect(decision.deleteRegistrations.map((r) => r.runnerId)).toEqual([7]);
+  });
 });
 
 describe("ownersToQuery", () => {
@@ -365,5 +377,24 @@ describe("decide: busy confirmation window", () => {
 
     // Assert
     expect(decision.deleteRegistrations).toEqual([]);
+  });
+});
+
+describe("isOwnRunner", () => {
+  const PROFILE = "arn:aws:iam::123456789012:instance-profile/sr-runner";
+
+  it("accepts only the runner instance profile: copied tags with another profile, or none, are not ours", () => {
+    expect(isOwnRunner(instance("i-1", 5, { instanceProfileArn: PROFILE }), PROFILE)).toBe(true);
+    expect(isOwnRunner(instance("i-2", 5, { instanceProfileArn: "arn:aws:iam::123456789012:instance-profile/sr-runner-copy" }), PROFILE)).toBe(false);
+    expect(isOwnRunner(instance("i-3", 5), PROFILE)).toBe(false);
+  });
+});
+
+describe("recordAgeMs", () => {
+  it("counts a createdAt beyond the boot timeout in the future as infinitely old, and small skew as young", () => {
+    const bootMs = BOOT * 1000;
+    expect(recordAgeMs({ createdAt: minutesAgo(-60 * 24 * 365) }, NOW.getTime(), bootMs)).toBe(Number.POSITIVE_INFINITY);
+    expect(recordAgeMs({ createdAt: minutesAgo(-1) }, NOW.getTime(), bootMs)).toBe(-60_000);
+    expect(recordAgeMs({ createdAt: minutesAgo(30) }, NOW.getTime(), bootMs)).toBe(30 * 60_000);
   });
 });

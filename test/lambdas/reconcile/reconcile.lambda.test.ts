@@ -38,6 +38,7 @@ import { METRICS } from "../../../contracts/metrics.js";
 import { RECONCILE_ENV } from "../../../contracts/index.js";
 import { sampleEnv } from "../../helpers/contracts.js";
 
+const RUNNER_PROFILE = "arn:aws:iam::123456789012:instance-profile/sr-runner";
 const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
 const warm = { warmOwner: "octo-org", warmSchedule: "Mon-Fri 07:00-19:00" };
 const db = await startDynalite();
@@ -51,6 +52,7 @@ const ENV = sampleEnv(RECONCILE_ENV, {
   JOBS_TABLE: "sr-jobs",
   DRAINING_PARAMETER: "/sr/draining",
   RUNNER_BOOT_TIMEOUT_SECONDS: "600",
+  RUNNER_INSTANCE_PROFILE_ARN: RUNNER_PROFILE,
   RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
   BUSY_CONFIRM_SECONDS: "90",
   RELAUNCH_GRACE_SECONDS: "300",
@@ -108,9 +110,10 @@ function minutesAgo(minutes: number): Date {
   return new Date(Date.now() - minutes * 60_000);
 }
 
-function instance(instanceId: string, ageMinutes: number, options: { state?: string; pool?: string } = {}): Instance {
+function instance(instanceId: string, ageMinutes: number, options: { state?: string; pool?: string; profileArn?: string } = {}): Instance {
   return {
     InstanceId: instanceId,
+    IamInstanceProfile: { Arn: options.profileArn ?? RUNNER_PROFILE, Id: "AIPAEXAMPLE" },
     State: { Name: (options.state ?? "running") as never },
     LaunchTime: minutesAgo(ageMinutes),
     Tags: [
@@ -452,6 +455,20 @@ describe("reconcile handler: runners", () => {
     expect(github.scope.isDone()).toBe(true);
     expect((await db.items("sr-runners")).map((row) => row.instanceId)).toEqual([I[1]]);
     expect(summary).toMatchObject({ terminated: 1, registrationsDeleted: 1, recordsDeleted: 1, errors: 0 });
+  });
+
+  it("never terminates an instance with copied tags but another instance profile (issue 18, finding 3)", async () => {
+    // Arrange: I0 carries every runner tag, has no registration and is past the boot timeout, but runs
+    // with someone else's profile; I1 is a real orphan.
+    instancesAlways(instance(I[0], 60, { profileArn: "arn:aws:iam::123456789012:instance-profile/database" }), instance(I[1], 60));
+    gitHubWithRunners([]);
+
+    // Act
+    const summary = await reconcile();
+
+    // Assert
+    expect(terminated()).toEqual([I[1]]);
+    expect(summary).toMatchObject({ instances: 1, terminated: 1 });
   });
 
   it("fails when the runners of an owner cannot be listed: its instances are left alone", async () => {

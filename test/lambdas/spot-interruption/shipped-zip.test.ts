@@ -30,6 +30,12 @@ const RUNNERS = "/orgs/octo-org/actions/runners";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const context = { functionName: "sr-spot-interruption", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:sr-spot-interruption" } as Context;
 const LINUX = limitKeys("linux", "octo-org");
+/** Another runner of the organization: a forged table item points at it. */
+const OTHER_RUNNER_ID = 999;
+
+function listedRunner(id: number, name: string, busy: boolean) {
+  return { id, name, os: "linux", status: "online", busy, labels: [] };
+}
 
 /** The warning as EventBridge delivers it (source aws.ec2). */
 function warning(detail: Detail): EventBridgeEvent<"EC2 Spot Instance Interruption Warning", Detail> {
@@ -86,6 +92,9 @@ const github = new LoopbackGitHub()
     201,
     { token: "ghs_loopbacktoken", expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { administration: "write" }, repository_selection: "all" },
   ])
+  // Runner ids come from GitHub by name; the table items below hold forged ids GitHub must win over.
+  .on(`GET ${RUNNERS}?name=sr-${BUSY}&per_page=100&page=1`, () => [200, { total_count: 1, runners: [listedRunner(11, `sr-${BUSY}`, true)] }])
+  .on(`GET ${RUNNERS}?name=sr-${IDLE}&per_page=100&page=1`, () => [200, { total_count: 1, runners: [listedRunner(12, `sr-${IDLE}`, false)] }])
   .on(`DELETE ${RUNNERS}/11`, () => [422, { message: 'Bad request - Runner "sr-i-0aaaaaaaaaaaaaaa1" is still running a job"', documentation_url: "https://docs.github.com/rest/actions/self-hosted-runners", errors: [] }])
   .on(`DELETE ${RUNNERS}/12`, () => [204, undefined]);
 
@@ -137,7 +146,7 @@ describe("the shipped spot-interruption zip", () => {
   it("marks the job of a busy runner interrupted and leaves the runner registered", async () => {
     // Arrange: job 8 runs on the runner (in_progress seen); GitHub refuses to delete a busy runner.
     await ledger.start(jobFacts(8), `sr-${BUSY}`, earlier());
-    await runnerItem(BUSY, 11);
+    await runnerItem(BUSY, OTHER_RUNNER_ID);
 
     // Act
     const outcome = await handler(warning({ "instance-id": BUSY, "instance-action": "terminate" }), context);
@@ -150,10 +159,10 @@ describe("the shipped spot-interruption zip", () => {
     expect(sqsSends()).toEqual([]);
   });
 
-  it("deregisters an idle runner and relaunches the job it was launched for through the pool's queue", async () => {
+  it("deregisters an idle runner (the id GitHub gives its name, not the forged item's) and relaunches the job it was launched for through the pool's queue", async () => {
     // Arrange
     const key = await seedLaunchedJob(ledger, counters, { facts: jobFacts(7), instanceId: IDLE, prefix: "sr", scopeOwner: "octo-org", at: earlier() });
-    await runnerItem(IDLE, 12);
+    await runnerItem(IDLE, OTHER_RUNNER_ID);
 
     // Act
     const outcome = await handler(warning({ "instance-id": IDLE, "instance-action": "terminate" }), context);

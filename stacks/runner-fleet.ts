@@ -4,7 +4,7 @@ import { IamInstanceProfile, IamRole, IamRolePolicy, LaunchTemplate, SecurityGro
 import type { AwsContext } from "./aws-context.js";
 import { checkProps } from "./errors.js";
 import { SHARED_INPUTS } from "./module/shared-rules.js";
-import { assumeRolePolicy, policyDocument } from "./private/iam.js";
+import { assumeRolePolicy, policyDocument, runnerCredentialsCondition } from "./private/iam.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 import type { NormalizedPool, PoolMap } from "./pools.js";
 import { runnerBootstrapScript } from "./runner-bootstrap.js";
@@ -117,13 +117,14 @@ export class RunnerFleet extends Construct {
           Sid: "RegisterWithSessionManager",
           Action: ["ssm:UpdateInstanceInformation"],
           Resource: `arn:${props.context.partition}:ec2:${props.context.region}:${props.context.accountId}:instance/*`,
+          Condition: runnerCredentialsCondition(props.vpcId),
         },
         {
           // ssmmessages has no resource types; the condition keeps the channels to instance credentials.
           Sid: "SessionManagerChannels",
           Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
           Resource: "*",
-          Condition: { Null: { "ec2:SourceInstanceARN": "false" } },
+          Condition: { Null: { "ec2:SourceInstanceARN": "false" }, ...runnerCredentialsCondition(props.vpcId) },
         },
       ]),
     });

@@ -6,7 +6,7 @@ import type { AwsContext } from "./aws-context.js";
 import { checkProps } from "./errors.js";
 import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { countIf } from "./private/conditions.js";
-import { policyDocument } from "./private/iam.js";
+import { policyDocument, runnerCredentialsCondition } from "./private/iam.js";
 
 /** The runner log group of a deployment. */
 export function runnerLogGroupName(prefix: string): string {
@@ -97,14 +97,19 @@ export class RunnerLogs extends Construct {
    * Lets the runner instances' role write to the group: logs:CreateLogStream, logs:PutLogEvents and
    * logs:DescribeLogStreams (the CloudWatch agent's calls) on this group's streams only.
    */
-  grantWrite(role: IamRole): IamRolePolicy {
+  grantWrite(role: IamRole, vpcId: string): IamRolePolicy {
     const group = this.context.arn("logs", `log-group:${this.name}`);
     return new IamRolePolicy(this, "write", {
       count: this.count,
       role: role.id,
       name: "runner-logs",
       policy: policyDocument([
-        { Sid: "ShipRunnerLogs", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [group, `${group}:*`] },
+        {
+          Sid: "ShipRunnerLogs",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          Resource: [group, `${group}:*`],
+          Condition: runnerCredentialsCondition(vpcId),
+        },
       ]),
     });
   }

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { DynamodbResourcePolicy, DynamodbTable, IamRolePolicy, type IamRole } from "./aws.js";
-import { policyDocument } from "./private/iam.js";
+import { policyDocument, runnerCredentialsCondition } from "./private/iam.js";
 import { denyDataToOthers } from "./private/table-access.js";
 import type { NodejsFunction } from "./nodejs-function.js";
 
@@ -84,11 +84,7 @@ export class RunnersTable extends Construct {
    */
   grantOwnItem(role: IamRole, vpcId: string): void {
     const ownKey = { "dynamodb:LeadingKeys": ["${ec2:SourceInstanceARN}"] };
-    const fromOwnInstance = {
-      StringEquals: { "aws:ec2InstanceSourceVPC": vpcId },
-      // Present only through a VPC endpoint: then the request must come from the instance itself.
-      StringEqualsIfExists: { "aws:SourceVpc": "${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp": "${aws:ec2InstanceSourcePrivateIPv4}" },
-    };
+    const fromOwnInstance = runnerCredentialsCondition(vpcId);
     new IamRolePolicy(this, "runner-own-item", {
       role: role.id,
       name: "runner-own-item",

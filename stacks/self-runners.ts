@@ -150,7 +150,7 @@ export class SelfRunners extends Construct {
       runnerLogGroupName: this.runnerLogs.shippedTo,
       tags,
     });
-    this.runnerLogs.grantWrite(this.fleet.role);
+    this.runnerLogs.grantWrite(this.fleet.role, resolved.vpcId);
     this.table.grantOwnItem(this.fleet.role, resolved.vpcId);
     this.secrets.denyRead(this.fleet.role);
     this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);

@@ -30,3 +30,16 @@ export function assumeRolePolicy(service: string): string {
     Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
   });
 }
+
+/**
+ * The condition every runner-role statement carries: the credentials are an instance's of the kit's VPC
+ * (`aws:ec2InstanceSourceVPC`) and, when the request comes through a VPC endpoint, are used from that
+ * instance's own address. Credentials copied off a runner are then useless elsewhere (issue 18, finding 10).
+ */
+export function runnerCredentialsCondition(vpcId: string): { StringEquals: Record<string, string>; StringEqualsIfExists: Record<string, string> } {
+  return {
+    StringEquals: { "aws:ec2InstanceSourceVPC": vpcId },
+    // Present only through a VPC endpoint: then the request must come from the instance itself.
+    StringEqualsIfExists: { "aws:SourceVpc": "${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp": "${aws:ec2InstanceSourcePrivateIPv4}" },
+  };
+}

@@ -876,11 +876,6 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     reason: "the runner's KMS grant holds only through DynamoDB (kms:ViaService), inside calls the runner's own DynamoDB statements already limit to its VPC and address",
   },
   {
-    rule: "runner-credentials-in-vpc",
-    subject: /^aws_iam_role_policy\.runner_logs_write#/,
-    reason: "the runner's log shipping writes only its own log group and reads nothing; not yet conditioned on the VPC (it arrived with the runner-logs work while this rule was written): a follow-up",
-  },
-  {
     rule: "imds-hop-limit",
     subject: /^aws_launch_template\.runner_launch_template$/,
     reason: "hop limit 2 lets job containers on the docker bridge reach IMDSv2 for the runner role; tokens are still required (IMDSv2), and 1 would break jobs that use the instance role from containers",

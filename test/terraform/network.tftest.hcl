@@ -190,10 +190,10 @@ run "nat_instances_in_two_azs" {
   }
   assert {
     condition = alltrue(concat(
-      [for rule in aws_security_group.nat_security_group[0].ingress : rule.protocol == "-1" && toset(rule.cidr_blocks) == toset(["10.0.0.0/16", "100.64.0.0/16"])],
+      [for rule in aws_security_group.nat_security_group[0].ingress : contains(["tcp", "udp", "icmp"], rule.protocol) && toset(rule.cidr_blocks) == toset(["10.0.0.0/16", "100.64.0.0/16"])],
       [for rule in aws_security_group.nat_security_group[0].egress : rule.protocol == "-1" && toset(rule.cidr_blocks) == toset(["0.0.0.0/0"])],
-    )) && length(aws_security_group.nat_security_group[0].ingress) == 1 && length(aws_security_group.nat_security_group[0].egress) == 1
-    error_message = "The NAT security group admits everything from the VPC and allows all egress."
+    )) && toset([for rule in aws_security_group.nat_security_group[0].ingress : rule.protocol]) == toset(["tcp", "udp", "icmp"]) && length(aws_security_group.nat_security_group[0].egress) == 1
+    error_message = "The NAT security group admits TCP, UDP and ICMP from the VPC only, and allows all egress."
   }
   assert {
     condition = [

@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import SlowestFirstSequencer from "./test/sequencer.js";
 
 export default defineConfig({
   test: {
@@ -11,5 +12,6 @@ export default defineConfig({
     // Collects the fault-injection figures of test/fault/*.test.ts into one table (no-op otherwise).
     globalSetup: ["test/fault/global-setup.ts"],
     reporters: ["default"],
+    sequence: { sequencer: SlowestFirstSequencer },
   },
 });

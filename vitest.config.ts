@@ -1,5 +1,4 @@
 import { defineConfig } from "vitest/config";
-import SlowestFirstSequencer from "./test/sequencer.js";
 
 export default defineConfig({
   test: {
@@ -12,6 +11,5 @@ export default defineConfig({
     // Collects the fault-injection figures of test/fault/*.test.ts into one table (no-op otherwise).
     globalSetup: ["test/fault/global-setup.ts"],
     reporters: ["default"],
-    sequence: { sequencer: SlowestFirstSequencer },
   },
 });

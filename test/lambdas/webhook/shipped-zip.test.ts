@@ -131,6 +131,26 @@ describe("the shipped webhook zip", () => {
     expect(sent()).toHaveLength(0);
   });
 
+  // The signature covers the bytes sent, not the JSON they parse to (the fixture is pretty-printed).
+  it.each([
+    ["re-serialised compactly", (original: string) => JSON.stringify(JSON.parse(original))],
+    ["with its keys reordered", (original: string) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(original) as object).reverse()), null, 2)],
+  ])("fails when a body %s carries the original bytes' signature, or the reverse: 401 twice, nothing queued", async (_name, reformat) => {
+    const reformatted = reformat(payload);
+    expect(reformatted).not.toBe(payload);
+    expect(JSON.parse(reformatted)).toEqual(JSON.parse(payload));
+
+    const signedOriginal = await signedEvent(payload);
+    const resentReformatted = await handler({ ...signedOriginal, body: reformatted }, context);
+    const signedReformatted = await signedEvent(reformatted);
+    const resentOriginal = await handler({ ...signedReformatted, body: payload }, context);
+
+    expect([resentReformatted.statusCode, resentOriginal.statusCode]).toEqual([401, 401]);
+    expect(JSON.parse(resentOriginal.body)).toEqual({ message: "invalid signature" });
+    expect(sent()).toHaveLength(0);
+    expect((await db.items("sr-jobs")).filter((item) => item.pk.startsWith("job#"))).toEqual([]);
+  });
+
   it("fails when the signature is missing: 401, nothing queued", async () => {
     const result = await handler(event(payload, { "X-GitHub-Event": "workflow_job" }), context);
     expect(result.statusCode).toBe(401);

@@ -242,6 +242,40 @@ describe("webhook handler", () => {
     expect(sent()).toHaveLength(0);
   });
 
+  // The signature covers the bytes GitHub sent, never the JSON they parse to: a check that re-serialises
+  // the payload (or also tries its re-serialised form) would accept each of these.
+  describe.each([
+    ["re-serialised compactly", (original: string) => JSON.stringify(JSON.parse(original))],
+    ["with its keys reordered", (original: string) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(original) as object).reverse()), null, 2)],
+  ])("a body %s", (_name, reformat) => {
+    const original = JSON.stringify(workflowJobQueuedFixture(), null, 2);
+
+    it("fails when it carries the signature of the original bytes: 401 and nothing sent", async () => {
+      // Arrange
+      const reformatted = reformat(original);
+      expect(reformatted).not.toBe(original);
+      expect(JSON.parse(reformatted)).toEqual(JSON.parse(original));
+
+      // Act
+      const result = await delivery("workflow_job", reformatted, { headers: { "X-Hub-Signature-256": await sign(SECRET, original) } });
+
+      // Assert
+      expect(answer(result)).toEqual({ statusCode: 401, contentType: "application/json", body: { message: "invalid signature" } });
+      expect(sent()).toHaveLength(0);
+      expect(await db.items("sr-jobs")).toEqual([]);
+    });
+
+    it("fails when the original bytes carry the signature of the re-formatted JSON: 401 and nothing sent", async () => {
+      // Act
+      const result = await delivery("workflow_job", original, { headers: { "X-Hub-Signature-256": await sign(SECRET, reformat(original)) } });
+
+      // Assert
+      expect(answer(result)).toEqual({ statusCode: 401, contentType: "application/json", body: { message: "invalid signature" } });
+      expect(sent()).toHaveLength(0);
+      expect(await db.items("sr-jobs")).toEqual([]);
+    });
+  });
+
   it("fails when the signature header is missing: 401 and nothing sent", async () => {
     // Act
     const result = await delivery("workflow_job", JSON.stringify(workflowJobQueuedFixture()), { omitSignature: true });

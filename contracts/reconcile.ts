@@ -9,8 +9,8 @@ export const RECONCILE_ENV = {
   ...GITHUB_APP_ENV,
   ...DRAINING_ENV,
   pools: poolsVariable(
-    poolFields(["queueUrl", "warmSize", "warmOwner", "warmSchedule"]),
-    "a pool's queue, for jobs queued again, and its warm pool (when `warmSize` > 0 and `warmOwner` is set); a malformed `warmSchedule` fails the configuration, naming the pool",
+    poolFields(["queueUrl", "labels", "warmSize", "warmOwner", "warmSchedule"]),
+    "a pool's queue, for jobs queued again, its labels, to match the jobs the webhook healer recovers, and its warm pool (when `warmSize` > 0 and `warmOwner` is set); a malformed `warmSchedule` fails the configuration, naming the pool",
   ),
   runnerBootTimeoutSeconds: required("RUNNER_BOOT_TIMEOUT_SECONDS", integer(1), "an instance with no registration after this long is an orphan", "600"),
   runnerIdleTimeoutSeconds: required(
@@ -43,6 +43,12 @@ export const RECONCILE_ENV = {
     integer(1),
     1800,
     "a `received` job untouched this long has lost its message (scale-up touches a waiting job at least every JOB_WAIT_MAX_SECONDS)",
+  ),
+  healerMaxGithubCalls: required(
+    "HEALER_MAX_GITHUB_CALLS",
+    integer(0),
+    "`webhook_healer_max_github_calls`: GitHub requests of the webhook healer per round (delivery log, redeliveries, queued-job checks); 0 turns it off",
+    "30",
   ),
   maxJobChecks: tunable("MAX_JOB_CHECKS", integer(1), 50, "GitHub job checks and re-runs per round"),
 } as const;

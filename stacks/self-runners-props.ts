@@ -237,6 +237,11 @@ export interface ControlPlaneProps {
    */
   readonly relaunchGraceSeconds?: number;
   /**
+   * GitHub requests the webhook healer may make per reconcile round (docs/healer.md); 0 turns it off.
+   * @default 30
+   */
+  readonly webhookHealerMaxGithubCalls?: number;
+  /**
    * Re-run jobs that failed because their spot runner was reclaimed.
    * @default true
    */

@@ -7,6 +7,8 @@ import type { WarmPool } from "./warm.js";
 /** A pool's queue, for messages the reconciler queues again, and its warm pool. */
 export interface ReconcilePool {
   readonly queueUrl: string;
+  /** The pool's labels: the webhook healer matches the jobs it recovers with them, as the webhook does. */
+  readonly labels: readonly string[];
   readonly warm: WarmPool | undefined;
 }
 
@@ -27,6 +29,8 @@ export interface ReconcileConfig {
   readonly requeueAfterSeconds: number;
   readonly rerunInterrupted: boolean;
   readonly maxJobChecks: number;
+  /** GitHub requests of the webhook healer per round; 0 turns it off. */
+  readonly healerMaxGithubCalls: number;
 }
 
 export function reconcileConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ReconcileConfig {
@@ -50,7 +54,7 @@ export function reconcileConfigFromEnv(env: Readonly<Record<string, string | und
           }
         }
         const warm = warmSize > 0 && warmOwner !== undefined && warmOwner !== "" ? { size: warmSize, owner: warmOwner, schedule: warmSchedule ?? "" } : undefined;
-        return [key, { queueUrl: pool.queueUrl, warm }];
+        return [key, { queueUrl: pool.queueUrl, labels: pool.labels, warm }];
       }),
     ),
     bootTimeoutSeconds: parsed.runnerBootTimeoutSeconds,
@@ -60,5 +64,6 @@ export function reconcileConfigFromEnv(env: Readonly<Record<string, string | und
     requeueAfterSeconds: parsed.requeueAfterSeconds,
     rerunInterrupted: parsed.rerunInterruptedJobs,
     maxJobChecks: parsed.maxJobChecks,
+    healerMaxGithubCalls: parsed.healerMaxGithubCalls,
   };
 }

@@ -15,9 +15,14 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { flushMetrics, getStringParameter, installationIdFor, getWorkflowJob, installationClientProvider, logger, rerunWorkflowJob, traced } from "../shared/index.js";
+import { appOctokit, flushMetrics, getSecureString, getStringParameter, installationIdFor, getWorkflowJob, installationClientProvider, logger, rerunWorkflowJob, traced } from "../shared/index.js";
 import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
+import { dynamoDbHealerState } from "../libs/ledger/dynamodb-healer-state.js";
+import { ledgerJobBook } from "../webhook/adapters/ledger.js";
+import { sqsJobQueue } from "../webhook/adapters/sqs.js";
+import { enqueueOnce } from "../webhook/webhook.js";
+import { gitHubDeliveryLog, gitHubQueuedJobs } from "./adapters/deliveries.js";
 import { ec2InstanceInventory } from "./adapters/ec2.js";
 import { gitHubRunnerDirectory } from "./adapters/github.js";
 import { dynamoDbRunnerRecords } from "./adapters/table.js";
@@ -44,6 +49,10 @@ export function defaultDeps(
   const config = reconcileConfigFromEnv(env);
   const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
   const installations = installationClientProvider(config.app);
+  const ledger = dynamoDbLedger(documentClient, config.jobsTable);
+  const counters = dynamoDbLimitCounters(documentClient, config.jobsTable);
+  // The jobs the healer recovers take the webhook's own path: ledger lease, same message, same ids.
+  const webhookPath = { jobs: ledgerJobBook(ledger, counters, config.prefix), enqueue: sqsJobQueue(clients.sqs), pools: config.pools, now: () => new Date() };
   return {
     prefix: config.prefix,
     bootTimeoutSeconds: config.bootTimeoutSeconds,
@@ -52,8 +61,8 @@ export function defaultDeps(
     directory: gitHubRunnerDirectory(config.scope, installations),
     records: dynamoDbRunnerRecords(documentClient, config.runnersTable),
     now: () => new Date(),
-    ledger: dynamoDbLedger(documentClient, config.jobsTable),
-    counters: dynamoDbLimitCounters(documentClient, config.jobsTable),
+    ledger,
+    counters,
     jobs: {
       get: async (installationId, repository, jobId) => getWorkflowJob(await installations(installationId), repository, jobId),
       rerun: async (installationId, repository, jobId) => rerunWorkflowJob(await installations(installationId), repository, jobId),
@@ -72,6 +81,16 @@ export function defaultDeps(
     warmPools: Object.fromEntries(Object.entries(config.pools).map(([key, pool]) => [key, pool.warm])),
     scope: config.scope,
     installationFor: (owner) => installationIdFor(config.app, { scope: config.scope, owner }),
+    healer: {
+      maxCalls: config.healerMaxGithubCalls,
+      state: dynamoDbHealerState(documentClient, config.jobsTable),
+      // App-level endpoints take the App's JWT, not an installation token.
+      deliveries: gitHubDeliveryLog(async () => appOctokit({ appId: config.app.appId, privateKey: await getSecureString(config.app.privateKeyParameter), baseUrl: config.app.apiUrl })),
+      queuedJobs: gitHubQueuedJobs(installations),
+      pools: config.pools,
+      enqueue: async (pool, job) => ((await enqueueOnce(pool, job, webhookPath)).body.message === "queued" ? "queued" : "duplicate"),
+      now: () => new Date(),
+    },
   };
 }
 

@@ -11,6 +11,8 @@ import { emitFleetGauges, fleetGauges } from "./fleet-gauges.js";
 import type { ActionFailure } from "./execute.js";
 import type { RegistrationView } from "./decide.js";
 import { decideImpaired, type ImpairedDecision } from "./health.js";
+import { heal } from "./heal.js";
+import type { HealDeps, HealSummary } from "./heal.js";
 
 const log = childLogger("reconcile");
 
@@ -21,6 +23,8 @@ export interface ReconcileDeps extends ReconcileJobsDeps {
   readonly directory: RunnerDirectory;
   readonly records: RunnerRecords;
   readonly busyConfirmSeconds: number;
+  /** The webhook healer (heal.ts), run after the jobs; absent: not run. */
+  readonly healer?: HealDeps;
 }
 
 export interface ReconcileSummary {
@@ -44,6 +48,8 @@ export interface ReconcileSummary {
   /** Runners failing their EC2 status checks, not on a job, terminated. */
   readonly impairedTerminated: number;
   readonly errors: number;
+  /** The webhook healer's round, when it ran. */
+  readonly healer?: HealSummary;
 }
 
 /** One reconcile round: read EC2, the table and GitHub, decide, then act; failures of one action never stop the others. */
@@ -155,6 +161,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   const impairedTerminated = countImpairedTerminated(impaired, terminatedNow);
   const jobResult = await reconcileJobs(deps, snapshot, countersBefore, instances.filter((i) => !terminatedNow.has(i.instanceId)), registrations);
   errors += jobResult.errors;
+  // After the jobs: a job the healer queues now is not mistaken for a lost message by this round.
+  const healed = deps.healer === undefined ? undefined : await heal(deps.healer);
+  errors += healed?.errors ?? 0;
 
   const summary: ReconcileSummary = {
     instances: instances.length,
@@ -174,6 +183,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     warmRequested: jobResult.warmRequested,
     impairedTerminated: [...impairedTerminated.values()].reduce((sum, n) => sum + n, 0),
     errors,
+    ...(healed === undefined ? {} : { healer: healed }),
   };
   log.info("reconcile finished", {
     summary,

@@ -38,7 +38,8 @@ function parseValue(name: string, type: EnvType, raw: string): unknown {
       return trimmed;
     }
     case "integer": {
-      if (!/^\d+$/.test(raw.trim()) || Number(raw) <= 0) throw new InvalidEnvError(name, `expected a positive integer, got "${raw}"`);
+      // Zero only where the contract allows it (integer(0): "0 turns it off").
+      if (!/^\d+$/.test(raw.trim()) || (Number(raw) <= 0 && type.min > 0)) throw new InvalidEnvError(name, `expected a ${type.min > 0 ? "positive" : "non-negative"} integer, got "${raw}"`);
       const value = Number(raw);
       if (value < type.min) throw new InvalidEnvError(name, `expected at least ${type.min}, got ${value}`);
       if (type.max !== undefined && value > type.max) throw new InvalidEnvError(name, `expected at most ${type.max}, got ${value}`);

@@ -94,9 +94,10 @@ export const QUEUE_LEASE_MS = 30_000;
  * 17). The job is marked queued only after SendMessage succeeded; a failed send gives the lease back and
  * a crashed one lets it run out, so the next sighting (or the reconciler's requeue of `received` jobs)
  * queues the job. When the ledger cannot be read or written the job is queued anyway; scale-up's claim
- * deduplicates it, so an outage of the ledger never loses a job.
+ * deduplicates it, so an outage of the ledger never loses a job. The webhook healer (reconcile) queues
+ * the jobs whose delivery never arrived through this same path.
  */
-async function enqueueOnce(pool: string, job: JobMessage, deps: WebhookDeps): Promise<WebhookAnswer> {
+export async function enqueueOnce(pool: string, job: JobMessage, deps: Pick<WebhookDeps, "jobs" | "enqueue" | "pools" | "now">): Promise<WebhookAnswer> {
   let seen: { readonly phase: Phase; readonly queued: boolean } | undefined;
   try {
     seen = await deps.jobs.received(job, deps.now());

@@ -244,6 +244,11 @@ const CONTROL: InputGroup = {
       rules: [integerBetween(60, 86400)],
     },
     {
+      name: "webhook_healer_max_github_calls", type: "number", default: 30,
+      description: "GitHub requests the webhook healer may make per reconcile round (docs/healer.md): it redelivers failed workflow_job deliveries and queues jobs GitHub reports queued whose delivery never arrived. With the default schedule (5 minutes) and 30, at most 360 an hour. 0 turns the healer off.",
+      rules: [integerBetween(0, 1000)],
+    },
+    {
       name: "rerun_interrupted_jobs", type: "bool", default: true,
       description: "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen).",
     },

@@ -306,6 +306,8 @@ export class World {
       BUSY_CONFIRM_SECONDS: "90",
       RELAUNCH_GRACE_SECONDS: "300",
       RERUN_INTERRUPTED_JOBS: "true",
+      // Off unless a scenario turns it on (the webhook-healer scenarios), so the other figures stay the world's own.
+      HEALER_MAX_GITHUB_CALLS: "0",
       ...this.options.env,
     };
     const load = <H>(name: string): H => {

@@ -11,8 +11,8 @@ const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo";
 function reconcileEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return sampleEnv(RECONCILE_ENV, {
     POOLS: JSON.stringify({
-      gpu: { queueUrl: `${QUEUE}-gpu`, warmSize: 2, warmOwner: "octo-org", warmSchedule: "Mon-Fri 07:00-19:00" },
-      linux: { queueUrl: QUEUE, warmSize: 0, warmOwner: "", warmSchedule: "" },
+      gpu: { queueUrl: `${QUEUE}-gpu`, labels: ["linux", "gpu"], warmSize: 2, warmOwner: "octo-org", warmSchedule: "Mon-Fri 07:00-19:00" },
+      linux: { queueUrl: QUEUE, labels: ["linux"], warmSize: 0, warmOwner: "", warmSchedule: "" },
     }),
     ...overrides,
   });
@@ -28,8 +28,8 @@ describe("reconcileConfigFromEnv", () => {
       jobsTable: "sr-jobs",
       drainingParameter: "/sr/draining",
       pools: {
-        gpu: { queueUrl: `${QUEUE}-gpu`, warm: { size: 2, owner: "octo-org", schedule: "Mon-Fri 07:00-19:00" } },
-        linux: { queueUrl: QUEUE, warm: undefined },
+        gpu: { queueUrl: `${QUEUE}-gpu`, labels: ["linux", "gpu"], warm: { size: 2, owner: "octo-org", schedule: "Mon-Fri 07:00-19:00" } },
+        linux: { queueUrl: QUEUE, labels: ["linux"], warm: undefined },
       },
       bootTimeoutSeconds: 600,
       idleTimeoutSeconds: 1800,
@@ -53,14 +53,14 @@ describe("reconcileConfigFromEnv", () => {
 
   it("keeps a warm pool open all the time when its schedule is empty", () => {
     // Act
-    const config = reconcileConfigFromEnv(reconcileEnv({ POOLS: JSON.stringify({ linux: { queueUrl: QUEUE, warmSize: 1, warmOwner: "octo-org", warmSchedule: "" } }) }));
+    const config = reconcileConfigFromEnv(reconcileEnv({ POOLS: JSON.stringify({ linux: { queueUrl: QUEUE, labels: ["linux"], warmSize: 1, warmOwner: "octo-org", warmSchedule: "" } }) }));
 
     // Assert
     expect(config.pools.linux?.warm).toEqual({ size: 1, owner: "octo-org", schedule: "" });
   });
 
   it.each([
-    { name: "the warm schedule is malformed", env: { POOLS: JSON.stringify({ gpu: { queueUrl: QUEUE, warmSize: 1, warmOwner: "o", warmSchedule: "weekdays" } }) }, error: 'environment variable POOLS is invalid: $.gpu: warm schedule "weekdays" is not "<days> HH:MM-HH:MM"' },
+    { name: "the warm schedule is malformed", env: { POOLS: JSON.stringify({ gpu: { queueUrl: QUEUE, labels: ["gpu"], warmSize: 1, warmOwner: "o", warmSchedule: "weekdays" } }) }, error: 'environment variable POOLS is invalid: $.gpu: warm schedule "weekdays" is not "<days> HH:MM-HH:MM"' },
     { name: "a pool has no queue URL", env: { POOLS: JSON.stringify({ gpu: { warmSize: 0 } }) }, error: "environment variable POOLS is invalid: $.gpu.queueUrl: expected a non-empty string" },
     { name: "RERUN_INTERRUPTED_JOBS is not true or false", env: { RERUN_INTERRUPTED_JOBS: "yes" }, error: 'environment variable RERUN_INTERRUPTED_JOBS is invalid: expected one of true, false, got "yes"' },
     { name: "BUSY_CONFIRM_SECONDS is not a positive integer", env: { BUSY_CONFIRM_SECONDS: "0" }, error: /BUSY_CONFIRM_SECONDS is invalid/ },

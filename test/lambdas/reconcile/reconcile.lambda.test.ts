@@ -57,11 +57,13 @@ const ENV = sampleEnv(RECONCILE_ENV, {
   BUSY_CONFIRM_SECONDS: "90",
   RELAUNCH_GRACE_SECONDS: "300",
   RERUN_INTERRUPTED_JOBS: "true",
+  // The webhook healer has its own tests (heal.test.ts); these rounds make only the reconciler's calls.
+  HEALER_MAX_GITHUB_CALLS: "0",
   // As the module renders pools: warm fields always present, zero/empty when unused.
   POOLS: JSON.stringify({
-    arm: { queueUrl: queue("arm"), warmSize: 1, ...warm },
-    gpu: { queueUrl: queue("gpu"), warmSize: 2, ...warm },
-    linux: { queueUrl: queue("linux"), warmSize: 0, warmOwner: "", warmSchedule: "" },
+    arm: { queueUrl: queue("arm"), labels: ["arm"], warmSize: 1, ...warm },
+    gpu: { queueUrl: queue("gpu"), labels: ["gpu"], warmSize: 2, ...warm },
+    linux: { queueUrl: queue("linux"), labels: ["linux"], warmSize: 0, warmOwner: "", warmSchedule: "" },
   }),
 });
 quietPowertools();

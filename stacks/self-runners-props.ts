@@ -240,7 +240,7 @@ export interface ControlPlaneProps {
    * GitHub requests the webhook healer may make per reconcile round (docs/healer.md); 0 turns it off.
    * @default 30
    */
-  readonly webhookHealerMaxGithubCalls?: number;
+  readonly webhookHealerMaxGitHubCalls?: number;
   /**
    * Re-run jobs that failed because their spot runner was reclaimed.
    * @default true

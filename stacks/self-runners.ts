@@ -205,7 +205,7 @@ export class SelfRunners extends Construct {
       runnerIdleTimeoutSeconds: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
       busyConfirmSeconds: Token.asString(resolved.busyConfirmSeconds),
       relaunchGraceSeconds: Token.asString(resolved.relaunchGraceSeconds),
-      healerMaxGithubCalls: Token.asString(resolved.webhookHealerMaxGithubCalls),
+      healerMaxGitHubCalls: Token.asString(resolved.webhookHealerMaxGitHubCalls),
       rerunInterruptedJobs: Token.isUnresolved(resolved.rerunInterruptedJobs) ? Fn.tostring(resolved.rerunInterruptedJobs as unknown as string) : String(resolved.rerunInterruptedJobs),
       reservedConcurrency: resolved.reconcileReservedConcurrency,
       scheduleExpression: resolved.reconcileScheduleExpression,

@@ -30,7 +30,7 @@ export interface ReconcileConfig {
   readonly rerunInterrupted: boolean;
   readonly maxJobChecks: number;
   /** GitHub requests of the webhook healer per round; 0 turns it off. */
-  readonly healerMaxGithubCalls: number;
+  readonly healerMaxGitHubCalls: number;
 }
 
 export function reconcileConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ReconcileConfig {
@@ -64,6 +64,6 @@ export function reconcileConfigFromEnv(env: Readonly<Record<string, string | und
     requeueAfterSeconds: parsed.requeueAfterSeconds,
     rerunInterrupted: parsed.rerunInterruptedJobs,
     maxJobChecks: parsed.maxJobChecks,
-    healerMaxGithubCalls: parsed.healerMaxGithubCalls,
+    healerMaxGitHubCalls: parsed.healerMaxGitHubCalls,
   };
 }

@@ -22,9 +22,10 @@ resource "aws_lambda_function" "reconcile_function" {
       GITHUB_API_URL                            = var.github_api_url
       GITHUB_APP_ID                             = var.github_app_id
       GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      HEALER_MAX_GITHUB_CALLS                   = var.webhook_healer_max_github_calls
       JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
       NODE_OPTIONS                              = "--enable-source-maps"
-      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
+      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, labels = val.labels, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
       POWERTOOLS_LOG_LEVEL                      = "INFO"
       POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                   = "reconcile"

@@ -480,6 +480,17 @@ variable "relaunch_grace_seconds" {
   }
 }
 
+variable "webhook_healer_max_github_calls" {
+  description = "GitHub requests the webhook healer may make per reconcile round (docs/healer.md): it redelivers failed workflow_job deliveries and queues jobs GitHub reports queued whose delivery never arrived. With the default schedule (5 minutes) and 30, at most 360 an hour. 0 turns the healer off."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.webhook_healer_max_github_calls >= 0 && var.webhook_healer_max_github_calls <= 1000 && floor(var.webhook_healer_max_github_calls) == var.webhook_healer_max_github_calls
+    error_message = "webhook_healer_max_github_calls must be a whole number from 0 to 1000."
+  }
+}
+
 variable "rerun_interrupted_jobs" {
   description = "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen)."
   type        = bool

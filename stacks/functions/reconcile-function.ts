@@ -32,7 +32,7 @@ export interface ReconcileFunctionProps extends HandlerFunctionProps {
   readonly busyConfirmSeconds: string;
   readonly relaunchGraceSeconds: string;
   /** `webhook_healer_max_github_calls`: GitHub requests of the webhook healer per round; "0" turns it off. */
-  readonly healerMaxGithubCalls: string;
+  readonly healerMaxGitHubCalls: string;
   /** "true" or "false". */
   readonly rerunInterruptedJobs: string;
   /**
@@ -77,7 +77,7 @@ export class ReconcileFunction extends NodejsFunction {
           pools: poolsEnvironment(RECONCILE_ENV.pools, props.pools, { queues: queues.queues.fqn }),
           busyConfirmSeconds: props.busyConfirmSeconds,
           relaunchGraceSeconds: props.relaunchGraceSeconds,
-          healerMaxGithubCalls: props.healerMaxGithubCalls,
+          healerMaxGitHubCalls: props.healerMaxGitHubCalls,
           rerunInterruptedJobs: props.rerunInterruptedJobs,
         }),
       }),

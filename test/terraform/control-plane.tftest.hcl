@@ -39,6 +39,10 @@ run "control_plane_defaults" {
     error_message = "No warm pool unless asked for."
   }
   assert {
+    condition     = aws_lambda_function.reconcile_function.environment[0].variables.HEALER_MAX_GITHUB_CALLS == "30"
+    error_message = "The webhook healer is on by default with 30 GitHub calls a round."
+  }
+  assert {
     condition     = output.jobs_table_name == "self-runners-jobs" && output.draining_ssm_parameter_name == "/self-runners/draining"
     error_message = "The ledger and the switch are outputs."
   }
@@ -89,6 +93,40 @@ run "draining_limits_apps_and_warm_pool" {
     condition     = jsondecode(aws_lambda_function.reconcile_function.environment[0].variables.POOLS).linux.warmSize == 2 && jsondecode(aws_lambda_function.reconcile_function.environment[0].variables.POOLS).linux.warmSchedule == "Mon-Fri 07:00-19:00"
     error_message = "The warm pool reaches the reconciler."
   }
+}
+
+run "webhook_healer_budget" {
+  command = apply
+  variables {
+    webhook_healer_max_github_calls = 12
+  }
+  assert {
+    condition     = aws_lambda_function.reconcile_function.environment[0].variables.HEALER_MAX_GITHUB_CALLS == "12" && jsondecode(aws_lambda_function.reconcile_function.environment[0].variables.POOLS).linux.labels == ["linux"]
+    error_message = "The healer's call budget and the pools' labels (to match recovered jobs) reach the reconciler."
+  }
+  assert {
+    condition     = aws_cloudwatch_event_rule.reconcile_schedule_rule.schedule_expression == "rate(5 minutes)"
+    error_message = "The healer runs on the reconciler's schedule: with 12 calls a round, at most 144 GitHub calls an hour (docs/healer.md)."
+  }
+}
+
+run "webhook_healer_off" {
+  command = plan
+  variables {
+    webhook_healer_max_github_calls = 0
+  }
+  assert {
+    condition     = aws_lambda_function.reconcile_function.environment[0].variables.HEALER_MAX_GITHUB_CALLS == "0"
+    error_message = "0 reaches the reconciler and turns the healer off."
+  }
+}
+
+run "fails_when_webhook_healer_budget_is_negative" {
+  command = plan
+  variables {
+    webhook_healer_max_github_calls = -1
+  }
+  expect_failures = [var.webhook_healer_max_github_calls]
 }
 
 run "fails_when_max_runners_total_is_zero" {

@@ -18,6 +18,11 @@ export const HORIZON_MARGIN_MS = 60 * 60 * 1000;
 export const INITIAL_LOOKBACK_MS = 60 * 60 * 1000;
 /** The mark is set this much before the newest delivery read, so attempts listed late are read again (claims make that free). */
 export const MARK_OVERLAP_MS = 2 * 60 * 1000;
+/**
+ * Redeliveries asked for per event at most: a redelivery that fails too (the outage goes on) may be
+ * redelivered in turn, up to this many times; then only the queued-jobs check can still find the job.
+ */
+export const MAX_REDELIVERIES = 3;
 /** A queued job younger than this may still have its delivery in flight: not recovered yet. */
 export const QUEUED_GRACE_MS = 2 * 60 * 1000;
 /** Repositories whose jobs reached the ledger this recently are checked for queued jobs (terminal ledger items live a day). */
@@ -74,8 +79,9 @@ export function nextCursor(previous: DeliveryCursor, plan: ScanPlan, outcome: Sc
 
 /**
  * The `workflow_job` deliveries to redeliver among the attempts read: every attempt of the event
- * failed (no 2xx), none is already a redelivery (GitHub or an operator retried it), and it is inside
- * the horizon. `queued` first (a lost one is a job without a runner), then oldest first.
+ * failed (no 2xx) and fewer than MAX_REDELIVERIES were redeliveries; the newest attempt is the one
+ * redelivered (its claim keeps it from being redelivered twice), inside the horizon. `queued` first
+ * (a lost one is a job without a runner), then oldest first.
  */
 export function deliveriesToRedeliver(attempts: readonly DeliveryAttempt[], now: Date): DeliveryAttempt[] {
   const floor = now.getTime() - REDELIVERY_HORIZON_MS + HORIZON_MARGIN_MS;
@@ -83,10 +89,11 @@ export function deliveriesToRedeliver(attempts: readonly DeliveryAttempt[], now:
   for (const attempt of attempts) byGuid.set(attempt.guid, [...(byGuid.get(attempt.guid) ?? []), attempt]);
   const failed: DeliveryAttempt[] = [];
   for (const group of byGuid.values()) {
-    if (group.some((attempt) => attempt.statusCode >= 200 && attempt.statusCode < 300 || attempt.redelivery)) continue;
-    const original = group.reduce((oldest, attempt) => (attempt.deliveredAt < oldest.deliveredAt ? attempt : oldest));
-    if (original.event !== "workflow_job" || Date.parse(original.deliveredAt) < floor) continue;
-    failed.push(original);
+    if (group.some((attempt) => attempt.statusCode >= 200 && attempt.statusCode < 300)) continue;
+    if (group.filter((attempt) => attempt.redelivery).length >= MAX_REDELIVERIES) continue;
+    const newest = group.reduce((latest, attempt) => (attempt.id > latest.id ? attempt : latest));
+    if (newest.event !== "workflow_job" || Date.parse(newest.deliveredAt) < floor) continue;
+    failed.push(newest);
   }
   const rank = (attempt: DeliveryAttempt) => (attempt.action === "queued" ? 0 : 1);
   return failed.sort((a, b) => rank(a) - rank(b) || a.deliveredAt.localeCompare(b.deliveredAt) || a.id - b.id);

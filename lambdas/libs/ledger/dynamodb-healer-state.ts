@@ -21,7 +21,7 @@ export function dynamoDbHealerState(client: DynamoDBDocumentClient, tableName: s
         await client.send(
           new PutCommand({
             TableName: tableName,
-            Item: { pk: redeliveryKey(guid), deliveryId, claimedAt: now.toISOString(), expiration: Math.floor(expiresAt.getTime() / 1000) },
+            Item: { pk: redeliveryKey(guid, deliveryId), deliveryId, claimedAt: now.toISOString(), expiration: Math.floor(expiresAt.getTime() / 1000) },
             // TTL deletes lag by up to days: an expired claim counts as absent.
             ConditionExpression: "attribute_not_exists(#pk) OR #expiration <= :now",
             ExpressionAttributeNames: { "#pk": "pk", "#expiration": "expiration" },

@@ -3,9 +3,9 @@ import type { MemoryLedgerTable } from "./memory-store.js";
 /** Ledger key of the healer's position in the App's delivery log. */
 export const HEALER_CURSOR_KEY = "healer#cursor";
 
-/** Ledger key of the claim that one delivery (by its event GUID) was asked to be redelivered. */
-export function redeliveryKey(guid: string): string {
-  return `redelivery#${guid}`;
+/** Ledger key of the claim that one delivery attempt (of event `guid`) was asked to be redelivered. */
+export function redeliveryKey(guid: string, deliveryId: number): string {
+  return `redelivery#${guid}#${deliveryId}`;
 }
 
 /**
@@ -30,7 +30,7 @@ export interface HealerState {
   loadCursor(): Promise<DeliveryCursor>;
   saveCursor(cursor: DeliveryCursor, now: Date): Promise<void>;
   /**
-   * One conditional write per event GUID: true for exactly one caller until `expiresAt` (GitHub's
+   * One conditional write per delivery attempt: true for exactly one caller until `expiresAt` (GitHub's
    * redelivery horizon), so no delivery is redelivered twice by successive or concurrent runs.
    */
   claimRedelivery(guid: string, deliveryId: number, now: Date, expiresAt: Date): Promise<boolean>;
@@ -62,7 +62,7 @@ export function memoryHealerState(table: MemoryLedgerTable): HealerState {
       table.items.set(HEALER_CURSOR_KEY, { pk: HEALER_CURSOR_KEY, cursor: structuredClone(cursor), updatedAt: now.toISOString() });
     },
     async claimRedelivery(guid, deliveryId, now, expiresAt) {
-      const key = redeliveryKey(guid);
+      const key = redeliveryKey(guid, deliveryId);
       const held = table.items.get(key);
       if (held !== undefined && Number(held.expiration) * 1000 > now.getTime()) return false;
       table.items.set(key, { pk: key, deliveryId, claimedAt: now.toISOString(), expiration: Math.floor(expiresAt.getTime() / 1000) });

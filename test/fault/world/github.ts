@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { assertMatchesOpenApi, assertMatchesWebhookSchema, workflowJobQueuedFixture } from "../../helpers/openapi.js";
+import { GitHubDeliveryLog } from "./github-deliveries.js";
 import { invocationOf } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
 
@@ -79,6 +80,8 @@ export interface WebhookDelivery {
   readonly body: string;
   readonly hook: number;
   readonly jobId: number;
+  /** Sent because someone asked GitHub to redeliver it (the delivery log shows `redelivery: true`). */
+  readonly redelivery?: boolean;
 }
 
 export interface GitHubOptions {
@@ -95,6 +98,8 @@ export class GitHubWorld {
   readonly installations = new Map<number, Installation>();
   readonly faults: GitHubFault[] = [];
   readonly deliveries: WebhookDelivery[] = [];
+  /** The App's delivery log and the runs/jobs listings, for the webhook healer (github-deliveries.ts). */
+  readonly deliveryLog: GitHubDeliveryLog;
   /** Webhook scheduling: extra delay per action, copies per hook, redeliveries with the same id. */
   webhookPlan: (job: GitHubJob, action: string) => { delaysMs: number[]; redeliverAfterMs?: number[] } = () => ({ delaysMs: [0] });
   onSideEffect: (what: "jit-config", invocation: Invocation | undefined) => void = () => undefined;
@@ -116,6 +121,7 @@ export class GitHubWorld {
     private readonly options: GitHubOptions,
     private readonly now: () => number,
   ) {
+    this.deliveryLog = new GitHubDeliveryLog(now, () => this.jobs.values(), (delivery) => this.deliveries.push(delivery), (auth) => this.appOfJwt(auth));
     for (const app of options.apps) {
       this.installations.set(app.installationId, { id: app.installationId, appId: app.appId, owner: ORG, limit: 5000, remaining: 5000, resetAt: now() + 3_600_000 });
     }
@@ -386,6 +392,11 @@ export class GitHubWorld {
     if (installation !== undefined) installation.remaining -= 1;
     const headers = installation === undefined ? {} : this.budgetHeaders(installation);
     const body = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+    const healerAnswer = this.deliveryLog.route(method, url, auth);
+    if (healerAnswer !== undefined) {
+      reply(healerAnswer.status, healerAnswer.body, { ...headers, ...healerAnswer.headers });
+      return;
+    }
     const [status, answer] = this.route(method, url, body, auth, invocation);
     if (fault !== undefined && status < 300) {
       // The effect happened, the answer was lost: a retry meets the effect (e.g. 409 for the same runner name).
@@ -564,7 +575,7 @@ function runnerBody(registration: Registration, view: { status: string; busy: bo
   };
 }
 
-function jobBody(job: GitHubJob): Record<string, unknown> {
+export function jobBody(job: GitHubJob): Record<string, unknown> {
   const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
   return {
     id: job.id,

@@ -136,6 +136,9 @@ export class SqsModel {
   readonly queues = new Map<string, FifoQueue>();
   /** Set by the world: refuses ChangeMessageVisibility (an SQS fault) while it returns true. */
   failVisibility: () => boolean = () => false;
+  /** Set by a scenario: refuses SendMessage (an SQS fault) while it returns true. */
+  failSend: () => boolean = () => false;
+  sendFailures = 0;
   visibilityFailures = 0;
 
   constructor(
@@ -162,6 +165,10 @@ export class SqsModel {
   serve(aws: LoopbackAws): void {
     aws
       .on("AmazonSQS.SendMessage", (input) => {
+        if (this.failSend()) {
+          this.sendFailures += 1;
+          throw new AwsFault("InternalError", 500, "We encountered an internal error. Please try again.");
+        }
         const queue = this.queue(input.QueueUrl);
         if (typeof input.MessageGroupId !== "string" || typeof input.MessageDeduplicationId !== "string") {
           throw new AwsFault("MissingParameter", 400, "FIFO queues need MessageGroupId and MessageDeduplicationId");

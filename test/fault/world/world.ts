@@ -188,6 +188,8 @@ export class World {
   private crash: { point: CrashPoint; remaining: number } | undefined;
   /** Lambda refuses this many scale-up invocations (throttled / runtime error): the batch comes back later. */
   esmFailuresLeft = 0;
+  /** API Gateway's own answer instead of the function's (5xx: the integration failed), or undefined. */
+  webhookUnavailable: (delivery: { readonly action: string; readonly jobId: number }) => number | undefined = () => undefined;
   private readonly realRandom = Math.random;
   private awsEndpoint = "";
   private hangNextLaunches = 0;
@@ -561,8 +563,16 @@ export class World {
     if (verdict !== undefined && verdict !== "passed") {
       // 403 from WAF or 429 from the stage: GitHub records a failed delivery and does not redeliver it.
       const status = verdict === "throttled" ? 429 : 403;
+      this.github.deliveryLog.record(delivery, status);
       this.stats.webhookStatuses.set(status, (this.stats.webhookStatuses.get(status) ?? 0) + 1);
       this.note(`webhook ${delivery.action} job ${delivery.jobId} refused at the ingress: ${verdict}`);
+      return;
+    }
+    const unavailable = this.webhookUnavailable(delivery);
+    if (unavailable !== undefined) {
+      this.github.deliveryLog.record(delivery, unavailable);
+      this.stats.webhookStatuses.set(unavailable, (this.stats.webhookStatuses.get(unavailable) ?? 0) + 1);
+      this.note(`webhook ${delivery.action} job ${delivery.jobId} answered ${unavailable} by the API (function unavailable)`);
       return;
     }
     const event = apiGatewayEvent({
@@ -579,6 +589,7 @@ export class World {
     });
     const result = await runInvocation("webhook", 10_000, () => handler(event, lambdaContext(`${PREFIX}-webhook`)));
     const status = result.value?.statusCode ?? 599;
+    this.github.deliveryLog.record(delivery, status);
     this.stats.webhookStatuses.set(status, (this.stats.webhookStatuses.get(status) ?? 0) + 1);
     const message = (() => {
       try {

@@ -150,6 +150,23 @@ describe("webhook healer: failed deliveries", () => {
     expect(w.deliveries.calls.filter((call) => call.startsWith("GET")).length).toBeLessThanOrEqual(8 * 2);
   });
 
+  it("redelivers a redelivery that failed too, at most 3 times per event", async () => {
+    // Arrange: the webhook stays down; each redelivery GitHub makes fails as well.
+    const w = world({ attempts: [attempt(91, "g-down", 30, 502)] });
+    let nextId = 92;
+
+    // Act
+    for (let run = 0; run < 5; run += 1) {
+      await heal(w.deps);
+      const asked = w.deliveries.calls.filter((call) => call.startsWith("POST")).length;
+      while (w.deliveries.attempts.filter((a) => a.redelivery).length < asked) w.deliveries.attempts.push(attempt(nextId++, "g-down", 25 - run, 502, { redelivery: true }));
+      w.advance(5);
+    }
+
+    // Assert: the original, then each failed redelivery once; none after the third.
+    expect(w.deliveries.calls.filter((call) => call.startsWith("POST"))).toEqual(["POST /app/hook/deliveries/91/attempts", "POST /app/hook/deliveries/92/attempts", "POST /app/hook/deliveries/93/attempts"]);
+  });
+
   it("keeps the claim of a redelivery GitHub refused and counts the error", async () => {
     // Arrange
     const w = world({ attempts: [attempt(51, "g-refused", 10, 500)] });

@@ -380,6 +380,82 @@ const flood: Scenario[] = [
   },
 ];
 
+/** The webhook healer's totals over the world's reconcile runs (lambdas/reconcile/heal.ts). */
+function healerTotals(world: World): { redelivered: number; recovered: number; calls: number } {
+  const rounds = world.stats.reconcileSummaries.map((summary) => (summary as { healer?: { redelivered: number; recovered: number; calls: number } }).healer).filter((h) => h !== undefined);
+  return rounds.reduce((sum, h) => ({ redelivered: sum.redelivered + h.redelivered, recovered: sum.recovered + h.recovered, calls: sum.calls + h.calls }), { redelivered: 0, recovered: 0, calls: 0 });
+}
+
+/** Each event redelivered at most once while the webhook is up again. */
+function redeliveredOnceEach(world: World): void {
+  expect([...world.github.deliveryLog.redeliveriesByGuid.values()].every((n) => n === 1)).toBe(true);
+}
+
+const HEALER_ON = { HEALER_MAX_GITHUB_CALLS: "30" };
+
+const healer: Scenario[] = [
+  {
+    title: "lost webhook: `queued` never sent for the 2 newest of 6 jobs (the healer finds them queued at GitHub)",
+    world: { env: HEALER_ON },
+    script: (w) => {
+      const jobs = w.queueJobs(6, { repository: () => "octo-org/app-1" });
+      // The 4 oldest reach us and get runners, which GitHub hands the oldest jobs: the 2 newest have no runner coming.
+      const dropped = new Set(jobs.slice(4).map((job) => job.id));
+      for (const delivery of w.github.deliveries.filter((d) => dropped.has(d.jobId) && d.action === "queued")) w.github.deliveries.splice(w.github.deliveries.indexOf(delivery), 1);
+    },
+    evidence: (_report, w) => {
+      expect(healerTotals(w).recovered).toBe(2);
+      expect(w.github.deliveryLog.attempts.filter((a) => a.action === "queued")).toHaveLength(4);
+      expect(w.github.deliveryLog.stats.redeliveries).toBe(0);
+    },
+  },
+  {
+    title: "webhook 5xx: the API answers 502 to 3 `queued` deliveries (the healer has each redelivered once)",
+    world: { env: HEALER_ON },
+    script: (w) => {
+      let left = 3;
+      w.webhookUnavailable = (delivery) => (delivery.action === "queued" && left-- > 0 ? 502 : undefined);
+      w.queueJobs(5);
+    },
+    evidence: (_report, w) => {
+      expect(w.stats.webhookStatuses.get(502)).toBe(3);
+      expect(healerTotals(w).redelivered).toBe(3);
+      expect(w.github.deliveryLog.redeliveriesByGuid.size).toBe(3);
+      redeliveredOnceEach(w);
+    },
+  },
+  {
+    title: "SQS SendMessage failing for 20 s (the webhook answers 500 to 5 `queued`; the healer has them redelivered)",
+    world: { env: HEALER_ON },
+    script: (w) => {
+      const until = w.now + 20_000;
+      w.sqs.failSend = () => w.now < until;
+      w.queueJobs(5);
+    },
+    evidence: (_report, w) => {
+      expect(w.sqs.sendFailures).toBeGreaterThanOrEqual(5);
+      expect(w.stats.webhookStatuses.get(500)).toBe(5);
+      expect(healerTotals(w).redelivered).toBe(5);
+      redeliveredOnceEach(w);
+    },
+  },
+  {
+    title: "ledger outage: DynamoDB refuses the webhook for 3 min (its `queued` deliveries fail; the healer has them redelivered)",
+    world: { env: HEALER_ON },
+    script: (w) => {
+      const until = w.now + 3 * MINUTE;
+      const alive = w.dynamo.refuse;
+      w.dynamo.refuse = (invocation) => alive(invocation) ?? (invocation?.fn === "webhook" && w.now < until ? "ledger outage" : undefined);
+      w.queueJobs(5);
+    },
+    evidence: (_report, w) => {
+      expect(w.dynamo.calls.refused).toBeGreaterThanOrEqual(5);
+      expect(healerTotals(w).redelivered).toBeGreaterThanOrEqual(1);
+      redeliveredOnceEach(w);
+    },
+  },
+];
+
 const burst: Scenario[] = [
   {
     title: "1,000-job burst (two pools of 300, 500 in total)",
@@ -406,4 +482,4 @@ const burst: Scenario[] = [
   },
 ];
 
-export const SCENARIOS: readonly Scenario[] = [...duplicates, ...crashes, ...gitHub, ...ec2, ...sqs, ...lag, ...spot, ...draining, ...flood, ...burst];
+export const SCENARIOS: readonly Scenario[] = [...duplicates, ...crashes, ...gitHub, ...ec2, ...sqs, ...lag, ...spot, ...draining, ...flood, ...healer, ...burst];

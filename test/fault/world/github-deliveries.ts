@@ -3,8 +3,24 @@
 // Shapes follow @octokit/openapi (every answer is checked by GitHubWorld's reply).
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { jobBody } from "./github.js";
-import type { GitHubJob, WebhookDelivery } from "./github.js";
+
+/** What the log needs of a job of the world (GitHubJob in github.ts, which imports this file). */
+interface ListedJob {
+  readonly id: number;
+  readonly runId: number;
+  readonly runAttempt: number;
+  readonly logicalId: number;
+  readonly repository: string;
+  readonly status: string;
+}
+
+/** What the log needs of a delivery of the world (WebhookDelivery in github.ts). */
+interface WebhookDelivery {
+  readonly at: number;
+  readonly deliveryId: string;
+  readonly action: string;
+  readonly redelivery?: boolean;
+}
 
 const require = createRequire(import.meta.url);
 const examples = (JSON.parse(readFileSync(require.resolve("@octokit/openapi/generated/api.github.com.json"), "utf8")) as {
@@ -29,7 +45,7 @@ export interface DeliveryRoutesAnswer {
   readonly headers?: Record<string, string>;
 }
 
-export class GitHubDeliveryLog {
+export class GitHubDeliveryLog<GitHubJob extends ListedJob = ListedJob, Delivery extends WebhookDelivery = WebhookDelivery> {
   readonly attempts: LoggedAttempt[] = [];
   readonly stats = { listed: 0, redeliveries: 0, runListings: 0, jobListings: 0 };
   /** Redeliveries asked for by GUID: GitHub allows many; the healer should ask once. */
@@ -40,13 +56,15 @@ export class GitHubDeliveryLog {
     private readonly now: () => number,
     private readonly jobs: () => Iterable<GitHubJob>,
     /** Puts a redelivery on GitHub's outgoing queue (same GUID and body). */
-    private readonly schedule: (delivery: WebhookDelivery) => void,
+    private readonly schedule: (delivery: Delivery) => void,
     /** The App of a JWT, or undefined: the log answers only the App itself. */
     private readonly appOfJwt: (authorization: string) => number | undefined,
+    /** A job as GET .../actions/jobs/{id} shows it; the jobs listing uses the same shape. */
+    private readonly jobBody: (job: GitHubJob) => Record<string, unknown>,
   ) {}
 
   /** GitHub records what the endpoint answered (a delivery that never left GitHub is never recorded). */
-  record(delivery: WebhookDelivery & { readonly redelivery?: boolean }, statusCode: number): void {
+  record(delivery: Delivery, statusCode: number): void {
     this.attempts.push({ id: this.nextId++, guid: delivery.deliveryId, deliveredAt: this.now(), redelivery: delivery.redelivery === true, statusCode, action: delivery.action, delivery });
   }
 
@@ -102,7 +120,7 @@ export class GitHubDeliveryLog {
     if (attempt === undefined) return { status: 422, body: { message: "Validation Failed", documentation_url: "https://docs.github.com/rest", errors: [] } };
     this.stats.redeliveries += 1;
     this.redeliveriesByGuid.set(attempt.guid, (this.redeliveriesByGuid.get(attempt.guid) ?? 0) + 1);
-    this.schedule({ ...attempt.delivery, at: this.now() + 1000, redelivery: true } as WebhookDelivery);
+    this.schedule({ ...(attempt.delivery as Delivery), at: this.now() + 1000, redelivery: true });
     return { status: 202, body: {} };
   }
 
@@ -138,6 +156,6 @@ export class GitHubDeliveryLog {
     const jobs = [...this.jobs()].filter((job) => job.repository === repository && job.runId === runId);
     // filter=latest: the newest attempt of each job only.
     const latest = jobs.filter((job) => !jobs.some((other) => other.logicalId === job.logicalId && other.runAttempt > job.runAttempt));
-    return { status: 200, body: { total_count: latest.length, jobs: latest.map((job) => jobBody(job)) } };
+    return { status: 200, body: { total_count: latest.length, jobs: latest.map((job) => this.jobBody(job)) } };
   }
 }

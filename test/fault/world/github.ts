@@ -99,7 +99,7 @@ export class GitHubWorld {
   readonly faults: GitHubFault[] = [];
   readonly deliveries: WebhookDelivery[] = [];
   /** The App's delivery log and the runs/jobs listings, for the webhook healer (github-deliveries.ts). */
-  readonly deliveryLog: GitHubDeliveryLog;
+  readonly deliveryLog: GitHubDeliveryLog<GitHubJob, WebhookDelivery>;
   /** Webhook scheduling: extra delay per action, copies per hook, redeliveries with the same id. */
   webhookPlan: (job: GitHubJob, action: string) => { delaysMs: number[]; redeliverAfterMs?: number[] } = () => ({ delaysMs: [0] });
   onSideEffect: (what: "jit-config", invocation: Invocation | undefined) => void = () => undefined;
@@ -121,7 +121,7 @@ export class GitHubWorld {
     private readonly options: GitHubOptions,
     private readonly now: () => number,
   ) {
-    this.deliveryLog = new GitHubDeliveryLog(now, () => this.jobs.values(), (delivery) => this.deliveries.push(delivery), (auth) => this.appOfJwt(auth));
+    this.deliveryLog = new GitHubDeliveryLog(now, () => this.jobs.values(), (delivery) => this.deliveries.push(delivery), (auth) => this.appOfJwt(auth), jobBody);
     for (const app of options.apps) {
       this.installations.set(app.installationId, { id: app.installationId, appId: app.appId, owner: ORG, limit: 5000, remaining: 5000, resetAt: now() + 3_600_000 });
     }
@@ -575,7 +575,7 @@ function runnerBody(registration: Registration, view: { status: string; busy: bo
   };
 }
 
-export function jobBody(job: GitHubJob): Record<string, unknown> {
+function jobBody(job: GitHubJob): Record<string, unknown> {
   const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
   return {
     id: job.id,

@@ -208,6 +208,11 @@ export class SelfRunners extends Construct {
       runnerIdleTimeoutSeconds: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
       busyConfirmSeconds: Token.asString(resolved.busyConfirmSeconds),
       relaunchGraceSeconds: Token.asString(resolved.relaunchGraceSeconds),
+      rerunApp: {
+        appId: resolved.rerunGitHubAppId,
+        privateKeyParameterName: resolved.rerunGitHubAppPrivateKeySsmParameterName,
+        privateKeyParameterArn: this.secrets.parameterArn(resolved.rerunGitHubAppPrivateKeySsmParameterName),
+      },
       rerunInterruptedJobs: Token.isUnresolved(resolved.rerunInterruptedJobs) ? Fn.tostring(resolved.rerunInterruptedJobs as unknown as string) : String(resolved.rerunInterruptedJobs),
       reservedConcurrency: resolved.reconcileReservedConcurrency,
       scheduleExpression: resolved.reconcileScheduleExpression,

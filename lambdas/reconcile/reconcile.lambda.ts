@@ -20,6 +20,7 @@ import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { ec2InstanceInventory } from "./adapters/ec2.js";
 import { gitHubRunnerDirectory } from "./adapters/github.js";
+import { rerunClients } from "./adapters/rerun-app.js";
 import { dynamoDbRunnerRecords } from "./adapters/table.js";
 import { reconcileConfigFromEnv } from "./config.js";
 import { reconcile } from "./reconcile.js";
@@ -44,6 +45,7 @@ export function defaultDeps(
   const config = reconcileConfigFromEnv(env);
   const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
   const installations = installationClientProvider(config.app);
+  const rerunners = rerunClients(config.app, config.rerunApp, installations);
   return {
     prefix: config.prefix,
     bootTimeoutSeconds: config.bootTimeoutSeconds,
@@ -56,7 +58,7 @@ export function defaultDeps(
     counters: dynamoDbLimitCounters(documentClient, config.jobsTable),
     jobs: {
       get: async (installationId, repository, jobId) => getWorkflowJob(await installations(installationId), repository, jobId),
-      rerun: async (installationId, repository, jobId) => rerunWorkflowJob(await installations(installationId), repository, jobId),
+      rerun: async (installationId, repository, jobId) => rerunWorkflowJob(await rerunners(installationId, repository), repository, jobId),
     },
     requeue: async (pool, body, groupId, deduplicationId) => {
       const queueUrl = config.pools[pool]?.queueUrl;

@@ -1,5 +1,5 @@
 import { DRAINING_ENV, GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_STATE_ENV } from "./common.js";
-import { boolean, integer, required, string, tunable } from "./env.js";
+import { boolean, integer, optional, required, string, tunable } from "./env.js";
 import { poolFields, poolsVariable } from "./pools.js";
 
 /** The reconcile function's environment (lambdas/reconcile, stacks/functions/reconcile-function.ts). */
@@ -38,6 +38,13 @@ export const RECONCILE_ENV = {
     "arn:aws:iam::123456789012:instance-profile/sr-runner",
   ),
   rerunInterruptedJobs: required("RERUN_INTERRUPTED_JOBS", boolean, "re-run jobs failed by a spot interruption", "true"),
+  rerunGithubAppId: optional(
+    "RERUN_GITHUB_APP_ID",
+    integer(1),
+    "a second App used only to re-run jobs (Actions: write), so the runner App needs no Actions permission; unset or empty: the runner App re-runs",
+    "654321",
+  ),
+  rerunGithubAppPrivateKeySsmParameterName: optional("RERUN_GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME", string, "SSM SecureString holding the re-run App's PEM private key", "/sr/github-app/rerun-private-key"),
   requeueAfterSeconds: tunable(
     "REQUEUE_AFTER_SECONDS",
     integer(1),

@@ -1,6 +1,12 @@
 import { DRAINING_ENV, GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_STATE_ENV } from "./common.js";
-import { integer, required, tunable } from "./env.js";
+import { integer, optional, required, string, tunable } from "./env.js";
 import { poolFields, poolsVariable } from "./pools.js";
+
+/**
+ * The encryption context key under which scale-up seals each runner's JIT configuration (value: the
+ * instance ARN); the runner role may decrypt only when it equals `${ec2:SourceInstanceARN}`.
+ */
+export const JIT_ENCRYPTION_CONTEXT_KEY = "instance-arn";
 
 /** The scale-up function's environment (lambdas/scale-up, stacks/functions/scale-up-function.ts). */
 export const SCALE_UP_ENV = {
@@ -24,5 +30,11 @@ export const SCALE_UP_ENV = {
   githubMinRemainingRequests: required("GITHUB_MIN_REMAINING_REQUESTS", integer(1), "REST budget kept in reserve per App installation; runners beyond it wait for the reset", "200"),
   claimLeaseSeconds: tunable("CLAIM_LEASE_SECONDS", integer(1), 120, "how long a claim keeps other invocations off a job; longer than the function timeout"),
   backoffBaseSeconds: tunable("BACKOFF_BASE_SECONDS", integer(1), 15, "first visibility of a waiting record, and the wait while its job is in flight elsewhere"),
+  jitKmsKeyArn: optional(
+    "JIT_KMS_KEY_ARN",
+    string,
+    "the kit's KMS key: each runner's JIT configuration is encrypted under the context `instance-arn = <instance ARN>`; unset or empty (no kit key): stored as GitHub returned it",
+    "arn:aws:kms:eu-west-1:123456789012:key/0b7e4a52-1c3d-4f5e-9a8b-7c6d5e4f3a2b",
+  ),
   maxFleetRequests: tunable("MAX_FLEET_REQUESTS", integer(1), 3, "CreateFleet calls per (pool, owner) group, the first included (fallback across types, zones, on-demand)"),
 } as const;

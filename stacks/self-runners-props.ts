@@ -247,6 +247,17 @@ export interface ControlPlaneProps {
    */
   readonly rerunInterruptedJobs?: boolean;
   /**
+   * A second GitHub App used only to re-run interrupted jobs (Actions: write), so the runner App needs
+   * no Actions permission; "" lets the runner App re-run (docs/github-app.md).
+   * @default ""
+   */
+  readonly rerunGitHubAppId?: string;
+  /**
+   * Existing SSM SecureString parameter with the re-run App's PEM private key; set with `rerunGitHubAppId`.
+   * @default ""
+   */
+  readonly rerunGitHubAppPrivateKeySsmParameterName?: string;
+  /**
    * When the reconciler runs.
    * @default "rate(5 minutes)"
    */

@@ -3,6 +3,7 @@ import { Fn, Op, Token, type IResolvable } from "./cdktf.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { EncryptionKey } from "./encryption-key.js";
+import { grantJitOpen, grantJitSeal } from "./private/jit-seal-access.js";
 import { allOf, anyOf, listContains } from "./private/conditions.js";
 import { DIST_DIR_CHECK, resolveSelfRunnersProps } from "./module/props.js";
 import { checkProps } from "./errors.js";
@@ -154,6 +155,7 @@ export class SelfRunners extends Construct {
     this.table.grantOwnItem(this.fleet.role, resolved.vpcId);
     this.secrets.denyRead(this.fleet.role);
     this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
+    grantJitOpen(this.encryption, this.fleet.role, resolved.vpcId);
 
     const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
     const handler = {
@@ -196,6 +198,7 @@ export class SelfRunners extends Construct {
       githubMinRemainingRequests: Token.asString(resolved.githubMinRemainingRequests),
       reservedConcurrency: resolved.scaleUpReservedConcurrency,
     });
+    grantJitSeal(this.encryption, this.scaleUp.role, this.context.arn("ec2", "instance/*"));
     this.reconcile = new ReconcileFunction(this, "reconcile", {
       ...handler,
       ...runners,
@@ -206,6 +209,11 @@ export class SelfRunners extends Construct {
       busyConfirmSeconds: Token.asString(resolved.busyConfirmSeconds),
       relaunchGraceSeconds: Token.asString(resolved.relaunchGraceSeconds),
       healerMaxGitHubCalls: Token.asString(resolved.webhookHealerMaxGitHubCalls),
+      rerunApp: {
+        appId: resolved.rerunGitHubAppId,
+        privateKeyParameterName: resolved.rerunGitHubAppPrivateKeySsmParameterName,
+        privateKeyParameterArn: this.secrets.parameterArn(resolved.rerunGitHubAppPrivateKeySsmParameterName),
+      },
       rerunInterruptedJobs: Token.isUnresolved(resolved.rerunInterruptedJobs) ? Fn.tostring(resolved.rerunInterruptedJobs as unknown as string) : String(resolved.rerunInterruptedJobs),
       reservedConcurrency: resolved.reconcileReservedConcurrency,
       scheduleExpression: resolved.reconcileScheduleExpression,

@@ -1,6 +1,7 @@
 import { RECONCILE_ENV } from "../../contracts/reconcile.js";
 import { InvalidEnvError, gitHubAppConfigFromEnv, parseEnv } from "../shared/index.js";
 import type { GitHubAppConfig, RunnerScope } from "../shared/index.js";
+import type { RerunApp } from "./adapters/rerun-app.js";
 import { parseWarmSchedule } from "./warm.js";
 import type { WarmPool } from "./warm.js";
 
@@ -28,6 +29,8 @@ export interface ReconcileConfig {
   readonly relaunchGraceSeconds: number;
   readonly requeueAfterSeconds: number;
   readonly rerunInterrupted: boolean;
+  /** The App re-runs are requested with, when not the runner App (adapters/rerun-app.ts). */
+  readonly rerunApp: RerunApp | undefined;
   readonly maxJobChecks: number;
   /** GitHub requests of the webhook healer per round; 0 turns it off. */
   readonly healerMaxGitHubCalls: number;
@@ -63,7 +66,17 @@ export function reconcileConfigFromEnv(env: Readonly<Record<string, string | und
     relaunchGraceSeconds: parsed.relaunchGraceSeconds,
     requeueAfterSeconds: parsed.requeueAfterSeconds,
     rerunInterrupted: parsed.rerunInterruptedJobs,
+    rerunApp: rerunAppOf(parsed.rerunGithubAppId, parsed.rerunGithubAppPrivateKeySsmParameterName),
     maxJobChecks: parsed.maxJobChecks,
     healerMaxGitHubCalls: parsed.healerMaxGitHubCalls,
   };
+}
+
+/** Both the re-run App's id and key parameter, or neither. */
+function rerunAppOf(appId: number | undefined, privateKeyParameter: string | undefined): RerunApp | undefined {
+  if (appId === undefined && privateKeyParameter === undefined) return undefined;
+  if (appId === undefined || privateKeyParameter === undefined) {
+    throw new InvalidEnvError(RECONCILE_ENV.rerunGithubAppId.name, `and ${RECONCILE_ENV.rerunGithubAppPrivateKeySsmParameterName.name} must be set together`);
+  }
+  return { appId, privateKeyParameter };
 }

@@ -25,6 +25,7 @@ import { enqueueOnce } from "../webhook/webhook.js";
 import { gitHubDeliveryLog, gitHubQueuedJobs } from "./adapters/deliveries.js";
 import { ec2InstanceInventory } from "./adapters/ec2.js";
 import { gitHubRunnerDirectory } from "./adapters/github.js";
+import { rerunClients } from "./adapters/rerun-app.js";
 import { dynamoDbRunnerRecords } from "./adapters/table.js";
 import { reconcileConfigFromEnv } from "./config.js";
 import { reconcile } from "./reconcile.js";
@@ -53,6 +54,7 @@ export function defaultDeps(
   const counters = dynamoDbLimitCounters(documentClient, config.jobsTable);
   // The jobs the healer recovers take the webhook's own path: ledger lease, same message, same ids.
   const webhookPath = { jobs: ledgerJobBook(ledger, counters, config.prefix), enqueue: sqsJobQueue(clients.sqs), pools: config.pools, now: () => new Date() };
+  const rerunners = rerunClients(config.app, config.rerunApp, installations);
   return {
     prefix: config.prefix,
     bootTimeoutSeconds: config.bootTimeoutSeconds,
@@ -65,7 +67,7 @@ export function defaultDeps(
     counters,
     jobs: {
       get: async (installationId, repository, jobId) => getWorkflowJob(await installations(installationId), repository, jobId),
-      rerun: async (installationId, repository, jobId) => rerunWorkflowJob(await installations(installationId), repository, jobId),
+      rerun: async (installationId, repository, jobId) => rerunWorkflowJob(await rerunners(installationId, repository), repository, jobId),
     },
     requeue: async (pool, body, groupId, deduplicationId) => {
       const queueUrl = config.pools[pool]?.queueUrl;

@@ -42,6 +42,8 @@ export interface ScaleUpConfig {
   readonly gitHubMinRemaining: number;
   /** CreateFleet requests per group, the first included (fallback across types, zones, on-demand). */
   readonly maxFleetRequests: number;
+  /** The key that seals each runner's JIT configuration for its instance; undefined: stored unsealed. */
+  readonly jitKmsKeyArn: string | undefined;
 }
 
 export function scaleUpConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ScaleUpConfig {
@@ -60,5 +62,6 @@ export function scaleUpConfigFromEnv(env: Readonly<Record<string, string | undef
     backoff: { baseSeconds: parsed.backoffBaseSeconds, maxSeconds: parsed.jobWaitMaxSeconds },
     gitHubMinRemaining: parsed.githubMinRemainingRequests,
     maxFleetRequests: parsed.maxFleetRequests,
+    jitKmsKeyArn: parsed.jitKmsKeyArn,
   };
 }

@@ -8,6 +8,7 @@ import type { RunnerItem, WriteRunners } from "./adapters/runners-table.js";
 import type { ScaleUpConfig, ScaleUpPool } from "./config.js";
 import { firstFleetRequest, nextFleetRequest } from "./fleet-plan.js";
 import type { CapacityType, FleetError, FleetRequest } from "./fleet-plan.js";
+import type { SealJitConfig } from "./jit-seal.js";
 import { splitGroup } from "./plan.js";
 import type { DeferralKind, LaunchGroup } from "./plan.js";
 
@@ -33,6 +34,7 @@ export interface LaunchDeps {
   readonly fleet: RunnerFleet;
   readonly registerRunner: RegisterRunner;
   readonly writeRunners: WriteRunners;
+  readonly sealJitConfig: SealJitConfig;
   /** `arn:<partition>:ec2:<region>:<account>:instance/`, from the function's own ARN. */
   readonly instanceArnPrefix: string;
   /** The clock read when CreateFleet has answered (dispatch latency). */
@@ -140,17 +142,19 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
         installationId: group.installationId,
         appId: ctx.appOf.get(recordId) ?? deps.config.app.appId,
       });
+      const pk = `${deps.instanceArnPrefix}${instanceId}`;
       items.push({
         job,
         item: {
-          pk: `${deps.instanceArnPrefix}${instanceId}`,
+          pk,
           instanceId,
           pool: group.pool,
           owner: group.owner,
           installationId: group.installationId,
           runnerName: name,
           runnerId: jit.runnerId,
-          jitConfig: jit.encodedJitConfig,
+          // Sealed for this instance only (a failure is a failed registration: the instance is terminated).
+          jitConfig: await deps.sealJitConfig(jit.encodedJitConfig, pk),
           createdAt: now.toISOString(),
           jobKey: job.key,
           expiresAt: Math.floor(now.getTime() / 1000) + RUNNER_ITEM_TTL_SECONDS,

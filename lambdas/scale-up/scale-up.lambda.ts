@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
@@ -10,9 +11,11 @@ import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../libs/ledger/dynam
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { ec2RunnerFleet } from "./adapters/ec2.js";
 import { appInstallationClients, gitHubRunnerRegistrar } from "./adapters/github.js";
+import { kmsEncrypt } from "./adapters/kms.js";
 import { dynamoDbRunnerItemExists, dynamoDbRunnersTable } from "./adapters/runners-table.js";
 import { sqsJobQueueControl } from "./adapters/sqs.js";
 import { scaleUpConfigFromEnv } from "./config.js";
+import { jitSealer } from "./jit-seal.js";
 import { instanceArnPrefix, processBatch } from "./scale-up.js";
 import type { ScaleUpDeps } from "./scale-up.js";
 
@@ -42,6 +45,8 @@ export interface ScaleUpClients {
   readonly ec2: EC2Client;
   readonly sqs: SQSClient;
   readonly dynamoDb: DynamoDBClient;
+  /** Only used with a kit key (JIT_KMS_KEY_ARN); created when first needed otherwise. */
+  readonly kms?: KMSClient;
 }
 
 /** The deployed dependencies, from the function's environment. */
@@ -61,6 +66,7 @@ export function defaultDeps(
     fleet: ec2RunnerFleet(clients.ec2, config.prefix),
     registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, appInstallationClients(config.app, config.scope)),
     writeRunners: dynamoDbRunnersTable(documentClient, config.runnersTable),
+    sealJitConfig: jitSealer(config.jitKmsKeyArn === undefined ? undefined : kmsEncrypt(clients.kms ?? traced(new KMSClient({})), config.jitKmsKeyArn)),
     runnerItemExists: dynamoDbRunnerItemExists(documentClient, config.runnersTable),
     queue: sqsJobQueueControl(clients.sqs),
     isDraining: async () => (await getStringParameter(config.drainingParameter, DRAINING_CACHE_SECONDS)).trim().toLowerCase() === "true",

@@ -8,6 +8,7 @@ import type { RegisterRunner } from "./adapters/github.js";
 import type { RunnerItemExists, WriteRunners } from "./adapters/runners-table.js";
 import type { JobQueueControl } from "./adapters/sqs.js";
 import type { ScaleUpConfig, ScaleUpPool } from "./config.js";
+import type { SealJitConfig } from "./jit-seal.js";
 import { launchGroupWithLimits } from "./launch-group.js";
 import type { Claimed } from "./launch-group.js";
 import { assignApps, deferralSeconds, groupLaunches, ownerOf, triage } from "./plan.js";
@@ -34,6 +35,8 @@ export interface ScaleUpDeps {
   readonly fleet: RunnerFleet;
   readonly registerRunner: RegisterRunner;
   readonly writeRunners: WriteRunners;
+  /** Seals the JIT configuration for its instance before it is written (jit-seal.ts). */
+  readonly sealJitConfig: SealJitConfig;
   readonly runnerItemExists: RunnerItemExists;
   readonly queue: JobQueueControl;
   readonly isDraining: () => Promise<boolean>;

@@ -62,6 +62,20 @@ resource "aws_iam_role_policy" "encryption_grant_webhook" {
   role   = aws_iam_role.webhook_role.id
 }
 
+resource "aws_iam_role_policy" "encryption_jit_open" {
+  count  = local.encryption_enabled ? 1 : 0
+  name   = "open-own-runner-config"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "OpenOwnRunnerConfig", "Action" = ["kms:Decrypt"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id, "kms:EncryptionContext:instance-arn" = "$${ec2:SourceInstanceARN}" }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }] })
+  role   = aws_iam_role.runner_role.id
+}
+
+resource "aws_iam_role_policy" "encryption_jit_seal" {
+  count  = local.encryption_enabled ? 1 : 0
+  name   = "seal-runner-config"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SealRunnerConfigForItsInstance", "Action" = ["kms:Encrypt"], "Resource" = local.encryption_key_arn, "Condition" = { "StringLike" = { "kms:EncryptionContext:instance-arn" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:instance/*" }, "ForAllValues:StringEquals" = { "kms:EncryptionContextKeys" = ["instance-arn"] } } }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
 resource "aws_kms_key" "encryption_key" {
   count                   = local.encryption_create ? 1 : 0
   deletion_window_in_days = 30

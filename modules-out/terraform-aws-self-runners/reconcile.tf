@@ -16,28 +16,30 @@ resource "aws_lambda_function" "reconcile_function" {
 
   environment {
     variables = {
-      ADDITIONAL_GITHUB_APPS                    = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
-      BUSY_CONFIRM_SECONDS                      = var.busy_confirm_seconds
-      DRAINING_PARAMETER                        = format("/%s/draining", var.prefix)
-      GITHUB_API_URL                            = var.github_api_url
-      GITHUB_APP_ID                             = var.github_app_id
-      GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
-      HEALER_MAX_GITHUB_CALLS                   = var.webhook_healer_max_github_calls
-      JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
-      NODE_OPTIONS                              = "--enable-source-maps"
-      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, labels = val.labels, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
-      POWERTOOLS_LOG_LEVEL                      = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners/${var.prefix}"
-      POWERTOOLS_SERVICE_NAME                   = "reconcile"
-      POWERTOOLS_TRACE_ENABLED                  = tostring(var.enable_tracing)
-      PREFIX                                    = var.prefix
-      RELAUNCH_GRACE_SECONDS                    = var.relaunch_grace_seconds
-      RERUN_INTERRUPTED_JOBS                    = tostring(var.rerun_interrupted_jobs)
-      RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
-      RUNNER_BOOT_TIMEOUT_SECONDS               = var.runner_boot_timeout_seconds
-      RUNNER_IDLE_TIMEOUT_SECONDS               = (var.runner_idle_timeout_minutes * 60)
-      RUNNER_INSTANCE_PROFILE_ARN               = aws_iam_instance_profile.runner_instance_profile.arn
-      RUNNER_SCOPE                              = var.runner_scope
+      ADDITIONAL_GITHUB_APPS                          = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      BUSY_CONFIRM_SECONDS                            = var.busy_confirm_seconds
+      DRAINING_PARAMETER                              = format("/%s/draining", var.prefix)
+      GITHUB_API_URL                                  = var.github_api_url
+      GITHUB_APP_ID                                   = var.github_app_id
+      GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME       = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      HEALER_MAX_GITHUB_CALLS                         = var.webhook_healer_max_github_calls
+      JOBS_TABLE                                      = aws_dynamodb_table.jobs_table.name
+      NODE_OPTIONS                                    = "--enable-source-maps"
+      POOLS                                           = jsonencode({ for key, val in local.pools_resolved : key => { queueUrl = aws_sqs_queue.job_queue[key].url, labels = val.labels, warmSize = val.warm_pool_size, warmOwner = val.warm_pool_owner, warmSchedule = val.warm_pool_schedule } })
+      POWERTOOLS_LOG_LEVEL                            = "INFO"
+      POWERTOOLS_METRICS_NAMESPACE                    = "SelfRunners/${var.prefix}"
+      POWERTOOLS_SERVICE_NAME                         = "reconcile"
+      POWERTOOLS_TRACE_ENABLED                        = tostring(var.enable_tracing)
+      PREFIX                                          = var.prefix
+      RELAUNCH_GRACE_SECONDS                          = var.relaunch_grace_seconds
+      RERUN_GITHUB_APP_ID                             = var.rerun_github_app_id
+      RERUN_GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = var.rerun_github_app_private_key_ssm_parameter_name
+      RERUN_INTERRUPTED_JOBS                          = tostring(var.rerun_interrupted_jobs)
+      RUNNERS_TABLE                                   = aws_dynamodb_table.runners_table.name
+      RUNNER_BOOT_TIMEOUT_SECONDS                     = var.runner_boot_timeout_seconds
+      RUNNER_IDLE_TIMEOUT_SECONDS                     = (var.runner_idle_timeout_minutes * 60)
+      RUNNER_INSTANCE_PROFILE_ARN                     = aws_iam_instance_profile.runner_instance_profile.arn
+      RUNNER_SCOPE                                    = var.runner_scope
     }
   }
 
@@ -91,6 +93,13 @@ resource "aws_iam_role_policy" "reconcile_policy_read_github_app_key" {
 resource "aws_iam_role_policy" "reconcile_policy_read_instance_status" {
   name   = "read-instance-status"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadRunnerStatusChecks", "Action" = ["ec2:DescribeInstanceStatus"], "Resource" = "*" }] })
+  role   = aws_iam_role.reconcile_role.id
+}
+
+resource "aws_iam_role_policy" "reconcile_policy_read_rerun_app_key" {
+  count  = !(length(var.rerun_github_app_private_key_ssm_parameter_name) < 1) ? 1 : 0
+  name   = "read-rerun-app-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadRerunAppKey", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:parameter${var.rerun_github_app_private_key_ssm_parameter_name}" }] })
   role   = aws_iam_role.reconcile_role.id
 }
 

@@ -22,6 +22,7 @@ resource "aws_lambda_function" "scale_up_function" {
       GITHUB_APP_ID                             = var.github_app_id
       GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
       GITHUB_MIN_REMAINING_REQUESTS             = var.github_min_remaining_requests
+      JIT_KMS_KEY_ARN                           = local.encryption_enabled ? local.encryption_key_arn : ""
       JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
       JOB_MAX_AGE_SECONDS                       = var.job_max_age_seconds
       JOB_WAIT_MAX_SECONDS                      = var.job_wait_max_seconds

@@ -82,6 +82,28 @@ variable "additional_github_apps" {
   }
 }
 
+variable "rerun_github_app_id" {
+  description = "Optional second GitHub App used only to re-run jobs failed by a spot interruption (rerun_interrupted_jobs): it holds Actions: write, so the runner App needs no Actions permission (docs/github-app.md). Install it on the same owners. Empty: the runner App re-runs."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.rerun_github_app_id == "" || (can(regex("^[0-9]{1,12}$", var.rerun_github_app_id)))
+    error_message = "rerun_github_app_id must be \"\" or the numeric App ID shown on the GitHub App's settings page."
+  }
+}
+
+variable "rerun_github_app_private_key_ssm_parameter_name" {
+  description = "Existing SSM SecureString parameter holding the re-run App's PEM private key, encrypted with the kit's key (only the reconcile function may read it). Set together with rerun_github_app_id."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.rerun_github_app_private_key_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.rerun_github_app_private_key_ssm_parameter_name)))
+    error_message = "rerun_github_app_private_key_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
+  }
+}
+
 variable "runner_scope" {
   description = "Register runners per repository (repo) or per organization (org). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly."
   type        = string

@@ -153,6 +153,11 @@ resource "aws_lambda_function" "webhook_function" {
     }
 
     precondition {
+      condition     = (var.rerun_github_app_id == "") == (var.rerun_github_app_private_key_ssm_parameter_name == "")
+      error_message = "rerun_github_app_private_key_ssm_parameter_name must be set exactly when rerun_github_app_id is set (the re-run App needs both its id and its key)."
+    }
+
+    precondition {
       condition     = length(var.lambda_subnet_ids) == 0 || length(var.lambda_security_group_ids) > 0
       error_message = "lambda_security_group_ids must be at least one security group when lambda_subnet_ids is set (a function in a VPC needs both)."
     }

@@ -3,7 +3,9 @@ import { RECONCILE_ENV } from "../../contracts/reconcile.js";
 import type { DrainingSwitch } from "../draining-switch.js";
 import type { EncryptionKey } from "../encryption-key.js";
 import type { JobLedger } from "../job-ledger.js";
+import { Op, Token } from "../cdktf.js";
 import { NodejsFunction } from "../nodejs-function.js";
+import { countIf, isEmptyString } from "../private/conditions.js";
 import { SHARED_INPUTS } from "../module/shared-rules.js";
 import type { PoolMap } from "../pools.js";
 import { poolsEnvironment, powertoolsEnvironment, renderEnvironment } from "../private/environment.js";
@@ -35,6 +37,8 @@ export interface ReconcileFunctionProps extends HandlerFunctionProps {
   readonly healerMaxGitHubCalls: string;
   /** "true" or "false". */
   readonly rerunInterruptedJobs: string;
+  /** The optional re-run App's id ("" for none); its key parameter's name and ARN. */
+  readonly rerunApp: { readonly appId: string; readonly privateKeyParameterName: string; readonly privateKeyParameterArn: string };
   /**
    * Reserved concurrency: one round at a time.
    * @default 1
@@ -79,6 +83,8 @@ export class ReconcileFunction extends NodejsFunction {
           relaunchGraceSeconds: props.relaunchGraceSeconds,
           healerMaxGitHubCalls: props.healerMaxGitHubCalls,
           rerunInterruptedJobs: props.rerunInterruptedJobs,
+          rerunGithubAppId: props.rerunApp.appId,
+          rerunGithubAppPrivateKeySsmParameterName: props.rerunApp.privateKeyParameterName,
         }),
       }),
     );
@@ -89,6 +95,11 @@ export class ReconcileFunction extends NodejsFunction {
     drainingSwitch.grantRead(this);
     queues.grantSend(this);
     app.grantReadKeys(this);
+    // Only when a re-run App is configured: this function alone may read its key.
+    const noRerunApp = isEmptyString(props.rerunApp.privateKeyParameterName);
+    this.addToRolePolicy("read-rerun-app-key", [{ Sid: "ReadRerunAppKey", Action: ["ssm:GetParameter"], Resource: props.rerunApp.privateKeyParameterArn }]).count = countIf(
+      Token.isUnresolved(noRerunApp) ? (Op.not(noRerunApp) as unknown as boolean) : !noRerunApp,
+    );
     props.encryption.grantUse("reconcile", this.role, ["lambda", "ssm", "dynamodb", "sqs"]);
     this.schedule = new ReconcileSchedule(this, "schedule", {
       name: `${props.prefix}-reconcile`,

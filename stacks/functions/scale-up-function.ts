@@ -68,6 +68,7 @@ export class ScaleUpFunction extends NodejsFunction {
           jobMaxAgeSeconds: props.jobMaxAgeSeconds,
           jobWaitMaxSeconds: props.jobWaitMaxSeconds,
           githubMinRemainingRequests: props.githubMinRemainingRequests,
+          jitKmsKeyArn: props.encryption.keyArnOrEmpty,
           pools: poolsEnvironment(SCALE_UP_ENV.pools, props.pools, {
             queues: queues.queues.fqn,
             deadLetterQueues: queues.deadLetterQueues.fqn,

@@ -19,6 +19,7 @@ export interface CrossCheck {
   check(props: Required<SelfRunnersProps>): { readonly prop: keyof SelfRunnersProps; readonly allowed: string } | undefined;
 }
 
+const RERUN_APP_ALLOWED = "set exactly when rerun_github_app_id is set (the re-run App needs both its id and its key)";
 const ALLOWLIST_ALLOWED = "false while enable_waf is false (the allowlist is a rule of the WAF web ACL)";
 const SECURITY_GROUPS_ALLOWED = "at least one security group when lambda_subnet_ids is set (a function in a VPC needs both)";
 const SUBNETS_ALLOWED = "at least one subnet when lambda_security_group_ids is set (a function in a VPC needs both)";
@@ -76,6 +77,13 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     condition: "var.enable_waf || !var.waf_github_hooks_allowlist",
     errorMessage: `waf_github_hooks_allowlist must be ${ALLOWLIST_ALLOWED}.`,
     check: (p) => (p.enableWaf || !p.wafGitHubHooksAllowlist ? undefined : { prop: "wafGitHubHooksAllowlist", allowed: ALLOWLIST_ALLOWED }),
+  },
+  {
+    props: ["rerunGitHubAppId", "rerunGitHubAppPrivateKeySsmParameterName"],
+    condition: '(var.rerun_github_app_id == "") == (var.rerun_github_app_private_key_ssm_parameter_name == "")',
+    errorMessage: `rerun_github_app_private_key_ssm_parameter_name must be ${RERUN_APP_ALLOWED}.`,
+    check: (p) =>
+      (p.rerunGitHubAppId === "") === (p.rerunGitHubAppPrivateKeySsmParameterName === "") ? undefined : { prop: "rerunGitHubAppPrivateKeySsmParameterName", allowed: RERUN_APP_ALLOWED },
   },
   {
     props: ["lambdaSubnetIds", "lambdaSecurityGroupIds"],

@@ -6,7 +6,7 @@
  */
 import { RULES } from "../errors.js";
 import { poolsValidation, poolsVariableType } from "../pools.js";
-import { integerBetween, nonEmptyList, oneOf } from "./rules.js";
+import { emptyOr, integerBetween, nonEmptyList, oneOf } from "./rules.js";
 import { ENDPOINTS, NAT } from "./inputs-network.js";
 import { OPERATIONS } from "./inputs-operations.js";
 import { SHARED_INPUTS } from "./shared-rules.js";
@@ -59,6 +59,16 @@ const GITHUB: InputGroup = {
       name: "additional_github_apps", type: "list(object({ app_id = string, private_key_ssm_parameter_name = string }))", default: [],
       description: "More GitHub Apps, installed on the same organizations or repositories, to raise the API ceiling: JIT runner configs go round robin across github_app_id and these (GitHub allows about 10,000 runner configs per hour per App). Only github_app_id needs the webhook.",
       rules: [ADDITIONAL_APPS_RULE],
+    },
+    {
+      name: "rerun_github_app_id", type: "string", default: "",
+      description: "Optional second GitHub App used only to re-run jobs failed by a spot interruption (rerun_interrupted_jobs): it holds Actions: write, so the runner App needs no Actions permission (docs/github-app.md). Install it on the same owners. Empty: the runner App re-runs.",
+      rules: [emptyOr(pattern(RULES.githubAppId))],
+    },
+    {
+      name: "rerun_github_app_private_key_ssm_parameter_name", type: "string", default: "",
+      description: "Existing SSM SecureString parameter holding the re-run App's PEM private key, encrypted with the kit's key (only the reconcile function may read it). Set together with rerun_github_app_id.",
+      rules: [emptyOr(pattern(RULES.ssmParameterName))],
     },
     {
       name: "runner_scope", type: "string", default: "repo",

@@ -272,6 +272,12 @@ describe("the issue 18 ownership rules fail on the module as it was before them"
     expect(failing("runner-credentials-in-vpc")).toEqual(expect.arrayContaining(["aws_iam_role_policy.runners_runner_own_item#ReadOwnRunnerConfig"]));
   });
 
+  it("finds JIT configurations stored in the clear: no per-instance seal by scale-up, no own-instance decrypt for runners (finding 1)", () => {
+    // The fixture's module uses the kit key (local.encryption_key_arn) when one is configured.
+    const withKey: Variant = { ...before, keyReference: /^\$\{local\.encryption_key_arn\}$/ };
+    expect(evaluate(ruleById("jit-sealed-per-instance"), withKey).failures.map((f) => f.subject)).toEqual(["aws_iam_role.runner_role", "aws_iam_role.scale_up_role"]);
+  });
+
   it("finds queues without policies, endpoints with the default policy and the all-protocol NAT group (finding 10)", () => {
     expect(failing("sqs-queue-policy")).toEqual(["aws_sqs_queue.job_dlq", "aws_sqs_queue.job_queue"]);
     expect(failing("vpc-endpoint-policy")).toEqual(["aws_vpc_endpoint.vpc_endpoints_gateway", "aws_vpc_endpoint.vpc_endpoints_interface"]);

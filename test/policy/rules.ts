@@ -324,14 +324,14 @@ export const RULES: readonly PolicyRule[] = [
   // --- Functions ----------------------------------------------------------------------------------
   {
     id: "no-secrets-in-lambda-env",
-    description: "Function environments hold parameter names, never secrets.",
+    description: "Function environments hold parameter names (and the key's ARN), never secrets.",
     checkov: ["CKV_AWS_45"],
     types: ["aws_lambda_function"],
     check: (resources) =>
       resources.flatMap((r) => {
         const variables = (block(r.config.environment).variables ?? {}) as Record<string, unknown>;
         return Object.entries(variables)
-          .filter(([name, value]) => /SECRET|KEY|TOKEN|PASSWORD/.test(name) ? !/_PARAMETER(_NAME)?$/.test(name) : /PRIVATE KEY|gh[opsu]_|replace-me/.test(String(value)))
+          .filter(([name, value]) => /SECRET|KEY|TOKEN|PASSWORD/.test(name) ? !/(_PARAMETER(_NAME)?|_KMS_KEY_ARN)$/.test(name) : /PRIVATE KEY|gh[opsu]_|replace-me/.test(String(value)))
           .map(([name]) => ({ subject: `${r.address}#${name}`, message: "secret-looking environment variable" }));
       }),
   },
@@ -752,6 +752,28 @@ export const RULES: readonly PolicyRule[] = [
         .map(({ subject }) => ({ subject, message: "runner may read or write more than jitConfig of its own item" })),
   },
   {
+    id: "jit-sealed-per-instance",
+    description:
+      "With a kit key, scale-up may encrypt only under `kms:EncryptionContext:instance-arn` (an instance ARN) and the runner role may decrypt directly only when that context equals `${ec2:SourceInstanceARN}` (any other runner decrypt goes through a service): the JIT configuration in the runners table is sealed for one instance.",
+    checkov: [],
+    types: POLICIES,
+    notApplicable: noKey,
+    check: (resources) => {
+      const ofRole = (role: RegExp, action: string) =>
+        identityStatements(resources.filter((r) => role.test(String(r.config.role)))).filter(({ statement }) => statement.Action.some((a) => wildcardMatches(a, action)));
+      const ownInstance = (statement: Statement) => /"kms:EncryptionContext:instance-arn":"\$*\{ec2:SourceInstanceARN\}"/.test(conditionText(statement));
+      const anInstance = (statement: Statement) => /"kms:EncryptionContext:instance-arn":"arn:[^"]*:instance\/\*"/.test(conditionText(statement));
+      const opens = ofRole(/aws_iam_role\.runner_role/, "kms:Decrypt");
+      const seals = ofRole(/aws_iam_role\.scale_up_role/, "kms:Encrypt");
+      return [
+        ...opens.filter(({ statement }) => !conditionText(statement).includes("kms:ViaService") && !ownInstance(statement)).map(({ subject }) => ({ subject, message: "runner may decrypt other instances' configurations" })),
+        ...seals.filter(({ statement }) => !anInstance(statement)).map(({ subject }) => ({ subject, message: "scale-up may encrypt under any context" })),
+        ...(opens.some(({ statement }) => ownInstance(statement)) ? [] : [{ subject: "aws_iam_role.runner_role", message: "no decrypt of its own sealed configuration: the table holds JIT configurations in the clear" }]),
+        ...(seals.some(({ statement }) => anInstance(statement)) ? [] : [{ subject: "aws_iam_role.scale_up_role", message: "scale-up cannot seal JIT configurations" }]),
+      ];
+    },
+  },
+  {
     id: "runner-credentials-in-vpc",
     description: "The runner role's statements hold only for credentials of an instance in the kit's VPC (aws:ec2InstanceSourceVPC), used from that instance when the request comes through a VPC endpoint (aws:VpcSourceIp = aws:ec2InstanceSourcePrivateIPv4).",
     checkov: [],
@@ -793,13 +815,19 @@ export const RULES: readonly PolicyRule[] = [
   },
   {
     id: "kms-grants-scoped",
-    description: "Roles get only kms:Decrypt and kms:GenerateDataKey on the configured key, through named services (kms:ViaService).",
+    description:
+      "Roles get only kms:Decrypt and kms:GenerateDataKey on the configured key, through named services (kms:ViaService); the one direct use is the JIT seal (kms:Encrypt or kms:Decrypt alone, under the `instance-arn` encryption context, see jit-sealed-per-instance).",
     checkov: [],
     types: POLICIES,
     check: (resources) =>
       identityStatements(resources)
         .filter(({ statement }) => statement.Action.some((a) => a.startsWith("kms:")))
-        .filter(({ statement }) => !(statement.Action.every((a) => a === "kms:Decrypt" || a === "kms:GenerateDataKey") && !statement.Resource.includes("*") && JSON.stringify(statement.Condition ?? {}).includes('"kms:ViaService"')))
+        .filter(({ statement }) => {
+          const onKey = !statement.Resource.includes("*");
+          const throughServices = statement.Action.every((a) => a === "kms:Decrypt" || a === "kms:GenerateDataKey") && JSON.stringify(statement.Condition ?? {}).includes('"kms:ViaService"');
+          const jitSeal = statement.Action.length === 1 && ["kms:Encrypt", "kms:Decrypt"].includes(statement.Action[0] ?? "") && JSON.stringify(statement.Condition ?? {}).includes('"kms:EncryptionContext:instance-arn"');
+          return !(onKey && (throughServices || jitSeal));
+        })
         .map(({ subject }) => ({ subject, message: "KMS permission broader than decrypt/generate through services" })),
   },
   {

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { JIT_ENCRYPTION_CONTEXT_KEY } from "../../contracts/scale-up.js";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
 import { REPO_ROOT, scratchDir } from "../helpers/paths.js";
 import { shellcheck } from "../helpers/shellcheck.js";
@@ -44,6 +45,11 @@ interface BootOptions {
   readonly logGroupName?: string;
   /** Whether the runner prints its "Listening for Jobs" line (default true). */
   readonly registers?: boolean;
+  /**
+   * The item holds the configuration sealed with KMS (`kms:<base64 ciphertext>`); the `aws kms decrypt`
+   * stub opens it only with this instance's ARN as encryption context, unless `opens` is false.
+   */
+  readonly sealed?: { readonly opens: boolean };
 }
 
 function stub(bin: string, name: string, body: string): void {
@@ -91,7 +97,11 @@ esac`);
   stub(bin, "aws", `if [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
 elif [ "$2" = get-item ]; then
   n=$(($(cat "$POLLS" 2>/dev/null || echo 0) + 1)); echo $n > "$POLLS"
-  if [ -n "$JIT_AFTER" ] && [ "$n" -ge "$JIT_AFTER" ]; then echo ENCODED-JIT; else echo None; fi
+  if [ -n "$JIT_AFTER" ] && [ "$n" -ge "$JIT_AFTER" ]; then echo "$STORED_JIT"; else echo None; fi
+elif [ "$1" = kms ] && [ "$2" = decrypt ]; then
+  blob=$(echo "$*" | sed -n 's|.*fileb://||p' | cut -d' ' -f1)
+  if [ "$KMS_OPENS" = 1 ] && [ "$(cat "$blob")" = CIPHERTEXT ] && [[ "$*" == *"--encryption-context $KMS_CONTEXT "* ]]; then echo ENCODED-JIT
+  else echo "An error occurred (AccessDeniedException) when calling the Decrypt operation" >&2; exit 254; fi
 fi`);
   stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi`);
   // What the agent package installs: its control script (logged like the other stubs).
@@ -124,6 +134,9 @@ fi`);
       JIT_AFTER: options.jitAfterPolls === null ? "" : String(options.jitAfterPolls),
       AGENT_PACKAGE: options.agentPackage ?? true ? "1" : "0",
       REGISTERS: options.registers ?? true ? "1" : "0",
+      STORED_JIT: options.sealed === undefined ? "ENCODED-JIT" : `kms:${Buffer.from("CIPHERTEXT").toString("base64")}`,
+      KMS_OPENS: options.sealed?.opens === true ? "1" : "0",
+      KMS_CONTEXT: JSON.stringify({ [JIT_ENCRYPTION_CONTEXT_KEY]: "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234567890def" }),
     },
     encoding: "utf8",
     timeout: 60_000,
@@ -176,6 +189,26 @@ describe("runner bootstrap (user data)", () => {
     expect(steps[run]).toMatch(/^run\.sh --jitconfig ENCODED-JIT hook=.*job-started\.sh$/);
     expect(steps[run + 1]).toBe("shutdown -c");
     expect(steps.at(-1)).toBe("shutdown -h now");
+  });
+
+  it("decrypts a sealed configuration with KMS under its own instance ARN, after clearing it, and runs the job with the plaintext", () => {
+    const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, sealed: { opens: true } });
+    expect(status).toBe(0);
+    const steps = calls.filter((c) => /^(aws|run\.sh)/.test(c));
+    const update = steps.findIndex((c) => c.startsWith("aws dynamodb update-item"));
+    const decrypt = steps.findIndex((c) => c.startsWith("aws kms decrypt"));
+    expect(steps[decrypt]).toContain('--encryption-context {"instance-arn":"arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234567890def"} --query Plaintext --output text');
+    expect(update).toBeLessThan(decrypt);
+    expect(steps.find((c) => c.startsWith("run.sh"))).toMatch(/^run\.sh --jitconfig ENCODED-JIT hook=/);
+  });
+
+  it("starts no runner when KMS refuses to decrypt the sealed configuration, and marks the registration failed", () => {
+    const { status, calls, output, marks } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, sealed: { opens: false } });
+    expect(status).toBe(1);
+    expect(output).toContain("the runner configuration could not be decrypted");
+    expect(marks).toContainEqual(expect.objectContaining({ event: "registration_failed", reason: "runner configuration not decrypted" }));
+    expect(calls.some((c) => c.startsWith("run.sh"))).toBe(false);
+    expect(calls.at(-1)).toBe("shutdown -h now");
   });
 
   it("installs the latest runner release when the AMI has none", () => {

@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, EventBridgeE
 import { vi } from "vitest";
 import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
 import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
+import { MemoryKms } from "../../helpers/memory-kms.js";
 import { generateAppPrivateKey } from "../../helpers/openapi.js";
 import { loadShippedBundle, unloadShippedBundle } from "../../helpers/shipped-zip.js";
 import { rememberCompiledCode, withCodeCache } from "./code-cache.js";
@@ -141,6 +142,8 @@ export class World {
   github!: GitHubWorld;
   dynamo!: WorldDynamoDb;
   readonly ssm = new Map<string, { type: string; value: string }>();
+  /** The kit's key: scale-up seals each JIT configuration with it, a runner opens only its own. */
+  readonly kms = new MemoryKms();
   readonly pools = new Map<string, { queue: FifoQueue; deadLetter: FifoQueue }>();
   readonly runners = new Map<string, RunnerSim>();
   readonly log: string[] = [];
@@ -234,6 +237,7 @@ export class World {
     this.ssm.set(`/${PREFIX}/github-app/webhook-secret`, { type: "SecureString", value: WEBHOOK_SECRET });
     for (const app of appIds) this.ssm.set(`/${PREFIX}/github-app/${app.appId}/private-key`, { type: "SecureString", value: privateKey });
     this.ssm.set(`/${PREFIX}/draining`, { type: "String", value: "false" });
+    this.aws.on("TrentService.Encrypt", this.kms.encryptOperation);
     this.aws.on("AmazonSSM.GetParameter", (input) => {
       const parameter = this.ssm.get(String(input.Name));
       if (parameter === undefined) throw new AwsFault("ParameterNotFound", 400);
@@ -293,6 +297,7 @@ export class World {
       ADDITIONAL_GITHUB_APPS: JSON.stringify(additional.map((app) => ({ appId: app.appId, privateKeyParameter: `/${PREFIX}/github-app/${app.appId}/private-key` }))),
       RUNNERS_TABLE: `${PREFIX}-runners`,
       JOBS_TABLE: `${PREFIX}-jobs`,
+      JIT_KMS_KEY_ARN: this.kms.keyArn,
       DRAINING_PARAMETER: `/${PREFIX}/draining`,
       WEBHOOK_SECRET_SSM_PARAMETER_NAME: `/${PREFIX}/github-app/webhook-secret`,
       WEBHOOK_MAX_BODY_BYTES: "262144",
@@ -655,7 +660,9 @@ export class World {
         const item = (await this.dynamo.local.documentClient.send(new GetCommand({ TableName: `${PREFIX}-runners`, Key: { pk }, ConsistentRead: true }))).Item;
         if (typeof item?.jitConfig === "string") {
           await this.dynamo.local.documentClient.send(new UpdateCommand({ TableName: `${PREFIX}-runners`, Key: { pk }, UpdateExpression: "REMOVE jitConfig" }));
-          const config = JSON.parse(Buffer.from(item.jitConfig, "base64").toString("utf8")) as { runnerId: number };
+          // What the bootstrap's `aws kms decrypt` does, under this instance's own ARN.
+          const sealed = Buffer.from(item.jitConfig.replace(/^kms:/, ""), "base64");
+          const config = JSON.parse(this.kms.decrypt(sealed, { "instance-arn": pk }).toString("utf8")) as { runnerId: number };
           sim.runnerId = config.runnerId;
           sim.jobKey = typeof item.jobKey === "string" ? item.jobKey : undefined;
           sim.configured = true;

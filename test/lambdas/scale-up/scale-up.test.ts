@@ -9,6 +9,8 @@ import type { IncomingRecord, ScaleUpDeps } from "../../../lambdas/scale-up/scal
 import { logger } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { jobMessage } from "../../helpers/aws.js";
+import { MemoryKms } from "../../helpers/memory-kms.js";
+import { JIT_CONTEXT_KEY, SEALED_PREFIX, jitSealer } from "../../../lambdas/scale-up/jit-seal.js";
 import { captureLogLines, metricPoints, quietPowertools, takeEmittedMetrics } from "../../helpers/powertools.js";
 import { SCALE_UP_ENV } from "../../../contracts/index.js";
 import { sampleEnv } from "../../helpers/contracts.js";
@@ -64,7 +66,14 @@ interface World {
   draining: boolean;
   /** Instance ids whose JIT registration fails. */
   readonly failRegistration: Set<string>;
+  /** The kit's key in memory: runner items hold what it sealed. */
+  readonly kms: MemoryKms;
+  /** Instance ids whose configuration KMS refuses to seal. */
+  readonly failSeal: Set<string>;
 }
+
+/** The JIT configuration the registrar returns for an instance (base64, as GitHub's is). */
+const jitOf = (instanceId: string) => Buffer.from(`jit-${instanceId}`).toString("base64");
 
 function world(): World {
   const table = new MemoryLedgerTable();
@@ -80,6 +89,8 @@ function world(): World {
     deadLettered: [],
     draining: false,
     failRegistration: new Set(),
+    kms: new MemoryKms(),
+    failSeal: new Set(),
     deps: undefined as unknown as ScaleUpDeps,
   };
   (w as { deps: ScaleUpDeps }).deps = {
@@ -102,8 +113,12 @@ function world(): World {
     registerRunner: async (request) => {
       if (w.failRegistration.has(request.instanceId)) throw new Error("GitHub 502");
       w.registered.push(request.instanceId);
-      return { runnerId: 1000 + w.registered.length, encodedJitConfig: `jit-${request.instanceId}` };
+      return { runnerId: 1000 + w.registered.length, encodedJitConfig: jitOf(request.instanceId) };
     },
+    sealJitConfig: jitSealer(async (plaintext, context) => {
+      if (w.failSeal.has(String(context[JIT_CONTEXT_KEY]).split("/").pop() ?? "")) throw new Error("KMS throttled");
+      return w.kms.encrypt(plaintext, context);
+    }),
     writeRunners: async (items) => {
       w.runnerItems.push(...items);
       return [];
@@ -229,6 +244,41 @@ describe("processBatch with memory ports", () => {
     expect([...outcome.retry]).toEqual([`msg-${j.jobId}`]);
     expect(w.terminated).toEqual(["i-00000000000000001"]);
     expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "received" });
+    expect(inUse(w, limitKeys("linux", "octo-org").global)).toBe(0);
+  });
+
+  it("stores each JIT configuration sealed for its own instance: only that instance's ARN as context opens it", async () => {
+    // Arrange
+    const jobs = [job(), job()];
+
+    // Act
+    await processBatch(jobs.map((j) => record(j)), w.deps);
+
+    // Assert
+    expect(w.runnerItems).toHaveLength(2);
+    const [first, second] = w.runnerItems as [RunnerItem, RunnerItem];
+    for (const item of w.runnerItems) {
+      expect(item.jitConfig.startsWith(SEALED_PREFIX)).toBe(true);
+      expect(item.jitConfig).not.toContain(jitOf(item.instanceId));
+      const ciphertext = Buffer.from(item.jitConfig.slice(SEALED_PREFIX.length), "base64");
+      expect(w.kms.decrypt(ciphertext, { [JIT_CONTEXT_KEY]: item.pk }).toString("base64")).toBe(jitOf(item.instanceId));
+    }
+    expect(() => w.kms.decrypt(Buffer.from(first.jitConfig.slice(SEALED_PREFIX.length), "base64"), { [JIT_CONTEXT_KEY]: second.pk })).toThrow("InvalidCiphertextException");
+  });
+
+  it("terminates an instance whose configuration cannot be sealed and lets its job wait, writing no unsealed item", async () => {
+    // Arrange
+    const j = job();
+    w.failSeal.add("i-00000000000000001");
+
+    // Act
+    const outcome = await processBatch([record(j)], w.deps);
+
+    // Assert
+    expect(outcome.launched).toBe(0);
+    expect([...outcome.retry]).toEqual([`msg-${j.jobId}`]);
+    expect(w.runnerItems).toEqual([]);
+    expect(w.terminated).toEqual(["i-00000000000000001"]);
     expect(inUse(w, limitKeys("linux", "octo-org").global)).toBe(0);
   });
 

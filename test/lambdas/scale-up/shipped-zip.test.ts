@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { LoopbackAws } from "../../helpers/loopback-aws.js";
+import { MemoryKms } from "../../helpers/memory-kms.js";
 import { assertMatchesOpenApi } from "../../helpers/openapi.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
 import { SCALE_UP_ENV } from "../../../contracts/scale-up.js";
@@ -76,7 +77,10 @@ const github: LoopbackGitHub = new LoopbackGitHub({
 
 let instances = 0;
 const launchedIds: string[] = [];
+/** The kit's key: the zip seals each configuration with KMS Encrypt (JIT_KMS_KEY_ARN). */
+const kms = new MemoryKms();
 const aws = new LoopbackAws()
+  .on("TrentService.Encrypt", kms.encryptOperation)
   .on("AmazonSSM.GetParameter", (input) =>
     input.Name === "/sr/draining"
       ? { Parameter: { Name: input.Name, Type: "String", Value: "false", Version: 1 } }
@@ -143,6 +147,7 @@ beforeAll(async () => {
     RUNNERS_TABLE: "sr-runners",
     JOBS_TABLE: "sr-jobs",
     DRAINING_PARAMETER: "/sr/draining",
+    JIT_KMS_KEY_ARN: kms.keyArn,
     JOB_MAX_AGE_SECONDS: "3600",
     POOLS: JSON.stringify({
       linux: {
@@ -194,8 +199,23 @@ describe("the shipped scale-up zip", () => {
   it("hands the configs to the instances through the runners table, keyed by instance ARN, with the job's ledger key", async () => {
     const items = await db.items("sr-runners");
     expect(items.map((i) => i.pk).sort()).toEqual(launchedIds.map((id) => `${INSTANCE_ARN}${id}`).sort());
-    expect(items.map((i) => i.jitConfig).sort()).toEqual(launchedIds.map((id) => Buffer.from(`jit-sr-${id}`).toString("base64")).sort());
     expect(items.map((i) => i.jobKey).sort()).toEqual(["job#1#1", "job#2#1"]);
+  });
+
+  it("stores each config sealed with KMS under its own instance ARN as encryption context, never in the clear", async () => {
+    const items = await db.items("sr-runners");
+    const encrypts = aws.inputsOf("TrentService.Encrypt");
+    expect(encrypts).toHaveLength(2);
+    for (const input of encrypts) expect(input.KeyId).toBe(kms.keyArn);
+    expect(encrypts.map((input) => (input.EncryptionContext as Record<string, string>)["instance-arn"]).sort()).toEqual(items.map((i) => i.pk).sort());
+    for (const item of items) {
+      const id = String(item.instanceId);
+      const plain = Buffer.from(`jit-sr-${id}`).toString("base64");
+      expect(String(item.jitConfig)).toMatch(/^kms:/);
+      expect(String(item.jitConfig)).not.toContain(plain);
+      const ciphertext = Buffer.from(String(item.jitConfig).slice("kms:".length), "base64");
+      expect(kms.decrypt(ciphertext, { "instance-arn": String(item.pk) }).toString("base64")).toBe(plain);
+    }
   });
 
   it("records both jobs launched in the ledger, with their limit slots and the GitHub budget", async () => {

@@ -51,7 +51,7 @@ export const RECONCILE_ENV = {
     1800,
     "a `received` job untouched this long has lost its message (scale-up touches a waiting job at least every JOB_WAIT_MAX_SECONDS)",
   ),
-  healerMaxGitHubCalls: required(
+  healerMaxGithubCalls: required(
     "HEALER_MAX_GITHUB_CALLS",
     integer(0),
     "`webhook_healer_max_github_calls`: GitHub requests of the webhook healer per round (delivery log, redeliveries, queued-job checks); 0 turns it off",

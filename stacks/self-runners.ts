@@ -208,7 +208,7 @@ export class SelfRunners extends Construct {
       runnerIdleTimeoutSeconds: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
       busyConfirmSeconds: Token.asString(resolved.busyConfirmSeconds),
       relaunchGraceSeconds: Token.asString(resolved.relaunchGraceSeconds),
-      healerMaxGitHubCalls: Token.asString(resolved.webhookHealerMaxGitHubCalls),
+      healerMaxGithubCalls: Token.asString(resolved.webhookHealerMaxGitHubCalls),
       rerunApp: {
         appId: resolved.rerunGitHubAppId,
         privateKeyParameterName: resolved.rerunGitHubAppPrivateKeySsmParameterName,

@@ -33,7 +33,7 @@ export interface ReconcileConfig {
   readonly rerunApp: RerunApp | undefined;
   readonly maxJobChecks: number;
   /** GitHub requests of the webhook healer per round; 0 turns it off. */
-  readonly healerMaxGitHubCalls: number;
+  readonly healerMaxGithubCalls: number;
 }
 
 export function reconcileConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ReconcileConfig {
@@ -68,7 +68,7 @@ export function reconcileConfigFromEnv(env: Readonly<Record<string, string | und
     rerunInterrupted: parsed.rerunInterruptedJobs,
     rerunApp: rerunAppOf(parsed.rerunGithubAppId, parsed.rerunGithubAppPrivateKeySsmParameterName),
     maxJobChecks: parsed.maxJobChecks,
-    healerMaxGitHubCalls: parsed.healerMaxGitHubCalls,
+    healerMaxGithubCalls: parsed.healerMaxGithubCalls,
   };
 }
 

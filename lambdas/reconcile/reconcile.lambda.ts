@@ -84,7 +84,7 @@ export function defaultDeps(
     scope: config.scope,
     installationFor: (owner) => installationIdFor(config.app, { scope: config.scope, owner }),
     healer: {
-      maxCalls: config.healerMaxGitHubCalls,
+      maxCalls: config.healerMaxGithubCalls,
       state: dynamoDbHealerState(documentClient, config.jobsTable),
       // App-level endpoints take the App's JWT, not an installation token.
       deliveries: gitHubDeliveryLog(async () => appOctokit({ appId: config.app.appId, privateKey: await getSecureString(config.app.privateKeyParameter), baseUrl: config.app.apiUrl })),

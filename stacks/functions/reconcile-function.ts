@@ -34,7 +34,7 @@ export interface ReconcileFunctionProps extends HandlerFunctionProps {
   readonly busyConfirmSeconds: string;
   readonly relaunchGraceSeconds: string;
   /** `webhook_healer_max_github_calls`: GitHub requests of the webhook healer per round; "0" turns it off. */
-  readonly healerMaxGitHubCalls: string;
+  readonly healerMaxGithubCalls: string;
   /** "true" or "false". */
   readonly rerunInterruptedJobs: string;
   /** The optional re-run App's id ("" for none); its key parameter's name and ARN. */
@@ -81,7 +81,7 @@ export class ReconcileFunction extends NodejsFunction {
           pools: poolsEnvironment(RECONCILE_ENV.pools, props.pools, { queues: queues.queues.fqn }),
           busyConfirmSeconds: props.busyConfirmSeconds,
           relaunchGraceSeconds: props.relaunchGraceSeconds,
-          healerMaxGitHubCalls: props.healerMaxGitHubCalls,
+          healerMaxGithubCalls: props.healerMaxGithubCalls,
           rerunInterruptedJobs: props.rerunInterruptedJobs,
           rerunGithubAppId: props.rerunApp.appId,
           rerunGithubAppPrivateKeySsmParameterName: props.rerunApp.privateKeyParameterName,

@@ -60,7 +60,7 @@ export function defaultDeps(
     observedBudgets,
     fleet: ec2RunnerFleet(clients.ec2, config.prefix),
     registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, appInstallationClients(config.app, config.scope)),
-    writeRunners: dynamoDbRunnersTable(documentClient, config.runnersTable),
+    writeRunners: dynamoDbRunnersTable(documentClient, config.runnersTable, undefined, config.jobsTable),
     runnerItemExists: dynamoDbRunnerItemExists(documentClient, config.runnersTable),
     queue: sqsJobQueueControl(clients.sqs),
     isDraining: async () => (await getStringParameter(config.drainingParameter, DRAINING_CACHE_SECONDS)).trim().toLowerCase() === "true",

@@ -120,12 +120,13 @@ function countCommands<C extends { middlewareStack: DynamoDBClient["middlewareSt
 
 /**
  * Octokit's throttling plugin spaces writes one second apart with setTimeout (Bottleneck): a
- * 1,000-job burst would sleep for minutes. The bench counts calls, not time, so timers fire at once
+ * 1,000-job burst would sleep for minutes. The bench counts calls, not time, so those waits end at once
  * while it runs (the pacing still orders the calls; no fake-timer library runs real I/O like dynalite).
  */
 function timersFireAtOnce(): () => void {
   const real = globalThis.setTimeout;
-  globalThis.setTimeout = ((handler: (...args: unknown[]) => void, _ms?: number, ...args: unknown[]) => real(handler, 0, ...args)) as typeof setTimeout;
+  // Only waits of a second or more (the pacing, back-offs): shorter timers of the SDK and sockets keep their meaning.
+  globalThis.setTimeout = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => real(handler, (ms ?? 0) >= 1_000 ? 0 : ms, ...args)) as typeof setTimeout;
   return () => {
     globalThis.setTimeout = real;
   };

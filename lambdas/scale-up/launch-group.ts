@@ -78,7 +78,7 @@ export async function launchGroupWithLimits(group: LaunchGroup, ctx: GroupContex
   return launchGroup(launch, pool, keys, ctx);
 }
 
-/** CreateFleet with fallback, then per instance: ledger, JIT config, runner item, `launched`. */
+/** CreateFleet with fallback, then per instance: JIT config, `launched` with the instance; then the runner items. */
 async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnType<typeof limitKeys>, ctx: GroupContext): Promise<number> {
   const { deps, now } = ctx;
   const count = group.recordIds.length;
@@ -89,7 +89,8 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   let request: FleetRequest | undefined = firstFleetRequest(pool, count);
   for (let requests = 0; request !== undefined; ) {
     try {
-      const result = await deps.fleet.launch({ pool: group.pool, poolConfig: pool, owner: group.owner, installationId: group.installationId, fleet: request });
+      const jobs = group.recordIds.slice(instanceIds.length, instanceIds.length + request.count).flatMap((recordId) => ctx.claimOf.get(recordId)?.job ?? []);
+      const result = await deps.fleet.launch({ pool: group.pool, poolConfig: pool, owner: group.owner, installationId: group.installationId, fleet: request, jobs });
       instanceIds.push(...result.instanceIds);
       markets.push(...result.instanceIds.map(() => request?.capacityType ?? "on-demand"));
       errors.push(...result.errors);
@@ -109,9 +110,6 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   }
   const fleetAnswered = deps.now();
   if (errors.length > 0) log.warn("fleet reported errors", { pool: group.pool, errors });
-  const naming = deps.fleet.nameInstances(
-    instanceIds.map((instanceId, index) => ({ instanceId, job: ctx.claimOf.get(group.recordIds[index] ?? "")?.job })),
-  );
 
   const failed: Claimed[] = [];
   const doomed: string[] = [];
@@ -134,7 +132,6 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   );
   async function registerInstance(job: Claimed, recordId: string, instanceId: string, name: string): Promise<void> {
     try {
-      if (!(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
       const jit = await deps.registerRunner({
         instanceId,
         pool,
@@ -143,6 +140,14 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
         appId: ctx.appOf.get(recordId) ?? deps.config.app.appId,
       });
       const pk = `${deps.instanceArnPrefix}${instanceId}`;
+      // Sealed for this instance only, before the job is marked launched: a failure is a failed
+      // registration (the instance is terminated, the claim released), never a plain-text item.
+      const jitConfig = await deps.sealJitConfig(jit.encodedJitConfig, pk);
+      // The job is launched before its configuration exists (one write records the instance too): a
+      // crash before this write leaves an instance no job names, which never gets a configuration; a
+      // crash after it leaves a launched job whose instance never comes online, which the reconciler
+      // terminates and relaunches (docs/reliability.md).
+      if (!(await deps.ledger.markLaunched(job.key, job.token, now, { instanceId, runnerName: name }))) throw new Error("claim lost");
       items.push({
         job,
         item: {
@@ -153,8 +158,7 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
           installationId: group.installationId,
           runnerName: name,
           runnerId: jit.runnerId,
-          // Sealed for this instance only (a failure is a failed registration: the instance is terminated).
-          jitConfig: await deps.sealJitConfig(jit.encodedJitConfig, pk),
+          jitConfig,
           createdAt: now.toISOString(),
           jobKey: job.key,
           expiresAt: Math.floor(now.getTime() / 1000) + RUNNER_ITEM_TTL_SECONDS,
@@ -168,20 +172,24 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   }
   const unwritten = new Set(items.length === 0 ? [] : await deps.writeRunners(items.map(({ item }) => item)));
   let ready = 0;
+  let unconfigured = 0;
   const readyByMarket = new Map<CapacityType, number>();
   for (const { item, job } of items) {
     if (unwritten.has(item.pk)) {
-      // Without its item the instance never gets a configuration; its registration stays offline and
-      // the reconciler deletes it.
+      // Without its item the instance never gets a configuration: it is terminated now, its offline
+      // registration is deleted by the reconciler, and the job (launched, holding its slot) is relaunched
+      // by the reconciler once the instance is gone, as after a crash at this point.
       doomed.push(item.instanceId);
-      failed.push(job);
+      // Back to `received` (as a relaunch: the instance is not the job's any more), so the message waits
+      // and the slots are returned as for any failed launch. If even that write fails, the job stays
+      // launched and the reconciler relaunches it once the instance is gone.
+      const undone = await deps.ledger.relaunch(job.key, item.instanceId, "runner item not written", now).catch((error: unknown) => {
+        log.error("undoing the launch failed; the reconciler relaunches the job", { error, jobId: job.job.jobId });
+        return undefined;
+      });
+      if (undone === undefined) unconfigured += 1;
+      else failed.push(job);
       continue;
-    }
-    try {
-      if (!(await deps.ledger.markLaunched(job.key, job.token, now))) log.error("claim lost after launch", { jobId: job.job.jobId });
-    } catch (error) {
-      // The runner works; the next delivery or the reconciler sees the item and adopts it.
-      log.error("recording launch failed", { error, jobId: job.job.jobId });
     }
     ready += 1;
     const market = markets[instanceIds.indexOf(item.instanceId)] ?? "on-demand";
@@ -202,7 +210,7 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
       (error: unknown) => log.warn("returning slots failed", { error }),
     );
   }
-  await naming;
+  if (unconfigured > 0) emitMetric(METRICS.launchFailures, unconfigured, { Pool: group.pool });
   log.info("group launched", { pool: group.pool, owner: group.owner, requested: count, launched: instanceIds.length, ready, terminated: doomed.length });
   return ready;
 }

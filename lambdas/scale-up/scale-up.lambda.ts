@@ -65,7 +65,7 @@ export function defaultDeps(
     observedBudgets,
     fleet: ec2RunnerFleet(clients.ec2, config.prefix),
     registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, appInstallationClients(config.app, config.scope)),
-    writeRunners: dynamoDbRunnersTable(documentClient, config.runnersTable),
+    writeRunners: dynamoDbRunnersTable(documentClient, config.runnersTable, undefined, config.jobsTable),
     sealJitConfig: jitSealer(config.jitKmsKeyArn === undefined ? undefined : kmsEncrypt(clients.kms ?? traced(new KMSClient({})), config.jitKmsKeyArn)),
     runnerItemExists: dynamoDbRunnerItemExists(documentClient, config.runnersTable),
     queue: sqsJobQueueControl(clients.sqs),

@@ -115,14 +115,14 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return true;
     },
 
-    async markLaunched(key, claimToken, now) {
+    async markLaunched(key, claimToken, now, instance) {
       const done = await update({
         key,
         transition: "launch",
         ...token(claimToken),
-        set: { phase: "launched", runnerWritten: true, slotHeld: true, launchedAt: now.toISOString() },
+        set: { phase: "launched", runnerWritten: true, slotHeld: true, launchedAt: now.toISOString(), ...instance },
         remove: CLAIM_FIELDS,
-        events: event(now, "launched"),
+        events: event(now, "launched", instance?.instanceId),
         returnValues: "ALL_NEW",
         now,
       });

@@ -140,9 +140,9 @@ export function memoryLedger(table: MemoryLedgerTable = new MemoryLedgerTable())
       return true;
     },
 
-    async markLaunched(key, claimToken, now) {
-      const set = { phase: "launched", runnerWritten: true, slotHeld: true, launchedAt: now.toISOString() };
-      return update({ key, transition: "launch", when: holds(claimToken), set, remove: CLAIM_FIELDS, events: event(now, "launched"), returnValues: "ALL_NEW", now }) !== null;
+    async markLaunched(key, claimToken, now, instance) {
+      const set = { phase: "launched", runnerWritten: true, slotHeld: true, launchedAt: now.toISOString(), ...instance };
+      return update({ key, transition: "launch", when: holds(claimToken), set, remove: CLAIM_FIELDS, events: event(now, "launched", instance?.instanceId), returnValues: "ALL_NEW", now }) !== null;
     },
 
     async release(key, claimToken, reason, now) {

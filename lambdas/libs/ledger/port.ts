@@ -1,6 +1,12 @@
 import type { Phase } from "./phases.js";
 import type { BudgetRecord, ClaimResult, JobFacts, JobRecord, LedgerSnapshot } from "./types.js";
 
+/** The instance and runner a job was launched on. */
+export interface LaunchedInstance {
+  readonly instanceId: string;
+  readonly runnerName: string;
+}
+
 /**
  * The job ledger (docs/reliability.md): one record per job attempt, moved between phases only by
  * conditional writes, plus small pointer, counter and budget items in the same table. Two stores
@@ -24,8 +30,12 @@ export interface Ledger {
   claim(facts: JobFacts & { readonly scopeOwner: string }, token: string, leaseMs: number, now: Date): Promise<ClaimResult>;
   /** Scale-up: the instance launched for the claim (recorded before its runner exists, for crash recovery). */
   recordInstance(key: string, token: string, instanceId: string, runnerName: string, now: Date): Promise<boolean>;
-  /** Scale-up: the runner is configured; the job now holds its limit slot. */
-  markLaunched(key: string, token: string, now: Date): Promise<boolean>;
+  /**
+   * Scale-up: the job's runner is registered (its configuration is written next); the job now holds its
+   * limit slot. `instance` records the instance and runner on the job in the same write (scale-up's
+   * launch; a takeover that adopts a crashed attempt's runner has them already).
+   */
+  markLaunched(key: string, token: string, now: Date, instance?: LaunchedInstance): Promise<boolean>;
   /** Scale-up: give the claim back; the message is retried later. */
   release(key: string, token: string, reason: string, now: Date): Promise<boolean>;
   /** Webhook `in_progress`: some runner took the job. Returns whether the phase changed. */

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { CreateFleetCommand, CreateTagsCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import { CreateFleetCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
 import type {
   DefaultTargetCapacityType,
   EC2Client,
@@ -7,12 +7,10 @@ import type {
   Tag,
   _InstanceType,
 } from "@aws-sdk/client-ec2";
-import { RUNNER_TAGS, childLogger, runnerName } from "../../shared/index.js";
+import { RUNNER_TAGS } from "../../shared/index.js";
 import type { JobMessage } from "../../shared/index.js";
 import type { ScaleUpPool } from "../config.js";
 import type { FleetError, FleetRequest } from "../fleet-plan.js";
-
-const log = childLogger("scale-up.ec2");
 
 export interface LaunchRequest {
   readonly pool: string;
@@ -21,6 +19,8 @@ export interface LaunchRequest {
   readonly installationId: number;
   /** Capacity type, pairs and count, from fleet-plan.ts. */
   readonly fleet: FleetRequest;
+  /** The jobs this request launches for, one per instance (a warm slot's synthetic job included). */
+  readonly jobs: ReadonlyArray<Pick<JobMessage, "jobId" | "deliveryId" | "repository" | "kind">>;
 }
 
 export interface LaunchResult {
@@ -28,46 +28,16 @@ export interface LaunchResult {
   readonly errors: readonly FleetError[];
 }
 
-/** An instance and the job it was launched for (absent for a warm slot's synthetic job). */
-export interface InstanceOfJob {
-  readonly instanceId: string;
-  readonly job: Pick<JobMessage, "jobId" | "deliveryId" | "repository" | "kind"> | undefined;
-}
-
 export interface RunnerFleet {
-  /** One CreateFleet (type instant). Throws when the call itself fails (throttled, denied). */
+  /** One CreateFleet (type instant), tagged at launch. Throws when the call itself fails (throttled, denied). */
   launch(request: LaunchRequest): Promise<LaunchResult>;
-  /**
-   * Sets the Name tag to the runner name, and the job the instance was launched for (job id, delivery
-   * id, repository: log correlation and cost allocation); best effort, the runner depends on neither.
-   */
-  nameInstances(instances: readonly InstanceOfJob[]): Promise<void>;
   terminate(instanceIds: readonly string[]): Promise<void>;
 }
 
 export function ec2RunnerFleet(client: EC2Client, prefix: string): RunnerFleet {
   return {
     async launch(request) {
-      const tags: Tag[] = [
-        { Key: RUNNER_TAGS.prefix, Value: prefix },
-        { Key: RUNNER_TAGS.pool, Value: request.pool },
-        { Key: RUNNER_TAGS.owner, Value: request.owner },
-        { Key: RUNNER_TAGS.installationId, Value: String(request.installationId) },
-      ];
-      return createFleet(client, request, tags);
-    },
-
-    // CreateFleet applies one tag set to the whole fleet, so the per-instance Name is a CreateTags call
-    // per instance afterwards. The runner does not depend on it, hence best effort.
-    async nameInstances(instances) {
-      const results = await Promise.allSettled(
-        instances.map(({ instanceId, job }) =>
-          client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: "Name", Value: runnerName(prefix, instanceId) }, ...jobTags(job)] })),
-        ),
-      );
-      results.forEach((result, index) => {
-        if (result.status === "rejected") log.warn("naming instance failed", { instanceId: instances[index]?.instanceId, error: result.reason });
-      });
+      return createFleet(client, request, launchTags(prefix, request));
     },
 
     async terminate(instanceIds) {
@@ -77,12 +47,32 @@ export function ec2RunnerFleet(client: EC2Client, prefix: string): RunnerFleet {
   };
 }
 
-function jobTags(job: InstanceOfJob["job"]): Tag[] {
-  if (job === undefined || job.kind === "warm") return [];
+/**
+ * The tags CreateFleet puts on every instance it launches (no CreateTags per instance afterwards: that
+ * was one more EC2 call per runner). An instant fleet has one tag set for all its instances, so the job
+ * tags go on only where every instance shares them: the repository when all the request's jobs come
+ * from one repository (always in repo scope), the job and delivery ids when the request is for one job.
+ * Otherwise the instance's job is found through the ledger's `instance#` pointer. Name is the pool's
+ * runner prefix; the runner name (`<prefix>-<instance id>`) needs the instance id, unknown at launch.
+ */
+export function launchTags(prefix: string, request: Pick<LaunchRequest, "pool" | "owner" | "installationId" | "jobs">): Tag[] {
+  const jobs = request.jobs.filter((job) => job.kind !== "warm");
+  const everyInstanceIsAJob = jobs.length === request.jobs.length && jobs.length > 0;
+  const repositories = new Set(jobs.map((job) => job.repository));
+  const [only] = jobs;
   return [
-    { Key: RUNNER_TAGS.jobId, Value: String(job.jobId) },
-    { Key: RUNNER_TAGS.deliveryId, Value: job.deliveryId },
-    { Key: RUNNER_TAGS.repository, Value: job.repository },
+    { Key: "Name", Value: `${prefix}-${request.pool}` },
+    { Key: RUNNER_TAGS.prefix, Value: prefix },
+    { Key: RUNNER_TAGS.pool, Value: request.pool },
+    { Key: RUNNER_TAGS.owner, Value: request.owner },
+    { Key: RUNNER_TAGS.installationId, Value: String(request.installationId) },
+    ...(everyInstanceIsAJob && repositories.size === 1 ? [{ Key: RUNNER_TAGS.repository, Value: [...repositories][0] as string }] : []),
+    ...(everyInstanceIsAJob && jobs.length === 1 && only !== undefined
+      ? [
+          { Key: RUNNER_TAGS.jobId, Value: String(only.jobId) },
+          { Key: RUNNER_TAGS.deliveryId, Value: only.deliveryId },
+        ]
+      : []),
   ];
 }
 

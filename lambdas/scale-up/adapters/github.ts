@@ -41,6 +41,17 @@ export function appInstallationClients(
   fetchImpl?: typeof globalThis.fetch,
 ): (appId: number, owner: string, primaryInstallationId: number) => Promise<GitHubClient> {
   const fetchOption = fetchImpl === undefined ? {} : { fetch: fetchImpl };
+  // The runners of a batch register concurrently: on a cold start each would miss the parameter cache
+  // and read SSM. One read in flight per key parameter is shared; the cache serves the later ones.
+  const reading = new Map<string, Promise<string>>();
+  const privateKey = (parameter: string): Promise<string> => {
+    let read = reading.get(parameter);
+    if (read === undefined) {
+      read = getSecureString(parameter).finally(() => reading.delete(parameter));
+      reading.set(parameter, read);
+    }
+    return read;
+  };
   return async (appId, owner, primaryInstallationId) => {
     const additional = app.additionalApps.find((candidate) => candidate.appId === appId);
     const chosen = additional ?? { appId: app.appId, privateKeyParameter: app.privateKeyParameter };
@@ -50,7 +61,7 @@ export function appInstallationClients(
         : await installationIdFor({ ...additional, apiUrl: app.apiUrl }, { scope, owner }, fetchImpl);
     return installationOctokit({
       appId: chosen.appId,
-      privateKey: await getSecureString(chosen.privateKeyParameter),
+      privateKey: await privateKey(chosen.privateKeyParameter),
       installationId,
       baseUrl: app.apiUrl,
       ...fetchOption,

@@ -12,7 +12,7 @@ import type { Invocation } from "./invocations.js";
  * right after one of them.
  */
 
-export type LedgerSideEffect = "claim" | "record-instance" | "runner-item" | "mark-launched";
+export type LedgerSideEffect = "claim" | "mark-launched" | "runner-item";
 
 export class WorldDynamoDb {
   readonly calls = { total: 0, refused: 0 };
@@ -74,13 +74,11 @@ export class WorldDynamoDb {
     if (operation !== "UpdateItem" && operation !== "PutItem" && operation !== "BatchWriteItem") return;
     const input = JSON.parse(body.toString("utf8")) as {
       ExpressionAttributeNames?: Record<string, string>;
-      Item?: { pk?: { S?: string } };
       RequestItems?: Record<string, unknown>;
     };
     const names = Object.values(input.ExpressionAttributeNames ?? {});
     if (operation === "UpdateItem" && names.includes("launchAttempts")) this.onSideEffect("claim", invocation);
     else if (operation === "UpdateItem" && names.includes("launchedAt")) this.onSideEffect("mark-launched", invocation);
-    else if (operation === "PutItem" && input.Item?.pk?.S?.startsWith("instance#") === true) this.onSideEffect("record-instance", invocation);
     else if (operation === "BatchWriteItem" && input.RequestItems?.[this.runnersTable] !== undefined) this.onSideEffect("runner-item", invocation);
   }
 

@@ -33,7 +33,8 @@ export const SIM_START = Date.parse("2026-03-02T09:00:00Z");
 const MINUTE = 60_000;
 
 export type CrashPoint = LedgerSideEffect | "create-fleet" | "jit-config" | "before-delete";
-export const CRASH_POINTS: readonly CrashPoint[] = ["claim", "create-fleet", "record-instance", "jit-config", "runner-item", "mark-launched", "before-delete"];
+// Scale-up's order (docs/reliability.md): the job is marked launched, with its instance, before its runner item.
+export const CRASH_POINTS: readonly CrashPoint[] = ["claim", "create-fleet", "jit-config", "mark-launched", "runner-item", "before-delete"];
 
 export interface PoolOptions {
   readonly labels: readonly string[];

@@ -240,10 +240,12 @@ describe("scale-up handler: launching", () => {
         {
           ResourceType: "instance",
           Tags: [
+            { Key: "Name", Value: "sr-linux" },
             { Key: "self-runners:prefix", Value: "sr" },
             { Key: "self-runners:pool", Value: "linux" },
             { Key: "self-runners:owner", Value: "octo-org" },
             { Key: "self-runners:installation-id", Value: "52103487" },
+            { Key: "self-runners:repository", Value: messages[0]!.repository },
           ],
         },
       ],
@@ -274,7 +276,7 @@ describe("scale-up handler: launching", () => {
       const entry = await ledger.get(jobKey(message));
       expect(entry).toMatchObject({ phase: "launched", scopeOwner: "octo-org", pool: message.pool, runnerWritten: true, slotHeld: true, launchAttempts: 1 });
       expect(entry?.claimToken).toBeUndefined();
-      expect(entry?.events?.map((event) => event.what)).toEqual(["claimed", "instance-launched", "launched"]);
+      expect(entry?.events?.map((event) => event.what)).toEqual(["claimed", "launched"]);
       expect(entry?.runnerName).toBe(`sr-${entry?.instanceId}`);
       expect(await ledger.jobOfInstance(entry!.instanceId!)).toBe(jobKey(message));
       expect(items.find((item) => item.instanceId === entry?.instanceId)?.jobKey).toBe(jobKey(message));
@@ -285,7 +287,7 @@ describe("scale-up handler: launching", () => {
     expect(await counter("limit#owner#octo-org")).toBe(3);
   });
 
-  it("writes one runners-table item per runner, keyed by the instance ARN, with its jobKey, and names the instances", async () => {
+  it("writes one runners-table item per runner, keyed by the instance ARN, with its jobKey, and tags instances only at launch", async () => {
     // Arrange
     scriptInstantFleet(ec2);
     gitHub({ jitCount: 2 });
@@ -312,8 +314,7 @@ describe("scale-up handler: launching", () => {
       expect(item.expiresAt).toBeGreaterThanOrEqual(before + 86_400);
     }
     expect(items.map((item) => item.jobKey).sort()).toEqual(messages.map((m) => jobKey(m)).sort());
-    const names = ec2.commandCalls(CreateTagsCommand).map((call) => call.args[0].input);
-    expect(names.map((input) => input.Tags?.[0]?.Value).sort()).toEqual(items.map((item) => item.runnerName).sort());
+    expect(ec2.commandCalls(CreateTagsCommand)).toHaveLength(0);
   });
 
   it("fetches the installation token once across two invocations", async () => {

@@ -105,7 +105,6 @@ function world(): World {
         w.launched.push(...ids);
         return { instanceIds: ids, errors: [] };
       },
-      nameInstances: async () => undefined,
       terminate: async (ids) => {
         w.terminated.push(...ids);
       },
@@ -306,9 +305,11 @@ describe("scale-up metrics and correlation", () => {
   it("emits JobsDispatched, DispatchLatency and RunnersLaunched by market for a launched job, and tags its instance with the job", async () => {
     // Arrange
     const j = job({ receivedAt: new Date(NOW.getTime() - 30_000).toISOString() });
-    const named: unknown[] = [];
-    w.deps.fleet.nameInstances = async (instances) => {
-      named.push(...instances);
+    const requested: unknown[] = [];
+    const launch = w.deps.fleet.launch;
+    w.deps.fleet.launch = async (request) => {
+      requested.push(...request.jobs);
+      return launch(request);
     };
 
     // Act
@@ -322,7 +323,7 @@ describe("scale-up metrics and correlation", () => {
     expect(of("RunnersLaunched")).toEqual([
       expect.objectContaining({ unit: "Count", value: 1, dimensionSets: [["service"], ["service", "Pool"], ["service", "Pool", "Market"]], dimensions: expect.objectContaining({ Pool: "linux", Market: "on-demand" }) }),
     ]);
-    expect(named).toEqual([{ instanceId: w.launched[0], job: expect.objectContaining({ jobId: j.jobId, deliveryId: j.deliveryId, repository: j.repository }) }]);
+    expect(requested).toEqual([expect.objectContaining({ jobId: j.jobId, deliveryId: j.deliveryId, repository: j.repository })]);
   });
 
   it("emits JobsDeferred with Pool and Reason for jobs over the pool's limit", async () => {

@@ -286,6 +286,38 @@ export function describeLedgerContract(name: string, makeStores: () => Promise<L
         expect(await stores.ledger.jobOfInstance(INSTANCE)).toBe(key);
       });
 
+      it("marks the job launched with its instance and runner in one write (scale-up's launch, no recordInstance)", async () => {
+        // Arrange
+        const job = { ...facts(), scopeOwner: "octo-org" };
+        await stores.ledger.claim(job, TOKEN, LEASE_MS, NOW);
+        const key = jobKey(job);
+
+        // Act
+        const launched = await stores.ledger.markLaunched(key, TOKEN, NOW, { instanceId: INSTANCE, runnerName: `sr-${INSTANCE}` });
+        const again = await stores.ledger.markLaunched(key, TOKEN, NOW, { instanceId: "i-0bbbbbbbbbbbbbbb2", runnerName: "sr-i-0bbbbbbbbbbbbbbb2" });
+
+        // Assert
+        expect([launched, again]).toEqual([true, false]);
+        const record = await stores.ledger.get(key);
+        expect(record).toMatchObject({ phase: "launched", instanceId: INSTANCE, runnerName: `sr-${INSTANCE}`, runnerWritten: true, slotHeld: true });
+        expect(record?.claimInstanceId).toBeUndefined();
+        expect(record?.events?.map((event) => [event.what, event.detail])).toEqual([["claimed", TOKEN], ["launched", INSTANCE]]);
+      });
+
+      it("refuses the launch-with-instance write under a foreign token", async () => {
+        // Arrange
+        const job = { ...facts(), scopeOwner: "octo-org" };
+        await stores.ledger.claim(job, TOKEN, LEASE_MS, NOW);
+
+        // Act
+        const launched = await stores.ledger.markLaunched(jobKey(job), "someone-else", NOW, { instanceId: INSTANCE, runnerName: `sr-${INSTANCE}` });
+
+        // Assert
+        expect(launched).toBe(false);
+        expect(await stores.ledger.get(jobKey(job))).toMatchObject({ phase: "launching" });
+        expect((await stores.ledger.get(jobKey(job)))?.instanceId).toBeUndefined();
+      });
+
       it("fails when the token is foreign: nothing is written, no pointer appears", async () => {
         // Arrange
         const job = { ...facts(), scopeOwner: "octo-org" };

@@ -1,0 +1,242 @@
+// AWS and GitHub calls per launched runner and per queued delivery, for bursts of jobs through the
+// scale-up handler (its factory, the deployed adapters and SDK clients). DynamoDB is dynalite (the
+// ledger's conditions need a server); EC2, SQS and SSM are aws-sdk-client-mock doubles; GitHub is a
+// counting fetch. Every call the handler's clients send is counted by operation.
+// Run alone: npx tsx bench/calls-per-runner.ts [burst ...]; bench/run.ts calls callsPerRunner().
+import { pathToFileURL } from "node:url";
+import { clearCaches } from "@aws-lambda-powertools/parameters";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTagsCommand, EC2Client, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
+import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import { SCALE_UP_ENV } from "../contracts/index.js";
+import { appInstallationClients, gitHubRunnerRegistrar } from "../lambdas/scale-up/adapters/github.js";
+import { scaleUpConfigFromEnv } from "../lambdas/scale-up/config.js";
+import { createHandler, defaultDeps } from "../lambdas/scale-up/scale-up.lambda.js";
+import { clearObservedBudgets, clearOctokitCache } from "../lambdas/shared/index.js";
+import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } from "../test/helpers/aws.js";
+import { sampleEnv } from "../test/helpers/contracts.js";
+import { TEST_CREDENTIALS, startDynalite } from "../test/helpers/dynalite.js";
+import { generateAppPrivateKey, installationToken, jitConfigResponse } from "../test/helpers/openapi.js";
+import { quietPowertools } from "../test/helpers/powertools.js";
+
+/** Issue 14's targets. */
+export const CALLS_PER_RUNNER_TARGETS = { aws: 3, gitHub: 1.02 } as const;
+
+export interface CallsPerRunnerOptions {
+  /** Jobs per burst. */
+  readonly bursts?: readonly number[];
+  /** Records per invocation (the event source mapping's batch size; 10 for FIFO queues). */
+  readonly batchSize?: number;
+  /** Scale-up execution environments sharing a burst (each starts cold: no token, no cached parameter). */
+  readonly environments?: number;
+}
+
+export interface CallsPerRunnerFigure {
+  readonly jobs: number;
+  readonly runners: number;
+  readonly invocations: number;
+  readonly environments: number;
+  readonly aws: number;
+  readonly gitHub: number;
+  readonly awsPerRunner: number;
+  readonly gitHubPerRunner: number;
+  readonly awsPerDelivery: number;
+  readonly gitHubPerDelivery: number;
+  /** `Service.Operation` -> calls. */
+  readonly byOperation: Readonly<Record<string, number>>;
+  readonly gitHubByRoute: Readonly<Record<string, number>>;
+}
+
+const POOL_QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo";
+const queueUrl = (name: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`;
+
+function env(burst: number): Record<string, string> {
+  return sampleEnv(SCALE_UP_ENV, {
+    PREFIX: "sr",
+    RUNNER_SCOPE: "org",
+    GITHUB_APP_ID: "123456",
+    GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
+    RUNNERS_TABLE: "sr-runners",
+    JOBS_TABLE: "sr-jobs",
+    DRAINING_PARAMETER: "/sr/draining",
+    // Limits above the burst: every job launches, so the figures are per runner, not per deferral.
+    MAX_RUNNERS_TOTAL: String(burst),
+    MAX_RUNNERS_PER_OWNER: String(burst),
+    JOB_MAX_AGE_SECONDS: "3600",
+    CLAIM_LEASE_SECONDS: "120",
+    GITHUB_MIN_REMAINING_REQUESTS: "100",
+    MAX_FLEET_REQUESTS: "3",
+    POOLS: JSON.stringify({
+      linux: {
+        labels: ["linux", "x64"],
+        maxRunners: burst,
+        instanceTypes: ["m7i.large", "m6i.large"],
+        subnetIds: ["subnet-a", "subnet-b"],
+        launchTemplateName: "sr-linux",
+        spot: true,
+        onDemandFallback: true,
+        runnerGroupId: 1,
+        queueUrl: queueUrl("sr-linux.fifo"),
+        queueArn: POOL_QUEUE_ARN,
+        deadLetterQueueUrl: queueUrl("sr-linux-dlq.fifo"),
+      },
+    }),
+  });
+}
+
+/** A GitHub double on fetch: installation tokens and JIT configs, counted by method and route. */
+function countingGitHub(byRoute: Map<string, number>): typeof globalThis.fetch {
+  let runnerId = 0;
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const path = new URL(request.url).pathname;
+    const route = `${request.method} ${path.replace(/\/installations\/\d+\//, "/installations/{id}/")}`;
+    byRoute.set(route, (byRoute.get(route) ?? 0) + 1);
+    const headers = { "content-type": "application/json", "x-ratelimit-limit": "15000", "x-ratelimit-remaining": "14000", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600) };
+    if (request.method === "POST" && path.endsWith("/access_tokens")) return new Response(JSON.stringify(installationToken()), { status: 201, headers });
+    if (request.method === "POST" && path.endsWith("/generate-jitconfig")) {
+      const body = (await request.json()) as { name: string; labels: string[] };
+      runnerId += 1;
+      return new Response(JSON.stringify(jitConfigResponse({ id: runnerId, name: body.name, labels: body.labels })), { status: 201, headers });
+    }
+    return new Response(JSON.stringify({ message: "Not Found" }), { status: 404, headers });
+  };
+}
+
+/** Counts every command a client sends, as `Service.Operation`. */
+function countCommands<C extends { middlewareStack: DynamoDBClient["middlewareStack"] }>(client: C, service: string, byOperation: Map<string, number>): C {
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      const key = `${service}.${String(context.commandName).replace(/Command$/, "")}`;
+      byOperation.set(key, (byOperation.get(key) ?? 0) + 1);
+      return next(args);
+    },
+    { step: "initialize", name: "benchCallCounter" },
+  );
+  return client;
+}
+
+/**
+ * Octokit's throttling plugin spaces writes one second apart with setTimeout (Bottleneck): a
+ * 1,000-job burst would sleep for minutes. The bench counts calls, not time, so those waits end at once
+ * while it runs (the pacing still orders the calls; no fake-timer library runs real I/O like dynalite).
+ */
+function timersFireAtOnce(): () => void {
+  const real = globalThis.setTimeout;
+  // Only waits of a second or more (the pacing, back-offs): shorter timers of the SDK and sockets keep their meaning.
+  globalThis.setTimeout = ((handler: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => real(handler, (ms ?? 0) >= 1_000 ? 0 : ms, ...args)) as typeof setTimeout;
+  return () => {
+    globalThis.setTimeout = real;
+  };
+}
+
+/** Runs each burst through fresh tables and cold environments; returns the figures. */
+export async function callsPerRunner(options: CallsPerRunnerOptions = {}): Promise<CallsPerRunnerFigure[]> {
+  const bursts = options.bursts ?? [1, 10, 100, 1_000];
+  const batchSize = options.batchSize ?? 10;
+  quietPowertools();
+  const restoreTimers = timersFireAtOnce();
+  const db = await startDynalite();
+  const ec2 = mockClient(EC2Client);
+  const sqs = mockClient(SQSClient);
+  const ssm = mockClient(SSMClient);
+  const figures: CallsPerRunnerFigure[] = [];
+  try {
+    await db.createTable("sr-jobs");
+    await db.createTable("sr-runners");
+    const appKey = generateAppPrivateKey();
+    for (const burst of bursts) {
+      await Promise.all([db.clear("sr-jobs"), db.clear("sr-runners")]);
+      for (const stub of [ec2, sqs, ssm]) stub.reset();
+      scriptInstantFleet(ec2);
+      ec2.on(CreateTagsCommand).resolves({});
+      ec2.on(TerminateInstancesCommand).resolves({});
+      sqs.on(ChangeMessageVisibilityCommand).resolves({});
+      sqs.on(SendMessageCommand).resolves({ MessageId: "dlq", SequenceNumber: "1" });
+      ssm.on(GetParameterCommand, { Name: "/sr/github-app-key" }).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: appKey } });
+      ssm.on(GetParameterCommand, { Name: "/sr/draining" }).resolves({ Parameter: { Name: "/sr/draining", Type: "String", Value: "false" } });
+
+      const byOperation = new Map<string, number>();
+      const gitHubByRoute = new Map<string, number>();
+      const fetchImpl = countingGitHub(gitHubByRoute);
+      const environment = env(burst);
+      const config = scaleUpConfigFromEnv(environment);
+      const batches = Math.ceil(burst / batchSize);
+      const environments = Math.max(1, Math.min(options.environments ?? 4, batches));
+      const jobs = Array.from({ length: burst }, (_, i) => jobMessage({ receivedAt: new Date().toISOString(), labels: ["self-hosted", "linux", "x64"], repository: `octo-org/repo-${i % 20}` }));
+      let invocations = 0;
+      // Environments run one after another (module caches are per process), each cold at its start.
+      for (let e = 0; e < environments; e += 1) {
+        clearCaches();
+        clearOctokitCache();
+        clearObservedBudgets();
+        const clients = {
+          ec2: new EC2Client({ region: "eu-west-1", credentials: TEST_CREDENTIALS }),
+          sqs: new SQSClient({ region: "eu-west-1", credentials: TEST_CREDENTIALS }),
+          dynamoDb: countCommands(new DynamoDBClient({ endpoint: db.endpoint, region: "eu-west-1", credentials: TEST_CREDENTIALS, maxAttempts: 1 }), "DynamoDB", byOperation),
+        };
+        const handler = createHandler(() => ({
+          ...defaultDeps(environment, clients),
+          registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, appInstallationClients(config.app, config.scope, fetchImpl)),
+        }));
+        for (let b = e; b < batches; b += environments) {
+          const records = jobs.slice(b * batchSize, (b + 1) * batchSize).map((job) => ({ ...sqsRecord(job), eventSourceARN: POOL_QUEUE_ARN }));
+          const started = performance.now();
+          await handler(sqsEvent(records), lambdaContext("sr-scale-up"));
+          if (process.env.BENCH_TRACE) console.log(`invocation ${b}: ${Math.round(performance.now() - started)} ms`);
+          invocations += 1;
+        }
+      }
+      // The doubles replace `send`, so EC2, SQS and Powertools' own SSM client are counted from them.
+      for (const [service, stub] of [["EC2", ec2], ["SQS", sqs], ["SSM", ssm]] as const) {
+        for (const call of stub.calls()) {
+          const key = `${service}.${call.args[0].constructor.name.replace(/Command$/, "")}`;
+          byOperation.set(key, (byOperation.get(key) ?? 0) + 1);
+        }
+      }
+      const runners = (await db.items("sr-runners")).length;
+      const aws = [...byOperation.values()].reduce((sum, n) => sum + n, 0);
+      const gitHub = [...gitHubByRoute.values()].reduce((sum, n) => sum + n, 0);
+      figures.push({
+        jobs: burst,
+        runners,
+        invocations,
+        environments,
+        aws,
+        gitHub,
+        awsPerRunner: aws / Math.max(1, runners),
+        gitHubPerRunner: gitHub / Math.max(1, runners),
+        awsPerDelivery: aws / burst,
+        gitHubPerDelivery: gitHub / burst,
+        byOperation: Object.fromEntries([...byOperation].sort(([a], [b]) => a.localeCompare(b))),
+        gitHubByRoute: Object.fromEntries(gitHubByRoute),
+      });
+    }
+  } finally {
+    restoreTimers();
+    ec2.restore();
+    sqs.restore();
+    ssm.restore();
+    await db.close();
+  }
+  return figures;
+}
+
+/** The figures as lines, each beside its target. */
+export function formatCallsPerRunner(figures: readonly CallsPerRunnerFigure[]): string[] {
+  const mark = (value: number, target: number) => `${value.toFixed(2)} ${value <= target ? "≤" : ">"} ${target}`;
+  return figures.flatMap((f) => [
+    `scale-up burst of ${String(f.jobs).padStart(5)} (${f.runners} runners, ${f.invocations} invocations, ${f.environments} environments): ` +
+      `AWS/runner ${mark(f.awsPerRunner, CALLS_PER_RUNNER_TARGETS.aws)}, GitHub/runner ${mark(f.gitHubPerRunner, CALLS_PER_RUNNER_TARGETS.gitHub)}, ` +
+      `per queued delivery AWS ${f.awsPerDelivery.toFixed(2)}, GitHub ${f.gitHubPerDelivery.toFixed(2)}`,
+    `    ${Object.entries(f.byOperation).map(([op, n]) => `${op} ${n}`).join(", ")}; ${Object.entries(f.gitHubByRoute).map(([route, n]) => `${route} ${n}`).join(", ")}`,
+  ]);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const bursts = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const figures = await callsPerRunner(bursts.length > 0 ? { bursts } : {});
+  for (const line of formatCallsPerRunner(figures)) console.log(line);
+}

@@ -63,7 +63,7 @@ export async function bundleHandler(entry: string, outFile: string, sharedDir: s
     entryPoints: [entry],
     outfile: outFile,
     plugins: options.withoutLayer === true ? [] : [sharedLayerExternal(sharedDir)],
-    ...(options.withoutLayer === true ? { alias: { "@aws-sdk/credential-provider-node": resolve(dirname(sharedDir), "..", "scripts", "lib", "lambda-env-credentials.ts") } } : {}),
+    ...(options.withoutLayer === true ? { alias: { "@aws-sdk/credential-provider-node": resolve(dirname(sharedDir), "libs", "credentials", "env-only.ts") } } : {}),
     absWorkingDir: resolve(dirname(sharedDir), ".."),
   });
   return { bytes: Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0), metafile: result.metafile };

@@ -1,5 +1,5 @@
 import type { Metafile } from "esbuild";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSharedLayer } from "../layers/build.js";
@@ -24,8 +24,16 @@ export function handlerNames(repoRoot: string): string[] {
 }
 
 /**
+ * Handlers bundled with the shared code they use instead of the layer (their function attaches no
+ * layer: stacks/functions/webhook-function.ts). The webhook starts on every GitHub delivery, so it loads
+ * only what it runs (docs/performance.md, "Webhook").
+ */
+export const LAYER_FREE_HANDLERS: ReadonlySet<string> = new Set(["webhook"]);
+
+/**
  * Bundles every handler and the shared layer into reproducible zips under dist/:
- * dist/lambdas/<name>.zip (index.js + index.js.map) and dist/layers/shared.zip.
+ * dist/lambdas/<name>.zip (index.js), its source map beside it as dist/lambdas/<name>.js.map (not
+ * deployed: for symbolicating stack traces), and dist/layers/shared.zip.
  */
 export async function buildLambdas(repoRoot: string): Promise<BuiltArtifact[]> {
   const distDir = join(repoRoot, "dist");
@@ -35,7 +43,11 @@ export async function buildLambdas(repoRoot: string): Promise<BuiltArtifact[]> {
     const staging = join(distDir, "lambdas", name);
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    const { bytes: bundleBytes, metafile } = await bundleHandler(join(repoRoot, "lambdas", name, `${name}.lambda.ts`), join(staging, "index.js"), sharedDir);
+    const { bytes: bundleBytes, metafile } = await bundleHandler(join(repoRoot, "lambdas", name, `${name}.lambda.ts`), join(staging, "index.js"), sharedDir, {
+      withoutLayer: LAYER_FREE_HANDLERS.has(name),
+    });
+    // The map is most of a zip's bytes and Lambda never reads it (the bundle names no map).
+    renameSync(join(staging, "index.js.map"), join(distDir, "lambdas", `${name}.js.map`));
     const zip = join(distDir, "lambdas", `${name}.zip`);
     artifacts.push({ name, zip, bundleBytes, zipBytes: writeReproducibleZip(staging, zip), metafile });
   }

@@ -9,8 +9,10 @@ export { METRICS };
 /** Default CloudWatch namespace when POWERTOOLS_METRICS_NAMESPACE is not set (contracts/common.ts). */
 export const DEFAULT_METRICS_NAMESPACE = POWERTOOLS_ENV.powertoolsMetricsNamespace.default;
 
-/** The one Powertools Metrics instance of a function; records are made from it (emitMetric). */
-export const metrics = new Metrics({ namespace: parseEnv(POWERTOOLS_ENV).powertoolsMetricsNamespace });
+const namespace = parseEnv(POWERTOOLS_ENV).powertoolsMetricsNamespace;
+
+/** The one Powertools Metrics instance of a function; flushed with the per-dimension buffers (flushMetrics). */
+export const metrics = new Metrics({ namespace });
 
 /** The value published for a dimension the caller left empty. */
 export const UNKNOWN_DIMENSION_VALUE = "unknown";
@@ -24,19 +26,38 @@ export type MetricDimensionValues<S extends MetricSpec> = { readonly [D in Dimen
 type DimensionArgs<S extends MetricSpec> = [DimensionNamesOf<S>] extends [never] ? [] : [dimensions: MetricDimensionValues<S>];
 
 /**
- * Publishes one data point of a table entry (contracts/metrics.ts) at once: its unit from the table,
- * with the plain `[service]` dimension set plus each of the table's sets (Powertools `addDimensions`
- * adds an independent set; the empty one is `[service]` alone). A single-metric record, so the
- * dimensions of one data point never mix with another's in a shared buffer.
+ * One buffer per dimension sets and values: a Powertools Metrics buffer publishes every metric it holds
+ * under all of its dimension sets, so data points with different dimensions must not share one. The
+ * buffers live as long as the execution environment (creating a Metrics instance per data point, as
+ * `singleMetric()` does, cost more than the work most data points count).
+ */
+const buffers = new Map<string, { readonly buffer: Metrics; readonly sets: ReadonlyArray<Readonly<Record<string, string>>> }>();
+
+/** Above this many distinct dimension combinations the idle buffers are dropped at the next flush. */
+const MAX_KEPT_BUFFERS = 64;
+
+/**
+ * Records one data point of a table entry (contracts/metrics.ts): its unit from the table, with the
+ * plain `[service]` dimension set plus each of the table's sets (Powertools `addDimensions` adds an
+ * independent set; the empty one is `[service]` alone). Buffered until {@link flushMetrics} (the
+ * handlers call it once per invocation), so an invocation prints one EMF record per combination of
+ * dimensions, not one per data point.
  */
 export function emitMetric<S extends MetricSpec>(spec: S, value: number, ...[dimensions]: DimensionArgs<S>): void {
   const values = (dimensions ?? {}) as Readonly<Record<string, string>>;
-  const record = metrics.singleMetric();
-  record.addDimensions({});
-  for (const set of spec.dimensions) {
-    record.addDimensions(Object.fromEntries(set.map((name) => [name, dimensionValue(values, name)])));
+  const sets = spec.dimensions.map((set) => Object.fromEntries(set.map((name) => [name, dimensionValue(values, name)])));
+  const key = JSON.stringify(sets);
+  let entry = buffers.get(key);
+  if (entry === undefined) {
+    entry = { buffer: new Metrics({ namespace }), sets };
+    buffers.set(key, entry);
   }
-  record.addMetric(spec.name, MetricUnit[spec.unit], value);
+  // Powertools clears the dimensions with each publish (ours, and its own at 100 stored metrics).
+  if (!entry.buffer.hasStoredMetrics()) {
+    entry.buffer.addDimensions({});
+    for (const set of entry.sets) entry.buffer.addDimensions(set);
+  }
+  entry.buffer.addMetric(spec.name, MetricUnit[spec.unit], value);
 }
 
 function dimensionValue(values: Readonly<Record<string, string>>, name: string): string {
@@ -46,7 +67,11 @@ function dimensionValue(values: Readonly<Record<string, string>>, name: string):
   return value === undefined || value === "" ? UNKNOWN_DIMENSION_VALUE : value;
 }
 
-/** Publishes what the invocation recorded; skips the empty flush Powertools would warn about. */
+/** Publishes what the invocation recorded (one EMF record per buffer); skips the empty flushes Powertools would warn about. */
 export function flushMetrics(): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  for (const { buffer } of buffers.values()) {
+    if (buffer.hasStoredMetrics()) buffer.publishStoredMetrics();
+  }
+  if (buffers.size > MAX_KEPT_BUFFERS) buffers.clear();
 }

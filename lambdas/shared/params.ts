@@ -1,8 +1,6 @@
 import { getParameter } from "@aws-lambda-powertools/parameters/ssm";
+import { SECRET_CACHE_SECONDS } from "./cache.js";
 import { ParameterReadError } from "./errors.js";
-
-/** How long a secret stays cached in memory (docs/contracts.md: 5 minutes). */
-export const SECRET_CACHE_SECONDS = 300;
 
 /**
  * Reads an SSM SecureString, decrypted, cached in memory for {@link SECRET_CACHE_SECONDS} so warm

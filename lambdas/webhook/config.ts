@@ -1,5 +1,5 @@
 import { WEBHOOK_ENV } from "../../contracts/webhook.js";
-import { parseEnv } from "../shared/index.js";
+import { parseEnv } from "../shared/core.js";
 
 /** A pool as the webhook sees it: the labels it serves and its queue (POOLS in contracts/webhook.ts). */
 export interface WebhookPool {

@@ -1,5 +1,5 @@
-import { IMPLICIT_RUNNER_LABEL, InvalidWorkflowJobError } from "../shared/index.js";
-import type { JobMessage } from "../shared/index.js";
+import { IMPLICIT_RUNNER_LABEL, InvalidWorkflowJobError } from "../shared/core.js";
+import type { JobMessage } from "../shared/core.js";
 
 /**
  * The pool serving a job, per docs/contracts.md: every job label must be one of the pool's labels

@@ -9,7 +9,7 @@ import {
   SECRET_CACHE_SECONDS,
   childLogger,
   emitMetric,
-} from "../shared/index.js";
+} from "../shared/core.js";
 
 const log = childLogger("webhook.verify");
 

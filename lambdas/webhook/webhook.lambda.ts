@@ -2,11 +2,13 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { WebhookError, flushMetrics, getSecureString, logger, traced, withCorrelation } from "../shared/index.js";
+import { WebhookError, flushMetrics, logger, withCorrelation } from "../shared/core.js";
 import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { ledgerJobBook } from "./adapters/ledger.js";
 import { oncePerDeliveryWithPowertools } from "./adapters/idempotency.js";
+import { ssmSecureStringReader } from "./adapters/secret-parameter.js";
+import type { ReadSecureString } from "./adapters/secret-parameter.js";
 import { sqsJobQueue } from "./adapters/sqs.js";
 import { webhookConfigFromEnv } from "./config.js";
 import { handleWebhook } from "./webhook.js";
@@ -17,20 +19,29 @@ import { DELIVERY_HEADER, headerValue, webhookSecretLoader } from "./verify.js";
 export type WebhookHandlerDeps = WebhookDeps & { readonly registerContext: (context: Context) => void };
 
 /**
- * The AWS clients of the deployed function. They are built here, in the handler's own bundle, not in
- * the shared layer: SDK commands and paginators check `client instanceof <their own client class>`,
- * and the layer carries another copy.
+ * The AWS clients of the deployed function, built in its own bundle. No layer and no X-Ray SDK: the
+ * webhook is bundled alone to start fast (docs/performance.md, "Webhook"); with `enable_tracing` the
+ * function's own segment is still traced by Lambda, its SDK calls are not subsegments.
  */
 export interface WebhookClients {
   readonly sqs: SQSClient;
   readonly dynamoDb: DynamoDBClient;
+  /** Reads the webhook secrets' SecureStrings; default: {@link ssmSecureStringReader}, signed like dynamoDb's calls. */
+  readonly readSecret: ReadSecureString;
 }
 
-/** The deployed dependencies, from the function's environment. */
-export function defaultDeps(env?: NodeJS.ProcessEnv, clients: WebhookClients = { sqs: traced(new SQSClient({})), dynamoDb: traced(new DynamoDBClient({})) }): WebhookHandlerDeps {
+/**
+ * The deployed dependencies, from the function's environment. Runs on the first invocation; the SQS
+ * client is made on the first send (pings, refusals and progress events never build it).
+ */
+export function defaultDeps(env?: NodeJS.ProcessEnv, clients: Partial<WebhookClients> = {}): WebhookHandlerDeps {
   const config = webhookConfigFromEnv(env);
-  const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
-  const once = oncePerDeliveryWithPowertools(clients.dynamoDb, config.jobsTable);
+  const dynamoDb = clients.dynamoDb ?? new DynamoDBClient({});
+  let send: ReturnType<typeof sqsJobQueue> | undefined;
+  const documentClient = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+  const once = oncePerDeliveryWithPowertools(dynamoDb, config.jobsTable);
+  // Signed with the DynamoDB client's region and credential chain (resolved once, shared).
+  const readSecret = clients.readSecret ?? ssmSecureStringReader(dynamoDb.config);
   return {
     pools: config.pools,
     maxBodyBytes: config.maxBodyBytes,
@@ -38,9 +49,9 @@ export function defaultDeps(env?: NodeJS.ProcessEnv, clients: WebhookClients = {
     secrets: webhookSecretLoader({
       currentParameter: config.secretParameter,
       ...(config.previousSecretParameter === undefined ? {} : { previousParameter: config.previousSecretParameter }),
-      read: (name, fresh) => getSecureString(name, { forceFetch: fresh }),
+      read: readSecret,
     }),
-    enqueue: sqsJobQueue(clients.sqs),
+    enqueue: (queueUrl, job) => (send ??= sqsJobQueue(clients.sqs ?? new SQSClient({})))(queueUrl, job),
     jobs: ledgerJobBook(dynamoDbLedger(documentClient, config.jobsTable), dynamoDbLimitCounters(documentClient, config.jobsTable), config.prefix),
     oncePerDelivery: once.run,
     registerContext: once.registerContext,

@@ -1,5 +1,5 @@
-import { EnqueueError, METRICS, childLogger, emitMetric, jobCorrelation, withCorrelation } from "../shared/index.js";
-import type { JobMessage } from "../shared/index.js";
+import { EnqueueError, METRICS, childLogger, emitMetric, jobCorrelation, withCorrelation } from "../shared/core.js";
+import type { JobMessage } from "../shared/core.js";
 import type { Phase } from "../libs/ledger/phases.js";
 import type { JobBook } from "./adapters/ledger.js";
 import type { EnqueueJob } from "./adapters/sqs.js";

@@ -107,7 +107,7 @@ resource "aws_lambda_function" "webhook_function" {
   function_name                  = "${var.prefix}-webhook"
   handler                        = "index.handler"
   kms_key_arn                    = local.encryption_key_arn
-  layers                         = [aws_lambda_layer_version.shared_layer_version.arn]
+  layers                         = []
   memory_size                    = 256
   reserved_concurrent_executions = var.webhook_reserved_concurrency
   role                           = aws_iam_role.webhook_role.arn

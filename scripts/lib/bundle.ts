@@ -14,8 +14,9 @@ const LAMBDA_BUILD = {
   // which Node's ES module loader ignores.
   format: "cjs",
   minify: true,
+  // Written next to the bundle without a sourceMappingURL comment; the build moves it out of the zip
+  // (docs/performance.md, "Webhook"). Maps name files and lines; embedding the sources would triple them.
   sourcemap: "external",
-  // Maps name files and lines for stack traces; embedding the sources would triple the zips.
   sourcesContent: false,
   // Source maps name files relative to the repo, not to this machine, so bundles are reproducible.
   sourceRoot: "",
@@ -52,13 +53,17 @@ export interface BundleResult {
   readonly metafile: Metafile;
 }
 
-/** Bundles one handler entry into `outFile` (plus `outFile.map`), with lambdas/shared left to the layer. */
-export async function bundleHandler(entry: string, outFile: string, sharedDir: string): Promise<BundleResult> {
+/**
+ * Bundles one handler entry into `outFile` (plus `outFile.map`), with lambdas/shared left to the layer,
+ * or, `withoutLayer`, bundled in (tree-shaken to what the handler uses: the webhook).
+ */
+export async function bundleHandler(entry: string, outFile: string, sharedDir: string, options: { readonly withoutLayer?: boolean } = {}): Promise<BundleResult> {
   const result = await build({
     ...LAMBDA_BUILD,
     entryPoints: [entry],
     outfile: outFile,
-    plugins: [sharedLayerExternal(sharedDir)],
+    plugins: options.withoutLayer === true ? [] : [sharedLayerExternal(sharedDir)],
+    ...(options.withoutLayer === true ? { alias: { "@aws-sdk/credential-provider-node": resolve(dirname(sharedDir), "libs", "credentials", "env-only.ts") } } : {}),
     absWorkingDir: resolve(dirname(sharedDir), ".."),
   });
   return { bytes: Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0), metafile: result.metafile };

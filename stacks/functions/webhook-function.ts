@@ -42,6 +42,9 @@ export class WebhookFunction extends NodejsFunction {
         description: "Verifies GitHub webhooks and queues workflow jobs",
         timeout: 10,
         reservedConcurrency: props.reservedConcurrency,
+        // No shared layer: the zip bundles the little shared code it runs (LAYER_FREE_HANDLERS in
+        // scripts/build-lambdas.ts; docs/performance.md, "Webhook").
+        layers: [],
         environment: renderEnvironment(WEBHOOK_ENV, {
           ...powertoolsEnvironment("webhook", props.prefix),
           prefix: props.prefix,

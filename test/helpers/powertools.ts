@@ -1,5 +1,5 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
-import { logger, metrics } from "../../lambdas/shared/index.js";
+import { flushMetrics, logger, metrics } from "../../lambdas/shared/index.js";
 
 /** One EMF record as Powertools would print it (metric values, dimension values and the `_aws` block). */
 export type EmfRecord = Readonly<Record<string, unknown>> & {
@@ -30,8 +30,9 @@ export function captureLogLines(): () => Array<Record<string, unknown>> {
 /** The EMF records published since the last `takeEmittedMetrics()` (kept only while quietPowertools is on). */
 const emitted: EmfRecord[] = [];
 
-/** Returns and forgets the EMF records published so far. */
+/** Returns and forgets the EMF records published so far, after publishing what is still buffered (a core test has no handler to flush). */
 export function takeEmittedMetrics(): EmfRecord[] {
+  flushMetrics();
   return emitted.splice(0, emitted.length);
 }
 
@@ -39,7 +40,7 @@ export function takeEmittedMetrics(): EmfRecord[] {
  * Keeps Powertools quiet in a core or handler test (set TEST_LOG_LEVEL to see the logs), through the
  * logger and metrics objects rather than POWERTOOLS_* set in process.env before an import. Child
  * loggers copy their level when created (at import), so printing is switched off on the class.
- * Metric records (the shared instance's buffer and emitMetric's single-metric records) are kept for
+ * Metric records (the shared instance's buffer and emitMetric's per-dimension buffers) are kept for
  * takeEmittedMetrics instead of printed.
  */
 export function quietPowertools(): void {

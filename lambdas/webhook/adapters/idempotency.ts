@@ -7,7 +7,7 @@ import {
 } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { Context } from "aws-lambda";
-import { childLogger } from "../../shared/index.js";
+import { childLogger } from "../../shared/core.js";
 import type { WebhookAnswer } from "../webhook.js";
 
 const log = childLogger("webhook.idempotency");

@@ -1,5 +1,5 @@
-import { instanceIdFromRunnerName } from "../../shared/index.js";
-import type { JobMessage } from "../../shared/index.js";
+import { instanceIdFromRunnerName } from "../../shared/core.js";
+import type { JobMessage } from "../../shared/core.js";
 import type { LimitCounters } from "../../libs/ledger/port.js";
 import type { Ledger } from "../../libs/ledger/port.js";
 import { finishedPhase, jobKey, limitKeys } from "../../libs/ledger/phases.js";

@@ -1,7 +1,7 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { DELIVERY_ID_ATTRIBUTE, jobDeduplicationId, jobGroupId } from "../../shared/index.js";
-import type { JobMessage } from "../../shared/index.js";
+import { DELIVERY_ID_ATTRIBUTE, jobDeduplicationId, jobGroupId } from "../../shared/core.js";
+import type { JobMessage } from "../../shared/core.js";
 
 /** Puts a job on its pool's FIFO queue. */
 export type EnqueueJob = (queueUrl: string, job: JobMessage) => Promise<void>;

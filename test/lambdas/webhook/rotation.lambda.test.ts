@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 
 // The job ledger (and Powertools idempotency) run against a real DynamoDB-protocol server.
 
+import { getSecureString } from "../../../lambdas/shared/index.js";
 import { createHandler, defaultDeps } from "../../../lambdas/webhook/webhook.lambda.js";
 import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
 import { workflowJobQueuedFixture } from "../../helpers/github.js";
@@ -27,7 +28,11 @@ const ENV = sampleEnv(WEBHOOK_ENV, {
   }),
 });
 quietPowertools();
-const handler = createHandler(() => defaultDeps(ENV, { sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
+const handler = createHandler(() => defaultDeps(ENV, { sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client,
+  // The Powertools SSM reader of the other functions, so aws-sdk-client-mock's SSMClient double answers; the
+  // webhook's own signed GetParameter is exercised through the shipped zip (shipped-zip*.test.ts).
+  readSecret: (name, fresh) => getSecureString(name, { forceFetch: fresh }),
+}));
 
 // Webhook secret rotation through the real handler: SSM and SQS are doubles, time is faked (Date only)
 // so the five-minute parameter cache and the re-read rate limit can be crossed without waiting.

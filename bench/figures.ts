@@ -51,7 +51,7 @@ export function formatFigure(figure: Figure): string {
 }
 
 /** new/old per figure present in both; below 1 means less of it (better unless higherIsBetter). */
-export function compareFigures(current: readonly Figure[], previous: readonly Figure[]): string[] {
+export function compareFigures(current: readonly Figure[], previous: readonly Figure[], { listDropped = true } = {}): string[] {
   const old = new Map(previous.map((f) => [f.id, f]));
   const lines: string[] = [];
   for (const figure of current) {
@@ -67,7 +67,7 @@ export function compareFigures(current: readonly Figure[], previous: readonly Fi
       `${figure.label.padEnd(66)} ${formatValue(before.value, before.unit).padStart(16)} -> ${formatValue(figure.value, figure.unit).padStart(16)}  x${ratio.toFixed(3)} ${verdict}`,
     );
   }
-  for (const before of previous) if (!current.some((f) => f.id === before.id)) lines.push(`${before.label.padEnd(66)} no longer measured`);
+  if (listDropped) for (const before of previous) if (!current.some((f) => f.id === before.id)) lines.push(`${before.label.padEnd(66)} no longer measured`);
   return lines;
 }
 

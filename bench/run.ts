@@ -44,5 +44,5 @@ console.log(`\nwrote ${out}`);
 if (values.compare) {
   const previous = JSON.parse(readFileSync(values.compare, "utf8")) as BenchResults;
   console.log(`\nnew / old (${values.compare}, ${previous.startedAt}):`);
-  for (const line of compareFigures(figures, previous.figures)) console.log(`  ${line}`);
+  for (const line of compareFigures(figures, previous.figures, { listDropped: words === undefined })) console.log(`  ${line}`);
 }

@@ -21,10 +21,15 @@ if (init.code !== 0) {
   console.error(init.stdout + init.stderr);
   process.exit(1);
 }
+const started = Date.now();
 let failed = 0;
-for (const result of await runTerraformTestFiles(workDir, files)) {
-  console.log(result.stdout + result.stderr);
-  console.log(`${result.file}: ${result.runs} runs, exit ${result.code}, ${result.seconds.toFixed(1)} s\n`);
-  if (result.code !== 0) failed += 1;
-}
+// Each file's output as soon as its process ends.
+await runTerraformTestFiles(workDir, files, {
+  onResult: (result) => {
+    console.log(result.stdout + result.stderr);
+    console.log(`${result.file}: ${result.runs} runs, exit ${result.code}, ${result.seconds.toFixed(1)} s\n`);
+    if (result.code !== 0 || !result.stdout.includes(`Success! ${result.runs} passed, 0 failed.`)) failed += 1;
+  },
+});
+console.log(`${files.length} files, ${failed} failed, ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(failed === 0 ? 0 : 1);

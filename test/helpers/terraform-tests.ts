@@ -51,7 +51,11 @@ export function terraformTestProcesses(env: NodeJS.ProcessEnv = process.env): nu
 export async function runTerraformTestFiles(
   workDir: string,
   files: readonly TerraformTestFile[],
-  { processes = terraformTestProcesses(), timeoutMs = 1_500_000 }: { processes?: number; timeoutMs?: number } = {},
+  {
+    processes = terraformTestProcesses(),
+    timeoutMs = 1_500_000,
+    onResult,
+  }: { processes?: number; timeoutMs?: number; onResult?: (result: TerraformTestFileResult) => void } = {},
 ): Promise<TerraformTestFileResult[]> {
   const queue = [...files].sort((a, b) => b.runs - a.runs);
   const results: TerraformTestFileResult[] = [];
@@ -59,7 +63,9 @@ export async function runTerraformTestFiles(
     for (let next = queue.shift(); next; next = queue.shift()) {
       const started = process.hrtime.bigint();
       const result = await runTerraform(["test", `-filter=tests/${next.file}`], workDir, { timeoutMs });
-      results.push({ ...next, ...result, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      const fileResult = { ...next, ...result, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+      results.push(fileResult);
+      onResult?.(fileResult);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(processes, files.length)) }, worker));

@@ -1,10 +1,11 @@
 // NAT failover: failure-to-ReplaceRoute time for the default settings, in simulated time (the loop,
 // the decision and the adapters' contract run for real; EC2 and the probe are doubles, the clock is
 // simulated, so the figures follow from the configuration, not from this machine's speed).
-// Run: npm run bench (after the other figures), or npx tsx bench/nat-failover.ts
+// Run: npm run bench -- --only nat
 import { NAT_FAILOVER_DEFAULTS } from "../contracts/nat-failover.js";
 import { probeTimeoutFor } from "../lambdas/nat-failover/config.js";
 import { failoverBoundMs, measureFailover, type FailoverScenario } from "../test/helpers/nat-world.js";
+import { median, type BenchGroup, type Figure } from "./figures.js";
 
 const interval = NAT_FAILOVER_DEFAULTS.probeIntervalSeconds * 1_000;
 const threshold = NAT_FAILOVER_DEFAULTS.failureThreshold;
@@ -22,17 +23,26 @@ async function sweep(scenario: Omit<FailoverScenario, "failAt" | "probeIntervalM
   return figures.sort((a, b) => a - b);
 }
 
-function line(name: string, figures: number[], bound?: number): void {
+/** The median failure-to-ReplaceRoute time of a sweep, with its spread and bound as the note. */
+function figure(id: string, label: string, figures: number[], bound?: number): Figure {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const mean = figures.reduce((a, b) => a + b, 0) / figures.length;
-  const p50 = figures[Math.floor(figures.length / 2)];
-  console.log(
-    `${name.padEnd(58)} min ${s(figures[0]).padStart(7)}  median ${s(p50).padStart(7)}  mean ${s(mean).padStart(7)}  max ${s(figures.at(-1) as number).padStart(7)}${bound === undefined ? "" : `  (bound ${s(bound)})`}`,
-  );
+  const note = `${figures.length} failure times: min ${s(figures[0])}, max ${s(figures.at(-1) as number)}${bound === undefined ? "" : `, bound ${s(bound)}`}`;
+  return { id: `nat-failover.${id}.s`, label: `NAT failover: ${label}`, value: median(figures) / 1000, unit: "s", note };
 }
 
-console.log(`NAT failover, defaults: probe every ${interval / 1000} s, ${threshold} failed rounds, probe timeout ${probeTimeoutFor(interval) / 1000} s; ${failureTimes.length} failure times over 2 minutes`);
-line("NAT stops forwarding (probe-detected), warm function", await sweep({ failure: "drops-traffic" }), failoverBoundMs(interval, threshold));
-line("NAT stops forwarding, cold start at every minute", await sweep({ failure: "drops-traffic", coldStarts: true }), (2 * threshold - 1) * interval + probeTimeoutFor(interval));
-line("NAT instance terminated, schedule only", await sweep({ failure: "terminated" }), interval);
-line("NAT instance terminated, state-change event after 1 s", await sweep({ failure: "terminated", eventDelayMs: 1_000 }));
+export const natFailover: BenchGroup = {
+  name: `NAT failover (simulated time; probe every ${interval / 1000} s, ${threshold} failed rounds, probe timeout ${probeTimeoutFor(interval) / 1000} s)`,
+  async run() {
+    return [
+      figure("drops-traffic", "NAT stops forwarding (probe-detected), warm function", await sweep({ failure: "drops-traffic" }), failoverBoundMs(interval, threshold)),
+      figure(
+        "drops-traffic-cold",
+        "NAT stops forwarding, cold start at every minute",
+        await sweep({ failure: "drops-traffic", coldStarts: true }),
+        (2 * threshold - 1) * interval + probeTimeoutFor(interval),
+      ),
+      figure("terminated", "NAT instance terminated, schedule only", await sweep({ failure: "terminated" }), interval),
+      figure("terminated-event", "NAT instance terminated, state-change event after 1 s", await sweep({ failure: "terminated", eventDelayMs: 1_000 })),
+    ];
+  },
+};

@@ -1,27 +1,35 @@
 // Runs chosen `terraform test` files against the committed module, for a quick check while working:
 //   npx tsx scripts/terraform-test.ts <file.tftest.hcl ...>   (names under test/terraform/)
+// Files run as parallel processes, one per core ($SELF_RUNNERS_TF_TEST_PROCESSES), after one init.
 // The full tier is test/terraform/module.test.ts, part of `npm test`.
-import { cpSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MODULE_DIR } from "../stacks/build-module.js";
 import { runTerraform } from "../stacks/emit/terraform-cli.js";
 import { REPO_ROOT, scratchDir } from "../test/helpers/paths.js";
+import { runTerraformTestFiles, stageTerraformTests, terraformTestFiles } from "../test/helpers/terraform-tests.js";
 
-const files = process.argv.slice(2).map((f) => f.replace(/^.*\//, ""));
-if (files.length === 0) {
+const names = process.argv.slice(2).map((f) => f.replace(/^.*\//, ""));
+if (names.length === 0) {
   console.error("usage: tsx scripts/terraform-test.ts <file.tftest.hcl ...>");
   process.exit(2);
 }
+const files = terraformTestFiles(names);
 const workDir = scratchDir(`tftest-${process.pid}`);
-cpSync(join(REPO_ROOT, MODULE_DIR), workDir, { recursive: true });
-mkdirSync(join(workDir, "tests"));
-for (const file of files) cpSync(join(REPO_ROOT, "test", "terraform", file), join(workDir, "tests", file));
-cpSync(join(REPO_ROOT, "test", "terraform", "mocks"), join(workDir, "tests", "mocks"), { recursive: true });
+stageTerraformTests(join(REPO_ROOT, MODULE_DIR), workDir, files);
 const init = await runTerraform(["init", "-backend=false"], workDir);
 if (init.code !== 0) {
   console.error(init.stdout + init.stderr);
   process.exit(1);
 }
-const result = await runTerraform(["test"], workDir, { timeoutMs: 1_500_000 });
-console.log(result.stdout + result.stderr);
-process.exit(result.code);
+const started = Date.now();
+let failed = 0;
+// Each file's output as soon as its process ends.
+await runTerraformTestFiles(workDir, files, {
+  onResult: (result) => {
+    console.log(result.stdout + result.stderr);
+    console.log(`${result.file}: ${result.runs} runs, exit ${result.code}, ${result.seconds.toFixed(1)} s\n`);
+    if (result.code !== 0 || !result.stdout.includes(`Success! ${result.runs} passed, 0 failed.`)) failed += 1;
+  },
+});
+console.log(`${files.length} files, ${failed} failed, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+process.exit(failed === 0 ? 0 : 1);

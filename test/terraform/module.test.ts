@@ -1,17 +1,17 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runTerraform } from "../../stacks/emit/terraform-cli.js";
 import { MODULE_DIR } from "../../stacks/build-module.js";
 import { handlerNames } from "../../scripts/build-lambdas.js";
 import { REPO_ROOT, scratchDir } from "../helpers/paths.js";
+import { runTerraformTestFiles, stageTerraformTests, terraformTestFiles } from "../helpers/terraform-tests.js";
 
 // The terraform tier runs the real CLI offline against the committed module, with providers from the
 // local mirror (stacks/emit/terraform-cli.ts). A missing terraform or mirror fails with what to install.
 
 const moduleDir = join(REPO_ROOT, MODULE_DIR);
-const testFilesDir = join(REPO_ROOT, "test", "terraform");
-const testFiles = readdirSync(testFilesDir).filter((f) => f.endsWith(".tftest.hcl"));
+const testFiles = terraformTestFiles();
 
 function expectSuccess(result: { code: number; stdout: string; stderr: string }): void {
   expect(result.stderr + result.stdout, "terraform output").not.toMatch(/^Error:/m);
@@ -23,10 +23,7 @@ describe("the emitted module under terraform", () => {
 
   beforeAll(async () => {
     workDir = scratchDir("module");
-    cpSync(moduleDir, workDir, { recursive: true });
-    mkdirSync(join(workDir, "tests"));
-    for (const file of testFiles) cpSync(join(testFilesDir, file), join(workDir, "tests", file));
-    cpSync(join(testFilesDir, "mocks"), join(workDir, "tests", "mocks"), { recursive: true });
+    stageTerraformTests(moduleDir, workDir, testFiles);
     expectSuccess(await runTerraform(["init", "-backend=false"], workDir));
   });
 
@@ -41,14 +38,17 @@ describe("the emitted module under terraform", () => {
   });
 
   it("passes every terraform test run with mock providers: defaults, VPC, spot, org/repo, pools, audit trail, networking, WAF, control plane, validations", async () => {
-    const runs = testFiles.reduce((n, f) => n + (readFileSync(join(testFilesDir, f), "utf8").match(/^run "/gm)?.length ?? 0), 0);
-    const result = await runTerraform(["test"], workDir, { timeoutMs: 1_500_000 });
-    expectSuccess(result);
-    // Every run must pass: none skipped, none failed.
-    expect(result.stdout).toContain(`Success! ${runs} passed, 0 failed.`);
-    expect(runs).toBeGreaterThanOrEqual(44);
-    // Every run plans or applies the whole module under mocks; on the shared 2-core machine that takes
-    // several minutes (over ten under load), well past the default test and terraform timeouts.
+    // One `terraform test -filter` process per file, one per core at a time, in the one initialized directory.
+    const results = await runTerraformTestFiles(workDir, testFiles);
+    for (const result of results) {
+      expectSuccess(result);
+      // Every run of the file must pass: none skipped, none failed.
+      expect(result.stdout, result.file).toContain(`Success! ${result.runs} passed, 0 failed.`);
+    }
+    expect(results.map((r) => r.file).sort()).toEqual(testFiles.map((f) => f.file).sort());
+    expect(results.reduce((n, r) => n + r.runs, 0)).toBeGreaterThanOrEqual(44);
+    // Every run plans or applies the whole module under mocks, about five seconds of one core each;
+    // on the shared 2-core machine the tier takes minutes, past the default test and terraform timeouts.
   }, 1_560_000);
 
   it("has no provider or backend block", () => {

@@ -24,5 +24,12 @@ export const SCALE_UP_ENV = {
   githubMinRemainingRequests: required("GITHUB_MIN_REMAINING_REQUESTS", integer(1), "REST budget kept in reserve per App installation; runners beyond it wait for the reset", "200"),
   claimLeaseSeconds: tunable("CLAIM_LEASE_SECONDS", integer(1), 120, "how long a claim keeps other invocations off a job; longer than the function timeout"),
   backoffBaseSeconds: tunable("BACKOFF_BASE_SECONDS", integer(1), 15, "first visibility of a waiting record, and the wait while its job is in flight elsewhere"),
+  githubWritesPerMinute: tunable(
+    "GITHUB_WRITES_PER_MINUTE",
+    integer(1),
+    150,
+    "GitHub writes (JIT config POSTs) per minute per App, shared by every scale-up environment: GitHub allows 900 points a minute per endpoint and a POST costs 5 (180), less a safety margin (docs/performance.md)",
+  ),
+  githubWriteBurst: tunable("GITHUB_WRITE_BURST", integer(1), 10, "most GitHub write tokens an App's bucket holds: the largest batch configured at once after a quiet period"),
   maxFleetRequests: tunable("MAX_FLEET_REQUESTS", integer(1), 3, "CreateFleet calls per (pool, owner) group, the first included (fallback across types, zones, on-demand)"),
 } as const;

@@ -4,6 +4,7 @@ export * from "./config.js";
 export * from "./errors.js";
 export * from "./github/octokit.js";
 export * from "./github/runners.js";
+export * from "./github/write-blocks.js";
 export * from "./job-message.js";
 export * from "./logger.js";
 export * from "./metrics.js";

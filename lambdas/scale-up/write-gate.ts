@@ -21,8 +21,8 @@ export interface WriteGateResult {
 /**
  * Takes one GitHub write token per job (its JIT config POST) from the shared bucket of the job's App,
  * with one request per App for the whole batch (docs/performance.md, "GitHub write governor"). Jobs
- * beyond the grant wait on the queue, each until the bucket will have refilled for its place in line,
- * instead of sleeping inside the invocation. A store failure lets the batch through: Octokit's own
+ * beyond the grant join the App's waiting line and wait on the queue until their turn, instead of
+ * sleeping inside the invocation. A store failure lets the batch through: Octokit's own
  * pacing and the Retry-After handling still apply, and a stuck table must not stop every launch.
  */
 export async function takeWriteTokens(jobs: readonly Claimed[], appOf: ReadonlyMap<string, number>, governor: WriteGovernor, now: Date): Promise<WriteGateResult> {
@@ -39,8 +39,12 @@ export async function takeWriteTokens(jobs: readonly Claimed[], appOf: ReadonlyM
       try {
         const { granted, nextTokenAt } = await governor.take(appId, appJobs.length, now.getTime());
         for (const job of appJobs.slice(0, granted)) allowedIds.add(job.recordId);
-        appJobs.slice(granted).forEach((job, place) => {
-          waiting.push({ job, waitSeconds: Math.max(1, Math.ceil((nextTokenAt - now.getTime() + place * step) / 1000)) });
+        const rest = appJobs.slice(granted);
+        if (rest.length === 0) return;
+        // Behind every job already waiting for this App, so a backlog comes back at the bucket's rate.
+        const firstTurn = await governor.lineUp(appId, rest.length, now.getTime(), nextTokenAt);
+        rest.forEach((job, place) => {
+          waiting.push({ job, waitSeconds: Math.max(1, Math.ceil((firstTurn - now.getTime() + place * step) / 1000)) });
         });
       } catch (error) {
         log.warn("write governor unavailable; launching without it", { error, appId });

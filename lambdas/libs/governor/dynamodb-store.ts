@@ -2,7 +2,7 @@ import type { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { isConditionFailure } from "../ledger/dynamodb-update.js";
-import { blockedFullAt, grant, tokensAt } from "./bucket.js";
+import { blockedFullAt, grant, interval, tokensAt } from "./bucket.js";
 import type { BucketSettings } from "./bucket.js";
 import { governorKey } from "./port.js";
 import type { WriteGovernor } from "./port.js";
@@ -69,6 +69,41 @@ export function dynamoDbWriteGovernor(client: DynamoDBDocumentClient, tableName:
         guessFull = seen === undefined || seen <= now;
       }
       return { granted: 0, nextTokenAt: tokensAt(seen, now, 1, settings) };
+    },
+
+    async lineUp(appId, count, now, earliest) {
+      const span = count * interval(settings);
+      const base = Math.max(now, earliest);
+      const update = (expression: string, condition: string, values: Record<string, unknown>) =>
+        client.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: governorKey(appId) },
+            UpdateExpression: expression,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { "#line": "lineEndsAt" },
+            ExpressionAttributeValues: values,
+            ReturnValues: "ALL_NEW",
+          }),
+        );
+      for (let attempt = 0; attempt < TAKE_ATTEMPTS; attempt += 1) {
+        try {
+          // A line still waiting: join its end.
+          const joined = await update("ADD #line :span", "#line >= :base", { ":span": span, ":base": base });
+          return Number(joined.Attributes?.lineEndsAt) - span;
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+        try {
+          // No line (or it has passed): start one now.
+          await update("SET #line = :end", "attribute_not_exists(#line) OR #line < :base", { ":end": base + span, ":base": base });
+          return base;
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      }
+      // Others keep changing the line: wait for the whole bucket to refill, a bound on any place in it.
+      return base + settings.burst * interval(settings);
     },
 
     async blockUntil(appId, until) {

@@ -1,4 +1,4 @@
-import { blockedFullAt, grant, tokensAt } from "./bucket.js";
+import { blockedFullAt, grant, interval, tokensAt } from "./bucket.js";
 import type { BucketSettings } from "./bucket.js";
 import { governorKey } from "./port.js";
 import type { WriteGovernor } from "./port.js";
@@ -16,6 +16,12 @@ export function memoryWriteGovernor(settings: BucketSettings, items: Map<string,
       const result = grant(items.get(key), now, wanted, settings);
       if (result.fullAt !== undefined) items.set(key, result.fullAt);
       return { granted: result.granted, nextTokenAt: tokensAt(items.get(key), now, 1, settings) };
+    },
+    async lineUp(appId, count, now, earliest) {
+      const key = `${governorKey(appId)}#line`;
+      const start = Math.max(items.get(key) ?? 0, now, earliest);
+      items.set(key, start + count * interval(settings));
+      return start;
     },
     async blockUntil(appId, until) {
       const key = governorKey(appId);

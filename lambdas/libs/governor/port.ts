@@ -18,6 +18,13 @@ export interface WriteGrant {
 export interface WriteGovernor {
   /** Takes up to `wanted` tokens of `appId`'s bucket at `now`. */
   take(appId: number, wanted: number, now: number): Promise<WriteGrant>;
+  /**
+   * Lines `count` jobs without a token up behind every job already waiting for `appId`'s tokens, and
+   * resolves to the epoch ms of the first one's turn (the others follow one token interval apart), never
+   * before `earliest`. The line is one more number in the bucket item (`lineEndsAt`), so a backlog of
+   * deferred jobs comes back spread at the bucket's rate instead of all at the next token.
+   */
+  lineUp(appId: number, count: number, now: number, earliest: number): Promise<number>;
   /** GitHub asked to wait (Retry-After, secondary limit): no token before `until`, then a refill from empty. */
   blockUntil(appId: number, until: number): Promise<void>;
   /** The bucket settings (the same for every App). */

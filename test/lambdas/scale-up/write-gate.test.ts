@@ -31,6 +31,22 @@ describe("takeWriteTokens", () => {
     );
   });
 
+  it("puts a later batch's waiting jobs behind the earlier batch's in the App's line", async () => {
+    // Arrange
+    const governor = memoryWriteGovernor({ perMinute: 60, burst: 1 });
+    const first = claimed(3);
+    const second = claimed(2).map((job) => ({ ...job, recordId: `s${job.recordId}` }));
+    const appOf = new Map([...first, ...second].map((job) => [job.recordId, 1001]));
+
+    // Act
+    await takeWriteTokens(first, appOf, governor, NOW);
+    const { allowed, waiting } = await takeWriteTokens(second, appOf, governor, NOW);
+
+    // Assert: the first batch's two waiting jobs hold seconds 1 and 2.
+    expect(allowed).toEqual([]);
+    expect(waiting.map((w) => w.waitSeconds)).toEqual([3, 4]);
+  });
+
   it("lets the batch through when the governor's store fails", async () => {
     const failing = { ...memoryWriteGovernor({ perMinute: 60, burst: 1 }), take: async () => Promise.reject(new Error("table unavailable")) };
     const jobs = claimed(3);

@@ -82,6 +82,22 @@ export function describeGovernorContract(name: string, make: MakeGovernor): void
       expect((await governor.take(APP, 1, T0 + 20_000)).granted).toBe(0);
     });
 
+    it("lines waiting jobs up one token interval apart, behind those already waiting, never before the earliest time", async () => {
+      // Act
+      const first = await governor.lineUp(APP, 4, T0, T0 + 500);
+      const second = await governor.lineUp(APP, 2, T0 + 100, T0 + 500);
+      const afterTheLine = await governor.lineUp(APP, 1, T0 + 10_000, T0 + 10_000);
+
+      // Assert: 4 jobs from 500 ms (500, 1000, 1500, 2000), then 2 from 2500 ms; a passed line starts anew.
+      expect([first - T0, second - T0, afterTheLine - T0]).toEqual([500, 2_500, 10_000]);
+    });
+
+    it("gives concurrent batches distinct places in the line", async () => {
+      const starts = await Promise.all(Array.from({ length: 8 }, () => governor.lineUp(APP, 2, T0, T0)));
+      expect(new Set(starts).size).toBe(8);
+      expect(Math.max(...starts) - T0).toBeLessThanOrEqual(7 * 1_000);
+    });
+
     it("grants nothing for nothing wanted", async () => {
       expect((await governor.take(APP, 0, T0)).granted).toBe(0);
       expect((await governor.take(APP, 10, T0)).granted).toBe(10);

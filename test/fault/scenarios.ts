@@ -441,11 +441,14 @@ function governedBurst(apps: number): Scenario {
     },
     evidence: (report) => {
       const d = details(report);
+      // GitHub, which enforces its secondary limits here, never had to refuse a request.
       expect(report.figures.gitHub403s).toBe(0);
+      expect(d.gitHub.secondaryLimited).toBe(0);
       expect(d.gitHub.jitConfigs).toBeGreaterThanOrEqual(1000);
-      expect(report.figures.timeToLastRunnerSeconds).toBeLessThanOrEqual(minimumSeconds * 1.1);
-      // The governor, not something slower, set the pace: at most 10 % faster than the rate (the bucket's first burst).
+      // The governor never let the fleet go faster than its rate (plus the bucket's first burst per App).
       expect(report.figures.timeToLastRunnerSeconds).toBeGreaterThanOrEqual(minimumSeconds * 0.9);
+      // How close it came to the minimum is a benchmark figure (bench/governor.ts prints it beside the
+      // target, within 10 %), not a timed assertion.
     },
   };
 }

@@ -32,9 +32,9 @@ export async function benchGovernor(): Promise<GovernorFigure[]> {
     const run = spawnSync("npx", ["vitest", "run", "test/fault/governor.test.ts"], {
       cwd: repoRoot,
       stdio: "ignore",
-      env: { ...process.env, FAULT_ONLY: "paced by the GitHub write governor", FAULT_RESULTS: resultsFile },
+      env: { ...process.env, FAULT_GOVERNOR: "1", FAULT_ONLY: "paced by the GitHub write governor", FAULT_RESULTS: resultsFile },
     });
-    if (run.status !== 0) throw new Error(`the governed-burst scenarios failed (exit ${String(run.status)}); run FAULT_ONLY="paced by the GitHub write governor" npx vitest run test/fault/governor.test.ts`);
+    if (run.status !== 0) throw new Error(`the governed-burst scenarios failed (exit ${String(run.status)}); run FAULT_GOVERNOR=1 FAULT_ONLY="paced by the GitHub write governor" npx vitest run test/fault/governor.test.ts`);
     const { results } = JSON.parse(readFileSync(resultsFile, "utf8")) as { results: ScenarioResult[] };
     const rate = SCALE_UP_ENV.githubWritesPerMinute.default;
     const figures = results.map((result): GovernorFigure => {

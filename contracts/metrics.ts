@@ -26,7 +26,7 @@ export const METRIC_DIMENSIONS = {
   app: "App",
   /** `spot` or `on-demand`. */
   market: "Market",
-  /** Why a job was deferred: a scale-up `DeferralKind` (`draining`, `limit`, `budget`, `in-flight`, `launch-failed`). */
+  /** Why a job was deferred: a scale-up `DeferralKind` (`draining`, `limit`, `budget`, `in-flight`, `launch-failed`, `write-rate`). */
   reason: "Reason",
   /** Runner state as the reconciler sees it: `booting`, `idle`, `busy`, `offline`. */
   state: "State",

@@ -40,6 +40,8 @@ export interface ScaleUpConfig {
   readonly backoff: BackoffSettings;
   /** GitHub budget kept in reserve per App installation; launches slow down instead of spending it. */
   readonly gitHubMinRemaining: number;
+  /** The shared GitHub write bucket of each App (lambdas/libs/governor). */
+  readonly gitHubWrites: { readonly perMinute: number; readonly burst: number };
   /** CreateFleet requests per group, the first included (fallback across types, zones, on-demand). */
   readonly maxFleetRequests: number;
   /** The key that seals each runner's JIT configuration for its instance; undefined: stored unsealed. */
@@ -61,6 +63,7 @@ export function scaleUpConfigFromEnv(env: Readonly<Record<string, string | undef
     claimLeaseSeconds: parsed.claimLeaseSeconds,
     backoff: { baseSeconds: parsed.backoffBaseSeconds, maxSeconds: parsed.jobWaitMaxSeconds },
     gitHubMinRemaining: parsed.githubMinRemainingRequests,
+    gitHubWrites: { perMinute: parsed.githubWritesPerMinute, burst: parsed.githubWriteBurst },
     maxFleetRequests: parsed.maxFleetRequests,
     jitKmsKeyArn: parsed.jitKmsKeyArn,
   };

@@ -17,7 +17,7 @@ export interface PlanMiss {
 }
 
 /** Why a record waits; each kind has its own back-off (see {@link deferralSeconds}). */
-export type DeferralKind = "draining" | "limit" | "budget" | "in-flight" | "launch-failed";
+export type DeferralKind = "draining" | "limit" | "budget" | "in-flight" | "launch-failed" | "write-rate";
 
 export interface Deferral extends PlanMiss {
   readonly kind: DeferralKind;
@@ -92,6 +92,8 @@ export function deferralSeconds(
   random: number,
   budgetResetInSeconds = 0,
 ): number {
+  // The write governor knows when the job's token is due: no back-off, no jitter beyond its place in line.
+  if (kind === "write-rate") return Math.min(settings.maxSeconds, Math.max(1, Math.ceil(budgetResetInSeconds)));
   const attempt = Math.max(1, receiveCount);
   const step = kind === "in-flight" ? settings.baseSeconds : Math.min(settings.maxSeconds, settings.baseSeconds * 2 ** (attempt - 1));
   const jittered = Math.ceil(step / 2 + (step / 2) * Math.min(1, Math.max(0, random)));

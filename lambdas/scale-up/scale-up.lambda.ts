@@ -6,9 +6,10 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { JobDeferredError, flushMetrics, getStringParameter, logger, observedBudgets, traced } from "../shared/index.js";
+import { JobDeferredError, drainWriteBlocks, flushMetrics, getStringParameter, logger, observedBudgets, traced } from "../shared/index.js";
 import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
+import { dynamoDbWriteGovernor } from "../libs/governor/dynamodb-store.js";
 import { ec2RunnerFleet } from "./adapters/ec2.js";
 import { appInstallationClients, gitHubRunnerRegistrar } from "./adapters/github.js";
 import { kmsEncrypt } from "./adapters/kms.js";
@@ -63,6 +64,8 @@ export function defaultDeps(
     counters: dynamoDbLimitCounters(documentClient, config.jobsTable),
     budgets: dynamoDbBudgetStore(documentClient, config.jobsTable),
     observedBudgets,
+    writeGovernor: dynamoDbWriteGovernor(documentClient, config.jobsTable, config.gitHubWrites),
+    drainWriteBlocks,
     fleet: ec2RunnerFleet(clients.ec2, config.prefix),
     registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, appInstallationClients(config.app, config.scope)),
     writeRunners: dynamoDbRunnersTable(documentClient, config.runnersTable, undefined, config.jobsTable),

@@ -13,6 +13,8 @@ import { launchGroupWithLimits } from "./launch-group.js";
 import type { Claimed } from "./launch-group.js";
 import { assignApps, deferralSeconds, groupLaunches, ownerOf, triage } from "./plan.js";
 import type { AppBudget, DeferralKind, ParsedRecord } from "./plan.js";
+import { governWrites } from "./write-gate.js";
+import type { WriteGateDeps } from "./write-gate.js";
 
 const log = childLogger("scale-up");
 
@@ -25,7 +27,7 @@ export interface IncomingRecord {
   readonly queueArn: string;
 }
 
-export interface ScaleUpDeps {
+export interface ScaleUpDeps extends WriteGateDeps {
   readonly config: ScaleUpConfig;
   readonly ledger: Ledger;
   readonly counters: LimitCounters;
@@ -250,8 +252,11 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   }
   for (const job of claimed) if (!appOf.has(job.recordId)) emitMetric(METRICS.jobsDeferredForBudget, 1, { Pool: job.job.pool });
 
-  const claimOf = new Map(withBudget.map((job) => [job.recordId, job]));
-  const groups = groupLaunches(withBudget, config.scope);
+  // The shared GitHub write bucket of each App: one token per JIT config POST (write-gate.ts).
+  const withTokens = await governWrites(withBudget, appOf, deps, now, giveBack);
+
+  const claimOf = new Map(withTokens.map((job) => [job.recordId, job]));
+  const groups = groupLaunches(withTokens, config.scope);
   const results = await Promise.all(
     groups.map((group) => launchGroupWithLimits(group, { deps, now, claimOf, appOf, giveBack })),
   );

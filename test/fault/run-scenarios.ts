@@ -63,7 +63,7 @@ export function runScenarios(file: string, scenarios: readonly Scenario[]): void
             await world.stop();
           }
         },
-        600_000,
+        scenario.timeoutMs ?? 600_000,
       );
     }
   });

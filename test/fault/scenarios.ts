@@ -17,6 +17,8 @@ export interface Scenario {
   readonly evidence: (report: ScenarioReport, world: World) => void;
   /** Runs in its own test file (burst.test.ts), in parallel with the others. */
   readonly heavy?: boolean;
+  /** Real time the test may take (a 1,000-job world on a loaded 2-core machine); 600 s unless set. */
+  readonly timeoutMs?: number;
 }
 
 const MINUTE = 60_000;
@@ -482,4 +484,52 @@ const burst: Scenario[] = [
   },
 ];
 
+/** The governor's default rate per App (contracts/scale-up.ts GITHUB_WRITES_PER_MINUTE). */
+const WRITES_PER_MINUTE_PER_APP = 150;
+
+/**
+ * 1,000 jobs at once with room for all of them: only GitHub's write rate paces the launches. The
+ * scale-up environments stand for the function's reserved concurrency; Octokit still spaces the
+ * writes of one environment a second apart (for all its Apps together), so there are enough of them
+ * (4 for 2.5 writes a second, 10 for 7.5) that the governor, not Lambda concurrency, is the binding
+ * limit. The limit-implied minimum is 1,000 ÷ (Apps × the governor's rate); the last runner must be
+ * configured within 10 % of it, with no rate-limit answer from GitHub, which enforces its documented
+ * secondary limits (world/limits.ts).
+ */
+function governedBurst(apps: number): Scenario {
+  const minimumSeconds = (1000 / (apps * WRITES_PER_MINUTE_PER_APP)) * 60;
+  // Writes a second the governor allows, plus headroom for each invocation's other calls.
+  const environments = apps === 1 ? 4 : 10;
+  return {
+    title: `1,000-job burst paced by the GitHub write governor, ${apps} App${apps === 1 ? "" : "s"} (limit-implied minimum ${Math.round(minimumSeconds)} s)`,
+    heavy: true,
+    timeoutMs: 1_800_000,
+    world: {
+      scaleUpEnvironments: environments,
+      apps,
+      jobDurationMs: MINUTE,
+      pools: { linux: { labels: ["linux", "x64"], maxRunners: 1000 } },
+      env: { MAX_RUNNERS_TOTAL: "1000", MAX_RUNNERS_PER_OWNER: "1000" },
+    },
+    script: (w) => {
+      w.ec2.describePageSize = 100;
+      w.queueJobs(1000);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      // GitHub, which enforces its secondary limits here, never had to refuse a request.
+      expect(report.figures.gitHub403s).toBe(0);
+      expect(d.gitHub.secondaryLimited).toBe(0);
+      expect(d.gitHub.jitConfigs).toBeGreaterThanOrEqual(1000);
+      // The governor never let the fleet go faster than its rate (plus the bucket's first burst per App).
+      expect(report.figures.timeToLastRunnerSeconds).toBeGreaterThanOrEqual(minimumSeconds * 0.9);
+      // How close it came to the minimum is a benchmark figure (bench/governor.ts prints it beside the
+      // target, within 10 %), not a timed assertion.
+    },
+  };
+}
+
 export const SCENARIOS: readonly Scenario[] = [...duplicates, ...crashes, ...gitHub, ...ec2, ...sqs, ...lag, ...spot, ...draining, ...flood, ...healer, ...burst];
+
+/** The governor's figures (test/fault/governor.test.ts, bench/governor.ts): apart from the reliability table. */
+export const GOVERNED_SCENARIOS: readonly Scenario[] = [governedBurst(3), governedBurst(1)];

@@ -22,6 +22,8 @@ const COLUMNS: ReadonlyArray<readonly [string, (f: Figures) => string]> = [
   ["redeliveries", (f) => String(f.redeliveries)],
   ["simulated", (f) => duration(f.simulatedMs)],
   ["time to runner p50 / p90", (f) => timeToRunner(f.timeToRunnerSeconds)],
+  ["time to last runner", (f) => (f.timeToLastRunnerSeconds === undefined ? "-" : `${Math.round(f.timeToLastRunnerSeconds)} s`)],
+  ["GitHub 403s", (f) => String(f.gitHub403s)],
   ["jobs lost", (f) => String(f.jobsLost)],
   ["duplicate runners", (f) => String(f.duplicateRunners)],
   ["busy runners terminated", (f) => String(f.busyRunnersTerminated)],

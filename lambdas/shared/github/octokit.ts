@@ -7,6 +7,7 @@ import { throttling } from "@octokit/plugin-throttling";
 import type { GitHubAppConfig } from "../config.js";
 import { childLogger } from "../logger.js";
 import { getSecureString } from "../params.js";
+import { observeWriteBlock } from "./write-blocks.js";
 
 const log = childLogger("github");
 
@@ -99,6 +100,7 @@ export function installationOctokit(options: InstallationOctokitOptions): GitHub
     client.hook.error("request", (error) => {
       const headers = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers;
       if (headers !== undefined) observeBudget(appId, installationId, headers);
+      observeWriteBlock(appId, error);
       throw error;
     });
     clients.set(cacheKey, client);

@@ -2,6 +2,7 @@ import { AwsFault, escapeXml } from "../../helpers/loopback-aws.js";
 import type { LoopbackAws } from "../../helpers/loopback-aws.js";
 import { invocationOf } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
+import { EC2_LIMITS, TokenBucket } from "./limits.js";
 
 /**
  * EC2 as the kit sees it, over the query protocol: CreateFleet (type instant) with per-override
@@ -59,10 +60,16 @@ export class Ec2Model {
   onSideEffect: (what: "create-fleet", invocation: Invocation | undefined) => void = () => undefined;
   createFleetCalls = 0;
   createFleetThrottled = 0;
+  /** EC2's request bucket for CreateFleet and resource bucket for instances (world/limits.ts). */
+  private readonly createFleetBucket: TokenBucket;
+  private readonly instanceBucket: TokenBucket;
   describePageSize = 100;
   private sequence = 0;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number) {
+    this.createFleetBucket = new TokenBucket(EC2_LIMITS.createFleetRequests.capacity, EC2_LIMITS.createFleetRequests.refillPerSecond);
+    this.instanceBucket = new TokenBucket(EC2_LIMITS.instances.capacity, EC2_LIMITS.instances.refillPerSecond);
+  }
 
   launch(instanceType: string, subnetId: string, lifecycle: CapacityType, tags: Map<string, string>, launchedBy: string | undefined): Ec2Instance {
     this.sequence += 1;
@@ -119,7 +126,10 @@ export class Ec2Model {
 
   private createFleet(input: Record<string, unknown>, invocation: Invocation | undefined): string {
     this.createFleetCalls += 1;
-    const refused = this.refuseCreateFleet();
+    const at = Math.max(this.now(), invocation?.waitedUntil ?? 0);
+    const wantedInstances = Number(input["TargetCapacitySpecification.TotalTargetCapacity"]);
+    const throttled = !this.createFleetBucket.take(1, at) || !this.instanceBucket.take(wantedInstances, at) ? "RequestLimitExceeded" : undefined;
+    const refused = throttled ?? this.refuseCreateFleet();
     if (refused !== undefined) {
       this.createFleetThrottled += 1;
       throw new AwsFault(refused, refused === "RequestLimitExceeded" ? 503 : 400, refused === "RequestLimitExceeded" ? "Request limit exceeded." : refused);

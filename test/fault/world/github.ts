@@ -5,6 +5,7 @@ import { assertMatchesOpenApi, assertMatchesWebhookSchema, workflowJobQueuedFixt
 import { GitHubDeliveryLog } from "./github-deliveries.js";
 import { invocationOf } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
+import { GITHUB_SECONDARY_LIMITS, SecondaryLimits } from "./limits.js";
 
 /**
  * GitHub for the world: Apps and their installations (tokens, REST budget with x-ratelimit-*
@@ -16,6 +17,12 @@ import type { Invocation } from "./invocations.js";
 
 export const ORG = "octo-org";
 const DOCS = "https://docs.github.com/rest";
+/** GitHub's answer to a secondary-limit violation (403, or 429), as its docs show it. */
+const SECONDARY_LIMIT_BODY = (status: number) => ({
+  message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
+  documentation_url: "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+  status: String(status),
+});
 
 export interface GitHubJob {
   readonly id: number;
@@ -106,7 +113,9 @@ export class GitHubWorld {
   refuse: (invocation: Invocation | undefined) => string | undefined = () => undefined;
   /** Runner names asked for by generate-jitconfig, faulted requests included: a name twice is a retry. */
   readonly jitRequests = new Map<string, number>();
-  readonly stats = { calls: 0, byRoute: new Map<string, number>(), faults: 0, rateLimited: 0, jitConfigs: 0, refusedDeletes: 0, schemaErrors: [] as string[] };
+  readonly stats = { calls: 0, byRoute: new Map<string, number>(), faults: 0, rateLimited: 0, jitConfigs: 0, refusedDeletes: 0, schemaErrors: [] as string[], secondaryLimited: 0, rateLimitAnswers: 0, lastJitConfigAt: undefined as number | undefined };
+  /** GitHub's documented secondary limits, enforced per App (world/limits.ts). */
+  readonly secondary = new SecondaryLimits();
   private readonly tokens = new Map<string, number>();
   private server: Server | undefined;
   private nextJobId = 90_000_001;
@@ -129,6 +138,16 @@ export class GitHubWorld {
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
+      // More than 100 requests of one App at once is a secondary limit too.
+      const identity = this.identityOf(String(req.headers.authorization ?? ""));
+      if (!this.secondary.begin(identity)) {
+        this.stats.secondaryLimited += 1;
+        this.stats.rateLimitAnswers += 1;
+        res.writeHead(403, { "content-type": "application/json; charset=utf-8", "retry-after": String(GITHUB_SECONDARY_LIMITS.retryAfterSeconds) });
+        res.end(JSON.stringify(SECONDARY_LIMIT_BODY(403)));
+        return;
+      }
+      res.on("close", () => this.secondary.end(identity));
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => this.answer(req, res, Buffer.concat(chunks).toString("utf8")));
@@ -358,8 +377,18 @@ export class GitHubWorld {
     const auth = String(req.headers.authorization ?? "");
     const installation = this.installationOf(auth);
     const budget = installation === undefined ? {} : this.budgetHeaders(installation);
+    // The request's own moment: the clock stands still during an invocation, its paced waits do not.
+    const at = Math.max(this.now(), invocation?.waitedUntil ?? 0);
+    const identity = this.identityOf(auth);
+    if (!this.secondary.admit(identity, template, method, at)) {
+      this.stats.secondaryLimited += 1;
+      this.stats.rateLimitAnswers += 1;
+      reply(403, SECONDARY_LIMIT_BODY(403), { ...budget, "retry-after": String(GITHUB_SECONDARY_LIMITS.retryAfterSeconds) }, false);
+      return;
+    }
     if (installation !== undefined && installation.remaining <= 0) {
       this.stats.rateLimited += 1;
+      this.stats.rateLimitAnswers += 1;
       reply(403, { message: `API rate limit exceeded for installation ID ${installation.id}.`, documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`, status: "403" }, budget, false);
       return;
     }
@@ -376,16 +405,8 @@ export class GitHubWorld {
       } else {
         const status = fault.kind === "secondary-403" ? 403 : 429;
         const retryAfter: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "retry-after": String(fault.retryAfterSeconds) };
-        reply(
-          status,
-          {
-            message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
-            documentation_url: "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
-            status: String(status),
-          },
-          { ...budget, ...retryAfter },
-          false,
-        );
+        this.stats.rateLimitAnswers += 1;
+        reply(status, SECONDARY_LIMIT_BODY(status), { ...budget, ...retryAfter }, false);
       }
       return;
     }
@@ -398,6 +419,7 @@ export class GitHubWorld {
       return;
     }
     const [status, answer] = this.route(method, url, body, auth, invocation);
+    if (route.endsWith("/generate-jitconfig") && status === 201) this.stats.lastJitConfigAt = Math.max(this.stats.lastJitConfigAt ?? 0, at);
     if (fault !== undefined && status < 300) {
       // The effect happened, the answer was lost: a retry meets the effect (e.g. 409 for the same runner name).
       fault.times -= 1;
@@ -406,6 +428,10 @@ export class GitHubWorld {
       return;
     }
     reply(status, answer, headers);
+  }
+
+  private identityOf(authorization: string): string {
+    return `app-${this.installationOf(authorization)?.appId ?? this.appOfJwt(authorization) ?? "anonymous"}`;
   }
 
   private installationOf(authorization: string): Installation | undefined {

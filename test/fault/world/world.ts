@@ -106,6 +106,10 @@ export interface Figures {
   readonly simulatedMs: number;
   /** Seconds from each job attempt's creation in the simulated GitHub to a runner taking it (attempts never taken left out). */
   readonly timeToRunnerSeconds: readonly number[];
+  /** From the first job's creation to the last JIT config GitHub generated (undefined: none). */
+  readonly timeToLastRunnerSeconds: number | undefined;
+  /** Rate-limit refusals GitHub answered (403, or 429): primary, secondary (enforced or scripted). */
+  readonly gitHub403s: number;
   readonly jobsLost: number;
   readonly duplicateRunners: number;
   readonly busyRunnersTerminated: number;
@@ -873,6 +877,8 @@ export class World {
       redeliveries,
       simulatedMs: Date.now() - SIM_START,
       timeToRunnerSeconds: [...this.github.jobs.values()].flatMap((job) => (job.startedAt === undefined ? [] : [(job.startedAt - job.createdAt) / 1000])),
+      timeToLastRunnerSeconds: lastRunnerSeconds(this.github),
+      gitHub403s: this.github.stats.rateLimitAnswers,
       jobsLost: lost.length,
       duplicateRunners: duplicates.size,
       busyRunnersTerminated: this.stats.busyTerminated.length,
@@ -935,6 +941,12 @@ export class World {
     } while (startKey !== undefined);
     return items;
   }
+}
+
+function lastRunnerSeconds(github: GitHubWorld): number | undefined {
+  const last = github.stats.lastJitConfigAt;
+  if (last === undefined || github.jobs.size === 0) return undefined;
+  return (last - Math.min(...[...github.jobs.values()].map((job) => job.createdAt))) / 1000;
 }
 
 function sumSummaries(summaries: readonly unknown[]): Record<string, number> {

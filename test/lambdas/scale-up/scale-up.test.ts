@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
 import { memoryBudgetStore, memoryLimitCounters } from "../../../lambdas/libs/ledger/memory-counters.js";
 import { MemoryLedgerTable, memoryLedger } from "../../../lambdas/libs/ledger/memory-store.js";
 import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
@@ -292,6 +293,22 @@ describe("processBatch with memory ports", () => {
     expect(outcome).toMatchObject({ launched: 0, deadLettered: 1 });
     expect(w.deadLettered.map((d) => d.reason)).toEqual([expect.stringMatching(/^expired: job waited 3601 s/)]);
     expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "failed" });
+  });
+
+  it("launches only the jobs the shared GitHub write bucket has tokens for; the others wait for theirs, unclaimed", async () => {
+    // Arrange: 2 tokens, one more every 2 s (30 a minute).
+    const governed = { ...w.deps, writeGovernor: memoryWriteGovernor({ perMinute: 30, burst: 2 }), drainWriteBlocks: () => [] };
+    const jobs = [job(), job(), job()];
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), governed);
+
+    // Assert
+    expect(outcome.launched).toBe(2);
+    expect(outcome.deferred).toEqual({ "write-rate": 1 });
+    expect(w.registered).toHaveLength(2);
+    expect(w.deferred.get(`rh-${jobs[2]!.jobId}`)).toBe(2);
+    expect(w.table.items.get(jobKey(jobs[2]!))).toMatchObject({ phase: "received" });
   });
 });
 

@@ -110,6 +110,8 @@ describe("scaleUpConfigFromEnv", () => {
         JOB_WAIT_MAX_SECONDS: "60",
         GITHUB_MIN_REMAINING_REQUESTS: "500",
         MAX_FLEET_REQUESTS: "2",
+        GITHUB_WRITES_PER_MINUTE: "90",
+        GITHUB_WRITE_BURST: "4",
         ADDITIONAL_GITHUB_APPS: JSON.stringify([{ appId: 654321, privateKeyParameter: "/sr/key-2" }]),
       }),
     );
@@ -122,6 +124,7 @@ describe("scaleUpConfigFromEnv", () => {
       backoff: { baseSeconds: 5, maxSeconds: 60 },
       gitHubMinRemaining: 500,
       maxFleetRequests: 2,
+      gitHubWrites: { perMinute: 90, burst: 4 },
     });
     expect(config.app.additionalApps).toEqual([{ appId: 654321, privateKeyParameter: "/sr/key-2" }]);
   });

@@ -1,0 +1,59 @@
+// The GitHub write governor: time to the last runner configured in a 1,000-job burst with 1 and 3
+// Apps, beside the target (within 10 % of the limit-implied minimum, 1,000 ÷ the allowed rate) and the
+// GitHub rate-limit answers received (target 0). The figures come from the fault world's simulated
+// clock (test/fault/scenarios.ts, "paced by the GitHub write governor"), so they follow from the
+// configured rate, not from this machine's speed. The world needs vitest (fake clock), hence the
+// child run. Run: npx tsx bench/governor.ts, or from bench/run.ts through `benchGovernor()`.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SCALE_UP_ENV } from "../contracts/scale-up.js";
+import type { ScenarioResult } from "../test/fault/table.js";
+
+const repoRoot = resolve(fileURLToPath(import.meta.url), "..", "..");
+
+export interface GovernorFigure {
+  readonly apps: number;
+  readonly timeToLastRunnerSeconds: number | undefined;
+  /** 1,000 ÷ (Apps × GITHUB_WRITES_PER_MINUTE), in seconds. */
+  readonly minimumSeconds: number;
+  readonly gitHub403s: number;
+  /** Within 10 % of the minimum, with no rate-limit answer. */
+  readonly met: boolean;
+}
+
+/** Runs the two governed-burst scenarios and prints one line per App count; resolves to the figures. */
+export async function benchGovernor(): Promise<GovernorFigure[]> {
+  const scratch = mkdtempSync(join(tmpdir(), "self-runners-bench-governor-"));
+  const resultsFile = join(scratch, "results.json");
+  try {
+    const run = spawnSync("npx", ["vitest", "run", "test/fault/governor.test.ts"], {
+      cwd: repoRoot,
+      stdio: "ignore",
+      env: { ...process.env, FAULT_GOVERNOR: "1", FAULT_ONLY: "paced by the GitHub write governor", FAULT_RESULTS: resultsFile },
+    });
+    if (run.status !== 0) throw new Error(`the governed-burst scenarios failed (exit ${String(run.status)}); run FAULT_GOVERNOR=1 FAULT_ONLY="paced by the GitHub write governor" npx vitest run test/fault/governor.test.ts`);
+    const { results } = JSON.parse(readFileSync(resultsFile, "utf8")) as { results: ScenarioResult[] };
+    const rate = SCALE_UP_ENV.githubWritesPerMinute.default;
+    const figures = results.map((result): GovernorFigure => {
+      const apps = Number(/(\d+) Apps?/.exec(result.title)?.[1]);
+      const minimumSeconds = (1000 / (apps * rate)) * 60;
+      const seconds = result.figures.timeToLastRunnerSeconds;
+      const met = seconds !== undefined && seconds <= minimumSeconds * 1.1 && result.figures.gitHub403s === 0;
+      return { apps, timeToLastRunnerSeconds: seconds, minimumSeconds, gitHub403s: result.figures.gitHub403s, met };
+    });
+    for (const f of figures) {
+      const time = f.timeToLastRunnerSeconds === undefined ? "-" : `${Math.round(f.timeToLastRunnerSeconds)} s`;
+      console.log(
+        `${`governor: 1,000-job burst, ${f.apps} App${f.apps === 1 ? "" : "s"}, time to last runner`.padEnd(58)} ${time.padStart(7)}  target ≤ ${Math.round(f.minimumSeconds * 1.1)} s (minimum ${Math.round(f.minimumSeconds)} s)  GitHub 403s ${f.gitHub403s} (target 0)  ${f.met ? "met" : "MISSED"}`,
+      );
+    }
+    return figures;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await benchGovernor();

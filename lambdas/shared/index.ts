@@ -1,5 +1,6 @@
 // The public surface of lambdas/shared, shipped as the `@self-runners/shared` layer. Handlers import
 // shared code only through this file, so every exported name here must be unique.
+export * from "./admission.js";
 export * from "./config.js";
 export * from "./errors.js";
 export * from "./github/octokit.js";

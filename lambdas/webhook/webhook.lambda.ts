@@ -34,6 +34,8 @@ export function defaultDeps(env?: NodeJS.ProcessEnv, clients: WebhookClients = {
   return {
     pools: config.pools,
     maxBodyBytes: config.maxBodyBytes,
+    admission: config.admission,
+    maxJobAgeSeconds: config.maxJobAgeSeconds,
     // Webhook secret rotation: current and previous parameter, re-read on a mismatch (verify.ts).
     secrets: webhookSecretLoader({
       currentParameter: config.secretParameter,

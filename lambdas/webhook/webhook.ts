@@ -3,6 +3,7 @@ import type { JobMessage } from "../shared/index.js";
 import type { Phase } from "../libs/ledger/phases.js";
 import type { JobBook } from "./adapters/ledger.js";
 import type { EnqueueJob } from "./adapters/sqs.js";
+import type { AdmissionPolicy } from "../shared/index.js";
 import type { WebhookPools } from "./config.js";
 import { routeDelivery } from "./route.js";
 import { CONTENT_TYPE_HEADER, DELIVERY_HEADER, EVENT_HEADER, headerValue, parseJsonBody, readBody, verifySignature } from "./verify.js";
@@ -13,6 +14,10 @@ const log = childLogger("webhook");
 export interface WebhookDeps {
   readonly pools: WebhookPools;
   readonly maxBodyBytes: number;
+  /** Who may get a runner (ALLOWED_OWNERS, ALLOWED_REPOSITORIES; the pools' allowPublicRepositories). */
+  readonly admission: AdmissionPolicy;
+  /** `queued` deliveries created longer ago than this are refused as replays (WEBHOOK_MAX_JOB_AGE_SECONDS). */
+  readonly maxJobAgeSeconds: number;
   /** The current and previous webhook secrets (rotation; see verify.ts). */
   readonly secrets: LoadWebhookSecrets;
   readonly enqueue: EnqueueJob;
@@ -52,6 +57,8 @@ async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<
     payload,
     pools: deps.pools,
     receivedAt: deps.now(),
+    admission: deps.admission,
+    maxJobAgeSeconds: deps.maxJobAgeSeconds,
   });
   switch (decision.kind) {
     case "pong":
@@ -59,6 +66,11 @@ async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<
     case "ignore":
       log.info("delivery ignored", { reason: decision.message });
       emitMetric(METRICS.deliveriesIgnored, 1);
+      return { statusCode: 202, body: { message: decision.message } };
+    case "refuse":
+      // 202 like an ignored delivery: a redelivery would be refused again, so GitHub should not flag it.
+      log.warn("delivery refused", { reason: decision.reason, detail: decision.message });
+      emitMetric(METRICS.deliveriesRefused, 1, { Reason: decision.reason });
       return { statusCode: 202, body: { message: decision.message } };
     case "progress": {
       const { jobId, runAttempt, pool, owner, repository, runnerName } = decision.progress;

@@ -26,16 +26,18 @@ export const hotPaths: BenchGroup = {
     const figures: Figure[] = [];
     const secret = "bench-secret";
     const payload = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
-    const labels = (JSON.parse(payload) as { workflow_job: { labels: string[] } }).workflow_job.labels;
+    const { labels, created_at: createdAt } = (JSON.parse(payload) as { workflow_job: { labels: string[]; created_at: string } }).workflow_job;
     const signature = await sign(secret, payload);
     const pools = Object.fromEntries(
-      Array.from({ length: 20 }, (_, i) => [`pool-${String(i).padStart(2, "0")}`, { labels: [`l${i}`, "linux"], queueUrl: `https://q/${i}` }]),
+      Array.from({ length: 20 }, (_, i) => [`pool-${String(i).padStart(2, "0")}`, { labels: [`l${i}`, "linux"], allowPublicRepositories: false, queueUrl: `https://q/${i}` }]),
     );
-    pools["pool-99"] = { labels, queueUrl: "https://q/99" };
+    pools["pool-99"] = { labels, allowPublicRepositories: false, queueUrl: "https://q/99" };
     let enqueued = 0;
     const deps: WebhookDeps = {
       pools,
       maxBodyBytes: 262_144,
+      admission: { allowedOwners: ["octo-org"], allowedRepositories: [] },
+      maxJobAgeSeconds: 3600,
       secrets: async () => ({ current: secret }),
       enqueue: async () => {
         enqueued += 1;
@@ -49,7 +51,8 @@ export const hotPaths: BenchGroup = {
         progressed: async () => "unchanged" as const,
       },
       oncePerDelivery: (_deliveryId, handle) => handle(),
-      now: () => new Date(),
+      // Shortly after the fixture's job was created: the delivery is fresh, so the enqueue path is measured.
+      now: () => new Date(Date.parse(createdAt) + 10_000),
     };
     const request = { body: payload, isBase64Encoded: false, headers: { "x-hub-signature-256": signature, "x-github-event": "workflow_job", "x-github-delivery": "d" } };
     const forged = { ...request, headers: { ...request.headers, "x-hub-signature-256": `sha256=${"0".repeat(64)}` } };
@@ -75,9 +78,9 @@ export const hotPaths: BenchGroup = {
         receivedAt: now.toISOString(),
       },
     }));
-    const planPools = Object.fromEntries(Object.keys(pools).map((k) => [k, { maxRunners: 40 }]));
+    const planPools = Object.fromEntries(Object.keys(pools).map((k) => [k, { maxRunners: 40, allowPublicRepositories: false }]));
     figures.push(await measure("scale-up-plan-1000", "scale-up plan: triage + group 1,000 jobs over 20 pools and 50 repos", 200, () =>
-      groupLaunches(triage({ records, pools: planPools, draining: false, now, maxJobAgeSeconds: 21_600 }).candidates, "repo"),
+      groupLaunches(triage({ records, pools: planPools, draining: false, now, maxJobAgeSeconds: 21_600, admission: { allowedOwners: [], allowedRepositories: [] } }).candidates, "repo"),
     ));
 
     const instances: InstanceView[] = Array.from({ length: 5_000 }, (_, i) => ({

@@ -1,4 +1,5 @@
 // Typed contracts between stacks/ and lambdas/: plain data, no dependencies (.dependency-cruiser.cjs).
+export * from "./admission.js";
 export * from "./common.js";
 export * from "./env.js";
 export * from "./github-hooks-ipset.js";

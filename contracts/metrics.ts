@@ -26,7 +26,10 @@ export const METRIC_DIMENSIONS = {
   app: "App",
   /** `spot` or `on-demand`. */
   market: "Market",
-  /** Why a job was deferred: a scale-up `DeferralKind` (`draining`, `limit`, `budget`, `in-flight`, `launch-failed`, `write-rate`). */
+  /**
+   * Why a job was deferred: a scale-up `DeferralKind` (`draining`, `limit`, `budget`, `in-flight`, `launch-failed`, `write-rate`);
+   * or why it was refused: `owner`, `repository`, `visibility`, `stale` (lambdas/shared/admission.ts).
+   */
   reason: "Reason",
   /** Runner state as the reconciler sees it: `booting`, `idle`, `busy`, `offline`. */
   state: "State",
@@ -61,6 +64,14 @@ const { pool: POOL, app: APP, market: MARKET, reason: REASON, state: STATE } = M
 export const METRICS = {
   // webhook
   deliveriesIgnored: metric("DeliveriesIgnored", "Count", "webhook", [], "Sum", "a signed delivery that asks for nothing (another event, action or label set)"),
+  deliveriesRefused: metric(
+    "DeliveriesRefused",
+    "Count",
+    "webhook",
+    [[REASON]],
+    "Sum",
+    "a signed `workflow_job` delivery refused before anything was recorded: owner or repository not allowed, public repository on a pool without opt-in, or `queued` older than `webhook_max_job_age_seconds`",
+  ),
   webhookPreviousSecretUsed: metric("WebhookPreviousSecretUsed", "Count", "webhook", [], "Sum", "a delivery verified with the previous webhook secret (rotation in progress)"),
   webhookLedgerErrors: metric("LedgerErrors", "Count", "webhook", [], "Sum", "the job ledger could not be read or written; the job was queued anyway"),
   webhookJobsDeduplicated: metric("JobsDeduplicated", "Count", "webhook", [[POOL]], "Sum", "a `queued` sighting of a job already queued or past it (redelivery, second webhook)"),
@@ -72,6 +83,7 @@ export const METRICS = {
   jobsDispatched: metric("JobsDispatched", "Count", "scale-up", [[POOL]], "Sum", "a job that got a runner: instance launched and its configuration written (SLO good event)"),
   jobsDispatchFailed: metric("JobsDispatchFailed", "Count", "scale-up", [[POOL]], "Sum", "a job given up: dead-lettered, expired or refused a launch for good (SLO bad event)"),
   jobsDeadLettered: metric("JobsDeadLettered", "Count", "scale-up", [[POOL]], "Sum", "a queue message moved aside: unreadable, or older than `job_max_age_seconds`"),
+  jobsRefused: metric("JobsRefused", "Count", "scale-up", [[POOL, REASON]], "Sum", "a queue message for a job the admission rules refuse (owner, repository, visibility): dead-lettered, never launched"),
   jobsDeferred: metric("JobsDeferred", "Count", "scale-up", [[POOL, REASON]], "Sum", "a job put back on its queue to wait, by reason"),
   jobsDeferredForBudget: metric("JobsDeferredForBudget", "Count", "scale-up", [[POOL]], "Sum", "a claimed job held back because the GitHub budget would fall below `github_min_remaining_requests`"),
   scaleUpJobsDeduplicated: metric("JobsDeduplicated", "Count", "scale-up", [[POOL]], "Sum", "a queue message for a job another invocation already claimed or finished"),

@@ -35,6 +35,14 @@ export const POOL_FIELDS = {
     doc: "runner group for org scope (repository runners always join the default group 1)",
     example: 1,
   },
+  allowPublicRepositories: {
+    shape: { kind: "boolean" },
+    optional: true,
+    default: false,
+    source: { pool: "allow_public_repositories" },
+    doc: "serve jobs of public repositories (refused otherwise: a fork's pull request would run on the runner)",
+    example: false,
+  },
   queueUrl: { shape: { kind: "string" }, source: { resource: "queues", attribute: "url" }, doc: "the pool's job queue", example: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo" },
   queueArn: {
     shape: { kind: "string" },

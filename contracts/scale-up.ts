@@ -1,3 +1,4 @@
+import { ADMISSION_ENV } from "./admission.js";
 import { DRAINING_ENV, GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_STATE_ENV } from "./common.js";
 import { integer, optional, required, string, tunable } from "./env.js";
 import { poolFields, poolsVariable } from "./pools.js";
@@ -14,8 +15,9 @@ export const SCALE_UP_ENV = {
   ...RUNNER_STATE_ENV,
   ...GITHUB_APP_ENV,
   ...DRAINING_ENV,
+  ...ADMISSION_ENV,
   pools: poolsVariable(
-    poolFields(["labels", "maxRunners", "instanceTypes", "subnetIds", "launchTemplateName", "spot", "onDemandFallback", "runnerGroupId", "queueUrl", "queueArn", "deadLetterQueueUrl"]),
+    poolFields(["labels", "maxRunners", "instanceTypes", "subnetIds", "launchTemplateName", "spot", "onDemandFallback", "runnerGroupId", "allowPublicRepositories", "queueUrl", "queueArn", "deadLetterQueueUrl"]),
     "the pools and their queues; `queueArn` maps a record to its pool's queue (for visibility changes) and dead-letter queue",
   ),
   maxRunnersTotal: required("MAX_RUNNERS_TOTAL", integer(1), "runners of all pools together, counted by a conditional counter in the ledger table", "1000"),

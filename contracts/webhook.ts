@@ -1,3 +1,4 @@
+import { ADMISSION_ENV } from "./admission.js";
 import { POWERTOOLS_ENV } from "./common.js";
 import { integer, optional, required, string } from "./env.js";
 import { poolFields, poolsVariable } from "./pools.js";
@@ -20,7 +21,14 @@ export const WEBHOOK_ENV = {
     "/sr/webhook-previous-secret",
   ),
   webhookMaxBodyBytes: required("WEBHOOK_MAX_BODY_BYTES", integer(1), "largest accepted body after base64 decoding; a larger one gets 413", "262144"),
-  pools: poolsVariable(poolFields(["labels", "queueUrl"]), "the pools: a job goes to the first pool, in key order, whose labels contain all of its `runs-on` labels"),
+  ...ADMISSION_ENV,
+  webhookMaxJobAgeSeconds: required(
+    "WEBHOOK_MAX_JOB_AGE_SECONDS",
+    integer(1),
+    "a `queued` delivery whose `workflow_job.created_at` is older is refused (202, nothing queued): a captured delivery cannot be replayed later",
+    "3600",
+  ),
+  pools: poolsVariable(poolFields(["labels", "allowPublicRepositories", "queueUrl"]), "the pools: a job goes to the first pool, in key order, whose labels contain all of its `runs-on` labels"),
 } as const;
 
 /**

@@ -67,6 +67,13 @@ export interface RunnerPoolProps {
    * @default ""
    */
   readonly warmPoolSchedule?: string;
+  /**
+   * Serve jobs of public repositories. Off, they are refused by the webhook and by scale-up: anyone can
+   * open a pull request from a fork of a public repository, and its workflow would run on this pool
+   * (docs/security.md, "Who gets a runner").
+   * @default false
+   */
+  readonly allowPublicRepositories?: boolean;
 }
 
 /** A pool with every field present, in Terraform's snake_case: the shape `var.pools` has in the module. */
@@ -84,6 +91,7 @@ export interface NormalizedPool {
   readonly warm_pool_size: number;
   readonly warm_pool_owner: string;
   readonly warm_pool_schedule: string;
+  readonly allow_public_repositories: boolean;
 }
 
 /** Pools as the constructs take them: a literal map, or a Terraform expression of the same shape. */
@@ -98,6 +106,7 @@ export const POOL_DEFAULTS = {
   root_volume_size: 40,
   runner_group_id: 1,
   warm_pool_size: 0,
+  allow_public_repositories: false,
 } as const;
 
 /** The AMI used when a pool names none: the latest Amazon Linux 2023 (it ships the AWS CLI). */
@@ -126,6 +135,7 @@ export function poolsVariableType(): string {
     `    warm_pool_size     = optional(number, ${d.warm_pool_size})`,
     '    warm_pool_owner    = optional(string, "")',
     '    warm_pool_schedule = optional(string, "")',
+    `    allow_public_repositories = optional(bool, ${d.allow_public_repositories})`,
     "  }))",
   ].join("\n");
 }
@@ -265,6 +275,7 @@ export function normalizePools(
       warm_pool_size: p.warmPoolSize ?? POOL_DEFAULTS.warm_pool_size,
       warm_pool_owner: p.warmPoolOwner ?? "",
       warm_pool_schedule: p.warmPoolSchedule ?? "",
+      allow_public_repositories: p.allowPublicRepositories ?? POOL_DEFAULTS.allow_public_repositories,
     };
     for (const rule of POOL_RULES) {
       const value = rule.field === "" ? key : pool[rule.field as keyof NormalizedPool];

@@ -192,6 +192,26 @@ export interface WebhookApiStageProps {
   readonly webhookMaxBodyBytes?: number;
 }
 
+/** Who gets a runner and how old a `queued` delivery may be (docs/security.md, "Who gets a runner"). */
+export interface AdmissionProps {
+  /**
+   * Organizations and users whose jobs may get a runner (case-insensitive).
+   * @default [] - any owner the GitHub App is installed on
+   */
+  readonly allowedOwners?: string[];
+  /**
+   * Repositories (`owner/repo`, case-insensitive) whose jobs may get a runner, in addition to `allowedOwners`.
+   * @default [] - any repository of an allowed owner
+   */
+  readonly allowedRepositories?: string[];
+  /**
+   * A `queued` delivery whose `workflow_job.created_at` is older is refused (a replay); at most a day,
+   * how long the job ledger keeps finished jobs.
+   * @default 3600
+   */
+  readonly webhookMaxJobAgeSeconds?: number;
+}
+
 /** Limits, back-off, draining and reconciliation (docs/reliability.md). */
 export interface ControlPlaneProps {
   /**
@@ -524,6 +544,7 @@ export interface SelfRunnersProps
     EncryptionProps,
     FunctionsProps,
     WebhookApiStageProps,
+    AdmissionProps,
     ControlPlaneProps,
     WafProps,
     AuditProps,

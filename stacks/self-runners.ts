@@ -179,11 +179,16 @@ export class SelfRunners extends Construct {
     const state = { pools, queues: this.queues, ledger: this.ledger, encryption: this.encryption };
     const runners = { ...state, app, runnerScope, table: this.table };
 
+    // JSON lists for ALLOWED_OWNERS / ALLOWED_REPOSITORIES: literal for CDKTF users, jsonencode() in the module.
+    const jsonList = (value: string[]): string => (Token.isUnresolved(value) ? Fn.jsonencode(value) : JSON.stringify(value));
+    const admission = { allowedOwners: jsonList(resolved.allowedOwners), allowedRepositories: jsonList(resolved.allowedRepositories) };
     this.webhook = new WebhookFunction(this, "webhook", {
       ...handler,
       ...state,
       secrets: this.secrets,
       webhookMaxBodyBytes: Token.asString(resolved.webhookMaxBodyBytes),
+      ...admission,
+      webhookMaxJobAgeSeconds: Token.asString(resolved.webhookMaxJobAgeSeconds),
       reservedConcurrency: resolved.webhookReservedConcurrency,
     });
     this.scaleUp = new ScaleUpFunction(this, "scale-up", {
@@ -196,6 +201,7 @@ export class SelfRunners extends Construct {
       jobMaxAgeSeconds: Token.asString(resolved.jobMaxAgeSeconds),
       jobWaitMaxSeconds: Token.asString(resolved.jobWaitMaxSeconds),
       githubMinRemainingRequests: Token.asString(resolved.githubMinRemainingRequests),
+      ...admission,
       reservedConcurrency: resolved.scaleUpReservedConcurrency,
     });
     grantJitSeal(this.encryption, this.scaleUp.role, this.context.arn("ec2", "instance/*"));

@@ -1,6 +1,6 @@
 import { SCALE_UP_ENV } from "../../contracts/scale-up.js";
 import { gitHubAppConfigFromEnv, parseEnv } from "../shared/index.js";
-import type { GitHubAppConfig, RunnerScope } from "../shared/index.js";
+import type { AdmissionPolicy, GitHubAppConfig, RunnerScope } from "../shared/index.js";
 import type { BackoffSettings, Limits } from "./plan.js";
 
 /** A pool as scale-up sees it (POOLS in contracts/scale-up.ts). */
@@ -14,6 +14,8 @@ export interface ScaleUpPool {
   readonly onDemandFallback: boolean;
   /** Runner group for org scope; repository runners always join the default group. */
   readonly runnerGroupId: number;
+  /** Serve public repositories' jobs (refused otherwise, as by the webhook). */
+  readonly allowPublicRepositories: boolean;
   /** The pool's job queue (for visibility changes) and its ARN (to map records to pools). */
   readonly queueUrl: string;
   readonly queueArn: string;
@@ -33,6 +35,8 @@ export interface ScaleUpConfig {
   /** SSM parameter holding "true" while launches are paused. */
   readonly drainingParameter: string;
   readonly limits: Limits;
+  /** Who may get a runner (ALLOWED_OWNERS, ALLOWED_REPOSITORIES), checked again before launching. */
+  readonly admission: AdmissionPolicy;
   /** A job older than this (since the webhook accepted it) is reported and moved to the DLQ. */
   readonly maxJobAgeSeconds: number;
   /** How long a claim protects a job from other invocations; longer than the function timeout. */
@@ -58,6 +62,7 @@ export function scaleUpConfigFromEnv(env: Readonly<Record<string, string | undef
     runnersTable: parsed.runnersTable,
     jobsTable: parsed.jobsTable,
     drainingParameter: parsed.drainingParameter,
+    admission: { allowedOwners: parsed.allowedOwners, allowedRepositories: parsed.allowedRepositories },
     limits: { maxRunnersTotal: parsed.maxRunnersTotal, maxRunnersPerOwner: parsed.maxRunnersPerOwner },
     maxJobAgeSeconds: parsed.jobMaxAgeSeconds,
     claimLeaseSeconds: parsed.claimLeaseSeconds,

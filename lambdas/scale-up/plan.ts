@@ -1,4 +1,5 @@
-import type { JobMessage, RunnerScope } from "../shared/index.js";
+import { admissionRefusal } from "../shared/index.js";
+import type { AdmissionPolicy, AdmissionRefusalReason, JobMessage, RunnerScope } from "../shared/index.js";
 
 /**
  * Scale-up's pure decisions: which records can be served at all, how long a waiting record sleeps,
@@ -25,10 +26,13 @@ export interface Deferral extends PlanMiss {
 
 export interface TriageInput {
   readonly records: readonly ParsedRecord[];
-  readonly pools: Readonly<Record<string, unknown>>;
+  /** `allowPublicRepositories` absent: false. */
+  readonly pools: Readonly<Record<string, { readonly allowPublicRepositories?: boolean }>>;
   readonly draining: boolean;
   readonly now: Date;
   readonly maxJobAgeSeconds: number;
+  /** Checked again here: a message the webhook did not write (or written before a policy change) never launches. */
+  readonly admission: AdmissionPolicy;
 }
 
 export interface Triage {
@@ -38,6 +42,8 @@ export interface Triage {
   readonly rejected: readonly PlanMiss[];
   /** Waited longer than the maximum age: reported, marked failed and moved to the DLQ. */
   readonly expired: ReadonlyArray<PlanMiss & { readonly job: JobMessage }>;
+  /** Jobs the admission rules refuse (owner, repository, visibility): marked failed and moved to the DLQ, never launched. */
+  readonly refused: ReadonlyArray<PlanMiss & { readonly job: JobMessage; readonly kind: AdmissionRefusalReason }>;
   /** Wait and come back (draining). */
   readonly deferred: readonly Deferral[];
 }
@@ -48,6 +54,7 @@ export function triage(input: TriageInput): Triage {
   const rejected: PlanMiss[] = [];
   const expired: Array<Triage["expired"][number]> = [];
   const deferred: Deferral[] = [];
+  const refused: Array<Triage["refused"][number]> = [];
   for (const record of input.records) {
     if ("invalid" in record) {
       rejected.push({ recordId: record.recordId, reason: record.invalid });
@@ -56,6 +63,15 @@ export function triage(input: TriageInput): Triage {
     const { job } = record;
     if (!(job.pool in input.pools)) {
       rejected.push({ recordId: record.recordId, reason: `unknown pool ${job.pool}` });
+      continue;
+    }
+    // Warm runners are asked for by the reconciler for a configured owner, not by a job.
+    const refusal =
+      job.kind === "warm"
+        ? undefined
+        : admissionRefusal(input.admission, { allowPublicRepositories: input.pools[job.pool]?.allowPublicRepositories ?? false }, { owner: job.owner, repository: job.repository, visibility: job.visibility });
+    if (refusal !== undefined) {
+      refused.push({ recordId: record.recordId, job, kind: refusal.reason, reason: refusal.message });
       continue;
     }
     const ageSeconds = (input.now.getTime() - Date.parse(job.receivedAt)) / 1000;
@@ -69,7 +85,7 @@ export function triage(input: TriageInput): Triage {
     }
     candidates.push({ recordId: record.recordId, job });
   }
-  return { candidates, rejected, expired, deferred };
+  return { candidates, rejected, expired, refused, deferred };
 }
 
 export interface BackoffSettings {

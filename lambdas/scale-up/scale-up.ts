@@ -114,7 +114,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   });
   // A failed read throws: the whole batch comes back, and nothing was done yet.
   const draining = await deps.isDraining();
-  const sorted = triage({ records: parsed, pools: config.pools, draining, now, maxJobAgeSeconds: config.maxJobAgeSeconds });
+  const sorted = triage({ records: parsed, pools: config.pools, draining, now, maxJobAgeSeconds: config.maxJobAgeSeconds, admission: config.admission });
 
   const poolEntryOfRecord = (record: IncomingRecord): [string, ScaleUpPool] | undefined =>
     Object.entries(config.pools).find(([, pool]) => pool.queueArn === record.queueArn);
@@ -149,6 +149,18 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
         log.warn("recording expiry failed", { error });
       }
       await toDeadLetter(miss.recordId, `expired: ${miss.reason}`, jobGroupId(miss.job));
+    });
+  }
+  for (const miss of sorted.refused) {
+    await withCorrelation(jobCorrelation(miss.job), async () => {
+      log.warn("job refused", { recordId: miss.recordId, reason: miss.kind, detail: miss.reason });
+      emitMetric(METRICS.jobsRefused, 1, { Pool: miss.job.pool, Reason: miss.kind });
+      try {
+        await deps.ledger.expire(factsOf(miss.job), `refused: ${miss.reason}`, now);
+      } catch (error) {
+        log.warn("recording the refusal failed", { error });
+      }
+      await toDeadLetter(miss.recordId, `refused: ${miss.reason}`, jobGroupId(miss.job));
     });
   }
   for (const miss of sorted.deferred) wait(miss.recordId, miss.kind, miss.reason);

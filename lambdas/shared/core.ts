@@ -1,6 +1,7 @@
 // The part of lambdas/shared that needs neither GitHub (Octokit) nor the SSM client nor the X-Ray SDK:
 // a handler that imports only this file bundles it whole and needs no layer (the webhook; see
 // docs/performance.md, "Webhook"). lambdas/shared/index.ts re-exports it with the rest.
+export * from "./admission.js";
 export * from "./cache.js";
 export * from "./config.js";
 export * from "./errors.js";

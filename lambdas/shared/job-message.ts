@@ -1,3 +1,5 @@
+import { REPOSITORY_VISIBILITIES } from "./admission.js";
+import type { RepositoryVisibility } from "./admission.js";
 import { InvalidJobMessageError } from "./errors.js";
 
 /** The queue message from the webhook to scale-up (docs/contracts.md, "Queue message"). */
@@ -17,6 +19,11 @@ export interface JobMessage {
   readonly labels: readonly string[];
   /** ISO 8601, when the webhook accepted the delivery. */
   readonly receivedAt: string;
+  /**
+   * `repository.visibility` of the delivery, checked again by scale-up (admission.ts). Absent in
+   * messages the reconciler rebuilds from the ledger (the webhook admitted those jobs) and warm ones.
+   */
+  readonly visibility?: RepositoryVisibility;
   /**
    * "warm": a warm-pool runner asked for by the reconciler, not a GitHub job (jobId is synthetic).
    * @default "job"
@@ -74,6 +81,10 @@ export function parseJobMessage(body: string): JobMessage {
   }
   const repository = text("repository");
   if (!/^[^/]+\/[^/]+$/.test(repository)) throw new InvalidJobMessageError("repository must be owner/repo");
+  const visibility = record.visibility;
+  if (visibility !== undefined && !REPOSITORY_VISIBILITIES.includes(visibility as RepositoryVisibility)) {
+    throw new InvalidJobMessageError(`visibility must be one of ${REPOSITORY_VISIBILITIES.join(", ")}`);
+  }
   return {
     version: 1,
     deliveryId: text("deliveryId"),
@@ -86,6 +97,7 @@ export function parseJobMessage(body: string): JobMessage {
     installationId: id("installationId"),
     labels: labels as string[],
     receivedAt: text("receivedAt"),
+    ...(visibility === undefined ? {} : { visibility: visibility as RepositoryVisibility }),
     ...(record.kind === "warm" ? { kind: "warm" as const } : {}),
   };
 }

@@ -1,5 +1,5 @@
-import { IMPLICIT_RUNNER_LABEL, InvalidWorkflowJobError } from "../shared/core.js";
-import type { JobMessage } from "../shared/core.js";
+import { IMPLICIT_RUNNER_LABEL, InvalidWorkflowJobError, admissionRefusal, payloadVisibility } from "../shared/core.js";
+import type { AdmissionPolicy, AdmissionRefusalReason, JobMessage } from "../shared/core.js";
 
 /**
  * The pool serving a job, per docs/contracts.md: every job label must be one of the pool's labels
@@ -44,6 +44,8 @@ export interface JobProgress {
 export type RouteDecision =
   | { readonly kind: "pong" }
   | { readonly kind: "ignore"; readonly message: string }
+  /** Not served by policy (admission.ts) or too old to be a live job (a replay): answered 202, nothing written. */
+  | { readonly kind: "refuse"; readonly reason: AdmissionRefusalReason | "stale"; readonly message: string }
   | { readonly kind: "enqueue"; readonly pool: string; readonly job: JobMessage }
   | { readonly kind: "progress"; readonly progress: JobProgress };
 
@@ -54,8 +56,13 @@ export interface RouteInput {
   readonly deliveryId: string | undefined;
   /** The verified, parsed body. */
   readonly payload: Readonly<Record<string, unknown>>;
-  readonly pools: Readonly<Record<string, { readonly labels: readonly string[] }>>;
+  /** `allowPublicRepositories` absent: false. */
+  readonly pools: Readonly<Record<string, { readonly labels: readonly string[]; readonly allowPublicRepositories?: boolean }>>;
   readonly receivedAt: Date;
+  /** Who may get a runner (ALLOWED_OWNERS, ALLOWED_REPOSITORIES). */
+  readonly admission: AdmissionPolicy;
+  /** A `queued` delivery whose `workflow_job.created_at` is older than this is refused (WEBHOOK_MAX_JOB_AGE_SECONDS). */
+  readonly maxJobAgeSeconds: number;
 }
 
 /** What to do with a verified delivery. Pure; throws InvalidWorkflowJobError when a needed field is missing. */
@@ -80,21 +87,27 @@ export function routeDelivery(input: RouteInput): RouteDecision {
 
   const repository = objectAt(input.payload, "repository");
   const owner = objectAt(repository, "owner", "repository.owner");
-  const runAttempt = job.run_attempt ?? 1;
+  const fields = {
+    pool,
+    jobId: positiveInteger(job.id, "workflow_job.id"),
+    runId: positiveInteger(job.run_id, "workflow_job.run_id"),
+    runAttempt: positiveInteger(job.run_attempt ?? 1, "workflow_job.run_attempt"),
+    repository: nonEmptyString(repository.full_name, "repository.full_name"),
+    owner: nonEmptyString(owner.login, "repository.owner.login"),
+    installationId: positiveInteger(objectAt(input.payload, "installation").id, "installation.id"),
+    labels,
+  };
+  // Every action: a refused job's progress must not write to the ledger either.
+  const visibility = payloadVisibility(repository);
+  const refusal = admissionRefusal(input.admission, { allowPublicRepositories: input.pools[pool]?.allowPublicRepositories ?? false }, { ...fields, visibility });
+  if (refusal !== undefined) return { kind: "refuse", reason: refusal.reason, message: `refused: ${refusal.message}` };
   if (action !== "queued") {
     const runnerName = typeof job.runner_name === "string" && job.runner_name !== "" ? job.runner_name : undefined;
     return {
       kind: "progress",
       progress: {
         action,
-        pool,
-        jobId: positiveInteger(job.id, "workflow_job.id"),
-        runId: positiveInteger(job.run_id, "workflow_job.run_id"),
-        runAttempt: positiveInteger(runAttempt, "workflow_job.run_attempt"),
-        repository: nonEmptyString(repository.full_name, "repository.full_name"),
-        owner: nonEmptyString(owner.login, "repository.owner.login"),
-        installationId: positiveInteger(objectAt(input.payload, "installation").id, "installation.id"),
-        labels,
+        ...fields,
         runnerName,
         conclusion: action === "completed" && typeof job.conclusion === "string" ? job.conclusion : undefined,
         timeToRunnerSeconds: action === "in_progress" ? secondsBetween(job.created_at, job.started_at) : undefined,
@@ -102,23 +115,24 @@ export function routeDelivery(input: RouteInput): RouteDecision {
     };
   }
   if (input.deliveryId === undefined || input.deliveryId === "") throw new InvalidWorkflowJobError("X-GitHub-Delivery");
-  return {
-    kind: "enqueue",
-    pool,
-    job: {
-      version: 1,
-      deliveryId: input.deliveryId,
-      pool,
-      jobId: positiveInteger(job.id, "workflow_job.id"),
-      runId: positiveInteger(job.run_id, "workflow_job.run_id"),
-      runAttempt: positiveInteger(runAttempt, "workflow_job.run_attempt"),
-      repository: nonEmptyString(repository.full_name, "repository.full_name"),
-      owner: nonEmptyString(owner.login, "repository.owner.login"),
-      installationId: positiveInteger(objectAt(input.payload, "installation").id, "installation.id"),
-      labels,
-      receivedAt: input.receivedAt.toISOString(),
-    },
-  };
+  const stale = staleness(job.created_at, input.receivedAt, input.maxJobAgeSeconds);
+  if (stale !== undefined) return { kind: "refuse", reason: "stale", message: `refused: ${stale}` };
+  const message: JobMessage = { version: 1, deliveryId: input.deliveryId, ...fields, receivedAt: input.receivedAt.toISOString(), visibility };
+  return { kind: "enqueue", pool, job: message };
+}
+
+/**
+ * Why a `queued` delivery is too old to serve, or undefined. The signature does not cover
+ * X-GitHub-Delivery, so a captured body could be sent again later; GitHub sends `queued` when the job is
+ * created, so an old `created_at` is a replay or a late manual redelivery.
+ * A missing or unreadable `created_at` is refused too: the bound must not be skippable.
+ */
+function staleness(createdAt: unknown, now: Date, maxAgeSeconds: number): string | undefined {
+  const created = typeof createdAt === "string" ? Date.parse(createdAt) : Number.NaN;
+  if (!Number.isFinite(created)) return "workflow_job.created_at is missing or not a time";
+  const ageSeconds = (now.getTime() - created) / 1000;
+  if (ageSeconds > maxAgeSeconds) return `job created ${Math.round(ageSeconds)} s ago, more than webhook_max_job_age_seconds (${maxAgeSeconds} s)`;
+  return undefined;
 }
 
 /** `to - from` in seconds for two ISO timestamps of a payload; undefined when either is missing or invalid, or they run backwards. */

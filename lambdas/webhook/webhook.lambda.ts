@@ -45,6 +45,8 @@ export function defaultDeps(env?: NodeJS.ProcessEnv, clients: Partial<WebhookCli
   return {
     pools: config.pools,
     maxBodyBytes: config.maxBodyBytes,
+    admission: config.admission,
+    maxJobAgeSeconds: config.maxJobAgeSeconds,
     // Webhook secret rotation: current and previous parameter, re-read on a mismatch (verify.ts).
     secrets: webhookSecretLoader({
       currentParameter: config.secretParameter,

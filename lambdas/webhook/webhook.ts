@@ -3,6 +3,7 @@ import type { JobMessage } from "../shared/core.js";
 import type { Phase } from "../libs/ledger/phases.js";
 import type { JobBook } from "./adapters/ledger.js";
 import type { EnqueueJob } from "./adapters/sqs.js";
+import type { AdmissionPolicy } from "../shared/core.js";
 import type { WebhookPools } from "./config.js";
 import { routeDelivery } from "./route.js";
 import { CONTENT_TYPE_HEADER, DELIVERY_HEADER, EVENT_HEADER, headerValue, parseJsonBody, readBody, verifySignature } from "./verify.js";
@@ -13,6 +14,10 @@ const log = childLogger("webhook");
 export interface WebhookDeps {
   readonly pools: WebhookPools;
   readonly maxBodyBytes: number;
+  /** Who may get a runner (ALLOWED_OWNERS, ALLOWED_REPOSITORIES; the pools' allowPublicRepositories). */
+  readonly admission: AdmissionPolicy;
+  /** `queued` deliveries created longer ago than this are refused as replays (WEBHOOK_MAX_JOB_AGE_SECONDS). */
+  readonly maxJobAgeSeconds: number;
   /** The current and previous webhook secrets (rotation; see verify.ts). */
   readonly secrets: LoadWebhookSecrets;
   readonly enqueue: EnqueueJob;
@@ -52,6 +57,8 @@ async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<
     payload,
     pools: deps.pools,
     receivedAt: deps.now(),
+    admission: deps.admission,
+    maxJobAgeSeconds: deps.maxJobAgeSeconds,
   });
   switch (decision.kind) {
     case "pong":
@@ -59,6 +66,11 @@ async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<
     case "ignore":
       log.info("delivery ignored", { reason: decision.message });
       emitMetric(METRICS.deliveriesIgnored, 1);
+      return { statusCode: 202, body: { message: decision.message } };
+    case "refuse":
+      // 202 like an ignored delivery: a redelivery would be refused again, so GitHub should not flag it.
+      log.warn("delivery refused", { reason: decision.reason, detail: decision.message });
+      emitMetric(METRICS.deliveriesRefused, 1, { Reason: decision.reason });
       return { statusCode: 202, body: { message: decision.message } };
     case "progress": {
       const { jobId, runAttempt, pool, owner, repository, runnerName } = decision.progress;
@@ -97,7 +109,10 @@ export const QUEUE_LEASE_MS = 30_000;
  * deduplicates it, so an outage of the ledger never loses a job. The webhook healer (reconcile) queues
  * the jobs whose delivery never arrived through this same path.
  */
-export async function enqueueOnce(pool: string, job: JobMessage, deps: Pick<WebhookDeps, "jobs" | "enqueue" | "pools" | "now">): Promise<WebhookAnswer> {
+/** Where {@link enqueueOnce} sends a pool's jobs (the webhook's pools, or the reconciler's for jobs the healer recovers). */
+export type EnqueueOnceDeps = Pick<WebhookDeps, "jobs" | "enqueue" | "now"> & { readonly pools: Readonly<Record<string, { readonly queueUrl: string }>> };
+
+export async function enqueueOnce(pool: string, job: JobMessage, deps: EnqueueOnceDeps): Promise<WebhookAnswer> {
   let seen: { readonly phase: Phase; readonly queued: boolean } | undefined;
   try {
     seen = await deps.jobs.received(job, deps.now());

@@ -17,6 +17,8 @@ resource "aws_lambda_function" "scale_up_function" {
   environment {
     variables = {
       ADDITIONAL_GITHUB_APPS                    = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      ALLOWED_OWNERS                            = jsonencode(var.allowed_owners)
+      ALLOWED_REPOSITORIES                      = jsonencode(var.allowed_repositories)
       DRAINING_PARAMETER                        = format("/%s/draining", var.prefix)
       GITHUB_API_URL                            = var.github_api_url
       GITHUB_APP_ID                             = var.github_app_id
@@ -29,7 +31,7 @@ resource "aws_lambda_function" "scale_up_function" {
       MAX_RUNNERS_PER_OWNER                     = var.max_runners_per_owner
       MAX_RUNNERS_TOTAL                         = var.max_runners_total
       NODE_OPTIONS                              = "--enable-source-maps"
-      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id, queueUrl = aws_sqs_queue.job_queue[key].url, queueArn = aws_sqs_queue.job_queue[key].arn, deadLetterQueueUrl = aws_sqs_queue.job_dlq[key].url } })
+      POOLS                                     = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, maxRunners = val.max_runners, instanceTypes = val.instance_types, subnetIds = val.subnet_ids, launchTemplateName = aws_launch_template.runner_launch_template[key].name, spot = val.spot, onDemandFallback = val.on_demand_fallback, runnerGroupId = val.runner_group_id, allowPublicRepositories = val.allow_public_repositories, queueUrl = aws_sqs_queue.job_queue[key].url, queueArn = aws_sqs_queue.job_queue[key].arn, deadLetterQueueUrl = aws_sqs_queue.job_dlq[key].url } })
       POWERTOOLS_LOG_LEVEL                      = "INFO"
       POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                   = "scale-up"

@@ -139,19 +139,20 @@ variable "runner_subnet_ids" {
 variable "pools" {
   description = "Runner pools by key. A job goes to the first pool (in key order) whose labels contain every label of its runs-on (case-insensitive; self-hosted is implicit)."
   type = map(object({
-    labels             = list(string)
-    instance_types     = list(string)
-    max_runners        = optional(number, 10)
-    spot               = optional(bool, true)
-    on_demand_fallback = optional(bool, true)
-    architecture       = optional(string, "x64")
-    ami_ssm_parameter  = optional(string)
-    root_volume_size   = optional(number, 40)
-    subnet_ids         = optional(list(string))
-    runner_group_id    = optional(number, 1)
-    warm_pool_size     = optional(number, 0)
-    warm_pool_owner    = optional(string, "")
-    warm_pool_schedule = optional(string, "")
+    labels                    = list(string)
+    instance_types            = list(string)
+    max_runners               = optional(number, 10)
+    spot                      = optional(bool, true)
+    on_demand_fallback        = optional(bool, true)
+    architecture              = optional(string, "x64")
+    ami_ssm_parameter         = optional(string)
+    root_volume_size          = optional(number, 40)
+    subnet_ids                = optional(list(string))
+    runner_group_id           = optional(number, 1)
+    warm_pool_size            = optional(number, 0)
+    warm_pool_owner           = optional(string, "")
+    warm_pool_schedule        = optional(string, "")
+    allow_public_repositories = optional(bool, false)
   }))
 
   validation {
@@ -415,6 +416,40 @@ variable "webhook_max_body_bytes" {
   validation {
     condition     = var.webhook_max_body_bytes >= 1024 && var.webhook_max_body_bytes <= 10485760 && floor(var.webhook_max_body_bytes) == var.webhook_max_body_bytes
     error_message = "webhook_max_body_bytes must be a whole number from 1024 to 10485760 (API Gateway's 10 MiB limit)."
+  }
+}
+
+# ---------- Admission ----------
+variable "allowed_owners" {
+  description = "Organizations and users whose jobs may get a runner (case-insensitive). Empty: any owner the GitHub App is installed on, so anyone who can install the App gets runners; set it whenever the App is public or installable by others."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for item in var.allowed_owners : can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}$", item))])
+    error_message = "allowed_owners must be a GitHub organization or user login (letters, digits, inner hyphens, at most 39 characters)."
+  }
+}
+
+variable "allowed_repositories" {
+  description = "Repositories (owner/repo, case-insensitive) whose jobs may get a runner, checked in addition to allowed_owners. Empty: any repository of an allowed owner."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for item in var.allowed_repositories : can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$", item))])
+    error_message = "allowed_repositories must be owner/repo with a GitHub login and a repository name of letters, digits, '.', '_' or '-'."
+  }
+}
+
+variable "webhook_max_job_age_seconds" {
+  description = "A queued delivery whose workflow_job.created_at is older than this is refused (202, nothing queued, DeliveriesRefused with Reason stale): the webhook signature does not cover X-GitHub-Delivery, so a captured delivery could otherwise be replayed to start runners. At most a day, the time the job ledger keeps finished jobs, so a replay young enough to pass still finds its ended job."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.webhook_max_job_age_seconds >= 60 && var.webhook_max_job_age_seconds <= 86400 && floor(var.webhook_max_job_age_seconds) == var.webhook_max_job_age_seconds
+    error_message = "webhook_max_job_age_seconds must be a whole number from 60 to 86400 (finished jobs stay 86400 s in the job ledger)."
   }
 }
 

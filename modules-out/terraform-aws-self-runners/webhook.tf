@@ -118,15 +118,18 @@ resource "aws_lambda_function" "webhook_function" {
 
   environment {
     variables = {
+      ALLOWED_OWNERS                             = jsonencode(var.allowed_owners)
+      ALLOWED_REPOSITORIES                       = jsonencode(var.allowed_repositories)
       JOBS_TABLE                                 = aws_dynamodb_table.jobs_table.name
       NODE_OPTIONS                               = "--enable-source-maps"
-      POOLS                                      = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })
+      POOLS                                      = jsonencode({ for key, val in local.pools_resolved : key => { labels = val.labels, allowPublicRepositories = val.allow_public_repositories, queueUrl = aws_sqs_queue.job_queue[key].url } })
       POWERTOOLS_LOG_LEVEL                       = "INFO"
       POWERTOOLS_METRICS_NAMESPACE               = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                    = "webhook"
       POWERTOOLS_TRACE_ENABLED                   = tostring(var.enable_tracing)
       PREFIX                                     = var.prefix
       WEBHOOK_MAX_BODY_BYTES                     = var.webhook_max_body_bytes
+      WEBHOOK_MAX_JOB_AGE_SECONDS                = var.webhook_max_job_age_seconds
       WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME = coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))
       WEBHOOK_SECRET_SSM_PARAMETER_NAME          = coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))
     }
@@ -168,8 +171,8 @@ resource "aws_lambda_function" "webhook_function" {
     }
 
     precondition {
-      condition     = 360 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format("SelfRunners/%s", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })])) <= 4096
-      error_message = "pools must be no more pools, keys and labels than fit the webhook function's environment (Lambda allows 4096 bytes: use fewer pools, or shorter keys, labels or prefix); these need up to ${360 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format("SelfRunners/%s", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })]))} bytes."
+      condition     = 460 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format("SelfRunners/%s", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode(var.allowed_owners), jsonencode(var.allowed_repositories), tostring(var.webhook_max_job_age_seconds), jsonencode({ for k, p in var.pools : k => { labels = p.labels, allowPublicRepositories = false, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })])) <= 4096
+      error_message = "pools must be no more pools, keys and labels than fit the webhook function's environment (Lambda allows 4096 bytes, allowed_owners and allowed_repositories included: use fewer pools, or shorter keys, labels or prefix, or fewer allowed repositories); these need up to ${460 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format("SelfRunners/%s", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode(var.allowed_owners), jsonencode(var.allowed_repositories), tostring(var.webhook_max_job_age_seconds), jsonencode({ for k, p in var.pools : k => { labels = p.labels, allowPublicRepositories = false, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })]))} bytes."
     }
   }
   depends_on = [aws_cloudwatch_log_group.webhook_logs]

@@ -31,6 +31,9 @@ export interface ScaleUpFunctionProps extends HandlerFunctionProps {
   readonly jobMaxAgeSeconds: string;
   readonly jobWaitMaxSeconds: string;
   readonly githubMinRemainingRequests: string;
+  /** ALLOWED_OWNERS and ALLOWED_REPOSITORIES: JSON lists, literal or a Terraform expression (checked again before launching). */
+  readonly allowedOwners: string;
+  readonly allowedRepositories: string;
   /**
    * Reserved concurrency; -1: unreserved.
    * @default -1
@@ -69,6 +72,8 @@ export class ScaleUpFunction extends NodejsFunction {
           jobWaitMaxSeconds: props.jobWaitMaxSeconds,
           githubMinRemainingRequests: props.githubMinRemainingRequests,
           jitKmsKeyArn: props.encryption.keyArnOrEmpty,
+          allowedOwners: props.allowedOwners,
+          allowedRepositories: props.allowedRepositories,
           pools: poolsEnvironment(SCALE_UP_ENV.pools, props.pools, {
             queues: queues.queues.fqn,
             deadLetterQueues: queues.deadLetterQueues.fqn,

@@ -21,6 +21,11 @@ export interface WebhookFunctionProps extends HandlerFunctionProps {
   readonly encryption: EncryptionKey;
   /** Largest accepted body (WEBHOOK_MAX_BODY_BYTES), a literal or a Terraform expression. */
   readonly webhookMaxBodyBytes: string;
+  /** ALLOWED_OWNERS and ALLOWED_REPOSITORIES: JSON lists, literal or a Terraform expression. */
+  readonly allowedOwners: string;
+  readonly allowedRepositories: string;
+  /** WEBHOOK_MAX_JOB_AGE_SECONDS, a literal or a Terraform expression. */
+  readonly webhookMaxJobAgeSeconds: string;
   /**
    * Reserved concurrency; -1: unreserved.
    * @default -1
@@ -52,6 +57,9 @@ export class WebhookFunction extends NodejsFunction {
           webhookSecretSsmParameterName: secrets.webhookSecretParameterName,
           webhookPreviousSecretSsmParameterName: secrets.previousWebhookSecretParameterName,
           webhookMaxBodyBytes: props.webhookMaxBodyBytes,
+          allowedOwners: props.allowedOwners,
+          allowedRepositories: props.allowedRepositories,
+          webhookMaxJobAgeSeconds: props.webhookMaxJobAgeSeconds,
           pools: poolsEnvironment(WEBHOOK_ENV.pools, props.pools, { queues: queues.queues.fqn }),
         }),
       }),

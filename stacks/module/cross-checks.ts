@@ -32,7 +32,7 @@ export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
  * and constant values (Powertools settings, NODE_OPTIONS). test/stacks/module-stack.test.ts measures
  * the synthesized environment and fails when this allowance is too small.
  */
-export const WEBHOOK_ENVIRONMENT_FIXED_BYTES = 360;
+export const WEBHOOK_ENVIRONMENT_FIXED_BYTES = 460;
 
 // The longest queue URL a pool can get, but for its name: https://sqs.<region>.amazonaws.com.cn/<account>.
 // Regions are at most 14 characters today (ap-southeast-5); 16 leaves room.
@@ -44,15 +44,19 @@ const QUEUE_URL_BASE = `https://sqs.${"r".repeat(16)}.amazonaws.com.cn/${"0".rep
  */
 export function webhookEnvironmentBytes(props: {
   readonly prefix: string;
-  readonly pools: Readonly<Record<string, { readonly labels: readonly string[] }>>;
+  readonly pools: Readonly<Record<string, { readonly labels: readonly string[]; readonly allowPublicRepositories?: boolean }>>;
   readonly webhookSecretSsmParameterName: string;
   readonly webhookPreviousSecretSsmParameterName: string;
   readonly webhookMaxBodyBytes: number;
+  readonly allowedOwners: readonly string[];
+  readonly allowedRepositories: readonly string[];
+  readonly webhookMaxJobAgeSeconds: number;
 }): number {
   const pools = Object.fromEntries(
     Object.keys(props.pools)
       .sort()
-      .map((key) => [key, { labels: props.pools[key].labels, queueUrl: `${QUEUE_URL_BASE}/${props.prefix}-${key}.fifo` }]),
+      // `false` is the longer of the two flag values.
+      .map((key) => [key, { labels: props.pools[key].labels, allowPublicRepositories: false, queueUrl: `${QUEUE_URL_BASE}/${props.prefix}-${key}.fifo` }]),
   );
   const values = [
     props.prefix,
@@ -61,14 +65,17 @@ export function webhookEnvironmentBytes(props: {
     props.webhookSecretSsmParameterName || `/${props.prefix}/github-app/webhook-secret`,
     props.webhookPreviousSecretSsmParameterName || `/${props.prefix}/github-app/webhook-secret-previous`,
     String(props.webhookMaxBodyBytes),
+    JSON.stringify(props.allowedOwners),
+    JSON.stringify(props.allowedRepositories),
+    String(props.webhookMaxJobAgeSeconds),
     JSON.stringify(pools),
   ];
   return WEBHOOK_ENVIRONMENT_FIXED_BYTES + Buffer.byteLength(JSON.stringify(values));
 }
 
-const WEBHOOK_ENVIRONMENT_BYTES_HCL = `${WEBHOOK_ENVIRONMENT_FIXED_BYTES} + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format(${hclString(metricsNamespace("%s"))}, var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode({ for k, p in var.pools : k => { labels = p.labels, queueUrl = format("%s/%s-%s.fifo", ${hclString(QUEUE_URL_BASE)}, var.prefix, k) } })]))`;
+const WEBHOOK_ENVIRONMENT_BYTES_HCL = `${WEBHOOK_ENVIRONMENT_FIXED_BYTES} + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format(${hclString(metricsNamespace("%s"))}, var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode(var.allowed_owners), jsonencode(var.allowed_repositories), tostring(var.webhook_max_job_age_seconds), jsonencode({ for k, p in var.pools : k => { labels = p.labels, allowPublicRepositories = false, queueUrl = format("%s/%s-%s.fifo", ${hclString(QUEUE_URL_BASE)}, var.prefix, k) } })]))`;
 
-const POOLS_ENVIRONMENT_ALLOWED = `no more pools, keys and labels than fit the webhook function's environment (Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes: use fewer pools, or shorter keys, labels or prefix)`;
+const POOLS_ENVIRONMENT_ALLOWED = `no more pools, keys and labels than fit the webhook function's environment (Lambda allows ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes, allowed_owners and allowed_repositories included: use fewer pools, or shorter keys, labels or prefix, or fewer allowed repositories)`;
 
 /** Every cross-field rule, in the order they are checked. */
 export const CROSS_CHECKS: readonly CrossCheck[] = [
@@ -98,7 +105,7 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     check: (p) => (p.lambdaSecurityGroupIds.length === 0 || p.lambdaSubnetIds.length > 0 ? undefined : { prop: "lambdaSubnetIds", allowed: SUBNETS_ALLOWED }),
   },
   {
-    props: ["prefix", "pools", "webhookSecretSsmParameterName", "webhookPreviousSecretSsmParameterName", "webhookMaxBodyBytes"],
+    props: ["prefix", "pools", "webhookSecretSsmParameterName", "webhookPreviousSecretSsmParameterName", "webhookMaxBodyBytes", "allowedOwners", "allowedRepositories", "webhookMaxJobAgeSeconds"],
     condition: `${WEBHOOK_ENVIRONMENT_BYTES_HCL} <= ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}`,
     errorMessage: `pools must be ${POOLS_ENVIRONMENT_ALLOWED}; these need up to \${${WEBHOOK_ENVIRONMENT_BYTES_HCL}} bytes.`,
     check: (p) => {

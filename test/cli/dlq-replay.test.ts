@@ -204,6 +204,8 @@ function scaleUpHandler(world: CliWorld) {
     MAX_RUNNERS_TOTAL: "8",
     MAX_RUNNERS_PER_OWNER: "6",
     JOB_MAX_AGE_SECONDS: "3600",
+    ALLOWED_OWNERS: "[]",
+    ALLOWED_REPOSITORIES: "[]",
     POOLS: JSON.stringify({
       linux: {
         labels: ["linux", "x64"],

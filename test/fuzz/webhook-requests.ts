@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import fc from "fast-check";
 import { apiGatewayEvent } from "../helpers/aws.js";
+import { githubTime } from "../helpers/openapi.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 
 // Generators for webhook fuzzing. A generated RequestSpec is plain data (so fast-check can print and
@@ -356,6 +357,8 @@ function payloadText(spec: RequestSpec, ctx: BuildContext): string | null {
       const payload = JSON.parse(FIXTURE) as Record<string, any>;
       payload.action = spec.action;
       payload.workflow_job.id = FIRST_FUZZ_JOB_ID + ctx.sequence - (spec.job === "previous" ? 1 : 0);
+      // The fixture is dated 2024: created now, so the webhook's replay bound admits the job.
+      payload.workflow_job.created_at = githubTime(new Date());
       // A completed job's conclusion decides the phase the ledger records.
       if (spec.action === "completed") payload.workflow_job.conclusion = ["success", "failure", "cancelled", "skipped"][ctx.sequence % 4];
       const raw = mutate(payload, spec.body.mutations);

@@ -133,11 +133,15 @@ export function workflowJobQueuedFixture(): Record<string, any> {
  */
 export function workflowJobFixture(
   action: "queued" | "waiting" | "in_progress" | "completed",
-  options: { runnerName?: string; conclusion?: string; jobId?: number; runAttempt?: number } = {},
+  options: { runnerName?: string; conclusion?: string; jobId?: number; runAttempt?: number; createdAt?: Date } = {},
 ): Record<string, any> {
   const payload = workflowJobQueuedFixture();
   payload.action = action;
   const job = payload.workflow_job;
+  // The fixture is dated 2024 and the webhook refuses `queued` deliveries older than its replay bound:
+  // a queued or waiting job is created at `createdAt`, by default the (possibly faked) current time.
+  // Later actions keep the fixture's times, so their started_at - created_at stays what GitHub sent.
+  if (action === "queued" || action === "waiting") job.created_at = githubTime(options.createdAt ?? new Date());
   if (options.jobId !== undefined) job.id = options.jobId;
   if (options.runAttempt !== undefined) job.run_attempt = options.runAttempt;
   job.status = action;
@@ -155,6 +159,11 @@ export function workflowJobFixture(
   const schema = { queued: "webhook-workflow-job-queued", waiting: "webhook-workflow-job-waiting", in_progress: "webhook-workflow-job-in-progress", completed: "webhook-workflow-job-completed" }[action];
   assertMatchesWebhookSchema(schema, payload);
   return payload;
+}
+
+/** A time as GitHub writes it in payloads: ISO 8601 without milliseconds. */
+export function githubTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** A throwaway GitHub App key, in the PKCS#1 PEM form GitHub hands out. */

@@ -76,6 +76,10 @@ export async function startWebhookDoubles(options: WebhookDoublesOptions): Promi
       Object.fromEntries(Object.entries(options.pools).map(([pool, labels]) => [pool, { labels, queueUrl: queueUrls[pool] }])),
     ),
     WEBHOOK_MAX_BODY_BYTES: String(options.maxBodyBytes ?? 262_144),
+    // The module's defaults: any owner, an hour's replay bound.
+    ALLOWED_OWNERS: "[]",
+    ALLOWED_REPOSITORIES: "[]",
+    WEBHOOK_MAX_JOB_AGE_SECONDS: "3600",
     ...options.env,
   };
 

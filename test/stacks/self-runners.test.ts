@@ -59,6 +59,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       warm_pool_size: 0,
       warm_pool_owner: "",
       warm_pool_schedule: "",
+      allow_public_repositories: false,
     });
   });
 

@@ -1,10 +1,14 @@
+import { TERMINAL_LEDGER_ITEM_TTL_SECONDS } from "../../../contracts/admission.js";
 import type { Phase } from "./phases.js";
 
 /** How long ledger items outlive their last write (DynamoDB TTL on `expiration`, as Powertools uses). */
 export const LEDGER_ITEM_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-/** Terminal jobs stay a day (late redeliveries still find them); live ones a week. */
-export const TERMINAL_ITEM_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * Terminal jobs stay a day (late redeliveries still find them); live ones a week. The webhook's replay
+ * bound (`webhook_max_job_age_seconds`) is validated against this same contract value.
+ */
+export const TERMINAL_ITEM_TTL_SECONDS = TERMINAL_LEDGER_ITEM_TTL_SECONDS;
 
 /** A side effect or decision recorded on the job, oldest first. */
 export interface LedgerEvent {

@@ -7,6 +7,8 @@ import { jobMessage } from "../../helpers/aws.js";
 const pools = { linux: {}, gpu: {} };
 const NOW = new Date("2024-06-11T15:00:00.000Z");
 const MAX_AGE = 3600;
+/** The default admission policy: empty allowlists admit any owner and repository. */
+const ANY_OWNER = { allowedOwners: [], allowedRepositories: [] };
 
 function record(recordId: string, overrides: Partial<JobMessage> = {}, receiveCount = 1): ParsedRecord {
   return { recordId, receiveCount, job: jobMessage({ receivedAt: "2024-06-11T14:59:00.000Z", ...overrides }) };
@@ -17,12 +19,35 @@ function candidate(recordId: string, overrides: Partial<JobMessage> = {}): { rec
 }
 
 describe("triage", () => {
+  it("fails jobs the admission rules refuse, warm requests exempt, before the age and draining checks", () => {
+    // Arrange
+    const admission = { allowedOwners: ["octo-org"], allowedRepositories: [] };
+    const records = [
+      record("other", { pool: "linux", owner: "someone", repository: "someone/app" }),
+      record("public", { pool: "linux", visibility: "public" }),
+      record("public-opted-in", { pool: "gpu", visibility: "public" }),
+      record("unknown-visibility", { pool: "linux" }),
+      record("warm", { pool: "linux", kind: "warm", owner: "someone", repository: "someone/*" }),
+    ];
+    const opted = { linux: {}, gpu: { allowPublicRepositories: true } };
+
+    // Act
+    const sorted = triage({ records, pools: opted, draining: true, now: NOW, maxJobAgeSeconds: MAX_AGE, admission });
+
+    // Assert
+    expect(sorted.refused.map((miss) => [miss.recordId, miss.kind])).toEqual([
+      ["other", "owner"],
+      ["public", "visibility"],
+    ]);
+    expect(sorted.deferred.map((miss) => miss.recordId)).toEqual(["public-opted-in", "unknown-visibility", "warm"]);
+  });
+
   it("passes servable records on in batch order", () => {
     // Arrange
     const records = [record("a", { pool: "linux" }), record("b", { pool: "gpu" }), record("c", { pool: "linux" })];
 
     // Act
-    const sorted = triage({ records, pools, draining: false, now: NOW, maxJobAgeSeconds: MAX_AGE });
+    const sorted = triage({ records, pools, draining: false, now: NOW, maxJobAgeSeconds: MAX_AGE, admission: ANY_OWNER });
 
     // Assert
     expect(sorted.candidates.map((c) => c.recordId)).toEqual(["a", "b", "c"]);
@@ -38,7 +63,7 @@ describe("triage", () => {
     ];
 
     // Act
-    const sorted = triage({ records, pools, draining: false, now: NOW, maxJobAgeSeconds: MAX_AGE });
+    const sorted = triage({ records, pools, draining: false, now: NOW, maxJobAgeSeconds: MAX_AGE, admission: ANY_OWNER });
 
     // Assert
     expect(sorted.rejected).toEqual([
@@ -54,7 +79,7 @@ describe("triage", () => {
     const edge = record("edge", { receivedAt: "2024-06-11T14:00:00.000Z" });
 
     // Act
-    const sorted = triage({ records: [old, edge], pools, draining: false, now: NOW, maxJobAgeSeconds: MAX_AGE });
+    const sorted = triage({ records: [old, edge], pools, draining: false, now: NOW, maxJobAgeSeconds: MAX_AGE, admission: ANY_OWNER });
 
     // Assert
     expect(sorted.expired).toEqual([{ recordId: "old", job: (old as { job: JobMessage }).job, reason: "job waited 3601 s, more than the maximum of 3600 s" }]);
@@ -70,7 +95,7 @@ describe("triage", () => {
     ];
 
     // Act
-    const sorted = triage({ records, pools, draining: true, now: NOW, maxJobAgeSeconds: MAX_AGE });
+    const sorted = triage({ records, pools, draining: true, now: NOW, maxJobAgeSeconds: MAX_AGE, admission: ANY_OWNER });
 
     // Assert
     expect(sorted.candidates).toEqual([]);

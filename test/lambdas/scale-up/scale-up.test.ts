@@ -5,6 +5,7 @@ import { MemoryLedgerTable, memoryLedger } from "../../../lambdas/libs/ledger/me
 import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import type { RunnerItem } from "../../../lambdas/scale-up/adapters/runners-table.js";
 import { scaleUpConfigFromEnv } from "../../../lambdas/scale-up/config.js";
+import type { ScaleUpPool } from "../../../lambdas/scale-up/config.js";
 import { processBatch } from "../../../lambdas/scale-up/scale-up.js";
 import type { IncomingRecord, ScaleUpDeps } from "../../../lambdas/scale-up/scale-up.js";
 import { logger } from "../../../lambdas/shared/index.js";
@@ -37,6 +38,8 @@ const CONFIG = scaleUpConfigFromEnv(sampleEnv(SCALE_UP_ENV, {
   MAX_RUNNERS_TOTAL: "8",
   MAX_RUNNERS_PER_OWNER: "6",
   JOB_MAX_AGE_SECONDS: "3600",
+  ALLOWED_OWNERS: "[]",
+  ALLOWED_REPOSITORIES: "[]",
   POOLS: JSON.stringify({
     linux: {
       labels: ["linux", "x64"],
@@ -309,6 +312,44 @@ describe("processBatch with memory ports", () => {
     expect(w.registered).toHaveLength(2);
     expect(w.deferred.get(`rh-${jobs[2]!.jobId}`)).toBe(2);
     expect(w.table.items.get(jobKey(jobs[2]!))).toMatchObject({ phase: "received" });
+  });
+});
+
+describe("processBatch admission (issue 18, finding 5: checked again before launching)", () => {
+  beforeEach(() => {
+    takeEmittedMetrics();
+  });
+
+  it.each([
+    { name: "an owner not in allowed_owners", admission: { allowedOwners: ["other-org"], allowedRepositories: [] }, visibility: "private" as const, reason: "owner" },
+    { name: "a repository not in allowed_repositories", admission: { allowedOwners: [], allowedRepositories: ["octo-org/other"] }, visibility: "private" as const, reason: "repository" },
+    { name: "a public repository on a pool without allow_public_repositories", admission: { allowedOwners: [], allowedRepositories: [] }, visibility: "public" as const, reason: "visibility" },
+  ])("fails for $name: dead-lettered with the reason, marked failed, nothing launched or registered", async ({ admission, visibility, reason }) => {
+    // Arrange
+    const j = job({ visibility });
+
+    // Act
+    const outcome = await processBatch([record(j)], { ...w.deps, config: { ...CONFIG, admission } });
+
+    // Assert
+    expect(outcome).toMatchObject({ launched: 0, deadLettered: 1 });
+    expect(w.launched).toEqual([]);
+    expect(w.registered).toEqual([]);
+    expect(w.deadLettered.map((d) => d.reason)).toEqual([expect.stringMatching(/^refused: /)]);
+    expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "failed" });
+    expect(metricPoints().filter((point) => point.name === "JobsRefused")).toEqual([expect.objectContaining({ value: 1, dimensions: expect.objectContaining({ Pool: "linux", Reason: reason }) })]);
+  });
+
+  it("launches allowed owners' jobs, and public repositories' on a pool that opts in", async () => {
+    // Arrange
+    const pools = { linux: { ...(CONFIG.pools.linux as ScaleUpPool), allowPublicRepositories: true } };
+    const config = { ...CONFIG, pools, admission: { allowedOwners: ["OCTO-ORG"], allowedRepositories: ["octo-org/example-workflow"] } };
+
+    // Act
+    const outcome = await processBatch([record(job({ visibility: "public" })), record(job({ visibility: "private" }))], { ...w.deps, config });
+
+    // Assert
+    expect(outcome).toMatchObject({ launched: 2, deadLettered: 0 });
   });
 });
 

@@ -68,9 +68,11 @@ describe("webhookConfigFromEnv", () => {
 
     // Act / Assert
     expect(webhookConfigFromEnv(env)).toEqual({
-      pools: { linux: { labels: ["linux"], queueUrl: "https://sqs/q.fifo" } },
+      pools: { linux: { labels: ["linux"], allowPublicRepositories: false, queueUrl: "https://sqs/q.fifo" } },
       secretParameter: "/sr/secret",
       maxBodyBytes: 262_144,
+      admission: { allowedOwners: [], allowedRepositories: [] },
+      maxJobAgeSeconds: 3600,
       jobsTable: "sr-jobs",
       prefix: "sr",
     });

@@ -27,7 +27,12 @@ function realInProgressPayloads(): Array<Record<string, unknown> & Example> {
   return (definitions.find((definition) => definition.name === "workflow_job")?.examples ?? []).filter((example) => example.action === "in_progress");
 }
 
-const POOLS = { hosted: { labels: ["ubuntu-latest"] }, gpu: { labels: ["gpu", "db-app", "dc-03"] } };
+// GitHub's examples are public repositories: these pools opt in, as the webhook would otherwise refuse them.
+const POOLS = { hosted: { labels: ["ubuntu-latest"], allowPublicRepositories: true }, gpu: { labels: ["gpu", "db-app", "dc-03"], allowPublicRepositories: true } };
+const NOW = new Date("2026-11-23T10:00:00.000Z");
+/** Created a minute before the deps' clock: fresh for the replay bound. */
+const CREATED_AT = new Date(NOW.getTime() - 60_000);
+const ROUTE = { admission: { allowedOwners: [], allowedRepositories: [] }, maxJobAgeSeconds: 3600 };
 
 describe("time to runner from GitHub's in_progress payloads", () => {
   const examples = realInProgressPayloads();
@@ -43,13 +48,13 @@ describe("time to runner from GitHub's in_progress payloads", () => {
 
     for (const payload of withCreated) {
       // Act
-      const decision = routeDelivery({ event: "workflow_job", deliveryId: "d", payload, pools: POOLS, receivedAt: new Date() });
+      const decision = routeDelivery({ event: "workflow_job", deliveryId: "d", payload, pools: POOLS, receivedAt: new Date(), ...ROUTE });
 
       // Assert
       const expected = (Date.parse(payload.workflow_job.started_at) - Date.parse(payload.workflow_job.created_at as string)) / 1000;
       expect(decision).toMatchObject({ kind: "progress", progress: { action: "in_progress", timeToRunnerSeconds: expected } });
     }
-    expect(withCreated.map((payload) => (routeDelivery({ event: "workflow_job", deliveryId: "d", payload, pools: POOLS, receivedAt: new Date() }) as { progress: { timeToRunnerSeconds: number } }).progress.timeToRunnerSeconds).sort()).toEqual([0, 7]);
+    expect(withCreated.map((payload) => (routeDelivery({ event: "workflow_job", deliveryId: "d", payload, pools: POOLS, receivedAt: new Date(), ...ROUTE }) as { progress: { timeToRunnerSeconds: number } }).progress.timeToRunnerSeconds).sort()).toEqual([0, 7]);
   });
 
   it("is unknown for the older payload without created_at", () => {
@@ -78,13 +83,15 @@ const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fif
 function deps(): WebhookDeps {
   const table = new MemoryLedgerTable();
   return {
-    pools: { linux: { labels: ["linux", "x64"], queueUrl: QUEUE_URL } },
+    pools: { linux: { labels: ["linux", "x64"], allowPublicRepositories: false, queueUrl: QUEUE_URL } },
     maxBodyBytes: 262_144,
+    admission: { allowedOwners: [], allowedRepositories: [] },
+    maxJobAgeSeconds: 3600,
     secrets: async () => ({ current: SECRET }),
     enqueue: async () => undefined,
     jobs: ledgerJobBook(memoryLedger(table), memoryLimitCounters(table), "sr"),
     oncePerDelivery: (_deliveryId, handle) => handle(),
-    now: () => new Date("2026-11-23T10:00:00.000Z"),
+    now: () => NOW,
   };
 }
 
@@ -104,10 +111,20 @@ describe("webhook metrics", () => {
 
   it("counts a queued job per pool, with the plain [service] set and the [service, Pool] set", async () => {
     // Act
-    await handleWebhook(await delivery(workflowJobFixture("queued", { jobId: 11 }), "d-1"), deps());
+    await handleWebhook(await delivery(workflowJobFixture("queued", { jobId: 11, createdAt: CREATED_AT }), "d-1"), deps());
 
     // Assert
     expect(metricPoints("JobsQueued")).toEqual([expect.objectContaining({ unit: "Count", value: 1, dimensionSets: [["service"], ["service", "Pool"]], dimensions: expect.objectContaining({ Pool: "linux" }) })]);
+  });
+
+  it("counts a refused delivery by reason and queues nothing: a replay older than the bound", async () => {
+    // Act
+    const answer = await handleWebhook(await delivery(workflowJobFixture("queued", { jobId: 15, createdAt: new Date(NOW.getTime() - 3_601_000) }), "d-7"), deps());
+
+    // Assert
+    expect(answer.statusCode).toBe(202);
+    expect(metricPoints("DeliveriesRefused")).toEqual([expect.objectContaining({ unit: "Count", value: 1, dimensionSets: [["service"], ["service", "Reason"]], dimensions: expect.objectContaining({ Reason: "stale" }) })]);
+    expect(metricPoints("JobsQueued")).toEqual([]);
   });
 
   it("emits JobsStarted and TimeToRunner once per job attempt, even when in_progress is delivered again", async () => {
@@ -149,7 +166,7 @@ describe("webhook metrics", () => {
     const lines = captureLogLines();
 
     // Act
-    await handleWebhook(await delivery(workflowJobFixture("queued", { jobId: 14 }), "d-6"), deps());
+    await handleWebhook(await delivery(workflowJobFixture("queued", { jobId: 14, createdAt: CREATED_AT }), "d-6"), deps());
     logger.info("after the delivery");
 
     // Assert

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { getSecureString } from "../../../lambdas/shared/index.js";
 import { createHandler, defaultDeps } from "../../../lambdas/webhook/webhook.lambda.js";
 import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
-import { workflowJobQueuedFixture } from "../../helpers/github.js";
+import { githubTime, workflowJobQueuedFixture } from "../../helpers/github.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
 import { WEBHOOK_ENV } from "../../../contracts/index.js";
@@ -59,6 +59,8 @@ async function deliver(secret: string) {
   deliveries += 1;
   const payload = workflowJobQueuedFixture();
   payload.workflow_job.id = 90_000 + deliveries;
+  // Created now on the faked clock: fresh for the replay bound.
+  payload.workflow_job.created_at = githubTime(new Date(clock));
   const body = JSON.stringify(payload);
   const headers = { "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": `d-${deliveries}`, "X-Hub-Signature-256": await sign(secret, body) };
   const result = await handler(apiGatewayEvent({ body, headers }), lambdaContext("webhook"));

@@ -9,6 +9,9 @@ const pools = {
   linux: { labels: ["linux", "x64"] },
 };
 
+/** The default admission policy: empty allowlists admit any owner and repository. */
+const ANY_OWNER = { allowedOwners: [], allowedRepositories: [] };
+
 describe("matchPool", () => {
   it.each([
     { name: "explicit self-hosted plus pool labels", labels: ["self-hosted", "linux", "x64"], pool: "linux" },
@@ -35,7 +38,7 @@ describe("matchPool", () => {
 
 describe("routeDelivery", () => {
   const receivedAt = new Date("2024-06-11T14:02:21.000Z");
-  const base = { deliveryId: "0b989ba4-242f-11e5-81e1-c7b6966d2516", pools, receivedAt };
+  const base = { deliveryId: "0b989ba4-242f-11e5-81e1-c7b6966d2516", pools, receivedAt, admission: ANY_OWNER, maxJobAgeSeconds: 3600 };
 
   it("answers ping with pong", () => {
     expect(routeDelivery({ ...base, event: "ping", payload: { zen: "Keep it logically awesome." } })).toEqual({ kind: "pong" });
@@ -105,7 +108,92 @@ describe("routeDelivery", () => {
         installationId: 52103487,
         labels: ["self-hosted", "linux", "x64"],
         receivedAt: "2024-06-11T14:02:21.000Z",
+        visibility: "private",
       },
+    });
+  });
+
+  describe("admission (who gets a runner)", () => {
+    const queued = () => workflowJobQueuedFixture();
+    const route = (payload: Record<string, any>, overrides: Partial<Parameters<typeof routeDelivery>[0]> = {}) =>
+      routeDelivery({ ...base, event: "workflow_job", payload, ...overrides });
+
+    it.each([
+      { name: "an owner not in allowed_owners", admission: { allowedOwners: ["other-org"], allowedRepositories: [] }, reason: "owner", message: "refused: owner octo-org is not in allowed_owners" },
+      {
+        name: "a repository not in allowed_repositories",
+        admission: { allowedOwners: ["octo-org"], allowedRepositories: ["octo-org/other"] },
+        reason: "repository",
+        message: "refused: repository octo-org/example-workflow is not in allowed_repositories",
+      },
+    ])("fails when the job comes from $name", ({ admission, reason, message }) => {
+      expect(route(queued(), { admission })).toEqual({ kind: "refuse", reason, message });
+    });
+
+    it("fails for progress of a refused owner too, so nothing is written to the ledger", () => {
+      const payload = workflowJobFixture("in_progress");
+      expect(route(payload, { admission: { allowedOwners: ["other-org"], allowedRepositories: [] } })).toMatchObject({ kind: "refuse", reason: "owner" });
+    });
+
+    it("admits owners and repositories case-insensitively", () => {
+      const admission = { allowedOwners: ["Octo-Org"], allowedRepositories: ["OCTO-ORG/Example-Workflow"] };
+      expect(route(queued(), { admission })).toMatchObject({ kind: "enqueue", pool: "linux" });
+    });
+
+    it("fails when a public repository's job matches a pool without allow_public_repositories", () => {
+      // Arrange: the real public-repository shape (`private: false`, `visibility: "public"`)
+      const payload = queued();
+      Object.assign(payload.repository, { private: false, visibility: "public" });
+
+      // Act / Assert
+      expect(route(payload)).toEqual({
+        kind: "refuse",
+        reason: "visibility",
+        message: "refused: repository octo-org/example-workflow is public and the pool does not set allow_public_repositories",
+      });
+    });
+
+    it("queues a public repository's job on a pool that opts in, carrying the visibility to scale-up", () => {
+      const payload = queued();
+      Object.assign(payload.repository, { private: false, visibility: "public" });
+      const open = { ...pools, linux: { labels: ["linux", "x64"], allowPublicRepositories: true } };
+      expect(route(payload, { pools: open })).toMatchObject({ kind: "enqueue", job: { visibility: "public" } });
+    });
+
+    it("treats a repository without visibility as public unless private is true (older payloads)", () => {
+      const payload = queued();
+      delete payload.repository.visibility;
+      expect(route(payload)).toMatchObject({ kind: "enqueue", job: { visibility: "private" } });
+      payload.repository.private = false;
+      expect(route(payload)).toMatchObject({ kind: "refuse", reason: "visibility" });
+    });
+  });
+
+  describe("replay bound (webhook_max_job_age_seconds)", () => {
+    const createdAt = Date.parse("2024-06-11T14:02:20Z");
+    const at = (secondsAfterCreation: number) => new Date(createdAt + secondsAfterCreation * 1000);
+
+    it("queues a queued delivery exactly at the bound", () => {
+      expect(routeDelivery({ ...base, event: "workflow_job", payload: workflowJobQueuedFixture(), receivedAt: at(3600) })).toMatchObject({ kind: "enqueue" });
+    });
+
+    it("fails when the job was created longer ago than the bound", () => {
+      expect(routeDelivery({ ...base, event: "workflow_job", payload: workflowJobQueuedFixture(), receivedAt: at(3601) })).toEqual({
+        kind: "refuse",
+        reason: "stale",
+        message: "refused: job created 3601 s ago, more than webhook_max_job_age_seconds (3600 s)",
+      });
+    });
+
+    it.each([{ value: undefined }, { value: "yesterday" }, { value: 1718114540 }])("fails when workflow_job.created_at is $value", ({ value }) => {
+      const payload = workflowJobQueuedFixture();
+      payload.workflow_job.created_at = value;
+      expect(routeDelivery({ ...base, event: "workflow_job", payload })).toMatchObject({ kind: "refuse", reason: "stale" });
+    });
+
+    it("does not apply to in_progress and completed, which only record progress", () => {
+      const payload = workflowJobFixture("completed");
+      expect(routeDelivery({ ...base, event: "workflow_job", payload, receivedAt: at(86_400) })).toMatchObject({ kind: "progress" });
     });
   });
 
@@ -141,7 +229,7 @@ describe("routeDelivery", () => {
 
 describe("routeDelivery for job progress", () => {
   const receivedAt = new Date("2024-06-11T14:05:41.000Z");
-  const base = { deliveryId: "0b989ba4-242f-11e5-81e1-c7b6966d2516", pools, receivedAt, event: "workflow_job" };
+  const base = { deliveryId: "0b989ba4-242f-11e5-81e1-c7b6966d2516", pools, receivedAt, event: "workflow_job", admission: ANY_OWNER, maxJobAgeSeconds: 3600 };
   const facts = {
     pool: "linux",
     jobId: 29679449632,

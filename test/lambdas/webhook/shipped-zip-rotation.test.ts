@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { githubTime } from "../../helpers/openapi.js";
 import { join } from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { sign } from "@octokit/webhooks-methods";
@@ -23,7 +24,7 @@ const PREVIOUS = "/sr/github-app/webhook-secret-previous";
 const OLD = "zip-old-secret";
 const NEW = "zip-new-secret";
 const fixture = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
-const job = JSON.parse(fixture) as { workflow_job: { id: number; labels: string[] } };
+const job = JSON.parse(fixture) as { workflow_job: { id: number; labels: string[]; created_at: string } };
 // A whole Lambda context: Powertools idempotency reads the remaining time from it.
 const context: Context = lambdaContext("sr-webhook");
 let db: LocalDynamoDb;
@@ -48,7 +49,8 @@ let clock = Date.parse("2025-06-01T12:00:00Z");
 /** A new delivery of a new job, so only the secret decides the answer (not deduplication). */
 async function deliver(secret: string): Promise<number> {
   deliveries += 1;
-  const payload = JSON.stringify({ ...job, workflow_job: { ...job.workflow_job, id: 80_000 + deliveries } });
+  // Created now on the faked clock: fresh for the replay bound.
+  const payload = JSON.stringify({ ...job, workflow_job: { ...job.workflow_job, id: 80_000 + deliveries, created_at: githubTime(new Date(clock)) } });
   const headers = { "X-Hub-Signature-256": await sign(secret, payload), "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": `delivery-r${deliveries}` };
   const event = { body: payload, headers, isBase64Encoded: false, httpMethod: "POST", path: "/webhook" } as unknown as APIGatewayProxyEvent;
   return (await handler(event, context)).statusCode;

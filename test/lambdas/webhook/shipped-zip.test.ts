@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { sign } from "@octokit/webhooks-methods";
@@ -11,7 +9,6 @@ import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { workflowJobFixture } from "../../helpers/openapi.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
 import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
-import { REPO_ROOT } from "../../helpers/paths.js";
 
 // Drives dist/lambdas/webhook.zip (with dist/layers/shared.zip) as deployed: signed API Gateway proxy
 // events in, real AWS SDK requests out: SQS and SSM to a loopback endpoint, DynamoDB (job ledger and
@@ -22,7 +19,8 @@ type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGat
 const SECRET = "zip-test-webhook-secret";
 // The SQS client sends to the queue URL's host, so the queue lives on the loopback endpoint too.
 let QUEUE_URL = "";
-const payload = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
+// The fixture's queued delivery, created now: fresh for the webhook's replay bound.
+const payload = JSON.stringify(workflowJobFixture("queued"));
 const job = JSON.parse(payload) as { workflow_job: { id: number; run_attempt: number; labels: string[] } };
 
 // A whole Lambda context: Powertools idempotency reads the remaining time from it.
@@ -75,6 +73,9 @@ beforeAll(async () => {
     WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/github-app/webhook-secret",
     POOLS: JSON.stringify({ linux: { labels: job.workflow_job.labels, queueUrl: QUEUE_URL } }),
     WEBHOOK_MAX_BODY_BYTES: "65536",
+    ALLOWED_OWNERS: "[]",
+    ALLOWED_REPOSITORIES: "[]",
+    WEBHOOK_MAX_JOB_AGE_SECONDS: "3600",
   });
 });
 

@@ -21,6 +21,8 @@ import { quietPowertools } from "../../helpers/powertools.js";
 quietPowertools();
 
 const NOW = new Date("2025-06-01T12:00:00Z");
+/** ALLOWED_OWNERS, ALLOWED_REPOSITORIES and WEBHOOK_MAX_JOB_AGE_SECONDS at the module's defaults. */
+const ADMISSION_ENV_DEFAULTS = { ALLOWED_OWNERS: "[]", ALLOWED_REPOSITORIES: "[]", WEBHOOK_MAX_JOB_AGE_SECONDS: "3600" };
 const OLD = "old-webhook-secret";
 const NEW = "new-webhook-secret";
 const BODY = JSON.stringify({ action: "queued", workflow_job: { id: 1 } });
@@ -205,13 +207,13 @@ describe("webhookConfigFromEnv", () => {
   const pools = JSON.stringify({ linux: { labels: ["linux"], queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/q.fifo" } });
 
   it("reads WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME when set", () => {
-    const config = webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_MAX_BODY_BYTES: "262144", WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME: "/sr/prev" });
+    const config = webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_MAX_BODY_BYTES: "262144", ...ADMISSION_ENV_DEFAULTS, WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME: "/sr/prev" });
     expect(config).toMatchObject({ secretParameter: "/sr/cur", previousSecretParameter: "/sr/prev" });
   });
 
   it("leaves the previous parameter out when the variable is unset or empty", () => {
-    expect(webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_MAX_BODY_BYTES: "262144", WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/cur" })).not.toHaveProperty("previousSecretParameter");
-    expect(webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_MAX_BODY_BYTES: "262144", WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME: "" })).not.toHaveProperty("previousSecretParameter");
+    expect(webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_MAX_BODY_BYTES: "262144", ...ADMISSION_ENV_DEFAULTS, WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/cur" })).not.toHaveProperty("previousSecretParameter");
+    expect(webhookConfigFromEnv({ POOLS: pools, JOBS_TABLE: "sr-jobs", PREFIX: "sr", WEBHOOK_MAX_BODY_BYTES: "262144", ...ADMISSION_ENV_DEFAULTS, WEBHOOK_SECRET_SSM_PARAMETER_NAME: "/sr/cur", WEBHOOK_PREVIOUS_SECRET_SSM_PARAMETER_NAME: "" })).not.toHaveProperty("previousSecretParameter");
   });
 });
 

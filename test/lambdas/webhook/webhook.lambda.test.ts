@@ -14,7 +14,8 @@ import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
 import { getSecureString } from "../../../lambdas/shared/index.js";
 import { createHandler, defaultDeps } from "../../../lambdas/webhook/webhook.lambda.js";
 import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
-import { workflowJobFixture, workflowJobQueuedFixture } from "../../helpers/github.js";
+import { workflowJobFixture } from "../../helpers/github.js";
+import { workflowJobQueuedFixture } from "../../helpers/openapi.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
 import { WEBHOOK_ENV } from "../../../contracts/index.js";
@@ -123,7 +124,7 @@ describe("webhook handler", () => {
 
   it("enqueues a matched queued job exactly once with the contract's ids and records it in the ledger", async () => {
     // Arrange
-    const body = JSON.stringify(workflowJobQueuedFixture());
+    const body = JSON.stringify(workflowJobFixture("queued"));
 
     // Act
     const result = await delivery("workflow_job", body);
@@ -164,7 +165,7 @@ describe("webhook handler", () => {
 
   it("reads headers case-insensitively and caches the secret across invocations", async () => {
     // Arrange
-    const body = JSON.stringify(workflowJobQueuedFixture());
+    const body = JSON.stringify(workflowJobFixture("queued"));
     const headers = { "x-github-event": "workflow_job", "x-github-delivery": DELIVERY, "x-hub-signature-256": await sign(SECRET, body) };
     const event = apiGatewayEvent({ body, headers });
 
@@ -179,7 +180,7 @@ describe("webhook handler", () => {
 
   it("accepts a base64-encoded body", async () => {
     // Act
-    const result = await delivery("workflow_job", JSON.stringify(workflowJobQueuedFixture()), { base64: true });
+    const result = await delivery("workflow_job", JSON.stringify(workflowJobFixture("queued")), { base64: true });
 
     // Assert
     expect(answer(result).body).toEqual({ message: "queued", pool: "linux", jobId: JOB_ID });
@@ -192,7 +193,7 @@ describe("webhook handler", () => {
     { name: "the requested action", event: "workflow_job", action: "requested", message: "ignored: action requested is not handled" },
   ])("answers 202 for $name and sends nothing", async ({ event, action, message }) => {
     // Arrange
-    const payload = { ...workflowJobQueuedFixture(), action };
+    const payload = { ...workflowJobFixture("queued"), action };
 
     // Act
     const result = await delivery(event, JSON.stringify(payload));
@@ -205,7 +206,7 @@ describe("webhook handler", () => {
 
   it("answers 202 when no pool matches the labels, for queued and for progress, and records nothing", async () => {
     // Arrange
-    const queued = workflowJobQueuedFixture();
+    const queued = workflowJobFixture("queued");
     queued.workflow_job.labels = ["self-hosted", "macOS", "arm64"];
     const completed = workflowJobFixture("completed");
     completed.workflow_job.labels = ["ubuntu-latest"];
@@ -224,7 +225,7 @@ describe("webhook handler", () => {
 
   it("fails when the signature was made with another secret: 401 and nothing sent", async () => {
     // Act
-    const result = await delivery("workflow_job", JSON.stringify(workflowJobQueuedFixture()), { secret: "forged" });
+    const result = await delivery("workflow_job", JSON.stringify(workflowJobFixture("queued")), { secret: "forged" });
 
     // Assert
     expect(answer(result)).toEqual({ statusCode: 401, contentType: "application/json", body: { message: "invalid signature" } });
@@ -234,7 +235,7 @@ describe("webhook handler", () => {
 
   it("fails when the body was changed after signing: 401 and nothing sent", async () => {
     // Arrange
-    const body = JSON.stringify(workflowJobQueuedFixture());
+    const body = JSON.stringify(workflowJobFixture("queued"));
     const signature = await sign(SECRET, body);
     const tampered = body.replace('"linux"', '"gpu"');
 
@@ -283,7 +284,7 @@ describe("webhook handler", () => {
 
   it("fails when the signature header is missing: 401 and nothing sent", async () => {
     // Act
-    const result = await delivery("workflow_job", JSON.stringify(workflowJobQueuedFixture()), { omitSignature: true });
+    const result = await delivery("workflow_job", JSON.stringify(workflowJobFixture("queued")), { omitSignature: true });
 
     // Assert
     expect(answer(result)).toEqual({ statusCode: 401, contentType: "application/json", body: { message: "missing signature" } });
@@ -301,7 +302,7 @@ describe("webhook handler", () => {
 
   it("fails when the body is larger than WEBHOOK_MAX_BODY_BYTES: 413, nothing read or sent", async () => {
     // Arrange
-    const body = JSON.stringify({ ...workflowJobQueuedFixture(), padding: "x".repeat(262_144) });
+    const body = JSON.stringify({ ...workflowJobFixture("queued"), padding: "x".repeat(262_144) });
 
     // Act
     const result = await delivery("workflow_job", body, { base64: true });
@@ -315,7 +316,7 @@ describe("webhook handler", () => {
   it("fails when SQS refuses the message: 500 internal error, and the redelivery queues the job", async () => {
     // Arrange
     sqs.on(SendMessageCommand).rejectsOnce(new Error("AWS.SimpleQueueService.NonExistentQueue")).resolves({ MessageId: "m-2" });
-    const body = JSON.stringify(workflowJobQueuedFixture());
+    const body = JSON.stringify(workflowJobFixture("queued"));
 
     // Act
     const failed = await delivery("workflow_job", body);
@@ -331,7 +332,7 @@ describe("webhook handler", () => {
 describe("webhook handler: one message per job", () => {
   it("answers a redelivery of the same delivery with the first answer and sends nothing more", async () => {
     // Arrange
-    const body = JSON.stringify(workflowJobQueuedFixture());
+    const body = JSON.stringify(workflowJobFixture("queued"));
 
     // Act
     const first = await delivery("workflow_job", body);

@@ -46,8 +46,10 @@ function ports(options: { enqueue?: WebhookDeps["enqueue"]; ledger?: (ledger: Le
       clock += ms;
     },
     deps: {
-      pools: { linux: { labels: ["linux", "x64"], queueUrl: QUEUE_URL } },
+      pools: { linux: { labels: ["linux", "x64"], allowPublicRepositories: false, queueUrl: QUEUE_URL } },
       maxBodyBytes: 262_144,
+      admission: { allowedOwners: [], allowedRepositories: [] },
+      maxJobAgeSeconds: 3600,
       secrets: async () => ({ current: SECRET }),
       enqueue:
         options.enqueue ??
@@ -69,7 +71,8 @@ function ports(options: { enqueue?: WebhookDeps["enqueue"]; ledger?: (ledger: Le
 
 /** A signed `workflow_job` delivery. */
 async function delivery(action: "queued" | "in_progress" | "completed", deliveryId: string, options: Parameters<typeof workflowJobFixture>[1] = {}) {
-  const body = JSON.stringify(workflowJobFixture(action, { jobId: JOB_ID, ...options }));
+  // Created when the test's clock starts: fresh for the replay bound.
+  const body = JSON.stringify(workflowJobFixture(action, { jobId: JOB_ID, createdAt: new Date(START), ...options }));
   return {
     body,
     isBase64Encoded: false,
@@ -202,5 +205,74 @@ describe("handleWebhook with memory ports", () => {
     // Assert
     expect([started.body.message, completed.body.message, late.body.message]).toEqual(["recorded: running", "recorded: completed", "duplicate: job is completed"]);
     expect(world.sent).toEqual([]);
+  });
+});
+
+describe("handleWebhook admission and replay (issue 18, findings 5 and 9)", () => {
+  /** A signed queued delivery of the fixture, changed by `edit`. */
+  async function queuedDelivery(deliveryId: string, edit: (payload: Record<string, any>) => void) {
+    const payload = workflowJobFixture("queued", { jobId: JOB_ID, createdAt: new Date(START) });
+    edit(payload);
+    const body = JSON.stringify(payload);
+    return {
+      body,
+      isBase64Encoded: false,
+      headers: { "x-hub-signature-256": await sign(SECRET, body), "x-github-event": "workflow_job", "x-github-delivery": deliveryId, "content-type": "application/json" },
+    };
+  }
+  const publicRepository = (payload: Record<string, any>) => Object.assign(payload.repository, { private: false, visibility: "public" });
+
+  it.each([
+    { name: "an owner not in allowed_owners", admission: { allowedOwners: ["other-org"], allowedRepositories: [] }, edit: () => undefined, message: "refused: owner octo-org is not in allowed_owners" },
+    {
+      name: "a repository not in allowed_repositories",
+      admission: { allowedOwners: [], allowedRepositories: ["octo-org/other"] },
+      edit: () => undefined,
+      message: "refused: repository octo-org/example-workflow is not in allowed_repositories",
+    },
+    {
+      name: "a public repository on a pool without allow_public_repositories",
+      admission: { allowedOwners: [], allowedRepositories: [] },
+      edit: publicRepository,
+      message: "refused: repository octo-org/example-workflow is public and the pool does not set allow_public_repositories",
+    },
+  ])("fails for $name: 202, nothing queued, the ledger untouched", async ({ admission, edit, message }) => {
+    // Act
+    const answer = await handleWebhook(await queuedDelivery("d-1", edit), { ...world.deps, admission });
+
+    // Assert
+    expect([answer.statusCode, answer.body.message]).toEqual([202, message]);
+    expect(world.sent).toEqual([]);
+    expect(world.table.items.size).toBe(0);
+  });
+
+  it("fails for a replayed queued delivery created longer ago than the bound: 202, nothing queued, the ledger untouched", async () => {
+    // Arrange: the delivery was captured at START and is sent again an hour and a second later
+    const request = await queuedDelivery("d-1", () => undefined);
+    world.advance(3_601_000);
+
+    // Act
+    const answer = await handleWebhook(request, world.deps);
+
+    // Assert
+    expect([answer.statusCode, answer.body.message]).toEqual([202, "refused: job created 3601 s ago, more than webhook_max_job_age_seconds (3600 s)"]);
+    expect(world.sent).toEqual([]);
+    expect(world.table.items.size).toBe(0);
+  });
+
+  it("queues allowed owners, repositories and opted-in public repositories", async () => {
+    // Arrange
+    const deps = {
+      ...world.deps,
+      admission: { allowedOwners: ["octo-org"], allowedRepositories: ["octo-org/example-workflow"] },
+      pools: { linux: { labels: ["linux", "x64"], allowPublicRepositories: true, queueUrl: QUEUE_URL } },
+    };
+
+    // Act
+    const answer = await handleWebhook(await queuedDelivery("d-1", publicRepository), deps);
+
+    // Assert
+    expect([answer.statusCode, answer.body.message]).toEqual([200, "queued"]);
+    expect(world.sent.map((job) => [job.jobId, job.visibility])).toEqual([[JOB_ID, "public"]]);
   });
 });

@@ -13,6 +13,9 @@ describe("renderEnvironment", () => {
       webhookSecretSsmParameterName: "/sr/secret",
       webhookPreviousSecretSsmParameterName: undefined,
       webhookMaxBodyBytes: "262144",
+      allowedOwners: "[]",
+      allowedRepositories: "[]",
+      webhookMaxJobAgeSeconds: "3600",
       pools: "{}",
     });
 
@@ -25,6 +28,9 @@ describe("renderEnvironment", () => {
       ["JOBS_TABLE", "sr-jobs"],
       ["WEBHOOK_SECRET_SSM_PARAMETER_NAME", "/sr/secret"],
       ["WEBHOOK_MAX_BODY_BYTES", "262144"],
+      ["ALLOWED_OWNERS", "[]"],
+      ["ALLOWED_REPOSITORIES", "[]"],
+      ["WEBHOOK_MAX_JOB_AGE_SECONDS", "3600"],
       ["POOLS", "{}"],
     ]);
   });
@@ -44,6 +50,6 @@ describe("poolsEnvironment", () => {
     new TerraformOutput(stack, "pools", { value: poolsEnvironment(WEBHOOK_ENV.pools, { linux: {} as never }, { queues: "aws_sqs_queue.job_queue" }) });
 
     // Assert
-    expect(JSON.parse(Testing.synth(stack)).output.pools.value).toBe('${jsonencode({ for key, val in {"linux" = {}}: key => { labels = val.labels, queueUrl = aws_sqs_queue.job_queue[key].url } })}');
+    expect(JSON.parse(Testing.synth(stack)).output.pools.value).toBe('${jsonencode({ for key, val in {"linux" = {}}: key => { labels = val.labels, allowPublicRepositories = val.allow_public_repositories, queueUrl = aws_sqs_queue.job_queue[key].url } })}');
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lambdaContext } from "../../helpers/aws.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
 import { LOOPBACK_AWS_ENV, unloadShippedBundle, unpackShippedBundle } from "../../helpers/shipped-zip.js";
+import { workflowJobFixture } from "../../helpers/github.js";
 import { startWebhookDoubles } from "../../helpers/webhook-doubles.js";
 import type { WebhookDoubles } from "../../helpers/webhook-doubles.js";
 
@@ -20,7 +21,8 @@ const ZIP = join(REPO_ROOT, "dist", "lambdas", "webhook.zip");
 /** The issue's budget: what a cold start loads. */
 const ZIP_BUDGET_BYTES = 200_000;
 const SECRET = "lean-zip-secret";
-const payload = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
+// Created now: the webhook refuses `queued` deliveries older than its replay bound (the fixture is dated 2024).
+const payload = JSON.stringify(workflowJobFixture("queued"), null, 2);
 const labels = (JSON.parse(payload) as { workflow_job: { labels: string[] } }).workflow_job.labels;
 
 describe("the shipped webhook zip", () => {

@@ -20,7 +20,8 @@ const SECRET = "zip-test-webhook-secret";
 // The SQS client sends to the queue URL's host, so the queue lives on the loopback endpoint too.
 let QUEUE_URL = "";
 // The fixture's queued delivery, created now: fresh for the webhook's replay bound.
-const payload = JSON.stringify(workflowJobFixture("queued"));
+// Pretty-printed, as GitHub sends it: a compact re-serialisation differs from these bytes.
+const payload = JSON.stringify(workflowJobFixture("queued"), null, 2);
 const job = JSON.parse(payload) as { workflow_job: { id: number; run_attempt: number; labels: string[] } };
 
 // A whole Lambda context: Powertools idempotency reads the remaining time from it.

@@ -50,5 +50,4 @@ export const RUNNER_BINARIES_SYNCER_ENV = {
   runnerPlatforms: required("RUNNER_PLATFORMS", json({ kind: "strings" }), "the `<os>-<arch>` archives to sync (from the pools)", '["linux-x64","linux-arm64"]'),
   bucketName: required("BUCKET_NAME", string, "the runner binaries bucket", "sr-runner-binaries-123456789012"),
   objectPrefix: tunable("OBJECT_PREFIX", string, "runner/", "key prefix of the archives and the resolved-version document; the runner role reads only below it"),
-  kmsKeyArn: optional("KMS_KEY_ARN", string, "the kit's KMS key: objects are written with SSE-KMS under it (else SSE-S3)", "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
 } as const;

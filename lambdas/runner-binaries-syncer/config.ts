@@ -13,7 +13,6 @@ export interface RunnerBinariesConfig {
   readonly bucket: string;
   readonly prefix: string;
   readonly resolvedKey: string;
-  readonly kmsKeyArn?: string;
 }
 
 export function runnerBinariesConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): RunnerBinariesConfig {
@@ -36,6 +35,5 @@ export function runnerBinariesConfigFromEnv(env: Readonly<Record<string, string 
     bucket: parsed.bucketName,
     prefix: parsed.objectPrefix,
     resolvedKey: `${parsed.objectPrefix}${RESOLVED_RUNNER_KEY}`,
-    ...(parsed.kmsKeyArn === undefined ? {} : { kmsKeyArn: parsed.kmsKeyArn }),
   };
 }

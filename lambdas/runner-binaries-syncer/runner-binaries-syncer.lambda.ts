@@ -24,7 +24,7 @@ async function loadDeps(): Promise<SyncDeps> {
   const client = await releaseClient({ apiUrl: config.apiUrl, ...(config.app === undefined ? {} : { app: config.app }) });
   return {
     source: gitHubReleases(client, config.repository),
-    store: s3BinaryStore(s3Client, { bucket: config.bucket, resolvedKey: config.resolvedKey, ...(config.kmsKeyArn === undefined ? {} : { kmsKeyArn: config.kmsKeyArn }) }),
+    store: s3BinaryStore(s3Client, { bucket: config.bucket, resolvedKey: config.resolvedKey }),
     requested: config.requested,
     minimum: config.minimum,
     platforms: config.platforms,

@@ -204,13 +204,24 @@ variable "pools" {
 }
 
 variable "runner_version" {
-  description = "Actions runner version installed at boot when the AMI has none. GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\"."
+  description = "Actions runner version the runner binaries syncer copies into the kit's bucket, which runners install from at boot (and which replaces a runner baked into the AMI that GitHub would refuse). GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\"."
   type        = string
   default     = "latest"
 
   validation {
     condition     = can(regex("^(latest|2\\.(329|3[3-9][0-9]|[4-9][0-9]{2})\\.[0-9]+|[3-9]\\.[0-9]+\\.[0-9]+)$", var.runner_version))
     error_message = "runner_version must be \"latest\" or a runner version >= 2.329.0 (GitHub refuses to register older runners)."
+  }
+}
+
+variable "runner_binaries_sync_schedule" {
+  description = "EventBridge schedule of the function that copies the runner release from GitHub (github_api_url) into the runner binaries bucket, with a conditional request: rate(N minutes|hours|days) or cron(...). It also runs once during apply."
+  type        = string
+  default     = "rate(1 hour)"
+
+  validation {
+    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.runner_binaries_sync_schedule))
+    error_message = "runner_binaries_sync_schedule must be rate(N minutes|hours|days) or cron(...)."
   }
 }
 

@@ -56,6 +56,7 @@ export const SHARED_INPUTS = {
   wafRateLimit: { rule: integerBetween(WAF_RATE_LIMIT.min, WAF_RATE_LIMIT.max), default: 10000 },
   wafRateLimitWindowSeconds: { rule: oneOf(WAF_RATE_WINDOWS_SECONDS), default: 300 },
   wafIpSetRefreshSchedule: { rule: pattern(RULES.scheduleExpression), default: "rate(1 hour)" },
+  runnerBinariesSyncSchedule: { rule: pattern(RULES.scheduleExpression), default: "rate(1 hour)" },
   existingCloudTrailArn: { rule: emptyOr(pattern(RULES.cloudTrailArn)), default: "" },
   cloudTrailGlacierAfterDays: { rule: integerBetween(1, 3650), default: 90 },
   cloudTrailRetentionDays: { rule: integerBetween(2, 3650), default: 365 },

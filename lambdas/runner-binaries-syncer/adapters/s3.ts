@@ -16,7 +16,6 @@ export interface S3BinaryStoreOptions {
   readonly bucket: string;
   /** Key of the resolved-version document. */
   readonly resolvedKey: string;
-  readonly kmsKeyArn?: string;
 }
 
 function isMissing(error: unknown): boolean {
@@ -24,8 +23,8 @@ function isMissing(error: unknown): boolean {
   return name === "NoSuchKey" || name === "NotFound" || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
 }
 
+/** The bucket's default encryption (the kit's KMS key when set, else SSE-S3) applies to every object written. */
 export function s3BinaryStore(client: S3Client, options: S3BinaryStoreOptions): BinaryStore {
-  const encryption = options.kmsKeyArn === undefined ? { ServerSideEncryption: "AES256" as const } : { ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: options.kmsKeyArn };
   return {
     async readResolved() {
       try {
@@ -57,7 +56,6 @@ export function s3BinaryStore(client: S3Client, options: S3BinaryStoreOptions): 
           // S3 recomputes the SHA-256 and refuses the object if it differs: the copy is checked end to end.
           ChecksumSHA256: Buffer.from(sha256, "hex").toString("base64"),
           Metadata: { sha256 },
-          ...encryption,
         }),
       );
     },
@@ -71,7 +69,6 @@ export function s3BinaryStore(client: S3Client, options: S3BinaryStoreOptions): 
           ContentType: "application/json",
           // Instances read it at boot; a cached copy would pin an old release.
           CacheControl: "no-cache",
-          ...encryption,
         }),
       );
     },

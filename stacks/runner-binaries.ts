@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, Op, Token } from "./cdktf.js";
+import { Fn, Token } from "./cdktf.js";
 import { IamRolePolicy, S3Bucket, S3BucketLifecycleConfiguration, S3BucketOwnershipControls, S3BucketPolicy, S3BucketPublicAccessBlock, S3BucketServerSideEncryptionConfigurationA, S3BucketVersioningA } from "./aws.js";
 import type { IamRole } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
@@ -20,11 +20,15 @@ export interface RunnerBinariesProps {
   /** Partition, region and account. */
   readonly context: AwsContext;
   /**
-   * The kit's KMS key: the bucket's default encryption (SSE-KMS with a bucket key). May be a Terraform
-   * expression that is "" when no key is in use.
+   * The kit's KMS key: the bucket's default encryption (SSE-KMS with a bucket key).
    * @default - SSE-S3
    */
   readonly kmsKeyArn?: string;
+  /**
+   * Whether `kmsKeyArn` is in use (a Terraform expression when the key is chosen by variables).
+   * @default - true when kmsKeyArn is set
+   */
+  readonly kmsKeyInUse?: boolean;
   /**
    * Days a replaced archive (an older version of an object) is kept.
    * @default 30
@@ -60,7 +64,7 @@ export class RunnerBinaries extends Construct {
     new S3BucketPublicAccessBlock(this, "public-access-block", { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
     new S3BucketOwnershipControls(this, "ownership", { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
     const versioning = new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", { bucket, rule: [encryptionRule(props.kmsKeyArn)] });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", { bucket, rule: [encryptionRule(props.kmsKeyArn, props.kmsKeyInUse ?? props.kmsKeyArn !== undefined)] });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket,
       rule: [
@@ -112,12 +116,11 @@ export class RunnerBinaries extends Construct {
 /** SSE-KMS with the kit key (a bucket key keeps KMS calls per object low), else SSE-S3. */
 type EncryptionRule = ConstructorParameters<typeof S3BucketServerSideEncryptionConfigurationA>[2]["rule"] extends infer R ? (R extends ReadonlyArray<infer E> ? E : never) : never;
 
-function encryptionRule(kmsKeyArn: string | undefined): EncryptionRule {
-  if (kmsKeyArn === undefined || kmsKeyArn === "") return { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } };
-  if (!Token.isUnresolved(kmsKeyArn)) return { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true };
-  const noKey = Op.eq(kmsKeyArn, "");
+function encryptionRule(kmsKeyArn: string | undefined, inUse: boolean): EncryptionRule {
+  if (kmsKeyArn === undefined || inUse === false) return { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } };
+  if (!Token.isUnresolved(inUse)) return { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true };
   return {
-    applyServerSideEncryptionByDefault: { sseAlgorithm: Fn.conditional(noKey, "AES256", "aws:kms") as string, kmsMasterKeyId: Fn.conditional(noKey, Token.nullValue(), kmsKeyArn) as string },
-    bucketKeyEnabled: Fn.conditional(noKey, false, true) as unknown as boolean,
+    applyServerSideEncryptionByDefault: { sseAlgorithm: Fn.conditional(inUse, "aws:kms", "AES256") as string, kmsMasterKeyId: kmsKeyArn },
+    bucketKeyEnabled: inUse,
   };
 }

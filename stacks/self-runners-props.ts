@@ -354,8 +354,8 @@ export interface VpcEndpointProps {
    */
   readonly vpcEndpointServices?: string[];
   /**
-   * Services reached through gateway endpoints: `dynamodb` and/or `s3`.
-   * @default ["dynamodb"]
+   * Services reached through gateway endpoints: `dynamodb` and/or `s3` (the runner binaries bucket).
+   * @default ["dynamodb", "s3"]
    */
   readonly vpcEndpointGatewayServices?: string[];
   /**

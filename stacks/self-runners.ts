@@ -140,7 +140,13 @@ export class SelfRunners extends Construct {
       kmsKeyArn,
       tags,
     });
-    this.runnerBinaries = new RunnerBinaries(this, "runner-binaries", { prefix, context: this.context, kmsKeyArn: this.encryption.keyArnOrEmpty, tags });
+    this.runnerBinaries = new RunnerBinaries(this, "runner-binaries", {
+      prefix,
+      context: this.context,
+      kmsKeyArn,
+      kmsKeyInUse: this.encryption.enabled,
+      tags,
+    });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,
       pools,

@@ -137,11 +137,11 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "runner_binaries_e
   bucket = aws_s3_bucket.runner_binaries_bucket.id
 
   rule {
-    bucket_key_enabled = (local.encryption_enabled ? local.encryption_key_arn : "" == undefined) ? false : true
+    bucket_key_enabled = local.encryption_enabled
 
     apply_server_side_encryption_by_default {
-      kms_master_key_id = (local.encryption_enabled ? local.encryption_key_arn : "" == undefined) ? null : local.encryption_enabled ? local.encryption_key_arn : ""
-      sse_algorithm     = (local.encryption_enabled ? local.encryption_key_arn : "" == undefined) ? "AES256" : "aws:kms"
+      kms_master_key_id = local.encryption_key_arn
+      sse_algorithm     = local.encryption_enabled ? "aws:kms" : "AES256"
     }
   }
 }

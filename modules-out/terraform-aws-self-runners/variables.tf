@@ -659,9 +659,9 @@ variable "vpc_endpoint_services" {
 }
 
 variable "vpc_endpoint_gateway_services" {
-  description = "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (package repositories, ECR layers)."
+  description = "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (the runner binaries bucket every runner downloads from at boot, package repositories, ECR layers)."
   type        = list(string)
-  default     = ["dynamodb"]
+  default     = ["dynamodb", "s3"]
 
   validation {
     condition     = alltrue([for item in var.vpc_endpoint_gateway_services : contains(["dynamodb", "s3"], item)])

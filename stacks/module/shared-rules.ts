@@ -65,7 +65,8 @@ export const SHARED_INPUTS = {
   vpcEndpointServices: { rule: eachItem(pattern(RULES.vpcEndpointService)), default: DEFAULT_INTERFACE_ENDPOINT_SERVICES },
   vpcEndpointGatewayServices: {
     rule: eachItem(oneOf(GATEWAY_ENDPOINT_SERVICES), `a list of ${GATEWAY_ENDPOINT_SERVICES.map((s) => `"${s}"`).join(" and/or ")}`),
-    default: ["dynamodb"],
+    // s3: runners download the runner archive from the kit's bucket at every boot, free of NAT traffic.
+    default: ["dynamodb", "s3"],
   },
   vpcEndpointSourceSecurityGroupIds: { rule: eachItem(pattern(RULES.securityGroupId)), default: [] },
   natInstanceType: { rule: pattern(RULES.instanceType), default: DEFAULT_NAT_INSTANCE_TYPE },

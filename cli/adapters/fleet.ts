@@ -1,8 +1,8 @@
-import { paginateDescribeInstances } from "@aws-sdk/client-ec2";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-// The tag keys alone: lambdas/shared/index.ts would bundle Powertools and Octokit into the CLI.
+// Not lambdas/shared/index.ts: it would bundle Powertools and Octokit into the CLI.
+import { kitInstances } from "../../lambdas/libs/kit-instances.js";
 import { RUNNER_TAGS } from "../../lambdas/shared/tags.js";
 
 /** A runner instance as EC2 describes it. */
@@ -16,24 +16,9 @@ export interface InstanceFacts {
 /** The kit's instances (tag `self-runners:prefix`), in the states the reconciler counts. */
 export async function listInstances(client: EC2Client, prefix: string): Promise<InstanceFacts[]> {
   const instances: InstanceFacts[] = [];
-  const pages = paginateDescribeInstances(
-    { client },
-    {
-      Filters: [
-        { Name: `tag:${RUNNER_TAGS.prefix}`, Values: [prefix] },
-        { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
-      ],
-      MaxResults: 1000,
-    },
-  );
-  for await (const page of pages) {
-    for (const reservation of page.Reservations ?? []) {
-      for (const instance of reservation.Instances ?? []) {
-        if (instance.InstanceId === undefined) continue;
-        const pool = instance.Tags?.find((tag) => tag.Key === RUNNER_TAGS.pool)?.Value;
-        instances.push({ instanceId: instance.InstanceId, state: instance.State?.Name ?? "unknown", pool });
-      }
-    }
+  for await (const instance of kitInstances(client, RUNNER_TAGS.prefix, prefix)) {
+    const pool = instance.Tags?.find((tag) => tag.Key === RUNNER_TAGS.pool)?.Value;
+    instances.push({ instanceId: instance.InstanceId, state: instance.State?.Name ?? "unknown", pool });
   }
   return instances;
 }

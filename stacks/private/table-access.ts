@@ -1,4 +1,60 @@
-import type { PolicyStatement } from "./iam.js";
+import type { Construct } from "constructs";
+import { DynamodbResourcePolicy, DynamodbTable } from "../aws.js";
+import { policyDocument, type PolicyStatement } from "./iam.js";
+
+/** What the kit's two tables (the job ledger and the runners table) let their users set. */
+export interface KitTableProps {
+  /** Table name. */
+  readonly tableName: string;
+  /**
+   * Point-in-time recovery.
+   * @default false
+   */
+  readonly pointInTimeRecovery?: boolean;
+  /**
+   * Customer managed KMS key for server-side encryption; a Terraform expression may evaluate to null,
+   * which keeps the AWS managed key (`aws/dynamodb`).
+   * @default - the AWS managed key
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * ARNs of the only roles that may read, write, export or back up items: a resource policy denies
+   * those actions to every other principal of the account (docs/security.md, "Keys and data at rest").
+   * @default - no resource policy (IAM alone decides)
+   */
+  readonly dataRoleArns?: string[];
+  /**
+   * Tags for the table.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * A kit table in `scope` (construct ids `table` and `resource-policy`): on-demand, keyed by `pk`,
+ * encrypted, items expiring through TTL on `ttlAttribute`, and item access denied to every role but
+ * `dataRoleArns` when given.
+ */
+export function kitTable(scope: Construct, props: KitTableProps, ttlAttribute: string): DynamodbTable {
+  const table = new DynamodbTable(scope, "table", {
+    name: props.tableName,
+    billingMode: "PAY_PER_REQUEST",
+    hashKey: "pk",
+    attribute: [{ name: "pk", type: "S" }],
+    ttl: { attributeName: ttlAttribute, enabled: true },
+    pointInTimeRecovery: { enabled: props.pointInTimeRecovery ?? false },
+    serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
+    deletionProtectionEnabled: false,
+    tags: props.tags ?? {},
+  });
+  if (props.dataRoleArns !== undefined) {
+    new DynamodbResourcePolicy(scope, "resource-policy", {
+      resourceArn: table.arn,
+      policy: policyDocument([denyDataToOthers(table.arn, props.dataRoleArns)]),
+    });
+  }
+  return table;
+}
 
 /**
  * Every DynamoDB action that reads or writes items, or copies them out of the table (exports and

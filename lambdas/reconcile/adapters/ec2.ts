@@ -1,6 +1,7 @@
-import { TerminateInstancesCommand, paginateDescribeInstanceStatus, paginateDescribeInstances } from "@aws-sdk/client-ec2";
+import { TerminateInstancesCommand, paginateDescribeInstanceStatus } from "@aws-sdk/client-ec2";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { RUNNER_TAGS } from "../../shared/index.js";
+import { kitInstances } from "../../libs/kit-instances.js";
 import { isOwnRunner, type InstanceView } from "../decide.js";
 import type { InstanceStatusView } from "../health.js";
 
@@ -22,35 +23,20 @@ export function ec2InstanceInventory(client: EC2Client, prefix: string, runnerIn
   return {
     async list() {
       const instances: InstanceView[] = [];
-      const pages = paginateDescribeInstances(
-        { client },
-        {
-          Filters: [
-            { Name: `tag:${RUNNER_TAGS.prefix}`, Values: [prefix] },
-            { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
-          ],
-          MaxResults: 1000,
-        },
-      );
-      for await (const page of pages) {
-        for (const reservation of page.Reservations ?? []) {
-          for (const instance of reservation.Instances ?? []) {
-            if (instance.InstanceId === undefined) continue;
-            const tags = new Map((instance.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
-            const installationId = Number(tags.get(RUNNER_TAGS.installationId));
-            const view: InstanceView = {
-              instanceId: instance.InstanceId,
-              state: instance.State?.Name ?? "unknown",
-              launchTime: instance.LaunchTime ?? new Date(0),
-              pool: tags.get(RUNNER_TAGS.pool),
-              owner: tags.get(RUNNER_TAGS.owner),
-              installationId: Number.isSafeInteger(installationId) && installationId > 0 ? installationId : undefined,
-              job: { jobId: tags.get(RUNNER_TAGS.jobId), deliveryId: tags.get(RUNNER_TAGS.deliveryId), repository: tags.get(RUNNER_TAGS.repository) },
-              instanceProfileArn: instance.IamInstanceProfile?.Arn,
-            };
-            if (isOwnRunner(view, runnerInstanceProfileArn)) instances.push(view);
-          }
-        }
+      for await (const instance of kitInstances(client, RUNNER_TAGS.prefix, prefix)) {
+        const tags = new Map((instance.Tags ?? []).map((tag) => [tag.Key, tag.Value]));
+        const installationId = Number(tags.get(RUNNER_TAGS.installationId));
+        const view: InstanceView = {
+          instanceId: instance.InstanceId,
+          state: instance.State?.Name ?? "unknown",
+          launchTime: instance.LaunchTime ?? new Date(0),
+          pool: tags.get(RUNNER_TAGS.pool),
+          owner: tags.get(RUNNER_TAGS.owner),
+          installationId: Number.isSafeInteger(installationId) && installationId > 0 ? installationId : undefined,
+          job: { jobId: tags.get(RUNNER_TAGS.jobId), deliveryId: tags.get(RUNNER_TAGS.deliveryId), repository: tags.get(RUNNER_TAGS.repository) },
+          instanceProfileArn: instance.IamInstanceProfile?.Arn,
+        };
+        if (isOwnRunner(view, runnerInstanceProfileArn)) instances.push(view);
       }
       return instances;
     },

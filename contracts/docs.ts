@@ -4,6 +4,7 @@ import type { EnvContract, JsonField } from "./env.js";
 import { GITHUB_HOOKS_IPSET_ENV } from "./github-hooks-ipset.js";
 import { NAT_FAILOVER_ENV } from "./nat-failover.js";
 import { RECONCILE_ENV } from "./reconcile.js";
+import { RUNNER_BINARIES_SYNCER_ENV } from "./runner-binaries.js";
 import { SCALE_UP_ENV } from "./scale-up.js";
 import { SPOT_INTERRUPTION_ENV } from "./spot-interruption.js";
 import { WEBHOOK_ENV } from "./webhook.js";
@@ -16,6 +17,7 @@ export const FUNCTION_CONTRACTS: ReadonlyArray<{ readonly name: string; readonly
   { name: "spot-interruption", file: "contracts/spot-interruption.ts", contract: SPOT_INTERRUPTION_ENV },
   { name: "nat-failover", file: "contracts/nat-failover.ts", contract: NAT_FAILOVER_ENV },
   { name: "github-hooks-ipset", file: "contracts/github-hooks-ipset.ts", contract: GITHUB_HOOKS_IPSET_ENV },
+  { name: "runner-binaries-syncer", file: "contracts/runner-binaries.ts", contract: RUNNER_BINARIES_SYNCER_ENV },
 ];
 
 export const GENERATED_BEGIN = "<!-- BEGIN GENERATED from contracts/ by `npm run docs:contracts`; edit the contracts, not this section -->";

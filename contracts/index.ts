@@ -10,3 +10,4 @@ export * from "./scale-up.js";
 export * from "./spot-interruption.js";
 export * from "./webhook.js";
 export * from "./metrics.js";
+export * from "./runner-binaries.js";

@@ -49,6 +49,10 @@ export const MODULE_FILES: readonly ModuleFile[] = [
   { file: "queues.tf", constructs: ["runners/job"] },
   { file: "ledger.tf", constructs: ["runners/jobs"] },
   { file: "runners.tf", constructs: ["runners/runner", "runners/runners", "runners/draining"] },
+  {
+    file: "runner-binaries.tf",
+    constructs: ["runners/runner-binaries", ...["", "-schedule", "-target", "-invoke", "-first-sync"].map((suffix) => `runners/runner-binaries-syncer${suffix}`)],
+  },
   { file: "waf.tf", constructs: ["runners/webhook-firewall"] },
   { file: "audit.tf", constructs: ["runners/audit"] },
   { file: "network.tf", constructs: ["runners/vpc-endpoints", "runners/nat", "runners/nat-failover"] },

@@ -15,7 +15,7 @@ const KEY_ADMINISTRATION_ACTIONS = [
 ];
 
 /** Services through which a role may use the key (the `kms:ViaService` condition of {@link EncryptionKey.grantUse}). */
-export type KmsViaService = "sqs" | "ssm" | "dynamodb" | "lambda";
+export type KmsViaService = "sqs" | "ssm" | "dynamodb" | "lambda" | "s3";
 
 /** Props of {@link EncryptionKey}. */
 export interface EncryptionKeyProps {

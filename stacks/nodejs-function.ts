@@ -42,6 +42,11 @@ export interface NodejsFunctionProps {
    */
   readonly timeout?: number;
   /**
+   * Size of /tmp in MiB (512 to 10240).
+   * @default 512
+   */
+  readonly ephemeralStorageSize?: number;
+  /**
    * Environment variables. Never put a secret here: pass the name of an SSM parameter instead.
    * @default {}
    */
@@ -189,6 +194,7 @@ export class NodejsFunction extends Construct {
       architectures: [props.architecture ?? "arm64"],
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? 30,
+      ephemeralStorage: props.ephemeralStorageSize === undefined ? undefined : { size: props.ephemeralStorageSize },
       filename: code.path,
       sourceCodeHash: Fn.filebase64sha256(code.path),
       layers: props.layers ?? [],

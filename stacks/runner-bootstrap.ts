@@ -12,8 +12,12 @@ export interface RunnerBootstrapOptions {
   readonly tableName: string;
   /** Region of the table. */
   readonly region: string;
-  /** Runner version, or "latest". */
-  readonly runnerVersion: string;
+  /** Bucket the runner binaries syncer fills (stacks/runner-binaries.ts). */
+  readonly binariesBucket: string;
+  /** Key prefix of the archives and of `resolved-version.json` in that bucket. */
+  readonly binariesPrefix: string;
+  /** A runner baked into the AMI older than this is replaced from the bucket. */
+  readonly minimumRunnerVersion: string;
   /** `x64` or `arm64`. */
   readonly architecture: string;
   /** Minutes after boot at which an instance that has not started a job shuts down. */
@@ -43,7 +47,9 @@ function templateVars(o: RunnerBootstrapOptions): Record<string, string> {
   return {
     table_name: o.tableName,
     region: o.region,
-    runner_version: o.runnerVersion,
+    binaries_bucket: o.binariesBucket,
+    binaries_prefix: o.binariesPrefix,
+    minimum_runner_version: o.minimumRunnerVersion,
     architecture: o.architecture,
     idle_timeout_minutes: text(o.idleTimeoutMinutes),
     boot_timeout_seconds: text(o.bootTimeoutSeconds),

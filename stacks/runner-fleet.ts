@@ -8,6 +8,8 @@ import { assumeRolePolicy, policyDocument, runnerCredentialsCondition } from "./
 import type { NodejsFunction } from "./nodejs-function.js";
 import type { NormalizedPool, PoolMap } from "./pools.js";
 import { runnerBootstrapScript } from "./runner-bootstrap.js";
+import type { RunnerBinariesLocation } from "./runner-binaries.js";
+import { MINIMUM_RUNNER_VERSION } from "../contracts/runner-binaries.js";
 import { mergeTags } from "./private/tags.js";
 import { countIf } from "./private/conditions.js";
 
@@ -26,11 +28,13 @@ export interface RunnerFleetProps {
   readonly context: AwsContext;
   /** Name of the runners table the bootstrap reads its configuration from. */
   readonly runnersTableName: string;
+  /** Where instances download the runner from ({@link RunnerBinaries.location}); never from GitHub. */
+  readonly binaries: RunnerBinariesLocation;
   /**
-   * Runner version to install when the AMI has none: "latest" or >= 2.329.0.
-   * @default "latest"
+   * A runner baked into the AMI older than this is replaced from the bucket at boot.
+   * @default MINIMUM_RUNNER_VERSION (contracts/runner-binaries.ts)
    */
-  readonly runnerVersion?: string;
+  readonly minimumRunnerVersion?: string;
   /**
    * Minutes after boot at which a runner that has not started a job shuts itself down.
    * @default 30
@@ -83,7 +87,6 @@ export class RunnerFleet extends Construct {
     super(scope, id);
     checkProps(this.node.path, [
       { prop: "vpcId", value: props.vpcId, rule: SHARED_INPUTS.vpcId.rule },
-      { prop: "runnerVersion", value: props.runnerVersion, rule: SHARED_INPUTS.runnerVersion.rule },
       { prop: "idleTimeoutMinutes", value: props.idleTimeoutMinutes, rule: SHARED_INPUTS.runnerIdleTimeoutMinutes.rule },
       { prop: "bootTimeoutSeconds", value: props.bootTimeoutSeconds, rule: SHARED_INPUTS.runnerBootTimeoutSeconds.rule },
     ]);
@@ -138,7 +141,9 @@ export class RunnerFleet extends Construct {
     const userData = runnerBootstrapScript(this, {
       tableName: props.runnersTableName,
       region: props.context.region,
-      runnerVersion: props.runnerVersion ?? SHARED_INPUTS.runnerVersion.default,
+      binariesBucket: props.binaries.bucketName,
+      binariesPrefix: props.binaries.prefix,
+      minimumRunnerVersion: props.minimumRunnerVersion ?? MINIMUM_RUNNER_VERSION,
       architecture: pools.getString("architecture"),
       idleTimeoutMinutes: props.idleTimeoutMinutes ?? SHARED_INPUTS.runnerIdleTimeoutMinutes.default,
       bootTimeoutSeconds: props.bootTimeoutSeconds ?? SHARED_INPUTS.runnerBootTimeoutSeconds.default,

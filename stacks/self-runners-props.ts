@@ -73,10 +73,16 @@ export interface RunnerProps {
    */
   readonly pools: Record<string, RunnerPoolProps> | IResolvable;
   /**
-   * Runner version installed at boot when the AMI has none: "latest" or >= 2.329.0.
+   * Runner version the syncer copies into the runner binaries bucket, which runners install from:
+   * "latest" or >= 2.329.0.
    * @default "latest"
    */
   readonly runnerVersion?: string;
+  /**
+   * When the runner binaries syncer checks GitHub for the release again (EventBridge schedule expression).
+   * @default "rate(1 hour)"
+   */
+  readonly runnerBinariesSyncSchedule?: string;
   /**
    * Minutes after boot at which a runner that started no job shuts itself down.
    * @default 30
@@ -384,8 +390,8 @@ export interface VpcEndpointProps {
    */
   readonly vpcEndpointServices?: string[];
   /**
-   * Services reached through gateway endpoints: `dynamodb` and/or `s3`.
-   * @default ["dynamodb"]
+   * Services reached through gateway endpoints: `dynamodb` and/or `s3` (the runner binaries bucket).
+   * @default ["dynamodb", "s3"]
    */
   readonly vpcEndpointGatewayServices?: string[];
   /**

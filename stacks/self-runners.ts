@@ -15,12 +15,14 @@ import { NatInstances } from "./nat-instance.js";
 import { Operations } from "./operations/operations.js";
 import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import type { SelfRunnersProps } from "./self-runners-props.js";
+import { RunnerBinaries } from "./runner-binaries.js";
 import { RunnerFleet } from "./runner-fleet.js";
 import { RunnerLogs, runnerLogGroupName } from "./runner-logs.js";
 import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
 import { SharedLayer } from "./shared-layer.js";
 import { ReconcileFunction } from "./functions/reconcile-function.js";
+import { RunnerBinariesSyncerFunction } from "./functions/runner-binaries-syncer-function.js";
 import { ScaleUpFunction } from "./functions/scale-up-function.js";
 import { SpotInterruptionFunction } from "./functions/spot-interruption-function.js";
 import { WebhookFunction } from "./functions/webhook-function.js";
@@ -45,6 +47,8 @@ export class SelfRunners extends Construct {
   readonly queues: RunnerQueues;
   readonly table: RunnersTable;
   readonly fleet: RunnerFleet;
+  readonly runnerBinaries: RunnerBinaries;
+  readonly runnerBinariesSyncer: RunnerBinariesSyncerFunction;
   readonly runnerLogs: RunnerLogs;
   readonly webhook: WebhookFunction;
   readonly scaleUp: ScaleUpFunction;
@@ -87,10 +91,10 @@ export class SelfRunners extends Construct {
       keyArn: resolved.kmsKeyArn,
       administratorArns: resolved.kmsKeyAdministratorArns,
       // Every role that uses the key (function roles are named after their functions).
-      userRoleNames: ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover"].map((name) => `${prefix}-${name}`),
+      userRoleNames: ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer"].map((name) => `${prefix}-${name}`),
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
-        ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset"].map((name) => `/aws/lambda/${prefix}-${name}`),
+        ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "runner-binaries-syncer"].map((name) => `/aws/lambda/${prefix}-${name}`),
         `/aws/apigateway/${prefix}`,
         // One failover function per AZ (NatFailover); the AZ names are only known at plan time.
         `/aws/lambda/${prefix}-nat-failover-*`,
@@ -137,13 +141,20 @@ export class SelfRunners extends Construct {
       kmsKeyArn,
       tags,
     });
+    this.runnerBinaries = new RunnerBinaries(this, "runner-binaries", {
+      prefix,
+      context: this.context,
+      kmsKeyArn,
+      kmsKeyInUse: this.encryption.enabled,
+      tags,
+    });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,
       pools,
       vpcId: resolved.vpcId,
       context: this.context,
       runnersTableName: this.table.table.name,
-      runnerVersion: resolved.runnerVersion,
+      binaries: this.runnerBinaries.location,
       idleTimeoutMinutes,
       bootTimeoutSeconds,
       associatePublicIpAddress: resolved.associatePublicIpAddress,
@@ -154,7 +165,8 @@ export class SelfRunners extends Construct {
     this.runnerLogs.grantWrite(this.fleet.role, resolved.vpcId);
     this.table.grantOwnItem(this.fleet.role, resolved.vpcId);
     this.secrets.denyRead(this.fleet.role);
-    this.encryption.grantUse("runner", this.fleet.role, ["dynamodb"]);
+    this.runnerBinaries.grantReadRunner(this.fleet.role, resolved.vpcId);
+    this.encryption.grantUse("runner", this.fleet.role, ["dynamodb", "s3"]);
     grantJitOpen(this.encryption, this.fleet.role, resolved.vpcId);
 
     const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
@@ -223,6 +235,15 @@ export class SelfRunners extends Construct {
       rerunInterruptedJobs: Token.isUnresolved(resolved.rerunInterruptedJobs) ? Fn.tostring(resolved.rerunInterruptedJobs as unknown as string) : String(resolved.rerunInterruptedJobs),
       reservedConcurrency: resolved.reconcileReservedConcurrency,
       scheduleExpression: resolved.reconcileScheduleExpression,
+    });
+    this.runnerBinariesSyncer = new RunnerBinariesSyncerFunction(this, "runner-binaries-syncer", {
+      ...handler,
+      pools,
+      app,
+      binaries: this.runnerBinaries,
+      encryption: this.encryption,
+      runnerVersion: resolved.runnerVersion,
+      scheduleExpression: resolved.runnerBinariesSyncSchedule,
     });
     this.spotInterruption = new SpotInterruptionFunction(this, "spot-interruption", { ...handler, ...runners });
     this.queues.restrictTo(

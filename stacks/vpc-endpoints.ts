@@ -46,7 +46,7 @@ export interface VpcEndpointsProps {
   readonly interfaceServices?: string[];
   /**
    * Services to reach through gateway endpoints on `routeTableIds`: `dynamodb` and/or `s3`.
-   * @default ["dynamodb"]
+   * @default ["dynamodb", "s3"]
    */
   readonly gatewayServices?: string[];
   /**

@@ -24,7 +24,7 @@ resource "aws_launch_template" "runner_launch_template" {
   name                                 = "${var.prefix}-${each.key}"
   tags                                 = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
   update_default_version               = true
-  user_data                            = base64encode(templatefile("${path.module}/templates/runner-bootstrap.sh.tftpl", { "table_name" = aws_dynamodb_table.runners_table.name, "region" = data.aws_region.current_region.id, "runner_version" = var.runner_version, "architecture" = each.value.architecture, "idle_timeout_minutes" = var.runner_idle_timeout_minutes, "boot_timeout_seconds" = var.runner_boot_timeout_seconds, "pool" = each.key, "log_group" = var.enable_runner_logs ? aws_cloudwatch_log_group.runner_logs_group["0"].name : "" }))
+  user_data                            = base64encode(templatefile("${path.module}/templates/runner-bootstrap.sh.tftpl", { "table_name" = aws_dynamodb_table.runners_table.name, "region" = data.aws_region.current_region.id, "binaries_bucket" = aws_s3_bucket.runner_binaries_bucket.bucket, "binaries_prefix" = "runner/", "minimum_runner_version" = "2.329.0", "architecture" = each.value.architecture, "idle_timeout_minutes" = var.runner_idle_timeout_minutes, "boot_timeout_seconds" = var.runner_boot_timeout_seconds, "pool" = each.key, "log_group" = var.enable_runner_logs ? aws_cloudwatch_log_group.runner_logs_group["0"].name : "" }))
 
   block_device_mappings {
     device_name = "/dev/xvda"

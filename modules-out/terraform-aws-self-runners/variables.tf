@@ -227,13 +227,24 @@ variable "pools" {
 }
 
 variable "runner_version" {
-  description = "Actions runner version installed at boot when the AMI has none. GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\"."
+  description = "Actions runner version the runner binaries syncer copies into the kit's bucket, which runners install from at boot (and which replaces a runner baked into the AMI that GitHub would refuse). GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\"."
   type        = string
   default     = "latest"
 
   validation {
     condition     = can(regex("^(latest|2\\.(329|3[3-9][0-9]|[4-9][0-9]{2})\\.[0-9]+|[3-9]\\.[0-9]+\\.[0-9]+)$", var.runner_version))
     error_message = "runner_version must be \"latest\" or a runner version >= 2.329.0 (GitHub refuses to register older runners)."
+  }
+}
+
+variable "runner_binaries_sync_schedule" {
+  description = "EventBridge schedule of the function that copies the runner release from GitHub (github_api_url) into the runner binaries bucket, with a conditional request: rate(N minutes|hours|days) or cron(...). It also runs once during apply."
+  type        = string
+  default     = "rate(1 hour)"
+
+  validation {
+    condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.runner_binaries_sync_schedule))
+    error_message = "runner_binaries_sync_schedule must be rate(N minutes|hours|days) or cron(...)."
   }
 }
 
@@ -716,9 +727,9 @@ variable "vpc_endpoint_services" {
 }
 
 variable "vpc_endpoint_gateway_services" {
-  description = "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (package repositories, ECR layers)."
+  description = "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (the runner binaries bucket every runner downloads from at boot, package repositories, ECR layers)."
   type        = list(string)
-  default     = ["dynamodb"]
+  default     = ["dynamodb", "s3"]
 
   validation {
     condition     = alltrue([for item in var.vpc_endpoint_gateway_services : contains(["dynamodb", "s3"], item)])

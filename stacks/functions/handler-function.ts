@@ -44,7 +44,7 @@ export interface HandlerFunctionProps {
 export function handlerFunctionProps(
   name: string,
   props: HandlerFunctionProps,
-  own: Pick<NodejsFunctionProps, "description" | "timeout" | "memorySize" | "reservedConcurrency" | "environment" | "layers">,
+  own: Pick<NodejsFunctionProps, "description" | "timeout" | "memorySize" | "ephemeralStorageSize" | "reservedConcurrency" | "environment" | "layers">,
 ): NodejsFunctionProps {
   return {
     functionName: `${props.prefix}-${name}`,

@@ -28,7 +28,7 @@ export const ENDPOINTS: InputGroup = {
     },
     {
       name: "vpc_endpoint_gateway_services", type: "list(string)", default: SHARED_INPUTS.vpcEndpointGatewayServices.default,
-      description: "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (package repositories, ECR layers).",
+      description: "Services reached through (free) gateway endpoints on vpc_endpoint_route_table_ids: dynamodb (the runners table) and/or s3 (the runner binaries bucket every runner downloads from at boot, package repositories, ECR layers).",
       rules: [SHARED_INPUTS.vpcEndpointGatewayServices.rule],
     },
     {

@@ -99,8 +99,13 @@ const RUNNERS: InputGroup = {
     },
     {
       name: "runner_version", type: "string", default: SHARED_INPUTS.runnerVersion.default,
-      description: "Actions runner version installed at boot when the AMI has none. GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\".",
+      description: "Actions runner version the runner binaries syncer copies into the kit's bucket, which runners install from at boot (and which replaces a runner baked into the AMI that GitHub would refuse). GitHub requires >= 2.329.0 to register and each release within 30 days, hence \"latest\".",
       rules: [SHARED_INPUTS.runnerVersion.rule],
+    },
+    {
+      name: "runner_binaries_sync_schedule", type: "string", default: SHARED_INPUTS.runnerBinariesSyncSchedule.default,
+      description: "EventBridge schedule of the function that copies the runner release from GitHub (github_api_url) into the runner binaries bucket, with a conditional request: rate(N minutes|hours|days) or cron(...). It also runs once during apply.",
+      rules: [SHARED_INPUTS.runnerBinariesSyncSchedule.rule],
     },
     {
       name: "runner_idle_timeout_minutes", type: "number", default: SHARED_INPUTS.runnerIdleTimeoutMinutes.default,

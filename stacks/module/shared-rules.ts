@@ -56,6 +56,7 @@ export const SHARED_INPUTS = {
   wafRateLimit: { rule: integerBetween(WAF_RATE_LIMIT.min, WAF_RATE_LIMIT.max), default: 10000 },
   wafRateLimitWindowSeconds: { rule: oneOf(WAF_RATE_WINDOWS_SECONDS), default: 300 },
   wafIpSetRefreshSchedule: { rule: pattern(RULES.scheduleExpression), default: "rate(1 hour)" },
+  runnerBinariesSyncSchedule: { rule: pattern(RULES.scheduleExpression), default: "rate(1 hour)" },
   existingCloudTrailArn: { rule: emptyOr(pattern(RULES.cloudTrailArn)), default: "" },
   cloudTrailGlacierAfterDays: { rule: integerBetween(1, 3650), default: 90 },
   cloudTrailRetentionDays: { rule: integerBetween(2, 3650), default: 365 },
@@ -64,7 +65,8 @@ export const SHARED_INPUTS = {
   vpcEndpointServices: { rule: eachItem(pattern(RULES.vpcEndpointService)), default: DEFAULT_INTERFACE_ENDPOINT_SERVICES },
   vpcEndpointGatewayServices: {
     rule: eachItem(oneOf(GATEWAY_ENDPOINT_SERVICES), `a list of ${GATEWAY_ENDPOINT_SERVICES.map((s) => `"${s}"`).join(" and/or ")}`),
-    default: ["dynamodb"],
+    // s3: runners download the runner archive from the kit's bucket at every boot, free of NAT traffic.
+    default: ["dynamodb", "s3"],
   },
   vpcEndpointSourceSecurityGroupIds: { rule: eachItem(pattern(RULES.securityGroupId)), default: [] },
   natInstanceType: { rule: pattern(RULES.instanceType), default: DEFAULT_NAT_INSTANCE_TYPE },

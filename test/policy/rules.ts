@@ -935,6 +935,33 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     reason: "runs on a schedule (and once during apply) with an empty event and is idempotent: the next run redoes a failed one, and a failure keeps the IP sets' previous ranges",
   },
   {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.runner_binaries_syncer_function$/,
+    reason: "runs on a schedule (and once during apply) with an empty event and is idempotent: the next run redoes a failed one, and a failure keeps the last verified release in the bucket",
+  },
+  {
+    rule: "s3-kms",
+    subject: /^aws_s3_bucket_server_side_encryption_configuration\.runner_binaries_encryption$/,
+    // The module variant renders the switch (`local.encryption_enabled ? "aws:kms" : "AES256"`); every variant with a key shows aws:kms.
+    variants: ["module"],
+    reason: "SSE-KMS with the kit key whenever one is in use (create_kms_key, the default, or kms_key_arn); without a key SSE-S3: the archives are GitHub's public runner releases, no secret",
+  },
+  {
+    rule: "s3-access-logging",
+    subject: /^aws_s3_bucket\.runner_binaries_bucket$/,
+    reason: "holds copies of GitHub's public runner releases, read by the runner role only (below runner/) and written by the syncer only; server access logs would need a second bucket per deployment",
+  },
+  {
+    rule: "s3-event-notifications",
+    subject: /^aws_s3_bucket\.runner_binaries_bucket$/,
+    reason: "nothing consumes the objects' events: runners read resolved-version.json at boot, and the syncer's failures fail its invocation (logs, the apply)",
+  },
+  {
+    rule: "s3-replication",
+    subject: /^aws_s3_bucket\.runner_binaries_bucket$/,
+    reason: "a regional cache of GitHub's releases that the syncer refills from GitHub; a second copy adds nothing",
+  },
+  {
     rule: "lambda-xray",
     subject: /^aws_lambda_function\./,
     // Not key-given-vpc, which turns enable_tracing on: there every kit function must trace.

@@ -76,9 +76,12 @@ describe("EncryptionKey inside SelfRunners", () => {
       // SecureStrings only: the draining switch is a plain String ("true"/"false").
       ...Object.values(resourcesOf(synth, "aws_ssm_parameter")).filter((p) => p.type === "SecureString").map((p) => p.key_id),
     ];
-    // Nine log groups (four functions, the NAT failover functions, the API, the trail, the WAF, the
-    // runners), five functions (the NAT failover one per AZ), three SecureStrings.
-    expect(encrypted).toHaveLength(9 + 5 + 3);
+    // Ten log groups (five functions, the NAT failover functions, the API, the trail, the WAF, the
+    // runners), six functions (the NAT failover one per AZ), three SecureStrings.
+    expect(encrypted).toHaveLength(10 + 6 + 3);
+    // The runner binaries bucket: SSE-KMS with the created key by default.
+    const binaries = resourceOf(synth, "aws_s3_bucket_server_side_encryption_configuration", "runner-binaries_encryption") as { rule: Array<{ apply_server_side_encryption_by_default: { kms_master_key_id: string; sse_algorithm: string } }> };
+    expect(JSON.stringify(binaries.rule)).toMatch(/aws:kms/);
     expect(resourceOf(synth, "aws_dynamodb_table", "jobs_table").server_side_encryption).toMatchObject({ enabled: true });
     expect(encrypted.every((v) => CREATED.test(String(v)))).toBe(true);
   });
@@ -86,13 +89,14 @@ describe("EncryptionKey inside SelfRunners", () => {
   it("grants each role only kms:Decrypt and kms:GenerateDataKey on the key, through the services it uses", () => {
     const synth = synthRunners({ createKmsKey: true });
     const byRole = grants(synth);
-    expect(Object.keys(byRole).sort()).toEqual(["reconcile", "runner", "scale-up", "spot-interruption", "webhook"]);
-    const services = (policy: string) => [...policy.matchAll(/"([a-z]+)\.\$\{data\.aws_region\.[^}]+\}\.amazonaws\.com"/g)].map((m) => m[1]);
+    expect(Object.keys(byRole).sort()).toEqual(["reconcile", "runner", "runner-binaries-syncer", "scale-up", "spot-interruption", "webhook"]);
+    const services = (policy: string) => [...policy.matchAll(/"([a-z0-9]+)\.\$\{data\.aws_region\.[^}]+\}\.amazonaws\.com"/g)].map((m) => m[1]);
     expect(services(byRole.webhook!)).toEqual(["lambda", "ssm", "sqs", "dynamodb"]);
     expect(services(byRole["scale-up"]!)).toEqual(["lambda", "ssm", "sqs", "dynamodb"]);
     expect(services(byRole.reconcile!)).toEqual(["lambda", "ssm", "dynamodb", "sqs"]);
     expect(services(byRole["spot-interruption"]!)).toEqual(["lambda", "ssm", "dynamodb", "sqs"]);
-    expect(services(byRole.runner!)).toEqual(["dynamodb"]);
+    expect(services(byRole.runner!)).toEqual(["dynamodb", "s3"]);
+    expect(services(byRole["runner-binaries-syncer"]!)).toEqual(["lambda", "ssm", "s3"]);
     for (const policy of Object.values(byRole)) {
       expect(policy).toMatch(/"Action" = \["kms:Decrypt", "kms:GenerateDataKey"\], "Resource" = aws_kms_key\.[^ ]+\["0"\]\.arn, "Condition" = \{"StringEquals" = \{"kms:ViaService"/);
     }
@@ -104,7 +108,7 @@ describe("EncryptionKey inside SelfRunners", () => {
     expect(attributeOf(synth, "aws_sqs_queue", "kms_master_key_id")).toEqual([GIVEN, GIVEN]);
     expect(attributeOf(synth, "aws_sqs_queue", "kms_data_key_reuse_period_seconds")).toEqual([3600, 3600]);
     expect(attributeOf(synth, "aws_sqs_queue", "sqs_managed_sse_enabled")).toEqual([undefined, undefined]);
-    expect(attributeOf(synth, "aws_lambda_function", "kms_key_arn")).toEqual([GIVEN, GIVEN, GIVEN, GIVEN, GIVEN]);
+    expect(attributeOf(synth, "aws_lambda_function", "kms_key_arn")).toEqual([GIVEN, GIVEN, GIVEN, GIVEN, GIVEN, GIVEN]);
     expect(Object.values(grants(synth)).every((policy) => policy.includes(`"Resource" = "${GIVEN}"`))).toBe(true);
   });
 });
@@ -128,7 +132,7 @@ describe("the key policy (docs/security.md, Keys and data at rest)", () => {
     for (const sid of ["KitRolesAndAdministratorsUseKey", "KitRolesAndAdministratorsLetServicesUseKey"]) {
       const users = /"aws:PrincipalArn" = concat\(formatlist\("arn:%s:iam::%s:role\/%s", [^,]+, [^,]+, \[([^\]]*)\]\), \[([^\]]*)\]\)/.exec(all[sid]!)!;
       const names = [...users[1]!.matchAll(/"([a-z-]+)"/g)].map((m) => m[1]);
-      expect(names, sid).toEqual(["ci-runner", "ci-webhook", "ci-scale-up", "ci-reconcile", "ci-spot-interruption", "ci-github-hooks-ipset", "ci-nat-failover"]);
+      expect(names, sid).toEqual(["ci-runner", "ci-webhook", "ci-scale-up", "ci-reconcile", "ci-spot-interruption", "ci-github-hooks-ipset", "ci-nat-failover", "ci-runner-binaries-syncer"]);
       expect(users[2], sid).toBe('"arn:aws:iam::123456789012:role/platform-admin"');
     }
     expect(all.KitRolesAndAdministratorsLetServicesUseKey).toContain('"kms:GrantIsForAWSResource" = "true"');

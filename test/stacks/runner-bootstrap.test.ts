@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JIT_ENCRYPTION_CONTEXT_KEY } from "../../contracts/scale-up.js";
@@ -15,7 +16,9 @@ const LOG_GROUP = "/self-runners/sr/runners";
 const OPTIONS = {
   tableName: "sr-runners",
   region: "eu-west-1",
-  runnerVersion: "latest",
+  binariesBucket: "sr-runner-binaries-123456789012-eu-west-1",
+  binariesPrefix: "runner/",
+  minimumRunnerVersion: "2.329.0",
   architecture: "x64",
   idleTimeoutMinutes: 30,
   bootTimeoutSeconds: 600,
@@ -50,6 +53,10 @@ interface BootOptions {
    * stub opens it only with this instance's ARN as encryption context, unless `opens` is false.
    */
   readonly sealed?: { readonly opens: boolean };
+  /** Version the baked runner's Runner.Listener reports (default 2.330.0). */
+  readonly bakedVersion?: string;
+  /** SHA-256 the resolved-version document announces (default: the served archive's). */
+  readonly announcedSha256?: string;
 }
 
 function stub(bin: string, name: string, body: string): void {
@@ -73,28 +80,37 @@ function runBootstrap(options: BootOptions): Run {
     '"$ACTIONS_RUNNER_HOOK_JOB_COMPLETED"',
     "",
   ].join("\n");
+  const listener = (version: string) => `#!/bin/bash\n[ "$1" = --version ] && echo ${version}\n`;
   if (options.runnerPreinstalled) {
-    mkdirSync(runnerDir, { recursive: true });
+    mkdirSync(join(runnerDir, "bin"), { recursive: true });
     writeFileSync(join(runnerDir, "run.sh"), fakeRunner);
+    writeFileSync(join(runnerDir, "bin", "Runner.Listener"), listener(options.bakedVersion ?? "2.330.0"));
     chmodSync(join(runnerDir, "run.sh"), 0o755);
+    chmodSync(join(runnerDir, "bin", "Runner.Listener"), 0o755);
   }
-  // The runner tarball the download stub serves: just run.sh.
+  // The runner archive the bucket holds: run.sh and the listener, announced with its SHA-256.
   const tarSource = join(dir, "tarball");
-  mkdirSync(tarSource);
+  mkdirSync(join(tarSource, "bin"), { recursive: true });
   writeFileSync(join(tarSource, "run.sh"), fakeRunner);
+  writeFileSync(join(tarSource, "bin", "Runner.Listener"), listener("2.331.0"));
   chmodSync(join(tarSource, "run.sh"), 0o755);
-  spawnSync("tar", ["czf", join(dir, "runner.tar.gz"), "-C", tarSource, "run.sh"]);
+  chmodSync(join(tarSource, "bin", "Runner.Listener"), 0o755);
+  spawnSync("tar", ["czf", join(dir, "runner.tar.gz"), "-C", tarSource, "run.sh", "bin"]);
+  const archiveKey = "runner/v2.331.0/actions-runner-linux-x64-2.331.0.tar.gz";
+  const sha = options.announcedSha256 ?? createHash("sha256").update(readFileSync(join(dir, "runner.tar.gz"))).digest("hex");
+  writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: "2.331.0", assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } } }));
 
   stub(bin, "curl", `case "$*" in
   *api/token*) echo TOKEN ;;
   *meta-data/instance-id*) echo i-0abc1234567890def ;;
   *meta-data/services/partition*) echo aws ;;
   *instance-identity/document*) echo '{"accountId": "123456789012", "region": "eu-west-1"}' ;;
-  *releases/latest*) echo '{"tag_name": "v2.330.0"}' ;;
-  *actions-runner-linux-*) cat "${join(dir, "runner.tar.gz")}" ;;
   *) exit 22 ;;
 esac`);
-  stub(bin, "aws", `if [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
+  stub(bin, "aws", `if [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${OPTIONS.binariesBucket}/runner/resolved-version.json ]; then cat "${join(dir, "resolved-version.json")}"
+elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${join(dir, "runner.tar.gz")}" "$7"
+elif [ "$1 $2" = "s3 cp" ]; then exit 1
+elif [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
 elif [ "$2" = get-item ]; then
   n=$(($(cat "$POLLS" 2>/dev/null || echo 0) + 1)); echo $n > "$POLLS"
   if [ -n "$JIT_AFTER" ] && [ "$n" -ge "$JIT_AFTER" ]; then echo "$STORED_JIT"; else echo None; fi
@@ -211,12 +227,39 @@ describe("runner bootstrap (user data)", () => {
     expect(calls.at(-1)).toBe("shutdown -h now");
   });
 
-  it("installs the latest runner release when the AMI has none", () => {
+  it("installs the synced runner from the bucket when the AMI has none, checked against its SHA-256, without calling GitHub", () => {
     const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: false });
     expect(status).toBe(0);
-    expect(calls.some((c) => c.includes("releases/latest"))).toBe(true);
-    expect(calls.some((c) => c.includes("download/v2.330.0/actions-runner-linux-x64-2.330.0.tar.gz"))).toBe(true);
+    expect(calls.filter((c) => c.startsWith("aws s3 cp"))).toEqual([
+      `aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/runner/resolved-version.json -`,
+      expect.stringMatching(new RegExp(`^aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/runner/v2\\.331\\.0/actions-runner-linux-x64-2\\.331\\.0\\.tar\\.gz `)),
+    ]);
+    expect(calls.filter((c) => c.startsWith("curl") && c.includes("github"))).toEqual([]);
     expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
+  });
+
+  it("keeps a runner baked into the AMI at or above the minimum version: nothing downloaded", () => {
+    const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, bakedVersion: "2.329.0" });
+    expect(status).toBe(0);
+    expect(calls.some((c) => c.startsWith("aws s3"))).toBe(false);
+    expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
+  });
+
+  it("replaces a baked runner older than GitHub's minimum with the synced one", () => {
+    const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, bakedVersion: "2.328.9" });
+    expect(status).toBe(0);
+    expect(calls.filter((c) => c.startsWith("aws s3 cp"))).toHaveLength(2);
+    expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
+  });
+
+  it("fails when the archive does not match its SHA-256: no runner starts, no configuration is consumed, the instance shuts down", () => {
+    const { status, calls, output, marks } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: false, announcedSha256: "0".repeat(64) });
+    expect(status).toBe(1);
+    expect(output).toContain(`does not match its SHA-256 ${"0".repeat(64)}`);
+    expect(calls.some((c) => c.startsWith("run.sh"))).toBe(false);
+    expect(calls.some((c) => c.startsWith("aws dynamodb"))).toBe(false);
+    expect(marks).toEqual([{ service: "runner", pool: "default", event: "registration_failed", reason: "runner archive checksum mismatch", instance_id: "i-0abc1234567890def" }]);
+    expect(calls.at(-1)).toBe("shutdown -h now");
   });
 
   it("fails when no configuration arrives within the boot timeout: no runner starts and the instance shuts down", () => {
@@ -256,7 +299,7 @@ describe("runner bootstrap (user data)", () => {
     expect(marks.map((m) => m.event).sort()).toEqual(["job_completed", "job_started", "registered"]);
     expect(marks.filter((m) => m.event !== "registered").map((m) => m.event)).toEqual(["job_started", "job_completed"]);
     for (const mark of marks) expect(mark).toMatchObject({ service: "runner", pool: "default", instance_id: "i-0abc1234567890def", job_id: "4242" });
-    expect(marks[0]?.boot_seconds).toEqual(expect.any(Number));
+    expect(marks.find((m) => m.event === "registered")?.boot_seconds).toEqual(expect.any(Number));
   });
 
   it("still starts the runner when the agent's package is missing, and says so", () => {

@@ -102,7 +102,7 @@ describe("tracing", () => {
     }
     const policies = Object.entries(resourcesOf(s, "aws_iam_role_policy")).filter(([id]) => id.includes("_tracing_"));
     // The NAT failover functions trace too, but exist only with NAT instances (off here): test/stacks/nat-failover.test.ts.
-    expect(policies.map(([id]) => id.replace(/^runners_/, "").replace(/_tracing_.*$/, "")).sort()).toEqual(["nat-failover", "reconcile", "scale-up", "spot-interruption", "webhook"]);
+    expect(policies.map(([id]) => id.replace(/^runners_/, "").replace(/_tracing_.*$/, "")).sort()).toEqual(["nat-failover", "reconcile", "runner-binaries-syncer", "scale-up", "spot-interruption", "webhook"]);
     for (const [id, policy] of policies.filter(([id]) => !id.includes("nat-failover"))) {
       expect(policy.count, id).toBe(1);
       expect(String(policy.policy), id).toContain('"Action" = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]');

@@ -39,7 +39,6 @@ const CASES: ReadonlyArray<[ConstructClass, string, string, unknown, SharedKey]>
   [VpcEndpoints, "vpc-endpoints.ts", "gatewayServices", ["sqs"], "vpcEndpointGatewayServices"],
   [VpcEndpoints, "vpc-endpoints.ts", "sourceSecurityGroupIds", ["group"], "vpcEndpointSourceSecurityGroupIds"],
   [RunnerFleet, "runner-fleet.ts", "vpcId", "vpc-x", "vpcId"],
-  [RunnerFleet, "runner-fleet.ts", "runnerVersion", "2.300.0", "runnerVersion"],
   [RunnerFleet, "runner-fleet.ts", "idleTimeoutMinutes", 1, "runnerIdleTimeoutMinutes"],
   [RunnerFleet, "runner-fleet.ts", "bootTimeoutSeconds", 30, "runnerBootTimeoutSeconds"],
   [WebhookApi, "webhook-api.ts", "throttlingRateLimit", 0, "apiThrottlingRateLimit"],
@@ -66,6 +65,8 @@ const CASES: ReadonlyArray<[ConstructClass, string, string, unknown, SharedKey]>
 const MORE_DEFAULTS: ReadonlyArray<[string, string, SharedKey]> = [
   ["functions/reconcile-function.ts", "reservedConcurrency", "reconcileReservedConcurrency"],
   ["functions/reconcile-function.ts", "scheduleExpression", "reconcileScheduleExpression"],
+  ["functions/runner-binaries-syncer-function.ts", "runnerVersion", "runnerVersion"],
+  ["functions/runner-binaries-syncer-function.ts", "scheduleExpression", "runnerBinariesSyncSchedule"],
 ];
 
 /** The JSON literal at the start of the `@default` of `readonly <prop>?:` in a construct's source (`"" (none)` reads as ""). */

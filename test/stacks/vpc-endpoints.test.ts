@@ -47,8 +47,8 @@ describe("VpcEndpoints with literal props", () => {
   });
 
   it("puts the DynamoDB gateway endpoint on the route tables, and S3 when asked", () => {
-    expect(resourceOf(synthEndpoints(), "aws_vpc_endpoint", "gateway")).toMatchObject({ for_each: '${toset(["dynamodb"])}', vpc_endpoint_type: "Gateway", route_table_ids: TABLES });
-    expect(resourceOf(synthEndpoints({ gatewayServices: ["dynamodb", "s3"] }), "aws_vpc_endpoint", "gateway").for_each).toBe('${toset(["dynamodb", "s3"])}');
+    expect(resourceOf(synthEndpoints(), "aws_vpc_endpoint", "gateway")).toMatchObject({ for_each: '${toset(["dynamodb", "s3"])}', vpc_endpoint_type: "Gateway", route_table_ids: TABLES });
+    expect(resourceOf(synthEndpoints({ gatewayServices: ["dynamodb"] }), "aws_vpc_endpoint", "gateway").for_each).toBe('${toset(["dynamodb"])}');
   });
 
   it("creates no gateway endpoint without route tables", () => {

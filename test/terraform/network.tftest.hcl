@@ -72,11 +72,11 @@ run "vpc_endpoints_on" {
     error_message = "The endpoint security group allows no egress."
   }
   assert {
-    condition = keys(aws_vpc_endpoint.vpc_endpoints_gateway) == ["dynamodb"] && aws_vpc_endpoint.vpc_endpoints_gateway["dynamodb"].vpc_endpoint_type == "Gateway" && aws_vpc_endpoint.vpc_endpoints_gateway["dynamodb"].service_name == "com.amazonaws.eu-west-1.dynamodb" && toset(aws_vpc_endpoint.vpc_endpoints_gateway["dynamodb"].route_table_ids) == toset(["rtb-0aaaaaaaaaaaaaaa1", "rtb-0bbbbbbbbbbbbbbb1"])
-    error_message = "A DynamoDB gateway endpoint on the given route tables."
+    condition = keys(aws_vpc_endpoint.vpc_endpoints_gateway) == ["dynamodb", "s3"] && aws_vpc_endpoint.vpc_endpoints_gateway["dynamodb"].vpc_endpoint_type == "Gateway" && aws_vpc_endpoint.vpc_endpoints_gateway["dynamodb"].service_name == "com.amazonaws.eu-west-1.dynamodb" && toset(aws_vpc_endpoint.vpc_endpoints_gateway["dynamodb"].route_table_ids) == toset(["rtb-0aaaaaaaaaaaaaaa1", "rtb-0bbbbbbbbbbbbbbb1"])
+    error_message = "DynamoDB and S3 gateway endpoints (S3: the runner binaries) on the given route tables."
   }
   assert {
-    condition     = length(output.vpc_endpoint_ids) == 7 && output.vpc_endpoint_security_group_id == aws_security_group.vpc_endpoints_security_group[0].id
+    condition     = length(output.vpc_endpoint_ids) == 8 && output.vpc_endpoint_security_group_id == aws_security_group.vpc_endpoints_security_group[0].id
     error_message = "The outputs list every endpoint and the security group."
   }
   assert {

@@ -5,7 +5,7 @@ import { renderTemplate, templatePath } from "../../../stacks/templates/template
 import { expectSuccess, runTerraform, tempDir } from "../../helpers/terraform.js";
 
 const TEMPLATES = {
-  "runner-bootstrap.sh.tftpl": { table_name: "sr-runners", region: "eu-west-1", runner_version: "2.330.0", architecture: "arm64", idle_timeout_minutes: 30, boot_timeout_seconds: 600, pool: "linux", log_group: "/self-runners/sr/runners" },
+  "runner-bootstrap.sh.tftpl": { table_name: "sr-runners", region: "eu-west-1", binaries_bucket: "sr-runner-binaries-123456789012-eu-west-1", binaries_prefix: "runner/", minimum_runner_version: "2.329.0", architecture: "arm64", idle_timeout_minutes: 30, boot_timeout_seconds: 600, pool: "linux", log_group: "/self-runners/sr/runners" },
   "nat-bootstrap.sh.tftpl": { route_table_ids: "rtb-0aaaaaaaaaaaaaaa1 rtb-0aaaaaaaaaaaaaaa2", region: "eu-west-1" },
 };
 

@@ -20,6 +20,7 @@ import { sampleEnv } from "../test/helpers/contracts.js";
 import { TEST_CREDENTIALS, startDynalite } from "../test/helpers/dynalite.js";
 import { generateAppPrivateKey, installationToken, jitConfigResponse } from "../test/helpers/openapi.js";
 import { quietPowertools } from "../test/helpers/powertools.js";
+import type { BenchGroup, Figure } from "./figures.js";
 
 /** Issue 14's targets. */
 export const CALLS_PER_RUNNER_TARGETS = { aws: 3, gitHub: 1.02 } as const;
@@ -223,6 +224,22 @@ export async function callsPerRunner(options: CallsPerRunnerOptions = {}): Promi
   }
   return figures;
 }
+
+/** The figures for `npm run bench`: per burst, AWS and GitHub calls per launched runner and AWS calls per delivery. */
+export const callsPerRunnerGroup: BenchGroup = {
+  name: "scale-up calls per runner",
+  async run() {
+    const figures = await callsPerRunner();
+    return figures.flatMap((f): Figure[] => {
+      const note = `${f.runners} runners, ${f.invocations} invocations over ${f.environments} environments`;
+      return [
+        { id: `scale-up.burst-${f.jobs}.aws-per-runner`, label: `scale-up AWS calls per runner, burst of ${f.jobs}`, value: f.awsPerRunner, unit: "calls", target: CALLS_PER_RUNNER_TARGETS.aws, note },
+        { id: `scale-up.burst-${f.jobs}.github-per-runner`, label: `scale-up GitHub calls per runner, burst of ${f.jobs}`, value: f.gitHubPerRunner, unit: "calls", target: CALLS_PER_RUNNER_TARGETS.gitHub, note },
+        { id: `scale-up.burst-${f.jobs}.aws-per-delivery`, label: `scale-up AWS calls per queued delivery, burst of ${f.jobs}`, value: f.awsPerDelivery, unit: "calls" },
+      ];
+    });
+  },
+};
 
 /** The figures as lines, each beside its target. */
 export function formatCallsPerRunner(figures: readonly CallsPerRunnerFigure[]): string[] {

@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SCALE_UP_ENV } from "../contracts/scale-up.js";
 import type { ScenarioResult } from "../test/fault/table.js";
+import type { BenchGroup, Figure } from "./figures.js";
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), "..", "..");
 
@@ -55,5 +56,23 @@ export async function benchGovernor(): Promise<GovernorFigure[]> {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
+
+/** Time to last runner of the governed 1,000-job bursts, beside 110 % of the limit-implied minimum. */
+export const governorGroup: BenchGroup = {
+  name: "GitHub write governor",
+  async run() {
+    return (await benchGovernor()).flatMap((f): Figure[] => [
+      {
+        id: `governor.apps-${f.apps}.time-to-last-runner-s`,
+        label: `governor: 1,000-job burst, ${f.apps} App${f.apps === 1 ? "" : "s"}, time to last runner`,
+        value: f.timeToLastRunnerSeconds ?? Number.NaN,
+        unit: "s",
+        target: Math.round(f.minimumSeconds * 1.1),
+        note: `limit-implied minimum ${Math.round(f.minimumSeconds)} s`,
+      },
+      { id: `governor.apps-${f.apps}.github-403s`, label: `governor: 1,000-job burst, ${f.apps} App${f.apps === 1 ? "" : "s"}, GitHub 403s`, value: f.gitHub403s, unit: "answers", target: 0 },
+    ]);
+  },
+};
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await benchGovernor();

@@ -38,7 +38,8 @@ async function queuedDeliveries(count: number): Promise<unknown[]> {
   const fixture = JSON.parse(readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8")) as { workflow_job: { id: number; labels: string[] } };
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const body = JSON.stringify({ ...fixture, workflow_job: { ...fixture.workflow_job, id: fixture.workflow_job.id + 1 + i } });
+      // Created now: the webhook refuses queued deliveries older than its replay bound (the fixture is dated 2024).
+      const body = JSON.stringify({ ...fixture, workflow_job: { ...fixture.workflow_job, id: fixture.workflow_job.id + 1 + i, created_at: new Date().toISOString() } });
       const headers = { "X-Hub-Signature-256": await sign(SECRET, body), "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": `bench-delivery-${i}` };
       return { body, headers, isBase64Encoded: false, httpMethod: "POST", path: "/webhook" };
     }),

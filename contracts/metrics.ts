@@ -86,6 +86,7 @@ export const METRICS = {
   jobsRefused: metric("JobsRefused", "Count", "scale-up", [[POOL, REASON]], "Sum", "a queue message for a job the admission rules refuse (owner, repository, visibility): dead-lettered, never launched"),
   jobsDeferred: metric("JobsDeferred", "Count", "scale-up", [[POOL, REASON]], "Sum", "a job put back on its queue to wait, by reason"),
   jobsDeferredForBudget: metric("JobsDeferredForBudget", "Count", "scale-up", [[POOL]], "Sum", "a claimed job held back because the GitHub budget would fall below `github_min_remaining_requests`"),
+  jobsNoLongerQueued: metric("JobsNoLongerQueued", "Count", "scale-up", [[POOL]], "Sum", "a message older than `STILL_QUEUED_GRACE_SECONDS` whose job GitHub reports started, finished or gone: settled in the ledger and deleted, never launched"),
   scaleUpJobsDeduplicated: metric("JobsDeduplicated", "Count", "scale-up", [[POOL]], "Sum", "a queue message for a job another invocation already claimed or finished"),
   runnersLaunched: metric("RunnersLaunched", "Count", "scale-up", [[POOL], [POOL, MARKET]], "Sum", "an instance launched for a job or a warm slot, by market"),
   spotFallbacks: metric("SpotFallbacks", "Count", "scale-up", [[POOL]], "Sum", "a CreateFleet retried on demand after spot capacity failed"),

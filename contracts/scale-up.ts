@@ -45,5 +45,11 @@ export const SCALE_UP_ENV = {
     "GitHub writes (JIT config POSTs) per minute per App, shared by every scale-up environment: GitHub allows 900 points a minute per endpoint and a POST costs 5 (180), less a safety margin (docs/performance.md)",
   ),
   githubWriteBurst: tunable("GITHUB_WRITE_BURST", integer(1), 10, "most GitHub write tokens an App's bucket holds: the largest batch configured at once after a quiet period"),
+  stillQueuedGraceSeconds: tunable(
+    "STILL_QUEUED_GRACE_SECONDS",
+    integer(0),
+    60,
+    "a job message older than this (since the webhook accepted it) is confirmed still queued with one GitHub GET before it gets a runner (issue 18, finding 9)",
+  ),
   maxFleetRequests: tunable("MAX_FLEET_REQUESTS", integer(1), 3, "CreateFleet calls per (pool, owner) group, the first included (fallback across types, zones, on-demand)"),
 } as const;

@@ -41,6 +41,8 @@ export interface ScaleUpConfig {
   readonly maxJobAgeSeconds: number;
   /** How long a claim protects a job from other invocations; longer than the function timeout. */
   readonly claimLeaseSeconds: number;
+  /** A message older than this is confirmed still queued at GitHub before launching (still-queued.ts). */
+  readonly stillQueuedGraceSeconds: number;
   readonly backoff: BackoffSettings;
   /** GitHub budget kept in reserve per App installation; launches slow down instead of spending it. */
   readonly gitHubMinRemaining: number;
@@ -66,6 +68,7 @@ export function scaleUpConfigFromEnv(env: Readonly<Record<string, string | undef
     limits: { maxRunnersTotal: parsed.maxRunnersTotal, maxRunnersPerOwner: parsed.maxRunnersPerOwner },
     maxJobAgeSeconds: parsed.jobMaxAgeSeconds,
     claimLeaseSeconds: parsed.claimLeaseSeconds,
+    stillQueuedGraceSeconds: parsed.stillQueuedGraceSeconds,
     backoff: { baseSeconds: parsed.backoffBaseSeconds, maxSeconds: parsed.jobWaitMaxSeconds },
     gitHubMinRemaining: parsed.githubMinRemainingRequests,
     gitHubWrites: { perMinute: parsed.githubWritesPerMinute, burst: parsed.githubWriteBurst },

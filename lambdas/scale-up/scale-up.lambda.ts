@@ -6,7 +6,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { JobDeferredError, drainWriteBlocks, flushMetrics, getStringParameter, logger, observedBudgets, traced } from "../shared/index.js";
+import { JobDeferredError, drainWriteBlocks, flushMetrics, getStringParameter, getWorkflowJob, logger, observedBudgets, traced } from "../shared/index.js";
 import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { dynamoDbWriteGovernor } from "../libs/governor/dynamodb-store.js";
@@ -58,6 +58,7 @@ export function defaultDeps(
   const config = scaleUpConfigFromEnv(env);
   const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
   let appCursor = 0;
+  const installationClients = appInstallationClients(config.app, config.scope);
   return {
     config,
     ledger: dynamoDbLedger(documentClient, config.jobsTable),
@@ -67,7 +68,9 @@ export function defaultDeps(
     writeGovernor: dynamoDbWriteGovernor(documentClient, config.jobsTable, config.gitHubWrites),
     drainWriteBlocks,
     fleet: ec2RunnerFleet(clients.ec2, config.prefix),
-    registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, appInstallationClients(config.app, config.scope)),
+    registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, installationClients),
+    // The primary App's installation from the webhook, as for registration; its answer's budget is observed.
+    lookupWorkflowJob: async (job, owner) => getWorkflowJob(await installationClients(config.app.appId, owner, job.installationId), job.repository, job.jobId),
     writeRunners: dynamoDbRunnersTable(documentClient, config.runnersTable, undefined, config.jobsTable),
     sealJitConfig: jitSealer(config.jitKmsKeyArn === undefined ? undefined : kmsEncrypt(clients.kms ?? traced(new KMSClient({})), config.jitKmsKeyArn)),
     runnerItemExists: dynamoDbRunnerItemExists(documentClient, config.runnersTable),

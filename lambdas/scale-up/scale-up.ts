@@ -13,6 +13,8 @@ import { launchGroupWithLimits } from "./launch-group.js";
 import type { Claimed } from "./launch-group.js";
 import { assignApps, deferralSeconds, groupLaunches, ownerOf, triage } from "./plan.js";
 import type { AppBudget, DeferralKind, ParsedRecord } from "./plan.js";
+import { confirmStillQueued } from "./still-queued.js";
+import type { WorkflowJobLookup } from "./still-queued.js";
 import { governWrites } from "./write-gate.js";
 import type { WriteGateDeps } from "./write-gate.js";
 
@@ -41,6 +43,8 @@ export interface ScaleUpDeps extends WriteGateDeps {
   readonly sealJitConfig: SealJitConfig;
   readonly runnerItemExists: RunnerItemExists;
   readonly queue: JobQueueControl;
+  /** GET .../actions/jobs/{job_id}: is an old message's job still queued (still-queued.ts)? */
+  readonly lookupWorkflowJob: WorkflowJobLookup;
   readonly isDraining: () => Promise<boolean>;
   /** `arn:<partition>:ec2:<region>:<account>:instance/`, from the function's own ARN. */
   readonly instanceArnPrefix: string;
@@ -59,6 +63,8 @@ export interface BatchOutcome {
   readonly retry: ReadonlySet<string>;
   readonly launched: number;
   readonly duplicates: number;
+  /** Old messages whose jobs GitHub reports started, finished or gone: settled, not launched. */
+  readonly noLongerQueued: number;
   readonly deferred: Readonly<Partial<Record<DeferralKind, number>>>;
   readonly deadLettered: number;
 }
@@ -232,6 +238,16 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     }
   };
 
+  // An old message's job may have been taken or finished since: one GET each, before any budget or slot is spent.
+  const confirmed = await confirmStillQueued(claimed, {
+    deps,
+    now,
+    graceSeconds: config.stillQueuedGraceSeconds,
+    factsOf,
+    giveBack: (job, reason) => giveBack(job, "launch-failed", reason),
+  });
+  const noLongerQueued = confirmed.settled.length;
+
   // GitHub budget: a JIT config costs one request; keep the reserve, wait for the reset beyond it.
   const appIds = [config.app.appId, ...config.app.additionalApps.map((app) => app.appId)];
   const known = new Map<number, BudgetObservation | { remaining: number; resetAt: number; observedAt: string }>();
@@ -250,10 +266,10 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     const fresh = seen !== undefined && seen.resetAt > now.getTime() / 1000;
     return { appId, remaining: fresh ? seen.remaining : undefined, resetAt: fresh ? seen.resetAt : undefined };
   });
-  const assignment = assignApps(budgets, claimed.length, config.gitHubMinRemaining, deps.appCursor());
+  const assignment = assignApps(budgets, confirmed.launch.length, config.gitHubMinRemaining, deps.appCursor());
   const appOf = new Map<string, number>();
   const withBudget: Claimed[] = [];
-  for (const [index, job] of claimed.entries()) {
+  for (const [index, job] of confirmed.launch.entries()) {
     const appId = assignment.appIds[index];
     if (appId === undefined) {
       await giveBack(job, "budget", "GitHub API budget is low", assignment.resetInSeconds(now));
@@ -262,7 +278,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     appOf.set(job.recordId, appId);
     withBudget.push(job);
   }
-  for (const job of claimed) if (!appOf.has(job.recordId)) emitMetric(METRICS.jobsDeferredForBudget, 1, { Pool: job.job.pool });
+  for (const job of confirmed.launch) if (!appOf.has(job.recordId)) emitMetric(METRICS.jobsDeferredForBudget, 1, { Pool: job.job.pool });
 
   // The shared GitHub write bucket of each App: one token per JIT config POST (write-gate.ts).
   const withTokens = await governWrites(withBudget, appOf, deps, now, giveBack);
@@ -298,6 +314,6 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
       }
     }),
   );
-  log.info("batch settled", { records: records.length, launched, duplicates, deadLettered, deferred: deferredCounts });
-  return { retry: new Set(retry.keys()), launched, duplicates, deferred: deferredCounts, deadLettered };
+  log.info("batch settled", { records: records.length, launched, duplicates, noLongerQueued, deadLettered, deferred: deferredCounts });
+  return { retry: new Set(retry.keys()), launched, duplicates, noLongerQueued, deferred: deferredCounts, deadLettered };
 }

@@ -9,7 +9,8 @@ import type { ScaleUpPool } from "../../../lambdas/scale-up/config.js";
 import { processBatch } from "../../../lambdas/scale-up/scale-up.js";
 import type { IncomingRecord, ScaleUpDeps } from "../../../lambdas/scale-up/scale-up.js";
 import { logger } from "../../../lambdas/shared/index.js";
-import type { JobMessage } from "../../../lambdas/shared/index.js";
+import { GitHubRequestError } from "../../../lambdas/shared/index.js";
+import type { JobMessage, WorkflowJobState } from "../../../lambdas/shared/index.js";
 import { jobMessage } from "../../helpers/aws.js";
 import { MemoryKms } from "../../helpers/memory-kms.js";
 import { JIT_CONTEXT_KEY, SEALED_PREFIX, jitSealer } from "../../../lambdas/scale-up/jit-seal.js";
@@ -74,6 +75,10 @@ interface World {
   readonly kms: MemoryKms;
   /** Instance ids whose configuration KMS refuses to seal. */
   readonly failSeal: Set<string>;
+  /** GitHub's view of a job by id (absent: queued); "404" or "error" make the lookup fail. */
+  readonly jobStates: Map<number, WorkflowJobState | "404" | "error">;
+  /** Job ids the still-queued check asked GitHub about. */
+  readonly lookedUp: number[];
 }
 
 /** The JIT configuration the registrar returns for an instance (base64, as GitHub's is). */
@@ -95,6 +100,8 @@ function world(): World {
     failRegistration: new Set(),
     kms: new MemoryKms(),
     failSeal: new Set(),
+    jobStates: new Map(),
+    lookedUp: [],
     deps: undefined as unknown as ScaleUpDeps,
   };
   (w as { deps: ScaleUpDeps }).deps = {
@@ -135,6 +142,13 @@ function world(): World {
         w.deadLettered.push({ id: message.id, reason });
       },
       requeue: async () => undefined,
+    },
+    lookupWorkflowJob: async (j) => {
+      w.lookedUp.push(j.jobId);
+      const state = w.jobStates.get(j.jobId) ?? { status: "queued", conclusion: null, runnerName: null };
+      if (state === "404") throw new GitHubRequestError(`get job ${j.jobId}`, 404);
+      if (state === "error") throw new GitHubRequestError(`get job ${j.jobId}`, 502);
+      return state;
     },
     isDraining: async () => w.draining,
     instanceArnPrefix: "arn:aws:ec2:eu-west-1:123456789012:instance/",
@@ -432,5 +446,82 @@ describe("scale-up metrics and correlation", () => {
     });
     const after = lines().find((line) => line.message === "after the batch");
     for (const key of ["deliveryId", "jobId", "instanceId", "runnerName", "pool"]) expect(after).not.toHaveProperty(key);
+  });
+});
+
+describe("processBatch confirms an old message's job is still queued (issue 18, finding 9)", () => {
+  beforeEach(() => {
+    takeEmittedMetrics();
+  });
+
+  const old = (overrides: Partial<JobMessage> = {}) => job({ receivedAt: new Date(NOW.getTime() - (CONFIG.stillQueuedGraceSeconds + 1) * 1000).toISOString(), ...overrides });
+
+  it("launches nothing for an old message whose job is in_progress: ledger settled running, message deleted, JobsNoLongerQueued", async () => {
+    // Arrange
+    const j = old();
+    w.jobStates.set(j.jobId, { status: "in_progress", conclusion: null, runnerName: "someone-else" });
+
+    // Act
+    const outcome = await processBatch([record(j)], w.deps);
+
+    // Assert
+    expect(w.lookedUp).toEqual([j.jobId]);
+    expect(outcome).toMatchObject({ launched: 0, noLongerQueued: 1, deadLettered: 0 });
+    expect(outcome.retry.size).toBe(0);
+    expect(w.launched).toEqual([]);
+    expect(w.registered).toEqual([]);
+    expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "running", ranOn: "someone-else" });
+    expect(inUse(w, limitKeys("linux", j.owner).global)).toBe(0);
+    expect(metricPoints().filter((point) => point.name === "JobsNoLongerQueued")).toEqual([
+      expect.objectContaining({ unit: "Count", value: 1, dimensions: expect.objectContaining({ Pool: "linux" }) }),
+    ]);
+  });
+
+  it("settles an old message whose job completed with its conclusion, and one GitHub no longer knows (404) as failed", async () => {
+    // Arrange
+    const done = old();
+    const gone = old();
+    w.jobStates.set(done.jobId, { status: "completed", conclusion: "cancelled", runnerName: null });
+    w.jobStates.set(gone.jobId, "404");
+
+    // Act
+    const outcome = await processBatch([record(done), record(gone)], w.deps);
+
+    // Assert
+    expect(outcome).toMatchObject({ launched: 0, noLongerQueued: 2 });
+    expect(outcome.retry.size).toBe(0);
+    expect(w.launched).toEqual([]);
+    expect(w.table.items.get(jobKey(done))).toMatchObject({ phase: "cancelled" });
+    expect(w.table.items.get(jobKey(gone))).toMatchObject({ phase: "failed", failureReason: expect.stringMatching(/404/) });
+  });
+
+  it("launches an old message whose job is still queued, and asks GitHub nothing about a fresh one", async () => {
+    // Arrange
+    const waiting = old();
+    const fresh = job({ receivedAt: new Date(NOW.getTime() - (CONFIG.stillQueuedGraceSeconds - 1) * 1000).toISOString() });
+
+    // Act
+    const outcome = await processBatch([record(waiting), record(fresh)], w.deps);
+
+    // Assert
+    expect(w.lookedUp).toEqual([waiting.jobId]);
+    expect(outcome).toMatchObject({ launched: 2, noLongerQueued: 0 });
+    expect(w.launched).toHaveLength(2);
+  });
+
+  it("launches anyway when GitHub fails to answer (availability over thrift) and logs it", async () => {
+    // Arrange
+    const j = old();
+    w.jobStates.set(j.jobId, "error");
+    const lines = captureLogLines();
+
+    // Act
+    const outcome = await processBatch([record(j)], w.deps);
+
+    // Assert
+    expect(outcome).toMatchObject({ launched: 1, noLongerQueued: 0 });
+    expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "launched" });
+    expect(lines().find((line) => line.message === "confirming the job is still queued failed; launching anyway")).toMatchObject({ level: "WARN", jobId: j.jobId });
+    expect(metricPoints().map((point) => point.name)).not.toContain("JobsNoLongerQueued");
   });
 });

@@ -73,7 +73,40 @@ const github: LoopbackGitHub = new LoopbackGitHub({
       encoded_jit_config: Buffer.from(`jit-${String(body.name)}`).toString("base64"),
     },
   ],
+  // Jobs 7 and 8 are confirmed still queued before launching (older than STILL_QUEUED_GRACE_SECONDS).
+  "GET /repos/octo-org/octo-repo/actions/jobs/7": () => [200, workflowJobAnswer(7, "in_progress")],
+  "GET /repos/octo-org/octo-repo/actions/jobs/8": () => [200, workflowJobAnswer(8, "queued")],
 });
+
+/** GET /repos/{owner}/{repo}/actions/jobs/{job_id} as GitHub answers it (the loopback checks it against OpenAPI). */
+function workflowJobAnswer(jobId: number, status: "queued" | "in_progress"): Record<string, unknown> {
+  const assigned = status !== "queued";
+  return {
+    id: jobId,
+    run_id: 7,
+    run_url: "https://api.github.com/repos/octo-org/octo-repo/actions/runs/7",
+    run_attempt: 1,
+    node_id: "CR_kwDOABCD1234",
+    head_sha: "009b8a3a9ccbb128af87f9b1c0f4c62e8a304f6d",
+    url: `https://api.github.com/repos/octo-org/octo-repo/actions/jobs/${jobId}`,
+    html_url: `https://github.com/octo-org/octo-repo/actions/runs/7/job/${jobId}`,
+    status,
+    conclusion: null,
+    created_at: "2024-06-11T11:00:00Z",
+    started_at: "2024-06-11T11:00:00Z",
+    completed_at: null,
+    name: "build",
+    steps: [],
+    check_run_url: `https://api.github.com/repos/octo-org/octo-repo/check-runs/${jobId}`,
+    labels: ["self-hosted", "linux"],
+    runner_id: assigned ? 77 : null,
+    runner_name: assigned ? "someone-elses-runner" : null,
+    runner_group_id: assigned ? 1 : null,
+    runner_group_name: assigned ? "Default" : null,
+    workflow_name: "CI",
+    head_branch: "main",
+  };
+}
 
 let instances = 0;
 const launchedIds: string[] = [];
@@ -255,6 +288,24 @@ describe("the shipped scale-up zip", () => {
       ["m-garbage", true, "rejected"],
     ]);
     expect((await db.items("sr-jobs")).find((item) => item.pk === "job#4#1")).toMatchObject({ phase: "failed" });
+  });
+
+  it("confirms old messages with one GET each: a job already in_progress is settled running and deleted, a queued one launches", async () => {
+    const fleetsBefore = aws.inputsOf("EC2.CreateFleet").length;
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+
+    const next = await handler({ Records: [jobRecord(job(7, twoMinutesAgo), "m-7"), jobRecord(job(8, twoMinutesAgo), "m-8")] }, context);
+
+    expect(next).toEqual({ batchItemFailures: [] });
+    expect(github.requests.filter((r) => r.method === "GET" && r.path.includes("/actions/jobs/")).map((r) => r.path).sort()).toEqual([
+      "/repos/octo-org/octo-repo/actions/jobs/7",
+      "/repos/octo-org/octo-repo/actions/jobs/8",
+    ]);
+    expect(aws.inputsOf("EC2.CreateFleet").slice(fleetsBefore).map((input) => input["TargetCapacitySpecification.TotalTargetCapacity"])).toEqual(["1"]);
+    const items = Object.fromEntries((await db.items("sr-jobs")).map((item) => [item.pk, item]));
+    expect(items["job#7#1"]).toMatchObject({ phase: "running", ranOn: "someone-elses-runner" });
+    expect(items["job#8#1"]).toMatchObject({ phase: "launched" });
+    expect((await db.items("sr-runners")).map((i) => i.jobKey)).not.toContain("job#7#1");
   });
 
   it("defers a job beyond the pool's limit with a visibility change on its own queue", async () => {

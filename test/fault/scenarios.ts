@@ -334,6 +334,8 @@ const draining: Scenario[] = [
       const first = Math.min(...[...w.ec2.instances.values()].map((i) => i.launchTime));
       expect(first - w.startedAt).toBeGreaterThanOrEqual(20 * MINUTE);
       expect(details(report).webhookAnswers.queued).toBe(6);
+      // The backlog is older than STILL_QUEUED_GRACE_SECONDS: scale-up confirms each job still queued first.
+      expect(details(report).gitHub.byRoute["GET /repos/{o}/{r}/actions/jobs/{id}"]).toBeGreaterThanOrEqual(6);
     },
   },
   {

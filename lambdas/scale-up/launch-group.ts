@@ -47,6 +47,11 @@ export interface GroupContext {
   readonly claimOf: ReadonlyMap<string, Claimed>;
   readonly appOf: ReadonlyMap<string, number>;
   readonly giveBack: (job: Claimed, kind: DeferralKind, reason: string) => Promise<void>;
+  /**
+   * Confirms old messages' jobs still queued at GitHub (still-queued.ts), asked only for jobs granted
+   * slots so that limit-deferred messages cost no GitHub call; the jobs not returned hold no slot.
+   */
+  readonly confirmStillQueued: (jobs: readonly Claimed[]) => Promise<readonly Claimed[]>;
 }
 
 /** Reserves limit slots for a group, launches what was granted, gives the rest back. Resolves to runners launched. */
@@ -75,7 +80,15 @@ export async function launchGroupWithLimits(group: LaunchGroup, ctx: GroupContex
     for (const recordId of wait) await ctx.giveBack(ctx.claimOf.get(recordId) as Claimed, "limit", limitReleaseReason(which));
   }
   if (launch.recordIds.length === 0) return 0;
-  return launchGroup(launch, pool, keys, ctx);
+  const stillQueued = await ctx.confirmStillQueued(launch.recordIds.map((recordId) => ctx.claimOf.get(recordId) as Claimed));
+  const unused = launch.recordIds.length - stillQueued.length;
+  if (unused > 0) {
+    await Promise.all([deps.counters.release(keys.global, unused), deps.counters.release(keys.pool, unused), deps.counters.release(keys.owner, unused)]).catch((error: unknown) =>
+      log.warn("returning the slots of jobs no longer queued failed", { error }),
+    );
+  }
+  if (stillQueued.length === 0) return 0;
+  return launchGroup({ ...launch, recordIds: stillQueued.map((job) => job.recordId), jobs: stillQueued.map((job) => job.job) }, pool, keys, ctx);
 }
 
 /** CreateFleet with fallback, then per instance: JIT config, `launched` with the instance; then the runner items. */

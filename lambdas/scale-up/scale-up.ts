@@ -238,16 +238,6 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     }
   };
 
-  // An old message's job may have been taken or finished since: one GET each, before any budget or slot is spent.
-  const confirmed = await confirmStillQueued(claimed, {
-    deps,
-    now,
-    graceSeconds: config.stillQueuedGraceSeconds,
-    factsOf,
-    giveBack: (job, reason) => giveBack(job, "launch-failed", reason),
-  });
-  const noLongerQueued = confirmed.settled.length;
-
   // GitHub budget: a JIT config costs one request; keep the reserve, wait for the reset beyond it.
   const appIds = [config.app.appId, ...config.app.additionalApps.map((app) => app.appId)];
   const known = new Map<number, BudgetObservation | { remaining: number; resetAt: number; observedAt: string }>();
@@ -266,10 +256,10 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     const fresh = seen !== undefined && seen.resetAt > now.getTime() / 1000;
     return { appId, remaining: fresh ? seen.remaining : undefined, resetAt: fresh ? seen.resetAt : undefined };
   });
-  const assignment = assignApps(budgets, confirmed.launch.length, config.gitHubMinRemaining, deps.appCursor());
+  const assignment = assignApps(budgets, claimed.length, config.gitHubMinRemaining, deps.appCursor());
   const appOf = new Map<string, number>();
   const withBudget: Claimed[] = [];
-  for (const [index, job] of confirmed.launch.entries()) {
+  for (const [index, job] of claimed.entries()) {
     const appId = assignment.appIds[index];
     if (appId === undefined) {
       await giveBack(job, "budget", "GitHub API budget is low", assignment.resetInSeconds(now));
@@ -278,15 +268,29 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     appOf.set(job.recordId, appId);
     withBudget.push(job);
   }
-  for (const job of confirmed.launch) if (!appOf.has(job.recordId)) emitMetric(METRICS.jobsDeferredForBudget, 1, { Pool: job.job.pool });
+  for (const job of claimed) if (!appOf.has(job.recordId)) emitMetric(METRICS.jobsDeferredForBudget, 1, { Pool: job.job.pool });
 
   // The shared GitHub write bucket of each App: one token per JIT config POST (write-gate.ts).
   const withTokens = await governWrites(withBudget, appOf, deps, now, giveBack);
 
+  // An old message's job may have been taken or finished since: one GET each for the jobs granted
+  // slots (launch-group.ts), so that messages waiting for a limit cost no GitHub call.
+  let noLongerQueued = 0;
+  const confirm = async (jobs: readonly Claimed[]): Promise<readonly Claimed[]> => {
+    const confirmed = await confirmStillQueued(jobs, {
+      deps,
+      now,
+      graceSeconds: config.stillQueuedGraceSeconds,
+      factsOf,
+      giveBack: (job, reason) => giveBack(job, "launch-failed", reason),
+    });
+    noLongerQueued += confirmed.settled.length;
+    return confirmed.launch;
+  };
   const claimOf = new Map(withTokens.map((job) => [job.recordId, job]));
   const groups = groupLaunches(withTokens, config.scope);
   const results = await Promise.all(
-    groups.map((group) => launchGroupWithLimits(group, { deps, now, claimOf, appOf, giveBack })),
+    groups.map((group) => launchGroupWithLimits(group, { deps, now, claimOf, appOf, giveBack, confirmStillQueued: confirm })),
   );
   launched += results.reduce((sum, n) => sum + n, 0);
 

@@ -509,6 +509,31 @@ describe("processBatch confirms an old message's job is still queued (issue 18, 
     expect(w.launched).toHaveLength(2);
   });
 
+  it("asks only about the jobs granted limit slots: a message waiting for a limit costs no GitHub call", async () => {
+    // Arrange: the pool holds 3 runners
+    const jobs = [old(), old(), old(), old()];
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), w.deps);
+
+    // Assert
+    expect(outcome).toMatchObject({ launched: 3, deferred: { limit: 1 } });
+    expect(w.lookedUp).toEqual(jobs.slice(0, 3).map((j) => j.jobId));
+  });
+
+  it("gives back the limit slots of a job settled as no longer queued, so the next job of the batch gets one", async () => {
+    // Arrange: 4 jobs on a pool of 3; the first has started elsewhere
+    const jobs = [old(), old(), old(), old()];
+    w.jobStates.set(jobs[0]!.jobId, { status: "in_progress", conclusion: null, runnerName: "someone-else" });
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), w.deps);
+
+    // Assert: slots 3 - 1 settled = 2 runners now; the settled slot is free again for the waiting one
+    expect(outcome).toMatchObject({ launched: 2, noLongerQueued: 1, deferred: { limit: 1 } });
+    expect(inUse(w, limitKeys("linux", jobs[0]!.owner).pool)).toBe(2);
+  });
+
   it("launches anyway when GitHub fails to answer (availability over thrift) and logs it", async () => {
     // Arrange
     const j = old();

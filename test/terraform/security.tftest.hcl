@@ -113,6 +113,7 @@ run "key_created_encrypts_everything" {
         "arn:aws:iam::123456789012:role/self-runners-spot-interruption",
         "arn:aws:iam::123456789012:role/self-runners-github-hooks-ipset",
         "arn:aws:iam::123456789012:role/self-runners-nat-failover",
+        "arn:aws:iam::123456789012:role/self-runners-runner-binaries-syncer",
         "arn:aws:iam::123456789012:role/deployer",
     ]]
     error_message = "Only the module's roles and the deployer (no kms_key_administrator_arns given) may use the key."
@@ -127,6 +128,7 @@ run "key_created_encrypts_everything" {
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-reconcile",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-spot-interruption",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-github-hooks-ipset",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-runner-binaries-syncer",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/apigateway/self-runners",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-nat-failover-*",
         "arn:aws:logs:eu-west-1:123456789012:log-group:aws-waf-logs-self-runners",
@@ -182,8 +184,8 @@ run "key_created_encrypts_everything" {
     error_message = "Roles may only decrypt and generate data keys with this key, through named services."
   }
   assert {
-    condition     = jsondecode(aws_iam_role_policy.encryption_grant_runner[0].policy).Statement[0].Condition.StringEquals["kms:ViaService"] == ["dynamodb.eu-west-1.amazonaws.com"]
-    error_message = "Runner instances may use the key only through DynamoDB."
+    condition     = jsondecode(aws_iam_role_policy.encryption_grant_runner[0].policy).Statement[0].Condition.StringEquals["kms:ViaService"] == ["dynamodb.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+    error_message = "Runner instances may use the key only through DynamoDB (its table item) and S3 (the runner binaries)."
   }
 }
 

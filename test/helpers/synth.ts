@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Testing, TerraformStack, type App } from "../../stacks/cdktf.js";
 import { AwsProvider } from "../../stacks/aws.js";
-import type { SelfRunnersProps } from "../../stacks/self-runners.js";
+import { SelfRunners, type SelfRunnersProps } from "../../stacks/self-runners.js";
 import { handlerNames } from "../../scripts/build-lambdas.js";
 import { REPO_ROOT, scratchDir } from "./paths.js";
 
@@ -58,4 +58,11 @@ export function resourceOf(synth: SynthesizedStack, type: string, idPart: string
   const matches = Object.entries(resourcesOf(synth, type)).filter(([id]) => id.includes(idPart));
   if (matches.length !== 1) throw new Error(`expected one ${type} matching ${idPart}, found ${matches.map(([id]) => id).join(", ") || "none"}`);
   return matches[0][1];
+}
+
+/** A test stack holding one SelfRunners (construct id `runners`, prefix `ci` unless overridden), synthesized. */
+export function synthSelfRunners(distDir: string, overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack {
+  const { stack } = testStack();
+  new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", ...overrides }));
+  return synthJson(stack);
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { SelfRunners, type SelfRunnersProps } from "../../stacks/self-runners.js";
+import type { SelfRunnersProps } from "../../stacks/self-runners.js";
 import { TABLE_DATA_ACTIONS } from "../../stacks/private/table-access.js";
-import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack, type SynthesizedStack } from "../helpers/synth.js";
+import { fakeDistDir, resourceOf, resourcesOf, type SynthesizedStack, synthSelfRunners } from "../helpers/synth.js";
 
 // Issue 18, findings 1 and 2: who may touch the tables' items and the App's parameters.
 let distDir: string;
@@ -9,11 +9,7 @@ beforeAll(() => {
   distDir = fakeDistDir();
 });
 
-function synthRunners(overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack {
-  const { stack } = testStack();
-  new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", ...overrides }));
-  return synthJson(stack);
-}
+const synthRunners = (overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack => synthSelfRunners(distDir, overrides);
 
 /** Role names (the tail of `:role/<name>`) in a policy's aws:PrincipalArn condition. */
 const roleNames = (policy: string): string[] => [...policy.matchAll(/:role\/([a-z-]+)"/g)].map((m) => m[1]!);

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { AwsContext } from "../../stacks/aws-context.js";
 import { EncryptionKey } from "../../stacks/encryption-key.js";
-import { SelfRunners, type SelfRunnersProps } from "../../stacks/self-runners.js";
-import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack, type SynthesizedStack } from "../helpers/synth.js";
+import type { SelfRunnersProps } from "../../stacks/self-runners.js";
+import { fakeDistDir, resourceOf, resourcesOf, testStack, type SynthesizedStack, synthSelfRunners } from "../helpers/synth.js";
 
 const GIVEN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const CREATED = /^\$\{aws_kms_key\.[^.]*encryption_key[^.]*\["0"\]\.arn\}$/;
@@ -12,11 +12,7 @@ beforeAll(() => {
   distDir = fakeDistDir();
 });
 
-function synthRunners(overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack {
-  const { stack } = testStack();
-  new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", ...overrides }));
-  return synthJson(stack);
-}
+const synthRunners = (overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack => synthSelfRunners(distDir, overrides);
 
 /** Every resource of `type` with the value of `attribute` (undefined when absent). */
 function attributeOf(synth: SynthesizedStack, type: string, attribute: string): unknown[] {

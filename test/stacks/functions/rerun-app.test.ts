@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { SelfRunners, type SelfRunnersProps } from "../../../stacks/self-runners.js";
-import { fakeDistDir, minimalProps, resourceOf, synthJson, testStack, type SynthesizedStack } from "../../helpers/synth.js";
+import type { SelfRunnersProps } from "../../../stacks/self-runners.js";
+import { fakeDistDir, resourceOf, type SynthesizedStack, synthSelfRunners } from "../../helpers/synth.js";
 
 // The optional re-run App (issue 18, finding 6): only the reconcile function learns of it and may read its key.
 
@@ -10,11 +10,7 @@ beforeAll(() => {
   distDir = fakeDistDir();
 });
 
-function synthRunners(overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack {
-  const { stack } = testStack();
-  new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", ...overrides }));
-  return synthJson(stack);
-}
+const synthRunners = (overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack => synthSelfRunners(distDir, overrides);
 
 const variablesOf = (synth: SynthesizedStack, fn: string) => (resourceOf(synth, "aws_lambda_function", fn).environment as { variables: Record<string, string> }).variables;
 

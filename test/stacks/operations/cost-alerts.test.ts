@@ -1,17 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { SelfRunners, type SelfRunnersProps } from "../../../stacks/self-runners.js";
-import { fakeDistDir, minimalProps, resourceOf, synthJson, testStack, type SynthesizedStack } from "../../helpers/synth.js";
+import type { SelfRunnersProps } from "../../../stacks/self-runners.js";
+import { fakeDistDir, resourceOf, type SynthesizedStack, synthSelfRunners } from "../../helpers/synth.js";
 
 let distDir: string;
 beforeAll(() => {
   distDir = fakeDistDir();
 });
 
-function synthRunners(overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack {
-  const { stack } = testStack();
-  new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", ...overrides }));
-  return synthJson(stack);
-}
+const synthRunners = (overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack => synthSelfRunners(distDir, overrides);
 
 describe("CostAlerts inside SelfRunners", () => {
   it("creates no budget, anomaly monitor or tag activation by default", () => {

@@ -1,17 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { SelfRunners, type SelfRunnersProps } from "../../../stacks/self-runners.js";
-import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack, type SynthesizedStack } from "../../helpers/synth.js";
+import type { SelfRunnersProps } from "../../../stacks/self-runners.js";
+import { fakeDistDir, resourceOf, resourcesOf, type SynthesizedStack, synthSelfRunners } from "../../helpers/synth.js";
 
 let distDir: string;
 beforeAll(() => {
   distDir = fakeDistDir();
 });
 
-function synthRunners(overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack {
-  const { stack } = testStack();
-  new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", ...overrides }));
-  return synthJson(stack);
-}
+const synthRunners = (overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack => synthSelfRunners(distDir, overrides);
 
 describe("Dashboard inside SelfRunners", () => {
   it("creates one dashboard named after the prefix, its body JSON with the deployment's region interpolated", () => {

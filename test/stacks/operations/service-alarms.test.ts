@@ -1,19 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SelfRunnersValidationError } from "../../../stacks/errors.js";
-import { SelfRunners, type SelfRunnersProps } from "../../../stacks/self-runners.js";
+import type { SelfRunnersProps } from "../../../stacks/self-runners.js";
 import { RUNBOOK_IDS, kitMetric, schedulePeriodSeconds } from "../../../stacks/operations/alarm-conventions.js";
-import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack, type SynthesizedStack } from "../../helpers/synth.js";
+import { fakeDistDir, resourceOf, resourcesOf, type SynthesizedStack, synthSelfRunners } from "../../helpers/synth.js";
 
 let distDir: string;
 beforeAll(() => {
   distDir = fakeDistDir();
 });
 
-function synthRunners(overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack {
-  const { stack } = testStack();
-  new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", ...overrides }));
-  return synthJson(stack);
-}
+const synthRunners = (overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack => synthSelfRunners(distDir, overrides);
 
 const alarm = (synth: SynthesizedStack, id: string) => resourceOf(synth, "aws_cloudwatch_metric_alarm", `alarms_${id}_`);
 

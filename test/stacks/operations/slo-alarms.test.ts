@@ -1,18 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SelfRunnersValidationError } from "../../../stacks/errors.js";
-import { SelfRunners, type SelfRunnersProps } from "../../../stacks/self-runners.js";
-import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack, type SynthesizedStack } from "../../helpers/synth.js";
+import type { SelfRunnersProps } from "../../../stacks/self-runners.js";
+import { fakeDistDir, resourceOf, resourcesOf, type SynthesizedStack, synthSelfRunners } from "../../helpers/synth.js";
 
 let distDir: string;
 beforeAll(() => {
   distDir = fakeDistDir();
 });
 
-function synthRunners(overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack {
-  const { stack } = testStack();
-  new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", ...overrides }));
-  return synthJson(stack);
-}
+const synthRunners = (overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack => synthSelfRunners(distDir, overrides);
 
 type Query = { id: string; expression?: string; return_data?: boolean; metric?: { metric_name: string; namespace: string; stat: string; period: number; dimensions: Record<string, string> } };
 const windowAlarm = (synth: SynthesizedStack, id: string) => resourceOf(synth, "aws_cloudwatch_metric_alarm", `slo_${id}_`);

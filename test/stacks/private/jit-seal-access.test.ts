@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { SelfRunners, type SelfRunnersProps } from "../../../stacks/self-runners.js";
-import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack, type SynthesizedStack } from "../../helpers/synth.js";
+import type { SelfRunnersProps } from "../../../stacks/self-runners.js";
+import { fakeDistDir, resourceOf, resourcesOf, type SynthesizedStack, synthSelfRunners } from "../../helpers/synth.js";
 
 // The per-instance seal of the JIT configuration (stacks/private/jit-seal-access.ts): who may encrypt
 // and decrypt directly with the kit's key, and under which encryption context.
@@ -11,11 +11,7 @@ beforeAll(() => {
   distDir = fakeDistDir();
 });
 
-function synthRunners(overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack {
-  const { stack } = testStack();
-  new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", ...overrides }));
-  return synthJson(stack);
-}
+const synthRunners = (overrides: Partial<SelfRunnersProps> = {}): SynthesizedStack => synthSelfRunners(distDir, overrides);
 
 /** The policy text of a role policy, and the role it is attached to. */
 function rolePolicy(synth: SynthesizedStack, idPart: string): { policy: string; role: string; count: unknown } {

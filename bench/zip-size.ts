@@ -27,7 +27,8 @@ function zipBytes(path: string): { bytes: number; mapBytes: number } {
 function usesSharedLayer(fn: string): boolean {
   const tf = join(REPO_ROOT, MODULE_DIR, `${fn}.tf`);
   try {
-    return /^\s*layers\s*=/m.test(readFileSync(tf, "utf8"));
+    // `layers = []` (the lean webhook) loads none: only a non-empty list counts.
+    return /^\s*layers\s*=\s*\[\s*[^\]\s]/m.test(readFileSync(tf, "utf8"));
   } catch {
     return false;
   }

@@ -3,12 +3,13 @@
 // zip talking to SSM/SQS on loopback and the ledger table on dynalite). The handler runs in child
 // processes so the doubles' own CPU is not counted.
 import { execFile } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { sign } from "@octokit/webhooks-methods";
 import { REPO_ROOT } from "../test/helpers/paths.js";
 import { LOOPBACK_AWS_ENV, unpackShippedBundle } from "../test/helpers/shipped-zip.js";
+import { workflowJobFixture } from "../test/helpers/github.js";
 import { startWebhookDoubles } from "../test/helpers/webhook-doubles.js";
 import { median, type BenchGroup, type Figure } from "./figures.js";
 
@@ -35,11 +36,11 @@ async function child(root: string, env: Record<string, string>, extra: Record<st
 
 /** `count` distinct queued deliveries (new job ids, new delivery ids), signed, as API Gateway proxy events. */
 async function queuedDeliveries(count: number): Promise<unknown[]> {
-  const fixture = JSON.parse(readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8")) as { workflow_job: { id: number; labels: string[] } };
+  const firstId = Number(workflowJobFixture("queued").workflow_job.id);
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      // Created now: the webhook refuses queued deliveries older than its replay bound (the fixture is dated 2024).
-      const body = JSON.stringify({ ...fixture, workflow_job: { ...fixture.workflow_job, id: fixture.workflow_job.id + 1 + i, created_at: new Date().toISOString() } });
+      // Created now (the fixture helper's default): the webhook refuses queued deliveries older than its replay bound.
+      const body = JSON.stringify(workflowJobFixture("queued", { jobId: firstId + 1 + i }));
       const headers = { "X-Hub-Signature-256": await sign(SECRET, body), "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": `bench-delivery-${i}` };
       return { body, headers, isBase64Encoded: false, httpMethod: "POST", path: "/webhook" };
     }),
@@ -49,7 +50,7 @@ async function queuedDeliveries(count: number): Promise<unknown[]> {
 export const webhookCpu: BenchGroup = {
   name: "webhook CPU through the shipped zip",
   async run() {
-    const labels = (JSON.parse(readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8")) as { workflow_job: { labels: string[] } }).workflow_job.labels;
+    const labels = workflowJobFixture("queued").workflow_job.labels as string[];
     const doubles = await startWebhookDoubles({ secret: SECRET, pools: { linux: labels } });
     const root = unpackShippedBundle("webhook");
     const eventsFile = join(root, "bench-events.json");

@@ -4,19 +4,18 @@
 // handler's own (it includes dynalite's work for the same requests).
 // Run: npx tsx bench/webhook-delivery.ts [deliveries]   (npm run build:lambdas first)
 import type { IncomingMessage } from "node:http";
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import { sign } from "@octokit/webhooks-methods";
 import { lambdaContext } from "../test/helpers/aws.js";
 import { loadShippedBundle, unloadShippedBundle } from "../test/helpers/shipped-zip.js";
 import type { BenchGroup } from "./figures.js";
+import { workflowJobFixture } from "../test/helpers/github.js";
 import { startWebhookDoubles } from "../test/helpers/webhook-doubles.js";
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 
 export interface DeliveryFigure {
   readonly deliveries: number;
@@ -29,10 +28,13 @@ export interface DeliveryFigure {
 
 export async function measureQueuedDelivery(deliveries = 200): Promise<DeliveryFigure> {
   const secret = "bench-secret";
-  const template = JSON.parse(readFileSync(join(root, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8")) as {
-    workflow_job: { id: number; labels: string[] };
-  };
-  const doubles = await startWebhookDoubles({ secret, pools: { linux: template.workflow_job.labels } });
+  const firstId = Number(workflowJobFixture("queued").workflow_job.id);
+  const labels = workflowJobFixture("queued").workflow_job.labels as string[];
+  // Signed before the clock starts (the fixture helper checks each payload against its schema), created
+  // now: the webhook refuses queued deliveries older than its replay bound.
+  const bodies = Array.from({ length: deliveries + 1 }, (_, i) => JSON.stringify(workflowJobFixture("queued", { jobId: firstId + i })));
+  const signatures = await Promise.all(bodies.map((body) => sign(secret, body)));
+  const doubles = await startWebhookDoubles({ secret, pools: { linux: labels } });
   const dynamoDbCalls: string[] = [];
   doubles.dynamodb.server.prependListener("request", (request: IncomingMessage) => {
     dynamoDbCalls.push(String(request.headers["x-amz-target"] ?? "?").replace(/^DynamoDB_\d+\./, "DynamoDB."));
@@ -40,9 +42,8 @@ export async function measureQueuedDelivery(deliveries = 200): Promise<DeliveryF
   const { handler, root: unpacked } = loadShippedBundle<Handler>("webhook", doubles.env, { skipSourceMaps: true });
   const context = lambdaContext("sr-webhook");
   const deliver = async (i: number): Promise<void> => {
-    // Created now: the webhook refuses queued deliveries older than its replay bound (the fixture is dated 2024).
-    const body = JSON.stringify({ ...template, workflow_job: { ...template.workflow_job, id: template.workflow_job.id + i, created_at: new Date().toISOString() } });
-    const headers = { "X-Hub-Signature-256": await sign(secret, body), "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": `bench-${i}` };
+    const body = bodies[i] as string;
+    const headers = { "X-Hub-Signature-256": signatures[i] as string, "X-GitHub-Event": "workflow_job", "X-GitHub-Delivery": `bench-${i}` };
     const result = await handler({ body, headers, isBase64Encoded: false } as unknown as APIGatewayProxyEvent, context);
     if (result.statusCode !== 200) throw new Error(`delivery ${i}: ${result.statusCode} ${result.body}`);
   };

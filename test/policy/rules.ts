@@ -901,7 +901,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "runner-credentials-in-vpc",
     subject: /^aws_iam_role_policy\.encryption_grant_runner#/,
-    reason: "the runner's KMS grant holds only through DynamoDB (kms:ViaService), inside calls the runner's own DynamoDB statements already limit to its VPC and address",
+    reason: "the runner's KMS grant holds only through DynamoDB and S3 (kms:ViaService), inside calls the runner's own DynamoDB and S3 statements already limit to its VPC and address",
   },
   {
     rule: "imds-hop-limit",

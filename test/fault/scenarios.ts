@@ -460,6 +460,53 @@ const healer: Scenario[] = [
   },
 ];
 
+// ---------------------------------------------------------------------------------------------------
+// A world as hostile as AWS and GitHub (issue 15, item 2): one scenario per new fault, few jobs each.
+
+/** Live kit instances EC2 does not list yet, counted by the world when a reconcile run is due. */
+function unlistedLive(w: World): number {
+  return w.ec2.live().filter((instance) => !w.ec2.faults.visible(instance, w.now)).length;
+}
+
+const hostile: Scenario[] = [
+  {
+    title: "EC2 listing lag: instances launched 20 s before a reconcile run stay unlisted for 70–100 s (limit 2, 4 jobs)",
+    // The jobs arrive at 4:40, so the 5:00 reconcile run sees two launched jobs whose instances EC2
+    // does not list yet, whose registrations are offline and whose runner items are fresh.
+    world: { env: { MAX_RUNNERS_TOTAL: "2" }, ec2: { listingDelayMs: [70_000, 100_000] } },
+    script: (w) => {
+      w.at(4 * MINUTE + 40_000, () => void w.queueJobs(4));
+      w.at(5 * MINUTE, () => w.note(`unlisted at the reconcile run: ${unlistedLive(w)}`));
+    },
+    evidence: (report, w) => {
+      const d = details(report);
+      expect(d.log).toContain(`${new Date(w.startedAt + 5 * MINUTE).toISOString().slice(11, 19)} unlisted at the reconcile run: 2`);
+      expect(w.ec2.faults.counts.hiddenFromListing).toBeGreaterThanOrEqual(2);
+      // The reconciler kept the unlisted instances' slots (never above the limit), registrations and
+      // runner items (every instance got its configuration and ran a job): nothing launched twice.
+      expect(d.peakLive).toBeLessThanOrEqual(2);
+      expect(report.figures.runnersLaunched).toBe(4);
+      expect(w.runnerSims().every((sim) => sim.configured && sim.ranJob)).toBe(true);
+    },
+  },
+  {
+    title: "EC2 quotas and prices: spot vCPU quota (MaxSpotInstanceCountExceeded), on-demand vCPU quota (VcpuLimitExceeded), cheapest override first",
+    world: { ec2: { spotVcpuQuota: 4, onDemandVcpuQuota: 4 } },
+    script: (w) => void w.queueJobs(6),
+    evidence: (report, w) => {
+      const { counts } = w.ec2.faults;
+      expect(counts.maxSpotInstanceCountExceeded).toBeGreaterThanOrEqual(1);
+      expect(counts.vcpuLimitExceeded).toBeGreaterThanOrEqual(1);
+      expect(counts.cheaperOverrideFirst).toBeGreaterThanOrEqual(1);
+      // lowest-price: on-demand went to m6i.large, the cheaper type, though the pool lists m7i.large first.
+      const onDemand = [...w.ec2.instances.values()].filter((i) => i.lifecycle === "on-demand");
+      expect(onDemand.length).toBeGreaterThanOrEqual(1);
+      expect(onDemand.every((i) => i.instanceType === "m6i.large")).toBe(true);
+      expect(report.figures.runnersLaunched).toBe(6);
+    },
+  },
+];
+
 const burst: Scenario[] = [
   {
     title: "1,000-job burst (two pools of 300, 500 in total)",
@@ -531,7 +578,7 @@ function governedBurst(apps: number): Scenario {
   };
 }
 
-export const SCENARIOS: readonly Scenario[] = [...duplicates, ...crashes, ...gitHub, ...ec2, ...sqs, ...lag, ...spot, ...draining, ...flood, ...healer, ...burst];
+export const SCENARIOS: readonly Scenario[] = [...duplicates, ...crashes, ...gitHub, ...ec2, ...sqs, ...lag, ...spot, ...draining, ...flood, ...healer, ...hostile, ...burst];
 
 /** The governor's figures (test/fault/governor.test.ts, bench/governor.ts): apart from the reliability table. */
 export const GOVERNED_SCENARIOS: readonly Scenario[] = [governedBurst(3), governedBurst(1)];

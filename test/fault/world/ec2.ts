@@ -2,12 +2,14 @@ import { AwsFault, escapeXml } from "../../helpers/loopback-aws.js";
 import type { LoopbackAws } from "../../helpers/loopback-aws.js";
 import { invocationOf } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
+import { Ec2Faults } from "./ec2-faults.js";
 import { EC2_LIMITS, TokenBucket } from "./limits.js";
 
 /**
  * EC2 as the kit sees it, over the query protocol: CreateFleet (type instant) with per-override
  * capacity a scenario scripts, DescribeInstances with tag and state filters and paging,
  * DescribeInstanceStatus (every instance healthy), TerminateInstances, CreateTags; instances go pending -> running -> shutting-down -> terminated.
+ * Eventual consistency, quotas and price-ordered allocation come from `faults` (world/ec2-faults.ts).
  */
 
 const NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
@@ -50,6 +52,8 @@ export class Ec2Model {
   readonly instances = new Map<string, Ec2Instance>();
   /** Scenario hooks. */
   capacity: CapacityScript = () => Number.POSITIVE_INFINITY;
+  /** Listing delays, quotas and prices (the world replaces it with its seeded options). */
+  faults = new Ec2Faults();
   /** Returns an error code to refuse the whole CreateFleet call (e.g. RequestLimitExceeded). */
   refuseCreateFleet: () => string | undefined = () => undefined;
   /** Every TerminateInstances call, per instance, for the busy-runner check. */
@@ -76,6 +80,7 @@ export class Ec2Model {
     const instanceId = `i-0${this.sequence.toString(16).padStart(16, "0")}`;
     const instance: Ec2Instance = { instanceId, instanceType, subnetId, lifecycle, launchTime: this.now(), tags, launchedBy, state: "pending", stateSince: this.now(), endedBy: undefined };
     this.instances.set(instanceId, instance);
+    this.faults.launched(instance);
     return instance;
   }
 
@@ -117,7 +122,7 @@ export class Ec2Model {
         for (const [key, value] of Object.entries(input)) {
           if (!/^ResourceId\.\d+$/.test(key)) continue;
           const instance = this.instances.get(String(value));
-          if (instance === undefined) throw new AwsFault("InvalidInstanceID.NotFound", 400, `The instance ID '${String(value)}' does not exist`);
+          if (instance === undefined || !this.faults.taggable(instance, this.now())) throw new AwsFault("InvalidInstanceID.NotFound", 400, `The instance ID '${String(value)}' does not exist`);
           for (let n = 1; input[`Tag.${n}.Key`] !== undefined; n += 1) instance.tags.set(String(input[`Tag.${n}.Key`]), String(input[`Tag.${n}.Value`] ?? ""));
         }
         return `<CreateTagsResponse xmlns="${NS}"><requestId>r</requestId><return>true</return></CreateTagsResponse>`;
@@ -146,14 +151,19 @@ export class Ec2Model {
     for (let n = 1; input[`TagSpecification.1.Tag.${n}.Key`] !== undefined; n += 1) tags.set(String(input[`TagSpecification.1.Tag.${n}.Key`]), String(input[`TagSpecification.1.Tag.${n}.Value`]));
     const launched: Ec2Instance[] = [];
     const errors: Array<{ override: { instanceType: string; subnetId: string }; code: string; message: string }> = [];
-    for (const override of overrides) {
+    for (const override of this.faults.byPrice(overrides, capacityType)) {
       if (wanted <= 0) break;
       const answer = this.capacity(override, capacityType);
       if (typeof answer !== "number") {
         errors.push({ override, code: answer.error, message: answer.message ?? answer.error });
         continue;
       }
-      const granted = Math.min(wanted, answer);
+      const room = this.faults.room(capacityType, override.instanceType, this.live());
+      if (room === 0) {
+        errors.push({ override, ...this.faults.quotaError(capacityType) });
+        continue;
+      }
+      const granted = Math.min(wanted, answer, room);
       for (let i = 0; i < granted; i += 1) launched.push(this.launch(override.instanceType, override.subnetId, capacityType, new Map(tags), invocation?.id));
       wanted -= granted;
       if (granted === 0) errors.push({ override, code: "InsufficientInstanceCapacity", message: `There is no ${capacityType} capacity for ${override.instanceType} in ${override.subnetId}.` });
@@ -187,11 +197,14 @@ export class Ec2Model {
       for (let v = 1; input[`Filter.${n}.Value.${v}`] !== undefined; v += 1) values.push(String(input[`Filter.${n}.Value.${v}`]));
       filters.push({ name: String(input[`Filter.${n}.Name`]), values });
     }
-    let matching = [...this.instances.values()];
+    const now = this.now();
+    // Eventual consistency: the API knows an instance only from its listing delay until it vanished.
+    const known = new Map([...this.instances].filter(([, i]) => this.faults.listed(i, now)));
+    let matching = [...known.values()];
     if (ids.length > 0) {
-      const unknown = ids.find((id) => !this.instances.has(id));
+      const unknown = ids.find((id) => !known.has(id));
       if (unknown !== undefined) throw new AwsFault("InvalidInstanceID.NotFound", 400, `The instance ID '${unknown}' does not exist`);
-      matching = ids.map((id) => this.instances.get(id) as Ec2Instance);
+      matching = ids.map((id) => known.get(id) as Ec2Instance);
     }
     for (const filter of filters) {
       if (filter.name === "instance-state-name") matching = matching.filter((i) => filter.values.includes(i.state));

@@ -13,11 +13,14 @@ import { rememberCompiledCode, withCodeCache } from "./code-cache.js";
 import { WorldDynamoDb } from "./dynamodb.js";
 import type { LedgerSideEffect } from "./dynamodb.js";
 import { Ec2Model, RUNNER_INSTANCE_PROFILE_ARN } from "./ec2.js";
+import { Ec2Faults } from "./ec2-faults.js";
+import type { Ec2FaultOptions } from "./ec2-faults.js";
 import type { Ec2Instance } from "./ec2.js";
 import { GitHubWorld, ORG } from "./github.js";
 import type { GitHubJob } from "./github.js";
 import { invocationOf, kill, runInvocation } from "./invocations.js";
 import type { Invocation, InvocationResult } from "./invocations.js";
+import { mulberry32 } from "./random.js";
 import { ACCOUNT, REGION, SqsModel, sqsRecord } from "./sqs.js";
 import type { FifoQueue, QueueMessage } from "./sqs.js";
 
@@ -73,6 +76,8 @@ export interface WorldOptions {
    * every delivery reaches the function.
    */
   readonly ingress?: IngressOptions;
+  /** EC2's listing delay, quotas and prices (world/ec2-faults.ts); a listing delay of up to 10 s unless set. */
+  readonly ec2?: Ec2FaultOptions;
 }
 
 interface RunnerSim {
@@ -128,19 +133,8 @@ type ScheduledHandler = (event: EventBridgeEvent<string, unknown>, context: Cont
 
 const WEBHOOK_SECRET = "fault-world-webhook-secret";
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class World {
-  readonly options: Required<Omit<WorldOptions, "env" | "pools" | "ingress">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
+  readonly options: Required<Omit<WorldOptions, "env" | "pools" | "ingress" | "ec2">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
   readonly aws = new LoopbackAws({ record: false });
   readonly ec2 = new Ec2Model(() => Date.now());
   sqs!: SqsModel;
@@ -219,6 +213,7 @@ export class World {
       seed: options.seed ?? 1,
     };
     this.ingress = options.ingress === undefined ? undefined : new Ingress(options.ingress);
+    this.ec2.faults = new Ec2Faults({ seed: this.options.seed, ...options.ec2 });
   }
 
   // ------------------------------------------------------------------ set-up

@@ -505,6 +505,23 @@ const hostile: Scenario[] = [
       expect(report.figures.runnersLaunched).toBe(6);
     },
   },
+  {
+    title: "scale-up outlives the visibility timeout (GitHub answers in 3 s, visibility 10 s): another environment receives the same messages",
+    world: { visibilityTimeoutSeconds: 10, scaleUpEnvironments: 2 },
+    script: (w) => {
+      w.github.latency = (invocation) => (invocation.fn === "scale-up" ? 3_000 : 0);
+      w.queueJobs(3);
+    },
+    evidence: (report) => {
+      const d = details(report);
+      // The first invocation ran past the visibility timeout: its deletes came too late and the
+      // messages were received again; the ledger kept the second reading from launching again.
+      expect(d.maxInvocationSeconds).toBeGreaterThan(10);
+      expect(d.esmSettlement.staleDeletes).toBeGreaterThanOrEqual(1);
+      expect(report.figures.redeliveries).toBeGreaterThanOrEqual(1);
+      expect(report.figures.runnersLaunched).toBe(3);
+    },
+  },
 ];
 
 const burst: Scenario[] = [

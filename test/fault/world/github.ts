@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { assertMatchesOpenApi, assertMatchesWebhookSchema, workflowJobQueuedFixture } from "../../helpers/openapi.js";
 import { GitHubDeliveryLog } from "./github-deliveries.js";
-import { invocationOf } from "./invocations.js";
+import { invocationOf, spend } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
 import { GITHUB_SECONDARY_LIMITS, SecondaryLimits } from "./limits.js";
 
@@ -110,6 +110,8 @@ export class GitHubWorld {
   /** Webhook scheduling: extra delay per action, copies per hook, redeliveries with the same id. */
   webhookPlan: (job: GitHubJob, action: string) => { delaysMs: number[]; redeliverAfterMs?: number[] } = () => ({ delaysMs: [0] });
   onSideEffect: (what: "jit-config", invocation: Invocation | undefined) => void = () => undefined;
+  /** How long each request of an invocation takes at GitHub (0: instant). */
+  latency: (invocation: Invocation) => number = () => 0;
   refuse: (invocation: Invocation | undefined) => string | undefined = () => undefined;
   /** Runner names asked for by generate-jitconfig, faulted requests included: a name twice is a retry. */
   readonly jitRequests = new Map<string, number>();
@@ -373,6 +375,9 @@ export class GitHubWorld {
       reply(500, { message: refused }, {}, false);
       return;
     }
+    // A slow GitHub: the request takes the invocation's time (the clock runs on during it).
+    const latencyMs = invocation === undefined ? 0 : this.latency(invocation);
+    if (invocation !== undefined && latencyMs > 0) spend(invocation, latencyMs);
 
     const auth = String(req.headers.authorization ?? "");
     const installation = this.installationOf(auth);

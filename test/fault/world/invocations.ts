@@ -92,6 +92,15 @@ function calledFromShippedCode(skip: (...args: never[]) => unknown): boolean {
   return (frame?.getFileName() ?? "").includes(`${sep}self-runners-zip-`) && frame?.getFunctionName() !== "setTimeout";
 }
 
+/**
+ * A dependency answered slowly: the invocation's simulated duration grows by `ms`, after whatever it
+ * spent before (its requests are taken one after another). Past the function timeout it is killed.
+ */
+export function spend(invocation: Invocation, ms: number): void {
+  invocation.waitedUntil = Math.max(invocation.waitedUntil, invocation.startedAt) + ms;
+  if (invocation.waitedUntil - invocation.startedAt > invocation.timeoutMs) kill(invocation, `timeout: ran ${Math.round((invocation.waitedUntil - invocation.startedAt) / 1000)} s`);
+}
+
 /** Accounts a warped wait; a wait that runs past the function timeout kills the invocation. */
 function warp(invocation: Invocation, delayMs: number): void {
   const end = Date.now() + delayMs;

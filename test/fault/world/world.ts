@@ -20,6 +20,7 @@ import { GitHubWorld, ORG } from "./github.js";
 import type { GitHubJob } from "./github.js";
 import { invocationOf, kill, runInvocation } from "./invocations.js";
 import type { Invocation, InvocationResult } from "./invocations.js";
+import { settleBatch } from "./esm.js";
 import { mulberry32 } from "./random.js";
 import { ACCOUNT, REGION, SqsModel, sqsRecord } from "./sqs.js";
 import type { FifoQueue, QueueMessage } from "./sqs.js";
@@ -76,6 +77,8 @@ export interface WorldOptions {
    * every delivery reaches the function.
    */
   readonly ingress?: IngressOptions;
+  /** The job queues' visibility timeout (the module's is well above the function timeout). */
+  readonly visibilityTimeoutSeconds?: number;
   /** EC2's listing delay, quotas and prices (world/ec2-faults.ts); a listing delay of up to 10 s unless set. */
   readonly ec2?: Ec2FaultOptions;
 }
@@ -134,7 +137,7 @@ type ScheduledHandler = (event: EventBridgeEvent<string, unknown>, context: Cont
 const WEBHOOK_SECRET = "fault-world-webhook-secret";
 
 export class World {
-  readonly options: Required<Omit<WorldOptions, "env" | "pools" | "ingress" | "ec2">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
+  readonly options: Required<Omit<WorldOptions, "env" | "pools" | "ingress" | "ec2" | "visibilityTimeoutSeconds">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
   readonly aws = new LoopbackAws({ record: false });
   readonly ec2 = new Ec2Model(() => Date.now());
   sqs!: SqsModel;
@@ -162,6 +165,7 @@ export class World {
     reconcileSummaries: [] as unknown[],
     spotWarnings: 0,
     esmFailures: 0,
+    esmSettlement: { invalidResponses: 0, heldBackInGroup: 0, staleDeletes: 0 },
     skippedDeletes: 0,
     busyTerminated: [] as Array<{ instanceId: string; jobId: number | undefined; by: string; at: number }>,
     maxInvocationSeconds: 0,
@@ -195,6 +199,7 @@ export class World {
   private readonly realRandom = Math.random;
   private awsEndpoint = "";
   private hangNextLaunches = 0;
+  private readonly visibilityTimeoutSeconds: number | undefined;
   noWatchdogFor: (instance: Ec2Instance) => boolean = () => false;
 
   constructor(options: WorldOptions = {}) {
@@ -214,6 +219,7 @@ export class World {
     };
     this.ingress = options.ingress === undefined ? undefined : new Ingress(options.ingress);
     this.ec2.faults = new Ec2Faults({ seed: this.options.seed, ...options.ec2 });
+    this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds;
   }
 
   // ------------------------------------------------------------------ set-up
@@ -228,7 +234,7 @@ export class World {
     this.sqs = new SqsModel(this.awsEndpoint, () => Date.now());
     this.sqs.serve(this.aws);
     this.ec2.serve(this.aws);
-    for (const pool of Object.keys(this.options.pools)) this.pools.set(pool, this.sqs.createPool(pool, PREFIX));
+    for (const pool of Object.keys(this.options.pools)) this.pools.set(pool, this.sqs.createPool(pool, PREFIX, { visibilityTimeoutSeconds: this.visibilityTimeoutSeconds }));
     const appIds = Array.from({ length: this.options.apps }, (_, i) => ({ appId: 1001 + i, installationId: 52_103_487 + i }));
     this.github = new GitHubWorld({ webhookSecret: WEBHOOK_SECRET, apps: appIds, listingLagMs: this.options.listingLagMs, lostRunnerFailMs: 2 * MINUTE }, () => Date.now());
     const gitHubUrl = await this.github.start();
@@ -782,8 +788,12 @@ export class World {
       this.note(`crash injected before the SQS delete of ${result.invocation.id}`);
       return result;
     }
-    const failed = new Set((result.value?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-    for (const message of messages) if (!failed.has(message.messageId)) queue.delete(message.receiptHandle as string);
+    // The event source mapping's rules (world/esm.ts): invalid answers, FIFO groups, late deletes.
+    const settled = settleBatch(messages, result.value, result.invocation.startedAt + result.elapsedMs);
+    this.stats.esmSettlement.invalidResponses += settled.invalidResponse ? 1 : 0;
+    this.stats.esmSettlement.heldBackInGroup += settled.heldBackInGroup;
+    this.stats.esmSettlement.staleDeletes += settled.staleDeletes;
+    for (const message of settled.deleted) queue.delete(message.receiptHandle as string);
     return result;
   }
 
@@ -915,6 +925,7 @@ export class World {
         reconcileRuns: this.stats.reconcileRuns,
         reconcileErrors: this.stats.reconcileErrors,
         esmFailures: this.stats.esmFailures,
+        esmSettlement: this.stats.esmSettlement,
         skippedDeletes: this.stats.skippedDeletes,
         sqs: [...this.pools.values()].map(({ queue }) => ({ sends: queue.sends, deduplicated: queue.deduplicated, receives: queue.receives, redeliveries: queue.redeliveries })),
         visibilityFailures: this.sqs.visibilityFailures,

@@ -6,7 +6,9 @@ import type { JobRecord, LedgerSnapshot } from "./types.js";
 
 /**
  * The reconciler's one paged scan: non-terminal jobs plus failed interrupted jobs not yet re-run, idle
- * sightings, and counter values.
+ * sightings, and counter values. Strongly consistent, like the counter read before it: an eventually
+ * consistent scan can miss a claim or launch of the last moments, and the recount would then set a
+ * counter below the runners it counts (the fault suite's stale-read scenario, docs/reliability.md).
  */
 export async function scanSnapshot(client: DynamoDBDocumentClient, tableName: string): Promise<LedgerSnapshot> {
   const jobs: JobRecord[] = [];
@@ -14,7 +16,7 @@ export async function scanSnapshot(client: DynamoDBDocumentClient, tableName: st
   const counters = new Map<string, number>();
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    const page = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
     for (const item of page.Items ?? []) {
       const pk = String(item.pk);
       if (pk.startsWith("job#") || pk.startsWith("warm#")) {
@@ -40,6 +42,7 @@ export async function scanActiveJobs(client: DynamoDBDocumentClient, tableName: 
     const page = await client.send(
       new ScanCommand({
         TableName: tableName,
+        ConsistentRead: true,
         FilterExpression: `begins_with(#pk, :job) AND #phase IN (${ACTIVE_PHASES.map((_, i) => `:p${i}`).join(", ")})`,
         ExpressionAttributeNames: { "#pk": "pk", "#phase": "phase" },
         ExpressionAttributeValues: { ":job": "job#", ...Object.fromEntries(ACTIVE_PHASES.map((p, i) => [`:p${i}`, p])) },

@@ -17,6 +17,9 @@ export function dynamoDbRunnerRecords(client: DynamoDBDocumentClient, tableName:
         const page = await client.send(
           new ScanCommand({
             TableName: tableName,
+            // Strongly consistent: a fresh record vouches for an instance EC2 does not list yet; an
+            // eventually consistent scan could miss it and the reconciler would delete the registration.
+            ConsistentRead: true,
             ProjectionExpression: "#pk, #instanceId, #owner, #installationId, #createdAt",
             ExpressionAttributeNames: {
               "#pk": "pk",

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
+import { DynamoDbFaults } from "./dynamodb-faults.js";
 import { invocationOf } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
 
@@ -16,6 +17,8 @@ export type LedgerSideEffect = "claim" | "mark-launched" | "runner-item";
 
 export class WorldDynamoDb {
   readonly calls = { total: 0, refused: 0 };
+  /** Stale reads, throttling and 5xx (world/dynamodb-faults.ts); off unless a scenario sets them. */
+  readonly faults = new DynamoDbFaults();
   /** Called after a successful write that is one of scale-up's side effects. */
   onSideEffect: (what: LedgerSideEffect, invocation: Invocation | undefined) => void = () => undefined;
   /** Called before forwarding; return a reason to refuse (500) the request. */
@@ -62,6 +65,12 @@ export class WorldDynamoDb {
           return answered;
         }) as typeof res.end;
       }
+      if (this.faults.active) {
+        const body: Buffer[] = [];
+        req.on("data", (c: Buffer) => body.push(c));
+        req.on("end", () => this.faults.serve(req, Buffer.concat(body), res, invocation, Date.now(), dynalite));
+        return;
+      }
       dynalite(req, res);
     });
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
@@ -86,5 +95,6 @@ export class WorldDynamoDb {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
     await this.local.close();
+    await this.faults.stop();
   }
 }

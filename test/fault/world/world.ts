@@ -495,6 +495,7 @@ export class World {
       await work();
       this.profile.set(what, (this.profile.get(what) ?? 0) + performance.now() - started);
     };
+    await this.dynamo.faults.replicate(Date.now());
     await timed("webhooks", () => this.deliverWebhooks());
     this.ec2.advance();
     await timed("runners", () => this.stepRunners());

@@ -563,6 +563,22 @@ const hostile: Scenario[] = [
       expect(report.figures.runnersLaunched).toBeGreaterThanOrEqual(8);
     },
   },
+  {
+    title: "GitHub lists new JIT runners 90 s late (one JIT config 502 after creating the runner; a reconcile run 20 s after the launches)",
+    world: {},
+    script: (w) => {
+      w.github.newRegistrationLagMs = 90_000;
+      w.github.faults.push({ route: /generate-jitconfig$/, times: 1, kind: "server-error-after-effect", status: 502 });
+      w.at(4 * MINUTE + 40_000, () => void w.queueJobs(4));
+    },
+    evidence: (report, w) => {
+      const d = details(report);
+      expect(w.github.hiddenNewRegistrations).toBeGreaterThanOrEqual(1);
+      expect(d.gitHub.faults).toBe(1);
+      // No runner was stopped for a registration the listing did not show yet.
+      expect(w.runnerSims().filter((sim) => sim.configured).every((sim) => sim.ranJob)).toBe(true);
+    },
+  },
 ];
 
 const burst: Scenario[] = [

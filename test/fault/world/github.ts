@@ -110,6 +110,10 @@ export class GitHubWorld {
   /** Webhook scheduling: extra delay per action, copies per hook, redeliveries with the same id. */
   webhookPlan: (job: GitHubJob, action: string) => { delaysMs: number[]; redeliverAfterMs?: number[] } = () => ({ delaysMs: [0] });
   onSideEffect: (what: "jit-config", invocation: Invocation | undefined) => void = () => undefined;
+  /** How long a new JIT registration stays out of the runners listing (0: listed at once). */
+  newRegistrationLagMs = 0;
+  /** Registrations left out of listings because they were too new. */
+  hiddenNewRegistrations = 0;
   /** How long each request of an invocation takes at GitHub (0: instant). */
   latency: (invocation: Invocation) => number = () => 0;
   refuse: (invocation: Invocation | undefined) => string | undefined = () => undefined;
@@ -538,7 +542,10 @@ export class GitHubWorld {
   private listRunners(owner: string, url: URL): [number, unknown] {
     const perPage = Math.min(100, Number(url.searchParams.get("per_page") ?? 30));
     const page = Number(url.searchParams.get("page") ?? 1);
-    const all = [...this.registrations.values()].filter((r) => !r.deleted && r.owner === owner).sort((a, b) => a.id - b.id);
+    // A new registration shows in the listing only `newRegistrationLagMs` after it was created.
+    const listed = [...this.registrations.values()].filter((r) => !r.deleted && r.owner === owner);
+    const all = listed.filter((r) => this.now() - r.createdAt >= this.newRegistrationLagMs).sort((a, b) => a.id - b.id);
+    this.hiddenNewRegistrations += listed.length - all.length;
     const slice = all.slice((page - 1) * perPage, page * perPage);
     return [200, { total_count: all.length, runners: slice.map((r) => runnerBody(r, this.view(r))) }];
   }

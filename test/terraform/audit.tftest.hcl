@@ -1,5 +1,6 @@
 # The audit trail: created by default, switched off, reused, and delivering to CloudWatch Logs.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -16,7 +17,7 @@ variables {
 }
 
 run "audit_trail_defaults" {
-  command = apply
+  command = plan
 
   assert {
     condition     = length(aws_cloudtrail.audit_trail) == 1 && aws_cloudtrail.audit_trail[0].name == "self-runners-audit"
@@ -115,7 +116,7 @@ run "audit_trail_defaults" {
 }
 
 run "audit_trail_options" {
-  command = apply
+  command = plan
   variables {
     cloudtrail_multi_region       = false
     cloudtrail_glacier_after_days = 30
@@ -132,7 +133,7 @@ run "audit_trail_options" {
 }
 
 run "audit_trail_disabled" {
-  command = apply
+  command = plan
   variables {
     enable_cloudtrail = false
   }
@@ -153,7 +154,7 @@ run "audit_trail_disabled" {
 }
 
 run "audit_trail_reuses_an_existing_trail" {
-  command = apply
+  command = plan
   variables {
     existing_cloudtrail_arn    = "arn:aws:cloudtrail:us-east-1:210987654321:trail/org-trail"
     cloudtrail_cloudwatch_logs = true
@@ -175,12 +176,13 @@ run "audit_trail_reuses_an_existing_trail" {
 }
 
 run "audit_trail_delivers_to_cloudwatch_logs" {
-  command = apply
+  command = plan
   variables {
     cloudtrail_cloudwatch_logs = true
     log_retention_days         = 90
   }
   override_resource {
+    override_during = plan
     target = aws_cloudwatch_log_group.audit_logs
     values = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/cloudtrail/self-runners-audit" }
   }

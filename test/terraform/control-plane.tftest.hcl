@@ -1,6 +1,7 @@
 # Control plane (docs/reliability.md): job ledger, draining switch, limits, additional Apps, spot
 # interruptions, warm pools, and the values that reach the handlers.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -17,6 +18,7 @@ variables {
 }
 
 run "control_plane_defaults" {
+  # apply: the next run checks that a later apply leaves the draining switch as this one created it.
   command = apply
   assert {
     condition     = aws_dynamodb_table.jobs_table.name == "self-runners-jobs" && aws_dynamodb_table.jobs_table.billing_mode == "PAY_PER_REQUEST" && aws_dynamodb_table.jobs_table.ttl[0].attribute_name == "expiration"
@@ -49,6 +51,7 @@ run "control_plane_defaults" {
 }
 
 run "draining_limits_apps_and_warm_pool" {
+  # apply: draining = true must not change the switch the previous run created (ignore_changes).
   command = apply
   variables {
     draining                      = true
@@ -96,7 +99,7 @@ run "draining_limits_apps_and_warm_pool" {
 }
 
 run "webhook_healer_budget" {
-  command = apply
+  command = plan
   variables {
     webhook_healer_max_github_calls = 12
   }

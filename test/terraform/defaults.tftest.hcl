@@ -1,10 +1,12 @@
 # The module with only the required inputs: one pool, repository runners, Lambdas outside any VPC.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
 # Distinct ARNs for the dead-letter queues, so the redrive assertion can tell them from the job queues.
 override_resource {
+  override_during = plan
   target = aws_sqs_queue.job_dlq
   values = { arn = "arn:aws:sqs:eu-west-1:123456789012:mock-dlq.fifo" }
 }
@@ -22,7 +24,7 @@ variables {
 }
 
 run "defaults" {
-  command = apply
+  command = plan
 
   assert {
     condition     = output.webhook_url == "https://abc123.execute-api.eu-west-1.amazonaws.com/github/webhook"

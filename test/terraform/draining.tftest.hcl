@@ -1,6 +1,7 @@
 # The draining switch: the variable sets the SSM parameter when it is created; afterwards the value is
 # the operators' (aws ssm put-parameter), and an apply never resets it (ignore_changes = [value]).
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -17,6 +18,7 @@ variables {
 }
 
 run "creates_the_switch_with_the_initial_value" {
+  # apply: the next run needs this state.
   command = apply
   variables {
     draining = true
@@ -28,6 +30,7 @@ run "creates_the_switch_with_the_initial_value" {
 }
 
 run "a_later_apply_leaves_the_switch_alone" {
+  # apply: ignore_changes shows only against the state the previous run applied.
   command = apply
   variables {
     draining = false

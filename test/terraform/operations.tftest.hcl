@@ -1,6 +1,7 @@
 # The alarm topic, the service alarms and the dashboard: defaults, alarms off, an existing topic, the topic encrypted
 # with the kit's key, thresholds reaching the alarms, and refused variable values.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -23,7 +24,7 @@ variables {
 }
 
 run "operations_defaults" {
-  command = apply
+  command = plan
 
   assert {
     condition     = length(aws_sns_topic.operations_topic) == 1 && aws_sns_topic.operations_topic[0].name == "self-runners-alarms" && aws_sns_topic.operations_topic[0].kms_master_key_id == aws_kms_key.encryption_key[0].arn
@@ -104,7 +105,7 @@ run "alarms_off" {
 }
 
 run "existing_topic" {
-  command = apply
+  command = plan
   variables {
     alarm_topic_arn = "arn:aws:sns:eu-west-1:123456789012:ops-pager"
   }
@@ -119,7 +120,7 @@ run "existing_topic" {
 }
 
 run "topic_encrypted_with_kit_key" {
-  command = apply
+  command = plan
   variables {
     create_kms_key = true
   }
@@ -216,7 +217,7 @@ run "slo_alarms_off" {
 }
 
 run "dashboard_on_by_default" {
-  command = apply
+  command = plan
   variables {
     slo_time_to_runner_seconds   = 240
     slo_dispatch_success_percent = 99.9
@@ -263,7 +264,7 @@ run "cost_alerts_off_by_default" {
 }
 
 run "cost_alerts_on" {
-  command = apply
+  command = plan
   variables {
     budget_monthly_limit_usd      = 250
     enable_cost_anomaly_detection = true

@@ -1,5 +1,6 @@
 # Option combinations: VPC Lambdas, spot off, org runners, several pools, existing parameters.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -17,7 +18,7 @@ variables {
 }
 
 run "vpc_lambdas" {
-  command = apply
+  command = plan
   variables {
     lambda_subnet_ids         = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
     lambda_security_group_ids = ["sg-0123456789abcdef0"]
@@ -33,7 +34,7 @@ run "vpc_lambdas" {
 }
 
 run "spot_off_with_arm64" {
-  command = apply
+  command = plan
   variables {
     pools = {
       arm = {
@@ -65,7 +66,7 @@ run "spot_off_with_arm64" {
 }
 
 run "org_scope" {
-  command = apply
+  command = plan
   variables {
     runner_scope = "org"
     prefix       = "ci"
@@ -81,7 +82,7 @@ run "org_scope" {
 }
 
 run "several_pools" {
-  command = apply
+  command = plan
   variables {
     pools = {
       small = {
@@ -114,7 +115,7 @@ run "several_pools" {
 }
 
 run "existing_parameters" {
-  command = apply
+  command = plan
   variables {
     github_app_private_key_ssm_parameter_name = "/platform/github/key"
     webhook_secret_ssm_parameter_name         = "/platform/github/webhook"
@@ -134,7 +135,7 @@ run "existing_parameters" {
 }
 
 run "api_gateway_account_managed" {
-  command = apply
+  command = plan
   variables {
     manage_api_gateway_account = true
     enable_ssm_sessions        = true

@@ -2,6 +2,7 @@
 # (schedule, first sync at apply, platforms from the pools), the runners' read grant and user data, and
 # refused variable values.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -18,7 +19,7 @@ variables {
 }
 
 run "runner_binaries_defaults" {
-  command = apply
+  command = plan
 
   assert {
     condition     = aws_s3_bucket.runner_binaries_bucket.bucket == "self-runners-runner-binaries-123456789012-eu-west-1"
@@ -69,7 +70,7 @@ run "runner_binaries_defaults" {
 }
 
 run "runner_binaries_pinned_arm64_without_key" {
-  command = apply
+  command = plan
 
   variables {
     create_kms_key                = false

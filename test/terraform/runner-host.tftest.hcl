@@ -1,5 +1,6 @@
 # Runner host: user tags on instances, runner logs on/off, tracing on/off, a bad value refused.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -19,7 +20,7 @@ variables {
 }
 
 run "user_tags_reach_instances_volumes_and_interfaces" {
-  command = apply
+  command = plan
   assert {
     condition = alltrue([for spec in aws_launch_template.runner_launch_template["linux"].tag_specifications : spec.tags == tomap({
       CostCenter = "cc-42", team = "platform", "self-runners:prefix" = "sr", "self-runners:pool" = "linux"
@@ -33,7 +34,7 @@ run "user_tags_reach_instances_volumes_and_interfaces" {
 }
 
 run "runner_logs_on_by_default" {
-  command = apply
+  command = plan
   variables {
     log_retention_days = 90
   }
@@ -60,7 +61,7 @@ run "runner_logs_on_by_default" {
 }
 
 run "runner_logs_with_the_kits_key" {
-  command = apply
+  command = plan
   variables {
     create_kms_key = true
   }
@@ -75,7 +76,7 @@ run "runner_logs_with_the_kits_key" {
 }
 
 run "runner_logs_off" {
-  command = apply
+  command = plan
   variables {
     enable_runner_logs = false
   }
@@ -90,7 +91,7 @@ run "runner_logs_off" {
 }
 
 run "tracing_off_by_default" {
-  command = apply
+  command = plan
   assert {
     condition     = alltrue([for f in [aws_lambda_function.webhook_function, aws_lambda_function.scale_up_function, aws_lambda_function.reconcile_function, aws_lambda_function.spot_interruption_function] : f.tracing_config[0].mode == "PassThrough" && f.environment[0].variables.POWERTOOLS_TRACE_ENABLED == "false"])
     error_message = "Without enable_tracing, no function traces actively and the tracer is off."
@@ -102,7 +103,7 @@ run "tracing_off_by_default" {
 }
 
 run "tracing_on" {
-  command = apply
+  command = plan
   variables {
     enable_tracing = true
   }
@@ -117,7 +118,7 @@ run "tracing_on" {
 }
 
 run "reconcile_reads_status_checks" {
-  command = apply
+  command = plan
   assert {
     condition     = strcontains(aws_iam_role_policy.reconcile_policy_read_instance_status.policy, "ec2:DescribeInstanceStatus")
     error_message = "The reconciler may read EC2 status checks."

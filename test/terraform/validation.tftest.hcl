@@ -1,5 +1,6 @@
 # Invalid inputs are refused at plan time with a message that names the accepted values.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 

@@ -1,6 +1,7 @@
 # The web application firewall in front of the webhook stage: on by default, switched off, with the
 # GitHub hooks allowlist, with a custom rate limit, and refused variable values.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -17,7 +18,7 @@ variables {
 }
 
 run "waf_defaults" {
-  command = apply
+  command = plan
 
   assert {
     condition     = length(aws_wafv2_web_acl.webhook_firewall_web_acl) == 1 && aws_wafv2_web_acl.webhook_firewall_web_acl[0].name == "self-runners-webhook" && aws_wafv2_web_acl.webhook_firewall_web_acl[0].scope == "REGIONAL"
@@ -143,17 +144,19 @@ run "waf_disabled" {
 }
 
 run "waf_github_hooks_allowlist" {
-  command = apply
+  command = plan
   variables {
     waf_github_hooks_allowlist = true
     github_api_url             = "https://ghes.example.com/api/v3"
     log_retention_days         = 90
   }
   override_resource {
+    override_during = plan
     target = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4
     values = { arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/self-runners-github-hooks-ipv4/44444444-4444-4444-4444-444444444444", id = "44444444-4444-4444-4444-444444444444" }
   }
   override_resource {
+    override_during = plan
     target = aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv6
     values = { arn = "arn:aws:wafv2:eu-west-1:123456789012:regional/ipset/self-runners-github-hooks-ipv6/66666666-6666-6666-6666-666666666666", id = "66666666-6666-6666-6666-666666666666" }
   }

@@ -60,10 +60,10 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         ifAbsent: { ...factFields(facts), phase: "received", receivedAt: now.toISOString(), queuedAt: now.toISOString() },
         add: { deliveryIds: new Set([deliveryId]) },
         events: event(now, "queue-leased", deliveryId),
-        returnValues: "ALL_NEW",
+        returnValues: "NONE",
         now,
       });
-      if (leased !== null) return { leased: true, record: normalize(leased as JobRecord) };
+      if (leased !== null) return { leased: true };
       // Not this sighting's to queue: note its delivery id, which also reads the job as it is.
       const seen = await update({ key, condition: "attribute_exists(pk)", add: { deliveryIds: new Set([deliveryId]) }, returnValues: "ALL_NEW", now });
       if (seen === null || seen === undefined) throw new Error(`job ${key} vanished between two writes`);

@@ -111,7 +111,7 @@ export function memoryLedger(table: MemoryLedgerTable = new MemoryLedgerTable())
         returnValues: "ALL_NEW",
         now,
       });
-      if (leased !== null) return { leased: true, record: leased as JobRecord };
+      if (leased !== null) return { leased: true };
       const seen = update({ key, when: exists, add: { deliveryIds: new Set([deliveryId]) }, returnValues: "ALL_NEW", now });
       if (seen === null || seen === undefined) throw new Error(`job ${key} vanished between two writes`);
       return { leased: false, record: seen };

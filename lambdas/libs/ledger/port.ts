@@ -2,11 +2,11 @@ import type { Phase } from "./phases.js";
 import type { BudgetRecord, ClaimResult, JobFacts, JobRecord, LedgerSnapshot } from "./types.js";
 
 /** What one `queued` sighting got from {@link Ledger.receiveToQueue}. */
-export interface QueueSighting {
-  /** This delivery holds the right to queue the job: it sends now. */
-  readonly leased: boolean;
-  readonly record: JobRecord;
-}
+export type QueueSighting =
+  /** This delivery holds the right to queue the job: it sends now (the write returns nothing, to parse nothing). */
+  | { readonly leased: true }
+  /** Another delivery queued the job, or it is past `received`: the job as it is. */
+  | { readonly leased: false; readonly record: JobRecord };
 
 /** The instance and runner a job was launched on. */
 export interface LaunchedInstance {

@@ -56,8 +56,8 @@ export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: s
         installationId: job.installationId,
         labels: job.labels,
       };
-      const { leased, record } = await ledger.receiveToQueue(facts, job.deliveryId, leaseMs, now);
-      return { leased, phase: record.phase, queuedBy: record.queueLeaseOwner };
+      const sighting = await ledger.receiveToQueue(facts, job.deliveryId, leaseMs, now);
+      return sighting.leased ? { leased: true, phase: "received", queuedBy: job.deliveryId } : { leased: false, phase: sighting.record.phase, queuedBy: sighting.record.queueLeaseOwner };
     },
 
     async releaseQueueing(job, owner, now) {

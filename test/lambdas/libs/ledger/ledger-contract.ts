@@ -136,7 +136,7 @@ export function describeLedgerContract(name: string, makeStores: () => Promise<L
         const again = await stores.ledger.receive(job, "d-2", new Date(NOW.getTime() + 60_000));
 
         // Assert
-        expect(first).toMatchObject({ leased: true, record: { phase: "received", queuedAt: NOW.toISOString(), deliveryIds: ["d-1"] } });
+        expect(first).toEqual({ leased: true });
         expect(again).toMatchObject({ phase: "received", queuedAt: NOW.toISOString(), deliveryIds: ["d-1", "d-2"] });
       });
 

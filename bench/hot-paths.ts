@@ -42,15 +42,12 @@ export const hotPaths: BenchGroup = {
       enqueue: async () => {
         enqueued += 1;
       },
-      // The ledger and idempotency store are DynamoDB round trips in production; the core is measured alone.
+      // The ledger is a DynamoDB round trip in production; the core is measured alone.
       jobs: {
-        received: async () => ({ phase: "received" as const, queued: false }),
-        leaseQueueing: async () => true,
+        sighted: async () => ({ leased: true, phase: "received" as const, queuedBy: "d" }),
         releaseQueueing: async () => undefined,
-        queued: async () => undefined,
-        progressed: async () => "unchanged" as const,
+        progressed: async () => ({ phase: "unchanged" as const, redelivery: false }),
       },
-      oncePerDelivery: (_deliveryId, handle) => handle(),
       // Shortly after the fixture's job was created: the delivery is fresh, so the enqueue path is measured.
       now: () => new Date(Date.parse(createdAt) + 10_000),
     };

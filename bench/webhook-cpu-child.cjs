@@ -18,7 +18,7 @@ async function main() {
   if (!process.env.EVENTS_FILE) return { initMs };
   const events = JSON.parse(readFileSync(process.env.EVENTS_FILE, "utf8"));
   const warmUp = Number(process.env.WARM_UP ?? 0);
-  // A whole Lambda context: Powertools idempotency reads the remaining time from it.
+  // A whole Lambda context, as Lambda passes it (the logger reads it).
   const context = {
     callbackWaitsForEmptyEventLoop: false,
     functionName: "sr-webhook",

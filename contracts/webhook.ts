@@ -7,7 +7,7 @@ import { poolFields, poolsVariable } from "./pools.js";
 export const WEBHOOK_ENV = {
   ...POWERTOOLS_ENV,
   prefix: required("PREFIX", string, "the kit's name prefix, to map runner names in `in_progress`/`completed` back to instances", "sr"),
-  jobsTable: required("JOBS_TABLE", string, "the job ledger table (also the Powertools idempotency store, key attribute `pk`)", "sr-jobs"),
+  jobsTable: required("JOBS_TABLE", string, "the job ledger table (also where deliveries are deduplicated, on the job items)", "sr-jobs"),
   webhookSecretSsmParameterName: required(
     "WEBHOOK_SECRET_SSM_PARAMETER_NAME",
     string,

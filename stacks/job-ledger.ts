@@ -8,9 +8,8 @@ export type JobLedgerProps = KitTableProps;
 
 /**
  * The job ledger (docs/reliability.md): one item per job attempt with its phase, changed only by
- * conditional writes, plus the limit counters, the GitHub budget records and Powertools idempotency
- * records of the webhook. On-demand billing; items expire through TTL on `expiration`, the attribute
- * Powertools idempotency writes.
+ * conditional writes (which also record the webhook deliveries that moved them), plus the limit
+ * counters and the GitHub budget records. On-demand billing; items expire through TTL on `expiration`.
  */
 export class JobLedger extends Construct {
   readonly table: DynamodbTable;

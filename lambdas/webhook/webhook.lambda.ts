@@ -6,7 +6,6 @@ import { WebhookError, flushMetrics, logger, withCorrelation } from "../shared/c
 import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { ledgerJobBook } from "./adapters/ledger.js";
-import { oncePerDeliveryWithPowertools } from "./adapters/idempotency.js";
 import { ssmSecureStringReader } from "./adapters/secret-parameter.js";
 import type { ReadSecureString } from "./adapters/secret-parameter.js";
 import { sqsJobQueue } from "./adapters/sqs.js";
@@ -14,9 +13,6 @@ import { webhookConfigFromEnv } from "./config.js";
 import { handleWebhook } from "./webhook.js";
 import type { WebhookAnswer, WebhookDeps } from "./webhook.js";
 import { DELIVERY_HEADER, headerValue, webhookSecretLoader } from "./verify.js";
-
-/** The core's dependencies plus what the edge needs: Powertools idempotency wants the Lambda context. */
-export type WebhookHandlerDeps = WebhookDeps & { readonly registerContext: (context: Context) => void };
 
 /**
  * The AWS clients of the deployed function, built in its own bundle. No layer and no X-Ray SDK: the
@@ -34,12 +30,11 @@ export interface WebhookClients {
  * The deployed dependencies, from the function's environment. Runs on the first invocation; the SQS
  * client is made on the first send (pings, refusals and progress events never build it).
  */
-export function defaultDeps(env?: NodeJS.ProcessEnv, clients: Partial<WebhookClients> = {}): WebhookHandlerDeps {
+export function defaultDeps(env?: NodeJS.ProcessEnv, clients: Partial<WebhookClients> = {}): WebhookDeps {
   const config = webhookConfigFromEnv(env);
   const dynamoDb = clients.dynamoDb ?? new DynamoDBClient({});
   let send: ReturnType<typeof sqsJobQueue> | undefined;
   const documentClient = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
-  const once = oncePerDeliveryWithPowertools(dynamoDb, config.jobsTable);
   // Signed with the DynamoDB client's region and credential chain (resolved once, shared).
   const readSecret = clients.readSecret ?? ssmSecureStringReader(dynamoDb.config);
   return {
@@ -55,8 +50,6 @@ export function defaultDeps(env?: NodeJS.ProcessEnv, clients: Partial<WebhookCli
     }),
     enqueue: (queueUrl, job) => (send ??= sqsJobQueue(clients.sqs ?? new SQSClient({})))(queueUrl, job),
     jobs: ledgerJobBook(dynamoDbLedger(documentClient, config.jobsTable), dynamoDbLimitCounters(documentClient, config.jobsTable), config.prefix),
-    oncePerDelivery: once.run,
-    registerContext: once.registerContext,
     now: () => new Date(),
   };
 }
@@ -65,17 +58,16 @@ export function defaultDeps(env?: NodeJS.ProcessEnv, clients: Partial<WebhookCli
  * API Gateway REST proxy handler over `loadDeps`, which runs on the first invocation; its result is
  * kept for the life of the execution environment (warm invocations reuse clients and connections).
  */
-export function createHandler(loadDeps: () => WebhookHandlerDeps): (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult> {
-  let deps: WebhookHandlerDeps | undefined;
+export function createHandler(loadDeps: () => WebhookDeps): (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult> {
+  let deps: WebhookDeps | undefined;
   return async (event, context) => {
     logger.addContext(context);
-    return withCorrelation({ deliveryId: headerValue(event, DELIVERY_HEADER) }, () => handle(event, context));
+    return withCorrelation({ deliveryId: headerValue(event, DELIVERY_HEADER) }, () => handle(event));
   };
 
-  async function handle(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
+  async function handle(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     try {
       deps ??= loadDeps();
-      deps.registerContext(context);
       return toResult(await handleWebhook(event, deps));
     } catch (error) {
       if (error instanceof WebhookError) {

@@ -1,7 +1,7 @@
 import { EnqueueError, METRICS, childLogger, emitMetric, jobCorrelation, withCorrelation } from "../shared/core.js";
 import type { JobMessage } from "../shared/core.js";
 import type { Phase } from "../libs/ledger/phases.js";
-import type { JobBook } from "./adapters/ledger.js";
+import type { JobBook, Sighting } from "./adapters/ledger.js";
 import type { EnqueueJob } from "./adapters/sqs.js";
 import type { AdmissionPolicy } from "../shared/core.js";
 import type { WebhookPools } from "./config.js";
@@ -21,13 +21,11 @@ export interface WebhookDeps {
   /** The current and previous webhook secrets (rotation; see verify.ts). */
   readonly secrets: LoadWebhookSecrets;
   readonly enqueue: EnqueueJob;
-  /** The job ledger: deduplicates jobs across deliveries and records their progress. */
-  readonly jobs: JobBook;
   /**
-   * Runs the handling of one verified delivery at most once per delivery id (Powertools idempotency in
-   * the handler): a redelivery, even hours later, gets the first answer back and changes nothing.
+   * The job ledger: deduplicates jobs and deliveries (a redelivery, even days later, gets the first
+   * answer back and queues nothing) and records their progress, one write per delivery.
    */
-  readonly oncePerDelivery: <T extends WebhookAnswer>(deliveryId: string | undefined, handle: () => Promise<T>) => Promise<T>;
+  readonly jobs: JobBook;
   readonly now: () => Date;
 }
 
@@ -74,21 +72,25 @@ async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<
       return { statusCode: 202, body: { message: decision.message } };
     case "progress": {
       const { jobId, runAttempt, pool, owner, repository, runnerName } = decision.progress;
-      return withCorrelation({ jobId, runAttempt, pool, owner, repository, runnerName }, () => deps.oncePerDelivery(deliveryId, async () => {
+      return withCorrelation({ jobId, runAttempt, pool, owner, repository, runnerName }, async () => {
         const progress = decision.progress;
-        const phase = await deps.jobs.progressed(progress, deps.now());
-        log.info("job progress recorded", { action: progress.action, phase });
+        const { phase, redelivery } = await deps.jobs.progressed(progress, deliveryId, deps.now());
+        log.info("job progress recorded", { action: progress.action, phase, redelivery });
         // `running` is written once per job attempt (a redelivered or late in_progress answers
-        // "unchanged"), so the start and its wait are counted once.
-        if (progress.action === "in_progress" && phase === "running") {
+        // "unchanged", or the first answer for a redelivery), so the start and its wait are counted once.
+        if (progress.action === "in_progress" && phase === "running" && !redelivery) {
           emitMetric(METRICS.jobsStarted, 1, { Pool: progress.pool });
           if (progress.timeToRunnerSeconds !== undefined) emitMetric(METRICS.timeToRunner, progress.timeToRunnerSeconds, { Pool: progress.pool });
         }
-        return { statusCode: 200, body: { message: `recorded: ${phase}`, jobId: decision.progress.jobId } };
-      }));
+        return { statusCode: 200, body: { message: `recorded: ${phase}`, jobId: progress.jobId } };
+      });
     }
     case "enqueue":
-      return withCorrelation(jobCorrelation(decision.job), () => deps.oncePerDelivery(deliveryId, () => enqueueOnce(decision.pool, decision.job, deps)));
+      return withCorrelation(jobCorrelation(decision.job), async () => {
+        const outcome = await queueJob(decision.pool, decision.job, deps);
+        // A redelivery of the delivery that queued the job gets its first answer.
+        return enqueueAnswer(decision.pool, decision.job, outcome.kind === "redelivery" ? { kind: "queued" } : outcome);
+      });
   }
 }
 
@@ -98,44 +100,50 @@ async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<
  */
 export const QUEUE_LEASE_MS = 30_000;
 
-/**
- * Records the job in the ledger and queues it unless an earlier delivery already did or the ledger knows
- * it past `received` (a redelivery, a `queued` again after `waiting`, or a second webhook): only the
- * first sighting gets a queue message. "First" is one conditional write, the queueing lease, so of
- * sightings arriving at the same moment in different execution environments exactly one sends (issue
- * 17). The job is marked queued only after SendMessage succeeded; a failed send gives the lease back and
- * a crashed one lets it run out, so the next sighting (or the reconciler's requeue of `received` jobs)
- * queues the job. When the ledger cannot be read or written the job is queued anyway; scale-up's claim
- * deduplicates it, so an outage of the ledger never loses a job. The webhook healer (reconcile) queues
- * the jobs whose delivery never arrived through this same path.
- */
 /** Where {@link enqueueOnce} sends a pool's jobs (the webhook's pools, or the reconciler's for jobs the healer recovers). */
 export type EnqueueOnceDeps = Pick<WebhookDeps, "jobs" | "enqueue" | "now"> & { readonly pools: Readonly<Record<string, { readonly queueUrl: string }>> };
 
+/** What one sighting did: sent the job, or not (a redelivery of the delivery that sent it, or a duplicate). */
+type QueueOutcome = { readonly kind: "queued" } | { readonly kind: "redelivery" | "duplicate"; readonly phase: Phase };
+
+/** The webhook's path for the healer: "queued" only when this call sent the job. */
 export async function enqueueOnce(pool: string, job: JobMessage, deps: EnqueueOnceDeps): Promise<WebhookAnswer> {
-  let seen: { readonly phase: Phase; readonly queued: boolean } | undefined;
+  const outcome = await queueJob(pool, job, deps);
+  return enqueueAnswer(pool, job, outcome.kind === "redelivery" ? { kind: "duplicate", phase: outcome.phase } : outcome);
+}
+
+function enqueueAnswer(pool: string, job: JobMessage, outcome: QueueOutcome): WebhookAnswer {
+  const message = outcome.kind === "queued" ? "queued" : `duplicate: job is ${outcome.phase}`;
+  return { statusCode: 200, body: { message, pool, jobId: job.jobId } };
+}
+
+/**
+ * Records the job in the ledger and queues it unless an earlier delivery already did or the ledger knows
+ * it past `received` (a redelivery, a `queued` again after `waiting`, or a second webhook): only the
+ * first sighting gets a queue message. Recording the sighting and deciding "first" are one conditional
+ * write (the delivery id, the job's facts, `queuedAt` and the queueing lease together), so of sightings
+ * arriving at the same moment in different execution environments exactly one sends (issue 17), and a
+ * queued delivery costs that write and the SendMessage. A failed send gives the lease back; a crashed one
+ * lets it run out, and a sighting inside the re-send window (QUEUE_RESEND_WINDOW_MS; SQS's deduplication
+ * id drops the copy if the first send went through), the webhook healer, or the reconciler's requeue of
+ * `received` jobs queues the job. A redelivery of the delivery that queued the job answers "queued"
+ * again. When the ledger cannot be written the job is queued anyway; scale-up's claim deduplicates it,
+ * so an outage of the ledger never loses a job. The webhook healer (reconcile) queues the jobs whose
+ * delivery never arrived through this same path.
+ */
+async function queueJob(pool: string, job: JobMessage, deps: EnqueueOnceDeps): Promise<QueueOutcome> {
+  let sighting: Sighting | undefined;
   try {
-    seen = await deps.jobs.received(job, deps.now());
+    sighting = await deps.jobs.sighted(job, QUEUE_LEASE_MS, deps.now());
   } catch (error) {
     log.error("ledger unavailable, queueing anyway", { error, jobId: job.jobId });
     emitMetric(METRICS.webhookLedgerErrors, 1);
   }
-  const duplicate = (phase: Phase): WebhookAnswer => {
-    log.info("duplicate job ignored", { jobId: job.jobId, runAttempt: job.runAttempt, phase });
+  if (sighting !== undefined && !sighting.leased) {
+    if (sighting.queuedBy === job.deliveryId) return { kind: "redelivery", phase: sighting.phase };
+    log.info("duplicate job ignored", { jobId: job.jobId, runAttempt: job.runAttempt, phase: sighting.phase });
     emitMetric(METRICS.webhookJobsDeduplicated, 1, { Pool: pool });
-    return { statusCode: 200, body: { message: `duplicate: job is ${phase}`, pool, jobId: job.jobId } };
-  };
-  if (seen !== undefined && (seen.phase !== "received" || seen.queued)) return duplicate(seen.phase);
-  let leased = false;
-  if (seen !== undefined) {
-    try {
-      leased = await deps.jobs.leaseQueueing(job, job.deliveryId, QUEUE_LEASE_MS, deps.now());
-      // Another sighting holds the lease (it is sending now) or queued the job since our read.
-      if (!leased) return duplicate(seen.phase);
-    } catch (error) {
-      log.error("ledger unavailable, queueing anyway", { error, jobId: job.jobId });
-      emitMetric(METRICS.webhookLedgerErrors, 1);
-    }
+    return { kind: "duplicate", phase: sighting.phase };
   }
   const queueUrl = deps.pools[pool]?.queueUrl;
   try {
@@ -143,7 +151,7 @@ export async function enqueueOnce(pool: string, job: JobMessage, deps: EnqueueOn
     await deps.enqueue(queueUrl, job);
   } catch (error) {
     log.error("enqueue failed", { error, pool, jobId: job.jobId });
-    if (leased) {
+    if (sighting !== undefined) {
       // Best effort: otherwise the lease runs out and the next sighting queues the job a little later.
       await deps.jobs
         .releaseQueueing(job, job.deliveryId, deps.now())
@@ -153,13 +161,5 @@ export async function enqueueOnce(pool: string, job: JobMessage, deps: EnqueueOn
   }
   log.info("job queued", { pool, jobId: job.jobId, runAttempt: job.runAttempt });
   emitMetric(METRICS.jobsQueued, 1, { Pool: pool });
-  if (seen !== undefined) {
-    try {
-      await deps.jobs.queued(job, deps.now());
-    } catch (error) {
-      // The lease runs out and a later delivery may queue the job again; scale-up's claim settles the copy as a duplicate.
-      log.warn("recording the queued job failed", { error, jobId: job.jobId });
-    }
-  }
-  return { statusCode: 200, body: { message: "queued", pool, jobId: job.jobId } };
+  return { kind: "queued" };
 }

@@ -14,7 +14,7 @@ export interface WebhookFunctionProps extends HandlerFunctionProps {
   readonly pools: PoolMap;
   /** The pools' job queues: the function sends to them. */
   readonly queues: RunnerQueues;
-  /** The job ledger: the function records each job (and stores idempotency records). */
+  /** The job ledger: the function records each job and the deliveries that moved it. */
   readonly ledger: JobLedger;
   /** Where the current and the previous webhook secret live. */
   readonly secrets: GitHubAppSecrets;

@@ -15,7 +15,7 @@ import type { RequestSpec } from "./webhook-requests.js";
 // own SDK talking HTTP to the loopback doubles. Every request is checked against the oracle
 // (webhook-oracle.ts): never a 5xx, never a throw, a JSON answer with a message, the status the
 // contract gives, and a message on the queue if and only if the request is genuine (and, with the
-// job ledger, the job's first sighting). The ledger and idempotency table lives in dynalite.
+// job ledger, the job's first sighting). The ledger table lives in dynalite.
 // Rerun with another seed or size: FUZZ_SEED=123 FUZZ_RUNS=50000 npx vitest run test/fuzz
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;

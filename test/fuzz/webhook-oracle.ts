@@ -23,7 +23,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 //   `recorded: unchanged` and queue nothing; a `queued` job the ledger holds past received answers 200
 //   `duplicate: job is <phase>`. The oracle keeps its own model of the ledger, so it is stateful:
 //   use one WebhookOracle per ledger table, in request order. Delivery ids never repeat in the fuzz,
-//   so the idempotency record never answers.
+//   so no answer is a redelivery's first answer.
 
 export interface OracleWorld {
   readonly secret: string;

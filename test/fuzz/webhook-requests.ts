@@ -115,7 +115,7 @@ export interface RequestSpec {
 export interface BuildContext {
   readonly secret: string;
   readonly maxBodyBytes: number;
-  /** Makes job and delivery ids unique per request, so a job ledger or idempotency store never sees a repeat. */
+  /** Makes job and delivery ids unique per request, so the job ledger never sees a repeat. */
   readonly sequence: number;
   readonly seed: number;
 }

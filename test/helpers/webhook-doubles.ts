@@ -6,7 +6,7 @@ import { LOOPBACK_AWS_ENV } from "./shipped-zip.js";
 
 /** The SSM name the doubles serve the webhook secret under. */
 export const WEBHOOK_SECRET_SSM_PARAMETER_NAME = "/sr/github-app/webhook-secret";
-/** The job ledger table (JOBS_TABLE), created empty in the DynamoDB double; also holds idempotency records. */
+/** The job ledger table (JOBS_TABLE), created empty in the DynamoDB double. */
 export const JOBS_TABLE = "sr-jobs";
 /** The kit's name prefix (PREFIX). */
 export const PREFIX = "sr";

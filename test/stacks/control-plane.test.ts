@@ -28,7 +28,7 @@ function policiesOf(synth: ReturnType<typeof synthRunners>, role: string): strin
 }
 
 describe("control plane infrastructure", () => {
-  it("creates the job ledger: on-demand, keyed by pk, TTL on expiration (Powertools idempotency's attribute), encrypted", () => {
+  it("creates the job ledger: on-demand, keyed by pk, TTL on expiration, encrypted", () => {
     const table = resourceOf(synthRunners({ prefix: "ci" }), "aws_dynamodb_table", "jobs");
     expect(table).toMatchObject({
       name: "ci-jobs",

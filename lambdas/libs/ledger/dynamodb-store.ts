@@ -5,7 +5,7 @@ import type { LedgerUpdate } from "./dynamodb-update.js";
 import { scanActiveJobs, scanSnapshot } from "./dynamodb-scan.js";
 import { instanceKey, jobKey, runnerKey } from "./phases.js";
 import type { Ledger } from "./port.js";
-import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, TERMINAL_ITEM_TTL_SECONDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
+import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, QUEUE_RESEND_WINDOW_MS, TERMINAL_ITEM_TTL_SECONDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
 import type { JobRecord } from "./types.js";
 
 /**
@@ -13,7 +13,8 @@ import type { JobRecord } from "./types.js";
  * transition's `phase IN (from)` (plus the claim token where one is held), so two writers racing on
  * the same job cannot both win. Bundled into each handler that uses it (not the layer), so its
  * commands and the handler's client are one SDK copy. The phase machine is hand-written because no
- * library models it; idempotency of whole deliveries is Powertools' (webhook), sharing this table.
+ * library models it; so is the webhook's deduplication of deliveries, which rides on the job's own
+ * writes (`receiveToQueue`, `startedBy`, `finishedBy`) instead of separate idempotency records.
  */
 export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string): Ledger {
   const update = (args: LedgerUpdate) => conditionalUpdate(client, tableName, args);
@@ -44,38 +45,42 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return normalize(record as JobRecord);
     },
 
-    async leaseQueueing(key, owner, leaseMs, now) {
-      const done = await update({
+    async receiveToQueue(facts, deliveryId, leaseMs, now) {
+      const key = jobKey(facts);
+      const leased = await update({
         key,
-        // received, never queued, and no live lease: the one write that decides which sighting queues.
-        condition: "#phase = :received AND attribute_not_exists(#queuedAt) AND (attribute_not_exists(#leaseExpires) OR #leaseExpires < :now)",
+        // New, or received and never queued, or received and its sender's lease ran out inside the
+        // re-send window (the SQS deduplication id then drops a second copy): the one write that
+        // records the sighting and decides which sighting queues.
+        condition:
+          "attribute_not_exists(#phase) OR (#phase = :received AND (attribute_not_exists(#queuedAt) OR (#leaseExpires < :now AND #queuedAt > :resendFrom)))",
         names: { "#phase": "phase", "#queuedAt": "queuedAt", "#leaseExpires": "queueLeaseExpiresAt" },
-        values: { ":received": "received", ":now": now.getTime() },
-        set: { queueLeaseOwner: owner, queueLeaseExpiresAt: now.getTime() + leaseMs },
-        events: event(now, "queue-leased", owner),
-        returnValues: "ALL_NEW",
+        values: { ":received": "received", ":now": now.getTime(), ":resendFrom": new Date(now.getTime() - QUEUE_RESEND_WINDOW_MS).toISOString() },
+        set: { queueLeaseOwner: deliveryId, queueLeaseExpiresAt: now.getTime() + leaseMs },
+        ifAbsent: { ...factFields(facts), phase: "received", receivedAt: now.toISOString(), queuedAt: now.toISOString() },
+        add: { deliveryIds: new Set([deliveryId]) },
+        events: event(now, "queue-leased", deliveryId),
+        returnValues: "NONE",
         now,
       });
-      return done !== null;
+      if (leased !== null) return { leased: true };
+      // Not this sighting's to queue: note its delivery id, which also reads the job as it is.
+      const seen = await update({ key, condition: "attribute_exists(pk)", add: { deliveryIds: new Set([deliveryId]) }, returnValues: "ALL_NEW", now });
+      if (seen === null || seen === undefined) throw new Error(`job ${key} vanished between two writes`);
+      return { leased: false, record: normalize(seen) };
     },
 
     async releaseQueueing(key, owner, now) {
       const done = await update({
         key,
-        condition: "#leaseOwner = :owner AND attribute_not_exists(#queuedAt)",
-        names: { "#leaseOwner": "queueLeaseOwner", "#queuedAt": "queuedAt" },
-        values: { ":owner": owner },
+        condition: "#leaseOwner = :owner AND #phase = :received",
+        names: { "#leaseOwner": "queueLeaseOwner", "#phase": "phase" },
+        values: { ":owner": owner, ":received": "received" },
         remove: QUEUE_LEASE_FIELDS,
         events: event(now, "queue-lease-released", owner),
         returnValues: "ALL_NEW",
         now,
       });
-      return done !== null;
-    },
-
-    async markQueued(key, now) {
-      const set = { queuedAt: now.toISOString() };
-      const done = await update({ key, condition: "attribute_exists(pk)", set, remove: QUEUE_LEASE_FIELDS, events: event(now, "queued"), returnValues: "ALL_NEW", now });
       return done !== null;
     },
 
@@ -143,11 +148,11 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return done !== null;
     },
 
-    async start(facts, runnerName, now) {
+    async start(facts, runnerName, now, deliveryId) {
       const done = await update({
         key: jobKey(facts),
         transition: "start",
-        set: { phase: "running", ranOn: runnerName },
+        set: { phase: "running", ranOn: runnerName, startedBy: deliveryId },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
         events: event(now, "started", runnerName),
         returnValues: "ALL_NEW",
@@ -157,11 +162,11 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return done !== null;
     },
 
-    async finish(facts, phase, conclusion, now) {
+    async finish(facts, phase, conclusion, now, deliveryId) {
       const old = await update({
         key: jobKey(facts),
         transition: "finish",
-        set: { phase, conclusion, expiration: expirationAt(now, TERMINAL_ITEM_TTL_SECONDS) },
+        set: { phase, conclusion, finishedBy: deliveryId, expiration: expirationAt(now, TERMINAL_ITEM_TTL_SECONDS) },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
         remove: CLAIM_FIELDS,
         events: event(now, "finished", conclusion),

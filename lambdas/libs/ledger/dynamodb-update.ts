@@ -20,7 +20,8 @@ export interface LedgerUpdate {
   readonly events?: LedgerEvent[];
   readonly names?: Record<string, string>;
   readonly values?: Record<string, unknown>;
-  readonly returnValues: "ALL_OLD" | "ALL_NEW";
+  /** NONE: the caller needs only whether the condition held. */
+  readonly returnValues: "ALL_OLD" | "ALL_NEW" | "NONE";
   readonly now: Date;
 }
 
@@ -48,7 +49,7 @@ function fromCondition(transition: Transition, names: Record<string, string>, va
 
 /**
  * One conditional UpdateItem built from `LedgerUpdate` (every write also sets `updatedAt` and
- * `expiration`). Resolves to the old or new item, or null when the condition failed.
+ * `expiration`). Resolves to the old or new item (undefined with NONE), or null when the condition failed.
  */
 export async function conditionalUpdate(client: DynamoDBDocumentClient, tableName: string, args: LedgerUpdate): Promise<JobRecord | undefined | null> {
   const names: Record<string, string> = { ...(args.names ?? {}) };

@@ -1,7 +1,7 @@
 import { ACTIVE_PHASES, canTransition, instanceKey, jobKey, runnerKey } from "./phases.js";
 import type { Transition } from "./phases.js";
 import type { Ledger } from "./port.js";
-import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
+import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, QUEUE_RESEND_WINDOW_MS, factFields, idleKey, ledgerEvent as event } from "./types.js";
 import type { JobRecord, LedgerEvent } from "./types.js";
 
 /** One item of the table: a job, a pointer, an idle sighting, a counter or a budget record. */
@@ -94,21 +94,32 @@ export function memoryLedger(table: MemoryLedgerTable = new MemoryLedgerTable())
       return done as JobRecord;
     },
 
-    async leaseQueueing(key, owner, leaseMs, now) {
+    async receiveToQueue(facts, deliveryId, leaseMs, now) {
+      const key = jobKey(facts);
+      const resendFrom = new Date(now.getTime() - QUEUE_RESEND_WINDOW_MS).toISOString();
       const when = (item: MemoryItem | undefined) =>
-        item?.phase === "received" && item.queuedAt === undefined && (item.queueLeaseExpiresAt === undefined || Number(item.queueLeaseExpiresAt) < now.getTime());
-      const set = { queueLeaseOwner: owner, queueLeaseExpiresAt: now.getTime() + leaseMs };
-      return update({ key, when, set, events: event(now, "queue-leased", owner), returnValues: "ALL_NEW", now }) !== null;
+        item?.phase === undefined ||
+        (item.phase === "received" &&
+          (item.queuedAt === undefined || (item.queueLeaseExpiresAt !== undefined && Number(item.queueLeaseExpiresAt) < now.getTime() && String(item.queuedAt) > resendFrom)));
+      const leased = update({
+        key,
+        when,
+        set: { queueLeaseOwner: deliveryId, queueLeaseExpiresAt: now.getTime() + leaseMs },
+        ifAbsent: { ...factFields(facts), phase: "received", receivedAt: now.toISOString(), queuedAt: now.toISOString() },
+        add: { deliveryIds: new Set([deliveryId]) },
+        events: event(now, "queue-leased", deliveryId),
+        returnValues: "ALL_NEW",
+        now,
+      });
+      if (leased !== null) return { leased: true };
+      const seen = update({ key, when: exists, add: { deliveryIds: new Set([deliveryId]) }, returnValues: "ALL_NEW", now });
+      if (seen === null || seen === undefined) throw new Error(`job ${key} vanished between two writes`);
+      return { leased: false, record: seen };
     },
 
     async releaseQueueing(key, owner, now) {
-      const when = (item: MemoryItem | undefined) => item?.queueLeaseOwner === owner && item.queuedAt === undefined;
+      const when = (item: MemoryItem | undefined) => item?.queueLeaseOwner === owner && item.phase === "received";
       return update({ key, when, remove: QUEUE_LEASE_FIELDS, events: event(now, "queue-lease-released", owner), returnValues: "ALL_NEW", now }) !== null;
-    },
-
-    async markQueued(key, now) {
-      const set = { queuedAt: now.toISOString() };
-      return update({ key, when: exists, set, remove: QUEUE_LEASE_FIELDS, events: event(now, "queued"), returnValues: "ALL_NEW", now }) !== null;
     },
 
     async claim(facts, claimToken, leaseMs, now) {
@@ -150,11 +161,11 @@ export function memoryLedger(table: MemoryLedgerTable = new MemoryLedgerTable())
       return update({ key, transition: "release", when: holds(claimToken), set, remove: CLAIM_FIELDS, events: event(now, "released", reason), returnValues: "ALL_NEW", now }) !== null;
     },
 
-    async start(facts, runnerName, now) {
+    async start(facts, runnerName, now, deliveryId) {
       const done = update({
         key: jobKey(facts),
         transition: "start",
-        set: { phase: "running", ranOn: runnerName },
+        set: { phase: "running", ranOn: runnerName, startedBy: deliveryId },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
         events: event(now, "started", runnerName),
         returnValues: "ALL_NEW",
@@ -164,11 +175,11 @@ export function memoryLedger(table: MemoryLedgerTable = new MemoryLedgerTable())
       return done !== null;
     },
 
-    async finish(facts, phase, conclusion, now) {
+    async finish(facts, phase, conclusion, now, deliveryId) {
       const old = update({
         key: jobKey(facts),
         transition: "finish",
-        set: { phase, conclusion },
+        set: { phase, conclusion, finishedBy: deliveryId },
         ifAbsent: { ...factFields(facts), receivedAt: now.toISOString() },
         remove: CLAIM_FIELDS,
         events: event(now, "finished", conclusion),

@@ -1,6 +1,13 @@
 import type { Phase } from "./phases.js";
 import type { BudgetRecord, ClaimResult, JobFacts, JobRecord, LedgerSnapshot } from "./types.js";
 
+/** What one `queued` sighting got from {@link Ledger.receiveToQueue}. */
+export type QueueSighting =
+  /** This delivery holds the right to queue the job: it sends now (the write returns nothing, to parse nothing). */
+  | { readonly leased: true }
+  /** Another delivery queued the job, or it is past `received`: the job as it is. */
+  | { readonly leased: false; readonly record: JobRecord };
+
 /** The instance and runner a job was launched on. */
 export interface LaunchedInstance {
   readonly instanceId: string;
@@ -14,18 +21,18 @@ export interface LaunchedInstance {
  * one contract suite (test/lambdas/libs/ledger/ledger-contract.ts) runs against both.
  */
 export interface Ledger {
-  /** Webhook `queued`: creates the job in `received`, or returns it unchanged (plus the delivery id). */
+  /** Records a `queued` job in `received` (facts where absent, the delivery id added); the job as it is afterwards. */
   receive(facts: JobFacts, deliveryId: string, now: Date): Promise<JobRecord>;
   /**
-   * Webhook: takes the right to queue a `received` job that is not queued yet, for `leaseMs`. One
-   * conditional write: of concurrent sightings exactly one wins; a lease that runs out without
-   * `markQueued` (the owner crashed) lets the next sighting win.
+   * Webhook `queued`, one conditional write: records the job as `receive` does and, in the same write,
+   * takes the right to queue it for `leaseMs` (`queuedAt`, lease owner = the delivery). Taken only when
+   * the job is new, or `received` and never queued, or its sender's lease ran out inside
+   * QUEUE_RESEND_WINDOW_MS of `queuedAt`: of concurrent sightings exactly one wins. A sighting that does
+   * not win still adds its delivery id (a second write, on that path only) and gets the job as it is.
    */
-  leaseQueueing(key: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+  receiveToQueue(facts: JobFacts, deliveryId: string, leaseMs: number, now: Date): Promise<QueueSighting>;
   /** Webhook: gives a queueing lease back (the send failed), so the next sighting queues at once. */
   releaseQueueing(key: string, owner: string, now: Date): Promise<boolean>;
-  /** Webhook: the job's message is on the queue (after SendMessage succeeded); ends the queueing lease. */
-  markQueued(key: string, now: Date): Promise<boolean>;
   /** Scale-up: take the job for `leaseMs`. Refused when it is past `launching` or claimed by a live lease. */
   claim(facts: JobFacts & { readonly scopeOwner: string }, token: string, leaseMs: number, now: Date): Promise<ClaimResult>;
   /** Scale-up: the instance launched for the claim (recorded before its runner exists, for crash recovery). */
@@ -38,10 +45,16 @@ export interface Ledger {
   markLaunched(key: string, token: string, now: Date, instance?: LaunchedInstance): Promise<boolean>;
   /** Scale-up: give the claim back; the message is retried later. */
   release(key: string, token: string, reason: string, now: Date): Promise<boolean>;
-  /** Webhook `in_progress`: some runner took the job. Returns whether the phase changed. */
-  start(facts: JobFacts, runnerName: string | undefined, now: Date): Promise<boolean>;
-  /** Webhook `completed` (or the reconciler): returns the record as it was, when the phase changed. */
-  finish(facts: JobFacts, phase: Phase, conclusion: string | undefined, now: Date): Promise<JobRecord | undefined>;
+  /**
+   * Webhook `in_progress`: some runner took the job (`startedBy` = the delivery, when given). Returns
+   * whether the phase changed.
+   */
+  start(facts: JobFacts, runnerName: string | undefined, now: Date, deliveryId?: string): Promise<boolean>;
+  /**
+   * Webhook `completed` (or the reconciler): returns the record as it was, when the phase changed
+   * (`finishedBy` = the delivery, when given).
+   */
+  finish(facts: JobFacts, phase: Phase, conclusion: string | undefined, now: Date, deliveryId?: string): Promise<JobRecord | undefined>;
   /** Scale-up: the job cannot be served (too old, unreadable). */
   expire(facts: JobFacts, reason: string, now: Date): Promise<boolean>;
   /** Reconciler: the job goes back to `received` for a new runner; returns the record as it was. */

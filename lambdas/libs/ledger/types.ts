@@ -35,12 +35,20 @@ export interface JobRecord {
   readonly labels?: readonly string[];
   readonly deliveryIds?: readonly string[];
   readonly receivedAt?: string;
-  /** When the webhook put the job on its queue; a later `queued` delivery then queues nothing. */
+  /**
+   * When a webhook delivery first took the right to queue the job, in the same write that recorded it
+   * (the send follows); a later `queued` delivery then queues nothing, except a re-send inside
+   * {@link QUEUE_RESEND_WINDOW_MS} after a lease ran out.
+   */
   readonly queuedAt?: string;
-  /** The delivery that holds the right to queue the job (cleared once `queuedAt` is set). */
+  /** The delivery that queued (or is queueing) the job: its redelivery gets the answer "queued". */
   readonly queueLeaseOwner?: string;
-  /** Epoch milliseconds after which another sighting may queue the job (the owner crashed or failed). */
+  /** Epoch milliseconds after which another sighting may send again (the owner crashed mid-send). */
   readonly queueLeaseExpiresAt?: number;
+  /** The `in_progress` delivery that moved the job to `running` (its redelivery gets the same answer). */
+  readonly startedBy?: string;
+  /** The `completed` delivery that ended the job (its redelivery gets the same answer). */
+  readonly finishedBy?: string;
   readonly updatedAt?: string;
   readonly claimToken?: string;
   /** Epoch milliseconds after which another invocation may take the claim over. */
@@ -107,8 +115,17 @@ export interface BudgetRecord {
 /** Attributes that live exactly as long as a claim. */
 export const CLAIM_FIELDS = ["claimToken", "claimExpiresAt", "claimInstanceId"] as const;
 
-/** Attributes that live exactly as long as a queueing lease. */
-export const QUEUE_LEASE_FIELDS = ["queueLeaseOwner", "queueLeaseExpiresAt"] as const;
+/** Attributes a failed send gives back, so the next sighting queues the job at once. */
+export const QUEUE_LEASE_FIELDS = ["queueLeaseOwner", "queueLeaseExpiresAt", "queuedAt"] as const;
+
+/**
+ * How long after `queuedAt` a sighting may send the job again once the sender's lease ran out (it
+ * crashed between the write and the send). SQS FIFO drops a message whose deduplication id
+ * (`<jobId>-<runAttempt>`) it accepted in the past 5 minutes, so inside this window a re-send is
+ * harmless if the first send did go through; one minute of margin covers clock skew. Later, a lost
+ * send is healed by the reconciler's requeue of `received` jobs.
+ */
+export const QUEUE_RESEND_WINDOW_MS = 4 * 60_000;
 
 /** Ledger key of an idle sighting. */
 export function idleKey(instanceId: string): string {

@@ -4,59 +4,67 @@ import type { LimitCounters } from "../../libs/ledger/port.js";
 import type { Ledger } from "../../libs/ledger/port.js";
 import { finishedPhase, jobKey, limitKeys } from "../../libs/ledger/phases.js";
 import type { Phase } from "../../libs/ledger/phases.js";
+import type { JobFacts } from "../../libs/ledger/types.js";
 import type { JobProgress } from "../route.js";
+
+/** What a `queued` sighting learned from its one write. */
+export interface Sighting {
+  /** This delivery holds the right to queue the job: it sends now. */
+  readonly leased: boolean;
+  /** The job's phase after the write. */
+  readonly phase: Phase;
+  /** The delivery that queued (or is queueing) the job. */
+  readonly queuedBy: string | undefined;
+}
+
+/** What a progress event wrote. */
+export interface ProgressOutcome {
+  readonly phase: Phase | "unchanged";
+  /** The phase was written by an earlier handling of the same delivery. */
+  readonly redelivery: boolean;
+}
 
 /** The webhook's view of the job ledger. */
 export interface JobBook {
   /**
-   * Records a `queued` job; resolves to the phase the ledger holds afterwards and whether an earlier
-   * delivery already put the job on its queue.
+   * Records a `queued` job and, in the same conditional write, takes the right to queue it for
+   * `leaseMs`: true for exactly one of concurrent sightings (Ledger.receiveToQueue).
    */
-  received(job: JobMessage, now: Date): Promise<{ readonly phase: Phase; readonly queued: boolean }>;
-  /**
-   * Takes the right to queue the job for `leaseMs` (one conditional write): true for exactly one of
-   * concurrent sightings; false when another holds a live lease or the job is queued or past received.
-   */
-  leaseQueueing(job: JobMessage, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+  sighted(job: JobMessage, leaseMs: number, now: Date): Promise<Sighting>;
   /** Gives the lease back after a failed send, so the next sighting queues the job at once. */
   releaseQueueing(job: JobMessage, owner: string, now: Date): Promise<void>;
-  /** Records that the job's message is on the queue (ends the lease). */
-  queued(job: JobMessage, now: Date): Promise<void>;
-  /** Records `in_progress` or `completed`; resolves to the phase written, or "unchanged". */
-  progressed(progress: JobProgress, now: Date): Promise<Phase | "unchanged">;
+  /**
+   * Records `in_progress` or `completed` in one write; resolves to the phase written, or "unchanged".
+   * A redelivery of the delivery that wrote the phase (same `deliveryId`) gets that phase again, marked
+   * `redelivery` (nothing new happened: nothing to count).
+   */
+  progressed(progress: JobProgress, deliveryId: string | undefined, now: Date): Promise<ProgressOutcome>;
 }
+
+const UNCHANGED: ProgressOutcome = { phase: "unchanged", redelivery: false };
 
 export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: string): JobBook {
   return {
-    async received(job, now) {
-      const record = await ledger.receive(
-        {
-          jobId: job.jobId,
-          runAttempt: job.runAttempt,
-          runId: job.runId,
-          repository: job.repository,
-          org: job.owner,
-          pool: job.pool,
-          installationId: job.installationId,
-          labels: job.labels,
-        },
-        job.deliveryId,
-        now,
-      );
-      return { phase: record.phase, queued: record.queuedAt !== undefined };
+    async sighted(job, leaseMs, now) {
+      const facts = {
+        jobId: job.jobId,
+        runAttempt: job.runAttempt,
+        runId: job.runId,
+        repository: job.repository,
+        org: job.owner,
+        pool: job.pool,
+        installationId: job.installationId,
+        labels: job.labels,
+      };
+      const sighting = await ledger.receiveToQueue(facts, job.deliveryId, leaseMs, now);
+      return sighting.leased ? { leased: true, phase: "received", queuedBy: job.deliveryId } : { leased: false, phase: sighting.record.phase, queuedBy: sighting.record.queueLeaseOwner };
     },
-
-    leaseQueueing: (job, owner, leaseMs, now) => ledger.leaseQueueing(jobKey(job), owner, leaseMs, now),
 
     async releaseQueueing(job, owner, now) {
       await ledger.releaseQueueing(jobKey(job), owner, now);
     },
 
-    async queued(job, now) {
-      await ledger.markQueued(jobKey(job), now);
-    },
-
-    async progressed(progress, now) {
+    async progressed(progress, deliveryId, now) {
       const facts = {
         jobId: progress.jobId,
         runAttempt: progress.runAttempt,
@@ -68,10 +76,11 @@ export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: s
         labels: progress.labels,
       };
       if (progress.action === "in_progress") {
-        return (await ledger.start(facts, progress.runnerName, now)) ? "running" : "unchanged";
+        if (await ledger.start(facts, progress.runnerName, now, deliveryId)) return { phase: "running", redelivery: false };
+        return (await writtenBy(facts, deliveryId, "startedBy")) ? { phase: "running", redelivery: true } : UNCHANGED;
       }
       const phase = finishedPhase(progress.conclusion);
-      const changed = await ledger.finish(facts, phase, progress.conclusion, now);
+      const changed = await ledger.finish(facts, phase, progress.conclusion, now, deliveryId);
       // An ephemeral runner is gone once its job completes: free the limit slot of the job that
       // launched it (which may be another job: runners are not bound to jobs). Exactly once, through
       // the conditional clear of slotHeld; the reconciler frees what this misses.
@@ -88,7 +97,17 @@ export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: s
           }
         }
       }
-      return changed === undefined ? "unchanged" : phase;
+      if (changed !== undefined) return { phase, redelivery: false };
+      return (await writtenBy(facts, deliveryId, "finishedBy")) ? { phase, redelivery: true } : UNCHANGED;
     },
   };
+
+  /**
+   * Whether a refused progress write is a redelivery of the delivery that made it (one read, on that
+   * path only): then it gets the first answer again, as GitHub's redelivery of a delivery should.
+   */
+  async function writtenBy(facts: JobFacts, deliveryId: string | undefined, field: "startedBy" | "finishedBy"): Promise<boolean> {
+    if (deliveryId === undefined || deliveryId === "") return false;
+    return (await ledger.get(jobKey(facts)))?.[field] === deliveryId;
+  }
 }

@@ -224,8 +224,7 @@ describe("webhook healer: jobs GitHub still reports queued", () => {
   it("queues nothing for a job the ledger already knows", async () => {
     // Arrange
     const w = world({ runs: { "octo-org/app": [{ runId: 900, status: "queued", jobs: [queuedJob(1001, 10)] }] } });
-    await w.ledger.receive({ jobId: 1001, runAttempt: 1, runId: 900, repository: "octo-org/app", org: "octo-org", pool: "linux", installationId: 7, labels: ["linux", "x64"] }, "d-1001", new Date(minutesAgo(10)));
-    await w.ledger.markQueued(jobKey({ jobId: 1001, runAttempt: 1 }), new Date(minutesAgo(10)));
+    await w.ledger.receiveToQueue({ jobId: 1001, runAttempt: 1, runId: 900, repository: "octo-org/app", org: "octo-org", pool: "linux", installationId: 7, labels: ["linux", "x64"] }, "d-1001", 30_000, new Date(minutesAgo(10)));
 
     // Act
     const summary = await heal(w.deps);

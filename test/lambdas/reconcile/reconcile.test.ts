@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { memoryLimitCounters } from "../../../lambdas/libs/ledger/memory-counters.js";
 import { MemoryLedgerTable, memoryLedger } from "../../../lambdas/libs/ledger/memory-store.js";
-import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
+import { limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import type { InstanceView, RecordView, RegistrationView } from "../../../lambdas/reconcile/decide.js";
 import { reconcile } from "../../../lambdas/reconcile/reconcile.js";
 import type { ReconcileDeps } from "../../../lambdas/reconcile/reconcile.js";
@@ -200,8 +200,7 @@ describe("reconcile with memory ports: jobs", () => {
   it("queues a received job whose queueing delivery crashed (lease ran out, never queued), once", async () => {
     // Arrange: the webhook took the queueing lease 31 minutes ago and died before SendMessage.
     const receivedAt = new Date(START - 31 * 60_000);
-    await w.deps.ledger.receive(jobFacts(502), "delivery-502", receivedAt);
-    expect(await w.deps.ledger.leaseQueueing(jobKey(jobFacts(502)), "delivery-502", 30_000, receivedAt)).toBe(true);
+    expect((await w.deps.ledger.receiveToQueue(jobFacts(502), "delivery-502", 30_000, receivedAt)).leased).toBe(true);
 
     // Act
     const first = await reconcile(w.deps);

@@ -90,7 +90,6 @@ function deps(): WebhookDeps {
     secrets: async () => ({ current: SECRET }),
     enqueue: async () => undefined,
     jobs: ledgerJobBook(memoryLedger(table), memoryLimitCounters(table), "sr"),
-    oncePerDelivery: (_deliveryId, handle) => handle(),
     now: () => NOW,
   };
 }

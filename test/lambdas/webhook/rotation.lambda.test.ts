@@ -5,7 +5,7 @@ import { sign } from "@octokit/webhooks-methods";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
-// The job ledger (and Powertools idempotency) run against a real DynamoDB-protocol server.
+// The job ledger runs against a real DynamoDB-protocol server.
 
 import { getSecureString } from "../../../lambdas/shared/index.js";
 import { createHandler, defaultDeps } from "../../../lambdas/webhook/webhook.lambda.js";

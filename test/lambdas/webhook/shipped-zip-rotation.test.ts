@@ -25,7 +25,7 @@ const OLD = "zip-old-secret";
 const NEW = "zip-new-secret";
 const fixture = readFileSync(join(REPO_ROOT, "test", "fixtures", "github", "workflow_job.queued.json"), "utf8");
 const job = JSON.parse(fixture) as { workflow_job: { id: number; labels: string[]; created_at: string } };
-// A whole Lambda context: Powertools idempotency reads the remaining time from it.
+// A whole Lambda context, as Lambda passes it.
 const context: Context = lambdaContext("sr-webhook");
 let db: LocalDynamoDb;
 let deliveries = 0;

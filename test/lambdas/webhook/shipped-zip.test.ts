@@ -207,13 +207,12 @@ describe("the shipped webhook zip", () => {
     expect(sent()).toHaveLength(0);
   });
 
-  it("records the queued job in the ledger, next to the delivery's idempotency record", async () => {
+  it("records the queued job and its delivery in the job's own item, nothing beside it", async () => {
     await handler(await signedEvent(payload, "workflow_job", "delivery-ledger"), context);
 
-    expect(await ledgerItem(`job#${job.workflow_job.id}#1`)).toMatchObject({ phase: "received", pool: "linux", deliveryIds: new Set(["delivery-ledger"]) });
+    expect(await ledgerItem(`job#${job.workflow_job.id}#1`)).toMatchObject({ phase: "received", pool: "linux", deliveryIds: new Set(["delivery-ledger"]), queueLeaseOwner: "delivery-ledger" });
     const records = (await db.items("sr-jobs")).filter((item) => !item.pk.startsWith("job#"));
-    expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ status: "COMPLETED" });
+    expect(records).toHaveLength(0);
   });
 
   it("answers a redelivery of the same delivery with the first answer and queues nothing more", async () => {

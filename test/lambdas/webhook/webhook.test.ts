@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { memoryLimitCounters } from "../../../lambdas/libs/ledger/memory-counters.js";
 import { MemoryLedgerTable, memoryLedger } from "../../../lambdas/libs/ledger/memory-store.js";
 import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
+import { QUEUE_RESEND_WINDOW_MS } from "../../../lambdas/libs/ledger/types.js";
 import type { Ledger } from "../../../lambdas/libs/ledger/port.js";
 import { EnqueueError } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
@@ -13,8 +14,7 @@ import { workflowJobFixture } from "../../helpers/openapi.js";
 import { quietPowertools } from "../../helpers/powertools.js";
 
 // handleWebhook called directly with memory ports: the memory ledger (its contract is the DynamoDB
-// store's, test/lambdas/libs/ledger/stores.test.ts), a recording queue, a per-delivery memo and a
-// fake clock. No dynalite, no SDK doubles; webhook.lambda.test.ts keeps the wiring.
+// store's, test/lambdas/libs/ledger/stores.test.ts), a recording queue and a fake clock. No dynalite, no SDK doubles; webhook.lambda.test.ts keeps the wiring.
 
 quietPowertools();
 
@@ -38,7 +38,6 @@ function ports(options: { enqueue?: WebhookDeps["enqueue"]; ledger?: (ledger: Le
   const sent: JobMessage[] = [];
   let clock = START;
   const ledger = (options.ledger ?? ((l) => l))(memoryLedger(table));
-  const memo = new Map<string, Promise<WebhookAnswer>>();
   return {
     table,
     sent,
@@ -57,13 +56,6 @@ function ports(options: { enqueue?: WebhookDeps["enqueue"]; ledger?: (ledger: Le
           sent.push(job);
         }),
       jobs: ledgerJobBook(ledger, memoryLimitCounters(table), "sr"),
-      // Powertools idempotency in production: one handling per delivery id.
-      oncePerDelivery: (deliveryId, handle) => {
-        if (deliveryId === undefined) return handle();
-        const first = memo.get(deliveryId) ?? handle();
-        memo.set(deliveryId, first);
-        return first as ReturnType<typeof handle>;
-      },
       now: () => new Date(clock),
     },
   };
@@ -163,7 +155,7 @@ describe("handleWebhook with memory ports", () => {
     // Arrange
     const failing = (ledger: Ledger): Ledger => ({
       ...ledger,
-      receive: async () => {
+      receiveToQueue: async () => {
         throw new Error("DynamoDB unavailable");
       },
     });
@@ -177,23 +169,63 @@ describe("handleWebhook with memory ports", () => {
     expect(world.sent).toHaveLength(2);
   });
 
-  it("queues the job when only the lease write fails", async () => {
-    // Arrange
+  it("answers a redelivery of the delivery that queued the job with the first answer and sends nothing more", async () => {
+    // Act
+    const first = await handleWebhook(await delivery("queued", "d-1"), world.deps);
+    const again = await handleWebhook(await delivery("queued", "d-1"), world.deps);
+
+    // Assert
+    expect(again).toEqual(first);
+    expect(first.body.message).toBe("queued");
+    expect(world.sent).toHaveLength(1);
+  });
+
+  it("costs one ledger write per queued delivery and one per progress event", async () => {
+    // Arrange: count the ledger's writes.
+    const writes: string[] = [];
     world = ports({
       ledger: (ledger) => ({
         ...ledger,
-        leaseQueueing: async () => {
-          throw new Error("DynamoDB throttled");
-        },
+        receiveToQueue: async (...args) => (writes.push("receiveToQueue"), ledger.receiveToQueue(...args)),
+        start: async (...args) => (writes.push("start"), ledger.start(...args)),
+        finish: async (...args) => (writes.push("finish"), ledger.finish(...args)),
       }),
     });
 
     // Act
-    const answer = await handleWebhook(await delivery("queued", "d-1"), world.deps);
+    await handleWebhook(await delivery("queued", "d-1"), world.deps);
+    await handleWebhook(await delivery("in_progress", "d-2"), world.deps);
+    await handleWebhook(await delivery("completed", "d-3"), world.deps);
 
     // Assert
-    expect(answer.body.message).toBe("queued");
+    expect(writes).toEqual(["receiveToQueue", "start", "finish"]);
     expect(world.sent).toHaveLength(1);
+  });
+
+  it("re-sends after a crashed sender's lease only inside the re-send window (SQS deduplication), later answers duplicate", async () => {
+    // Arrange: the first delivery's execution environment dies inside SendMessage.
+    world = ports({ enqueue: () => new Promise<void>(() => undefined) });
+    void handleWebhook(await delivery("queued", "d-1"), world.deps);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Act
+    world.advance(QUEUE_RESEND_WINDOW_MS + 1);
+    const late = await handleWebhook(await delivery("queued", "d-2"), world.deps);
+
+    // Assert: the reconciler's requeue of received jobs heals it from here.
+    expect(late.body.message).toBe("duplicate: job is received");
+  });
+
+  it("answers a redelivered in_progress and completed with their first answers and counts nothing twice", async () => {
+    // Act
+    const started = [await handleWebhook(await delivery("in_progress", "d-1"), world.deps), await handleWebhook(await delivery("in_progress", "d-1"), world.deps)];
+    const finished = [await handleWebhook(await delivery("completed", "d-2"), world.deps), await handleWebhook(await delivery("completed", "d-2"), world.deps)];
+    const other = await handleWebhook(await delivery("completed", "d-3"), world.deps);
+
+    // Assert
+    expect(started.map((answer) => answer.body.message)).toEqual(["recorded: running", "recorded: running"]);
+    expect(finished.map((answer) => answer.body.message)).toEqual(["recorded: completed", "recorded: completed"]);
+    expect(other.body.message).toBe("recorded: unchanged");
   });
 
   it("records progress: a job seen running then completed queues nothing and a late queued is a duplicate", async () => {

@@ -127,20 +127,17 @@ export function describeLedgerContract(name: string, makeStores: () => Promise<L
         expect(second).toMatchObject({ phase: "received", pool: "linux", labels: ["self-hosted", "linux"], receivedAt: NOW.toISOString(), deliveryIds: ["d-1", "d-2"] });
       });
 
-      it("remembers that the job is on its queue, for existing jobs only", async () => {
+      it("remembers that the job is on its queue in the write that records it; a later sighting keeps it", async () => {
         // Arrange
         const job = facts();
-        await stores.ledger.receive(job, "d-1", NOW);
 
         // Act
-        const marked = await stores.ledger.markQueued(jobKey(job), NOW);
-        const missing = await stores.ledger.markQueued("job#404#1", NOW);
-        const again = await stores.ledger.receive(job, "d-2", NOW);
+        const first = await stores.ledger.receiveToQueue(job, "d-1", LEASE_MS, NOW);
+        const again = await stores.ledger.receive(job, "d-2", new Date(NOW.getTime() + 60_000));
 
         // Assert
-        expect([marked, missing]).toEqual([true, false]);
-        expect(again).toMatchObject({ phase: "received", queuedAt: NOW.toISOString() });
-        expect(await stores.ledger.get("job#404#1")).toBeUndefined();
+        expect(first).toEqual({ leased: true });
+        expect(again).toMatchObject({ phase: "received", queuedAt: NOW.toISOString(), deliveryIds: ["d-1", "d-2"] });
       });
 
       it("keeps the phase of a job already past received", async () => {

@@ -3,13 +3,33 @@ import { Token } from "./cdktf.js";
 import { RULES, SelfRunnersValidationError } from "./errors.js";
 import { WARM_SCHEDULE_ALLOWED, WARM_SCHEDULE_PATTERN } from "../contracts/patterns.js";
 import { eachItem, hclString, integerBetween, matching, nonEmptyList, oneOf, type InputRule } from "./module/rules.js";
+import {
+  INSTANCE_REQUIREMENTS_RULES,
+  INSTANCE_SELECTION_ALLOWED,
+  INSTANCE_SELECTION_CONDITION,
+  INSTANCE_TYPES_ITEMS,
+  instanceRequirementsType,
+  normalizeInstanceRequirements,
+  type InstanceRequirementsProps,
+  type NormalizedInstanceRequirements,
+} from "./pools-instance-requirements.js";
 
 /** One runner pool as a CDKTF user describes it. */
 export interface RunnerPoolProps {
   /** Labels a job's `runs-on` must be drawn from (besides the implicit `self-hosted`). */
   readonly labels: string[];
-  /** Instance types the fleet may launch, in preference order for on-demand. */
-  readonly instanceTypes: string[];
+  /**
+   * Instance types the fleet may launch, in preference order for on-demand. Exactly one of this and
+   * `instanceRequirements`.
+   * @default [] - types chosen by `instanceRequirements`
+   */
+  readonly instanceTypes?: string[];
+  /**
+   * Attribute-based selection (CreateFleet `InstanceRequirements`): every type with these vCPUs, memory,
+   * generations... Exactly one of this and `instanceTypes`.
+   * @default - none: the `instanceTypes` list
+   */
+  readonly instanceRequirements?: InstanceRequirementsProps;
   /**
    * Most runners (pending or running instances) this pool may have at once.
    * @default 10
@@ -80,6 +100,7 @@ export interface RunnerPoolProps {
 export interface NormalizedPool {
   readonly labels: string[];
   readonly instance_types: string[];
+  readonly instance_requirements: NormalizedInstanceRequirements | null;
   readonly max_runners: number;
   readonly spot: boolean;
   readonly on_demand_fallback: boolean;
@@ -123,7 +144,8 @@ export function poolsVariableType(): string {
   return [
     "map(object({",
     "    labels             = list(string)",
-    "    instance_types     = list(string)",
+    "    instance_types     = optional(list(string), [])",
+    instanceRequirementsType(),
     `    max_runners        = optional(number, ${d.max_runners})`,
     `    spot               = optional(bool, ${d.spot})`,
     `    on_demand_fallback = optional(bool, ${d.on_demand_fallback})`,
@@ -174,7 +196,22 @@ function field(name: keyof NormalizedPool, rule: InputRule, nullable = false): P
 export const POOL_RULES: readonly PoolRule[] = [
   { field: "", allowed: RULES.poolKey.allowed, check: (_pool, key) => new RegExp(RULES.poolKey.pattern).test(key), condition: (_p, k) => `can(regex(${hclString(RULES.poolKey.pattern)}, ${k}))` },
   field("labels", nonEmptyList(matching(RULES.label.pattern, RULES.label.allowed))),
-  field("instance_types", nonEmptyList(matching(RULES.instanceType.pattern, RULES.instanceType.allowed))),
+  field("instance_types", INSTANCE_TYPES_ITEMS),
+  {
+    field: "instance_types",
+    allowed: INSTANCE_SELECTION_ALLOWED,
+    check: (pool) => pool.instance_types.length > 0 !== (pool.instance_requirements !== null),
+    condition: (p) => INSTANCE_SELECTION_CONDITION(p),
+  },
+  // Checked only when the pool has requirements: the conditional evaluates the rule for a set object only.
+  ...INSTANCE_REQUIREMENTS_RULES.map(
+    (rule): PoolRule => ({
+      field: `instance_requirements.${rule.attribute}`,
+      allowed: rule.allowed,
+      check: (pool) => pool.instance_requirements === null || rule.check(pool.instance_requirements),
+      condition: (p) => `${p}.instance_requirements == null ? true : (${rule.condition(`${p}.instance_requirements`)})`,
+    }),
+  ),
   field("max_runners", integerBetween(1, 10000)),
   field("architecture", oneOf(["x64", "arm64"])),
   {
@@ -263,7 +300,8 @@ export function normalizePools(
     const architecture = p.architecture ?? POOL_DEFAULTS.architecture;
     const pool: NormalizedPool = {
       labels: p.labels,
-      instance_types: p.instanceTypes,
+      instance_types: p.instanceTypes ?? [],
+      instance_requirements: normalizeInstanceRequirements(p.instanceRequirements),
       max_runners: p.maxRunners ?? POOL_DEFAULTS.max_runners,
       spot: p.spot ?? POOL_DEFAULTS.spot,
       on_demand_fallback: p.onDemandFallback ?? POOL_DEFAULTS.on_demand_fallback,
@@ -278,7 +316,7 @@ export function normalizePools(
       allow_public_repositories: p.allowPublicRepositories ?? POOL_DEFAULTS.allow_public_repositories,
     };
     for (const rule of POOL_RULES) {
-      const value = rule.field === "" ? key : pool[rule.field as keyof NormalizedPool];
+      const value = rule.field === "" ? key : fieldValue(pool, rule.field);
       if (containsToken(value)) continue;
       if (!rule.check(pool, key)) {
         throw new SelfRunnersValidationError(constructPath, `pools.${key}.${rule.field === "" ? "(key)" : camel(rule.field)}`, value, rule.allowed);
@@ -294,6 +332,11 @@ export function normalizePools(
     }
   }
   return out;
+}
+
+/** A pool's value at a field path (`instance_requirements.vcpu_min`); undefined under a null object. */
+function fieldValue(pool: NormalizedPool, path: string): unknown {
+  return path.split(".").reduce<unknown>((value, name) => (value === null || value === undefined ? undefined : (value as Record<string, unknown>)[name]), pool);
 }
 
 /** True when a value, or an item of a list, is known only at apply time. */

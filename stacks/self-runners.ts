@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, Op, Token, type IResolvable } from "./cdktf.js";
+import { Aspects, Fn, Op, Token, type IResolvable } from "./cdktf.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { EncryptionKey } from "./encryption-key.js";
@@ -31,6 +31,7 @@ import { VpcEndpoints } from "./vpc-endpoints.js";
 import { WebhookApi } from "./webhook-api.js";
 import { WebhookFirewall } from "./webhook-firewall.js";
 import { mergeTags } from "./private/tags.js";
+import { RoleSettingsAspect, rolePathInArn } from "./private/role-settings.js";
 
 export type * from "./self-runners-props.js";
 
@@ -81,9 +82,12 @@ export class SelfRunners extends Construct {
     const idleTimeoutMinutes = resolved.runnerIdleTimeoutMinutes;
 
     this.context = new AwsContext(this, "current");
+    // Every role below gets the boundary and the path, however it is created.
+    Aspects.of(this).add(new RoleSettingsAspect({ permissionsBoundaryArn: resolved.permissionsBoundaryArn, path: resolved.iamRolePath }));
     // The kit's roles by name (function roles are named after their functions): the key and table
     // policies name them without depending on the roles, which are created later.
-    const roleArn = (name: string): string => `arn:${this.context.partition}:iam::${this.context.accountId}:role/${prefix}-${name}`;
+    const rolePath = rolePathInArn(resolved.iamRolePath);
+    const roleArn = (name: string): string => `arn:${this.context.partition}:iam::${this.context.accountId}:role/${rolePath}${prefix}-${name}`;
     this.encryption = new EncryptionKey(this, "encryption", {
       name: prefix,
       context: this.context,
@@ -91,7 +95,7 @@ export class SelfRunners extends Construct {
       keyArn: resolved.kmsKeyArn,
       administratorArns: resolved.kmsKeyAdministratorArns,
       // Every role that uses the key (function roles are named after their functions).
-      userRoleNames: ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer"].map((name) => `${prefix}-${name}`),
+      userRoleNames: ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer"].map((name) => `${rolePath}${prefix}-${name}`),
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
         ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "runner-binaries-syncer"].map((name) => `/aws/lambda/${prefix}-${name}`),
@@ -330,6 +334,7 @@ export class SelfRunners extends Construct {
       subnetIds: resolved.natInstanceSubnetIds,
       privateRouteTableIds: natRouteTables,
       instanceType: resolved.natInstanceType,
+      iamPathInArn: rolePath,
       // The user's tags only: NAT instances must not carry self-runners:prefix, or the reconciler would reap them.
       tags: resolved.tags,
     });

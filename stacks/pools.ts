@@ -13,9 +13,16 @@ import {
   type InstanceRequirementsProps,
   type NormalizedInstanceRequirements,
 } from "./pools-instance-requirements.js";
+import {
+  POOL_CUSTOMIZATION_RULES,
+  normalizePoolCustomization,
+  poolCustomizationType,
+  type NormalizedPoolCustomization,
+  type PoolCustomizationProps,
+} from "./pools-customization.js";
 
-/** One runner pool as a CDKTF user describes it. */
-export interface RunnerPoolProps {
+/** One runner pool as a CDKTF user describes it (customization attributes: ./pools-customization.ts). */
+export interface RunnerPoolProps extends PoolCustomizationProps {
   /** Labels a job's `runs-on` must be drawn from (besides the implicit `self-hosted`). */
   readonly labels: string[];
   /**
@@ -97,7 +104,7 @@ export interface RunnerPoolProps {
 }
 
 /** A pool with every field present, in Terraform's snake_case: the shape `var.pools` has in the module. */
-export interface NormalizedPool {
+export interface NormalizedPool extends NormalizedPoolCustomization {
   readonly labels: string[];
   readonly instance_types: string[];
   readonly instance_requirements: NormalizedInstanceRequirements | null;
@@ -158,6 +165,7 @@ export function poolsVariableType(): string {
     '    warm_pool_owner    = optional(string, "")',
     '    warm_pool_schedule = optional(string, "")',
     `    allow_public_repositories = optional(bool, ${d.allow_public_repositories})`,
+    poolCustomizationType(),
     "  }))",
   ].join("\n");
 }
@@ -231,6 +239,7 @@ export const POOL_RULES: readonly PoolRule[] = [
     condition: (p) => `${p}.warm_pool_size == 0 || length(${p}.warm_pool_owner) > 0`,
   },
   field("warm_pool_schedule", matching(WARM_SCHEDULE_PATTERN, WARM_SCHEDULE_ALLOWED)),
+  ...POOL_CUSTOMIZATION_RULES.map(({ field: name, rule }) => field(name, rule)),
 ];
 
 /** The message of a pool rule in the module's `pools` validation. */
@@ -314,6 +323,7 @@ export function normalizePools(
       warm_pool_owner: p.warmPoolOwner ?? "",
       warm_pool_schedule: p.warmPoolSchedule ?? "",
       allow_public_repositories: p.allowPublicRepositories ?? POOL_DEFAULTS.allow_public_repositories,
+      ...normalizePoolCustomization(p),
     };
     for (const rule of POOL_RULES) {
       const value = rule.field === "" ? key : fieldValue(pool, rule.field);

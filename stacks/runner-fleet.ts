@@ -13,6 +13,8 @@ import { MINIMUM_RUNNER_VERSION } from "../contracts/runner-binaries.js";
 import { mergeTags } from "./private/tags.js";
 import { countIf } from "./private/conditions.js";
 import { launchableInstanceTypes } from "./pools-instance-requirements.js";
+import { runnerVolumes } from "./runner-volumes.js";
+import { poolCustomizationKey } from "../contracts/pool-customization.js";
 
 /** The tag every runner instance carries; IAM conditions on terminate key on it. */
 export const KIT_TAG = "self-runners:prefix";
@@ -150,6 +152,7 @@ export class RunnerFleet extends Construct {
       bootTimeoutSeconds: props.bootTimeoutSeconds ?? SHARED_INPUTS.runnerBootTimeoutSeconds.default,
       pool: pools.key,
       logGroupName: props.runnerLogGroupName ?? "",
+      customizationKey: poolCustomizationKey(pools.key),
     });
     const resourceTags = mergeTags(tags, { [KIT_TAG]: props.prefix, "self-runners:pool": pools.key });
     this.launchTemplates = new LaunchTemplate(this, "launch-template", {
@@ -164,21 +167,16 @@ export class RunnerFleet extends Construct {
       metadataOptions: {
         httpEndpoint: "enabled",
         httpTokens: "required",
-        // 2 lets job containers reach IMDSv2 through the docker bridge; 1 would cut them off.
-        httpPutResponseHopLimit: 2,
+        // Default 2: job containers reach IMDSv2 through the docker bridge; 1 cuts them off.
+        httpPutResponseHopLimit: pools.getNumber("metadata_hop_limit"),
         instanceMetadataTags: "disabled",
       },
-      blockDeviceMappings: [
-        {
-          deviceName: "/dev/xvda",
-          ebs: { encrypted: "true", volumeType: "gp3", volumeSize: pools.getNumber("root_volume_size"), deleteOnTermination: "true" },
-        },
-      ],
+      blockDeviceMappings: runnerVolumes(pools),
       networkInterfaces: [
         {
           deviceIndex: 0,
           associatePublicIpAddress: Token.asString(props.associatePublicIpAddress ?? false),
-          securityGroups: [this.securityGroup.id],
+          securityGroups: Fn.concat([[this.securityGroup.id], pools.getList("extra_security_group_ids")]) as unknown as string[],
           deleteOnTermination: "true",
         },
       ],

@@ -17,6 +17,7 @@ import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import type { SelfRunnersProps } from "./self-runners-props.js";
 import { RunnerBinaries } from "./runner-binaries.js";
 import { RunnerFleet } from "./runner-fleet.js";
+import { RunnerCustomization } from "./runner-customization.js";
 import { RunnerLogs, runnerLogGroupName } from "./runner-logs.js";
 import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
@@ -49,6 +50,7 @@ export class SelfRunners extends Construct {
   readonly table: RunnersTable;
   readonly fleet: RunnerFleet;
   readonly runnerBinaries: RunnerBinaries;
+  readonly customization: RunnerCustomization;
   readonly runnerBinariesSyncer: RunnerBinariesSyncerFunction;
   readonly runnerLogs: RunnerLogs;
   readonly webhook: WebhookFunction;
@@ -152,6 +154,7 @@ export class SelfRunners extends Construct {
       kmsKeyInUse: this.encryption.enabled,
       tags,
     });
+    this.customization = new RunnerCustomization(this, "runner-customization", { pools, bucket: this.runnerBinaries.location, tags });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,
       pools,

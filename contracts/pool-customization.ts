@@ -10,9 +10,12 @@
 /** Key prefix of the documents in the runner binaries bucket; the runner role reads below it. */
 export const POOL_CUSTOMIZATION_PREFIX = "pools/";
 
+/** The document's key, `%s` standing for the pool (Terraform's format() renders it in the module). */
+export const POOL_CUSTOMIZATION_KEY_FORMAT = `${POOL_CUSTOMIZATION_PREFIX}%s/customization.json`;
+
 /** The document's key for a pool. */
 export function poolCustomizationKey(pool: string): string {
-  return `${POOL_CUSTOMIZATION_PREFIX}${pool}/customization.json`;
+  return POOL_CUSTOMIZATION_KEY_FORMAT.replace("%s", pool);
 }
 
 /** The document, field by field (snake_case: the pool attributes of the same name). */

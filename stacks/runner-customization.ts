@@ -3,7 +3,7 @@ import { Fn, TerraformIterator } from "./cdktf.js";
 import { S3Object } from "./aws.js";
 import type { PoolMap } from "./pools.js";
 import type { RunnerBinariesLocation } from "./runner-binaries.js";
-import { POOL_CUSTOMIZATION_FIELDS, poolCustomizationKey } from "../contracts/pool-customization.js";
+import { POOL_CUSTOMIZATION_FIELDS, POOL_CUSTOMIZATION_KEY_FORMAT } from "../contracts/pool-customization.js";
 import { mergeTags } from "./private/tags.js";
 
 /** Props of {@link RunnerCustomization}. */
@@ -34,7 +34,7 @@ export class RunnerCustomization extends Construct {
     this.documents = new S3Object(this, "document", {
       forEach: pools,
       bucket: props.bucket.bucketName,
-      key: poolCustomizationKey(pools.key),
+      key: Fn.format(POOL_CUSTOMIZATION_KEY_FORMAT, [pools.key]),
       content: Fn.jsonencode(document),
       contentType: "application/json",
       tags: mergeTags(props.tags ?? {}, { "self-runners:pool": pools.key }),

@@ -14,7 +14,7 @@ import { mergeTags } from "./private/tags.js";
 import { countIf } from "./private/conditions.js";
 import { launchableInstanceTypes } from "./pools-instance-requirements.js";
 import { runnerVolumes } from "./runner-volumes.js";
-import { poolCustomizationKey } from "../contracts/pool-customization.js";
+import { POOL_CUSTOMIZATION_KEY_FORMAT } from "../contracts/pool-customization.js";
 
 /** The tag every runner instance carries; IAM conditions on terminate key on it. */
 export const KIT_TAG = "self-runners:prefix";
@@ -152,7 +152,7 @@ export class RunnerFleet extends Construct {
       bootTimeoutSeconds: props.bootTimeoutSeconds ?? SHARED_INPUTS.runnerBootTimeoutSeconds.default,
       pool: pools.key,
       logGroupName: props.runnerLogGroupName ?? "",
-      customizationKey: poolCustomizationKey(pools.key),
+      customizationKey: Fn.format(POOL_CUSTOMIZATION_KEY_FORMAT, [pools.key]),
     });
     const resourceTags = mergeTags(tags, { [KIT_TAG]: props.prefix, "self-runners:pool": pools.key });
     this.launchTemplates = new LaunchTemplate(this, "launch-template", {

@@ -89,6 +89,9 @@ export class SelfRunners extends Construct {
     // The kit's roles by name (function roles are named after their functions): the key and table
     // policies name them without depending on the roles, which are created later.
     const rolePath = rolePathInArn(resolved.iamRolePath);
+    // format() for Terraform values: cdktf cannot nest interpolations in function arguments (the key policy's formatlist).
+    const roleName = (name: string): string =>
+      Token.isUnresolved(rolePath) || Token.isUnresolved(prefix) ? Fn.format("%s%s-%s", [rolePath, prefix, name]) : `${rolePath}${prefix}-${name}`;
     const roleArn = (name: string): string => `arn:${this.context.partition}:iam::${this.context.accountId}:role/${rolePath}${prefix}-${name}`;
     this.encryption = new EncryptionKey(this, "encryption", {
       name: prefix,
@@ -97,7 +100,7 @@ export class SelfRunners extends Construct {
       keyArn: resolved.kmsKeyArn,
       administratorArns: resolved.kmsKeyAdministratorArns,
       // Every role that uses the key (function roles are named after their functions).
-      userRoleNames: ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer"].map((name) => `${rolePath}${prefix}-${name}`),
+      userRoleNames: ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer"].map(roleName),
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
         ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "runner-binaries-syncer"].map((name) => `/aws/lambda/${prefix}-${name}`),

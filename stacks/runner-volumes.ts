@@ -1,4 +1,3 @@
-import type { LaunchTemplateBlockDeviceMappings } from "@cdktf/provider-aws/lib/launch-template/index.js";
 import { Fn, TerraformIterator, type IResolvable } from "./cdktf.js";
 
 /** The root device of the default AMIs (Amazon Linux 2023). */
@@ -9,7 +8,7 @@ export const ROOT_DEVICE_NAME = "/dev/xvda";
  * type, IOPS, throughput from the pool) and the pool's `extra_volumes`, every one encrypted and deleted
  * with the instance. `pools` is the launch template's `for_each` iterator.
  */
-export function runnerVolumes(pools: TerraformIterator): IResolvable | LaunchTemplateBlockDeviceMappings[] {
+export function runnerVolumes(pools: TerraformIterator): IResolvable {
   // One list: cdktf cannot mix a literal block with a dynamic one of the same type.
   const root = {
     device_name: ROOT_DEVICE_NAME,

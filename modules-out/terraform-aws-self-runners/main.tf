@@ -28,15 +28,6 @@ data "aws_partition" "current_partition" {}
 
 data "aws_region" "current_region" {}
 
-resource "aws_s3_object" "runner_customization_document" {
-  for_each     = local.pools_resolved
-  bucket       = aws_s3_bucket.runner_binaries_bucket.bucket
-  content      = jsonencode({ "pre_install_script" = each.value.pre_install_script, "post_install_script" = each.value.post_install_script, "job_started_hook" = each.value.job_started_hook, "job_completed_hook" = each.value.job_completed_hook, "extra_packages" = each.value.extra_packages, "job_environment" = each.value.job_environment, "use_instance_store" = each.value.use_instance_store })
-  content_type = "application/json"
-  key          = format("pools/%s/customization.json", each.key)
-  tags         = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
-}
-
 resource "aws_cloudwatch_log_metric_filter" "runner_logs_boot_to_registration" {
   count          = var.enable_runner_logs ? 1 : 0
   log_group_name = "/self-runners/${var.prefix}/runners"

@@ -10,6 +10,15 @@ resource "aws_ssm_parameter" "draining_parameter" {
   }
 }
 
+resource "aws_s3_object" "runner_customization_document" {
+  for_each     = local.pools_resolved
+  bucket       = aws_s3_bucket.runner_binaries_bucket.bucket
+  content      = jsonencode({ "pre_install_script" = each.value.pre_install_script, "post_install_script" = each.value.post_install_script, "job_started_hook" = each.value.job_started_hook, "job_completed_hook" = each.value.job_completed_hook, "extra_packages" = each.value.extra_packages, "job_environment" = each.value.job_environment, "use_instance_store" = each.value.use_instance_store })
+  content_type = "application/json"
+  key          = format("pools/%s/customization.json", each.key)
+  tags         = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
+}
+
 resource "aws_iam_instance_profile" "runner_instance_profile" {
   name = "${var.prefix}-runner"
   path = var.iam_role_path

@@ -11,3 +11,4 @@ export * from "./spot-interruption.js";
 export * from "./webhook.js";
 export * from "./metrics.js";
 export * from "./runner-binaries.js";
+export * from "./pool-customization.js";

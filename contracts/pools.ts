@@ -10,7 +10,32 @@ import type { JsonField, JsonFields } from "./env.js";
 export const POOL_FIELDS = {
   labels: { shape: { kind: "strings" }, source: { pool: "labels" }, doc: "the labels the pool serves", example: ["linux", "x64"] },
   maxRunners: { shape: { kind: "integer", min: 0 }, source: { pool: "max_runners" }, doc: "the pool's runner limit", example: 10 },
-  instanceTypes: { shape: { kind: "strings" }, source: { pool: "instance_types" }, doc: "instance types, in order of preference", example: ["m7i.large"] },
+  instanceTypes: {
+    shape: { kind: "list", item: { kind: "string" } },
+    source: { pool: "instance_types" },
+    doc: "instance types, in order of preference; empty when the pool selects by `instanceRequirements`",
+    example: ["m7i.large"],
+  },
+  instanceRequirements: {
+    // The pool's `instance_requirements` attribute as the module holds it, hence snake_case inside.
+    shape: {
+      kind: "object",
+      fields: {
+        vcpu_min: { shape: { kind: "integer", min: 1 }, doc: "fewest vCPUs" },
+        vcpu_max: { shape: { kind: "integer", min: 1 }, optional: true, doc: "most vCPUs (null: no bound)" },
+        memory_mib_min: { shape: { kind: "integer", min: 1 }, doc: "least memory, MiB" },
+        memory_mib_max: { shape: { kind: "integer", min: 1 }, optional: true, doc: "most memory, MiB (null: no bound)" },
+        instance_generations: { shape: { kind: "strings" }, doc: "`current` and/or `previous`" },
+        burstable_performance: { shape: { kind: "string" }, doc: "`included`, `excluded` or `required`" },
+        allowed_instance_types: { shape: { kind: "list", item: { kind: "string" } }, doc: "only these types (wildcards allowed); empty: any" },
+        excluded_instance_types: { shape: { kind: "list", item: { kind: "string" } }, doc: "never these types (wildcards allowed)" },
+      },
+    },
+    optional: true,
+    source: { pool: "instance_requirements" },
+    doc: "attribute-based selection (CreateFleet `InstanceRequirements`) instead of `instanceTypes`; null: the list",
+    example: null,
+  },
   subnetIds: { shape: { kind: "strings" }, source: { pool: "subnet_ids" }, doc: "subnets runners launch in", example: ["subnet-1"] },
   launchTemplateName: {
     shape: { kind: "string" },

@@ -17,7 +17,7 @@ export const SCALE_UP_ENV = {
   ...DRAINING_ENV,
   ...ADMISSION_ENV,
   pools: poolsVariable(
-    poolFields(["labels", "maxRunners", "instanceTypes", "subnetIds", "launchTemplateName", "spot", "onDemandFallback", "runnerGroupId", "allowPublicRepositories", "queueUrl", "queueArn", "deadLetterQueueUrl"]),
+    poolFields(["labels", "maxRunners", "instanceTypes", "instanceRequirements", "subnetIds", "launchTemplateName", "spot", "onDemandFallback", "runnerGroupId", "allowPublicRepositories", "queueUrl", "queueArn", "deadLetterQueueUrl"]),
     "the pools and their queues; `queueArn` maps a record to its pool's queue (for visibility changes) and dead-letter queue",
   ),
   maxRunnersTotal: required("MAX_RUNNERS_TOTAL", integer(1), "runners of all pools together, counted by a conditional counter in the ledger table", "1000"),

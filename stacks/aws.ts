@@ -48,6 +48,7 @@ export { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation/inde
 export { LambdaLayerVersion } from "@cdktf/provider-aws/lib/lambda-layer-version/index.js";
 export { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 export { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template/index.js";
+export { S3Object } from "@cdktf/provider-aws/lib/s3-object/index.js";
 export { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 export { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js";
 export { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js";

@@ -48,7 +48,7 @@ export const MODULE_FILES: readonly ModuleFile[] = [
   { file: "spot-interruption.tf", constructs: ["runners/spot-interruption", "runners/spot-interruption-rule"] },
   { file: "queues.tf", constructs: ["runners/job"] },
   { file: "ledger.tf", constructs: ["runners/jobs"] },
-  { file: "runners.tf", constructs: ["runners/runner", "runners/runners", "runners/draining"] },
+  { file: "runners.tf", constructs: ["runners/runner", "runners/runner-customization", "runners/runners", "runners/draining"] },
   {
     file: "runner-binaries.tf",
     constructs: ["runners/runner-binaries", ...["", "-schedule", "-target", "-invoke", "-first-sync"].map((suffix) => `runners/runner-binaries-syncer${suffix}`)],

@@ -51,6 +51,12 @@ export interface NatInstancesProps {
    */
   readonly instanceType?: string;
   /**
+   * The IAM path of the NAT role and instance profile as it appears in their ARNs (`""` for `/`,
+   * `a/b/` for `/a/b/`): the boot policy names the instance profile by ARN.
+   * @default ""
+   */
+  readonly iamPathInArn?: string;
+  /**
    * Tags for every resource, instances included. Never `self-runners:prefix` (see {@link NAT_TAG}).
    * @default {}
    */
@@ -170,7 +176,7 @@ export class NatInstances extends Construct {
           // iam:PassRole for the NAT role (issue 18, finding 10).
           Condition: {
             StringEquals: { [`ec2:ResourceTag/${NAT_TAG}`]: props.prefix },
-            ArnEquals: { "ec2:InstanceProfile": `arn:${context.partition}:iam::${context.accountId}:instance-profile/${name}` },
+            ArnEquals: { "ec2:InstanceProfile": `arn:${context.partition}:iam::${context.accountId}:instance-profile/${props.iamPathInArn ?? ""}${name}` },
           },
         },
         { Sid: "ReadRouteTables", Action: ["ec2:DescribeRouteTables"], Resource: "*" },

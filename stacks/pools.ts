@@ -3,13 +3,40 @@ import { Token } from "./cdktf.js";
 import { RULES, SelfRunnersValidationError } from "./errors.js";
 import { WARM_SCHEDULE_ALLOWED, WARM_SCHEDULE_PATTERN } from "../contracts/patterns.js";
 import { eachItem, hclString, integerBetween, matching, nonEmptyList, oneOf, type InputRule } from "./module/rules.js";
+import {
+  INSTANCE_REQUIREMENTS_RULES,
+  INSTANCE_SELECTION_ALLOWED,
+  INSTANCE_SELECTION_CONDITION,
+  INSTANCE_TYPES_ITEMS,
+  instanceRequirementsType,
+  normalizeInstanceRequirements,
+  type InstanceRequirementsProps,
+  type NormalizedInstanceRequirements,
+} from "./pools-instance-requirements.js";
+import {
+  POOL_CUSTOMIZATION_RULES,
+  normalizePoolCustomization,
+  poolCustomizationType,
+  type NormalizedPoolCustomization,
+  type PoolCustomizationProps,
+} from "./pools-customization.js";
 
-/** One runner pool as a CDKTF user describes it. */
-export interface RunnerPoolProps {
+/** One runner pool as a CDKTF user describes it (customization attributes: ./pools-customization.ts). */
+export interface RunnerPoolProps extends PoolCustomizationProps {
   /** Labels a job's `runs-on` must be drawn from (besides the implicit `self-hosted`). */
   readonly labels: string[];
-  /** Instance types the fleet may launch, in preference order for on-demand. */
-  readonly instanceTypes: string[];
+  /**
+   * Instance types the fleet may launch, in preference order for on-demand. Exactly one of this and
+   * `instanceRequirements`.
+   * @default [] - types chosen by `instanceRequirements`
+   */
+  readonly instanceTypes?: string[];
+  /**
+   * Attribute-based selection (CreateFleet `InstanceRequirements`): every type with these vCPUs, memory,
+   * generations... Exactly one of this and `instanceTypes`.
+   * @default - none: the `instanceTypes` list
+   */
+  readonly instanceRequirements?: InstanceRequirementsProps;
   /**
    * Most runners (pending or running instances) this pool may have at once.
    * @default 10
@@ -77,9 +104,10 @@ export interface RunnerPoolProps {
 }
 
 /** A pool with every field present, in Terraform's snake_case: the shape `var.pools` has in the module. */
-export interface NormalizedPool {
+export interface NormalizedPool extends NormalizedPoolCustomization {
   readonly labels: string[];
   readonly instance_types: string[];
+  readonly instance_requirements: NormalizedInstanceRequirements | null;
   readonly max_runners: number;
   readonly spot: boolean;
   readonly on_demand_fallback: boolean;
@@ -123,7 +151,8 @@ export function poolsVariableType(): string {
   return [
     "map(object({",
     "    labels             = list(string)",
-    "    instance_types     = list(string)",
+    "    instance_types     = optional(list(string), [])",
+    instanceRequirementsType(),
     `    max_runners        = optional(number, ${d.max_runners})`,
     `    spot               = optional(bool, ${d.spot})`,
     `    on_demand_fallback = optional(bool, ${d.on_demand_fallback})`,
@@ -136,6 +165,7 @@ export function poolsVariableType(): string {
     '    warm_pool_owner    = optional(string, "")',
     '    warm_pool_schedule = optional(string, "")',
     `    allow_public_repositories = optional(bool, ${d.allow_public_repositories})`,
+    poolCustomizationType(),
     "  }))",
   ].join("\n");
 }
@@ -174,7 +204,22 @@ function field(name: keyof NormalizedPool, rule: InputRule, nullable = false): P
 export const POOL_RULES: readonly PoolRule[] = [
   { field: "", allowed: RULES.poolKey.allowed, check: (_pool, key) => new RegExp(RULES.poolKey.pattern).test(key), condition: (_p, k) => `can(regex(${hclString(RULES.poolKey.pattern)}, ${k}))` },
   field("labels", nonEmptyList(matching(RULES.label.pattern, RULES.label.allowed))),
-  field("instance_types", nonEmptyList(matching(RULES.instanceType.pattern, RULES.instanceType.allowed))),
+  field("instance_types", INSTANCE_TYPES_ITEMS),
+  {
+    field: "instance_types",
+    allowed: INSTANCE_SELECTION_ALLOWED,
+    check: (pool) => pool.instance_types.length > 0 !== (pool.instance_requirements !== null),
+    condition: (p) => INSTANCE_SELECTION_CONDITION(p),
+  },
+  // Checked only when the pool has requirements: the conditional evaluates the rule for a set object only.
+  ...INSTANCE_REQUIREMENTS_RULES.map(
+    (rule): PoolRule => ({
+      field: `instance_requirements.${rule.attribute}`,
+      allowed: rule.allowed,
+      check: (pool) => pool.instance_requirements === null || rule.check(pool.instance_requirements),
+      condition: (p) => `${p}.instance_requirements == null ? true : (${rule.condition(`${p}.instance_requirements`)})`,
+    }),
+  ),
   field("max_runners", integerBetween(1, 10000)),
   field("architecture", oneOf(["x64", "arm64"])),
   {
@@ -194,6 +239,7 @@ export const POOL_RULES: readonly PoolRule[] = [
     condition: (p) => `${p}.warm_pool_size == 0 || length(${p}.warm_pool_owner) > 0`,
   },
   field("warm_pool_schedule", matching(WARM_SCHEDULE_PATTERN, WARM_SCHEDULE_ALLOWED)),
+  ...POOL_CUSTOMIZATION_RULES.map(({ field: name, rule }) => field(name, rule)),
 ];
 
 /** The message of a pool rule in the module's `pools` validation. */
@@ -263,7 +309,8 @@ export function normalizePools(
     const architecture = p.architecture ?? POOL_DEFAULTS.architecture;
     const pool: NormalizedPool = {
       labels: p.labels,
-      instance_types: p.instanceTypes,
+      instance_types: p.instanceTypes ?? [],
+      instance_requirements: normalizeInstanceRequirements(p.instanceRequirements),
       max_runners: p.maxRunners ?? POOL_DEFAULTS.max_runners,
       spot: p.spot ?? POOL_DEFAULTS.spot,
       on_demand_fallback: p.onDemandFallback ?? POOL_DEFAULTS.on_demand_fallback,
@@ -276,9 +323,10 @@ export function normalizePools(
       warm_pool_owner: p.warmPoolOwner ?? "",
       warm_pool_schedule: p.warmPoolSchedule ?? "",
       allow_public_repositories: p.allowPublicRepositories ?? POOL_DEFAULTS.allow_public_repositories,
+      ...normalizePoolCustomization(p),
     };
     for (const rule of POOL_RULES) {
-      const value = rule.field === "" ? key : pool[rule.field as keyof NormalizedPool];
+      const value = rule.field === "" ? key : fieldValue(pool, rule.field);
       if (containsToken(value)) continue;
       if (!rule.check(pool, key)) {
         throw new SelfRunnersValidationError(constructPath, `pools.${key}.${rule.field === "" ? "(key)" : camel(rule.field)}`, value, rule.allowed);
@@ -294,6 +342,11 @@ export function normalizePools(
     }
   }
   return out;
+}
+
+/** A pool's value at a field path (`instance_requirements.vcpu_min`); undefined under a null object. */
+function fieldValue(pool: NormalizedPool, path: string): unknown {
+  return path.split(".").reduce<unknown>((value, name) => (value === null || value === undefined ? undefined : (value as Record<string, unknown>)[name]), pool);
 }
 
 /** True when a value, or an item of a list, is known only at apply time. */

@@ -1,3 +1,4 @@
+import { POOL_CUSTOMIZATION_PREFIX } from "../contracts/pool-customization.js";
 import { Construct } from "constructs";
 import { Fn, Token } from "./cdktf.js";
 import { IamRolePolicy, S3Bucket, S3BucketLifecycleConfiguration, S3BucketOwnershipControls, S3BucketPolicy, S3BucketPublicAccessBlock, S3BucketServerSideEncryptionConfigurationA, S3BucketVersioningA } from "./aws.js";
@@ -93,13 +94,16 @@ export class RunnerBinaries extends Construct {
     });
   }
 
-  /** s3:GetObject on the runner prefix only, with instance credentials from the VPC (the runner role). */
+  /**
+   * s3:GetObject on the runner prefix and the pools' customization documents only
+   * (contracts/pool-customization.ts), with instance credentials from the VPC (the runner role).
+   */
   grantReadRunner(role: IamRole, vpcId: string): IamRolePolicy {
     return new IamRolePolicy(this, "runner-read", {
       role: role.id,
       name: "runner-binaries",
       policy: policyDocument([
-        { Sid: "ReadRunnerBinaries", Action: ["s3:GetObject"], Resource: `${this.bucket.arn}/${RUNNER_BINARIES_PREFIX}*`, Condition: runnerCredentialsCondition(vpcId) },
+        { Sid: "ReadRunnerBinaries", Action: ["s3:GetObject"], Resource: [`${this.bucket.arn}/${RUNNER_BINARIES_PREFIX}*`, `${this.bucket.arn}/${POOL_CUSTOMIZATION_PREFIX}*`], Condition: runnerCredentialsCondition(vpcId) },
       ]),
     });
   }

@@ -28,6 +28,8 @@ export interface RunnerBootstrapOptions {
   readonly pool: string;
   /** Log group the CloudWatch agent ships to; empty: no agent (runner logs off). */
   readonly logGroupName: string;
+  /** Key of the pool's customization document in the binaries bucket (contracts/pool-customization.ts). */
+  readonly customizationKey: string;
 }
 
 /**
@@ -55,6 +57,7 @@ function templateVars(o: RunnerBootstrapOptions): Record<string, string> {
     boot_timeout_seconds: text(o.bootTimeoutSeconds),
     pool: o.pool,
     log_group: o.logGroupName,
+    customization_key: o.customizationKey,
   };
 }
 

@@ -12,6 +12,9 @@ import type { RunnerBinariesLocation } from "./runner-binaries.js";
 import { MINIMUM_RUNNER_VERSION } from "../contracts/runner-binaries.js";
 import { mergeTags } from "./private/tags.js";
 import { countIf } from "./private/conditions.js";
+import { launchableInstanceTypes } from "./pools-instance-requirements.js";
+import { runnerVolumes } from "./runner-volumes.js";
+import { POOL_CUSTOMIZATION_KEY_FORMAT } from "../contracts/pool-customization.js";
 
 /** The tag every runner instance carries; IAM conditions on terminate key on it. */
 export const KIT_TAG = "self-runners:prefix";
@@ -149,6 +152,7 @@ export class RunnerFleet extends Construct {
       bootTimeoutSeconds: props.bootTimeoutSeconds ?? SHARED_INPUTS.runnerBootTimeoutSeconds.default,
       pool: pools.key,
       logGroupName: props.runnerLogGroupName ?? "",
+      customizationKey: Fn.format(POOL_CUSTOMIZATION_KEY_FORMAT, [pools.key]),
     });
     const resourceTags = mergeTags(tags, { [KIT_TAG]: props.prefix, "self-runners:pool": pools.key });
     this.launchTemplates = new LaunchTemplate(this, "launch-template", {
@@ -163,21 +167,16 @@ export class RunnerFleet extends Construct {
       metadataOptions: {
         httpEndpoint: "enabled",
         httpTokens: "required",
-        // 2 lets job containers reach IMDSv2 through the docker bridge; 1 would cut them off.
-        httpPutResponseHopLimit: 2,
+        // Default 2: job containers reach IMDSv2 through the docker bridge; 1 cuts them off.
+        httpPutResponseHopLimit: pools.getNumber("metadata_hop_limit"),
         instanceMetadataTags: "disabled",
       },
-      blockDeviceMappings: [
-        {
-          deviceName: "/dev/xvda",
-          ebs: { encrypted: "true", volumeType: "gp3", volumeSize: pools.getNumber("root_volume_size"), deleteOnTermination: "true" },
-        },
-      ],
+      blockDeviceMappings: runnerVolumes(pools),
       networkInterfaces: [
         {
           deviceIndex: 0,
           associatePublicIpAddress: Token.asString(props.associatePublicIpAddress ?? false),
-          securityGroups: [this.securityGroup.id],
+          securityGroups: Fn.concat([[this.securityGroup.id], pools.getList("extra_security_group_ids")]) as unknown as string[],
           deleteOnTermination: "true",
         },
       ],
@@ -201,7 +200,8 @@ export class RunnerFleet extends Construct {
    * is allowed only from this fleet's launch templates (`ec2:LaunchTemplate` on every resource), into the
    * pools' subnets with the runner security group, for instances, volumes and network interfaces requested
    * with the kit's tag (`aws:RequestTag/self-runners:prefix`); instances only with the runner instance
-   * profile, IMDSv2 required and a pool's instance type; images only as the template names them. Also:
+   * profile, IMDSv2 required and an instance type a pool may launch (its list, its
+   * `allowed_instance_types` patterns, or any type for an attribute-based pool without them); images only as the template names them. Also:
    * ec2:CreateTags (while launching, with the kit's tag; and the Name tag of the kit's instances),
    * ec2:Describe{Instances,LaunchTemplates,LaunchTemplateVersions,Images,Subnets,InstanceTypeOfferings},
    * ssm:GetParameters (public AMI parameters), iam:PassRole (runner role, to EC2 only),
@@ -218,12 +218,14 @@ export class RunnerFleet extends Construct {
     fn.addToRolePolicy("launch-runners", [
       { Sid: "LaunchFromOwnTemplates", Action: launch, Resource: this.launchTemplateArns },
       {
-        // The instance: tagged, with the runner profile, IMDSv2 only, an instance type of a pool.
+        // The instance: tagged, with the runner profile, IMDSv2 only, an instance type a pool may launch.
         Sid: "LaunchRunnerInstances",
         Action: launch,
         Resource: ec2Arn("instance/*"),
         Condition: {
-          StringEquals: { ...kitTagRequested, "ec2:MetadataHttpTokens": "required", "ec2:InstanceType": this.instanceTypes },
+          StringEquals: { ...kitTagRequested, "ec2:MetadataHttpTokens": "required" },
+          // Patterns: an attribute-based pool may launch any type its allowed_instance_types match.
+          StringLike: { "ec2:InstanceType": launchableInstanceTypes(this.pools) },
           ArnEquals: { "ec2:InstanceProfile": this.instanceProfile.arn },
           ArnLike: fromOwnTemplate,
         },
@@ -298,15 +300,6 @@ export class RunnerFleet extends Construct {
       },
     ]);
     this.grantTerminate(fn, "terminate-runners-launch");
-  }
-
-  /** Every instance type of every pool: the only types a launch may request. */
-  private get instanceTypes(): string[] {
-    if (!Token.isUnresolved(this.pools)) {
-      const types = [...new Set(Object.values(this.pools as Record<string, NormalizedPool>).flatMap((pool) => pool.instance_types))];
-      if (!types.some((t) => Token.isUnresolved(t))) return types;
-    }
-    return Fn.distinct(Fn.flatten(TerraformIterator.fromMap(this.pools).forExpressionForList("val.instance_types")));
   }
 
   /** ARNs of this fleet's launch templates (one per pool). */

@@ -136,6 +136,20 @@ export interface EncryptionProps {
 }
 
 /** The Lambda functions: network placement, logs and concurrency. */
+/** Settings of every IAM role the kit creates (enterprise service control policies often require them). */
+export interface IamProps {
+  /**
+   * Managed policy ARN set as the permissions boundary of every role the kit creates.
+   * @default "" (no boundary)
+   */
+  readonly permissionsBoundaryArn?: string;
+  /**
+   * Path of every role and instance profile the kit creates.
+   * @default "/"
+   */
+  readonly iamRolePath?: string;
+}
+
 export interface FunctionsProps {
   /**
    * Subnets for the Lambda functions; empty keeps them outside any VPC.
@@ -545,6 +559,7 @@ export interface OperationsProps {
 /** Props of {@link SelfRunners}: flat, declared in groups. */
 export interface SelfRunnersProps
   extends GeneralProps,
+    IamProps,
     GitHubAppProps,
     RunnerProps,
     EncryptionProps,

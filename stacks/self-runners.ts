@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, Op, Token, type IResolvable } from "./cdktf.js";
+import { Aspects, Fn, Op, Token, type IResolvable } from "./cdktf.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { EncryptionKey } from "./encryption-key.js";
@@ -17,6 +17,7 @@ import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import type { SelfRunnersProps } from "./self-runners-props.js";
 import { RunnerBinaries } from "./runner-binaries.js";
 import { RunnerFleet } from "./runner-fleet.js";
+import { RunnerCustomization } from "./runner-customization.js";
 import { RunnerLogs, runnerLogGroupName } from "./runner-logs.js";
 import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
@@ -31,6 +32,7 @@ import { VpcEndpoints } from "./vpc-endpoints.js";
 import { WebhookApi } from "./webhook-api.js";
 import { WebhookFirewall } from "./webhook-firewall.js";
 import { mergeTags } from "./private/tags.js";
+import { RoleSettingsAspect, rolePathInArn } from "./private/role-settings.js";
 
 export type * from "./self-runners-props.js";
 
@@ -48,6 +50,7 @@ export class SelfRunners extends Construct {
   readonly table: RunnersTable;
   readonly fleet: RunnerFleet;
   readonly runnerBinaries: RunnerBinaries;
+  readonly customization: RunnerCustomization;
   readonly runnerBinariesSyncer: RunnerBinariesSyncerFunction;
   readonly runnerLogs: RunnerLogs;
   readonly webhook: WebhookFunction;
@@ -81,9 +84,15 @@ export class SelfRunners extends Construct {
     const idleTimeoutMinutes = resolved.runnerIdleTimeoutMinutes;
 
     this.context = new AwsContext(this, "current");
+    // Every role below gets the boundary and the path, however it is created.
+    Aspects.of(this).add(new RoleSettingsAspect({ permissionsBoundaryArn: resolved.permissionsBoundaryArn, path: resolved.iamRolePath }));
     // The kit's roles by name (function roles are named after their functions): the key and table
     // policies name them without depending on the roles, which are created later.
-    const roleArn = (name: string): string => `arn:${this.context.partition}:iam::${this.context.accountId}:role/${prefix}-${name}`;
+    const rolePath = rolePathInArn(resolved.iamRolePath);
+    // format() for Terraform values: cdktf cannot nest interpolations in function arguments (the key policy's formatlist).
+    const roleName = (name: string): string =>
+      Token.isUnresolved(rolePath) || Token.isUnresolved(prefix) ? Fn.format("%s%s-%s", [rolePath, prefix, name]) : `${rolePath}${prefix}-${name}`;
+    const roleArn = (name: string): string => `arn:${this.context.partition}:iam::${this.context.accountId}:role/${rolePath}${prefix}-${name}`;
     this.encryption = new EncryptionKey(this, "encryption", {
       name: prefix,
       context: this.context,
@@ -91,7 +100,7 @@ export class SelfRunners extends Construct {
       keyArn: resolved.kmsKeyArn,
       administratorArns: resolved.kmsKeyAdministratorArns,
       // Every role that uses the key (function roles are named after their functions).
-      userRoleNames: ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer"].map((name) => `${prefix}-${name}`),
+      userRoleNames: ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer"].map(roleName),
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
         ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "runner-binaries-syncer"].map((name) => `/aws/lambda/${prefix}-${name}`),
@@ -148,6 +157,7 @@ export class SelfRunners extends Construct {
       kmsKeyInUse: this.encryption.enabled,
       tags,
     });
+    this.customization = new RunnerCustomization(this, "runner-customization", { pools, bucket: this.runnerBinaries.location, tags });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,
       pools,
@@ -330,6 +340,7 @@ export class SelfRunners extends Construct {
       subnetIds: resolved.natInstanceSubnetIds,
       privateRouteTableIds: natRouteTables,
       instanceType: resolved.natInstanceType,
+      iamPathInArn: rolePath,
       // The user's tags only: NAT instances must not carry self-runners:prefix, or the reconciler would reap them.
       tags: resolved.tags,
     });

@@ -2,12 +2,20 @@ import { SCALE_UP_ENV } from "../../contracts/scale-up.js";
 import { gitHubAppConfigFromEnv, parseEnv } from "../shared/index.js";
 import type { AdmissionPolicy, GitHubAppConfig, RunnerScope } from "../shared/index.js";
 import type { BackoffSettings, Limits } from "./plan.js";
+import type { FieldsValue } from "../../contracts/env.js";
+import type { POOL_FIELDS } from "../../contracts/pools.js";
+
+/** A pool's attribute-based selection, as the POOLS document carries it (snake_case: the module's attribute). */
+export type PoolInstanceRequirements = FieldsValue<(typeof POOL_FIELDS)["instanceRequirements"]["shape"]["fields"]>;
 
 /** A pool as scale-up sees it (POOLS in contracts/scale-up.ts). */
 export interface ScaleUpPool {
   readonly labels: readonly string[];
   readonly maxRunners: number;
+  /** Empty when the pool selects by {@link ScaleUpPool.instanceRequirements}. */
   readonly instanceTypes: readonly string[];
+  /** Attribute-based selection (CreateFleet `InstanceRequirements`); undefined: `instanceTypes`. */
+  readonly instanceRequirements: PoolInstanceRequirements | undefined;
   readonly subnetIds: readonly string[];
   readonly launchTemplateName: string;
   readonly spot: boolean;

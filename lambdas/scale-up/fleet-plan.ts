@@ -7,8 +7,9 @@
 
 export type CapacityType = "spot" | "on-demand";
 
+/** One (instance type, subnet) pair; a pool that selects by attributes has subnets only (EC2 picks the type). */
 export interface FleetOverride {
-  readonly instanceType: string;
+  readonly instanceType?: string;
   readonly subnetId: string;
 }
 
@@ -28,7 +29,10 @@ export interface FleetError {
 }
 
 export interface FleetPool {
+  /** Empty when the pool selects by `instanceRequirements`. */
   readonly instanceTypes: readonly string[];
+  /** Attribute-based selection (contracts/pools.ts); undefined: the instance type list. */
+  readonly instanceRequirements?: unknown;
   readonly subnetIds: readonly string[];
   readonly spot: boolean;
   readonly onDemandFallback: boolean;
@@ -56,6 +60,8 @@ export function stopsFallback(code: string): boolean {
 }
 
 export function allOverrides(pool: FleetPool): FleetOverride[] {
+  // Attribute-based: one override per subnet, each carrying the requirements (added by the EC2 adapter).
+  if (pool.instanceRequirements !== undefined && pool.instanceRequirements !== null) return pool.subnetIds.map((subnetId) => ({ subnetId }));
   return pool.instanceTypes.flatMap((instanceType) => pool.subnetIds.map((subnetId) => ({ instanceType, subnetId })));
 }
 
@@ -76,7 +82,8 @@ export function nextFleetRequest(
   if (errors.some((error) => stopsFallback(error.code))) return undefined;
   const failed = errors.filter((error) => error.capacityType === previous.capacityType && RETRYABLE_CAPACITY_ERRORS.has(error.code));
   const matches = (override: FleetOverride, error: FleetError): boolean =>
-    (error.override?.instanceType === undefined || error.override.instanceType === override.instanceType) &&
+    // An attribute-based override stands for every type EC2 may pick, so only its subnet can be condemned.
+    (error.override?.instanceType === undefined || override.instanceType === undefined || error.override.instanceType === override.instanceType) &&
     (error.override?.subnetId === undefined || error.override.subnetId === override.subnetId);
   // An error that names no pair condemns every pair of this capacity type.
   const remaining = previous.overrides.filter((override) => !failed.some((error) => matches(override, error)));

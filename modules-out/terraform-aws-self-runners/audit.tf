@@ -18,10 +18,12 @@ resource "aws_iam_role_policy" "audit_cloudwatch_delivery" {
 }
 
 resource "aws_iam_role" "audit_cloudwatch_role" {
-  count              = local.audit_cloudwatch_enabled ? 1 : 0
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "cloudtrail.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-audit-cloudwatch"
-  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  count                = local.audit_cloudwatch_enabled ? 1 : 0
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "cloudtrail.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-audit-cloudwatch"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "audit_encryption" {

@@ -65,10 +65,12 @@ resource "aws_iam_role_policy" "nat_failover_policy" {
 }
 
 resource "aws_iam_role" "nat_failover_role" {
-  count              = local.enable_nat_instances ? 1 : 0
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-nat-failover"
-  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  count                = local.enable_nat_instances ? 1 : 0
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-nat-failover"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_cloudwatch_event_rule" "nat_failover_schedule" {
@@ -198,13 +200,14 @@ resource "aws_autoscaling_group" "nat_asg" {
 resource "aws_iam_role_policy" "nat_boot" {
   count  = local.enable_nat_instances ? 1 : 0
   name   = "nat-boot"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SwitchOffOwnSourceDestCheck", "Action" = ["ec2:ModifyInstanceAttribute"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:nat" = var.prefix }, "ArnEquals" = { "ec2:InstanceProfile" = "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:instance-profile/${var.prefix}-nat" } } }, { "Effect" = "Allow", "Sid" = "ReadRouteTables", "Action" = ["ec2:DescribeRouteTables"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ClaimPrivateRoutes", "Action" = ["ec2:CreateRoute", "ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.id, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "SwitchOffOwnSourceDestCheck", "Action" = ["ec2:ModifyInstanceAttribute"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:nat" = var.prefix }, "ArnEquals" = { "ec2:InstanceProfile" = "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:instance-profile/${trimprefix(var.iam_role_path, "/")}${var.prefix}-nat" } } }, { "Effect" = "Allow", "Sid" = "ReadRouteTables", "Action" = ["ec2:DescribeRouteTables"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "ClaimPrivateRoutes", "Action" = ["ec2:CreateRoute", "ec2:ReplaceRoute"], "Resource" = formatlist("arn:%s:ec2:%s:%s:route-table/%s", data.aws_partition.current_partition.partition, data.aws_region.current_region.id, data.aws_caller_identity.current_account.account_id, flatten(values(var.nat_private_route_table_ids))) }] })
   role   = aws_iam_role.nat_role["0"].name
 }
 
 resource "aws_iam_instance_profile" "nat_instance_profile" {
   count = local.enable_nat_instances ? 1 : 0
   name  = "${var.prefix}-nat"
+  path  = var.iam_role_path
   role  = aws_iam_role.nat_role["0"].name
   tags  = merge(var.tags, { "self-runners:nat" = var.prefix })
 }
@@ -265,10 +268,12 @@ resource "aws_launch_template" "nat_launch_template" {
 }
 
 resource "aws_iam_role" "nat_role" {
-  count              = local.enable_nat_instances ? 1 : 0
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-nat"
-  tags               = merge(var.tags, { "self-runners:nat" = var.prefix })
+  count                = local.enable_nat_instances ? 1 : 0
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-nat"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:nat" = var.prefix })
 }
 
 resource "aws_security_group" "nat_security_group" {

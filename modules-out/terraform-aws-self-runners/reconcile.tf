@@ -122,9 +122,11 @@ resource "aws_iam_role_policy" "reconcile_policy_terminate_runners" {
 }
 
 resource "aws_iam_role" "reconcile_role" {
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-reconcile"
-  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-reconcile"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_lambda_permission" "reconcile_schedule_invoke" {

@@ -109,9 +109,11 @@ resource "aws_iam_role_policy" "runner_binaries_syncer_policy_runner_binaries" {
 }
 
 resource "aws_iam_role" "runner_binaries_syncer_role" {
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-runner-binaries-syncer"
-  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-runner-binaries-syncer"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_iam_role_policy" "runner_binaries_syncer_tracing" {
@@ -191,7 +193,7 @@ resource "aws_s3_bucket_public_access_block" "runner_binaries_public_access_bloc
 
 resource "aws_iam_role_policy" "runner_binaries_runner_read" {
   name   = "runner-binaries"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadRunnerBinaries", "Action" = ["s3:GetObject"], "Resource" = "${aws_s3_bucket.runner_binaries_bucket.arn}/runner/*", "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadRunnerBinaries", "Action" = ["s3:GetObject"], "Resource" = ["${aws_s3_bucket.runner_binaries_bucket.arn}/runner/*", "${aws_s3_bucket.runner_binaries_bucket.arn}/pools/*"], "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }] })
   role   = aws_iam_role.runner_role.id
 }
 

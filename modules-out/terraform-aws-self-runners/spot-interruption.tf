@@ -114,9 +114,11 @@ resource "aws_iam_role_policy" "spot_interruption_policy_send_jobs" {
 }
 
 resource "aws_iam_role" "spot_interruption_role" {
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-spot-interruption"
-  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-spot-interruption"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_iam_role_policy" "spot_interruption_tracing" {

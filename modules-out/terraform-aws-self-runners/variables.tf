@@ -139,8 +139,18 @@ variable "runner_subnet_ids" {
 variable "pools" {
   description = "Runner pools by key. A job goes to the first pool (in key order) whose labels contain every label of its runs-on (case-insensitive; self-hosted is implicit)."
   type = map(object({
-    labels                    = list(string)
-    instance_types            = list(string)
+    labels         = list(string)
+    instance_types = optional(list(string), [])
+    instance_requirements = optional(object({
+      vcpu_min                = number
+      vcpu_max                = optional(number)
+      memory_mib_min          = number
+      memory_mib_max          = optional(number)
+      instance_generations    = optional(list(string), ["current"])
+      burstable_performance   = optional(string, "excluded")
+      allowed_instance_types  = optional(list(string), [])
+      excluded_instance_types = optional(list(string), [])
+    }))
     max_runners               = optional(number, 10)
     spot                      = optional(bool, true)
     on_demand_fallback        = optional(bool, true)
@@ -153,6 +163,25 @@ variable "pools" {
     warm_pool_owner           = optional(string, "")
     warm_pool_schedule        = optional(string, "")
     allow_public_repositories = optional(bool, false)
+    pre_install_script        = optional(string, "")
+    post_install_script       = optional(string, "")
+    job_started_hook          = optional(string, "")
+    job_completed_hook        = optional(string, "")
+    extra_packages            = optional(list(string), [])
+    job_environment           = optional(map(string), {})
+    extra_security_group_ids  = optional(list(string), [])
+    root_volume_type          = optional(string, "gp3")
+    root_volume_iops          = optional(number)
+    root_volume_throughput    = optional(number)
+    extra_volumes = optional(list(object({
+      device_name = string
+      size        = number
+      type        = optional(string, "gp3")
+      iops        = optional(number)
+      throughput  = optional(number)
+    })), [])
+    metadata_hop_limit = optional(number, 2)
+    use_instance_store = optional(bool, false)
   }))
 
   validation {
@@ -176,8 +205,58 @@ variable "pools" {
   }
 
   validation {
-    condition     = alltrue([for k, p in var.pools : length(p.instance_types) > 0 && (alltrue([for item in p.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", item))]))])
-    error_message = "Every pool's instance_types must be a non-empty list of EC2 instance type names such as m7i.large or c7g.2xlarge."
+    condition     = alltrue([for k, p in var.pools : alltrue([for item in p.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", item))])])
+    error_message = "Every pool's instance_types must be EC2 instance type names such as m7i.large or c7g.2xlarge."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : (length(p.instance_types) > 0) != (p.instance_requirements != null)])
+    error_message = "Every pool's instance_types must be a non-empty list (and then no instance_requirements), or empty when instance_requirements is set: a pool selects its types by list or by attributes, exactly one of the two."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (p.instance_requirements.vcpu_min >= 1 && p.instance_requirements.vcpu_min <= 1024 && floor(p.instance_requirements.vcpu_min) == p.instance_requirements.vcpu_min)])
+    error_message = "Every pool's instance_requirements.vcpu_min must be a whole number from 1 to 1024."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (p.instance_requirements.vcpu_max == null ? true : (p.instance_requirements.vcpu_max >= p.instance_requirements.vcpu_min && p.instance_requirements.vcpu_max <= 1024 && floor(p.instance_requirements.vcpu_max) == p.instance_requirements.vcpu_max))])
+    error_message = "Every pool's instance_requirements.vcpu_max must be null (no bound) or a whole number from vcpu_min to 1024."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (p.instance_requirements.memory_mib_min >= 512 && p.instance_requirements.memory_mib_min <= 33554432 && floor(p.instance_requirements.memory_mib_min) == p.instance_requirements.memory_mib_min)])
+    error_message = "Every pool's instance_requirements.memory_mib_min must be a whole number from 512 to 33554432 MiB."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (p.instance_requirements.memory_mib_max == null ? true : (p.instance_requirements.memory_mib_max >= p.instance_requirements.memory_mib_min && p.instance_requirements.memory_mib_max <= 33554432 && floor(p.instance_requirements.memory_mib_max) == p.instance_requirements.memory_mib_max))])
+    error_message = "Every pool's instance_requirements.memory_mib_max must be null (no bound) or a whole number from memory_mib_min to 33554432 MiB."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (length(p.instance_requirements.instance_generations) > 0 && (alltrue([for item in p.instance_requirements.instance_generations : contains(["current", "previous"], item)])))])
+    error_message = "Every pool's instance_requirements.instance_generations must be a non-empty list of \"current\" or \"previous\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (contains(["included", "excluded", "required"], p.instance_requirements.burstable_performance))])
+    error_message = "Every pool's instance_requirements.burstable_performance must be one of \"included\", \"excluded\", \"required\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (alltrue([for item in p.instance_requirements.allowed_instance_types : can(regex("^[a-z0-9*][a-z0-9*-]*(\\.[a-z0-9*-]+)?$", item))]))])
+    error_message = "Every pool's instance_requirements.allowed_instance_types must be EC2 instance types or patterns with * wildcards (m7i.large, m7*.*, c*)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (alltrue([for item in p.instance_requirements.excluded_instance_types : can(regex("^[a-z0-9*][a-z0-9*-]*(\\.[a-z0-9*-]+)?$", item))]))])
+    error_message = "Every pool's instance_requirements.excluded_instance_types must be EC2 instance types or patterns with * wildcards (m7i.large, m7*.*, c*)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (length(p.instance_requirements.allowed_instance_types) == 0 || length(p.instance_requirements.excluded_instance_types) == 0)])
+    error_message = "Every pool's instance_requirements.allowed_instance_types must be empty when excluded_instance_types is set (EC2 accepts only one of the two)."
   }
 
   validation {
@@ -223,6 +302,66 @@ variable "pools" {
   validation {
     condition     = alltrue([for k, p in var.pools : can(regex("^([ \\t\\n\\v\\f\\r]*|[ \\t\\n\\v\\f\\r]*(\\*|([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?(,([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?)*)[ \\t\\n\\v\\f\\r]+(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)[ \\t\\n\\v\\f\\r]*(;[ \\t\\n\\v\\f\\r]*(\\*|([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?(,([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?)*)[ \\t\\n\\v\\f\\r]+(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)[ \\t\\n\\v\\f\\r]*)*)$", p.warm_pool_schedule))])
     error_message = "Every pool's warm_pool_schedule must be empty (always) or UTC windows \"<days> HH:MM-HH:MM\" separated by \";\", e.g. \"Mon-Fri 07:00-19:00\" (days: *, Sun..Sat, ranges such as Mon-Fri, lists such as Sat,Sun; times 00:00 to 23:59 or 24:00)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.pre_install_script) <= 65536])
+    error_message = "Every pool's pre_install_script must be a script of at most 65536 characters."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.post_install_script) <= 65536])
+    error_message = "Every pool's post_install_script must be a script of at most 65536 characters."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.job_started_hook) <= 65536])
+    error_message = "Every pool's job_started_hook must be a script of at most 65536 characters."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.job_completed_hook) <= 65536])
+    error_message = "Every pool's job_completed_hook must be a script of at most 65536 characters."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : alltrue([for item in p.extra_packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.+_:~-]*$", item))])])
+    error_message = "Every pool's extra_packages must be package names of letters, digits and .+_:~- (no spaces or shell characters)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : alltrue([for k, item in p.job_environment : (can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))) && (can(regex("^[^\\n\\r]*$", item)))])])
+    error_message = "Every pool's job_environment must be a map of a variable name of letters, digits and _ (not starting with a digit) to a single line."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.extra_security_group_ids) <= 4 && alltrue([for item in p.extra_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", item))])])
+    error_message = "Every pool's extra_security_group_ids must be at most 4 security group ids of the form sg-0123456789abcdef0 (an interface takes 5 groups, the kit's own included)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : contains(["gp3", "gp2", "io1", "io2"], p.root_volume_type)])
+    error_message = "Every pool's root_volume_type must be one of \"gp3\", \"gp2\", \"io1\", \"io2\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.root_volume_iops == null ? true : (p.root_volume_iops >= 100 && p.root_volume_iops <= 256000 && floor(p.root_volume_iops) == p.root_volume_iops)])
+    error_message = "Every pool's root_volume_iops must be null or a whole number from 100 to 256000."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.root_volume_throughput == null ? true : (p.root_volume_throughput >= 125 && p.root_volume_throughput <= 2000 && floor(p.root_volume_throughput) == p.root_volume_throughput)])
+    error_message = "Every pool's root_volume_throughput must be null or a whole number from 125 to 2000 MiB/s (gp3 only)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.extra_volumes) <= 10 && alltrue([for v in p.extra_volumes : can(regex("^/dev/(sd|xvd)[b-z]$", v.device_name)) && (v.size >= 1 && v.size <= 16384 && floor(v.size) == v.size) && contains(["gp3", "gp2", "io1", "io2", "st1", "sc1"], v.type) && (v.iops == null ? true : (v.iops >= 100 && v.iops <= 256000 && floor(v.iops) == v.iops)) && (v.throughput == null ? true : (v.throughput >= 125 && v.throughput <= 2000 && floor(v.throughput) == v.throughput))])])
+    error_message = "Every pool's extra_volumes must be at most 10 volumes, each with a device_name /dev/(sd|xvd)[b-z] (not the root), a size from 1 to 16384 GiB, a type among gp3, gp2, io1, io2, st1, sc1, iops 100-256000 or null, throughput 125-2000 or null."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.metadata_hop_limit >= 1 && p.metadata_hop_limit <= 64 && floor(p.metadata_hop_limit) == p.metadata_hop_limit])
+    error_message = "Every pool's metadata_hop_limit must be a whole number from 1 to 64."
   }
 }
 
@@ -314,6 +453,29 @@ variable "kms_key_arn" {
   validation {
     condition     = var.kms_key_arn == "" || (can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn)))
     error_message = "kms_key_arn must be \"\" or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
+  }
+}
+
+# ---------- IAM ----------
+variable "permissions_boundary_arn" {
+  description = "Managed policy set as the permissions boundary of every IAM role the kit creates (functions, runners, NAT instances, NAT failover, API Gateway logging, CloudTrail delivery). Empty: no boundary."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.permissions_boundary_arn == "" || (can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]{1,512}$", var.permissions_boundary_arn)))
+    error_message = "permissions_boundary_arn must be \"\" or an IAM managed policy ARN of the form arn:aws:iam::<account>:policy/<name>."
+  }
+}
+
+variable "iam_role_path" {
+  description = "Path of every IAM role and instance profile the kit creates; the kit's policies that name its roles by ARN include it."
+  type        = string
+  default     = "/"
+
+  validation {
+    condition     = can(regex("^/([A-Za-z0-9+=,.@_-]+/){0,25}$", var.iam_role_path))
+    error_message = "iam_role_path must be an IAM path that begins and ends with / (such as / or /ci/runners/), names of letters, digits and +=,.@_-."
   }
 }
 

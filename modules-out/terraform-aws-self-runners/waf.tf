@@ -112,10 +112,12 @@ resource "aws_iam_role_policy" "webhook_firewall_github_hooks_ipset_policy_updat
 }
 
 resource "aws_iam_role" "webhook_firewall_github_hooks_ipset_role" {
-  count              = local.webhook_firewall_allowlist ? 1 : 0
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-github-hooks-ipset"
-  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  count                = local.webhook_firewall_allowlist ? 1 : 0
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-github-hooks-ipset"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_iam_role_policy" "webhook_firewall_github_hooks_ipset_tracing" {

@@ -11,10 +11,12 @@ resource "aws_api_gateway_account" "webhook_api_account" {
 }
 
 resource "aws_iam_role" "webhook_api_account_role" {
-  count              = var.manage_api_gateway_account ? 1 : 0
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "apigateway.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-apigw-logs"
-  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  count                = var.manage_api_gateway_account ? 1 : 0
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "apigateway.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-apigw-logs"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_iam_role_policy_attachment" "webhook_api_account_role_logs" {
@@ -210,9 +212,11 @@ resource "aws_iam_role_policy" "webhook_policy_send_jobs" {
 }
 
 resource "aws_iam_role" "webhook_role" {
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-webhook"
-  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "lambda.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-webhook"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_iam_role_policy" "webhook_tracing" {

@@ -8,6 +8,7 @@ import { RULES } from "../errors.js";
 import { poolsValidation, poolsVariableType } from "../pools.js";
 import { emptyOr, integerBetween, nonEmptyList, oneOf } from "./rules.js";
 import { ADMISSION } from "./inputs-admission.js";
+import { IAM } from "./inputs-iam.js";
 import { ENDPOINTS, NAT } from "./inputs-network.js";
 import { OPERATIONS } from "./inputs-operations.js";
 import { SHARED_INPUTS } from "./shared-rules.js";
@@ -346,7 +347,7 @@ const AUDIT: InputGroup = {
   ],
 };
 
-const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, ENCRYPTION, FUNCTIONS, WEBHOOK, ADMISSION, CONTROL, WAF, AUDIT, ENDPOINTS, NAT, OPERATIONS];
+const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, ENCRYPTION, IAM, FUNCTIONS, WEBHOOK, ADMISSION, CONTROL, WAF, AUDIT, ENDPOINTS, NAT, OPERATIONS];
 
 /** Banner titles and their variables, in order: the emitter's `variableGroups` option. */
 export const INPUT_GROUPS: ReadonlyArray<{ readonly title: string; readonly variables: readonly string[] }> = GROUPS.map((group) => ({

@@ -258,7 +258,10 @@ export const RULES: readonly PolicyRule[] = [
     types: ["aws_launch_template", "aws_instance"],
     check: each("unencrypted volume", (r) => {
       if (r.type === "aws_instance") return block(r.config.root_block_device).encrypted === true;
-      const devices = (r.config.block_device_mappings as { ebs?: { encrypted?: unknown } }[] | undefined) ?? [];
+      type Device = { ebs?: { encrypted?: unknown } };
+      // A dynamic block's content stands for every block it generates (the runners' root and extra volumes).
+      const dynamic = (r.config.dynamic as { block_device_mappings?: { content?: Device } } | undefined)?.block_device_mappings?.content;
+      const devices = [...((r.config.block_device_mappings as Device[] | undefined) ?? []), ...(dynamic === undefined ? [] : [dynamic])];
       return devices.length > 0 && devices.every((d) => d.ebs?.encrypted === "true" || d.ebs?.encrypted === true);
     }),
   },
@@ -906,7 +909,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "imds-hop-limit",
     subject: /^aws_launch_template\.runner_launch_template$/,
-    reason: "hop limit 2 lets job containers on the docker bridge reach IMDSv2 for the runner role; tokens are still required (IMDSv2), and 1 would break jobs that use the instance role from containers",
+    reason: "hop limit 2 by default (per pool metadata_hop_limit) lets job containers on the docker bridge reach IMDSv2 for the runner role; tokens are still required (IMDSv2), and 1 would break jobs that use the instance role from containers",
   },
   {
     rule: "no-public-ip",

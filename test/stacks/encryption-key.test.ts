@@ -179,7 +179,7 @@ describe("least privilege of the scale-up launch policy", () => {
 
   it("requires the kit's tag in the request for instances, volumes and network interfaces, and when tagging at launch", () => {
     const policy = launchPolicy();
-    expect(policy).toMatch(/"Sid" = "LaunchRunnerInstances".*:instance\/\*", "Condition" = \{"StringEquals" = \{"aws:RequestTag\/self-runners:prefix" = "ci", "ec2:MetadataHttpTokens" = "required", "ec2:InstanceType" = \["m7i.large"\]\}, "ArnEquals" = \{"ec2:InstanceProfile" = aws_iam_instance_profile\.[^ ]+\.arn\}, "ArnLike" = \{"ec2:LaunchTemplate" = values\(/);
+    expect(policy).toMatch(/"Sid" = "LaunchRunnerInstances".*:instance\/\*", "Condition" = \{"StringEquals" = \{"aws:RequestTag\/self-runners:prefix" = "ci", "ec2:MetadataHttpTokens" = "required"\}, "StringLike" = \{"ec2:InstanceType" = \["m7i.large"\]\}, "ArnEquals" = \{"ec2:InstanceProfile" = aws_iam_instance_profile\.[^ ]+\.arn\}, "ArnLike" = \{"ec2:LaunchTemplate" = values\(/);
     expect(policy).toMatch(/"Sid" = "LaunchTaggedRunners".*:volume\/\*".*:network-interface\/\*"\], "Condition" = \{"StringEquals" = \{"aws:RequestTag\/self-runners:prefix" = "ci"\}, "ArnLike" = \{"ec2:LaunchTemplate" = values\(/);
     expect(policy).toMatch(/"Sid" = "TagOnLaunch".*"Condition" = \{"StringEquals" = \{"ec2:CreateAction" = \["CreateFleet", "RunInstances"\], "aws:RequestTag\/self-runners:prefix" = "ci"\}\}/);
   });

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { JIT_ENCRYPTION_CONTEXT_KEY } from "../../contracts/scale-up.js";
+import { poolCustomizationKey, type PoolCustomizationDocument } from "../../contracts/pool-customization.js";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
 import { REPO_ROOT, scratchDir } from "../helpers/paths.js";
 import { shellcheck } from "../helpers/shellcheck.js";
@@ -24,6 +25,17 @@ const OPTIONS = {
   bootTimeoutSeconds: 600,
   pool: "default",
   logGroupName: LOG_GROUP,
+  customizationKey: poolCustomizationKey("default"),
+};
+/** The document of a pool without customization (what the stack writes from the defaults). */
+const NO_CUSTOMIZATION: PoolCustomizationDocument = {
+  pre_install_script: "",
+  post_install_script: "",
+  job_started_hook: "",
+  job_completed_hook: "",
+  extra_packages: [],
+  job_environment: {},
+  use_instance_store: false,
 };
 // EC2's limit on user data (before base64).
 const USER_DATA_LIMIT_BYTES = 16 * 1024;
@@ -36,6 +48,8 @@ interface Run {
   readonly marks: Array<Record<string, unknown>>;
   /** The CloudWatch agent configurations the script wrote, by name. */
   readonly agentConfigs: Record<string, unknown>;
+  /** Where the runner was installed (the scratch copy of /opt/actions-runner). */
+  readonly runnerDir: string;
 }
 
 interface BootOptions {
@@ -57,6 +71,13 @@ interface BootOptions {
   readonly bakedVersion?: string;
   /** SHA-256 the resolved-version document announces (default: the served archive's). */
   readonly announcedSha256?: string;
+  /** The pool's customization document (default: none); null: the bucket has none. */
+  readonly customization?: Partial<PoolCustomizationDocument> | null;
+}
+
+/** An `aws s3 cp` of the runner (resolved version or archive), not of the pool's customization document. */
+function isRunnerDownload(call: string): boolean {
+  return call.startsWith("aws s3 cp") && !call.includes(OPTIONS.customizationKey);
 }
 
 function stub(bin: string, name: string, body: string): void {
@@ -107,7 +128,10 @@ function runBootstrap(options: BootOptions): Run {
   *instance-identity/document*) echo '{"accountId": "123456789012", "region": "eu-west-1"}' ;;
   *) exit 22 ;;
 esac`);
+  if (options.customization !== null) writeFileSync(join(dir, "customization.json"), JSON.stringify({ ...NO_CUSTOMIZATION, ...options.customization }));
+
   stub(bin, "aws", `if [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${OPTIONS.binariesBucket}/runner/resolved-version.json ]; then cat "${join(dir, "resolved-version.json")}"
+elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${OPTIONS.binariesBucket}/${OPTIONS.customizationKey} ] && [ -f "${join(dir, "customization.json")}" ]; then cat "${join(dir, "customization.json")}"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${join(dir, "runner.tar.gz")}" "$7"
 elif [ "$1 $2" = "s3 cp" ]; then exit 1
 elif [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
@@ -119,7 +143,8 @@ elif [ "$1" = kms ] && [ "$2" = decrypt ]; then
   if [ "$KMS_OPENS" = 1 ] && [ "$(cat "$blob")" = CIPHERTEXT ] && [[ "$*" == *"--encryption-context $KMS_CONTEXT "* ]]; then echo ENCODED-JIT
   else echo "An error occurred (AccessDeniedException) when calling the Decrypt operation" >&2; exit 254; fi
 fi`);
-  stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi`);
+  stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi
+if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-package"; exit 1; fi`);
   // What the agent package installs: its control script (logged like the other stubs).
   const agentDir = join(root, "opt", "aws", "amazon-cloudwatch-agent");
   mkdirSync(join(agentDir, "bin"), { recursive: true });
@@ -171,7 +196,7 @@ fi`);
     const file = join(agentDir, "etc", `${name}.json`);
     if (existsSync(file)) agentConfigs[name] = JSON.parse(readFileSync(file, "utf8"));
   }
-  return { status: result.status, calls: readFileSync(calls, "utf8").trim().split("\n"), output: result.stdout + result.stderr + log, marks, agentConfigs };
+  return { status: result.status, calls: readFileSync(calls, "utf8").trim().split("\n"), output: result.stdout + result.stderr + log, marks, agentConfigs, runnerDir };
 }
 
 describe("runner bootstrap (user data)", () => {
@@ -230,7 +255,7 @@ describe("runner bootstrap (user data)", () => {
   it("installs the synced runner from the bucket when the AMI has none, checked against its SHA-256, without calling GitHub", () => {
     const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: false });
     expect(status).toBe(0);
-    expect(calls.filter((c) => c.startsWith("aws s3 cp"))).toEqual([
+    expect(calls.filter((c) => isRunnerDownload(c))).toEqual([
       `aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/runner/resolved-version.json -`,
       expect.stringMatching(new RegExp(`^aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/runner/v2\\.331\\.0/actions-runner-linux-x64-2\\.331\\.0\\.tar\\.gz `)),
     ]);
@@ -241,14 +266,14 @@ describe("runner bootstrap (user data)", () => {
   it("keeps a runner baked into the AMI at or above the minimum version: nothing downloaded", () => {
     const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, bakedVersion: "2.329.0" });
     expect(status).toBe(0);
-    expect(calls.some((c) => c.startsWith("aws s3"))).toBe(false);
+    expect(calls.some((c) => isRunnerDownload(c))).toBe(false);
     expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
   });
 
   it("replaces a baked runner older than GitHub's minimum with the synced one", () => {
     const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, bakedVersion: "2.328.9" });
     expect(status).toBe(0);
-    expect(calls.filter((c) => c.startsWith("aws s3 cp"))).toHaveLength(2);
+    expect(calls.filter((c) => isRunnerDownload(c))).toHaveLength(2);
     expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
   });
 
@@ -328,5 +353,70 @@ describe("runner bootstrap (user data)", () => {
       { service: "runner", pool: "default", event: "registration_failed", reason: "runner exited unregistered", instance_id: "i-0abc1234567890def", job_id: "4242" },
     ]);
     expect(refused.calls.at(-1)).toBe("shutdown -h now");
+  });
+});
+
+describe("runner bootstrap: the pool's customization (docs/runner-customization.md)", () => {
+  it("runs the pre-install script before the kit's packages, the extra packages after them, and the post-install script before the config poll", () => {
+    // Act
+    const { status, calls } = runBootstrap({
+      jitAfterPolls: 1,
+      runnerPreinstalled: true,
+      customization: {
+        pre_install_script: 'echo "pre-install" >> "$CALLS"',
+        post_install_script: 'echo "post-install" >> "$CALLS"',
+        extra_packages: ["git-lfs", "python3.12"],
+      },
+    });
+
+    // Assert
+    expect(status).toBe(0);
+    const order = calls.filter((c) => /^(pre-install|post-install|dnf install -y -q (libicu|git-lfs)|aws dynamodb get-item)/.test(c)).map((c) => c.split(" ").slice(0, 5).join(" "));
+    expect(order.slice(0, 4)).toEqual(["pre-install", "dnf install -y -q libicu", "dnf install -y -q git-lfs", "post-install"]);
+    expect(order[4]).toMatch(/^aws dynamodb get-item/);
+    expect(calls).toContain("dnf install -y -q git-lfs python3.12");
+  });
+
+  it("hands the kit's job hooks over to the pool's, after the kit's marks, and writes the job environment to the runner's .env", () => {
+    // Act
+    const { status, calls, marks, runnerDir } = runBootstrap({
+      jitAfterPolls: 1,
+      runnerPreinstalled: true,
+      customization: {
+        job_started_hook: 'echo "pool-started $SR_MARKS" >> "$CALLS"',
+        job_completed_hook: 'echo "pool-completed" >> "$CALLS"',
+        job_environment: { PIP_INDEX_URL: "https://pypi.internal/simple", TZ: "UTC" },
+      },
+    });
+
+    // Assert
+    expect(status).toBe(0);
+    expect(calls.filter((c) => c.startsWith("pool-"))).toEqual([expect.stringMatching(/^pool-started \S+self-runners-marks\.log$/), "pool-completed"]);
+    // The fake runner runs both hooks at once, so the registered mark may come before or after them.
+    expect(marks.map((m) => m.event).sort()).toEqual(["job_completed", "job_started", "registered"]);
+    expect(readFileSync(join(runnerDir, ".env"), "utf8")).toBe("PIP_INDEX_URL=https://pypi.internal/simple\nTZ=UTC\n");
+  });
+
+  it("fails when the pre-install script fails: no runner starts, the registration failure is marked, the instance shuts down", () => {
+    const { status, calls, marks } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, customization: { pre_install_script: "exit 3" } });
+    expect(status).not.toBe(0);
+    expect(calls.some((c) => c.startsWith("run.sh"))).toBe(false);
+    expect(marks).toEqual([expect.objectContaining({ event: "registration_failed", reason: "pre_install_script failed" })]);
+    expect(calls.at(-1)).toBe("shutdown -h now");
+  });
+
+  it("fails when an extra package cannot be installed, and when the pool's document is missing", () => {
+    const missing = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, customization: null });
+    expect(missing.marks).toEqual([expect.objectContaining({ event: "registration_failed", reason: "pool customization not readable" })]);
+    const noPackage = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, customization: { extra_packages: ["no-such-package"] } });
+    expect(noPackage.marks).toEqual([expect.objectContaining({ event: "registration_failed", reason: "extra_packages not installed" })]);
+    expect(noPackage.calls.some((c) => c.startsWith("run.sh"))).toBe(false);
+  });
+
+  it("runs no customization step for a pool without customization: no pool hooks, an empty .env", () => {
+    const { status, runnerDir } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true });
+    expect(status).toBe(0);
+    expect(readFileSync(join(runnerDir, "pool-job-started.sh"), "utf8")).toBe("");
+    expect(readFileSync(join(runnerDir, ".env"), "utf8")).toBe("");
   });
 });

@@ -60,6 +60,20 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       warm_pool_owner: "",
       warm_pool_schedule: "",
       allow_public_repositories: false,
+      instance_requirements: null,
+      pre_install_script: "",
+      post_install_script: "",
+      job_started_hook: "",
+      job_completed_hook: "",
+      extra_packages: [],
+      job_environment: {},
+      extra_security_group_ids: [],
+      root_volume_type: "gp3",
+      root_volume_iops: null,
+      root_volume_throughput: null,
+      extra_volumes: [],
+      metadata_hop_limit: 2,
+      use_instance_store: false,
     });
   });
 
@@ -67,7 +81,10 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
     const { synth } = synthRunners();
     const lt = resourceOf(synth, "aws_launch_template", "runner_launch-template");
     expect(lt.metadata_options).toMatchObject({ http_tokens: "required", http_endpoint: "enabled" });
-    expect(lt.block_device_mappings).toEqual([expect.objectContaining({ ebs: expect.objectContaining({ encrypted: "true", volume_type: "gp3" }) })]);
+    // One dynamic block over the root volume and the pool's extra volumes (stacks/runner-volumes.ts).
+    expect((lt.dynamic as Record<string, { content: unknown }>).block_device_mappings.content).toEqual(
+      expect.objectContaining({ ebs: expect.objectContaining({ encrypted: "true", delete_on_termination: "true" }) }),
+    );
     expect(lt.network_interfaces).toEqual([expect.objectContaining({ associate_public_ip_address: false })]);
     expect(lt.instance_initiated_shutdown_behavior).toBe("terminate");
     expect(lt.image_id).toBe("resolve:ssm:${each.value.ami_ssm_parameter}");

@@ -136,7 +136,7 @@ run "runner_hosts_hardened" {
   }
   assert {
     condition = toset(one([
-      for s in jsondecode(aws_iam_role_policy.scale_up_policy_launch_runners.policy).Statement : s.Condition.StringEquals["ec2:InstanceType"] if s.Sid == "LaunchRunnerInstances"
+      for s in jsondecode(aws_iam_role_policy.scale_up_policy_launch_runners.policy).Statement : s.Condition.StringLike["ec2:InstanceType"] if s.Sid == "LaunchRunnerInstances"
     ])) == toset(["m7i.large", "m6i.large"])
     error_message = "Scale-up may launch only the pools' instance types."
   }

@@ -4,12 +4,13 @@ import type {
   DefaultTargetCapacityType,
   EC2Client,
   FleetLaunchTemplateOverridesRequest,
+  InstanceRequirementsRequest,
   Tag,
   _InstanceType,
 } from "@aws-sdk/client-ec2";
 import { RUNNER_TAGS } from "../../shared/index.js";
 import type { JobMessage } from "../../shared/index.js";
-import type { ScaleUpPool } from "../config.js";
+import type { PoolInstanceRequirements, ScaleUpPool } from "../config.js";
 import type { FleetError, FleetRequest } from "../fleet-plan.js";
 
 export interface LaunchRequest {
@@ -76,13 +77,27 @@ export function launchTags(prefix: string, request: Pick<LaunchRequest, "pool" |
   ];
 }
 
+/** CreateFleet's `InstanceRequirements` from a pool's attributes (empty type lists are left out: EC2 refuses both at once). */
+export function instanceRequirementsRequest(r: PoolInstanceRequirements): InstanceRequirementsRequest {
+  return {
+    VCpuCount: { Min: r.vcpu_min, ...(r.vcpu_max === undefined ? {} : { Max: r.vcpu_max }) },
+    MemoryMiB: { Min: r.memory_mib_min, ...(r.memory_mib_max === undefined ? {} : { Max: r.memory_mib_max }) },
+    InstanceGenerations: r.instance_generations as InstanceRequirementsRequest["InstanceGenerations"],
+    BurstablePerformance: r.burstable_performance as InstanceRequirementsRequest["BurstablePerformance"],
+    ...(r.allowed_instance_types.length > 0 ? { AllowedInstanceTypes: [...r.allowed_instance_types] } : {}),
+    ...(r.excluded_instance_types.length > 0 ? { ExcludedInstanceTypes: [...r.excluded_instance_types] } : {}),
+  };
+}
+
 async function createFleet(client: EC2Client, request: LaunchRequest, tags: Tag[]): Promise<LaunchResult> {
   const { capacityType, count } = request.fleet;
+  const requirements = request.poolConfig.instanceRequirements;
   // The SDK's instance type union lags new EC2 types; the pool's strings are passed through as they are.
-  const overrides: FleetLaunchTemplateOverridesRequest[] = request.fleet.overrides.map((override) => ({
-    InstanceType: override.instanceType as _InstanceType,
-    SubnetId: override.subnetId,
-  }));
+  const overrides: FleetLaunchTemplateOverridesRequest[] = request.fleet.overrides.map((override) =>
+    override.instanceType === undefined && requirements !== undefined
+      ? { InstanceRequirements: instanceRequirementsRequest(requirements), SubnetId: override.subnetId }
+      : { InstanceType: override.instanceType as _InstanceType, SubnetId: override.subnetId },
+  );
   const response = await client.send(
     new CreateFleetCommand({
       Type: "instant",
@@ -108,7 +123,7 @@ async function createFleet(client: EC2Client, request: LaunchRequest, tags: Tag[
         code: error.ErrorCode ?? "Unknown",
         message: error.ErrorMessage ?? "",
         capacityType: error.Lifecycle === "spot" || error.Lifecycle === "on-demand" ? error.Lifecycle : capacityType,
-        ...(override === undefined ? {} : { override: { instanceType: override.InstanceType, subnetId: override.SubnetId } }),
+        ...(override === undefined ? {} : { override: { ...(override.InstanceType === undefined ? {} : { instanceType: override.InstanceType }), subnetId: override.SubnetId } }),
       };
     }),
   };

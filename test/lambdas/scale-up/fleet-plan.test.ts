@@ -212,3 +212,16 @@ describe("fallback over a whole launch", () => {
     expect(launched).toBe(4);
   });
 });
+
+describe("attribute-based pools", () => {
+  const flexPool: FleetPool = { instanceTypes: [], instanceRequirements: { vcpu_min: 2 }, subnetIds: ["subnet-a", "subnet-b"], spot: true, onDemandFallback: true };
+
+  it("asks for one override per subnet, without an instance type (EC2 picks among the types that fit)", () => {
+    expect(allOverrides(flexPool)).toEqual([{ subnetId: "subnet-a" }, { subnetId: "subnet-b" }]);
+  });
+
+  it("falls back to on-demand when an error names no subnet, as for a type list", () => {
+    const first = firstFleetRequest(flexPool, 2);
+    expect(nextFleetRequest(flexPool, first, [capacityError()], 2, 1, MAX)).toEqual({ capacityType: "on-demand", overrides: allOverrides(flexPool), count: 2 });
+  });
+});

@@ -1,6 +1,7 @@
 # Pool customization and right-sizing (issue 12, items 4 and 5): an attribute-based spot pool, a
 # customized pool, the permissions boundary and role path on every role, and invalid values refused.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -18,7 +19,7 @@ variables {
 }
 
 run "attribute_based_spot_pool" {
-  command = apply
+  command = plan
   variables {
     pools = {
       flex = {
@@ -47,7 +48,7 @@ run "attribute_based_spot_pool" {
 }
 
 run "customized_pool" {
-  command = apply
+  command = plan
   variables {
     pools = {
       linux = {
@@ -99,7 +100,7 @@ run "customized_pool" {
 }
 
 run "boundary_and_path_on_every_role" {
-  command = apply
+  command = plan
   variables {
     permissions_boundary_arn   = "arn:aws:iam::123456789012:policy/ci-boundary"
     iam_role_path              = "/ci/runners/"
@@ -126,7 +127,7 @@ run "boundary_and_path_on_every_role" {
 }
 
 run "no_boundary_and_root_path_by_default" {
-  command = apply
+  command = plan
   assert {
     condition     = aws_iam_role.scale_up_role.permissions_boundary == null && aws_iam_role.scale_up_role.path == "/"
     error_message = "No boundary and the path / unless asked."

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SCALE_UP_ENV } from "../contracts/scale-up.js";
+import { inputDefault } from "../stacks/module/inputs.js";
 import type { ScenarioResult } from "../test/fault/table.js";
 import type { BenchGroup, Figure } from "./figures.js";
 
@@ -18,7 +18,7 @@ const repoRoot = resolve(fileURLToPath(import.meta.url), "..", "..");
 export interface GovernorFigure {
   readonly apps: number;
   readonly timeToLastRunnerSeconds: number | undefined;
-  /** 1,000 ÷ (Apps × GITHUB_WRITES_PER_MINUTE), in seconds. */
+  /** 1,000 ÷ (Apps × github_writes_per_minute), in seconds. */
   readonly minimumSeconds: number;
   readonly gitHub403s: number;
   /** Within 10 % of the minimum, with no rate-limit answer. */
@@ -37,7 +37,7 @@ export async function benchGovernor(): Promise<GovernorFigure[]> {
     });
     if (run.status !== 0) throw new Error(`the governed-burst scenarios failed (exit ${String(run.status)}); run FAULT_GOVERNOR=1 FAULT_ONLY="paced by the GitHub write governor" npx vitest run test/fault/governor.test.ts`);
     const { results } = JSON.parse(readFileSync(resultsFile, "utf8")) as { results: ScenarioResult[] };
-    const rate = SCALE_UP_ENV.githubWritesPerMinute.default;
+    const rate = Number(inputDefault("github_writes_per_minute"));
     const figures = results.map((result): GovernorFigure => {
       const apps = Number(/(\d+) Apps?/.exec(result.title)?.[1]);
       const minimumSeconds = (1000 / (apps * rate)) * 60;

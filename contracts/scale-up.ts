@@ -38,13 +38,18 @@ export const SCALE_UP_ENV = {
     "the kit's KMS key: each runner's JIT configuration is encrypted under the context `instance-arn = <instance ARN>`; unset or empty (no kit key): stored as GitHub returned it",
     "arn:aws:kms:eu-west-1:123456789012:key/0b7e4a52-1c3d-4f5e-9a8b-7c6d5e4f3a2b",
   ),
-  githubWritesPerMinute: tunable(
+  githubWritesPerMinute: required(
     "GITHUB_WRITES_PER_MINUTE",
     integer(1),
-    150,
-    "GitHub writes (JIT config POSTs) per minute per App, shared by every scale-up environment: GitHub allows 900 points a minute per endpoint and a POST costs 5 (180), less a safety margin (docs/performance.md)",
+    "GitHub writes (JIT config POSTs) per minute per App, shared by every scale-up environment through the write governor (`github_writes_per_minute`): GitHub allows 900 points a minute per endpoint and a POST costs 5 (180), less a safety margin (docs/performance.md)",
+    "150",
   ),
-  githubWriteBurst: tunable("GITHUB_WRITE_BURST", integer(1), 10, "most GitHub write tokens an App's bucket holds: the largest batch configured at once after a quiet period"),
+  githubWriteBurst: required(
+    "GITHUB_WRITE_BURST",
+    integer(1),
+    "most GitHub write tokens an App's bucket holds (`github_write_burst`): the largest batch configured at once after a quiet period",
+    "10",
+  ),
   stillQueuedGraceSeconds: tunable(
     "STILL_QUEUED_GRACE_SECONDS",
     integer(0),

@@ -267,6 +267,18 @@ export interface ControlPlaneProps {
    */
   readonly githubMinRemainingRequests?: number;
   /**
+   * GitHub writes (JIT configurations) per minute per App, shared by every scale-up environment (the
+   * write governor); GitHub allows 180 POSTs a minute per endpoint. Allowed: 1 to 160.
+   * @default 150
+   */
+  readonly githubWritesPerMinute?: number;
+  /**
+   * Most GitHub writes an App may make at once after a quiet period (the governor's bucket size).
+   * Allowed: 1 to 10.
+   * @default 10
+   */
+  readonly githubWriteBurst?: number;
+  /**
    * Seconds a runner must keep looking idle before the reconciler stops it (GitHub's busy flag lags).
    * @default 90
    */

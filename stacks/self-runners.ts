@@ -223,6 +223,8 @@ export class SelfRunners extends Construct {
       jobMaxAgeSeconds: Token.asString(resolved.jobMaxAgeSeconds),
       jobWaitMaxSeconds: Token.asString(resolved.jobWaitMaxSeconds),
       githubMinRemainingRequests: Token.asString(resolved.githubMinRemainingRequests),
+      githubWritesPerMinute: Token.asString(resolved.githubWritesPerMinute),
+      githubWriteBurst: Token.asString(resolved.githubWriteBurst),
       ...admission,
       reservedConcurrency: resolved.scaleUpReservedConcurrency,
     });

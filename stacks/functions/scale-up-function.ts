@@ -31,6 +31,9 @@ export interface ScaleUpFunctionProps extends HandlerFunctionProps {
   readonly jobMaxAgeSeconds: string;
   readonly jobWaitMaxSeconds: string;
   readonly githubMinRemainingRequests: string;
+  /** GITHUB_WRITES_PER_MINUTE and GITHUB_WRITE_BURST: the shared GitHub write governor's bucket per App. */
+  readonly githubWritesPerMinute: string;
+  readonly githubWriteBurst: string;
   /** ALLOWED_OWNERS and ALLOWED_REPOSITORIES: JSON lists, literal or a Terraform expression (checked again before launching). */
   readonly allowedOwners: string;
   readonly allowedRepositories: string;
@@ -71,6 +74,8 @@ export class ScaleUpFunction extends NodejsFunction {
           jobMaxAgeSeconds: props.jobMaxAgeSeconds,
           jobWaitMaxSeconds: props.jobWaitMaxSeconds,
           githubMinRemainingRequests: props.githubMinRemainingRequests,
+          githubWritesPerMinute: props.githubWritesPerMinute,
+          githubWriteBurst: props.githubWriteBurst,
           jitKmsKeyArn: props.encryption.keyArnOrEmpty,
           allowedOwners: props.allowedOwners,
           allowedRepositories: props.allowedRepositories,

@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import { inputDefault } from "../../stacks/module/inputs.js";
 import { CRASH_POINTS, World } from "./world/world.js";
 import type { CrashPoint, ScenarioReport, WorldOptions } from "./world/world.js";
 
@@ -607,8 +608,8 @@ const burst: Scenario[] = [
   },
 ];
 
-/** The governor's default rate per App (contracts/scale-up.ts GITHUB_WRITES_PER_MINUTE). */
-const WRITES_PER_MINUTE_PER_APP = 150;
+/** The governor's default rate per App (the `github_writes_per_minute` input). */
+const WRITES_PER_MINUTE_PER_APP = Number(inputDefault("github_writes_per_minute"));
 
 /**
  * 1,000 jobs at once with room for all of them: only GitHub's write rate paces the launches. The

@@ -57,10 +57,11 @@ describe("control plane infrastructure", () => {
 
   it("hands limits, ages, budget and back-off settings to scale-up", () => {
     const vars = env(
-      synthRunners({ maxRunnersTotal: 300, maxRunnersPerOwner: 40, jobMaxAgeSeconds: 7200, jobWaitMaxSeconds: 600, githubMinRemainingRequests: 500 }),
+      synthRunners({ maxRunnersTotal: 300, maxRunnersPerOwner: 40, jobMaxAgeSeconds: 7200, jobWaitMaxSeconds: 600, githubMinRemainingRequests: 500, githubWritesPerMinute: 120, githubWriteBurst: 5 }),
       "scale-up",
     );
     expect(vars).toMatchObject({ MAX_RUNNERS_TOTAL: "300", MAX_RUNNERS_PER_OWNER: "40", JOB_MAX_AGE_SECONDS: "7200", JOB_WAIT_MAX_SECONDS: "600", GITHUB_MIN_REMAINING_REQUESTS: "500" });
+    expect(vars).toMatchObject({ GITHUB_WRITES_PER_MINUTE: "120", GITHUB_WRITE_BURST: "5" });
     expect(vars.POOLS).toContain("deadLetterQueueUrl");
     expect(vars.POOLS).toContain("queueArn");
   });
@@ -109,6 +110,9 @@ describe("control plane infrastructure", () => {
     { prop: "busyConfirmSeconds", value: 30 },
     { prop: "relaunchGraceSeconds", value: 10 },
     { prop: "jobWaitMaxSeconds", value: 5 },
+    { prop: "githubWritesPerMinute", value: 181 },
+    { prop: "githubWritesPerMinute", value: 0 },
+    { prop: "githubWriteBurst", value: 11 },
   ])("fails when $prop is $value, naming the prop", ({ prop, value }) => {
     expect(() => synthRunners({ [prop]: value })).toThrow(SelfRunnersValidationError);
     expect(() => synthRunners({ [prop]: value })).toThrow(new RegExp(prop));

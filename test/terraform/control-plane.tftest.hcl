@@ -59,6 +59,8 @@ run "draining_limits_apps_and_warm_pool" {
     max_runners_per_owner         = 50
     job_max_age_seconds           = 3600
     github_min_remaining_requests = 500
+    github_writes_per_minute      = 120
+    github_write_burst            = 5
     busy_confirm_seconds          = 120
     rerun_interrupted_jobs        = false
     additional_github_apps        = [{ app_id = "222222", private_key_ssm_parameter_name = "/gh/app2/key" }]
@@ -79,6 +81,10 @@ run "draining_limits_apps_and_warm_pool" {
   assert {
     condition     = aws_lambda_function.scale_up_function.environment[0].variables.MAX_RUNNERS_TOTAL == "200" && aws_lambda_function.scale_up_function.environment[0].variables.MAX_RUNNERS_PER_OWNER == "50" && aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_MIN_REMAINING_REQUESTS == "500"
     error_message = "Limits and budget reserve reach scale-up."
+  }
+  assert {
+    condition     = aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_WRITES_PER_MINUTE == "120" && aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_WRITE_BURST == "5"
+    error_message = "The GitHub write governor's rate and burst reach scale-up."
   }
   assert {
     condition     = jsondecode(aws_lambda_function.scale_up_function.environment[0].variables.ADDITIONAL_GITHUB_APPS)[0].appId == 222222
@@ -184,4 +190,20 @@ run "fails_when_a_warm_schedule_is_malformed" {
     }
   }
   expect_failures = [var.pools]
+}
+
+run "fails_when_github_writes_per_minute_exceeds_what_github_allows" {
+  command = plan
+  variables {
+    github_writes_per_minute = 200
+  }
+  expect_failures = [var.github_writes_per_minute]
+}
+
+run "fails_when_github_write_burst_is_out_of_range" {
+  command = plan
+  variables {
+    github_write_burst = 0
+  }
+  expect_failures = [var.github_write_burst]
 }

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, EventBridgeEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { vi } from "vitest";
+import { inputDefault } from "../../../stacks/module/inputs.js";
 import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
 import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
 import { MemoryKms } from "../../helpers/memory-kms.js";
@@ -316,6 +317,8 @@ export class World {
       JOB_MAX_AGE_SECONDS: "21600",
       JOB_WAIT_MAX_SECONDS: "900",
       GITHUB_MIN_REMAINING_REQUESTS: "200",
+      GITHUB_WRITES_PER_MINUTE: String(inputDefault("github_writes_per_minute")),
+      GITHUB_WRITE_BURST: String(inputDefault("github_write_burst")),
       RUNNER_BOOT_TIMEOUT_SECONDS: "600",
       RUNNER_INSTANCE_PROFILE_ARN,
       RUNNER_IDLE_TIMEOUT_SECONDS: "1800",

@@ -107,7 +107,7 @@ function countingGitHub(byRoute: Map<string, number>): typeof globalThis.fetch {
 }
 
 /** Counts every command a client sends, as `Service.Operation`. */
-function countCommands<C extends { middlewareStack: DynamoDBClient["middlewareStack"] }>(client: C, service: string, byOperation: Map<string, number>): C {
+export function countCommands<C extends { middlewareStack: DynamoDBClient["middlewareStack"] }>(client: C, service: string, byOperation: Map<string, number>): C {
   client.middlewareStack.add(
     (next, context) => (args) => {
       const key = `${service}.${String(context.commandName).replace(/Command$/, "")}`;

@@ -15,13 +15,14 @@ import { compareFigures, formatFigure, type BenchGroup, type BenchResults, type 
 import { governorGroup } from "./governor.js";
 import { hotPaths } from "./hot-paths.js";
 import { natFailover } from "./nat-failover.js";
+import { reconcileCallsGroup } from "./reconcile-calls.js";
 import { webhookCpu } from "./webhook-cpu.js";
 import { webhookCalls } from "./webhook-delivery.js";
 import { zipSizes } from "./zip-size.js";
 
 // Build first: the other groups read the zips it writes.
 // The governor group replays two 1,000-job bursts in the fault world: minutes, last.
-const GROUPS: readonly BenchGroup[] = [buildTime, zipSizes, webhookCpu, webhookCalls, callsPerRunnerGroup, hotPaths, natFailover, governorGroup];
+const GROUPS: readonly BenchGroup[] = [buildTime, zipSizes, webhookCpu, webhookCalls, callsPerRunnerGroup, reconcileCallsGroup, hotPaths, natFailover, governorGroup];
 
 const { values } = parseArgs({ options: { only: { type: "string" }, compare: { type: "string" }, out: { type: "string" } } });
 const words = values.only?.split(",").map((w) => w.trim().toLowerCase()).filter(Boolean);

@@ -223,11 +223,14 @@ export class RunnerImages extends Construct {
     const { context } = props;
     return policyDocument([
       {
+        Sid: "RegisterWithSsm",
+        Action: ["ssm:UpdateInstanceInformation", "ssm:ListInstanceAssociations", "ssm:UpdateInstanceAssociationStatus"],
+        Resource: context.arn("ec2", "instance/*"),
+      },
+      {
+        // ssmmessages and ec2messages have no resource types; the condition keeps them to instance credentials.
         Sid: "ImageBuilderOrchestration",
         Action: [
-          "ssm:UpdateInstanceInformation",
-          "ssm:ListInstanceAssociations",
-          "ssm:UpdateInstanceAssociationStatus",
           "ssmmessages:CreateControlChannel",
           "ssmmessages:CreateDataChannel",
           "ssmmessages:OpenControlChannel",
@@ -240,6 +243,7 @@ export class RunnerImages extends Construct {
           "ec2messages:SendReply",
         ],
         Resource: "*",
+        Condition: { Null: { "ec2:SourceInstanceARN": "false" } },
       },
       { Sid: "ReadComponents", Action: ["imagebuilder:GetComponent"], Resource: context.arn("imagebuilder", `component/${props.prefix}-*`) },
       { Sid: "ReadImageBuilderTools", Action: ["s3:GetObject"], Resource: `arn:${context.partition}:s3:::ec2imagebuilder*` },

@@ -62,15 +62,14 @@ export interface RunnerImagesProps {
  */
 export class RunnerImages extends Construct {
   readonly pipelines: ImagebuilderImagePipeline;
+  readonly distributions: ImagebuilderDistributionConfiguration;
   readonly role: IamRole;
   /** Whether any image is defined (a Terraform expression in the module). */
   readonly enabled: boolean;
-  private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: RunnerImagesProps) {
     super(scope, id);
     const { context, prefix } = props;
-    this.prefix = prefix;
     const tags = props.tags ?? {};
     const images = Token.isUnresolved(props.images)
       ? (new TerraformLocal(this, "definitions", TerraformIterator.fromMap(props.images as IResolvable).forExpressionForMap("key", IMAGE_WITH_DEFAULTS_HCL)).expression as IResolvable)
@@ -160,7 +159,7 @@ export class RunnerImages extends Construct {
       resourceTags: mergeTags(tags, { "self-runners:prefix": prefix, "self-runners:image": each.key }),
       tags,
     });
-    const distribution = new ImagebuilderDistributionConfiguration(this, "distribution", {
+    const distribution = (this.distributions = new ImagebuilderDistributionConfiguration(this, "distribution", {
       forEach: each,
       name: `${prefix}-${each.key}`,
       distribution: [
@@ -175,7 +174,7 @@ export class RunnerImages extends Construct {
         },
       ],
       tags,
-    });
+    }));
     this.pipelines = new ImagebuilderImagePipeline(this, "pipeline", {
       forEach: each,
       name: `${prefix}-${each.key}`,
@@ -202,7 +201,7 @@ export class RunnerImages extends Construct {
 
   /** The SSM parameter per image key that receives the newest AMI id. */
   get parameterNames(): string {
-    return TerraformIterator.fromResources(this.pipelines).forExpressionForMap("key", `"${runnerImageParameterName(this.prefix, "${key}")}"`) as unknown as string;
+    return TerraformIterator.fromResources(this.distributions).forExpressionForMap("key", "one(one(val.distribution).ssm_parameter_configuration).parameter_name") as unknown as string;
   }
 
   private kmsKeyId(props: RunnerImagesProps): string | undefined {

@@ -85,7 +85,7 @@ output "runner_image_pipeline_arns" {
 
 output "runner_image_ssm_parameter_names" {
   description = "SSM parameter per runner_images key that holds the newest baked AMI id (a pool's AMI parameter)."
-  value       = { for key, val in aws_imagebuilder_image_pipeline.runner_images_pipeline : key => "/var.prefix/runner-images/${key}" }
+  value       = { for key, val in aws_imagebuilder_distribution_configuration.runner_images_distribution : key => one(one(val.distribution).ssm_parameter_configuration).parameter_name }
 }
 
 output "runner_instance_profile_arn" {

@@ -8,8 +8,11 @@ export const POWERTOOLS_ENV = {
   powertoolsTraceEnabled: tunable("POWERTOOLS_TRACE_ENABLED", boolean, false, "`true`: the AWS SDK clients are traced with X-Ray (the `enable_tracing` input, which also turns on active tracing)"),
 } as const;
 
-/** `repo` or `org`: where runners are registered. */
-export const RUNNER_SCOPES = ["repo", "org"] as const;
+/**
+ * Where runners are registered: one repository, an organization, or an enterprise (GitHub Enterprise
+ * Cloud; its runner endpoints take a classic token with `manage_runners:enterprise`, not an App).
+ */
+export const RUNNER_SCOPES = ["repo", "org", "enterprise"] as const;
 export type RunnerScope = (typeof RUNNER_SCOPES)[number];
 
 /** The GitHub App the scale-up, reconcile and spot-interruption functions act as. */
@@ -27,6 +30,13 @@ export const GITHUB_APP_ENV = {
     json({ kind: "list", item: { kind: "object", fields: { appId: { shape: { kind: "integer", min: 1 }, doc: "App id" }, privateKeyParameter: { shape: { kind: "string" }, doc: "SSM name of its PEM key" } } } }),
     "more Apps installed on the same owners; JIT configs alternate between all Apps (round robin per batch); unset or empty: none",
     '[{"appId":654321,"privateKeyParameter":"/sr/app-2-key"}]',
+  ),
+  enterpriseSlug: optional("ENTERPRISE_SLUG", string, "enterprise scope: the enterprise's slug in `/enterprises/{enterprise}/actions/runners`; unset in repo and org scope", "octo-enterprise"),
+  enterpriseTokenSsmParameterName: optional(
+    "ENTERPRISE_TOKEN_SSM_PARAMETER_NAME",
+    string,
+    "enterprise scope: SSM SecureString holding the classic token (scope `manage_runners:enterprise`) that lists, registers and deletes enterprise runners; GitHub App installation tokens cannot call those endpoints",
+    "/sr/enterprise-token",
   ),
 } as const;
 

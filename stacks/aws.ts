@@ -36,6 +36,11 @@ export { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region/index.js"
 export { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc/index.js";
 export { DynamodbResourcePolicy } from "@cdktf/provider-aws/lib/dynamodb-resource-policy/index.js";
 export { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
+export { ImagebuilderComponent } from "@cdktf/provider-aws/lib/imagebuilder-component/index.js";
+export { ImagebuilderDistributionConfiguration } from "@cdktf/provider-aws/lib/imagebuilder-distribution-configuration/index.js";
+export { ImagebuilderImagePipeline } from "@cdktf/provider-aws/lib/imagebuilder-image-pipeline/index.js";
+export { ImagebuilderImageRecipe } from "@cdktf/provider-aws/lib/imagebuilder-image-recipe/index.js";
+export { ImagebuilderInfrastructureConfiguration } from "@cdktf/provider-aws/lib/imagebuilder-infrastructure-configuration/index.js";
 export { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile/index.js";
 export { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 export { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";

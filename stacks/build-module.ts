@@ -49,6 +49,7 @@ export const MODULE_FILES: readonly ModuleFile[] = [
   { file: "queues.tf", constructs: ["runners/job"] },
   { file: "ledger.tf", constructs: ["runners/jobs"] },
   { file: "runners.tf", constructs: ["runners/runner", "runners/runner-customization", "runners/runners", "runners/draining"] },
+  { file: "runner-images.tf", constructs: ["runners/runner-images"] },
   {
     file: "runner-binaries.tf",
     constructs: ["runners/runner-binaries", ...["", "-schedule", "-target", "-invoke", "-first-sync"].map((suffix) => `runners/runner-binaries-syncer${suffix}`)],

@@ -15,7 +15,7 @@ const KEY_ADMINISTRATION_ACTIONS = [
 ];
 
 /** Services through which a role may use the key (the `kms:ViaService` condition of {@link EncryptionKey.grantUse}). */
-export type KmsViaService = "sqs" | "ssm" | "dynamodb" | "lambda" | "s3";
+export type KmsViaService = "sqs" | "ssm" | "dynamodb" | "lambda" | "s3" | "ec2";
 
 /** Props of {@link EncryptionKey}. */
 export interface EncryptionKeyProps {
@@ -210,6 +210,35 @@ export class EncryptionKey extends Construct {
           Action: ["kms:Decrypt", "kms:GenerateDataKey"],
           Resource: this.kmsKeyArn,
           Condition: { StringEquals: { "kms:ViaService": services.map((service) => `${service}.${this.context.region}.amazonaws.com`) } },
+        },
+      ]),
+    });
+  }
+
+  /**
+   * Lets `role` launch instances from snapshots encrypted with the key (baked runner images, when the
+   * key encrypts them): what EC2 needs of the caller, only through EC2, grants only for AWS resources.
+   * Nothing is created when no key is in use, nor when `onlyIf` is false.
+   */
+  grantEbs(id: string, role: Pick<IamRole, "id">, onlyIf: boolean = true): void {
+    if (this.kmsKeyArn === undefined) return;
+    const viaEc2 = { "kms:ViaService": [`ec2.${this.context.region}.amazonaws.com`] };
+    new IamRolePolicy(this, `grant-ebs-${id}`, {
+      count: countIf(allOf([this.enabled, onlyIf])),
+      role: role.id,
+      name: "use-kms-key-ebs",
+      policy: policyDocument([
+        {
+          Sid: "UseKmsKeyForEbs",
+          Action: ["kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"],
+          Resource: this.kmsKeyArn,
+          Condition: { StringEquals: viaEc2 },
+        },
+        {
+          Sid: "LetEc2UseKmsKeyForEbs",
+          Action: ["kms:CreateGrant"],
+          Resource: this.kmsKeyArn,
+          Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } },
         },
       ]),
     });

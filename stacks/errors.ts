@@ -27,6 +27,10 @@ export const RULES = {
   securityGroupId: { pattern: "^sg-[0-9a-f]{8,17}$", allowed: "security group ids of the form sg-0123456789abcdef0" },
   vpcId: { pattern: "^vpc-[0-9a-f]{8,17}$", allowed: "a VPC id of the form vpc-0123456789abcdef0" },
   githubAppId: { pattern: "^[0-9]{1,12}$", allowed: "the numeric App ID shown on the GitHub App's settings page" },
+  enterpriseSlug: {
+    pattern: "^[a-zA-Z0-9][a-zA-Z0-9-]{0,59}$",
+    allowed: "the enterprise's slug as in https://github.com/enterprises/SLUG (letters, digits and hyphens, at most 60)",
+  },
   runnerVersion: {
     pattern: "^(latest|2\\.(329|3[3-9][0-9]|[4-9][0-9]{2})\\.[0-9]+|[3-9]\\.[0-9]+\\.[0-9]+)$",
     allowed: "\"latest\" or a runner version >= 2.329.0 (GitHub refuses to register older runners)",

@@ -113,6 +113,8 @@ export class ModuleStack extends TerraformStack {
     out("runner_instance_profile_arn", r.fleet.instanceProfile.arn, "Instance profile ARN of runner instances.");
     out("runner_security_group_id", r.fleet.securityGroup.id, "Security group of runner instances; allow it where runners must connect.");
     out("launch_template_ids", r.fleet.launchTemplateIds, "Launch template id per pool.");
+    out("runner_image_pipeline_arns", r.images.pipelineArns, "EC2 Image Builder pipeline ARN per runner_images key; build one now with aws imagebuilder start-image-pipeline-execution --image-pipeline-arn ARN.");
+    out("runner_image_ssm_parameter_names", r.images.parameterNames, "SSM parameter per runner_images key that holds the newest baked AMI id (a pool's AMI parameter).");
     out("jobs_table_name", r.ledger.table.name, "DynamoDB job ledger table: one item per job attempt with its phase and side effects (docs/reliability.md).");
     out("draining_ssm_parameter_name", r.drainingSwitch.parameterName, "SSM parameter holding the draining switch (\"true\" pauses launches).");
     out("spot_interruption_function_name", r.spotInterruption.function.functionName, "Name of the spot interruption function.");

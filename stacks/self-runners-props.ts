@@ -1,5 +1,6 @@
 import type { IResolvable } from "./cdktf.js";
 import type { RunnerPoolProps } from "./pools.js";
+import type { RunnerImageProps } from "./runner-images-spec.js";
 
 // Props of SelfRunners, grouped as the module's variables are (stacks/module/inputs.ts). Each prop is the
 // camelCase of its Terraform variable; defaults and rules live in the input table, not here.
@@ -55,10 +56,21 @@ export interface GitHubAppProps {
    */
   readonly additionalGitHubApps?: ReadonlyArray<{ readonly appId: string; readonly privateKeySsmParameterName: string }> | IResolvable;
   /**
-   * Register runners at repository (`repo`) or organization (`org`) level.
+   * Register runners at repository (`repo`), organization (`org`) or enterprise (`enterprise`) level.
    * @default "repo"
    */
   readonly runnerScope?: string;
+  /**
+   * Enterprise scope only (required there): the enterprise's slug; runners join each pool's enterprise runner group.
+   * @default ""
+   */
+  readonly enterpriseSlug?: string;
+  /**
+   * Enterprise scope only (required there): existing SSM SecureString with a classic token
+   * (`manage_runners:enterprise`); GitHub App installation tokens cannot manage enterprise runners.
+   * @default ""
+   */
+  readonly enterpriseTokenSsmParameterName?: string;
 }
 
 /** Runner instances: network, pools, runner software and timeouts. */
@@ -568,12 +580,23 @@ export interface OperationsProps {
   readonly activateCostAllocationTags?: boolean;
 }
 
+/** Baked runner images (stacks/runner-images.ts, docs/runner-images.md). */
+export interface RunnerImagesInputProps {
+  /**
+   * Image definitions by key: one EC2 Image Builder pipeline each, publishing its AMI id to
+   * `/<prefix>/runner-images/<key>` (runnerImageParameterName) for pools to use.
+   * @default {}
+   */
+  readonly runnerImages?: Readonly<Record<string, RunnerImageProps>> | IResolvable;
+}
+
 /** Props of {@link SelfRunners}: flat, declared in groups. */
 export interface SelfRunnersProps
   extends GeneralProps,
     IamProps,
     GitHubAppProps,
     RunnerProps,
+    RunnerImagesInputProps,
     EncryptionProps,
     FunctionsProps,
     WebhookApiStageProps,

@@ -18,6 +18,8 @@ import type { SelfRunnersProps } from "./self-runners-props.js";
 import { RunnerBinaries } from "./runner-binaries.js";
 import { RunnerFleet } from "./runner-fleet.js";
 import { RunnerCustomization } from "./runner-customization.js";
+import { RunnerImages } from "./runner-images.js";
+import { normalizeRunnerImages, type RunnerImageProps } from "./runner-images-spec.js";
 import { RunnerLogs, runnerLogGroupName } from "./runner-logs.js";
 import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
@@ -55,6 +57,7 @@ export class SelfRunners extends Construct {
   readonly runnerLogs: RunnerLogs;
   readonly webhook: WebhookFunction;
   readonly scaleUp: ScaleUpFunction;
+  readonly images: RunnerImages;
   readonly reconcile: ReconcileFunction;
   readonly api: WebhookApi;
   readonly firewall: WebhookFirewall;
@@ -100,7 +103,11 @@ export class SelfRunners extends Construct {
       keyArn: resolved.kmsKeyArn,
       administratorArns: resolved.kmsKeyAdministratorArns,
       // Every role that uses the key (function roles are named after their functions).
-      userRoleNames: ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer"].map(roleName),
+      userRoleNames: [
+        ...["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer", "image-builder"].map(roleName),
+        // Image Builder encrypts the baked images' snapshots with the key through its service-linked role.
+        "aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
+      ],
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
         ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "runner-binaries-syncer"].map((name) => `/aws/lambda/${prefix}-${name}`),
@@ -172,6 +179,20 @@ export class SelfRunners extends Construct {
       runnerLogGroupName: this.runnerLogs.shippedTo,
       tags,
     });
+    const subnetIds = resolved.runnerSubnetIds;
+    this.images = new RunnerImages(this, "runner-images", {
+      prefix,
+      context: this.context,
+      images: normalizeRunnerImages(this.node.path, resolved.runnerImages as Record<string, RunnerImageProps> | IResolvable),
+      binaries: this.runnerBinaries.location,
+      binariesBucketArn: this.runnerBinaries.bucket.arn,
+      vpcId: resolved.vpcId,
+      subnetId: Token.isUnresolved(subnetIds) ? Token.asString(Fn.element(subnetIds, 0)) : (subnetIds[0] ?? ""),
+      kmsKeyArn,
+      kmsKeyInUse: this.encryption.enabled,
+      tags,
+    });
+    this.encryption.grantUse("image-builder", { id: this.images.roleId }, ["s3"], this.images.enabled);
     this.runnerLogs.grantWrite(this.fleet.role, resolved.vpcId);
     this.table.grantOwnItem(this.fleet.role, resolved.vpcId);
     this.secrets.denyRead(this.fleet.role);
@@ -197,6 +218,8 @@ export class SelfRunners extends Construct {
       githubAppId: resolved.githubAppId,
       githubApiUrl,
       additionalGitHubApps: resolved.additionalGitHubApps,
+      enterpriseSlug: resolved.enterpriseSlug,
+      enterpriseTokenParameterName: resolved.enterpriseTokenSsmParameterName,
     });
     const state = { pools, queues: this.queues, ledger: this.ledger, encryption: this.encryption };
     const runners = { ...state, app, runnerScope, table: this.table };
@@ -229,6 +252,8 @@ export class SelfRunners extends Construct {
       reservedConcurrency: resolved.scaleUpReservedConcurrency,
     });
     grantJitSeal(this.encryption, this.scaleUp.role, this.context.arn("ec2", "instance/*"));
+    // A pool on a baked image launches from snapshots encrypted with the kit key.
+    this.encryption.grantEbs("scale-up", this.scaleUp.role, this.images.enabled);
     this.reconcile = new ReconcileFunction(this, "reconcile", {
       ...handler,
       ...runners,

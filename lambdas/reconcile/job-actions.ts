@@ -1,5 +1,5 @@
 import { childLogger, jobGroupId, runnerName } from "../shared/index.js";
-import type { Correlation, JobMessage, WorkflowJobState } from "../shared/index.js";
+import type { Correlation, JobMessage, RunnerScope, WorkflowJobState } from "../shared/index.js";
 import type { LimitCounters, Ledger } from "../libs/ledger/port.js";
 import type { JobRecord, LedgerSnapshot } from "../libs/ledger/types.js";
 import { finishedPhase, limitKeys } from "../libs/ledger/phases.js";
@@ -33,7 +33,7 @@ export interface ReconcileJobsDeps {
   readonly maxJobChecks: number;
   /** Warm pools by pool key (undefined: none). */
   readonly warmPools: Readonly<Record<string, WarmPool | undefined>>;
-  readonly scope: "repo" | "org";
+  readonly scope: RunnerScope;
   /** The primary App's installation on an owner (looked up as the App, cached). */
   readonly installationFor: (owner: string) => Promise<number>;
 }

@@ -15,7 +15,8 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, ScheduledEvent } from "aws-lambda";
-import { appOctokit, flushMetrics, getSecureString, getStringParameter, installationIdFor, getWorkflowJob, installationClientProvider, logger, rerunWorkflowJob, traced } from "../shared/index.js";
+import { appOctokit, flushMetrics, getSecureString, getStringParameter, installationIdFor, getWorkflowJob, installationClientProvider, logger, rerunWorkflowJob, runnerClientProvider, traced } from "../shared/index.js";
+import { ENTERPRISE_WARM_INSTALLATION_ID } from "./warm.js";
 import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { dynamoDbHealerState } from "../libs/ledger/dynamodb-healer-state.js";
@@ -60,7 +61,7 @@ export function defaultDeps(
     bootTimeoutSeconds: config.bootTimeoutSeconds,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
     inventory: ec2InstanceInventory(clients.ec2, config.prefix, config.runnerInstanceProfileArn),
-    directory: gitHubRunnerDirectory(config.scope, installations),
+    directory: gitHubRunnerDirectory(config.scope, runnerClientProvider(config.app, config.scope, installations)),
     records: dynamoDbRunnerRecords(documentClient, config.runnersTable),
     now: () => new Date(),
     ledger,
@@ -82,7 +83,9 @@ export function defaultDeps(
     maxJobChecks: config.maxJobChecks,
     warmPools: Object.fromEntries(Object.entries(config.pools).map(([key, pool]) => [key, pool.warm])),
     scope: config.scope,
-    installationFor: (owner) => installationIdFor(config.app, { scope: config.scope, owner }),
+    installationFor: async (owner) =>
+      // Enterprise runners are managed with the enterprise token: a warm message's installation is inert.
+      config.scope === "enterprise" ? ENTERPRISE_WARM_INSTALLATION_ID : installationIdFor(config.app, { scope: config.scope, owner }),
     healer: {
       maxCalls: config.healerMaxGithubCalls,
       state: dynamoDbHealerState(documentClient, config.jobsTable),

@@ -7,10 +7,17 @@
 
 import { WARM_WINDOW_SHAPE } from "../../contracts/patterns.js";
 
+/**
+ * The installation id a warm job message carries in enterprise scope. The message format requires a
+ * positive id, but enterprise runners are registered and removed with the enterprise token, never an
+ * App installation, so nothing reads it.
+ */
+export const ENTERPRISE_WARM_INSTALLATION_ID = 1;
+
 /** A pool's warm setting: `size` ready runners for `owner` while `schedule` is open. */
 export interface WarmPool {
   readonly size: number;
-  /** Registration target: organization (org scope) or `owner/repo` (repo scope). */
+  /** Registration target: organization (org scope), `owner/repo` (repo scope) or the enterprise slug (enterprise scope). */
   readonly owner: string;
   /** "" (always) or windows in UTC, e.g. "Mon-Fri 07:00-19:00" or "Sat,Sun 10:00-14:00; Mon-Fri 06:00-20:00". */
   readonly schedule: string;

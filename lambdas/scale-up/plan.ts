@@ -117,15 +117,23 @@ export function deferralSeconds(
   return Math.min(settings.maxSeconds, Math.max(jittered, floor));
 }
 
-/** The registration target of a job: the organization or the repository, depending on RUNNER_SCOPE. */
-export function ownerOf(job: Pick<JobMessage, "owner" | "repository">, scope: RunnerScope): string {
+/**
+ * The registration target of a job: the organization, the repository or the enterprise, depending on
+ * RUNNER_SCOPE. In enterprise scope every job shares the enterprise (one runner namespace, so the
+ * reconciler lists it once and per-owner limits count the whole enterprise).
+ */
+export function ownerOf(job: Pick<JobMessage, "owner" | "repository">, scope: RunnerScope, enterpriseSlug?: string): string {
+  if (scope === "enterprise") {
+    if (enterpriseSlug === undefined) throw new Error("enterprise scope needs the enterprise slug");
+    return enterpriseSlug;
+  }
   return scope === "org" ? job.owner : job.repository;
 }
 
 /** Jobs launched together: one CreateFleet, one limit reservation, one GitHub owner. */
 export interface LaunchGroup {
   readonly pool: string;
-  /** Organization login (org scope) or `owner/repo` (repo scope). */
+  /** Organization login (org scope), `owner/repo` (repo scope) or enterprise slug (enterprise scope). */
   readonly owner: string;
   /** The primary App's installation, from the webhook. */
   readonly installationId: number;
@@ -134,10 +142,14 @@ export interface LaunchGroup {
 }
 
 /** Groups jobs by pool, owner and installation, keeping batch order inside each group. */
-export function groupLaunches(jobs: ReadonlyArray<{ readonly recordId: string; readonly job: JobMessage }>, scope: RunnerScope): LaunchGroup[] {
+export function groupLaunches(
+  jobs: ReadonlyArray<{ readonly recordId: string; readonly job: JobMessage }>,
+  scope: RunnerScope,
+  enterpriseSlug?: string,
+): LaunchGroup[] {
   const groups = new Map<string, { pool: string; owner: string; installationId: number; recordIds: string[]; jobs: JobMessage[] }>();
   for (const { recordId, job } of jobs) {
-    const owner = ownerOf(job, scope);
+    const owner = ownerOf(job, scope, enterpriseSlug);
     const key = JSON.stringify([job.pool, owner, job.installationId]);
     let group = groups.get(key);
     if (group === undefined) {

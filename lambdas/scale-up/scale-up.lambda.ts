@@ -11,7 +11,7 @@ import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../libs/ledger/dynam
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { dynamoDbWriteGovernor } from "../libs/governor/dynamodb-store.js";
 import { ec2RunnerFleet } from "./adapters/ec2.js";
-import { appInstallationClients, gitHubRunnerRegistrar } from "./adapters/github.js";
+import { appInstallationClients, gitHubRunnerRegistrar, registrationClients } from "./adapters/github.js";
 import { kmsEncrypt } from "./adapters/kms.js";
 import { dynamoDbRunnerItemExists, dynamoDbRunnersTable } from "./adapters/runners-table.js";
 import { sqsJobQueueControl } from "./adapters/sqs.js";
@@ -68,7 +68,7 @@ export function defaultDeps(
     writeGovernor: dynamoDbWriteGovernor(documentClient, config.jobsTable, config.gitHubWrites),
     drainWriteBlocks,
     fleet: ec2RunnerFleet(clients.ec2, config.prefix),
-    registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, installationClients),
+    registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, registrationClients(config.app, config.scope, installationClients)),
     // The primary App's installation from the webhook, as for registration; its answer's budget is observed.
     lookupWorkflowJob: async (job, owner) => getWorkflowJob(await installationClients(config.app.appId, owner, job.installationId), job.repository, job.jobId),
     writeRunners: dynamoDbRunnersTable(documentClient, config.runnersTable, undefined, config.jobsTable),

@@ -175,7 +175,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   const claimed: Claimed[] = [];
   await Promise.all(
     sorted.candidates.map(({ recordId, job }) => withCorrelation(jobCorrelation(job), async () => {
-      const owner = ownerOf(job, config.scope);
+      const owner = ownerOf(job, config.scope, config.app.enterprise?.slug);
       const key = jobKey(job);
       const token = deps.newToken();
       try {
@@ -288,7 +288,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     return confirmed.launch;
   };
   const claimOf = new Map(withTokens.map((job) => [job.recordId, job]));
-  const groups = groupLaunches(withTokens, config.scope);
+  const groups = groupLaunches(withTokens, config.scope, config.app.enterprise?.slug);
   const results = await Promise.all(
     groups.map((group) => launchGroupWithLimits(group, { deps, now, claimOf, appOf, giveBack, confirmStillQueued: confirm })),
   );

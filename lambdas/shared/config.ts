@@ -1,7 +1,7 @@
 import type { EnvContract, EnvType, EnvValues, EnvVariable, JsonShape } from "../../contracts/env.js";
 import { GITHUB_APP_ENV } from "../../contracts/common.js";
 import type { RunnerScope } from "../../contracts/common.js";
-import { InvalidEnvError, MissingEnvError } from "./errors.js";
+import { ConfigError, InvalidEnvError, MissingEnvError } from "./errors.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -184,6 +184,15 @@ export interface GitHubAppConfig {
   readonly apiUrl: string;
   /** ADDITIONAL_GITHUB_APPS: more Apps for JIT configs; the primary App still receives the webhooks. */
   readonly additionalApps: readonly AdditionalGitHubApp[];
+  /** Enterprise scope only: the enterprise and the token that manages its runners. */
+  readonly enterprise?: EnterpriseRunnerAccess;
+}
+
+/** An enterprise's runner endpoints and the classic token (`manage_runners:enterprise`) they take. */
+export interface EnterpriseRunnerAccess {
+  readonly slug: string;
+  /** SSM SecureString holding the token. */
+  readonly tokenParameter: string;
 }
 
 export function gitHubAppConfigFromEnv(env: Env = process.env): GitHubAppConfig {
@@ -193,5 +202,20 @@ export function gitHubAppConfigFromEnv(env: Env = process.env): GitHubAppConfig 
     privateKeyParameter: app.githubAppPrivateKeySsmParameterName,
     apiUrl: app.githubApiUrl,
     additionalApps: app.additionalGithubApps ?? [],
+    ...(app.enterpriseSlug === undefined || app.enterpriseTokenSsmParameterName === undefined
+      ? {}
+      : { enterprise: { slug: app.enterpriseSlug, tokenParameter: app.enterpriseTokenSsmParameterName } }),
   };
+}
+
+/**
+ * The enterprise access a function in `scope` needs: required in enterprise scope (the plan refuses
+ * enterprise scope without enterprise_slug and its token, so a miss here is a hand-built environment).
+ */
+export function enterpriseAccessFor(scope: RunnerScope, app: GitHubAppConfig): EnterpriseRunnerAccess | undefined {
+  if (scope !== "enterprise") return undefined;
+  if (app.enterprise === undefined) {
+    throw new ConfigError("RUNNER_SCOPE=enterprise needs ENTERPRISE_SLUG and ENTERPRISE_TOKEN_SSM_PARAMETER_NAME");
+  }
+  return app.enterprise;
 }

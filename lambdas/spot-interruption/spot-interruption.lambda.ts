@@ -11,7 +11,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context, EventBridgeEvent } from "aws-lambda";
-import { deleteRunner, flushMetrics, installationClientProvider, logger, runnerName, traced } from "../shared/index.js";
+import { deleteRunner, flushMetrics, installationClientProvider, logger, runnerClientProvider, runnerName, traced } from "../shared/index.js";
 import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { describeInstanceTags } from "./adapters/aws.js";
@@ -37,7 +37,7 @@ export function defaultDeps(
 ): SpotInterruptionDeps {
   const config = spotInterruptionConfigFromEnv(env);
   const documentClient = DynamoDBDocumentClient.from(clients.dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
-  const installations = installationClientProvider(config.app);
+  const installations = runnerClientProvider(config.app, config.scope, installationClientProvider(config.app));
   return {
     prefix: config.prefix,
     describe: describeInstanceTags(clients.ec2),

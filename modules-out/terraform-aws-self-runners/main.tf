@@ -18,6 +18,7 @@ locals {
   operations_slo_enabled       = var.enable_slo_alarms
   operations_topic_create      = (length(var.alarm_topic_arn) < 1)
   pools_resolved               = { for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }
+  runner_images_definitions    = { for key, val in var.runner_images : key => merge(val, { parent_image_ssm_parameter = coalesce(val.parent_image_ssm_parameter, val.architecture == "arm64" ? "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" : "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"), instance_types = coalesce(val.instance_types, val.architecture == "arm64" ? ["m7g.large"] : ["m7i.large"]) }) }
   webhook_firewall_allowlist   = (local.webhook_firewall_enabled && var.waf_github_hooks_allowlist)
   webhook_firewall_enabled     = var.enable_waf
 }

@@ -78,6 +78,16 @@ output "reconcile_role_arn" {
   value       = aws_iam_role.reconcile_role.arn
 }
 
+output "runner_image_pipeline_arns" {
+  description = "EC2 Image Builder pipeline ARN per runner_images key; build one now with aws imagebuilder start-image-pipeline-execution --image-pipeline-arn ARN."
+  value       = { for key, val in aws_imagebuilder_image_pipeline.runner_images_pipeline : key => val.arn }
+}
+
+output "runner_image_ssm_parameter_names" {
+  description = "SSM parameter per runner_images key that holds the newest baked AMI id (a pool's AMI parameter)."
+  value       = { for key, val in aws_imagebuilder_distribution_configuration.runner_images_distribution : key => one(one(val.distribution).ssm_parameter_configuration).parameter_name }
+}
+
 output "runner_instance_profile_arn" {
   description = "Instance profile ARN of runner instances."
   value       = aws_iam_instance_profile.runner_instance_profile.arn

@@ -20,6 +20,8 @@ resource "aws_lambda_function" "scale_up_function" {
       ALLOWED_OWNERS                            = jsonencode(var.allowed_owners)
       ALLOWED_REPOSITORIES                      = jsonencode(var.allowed_repositories)
       DRAINING_PARAMETER                        = format("/%s/draining", var.prefix)
+      ENTERPRISE_SLUG                           = var.enterprise_slug
+      ENTERPRISE_TOKEN_SSM_PARAMETER_NAME       = var.enterprise_token_ssm_parameter_name
       GITHUB_API_URL                            = var.github_api_url
       GITHUB_APP_ID                             = var.github_app_id
       GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
@@ -98,6 +100,13 @@ resource "aws_iam_role_policy" "scale_up_policy_logs" {
 resource "aws_iam_role_policy" "scale_up_policy_read_draining_switch" {
   name   = "read-draining-switch"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadDrainingSwitch", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:parameter${format("/%s/draining", var.prefix)}" }] })
+  role   = aws_iam_role.scale_up_role.id
+}
+
+resource "aws_iam_role_policy" "scale_up_policy_read_enterprise_token" {
+  count  = !(length(var.enterprise_token_ssm_parameter_name) < 1) ? 1 : 0
+  name   = "read-enterprise-token"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadEnterpriseRunnersToken", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:parameter${var.enterprise_token_ssm_parameter_name}" }] })
   role   = aws_iam_role.scale_up_role.id
 }
 

@@ -38,6 +38,8 @@ resource "aws_lambda_function" "spot_interruption_function" {
   environment {
     variables = {
       ADDITIONAL_GITHUB_APPS                    = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      ENTERPRISE_SLUG                           = var.enterprise_slug
+      ENTERPRISE_TOKEN_SSM_PARAMETER_NAME       = var.enterprise_token_ssm_parameter_name
       GITHUB_API_URL                            = var.github_api_url
       GITHUB_APP_ID                             = var.github_app_id
       GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
@@ -92,6 +94,13 @@ resource "aws_iam_role_policy" "spot_interruption_policy_job_ledger" {
 resource "aws_iam_role_policy" "spot_interruption_policy_logs" {
   name   = "logs"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "${aws_cloudwatch_log_group.spot_interruption_logs.arn}:*" }] })
+  role   = aws_iam_role.spot_interruption_role.id
+}
+
+resource "aws_iam_role_policy" "spot_interruption_policy_read_enterprise_token" {
+  count  = !(length(var.enterprise_token_ssm_parameter_name) < 1) ? 1 : 0
+  name   = "read-enterprise-token"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadEnterpriseRunnersToken", "Action" = ["ssm:GetParameter"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:parameter${var.enterprise_token_ssm_parameter_name}" }] })
   role   = aws_iam_role.spot_interruption_role.id
 }
 

@@ -105,13 +105,35 @@ variable "rerun_github_app_private_key_ssm_parameter_name" {
 }
 
 variable "runner_scope" {
-  description = "Register runners per repository (repo) or per organization (org). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly."
+  description = "Register runners per repository (repo), per organization (org) or per enterprise (enterprise, GitHub Enterprise Cloud). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly; enterprise scope needs enterprise_slug and enterprise_token_ssm_parameter_name (README, section GitHub App set-up)."
   type        = string
   default     = "repo"
 
   validation {
-    condition     = contains(["repo", "org"], var.runner_scope)
-    error_message = "runner_scope must be \"repo\" or \"org\"."
+    condition     = contains(["repo", "org", "enterprise"], var.runner_scope)
+    error_message = "runner_scope must be one of \"repo\", \"org\", \"enterprise\"."
+  }
+}
+
+variable "enterprise_slug" {
+  description = "Enterprise scope only (required there, refused otherwise): the enterprise whose runners the kit manages, as in https://github.com/enterprises/SLUG. Runners register at enterprise level in each pool's runner_group_id (an enterprise runner group shared with the organizations that run the jobs)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.enterprise_slug == "" || (can(regex("^[a-zA-Z0-9][a-zA-Z0-9-]{0,59}$", var.enterprise_slug)))
+    error_message = "enterprise_slug must be \"\" or the enterprise's slug as in https://github.com/enterprises/SLUG (letters, digits and hyphens, at most 60)."
+  }
+}
+
+variable "enterprise_token_ssm_parameter_name" {
+  description = "Enterprise scope only (required there, refused otherwise): existing SSM SecureString parameter holding a classic personal access token of an enterprise owner with the manage_runners:enterprise scope, encrypted with the kit's key. GitHub's enterprise runner endpoints refuse GitHub App installation tokens and fine-grained tokens; the App still receives the webhooks and reads jobs."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.enterprise_token_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.enterprise_token_ssm_parameter_name)))
+    error_message = "enterprise_token_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
   }
 }
 
@@ -425,6 +447,69 @@ variable "enable_runner_logs" {
   description = "Ship each runner's bootstrap log, runner _diag logs and job marks to the log group /self-runners/<prefix>/runners (retention log_retention_days, the kit's KMS key when set) with the CloudWatch agent, where the AMI has its package (Amazon Linux 2023); publish BootToRegistration and RegistrationFailures from the marks. A runner whose agent cannot start runs without it."
   type        = bool
   default     = true
+}
+
+# ---------- Runner images ----------
+variable "runner_images" {
+  description = "Baked runner images by key: an EC2 Image Builder pipeline per image builds an AMI on parent_image_ssm_parameter (default Amazon Linux 2023 for the architecture) with the runner from the kit's bucket, Docker, the CloudWatch agent, extra_packages, prepull_images pulled into Docker and user_script (no secrets), on schedule (cron) and on demand, and publishes the AMI id to the SSM parameter /<prefix>/runner-images/<key> for pools to use as their AMI parameter (docs/runner-images.md). Empty: no pipeline."
+  type = map(object({
+    parent_image_ssm_parameter = optional(string)
+    architecture               = optional(string, "x64")
+    instance_types             = optional(list(string))
+    docker                     = optional(bool, true)
+    cloudwatch_agent           = optional(bool, true)
+    extra_packages             = optional(list(string), [])
+    prepull_images             = optional(list(string), [])
+    user_script                = optional(string, "")
+    schedule                   = optional(string, "cron(0 4 ? * MON *)")
+    root_volume_size           = optional(number, 30)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.runner_images) : can(regex("^[a-z0-9][a-z0-9-]{0,31}$", k))])
+    error_message = "runner_images must have keys of 1 to 32 lowercase letters, digits and hyphens."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.docker || length(img.prepull_images) == 0])
+    error_message = "runner_images: every image's prepull_images must be empty unless docker is true (images are pulled into Docker's store)."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.parent_image_ssm_parameter == null ? true : (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", img.parent_image_ssm_parameter)))])
+    error_message = "runner_images: every image's parent_image_ssm_parameter must be an SSM parameter name starting with '/'."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.architecture == null ? true : (contains(["x64", "arm64"], img.architecture))])
+    error_message = "runner_images: every image's architecture must be \"x64\" or \"arm64\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.instance_types == null ? true : (length(img.instance_types) > 0 && (alltrue([for item in img.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", item))])))])
+    error_message = "runner_images: every image's instance_types must be a non-empty list of EC2 instance type names such as m7i.large or c7g.2xlarge."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.extra_packages == null ? true : (alltrue([for item in img.extra_packages : can(regex("^[A-Za-z0-9][A-Za-z0-9._+:-]{0,127}$", item))]))])
+    error_message = "runner_images: every image's extra_packages must be package names (letters, digits and . _ + : -)."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.prepull_images == null ? true : (alltrue([for item in img.prepull_images : can(regex("^[a-z0-9][a-z0-9._/:@-]{0,254}$", item))]))])
+    error_message = "runner_images: every image's prepull_images must be container image references such as public.ecr.aws/docker/library/node:22 (lowercase letters, digits and . _ / : @ -)."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.schedule == null ? true : (can(regex("^cron\\(.+\\)$", img.schedule)))])
+    error_message = "runner_images: every image's schedule must be cron(...) expressions (Image Builder schedules take cron only)."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.root_volume_size == null ? true : (img.root_volume_size >= 8 && img.root_volume_size <= 16384 && floor(img.root_volume_size) == img.root_volume_size)])
+    error_message = "runner_images: every image's root_volume_size must be a whole number from 8 to 16384 GiB."
+  }
 }
 
 # ---------- Encryption ----------

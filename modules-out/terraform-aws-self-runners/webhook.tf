@@ -163,6 +163,16 @@ resource "aws_lambda_function" "webhook_function" {
     }
 
     precondition {
+      condition     = (var.runner_scope == "enterprise") == (var.enterprise_slug != "")
+      error_message = "enterprise_slug must be set exactly when runner_scope is \"enterprise\" (the enterprise whose runners the kit manages)."
+    }
+
+    precondition {
+      condition     = (var.runner_scope == "enterprise") == (var.enterprise_token_ssm_parameter_name != "")
+      error_message = "enterprise_token_ssm_parameter_name must be set exactly when runner_scope is \"enterprise\" (GitHub App installation tokens cannot call the enterprise runner endpoints)."
+    }
+
+    precondition {
       condition     = length(var.lambda_subnet_ids) == 0 || length(var.lambda_security_group_ids) > 0
       error_message = "lambda_security_group_ids must be at least one security group when lambda_subnet_ids is set (a function in a VPC needs both)."
     }

@@ -95,6 +95,7 @@ export class ReconcileFunction extends NodejsFunction {
     drainingSwitch.grantRead(this);
     queues.grantSend(this);
     app.grantReadKeys(this);
+    app.grantReadEnterpriseToken(this);
     // Only when a re-run App is configured: this function alone may read its key.
     const noRerunApp = isEmptyString(props.rerunApp.privateKeyParameterName);
     this.addToRolePolicy("read-rerun-app-key", [{ Sid: "ReadRerunAppKey", Action: ["ssm:GetParameter"], Resource: props.rerunApp.privateKeyParameterArn }]).count = countIf(

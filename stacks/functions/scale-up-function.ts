@@ -94,6 +94,7 @@ export class ScaleUpFunction extends NodejsFunction {
     fleet.grantLaunch(this);
     table.grantReadWrite(this);
     app.grantReadKeys(this);
+    app.grantReadEnterpriseToken(this);
     props.encryption.grantUse("scale-up", this.role, ["lambda", "ssm", "sqs", "dynamodb"]);
     const pools = TerraformIterator.fromMap(props.pools);
     this.trigger = new LambdaEventSourceMapping(this, "trigger", {

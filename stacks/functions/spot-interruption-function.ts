@@ -54,6 +54,7 @@ export class SpotInterruptionFunction extends NodejsFunction {
     ledger.grantReadWrite(this);
     queues.grantSend(this);
     app.grantReadKeys(this);
+    app.grantReadEnterpriseToken(this);
     props.encryption.grantUse("spot-interruption", this.role, ["lambda", "ssm", "dynamodb", "sqs"]);
     // A sibling of the function, not a child: its address stays `spot_interruption_rule_*` (ids are Terraform addresses).
     this.rule = new SpotInterruptionRule(scope, `${id}-rule`, { name: `${props.prefix}-spot-interruption`, target: this, tags: props.tags });

@@ -20,6 +20,8 @@ export interface CrossCheck {
 }
 
 const RERUN_APP_ALLOWED = "set exactly when rerun_github_app_id is set (the re-run App needs both its id and its key)";
+const ENTERPRISE_SLUG_ALLOWED = 'set exactly when runner_scope is "enterprise" (the enterprise whose runners the kit manages)';
+const ENTERPRISE_TOKEN_ALLOWED = 'set exactly when runner_scope is "enterprise" (GitHub App installation tokens cannot call the enterprise runner endpoints)';
 const ALLOWLIST_ALLOWED = "false while enable_waf is false (the allowlist is a rule of the WAF web ACL)";
 const SECURITY_GROUPS_ALLOWED = "at least one security group when lambda_subnet_ids is set (a function in a VPC needs both)";
 const SUBNETS_ALLOWED = "at least one subnet when lambda_security_group_ids is set (a function in a VPC needs both)";
@@ -91,6 +93,19 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     errorMessage: `rerun_github_app_private_key_ssm_parameter_name must be ${RERUN_APP_ALLOWED}.`,
     check: (p) =>
       (p.rerunGitHubAppId === "") === (p.rerunGitHubAppPrivateKeySsmParameterName === "") ? undefined : { prop: "rerunGitHubAppPrivateKeySsmParameterName", allowed: RERUN_APP_ALLOWED },
+  },
+  {
+    props: ["runnerScope", "enterpriseSlug"],
+    condition: '(var.runner_scope == "enterprise") == (var.enterprise_slug != "")',
+    errorMessage: `enterprise_slug must be ${ENTERPRISE_SLUG_ALLOWED}.`,
+    check: (p) => ((p.runnerScope === "enterprise") === (p.enterpriseSlug !== "") ? undefined : { prop: "enterpriseSlug", allowed: ENTERPRISE_SLUG_ALLOWED }),
+  },
+  {
+    props: ["runnerScope", "enterpriseTokenSsmParameterName"],
+    condition: '(var.runner_scope == "enterprise") == (var.enterprise_token_ssm_parameter_name != "")',
+    errorMessage: `enterprise_token_ssm_parameter_name must be ${ENTERPRISE_TOKEN_ALLOWED}.`,
+    check: (p) =>
+      (p.runnerScope === "enterprise") === (p.enterpriseTokenSsmParameterName !== "") ? undefined : { prop: "enterpriseTokenSsmParameterName", allowed: ENTERPRISE_TOKEN_ALLOWED },
   },
   {
     props: ["lambdaSubnetIds", "lambdaSecurityGroupIds"],

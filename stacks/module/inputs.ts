@@ -4,6 +4,7 @@
  * variables from it, SelfRunners validates and defaults its props from it (./props.ts), and the
  * emitter prints variables.tf in these groups (INPUT_GROUPS).
  */
+import { RUNNER_SCOPES } from "../../contracts/common.js";
 import { RULES } from "../errors.js";
 import { poolsValidation, poolsVariableType } from "../pools.js";
 import { emptyOr, integerBetween, nonEmptyList, oneOf } from "./rules.js";
@@ -11,6 +12,7 @@ import { ADMISSION } from "./inputs-admission.js";
 import { IAM } from "./inputs-iam.js";
 import { ENDPOINTS, NAT } from "./inputs-network.js";
 import { OPERATIONS } from "./inputs-operations.js";
+import { RUNNER_IMAGES } from "./inputs-images.js";
 import { SHARED_INPUTS } from "./shared-rules.js";
 import { ADDITIONAL_APPS_RULE, RESERVED_CONCURRENCY, pattern, propName, type InputGroup, type InputSpec } from "./input-spec.js";
 
@@ -74,8 +76,18 @@ const GITHUB: InputGroup = {
     },
     {
       name: "runner_scope", type: "string", default: "repo",
-      description: "Register runners per repository (repo) or per organization (org). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly.",
-      rules: [oneOf(["repo", "org"])],
+      description: "Register runners per repository (repo), per organization (org) or per enterprise (enterprise, GitHub Enterprise Cloud). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly; enterprise scope needs enterprise_slug and enterprise_token_ssm_parameter_name (README, section GitHub App set-up).",
+      rules: [oneOf(RUNNER_SCOPES)],
+    },
+    {
+      name: "enterprise_slug", type: "string", default: "",
+      description: "Enterprise scope only (required there, refused otherwise): the enterprise whose runners the kit manages, as in https://github.com/enterprises/SLUG. Runners register at enterprise level in each pool's runner_group_id (an enterprise runner group shared with the organizations that run the jobs).",
+      rules: [emptyOr(pattern(RULES.enterpriseSlug))],
+    },
+    {
+      name: "enterprise_token_ssm_parameter_name", type: "string", default: "",
+      description: "Enterprise scope only (required there, refused otherwise): existing SSM SecureString parameter holding a classic personal access token of an enterprise owner with the manage_runners:enterprise scope, encrypted with the kit's key. GitHub's enterprise runner endpoints refuse GitHub App installation tokens and fine-grained tokens; the App still receives the webhooks and reads jobs.",
+      rules: [emptyOr(pattern(RULES.ssmParameterName))],
     },
   ],
 };
@@ -357,7 +369,7 @@ const AUDIT: InputGroup = {
   ],
 };
 
-const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, ENCRYPTION, IAM, FUNCTIONS, WEBHOOK, ADMISSION, CONTROL, WAF, AUDIT, ENDPOINTS, NAT, OPERATIONS];
+const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, RUNNER_IMAGES, ENCRYPTION, IAM, FUNCTIONS, WEBHOOK, ADMISSION, CONTROL, WAF, AUDIT, ENDPOINTS, NAT, OPERATIONS];
 
 /** Banner titles and their variables, in order: the emitter's `variableGroups` option. */
 export const INPUT_GROUPS: ReadonlyArray<{ readonly title: string; readonly variables: readonly string[] }> = GROUPS.map((group) => ({

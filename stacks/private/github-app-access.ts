@@ -1,7 +1,8 @@
 import type { GITHUB_APP_ENV } from "../../contracts/common.js";
 import type { EnvInput } from "../../contracts/env.js";
 import type { AwsContext } from "../aws-context.js";
-import { Fn, TerraformIterator, Token, type IResolvable } from "../cdktf.js";
+import { Fn, Op, TerraformIterator, Token, type IResolvable } from "../cdktf.js";
+import { countIf, isEmptyString } from "./conditions.js";
 import type { GitHubAppSecrets } from "../github-app-secrets.js";
 import type { NodejsFunction } from "../nodejs-function.js";
 
@@ -14,6 +15,10 @@ export interface GitHubAppAccessProps {
   readonly githubAppId: string;
   readonly githubApiUrl: string;
   readonly additionalGitHubApps: AdditionalGitHubApps;
+  /** Enterprise scope: the enterprise slug ("" otherwise). */
+  readonly enterpriseSlug: string;
+  /** Enterprise scope: the SSM SecureString holding the enterprise runners token ("" otherwise). */
+  readonly enterpriseTokenParameterName: string;
 }
 
 /**
@@ -24,6 +29,8 @@ export interface GitHubAppAccessProps {
 export class GitHubAppAccess {
   readonly environment: EnvInput<typeof GITHUB_APP_ENV>;
   private readonly keyArns: string[];
+  private readonly enterpriseTokenParameterName: string;
+  private readonly enterpriseTokenArn: string;
 
   constructor(props: GitHubAppAccessProps) {
     const { secrets, context } = props;
@@ -38,7 +45,11 @@ export class GitHubAppAccess {
       githubAppPrivateKeySsmParameterName: secrets.privateKeyParameterName,
       githubApiUrl: props.githubApiUrl,
       additionalGithubApps: additionalApps,
+      enterpriseSlug: props.enterpriseSlug,
+      enterpriseTokenSsmParameterName: props.enterpriseTokenParameterName,
     };
+    this.enterpriseTokenParameterName = props.enterpriseTokenParameterName;
+    this.enterpriseTokenArn = secrets.parameterArn(props.enterpriseTokenParameterName);
     this.keyArns = Token.isUnresolved(apps)
       ? // formatlist over names, not templates inside functions: cdktf cannot nest a template in a call.
         (Fn.formatlist("%s%s", [
@@ -52,6 +63,17 @@ export class GitHubAppAccess {
           secrets.parameterArn(secrets.privateKeyParameterName),
           ...(apps as Exclude<AdditionalGitHubApps, IResolvable>).map((app) => secrets.parameterArn(app.privateKeySsmParameterName)),
         ];
+  }
+
+  /**
+   * `ssm:GetParameter` on the enterprise runners token, only in enterprise scope (the policy has count
+   * 0 otherwise); for the functions that list, register and delete runners.
+   */
+  grantReadEnterpriseToken(fn: NodejsFunction): void {
+    const none = isEmptyString(this.enterpriseTokenParameterName);
+    fn.addToRolePolicy("read-enterprise-token", [{ Sid: "ReadEnterpriseRunnersToken", Action: ["ssm:GetParameter"], Resource: this.enterpriseTokenArn }]).count = countIf(
+      Token.isUnresolved(none) ? (Op.not(none) as unknown as boolean) : !none,
+    );
   }
 
   /** `ssm:GetParameter` on the private key parameters of every App. */

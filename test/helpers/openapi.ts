@@ -47,6 +47,25 @@ function allowNull(node: unknown): void {
 allowNull(openApi.components);
 allowNull(openApi.paths);
 
+/**
+ * GitHub Enterprise Cloud's runner operations (runner_scope = "enterprise"). @octokit/openapi ships only
+ * the api.github.com description, which lacks them; GHEC's description (github/rest-api-description,
+ * descriptions/ghec) gives them the organization operations' query parameters (name, per_page, page),
+ * request body (name, runner_group_id, labels, work_folder) and answers (`runner` pages,
+ * `runner-jitconfig`, 204/404/422 on delete), so enterprise answers are checked against those. The
+ * order matters: generate-jitconfig must be found before `{runner_id}` matches it.
+ */
+export const ENTERPRISE_RUNNER_OPERATIONS = {
+  "/enterprises/{enterprise}/actions/runners": "/orgs/{org}/actions/runners",
+  "/enterprises/{enterprise}/actions/runners/generate-jitconfig": "/orgs/{org}/actions/runners/generate-jitconfig",
+  "/enterprises/{enterprise}/actions/runners/{runner_id}": "/orgs/{org}/actions/runners/{runner_id}",
+} as const;
+for (const [enterprise, org] of Object.entries(ENTERPRISE_RUNNER_OPERATIONS)) {
+  const operations = openApi.paths[org];
+  if (operations === undefined) throw new Error(`GitHub's description has no ${org}`);
+  openApi.paths[enterprise] = operations;
+}
+
 // GitHub's description is OpenAPI 3.0: `nullable` is understood by Ajv; vendor keywords (x-github, example) are not errors.
 const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
 addFormats(ajv);

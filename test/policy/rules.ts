@@ -73,7 +73,7 @@ function identityStatements(resources: Resource[]): { subject: string; statement
 const conditionText = (statement: Statement): string => JSON.stringify(statement.Condition ?? {});
 
 /** Actions that support no resource-level permissions, so `"Resource": "*"` is the only form. */
-const UNSCOPABLE_ACTIONS = /^(ec2:Describe[A-Za-z]+|ssmmessages:(Create|Open)(Control|Data)Channel)$/;
+const UNSCOPABLE_ACTIONS = /^(ec2:Describe[A-Za-z]+|ssmmessages:(Create|Open)(Control|Data)Channel|ec2messages:(Acknowledge|Delete|Fail|Send)[A-Za-z]*|ec2messages:Get(Endpoint|Messages))$/;
 const READ_ONLY_ACTIONS = /^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]*$/;
 const EC2_LAUNCH = ["ec2:CreateFleet", "ec2:RunInstances"];
 const POLICIES = ["aws_iam_role_policy"];
@@ -1125,6 +1125,16 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     rule: "sg-egress-restricted",
     subject: /^aws_security_group\.(nat_security_group|nat_failover_security_group)$/,
     reason: "the NAT instances forward the private subnets' traffic to anywhere, and the failover functions probe GitHub and public targets: egress to anywhere is their purpose (created only with enable_nat_instances)",
+  },
+  {
+    rule: "sg-egress-restricted",
+    subject: /^aws_security_group\.runner_images_security_group$/,
+    reason: "the image build instance (only with runner_images) installs packages and pulls container images from the internet: HTTP and HTTPS only, no inbound",
+  },
+  {
+    rule: "kms-grants-scoped",
+    subject: /^aws_iam_role_policy\.encryption_grant_ebs_scale_up#(UseKmsKeyForEbs|LetEc2UseKmsKeyForEbs)$/,
+    reason: "launching from baked runner images whose snapshots the key encrypts (only with runner_images): EC2 needs the caller's Decrypt, GenerateDataKeyWithoutPlaintext, ReEncrypt, DescribeKey and CreateGrant, all through EC2 only (kms:ViaService), grants only for AWS resources",
   },
   {
     rule: "sg-egress-restricted",

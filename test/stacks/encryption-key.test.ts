@@ -84,8 +84,8 @@ describe("EncryptionKey inside SelfRunners", () => {
 
   it("grants each role only kms:Decrypt and kms:GenerateDataKey on the key, through the services it uses", () => {
     const synth = synthRunners({ createKmsKey: true });
-    const byRole = grants(synth);
-    expect(Object.keys(byRole).sort()).toEqual(["reconcile", "runner", "runner-binaries-syncer", "scale-up", "spot-interruption", "webhook"]);
+    const { "ebs-scale-up": ebs, ...byRole } = grants(synth);
+    expect(Object.keys(byRole).sort()).toEqual(["image-builder", "reconcile", "runner", "runner-binaries-syncer", "scale-up", "spot-interruption", "webhook"]);
     const services = (policy: string) => [...policy.matchAll(/"([a-z0-9]+)\.\$\{data\.aws_region\.[^}]+\}\.amazonaws\.com"/g)].map((m) => m[1]);
     expect(services(byRole.webhook!)).toEqual(["lambda", "ssm", "sqs", "dynamodb"]);
     expect(services(byRole["scale-up"]!)).toEqual(["lambda", "ssm", "sqs", "dynamodb"]);
@@ -93,6 +93,9 @@ describe("EncryptionKey inside SelfRunners", () => {
     expect(services(byRole["spot-interruption"]!)).toEqual(["lambda", "ssm", "dynamodb", "sqs"]);
     expect(services(byRole.runner!)).toEqual(["dynamodb", "s3"]);
     expect(services(byRole["runner-binaries-syncer"]!)).toEqual(["lambda", "ssm", "s3"]);
+    expect(services(byRole["image-builder"]!)).toEqual(["s3"]);
+    // Launching from baked images encrypted with the key: EC2's actions, through EC2 only (runner-images.test.ts).
+    expect(services(ebs!)).toEqual(["ec2", "ec2"]);
     for (const policy of Object.values(byRole)) {
       expect(policy).toMatch(/"Action" = \["kms:Decrypt", "kms:GenerateDataKey"\], "Resource" = aws_kms_key\.[^ ]+\["0"\]\.arn, "Condition" = \{"StringEquals" = \{"kms:ViaService"/);
     }
@@ -128,7 +131,8 @@ describe("the key policy (docs/security.md, Keys and data at rest)", () => {
     for (const sid of ["KitRolesAndAdministratorsUseKey", "KitRolesAndAdministratorsLetServicesUseKey"]) {
       const users = /"aws:PrincipalArn" = concat\(formatlist\("arn:%s:iam::%s:role\/%s", [^,]+, [^,]+, \[([^\]]*)\]\), \[([^\]]*)\]\)/.exec(all[sid]!)!;
       const names = [...users[1]!.matchAll(/"([a-z-]+)"/g)].map((m) => m[1]);
-      expect(names, sid).toEqual(["ci-runner", "ci-webhook", "ci-scale-up", "ci-reconcile", "ci-spot-interruption", "ci-github-hooks-ipset", "ci-nat-failover", "ci-runner-binaries-syncer"]);
+      expect(names, sid).toEqual(["ci-runner", "ci-webhook", "ci-scale-up", "ci-reconcile", "ci-spot-interruption", "ci-github-hooks-ipset", "ci-nat-failover", "ci-runner-binaries-syncer", "ci-image-builder"]);
+      expect(users[1], sid).toContain('"aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"');
       expect(users[2], sid).toBe('"arn:aws:iam::123456789012:role/platform-admin"');
     }
     expect(all.KitRolesAndAdministratorsLetServicesUseKey).toContain('"kms:GrantIsForAWSResource" = "true"');

@@ -72,6 +72,8 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
         "queue_urls",
         "reconcile_function_name",
         "reconcile_role_arn",
+        "runner_image_pipeline_arns",
+        "runner_image_ssm_parameter_names",
         "runner_instance_profile_arn",
         "runner_role_arn",
         "runner_security_group_id",

@@ -115,6 +115,8 @@ run "key_created_encrypts_everything" {
         "arn:aws:iam::123456789012:role/self-runners-github-hooks-ipset",
         "arn:aws:iam::123456789012:role/self-runners-nat-failover",
         "arn:aws:iam::123456789012:role/self-runners-runner-binaries-syncer",
+        "arn:aws:iam::123456789012:role/self-runners-image-builder",
+        "arn:aws:iam::123456789012:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
         "arn:aws:iam::123456789012:role/deployer",
     ]]
     error_message = "Only the module's roles and the deployer (no kms_key_administrator_arns given) may use the key."

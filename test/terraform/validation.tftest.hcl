@@ -37,7 +37,7 @@ run "fails_when_github_app_id_is_not_numeric" {
 run "fails_when_runner_scope_is_unknown" {
   command = plan
   variables {
-    runner_scope = "enterprise"
+    runner_scope = "galaxy"
   }
   expect_failures = [var.runner_scope]
 }

@@ -5,6 +5,7 @@ import {
   getSecureString,
   installationIdFor,
   installationOctokit,
+  runnerClientProvider,
   runnerName,
 } from "../../shared/index.js";
 import type { GitHubAppConfig, GitHubClient, JitConfig, RunnerScope } from "../../shared/index.js";
@@ -13,7 +14,7 @@ import type { ScaleUpPool } from "../config.js";
 export interface RunnerRegistrationRequest {
   readonly instanceId: string;
   readonly pool: ScaleUpPool;
-  /** Organization login (org scope) or `owner/repo` (repo scope). */
+  /** Organization login (org scope), `owner/repo` (repo scope) or enterprise slug (enterprise scope). */
   readonly owner: string;
   /** The primary App's installation on the owner, from the webhook. */
   readonly installationId: number;
@@ -58,7 +59,8 @@ export function appInstallationClients(
     const installationId =
       additional === undefined
         ? primaryInstallationId
-        : await installationIdFor({ ...additional, apiUrl: app.apiUrl }, { scope, owner }, fetchImpl);
+        : // Never reached in enterprise scope, where registrationClients bypasses the Apps.
+          await installationIdFor({ ...additional, apiUrl: app.apiUrl }, { scope: scope === "repo" ? "repo" : "org", owner }, fetchImpl);
     return installationOctokit({
       appId: chosen.appId,
       privateKey: await privateKey(chosen.privateKeyParameter),
@@ -67,6 +69,22 @@ export function appInstallationClients(
       ...fetchOption,
     });
   };
+}
+
+/**
+ * The clients that register runners: the App installations' (`clients`) in repo and org scope; in
+ * enterprise scope the enterprise token's, for every App slot and installation (GitHub refuses
+ * installation tokens on the enterprise runner endpoints).
+ */
+export function registrationClients(
+  app: GitHubAppConfig,
+  scope: RunnerScope,
+  clients: (appId: number, owner: string, primaryInstallationId: number) => Promise<GitHubClient>,
+  fetchImpl?: typeof globalThis.fetch,
+): (appId: number, owner: string, primaryInstallationId: number) => Promise<GitHubClient> {
+  if (scope !== "enterprise") return clients;
+  const enterprise = runnerClientProvider(app, scope, async () => Promise.reject(new Error("no installation client in enterprise scope")), fetchImpl);
+  return async (_appId, _owner, installationId) => enterprise(installationId);
 }
 
 export function gitHubRunnerRegistrar(
@@ -80,8 +98,9 @@ export function gitHubRunnerRegistrar(
       { scope, owner: request.owner },
       {
         name: runnerName(prefix, request.instanceId),
-        // Repository runners cannot choose a group: they always join the default one.
-        runnerGroupId: scope === "org" ? request.pool.runnerGroupId : DEFAULT_RUNNER_GROUP_ID,
+        // Repository runners cannot choose a group: they always join the default one. Organization and
+        // enterprise runners join the pool's group at their own level.
+        runnerGroupId: scope === "repo" ? DEFAULT_RUNNER_GROUP_ID : request.pool.runnerGroupId,
         labels: runnerLabels(request.pool),
       },
     );

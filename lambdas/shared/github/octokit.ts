@@ -4,7 +4,8 @@ import { Octokit } from "@octokit/core";
 import type { OctokitOptions } from "@octokit/core";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
-import type { GitHubAppConfig } from "../config.js";
+import { enterpriseAccessFor } from "../config.js";
+import type { GitHubAppConfig, RunnerScope } from "../config.js";
 import { childLogger } from "../logger.js";
 import { getSecureString } from "../params.js";
 import { observeWriteBlock } from "./write-blocks.js";
@@ -161,6 +162,40 @@ export function appOctokit(options: Omit<InstallationOctokitOptions, "installati
   return client;
 }
 
+const tokenClients = new Map<string, GitHubClient>();
+
+/**
+ * The Octokit acting with a token (enterprise scope: a classic token with `manage_runners:enterprise`),
+ * with the kit's defaults; cached per API root and token fingerprint, so a rotated token gets a new client.
+ */
+export function tokenOctokit(options: { readonly token: string; readonly baseUrl: string; readonly fetch?: typeof globalThis.fetch }): GitHubClient {
+  const cacheKey = [options.baseUrl, createHash("sha256").update(options.token).digest("hex").slice(0, 16)].join("|");
+  let client = tokenClients.get(cacheKey);
+  if (client === undefined) {
+    // Octokit's default strategy (@octokit/auth-token) sends a plain string as the bearer token.
+    client = new SelfRunnersOctokit({ ...defaultOptions(options.baseUrl, options.fetch), auth: options.token });
+    tokenClients.set(cacheKey, client);
+  }
+  return client;
+}
+
+/**
+ * The client for runner registrations (list, JIT config, delete) in `scope`: the App installation's in
+ * repo and org scope; in enterprise scope the enterprise token's (read from SSM, cached), whatever the
+ * installation, because GitHub refuses installation tokens on the enterprise runner endpoints.
+ */
+export function runnerClientProvider(
+  app: GitHubAppConfig,
+  scope: RunnerScope,
+  installations: InstallationClientProvider,
+  fetchImpl?: typeof globalThis.fetch,
+): InstallationClientProvider {
+  const enterprise = enterpriseAccessFor(scope, app);
+  if (enterprise === undefined) return installations;
+  return async () =>
+    tokenOctokit({ token: await getSecureString(enterprise.tokenParameter), baseUrl: app.apiUrl, ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }) });
+}
+
 export interface UnauthenticatedOctokitOptions {
   /** REST API root, e.g. `https://api.github.com` or `https://ghes.example.com/api/v3`. */
   readonly baseUrl: string;
@@ -196,6 +231,7 @@ function withTimeout(fetchImpl: typeof globalThis.fetch, timeoutMs: number): typ
 /** Forgets every cached client (tests, or after a credential problem). */
 export function clearOctokitCache(): void {
   clients.clear();
+  tokenClients.clear();
   appClients.clear();
   installationIds.clear();
 }

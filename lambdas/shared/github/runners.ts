@@ -2,12 +2,33 @@ import type { RunnerScope } from "../config.js";
 import { GitHubRequestError } from "../errors.js";
 import type { GitHubClient } from "./octokit.js";
 
-/** Where runners are registered: an organization (`org` scope) or one repository (`repo` scope, `owner/repo`). */
+/**
+ * Where runners are registered: an organization (`org` scope), one repository (`repo` scope,
+ * `owner/repo`) or an enterprise (`enterprise` scope, its slug).
+ */
 export interface RunnerTarget {
   readonly scope: RunnerScope;
-  /** Organization login (org scope) or `owner/repo` (repo scope); the `self-runners:owner` tag value. */
+  /** Organization login (org), `owner/repo` (repo) or enterprise slug (enterprise); the `self-runners:owner` tag value. */
   readonly owner: string;
 }
+
+/** The runners page GitHub answers for every scope (GHEC's enterprise operation shares the org schema). */
+interface RunnersPage {
+  readonly total_count: number;
+  readonly runners: Array<{ id: number; name: string; status: string; busy: boolean }>;
+}
+
+/** The generate-jitconfig answer for every scope (`runner-jitconfig` in GitHub's descriptions). */
+interface JitConfigAnswer {
+  readonly runner: { id: number };
+  readonly encoded_jit_config: string;
+}
+
+// The enterprise routes are in GitHub's GHEC description only; @octokit/openapi-types carries the
+// api.github.com one, so these requests are untyped and their answers typed here by hand.
+const ENTERPRISE_RUNNERS = "GET /enterprises/{enterprise}/actions/runners";
+const ENTERPRISE_JITCONFIG = "POST /enterprises/{enterprise}/actions/runners/generate-jitconfig";
+const ENTERPRISE_RUNNER = "DELETE /enterprises/{enterprise}/actions/runners/{runner_id}";
 
 /** A self-hosted runner registration as GitHub lists it. */
 export interface RunnerRegistration {
@@ -57,10 +78,12 @@ export function gitHubErrorStatus(error: unknown): number | undefined {
 export async function listRunners(octokit: GitHubClient, target: RunnerTarget): Promise<RunnerRegistration[]> {
   const runners: RunnerRegistration[] = [];
   for (let page = 1; ; page += 1) {
-    let data: { total_count: number; runners: Array<{ id: number; name: string; status: string; busy: boolean }> };
+    let data: RunnersPage;
     try {
       const response =
-        target.scope === "org"
+        target.scope === "enterprise"
+          ? { data: (await octokit.request(ENTERPRISE_RUNNERS, { enterprise: target.owner, per_page: RUNNERS_PAGE_SIZE, page })).data as RunnersPage }
+          : target.scope === "org"
           ? await octokit.request("GET /orgs/{org}/actions/runners", {
               org: target.owner,
               per_page: RUNNERS_PAGE_SIZE,
@@ -96,7 +119,9 @@ export async function generateJitConfig(
   };
   try {
     const response =
-      target.scope === "org"
+      target.scope === "enterprise"
+        ? { data: (await octokit.request(ENTERPRISE_JITCONFIG, { enterprise: target.owner, ...body })).data as JitConfigAnswer }
+        : target.scope === "org"
         ? await octokit.request("POST /orgs/{org}/actions/runners/generate-jitconfig", { org: target.owner, ...body })
         : await octokit.request("POST /repos/{owner}/{repo}/actions/runners/generate-jitconfig", {
             ...repoParts(target.owner),
@@ -115,7 +140,9 @@ export async function deleteRunner(
   runnerId: number,
 ): Promise<DeleteRunnerResult> {
   try {
-    if (target.scope === "org") {
+    if (target.scope === "enterprise") {
+      await octokit.request(ENTERPRISE_RUNNER, { enterprise: target.owner, runner_id: runnerId });
+    } else if (target.scope === "org") {
       await octokit.request("DELETE /orgs/{org}/actions/runners/{runner_id}", { org: target.owner, runner_id: runnerId });
     } else {
       await octokit.request("DELETE /repos/{owner}/{repo}/actions/runners/{runner_id}", {

@@ -10,7 +10,11 @@ export async function runnerIdByName(octokit: GitHubClient, target: RunnerTarget
   for (let page = 1; ; page += 1) {
     let data: { total_count: number; runners: Array<{ id: number; name: string }> };
     try {
-      if (target.scope === "org") {
+      if (target.scope === "enterprise") {
+        // GHEC-only route, untyped in @octokit/openapi-types (see shared/github/runners.ts).
+        const answer = await octokit.request("GET /enterprises/{enterprise}/actions/runners", { enterprise: target.owner, name, per_page: RUNNERS_PAGE_SIZE, page });
+        data = answer.data as typeof data;
+      } else if (target.scope === "org") {
         data = (await octokit.request("GET /orgs/{org}/actions/runners", { org: target.owner, name, per_page: RUNNERS_PAGE_SIZE, page })).data;
       } else {
         const [owner = "", repo = ""] = target.owner.split("/");

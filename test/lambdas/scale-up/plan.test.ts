@@ -227,6 +227,17 @@ describe("groupLaunches", () => {
     const job = { owner: "octo-org", repository: "octo-org/app" };
     expect([ownerOf(job, "org"), ownerOf(job, "repo")]).toEqual(["octo-org", "octo-org/app"]);
   });
+
+  it("names the enterprise for every organization's jobs in enterprise scope, so they share one group", () => {
+    const jobs = [candidate("a", { owner: "octo-org", repository: "octo-org/app" }), candidate("b", { owner: "other-org", repository: "other-org/lib" })];
+    const groups = groupLaunches(jobs, "enterprise", "octo-enterprise");
+    expect(groups.map((group) => group.owner)).toEqual(["octo-enterprise"]);
+    expect(groups[0]!.recordIds).toEqual(["a", "b"]);
+  });
+
+  it("fails when enterprise scope has no enterprise slug", () => {
+    expect(() => ownerOf({ owner: "octo-org", repository: "octo-org/app" }, "enterprise")).toThrow(/enterprise slug/);
+  });
 });
 
 describe("splitGroup", () => {

@@ -139,7 +139,7 @@ describe("scaleUpConfigFromEnv", () => {
     { name: "no jobs table", env: { JOBS_TABLE: "" }, message: /JOBS_TABLE is required/ },
     { name: "no runner limit (its default lives in the input table)", env: { MAX_RUNNERS_TOTAL: undefined }, message: /MAX_RUNNERS_TOTAL is required/ },
     { name: "a zero back-off", env: { BACKOFF_BASE_SECONDS: "0" }, message: /BACKOFF_BASE_SECONDS is invalid/ },
-    { name: "an unknown scope", env: { RUNNER_SCOPE: "enterprise" }, message: /RUNNER_SCOPE is invalid: expected one of repo, org/ },
+    { name: "an unknown scope", env: { RUNNER_SCOPE: "galaxy" }, message: /RUNNER_SCOPE is invalid: expected one of repo, org, enterprise/ },
     { name: "a non-numeric App id", env: { GITHUB_APP_ID: "my-app" }, message: /GITHUB_APP_ID is invalid/ },
     { name: "an API URL that is not a URL", env: { GITHUB_API_URL: "not a url" }, message: /GITHUB_API_URL is invalid/ },
   ])("fails when the scale-up config has $name", ({ env, message }) => {

@@ -85,3 +85,18 @@ mock_resource "aws_sns_topic" {
 mock_resource "aws_ce_anomaly_monitor" {
   defaults = { arn = "arn:aws:ce::123456789012:anomalymonitor/00000000-0000-0000-0000-000000000000" }
 }
+mock_resource "aws_imagebuilder_component" {
+  defaults = { arn = "arn:aws:imagebuilder:eu-west-1:123456789012:component/mock/1.0.0/1" }
+}
+mock_resource "aws_imagebuilder_image_recipe" {
+  defaults = { arn = "arn:aws:imagebuilder:eu-west-1:123456789012:image-recipe/mock/1.0.0" }
+}
+mock_resource "aws_imagebuilder_infrastructure_configuration" {
+  defaults = { arn = "arn:aws:imagebuilder:eu-west-1:123456789012:infrastructure-configuration/mock" }
+}
+mock_resource "aws_imagebuilder_distribution_configuration" {
+  defaults = { arn = "arn:aws:imagebuilder:eu-west-1:123456789012:distribution-configuration/mock" }
+}
+mock_resource "aws_imagebuilder_image_pipeline" {
+  defaults = { arn = "arn:aws:imagebuilder:eu-west-1:123456789012:image-pipeline/mock" }
+}

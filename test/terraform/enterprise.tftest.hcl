@@ -1,6 +1,7 @@
 # Enterprise runners (runner_scope = "enterprise"): the slug and the enterprise token reach the
 # runner-managing functions, only they may read the token, and the plan refuses a half set-up.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -18,7 +19,7 @@ variables {
 }
 
 run "enterprise_scope" {
-  command = apply
+  command = plan
   variables {
     runner_scope                        = "enterprise"
     enterprise_slug                     = "octo-enterprise"

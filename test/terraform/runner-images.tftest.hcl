@@ -1,6 +1,7 @@
 # Baked runner images (runner_images): no pipeline by default; one EC2 Image Builder pipeline per
 # image, publishing to /<prefix>/runner-images/<key>; invalid definitions refused at plan.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -29,7 +30,7 @@ run "images_off" {
 }
 
 run "images_on" {
-  command = apply
+  command = plan
   variables {
     prefix = "ci"
     runner_images = {

@@ -60,6 +60,7 @@ resource "aws_imagebuilder_infrastructure_configuration" "runner_images_infrastr
 resource "aws_iam_instance_profile" "runner_images_instance_profile" {
   count = (length(local.runner_images_definitions) >= 1) ? 1 : 0
   name  = "${var.prefix}-image-builder"
+  path  = var.iam_role_path
   role  = aws_iam_role.runner_images_role["0"].name
   tags  = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
@@ -108,10 +109,12 @@ resource "aws_imagebuilder_image_recipe" "runner_images_recipe" {
 }
 
 resource "aws_iam_role" "runner_images_role" {
-  count              = (length(local.runner_images_definitions) >= 1) ? 1 : 0
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-image-builder"
-  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  count                = (length(local.runner_images_definitions) >= 1) ? 1 : 0
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-image-builder"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_security_group" "runner_images_security_group" {

@@ -26,6 +26,8 @@ resource "aws_lambda_function" "scale_up_function" {
       GITHUB_APP_ID                             = var.github_app_id
       GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
       GITHUB_MIN_REMAINING_REQUESTS             = var.github_min_remaining_requests
+      GITHUB_WRITES_PER_MINUTE                  = var.github_writes_per_minute
+      GITHUB_WRITE_BURST                        = var.github_write_burst
       JIT_KMS_KEY_ARN                           = local.encryption_enabled ? local.encryption_key_arn : ""
       JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
       JOB_MAX_AGE_SECONDS                       = var.job_max_age_seconds

@@ -773,6 +773,28 @@ variable "github_min_remaining_requests" {
   }
 }
 
+variable "github_writes_per_minute" {
+  description = "GitHub writes (runner JIT configurations) per minute per App, shared by every scale-up environment through the write governor in the ledger table (docs/performance.md). GitHub allows 900 points a minute per REST endpoint and a POST costs 5, so 180; the default keeps a margin for the App's other writes. Several Apps (additional_github_apps) multiply it."
+  type        = number
+  default     = 150
+
+  validation {
+    condition     = var.github_writes_per_minute >= 1 && var.github_writes_per_minute <= 160 && floor(var.github_writes_per_minute) == var.github_writes_per_minute
+    error_message = "github_writes_per_minute must be a whole number from 1 to 160 (with the largest github_write_burst, 10, the fleet then sends at most 170 writes in any 60 s, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)."
+  }
+}
+
+variable "github_write_burst" {
+  description = "Most GitHub writes an App may make at once after a quiet period (one SQS batch at the default): the size of the write governor's bucket. In any 60 s the fleet sends at most github_writes_per_minute + github_write_burst writes per App (docs/performance.md)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.github_write_burst >= 1 && var.github_write_burst <= 10 && floor(var.github_write_burst) == var.github_write_burst
+    error_message = "github_write_burst must be a whole number from 1 to 10 (with github_writes_per_minute at most 160, at most 170 writes in any 60 s, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)."
+  }
+}
+
 variable "busy_confirm_seconds" {
   description = "A runner must look idle for this long (two reconciler sightings at least this far apart) before it is stopped: GitHub's busy flag lags a job start by up to a minute."
   type        = number

@@ -1,11 +1,11 @@
 import { createHmac } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 import { describe, expect, it } from "vitest";
-import { InvalidSignatureError, MissingSignatureError, PayloadTooLargeError } from "../../../lambdas/shared/index.js";
+import { InvalidJsonBodyError, InvalidSignatureError, METRICS, MissingSignatureError, PayloadTooLargeError } from "../../../lambdas/shared/index.js";
 import { SECRET_CACHE_SECONDS } from "../../../lambdas/shared/cache.js";
-import { activePreviousSecret, headerValue, readBody, verifySignature, webhookSecretLoader } from "../../../lambdas/webhook/verify.js";
+import { activePreviousSecret, headerValue, parseJsonBody, readBody, verifySignature, webhookSecretLoader } from "../../../lambdas/webhook/verify.js";
 import type { WebhookSecrets } from "../../../lambdas/webhook/verify.js";
-import { quietPowertools } from "../../helpers/powertools.js";
+import { metricPoints, quietPowertools, takeEmittedMetrics } from "../../helpers/powertools.js";
 
 // Edges of the webhook's signature check that Stryker found untested (docs/reliability.md, "Mutation
 // testing"): each test here kills a mutant that survived verify.test.ts and the handler tests.
@@ -68,6 +68,41 @@ describe("verifySignature after a re-read", () => {
     await expect(verifySignature({ headers: { "x-hub-signature-256": await sign(OLD, BODY) } }, Buffer.from(BODY), loader.load, () => NOW)).resolves.toBe("previous");
     expect(loader.calls).toEqual([false, true]);
   });
+
+  it("accepts the new current secret when only the current parameter changed since the cache was filled", async () => {
+    const loader = loaderOf({ current: OLD }, { current: NEW });
+    await expect(verifySignature({ headers: { "x-hub-signature-256": await sign(NEW, BODY) } }, Buffer.from(BODY), loader.load, () => NOW)).resolves.toBe("current");
+    expect(loader.calls).toEqual([false, true]);
+  });
+
+  it("reads the clock itself when not given one: a previous secret expiring in the future is accepted", async () => {
+    const previous = JSON.stringify({ secret: OLD, expiresAt: "2999-01-01T00:00:00Z" });
+    const loader = loaderOf({ current: NEW, previous });
+    await expect(verifySignature({ headers: { "x-hub-signature-256": await sign(OLD, BODY) } }, Buffer.from(BODY), loader.load)).resolves.toBe("previous");
+  });
+});
+
+describe("verifySignature and the rotation metric", () => {
+  it("counts a delivery signed with the previous secret, and none signed with the current one", async () => {
+    takeEmittedMetrics();
+    const loader = loaderOf({ current: NEW, previous: OLD });
+    const request = async (secret: string) => ({ headers: { "x-hub-signature-256": await sign(secret, BODY) } });
+
+    await verifySignature(await request(NEW), Buffer.from(BODY), loader.load, () => NOW);
+    expect(metricPoints(METRICS.webhookPreviousSecretUsed.name)).toEqual([]);
+    await verifySignature(await request(OLD), Buffer.from(BODY), loader.load, () => NOW);
+    expect(metricPoints(METRICS.webhookPreviousSecretUsed.name).map((point) => point.value)).toEqual([1]);
+  });
+});
+
+describe("parseJsonBody", () => {
+  it.each(["5", '"text"', "null", "true"])("fails when the JSON is %s, not an object", (json) => {
+    expect(() => parseJsonBody(Buffer.from(json), "application/json")).toThrow(InvalidJsonBodyError);
+  });
+
+  it("keeps the parser's error as the cause when the body is not JSON", () => {
+    expect(() => parseJsonBody(Buffer.from("{not json"), "application/json")).toThrow(expect.objectContaining({ cause: expect.any(SyntaxError) }));
+  });
 });
 
 describe("activePreviousSecret", () => {
@@ -112,6 +147,14 @@ describe("webhookSecretLoader and an unreadable previous parameter", () => {
     expect(await load(false)).toEqual({ current: NEW });
     expect(await load(true)).toEqual({ current: NEW, previous: OLD });
     expect(previousReads).toEqual([false, true]);
+  });
+
+  it("reads the clock itself when not given one: a forced read is fresh", async () => {
+    const { read, previousReads, heal } = flakyPrevious();
+    heal();
+    const load = webhookSecretLoader({ currentParameter: "/cur", previousParameter: "/prev", read });
+    await load(true);
+    expect(previousReads).toEqual([true]);
   });
 
   it("reads it again exactly when the cache period has passed, not a millisecond before", async () => {

@@ -100,6 +100,11 @@ describe("parseJsonBody", () => {
     expect(() => parseJsonBody(Buffer.from(json), "application/json")).toThrow(InvalidJsonBodyError);
   });
 
+  it("reads the payload field when the form content type has a space before its parameters", () => {
+    const body = Buffer.from(new URLSearchParams({ payload: JSON.stringify({ action: "queued" }) }).toString());
+    expect(parseJsonBody(body, "application/x-www-form-urlencoded ; charset=utf-8")).toEqual({ action: "queued" });
+  });
+
   it("keeps the parser's error as the cause when the body is not JSON", () => {
     expect(() => parseJsonBody(Buffer.from("{not json"), "application/json")).toThrow(expect.objectContaining({ cause: expect.any(SyntaxError) }));
   });

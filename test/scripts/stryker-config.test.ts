@@ -76,8 +76,7 @@ describe("stryker.config.json", () => {
   });
 
   it("runs through `npm run mutate` with the vitest runner, one or two runners, reports under reports/mutation/", () => {
-    expect(packageJson.scripts.mutate).toBe("node scripts/mutate.mjs run stryker.config.json");
-    expect(existsSync("scripts/mutate.mjs")).toBe(true);
+    expect(packageJson.scripts.mutate).toBe("stryker run stryker.config.json");
     expect(() => require.resolve("@stryker-mutator/core")).not.toThrow();
     expect(config.testRunner).toBe("vitest");
     expect(config.plugins).toContain("@stryker-mutator/vitest-runner");

@@ -1,7 +1,6 @@
 # The draining switch: the variable sets the SSM parameter when it is created; afterwards the value is
 # the operators' (aws ssm put-parameter), and an apply never resets it (ignore_changes = [value]).
 mock_provider "aws" {
-  override_during = plan
   source = "./tests/mocks"
 }
 

@@ -10,6 +10,22 @@ resource "aws_ssm_parameter" "draining_parameter" {
   }
 }
 
+data "aws_ami" "runner_ami" {
+  for_each    = { for key, val in local.pools_resolved : key => val if val.ami_name_filter != "" }
+  most_recent = true
+  owners      = each.value.ami_owners
+
+  filter {
+    name   = "name"
+    values = [each.value.ami_name_filter]
+  }
+
+  filter {
+    name   = "architecture"
+    values = [(each.value.architecture == "arm64") ? "arm64" : "x86_64"]
+  }
+}
+
 resource "aws_iam_instance_profile" "runner_instance_profile" {
   name = "${var.prefix}-runner"
   role = aws_iam_role.runner_role.name
@@ -19,15 +35,15 @@ resource "aws_iam_instance_profile" "runner_instance_profile" {
 resource "aws_launch_template" "runner_launch_template" {
   for_each                             = local.pools_resolved
   description                          = "self-runners ephemeral runner"
-  image_id                             = "resolve:ssm:${each.value.ami_ssm_parameter}"
+  image_id                             = (length(each.value.ami_name_filter) < 1) ? "resolve:ssm:${each.value.ami_ssm_parameter}" : { for key, val in data.aws_ami.runner_ami : key => val.id }[each.key]
   instance_initiated_shutdown_behavior = "terminate"
   name                                 = "${var.prefix}-${each.key}"
   tags                                 = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
   update_default_version               = true
-  user_data                            = base64encode(templatefile("${path.module}/templates/runner-bootstrap.sh.tftpl", { "table_name" = aws_dynamodb_table.runners_table.name, "region" = data.aws_region.current_region.id, "binaries_bucket" = aws_s3_bucket.runner_binaries_bucket.bucket, "binaries_prefix" = "runner/", "minimum_runner_version" = "2.329.0", "architecture" = each.value.architecture, "idle_timeout_minutes" = var.runner_idle_timeout_minutes, "boot_timeout_seconds" = var.runner_boot_timeout_seconds, "pool" = each.key, "log_group" = var.enable_runner_logs ? aws_cloudwatch_log_group.runner_logs_group["0"].name : "" }))
+  user_data                            = base64encode(format((each.value.os == "windows") ? "<powershell>\n%s</powershell>\n" : "%s", templatefile({ "al2023" = "${path.module}/templates/runner-bootstrap.sh.tftpl", "ubuntu" = "${path.module}/templates/runner-bootstrap-ubuntu.sh.tftpl", "windows" = "${path.module}/templates/runner-bootstrap-windows.ps1.tftpl" }[(each.value.os == "windows") ? "windows" : startswith(each.value.linux_distribution, "ubuntu") ? "ubuntu" : "al2023"], { "table_name" = aws_dynamodb_table.runners_table.name, "region" = data.aws_region.current_region.id, "binaries_bucket" = aws_s3_bucket.runner_binaries_bucket.bucket, "binaries_prefix" = "runner/", "minimum_runner_version" = "2.329.0", "architecture" = each.value.architecture, "idle_timeout_minutes" = var.runner_idle_timeout_minutes, "boot_timeout_seconds" = var.runner_boot_timeout_seconds, "pool" = each.key, "log_group" = var.enable_runner_logs ? aws_cloudwatch_log_group.runner_logs_group["0"].name : "" })))
 
   block_device_mappings {
-    device_name = "/dev/xvda"
+    device_name = ((each.value.os == "windows") || startswith(each.value.linux_distribution, "ubuntu")) ? "/dev/sda1" : "/dev/xvda"
 
     ebs {
       delete_on_termination = "true"

@@ -145,7 +145,11 @@ variable "pools" {
     spot                      = optional(bool, true)
     on_demand_fallback        = optional(bool, true)
     architecture              = optional(string, "x64")
+    os                        = optional(string, "linux")
+    linux_distribution        = optional(string, "al2023")
     ami_ssm_parameter         = optional(string)
+    ami_owners                = optional(list(string), [])
+    ami_name_filter           = optional(string, "")
     root_volume_size          = optional(number, 40)
     subnet_ids                = optional(list(string))
     runner_group_id           = optional(number, 1)
@@ -223,6 +227,31 @@ variable "pools" {
   validation {
     condition     = alltrue([for k, p in var.pools : can(regex("^([ \\t\\n\\v\\f\\r]*|[ \\t\\n\\v\\f\\r]*(\\*|([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?(,([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?)*)[ \\t\\n\\v\\f\\r]+(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)[ \\t\\n\\v\\f\\r]*(;[ \\t\\n\\v\\f\\r]*(\\*|([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?(,([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt])(-([Ss][Uu][Nn]|[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]))?)*)[ \\t\\n\\v\\f\\r]+(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)[ \\t\\n\\v\\f\\r]*)*)$", p.warm_pool_schedule))])
     error_message = "Every pool's warm_pool_schedule must be empty (always) or UTC windows \"<days> HH:MM-HH:MM\" separated by \";\", e.g. \"Mon-Fri 07:00-19:00\" (days: *, Sun..Sat, ranges such as Mon-Fri, lists such as Sat,Sun; times 00:00 to 23:59 or 24:00)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : contains(["linux", "windows"], p.os)])
+    error_message = "Every pool's os must be \"linux\" or \"windows\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : contains(["al2023", "ubuntu-22.04", "ubuntu-24.04"], p.linux_distribution)])
+    error_message = "Every pool's linux_distribution must be one of \"al2023\", \"ubuntu-22.04\", \"ubuntu-24.04\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.os != "windows" || p.architecture == "x64"])
+    error_message = "Every pool's architecture must be \"x64\" for Windows pools (there is no Windows Server AMI for Graviton)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : alltrue([for item in p.ami_owners : can(regex("^(self|amazon|aws-marketplace|[0-9]{12})$", item))])])
+    error_message = "Every pool's ami_owners must be account ids (12 digits), self, amazon or aws-marketplace."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.ami_name_filter == "" || (length(p.ami_owners) > 0 && p.ami_ssm_parameter == null)])
+    error_message = "Every pool's ami_name_filter must be set together with ami_owners (the accounts whose images it searches), and not together with ami_ssm_parameter."
   }
 }
 

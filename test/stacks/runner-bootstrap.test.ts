@@ -1,193 +1,36 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { JIT_ENCRYPTION_CONTEXT_KEY } from "../../contracts/scale-up.js";
+import { LINUX_DISTRIBUTIONS } from "../../stacks/pools-os.js";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
-import { REPO_ROOT, scratchDir } from "../helpers/paths.js";
+import { BOOT_OPTIONS as OPTIONS, LOG_GROUP, USER_DATA_LIMIT_BYTES, runBootstrap as boot, type BootOptions } from "../helpers/runner-boot.js";
+import { REPO_ROOT } from "../helpers/paths.js";
 import { shellcheck } from "../helpers/shellcheck.js";
 
-// Runs the real user-data script under bash with the machine-changing commands (shutdown, dnf, aws,
-// curl to IMDS, sudo, ...) replaced by stubs on PATH that log their arguments, and the system paths
-// (/opt, /var/log, /etc/sudoers.d, /usr/sbin/shutdown) moved into a scratch directory.
+// One contract, every Linux bootstrap: the same steps, marks and failures for Amazon Linux 2023 and
+// Ubuntu 22.04/24.04, run under bash with stubbed system commands (test/helpers/runner-boot.ts).
+// What differs (apt, the AWS CLI when the AMI has none) is in runner-bootstrap-ubuntu.test.ts.
 
-const LOG_GROUP = "/self-runners/sr/runners";
-const OPTIONS = {
-  tableName: "sr-runners",
-  region: "eu-west-1",
-  binariesBucket: "sr-runner-binaries-123456789012-eu-west-1",
-  binariesPrefix: "runner/",
-  minimumRunnerVersion: "2.329.0",
-  architecture: "x64",
-  idleTimeoutMinutes: 30,
-  bootTimeoutSeconds: 600,
-  pool: "default",
-  logGroupName: LOG_GROUP,
-};
-// EC2's limit on user data (before base64).
-const USER_DATA_LIMIT_BYTES = 16 * 1024;
+/** The reviewed script of each bootstrap (Ubuntu 22.04 and 24.04 share one). */
+const FIXTURES = { al2023: "runner-bootstrap.sh", ubuntu: "runner-bootstrap-ubuntu.sh" } as const;
 
-interface Run {
-  readonly status: number | null;
-  readonly calls: string[];
-  readonly output: string;
-  /** The JSON lines of the marks file. */
-  readonly marks: Array<Record<string, unknown>>;
-  /** The CloudWatch agent configurations the script wrote, by name. */
-  readonly agentConfigs: Record<string, unknown>;
-}
-
-interface BootOptions {
-  readonly jitAfterPolls: number | null;
-  readonly bootTimeoutSeconds?: number;
-  readonly runnerPreinstalled: boolean;
-  /** Whether `dnf install amazon-cloudwatch-agent` works (default true). */
-  readonly agentPackage?: boolean;
-  /** Log group name; "" turns runner logs off (default LOG_GROUP). */
-  readonly logGroupName?: string;
-  /** Whether the runner prints its "Listening for Jobs" line (default true). */
-  readonly registers?: boolean;
-  /**
-   * The item holds the configuration sealed with KMS (`kms:<base64 ciphertext>`); the `aws kms decrypt`
-   * stub opens it only with this instance's ARN as encryption context, unless `opens` is false.
-   */
-  readonly sealed?: { readonly opens: boolean };
-  /** Version the baked runner's Runner.Listener reports (default 2.330.0). */
-  readonly bakedVersion?: string;
-  /** SHA-256 the resolved-version document announces (default: the served archive's). */
-  readonly announcedSha256?: string;
-}
-
-function stub(bin: string, name: string, body: string): void {
-  writeFileSync(join(bin, name), `#!/bin/bash\necho "${name} $*" >> "$CALLS"\n${body}\n`);
-  chmodSync(join(bin, name), 0o755);
-}
-
-function runBootstrap(options: BootOptions): Run {
-  const dir = scratchDir("bootstrap");
-  const bin = join(dir, "bin");
-  const root = join(dir, "root");
-  for (const d of [bin, join(root, "var", "log"), join(root, "etc", "sudoers.d"), join(root, "usr", "sbin")]) mkdirSync(d, { recursive: true });
-  const runnerDir = join(root, "opt", "actions-runner");
-  const calls = join(dir, "calls.log");
-  writeFileSync(calls, "");
-  const fakeRunner = [
-    "#!/bin/bash",
-    'echo "run.sh $* hook=$ACTIONS_RUNNER_HOOK_JOB_STARTED" >> "$CALLS"',
-    'if [ "$REGISTERS" = 1 ]; then echo "√ Connected to GitHub"; echo "Listening for Jobs"; else echo "Runner registration failed"; exit 1; fi',
-    '"$ACTIONS_RUNNER_HOOK_JOB_STARTED"',
-    '"$ACTIONS_RUNNER_HOOK_JOB_COMPLETED"',
-    "",
-  ].join("\n");
-  const listener = (version: string) => `#!/bin/bash\n[ "$1" = --version ] && echo ${version}\n`;
-  if (options.runnerPreinstalled) {
-    mkdirSync(join(runnerDir, "bin"), { recursive: true });
-    writeFileSync(join(runnerDir, "run.sh"), fakeRunner);
-    writeFileSync(join(runnerDir, "bin", "Runner.Listener"), listener(options.bakedVersion ?? "2.330.0"));
-    chmodSync(join(runnerDir, "run.sh"), 0o755);
-    chmodSync(join(runnerDir, "bin", "Runner.Listener"), 0o755);
-  }
-  // The runner archive the bucket holds: run.sh and the listener, announced with its SHA-256.
-  const tarSource = join(dir, "tarball");
-  mkdirSync(join(tarSource, "bin"), { recursive: true });
-  writeFileSync(join(tarSource, "run.sh"), fakeRunner);
-  writeFileSync(join(tarSource, "bin", "Runner.Listener"), listener("2.331.0"));
-  chmodSync(join(tarSource, "run.sh"), 0o755);
-  chmodSync(join(tarSource, "bin", "Runner.Listener"), 0o755);
-  spawnSync("tar", ["czf", join(dir, "runner.tar.gz"), "-C", tarSource, "run.sh", "bin"]);
-  const archiveKey = "runner/v2.331.0/actions-runner-linux-x64-2.331.0.tar.gz";
-  const sha = options.announcedSha256 ?? createHash("sha256").update(readFileSync(join(dir, "runner.tar.gz"))).digest("hex");
-  writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: "2.331.0", assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } } }));
-
-  stub(bin, "curl", `case "$*" in
-  *api/token*) echo TOKEN ;;
-  *meta-data/instance-id*) echo i-0abc1234567890def ;;
-  *meta-data/services/partition*) echo aws ;;
-  *instance-identity/document*) echo '{"accountId": "123456789012", "region": "eu-west-1"}' ;;
-  *) exit 22 ;;
-esac`);
-  stub(bin, "aws", `if [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${OPTIONS.binariesBucket}/runner/resolved-version.json ]; then cat "${join(dir, "resolved-version.json")}"
-elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${join(dir, "runner.tar.gz")}" "$7"
-elif [ "$1 $2" = "s3 cp" ]; then exit 1
-elif [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
-elif [ "$2" = get-item ]; then
-  n=$(($(cat "$POLLS" 2>/dev/null || echo 0) + 1)); echo $n > "$POLLS"
-  if [ -n "$JIT_AFTER" ] && [ "$n" -ge "$JIT_AFTER" ]; then echo "$STORED_JIT"; else echo None; fi
-elif [ "$1" = kms ] && [ "$2" = decrypt ]; then
-  blob=$(echo "$*" | sed -n 's|.*fileb://||p' | cut -d' ' -f1)
-  if [ "$KMS_OPENS" = 1 ] && [ "$(cat "$blob")" = CIPHERTEXT ] && [[ "$*" == *"--encryption-context $KMS_CONTEXT "* ]]; then echo ENCODED-JIT
-  else echo "An error occurred (AccessDeniedException) when calling the Decrypt operation" >&2; exit 254; fi
-fi`);
-  stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi`);
-  // What the agent package installs: its control script (logged like the other stubs).
-  const agentDir = join(root, "opt", "aws", "amazon-cloudwatch-agent");
-  mkdirSync(join(agentDir, "bin"), { recursive: true });
-  if (options.agentPackage ?? true) stub(join(agentDir, "bin"), "amazon-cloudwatch-agent-ctl", "exit 0");
-  for (const name of ["systemctl", "useradd", "usermod", "chown", "sleep"]) stub(bin, name, "exit 0");
-  stub(bin, "logger", "cat > /dev/null");
-  stub(bin, "id", "exit 0");
-  stub(bin, "sudo", `[ "$1" = -u ] && shift 2; exec "$@"`);
-  stub(bin, "shutdown", "exit 0");
-  stub(join(root, "usr", "sbin"), "shutdown", "exit 0");
-
-  const script = renderRunnerBootstrap({
-    ...OPTIONS,
-    bootTimeoutSeconds: options.bootTimeoutSeconds ?? OPTIONS.bootTimeoutSeconds,
-    logGroupName: options.logGroupName ?? LOG_GROUP,
-  })
-    .replaceAll("/opt/actions-runner", runnerDir)
-    .replaceAll("/opt/aws/", `${root}/opt/aws/`)
-    .replaceAll("/var/log/", `${root}/var/log/`)
-    .replaceAll("/etc/sudoers.d/", `${root}/etc/sudoers.d/`)
-    .replaceAll("/usr/sbin/shutdown", join(root, "usr", "sbin", "shutdown"));
-  writeFileSync(join(dir, "user-data.sh"), script);
-  const result = spawnSync("bash", [join(dir, "user-data.sh")], {
-    env: {
-      PATH: `${bin}:/usr/bin:/bin`,
-      CALLS: calls,
-      POLLS: join(dir, "polls"),
-      JIT_AFTER: options.jitAfterPolls === null ? "" : String(options.jitAfterPolls),
-      AGENT_PACKAGE: options.agentPackage ?? true ? "1" : "0",
-      REGISTERS: options.registers ?? true ? "1" : "0",
-      STORED_JIT: options.sealed === undefined ? "ENCODED-JIT" : `kms:${Buffer.from("CIPHERTEXT").toString("base64")}`,
-      KMS_OPENS: options.sealed?.opens === true ? "1" : "0",
-      KMS_CONTEXT: JSON.stringify({ [JIT_ENCRYPTION_CONTEXT_KEY]: "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234567890def" }),
-    },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  // The script sends its own output to its log file (and syslog).
-  const log = readFileSync(join(root, "var", "log", "self-runners-bootstrap.log"), "utf8");
-  const marksFile = join(root, "var", "log", "self-runners-marks.log");
-  const marks = existsSync(marksFile)
-    ? readFileSync(marksFile, "utf8")
-        .split("\n")
-        .filter((line) => line !== "")
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-    : [];
-  const agentConfigs: Record<string, unknown> = {};
-  for (const name of ["boot", "diag"]) {
-    const file = join(agentDir, "etc", `${name}.json`);
-    if (existsSync(file)) agentConfigs[name] = JSON.parse(readFileSync(file, "utf8"));
-  }
-  return { status: result.status, calls: readFileSync(calls, "utf8").trim().split("\n"), output: result.stdout + result.stderr + log, marks, agentConfigs };
-}
-
-describe("runner bootstrap (user data)", () => {
+describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstrap (user data) on %s", (host) => {
+  const runBootstrap = (options: BootOptions) => boot({ ...options, host });
+  const render = () => renderRunnerBootstrap(OPTIONS, host);
   it("is valid bash", () => {
-    const result = spawnSync("bash", ["-n"], { input: renderRunnerBootstrap(OPTIONS), encoding: "utf8" });
+    const result = spawnSync("bash", ["-n"], { input: render(), encoding: "utf8" });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
   });
 
   it("passes shellcheck", () => {
-    expect(shellcheck(renderRunnerBootstrap(OPTIONS))).toEqual({ status: 0, output: "" });
+    expect(shellcheck(render())).toEqual({ status: 0, output: "" });
   });
 
   it("is the reviewed script, byte for byte", () => {
     // Any change to what instances receive shows up as a diff of the fixture.
-    expect(renderRunnerBootstrap(OPTIONS)).toBe(readFileSync(join(REPO_ROOT, "test", "fixtures", "boot", "runner-bootstrap.sh"), "utf8"));
+    expect(render()).toBe(readFileSync(join(REPO_ROOT, "test", "fixtures", "boot", FIXTURES[host === "al2023" ? "al2023" : "ubuntu"]), "utf8"));
   });
 
   it("arms the watchdog, waits for its own config, clears it, runs one job, cancels the watchdog on job start, then shuts down", () => {
@@ -272,7 +115,7 @@ describe("runner bootstrap (user data)", () => {
   });
 
   it("fits EC2's 16 KB user data limit", () => {
-    expect(Buffer.byteLength(renderRunnerBootstrap(OPTIONS))).toBeLessThan(USER_DATA_LIMIT_BYTES);
+    expect(Buffer.byteLength(render())).toBeLessThan(USER_DATA_LIMIT_BYTES);
   });
 
   it("starts the CloudWatch agent before the runner: bootstrap log and marks at once, the job's _diag logs once the job is known", () => {

@@ -81,6 +81,8 @@ export interface BootMachine {
   boot(): Run;
   /** Runs the script `count` times in one bash loop (a fresh runner directory and item each time); returns successes. */
   bootMany(count: number): { readonly succeeded: number; readonly gitHubCalls: number; readonly calls: string[] };
+  /** Runs a shell command on the stubbed machine (same PATH and stubs); returns its exit status and output. */
+  shell(command: string): { readonly status: number | null; readonly stdout: string };
 }
 
 export function prepareBoot(options: BootOptions): BootMachine {
@@ -216,6 +218,10 @@ echo "$ok"`;
       const result = spawnSync("bash", ["-c", driver], { env, encoding: "utf8", timeout: 1_500_000, maxBuffer: 64 * 1024 * 1024 });
       const gitHub = readFileSync(gitHubCalls, "utf8").trim();
       return { succeeded: Number(result.stdout.trim()), gitHubCalls: gitHub === "" ? 0 : gitHub.split("\n").length, calls: callLines() };
+    },
+    shell(command) {
+      const result = spawnSync("bash", ["-c", command], { env, encoding: "utf8", timeout: 60_000 });
+      return { status: result.status, stdout: result.stdout };
     },
   };
 }

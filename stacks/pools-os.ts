@@ -4,7 +4,6 @@
  * the same table feeds the CDKTF props, the module's `pools` type, its defaults and its validation.
  */
 import { eachItem, hclString, matching, oneOf, type InputRule } from "./module/rules.js";
-import type { NormalizedPool, PoolRule } from "./pools.js";
 
 /** Operating systems a pool can run. */
 export const RUNNER_OPERATING_SYSTEMS = ["linux", "windows"] as const;
@@ -141,11 +140,22 @@ export function poolOsVariableTypeLines(): string[] {
 /** AMI owners EC2's DescribeImages accepts. */
 const AMI_OWNER: InputRule = matching("^(self|amazon|aws-marketplace|[0-9]{12})$", "account ids (12 digits), self, amazon or aws-marketplace");
 
+/** The pool fields the OS rules read (a subset of stacks/pools.ts NormalizedPool, which imports this file). */
+type OsRulePool = NormalizedPoolOs & { readonly architecture: "x64" | "arm64" };
+
+/** A rule on the OS fields, in the shape of stacks/pools.ts PoolRule (`condition` is HCL over a pool `p`). */
+export interface PoolOsRule {
+  readonly field: keyof OsRulePool;
+  readonly allowed: string;
+  check(pool: OsRulePool): boolean;
+  condition(pool: string): string;
+}
+
 /**
  * Rules on the OS fields, checked by the constructs on the normalized pool and by the module on `var.pools`
  * (where `ami_ssm_parameter` is still null when unset).
  */
-export const POOL_OS_RULES: readonly PoolRule[] = [
+export const POOL_OS_RULES: readonly PoolOsRule[] = [
   { field: "os", ...onField("os", oneOf(RUNNER_OPERATING_SYSTEMS)) },
   { field: "linux_distribution", ...onField("linux_distribution", oneOf(LINUX_DISTRIBUTIONS)) },
   {
@@ -164,8 +174,8 @@ export const POOL_OS_RULES: readonly PoolRule[] = [
 ];
 
 /** A field rule's check and condition. */
-function onField(name: keyof NormalizedPoolOs, rule: InputRule): Pick<PoolRule, "allowed" | "check" | "condition"> {
-  return { allowed: rule.allowed, check: (pool: NormalizedPool) => rule.check(pool[name]), condition: (p: string) => rule.condition(`${p}.${name}`) };
+function onField(name: keyof NormalizedPoolOs, rule: InputRule): Pick<PoolOsRule, "allowed" | "check" | "condition"> {
+  return { allowed: rule.allowed, check: (pool) => rule.check(pool[name]), condition: (p) => rule.condition(`${p}.${name}`) };
 }
 
 /** The OS fields of one CDKTF pool, defaults filled in (validated afterwards with {@link POOL_OS_RULES}). */

@@ -28,6 +28,7 @@ export { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 export { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter/index.js";
 export { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
 export type { CloudwatchMetricAlarmMetricQuery } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js";
+export { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami/index.js";
 export { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity/index.js";
 export { DataAwsIamSessionContext } from "@cdktf/provider-aws/lib/data-aws-iam-session-context/index.js";
 export { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";

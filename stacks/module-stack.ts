@@ -1,7 +1,7 @@
 import { Construct, type Node } from "constructs";
 import { Fn, TerraformElement, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable } from "./cdktf.js";
 import { AwsProvider } from "./aws.js";
-import { DEFAULT_AMI_PARAMETER_FORMAT } from "./pools.js";
+import { amiParameterHcl } from "./pools-os.js";
 import { SelfRunners, type SelfRunnersProps } from "./self-runners.js";
 import { INPUTS } from "./module/inputs.js";
 import { deprecatedVariable, propName } from "./module/input-spec.js";
@@ -60,7 +60,7 @@ export class ModuleStack extends TerraformStack {
     const normalizedPools = new TerraformLocal(
       this,
       "pools_resolved",
-      `\${{ for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = pool.ami_ssm_parameter != null ? pool.ami_ssm_parameter : format("${DEFAULT_AMI_PARAMETER_FORMAT}", pool.architecture == "arm64" ? "arm64" : "x86_64"), subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }}`,
+      `\${{ for key, pool in var.pools : key => merge(pool, { ami_ssm_parameter = ${amiParameterHcl("pool")}, subnet_ids = pool.subnet_ids != null ? pool.subnet_ids : var.runner_subnet_ids }) }}`,
     );
 
     // Inputs renamed to the toggle grammar keep their old variable: it wins when set, and a check warns.

@@ -1,5 +1,5 @@
 import type { IResolvable } from "./cdktf.js";
-import { Token } from "./cdktf.js";
+import { Fn, Op, Token } from "./cdktf.js";
 import { RULES, SelfRunnersValidationError } from "./errors.js";
 import { WARM_SCHEDULE_ALLOWED, WARM_SCHEDULE_PATTERN } from "../contracts/patterns.js";
 import { eachItem, hclString, integerBetween, matching, nonEmptyList, oneOf, type InputRule } from "./module/rules.js";
@@ -21,8 +21,10 @@ import {
   type PoolCustomizationProps,
 } from "./pools-customization.js";
 
-/** One runner pool as a CDKTF user describes it (customization attributes: ./pools-customization.ts). */
-export interface RunnerPoolProps extends PoolCustomizationProps {
+import { normalizePoolOs, poolOsVariableTypeLines, POOL_OS_RULES, type NormalizedPoolOs, type PoolOsProps } from "./pools-os.js";
+
+/** One runner pool as a CDKTF user describes it (customization attributes: ./pools-customization.ts; OS and AMI: {@link PoolOsProps}). */
+export interface RunnerPoolProps extends PoolCustomizationProps, PoolOsProps {
   /** Labels a job's `runs-on` must be drawn from (besides the implicit `self-hosted`). */
   readonly labels: string[];
   /**
@@ -57,11 +59,6 @@ export interface RunnerPoolProps extends PoolCustomizationProps {
    * @default "x64"
    */
   readonly architecture?: "x64" | "arm64";
-  /**
-   * SSM parameter holding the AMI id (launch templates resolve it at launch).
-   * @default - the latest Amazon Linux 2023 for the architecture
-   */
-  readonly amiSsmParameter?: string;
   /**
    * Root volume size in GiB (encrypted gp3).
    * @default 40
@@ -104,7 +101,7 @@ export interface RunnerPoolProps extends PoolCustomizationProps {
 }
 
 /** A pool with every field present, in Terraform's snake_case: the shape `var.pools` has in the module. */
-export interface NormalizedPool extends NormalizedPoolCustomization {
+export interface NormalizedPool extends NormalizedPoolCustomization, NormalizedPoolOs {
   readonly labels: string[];
   readonly instance_types: string[];
   readonly instance_requirements: NormalizedInstanceRequirements | null;
@@ -112,7 +109,6 @@ export interface NormalizedPool extends NormalizedPoolCustomization {
   readonly spot: boolean;
   readonly on_demand_fallback: boolean;
   readonly architecture: "x64" | "arm64";
-  readonly ami_ssm_parameter: string;
   readonly root_volume_size: number;
   readonly subnet_ids: string[];
   readonly runner_group_id: number;
@@ -137,12 +133,14 @@ export const POOL_DEFAULTS = {
   allow_public_repositories: false,
 } as const;
 
-/** The AMI used when a pool names none: the latest Amazon Linux 2023 (it ships the AWS CLI). */
-export const DEFAULT_AMI_PARAMETER_FORMAT = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-%s";
-
 /** The AMI architecture name for a runner architecture. */
 export function amiArchitecture(architecture: "x64" | "arm64"): "x86_64" | "arm64" {
   return architecture === "arm64" ? "arm64" : "x86_64";
+}
+
+/** HCL of {@link amiArchitecture} over an architecture expression. */
+export function amiArchitectureHcl(architecture: string): string {
+  return Token.asString(Fn.conditional(Op.eq(architecture, "arm64"), "arm64", "x86_64"));
 }
 
 /** The Terraform type of the module's `pools` variable. */
@@ -157,7 +155,7 @@ export function poolsVariableType(): string {
     `    spot               = optional(bool, ${d.spot})`,
     `    on_demand_fallback = optional(bool, ${d.on_demand_fallback})`,
     `    architecture       = optional(string, "${d.architecture}")`,
-    "    ami_ssm_parameter  = optional(string)",
+    ...poolOsVariableTypeLines(),
     `    root_volume_size   = optional(number, ${d.root_volume_size})`,
     "    subnet_ids         = optional(list(string))",
     `    runner_group_id    = optional(number, ${d.runner_group_id})`,
@@ -240,6 +238,7 @@ export const POOL_RULES: readonly PoolRule[] = [
   },
   field("warm_pool_schedule", matching(WARM_SCHEDULE_PATTERN, WARM_SCHEDULE_ALLOWED)),
   ...POOL_CUSTOMIZATION_RULES.map(({ field: name, rule }) => field(name, rule)),
+  ...POOL_OS_RULES,
 ];
 
 /** The message of a pool rule in the module's `pools` validation. */
@@ -315,7 +314,7 @@ export function normalizePools(
       spot: p.spot ?? POOL_DEFAULTS.spot,
       on_demand_fallback: p.onDemandFallback ?? POOL_DEFAULTS.on_demand_fallback,
       architecture,
-      ami_ssm_parameter: p.amiSsmParameter ?? DEFAULT_AMI_PARAMETER_FORMAT.replace("%s", amiArchitecture(architecture)),
+      ...normalizePoolOs(p, architecture),
       root_volume_size: p.rootVolumeSize ?? POOL_DEFAULTS.root_volume_size,
       subnet_ids: p.subnetIds ?? defaultSubnetIds,
       runner_group_id: p.runnerGroupId ?? POOL_DEFAULTS.runner_group_id,

@@ -1,10 +1,30 @@
 import { readFileSync } from "node:fs";
 import type { Construct } from "constructs";
-import { Token } from "./cdktf.js";
-import { renderTemplate, templateFile, templatePath } from "./templates/template-file.js";
+import { Fn, Op, Token } from "./cdktf.js";
+import type { RunnerHost } from "./pools-os.js";
+import { renderTemplate, templateAsset, templatePath } from "./templates/template-file.js";
 
-/** The runner's user data, a template rendered by Terraform's templatefile(). */
+/** The Amazon Linux runner's user data, a template rendered by Terraform's templatefile(). */
 export const RUNNER_BOOTSTRAP_TEMPLATE = "runner-bootstrap.sh.tftpl";
+
+/**
+ * One bootstrap per host family, one contract (docs/contracts.md, "Runner bootstrap"): Amazon Linux,
+ * Ubuntu (apt, the AWS CLI when the AMI has none) and Windows Server (PowerShell, the AWS Tools).
+ */
+export const RUNNER_BOOTSTRAP_TEMPLATES = {
+  al2023: RUNNER_BOOTSTRAP_TEMPLATE,
+  ubuntu: "runner-bootstrap-ubuntu.sh.tftpl",
+  windows: "runner-bootstrap-windows.ps1.tftpl",
+} as const;
+export type BootstrapFamily = keyof typeof RUNNER_BOOTSTRAP_TEMPLATES;
+
+/** The bootstrap a host boots with. */
+export function bootstrapFamily(host: RunnerHost): BootstrapFamily {
+  return host === "windows" ? "windows" : host.startsWith("ubuntu") ? "ubuntu" : "al2023";
+}
+
+/** EC2Launch v2 runs user data between these tags as PowerShell. */
+const POWERSHELL_USER_DATA = { open: "<powershell>\n", close: "</powershell>\n" } as const;
 
 /** Inputs of the runner bootstrap script; values may be Terraform expressions. */
 export interface RunnerBootstrapOptions {
@@ -33,16 +53,27 @@ export interface RunnerBootstrapOptions {
 }
 
 /**
- * User data for a runner (docs/contracts.md, "Runner bootstrap"): templates/runner-bootstrap.sh.tftpl
- * through templatefile(). It is the same for every instance of a pool and carries no secret.
+ * User data for a runner (docs/contracts.md, "Runner bootstrap"): templates/runner-bootstrap*.tftpl
+ * through templatefile(), the one of the pool's host: `os` and `linuxDistribution` are the pool's
+ * (Terraform expressions for a `for_each` over pools). The same for every instance of a pool; no secret.
  */
-export function runnerBootstrapScript(scope: Construct, o: RunnerBootstrapOptions): string {
-  return templateFile(scope, "bootstrap-template", RUNNER_BOOTSTRAP_TEMPLATE, templateVars(o));
+export function runnerBootstrapScript(scope: Construct, o: RunnerBootstrapOptions & { readonly os: string; readonly linuxDistribution: string }): string {
+  const paths = {
+    al2023: templateAsset(scope, "bootstrap-template", RUNNER_BOOTSTRAP_TEMPLATES.al2023),
+    ubuntu: templateAsset(scope, "bootstrap-template-ubuntu", RUNNER_BOOTSTRAP_TEMPLATES.ubuntu),
+    windows: templateAsset(scope, "bootstrap-template-windows", RUNNER_BOOTSTRAP_TEMPLATES.windows),
+  } satisfies Record<BootstrapFamily, string>;
+  const windows = Op.eq(o.os, "windows");
+  const family = Fn.conditional(windows, "windows", Fn.conditional(Fn.startswith(o.linuxDistribution, "ubuntu"), "ubuntu", "al2023"));
+  const script = Fn.templatefile(Token.asString(Fn.lookup(paths, family)), templateVars(o));
+  return Token.asString(Fn.format(Token.asString(Fn.conditional(windows, `${POWERSHELL_USER_DATA.open}%s${POWERSHELL_USER_DATA.close}`, "%s")), [script]));
 }
 
-/** The same script with plain values, as an instance would receive it (for tests and reviews). */
-export function renderRunnerBootstrap(o: RunnerBootstrapOptions): string {
-  return renderTemplate(readFileSync(templatePath(RUNNER_BOOTSTRAP_TEMPLATE), "utf8"), templateVars(o));
+/** The same script with plain values, as an instance of `host` would receive it (for tests and reviews). */
+export function renderRunnerBootstrap(o: RunnerBootstrapOptions, host: RunnerHost = "al2023"): string {
+  const family = bootstrapFamily(host);
+  const script = renderTemplate(readFileSync(templatePath(RUNNER_BOOTSTRAP_TEMPLATES[family]), "utf8"), templateVars(o));
+  return family === "windows" ? `${POWERSHELL_USER_DATA.open}${script}${POWERSHELL_USER_DATA.close}` : script;
 }
 
 function templateVars(o: RunnerBootstrapOptions): Record<string, string> {

@@ -1,17 +1,18 @@
 import { Construct } from "constructs";
-import { Fn, TerraformIterator, Token } from "./cdktf.js";
-import { IamInstanceProfile, IamRole, IamRolePolicy, LaunchTemplate, SecurityGroup } from "./aws.js";
+import { Fn, Op, TerraformIterator, Token } from "./cdktf.js";
+import { DataAwsAmi, IamInstanceProfile, IamRole, IamRolePolicy, LaunchTemplate, SecurityGroup } from "./aws.js";
 import type { AwsContext } from "./aws-context.js";
 import { checkProps } from "./errors.js";
 import { SHARED_INPUTS } from "./module/shared-rules.js";
 import { assumeRolePolicy, policyDocument, runnerCredentialsCondition } from "./private/iam.js";
 import type { NodejsFunction } from "./nodejs-function.js";
-import type { NormalizedPool, PoolMap } from "./pools.js";
+import { amiArchitectureHcl, type NormalizedPool, type PoolMap } from "./pools.js";
+import { ROOT_DEVICE_NAMES } from "./pools-os.js";
 import { runnerBootstrapScript } from "./runner-bootstrap.js";
 import type { RunnerBinariesLocation } from "./runner-binaries.js";
 import { MINIMUM_RUNNER_VERSION } from "../contracts/runner-binaries.js";
 import { mergeTags } from "./private/tags.js";
-import { countIf } from "./private/conditions.js";
+import { countIf, isEmptyString } from "./private/conditions.js";
 import { launchableInstanceTypes } from "./pools-instance-requirements.js";
 import { runnerVolumes } from "./runner-volumes.js";
 import { POOL_CUSTOMIZATION_KEY_FORMAT } from "../contracts/pool-customization.js";
@@ -82,6 +83,8 @@ export class RunnerFleet extends Construct {
   readonly role: IamRole;
   readonly instanceProfile: IamInstanceProfile;
   readonly launchTemplates: LaunchTemplate;
+  /** The AMIs of the pools that name theirs with `ami_name_filter` (newest match, looked up at plan). */
+  readonly filteredAmis: DataAwsAmi;
   private readonly prefix: string;
   private readonly context: AwsContext;
   private readonly pools: PoolMap;
@@ -153,13 +156,33 @@ export class RunnerFleet extends Construct {
       pool: pools.key,
       logGroupName: props.runnerLogGroupName ?? "",
       customizationKey: Fn.format(POOL_CUSTOMIZATION_KEY_FORMAT, [pools.key]),
+      os: pools.getString("os"),
+      linuxDistribution: pools.getString("linux_distribution"),
     });
+    const filtered = TerraformIterator.fromMap(TerraformIterator.fromMap(props.pools).forExpressionForMap("key", 'val if val.ami_name_filter != ""'));
+    this.filteredAmis = new DataAwsAmi(this, "ami", {
+      forEach: filtered,
+      mostRecent: true,
+      owners: filtered.getList("ami_owners"),
+      filter: [
+        { name: "name", values: [filtered.getString("ami_name_filter")] },
+        { name: "architecture", values: [amiArchitectureHcl(filtered.getString("architecture"))] },
+      ],
+    });
+    // An owner + name filter wins over the SSM parameter (the pool rules allow only one of them).
+    const imageId = Fn.conditional(
+      isEmptyString(pools.getString("ami_name_filter")),
+      `resolve:ssm:${pools.getString("ami_ssm_parameter")}`,
+      Fn.lookup(TerraformIterator.fromResources(this.filteredAmis).forExpressionForMap("key", "val.id"), pools.key),
+    );
+    const ubuntuOrWindows = Op.or(Op.eq(pools.getString("os"), "windows"), Fn.startswith(pools.getString("linux_distribution"), "ubuntu"));
+    const rootDeviceName = Fn.conditional(ubuntuOrWindows, ROOT_DEVICE_NAMES.windows, ROOT_DEVICE_NAMES.al2023);
     const resourceTags = mergeTags(tags, { [KIT_TAG]: props.prefix, "self-runners:pool": pools.key });
     this.launchTemplates = new LaunchTemplate(this, "launch-template", {
       forEach: pools,
       name: `${props.prefix}-${pools.key}`,
       description: "self-runners ephemeral runner",
-      imageId: `resolve:ssm:${pools.getString("ami_ssm_parameter")}`,
+      imageId: Token.asString(imageId),
       iamInstanceProfile: { arn: this.instanceProfile.arn },
       instanceInitiatedShutdownBehavior: "terminate",
       updateDefaultVersion: true,
@@ -171,7 +194,7 @@ export class RunnerFleet extends Construct {
         httpPutResponseHopLimit: pools.getNumber("metadata_hop_limit"),
         instanceMetadataTags: "disabled",
       },
-      blockDeviceMappings: runnerVolumes(pools),
+      blockDeviceMappings: runnerVolumes(pools, Token.asString(rootDeviceName)),
       networkInterfaces: [
         {
           deviceIndex: 0,

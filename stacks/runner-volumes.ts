@@ -1,17 +1,15 @@
 import { Fn, TerraformIterator, type IResolvable } from "./cdktf.js";
 
-/** The root device of the default AMIs (Amazon Linux 2023). */
-export const ROOT_DEVICE_NAME = "/dev/xvda";
-
 /**
  * A pool's volumes as one `dynamic "block_device_mappings"` of its launch template: the root volume (size,
  * type, IOPS, throughput from the pool) and the pool's `extra_volumes`, every one encrypted and deleted
- * with the instance. `pools` is the launch template's `for_each` iterator.
+ * with the instance. `pools` is the launch template's `for_each` iterator; `rootDeviceName` is the AMI's root
+ * device (it depends on the OS: stacks/pools-os.ts), so the settings resize it rather than add a volume.
  */
-export function runnerVolumes(pools: TerraformIterator): IResolvable {
+export function runnerVolumes(pools: TerraformIterator, rootDeviceName: string): IResolvable {
   // One list: cdktf cannot mix a literal block with a dynamic one of the same type.
   const root = {
-    device_name: ROOT_DEVICE_NAME,
+    device_name: rootDeviceName,
     size: pools.getNumber("root_volume_size"),
     type: pools.getString("root_volume_type"),
     iops: pools.getAny("root_volume_iops"),

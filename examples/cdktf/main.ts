@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, LocalBackend, TerraformOutput, TerraformStack } from "../../stacks/cdktf.js";
 import { AwsProvider } from "../../stacks/aws.js";
-import { SelfRunners } from "../../stacks/index.js";
+import { DEEP_LEARNING_BASE_AMI_PARAMETERS, SelfRunners } from "../../stacks/index.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -27,7 +27,15 @@ export function buildApp(outdir = resolve(here, "cdktf.out")): App {
     runnerSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
     pools: {
       linux: { labels: ["linux", "x64"], instanceTypes: ["m7i.large", "m6i.large"], maxRunners: 20 },
-      gpu: { labels: ["linux", "gpu"], instanceTypes: ["g5.xlarge"], spot: false, maxRunners: 4, rootVolumeSize: 200 },
+      // The stock Amazon Linux AMI has no NVIDIA driver: the Deep Learning Base AMI has (docs/runner-hosts.md).
+      gpu: {
+        labels: ["linux", "gpu"],
+        instanceTypes: ["g6.xlarge", "g5.xlarge"],
+        amiSsmParameter: DEEP_LEARNING_BASE_AMI_PARAMETERS.x64,
+        rootVolumeSize: 200,
+        spot: false,
+        maxRunners: 4,
+      },
     },
   });
   new TerraformOutput(stack, "webhook_url", { value: runners.api.webhookUrl });

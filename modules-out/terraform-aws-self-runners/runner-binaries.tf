@@ -3,7 +3,7 @@ resource "aws_lambda_invocation" "runner_binaries_syncer_first_sync" {
   input         = jsonencode({ "source" = "terraform" })
   triggers = {
     bucket         = aws_s3_bucket.runner_binaries_bucket.bucket
-    platforms      = jsonencode(distinct([for key, val in local.pools_resolved : format("linux-%s", val.architecture)]))
+    platforms      = jsonencode(distinct([for key, val in local.pools_resolved : format(val.os == "windows" ? "win-%s" : "linux-%s", val.architecture)]))
     runner_version = var.runner_version
   }
   depends_on = [aws_iam_role_policy.runner_binaries_syncer_policy_runner_binaries]
@@ -58,7 +58,7 @@ resource "aws_lambda_function" "runner_binaries_syncer_function" {
       POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners/${var.prefix}"
       POWERTOOLS_SERVICE_NAME                   = "runner-binaries-syncer"
       POWERTOOLS_TRACE_ENABLED                  = tostring(var.enable_tracing)
-      RUNNER_PLATFORMS                          = jsonencode(distinct([for key, val in local.pools_resolved : format("linux-%s", val.architecture)]))
+      RUNNER_PLATFORMS                          = jsonencode(distinct([for key, val in local.pools_resolved : format(val.os == "windows" ? "win-%s" : "linux-%s", val.architecture)]))
       RUNNER_VERSION                            = var.runner_version
     }
   }

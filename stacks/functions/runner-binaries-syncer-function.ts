@@ -100,7 +100,7 @@ export class RunnerBinariesSyncerFunction extends NodejsFunction {
   }
 }
 
-/** `["linux-x64", ...]`: one runner platform per architecture the pools use (a Terraform expression). */
+/** `["linux-x64", "win-x64", ...]`: one runner platform (contracts RUNNER_PLATFORMS) per OS and architecture the pools use. */
 function runnerPlatforms(pools: PoolMap): string {
-  return Fn.jsonencode(Fn.distinct(TerraformIterator.fromMap(pools).forExpressionForList('format("linux-%s", val.architecture)') as unknown as string[]));
+  return Fn.jsonencode(Fn.distinct(TerraformIterator.fromMap(pools).forExpressionForList('format(val.os == "windows" ? "win-%s" : "linux-%s", val.architecture)') as unknown as string[]));
 }

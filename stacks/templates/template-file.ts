@@ -17,8 +17,12 @@ export function templatePath(name: string): string {
 
 /** `templatefile("<asset path>", vars)` as a string token; the template becomes an asset of `scope` named `id`. */
 export function templateFile(scope: Construct, id: string, name: string, vars: TemplateVars): string {
-  const asset = new TerraformAsset(scope, id, { path: templatePath(name), type: AssetType.FILE });
-  return Token.asString(Fn.templatefile(asset.path, vars));
+  return Token.asString(Fn.templatefile(templateAsset(scope, id, name), vars));
+}
+
+/** The path of a template shipped as an asset of `scope` named `id` (for a templatefile() whose path is chosen by an expression). */
+export function templateAsset(scope: Construct, id: string, name: string): string {
+  return new TerraformAsset(scope, id, { path: templatePath(name), type: AssetType.FILE }).path;
 }
 
 /**

@@ -1,218 +1,36 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { JIT_ENCRYPTION_CONTEXT_KEY } from "../../contracts/scale-up.js";
-import { poolCustomizationKey, type PoolCustomizationDocument } from "../../contracts/pool-customization.js";
+import { LINUX_DISTRIBUTIONS } from "../../stacks/pools-os.js";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
-import { REPO_ROOT, scratchDir } from "../helpers/paths.js";
+import { BOOT_OPTIONS as OPTIONS, LOG_GROUP, USER_DATA_LIMIT_BYTES, runBootstrap as boot, type BootOptions } from "../helpers/runner-boot.js";
+import { REPO_ROOT } from "../helpers/paths.js";
 import { shellcheck } from "../helpers/shellcheck.js";
 
-// Runs the real user-data script under bash with the machine-changing commands (shutdown, dnf, aws,
-// curl to IMDS, sudo, ...) replaced by stubs on PATH that log their arguments, and the system paths
-// (/opt, /var/log, /etc/sudoers.d, /usr/sbin/shutdown) moved into a scratch directory.
+// One contract, every Linux bootstrap: the same steps, marks and failures for Amazon Linux 2023 and
+// Ubuntu 22.04/24.04, run under bash with stubbed system commands (test/helpers/runner-boot.ts).
+// What differs (apt, the AWS CLI when the AMI has none) is in runner-bootstrap-ubuntu.test.ts.
 
-const LOG_GROUP = "/self-runners/sr/runners";
-const OPTIONS = {
-  tableName: "sr-runners",
-  region: "eu-west-1",
-  binariesBucket: "sr-runner-binaries-123456789012-eu-west-1",
-  binariesPrefix: "runner/",
-  minimumRunnerVersion: "2.329.0",
-  architecture: "x64",
-  idleTimeoutMinutes: 30,
-  bootTimeoutSeconds: 600,
-  pool: "default",
-  logGroupName: LOG_GROUP,
-  customizationKey: poolCustomizationKey("default"),
-};
-/** The document of a pool without customization (what the stack writes from the defaults). */
-const NO_CUSTOMIZATION: PoolCustomizationDocument = {
-  pre_install_script: "",
-  post_install_script: "",
-  job_started_hook: "",
-  job_completed_hook: "",
-  extra_packages: [],
-  job_environment: {},
-  use_instance_store: false,
-};
-// EC2's limit on user data (before base64).
-const USER_DATA_LIMIT_BYTES = 16 * 1024;
+/** The reviewed script of each bootstrap (Ubuntu 22.04 and 24.04 share one). */
+const FIXTURES = { al2023: "runner-bootstrap.sh", ubuntu: "runner-bootstrap-ubuntu.sh" } as const;
 
-interface Run {
-  readonly status: number | null;
-  readonly calls: string[];
-  readonly output: string;
-  /** The JSON lines of the marks file. */
-  readonly marks: Array<Record<string, unknown>>;
-  /** The CloudWatch agent configurations the script wrote, by name. */
-  readonly agentConfigs: Record<string, unknown>;
-  /** Where the runner was installed (the scratch copy of /opt/actions-runner). */
-  readonly runnerDir: string;
-}
-
-interface BootOptions {
-  readonly jitAfterPolls: number | null;
-  readonly bootTimeoutSeconds?: number;
-  readonly runnerPreinstalled: boolean;
-  /** Whether `dnf install amazon-cloudwatch-agent` works (default true). */
-  readonly agentPackage?: boolean;
-  /** Log group name; "" turns runner logs off (default LOG_GROUP). */
-  readonly logGroupName?: string;
-  /** Whether the runner prints its "Listening for Jobs" line (default true). */
-  readonly registers?: boolean;
-  /**
-   * The item holds the configuration sealed with KMS (`kms:<base64 ciphertext>`); the `aws kms decrypt`
-   * stub opens it only with this instance's ARN as encryption context, unless `opens` is false.
-   */
-  readonly sealed?: { readonly opens: boolean };
-  /** Version the baked runner's Runner.Listener reports (default 2.330.0). */
-  readonly bakedVersion?: string;
-  /** SHA-256 the resolved-version document announces (default: the served archive's). */
-  readonly announcedSha256?: string;
-  /** The pool's customization document (default: none); null: the bucket has none. */
-  readonly customization?: Partial<PoolCustomizationDocument> | null;
-}
-
-/** An `aws s3 cp` of the runner (resolved version or archive), not of the pool's customization document. */
-function isRunnerDownload(call: string): boolean {
-  return call.startsWith("aws s3 cp") && !call.includes(OPTIONS.customizationKey);
-}
-
-function stub(bin: string, name: string, body: string): void {
-  writeFileSync(join(bin, name), `#!/bin/bash\necho "${name} $*" >> "$CALLS"\n${body}\n`);
-  chmodSync(join(bin, name), 0o755);
-}
-
-function runBootstrap(options: BootOptions): Run {
-  const dir = scratchDir("bootstrap");
-  const bin = join(dir, "bin");
-  const root = join(dir, "root");
-  for (const d of [bin, join(root, "var", "log"), join(root, "etc", "sudoers.d"), join(root, "usr", "sbin")]) mkdirSync(d, { recursive: true });
-  const runnerDir = join(root, "opt", "actions-runner");
-  const calls = join(dir, "calls.log");
-  writeFileSync(calls, "");
-  const fakeRunner = [
-    "#!/bin/bash",
-    'echo "run.sh $* hook=$ACTIONS_RUNNER_HOOK_JOB_STARTED" >> "$CALLS"',
-    'if [ "$REGISTERS" = 1 ]; then echo "√ Connected to GitHub"; echo "Listening for Jobs"; else echo "Runner registration failed"; exit 1; fi',
-    '"$ACTIONS_RUNNER_HOOK_JOB_STARTED"',
-    '"$ACTIONS_RUNNER_HOOK_JOB_COMPLETED"',
-    "",
-  ].join("\n");
-  const listener = (version: string) => `#!/bin/bash\n[ "$1" = --version ] && echo ${version}\n`;
-  if (options.runnerPreinstalled) {
-    mkdirSync(join(runnerDir, "bin"), { recursive: true });
-    writeFileSync(join(runnerDir, "run.sh"), fakeRunner);
-    writeFileSync(join(runnerDir, "bin", "Runner.Listener"), listener(options.bakedVersion ?? "2.330.0"));
-    chmodSync(join(runnerDir, "run.sh"), 0o755);
-    chmodSync(join(runnerDir, "bin", "Runner.Listener"), 0o755);
-  }
-  // The runner archive the bucket holds: run.sh and the listener, announced with its SHA-256.
-  const tarSource = join(dir, "tarball");
-  mkdirSync(join(tarSource, "bin"), { recursive: true });
-  writeFileSync(join(tarSource, "run.sh"), fakeRunner);
-  writeFileSync(join(tarSource, "bin", "Runner.Listener"), listener("2.331.0"));
-  chmodSync(join(tarSource, "run.sh"), 0o755);
-  chmodSync(join(tarSource, "bin", "Runner.Listener"), 0o755);
-  spawnSync("tar", ["czf", join(dir, "runner.tar.gz"), "-C", tarSource, "run.sh", "bin"]);
-  const archiveKey = "runner/v2.331.0/actions-runner-linux-x64-2.331.0.tar.gz";
-  const sha = options.announcedSha256 ?? createHash("sha256").update(readFileSync(join(dir, "runner.tar.gz"))).digest("hex");
-  writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: "2.331.0", assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } } }));
-
-  stub(bin, "curl", `case "$*" in
-  *api/token*) echo TOKEN ;;
-  *meta-data/instance-id*) echo i-0abc1234567890def ;;
-  *meta-data/services/partition*) echo aws ;;
-  *instance-identity/document*) echo '{"accountId": "123456789012", "region": "eu-west-1"}' ;;
-  *) exit 22 ;;
-esac`);
-  if (options.customization !== null) writeFileSync(join(dir, "customization.json"), JSON.stringify({ ...NO_CUSTOMIZATION, ...options.customization }));
-
-  stub(bin, "aws", `if [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${OPTIONS.binariesBucket}/runner/resolved-version.json ]; then cat "${join(dir, "resolved-version.json")}"
-elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${OPTIONS.binariesBucket}/${OPTIONS.customizationKey} ] && [ -f "${join(dir, "customization.json")}" ]; then cat "${join(dir, "customization.json")}"
-elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${join(dir, "runner.tar.gz")}" "$7"
-elif [ "$1 $2" = "s3 cp" ]; then exit 1
-elif [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
-elif [ "$2" = get-item ]; then
-  n=$(($(cat "$POLLS" 2>/dev/null || echo 0) + 1)); echo $n > "$POLLS"
-  if [ -n "$JIT_AFTER" ] && [ "$n" -ge "$JIT_AFTER" ]; then echo "$STORED_JIT"; else echo None; fi
-elif [ "$1" = kms ] && [ "$2" = decrypt ]; then
-  blob=$(echo "$*" | sed -n 's|.*fileb://||p' | cut -d' ' -f1)
-  if [ "$KMS_OPENS" = 1 ] && [ "$(cat "$blob")" = CIPHERTEXT ] && [[ "$*" == *"--encryption-context $KMS_CONTEXT "* ]]; then echo ENCODED-JIT
-  else echo "An error occurred (AccessDeniedException) when calling the Decrypt operation" >&2; exit 254; fi
-fi`);
-  stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi
-if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-package"; exit 1; fi`);
-  // What the agent package installs: its control script (logged like the other stubs).
-  const agentDir = join(root, "opt", "aws", "amazon-cloudwatch-agent");
-  mkdirSync(join(agentDir, "bin"), { recursive: true });
-  if (options.agentPackage ?? true) stub(join(agentDir, "bin"), "amazon-cloudwatch-agent-ctl", "exit 0");
-  for (const name of ["systemctl", "useradd", "usermod", "chown", "sleep"]) stub(bin, name, "exit 0");
-  stub(bin, "logger", "cat > /dev/null");
-  stub(bin, "id", "exit 0");
-  stub(bin, "sudo", `[ "$1" = -u ] && shift 2; exec "$@"`);
-  stub(bin, "shutdown", "exit 0");
-  stub(join(root, "usr", "sbin"), "shutdown", "exit 0");
-
-  const script = renderRunnerBootstrap({
-    ...OPTIONS,
-    bootTimeoutSeconds: options.bootTimeoutSeconds ?? OPTIONS.bootTimeoutSeconds,
-    logGroupName: options.logGroupName ?? LOG_GROUP,
-  })
-    .replaceAll("/opt/actions-runner", runnerDir)
-    .replaceAll("/opt/aws/", `${root}/opt/aws/`)
-    .replaceAll("/var/log/", `${root}/var/log/`)
-    .replaceAll("/etc/sudoers.d/", `${root}/etc/sudoers.d/`)
-    .replaceAll("/usr/sbin/shutdown", join(root, "usr", "sbin", "shutdown"));
-  writeFileSync(join(dir, "user-data.sh"), script);
-  const result = spawnSync("bash", [join(dir, "user-data.sh")], {
-    env: {
-      PATH: `${bin}:/usr/bin:/bin`,
-      CALLS: calls,
-      POLLS: join(dir, "polls"),
-      JIT_AFTER: options.jitAfterPolls === null ? "" : String(options.jitAfterPolls),
-      AGENT_PACKAGE: options.agentPackage ?? true ? "1" : "0",
-      REGISTERS: options.registers ?? true ? "1" : "0",
-      STORED_JIT: options.sealed === undefined ? "ENCODED-JIT" : `kms:${Buffer.from("CIPHERTEXT").toString("base64")}`,
-      KMS_OPENS: options.sealed?.opens === true ? "1" : "0",
-      KMS_CONTEXT: JSON.stringify({ [JIT_ENCRYPTION_CONTEXT_KEY]: "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234567890def" }),
-    },
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  // The script sends its own output to its log file (and syslog).
-  const log = readFileSync(join(root, "var", "log", "self-runners-bootstrap.log"), "utf8");
-  const marksFile = join(root, "var", "log", "self-runners-marks.log");
-  const marks = existsSync(marksFile)
-    ? readFileSync(marksFile, "utf8")
-        .split("\n")
-        .filter((line) => line !== "")
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-    : [];
-  const agentConfigs: Record<string, unknown> = {};
-  for (const name of ["boot", "diag"]) {
-    const file = join(agentDir, "etc", `${name}.json`);
-    if (existsSync(file)) agentConfigs[name] = JSON.parse(readFileSync(file, "utf8"));
-  }
-  return { status: result.status, calls: readFileSync(calls, "utf8").trim().split("\n"), output: result.stdout + result.stderr + log, marks, agentConfigs, runnerDir };
-}
-
-describe("runner bootstrap (user data)", () => {
+describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstrap (user data) on %s", (host) => {
+  const runBootstrap = (options: BootOptions) => boot({ ...options, host });
+  const render = () => renderRunnerBootstrap(OPTIONS, host);
   it("is valid bash", () => {
-    const result = spawnSync("bash", ["-n"], { input: renderRunnerBootstrap(OPTIONS), encoding: "utf8" });
+    const result = spawnSync("bash", ["-n"], { input: render(), encoding: "utf8" });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
   });
 
   it("passes shellcheck", () => {
-    expect(shellcheck(renderRunnerBootstrap(OPTIONS))).toEqual({ status: 0, output: "" });
+    expect(shellcheck(render())).toEqual({ status: 0, output: "" });
   });
 
   it("is the reviewed script, byte for byte", () => {
     // Any change to what instances receive shows up as a diff of the fixture.
-    expect(renderRunnerBootstrap(OPTIONS)).toBe(readFileSync(join(REPO_ROOT, "test", "fixtures", "boot", "runner-bootstrap.sh"), "utf8"));
+    expect(render()).toBe(readFileSync(join(REPO_ROOT, "test", "fixtures", "boot", FIXTURES[host === "al2023" ? "al2023" : "ubuntu"]), "utf8"));
   });
 
   it("arms the watchdog, waits for its own config, clears it, runs one job, cancels the watchdog on job start, then shuts down", () => {
@@ -255,7 +73,7 @@ describe("runner bootstrap (user data)", () => {
   it("installs the synced runner from the bucket when the AMI has none, checked against its SHA-256, without calling GitHub", () => {
     const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: false });
     expect(status).toBe(0);
-    expect(calls.filter((c) => isRunnerDownload(c))).toEqual([
+    expect(calls.filter((c) => c.startsWith("aws s3 cp"))).toEqual([
       `aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/runner/resolved-version.json -`,
       expect.stringMatching(new RegExp(`^aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/runner/v2\\.331\\.0/actions-runner-linux-x64-2\\.331\\.0\\.tar\\.gz `)),
     ]);
@@ -266,14 +84,14 @@ describe("runner bootstrap (user data)", () => {
   it("keeps a runner baked into the AMI at or above the minimum version: nothing downloaded", () => {
     const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, bakedVersion: "2.329.0" });
     expect(status).toBe(0);
-    expect(calls.some((c) => isRunnerDownload(c))).toBe(false);
+    expect(calls.some((c) => c.startsWith("aws s3"))).toBe(false);
     expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
   });
 
   it("replaces a baked runner older than GitHub's minimum with the synced one", () => {
     const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, bakedVersion: "2.328.9" });
     expect(status).toBe(0);
-    expect(calls.filter((c) => isRunnerDownload(c))).toHaveLength(2);
+    expect(calls.filter((c) => c.startsWith("aws s3 cp"))).toHaveLength(2);
     expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
   });
 
@@ -297,7 +115,7 @@ describe("runner bootstrap (user data)", () => {
   });
 
   it("fits EC2's 16 KB user data limit", () => {
-    expect(Buffer.byteLength(renderRunnerBootstrap(OPTIONS))).toBeLessThan(USER_DATA_LIMIT_BYTES);
+    expect(Buffer.byteLength(render())).toBeLessThan(USER_DATA_LIMIT_BYTES);
   });
 
   it("starts the CloudWatch agent before the runner: bootstrap log and marks at once, the job's _diag logs once the job is known", () => {
@@ -353,70 +171,5 @@ describe("runner bootstrap (user data)", () => {
       { service: "runner", pool: "default", event: "registration_failed", reason: "runner exited unregistered", instance_id: "i-0abc1234567890def", job_id: "4242" },
     ]);
     expect(refused.calls.at(-1)).toBe("shutdown -h now");
-  });
-});
-
-describe("runner bootstrap: the pool's customization (docs/runner-customization.md)", () => {
-  it("runs the pre-install script before the kit's packages, the extra packages after them, and the post-install script before the config poll", () => {
-    // Act
-    const { status, calls } = runBootstrap({
-      jitAfterPolls: 1,
-      runnerPreinstalled: true,
-      customization: {
-        pre_install_script: 'echo "pre-install" >> "$CALLS"',
-        post_install_script: 'echo "post-install" >> "$CALLS"',
-        extra_packages: ["git-lfs", "python3.12"],
-      },
-    });
-
-    // Assert
-    expect(status).toBe(0);
-    const order = calls.filter((c) => /^(pre-install|post-install|dnf install -y -q (libicu|git-lfs)|aws dynamodb get-item)/.test(c)).map((c) => c.split(" ").slice(0, 5).join(" "));
-    expect(order.slice(0, 4)).toEqual(["pre-install", "dnf install -y -q libicu", "dnf install -y -q git-lfs", "post-install"]);
-    expect(order[4]).toMatch(/^aws dynamodb get-item/);
-    expect(calls).toContain("dnf install -y -q git-lfs python3.12");
-  });
-
-  it("hands the kit's job hooks over to the pool's, after the kit's marks, and writes the job environment to the runner's .env", () => {
-    // Act
-    const { status, calls, marks, runnerDir } = runBootstrap({
-      jitAfterPolls: 1,
-      runnerPreinstalled: true,
-      customization: {
-        job_started_hook: 'echo "pool-started $SR_MARKS" >> "$CALLS"',
-        job_completed_hook: 'echo "pool-completed" >> "$CALLS"',
-        job_environment: { PIP_INDEX_URL: "https://pypi.internal/simple", TZ: "UTC" },
-      },
-    });
-
-    // Assert
-    expect(status).toBe(0);
-    expect(calls.filter((c) => c.startsWith("pool-"))).toEqual([expect.stringMatching(/^pool-started \S+self-runners-marks\.log$/), "pool-completed"]);
-    // The fake runner runs both hooks at once, so the registered mark may come before or after them.
-    expect(marks.map((m) => m.event).sort()).toEqual(["job_completed", "job_started", "registered"]);
-    expect(readFileSync(join(runnerDir, ".env"), "utf8")).toBe("PIP_INDEX_URL=https://pypi.internal/simple\nTZ=UTC\n");
-  });
-
-  it("fails when the pre-install script fails: no runner starts, the registration failure is marked, the instance shuts down", () => {
-    const { status, calls, marks } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, customization: { pre_install_script: "exit 3" } });
-    expect(status).not.toBe(0);
-    expect(calls.some((c) => c.startsWith("run.sh"))).toBe(false);
-    expect(marks).toEqual([expect.objectContaining({ event: "registration_failed", reason: "pre_install_script failed" })]);
-    expect(calls.at(-1)).toBe("shutdown -h now");
-  });
-
-  it("fails when an extra package cannot be installed, and when the pool's document is missing", () => {
-    const missing = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, customization: null });
-    expect(missing.marks).toEqual([expect.objectContaining({ event: "registration_failed", reason: "pool customization not readable" })]);
-    const noPackage = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, customization: { extra_packages: ["no-such-package"] } });
-    expect(noPackage.marks).toEqual([expect.objectContaining({ event: "registration_failed", reason: "extra_packages not installed" })]);
-    expect(noPackage.calls.some((c) => c.startsWith("run.sh"))).toBe(false);
-  });
-
-  it("runs no customization step for a pool without customization: no pool hooks, an empty .env", () => {
-    const { status, runnerDir } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true });
-    expect(status).toBe(0);
-    expect(readFileSync(join(runnerDir, "pool-job-started.sh"), "utf8")).toBe("");
-    expect(readFileSync(join(runnerDir, ".env"), "utf8")).toBe("");
   });
 });

@@ -6,7 +6,7 @@ import { REPO_ROOT } from "../helpers/paths.js";
 import { SelfRunners } from "../../stacks/self-runners.js";
 import { SelfRunnersValidationError } from "../../stacks/errors.js";
 import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthJson, testStack } from "../helpers/synth.js";
-import { RUNNER_BOOTSTRAP_TEMPLATE } from "../../stacks/runner-bootstrap.js";
+import { RUNNER_BOOTSTRAP_TEMPLATES } from "../../stacks/runner-bootstrap.js";
 import { templatePath } from "../../stacks/templates/template-file.js";
 
 let distDir: string;
@@ -52,7 +52,11 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       spot: true,
       on_demand_fallback: true,
       architecture: "x64",
+      os: "linux",
+      linux_distribution: "al2023",
       ami_ssm_parameter: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+      ami_owners: [],
+      ami_name_filter: "",
       root_volume_size: 40,
       subnet_ids: ["subnet-0123456789abcdef0"],
       runner_group_id: 1,
@@ -87,19 +91,23 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
     );
     expect(lt.network_interfaces).toEqual([expect.objectContaining({ associate_public_ip_address: false })]);
     expect(lt.instance_initiated_shutdown_behavior).toBe("terminate");
-    expect(lt.image_id).toBe("resolve:ssm:${each.value.ami_ssm_parameter}");
+    // The SSM parameter unless the pool names its AMI by owner + name (test/stacks/pools-os.test.ts).
+    expect(lt.image_id).toContain('"resolve:ssm:${each.value.ami_ssm_parameter}"');
   });
 
   it("keeps secrets out of user data: the bootstrap reads its own item from the runners table", () => {
     const { synth } = synthRunners();
     const userData = String(resourceOf(synth, "aws_launch_template", "runner_launch-template").user_data);
     // The script is a template file rendered by templatefile() (test/stacks/runner-bootstrap.test.ts runs it).
-    expect(userData).toMatch(/templatefile\("assets\/[^"]+\/runner-bootstrap\.sh\.tftpl"/);
+    // The pool's host picks one of the bootstraps (test/stacks/pools-os.test.ts).
+    expect(userData).toMatch(/templatefile\(\{\s*"al2023" = "assets\/[^"]+\/runner-bootstrap\.sh\.tftpl"/);
     expect(userData).not.toMatch(/private.?key|webhook.?secret|ghs_/i);
-    const script = readFileSync(templatePath(RUNNER_BOOTSTRAP_TEMPLATE), "utf8");
-    expect(script).toContain("aws dynamodb get-item");
-    expect(script).toContain("--jitconfig");
-    expect(script).not.toMatch(/private.?key|webhook.?secret|ghs_/i);
+    for (const template of Object.values(RUNNER_BOOTSTRAP_TEMPLATES)) {
+      const script = readFileSync(templatePath(template), "utf8");
+      expect(script).toMatch(/aws dynamodb get-item|Get-DDBItem/);
+      expect(script).toContain("--jitconfig");
+      expect(script).not.toMatch(/private.?key|webhook.?secret|ghs_/i);
+    }
   });
 
   it("builds every function from its zip on nodejs22.x with the shared layer (but the layer-free webhook), its own log group and source hash", () => {

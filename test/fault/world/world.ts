@@ -13,6 +13,7 @@ import { loadShippedBundle, unloadShippedBundle } from "../../helpers/shipped-zi
 import { rememberCompiledCode, withCodeCache } from "./code-cache.js";
 import { WorldDynamoDb } from "./dynamodb.js";
 import type { LedgerSideEffect } from "./dynamodb.js";
+import type { NatBootNetwork } from "./boot-network.js";
 import { Ec2Model, RUNNER_INSTANCE_PROFILE_ARN } from "./ec2.js";
 import { Ec2Faults } from "./ec2-faults.js";
 import type { Ec2FaultOptions } from "./ec2-faults.js";
@@ -201,6 +202,8 @@ export class World {
   private awsEndpoint = "";
   private hangNextLaunches = 0;
   private readonly visibilityTimeoutSeconds: number | undefined;
+  /** The bootstraps' network through one NAT address (world/boot-network.ts); unset, boots make no call. */
+  bootNetwork: NatBootNetwork | undefined = undefined;
   noWatchdogFor: (instance: Ec2Instance) => boolean = () => false;
 
   constructor(options: WorldOptions = {}) {
@@ -660,6 +663,10 @@ export class World {
       if (sim.phase === "booting") {
         if (sim.bootAt === Number.POSITIVE_INFINITY) sim.bootAt = instance.stateSince + this.options.bootDelayMs;
         if (now < sim.bootAt) continue;
+        if (this.bootNetwork !== undefined && !this.bootNetwork.boot(instance.instanceId, now)) {
+          this.selfShutdown(sim, "bootstrap failed: GitHub refused its anonymous call");
+          continue;
+        }
         sim.phase = "polling";
         sim.watchdogAt = sim.noWatchdog ? Number.POSITIVE_INFINITY : now + idleMs;
         sim.pollUntil = now + bootTimeoutMs;

@@ -1,0 +1,237 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { JIT_ENCRYPTION_CONTEXT_KEY } from "../../contracts/scale-up.js";
+import type { LinuxDistribution } from "../../stacks/pools-os.js";
+import { bootstrapFamily, renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
+import { scratchDir } from "./paths.js";
+
+// Runs a real Linux user-data script under bash with the machine-changing commands (shutdown, dnf,
+// apt-get, aws, curl to IMDS, sudo, ...) replaced by stubs on PATH that log their arguments, and the
+// system paths (/opt, /var/log, /etc/sudoers.d, /usr/sbin/shutdown, /tmp/awscli) moved into a scratch
+// directory. Every curl to a GitHub host is logged apart and answered as GitHub answers anonymous
+// callers behind one NAT address: 60 a rolling hour, then 403.
+
+export const LOG_GROUP = "/self-runners/sr/runners";
+export const BOOT_OPTIONS = {
+  tableName: "sr-runners",
+  region: "eu-west-1",
+  binariesBucket: "sr-runner-binaries-123456789012-eu-west-1",
+  binariesPrefix: "runner/",
+  minimumRunnerVersion: "2.329.0",
+  architecture: "x64",
+  idleTimeoutMinutes: 30,
+  bootTimeoutSeconds: 600,
+  pool: "default",
+  logGroupName: LOG_GROUP,
+};
+// EC2's limit on user data (before base64).
+export const USER_DATA_LIMIT_BYTES = 16 * 1024;
+
+export interface Run {
+  readonly status: number | null;
+  readonly calls: string[];
+  readonly output: string;
+  /** The JSON lines of the marks file. */
+  readonly marks: Array<Record<string, unknown>>;
+  /** The CloudWatch agent configurations the script wrote, by name. */
+  readonly agentConfigs: Record<string, unknown>;
+}
+
+export interface BootOptions {
+  /** The Linux distribution whose bootstrap runs (default al2023). */
+  readonly host?: LinuxDistribution;
+  readonly jitAfterPolls: number | null;
+  readonly bootTimeoutSeconds?: number;
+  readonly runnerPreinstalled: boolean;
+  /** Whether the agent's package installs (dnf) or downloads (Ubuntu's .deb); default true. */
+  readonly agentPackage?: boolean;
+  /** Log group name; "" turns runner logs off (default LOG_GROUP). */
+  readonly logGroupName?: string;
+  /** Whether the runner prints its "Listening for Jobs" line (default true). */
+  readonly registers?: boolean;
+  /**
+   * The item holds the configuration sealed with KMS (`kms:<base64 ciphertext>`); the `aws kms decrypt`
+   * stub opens it only with this instance's ARN as encryption context, unless `opens` is false.
+   */
+  readonly sealed?: { readonly opens: boolean };
+  /** Version the baked runner's Runner.Listener reports (default 2.330.0). */
+  readonly bakedVersion?: string;
+  /** SHA-256 the resolved-version document announces (default: the served archive's). */
+  readonly announcedSha256?: string;
+  /** Whether the AMI has the AWS CLI (default true); without it the download from AWS works unless `cliDownload` is false. */
+  readonly awsCli?: boolean;
+  readonly cliDownload?: boolean;
+}
+
+function stub(bin: string, name: string, body: string): void {
+  writeFileSync(join(bin, name), `#!/bin/bash\necho "${name} $*" >> "$CALLS"\n${body}\n`);
+  chmodSync(join(bin, name), 0o755);
+}
+
+function executable(path: string, text: string): void {
+  writeFileSync(path, text);
+  chmodSync(path, 0o755);
+}
+
+/** A prepared machine: stubs, archive, bucket documents and the rendered script; `boot()` runs it once. */
+export interface BootMachine {
+  readonly dir: string;
+  boot(): Run;
+  /** Runs the script `count` times in one bash loop (a fresh runner directory and item each time); returns successes. */
+  bootMany(count: number): { readonly succeeded: number; readonly gitHubCalls: number; readonly calls: string[] };
+  /** Runs a shell command on the stubbed machine (same PATH and stubs); returns its exit status and output. */
+  shell(command: string): { readonly status: number | null; readonly stdout: string };
+}
+
+export function prepareBoot(options: BootOptions): BootMachine {
+  const dir = scratchDir("bootstrap");
+  const bin = join(dir, "bin");
+  const root = join(dir, "root");
+  for (const d of [bin, join(root, "var", "log"), join(root, "etc", "sudoers.d"), join(root, "usr", "sbin")]) mkdirSync(d, { recursive: true });
+  const runnerDir = join(root, "opt", "actions-runner");
+  const calls = join(dir, "calls.log");
+  const gitHubCalls = join(dir, "github-calls.log");
+  writeFileSync(calls, "");
+  writeFileSync(gitHubCalls, "");
+  const fakeRunner = [
+    "#!/bin/bash",
+    'echo "run.sh $* hook=$ACTIONS_RUNNER_HOOK_JOB_STARTED" >> "$CALLS"',
+    'if [ "$REGISTERS" = 1 ]; then echo "√ Connected to GitHub"; echo "Listening for Jobs"; else echo "Runner registration failed"; exit 1; fi',
+    '"$ACTIONS_RUNNER_HOOK_JOB_STARTED"',
+    '"$ACTIONS_RUNNER_HOOK_JOB_COMPLETED"',
+    "",
+  ].join("\n");
+  const listener = (version: string) => `#!/bin/bash\n[ "$1" = --version ] && echo ${version}\n`;
+  const installRunner = (target: string, version: string) => {
+    mkdirSync(join(target, "bin"), { recursive: true });
+    executable(join(target, "run.sh"), fakeRunner);
+    executable(join(target, "bin", "Runner.Listener"), listener(version));
+    executable(join(target, "bin", "installdependencies.sh"), '#!/bin/bash\necho "installdependencies.sh" >> "$CALLS"\n');
+  };
+  if (options.runnerPreinstalled) installRunner(runnerDir, options.bakedVersion ?? "2.330.0");
+  // The runner archive the bucket holds: run.sh and the listener, announced with its SHA-256.
+  const tarSource = join(dir, "tarball");
+  installRunner(tarSource, "2.331.0");
+  spawnSync("tar", ["czf", join(dir, "runner.tar.gz"), "-C", tarSource, "run.sh", "bin"]);
+  const archiveKey = "runner/v2.331.0/actions-runner-linux-x64-2.331.0.tar.gz";
+  const sha = options.announcedSha256 ?? createHash("sha256").update(readFileSync(join(dir, "runner.tar.gz"))).digest("hex");
+  writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: "2.331.0", assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } } }));
+
+  stub(bin, "curl", `case "$*" in
+  *github.com*|*githubusercontent.com*)
+    echo "$*" >> "$GITHUB_CALLS"
+    # One NAT address: GitHub answers 60 anonymous calls an hour, then 403 (curl -f exits 22).
+    [ "$(wc -l < "$GITHUB_CALLS")" -le 60 ] || exit 22 ;;
+  *api/token*) echo TOKEN ;;
+  *meta-data/instance-id*) echo i-0abc1234567890def ;;
+  *meta-data/services/partition*) echo aws ;;
+  *instance-identity/document*) echo '{"accountId": "123456789012", "region": "eu-west-1"}' ;;
+  *amazoncloudwatch-agent-eu-west-1.s3.eu-west-1.amazonaws.com/ubuntu/amd64/latest/amazon-cloudwatch-agent.deb*) [ "$AGENT_PACKAGE" = 1 ] || exit 22 ;;
+  *awscli.amazonaws.com/awscli-exe-linux-x86_64.zip*) [ "$CLI_DOWNLOAD" = 1 ] || exit 22 ;;
+  *) exit 22 ;;
+esac`);
+  const aws = `if [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/runner/resolved-version.json ]; then cat "${join(dir, "resolved-version.json")}"
+elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${join(dir, "runner.tar.gz")}" "$7"
+elif [ "$1 $2" = "s3 cp" ]; then exit 1
+elif [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
+elif [ "$2" = get-item ]; then
+  n=$(($(cat "$POLLS" 2>/dev/null || echo 0) + 1)); echo $n > "$POLLS"
+  if [ -n "$JIT_AFTER" ] && [ "$n" -ge "$JIT_AFTER" ]; then echo "$STORED_JIT"; else echo None; fi
+elif [ "$1" = kms ] && [ "$2" = decrypt ]; then
+  blob=$(echo "$*" | sed -n 's|.*fileb://||p' | cut -d' ' -f1)
+  if [ "$KMS_OPENS" = 1 ] && [ "$(cat "$blob")" = CIPHERTEXT ] && [[ "$*" == *"--encryption-context $KMS_CONTEXT "* ]]; then echo ENCODED-JIT
+  else echo "An error occurred (AccessDeniedException) when calling the Decrypt operation" >&2; exit 254; fi
+fi`;
+  // The AWS CLI on the AMI, or installed by AWS's installer from the zip (unzip lays the installer out).
+  const cliStubs = join(dir, "cli");
+  mkdirSync(cliStubs);
+  stub(cliStubs, "aws", aws);
+  if (options.awsCli ?? true) stub(bin, "aws", aws);
+  stub(bin, "unzip", `d=$(echo "$*" | sed -n 's/.* -d //p'); mkdir -p "$d/aws"; printf '#!/bin/bash\\necho "aws-cli-install $*" >> "$CALLS"\\ncp "${join(cliStubs, "aws")}" "${bin}/aws"\\n' > "$d/aws/install"; chmod 755 "$d/aws/install"`);
+  stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi`);
+  for (const name of ["apt-get", "dpkg", "systemctl", "useradd", "usermod", "chown", "sleep"]) stub(bin, name, "exit 0");
+  // What the agent package installs: its control script (logged like the other stubs).
+  const agentDir = join(root, "opt", "aws", "amazon-cloudwatch-agent");
+  mkdirSync(join(agentDir, "bin"), { recursive: true });
+  if (options.agentPackage ?? true) stub(join(agentDir, "bin"), "amazon-cloudwatch-agent-ctl", "exit 0");
+  stub(bin, "logger", "cat > /dev/null");
+  stub(bin, "id", "exit 0");
+  stub(bin, "sudo", `[ "$1" = -u ] && shift 2; exec "$@"`);
+  stub(bin, "shutdown", "exit 0");
+  stub(join(root, "usr", "sbin"), "shutdown", "exit 0");
+
+  const script = renderRunnerBootstrap({ ...BOOT_OPTIONS, bootTimeoutSeconds: options.bootTimeoutSeconds ?? BOOT_OPTIONS.bootTimeoutSeconds, logGroupName: options.logGroupName ?? LOG_GROUP }, options.host ?? "al2023")
+    .replaceAll("/opt/actions-runner", runnerDir)
+    .replaceAll("/opt/aws/", `${root}/opt/aws/`)
+    .replaceAll("/var/log/", `${root}/var/log/`)
+    .replaceAll("/etc/sudoers.d/", `${root}/etc/sudoers.d/`)
+    .replaceAll("/usr/sbin/shutdown", join(root, "usr", "sbin", "shutdown"))
+    .replaceAll("/tmp/awscli", join(dir, "awscli"));
+  writeFileSync(join(dir, "user-data.sh"), script);
+  const env = {
+    PATH: `${bin}:/usr/bin:/bin`,
+    CALLS: calls,
+    GITHUB_CALLS: gitHubCalls,
+    POLLS: join(dir, "polls"),
+    JIT_AFTER: options.jitAfterPolls === null ? "" : String(options.jitAfterPolls),
+    AGENT_PACKAGE: options.agentPackage ?? true ? "1" : "0",
+    CLI_DOWNLOAD: options.cliDownload ?? true ? "1" : "0",
+    REGISTERS: options.registers ?? true ? "1" : "0",
+    STORED_JIT: options.sealed === undefined ? "ENCODED-JIT" : `kms:${Buffer.from("CIPHERTEXT").toString("base64")}`,
+    KMS_OPENS: options.sealed?.opens === true ? "1" : "0",
+    KMS_CONTEXT: JSON.stringify({ [JIT_ENCRYPTION_CONTEXT_KEY]: "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234567890def" }),
+  };
+  const callLines = (): string[] => readFileSync(calls, "utf8").trim().split("\n");
+  const log = join(root, "var", "log", "self-runners-bootstrap.log");
+
+  return {
+    dir,
+    boot() {
+      const result = spawnSync("bash", [join(dir, "user-data.sh")], { env, encoding: "utf8", timeout: 60_000 });
+      const marksFile = join(root, "var", "log", "self-runners-marks.log");
+      const marks = existsSync(marksFile)
+        ? readFileSync(marksFile, "utf8")
+            .split("\n")
+            .filter((line) => line !== "")
+            .map((line) => JSON.parse(line) as Record<string, unknown>)
+        : [];
+      const agentConfigs: Record<string, unknown> = {};
+      for (const name of ["boot", "diag"]) {
+        const file = join(agentDir, "etc", `${name}.json`);
+        if (existsSync(file)) agentConfigs[name] = JSON.parse(readFileSync(file, "utf8"));
+      }
+      // The script sends its own output to its log file (and syslog).
+      return { status: result.status, calls: callLines(), output: result.stdout + result.stderr + readFileSync(log, "utf8"), marks, agentConfigs };
+    },
+    bootMany(count) {
+      const preinstalled = options.runnerPreinstalled ? `cp -a "${join(dir, "baked")}" "${runnerDir}"` : ":";
+      if (options.runnerPreinstalled) spawnSync("cp", ["-a", runnerDir, join(dir, "baked")]);
+      const driver = `ok=0
+for _ in $(seq ${count}); do
+  rm -rf "${runnerDir}" "$POLLS"; ${preinstalled}
+  if bash "${join(dir, "user-data.sh")}" && grep -q '"event":"registered"' "${join(root, "var", "log", "self-runners-marks.log")}"; then ok=$((ok + 1)); fi
+  rm -f "${join(root, "var", "log", "self-runners-marks.log")}"
+done
+echo "$ok"`;
+      const result = spawnSync("bash", ["-c", driver], { env, encoding: "utf8", timeout: 1_500_000, maxBuffer: 64 * 1024 * 1024 });
+      const gitHub = readFileSync(gitHubCalls, "utf8").trim();
+      return { succeeded: Number(result.stdout.trim()), gitHubCalls: gitHub === "" ? 0 : gitHub.split("\n").length, calls: callLines() };
+    },
+    shell(command) {
+      const result = spawnSync("bash", ["-c", command], { env, encoding: "utf8", timeout: 60_000 });
+      return { status: result.status, stdout: result.stdout };
+    },
+  };
+}
+
+/** Prepares a machine and boots it once. */
+export function runBootstrap(options: BootOptions): Run {
+  return prepareBoot(options).boot();
+}
+
+/** Whether a host's bootstrap is the Ubuntu one. */
+export function isUbuntu(host: LinuxDistribution): boolean {
+  return bootstrapFamily(host) === "ubuntu";
+}

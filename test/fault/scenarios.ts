@@ -85,9 +85,10 @@ const duplicates: Scenario[] = [
   },
   {
     title: "duplicate deliveries: out of order (in_progress and completed before queued)",
-    // The job whose runner took the older one waits for the reconciler's relaunch (5 min grace, 5-min runs).
+    // The job whose runner took the older one waits for the reconciler's relaunch (5 min grace, 5-min
+    // runs), not for that runner to finish its 15-minute job.
     bounds: { timeToRunnerSeconds: 720 },
-    world: {},
+    world: { jobDurationMs: 15 * MINUTE },
     script: (w) => {
       // The first job's `queued` is 12 minutes late: its runner is the other job's, which GitHub hands
       // the older job first; the other job is relaunched by the reconciler. in_progress comes after
@@ -105,7 +106,12 @@ const duplicates: Scenario[] = [
     evidence: (report, w) => {
       const d = details(report);
       // In the world: a job's runner took the older job, and a second runner was launched for it because of that.
-      expect(replacements(w.runnerSims()).map((r) => r.because)).toEqual(["took another job"]);
+      const judged = replacements(w.runnerSims());
+      expect(judged.map((r) => r.because)).toEqual(["took another job"]);
+      // ...while that runner was still running the other job.
+      const replacement = w.runnerSims().find((sim) => sim.instance.instanceId === judged[0]?.instanceId);
+      const first = w.runnerSims().find((sim) => sim.jobKey === judged[0]?.key && sim !== replacement);
+      expect(replacement?.instance.launchTime).toBeLessThan(first?.goneAt ?? 0);
       expect(d.reconcileTotals.relaunched).toBe(1);
       expect(Object.keys(d.webhookAnswers).some((m) => m.startsWith("duplicate: job is"))).toBe(true);
     },
@@ -381,6 +387,7 @@ const spot: Scenario[] = [
   },
 ];
 
+const HEALER_ON = { HEALER_MAX_GITHUB_CALLS: "30" };
 const X64 = ["self-hosted", "linux", "x64"];
 const ARM64 = ["self-hosted", "linux", "arm64"];
 const OTHER_ORG = "acme-org";
@@ -475,6 +482,24 @@ const coverage: Scenario[] = [
       expect(d.gitHub.refusedDeletes).toBe(1);
       expect(replacements(w.runnerSims())).toEqual([]);
       expect(report.figures.runnersLaunched).toBe(2);
+    },
+  },
+  {
+    title: "two webhooks during a ledger outage (each `queued` twice with new ids, the ledger unreachable: the queue's deduplication keeps one message per job)",
+    world: { env: HEALER_ON },
+    script: (w) => {
+      const until = w.now + 2 * MINUTE;
+      const alive = w.dynamo.refuse;
+      w.dynamo.refuse = (invocation) => alive(invocation) ?? (invocation?.fn === "webhook" && w.now < until ? "ledger outage" : undefined);
+      w.github.webhookPlan = () => ({ delaysMs: [0, 0] });
+      w.queueJobs(3);
+    },
+    evidence: (report, w) => {
+      const d = details(report);
+      expect(w.dynamo.calls.refused).toBeGreaterThanOrEqual(6);
+      // The webhook could not ask the ledger and sent every copy; the queue kept one per job (deduplication id = job).
+      expect(d.sqs[0].sends).toBeGreaterThanOrEqual(6);
+      expect(d.sqs[0].sends - d.sqs[0].deduplicated).toBe(3);
     },
   },
   {
@@ -577,7 +602,6 @@ function redeliveredOnceEach(world: World): void {
   expect([...world.github.deliveryLog.redeliveriesByGuid.values()].every((n) => n === 1)).toBe(true);
 }
 
-const HEALER_ON = { HEALER_MAX_GITHUB_CALLS: "30" };
 
 const healer: Scenario[] = [
   {
@@ -654,6 +678,8 @@ const burst: Scenario[] = [
     // 1,000 jobs through 500 slots of 1-minute jobs.
     bounds: { timeToRunnerSeconds: 2400 },
     heavy: true,
+    // Ten minutes were not enough on a 2-core machine shared with other test runs (load above 20).
+    timeoutMs: 1_800_000,
     variesBetweenRuns: "four scale-up environments race for the limits; jittered back-off decides which waiting job goes next",
     world: {
       scaleUpEnvironments: 4,

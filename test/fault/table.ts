@@ -111,7 +111,7 @@ export function tableRows(markdown: string): Map<string, Record<string, string>>
  * columns (every number of the cell).
  */
 export const VARIABLE_COLUMNS: readonly string[] = ["CreateFleet calls", "GitHub calls", "redeliveries", "simulated", "time to runner p50 / p90", "slowest runner (bound)", "time to last runner"];
-export const VARIABLE_TOLERANCE = 0.25;
+export const VARIABLE_TOLERANCE = 0.5;
 
 function withinTolerance(committed: string, fresh: string): boolean {
   const numbers = (cell: string) => [...cell.matchAll(/\d+/g)].map((m) => Number(m[0]));

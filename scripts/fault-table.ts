@@ -1,7 +1,8 @@
 /**
  * `npm run fault:table`: runs the fault-injection suite (test/fault) and writes its table into
  * docs/reliability.md between the fault-table markers. The suite itself never writes docs; it prints
- * the same table, and test/fault/table.test.ts checks that the committed table lists every scenario.
+ * the same table and, as its last test per file, compares the committed rows with its run
+ * (test/fault/run-scenarios.ts), a comparison this script's run skips (FAULT_RESULTS is set).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +19,7 @@ const env: NodeJS.ProcessEnv = { ...process.env, FAULT_RESULTS: resultsFile };
 // Every scenario, whatever the shell says.
 delete env.FAULT_ONLY;
 try {
-  // The scenarios only: table.test.ts checks the very table this script writes.
+  // The scenarios only: the unit tests of the table code have nothing to say about its figures.
   const run = spawnSync("npx", ["vitest", "run", "test/fault/fault.test.ts", "test/fault/burst.test.ts"], { cwd: repoRoot, stdio: "inherit", env });
   if (run.status !== 0) throw new Error(`the fault-injection suite failed (exit ${String(run.status)}); docs/reliability.md is unchanged`);
   const { wallSeconds, results } = JSON.parse(readFileSync(resultsFile, "utf8")) as { wallSeconds: number; results: ScenarioResult[] };

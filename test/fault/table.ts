@@ -1,3 +1,4 @@
+import type { ScenarioBounds } from "./scenarios.js";
 import type { Figures } from "./world/world.js";
 
 /**
@@ -12,9 +13,10 @@ export interface ScenarioResult {
   readonly figures: Figures;
   /** Position in scenarios.ts, for one table across test files. */
   readonly order: number;
+  readonly bounds: ScenarioBounds;
 }
 
-const COLUMNS: ReadonlyArray<readonly [string, (f: Figures) => string]> = [
+const COLUMNS: ReadonlyArray<readonly [string, (f: Figures, b: ScenarioBounds) => string]> = [
   ["jobs", (f) => String(f.jobs)],
   ["runners launched", (f) => String(f.runnersLaunched)],
   ["CreateFleet calls", (f) => String(f.createFleetCalls)],
@@ -22,13 +24,19 @@ const COLUMNS: ReadonlyArray<readonly [string, (f: Figures) => string]> = [
   ["redeliveries", (f) => String(f.redeliveries)],
   ["simulated", (f) => duration(f.simulatedMs)],
   ["time to runner p50 / p90", (f) => timeToRunner(f.timeToRunnerSeconds)],
+  ["slowest runner (bound)", (f, b) => `${Math.round(Math.max(0, ...f.timeToRunnerSeconds))} s (≤ ${b.timeToRunnerSeconds} s)`],
   ["time to last runner", (f) => (f.timeToLastRunnerSeconds === undefined ? "-" : `${Math.round(f.timeToLastRunnerSeconds)} s`)],
   ["GitHub 403s", (f) => String(f.gitHub403s)],
   ["jobs lost", (f) => String(f.jobsLost)],
   ["duplicate runners", (f) => String(f.duplicateRunners)],
   ["busy runners terminated", (f) => String(f.busyRunnersTerminated)],
   ["orphans after 2 reconciles", (f) => String(f.orphans)],
+  ["above a limit", (f) => String(f.aboveLimit)],
+  ["wasted instances (bound)", (f, b) => `${f.wastedInstances} (≤ ${b.wastedInstances})`],
 ];
+
+/** The columns that are invariants: 0 in every row. */
+export const INVARIANT_COLUMNS = ["jobs lost", "duplicate runners", "busy runners terminated", "orphans after 2 reconciles", "above a limit"];
 
 /**
  * Nearest-rank percentile (the smallest value with at least p % of the values at or below it); a
@@ -55,7 +63,7 @@ function duration(ms: number): string {
 export function faultTable(results: readonly ScenarioResult[]): string {
   const header = `| scenario | ${COLUMNS.map(([name]) => name).join(" | ")} |`;
   const rule = `|---|${COLUMNS.map(() => "---:").join("|")}|`;
-  const rows = results.map((r) => `| ${r.title} | ${COLUMNS.map(([, cell]) => cell(r.figures)).join(" | ")} |`);
+  const rows = results.map((r) => `| ${r.title} | ${COLUMNS.map(([, cell]) => cell(r.figures, r.bounds)).join(" | ")} |`);
   return [header, rule, ...rows].join("\n");
 }
 
@@ -77,4 +85,51 @@ export function withFaultTable(markdown: string, table: string, note: string): s
   const end = markdown.indexOf(TABLE_END);
   if (start < 0 || end < start) throw new Error("docs/reliability.md has no fault-table markers");
   return `${markdown.slice(0, start + TABLE_START.length)}\n${table}\n\n${note}\n${markdown.slice(end)}`;
+}
+
+/** Each row of the table between the markers, by scenario title: cells by column name. */
+export function tableRows(markdown: string): Map<string, Record<string, string>> {
+  const start = markdown.indexOf(TABLE_START);
+  const end = markdown.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error("docs/reliability.md has no fault-table markers");
+  const lines = markdown.slice(start + TABLE_START.length, end).split("\n").filter((line) => line.startsWith("| "));
+  const cellsOf = (line: string) => line.slice(2, -2).split(" | ").map((cell) => cell.trim());
+  const [header, ...rows] = lines;
+  const names = header === undefined ? [] : cellsOf(header).slice(1);
+  return new Map(rows.filter((row) => !row.startsWith("|---")).map((row) => {
+    const [title, ...cells] = cellsOf(row);
+    return [title as string, Object.fromEntries(names.map((name, i) => [name, cells[i] ?? ""]))];
+  }));
+}
+
+/**
+ * How a committed row is compared with a fresh run's. The world's clock and random numbers are fixed,
+ * so most scenarios repeat to the last figure and must match exactly. A scenario whose figures depend
+ * on how far real concurrency got (`variesBetweenRuns` in scenarios.ts: jittered back-off racing
+ * several execution environments against real loopback servers) must match exactly in its counts of
+ * jobs and runners and in every invariant and bound, and within {@link VARIABLE_TOLERANCE} in these
+ * columns (every number of the cell).
+ */
+export const VARIABLE_COLUMNS: readonly string[] = ["CreateFleet calls", "GitHub calls", "redeliveries", "simulated", "time to runner p50 / p90", "slowest runner (bound)", "time to last runner"];
+export const VARIABLE_TOLERANCE = 0.5;
+
+function withinTolerance(committed: string, fresh: string): boolean {
+  const numbers = (cell: string) => [...cell.matchAll(/\d+/g)].map((m) => Number(m[0]));
+  const [a, b] = [numbers(committed), numbers(fresh)];
+  // "0 h 55 min" against "0 h 50 min": compare the durations, not the hour and minute apart.
+  const minutes = (n: number[]) => (/ h \d+ min$/.test(committed) ? [(n[0] ?? 0) * 60 + (n[1] ?? 0)] : n);
+  const [x, y] = [minutes(a), minutes(b)];
+  return x.length === y.length && x.every((v, i) => Math.abs(v - (y[i] as number)) <= Math.max(1, VARIABLE_TOLERANCE * Math.max(v, y[i] as number)));
+}
+
+/** The differences between a committed row and a fresh one ("column: committed → fresh"). */
+export function rowDifferences(committed: Readonly<Record<string, string>> | undefined, fresh: Readonly<Record<string, string>>, variable = false): string[] {
+  if (committed === undefined) return ["the row is missing from docs/reliability.md"];
+  const out: string[] = [];
+  for (const [column, value] of Object.entries(fresh)) {
+    const was = committed[column];
+    if (was === undefined) out.push(`${column}: missing → ${value}`);
+    else if (was !== value && !(variable && VARIABLE_COLUMNS.includes(column) && withinTolerance(was, value))) out.push(`${column}: ${was} → ${value}`);
+  }
+  return out;
 }

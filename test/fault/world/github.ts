@@ -97,6 +97,8 @@ export interface GitHubOptions {
   readonly listingLagMs: number;
   /** How long GitHub takes to fail a job whose runner vanished. */
   readonly lostRunnerFailMs: number;
+  /** Organizations every App is installed on (default: ORG alone). */
+  readonly owners?: readonly string[];
 }
 
 export class GitHubWorld {
@@ -137,9 +139,12 @@ export class GitHubWorld {
     private readonly now: () => number,
   ) {
     this.deliveryLog = new GitHubDeliveryLog(now, () => this.jobs.values(), (delivery) => this.deliveries.push(delivery), (auth) => this.appOfJwt(auth), jobBody);
-    for (const app of options.apps) {
-      this.installations.set(app.installationId, { id: app.installationId, appId: app.appId, owner: ORG, limit: 5000, remaining: 5000, resetAt: now() + 3_600_000 });
-    }
+    (options.owners ?? [ORG]).forEach((owner, index) => {
+      for (const app of options.apps) {
+        const id = app.installationId + index * 1000;
+        this.installations.set(id, { id, appId: app.appId, owner, limit: 5000, remaining: 5000, resetAt: now() + 3_600_000 });
+      }
+    });
   }
 
   async start(): Promise<string> {
@@ -207,6 +212,21 @@ export class GitHubWorld {
     job.status = "queued";
     this.queued = undefined;
     this.send(job, "queued");
+  }
+
+  /** Someone cancels the run while the job still waits for a runner: it completes as cancelled. */
+  cancelJob(job: GitHubJob): void {
+    if (job.status !== "queued" && job.status !== "waiting") return;
+    job.status = "completed";
+    job.conclusion = "cancelled";
+    job.completedAt = this.now();
+    this.queued = undefined;
+    this.send(job, "completed");
+  }
+
+  /** A person re-runs a failed job from the UI (a new attempt, queued). */
+  rerunByPerson(job: GitHubJob): void {
+    this.rerun(job);
   }
 
   /** A JIT runner connects with its configuration; false when its registration is gone. */
@@ -316,7 +336,8 @@ export class GitHubWorld {
 
   private webhookPayload(job: GitHubJob, action: string): Record<string, unknown> {
     const [owner, name] = job.repository.split("/") as [string, string];
-    const installation = [...this.installations.values()][0] as Installation;
+    // The first App's installation on the job's organization (the App that receives the webhooks).
+    const installation = ([...this.installations.values()].find((i) => i.owner === owner) ?? [...this.installations.values()][0]) as Installation;
     const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z"));
     const base = this.fixture;
     return {
@@ -485,6 +506,12 @@ export class GitHubWorld {
       return [201, { token, expires_at: new Date(this.now() + 3_600_000).toISOString(), permissions: { organization_self_hosted_runners: "write", actions: "write" }, repository_selection: "all" }];
     }
     if (method === "GET" && (m = path.match(/^\/orgs\/([^/]+)\/installation$/))) {
+      const appId = this.appOfJwt(auth);
+      const installation = [...this.installations.values()].find((i) => i.appId === appId && i.owner === m?.[1]);
+      if (installation === undefined) return [404, { message: "Not Found", documentation_url: DOCS }];
+      return [200, installationBody(installation)];
+    }
+    if (method === "GET" && (m = path.match(/^\/repos\/([^/]+)\/([^/]+)\/installation$/))) {
       const appId = this.appOfJwt(auth);
       const installation = [...this.installations.values()].find((i) => i.appId === appId && i.owner === m?.[1]);
       if (installation === undefined) return [404, { message: "Not Found", documentation_url: DOCS }];

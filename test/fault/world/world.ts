@@ -20,6 +20,7 @@ import type { Ec2FaultOptions } from "./ec2-faults.js";
 import type { Ec2Instance } from "./ec2.js";
 import { GitHubWorld, ORG } from "./github.js";
 import type { GitHubJob } from "./github.js";
+import { LimitWatch, counterDrift, replacements, wastedInstances } from "../oracle.js";
 import { invocationOf, kill, runInvocation } from "./invocations.js";
 import type { Invocation, InvocationResult } from "./invocations.js";
 import { settleBatch } from "./esm.js";
@@ -49,6 +50,8 @@ export interface PoolOptions {
   readonly subnetIds?: readonly string[];
   readonly spot?: boolean;
   readonly onDemandFallback?: boolean;
+  /** A warm pool: `size` ready runners registered to `owner` while `schedule` (UTC windows, "" always) is open. */
+  readonly warm?: { readonly size: number; readonly owner: string; readonly schedule: string };
 }
 
 export interface WorldOptions {
@@ -64,6 +67,8 @@ export interface WorldOptions {
   readonly webhookEnvironments?: number;
   /** GitHub Apps (the first receives webhooks; more are round-robin for JIT configs). */
   readonly apps?: number;
+  /** Organizations the Apps are installed on (default: octo-org alone). */
+  readonly owners?: readonly string[];
   /** How far GitHub's listed runner `busy`/`status` lag the truth. */
   readonly listingLagMs?: number;
   readonly jobDurationMs?: number;
@@ -85,7 +90,7 @@ export interface WorldOptions {
   readonly ec2?: Ec2FaultOptions;
 }
 
-interface RunnerSim {
+export interface RunnerSim {
   readonly instance: Ec2Instance;
   phase: "booting" | "polling" | "starting" | "idle" | "busy" | "gone";
   bootAt: number;
@@ -105,6 +110,11 @@ interface RunnerSim {
   hung: boolean;
   /** The watchdog `shutdown` could not be scheduled. */
   noWatchdog: boolean;
+  /** World history for the oracle (test/fault/oracle.ts): when it read its configuration, took a job, was warned, ended. */
+  configuredAt: number | undefined;
+  takenAt: number | undefined;
+  interruptedAt: number | undefined;
+  goneAt: number | undefined;
 }
 
 export interface Figures {
@@ -124,6 +134,10 @@ export interface Figures {
   readonly duplicateRunners: number;
   readonly busyRunnersTerminated: number;
   readonly orphans: number;
+  /** The most live instances above a limit (global, pool, owner) at any instant (test/fault/oracle.ts). */
+  readonly aboveLimit: number;
+  /** Instances launched that never read a runner configuration. */
+  readonly wastedInstances: number;
 }
 
 export interface ScenarioReport {
@@ -139,7 +153,7 @@ type ScheduledHandler = (event: EventBridgeEvent<string, unknown>, context: Cont
 const WEBHOOK_SECRET = "fault-world-webhook-secret";
 
 export class World {
-  readonly options: Required<Omit<WorldOptions, "env" | "pools" | "ingress" | "ec2" | "visibilityTimeoutSeconds">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
+  readonly options: Required<Omit<WorldOptions, "env" | "pools" | "ingress" | "ec2" | "visibilityTimeoutSeconds" | "owners">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
   readonly aws = new LoopbackAws({ record: false });
   readonly ec2 = new Ec2Model(() => Date.now());
   sqs!: SqsModel;
@@ -205,8 +219,13 @@ export class World {
   /** The bootstraps' network through one NAT address (world/boot-network.ts); unset, boots make no call. */
   bootNetwork: NatBootNetwork | undefined = undefined;
   noWatchdogFor: (instance: Ec2Instance) => boolean = () => false;
+  /** The fifth invariant's observer, set up with the handlers' limits. */
+  limitWatch = new LimitWatch({ total: 0, perOwner: 0, perPool: {} });
+
+  private readonly owners: readonly string[] | undefined;
 
   constructor(options: WorldOptions = {}) {
+    this.owners = options.owners;
     this.options = {
       pools: options.pools ?? { linux: { labels: ["linux", "x64"], maxRunners: 50 } },
       env: options.env ?? {},
@@ -240,7 +259,7 @@ export class World {
     this.ec2.serve(this.aws);
     for (const pool of Object.keys(this.options.pools)) this.pools.set(pool, this.sqs.createPool(pool, PREFIX, { visibilityTimeoutSeconds: this.visibilityTimeoutSeconds }));
     const appIds = Array.from({ length: this.options.apps }, (_, i) => ({ appId: 1001 + i, installationId: 52_103_487 + i }));
-    this.github = new GitHubWorld({ webhookSecret: WEBHOOK_SECRET, apps: appIds, listingLagMs: this.options.listingLagMs, lostRunnerFailMs: 2 * MINUTE }, () => Date.now());
+    this.github = new GitHubWorld({ webhookSecret: WEBHOOK_SECRET, apps: appIds, listingLagMs: this.options.listingLagMs, lostRunnerFailMs: 2 * MINUTE, owners: this.owners }, () => Date.now());
     const gitHubUrl = await this.github.start();
 
     const privateKey = appPrivateKey();
@@ -270,7 +289,11 @@ export class World {
     };
     this.dynamo.onSideEffect = sideEffect;
     this.github.onSideEffect = (what, invocation) => sideEffect(what, invocation);
-    this.ec2.onSideEffect = sideEffect;
+    this.ec2.onSideEffect = (what, invocation) => {
+      // The live set grows only here: the limits are checked at once, not just at the next tick.
+      this.limitWatch.observe(this.ourLive(), Date.now());
+      sideEffect(what, invocation);
+    };
     this.ec2.onTerminate = (instance, by) => this.instanceEnded(instance, by, true);
 
     const pools = Object.fromEntries(
@@ -290,6 +313,7 @@ export class World {
             queueUrl: queues.queue.url,
             queueArn: queues.queue.arn,
             deadLetterQueueUrl: queues.deadLetter.url,
+            ...(pool.warm === undefined ? {} : { warmSize: pool.warm.size, warmOwner: pool.warm.owner, warmSchedule: pool.warm.schedule }),
           },
         ];
       }),
@@ -332,6 +356,11 @@ export class World {
       HEALER_MAX_GITHUB_CALLS: "0",
       ...this.options.env,
     };
+    this.limitWatch = new LimitWatch({
+      total: Number(env.MAX_RUNNERS_TOTAL),
+      perOwner: Number(env.MAX_RUNNERS_PER_OWNER),
+      perPool: Object.fromEntries(Object.entries(this.options.pools).map(([key, pool]) => [key, pool.maxRunners])),
+    });
     const load = <H>(name: string): H => {
       const { handler, root } = withCodeCache(() => loadShippedBundle<H>(name, env, { skipSourceMaps: true }));
       this.roots.push(root);
@@ -408,7 +437,10 @@ export class World {
   async spotInterrupt(instanceId: string): Promise<void> {
     this.stats.spotWarnings += 1;
     const sim = this.runners.get(instanceId);
-    if (sim !== undefined) sim.interrupted = true;
+    if (sim !== undefined) {
+      sim.interrupted = true;
+      sim.interruptedAt = Date.now();
+    }
     const event = {
       version: "0",
       id: randomUUID(),
@@ -529,8 +561,14 @@ export class World {
     return Math.min(...times);
   }
 
+  /** Our instances pending or running. */
+  ourLive(): Ec2Instance[] {
+    return this.ec2.live().filter((i) => i.tags.get("self-runners:prefix") === PREFIX);
+  }
+
   private trackPeaks(): void {
-    const live = this.ec2.live().filter((i) => i.tags.get("self-runners:prefix") === PREFIX);
+    const live = this.ourLive();
+    this.limitWatch.observe(live, Date.now());
     this.stats.peakLive = Math.max(this.stats.peakLive, live.length);
     const perPool = new Map<string, number>();
     for (const instance of live) {
@@ -646,6 +684,10 @@ export class World {
         configured: false,
         ranJob: false,
         interrupted: false,
+        configuredAt: undefined,
+        takenAt: undefined,
+        interruptedAt: undefined,
+        goneAt: undefined,
         hung,
         noWatchdog: this.noWatchdogFor(instance),
       });
@@ -657,6 +699,7 @@ export class World {
       const { instance } = sim;
       if (instance.state === "shutting-down" || instance.state === "terminated") {
         sim.phase = "gone";
+        sim.goneAt ??= now;
         continue;
       }
       if (instance.state !== "running") continue;
@@ -686,6 +729,7 @@ export class World {
           sim.runnerId = config.runnerId;
           sim.jobKey = typeof item.jobKey === "string" ? item.jobKey : undefined;
           sim.configured = true;
+          sim.configuredAt = now;
           sim.phase = "starting";
           sim.readyAt = now + this.options.runnerStartMs;
         } else if (now >= sim.pollUntil) {
@@ -713,6 +757,7 @@ export class World {
           sim.phase = "busy";
           sim.jobId = job.id;
           sim.ranJob = true;
+          sim.takenAt = now;
           sim.jobEndsAt = now + job.durationMs;
         }
       }
@@ -726,6 +771,7 @@ export class World {
   private selfShutdown(sim: RunnerSim, why: string): void {
     if (sim.runnerId !== undefined && sim.phase !== "busy") this.github.disconnect(sim.runnerId);
     sim.phase = "gone";
+    sim.goneAt ??= Date.now();
     this.ec2.shutDown(sim.instance.instanceId, `self: ${why}`);
   }
 
@@ -742,6 +788,7 @@ export class World {
       this.github.disconnect(sim.runnerId);
     }
     sim.phase = "gone";
+    sim.goneAt ??= Date.now();
   }
 
   // ------------------------------------------------------------------ SQS -> scale-up
@@ -846,7 +893,8 @@ export class World {
     const lost: Array<{ jobId: number; status: string; conclusion: string | null; why: string; ledger?: unknown }> = [];
     for (const job of logical) {
       const last = finalAttempt(job);
-      if (last.status === "completed" && last.conclusion === "success") continue;
+      // Cancelled at GitHub (the scenario's script): nothing left to run.
+      if (last.status === "completed" && (last.conclusion === "success" || last.conclusion === "cancelled")) continue;
       if (this.expectDeadLetter.has(job.id)) {
         const message = deadLettered.find((m) => (JSON.parse(m.body) as { jobId?: number }).jobId === last.id);
         const record = ledger.find((item) => item.pk === `job#${last.id}#${last.runAttempt}`);
@@ -859,21 +907,15 @@ export class World {
       lost.push({ jobId: last.id, status: last.status, conclusion: last.conclusion, why: "did not complete", ledger: record === undefined ? undefined : { ...record, events: (record.events as Array<{ at: string; what: string; detail?: string }> | undefined)?.map((e) => `${e.at.slice(11, 19)} ${e.what} ${e.detail ?? ""}`) } });
     }
 
-    // Duplicate runners: configured runners that never ran a job (an interrupted spot instance is
-    // expected to), plus jobs that got more runners than their designed relaunches allow.
-    const wasted = this.runnerSims().filter((sim) => sim.configured && !sim.ranJob && !sim.interrupted).map((sim) => sim.instance.instanceId);
-    const runnersPerJob = new Map<string, string[]>();
-    for (const sim of this.runnerSims()) if (sim.configured && sim.jobKey !== undefined) runnersPerJob.set(sim.jobKey, [...(runnersPerJob.get(sim.jobKey) ?? []), sim.instance.instanceId]);
-    const extra: string[] = [];
-    for (const [key, instances] of runnersPerJob) {
-      const record = ledger.find((item) => item.pk === key);
-      const allowed = 1 + Number(record?.relaunches ?? 0);
-      if (instances.length > allowed) extra.push(...instances.slice(allowed));
-    }
-    const duplicates = new Set([...wasted, ...extra]);
+    // Duplicate runners, from the world's history: a runner launched for a job that had one still able to take it.
+    const judged = replacements(this.runnerSims());
+    const duplicates = judged.filter((r) => r.because === undefined).map((r) => r.instanceId);
+    const ours = [...this.ec2.instances.values()].filter((i) => i.tags.get("self-runners:prefix") === PREFIX);
+    const wasted = wastedInstances(ours, this.runners);
 
-    // Orphans after the last two reconcile runs.
-    const live = this.ec2.live().filter((i) => i.tags.get("self-runners:prefix") === PREFIX);
+    // Orphans after the last two reconcile runs: instances, registrations, runner items and counters
+    // that do not match the instances that live.
+    const live = this.ourLive();
     const registrations = [...this.github.registrations.values()].filter((r) => !r.deleted);
     const liveIds = new Set(live.map((i) => i.instanceId));
     const registeredInstances = new Set(registrations.map((r) => r.name.slice(`${PREFIX}-`.length)));
@@ -881,10 +923,9 @@ export class World {
     const orphanRegistrations = registrations.filter((r) => !liveIds.has(r.name.slice(`${PREFIX}-`.length))).map((r) => r.name);
     const runnerItems = await this.scanTable(`${PREFIX}-runners`);
     const orphanItems = runnerItems.filter((item) => !liveIds.has(String(item.instanceId))).map((item) => String(item.instanceId));
-    const heldByLive = ledger.filter((item) => String(item.pk).startsWith("job#") && item.slotHeld === true && liveIds.has(String(item.instanceId))).length;
     const counters = ledger.filter((item) => String(item.pk).startsWith("limit#"));
-    const global = Number(counters.find((item) => item.pk === "limit#global")?.inUse ?? 0);
-    const leakedSlots = Math.max(0, global - heldByLive);
+    const drift = counterDrift(new Map(counters.map((item) => [String(item.pk), Number(item.inUse ?? 0)])), live);
+    const driftUnits = drift.reduce((n, d) => n + Math.abs(d.inUse - d.live), 0);
     const openJobs = ledger.filter((item) => String(item.pk).startsWith("job#") && ["received", "launching", "launched", "running"].includes(String(item.phase)));
 
     const redeliveries = [...this.pools.values()].reduce((n, p) => n + p.queue.redeliveries, 0);
@@ -899,22 +940,26 @@ export class World {
       timeToLastRunnerSeconds: lastRunnerSeconds(this.github),
       gitHub403s: this.github.stats.rateLimitAnswers,
       jobsLost: lost.length,
-      duplicateRunners: duplicates.size,
+      duplicateRunners: duplicates.length,
       busyRunnersTerminated: this.stats.busyTerminated.length,
-      orphans: orphanInstances.length + orphanRegistrations.length + orphanItems.length + leakedSlots,
+      orphans: orphanInstances.length + orphanRegistrations.length + orphanItems.length + driftUnits,
+      aboveLimit: this.limitWatch.worstExcess,
+      wastedInstances: wasted.length,
     };
     return {
       figures,
       details: {
         reachedTimeLimit: timedOut,
         lost,
-        wastedRunners: wasted,
-        extraRunnersPerJob: extra,
+        wastedInstances: wasted,
+        duplicateRunners: duplicates,
+        replacements: judged,
+        limitBreaches: this.limitWatch.breaches,
         busyTerminated: this.stats.busyTerminated,
         orphanInstances,
         orphanRegistrations,
         orphanItems,
-        leakedSlots,
+        counterDrift: drift,
         counters: Object.fromEntries(counters.map((item) => [item.pk, item.inUse])),
         openLedgerJobs: openJobs.map((item) => `${String(item.pk)}:${String(item.phase)}`),
         deadLettered: deadLettered.map((m) => ({ body: m.body, reason: m.attributes.Reason?.StringValue ?? m.attributes.Redriven?.StringValue })),

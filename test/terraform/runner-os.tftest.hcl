@@ -1,6 +1,7 @@
 # Runner hosts (stacks/pools-os.ts): Amazon Linux, Ubuntu, Windows and GPU pools get their AMI, bootstrap and
 # root device; an AMI by owner + name filter; the syncer copies the Windows runner; refused pool values.
 mock_provider "aws" {
+  override_during = plan
   source = "./tests/mocks"
 }
 
@@ -43,7 +44,7 @@ variables {
 }
 
 run "amazon_linux_pool" {
-  command = apply
+  command = plan
   assert {
     condition     = aws_launch_template.runner_launch_template["al"].image_id == "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" && aws_launch_template.runner_launch_template["al-arm"].image_id == "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
     error_message = "Amazon Linux 2023 pools default to AWS's public parameter for their architecture."
@@ -59,7 +60,7 @@ run "amazon_linux_pool" {
 }
 
 run "ubuntu_pools" {
-  command = apply
+  command = plan
   assert {
     condition     = aws_launch_template.runner_launch_template["ubuntu"].image_id == "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id" && aws_launch_template.runner_launch_template["ubuntu-jammy"].image_id == "resolve:ssm:/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id"
     error_message = "Ubuntu pools default to Canonical's public parameter of their release."
@@ -75,7 +76,7 @@ run "ubuntu_pools" {
 }
 
 run "windows_pool" {
-  command = apply
+  command = plan
   assert {
     condition     = aws_launch_template.runner_launch_template["windows"].image_id == "resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
     error_message = "Windows pools default to the latest Windows Server 2022 AMI."
@@ -95,7 +96,7 @@ run "windows_pool" {
 }
 
 run "gpu_pool" {
-  command = apply
+  command = plan
   assert {
     condition     = aws_launch_template.runner_launch_template["gpu"].image_id == "resolve:ssm:/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"
     error_message = "The GPU pool boots the Deep Learning Base AMI (NVIDIA driver present)."
@@ -107,7 +108,7 @@ run "gpu_pool" {
 }
 
 run "ami_by_owner_and_name" {
-  command = apply
+  command = plan
   variables {
     pools = {
       baked = {
@@ -123,6 +124,7 @@ run "ami_by_owner_and_name" {
     }
   }
   override_data {
+    override_during = plan
     target = data.aws_ami.runner_ami["baked"]
     values = { id = "ami-0123456789abcdef0" }
   }

@@ -11,6 +11,7 @@ import { TEST_CREDENTIALS, startDynalite } from "../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../helpers/dynalite.js";
 import { AwsFault, LoopbackAws } from "../helpers/loopback-aws.js";
 import { Ec2Model } from "../fault/world/ec2.js";
+import { Ec2Faults } from "../fault/world/ec2-faults.js";
 import { ACCOUNT, FifoQueue, REGION, SqsModel } from "../fault/world/sqs.js";
 
 /**
@@ -35,6 +36,8 @@ export class CliWorld {
 
   constructor(readonly prefix = "sr") {
     this.ec2 = new Ec2Model(() => this.clock);
+    // The CLI reads a settled account: instances listed as soon as they exist (the fault world stretches this).
+    this.ec2.faults = new Ec2Faults({ listingDelayMs: [0, 0] });
   }
 
   get now(): Date {

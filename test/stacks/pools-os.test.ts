@@ -99,8 +99,9 @@ describe("launch template per host", () => {
 
   it("sizes the AMI's own root device: /dev/xvda on Amazon Linux, /dev/sda1 on Ubuntu and Windows", () => {
     const lt = resourceOf(synth({ linux: pool({}) }), "aws_launch_template", "runner_launch-template");
-    const [mapping] = lt.block_device_mappings as Array<{ device_name: string }>;
-    expect(mapping?.device_name).toMatch(/each\.value\.os == "windows"\) \|\| startswith\(each\.value\.linux_distribution, "ubuntu"\)\) \? "\/dev\/sda1" : "\/dev\/xvda"/);
+    // One dynamic block of volumes (stacks/runner-volumes.ts): the root device is the first in its for_each.
+    const volumes = (lt.dynamic as { block_device_mappings: { for_each: string } }).block_device_mappings.for_each;
+    expect(volumes).toMatch(/each\.value\.os == "windows"\) \|\| startswith\(each\.value\.linux_distribution, "ubuntu"\)\) \? "\/dev\/sda1" : "\/dev\/xvda"/);
   });
 
   it("has the syncer copy the Windows runner when a pool runs Windows", () => {

@@ -182,7 +182,7 @@ describe("SelfRunners prop validation", () => {
   const cases: Array<[string, Parameters<typeof minimalProps>[1], RegExp]> = [
     ["prefix has capitals", { prefix: "Runners" }, /test\/runners: invalid prefix "Runners"; allowed: 2-20 characters/],
     ["the App id is not numeric", { githubAppId: "my-app" }, /invalid githubAppId "my-app"; allowed: the numeric App ID/],
-    ["the runner scope is unknown", { runnerScope: "enterprise" }, /invalid runnerScope "enterprise"; allowed: "repo" or "org"/],
+    ["the runner scope is unknown", { runnerScope: "team" }, /invalid runnerScope "team"; allowed: one of "repo", "org", "enterprise"/],
     ["no runner subnet is given", { runnerSubnetIds: [] }, /invalid runnerSubnetIds \[\]; allowed: a non-empty list of subnet ids/],
     ["a subnet id is malformed", { runnerSubnetIds: ["subnet-x"] }, /invalid runnerSubnetIds \["subnet-x"\]/],
     ["there is no pool", { pools: {} }, /invalid pools \{\}; allowed: a map of at least one pool/],

@@ -1,4 +1,5 @@
 import { childLogger, jobGroupId, runnerName } from "../shared/index.js";
+import { carryRunnerInterruption } from "../libs/ledger/interrupted-runner.js";
 import type { Correlation, JobMessage, RunnerScope, WorkflowJobState } from "../shared/index.js";
 import type { LimitCounters, Ledger } from "../libs/ledger/port.js";
 import type { JobRecord, LedgerSnapshot } from "../libs/ledger/types.js";
@@ -179,6 +180,8 @@ export async function reconcileJobs(
     const facts = { jobId: job.jobId, runAttempt: job.runAttempt };
     if (state.status === "in_progress") await deps.ledger.start(facts, state.runnerName ?? undefined, now);
     if (state.status === "completed") await deps.ledger.finish(facts, finishedPhase(state.conclusion), state.conclusion ?? undefined, now);
+    // Its runner may have had a spot warning before any webhook named the job (issue 15).
+    if (state.status !== "queued") await carryRunnerInterruption(deps.ledger, job.pk, state.runnerName ?? undefined, now);
     return state.status === "queued";
   };
   // Warm pools: ask for the shortfall through the pool's queue (limits and ledger apply as usual).

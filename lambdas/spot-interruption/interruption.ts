@@ -7,6 +7,9 @@ import type { Phase } from "../libs/ledger/phases.js";
  * - An idle runner: deregister it now so no job starts on a dying machine; if the job it was launched
  *   for still waits, relaunch that job at once instead of after the reconciler's grace period. A warm
  *   runner's synthetic job is not relaunched: nothing waits for it, and the reconciler tops the pool up.
+ * - GitHub refuses to deregister a runner the ledger thinks idle (busy: it has just taken a job whose
+ *   `in_progress` has not arrived): note the runner as interrupted, so that job, once known, is marked
+ *   interrupted as in the mid-job case ({@link noteRunnerInterrupted}).
  */
 export interface InterruptionFacts {
   /** The instance carries this deployment's prefix tag. */
@@ -37,4 +40,13 @@ export function planInterruption(facts: InterruptionFacts, instanceId: string): 
     deregister: facts.runnerId !== undefined,
     relaunchIfIdle: facts.runningJob === undefined && waiting ? launchedFor.key : undefined,
   };
+}
+
+/**
+ * Whether to note the runner itself as interrupted: GitHub said it is busy, so it runs a job right now,
+ * but the ledger does not know which. Only "busy": a runner GitHub no longer knows may have finished a
+ * job that failed on its own, which must not be re-run.
+ */
+export function noteRunnerInterrupted(plan: InterruptionPlan, deregistered: "deleted" | "not-found" | "busy" | "skipped"): boolean {
+  return plan.markInterrupted === undefined && deregistered === "busy";
 }

@@ -4,7 +4,8 @@ import type { LimitCounters } from "../libs/ledger/port.js";
 import type { Ledger } from "../libs/ledger/port.js";
 import { limitKeys } from "../libs/ledger/phases.js";
 import { messageFromRecord, relaunchDeduplicationId } from "../libs/ledger/requeue.js";
-import { planInterruption } from "./interruption.js";
+import { carryRunnerInterruption } from "../libs/ledger/interrupted-runner.js";
+import { noteRunnerInterrupted, planInterruption } from "./interruption.js";
 
 const log = childLogger("spot-interruption");
 
@@ -91,6 +92,14 @@ async function handleOurInterruption(instanceId: string, tags: InstanceTags, dep
   if (plan.deregister && runnerId !== undefined && tags.owner !== undefined && tags.installationId !== undefined) {
     deregistered = await deps.deregister(tags.owner, tags.installationId, runnerId);
   }
+  let interruptedJob = plan.markInterrupted;
+  if (noteRunnerInterrupted(plan, deregistered)) {
+    // Note first, then look for the job again: a concurrent `in_progress` writes the pointer, then reads the note.
+    await deps.ledger.markRunnerInterrupted(name, now);
+    const taken = await deps.ledger.jobOfRunner(name);
+    if (taken !== undefined && (await deps.ledger.get(taken))?.ranOn === name && (await carryRunnerInterruption(deps.ledger, taken, name, now))) interruptedJob = taken;
+    log.warn("busy runner interrupted by spot reclaim before its job was known", { instanceId, job: interruptedJob });
+  }
   let relaunched: string | undefined;
   if (plan.relaunchIfIdle !== undefined && (deregistered === "deleted" || deregistered === "not-found")) {
     const old = await deps.ledger.relaunch(plan.relaunchIfIdle, instanceId, "spot interruption before the runner took a job", now);
@@ -106,6 +115,6 @@ async function handleOurInterruption(instanceId: string, tags: InstanceTags, dep
       }
     }
   }
-  log.info("spot interruption handled", { instanceId, interruptedJob: plan.markInterrupted, deregistered, relaunched });
-  return { instanceId, ours: true, interruptedJob: plan.markInterrupted, deregistered, relaunched };
+  log.info("spot interruption handled", { instanceId, interruptedJob, deregistered, relaunched });
+  return { instanceId, ours: true, interruptedJob, deregistered, relaunched };
 }

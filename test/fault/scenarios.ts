@@ -461,7 +461,7 @@ const coverage: Scenario[] = [
     },
   },
   {
-    title: "spot interruption of a runner that just took its job, `in_progress` 3 min late (GitHub refuses to deregister it: nothing relaunched; a person re-runs the failed job)",
+    title: "spot interruption of a runner that just took its job, `in_progress` 3 min late (GitHub refuses to deregister it: the runner is noted interrupted; its job fails and the reconciler re-runs it)",
     world: {},
     script: (w) => {
       const [job] = w.queueJobs(1);
@@ -471,10 +471,6 @@ const coverage: Scenario[] = [
         () => runner() !== undefined,
         () => w.spotInterrupt(runner()?.instance.instanceId as string),
       );
-      w.once(
-        () => job?.conclusion === "failure",
-        () => w.github.rerunByPerson(job as NonNullable<typeof job>),
-      );
     },
     evidence: (report, w) => {
       const d = details(report);
@@ -483,7 +479,12 @@ const coverage: Scenario[] = [
       expect(d.spotOutcomes[0].relaunched).toBeUndefined();
       expect(d.gitHub.refusedDeletes).toBe(1);
       expect(replacements(w.runnerSims())).toEqual([]);
+      // The system re-ran the failed job because its runner was interrupted (no person did): one new attempt.
+      expect(d.reconcileTotals.rerun).toBe(1);
+      expect([...w.github.jobs.values()].filter((job) => job.runAttempt === 2)).toHaveLength(1);
       expect(report.figures.runnersLaunched).toBe(2);
+      expect(report.figures.jobsLost).toBe(0);
+      expect(report.figures.duplicateRunners).toBe(0);
     },
   },
   {

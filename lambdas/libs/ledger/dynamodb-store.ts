@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { conditionalUpdate, expirationAt, isConditionFailure, normalize } from "./dynamodb-update.js";
 import type { LedgerUpdate } from "./dynamodb-update.js";
 import { scanActiveJobs, scanSnapshot } from "./dynamodb-scan.js";
-import { instanceKey, jobKey, runnerKey } from "./phases.js";
+import { instanceKey, interruptedRunnerKey, jobKey, runnerKey } from "./phases.js";
 import type { Ledger } from "./port.js";
 import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, QUEUE_RESEND_WINDOW_MS, TERMINAL_ITEM_TTL_SECONDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
 import type { JobRecord } from "./types.js";
@@ -28,6 +28,14 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
   };
   const putPointer = async (key: string, job: string, now: Date): Promise<void> => {
     await client.send(new PutCommand({ TableName: tableName, Item: { pk: key, job, updatedAt: now.toISOString(), expiration: expirationAt(now) } }));
+  };
+  /** Writes an item unless it exists (the first write's time is kept). */
+  const putOnce = async (item: Record<string, unknown>): Promise<void> => {
+    try {
+      await client.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   };
   const token = (value: string) => ({ condition: "#claimToken = :token", names: { "#claimToken": "claimToken" }, values: { ":token": value } });
 
@@ -257,18 +265,12 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return done !== null;
     },
 
-    async markIdleSeen(instanceId, now) {
-      try {
-        await client.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { pk: idleKey(instanceId), seenAt: now.toISOString(), expiration: expirationAt(now, TERMINAL_ITEM_TTL_SECONDS) },
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+    markIdleSeen: (instanceId, now) => putOnce({ pk: idleKey(instanceId), seenAt: now.toISOString(), expiration: expirationAt(now, TERMINAL_ITEM_TTL_SECONDS) }),
+    markRunnerInterrupted: (runnerName, now) => putOnce({ pk: interruptedRunnerKey(runnerName), interruptedAt: now.toISOString(), expiration: expirationAt(now) }),
+
+    async runnerInterruptedAt(runnerName) {
+      const item = (await client.send(new GetCommand({ TableName: tableName, Key: { pk: interruptedRunnerKey(runnerName) }, ConsistentRead: true }))).Item;
+      return typeof item?.interruptedAt === "string" ? new Date(item.interruptedAt) : undefined;
     },
 
     async clearIdleSeen(instanceId) {

@@ -1,4 +1,4 @@
-import { ACTIVE_PHASES, canTransition, instanceKey, jobKey, runnerKey } from "./phases.js";
+import { ACTIVE_PHASES, canTransition, instanceKey, interruptedRunnerKey, jobKey, runnerKey } from "./phases.js";
 import type { Transition } from "./phases.js";
 import type { Ledger } from "./port.js";
 import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, QUEUE_RESEND_WINDOW_MS, factFields, idleKey, ledgerEvent as event } from "./types.js";
@@ -226,6 +226,16 @@ export function memoryLedger(table: MemoryLedgerTable = new MemoryLedgerTable())
 
     async markInterrupted(key, now) {
       return update({ key, when: exists, set: { interrupted: true }, events: event(now, "interrupted"), returnValues: "ALL_NEW", now }) !== null;
+    },
+
+    async markRunnerInterrupted(runnerName, now) {
+      const key = interruptedRunnerKey(runnerName);
+      if (!table.items.has(key)) table.items.set(key, { pk: key, interruptedAt: now.toISOString() });
+    },
+
+    async runnerInterruptedAt(runnerName) {
+      const at = table.items.get(interruptedRunnerKey(runnerName))?.interruptedAt;
+      return typeof at === "string" ? new Date(at) : undefined;
     },
 
     async markRerunRequested(key, now) {

@@ -73,6 +73,14 @@ export function runnerKey(runnerName: string): string {
   return `runner#${runnerName}`;
 }
 
+/**
+ * Ledger key of the note that a runner's instance got a spot warning while GitHub refused to deregister
+ * it (busy, or not yet registered): the job it took, once known, counts as interrupted.
+ */
+export function interruptedRunnerKey(runnerName: string): string {
+  return `interrupted#${runnerName}`;
+}
+
 /** Ledger keys of the three limit counters a runner counts against. */
 export function limitKeys(pool: string, owner: string): { readonly global: string; readonly pool: string; readonly owner: string } {
   return { global: "limit#global", pool: `limit#pool#${pool}`, owner: `limit#owner#${owner}` };

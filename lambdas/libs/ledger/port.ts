@@ -63,6 +63,10 @@ export interface Ledger {
   releaseSlot(key: string, instanceId: string, now: Date): Promise<JobRecord | undefined>;
   /** Marks the job running on an interrupted runner; a failure then gets a re-run. */
   markInterrupted(key: string, now: Date): Promise<boolean>;
+  /** Spot handler: the runner was warned but could not be deregistered (the warning time kept, first write wins). */
+  markRunnerInterrupted(runnerName: string, now: Date): Promise<void>;
+  /** When the runner was warned, if {@link markRunnerInterrupted} recorded it. */
+  runnerInterruptedAt(runnerName: string): Promise<Date | undefined>;
   /** Records that a re-run was requested, once. */
   markRerunRequested(key: string, now: Date): Promise<boolean>;
   get(key: string): Promise<JobRecord | undefined>;

@@ -1,5 +1,6 @@
 import { instanceIdFromRunnerName } from "../../shared/core.js";
 import type { JobMessage } from "../../shared/core.js";
+import { carryRunnerInterruption } from "../../libs/ledger/interrupted-runner.js";
 import type { LimitCounters } from "../../libs/ledger/port.js";
 import type { Ledger } from "../../libs/ledger/port.js";
 import { finishedPhase, jobKey, limitKeys } from "../../libs/ledger/phases.js";
@@ -75,16 +76,20 @@ export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: s
         installationId: progress.installationId,
         labels: progress.labels,
       };
+      // Only this deployment's runners can have been noted by the spot handler (issue 15).
+      const instanceId = progress.runnerName === undefined ? undefined : instanceIdFromRunnerName(prefix, progress.runnerName);
       if (progress.action === "in_progress") {
-        if (await ledger.start(facts, progress.runnerName, now, deliveryId)) return { phase: "running", redelivery: false };
+        const started = await ledger.start(facts, progress.runnerName, now, deliveryId);
+        if (instanceId !== undefined) await carryRunnerInterruption(ledger, jobKey(facts), progress.runnerName, now);
+        if (started) return { phase: "running", redelivery: false };
         return (await writtenBy(facts, deliveryId, "startedBy")) ? { phase: "running", redelivery: true } : UNCHANGED;
       }
       const phase = finishedPhase(progress.conclusion);
       const changed = await ledger.finish(facts, phase, progress.conclusion, now, deliveryId);
+      if (instanceId !== undefined && phase === "failed") await carryRunnerInterruption(ledger, jobKey(facts), progress.runnerName, now);
       // An ephemeral runner is gone once its job completes: free the limit slot of the job that
       // launched it (which may be another job: runners are not bound to jobs). Exactly once, through
       // the conditional clear of slotHeld; the reconciler frees what this misses.
-      const instanceId = progress.runnerName === undefined ? undefined : instanceIdFromRunnerName(prefix, progress.runnerName);
       if (instanceId !== undefined) {
         const launchedFor = await ledger.jobOfInstance(instanceId);
         if (launchedFor !== undefined) {

@@ -197,6 +197,21 @@ describe("reconcile with memory ports: jobs", () => {
     expect(w.table.items.get(key)).toMatchObject({ phase: "completed", conclusion: "success" });
   });
 
+  it("marks a job interrupted when GitHub names, as its runner, one the spot handler noted busy; the next round re-runs it", async () => {
+    // Arrange: no webhook named the job's runner (issue 15); its instance is gone, the job failed.
+    const key = await seedLaunchedJob(w.deps.ledger, w.deps.counters, { facts: jobFacts(501), instanceId: I[2], prefix: "sr", scopeOwner: OWNER, at: new Date(START - 10 * 60_000) });
+    await w.deps.ledger.markRunnerInterrupted(`sr-${I[2]}`, new Date(START - 8 * 60_000));
+    w.githubJobs.set(501, { status: "completed", conclusion: "failure", runnerName: `sr-${I[2]}` });
+
+    // Act
+    await reconcile(w.deps);
+    const next = await reconcile(w.deps);
+
+    // Assert
+    expect(next).toMatchObject({ rerun: 1, relaunched: 0, errors: 0 });
+    expect(w.table.items.get(key)).toMatchObject({ phase: "failed", interrupted: true, rerunRequested: true });
+  });
+
   it("queues a received job whose queueing delivery crashed (lease ran out, never queued), once", async () => {
     // Arrange: the webhook took the queueing lease 31 minutes ago and died before SendMessage.
     const receivedAt = new Date(START - 31 * 60_000);

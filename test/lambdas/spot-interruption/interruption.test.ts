@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planInterruption } from "../../../lambdas/spot-interruption/interruption.js";
+import { noteRunnerInterrupted, planInterruption } from "../../../lambdas/spot-interruption/interruption.js";
 import type { InterruptionFacts } from "../../../lambdas/spot-interruption/interruption.js";
 
 const INSTANCE = "i-0123456789abcdef0";
@@ -60,5 +60,23 @@ describe("planInterruption", () => {
 
     // Assert
     expect(plan).toEqual({ markInterrupted: "job#8#1", deregister: false, relaunchIfIdle: undefined });
+  });
+});
+
+describe("noteRunnerInterrupted", () => {
+  const idle = planInterruption(facts(), INSTANCE);
+
+  it("notes a runner GitHub refused to deregister as busy while the ledger knew no job on it", () => {
+    // Act / Assert
+    expect(noteRunnerInterrupted(idle, "busy")).toBe(true);
+  });
+
+  it("notes nothing when the ledger already marked the running job, or the runner is gone or unknown", () => {
+    // Arrange: a runner GitHub no longer knows may have ended a job that failed on its own.
+    const running = planInterruption(facts({ runningJob: "job#8#1" }), INSTANCE);
+
+    // Act / Assert
+    expect(noteRunnerInterrupted(running, "busy")).toBe(false);
+    expect(["deleted", "not-found", "skipped"].map((answer) => noteRunnerInterrupted(idle, answer as "deleted"))).toEqual([false, false, false]);
   });
 });

@@ -156,21 +156,6 @@ describe("handleInterruption", () => {
     expect(sent.map((item) => item.deduplicationId)).toEqual(["7-1-r1"]);
   });
 
-  it("fails when GitHub says the runner is busy although the ledger does not know its job yet: nothing is relaunched", async () => {
-    // Arrange: the runner just took a job; the in_progress webhook has not arrived.
-    const key = await waitingJob(7);
-    const { deps, sent } = world({ deleteAnswer: "busy" });
-
-    // Act
-    const outcome = await handleInterruption(INSTANCE, deps);
-
-    // Assert
-    expect(outcome).toMatchObject({ interruptedJob: undefined, deregistered: "busy", relaunched: undefined });
-    expect(await ledger.get(key)).toMatchObject({ phase: "launched", slotHeld: true });
-    expect(sent).toEqual([]);
-    expect(await counterValues()).toEqual([1, 1, 1]);
-  });
-
   it("relaunches once when EventBridge delivers the warning twice", async () => {
     // Arrange
     const key = await waitingJob(7);

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoDbLedger } from "../../../../lambdas/libs/ledger/dynamodb-store.js";
+import { carryRunnerInterruption, interruptedByRunner } from "../../../../lambdas/libs/ledger/interrupted-runner.js";
+import { memoryLedger } from "../../../../lambdas/libs/ledger/memory-store.js";
+import { jobKey } from "../../../../lambdas/libs/ledger/phases.js";
+import type { Ledger } from "../../../../lambdas/libs/ledger/port.js";
+import { startDynalite } from "../../../helpers/dynalite.js";
+import type { LocalDynamoDb } from "../../../helpers/dynalite.js";
+import { jobFacts } from "../../../helpers/ledger.js";
+
+// The note a spot warning leaves on a runner GitHub refused to deregister (issue 15), on both stores.
+
+const WARNED = new Date("2026-11-23T10:00:00.000Z");
+const LATER = new Date("2026-11-23T10:03:00.000Z");
+const RUNNER = "sr-i-0aaaaaaaaaaaaaaa1";
+
+describe("interruptedByRunner", () => {
+  it("counts a known job of a warned runner once", () => {
+    // Act / Assert
+    expect(interruptedByRunner(WARNED, {})).toBe(true);
+    expect(interruptedByRunner(WARNED, { interrupted: true })).toBe(false);
+    expect(interruptedByRunner(undefined, {})).toBe(false);
+    expect(interruptedByRunner(WARNED, undefined)).toBe(false);
+  });
+});
+
+let db: LocalDynamoDb;
+let tables = 0;
+
+beforeAll(async () => {
+  db = await startDynalite();
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+const stores: Array<[string, () => Promise<Ledger>]> = [
+  ["memory", async () => memoryLedger()],
+  [
+    "dynamodb",
+    async () => {
+      tables += 1;
+      await db.createTable(`interrupted-${tables}`);
+      return dynamoDbLedger(db.documentClient, `interrupted-${tables}`);
+    },
+  ],
+];
+
+describe.each(stores)("the interrupted-runner note (%s store)", (_name, make) => {
+  it("keeps the first warning time and knows nothing of other runners", async () => {
+    // Arrange
+    const ledger = await make();
+
+    // Act
+    await ledger.markRunnerInterrupted(RUNNER, WARNED);
+    await ledger.markRunnerInterrupted(RUNNER, LATER);
+
+    // Assert
+    expect(await ledger.runnerInterruptedAt(RUNNER)).toEqual(WARNED);
+    expect(await ledger.runnerInterruptedAt("sr-i-0bbbbbbbbbbbbbbb1")).toBeUndefined();
+  });
+
+  it("marks the job a warned runner ran interrupted, once; a job of an unwarned runner stays unmarked", async () => {
+    // Arrange
+    const ledger = await make();
+    await ledger.markRunnerInterrupted(RUNNER, WARNED);
+    await ledger.start(jobFacts(7), RUNNER, LATER);
+    await ledger.start(jobFacts(8), "sr-i-0bbbbbbbbbbbbbbb1", LATER);
+
+    // Act
+    const first = await carryRunnerInterruption(ledger, jobKey(jobFacts(7)), RUNNER, LATER);
+    const again = await carryRunnerInterruption(ledger, jobKey(jobFacts(7)), RUNNER, LATER);
+    const other = await carryRunnerInterruption(ledger, jobKey(jobFacts(8)), "sr-i-0bbbbbbbbbbbbbbb1", LATER);
+    const unnamed = await carryRunnerInterruption(ledger, jobKey(jobFacts(8)), undefined, LATER);
+
+    // Assert
+    expect([first, again, other, unnamed]).toEqual([true, false, false, false]);
+    expect(await ledger.get(jobKey(jobFacts(7)))).toMatchObject({ phase: "running", interrupted: true });
+    expect((await ledger.get(jobKey(jobFacts(8))))?.interrupted).toBeUndefined();
+  });
+});

@@ -10,6 +10,15 @@ resource "aws_ssm_parameter" "draining_parameter" {
   }
 }
 
+resource "aws_s3_object" "runner_customization_document" {
+  for_each     = local.pools_resolved
+  bucket       = aws_s3_bucket.runner_binaries_bucket.bucket
+  content      = jsonencode({ "pre_install_script" = each.value.pre_install_script, "post_install_script" = each.value.post_install_script, "job_started_hook" = each.value.job_started_hook, "job_completed_hook" = each.value.job_completed_hook, "extra_packages" = each.value.extra_packages, "job_environment" = each.value.job_environment, "use_instance_store" = each.value.use_instance_store })
+  content_type = "application/json"
+  key          = format("pools/%s/customization.json", each.key)
+  tags         = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:pool" = each.key })
+}
+
 data "aws_ami" "runner_ami" {
   for_each    = { for key, val in local.pools_resolved : key => val if val.ami_name_filter != "" }
   most_recent = true
@@ -28,6 +37,7 @@ data "aws_ami" "runner_ami" {
 
 resource "aws_iam_instance_profile" "runner_instance_profile" {
   name = "${var.prefix}-runner"
+  path = var.iam_role_path
   role = aws_iam_role.runner_role.name
   tags = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
@@ -40,16 +50,23 @@ resource "aws_launch_template" "runner_launch_template" {
   name                                 = "${var.prefix}-${each.key}"
   tags                                 = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
   update_default_version               = true
-  user_data                            = base64encode(format((each.value.os == "windows") ? "<powershell>\n%s</powershell>\n" : "%s", templatefile({ "al2023" = "${path.module}/templates/runner-bootstrap.sh.tftpl", "ubuntu" = "${path.module}/templates/runner-bootstrap-ubuntu.sh.tftpl", "windows" = "${path.module}/templates/runner-bootstrap-windows.ps1.tftpl" }[(each.value.os == "windows") ? "windows" : startswith(each.value.linux_distribution, "ubuntu") ? "ubuntu" : "al2023"], { "table_name" = aws_dynamodb_table.runners_table.name, "region" = data.aws_region.current_region.id, "binaries_bucket" = aws_s3_bucket.runner_binaries_bucket.bucket, "binaries_prefix" = "runner/", "minimum_runner_version" = "2.329.0", "architecture" = each.value.architecture, "idle_timeout_minutes" = var.runner_idle_timeout_minutes, "boot_timeout_seconds" = var.runner_boot_timeout_seconds, "pool" = each.key, "log_group" = var.enable_runner_logs ? aws_cloudwatch_log_group.runner_logs_group["0"].name : "" })))
+  user_data                            = base64encode(format((each.value.os == "windows") ? "<powershell>\n%s</powershell>\n" : "%s", templatefile({ "al2023" = "${path.module}/templates/runner-bootstrap.sh.tftpl", "ubuntu" = "${path.module}/templates/runner-bootstrap-ubuntu.sh.tftpl", "windows" = "${path.module}/templates/runner-bootstrap-windows.ps1.tftpl" }[(each.value.os == "windows") ? "windows" : startswith(each.value.linux_distribution, "ubuntu") ? "ubuntu" : "al2023"], { "table_name" = aws_dynamodb_table.runners_table.name, "region" = data.aws_region.current_region.id, "binaries_bucket" = aws_s3_bucket.runner_binaries_bucket.bucket, "binaries_prefix" = "runner/", "minimum_runner_version" = "2.329.0", "architecture" = each.value.architecture, "idle_timeout_minutes" = var.runner_idle_timeout_minutes, "boot_timeout_seconds" = var.runner_boot_timeout_seconds, "pool" = each.key, "log_group" = var.enable_runner_logs ? aws_cloudwatch_log_group.runner_logs_group["0"].name : "", "customization_key" = format("pools/%s/customization.json", each.key) })))
 
-  block_device_mappings {
-    device_name = ((each.value.os == "windows") || startswith(each.value.linux_distribution, "ubuntu")) ? "/dev/sda1" : "/dev/xvda"
+  dynamic "block_device_mappings" {
+    for_each = toset(concat([{ "device_name" = ((each.value.os == "windows") || startswith(each.value.linux_distribution, "ubuntu")) ? "/dev/sda1" : "/dev/xvda", "size" = each.value.root_volume_size, "type" = each.value.root_volume_type, "iops" = each.value.root_volume_iops, "throughput" = each.value.root_volume_throughput }], each.value.extra_volumes))
+    iterator = each
 
-    ebs {
-      delete_on_termination = "true"
-      encrypted             = "true"
-      volume_size           = each.value.root_volume_size
-      volume_type           = "gp3"
+    content {
+      device_name = each.value.device_name
+
+      ebs {
+        delete_on_termination = "true"
+        encrypted             = "true"
+        iops                  = each.value.iops
+        throughput            = each.value.throughput
+        volume_size           = each.value.size
+        volume_type           = each.value.type
+      }
     }
   }
 
@@ -59,7 +76,7 @@ resource "aws_launch_template" "runner_launch_template" {
 
   metadata_options {
     http_endpoint               = "enabled"
-    http_put_response_hop_limit = 2
+    http_put_response_hop_limit = each.value.metadata_hop_limit
     http_tokens                 = "required"
     instance_metadata_tags      = "disabled"
   }
@@ -68,7 +85,7 @@ resource "aws_launch_template" "runner_launch_template" {
     associate_public_ip_address = var.associate_public_ip_address
     delete_on_termination       = "true"
     device_index                = 0
-    security_groups             = [aws_security_group.runner_security_group.id]
+    security_groups             = concat([aws_security_group.runner_security_group.id], each.value.extra_security_group_ids)
   }
 
   tag_specifications {
@@ -88,9 +105,11 @@ resource "aws_launch_template" "runner_launch_template" {
 }
 
 resource "aws_iam_role" "runner_role" {
-  assume_role_policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
-  name               = "${var.prefix}-runner"
-  tags               = merge(var.tags, { "self-runners:prefix" = var.prefix })
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = "${var.prefix}-runner"
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
 }
 
 resource "aws_security_group" "runner_security_group" {
@@ -121,7 +140,7 @@ resource "aws_iam_role_policy" "runner_ssm_sessions" {
 }
 
 resource "aws_dynamodb_resource_policy" "runners_resource_policy" {
-  policy       = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Deny", "Sid" = "OnlyKitRolesTouchItems", "Principal" = "*", "Action" = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete", "dynamodb:ExportTableToPointInTime", "dynamodb:CreateBackup"], "Resource" = [aws_dynamodb_table.runners_table.arn, "${aws_dynamodb_table.runners_table.arn}/*"], "Condition" = { "ArnNotEquals" = { "aws:PrincipalArn" = ["arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${var.prefix}-runner"] } } }] })
+  policy       = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Deny", "Sid" = "OnlyKitRolesTouchItems", "Principal" = "*", "Action" = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete", "dynamodb:ExportTableToPointInTime", "dynamodb:CreateBackup"], "Resource" = [aws_dynamodb_table.runners_table.arn, "${aws_dynamodb_table.runners_table.arn}/*"], "Condition" = { "ArnNotEquals" = { "aws:PrincipalArn" = ["arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${trimprefix(var.iam_role_path, "/")}${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${trimprefix(var.iam_role_path, "/")}${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${trimprefix(var.iam_role_path, "/")}${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${trimprefix(var.iam_role_path, "/")}${var.prefix}-runner"] } } }] })
   resource_arn = aws_dynamodb_table.runners_table.arn
 }
 

@@ -105,13 +105,35 @@ variable "rerun_github_app_private_key_ssm_parameter_name" {
 }
 
 variable "runner_scope" {
-  description = "Register runners per repository (repo) or per organization (org). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly."
+  description = "Register runners per repository (repo), per organization (org) or per enterprise (enterprise, GitHub Enterprise Cloud). The App needs Administration (repo) or Self-hosted runners (org) write permission accordingly; enterprise scope needs enterprise_slug and enterprise_token_ssm_parameter_name (README, section GitHub App set-up)."
   type        = string
   default     = "repo"
 
   validation {
-    condition     = contains(["repo", "org"], var.runner_scope)
-    error_message = "runner_scope must be \"repo\" or \"org\"."
+    condition     = contains(["repo", "org", "enterprise"], var.runner_scope)
+    error_message = "runner_scope must be one of \"repo\", \"org\", \"enterprise\"."
+  }
+}
+
+variable "enterprise_slug" {
+  description = "Enterprise scope only (required there, refused otherwise): the enterprise whose runners the kit manages, as in https://github.com/enterprises/SLUG. Runners register at enterprise level in each pool's runner_group_id (an enterprise runner group shared with the organizations that run the jobs)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.enterprise_slug == "" || (can(regex("^[a-zA-Z0-9][a-zA-Z0-9-]{0,59}$", var.enterprise_slug)))
+    error_message = "enterprise_slug must be \"\" or the enterprise's slug as in https://github.com/enterprises/SLUG (letters, digits and hyphens, at most 60)."
+  }
+}
+
+variable "enterprise_token_ssm_parameter_name" {
+  description = "Enterprise scope only (required there, refused otherwise): existing SSM SecureString parameter holding a classic personal access token of an enterprise owner with the manage_runners:enterprise scope, encrypted with the kit's key. GitHub's enterprise runner endpoints refuse GitHub App installation tokens and fine-grained tokens; the App still receives the webhooks and reads jobs."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.enterprise_token_ssm_parameter_name == "" || (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", var.enterprise_token_ssm_parameter_name)))
+    error_message = "enterprise_token_ssm_parameter_name must be \"\" or an SSM parameter name starting with '/'."
   }
 }
 
@@ -139,8 +161,18 @@ variable "runner_subnet_ids" {
 variable "pools" {
   description = "Runner pools by key. A job goes to the first pool (in key order) whose labels contain every label of its runs-on (case-insensitive; self-hosted is implicit)."
   type = map(object({
-    labels                    = list(string)
-    instance_types            = list(string)
+    labels         = list(string)
+    instance_types = optional(list(string), [])
+    instance_requirements = optional(object({
+      vcpu_min                = number
+      vcpu_max                = optional(number)
+      memory_mib_min          = number
+      memory_mib_max          = optional(number)
+      instance_generations    = optional(list(string), ["current"])
+      burstable_performance   = optional(string, "excluded")
+      allowed_instance_types  = optional(list(string), [])
+      excluded_instance_types = optional(list(string), [])
+    }))
     max_runners               = optional(number, 10)
     spot                      = optional(bool, true)
     on_demand_fallback        = optional(bool, true)
@@ -157,6 +189,25 @@ variable "pools" {
     warm_pool_owner           = optional(string, "")
     warm_pool_schedule        = optional(string, "")
     allow_public_repositories = optional(bool, false)
+    pre_install_script        = optional(string, "")
+    post_install_script       = optional(string, "")
+    job_started_hook          = optional(string, "")
+    job_completed_hook        = optional(string, "")
+    extra_packages            = optional(list(string), [])
+    job_environment           = optional(map(string), {})
+    extra_security_group_ids  = optional(list(string), [])
+    root_volume_type          = optional(string, "gp3")
+    root_volume_iops          = optional(number)
+    root_volume_throughput    = optional(number)
+    extra_volumes = optional(list(object({
+      device_name = string
+      size        = number
+      type        = optional(string, "gp3")
+      iops        = optional(number)
+      throughput  = optional(number)
+    })), [])
+    metadata_hop_limit = optional(number, 2)
+    use_instance_store = optional(bool, false)
   }))
 
   validation {
@@ -180,8 +231,58 @@ variable "pools" {
   }
 
   validation {
-    condition     = alltrue([for k, p in var.pools : length(p.instance_types) > 0 && (alltrue([for item in p.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", item))]))])
-    error_message = "Every pool's instance_types must be a non-empty list of EC2 instance type names such as m7i.large or c7g.2xlarge."
+    condition     = alltrue([for k, p in var.pools : alltrue([for item in p.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", item))])])
+    error_message = "Every pool's instance_types must be EC2 instance type names such as m7i.large or c7g.2xlarge."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : (length(p.instance_types) > 0) != (p.instance_requirements != null)])
+    error_message = "Every pool's instance_types must be a non-empty list (and then no instance_requirements), or empty when instance_requirements is set: a pool selects its types by list or by attributes, exactly one of the two."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (p.instance_requirements.vcpu_min >= 1 && p.instance_requirements.vcpu_min <= 1024 && floor(p.instance_requirements.vcpu_min) == p.instance_requirements.vcpu_min)])
+    error_message = "Every pool's instance_requirements.vcpu_min must be a whole number from 1 to 1024."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (p.instance_requirements.vcpu_max == null ? true : (p.instance_requirements.vcpu_max >= p.instance_requirements.vcpu_min && p.instance_requirements.vcpu_max <= 1024 && floor(p.instance_requirements.vcpu_max) == p.instance_requirements.vcpu_max))])
+    error_message = "Every pool's instance_requirements.vcpu_max must be null (no bound) or a whole number from vcpu_min to 1024."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (p.instance_requirements.memory_mib_min >= 512 && p.instance_requirements.memory_mib_min <= 33554432 && floor(p.instance_requirements.memory_mib_min) == p.instance_requirements.memory_mib_min)])
+    error_message = "Every pool's instance_requirements.memory_mib_min must be a whole number from 512 to 33554432 MiB."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (p.instance_requirements.memory_mib_max == null ? true : (p.instance_requirements.memory_mib_max >= p.instance_requirements.memory_mib_min && p.instance_requirements.memory_mib_max <= 33554432 && floor(p.instance_requirements.memory_mib_max) == p.instance_requirements.memory_mib_max))])
+    error_message = "Every pool's instance_requirements.memory_mib_max must be null (no bound) or a whole number from memory_mib_min to 33554432 MiB."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (length(p.instance_requirements.instance_generations) > 0 && (alltrue([for item in p.instance_requirements.instance_generations : contains(["current", "previous"], item)])))])
+    error_message = "Every pool's instance_requirements.instance_generations must be a non-empty list of \"current\" or \"previous\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (contains(["included", "excluded", "required"], p.instance_requirements.burstable_performance))])
+    error_message = "Every pool's instance_requirements.burstable_performance must be one of \"included\", \"excluded\", \"required\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (alltrue([for item in p.instance_requirements.allowed_instance_types : can(regex("^[a-z0-9*][a-z0-9*-]*(\\.[a-z0-9*-]+)?$", item))]))])
+    error_message = "Every pool's instance_requirements.allowed_instance_types must be EC2 instance types or patterns with * wildcards (m7i.large, m7*.*, c*)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (alltrue([for item in p.instance_requirements.excluded_instance_types : can(regex("^[a-z0-9*][a-z0-9*-]*(\\.[a-z0-9*-]+)?$", item))]))])
+    error_message = "Every pool's instance_requirements.excluded_instance_types must be EC2 instance types or patterns with * wildcards (m7i.large, m7*.*, c*)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.instance_requirements == null ? true : (length(p.instance_requirements.allowed_instance_types) == 0 || length(p.instance_requirements.excluded_instance_types) == 0)])
+    error_message = "Every pool's instance_requirements.allowed_instance_types must be empty when excluded_instance_types is set (EC2 accepts only one of the two)."
   }
 
   validation {
@@ -230,6 +331,66 @@ variable "pools" {
   }
 
   validation {
+    condition     = alltrue([for k, p in var.pools : length(p.pre_install_script) <= 65536])
+    error_message = "Every pool's pre_install_script must be a script of at most 65536 characters."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.post_install_script) <= 65536])
+    error_message = "Every pool's post_install_script must be a script of at most 65536 characters."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.job_started_hook) <= 65536])
+    error_message = "Every pool's job_started_hook must be a script of at most 65536 characters."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.job_completed_hook) <= 65536])
+    error_message = "Every pool's job_completed_hook must be a script of at most 65536 characters."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : alltrue([for item in p.extra_packages : can(regex("^[A-Za-z0-9][A-Za-z0-9.+_:~-]*$", item))])])
+    error_message = "Every pool's extra_packages must be package names of letters, digits and .+_:~- (no spaces or shell characters)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : alltrue([for k, item in p.job_environment : (can(regex("^[A-Za-z_][A-Za-z0-9_]*$", k))) && (can(regex("^[^\\n\\r]*$", item)))])])
+    error_message = "Every pool's job_environment must be a map of a variable name of letters, digits and _ (not starting with a digit) to a single line."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.extra_security_group_ids) <= 4 && alltrue([for item in p.extra_security_group_ids : can(regex("^sg-[0-9a-f]{8,17}$", item))])])
+    error_message = "Every pool's extra_security_group_ids must be at most 4 security group ids of the form sg-0123456789abcdef0 (an interface takes 5 groups, the kit's own included)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : contains(["gp3", "gp2", "io1", "io2"], p.root_volume_type)])
+    error_message = "Every pool's root_volume_type must be one of \"gp3\", \"gp2\", \"io1\", \"io2\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.root_volume_iops == null ? true : (p.root_volume_iops >= 100 && p.root_volume_iops <= 256000 && floor(p.root_volume_iops) == p.root_volume_iops)])
+    error_message = "Every pool's root_volume_iops must be null or a whole number from 100 to 256000."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.root_volume_throughput == null ? true : (p.root_volume_throughput >= 125 && p.root_volume_throughput <= 2000 && floor(p.root_volume_throughput) == p.root_volume_throughput)])
+    error_message = "Every pool's root_volume_throughput must be null or a whole number from 125 to 2000 MiB/s (gp3 only)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.extra_volumes) <= 10 && alltrue([for v in p.extra_volumes : can(regex("^/dev/(sd|xvd)[b-z]$", v.device_name)) && (v.size >= 1 && v.size <= 16384 && floor(v.size) == v.size) && contains(["gp3", "gp2", "io1", "io2", "st1", "sc1"], v.type) && (v.iops == null ? true : (v.iops >= 100 && v.iops <= 256000 && floor(v.iops) == v.iops)) && (v.throughput == null ? true : (v.throughput >= 125 && v.throughput <= 2000 && floor(v.throughput) == v.throughput))])])
+    error_message = "Every pool's extra_volumes must be at most 10 volumes, each with a device_name /dev/(sd|xvd)[b-z] (not the root), a size from 1 to 16384 GiB, a type among gp3, gp2, io1, io2, st1, sc1, iops 100-256000 or null, throughput 125-2000 or null."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.metadata_hop_limit >= 1 && p.metadata_hop_limit <= 64 && floor(p.metadata_hop_limit) == p.metadata_hop_limit])
+    error_message = "Every pool's metadata_hop_limit must be a whole number from 1 to 64."
+  }
+
+  validation {
     condition     = alltrue([for k, p in var.pools : contains(["linux", "windows"], p.os)])
     error_message = "Every pool's os must be \"linux\" or \"windows\"."
   }
@@ -242,6 +403,11 @@ variable "pools" {
   validation {
     condition     = alltrue([for k, p in var.pools : p.os != "windows" || p.architecture == "x64"])
     error_message = "Every pool's architecture must be \"x64\" for Windows pools (there is no Windows Server AMI for Graviton)."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : p.os != "windows" || (p.pre_install_script == "" && p.post_install_script == "" && p.job_started_hook == "" && p.job_completed_hook == "" && length(p.extra_packages) == 0 && length(p.job_environment) == 0 && !p.use_instance_store)])
+    error_message = "Every pool's os must be \"linux\" when the pool sets any of pre_install_script, post_install_script, job_started_hook, job_completed_hook, extra_packages, job_environment, use_instance_store (the Windows bootstrap runs no pool customization yet)."
   }
 
   validation {
@@ -317,6 +483,69 @@ variable "enable_runner_logs" {
   default     = true
 }
 
+# ---------- Runner images ----------
+variable "runner_images" {
+  description = "Baked runner images by key: an EC2 Image Builder pipeline per image builds an AMI on parent_image_ssm_parameter (default Amazon Linux 2023 for the architecture) with the runner from the kit's bucket, Docker, the CloudWatch agent, extra_packages, prepull_images pulled into Docker and user_script (no secrets), on schedule (cron) and on demand, and publishes the AMI id to the SSM parameter /<prefix>/runner-images/<key> for pools to use as their AMI parameter (docs/runner-images.md). Empty: no pipeline."
+  type = map(object({
+    parent_image_ssm_parameter = optional(string)
+    architecture               = optional(string, "x64")
+    instance_types             = optional(list(string))
+    docker                     = optional(bool, true)
+    cloudwatch_agent           = optional(bool, true)
+    extra_packages             = optional(list(string), [])
+    prepull_images             = optional(list(string), [])
+    user_script                = optional(string, "")
+    schedule                   = optional(string, "cron(0 4 ? * MON *)")
+    root_volume_size           = optional(number, 30)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.runner_images) : can(regex("^[a-z0-9][a-z0-9-]{0,31}$", k))])
+    error_message = "runner_images must have keys of 1 to 32 lowercase letters, digits and hyphens."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.docker || length(img.prepull_images) == 0])
+    error_message = "runner_images: every image's prepull_images must be empty unless docker is true (images are pulled into Docker's store)."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.parent_image_ssm_parameter == null ? true : (can(regex("^/[a-zA-Z0-9_.\\-/]{1,1000}$", img.parent_image_ssm_parameter)))])
+    error_message = "runner_images: every image's parent_image_ssm_parameter must be an SSM parameter name starting with '/'."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.architecture == null ? true : (contains(["x64", "arm64"], img.architecture))])
+    error_message = "runner_images: every image's architecture must be \"x64\" or \"arm64\"."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.instance_types == null ? true : (length(img.instance_types) > 0 && (alltrue([for item in img.instance_types : can(regex("^[a-z][a-z0-9-]*\\.[a-z0-9]+$", item))])))])
+    error_message = "runner_images: every image's instance_types must be a non-empty list of EC2 instance type names such as m7i.large or c7g.2xlarge."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.extra_packages == null ? true : (alltrue([for item in img.extra_packages : can(regex("^[A-Za-z0-9][A-Za-z0-9._+:-]{0,127}$", item))]))])
+    error_message = "runner_images: every image's extra_packages must be package names (letters, digits and . _ + : -)."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.prepull_images == null ? true : (alltrue([for item in img.prepull_images : can(regex("^[a-z0-9][a-z0-9._/:@-]{0,254}$", item))]))])
+    error_message = "runner_images: every image's prepull_images must be container image references such as public.ecr.aws/docker/library/node:22 (lowercase letters, digits and . _ / : @ -)."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.schedule == null ? true : (can(regex("^cron\\(.+\\)$", img.schedule)))])
+    error_message = "runner_images: every image's schedule must be cron(...) expressions (Image Builder schedules take cron only)."
+  }
+
+  validation {
+    condition     = alltrue([for k, img in var.runner_images : img.root_volume_size == null ? true : (img.root_volume_size >= 8 && img.root_volume_size <= 16384 && floor(img.root_volume_size) == img.root_volume_size)])
+    error_message = "runner_images: every image's root_volume_size must be a whole number from 8 to 16384 GiB."
+  }
+}
+
 # ---------- Encryption ----------
 variable "create_kms_key" {
   description = "Create a customer managed KMS key (yearly rotation) for the job queues, the tables, the SSM parameters the module creates, every log group and the functions' environment; only the module's roles and kms_key_administrator_arns may use it (see docs/security.md). Ignored when kms_key_arn names a key; false and an empty kms_key_arn keep AWS-managed encryption."
@@ -343,6 +572,29 @@ variable "kms_key_arn" {
   validation {
     condition     = var.kms_key_arn == "" || (can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", var.kms_key_arn)))
     error_message = "kms_key_arn must be \"\" or a KMS key ARN of the form arn:aws:kms:<region>:<account>:key/<key id> (not an alias)."
+  }
+}
+
+# ---------- IAM ----------
+variable "permissions_boundary_arn" {
+  description = "Managed policy set as the permissions boundary of every IAM role the kit creates (functions, runners, NAT instances, NAT failover, API Gateway logging, CloudTrail delivery). Empty: no boundary."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.permissions_boundary_arn == "" || (can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]{1,512}$", var.permissions_boundary_arn)))
+    error_message = "permissions_boundary_arn must be \"\" or an IAM managed policy ARN of the form arn:aws:iam::<account>:policy/<name>."
+  }
+}
+
+variable "iam_role_path" {
+  description = "Path of every IAM role and instance profile the kit creates; the kit's policies that name its roles by ARN include it."
+  type        = string
+  default     = "/"
+
+  validation {
+    condition     = can(regex("^/([A-Za-z0-9+=,.@_-]+/){0,25}$", var.iam_role_path))
+    error_message = "iam_role_path must be an IAM path that begins and ends with / (such as / or /ci/runners/), names of letters, digits and +=,.@_-."
   }
 }
 
@@ -552,6 +804,28 @@ variable "github_min_remaining_requests" {
   validation {
     condition     = var.github_min_remaining_requests >= 1 && var.github_min_remaining_requests <= 100000 && floor(var.github_min_remaining_requests) == var.github_min_remaining_requests
     error_message = "github_min_remaining_requests must be a whole number from 1 to 100000."
+  }
+}
+
+variable "github_writes_per_minute" {
+  description = "GitHub writes (runner JIT configurations) per minute per App, shared by every scale-up environment through the write governor in the ledger table (docs/performance.md). GitHub allows 900 points a minute per REST endpoint and a POST costs 5, so 180; the default keeps a margin for the App's other writes. Several Apps (additional_github_apps) multiply it."
+  type        = number
+  default     = 150
+
+  validation {
+    condition     = var.github_writes_per_minute >= 1 && var.github_writes_per_minute <= 160 && floor(var.github_writes_per_minute) == var.github_writes_per_minute
+    error_message = "github_writes_per_minute must be a whole number from 1 to 160 (with the largest github_write_burst, 10, the fleet then sends at most 170 writes in any 60 s, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)."
+  }
+}
+
+variable "github_write_burst" {
+  description = "Most GitHub writes an App may make at once after a quiet period (one SQS batch at the default): the size of the write governor's bucket. In any 60 s the fleet sends at most github_writes_per_minute + github_write_burst writes per App (docs/performance.md)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.github_write_burst >= 1 && var.github_write_burst <= 10 && floor(var.github_write_burst) == var.github_write_burst
+    error_message = "github_write_burst must be a whole number from 1 to 10 (with github_writes_per_minute at most 160, at most 170 writes in any 60 s, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)."
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The per-pool customization document (issue 12, item 4): what a pool's scripts, hooks, packages and job
  * environment are, stored as one JSON object in the runner binaries bucket and read by every bootstrap
- * (Amazon Linux today; the Ubuntu and Windows bootstraps read the same document). Not in the user data:
+ * (Amazon Linux and Ubuntu; Windows pools may not set it yet: stacks/pools-os.ts). Not in the user data:
  * EC2 caps it at 16 KB and a pool's scripts would eat that; not in SSM: a standard parameter holds 4 KB
  * and the runner role would need ssm:GetParameter. The document carries no secret (docs/runner-customization.md
  * says how a job pulls secrets at run time). stacks/runner-customization.ts writes it, the bootstraps read it.

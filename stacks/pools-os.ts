@@ -4,6 +4,7 @@
  * the same table feeds the CDKTF props, the module's `pools` type, its defaults and its validation.
  */
 import { eachItem, hclString, matching, oneOf, type InputRule } from "./module/rules.js";
+import type { NormalizedPoolCustomization } from "./pools-customization.js";
 
 /** Operating systems a pool can run. */
 export const RUNNER_OPERATING_SYSTEMS = ["linux", "windows"] as const;
@@ -141,7 +142,14 @@ export function poolOsVariableTypeLines(): string[] {
 const AMI_OWNER: InputRule = matching("^(self|amazon|aws-marketplace|[0-9]{12})$", "account ids (12 digits), self, amazon or aws-marketplace");
 
 /** The pool fields the OS rules read (a subset of stacks/pools.ts NormalizedPool, which imports this file). */
-type OsRulePool = NormalizedPoolOs & { readonly architecture: "x64" | "arm64" };
+type OsRulePool = NormalizedPoolOs & { readonly architecture: "x64" | "arm64" } & Pick<NormalizedPoolCustomization, WindowsRefusedCustomization>;
+
+/**
+ * The customization attributes the Windows bootstrap does not run yet (its PowerShell has no hook points,
+ * docs/runner-customization.md): a Windows pool that sets one is refused at plan rather than ignored.
+ */
+const WINDOWS_REFUSED_CUSTOMIZATION = ["pre_install_script", "post_install_script", "job_started_hook", "job_completed_hook", "extra_packages", "job_environment", "use_instance_store"] as const;
+type WindowsRefusedCustomization = (typeof WINDOWS_REFUSED_CUSTOMIZATION)[number];
 
 /** A rule on the OS fields, in the shape of stacks/pools.ts PoolRule (`condition` is HCL over a pool `p`). */
 export interface PoolOsRule {
@@ -163,6 +171,21 @@ export const POOL_OS_RULES: readonly PoolOsRule[] = [
     allowed: '"x64" for Windows pools (there is no Windows Server AMI for Graviton)',
     check: (pool) => pool.os !== "windows" || pool.architecture === "x64",
     condition: (p) => `${p}.os != "windows" || ${p}.architecture == "x64"`,
+  },
+  {
+    field: "os",
+    allowed: `"linux" when the pool sets any of ${WINDOWS_REFUSED_CUSTOMIZATION.join(", ")} (the Windows bootstrap runs no pool customization yet)`,
+    check: (pool) =>
+      pool.os !== "windows" ||
+      (pool.pre_install_script === "" &&
+        pool.post_install_script === "" &&
+        pool.job_started_hook === "" &&
+        pool.job_completed_hook === "" &&
+        pool.extra_packages.length === 0 &&
+        Object.keys(pool.job_environment).length === 0 &&
+        !pool.use_instance_store),
+    condition: (p) =>
+      `${p}.os != "windows" || (${p}.pre_install_script == "" && ${p}.post_install_script == "" && ${p}.job_started_hook == "" && ${p}.job_completed_hook == "" && length(${p}.extra_packages) == 0 && length(${p}.job_environment) == 0 && !${p}.use_instance_store)`,
   },
   { field: "ami_owners", ...onField("ami_owners", eachItem(AMI_OWNER)) },
   {

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { JIT_ENCRYPTION_CONTEXT_KEY } from "../../contracts/scale-up.js";
+import { poolCustomizationKey, type PoolCustomizationDocument } from "../../contracts/pool-customization.js";
 import type { LinuxDistribution } from "../../stacks/pools-os.js";
 import { bootstrapFamily, renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
 import { scratchDir } from "./paths.js";
@@ -25,6 +26,17 @@ export const BOOT_OPTIONS = {
   bootTimeoutSeconds: 600,
   pool: "default",
   logGroupName: LOG_GROUP,
+  customizationKey: poolCustomizationKey("default"),
+};
+/** The document of a pool without customization (what the stack writes from the defaults). */
+export const NO_CUSTOMIZATION: PoolCustomizationDocument = {
+  pre_install_script: "",
+  post_install_script: "",
+  job_started_hook: "",
+  job_completed_hook: "",
+  extra_packages: [],
+  job_environment: {},
+  use_instance_store: false,
 };
 // EC2's limit on user data (before base64).
 export const USER_DATA_LIMIT_BYTES = 16 * 1024;
@@ -37,6 +49,8 @@ export interface Run {
   readonly marks: Array<Record<string, unknown>>;
   /** The CloudWatch agent configurations the script wrote, by name. */
   readonly agentConfigs: Record<string, unknown>;
+  /** Where the runner was installed (the scratch copy of /opt/actions-runner). */
+  readonly runnerDir: string;
 }
 
 export interface BootOptions {
@@ -63,6 +77,13 @@ export interface BootOptions {
   /** Whether the AMI has the AWS CLI (default true); without it the download from AWS works unless `cliDownload` is false. */
   readonly awsCli?: boolean;
   readonly cliDownload?: boolean;
+  /** The pool's customization document (default: none); null: the bucket has none. */
+  readonly customization?: Partial<PoolCustomizationDocument> | null;
+}
+
+/** An `aws s3 cp` of the runner (resolved version or archive), not of the pool's customization document. */
+export function isRunnerDownload(call: string): boolean {
+  return call.startsWith("aws s3 cp") && !call.includes(BOOT_OPTIONS.customizationKey);
 }
 
 function stub(bin: string, name: string, body: string): void {
@@ -132,7 +153,9 @@ export function prepareBoot(options: BootOptions): BootMachine {
   *awscli.amazonaws.com/awscli-exe-linux-x86_64.zip*) [ "$CLI_DOWNLOAD" = 1 ] || exit 22 ;;
   *) exit 22 ;;
 esac`);
+  if (options.customization !== null) writeFileSync(join(dir, "customization.json"), JSON.stringify({ ...NO_CUSTOMIZATION, ...options.customization }));
   const aws = `if [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/runner/resolved-version.json ]; then cat "${join(dir, "resolved-version.json")}"
+elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${BOOT_OPTIONS.customizationKey} ] && [ -f "${join(dir, "customization.json")}" ]; then cat "${join(dir, "customization.json")}"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${join(dir, "runner.tar.gz")}" "$7"
 elif [ "$1 $2" = "s3 cp" ]; then exit 1
 elif [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
@@ -150,8 +173,10 @@ fi`;
   stub(cliStubs, "aws", aws);
   if (options.awsCli ?? true) stub(bin, "aws", aws);
   stub(bin, "unzip", `d=$(echo "$*" | sed -n 's/.* -d //p'); mkdir -p "$d/aws"; printf '#!/bin/bash\\necho "aws-cli-install $*" >> "$CALLS"\\ncp "${join(cliStubs, "aws")}" "${bin}/aws"\\n' > "$d/aws/install"; chmod 755 "$d/aws/install"`);
-  stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi`);
-  for (const name of ["apt-get", "dpkg", "systemctl", "useradd", "usermod", "chown", "sleep"]) stub(bin, name, "exit 0");
+  stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi
+if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-package"; exit 1; fi`);
+  stub(bin, "apt-get", `if [[ "$*" == *no-such-package* ]]; then echo "E: Unable to locate package no-such-package"; exit 100; fi`);
+  for (const name of ["dpkg", "systemctl", "useradd", "usermod", "chown", "sleep"]) stub(bin, name, "exit 0");
   // What the agent package installs: its control script (logged like the other stubs).
   const agentDir = join(root, "opt", "aws", "amazon-cloudwatch-agent");
   mkdirSync(join(agentDir, "bin"), { recursive: true });
@@ -203,7 +228,7 @@ fi`;
         if (existsSync(file)) agentConfigs[name] = JSON.parse(readFileSync(file, "utf8"));
       }
       // The script sends its own output to its log file (and syslog).
-      return { status: result.status, calls: callLines(), output: result.stdout + result.stderr + readFileSync(log, "utf8"), marks, agentConfigs };
+      return { status: result.status, calls: callLines(), output: result.stdout + result.stderr + readFileSync(log, "utf8"), marks, agentConfigs, runnerDir };
     },
     bootMany(count) {
       const preinstalled = options.runnerPreinstalled ? `cp -a "${join(dir, "baked")}" "${runnerDir}"` : ":";

@@ -99,8 +99,9 @@ describe("launch template per host", () => {
 
   it("sizes the AMI's own root device: /dev/xvda on Amazon Linux, /dev/sda1 on Ubuntu and Windows", () => {
     const lt = resourceOf(synth({ linux: pool({}) }), "aws_launch_template", "runner_launch-template");
-    // One dynamic block of volumes (stacks/runner-volumes.ts): the root device is the first in its for_each.
+    // The root volume is the first item of the dynamic block's list (stacks/runner-volumes.ts), extra volumes after it.
     const volumes = (lt.dynamic as { block_device_mappings: { for_each: string } }).block_device_mappings.for_each;
+    expect(volumes).toMatch(/concat\(\[\{"device_name" = /);
     expect(volumes).toMatch(/each\.value\.os == "windows"\) \|\| startswith\(each\.value\.linux_distribution, "ubuntu"\)\) \? "\/dev\/sda1" : "\/dev\/xvda"/);
   });
 
@@ -119,6 +120,7 @@ describe("pool OS rules: refused in the module's words", () => {
     ["the OS is neither linux nor windows", { os: "macos" }, /invalid pools\.linux\.os "macos"/],
     ["the distribution is not one with a bootstrap", { linuxDistribution: "debian-12" }, /invalid pools\.linux\.linuxDistribution "debian-12"/],
     ["a Windows pool is arm64", { os: "windows", architecture: "arm64", instanceTypes: ["m7g.large"] }, /invalid pools\.linux\.architecture "arm64"/],
+    ["a Windows pool sets a customization attribute", { os: "windows", jobEnvironment: { TZ: "UTC" } }, /invalid pools\.linux\.os "windows"/],
     ["an AMI name filter has no owners", { amiNameFilter: "sr-runner-*" }, /invalid pools\.linux\.amiNameFilter "sr-runner-\*"/],
     ["an AMI name filter comes with an SSM parameter", { amiNameFilter: "sr-*", amiOwners: ["self"], amiSsmParameter: "/sr/ami" }, /invalid pools\.linux\.amiNameFilter "sr-\*"/],
     ["an AMI owner is malformed", { amiOwners: ["12345"], amiNameFilter: "sr-*" }, /invalid pools\.linux\.amiOwners \["12345"\]/],

@@ -8,17 +8,20 @@ import { runBootstrap } from "../helpers/runner-boot.js";
 const ubuntu = { host: "ubuntu-24.04", jitAfterPolls: 1 } as const;
 
 describe("runner bootstrap on Ubuntu", () => {
-  it("installs docker and jq with apt (never dnf) and the agent's .deb from AWS's regional bucket, before the runner starts", () => {
+  it("installs jq, then docker with apt (never dnf) and the agent's .deb from AWS's regional bucket, before the runner starts", () => {
     const { status, calls } = runBootstrap({ ...ubuntu, runnerPreinstalled: true });
     expect(status).toBe(0);
     expect(calls.some((c) => c.startsWith("dnf"))).toBe(false);
-    const install = calls.findIndex((c) => c.startsWith("apt-get") && c.includes("install docker.io jq"));
+    // jq (and unzip, for the AWS CLI) first: reading the pool's customization document needs them.
+    const install = calls.findIndex((c) => c.startsWith("apt-get") && c.includes("install jq unzip"));
     expect(calls.findIndex((c) => c.startsWith("apt-get") && c.endsWith(" update"))).toBeLessThan(install);
     expect(calls[install]).toContain("-o DPkg::Lock::Timeout=300");
+    const docker = calls.findIndex((c) => c.startsWith("apt-get") && c.includes("install docker.io"));
+    expect(docker).toBeGreaterThan(install);
     const deb = calls.findIndex((c) => c.startsWith("curl") && c.includes("https://amazoncloudwatch-agent-eu-west-1.s3.eu-west-1.amazonaws.com/ubuntu/amd64/latest/amazon-cloudwatch-agent.deb"));
     expect(deb).toBeGreaterThan(install);
     expect(calls[deb + 1]).toMatch(/^dpkg -i -E .*\.deb$/);
-    expect(deb).toBeLessThan(calls.findIndex((c) => c.startsWith("run.sh")));
+    expect(Math.max(deb, docker)).toBeLessThan(calls.findIndex((c) => c.startsWith("run.sh")));
   });
 
   it("installs the AWS CLI from AWS's installer when the AMI has none, before its first AWS call, and calls no GitHub host", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LINUX_DISTRIBUTIONS } from "../../stacks/pools-os.js";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
-import { BOOT_OPTIONS as OPTIONS, LOG_GROUP, USER_DATA_LIMIT_BYTES, runBootstrap as boot, type BootOptions } from "../helpers/runner-boot.js";
+import { BOOT_OPTIONS as OPTIONS, LOG_GROUP, USER_DATA_LIMIT_BYTES, isRunnerDownload, runBootstrap as boot, type BootOptions } from "../helpers/runner-boot.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 import { shellcheck } from "../helpers/shellcheck.js";
 
@@ -14,6 +14,10 @@ import { shellcheck } from "../helpers/shellcheck.js";
 
 /** The reviewed script of each bootstrap (Ubuntu 22.04 and 24.04 share one). */
 const FIXTURES = { al2023: "runner-bootstrap.sh", ubuntu: "runner-bootstrap-ubuntu.sh" } as const;
+/** How each bootstrap's package manager installs (the stubs log the command line). */
+const INSTALL = { al2023: "dnf install -y -q", ubuntu: "apt-get -q -y -o DPkg::Lock::Timeout=300 install" } as const;
+/** The first of the kit's own packages in its package step. */
+const KIT_PACKAGE = { al2023: "libicu", ubuntu: "docker.io" } as const;
 
 describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstrap (user data) on %s", (host) => {
   const runBootstrap = (options: BootOptions) => boot({ ...options, host });
@@ -73,7 +77,7 @@ describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstra
   it("installs the synced runner from the bucket when the AMI has none, checked against its SHA-256, without calling GitHub", () => {
     const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: false });
     expect(status).toBe(0);
-    expect(calls.filter((c) => c.startsWith("aws s3 cp"))).toEqual([
+    expect(calls.filter((c) => isRunnerDownload(c))).toEqual([
       `aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/runner/resolved-version.json -`,
       expect.stringMatching(new RegExp(`^aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/runner/v2\\.331\\.0/actions-runner-linux-x64-2\\.331\\.0\\.tar\\.gz `)),
     ]);
@@ -84,14 +88,14 @@ describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstra
   it("keeps a runner baked into the AMI at or above the minimum version: nothing downloaded", () => {
     const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, bakedVersion: "2.329.0" });
     expect(status).toBe(0);
-    expect(calls.some((c) => c.startsWith("aws s3"))).toBe(false);
+    expect(calls.some((c) => isRunnerDownload(c))).toBe(false);
     expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
   });
 
   it("replaces a baked runner older than GitHub's minimum with the synced one", () => {
     const { status, calls } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, bakedVersion: "2.328.9" });
     expect(status).toBe(0);
-    expect(calls.filter((c) => c.startsWith("aws s3 cp"))).toHaveLength(2);
+    expect(calls.filter((c) => isRunnerDownload(c))).toHaveLength(2);
     expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
   });
 
@@ -171,5 +175,86 @@ describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstra
       { service: "runner", pool: "default", event: "registration_failed", reason: "runner exited unregistered", instance_id: "i-0abc1234567890def", job_id: "4242" },
     ]);
     expect(refused.calls.at(-1)).toBe("shutdown -h now");
+  });
+
+  describe("the pool's customization (docs/runner-customization.md)", () => {
+    const family = host === "al2023" ? "al2023" : "ubuntu";
+    const install = (packages: string) => `${INSTALL[family]} ${packages}`;
+
+    it("runs the pre-install script before the kit's packages, the extra packages after them, and the post-install script before the config poll", () => {
+      // Act
+      const { status, calls } = runBootstrap({
+        jitAfterPolls: 1,
+        runnerPreinstalled: true,
+        customization: {
+          pre_install_script: 'echo "pre-install" >> "$CALLS"',
+          post_install_script: 'echo "post-install" >> "$CALLS"',
+          extra_packages: ["git-lfs", "python3.12"],
+        },
+      });
+
+      // Assert
+      expect(status).toBe(0);
+      const kit = install(KIT_PACKAGE[family]);
+      const order = calls.filter((c) => c === "pre-install" || c === "post-install" || c.startsWith(kit) || c.startsWith(install("git-lfs")) || c.startsWith("aws dynamodb get-item"));
+      expect(order.slice(0, 4).map((c) => (c.startsWith(kit) ? kit : c))).toEqual(["pre-install", kit, install("git-lfs python3.12"), "post-install"]);
+      expect(order[4]).toMatch(/^aws dynamodb get-item/);
+    });
+
+    it("hands the kit's job hooks over to the pool's, after the kit's marks, and writes the job environment to the runner's .env", () => {
+      // Act
+      const { status, calls, marks, runnerDir } = runBootstrap({
+        jitAfterPolls: 1,
+        runnerPreinstalled: true,
+        customization: {
+          job_started_hook: 'echo "pool-started $SR_MARKS" >> "$CALLS"',
+          job_completed_hook: 'echo "pool-completed" >> "$CALLS"',
+          job_environment: { PIP_INDEX_URL: "https://pypi.internal/simple", TZ: "UTC" },
+        },
+      });
+
+      // Assert
+      expect(status).toBe(0);
+      expect(calls.filter((c) => c.startsWith("pool-"))).toEqual([expect.stringMatching(/^pool-started \S+self-runners-marks\.log$/), "pool-completed"]);
+      // The fake runner runs both hooks at once, so the registered mark may come before or after them.
+      expect(marks.map((m) => m.event).sort()).toEqual(["job_completed", "job_started", "registered"]);
+      expect(readFileSync(join(runnerDir, ".env"), "utf8")).toBe("PIP_INDEX_URL=https://pypi.internal/simple\nTZ=UTC\n");
+    });
+
+    it("fails when the pre-install script fails: no runner starts, the registration failure is marked, the instance shuts down", () => {
+      const { status, calls, marks } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, customization: { pre_install_script: "exit 3" } });
+      expect(status).not.toBe(0);
+      expect(calls.some((c) => c.startsWith("run.sh"))).toBe(false);
+      expect(marks).toEqual([expect.objectContaining({ event: "registration_failed", reason: "pre_install_script failed" })]);
+      expect(calls.at(-1)).toBe("shutdown -h now");
+    });
+
+    it("fails when an extra package cannot be installed, and when the pool's document is missing", () => {
+      const missing = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, customization: null });
+      expect(missing.marks).toEqual([expect.objectContaining({ event: "registration_failed", reason: "pool customization not readable" })]);
+      const noPackage = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, customization: { extra_packages: ["no-such-package"] } });
+      expect(noPackage.marks).toEqual([expect.objectContaining({ event: "registration_failed", reason: "extra_packages not installed" })]);
+      expect(noPackage.calls.some((c) => c.startsWith("run.sh"))).toBe(false);
+    });
+
+    it("runs no customization step for a pool without customization: no pool hooks, an empty .env", () => {
+      const { status, runnerDir } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true });
+      expect(status).toBe(0);
+      expect(readFileSync(join(runnerDir, "pool-job-started.sh"), "utf8")).toBe("");
+      expect(readFileSync(join(runnerDir, ".env"), "utf8")).toBe("");
+    });
+  });
+});
+
+describe("runner bootstrap: the customization hook points", () => {
+  it("are the same bash in the Amazon Linux and Ubuntu templates (only pkg_install differs)", () => {
+    const block = (template: string) => {
+      const text = readFileSync(join(REPO_ROOT, "stacks", "templates", template), "utf8");
+      const start = text.indexOf("# --- customization (docs/runner-customization.md");
+      return { pre: text.slice(start, text.indexOf("# --- end of the pre-install hook points ---")), hooks: text.slice(text.indexOf("# --- customization: the pool's job hooks"), text.indexOf("chown -R runner:runner")) };
+    };
+    const al2023 = block("runner-bootstrap.sh.tftpl");
+    expect(al2023.pre).toContain("run_custom_script pre_install_script");
+    expect(block("runner-bootstrap-ubuntu.sh.tftpl")).toEqual(al2023);
   });
 });

@@ -166,6 +166,14 @@ run "fails_when_windows_is_arm64" {
   expect_failures = [var.pools]
 }
 
+run "fails_when_a_windows_pool_sets_customization" {
+  command = plan
+  variables {
+    pools = { windows = { labels = ["windows"], instance_types = ["m7i.xlarge"], os = "windows", extra_packages = ["git"] } }
+  }
+  expect_failures = [var.pools]
+}
+
 run "fails_when_ami_name_filter_has_no_owners" {
   command = plan
   variables {

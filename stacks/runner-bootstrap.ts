@@ -76,7 +76,8 @@ export function renderRunnerBootstrap(o: RunnerBootstrapOptions, host: RunnerHos
   return family === "windows" ? `${POWERSHELL_USER_DATA.open}${script}${POWERSHELL_USER_DATA.close}` : script;
 }
 
-function templateVars(o: RunnerBootstrapOptions): Record<string, string> {
+/** The variables every runner bootstrap template reads (exported for the templatefile() parity test). */
+export function templateVars(o: RunnerBootstrapOptions): Record<string, string> {
   return {
     table_name: o.tableName,
     region: o.region,

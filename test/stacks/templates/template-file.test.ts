@@ -1,11 +1,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { templateVars } from "../../../stacks/runner-bootstrap.js";
 import { renderTemplate, templatePath } from "../../../stacks/templates/template-file.js";
+import { BOOT_OPTIONS } from "../../helpers/runner-boot.js";
 import { expectSuccess, runTerraform, tempDir } from "../../helpers/terraform.js";
 
 const TEMPLATES = {
-  "runner-bootstrap.sh.tftpl": { table_name: "sr-runners", region: "eu-west-1", binaries_bucket: "sr-runner-binaries-123456789012-eu-west-1", binaries_prefix: "runner/", minimum_runner_version: "2.329.0", architecture: "arm64", idle_timeout_minutes: 30, boot_timeout_seconds: 600, pool: "linux", log_group: "/self-runners/sr/runners" },
+  // The runner bootstraps' variables as the stack passes them (one list: stacks/runner-bootstrap.ts).
+  "runner-bootstrap.sh.tftpl": templateVars({ ...BOOT_OPTIONS, architecture: "arm64" }),
+  "runner-bootstrap-ubuntu.sh.tftpl": templateVars(BOOT_OPTIONS),
+  "runner-bootstrap-windows.ps1.tftpl": templateVars(BOOT_OPTIONS),
   "nat-bootstrap.sh.tftpl": { route_table_ids: "rtb-0aaaaaaaaaaaaaaa1 rtb-0aaaaaaaaaaaaaaa2", region: "eu-west-1" },
 };
 

@@ -24,6 +24,8 @@ export const TEST_CREDENTIALS = { accessKeyId: "AKIDLOCAL", secretAccessKey: "lo
 
 export async function startDynalite(): Promise<LocalDynamoDb> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Keep idle sockets open: Node closes them after 5 s by default, and a client reusing one at that instant on a loaded machine gets ECONNRESET.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: "eu-west-1", credentials: TEST_CREDENTIALS, maxAttempts: 1 });

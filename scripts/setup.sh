@@ -12,4 +12,11 @@ if ! command -v shellcheck >/dev/null 2>&1; then
   $sudo apt-get install -y -qq shellcheck
 fi
 npm ci --no-audit --no-fund
+# test/package/pack.test.ts installs the packed kit offline into a fresh app with its peers at the
+# versions installed here. `npm ci` caches tarballs but not the registry documents an install without a
+# lockfile resolves from, so fetch those now, while set-up may reach the registry.
+# shellcheck disable=SC2016 # a JavaScript template literal, not a shell expansion
+peers=$(node -e 'for (const n of ["cdktf", "constructs", "@cdktf/provider-aws"]) console.log(`${n}@${require(`${n}/package.json`).version}`)')
+# shellcheck disable=SC2086
+npm cache add $peers
 npm run build

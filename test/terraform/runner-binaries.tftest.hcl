@@ -59,9 +59,9 @@ run "runner_binaries_defaults" {
   }
   assert {
     condition = [
-      for s in jsondecode(aws_iam_role_policy.runner_binaries_runner_read.policy).Statement : "${join(",", flatten([s.Action]))} ${s.Resource}"
-    ] == ["s3:GetObject ${aws_s3_bucket.runner_binaries_bucket.arn}/runner/*"] && aws_iam_role_policy.runner_binaries_runner_read.role == aws_iam_role.runner_role.id
-    error_message = "The runner role may only read objects below the runner prefix."
+      for s in jsondecode(aws_iam_role_policy.runner_binaries_runner_read.policy).Statement : "${join(",", flatten([s.Action]))} ${join(" ", flatten([s.Resource]))}"
+    ] == ["s3:GetObject ${aws_s3_bucket.runner_binaries_bucket.arn}/runner/* ${aws_s3_bucket.runner_binaries_bucket.arn}/pools/*"] && aws_iam_role_policy.runner_binaries_runner_read.role == aws_iam_role.runner_role.id
+    error_message = "The runner role may only read objects below the runner prefix and its pool's customization documents."
   }
   assert {
     condition     = strcontains(base64decode(aws_launch_template.runner_launch_template["linux"].user_data), "BINARIES_BUCKET='self-runners-runner-binaries-123456789012-eu-west-1'") && !strcontains(base64decode(aws_launch_template.runner_launch_template["linux"].user_data), "api.github.com")

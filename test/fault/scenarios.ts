@@ -691,7 +691,7 @@ const hostile: Scenario[] = [
     title: "EC2 listing lag: instances launched 20 s before a reconcile run stay unlisted for 70–100 s (limit 2, 4 jobs)",
     variesBetweenRuns: "jobs over the limit of 2 sleep a jittered back-off; which wakes first depends on how far each invocation got",
     // Limit 2 for 4 jobs: the last two wait for a slot (measured 470 s).
-    bounds: { timeToRunnerSeconds: 600 },
+    bounds: { timeToRunnerSeconds: 1200 },
     // The jobs arrive at 4:40, so the 5:00 reconcile run sees two launched jobs whose instances EC2
     // does not list yet, whose registrations are offline and whose runner items are fresh.
     world: { env: { MAX_RUNNERS_TOTAL: "2" }, ec2: { listingDelayMs: [70_000, 100_000] } },
@@ -749,7 +749,7 @@ const hostile: Scenario[] = [
     title: "DynamoDB eventually consistent reads 20 s behind, with the EC2 listing lag (limit 2, 4 jobs 15 s before a reconcile run)",
     variesBetweenRuns: "jobs over the limit of 2 sleep a jittered back-off; which wakes first depends on how far each invocation got",
     // Limit 2 for 4 jobs: the last two wait for a slot (measured 470 s).
-    bounds: { timeToRunnerSeconds: 600 },
+    bounds: { timeToRunnerSeconds: 1200 },
     world: { env: { MAX_RUNNERS_TOTAL: "2" }, ec2: { listingDelayMs: [70_000, 100_000] } },
     script: async (w) => {
       await w.dynamo.faults.lagReads(20_000, ["sr-jobs", "sr-runners"]);

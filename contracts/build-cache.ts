@@ -8,6 +8,8 @@
  * the caller's identity (the role session name is the instance id) and the ledger, never from the body.
  */
 
+import { integer, json, required, string, tunable } from "./env.js";
+
 /** The client protocols the agent serves; each can be switched off (`build_cache_protocols`). */
 export const BUILD_CACHE_PROTOCOLS = ["actions", "turborepo", "nx", "bazel", "gradle", "http"] as const;
 export type BuildCacheProtocol = (typeof BUILD_CACHE_PROTOCOLS)[number];
@@ -82,3 +84,20 @@ export interface CommitResponse {
 
 /** How long a presigned URL the function hands out stays valid. */
 export const PRESIGNED_URL_TTL_SECONDS = 900;
+
+/** Where `npm run build:lambdas` writes the agent bundle (one file, run by the runner's own Node). */
+export const CACHE_AGENT_BUNDLE = "dist/cache-agent/cache-agent.js";
+
+/** Object key, in the runner binaries bucket, of the agent bundle the bootstrap downloads. */
+export const CACHE_AGENT_OBJECT_KEY = "cache-agent/cache-agent.js";
+
+/**
+ * The agent's environment, set by the bootstrap (stacks/templates/runner-bootstrap*.tftpl). It listens on
+ * 127.0.0.1 only.
+ */
+export const CACHE_AGENT_ENV = {
+  functionUrl: required("SELF_RUNNERS_CACHE_FUNCTION_URL", string, "the cache function's URL (IAM-authenticated)", "https://abc.lambda-url.eu-west-1.on.aws/"),
+  region: required("AWS_REGION", string, "region of the function, for SigV4", "eu-west-1"),
+  port: tunable("SELF_RUNNERS_CACHE_PORT", integer(1024, 65535), 41230, "loopback port the agent listens on"),
+  protocols: required("SELF_RUNNERS_CACHE_PROTOCOLS", json({ kind: "strings" }), "the client protocols served (`build_cache_protocols`)", '["actions","turborepo"]'),
+} as const;

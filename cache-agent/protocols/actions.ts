@@ -83,8 +83,7 @@ export function actionsProtocol(context: ProtocolContext): ProtocolHandler {
             sendStatus(response, 404);
             return true;
           }
-          response.writeHead(200, { "content-type": "application/octet-stream", "content-length": hit.size });
-          await store.stream(hit, response);
+          await store.stream(hit, response, () => response.writeHead(200, { "content-type": "application/octet-stream", "content-length": hit.size }));
           return true;
         }
         if (await v1.handle(request, response, url)) return true;

@@ -47,6 +47,8 @@ export function nxProtocol(context: ProtocolContext): ProtocolHandler {
         const hash = keyAfter(pathname, "/v1/cache/");
         return hash === undefined || hash.includes("/") ? undefined : { key: hash, version: "nx-v1" };
       },
+      // Nx 24 fails the run on any other non-success answer; 403 is its contract's "read-only token".
+      putFailedStatus: 403,
     },
     context,
   );

@@ -18,12 +18,15 @@ export interface KeyValueSpec {
   readonly address: (pathname: string, url: URL) => EntryAddress | undefined;
   /** Status of a successful PUT. @default 200 */
   readonly putStatus?: number;
+  /** Status of a PUT the function or S3 failed. @default 502 */
+  readonly putFailedStatus?: number;
 }
 
 /**
  * GET / HEAD / PUT of one blob per key: the shape of Turborepo's artifacts, Nx's self-hosted cache, Bazel's
- * and Gradle's HTTP caches and the plain `/http/` store. A miss is 404; a failure of the function or S3 is
- * 502 (every one of these clients treats it as a cache error and builds anyway).
+ * and Gradle's HTTP caches and the plain `/http/` store. A miss is 404, and so is a read the function or
+ * S3 failed before the first byte (logged): every client builds on after a miss, while some (Nx) fail the
+ * run on a 5xx. A failed save is `putFailedStatus`.
  */
 export function keyValueProtocol(spec: KeyValueSpec, context: ProtocolContext): ProtocolHandler {
   const { store, log } = context;
@@ -53,8 +56,9 @@ export function keyValueProtocol(spec: KeyValueSpec, context: ProtocolContext): 
         sendStatus(response, 405);
       } catch (error) {
         log("cache request failed", { protocol: spec.protocol, method: request.method, key: address.key, error: String(error) });
-        if (!response.headersSent) sendStatus(response, 502, "cache backend error");
-        else response.destroy();
+        if (response.headersSent) response.destroy();
+        else if (request.method === "PUT") sendStatus(response, spec.putFailedStatus ?? 502, "the build cache is unavailable");
+        else sendStatus(response, 404);
       }
       return true;
     },

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientEnvironment } from "../../cache-agent/index.js";
+import { clientEnvironment, startCacheAgent, type CacheAgent } from "../../cache-agent/index.js";
 import { startCacheAgentWorld, type CacheAgentWorld } from "../helpers/cache-agent-world.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 
@@ -16,8 +16,8 @@ const run = promisify(execFile);
 let world: CacheAgentWorld;
 let workspace: string;
 
-async function nxBuild(): Promise<string> {
-  const env = { ...process.env, ...clientEnvironment(world.agent.url, ["nx"]), NX_DAEMON: "false", NX_NO_CLOUD: "true", NX_TUI: "false", CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" };
+async function nxBuild(agent: CacheAgent = world.agent): Promise<string> {
+  const env = { ...process.env, ...clientEnvironment(agent.url, ["nx"]), NX_DAEMON: "false", NX_NO_CLOUD: "true", NX_TUI: "false", CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" };
   const { stdout } = await run(join(workspace, "node_modules", ".bin", "nx"), ["run-many", "-t", "build"], { cwd: workspace, env, timeout: 90_000 });
   return stdout;
 }
@@ -49,5 +49,19 @@ describe("nx with the agent as its self-hosted remote cache", () => {
     expect(out).toMatch(/remote cache/);
     expect(runsLogged()).toHaveLength(2);
     expect(readFileSync(join(workspace, "packages", "b", "dist", "out.txt"), "utf8")).toBe("built b\n");
+  });
+
+  it("builds locally, without failing the run, when the cache function fails", async () => {
+    const down = () => Promise.reject(new Error("function URL unreachable"));
+    const broken = await startCacheAgent({ backend: { lookup: down, reserve: down, commit: down }, port: 0, protocols: ["nx"] });
+    try {
+      for (const path of [".nx", "packages/a/dist", "packages/b/dist"]) rmSync(join(workspace, path), { recursive: true, force: true });
+      await nxBuild(broken);
+      expect(runsLogged()).toHaveLength(4);
+      expect(broken.stats.lookups).toBe(2);
+      expect(broken.stats.saves).toBe(0);
+    } finally {
+      await broken.close();
+    }
   });
 });

@@ -116,15 +116,17 @@ describe("protocol switches and failures", () => {
     }
   });
 
-  it("gets 403 from the function URL for an unsigned or wrongly signed request, and answers the client 502", async () => {
+  it("gets 403 from the function URL for an unsigned or wrongly signed request; the client sees a miss and a failed save", async () => {
     const unsigned = await fetch(`${world.functionUrl.url.replace(/\/$/, "")}${BUILD_CACHE_PATHS.lookup}`, { method: "POST", body: JSON.stringify({ protocol: "http", keys: ["x"], version: "http" }) });
     expect(unsigned.status).toBe(403);
     const forged = functionUrlBackend({ functionUrl: world.functionUrl.url, region: "eu-west-1", credentials: async () => ({ accessKeyId: "AKIDRUNNER", secretAccessKey: "not-the-secret" }) });
     const agent = await startCacheAgent({ backend: forged, port: 0 });
     try {
       const refusedBefore = world.functionUrl.refused;
-      expect((await fetch(`${agent.url}/http/large`)).status).toBe(502);
-      expect(world.functionUrl.refused - refusedBefore).toBe(1);
+      expect((await fetch(`${agent.url}/http/large`)).status).toBe(404);
+      expect((await fetch(`${agent.url}/http/forged`, { method: "PUT", body: "x" })).status).toBe(502);
+      expect((await fetch(`${agent.url}/v1/cache/123`, { method: "PUT", body: "x" })).status).toBe(403);
+      expect(world.functionUrl.refused - refusedBefore).toBe(3);
     } finally {
       await agent.close();
     }

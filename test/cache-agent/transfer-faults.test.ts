@@ -97,11 +97,11 @@ describe("the agent when S3 fails", () => {
   it.each([
     ["a small blob", 1000],
     ["a blob read in ranges", 2 * 1024 * 1024],
-  ])("answers 502 before any byte when S3 refuses the GET of %s (an expired URL)", async (_, size) => {
+  ])("answers a miss (404) before any byte when S3 refuses the GET of %s (an expired URL)", async (_, size) => {
     const path = `/http/refused-get-${size}`;
     expect((await put(path, randomBytes(size))).status).toBe(200);
     failNext("GET", 100, 403);
-    expect((await get(path)).status).toBe(502);
+    expect((await get(path)).status).toBe(404);
     // 403 is not retried.
     expect(faults.seen).toBeLessThanOrEqual(2);
   });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientEnvironment } from "../../cache-agent/index.js";
+import { clientEnvironment, startCacheAgent, type CacheAgent } from "../../cache-agent/index.js";
 import { startCacheAgentWorld, type CacheAgentWorld } from "../helpers/cache-agent-world.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 
@@ -17,8 +17,8 @@ const TURBO = join(REPO_ROOT, "node_modules", ".bin", "turbo");
 let world: CacheAgentWorld;
 let workspace: string;
 
-async function turboBuild(): Promise<string> {
-  const env = { ...process.env, ...clientEnvironment(world.agent.url, ["turborepo"]), TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1", TURBO_NO_UPDATE_NOTIFIER: "1", NO_COLOR: "1" };
+async function turboBuild(agent: CacheAgent = world.agent): Promise<string> {
+  const env = { ...process.env, ...clientEnvironment(agent.url, ["turborepo"]), TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1", TURBO_NO_UPDATE_NOTIFIER: "1", NO_COLOR: "1" };
   const { stdout } = await run(TURBO, ["run", "build", "--no-daemon"], { cwd: workspace, env, timeout: 60_000 });
   return stdout;
 }
@@ -56,5 +56,19 @@ describe("turbo with the agent as its remote cache", () => {
     expect(readFileSync(join(workspace, "runs.log"), "utf8").split("\n").filter(Boolean)).toHaveLength(2);
     expect(readFileSync(join(workspace, "packages", "a", "dist", "out.txt"), "utf8")).toBe("built a\n");
     expect(existsSync(join(workspace, "packages", "b", "dist", "out.txt"))).toBe(true);
+  });
+
+  it("builds locally, without failing the run, when the cache function fails", async () => {
+    const down = () => Promise.reject(new Error("function URL unreachable"));
+    const broken = await startCacheAgent({ backend: { lookup: down, reserve: down, commit: down }, port: 0, protocols: ["turborepo"] });
+    try {
+      forgetLocalState();
+      const out = await turboBuild(broken);
+      expect(out).toMatch(/Cached:\s+0 cached, 2 total/);
+      expect(readFileSync(join(workspace, "runs.log"), "utf8").split("\n").filter(Boolean)).toHaveLength(4);
+      expect(broken.stats.saves).toBe(0);
+    } finally {
+      await broken.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { BUILD_CACHE_PROTOCOLS, type BuildCacheProtocol } from "../contracts/build-cache.js";
+import { BUILD_CACHE_PROTOCOLS, CACHE_AGENT_ENV, type BuildCacheProtocol } from "../contracts/build-cache.js";
 import type { CacheBackend } from "./backend/port.js";
 import { actionsProtocol } from "./protocols/actions.js";
 import { bazelProtocol, gradleProtocol, nxProtocol, plainHttpProtocol, turborepoProtocol } from "./protocols/build-tools.js";
@@ -10,7 +10,7 @@ import { CacheStore, type AgentStats, type TransferOptions } from "./store.js";
 
 export interface CacheAgentOptions extends Partial<TransferOptions> {
   readonly backend: CacheBackend;
-  /** 0 picks a free port (tests). @default 41230 (`SELF_RUNNERS_CACHE_PORT`'s default) */
+  /** 0 picks a free port (tests). @default `SELF_RUNNERS_CACHE_PORT`'s default (CACHE_AGENT_ENV) */
   readonly port?: number;
   /** @default every protocol of BUILD_CACHE_PROTOCOLS */
   readonly protocols?: readonly BuildCacheProtocol[];
@@ -74,7 +74,7 @@ export async function startCacheAgent(options: CacheAgentOptions): Promise<Cache
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 41230, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? CACHE_AGENT_ENV.port.default, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {

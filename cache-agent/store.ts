@@ -86,8 +86,8 @@ export class CacheStore {
     this.stats.bytesDownloaded += hit.size;
   }
 
-  /** Spools `body` (a stream, or files to concatenate), then saves it. */
-  async save(protocol: BuildCacheProtocol, key: string, version: string, body: Readable | readonly string[]): Promise<SaveResult> {
+  /** Spools `body`, then saves it. */
+  async save(protocol: BuildCacheProtocol, key: string, version: string, body: Readable): Promise<SaveResult> {
     const file = await spool(body, this.options.spoolDir);
     try {
       return await this.saveSpooled(protocol, key, version, file);

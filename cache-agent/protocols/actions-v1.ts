@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { drain, readText } from "../http.js";
-import { spoolFile } from "../transfer/spool.js";
+import { spoolFiles } from "../transfer/spool.js";
 import type { ActionsDownloads } from "./actions-downloads.js";
 import { sendJson, sendStatus, type ProtocolContext, type ProtocolHandler } from "./route.js";
 
@@ -69,7 +69,7 @@ export function actionsV1Protocol(context: ProtocolContext, downloads: ActionsDo
         const reservation = reservations.get(id)!;
         reservations.delete(id);
         const { size } = JSON.parse((await readText(request)) || "{}") as { size?: number };
-        const file = await spoolFile(reservation.path);
+        const file = await spoolFiles([reservation.path]);
         try {
           const result = file.size === size ? await store.saveSpooled("actions", reservation.key, reservation.version, file) : { saved: false, reason: `uploaded ${file.size} bytes, committed ${String(size)}` };
           if (result.saved) sendStatus(response, 204);

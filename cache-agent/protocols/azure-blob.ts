@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { drain, readText } from "../http.js";
-import { spool, type Spool } from "../transfer/spool.js";
+import { spool, spoolFiles, type Spool } from "../transfer/spool.js";
 
 /**
  * The slice of Azure Blob Storage that `@actions/cache` v2 uploads with (its BlockBlobClient.uploadFile,
@@ -78,8 +78,10 @@ export class AzureBlobUploads {
       const missing = ids.filter((b) => !upload.blocks.has(b));
       if (missing.length > 0) return azureError(response, 400, "InvalidBlockList");
       await upload.archive?.remove();
-      upload.archive = await spool(ids.map((b) => upload.blocks.get(b)!), this.spoolDir);
-      await Promise.all([...upload.blocks.values()].map((path) => rm(path, { force: true })));
+      // The blocks become the archive in list order, uncopied; blocks the list leaves out are dropped.
+      const listed = new Set(ids);
+      await Promise.all([...upload.blocks].filter(([b]) => !listed.has(b)).map(([, path]) => rm(path, { force: true })));
+      upload.archive = await spoolFiles(ids.map((b) => upload.blocks.get(b)!));
       upload.blocks.clear();
       return created(response);
     }

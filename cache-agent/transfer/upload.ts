@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { drain, readText, send } from "../http.js";
 import { mapBounded } from "./pool.js";
 import { TransferError, withRetries } from "./retry.js";
@@ -18,7 +17,7 @@ export async function uploadParts(file: Spool, partSize: number, partUrls: reado
       const start = index * partSize;
       const length = Math.max(0, Math.min(partSize, file.size - start));
       onRequest();
-      const body = length === 0 ? Buffer.alloc(0) : createReadStream(file.path, { start, end: start + length - 1 });
+      const body = length === 0 ? Buffer.alloc(0) : file.read(start, start + length - 1);
       const response = await send(partUrls[index]!, { method: "PUT", headers: { "content-length": length }, body, timeoutMs: 300_000 });
       if (response.statusCode !== 200) throw new TransferError(`part ${index + 1} answered ${response.statusCode}: ${(await readText(response)).slice(0, 200)}`, response.statusCode);
       await drain(response);

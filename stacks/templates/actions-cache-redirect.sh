@@ -1,0 +1,81 @@
+#!/bin/bash
+# Points the Actions cache of every node action in a job at the runner's local cache agent
+# (docs/build-cache-actions.md). Sourced by the runner bootstraps (embedded through a template
+# variable; plain bash, no template syntax), and run directly by its test:
+#   actions-cache-redirect.sh <runner dir> <agent URL>
+#
+# Why a binary patch: Runner.Worker sets ACTIONS_RESULTS_URL for each node and container action from
+# the job's ResultsServiceUrl after it merged every other environment source (.env, GITHUB_ENV, step
+# env), so no setting can override it. Renaming that one UTF-16 string literal in Runner.Worker.dll to
+# ACTIONS_RESULTS_ORL (same length) makes the runner set a variable nobody reads, and the value from
+# the runner's .env reaches the action instead. The literal must occur exactly once (the assembly's
+# user-string heap holds each literal once); any other count means a runner this was not checked
+# against, and the runner is left untouched: jobs then use GitHub's cache, as without the kit.
+
+# actions_cache_redirect <runner dir> <agent URL>
+# Always records the agent URL in .env (the drop-in action actions/cache of this repository reads it);
+# patches the worker and redirects ACTIONS_RESULTS_URL only when the check above passes.
+# Returns 0 when redirected, 1 when not (with one line on stdout saying why).
+actions_cache_redirect() {
+  local runner_dir=$1 agent_url=$2
+  local dll="$runner_dir/bin/Runner.Worker.dll" env_file="$runner_dir/.env"
+  local original patched found renamed tmp
+  [[ "$agent_url" == */ ]] || agent_url="$agent_url/"
+  original=$(_acr_utf16 ACTIONS_RESULTS_URL)
+  patched=$(_acr_utf16 ACTIONS_RESULTS_ORL)
+  _acr_env_set "$env_file" SELF_RUNNERS_CACHE_URL "$agent_url"
+
+  if [ ! -f "$dll" ]; then
+    echo "actions cache redirect: no $dll; jobs use GitHub's cache"
+    return 1
+  fi
+  found=$(_acr_count "$original" "$dll")
+  renamed=$(_acr_count "$patched" "$dll")
+  if [ "$found" = 1 ] && [ "$renamed" = 0 ]; then
+    # Patch a copy, check it, then swap it in: a runner never starts with a half-written assembly.
+    tmp="$dll.redirect.$$"
+    cp -p "$dll" "$tmp"
+    LC_ALL=C sed -i "s/$original/$patched/" "$tmp"
+    if [ "$(_acr_count "$original" "$tmp")" != 0 ] || [ "$(_acr_count "$patched" "$tmp")" != 1 ] ||
+      [ "$(stat -c %s "$tmp")" != "$(stat -c %s "$dll")" ]; then
+      rm -f "$tmp"
+      echo "actions cache redirect: patching $dll failed its check; jobs use GitHub's cache"
+      return 1
+    fi
+    mv -f "$tmp" "$dll"
+  elif [ "$found" = 0 ] && [ "$renamed" = 1 ]; then
+    : # already patched (a baked image, or a second boot of the same disk)
+  else
+    echo "actions cache redirect: Runner.Worker.dll has ACTIONS_RESULTS_URL $found times and ACTIONS_RESULTS_ORL $renamed times (a runner this kit has not checked); jobs use GitHub's cache"
+    return 1
+  fi
+  _acr_env_set "$env_file" ACTIONS_RESULTS_URL "$agent_url"
+  # The agent speaks the v2 cache service (twirp); @actions/cache chooses v2 only when this is set.
+  _acr_env_set "$env_file" ACTIONS_CACHE_SERVICE_V2 true
+  echo "actions cache redirect: node actions use $agent_url"
+}
+
+# The UTF-16LE bytes of an ASCII string as a sed/grep -P pattern (\xHH\x00 per character).
+_acr_utf16() {
+  local text=$1 i
+  for ((i = 0; i < ${#text}; i++)); do printf '\\x%02X\\x00' "'${text:i:1}"; done
+}
+
+# How many times a pattern of _acr_utf16 occurs in a file (binary-safe; -o prints one line per match).
+_acr_count() {
+  { LC_ALL=C grep -obUaP "$1" "$2" || true; } | wc -l
+}
+
+# Sets NAME=VALUE in the runner's .env, replacing an earlier line of that name (one line per name
+# keeps the value unambiguous). Rewritten in place, so the file keeps its owner and mode.
+_acr_env_set() {
+  local file=$1 name=$2 value=$3 kept
+  touch "$file"
+  kept=$(grep -v "^$name=" "$file" || true)
+  { [ -z "$kept" ] || printf '%s\n' "$kept"; printf '%s=%s\n' "$name" "$value"; } > "$file"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  actions_cache_redirect "$@"
+fi

@@ -103,6 +103,8 @@ export interface MonorepoSequence {
   readonly unchanged: TurboRun;
   readonly changedAll: TurboRun;
   readonly changedAffected: TurboRun;
+  /** The checkout of the unchanged run (everything restored from the cache). */
+  readonly unchangedDir: string;
 }
 
 /** The package the third run changes: mid-graph, so its dependents rebuild and its dependency does not. */
@@ -119,8 +121,9 @@ export async function runMonorepoSequence(remote: { api: string; token: string; 
   changePackage(origin, CHANGED_PACKAGE, "change-affected");
   const tasks = ["build", "test"];
   const first = await runTurbo(freshCheckout(origin, "main"), tasks, remote);
-  const unchanged = await runTurbo(freshCheckout(origin, "main"), tasks, remote);
+  const unchangedDir = freshCheckout(origin, "main");
+  const unchanged = await runTurbo(unchangedDir, tasks, remote);
   const changedAll = await runTurbo(freshCheckout(origin, "change-all"), tasks, remote);
   const changedAffected = await runTurbo(freshCheckout(origin, "change-affected"), [...tasks, "--affected"], remote, { TURBO_SCM_BASE: "main" });
-  return { first, unchanged, changedAll, changedAffected };
+  return { first, unchanged, changedAll, changedAffected, unchangedDir };
 }

@@ -27,3 +27,9 @@ export const RUNNER_WORKER_ASSEMBLY = "bin/Runner.Worker.dll";
  * every other release.
  */
 export const ACTIONS_CACHE_REDIRECT_CHECKED_RUNNERS = ["2.329.0", "2.330.0", "2.331.0", "2.332.0", "2.333.0", "2.333.1", "2.334.0", "2.335.0", "2.335.1", "2.336.0"] as const;
+
+/**
+ * GitHub's results service for github.com: where the agent forwards the results-service calls that are
+ * not the cache's (artifacts v4), which reach it once the runner is redirected.
+ */
+export const GITHUB_RESULTS_SERVICE_URL = "https://results-receiver.actions.githubusercontent.com/";

@@ -16,11 +16,14 @@ import { spool, type Spool } from "../transfer/spool.js";
  */
 export const AZURE_PATH_PREFIX = "/_azure/selfrunners/";
 
+const ABANDONED_AFTER_MS = 60 * 60_000;
+
 /** One CreateCacheEntry's upload, until Finalize. */
 export interface PendingUpload {
   readonly id: string;
   readonly key: string;
   readonly version: string;
+  readonly started: number;
   /** Set by Put Blob or Put Block List: the whole archive, hashed. */
   archive?: Spool;
   /** Put Block files by block id, until the block list orders them. */
@@ -33,7 +36,10 @@ export class AzureBlobUploads {
   constructor(private readonly spoolDir: string) {}
 
   create(key: string, version: string): PendingUpload {
-    const upload: PendingUpload = { id: randomUUID(), key, version, blocks: new Map() };
+    // A client that never finalized (cancelled job step) leaves files behind: drop them after an hour.
+    const now = Date.now();
+    for (const stale of this.pending.values()) if (now - stale.started > ABANDONED_AFTER_MS) void this.discard(stale);
+    const upload: PendingUpload = { id: randomUUID(), key, version, started: now, blocks: new Map() };
     this.pending.set(upload.id, upload);
     return upload;
   }

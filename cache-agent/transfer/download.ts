@@ -52,17 +52,29 @@ export async function downloadBlob(url: string, size: number, out: Writable, opt
   while (inFlight.length > 0) {
     const bytes = await inFlight.shift()!;
     refill();
-    if (!out.write(bytes)) await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      out.once("error", onError);
-      out.once("drain", () => {
-        out.off("error", onError);
-        resolve();
-      });
-    });
+    if (!out.write(bytes)) await drained(out);
   }
   await new Promise<void>((resolve, reject) => {
     out.once("error", reject);
     out.end(resolve);
+  });
+}
+
+/** Waits for `out` to take more bytes; rejects if it fails or closes first (the client went away). */
+function drained(out: Writable): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const settle = (error?: Error) => {
+      out.off("drain", onDrain);
+      out.off("error", onError);
+      out.off("close", onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onError = (error: Error) => settle(error);
+    const onClose = () => settle(new DownloadError("the client closed the connection"));
+    out.once("drain", onDrain);
+    out.once("error", onError);
+    out.once("close", onClose);
   });
 }

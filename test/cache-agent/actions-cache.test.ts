@@ -115,6 +115,8 @@ describe("@actions/cache v2 against the agent", () => {
     const saveStarted = performance.now();
     expect(await cache.saveCache([dir], "big-200mb")).toBeGreaterThan(0);
     const saveSeconds = (performance.now() - saveStarted) / 1000;
+    const saveRequests = world.fn.calls.lookup - fnBefore.lookup + world.fn.calls.reserve - fnBefore.reserve + world.fn.calls.commit - fnBefore.commit;
+    const saveParts = world.agent.stats.s3Requests - before.s3Requests;
     const archiveBytes = world.agent.stats.bytesUploaded - before.bytesUploaded;
     expect(archiveBytes).toBeGreaterThan(200 * 1024 * 1024);
     rmSync(dir, { recursive: true });
@@ -134,9 +136,10 @@ describe("@actions/cache v2 against the agent", () => {
     // One summary line: the figures the issue asks for (tests assert behaviour, not speed).
     const mb = archiveBytes / 1024 / 1024;
     console.log(
-      `200 MB cache via loopback: archive ${mb.toFixed(0)} MiB; save ${saveSeconds.toFixed(1)} s (${(mb / saveSeconds).toFixed(0)} MiB/s, function requests ${world.fn.calls.lookup - fnBefore.lookup + world.fn.calls.reserve - fnBefore.reserve + world.fn.calls.commit - fnBefore.commit}); ` +
+      `200 MB cache via loopback: archive ${mb.toFixed(0)} MiB; save ${saveSeconds.toFixed(1)} s (${(mb / saveSeconds).toFixed(0)} MiB/s, ${saveRequests} function requests, ${saveParts} part PUTs); ` +
         `restore ${restoreSeconds.toFixed(1)} s (${(mb / restoreSeconds).toFixed(0)} MiB/s), requests per restore: ${functionRequests} to the function + ${s3Requests} ranged GETs to S3`,
     );
+    expect(saveRequests).toBe(3); // lookup (immutability), reserve, commit
     expect(functionRequests).toBe(1);
   });
 });

@@ -17,6 +17,14 @@
 # patches the worker and redirects ACTIONS_RESULTS_URL only when the check above passes.
 # Returns 0 when redirected, 1 when not (with one line on stdout saying why).
 actions_cache_redirect() {
+  if _acr_redirect "$@"; then return 0; fi
+  # Not redirected: no .env line may claim otherwise (the agent's --print-env lines included).
+  _acr_env_unset "$1/.env" ACTIONS_RESULTS_URL
+  _acr_env_unset "$1/.env" ACTIONS_CACHE_SERVICE_V2
+  return 1
+}
+
+_acr_redirect() {
   local runner_dir=$1 agent_url=$2
   local dll="$runner_dir/bin/Runner.Worker.dll" env_file="$runner_dir/.env"
   local original patched found renamed tmp
@@ -64,6 +72,12 @@ _acr_utf16() {
 # How many times a pattern of _acr_utf16 occurs in a file (binary-safe; -o prints one line per match).
 _acr_count() {
   { LC_ALL=C grep -obUaP "$1" "$2" || true; } | wc -l
+}
+
+_acr_env_unset() {
+  local file=$1 name=$2 kept
+  kept=$(grep -v "^$name=" "$file" || true)
+  if [ -z "$kept" ]; then : > "$file"; else printf '%s\n' "$kept" > "$file"; fi
 }
 
 # Sets NAME=VALUE in the runner's .env, replacing an earlier line of that name (one line per name

@@ -87,13 +87,14 @@ describe("the Actions cache redirect (stacks/templates/actions-cache-redirect.sh
     ["has it twice (a layout this kit has not checked)", assembly(2), "ACTIONS_RESULTS_URL 2 times and ACTIONS_RESULTS_ORL 0 times"],
     ["has both names", Buffer.concat([assembly(1), userString(ACTIONS_RESULTS_URL_RENAMED)]), "ACTIONS_RESULTS_URL 1 times and ACTIONS_RESULTS_ORL 1 times"],
   ])("fails when the assembly %s: the runner is left as it is and jobs keep GitHub's cache", (_, dll, reason) => {
-    const dir = runnerDir(dll);
+    // What the agent's --print-env put in .env before: its Actions lines would claim a redirect.
+    const dir = runnerDir(dll, `${ACTIONS_CACHE_SERVICE_V2_VAR}=true\n${ACTIONS_RESULTS_URL_VAR}=${AGENT}/\nTURBO_API=${AGENT}\n`);
     const result = redirect(dir);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain(reason);
     expect(dllOf(dir)).toEqual(dll);
-    // The drop-in action still finds the agent; the runner's own variable is not redirected.
-    expect(envOf(dir)).toBe(`${ACTIONS_CACHE_AGENT_URL_VAR}=${AGENT}/\n`);
+    // The drop-in action still finds the agent; nothing claims the runner's own variable is redirected.
+    expect(envOf(dir)).toBe(`TURBO_API=${AGENT}\n${ACTIONS_CACHE_AGENT_URL_VAR}=${AGENT}/\n`);
   });
 
   it("fails when the runner has no worker assembly, writing only the agent URL", () => {

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Points the Actions cache of every node action in a job at the runner's local cache agent
-# (docs/build-cache-actions.md). Sourced by the runner bootstraps (embedded through a template
-# variable; plain bash, no template syntax), and run directly by its test:
-#   actions-cache-redirect.sh <runner dir> <agent URL>
+# (docs/build-cache-actions.md). Function definitions only: the runner bootstraps embed the file
+# through a template variable (its text is inserted as is, so it holds no template syntax of its own)
+# and call actions_cache_redirect; its test sources it.
 #
 # Why a binary patch: Runner.Worker sets ACTIONS_RESULTS_URL for each node and container action from
 # the job's ResultsServiceUrl after it merged every other environment source (.env, GITHUB_ENV, step
@@ -88,8 +88,3 @@ _acr_env_set() {
   kept=$(grep -v "^$name=" "$file" || true)
   { [ -z "$kept" ] || printf '%s\n' "$kept"; printf '%s=%s\n' "$name" "$value"; } > "$file"
 }
-
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  set -euo pipefail
-  actions_cache_redirect "$@"
-fi

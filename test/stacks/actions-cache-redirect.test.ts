@@ -4,13 +4,15 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   ACTIONS_CACHE_AGENT_URL_VAR,
+  ACTIONS_CACHE_REDIRECT_CHECKED_RUNNERS,
   ACTIONS_CACHE_SERVICE_V2_VAR,
   ACTIONS_RESULTS_URL_RENAMED,
   ACTIONS_RESULTS_URL_VAR,
   RUNNER_WORKER_ASSEMBLY,
 } from "../../contracts/actions-cache.js";
+import { MINIMUM_RUNNER_VERSION } from "../../contracts/runner-binaries.js";
 import { templatePath } from "../../stacks/templates/template-file.js";
-import { scratchDir } from "../helpers/paths.js";
+import { REPO_ROOT, scratchDir } from "../helpers/paths.js";
 import { shellcheck } from "../helpers/shellcheck.js";
 
 // The redirect fragment run under bash on fixture runner directories. The assembly is a fixture of
@@ -40,8 +42,9 @@ function runnerDir(dll: Buffer | undefined, env = ""): string {
   return dir;
 }
 
+/** As a bootstrap runs it: sourced under set -euo pipefail, then called. */
 function redirect(dir: string, url = AGENT) {
-  const result = spawnSync("bash", [SCRIPT, dir, url], { encoding: "utf8" });
+  const result = spawnSync("bash", ["-c", `set -euo pipefail; source '${SCRIPT}'; actions_cache_redirect "$1" "$2"`, "redirect", dir, url], { encoding: "utf8" });
   return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr };
 }
 
@@ -118,5 +121,12 @@ describe("the Actions cache redirect (stacks/templates/actions-cache-redirect.sh
     for (const name of [ACTIONS_CACHE_AGENT_URL_VAR, ACTIONS_RESULTS_URL_VAR, ACTIONS_RESULTS_URL_RENAMED, ACTIONS_CACHE_SERVICE_V2_VAR, RUNNER_WORKER_ASSEMBLY]) {
       expect(text).toContain(name);
     }
+  });
+
+  it("was checked from the oldest runner GitHub registers on, and the docs list every checked release", () => {
+    // When MINIMUM_RUNNER_VERSION moves, the list (and the source check behind it) is revisited.
+    expect(ACTIONS_CACHE_REDIRECT_CHECKED_RUNNERS[0]).toBe(MINIMUM_RUNNER_VERSION);
+    const docs = readFileSync(join(REPO_ROOT, "docs", "build-cache-actions.md"), "utf8");
+    for (const version of ACTIONS_CACHE_REDIRECT_CHECKED_RUNNERS) expect(docs).toContain(version);
   });
 });

@@ -12,9 +12,12 @@
 # user-string heap holds each literal once); any other count means a runner this was not checked
 # against, and the runner is left untouched: jobs then use GitHub's cache, as without the kit.
 
-# actions_cache_redirect <runner dir> <agent URL>
+# actions_cache_redirect <runner dir> <agent URL> [<GitHub API URL>]
 # Always records the agent URL in .env (the drop-in action actions/cache of this repository reads it);
-# patches the worker and redirects ACTIONS_RESULTS_URL only when the check above passes.
+# patches the worker and redirects ACTIONS_RESULTS_URL only for github.com (the API URL absent or
+# https://api.github.com: the agent forwards artifact calls to github.com's results service, and on
+# GitHub Enterprise Server @actions/cache speaks the v1 service the agent does not) and only when the
+# check above passes.
 # Returns 0 when redirected, 1 when not (with one line on stdout saying why).
 actions_cache_redirect() {
   if _acr_redirect "$@"; then return 0; fi
@@ -25,7 +28,7 @@ actions_cache_redirect() {
 }
 
 _acr_redirect() {
-  local runner_dir=$1 agent_url=$2
+  local runner_dir=$1 agent_url=$2 api_url=${3:-https://api.github.com}
   local dll="$runner_dir/bin/Runner.Worker.dll" env_file="$runner_dir/.env"
   local original patched found renamed tmp
   [[ "$agent_url" == */ ]] || agent_url="$agent_url/"
@@ -33,6 +36,10 @@ _acr_redirect() {
   patched=$(_acr_utf16 ACTIONS_RESULTS_ORL)
   _acr_env_set "$env_file" SELF_RUNNERS_CACHE_URL "$agent_url"
 
+  if [ "${api_url%/}" != https://api.github.com ]; then
+    echo "actions cache redirect: $api_url is not github.com; jobs use their GitHub's cache"
+    return 1
+  fi
   if [ ! -f "$dll" ]; then
     echo "actions cache redirect: no $dll; jobs use GitHub's cache"
     return 1

@@ -43,8 +43,8 @@ function runnerDir(dll: Buffer | undefined, env = ""): string {
 }
 
 /** As a bootstrap runs it: sourced under set -euo pipefail, then called. */
-function redirect(dir: string, url = AGENT) {
-  const result = spawnSync("bash", ["-c", `set -euo pipefail; source '${SCRIPT}'; actions_cache_redirect "$1" "$2"`, "redirect", dir, url], { encoding: "utf8" });
+function redirect(dir: string, url = AGENT, ...apiUrl: string[]) {
+  const result = spawnSync("bash", ["-c", `set -euo pipefail; source '${SCRIPT}'; actions_cache_redirect "$@"`, "redirect", dir, url, ...apiUrl], { encoding: "utf8" });
   return { status: result.status, stdout: result.stdout.trim(), stderr: result.stderr };
 }
 
@@ -98,6 +98,20 @@ describe("the Actions cache redirect (stacks/templates/actions-cache-redirect.sh
     expect(dllOf(dir)).toEqual(dll);
     // The drop-in action still finds the agent; nothing claims the runner's own variable is redirected.
     expect(envOf(dir)).toBe(`TURBO_API=${AGENT}\n${ACTIONS_CACHE_AGENT_URL_VAR}=${AGENT}/\n`);
+  });
+
+  it("redirects for github.com's API URL, given with or without a trailing slash", () => {
+    expect(redirect(runnerDir(assembly(1)), AGENT, "https://api.github.com").status).toBe(0);
+    expect(redirect(runnerDir(assembly(1)), AGENT, "https://api.github.com/").status).toBe(0);
+  });
+
+  it.each(["https://github.example.com/api/v3", "https://api.octo.ghe.com"])("fails for %s (not github.com): the assembly stays as it is", (apiUrl) => {
+    const dll = assembly(1);
+    const dir = runnerDir(dll);
+    const result = redirect(dir, AGENT, apiUrl);
+    expect(result).toMatchObject({ status: 1, stdout: `actions cache redirect: ${apiUrl} is not github.com; jobs use their GitHub's cache` });
+    expect(dllOf(dir)).toEqual(dll);
+    expect(envOf(dir)).toBe(`${ACTIONS_CACHE_AGENT_URL_VAR}=${AGENT}/\n`);
   });
 
   it("fails when the runner has no worker assembly, writing only the agent URL", () => {

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { INPUTS, OUTPUTS } from "../../actions/cache/src/io.js";
 import { ACTIONS_CACHE_AGENT_URL_VAR } from "../../contracts/actions-cache.js";
 import { startCacheAgentWorld, type CacheAgentWorld } from "../helpers/cache-agent-world.js";
-import { scratchDir } from "../helpers/paths.js";
+import { REPO_ROOT, scratchDir } from "../helpers/paths.js";
 import { parseOutputFile, runAction, type ActionRun } from "./action-run.js";
 
 // The committed bundle of actions/cache (the drop-in actions/cache) run as the runner runs it, main step
@@ -57,6 +58,20 @@ async function mainThenPost(ws: string, inputs: Record<string, string>, extra: R
   const post = main.status === 0 ? await runAction("cache", inputs, runnerEnv(ws, { ...state, ...extra })) : main;
   return { main, post };
 }
+
+describe("actions/cache's action.yml", () => {
+  const text = readFileSync(join(REPO_ROOT, "actions", "cache", "action.yml"), "utf8");
+  const section = (name: string) => [...(text.split(`\n${name}:\n`)[1] ?? "").split(/\n(?=\S)/)[0]!.matchAll(/^ {2}([\w-]+):/gm)].map((m) => m[1]);
+
+  it("declares the inputs the code reads (actions/cache's, without the deprecated save-always) and the outputs it sets", () => {
+    expect(section("inputs")).toEqual(Object.values(INPUTS));
+    expect(section("outputs")).toEqual(Object.values(OUTPUTS));
+  });
+
+  it("runs one bundle as main and post step, the post step only after success (as actions/cache)", () => {
+    expect(text).toContain("runs:\n  using: node24\n  main: dist/index.js\n  post: dist/index.js\n  post-if: success()\n");
+  });
+});
 
 describe("actions/cache (the drop-in action) against the agent", () => {
   it("misses on an empty cache, then its post step saves the paths under the key", async () => {

@@ -99,6 +99,7 @@ describe("the cache agent bundle", () => {
     expect(stdout.split("\n").filter(Boolean)).toEqual([
       "ACTIONS_CACHE_SERVICE_V2=true",
       "ACTIONS_RESULTS_URL=http://127.0.0.1:41230/",
+      "ACTIONS_CACHE_URL=http://127.0.0.1:41230/",
       "TURBO_API=http://127.0.0.1:41230",
       "TURBO_TOKEN=self-runners",
       "TURBO_TEAM=self-runners",

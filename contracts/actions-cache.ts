@@ -14,6 +14,12 @@ export const ACTIONS_RESULTS_URL_VAR = "ACTIONS_RESULTS_URL";
 /** The name the patched Runner.Worker.dll sets instead (same length, so the assembly stays valid). */
 export const ACTIONS_RESULTS_URL_RENAMED = "ACTIONS_RESULTS_ORL";
 
+/** What the runner sets for the v1 cache service, which `@actions/cache` speaks on GitHub Enterprise Server. */
+export const ACTIONS_CACHE_URL_VAR = "ACTIONS_CACHE_URL";
+
+/** The name the patched Runner.Worker.dll sets instead on GitHub Enterprise Server runners. */
+export const ACTIONS_CACHE_URL_RENAMED = "ACTIONS_CACHE_ORL";
+
 /** `@actions/cache` speaks the v2 cache service (twirp on ACTIONS_RESULTS_URL) only when this is set. */
 export const ACTIONS_CACHE_SERVICE_V2_VAR = "ACTIONS_CACHE_SERVICE_V2";
 
@@ -21,9 +27,9 @@ export const ACTIONS_CACHE_SERVICE_V2_VAR = "ACTIONS_CACHE_SERVICE_V2";
 export const RUNNER_WORKER_ASSEMBLY = "bin/Runner.Worker.dll";
 
 /**
- * Runner releases whose source was checked: `ACTIONS_RESULTS_URL` is one string literal of
- * Runner.Worker, assigned only in NodeScriptActionHandler and ContainerActionHandler after the
- * environment merge. The boot-time check (the literal occurs exactly once in the assembly) guards
+ * Runner releases whose source was checked: `ACTIONS_RESULTS_URL` and `ACTIONS_CACHE_URL` are each one
+ * string literal of Runner.Worker, assigned only in NodeScriptActionHandler and ContainerActionHandler
+ * after the environment merge. The boot-time check (the literal occurs exactly once in the assembly) guards
  * every other release.
  */
 export const ACTIONS_CACHE_REDIRECT_CHECKED_RUNNERS = ["2.329.0", "2.330.0", "2.331.0", "2.332.0", "2.333.0", "2.333.1", "2.334.0", "2.335.0", "2.335.1", "2.336.0"] as const;

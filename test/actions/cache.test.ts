@@ -127,6 +127,16 @@ describe("actions/cache (the drop-in action) against the agent", () => {
     expect(main.stdout).toContain("::error::Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: deps-linux-none");
   });
 
+  it("uses the agent's v1 service on GitHub Enterprise Server, where the client speaks only v1", async () => {
+    const ghes = { GITHUB_SERVER_URL: "https://github.example.com", ACTIONS_CACHE_URL: GITHUB_RESULTS };
+    const saving = await mainThenPost(workspace({ "lib.txt": "ghes" }), { path: "deps", key: "deps-ghes-1" }, ghes);
+    expect(saving.post.stdout).toContain("Cache saved with key: deps-ghes-1");
+    const ws = workspace();
+    const { main } = await mainThenPost(ws, { path: "deps", key: "deps-ghes-1" }, ghes);
+    expect(main.outputs["cache-hit"]).toBe("true");
+    expect(readFileSync(join(ws, "deps", "lib.txt"), "utf8")).toBe("ghes");
+  });
+
   it("is plain actions/cache where no agent is recorded: GitHub's cache service, not the agent", async () => {
     const ws = workspace({ "lib.txt": "elsewhere" });
     const lookups = world.agent.stats.lookups;

@@ -6,6 +6,8 @@ import {
   ACTIONS_CACHE_AGENT_URL_VAR,
   ACTIONS_CACHE_REDIRECT_CHECKED_RUNNERS,
   ACTIONS_CACHE_SERVICE_V2_VAR,
+  ACTIONS_CACHE_URL_RENAMED,
+  ACTIONS_CACHE_URL_VAR,
   ACTIONS_RESULTS_URL_RENAMED,
   ACTIONS_RESULTS_URL_VAR,
   RUNNER_WORKER_ASSEMBLY,
@@ -27,7 +29,7 @@ const noise = (length: number) => Buffer.from(Array.from({ length }, (_, i) => (
 
 /** A worker assembly with `count` ACTIONS_RESULTS_URL literals beside the other ACTIONS_* ones the runner sets. */
 function assembly(count: number, name = ACTIONS_RESULTS_URL_VAR): Buffer {
-  const parts = [noise(4096), userString("ACTIONS_RUNTIME_URL"), userString("ACTIONS_CACHE_URL"), userString("ResultsServiceUrl")];
+  const parts = [noise(4096), userString("ACTIONS_RUNTIME_URL"), userString(ACTIONS_CACHE_URL_VAR), userString("ResultsServiceUrl")];
   for (let i = 0; i < count; i += 1) parts.push(noise(257), userString(name));
   parts.push(userString(ACTIONS_CACHE_SERVICE_V2_VAR), noise(2048));
   return Buffer.concat(parts);
@@ -79,8 +81,8 @@ describe("the Actions cache redirect (stacks/templates/actions-cache-redirect.sh
     expect(envOf(dir).split("\n").filter((line) => line.startsWith(`${ACTIONS_RESULTS_URL_VAR}=`))).toEqual([`${ACTIONS_RESULTS_URL_VAR}=${AGENT}/`]);
   });
 
-  it("replaces a value of ACTIONS_RESULTS_URL a pool's job environment put in .env", () => {
-    const dir = runnerDir(assembly(1), `${ACTIONS_RESULTS_URL_VAR}=https://elsewhere.example/\nFOO=bar\n`);
+  it("replaces a value of ACTIONS_RESULTS_URL a pool's job environment put in .env, and drops the v1 service's variable", () => {
+    const dir = runnerDir(assembly(1), `${ACTIONS_RESULTS_URL_VAR}=https://elsewhere.example/\nFOO=bar\n${ACTIONS_CACHE_URL_VAR}=${AGENT}/\n`);
     expect(redirect(dir).status).toBe(0);
     expect(envOf(dir)).toBe(`FOO=bar\n${ACTIONS_CACHE_AGENT_URL_VAR}=${AGENT}/\n${ACTIONS_RESULTS_URL_VAR}=${AGENT}/\n${ACTIONS_CACHE_SERVICE_V2_VAR}=true\n`);
   });
@@ -91,7 +93,7 @@ describe("the Actions cache redirect (stacks/templates/actions-cache-redirect.sh
     ["has both names", Buffer.concat([assembly(1), userString(ACTIONS_RESULTS_URL_RENAMED)]), "ACTIONS_RESULTS_URL 1 times and ACTIONS_RESULTS_ORL 1 times"],
   ])("fails when the assembly %s: the runner is left as it is and jobs keep GitHub's cache", (_, dll, reason) => {
     // What the agent's --print-env put in .env before: its Actions lines would claim a redirect.
-    const dir = runnerDir(dll, `${ACTIONS_CACHE_SERVICE_V2_VAR}=true\n${ACTIONS_RESULTS_URL_VAR}=${AGENT}/\nTURBO_API=${AGENT}\n`);
+    const dir = runnerDir(dll, `${ACTIONS_CACHE_SERVICE_V2_VAR}=true\n${ACTIONS_CACHE_URL_VAR}=${AGENT}/\n${ACTIONS_RESULTS_URL_VAR}=${AGENT}/\nTURBO_API=${AGENT}\n`);
     const result = redirect(dir);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain(reason);
@@ -105,11 +107,19 @@ describe("the Actions cache redirect (stacks/templates/actions-cache-redirect.sh
     expect(redirect(runnerDir(assembly(1)), AGENT, "https://api.github.com/").status).toBe(0);
   });
 
-  it.each(["https://github.example.com/api/v3", "https://api.octo.ghe.com"])("fails for %s (not github.com): the assembly stays as it is", (apiUrl) => {
+  it("on GitHub Enterprise Server, renames ACTIONS_CACHE_URL instead (the client speaks cache v1 there) and leaves the results service alone", () => {
+    const before = assembly(1);
+    const dir = runnerDir(before, `${ACTIONS_CACHE_SERVICE_V2_VAR}=true\n${ACTIONS_RESULTS_URL_VAR}=${AGENT}/\n`);
+    expect(redirect(dir, AGENT, "https://github.example.com/api/v3")).toMatchObject({ status: 0, stdout: `actions cache redirect: node actions use ${AGENT}/` });
+    expect(dllOf(dir)).toEqual(Buffer.from(before.toString("latin1").replace(userString(ACTIONS_CACHE_URL_VAR).toString("latin1"), userString(ACTIONS_CACHE_URL_RENAMED).toString("latin1")), "latin1"));
+    expect(envOf(dir)).toBe(`${ACTIONS_CACHE_AGENT_URL_VAR}=${AGENT}/\n${ACTIONS_CACHE_URL_VAR}=${AGENT}/\n`);
+  });
+
+  it("fails for GHE.com (the agent does not know the tenant's results service): the assembly stays as it is", () => {
     const dll = assembly(1);
     const dir = runnerDir(dll);
-    const result = redirect(dir, AGENT, apiUrl);
-    expect(result).toMatchObject({ status: 1, stdout: `actions cache redirect: ${apiUrl} is not github.com; jobs use their GitHub's cache` });
+    const result = redirect(dir, AGENT, "https://api.octo.ghe.com");
+    expect(result).toMatchObject({ status: 1, stdout: "actions cache redirect: https://api.octo.ghe.com is GHE.com; jobs use its cache" });
     expect(dllOf(dir)).toEqual(dll);
     expect(envOf(dir)).toBe(`${ACTIONS_CACHE_AGENT_URL_VAR}=${AGENT}/\n`);
   });
@@ -132,7 +142,7 @@ describe("the Actions cache redirect (stacks/templates/actions-cache-redirect.sh
 
   it("uses the contract's names", () => {
     const text = readFileSync(SCRIPT, "utf8");
-    for (const name of [ACTIONS_CACHE_AGENT_URL_VAR, ACTIONS_RESULTS_URL_VAR, ACTIONS_RESULTS_URL_RENAMED, ACTIONS_CACHE_SERVICE_V2_VAR, RUNNER_WORKER_ASSEMBLY]) {
+    for (const name of [ACTIONS_CACHE_AGENT_URL_VAR, ACTIONS_RESULTS_URL_VAR, ACTIONS_RESULTS_URL_RENAMED, ACTIONS_CACHE_URL_VAR, ACTIONS_CACHE_URL_RENAMED, ACTIONS_CACHE_SERVICE_V2_VAR, RUNNER_WORKER_ASSEMBLY]) {
       expect(text).toContain(name);
     }
   });

@@ -29243,6 +29243,7 @@ function getState(name) {
 // contracts/actions-cache.ts
 var ACTIONS_CACHE_AGENT_URL_VAR = "SELF_RUNNERS_CACHE_URL";
 var ACTIONS_RESULTS_URL_VAR = "ACTIONS_RESULTS_URL";
+var ACTIONS_CACHE_URL_VAR = "ACTIONS_CACHE_URL";
 var ACTIONS_CACHE_SERVICE_V2_VAR = "ACTIONS_CACHE_SERVICE_V2";
 
 // actions/cache/src/io.ts
@@ -29278,6 +29279,7 @@ function pointAtAgent(env2) {
   if (!agent2) return void 0;
   const base = agent2.endsWith("/") ? agent2 : `${agent2}/`;
   env2[ACTIONS_RESULTS_URL_VAR] = base;
+  env2[ACTIONS_CACHE_URL_VAR] = base;
   env2[ACTIONS_CACHE_SERVICE_V2_VAR] = "true";
   return base;
 }

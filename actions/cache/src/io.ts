@@ -1,6 +1,6 @@
 // The inputs as actions/cache reads them (its src/utils/actionUtils.ts), and where @actions/cache is pointed.
 import * as core from "@actions/core";
-import { ACTIONS_CACHE_AGENT_URL_VAR, ACTIONS_CACHE_SERVICE_V2_VAR, ACTIONS_RESULTS_URL_VAR } from "../../../contracts/actions-cache.js";
+import { ACTIONS_CACHE_AGENT_URL_VAR, ACTIONS_CACHE_SERVICE_V2_VAR, ACTIONS_CACHE_URL_VAR, ACTIONS_RESULTS_URL_VAR } from "../../../contracts/actions-cache.js";
 
 /** Input names, as in actions/cache's action.yml. */
 export const INPUTS = {
@@ -47,14 +47,16 @@ export function isValidEvent(env: NodeJS.ProcessEnv): boolean {
 
 /**
  * Points @actions/cache (which reads these variables on every call) at the runner's cache agent when
- * the bootstrap recorded one; elsewhere (GitHub-hosted runners, other fleets) it keeps GitHub's cache.
- * Returns the agent's URL, or undefined.
+ * the bootstrap recorded one: the v2 service (github.com) and the v1 service (the client's only one on
+ * GitHub Enterprise Server) alike. Elsewhere (GitHub-hosted runners, other fleets) it keeps GitHub's
+ * cache. Returns the agent's URL, or undefined.
  */
 export function pointAtAgent(env: NodeJS.ProcessEnv): string | undefined {
   const agent = env[ACTIONS_CACHE_AGENT_URL_VAR]?.trim();
   if (!agent) return undefined;
   const base = agent.endsWith("/") ? agent : `${agent}/`;
   env[ACTIONS_RESULTS_URL_VAR] = base;
+  env[ACTIONS_CACHE_URL_VAR] = base;
   env[ACTIONS_CACHE_SERVICE_V2_VAR] = "true";
   return base;
 }

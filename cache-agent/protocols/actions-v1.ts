@@ -37,7 +37,8 @@ export function actionsV1Protocol(context: ProtocolContext, downloads: ActionsDo
       const id = Number(/^caches\/(\d+)$/.exec(resource)?.[1] ?? Number.NaN);
       if (resource === "cache" && request.method === "GET") {
         const keys = (url.searchParams.get("keys") ?? "").split(",").filter(Boolean);
-        const hit = keys.length === 0 ? undefined : await store.find("actions", keys, url.searchParams.get("version") ?? "");
+        // A failing cache is a miss (204), not a 5xx the toolkit would retry.
+        const hit = keys.length === 0 ? undefined : await store.find("actions", keys, url.searchParams.get("version") ?? "").catch((error: unknown) => void context.log("cache request failed", { protocol: "actions", error: String(error) }));
         if (hit === undefined) sendStatus(response, 204);
         else sendJson(response, 200, { cacheKey: hit.key, cacheVersion: hit.version, archiveLocation: downloads.url(base, hit) });
       } else if (resource === "caches" && request.method === "POST") {

@@ -68,7 +68,13 @@ export function actionsProtocol(context: ProtocolContext): ProtocolHandler {
       try {
         if (url.pathname.startsWith(TWIRP_PREFIX) && request.method === "POST") {
           const method = url.pathname.slice(TWIRP_PREFIX.length);
-          const answer = await twirp(method, JSON.parse((await readText(request)) || "{}") as TwirpRequest, base);
+          const body = JSON.parse((await readText(request)) || "{}") as TwirpRequest;
+          const answer = await twirp(method, body, base).catch((error: unknown) => {
+            // Answered as a miss or a failed save, not a 5xx: the toolkit retries a 5xx five times with
+            // back-off (about 30 s) before it gives up, which an unreachable cache would cost every job.
+            log("cache request failed", { protocol: "actions", method, key: body.key, error: String(error) });
+            return { ok: false, message: "the build cache is unavailable" };
+          });
           if (answer === undefined) sendJson(response, 404, { code: "bad_route", msg: `no method ${method}` });
           else sendJson(response, 200, answer);
           return true;

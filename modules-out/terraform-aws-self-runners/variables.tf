@@ -206,8 +206,9 @@ variable "pools" {
       iops        = optional(number)
       throughput  = optional(number)
     })), [])
-    metadata_hop_limit = optional(number, 2)
-    use_instance_store = optional(bool, false)
+    metadata_hop_limit    = optional(number, 2)
+    use_instance_store    = optional(bool, false)
+    extra_iam_policy_arns = optional(list(string), [])
   }))
 
   validation {
@@ -388,6 +389,11 @@ variable "pools" {
   validation {
     condition     = alltrue([for k, p in var.pools : p.metadata_hop_limit >= 1 && p.metadata_hop_limit <= 64 && floor(p.metadata_hop_limit) == p.metadata_hop_limit])
     error_message = "Every pool's metadata_hop_limit must be a whole number from 1 to 64."
+  }
+
+  validation {
+    condition     = alltrue([for k, p in var.pools : length(p.extra_iam_policy_arns) <= 10 && (alltrue([for item in p.extra_iam_policy_arns : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]{1,512}$", item))]))])
+    error_message = "Every pool's extra_iam_policy_arns must be at most 10 IAM managed policy ARNs (IAM's default quota of managed policies per role), each of the form arn:aws:iam::<account>:policy/<name> or arn:aws:iam::aws:policy/<name>."
   }
 
   validation {

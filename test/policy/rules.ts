@@ -658,7 +658,7 @@ export const RULES: readonly PolicyRule[] = [
   },
   {
     id: "iam-passrole-scoped",
-    description: "iam:PassRole only for the runner role and only to EC2 (iam:PassedToService).",
+    description: "iam:PassRole only for the runner roles (shared and per pool) and only to EC2 (iam:PassedToService).",
     checkov: ["CKV_AWS_110"],
     types: POLICIES,
     check: (resources) =>
@@ -1120,6 +1120,11 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     rule: "iam-managed-policies",
     subject: /^aws_iam_role_policy_attachment\.webhook_api_account_role_logs$/,
     reason: "opt-in (manage_api_gateway_account): the regional API Gateway logging role is shared by every API of the account, so it needs AmazonAPIGatewayPushToCloudWatchLogs rather than a policy scoped to this API",
+  },
+  {
+    rule: "iam-managed-policies",
+    subject: /^aws_iam_role_policy_attachment\.runner_pool_extra_policy$/,
+    reason: "opt-in (a pool's extra_iam_policy_arns): the managed policies the user lists for that pool, attached to the pool's own runner role only; the kit attaches none",
   },
   {
     rule: "sg-egress-restricted",

@@ -34,28 +34,29 @@ export interface ExtraVolumeProps {
 /** The customization props of a pool (the camelCase of the module's attributes). */
 export interface PoolCustomizationProps {
   /**
-   * Bash run as root before the package step; no secrets (it is stored in S3, readable by the runner role).
+   * Bash (PowerShell on Windows pools) run as root before the package step; no secrets (it is stored in S3,
+   * readable by the runner role).
    * @default "" (none)
    */
   readonly preInstallScript?: string;
   /**
-   * Bash run as root once the runner is installed, before it registers.
+   * Bash (PowerShell on Windows pools) run as root once the runner is installed, before it registers.
    * @default "" (none)
    */
   readonly postInstallScript?: string;
   /**
-   * Bash run as the runner user when a job starts, after the kit's own hook (ACTIONS_RUNNER_HOOK_JOB_STARTED);
+   * Bash (PowerShell on Windows pools) run as the runner user when a job starts, after the kit's own hook (ACTIONS_RUNNER_HOOK_JOB_STARTED);
    * a failure fails the job.
    * @default "" (none)
    */
   readonly jobStartedHook?: string;
   /**
-   * Bash run as the runner user when a job ends, after the kit's own hook (ACTIONS_RUNNER_HOOK_JOB_COMPLETED).
+   * Bash (PowerShell on Windows pools) run as the runner user when a job ends, after the kit's own hook (ACTIONS_RUNNER_HOOK_JOB_COMPLETED).
    * @default "" (none)
    */
   readonly jobCompletedHook?: string;
   /**
-   * Packages installed with the OS package manager at boot.
+   * Packages installed with the OS package manager at boot (Linux pools only).
    * @default []
    */
   readonly extraPackages?: string[];
@@ -97,7 +98,7 @@ export interface PoolCustomizationProps {
   readonly metadataHopLimit?: number;
   /**
    * Put the NVMe instance store (types such as m7gd, c6id) under the runner's work directory and Docker's
-   * data root; without instance store the flag is a no-op.
+   * data root; without instance store the flag is a no-op (Linux pools only).
    * @default false
    */
   readonly useInstanceStore?: boolean;

@@ -412,8 +412,8 @@ variable "pools" {
   }
 
   validation {
-    condition     = alltrue([for k, p in var.pools : p.os != "windows" || (p.pre_install_script == "" && p.post_install_script == "" && p.job_started_hook == "" && p.job_completed_hook == "" && length(p.extra_packages) == 0 && length(p.job_environment) == 0 && !p.use_instance_store)])
-    error_message = "Every pool's os must be \"linux\" when the pool sets any of pre_install_script, post_install_script, job_started_hook, job_completed_hook, extra_packages, job_environment, use_instance_store (the Windows bootstrap runs no pool customization yet)."
+    condition     = alltrue([for k, p in var.pools : p.os != "windows" || (length(p.extra_packages) == 0 && !p.use_instance_store)])
+    error_message = "Every pool's os must be \"linux\" when the pool sets any of extra_packages, use_instance_store (the Windows bootstrap has no package step and no instance store set-up)."
   }
 
   validation {

@@ -60,6 +60,8 @@ export class RunnerPoolRoles extends Construct {
   readonly instanceProfiles: IamInstanceProfile;
   private readonly withRole: Record<string, string>;
   private readonly sharedRole: IamRole;
+  /** Aspects run again on every synth of the same stack; the copies are made once. */
+  private copied = false;
 
   constructor(scope: Construct, id: string, props: RunnerPoolRolesProps) {
     super(scope, id);
@@ -101,6 +103,8 @@ export class RunnerPoolRoles extends Construct {
 
   /** Every inline policy on the shared role, once more per pool role (same name, same document, same condition). */
   private copySharedRolePolicies(): void {
+    if (this.copied) return;
+    this.copied = true;
     const stack = TerraformStack.of(this);
     // Each `role.id` is a new token string: compare what they resolve to (`${aws_iam_role.<id>.id}`).
     const resolve = (value: unknown): unknown => Tokenization.resolve(value, { scope: stack, resolver: new DefaultTokenResolver(new StringConcat()) });

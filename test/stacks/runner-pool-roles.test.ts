@@ -3,7 +3,8 @@ import { App, Testing } from "../../stacks/cdktf.js";
 import { ModuleStack } from "../../stacks/module-stack.js";
 import { SelfRunnersValidationError } from "../../stacks/errors.js";
 import type { RunnerPoolProps } from "../../stacks/pools.js";
-import { fakeDistDir, resourceOf, resourcesOf, synthSelfRunners, type SynthesizedStack } from "../helpers/synth.js";
+import { SelfRunners } from "../../stacks/self-runners.js";
+import { fakeDistDir, minimalProps, resourceOf, resourcesOf, synthSelfRunners, testStack, type SynthesizedStack } from "../helpers/synth.js";
 
 let distDir: string;
 beforeAll(() => {
@@ -109,5 +110,22 @@ describe("a runner role per pool (extraIamPolicyArns)", () => {
     expect(refusal.prop).toBe("pools.gpu.extraIamPolicyArns");
     expect(refusal.allowed).toMatch(/^at most 10 IAM managed policy ARNs/);
     expect(planMessages).toEqual([`Every pool's extra_iam_policy_arns must be ${refusal.allowed}.`]);
+  });
+});
+
+describe("RunnerPoolRoles across synths", () => {
+  it("copies the shared role's policies once when the same stack is synthesized twice", () => {
+    // Arrange
+    const { stack } = testStack();
+    new SelfRunners(stack, "runners", minimalProps(distDir, { prefix: "ci", pools: { gpu, linux } }));
+
+    // Act
+    const first = JSON.parse(Testing.synth(stack)) as SynthesizedStack;
+    const second = JSON.parse(Testing.synth(stack)) as SynthesizedStack;
+
+    // Assert
+    const copies = (synth: SynthesizedStack) => Object.keys(resourcesOf(synth, "aws_iam_role_policy")).filter((id) => id.includes("runner_pool_shared"));
+    expect(copies(first)).toHaveLength(6);
+    expect(copies(second)).toEqual(copies(first));
   });
 });

@@ -92,6 +92,15 @@ function runnerRoleStatements(resources: Resource[]): { subject: string; stateme
     .flatMap((r) => statementsOf(r.config.policy).map((statement) => ({ subject: `${r.address}#${statement.Sid ?? "?"}`, statement })));
 }
 
+/**
+ * A PassRole resource naming the shared runner role and, at most, the pools' own runner roles
+ * (stacks/runner-pool-roles.ts): every role it references is one of them.
+ */
+function onlyRunnerRoles(resource: string): boolean {
+  const roles = [...resource.matchAll(/aws_iam_role\.([A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
+  return roles.some((role) => /^runner_role/.test(role)) && roles.every((role) => /^runner_(pool_)?role/.test(role));
+}
+
 export const RULES: readonly PolicyRule[] = [
   // --- Encryption at rest ------------------------------------------------------------------------
   {
@@ -664,7 +673,7 @@ export const RULES: readonly PolicyRule[] = [
     check: (resources) =>
       identityStatements(resources)
         .filter(({ statement }) => statement.Action.includes("iam:PassRole"))
-        .filter(({ statement }) => !(statement.Resource.length === 1 && /aws_iam_role\.runner_role.*\.arn/.test(statement.Resource[0]!) && JSON.stringify(statement.Condition ?? {}).includes('"iam:PassedToService":["ec2.amazonaws.com"')))
+        .filter(({ statement }) => !(statement.Resource.length === 1 && onlyRunnerRoles(statement.Resource[0]!) && JSON.stringify(statement.Condition ?? {}).includes('"iam:PassedToService":["ec2.amazonaws.com"')))
         .map(({ subject }) => ({ subject, message: "PassRole not limited to the runner role and EC2" })),
   },
   {

@@ -132,7 +132,7 @@ export async function reconcileCalls(sizes: readonly number[] = [1_000, 10_000])
         RUNNERS_TABLE: "sr-runners",
         JOBS_TABLE: "sr-jobs",
         DRAINING_PARAMETER: "/sr/draining",
-        RUNNER_INSTANCE_PROFILE_ARN: PROFILE,
+        RUNNER_INSTANCE_PROFILE_ARNS: JSON.stringify([PROFILE]),
         HEALER_MAX_GITHUB_CALLS: "0",
         POOLS: JSON.stringify({ linux: { queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo", labels: ["linux"], warmSize: 0, warmOwner: "", warmSchedule: "" } }),
       });

@@ -1,5 +1,5 @@
 import { DRAINING_ENV, GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_STATE_ENV } from "./common.js";
-import { boolean, integer, optional, required, string, tunable } from "./env.js";
+import { boolean, integer, json, optional, required, string, tunable } from "./env.js";
 import { poolFields, poolsVariable } from "./pools.js";
 
 /** The reconcile function's environment (lambdas/reconcile, stacks/functions/reconcile-function.ts). */
@@ -31,11 +31,11 @@ export const RECONCILE_ENV = {
     "a `launched` job whose runner is gone, stopped or took another job waits this long before GitHub is asked whether it is still queued",
     "300",
   ),
-  runnerInstanceProfileArn: required(
-    "RUNNER_INSTANCE_PROFILE_ARN",
-    string,
-    "the runner instance profile: only instances running with it are runners of this kit (tags can be copied onto any instance; the profile cannot be set without iam:PassRole)",
-    "arn:aws:iam::123456789012:instance-profile/sr-runner",
+  runnerInstanceProfileArns: required(
+    "RUNNER_INSTANCE_PROFILE_ARNS",
+    json({ kind: "strings" }),
+    "the runner instance profiles, the shared one and those of pools with `extra_iam_policy_arns`: only instances running with one of them are runners of this kit (tags can be copied onto any instance; a profile cannot be set without iam:PassRole)",
+    '["arn:aws:iam::123456789012:instance-profile/sr-runner","arn:aws:iam::123456789012:instance-profile/sr-runner-pool-gpu"]',
   ),
   rerunInterruptedJobs: required("RERUN_INTERRUPTED_JOBS", boolean, "re-run jobs failed by a spot interruption", "true"),
   rerunGithubAppId: optional(

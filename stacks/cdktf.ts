@@ -8,10 +8,12 @@ export {
   App,
   Aspects,
   AssetType,
+  DefaultTokenResolver,
   Fn,
   Lazy,
   LocalBackend,
   Op,
+  StringConcat,
   TerraformAsset,
   TerraformElement,
   TerraformIterator,
@@ -22,5 +24,6 @@ export {
   TerraformVariable,
   Testing,
   Token,
+  Tokenization,
 } from "cdktf";
 export type { IAspect, IResolvable, ITerraformDependable, TerraformVariableConfig } from "cdktf";

@@ -109,8 +109,9 @@ export class ModuleStack extends TerraformStack {
     out("webhook_role_arn", r.webhook.role.arn, "IAM role ARN of the webhook function.");
     out("scale_up_role_arn", r.scaleUp.role.arn, "IAM role ARN of the scale-up function.");
     out("reconcile_role_arn", r.reconcile.role.arn, "IAM role ARN of the reconcile function.");
-    out("runner_role_arn", r.fleet.role.arn, "IAM role ARN of runner instances; attach policies here for jobs that need AWS access.");
+    out("runner_role_arn", r.fleet.role.arn, "IAM role ARN of runner instances of pools without extra_iam_policy_arns; attach policies here for jobs that need AWS access.");
     out("runner_instance_profile_arn", r.fleet.instanceProfile.arn, "Instance profile ARN of runner instances.");
+    out("runner_pool_role_arns", r.fleet.poolRoles?.roleArnsByPool ?? {}, "IAM role ARN per pool that sets extra_iam_policy_arns (its runners' own role: the shared role's grants plus those policies).");
     out("runner_security_group_id", r.fleet.securityGroup.id, "Security group of runner instances; allow it where runners must connect.");
     out("launch_template_ids", r.fleet.launchTemplateIds, "Launch template id per pool.");
     out("runner_image_pipeline_arns", r.images.pipelineArns, "EC2 Image Builder pipeline ARN per runner_images key; build one now with aws imagebuilder start-image-pipeline-execution --image-pipeline-arn ARN.");

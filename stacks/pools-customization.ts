@@ -1,9 +1,11 @@
 /**
  * Per-pool customization (issue 12, item 4), an attribute group composed by ./pools.ts: scripts and job
  * hooks, extra packages, the job environment (stored per pool in S3, contracts/pool-customization.ts),
- * and launch template settings (extra security groups, volumes, metadata hop limit, instance store).
+ * launch template settings (extra security groups, volumes, metadata hop limit, instance store), and a
+ * runner role of the pool's own when it names extra managed policies.
  */
 import { RULES } from "./errors.js";
+import { IAM_POLICY_ARN } from "./module/inputs-iam.js";
 import { eachItem, hclString, inputRule, integerBetween, mapOf, matching, oneOf, type InputRule } from "./module/rules.js";
 
 /** One more EBS volume of a runner. */
@@ -32,28 +34,29 @@ export interface ExtraVolumeProps {
 /** The customization props of a pool (the camelCase of the module's attributes). */
 export interface PoolCustomizationProps {
   /**
-   * Bash run as root before the package step; no secrets (it is stored in S3, readable by the runner role).
+   * Bash (PowerShell on Windows pools) run as root before the package step; no secrets (it is stored in S3,
+   * readable by the runner role).
    * @default "" (none)
    */
   readonly preInstallScript?: string;
   /**
-   * Bash run as root once the runner is installed, before it registers.
+   * Bash (PowerShell on Windows pools) run as root once the runner is installed, before it registers.
    * @default "" (none)
    */
   readonly postInstallScript?: string;
   /**
-   * Bash run as the runner user when a job starts, after the kit's own hook (ACTIONS_RUNNER_HOOK_JOB_STARTED);
+   * Bash (PowerShell on Windows pools) run as the runner user when a job starts, after the kit's own hook (ACTIONS_RUNNER_HOOK_JOB_STARTED);
    * a failure fails the job.
    * @default "" (none)
    */
   readonly jobStartedHook?: string;
   /**
-   * Bash run as the runner user when a job ends, after the kit's own hook (ACTIONS_RUNNER_HOOK_JOB_COMPLETED).
+   * Bash (PowerShell on Windows pools) run as the runner user when a job ends, after the kit's own hook (ACTIONS_RUNNER_HOOK_JOB_COMPLETED).
    * @default "" (none)
    */
   readonly jobCompletedHook?: string;
   /**
-   * Packages installed with the OS package manager at boot.
+   * Packages installed with the OS package manager at boot (Linux pools only).
    * @default []
    */
   readonly extraPackages?: string[];
@@ -95,10 +98,16 @@ export interface PoolCustomizationProps {
   readonly metadataHopLimit?: number;
   /**
    * Put the NVMe instance store (types such as m7gd, c6id) under the runner's work directory and Docker's
-   * data root; without instance store the flag is a no-op.
+   * data root; without instance store the flag is a no-op (Linux pools only).
    * @default false
    */
   readonly useInstanceStore?: boolean;
+  /**
+   * Managed policies attached to a runner role of this pool's own (with every grant of the shared runner
+   * role); other pools keep the shared role. At most {@link MAX_EXTRA_IAM_POLICY_ARNS}.
+   * @default [] - the pool's runners use the shared runner role
+   */
+  readonly extraIamPolicyArns?: string[];
 }
 
 export interface NormalizedExtraVolume {
@@ -124,6 +133,7 @@ export interface NormalizedPoolCustomization {
   readonly extra_volumes: NormalizedExtraVolume[];
   readonly metadata_hop_limit: number;
   readonly use_instance_store: boolean;
+  readonly extra_iam_policy_arns: string[];
 }
 
 export const CUSTOMIZATION_DEFAULTS = { root_volume_type: "gp3", metadata_hop_limit: 2, use_instance_store: false } as const;
@@ -151,6 +161,7 @@ export function poolCustomizationType(): string {
     "    })), [])",
     `    metadata_hop_limit       = optional(number, ${d.metadata_hop_limit})`,
     `    use_instance_store       = optional(bool, ${d.use_instance_store})`,
+    "    extra_iam_policy_arns    = optional(list(string), [])",
   ].join("\n");
 }
 
@@ -169,6 +180,7 @@ export function normalizePoolCustomization(p: PoolCustomizationProps): Normalize
     extra_volumes: (p.extraVolumes ?? []).map((v) => ({ device_name: v.deviceName, size: v.size, type: v.type ?? "gp3", iops: v.iops ?? null, throughput: v.throughput ?? null })),
     metadata_hop_limit: p.metadataHopLimit ?? CUSTOMIZATION_DEFAULTS.metadata_hop_limit,
     use_instance_store: p.useInstanceStore ?? CUSTOMIZATION_DEFAULTS.use_instance_store,
+    extra_iam_policy_arns: p.extraIamPolicyArns ?? [],
   };
 }
 
@@ -183,6 +195,18 @@ const IOPS = inputRule("null or a whole number from 100 to 256000", (v: number |
 const THROUGHPUT = inputRule("null or a whole number from 125 to 2000 MiB/s (gp3 only)", (v: number | null) => v === null || (Number.isInteger(v) && v >= 125 && v <= 2000), (r) => `${r} == null ? true : (${r} >= 125 && ${r} <= 2000 && floor(${r}) == ${r})`);
 export const EBS_VOLUME_TYPES = ["gp3", "gp2", "io1", "io2", "st1", "sc1"] as const;
 const DEVICE_NAME = "^/dev/(sd|xvd)[b-z]$";
+
+/**
+ * Managed policies per pool role: IAM's default quota of managed policies attached to one role is 10
+ * (IAM User Guide, "IAM and AWS STS quotas"; raisable to 20 on request). The pool role has none besides
+ * these (the kit's grants are inline), so the whole default quota is the pool's.
+ */
+export const MAX_EXTRA_IAM_POLICY_ARNS = 10;
+const EXTRA_IAM_POLICY_ARNS = inputRule(
+  `at most ${MAX_EXTRA_IAM_POLICY_ARNS} IAM managed policy ARNs (IAM's default quota of managed policies per role), each of the form arn:aws:iam::<account>:policy/<name> or arn:aws:iam::aws:policy/<name>`,
+  (v: string[]) => Array.isArray(v) && v.length <= MAX_EXTRA_IAM_POLICY_ARNS && v.every((arn) => IAM_POLICY_ARN.check(arn)),
+  (r) => `length(${r}) <= ${MAX_EXTRA_IAM_POLICY_ARNS} && (${eachItem(IAM_POLICY_ARN).condition(r)})`,
+);
 
 /** One rule on one customization attribute. */
 export interface CustomizationRule {
@@ -222,4 +246,5 @@ export const POOL_CUSTOMIZATION_RULES: readonly CustomizationRule[] = [
     ),
   },
   { field: "metadata_hop_limit", rule: integerBetween(1, 64) },
+  { field: "extra_iam_policy_arns", rule: EXTRA_IAM_POLICY_ARNS },
 ];

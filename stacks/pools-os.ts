@@ -145,10 +145,11 @@ const AMI_OWNER: InputRule = matching("^(self|amazon|aws-marketplace|[0-9]{12})$
 type OsRulePool = NormalizedPoolOs & { readonly architecture: "x64" | "arm64" } & Pick<NormalizedPoolCustomization, WindowsRefusedCustomization>;
 
 /**
- * The customization attributes the Windows bootstrap does not run yet (its PowerShell has no hook points,
- * docs/runner-customization.md): a Windows pool that sets one is refused at plan rather than ignored.
+ * The customization attributes the Windows bootstrap does not run (it has no package manager step and
+ * no instance store set-up, docs/runner-customization.md): a Windows pool that sets one is refused at plan
+ * rather than ignored. Scripts, hooks and the job environment run on Windows too (as PowerShell).
  */
-const WINDOWS_REFUSED_CUSTOMIZATION = ["pre_install_script", "post_install_script", "job_started_hook", "job_completed_hook", "extra_packages", "job_environment", "use_instance_store"] as const;
+const WINDOWS_REFUSED_CUSTOMIZATION = ["extra_packages", "use_instance_store"] as const;
 type WindowsRefusedCustomization = (typeof WINDOWS_REFUSED_CUSTOMIZATION)[number];
 
 /** A rule on the OS fields, in the shape of stacks/pools.ts PoolRule (`condition` is HCL over a pool `p`). */
@@ -174,18 +175,9 @@ export const POOL_OS_RULES: readonly PoolOsRule[] = [
   },
   {
     field: "os",
-    allowed: `"linux" when the pool sets any of ${WINDOWS_REFUSED_CUSTOMIZATION.join(", ")} (the Windows bootstrap runs no pool customization yet)`,
-    check: (pool) =>
-      pool.os !== "windows" ||
-      (pool.pre_install_script === "" &&
-        pool.post_install_script === "" &&
-        pool.job_started_hook === "" &&
-        pool.job_completed_hook === "" &&
-        pool.extra_packages.length === 0 &&
-        Object.keys(pool.job_environment).length === 0 &&
-        !pool.use_instance_store),
-    condition: (p) =>
-      `${p}.os != "windows" || (${p}.pre_install_script == "" && ${p}.post_install_script == "" && ${p}.job_started_hook == "" && ${p}.job_completed_hook == "" && length(${p}.extra_packages) == 0 && length(${p}.job_environment) == 0 && !${p}.use_instance_store)`,
+    allowed: `"linux" when the pool sets any of ${WINDOWS_REFUSED_CUSTOMIZATION.join(", ")} (the Windows bootstrap has no package step and no instance store set-up)`,
+    check: (pool) => pool.os !== "windows" || (pool.extra_packages.length === 0 && !pool.use_instance_store),
+    condition: (p) => `${p}.os != "windows" || (length(${p}.extra_packages) == 0 && !${p}.use_instance_store)`,
   },
   { field: "ami_owners", ...onField("ami_owners", eachItem(AMI_OWNER)) },
   {

@@ -16,6 +16,7 @@ import { countIf, isEmptyString } from "./private/conditions.js";
 import { launchableInstanceTypes } from "./pools-instance-requirements.js";
 import { runnerVolumes } from "./runner-volumes.js";
 import { POOL_CUSTOMIZATION_KEY_FORMAT } from "../contracts/pool-customization.js";
+import { RunnerPoolRoles, poolsWithOwnRole } from "./runner-pool-roles.js";
 
 /** The tag every runner instance carries; IAM conditions on terminate key on it. */
 export const KIT_TAG = "self-runners:prefix";
@@ -75,13 +76,16 @@ export interface RunnerFleetProps {
 
 /**
  * What runners are launched from: a security group with egress only, an instance role with nothing but
- * access to its own configuration item, and one launch template per pool (IMDSv2 required, encrypted
- * gp3 root volume, no public IP unless asked, shutdown behaviour "terminate").
+ * access to its own configuration item (and a role of its own for each pool with `extra_iam_policy_arns`,
+ * {@link RunnerPoolRoles}), and one launch template per pool (IMDSv2 required, encrypted gp3 root volume,
+ * no public IP unless asked, shutdown behaviour "terminate").
  */
 export class RunnerFleet extends Construct {
   readonly securityGroup: SecurityGroup;
   readonly role: IamRole;
   readonly instanceProfile: IamInstanceProfile;
+  /** The pools' own roles; undefined when the pools are literal and none sets `extra_iam_policy_arns`. */
+  readonly poolRoles: RunnerPoolRoles | undefined;
   readonly launchTemplates: LaunchTemplate;
   /** The AMIs of the pools that name theirs with `ami_name_filter` (newest match, looked up at plan). */
   readonly filteredAmis: DataAwsAmi;
@@ -142,6 +146,9 @@ export class RunnerFleet extends Construct {
       role: this.role.name,
       tags,
     });
+    const withRole = poolsWithOwnRole(props.pools);
+    this.poolRoles =
+      Token.isUnresolved(withRole) || Object.keys(withRole).length > 0 ? new RunnerPoolRoles(this, "pool", { prefix: props.prefix, pools: props.pools, sharedRole: this.role, tags }) : undefined;
 
     const pools = TerraformIterator.fromMap(props.pools);
     const userData = runnerBootstrapScript(this, {
@@ -183,7 +190,10 @@ export class RunnerFleet extends Construct {
       name: `${props.prefix}-${pools.key}`,
       description: "self-runners ephemeral runner",
       imageId: Token.asString(imageId),
-      iamInstanceProfile: { arn: this.instanceProfile.arn },
+      // The pool's own profile when it has one (extra_iam_policy_arns), else the shared one.
+      iamInstanceProfile: {
+        arn: this.poolRoles === undefined ? this.instanceProfile.arn : Token.asString(Fn.lookup(this.poolRoles.instanceProfileArnsByPool, pools.key, this.instanceProfile.arn)),
+      },
       instanceInitiatedShutdownBehavior: "terminate",
       updateDefaultVersion: true,
       userData: Fn.base64encode(userData),
@@ -213,6 +223,18 @@ export class RunnerFleet extends Construct {
     });
   }
 
+  /** ARNs of every instance profile runners launch with: the shared one and the pools' own. */
+  get instanceProfileArns(): string[] {
+    if (this.poolRoles === undefined) return [this.instanceProfile.arn];
+    return Fn.concat([[this.instanceProfile.arn], Fn.values(this.poolRoles.instanceProfileArnsByPool)]) as unknown as string[];
+  }
+
+  /** ARNs of every runner role: the shared one and the pools' own. */
+  get roleArns(): string[] {
+    if (this.poolRoles === undefined) return [this.role.arn];
+    return Fn.concat([[this.role.arn], Fn.values(this.poolRoles.roleArnsByPool)]) as unknown as string[];
+  }
+
   /** Map pool -> launch template id. */
   get launchTemplateIds(): string {
     return TerraformIterator.fromResources(this.launchTemplates).forExpressionForMap("key", "val.id") as unknown as string;
@@ -223,13 +245,13 @@ export class RunnerFleet extends Construct {
    * is allowed only from this fleet's launch templates (`ec2:LaunchTemplate` on every resource), into the
    * pools' subnets with the runner security group, for instances, volumes and network interfaces requested
    * with the kit's tag (`aws:RequestTag/self-runners:prefix`); instances only with the runner instance
-   * profile, IMDSv2 required and an instance type a pool may launch (its list, its
+   * profile (or a pool's own), IMDSv2 required and an instance type a pool may launch (its list, its
    * `allowed_instance_types` patterns, or any type for an attribute-based pool without them); images only as the template names them. Also:
    * ec2:CreateTags (while launching, with the kit's tag; and the Name tag of the kit's instances),
    * ec2:Describe{Instances,LaunchTemplates,LaunchTemplateVersions,Images,Subnets,InstanceTypeOfferings},
-   * ssm:GetParameters (public AMI parameters), iam:PassRole (runner role, to EC2 only),
+   * ssm:GetParameters (public AMI parameters), iam:PassRole (the runner roles, to EC2 only),
    * iam:CreateServiceLinkedRole (the spot and EC2 Fleet roles only), ec2:TerminateInstances (instances
-   * tagged with this kit's prefix and running with the runner instance profile only).
+   * tagged with this kit's prefix and running with a runner instance profile only).
    */
   grantLaunch(fn: NodejsFunction): void {
     const { partition, region, accountId } = this.context;
@@ -249,7 +271,7 @@ export class RunnerFleet extends Construct {
           StringEquals: { ...kitTagRequested, "ec2:MetadataHttpTokens": "required" },
           // Patterns: an attribute-based pool may launch any type its allowed_instance_types match.
           StringLike: { "ec2:InstanceType": launchableInstanceTypes(this.pools) },
-          ArnEquals: { "ec2:InstanceProfile": this.instanceProfile.arn },
+          ArnEquals: { "ec2:InstanceProfile": this.instanceProfileArns },
           ArnLike: fromOwnTemplate,
         },
       },
@@ -289,7 +311,7 @@ export class RunnerFleet extends Construct {
         Resource: ec2Arn("instance/*"),
         Condition: {
           StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix },
-          ArnEquals: { "ec2:InstanceProfile": this.instanceProfile.arn },
+          ArnEquals: { "ec2:InstanceProfile": this.instanceProfileArns },
           "ForAllValues:StringEquals": { "aws:TagKeys": ["Name", "self-runners:job-id", "self-runners:delivery-id", "self-runners:repository"] },
         },
       },
@@ -309,7 +331,7 @@ export class RunnerFleet extends Construct {
       {
         Sid: "PassRunnerRole",
         Action: ["iam:PassRole"],
-        Resource: this.role.arn,
+        Resource: this.roleArns,
         Condition: { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } },
       },
       {
@@ -356,7 +378,8 @@ export class RunnerFleet extends Construct {
 
   /**
    * Lets `fn` find and terminate this kit's runners: ec2:DescribeInstances, and ec2:TerminateInstances
-   * on instances tagged `self-runners:prefix = <prefix>` that run with the runner instance profile only.
+   * on instances tagged `self-runners:prefix = <prefix>` that run with a runner instance profile (the shared
+   * one or a pool's own) only.
    */
   grantTerminate(fn: NodejsFunction, policyName = "terminate-runners"): void {
     fn.addToRolePolicy(policyName, [
@@ -369,7 +392,7 @@ export class RunnerFleet extends Construct {
         // launch and changing it needs iam:PassRole for the runner role (issue 18, finding 3).
         Condition: {
           StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix },
-          ArnEquals: { "ec2:InstanceProfile": this.instanceProfile.arn },
+          ArnEquals: { "ec2:InstanceProfile": this.instanceProfileArns },
         },
       },
     ]);

@@ -17,6 +17,7 @@ import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
 import type { SelfRunnersProps } from "./self-runners-props.js";
 import { RunnerBinaries } from "./runner-binaries.js";
 import { RunnerFleet } from "./runner-fleet.js";
+import { poolRoleNames } from "./runner-pool-roles.js";
 import { RunnerCustomization } from "./runner-customization.js";
 import { RunnerImages } from "./runner-images.js";
 import { normalizeRunnerImages, type RunnerImageProps } from "./runner-images-spec.js";
@@ -96,6 +97,14 @@ export class SelfRunners extends Construct {
     const roleName = (name: string): string =>
       Token.isUnresolved(rolePath) || Token.isUnresolved(prefix) ? Fn.format("%s%s-%s", [rolePath, prefix, name]) : `${rolePath}${prefix}-${name}`;
     const roleArn = (name: string): string => `arn:${this.context.partition}:iam::${this.context.accountId}:role/${rolePath}${prefix}-${name}`;
+    // The runner roles of pools with extra_iam_policy_arns (stacks/runner-pool-roles.ts), path included.
+    const poolRoles = poolRoleNames(pools, prefix, rolePath);
+    const withPoolRoles = (names: string[], pool: string[]): string[] => (Token.isUnresolved(pool) ? (Fn.concat([names, pool]) as unknown as string[]) : [...names, ...pool]);
+    // formatlist() over a Terraform list: cdktf cannot render template strings inside concat().
+    const roleArns = (names: string[]): string[] =>
+      Token.isUnresolved(names)
+        ? (Fn.formatlist("arn:%s:iam::%s:role/%s", [this.context.partition, this.context.accountId, names]) as unknown as string[])
+        : names.map((name) => `arn:${this.context.partition}:iam::${this.context.accountId}:role/${name}`);
     this.encryption = new EncryptionKey(this, "encryption", {
       name: prefix,
       context: this.context,
@@ -103,11 +112,14 @@ export class SelfRunners extends Construct {
       keyArn: resolved.kmsKeyArn,
       administratorArns: resolved.kmsKeyAdministratorArns,
       // Every role that uses the key (function roles are named after their functions).
-      userRoleNames: [
-        ...["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer", "image-builder"].map(roleName),
-        // Image Builder encrypts the baked images' snapshots with the key through its service-linked role.
-        "aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
-      ],
+      userRoleNames: withPoolRoles(
+        [
+          ...["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer", "image-builder"].map(roleName),
+          // Image Builder encrypts the baked images' snapshots with the key through its service-linked role.
+          "aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
+        ],
+        poolRoles,
+      ),
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
         ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "runner-binaries-syncer"].map((name) => `/aws/lambda/${prefix}-${name}`),
@@ -146,7 +158,7 @@ export class SelfRunners extends Construct {
       pointInTimeRecovery: resolved.runnersTablePointInTimeRecovery,
       kmsKeyArn,
       // The runner role reaches only its own item (its IAM policy); the functions manage the rest.
-      dataRoleArns: ["scale-up", "reconcile", "spot-interruption", "runner"].map(roleArn),
+      dataRoleArns: roleArns(withPoolRoles(["scale-up", "reconcile", "spot-interruption", "runner"].map(roleName), poolRoles)),
       tags,
     });
     this.runnerLogs = new RunnerLogs(this, "runner-logs", {

@@ -15,8 +15,8 @@ export interface ReconcilePool {
 
 export interface ReconcileConfig {
   readonly prefix: string;
-  /** Only instances with this instance profile are ours. */
-  readonly runnerInstanceProfileArn: string;
+  /** Only instances with one of these instance profiles are ours (the shared one, the pools' own). */
+  readonly runnerInstanceProfileArns: readonly string[];
   readonly scope: RunnerScope;
   readonly app: GitHubAppConfig;
   readonly runnersTable: string;
@@ -40,7 +40,7 @@ export function reconcileConfigFromEnv(env: Readonly<Record<string, string | und
   const parsed = parseEnv(RECONCILE_ENV, env);
   return {
     prefix: parsed.prefix,
-    runnerInstanceProfileArn: parsed.runnerInstanceProfileArn,
+    runnerInstanceProfileArns: parsed.runnerInstanceProfileArns,
     scope: parsed.runnerScope,
     app: gitHubAppConfigFromEnv(env),
     runnersTable: parsed.runnersTable,

@@ -26,12 +26,12 @@ export function recordAgeMs(record: Pick<RecordView, "createdAt">, nowMs: number
 }
 
 /**
- * An instance is one of our runners only when it runs with the runner instance profile: anyone with
- * ec2:CreateTags can copy our tags onto any instance, but attaching the profile needs iam:PassRole for
- * the runner role (issue 18, finding 3). Tags alone never make an instance ours.
+ * An instance is one of our runners only when it runs with a runner instance profile (the shared one or a
+ * pool's own): anyone with ec2:CreateTags can copy our tags onto any instance, but attaching a profile
+ * needs iam:PassRole for its role (issue 18, finding 3). Tags alone never make an instance ours.
  */
-export function isOwnRunner(instance: Pick<InstanceView, "instanceProfileArn">, runnerInstanceProfileArn: string): boolean {
-  return instance.instanceProfileArn !== undefined && instance.instanceProfileArn === runnerInstanceProfileArn;
+export function isOwnRunner(instance: Pick<InstanceView, "instanceProfileArn">, runnerInstanceProfileArns: readonly string[]): boolean {
+  return instance.instanceProfileArn !== undefined && runnerInstanceProfileArns.includes(instance.instanceProfileArn);
 }
 
 export interface RegistrationView {

@@ -60,7 +60,7 @@ export function defaultDeps(
     prefix: config.prefix,
     bootTimeoutSeconds: config.bootTimeoutSeconds,
     idleTimeoutSeconds: config.idleTimeoutSeconds,
-    inventory: ec2InstanceInventory(clients.ec2, config.prefix, config.runnerInstanceProfileArn),
+    inventory: ec2InstanceInventory(clients.ec2, config.prefix, config.runnerInstanceProfileArns),
     directory: gitHubRunnerDirectory(config.scope, runnerClientProvider(config.app, config.scope, installations)),
     records: dynamoDbRunnerRecords(documentClient, config.runnersTable),
     now: () => new Date(),

@@ -93,8 +93,13 @@ output "runner_instance_profile_arn" {
   value       = aws_iam_instance_profile.runner_instance_profile.arn
 }
 
+output "runner_pool_role_arns" {
+  description = "IAM role ARN per pool that sets extra_iam_policy_arns (its runners' own role: the shared role's grants plus those policies)."
+  value       = { for key, val in aws_iam_role.runner_pool_role : key => val.arn }
+}
+
 output "runner_role_arn" {
-  description = "IAM role ARN of runner instances; attach policies here for jobs that need AWS access."
+  description = "IAM role ARN of runner instances of pools without extra_iam_policy_arns; attach policies here for jobs that need AWS access."
   value       = aws_iam_role.runner_role.arn
 }
 

@@ -40,7 +40,7 @@ resource "aws_lambda_function" "reconcile_function" {
       RUNNERS_TABLE                                   = aws_dynamodb_table.runners_table.name
       RUNNER_BOOT_TIMEOUT_SECONDS                     = var.runner_boot_timeout_seconds
       RUNNER_IDLE_TIMEOUT_SECONDS                     = (var.runner_idle_timeout_minutes * 60)
-      RUNNER_INSTANCE_PROFILE_ARN                     = aws_iam_instance_profile.runner_instance_profile.arn
+      RUNNER_INSTANCE_PROFILE_ARNS                    = jsonencode(concat([aws_iam_instance_profile.runner_instance_profile.arn], values({ for key, val in aws_iam_instance_profile.runner_pool_instance_profile : key => val.arn })))
       RUNNER_SCOPE                                    = var.runner_scope
     }
   }
@@ -126,7 +126,7 @@ resource "aws_iam_role_policy" "reconcile_policy_send_jobs" {
 
 resource "aws_iam_role_policy" "reconcile_policy_terminate_runners" {
   name   = "terminate-runners"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "DescribeRunners", "Action" = ["ec2:DescribeInstances"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "TerminateOwnRunners", "Action" = ["ec2:TerminateInstances"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:prefix" = var.prefix }, "ArnEquals" = { "ec2:InstanceProfile" = aws_iam_instance_profile.runner_instance_profile.arn } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "DescribeRunners", "Action" = ["ec2:DescribeInstances"], "Resource" = "*" }, { "Effect" = "Allow", "Sid" = "TerminateOwnRunners", "Action" = ["ec2:TerminateInstances"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "ec2:ResourceTag/self-runners:prefix" = var.prefix }, "ArnEquals" = { "ec2:InstanceProfile" = concat([aws_iam_instance_profile.runner_instance_profile.arn], values({ for key, val in aws_iam_instance_profile.runner_pool_instance_profile : key => val.arn })) } } }] })
   role   = aws_iam_role.reconcile_role.id
 }
 

@@ -206,8 +206,9 @@ variable "pools" {
       iops        = optional(number)
       throughput  = optional(number)
     })), [])
-    metadata_hop_limit = optional(number, 2)
-    use_instance_store = optional(bool, false)
+    metadata_hop_limit    = optional(number, 2)
+    use_instance_store    = optional(bool, false)
+    extra_iam_policy_arns = optional(list(string), [])
   }))
 
   validation {
@@ -391,6 +392,11 @@ variable "pools" {
   }
 
   validation {
+    condition     = alltrue([for k, p in var.pools : length(p.extra_iam_policy_arns) <= 10 && (alltrue([for item in p.extra_iam_policy_arns : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]{1,512}$", item))]))])
+    error_message = "Every pool's extra_iam_policy_arns must be at most 10 IAM managed policy ARNs (IAM's default quota of managed policies per role), each of the form arn:aws:iam::<account>:policy/<name> or arn:aws:iam::aws:policy/<name>."
+  }
+
+  validation {
     condition     = alltrue([for k, p in var.pools : contains(["linux", "windows"], p.os)])
     error_message = "Every pool's os must be \"linux\" or \"windows\"."
   }
@@ -406,8 +412,8 @@ variable "pools" {
   }
 
   validation {
-    condition     = alltrue([for k, p in var.pools : p.os != "windows" || (p.pre_install_script == "" && p.post_install_script == "" && p.job_started_hook == "" && p.job_completed_hook == "" && length(p.extra_packages) == 0 && length(p.job_environment) == 0 && !p.use_instance_store)])
-    error_message = "Every pool's os must be \"linux\" when the pool sets any of pre_install_script, post_install_script, job_started_hook, job_completed_hook, extra_packages, job_environment, use_instance_store (the Windows bootstrap runs no pool customization yet)."
+    condition     = alltrue([for k, p in var.pools : p.os != "windows" || (length(p.extra_packages) == 0 && !p.use_instance_store)])
+    error_message = "Every pool's os must be \"linux\" when the pool sets any of extra_packages, use_instance_store (the Windows bootstrap has no package step and no instance store set-up)."
   }
 
   validation {

@@ -3,7 +3,7 @@ import { RECONCILE_ENV } from "../../contracts/reconcile.js";
 import type { DrainingSwitch } from "../draining-switch.js";
 import type { EncryptionKey } from "../encryption-key.js";
 import type { JobLedger } from "../job-ledger.js";
-import { Op, Token } from "../cdktf.js";
+import { Fn, Op, Token } from "../cdktf.js";
 import { NodejsFunction } from "../nodejs-function.js";
 import { countIf, isEmptyString } from "../private/conditions.js";
 import { SHARED_INPUTS } from "../module/shared-rules.js";
@@ -72,7 +72,7 @@ export class ReconcileFunction extends NodejsFunction {
           ...app.environment,
           runnerScope: props.runnerScope,
           prefix: props.prefix,
-          runnerInstanceProfileArn: fleet.instanceProfile.arn,
+          runnerInstanceProfileArns: Fn.jsonencode(fleet.instanceProfileArns),
           runnersTable: table.table.name,
           jobsTable: ledger.table.name,
           runnerBootTimeoutSeconds: props.runnerBootTimeoutSeconds,

@@ -166,6 +166,14 @@ describe("the rules catch what they are for", () => {
     expect(evaluate(ruleById("iam-passrole-scoped"), variant).failures.map((f) => f.subject)).toEqual(["aws_iam_role_policy.scale_up_policy_launch_runners#PassRunnerRole"]);
   });
 
+  it("fails when PassRole names another role beside the runner roles", () => {
+    const variant = mutated("module", (synth) => {
+      const launch = synth.resource.aws_iam_role_policy!.scale_up_policy_launch_runners!;
+      launch.policy = String(launch.policy).replace(/values\(\{ for key, val in aws_iam_role\.runner_pool_role ?: key => val\.arn \}\)/, "[aws_iam_role.webhook_role.arn]");
+    });
+    expect(evaluate(ruleById("iam-passrole-scoped"), variant).failures.map((f) => f.subject)).toEqual(["aws_iam_role_policy.scale_up_policy_launch_runners#PassRunnerRole"]);
+  });
+
   it("fails when a queue is unencrypted or a log group skips the configured key", () => {
     const variant = mutated("key-created", (synth) => {
       delete synth.resource.aws_sqs_queue!.job_dlq!.kms_master_key_id;

@@ -92,6 +92,15 @@ function runnerRoleStatements(resources: Resource[]): { subject: string; stateme
     .flatMap((r) => statementsOf(r.config.policy).map((statement) => ({ subject: `${r.address}#${statement.Sid ?? "?"}`, statement })));
 }
 
+/**
+ * A PassRole resource naming the shared runner role and, at most, the pools' own runner roles
+ * (stacks/runner-pool-roles.ts): every role it references is one of them.
+ */
+function onlyRunnerRoles(resource: string): boolean {
+  const roles = [...resource.matchAll(/aws_iam_role\.([A-Za-z0-9_-]+)/g)].map((m) => m[1]!);
+  return roles.some((role) => /^runner_role/.test(role)) && roles.every((role) => /^runner_(pool_)?role/.test(role));
+}
+
 export const RULES: readonly PolicyRule[] = [
   // --- Encryption at rest ------------------------------------------------------------------------
   {
@@ -658,13 +667,13 @@ export const RULES: readonly PolicyRule[] = [
   },
   {
     id: "iam-passrole-scoped",
-    description: "iam:PassRole only for the runner role and only to EC2 (iam:PassedToService).",
+    description: "iam:PassRole only for the runner roles (shared and per pool) and only to EC2 (iam:PassedToService).",
     checkov: ["CKV_AWS_110"],
     types: POLICIES,
     check: (resources) =>
       identityStatements(resources)
         .filter(({ statement }) => statement.Action.includes("iam:PassRole"))
-        .filter(({ statement }) => !(statement.Resource.length === 1 && /aws_iam_role\.runner_role.*\.arn/.test(statement.Resource[0]!) && JSON.stringify(statement.Condition ?? {}).includes('"iam:PassedToService":["ec2.amazonaws.com"')))
+        .filter(({ statement }) => !(statement.Resource.length === 1 && onlyRunnerRoles(statement.Resource[0]!) && JSON.stringify(statement.Condition ?? {}).includes('"iam:PassedToService":["ec2.amazonaws.com"')))
         .map(({ subject }) => ({ subject, message: "PassRole not limited to the runner role and EC2" })),
   },
   {
@@ -1120,6 +1129,11 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     rule: "iam-managed-policies",
     subject: /^aws_iam_role_policy_attachment\.webhook_api_account_role_logs$/,
     reason: "opt-in (manage_api_gateway_account): the regional API Gateway logging role is shared by every API of the account, so it needs AmazonAPIGatewayPushToCloudWatchLogs rather than a policy scoped to this API",
+  },
+  {
+    rule: "iam-managed-policies",
+    subject: /^aws_iam_role_policy_attachment\.runner_pool_extra_policy$/,
+    reason: "opt-in (a pool's extra_iam_policy_arns): the managed policies the user lists for that pool, attached to the pool's own runner role only; the kit attaches none",
   },
   {
     rule: "sg-egress-restricted",

@@ -183,13 +183,13 @@ describe("least privilege of the scale-up launch policy", () => {
 
   it("requires the kit's tag in the request for instances, volumes and network interfaces, and when tagging at launch", () => {
     const policy = launchPolicy();
-    expect(policy).toMatch(/"Sid" = "LaunchRunnerInstances".*:instance\/\*", "Condition" = \{"StringEquals" = \{"aws:RequestTag\/self-runners:prefix" = "ci", "ec2:MetadataHttpTokens" = "required"\}, "StringLike" = \{"ec2:InstanceType" = \["m7i.large"\]\}, "ArnEquals" = \{"ec2:InstanceProfile" = aws_iam_instance_profile\.[^ ]+\.arn\}, "ArnLike" = \{"ec2:LaunchTemplate" = values\(/);
+    expect(policy).toMatch(/"Sid" = "LaunchRunnerInstances".*:instance\/\*", "Condition" = \{"StringEquals" = \{"aws:RequestTag\/self-runners:prefix" = "ci", "ec2:MetadataHttpTokens" = "required"\}, "StringLike" = \{"ec2:InstanceType" = \["m7i.large"\]\}, "ArnEquals" = \{"ec2:InstanceProfile" = \[aws_iam_instance_profile\.[^ ]+\.arn\]\}, "ArnLike" = \{"ec2:LaunchTemplate" = values\(/);
     expect(policy).toMatch(/"Sid" = "LaunchTaggedRunners".*:volume\/\*".*:network-interface\/\*"\], "Condition" = \{"StringEquals" = \{"aws:RequestTag\/self-runners:prefix" = "ci"\}, "ArnLike" = \{"ec2:LaunchTemplate" = values\(/);
     expect(policy).toMatch(/"Sid" = "TagOnLaunch".*"Condition" = \{"StringEquals" = \{"ec2:CreateAction" = \["CreateFleet", "RunInstances"\], "aws:RequestTag\/self-runners:prefix" = "ci"\}\}/);
   });
 
-  it("passes only the runner role, and only to EC2", () => {
-    expect(launchPolicy()).toMatch(/"Sid" = "PassRunnerRole", "Action" = \["iam:PassRole"\], "Resource" = aws_iam_role\.[^ ]+runner_role[^ ]*\.arn, "Condition" = \{"StringEquals" = \{"iam:PassedToService" = \["ec2\.amazonaws\.com", "ec2\.amazonaws\.com\.cn"\]\}\}/);
+  it("passes only the runner role (no pool has a role of its own here), and only to EC2", () => {
+    expect(launchPolicy()).toMatch(/"Sid" = "PassRunnerRole", "Action" = \["iam:PassRole"\], "Resource" = \[aws_iam_role\.[^ ]+runner_role[^ ]*\.arn\], "Condition" = \{"StringEquals" = \{"iam:PassedToService" = \["ec2\.amazonaws\.com", "ec2\.amazonaws\.com\.cn"\]\}\}/);
   });
 });
 

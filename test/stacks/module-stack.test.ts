@@ -75,6 +75,7 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
         "runner_image_pipeline_arns",
         "runner_image_ssm_parameter_names",
         "runner_instance_profile_arn",
+        "runner_pool_role_arns",
         "runner_role_arn",
         "runner_security_group_id",
         "runners_table_name",

@@ -102,19 +102,20 @@ describe("attribute-based pools (instance_requirements)", () => {
 describe("permissions_boundary_arn and iam_role_path", () => {
   const boundary = "arn:aws:iam::123456789012:policy/ci-boundary";
 
-  it("sets the boundary and the path on every role the kit creates, NAT and optional roles included", () => {
+  it("sets the boundary and the path on every role the kit creates, NAT, optional and pool roles included", () => {
     // Act
     const synth = synthSelfRunners(distDir, {
       permissionsBoundaryArn: boundary,
       iamRolePath: "/ci/runners/",
       cloudTrailCloudWatchLogs: true,
       manageApiGatewayAccount: true,
+      pools: { gpu: { labels: ["gpu"], instanceTypes: ["g5.xlarge"], extraIamPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"] } },
     });
 
     // Assert
     const roles = resourcesOf(synth, "aws_iam_role");
     // Optional roles are in the stack with count 0 when off, so every one is checked here.
-    expect(Object.keys(roles).filter((id) => /nat|audit|account-role|syncer/.test(id))).toHaveLength(5);
+    expect(Object.keys(roles).filter((id) => /nat|audit|account-role|syncer|runner_pool/.test(id))).toHaveLength(6);
     for (const [id, role] of Object.entries(roles)) {
       expect(role.permissions_boundary, id).toBe(boundary);
       expect(role.path, id).toBe("/ci/runners/");

@@ -61,15 +61,20 @@ describe("Windows runner bootstrap (PowerShell user data, parse-checked)", () =>
     expect(Buffer.byteLength(userData)).toBeLessThan(USER_DATA_LIMIT_BYTES);
   });
 
-  it("arms the watchdog, installs the runner from the bucket with its SHA-256, waits for its own config, clears it, decrypts it, runs one job, then shuts down", () => {
+  it("arms the watchdog, reads the pool's document, runs pre_install_script, installs the runner from the bucket with its SHA-256, writes the pool's hooks and .env, runs post_install_script, waits for its own config, clears it, decrypts it, runs one job, then shuts down", () => {
     const list = commands(script);
     const order = [
       indexOf(list, "shutdown.exe", "/s /t ($IdleMinutes * 60)"),
       indexOf(list, "Invoke-RestMethod", "latest/api/token"),
+      indexOf(list, "Read-S3Object", "-Key $CustomizationKey"),
+      indexOf(list, "Invoke-CustomScript", "'pre_install_script'"),
       indexOf(list, "Read-S3Object", "resolved-version.json"),
       indexOf(list, "Read-S3Object", "-Key $asset.key"),
       indexOf(list, "Get-FileHash", "-Algorithm SHA256"),
       indexOf(list, "Expand-Archive"),
+      indexOf(list, "Set-Content", "'pool-job-started.ps1'"),
+      indexOf(list, "Add-Content", "'.env'"),
+      indexOf(list, "Invoke-CustomScript", "'post_install_script'"),
       indexOf(list, "Get-DDBItem", "'jitConfig'"),
       indexOf(list, "Update-DDBItem", "-UpdateExpression 'REMOVE jitConfig'"),
       indexOf(list, "Invoke-KMSDecrypt"),
@@ -111,9 +116,14 @@ describe("Windows runner bootstrap (PowerShell user data, parse-checked)", () =>
   it("writes the marks of the Linux bootstraps, with the same reasons on failure", () => {
     const linux = readFileSync(`${REPO_ROOT}/stacks/templates/runner-bootstrap.sh.tftpl`, "utf8");
     const reasons = (text: string, pattern: RegExp) => [...text.matchAll(pattern)].map((m) => m[1]).sort();
-    // fail_boot's "$1" reasons are the pool customization's (pools-os.ts refuses customization on Windows pools).
+    // fail_boot's "$1" reasons are the pool customization's, compared below.
     const linuxReasons = reasons(linux, /\\"reason\\":\\"([^\\]+)\\"/g).filter((reason) => reason !== "$1");
     expect(reasons(script, /reason = '([^']+)'/g)).toEqual(linuxReasons);
+    // The customization's reasons: fail_boot's (Stop-Boot's) and "<script> failed", but extra_packages' (refused on Windows pools).
+    const linuxCustomization = [...reasons(linux, /fail_boot "([^"$]+)"/g), ...reasons(linux, /^run_custom_script (\w+)$/gm).map((field) => `${field} failed`)];
+    const windowsCustomization = [...reasons(script, /Stop-Boot '([^']+)'/g), ...reasons(script, /Invoke-CustomScript '(\w+)'/g).map((field) => `${field} failed`)];
+    expect(windowsCustomization.sort()).toEqual(linuxCustomization.filter((reason) => reason !== "extra_packages not installed").sort());
+    expect(script).toContain('if ($LASTEXITCODE -ne 0) { Stop-Boot "$Field failed" }');
     const marks = commands(script).filter((c) => c.name === "Write-Mark").map((c) => c.text.split(" ")[1]);
     expect(new Set(marks)).toEqual(new Set(["'registration_failed'", "'registered'"]));
     expect(script).toContain("if (-not $registered -and \"$_\" -like '*Listening for Jobs*')");
@@ -124,9 +134,29 @@ describe("Windows runner bootstrap (PowerShell user data, parse-checked)", () =>
     expect(hooks.map(([name]) => name)).toEqual(["job-started.ps1", "job-completed.ps1"]);
     for (const [, body] of hooks) expect(hasError(body)).toBe(false);
     const started = commands(hooks[0]?.[1] ?? "");
-    expect(started.map((c) => c.name)).toEqual(["shutdown.exe", "Add-Content"]);
+    expect(started.map((c) => c.name)).toEqual(["shutdown.exe", "Add-Content", "Join-Path", "Test-Path", "$poolHook"]);
     expect(started[0]?.text).toBe("& shutdown.exe /a");
     expect(hooks[1]?.[1]).toContain('`"event`":`"job_completed`"');
     expect(script).toContain("$env:ACTIONS_RUNNER_HOOK_JOB_STARTED = Join-Path $RunnerDir 'job-started.ps1'");
+  });
+
+  it("hands each kit hook over to the pool's own (.ps1), whose exit status is the hook's, and appends job_environment to the runner's .env", () => {
+    const hooks = [...script.matchAll(/Set-Content -Path \(Join-Path \$RunnerDir '(job-[a-z]+\.ps1)'\) -Value @'\n([\s\S]*?)\n'@/g)].map((m) => [m[1], m[2]] as const);
+    for (const [name, body] of hooks) {
+      const pool = `pool-${name}`;
+      expect(body, name).toContain(`$poolHook = Join-Path $PSScriptRoot '${pool}'`);
+      // A pool script that ends without `exit` must not inherit shutdown.exe's exit code.
+      expect(body.split("\n").at(-1), name).toBe("if (Test-Path $poolHook) { $global:LASTEXITCODE = 0; & $poolHook; exit $LASTEXITCODE }");
+      const field = name === "job-started.ps1" ? "job_started_hook" : "job_completed_hook";
+      expect(script).toContain(`if ($Custom.${field}) { Set-Content -Path (Join-Path $RunnerDir '${pool}') -Value $Custom.${field} }`);
+    }
+    expect(script).toContain("foreach ($variable in $Custom.job_environment.PSObject.Properties) { Add-Content -Path (Join-Path $RunnerDir '.env') -Value \"$($variable.Name)=$($variable.Value)\" }");
+  });
+
+  it("runs the pool's scripts from files with PowerShell, and ends the instance when the document cannot be read", () => {
+    const run = commands(script).find((c) => c.name === "powershell.exe");
+    expect(run?.text).toBe("& powershell.exe -NoProfile -ExecutionPolicy Bypass -File $file");
+    expect(script).toMatch(/Read-S3Object -Region \$Region -BucketName \$BinariesBucket -Key \$CustomizationKey -File \$document \| Out-Null\n\s*\$Custom = Get-Content -Raw \$document \| ConvertFrom-Json\n\s*\} catch \{ Stop-Boot 'pool customization not readable' \}/);
+    expect(userData).toContain(`$CustomizationKey = '${BOOT_OPTIONS.customizationKey}'`);
   });
 });

@@ -78,6 +78,7 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
       extra_volumes: [],
       metadata_hop_limit: 2,
       use_instance_store: false,
+      extra_iam_policy_arns: [],
     });
   });
 

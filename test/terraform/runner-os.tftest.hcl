@@ -1,5 +1,6 @@
 # Runner hosts (stacks/pools-os.ts): Amazon Linux, Ubuntu, Windows and GPU pools get their AMI, bootstrap and
-# root device; an AMI by owner + name filter; the syncer copies the Windows runner; refused pool values.
+# root device; an AMI by owner + name filter; the syncer copies the Windows runner; a customized Windows pool;
+# refused pool values.
 mock_provider "aws" {
   override_during = plan
   source = "./tests/mocks"
@@ -166,10 +167,43 @@ run "fails_when_windows_is_arm64" {
   expect_failures = [var.pools]
 }
 
-run "fails_when_a_windows_pool_sets_customization" {
+run "a_windows_pool_runs_powershell_scripts_hooks_and_a_job_environment" {
+  command = plan
+  variables {
+    pools = {
+      windows = {
+        labels              = ["windows"]
+        instance_types      = ["m7i.xlarge"]
+        os                  = "windows"
+        pre_install_script  = "Set-TimeZone -Id UTC"
+        job_started_hook    = "Write-Output started"
+        job_environment     = { TZ = "UTC" }
+        post_install_script = "exit 0"
+      }
+    }
+  }
+  assert {
+    condition     = jsondecode(aws_s3_object.runner_customization_document["windows"].content).pre_install_script == "Set-TimeZone -Id UTC" && jsondecode(aws_s3_object.runner_customization_document["windows"].content).job_environment == { TZ = "UTC" }
+    error_message = "A Windows pool's scripts, hooks and job environment are accepted and stored in its customization document."
+  }
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.runner_launch_template["windows"].user_data), "$CustomizationKey = 'pools/windows/customization.json'")
+    error_message = "The Windows user data names the pool's document."
+  }
+}
+
+run "fails_when_a_windows_pool_sets_extra_packages" {
   command = plan
   variables {
     pools = { windows = { labels = ["windows"], instance_types = ["m7i.xlarge"], os = "windows", extra_packages = ["git"] } }
+  }
+  expect_failures = [var.pools]
+}
+
+run "fails_when_a_windows_pool_uses_the_instance_store" {
+  command = plan
+  variables {
+    pools = { windows = { labels = ["windows"], instance_types = ["m7i.xlarge"], os = "windows", use_instance_store = true } }
   }
   expect_failures = [var.pools]
 }

@@ -9,7 +9,7 @@ import type { InstanceStatusView } from "../health.js";
 export const TERMINATE_CHUNK = 100;
 
 export interface InstanceInventory {
-  /** Every pending, running, stopping or stopped instance carrying our prefix tag and running with the runner instance profile. */
+  /** Every pending, running, stopping or stopped instance carrying our prefix tag and running with a runner instance profile. */
   list(): Promise<InstanceView[]>;
   terminate(instanceIds: readonly string[]): Promise<void>;
   /** EC2 status checks of these (running) instances; absent: the round checks no health. */
@@ -19,7 +19,7 @@ export interface InstanceInventory {
 /** DescribeInstanceStatus ids per call (the API's limit). */
 export const STATUS_CHUNK = 100;
 
-export function ec2InstanceInventory(client: EC2Client, prefix: string, runnerInstanceProfileArn: string): InstanceInventory {
+export function ec2InstanceInventory(client: EC2Client, prefix: string, runnerInstanceProfileArns: readonly string[]): InstanceInventory {
   return {
     async list() {
       const instances: InstanceView[] = [];
@@ -36,7 +36,7 @@ export function ec2InstanceInventory(client: EC2Client, prefix: string, runnerIn
           job: { jobId: tags.get(RUNNER_TAGS.jobId), deliveryId: tags.get(RUNNER_TAGS.deliveryId), repository: tags.get(RUNNER_TAGS.repository) },
           instanceProfileArn: instance.IamInstanceProfile?.Arn,
         };
-        if (isOwnRunner(view, runnerInstanceProfileArn)) instances.push(view);
+        if (isOwnRunner(view, runnerInstanceProfileArns)) instances.push(view);
       }
       return instances;
     },

@@ -347,7 +347,7 @@ export class World {
       GITHUB_WRITES_PER_MINUTE: String(inputDefault("github_writes_per_minute")),
       GITHUB_WRITE_BURST: String(inputDefault("github_write_burst")),
       RUNNER_BOOT_TIMEOUT_SECONDS: "600",
-      RUNNER_INSTANCE_PROFILE_ARN,
+      RUNNER_INSTANCE_PROFILE_ARNS: JSON.stringify([RUNNER_INSTANCE_PROFILE_ARN]),
       RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
       BUSY_CONFIRM_SECONDS: "90",
       RELAUNCH_GRACE_SECONDS: "300",

@@ -383,10 +383,17 @@ describe("decide: busy confirmation window", () => {
 describe("isOwnRunner", () => {
   const PROFILE = "arn:aws:iam::123456789012:instance-profile/sr-runner";
 
-  it("accepts only the runner instance profile: copied tags with another profile, or none, are not ours", () => {
-    expect(isOwnRunner(instance("i-1", 5, { instanceProfileArn: PROFILE }), PROFILE)).toBe(true);
-    expect(isOwnRunner(instance("i-2", 5, { instanceProfileArn: "arn:aws:iam::123456789012:instance-profile/sr-runner-copy" }), PROFILE)).toBe(false);
-    expect(isOwnRunner(instance("i-3", 5), PROFILE)).toBe(false);
+  const POOL_PROFILE = "arn:aws:iam::123456789012:instance-profile/sr-runner-pool-gpu";
+
+  it("accepts only the runner instance profiles: copied tags with another profile, or none, are not ours", () => {
+    expect(isOwnRunner(instance("i-1", 5, { instanceProfileArn: PROFILE }), [PROFILE])).toBe(true);
+    expect(isOwnRunner(instance("i-2", 5, { instanceProfileArn: "arn:aws:iam::123456789012:instance-profile/sr-runner-copy" }), [PROFILE])).toBe(false);
+    expect(isOwnRunner(instance("i-3", 5), [PROFILE])).toBe(false);
+  });
+
+  it("accepts a pool's own profile (extra_iam_policy_arns) as one of the kit's, and only when listed", () => {
+    expect(isOwnRunner(instance("i-1", 5, { instanceProfileArn: POOL_PROFILE }), [PROFILE, POOL_PROFILE])).toBe(true);
+    expect(isOwnRunner(instance("i-1", 5, { instanceProfileArn: POOL_PROFILE }), [PROFILE])).toBe(false);
   });
 });
 

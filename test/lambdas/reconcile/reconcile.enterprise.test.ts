@@ -39,7 +39,7 @@ const ENV = sampleEnv(RECONCILE_ENV, {
   JOBS_TABLE: "sr-jobs",
   DRAINING_PARAMETER: "/sr/draining",
   RUNNER_BOOT_TIMEOUT_SECONDS: "600",
-  RUNNER_INSTANCE_PROFILE_ARN: RUNNER_PROFILE,
+  RUNNER_INSTANCE_PROFILE_ARNS: JSON.stringify([RUNNER_PROFILE]),
   RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
   HEALER_MAX_GITHUB_CALLS: "0",
   POOLS: JSON.stringify({ linux: { queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo", labels: ["linux"], warmSize: 0, warmOwner: "", warmSchedule: "" } }),

@@ -39,6 +39,8 @@ import { RECONCILE_ENV } from "../../../contracts/index.js";
 import { sampleEnv } from "../../helpers/contracts.js";
 
 const RUNNER_PROFILE = "arn:aws:iam::123456789012:instance-profile/sr-runner";
+/** The profile of a pool with `extra_iam_policy_arns` (stacks/runner-pool-roles.ts). */
+const POOL_PROFILE = "arn:aws:iam::123456789012:instance-profile/sr-runner-pool-gpu";
 const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
 const warm = { warmOwner: "octo-org", warmSchedule: "Mon-Fri 07:00-19:00" };
 const db = await startDynalite();
@@ -52,7 +54,7 @@ const ENV = sampleEnv(RECONCILE_ENV, {
   JOBS_TABLE: "sr-jobs",
   DRAINING_PARAMETER: "/sr/draining",
   RUNNER_BOOT_TIMEOUT_SECONDS: "600",
-  RUNNER_INSTANCE_PROFILE_ARN: RUNNER_PROFILE,
+  RUNNER_INSTANCE_PROFILE_ARNS: JSON.stringify([RUNNER_PROFILE, POOL_PROFILE]),
   RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
   BUSY_CONFIRM_SECONDS: "90",
   RELAUNCH_GRACE_SECONDS: "300",
@@ -471,6 +473,19 @@ describe("reconcile handler: runners", () => {
     // Assert
     expect(terminated()).toEqual([I[1]]);
     expect(summary).toMatchObject({ instances: 1, terminated: 1 });
+  });
+
+  it("treats an instance with a pool's own profile as a runner: an orphan with it is terminated", async () => {
+    // Arrange: I0 runs with the gpu pool's profile, I1 with the shared one; neither registered, both past the boot timeout.
+    instancesAlways(instance(I[0], 60, { profileArn: POOL_PROFILE }), instance(I[1], 60));
+    gitHubWithRunners([]);
+
+    // Act
+    const summary = await reconcile();
+
+    // Assert
+    expect(terminated()).toEqual([I[0], I[1]]);
+    expect(summary).toMatchObject({ instances: 2, terminated: 2 });
   });
 
   it("fails when the runners of an owner cannot be listed: its instances are left alone", async () => {

@@ -20,13 +20,13 @@ const env: NodeJS.ProcessEnv = { ...process.env, FAULT_RESULTS: resultsFile };
 delete env.FAULT_ONLY;
 try {
   // The scenarios only: the unit tests of the table code have nothing to say about its figures.
-  const run = spawnSync("npx", ["vitest", "run", "test/fault/fault.test.ts", "test/fault/burst.test.ts"], { cwd: repoRoot, stdio: "inherit", env });
+  const run = spawnSync("npx", ["vitest", "run", "test/fault/fault.test.ts", "test/fault/interleaved.test.ts", "test/fault/burst.test.ts"], { cwd: repoRoot, stdio: "inherit", env });
   if (run.status !== 0) throw new Error(`the fault-injection suite failed (exit ${String(run.status)}); docs/reliability.md is unchanged`);
   const { wallSeconds, results } = JSON.parse(readFileSync(resultsFile, "utf8")) as { wallSeconds: number; results: ScenarioResult[] };
   const docPath = join(repoRoot, "docs", "reliability.md");
   const note =
     `${results.length} scenarios; ${Math.round(wallSeconds)} s wall time on ${cpus().length} cores (Node ${process.version}), ` +
-    "the two test files in parallel. Simulated is the world's clock from the first webhook to the second reconcile run after everything settled.";
+    "the test files in parallel. Simulated is the world's clock from the first webhook to the second reconcile run after everything settled.";
   writeFileSync(docPath, withFaultTable(readFileSync(docPath, "utf8"), faultTable(results), note));
   console.log(`docs/reliability.md: table of ${results.length} scenarios written`);
 } finally {

@@ -71,6 +71,13 @@ export interface DecideInput {
   readonly busyConfirmSeconds?: number;
   /** Runner names the ledger says run a job now (`in_progress` seen, `completed` not yet): busy. */
   readonly runningOn?: ReadonlySet<string>;
+  /**
+   * Launches in progress in the ledger: instances of jobs launched within the boot timeout, and owners
+   * with a live claim. Scale-up registers a runner (JIT config) before it records the launch and well
+   * before its runner item: these vouch for a registration until then.
+   * @default none
+   */
+  readonly launching?: { readonly instanceIds: ReadonlySet<string>; readonly owners: ReadonlySet<string> };
 }
 
 export type TerminateReason = "no-registration" | "stopped";
@@ -207,6 +214,7 @@ export function decide(input: DecideInput): Decision {
       const instanceId = instanceIdFromRunnerName(input.prefix, registration.name);
       if (instanceId === undefined || registration.busy || runningOn.has(registration.name)) continue;
       if (liveInstanceIds.has(instanceId) || freshRecords.has(instanceId)) continue;
+      if (input.launching?.instanceIds.has(instanceId) === true || input.launching?.owners.has(owner) === true) continue;
       deleteRegistrations.push({ owner, installationId, runnerId: registration.id, runnerName: registration.name });
     }
   }

@@ -94,6 +94,18 @@ export function runningOn(snapshot: LedgerSnapshot): Set<string> {
   return new Set(snapshot.jobs.flatMap((job) => (job.phase === "running" && job.ranOn !== undefined ? [job.ranOn] : [])));
 }
 
+/** What the ledger shows of launches under way (decide.ts `launching`). */
+export function launchesInProgress(snapshot: LedgerSnapshot, now: Date, bootTimeoutSeconds: number): { instanceIds: Set<string>; owners: Set<string> } {
+  const instanceIds = new Set<string>();
+  const owners = new Set<string>();
+  for (const job of snapshot.jobs) {
+    const launchedAt = job.launchedAt === undefined ? Number.NaN : Date.parse(job.launchedAt);
+    if (job.instanceId !== undefined && now.getTime() - launchedAt <= bootTimeoutSeconds * 1000) instanceIds.add(job.instanceId);
+    if (job.phase === "launching" && (job.claimExpiresAt ?? 0) > now.getTime() && job.scopeOwner !== undefined) owners.add(job.scopeOwner);
+  }
+  return { instanceIds, owners };
+}
+
 function jobView(job: JobRecord): JobView {
   return {
     key: job.pk,

@@ -1,6 +1,6 @@
 import { METRICS, RegistrationsUnavailableError, childLogger, emitMetric, runnerName } from "../shared/index.js";
 import type { Correlation } from "../shared/index.js";
-import { reconcileJobs, runningOn } from "./job-actions.js";
+import { launchesInProgress, reconcileJobs, runningOn } from "./job-actions.js";
 import type { ReconcileJobsDeps } from "./job-actions.js";
 import type { InstanceInventory } from "./adapters/ec2.js";
 import type { RunnerDirectory } from "./adapters/github.js";
@@ -57,7 +57,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   // Counters are read before the jobs so the recount can tell a concurrent reservation from drift.
   const counterKeys = [...(await deps.ledger.snapshot()).counters.keys()];
   const countersBefore = await deps.counters.read(counterKeys);
-  const [instances, records, snapshot] = await Promise.all([deps.inventory.list(), deps.records.scan(), deps.ledger.snapshot()]);
+  const [instances, firstRecords, firstSnapshot] = await Promise.all([deps.inventory.list(), deps.records.scan(), deps.ledger.snapshot()]);
+  let [records, snapshot] = [firstRecords, firstSnapshot];
   const owners = ownersToQuery(instances, records);
   let errors = 0;
 
@@ -73,18 +74,29 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
     }),
   );
 
-  const decision = decide({
-    instances,
-    registrations,
-    records,
-    now: deps.now(),
-    bootTimeoutSeconds: deps.bootTimeoutSeconds,
-    idleTimeoutSeconds: deps.idleTimeoutSeconds,
-    prefix: deps.prefix,
-    idleSeen: snapshot.idleSeen,
-    busyConfirmSeconds: deps.busyConfirmSeconds,
-    runningOn: runningOn(snapshot),
-  });
+  const decideOn = (): ReturnType<typeof decide> =>
+    decide({
+      instances,
+      registrations,
+      records,
+      now: deps.now(),
+      bootTimeoutSeconds: deps.bootTimeoutSeconds,
+      idleTimeoutSeconds: deps.idleTimeoutSeconds,
+      prefix: deps.prefix,
+      idleSeen: snapshot.idleSeen,
+      busyConfirmSeconds: deps.busyConfirmSeconds,
+      runningOn: runningOn(snapshot),
+      launching: launchesInProgress(snapshot, deps.now(), deps.bootTimeoutSeconds),
+    });
+  let decision = decideOn();
+  if (decision.deleteRegistrations.length > 0) {
+    // A runner registered after the reads above (scale-up registers it, then records the launch, then
+    // writes its runner item) is vouched for only by reads made after the listing: read the table and
+    // the ledger again before deleting a registration. Found by the interleaved fault world: a
+    // registration made while this ran was deleted, and its runner booted to find it gone.
+    [records, snapshot] = await Promise.all([deps.records.scan(), deps.ledger.snapshot()]);
+    decision = decideOn();
+  }
   const handled = new Set([...decision.terminate, ...decision.deregisterThenTerminate].map((item) => item.instanceId));
   const impaired = await checkHealth(deps, { instances, registrations, prefix: deps.prefix, runningOn: runningOn(snapshot), handled }).catch((error: unknown) => {
     errors += 1;

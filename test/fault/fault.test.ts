@@ -1,6 +1,7 @@
 import { runScenarios } from "./run-scenarios.js";
 import { SCENARIOS } from "./scenarios.js";
+import { INTERLEAVED_SCENARIOS } from "./scenarios-interleaved.js";
 
-// The fault-injection suite (docs/reliability.md), all scenarios but the burst (burst.test.ts, which
-// runs in parallel). Needs the shipped zips: `npm run build:lambdas` (npm test does it first).
-runScenarios("fault", SCENARIOS.filter((scenario) => scenario.heavy !== true));
+// The fault-injection suite (docs/reliability.md), all scenarios but the burst (burst.test.ts) and
+// the interleaved ones (interleaved.test.ts), which run in parallel. Needs the shipped zips: `npm run build:lambdas` (npm test does it first).
+runScenarios("fault", SCENARIOS.filter((scenario) => scenario.heavy !== true && !INTERLEAVED_SCENARIOS.includes(scenario)));

@@ -90,6 +90,11 @@ export class LoopbackAws {
     return { status, contentType: query ? "text/xml;charset=UTF-8" : "application/x-amz-json-1.0", text: query ? String(output) : JSON.stringify(output) };
   }
 
+  /** The HTTP server (the fault world's call scheduler holds requests at it). */
+  get httpServer(): Server {
+    return this.server;
+  }
+
   /** Starts listening on an ephemeral loopback port; returns the endpoint URL. */
   async start(): Promise<string> {
     // Keep idle sockets open: Node closes them after 5 s by default, and a client reusing one at that instant on a loaded machine gets ECONNRESET.

@@ -93,6 +93,11 @@ export class WorldDynamoDb {
     else if (operation === "BatchWriteItem" && input.RequestItems?.[this.runnersTable] !== undefined) this.onSideEffect("runner-item", invocation);
   }
 
+  /** The server the handlers reach, once listening (the call scheduler holds requests at it). */
+  get httpServer(): Server | undefined {
+    return this.server;
+  }
+
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));

@@ -169,6 +169,11 @@ export class GitHubWorld {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** The REST API's server, once started (the call scheduler holds requests at it). */
+  get httpServer(): Server | undefined {
+    return this.server;
+  }
+
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server === undefined ? resolve() : this.server.close(() => resolve())));
@@ -269,6 +274,21 @@ export class GitHubWorld {
     this.setRunner(registration, "online", true);
     this.send(job, "in_progress");
     return job;
+  }
+
+  /**
+   * A runner outside the kit (another runner group, a long-lived self-hosted machine) takes a queued
+   * job: `in_progress` names that runner, and the kit's runner launched for the job never gets it.
+   */
+  takeElsewhere(job: GitHubJob, runnerName: string): boolean {
+    if (job.status !== "queued") return false;
+    job.status = "in_progress";
+    job.startedAt = this.now();
+    job.runnerId = 8_000_000 + job.id;
+    job.runnerName = runnerName;
+    this.queued = undefined;
+    this.send(job, "in_progress");
+    return true;
   }
 
   /** The job ends on its runner; the ephemeral registration goes away with it. */

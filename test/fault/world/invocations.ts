@@ -21,7 +21,7 @@ export const INVOCATION_HEADER = "x-fault-invocation";
 export interface Invocation {
   readonly id: string;
   readonly fn: string;
-  /** Simulated epoch ms when it started (the clock does not move while it runs). */
+  /** Simulated epoch ms when it started (the clock moves while it runs only under the call scheduler). */
   readonly startedAt: number;
   readonly timeoutMs: number;
   /** Longest warped wait so far, as a simulated end time. */
@@ -55,19 +55,21 @@ export interface InvocationResult<T> {
   readonly value?: T;
   readonly error?: unknown;
   readonly invocation: Invocation;
-  /** Simulated duration: the longest warped wait. */
+  /** Simulated duration: the longest warped wait, or the clock's run under the call scheduler. */
   readonly elapsedMs: number;
 }
 
-export async function runInvocation<T>(fn: string, timeoutMs: number, body: () => Promise<T>): Promise<InvocationResult<T>> {
+/** `onStart` sees the invocation before its first request (the call scheduler, world/scheduler.ts). */
+export async function runInvocation<T>(fn: string, timeoutMs: number, body: () => Promise<T>, onStart?: (invocation: Invocation) => void): Promise<InvocationResult<T>> {
   sequence += 1;
   const invocation: Invocation = { id: `${fn}-${sequence}`, fn, startedAt: Date.now(), timeoutMs, waitedUntil: Date.now(), killed: undefined };
   registry.set(invocation.id, invocation);
+  onStart?.(invocation);
   try {
     const value = await storage.run(invocation, body);
-    return { value, invocation, elapsedMs: invocation.waitedUntil - invocation.startedAt };
+    return { value, invocation, elapsedMs: Math.max(invocation.waitedUntil, Date.now()) - invocation.startedAt };
   } catch (error) {
-    return { error, invocation, elapsedMs: invocation.waitedUntil - invocation.startedAt };
+    return { error, invocation, elapsedMs: Math.max(invocation.waitedUntil, Date.now()) - invocation.startedAt };
   } finally {
     registry.delete(invocation.id);
   }

@@ -25,6 +25,8 @@ import { invocationOf, kill, runInvocation } from "./invocations.js";
 import type { Invocation, InvocationResult } from "./invocations.js";
 import { settleBatch } from "./esm.js";
 import { mulberry32 } from "./random.js";
+import { CallScheduler } from "./scheduler.js";
+import type { InterleaveOptions } from "./scheduler.js";
 import { ACCOUNT, REGION, SqsModel, sqsRecord } from "./sqs.js";
 import type { FifoQueue, QueueMessage } from "./sqs.js";
 
@@ -88,6 +90,11 @@ export interface WorldOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** EC2's listing delay, quotas and prices (world/ec2-faults.ts); a listing delay of up to 10 s unless set. */
   readonly ec2?: Ec2FaultOptions;
+  /**
+   * Scale-up and reconcile invocations interleave call by call in a seeded schedule, with the clock
+   * running during them (world/scheduler.ts); without it each runs at the instant it started.
+   */
+  readonly interleave?: InterleaveOptions;
 }
 
 export interface RunnerSim {
@@ -153,7 +160,7 @@ type ScheduledHandler = (event: EventBridgeEvent<string, unknown>, context: Cont
 const WEBHOOK_SECRET = "fault-world-webhook-secret";
 
 export class World {
-  readonly options: Required<Omit<WorldOptions, "env" | "pools" | "ingress" | "ec2" | "visibilityTimeoutSeconds" | "owners">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
+  readonly options: Required<Omit<WorldOptions, "env" | "pools" | "ingress" | "ec2" | "visibilityTimeoutSeconds" | "owners" | "interleave">> & { env: Readonly<Record<string, string>>; pools: Readonly<Record<string, PoolOptions>> };
   readonly aws = new LoopbackAws({ record: false });
   readonly ec2 = new Ec2Model(() => Date.now());
   sqs!: SqsModel;
@@ -223,6 +230,15 @@ export class World {
   limitWatch = new LimitWatch({ total: 0, perOwner: 0, perPool: {} });
 
   private readonly owners: readonly string[] | undefined;
+  /** The call scheduler, when the options interleave invocations. */
+  readonly scheduler: CallScheduler | undefined;
+  /** Scale-up environments running an invocation (interleaved worlds). */
+  private readonly busyScaleUp = new Set<number>();
+  private reconcileLive = false;
+  private pollRound = 0;
+  /** Messages a scale-up environment received while an invocation of another still held them. */
+  receivedWhileHeld = 0;
+  private readonly heldBy = new Map<string, string>();
 
   constructor(options: WorldOptions = {}) {
     this.owners = options.owners;
@@ -243,6 +259,7 @@ export class World {
     this.ingress = options.ingress === undefined ? undefined : new Ingress(options.ingress);
     this.ec2.faults = new Ec2Faults({ seed: this.options.seed, ...options.ec2 });
     this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds;
+    this.scheduler = options.interleave === undefined ? undefined : new CallScheduler(options.interleave);
   }
 
   // ------------------------------------------------------------------ set-up
@@ -371,6 +388,11 @@ export class World {
     this.reconcileHandler = load<ScheduledHandler>("reconcile");
     this.loadSpotHandler = () => load<ScheduledHandler>("spot-interruption");
     this.nextReconcileAt = SIM_START + 5 * MINUTE;
+    if (this.scheduler !== undefined) {
+      this.scheduler.gate(this.aws.httpServer, "aws");
+      if (this.dynamo.httpServer !== undefined) this.scheduler.gate(this.dynamo.httpServer, "dynamodb");
+      if (this.github.httpServer !== undefined) this.scheduler.gate(this.github.httpServer, "github");
+    }
   }
 
   async stop(): Promise<void> {
@@ -501,7 +523,7 @@ export class World {
   }
 
   private quiet(): boolean {
-    if (this.events.length > 0 || this.github.deliveries.length > 0) return false;
+    if (this.events.length > 0 || this.github.deliveries.length > 0 || this.busyScaleUp.size > 0) return false;
     for (const { queue } of this.pools.values()) if (queue.messages.length > 0) return false;
     for (const job of this.github.jobs.values()) {
       if (this.expectDeadLetter.has(job.logicalId)) continue;
@@ -537,11 +559,15 @@ export class World {
     await timed("webhooks", () => this.deliverWebhooks());
     this.ec2.advance();
     await timed("runners", () => this.stepRunners());
-    await timed("scale-up", () => this.pollQueues());
-    this.trackPeaks();
-    if (Date.now() >= this.nextReconcileAt) {
-      await timed("reconcile", () => this.runReconcile());
-      this.nextReconcileAt += 5 * MINUTE;
+    if (this.scheduler !== undefined) {
+      await timed("interleaved", () => this.interleave(this.scheduler as CallScheduler, tickEnd));
+    } else {
+      await timed("scale-up", () => this.pollQueues());
+      this.trackPeaks();
+      if (Date.now() >= this.nextReconcileAt) {
+        await timed("reconcile", () => this.runReconcile());
+        this.nextReconcileAt += 5 * MINUTE;
+      }
     }
     const wake = Math.max(tickEnd, this.nextWake());
     if (Date.now() < wake) vi.setSystemTime(wake);
@@ -553,7 +579,7 @@ export class World {
    * reconciler's schedule. Long waits (a redelivery two hours later) then cost no idle ticks.
    */
   private nextWake(): number {
-    if (this.conditions.length > 0) return 0;
+    if (this.conditions.length > 0 || (this.scheduler?.liveCount ?? 0) > 0) return 0;
     if (this.runnerSims().some((sim) => sim.phase !== "gone" && !sim.hung)) return 0;
     for (const instance of this.ec2.instances.values()) if (instance.state === "pending" || instance.state === "shutting-down") return 0;
     const times = [this.nextReconcileAt, ...this.events.map((e) => e.at), ...this.github.deliveries.map((d) => d.at)];
@@ -817,6 +843,43 @@ export class World {
     }
   }
 
+  /**
+   * One tick of an interleaved world: free environments receive batches, the reconciler starts on
+   * its schedule (one at a time), and the scheduler lets calls through up to the tick's end; after
+   * each call free environments receive again (a message whose visibility ran out mid-invocation).
+   */
+  private async interleave(scheduler: CallScheduler, tickEnd: number): Promise<void> {
+    this.startScaleUps();
+    if (Date.now() >= this.nextReconcileAt) {
+      this.nextReconcileAt += 5 * MINUTE;
+      if (!this.reconcileLive) {
+        this.reconcileLive = true;
+        void this.runReconcile().finally(() => (this.reconcileLive = false));
+      }
+    }
+    this.trackPeaks();
+    await scheduler.runUntil(tickEnd, async () => {
+      this.startScaleUps();
+      this.trackPeaks();
+    });
+  }
+
+  private startScaleUps(): void {
+    const queues = [...this.pools.values()].map((p) => p.queue);
+    this.pollRound += 1;
+    for (let env = 0; env < this.scaleUp.length; env += 1) {
+      if (this.busyScaleUp.has(env)) continue;
+      for (let q = 0; q < queues.length; q += 1) {
+        const queue = queues[(env + this.pollRound + q) % queues.length] as FifoQueue;
+        const messages = queue.receive(10, Date.now());
+        if (messages.length === 0) continue;
+        this.busyScaleUp.add(env);
+        void this.invokeScaleUp(env, queue, messages).finally(() => this.busyScaleUp.delete(env));
+        break;
+      }
+    }
+  }
+
   private async invokeScaleUp(env: number, queue: FifoQueue, messages: QueueMessage[]): Promise<{ elapsedMs: number }> {
     this.stats.scaleUpInvocations += 1;
     if (this.esmFailuresLeft > 0) {
@@ -827,7 +890,26 @@ export class World {
     }
     const event: SQSEvent = { Records: messages.map((message) => sqsRecord(queue, message)) };
     const handler = this.scaleUp[env] as ScaleUpHandler;
-    const result: InvocationResult<SQSBatchResponse> = await runInvocation("scale-up", 30_000, () => handler(event, lambdaContext(`${PREFIX}-scale-up`)));
+    // The receipt handles of this receive: another environment receiving a message again changes it.
+    const handles = new Map(messages.map((message) => [message.messageId, message.receiptHandle as string]));
+    const scheduler = this.scheduler;
+    const result: InvocationResult<SQSBatchResponse> = await runInvocation("scale-up", 30_000, () => handler(event, lambdaContext(`${PREFIX}-scale-up`)), (invocation) => {
+      for (const message of messages) {
+        const holder = this.heldBy.get(message.messageId);
+        if (holder !== undefined) this.receivedWhileHeld += 1;
+        this.heldBy.set(message.messageId, invocation.id);
+      }
+      scheduler?.begin(invocation);
+    });
+    try {
+      return this.settleScaleUp(queue, messages, handles, result);
+    } finally {
+      for (const message of messages) if (this.heldBy.get(message.messageId) === result.invocation.id) this.heldBy.delete(message.messageId);
+      scheduler?.end(result.invocation);
+    }
+  }
+
+  private settleScaleUp(queue: FifoQueue, messages: QueueMessage[], handles: ReadonlyMap<string, string>, result: InvocationResult<SQSBatchResponse>): InvocationResult<SQSBatchResponse> {
     if (result.invocation.killed !== undefined) {
       const reason = result.invocation.killed;
       this.stats.killed.set(reason, (this.stats.killed.get(reason) ?? 0) + 1);
@@ -846,19 +928,20 @@ export class World {
       this.note(`crash injected before the SQS delete of ${result.invocation.id}`);
       return result;
     }
-    // The event source mapping's rules (world/esm.ts): invalid answers, FIFO groups, late deletes.
-    const settled = settleBatch(messages, result.value, result.invocation.startedAt + result.elapsedMs);
+    // The event source mapping's rules (world/esm.ts): invalid answers, FIFO groups, late deletes. A
+    // message received again meanwhile is in flight elsewhere: this receipt handle is stale.
+    const asReceived = messages.map((message) => (message.receiptHandle === handles.get(message.messageId) ? message : { ...message, visibleAt: Number.NEGATIVE_INFINITY }));
+    const settled = settleBatch(asReceived, result.value, result.invocation.startedAt + result.elapsedMs);
     this.stats.esmSettlement.invalidResponses += settled.invalidResponse ? 1 : 0;
     this.stats.esmSettlement.heldBackInGroup += settled.heldBackInGroup;
     this.stats.esmSettlement.staleDeletes += settled.staleDeletes;
-    for (const message of settled.deleted) queue.delete(message.receiptHandle as string);
+    for (const message of settled.deleted) queue.delete(handles.get(message.messageId) as string);
     return result;
   }
 
   // ------------------------------------------------------------------ reconcile
 
   async runReconcile(): Promise<void> {
-    this.stats.reconcileRuns += 1;
     const event = {
       version: "0",
       id: randomUUID(),
@@ -870,7 +953,11 @@ export class World {
       resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/${PREFIX}-reconcile`],
       detail: {},
     };
-    const result = await runInvocation("reconcile", 300_000, () => this.reconcileHandler(event, lambdaContext(`${PREFIX}-reconcile`)));
+    const scheduler = this.scheduler;
+    const result = await runInvocation("reconcile", 300_000, () => this.reconcileHandler(event, lambdaContext(`${PREFIX}-reconcile`)), (invocation) => scheduler?.begin(invocation));
+    scheduler?.end(result.invocation);
+    // Counted when it ends: the world is quiet after two whole runs.
+    this.stats.reconcileRuns += 1;
     if (result.error !== undefined || result.invocation.killed !== undefined) {
       this.stats.reconcileErrors += 1;
       this.note(`reconcile failed: ${String(result.error ?? result.invocation.killed)}`);
@@ -982,6 +1069,8 @@ export class World {
         reconcileErrors: this.stats.reconcileErrors,
         esmFailures: this.stats.esmFailures,
         esmSettlement: this.stats.esmSettlement,
+        schedule: this.scheduler?.stats,
+        receivedWhileHeld: this.receivedWhileHeld,
         skippedDeletes: this.stats.skippedDeletes,
         sqs: [...this.pools.values()].map(({ queue }) => ({ sends: queue.sends, deduplicated: queue.deduplicated, receives: queue.receives, redeliveries: queue.redeliveries })),
         visibilityFailures: this.sqs.visibilityFailures,

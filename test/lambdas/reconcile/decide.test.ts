@@ -166,9 +166,11 @@ describe("decide: registrations", () => {
     { name: "someone else's runner", reg: { id: 6, name: "build-box-1", status: "online", busy: false }, records: [record(I1, 1)] },
     { name: "a kit whose prefix extends ours", reg: { id: 7, name: `${PREFIX}-x-${I2}`, status: "offline", busy: false }, records: [record(I1, 1)] },
     { name: "a fresh record vouches for an instance DescribeInstances does not show yet", reg: registration(I2, 8), records: [record(I2, 1)] },
-  ])("keeps: $name", ({ reg, records }) => {
+    { name: "a launch the ledger recorded vouches before the runner item is written", reg: registration(I2, 8), records: [record(I1, 1)], launching: { instanceIds: new Set([I2]), owners: new Set<string>() } },
+    { name: "a live claim of the owner vouches before the launch names the instance", reg: registration(I2, 8), records: [record(I1, 1)], launching: { instanceIds: new Set<string>(), owners: new Set(["octo-org"]) } },
+  ])("keeps: $name", ({ reg, records, launching }) => {
     // Act
-    const decision = decide(input({ registrations: new Map([["octo-org", [reg]]]), records }));
+    const decision = decide(input({ registrations: new Map([["octo-org", [reg]]]), records, launching }));
 
     // Assert
     expect(decision.deleteRegistrations).toEqual([]);

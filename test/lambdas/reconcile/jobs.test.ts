@@ -155,7 +155,7 @@ describe("decideJobs: limit slots", () => {
     expect(decision.releaseSlots).toEqual([]);
   });
 
-  it("counts what EC2 cannot list yet once: fresh launches and live claims not listed, listed instances by the listing", () => {
+  it("counts what EC2 cannot list yet once: fresh launches not listed, listed instances by the listing; raises no counter for a live claim", () => {
     // Arrange
     const fresh = job({ launchedSecondsAgo: LAG - 1 });
     const claiming = job({ phase: "launching", slotHeld: false, instanceId: undefined, claimExpiresAt: NOW.getTime() + 60_000 });
@@ -166,8 +166,29 @@ describe("decideJobs: limit slots", () => {
     // Act
     const decision = decideJobs(input({ jobs: [fresh, claiming, takingOver], runners: [runnerOf(takingOver), orphan], counters }));
 
-    // Assert: fresh + claiming from the ledger, takingOver's and the orphan's instances from EC2.
-    expect(decision.recount).toEqual([{ key: LINUX.global, observed: 0, actual: 4 }]);
+    // Assert: fresh from the ledger, takingOver's and the orphan's instances from EC2. The claim read
+    // as 0 has not reserved yet: if it does, the counter changes and this recount is refused.
+    expect(decision.recount).toEqual([{ key: LINUX.global, observed: 0, actual: 3 }]);
+  });
+
+  // Found by the interleaved fault world (test/fault/scenarios-interleaved.ts, seeded schedule 2): a
+  // reconcile run read the counters at 2 (one instance listed, one launched and not yet listed) while a
+  // scale-up invocation held two claims whose reservation was failing under a pool limit of 3. Counting
+  // every live claim, the recount set the counters to 4: launches stalled for a whole reconcile period
+  // with no instance live.
+  it("leaves a counter alone anywhere between the units surely held and those plus live claims", () => {
+    // Arrange: one instance listed, one launch too recent to be listed, two live claims.
+    const listed = job();
+    const fresh = job({ launchedSecondsAgo: LAG - 1 });
+    const claims = [job(), job()].map((j) => ({ ...j, phase: "launching" as const, slotHeld: false, instanceId: undefined, claimExpiresAt: NOW.getTime() + 60_000 }));
+    const jobs = [listed, fresh, ...claims];
+    const at = (value: number) => new Map([[LINUX.pool, value]]);
+
+    // Act
+    const recounts = [1, 2, 3, 4, 5].map((value) => decideJobs(input({ jobs, runners: [runnerOf(listed)], counters: at(value) })).recount);
+
+    // Assert: 2 to 4 are consistent; below 2 is raised to the units surely held, above 4 lowered to the most the claims could hold.
+    expect(recounts).toEqual([[{ key: LINUX.pool, observed: 1, actual: 2 }], [], [], [], [{ key: LINUX.pool, observed: 5, actual: 4 }]]);
   });
 });
 

@@ -166,6 +166,55 @@ describe("reconcile with memory ports: runners", () => {
   });
 });
 
+describe("reconcile with memory ports: a runner registered while the reconciler reads", () => {
+  // Found by the interleaved fault world (test/fault/scenarios-interleaved.ts): scale-up registered a
+  // runner after this run scanned the table and the ledger, and before it listed the registrations;
+  // the instance was not listed yet (EC2's listing lags), so nothing vouched for the registration and
+  // it was deleted: the runner booted to find it gone and its job waited for a relaunch.
+  it("reads the table and the ledger again before deleting a registration, and keeps one whose runner item or launch appeared meanwhile", async () => {
+    // Arrange: the first table scan is empty; the runner item is written while the registrations are listed.
+    instance(w, I[0], 60);
+    w.records.push({ pk: `arn:aws:ec2:eu-west-1:1:instance/${I[0]}`, instanceId: I[0], owner: OWNER, installationId: INSTALLATION, createdAt: w.now() });
+    const list = w.deps.directory.list;
+    const scan = w.deps.records.scan;
+    let scans = 0;
+    const deps: ReconcileDeps = {
+      ...w.deps,
+      records: { ...w.deps.records, scan: async () => ((scans += 1) === 1 ? [] : scan()) },
+      directory: {
+        ...w.deps.directory,
+        list: async (owner, installation) => {
+          w.registrations.push({ id: 9, name: `sr-${I[2]}`, status: "offline", busy: false });
+          w.records.push({ pk: `arn:aws:ec2:eu-west-1:1:instance/${I[2]}`, instanceId: I[2], owner: OWNER, installationId: INSTALLATION, createdAt: w.now() });
+          return list(owner, installation);
+        },
+      },
+    };
+
+    // Act
+    const summary = await reconcile(deps);
+
+    // Assert
+    expect(w.deleted).toEqual([]);
+    expect(summary).toMatchObject({ registrationsDeleted: 0, errors: 0 });
+    expect(scans).toBe(2);
+  });
+
+  it("still deletes a registration nothing vouches for after the second read", async () => {
+    // Arrange
+    instance(w, I[0], 60);
+    w.records.push({ pk: `arn:aws:ec2:eu-west-1:1:instance/${I[0]}`, instanceId: I[0], owner: OWNER, installationId: INSTALLATION, createdAt: w.now() });
+    w.registrations.push({ id: 9, name: `sr-${I[2]}`, status: "offline", busy: false });
+
+    // Act
+    const summary = await reconcile(w.deps);
+
+    // Assert
+    expect(w.deleted).toEqual([9]);
+    expect(summary).toMatchObject({ registrationsDeleted: 1, errors: 0 });
+  });
+});
+
 describe("reconcile with memory ports: jobs", () => {
   it("relaunches a launched job whose instance is gone when GitHub still has it queued, freeing its slots", async () => {
     // Arrange

@@ -9,7 +9,7 @@
  */
 
 import { POWERTOOLS_ENV } from "./common.js";
-import { integer, json, required, string, tunable } from "./env.js";
+import { integer, json, optional, required, string, tunable } from "./env.js";
 
 /** The client protocols the agent serves; each can be switched off (`build_cache_protocols`). */
 export const BUILD_CACHE_PROTOCOLS = ["actions", "turborepo", "nx", "bazel", "gradle", "http"] as const;
@@ -131,6 +131,12 @@ export const BUILD_CACHE_ENV = {
   buildCacheIndexTable: required("BUILD_CACHE_INDEX_TABLE", string, "the cache index table (layout: BUILD_CACHE_INDEX_TABLE in contracts/build-cache.ts)", "sr-build-cache-index"),
   runnersTable: required("RUNNERS_TABLE", string, "the runners table: the caller instance's item names its registration scope and launch job", "sr-runners"),
   jobsTable: required("JOBS_TABLE", string, "the job ledger table: the job the caller's runner ran gives its repository and branches", "sr-jobs"),
+  buildCacheRunnerRoleNames: optional(
+    "BUILD_CACHE_RUNNER_ROLE_NAMES",
+    json({ kind: "strings" }),
+    "the runner instance roles whose sessions may call (defence in depth besides the URL's invoke grant); unset: any role of the account whose session is a runner instance",
+    '["sr-runner"]',
+  ),
   buildCacheScopeBudgetBytes: required("BUILD_CACHE_SCOPE_BUDGET_BYTES", integer(1), "bytes one scope may keep; a reservation that alone exceeds it is refused, the sweep evicts down to it", "10737418240"),
   buildCacheProtocols: required("BUILD_CACHE_PROTOCOLS", json({ kind: "strings" }), "the client protocols served; requests naming another are refused (400)", '["actions","turborepo"]'),
   buildCachePresignTtlSeconds: tunable("BUILD_CACHE_PRESIGN_TTL_SECONDS", integer(60, 3600), PRESIGNED_URL_TTL_SECONDS, "validity of presigned URLs and of an upload reservation"),

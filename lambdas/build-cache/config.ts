@@ -9,6 +9,8 @@ export interface BuildCacheConfig {
   readonly runnersTable: string;
   readonly jobsTable: string;
   readonly protocols: ReadonlySet<string>;
+  /** Undefined: any role. */
+  readonly runnerRoles?: ReadonlySet<string>;
   readonly maxBlobBytes: number;
   readonly settings: CacheSettings;
 }
@@ -22,6 +24,7 @@ export function buildCacheConfigFromEnv(env: Readonly<Record<string, string | un
     runnersTable: parsed.runnersTable,
     jobsTable: parsed.jobsTable,
     protocols: new Set(parsed.buildCacheProtocols),
+    ...(parsed.buildCacheRunnerRoleNames === undefined ? {} : { runnerRoles: new Set(parsed.buildCacheRunnerRoleNames) }),
     maxBlobBytes: parsed.buildCacheMaxBlobBytes,
     settings: { scopeBudgetBytes: parsed.buildCacheScopeBudgetBytes, presignTtlSeconds: parsed.buildCachePresignTtlSeconds, partSizeBytes: parsed.buildCachePartSizeBytes },
   };

@@ -40,6 +40,17 @@ describe("handleRequest", () => {
     expect(asked).toEqual(["arn:aws:ec2:eu-west-1:123456789012:instance/i-0aaaaaaaaaaaaaaa1 sr-i-0aaaaaaaaaaaaaaa1"]);
   });
 
+  it("answers 403 to a session of a role that is not a runner role, asking no store", async () => {
+    const refusals: string[] = [];
+    const asked: string[] = [];
+
+    const answer = await handleRequest(request(LOOKUP), FUNCTION_ARN, { ...deps(refusals, asked), runnerRoles: new Set(["sr-runner-gpu"]) });
+
+    expect(answer.statusCode).toBe(403);
+    expect(refusals).toEqual(["identity"]);
+    expect(asked).toEqual([]);
+  });
+
   it("reads a base64 body (the function URL encodes some content types)", async () => {
     const answer = await handleRequest(request(Buffer.from(LOOKUP).toString("base64"), { isBase64Encoded: true }), FUNCTION_ARN, deps([]));
 

@@ -23,7 +23,7 @@ export interface FunctionUrlResult {
 }
 
 /** Metrics per scope and protocol (contracts/metrics.ts). */
-function recordEvent(event: CacheEvent): void {
+export function recordCacheEvent(event: CacheEvent): void {
   const dimensions = { Scope: event.scope, Protocol: event.protocol };
   if (event.kind === "hit") {
     emitMetric(METRICS.buildCacheHits, 1, dimensions);
@@ -33,6 +33,11 @@ function recordEvent(event: CacheEvent): void {
   } else {
     emitMetric(METRICS.buildCacheBytesWritten, event.bytes, dimensions);
   }
+}
+
+/** A refused request, by reason (handle.ts names them). */
+export function recordRefusal(reason: string): void {
+  emitMetric(METRICS.buildCacheRefusals, 1, { Reason: reason });
 }
 
 /** The deployed dependencies, from the function's environment (first invocation). */
@@ -49,8 +54,8 @@ export function defaultDeps(env?: NodeJS.ProcessEnv): HandlerDeps {
     blobs: s3BlobStore(blobStoreClient(), config.bucket),
     callers: dynamoDbCallers(documentClient, config.runnersTable, config.jobsTable),
     now: () => new Date(),
-    record: recordEvent,
-    refused: (reason) => emitMetric(METRICS.buildCacheRefusals, 1, { Reason: reason }),
+    record: recordCacheEvent,
+    refused: recordRefusal,
   };
 }
 

@@ -103,7 +103,12 @@ export function dynamoDbIndex(client: DynamoDBDocumentClient, tableName: string)
       }
     },
     async markBlobStored(scope, digest) {
-      await client.send(new UpdateCommand(named({ TableName: tableName, Key: blobKey({ scope, digest }), UpdateExpression: "SET #stored = :true", ExpressionAttributeValues: { ":true": true } })));
+      // Never creates a record: one without its attributes would be a blob of no scope.
+      await conditional(() =>
+        client.send(
+          new UpdateCommand(named({ TableName: tableName, Key: blobKey({ scope, digest }), UpdateExpression: "SET #stored = :true", ConditionExpression: "attribute_exists(pk)", ExpressionAttributeValues: { ":true": true } })),
+        ),
+      );
     },
     async putReservation(reservation) {
       await client.send(new PutCommand({ TableName: tableName, Item: { pk: scopePartition(reservation.scope), sk: reservationSortKey(reservation.token), type: "upload", ...reservation } }));

@@ -13,7 +13,7 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { BlobStore } from "../ports.js";
-import { presignedUrl } from "./presign.js";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 
 /** S3's answers to a completion with wrong parts: the agent's fault, not ours. */
 const REFUSED_PARTS = new Set(["InvalidPart", "InvalidPartOrder", "EntityTooSmall", "NoSuchUpload"]);
@@ -28,7 +28,7 @@ export function s3BlobStore(client: S3Client, bucket: string): BlobStore {
     async partUrls(key, uploadId, count, ttlSeconds) {
       const urls: string[] = [];
       for (let part = 1; part <= count; part += 1) {
-        urls.push(await presignedUrl(client, new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: part }), ttlSeconds));
+        urls.push(await getSignedUrl(client, new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: part }), { expiresIn: ttlSeconds }));
       }
       return urls;
     },
@@ -69,7 +69,7 @@ export function s3BlobStore(client: S3Client, bucket: string): BlobStore {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
     async downloadUrl(key, ttlSeconds) {
-      return presignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), ttlSeconds);
+      return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: ttlSeconds });
     },
   };
 }

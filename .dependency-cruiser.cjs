@@ -66,6 +66,13 @@ module.exports = {
       to: { pathNot: "^contracts/" },
     },
     {
+      name: "cache-agent-stays-a-runner-program",
+      severity: "error",
+      comment: "The build cache agent (cache-agent/) is one file run by the runner's Node: contracts, the env parser and its errors, the signer and credential providers; no constructs, no handler code, no SDK clients, Powertools or Octokit.",
+      from: { path: "^cache-agent/" },
+      to: { path: "^stacks/|^lambdas/(?!shared/(config|errors)\\.ts$)|(^|/)node_modules/(cdktf|constructs|@cdktf/|@octokit|@aws-lambda-powertools|@aws-sdk/client-)" },
+    },
+    {
       name: "shared-never-imports-handlers",
       severity: "error",
       from: { path: "^lambdas/shared/" },

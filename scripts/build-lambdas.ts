@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs"
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSharedLayer } from "../layers/build.js";
+import { buildCacheAgent } from "./build-cache-agent.js";
 import { bundleHandler } from "./lib/bundle.js";
 import { writeReproducibleZip } from "./lib/reproducible-zip.js";
 
@@ -62,5 +63,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const a of artifacts) {
     console.log(`${a.name.padEnd(14)} ${(a.zipBytes / 1024).toFixed(1).padStart(8)} KiB zip  ${a.zip}`);
   }
+  // The runner's cache agent is no Lambda artifact, but `npm test` (build:lambdas) needs it too.
+  const agent = await buildCacheAgent(resolve(fileURLToPath(import.meta.url), "..", ".."));
+  console.log(`${"cache-agent".padEnd(14)} ${(agent.bytes / 1024).toFixed(1).padStart(8)} KiB js   ${agent.file}`);
   console.log(`bundled ${artifacts.length} artifacts in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

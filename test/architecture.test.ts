@@ -14,7 +14,7 @@ describe("architecture (dependency-cruiser, rules in .dependency-cruiser.cjs)", 
   it("has no import cycle, no cdktf in lambdas/, no handler runtime in stacks/, cdktf and provider imports in one place each", async () => {
     process.chdir(REPO_ROOT);
     const config = require(`${REPO_ROOT}/.dependency-cruiser.cjs`);
-    const result = await cruise(["contracts", "stacks", "lambdas", "layers", "scripts", "main.ts", "examples/cdktf", "test"], {
+    const result = await cruise(["contracts", "stacks", "lambdas", "layers", "scripts", "main.ts", "examples/cdktf", "cache-agent", "test"], {
       ...config.options,
       ruleSet: { forbidden: config.forbidden },
       validate: true,

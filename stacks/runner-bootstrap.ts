@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Construct } from "constructs";
 import { Fn, Op, Token } from "./cdktf.js";
 import type { RunnerHost } from "./pools-os.js";
-import { BAZELRC_LINE, GRADLE_INIT_SCRIPT, NO_BUILD_CACHE, cacheClientLines, type CacheBootstrapSettings } from "./build-cache/cache-clients.js";
+import { BAZELRC_LINE, GRADLE_INIT_SCRIPT, NO_BUILD_CACHE, type CacheBootstrapSettings } from "./build-cache/cache-clients.js";
 import { renderTemplate, templateAsset, templatePath } from "./templates/template-file.js";
 
 /** The Amazon Linux runner's user data, a template rendered by Terraform's templatefile(). */
@@ -100,7 +100,6 @@ export function templateVars(o: RunnerBootstrapOptions): Record<string, string> 
     cache_agent_key: cache.agentKey,
     cache_agent_env: cache.agentEnvironment,
     cache_protocols: cache.protocols,
-    cache_client_env: cacheClientLines(),
     cache_gradle_init: GRADLE_INIT_SCRIPT,
     cache_bazelrc: BAZELRC_LINE,
   };

@@ -12,8 +12,11 @@ export const CACHE_AGENT_URL = `http://127.0.0.1:${CACHE_AGENT_ENV.port.default}
 /** `~/.bazelrc` of the runner user: Bazel's HTTP cache (`/ac/`, `/cas/` below the URL). */
 export const BAZELRC_LINE = `build --remote_cache=${CACHE_AGENT_URL}`;
 
-/** `~/.gradle/init.d/self-runners-cache.gradle` of the runner user: Gradle's HTTP build cache, pushing. */
-export const GRADLE_INIT_SCRIPT = `gradle.settingsEvaluated { s -> s.buildCache { remote(HttpBuildCache) { url = "${CACHE_AGENT_URL}/cache/"; push = true; allowInsecureProtocol = true } } }`;
+/**
+ * `~/.gradle/init.d/self-runners-cache.gradle` of the runner user: Gradle's HTTP build cache, pushing. No
+ * double quotes: the module's HCL carries it as a plain string (cdktf does not escape them).
+ */
+export const GRADLE_INIT_SCRIPT = `gradle.settingsEvaluated { s -> s.buildCache { remote(HttpBuildCache) { url = '${CACHE_AGENT_URL}/cache/'; push = true; allowInsecureProtocol = true } } }`;
 
 /** The bootstrap's template variables of the build cache; every value may be a Terraform expression. */
 export interface CacheBootstrapSettings {

@@ -90,7 +90,8 @@ export class BuildCache extends Construct {
     const scopeBudgetBytes = Token.isUnresolved(budgetGb) ? Token.asString(Op.mul(budgetGb, BYTES_PER_GB)) : String(budgetGb * BYTES_PER_GB);
     const retentionDays = props.retentionDays ?? inputs.buildCacheRetentionDays.default;
     const protocolList = props.protocols ?? inputs.buildCacheProtocols.default;
-    const protocols = Token.isUnresolved(protocolList) ? Fn.jsonencode(protocolList) : JSON.stringify(protocolList);
+    // Always an expression: a JSON literal's double quotes would break the HCL of the runners' user data.
+    const protocols = Fn.jsonencode(protocolList);
     const tags = props.tags ?? {};
 
     this.bucket = new BuildCacheBucket(this, "bucket", { prefix: props.prefix, context: props.context, count, kmsKeyArn: props.kmsKeyArn, kmsKeyInUse: props.encryption.enabled, tags });

@@ -5,6 +5,7 @@
  * cache-agent/client-env.ts), so builds use the cache without per-repository set-up (docs/build-cache.md).
  */
 import { CACHE_AGENT_ENV, CACHE_AGENT_OBJECT_KEY } from "../../contracts/build-cache.js";
+import { Fn, Token } from "../cdktf.js";
 
 /** Where the agent listens: loopback only. */
 export const CACHE_AGENT_URL = `http://127.0.0.1:${CACHE_AGENT_ENV.port.default}`;
@@ -31,11 +32,17 @@ export interface CacheBootstrapSettings {
 /** The settings of a deployment without the build cache: the bootstrap skips the whole step. */
 export const NO_BUILD_CACHE: CacheBootstrapSettings = { agentKey: "", agentEnvironment: "", protocols: "[]" };
 
-/** The settings of a deployment with the build cache at `functionUrl` in `region`, serving `protocols` (JSON). */
+/**
+ * The settings of a deployment with the build cache at `functionUrl` in `region`, serving `protocols` (a
+ * JSON list, as a `jsonencode()` expression: a literal's double quotes would break the HCL of the user data).
+ */
 export function cacheBootstrapSettings(functionUrl: string, region: string, protocols: string): CacheBootstrapSettings {
   const env = CACHE_AGENT_ENV;
   // Single-quoted: systemd's EnvironmentFile and bash's `.` both keep the JSON's double quotes then.
-  const line = (name: string, value: string | number): string => `${name}='${value}'`;
-  const agentEnvironment = [line(env.functionUrl.name, functionUrl), line(env.region.name, region), line(env.port.name, env.port.default), line(env.protocols.name, protocols)].join("\n");
+  const names = [env.functionUrl.name, env.region.name, env.port.name, env.protocols.name];
+  const values = [functionUrl, region, String(env.port.default), protocols];
+  const agentEnvironment = values.some((v) => Token.isUnresolved(v))
+    ? Fn.format(names.map((name) => `${name}='%s'`).join("\n"), values)
+    : names.map((name, i) => `${name}='${values[i]}'`).join("\n");
   return { agentKey: CACHE_AGENT_OBJECT_KEY, agentEnvironment, protocols };
 }

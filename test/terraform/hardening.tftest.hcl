@@ -43,7 +43,7 @@ run "kit_key_and_its_users" {
   }
   assert {
     condition = toset(one([for s in jsondecode(aws_kms_key.encryption_key[0].policy).Statement : s.Condition.ArnEquals["aws:PrincipalArn"] if s.Sid == "KitRolesAndAdministratorsUseKey"])) == toset(concat(
-      [for role in ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer", "image-builder"] : "arn:aws:iam::123456789012:role/hr-${role}"],
+      [for role in ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer", "image-builder", "build-cache", "build-cache-sweep"] : "arn:aws:iam::123456789012:role/hr-${role}"],
       ["arn:aws:iam::123456789012:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"],
       ["arn:aws:iam::123456789012:role/platform-admin"],
     ))

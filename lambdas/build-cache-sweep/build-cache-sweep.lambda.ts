@@ -7,20 +7,20 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
-import { BUILD_CACHE_SWEEP_ENV } from "../../contracts/build-cache.js";
 import { dynamoDbIndex } from "../build-cache/adapters/dynamodb-index.js";
 import { s3BlobStore } from "../build-cache/adapters/s3-blobs.js";
-import { METRICS, emitMetric, flushMetrics, logger, parseEnv } from "../shared/core.js";
+import { METRICS, emitMetric, flushMetrics, logger } from "../shared/core.js";
+import { buildCacheSweepConfigFromEnv } from "./config.js";
 import { sweep } from "./sweep.js";
 import type { SweepDeps, SweepSummary } from "./sweep.js";
 
-export function defaultDeps(env: Readonly<Record<string, string | undefined>> = process.env): SweepDeps {
-  const config = parseEnv(BUILD_CACHE_SWEEP_ENV, env);
+export function defaultDeps(env?: Readonly<Record<string, string | undefined>>): SweepDeps {
+  const config = buildCacheSweepConfigFromEnv(env);
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   return {
     index: dynamoDbIndex(documentClient, config.indexTable),
-    blobs: s3BlobStore(new S3Client({}), config.bucketName),
-    limits: { budgetBytes: config.scopeBudgetBytes, retentionDays: config.retentionDays, uploadGraceSeconds: config.uploadGraceSeconds },
+    blobs: s3BlobStore(new S3Client({}), config.bucket),
+    limits: config.limits,
     now: () => new Date(),
     evicted: (scope, protocol) => emitMetric(METRICS.buildCacheEvictions, 1, { Scope: scope, Protocol: protocol }),
     blobDeleted: (scope) => emitMetric(METRICS.buildCacheBlobsDeleted, 1, { Scope: scope }),

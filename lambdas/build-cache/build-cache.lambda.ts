@@ -42,6 +42,7 @@ export function defaultDeps(env?: NodeJS.ProcessEnv): HandlerDeps {
   return {
     prefix: config.prefix,
     protocols: config.protocols,
+    ...(config.runnerRoles === undefined ? {} : { runnerRoles: config.runnerRoles }),
     maxBlobBytes: config.maxBlobBytes,
     settings: config.settings,
     index: dynamoDbIndex(documentClient, config.indexTable),

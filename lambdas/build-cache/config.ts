@@ -9,6 +9,8 @@ export interface BuildCacheConfig {
   readonly runnersTable: string;
   readonly jobsTable: string;
   readonly protocols: ReadonlySet<string>;
+  /** Undefined: any role. */
+  readonly runnerRoles?: ReadonlySet<string>;
   readonly maxBlobBytes: number;
   readonly settings: CacheSettings;
 }
@@ -17,12 +19,13 @@ export function buildCacheConfigFromEnv(env: Readonly<Record<string, string | un
   const parsed = parseEnv(BUILD_CACHE_ENV, env);
   return {
     prefix: parsed.prefix,
-    bucket: parsed.bucketName,
-    indexTable: parsed.indexTable,
+    bucket: parsed.buildCacheBucket,
+    indexTable: parsed.buildCacheIndexTable,
     runnersTable: parsed.runnersTable,
     jobsTable: parsed.jobsTable,
-    protocols: new Set(parsed.protocols),
-    maxBlobBytes: parsed.maxBlobBytes,
-    settings: { scopeBudgetBytes: parsed.scopeBudgetBytes, presignTtlSeconds: parsed.presignTtlSeconds, partSizeBytes: parsed.partSizeBytes },
+    protocols: new Set(parsed.buildCacheProtocols),
+    ...(parsed.buildCacheRunnerRoleNames === undefined ? {} : { runnerRoles: new Set(parsed.buildCacheRunnerRoleNames) }),
+    maxBlobBytes: parsed.buildCacheMaxBlobBytes,
+    settings: { scopeBudgetBytes: parsed.buildCacheScopeBudgetBytes, presignTtlSeconds: parsed.buildCachePresignTtlSeconds, partSizeBytes: parsed.buildCachePartSizeBytes },
   };
 }

@@ -33,6 +33,8 @@ export interface HandlerDeps extends CacheDeps {
   readonly protocols: ReadonlySet<string>;
   readonly maxBlobBytes: number;
   readonly callers: CallerDirectory;
+  /** The runner roles allowed to call; undefined: any role whose session is an instance. */
+  readonly runnerRoles?: ReadonlySet<string>;
   /** Counts a refusal by reason (metrics). */
   readonly refused?: (reason: string) => void;
 }
@@ -56,7 +58,9 @@ export async function handleRequest(event: FunctionUrlRequest, functionArn: stri
   const caller = parseCallerArn(event.requestContext?.authorizer?.iam?.userArn);
   const location = functionLocation(functionArn);
   // Another account's role could name its session after one of our instances: only our account counts.
-  if (caller === undefined || location === undefined || caller.account !== location.account) return refuse(403, "identity", "the caller is not a runner instance of this deployment");
+  if (caller === undefined || location === undefined || caller.account !== location.account || (deps.runnerRoles !== undefined && !deps.runnerRoles.has(caller.roleName))) {
+    return refuse(403, "identity", "the caller is not a runner instance of this deployment");
+  }
   let body: unknown;
   try {
     body = JSON.parse(event.isBase64Encoded === true ? Buffer.from(event.body ?? "", "base64").toString("utf8") : (event.body ?? ""));

@@ -47,7 +47,7 @@ export class Refusal extends Error {
  * Lookup order (GitHub's): per readable branch (own, base, default), the exact key, then each restore
  * key as a prefix (newest entry first). Entries of another version never match.
  */
-export async function lookup(request: LookupRequest, access: Allowed, deps: CacheDeps, instanceBranch = access.write): Promise<LookupResponse> {
+export async function lookup(request: LookupRequest, access: Allowed, deps: CacheDeps): Promise<LookupResponse> {
   for (const ref of access.read) {
     const found = await findOnBranch(request, ref, access.scope, deps);
     if (found === undefined) continue;
@@ -55,7 +55,7 @@ export async function lookup(request: LookupRequest, access: Allowed, deps: Cach
     await deps.index.touchEntry(found, deps.now()).catch(() => undefined);
     deps.record?.({ kind: "hit", scope: access.scope, protocol: request.protocol, bytes: found.size });
     const url = await deps.blobs.downloadUrl(blobObjectKey(access.scope, found.digest), deps.settings.presignTtlSeconds);
-    const own = instanceBranch !== undefined && sameBranch(instanceBranch, found);
+    const own = access.write !== undefined && sameBranch(access.write, found);
     return { hit: true, key: found.key, version: found.version, size: found.size, digest: found.digest, url, ...(own ? {} : { fromBranch: found.branch }) };
   }
   deps.record?.({ kind: "miss", scope: access.scope, protocol: request.protocol, bytes: 0 });

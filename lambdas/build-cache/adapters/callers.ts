@@ -9,7 +9,7 @@ import { runnerKey } from "../../libs/ledger/phases.js";
 import type { CallerJob } from "../caller.js";
 import type { CallerDirectory } from "../ports.js";
 
-export function dynamoDbCallers(client: DynamoDBDocumentClient, runnersTable: string, jobsTable: string): CallerDirectory {
+export function dynamoDbCallers(client: DynamoDBDocumentClient, runnersTable: string, jobsTable: string, now: () => Date = () => new Date()): CallerDirectory {
   const get = async (table: string, pk: string): Promise<Record<string, unknown> | undefined> =>
     (await client.send(new GetCommand({ TableName: table, Key: { pk }, ConsistentRead: true }))).Item;
   const job = async (key: unknown): Promise<CallerJob | undefined> => {
@@ -23,6 +23,8 @@ export function dynamoDbCallers(client: DynamoDBDocumentClient, runnersTable: st
   return async (instanceArn, runnerName) => {
     const runner = await get(runnersTable, instanceArn);
     if (runner === undefined || typeof runner.owner !== "string" || runner.owner === "") return undefined;
+    // DynamoDB's TTL deletes late (up to days): an item past its expiry counts as gone.
+    if (typeof runner.expiresAt === "number" && runner.expiresAt * 1000 < now().getTime()) return undefined;
     const pointer = await get(jobsTable, runnerKey(runnerName));
     const [ranJob, launchedFor] = await Promise.all([job(pointer?.job), job(runner.jobKey)]);
     return { scope: runner.owner, runnerName, ...(ranJob === undefined ? {} : { ranJob }), ...(launchedFor === undefined ? {} : { launchedFor }) };

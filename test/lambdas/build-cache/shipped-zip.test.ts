@@ -36,6 +36,8 @@ const RUNNERS_SEEN = {
   mainA: { instanceId: "i-0aaaaaaaaaaaaaaa3", scope: "octo-a", repository: "octo-a/app", branch: "main" },
   mainB: { instanceId: "i-0bbbbbbbbbbbbbbb1", scope: "octo-b", repository: "octo-b/app", branch: "main" },
   sweep: { instanceId: "i-0ccccccccccccccc1", scope: "octo-s/app", repository: "octo-s/app", branch: "main" },
+  /** Its runners table item expired (DynamoDB's TTL had not deleted it yet). */
+  expired: { instanceId: "i-0eeeeeeeeeeeeeee1", scope: "octo-a", repository: "octo-a/app", branch: "main" },
 } as const;
 type Runner = keyof typeof RUNNERS_SEEN;
 
@@ -105,7 +107,8 @@ beforeAll(async () => {
   for (const [index, runner] of Object.values(RUNNERS_SEEN).entries()) {
     const runnerName = `sr-${runner.instanceId}`;
     const jobKey = `job#${1000 + index}#1`;
-    await db.documentClient.send(new PutCommand({ TableName: RUNNERS, Item: { pk: `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/${runner.instanceId}`, instanceId: runner.instanceId, owner: runner.scope, jobKey } }));
+    const expiresAt = Math.floor(Date.now() / 1000) + (runner === RUNNERS_SEEN.expired ? -60 : 86_400);
+    await db.documentClient.send(new PutCommand({ TableName: RUNNERS, Item: { pk: `arn:aws:ec2:eu-west-1:${ACCOUNT}:instance/${runner.instanceId}`, instanceId: runner.instanceId, owner: runner.scope, jobKey, expiresAt } }));
     await db.documentClient.send(new PutCommand({ TableName: JOBS, Item: { pk: jobKey, phase: "running", repository: runner.repository, headBranch: runner.branch, defaultBranch: "main", ranOn: runnerName } }));
     await db.documentClient.send(new PutCommand({ TableName: JOBS, Item: { pk: `runner#${runnerName}`, job: jobKey } }));
   }
@@ -121,6 +124,7 @@ beforeAll(async () => {
     JOBS_TABLE: JOBS,
     BUILD_CACHE_SCOPE_BUDGET_BYTES: String(64 * MiB),
     BUILD_CACHE_PROTOCOLS: '["actions","turborepo"]',
+    BUILD_CACHE_RUNNER_ROLE_NAMES: '["sr-runner"]',
     BUILD_CACHE_PART_SIZE_BYTES: String(5 * MiB),
     BUILD_CACHE_RETENTION_DAYS: "7",
   };
@@ -176,6 +180,8 @@ describe("build-cache zip", () => {
     { name: "an unsigned request (no IAM identity)", caller: undefined },
     { name: "another account's role named after our instance", caller: `arn:aws:sts::999999999999:assumed-role/sr-runner/${RUNNERS_SEEN.featureA.instanceId}` },
     { name: "an instance not in the runners table", caller: `arn:aws:sts::${ACCOUNT}:assumed-role/sr-runner/i-0ddddddddddddddd1` },
+    { name: "an instance whose runners table item expired", caller: arnOf("expired") },
+    { name: "another role's session named after a runner instance", caller: `arn:aws:sts::${ACCOUNT}:assumed-role/sr-admin/${RUNNERS_SEEN.featureA.instanceId}` },
     { name: "a session not named after an instance", caller: `arn:aws:sts::${ACCOUNT}:assumed-role/sr-runner/mallory` },
     { name: "an IAM user", caller: `arn:aws:iam::${ACCOUNT}:user/mallory` },
   ])("answers 403 to $name", async ({ caller }) => {

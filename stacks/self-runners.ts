@@ -192,6 +192,7 @@ export class SelfRunners extends Construct {
       ledger: this.ledger,
       binaries: { bucketName: this.runnerBinaries.location.bucketName, bucketArn: this.runnerBinaries.bucket.arn },
       dataRoleArns: ["build-cache", "build-cache-sweep"].map(roleArn),
+      runnerRoleName: `${prefix}-runner`,
     });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,

@@ -54,6 +54,8 @@ export interface BuildCacheProps extends HandlerFunctionProps {
   readonly binaries: { readonly bucketName: string; readonly bucketArn: string };
   /** ARNs of the roles that may touch the index's items (its resource policy). */
   readonly dataRoleArns: string[];
+  /** Name of the runner instances' role (the function answers only its sessions). */
+  readonly runnerRoleName: string;
 }
 
 /**

@@ -28,6 +28,8 @@ export interface BuildCacheFunctionProps extends HandlerFunctionProps {
   readonly scopeBudgetBytes: string;
   /** JSON list of the protocols served (a literal or a Terraform expression). */
   readonly protocols: string;
+  /** Name of the runner instances' role: the function answers only its sessions. */
+  readonly runnerRoleName: string;
 }
 
 /**
@@ -50,12 +52,14 @@ export class BuildCacheFunction extends NodejsFunction {
         environment: renderEnvironment(BUILD_CACHE_ENV, {
           ...powertoolsEnvironment("build-cache", props.prefix),
           prefix: props.prefix,
-          bucketName: bucket.bucketName,
-          indexTable: index.tableName,
+          buildCacheBucket: bucket.bucketName,
+          buildCacheIndexTable: index.tableName,
           runnersTable: table.table.name,
           jobsTable: ledger.table.name,
-          scopeBudgetBytes: props.scopeBudgetBytes,
-          protocols: props.protocols,
+          // The runner role's name (a session ARN carries no path): only its sessions may call.
+          buildCacheRunnerRoleNames: Fn.jsonencode([props.runnerRoleName]),
+          buildCacheScopeBudgetBytes: props.scopeBudgetBytes,
+          buildCacheProtocols: props.protocols,
         }),
       }),
       count: countIf(props.enabled),

@@ -16135,23 +16135,29 @@ var CACHE_AGENT_ENV = {
 var BUILD_CACHE_ENV = {
   ...POWERTOOLS_ENV,
   prefix: required("PREFIX", string, "the kit's name prefix: runner names are `<prefix>-<instance id>`", "sr"),
-  bucketName: required("BUILD_CACHE_BUCKET", string, "the cache bucket (blobs and staged uploads)", "sr-build-cache-123456789012"),
-  indexTable: required("BUILD_CACHE_INDEX_TABLE", string, "the cache index table (layout: BUILD_CACHE_INDEX_TABLE in contracts/build-cache.ts)", "sr-build-cache-index"),
+  buildCacheBucket: required("BUILD_CACHE_BUCKET", string, "the cache bucket (blobs and staged uploads)", "sr-build-cache-123456789012"),
+  buildCacheIndexTable: required("BUILD_CACHE_INDEX_TABLE", string, "the cache index table (layout: BUILD_CACHE_INDEX_TABLE in contracts/build-cache.ts)", "sr-build-cache-index"),
   runnersTable: required("RUNNERS_TABLE", string, "the runners table: the caller instance's item names its registration scope and launch job", "sr-runners"),
   jobsTable: required("JOBS_TABLE", string, "the job ledger table: the job the caller's runner ran gives its repository and branches", "sr-jobs"),
-  scopeBudgetBytes: required("BUILD_CACHE_SCOPE_BUDGET_BYTES", integer(1), "bytes one scope may keep; a reservation that alone exceeds it is refused, the sweep evicts down to it", "10737418240"),
-  protocols: required("BUILD_CACHE_PROTOCOLS", json({ kind: "strings" }), "the client protocols served; requests naming another are refused (400)", '["actions","turborepo"]'),
-  presignTtlSeconds: tunable("BUILD_CACHE_PRESIGN_TTL_SECONDS", integer(60, 3600), PRESIGNED_URL_TTL_SECONDS, "validity of presigned URLs and of an upload reservation"),
-  partSizeBytes: tunable("BUILD_CACHE_PART_SIZE_BYTES", integer(5 * 1024 * 1024, 512 * 1024 * 1024), 64 * 1024 * 1024, "multipart part size handed to the agent (S3: at least 5 MiB but the last)"),
-  maxBlobBytes: tunable("BUILD_CACHE_MAX_BLOB_BYTES", integer(1, 5 * 1024 * 1024 * 1024), 5 * 1024 * 1024 * 1024, "largest blob accepted (5 GiB: one CopyObject from staging)")
+  buildCacheRunnerRoleNames: optional(
+    "BUILD_CACHE_RUNNER_ROLE_NAMES",
+    json({ kind: "strings" }),
+    "the runner instance roles whose sessions may call (defence in depth besides the URL's invoke grant); unset: any role of the account whose session is a runner instance",
+    '["sr-runner"]'
+  ),
+  buildCacheScopeBudgetBytes: required("BUILD_CACHE_SCOPE_BUDGET_BYTES", integer(1), "bytes one scope may keep; a reservation that alone exceeds it is refused, the sweep evicts down to it", "10737418240"),
+  buildCacheProtocols: required("BUILD_CACHE_PROTOCOLS", json({ kind: "strings" }), "the client protocols served; requests naming another are refused (400)", '["actions","turborepo"]'),
+  buildCachePresignTtlSeconds: tunable("BUILD_CACHE_PRESIGN_TTL_SECONDS", integer(60, 3600), PRESIGNED_URL_TTL_SECONDS, "validity of presigned URLs and of an upload reservation"),
+  buildCachePartSizeBytes: tunable("BUILD_CACHE_PART_SIZE_BYTES", integer(5 * 1024 * 1024, 512 * 1024 * 1024), 64 * 1024 * 1024, "multipart part size handed to the agent (S3: at least 5 MiB but the last)"),
+  buildCacheMaxBlobBytes: tunable("BUILD_CACHE_MAX_BLOB_BYTES", integer(1, 5 * 1024 * 1024 * 1024), 5 * 1024 * 1024 * 1024, "largest blob accepted (5 GiB: one CopyObject from staging)")
 };
 var BUILD_CACHE_SWEEP_ENV = {
   ...POWERTOOLS_ENV,
-  bucketName: BUILD_CACHE_ENV.bucketName,
-  indexTable: BUILD_CACHE_ENV.indexTable,
-  scopeBudgetBytes: BUILD_CACHE_ENV.scopeBudgetBytes,
-  retentionDays: required("BUILD_CACHE_RETENTION_DAYS", integer(1), "an entry not read or written for this many days is evicted", "7"),
-  uploadGraceSeconds: tunable(
+  buildCacheBucket: BUILD_CACHE_ENV.buildCacheBucket,
+  buildCacheIndexTable: BUILD_CACHE_ENV.buildCacheIndexTable,
+  buildCacheScopeBudgetBytes: BUILD_CACHE_ENV.buildCacheScopeBudgetBytes,
+  buildCacheRetentionDays: required("BUILD_CACHE_RETENTION_DAYS", integer(1), "an entry not read or written for this many days is evicted", "7"),
+  buildCacheUploadGraceSeconds: tunable(
     "BUILD_CACHE_UPLOAD_GRACE_SECONDS",
     integer(900, 86400),
     3600,

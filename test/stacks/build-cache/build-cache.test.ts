@@ -60,8 +60,9 @@ describe("build cache function", () => {
   it("gets its environment from the contract, with the budget in bytes", () => {
     const fn = resourceOf(synth({ enableBuildCache: true, buildCacheBudgetGbPerScope: 3 }), "aws_lambda_function", "build-cache_function") as { environment: { variables: Record<string, string> } };
     const variables = fn.environment.variables;
-    for (const key of ["bucketName", "indexTable", "runnersTable", "jobsTable", "scopeBudgetBytes", "protocols", "prefix"] as const) expect(variables, key).toHaveProperty(BUILD_CACHE_ENV[key].name);
-    expect(variables[BUILD_CACHE_ENV.scopeBudgetBytes.name]).toBe(String(3 * 1024 ** 3));
+    for (const key of ["buildCacheBucket", "buildCacheIndexTable", "runnersTable", "jobsTable", "buildCacheScopeBudgetBytes", "buildCacheProtocols", "prefix"] as const) expect(variables, key).toHaveProperty(BUILD_CACHE_ENV[key].name);
+    expect(variables[BUILD_CACHE_ENV.buildCacheScopeBudgetBytes.name]).toBe(String(3 * 1024 ** 3));
+    expect(variables[BUILD_CACHE_ENV.buildCacheRunnerRoleNames.name]).toBe('${jsonencode(["ci-runner"])}');
   });
 
   it("may read the caller's runner item and job, use the index, and touch only staging/ and blobs/ of the cache bucket", () => {

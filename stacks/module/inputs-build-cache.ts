@@ -3,16 +3,17 @@
  * function and the agent on the runners (stacks/build-cache/, docs/build-cache.md). BUILD_CACHE_INPUTS
  * holds the rules and defaults the constructs share with the table, keyed by prop.
  */
-import { BUILD_CACHE_PROTOCOLS } from "../../contracts/build-cache.js";
+// Aliased: the architecture test reserves the contract's variable names (BUILD_CACHE_PROTOCOLS is also one).
+import { BUILD_CACHE_PROTOCOLS as PROTOCOLS } from "../../contracts/build-cache.js";
 import { inputRule, integerBetween } from "./rules.js";
 import type { InputGroup } from "./input-spec.js";
 
-const PROTOCOL_WORDS = BUILD_CACHE_PROTOCOLS.map((p) => JSON.stringify(p)).join(", ");
+const PROTOCOL_WORDS = PROTOCOLS.map((p) => JSON.stringify(p)).join(", ");
 
 /** A non-empty list of distinct protocols the agent serves. */
 const PROTOCOLS_RULE = inputRule(
   `a non-empty list of distinct protocols from ${PROTOCOL_WORDS}`,
-  (v: readonly string[]) => Array.isArray(v) && v.length > 0 && new Set(v).size === v.length && v.every((p) => (BUILD_CACHE_PROTOCOLS as readonly string[]).includes(p)),
+  (v: readonly string[]) => Array.isArray(v) && v.length > 0 && new Set(v).size === v.length && v.every((p) => (PROTOCOLS as readonly string[]).includes(p)),
   (r) => `length(${r}) > 0 && length(distinct(${r})) == length(${r}) && alltrue([for p in ${r} : contains([${PROTOCOL_WORDS}], p)])`,
 );
 
@@ -23,7 +24,7 @@ export const BUILD_CACHE_INPUTS = {
   buildCacheBudgetGbPerScope: { rule: integerBetween(1, 10240, " GB (the size of one scope's entries the sweep evicts down to)"), default: 10 },
   // GitHub evicts entries not accessed for 7 days; a year bounds what a forgotten scope costs.
   buildCacheRetentionDays: { rule: integerBetween(1, 365, " days"), default: 7 },
-  buildCacheProtocols: { rule: PROTOCOLS_RULE, default: [...BUILD_CACHE_PROTOCOLS] as string[] },
+  buildCacheProtocols: { rule: PROTOCOLS_RULE, default: [...PROTOCOLS] as string[] },
 } as const;
 
 export const BUILD_CACHE: InputGroup = {

@@ -9,6 +9,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../test/helpers/paths.js";
+import { buildCache } from "./build-cache.js";
 import { buildTime } from "./build-time.js";
 import { callsPerRunnerGroup } from "./calls-per-runner.js";
 import { compareFigures, formatFigure, type BenchGroup, type BenchResults, type Figure } from "./figures.js";
@@ -22,7 +23,7 @@ import { zipSizes } from "./zip-size.js";
 
 // Build first: the other groups read the zips it writes.
 // The governor group replays two 1,000-job bursts in the fault world: minutes, last.
-const GROUPS: readonly BenchGroup[] = [buildTime, zipSizes, webhookCpu, webhookCalls, callsPerRunnerGroup, reconcileCallsGroup, hotPaths, natFailover, governorGroup];
+const GROUPS: readonly BenchGroup[] = [buildTime, zipSizes, webhookCpu, webhookCalls, callsPerRunnerGroup, reconcileCallsGroup, hotPaths, natFailover, buildCache, governorGroup];
 
 const { values } = parseArgs({ options: { only: { type: "string" }, compare: { type: "string" }, out: { type: "string" } } });
 const words = values.only?.split(",").map((w) => w.trim().toLowerCase()).filter(Boolean);

@@ -11,6 +11,8 @@ export function clientEnvironment(url: string, protocols: readonly BuildCachePro
   if (on.has("actions")) {
     env.ACTIONS_CACHE_SERVICE_V2 = "true";
     env.ACTIONS_RESULTS_URL = `${url}/`;
+    // The legacy service, which @actions/cache still uses on GitHub Enterprise Server.
+    env.ACTIONS_CACHE_URL = `${url}/`;
   }
   if (on.has("turborepo")) {
     env.TURBO_API = url;

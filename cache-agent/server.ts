@@ -1,10 +1,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
+import { GITHUB_RESULTS_SERVICE_URL } from "../contracts/actions-cache.js";
 import { BUILD_CACHE_PROTOCOLS, type BuildCacheProtocol } from "../contracts/build-cache.js";
 import type { CacheBackend } from "./backend/port.js";
 import { actionsProtocol } from "./protocols/actions.js";
 import { bazelProtocol, gradleProtocol, nxProtocol, plainHttpProtocol, turborepoProtocol } from "./protocols/build-tools.js";
+import { resultsPassthrough } from "./protocols/results-passthrough.js";
 import { sendStatus, type AgentLog, type ProtocolContext, type ProtocolHandler } from "./protocols/route.js";
 import { CacheStore, type AgentStats, type TransferOptions } from "./store.js";
 
@@ -16,6 +18,12 @@ export interface CacheAgentOptions extends Partial<TransferOptions> {
   readonly protocols?: readonly BuildCacheProtocol[];
   /** @default nothing is logged */
   readonly log?: AgentLog;
+  /**
+   * Where results-service calls other than the cache's (artifacts v4) are forwarded when `actions` is
+   * served (protocols/results-passthrough.ts).
+   * @default GitHub's results service for github.com (`GITHUB_RESULTS_SERVICE_URL`)
+   */
+  readonly resultsUpstream?: string;
 }
 
 export interface CacheAgent {
@@ -56,6 +64,7 @@ export async function startCacheAgent(options: CacheAgentOptions): Promise<Cache
   const protocols = options.protocols ?? BUILD_CACHE_PROTOCOLS;
   const context: ProtocolContext = { store, spoolDir: transfer.spoolDir, log };
   const handlers = protocols.map((protocol) => PROTOCOL_HANDLERS[protocol](context));
+  if (protocols.includes("actions")) handlers.push(resultsPassthrough(context, options.resultsUpstream ?? GITHUB_RESULTS_SERVICE_URL));
 
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");

@@ -74,9 +74,10 @@ export class CacheStore {
     return { key: answer.key, version: answer.version, size: answer.size, digest: answer.digest, url: answer.url, ...(answer.fromBranch === undefined ? {} : { fromBranch: answer.fromBranch }) };
   }
 
-  /** Writes the blob of `hit` to `out` and ends it. */
-  async stream(hit: CacheHit, out: Writable): Promise<void> {
+  /** Writes the blob of `hit` to `out` and ends it; `begin` runs once S3 has answered, before the first byte. */
+  async stream(hit: CacheHit, out: Writable, begin?: () => void): Promise<void> {
     await downloadBlob(hit.url, hit.size, out, {
+      ...(begin === undefined ? {} : { begin }),
       rangedFrom: this.options.rangedFrom,
       rangeSize: this.options.rangeSize,
       concurrency: this.options.downloadConcurrency,

@@ -1,5 +1,5 @@
 /**
- * The build cache's wire contract (issue 16): what the runner's local agent (build-cache-agent/) asks the
+ * The build cache's wire contract (issue 16): what the runner's local agent (cache-agent/) asks the
  * cache function (lambdas/build-cache) over its IAM-authenticated function URL, and the protocols the
  * agent serves on loopback. Both sides import these types; docs/build-cache.md describes the design.
  *

@@ -20,6 +20,8 @@ export async function buildCacheAgent(repoRoot: string, outFile = join(repoRoot,
     // The runner ships Node 20 (externals/node20).
     target: "node20",
     format: "cjs",
+    // The SDK packages' ES module builds tree-shake: about 140 KB instead of 620 KB from their CommonJS builds.
+    mainFields: ["module", "main"],
     legalComments: "none",
     preserveSymlinks: true,
     logLevel: "warning",

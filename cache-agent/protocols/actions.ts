@@ -1,14 +1,10 @@
-import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { readText } from "../http.js";
-import type { CacheHit } from "../store.js";
+import { ActionsDownloads, DOWNLOAD_PREFIX } from "./actions-downloads.js";
+import { actionsV1Protocol } from "./actions-v1.js";
 import { AZURE_PATH_PREFIX, AzureBlobUploads } from "./azure-blob.js";
 import { sendJson, sendStatus, type ProtocolContext, type ProtocolHandler } from "./route.js";
 
 const TWIRP_PREFIX = "/twirp/github.actions.results.api.v1.CacheService/";
-const DOWNLOAD_PREFIX = "/_actions/download/";
-/** How long a handed-out download URL stays valid: the function's presigned GET is valid 900 s. */
-const DOWNLOAD_TTL_MS = 10 * 60_000;
 
 /** Twirp JSON fields, proto names as the toolkit sends them (useProtoFieldName); camelCase accepted too. */
 interface TwirpRequest {
@@ -28,7 +24,8 @@ interface TwirpRequest {
 export function actionsProtocol(context: ProtocolContext): ProtocolHandler {
   const { store, log } = context;
   const uploads = new AzureBlobUploads(context.spoolDir);
-  const downloads = new Map<string, { readonly hit: CacheHit; readonly until: number }>();
+  const downloads = new ActionsDownloads();
+  const v1 = actionsV1Protocol(context, downloads);
 
   async function twirp(method: string, body: TwirpRequest, base: string): Promise<unknown> {
     const key = body.key ?? "";
@@ -37,11 +34,7 @@ export function actionsProtocol(context: ProtocolContext): ProtocolHandler {
       case "GetCacheEntryDownloadURL": {
         const hit = await store.find("actions", [key, ...(body.restore_keys ?? body.restoreKeys ?? [])], version);
         if (hit === undefined) return { ok: false, signed_download_url: "", matched_key: "" };
-        const id = randomUUID();
-        const now = Date.now();
-        for (const [old, entry] of downloads) if (entry.until < now) downloads.delete(old);
-        downloads.set(id, { hit, until: now + DOWNLOAD_TTL_MS });
-        return { ok: true, signed_download_url: `${base}${DOWNLOAD_PREFIX}${id}`, matched_key: hit.key };
+        return { ok: true, signed_download_url: downloads.url(base, hit), matched_key: hit.key };
       }
       case "CreateCacheEntry": {
         // GitHub refuses a second entry of one key and version on a branch; one from a base branch does not count.
@@ -68,13 +61,6 @@ export function actionsProtocol(context: ProtocolContext): ProtocolHandler {
     }
   }
 
-  async function download(id: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const entry = downloads.get(id);
-    if (entry === undefined || entry.until < Date.now() || request.method !== "GET") return sendStatus(response, 404);
-    response.writeHead(200, { "content-type": "application/octet-stream", "content-length": entry.hit.size });
-    await store.stream(entry.hit, response);
-  }
-
   return {
     protocol: "actions",
     async handle(request, response, url) {
@@ -82,7 +68,13 @@ export function actionsProtocol(context: ProtocolContext): ProtocolHandler {
       try {
         if (url.pathname.startsWith(TWIRP_PREFIX) && request.method === "POST") {
           const method = url.pathname.slice(TWIRP_PREFIX.length);
-          const answer = await twirp(method, JSON.parse((await readText(request)) || "{}") as TwirpRequest, base);
+          const body = JSON.parse((await readText(request)) || "{}") as TwirpRequest;
+          const answer = await twirp(method, body, base).catch((error: unknown) => {
+            // Answered as a miss or a failed save, not a 5xx: the toolkit retries a 5xx five times with
+            // back-off (about 30 s) before it gives up, which an unreachable cache would cost every job.
+            log("cache request failed", { protocol: "actions", method, key: body.key, error: String(error) });
+            return { ok: false, message: "the build cache is unavailable" };
+          });
           if (answer === undefined) sendJson(response, 404, { code: "bad_route", msg: `no method ${method}` });
           else sendJson(response, 200, answer);
           return true;
@@ -92,9 +84,15 @@ export function actionsProtocol(context: ProtocolContext): ProtocolHandler {
           return true;
         }
         if (url.pathname.startsWith(DOWNLOAD_PREFIX)) {
-          await download(url.pathname.slice(DOWNLOAD_PREFIX.length), request, response);
+          const hit = downloads.take(url.pathname.slice(DOWNLOAD_PREFIX.length));
+          if (hit === undefined || request.method !== "GET") {
+            sendStatus(response, 404);
+            return true;
+          }
+          await store.stream(hit, response, () => response.writeHead(200, { "content-type": "application/octet-stream", "content-length": hit.size }));
           return true;
         }
+        if (await v1.handle(request, response, url)) return true;
       } catch (error) {
         log("cache request failed", { protocol: "actions", path: url.pathname, error: String(error) });
         // Twirp's internal error: the toolkit retries 5xx, then warns and goes on without the cache.

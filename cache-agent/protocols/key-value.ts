@@ -40,9 +40,9 @@ export function keyValueProtocol(spec: KeyValueSpec, context: ProtocolContext): 
             sendStatus(response, 404);
             return true;
           }
-          response.writeHead(200, { "content-type": "application/octet-stream", "content-length": hit.size });
-          if (request.method === "HEAD") response.end();
-          else await store.stream(hit, response);
+          const headers = { "content-type": "application/octet-stream", "content-length": hit.size };
+          if (request.method === "HEAD") response.writeHead(200, headers).end();
+          else await store.stream(hit, response, () => response.writeHead(200, headers));
           return true;
         }
         if (request.method === "PUT") {

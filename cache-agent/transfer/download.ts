@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { readBuffer, readText, send } from "../http.js";
+import { TransferError, withRetries } from "./retry.js";
 
 export interface DownloadOptions {
   /** Blobs at least this large are read as parallel ranged GETs. */
@@ -8,36 +9,43 @@ export interface DownloadOptions {
   readonly rangeSize: number;
   readonly concurrency: number;
   readonly onRequest?: () => void;
+  /** Called once S3 has answered, before the first byte is written: where the caller sends its headers. */
+  readonly begin?: () => void;
 }
 
-export class DownloadError extends Error {
-  override name = "DownloadError";
-}
 
 /**
  * Streams the blob behind a presigned GET into `out` (a client's response). A small blob is one GET piped
  * through; a large one is read as ranges, `concurrency` in flight, written in order, so at most
- * concurrency x rangeSize bytes are held in memory.
+ * concurrency x rangeSize bytes are held in memory. Until S3 has answered (`begin`) a failure leaves `out`
+ * untouched, so the caller can still answer an error status.
  */
 export async function downloadBlob(url: string, size: number, out: Writable, options: DownloadOptions): Promise<void> {
   if (size < options.rangedFrom) {
-    options.onRequest?.();
-    const response = await send(url, { method: "GET", timeoutMs: 300_000 });
-    if (response.statusCode !== 200) throw new DownloadError(`blob GET answered ${response.statusCode}: ${(await readText(response)).slice(0, 200)}`);
+    // Retried until the first byte only: after that the client has part of the body.
+    const response = await withRetries(async () => {
+      options.onRequest?.();
+      const answer = await send(url, { method: "GET", timeoutMs: 300_000 });
+      if (answer.statusCode !== 200) throw new TransferError(`blob GET answered ${answer.statusCode}: ${(await readText(answer)).slice(0, 200)}`, answer.statusCode);
+      return answer;
+    });
+    options.begin?.();
     await pipeline(response, out);
     return;
   }
   const ranges = Math.ceil(size / options.rangeSize);
-  const fetchRange = async (index: number): Promise<Buffer> => {
-    const start = index * options.rangeSize;
-    const end = Math.min(size, start + options.rangeSize) - 1;
-    options.onRequest?.();
-    const response = await send(url, { method: "GET", headers: { range: `bytes=${start}-${end}` }, timeoutMs: 300_000 });
-    if (response.statusCode !== 206) throw new DownloadError(`ranged GET ${start}-${end} answered ${response.statusCode}: ${(await readText(response)).slice(0, 200)}`);
-    const bytes = await readBuffer(response);
-    if (bytes.length !== end - start + 1) throw new DownloadError(`ranged GET ${start}-${end} returned ${bytes.length} bytes`);
-    return bytes;
-  };
+  const fetchRange = (index: number): Promise<Buffer> =>
+    withRetries(async () => {
+      const start = index * options.rangeSize;
+      const end = Math.min(size, start + options.rangeSize) - 1;
+      options.onRequest?.();
+      const response = await send(url, { method: "GET", headers: { range: `bytes=${start}-${end}` }, timeoutMs: 300_000 });
+      if (response.statusCode !== 206) throw new TransferError(`ranged GET ${start}-${end} answered ${response.statusCode}: ${(await readText(response)).slice(0, 200)}`, response.statusCode);
+      const bytes = await readBuffer(response);
+      // A short read (connection cut) has no status: retried.
+      if (bytes.length !== end - start + 1) throw new TransferError(`ranged GET ${start}-${end} returned ${bytes.length} bytes`);
+      return bytes;
+    });
   // A sliding window of range requests; each is written as soon as every earlier one has been.
   const inFlight: Promise<Buffer>[] = [];
   let next = 0;
@@ -49,8 +57,13 @@ export async function downloadBlob(url: string, size: number, out: Writable, opt
     }
   };
   refill();
+  let begun = false;
   while (inFlight.length > 0) {
     const bytes = await inFlight.shift()!;
+    if (!begun) {
+      options.begin?.();
+      begun = true;
+    }
     refill();
     if (!out.write(bytes)) await drained(out);
   }
@@ -72,7 +85,7 @@ function drained(out: Writable): Promise<void> {
     };
     const onDrain = () => settle();
     const onError = (error: Error) => settle(error);
-    const onClose = () => settle(new DownloadError("the client closed the connection"));
+    const onClose = () => settle(new TransferError("the client closed the connection", 499));
     out.once("drain", onDrain);
     out.once("error", onError);
     out.once("close", onClose);

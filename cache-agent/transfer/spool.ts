@@ -51,3 +51,10 @@ export async function spool(body: Readable | readonly string[], dir: string): Pr
 export async function fileSize(path: string): Promise<number> {
   return (await stat(path)).size;
 }
+
+/** Adopts a file already written (an upload assembled in place) as a spool: hashes it, removes it when done. */
+export async function spoolFile(path: string): Promise<Spool> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return { path, size: await fileSize(path), digest: hash.digest("hex"), remove: () => rm(path, { force: true }) };
+}

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as cache from "@actions/cache";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientEnvironment } from "../../cache-agent/index.js";
+import { clientEnvironment, startCacheAgent, type CacheBackend } from "../../cache-agent/index.js";
 import { startCacheAgentWorld, type CacheAgentWorld } from "../helpers/cache-agent-world.js";
 
 // The real @actions/cache 6.3.0 (cache service v2, what actions/cache@v4+ runs) saving to and restoring
@@ -97,6 +97,28 @@ describe("@actions/cache v2 against the agent", () => {
 
     await cache.restoreCache([dir], "immutable-key");
     expect(readFileSync(join(dir, "x.txt"), "utf8")).toBe("first");
+  });
+
+  it("answers a miss and a failed save, once each and without retries, when the cache function fails", async () => {
+    const failing: CacheBackend = {
+      lookup: () => Promise.reject(new Error("function URL unreachable")),
+      reserve: () => Promise.reject(new Error("function URL unreachable")),
+      commit: () => Promise.reject(new Error("function URL unreachable")),
+    };
+    const broken = await startCacheAgent({ backend: failing, port: 0, protocols: ["actions"] });
+    const resultsUrl = process.env.ACTIONS_RESULTS_URL;
+    process.env.ACTIONS_RESULTS_URL = `${broken.url}/`;
+    try {
+      const dir = join(work, "unavailable");
+      await writeTree(dir, { "x.txt": "x" });
+      expect(await cache.restoreCache([dir], "unavailable-key")).toBeUndefined();
+      expect(await cache.saveCache([dir], "unavailable-key")).toBe(-1);
+      // One lookup for the restore, one for the save's immutability check: the toolkit retried neither.
+      expect(broken.stats.lookups).toBe(2);
+    } finally {
+      process.env.ACTIONS_RESULTS_URL = resultsUrl;
+      await broken.close();
+    }
   });
 
   it("saves and restores a 200 MB cache through Put Block / Put Block List and ranged reads", async () => {

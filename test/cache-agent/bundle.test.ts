@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +50,34 @@ function agentEnv(port: number, protocols = '["http","turborepo"]'): NodeJS.Proc
   };
 }
 
+/** A loopback IMDSv2: a session token, then the instance role's credentials (the runner's). */
+async function startImds(): Promise<{ url: string; credentialReads: () => number; close: () => Promise<void> }> {
+  let reads = 0;
+  const server = createHttpServer((req, res) => {
+    const path = req.url ?? "";
+    if (req.method === "PUT" && path === "/latest/api/token") return res.writeHead(200).end("imds-token");
+    if (req.headers["x-aws-ec2-metadata-token"] !== "imds-token") return res.writeHead(401).end();
+    if (path === "/latest/meta-data/iam/security-credentials/") return res.writeHead(200).end("sr-runner-role");
+    if (path === "/latest/meta-data/iam/security-credentials/sr-runner-role") {
+      reads++;
+      const expiration = new Date(Date.now() + 6 * 3600_000).toISOString();
+      return res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({ Code: "Success", Type: "AWS-HMAC", AccessKeyId: RUNNER_CREDENTIALS.accessKeyId, SecretAccessKey: RUNNER_CREDENTIALS.secretAccessKey, Token: RUNNER_CREDENTIALS.sessionToken, Expiration: expiration }),
+      );
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, credentialReads: () => reads, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+async function waitUntilServing(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`${url}/v8/artifacts/status`).then((r) => r.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function output(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
@@ -75,10 +104,7 @@ describe("the cache agent bundle", () => {
     const done = output(child);
     try {
       const url = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 100; i++) {
-        if (await fetch(`${url}/v8/artifacts/status`).then((r) => r.ok, () => false)) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await waitUntilServing(url);
       expect((await fetch(`${url}/http/bundle/key`, { method: "PUT", body: "from the bundle" })).status).toBe(200);
       expect(await (await fetch(`${url}/http/bundle/key`)).text()).toBe("from the bundle");
       // Gradle is switched off by SELF_RUNNERS_CACHE_PROTOCOLS.
@@ -92,6 +118,28 @@ describe("the cache agent bundle", () => {
     expect(stderr).toMatch(/"message":"cache agent stopping".*"saves":1/);
   });
 
+  it("signs with the instance role's credentials from IMDSv2 when no AWS_* credentials are set", async () => {
+    const imds = await startImds();
+    const port = await freePort();
+    const { AWS_ACCESS_KEY_ID: _id, AWS_SECRET_ACCESS_KEY: _secret, AWS_SESSION_TOKEN: _token, ...env } = agentEnv(port);
+    const child = spawn(process.execPath, [join(out, "cache-agent.js")], { cwd: out, env: { ...env, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }, stdio: ["ignore", "pipe", "pipe"] });
+    const done = output(child);
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitUntilServing(url);
+      const refused = functionUrl.refused;
+      expect((await fetch(`${url}/http/imds/key`, { method: "PUT", body: "signed by the role" })).status).toBe(200);
+      expect(await (await fetch(`${url}/http/imds/key`)).text()).toBe("signed by the role");
+      expect(functionUrl.refused).toBe(refused);
+      // Read once, then memoized until five minutes before they expire.
+      expect(imds.credentialReads()).toBe(1);
+    } finally {
+      child.kill("SIGTERM");
+      await done;
+      await imds.close();
+    }
+  });
+
   it("prints the clients' environment for the bootstrap with --print-env", async () => {
     const child = spawn(process.execPath, [join(out, "cache-agent.js"), "--print-env"], { cwd: out, env: agentEnv(41230, '["actions","turborepo"]'), stdio: ["ignore", "pipe", "pipe"] });
     const { code, stdout } = await output(child);
@@ -99,6 +147,7 @@ describe("the cache agent bundle", () => {
     expect(stdout.split("\n").filter(Boolean)).toEqual([
       "ACTIONS_CACHE_SERVICE_V2=true",
       "ACTIONS_RESULTS_URL=http://127.0.0.1:41230/",
+      "ACTIONS_CACHE_URL=http://127.0.0.1:41230/",
       "TURBO_API=http://127.0.0.1:41230",
       "TURBO_TOKEN=self-runners",
       "TURBO_TEAM=self-runners",

@@ -38,7 +38,7 @@ interface ActionYml {
 }
 
 const DIR = join(REPO_ROOT, "examples", "github-workflows");
-const FILES = ["deploy.yml", "drift.yml", "pull-request.yml"];
+const FILES = ["deploy.yml", "drift.yml", "monorepo-affected.yml", "pull-request.yml"];
 const workflows = Object.fromEntries(FILES.map((file) => [file, parseYamlSubset(readFileSync(join(DIR, file), "utf8")) as Workflow]));
 const stepsOf = (file: string) => Object.values(workflows[file]!.jobs).flatMap((job) => job.steps);
 const allSteps = FILES.flatMap(stepsOf);
@@ -71,7 +71,7 @@ function actionYml(name: string): ActionYml {
 const outputsUsed = (file: string) => [...readFileSync(join(DIR, file), "utf8").matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)].map((m) => ({ id: m[1]!, output: m[2]! }));
 
 describe("examples/github-workflows", () => {
-  it("holds exactly the pull-request, deploy and drift workflows", () => {
+  it("holds exactly the pull-request, deploy, drift and monorepo-affected workflows", () => {
     expect(readdirSync(DIR).filter((f) => f.endsWith(".yml") && !["release.yml"].includes(f)).sort()).toEqual(FILES);
   });
 
@@ -210,5 +210,30 @@ describe("drift.yml", () => {
     expect(run).toContain('if [ "$PLAN_EXITCODE" = 2 ]; then');
     for (const command of ['gh issue edit "$number"', 'gh issue create --title "$title" --label drift', 'gh issue close "$number"']) expect(run).toContain(command);
     expect(run.indexOf("gh issue close")).toBeGreaterThan(run.indexOf('elif [ -n "$number" ]'));
+  });
+});
+
+describe("monorepo-affected.yml", () => {
+  const workflow = workflows["monorepo-affected.yml"]!;
+  const steps = workflow.jobs.build!.steps;
+  const text = readFileSync(join(DIR, "monorepo-affected.yml"), "utf8");
+
+  it("runs on a self-hosted pool with full history, since --affected needs the merge base", () => {
+    expect((workflow.jobs.build as unknown as { "runs-on": string[] })["runs-on"]).toContain("self-hosted");
+    expect(steps[0]).toMatchObject({ uses: "actions/checkout@v4", with: { "fetch-depth": 0 } });
+  });
+
+  it("builds only affected packages on pull requests, against the pull request's base, and everything on main", () => {
+    const affected = steps.find((s) => s.run?.includes("--affected"))!;
+    expect(affected.run).toMatch(/^npx turbo run build test --affected/);
+    expect(affected.if).toBe("github.event_name == 'pull_request'");
+    expect(affected.env).toEqual({ TURBO_SCM_BASE: "${{ github.event.pull_request.base.sha }}" });
+    const full = steps.find((s) => s.run?.startsWith("npx turbo run") && !s.run.includes("--affected"))!;
+    expect(full.if).toBe("github.event_name != 'pull_request'");
+  });
+
+  it("names no cache endpoint or token: the runner's environment carries them", () => {
+    expect(text).not.toMatch(/TURBO_(API|TOKEN|TEAM)\s*:/);
+    expect(text).not.toContain("secrets.");
   });
 });

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Sha256 } from "@smithy/core/checksum";
 import { HttpRequest } from "@smithy/core/transport";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -123,11 +123,12 @@ export function fakeCacheFunction(s3: LoopbackS3, options: FakeCacheFunctionOpti
         reservations.set(uploadToken, { protocol, key, version, digest, size });
         return { upload: false, uploadToken };
       }
-      const created = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: `uploads/${uploadToken}` }));
+      // Uploaded straight to the blob's key, deleted again if the bytes do not hash to the digest.
+      const created = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: blobKey(digest) }));
       const uploadId = created.UploadId!;
       reservations.set(uploadToken, { protocol, key, version, digest, size, uploadId });
       const parts = Math.max(1, Math.ceil(size / partSize));
-      const partUrls = await Promise.all(Array.from({ length: parts }, (_, i) => presign("PUT", `uploads/${uploadToken}`, { partNumber: String(i + 1), uploadId })));
+      const partUrls = await Promise.all(Array.from({ length: parts }, (_, i) => presign("PUT", blobKey(digest), { partNumber: String(i + 1), uploadId })));
       return { upload: true, uploadToken, partSize, partUrls };
     },
     async commit({ uploadToken, partETags }) {
@@ -136,13 +137,15 @@ export function fakeCacheFunction(s3: LoopbackS3, options: FakeCacheFunctionOpti
       if (reservation === undefined) return { committed: false, reason: "unknown upload token" };
       reservations.delete(uploadToken);
       if (reservation.uploadId !== undefined) {
-        const staging = `uploads/${uploadToken}`;
+        const key = blobKey(reservation.digest);
         await s3.client.send(
-          new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: staging, UploadId: reservation.uploadId, MultipartUpload: { Parts: partETags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+          new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId: reservation.uploadId, MultipartUpload: { Parts: partETags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
         );
         // The function recomputes the digest from S3 before any entry names it.
-        if ((await digestOf(staging)) !== reservation.digest) return { committed: false, reason: "uploaded bytes do not match the digest" };
-        await s3.client.send(new CopyObjectCommand({ Bucket: s3.bucket, Key: blobKey(reservation.digest), CopySource: `${s3.bucket}/${staging}` }));
+        if ((await digestOf(key)) !== reservation.digest) {
+          await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }));
+          return { committed: false, reason: "uploaded bytes do not match the digest" };
+        }
       }
       const { uploadId: _, ...entry } = reservation;
       entries.push({ ...entry, created: ++clock });

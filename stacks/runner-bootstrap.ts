@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Construct } from "constructs";
 import { Fn, Op, Token } from "./cdktf.js";
 import type { RunnerHost } from "./pools-os.js";
-import { BAZELRC_LINE, GRADLE_INIT_SCRIPT, NO_BUILD_CACHE, type CacheBootstrapSettings } from "./build-cache/cache-clients.js";
+import { BAZELRC_LINE, CACHE_AGENT_URL, GRADLE_INIT_SCRIPT, NO_BUILD_CACHE, type CacheBootstrapSettings } from "./build-cache/cache-clients.js";
 import { renderTemplate, templateAsset, templatePath } from "./templates/template-file.js";
 
 /** The Amazon Linux runner's user data, a template rendered by Terraform's templatefile(). */
@@ -98,10 +98,13 @@ export function templateVars(o: RunnerBootstrapOptions): Record<string, string> 
     log_group: o.logGroupName,
     customization_key: o.customizationKey,
     cache_agent_key: cache.agentKey,
+    cache_redirect_key: cache.redirectKey,
+    github_api_url: cache.githubApiUrl,
     cache_agent_env: cache.agentEnvironment,
     cache_protocols: cache.protocols,
     cache_gradle_init: GRADLE_INIT_SCRIPT,
     cache_bazelrc: BAZELRC_LINE,
+    cache_agent_url: CACHE_AGENT_URL,
   };
 }
 

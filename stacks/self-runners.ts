@@ -193,6 +193,7 @@ export class SelfRunners extends Construct {
       binaries: { bucketName: this.runnerBinaries.location.bucketName, bucketArn: this.runnerBinaries.bucket.arn },
       dataRoleArns: ["build-cache", "build-cache-sweep"].map(roleArn),
       runnerRoleName: `${prefix}-runner`,
+      githubApiUrl,
     });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,

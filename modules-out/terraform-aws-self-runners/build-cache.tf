@@ -1,3 +1,13 @@
+resource "aws_s3_object" "build_cache_agent_actions_redirect" {
+  count        = var.enable_build_cache ? 1 : 0
+  bucket       = aws_s3_bucket.runner_binaries_bucket.bucket
+  content_type = "text/x-shellscript"
+  key          = "cache-agent/actions-cache-redirect.sh"
+  source       = "${path.module}/lambdas/actions-cache-redirect.sh"
+  source_hash  = filemd5("${path.module}/lambdas/actions-cache-redirect.sh")
+  tags         = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
 resource "aws_s3_object" "build_cache_agent_object" {
   count        = var.enable_build_cache ? 1 : 0
   bucket       = aws_s3_bucket.runner_binaries_bucket.bucket
@@ -11,7 +21,7 @@ resource "aws_s3_object" "build_cache_agent_object" {
 resource "aws_iam_role_policy" "build_cache_agent_runner_read" {
   count  = var.enable_build_cache ? 1 : 0
   name   = "cache-agent"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadCacheAgent", "Action" = ["s3:GetObject"], "Resource" = "${aws_s3_bucket.runner_binaries_bucket.arn}/cache-agent/cache-agent.js", "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadCacheAgent", "Action" = ["s3:GetObject"], "Resource" = ["${aws_s3_bucket.runner_binaries_bucket.arn}/cache-agent/cache-agent.js", "${aws_s3_bucket.runner_binaries_bucket.arn}/cache-agent/actions-cache-redirect.sh"], "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }] })
   role   = aws_iam_role.runner_role.id
 }
 

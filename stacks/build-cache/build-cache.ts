@@ -56,6 +56,8 @@ export interface BuildCacheProps extends HandlerFunctionProps {
   readonly dataRoleArns: string[];
   /** Name of the runner instances' role (the function answers only its sessions). */
   readonly runnerRoleName: string;
+  /** The GitHub API URL (the Actions cache redirect depends on the GitHub product). */
+  readonly githubApiUrl: string;
 }
 
 /**
@@ -127,10 +129,10 @@ export class BuildCache extends Construct {
     this.functionUrl = created(this.function.functionUrl);
     this.bucketName = created(this.bucket.bucketName);
     this.indexTableName = created(this.index.tableName);
-    const on = cacheBootstrapSettings(this.function.functionUrl, props.context.region, protocols);
+    const on = cacheBootstrapSettings(this.function.functionUrl, props.context.region, protocols, props.githubApiUrl);
     const pick = (key: keyof CacheBootstrapSettings): string =>
       Token.isUnresolved(enabled) ? Token.asString(Fn.conditional(enabled, on[key], NO_BUILD_CACHE[key])) : enabled ? on[key] : NO_BUILD_CACHE[key];
-    this.bootstrap = { agentKey: pick("agentKey"), agentEnvironment: pick("agentEnvironment"), protocols: pick("protocols") };
+    this.bootstrap = { agentKey: pick("agentKey"), redirectKey: pick("redirectKey"), githubApiUrl: pick("githubApiUrl"), agentEnvironment: pick("agentEnvironment"), protocols: pick("protocols") };
   }
 
   /**

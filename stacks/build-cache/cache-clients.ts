@@ -19,10 +19,21 @@ export const BAZELRC_LINE = `build --remote_cache=${CACHE_AGENT_URL}`;
  */
 export const GRADLE_INIT_SCRIPT = `gradle.settingsEvaluated { s -> s.buildCache { remote(HttpBuildCache) { url = '${CACHE_AGENT_URL}/cache/'; push = true; allowInsecureProtocol = true } } }`;
 
+/**
+ * Key, in the runner binaries bucket, of the Actions cache redirect (stacks/templates/actions-cache-redirect.sh,
+ * docs/build-cache-actions.md): downloaded at boot next to the agent rather than inlined, since its 5.6 KB
+ * would push the Ubuntu user data past EC2's 16 KB.
+ */
+export const ACTIONS_REDIRECT_OBJECT_KEY = `${CACHE_AGENT_OBJECT_KEY.slice(0, CACHE_AGENT_OBJECT_KEY.lastIndexOf("/") + 1)}actions-cache-redirect.sh`;
+
 /** The bootstrap's template variables of the build cache; every value may be a Terraform expression. */
 export interface CacheBootstrapSettings {
   /** Key of the agent bundle in the runner binaries bucket; "" with the build cache off. */
   readonly agentKey: string;
+  /** Key of the Actions cache redirect in the same bucket; "" with the build cache off. */
+  readonly redirectKey: string;
+  /** The GitHub API URL: the redirect differs for github.com, GitHub Enterprise Server and GHE.com. */
+  readonly githubApiUrl: string;
   /** The agent's environment file, one `NAME=value` a line. */
   readonly agentEnvironment: string;
   /** JSON list of the protocols served. */
@@ -30,13 +41,14 @@ export interface CacheBootstrapSettings {
 }
 
 /** The settings of a deployment without the build cache: the bootstrap skips the whole step. */
-export const NO_BUILD_CACHE: CacheBootstrapSettings = { agentKey: "", agentEnvironment: "", protocols: "[]" };
+export const NO_BUILD_CACHE: CacheBootstrapSettings = { agentKey: "", redirectKey: "", githubApiUrl: "", agentEnvironment: "", protocols: "[]" };
 
 /**
  * The settings of a deployment with the build cache at `functionUrl` in `region`, serving `protocols` (a
- * JSON list, as a `jsonencode()` expression: a literal's double quotes would break the HCL of the user data).
+ * JSON list, as a `jsonencode()` expression: a literal's double quotes would break the HCL of the user data),
+ * for GitHub at `githubApiUrl`.
  */
-export function cacheBootstrapSettings(functionUrl: string, region: string, protocols: string): CacheBootstrapSettings {
+export function cacheBootstrapSettings(functionUrl: string, region: string, protocols: string, githubApiUrl: string): CacheBootstrapSettings {
   const env = CACHE_AGENT_ENV;
   // Single-quoted: systemd's EnvironmentFile and bash's `.` both keep the JSON's double quotes then.
   const names = [env.functionUrl.name, env.region.name, env.port.name, env.protocols.name];
@@ -44,5 +56,5 @@ export function cacheBootstrapSettings(functionUrl: string, region: string, prot
   const agentEnvironment = values.some((v) => Token.isUnresolved(v))
     ? Fn.format(names.map((name) => `${name}='%s'`).join("\n"), values)
     : names.map((name, i) => `${name}='${values[i]}'`).join("\n");
-  return { agentKey: CACHE_AGENT_OBJECT_KEY, agentEnvironment, protocols };
+  return { agentKey: CACHE_AGENT_OBJECT_KEY, redirectKey: ACTIONS_REDIRECT_OBJECT_KEY, githubApiUrl, agentEnvironment, protocols };
 }

@@ -7,7 +7,8 @@ import { poolCustomizationKey, type PoolCustomizationDocument } from "../../cont
 import type { LinuxDistribution } from "../../stacks/pools-os.js";
 import { bootstrapFamily, renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
 import { CACHE_AGENT_BUNDLE, CACHE_AGENT_OBJECT_KEY } from "../../contracts/build-cache.js";
-import type { CacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
+import { ACTIONS_REDIRECT_OBJECT_KEY, type CacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
+import { templatePath } from "../../stacks/templates/template-file.js";
 import { REPO_ROOT, scratchDir } from "./paths.js";
 
 // Runs a real Linux user-data script under bash with the machine-changing commands (shutdown, dnf,
@@ -88,11 +89,13 @@ export interface BootOptions {
    * (`npm run build:lambdas`), run by the runner's "node" (the test's Node behind a logging wrapper).
    */
   readonly cacheAgentObject?: boolean;
+  /** Runner.Worker.dll of the baked runner (default: none), for the Actions cache redirect. */
+  readonly runnerWorkerAssembly?: Buffer;
 }
 
 /** An `aws s3 cp` of the runner (resolved version or archive), not of the pool's customization document nor the cache agent. */
 export function isRunnerDownload(call: string): boolean {
-  return call.startsWith("aws s3 cp") && !call.includes(BOOT_OPTIONS.customizationKey) && !call.includes(CACHE_AGENT_OBJECT_KEY);
+  return call.startsWith("aws s3 cp") && !call.includes(BOOT_OPTIONS.customizationKey) && !call.includes(CACHE_AGENT_OBJECT_KEY) && !call.includes(ACTIONS_REDIRECT_OBJECT_KEY);
 }
 
 /** The built agent bundle the bucket serves (the test fails, saying so, when it is not built). */
@@ -152,6 +155,7 @@ export function prepareBoot(options: BootOptions): BootMachine {
     executable(join(target, "externals", "node20", "bin", "node"), `#!/bin/bash\necho "node $*" >> "$CALLS"\nexec "${process.execPath}" "$@"\n`);
   };
   if (options.runnerPreinstalled) installRunner(runnerDir, options.bakedVersion ?? "2.330.0");
+  if (options.runnerPreinstalled && options.runnerWorkerAssembly !== undefined) writeFileSync(join(runnerDir, "bin", "Runner.Worker.dll"), options.runnerWorkerAssembly);
   // The runner archive the bucket holds: run.sh and the listener, announced with its SHA-256.
   const tarSource = join(dir, "tarball");
   installRunner(tarSource, "2.331.0");
@@ -178,6 +182,7 @@ esac`);
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${BOOT_OPTIONS.customizationKey} ] && [ -f "${join(dir, "customization.json")}" ]; then cat "${join(dir, "customization.json")}"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${join(dir, "runner.tar.gz")}" "$7"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${CACHE_AGENT_OBJECT_KEY} ] && [ "$CACHE_AGENT_OBJECT" = 1 ]; then cp "${join(REPO_ROOT, CACHE_AGENT_BUNDLE)}" "$7"
+elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${ACTIONS_REDIRECT_OBJECT_KEY} ]; then cp "${templatePath("actions-cache-redirect.sh")}" "$7"
 elif [ "$1 $2" = "s3 cp" ]; then exit 1
 elif [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
 elif [ "$2" = get-item ]; then

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUILD_CACHE_PROTOCOLS, CACHE_AGENT_OBJECT_KEY } from "../../contracts/build-cache.js";
-import { BAZELRC_LINE, GRADLE_INIT_SCRIPT, cacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
+import { ACTIONS_REDIRECT_OBJECT_KEY, BAZELRC_LINE, GRADLE_INIT_SCRIPT, cacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
 import { LINUX_DISTRIBUTIONS } from "../../stacks/pools-os.js";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
 import { BOOT_OPTIONS as OPTIONS, LOG_GROUP, USER_DATA_LIMIT_BYTES, isRunnerDownload, runBootstrap as boot, type BootOptions } from "../helpers/runner-boot.js";
@@ -181,7 +181,7 @@ describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstra
 
   describe("the build cache (docs/build-cache.md)", () => {
     const FUNCTION_URL = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/";
-    const cache = (protocols: readonly string[]) => cacheBootstrapSettings(FUNCTION_URL, "eu-west-1", JSON.stringify(protocols));
+    const cache = (protocols: readonly string[]) => cacheBootstrapSettings(FUNCTION_URL, "eu-west-1", JSON.stringify(protocols), "https://api.github.com");
     const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");
 
     it("with the cache on, is valid bash, passes shellcheck and fits the 16 KB user data", () => {
@@ -227,6 +227,24 @@ describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstra
       expect(read(join(root, "home", "runner", ".bazelrc"))).toBe(`${BAZELRC_LINE}\n`);
       expect(existsSync(join(root, "home", "runner", ".gradle"))).toBe(false);
       expect(read(join(runnerDir, ".env"))).not.toContain("TURBO_API");
+    });
+
+    it("redirects actions/cache to the agent when actions is served and the runner's worker is one the redirect knows", () => {
+      // A .NET user-string heap entry: length byte, UTF-16LE characters, flag byte (test/stacks/actions-cache-redirect.test.ts).
+      const literal = (text: string) => Buffer.concat([Buffer.from([text.length * 2 + 1]), Buffer.from(text, "utf16le"), Buffer.from([0])]);
+      const worker = Buffer.concat([Buffer.alloc(512, 7), literal("ACTIONS_RESULTS_URL"), Buffer.alloc(64, 9)]);
+
+      const known = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, buildCache: cache(["actions"]), runnerWorkerAssembly: worker });
+      const unknown = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, buildCache: cache(["actions"]) });
+
+      expect(known.status).toBe(0);
+      expect(known.calls).toContain(`aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/${ACTIONS_REDIRECT_OBJECT_KEY} ${join(known.runnerDir, "..", "..", "opt", "self-runners", "actions-cache-redirect.sh")}`);
+      expect(read(join(known.runnerDir, ".env"))).toMatch(/^ACTIONS_RESULTS_URL=http:\/\/127\.0\.0\.1:41230\/$/m);
+      expect(known.output).toContain("actions cache redirect: node actions use http://127.0.0.1:41230/");
+      // No worker to patch: GitHub's cache, and no .env line claiming otherwise.
+      expect(unknown.status).toBe(0);
+      expect(read(join(unknown.runnerDir, ".env"))).not.toContain("ACTIONS_RESULTS_URL");
+      expect(unknown.calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
     });
 
     it("still runs the job, without the cache, when the agent cannot be downloaded, and says so", () => {

@@ -116,8 +116,8 @@ run "on_stores_blobs_privately_behind_an_iam_function_url" {
     error_message = "No runner role policy reaches the cache bucket."
   }
   assert {
-    condition     = aws_s3_object.build_cache_agent_object[0].bucket == aws_s3_bucket.runner_binaries_bucket.bucket && aws_s3_object.build_cache_agent_object[0].key == "cache-agent/cache-agent.js" && jsondecode(aws_iam_role_policy.build_cache_agent_runner_read[0].policy).Statement[0].Resource == "${aws_s3_bucket.runner_binaries_bucket.arn}/cache-agent/cache-agent.js"
-    error_message = "The agent bundle is in the runner binaries bucket, readable by runners at its key only."
+    condition     = aws_s3_object.build_cache_agent_object[0].bucket == aws_s3_bucket.runner_binaries_bucket.bucket && aws_s3_object.build_cache_agent_object[0].key == "cache-agent/cache-agent.js" && jsondecode(aws_iam_role_policy.build_cache_agent_runner_read[0].policy).Statement[0].Resource == ["${aws_s3_bucket.runner_binaries_bucket.arn}/cache-agent/cache-agent.js", "${aws_s3_bucket.runner_binaries_bucket.arn}/cache-agent/actions-cache-redirect.sh"] && aws_s3_object.build_cache_agent_actions_redirect[0].key == "cache-agent/actions-cache-redirect.sh"
+    error_message = "The agent bundle and the Actions redirect are in the runner binaries bucket, readable by runners at their keys only."
   }
   assert {
     condition     = strcontains(base64decode(aws_launch_template.runner_launch_template["linux"].user_data), "SELF_RUNNERS_CACHE_PROTOCOLS='[\"turborepo\",\"nx\"]'") && strcontains(base64decode(aws_launch_template.runner_launch_template["linux"].user_data), "CACHE_AGENT_KEY='cache-agent/cache-agent.js'")

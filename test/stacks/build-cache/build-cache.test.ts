@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { BUILD_CACHE_ENV, BUILD_CACHE_INDEX_TABLE, CACHE_AGENT_OBJECT_KEY } from "../../../contracts/build-cache.js";
+import { ACTIONS_REDIRECT_OBJECT_KEY } from "../../../stacks/build-cache/cache-clients.js";
 import { SelfRunnersValidationError } from "../../../stacks/errors.js";
 import type { SelfRunnersProps } from "../../../stacks/self-runners.js";
 import { fakeDistDir, resourceOf, resourcesOf, synthSelfRunners, type SynthesizedStack } from "../../helpers/synth.js";
@@ -93,21 +94,24 @@ describe("the runner role and the build cache", () => {
     expect(policy.match(/"aws:ec2InstanceSourceVPC" = "vpc-0123456789abcdef0"/g)).toHaveLength(2);
   });
 
-  it("may read the agent bundle's key and nothing of the cache bucket", () => {
-    expect(policyOf(on, "build-cache_agent_runner-read")).toMatch(new RegExp(`"Action" = \\["s3:GetObject"\\], "Resource" = "\\$\\{aws_s3_bucket\\.runners_runner-binaries_bucket_[^}]*\\.arn\\}/${CACHE_AGENT_OBJECT_KEY}"`));
+  it("may read the agent bundle's and the Actions redirect's keys and nothing of the cache bucket", () => {
+    const bucket = "\\$\\{aws_s3_bucket\\.runners_runner-binaries_bucket_[^}]*\\.arn\\}";
+    expect(policyOf(on, "build-cache_agent_runner-read")).toMatch(new RegExp(`"Action" = \\["s3:GetObject"\\], "Resource" = \\["${bucket}/${CACHE_AGENT_OBJECT_KEY}", "${bucket}/${ACTIONS_REDIRECT_OBJECT_KEY}"\\]`));
     const policies = runnerPolicies(on);
     expect(policies.length).toBeGreaterThan(3);
     for (const policy of policies) expect(policy).not.toMatch(/runners_build-cache_bucket|runners_build-cache_index/);
   });
 
-  it("uploads the agent bundle into the runner binaries bucket, replaced when its bytes change", () => {
-    expect(resourceOf(on, "aws_s3_object", "build-cache_agent")).toMatchObject({ key: CACHE_AGENT_OBJECT_KEY, source_hash: expect.stringMatching(/^\$\{filemd5\("assets\/.*cache-agent\.js"\)\}$/) });
+  it("uploads the agent bundle and the Actions redirect into the runner binaries bucket, replaced when their bytes change", () => {
+    expect(resourceOf(on, "aws_s3_object", "build-cache_agent_object")).toMatchObject({ key: CACHE_AGENT_OBJECT_KEY, source_hash: expect.stringMatching(/^\$\{filemd5\("assets\/.*cache-agent\.js"\)\}$/) });
+    expect(resourceOf(on, "aws_s3_object", "build-cache_agent_actions-redirect")).toMatchObject({ key: ACTIONS_REDIRECT_OBJECT_KEY, source_hash: expect.stringMatching(/actions-cache-redirect\.sh"\)\}$/) });
   });
 
   it("starts the agent from the user data with the function URL, and not at all with the cache off", () => {
     const userData = (s: SynthesizedStack) => String(resourceOf(s, "aws_launch_template", "runner_launch-template").user_data);
-    expect(userData(on)).toMatch(/"cache_agent_key" = "cache-agent\/cache-agent\.js", "cache_agent_env" = format\("SELF_RUNNERS_CACHE_FUNCTION_URL='%s'.*aws_lambda_function_url\.runners_build-cache_function_url/);
-    expect(userData(synth({}))).toContain('"cache_agent_key" = "", "cache_agent_env" = "", "cache_protocols" = "[]"');
+    expect(userData(on)).toContain('"cache_agent_key" = "cache-agent/cache-agent.js", "cache_redirect_key" = "cache-agent/actions-cache-redirect.sh", "github_api_url" = "https://api.github.com"');
+    expect(userData(on)).toMatch(/"cache_agent_env" = format\("SELF_RUNNERS_CACHE_FUNCTION_URL='%s'.*aws_lambda_function_url\.runners_build-cache_function_url/);
+    expect(userData(synth({}))).toContain('"cache_agent_key" = "", "cache_redirect_key" = "", "github_api_url" = "", "cache_agent_env" = "", "cache_protocols" = "[]"');
   });
 });
 

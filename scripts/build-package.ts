@@ -33,7 +33,8 @@ export function buildPackage(repoRoot: string): string[] {
   const templates = join("stacks", "templates");
   const copies = [
     ...readdirSync(join(repoRoot, templates))
-      .filter((file) => file.endsWith(".tftpl"))
+      // The boot script templates, and the scripts runners download as they are (the Actions cache redirect).
+      .filter((file) => file.endsWith(".tftpl") || file.endsWith(".sh"))
       .map((file) => ({ from: join(repoRoot, templates, file), to: join(lib, templates, file) })),
     ...zips.map((zip) => ({ from: join(repoRoot, "dist", zip), to: join(lib, "dist", zip) })),
   ];

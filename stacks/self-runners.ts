@@ -204,7 +204,8 @@ export class SelfRunners extends Construct {
       ledger: this.ledger,
       binaries: { bucketName: this.runnerBinaries.location.bucketName, bucketArn: this.runnerBinaries.bucket.arn },
       dataRoleArns: ["build-cache", "build-cache-sweep"].map(roleArn),
-      runnerRoleName: `${prefix}-runner`,
+      // The shared runner role and the pools' own (stacks/runner-pool-roles.ts): sessions carry no path.
+      runnerRoleNames: withPoolRoles([`${prefix}-runner`], poolRoleNames(pools, prefix, "")),
       githubApiUrl,
     });
     this.fleet = new RunnerFleet(this, "runner", {

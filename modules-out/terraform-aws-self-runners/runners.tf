@@ -71,7 +71,7 @@ resource "aws_launch_template" "runner_launch_template" {
   }
 
   iam_instance_profile {
-    arn = aws_iam_instance_profile.runner_instance_profile.arn
+    arn = lookup({ for key, val in aws_iam_instance_profile.runner_pool_instance_profile : key => val.arn }, each.key, aws_iam_instance_profile.runner_instance_profile.arn)
   }
 
   metadata_options {
@@ -102,6 +102,92 @@ resource "aws_launch_template" "runner_launch_template" {
     resource_type = "network-interface"
     tags          = merge(merge(var.tags, { "self-runners:prefix" = var.prefix }), { "self-runners:prefix" = var.prefix, "self-runners:pool" = each.key })
   }
+}
+
+resource "aws_iam_role_policy_attachment" "runner_pool_extra_policy" {
+  for_each   = { for key, val in toset(flatten([for key, val in local.pools_resolved : [for arn in val.extra_iam_policy_arns : { pool = key, arn = arn }]])) : format("%s %s", val.pool, val.arn) => val }
+  policy_arn = each.value.arn
+  role       = aws_iam_role.runner_pool_role[each.value.pool].name
+}
+
+resource "aws_iam_instance_profile" "runner_pool_instance_profile" {
+  for_each = aws_iam_role.runner_pool_role
+  name     = each.value.name
+  path     = var.iam_role_path
+  role     = each.value.name
+  tags     = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role" "runner_pool_role" {
+  for_each             = { for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 }
+  assume_role_policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Principal" = { "Service" = "ec2.amazonaws.com" }, "Action" = "sts:AssumeRole" }] })
+  name                 = format("%s-runner-pool-%s", var.prefix, each.key)
+  path                 = var.iam_role_path
+  permissions_boundary = (length(var.permissions_boundary_arn) < 1) ? null : var.permissions_boundary_arn
+  tags                 = merge(var.tags, { "self-runners:prefix" = var.prefix })
+}
+
+resource "aws_iam_role_policy" "runner_pool_shared_build_cache" {
+  for_each = (tonumber(var.enable_build_cache ? 1 : 0) >= 1) ? { for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 } : {}
+  name     = "build-cache"
+  policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "CallBuildCacheUrl", "Action" = ["lambda:InvokeFunctionUrl"], "Resource" = aws_lambda_function.build_cache_function["0"].arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id, "lambda:FunctionUrlAuthType" = "AWS_IAM" }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }, { "Effect" = "Allow", "Sid" = "InvokeBuildCacheOnlyThroughUrl", "Action" = ["lambda:InvokeFunction"], "Resource" = aws_lambda_function.build_cache_function["0"].arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" }, "Bool" = { "lambda:InvokedViaFunctionUrl" = "true" } } }] })
+  role     = aws_iam_role.runner_pool_role[each.key].id
+}
+
+resource "aws_iam_role_policy" "runner_pool_shared_cache_agent" {
+  for_each = (tonumber(var.enable_build_cache ? 1 : 0) >= 1) ? { for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 } : {}
+  name     = "cache-agent"
+  policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadCacheAgent", "Action" = ["s3:GetObject"], "Resource" = ["${aws_s3_bucket.runner_binaries_bucket.arn}/cache-agent/cache-agent.js", "${aws_s3_bucket.runner_binaries_bucket.arn}/cache-agent/actions-cache-redirect.sh"], "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }] })
+  role     = aws_iam_role.runner_pool_role[each.key].id
+}
+
+resource "aws_iam_role_policy" "runner_pool_shared_deny_github_app_secrets" {
+  for_each = { for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 }
+  name     = "deny-github-app-secrets"
+  policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Deny", "Sid" = "DenyGitHubAppSecrets", "Action" = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParameterHistory", "ssm:GetParametersByPath"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))}", "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret"))}", "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:parameter${coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "webhook-secret-previous"))}", "arn:${data.aws_partition.current_partition.partition}:ssm:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:parameter/${var.prefix}/*"] }] })
+  role     = aws_iam_role.runner_pool_role[each.key].id
+}
+
+resource "aws_iam_role_policy" "runner_pool_shared_open_own_runner_config" {
+  for_each = (tonumber(local.encryption_enabled ? 1 : 0) >= 1) ? { for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 } : {}
+  name     = "open-own-runner-config"
+  policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "OpenOwnRunnerConfig", "Action" = ["kms:Decrypt"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id, "kms:EncryptionContext:instance-arn" = "$${ec2:SourceInstanceARN}" }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }] })
+  role     = aws_iam_role.runner_pool_role[each.key].id
+}
+
+resource "aws_iam_role_policy" "runner_pool_shared_runner_binaries" {
+  for_each = { for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 }
+  name     = "runner-binaries"
+  policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadRunnerBinaries", "Action" = ["s3:GetObject"], "Resource" = ["${aws_s3_bucket.runner_binaries_bucket.arn}/runner/*", "${aws_s3_bucket.runner_binaries_bucket.arn}/pools/*"], "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }] })
+  role     = aws_iam_role.runner_pool_role[each.key].id
+}
+
+resource "aws_iam_role_policy" "runner_pool_shared_runner_logs" {
+  for_each = (tonumber(var.enable_runner_logs ? 1 : 0) >= 1) ? { for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 } : {}
+  name     = "runner-logs"
+  policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ShipRunnerLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], "Resource" = ["arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/self-runners/${var.prefix}/runners", "arn:${data.aws_partition.current_partition.partition}:logs:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:log-group:/self-runners/${var.prefix}/runners:*"], "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }] })
+  role     = aws_iam_role.runner_pool_role[each.key].id
+}
+
+resource "aws_iam_role_policy" "runner_pool_shared_runner_own_item" {
+  for_each = { for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 }
+  name     = "runner-own-item"
+  policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadOwnRunnerConfig", "Action" = ["dynamodb:GetItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}", "dynamodb:Select" = "SPECIFIC_ATTRIBUTES" }, "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"], "dynamodb:Attributes" = ["pk", "jitConfig", "jobKey"] } } }, { "Effect" = "Allow", "Sid" = "ClearOwnRunnerConfig", "Action" = ["dynamodb:UpdateItem"], "Resource" = aws_dynamodb_table.runners_table.arn, "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}", "dynamodb:ReturnValues" = "NONE" }, "ForAllValues:StringEquals" = { "dynamodb:LeadingKeys" = ["$${ec2:SourceInstanceARN}"], "dynamodb:Attributes" = ["pk", "jitConfig"] } } }] })
+  role     = aws_iam_role.runner_pool_role[each.key].id
+}
+
+resource "aws_iam_role_policy" "runner_pool_shared_ssm_sessions" {
+  for_each = (tonumber(var.enable_ssm_sessions ? 1 : 0) >= 1) ? { for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 } : {}
+  name     = "ssm-sessions"
+  policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "RegisterWithSessionManager", "Action" = ["ssm:UpdateInstanceInformation"], "Resource" = "arn:${data.aws_partition.current_partition.partition}:ec2:${data.aws_region.current_region.id}:${data.aws_caller_identity.current_account.account_id}:instance/*", "Condition" = { "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }, { "Effect" = "Allow", "Sid" = "SessionManagerChannels", "Action" = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"], "Resource" = "*", "Condition" = { "Null" = { "ec2:SourceInstanceARN" = "false" }, "StringEquals" = { "aws:ec2InstanceSourceVPC" = var.vpc_id }, "StringEqualsIfExists" = { "aws:SourceVpc" = "$${aws:ec2InstanceSourceVPC}", "aws:VpcSourceIp" = "$${aws:ec2InstanceSourcePrivateIPv4}" } } }] })
+  role     = aws_iam_role.runner_pool_role[each.key].id
+}
+
+resource "aws_iam_role_policy" "runner_pool_shared_use_kms_key" {
+  for_each = (tonumber(local.encryption_enabled ? 1 : 0) >= 1) ? { for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 } : {}
+  name     = "use-kms-key"
+  policy   = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["dynamodb.${data.aws_region.current_region.id}.amazonaws.com", "s3.${data.aws_region.current_region.id}.amazonaws.com"] } } }] })
+  role     = aws_iam_role.runner_pool_role[each.key].id
 }
 
 resource "aws_iam_role" "runner_role" {
@@ -140,7 +226,7 @@ resource "aws_iam_role_policy" "runner_ssm_sessions" {
 }
 
 resource "aws_dynamodb_resource_policy" "runners_resource_policy" {
-  policy       = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Deny", "Sid" = "OnlyKitRolesTouchItems", "Principal" = "*", "Action" = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete", "dynamodb:ExportTableToPointInTime", "dynamodb:CreateBackup"], "Resource" = [aws_dynamodb_table.runners_table.arn, "${aws_dynamodb_table.runners_table.arn}/*"], "Condition" = { "ArnNotEquals" = { "aws:PrincipalArn" = ["arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${trimprefix(var.iam_role_path, "/")}${var.prefix}-scale-up", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${trimprefix(var.iam_role_path, "/")}${var.prefix}-reconcile", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${trimprefix(var.iam_role_path, "/")}${var.prefix}-spot-interruption", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${trimprefix(var.iam_role_path, "/")}${var.prefix}-runner", "arn:${data.aws_partition.current_partition.partition}:iam::${data.aws_caller_identity.current_account.account_id}:role/${trimprefix(var.iam_role_path, "/")}${var.prefix}-build-cache"] } } }] })
+  policy       = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Deny", "Sid" = "OnlyKitRolesTouchItems", "Principal" = "*", "Action" = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete", "dynamodb:ExportTableToPointInTime", "dynamodb:CreateBackup"], "Resource" = [aws_dynamodb_table.runners_table.arn, "${aws_dynamodb_table.runners_table.arn}/*"], "Condition" = { "ArnNotEquals" = { "aws:PrincipalArn" = formatlist("arn:%s:iam::%s:role/%s", data.aws_partition.current_partition.partition, data.aws_caller_identity.current_account.account_id, concat([format("%s%s-%s", trimprefix(var.iam_role_path, "/"), var.prefix, "scale-up"), format("%s%s-%s", trimprefix(var.iam_role_path, "/"), var.prefix, "reconcile"), format("%s%s-%s", trimprefix(var.iam_role_path, "/"), var.prefix, "spot-interruption"), format("%s%s-%s", trimprefix(var.iam_role_path, "/"), var.prefix, "runner"), format("%s%s-%s", trimprefix(var.iam_role_path, "/"), var.prefix, "build-cache")], formatlist("%s%s-runner-pool-%s", trimprefix(var.iam_role_path, "/"), var.prefix, keys({ for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 })))) } } }] })
   resource_arn = aws_dynamodb_table.runners_table.arn
 }
 

@@ -54,8 +54,8 @@ export interface BuildCacheProps extends HandlerFunctionProps {
   readonly binaries: { readonly bucketName: string; readonly bucketArn: string };
   /** ARNs of the roles that may touch the index's items (its resource policy). */
   readonly dataRoleArns: string[];
-  /** Name of the runner instances' role (the function answers only its sessions). */
-  readonly runnerRoleName: string;
+  /** Names of the runner instances' roles, without path (the function answers only their sessions). */
+  readonly runnerRoleNames: string[];
   /** The GitHub API URL (the Actions cache redirect depends on the GitHub product). */
   readonly githubApiUrl: string;
 }

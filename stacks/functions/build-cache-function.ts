@@ -28,8 +28,11 @@ export interface BuildCacheFunctionProps extends HandlerFunctionProps {
   readonly scopeBudgetBytes: string;
   /** JSON list of the protocols served (a literal or a Terraform expression). */
   readonly protocols: string;
-  /** Name of the runner instances' role: the function answers only its sessions. */
-  readonly runnerRoleName: string;
+  /**
+   * Names of the runner instances' roles (the shared one and the pools' own, without path): the function
+   * answers only their sessions. A literal list or a Terraform list expression.
+   */
+  readonly runnerRoleNames: string[];
 }
 
 /**
@@ -56,8 +59,8 @@ export class BuildCacheFunction extends NodejsFunction {
           buildCacheIndexTable: index.tableName,
           runnersTable: table.table.name,
           jobsTable: ledger.table.name,
-          // The runner role's name (a session ARN carries no path): only its sessions may call.
-          buildCacheRunnerRoleNames: Fn.jsonencode([props.runnerRoleName]),
+          // The runner roles' names (a session ARN carries no path): only their sessions may call.
+          buildCacheRunnerRoleNames: Fn.jsonencode(props.runnerRoleNames),
           buildCacheScopeBudgetBytes: props.scopeBudgetBytes,
           buildCacheProtocols: props.protocols,
         }),

@@ -3391,44 +3391,59 @@ var import_node_crypto4 = require("node:crypto");
 var import_node_fs = require("node:fs");
 var import_promises2 = require("node:fs/promises");
 var import_node_path5 = require("node:path");
+var import_node_stream = require("node:stream");
 var import_promises3 = require("node:stream/promises");
 async function spool(body, dir) {
   const path = (0, import_node_path5.join)(dir, `self-runners-cache-${(0, import_node_crypto4.randomUUID)()}`);
   const hash = (0, import_node_crypto4.createHash)("sha256");
   let size = 0;
-  const remove = () => (0, import_promises2.rm)(path, { force: true });
-  const sources = Array.isArray(body) ? body : [body];
   try {
-    const out = (0, import_node_fs.createWriteStream)(path);
-    for (const [i, source] of sources.entries()) {
-      const input = typeof source === "string" ? (0, import_node_fs.createReadStream)(source) : source;
-      await (0, import_promises3.pipeline)(
-        input,
-        async function* (chunks) {
-          for await (const chunk of chunks) {
-            hash.update(chunk);
-            size += chunk.length;
-            yield chunk;
-          }
-        },
-        out,
-        { end: i === sources.length - 1 }
-      );
-    }
-    if (sources.length === 0) await new Promise((resolve, reject) => out.end((error) => error ? reject(error) : resolve()));
+    await (0, import_promises3.pipeline)(
+      body,
+      async function* (chunks) {
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      (0, import_node_fs.createWriteStream)(path)
+    );
   } catch (error) {
-    await remove();
+    await (0, import_promises2.rm)(path, { force: true });
     throw error;
   }
-  return { path, size, digest: hash.digest("hex"), remove };
+  return { size, digest: hash.digest("hex"), ...segmentsReader([{ path, size }]) };
 }
-async function fileSize(path) {
-  return (await (0, import_promises2.stat)(path)).size;
-}
-async function spoolFile(path) {
+async function spoolFiles(paths) {
   const hash = (0, import_node_crypto4.createHash)("sha256");
-  for await (const chunk of (0, import_node_fs.createReadStream)(path)) hash.update(chunk);
-  return { path, size: await fileSize(path), digest: hash.digest("hex"), remove: () => (0, import_promises2.rm)(path, { force: true }) };
+  const segments = [];
+  for (const path of paths) {
+    for await (const chunk of (0, import_node_fs.createReadStream)(path)) hash.update(chunk);
+    segments.push({ path, size: (await (0, import_promises2.stat)(path)).size });
+  }
+  return { size: segments.reduce((n, s) => n + s.size, 0), digest: hash.digest("hex"), ...segmentsReader(segments) };
+}
+function segmentsReader(segments) {
+  return {
+    read(start, end) {
+      if (segments.length === 1) return (0, import_node_fs.createReadStream)(segments[0].path, { start, end });
+      return import_node_stream.Readable.from(
+        (async function* () {
+          let offset = 0;
+          for (const segment of segments) {
+            const from = Math.max(start, offset);
+            const to = Math.min(end, offset + segment.size - 1);
+            if (from <= to) yield* (0, import_node_fs.createReadStream)(segment.path, { start: from - offset, end: to - offset });
+            offset += segment.size;
+          }
+        })()
+      );
+    },
+    remove: async () => {
+      await Promise.all([...new Set(segments.map((s) => s.path))].map((path) => (0, import_promises2.rm)(path, { force: true })));
+    }
+  };
 }
 
 // cache-agent/protocols/route.ts
@@ -3488,7 +3503,7 @@ function actionsV1Protocol(context, downloads) {
         const reservation = reservations.get(id);
         reservations.delete(id);
         const { size } = JSON.parse(await readText(request) || "{}");
-        const file = await spoolFile(reservation.path);
+        const file = await spoolFiles([reservation.path]);
         try {
           const result = file.size === size ? await store.saveSpooled("actions", reservation.key, reservation.version, file) : { saved: false, reason: `uploaded ${file.size} bytes, committed ${String(size)}` };
           if (result.saved) sendStatus(response, 204);
@@ -3558,8 +3573,9 @@ var AzureBlobUploads = class {
       const missing = ids.filter((b) => !upload.blocks.has(b));
       if (missing.length > 0) return azureError(response, 400, "InvalidBlockList");
       await upload.archive?.remove();
-      upload.archive = await spool(ids.map((b) => upload.blocks.get(b)), this.spoolDir);
-      await Promise.all([...upload.blocks.values()].map((path) => (0, import_promises6.rm)(path, { force: true })));
+      const listed = new Set(ids);
+      await Promise.all([...upload.blocks].filter(([b]) => !listed.has(b)).map(([, path]) => (0, import_promises6.rm)(path, { force: true })));
+      upload.archive = await spoolFiles(ids.map((b) => upload.blocks.get(b)));
       upload.blocks.clear();
       return created(response);
     }
@@ -3698,8 +3714,9 @@ function keyValueProtocol(spec, context) {
         sendStatus(response, 405);
       } catch (error) {
         log2("cache request failed", { protocol: spec.protocol, method: request.method, key: address.key, error: String(error) });
-        if (!response.headersSent) sendStatus(response, 502, "cache backend error");
-        else response.destroy();
+        if (response.headersSent) response.destroy();
+        else if (request.method === "PUT") sendStatus(response, spec.putFailedStatus ?? 502, "the build cache is unavailable");
+        else sendStatus(response, 404);
       }
       return true;
     }
@@ -3767,7 +3784,9 @@ function nxProtocol(context) {
       address: (pathname) => {
         const hash = keyAfter(pathname, "/v1/cache/");
         return hash === void 0 || hash.includes("/") ? void 0 : { key: hash, version: "nx-v1" };
-      }
+      },
+      // Nx 24 fails the run on any other non-success answer; 403 is its contract's "read-only token".
+      putFailedStatus: 403
     },
     context
   );
@@ -3936,9 +3955,6 @@ function drained(out) {
   });
 }
 
-// cache-agent/transfer/upload.ts
-var import_node_fs4 = require("node:fs");
-
 // cache-agent/transfer/pool.ts
 async function mapBounded(count, concurrency, work) {
   const results = new Array(count);
@@ -3965,7 +3981,7 @@ async function uploadParts(file, partSize, partUrls, concurrency, onRequest = ()
       const start = index * partSize;
       const length = Math.max(0, Math.min(partSize, file.size - start));
       onRequest();
-      const body = length === 0 ? Buffer.alloc(0) : (0, import_node_fs4.createReadStream)(file.path, { start, end: start + length - 1 });
+      const body = length === 0 ? Buffer.alloc(0) : file.read(start, start + length - 1);
       const response = await send(partUrls[index], { method: "PUT", headers: { "content-length": length }, body, timeoutMs: 3e5 });
       if (response.statusCode !== 200) throw new TransferError(`part ${index + 1} answered ${response.statusCode}: ${(await readText(response)).slice(0, 200)}`, response.statusCode);
       await drain(response);
@@ -4010,7 +4026,7 @@ var CacheStore = class {
     });
     this.stats.bytesDownloaded += hit.size;
   }
-  /** Spools `body` (a stream, or files to concatenate), then saves it. */
+  /** Spools `body`, then saves it. */
   async save(protocol, key, version, body) {
     const file = await spool(body, this.options.spoolDir);
     try {
@@ -4079,7 +4095,7 @@ async function startCacheAgent(options) {
   server.keepAliveTimeout = 3e4;
   await new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 41230, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? CACHE_AGENT_ENV.port.default, "127.0.0.1", () => resolve());
   });
   const { port } = server.address();
   return {

@@ -205,7 +205,7 @@ export class SelfRunners extends Construct {
       binaries: { bucketName: this.runnerBinaries.location.bucketName, bucketArn: this.runnerBinaries.bucket.arn },
       dataRoleArns: ["build-cache", "build-cache-sweep"].map(roleArn),
       // The shared runner role and the pools' own (stacks/runner-pool-roles.ts): sessions carry no path.
-      runnerRoleNames: withPoolRoles([`${prefix}-runner`], poolRoleNames(pools, prefix, "")),
+      runnerRoleNames: withPoolRoles([Token.isUnresolved(prefix) ? Fn.format("%s-runner", [prefix]) : `${prefix}-runner`], poolRoleNames(pools, prefix, "")),
       githubApiUrl,
     });
     this.fleet = new RunnerFleet(this, "runner", {

@@ -50,7 +50,9 @@ describe("a runner role per pool (extraIamPolicyArns)", () => {
     const pool = inlinePolicies(synth, /^\$\{aws_iam_role\.runners_runner_pool_role_\w+\[each\.key\]\.id\}$/);
     // Every grant on the runner role (stacks/self-runners.ts and RunnerFleet): if one is added, it shows here.
     expect(Object.keys(shared).sort()).toEqual(["build-cache", "cache-agent", "deny-github-app-secrets", "open-own-runner-config", "runner-binaries", "runner-logs", "runner-own-item", "ssm-sessions", "use-kms-key"]);
-    expect(pool).toEqual(shared);
+    // The build cache is off here: its two grants have count 0 on the shared role and are not copied.
+    const sharedInUse = Object.fromEntries(Object.entries(shared).filter(([name]) => name !== "build-cache" && name !== "cache-agent"));
+    expect(pool).toEqual(sharedInUse);
   });
 
   it("launches the pool from its own profile and the other pools from the shared one", () => {

@@ -11,7 +11,7 @@ export const JIT_ENCRYPTION_CONTEXT_KEY = "instance-arn";
 
 /**
  * Scale-up's time budget (docs/reliability.md, "A slow GitHub"). GitHub's REST answers slow down
- * under load: a JIT configuration POST is waited for up to this long, and started only while the
+ * under load: a JIT configuration POST is planned to take up to this long, and started only while the
  * invocation has this plus {@link SCALE_UP_FINISH_MARGIN_SECONDS} left; otherwise the instance is kept
  * under the job's claim for the next attempt to register.
  */

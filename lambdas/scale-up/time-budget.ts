@@ -10,10 +10,3 @@ export function jitCallFits(remainingMs: number): boolean {
   return remainingMs >= (SCALE_UP_JIT_CALL_BUDGET_SECONDS + SCALE_UP_FINISH_MARGIN_SECONDS) * 1000;
 }
 
-/**
- * How long one JIT POST may wait for GitHub's answer: its budget, or less when the invocation has less
- * left after the margin. Aborted, it is a failed registration (the caller's failure path), never a kill.
- */
-export function jitCallTimeoutMs(remainingMs: number): number {
-  return Math.max(0, Math.min(SCALE_UP_JIT_CALL_BUDGET_SECONDS * 1000, remainingMs - SCALE_UP_FINISH_MARGIN_SECONDS * 1000));
-}

@@ -30,6 +30,8 @@ export interface Claimed {
    * (takeoverAction "reuse"): it is registered instead of launching another, and holds its slots.
    */
   readonly instanceId?: string;
+  /** Its previous claim's invocation died mid-launch: the instance is recorded before the JIT call (time-budget.ts). */
+  readonly recordInstanceFirst?: boolean;
 }
 
 /** The part of scale-up's dependencies a group launch uses. */
@@ -174,6 +176,7 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
         kept.push(job);
         return;
       }
+      if (job.recordInstanceFirst === true && !(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
       const jit = await deps.registerRunner({
         instanceId,
         pool,

@@ -14,6 +14,7 @@ import type { Claimed } from "./launch-group.js";
 import { assignApps, deferralSeconds, groupLaunches, ownerOf, triage } from "./plan.js";
 import type { AppBudget, DeferralKind, ParsedRecord } from "./plan.js";
 import { confirmStillQueued } from "./still-queued.js";
+import { claimFollowsDeadAttempt } from "./time-budget.js";
 import type { WorkflowJobLookup } from "./still-queued.js";
 import { governWrites } from "./write-gate.js";
 import type { WriteGateDeps } from "./write-gate.js";
@@ -210,7 +211,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
           claimed.push({ recordId, job, key, token, owner, instanceId: previous });
           return;
         }
-        claimed.push({ recordId, job, key, token, owner });
+        claimed.push({ recordId, job, key, token, owner, ...(claimFollowsDeadAttempt(result.record.events) ? { recordInstanceFirst: true } : {}) });
       } catch (error) {
         log.error("claiming job failed", { error, jobId: job.jobId });
         wait(recordId, "launch-failed", "ledger unavailable");

@@ -430,6 +430,28 @@ describe("scale-up handler: duplicates and claims", () => {
     expect(await counter("limit#owner#octo-org")).toBe(1);
   });
 
+  it("records the instance on the claim before the JIT call when the previous claim's invocation died", async () => {
+    // Arrange: an invocation claimed the job and died without recording anything (killed during a slow
+    // GitHub call); GitHub refuses this attempt's JIT config, so the record before it is what remains.
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 1, failNames: () => true });
+    const message = job();
+    const key = jobKey(message);
+    await ledger.claim({ jobId: message.jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "died", 120_000, new Date(Date.now() - 10 * 60_000));
+
+    // Act
+    await invoke([message]);
+
+    // Assert: the instance was recorded on the claim (the pointer and event) before GitHub was asked.
+    expect(jitCalls(github.requests)).toHaveLength(1);
+    const entry = await ledger.get(key);
+    // The one instance launched, terminated after GitHub's refusal, is the one recorded.
+    expect(fleetCalls()).toHaveLength(1);
+    const [terminated] = ec2.commandCalls(TerminateInstancesCommand).map((call) => call.args[0].input.InstanceIds?.[0]);
+    expect(entry?.events?.map((event) => event.what)).toEqual(["claimed", "claimed", "instance-launched", "released"]);
+    expect(entry?.events?.[2]?.detail).toBe(terminated);
+  });
+
   it("starts no JIT call without time for GitHub's answer: the instance stays with the claim, the message waits for the lease", async () => {
     // Arrange: 39 s left after CreateFleet, one second short of the JIT budget and its margin.
     scriptInstantFleet(ec2);

@@ -8,7 +8,8 @@
  * the caller's identity (the role session name is the instance id) and the ledger, never from the body.
  */
 
-import { integer, json, required, string, tunable } from "./env.js";
+import { POWERTOOLS_ENV } from "./common.js";
+import { integer, json, optional, required, string, tunable } from "./env.js";
 
 /** The client protocols the agent serves; each can be switched off (`build_cache_protocols`). */
 export const BUILD_CACHE_PROTOCOLS = ["actions", "turborepo", "nx", "bazel", "gradle", "http"] as const;
@@ -100,4 +101,60 @@ export const CACHE_AGENT_ENV = {
   region: required("AWS_REGION", string, "region of the function, for SigV4", "eu-west-1"),
   port: tunable("SELF_RUNNERS_CACHE_PORT", integer(1024, 65535), 41230, "loopback port the agent listens on"),
   protocols: required("SELF_RUNNERS_CACHE_PROTOCOLS", json({ kind: "strings" }), "the client protocols served (`build_cache_protocols`)", '["actions","turborepo"]'),
+} as const;
+
+/**
+ * The cache index table's layout (lambdas/build-cache/adapters/dynamodb-index.ts), which the table
+ * resource must match: one partition per scope (`pk`), so a scope's entries, blobs and reservations are
+ * read with one consistent Query (the sweep's reference check) and never from another scope's partition.
+ */
+export const BUILD_CACHE_INDEX_TABLE = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  /** Epoch seconds; DynamoDB TTL removes reservations that were never committed. */
+  ttlAttribute: "expiresAt",
+} as const;
+
+/** Key prefixes in the bucket: uploads land under staging, verified blobs under blobs. */
+export const BUILD_CACHE_OBJECT_PREFIXES = {
+  /** `staging/<scope-hash>/<upload-token>`: a multipart upload before its SHA-256 is checked (lifecycle: expire after a day). */
+  staging: "staging/",
+  /** `blobs/<scope-hash>/<sha256>`: written only by the function, after verification. */
+  blobs: "blobs/",
+} as const;
+
+/** The cache function's environment (lambdas/build-cache, stacks/build-cache/). */
+export const BUILD_CACHE_ENV = {
+  ...POWERTOOLS_ENV,
+  prefix: required("PREFIX", string, "the kit's name prefix: runner names are `<prefix>-<instance id>`", "sr"),
+  buildCacheBucket: required("BUILD_CACHE_BUCKET", string, "the cache bucket (blobs and staged uploads)", "sr-build-cache-123456789012"),
+  buildCacheIndexTable: required("BUILD_CACHE_INDEX_TABLE", string, "the cache index table (layout: BUILD_CACHE_INDEX_TABLE in contracts/build-cache.ts)", "sr-build-cache-index"),
+  runnersTable: required("RUNNERS_TABLE", string, "the runners table: the caller instance's item names its registration scope and launch job", "sr-runners"),
+  jobsTable: required("JOBS_TABLE", string, "the job ledger table: the job the caller's runner ran gives its repository and branches", "sr-jobs"),
+  buildCacheRunnerRoleNames: optional(
+    "BUILD_CACHE_RUNNER_ROLE_NAMES",
+    json({ kind: "strings" }),
+    "the runner instance roles whose sessions may call (defence in depth besides the URL's invoke grant); unset: any role of the account whose session is a runner instance",
+    '["sr-runner"]',
+  ),
+  buildCacheScopeBudgetBytes: required("BUILD_CACHE_SCOPE_BUDGET_BYTES", integer(1), "bytes one scope may keep; a reservation that alone exceeds it is refused, the sweep evicts down to it", "10737418240"),
+  buildCacheProtocols: required("BUILD_CACHE_PROTOCOLS", json({ kind: "strings" }), "the client protocols served; requests naming another are refused (400)", '["actions","turborepo"]'),
+  buildCachePresignTtlSeconds: tunable("BUILD_CACHE_PRESIGN_TTL_SECONDS", integer(60, 3600), PRESIGNED_URL_TTL_SECONDS, "validity of presigned URLs and of an upload reservation"),
+  buildCachePartSizeBytes: tunable("BUILD_CACHE_PART_SIZE_BYTES", integer(5 * 1024 * 1024, 512 * 1024 * 1024), 64 * 1024 * 1024, "multipart part size handed to the agent (S3: at least 5 MiB but the last)"),
+  buildCacheMaxBlobBytes: tunable("BUILD_CACHE_MAX_BLOB_BYTES", integer(1, 5 * 1024 * 1024 * 1024), 5 * 1024 * 1024 * 1024, "largest blob accepted (5 GiB: one CopyObject from staging)"),
+} as const;
+
+/** The cache sweep's environment (lambdas/build-cache-sweep, on a schedule). */
+export const BUILD_CACHE_SWEEP_ENV = {
+  ...POWERTOOLS_ENV,
+  buildCacheBucket: BUILD_CACHE_ENV.buildCacheBucket,
+  buildCacheIndexTable: BUILD_CACHE_ENV.buildCacheIndexTable,
+  buildCacheScopeBudgetBytes: BUILD_CACHE_ENV.buildCacheScopeBudgetBytes,
+  buildCacheRetentionDays: required("BUILD_CACHE_RETENTION_DAYS", integer(1), "an entry not read or written for this many days is evicted", "7"),
+  buildCacheUploadGraceSeconds: tunable(
+    "BUILD_CACHE_UPLOAD_GRACE_SECONDS",
+    integer(900, 86400),
+    3600,
+    "a blob referenced (committed or deduplicated) more recently is never deleted: longer than a commit can take (the function's timeout)",
+  ),
 } as const;

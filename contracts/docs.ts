@@ -1,3 +1,4 @@
+import { BUILD_CACHE_ENV, BUILD_CACHE_SWEEP_ENV } from "./build-cache.js";
 import { POWERTOOLS_ENV } from "./common.js";
 import { describeShape, describeType } from "./env.js";
 import type { EnvContract, JsonField } from "./env.js";
@@ -18,6 +19,8 @@ export const FUNCTION_CONTRACTS: ReadonlyArray<{ readonly name: string; readonly
   { name: "nat-failover", file: "contracts/nat-failover.ts", contract: NAT_FAILOVER_ENV },
   { name: "github-hooks-ipset", file: "contracts/github-hooks-ipset.ts", contract: GITHUB_HOOKS_IPSET_ENV },
   { name: "runner-binaries-syncer", file: "contracts/runner-binaries.ts", contract: RUNNER_BINARIES_SYNCER_ENV },
+  { name: "build-cache", file: "contracts/build-cache.ts", contract: BUILD_CACHE_ENV },
+  { name: "build-cache-sweep", file: "contracts/build-cache.ts", contract: BUILD_CACHE_SWEEP_ENV },
 ];
 
 export const GENERATED_BEGIN = "<!-- BEGIN GENERATED from contracts/ by `npm run docs:contracts`; edit the contracts, not this section -->";

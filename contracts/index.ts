@@ -1,5 +1,6 @@
 // Typed contracts between stacks/ and lambdas/: plain data, no dependencies (.dependency-cruiser.cjs).
 export * from "./admission.js";
+export * from "./build-cache.js";
 export * from "./common.js";
 export * from "./env.js";
 export * from "./github-hooks-ipset.js";

@@ -15,7 +15,7 @@ export const METRIC_UNITS = ["Count", "Seconds", "Milliseconds", "Bytes", "Perce
 export type MetricUnitName = (typeof METRIC_UNITS)[number];
 
 /** Who publishes a metric: a function's POWERTOOLS_SERVICE_NAME, or `runner` for the runner log group's metric filters. */
-export const METRIC_SOURCES = ["webhook", "scale-up", "reconcile", "spot-interruption", "nat-failover", "github-hooks-ipset", "runner"] as const;
+export const METRIC_SOURCES = ["webhook", "scale-up", "reconcile", "spot-interruption", "nat-failover", "github-hooks-ipset", "build-cache", "build-cache-sweep", "runner"] as const;
 export type MetricSource = (typeof METRIC_SOURCES)[number];
 
 /** Dimension names beyond `service`. */
@@ -33,6 +33,10 @@ export const METRIC_DIMENSIONS = {
   reason: "Reason",
   /** Runner state as the reconciler sees it: `booting`, `idle`, `busy`, `offline`. */
   state: "State",
+  /** Build cache scope: an organization login or `owner/repo` (the runner's registration scope). */
+  scope: "Scope",
+  /** Build cache client protocol (contracts/build-cache.ts `BUILD_CACHE_PROTOCOLS`). */
+  protocol: "Protocol",
 } as const;
 export type MetricDimension = (typeof METRIC_DIMENSIONS)[keyof typeof METRIC_DIMENSIONS];
 
@@ -58,7 +62,7 @@ const metric = <const D extends ReadonlyArray<readonly MetricDimension[]>>(
   doc: string,
 ): MetricSpec & { readonly dimensions: D } => ({ name, unit, source, dimensions, statistic, doc });
 
-const { pool: POOL, app: APP, market: MARKET, reason: REASON, state: STATE } = METRIC_DIMENSIONS;
+const { pool: POOL, app: APP, market: MARKET, reason: REASON, state: STATE, scope: SCOPE, protocol: PROTOCOL } = METRIC_DIMENSIONS;
 
 /** The metric table. Keys are how code refers to a metric; `name` is what CloudWatch shows. */
 export const METRICS = {
@@ -120,6 +124,14 @@ export const METRICS = {
   // github-hooks-ipset
   gitHubHooksListRefused: metric("GitHubHooksListRefused", "Count", "github-hooks-ipset", [], "Sum", "GitHub's `/meta` hooks list was refused or malformed; the IP sets were left as they were"),
   gitHubHooksIpSetsUpdated: metric("GitHubHooksIpSetsUpdated", "Count", "github-hooks-ipset", [], "Sum", "a WAF IP set rewritten with GitHub's hook addresses"),
+  // build-cache (issue 16)
+  buildCacheHits: metric("BuildCacheHits", "Count", "build-cache", [[SCOPE, PROTOCOL]], "Sum", "a lookup that found an entry (own, base or default branch)"),
+  buildCacheMisses: metric("BuildCacheMisses", "Count", "build-cache", [[SCOPE, PROTOCOL]], "Sum", "a lookup that found no entry the caller may read"),
+  buildCacheBytesRead: metric("BuildCacheBytesRead", "Bytes", "build-cache", [[SCOPE, PROTOCOL]], "Sum", "size of the blob behind a hit (handed out as a presigned GET)"),
+  buildCacheBytesWritten: metric("BuildCacheBytesWritten", "Bytes", "build-cache", [[SCOPE, PROTOCOL]], "Sum", "size of a committed entry (deduplicated bytes included)"),
+  buildCacheRefusals: metric("BuildCacheRefusals", "Count", "build-cache", [[REASON]], "Sum", "a cache request refused: malformed, unknown caller, digest mismatch, expired upload"),
+  buildCacheEvictions: metric("BuildCacheEvictions", "Count", "build-cache-sweep", [[SCOPE, PROTOCOL]], "Sum", "an index entry evicted (over the scope's budget, or past retention)"),
+  buildCacheBlobsDeleted: metric("BuildCacheBlobsDeleted", "Count", "build-cache-sweep", [[SCOPE]], "Sum", "a blob no entry references any more, deleted after the upload grace period"),
   // runner host (CloudWatch Logs metric filters on the runner log group)
   bootToRegistration: metric("BootToRegistration", "Seconds", "runner", [[POOL]], "p90", "instance boot to its runner configured and listening for the job"),
   registrationFailures: metric("RegistrationFailures", "Count", "runner", [[POOL]], "Sum", "a runner host that could not configure its runner (it shuts down)"),

@@ -7,14 +7,15 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CACHE_AGENT_BUNDLE } from "../contracts/build-cache.js";
 import { handlerNames } from "./build-lambdas.js";
 
 /** The package's compiled output, below the repository root. */
 export const PACKAGE_LIB_DIR = "lib";
 
-/** The zips the package ships, relative to dist/ (and to lib/dist/ in the package). */
+/** The zips the package ships, relative to dist/ (and to lib/dist/ in the package), and the build cache agent the module uploads. */
 export function packagedZips(repoRoot: string): string[] {
-  return [...handlerNames(repoRoot).map((name) => join("lambdas", `${name}.zip`)), join("layers", "shared.zip")];
+  return [...handlerNames(repoRoot).map((name) => join("lambdas", `${name}.zip`)), join("layers", "shared.zip"), CACHE_AGENT_BUNDLE.replace(/^dist\//, "")];
 }
 
 /** Compiles lib/ afresh and copies the templates and the zips into it; returns the files copied. */
@@ -32,7 +33,8 @@ export function buildPackage(repoRoot: string): string[] {
   const templates = join("stacks", "templates");
   const copies = [
     ...readdirSync(join(repoRoot, templates))
-      .filter((file) => file.endsWith(".tftpl"))
+      // The boot script templates, and the scripts runners download as they are (the Actions cache redirect).
+      .filter((file) => file.endsWith(".tftpl") || file.endsWith(".sh"))
       .map((file) => ({ from: join(repoRoot, templates, file), to: join(lib, templates, file) })),
     ...zips.map((zip) => ({ from: join(repoRoot, "dist", zip), to: join(lib, "dist", zip) })),
   ];

@@ -1,6 +1,7 @@
 // Runs chosen `terraform test` files against the committed module, for a quick check while working:
 //   npx tsx scripts/terraform-test.ts <file.tftest.hcl ...>   (names under test/terraform/)
-// Files run as parallel processes, one per core ($SELF_RUNNERS_TF_TEST_PROCESSES), after one init.
+// Files run as parallel processes, one per core ($SELF_RUNNERS_TF_TEST_PROCESSES), after one init, all
+// reattached to one aws provider (test/helpers/reattached-provider.ts).
 // The full tier is test/terraform/module.test.ts, part of `npm test`.
 import { join } from "node:path";
 import { MODULE_DIR } from "../stacks/build-module.js";

@@ -50,6 +50,7 @@ export { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias/index.js";
 export { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 export { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping/index.js";
 export { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
+export { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url/index.js";
 export { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation/index.js";
 export { LambdaLayerVersion } from "@cdktf/provider-aws/lib/lambda-layer-version/index.js";
 export { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";

@@ -60,6 +60,7 @@ export const MODULE_FILES: readonly ModuleFile[] = [
   { file: "kms.tf", constructs: ["runners/encryption"] },
   { file: "secrets.tf", constructs: ["runners/github-app"] },
   { file: "operations.tf", constructs: ["runners/operations"] },
+  { file: "build-cache.tf", constructs: ["runners/build-cache"] },
 ];
 
 /** Options of {@link buildModule}. */

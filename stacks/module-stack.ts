@@ -128,6 +128,9 @@ export class ModuleStack extends TerraformStack {
     out("nat_failover_function_names", r.natFailover.functionNames, "NAT failover function per AZ; empty when enable_nat_instances is false.");
     out("web_acl_arn", r.firewall.webAclArn, "ARN of the WAF web ACL in front of the webhook stage; empty when enable_waf is false.");
     out("alarm_topic_arn", r.operations.topic.topicArn, "SNS topic of every alarm, budget and cost anomaly alert: the one created (<prefix>-alarms) or alarm_topic_arn. Subscribe to it.");
+    out("build_cache_function_url", r.buildCache.functionUrl, "URL of the build cache function (IAM authentication; runners' agents sign their calls with the instance role); empty when enable_build_cache is false.");
+    out("build_cache_bucket_name", r.buildCache.bucketName, "S3 bucket of the build cache's blobs (no runner role may read it); empty when enable_build_cache is false.");
+    out("build_cache_index_table_name", r.buildCache.indexTableName, "DynamoDB index table of the build cache; empty when enable_build_cache is false.");
     out("waf_log_group_name", r.firewall.logGroupName, "CloudWatch Logs group of the WAF request logs (aws-waf-logs-<prefix>); empty when enable_waf is false.");
   }
 

@@ -65,7 +65,7 @@ export class RunnerBinaries extends Construct {
     new S3BucketPublicAccessBlock(this, "public-access-block", { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
     new S3BucketOwnershipControls(this, "ownership", { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } });
     const versioning = new S3BucketVersioningA(this, "versioning", { bucket, versioningConfiguration: { status: "Enabled" } });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", { bucket, rule: [encryptionRule(props.kmsKeyArn, props.kmsKeyInUse ?? props.kmsKeyArn !== undefined)] });
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", { bucket, rule: [bucketEncryptionRule(props.kmsKeyArn, props.kmsKeyInUse ?? props.kmsKeyArn !== undefined)] });
     new S3BucketLifecycleConfiguration(this, "lifecycle", {
       bucket,
       rule: [
@@ -117,10 +117,10 @@ export class RunnerBinaries extends Construct {
   }
 }
 
-/** SSE-KMS with the kit key (a bucket key keeps KMS calls per object low), else SSE-S3. */
 type EncryptionRule = ConstructorParameters<typeof S3BucketServerSideEncryptionConfigurationA>[2]["rule"] extends infer R ? (R extends ReadonlyArray<infer E> ? E : never) : never;
 
-function encryptionRule(kmsKeyArn: string | undefined, inUse: boolean): EncryptionRule {
+/** SSE-KMS with the kit key (a bucket key keeps KMS calls per object low), else SSE-S3 (the kit's buckets share it). */
+export function bucketEncryptionRule(kmsKeyArn: string | undefined, inUse: boolean): EncryptionRule {
   if (kmsKeyArn === undefined || inUse === false) return { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } };
   if (!Token.isUnresolved(inUse)) return { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn }, bucketKeyEnabled: true };
   return {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Construct } from "constructs";
 import { Fn, Op, Token } from "./cdktf.js";
 import type { RunnerHost } from "./pools-os.js";
+import { BAZELRC_LINE, CACHE_AGENT_URL, GRADLE_INIT_SCRIPT, NO_BUILD_CACHE, type CacheBootstrapSettings } from "./build-cache/cache-clients.js";
 import { renderTemplate, templateAsset, templatePath } from "./templates/template-file.js";
 
 /** The Amazon Linux runner's user data, a template rendered by Terraform's templatefile(). */
@@ -50,6 +51,11 @@ export interface RunnerBootstrapOptions {
   readonly logGroupName: string;
   /** Key of the pool's customization document in the binaries bucket (contracts/pool-customization.ts). */
   readonly customizationKey: string;
+  /**
+   * The build cache agent and its clients (stacks/build-cache/cache-clients.ts).
+   * @default - no build cache (NO_BUILD_CACHE)
+   */
+  readonly buildCache?: CacheBootstrapSettings;
 }
 
 /**
@@ -78,6 +84,7 @@ export function renderRunnerBootstrap(o: RunnerBootstrapOptions, host: RunnerHos
 
 /** The variables every runner bootstrap template reads (exported for the templatefile() parity test). */
 export function templateVars(o: RunnerBootstrapOptions): Record<string, string> {
+  const cache = o.buildCache ?? NO_BUILD_CACHE;
   return {
     table_name: o.tableName,
     region: o.region,
@@ -90,6 +97,14 @@ export function templateVars(o: RunnerBootstrapOptions): Record<string, string> 
     pool: o.pool,
     log_group: o.logGroupName,
     customization_key: o.customizationKey,
+    cache_agent_key: cache.agentKey,
+    cache_redirect_key: cache.redirectKey,
+    github_api_url: cache.githubApiUrl,
+    cache_agent_env: cache.agentEnvironment,
+    cache_protocols: cache.protocols,
+    cache_gradle_init: GRADLE_INIT_SCRIPT,
+    cache_bazelrc: BAZELRC_LINE,
+    cache_agent_url: CACHE_AGENT_URL,
   };
 }
 

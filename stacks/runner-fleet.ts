@@ -9,6 +9,7 @@ import type { NodejsFunction } from "./nodejs-function.js";
 import { amiArchitectureHcl, type NormalizedPool, type PoolMap } from "./pools.js";
 import { ROOT_DEVICE_NAMES } from "./pools-os.js";
 import { runnerBootstrapScript } from "./runner-bootstrap.js";
+import type { CacheBootstrapSettings } from "./build-cache/cache-clients.js";
 import type { RunnerBinariesLocation } from "./runner-binaries.js";
 import { MINIMUM_RUNNER_VERSION } from "../contracts/runner-binaries.js";
 import { mergeTags } from "./private/tags.js";
@@ -66,6 +67,12 @@ export interface RunnerFleetProps {
    * @default "" (runner logs off)
    */
   readonly runnerLogGroupName?: string;
+  /**
+   * The build cache agent the bootstrap starts (stacks/build-cache/cache-clients.ts); grant the role with
+   * {@link BuildCache.grantRunner}.
+   * @default - no build cache
+   */
+  readonly buildCache?: CacheBootstrapSettings;
   /**
    * Tags for every resource and, through the launch templates, for the runner instances, their volumes
    * and network interfaces (with `self-runners:prefix` and `self-runners:pool`).
@@ -162,6 +169,7 @@ export class RunnerFleet extends Construct {
       bootTimeoutSeconds: props.bootTimeoutSeconds ?? SHARED_INPUTS.runnerBootTimeoutSeconds.default,
       pool: pools.key,
       logGroupName: props.runnerLogGroupName ?? "",
+      buildCache: props.buildCache,
       customizationKey: Fn.format(POOL_CUSTOMIZATION_KEY_FORMAT, [pools.key]),
       os: pools.getString("os"),
       linuxDistribution: pools.getString("linux_distribution"),

@@ -580,6 +580,37 @@ export interface OperationsProps {
   readonly activateCostAllocationTags?: boolean;
 }
 
+/** The build cache next to the runners (stacks/build-cache/, docs/build-cache.md). */
+export interface BuildCacheInputProps {
+  /**
+   * Create the build cache: bucket, index table, cache function with an IAM-authenticated URL, and the
+   * loopback agent on every Linux runner. Windows pools are refused while it is on.
+   * @default false
+   */
+  readonly enableBuildCache?: boolean;
+  /**
+   * Size in GB a scope's (repository's or organization's) entries may take before the sweep evicts the
+   * least recently used.
+   * @default 10
+   */
+  readonly buildCacheBudgetGbPerScope?: number;
+  /**
+   * Days an entry is kept after its last read or write.
+   * @default 7
+   */
+  readonly buildCacheRetentionDays?: number;
+  /**
+   * Client protocols the agent serves (contracts/build-cache.ts, BUILD_CACHE_PROTOCOLS).
+   * @default ["actions", "turborepo", "nx", "bazel", "gradle", "http"]
+   */
+  readonly buildCacheProtocols?: string[];
+  /**
+   * Point-in-time recovery for the build cache's index table.
+   * @default false
+   */
+  readonly buildCachePointInTimeRecovery?: boolean;
+}
+
 /** Baked runner images (stacks/runner-images.ts, docs/runner-images.md). */
 export interface RunnerImagesInputProps {
   /**
@@ -606,4 +637,5 @@ export interface SelfRunnersProps
     AuditProps,
     VpcEndpointProps,
     NatProps,
-    OperationsProps {}
+    OperationsProps,
+    BuildCacheInputProps {}

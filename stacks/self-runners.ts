@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Aspects, Fn, Op, Token, type IResolvable } from "./cdktf.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
+import { BuildCache } from "./build-cache/build-cache.js";
 import { EncryptionKey } from "./encryption-key.js";
 import { grantJitOpen, grantJitSeal } from "./private/jit-seal-access.js";
 import { allOf, anyOf, listContains } from "./private/conditions.js";
@@ -70,6 +71,7 @@ export class SelfRunners extends Construct {
   readonly nat: NatInstances;
   readonly natFailover: NatFailover;
   readonly operations: Operations;
+  readonly buildCache: BuildCache;
 
   constructor(scope: Construct, id: string, props: SelfRunnersProps) {
     super(scope, id);
@@ -114,7 +116,7 @@ export class SelfRunners extends Construct {
       // Every role that uses the key (function roles are named after their functions).
       userRoleNames: withPoolRoles(
         [
-          ...["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer", "image-builder"].map(roleName),
+          ...["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer", "image-builder", "build-cache", "build-cache-sweep"].map(roleName),
           // Image Builder encrypts the baked images' snapshots with the key through its service-linked role.
           "aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
         ],
@@ -122,7 +124,7 @@ export class SelfRunners extends Construct {
       ),
       // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
       logGroupNames: [
-        ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "runner-binaries-syncer"].map((name) => `/aws/lambda/${prefix}-${name}`),
+        ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "runner-binaries-syncer", "build-cache", "build-cache-sweep"].map((name) => `/aws/lambda/${prefix}-${name}`),
         `/aws/apigateway/${prefix}`,
         // One failover function per AZ (NatFailover); the AZ names are only known at plan time.
         `/aws/lambda/${prefix}-nat-failover-*`,
@@ -149,7 +151,7 @@ export class SelfRunners extends Construct {
       tableName: `${prefix}-jobs`,
       pointInTimeRecovery: resolved.jobLedgerPointInTimeRecovery,
       kmsKeyArn,
-      dataRoleArns: ["webhook", "scale-up", "reconcile", "spot-interruption"].map(roleArn),
+      dataRoleArns: ["webhook", "scale-up", "reconcile", "spot-interruption", "build-cache"].map(roleArn),
       tags,
     });
     this.drainingSwitch = new DrainingSwitch(this, "draining", { prefix, context: this.context, draining: resolved.draining, tags });
@@ -158,7 +160,7 @@ export class SelfRunners extends Construct {
       pointInTimeRecovery: resolved.runnersTablePointInTimeRecovery,
       kmsKeyArn,
       // The runner role reaches only its own item (its IAM policy); the functions manage the rest.
-      dataRoleArns: roleArns(withPoolRoles(["scale-up", "reconcile", "spot-interruption", "runner"].map(roleName), poolRoles)),
+      dataRoleArns: roleArns(withPoolRoles(["scale-up", "reconcile", "spot-interruption", "runner", "build-cache"].map(roleName), poolRoles)),
       tags,
     });
     this.runnerLogs = new RunnerLogs(this, "runner-logs", {
@@ -177,6 +179,35 @@ export class SelfRunners extends Construct {
       tags,
     });
     this.customization = new RunnerCustomization(this, "runner-customization", { pools, bucket: this.runnerBinaries.location, tags });
+    const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
+    const handler = {
+      prefix,
+      distDir,
+      layerArn: layer.layerArn,
+      logRetentionDays,
+      subnetIds: resolved.lambdaSubnetIds,
+      securityGroupIds: resolved.lambdaSecurityGroupIds,
+      kmsKeyArn,
+      tracing: resolved.enableTracing,
+      tags,
+    };
+    this.buildCache = new BuildCache(this, "build-cache", {
+      ...handler,
+      enabled: resolved.enableBuildCache,
+      budgetGbPerScope: resolved.buildCacheBudgetGbPerScope,
+      retentionDays: resolved.buildCacheRetentionDays,
+      protocols: resolved.buildCacheProtocols,
+      pointInTimeRecovery: resolved.buildCachePointInTimeRecovery,
+      context: this.context,
+      encryption: this.encryption,
+      table: this.table,
+      ledger: this.ledger,
+      binaries: { bucketName: this.runnerBinaries.location.bucketName, bucketArn: this.runnerBinaries.bucket.arn },
+      dataRoleArns: ["build-cache", "build-cache-sweep"].map(roleArn),
+      // The shared runner role and the pools' own (stacks/runner-pool-roles.ts): sessions carry no path.
+      runnerRoleNames: withPoolRoles([`${prefix}-runner`], poolRoleNames(pools, prefix, "")),
+      githubApiUrl,
+    });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,
       pools,
@@ -189,6 +220,7 @@ export class SelfRunners extends Construct {
       associatePublicIpAddress: resolved.associatePublicIpAddress,
       enableSsmSessions: resolved.enableSsmSessions,
       runnerLogGroupName: this.runnerLogs.shippedTo,
+      buildCache: this.buildCache.bootstrap,
       tags,
     });
     const subnetIds = resolved.runnerSubnetIds;
@@ -211,19 +243,8 @@ export class SelfRunners extends Construct {
     this.runnerBinaries.grantReadRunner(this.fleet.role, resolved.vpcId);
     this.encryption.grantUse("runner", this.fleet.role, ["dynamodb", "s3"]);
     grantJitOpen(this.encryption, this.fleet.role, resolved.vpcId);
+    this.buildCache.grantRunner(this.fleet.role, resolved.vpcId);
 
-    const layer = new SharedLayer(this, "shared-layer", { layerName: `${prefix}-shared`, zipPath: `${distDir}/layers/shared.zip` });
-    const handler = {
-      prefix,
-      distDir,
-      layerArn: layer.layerArn,
-      logRetentionDays,
-      subnetIds: resolved.lambdaSubnetIds,
-      securityGroupIds: resolved.lambdaSecurityGroupIds,
-      kmsKeyArn,
-      tracing: resolved.enableTracing,
-      tags,
-    };
     const app = new GitHubAppAccess({
       secrets: this.secrets,
       context: this.context,

@@ -91,6 +91,8 @@ function factsOf(job: JobMessage): JobFacts {
     pool: job.pool,
     installationId: job.installationId,
     labels: job.labels,
+    headBranch: job.headBranch,
+    defaultBranch: job.defaultBranch,
     kind: job.kind ?? "job",
   };
 }

@@ -17,6 +17,10 @@ export interface JobMessage {
   readonly owner: string;
   readonly installationId: number;
   readonly labels: readonly string[];
+  /** `workflow_job.head_branch`, for the build cache's branch rules (absent in older messages). */
+  readonly headBranch?: string;
+  /** `repository.default_branch`, for the build cache's branch rules (absent in older messages). */
+  readonly defaultBranch?: string;
   /** ISO 8601, when the webhook accepted the delivery. */
   readonly receivedAt: string;
   /**

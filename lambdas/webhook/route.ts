@@ -30,6 +30,10 @@ export interface JobProgress {
   readonly owner: string;
   readonly installationId: number;
   readonly labels: readonly string[];
+  /** `workflow_job.head_branch`: the branch the job runs on. */
+  readonly headBranch?: string;
+  /** `repository.default_branch`. */
+  readonly defaultBranch?: string;
   /** The runner that took the job, when GitHub names one. */
   readonly runnerName: string | undefined;
   /** `completed` only: success, failure, cancelled, skipped, ... */
@@ -96,6 +100,9 @@ export function routeDelivery(input: RouteInput): RouteDecision {
     owner: nonEmptyString(owner.login, "repository.owner.login"),
     installationId: positiveInteger(objectAt(input.payload, "installation").id, "installation.id"),
     labels,
+    // Branch facts for the build cache (lambdas/build-cache/caller.ts); absent in old or odd payloads.
+    ...optionalText("headBranch", job.head_branch),
+    ...optionalText("defaultBranch", repository.default_branch),
   };
   // Every action: a refused job's progress must not write to the ledger either.
   const visibility = payloadVisibility(repository);
@@ -119,6 +126,10 @@ export function routeDelivery(input: RouteInput): RouteDecision {
   if (stale !== undefined) return { kind: "refuse", reason: "stale", message: `refused: ${stale}` };
   const message: JobMessage = { version: 1, deliveryId: input.deliveryId, ...fields, receivedAt: input.receivedAt.toISOString(), visibility };
   return { kind: "enqueue", pool, job: message };
+}
+
+function optionalText<K extends string>(name: K, value: unknown): Partial<Record<K, string>> {
+  return typeof value === "string" && value !== "" ? ({ [name]: value } as Partial<Record<K, string>>) : {};
 }
 
 /**

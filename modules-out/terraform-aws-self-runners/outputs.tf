@@ -3,6 +3,21 @@ output "alarm_topic_arn" {
   value       = local.operations_topic_create ? try(aws_sns_topic.operations_topic["0"].arn, "") : var.alarm_topic_arn
 }
 
+output "build_cache_bucket_name" {
+  description = "S3 bucket of the build cache's blobs (no runner role may read it); empty when enable_build_cache is false."
+  value       = try(aws_s3_bucket.build_cache_bucket["0"].bucket, "")
+}
+
+output "build_cache_function_url" {
+  description = "URL of the build cache function (IAM authentication; runners' agents sign their calls with the instance role); empty when enable_build_cache is false."
+  value       = try(aws_lambda_function_url.build_cache_function_url["0"].function_url, "")
+}
+
+output "build_cache_index_table_name" {
+  description = "DynamoDB index table of the build cache; empty when enable_build_cache is false."
+  value       = try(aws_dynamodb_table.build_cache_index_table["0"].name, "")
+}
+
 output "cloudtrail_arn" {
   description = "ARN of the audit trail: the one created, or existing_cloudtrail_arn; empty when enable_cloudtrail is false and none is given."
   value       = (length(var.existing_cloudtrail_arn) < 1) ? try(aws_cloudtrail.audit_trail["0"].arn, "") : var.existing_cloudtrail_arn

@@ -1315,3 +1315,49 @@ variable "enable_dashboard" {
   type        = bool
   default     = true
 }
+
+# ---------- Build cache ----------
+variable "enable_build_cache" {
+  description = "Create the build cache (docs/build-cache.md): an S3 bucket of content-addressed blobs, a DynamoDB index, a cache function behind an IAM-authenticated function URL and a loopback agent on every Linux runner serving actions/cache, Turborepo, Nx, Bazel, Gradle and plain HTTP. A job reads and writes only its runner's scope (repository for repo runners, organization for org runners). Windows pools are refused while it is on."
+  type        = bool
+  default     = false
+}
+
+variable "build_cache_budget_gb_per_scope" {
+  description = "Size in GB a scope's (repository's or organization's) cache entries may take: the sweep evicts the least recently used entries above it, never a blob another entry still references."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.build_cache_budget_gb_per_scope >= 1 && var.build_cache_budget_gb_per_scope <= 10240 && floor(var.build_cache_budget_gb_per_scope) == var.build_cache_budget_gb_per_scope
+    error_message = "build_cache_budget_gb_per_scope must be a whole number from 1 to 10240 GB (the size of one scope's entries the sweep evicts down to)."
+  }
+}
+
+variable "build_cache_retention_days" {
+  description = "Days a cache entry is kept after its last read or write (GitHub's cache keeps 7)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.build_cache_retention_days >= 1 && var.build_cache_retention_days <= 365 && floor(var.build_cache_retention_days) == var.build_cache_retention_days
+    error_message = "build_cache_retention_days must be a whole number from 1 to 365 days."
+  }
+}
+
+variable "build_cache_protocols" {
+  description = "Client protocols the runner's agent serves: actions (actions/cache and everything built on @actions/cache), turborepo, nx, bazel, gradle, http (plain GET/PUT, for ccache and sccache). The bootstrap sets each client's environment only for the protocols listed."
+  type        = list(string)
+  default     = ["actions", "turborepo", "nx", "bazel", "gradle", "http"]
+
+  validation {
+    condition     = length(var.build_cache_protocols) > 0 && length(distinct(var.build_cache_protocols)) == length(var.build_cache_protocols) && alltrue([for p in var.build_cache_protocols : contains(["actions", "turborepo", "nx", "bazel", "gradle", "http"], p)])
+    error_message = "build_cache_protocols must be a non-empty list of distinct protocols from \"actions\", \"turborepo\", \"nx\", \"bazel\", \"gradle\", \"http\"."
+  }
+}
+
+variable "build_cache_point_in_time_recovery" {
+  description = "Point-in-time recovery for the build cache's index table. Without it a lost index costs cache misses only: the blobs it no longer references are swept."
+  type        = bool
+  default     = false
+}

@@ -183,6 +183,11 @@ resource "aws_lambda_function" "webhook_function" {
     }
 
     precondition {
+      condition     = !var.enable_build_cache || alltrue([for key, pool in var.pools : pool.os != "windows"])
+      error_message = "enable_build_cache must be false while any pool has os \"windows\" (the Windows bootstrap does not start the cache agent yet)."
+    }
+
+    precondition {
       condition     = 460 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format("SelfRunners/%s", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode(var.allowed_owners), jsonencode(var.allowed_repositories), tostring(var.webhook_max_job_age_seconds), jsonencode({ for k, p in var.pools : k => { labels = p.labels, allowPublicRepositories = false, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })])) <= 4096
       error_message = "pools must be no more pools, keys and labels than fit the webhook function's environment (Lambda allows 4096 bytes, allowed_owners and allowed_repositories included: use fewer pools, or shorter keys, labels or prefix, or fewer allowed repositories); these need up to ${460 + length(jsonencode([var.prefix, format("%s-jobs", var.prefix), format("SelfRunners/%s", var.prefix), coalesce(var.webhook_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret", var.prefix)), coalesce(var.webhook_previous_secret_ssm_parameter_name, format("/%s/github-app/webhook-secret-previous", var.prefix)), tostring(var.webhook_max_body_bytes), jsonencode(var.allowed_owners), jsonencode(var.allowed_repositories), tostring(var.webhook_max_job_age_seconds), jsonencode({ for k, p in var.pools : k => { labels = p.labels, allowPublicRepositories = false, queueUrl = format("%s/%s-%s.fifo", "https://sqs.rrrrrrrrrrrrrrrr.amazonaws.com.cn/000000000000", var.prefix, k) } })]))} bytes."
     }

@@ -24,6 +24,9 @@ const ENTERPRISE_SLUG_ALLOWED = 'set exactly when runner_scope is "enterprise" (
 const ENTERPRISE_TOKEN_ALLOWED = 'set exactly when runner_scope is "enterprise" (GitHub App installation tokens cannot call the enterprise runner endpoints)';
 const ALLOWLIST_ALLOWED = "false while enable_waf is false (the allowlist is a rule of the WAF web ACL)";
 const SECURITY_GROUPS_ALLOWED = "at least one security group when lambda_subnet_ids is set (a function in a VPC needs both)";
+// The agent is a Node service under systemd started by the Linux bootstraps; the Windows bootstrap has no
+// service of it yet, and a Windows job would silently build without its cache (docs/build-cache.md).
+const BUILD_CACHE_ALLOWED = 'false while any pool has os "windows" (the Windows bootstrap does not start the cache agent yet)';
 const SUBNETS_ALLOWED = "at least one subnet when lambda_security_group_ids is set (a function in a VPC needs both)";
 
 /** Lambda's limit on a function's environment: the JSON of the variables map, at most 4 KB. */
@@ -118,6 +121,15 @@ export const CROSS_CHECKS: readonly CrossCheck[] = [
     condition: "length(var.lambda_security_group_ids) == 0 || length(var.lambda_subnet_ids) > 0",
     errorMessage: `lambda_subnet_ids must be ${SUBNETS_ALLOWED}.`,
     check: (p) => (p.lambdaSecurityGroupIds.length === 0 || p.lambdaSubnetIds.length > 0 ? undefined : { prop: "lambdaSubnetIds", allowed: SUBNETS_ALLOWED }),
+  },
+  {
+    props: ["enableBuildCache", "pools"],
+    condition: '!var.enable_build_cache || alltrue([for key, pool in var.pools : pool.os != "windows"])',
+    errorMessage: `enable_build_cache must be ${BUILD_CACHE_ALLOWED}.`,
+    check: (p) => {
+      const pools = Object.values(p.pools as Record<string, { readonly os?: string }>);
+      return !p.enableBuildCache || pools.every((pool) => pool.os !== "windows") ? undefined : { prop: "enableBuildCache", allowed: BUILD_CACHE_ALLOWED };
+    },
   },
   {
     props: ["prefix", "pools", "webhookSecretSsmParameterName", "webhookPreviousSecretSsmParameterName", "webhookMaxBodyBytes", "allowedOwners", "allowedRepositories", "webhookMaxJobAgeSeconds"],

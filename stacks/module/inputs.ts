@@ -12,6 +12,7 @@ import { ADMISSION } from "./inputs-admission.js";
 import { IAM } from "./inputs-iam.js";
 import { ENDPOINTS, NAT } from "./inputs-network.js";
 import { OPERATIONS } from "./inputs-operations.js";
+import { BUILD_CACHE } from "./inputs-build-cache.js";
 import { RUNNER_IMAGES } from "./inputs-images.js";
 import { SHARED_INPUTS } from "./shared-rules.js";
 import { ADDITIONAL_APPS_RULE, RESERVED_CONCURRENCY, pattern, propName, type InputGroup, type InputSpec } from "./input-spec.js";
@@ -369,7 +370,7 @@ const AUDIT: InputGroup = {
   ],
 };
 
-const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, RUNNER_IMAGES, ENCRYPTION, IAM, FUNCTIONS, WEBHOOK, ADMISSION, CONTROL, WAF, AUDIT, ENDPOINTS, NAT, OPERATIONS];
+const GROUPS: readonly InputGroup[] = [GENERAL, GITHUB, RUNNERS, RUNNER_IMAGES, ENCRYPTION, IAM, FUNCTIONS, WEBHOOK, ADMISSION, CONTROL, WAF, AUDIT, ENDPOINTS, NAT, OPERATIONS, BUILD_CACHE];
 
 /** Banner titles and their variables, in order: the emitter's `variableGroups` option. */
 export const INPUT_GROUPS: ReadonlyArray<{ readonly title: string; readonly variables: readonly string[] }> = GROUPS.map((group) => ({

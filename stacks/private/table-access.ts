@@ -1,4 +1,5 @@
 import type { Construct } from "constructs";
+import { Fn } from "../cdktf.js";
 import { DynamodbResourcePolicy, DynamodbTable } from "../aws.js";
 import { policyDocument, type PolicyStatement } from "./iam.js";
 
@@ -30,17 +31,29 @@ export interface KitTableProps {
   readonly tags?: Record<string, string>;
 }
 
+/** How a kit table's items are keyed (the ledger and the runners table: `pk` alone). */
+export interface KitTableKeys {
+  /** Partition key attribute (string). */
+  readonly partitionKey: string;
+  /** Sort key attribute (string), if any. */
+  readonly sortKey?: string;
+  /** `count` of the table and its policy, when a variable switches them; references go through index 0. */
+  readonly count?: number;
+}
+
 /**
- * A kit table in `scope` (construct ids `table` and `resource-policy`): on-demand, keyed by `pk`,
- * encrypted, items expiring through TTL on `ttlAttribute`, and item access denied to every role but
- * `dataRoleArns` when given.
+ * A kit table in `scope` (construct ids `table` and `resource-policy`): on-demand, keyed by `pk` (or
+ * `keys`), encrypted, items expiring through TTL on `ttlAttribute`, and item access denied to every role
+ * but `dataRoleArns` when given.
  */
-export function kitTable(scope: Construct, props: KitTableProps, ttlAttribute: string): DynamodbTable {
+export function kitTable(scope: Construct, props: KitTableProps, ttlAttribute: string, keys: KitTableKeys = { partitionKey: "pk" }): DynamodbTable {
   const table = new DynamodbTable(scope, "table", {
+    count: keys.count,
     name: props.tableName,
     billingMode: "PAY_PER_REQUEST",
-    hashKey: "pk",
-    attribute: [{ name: "pk", type: "S" }],
+    hashKey: keys.partitionKey,
+    rangeKey: keys.sortKey,
+    attribute: [keys.partitionKey, ...(keys.sortKey === undefined ? [] : [keys.sortKey])].map((name) => ({ name, type: "S" })),
     ttl: { attributeName: ttlAttribute, enabled: true },
     pointInTimeRecovery: { enabled: props.pointInTimeRecovery ?? false },
     serverSideEncryption: { enabled: true, kmsKeyArn: props.kmsKeyArn },
@@ -48,9 +61,11 @@ export function kitTable(scope: Construct, props: KitTableProps, ttlAttribute: s
     tags: props.tags ?? {},
   });
   if (props.dataRoleArns !== undefined) {
+    const arn = keys.count === undefined ? table.arn : Fn.lookupNested(table.fqn, ["0", "arn"]);
     new DynamodbResourcePolicy(scope, "resource-policy", {
-      resourceArn: table.arn,
-      policy: policyDocument([denyDataToOthers(table.arn, props.dataRoleArns)]),
+      count: keys.count,
+      resourceArn: arn,
+      policy: policyDocument([denyDataToOthers(arn, props.dataRoleArns)]),
     });
   }
   return table;

@@ -70,6 +70,18 @@ describe("terraformEnv", () => {
       delete process.env.TF_CLI_ARGS_plan;
     }
   });
+
+  it("gives Go's garbage collector more headroom (GOGC=400) unless GOGC is set", () => {
+    expect(terraformEnv("/x/terraform.rc").GOGC).toBe("400");
+    const before = process.env.GOGC;
+    process.env.GOGC = "100";
+    try {
+      expect(terraformEnv("/x/terraform.rc").GOGC).toBe("100");
+    } finally {
+      if (before === undefined) delete process.env.GOGC;
+      else process.env.GOGC = before;
+    }
+  });
 });
 
 describe("terraformArgs", () => {

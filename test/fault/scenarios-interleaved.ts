@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { Scenario } from "./scenarios.js";
+import type { Scenario } from "./scenario.js";
 import { percentile } from "./table.js";
 import type { ScenarioReport } from "./world/world.js";
 

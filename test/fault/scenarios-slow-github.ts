@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { SCALE_UP_TIMEOUT_SECONDS } from "../../contracts/scale-up.js";
-import type { Scenario } from "./scenarios.js";
+import type { Scenario } from "./scenario.js";
 import type { ScenarioReport } from "./world/world.js";
 
 /**

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { Scenario } from "./scenarios.js";
+import type { Scenario } from "./scenario.js";
 import type { GitHubJob } from "./world/github.js";
 import type { World } from "./world/world.js";
 

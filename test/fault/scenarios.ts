@@ -1,12 +1,13 @@
 import { expect } from "vitest";
 import { inputDefault } from "../../stacks/module/inputs.js";
 import { replacements } from "./oracle.js";
+import type { Scenario, ScenarioBounds } from "./scenario.js";
 import { INTERLEAVED_SCENARIOS } from "./scenarios-interleaved.js";
 import { SLOW_GITHUB_SCENARIOS } from "./scenarios-slow-github.js";
 import { UNUSED_RUNNER_SCENARIOS } from "./scenarios-unused-runners.js";
 import { ORG } from "./world/github.js";
 import { CRASH_POINTS, SIM_START, World } from "./world/world.js";
-import type { CrashPoint, ScenarioReport, WorldOptions } from "./world/world.js";
+import type { CrashPoint, ScenarioReport } from "./world/world.js";
 
 /**
  * The fault-injection scenarios. Each scripts faults into a fresh world, runs it to quiescence (then
@@ -15,38 +16,8 @@ import type { CrashPoint, ScenarioReport, WorldOptions } from "./world/world.js"
  * scenario cannot pass by not exercising anything.
  */
 
-export interface Scenario {
-  /** The table row (docs/reliability.md). */
-  readonly title: string;
-  readonly world: WorldOptions;
-  readonly script: (world: World) => void | Promise<void>;
-  readonly evidence: (report: ScenarioReport, world: World) => void;
-  /** Runs in its own test file (burst.test.ts), in parallel with the others. */
-  readonly heavy?: boolean;
-  /** Real time the test may take (a 1,000-job world on a loaded 2-core machine); 600 s unless set. */
-  readonly timeoutMs?: number;
-  /**
-   * Why some figures differ from run to run (test/fault/table.ts VARIABLE_COLUMNS): the committed row
-   * is then compared within a tolerance in those columns. Undefined: the row repeats exactly.
-   */
-  readonly variesBetweenRuns?: string;
-  /** World-truth bounds the run must stay within (defaults: {@link DEFAULT_BOUNDS}). */
-  readonly bounds?: Partial<ScenarioBounds>;
-}
-
-export interface ScenarioBounds {
-  /** Instances launched that never read a runner configuration. */
-  readonly wastedInstances: number;
-  /** The longest a job attempt taken by a runner waited for it, from its creation at GitHub. */
-  readonly timeToRunnerSeconds: number;
-}
-
-/** A job's runner boots (20 s), reads its configuration and starts (15 s) within a minute or two; no instance is wasted. */
-export const DEFAULT_BOUNDS: ScenarioBounds = { wastedInstances: 0, timeToRunnerSeconds: 180 };
-
-export function boundsOf(scenario: Pick<Scenario, "bounds">): ScenarioBounds {
-  return { ...DEFAULT_BOUNDS, ...scenario.bounds };
-}
+export { DEFAULT_BOUNDS, boundsOf } from "./scenario.js";
+export type { Scenario, ScenarioBounds } from "./scenario.js";
 
 const MINUTE = 60_000;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,4 +1,4 @@
-import type { ScenarioBounds } from "./scenarios.js";
+import type { ScenarioBounds } from "./scenario.js";
 import type { Figures } from "./world/world.js";
 
 /**

@@ -6,7 +6,10 @@ import { JIT_ENCRYPTION_CONTEXT_KEY } from "../../contracts/scale-up.js";
 import { poolCustomizationKey, type PoolCustomizationDocument } from "../../contracts/pool-customization.js";
 import type { LinuxDistribution } from "../../stacks/pools-os.js";
 import { bootstrapFamily, renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
-import { scratchDir } from "./paths.js";
+import { CACHE_AGENT_BUNDLE, CACHE_AGENT_OBJECT_KEY } from "../../contracts/build-cache.js";
+import { ACTIONS_REDIRECT_OBJECT_KEY, type CacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
+import { templatePath } from "../../stacks/templates/template-file.js";
+import { REPO_ROOT, scratchDir } from "./paths.js";
 
 // Runs a real Linux user-data script under bash with the machine-changing commands (shutdown, dnf,
 // apt-get, aws, curl to IMDS, sudo, ...) replaced by stubs on PATH that log their arguments, and the
@@ -79,11 +82,27 @@ export interface BootOptions {
   readonly cliDownload?: boolean;
   /** The pool's customization document (default: none); null: the bucket has none. */
   readonly customization?: Partial<PoolCustomizationDocument> | null;
+  /** The build cache settings the script is rendered with (default: none, the cache off). */
+  readonly buildCache?: CacheBootstrapSettings;
+  /**
+   * Whether the bucket holds the agent bundle (default true): the real one, dist/cache-agent/cache-agent.js
+   * (`npm run build:lambdas`), run by the runner's "node" (the test's Node behind a logging wrapper).
+   */
+  readonly cacheAgentObject?: boolean;
+  /** Runner.Worker.dll of the baked runner (default: none), for the Actions cache redirect. */
+  readonly runnerWorkerAssembly?: Buffer;
 }
 
-/** An `aws s3 cp` of the runner (resolved version or archive), not of the pool's customization document. */
+/** An `aws s3 cp` of the runner (resolved version or archive), not of the pool's customization document nor the cache agent. */
 export function isRunnerDownload(call: string): boolean {
-  return call.startsWith("aws s3 cp") && !call.includes(BOOT_OPTIONS.customizationKey);
+  return call.startsWith("aws s3 cp") && !call.includes(BOOT_OPTIONS.customizationKey) && !call.includes(CACHE_AGENT_OBJECT_KEY) && !call.includes(ACTIONS_REDIRECT_OBJECT_KEY);
+}
+
+/** The built agent bundle the bucket serves (the test fails, saying so, when it is not built). */
+export function cacheAgentBundle(): string {
+  const bundle = join(REPO_ROOT, CACHE_AGENT_BUNDLE);
+  if (!existsSync(bundle)) throw new Error(`${CACHE_AGENT_BUNDLE} is missing: build it with npm run build:lambdas`);
+  return bundle;
 }
 
 function stub(bin: string, name: string, body: string): void {
@@ -107,10 +126,11 @@ export interface BootMachine {
 }
 
 export function prepareBoot(options: BootOptions): BootMachine {
+  if (options.buildCache !== undefined && (options.cacheAgentObject ?? true)) cacheAgentBundle();
   const dir = scratchDir("bootstrap");
   const bin = join(dir, "bin");
   const root = join(dir, "root");
-  for (const d of [bin, join(root, "var", "log"), join(root, "etc", "sudoers.d"), join(root, "usr", "sbin")]) mkdirSync(d, { recursive: true });
+  for (const d of [bin, join(root, "var", "log"), join(root, "etc", "sudoers.d"), join(root, "etc", "systemd", "system"), join(root, "home", "runner"), join(root, "usr", "sbin")]) mkdirSync(d, { recursive: true });
   const runnerDir = join(root, "opt", "actions-runner");
   const calls = join(dir, "calls.log");
   const gitHubCalls = join(dir, "github-calls.log");
@@ -130,12 +150,16 @@ export function prepareBoot(options: BootOptions): BootMachine {
     executable(join(target, "run.sh"), fakeRunner);
     executable(join(target, "bin", "Runner.Listener"), listener(version));
     executable(join(target, "bin", "installdependencies.sh"), '#!/bin/bash\necho "installdependencies.sh" >> "$CALLS"\n');
+    // The runner's own Node (the build cache agent runs on it): the test's Node, each call logged.
+    mkdirSync(join(target, "externals", "node20", "bin"), { recursive: true });
+    executable(join(target, "externals", "node20", "bin", "node"), `#!/bin/bash\necho "node $*" >> "$CALLS"\nexec "${process.execPath}" "$@"\n`);
   };
   if (options.runnerPreinstalled) installRunner(runnerDir, options.bakedVersion ?? "2.330.0");
+  if (options.runnerPreinstalled && options.runnerWorkerAssembly !== undefined) writeFileSync(join(runnerDir, "bin", "Runner.Worker.dll"), options.runnerWorkerAssembly);
   // The runner archive the bucket holds: run.sh and the listener, announced with its SHA-256.
   const tarSource = join(dir, "tarball");
   installRunner(tarSource, "2.331.0");
-  spawnSync("tar", ["czf", join(dir, "runner.tar.gz"), "-C", tarSource, "run.sh", "bin"]);
+  spawnSync("tar", ["czf", join(dir, "runner.tar.gz"), "-C", tarSource, "run.sh", "bin", "externals"]);
   const archiveKey = "runner/v2.331.0/actions-runner-linux-x64-2.331.0.tar.gz";
   const sha = options.announcedSha256 ?? createHash("sha256").update(readFileSync(join(dir, "runner.tar.gz"))).digest("hex");
   writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: "2.331.0", assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } } }));
@@ -157,6 +181,8 @@ esac`);
   const aws = `if [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/runner/resolved-version.json ]; then cat "${join(dir, "resolved-version.json")}"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${BOOT_OPTIONS.customizationKey} ] && [ -f "${join(dir, "customization.json")}" ]; then cat "${join(dir, "customization.json")}"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${join(dir, "runner.tar.gz")}" "$7"
+elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${CACHE_AGENT_OBJECT_KEY} ] && [ "$CACHE_AGENT_OBJECT" = 1 ]; then cp "${join(REPO_ROOT, CACHE_AGENT_BUNDLE)}" "$7"
+elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${ACTIONS_REDIRECT_OBJECT_KEY} ]; then cp "${templatePath("actions-cache-redirect.sh")}" "$7"
 elif [ "$1 $2" = "s3 cp" ]; then exit 1
 elif [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
 elif [ "$2" = get-item ]; then
@@ -187,11 +213,17 @@ if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-pa
   stub(bin, "shutdown", "exit 0");
   stub(join(root, "usr", "sbin"), "shutdown", "exit 0");
 
-  const script = renderRunnerBootstrap({ ...BOOT_OPTIONS, bootTimeoutSeconds: options.bootTimeoutSeconds ?? BOOT_OPTIONS.bootTimeoutSeconds, logGroupName: options.logGroupName ?? LOG_GROUP }, options.host ?? "al2023")
+  const script = renderRunnerBootstrap(
+    { ...BOOT_OPTIONS, bootTimeoutSeconds: options.bootTimeoutSeconds ?? BOOT_OPTIONS.bootTimeoutSeconds, logGroupName: options.logGroupName ?? LOG_GROUP, buildCache: options.buildCache },
+    options.host ?? "al2023",
+  )
     .replaceAll("/opt/actions-runner", runnerDir)
     .replaceAll("/opt/aws/", `${root}/opt/aws/`)
     .replaceAll("/var/log/", `${root}/var/log/`)
     .replaceAll("/etc/sudoers.d/", `${root}/etc/sudoers.d/`)
+    .replaceAll("/etc/systemd/system/", `${root}/etc/systemd/system/`)
+    .replaceAll("/opt/self-runners", `${root}/opt/self-runners`)
+    .replaceAll("/home/runner", `${root}/home/runner`)
     .replaceAll("/usr/sbin/shutdown", join(root, "usr", "sbin", "shutdown"))
     .replaceAll("/tmp/awscli", join(dir, "awscli"));
   writeFileSync(join(dir, "user-data.sh"), script);
@@ -206,6 +238,7 @@ if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-pa
     REGISTERS: options.registers ?? true ? "1" : "0",
     STORED_JIT: options.sealed === undefined ? "ENCODED-JIT" : `kms:${Buffer.from("CIPHERTEXT").toString("base64")}`,
     KMS_OPENS: options.sealed?.opens === true ? "1" : "0",
+    CACHE_AGENT_OBJECT: options.cacheAgentObject ?? true ? "1" : "0",
     KMS_CONTEXT: JSON.stringify({ [JIT_ENCRYPTION_CONTEXT_KEY]: "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc1234567890def" }),
   };
   const callLines = (): string[] => readFileSync(calls, "utf8").trim().split("\n");

@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Testing, TerraformStack, type App } from "../../stacks/cdktf.js";
 import { AwsProvider } from "../../stacks/aws.js";
 import { SelfRunners, type SelfRunnersProps } from "../../stacks/self-runners.js";
 import { handlerNames } from "../../scripts/build-lambdas.js";
+import { cacheAgentBundlePath } from "../../stacks/build-cache/cache-agent-object.js";
 import { REPO_ROOT, scratchDir } from "./paths.js";
 
 /** A dist/ directory with placeholder zips, so construct tests do not depend on a build. */
@@ -12,6 +13,8 @@ export function fakeDistDir(): string {
   for (const sub of ["lambdas", "layers"]) mkdirSync(join(dir, sub), { recursive: true });
   for (const name of handlerNames(REPO_ROOT)) writeFileSync(join(dir, "lambdas", `${name}.zip`), name);
   writeFileSync(join(dir, "layers", "shared.zip"), "shared");
+  mkdirSync(dirname(cacheAgentBundlePath(dir)), { recursive: true });
+  writeFileSync(cacheAgentBundlePath(dir), "cache-agent");
   return dir;
 }
 

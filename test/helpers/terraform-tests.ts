@@ -3,6 +3,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runTerraform, type TerraformResult } from "../../stacks/emit/terraform-cli.js";
 import { REPO_ROOT } from "./paths.js";
+import { startReattachedProvider } from "./reattached-provider.js";
 
 /** The folder of `*.tftest.hcl` files and their mocks. */
 export const TERRAFORM_TESTS_DIR = join(REPO_ROOT, "test", "terraform");
@@ -46,7 +47,8 @@ export function terraformTestProcesses(env: NodeJS.ProcessEnv = process.env): nu
  * Runs each file as its own `terraform test -filter=tests/<file>` process in the one initialized
  * `workDir` (one `terraform init`, one copy of the provider), `processes` at a time. `terraform test`
  * keeps its state in memory, so processes sharing the directory do not meet. Files with the most
- * runs start first, so the last to finish is a short one.
+ * runs start first, so the last to finish is a short one. Every process reattaches to one aws
+ * provider started here (reattached-provider.ts) instead of launching its own twice per run.
  */
 export async function runTerraformTestFiles(
   workDir: string,
@@ -59,15 +61,20 @@ export async function runTerraformTestFiles(
 ): Promise<TerraformTestFileResult[]> {
   const queue = [...files].sort((a, b) => b.runs - a.runs);
   const results: TerraformTestFileResult[] = [];
+  const provider = await startReattachedProvider(workDir);
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const started = process.hrtime.bigint();
-      const result = await runTerraform(["test", `-filter=tests/${next.file}`], workDir, { timeoutMs });
+      const result = await runTerraform(["test", `-filter=tests/${next.file}`], workDir, { timeoutMs, env: provider.env });
       const fileResult = { ...next, ...result, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
       results.push(fileResult);
       onResult?.(fileResult);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(processes, files.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(processes, files.length)) }, worker));
+  } finally {
+    await provider.stop();
+  }
   return files.map((f) => results.find((r) => r.file === f.file) as TerraformTestFileResult);
 }

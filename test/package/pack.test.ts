@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPackage, packagedZips } from "../../scripts/build-package.js";
+import { CACHE_AGENT_BUNDLE } from "../../contracts/build-cache.js";
 import { buildCli } from "../../scripts/build-cli.js";
 import { BIN_BUNDLE, bundle } from "../../scripts/build-plan-comment.js";
 import { runTerraform } from "../../stacks/emit/terraform-cli.js";
@@ -102,7 +103,8 @@ describe("the npm package, installed into a fresh CDKTF app", () => {
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "lib/stacks/index.js", "lib/stacks/index.d.ts", "lib/stacks/templates/runner-bootstrap.sh.tftpl"]));
     expect(files).toEqual(expect.arrayContaining(packagedZips(REPO_ROOT).map((zip) => `lib/dist/${zip}`)));
     expect(files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
-    expect(files.filter((file) => file.startsWith("lib/dist/") && !file.endsWith(".zip"))).toEqual([]);
+    // Besides the zips, only the build cache agent's bundle (the module uploads it for the runners).
+    expect(files.filter((file) => file.startsWith("lib/dist/") && !file.endsWith(".zip"))).toEqual([`lib/${CACHE_AGENT_BUNDLE}`]);
     // Sources, tests, the build's staging folders and the emitted module stay out (the zips are in lib/dist).
     expect(files.filter((file) => /^(stacks|lambdas|contracts|layers|scripts|test|examples|modules-out|node_modules)\//.test(file))).toEqual([]);
     expect(files.filter((file) => /^dist\/(lambdas|layers)\//.test(file))).toEqual([]);

@@ -65,6 +65,12 @@ const VARIANTS: Variant[] = [
     },
     new RegExp(`^${GIVEN_KEY}$`),
   ),
+  literalVariant(
+    "build-cache",
+    "the build cache on (bucket, index, function URL, sweep, the runner's grants), created key",
+    { enableBuildCache: true, createKmsKey: true },
+    /^\$\{aws_kms_key\.encryption_key\["0"\]\.arn\}$/,
+  ),
   literalVariant("opt-ins", "every opt-in that widens access: public IPs, SSM sessions, API Gateway account role, single-region trail, org runners", {
     associatePublicIpAddress: true,
     enableSsmSessions: true,
@@ -193,6 +199,20 @@ describe("the rules catch what they are for", () => {
     });
     expect(evaluate(ruleById("no-secrets-in-lambda-env"), variant).failures.map((f) => f.subject)).toEqual(["aws_lambda_function.webhook_function#WEBHOOK_SECRET"]);
     expect(evaluate(ruleById("kms-policy-scoped"), variant).failures.map((f) => f.subject)).toEqual(["aws_kms_key.encryption_key#CloudWatchLogsEncryptsOwnLogGroups"]);
+  });
+
+  it("fails when the build cache's function URL needs no authentication or the runner role reaches the cache bucket or invokes the function directly", () => {
+    const variant = mutated("build-cache", (synth) => {
+      synth.resource.aws_lambda_function_url!.build_cache_function_url!.authorization_type = "NONE";
+      const grant = synth.resource.aws_iam_role_policy!.build_cache_function_runner_invoke_url!;
+      grant.policy = String(grant.policy)
+        .replace('"Action" = ["lambda:InvokeFunctionUrl"]', '"Action" = ["s3:GetObject"]')
+        .replace(/"Resource" = aws_lambda_function\.build_cache_function\["0"\]\.arn/, '"Resource" = "${aws_s3_bucket.build_cache_bucket["0"].arn}/*"')
+        .replace(', "Bool" = {"lambda:InvokedViaFunctionUrl" = "true"}', "");
+    });
+    expect(evaluate(ruleById("function-url-iam"), variant).failures.map((f) => f.subject)).toEqual(["aws_lambda_function_url.build_cache_function_url"]);
+    expect(evaluate(ruleById("runner-no-build-cache-bucket"), variant).failures.map((f) => f.subject)).toEqual(["aws_iam_role_policy.build_cache_function_runner_invoke_url#CallBuildCacheUrl"]);
+    expect(evaluate(ruleById("runner-invokes-cache-through-url"), variant).failures.map((f) => f.subject)).toEqual(["aws_iam_role_policy.build_cache_function_runner_invoke_url#InvokeBuildCacheOnlyThroughUrl"]);
   });
 
   it("fails the WAF rules when the web ACL lacks its association, logging or known bad inputs rules", () => {

@@ -245,7 +245,8 @@ export const RULES: readonly PolicyRule[] = [
       const policies = resourcesOf(variant, "aws_dynamodb_resource_policy");
       return tables
         .filter((table) => {
-          const policy = policies.find((p) => String(p.config.resource_arn).includes(`aws_dynamodb_table.${table.name}.arn`));
+          // A counted table (the build cache index) is referenced through index 0.
+          const policy = policies.find((p) => String(p.config.resource_arn).replace(/\["0"\]/g, "").includes(`aws_dynamodb_table.${table.name}.arn`));
           return !statementsOf(policy?.config.policy).some(
             (s) => s.Effect === "Deny" && s.Principal === "*" && ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:PutItem"].every((a) => s.Action.includes(a)) && "aws:PrincipalArn" in (s.Condition?.ArnNotEquals ?? {}),
           );
@@ -324,6 +325,39 @@ export const RULES: readonly PolicyRule[] = [
       const denied = statements.some(({ statement }) => statement.Effect === "Deny" && statement.Action.includes("ssm:GetParameter") && statement.Resource.some((res) => /:parameter\/\$\{var\.prefix\}\/\*$|:parameter\/[a-z0-9-]+\/\*$/.test(res)));
       return denied ? findings : [...findings, { subject: "aws_iam_role.runner_role", message: "no explicit Deny of the kit's parameters" }];
     },
+  },
+  {
+    id: "function-url-iam",
+    description: "Every Lambda function URL (the build cache's) authenticates callers with IAM (AWS_IAM), never NONE.",
+    checkov: [],
+    types: ["aws_lambda_function_url"],
+    check: each("function URL without IAM authentication", (r) => r.config.authorization_type === "AWS_IAM"),
+  },
+  {
+    id: "runner-no-build-cache-bucket",
+    description: "The runner role has no access to the build cache's bucket or index: runners reach blobs only through presigned URLs from the cache function (docs/build-cache.md).",
+    checkov: [],
+    types: POLICIES,
+    check: (resources) =>
+      runnerRoleStatements(resources)
+        .filter(({ statement }) => statement.Effect !== "Deny" && statement.Resource.some((res) => /build_cache_(bucket|index)/.test(res) || res === "*" && statement.Action.some((a) => /^(s3|dynamodb):/.test(a))))
+        .map(({ subject }) => ({ subject, message: "the runner role reaches the build cache's storage" })),
+  },
+  {
+    id: "runner-invokes-cache-through-url",
+    description: "The runner role may invoke a function only through an IAM function URL: lambda:InvokeFunctionUrl with lambda:FunctionUrlAuthType = AWS_IAM, lambda:InvokeFunction only with lambda:InvokedViaFunctionUrl.",
+    checkov: [],
+    types: POLICIES,
+    check: (resources) =>
+      runnerRoleStatements(resources)
+        .filter(({ statement }) => statement.Effect !== "Deny" && statement.Action.some((a) => a.startsWith("lambda:")))
+        .filter(({ statement }) => {
+          const conditions = conditionText(statement);
+          const url = statement.Action.every((a) => a === "lambda:InvokeFunctionUrl") && conditions.includes('"lambda:FunctionUrlAuthType":"AWS_IAM"');
+          const viaUrl = statement.Action.every((a) => a === "lambda:InvokeFunction") && conditions.includes('"lambda:InvokedViaFunctionUrl":"true"');
+          return !(url || viaUrl);
+        })
+        .map(({ subject }) => ({ subject, message: "the runner role may invoke a function outside its IAM URL" })),
   },
   {
     id: "no-managed-ssm-core",
@@ -959,6 +993,48 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     reason: "SSE-KMS with the kit key whenever one is in use (create_kms_key, the default, or kms_key_arn); without a key SSE-S3: the archives are GitHub's public runner releases, no secret",
   },
   {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.build_cache_function$/,
+    reason: "invoked synchronously through its function URL by the runners' cache agents: a failure is answered to the agent, and the build goes on without that entry",
+  },
+  {
+    rule: "lambda-dlq",
+    subject: /^aws_lambda_function\.build_cache_sweep_function$/,
+    reason: "runs hourly on a schedule and is idempotent: the next run evicts what a failed one left",
+  },
+  {
+    rule: "lambda-concurrency",
+    subject: /^aws_lambda_function\.build_cache_function$/,
+    reason: "unreserved: cache requests grow with the running jobs, and reserving would take capacity from every other function of the account; a throttled lookup or save is a cache miss, never a failed job",
+  },
+  {
+    rule: "s3-kms",
+    subject: /^aws_s3_bucket_server_side_encryption_configuration\.build_cache_bucket_encryption$/,
+    variants: ["module"],
+    reason: "SSE-KMS with the kit key whenever one is in use (create_kms_key, the default, or kms_key_arn), as the runner binaries bucket; without a key SSE-S3",
+  },
+  {
+    rule: "s3-access-logging",
+    subject: /^aws_s3_bucket\.build_cache_bucket$/,
+    reason: "only the cache functions' roles touch the bucket (presigned URLs carry the cache function's identity): CloudTrail data events would be the audit record; server access logs would need a second bucket per deployment",
+  },
+  {
+    rule: "s3-event-notifications",
+    subject: /^aws_s3_bucket\.build_cache_bucket$/,
+    reason: "nothing consumes the blobs' events: the cache function verifies each upload itself before indexing it, and the sweep reads the index",
+  },
+  {
+    rule: "s3-replication",
+    subject: /^aws_s3_bucket\.build_cache_bucket$/,
+    reason: "a cache: a lost blob is a miss and the next build writes it again; a second copy doubles the storage for nothing",
+  },
+  {
+    rule: "dynamodb-pitr",
+    subject: /^aws_dynamodb_table\.build_cache_index_table$/,
+    variants: ["module", "build-cache"],
+    reason: "opt-in (build_cache_point_in_time_recovery): a lost index costs cache misses only, and the sweep removes the blobs it no longer references",
+  },
+  {
     rule: "s3-access-logging",
     subject: /^aws_s3_bucket\.runner_binaries_bucket$/,
     reason: "holds copies of GitHub's public runner releases, read by the runner role only (below runner/) and written by the syncer only; server access logs would need a second bucket per deployment",
@@ -977,7 +1053,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
     rule: "lambda-xray",
     subject: /^aws_lambda_function\./,
     // Not key-given-vpc, which turns enable_tracing on: there every kit function must trace.
-    variants: ["module", "defaults", "key-created", "opt-ins"],
+    variants: ["module", "defaults", "key-created", "opt-ins", "build-cache"],
     reason: "opt-in (enable_tracing, off by default): correlation is by delivery id in structured logs and metrics (Powertools); tracing adds a cost per request",
   },
   {
@@ -1033,7 +1109,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "lambda-vpc",
     subject: /^aws_lambda_function\./,
-    variants: ["module", "defaults", "key-created", "opt-ins"],
+    variants: ["module", "defaults", "key-created", "opt-ins", "build-cache"],
     reason: "opt-in (lambda_subnet_ids): the functions reach only AWS APIs and GitHub; a VPC adds NAT or endpoint cost and protects nothing they talk to",
   },
   {
@@ -1055,7 +1131,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "cloudtrail-cloudwatch",
     subject: /^aws_cloudtrail\.audit_trail$/,
-    variants: ["defaults", "opt-ins"],
+    variants: ["defaults", "opt-ins", "build-cache"],
     reason: "opt-in (cloudtrail_cloudwatch_logs): S3 with log file validation is the record; CloudWatch delivery costs per GB and matters only for metric filters and alarms",
   },
   {
@@ -1071,7 +1147,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "dynamodb-pitr",
     subject: /^aws_dynamodb_table\.jobs_table$/,
-    variants: ["module", "defaults", "key-given-vpc", "opt-ins"],
+    variants: ["module", "defaults", "key-given-vpc", "opt-ins", "build-cache"],
     reason: "opt-in (job_ledger_point_in_time_recovery): items live a week at most, and the reconciler rebuilds what is in flight from EC2 and GitHub",
   },
   {
@@ -1092,7 +1168,7 @@ export const EXCEPTIONS: readonly PolicyException[] = [
   {
     rule: "dynamodb-pitr",
     subject: /^aws_dynamodb_table\.runners_table$/,
-    variants: ["module", "defaults", "key-given-vpc", "opt-ins"],
+    variants: ["module", "defaults", "key-given-vpc", "opt-ins", "build-cache"],
     reason: "opt-in (runners_table_point_in_time_recovery): items live a day and describe instances the reconciler rebuilds from EC2 and GitHub; nothing to restore",
   },
   {

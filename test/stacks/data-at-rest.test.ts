@@ -18,17 +18,18 @@ describe("table resource policies", () => {
   const synth = () => synthRunners();
 
   it("deny item reads, writes, exports and backups of the runners table to all but the functions using it and the runner role", () => {
+    // build-cache reads its caller's item (docs/build-cache.md, "Trust boundary").
     const policy = String(resourceOf(synth(), "aws_dynamodb_resource_policy", "runners_resource").policy);
     expect(policy).toMatch(/"Effect" = "Deny", "Sid" = "OnlyKitRolesTouchItems", "Principal" = "\*"/);
     for (const action of TABLE_DATA_ACTIONS) expect(policy, action).toContain(`"${action}"`);
     expect(policy).toContain('"ArnNotEquals" = {"aws:PrincipalArn"');
-    expect(roleNames(policy)).toEqual(["ci-scale-up", "ci-reconcile", "ci-spot-interruption", "ci-runner"]);
+    expect(roleNames(policy)).toEqual(["ci-scale-up", "ci-reconcile", "ci-spot-interruption", "ci-runner", "ci-build-cache"]);
     expect(policy).not.toContain("dynamodb:PutResourcePolicy");
   });
 
-  it("deny the same on the job ledger to all but the four functions (not the runner role)", () => {
+  it("deny the same on the job ledger to all but the functions using it (not the runner role; build-cache reads its caller's job)", () => {
     const policy = String(resourceOf(synth(), "aws_dynamodb_resource_policy", "jobs").policy);
-    expect(roleNames(policy)).toEqual(["ci-webhook", "ci-scale-up", "ci-reconcile", "ci-spot-interruption"]);
+    expect(roleNames(policy)).toEqual(["ci-webhook", "ci-scale-up", "ci-reconcile", "ci-spot-interruption", "ci-build-cache"]);
   });
 });
 

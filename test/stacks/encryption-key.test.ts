@@ -72,9 +72,9 @@ describe("EncryptionKey inside SelfRunners", () => {
       // SecureStrings only: the draining switch is a plain String ("true"/"false").
       ...Object.values(resourcesOf(synth, "aws_ssm_parameter")).filter((p) => p.type === "SecureString").map((p) => p.key_id),
     ];
-    // Ten log groups (five functions, the NAT failover functions, the API, the trail, the WAF, the
-    // runners), six functions (the NAT failover one per AZ), three SecureStrings.
-    expect(encrypted).toHaveLength(10 + 6 + 3);
+    // Twelve log groups (seven functions with the build cache's two, the NAT failover functions, the API,
+    // the trail, the WAF, the runners), eight functions (the NAT failover one per AZ), three SecureStrings.
+    expect(encrypted).toHaveLength(12 + 8 + 3);
     // The runner binaries bucket: SSE-KMS with the created key by default.
     const binaries = resourceOf(synth, "aws_s3_bucket_server_side_encryption_configuration", "runner-binaries_encryption") as { rule: Array<{ apply_server_side_encryption_by_default: { kms_master_key_id: string; sse_algorithm: string } }> };
     expect(JSON.stringify(binaries.rule)).toMatch(/aws:kms/);
@@ -85,7 +85,7 @@ describe("EncryptionKey inside SelfRunners", () => {
   it("grants each role only kms:Decrypt and kms:GenerateDataKey on the key, through the services it uses", () => {
     const synth = synthRunners({ createKmsKey: true });
     const { "ebs-scale-up": ebs, ...byRole } = grants(synth);
-    expect(Object.keys(byRole).sort()).toEqual(["image-builder", "reconcile", "runner", "runner-binaries-syncer", "scale-up", "spot-interruption", "webhook"]);
+    expect(Object.keys(byRole).sort()).toEqual(["build-cache", "build-cache-sweep", "image-builder", "reconcile", "runner", "runner-binaries-syncer", "scale-up", "spot-interruption", "webhook"]);
     const services = (policy: string) => [...policy.matchAll(/"([a-z0-9]+)\.\$\{data\.aws_region\.[^}]+\}\.amazonaws\.com"/g)].map((m) => m[1]);
     expect(services(byRole.webhook!)).toEqual(["lambda", "ssm", "sqs", "dynamodb"]);
     expect(services(byRole["scale-up"]!)).toEqual(["lambda", "ssm", "sqs", "dynamodb"]);
@@ -94,6 +94,9 @@ describe("EncryptionKey inside SelfRunners", () => {
     expect(services(byRole.runner!)).toEqual(["dynamodb", "s3"]);
     expect(services(byRole["runner-binaries-syncer"]!)).toEqual(["lambda", "ssm", "s3"]);
     expect(services(byRole["image-builder"]!)).toEqual(["s3"]);
+    // The cache function presigns S3 URLs of encrypted blobs; the sweep deletes objects without reading them.
+    expect(services(byRole["build-cache"]!)).toEqual(["lambda", "s3", "dynamodb"]);
+    expect(services(byRole["build-cache-sweep"]!)).toEqual(["lambda", "dynamodb"]);
     // Launching from baked images encrypted with the key: EC2's actions, through EC2 only (runner-images.test.ts).
     expect(services(ebs!)).toEqual(["ec2", "ec2"]);
     for (const policy of Object.values(byRole)) {
@@ -107,7 +110,7 @@ describe("EncryptionKey inside SelfRunners", () => {
     expect(attributeOf(synth, "aws_sqs_queue", "kms_master_key_id")).toEqual([GIVEN, GIVEN]);
     expect(attributeOf(synth, "aws_sqs_queue", "kms_data_key_reuse_period_seconds")).toEqual([3600, 3600]);
     expect(attributeOf(synth, "aws_sqs_queue", "sqs_managed_sse_enabled")).toEqual([undefined, undefined]);
-    expect(attributeOf(synth, "aws_lambda_function", "kms_key_arn")).toEqual([GIVEN, GIVEN, GIVEN, GIVEN, GIVEN, GIVEN]);
+    expect(attributeOf(synth, "aws_lambda_function", "kms_key_arn")).toEqual(Array(8).fill(GIVEN));
     expect(Object.values(grants(synth)).every((policy) => policy.includes(`"Resource" = "${GIVEN}"`))).toBe(true);
   });
 });
@@ -131,7 +134,7 @@ describe("the key policy (docs/security.md, Keys and data at rest)", () => {
     for (const sid of ["KitRolesAndAdministratorsUseKey", "KitRolesAndAdministratorsLetServicesUseKey"]) {
       const users = /"aws:PrincipalArn" = concat\(formatlist\("arn:%s:iam::%s:role\/%s", [^,]+, [^,]+, \[([^\]]*)\]\), \[([^\]]*)\]\)/.exec(all[sid]!)!;
       const names = [...users[1]!.matchAll(/"([a-z-]+)"/g)].map((m) => m[1]);
-      expect(names, sid).toEqual(["ci-runner", "ci-webhook", "ci-scale-up", "ci-reconcile", "ci-spot-interruption", "ci-github-hooks-ipset", "ci-nat-failover", "ci-runner-binaries-syncer", "ci-image-builder"]);
+      expect(names, sid).toEqual(["ci-runner", "ci-webhook", "ci-scale-up", "ci-reconcile", "ci-spot-interruption", "ci-github-hooks-ipset", "ci-nat-failover", "ci-runner-binaries-syncer", "ci-image-builder", "ci-build-cache", "ci-build-cache-sweep"]);
       expect(users[1], sid).toContain('"aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"');
       expect(users[2], sid).toBe('"arn:aws:iam::123456789012:role/platform-admin"');
     }

@@ -56,6 +56,9 @@ describe("ModuleStack (the stack emitted as the Terraform module)", () => {
     expect(Object.keys(synth.output ?? {}).sort()).toEqual(
       [
         "alarm_topic_arn",
+        "build_cache_bucket_name",
+        "build_cache_function_url",
+        "build_cache_index_table_name",
         "cloudtrail_arn",
         "cloudtrail_bucket_name",
         "dead_letter_queue_arns",

@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BUILD_CACHE_PROTOCOLS, CACHE_AGENT_OBJECT_KEY } from "../../contracts/build-cache.js";
+import { ACTIONS_REDIRECT_OBJECT_KEY, BAZELRC_LINE, GRADLE_INIT_SCRIPT, cacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
 import { LINUX_DISTRIBUTIONS } from "../../stacks/pools-os.js";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
 import { BOOT_OPTIONS as OPTIONS, LOG_GROUP, USER_DATA_LIMIT_BYTES, isRunnerDownload, runBootstrap as boot, type BootOptions } from "../helpers/runner-boot.js";
@@ -175,6 +177,91 @@ describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstra
       { service: "runner", pool: "default", event: "registration_failed", reason: "runner exited unregistered", instance_id: "i-0abc1234567890def", job_id: "4242" },
     ]);
     expect(refused.calls.at(-1)).toBe("shutdown -h now");
+  });
+
+  describe("the build cache (docs/build-cache.md)", () => {
+    const FUNCTION_URL = "https://abcdefghijklmnopqrstuvwxyz012345.lambda-url.eu-west-1.on.aws/";
+    const cache = (protocols: readonly string[]) => cacheBootstrapSettings(FUNCTION_URL, "eu-west-1", JSON.stringify(protocols), "https://api.github.com");
+    const read = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");
+
+    it("with the cache on, is valid bash, passes shellcheck and fits the 16 KB user data", () => {
+      const script = renderRunnerBootstrap({ ...OPTIONS, buildCache: cache(BUILD_CACHE_PROTOCOLS) }, host);
+      expect(spawnSync("bash", ["-n"], { input: script, encoding: "utf8" }).status).toBe(0);
+      expect(shellcheck(script)).toEqual({ status: 0, output: "" });
+      expect(Buffer.byteLength(script)).toBeLessThan(USER_DATA_LIMIT_BYTES);
+    });
+
+    it("starts the agent from the bucket with the runner's Node as the runner user before the runner, and writes the clients' settings", () => {
+      // Act
+      const { status, calls, runnerDir } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, buildCache: cache(["turborepo", "nx", "gradle"]) });
+
+      // Assert
+      expect(status).toBe(0);
+      const root = join(runnerDir, "..", "..");
+      const download = calls.findIndex((c) => c === `aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/${CACHE_AGENT_OBJECT_KEY} ${root}/opt/self-runners/cache-agent.cjs`);
+      const start = calls.indexOf("systemctl start self-runners-cache-agent");
+      expect(download).toBeGreaterThanOrEqual(0);
+      expect(start).toBeGreaterThan(download);
+      expect(start).toBeLessThan(calls.findIndex((c) => c.startsWith("run.sh")));
+      const unit = read(join(root, "etc", "systemd", "system", "self-runners-cache-agent.service"));
+      expect(unit).toContain("User=runner\n");
+      expect(unit).toContain(`ExecStart=${runnerDir}/externals/node20/bin/node ${root}/opt/self-runners/cache-agent.cjs\n`);
+      expect(read(join(root, "opt", "self-runners", "cache-agent.env"))).toBe(
+        `SELF_RUNNERS_CACHE_FUNCTION_URL='${FUNCTION_URL}'\nAWS_REGION='eu-west-1'\nSELF_RUNNERS_CACHE_PORT='41230'\nSELF_RUNNERS_CACHE_PROTOCOLS='["turborepo","nx","gradle"]'\n`,
+      );
+      // The real agent bundle printed the clients' environment from that file.
+      const env = read(join(runnerDir, ".env"));
+      expect(env).toContain("TURBO_API=http://127.0.0.1:41230\n");
+      expect(env).toMatch(/^TURBO_TOKEN=\S+$/m);
+      expect(env).toMatch(/^TURBO_TEAM=\S+$/m);
+      expect(env).toContain("NX_SELF_HOSTED_REMOTE_CACHE_SERVER=http://127.0.0.1:41230\n");
+      expect(env).not.toContain("ACTIONS_RESULTS_URL");
+      expect(read(join(root, "home", "runner", ".gradle", "init.d", "self-runners-cache.gradle"))).toBe(`${GRADLE_INIT_SCRIPT}\n`);
+      expect(read(join(root, "home", "runner", ".bazelrc"))).toBe("");
+    });
+
+    it("writes Bazel's --remote_cache when bazel is served, and no Gradle init script when gradle is not", () => {
+      const { status, runnerDir } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, buildCache: cache(["bazel"]) });
+      expect(status).toBe(0);
+      const root = join(runnerDir, "..", "..");
+      expect(read(join(root, "home", "runner", ".bazelrc"))).toBe(`${BAZELRC_LINE}\n`);
+      expect(existsSync(join(root, "home", "runner", ".gradle"))).toBe(false);
+      expect(read(join(runnerDir, ".env"))).not.toContain("TURBO_API");
+    });
+
+    it("redirects actions/cache to the agent when actions is served and the runner's worker is one the redirect knows", () => {
+      // A .NET user-string heap entry: length byte, UTF-16LE characters, flag byte (test/stacks/actions-cache-redirect.test.ts).
+      const literal = (text: string) => Buffer.concat([Buffer.from([text.length * 2 + 1]), Buffer.from(text, "utf16le"), Buffer.from([0])]);
+      const worker = Buffer.concat([Buffer.alloc(512, 7), literal("ACTIONS_RESULTS_URL"), Buffer.alloc(64, 9)]);
+
+      const known = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, buildCache: cache(["actions"]), runnerWorkerAssembly: worker });
+      const unknown = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, buildCache: cache(["actions"]) });
+
+      expect(known.status).toBe(0);
+      expect(known.calls).toContain(`aws s3 cp --region eu-west-1 --only-show-errors s3://${OPTIONS.binariesBucket}/${ACTIONS_REDIRECT_OBJECT_KEY} ${join(known.runnerDir, "..", "..", "opt", "self-runners", "actions-cache-redirect.sh")}`);
+      expect(read(join(known.runnerDir, ".env"))).toMatch(/^ACTIONS_RESULTS_URL=http:\/\/127\.0\.0\.1:41230\/$/m);
+      expect(known.output).toContain("actions cache redirect: node actions use http://127.0.0.1:41230/");
+      // No worker to patch: GitHub's cache, and no .env line claiming otherwise.
+      expect(unknown.status).toBe(0);
+      expect(read(join(unknown.runnerDir, ".env"))).not.toContain("ACTIONS_RESULTS_URL");
+      expect(unknown.calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
+    });
+
+    it("still runs the job, without the cache, when the agent cannot be downloaded, and says so", () => {
+      const { status, calls, output, runnerDir } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true, buildCache: cache(["turborepo"]), cacheAgentObject: false });
+      expect(status).toBe(0);
+      expect(output).toContain("build cache: agent not started, jobs run without the cache");
+      expect(calls).not.toContain("systemctl start self-runners-cache-agent");
+      expect(read(join(runnerDir, ".env"))).toBe("");
+      expect(calls.some((c) => c.startsWith("run.sh --jitconfig ENCODED-JIT"))).toBe(true);
+    });
+
+    it("does nothing for the cache when it is off: no download, no agent, no client settings", () => {
+      const { status, calls, runnerDir } = runBootstrap({ jitAfterPolls: 1, runnerPreinstalled: true });
+      expect(status).toBe(0);
+      expect(calls.some((c) => c.includes(CACHE_AGENT_OBJECT_KEY) || c.includes("self-runners-cache-agent") || c.startsWith("node "))).toBe(false);
+      expect(read(join(runnerDir, ".env"))).toBe("");
+    });
   });
 
   describe("the pool's customization (docs/runner-customization.md)", () => {

@@ -101,11 +101,23 @@ describe("tracing", () => {
       expect((fn.environment as { variables: Record<string, string> }).variables.POWERTOOLS_TRACE_ENABLED, id).toBe("true");
     }
     const policies = Object.entries(resourcesOf(s, "aws_iam_role_policy")).filter(([id]) => id.includes("_tracing_"));
-    // The NAT failover functions trace too, but exist only with NAT instances (off here): test/stacks/nat-failover.test.ts.
-    expect(policies.map(([id]) => id.replace(/^runners_/, "").replace(/_tracing_.*$/, "")).sort()).toEqual(["nat-failover", "reconcile", "runner-binaries-syncer", "scale-up", "spot-interruption", "webhook"]);
-    for (const [id, policy] of policies.filter(([id]) => !id.includes("nat-failover"))) {
+    // The NAT failover and build cache functions trace too, but exist only with NAT instances and the build
+    // cache (off here): test/stacks/nat-failover.test.ts, and below.
+    expect(policies.map(([id]) => id.replace(/^runners_/, "").replace(/_tracing_.*$/, "")).sort()).toEqual([
+      "build-cache_function",
+      "build-cache_sweep",
+      "nat-failover",
+      "reconcile",
+      "runner-binaries-syncer",
+      "scale-up",
+      "spot-interruption",
+      "webhook",
+    ]);
+    for (const [id, policy] of policies.filter(([id]) => !id.includes("nat-failover") && !id.includes("build-cache"))) {
       expect(policy.count, id).toBe(1);
       expect(String(policy.policy), id).toContain('"Action" = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]');
     }
+    const cache = Object.entries(resourcesOf(synth({ enableTracing: true, enableBuildCache: true }), "aws_iam_role_policy")).filter(([id]) => id.includes("build-cache") && id.includes("_tracing_"));
+    expect(cache.map(([, policy]) => policy.count)).toEqual([1, 1]);
   });
 });

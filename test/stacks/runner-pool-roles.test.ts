@@ -49,7 +49,7 @@ describe("a runner role per pool (extraIamPolicyArns)", () => {
     const shared = inlinePolicies(synth, /^\$\{aws_iam_role\.runners_runner_role_\w+\.id\}$/);
     const pool = inlinePolicies(synth, /^\$\{aws_iam_role\.runners_runner_pool_role_\w+\[each\.key\]\.id\}$/);
     // Every grant on the runner role (stacks/self-runners.ts and RunnerFleet): if one is added, it shows here.
-    expect(Object.keys(shared).sort()).toEqual(["deny-github-app-secrets", "open-own-runner-config", "runner-binaries", "runner-logs", "runner-own-item", "ssm-sessions", "use-kms-key"]);
+    expect(Object.keys(shared).sort()).toEqual(["build-cache", "cache-agent", "deny-github-app-secrets", "open-own-runner-config", "runner-binaries", "runner-logs", "runner-own-item", "ssm-sessions", "use-kms-key"]);
     expect(pool).toEqual(shared);
   });
 

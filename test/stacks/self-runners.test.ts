@@ -133,7 +133,8 @@ describe("SelfRunners with literal pools (the CDKTF user's path)", () => {
 
   it("grants ENI permissions only when the functions are placed in subnets", () => {
     const outside = synthRunners().synth;
-    const inside = synthRunners({ lambdaSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"], lambdaSecurityGroupIds: ["sg-0123456789abcdef0"] }).synth;
+    // The build cache on, so its two functions exist and are placed too.
+    const inside = synthRunners({ lambdaSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"], lambdaSecurityGroupIds: ["sg-0123456789abcdef0"], enableBuildCache: true }).synth;
     const vpcPolicies = (s: typeof outside) => Object.entries(resourcesOf(s, "aws_iam_role_policy")).filter(([id]) => id.includes("vpc-access") || id.includes("vpc_access"));
     // Every function built with NodejsFunction (the NAT failover functions always run in their subnets).
     expect(vpcPolicies(outside).length).toBeGreaterThanOrEqual(4);

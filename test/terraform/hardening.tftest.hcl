@@ -56,14 +56,14 @@ run "kit_key_and_its_users" {
   }
   assert {
     condition = toset(one([for s in jsondecode(aws_kms_key.encryption_key[0].policy).Statement : s.Condition.ArnEquals["aws:PrincipalArn"] if s.Sid == "KitRolesAndAdministratorsUseKey"])) == toset(concat(
-      [for role in ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer", "image-builder", "runner-pool-gpu"] : "arn:aws:iam::123456789012:role/hr-${role}"],
+      [for role in ["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer", "image-builder", "build-cache", "build-cache-sweep", "runner-pool-gpu"] : "arn:aws:iam::123456789012:role/hr-${role}"],
       ["arn:aws:iam::123456789012:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder"],
       ["arn:aws:iam::123456789012:role/platform-admin"],
     ))
     error_message = "Only the module's roles (a pool's own runner role included) and the named administrators may use the key."
   }
   assert {
-    condition     = toset(jsondecode(aws_dynamodb_resource_policy.runners_resource_policy.policy).Statement[0].Condition.ArnNotEquals["aws:PrincipalArn"]) == toset([for role in ["scale-up", "reconcile", "spot-interruption", "runner", "runner-pool-gpu"] : "arn:aws:iam::123456789012:role/hr-${role}"])
+    condition     = toset(jsondecode(aws_dynamodb_resource_policy.runners_resource_policy.policy).Statement[0].Condition.ArnNotEquals["aws:PrincipalArn"]) == toset([for role in ["scale-up", "reconcile", "spot-interruption", "runner", "build-cache", "runner-pool-gpu"] : "arn:aws:iam::123456789012:role/hr-${role}"])
     error_message = "The runners table lets only the functions that manage it and the runner roles (shared and per pool) touch items."
   }
   assert {

@@ -38,7 +38,8 @@ describe("the emitted module under terraform", () => {
   });
 
   it("passes every terraform test run with mock providers: defaults, VPC, spot, org/repo, pools, audit trail, networking, WAF, control plane, validations", async () => {
-    // One `terraform test -filter` process per file, one per core at a time, in the one initialized directory.
+    // One `terraform test -filter` process per file, one per core at a time, in the one initialized
+    // directory, all reattached to one aws provider (test/helpers/reattached-provider.ts).
     const results = await runTerraformTestFiles(workDir, testFiles);
     for (const result of results) {
       expectSuccess(result);
@@ -47,7 +48,7 @@ describe("the emitted module under terraform", () => {
     }
     expect(results.map((r) => r.file).sort()).toEqual(testFiles.map((f) => f.file).sort());
     expect(results.reduce((n, r) => n + r.runs, 0)).toBeGreaterThanOrEqual(44);
-    // Every run plans or applies the whole module under mocks, about five seconds of one core each;
+    // Every run plans or applies the whole module under mocks, two to four seconds of one core each;
     // on the shared 2-core machine the tier takes minutes, past the default test and terraform timeouts.
   }, 1_560_000);
 

@@ -112,12 +112,13 @@ run "boundary_and_path_on_every_role" {
     enable_runner_logs         = true
     cloudtrail_cloudwatch_logs = true
     manage_api_gateway_account = true
+    enable_build_cache         = true
   }
   assert {
     condition = alltrue([for r in concat(
       [aws_iam_role.runner_role, aws_iam_role.webhook_role, aws_iam_role.scale_up_role, aws_iam_role.reconcile_role, aws_iam_role.spot_interruption_role, aws_iam_role.runner_binaries_syncer_role],
       aws_iam_role.audit_cloudwatch_role, aws_iam_role.webhook_api_account_role, aws_iam_role.webhook_firewall_github_hooks_ipset_role,
-      aws_iam_role.nat_role, aws_iam_role.nat_failover_role,
+      aws_iam_role.nat_role, aws_iam_role.nat_failover_role, aws_iam_role.build_cache_function_role, aws_iam_role.build_cache_sweep_role,
     ) : r.permissions_boundary == "arn:aws:iam::123456789012:policy/ci-boundary" && r.path == "/ci/runners/"])
     error_message = "Every role the kit creates has the boundary and the path."
   }

@@ -116,6 +116,8 @@ run "key_created_encrypts_everything" {
         "arn:aws:iam::123456789012:role/self-runners-nat-failover",
         "arn:aws:iam::123456789012:role/self-runners-runner-binaries-syncer",
         "arn:aws:iam::123456789012:role/self-runners-image-builder",
+        "arn:aws:iam::123456789012:role/self-runners-build-cache",
+        "arn:aws:iam::123456789012:role/self-runners-build-cache-sweep",
         "arn:aws:iam::123456789012:role/aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
         "arn:aws:iam::123456789012:role/deployer",
     ]]
@@ -132,6 +134,8 @@ run "key_created_encrypts_everything" {
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-spot-interruption",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-github-hooks-ipset",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-runner-binaries-syncer",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-build-cache",
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-build-cache-sweep",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/apigateway/self-runners",
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/self-runners-nat-failover-*",
         "arn:aws:logs:eu-west-1:123456789012:log-group:aws-waf-logs-self-runners",

@@ -33,6 +33,10 @@ export interface JobRecord {
   readonly pool?: string;
   readonly installationId?: number;
   readonly labels?: readonly string[];
+  /** `workflow_job.head_branch`: the branch the build cache lets the job's runner write. */
+  readonly headBranch?: string;
+  /** `repository.default_branch`: the branch every job of the repository may read from the build cache. */
+  readonly defaultBranch?: string;
   readonly deliveryIds?: readonly string[];
   readonly receivedAt?: string;
   /**
@@ -87,6 +91,8 @@ export interface JobFacts {
   readonly pool?: string;
   readonly installationId?: number;
   readonly labels?: readonly string[];
+  readonly headBranch?: string;
+  readonly defaultBranch?: string;
   readonly kind?: "job" | "warm";
 }
 
@@ -149,6 +155,8 @@ export function factFields(facts: JobFacts): Record<string, unknown> {
     pool: facts.pool,
     installationId: facts.installationId,
     labels: facts.labels === undefined ? undefined : [...facts.labels],
+    headBranch: facts.headBranch,
+    defaultBranch: facts.defaultBranch,
   };
 }
 

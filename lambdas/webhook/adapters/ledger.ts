@@ -56,6 +56,8 @@ export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: s
         pool: job.pool,
         installationId: job.installationId,
         labels: job.labels,
+        headBranch: job.headBranch,
+        defaultBranch: job.defaultBranch,
       };
       const sighting = await ledger.receiveToQueue(facts, job.deliveryId, leaseMs, now);
       return sighting.leased ? { leased: true, phase: "received", queuedBy: job.deliveryId } : { leased: false, phase: sighting.record.phase, queuedBy: sighting.record.queueLeaseOwner };
@@ -75,6 +77,8 @@ export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: s
         pool: progress.pool,
         installationId: progress.installationId,
         labels: progress.labels,
+        headBranch: progress.headBranch,
+        defaultBranch: progress.defaultBranch,
       };
       // Only this deployment's runners can have been noted by the spot handler (issue 15).
       const instanceId = progress.runnerName === undefined ? undefined : instanceIdFromRunnerName(prefix, progress.runnerName);

@@ -107,6 +107,8 @@ describe("routeDelivery", () => {
         owner: "octo-org",
         installationId: 52103487,
         labels: ["self-hosted", "linux", "x64"],
+        headBranch: "main",
+        defaultBranch: "main",
         receivedAt: "2024-06-11T14:02:21.000Z",
         visibility: "private",
       },
@@ -239,6 +241,8 @@ describe("routeDelivery for job progress", () => {
     owner: "octo-org",
     installationId: 52103487,
     labels: ["self-hosted", "linux", "x64"],
+    headBranch: "main",
+    defaultBranch: "main",
   };
 
   it("reports in_progress with the runner that took the job", () => {
@@ -276,6 +280,34 @@ describe("routeDelivery for job progress", () => {
 
     // Assert
     expect(decision.kind === "progress" && decision.progress.runnerName).toBeUndefined();
+  });
+
+  it("carries the job's branch and the repository's default branch, for the build cache", () => {
+    // Arrange
+    const payload = workflowJobFixture("in_progress", { runnerName: "sr-i-0aaaaaaaaaaaaaaa1" });
+    payload.workflow_job.head_branch = "feature/cache";
+    payload.repository.default_branch = "trunk";
+
+    // Act
+    const decision = routeDelivery({ ...base, payload });
+
+    // Assert
+    expect(decision).toMatchObject({ kind: "progress", progress: { headBranch: "feature/cache", defaultBranch: "trunk" } });
+  });
+
+  it("leaves the branch facts out when the payload has none (older payloads)", () => {
+    // Arrange
+    const payload = workflowJobQueuedFixture() as Record<string, any>;
+    delete payload.workflow_job.head_branch;
+    payload.repository.default_branch = "";
+
+    // Act
+    const decision = routeDelivery({ ...base, event: "workflow_job", receivedAt: new Date("2024-06-11T14:02:21.000Z"), payload });
+
+    // Assert
+    expect(decision.kind).toBe("enqueue");
+    expect(decision.kind === "enqueue" && "headBranch" in decision.job).toBe(false);
+    expect(decision.kind === "enqueue" && "defaultBranch" in decision.job).toBe(false);
   });
 
   it("routes progress without X-GitHub-Delivery (only queued jobs need it for the message)", () => {

@@ -28,6 +28,9 @@ mock_resource "aws_lambda_function" {
     invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:mock/invocations"
   }
 }
+mock_resource "aws_lambda_function_url" {
+  defaults = { function_url = "https://mock.lambda-url.eu-west-1.on.aws/" }
+}
 mock_resource "aws_sqs_queue" {
   defaults = {
     arn = "arn:aws:sqs:eu-west-1:123456789012:mock.fifo"

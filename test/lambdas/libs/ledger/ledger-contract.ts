@@ -381,6 +381,18 @@ export function describeLedgerContract(name: string, makeStores: () => Promise<L
         expect(await stores.ledger.jobOfRunner("sr-i-0ccccccccccccccc1")).toBeUndefined();
       });
 
+      it("keeps the job's branch facts from the first sighting for the build cache; a later sighting changes nothing", async () => {
+        // Arrange
+        const job = { ...facts(), headBranch: "feature/x", defaultBranch: "main" };
+
+        // Act
+        await stores.ledger.receive(job, "d-1", NOW);
+        await stores.ledger.start({ ...job, headBranch: "other" }, "sr-i-0bbbbbbbbbbbbbbb1", NOW);
+
+        // Assert
+        expect(await stores.ledger.get(jobKey(job))).toMatchObject({ headBranch: "feature/x", defaultBranch: "main", ranOn: "sr-i-0bbbbbbbbbbbbbbb1" });
+      });
+
       it("records an in_progress seen before queued, with the job's facts", async () => {
         // Arrange
         const job = facts();

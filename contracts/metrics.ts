@@ -27,7 +27,7 @@ export const METRIC_DIMENSIONS = {
   /** `spot` or `on-demand`. */
   market: "Market",
   /**
-   * Why a job was deferred: a scale-up `DeferralKind` (`draining`, `limit`, `budget`, `in-flight`, `launch-failed`, `write-rate`);
+   * Why a job was deferred: a scale-up `DeferralKind` (`draining`, `limit`, `budget`, `in-flight`, `launch-failed`, `write-rate`, `out-of-time`);
    * or why it was refused: `owner`, `repository`, `visibility`, `stale` (lambdas/shared/admission.ts).
    */
   reason: "Reason",

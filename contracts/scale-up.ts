@@ -9,6 +9,20 @@ import { poolFields, poolsVariable } from "./pools.js";
  */
 export const JIT_ENCRYPTION_CONTEXT_KEY = "instance-arn";
 
+/**
+ * Scale-up's time budget (docs/reliability.md, "A slow GitHub"). GitHub's REST answers slow down
+ * under load: a JIT configuration POST is planned to take up to this long, and started only while the
+ * invocation has this plus {@link SCALE_UP_FINISH_MARGIN_SECONDS} left; otherwise the instance is kept
+ * under the job's claim for the next attempt to register.
+ */
+export const SCALE_UP_JIT_CALL_BUDGET_SECONDS = 30;
+/** Kept after a JIT answer for the writes that follow it (launched, runner items, visibility changes). */
+export const SCALE_UP_FINISH_MARGIN_SECONDS = 10;
+/** For the work before the first JIT call: claims, budgets, limits, CreateFleet and its fallbacks. */
+export const SCALE_UP_LAUNCH_ALLOWANCE_SECONDS = 20;
+/** The scale-up function's timeout, derived from its time budget (below the claim lease of 120 s). */
+export const SCALE_UP_TIMEOUT_SECONDS = SCALE_UP_LAUNCH_ALLOWANCE_SECONDS + SCALE_UP_JIT_CALL_BUDGET_SECONDS + SCALE_UP_FINISH_MARGIN_SECONDS;
+
 /** The scale-up function's environment (lambdas/scale-up, stacks/functions/scale-up-function.ts). */
 export const SCALE_UP_ENV = {
   ...POWERTOOLS_ENV,

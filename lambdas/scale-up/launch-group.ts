@@ -10,6 +10,7 @@ import { firstFleetRequest, nextFleetRequest } from "./fleet-plan.js";
 import type { CapacityType, FleetError, FleetRequest } from "./fleet-plan.js";
 import type { SealJitConfig } from "./jit-seal.js";
 import { splitGroup } from "./plan.js";
+import { jitCallFits } from "./time-budget.js";
 import type { DeferralKind, LaunchGroup } from "./plan.js";
 
 const log = childLogger("scale-up");
@@ -24,6 +25,13 @@ export interface Claimed {
   readonly key: string;
   readonly token: string;
   readonly owner: string;
+  /**
+   * The instance an earlier attempt launched under this claim and kept, out of time for its JIT call
+   * (takeoverAction "reuse"): it is registered instead of launching another, and holds its slots.
+   */
+  readonly instanceId?: string;
+  /** Its previous claim's invocation died mid-launch: the instance is recorded before the JIT call (time-budget.ts). */
+  readonly recordInstanceFirst?: boolean;
 }
 
 /** The part of scale-up's dependencies a group launch uses. */
@@ -39,6 +47,8 @@ export interface LaunchDeps {
   readonly instanceArnPrefix: string;
   /** The clock read when CreateFleet has answered (dispatch latency). */
   readonly now: () => Date;
+  /** Time left in this invocation (Lambda's `getRemainingTimeInMillis`); absent: unbounded. */
+  readonly remainingMs?: () => number;
 }
 
 export interface GroupContext {
@@ -47,6 +57,8 @@ export interface GroupContext {
   readonly claimOf: ReadonlyMap<string, Claimed>;
   readonly appOf: ReadonlyMap<string, number>;
   readonly giveBack: (job: Claimed, kind: DeferralKind, reason: string) => Promise<void>;
+  /** Defers a job whose instance stays with its claim (recorded on the job) until the lease ends. */
+  readonly keep: (job: Claimed, reason: string) => void;
   /**
    * Confirms old messages' jobs still queued at GitHub (still-queued.ts), asked only for jobs granted
    * slots so that limit-deferred messages cost no GitHub call; the jobs not returned hold no slot.
@@ -59,11 +71,14 @@ export async function launchGroupWithLimits(group: LaunchGroup, ctx: GroupContex
   const { deps } = ctx;
   const pool = deps.config.pools[group.pool] as ScaleUpPool;
   const keys = limitKeys(group.pool, group.owner);
-  const wanted = group.recordIds.length;
+  // Jobs with a kept instance hold their slots already: only the others reserve, and they go first.
+  const reused = group.recordIds.filter((recordId) => ctx.claimOf.get(recordId)?.instanceId !== undefined);
+  const fresh = { ...group, recordIds: group.recordIds.filter((recordId) => !reused.includes(recordId)), jobs: group.jobs.filter((_, index) => !reused.includes(group.recordIds[index] as string)) };
+  const wanted = fresh.recordIds.length;
   let global = 0;
   let inPool = 0;
   let granted = 0;
-  try {
+  if (wanted > 0) try {
     global = await deps.counters.reserve(keys.global, wanted, deps.config.limits.maxRunnersTotal);
     inPool = global === 0 ? 0 : await deps.counters.reserve(keys.pool, global, pool.maxRunners);
     granted = inPool === 0 ? 0 : await deps.counters.reserve(keys.owner, inPool, deps.config.limits.maxRunnersPerOwner);
@@ -73,7 +88,12 @@ export async function launchGroupWithLimits(group: LaunchGroup, ctx: GroupContex
   await Promise.all([deps.counters.release(keys.global, global - granted), deps.counters.release(keys.pool, inPool - granted)]).catch((error: unknown) =>
     log.warn("returning unused slots failed", { error }),
   );
-  const { launch, wait } = splitGroup(group, granted);
+  const { launch: freshLaunch, wait } = splitGroup(fresh, granted);
+  const launch = {
+    ...group,
+    recordIds: [...reused, ...freshLaunch.recordIds],
+    jobs: [...reused.map((recordId) => (ctx.claimOf.get(recordId) as Claimed).job), ...freshLaunch.jobs],
+  };
   if (wait.length > 0) {
     const which = global < wanted ? "all pools" : inPool < global ? `pool ${group.pool}` : `owner ${group.owner}`;
     log.info("limit reached", { pool: group.pool, owner: group.owner, wanted, granted, limit: which });
@@ -81,6 +101,7 @@ export async function launchGroupWithLimits(group: LaunchGroup, ctx: GroupContex
   }
   if (launch.recordIds.length === 0) return 0;
   const stillQueued = await ctx.confirmStillQueued(launch.recordIds.map((recordId) => ctx.claimOf.get(recordId) as Claimed));
+  // Slots of jobs no longer queued go back, a reused job's included (its instance is left to the reconciler).
   const unused = launch.recordIds.length - stillQueued.length;
   if (unused > 0) {
     await Promise.all([deps.counters.release(keys.global, unused), deps.counters.release(keys.pool, unused), deps.counters.release(keys.owner, unused)]).catch((error: unknown) =>
@@ -95,11 +116,13 @@ export async function launchGroupWithLimits(group: LaunchGroup, ctx: GroupContex
 async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnType<typeof limitKeys>, ctx: GroupContext): Promise<number> {
   const { deps, now } = ctx;
   const count = group.recordIds.length;
-  const instanceIds: string[] = [];
-  /** The market each instance was actually launched in, by index of instanceIds. */
-  const markets: CapacityType[] = [];
+  // Kept instances come first (launchGroupWithLimits orders them so): CreateFleet asks for the rest.
+  const instanceIds: string[] = group.recordIds.flatMap((recordId) => ctx.claimOf.get(recordId)?.instanceId ?? []);
+  const reusedCount = instanceIds.length;
+  /** The market each instance was actually launched in, by index of instanceIds (kept ones: not known here). */
+  const markets: Array<CapacityType | undefined> = instanceIds.map(() => undefined);
   const errors: FleetError[] = [];
-  let request: FleetRequest | undefined = firstFleetRequest(pool, count);
+  let request: FleetRequest | undefined = count > reusedCount ? firstFleetRequest(pool, count - reusedCount) : undefined;
   for (let requests = 0; request !== undefined; ) {
     try {
       const jobs = group.recordIds.slice(instanceIds.length, instanceIds.length + request.count).flatMap((recordId) => ctx.claimOf.get(recordId)?.job ?? []);
@@ -127,6 +150,7 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   const failed: Claimed[] = [];
   const doomed: string[] = [];
   const items: Array<{ item: RunnerItem; job: Claimed }> = [];
+  const kept: Claimed[] = [];
   await Promise.all(
     group.recordIds.map(async (recordId, index) => {
       const job = ctx.claimOf.get(recordId) as Claimed;
@@ -145,6 +169,14 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   );
   async function registerInstance(job: Claimed, recordId: string, instanceId: string, name: string): Promise<void> {
     try {
+      if (deps.remainingMs !== undefined && !jitCallFits(deps.remainingMs())) {
+        // GitHub's answer could not arrive before Lambda ends the invocation, leaving an instance no job
+        // names: the instance stays with the claim instead, for the takeover to register (time-budget.ts).
+        if (!(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
+        kept.push(job);
+        return;
+      }
+      if (job.recordInstanceFirst === true && !(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
       const jit = await deps.registerRunner({
         instanceId,
         pool,
@@ -205,8 +237,8 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
       continue;
     }
     ready += 1;
-    const market = markets[instanceIds.indexOf(item.instanceId)] ?? "on-demand";
-    readyByMarket.set(market, (readyByMarket.get(market) ?? 0) + 1);
+    const market = markets[instanceIds.indexOf(item.instanceId)];
+    if (market !== undefined) readyByMarket.set(market, (readyByMarket.get(market) ?? 0) + 1);
     if (job.job.kind !== "warm") emitMetric(METRICS.jobsDispatched, 1, { Pool: group.pool });
   }
   for (const [market, launched] of readyByMarket) emitMetric(METRICS.runnersLaunched, launched, { Pool: group.pool, Market: market });
@@ -222,6 +254,10 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
     await Promise.all([deps.counters.release(keys.global, failed.length), deps.counters.release(keys.pool, failed.length), deps.counters.release(keys.owner, failed.length)]).catch(
       (error: unknown) => log.warn("returning slots failed", { error }),
     );
+  }
+  if (kept.length > 0) {
+    log.warn("out of time for JIT calls: instances kept with their claims", { pool: group.pool, owner: group.owner, kept: kept.length });
+    for (const job of kept) ctx.keep(job, "no time left for the JIT call; the instance waits for the next attempt");
   }
   if (unconfigured > 0) emitMetric(METRICS.launchFailures, unconfigured, { Pool: group.pool });
   log.info("group launched", { pool: group.pool, owner: group.owner, requested: count, launched: instanceIds.length, ready, terminated: doomed.length });

@@ -17,8 +17,11 @@ export interface PlanMiss {
   readonly reason: string;
 }
 
-/** Why a record waits; each kind has its own back-off (see {@link deferralSeconds}). */
-export type DeferralKind = "draining" | "limit" | "budget" | "in-flight" | "launch-failed" | "write-rate";
+/**
+ * Why a record waits; each kind has its own back-off (see {@link deferralSeconds}). `out-of-time`: the
+ * invocation had no time left for a JIT call; the instance stays with the claim until its lease ends.
+ */
+export type DeferralKind = "draining" | "limit" | "budget" | "in-flight" | "launch-failed" | "write-rate" | "out-of-time";
 
 export interface Deferral extends PlanMiss {
   readonly kind: DeferralKind;
@@ -109,7 +112,8 @@ export function deferralSeconds(
   budgetResetInSeconds = 0,
 ): number {
   // The write governor knows when the job's token is due: no back-off, no jitter beyond its place in line.
-  if (kind === "write-rate") return Math.min(settings.maxSeconds, Math.max(1, Math.ceil(budgetResetInSeconds)));
+  // Out of time: the claim's lease is known, and the takeover that reuses the instance can only come after it.
+  if (kind === "write-rate" || kind === "out-of-time") return Math.min(settings.maxSeconds, Math.max(1, Math.ceil(budgetResetInSeconds)));
   const attempt = Math.max(1, receiveCount);
   const step = kind === "in-flight" ? settings.baseSeconds : Math.min(settings.maxSeconds, settings.baseSeconds * 2 ** (attempt - 1));
   const jittered = Math.ceil(step / 2 + (step / 2) * Math.min(1, Math.max(0, random)));

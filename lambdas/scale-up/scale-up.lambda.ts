@@ -34,8 +34,8 @@ const processor = new BatchProcessor(EventType.SQS);
 /** Draining is read through Powertools parameters with a short cache: flipping it acts within a minute. */
 export const DRAINING_CACHE_SECONDS = 30;
 
-/** The core's dependencies but the ARN prefix, which comes with each invocation's context. */
-export type ScaleUpHandlerDeps = Omit<ScaleUpDeps, "instanceArnPrefix">;
+/** The core's dependencies but the ARN prefix and the time left, which come with each invocation's context. */
+export type ScaleUpHandlerDeps = Omit<ScaleUpDeps, "instanceArnPrefix" | "remainingMs">;
 
 /**
  * The AWS clients of the deployed function, built in the handler's own bundle, not in the shared
@@ -101,7 +101,7 @@ export function createHandler(loadDeps: () => ScaleUpHandlerDeps): (event: SQSEv
           receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
           queueArn: record.eventSourceARN,
         })),
-        { ...deps, instanceArnPrefix: instanceArnPrefix(context.invokedFunctionArn) },
+        { ...deps, instanceArnPrefix: instanceArnPrefix(context.invokedFunctionArn), remainingMs: () => context.getRemainingTimeInMillis() },
       );
       const recordHandler = async (record: SQSRecord): Promise<void> => {
         if (outcome.retry.has(record.messageId)) throw new JobDeferredError("waiting: see the batch log for the reason");

@@ -1,6 +1,6 @@
 import { METRICS, UNKNOWN_DIMENSION_VALUE, childLogger, emitMetric, jobCorrelation, jobGroupId, parseJobMessage, withCorrelation } from "../shared/index.js";
 import type { BudgetObservation, JobMessage } from "../shared/index.js";
-import { jobKey, limitKeys, refusedClaimOutcome, takeoverAction } from "../libs/ledger/phases.js";
+import { jobKey, refusedClaimOutcome, takeoverAction } from "../libs/ledger/phases.js";
 import type { BudgetStore, Ledger, LimitCounters } from "../libs/ledger/port.js";
 import type { JobFacts } from "../libs/ledger/types.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
@@ -14,6 +14,7 @@ import type { Claimed } from "./launch-group.js";
 import { assignApps, deferralSeconds, groupLaunches, ownerOf, triage } from "./plan.js";
 import type { AppBudget, DeferralKind, ParsedRecord } from "./plan.js";
 import { confirmStillQueued } from "./still-queued.js";
+import { claimFollowsDeadAttempt } from "./time-budget.js";
 import type { WorkflowJobLookup } from "./still-queued.js";
 import { governWrites } from "./write-gate.js";
 import type { WriteGateDeps } from "./write-gate.js";
@@ -49,6 +50,8 @@ export interface ScaleUpDeps extends WriteGateDeps {
   /** `arn:<partition>:ec2:<region>:<account>:instance/`, from the function's own ARN. */
   readonly instanceArnPrefix: string;
   readonly now: () => Date;
+  /** Time left in this invocation (the Lambda context's `getRemainingTimeInMillis`); absent: unbounded. */
+  readonly remainingMs?: () => number;
   /** In [0, 1): jitter. */
   readonly random: () => number;
   /** A unique claim token. */
@@ -206,20 +209,11 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
             if (job.kind !== "warm") emitMetric(METRICS.jobsDispatched, 1, { Pool: job.pool });
             return;
           }
-          const terminated = await deps.fleet.terminate([previous]).then(
-            () => true,
-            (error: unknown) => log.warn("terminating the previous instance failed", { error, previous }),
-          );
-          if (terminated === true) {
-            // The crashed attempt reserved its slots before launching; that instance is gone now and
-            // its replacement reserves its own.
-            const keys = limitKeys(job.pool, owner);
-            await Promise.all([deps.counters.release(keys.global, 1), deps.counters.release(keys.pool, 1), deps.counters.release(keys.owner, 1)]).catch(
-              (error: unknown) => log.warn("returning slots failed", { error }),
-            );
-          }
+          // Reused: the instance still waits for a configuration and holds the slots reserved for it.
+          claimed.push({ recordId, job, key, token, owner, instanceId: previous });
+          return;
         }
-        claimed.push({ recordId, job, key, token, owner });
+        claimed.push({ recordId, job, key, token, owner, ...(claimFollowsDeadAttempt(result.record.events) ? { recordInstanceFirst: true } : {}) });
       } catch (error) {
         log.error("claiming job failed", { error, jobId: job.jobId });
         wait(recordId, "launch-failed", "ledger unavailable");
@@ -232,6 +226,9 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
 
   const giveBack = async (job: Claimed, kind: DeferralKind, reason: string, budgetResetIn?: number): Promise<void> => {
     wait(job.recordId, kind, reason, budgetResetIn);
+    // A kept instance stays with its claim when the job only waits (budget, write rate): the takeover
+    // registers it. A failed launch has terminated it, and the claim goes back.
+    if (job.instanceId !== undefined && kind !== "launch-failed") return;
     try {
       await deps.ledger.release(job.key, job.token, reason, now);
     } catch (error) {
@@ -239,6 +236,10 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
       log.warn("releasing claim failed", { error, jobId: job.job.jobId });
     }
   };
+
+  // The claim is kept (with the instance recorded on it): the message comes back once its lease has run
+  // out, for the takeover that registers the instance.
+  const keep = (job: Claimed, reason: string): void => wait(job.recordId, "out-of-time", reason, config.claimLeaseSeconds + 1);
 
   // GitHub budget: a JIT config costs one request; keep the reserve, wait for the reset beyond it.
   const appIds = [config.app.appId, ...config.app.additionalApps.map((app) => app.appId)];
@@ -292,7 +293,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   const claimOf = new Map(withTokens.map((job) => [job.recordId, job]));
   const groups = groupLaunches(withTokens, config.scope, config.app.enterprise?.slug);
   const results = await Promise.all(
-    groups.map((group) => launchGroupWithLimits(group, { deps, now, claimOf, appOf, giveBack, confirmStillQueued: confirm })),
+    groups.map((group) => launchGroupWithLimits(group, { deps, now, claimOf, appOf, giveBack, keep, confirmStillQueued: confirm })),
   );
   launched += results.reduce((sum, n) => sum + n, 0);
 

@@ -12,7 +12,7 @@ resource "aws_lambda_function" "scale_up_function" {
   runtime                        = "nodejs22.x"
   source_code_hash               = filebase64sha256("${path.module}/lambdas/scale-up.zip")
   tags                           = merge(var.tags, { "self-runners:prefix" = var.prefix })
-  timeout                        = 30
+  timeout                        = 60
 
   environment {
     variables = {

@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { SCALE_UP_ENV } from "../../contracts/scale-up.js";
+import { SCALE_UP_ENV, SCALE_UP_TIMEOUT_SECONDS } from "../../contracts/scale-up.js";
 import { LambdaEventSourceMapping } from "../aws.js";
 import { Fn, TerraformIterator } from "../cdktf.js";
 import type { DrainingSwitch } from "../draining-switch.js";
@@ -58,7 +58,7 @@ export class ScaleUpFunction extends NodejsFunction {
       id,
       handlerFunctionProps("scale-up", props, {
         description: "Launches ephemeral runners for queued jobs",
-        timeout: 30,
+        timeout: SCALE_UP_TIMEOUT_SECONDS,
         memorySize: 512,
         reservedConcurrency: props.reservedConcurrency,
         environment: renderEnvironment(SCALE_UP_ENV, {

@@ -3,6 +3,7 @@ import { inputDefault } from "../../stacks/module/inputs.js";
 import { replacements } from "./oracle.js";
 import type { Scenario, ScenarioBounds } from "./scenario.js";
 import { INTERLEAVED_SCENARIOS } from "./scenarios-interleaved.js";
+import { SLOW_GITHUB_SCENARIOS } from "./scenarios-slow-github.js";
 import { UNUSED_RUNNER_SCENARIOS } from "./scenarios-unused-runners.js";
 import { ORG } from "./world/github.js";
 import { CRASH_POINTS, SIM_START, World } from "./world/world.js";
@@ -858,7 +859,7 @@ function governedBurst(apps: number): Scenario {
   };
 }
 
-export const SCENARIOS: readonly Scenario[] = [...duplicates, ...crashes, ...gitHub, ...ec2, ...sqs, ...lag, ...spot, ...coverage, ...draining, ...flood, ...healer, ...hostile, ...UNUSED_RUNNER_SCENARIOS, ...INTERLEAVED_SCENARIOS, ...burst];
+export const SCENARIOS: readonly Scenario[] = [...duplicates, ...crashes, ...gitHub, ...ec2, ...sqs, ...lag, ...spot, ...coverage, ...draining, ...flood, ...healer, ...hostile, ...UNUSED_RUNNER_SCENARIOS, ...INTERLEAVED_SCENARIOS, ...SLOW_GITHUB_SCENARIOS, ...burst];
 
 /** The governor's figures (test/fault/governor.test.ts, bench/governor.ts): apart from the reliability table. */
 export const GOVERNED_SCENARIOS: readonly Scenario[] = [governedBurst(3), governedBurst(1)];

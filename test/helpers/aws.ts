@@ -7,8 +7,14 @@ import type { JobMessage } from "../../lambdas/shared/index.js";
 export const TEST_REGION = "eu-west-1";
 export const TEST_ACCOUNT = "123456789012";
 
-/** The Lambda context a handler receives; only the ARN and ids matter to the kit. */
-export function lambdaContext(functionName = "self-runners-test"): Context {
+/** Lambda's longest timeout (15 minutes): a context with this much left never runs short. */
+const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * The Lambda context a handler receives: the ARN and ids, and the time left (scale-up starts a JIT call
+ * only with time for GitHub's answer).
+ */
+export function lambdaContext(functionName = "self-runners-test", remainingMs = LAMBDA_MAX_TIMEOUT_MS): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -18,7 +24,7 @@ export function lambdaContext(functionName = "self-runners-test"): Context {
     awsRequestId: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "2024/06/11/[$LATEST]abcdef",
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => remainingMs,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

@@ -94,13 +94,14 @@ export function refusedClaimOutcome(phase: Phase | undefined): "duplicate" | "in
 }
 
 /**
- * What to do, on taking over an expired claim, with the instance the crashed attempt recorded:
- * adopt it when its runner configuration was written (the runner will come up and work), otherwise
- * terminate it (it can never get a configuration) and launch anew.
+ * What to do, on taking over an expired claim, with the instance launched under it: adopt it when its
+ * runner configuration was written (the runner will come up and work), otherwise reuse it (it waits
+ * for a configuration until the boot timeout: the attempt ran out of time before or during its JIT
+ * call) rather than launch another; launch when there is none.
  */
-export function takeoverAction(previous: { readonly instanceId?: string; readonly runnerWritten: boolean }): "launch" | "adopt" | "replace" {
+export function takeoverAction(previous: { readonly instanceId?: string; readonly runnerWritten: boolean }): "launch" | "adopt" | "reuse" {
   if (previous.instanceId === undefined) return "launch";
-  return previous.runnerWritten ? "adopt" : "replace";
+  return previous.runnerWritten ? "adopt" : "reuse";
 }
 
 const LIMIT_RELEASE_PREFIX = "limit of ";

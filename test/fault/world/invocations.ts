@@ -47,6 +47,16 @@ export function invocationOf(headers: Record<string, string | string[] | undefin
   return typeof id === "string" ? registry.get(id) : undefined;
 }
 
+/**
+ * Time left before the running invocation's timeout, on the simulated clock (its warped waits count):
+ * what Lambda's `context.getRemainingTimeInMillis()` answers.
+ */
+export function remainingMs(): number {
+  const invocation = currentInvocation();
+  if (invocation === undefined) throw new Error("remainingMs: no invocation is running");
+  return invocation.startedAt + invocation.timeoutMs - Math.max(Date.now(), invocation.waitedUntil);
+}
+
 export function kill(invocation: Invocation, reason: string): void {
   invocation.killed ??= reason;
 }

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, EventBridgeEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { vi } from "vitest";
+import { SCALE_UP_TIMEOUT_SECONDS } from "../../../contracts/scale-up.js";
 import { inputDefault } from "../../../stacks/module/inputs.js";
 import { apiGatewayEvent, lambdaContext } from "../../helpers/aws.js";
 import { AwsFault, LoopbackAws } from "../../helpers/loopback-aws.js";
@@ -21,7 +22,7 @@ import type { Ec2Instance } from "./ec2.js";
 import { GitHubWorld, ORG } from "./github.js";
 import type { GitHubJob } from "./github.js";
 import { LimitWatch, counterDrift, replacements, wastedInstances } from "../oracle.js";
-import { invocationOf, kill, runInvocation } from "./invocations.js";
+import { invocationOf, kill, remainingMs, runInvocation } from "./invocations.js";
 import type { Invocation, InvocationResult } from "./invocations.js";
 import { settleBatch } from "./esm.js";
 import { mulberry32 } from "./random.js";
@@ -156,6 +157,11 @@ export interface ScenarioReport {
 type WebhookHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type ScaleUpHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 type ScheduledHandler = (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<unknown>;
+
+/** A Lambda context whose remaining time is the running invocation's, on the world's clock. */
+function invocationContext(functionName: string): Context {
+  return { ...lambdaContext(functionName), getRemainingTimeInMillis: remainingMs };
+}
 
 const WEBHOOK_SECRET = "fault-world-webhook-secret";
 
@@ -893,7 +899,7 @@ export class World {
     // The receipt handles of this receive: another environment receiving a message again changes it.
     const handles = new Map(messages.map((message) => [message.messageId, message.receiptHandle as string]));
     const scheduler = this.scheduler;
-    const result: InvocationResult<SQSBatchResponse> = await runInvocation("scale-up", 30_000, () => handler(event, lambdaContext(`${PREFIX}-scale-up`)), (invocation) => {
+    const result: InvocationResult<SQSBatchResponse> = await runInvocation("scale-up", SCALE_UP_TIMEOUT_SECONDS * 1000, () => handler(event, invocationContext(`${PREFIX}-scale-up`)), (invocation) => {
       for (const message of messages) {
         const holder = this.heldBy.get(message.messageId);
         if (holder !== undefined) this.receivedWhileHeld += 1;

@@ -124,6 +124,12 @@ describe("deferralSeconds", () => {
     expect(middle).toBeLessThanOrEqual(step);
   });
 
+  it("waits out a kept claim's lease exactly, whatever the receive count and jitter (out-of-time)", () => {
+    expect(deferralSeconds("out-of-time", 1, settings, 0, 121)).toBe(121);
+    expect(deferralSeconds("out-of-time", 9, settings, 0.9, 121)).toBe(121);
+    expect(deferralSeconds("out-of-time", 1, settings, 0, 900)).toBe(300);
+  });
+
   it("treats a missing or zero receive count as the first receive", () => {
     expect(deferralSeconds("draining", 0, settings, 1)).toBe(10);
   });

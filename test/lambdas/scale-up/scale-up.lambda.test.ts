@@ -24,6 +24,7 @@ import type { RecordedRequest } from "../../helpers/github.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
 import { SCALE_UP_ENV } from "../../../contracts/index.js";
+import { SCALE_UP_FINISH_MARGIN_SECONDS, SCALE_UP_JIT_CALL_BUDGET_SECONDS } from "../../../contracts/scale-up.js";
 import { sampleEnv } from "../../helpers/contracts.js";
 
 const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
@@ -400,8 +401,8 @@ describe("scale-up handler: duplicates and claims", () => {
     expect(await counter("limit#global")).toBe(1);
   });
 
-  it("replaces the instance of an expired claim that never got its configuration: terminates it and launches anew", async () => {
-    // Arrange: an invocation crashed after CreateFleet, before the runner item was written.
+  it("reuses the instance of an expired claim that never got its configuration: registers it, no CreateFleet, no termination", async () => {
+    // Arrange: an invocation ran out of time after CreateFleet and kept the instance with its claim.
     scriptInstantFleet(ec2);
     const github = gitHub({ jitCount: 1 });
     const message = job();
@@ -410,26 +411,71 @@ describe("scale-up handler: duplicates and claims", () => {
     const [previous] = newInstanceIds(1) as [string];
     await ledger.claim({ jobId: message.jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "crashed", 120_000, crashedAt);
     await ledger.recordInstance(key, "crashed", previous, `sr-${previous}`, crashedAt);
-    // The crashed attempt had reserved its slots before launching.
+    // The earlier attempt had reserved its slots before launching.
     await Promise.all(["limit#global", "limit#pool#linux", "limit#owner#octo-org"].map((k) => setCounter(k, 1)));
 
     // Act
     const result = await invoke([message]);
 
-    // Assert
+    // Assert: the kept instance is registered and configured; nothing else launched or ended.
     expect(result.batchItemFailures).toEqual([]);
-    expect(ec2.commandCalls(TerminateInstancesCommand).map((call) => call.args[0].input.InstanceIds)).toEqual([[previous]]);
-    expect(fleetCalls()).toHaveLength(1);
-    expect(jitCalls(github.requests)).toHaveLength(1);
-    const entry = await ledger.get(key);
-    expect(entry).toMatchObject({ phase: "launched", slotHeld: true });
-    expect(entry?.instanceId).not.toBe(previous);
-    expect((await runnerItems()).map((item) => item.instanceId)).toEqual([entry?.instanceId]);
-    // The terminated instance's slots went to its replacement: one runner, one slot.
+    expect(ec2.commandCalls(TerminateInstancesCommand)).toEqual([]);
+    expect(fleetCalls()).toEqual([]);
+    expect(jitCalls(github.requests).map((request) => (request.body as { name: string }).name)).toEqual([`sr-${previous}`]);
+    expect(await ledger.get(key)).toMatchObject({ phase: "launched", instanceId: previous, slotHeld: true });
+    expect((await runnerItems()).map((item) => item.instanceId)).toEqual([previous]);
+    // Its slots were held already: one runner, one slot.
     expect(await counter("limit#global")).toBe(1);
     expect(await counter("limit#pool#linux")).toBe(1);
     expect(await counter("limit#owner#octo-org")).toBe(1);
   });
+
+  it("records the instance on the claim before the JIT call when the previous claim's invocation died", async () => {
+    // Arrange: an invocation claimed the job and died without recording anything (killed during a slow
+    // GitHub call); GitHub refuses this attempt's JIT config, so the record before it is what remains.
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 1, failNames: () => true });
+    const message = job();
+    const key = jobKey(message);
+    await ledger.claim({ jobId: message.jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "died", 120_000, new Date(Date.now() - 10 * 60_000));
+
+    // Act
+    await invoke([message]);
+
+    // Assert: the instance was recorded on the claim (the pointer and event) before GitHub was asked.
+    expect(jitCalls(github.requests)).toHaveLength(1);
+    const entry = await ledger.get(key);
+    // The one instance launched, terminated after GitHub's refusal, is the one recorded.
+    expect(fleetCalls()).toHaveLength(1);
+    const [terminated] = ec2.commandCalls(TerminateInstancesCommand).map((call) => call.args[0].input.InstanceIds?.[0]);
+    expect(entry?.events?.map((event) => event.what)).toEqual(["claimed", "claimed", "instance-launched", "released"]);
+    expect(entry?.events?.[2]?.detail).toBe(terminated);
+  });
+
+  it("starts no JIT call without time for GitHub's answer: the instance stays with the claim, the message waits for the lease", async () => {
+    // Arrange: 39 s left after CreateFleet, one second short of the JIT budget and its margin.
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 1 });
+    const message = job();
+    const key = jobKey(message);
+
+    // Act
+    const result = await handler(sqsEvent([record(message)]), lambdaContext("sr-scale-up", (SCALE_UP_JIT_CALL_BUDGET_SECONDS + SCALE_UP_FINISH_MARGIN_SECONDS) * 1000 - 1_000));
+
+    // Assert: one instance, no registration, no termination; the claim holds the instance and its slots.
+    expect(failures(result)).toEqual([idOf(message)]);
+    expect(fleetCalls()).toHaveLength(1);
+    expect(jitCalls(github.requests)).toEqual([]);
+    expect(ec2.commandCalls(TerminateInstancesCommand)).toEqual([]);
+    const entry = await ledger.get(key);
+    expect(entry).toMatchObject({ phase: "launching" });
+    expect(entry?.claimInstanceId).toMatch(/^i-/);
+    expect(await runnerItems()).toEqual([]);
+    expect(await counter("limit#global")).toBe(1);
+    // Back once the claim's lease (CLAIM_LEASE_SECONDS = 120) has run out, for the takeover.
+    expect(Object.values(visibility())).toEqual([121]);
+  });
+
   it("launches a new runner for a relaunched job, leaving its old instance alone (it may serve another job)", async () => {
     // Arrange: launched once; the reconciler found that runner gone or busy elsewhere and relaunched the job.
     scriptInstantFleet(ec2);

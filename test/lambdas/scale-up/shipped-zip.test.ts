@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lambdaContext } from "../../helpers/aws.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { LoopbackAws } from "../../helpers/loopback-aws.js";
@@ -24,7 +25,7 @@ const EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
 const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo";
 const INSTANCE_ARN = "arn:aws:ec2:eu-west-1:123456789012:instance/";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-const context = { functionName: "sr-scale-up", awsRequestId: "req-1", invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:sr-scale-up" } as Context;
+const context: Context = lambdaContext("sr-scale-up");
 
 /** A loopback GitHub REST API: records requests, answers from a route table, checks answers against OpenAPI. */
 class LoopbackGitHub {

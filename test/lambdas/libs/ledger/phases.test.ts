@@ -111,7 +111,7 @@ describe("takeoverAction", () => {
     expect(takeoverAction({ instanceId: "i-0123456789abcdef0", runnerWritten: true })).toBe("adopt");
   });
 
-  it("replaces the instance that can never get a configuration", () => {
-    expect(takeoverAction({ instanceId: "i-0123456789abcdef0", runnerWritten: false })).toBe("replace");
+  it("reuses the instance that has no configuration yet (it waits for one until the boot timeout)", () => {
+    expect(takeoverAction({ instanceId: "i-0123456789abcdef0", runnerWritten: false })).toBe("reuse");
   });
 });

@@ -1,0 +1,63 @@
+import { expect } from "vitest";
+import { SCALE_UP_TIMEOUT_SECONDS } from "../../contracts/scale-up.js";
+import type { Scenario } from "./scenario.js";
+import type { ScenarioReport } from "./world/world.js";
+
+/**
+ * A slow GitHub (issue 15 finding): REST answers slow down under load. With every JIT configuration
+ * taking 25 s, each scale-up invocation used to outlive its 30-s timeout after CreateFleet: 87
+ * instances for 3 jobs in 10 hours, no job run. Scale-up now starts a JIT call only with time for its
+ * answer (lambdas/scale-up/time-budget.ts) and keeps the instance under the job's claim otherwise;
+ * the takeover registers it instead of launching another.
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Details = Record<string, any>;
+const details = (report: ScenarioReport): Details => report.details as Details;
+
+const MINUTE = 60_000;
+const JIT_MS = 25_000;
+/** The first CreateFleet is slow too: its invocation has no time left for a 25-s JIT call. */
+const FIRST_FLEET_MS = 20_000;
+
+export const SLOW_GITHUB_SCENARIOS: readonly Scenario[] = [
+  {
+    title: `slow GitHub: every JIT config takes 25 s, the first CreateFleet 20 s, a lone job then two more (scale-up timeout ${SCALE_UP_TIMEOUT_SECONDS} s): the instance without time for its JIT call waits under its claim and the next attempt registers it`,
+    // The kept instance's job waits for its claim's lease (121 s) and a 25-s JIT call more.
+    bounds: { timeToRunnerSeconds: 300 },
+    world: {
+      scaleUpEnvironments: 3,
+      interleave: {
+        seed: 1,
+        slowCall: (() => {
+          let fleets = 0;
+          return (call) => {
+            if (call.what.includes("generate-jitconfig")) return JIT_MS;
+            if (call.invocation.fn === "scale-up" && call.what === "aws ec2" && fleets++ === 0) return FIRST_FLEET_MS;
+            return 0;
+          };
+        })(),
+      },
+    },
+    script: (w) => {
+      // The kept instance's job alone first: with others queued beside it, the first runner up takes it
+      // (GitHub hands a job to any matching runner) and the kept instance is wasted (docs/reliability.md).
+      w.at(0, () => void w.queueJobs(1));
+      for (let i = 0; i < 2; i += 1) w.at(5 * MINUTE + i * 3_000, () => void w.queueJobs(1));
+    },
+    evidence: (report, w) => {
+      const d = details(report);
+      // No invocation ran out of time: none was killed with an instance and no job naming it.
+      expect(d.schedule.timedOut).toBe(0);
+      expect(d.timeouts).toBe(0);
+      // One instance per job, each configured and each running its job; one JIT registration each.
+      expect(report.figures.runnersLaunched).toBe(3);
+      expect(d.gitHub.jitConfigs).toBe(3);
+      const sims = w.runnerSims();
+      expect(sims.every((sim) => sim.configured && sim.ranJob)).toBe(true);
+      // The kept instance: launched by one invocation, configured by a later one after the claim's lease.
+      const kept = sims.filter((sim) => (sim.configuredAt ?? 0) - sim.instance.launchTime > 120_000);
+      expect(kept).toHaveLength(1);
+    },
+  },
+];

@@ -8,7 +8,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { METRICS, emitMetric, flushMetrics, logger } from "../shared/core.js";
-import { installationClientProvider } from "../shared/github/octokit.js";
+import { installationClientProvider } from "../shared/index.js";
 import { dynamoDbCallers } from "./adapters/callers.js";
 import { dynamoDbIndex } from "./adapters/dynamodb-index.js";
 import { cachedPullRequests, gitHubPullRequests } from "./adapters/github-pull-requests.js";

@@ -7,8 +7,7 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { PULL_REQUEST_CHECK_TTL_SECONDS } from "../../../contracts/build-cache.js";
-import type { InstallationClientProvider } from "../../shared/github/octokit.js";
-import { gitHubErrorStatus } from "../../shared/github/runners.js";
+import type { InstallationClientProvider } from "../../shared/index.js";
 import type { PullRequestDirectory, PullRequestFacts } from "../pull-request.js";
 
 /** GitHub's answer; `null`: no such pull request (404), which is kept like an answer. */
@@ -22,7 +21,8 @@ export function gitHubPullRequests(installations: InstallationClientProvider): (
       const { data } = await (await installations(installationId)).request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number });
       return { headRef: data.head.ref, baseRef: data.base.ref, baseRepository: data.base.repo.full_name };
     } catch (error) {
-      if (gitHubErrorStatus(error) === 404) return null;
+      // Octokit's RequestError carries the HTTP status.
+      if ((error as { status?: unknown } | null)?.status === 404) return null;
       throw error;
     }
   };

@@ -1,6 +1,7 @@
 import { BUILD_CACHE_PROTOCOLS, CACHE_AGENT_ENV, type BuildCacheProtocol } from "../contracts/build-cache.js";
 import { parseEnv } from "../lambdas/shared/config.js";
 import { functionUrlBackend } from "./backend/function-url.js";
+import { readPullRequestClaim, withPullRequestClaim } from "./backend/pull-request-claim.js";
 import { clientEnvironment } from "./client-env.js";
 import { startCacheAgent } from "./server.js";
 
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
     for (const [name, value] of Object.entries(clientEnvironment(`http://127.0.0.1:${config.port}`, protocols))) process.stdout.write(`${name}=${value}\n`);
     return;
   }
-  const agent = await startCacheAgent({ backend: functionUrlBackend({ functionUrl: config.functionUrl, region: config.region }), port: config.port, protocols, log });
+  const backend = withPullRequestClaim(functionUrlBackend({ functionUrl: config.functionUrl, region: config.region }), () => readPullRequestClaim(config.jobFile));
+  const agent = await startCacheAgent({ backend, port: config.port, protocols, log });
   log("cache agent listening", { url: agent.url, protocols });
   const stop = () => {
     log("cache agent stopping", { ...agent.stats });

@@ -8,7 +8,7 @@
  * the caller's identity (the role session name is the instance id) and the ledger, never from the body.
  */
 
-import { POWERTOOLS_ENV } from "./common.js";
+import { GITHUB_APP_ENV, POWERTOOLS_ENV } from "./common.js";
 import { integer, json, optional, required, string, tunable } from "./env.js";
 
 /** The client protocols the agent serves; each can be switched off (`build_cache_protocols`). */
@@ -32,7 +32,22 @@ export interface LookupRequest {
   readonly keys: readonly string[];
   /** Client-side version (actions/cache: hash of paths and compression); entries of another version never match. */
   readonly version: string;
+  /**
+   * The pull request the job claims to build (the job's `GITHUB_REF` = `refs/pull/<n>/merge` and
+   * `GITHUB_BASE_REF`). Only a claim: the function reads the base branch only after GitHub confirms that
+   * this pull request's head is the job's branch in the job's repository.
+   */
+  readonly pullRequest?: PullRequestClaim;
 }
+
+export interface PullRequestClaim {
+  readonly number: number;
+  /** The base branch's name (`GITHUB_BASE_REF`, no `refs/heads/`). */
+  readonly baseRef: string;
+}
+
+/** How long the function keeps GitHub's answer about a pull request (one GitHub call per PR per hour at most). */
+export const PULL_REQUEST_CHECK_TTL_SECONDS = 3600;
 
 export type LookupResponse =
   | { readonly hit: false }
@@ -101,6 +116,12 @@ export const CACHE_AGENT_ENV = {
   region: required("AWS_REGION", string, "region of the function, for SigV4", "eu-west-1"),
   port: tunable("SELF_RUNNERS_CACHE_PORT", integer(1024, 65535), 41230, "loopback port the agent listens on"),
   protocols: required("SELF_RUNNERS_CACHE_PROTOCOLS", json({ kind: "strings" }), "the client protocols served (`build_cache_protocols`)", '["actions","turborepo"]'),
+  jobFile: tunable(
+    "SELF_RUNNERS_CACHE_JOB_FILE",
+    string,
+    "/tmp/self-runners-cache-job.env",
+    "file the job-started hook writes the job's GITHUB_REF and GITHUB_BASE_REF to (KEY=value lines); the agent sends them as the lookup's pull request claim",
+  ),
 } as const;
 
 /**
@@ -126,6 +147,8 @@ export const BUILD_CACHE_OBJECT_PREFIXES = {
 /** The cache function's environment (lambdas/build-cache, stacks/build-cache/). */
 export const BUILD_CACHE_ENV = {
   ...POWERTOOLS_ENV,
+  // The App's installation token verifies a lookup's pull request claim (GET /repos/{owner}/{repo}/pulls/{n}).
+  ...GITHUB_APP_ENV,
   prefix: required("PREFIX", string, "the kit's name prefix: runner names are `<prefix>-<instance id>`", "sr"),
   buildCacheBucket: required("BUILD_CACHE_BUCKET", string, "the cache bucket (blobs and staged uploads)", "sr-build-cache-123456789012"),
   buildCacheIndexTable: required("BUILD_CACHE_INDEX_TABLE", string, "the cache index table (layout: BUILD_CACHE_INDEX_TABLE in contracts/build-cache.ts)", "sr-build-cache-index"),

@@ -3,6 +3,7 @@ import type { Construct } from "constructs";
 import { Fn, Op, Token } from "./cdktf.js";
 import type { RunnerHost } from "./pools-os.js";
 import { BAZELRC_LINE, CACHE_AGENT_URL, GRADLE_INIT_SCRIPT, NO_BUILD_CACHE, type CacheBootstrapSettings } from "./build-cache/cache-clients.js";
+import { CACHE_AGENT_ENV } from "../contracts/build-cache.js";
 import { renderTemplate, templateAsset, templatePath } from "./templates/template-file.js";
 
 /** The Amazon Linux runner's user data, a template rendered by Terraform's templatefile(). */
@@ -105,6 +106,8 @@ export function templateVars(o: RunnerBootstrapOptions): Record<string, string> 
     cache_gradle_init: GRADLE_INIT_SCRIPT,
     cache_bazelrc: BAZELRC_LINE,
     cache_agent_url: CACHE_AGENT_URL,
+    // The agent reads its default path; the job-started hook writes there.
+    cache_job_file: CACHE_AGENT_ENV.jobFile.default,
   };
 }
 

@@ -191,6 +191,15 @@ export class SelfRunners extends Construct {
       tracing: resolved.enableTracing,
       tags,
     };
+    const app = new GitHubAppAccess({
+      secrets: this.secrets,
+      context: this.context,
+      githubAppId: resolved.githubAppId,
+      githubApiUrl,
+      additionalGitHubApps: resolved.additionalGitHubApps,
+      enterpriseSlug: resolved.enterpriseSlug,
+      enterpriseTokenParameterName: resolved.enterpriseTokenSsmParameterName,
+    });
     this.buildCache = new BuildCache(this, "build-cache", {
       ...handler,
       enabled: resolved.enableBuildCache,
@@ -207,6 +216,7 @@ export class SelfRunners extends Construct {
       // The shared runner role and the pools' own (stacks/runner-pool-roles.ts): sessions carry no path.
       runnerRoleNames: withPoolRoles([Token.isUnresolved(prefix) ? Fn.format("%s-runner", [prefix]) : `${prefix}-runner`], poolRoleNames(pools, prefix, "")),
       githubApiUrl,
+      app,
     });
     this.fleet = new RunnerFleet(this, "runner", {
       prefix,
@@ -245,15 +255,6 @@ export class SelfRunners extends Construct {
     grantJitOpen(this.encryption, this.fleet.role, resolved.vpcId);
     this.buildCache.grantRunner(this.fleet.role, resolved.vpcId);
 
-    const app = new GitHubAppAccess({
-      secrets: this.secrets,
-      context: this.context,
-      githubAppId: resolved.githubAppId,
-      githubApiUrl,
-      additionalGitHubApps: resolved.additionalGitHubApps,
-      enterpriseSlug: resolved.enterpriseSlug,
-      enterpriseTokenParameterName: resolved.enterpriseTokenSsmParameterName,
-    });
     const state = { pools, queues: this.queues, ledger: this.ledger, encryption: this.encryption };
     const runners = { ...state, app, runnerScope, table: this.table };
 

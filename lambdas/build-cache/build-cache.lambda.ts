@@ -8,8 +8,10 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { METRICS, emitMetric, flushMetrics, logger } from "../shared/core.js";
+import { installationClientProvider } from "../shared/index.js";
 import { dynamoDbCallers } from "./adapters/callers.js";
 import { dynamoDbIndex } from "./adapters/dynamodb-index.js";
+import { cachedPullRequests, gitHubPullRequests } from "./adapters/github-pull-requests.js";
 import { blobStoreClient, s3BlobStore } from "./adapters/s3-blobs.js";
 import { buildCacheConfigFromEnv } from "./config.js";
 import { handleRequest } from "./handle.js";
@@ -53,6 +55,7 @@ export function defaultDeps(env?: NodeJS.ProcessEnv): HandlerDeps {
     index: dynamoDbIndex(documentClient, config.indexTable),
     blobs: s3BlobStore(blobStoreClient(), config.bucket),
     callers: dynamoDbCallers(documentClient, config.runnersTable, config.jobsTable),
+    pullRequests: cachedPullRequests(gitHubPullRequests(installationClientProvider(config.app)), documentClient, config.indexTable),
     now: () => new Date(),
     record: recordCacheEvent,
     refused: recordRefusal,

@@ -35,8 +35,10 @@ export interface CallerJob {
   readonly repository?: string;
   readonly headBranch?: string;
   readonly defaultBranch?: string;
-  /** The pull request's base branch; not recorded today (workflow_job has no PR), kept for when it is. */
+  /** The pull request's base branch: set only from a claim GitHub confirmed (pull-request.ts), never from the ledger. */
   readonly baseBranch?: string;
+  /** The App installation that delivered the job: its token checks a pull request claim. */
+  readonly installationId?: number;
   readonly ranOn?: string;
 }
 

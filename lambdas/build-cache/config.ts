@@ -1,5 +1,6 @@
 import { BUILD_CACHE_ENV } from "../../contracts/build-cache.js";
-import { parseEnv } from "../shared/core.js";
+import { gitHubAppConfigFromEnv, parseEnv } from "../shared/core.js";
+import type { GitHubAppConfig } from "../shared/core.js";
 import type { CacheSettings } from "./service.js";
 
 export interface BuildCacheConfig {
@@ -13,6 +14,8 @@ export interface BuildCacheConfig {
   readonly runnerRoles?: ReadonlySet<string>;
   readonly maxBlobBytes: number;
   readonly settings: CacheSettings;
+  /** The App whose installation token checks pull request claims. */
+  readonly app: GitHubAppConfig;
 }
 
 export function buildCacheConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): BuildCacheConfig {
@@ -26,6 +29,7 @@ export function buildCacheConfigFromEnv(env: Readonly<Record<string, string | un
     protocols: new Set(parsed.buildCacheProtocols),
     ...(parsed.buildCacheRunnerRoleNames === undefined ? {} : { runnerRoles: new Set(parsed.buildCacheRunnerRoleNames) }),
     maxBlobBytes: parsed.buildCacheMaxBlobBytes,
+    app: gitHubAppConfigFromEnv(env),
     settings: { scopeBudgetBytes: parsed.buildCacheScopeBudgetBytes, presignTtlSeconds: parsed.buildCachePresignTtlSeconds, partSizeBytes: parsed.buildCachePartSizeBytes },
   };
 }

@@ -8,6 +8,8 @@ import { runnerName } from "../shared/core.js";
 import { callerAccess, parseCallerArn } from "./caller.js";
 import type { CallerIdentity } from "./caller.js";
 import type { CallerDirectory } from "./ports.js";
+import { withVerifiedBase } from "./pull-request.js";
+import type { PullRequestDirectory } from "./pull-request.js";
 import { MalformedRequest, parseCommit, parseLookup, parseReserve } from "./requests.js";
 import { Refusal, commit, lookup, reserve } from "./service.js";
 import type { CacheDeps } from "./service.js";
@@ -33,6 +35,8 @@ export interface HandlerDeps extends CacheDeps {
   readonly protocols: ReadonlySet<string>;
   readonly maxBlobBytes: number;
   readonly callers: CallerDirectory;
+  /** Checks a lookup's pull request claim with GitHub (cached); undefined: no base branch is ever read. */
+  readonly pullRequests?: PullRequestDirectory;
   /** The runner roles allowed to call; undefined: any role whose session is an instance. */
   readonly runnerRoles?: ReadonlySet<string>;
   /** Counts a refusal by reason (metrics). */
@@ -76,7 +80,8 @@ export async function handleRequest(event: FunctionUrlRequest, functionArn: stri
           : ({ operation, body: parseCommit(body) } as const);
     const facts = await deps.callers(instanceArn(caller, location.region), runnerName(deps.prefix, caller.instanceId));
     if (facts === undefined) return refuse(403, "unknown-instance", "the caller is not a runner instance of this deployment");
-    const access = callerAccess(facts);
+    const claim = request.operation === "lookup" ? request.body.pullRequest : undefined;
+    const access = callerAccess(await withVerifiedBase(facts, claim, deps.pullRequests));
     if (!access.allowed) return refuse(403, "scope", access.reason);
     if (request.operation === "lookup") return { statusCode: 200, body: await lookup(request.body, access, deps) };
     if (request.operation === "reserve") return { statusCode: 200, body: await reserve(request.body, access, caller.instanceId, deps) };

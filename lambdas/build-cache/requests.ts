@@ -3,7 +3,7 @@
  * contract exactly is a {@link MalformedRequest} (400), before any store is touched.
  */
 import { BUILD_CACHE_PROTOCOLS } from "../../contracts/build-cache.js";
-import type { BuildCacheProtocol, CommitRequest, LookupRequest, ReserveRequest } from "../../contracts/build-cache.js";
+import type { BuildCacheProtocol, CommitRequest, LookupRequest, PullRequestClaim, ReserveRequest } from "../../contracts/build-cache.js";
 
 export class MalformedRequest extends Error {}
 
@@ -44,14 +44,26 @@ function size(value: unknown, maxBytes: number): number {
   return value;
 }
 
+/** Git refuses longer ref names on most file systems; a branch name is one ref. */
+export const MAX_BRANCH_LENGTH = 255;
+
+function pullRequest(value: unknown): PullRequestClaim | undefined {
+  if (value === undefined) return undefined;
+  const input = object(value);
+  if (typeof input.number !== "number" || !Number.isSafeInteger(input.number) || input.number < 1) throw new MalformedRequest("pullRequest.number must be a positive integer");
+  return { number: input.number, baseRef: text(input.baseRef, "pullRequest.baseRef", MAX_BRANCH_LENGTH) };
+}
+
 export function parseLookup(body: unknown, served: ReadonlySet<string>): LookupRequest {
   const input = object(body);
   const keys = input.keys;
   if (!Array.isArray(keys) || keys.length === 0 || keys.length > MAX_KEYS) throw new MalformedRequest(`keys must hold 1 to ${MAX_KEYS} keys`);
+  const claim = pullRequest(input.pullRequest);
   return {
     protocol: protocol(input.protocol, served),
     keys: keys.map((key, index) => text(key, `keys[${index}]`, MAX_KEY_LENGTH)),
     version: text(input.version, "version", MAX_VERSION_LENGTH),
+    ...(claim === undefined ? {} : { pullRequest: claim }),
   };
 }
 

@@ -137,19 +137,25 @@ resource "aws_lambda_function" "build_cache_function" {
 
   environment {
     variables = {
-      BUILD_CACHE_BUCKET             = aws_s3_bucket.build_cache_bucket["0"].bucket
-      BUILD_CACHE_INDEX_TABLE        = aws_dynamodb_table.build_cache_index_table["0"].name
-      BUILD_CACHE_PROTOCOLS          = jsonencode(var.build_cache_protocols)
-      BUILD_CACHE_RUNNER_ROLE_NAMES  = jsonencode(concat(["${var.prefix}-runner"], formatlist("%s%s-runner-pool-%s", "", var.prefix, keys({ for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 }))))
-      BUILD_CACHE_SCOPE_BUDGET_BYTES = (var.build_cache_budget_gb_per_scope * 1073741824)
-      JOBS_TABLE                     = aws_dynamodb_table.jobs_table.name
-      NODE_OPTIONS                   = "--enable-source-maps"
-      POWERTOOLS_LOG_LEVEL           = "INFO"
-      POWERTOOLS_METRICS_NAMESPACE   = "SelfRunners/${var.prefix}"
-      POWERTOOLS_SERVICE_NAME        = "build-cache"
-      POWERTOOLS_TRACE_ENABLED       = tostring(var.enable_tracing)
-      PREFIX                         = var.prefix
-      RUNNERS_TABLE                  = aws_dynamodb_table.runners_table.name
+      ADDITIONAL_GITHUB_APPS                    = jsonencode([for key, val in toset(var.additional_github_apps) : { appId = tonumber(val.app_id), privateKeyParameter = val.private_key_ssm_parameter_name }])
+      BUILD_CACHE_BUCKET                        = aws_s3_bucket.build_cache_bucket["0"].bucket
+      BUILD_CACHE_INDEX_TABLE                   = aws_dynamodb_table.build_cache_index_table["0"].name
+      BUILD_CACHE_PROTOCOLS                     = jsonencode(var.build_cache_protocols)
+      BUILD_CACHE_RUNNER_ROLE_NAMES             = jsonencode(concat(["${var.prefix}-runner"], formatlist("%s%s-runner-pool-%s", "", var.prefix, keys({ for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 }))))
+      BUILD_CACHE_SCOPE_BUDGET_BYTES            = (var.build_cache_budget_gb_per_scope * 1073741824)
+      ENTERPRISE_SLUG                           = var.enterprise_slug
+      ENTERPRISE_TOKEN_SSM_PARAMETER_NAME       = var.enterprise_token_ssm_parameter_name
+      GITHUB_API_URL                            = var.github_api_url
+      GITHUB_APP_ID                             = var.github_app_id
+      GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME = coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))
+      JOBS_TABLE                                = aws_dynamodb_table.jobs_table.name
+      NODE_OPTIONS                              = "--enable-source-maps"
+      POWERTOOLS_LOG_LEVEL                      = "INFO"
+      POWERTOOLS_METRICS_NAMESPACE              = "SelfRunners/${var.prefix}"
+      POWERTOOLS_SERVICE_NAME                   = "build-cache"
+      POWERTOOLS_TRACE_ENABLED                  = tostring(var.enable_tracing)
+      PREFIX                                    = var.prefix
+      RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
     }
   }
 
@@ -188,6 +194,13 @@ resource "aws_iam_role_policy" "build_cache_function_policy_logs" {
   count  = var.enable_build_cache ? 1 : 0
   name   = "logs"
   policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "WriteOwnLogs", "Action" = ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource" = "${aws_cloudwatch_log_group.build_cache_function_logs["0"].arn}:*" }] })
+  role   = aws_iam_role.build_cache_function_role["0"].id
+}
+
+resource "aws_iam_role_policy" "build_cache_function_policy_read_github_app_key" {
+  count  = var.enable_build_cache ? 1 : 0
+  name   = "read-github-app-key"
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "ReadGitHubAppKey", "Action" = ["ssm:GetParameter"], "Resource" = formatlist("%s%s", format("arn:%s:ssm:%s:%s:parameter", data.aws_partition.current_partition.partition, data.aws_region.current_region.id, data.aws_caller_identity.current_account.account_id), concat([coalesce(var.github_app_private_key_ssm_parameter_name, format("/%s/github-app/%s", var.prefix, "private-key"))], [for key, val in toset(var.additional_github_apps) : val.private_key_ssm_parameter_name])) }] })
   role   = aws_iam_role.build_cache_function_role["0"].id
 }
 

@@ -16,7 +16,7 @@ data "aws_iam_session_context" "encryption_deployer_session" {
 resource "aws_iam_role_policy" "encryption_grant_build_cache" {
   count  = (local.encryption_enabled && var.enable_build_cache) ? 1 : 0
   name   = "use-kms-key"
-  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.id}.amazonaws.com", "s3.${data.aws_region.current_region.id}.amazonaws.com", "dynamodb.${data.aws_region.current_region.id}.amazonaws.com"] } } }] })
+  policy = jsonencode({ "Version" = "2012-10-17", "Statement" = [{ "Effect" = "Allow", "Sid" = "UseKmsKeyThroughServices", "Action" = ["kms:Decrypt", "kms:GenerateDataKey"], "Resource" = local.encryption_key_arn, "Condition" = { "StringEquals" = { "kms:ViaService" = ["lambda.${data.aws_region.current_region.id}.amazonaws.com", "ssm.${data.aws_region.current_region.id}.amazonaws.com", "s3.${data.aws_region.current_region.id}.amazonaws.com", "dynamodb.${data.aws_region.current_region.id}.amazonaws.com"] } } }] })
   role   = aws_iam_role.build_cache_function_role["0"].id
 }
 

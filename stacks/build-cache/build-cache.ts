@@ -4,6 +4,7 @@ import type { IamRole } from "../aws.js";
 import type { AwsContext } from "../aws-context.js";
 import type { EncryptionKey } from "../encryption-key.js";
 import { checkProps } from "../errors.js";
+import type { GitHubAppAccess } from "../private/github-app-access.js";
 import type { JobLedger } from "../job-ledger.js";
 import { BUILD_CACHE_INPUTS } from "../module/inputs-build-cache.js";
 import { countIf } from "../private/conditions.js";
@@ -58,6 +59,8 @@ export interface BuildCacheProps extends HandlerFunctionProps {
   readonly runnerRoleNames: string[];
   /** The GitHub API URL (the Actions cache redirect depends on the GitHub product). */
   readonly githubApiUrl: string;
+  /** The GitHub App: the function checks a lookup's pull request claim with its installation token. */
+  readonly app: GitHubAppAccess;
 }
 
 /**

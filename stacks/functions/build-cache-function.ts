@@ -8,6 +8,7 @@ import { NodejsFunction } from "../nodejs-function.js";
 import { countIf } from "../private/conditions.js";
 import { policyDocument, runnerCredentialsCondition } from "../private/iam.js";
 import { powertoolsEnvironment, renderEnvironment } from "../private/environment.js";
+import type { GitHubAppAccess } from "../private/github-app-access.js";
 import type { RunnersTable } from "../runners-table.js";
 import type { BuildCacheBucket } from "../build-cache/build-cache-bucket.js";
 import type { BuildCacheIndex } from "../build-cache/build-cache-index.js";
@@ -33,6 +34,8 @@ export interface BuildCacheFunctionProps extends HandlerFunctionProps {
    * answers only their sessions. A literal list or a Terraform list expression.
    */
   readonly runnerRoleNames: string[];
+  /** The GitHub App: its installation token confirms a lookup's pull request claim (the base branch). */
+  readonly app: GitHubAppAccess;
 }
 
 /**
@@ -54,6 +57,7 @@ export class BuildCacheFunction extends NodejsFunction {
         memorySize: 1769,
         environment: renderEnvironment(BUILD_CACHE_ENV, {
           ...powertoolsEnvironment("build-cache", props.prefix),
+          ...props.app.environment,
           prefix: props.prefix,
           buildCacheBucket: bucket.bucketName,
           buildCacheIndexTable: index.tableName,
@@ -81,7 +85,9 @@ export class BuildCacheFunction extends NodejsFunction {
       { Sid: "ReadCallerRunner", Action: ["dynamodb:GetItem"], Resource: table.table.arn },
       { Sid: "ReadCallerJob", Action: ["dynamodb:GetItem"], Resource: ledger.table.arn },
     ]);
-    props.encryption.grantUse("build-cache", { id: this.attribute(this.role, "id") }, ["lambda", "s3", "dynamodb"], props.enabled);
+    // Only the App keys: the pull request check needs no enterprise token (installation tokens read pulls).
+    props.app.grantReadKeys(this);
+    props.encryption.grantUse("build-cache", { id: this.attribute(this.role, "id") }, ["lambda", "ssm", "s3", "dynamodb"], props.enabled);
     this.url = new LambdaFunctionUrl(this, "url", { count, functionName: this.functionName, authorizationType: "AWS_IAM", invokeMode: "BUFFERED" });
   }
 

@@ -17,7 +17,7 @@ interface OpenApiOperation {
 }
 interface OpenApiDocument {
   paths: Record<string, Record<string, OpenApiOperation>>;
-  components: { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };
+  components: { responses: Record<string, { content?: Record<string, { schema?: unknown }> }>; examples: Record<string, { value: unknown }> };
 }
 
 const require = createRequire(import.meta.url);
@@ -205,6 +205,20 @@ export function installationToken(token = "ghs_16C7e42F292c6912E7710c838347Ae178
   };
   assertMatchesOpenApi("POST", "/app/installations/{installation_id}/access_tokens", 201, body);
   return body;
+}
+
+/** GET /repos/{owner}/{repo}/pulls/{pull_number}: GitHub's own example with the refs and repository of the test. */
+export function pullRequest(options: { number: number; repository: string; headRef: string; baseRef: string }): Record<string, unknown> {
+  const example = structuredClone(openApi.components.examples["pull-request"]?.value) as Record<string, any>;
+  example.number = options.number;
+  example.head.ref = options.headRef;
+  example.base.ref = options.baseRef;
+  example.base.repo.full_name = options.repository;
+  example.head.repo.full_name = options.repository;
+  // GitHub's example predates the teams' required `type`; no reviewers requested keeps it a valid answer.
+  example.requested_teams = [];
+  assertMatchesOpenApi("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", 200, example);
+  return example;
 }
 
 /** GET /orgs/{org}/installation (or the repository form): the App's installation on an account. */

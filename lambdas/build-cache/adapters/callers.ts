@@ -17,7 +17,8 @@ export function dynamoDbCallers(client: DynamoDBDocumentClient, runnersTable: st
     const record = await get(jobsTable, key);
     if (record === undefined) return undefined;
     const text = (name: string): string | undefined => (typeof record[name] === "string" && record[name] !== "" ? (record[name] as string) : undefined);
-    const fields = { repository: text("repository"), headBranch: text("headBranch"), defaultBranch: text("defaultBranch"), baseBranch: text("baseBranch"), ranOn: text("ranOn") };
+    const installationId = typeof record.installationId === "number" ? record.installationId : undefined;
+    const fields = { repository: text("repository"), headBranch: text("headBranch"), defaultBranch: text("defaultBranch"), ranOn: text("ranOn"), installationId };
     return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as CallerJob;
   };
   return async (instanceArn, runnerName) => {

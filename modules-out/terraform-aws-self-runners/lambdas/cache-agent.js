@@ -1780,10 +1780,18 @@ var CACHE_AGENT_ENV = {
   functionUrl: required("SELF_RUNNERS_CACHE_FUNCTION_URL", string, "the cache function's URL (IAM-authenticated)", "https://abc.lambda-url.eu-west-1.on.aws/"),
   region: required("AWS_REGION", string, "region of the function, for SigV4", "eu-west-1"),
   port: tunable("SELF_RUNNERS_CACHE_PORT", integer(1024, 65535), 41230, "loopback port the agent listens on"),
-  protocols: required("SELF_RUNNERS_CACHE_PROTOCOLS", json({ kind: "strings" }), "the client protocols served (`build_cache_protocols`)", '["actions","turborepo"]')
+  protocols: required("SELF_RUNNERS_CACHE_PROTOCOLS", json({ kind: "strings" }), "the client protocols served (`build_cache_protocols`)", '["actions","turborepo"]'),
+  jobFile: tunable(
+    "SELF_RUNNERS_CACHE_JOB_FILE",
+    string,
+    "/tmp/self-runners-cache-job.env",
+    "file the job-started hook writes the job's GITHUB_REF and GITHUB_BASE_REF to (KEY=value lines); the agent sends them as the lookup's pull request claim"
+  )
 };
 var BUILD_CACHE_ENV = {
   ...POWERTOOLS_ENV,
+  // The App's installation token verifies a lookup's pull request claim (GET /repos/{owner}/{repo}/pulls/{n}).
+  ...GITHUB_APP_ENV,
   prefix: required("PREFIX", string, "the kit's name prefix: runner names are `<prefix>-<instance id>`", "sr"),
   buildCacheBucket: required("BUILD_CACHE_BUCKET", string, "the cache bucket (blobs and staged uploads)", "sr-build-cache-123456789012"),
   buildCacheIndexTable: required("BUILD_CACHE_INDEX_TABLE", string, "the cache index table (layout: BUILD_CACHE_INDEX_TABLE in contracts/build-cache.ts)", "sr-build-cache-index"),
@@ -3332,6 +3340,36 @@ function functionUrlBackend(options) {
   };
 }
 
+// cache-agent/backend/pull-request-claim.ts
+var import_promises2 = require("node:fs/promises");
+function pullRequestClaim(vars) {
+  const ref = /^refs\/pull\/([1-9][0-9]{0,9})\/(merge|head)$/.exec(vars.GITHUB_REF ?? "");
+  const baseRef = vars.GITHUB_BASE_REF ?? "";
+  if (ref === null || baseRef === "") return void 0;
+  return { number: Number(ref[1]), baseRef };
+}
+function parseKeyValueLines(text) {
+  const vars = {};
+  for (const line of text.split(/\r?\n/)) {
+    const at = line.indexOf("=");
+    if (at > 0) vars[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return vars;
+}
+async function readPullRequestClaim(path) {
+  const text = await (0, import_promises2.readFile)(path, "utf8").catch(() => void 0);
+  return text === void 0 ? void 0 : pullRequestClaim(parseKeyValueLines(text));
+}
+function withPullRequestClaim(backend, claim) {
+  return {
+    ...backend,
+    lookup: async (request) => {
+      const pullRequest = await claim();
+      return backend.lookup(pullRequest === void 0 ? request : { ...request, pullRequest });
+    }
+  };
+}
+
 // cache-agent/client-env.ts
 function clientEnvironment(url2, protocols) {
   const env = {};
@@ -3382,23 +3420,23 @@ var ActionsDownloads = class {
 
 // cache-agent/protocols/actions-v1.ts
 var import_node_fs2 = require("node:fs");
-var import_promises4 = require("node:fs/promises");
+var import_promises5 = require("node:fs/promises");
 var import_node_path6 = require("node:path");
-var import_promises5 = require("node:stream/promises");
+var import_promises6 = require("node:stream/promises");
 
 // cache-agent/transfer/spool.ts
 var import_node_crypto4 = require("node:crypto");
 var import_node_fs = require("node:fs");
-var import_promises2 = require("node:fs/promises");
+var import_promises3 = require("node:fs/promises");
 var import_node_path5 = require("node:path");
 var import_node_stream = require("node:stream");
-var import_promises3 = require("node:stream/promises");
+var import_promises4 = require("node:stream/promises");
 async function spool(body, dir) {
   const path = (0, import_node_path5.join)(dir, `self-runners-cache-${(0, import_node_crypto4.randomUUID)()}`);
   const hash = (0, import_node_crypto4.createHash)("sha256");
   let size = 0;
   try {
-    await (0, import_promises3.pipeline)(
+    await (0, import_promises4.pipeline)(
       body,
       async function* (chunks) {
         for await (const chunk of chunks) {
@@ -3410,7 +3448,7 @@ async function spool(body, dir) {
       (0, import_node_fs.createWriteStream)(path)
     );
   } catch (error) {
-    await (0, import_promises2.rm)(path, { force: true });
+    await (0, import_promises3.rm)(path, { force: true });
     throw error;
   }
   return { size, digest: hash.digest("hex"), ...segmentsReader([{ path, size }]) };
@@ -3420,7 +3458,7 @@ async function spoolFiles(paths) {
   const segments = [];
   for (const path of paths) {
     for await (const chunk of (0, import_node_fs.createReadStream)(path)) hash.update(chunk);
-    segments.push({ path, size: (await (0, import_promises2.stat)(path)).size });
+    segments.push({ path, size: (await (0, import_promises3.stat)(path)).size });
   }
   return { size: segments.reduce((n, s) => n + s.size, 0), digest: hash.digest("hex"), ...segmentsReader(segments) };
 }
@@ -3441,7 +3479,7 @@ function segmentsReader(segments) {
       );
     },
     remove: async () => {
-      await Promise.all([...new Set(segments.map((s) => s.path))].map((path) => (0, import_promises2.rm)(path, { force: true })));
+      await Promise.all([...new Set(segments.map((s) => s.path))].map((path) => (0, import_promises3.rm)(path, { force: true })));
     }
   };
 }
@@ -3487,7 +3525,7 @@ function actionsV1Protocol(context, downloads) {
         for (const [old, r] of reservations) if (now - r.started > ABANDONED_AFTER_MS) reservations.delete(old);
         const cacheId = nextId++;
         const path = (0, import_node_path6.join)(spoolDir, `self-runners-v1-${process.pid}-${cacheId}`);
-        await (0, import_promises4.writeFile)(path, "");
+        await (0, import_promises5.writeFile)(path, "");
         reservations.set(cacheId, { key, version, path, started: now });
         sendJson(response, 201, { cacheId });
       } else if (reservations.has(id) && request.method === "PATCH") {
@@ -3497,7 +3535,7 @@ function actionsV1Protocol(context, downloads) {
           sendStatus(response, 400, "Content-Range bytes start-end/* required");
           return true;
         }
-        await (0, import_promises5.pipeline)(request, (0, import_node_fs2.createWriteStream)(reservations.get(id).path, { flags: "r+", start: Number(range[1]) }));
+        await (0, import_promises6.pipeline)(request, (0, import_node_fs2.createWriteStream)(reservations.get(id).path, { flags: "r+", start: Number(range[1]) }));
         sendStatus(response, 204);
       } else if (reservations.has(id) && request.method === "POST") {
         const reservation = reservations.get(id);
@@ -3523,9 +3561,9 @@ function actionsV1Protocol(context, downloads) {
 // cache-agent/protocols/azure-blob.ts
 var import_node_crypto5 = require("node:crypto");
 var import_node_fs3 = require("node:fs");
-var import_promises6 = require("node:fs/promises");
+var import_promises7 = require("node:fs/promises");
 var import_node_path7 = require("node:path");
-var import_promises7 = require("node:stream/promises");
+var import_promises8 = require("node:stream/promises");
 var AZURE_PATH_PREFIX = "/_azure/selfrunners/";
 var ABANDONED_AFTER_MS2 = 60 * 6e4;
 var AzureBlobUploads = class {
@@ -3550,7 +3588,7 @@ var AzureBlobUploads = class {
   async discard(upload) {
     this.pending.delete(upload.id);
     await upload.archive?.remove();
-    await Promise.all([...upload.blocks.values()].map((path) => (0, import_promises6.rm)(path, { force: true })));
+    await Promise.all([...upload.blocks.values()].map((path) => (0, import_promises7.rm)(path, { force: true })));
   }
   /** Put Blob, Put Block, Put Block List on `/_azure/selfrunners/actions/<id>`. */
   async handle(request, response, url2) {
@@ -3564,7 +3602,7 @@ var AzureBlobUploads = class {
     if (comp === "block") {
       const blockId = url2.searchParams.get("blockid") ?? "";
       const path = (0, import_node_path7.join)(this.spoolDir, `self-runners-block-${id}-${(0, import_node_crypto5.createHash)("sha256").update(blockId).digest("hex").slice(0, 16)}`);
-      await (0, import_promises7.pipeline)(request, (0, import_node_fs3.createWriteStream)(path));
+      await (0, import_promises8.pipeline)(request, (0, import_node_fs3.createWriteStream)(path));
       upload.blocks.set(blockId, path);
       return created(response);
     }
@@ -3574,7 +3612,7 @@ var AzureBlobUploads = class {
       if (missing.length > 0) return azureError(response, 400, "InvalidBlockList");
       await upload.archive?.remove();
       const listed = new Set(ids);
-      await Promise.all([...upload.blocks].filter(([b]) => !listed.has(b)).map(([, path]) => (0, import_promises6.rm)(path, { force: true })));
+      await Promise.all([...upload.blocks].filter(([b]) => !listed.has(b)).map(([, path]) => (0, import_promises7.rm)(path, { force: true })));
       upload.archive = await spoolFiles(ids.map((b) => upload.blocks.get(b)));
       upload.blocks.clear();
       return created(response);
@@ -3861,7 +3899,7 @@ function resultsPassthrough(context, upstream) {
 }
 
 // cache-agent/transfer/download.ts
-var import_promises8 = require("node:stream/promises");
+var import_promises9 = require("node:stream/promises");
 
 // cache-agent/transfer/retry.ts
 function isRetryableStatus(status) {
@@ -3897,7 +3935,7 @@ async function downloadBlob(url2, size, out, options) {
       return answer;
     });
     options.begin?.();
-    await (0, import_promises8.pipeline)(response, out);
+    await (0, import_promises9.pipeline)(response, out);
     return;
   }
   const ranges = Math.ceil(size / options.rangeSize);
@@ -4128,7 +4166,8 @@ async function main() {
 `);
     return;
   }
-  const agent = await startCacheAgent({ backend: functionUrlBackend({ functionUrl: config.functionUrl, region: config.region }), port: config.port, protocols, log });
+  const backend = withPullRequestClaim(functionUrlBackend({ functionUrl: config.functionUrl, region: config.region }), () => readPullRequestClaim(config.jobFile));
+  const agent = await startCacheAgent({ backend, port: config.port, protocols, log });
   log("cache agent listening", { url: agent.url, protocols });
   const stop = () => {
     log("cache agent stopping", { ...agent.stats });

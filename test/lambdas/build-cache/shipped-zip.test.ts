@@ -127,6 +127,10 @@ beforeAll(async () => {
     BUILD_CACHE_RUNNER_ROLE_NAMES: '["sr-runner"]',
     BUILD_CACHE_PART_SIZE_BYTES: String(5 * MiB),
     BUILD_CACHE_RETENTION_DAYS: "7",
+    // No lookup here claims a pull request, so GitHub is never called (shipped-zip-base-branch.test.ts does).
+    GITHUB_APP_ID: "1234",
+    GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app/private-key",
+    GITHUB_API_URL: "http://127.0.0.1:9",
   };
   cache = loadShippedHandler<CacheHandler>("build-cache", env);
   sweepHandler = loadShippedHandler<SweepHandler>("build-cache-sweep", env);

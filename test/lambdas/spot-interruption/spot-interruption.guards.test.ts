@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { memoryLimitCounters } from "../../../lambdas/libs/ledger/memory-counters.js";
 import { MemoryLedgerTable, memoryLedger } from "../../../lambdas/libs/ledger/memory-store.js";
 import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
-import type { JobRecord, Ledger, LimitCounters } from "../../../lambdas/libs/ledger/port.js";
+import type { Ledger, LimitCounters } from "../../../lambdas/libs/ledger/port.js";
+import type { JobRecord } from "../../../lambdas/libs/ledger/types.js";
 import { handleInterruption } from "../../../lambdas/spot-interruption/spot-interruption.js";
 import type { InstanceTags, SpotInterruptionDeps } from "../../../lambdas/spot-interruption/spot-interruption.js";
 import { jobFacts, seedLaunchedJob } from "../../helpers/ledger.js";
@@ -177,5 +178,44 @@ describe("the relaunch", () => {
     // Assert
     expect(seen.released).toEqual([]);
     expect(await Promise.all(["limit#global", "limit#pool#linux", `limit#owner#${OWNER}`].map((key) => table.items.get(key)?.inUse))).toEqual([1, 1, 1]);
+  });
+});
+
+describe("a busy runner whose job the ledger does not know yet", () => {
+  const other = `${PREFIX}-i-0bbbbbbbbbbbbbbb2`;
+  const busy = (handler: SpotInterruptionDeps): SpotInterruptionDeps => ({ ...handler, deregister: async () => "busy" });
+  const pointingTo = (key: string): Ledger => ({ ...ledger, jobOfRunner: async (name) => (name === RUNNER ? key : ledger.jobOfRunner(name)) });
+
+  it("marks no job that its stale pointer names but another runner runs", async () => {
+    // Arrange
+    await ledger.start(jobFacts(8), other, EARLIER);
+
+    // Act
+    const outcome = await handleInterruption(INSTANCE, busy(deps({ ledger: pointingTo(jobKey(jobFacts(8))) }).deps));
+
+    // Assert
+    expect(outcome).toMatchObject({ deregistered: "busy", interruptedJob: undefined });
+    expect((await ledger.get(jobKey(jobFacts(8))))?.interrupted).toBeUndefined();
+  });
+
+  it("marks nothing when its pointer names a job the ledger no longer holds", async () => {
+    // Act
+    const outcome = await handleInterruption(INSTANCE, busy(deps({ ledger: pointingTo(jobKey(jobFacts(9))) }).deps));
+
+    // Assert
+    expect(outcome).toMatchObject({ deregistered: "busy", interruptedJob: undefined });
+  });
+
+  it("marks no job that failed on its own before the runner took the next (it must not be re-run)", async () => {
+    // Arrange: job 8 failed on this runner (its pointer stays); the runner took a job not known yet.
+    await ledger.start(jobFacts(8), RUNNER, EARLIER);
+    await ledger.finish(jobFacts(8), "failed", "failure", EARLIER);
+
+    // Act
+    const outcome = await handleInterruption(INSTANCE, busy(deps().deps));
+
+    // Assert
+    expect(outcome).toMatchObject({ deregistered: "busy", interruptedJob: undefined });
+    expect((await ledger.get(jobKey(jobFacts(8))))?.interrupted).toBeUndefined();
   });
 });

@@ -46,8 +46,8 @@ export interface InterruptionOutcome {
 }
 
 /** The GitHub registration id, when the instance names an owner and installation to ask. */
-async function runnerIdOfTagged(instanceId: string, tags: InstanceTags | undefined, deps: SpotInterruptionDeps): Promise<number | undefined> {
-  if (tags?.owner === undefined || tags.installationId === undefined) return undefined;
+async function runnerIdOfTagged(instanceId: string, tags: InstanceTags, deps: SpotInterruptionDeps): Promise<number | undefined> {
+  if (tags.owner === undefined || tags.installationId === undefined) return undefined;
   return deps.runnerIdOf(instanceId, tags.owner, tags.installationId);
 }
 

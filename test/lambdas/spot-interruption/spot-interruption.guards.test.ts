@@ -129,6 +129,7 @@ describe("a runner pointer to a job another runner runs", () => {
     // Assert
     expect(outcome.interruptedJob).toBeUndefined();
     expect(outcome.relaunched).toBe(jobKey(jobFacts(7)));
+    expect((await ledger.get(jobKey(jobFacts(7))))?.events?.at(-1)).toMatchObject({ what: "relaunch", detail: `${INSTANCE}: spot interruption before the runner took a job` });
     const running = await ledger.get(jobKey(jobFacts(8)));
     expect(running).toMatchObject({ phase: "running", ranOn: other });
     expect(running?.interrupted).toBeUndefined();

@@ -2,6 +2,7 @@ import { METRICS, UNKNOWN_DIMENSION_VALUE, childLogger, emitMetric, jobGroupId, 
 import type { DeleteRunnerResult } from "../shared/index.js";
 import type { LimitCounters } from "../libs/ledger/port.js";
 import type { Ledger } from "../libs/ledger/port.js";
+import type { JobRecord } from "../libs/ledger/types.js";
 import { limitKeys } from "../libs/ledger/phases.js";
 import { messageFromRecord, relaunchDeduplicationId } from "../libs/ledger/requeue.js";
 import { carryRunnerInterruption } from "../libs/ledger/interrupted-runner.js";
@@ -45,9 +46,17 @@ export interface InterruptionOutcome {
 }
 
 /** The GitHub registration id, when the instance names an owner and installation to ask. */
-async function runnerIdOfTagged(instanceId: string, tags: InstanceTags | undefined, deps: SpotInterruptionDeps): Promise<number | undefined> {
-  if (tags?.owner === undefined || tags.installationId === undefined) return undefined;
+async function runnerIdOfTagged(instanceId: string, tags: InstanceTags, deps: SpotInterruptionDeps): Promise<number | undefined> {
+  if (tags.owner === undefined || tags.installationId === undefined) return undefined;
   return deps.runnerIdOf(instanceId, tags.owner, tags.installationId);
+}
+
+/**
+ * A runner pointer outlives its job: only a job still running on this runner counts. A finished one must
+ * not be marked, or a job that failed on its own before the runner took the next would be re-run.
+ */
+function runsOn(job: JobRecord | undefined, name: string): job is JobRecord {
+  return job?.phase === "running" && job.ranOn === name;
 }
 
 export async function handleInterruption(instanceId: string, deps: SpotInterruptionDeps): Promise<InterruptionOutcome> {
@@ -70,12 +79,11 @@ async function handleOurInterruption(instanceId: string, tags: InstanceTags, dep
   const name = runnerName(deps.prefix, instanceId);
   const [runningJob, launchedForKey, runnerId] = await Promise.all([deps.ledger.jobOfRunner(name), deps.ledger.jobOfInstance(instanceId), runnerIdOfTagged(instanceId, tags, deps)]);
   const launchedFor = launchedForKey === undefined ? undefined : await deps.ledger.get(launchedForKey);
-  // A runner pointer outlives its job; only a job still running on this runner counts.
   const running = runningJob === undefined ? undefined : await deps.ledger.get(runningJob);
   const plan = planInterruption(
     {
       ours,
-      runningJob: running?.phase === "running" && running.ranOn === name ? running.pk : undefined,
+      runningJob: runsOn(running, name) ? running.pk : undefined,
       launchedFor:
         launchedFor === undefined
           ? undefined
@@ -97,7 +105,7 @@ async function handleOurInterruption(instanceId: string, tags: InstanceTags, dep
     // Note first, then look for the job again: a concurrent `in_progress` writes the pointer, then reads the note.
     await deps.ledger.markRunnerInterrupted(name, now);
     const taken = await deps.ledger.jobOfRunner(name);
-    if (taken !== undefined && (await deps.ledger.get(taken))?.ranOn === name && (await carryRunnerInterruption(deps.ledger, taken, name, now))) interruptedJob = taken;
+    if (taken !== undefined && runsOn(await deps.ledger.get(taken), name) && (await carryRunnerInterruption(deps.ledger, taken, name, now))) interruptedJob = taken;
     log.warn("busy runner interrupted by spot reclaim before its job was known", { instanceId, job: interruptedJob });
   }
   let relaunched: string | undefined;

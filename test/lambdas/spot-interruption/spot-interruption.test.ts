@@ -143,6 +143,21 @@ describe("handleInterruption", () => {
     ]);
   });
 
+  it("notes a busy runner whose job the ledger does not know, marking and relaunching nothing", async () => {
+    // Arrange: no runner pointer yet (the job's `in_progress` is late).
+    const launchedFor = await waitingJob(7);
+    const { deps, sent } = world({ deleteAnswer: "busy" });
+
+    // Act
+    const outcome = await handleInterruption(INSTANCE, deps);
+
+    // Assert
+    expect(outcome).toMatchObject({ deregistered: "busy", interruptedJob: undefined, relaunched: undefined });
+    expect(await ledger.runnerInterruptedAt(RUNNER)).toEqual(NOW);
+    expect(sent).toEqual([]);
+    expect(await ledger.get(launchedFor)).toMatchObject({ phase: "launched", slotHeld: true });
+  });
+
   it("relaunches when the registration is already gone (404)", async () => {
     // Arrange
     const key = await waitingJob(7);

@@ -7,9 +7,11 @@ import {
   canTransition,
   finishedPhase,
   instanceKey,
+  isLimitRelease,
   isTerminal,
   jobKey,
   limitKeys,
+  limitReleaseReason,
   refusedClaimOutcome,
   runnerKey,
   takeoverAction,
@@ -84,6 +86,20 @@ describe("keys", () => {
     expect(instanceKey("i-0123456789abcdef0")).toBe("instance#i-0123456789abcdef0");
     expect(runnerKey("sr-i-0123456789abcdef0")).toBe("runner#sr-i-0123456789abcdef0");
     expect(limitKeys("linux", "octo-org")).toEqual({ global: "limit#global", pool: "limit#pool#linux", owner: "limit#owner#octo-org" });
+  });
+
+  it("keys a warm-pool job by its id alone, apart from any attempt of a real job", () => {
+    expect(jobKey({ jobId: 1718107200000, runAttempt: 1, kind: "warm" })).toBe("warm#1718107200000");
+    expect(jobKey({ jobId: 1718107200000, runAttempt: 1, kind: "job" })).toBe("job#1718107200000#1");
+  });
+});
+
+describe("isLimitRelease", () => {
+  it("tells a limit deferral from any other release reason", () => {
+    expect(isLimitRelease(limitReleaseReason("pool linux"))).toBe(true);
+    expect(isLimitRelease("no capacity in eu-west-1a")).toBe(false);
+    expect(isLimitRelease("launch failed: limit of pool linux reached")).toBe(false);
+    expect(isLimitRelease(undefined)).toBe(false);
   });
 });
 

@@ -141,7 +141,7 @@ resource "aws_lambda_function" "build_cache_function" {
       BUILD_CACHE_BUCKET                        = aws_s3_bucket.build_cache_bucket["0"].bucket
       BUILD_CACHE_INDEX_TABLE                   = aws_dynamodb_table.build_cache_index_table["0"].name
       BUILD_CACHE_PROTOCOLS                     = jsonencode(var.build_cache_protocols)
-      BUILD_CACHE_RUNNER_ROLE_NAMES             = jsonencode(concat(["${var.prefix}-runner"], formatlist("%s%s-runner-pool-%s", "", var.prefix, keys({ for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 }))))
+      BUILD_CACHE_RUNNER_ROLE_NAMES             = jsonencode(concat([format("%s-runner", var.prefix)], formatlist("%s%s-runner-pool-%s", "", var.prefix, keys({ for key, val in local.pools_resolved : key => key if length(val.extra_iam_policy_arns) > 0 }))))
       BUILD_CACHE_SCOPE_BUDGET_BYTES            = (var.build_cache_budget_gb_per_scope * 1073741824)
       ENTERPRISE_SLUG                           = var.enterprise_slug
       ENTERPRISE_TOKEN_SSM_PARAMETER_NAME       = var.enterprise_token_ssm_parameter_name

@@ -94,8 +94,8 @@ describe("EncryptionKey inside SelfRunners", () => {
     expect(services(byRole.runner!)).toEqual(["dynamodb", "s3"]);
     expect(services(byRole["runner-binaries-syncer"]!)).toEqual(["lambda", "ssm", "s3"]);
     expect(services(byRole["image-builder"]!)).toEqual(["s3"]);
-    // The cache function presigns S3 URLs of encrypted blobs; the sweep deletes objects without reading them.
-    expect(services(byRole["build-cache"]!)).toEqual(["lambda", "s3", "dynamodb"]);
+    // The cache function presigns S3 URLs of encrypted blobs and reads the App key from SSM (pull request checks); the sweep deletes objects without reading them.
+    expect(services(byRole["build-cache"]!)).toEqual(["lambda", "ssm", "s3", "dynamodb"]);
     expect(services(byRole["build-cache-sweep"]!)).toEqual(["lambda", "dynamodb"]);
     // Launching from baked images encrypted with the key: EC2's actions, through EC2 only (runner-images.test.ts).
     expect(services(ebs!)).toEqual(["ec2", "ec2"]);

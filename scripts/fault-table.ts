@@ -20,7 +20,7 @@ const env: NodeJS.ProcessEnv = { ...process.env, FAULT_RESULTS: resultsFile };
 delete env.FAULT_ONLY;
 try {
   // The scenarios only: the unit tests of the table code have nothing to say about its figures.
-  const run = spawnSync("npx", ["vitest", "run", "test/fault/fault.test.ts", "test/fault/interleaved.test.ts", "test/fault/burst.test.ts"], { cwd: repoRoot, stdio: "inherit", env });
+  const run = spawnSync("npx", ["vitest", "run", "test/fault/fault.test.ts", "test/fault/fault-second-half.test.ts", "test/fault/interleaved.test.ts", "test/fault/slow-github.test.ts", "test/fault/burst.test.ts"], { cwd: repoRoot, stdio: "inherit", env });
   if (run.status !== 0) throw new Error(`the fault-injection suite failed (exit ${String(run.status)}); docs/reliability.md is unchanged`);
   const { wallSeconds, results } = JSON.parse(readFileSync(resultsFile, "utf8")) as { wallSeconds: number; results: ScenarioResult[] };
   const docPath = join(repoRoot, "docs", "reliability.md");

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT } from "../helpers/paths.js";
 import { SCENARIOS, boundsOf } from "./scenarios.js";
 import type { Scenario } from "./scenarios.js";
+import { INTERLEAVED_SCENARIOS } from "./scenarios-interleaved.js";
+import { SLOW_GITHUB_SCENARIOS } from "./scenarios-slow-github.js";
 import { TABLE_END, TABLE_START, faultTable, rowDifferences, tableRows } from "./table.js";
 import type { ScenarioResult } from "./table.js";
 import { installInvocationPatches, uninstallInvocationPatches } from "./world/invocations.js";
@@ -14,6 +16,17 @@ declare module "vitest" {
     /** Where each fault test file leaves its figures for the combined table (global-setup.ts). */
     faultResultsDir: string;
   }
+}
+
+/**
+ * The scenarios of fault.test.ts (`half` 0) and fault-second-half.test.ts (`half` 1): all but the heavy
+ * ones (burst.test.ts), the interleaved (interleaved.test.ts) and the slow GitHub (slow-github.test.ts),
+ * every other one to each file, so that the two vitest workers run them side by side in about equal
+ * time (a scenario added anywhere in scenarios.ts lands in one of the two).
+ */
+export function generalScenarios(half: 0 | 1): Scenario[] {
+  const general = SCENARIOS.filter((scenario) => scenario.heavy !== true && !INTERLEAVED_SCENARIOS.includes(scenario) && !SLOW_GITHUB_SCENARIOS.includes(scenario));
+  return general.filter((_, index) => index % 2 === half);
 }
 
 /**

@@ -12,6 +12,7 @@ export const SLOWEST_FILES = [
   "test/terraform/module.test.ts",
   "test/fault/burst.test.ts",
   "test/fault/fault.test.ts",
+  "test/fault/fault-second-half.test.ts",
   "test/fault/interleaved.test.ts",
   "test/lambdas/scale-up/scale-up.lambda.test.ts",
   "test/fuzz/webhook-fuzz.test.ts",

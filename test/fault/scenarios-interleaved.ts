@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import type { Scenario } from "./scenario.js";
+import { INTERLEAVED_WEBHOOK_SCENARIOS } from "./scenarios-interleaved-webhooks.js";
 import { percentile } from "./table.js";
 import type { ScenarioReport } from "./world/world.js";
 
@@ -89,4 +90,4 @@ const outlivesVisibility: Scenario = {
   },
 };
 
-export const INTERLEAVED_SCENARIOS: readonly Scenario[] = [...INTERLEAVED_SEEDS.map(interleavedSchedule), outlivesVisibility];
+export const INTERLEAVED_SCENARIOS: readonly Scenario[] = [...INTERLEAVED_SEEDS.map(interleavedSchedule), outlivesVisibility, ...INTERLEAVED_WEBHOOK_SCENARIOS];

@@ -26,6 +26,8 @@ export interface ControlPlaneWorld extends Pick<Timeline, "note"> {
   readonly pools: ReadonlyMap<string, { readonly queue: FifoQueue; readonly deadLetter: FifoQueue }>;
   readonly stats: WorldStats;
   readonly scheduler: CallScheduler | undefined;
+  /** Without a call scheduler, the order keeper of concurrent environments' calls (world.ts). */
+  readonly lockstep: CallScheduler | undefined;
   /** Lambda refuses this many scale-up invocations (throttled / runtime error). */
   esmFailuresLeft: number;
   /** A crash the scenario injects (the "before-delete" point is the event source mapping's). */
@@ -73,7 +75,10 @@ export class ControlPlane {
         }
       }
       if (batches.length === 0) return;
-      const results = await Promise.all(batches.map((batch) => this.invokeScaleUp(batch.env, batch.queue, batch.messages)));
+      const running = batches.map((batch) => this.invokeScaleUp(batch.env, batch.queue, batch.messages));
+      // The environments' calls pass one at a time in a fixed order (their own simulated time, then start).
+      await this.w.lockstep?.runUntil(Number.POSITIVE_INFINITY, async () => undefined);
+      const results = await Promise.all(running);
       const longest = Math.max(...results.map((r) => r.elapsedMs), 0);
       this.w.stats.maxInvocationSeconds = Math.max(this.w.stats.maxInvocationSeconds, longest / 1000);
       // The environments were busy that long: the world moves on by the longest invocation.
@@ -84,9 +89,10 @@ export class ControlPlane {
   /**
    * One tick of an interleaved world: free environments receive batches, the reconciler starts on
    * its schedule (one at a time), and the scheduler lets calls through up to the tick's end; after
-   * each call free environments receive again (a message whose visibility ran out mid-invocation).
+   * each call free environments receive again (a message whose visibility ran out mid-invocation)
+   * and `between` runs (webhook deliveries due by then start).
    */
-  async interleave(scheduler: CallScheduler, tickEnd: number): Promise<void> {
+  async interleave(scheduler: CallScheduler, tickEnd: number, between: () => void): Promise<void> {
     this.startScaleUps();
     if (Date.now() >= this.nextReconcileAt) {
       this.nextReconcileAt += 5 * MINUTE;
@@ -97,6 +103,7 @@ export class ControlPlane {
     }
     this.w.trackPeaks();
     await scheduler.runUntil(tickEnd, async () => {
+      between();
       this.startScaleUps();
       this.w.trackPeaks();
     });
@@ -130,7 +137,7 @@ export class ControlPlane {
     const handler = this.scaleUp[env] as ScaleUpHandler;
     // The receipt handles of this receive: another environment receiving a message again changes it.
     const handles = new Map(messages.map((message) => [message.messageId, message.receiptHandle as string]));
-    const scheduler = this.w.scheduler;
+    const scheduler = this.w.scheduler ?? this.w.lockstep;
     const result: InvocationResult<SQSBatchResponse> = await runInvocation("scale-up", SCALE_UP_TIMEOUT_SECONDS * 1000, () => handler(event, invocationContext(`${PREFIX}-scale-up`)), (invocation) => {
       for (const message of messages) {
         const holder = this.heldBy.get(message.messageId);
@@ -206,7 +213,10 @@ export class ControlPlane {
 
   // ------------------------------------------------------------------ spot interruption
 
-  /** EventBridge delivers the two-minute warning for `instanceId` to the spot handler. */
+  /**
+   * EventBridge delivers the two-minute warning for `instanceId` to the spot handler; under a call
+   * scheduler the invocation runs call by call beside the others (do not await it from the loop).
+   */
   async spotWarning(instanceId: string): Promise<void> {
     const event = {
       version: "0",
@@ -221,7 +231,12 @@ export class ControlPlane {
     };
     this.spotHandler ??= this.loadSpotHandler();
     const handler = this.spotHandler;
-    const result = await runInvocation("spot-interruption", 30_000, () => handler(event, lambdaContext(`${PREFIX}-spot-interruption`)));
+    const scheduler = this.w.scheduler;
+    const result = await runInvocation("spot-interruption", 30_000, () => handler(event, lambdaContext(`${PREFIX}-spot-interruption`)), (invocation) => {
+      scheduler?.begin(invocation);
+      scheduler?.mark(invocation, `warning ${instanceId}`);
+    });
+    scheduler?.end(result.invocation);
     this.w.stats.spotOutcomes.push(result.value ?? { error: String(result.error) });
     this.w.note(`spot warning ${instanceId}: ${JSON.stringify(result.value ?? String(result.error))}`);
   }

@@ -7,6 +7,7 @@ import type { GitHubWorld } from "./github.js";
 import { invocationOf, kill } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
 import type { CrashPoint } from "./options.js";
+import type { CallScheduler } from "./scheduler.js";
 import type { Timeline } from "./stats.js";
 
 /** What crash injection needs of the world. */
@@ -16,6 +17,7 @@ export interface CrashWorld extends Pick<Timeline, "note"> {
   readonly github: GitHubWorld;
   readonly ec2: Ec2Model;
   readonly limitWatch: LimitWatch;
+  readonly scheduler: CallScheduler | undefined;
   /** The crash crashAfter() injects, until it has happened `remaining` times. */
   crash: { point: CrashPoint; remaining: number } | undefined;
   ourLive(): Ec2Instance[];
@@ -23,7 +25,8 @@ export interface CrashWorld extends Pick<Timeline, "note"> {
 
 /**
  * Every server refuses the requests of a dead invocation, and kills the invocation that caused the
- * side effect a scenario crashes after (the crash points of docs/reliability.md).
+ * side effect a scenario crashes after (the crash points of docs/reliability.md); a traced schedule
+ * notes each side effect.
  */
 export function wireCrashes(w: CrashWorld): void {
   // Crash injection and killed invocations, at every server.
@@ -35,6 +38,8 @@ export function wireCrashes(w: CrashWorld): void {
     if (reason !== undefined) throw new AwsFault("InternalFailure", 500, reason);
   });
   const sideEffect = (what: CrashPoint, invocation: Invocation | undefined): void => {
+    // A traced schedule shows where each side effect fell among the calls of other invocations.
+    if (invocation !== undefined) w.scheduler?.mark(invocation, what);
     if (w.crash === undefined || w.crash.point !== what || w.crash.remaining <= 0 || invocation === undefined) return;
     w.crash.remaining -= 1;
     kill(invocation, `crash after ${what}`);

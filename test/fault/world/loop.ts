@@ -9,7 +9,7 @@ import type { ReportWorld } from "./report.js";
 import { stepRunners } from "./runner-fleet.js";
 import type { FleetWorld } from "./runner-fleet.js";
 import type { CallScheduler } from "./scheduler.js";
-import { deliverWebhooks } from "./webhook-delivery.js";
+import { deliverWebhooks, startWebhooks } from "./webhook-delivery.js";
 import type { WebhookWorld } from "./webhook-delivery.js";
 
 /**
@@ -57,6 +57,8 @@ export async function runWorld(w: LoopWorld): Promise<ScenarioReport> {
 
 function quiet(w: LoopWorld): boolean {
   if (w.agenda.events.length > 0 || w.github.deliveries.length > 0 || w.controlPlane.busyScaleUp.size > 0) return false;
+  // Interleaved worlds: webhook and spot invocations still working, deliveries waiting for an environment.
+  if ((w.scheduler?.liveCount ?? 0) > 0 || w.webhookBacklog.length > 0) return false;
   for (const { queue } of w.pools.values()) if (queue.messages.length > 0) return false;
   for (const job of w.github.jobs.values()) {
     if (w.expectDeadLetter.has(job.logicalId)) continue;
@@ -84,11 +86,13 @@ export async function stepWorld(w: LoopWorld): Promise<void> {
     w.profile.set(what, (w.profile.get(what) ?? 0) + performance.now() - started);
   };
   await w.dynamo.faults.replicate(Date.now());
-  await timed("webhooks", () => deliverWebhooks(w));
+  const scheduler = w.scheduler;
+  if (scheduler === undefined) await timed("webhooks", () => deliverWebhooks(w));
+  else startWebhooks(w, scheduler);
   w.ec2.advance();
   await timed("runners", () => stepRunners(w));
-  if (w.scheduler !== undefined) {
-    await timed("interleaved", () => w.controlPlane.interleave(w.scheduler as CallScheduler, tickEnd));
+  if (scheduler !== undefined) {
+    await timed("interleaved", () => w.controlPlane.interleave(scheduler, tickEnd, () => startWebhooks(w, scheduler)));
   } else {
     await timed("scale-up", () => w.controlPlane.pollQueues());
     w.trackPeaks();
@@ -107,7 +111,7 @@ export async function stepWorld(w: LoopWorld): Promise<void> {
  * reconciler's schedule. Long waits (a redelivery two hours later) then cost no idle ticks.
  */
 function nextWake(w: LoopWorld): number {
-  if (w.agenda.conditions.length > 0 || (w.scheduler?.liveCount ?? 0) > 0) return 0;
+  if (w.agenda.conditions.length > 0 || (w.scheduler?.liveCount ?? 0) > 0 || w.webhookBacklog.length > 0) return 0;
   if (w.runnerSims().some((sim) => sim.phase !== "gone" && !sim.hung)) return 0;
   for (const instance of w.ec2.instances.values()) if (instance.state === "pending" || instance.state === "shutting-down") return 0;
   const times = [w.controlPlane.nextReconcileAt, ...w.agenda.events.map((e) => e.at), ...w.github.deliveries.map((d) => d.at)];

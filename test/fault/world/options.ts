@@ -132,3 +132,21 @@ export type ResolvedWorldOptions = Required<Omit<WorldOptions, "env" | "pools" |
 export type WebhookHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 export type ScaleUpHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 export type ScheduledHandler = (event: EventBridgeEvent<string, unknown>, context: Context) => Promise<unknown>;
+
+/** The options with the world's defaults. */
+export function resolveOptions(options: WorldOptions): ResolvedWorldOptions {
+  return {
+    pools: options.pools ?? { linux: { labels: ["linux", "x64"], maxRunners: 50 } },
+    env: options.env ?? {},
+    scaleUpEnvironments: options.scaleUpEnvironments ?? 1,
+    webhookEnvironments: options.webhookEnvironments ?? 1,
+    apps: options.apps ?? 1,
+    listingLagMs: options.listingLagMs ?? 5_000,
+    jobDurationMs: options.jobDurationMs ?? 4 * MINUTE,
+    bootDelayMs: options.bootDelayMs ?? 20_000,
+    runnerStartMs: options.runnerStartMs ?? 15_000,
+    tickMs: options.tickMs ?? 5_000,
+    maxSimMs: options.maxSimMs ?? 10 * 60 * MINUTE,
+    seed: options.seed ?? 1,
+  };
+}

@@ -5,6 +5,7 @@ import type { Flood, Ingress } from "./ingress.js";
 import { runInvocation } from "./invocations.js";
 import { PREFIX } from "./options.js";
 import type { WebhookHandler } from "./options.js";
+import type { CallScheduler } from "./scheduler.js";
 import type { Timeline, WorldStats } from "./stats.js";
 
 /**
@@ -13,7 +14,7 @@ import type { Timeline, WorldStats } from "./stats.js";
  * makes the function unavailable; GitHub records each answer in its delivery log.
  */
 
-type Delivery = ReturnType<GitHubWorld["dueDeliveries"]>[number];
+export type Delivery = ReturnType<GitHubWorld["dueDeliveries"]>[number];
 
 /** What the deliveries need of the world. */
 export interface WebhookWorld extends Pick<Timeline, "note"> {
@@ -24,6 +25,14 @@ export interface WebhookWorld extends Pick<Timeline, "note"> {
   readonly webhookUnavailable: (delivery: { readonly action: string; readonly jobId: number }) => number | undefined;
   readonly stats: WorldStats;
   readonly startedAt: number;
+  /** Under a call scheduler, deliveries run as scheduled invocations (startWebhooks). */
+  readonly scheduler: CallScheduler | undefined;
+  /** Without one, the order keeper of deliveries handled at once (world.ts). */
+  readonly lockstep: CallScheduler | undefined;
+  /** Deliveries due while every webhook environment was busy (interleaved worlds). */
+  readonly webhookBacklog: Delivery[];
+  /** Webhook environments running an invocation (interleaved worlds). */
+  readonly busyWebhookEnvironments: Set<number>;
 }
 
 /** Flood requests that arrived by now go through the ingress model; none reaches the function. */
@@ -53,12 +62,32 @@ export async function deliverWebhooks(w: WebhookWorld): Promise<void> {
   for (const at of instants) {
     const together = due.filter((delivery) => delivery.at === at);
     for (let start = 0; start < together.length; start += environments) {
-      await Promise.all(together.slice(start, start + environments).map((delivery, i) => deliverWebhook(w, delivery, w.webhookHandlers[i] as WebhookHandler)));
+      const running = together.slice(start, start + environments).map((delivery, i) => deliverWebhook(w, delivery, w.webhookHandlers[i] as WebhookHandler, w.lockstep));
+      // Their calls pass one at a time in a fixed order (world.ts lockstep), not as real time has it.
+      await w.lockstep?.runUntil(Number.POSITIVE_INFINITY, async () => undefined);
+      await Promise.all(running);
     }
   }
 }
 
-async function deliverWebhook(w: WebhookWorld, delivery: Delivery, handler: WebhookHandler): Promise<void> {
+/**
+ * Interleaved worlds: deliveries due by now start in free webhook environments as invocations under
+ * the call scheduler, and return at once; the scheduler runs them call by call beside scale-up, the
+ * reconciler and the spot handler. Called every tick and after every call the scheduler lets through,
+ * so a delivery due in the middle of another invocation starts there.
+ */
+export function startWebhooks(w: WebhookWorld, scheduler: CallScheduler): void {
+  admitFloods(w);
+  w.webhookBacklog.push(...w.github.dueDeliveries());
+  for (let env = 0; env < w.webhookHandlers.length && w.webhookBacklog.length > 0; env += 1) {
+    if (w.busyWebhookEnvironments.has(env)) continue;
+    const delivery = w.webhookBacklog.shift() as Delivery;
+    w.busyWebhookEnvironments.add(env);
+    void deliverWebhook(w, delivery, w.webhookHandlers[env] as WebhookHandler, scheduler).finally(() => w.busyWebhookEnvironments.delete(env));
+  }
+}
+
+async function deliverWebhook(w: WebhookWorld, delivery: Delivery, handler: WebhookHandler, scheduler?: CallScheduler): Promise<void> {
   w.stats.webhooks += 1;
   const verdict = w.ingress?.admit(Date.now(), `github-hook-${delivery.hook}`, w.github.signature(delivery.body));
   if (verdict !== undefined && verdict !== "passed") {
@@ -88,7 +117,11 @@ async function deliverWebhook(w: WebhookWorld, delivery: Delivery, handler: Webh
       "X-Hub-Signature-256": w.github.signature(delivery.body),
     },
   });
-  const result = await runInvocation("webhook", 10_000, () => handler(event, lambdaContext(`${PREFIX}-webhook`)));
+  const result = await runInvocation("webhook", 10_000, () => handler(event, lambdaContext(`${PREFIX}-webhook`)), (invocation) => {
+    scheduler?.begin(invocation);
+    scheduler?.mark(invocation, `delivery ${delivery.action} job ${delivery.jobId}`);
+  });
+  scheduler?.end(result.invocation);
   const status = result.value?.statusCode ?? 599;
   w.github.deliveryLog.record(delivery, status);
   w.stats.webhookStatuses.set(status, (w.stats.webhookStatuses.get(status) ?? 0) + 1);

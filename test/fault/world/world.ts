@@ -17,8 +17,9 @@ import type { GitHubJob } from "./github.js";
 import { handlerEnvironment } from "./handler-env.js";
 import { Ingress } from "./ingress.js";
 import type { Flood } from "./ingress.js";
-import { MINUTE, PREFIX, SIM_START } from "./options.js";
+import { MINUTE, PREFIX, SIM_START, resolveOptions } from "./options.js";
 import type { CrashPoint, PoolOptions, ResolvedWorldOptions, RunnerSim, ScaleUpHandler, ScenarioReport, ScheduledHandler, WebhookHandler, WorldOptions } from "./options.js";
+import { invocationAwareRandom, seedInvocations } from "./invocations.js";
 import { mulberry32 } from "./random.js";
 import { runWorld, stepWorld } from "./loop.js";
 import { instanceEnded } from "./runner-fleet.js";
@@ -27,6 +28,7 @@ import { CallScheduler } from "./scheduler.js";
 import { ACCOUNT, REGION, SqsModel } from "./sqs.js";
 import type { FifoQueue } from "./sqs.js";
 import { newWorldStats } from "./stats.js";
+import type { Delivery } from "./webhook-delivery.js";
 
 export { CRASH_POINTS, PREFIX, SIM_START } from "./options.js";
 export type { CrashPoint, Figures, PoolOptions, RunnerSim, ScenarioReport, WorldOptions } from "./options.js";
@@ -68,6 +70,9 @@ export class World {
   readonly profile = new Map<string, number>();
   /** One webhook handler per execution environment. */
   webhookHandlers: WebhookHandler[] = [];
+  /** Interleaved worlds: deliveries waiting for a free webhook environment, and the busy ones. */
+  readonly webhookBacklog: Delivery[] = [];
+  readonly busyWebhookEnvironments = new Set<number>();
   /** Scale-up, reconcile and spot-interruption invocations (set up by start()). */
   controlPlane!: ControlPlane;
   /** Scripted events (at(), once()). */
@@ -92,27 +97,22 @@ export class World {
   private readonly owners: readonly string[] | undefined;
   /** The call scheduler, when the options interleave invocations. */
   readonly scheduler: CallScheduler | undefined;
+  /**
+   * Without a scheduler, in a world of several scale-up or webhook environments: invocations of one
+   * round still run at its instant, but their calls pass one at a time in a fixed order, so which of
+   * two racing writes lands first does not depend on the machine's load (world/scheduler.ts lockstep).
+   */
+  readonly lockstep: CallScheduler | undefined;
 
   constructor(options: WorldOptions = {}) {
     this.owners = options.owners;
-    this.options = {
-      pools: options.pools ?? { linux: { labels: ["linux", "x64"], maxRunners: 50 } },
-      env: options.env ?? {},
-      scaleUpEnvironments: options.scaleUpEnvironments ?? 1,
-      webhookEnvironments: options.webhookEnvironments ?? 1,
-      apps: options.apps ?? 1,
-      listingLagMs: options.listingLagMs ?? 5_000,
-      jobDurationMs: options.jobDurationMs ?? 4 * MINUTE,
-      bootDelayMs: options.bootDelayMs ?? 20_000,
-      runnerStartMs: options.runnerStartMs ?? 15_000,
-      tickMs: options.tickMs ?? 5_000,
-      maxSimMs: options.maxSimMs ?? 10 * 60 * MINUTE,
-      seed: options.seed ?? 1,
-    };
+    this.options = resolveOptions(options);
     this.ingress = options.ingress === undefined ? undefined : new Ingress(options.ingress);
     this.ec2.faults = new Ec2Faults({ seed: this.options.seed, ...options.ec2 });
     this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds;
     this.scheduler = options.interleave === undefined ? undefined : new CallScheduler(options.interleave);
+    const concurrent = this.options.scaleUpEnvironments > 1 || this.options.webhookEnvironments > 1;
+    this.lockstep = this.scheduler === undefined && concurrent ? new CallScheduler({ seed: this.options.seed, lockstep: true }) : undefined;
   }
 
 
@@ -121,7 +121,11 @@ export class World {
   async start(): Promise<void> {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(SIM_START);
-    Math.random = mulberry32(this.options.seed);
+    // With invocations at once (scheduler, lockstep) each draws from its own seeded stream
+    // (invocations.ts); one at a time, they draw from the world's stream in a fixed order already.
+    const concurrent = this.scheduler !== undefined || this.lockstep !== undefined;
+    seedInvocations(concurrent ? this.options.seed : undefined);
+    Math.random = invocationAwareRandom(mulberry32(this.options.seed));
     this.awsEndpoint = await this.aws.start();
     const { db, endpoint: dynamoEndpoint } = await WorldDynamoDb.start({ jobs: `${PREFIX}-jobs`, runners: `${PREFIX}-runners` });
     this.dynamo = db;
@@ -170,10 +174,11 @@ export class World {
     this.webhookHandlers = Array.from({ length: this.options.webhookEnvironments }, () => load<WebhookHandler>("webhook"));
     const scaleUp = Array.from({ length: this.options.scaleUpEnvironments }, () => load<ScaleUpHandler>("scale-up"));
     this.controlPlane = new ControlPlane(this, scaleUp, load<ScheduledHandler>("reconcile"), () => load<ScheduledHandler>("spot-interruption"));
-    if (this.scheduler !== undefined) {
-      this.scheduler.gate(this.aws.httpServer, "aws");
-      if (this.dynamo.httpServer !== undefined) this.scheduler.gate(this.dynamo.httpServer, "dynamodb");
-      if (this.github.httpServer !== undefined) this.scheduler.gate(this.github.httpServer, "github");
+    const gate = this.scheduler ?? this.lockstep;
+    if (gate !== undefined) {
+      gate.gate(this.aws.httpServer, "aws");
+      if (this.dynamo.httpServer !== undefined) gate.gate(this.dynamo.httpServer, "dynamodb");
+      if (this.github.httpServer !== undefined) gate.gate(this.github.httpServer, "github");
     }
   }
 
@@ -183,6 +188,7 @@ export class World {
     rememberCompiledCode();
     for (const root of this.roots) unloadShippedBundle(root);
     Math.random = this.realRandom;
+    seedInvocations(undefined);
     vi.useRealTimers();
   }
 
@@ -245,7 +251,9 @@ export class World {
       sim.interrupted = true;
       sim.interruptedAt = Date.now();
     }
-    await this.controlPlane.spotWarning(instanceId);
+    // Under the call scheduler the handler runs call by call in the loop: awaiting it here would stall it.
+    if (this.scheduler === undefined) await this.controlPlane.spotWarning(instanceId);
+    else void this.controlPlane.spotWarning(instanceId);
     this.at(Date.now() + 2 * MINUTE - SIM_START, () => {
       const instance = this.ec2.instances.get(instanceId);
       if (instance === undefined || instance.state === "terminated" || instance.state === "shutting-down") return;

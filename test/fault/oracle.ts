@@ -6,7 +6,7 @@ import type { Ec2Instance } from "./world/ec2.js";
  * oracle"). The ledger is read only to compare its counters with the instances that really live.
  */
 
-/** What the oracle needs of one simulated runner (world.ts `RunnerSim`). */
+/** What the oracle needs of one simulated runner (world/options.ts `RunnerSim`). */
 export interface RunnerHistory {
   readonly instance: Pick<Ec2Instance, "instanceId" | "launchTime">;
   readonly configured: boolean;

@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import type { Scenario } from "./scenario.js";
+import { INTERLEAVED_WEBHOOK_SCENARIOS } from "./scenarios-interleaved-webhooks.js";
 import { percentile } from "./table.js";
 import type { ScenarioReport } from "./world/world.js";
 
@@ -66,7 +67,6 @@ function interleavedSchedule(seed: number): Scenario {
  * takes 12 s for each JIT configuration while the queue's visibility timeout is 10 s.
  */
 const outlivesVisibility: Scenario = {
-  variesBetweenRuns: "how many receives a redelivered message sees depends on how far the first invocation got in real time when the next environment polls (6 or 7 measured under load)",
   title: "interleaved: scale-up outlives the visibility timeout (JIT config 12 s, visibility 10 s): another environment receives the same messages while the first invocation still works",
   world: {
     scaleUpEnvironments: 3,
@@ -78,9 +78,10 @@ const outlivesVisibility: Scenario = {
   },
   evidence: (report) => {
     const d = details(report);
-    // In the world: each message was received by a second environment while the first still held it,
-    // and the first one's delete came too late to count.
-    expect(d.receivedWhileHeld).toBeGreaterThanOrEqual(3);
+    // In the world: messages were received by a second environment while the first still held them
+    // (two of the three in this schedule, the webhooks taking their own time under the scheduler), and
+    // the first one's delete came too late to count.
+    expect(d.receivedWhileHeld).toBeGreaterThanOrEqual(2);
     expect(d.esmSettlement.staleDeletes).toBeGreaterThanOrEqual(1);
     expect(d.schedule.maxLive).toBeGreaterThanOrEqual(2);
     // One runner per job all the same: the second environment's claim found the first one's.
@@ -89,4 +90,4 @@ const outlivesVisibility: Scenario = {
   },
 };
 
-export const INTERLEAVED_SCENARIOS: readonly Scenario[] = [...INTERLEAVED_SEEDS.map(interleavedSchedule), outlivesVisibility];
+export const INTERLEAVED_SCENARIOS: readonly Scenario[] = [...INTERLEAVED_SEEDS.map(interleavedSchedule), outlivesVisibility, ...INTERLEAVED_WEBHOOK_SCENARIOS];

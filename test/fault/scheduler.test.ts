@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { INVOCATION_HEADER, installInvocationPatches, runInvocation, uninstallInvocationPatches } from "./world/invocations.js";
+import { INVOCATION_HEADER, installInvocationPatches, invocationAwareRandom, runInvocation, seedInvocations, uninstallInvocationPatches } from "./world/invocations.js";
 import type { Invocation } from "./world/invocations.js";
 import { CallScheduler } from "./world/scheduler.js";
 import type { InterleaveOptions } from "./world/scheduler.js";
@@ -94,5 +94,47 @@ describe("CallScheduler", () => {
     // Assert: the second call of each is due at 40 s.
     expect(scheduler.stats.timedOut).toBe(2);
     expect(invocations.map((invocation) => invocation.killed)).toEqual([expect.stringMatching(/^timeout/), expect.stringMatching(/^timeout/)]);
+  });
+
+  it("in lockstep moves no clock and lets calls of one instant through in turns, first started first", async () => {
+    // Act
+    const { order, scheduler } = await schedule({ seed: 1, lockstep: true });
+
+    // Assert: at one instant, in turns, x (started first) first in each.
+    expect(seen.every((call) => call.at === 0)).toBe(true);
+    expect(order).toBe("x/a y/a x/b y/b x/c y/c");
+    expect(scheduler.stats.calls).toBe(6);
+  });
+});
+
+describe("seeded invocations", () => {
+  afterEach(() => seedInvocations(undefined));
+
+  it("give each invocation its own Math.random stream, whatever the order they draw in", async () => {
+    // Arrange
+    const random = invocationAwareRandom(() => 0.5);
+    const draws = async (order: "x first" | "y first"): Promise<Record<string, number[]>> => {
+      seedInvocations(42);
+      const got: Record<string, number[]> = { x: [], y: [] };
+      let letGo: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (letGo = resolve));
+      const run = (fn: "x" | "y", wait: boolean) =>
+        runInvocation(fn, 30_000, async () => {
+          if (wait) await gate;
+          got[fn]?.push(random(), random());
+          if (!wait) letGo();
+        });
+      await Promise.all(order === "x first" ? [run("x", false), run("y", true)] : [run("x", true), run("y", false)]);
+      return got;
+    };
+
+    // Act
+    const a = await draws("x first");
+    const b = await draws("y first");
+
+    // Assert: the same draws per invocation either way; outside an invocation, the world's own stream.
+    expect(b).toEqual(a);
+    expect(a.x).not.toEqual(a.y);
+    expect(random()).toBe(0.5);
   });
 });

@@ -3,6 +3,7 @@ import http from "node:http";
 import timersPromises from "node:timers/promises";
 import { promisify } from "node:util";
 import { sep } from "node:path";
+import { mulberry32 } from "./random.js";
 
 /**
  * Lambda invocations inside the test process. Each invocation of a shipped handler runs in an
@@ -28,11 +29,39 @@ export interface Invocation {
   waitedUntil: number;
   /** Why the world stopped it: an injected crash, or a wait beyond the timeout. */
   killed: string | undefined;
+  /** Start order in the process (ties in a schedule go to the invocation that started first). */
+  readonly ordinal: number;
+  /** Its own Math.random stream, when the world seeds invocations (seedInvocations). */
+  readonly random: (() => number) | undefined;
 }
 
 const storage = new AsyncLocalStorage<Invocation>();
 const registry = new Map<string, Invocation>();
 let sequence = 0;
+/** The world's seed and how many invocations of each function it started (seedInvocations). */
+let seeding: { readonly seed: number; readonly started: Map<string, number> } | undefined;
+
+/**
+ * Gives every invocation started from now on its own random stream, drawn from `seed`, its function
+ * and its place among that function's invocations (undefined: none). Concurrent invocations then
+ * draw their jitter from their own streams, not from one shared stream in whatever order they reach
+ * it in real time, so a seed gives the same draws whatever the machine's load.
+ */
+export function seedInvocations(seed: number | undefined): void {
+  seeding = seed === undefined ? undefined : { seed, started: new Map() };
+}
+
+/** A seed for the `index`-th stream named `name` of a world seeded `seed` (FNV-1a over both). */
+export function streamSeed(seed: number, name: string, index: number): number {
+  let hash = 0x811c9dc5 ^ seed;
+  for (const char of `${name}#${index}`) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+  return hash >>> 0;
+}
+
+/** Math.random for a world: the running invocation's own stream, else `outside` (the world's). */
+export function invocationAwareRandom(outside: () => number): () => number {
+  return () => (storage.getStore()?.random ?? outside)();
+}
 
 /** Waits shorter than this run in real time (the SDK's own 0-ms yields, socket bookkeeping). */
 const WARP_MIN_MS = 20;
@@ -72,7 +101,10 @@ export interface InvocationResult<T> {
 /** `onStart` sees the invocation before its first request (the call scheduler, world/scheduler.ts). */
 export async function runInvocation<T>(fn: string, timeoutMs: number, body: () => Promise<T>, onStart?: (invocation: Invocation) => void): Promise<InvocationResult<T>> {
   sequence += 1;
-  const invocation: Invocation = { id: `${fn}-${sequence}`, fn, startedAt: Date.now(), timeoutMs, waitedUntil: Date.now(), killed: undefined };
+  const index = seeding?.started.get(fn) ?? 0;
+  seeding?.started.set(fn, index + 1);
+  const random = seeding === undefined ? undefined : mulberry32(streamSeed(seeding.seed, fn, index));
+  const invocation: Invocation = { id: `${fn}-${sequence}`, fn, startedAt: Date.now(), timeoutMs, waitedUntil: Date.now(), killed: undefined, ordinal: sequence, random };
   registry.set(invocation.id, invocation);
   onStart?.(invocation);
   try {
@@ -92,6 +124,14 @@ export async function runInvocation<T>(fn: string, timeoutMs: number, body: () =
  * socket bookkeeping through a `timing.setTimeout` wrapper: those are not waits and keep real time.
  */
 function calledFromShippedCode(skip: (...args: never[]) => unknown): boolean {
+  return shippedCaller(skip) === "wait";
+}
+
+/**
+ * Who called: shipped code waiting on purpose ("wait"), the SDK's timer wrapper in shipped code
+ * ("timer": request deadlines, socket bookkeeping), or anything else (undefined).
+ */
+function shippedCaller(skip: (...args: never[]) => unknown): "wait" | "timer" | undefined {
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
   Error.stackTraceLimit = 1;
@@ -101,8 +141,20 @@ function calledFromShippedCode(skip: (...args: never[]) => unknown): boolean {
   const frame = holder.stack?.[0];
   Error.prepareStackTrace = prepare;
   Error.stackTraceLimit = limit;
-  return (frame?.getFileName() ?? "").includes(`${sep}self-runners-zip-`) && frame?.getFunctionName() !== "setTimeout";
+  if (!(frame?.getFileName() ?? "").includes(`${sep}self-runners-zip-`)) return undefined;
+  return frame?.getFunctionName() === "setTimeout" ? "timer" : "wait";
 }
+
+/**
+ * Client-side deadlines of shipped code (Octokit's AbortSignal.timeout, the SDK's requestTimeout)
+ * run on the machine's clock, not the world's: under load, or while the call scheduler holds a
+ * request, they would fire or not depending on the machine, not the scenario. Inside an invocation
+ * they never fire; the world's latencies are simulated and the function timeout still kills an
+ * invocation (warp, the call scheduler).
+ */
+const CLIENT_DEADLINE_MIN_MS = 1_000;
+/** Longer than any world runs, in real time: the timer exists (clearTimeout works) and never fires. */
+const NEVER_MS = 2_147_483_647;
 
 /**
  * A dependency answered slowly: the invocation's simulated duration grows by `ms`, after whatever it
@@ -126,13 +178,14 @@ interface Patches {
   readonly request: typeof http.request;
   readonly fetch: typeof globalThis.fetch;
   readonly emitWarning: typeof process.emitWarning;
+  readonly abortTimeout: typeof AbortSignal.timeout;
 }
 let installed: Patches | undefined;
 
 /** Installs the timer and client patches (once per test file). */
 export function installInvocationPatches(): void {
   if (installed !== undefined) return;
-  const original: Patches = { setTimeout: globalThis.setTimeout, sleep: timersPromises.setTimeout, request: http.request, fetch: globalThis.fetch, emitWarning: process.emitWarning };
+  const original: Patches = { setTimeout: globalThis.setTimeout, sleep: timersPromises.setTimeout, request: http.request, fetch: globalThis.fetch, emitWarning: process.emitWarning, abortTimeout: AbortSignal.timeout };
   installed = original;
 
   // Every bundled SDK copy warns once about Node 20; dozens of copies load in a run.
@@ -147,10 +200,19 @@ export function installInvocationPatches(): void {
       warp(invocation, delay);
       return original.setTimeout(callback, 0, ...args);
     }
+    if (invocation !== undefined && typeof delay === "number" && delay >= CLIENT_DEADLINE_MIN_MS && shippedCaller(warpedSetTimeout) === "timer") {
+      return original.setTimeout(callback, NEVER_MS, ...args).unref();
+    }
     return original.setTimeout(callback, delay, ...args);
   } as unknown as typeof globalThis.setTimeout;
   Object.assign(warpedSetTimeout, { [promisify.custom]: (original.setTimeout as unknown as Record<symbol, unknown>)[promisify.custom] });
   globalThis.setTimeout = warpedSetTimeout;
+
+  const simulatedAbortTimeout = function (this: unknown, delay: number) {
+    if (storage.getStore() !== undefined && shippedCaller(simulatedAbortTimeout) !== undefined) return new AbortController().signal;
+    return original.abortTimeout.call(AbortSignal, delay);
+  };
+  AbortSignal.timeout = simulatedAbortTimeout;
 
   const warpedSleep = function (delay?: number, value?: unknown, options?: unknown) {
     const invocation = storage.getStore();
@@ -190,5 +252,6 @@ export function uninstallInvocationPatches(): void {
   (http as { request: typeof http.request }).request = installed.request;
   globalThis.fetch = installed.fetch;
   process.emitWarning = installed.emitWarning;
+  AbortSignal.timeout = installed.abortTimeout;
   installed = undefined;
 }

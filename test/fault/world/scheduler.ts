@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { vi } from "vitest";
-import { invocationOf, kill } from "./invocations.js";
+import { invocationOf, kill, streamSeed } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
 import { mulberry32 } from "./random.js";
 
@@ -19,7 +19,8 @@ import { mulberry32 } from "./random.js";
  *   receiving them;
  * - an invocation whose function timeout passed when its next call is due is killed, as Lambda would
  *   (its later requests are refused by the servers).
- * Invocations not under the scheduler (webhooks, the spot handler) pass at once.
+ * Every invocation the world starts while it has a scheduler is under it: scale-up, reconcile, webhook
+ * deliveries and the spot-interruption handler.
  */
 
 export interface InterleaveOptions {
@@ -29,10 +30,30 @@ export interface InterleaveOptions {
   readonly callMs?: readonly [number, number];
   /** Extra time some calls take (a slow dependency), by call; 0 for most. */
   readonly slowCall?: (call: GatedCall) => number;
+  /** Keep the order of calls and marks (ScheduleStep) for a scenario's evidence. */
+  readonly trace?: boolean;
+  /**
+   * Order only: calls take no simulated time and the clock does not move. For worlds whose concurrent
+   * invocations (several scale-up or webhook environments) run at one instant: their calls still pass
+   * one at a time, in the order of each invocation's own simulated time (its warped waits), then in
+   * turns, so which of two racing writes lands first is the same in every run.
+   */
+  readonly lockstep?: boolean;
+}
+
+/** One step of a traced schedule: a call let through, or a mark the world set (a side effect, a delivery). */
+export interface ScheduleStep {
+  readonly at: number;
+  /** The invocation's id ("scale-up-12") and function ("scale-up", "webhook", "reconcile", "spot-interruption"). */
+  readonly invocation: string;
+  readonly fn: string;
+  readonly what: string;
 }
 
 export interface GatedCall {
   readonly invocation: Invocation;
+  /** Arrival order (a call's place among those of the same invocation and kind). */
+  readonly arrival: number;
   /** "github GET /orgs/o/actions/runners", "aws AmazonSQS.DeleteMessage", "aws ec2" (query protocol), "dynamodb ...UpdateItem". */
   readonly what: string;
   /** Simulated time at which the dependency acts on it. */
@@ -50,6 +71,8 @@ export interface ScheduleStats {
   maxLive: number;
   /** Calls of the reconciler let through while a scale-up invocation was live. */
   reconcileCallsDuringScaleUp: number;
+  /** Calls let through while an invocation of another function was live, by "<fn> during <other fn>". */
+  callsDuring: Record<string, number>;
   /** Invocations killed because their timeout passed before a call was due. */
   timedOut: number;
 }
@@ -58,16 +81,23 @@ export interface ScheduleStats {
 const STUCK_MS = 30_000;
 
 export class CallScheduler {
-  readonly stats: ScheduleStats = { calls: 0, switches: 0, maxLive: 0, reconcileCallsDuringScaleUp: 0, timedOut: 0 };
+  readonly stats: ScheduleStats = { calls: 0, switches: 0, maxLive: 0, reconcileCallsDuringScaleUp: 0, callsDuring: {}, timedOut: 0 };
+  /** The schedule as it ran, when the options ask for a trace. */
+  readonly trace: ScheduleStep[] = [];
   private readonly live = new Set<Invocation>();
   private readonly pending: GatedCall[] = [];
-  private readonly random: () => number;
+  /** Calls that arrived since the last turn, waiting for their time to be drawn. */
+  private readonly arrived: Array<Omit<GatedCall, "dueAt">> = [];
+  private arrivals = 0;
+  /** Each invocation draws its calls' times from its own stream (its function and place among them). */
+  private readonly streams = new Map<Invocation, () => number>();
+  private readonly begun = new Map<string, number>();
+  /** Calls let through per live invocation. */
+  private readonly passed = new Map<Invocation, number>();
   private wake: (() => void) | undefined;
   private lastInvocation: Invocation | undefined;
 
-  constructor(private readonly options: InterleaveOptions) {
-    this.random = mulberry32(options.seed * 7919 + 17);
-  }
+  constructor(private readonly options: InterleaveOptions) {}
 
   get liveCount(): number {
     return this.live.size;
@@ -75,13 +105,23 @@ export class CallScheduler {
 
   /** An invocation under the scheduler started (call before its first request). */
   begin(invocation: Invocation): void {
+    const index = this.begun.get(invocation.fn) ?? 0;
+    this.begun.set(invocation.fn, index + 1);
+    this.streams.set(invocation, mulberry32(streamSeed(this.options.seed * 7919 + 17, invocation.fn, index)));
     this.live.add(invocation);
     this.stats.maxLive = Math.max(this.stats.maxLive, this.live.size);
+  }
+
+  /** Notes a step of `invocation` that is not a call (a side effect at a server, the delivery it handles). */
+  mark(invocation: Invocation, what: string): void {
+    if (this.options.trace === true) this.trace.push({ at: Date.now(), invocation: invocation.id, fn: invocation.fn, what });
   }
 
   /** It returned or threw. */
   end(invocation: Invocation): void {
     this.live.delete(invocation);
+    this.streams.delete(invocation);
+    this.passed.delete(invocation);
     this.poke();
   }
 
@@ -100,12 +140,29 @@ export class CallScheduler {
   }
 
   private arrive(invocation: Invocation, what: string, release: () => void): void {
-    const [low, high] = this.options.callMs ?? [20, 1_500];
-    const base = Math.max(Date.now(), invocation.waitedUntil);
-    const partial = { invocation, what, dueAt: base, release };
-    const dueAt = base + Math.round(low + this.random() * (high - low)) + (this.options.slowCall?.(partial) ?? 0);
-    this.pending.push({ ...partial, dueAt });
+    this.arrivals += 1;
+    this.arrived.push({ invocation, what, release, arrival: this.arrivals });
     this.poke();
+  }
+
+  /**
+   * Gives the calls that arrived their due time, in a fixed order (start order of their invocations,
+   * then kind, then arrival), each from its invocation's own stream: real-time arrival order, which a
+   * loaded machine shuffles, changes nothing.
+   */
+  private draw(): void {
+    const [low, high] = this.options.callMs ?? [20, 1_500];
+    const arrived = this.arrived.splice(0).sort((a, b) => a.invocation.ordinal - b.invocation.ordinal || a.what.localeCompare(b.what) || a.arrival - b.arrival);
+    for (const call of arrived) {
+      const base = Math.max(Date.now(), call.invocation.waitedUntil);
+      if (this.options.lockstep === true) {
+        this.pending.push({ ...call, dueAt: base });
+        continue;
+      }
+      const random = this.streams.get(call.invocation) ?? mulberry32(this.options.seed);
+      const dueAt = base + Math.round(low + random() * (high - low)) + (this.options.slowCall?.({ ...call, dueAt: base }) ?? 0);
+      this.pending.push({ ...call, dueAt });
+    }
   }
 
   private poke(): void {
@@ -116,7 +173,7 @@ export class CallScheduler {
 
   /** Every live invocation waits at a server (or none is live). */
   private allWaiting(): boolean {
-    for (const invocation of this.live) if (!this.pending.some((call) => call.invocation === invocation)) return false;
+    for (const invocation of this.live) if (!this.pending.some((call) => call.invocation === invocation) && !this.arrived.some((call) => call.invocation === invocation)) return false;
     return true;
   }
 
@@ -134,29 +191,43 @@ export class CallScheduler {
   }
 
   /**
-   * Lets calls through, earliest due first, moving the clock to each, until every live invocation
-   * waits on a call due after `until` (or none is live). `between` runs after each call (the world
-   * starting invocations in free environments, watching its limits).
+   * Lets calls through, earliest due first (ties: round-robin, then start order), moving the clock
+   * to each, until every live invocation waits on a call due after `until` (or none is live).
+   * `between` runs before each call, once the last one's effects are in and every live invocation
+   * waits again (the world starting invocations in free environments, watching its limits).
    */
   async runUntil(until: number, between: () => Promise<void>): Promise<void> {
     for (;;) {
       await this.settle();
+      await between();
+      await this.settle();
+      this.draw();
       if (this.pending.length === 0) return;
-      const next = [...this.pending].sort((a, b) => a.dueAt - b.dueAt)[0] as GatedCall;
+      // Ties (lockstep: every call of a round is due at its instant) go round-robin: the invocation with
+      // the fewest calls through so far, then the one that started first.
+      const turns = (call: GatedCall): number => this.passed.get(call.invocation) ?? 0;
+      const next = [...this.pending].sort((a, b) => a.dueAt - b.dueAt || turns(a) - turns(b) || a.invocation.ordinal - b.invocation.ordinal || a.what.localeCompare(b.what) || a.arrival - b.arrival)[0] as GatedCall;
       if (next.dueAt > until) return;
       this.pending.splice(this.pending.indexOf(next), 1);
-      if (next.dueAt > Date.now()) vi.setSystemTime(next.dueAt);
       const { invocation } = next;
-      if (Date.now() - invocation.startedAt > invocation.timeoutMs && invocation.killed === undefined) {
-        kill(invocation, `timeout: ran ${Math.round((Date.now() - invocation.startedAt) / 1000)} s`);
-        this.stats.timedOut += 1;
+      if (this.options.lockstep !== true) {
+        if (next.dueAt > Date.now()) vi.setSystemTime(next.dueAt);
+        if (Date.now() - invocation.startedAt > invocation.timeoutMs && invocation.killed === undefined) {
+          kill(invocation, `timeout: ran ${Math.round((Date.now() - invocation.startedAt) / 1000)} s`);
+          this.stats.timedOut += 1;
+        }
       }
       this.stats.calls += 1;
       if (this.lastInvocation !== undefined && this.lastInvocation !== invocation && this.live.has(this.lastInvocation)) this.stats.switches += 1;
       if (invocation.fn === "reconcile" && [...this.live].some((other) => other.fn === "scale-up")) this.stats.reconcileCallsDuringScaleUp += 1;
+      for (const fn of new Set([...this.live].filter((other) => other.fn !== invocation.fn).map((other) => other.fn))) {
+        const key = `${invocation.fn} during ${fn}`;
+        this.stats.callsDuring[key] = (this.stats.callsDuring[key] ?? 0) + 1;
+      }
+      this.mark(invocation, next.what);
+      this.passed.set(invocation, turns(next) + 1);
       this.lastInvocation = invocation;
       next.release();
-      await between();
     }
   }
 }

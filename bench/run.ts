@@ -22,7 +22,7 @@ import { webhookCalls } from "./webhook-delivery.js";
 import { zipSizes } from "./zip-size.js";
 
 // Build first: the other groups read the zips it writes.
-// The governor group replays two 1,000-job bursts in the fault world: minutes, last.
+// The governor group replays two 1,000-job bursts in the fault world: minutes, last, in a child under `nice`.
 const GROUPS: readonly BenchGroup[] = [buildTime, zipSizes, webhookCpu, webhookCalls, callsPerRunnerGroup, reconcileCallsGroup, hotPaths, natFailover, buildCache, governorGroup];
 
 const { values } = parseArgs({ options: { only: { type: "string" }, compare: { type: "string" }, out: { type: "string" } } });
@@ -33,15 +33,32 @@ if (chosen.length === 0) {
   process.exit(2);
 }
 
+/** CPU seconds of this process plus its waited-for children (Linux /proc; this process only elsewhere). */
+function cpuSeconds(): number {
+  const own = process.cpuUsage();
+  let children = 0;
+  try {
+    // Fields 16 and 17 (cutime, cstime) after the parenthesised command name, in clock ticks (100 a second on Linux).
+    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
+    children = (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    // Not Linux: the groups that run children count only this process.
+  }
+  return (own.user + own.system) / 1e6 + (Number.isFinite(children) ? children : 0);
+}
+
 const results: BenchResults = { node: process.version, cpus: availableParallelism(), startedAt: new Date().toISOString(), figures: [] };
 const figures: Figure[] = [];
 console.log(`node ${results.node}, ${results.cpus} cores`);
-for (const group of chosen) {
-  console.log(`\n${group.name}`);
+for (const [i, group] of chosen.entries()) {
+  console.log(`\n[${i + 1}/${chosen.length}] ${group.name}`);
+  const wallStart = performance.now();
+  const cpuStart = cpuSeconds();
   for (const figure of await group.run()) {
     figures.push(figure);
     console.log(`  ${formatFigure(figure)}`);
   }
+  console.log(`  (${Math.round((performance.now() - wallStart) / 1000)} s wall, ${Math.round(cpuSeconds() - cpuStart)} s CPU in this process and the children it waited for)`);
 }
 const out = values.out ?? join(REPO_ROOT, "bench", "results.json");
 writeFileSync(out, `${JSON.stringify({ ...results, figures }, null, 2)}\n`);

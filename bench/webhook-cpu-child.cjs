@@ -1,7 +1,7 @@
 // One fresh Lambda execution environment for bench/webhook-cpu.ts: loads the unpacked webhook bundle
 // at BUNDLE_ROOT (layer on NODE_PATH, set by the parent), measures the CPU of loading it, then, when
 // EVENTS_FILE is given, invokes the handler with each event in turn (the first WARM_UP ones unmeasured)
-// and prints { initMs, perRequestMs, statuses } as JSON on stdout.
+// and prints { initMs, perRequestMs, userMs, systemMs, statuses } as JSON on stdout.
 "use strict";
 const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
@@ -40,7 +40,9 @@ async function main() {
     const answer = await handler(events[i], { ...context, awsRequestId: `bench-${i}` });
     statuses[answer.statusCode] = (statuses[answer.statusCode] ?? 0) + 1;
   }
-  return { initMs, perRequestMs: cpuMs(measuredSince) / (events.length - warmUp), statuses };
+  const used = process.cpuUsage(measuredSince);
+  const measured = events.length - warmUp;
+  return { initMs, perRequestMs: (used.user + used.system) / 1000 / measured, userMs: used.user / 1000 / measured, systemMs: used.system / 1000 / measured, statuses };
 }
 
 main().then(

@@ -1,7 +1,8 @@
 // Per queued delivery through the shipped webhook zip, AWS on loopback (test/helpers/webhook-doubles.ts:
 // SSM and SQS on a LoopbackAws endpoint, DynamoDB on dynalite): the AWS calls it makes, by operation, and
 // the CPU per delivery. The doubles run in this process, so the CPU figure is an upper bound of the
-// handler's own (it includes dynalite's work for the same requests).
+// handler's own (it includes dynalite's work for the same requests); the handler's own figure, the one
+// issue 14's 2 ms target is for, is bench/webhook-cpu.ts's (the handler alone in a child process).
 // Run: npx tsx bench/webhook-delivery.ts [deliveries]   (npm run build:lambdas first)
 import type { IncomingMessage } from "node:http";
 import { resolve } from "node:path";
@@ -72,7 +73,17 @@ export const webhookCalls: BenchGroup = {
     const byOperation = Object.entries(figure.callsPerDelivery)
       .map(([operation, n]) => `${operation} ${n.toFixed(2)}`)
       .join(", ");
-    return [{ id: "webhook.calls-per-delivery", label: "webhook AWS calls per queued delivery (zip, warm)", value: figure.totalCallsPerDelivery, unit: "calls", target: 2, note: byOperation }];
+    return [
+      { id: "webhook.calls-per-delivery", label: "webhook AWS calls per queued delivery (zip, warm)", value: figure.totalCallsPerDelivery, unit: "calls", target: 2, note: byOperation },
+      // Not the handler's figure (webhook.request.cpu-ms, whose target is 2 ms): kept to compare with older runs.
+      {
+        id: "webhook.request.with-doubles.cpu-ms",
+        label: "webhook + in-process doubles CPU per queued delivery",
+        value: figure.cpuMsPerDelivery,
+        unit: "ms",
+        note: `${figure.deliveries} deliveries; dynalite and the SSM/SQS doubles in the same process: an upper bound`,
+      },
+    ];
   },
 };
 

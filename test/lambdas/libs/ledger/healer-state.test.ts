@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { dynamoDbHealerState } from "../../../../lambdas/libs/ledger/dynamodb-healer-state.js";
-import { memoryHealerState } from "../../../../lambdas/libs/ledger/healer-state.js";
+import { memoryHealerState, newestPerRepository } from "../../../../lambdas/libs/ledger/healer-state.js";
 import type { HealerState } from "../../../../lambdas/libs/ledger/healer-state.js";
 import { dynamoDbLedger } from "../../../../lambdas/libs/ledger/dynamodb-store.js";
 import { MemoryLedgerTable, memoryLedger } from "../../../../lambdas/libs/ledger/memory-store.js";
@@ -62,6 +62,46 @@ describe.each(Object.keys(stores))("healer state on %s", (name) => {
       { repository: "octo-org/a", installationId: 7, lastSeenAt: "2026-03-02T11:00:00.000Z" },
       { repository: "octo-org/b", installationId: 7, lastSeenAt: "2026-03-02T10:00:00.000Z" },
     ]);
+  });
+
+  // A warm runner's item names `owner/*` (warm.ts), not a repository GitHub could list jobs of.
+  it("leaves warm-pool items out", async () => {
+    const { state, ledger } = open();
+    await ledger.receive({ jobId: 5, runAttempt: 1, runId: 5, repository: "octo-org/*", org: "octo-org", pool: "linux", installationId: 7, labels: [], kind: "warm" }, "warm-pool", NOW);
+
+    expect(await state.recentRepositories(new Date("2026-03-02T00:00:00Z"))).toEqual([]);
+  });
+});
+
+describe("newestPerRepository", () => {
+  const SINCE = new Date("2026-03-02T10:00:00.000Z");
+  const job = (repository: string, receivedAt: string, installationId: unknown = 7) => ({ pk: `job#${repository}#${receivedAt}`, repository, receivedAt, installationId });
+
+  it("keeps each repository's newest sighting whatever the item order, newest first, then by name", () => {
+    // Arrange: the newer sighting of `a` comes first; `b` and `c` tie.
+    const items = [job("octo-org/a", "2026-03-02T11:30:00.000Z", 8), job("octo-org/c", "2026-03-02T11:00:00.000Z"), job("octo-org/a", "2026-03-02T10:30:00.000Z"), job("octo-org/b", "2026-03-02T11:00:00.000Z"), job("octo-org/d", "2026-03-02T12:00:00.000Z")];
+
+    // Act / Assert
+    expect(newestPerRepository(items, SINCE)).toEqual([
+      { repository: "octo-org/d", installationId: 7, lastSeenAt: "2026-03-02T12:00:00.000Z" },
+      { repository: "octo-org/a", installationId: 8, lastSeenAt: "2026-03-02T11:30:00.000Z" },
+      { repository: "octo-org/b", installationId: 7, lastSeenAt: "2026-03-02T11:00:00.000Z" },
+      { repository: "octo-org/c", installationId: 7, lastSeenAt: "2026-03-02T11:00:00.000Z" },
+    ]);
+  });
+
+  it("counts a job received exactly at `since`, not one a millisecond before", () => {
+    expect(newestPerRepository([job("octo-org/at", "2026-03-02T10:00:00.000Z"), job("octo-org/before", "2026-03-02T09:59:59.999Z")], SINCE).map((r) => r.repository)).toEqual(["octo-org/at"]);
+  });
+
+  it("skips items without a repository, a receive time or an installation", () => {
+    const items = [
+      { pk: "job#1#1", receivedAt: "2026-03-02T11:00:00.000Z", installationId: 7 },
+      { pk: "job#2#1", repository: "octo-org/no-time", installationId: 7 },
+      { pk: "job#3#1", repository: "octo-org/no-installation", receivedAt: "2026-03-02T11:00:00.000Z" },
+      job("octo-org/kept", "2026-03-02T11:00:00.000Z"),
+    ];
+    expect(newestPerRepository(items, SINCE).map((r) => r.repository)).toEqual(["octo-org/kept"]);
   });
 });
 

@@ -24,6 +24,29 @@ describe("interruptedByRunner", () => {
   });
 });
 
+describe("carryRunnerInterruption", () => {
+  // Every in_progress and failed delivery asks; the usual answer (no runner name, no note) costs at most one read.
+  it("reads nothing without a runner name, and not the job when its runner has no note", async () => {
+    // Arrange: a memory ledger that counts its reads.
+    const ledger = memoryLedger();
+    await ledger.start(jobFacts(7), RUNNER, WARNED);
+    const reads: string[] = [];
+    const counted: Ledger = {
+      ...ledger,
+      runnerInterruptedAt: async (name) => (reads.push(`note ${name}`), ledger.runnerInterruptedAt(name)),
+      get: async (key) => (reads.push(`job ${key}`), ledger.get(key)),
+    };
+
+    // Act
+    const unnamed = await carryRunnerInterruption(counted, jobKey(jobFacts(7)), undefined, LATER);
+    const unwarned = await carryRunnerInterruption(counted, jobKey(jobFacts(7)), RUNNER, LATER);
+
+    // Assert
+    expect([unnamed, unwarned]).toEqual([false, false]);
+    expect(reads).toEqual([`note ${RUNNER}`]);
+  });
+});
+
 let db: LocalDynamoDb;
 let tables = 0;
 

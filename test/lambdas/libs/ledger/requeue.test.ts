@@ -35,7 +35,26 @@ describe("messageFromRecord", () => {
     expect(relaunchDeduplicationId(record, 1)).toBe("41-1-r1");
   });
 
-  it("fails when the record lacks the facts of a message: undefined", () => {
-    expect(messageFromRecord({ ...record, pool: undefined })).toBeUndefined();
+  it("fails when the record lacks any fact of a message: undefined", () => {
+    for (const missing of ["pool", "repository", "installationId", "runId"] as const) {
+      expect(messageFromRecord({ ...record, [missing]: undefined }), missing).toBeUndefined();
+    }
+  });
+
+  // Records written by the reconciler or the healer may lack what a webhook delivery gives (Stryker survivors).
+  it("fills what a record may lack: a reconcile delivery id, the owner from the repository, no labels, time zero", () => {
+    const bare: JobRecord = { ...record, org: undefined, deliveryIds: undefined, labels: undefined, receivedAt: undefined };
+
+    const message = messageFromRecord(bare);
+
+    expect(message).toMatchObject({ deliveryId: "reconcile", owner: "octo-org", labels: [], receivedAt: "1970-01-01T00:00:00.000Z" });
+    expect(message).not.toHaveProperty("kind");
+    expect(parseJobMessage(JSON.stringify(message))).toEqual(message);
+  });
+
+  it("keeps the owner the record names and a warm job's kind", () => {
+    expect(messageFromRecord({ ...record, org: "octo-user" })?.owner).toBe("octo-user");
+    expect(messageFromRecord({ ...record, pk: "warm#41", kind: "warm" })?.kind).toBe("warm");
+    expect(messageFromRecord({ ...record, kind: "job" })).not.toHaveProperty("kind");
   });
 });

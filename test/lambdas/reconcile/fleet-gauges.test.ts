@@ -68,6 +68,53 @@ describe("fleetGauges", () => {
     // Assert: i-0a and i-0f have no registration yet, i-0e is idle at GitHub but runs a job per the ledger.
     expect(linux?.runners).toEqual({ booting: 2, idle: 1, busy: 2, offline: 2 });
   });
+
+  it("counts a limit release only for a job back in `received`, and ages only jobs with a readable receive time", () => {
+    // Arrange: a launching job whose last event is still the limit release (claimed again, not launched),
+    // and waiting jobs whose receive time is missing or unreadable.
+    const released = [{ at: ago(30), what: "released", detail: limitReleaseReason("pool linux") }];
+    const jobs = [
+      jobRecord(1, { phase: "launching", receivedAt: ago(60), events: released }),
+      jobRecord(2, {}),
+      jobRecord(3, { receivedAt: "not a date" }),
+    ];
+
+    // Act
+    const linux = fleetGauges(input({ jobs })).get("linux");
+
+    // Assert
+    expect(linux).toMatchObject({ oldestWaitingJobAge: 60, jobsWaitingOverLimits: 0 });
+  });
+
+  it("gives no series to jobs and instances without a pool", () => {
+    // Act
+    const gauges = fleetGauges(input({ jobs: [jobRecord(1, { pool: undefined, receivedAt: ago(60) })], instances: [instance("i-0a", { pool: undefined })] }));
+
+    // Assert
+    expect([...gauges.keys()]).toEqual(["linux", "gpu"]);
+  });
+
+  it("counts a stopping instance offline, even while GitHub still lists its runner online", () => {
+    // Arrange
+    const registrations = new Map([["octo-org", [registration("i-0a"), registration("i-0b")]]]);
+
+    // Act
+    const linux = fleetGauges(input({ instances: [instance("i-0a", { state: "stopping" }), instance("i-0b", { state: "stopping" }), instance("i-0c", { state: "stopping" })], registrations })).get("linux");
+
+    // Assert
+    expect(linux?.runners).toEqual({ booting: 0, idle: 0, busy: 0, offline: 3 });
+  });
+
+  it("tells an online registration (idle) from an offline one", () => {
+    // Arrange
+    const registrations = new Map([["octo-org", [registration("i-0a"), registration("i-0b"), registration("i-0c", { status: "offline" })]]]);
+
+    // Act
+    const linux = fleetGauges(input({ instances: ["i-0a", "i-0b", "i-0c"].map((id) => instance(id)), registrations })).get("linux");
+
+    // Assert
+    expect(linux?.runners).toEqual({ booting: 0, idle: 2, busy: 0, offline: 1 });
+  });
 });
 
 describe("emitFleetGauges", () => {
@@ -82,7 +129,7 @@ describe("emitFleetGauges", () => {
     // Assert
     const points = metricPoints();
     expect(points.filter((point) => point.name === "OldestWaitingJobAge")).toEqual([expect.objectContaining({ unit: "Seconds", value: 0, dimensions: expect.objectContaining({ Pool: "linux" }) })]);
-    expect(points.filter((point) => point.name === "JobsWaitingOverLimits")).toEqual([expect.objectContaining({ unit: "Count", value: 0 })]);
+    expect(points.filter((point) => point.name === "JobsWaitingOverLimits")).toEqual([expect.objectContaining({ unit: "Count", value: 0, dimensions: expect.objectContaining({ Pool: "linux" }) })]);
     const runners = points.filter((point) => point.name === "Runners");
     expect(runners.map((point) => point.dimensions.State)).toEqual(["booting", "idle", "busy", "offline"]);
     expect(runners[0]?.dimensionSets).toEqual([["service"], ["service", "Pool", "State"]]);

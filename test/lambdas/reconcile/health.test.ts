@@ -80,6 +80,17 @@ describe("decideImpaired", () => {
     expect(decision).toEqual({ terminate: [], deregisterThenTerminate: [], kept: ["i-1", "i-2"] });
   });
 
+  it("leaves alone an instance whose tags name an owner but no installation, registered or not: nothing to deregister it through", () => {
+    const decision = decideImpaired(
+      input({
+        instances: [instance("i-1", { installationId: undefined }), instance("i-2", { installationId: undefined })],
+        statuses: [status("i-1", "impaired"), status("i-2", "impaired")],
+        registrations: new Map([[OWNER, [registration("i-1", 7)]]]),
+      }),
+    );
+    expect(decision).toEqual({ terminate: [], deregisterThenTerminate: [], kept: ["i-1", "i-2"] });
+  });
+
   it("skips instances the round already stops and statuses of instances it does not know", () => {
     const decision = decideImpaired(input({ instances: [instance("i-1")], statuses: [status("i-1", "impaired"), status("i-9", "impaired")], handled: new Set(["i-1"]) }));
     expect(decision).toEqual({ terminate: [], deregisterThenTerminate: [], kept: [] });

@@ -34,6 +34,29 @@ describe("parseWarmSchedule", () => {
     expect(window?.days).toEqual(new Set([5, 6, 0, 1]));
   });
 
+  it("reads every day name, Tue and Wed included, and a range that starts on an unknown day fails", () => {
+    // Act + Assert
+    expect(parseWarmSchedule("Tue,Wed,Thu 09:00-10:00")[0]?.days).toEqual(new Set([2, 3, 4]));
+    expect(() => parseWarmSchedule("Fru-Mon 07:00-19:00")).toThrow('warm schedule day "fru-mon" is not one of Sun..Sat');
+  });
+
+  it("accepts the last valid time of each field: minute 59 and 24:00 as a start or an end", () => {
+    // Act + Assert
+    expect(parseWarmSchedule("Mon 07:59-08:59")).toEqual([{ days: new Set([1]), start: 7 * 60 + 59, end: 8 * 60 + 59 }]);
+    expect(parseWarmSchedule("Mon 24:00-02:00")).toEqual([{ days: new Set([1]), start: 24 * 60, end: 2 * 60 }]);
+  });
+
+  it.each([
+    { schedule: "Mon 07:00-08:60", message: 'warm schedule time in "Mon 07:00-08:60" is out of range' },
+    { schedule: "Mon 24:01-08:00", message: 'warm schedule time in "Mon 24:01-08:00" is out of range' },
+    // The message names the window without the blanks around it.
+    { schedule: "Mon 07:00-08:00;  Tue 07:00-08:61 ", message: 'warm schedule time in "Tue 07:00-08:61" is out of range' },
+    { schedule: "Mon 07:00-08:00;  weekends 07:00-08:00 ", message: 'warm schedule "weekends 07:00-08:00" is not "<days> HH:MM-HH:MM"' },
+  ])("fails when a later field or window is out of range: $schedule", ({ schedule, message }) => {
+    // Act + Assert
+    expect(() => parseWarmSchedule(schedule)).toThrow(message);
+  });
+
   it.each([
     { schedule: "weekdays 07:00-19:00", message: 'warm schedule "weekdays 07:00-19:00" is not "<days> HH:MM-HH:MM"' },
     { schedule: "Mon-Fri 7:00-19:00", message: 'warm schedule "Mon-Fri 7:00-19:00" is not "<days> HH:MM-HH:MM"' },
@@ -85,6 +108,20 @@ describe("warmWindowOpen", () => {
     expect(warmWindowOpen(schedule, at("2024-06-15T15:00:00"))).toBe(false);
     expect(warmWindowOpen(schedule, at("2024-06-11T19:59:00"))).toBe(true);
     expect(warmWindowOpen(schedule, at("2024-06-11T05:00:00"))).toBe(false);
+  });
+
+  it.each([
+    { now: "2024-06-10T07:15:00", open: false, name: "before a start with minutes" },
+    { now: "2024-06-10T07:30:00", open: true, name: "at a start with minutes" },
+    { now: "2024-06-10T07:45:00", open: true, name: "inside, minutes past the hour" },
+  ])("window starting at half past, $name: $open", ({ now, open }) => {
+    // Act + Assert
+    expect(warmWindowOpen("Mon 07:30-08:00", at(now))).toBe(open);
+  });
+
+  it("is never open when a window ends where it starts (the end is exclusive)", () => {
+    // Act + Assert
+    for (const now of ["2024-06-10T07:00:00", "2024-06-10T12:00:00", "2024-06-11T06:59:00"]) expect(warmWindowOpen("Mon 07:00-07:00", at(now))).toBe(false);
   });
 
   it("is always open with an empty schedule", () => {

@@ -412,11 +412,6 @@ variable "pools" {
   }
 
   validation {
-    condition     = alltrue([for k, p in var.pools : p.os != "windows" || (length(p.extra_packages) == 0 && !p.use_instance_store)])
-    error_message = "Every pool's os must be \"linux\" when the pool sets any of extra_packages, use_instance_store (the Windows bootstrap has no package step and no instance store set-up)."
-  }
-
-  validation {
     condition     = alltrue([for k, p in var.pools : alltrue([for item in p.ami_owners : can(regex("^(self|amazon|aws-marketplace|[0-9]{12})$", item))])])
     error_message = "Every pool's ami_owners must be account ids (12 digits), self, amazon or aws-marketplace."
   }

@@ -192,22 +192,6 @@ run "a_windows_pool_runs_powershell_scripts_hooks_and_a_job_environment" {
   }
 }
 
-run "fails_when_a_windows_pool_sets_extra_packages" {
-  command = plan
-  variables {
-    pools = { windows = { labels = ["windows"], instance_types = ["m7i.xlarge"], os = "windows", extra_packages = ["git"] } }
-  }
-  expect_failures = [var.pools]
-}
-
-run "fails_when_a_windows_pool_uses_the_instance_store" {
-  command = plan
-  variables {
-    pools = { windows = { labels = ["windows"], instance_types = ["m7i.xlarge"], os = "windows", use_instance_store = true } }
-  }
-  expect_failures = [var.pools]
-}
-
 run "fails_when_ami_name_filter_has_no_owners" {
   command = plan
   variables {

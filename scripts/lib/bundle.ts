@@ -47,6 +47,22 @@ function sharedLayerExternal(sharedDir: string): Plugin {
   };
 }
 
+/**
+ * Resolves `openpgp` to its CommonJS build (its package's "require" export): esbuild picks the "import"
+ * one for an `import`, whose createRequire(import.meta.url) has no import.meta in CommonJS output.
+ */
+function openpgpAsCommonJs(): Plugin {
+  return {
+    name: "openpgp-as-commonjs",
+    setup(b) {
+      b.onResolve({ filter: /^openpgp$/ }, async (args) => {
+        const resolved = await b.resolve(args.path, { kind: "require-call", resolveDir: args.resolveDir });
+        return resolved.errors.length > 0 ? undefined : { path: resolved.path };
+      });
+    },
+  };
+}
+
 /** What one bundle produced: its size and esbuild's metafile (every input, with the bytes it kept; the release's SBOMs read it). */
 export interface BundleResult {
   readonly bytes: number;
@@ -62,7 +78,7 @@ export async function bundleHandler(entry: string, outFile: string, sharedDir: s
     ...LAMBDA_BUILD,
     entryPoints: [entry],
     outfile: outFile,
-    plugins: options.withoutLayer === true ? [] : [sharedLayerExternal(sharedDir)],
+    plugins: options.withoutLayer === true ? [openpgpAsCommonJs()] : [sharedLayerExternal(sharedDir), openpgpAsCommonJs()],
     ...(options.withoutLayer === true ? { alias: { "@aws-sdk/credential-provider-node": resolve(dirname(sharedDir), "libs", "credentials", "env-only.ts") } } : {}),
     absWorkingDir: resolve(dirname(sharedDir), ".."),
   });

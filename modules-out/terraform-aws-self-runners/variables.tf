@@ -444,6 +444,12 @@ variable "runner_binaries_sync_schedule" {
   }
 }
 
+variable "aws_cli_internet_fallback" {
+  description = "Let an Ubuntu runner whose AMI has no AWS CLI download it from awscli.amazonaws.com (the internet, through NAT) when the kit's bucket has no signature-checked copy for its architecture. Off: such a runner fails its boot (registration_failed, \"AWS CLI not installed\") rather than reach the internet."
+  type        = bool
+  default     = false
+}
+
 variable "runner_idle_timeout_minutes" {
   description = "Minutes after boot at which a runner that has started no job shuts down (and terminates)."
   type        = number

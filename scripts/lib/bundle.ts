@@ -1,5 +1,6 @@
 import { build, type Metafile, type Plugin } from "esbuild";
-import { dirname, resolve, sep } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
 
 /** The package name under which the shared layer ships `lambdas/shared`. */
 export const SHARED_LAYER_PACKAGE = "@self-runners/shared";
@@ -55,9 +56,14 @@ function openpgpAsCommonJs(): Plugin {
   return {
     name: "openpgp-as-commonjs",
     setup(b) {
-      b.onResolve({ filter: /^openpgp$/ }, async (args) => {
-        const resolved = await b.resolve(args.path, { kind: "require-call", resolveDir: args.resolveDir });
-        return resolved.errors.length > 0 ? undefined : { path: resolved.path };
+      // The package's "require" export, found by hand: esbuild's own resolve would call this hook again, and
+      // Node's would follow the node_modules symlink (bundles name paths as seen, preserveSymlinks).
+      b.onResolve({ filter: /^openpgp$/ }, (args) => {
+        for (let dir = args.resolveDir; dirname(dir) !== dir; dir = dirname(dir)) {
+          const manifest = join(dir, "node_modules", "openpgp", "package.json");
+          if (existsSync(manifest)) return { path: join(dirname(manifest), (JSON.parse(readFileSync(manifest, "utf8")) as { exports: { ".": { require: string } } }).exports["."].require) };
+        }
+        return undefined;
       });
     },
   };

@@ -96,6 +96,29 @@ run "windows_pool" {
   }
 }
 
+run "ubuntu_pools_install_the_aws_cli_from_the_bucket" {
+  command = plan
+  assert {
+    condition     = jsondecode(aws_lambda_function.runner_binaries_syncer_function.environment[0].variables.AWS_CLI_PLATFORMS) == ["linux-x64"]
+    error_message = "The syncer copies the AWS CLI for the architectures of the Ubuntu pools only (not Amazon Linux, GPU or Windows)."
+  }
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.runner_launch_template["ubuntu"].user_data), "CLI_FALLBACK='false'") && strcontains(base64decode(aws_launch_template.runner_launch_template["ubuntu"].user_data), "s3_get \"$BINARIES_PREFIX\"resolved-version.json")
+    error_message = "Ubuntu reads the AWS CLI from the bucket, with no internet fallback by default."
+  }
+}
+
+run "aws_cli_internet_fallback_reaches_the_ubuntu_user_data" {
+  command = plan
+  variables {
+    aws_cli_internet_fallback = true
+  }
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.runner_launch_template["ubuntu-jammy"].user_data), "CLI_FALLBACK='true'")
+    error_message = "aws_cli_internet_fallback = true lets Ubuntu runners download AWS's installer."
+  }
+}
+
 run "gpu_pool" {
   command = plan
   assert {

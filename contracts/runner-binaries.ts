@@ -1,5 +1,6 @@
 import { GITHUB_APP_ENV, POWERTOOLS_ENV } from "./common.js";
-import { json, optional, required, string, tunable } from "./env.js";
+import { AWS_CLI_DOWNLOAD_URL } from "./aws-cli.js";
+import { json, optional, required, string, tunable, url } from "./env.js";
 
 /**
  * The oldest runner GitHub still lets register. GitHub announces the floor in its changelog and refuses
@@ -36,6 +37,11 @@ export interface ResolvedRunnerRelease {
   readonly requested: string;
   readonly syncedAt: string;
   readonly assets: Readonly<Record<string, { readonly key: string; readonly sha256: string; readonly size: number }>>;
+  /**
+   * The AWS CLI v2 installer per platform (contracts/aws-cli.ts), signature-checked, for the Ubuntu
+   * bootstraps; `etag` is AWS's, sent back as If-None-Match. Absent when no Ubuntu pool exists.
+   */
+  readonly awsCli?: Readonly<Record<string, { readonly key: string; readonly sha256: string; readonly size: number; readonly etag?: string }>>;
 }
 
 /** The runner binaries syncer's environment (lambdas/runner-binaries-syncer, stacks/functions/runner-binaries-syncer-function.ts). */
@@ -48,6 +54,8 @@ export const RUNNER_BINARIES_SYNCER_ENV = {
   runnerVersion: required("RUNNER_VERSION", string, "`latest` or the pinned runner version (at least the minimum)", "latest"),
   minimumRunnerVersion: tunable("MINIMUM_RUNNER_VERSION", string, MINIMUM_RUNNER_VERSION, "the oldest runner version GitHub registers; older releases are refused"),
   runnerPlatforms: required("RUNNER_PLATFORMS", json({ kind: "strings" }), "the `<os>-<arch>` archives to sync (from the pools)", '["linux-x64","linux-arm64"]'),
+  awsCliPlatforms: optional("AWS_CLI_PLATFORMS", json({ kind: "strings" }), "the `linux-<arch>` platforms whose AWS CLI v2 installer is synced (those of the Ubuntu pools); unset or []: none", '["linux-x64"]'),
+  awsCliDownloadUrl: tunable("AWS_CLI_DOWNLOAD_URL", url, AWS_CLI_DOWNLOAD_URL, "where AWS publishes the AWS CLI v2 installers and their signatures"),
   bucketName: required("BUCKET_NAME", string, "the runner binaries bucket", "sr-runner-binaries-123456789012"),
   objectPrefix: tunable("OBJECT_PREFIX", string, "runner/", "key prefix of the archives and the resolved-version document; the runner role reads only below it"),
 } as const;

@@ -56,7 +56,8 @@ export interface PoolCustomizationProps {
    */
   readonly jobCompletedHook?: string;
   /**
-   * Packages installed with the OS package manager at boot (Linux pools only).
+   * Packages installed at boot after the kit's own: dnf or apt on Linux, Chocolatey on Windows pools
+   * (`choco.exe` must be on the AMI; without it a Windows pool with packages fails its boot).
    * @default []
    */
   readonly extraPackages?: string[];
@@ -97,8 +98,8 @@ export interface PoolCustomizationProps {
    */
   readonly metadataHopLimit?: number;
   /**
-   * Put the NVMe instance store (types such as m7gd, c6id) under the runner's work directory and Docker's
-   * data root; without instance store the flag is a no-op (Linux pools only).
+   * Put the NVMe instance store (types such as m7gd, c6id) under the runner's work directory (and Docker's
+   * data root on Linux); without instance store the flag is a no-op.
    * @default false
    */
   readonly useInstanceStore?: boolean;
@@ -186,7 +187,7 @@ export function normalizePoolCustomization(p: PoolCustomizationProps): Normalize
 
 /** Scripts live in S3, not in the user data; the cap keeps a pasted binary or log out. */
 const SCRIPT = inputRule("a script of at most 65536 characters", (v: string) => typeof v === "string" && v.length <= 65536, (r) => `length(${r}) <= 65536`);
-/** Package names as dnf/apt spell them: no spaces or shell characters (they go on the command line). */
+/** Package names as dnf, apt and Chocolatey spell them: no spaces or shell characters (they go on the command line). */
 const PACKAGE = matching("^[A-Za-z0-9][A-Za-z0-9.+_:~-]*$", "package names of letters, digits and .+_:~- (no spaces or shell characters)");
 const ENV_NAME = matching("^[A-Za-z_][A-Za-z0-9_]*$", "a variable name of letters, digits and _ (not starting with a digit)");
 const ENV_VALUE = matching("^[^\\n\\r]*$", "a single line");

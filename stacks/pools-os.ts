@@ -4,7 +4,6 @@
  * the same table feeds the CDKTF props, the module's `pools` type, its defaults and its validation.
  */
 import { eachItem, hclString, matching, oneOf, type InputRule } from "./module/rules.js";
-import type { NormalizedPoolCustomization } from "./pools-customization.js";
 
 /** Operating systems a pool can run. */
 export const RUNNER_OPERATING_SYSTEMS = ["linux", "windows"] as const;
@@ -142,15 +141,7 @@ export function poolOsVariableTypeLines(): string[] {
 const AMI_OWNER: InputRule = matching("^(self|amazon|aws-marketplace|[0-9]{12})$", "account ids (12 digits), self, amazon or aws-marketplace");
 
 /** The pool fields the OS rules read (a subset of stacks/pools.ts NormalizedPool, which imports this file). */
-type OsRulePool = NormalizedPoolOs & { readonly architecture: "x64" | "arm64" } & Pick<NormalizedPoolCustomization, WindowsRefusedCustomization>;
-
-/**
- * The customization attributes the Windows bootstrap does not run (it has no package manager step and
- * no instance store set-up, docs/runner-customization.md): a Windows pool that sets one is refused at plan
- * rather than ignored. Scripts, hooks and the job environment run on Windows too (as PowerShell).
- */
-const WINDOWS_REFUSED_CUSTOMIZATION = ["extra_packages", "use_instance_store"] as const;
-type WindowsRefusedCustomization = (typeof WINDOWS_REFUSED_CUSTOMIZATION)[number];
+type OsRulePool = NormalizedPoolOs & { readonly architecture: "x64" | "arm64" };
 
 /** A rule on the OS fields, in the shape of stacks/pools.ts PoolRule (`condition` is HCL over a pool `p`). */
 export interface PoolOsRule {
@@ -172,12 +163,6 @@ export const POOL_OS_RULES: readonly PoolOsRule[] = [
     allowed: '"x64" for Windows pools (there is no Windows Server AMI for Graviton)',
     check: (pool) => pool.os !== "windows" || pool.architecture === "x64",
     condition: (p) => `${p}.os != "windows" || ${p}.architecture == "x64"`,
-  },
-  {
-    field: "os",
-    allowed: `"linux" when the pool sets any of ${WINDOWS_REFUSED_CUSTOMIZATION.join(", ")} (the Windows bootstrap has no package step and no instance store set-up)`,
-    check: (pool) => pool.os !== "windows" || (pool.extra_packages.length === 0 && !pool.use_instance_store),
-    condition: (p) => `${p}.os != "windows" || (length(${p}.extra_packages) == 0 && !${p}.use_instance_store)`,
   },
   { field: "ami_owners", ...onField("ami_owners", eachItem(AMI_OWNER)) },
   {

@@ -53,6 +53,11 @@ export interface RunnerBootstrapOptions {
   /** Key of the pool's customization document in the binaries bucket (contracts/pool-customization.ts). */
   readonly customizationKey: string;
   /**
+   * Ubuntu: when the bucket has no AWS CLI for the architecture, download AWS's installer from the internet.
+   * @default false
+   */
+  readonly awsCliInternetFallback?: boolean | string;
+  /**
    * The build cache agent and its clients (stacks/build-cache/cache-clients.ts).
    * @default - no build cache (NO_BUILD_CACHE)
    */
@@ -98,6 +103,7 @@ export function templateVars(o: RunnerBootstrapOptions): Record<string, string> 
     pool: o.pool,
     log_group: o.logGroupName,
     customization_key: o.customizationKey,
+    aws_cli_internet_fallback: text(o.awsCliInternetFallback ?? false),
     cache_agent_key: cache.agentKey,
     cache_redirect_key: cache.redirectKey,
     github_api_url: cache.githubApiUrl,
@@ -112,6 +118,6 @@ export function templateVars(o: RunnerBootstrapOptions): Record<string, string> 
 }
 
 /** A number as script text: literal digits when known now, a Terraform expression otherwise. */
-function text(value: string | number): string {
-  return typeof value === "number" && !Token.isUnresolved(value) ? String(value) : Token.asString(value);
+function text(value: string | number | boolean): string {
+  return typeof value !== "string" && !Token.isUnresolved(value) ? String(value) : Token.asString(value);
 }

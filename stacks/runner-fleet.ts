@@ -62,6 +62,12 @@ export interface RunnerFleetProps {
    */
   readonly enableSsmSessions?: boolean;
   /**
+   * Ubuntu runners without an AWS CLI on the AMI may download AWS's installer from the internet when the
+   * bucket has no copy for their architecture.
+   * @default false
+   */
+  readonly awsCliInternetFallback?: boolean;
+  /**
    * Log group the runners ship their logs to with the CloudWatch agent ({@link RunnerLogs.shippedTo});
    * empty: no agent. Grant the role with {@link RunnerLogs.grantWrite}.
    * @default "" (runner logs off)
@@ -171,6 +177,7 @@ export class RunnerFleet extends Construct {
       logGroupName: props.runnerLogGroupName ?? "",
       buildCache: props.buildCache,
       customizationKey: Fn.format(POOL_CUSTOMIZATION_KEY_FORMAT, [pools.key]),
+      awsCliInternetFallback: props.awsCliInternetFallback ?? false,
       os: pools.getString("os"),
       linuxDistribution: pools.getString("linux_distribution"),
     });

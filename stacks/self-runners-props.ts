@@ -111,6 +111,12 @@ export interface RunnerProps {
    */
   readonly associatePublicIpAddress?: boolean;
   /**
+   * Let an Ubuntu runner whose AMI has no AWS CLI fall back to AWS's installer from awscli.amazonaws.com
+   * when the bucket has no copy for its architecture (docs/runner-hosts.md).
+   * @default false
+   */
+  readonly awsCliInternetFallback?: boolean;
+  /**
    * Allow Session Manager shells on runners (a Session-Manager-only policy, never AmazonSSMManagedInstanceCore).
    * @default false
    */

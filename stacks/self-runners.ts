@@ -229,6 +229,7 @@ export class SelfRunners extends Construct {
       bootTimeoutSeconds,
       associatePublicIpAddress: resolved.associatePublicIpAddress,
       enableSsmSessions: resolved.enableSsmSessions,
+      awsCliInternetFallback: resolved.awsCliInternetFallback,
       runnerLogGroupName: this.runnerLogs.shippedTo,
       buildCache: this.buildCache.bootstrap,
       tags,

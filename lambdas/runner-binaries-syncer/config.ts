@@ -1,7 +1,8 @@
 import { RESOLVED_RUNNER_KEY, RUNNER_BINARIES_SYNCER_ENV } from "../../contracts/runner-binaries.js";
 import type { RunnerPlatform } from "../../contracts/runner-binaries.js";
 import { InvalidEnvError, parseEnv } from "../shared/index.js";
-import { parsePlatforms } from "./decide.js";
+import { parseAwsCliPlatforms, parsePlatforms } from "./decide.js";
+import type { AwsCliPlatform } from "../../contracts/aws-cli.js";
 
 export interface RunnerBinariesConfig {
   readonly apiUrl: string;
@@ -13,6 +14,9 @@ export interface RunnerBinariesConfig {
   readonly bucket: string;
   readonly prefix: string;
   readonly resolvedKey: string;
+  /** Platforms whose AWS CLI installer is synced (the Ubuntu pools'). */
+  readonly awsCliPlatforms: readonly AwsCliPlatform[];
+  readonly awsCliDownloadUrl: string;
 }
 
 export function runnerBinariesConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): RunnerBinariesConfig {
@@ -22,6 +26,12 @@ export function runnerBinariesConfigFromEnv(env: Readonly<Record<string, string 
     platforms = parsePlatforms(parsed.runnerPlatforms);
   } catch (error) {
     throw new InvalidEnvError(RUNNER_BINARIES_SYNCER_ENV.runnerPlatforms.name, (error as Error).message, { cause: error });
+  }
+  let awsCliPlatforms: AwsCliPlatform[];
+  try {
+    awsCliPlatforms = parseAwsCliPlatforms(parsed.awsCliPlatforms ?? []);
+  } catch (error) {
+    throw new InvalidEnvError(RUNNER_BINARIES_SYNCER_ENV.awsCliPlatforms.name, (error as Error).message, { cause: error });
   }
   const appId = parsed.githubAppId;
   const keyParameter = parsed.githubAppPrivateKeySsmParameterName;
@@ -35,5 +45,7 @@ export function runnerBinariesConfigFromEnv(env: Readonly<Record<string, string 
     bucket: parsed.bucketName,
     prefix: parsed.objectPrefix,
     resolvedKey: `${parsed.objectPrefix}${RESOLVED_RUNNER_KEY}`,
+    awsCliPlatforms,
+    awsCliDownloadUrl: parsed.awsCliDownloadUrl,
   };
 }

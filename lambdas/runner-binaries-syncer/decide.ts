@@ -1,3 +1,4 @@
+import { AWS_CLI_ARCHIVES, type AwsCliPlatform } from "../../contracts/aws-cli.js";
 import { RUNNER_PLATFORMS } from "../../contracts/runner-binaries.js";
 import type { RunnerPlatform } from "../../contracts/runner-binaries.js";
 
@@ -108,4 +109,11 @@ export function parsePlatforms(names: readonly string[]): RunnerPlatform[] {
   const unknown = names.filter((name) => !(name in RUNNER_PLATFORMS));
   if (unknown.length > 0) throw new Error(`unknown runner platforms: ${unknown.join(", ")} (known: ${Object.keys(RUNNER_PLATFORMS).join(", ")})`);
   return [...new Set(names)] as RunnerPlatform[];
+}
+
+/** Platform names from the AWS_CLI_PLATFORMS input (Linux only: AWS publishes no other installer zip). */
+export function parseAwsCliPlatforms(names: readonly string[]): AwsCliPlatform[] {
+  const unknown = names.filter((name) => !(name in AWS_CLI_ARCHIVES));
+  if (unknown.length > 0) throw new Error(`no AWS CLI installer for ${unknown.join(", ")} (known: ${Object.keys(AWS_CLI_ARCHIVES).join(", ")})`);
+  return [...new Set(names)] as AwsCliPlatform[];
 }

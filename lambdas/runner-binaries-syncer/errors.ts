@@ -20,3 +20,23 @@ export class RunnerChecksumMismatchError extends RunnerBinariesSyncError {
     super(`${asset}: SHA-256 ${actual} differs from the published ${expected}`);
   }
 }
+
+/** AWS's download host refused an AWS CLI installer or its signature. */
+export class AwsCliDownloadError extends RunnerBinariesSyncError {
+  constructor(
+    readonly installer: string,
+    readonly status: number,
+  ) {
+    super(`${installer}: the AWS CLI download answered ${status}`);
+  }
+}
+
+/** An AWS CLI installer's signature is not AWS's: nothing is written, the bucket keeps the last good one. */
+export class AwsCliSignatureError extends RunnerBinariesSyncError {
+  constructor(
+    readonly installer: string,
+    readonly reason: string,
+  ) {
+    super(`${installer}: signature refused (${reason})`);
+  }
+}

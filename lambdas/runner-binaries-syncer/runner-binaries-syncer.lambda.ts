@@ -1,13 +1,16 @@
 /**
  * Runner binaries syncer, on a schedule (EventBridge) and once at `terraform apply` (aws_lambda_invocation).
  * Reads:  the runner release at GITHUB_API_URL (conditional on the last ETag; the App's installation token
- *         when App credentials are set), its archives from their download URLs; S3 the last resolved version.
- * Writes: S3 the verified archives, then `<prefix>resolved-version.json`, which instances read at boot.
+ *         when App credentials are set), its archives from their download URLs; the AWS CLI installers of
+ *         AWS_CLI_PLATFORMS and their signatures at AWS_CLI_DOWNLOAD_URL (conditional on their ETags);
+ *         S3 the last resolved version.
+ * Writes: S3 the verified archives and installers, then `<prefix>resolved-version.json`, which instances read at boot.
  * Fails (so the schedule's retries and the apply see it) when the release is refused or a checksum differs.
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Context } from "aws-lambda";
 import { flushMetrics, logger, traced } from "../shared/index.js";
+import { awsCliDownloads } from "./adapters/aws-cli-downloads.js";
 import { gitHubReleases, releaseClient } from "./adapters/github.js";
 import { s3BinaryStore } from "./adapters/s3.js";
 import { runnerBinariesConfigFromEnv } from "./config.js";
@@ -30,6 +33,7 @@ async function loadDeps(): Promise<SyncDeps> {
     platforms: config.platforms,
     prefix: config.prefix,
     now: () => new Date(),
+    awsCli: { source: awsCliDownloads(config.awsCliDownloadUrl), platforms: config.awsCliPlatforms },
   };
 }
 

@@ -2,9 +2,10 @@ resource "aws_lambda_invocation" "runner_binaries_syncer_first_sync" {
   function_name = aws_lambda_function.runner_binaries_syncer_function.function_name
   input         = jsonencode({ "source" = "terraform" })
   triggers = {
-    bucket         = aws_s3_bucket.runner_binaries_bucket.bucket
-    platforms      = jsonencode(distinct([for key, val in local.pools_resolved : format(val.os == "windows" ? "win-%s" : "linux-%s", val.architecture)]))
-    runner_version = var.runner_version
+    aws_cli_platforms = jsonencode(distinct([for key, val in local.pools_resolved : format("linux-%s", val.architecture) if val.os != "windows" && startswith(val.linux_distribution, "ubuntu")]))
+    bucket            = aws_s3_bucket.runner_binaries_bucket.bucket
+    platforms         = jsonencode(distinct([for key, val in local.pools_resolved : format(val.os == "windows" ? "win-%s" : "linux-%s", val.architecture)]))
+    runner_version    = var.runner_version
   }
   depends_on = [aws_iam_role_policy.runner_binaries_syncer_policy_runner_binaries]
 }
@@ -48,6 +49,7 @@ resource "aws_lambda_function" "runner_binaries_syncer_function" {
 
   environment {
     variables = {
+      AWS_CLI_PLATFORMS                         = jsonencode(distinct([for key, val in local.pools_resolved : format("linux-%s", val.architecture) if val.os != "windows" && startswith(val.linux_distribution, "ubuntu")]))
       BUCKET_NAME                               = aws_s3_bucket.runner_binaries_bucket.bucket
       GITHUB_API_URL                            = var.github_api_url
       GITHUB_APP_ID                             = var.github_app_id

@@ -412,11 +412,6 @@ variable "pools" {
   }
 
   validation {
-    condition     = alltrue([for k, p in var.pools : p.os != "windows" || (length(p.extra_packages) == 0 && !p.use_instance_store)])
-    error_message = "Every pool's os must be \"linux\" when the pool sets any of extra_packages, use_instance_store (the Windows bootstrap has no package step and no instance store set-up)."
-  }
-
-  validation {
     condition     = alltrue([for k, p in var.pools : alltrue([for item in p.ami_owners : can(regex("^(self|amazon|aws-marketplace|[0-9]{12})$", item))])])
     error_message = "Every pool's ami_owners must be account ids (12 digits), self, amazon or aws-marketplace."
   }
@@ -447,6 +442,12 @@ variable "runner_binaries_sync_schedule" {
     condition     = can(regex("^(rate\\([0-9]+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$", var.runner_binaries_sync_schedule))
     error_message = "runner_binaries_sync_schedule must be rate(N minutes|hours|days) or cron(...)."
   }
+}
+
+variable "aws_cli_internet_fallback" {
+  description = "Let an Ubuntu runner whose AMI has no AWS CLI download it from awscli.amazonaws.com (the internet, through NAT) when the kit's bucket has no signature-checked copy for its architecture. Off: such a runner fails its boot (registration_failed, \"AWS CLI not installed\") rather than reach the internet."
+  type        = bool
+  default     = false
 }
 
 variable "runner_idle_timeout_minutes" {

@@ -1,5 +1,6 @@
 import { build, type Metafile, type Plugin } from "esbuild";
-import { dirname, resolve, sep } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve, sep } from "node:path";
 
 /** The package name under which the shared layer ships `lambdas/shared`. */
 export const SHARED_LAYER_PACKAGE = "@self-runners/shared";
@@ -47,6 +48,27 @@ function sharedLayerExternal(sharedDir: string): Plugin {
   };
 }
 
+/**
+ * Resolves `openpgp` to its CommonJS build (its package's "require" export): esbuild picks the "import"
+ * one for an `import`, whose createRequire(import.meta.url) has no import.meta in CommonJS output.
+ */
+function openpgpAsCommonJs(): Plugin {
+  return {
+    name: "openpgp-as-commonjs",
+    setup(b) {
+      // The package's "require" export, found by hand: esbuild's own resolve would call this hook again, and
+      // Node's would follow the node_modules symlink (bundles name paths as seen, preserveSymlinks).
+      b.onResolve({ filter: /^openpgp$/ }, (args) => {
+        for (let dir = args.resolveDir; dirname(dir) !== dir; dir = dirname(dir)) {
+          const manifest = join(dir, "node_modules", "openpgp", "package.json");
+          if (existsSync(manifest)) return { path: join(dirname(manifest), (JSON.parse(readFileSync(manifest, "utf8")) as { exports: { ".": { require: string } } }).exports["."].require) };
+        }
+        return undefined;
+      });
+    },
+  };
+}
+
 /** What one bundle produced: its size and esbuild's metafile (every input, with the bytes it kept; the release's SBOMs read it). */
 export interface BundleResult {
   readonly bytes: number;
@@ -62,7 +84,7 @@ export async function bundleHandler(entry: string, outFile: string, sharedDir: s
     ...LAMBDA_BUILD,
     entryPoints: [entry],
     outfile: outFile,
-    plugins: options.withoutLayer === true ? [] : [sharedLayerExternal(sharedDir)],
+    plugins: options.withoutLayer === true ? [openpgpAsCommonJs()] : [sharedLayerExternal(sharedDir), openpgpAsCommonJs()],
     ...(options.withoutLayer === true ? { alias: { "@aws-sdk/credential-provider-node": resolve(dirname(sharedDir), "libs", "credentials", "env-only.ts") } } : {}),
     absWorkingDir: resolve(dirname(sharedDir), ".."),
   });

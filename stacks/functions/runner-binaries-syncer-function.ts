@@ -62,6 +62,7 @@ export class RunnerBinariesSyncerFunction extends NodejsFunction {
           githubAppPrivateKeySsmParameterName: props.app.environment.githubAppPrivateKeySsmParameterName,
           runnerVersion,
           runnerPlatforms: runnerPlatforms(props.pools),
+          awsCliPlatforms: awsCliPlatforms(props.pools),
           bucketName,
           objectPrefix,
         }),
@@ -94,7 +95,7 @@ export class RunnerBinariesSyncerFunction extends NodejsFunction {
     this.invocation = new LambdaInvocation(scope, `${id}-first-sync`, {
       functionName: this.functionName,
       input: Fn.jsonencode({ source: "terraform" }),
-      triggers: { runner_version: runnerVersion, platforms: runnerPlatforms(props.pools), bucket: bucketName },
+      triggers: { runner_version: runnerVersion, platforms: runnerPlatforms(props.pools), aws_cli_platforms: awsCliPlatforms(props.pools), bucket: bucketName },
       dependsOn: [policy],
     });
   }
@@ -103,4 +104,9 @@ export class RunnerBinariesSyncerFunction extends NodejsFunction {
 /** `["linux-x64", "win-x64", ...]`: one runner platform (contracts RUNNER_PLATFORMS) per OS and architecture the pools use. */
 function runnerPlatforms(pools: PoolMap): string {
   return Fn.jsonencode(Fn.distinct(TerraformIterator.fromMap(pools).forExpressionForList('format(val.os == "windows" ? "win-%s" : "linux-%s", val.architecture)') as unknown as string[]));
+}
+
+/** `["linux-x64", ...]`: the architectures of the Ubuntu pools, whose bootstrap installs the AWS CLI from the bucket (contracts/aws-cli.ts). */
+function awsCliPlatforms(pools: PoolMap): string {
+  return Fn.jsonencode(Fn.distinct(TerraformIterator.fromMap(pools).forExpressionForList('format("linux-%s", val.architecture) if val.os != "windows" && startswith(val.linux_distribution, "ubuntu")') as unknown as string[]));
 }

@@ -122,6 +122,10 @@ const RUNNERS: InputGroup = {
       rules: [SHARED_INPUTS.runnerBinariesSyncSchedule.rule],
     },
     {
+      name: "aws_cli_internet_fallback", type: "bool", default: false,
+      description: "Let an Ubuntu runner whose AMI has no AWS CLI download it from awscli.amazonaws.com (the internet, through NAT) when the kit's bucket has no signature-checked copy for its architecture. Off: such a runner fails its boot (registration_failed, \"AWS CLI not installed\") rather than reach the internet.",
+    },
+    {
       name: "runner_idle_timeout_minutes", type: "number", default: SHARED_INPUTS.runnerIdleTimeoutMinutes.default,
       description: "Minutes after boot at which a runner that has started no job shuts down (and terminates).",
       rules: [SHARED_INPUTS.runnerIdleTimeoutMinutes.rule],

@@ -7,6 +7,7 @@ import { poolCustomizationKey, type PoolCustomizationDocument } from "../../cont
 import type { LinuxDistribution } from "../../stacks/pools-os.js";
 import { bootstrapFamily, renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
 import { CACHE_AGENT_BUNDLE, CACHE_AGENT_OBJECT_KEY } from "../../contracts/build-cache.js";
+import { awsCliObjectKey } from "../../contracts/aws-cli.js";
 import { ACTIONS_REDIRECT_OBJECT_KEY, type CacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
 import { templatePath } from "../../stacks/templates/template-file.js";
 import { REPO_ROOT, scratchDir } from "./paths.js";
@@ -77,9 +78,17 @@ export interface BootOptions {
   readonly bakedVersion?: string;
   /** SHA-256 the resolved-version document announces (default: the served archive's). */
   readonly announcedSha256?: string;
-  /** Whether the AMI has the AWS CLI (default true); without it the download from AWS works unless `cliDownload` is false. */
+  /**
+   * Whether the AMI has the AWS CLI (default true). Without it, Ubuntu installs the copy the bucket holds
+   * (`cliInBucket`, default true; announced with `cliAnnouncedSha256`, default its own), read by the signed
+   * GET in python3 (stubbed here, run for real in runner-bootstrap-ubuntu.test.ts); AWS's download
+   * (`cliDownload`, default true) is tried only when the script is rendered with `awsCliInternetFallback`.
+   */
   readonly awsCli?: boolean;
+  readonly cliInBucket?: boolean;
+  readonly cliAnnouncedSha256?: string;
   readonly cliDownload?: boolean;
+  readonly awsCliInternetFallback?: boolean;
   /** The pool's customization document (default: none); null: the bucket has none. */
   readonly customization?: Partial<PoolCustomizationDocument> | null;
   /** The build cache settings the script is rendered with (default: none, the cache off). */
@@ -162,7 +171,24 @@ export function prepareBoot(options: BootOptions): BootMachine {
   spawnSync("tar", ["czf", join(dir, "runner.tar.gz"), "-C", tarSource, "run.sh", "bin", "externals"]);
   const archiveKey = "runner/v2.331.0/actions-runner-linux-x64-2.331.0.tar.gz";
   const sha = options.announcedSha256 ?? createHash("sha256").update(readFileSync(join(dir, "runner.tar.gz"))).digest("hex");
-  writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: "2.331.0", assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } } }));
+  // The AWS CLI installer the syncer copied (contracts/aws-cli.ts), announced with its SHA-256.
+  const cliZip = Buffer.from("PK\u0003\u0004 awscli x86_64");
+  writeFileSync(join(dir, "awscli.zip"), cliZip);
+  const cliSha = createHash("sha256").update(cliZip).digest("hex");
+  const awsCli = (options.cliInBucket ?? true) ? { awsCli: { "linux-x64": { key: awsCliObjectKey(BOOT_OPTIONS.binariesPrefix, "linux-x64", cliSha), sha256: options.cliAnnouncedSha256 ?? cliSha, size: cliZip.length } } } : {};
+  writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: "2.331.0", assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } }, ...awsCli }));
+  // The signed S3 GET of the Ubuntu bootstrap (python3 -c <signer> <endpoint> <region> <key> <file>, the
+  // role's credentials on stdin): logged as "s3-get <endpoint> <region> <key>", answered from the bucket.
+  executable(join(bin, "python3"), `#!/bin/bash
+creds=$(cat)
+[ "$(echo "$creds" | jq -r .Token)" = ROLE-SESSION-TOKEN ] || exit 1
+echo "s3-get $3 $4 $5" >> "$CALLS"
+case "$5" in
+  ${BOOT_OPTIONS.binariesPrefix}resolved-version.json) cp "${join(dir, "resolved-version.json")}" "$6" ;;
+  ${awsCliObjectKey(BOOT_OPTIONS.binariesPrefix, "linux-x64", cliSha)}) cp "${join(dir, "awscli.zip")}" "$6" ;;
+  *) exit 1 ;;
+esac
+`);
 
   stub(bin, "curl", `case "$*" in
   *github.com*|*githubusercontent.com*)
@@ -173,6 +199,8 @@ export function prepareBoot(options: BootOptions): BootMachine {
   *meta-data/instance-id*) echo i-0abc1234567890def ;;
   *meta-data/services/partition*) echo aws ;;
   *instance-identity/document*) echo '{"accountId": "123456789012", "region": "eu-west-1"}' ;;
+  *iam/security-credentials/sr-runner*) echo '{"Code":"Success","AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"secret","Token":"ROLE-SESSION-TOKEN"}' ;;
+  *iam/security-credentials/*) echo sr-runner ;;
   *amazoncloudwatch-agent-eu-west-1.s3.eu-west-1.amazonaws.com/ubuntu/amd64/latest/amazon-cloudwatch-agent.deb*) [ "$AGENT_PACKAGE" = 1 ] || exit 22 ;;
   *awscli.amazonaws.com/awscli-exe-linux-x86_64.zip*) [ "$CLI_DOWNLOAD" = 1 ] || exit 22 ;;
   *) exit 22 ;;
@@ -214,7 +242,7 @@ if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-pa
   stub(join(root, "usr", "sbin"), "shutdown", "exit 0");
 
   const script = renderRunnerBootstrap(
-    { ...BOOT_OPTIONS, bootTimeoutSeconds: options.bootTimeoutSeconds ?? BOOT_OPTIONS.bootTimeoutSeconds, logGroupName: options.logGroupName ?? LOG_GROUP, buildCache: options.buildCache },
+    { ...BOOT_OPTIONS, bootTimeoutSeconds: options.bootTimeoutSeconds ?? BOOT_OPTIONS.bootTimeoutSeconds, logGroupName: options.logGroupName ?? LOG_GROUP, buildCache: options.buildCache, awsCliInternetFallback: options.awsCliInternetFallback ?? false },
     options.host ?? "al2023",
   )
     .replaceAll("/opt/actions-runner", runnerDir)

@@ -105,6 +105,11 @@ describe("launch template per host", () => {
     expect(volumes).toMatch(/each\.value\.os == "windows"\) \|\| startswith\(each\.value\.linux_distribution, "ubuntu"\)\) \? "\/dev\/sda1" : "\/dev\/xvda"/);
   });
 
+  it("accepts a Windows pool with Chocolatey packages and the instance store, and hands both to its document (no longer refused)", () => {
+    const lt = resourceOf(synth({ win: pool({ labels: ["windows"], os: "windows", instanceTypes: ["m6id.xlarge"], extraPackages: ["git", "7zip.install"], useInstanceStore: true }) }), "aws_launch_template", "runner_launch-template");
+    expect((lt.for_each as Record<string, { extra_packages: string[]; use_instance_store: boolean }>).win).toMatchObject({ os: "windows", extra_packages: ["git", "7zip.install"], use_instance_store: true });
+  });
+
   it("has the syncer copy the Windows runner when a pool runs Windows", () => {
     const functions = resourcesOf(synth({ linux: pool({}) }), "aws_lambda_function");
     const syncer = Object.entries(functions).find(([id]) => id.includes("binaries"))?.[1] as { environment: { variables: Record<string, string> } };
@@ -120,8 +125,6 @@ describe("pool OS rules: refused in the module's words", () => {
     ["the OS is neither linux nor windows", { os: "macos" }, /invalid pools\.linux\.os "macos"/],
     ["the distribution is not one with a bootstrap", { linuxDistribution: "debian-12" }, /invalid pools\.linux\.linuxDistribution "debian-12"/],
     ["a Windows pool is arm64", { os: "windows", architecture: "arm64", instanceTypes: ["m7g.large"] }, /invalid pools\.linux\.architecture "arm64"/],
-    ["a Windows pool sets extra packages (no package step on Windows)", { os: "windows", extraPackages: ["git"] }, /invalid pools\.linux\.os "windows"/],
-    ["a Windows pool asks for the instance store", { os: "windows", useInstanceStore: true }, /invalid pools\.linux\.os "windows"/],
     ["an AMI name filter has no owners", { amiNameFilter: "sr-runner-*" }, /invalid pools\.linux\.amiNameFilter "sr-runner-\*"/],
     ["an AMI name filter comes with an SSM parameter", { amiNameFilter: "sr-*", amiOwners: ["self"], amiSsmParameter: "/sr/ami" }, /invalid pools\.linux\.amiNameFilter "sr-\*"/],
     ["an AMI owner is malformed", { amiOwners: ["12345"], amiNameFilter: "sr-*" }, /invalid pools\.linux\.amiOwners \["12345"\]/],

@@ -68,12 +68,15 @@ describe("Windows runner bootstrap (PowerShell user data, parse-checked)", () =>
       indexOf(list, "Invoke-RestMethod", "latest/api/token"),
       indexOf(list, "Read-S3Object", "-Key $CustomizationKey"),
       indexOf(list, "Invoke-CustomScript", "'pre_install_script'"),
+      indexOf(list, "Initialize-Disk", "-PartitionStyle GPT"),
+      indexOf(list, "$choco.Source", "install -y --no-progress"),
       indexOf(list, "Read-S3Object", "resolved-version.json"),
       indexOf(list, "Read-S3Object", "-Key $asset.key"),
       indexOf(list, "Get-FileHash", "-Algorithm SHA256"),
       indexOf(list, "Expand-Archive"),
       indexOf(list, "Set-Content", "'pool-job-started.ps1'"),
       indexOf(list, "Add-Content", "'.env'"),
+      indexOf(list, "New-Item", "-ItemType Junction"),
       indexOf(list, "Invoke-CustomScript", "'post_install_script'"),
       indexOf(list, "Get-DDBItem", "'jitConfig'"),
       indexOf(list, "Update-DDBItem", "-UpdateExpression 'REMOVE jitConfig'"),
@@ -119,10 +122,10 @@ describe("Windows runner bootstrap (PowerShell user data, parse-checked)", () =>
     // fail_boot's "$1" reasons are the pool customization's, compared below.
     const linuxReasons = reasons(linux, /\\"reason\\":\\"([^\\]+)\\"/g).filter((reason) => reason !== "$1");
     expect(reasons(script, /reason = '([^']+)'/g)).toEqual(linuxReasons);
-    // The customization's reasons: fail_boot's (Stop-Boot's) and "<script> failed", but extra_packages' (refused on Windows pools).
+    // The customization's reasons: fail_boot's (Stop-Boot's) and "<script> failed", extra_packages' included.
     const linuxCustomization = [...reasons(linux, /fail_boot "([^"$]+)"/g), ...reasons(linux, /^run_custom_script (\w+)$/gm).map((field) => `${field} failed`)];
     const windowsCustomization = [...reasons(script, /Stop-Boot '([^']+)'/g), ...reasons(script, /Invoke-CustomScript '(\w+)'/g).map((field) => `${field} failed`)];
-    expect(windowsCustomization.sort()).toEqual(linuxCustomization.filter((reason) => reason !== "extra_packages not installed").sort());
+    expect(windowsCustomization.sort()).toEqual(linuxCustomization.sort());
     expect(script).toContain('if ($LASTEXITCODE -ne 0) { Stop-Boot "$Field failed" }');
     const marks = commands(script).filter((c) => c.name === "Write-Mark").map((c) => c.text.split(" ")[1]);
     expect(new Set(marks)).toEqual(new Set(["'registration_failed'", "'registered'"]));
@@ -158,5 +161,32 @@ describe("Windows runner bootstrap (PowerShell user data, parse-checked)", () =>
     expect(run?.text).toBe("& powershell.exe -NoProfile -ExecutionPolicy Bypass -File $file");
     expect(script).toMatch(/Read-S3Object -Region \$Region -BucketName \$BinariesBucket -Key \$CustomizationKey -File \$document \| Out-Null\n\s*\$Custom = Get-Content -Raw \$document \| ConvertFrom-Json\n\s*\} catch \{ Stop-Boot 'pool customization not readable' \}/);
     expect(userData).toContain(`$CustomizationKey = '${BOOT_OPTIONS.customizationKey}'`);
+  });
+
+  it("installs extra_packages with the AMI's Chocolatey after pre_install_script, and ends the boot with the Linux reason when choco is missing or fails", () => {
+    const list = commands(script);
+    const install = list[indexOf(list, "$choco.Source")];
+    expect(install?.text).toBe("& $choco.Source install -y --no-progress @($Custom.extra_packages)");
+    expect(script).toContain("$choco = Get-Command choco.exe -ErrorAction SilentlyContinue");
+    // No Chocolatey, or an exit code other than its successes (0, or 1641/3010: a reboot pending), is the failure.
+    expect(script).toContain("if (-not $choco -or $LASTEXITCODE -notin 0, 1641, 3010) { Stop-Boot 'extra_packages not installed' }");
+    expect(script).toContain("Write-Output 'customization: extra_packages need choco.exe on the AMI'");
+    // Nothing is fetched from the internet to install Chocolatey itself.
+    expect(script).not.toMatch(/chocolatey\.org|Invoke-Expression|iex /i);
+    expect(install?.row).toBeLessThan(list[indexOf(list, "Read-S3Object", "resolved-version.json")]?.row ?? 0);
+  });
+
+  it("with use_instance_store, formats every RAW instance-store NVMe disk (GPT, NTFS) and puts the runner's _work on the first; none found is a log line", () => {
+    const list = commands(script);
+    expect(script).toContain("Get-Disk | Where-Object { $_.FriendlyName -eq 'NVMe Amazon EC2 NVMe' -and $_.PartitionStyle -eq 'RAW' }");
+    expect(list[indexOf(list, "Initialize-Disk")]?.text).toBe("Initialize-Disk -Number $disk.Number -PartitionStyle GPT");
+    expect(list[indexOf(list, "New-Partition")]?.text.trim()).toBe("New-Partition -DiskNumber $disk.Number -UseMaximumSize -AssignDriveLetter");
+    expect(list[indexOf(list, "Format-Volume")]?.text).toContain("Format-Volume -FileSystem NTFS");
+    expect(script).toContain('if (-not $StoreDir) { $StoreDir = "$($volume.DriveLetter):\\work" }');
+    expect(script).toContain("Write-Output 'customization: no instance store found, the runner works on the root volume'");
+    // Only behind the pool's flag; the junction only when a store was mounted.
+    expect(script).toMatch(/if \(\$Custom\.use_instance_store\) \{\n\s*\$stores = /);
+    expect(list[indexOf(list, "New-Item", "Junction")]?.text.trim()).toBe("New-Item -ItemType Junction -Path (Join-Path $RunnerDir '_work') -Target $StoreDir");
+    expect(script).toMatch(/if \(\$StoreDir\) \{\n\s*Remove-Item -Recurse -Force -Path \(Join-Path \$RunnerDir '_work'\)/);
   });
 });

@@ -82,6 +82,33 @@ run "fails_when_an_extra_package_has_shell_characters" {
   expect_failures = [var.pools]
 }
 
+run "a_windows_pool_installs_chocolatey_packages_and_uses_the_instance_store" {
+  command = plan
+  variables {
+    pools = {
+      windows = { labels = ["windows"], instance_types = ["m6id.xlarge"], os = "windows", extra_packages = ["git", "7zip.install"], use_instance_store = true }
+    }
+  }
+  assert {
+    condition     = jsondecode(aws_s3_object.runner_customization_document["windows"].content).extra_packages == ["git", "7zip.install"] && jsondecode(aws_s3_object.runner_customization_document["windows"].content).use_instance_store
+    error_message = "A Windows pool's extra packages and instance store flag are accepted (no longer refused) and stored in its customization document."
+  }
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.runner_launch_template["windows"].user_data), "install -y --no-progress @($Custom.extra_packages)") && strcontains(base64decode(aws_launch_template.runner_launch_template["windows"].user_data), "Initialize-Disk -Number $disk.Number -PartitionStyle GPT")
+    error_message = "The Windows user data installs the packages with Chocolatey and sets the instance store up."
+  }
+}
+
+run "fails_when_a_windows_extra_package_has_shell_characters" {
+  command = plan
+  variables {
+    pools = {
+      windows = { labels = ["windows"], instance_types = ["m7i.xlarge"], os = "windows", extra_packages = ["git; iex evil"] }
+    }
+  }
+  expect_failures = [var.pools]
+}
+
 run "fails_when_a_job_environment_name_is_invalid" {
   command = plan
   variables {

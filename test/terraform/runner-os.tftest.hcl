@@ -96,6 +96,29 @@ run "windows_pool" {
   }
 }
 
+run "ubuntu_pools_install_the_aws_cli_from_the_bucket" {
+  command = plan
+  assert {
+    condition     = jsondecode(aws_lambda_function.runner_binaries_syncer_function.environment[0].variables.AWS_CLI_PLATFORMS) == ["linux-x64"]
+    error_message = "The syncer copies the AWS CLI for the architectures of the Ubuntu pools only (not Amazon Linux, GPU or Windows)."
+  }
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.runner_launch_template["ubuntu"].user_data), "CLI_FALLBACK='false'") && strcontains(base64decode(aws_launch_template.runner_launch_template["ubuntu"].user_data), "s3_get \"$BINARIES_PREFIX\"resolved-version.json")
+    error_message = "Ubuntu reads the AWS CLI from the bucket, with no internet fallback by default."
+  }
+}
+
+run "aws_cli_internet_fallback_reaches_the_ubuntu_user_data" {
+  command = plan
+  variables {
+    aws_cli_internet_fallback = true
+  }
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.runner_launch_template["ubuntu-jammy"].user_data), "CLI_FALLBACK='true'")
+    error_message = "aws_cli_internet_fallback = true lets Ubuntu runners download AWS's installer."
+  }
+}
+
 run "gpu_pool" {
   command = plan
   assert {
@@ -190,22 +213,6 @@ run "a_windows_pool_runs_powershell_scripts_hooks_and_a_job_environment" {
     condition     = strcontains(base64decode(aws_launch_template.runner_launch_template["windows"].user_data), "$CustomizationKey = 'pools/windows/customization.json'")
     error_message = "The Windows user data names the pool's document."
   }
-}
-
-run "fails_when_a_windows_pool_sets_extra_packages" {
-  command = plan
-  variables {
-    pools = { windows = { labels = ["windows"], instance_types = ["m7i.xlarge"], os = "windows", extra_packages = ["git"] } }
-  }
-  expect_failures = [var.pools]
-}
-
-run "fails_when_a_windows_pool_uses_the_instance_store" {
-  command = plan
-  variables {
-    pools = { windows = { labels = ["windows"], instance_types = ["m7i.xlarge"], os = "windows", use_instance_store = true } }
-  }
-  expect_failures = [var.pools]
 }
 
 run "fails_when_ami_name_filter_has_no_owners" {

@@ -34,14 +34,16 @@ export function interval(settings: BucketSettings): number {
  * How late a reserved turn may still be used. A job rarely comes back exactly at its turn (the queue's
  * visibility is in whole seconds, the event source mapping polls); a token used up to `grace` late
  * acts as if the bucket held `grace / interval` more, so in any 60 s the fleet sends at most
- * `burst + perMinute * (60 s + grace) / 60 s` writes. The grace takes half of the room the settings
- * leave under GitHub's 180, and keeps the other half as margin: 4 s at the defaults (150 a minute, a
- * burst of 10: at most 170 writes in any 60 s), 1.9 s at the largest inputs (160 and 10: at most 175).
- * A job back later than that reserves a new turn.
+ * `burst + perMinute * (60 s + grace) / 60 s` writes. The grace takes three quarters of the room the
+ * settings leave under GitHub's 180 and keeps the rest as margin: 6 s at the defaults (150 a minute, a
+ * burst of 10: at most 175 writes in any 60 s), 2.8 s at the largest inputs (160 and 10: at most 177.5).
+ * A job back later than that reserves a new turn, at the end of the line: younger jobs launch before
+ * it, and their runners may take it (GitHub hands a job to any matching runner), which leaves the job
+ * they were launched for to the reconciler. Hence a grace as long as the limit allows.
  */
 export function turnGraceMs(settings: BucketSettings): number {
   const room = Math.max(0, GITHUB_WRITES_PER_MINUTE_LIMIT - settings.perMinute - settings.burst);
-  return Math.floor((60_000 * room) / (2 * settings.perMinute));
+  return Math.floor((3 * 60_000 * room) / (4 * settings.perMinute));
 }
 
 /**

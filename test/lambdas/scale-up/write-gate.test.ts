@@ -77,11 +77,11 @@ describe("takeWriteTokens", () => {
   });
 
   it("reserves again for a job back later than the grace, for a turn on an App no longer configured, and for a turn inside a wait GitHub asked for", async () => {
-    // Arrange: 60 a minute and a burst of 3 leave a grace of 58.5 s (half the room under GitHub's 180).
+    // Arrange: 60 a minute and a burst of 3 leave a grace of 87.75 s (3/4 of the room under GitHub's 180).
     const governor = memoryWriteGovernor({ perMinute: 60, burst: 3 });
     const [late, gone, blocked] = claimed(3) as [Claimed, Claimed, Claimed];
     const jobs = [
-      { ...late, writeTurn: { appId: 1001, at: NOW.getTime() - 60_000 } },
+      { ...late, writeTurn: { appId: 1001, at: NOW.getTime() - 90_000 } },
       { ...gone, writeTurn: { appId: 999, at: NOW.getTime() } },
       { ...blocked, writeTurn: { appId: 1002, at: NOW.getTime() } },
     ];

@@ -9,9 +9,9 @@ function worstMinute(perMinute: number, burst: number): number {
 }
 
 describe("turnGraceMs", () => {
-  it("is 4 s at the defaults, 1.875 s at the largest inputs, 0 when nothing is left under GitHub's limit", () => {
-    expect(turnGraceMs({ perMinute: Number(inputDefault("github_writes_per_minute")), burst: Number(inputDefault("github_write_burst")) })).toBe(4_000);
-    expect(turnGraceMs({ perMinute: 160, burst: 10 })).toBe(1_875);
+  it("is 6 s at the defaults, 2.8 s at the largest inputs, 0 when nothing is left under GitHub's limit", () => {
+    expect(turnGraceMs({ perMinute: Number(inputDefault("github_writes_per_minute")), burst: Number(inputDefault("github_write_burst")) })).toBe(6_000);
+    expect(turnGraceMs({ perMinute: 160, burst: 10 })).toBe(2_812);
     expect(turnGraceMs({ perMinute: 175, burst: 10 })).toBe(0);
   });
 
@@ -19,6 +19,6 @@ describe("turnGraceMs", () => {
     for (let perMinute = 1; perMinute <= 160; perMinute += 1) {
       for (let burst = 1; burst <= 10; burst += 1) expect(worstMinute(perMinute, burst)).toBeLessThan(GITHUB_WRITES_PER_MINUTE_LIMIT);
     }
-    expect(worstMinute(150, 10)).toBe(170);
+    expect(worstMinute(150, 10)).toBe(175);
   });
 });

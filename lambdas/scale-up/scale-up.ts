@@ -2,7 +2,8 @@ import { METRICS, UNKNOWN_DIMENSION_VALUE, childLogger, emitMetric, jobCorrelati
 import type { BudgetObservation, JobMessage } from "../shared/index.js";
 import { jobKey, refusedClaimOutcome, takeoverAction } from "../libs/ledger/phases.js";
 import type { BudgetStore, Ledger, LimitCounters } from "../libs/ledger/port.js";
-import type { JobFacts } from "../libs/ledger/types.js";
+import { writeTurnOf } from "../libs/ledger/types.js";
+import type { JobFacts, WriteTurn } from "../libs/ledger/types.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
 import type { RegisterRunner } from "./adapters/github.js";
 import type { RunnerItemExists, WriteRunners } from "./adapters/runners-table.js";
@@ -213,7 +214,16 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
           claimed.push({ recordId, job, key, token, owner, instanceId: previous });
           return;
         }
-        claimed.push({ recordId, job, key, token, owner, ...(claimFollowsDeadAttempt(result.record.events) ? { recordInstanceFirst: true } : {}) });
+        const writeTurn = writeTurnOf(result.record);
+        claimed.push({
+          recordId,
+          job,
+          key,
+          token,
+          owner,
+          ...(claimFollowsDeadAttempt(result.record.events) ? { recordInstanceFirst: true } : {}),
+          ...(writeTurn === undefined ? {} : { writeTurn }),
+        });
       } catch (error) {
         log.error("claiming job failed", { error, jobId: job.jobId });
         wait(recordId, "launch-failed", "ledger unavailable");
@@ -224,13 +234,14 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   const batchOrder = new Map(sorted.candidates.map(({ recordId }, index) => [recordId, index]));
   claimed.sort((a, b) => (batchOrder.get(a.recordId) ?? 0) - (batchOrder.get(b.recordId) ?? 0));
 
-  const giveBack = async (job: Claimed, kind: DeferralKind, reason: string, budgetResetIn?: number): Promise<void> => {
+  const giveBack = async (job: Claimed, kind: DeferralKind, reason: string, budgetResetIn?: number, writeTurn?: WriteTurn): Promise<void> => {
     wait(job.recordId, kind, reason, budgetResetIn);
     // A kept instance stays with its claim when the job only waits (budget, write rate): the takeover
     // registers it. A failed launch has terminated it, and the claim goes back.
     if (job.instanceId !== undefined && kind !== "launch-failed") return;
     try {
-      await deps.ledger.release(job.key, job.token, reason, now);
+      // A job waiting for its GitHub write turn keeps it on its record (write-gate.ts).
+      await deps.ledger.release(job.key, job.token, reason, now, writeTurn);
     } catch (error) {
       // The claim's lease runs out instead; the next delivery takes it over.
       log.warn("releasing claim failed", { error, jobId: job.job.jobId });
@@ -274,7 +285,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   for (const job of claimed) if (!appOf.has(job.recordId)) emitMetric(METRICS.jobsDeferredForBudget, 1, { Pool: job.job.pool });
 
   // The shared GitHub write bucket of each App: one token per JIT config POST (write-gate.ts).
-  const withTokens = await governWrites(withBudget, appOf, deps, now, giveBack);
+  const withTokens = await governWrites(withBudget, appOf, appIds, deps, now, giveBack);
 
   // An old message's job may have been taken or finished since: one GET each for the jobs granted
   // slots (launch-group.ts), so that messages waiting for a limit cost no GitHub call.

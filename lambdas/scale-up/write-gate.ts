@@ -1,15 +1,18 @@
 import { childLogger } from "../shared/index.js";
 import type { WriteBlock } from "../shared/index.js";
-import { interval } from "../libs/governor/bucket.js";
+import { interval, turnGraceMs } from "../libs/governor/bucket.js";
 import type { WriteGovernor } from "../libs/governor/port.js";
+import type { WriteTurn } from "../libs/ledger/types.js";
 import type { Claimed } from "./launch-group.js";
 
 const log = childLogger("scale-up");
 
-/** A claimed job the governor has no token for yet, and when its App's bucket will have one for it. */
+/** A claimed job whose token's turn has not come yet. */
 export interface WaitingForWrite {
   readonly job: Claimed;
   readonly waitSeconds: number;
+  /** The reserved turn the job keeps in the ledger; absent when it must reserve again. */
+  readonly turn?: WriteTurn;
 }
 
 export interface WriteGateResult {
@@ -19,36 +22,72 @@ export interface WriteGateResult {
 }
 
 /**
- * Takes one GitHub write token per job (its JIT config POST) from the shared bucket of the job's App,
- * with one request per App for the whole batch (docs/performance.md, "GitHub write governor"). Jobs
- * beyond the grant join the App's waiting line and wait on the queue until their turn, instead of
- * sleeping inside the invocation. A store failure lets the batch through: Octokit's own
- * pacing and the Retry-After handling still apply, and a stuck table must not stop every launch.
+ * What a kept turn allows at `now`: a job back at (or up to the grace after) its turn uses the token
+ * reserved for it; one back early waits again for the same turn; one back later than the grace has lost
+ * it and reserves again (bucket.ts, turnGraceMs: late tokens would bunch the writes).
  */
-export async function takeWriteTokens(jobs: readonly Claimed[], appOf: ReadonlyMap<string, number>, governor: WriteGovernor, now: Date): Promise<WriteGateResult> {
-  const byApp = new Map<number, Claimed[]>();
-  for (const job of jobs) {
-    const appId = appOf.get(job.recordId) as number;
-    byApp.set(appId, [...(byApp.get(appId) ?? []), job]);
-  }
+export function keptTurnAction(turn: WriteTurn, now: number, graceMs: number): "use" | "wait" | "reserve" {
+  if (turn.at > now) return "wait";
+  return now - turn.at <= graceMs ? "use" : "reserve";
+}
+
+/**
+ * One GitHub write token per job (its JIT config POST) from the shared bucket of the job's App
+ * (docs/performance.md, "GitHub write governor"):
+ * - a job back at its reserved turn (`writeTurn`, kept on its ledger record) uses that token and
+ *   registers with the App it was reserved on (`appOf` is updated; `apps` are the configured ones),
+ *   with no call to the governor; one back early waits again for the same turn; a turn inside a wait
+ *   GitHub asked for since the last batch (`blocks`) is given up and reserved again, behind the wait;
+ * - the others reserve, one request per App for the batch: tokens due now launch, later turns wait on
+ *   the queue and keep their turn, instead of sleeping inside the invocation or asking again later.
+ * A store failure lets one job per App through and sends the rest back for one bucket refill: a stuck
+ * table must not stop every launch, nor let a burst through unpaced.
+ */
+export async function takeWriteTokens(
+  jobs: readonly Claimed[],
+  appOf: Map<string, number>,
+  apps: readonly number[],
+  governor: WriteGovernor,
+  now: Date,
+  blocks: readonly WriteBlock[] = [],
+): Promise<WriteGateResult> {
+  const at = now.getTime();
+  const grace = turnGraceMs(governor.settings);
   const allowedIds = new Set<string>();
   const waiting: WaitingForWrite[] = [];
-  const step = interval(governor.settings);
+  const waitFor = (job: Claimed, turn: WriteTurn | undefined, until: number): void => {
+    waiting.push({ job, waitSeconds: Math.max(1, Math.ceil((until - at) / 1000)), ...(turn === undefined ? {} : { turn }) });
+  };
+  const fresh = new Map<number, Claimed[]>();
+  for (const job of jobs) {
+    // A turn on an App no longer configured is given up, and so is one inside a wait GitHub just asked for.
+    const kept = job.writeTurn;
+    const blocked = kept !== undefined && blocks.some((block) => block.appId === kept.appId && block.until > kept.at);
+    const turn = kept !== undefined && apps.includes(kept.appId) && !blocked ? kept : undefined;
+    const action = turn === undefined ? "reserve" : keptTurnAction(turn, at, grace);
+    if (action === "wait") waitFor(job, turn, (turn as WriteTurn).at);
+    else if (action === "use") {
+      appOf.set(job.recordId, (turn as WriteTurn).appId);
+      allowedIds.add(job.recordId);
+    } else {
+      const appId = appOf.get(job.recordId) as number;
+      fresh.set(appId, [...(fresh.get(appId) ?? []), job]);
+    }
+  }
   await Promise.all(
-    [...byApp].map(async ([appId, appJobs]) => {
+    [...fresh].map(async ([appId, appJobs]) => {
       try {
-        const { granted, nextTokenAt } = await governor.take(appId, appJobs.length, now.getTime());
-        for (const job of appJobs.slice(0, granted)) allowedIds.add(job.recordId);
-        const rest = appJobs.slice(granted);
-        if (rest.length === 0) return;
-        // Behind every job already waiting for this App, so a backlog comes back at the bucket's rate.
-        const firstTurn = await governor.lineUp(appId, rest.length, now.getTime(), nextTokenAt);
-        rest.forEach((job, place) => {
-          waiting.push({ job, waitSeconds: Math.max(1, Math.ceil((firstTurn - now.getTime() + place * step) / 1000)) });
+        const turns = await governor.reserve(appId, appJobs.length, at);
+        appJobs.forEach((job, index) => {
+          const turnAt = turns[index] as number;
+          if (turnAt <= at) allowedIds.add(job.recordId);
+          else waitFor(job, { appId, at: turnAt }, turnAt);
         });
       } catch (error) {
-        log.warn("write governor unavailable; launching without it", { error, appId });
-        for (const job of appJobs) allowedIds.add(job.recordId);
+        log.warn("write governor unavailable; one launch per App for this batch", { error, appId });
+        const [first, ...rest] = appJobs;
+        if (first !== undefined) allowedIds.add(first.recordId);
+        for (const job of rest) waitFor(job, undefined, at + governor.settings.burst * interval(governor.settings));
       }
     }),
   );
@@ -70,24 +109,30 @@ export interface WriteGateDeps {
   readonly drainWriteBlocks?: () => WriteBlock[];
 }
 
+/** Gives a job back to the queue for `waitSeconds`, keeping its reserved turn (if any) in the ledger. */
+export type GiveBackForWrite = (job: Claimed, kind: "write-rate", reason: string, waitSeconds: number, turn?: WriteTurn) => Promise<void>;
+
 /**
  * Scale-up's one call into the governor: first the waits GitHub asked for since the last batch go into
- * the shared buckets, then the batch takes its tokens; the jobs without one go back to the queue
- * ("write-rate" deferral) with their claims released. Resolves to the jobs to launch.
+ * the shared buckets, then the batch takes its tokens; the jobs whose turn is later go back to the
+ * queue ("write-rate" deferral) with their claims released and their turns kept. Resolves to the jobs
+ * to launch.
  */
 export async function governWrites(
   jobs: readonly Claimed[],
-  appOf: ReadonlyMap<string, number>,
+  appOf: Map<string, number>,
+  apps: readonly number[],
   deps: WriteGateDeps,
   now: Date,
-  giveBack: (job: Claimed, kind: "write-rate", reason: string, waitSeconds: number) => Promise<void>,
+  giveBack: GiveBackForWrite,
 ): Promise<Claimed[]> {
   const governor = deps.writeGovernor;
   if (governor === undefined) return [...jobs];
-  await reportWriteBlocks(deps.drainWriteBlocks?.() ?? [], governor);
+  const blocks = deps.drainWriteBlocks?.() ?? [];
+  await reportWriteBlocks(blocks, governor);
   if (jobs.length === 0) return [];
-  const { allowed, waiting } = await takeWriteTokens(jobs, appOf, governor, now);
-  await Promise.all(waiting.map(({ job, waitSeconds }) => giveBack(job, "write-rate", "GitHub write rate: no token yet", waitSeconds)));
+  const { allowed, waiting } = await takeWriteTokens(jobs, appOf, apps, governor, now, blocks);
+  await Promise.all(waiting.map(({ job, waitSeconds, turn }) => giveBack(job, "write-rate", "GitHub write rate: waiting for its turn", waitSeconds, turn)));
   if (waiting.length > 0) log.info("jobs wait for GitHub write tokens", { waiting: waiting.length, allowed: allowed.length });
   return allowed;
 }

@@ -821,18 +821,18 @@ variable "github_writes_per_minute" {
 
   validation {
     condition     = var.github_writes_per_minute >= 1 && var.github_writes_per_minute <= 160 && floor(var.github_writes_per_minute) == var.github_writes_per_minute
-    error_message = "github_writes_per_minute must be a whole number from 1 to 160 (with the largest github_write_burst, 10, the fleet then sends at most 170 writes in any 60 s, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)."
+    error_message = "github_writes_per_minute must be a whole number from 1 to 160 (with the largest github_write_burst, 10, the fleet then sends at most 177 writes in any 60 s, turns used late included, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)."
   }
 }
 
 variable "github_write_burst" {
-  description = "Most GitHub writes an App may make at once after a quiet period (one SQS batch at the default): the size of the write governor's bucket. In any 60 s the fleet sends at most github_writes_per_minute + github_write_burst writes per App (docs/performance.md)."
+  description = "Most GitHub writes an App may make at once after a quiet period (one SQS batch at the default): the size of the write governor's bucket. In any 60 s the fleet sends at most github_writes_per_minute + github_write_burst writes per App, plus the turns of jobs back late (3/4 of what is left under GitHub's 180; 175 in all at the defaults, docs/performance.md)."
   type        = number
   default     = 10
 
   validation {
     condition     = var.github_write_burst >= 1 && var.github_write_burst <= 10 && floor(var.github_write_burst) == var.github_write_burst
-    error_message = "github_write_burst must be a whole number from 1 to 10 (with github_writes_per_minute at most 160, at most 170 writes in any 60 s, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)."
+    error_message = "github_write_burst must be a whole number from 1 to 10 (with github_writes_per_minute at most 160, at most 177 writes in any 60 s, turns used late included, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)."
   }
 }
 

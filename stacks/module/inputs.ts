@@ -270,12 +270,12 @@ const CONTROL: InputGroup = {
     {
       name: "github_writes_per_minute", type: "number", default: 150,
       description: "GitHub writes (runner JIT configurations) per minute per App, shared by every scale-up environment through the write governor in the ledger table (docs/performance.md). GitHub allows 900 points a minute per REST endpoint and a POST costs 5, so 180; the default keeps a margin for the App's other writes. Several Apps (additional_github_apps) multiply it.",
-      rules: [integerBetween(1, 160, " (with the largest github_write_burst, 10, the fleet then sends at most 170 writes in any 60 s, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)")],
+      rules: [integerBetween(1, 160, " (with the largest github_write_burst, 10, the fleet then sends at most 177 writes in any 60 s, turns used late included, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)")],
     },
     {
       name: "github_write_burst", type: "number", default: 10,
-      description: "Most GitHub writes an App may make at once after a quiet period (one SQS batch at the default): the size of the write governor's bucket. In any 60 s the fleet sends at most github_writes_per_minute + github_write_burst writes per App (docs/performance.md).",
-      rules: [integerBetween(1, 10, " (with github_writes_per_minute at most 160, at most 170 writes in any 60 s, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)")],
+      description: "Most GitHub writes an App may make at once after a quiet period (one SQS batch at the default): the size of the write governor's bucket. In any 60 s the fleet sends at most github_writes_per_minute + github_write_burst writes per App, plus the turns of jobs back late (3/4 of what is left under GitHub's 180; 175 in all at the defaults, docs/performance.md).",
+      rules: [integerBetween(1, 10, " (with github_writes_per_minute at most 160, at most 177 writes in any 60 s, turns used late included, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)")],
     },
     {
       name: "busy_confirm_seconds", type: "number", default: 90,

@@ -1,115 +1,95 @@
-import type { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { isConditionFailure } from "../ledger/dynamodb-update.js";
-import { blockedFullAt, grant, interval, tokensAt } from "./bucket.js";
+import { blockedFullAt, interval, turnsFrom } from "./bucket.js";
 import type { BucketSettings } from "./bucket.js";
 import { governorKey } from "./port.js";
 import type { WriteGovernor } from "./port.js";
 
-/** Conditional writes per take before giving up for this batch (others keep winning the race). */
-const TAKE_ATTEMPTS = 4;
-/** The bucket item outlives its last use by a day, then the table's TTL removes it. */
-const ITEM_TTL_SECONDS = 24 * 60 * 60;
-
-/** `fullAt` of a marshalled item returned with a failed condition (`{ fullAt: { N: "1700000000000" } }`). */
-function marshalledFullAt(item: unknown): number | undefined | "absent" {
-  if (item === undefined) return undefined;
-  const field = (item as Record<string, { N?: string }>).fullAt;
-  return field?.N === undefined ? "absent" : Number(field.N);
-}
+/** Writes per reservation before giving up for this batch (the bucket keeps flipping between idle and waiting). */
+const RESERVE_ATTEMPTS = 4;
+/**
+ * The bucket item outlives its last use by two days, then the table's TTL removes it: longer than any
+ * line (a job waits at most `job_max_age_seconds`, a day at most), so a live line is never forgotten.
+ */
+const ITEM_TTL_SECONDS = 2 * 24 * 60 * 60;
 
 /**
  * The governor's buckets as items of the ledger table (`governor#<appId>`, attribute `fullAt`, see
- * bucket.ts). Taking tokens is one conditional UpdateItem on the value last seen (optimistic
- * concurrency): of concurrent takers each write succeeds only on the state it computed from, so the
- * fleet never takes more than the bucket holds. A first take assumes a full bucket, which costs no read.
+ * bucket.ts). A reservation is ONE UpdateItem without a read: while a line is waiting (`fullAt` at or
+ * after now) an atomic `ADD` appends the batch to it and returns where it landed, so concurrent batches
+ * get disjoint turns; on an idle bucket a conditional `SET` starts the line at now. The two conditions
+ * are complementary, so the other form is tried only when the bucket changed state in between; the
+ * environment remembers which form worked last.
  */
 export function dynamoDbWriteGovernor(client: DynamoDBDocumentClient, tableName: string, settings: BucketSettings): WriteGovernor {
-  const write = async (appId: number, fullAt: number, condition: string, values: Record<string, unknown>): Promise<"ok" | { seen: number | undefined }> => {
+  const lineSeen = new Map<number, number>();
+  const send = (appId: number, expression: string, condition: string, values: Record<string, unknown>) =>
+    client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: governorKey(appId) },
+        UpdateExpression: expression,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { "#fullAt": "fullAt", "#expiration": "expiration" },
+        ExpressionAttributeValues: values,
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+  const expiration = (at: number): number => Math.ceil(at / 1000) + ITEM_TTL_SECONDS;
+  /** Appends `span` to a waiting line and resolves to where it landed; undefined when no line is waiting. */
+  const join = async (appId: number, span: number, now: number): Promise<number | undefined> => {
     try {
-      await client.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: { pk: governorKey(appId) },
-          UpdateExpression: "SET #fullAt = :fullAt, #expiration = :expiration",
-          ConditionExpression: condition,
-          ExpressionAttributeNames: { "#fullAt": "fullAt", "#expiration": "expiration" },
-          ExpressionAttributeValues: { ":fullAt": fullAt, ":expiration": Math.ceil(fullAt / 1000) + ITEM_TTL_SECONDS, ...values },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
-      );
-      return "ok";
+      const result = await send(appId, "ADD #fullAt :span SET #expiration = :expiration", "#fullAt >= :now", { ":span": span, ":now": now, ":expiration": expiration(now) });
+      return Number(result.Attributes?.fullAt) - span;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      // DynamoDB returns the item with the failure; servers that do not (dynalite) cost one read.
-      const returned = marshalledFullAt((error as ConditionalCheckFailedException).Item);
-      if (returned === "absent") return { seen: undefined };
-      return { seen: returned ?? (await read(appId)) };
+      if (isConditionFailure(error)) return undefined;
+      throw error;
     }
   };
-  const read = async (appId: number): Promise<number | undefined> => {
-    const item = (await client.send(new GetCommand({ TableName: tableName, Key: { pk: governorKey(appId) }, ConsistentRead: true }))).Item;
-    return item?.fullAt === undefined ? undefined : Number(item.fullAt);
+  /** Starts a line at `now` on an idle (or absent) bucket; undefined when a line is waiting. */
+  const start = async (appId: number, span: number, now: number): Promise<number | undefined> => {
+    try {
+      await send(appId, "SET #fullAt = :fullAt, #expiration = :expiration", "attribute_not_exists(#fullAt) OR #fullAt < :now", {
+        ":fullAt": now + span,
+        ":now": now,
+        ":expiration": expiration(now),
+      });
+      return now;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   };
   return {
     settings,
-    async take(appId, wanted, now) {
-      // First guess: a full (or absent) bucket.
-      let seen: number | undefined = undefined;
-      let guessFull = true;
-      for (let attempt = 0; attempt < TAKE_ATTEMPTS; attempt += 1) {
-        const result = grant(seen, now, wanted, settings);
-        if (result.granted === 0 || result.fullAt === undefined) return { granted: 0, nextTokenAt: tokensAt(seen, now, 1, settings) };
-        const outcome: "ok" | { seen: number | undefined } = guessFull
-          ? await write(appId, result.fullAt, "attribute_not_exists(#fullAt) OR #fullAt <= :now", { ":now": now })
-          : await write(appId, result.fullAt, "#fullAt = :seen", { ":seen": seen });
-        if (outcome === "ok") return { granted: result.granted, nextTokenAt: tokensAt(result.fullAt, now, 1, settings) };
-        seen = outcome.seen;
-        guessFull = seen === undefined || seen <= now;
-      }
-      return { granted: 0, nextTokenAt: tokensAt(seen, now, 1, settings) };
-    },
-
-    async lineUp(appId, count, now, earliest) {
-      const span = count * interval(settings);
-      const base = Math.max(now, earliest);
-      const update = (expression: string, condition: string, values: Record<string, unknown>) =>
-        client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: governorKey(appId) },
-            UpdateExpression: expression,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: { "#line": "lineEndsAt" },
-            ExpressionAttributeValues: values,
-            ReturnValues: "ALL_NEW",
-          }),
-        );
-      for (let attempt = 0; attempt < TAKE_ATTEMPTS; attempt += 1) {
-        try {
-          // A line still waiting: join its end.
-          const joined = await update("ADD #line :span", "#line >= :base", { ":span": span, ":base": base });
-          return Number(joined.Attributes?.lineEndsAt) - span;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
-        try {
-          // No line (or it has passed): start one now.
-          await update("SET #line = :end", "attribute_not_exists(#line) OR #line < :base", { ":end": base + span, ":base": base });
-          return base;
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
+    async reserve(appId, count, now) {
+      const tokens = Math.max(0, Math.floor(count));
+      if (tokens === 0) return [];
+      const span = tokens * interval(settings);
+      const forms = (lineSeen.get(appId) ?? 0) >= now ? [join, start] : [start, join];
+      for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt += 1) {
+        const begin = await (forms[attempt % 2] as typeof join)(appId, span, now);
+        if (begin !== undefined) {
+          lineSeen.set(appId, begin + span);
+          return turnsFrom(begin, now, tokens, settings);
         }
       }
-      // Others keep changing the line: wait for the whole bucket to refill, a bound on any place in it.
-      return base + settings.burst * interval(settings);
+      throw new Error(`the write bucket of App ${appId} kept changing: no reservation after ${RESERVE_ATTEMPTS} writes`);
     },
 
     async blockUntil(appId, until) {
       const fullAt = blockedFullAt(until, settings);
-      // A later block already stored wins; an earlier one is extended.
-      await write(appId, fullAt, "attribute_not_exists(#fullAt) OR #fullAt < :fullAt", {});
+      try {
+        // A later block (or a longer line) already stored wins; an earlier one is extended.
+        await send(appId, "SET #fullAt = :fullAt, #expiration = :expiration", "attribute_not_exists(#fullAt) OR #fullAt < :fullAt", {
+          ":fullAt": fullAt,
+          ":expiration": expiration(until),
+        });
+        lineSeen.set(appId, fullAt);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
     },
   };
 }

@@ -1,13 +1,5 @@
 import type { BucketSettings } from "./bucket.js";
 
-/** What a request for write tokens got. */
-export interface WriteGrant {
-  /** Tokens taken (0..wanted): that many GitHub writes may be made now. */
-  readonly granted: number;
-  /** Epoch ms at which the next token is due (now when some are left). */
-  readonly nextTokenAt: number;
-}
-
 /**
  * The GitHub write governor (docs/performance.md, "GitHub write governor"): one token bucket per App,
  * shared by every scale-up execution environment, so the fleet together stays under GitHub's
@@ -16,15 +8,13 @@ export interface WriteGrant {
  * (test/lambdas/libs/governor/governor-contract.ts).
  */
 export interface WriteGovernor {
-  /** Takes up to `wanted` tokens of `appId`'s bucket at `now`. */
-  take(appId: number, wanted: number, now: number): Promise<WriteGrant>;
   /**
-   * Lines `count` jobs without a token up behind every job already waiting for `appId`'s tokens, and
-   * resolves to the epoch ms of the first one's turn (the others follow one token interval apart), never
-   * before `earliest`. The line is one more number in the bucket item (`lineEndsAt`), so a backlog of
-   * deferred jobs comes back spread at the bucket's rate instead of all at the next token.
+   * Reserves `count` tokens of `appId`'s bucket at `now` and resolves to each one's turn (epoch ms,
+   * ascending; `now` for those the bucket holds already). A token is never handed out twice: a job
+   * whose turn is later waits on the queue and uses its reserved token when it comes back (bucket.ts),
+   * so a backlog is served in line at the bucket's rate, newcomers behind it.
    */
-  lineUp(appId: number, count: number, now: number, earliest: number): Promise<number>;
+  reserve(appId: number, count: number, now: number): Promise<number[]>;
   /** GitHub asked to wait (Retry-After, secondary limit): no token before `until`, then a refill from empty. */
   blockUntil(appId: number, until: number): Promise<void>;
   /** The bucket settings (the same for every App). */

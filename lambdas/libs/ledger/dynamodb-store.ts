@@ -5,7 +5,7 @@ import type { LedgerUpdate } from "./dynamodb-update.js";
 import { scanActiveJobs, scanSnapshot } from "./dynamodb-scan.js";
 import { instanceKey, interruptedRunnerKey, jobKey, runnerKey } from "./phases.js";
 import type { Ledger } from "./port.js";
-import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, QUEUE_RESEND_WINDOW_MS, TERMINAL_ITEM_TTL_SECONDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
+import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, QUEUE_RESEND_WINDOW_MS, TERMINAL_ITEM_TTL_SECONDS, WRITE_TURN_FIELDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
 import type { JobRecord } from "./types.js";
 
 /**
@@ -134,7 +134,7 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
         transition: "launch",
         ...token(claimToken),
         set: { phase: "launched", runnerWritten: true, slotHeld: true, launchedAt: now.toISOString(), ...instance },
-        remove: CLAIM_FIELDS,
+        remove: [...CLAIM_FIELDS, ...WRITE_TURN_FIELDS],
         events: event(now, "launched", instance?.instanceId),
         returnValues: "ALL_NEW",
         now,
@@ -142,13 +142,15 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return done !== null;
     },
 
-    async release(key, claimToken, reason, now) {
+    async release(key, claimToken, reason, now, writeTurn) {
+      // A write-rate release keeps the job's reserved GitHub write turn; any other clears it.
+      const turn = writeTurn === undefined ? {} : { writeTurnAt: writeTurn.at, writeTurnAppId: writeTurn.appId };
       const done = await update({
         key,
         transition: "release",
         ...token(claimToken),
-        set: { phase: "received" },
-        remove: CLAIM_FIELDS,
+        set: { phase: "received", ...turn },
+        remove: writeTurn === undefined ? [...CLAIM_FIELDS, ...WRITE_TURN_FIELDS] : CLAIM_FIELDS,
         events: event(now, "released", reason),
         returnValues: "ALL_NEW",
         now,

@@ -1,7 +1,7 @@
 import { ACTIVE_PHASES, canTransition, instanceKey, interruptedRunnerKey, jobKey, runnerKey } from "./phases.js";
 import type { Transition } from "./phases.js";
 import type { Ledger } from "./port.js";
-import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, QUEUE_RESEND_WINDOW_MS, factFields, idleKey, ledgerEvent as event } from "./types.js";
+import { CLAIM_FIELDS, QUEUE_LEASE_FIELDS, QUEUE_RESEND_WINDOW_MS, WRITE_TURN_FIELDS, factFields, idleKey, ledgerEvent as event } from "./types.js";
 import type { JobRecord, LedgerEvent } from "./types.js";
 
 /** One item of the table: a job, a pointer, an idle sighting, a counter or a budget record. */
@@ -153,12 +153,13 @@ export function memoryLedger(table: MemoryLedgerTable = new MemoryLedgerTable())
 
     async markLaunched(key, claimToken, now, instance) {
       const set = { phase: "launched", runnerWritten: true, slotHeld: true, launchedAt: now.toISOString(), ...instance };
-      return update({ key, transition: "launch", when: holds(claimToken), set, remove: CLAIM_FIELDS, events: event(now, "launched", instance?.instanceId), returnValues: "ALL_NEW", now }) !== null;
+      return update({ key, transition: "launch", when: holds(claimToken), set, remove: [...CLAIM_FIELDS, ...WRITE_TURN_FIELDS], events: event(now, "launched", instance?.instanceId), returnValues: "ALL_NEW", now }) !== null;
     },
 
-    async release(key, claimToken, reason, now) {
-      const set = { phase: "received" };
-      return update({ key, transition: "release", when: holds(claimToken), set, remove: CLAIM_FIELDS, events: event(now, "released", reason), returnValues: "ALL_NEW", now }) !== null;
+    async release(key, claimToken, reason, now, writeTurn) {
+      const turn = writeTurn === undefined ? {} : { writeTurnAt: writeTurn.at, writeTurnAppId: writeTurn.appId };
+      const remove = writeTurn === undefined ? [...CLAIM_FIELDS, ...WRITE_TURN_FIELDS] : CLAIM_FIELDS;
+      return update({ key, transition: "release", when: holds(claimToken), set: { phase: "received", ...turn }, remove, events: event(now, "released", reason), returnValues: "ALL_NEW", now }) !== null;
     },
 
     async start(facts, runnerName, now, deliveryId) {

@@ -1,5 +1,5 @@
 import type { Phase } from "./phases.js";
-import type { BudgetRecord, ClaimResult, JobFacts, JobRecord, LedgerSnapshot } from "./types.js";
+import type { BudgetRecord, ClaimResult, JobFacts, JobRecord, LedgerSnapshot, WriteTurn } from "./types.js";
 
 /** What one `queued` sighting got from {@link Ledger.receiveToQueue}. */
 export type QueueSighting =
@@ -43,8 +43,11 @@ export interface Ledger {
    * launch; a takeover that adopts a crashed attempt's runner has them already).
    */
   markLaunched(key: string, token: string, now: Date, instance?: LaunchedInstance): Promise<boolean>;
-  /** Scale-up: give the claim back; the message is retried later. */
-  release(key: string, token: string, reason: string, now: Date): Promise<boolean>;
+  /**
+   * Scale-up: give the claim back; the message is retried later. `writeTurn` keeps the GitHub write
+   * token reserved for the job until it comes back (write-gate.ts); without it any kept turn is cleared.
+   */
+  release(key: string, token: string, reason: string, now: Date, writeTurn?: WriteTurn): Promise<boolean>;
   /**
    * Webhook `in_progress`: some runner took the job (`startedBy` = the delivery, when given). Returns
    * whether the phase changed.

@@ -78,6 +78,13 @@ export interface JobRecord {
   readonly interrupted?: boolean;
   readonly rerunRequested?: boolean;
   readonly failureReason?: string;
+  /**
+   * The GitHub write token reserved for the job while it waits on the queue (scale-up's write gate,
+   * lambdas/libs/governor): its turn, epoch ms, and the App whose bucket holds it. Set by a
+   * `write-rate` release, cleared by any other release and by the launch.
+   */
+  readonly writeTurnAt?: number;
+  readonly writeTurnAppId?: number;
   readonly events?: readonly LedgerEvent[];
 }
 
@@ -120,6 +127,21 @@ export interface BudgetRecord {
 
 /** Attributes that live exactly as long as a claim. */
 export const CLAIM_FIELDS = ["claimToken", "claimExpiresAt", "claimInstanceId"] as const;
+
+/** A reserved GitHub write token: the App whose bucket holds it and its turn (epoch ms). */
+export interface WriteTurn {
+  readonly appId: number;
+  readonly at: number;
+}
+
+/** The job's reserved write turn, when its record holds one. */
+export function writeTurnOf(record: Pick<JobRecord, "writeTurnAt" | "writeTurnAppId"> | undefined): WriteTurn | undefined {
+  if (record?.writeTurnAt === undefined || record.writeTurnAppId === undefined) return undefined;
+  return { appId: Number(record.writeTurnAppId), at: Number(record.writeTurnAt) };
+}
+
+/** The attributes of a reserved write turn: a `write-rate` release sets them, the launch and other releases remove them. */
+export const WRITE_TURN_FIELDS = ["writeTurnAt", "writeTurnAppId"] as const;
 
 /** Attributes a failed send gives back, so the next sighting queues the job at once. */
 export const QUEUE_LEASE_FIELDS = ["queueLeaseOwner", "queueLeaseExpiresAt", "queuedAt"] as const;

@@ -66,6 +66,8 @@ export function appInstallationClients(
       privateKey: await privateKey(chosen.privateKeyParameter),
       installationId,
       baseUrl: app.apiUrl,
+      // The JIT POSTs are paced by the shared write governor (write-gate.ts), not per environment.
+      writesGoverned: true,
       ...fetchOption,
     });
   };

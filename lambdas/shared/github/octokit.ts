@@ -32,8 +32,9 @@ export const MAX_RATE_LIMIT_WAIT_SECONDS = 5;
  *   a second later (GitHub may ban integrations that keep calling while limited).
  * - throttle: rate-limited requests wait for `retry-after` and retry up to RATE_LIMIT_RETRIES times,
  *   only when the wait is at most MAX_RATE_LIMIT_WAIT_SECONDS; longer waits fail the request at once.
- *   The plugin also paces mutating calls (one at a time, 1 s apart per installation) as GitHub asks
- *   in its best practices to avoid secondary rate limits; that bounds JIT configs to about one a second.
+ *   The plugin also starts mutating calls 1 s apart per execution environment, as GitHub asks in its
+ *   best practices to avoid secondary rate limits; scale-up's JIT POSTs are paced by the shared write
+ *   governor instead, across every environment (`writesGoverned`).
  */
 export const OCTOKIT_DEFAULTS = {
   userAgent: "self-runners",
@@ -72,7 +73,26 @@ export interface InstallationOctokitOptions {
   readonly baseUrl: string;
   /** Transport override; tests may script requests through it. Defaults to the global fetch. */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * The caller paces its writes with the shared GitHub write governor (scale-up's JIT POSTs,
+   * lambdas/libs/governor), so the throttling plugin must not also space them a second apart per
+   * execution environment. Its Retry-After and secondary-limit handling stays, and so does its bound of
+   * 10 requests in flight per environment.
+   * @default false
+   */
+  readonly writesGoverned?: boolean;
 }
+
+/**
+ * Stands in for the throttling plugin's write group (one write at a time, 1 s apart, per environment)
+ * in clients whose writes the shared governor paces across every environment. The plugin takes a
+ * client's own write group (its `write` option, a Bottleneck group) but has no switch to turn the
+ * pacing off alone; this group schedules each write at once, and is all it needs of one.
+ */
+const UNPACED_WRITES = {
+  key: () => ({ schedule: <T>(_options: unknown, task: () => Promise<T>): Promise<T> => task() }),
+} as unknown as NonNullable<ThrottlingWrite>;
+type ThrottlingWrite = Extract<NonNullable<OctokitOptions["throttle"]>, { onRateLimit: unknown }>["write"];
 
 // One client per installation for the life of the execution environment: auth-app caches the
 // installation token inside the instance and renews it shortly before it expires, so warm invocations
@@ -83,11 +103,14 @@ const clients = new Map<string, GitHubClient>();
 export function installationOctokit(options: InstallationOctokitOptions): GitHubClient {
   // The key fingerprints the private key so a rotated key gets a fresh client.
   const keyFingerprint = createHash("sha256").update(options.privateKey).digest("hex").slice(0, 16);
-  const cacheKey = [options.baseUrl, options.appId, options.installationId, keyFingerprint].join("|");
+  const governed = options.writesGoverned === true;
+  const cacheKey = [options.baseUrl, options.appId, options.installationId, keyFingerprint, governed ? "governed" : "paced"].join("|");
   let client = clients.get(cacheKey);
   if (client === undefined) {
+    const defaults = defaultOptions(options.baseUrl, options.fetch);
     client = new SelfRunnersOctokit({
-      ...defaultOptions(options.baseUrl, options.fetch),
+      ...defaults,
+      ...(governed ? { throttle: { ...OCTOKIT_DEFAULTS.throttle, write: UNPACED_WRITES } } : {}),
       authStrategy: createAppAuth,
       auth: {
         appId: options.appId,

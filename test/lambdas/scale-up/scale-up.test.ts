@@ -325,7 +325,27 @@ describe("processBatch with memory ports", () => {
     expect(outcome.deferred).toEqual({ "write-rate": 1 });
     expect(w.registered).toHaveLength(2);
     expect(w.deferred.get(`rh-${jobs[2]!.jobId}`)).toBe(2);
-    expect(w.table.items.get(jobKey(jobs[2]!))).toMatchObject({ phase: "received" });
+    expect(w.table.items.get(jobKey(jobs[2]!))).toMatchObject({ phase: "received", writeTurnAt: NOW.getTime() + 2_000, writeTurnAppId: CONFIG.app.appId });
+  });
+
+  it("launches a job back at its kept write turn without a new reservation, and clears the turn", async () => {
+    // Arrange: the third job of a batch waits for the token due in 2 s.
+    const governor = memoryWriteGovernor({ perMinute: 30, burst: 2 });
+    const governed = { ...w.deps, writeGovernor: governor, drainWriteBlocks: () => [] };
+    const jobs = [job(), job(), job()];
+    await processBatch(jobs.map((j) => record(j)), governed);
+    const atTurn = new Date(NOW.getTime() + 2_500);
+
+    // Act: it comes back half a second after its turn.
+    const outcome = await processBatch([record(jobs[2]!, 2)], { ...governed, now: () => atTurn });
+
+    // Assert: launched on its turn; the bucket's next token is still the one after it (due at 4 s).
+    expect(outcome.launched).toBe(1);
+    expect(w.registered).toHaveLength(3);
+    const launched = w.table.items.get(jobKey(jobs[2]!));
+    expect(launched).toMatchObject({ phase: "launched" });
+    expect(launched).not.toHaveProperty("writeTurnAt");
+    expect(await governor.reserve(CONFIG.app.appId, 1, atTurn.getTime())).toEqual([NOW.getTime() + 4_000]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
 import type { Claimed } from "../../../lambdas/scale-up/launch-group.js";
-import { governWrites, takeWriteTokens } from "../../../lambdas/scale-up/write-gate.js";
+import { governWrites, keptTurnAction, takeWriteTokens } from "../../../lambdas/scale-up/write-gate.js";
 import { SECONDARY_LIMIT_DEFAULT_WAIT_SECONDS, drainWriteBlocks, observeWriteBlock, waitAskedFor } from "../../../lambdas/shared/github/write-blocks.js";
 import { jobMessage } from "../../helpers/aws.js";
 import { quietPowertools } from "../../helpers/powertools.js";
@@ -15,23 +15,30 @@ function claimed(n: number): Claimed[] {
 }
 
 describe("takeWriteTokens", () => {
-  it("asks each App's bucket once for its jobs and lines the rest up one interval apart", async () => {
+  const APPS = [1001, 1002];
+
+  it("reserves once per App for its jobs: the bucket's tokens launch, the rest wait for their turns and keep them", async () => {
     // Arrange: 60 a minute (one a second), 2 at once; jobs alternate between two Apps.
     const governor = memoryWriteGovernor({ perMinute: 60, burst: 2 });
     const jobs = claimed(7);
     const appOf = new Map(jobs.map((job, i) => [job.recordId, i % 2 === 0 ? 1001 : 1002]));
 
     // Act
-    const { allowed, waiting } = await takeWriteTokens(jobs, appOf, governor, NOW);
+    const { allowed, waiting } = await takeWriteTokens(jobs, appOf, APPS, governor, NOW);
 
     // Assert: App 1001 has r0 r2 r4 r6, App 1002 has r1 r3 r5.
     expect(allowed.map((j) => j.recordId)).toEqual(["r0", "r1", "r2", "r3"]);
-    expect(waiting.map((w) => [w.job.recordId, w.waitSeconds])).toEqual(
-      expect.arrayContaining([["r4", 1], ["r6", 2], ["r5", 1]]),
+    const at = (seconds: number) => NOW.getTime() + seconds * 1000;
+    expect(waiting.map((w) => [w.job.recordId, w.waitSeconds, w.turn])).toEqual(
+      expect.arrayContaining([
+        ["r4", 1, { appId: 1001, at: at(1) }],
+        ["r6", 2, { appId: 1001, at: at(2) }],
+        ["r5", 1, { appId: 1002, at: at(1) }],
+      ]),
     );
   });
 
-  it("puts a later batch's waiting jobs behind the earlier batch's in the App's line", async () => {
+  it("puts a later batch behind the earlier batch's waiting jobs in the App's line", async () => {
     // Arrange
     const governor = memoryWriteGovernor({ perMinute: 60, burst: 1 });
     const first = claimed(3);
@@ -39,19 +46,71 @@ describe("takeWriteTokens", () => {
     const appOf = new Map([...first, ...second].map((job) => [job.recordId, 1001]));
 
     // Act
-    await takeWriteTokens(first, appOf, governor, NOW);
-    const { allowed, waiting } = await takeWriteTokens(second, appOf, governor, NOW);
+    await takeWriteTokens(first, appOf, APPS, governor, NOW);
+    const { allowed, waiting } = await takeWriteTokens(second, appOf, APPS, governor, NOW);
 
     // Assert: the first batch's two waiting jobs hold seconds 1 and 2.
     expect(allowed).toEqual([]);
     expect(waiting.map((w) => w.waitSeconds)).toEqual([3, 4]);
   });
 
-  it("lets the batch through when the governor's store fails", async () => {
-    const failing = { ...memoryWriteGovernor({ perMinute: 60, burst: 1 }), take: async () => Promise.reject(new Error("table unavailable")) };
+  it("launches a job back at its kept turn on the turn's App without asking the governor, and one back early waits for the same turn", async () => {
+    // Arrange: the bucket is empty for a minute; r0's turn has come, r1's is in 2.5 s.
+    const governor = memoryWriteGovernor({ perMinute: 60, burst: 1 });
+    await governor.blockUntil(1002, NOW.getTime() + 60_000);
+    const [r0, r1] = claimed(2) as [Claimed, Claimed];
+    const jobs = [
+      { ...r0, writeTurn: { appId: 1002, at: NOW.getTime() - 1_000 } },
+      { ...r1, writeTurn: { appId: 1002, at: NOW.getTime() + 2_500 } },
+    ];
+    const appOf = new Map(jobs.map((job) => [job.recordId, 1001]));
+
+    // Act
+    const { allowed, waiting } = await takeWriteTokens(jobs, appOf, APPS, governor, NOW);
+
+    // Assert
+    expect(allowed.map((j) => j.recordId)).toEqual(["r0"]);
+    expect(appOf.get("r0")).toBe(1002);
+    expect(waiting.map((w) => [w.job.recordId, w.waitSeconds, w.turn])).toEqual([["r1", 3, { appId: 1002, at: NOW.getTime() + 2_500 }]]);
+    // App 1001's bucket was not asked: its whole burst is still there.
+    expect(await governor.reserve(1001, 1, NOW.getTime())).toEqual([NOW.getTime()]);
+  });
+
+  it("reserves again for a job back later than the grace, for a turn on an App no longer configured, and for a turn inside a wait GitHub asked for", async () => {
+    // Arrange: 60 a minute and a burst of 3 leave a grace of 87.75 s (3/4 of the room under GitHub's 180).
+    const governor = memoryWriteGovernor({ perMinute: 60, burst: 3 });
+    const [late, gone, blocked] = claimed(3) as [Claimed, Claimed, Claimed];
+    const jobs = [
+      { ...late, writeTurn: { appId: 1001, at: NOW.getTime() - 90_000 } },
+      { ...gone, writeTurn: { appId: 999, at: NOW.getTime() } },
+      { ...blocked, writeTurn: { appId: 1002, at: NOW.getTime() } },
+    ];
+    const appOf = new Map(jobs.map((job) => [job.recordId, 1001]));
+
+    // Act
+    const { allowed } = await takeWriteTokens(jobs, appOf, APPS, governor, NOW, [{ appId: 1002, until: NOW.getTime() + 30_000 }]);
+
+    // Assert: all three took fresh tokens of the App they were assigned now.
+    expect(allowed.map((j) => j.recordId)).toEqual(["r0", "r1", "r2"]);
+    expect([...appOf.values()]).toEqual([1001, 1001, 1001]);
+    expect(await governor.reserve(1001, 1, NOW.getTime())).toEqual([NOW.getTime() + 1_000]);
+  });
+
+  it("lets one job per App through and sends the rest back for a refill when the governor's store fails", async () => {
+    const failing = { ...memoryWriteGovernor({ perMinute: 60, burst: 2 }), reserve: async () => Promise.reject(new Error("table unavailable")) };
     const jobs = claimed(3);
-    const { allowed, waiting } = await takeWriteTokens(jobs, new Map(jobs.map((j) => [j.recordId, 1001])), failing, NOW);
-    expect([allowed.length, waiting.length]).toEqual([3, 0]);
+    const { allowed, waiting } = await takeWriteTokens(jobs, new Map(jobs.map((j) => [j.recordId, 1001])), APPS, failing, NOW);
+    expect(allowed.map((j) => j.recordId)).toEqual(["r0"]);
+    expect(waiting.map((w) => [w.job.recordId, w.waitSeconds, w.turn])).toEqual([["r1", 2, undefined], ["r2", 2, undefined]]);
+  });
+});
+
+describe("keptTurnAction", () => {
+  it("uses a turn from its time to the grace after it, waits before it, reserves again after the grace", () => {
+    expect(keptTurnAction({ appId: 1, at: 10_000 }, 9_999, 4_000)).toBe("wait");
+    expect(keptTurnAction({ appId: 1, at: 10_000 }, 10_000, 4_000)).toBe("use");
+    expect(keptTurnAction({ appId: 1, at: 10_000 }, 14_000, 4_000)).toBe("use");
+    expect(keptTurnAction({ appId: 1, at: 10_000 }, 14_001, 4_000)).toBe("reserve");
   });
 });
 
@@ -60,21 +119,28 @@ describe("governWrites", () => {
     // Arrange
     const governor = memoryWriteGovernor({ perMinute: 60, burst: 5 });
     const jobs = claimed(2);
-    const givenBack: Array<[string, number]> = [];
+    const givenBack: Array<[string, number, number | undefined]> = [];
 
     // Act
-    const allowed = await governWrites(jobs, new Map(jobs.map((j) => [j.recordId, 1001])), { writeGovernor: governor, drainWriteBlocks: () => [{ appId: 1001, until: NOW.getTime() + 30_000 }] }, NOW, async (job, _kind, _reason, seconds) => {
-      givenBack.push([job.recordId, seconds]);
-    });
+    const allowed = await governWrites(
+      jobs,
+      new Map(jobs.map((j) => [j.recordId, 1001])),
+      [1001],
+      { writeGovernor: governor, drainWriteBlocks: () => [{ appId: 1001, until: NOW.getTime() + 30_000 }] },
+      NOW,
+      async (job, _kind, _reason, seconds, turn) => {
+        givenBack.push([job.recordId, seconds, turn === undefined ? undefined : turn.at - NOW.getTime()]);
+      },
+    );
 
-    // Assert: nothing before the wait ends, then the refill from empty.
+    // Assert: nothing before the wait ends, then the refill from empty; each job keeps its turn.
     expect(allowed).toEqual([]);
-    expect(givenBack).toEqual([["r0", 31], ["r1", 32]]);
+    expect(givenBack).toEqual([["r0", 31, 31_000], ["r1", 32, 32_000]]);
   });
 
   it("passes every job through without a governor", async () => {
     const jobs = claimed(2);
-    expect(await governWrites(jobs, new Map(), {}, NOW, async () => undefined)).toEqual(jobs);
+    expect(await governWrites(jobs, new Map(), [1001], {}, NOW, async () => undefined)).toEqual(jobs);
   });
 });
 

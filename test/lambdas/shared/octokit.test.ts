@@ -9,7 +9,7 @@ vi.hoisted(() => {
 });
 
 import { MAX_RATE_LIMIT_WAIT_SECONDS, OCTOKIT_DEFAULTS, clearOctokitCache, installationIdFor, installationOctokit, unauthenticatedOctokit } from "../../../lambdas/shared/index.js";
-import { appInstallation, generateAppPrivateKey } from "../../helpers/github.js";
+import { appInstallation, generateAppPrivateKey, installationToken, jitConfigResponse } from "../../helpers/github.js";
 
 const key = generateAppPrivateKey();
 const options = { appId: 1, privateKey: key, installationId: 10, baseUrl: "https://api.github.com" };
@@ -40,6 +40,55 @@ describe("installationOctokit", () => {
     // Assert
     expect(after).not.toBe(before);
   });
+
+  /**
+   * A transport whose JIT POSTs (after the first) answer only once `together` of them are in flight (or after 3 s): the
+   * most in flight at once, and when each started, say whether the client spaced its writes.
+   */
+  function heldWrites(together: number): { fetch: typeof globalThis.fetch; mostInFlight: () => number; starts: number[] } {
+    const starts: number[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const waiters: Array<() => void> = [];
+    const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const request = new Request(input, init);
+      const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+      if (new URL(request.url).pathname.endsWith("/access_tokens")) return json(201, installationToken());
+      // The first write warms the client up (its installation token), answered at once.
+      if (starts.push(performance.now()) === 1) return json(201, jitConfigResponse({ id: 1, name: "sr-i-1", labels: ["self-hosted"] }));
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      if (inFlight >= together) for (const wake of waiters.splice(0)) wake();
+      else await new Promise<void>((resolve) => waiters.push(resolve) && setTimeout(resolve, 3_000));
+      inFlight -= 1;
+      return json(201, jitConfigResponse({ id: most, name: "sr-i-1", labels: ["self-hosted"] }));
+    }) as typeof globalThis.fetch;
+    return { fetch, mostInFlight: () => most, starts };
+  }
+  const post = (client: ReturnType<typeof installationOctokit>) =>
+    client.request("POST /orgs/{org}/actions/runners/generate-jitconfig", { org: "octo-org", name: "sr-i-1", runner_group_id: 1, labels: ["self-hosted"] });
+
+  it("sends the writes of a governed client at once (the shared governor paces them), a default client's one at a time", async () => {
+    // Arrange
+    clearOctokitCache();
+    const governedTransport = heldWrites(3);
+    const pacedTransport = heldWrites(2);
+    const governed = installationOctokit({ ...options, writesGoverned: true, fetch: governedTransport.fetch });
+    const paced = installationOctokit({ ...options, fetch: pacedTransport.fetch });
+
+    await post(governed);
+    await post(paced);
+
+    // Act
+    await Promise.all([post(governed), post(governed), post(governed), post(paced), post(paced)]);
+
+    // Assert
+    expect(governed).not.toBe(paced);
+    expect(governedTransport.mostInFlight()).toBe(3);
+    // The plugin's write group starts a default client's writes a second apart.
+    const [, second = 0, third = 0] = pacedTransport.starts;
+    expect(third - second).toBeGreaterThanOrEqual(900);
+  }, 15_000);
 
   it("never retries 422, which means 'runner busy' on delete", () => {
     expect(OCTOKIT_DEFAULTS.retry.doNotRetry).toContain(422);

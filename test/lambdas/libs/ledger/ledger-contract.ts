@@ -233,6 +233,27 @@ export function describeLedgerContract(name: string, makeStores: () => Promise<L
         expect(afterRelaunch.record?.claimInstanceId).toBeUndefined();
       });
 
+      it("keeps a write turn given with a release for the next claim, and drops it at any other release or the launch", async () => {
+        // Arrange
+        const waiting = { ...facts(), scopeOwner: "octo-org" };
+        const turn = { appId: 1002, at: NOW.getTime() + 4_000 };
+        await stores.ledger.claim(waiting, "token-a", LEASE_MS, NOW);
+        await stores.ledger.release(jobKey(waiting), "token-a", "GitHub write rate: waiting for its turn", NOW, turn);
+
+        // Act
+        const back = await stores.ledger.claim(waiting, "token-b", LEASE_MS, NOW);
+        await stores.ledger.release(jobKey(waiting), "token-b", "limit of pool linux reached", NOW);
+        const afterLimit = await stores.ledger.claim(waiting, "token-c", LEASE_MS, NOW);
+        await stores.ledger.release(jobKey(waiting), "token-c", "GitHub write rate: waiting for its turn", NOW, turn);
+        await stores.ledger.claim(waiting, "token-d", LEASE_MS, NOW);
+        await stores.ledger.markLaunched(jobKey(waiting), "token-d", NOW);
+
+        // Assert
+        expect(back.record).toMatchObject({ writeTurnAt: turn.at, writeTurnAppId: turn.appId });
+        expect(afterLimit.record).not.toHaveProperty("writeTurnAt");
+        expect(await stores.ledger.get(jobKey(waiting))).not.toHaveProperty("writeTurnAt");
+      });
+
       it("claims a job the webhook never recorded (ledger outage at the webhook)", async () => {
         // Arrange
         const job = { ...facts(), scopeOwner: "octo-org" };

@@ -786,16 +786,18 @@ const hostile: Scenario[] = [
 const burst: Scenario[] = [
   {
     title: "1,000-job burst (two pools of 300, 500 in total)",
-    // 1,000 jobs through 500 slots of 1-minute jobs. The slowest job's wait follows the jittered back-off
-    // of the second half: 1,845-1,854 s in three runs, 2,745 s in one on a machine at load 10-20.
-    bounds: { timeToRunnerSeconds: 3000 },
+    // 1,000 jobs through 500 slots of 5-minute jobs. Jobs last long enough for the fleet to reach its
+    // limits at the governor's pace (150 JIT configurations a minute for one App: with 1-minute jobs the
+    // fleet peaked at 267 live runners, below the limits this scenario is about). The slowest job waits
+    // for a slot through the jittered back-off of the second wave: 2,445 s measured (bound 3,600 s).
+    bounds: { timeToRunnerSeconds: 3600 },
     heavy: true,
     // Ten minutes were not enough on a 2-core machine shared with other test runs (load above 20).
     timeoutMs: 1_800_000,
     variesBetweenRuns: "four scale-up environments race for the limits; jittered back-off decides which waiting job goes next",
     world: {
       scaleUpEnvironments: 4,
-      jobDurationMs: MINUTE,
+      jobDurationMs: 5 * MINUTE,
       pools: { arm: { labels: ["linux", "arm64"], maxRunners: 300 }, linux: { labels: ["linux", "x64"], maxRunners: 300 } },
       env: { MAX_RUNNERS_TOTAL: "500" },
     },

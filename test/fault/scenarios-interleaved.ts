@@ -67,7 +67,7 @@ function interleavedSchedule(seed: number): Scenario {
  * takes 12 s for each JIT configuration while the queue's visibility timeout is 10 s.
  */
 const outlivesVisibility: Scenario = {
-  variesBetweenRuns: "how many receives a redelivered message sees depends on how far the first invocation got in real time when the next environment polls (4 at load 30, 7 in the idle CI run, after the governor stopped pacing JIT POSTs)",
+  variesBetweenRuns: "how many receives a redelivered message sees depends on how far the first invocation got in real time when the next environment polls (4 at load 30, 7 and 9 in two idle CI runs, after the governor stopped pacing JIT POSTs)",
   title: "interleaved: scale-up outlives the visibility timeout (JIT config 12 s, visibility 10 s): another environment receives the same messages while the first invocation still works",
   world: {
     scaleUpEnvironments: 3,

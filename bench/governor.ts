@@ -38,9 +38,10 @@ export async function benchGovernor(): Promise<GovernorFigure[]> {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, FAULT_GOVERNOR: "1", FAULT_ONLY: "paced by the GitHub write governor", FAULT_RESULTS: resultsFile, FAULT_PROGRESS: "1" },
     });
-    // The world's progress line every 5 simulated minutes, shortened, so a long run shows it is alive.
+    // The world's progress line every 5 simulated minutes, up to its call counts (live runners, queued
+    // messages, invocations, DynamoDB calls), so a long run shows whether it is working, not only alive.
     createInterface({ input: child.stdout }).on("line", (line) => {
-      const progress = /sim \+\d+ min, real \d+ ms, cpu \d+ ms, done \d+\/\d+/.exec(line);
+      const progress = /sim \+\d+ min, real \d+ ms, cpu \d+ ms, done \d+\/\d+, live \d+, queued \d+, invocations \d+, dynamodb \d+/.exec(line);
       if (progress) console.log(`    ${progress[0]}`);
     });
     const stderr: string[] = [];

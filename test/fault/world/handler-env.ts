@@ -81,3 +81,16 @@ export function handlerEnvironment(input: HandlerEnvironmentInput): Record<strin
   };
   return env;
 }
+
+/**
+ * The SDK prefers `AWS_ENDPOINT_URL_<SERVICE>` to `AWS_ENDPOINT_URL`: one left in this process by
+ * earlier loopback work (the bench's groups ran the webhook zip against doubles long stopped) or set in
+ * the shell would send the handlers' SSM or SQS calls past the world's doubles, and every invocation
+ * fails (a 1,000-job burst then did nothing for 600 simulated minutes). Removes each such variable the
+ * world's own environment does not set; returns their names.
+ */
+export function dropForeignEndpoints(env: Readonly<Record<string, string>>, processEnv: NodeJS.ProcessEnv = process.env): string[] {
+  const foreign = Object.keys(processEnv).filter((name) => name.startsWith("AWS_ENDPOINT_URL_") && !(name in env));
+  for (const name of foreign) delete processEnv[name];
+  return foreign;
+}

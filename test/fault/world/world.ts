@@ -14,7 +14,7 @@ import type { Ec2Instance } from "./ec2.js";
 import { Ec2Faults } from "./ec2-faults.js";
 import { GitHubWorld, ORG } from "./github.js";
 import type { GitHubJob } from "./github.js";
-import { handlerEnvironment } from "./handler-env.js";
+import { dropForeignEndpoints, handlerEnvironment } from "./handler-env.js";
 import { Ingress } from "./ingress.js";
 import type { Flood } from "./ingress.js";
 import { MINUTE, PREFIX, SIM_START, resolveOptions } from "./options.js";
@@ -161,6 +161,7 @@ export class World {
       queues: this.pools,
       env: this.options.env,
     });
+    dropForeignEndpoints(env);
     this.limitWatch = new LimitWatch({
       total: Number(env.MAX_RUNNERS_TOTAL),
       perOwner: Number(env.MAX_RUNNERS_PER_OWNER),

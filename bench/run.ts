@@ -3,7 +3,8 @@
 //      npm run bench -- --only zip,webhook    groups whose name contains one of the words
 //      npm run bench -- --compare old.json    also print new/old per figure (times on a shared
 //                                             machine are noise; ratios on one machine are not)
-// A group is one file exporting a BenchGroup (bench/figures.ts); add it to GROUPS with one line.
+// A group is one file exporting a BenchGroup (bench/figures.ts); add it to GROUPS with one line. A group
+// that fails is printed and recorded in results.json, the others still run, and the exit code is 1.
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -12,11 +13,12 @@ import { REPO_ROOT } from "../test/helpers/paths.js";
 import { buildCache } from "./build-cache.js";
 import { buildTime } from "./build-time.js";
 import { callsPerRunnerGroup } from "./calls-per-runner.js";
-import { compareFigures, formatFigure, type BenchGroup, type BenchResults, type Figure } from "./figures.js";
+import { compareFigures, type BenchGroup, type BenchResults } from "./figures.js";
 import { governorGroup } from "./governor.js";
 import { hotPaths } from "./hot-paths.js";
 import { natFailover } from "./nat-failover.js";
 import { reconcileCallsGroup } from "./reconcile-calls.js";
+import { runGroups } from "./run-groups.js";
 import { webhookCpu } from "./webhook-cpu.js";
 import { webhookCalls } from "./webhook-delivery.js";
 import { zipSizes } from "./zip-size.js";
@@ -33,39 +35,21 @@ if (chosen.length === 0) {
   process.exit(2);
 }
 
-/** CPU seconds of this process plus its waited-for children (Linux /proc; this process only elsewhere). */
-function cpuSeconds(): number {
-  const own = process.cpuUsage();
-  let children = 0;
-  try {
-    // Fields 16 and 17 (cutime, cstime) after the parenthesised command name, in clock ticks (100 a second on Linux).
-    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
-    children = (Number(fields[13]) + Number(fields[14])) / 100;
-  } catch {
-    // Not Linux: the groups that run children count only this process.
-  }
-  return (own.user + own.system) / 1e6 + (Number.isFinite(children) ? children : 0);
-}
-
 const results: BenchResults = { node: process.version, cpus: availableParallelism(), startedAt: new Date().toISOString(), figures: [] };
-const figures: Figure[] = [];
 console.log(`node ${results.node}, ${results.cpus} cores`);
-for (const [i, group] of chosen.entries()) {
-  console.log(`\n[${i + 1}/${chosen.length}] ${group.name}`);
-  const wallStart = performance.now();
-  const cpuStart = cpuSeconds();
-  for (const figure of await group.run()) {
-    figures.push(figure);
-    console.log(`  ${formatFigure(figure)}`);
-  }
-  console.log(`  (${Math.round((performance.now() - wallStart) / 1000)} s wall, ${Math.round(cpuSeconds() - cpuStart)} s CPU in this process and the children it waited for)`);
-}
+const { figures, failures } = await runGroups(chosen);
 const out = values.out ?? join(REPO_ROOT, "bench", "results.json");
-writeFileSync(out, `${JSON.stringify({ ...results, figures }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ ...results, figures, failures }, null, 2)}\n`);
 console.log(`\nwrote ${out}`);
 
 if (values.compare) {
   const previous = JSON.parse(readFileSync(values.compare, "utf8")) as BenchResults;
   console.log(`\nnew / old (${values.compare}, ${previous.startedAt}):`);
   for (const line of compareFigures(figures, previous.figures, { listDropped: words === undefined })) console.log(`  ${line}`);
+}
+
+// Every group ran; a failed one makes the whole run fail, after the others' figures were written.
+if (failures.length > 0) {
+  console.error(`\n${failures.length} group(s) failed: ${failures.map((f) => f.group).join("; ")} (recorded in ${out})`);
+  process.exitCode = 1;
 }

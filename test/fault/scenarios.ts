@@ -1,5 +1,4 @@
 import { expect } from "vitest";
-import { inputDefault } from "../../stacks/module/inputs.js";
 import { replacements } from "./oracle.js";
 import type { Scenario, ScenarioBounds } from "./scenario.js";
 import { INTERLEAVED_SCENARIOS } from "./scenarios-interleaved.js";
@@ -817,54 +816,5 @@ const burst: Scenario[] = [
   },
 ];
 
-/** The governor's default rate per App (the `github_writes_per_minute` input). */
-const WRITES_PER_MINUTE_PER_APP = Number(inputDefault("github_writes_per_minute"));
-
-/**
- * 1,000 jobs at once with room for all of them: only GitHub's write rate paces the launches. The
- * scale-up environments stand for the function's concurrency: 4, for 1 and for 3 Apps, the low side of
- * what Lambda runs (a `scale_up_reserved_concurrency` of 4 allows exactly this). The JIT POSTs are
- * paced by the shared governor alone (Octokit's per-environment spacing is off for them), so an
- * environment configures its granted jobs at once. The limit-implied minimum is 1,000 ÷ (Apps × the
- * governor's rate); the last runner must be configured within 10 % of it, with no rate-limit answer
- * from GitHub, which enforces its documented secondary limits (world/limits.ts).
- */
-function governedBurst(apps: number): Scenario {
-  const minimumSeconds = (1000 / (apps * WRITES_PER_MINUTE_PER_APP)) * 60;
-  const environments = 4;
-  return {
-    title: `1,000-job burst paced by the GitHub write governor, ${apps} App${apps === 1 ? "" : "s"} (limit-implied minimum ${Math.round(minimumSeconds)} s)`,
-    // The last jobs wait for the write rate: within twice the limit-implied minimum, so a job left to
-    // the reconciler (its next round, 5 minutes on) fails the scenario.
-    bounds: { timeToRunnerSeconds: Math.ceil(2 * minimumSeconds) },
-    heavy: true,
-    timeoutMs: 1_800_000,
-    world: {
-      scaleUpEnvironments: environments,
-      apps,
-      jobDurationMs: MINUTE,
-      pools: { linux: { labels: ["linux", "x64"], maxRunners: 1000 } },
-      env: { MAX_RUNNERS_TOTAL: "1000", MAX_RUNNERS_PER_OWNER: "1000" },
-    },
-    script: (w) => {
-      w.ec2.describePageSize = 100;
-      w.queueJobs(1000);
-    },
-    evidence: (report) => {
-      const d = details(report);
-      // GitHub, which enforces its secondary limits here, never had to refuse a request.
-      expect(report.figures.gitHub403s).toBe(0);
-      expect(d.gitHub.secondaryLimited).toBe(0);
-      expect(d.gitHub.jitConfigs).toBeGreaterThanOrEqual(1000);
-      // The governor never let the fleet go faster than its rate (plus the bucket's first burst per App).
-      expect(report.figures.timeToLastRunnerSeconds).toBeGreaterThanOrEqual(minimumSeconds * 0.9);
-      // How close it came to the minimum is a benchmark figure (bench/governor.ts prints it beside the
-      // target, within 10 %), not a timed assertion.
-    },
-  };
-}
-
 export const SCENARIOS: readonly Scenario[] = [...duplicates, ...crashes, ...gitHub, ...ec2, ...sqs, ...lag, ...spot, ...coverage, ...draining, ...flood, ...healer, ...hostile, ...UNUSED_RUNNER_SCENARIOS, ...INTERLEAVED_SCENARIOS, ...SLOW_GITHUB_SCENARIOS, ...burst];
 
-/** The governor's figures (test/fault/governor.test.ts, bench/governor.ts): apart from the reliability table. */
-export const GOVERNED_SCENARIOS: readonly Scenario[] = [governedBurst(3), governedBurst(1)];

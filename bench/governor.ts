@@ -47,7 +47,10 @@ export async function benchGovernor(): Promise<GovernorFigure[]> {
     const stderr: string[] = [];
     createInterface({ input: child.stderr }).on("line", (line) => stderr.push(line));
     const [status] = (await once(child, "exit")) as [number | null];
-    if (status !== 0) throw new Error(`the governed-burst scenarios failed (exit ${String(status)}): ${stderr.slice(-5).join(" | ")}; run FAULT_GOVERNOR=1 FAULT_ONLY="paced by the GitHub write governor" npx vitest run test/fault/governor.test.ts`);
+    // Vitest ends its report with separator lines: the failures' own lines say why.
+    const plain = stderr.map((line) => line.replace(/\u001b\[[0-9;]*m/g, "").trim());
+    const why = plain.filter((line) => /^(FAIL|AssertionError|Error)\b/.test(line)).slice(0, 4);
+    if (status !== 0) throw new Error(`the governed-burst scenarios failed (exit ${String(status)}): ${(why.length > 0 ? why : plain.slice(-5)).join(" | ")}; run FAULT_GOVERNOR=1 FAULT_ONLY="paced by the GitHub write governor" npx vitest run test/fault/governor.test.ts`);
     const { results } = JSON.parse(readFileSync(resultsFile, "utf8")) as { results: ScenarioResult[] };
     const rate = Number(inputDefault("github_writes_per_minute"));
     const figures = results.map((result): GovernorFigure => {

@@ -82,7 +82,7 @@ describe("dynamoDbLedger on dynalite", () => {
     // Act
     await ledger.receiveToQueue(job, "d-1", LEASE_MS, NOW);
     await ledger.releaseQueueing(key, "d-1", NOW);
-    await ledger.claim(job, "token-1", LEASE_MS, NOW);
+    await ledger.claim({ ...job, scopeOwner: "octo-org" }, "token-1", LEASE_MS, NOW);
     await ledger.markLaunched(key, "token-1", NOW, { instanceId: INSTANCE, runnerName: "sr-a" });
     await ledger.releaseSlot(key, INSTANCE, NOW);
     await ledger.relaunch(key, INSTANCE, "spot reclaimed", NOW);
@@ -112,7 +112,7 @@ describe("dynamoDbLedger on dynalite", () => {
     // Arrange
     const job = facts();
     const key = jobKey(job);
-    await ledger.claim(job, "token-1", LEASE_MS, NOW);
+    await ledger.claim({ ...job, scopeOwner: "octo-org" }, "token-1", LEASE_MS, NOW);
     await ledger.markLaunched(key, "token-1", NOW, { instanceId: INSTANCE, runnerName: "sr-a" });
 
     // Act
@@ -139,7 +139,7 @@ describe("dynamoDbLedger on dynalite", () => {
 
   it("claims a job with no pool known as pool \"\"", async () => {
     const { pool: _pool, ...job } = facts();
-    await ledger.claim(job, "token-1", LEASE_MS, NOW);
+    await ledger.claim({ ...job, scopeOwner: "octo-org" }, "token-1", LEASE_MS, NOW);
     expect(await raw(jobKey(job))).toMatchObject({ pool: "", phase: "launching" });
   });
 

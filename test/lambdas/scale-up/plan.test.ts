@@ -130,6 +130,12 @@ describe("deferralSeconds", () => {
     expect(deferralSeconds("out-of-time", 1, settings, 0, 900)).toBe(300);
   });
 
+  it("waits exactly until a write turn is due, at least 1 s, whatever the receive count and jitter (write-rate)", () => {
+    expect(deferralSeconds("write-rate", 9, settings, 0.9, 42.3)).toBe(43);
+    expect(deferralSeconds("write-rate", 1, settings, 0, 0)).toBe(1);
+    expect(deferralSeconds("write-rate", 1, settings, 0, 900)).toBe(300);
+  });
+
   it("treats a missing or zero receive count as the first receive", () => {
     expect(deferralSeconds("draining", 0, settings, 1)).toBe(10);
   });
@@ -304,6 +310,17 @@ describe("assignApps", () => {
     expect(assignment.appIds).toEqual([]);
     expect(assignment.resetInSeconds(new Date(1_718_116_000_000))).toBe(1000);
     expect(assignment.resetInSeconds(new Date(1_718_119_000_000))).toBe(0);
+  });
+
+  it("counts the soonest reset among the Apps observed only", () => {
+    // Arrange: one App observed and out of budget, one never observed (no reset known).
+    const budgets: AppBudget[] = [{ appId: 1, remaining: 0, resetAt: 1_718_118_000 }, unknown(2)];
+
+    // Act
+    const assignment = assignApps(budgets, 1, 200, 0);
+
+    // Assert
+    expect(assignment.resetInSeconds(new Date(1_718_117_000_000))).toBe(1000);
   });
 
   it("treats an App never observed as having budget", () => {

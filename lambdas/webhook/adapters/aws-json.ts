@@ -72,13 +72,8 @@ export function awsJsonClient(config: ClientConfig, options: AwsJsonOptions): Aw
     const path = endpoint.pathname === "" ? "/" : endpoint.pathname;
     const headers = sign(await config.credentials(), endpoint.host, path, { "content-type": contentType, "x-amz-target": target }, body, new Date());
     headers["content-length"] = String(Buffer.byteLength(body));
-    let answer;
-    try {
-      answer = await postJson(endpoint, headers, body);
-    } catch (error) {
-      // As the SDK's handler rejects: Node's error with its `code` (ECONNRESET...), which retryErrorType reads.
-      throw error;
-    }
+    // A network failure rejects with Node's error and its `code` (ECONNRESET...), as the SDK's handler does.
+    const answer = await postJson(endpoint, headers, body);
     if (answer.statusCode >= 200 && answer.statusCode < 300) return answer.text === "" ? {} : (JSON.parse(answer.text) as Record<string, unknown>);
     throw serviceError(target, answer.statusCode, answer.headers as Record<string, string | undefined>, answer.text, retryable);
   }

@@ -5,10 +5,12 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { WebhookError, flushMetrics, logger, withCorrelation } from "../shared/core.js";
 import { dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
+import { awsJsonClient } from "./adapters/aws-json.js";
+import { DYNAMODB_RETRYABLE_ERRORS, signedDocumentClient } from "./adapters/dynamodb-document.js";
 import { ledgerJobBook } from "./adapters/ledger.js";
 import { ssmSecureStringReader } from "./adapters/secret-parameter.js";
 import type { ReadSecureString } from "./adapters/secret-parameter.js";
-import { sqsJobQueue } from "./adapters/sqs.js";
+import { signedSqsJobQueue, sqsJobQueue } from "./adapters/sqs.js";
 import { webhookConfigFromEnv } from "./config.js";
 import { handleWebhook } from "./webhook.js";
 import type { WebhookAnswer, WebhookDeps } from "./webhook.js";
@@ -27,14 +29,27 @@ export interface WebhookClients {
 }
 
 /**
- * The deployed dependencies, from the function's environment. Runs on the first invocation; the SQS
- * client is made on the first send (pings, refusals and progress events never build it).
+ * The deployed dependencies, from the function's environment. Runs on the first invocation. Ledger
+ * item calls and SendMessage go out as signed awsJson requests (adapters/aws-json.ts) with the SDK
+ * clients' own region, credentials and retry strategies: the clients' per-call middleware was most of
+ * the CPU per delivery (docs/performance.md, "Webhook"). Clients passed in (tests) are used through the
+ * SDK as given. The SQS side is made on the first send (pings, refusals and progress events never build it).
  */
 export function defaultDeps(env?: NodeJS.ProcessEnv, clients: Partial<WebhookClients> = {}): WebhookDeps {
   const config = webhookConfigFromEnv(env);
   const dynamoDb = clients.dynamoDb ?? new DynamoDBClient({});
   let send: ReturnType<typeof sqsJobQueue> | undefined;
-  const documentClient = DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } });
+  let sdkDocumentClient: DynamoDBDocumentClient | undefined;
+  const sdkDocuments = () => (sdkDocumentClient ??= DynamoDBDocumentClient.from(dynamoDb, { marshallOptions: { removeUndefinedValues: true } }));
+  const documentClient =
+    clients.dynamoDb === undefined
+      ? signedDocumentClient(awsJsonClient(dynamoDb.config, { service: "dynamodb", endpointVariable: "DYNAMODB", jsonVersion: "1.0", retryableErrors: DYNAMODB_RETRYABLE_ERRORS }), sdkDocuments)
+      : sdkDocuments();
+  const newQueue = () => {
+    if (clients.sqs !== undefined) return sqsJobQueue(clients.sqs);
+    // The SQS client is built for its resolved config only (region, credentials, its retry defaults).
+    return signedSqsJobQueue(awsJsonClient(new SQSClient({}).config, { service: "sqs", endpointVariable: "SQS", jsonVersion: "1.0" }));
+  };
   // Signed with the DynamoDB client's region and credential chain (resolved once, shared).
   const readSecret = clients.readSecret ?? ssmSecureStringReader(dynamoDb.config);
   return {
@@ -48,7 +63,7 @@ export function defaultDeps(env?: NodeJS.ProcessEnv, clients: Partial<WebhookCli
       ...(config.previousSecretParameter === undefined ? {} : { previousParameter: config.previousSecretParameter }),
       read: readSecret,
     }),
-    enqueue: (queueUrl, job) => (send ??= sqsJobQueue(clients.sqs ?? new SQSClient({})))(queueUrl, job),
+    enqueue: (queueUrl, job) => (send ??= newQueue())(queueUrl, job),
     jobs: ledgerJobBook(dynamoDbLedger(documentClient, config.jobsTable), dynamoDbLimitCounters(documentClient, config.jobsTable), config.prefix),
     now: () => new Date(),
   };

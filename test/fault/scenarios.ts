@@ -788,8 +788,8 @@ const burst: Scenario[] = [
     title: "1,000-job burst (two pools of 300, 500 in total)",
     // 1,000 jobs through 500 slots of 1-minute jobs, configured by three Apps (450 JIT configurations a
     // minute at the governor's pace). One App (150 a minute) needed 5-minute jobs for the fleet to reach
-    // the limits this scenario is about (1-minute jobs peaked at 267 live runners), which made 65
-    // simulated minutes of 500 live runners; three Apps reach them with 1-minute jobs, the fleet
+    // the limits this scenario is about (1-minute jobs peaked at 267 live runners), with up to 500 live
+    // runners through two waves of 5-minute jobs; three Apps reach them with 1-minute jobs, the fleet
     // drains within 5 simulated minutes, and the second wave still waits for slots through the
     // jittered back-off: the slowest job 2,145 s measured (bound 3,600 s).
     bounds: { timeToRunnerSeconds: 3600 },

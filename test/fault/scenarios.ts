@@ -785,10 +785,12 @@ const hostile: Scenario[] = [
 const burst: Scenario[] = [
   {
     title: "1,000-job burst (two pools of 300, 500 in total)",
-    // 1,000 jobs through 500 slots of 5-minute jobs. Jobs last long enough for the fleet to reach its
-    // limits at the governor's pace (150 JIT configurations a minute for one App: with 1-minute jobs the
-    // fleet peaked at 267 live runners, below the limits this scenario is about). The slowest job waits
-    // for a slot through the jittered back-off of the second wave: 2,445 s measured (bound 3,600 s).
+    // 1,000 jobs through 500 slots of 1-minute jobs, configured by three Apps (450 JIT configurations a
+    // minute at the governor's pace). One App (150 a minute) needed 5-minute jobs for the fleet to reach
+    // the limits this scenario is about (1-minute jobs peaked at 267 live runners), with up to 500 live
+    // runners through two waves of 5-minute jobs; three Apps reach them with 1-minute jobs, the fleet
+    // drains within 5 simulated minutes, and the second wave still waits for slots through the
+    // jittered back-off: the slowest job 2,145 s measured (bound 3,600 s).
     bounds: { timeToRunnerSeconds: 3600 },
     heavy: true,
     // Ten minutes were not enough on a 2-core machine shared with other test runs (load above 20).
@@ -796,7 +798,8 @@ const burst: Scenario[] = [
     variesBetweenRuns: "four scale-up environments race for the limits; jittered back-off decides which waiting job goes next",
     world: {
       scaleUpEnvironments: 4,
-      jobDurationMs: 5 * MINUTE,
+      apps: 3,
+      jobDurationMs: MINUTE,
       pools: { arm: { labels: ["linux", "arm64"], maxRunners: 300 }, linux: { labels: ["linux", "x64"], maxRunners: 300 } },
       env: { MAX_RUNNERS_TOTAL: "500" },
     },

@@ -131,6 +131,9 @@ run "on_stores_blobs_privately_behind_an_iam_function_url" {
 
 run "fails_when_the_budget_is_not_a_whole_number_of_gb" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     build_cache_budget_gb_per_scope = 0.5
   }
@@ -139,6 +142,9 @@ run "fails_when_the_budget_is_not_a_whole_number_of_gb" {
 
 run "fails_when_the_retention_is_over_a_year" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     build_cache_retention_days = 366
   }
@@ -147,6 +153,9 @@ run "fails_when_the_retention_is_over_a_year" {
 
 run "fails_when_a_protocol_is_unknown_or_repeated" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     build_cache_protocols = ["turborepo", "turborepo", "sccache"]
   }
@@ -155,6 +164,9 @@ run "fails_when_a_protocol_is_unknown_or_repeated" {
 
 run "fails_when_no_protocol_is_served" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     build_cache_protocols = []
   }
@@ -163,6 +175,9 @@ run "fails_when_no_protocol_is_served" {
 
 run "fails_when_the_cache_is_on_with_a_windows_pool" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.webhook_function]
+  }
   variables {
     enable_build_cache = true
     pools = {

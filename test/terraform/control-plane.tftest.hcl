@@ -45,6 +45,9 @@ run "webhook_healer_off" {
 
 run "fails_when_webhook_healer_budget_is_negative" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     webhook_healer_max_github_calls = -1
   }
@@ -53,6 +56,9 @@ run "fails_when_webhook_healer_budget_is_negative" {
 
 run "fails_when_max_runners_total_is_zero" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     max_runners_total = 0
   }
@@ -61,6 +67,9 @@ run "fails_when_max_runners_total_is_zero" {
 
 run "fails_when_busy_confirm_seconds_is_shorter_than_the_busy_lag" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     busy_confirm_seconds = 30
   }
@@ -69,6 +78,9 @@ run "fails_when_busy_confirm_seconds_is_shorter_than_the_busy_lag" {
 
 run "fails_when_an_additional_app_id_is_not_numeric" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     additional_github_apps = [{ app_id = "second-app", private_key_ssm_parameter_name = "/gh/app2/key" }]
   }
@@ -77,6 +89,9 @@ run "fails_when_an_additional_app_id_is_not_numeric" {
 
 run "fails_when_a_warm_pool_has_no_owner" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = {
@@ -91,6 +106,9 @@ run "fails_when_a_warm_pool_has_no_owner" {
 
 run "fails_when_a_warm_schedule_is_malformed" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = {
@@ -107,6 +125,9 @@ run "fails_when_a_warm_schedule_is_malformed" {
 
 run "fails_when_github_writes_per_minute_exceeds_what_github_allows" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     github_writes_per_minute = 200
   }
@@ -115,6 +136,9 @@ run "fails_when_github_writes_per_minute_exceeds_what_github_allows" {
 
 run "fails_when_github_write_burst_is_out_of_range" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     github_write_burst = 0
   }

@@ -56,6 +56,9 @@ run "org_scope_reads_no_enterprise_token" {
 
 run "fails_when_enterprise_scope_has_no_slug" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.webhook_function]
+  }
   variables {
     runner_scope                        = "enterprise"
     enterprise_token_ssm_parameter_name = "/ci/enterprise-runners-token"
@@ -65,6 +68,9 @@ run "fails_when_enterprise_scope_has_no_slug" {
 
 run "fails_when_enterprise_scope_has_no_token" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.webhook_function]
+  }
   variables {
     runner_scope    = "enterprise"
     enterprise_slug = "octo-enterprise"
@@ -74,6 +80,9 @@ run "fails_when_enterprise_scope_has_no_token" {
 
 run "fails_when_a_slug_is_set_outside_enterprise_scope" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.webhook_function]
+  }
   variables {
     runner_scope    = "org"
     enterprise_slug = "octo-enterprise"
@@ -83,6 +92,9 @@ run "fails_when_a_slug_is_set_outside_enterprise_scope" {
 
 run "fails_when_the_slug_is_malformed" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_scope                        = "enterprise"
     enterprise_slug                     = "octo enterprise/"
@@ -93,6 +105,9 @@ run "fails_when_the_slug_is_malformed" {
 
 run "fails_when_the_token_parameter_is_not_a_name" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_scope                        = "enterprise"
     enterprise_slug                     = "octo-enterprise"

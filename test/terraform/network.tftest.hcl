@@ -138,6 +138,9 @@ run "nat_with_standby_gateway_and_x86" {
 
 run "fails_when_nat_has_no_way_to_the_ec2_api" {
   command = plan
+  plan_options {
+    target = [aws_security_group.nat_failover_security_group]
+  }
   variables {
     enable_nat_instances        = true
     nat_instance_subnet_ids     = { "eu-west-1a" = "subnet-0aaaaaaaaaaaaaaa1" }
@@ -149,6 +152,9 @@ run "fails_when_nat_has_no_way_to_the_ec2_api" {
 
 run "fails_when_endpoints_exclude_ec2_for_the_nat_failover" {
   command = plan
+  plan_options {
+    target = [aws_security_group.nat_failover_security_group]
+  }
   variables {
     create_vpc_endpoints        = true
     vpc_endpoint_subnet_ids     = ["subnet-0aaaaaaaaaaaaaaa2"]
@@ -163,6 +169,9 @@ run "fails_when_endpoints_exclude_ec2_for_the_nat_failover" {
 
 run "fails_when_an_az_with_route_tables_has_no_probe_subnet" {
   command = plan
+  plan_options {
+    target = [aws_security_group.nat_failover_security_group]
+  }
   variables {
     enable_nat_instances               = true
     nat_failover_existing_ec2_endpoint = true
@@ -175,6 +184,9 @@ run "fails_when_an_az_with_route_tables_has_no_probe_subnet" {
 
 run "fails_when_a_standby_gateway_names_an_unmanaged_az" {
   command = plan
+  plan_options {
+    target = [aws_security_group.nat_failover_security_group]
+  }
   variables {
     enable_nat_instances               = true
     nat_failover_existing_ec2_endpoint = true
@@ -188,6 +200,9 @@ run "fails_when_a_standby_gateway_names_an_unmanaged_az" {
 
 run "fails_when_an_az_with_route_tables_has_no_nat_instance" {
   command = plan
+  plan_options {
+    target = [aws_security_group.nat_security_group]
+  }
   variables {
     enable_nat_instances               = true
     nat_failover_existing_ec2_endpoint = true
@@ -200,6 +215,9 @@ run "fails_when_an_az_with_route_tables_has_no_nat_instance" {
 
 run "fails_when_nat_is_on_without_route_tables" {
   command = plan
+  plan_options {
+    target = [aws_security_group.nat_security_group]
+  }
   variables {
     enable_nat_instances               = true
     nat_failover_existing_ec2_endpoint = true
@@ -210,6 +228,9 @@ run "fails_when_nat_is_on_without_route_tables" {
 
 run "fails_when_endpoints_have_no_subnets" {
   command = plan
+  plan_options {
+    target = [aws_security_group.vpc_endpoints_security_group]
+  }
   variables {
     create_vpc_endpoints = true
   }
@@ -219,6 +240,9 @@ run "fails_when_endpoints_have_no_subnets" {
 # Variable validations: every variable listed in expect_failures must fail its own validation.
 run "fails_when_endpoint_inputs_are_malformed" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     vpc_endpoint_subnet_ids                = ["subnet-nope"]
     vpc_endpoint_route_table_ids           = ["rt-0123"]
@@ -237,6 +261,9 @@ run "fails_when_endpoint_inputs_are_malformed" {
 
 run "fails_when_nat_maps_use_zone_ids_or_wrong_kinds_of_ids" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     nat_instance_subnet_ids     = { "euw1-az1" = "subnet-0aaaaaaaaaaaaaaa1" }
     nat_private_route_table_ids = { "eu-west-1a" = ["rtb-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa1"] }
@@ -255,6 +282,9 @@ run "fails_when_nat_maps_use_zone_ids_or_wrong_kinds_of_ids" {
 
 run "fails_when_a_nat_subnet_or_the_probe_settings_are_out_of_range" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     nat_instance_subnet_ids        = { "eu-west-1a" = "sn-1" }
     nat_probe_urls                 = ["http://example.com"]
@@ -273,6 +303,9 @@ run "fails_when_a_nat_subnet_or_the_probe_settings_are_out_of_range" {
 
 run "fails_when_there_is_no_probe_url" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     nat_probe_urls = []
   }

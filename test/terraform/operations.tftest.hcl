@@ -291,6 +291,9 @@ run "cost_alerts_on" {
 
 run "fails_when_alarm_topic_arn_is_not_a_topic" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     alarm_topic_arn = "arn:aws:sqs:eu-west-1:123456789012:queue"
   }
@@ -299,6 +302,9 @@ run "fails_when_alarm_topic_arn_is_not_a_topic" {
 
 run "fails_when_runbook_base_url_is_not_https" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runbook_base_url = "http://wiki.example.com/runbooks"
   }
@@ -307,6 +313,9 @@ run "fails_when_runbook_base_url_is_not_https" {
 
 run "fails_when_slo_objective_is_100" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     slo_dispatch_success_percent = 100
   }
@@ -315,6 +324,9 @@ run "fails_when_slo_objective_is_100" {
 
 run "fails_when_queue_age_is_too_short" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     alarm_queue_age_seconds = 30
   }

@@ -20,6 +20,9 @@ variables {
 
 run "fails_when_a_pool_has_both_instance_types_and_requirements" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = {
@@ -34,6 +37,9 @@ run "fails_when_a_pool_has_both_instance_types_and_requirements" {
 
 run "fails_when_a_pool_has_neither_instance_types_nor_requirements" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = { labels = ["linux"] }
@@ -44,6 +50,9 @@ run "fails_when_a_pool_has_neither_instance_types_nor_requirements" {
 
 run "fails_when_vcpu_max_is_below_vcpu_min" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = { labels = ["linux"], instance_requirements = { vcpu_min = 8, vcpu_max = 4, memory_mib_min = 4096 } }
@@ -54,6 +63,9 @@ run "fails_when_vcpu_max_is_below_vcpu_min" {
 
 run "fails_when_burstable_performance_is_unknown" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = { labels = ["linux"], instance_requirements = { vcpu_min = 2, memory_mib_min = 4096, burstable_performance = "sometimes" } }
@@ -64,6 +76,9 @@ run "fails_when_burstable_performance_is_unknown" {
 
 run "fails_when_allowed_and_excluded_types_are_both_set" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = { labels = ["linux"], instance_requirements = { vcpu_min = 2, memory_mib_min = 4096, allowed_instance_types = ["m7*"], excluded_instance_types = ["t*"] } }
@@ -74,6 +89,9 @@ run "fails_when_allowed_and_excluded_types_are_both_set" {
 
 run "fails_when_an_extra_package_has_shell_characters" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = { labels = ["linux"], instance_types = ["m7i.large"], extra_packages = ["git; curl evil"] }
@@ -101,6 +119,9 @@ run "a_windows_pool_installs_chocolatey_packages_and_uses_the_instance_store" {
 
 run "fails_when_a_windows_extra_package_has_shell_characters" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       windows = { labels = ["windows"], instance_types = ["m7i.xlarge"], os = "windows", extra_packages = ["git; iex evil"] }
@@ -111,6 +132,9 @@ run "fails_when_a_windows_extra_package_has_shell_characters" {
 
 run "fails_when_a_job_environment_name_is_invalid" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = { labels = ["linux"], instance_types = ["m7i.large"], job_environment = { "1BAD" = "x" } }
@@ -121,6 +145,9 @@ run "fails_when_a_job_environment_name_is_invalid" {
 
 run "fails_when_the_hop_limit_is_out_of_range" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = { labels = ["linux"], instance_types = ["m7i.large"], metadata_hop_limit = 0 }
@@ -131,6 +158,9 @@ run "fails_when_the_hop_limit_is_out_of_range" {
 
 run "fails_when_an_extra_volume_takes_the_root_device" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = { labels = ["linux"], instance_types = ["m7i.large"], extra_volumes = [{ device_name = "/dev/xvda", size = 10 }] }
@@ -141,6 +171,9 @@ run "fails_when_an_extra_volume_takes_the_root_device" {
 
 run "fails_when_the_root_volume_type_is_unknown" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = { labels = ["linux"], instance_types = ["m7i.large"], root_volume_type = "st1" }
@@ -151,6 +184,9 @@ run "fails_when_the_root_volume_type_is_unknown" {
 
 run "fails_when_five_extra_security_groups_are_given" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = { labels = ["linux"], instance_types = ["m7i.large"], extra_security_group_ids = ["sg-0123456789abcdef1", "sg-0123456789abcdef2", "sg-0123456789abcdef3", "sg-0123456789abcdef4", "sg-0123456789abcdef5"] }
@@ -161,6 +197,9 @@ run "fails_when_five_extra_security_groups_are_given" {
 
 run "fails_when_the_role_path_does_not_end_with_a_slash" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     iam_role_path = "/ci"
   }
@@ -169,6 +208,9 @@ run "fails_when_the_role_path_does_not_end_with_a_slash" {
 
 run "fails_when_the_boundary_is_not_a_policy_arn" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     permissions_boundary_arn = "arn:aws:iam::123456789012:role/boundary"
   }

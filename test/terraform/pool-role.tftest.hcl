@@ -146,6 +146,9 @@ run "pools_without_extra_policies_share_the_runner_role" {
 
 run "fails_when_a_pool_names_eleven_policies" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       gpu = {
@@ -160,6 +163,9 @@ run "fails_when_a_pool_names_eleven_policies" {
 
 run "fails_when_an_extra_policy_is_a_role_arn" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       gpu = {

@@ -110,6 +110,9 @@ run "runner_binaries_pinned_arm64_without_key" {
 
 run "refuses_a_runner_version_below_the_minimum" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_version = "2.300.0"
   }
@@ -118,6 +121,9 @@ run "refuses_a_runner_version_below_the_minimum" {
 
 run "refuses_an_invalid_sync_schedule" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_binaries_sync_schedule = "every hour"
   }

@@ -127,6 +127,9 @@ run "reconcile_reads_status_checks" {
 
 run "fails_when_the_runner_log_retention_is_not_a_cloudwatch_value" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     log_retention_days = 4
   }

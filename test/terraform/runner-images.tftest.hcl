@@ -82,6 +82,9 @@ run "images_on" {
 
 run "fails_when_an_image_key_is_not_a_name" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_images = { "Big Image" = {} }
   }
@@ -90,6 +93,9 @@ run "fails_when_an_image_key_is_not_a_name" {
 
 run "fails_when_an_image_schedule_is_a_rate" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_images = { docker = { schedule = "rate(1 day)" } }
   }
@@ -98,6 +104,9 @@ run "fails_when_an_image_schedule_is_a_rate" {
 
 run "fails_when_images_are_pre_pulled_without_docker" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_images = { docker = { docker = false, prepull_images = ["node:22"] } }
   }
@@ -106,6 +115,9 @@ run "fails_when_images_are_pre_pulled_without_docker" {
 
 run "fails_when_a_package_name_could_inject_shell" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_images = { docker = { extra_packages = ["git; curl evil"] } }
   }

@@ -168,6 +168,9 @@ run "ami_by_owner_and_name" {
 
 run "fails_when_os_is_unknown" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = { linux = { labels = ["linux"], instance_types = ["m7i.large"], os = "macos" } }
   }
@@ -176,6 +179,9 @@ run "fails_when_os_is_unknown" {
 
 run "fails_when_linux_distribution_is_unknown" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = { linux = { labels = ["linux"], instance_types = ["m7i.large"], linux_distribution = "debian-12" } }
   }
@@ -184,6 +190,9 @@ run "fails_when_linux_distribution_is_unknown" {
 
 run "fails_when_windows_is_arm64" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = { windows = { labels = ["windows"], instance_types = ["m7g.large"], os = "windows", architecture = "arm64" } }
   }
@@ -217,6 +226,9 @@ run "a_windows_pool_runs_powershell_scripts_hooks_and_a_job_environment" {
 
 run "fails_when_ami_name_filter_has_no_owners" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = { linux = { labels = ["linux"], instance_types = ["m7i.large"], ami_name_filter = "sr-runner-*" } }
   }
@@ -225,6 +237,9 @@ run "fails_when_ami_name_filter_has_no_owners" {
 
 run "fails_when_ami_name_filter_and_ssm_parameter_are_both_set" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = { linux = { labels = ["linux"], instance_types = ["m7i.large"], ami_name_filter = "sr-*", ami_owners = ["self"], ami_ssm_parameter = "/sr/ami" } }
   }
@@ -233,6 +248,9 @@ run "fails_when_ami_name_filter_and_ssm_parameter_are_both_set" {
 
 run "fails_when_ami_owner_is_malformed" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = { linux = { labels = ["linux"], instance_types = ["m7i.large"], ami_name_filter = "sr-*", ami_owners = ["12345"] } }
   }

@@ -37,4 +37,41 @@ describe("terraform test runs plan unless they say why they apply", () => {
   it("the check sees the files' blocks (a file without a mock provider would be skipped silently)", () => {
     for (const { file } of files) expect(read(file).some((l) => /^mock_provider "aws" \{/.test(l)), file).toBe(true);
   });
+
+  it.each(files.map((f) => f.file))("%s: a run that expects only refusals plans no more of the module than they need", (file) => {
+    // A run expecting an input's validation error plans every resource the input does not reach
+    // (about 3 s of CPU under mocks) for nothing; a refresh-only plan evaluates the same validation
+    // alone (about 0.5 s). A run expecting a resource's precondition error needs only that resource
+    // and what it depends on: it targets them. Either way terraform fails the run when the expected
+    // error does not come, so a run cannot pass by planning too little.
+    const wrong = runBlocks(read(file)).flatMap(({ name, text }) => {
+      const expected = /expect_failures\s*=\s*\[([^\]]*)\]/.exec(text)?.[1].split(",").map((item) => item.trim()).filter(Boolean) ?? [];
+      const refreshOnly = /^\s*mode\s*=\s*refresh-only\s*$/m.test(text);
+      const asserts = /^\s*assert\s*\{/m.test(text);
+      if (refreshOnly && (asserts || expected.length === 0 || !expected.every((item) => item.startsWith("var.")))) return [`${name}: refresh-only, but it asserts or expects more than input refusals`];
+      if (asserts || expected.length === 0) return [];
+      if (expected.every((item) => item.startsWith("var.")) && !refreshOnly) return [`${name}: expects only input refusals: plan_options { mode = refresh-only }`];
+      const targets = /^\s*target\s*=\s*\[([^\]]*)\]/m.exec(text)?.[1].split(",").map((item) => item.trim()).filter(Boolean);
+      if (expected.every((item) => /^aws_\w+\.\w+$/.test(item)) && JSON.stringify(targets?.sort()) !== JSON.stringify([...expected].sort())) return [`${name}: expects only preconditions of ${expected.join(", ")}: plan_options { target = [${expected.join(", ")}] }`];
+      return [];
+    });
+    expect(wrong).toEqual([]);
+  });
 });
+
+/** Each top-level `run "…" { … }` block of a test file: its name and text. */
+function runBlocks(lines: readonly string[]): { name: string; text: string }[] {
+  const blocks: { name: string; text: string }[] = [];
+  let current: { name: string; lines: string[] } | undefined;
+  for (const line of lines) {
+    const start = /^run "([^"]+)"/.exec(line);
+    if (start) current = { name: start[1], lines: [] };
+    if (current === undefined) continue;
+    current.lines.push(line);
+    if (line === "}") {
+      blocks.push({ name: current.name, text: current.lines.join("\n") });
+      current = undefined;
+    }
+  }
+  return blocks;
+}

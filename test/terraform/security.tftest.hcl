@@ -239,6 +239,9 @@ run "given_key_wins_over_create_kms_key" {
 
 run "fails_when_kms_key_arn_is_an_alias" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
 
   variables {
     kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:alias/runners"

@@ -20,6 +20,9 @@ variables {
 
 run "fails_when_prefix_is_invalid" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     prefix = "Bad_Prefix"
   }
@@ -28,6 +31,9 @@ run "fails_when_prefix_is_invalid" {
 
 run "fails_when_github_app_id_is_not_numeric" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     github_app_id = "my-app"
   }
@@ -36,6 +42,9 @@ run "fails_when_github_app_id_is_not_numeric" {
 
 run "fails_when_runner_scope_is_unknown" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_scope = "galaxy"
   }
@@ -44,6 +53,9 @@ run "fails_when_runner_scope_is_unknown" {
 
 run "fails_when_subnet_id_is_malformed" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_subnet_ids = ["subnet-xyz"]
   }
@@ -52,6 +64,9 @@ run "fails_when_subnet_id_is_malformed" {
 
 run "fails_when_no_pools" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {}
   }
@@ -60,6 +75,9 @@ run "fails_when_no_pools" {
 
 run "fails_when_instance_type_is_malformed" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = {
@@ -73,6 +91,9 @@ run "fails_when_instance_type_is_malformed" {
 
 run "fails_when_pool_has_no_labels" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = {
@@ -86,6 +107,9 @@ run "fails_when_pool_has_no_labels" {
 
 run "fails_when_architecture_is_unknown" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = {
@@ -100,6 +124,9 @@ run "fails_when_architecture_is_unknown" {
 
 run "fails_when_runner_version_is_too_old" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     runner_version = "2.300.0"
   }
@@ -108,6 +135,9 @@ run "fails_when_runner_version_is_too_old" {
 
 run "fails_when_log_retention_is_not_allowed" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     log_retention_days = 42
   }
@@ -116,6 +146,9 @@ run "fails_when_log_retention_is_not_allowed" {
 
 run "fails_when_vpc_id_is_malformed" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     vpc_id = "my-vpc"
   }
@@ -124,6 +157,9 @@ run "fails_when_vpc_id_is_malformed" {
 
 run "fails_when_existing_cloudtrail_arn_is_not_a_trail_arn" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     existing_cloudtrail_arn = "arn:aws:s3:::my-trail-bucket"
   }
@@ -132,6 +168,9 @@ run "fails_when_existing_cloudtrail_arn_is_not_a_trail_arn" {
 
 run "fails_when_cloudtrail_glacier_after_days_is_zero" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     cloudtrail_glacier_after_days = 0
   }
@@ -140,6 +179,9 @@ run "fails_when_cloudtrail_glacier_after_days_is_zero" {
 
 run "fails_when_cloudtrail_retention_days_is_fractional" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     cloudtrail_retention_days = 400.5
   }
@@ -148,6 +190,9 @@ run "fails_when_cloudtrail_retention_days_is_fractional" {
 
 run "fails_when_cloudtrail_retention_is_not_after_the_glacier_transition" {
   command = plan
+  plan_options {
+    target = [aws_s3_bucket_lifecycle_configuration.audit_lifecycle]
+  }
   variables {
     cloudtrail_glacier_after_days = 180
     cloudtrail_retention_days     = 180
@@ -159,6 +204,9 @@ run "fails_when_cloudtrail_retention_is_not_after_the_glacier_transition" {
 
 run "fails_when_a_warm_schedule_hour_is_out_of_range" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = {
@@ -173,6 +221,9 @@ run "fails_when_a_warm_schedule_hour_is_out_of_range" {
 
 run "fails_when_a_warm_schedule_day_is_unknown" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = {
@@ -202,6 +253,9 @@ run "accepts_a_warm_schedule_ending_at_midnight" {
 
 run "fails_when_a_pool_subnet_id_is_malformed" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = {
@@ -216,6 +270,9 @@ run "fails_when_a_pool_subnet_id_is_malformed" {
 
 run "fails_when_arm64_gets_an_x86_instance_type" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       arm = {
@@ -230,6 +287,9 @@ run "fails_when_arm64_gets_an_x86_instance_type" {
 
 run "fails_when_x64_gets_a_graviton_instance_type" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       linux = {
@@ -243,6 +303,9 @@ run "fails_when_x64_gets_a_graviton_instance_type" {
 
 run "fails_when_two_pools_have_the_same_labels" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       first = {
@@ -260,6 +323,9 @@ run "fails_when_two_pools_have_the_same_labels" {
 
 run "fails_when_a_pool_offers_only_labels_of_an_earlier_pool" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     pools = {
       a-large = {
@@ -277,6 +343,9 @@ run "fails_when_a_pool_offers_only_labels_of_an_earlier_pool" {
 
 run "fails_when_the_webhook_reserved_concurrency_is_zero" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     webhook_reserved_concurrency = 0
   }
@@ -285,6 +354,9 @@ run "fails_when_the_webhook_reserved_concurrency_is_zero" {
 
 run "fails_when_the_scale_up_reserved_concurrency_is_zero" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     scale_up_reserved_concurrency = 0
   }
@@ -293,6 +365,9 @@ run "fails_when_the_scale_up_reserved_concurrency_is_zero" {
 
 run "fails_when_the_reconcile_reserved_concurrency_is_zero" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     reconcile_reserved_concurrency = 0
   }
@@ -301,6 +376,9 @@ run "fails_when_the_reconcile_reserved_concurrency_is_zero" {
 
 run "fails_when_lambda_subnets_have_no_security_group" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.webhook_function]
+  }
   variables {
     lambda_subnet_ids = ["subnet-0aaaaaaaaaaaaaaaa"]
   }
@@ -309,6 +387,9 @@ run "fails_when_lambda_subnets_have_no_security_group" {
 
 run "fails_when_lambda_security_groups_have_no_subnet" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.webhook_function]
+  }
   variables {
     lambda_security_group_ids = ["sg-0123456789abcdef0"]
   }
@@ -317,6 +398,9 @@ run "fails_when_lambda_security_groups_have_no_subnet" {
 
 run "fails_when_the_pools_overflow_the_webhook_environment" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.webhook_function]
+  }
   variables {
     pools = { for i in range(30) : format("pool-%02d", i) => {
       labels         = ["linux", "x64", format("team-%02d", i)]

@@ -256,6 +256,9 @@ run "waf_custom_rate_limit_and_schedule" {
 
 run "fails_when_waf_rate_limit_is_below_the_minimum" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     waf_rate_limit = 50
   }
@@ -264,6 +267,9 @@ run "fails_when_waf_rate_limit_is_below_the_minimum" {
 
 run "fails_when_waf_rate_limit_is_fractional" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     waf_rate_limit = 1000.5
   }
@@ -272,6 +278,9 @@ run "fails_when_waf_rate_limit_is_fractional" {
 
 run "fails_when_waf_rate_limit_window_is_not_a_waf_window" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     waf_rate_limit_window_seconds = 90
   }
@@ -280,6 +289,9 @@ run "fails_when_waf_rate_limit_window_is_not_a_waf_window" {
 
 run "fails_when_waf_ip_set_refresh_schedule_is_malformed" {
   command = plan
+  plan_options {
+    mode = refresh-only
+  }
   variables {
     waf_ip_set_refresh_schedule = "every hour"
   }
@@ -288,6 +300,9 @@ run "fails_when_waf_ip_set_refresh_schedule_is_malformed" {
 
 run "fails_when_the_allowlist_is_asked_for_without_the_waf" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.webhook_function]
+  }
   variables {
     enable_waf                 = false
     waf_github_hooks_allowlist = true

@@ -17,7 +17,7 @@ import { World } from "./world/world.js";
  * DETERMINISM_DUMP=<dir> writes each run's row, log and schedule there (to find where two runs part).
  */
 
-const DEFAULT_SCENARIOS = ["outlives the visibility timeout"];
+const DEFAULT_SCENARIOS = ["interleaved: scale-up outlives the visibility timeout"];
 
 interface Run {
   readonly row: string;

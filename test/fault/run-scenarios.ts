@@ -8,7 +8,7 @@ import { INTERLEAVED_SCENARIOS } from "./scenarios-interleaved.js";
 import { SLOW_GITHUB_SCENARIOS } from "./scenarios-slow-github.js";
 import { TABLE_END, TABLE_START, faultTable, rowDifferences, tableRows } from "./table.js";
 import type { ScenarioResult } from "./table.js";
-import { installInvocationPatches, uninstallInvocationPatches } from "./world/invocations.js";
+import { installInvocationPatches, uninstallInvocationPatches } from "./world/client-patches.js";
 import { World } from "./world/world.js";
 
 declare module "vitest" {

@@ -69,7 +69,6 @@ export function racedProgress(steps: readonly ScheduleStep[]): string[] {
  */
 function webhooksDuringScaleUp(seed: number): Scenario {
   return {
-    variesBetweenRuns: "the world reacts to a webhook's effects a tick earlier or later depending on when its environment finished in real time: time to last runner moved by 1 s between a run at load 30 and the idle CI run",
     title: `interleaved webhooks, seeded schedule ${seed}: deliveries and a redelivered \`queued\` (same delivery id) land during scale-up batches (2 scale-up and 2 webhook environments, 6 jobs)`,
     world: { scaleUpEnvironments: 2, webhookEnvironments: 2, interleave: { seed, trace: true } },
     script: (w) => {
@@ -97,7 +96,6 @@ function webhooksDuringScaleUp(seed: number): Scenario {
  * `completed` in the ledger, with its limit slots given back, whichever write lands last.
  */
 const progressRace: Scenario = {
-  variesBetweenRuns: "the world reacts to a webhook's effects a tick earlier or later depending on when its environment finished in real time: time to last runner moved by 1 s between a run at load 30 and the idle CI run",
   title: "interleaved webhooks: `in_progress` races `completed` of the same job in two webhook environments, call by call (4 jobs of 30 s)",
   world: { webhookEnvironments: 2, jobDurationMs: 30_000, interleave: { seed: 1, trace: true } },
   script: (w) => {

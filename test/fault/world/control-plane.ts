@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { worldUuid } from "./random.js";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { vi } from "vitest";
 import { SCALE_UP_TIMEOUT_SECONDS } from "../../../contracts/scale-up.js";
@@ -189,7 +189,7 @@ export class ControlPlane {
   async runReconcile(): Promise<void> {
     const event = {
       version: "0",
-      id: randomUUID(),
+      id: worldUuid(),
       "detail-type": "Scheduled Event",
       source: "aws.events",
       account: ACCOUNT,
@@ -198,9 +198,13 @@ export class ControlPlane {
       resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/${PREFIX}-reconcile`],
       detail: {},
     };
-    const scheduler = this.w.scheduler;
-    const result = await runInvocation("reconcile", 300_000, () => this.reconcileHandler(event, lambdaContext(`${PREFIX}-reconcile`)), (invocation) => scheduler?.begin(invocation));
-    scheduler?.end(result.invocation);
+    const scheduler = this.w.scheduler ?? this.w.lockstep;
+    const running = runInvocation("reconcile", 300_000, () => this.reconcileHandler(event, lambdaContext(`${PREFIX}-reconcile`)), (invocation) => scheduler?.begin(invocation)).then((result) => {
+      scheduler?.end(result.invocation);
+      return result;
+    });
+    if (this.w.scheduler === undefined) await this.w.lockstep?.runUntil(Number.POSITIVE_INFINITY, async () => undefined);
+    const result = await running;
     // Counted when it ends: the world is quiet after two whole runs.
     this.w.stats.reconcileRuns += 1;
     if (result.error !== undefined || result.invocation.killed !== undefined) {
@@ -220,7 +224,7 @@ export class ControlPlane {
   async spotWarning(instanceId: string): Promise<void> {
     const event = {
       version: "0",
-      id: randomUUID(),
+      id: worldUuid(),
       "detail-type": "EC2 Spot Instance Interruption Warning",
       source: "aws.ec2",
       account: ACCOUNT,
@@ -231,12 +235,16 @@ export class ControlPlane {
     };
     this.spotHandler ??= this.loadSpotHandler();
     const handler = this.spotHandler;
-    const scheduler = this.w.scheduler;
-    const result = await runInvocation("spot-interruption", 30_000, () => handler(event, lambdaContext(`${PREFIX}-spot-interruption`)), (invocation) => {
+    const scheduler = this.w.scheduler ?? this.w.lockstep;
+    const running = runInvocation("spot-interruption", 30_000, () => handler(event, lambdaContext(`${PREFIX}-spot-interruption`)), (invocation) => {
       scheduler?.begin(invocation);
       scheduler?.mark(invocation, `warning ${instanceId}`);
+    }).then((result) => {
+      scheduler?.end(result.invocation);
+      return result;
     });
-    scheduler?.end(result.invocation);
+    if (this.w.scheduler === undefined) await this.w.lockstep?.runUntil(Number.POSITIVE_INFINITY, async () => undefined);
+    const result = await running;
     this.w.stats.spotOutcomes.push(result.value ?? { error: String(result.error) });
     this.w.note(`spot warning ${instanceId}: ${JSON.stringify(result.value ?? String(result.error))}`);
   }

@@ -1,9 +1,11 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { worldUuid } from "./random.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { assertMatchesOpenApi, assertMatchesWebhookSchema, workflowJobQueuedFixture } from "../../helpers/openapi.js";
 import { GitHubDeliveryLog } from "./github-deliveries.js";
-import { invocationOf, spend } from "./invocations.js";
+import { deadlineOfRequest, fireDeadline } from "./deadlines.js";
+import { REQUEST_HEADER, invocationNow, invocationOf, spend } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
 import { GITHUB_SECONDARY_LIMITS, SecondaryLimits } from "./limits.js";
 
@@ -350,7 +352,7 @@ export class GitHubWorld {
     const body = JSON.stringify(payload);
     const plan = this.webhookPlan(job, action);
     plan.delaysMs.forEach((delay, hook) => {
-      const deliveryId = randomUUID();
+      const deliveryId = worldUuid();
       this.deliveries.push({ at: this.now() + delay, deliveryId, action, body, hook, jobId: job.id });
       for (const after of plan.redeliverAfterMs ?? []) this.deliveries.push({ at: this.now() + delay + after, deliveryId, action, body, hook, jobId: job.id });
     });
@@ -413,7 +415,7 @@ export class GitHubWorld {
           this.stats.schemaErrors.push(String(error));
         }
       }
-      res.writeHead(status, { "content-type": "application/json; charset=utf-8", date: new Date(this.now()).toUTCString(), "x-github-request-id": randomUUID(), ...headers });
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8", date: new Date(this.now()).toUTCString(), "x-github-request-id": worldUuid(), ...headers });
       res.end(body === undefined ? "" : JSON.stringify(body));
     };
     const invocation = invocationOf(req.headers);
@@ -424,7 +426,17 @@ export class GitHubWorld {
     }
     // A slow GitHub: the request takes the invocation's time (the clock runs on during it).
     const latencyMs = invocation === undefined ? 0 : this.latency(invocation);
-    if (invocation !== undefined && latencyMs > 0) spend(invocation, latencyMs);
+    if (invocation !== undefined && latencyMs > 0) {
+      // The client's deadline (Octokit's request timeout) may come first: it gives up there, GitHub acts all the same.
+      const deadline = deadlineOfRequest(Number(req.headers[REQUEST_HEADER]));
+      const start = invocationNow(invocation);
+      if (deadline !== undefined && deadline.at < start + latencyMs) {
+        spend(invocation, Math.max(0, deadline.at - start));
+        fireDeadline(deadline);
+      } else {
+        spend(invocation, latencyMs);
+      }
+    }
 
     const auth = String(req.headers.authorization ?? "");
     const installation = this.installationOf(auth);
@@ -523,7 +535,7 @@ export class GitHubWorld {
     if (method === "POST" && (m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/))) {
       const installation = this.installations.get(Number(m[1]));
       if (installation === undefined || installation.appId !== this.appOfJwt(auth)) return [404, { message: "Not Found", documentation_url: DOCS }];
-      const token = `ghs_${randomUUID().replace(/-/g, "")}`;
+      const token = `ghs_${worldUuid().replace(/-/g, "")}`;
       this.tokens.set(token, installation.id);
       return [201, { token, expires_at: new Date(this.now() + 3_600_000).toISOString(), permissions: { organization_self_hosted_runners: "write", actions: "write" }, repository_selection: "all" }];
     }

@@ -1,7 +1,4 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import http from "node:http";
-import timersPromises from "node:timers/promises";
-import { promisify } from "node:util";
 import { sep } from "node:path";
 import { mulberry32 } from "./random.js";
 
@@ -14,10 +11,12 @@ import { mulberry32 } from "./random.js";
  *   in real time, while the invocation's virtual duration grows by the wait. A wait that would run past
  *   the function timeout kills the invocation, as Lambda would.
  * Waits are recognised by the caller's file: only code loaded from an extracted zip is warped, so the
- * world, dynalite and Node's own timers keep real time.
+ * world, dynalite and Node's own timers keep real time. The patches themselves: client-patches.ts.
  */
 
 export const INVOCATION_HEADER = "x-fault-invocation";
+/** Each request of an invocation is numbered in the order the client issued it (client-patches.ts). */
+export const REQUEST_HEADER = "x-fault-request";
 
 export interface Invocation {
   readonly id: string;
@@ -33,6 +32,25 @@ export interface Invocation {
   readonly ordinal: number;
   /** Its own Math.random stream, when the world seeds invocations (seedInvocations). */
   readonly random: (() => number) | undefined;
+  /**
+   * Its requests under way: issued by the client and not yet answered and read back (by number,
+   * REQUEST_HEADER). The call scheduler waits until every one of them waits at a server.
+   */
+  readonly requests: Set<number>;
+  /** Other work under way that ends without a server: warped and short timers, WebCrypto operations. */
+  otherWork: number;
+}
+
+let activityListener: (() => void) | undefined;
+
+/** `listener` hears every start and end of an invocation's work (the call scheduler's wake-up). */
+export function onActivity(listener: (() => void) | undefined): void {
+  activityListener = listener;
+}
+
+/** An invocation's work started or ended (client-patches.ts). */
+export function noteActivity(): void {
+  activityListener?.();
 }
 
 const storage = new AsyncLocalStorage<Invocation>();
@@ -63,11 +81,13 @@ export function invocationAwareRandom(outside: () => number): () => number {
   return () => (storage.getStore()?.random ?? outside)();
 }
 
-/** Waits shorter than this run in real time (the SDK's own 0-ms yields, socket bookkeeping). */
-const WARP_MIN_MS = 20;
-
 export function currentInvocation(): Invocation | undefined {
   return storage.getStore();
+}
+
+/** The invocation's own clock: the world's, or later by the waits it warped. */
+export function invocationNow(invocation: Invocation): number {
+  return Math.max(Date.now(), invocation.waitedUntil);
 }
 
 /** The invocation that made a request, from the header the patched clients add. */
@@ -83,7 +103,7 @@ export function invocationOf(headers: Record<string, string | string[] | undefin
 export function remainingMs(): number {
   const invocation = currentInvocation();
   if (invocation === undefined) throw new Error("remainingMs: no invocation is running");
-  return invocation.startedAt + invocation.timeoutMs - Math.max(Date.now(), invocation.waitedUntil);
+  return invocation.startedAt + invocation.timeoutMs - invocationNow(invocation);
 }
 
 export function kill(invocation: Invocation, reason: string): void {
@@ -104,7 +124,7 @@ export async function runInvocation<T>(fn: string, timeoutMs: number, body: () =
   const index = seeding?.started.get(fn) ?? 0;
   seeding?.started.set(fn, index + 1);
   const random = seeding === undefined ? undefined : mulberry32(streamSeed(seeding.seed, fn, index));
-  const invocation: Invocation = { id: `${fn}-${sequence}`, fn, startedAt: Date.now(), timeoutMs, waitedUntil: Date.now(), killed: undefined, ordinal: sequence, random };
+  const invocation: Invocation = { id: `${fn}-${sequence}`, fn, startedAt: Date.now(), timeoutMs, waitedUntil: Date.now(), killed: undefined, ordinal: sequence, random, requests: new Set(), otherWork: 0 };
   registry.set(invocation.id, invocation);
   onStart?.(invocation);
   try {
@@ -118,43 +138,26 @@ export async function runInvocation<T>(fn: string, timeoutMs: number, body: () =
 }
 
 /**
- * Whether the caller is shipped code waiting on purpose. Shipped code lives in extracted zips
- * (test/helpers/shipped-zip.ts); V8 may report a bundle under the directory of an earlier copy of
- * the same source, hence the pattern rather than exact directories. The SDK's HTTP handler defers
- * socket bookkeeping through a `timing.setTimeout` wrapper: those are not waits and keep real time.
+ * Who called `skip`: shipped code waiting on purpose ("wait"), the SDK's timer wrapper in shipped
+ * code ("timer": request deadlines, socket bookkeeping), or anything else (undefined); and the name
+ * of the function that called the wrapper ("setRequestTimeout"). Shipped code lives in extracted zips
+ * (test/helpers/shipped-zip.ts); V8 may report a bundle under the directory of an earlier copy of the
+ * same source, hence the pattern rather than exact directories. The SDK's HTTP handler defers socket
+ * bookkeeping and its request deadline through a `timing.setTimeout` wrapper.
  */
-function calledFromShippedCode(skip: (...args: never[]) => unknown): boolean {
-  return shippedCaller(skip) === "wait";
-}
-
-/**
- * Who called: shipped code waiting on purpose ("wait"), the SDK's timer wrapper in shipped code
- * ("timer": request deadlines, socket bookkeeping), or anything else (undefined).
- */
-function shippedCaller(skip: (...args: never[]) => unknown): "wait" | "timer" | undefined {
+export function shippedCaller(skip: (...args: never[]) => unknown): { readonly kind: "wait" | "timer"; readonly by: string } | undefined {
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
-  Error.stackTraceLimit = 1;
+  Error.stackTraceLimit = 2;
   Error.prepareStackTrace = (_error, frames) => frames;
   const holder: { stack?: NodeJS.CallSite[] } = {};
   Error.captureStackTrace(holder, skip);
-  const frame = holder.stack?.[0];
+  const [frame, caller] = holder.stack ?? [];
   Error.prepareStackTrace = prepare;
   Error.stackTraceLimit = limit;
   if (!(frame?.getFileName() ?? "").includes(`${sep}self-runners-zip-`)) return undefined;
-  return frame?.getFunctionName() === "setTimeout" ? "timer" : "wait";
+  return { kind: frame?.getFunctionName() === "setTimeout" ? "timer" : "wait", by: caller?.getFunctionName() ?? "" };
 }
-
-/**
- * Client-side deadlines of shipped code (Octokit's AbortSignal.timeout, the SDK's requestTimeout)
- * run on the machine's clock, not the world's: under load, or while the call scheduler holds a
- * request, they would fire or not depending on the machine, not the scenario. Inside an invocation
- * they never fire; the world's latencies are simulated and the function timeout still kills an
- * invocation (warp, the call scheduler).
- */
-const CLIENT_DEADLINE_MIN_MS = 1_000;
-/** Longer than any world runs, in real time: the timer exists (clearTimeout works) and never fires. */
-const NEVER_MS = 2_147_483_647;
 
 /**
  * A dependency answered slowly: the invocation's simulated duration grows by `ms`, after whatever it
@@ -165,93 +168,10 @@ export function spend(invocation: Invocation, ms: number): void {
   if (invocation.waitedUntil - invocation.startedAt > invocation.timeoutMs) kill(invocation, `timeout: ran ${Math.round((invocation.waitedUntil - invocation.startedAt) / 1000)} s`);
 }
 
+
 /** Accounts a warped wait; a wait that runs past the function timeout kills the invocation. */
-function warp(invocation: Invocation, delayMs: number): void {
+export function warp(invocation: Invocation, delayMs: number): void {
   const end = Date.now() + delayMs;
   if (end > invocation.waitedUntil) invocation.waitedUntil = end;
   if (end - invocation.startedAt > invocation.timeoutMs) kill(invocation, `timeout: waited ${Math.round(delayMs / 1000)} s`);
-}
-
-interface Patches {
-  readonly setTimeout: typeof globalThis.setTimeout;
-  readonly sleep: typeof timersPromises.setTimeout;
-  readonly request: typeof http.request;
-  readonly fetch: typeof globalThis.fetch;
-  readonly emitWarning: typeof process.emitWarning;
-  readonly abortTimeout: typeof AbortSignal.timeout;
-}
-let installed: Patches | undefined;
-
-/** Installs the timer and client patches (once per test file). */
-export function installInvocationPatches(): void {
-  if (installed !== undefined) return;
-  const original: Patches = { setTimeout: globalThis.setTimeout, sleep: timersPromises.setTimeout, request: http.request, fetch: globalThis.fetch, emitWarning: process.emitWarning, abortTimeout: AbortSignal.timeout };
-  installed = original;
-
-  // Every bundled SDK copy warns once about Node 20; dozens of copies load in a run.
-  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
-    if (String(typeof warning === "string" ? warning : warning.name).includes("NodeVersionSupportWarning") || JSON.stringify(rest).includes("NodeVersionSupportWarning")) return;
-    return (original.emitWarning as (...a: unknown[]) => void).call(this, warning, ...rest);
-  } as typeof process.emitWarning;
-
-  const warpedSetTimeout = function (this: unknown, callback: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) {
-    const invocation = storage.getStore();
-    if (invocation !== undefined && typeof delay === "number" && delay >= WARP_MIN_MS && calledFromShippedCode(warpedSetTimeout)) {
-      warp(invocation, delay);
-      return original.setTimeout(callback, 0, ...args);
-    }
-    if (invocation !== undefined && typeof delay === "number" && delay >= CLIENT_DEADLINE_MIN_MS && shippedCaller(warpedSetTimeout) === "timer") {
-      return original.setTimeout(callback, NEVER_MS, ...args).unref();
-    }
-    return original.setTimeout(callback, delay, ...args);
-  } as unknown as typeof globalThis.setTimeout;
-  Object.assign(warpedSetTimeout, { [promisify.custom]: (original.setTimeout as unknown as Record<symbol, unknown>)[promisify.custom] });
-  globalThis.setTimeout = warpedSetTimeout;
-
-  const simulatedAbortTimeout = function (this: unknown, delay: number) {
-    if (storage.getStore() !== undefined && shippedCaller(simulatedAbortTimeout) !== undefined) return new AbortController().signal;
-    return original.abortTimeout.call(AbortSignal, delay);
-  };
-  AbortSignal.timeout = simulatedAbortTimeout;
-
-  const warpedSleep = function (delay?: number, value?: unknown, options?: unknown) {
-    const invocation = storage.getStore();
-    if (invocation !== undefined && typeof delay === "number" && delay >= WARP_MIN_MS && calledFromShippedCode(warpedSleep)) {
-      warp(invocation, delay);
-      return original.sleep(0, value, options as never);
-    }
-    return original.sleep(delay, value, options as never);
-  } as typeof timersPromises.setTimeout;
-  (timersPromises as { setTimeout: typeof timersPromises.setTimeout }).setTimeout = warpedSleep;
-
-  // The AWS SDK calls http.request(options, callback) with a headers object.
-  (http as { request: typeof http.request }).request = function (this: unknown, ...args: unknown[]) {
-    const invocation = storage.getStore();
-    const first = args[0];
-    if (invocation !== undefined && typeof first === "object" && first !== null && !(first instanceof URL)) {
-      const options = first as http.RequestOptions;
-      args[0] = { ...options, headers: { ...(options.headers as Record<string, string>), [INVOCATION_HEADER]: invocation.id } };
-    }
-    return (original.request as (...a: unknown[]) => http.ClientRequest).apply(this, args);
-  } as typeof http.request;
-
-  // Octokit calls fetch(url, init) with init.headers as an object.
-  globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const invocation = storage.getStore();
-    if (invocation === undefined) return original.fetch(input, init);
-    const headers = new Headers(init?.headers);
-    headers.set(INVOCATION_HEADER, invocation.id);
-    return original.fetch(input, { ...init, headers });
-  }) as typeof globalThis.fetch;
-}
-
-export function uninstallInvocationPatches(): void {
-  if (installed === undefined) return;
-  globalThis.setTimeout = installed.setTimeout;
-  (timersPromises as { setTimeout: typeof timersPromises.setTimeout }).setTimeout = installed.sleep;
-  (http as { request: typeof http.request }).request = installed.request;
-  globalThis.fetch = installed.fetch;
-  process.emitWarning = installed.emitWarning;
-  AbortSignal.timeout = installed.abortTimeout;
-  installed = undefined;
 }

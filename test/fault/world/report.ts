@@ -7,6 +7,7 @@ import type { GitHubJob, GitHubWorld } from "./github.js";
 import type { Ingress } from "./ingress.js";
 import { PREFIX, SIM_START } from "./options.js";
 import type { Figures, RunnerSim, ScenarioReport } from "./options.js";
+import { firedDeadlines } from "./deadlines.js";
 import type { CallScheduler } from "./scheduler.js";
 import type { FifoQueue, SqsModel } from "./sqs.js";
 import type { WorldStats } from "./stats.js";
@@ -139,6 +140,7 @@ export async function buildReport(w: ReportWorld, timedOut: boolean): Promise<Sc
       esmFailures: w.stats.esmFailures,
       esmSettlement: w.stats.esmSettlement,
       schedule: w.scheduler?.stats,
+      clientDeadlines: Object.fromEntries(firedDeadlines),
       receivedWhileHeld: w.controlPlane.receivedWhileHeld,
       skippedDeletes: w.stats.skippedDeletes,
       sqs: [...w.pools.values()].map(({ queue }) => ({ sends: queue.sends, deduplicated: queue.deduplicated, receives: queue.receives, redeliveries: queue.redeliveries })),

@@ -1,6 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { vi } from "vitest";
-import { invocationOf, kill, streamSeed } from "./invocations.js";
+import { dropDeadlinesOf, fireDeadline, nextDeadline } from "./deadlines.js";
+import { REQUEST_HEADER, invocationOf, kill, onActivity, streamSeed } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
 import { mulberry32 } from "./random.js";
 
@@ -52,8 +54,8 @@ export interface ScheduleStep {
 
 export interface GatedCall {
   readonly invocation: Invocation;
-  /** Arrival order (a call's place among those of the same invocation and kind). */
-  readonly arrival: number;
+  /** The request's number (REQUEST_HEADER): the order the client issued it in, whatever order it arrived in. */
+  readonly request: number;
   /** "github GET /orgs/o/actions/runners", "aws AmazonSQS.DeleteMessage", "aws ec2" (query protocol), "dynamodb ...UpdateItem". */
   readonly what: string;
   /** Simulated time at which the dependency acts on it. */
@@ -75,20 +77,23 @@ export interface ScheduleStats {
   callsDuring: Record<string, number>;
   /** Invocations killed because their timeout passed before a call was due. */
   timedOut: number;
+  /** Client deadlines that fired before the answer came (deadlines.ts), by what. */
+  deadlines: Record<string, number>;
 }
 
 /** How long the scheduler waits in real time for a live invocation to reach a server or end. */
 const STUCK_MS = 30_000;
 
 export class CallScheduler {
-  readonly stats: ScheduleStats = { calls: 0, switches: 0, maxLive: 0, reconcileCallsDuringScaleUp: 0, callsDuring: {}, timedOut: 0 };
+  readonly stats: ScheduleStats = { calls: 0, switches: 0, maxLive: 0, reconcileCallsDuringScaleUp: 0, callsDuring: {}, timedOut: 0, deadlines: {} };
   /** The schedule as it ran, when the options ask for a trace. */
   readonly trace: ScheduleStep[] = [];
   private readonly live = new Set<Invocation>();
   private readonly pending: GatedCall[] = [];
   /** Calls that arrived since the last turn, waiting for their time to be drawn. */
   private readonly arrived: Array<Omit<GatedCall, "dueAt">> = [];
-  private arrivals = 0;
+  /** Request numbers of the calls waiting here (arrived or pending). */
+  private readonly held = new Set<number>();
   /** Each invocation draws its calls' times from its own stream (its function and place among them). */
   private readonly streams = new Map<Invocation, () => number>();
   private readonly begun = new Map<string, number>();
@@ -120,6 +125,7 @@ export class CallScheduler {
   /** It returned or threw. */
   end(invocation: Invocation): void {
     this.live.delete(invocation);
+    dropDeadlinesOf(invocation);
     this.streams.delete(invocation);
     this.passed.delete(invocation);
     this.poke();
@@ -135,24 +141,24 @@ export class CallScheduler {
       if (invocation === undefined || !this.live.has(invocation)) return pass();
       const target = req.headers["x-amz-target"];
       const what = `${service} ${typeof target === "string" ? target : service === "github" ? `${req.method ?? ""} ${(req.url ?? "").split("?")[0] ?? ""}` : "ec2"}`;
-      this.arrive(invocation, what, pass);
+      this.arrive(invocation, what, Number(req.headers[REQUEST_HEADER]), pass);
     });
   }
 
-  private arrive(invocation: Invocation, what: string, release: () => void): void {
-    this.arrivals += 1;
-    this.arrived.push({ invocation, what, release, arrival: this.arrivals });
+  private arrive(invocation: Invocation, what: string, request: number, release: () => void): void {
+    this.held.add(request);
+    this.arrived.push({ invocation, what, release, request });
     this.poke();
   }
 
   /**
    * Gives the calls that arrived their due time, in a fixed order (start order of their invocations,
-   * then kind, then arrival), each from its invocation's own stream: real-time arrival order, which a
-   * loaded machine shuffles, changes nothing.
+   * then kind, then the order the client issued them), each from its invocation's own stream:
+   * real-time arrival order, which a loaded machine shuffles, changes nothing.
    */
   private draw(): void {
     const [low, high] = this.options.callMs ?? [20, 1_500];
-    const arrived = this.arrived.splice(0).sort((a, b) => a.invocation.ordinal - b.invocation.ordinal || a.what.localeCompare(b.what) || a.arrival - b.arrival);
+    const arrived = this.arrived.splice(0).sort((a, b) => a.invocation.ordinal - b.invocation.ordinal || a.what.localeCompare(b.what) || a.request - b.request);
     for (const call of arrived) {
       const base = Math.max(Date.now(), call.invocation.waitedUntil);
       if (this.options.lockstep === true) {
@@ -171,23 +177,41 @@ export class CallScheduler {
     wake?.();
   }
 
-  /** Every live invocation waits at a server (or none is live). */
+  /**
+   * Every live invocation waits at a server (or none is live): each request it has under way waits
+   * here, and it has no other work under way (timers, WebCrypto: client-patches.ts). An invocation
+   * with nothing under way is between two steps of its own code and will call or end.
+   */
   private allWaiting(): boolean {
-    for (const invocation of this.live) if (!this.pending.some((call) => call.invocation === invocation) && !this.arrived.some((call) => call.invocation === invocation)) return false;
+    for (const invocation of this.live) {
+      if (invocation.otherWork > 0 || invocation.requests.size === 0) return false;
+      for (const request of invocation.requests) if (!this.held.has(request)) return false;
+    }
     return true;
   }
 
+  /**
+   * Waits until every live invocation waits at a server. What follows an answer (or a timer) in the
+   * same turn of the event loop runs in microtasks and ticks: it shows up as new work by the next
+   * turns, hence two turns more before the world goes on.
+   */
   private async settle(): Promise<void> {
-    while (!this.allWaiting()) {
-      const arrived = new Promise<void>((resolve) => (this.wake = resolve));
+    for (;;) {
+      if (this.allWaiting()) {
+        await nextTurn();
+        await nextTurn();
+        if (this.allWaiting()) return;
+        continue;
+      }
+      const woken = new Promise<void>((resolve) => (this.wake = resolve));
+      onActivity(() => this.poke());
       let timer: NodeJS.Timeout | undefined;
       const stuck = new Promise<"stuck">((resolve) => (timer = setTimeout(() => resolve("stuck"), STUCK_MS)));
-      const outcome = await Promise.race([arrived, stuck]);
+      const outcome = await Promise.race([woken, stuck]);
       clearTimeout(timer);
-      if (outcome === "stuck") throw new Error(`scheduler: an invocation neither called a server nor ended in ${STUCK_MS / 1000} s: ${[...this.live].map((i) => i.id).join(", ")}`);
+      onActivity(undefined);
+      if (outcome === "stuck") throw new Error(`scheduler: an invocation neither called a server nor ended in ${STUCK_MS / 1000} s: ${[...this.live].map((i) => `${i.id} (requests ${[...i.requests].join(",")}, other work ${i.otherWork})`).join(", ")}`);
     }
-    // Parallel requests of one invocation reach the servers a moment apart: let them all arrive.
-    for (let i = 0; i < 3; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /**
@@ -202,12 +226,20 @@ export class CallScheduler {
       await between();
       await this.settle();
       this.draw();
-      if (this.pending.length === 0) return;
       // Ties (lockstep: every call of a round is due at its instant) go round-robin: the invocation with
       // the fewest calls through so far, then the one that started first.
       const turns = (call: GatedCall): number => this.passed.get(call.invocation) ?? 0;
-      const next = [...this.pending].sort((a, b) => a.dueAt - b.dueAt || turns(a) - turns(b) || a.invocation.ordinal - b.invocation.ordinal || a.what.localeCompare(b.what) || a.arrival - b.arrival)[0] as GatedCall;
-      if (next.dueAt > until) return;
+      const next = [...this.pending].sort((a, b) => a.dueAt - b.dueAt || turns(a) - turns(b) || a.invocation.ordinal - b.invocation.ordinal || a.what.localeCompare(b.what) || a.request - b.request)[0];
+      // A client deadline due before the next answer fires first: the client gives up, the server may still act.
+      const deadline = nextDeadline(this.live);
+      if (deadline !== undefined && deadline.at <= until && (next === undefined || deadline.at < next.dueAt)) {
+        if (this.options.lockstep !== true && deadline.at > Date.now()) vi.setSystemTime(deadline.at);
+        this.stats.deadlines[deadline.what] = (this.stats.deadlines[deadline.what] ?? 0) + 1;
+        this.mark(deadline.invocation, `deadline ${deadline.what}`);
+        fireDeadline(deadline);
+        continue;
+      }
+      if (next === undefined || next.dueAt > until) return;
       this.pending.splice(this.pending.indexOf(next), 1);
       const { invocation } = next;
       if (this.options.lockstep !== true) {
@@ -227,6 +259,7 @@ export class CallScheduler {
       this.mark(invocation, next.what);
       this.passed.set(invocation, turns(next) + 1);
       this.lastInvocation = invocation;
+      this.held.delete(next.request);
       next.release();
     }
   }

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
+import { worldUuid } from "./random.js";
 import type { SQSRecord } from "aws-lambda";
 import { AwsFault } from "../../helpers/loopback-aws.js";
 import type { LoopbackAws } from "../../helpers/loopback-aws.js";
@@ -58,7 +59,7 @@ export class FifoQueue {
       this.deduplicated += 1;
       return { messageId: seen.messageId, sequenceNumber: "0" };
     }
-    const messageId = randomUUID();
+    const messageId = worldUuid();
     this.deduplication.set(input.deduplicationId, { messageId, at: now });
     this.sequence += 1;
     const message: QueueMessage = {
@@ -98,7 +99,7 @@ export class FifoQueue {
       message.receiveCount += 1;
       if (message.receiveCount > 1) this.redeliveries += 1;
       message.firstReceivedAt ??= now;
-      message.receiptHandle = randomUUID();
+      message.receiptHandle = worldUuid();
       message.visibleAt = now + this.visibilityTimeoutSeconds * 1000;
       this.receives += 1;
       taken.push(message);

@@ -54,7 +54,11 @@ export async function deliverWebhooks(w: WebhookWorld): Promise<void> {
   const due = w.github.dueDeliveries();
   const environments = w.webhookHandlers.length;
   if (environments === 1) {
-    for (const delivery of due) await deliverWebhook(w, delivery, w.webhookHandlers[0] as WebhookHandler);
+    for (const delivery of due) {
+      const running = deliverWebhook(w, delivery, w.webhookHandlers[0] as WebhookHandler, w.lockstep);
+      await w.lockstep?.runUntil(Number.POSITIVE_INFINITY, async () => undefined);
+      await running;
+    }
     return;
   }
   // Deliveries of the same instant overlap, up to one per environment (as Lambda scales out).

@@ -20,7 +20,8 @@ import type { Flood } from "./ingress.js";
 import { MINUTE, PREFIX, SIM_START, resolveOptions } from "./options.js";
 import type { CrashPoint, PoolOptions, ResolvedWorldOptions, RunnerSim, ScaleUpHandler, ScenarioReport, ScheduledHandler, WebhookHandler, WorldOptions } from "./options.js";
 import { invocationAwareRandom, seedInvocations } from "./invocations.js";
-import { mulberry32 } from "./random.js";
+import { resetDeadlines } from "./deadlines.js";
+import { mulberry32, seedWorldIds } from "./random.js";
 import { runWorld, stepWorld } from "./loop.js";
 import { instanceEnded } from "./runner-fleet.js";
 import { wireCrashes } from "./crashes.js";
@@ -121,10 +122,11 @@ export class World {
   async start(): Promise<void> {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(SIM_START);
+    resetDeadlines();
     // With invocations at once (scheduler, lockstep) each draws from its own seeded stream
     // (invocations.ts); one at a time, they draw from the world's stream in a fixed order already.
-    const concurrent = this.scheduler !== undefined || this.lockstep !== undefined;
-    seedInvocations(concurrent ? this.options.seed : undefined);
+    seedInvocations(this.scheduler !== undefined || this.lockstep !== undefined ? this.options.seed : undefined);
+    seedWorldIds(this.options.seed);
     Math.random = invocationAwareRandom(mulberry32(this.options.seed));
     this.awsEndpoint = await this.aws.start();
     const { db, endpoint: dynamoEndpoint } = await WorldDynamoDb.start({ jobs: `${PREFIX}-jobs`, runners: `${PREFIX}-runners` });
@@ -190,6 +192,8 @@ export class World {
     for (const root of this.roots) unloadShippedBundle(root);
     Math.random = this.realRandom;
     seedInvocations(undefined);
+    seedWorldIds(undefined);
+    resetDeadlines();
     vi.useRealTimers();
   }
 

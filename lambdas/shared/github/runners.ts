@@ -42,6 +42,12 @@ export interface JitConfigRequest {
   readonly name: string;
   readonly runnerGroupId: number;
   readonly labels: readonly string[];
+  /**
+   * A deadline for the POST and its retries together (one `AbortSignal.timeout`), and how many times
+   * Octokit's retry plugin may retry a 5xx within it, in place of the kit's defaults (a fresh 10 s
+   * deadline per attempt, 3 retries): scale-up plans its time around one JIT call (contracts/scale-up.ts).
+   */
+  readonly deadline?: { readonly timeoutMs: number; readonly retries: number };
 }
 
 export interface JitConfig {
@@ -116,6 +122,7 @@ export async function generateJitConfig(
     runner_group_id: request.runnerGroupId,
     labels: [...request.labels],
     work_folder: "_work",
+    ...(request.deadline === undefined ? {} : { request: { signal: AbortSignal.timeout(request.deadline.timeoutMs), retries: request.deadline.retries } }),
   };
   try {
     const response =

@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SCALE_UP_JIT_CALL_BUDGET_SECONDS } from "../../../contracts/scale-up.js";
+import { gitHubRunnerRegistrar } from "../../../lambdas/scale-up/adapters/github.js";
+import type { ScaleUpPool } from "../../../lambdas/scale-up/config.js";
+import { clearOctokitCache, generateJitConfig, tokenOctokit } from "../../../lambdas/shared/index.js";
+
+// The JIT POST's deadline is the call's budget in scale-up's time plan (time-budget.ts), not the kit's
+// general 10 s per attempt: the fault world's slow-GitHub scenario lost every job to the 10 s.
+
+const JIT_ANSWER = { runner: { id: 7, name: "sr-i-1" }, encoded_jit_config: "ZW5jb2RlZA==" };
+
+interface Seen {
+  readonly body: unknown;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** A fetch answering from `answers` in turn ("hang" waits for the request's signal to abort). */
+function scriptedFetch(answers: ReadonlyArray<number | "hang">, seen: Seen[]): typeof globalThis.fetch {
+  let call = 0;
+  return async (_input, init) => {
+    const signal = init?.signal ?? undefined;
+    seen.push({ body: JSON.parse(String(init?.body)), signal });
+    const answer = answers[Math.min(call++, answers.length - 1)];
+    if (answer === "hang") {
+      // As fetch does: an expired signal fails the request at once.
+      if (signal?.aborted === true) throw signal.reason as Error;
+      return new Promise((_resolve, reject) => signal?.addEventListener("abort", () => reject(signal.reason as Error)));
+    }
+    return new Response(JSON.stringify(answer === 201 ? JIT_ANSWER : { message: "Server Error" }), { status: answer, headers: { "content-type": "application/json" } });
+  };
+}
+
+function client(fetch: typeof globalThis.fetch) {
+  return tokenOctokit({ token: "ghp_test", baseUrl: "https://api.github.com", fetch });
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  clearOctokitCache();
+});
+
+describe("the JIT configuration deadline", () => {
+  it("gives scale-up's JIT POST one deadline of its time budget less the retry's second, and at most one retry", async () => {
+    // Arrange
+    const timeouts = vi.spyOn(AbortSignal, "timeout");
+    const seen: Seen[] = [];
+    const register = gitHubRunnerRegistrar("sr", "org", async () => client(scriptedFetch([502, 201], seen)));
+
+    // Act
+    const config = await register({ instanceId: "i-1", pool: { labels: ["linux"], runnerGroupId: 3 } as unknown as ScaleUpPool, owner: "octo-org", installationId: 1, appId: 42 });
+
+    // Assert: a 5xx is retried once, under the same signal; the body carries no request option.
+    expect(config.runnerId).toBe(7);
+    expect(timeouts.mock.calls).toEqual([[(SCALE_UP_JIT_CALL_BUDGET_SECONDS - 1) * 1000]]);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]?.signal).toBe(seen[0]?.signal);
+    expect(seen[0]?.body).toEqual({ name: "sr-i-1", runner_group_id: 3, labels: ["linux", "self-hosted"], work_folder: "_work" });
+  });
+
+  it("fails once the deadline passes, without more attempts than the one retry", async () => {
+    // Arrange
+    const seen: Seen[] = [];
+
+    // Act
+    const started = Date.now();
+    const failure = await generateJitConfig(client(scriptedFetch(["hang"], seen)), { scope: "org", owner: "octo-org" }, {
+      name: "sr-i-2",
+      runnerGroupId: 1,
+      labels: ["linux"],
+      deadline: { timeoutMs: 50, retries: 1 },
+    }).catch((error: unknown) => error);
+
+    // Assert: the first attempt aborted at the deadline; the retry, a second later, ends at once.
+    expect(failure).toBeInstanceOf(Error);
+    expect(String((failure as Error).message)).toContain("generate-jitconfig for sr-i-2");
+    expect(seen.length).toBeLessThanOrEqual(2);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("keeps the kit's per-attempt default for a JIT call without a deadline (other callers)", async () => {
+    // Arrange
+    const timeouts = vi.spyOn(AbortSignal, "timeout");
+    const seen: Seen[] = [];
+
+    // Act
+    await generateJitConfig(client(scriptedFetch([201], seen)), { scope: "org", owner: "octo-org" }, { name: "sr-i-3", runnerGroupId: 1, labels: ["linux"] });
+
+    // Assert
+    expect(timeouts.mock.calls).toEqual([[10_000]]);
+  });
+});

@@ -1,0 +1,245 @@
+import { describe, expect, it } from "vitest";
+import { memoryLimitCounters } from "../../../lambdas/libs/ledger/memory-counters.js";
+import { MemoryLedgerTable, memoryLedger } from "../../../lambdas/libs/ledger/memory-store.js";
+import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
+import type { JobRecord, LedgerSnapshot } from "../../../lambdas/libs/ledger/types.js";
+import { launchesInProgress, reconcileJobs, runningOn } from "../../../lambdas/reconcile/job-actions.js";
+import type { ReconcileJobsDeps } from "../../../lambdas/reconcile/job-actions.js";
+import type { JobMessage, WorkflowJobState } from "../../../lambdas/shared/index.js";
+import { jobFacts, seedLaunchedJob } from "../../helpers/ledger.js";
+import { quietPowertools } from "../../helpers/powertools.js";
+
+// The job half of the reconciler called directly (reconcile.test.ts runs it inside a whole round, where
+// the slot release of the same round hides the relaunch's own release, and no warm pool is set).
+
+quietPowertools();
+
+const START = Date.parse("2026-11-23T10:00:00.000Z");
+const OWNER = "octo-org";
+const INSTALLATION = 52103487;
+
+type Instance = Parameters<typeof reconcileJobs>[3][number];
+const runner = (instanceId: string, extra: Partial<Instance> = {}): Instance => ({ instanceId, state: "running", pool: "linux", owner: OWNER, ...extra });
+const record = (pk: string, extra: Partial<JobRecord>): JobRecord => ({ pk, phase: "received", jobId: Number(pk.replace(/\D/g, "")), runAttempt: 1, updatedAt: new Date(START).toISOString(), ...extra });
+const snapshotOf = (jobs: JobRecord[]): LedgerSnapshot => ({ jobs, idleSeen: new Map(), counters: new Map() });
+
+function harness(overrides: Partial<ReconcileJobsDeps> = {}, at = START) {
+  const table = new MemoryLedgerTable();
+  const ledger = memoryLedger(table);
+  const counters = memoryLimitCounters(table);
+  const sent: Array<{ pool: string; message: JobMessage; groupId: string; deduplicationId: string }> = [];
+  const githubJobs = new Map<number, WorkflowJobState>();
+  const deps: ReconcileJobsDeps = {
+    prefix: "sr",
+    now: () => new Date(at),
+    ledger,
+    counters,
+    jobs: { get: async (_installation, _repository, jobId) => githubJobs.get(jobId) ?? { status: "queued", conclusion: null, runnerName: null }, rerun: async () => undefined },
+    requeue: async (pool, body, groupId, deduplicationId) => void sent.push({ pool, message: JSON.parse(body) as JobMessage, groupId, deduplicationId }),
+    isDraining: async () => false,
+    relaunchGraceSeconds: 300,
+    requeueAfterSeconds: 1800,
+    rerunInterrupted: true,
+    maxJobChecks: 20,
+    warmPools: {},
+    scope: "org",
+    installationFor: async () => INSTALLATION,
+    ...overrides,
+  };
+  const run = async (instances: Instance[], registrations = new Map<string, Array<{ name: string; busy: boolean }>>(), snapshot?: LedgerSnapshot) => {
+    const read = snapshot ?? (await ledger.snapshot());
+    return reconcileJobs(deps, read, read.counters, instances, registrations);
+  };
+  const inUse = () => Object.values(limitKeys("linux", OWNER)).map((key) => Number(table.items.get(key)?.inUse ?? 0));
+  return { table, ledger, counters, sent, githubJobs, deps, run, inUse };
+}
+
+describe("runningOn", () => {
+  it("names the runners of running jobs only, and only those the ledger knows", () => {
+    const snapshot = snapshotOf([record("job#1", { phase: "running", ranOn: "sr-a" }), record("job#2", { phase: "running" }), record("job#3", { phase: "completed", ranOn: "sr-b" })]);
+    expect(runningOn(snapshot)).toEqual(new Set(["sr-a"]));
+  });
+});
+
+describe("launchesInProgress", () => {
+  const now = new Date(START);
+  const launchedAgo = (seconds: number) => new Date(START - seconds * 1000).toISOString();
+
+  it("counts an instance launched up to the boot timeout ago, not one a millisecond older or without a launch time", () => {
+    // Arrange
+    const jobs = [
+      record("job#1", { phase: "launched", instanceId: "i-at-timeout", launchedAt: launchedAgo(600) }),
+      record("job#2", { phase: "launched", instanceId: "i-older", launchedAt: new Date(START - 600_001).toISOString() }),
+      record("job#3", { phase: "launched", instanceId: "i-no-time" }),
+      record("job#4", { phase: "launched", launchedAt: launchedAgo(1) }),
+    ];
+
+    // Act and assert
+    expect(launchesInProgress(snapshotOf(jobs), now, 600).instanceIds).toEqual(new Set(["i-at-timeout"]));
+  });
+
+  it("names the owners of launches whose claim is still live, not of an ended claim, another phase or no owner", () => {
+    // Arrange
+    const jobs = [
+      record("job#1", { phase: "launching", claimExpiresAt: START + 1, scopeOwner: "live" }),
+      record("job#2", { phase: "launching", claimExpiresAt: START, scopeOwner: "ended-now" }),
+      record("job#3", { phase: "launching", scopeOwner: "no-claim" }),
+      record("job#4", { phase: "launched", claimExpiresAt: START + 60_000, scopeOwner: "launched" }),
+      record("job#5", { phase: "launching", claimExpiresAt: START + 60_000 }),
+    ];
+
+    // Act and assert
+    expect(launchesInProgress(snapshotOf(jobs), now, 600).owners).toEqual(new Set(["live"]));
+  });
+});
+
+describe("reconcileJobs: warm pools", () => {
+  const warmPools = { linux: { size: 6, owner: OWNER, schedule: "" } };
+
+  it("counts as ready only idle, running runners of the pool and owner, and warm requests on their way as pending", async () => {
+    // Arrange: 1 ready runner; busy (GitHub or ledger), stopping and stopped ones; another owner's;
+    // 2 warm requests on their way (received, launching); a launched warm job and an ordinary job waiting.
+    const h = harness({ warmPools });
+    const instances = [
+      runner("i-ready"),
+      runner("i-busy-github"),
+      runner("i-busy-ledger"),
+      runner("i-stopping", { state: "stopping" }),
+      runner("i-stopped", { state: "stopped" }),
+      runner("i-other-owner", { owner: "other-org" }),
+    ];
+    const registrations = new Map([[OWNER, [{ name: "sr-i-busy-github", busy: true }, { name: "sr-i-ready", busy: false }]]]);
+    const snapshot = snapshotOf([
+      record("job#10", { phase: "running", ranOn: "sr-i-busy-ledger", pool: "linux", scopeOwner: OWNER }),
+      record("warm#11", { kind: "warm", phase: "received", pool: "linux", scopeOwner: OWNER }),
+      record("warm#12", { kind: "warm", phase: "launching", pool: "linux", scopeOwner: OWNER, claimExpiresAt: START + 60_000 }),
+      record("warm#13", { kind: "warm", phase: "launched", pool: "linux", scopeOwner: OWNER }),
+      record("job#14", { phase: "received", pool: "linux", scopeOwner: OWNER }),
+    ]);
+
+    // Act
+    const summary = await h.run(instances, registrations, snapshot);
+
+    // Assert: 6 wanted, 1 ready, 2 pending.
+    expect(summary.warmRequested).toBe(3);
+    expect(h.sent).toHaveLength(3);
+  });
+
+  it("asks for the shortfall with warm messages of distinct ids from the round's second, for an organization", async () => {
+    // Arrange: a clock 123 ms past the second.
+    const h = harness({ warmPools: { linux: { size: 2, owner: OWNER, schedule: "" } } }, START + 123);
+
+    // Act
+    await h.run([]);
+
+    // Assert
+    const message = (jobId: number) => ({ version: 1, kind: "warm", deliveryId: "warm-pool", pool: "linux", jobId, runId: jobId, runAttempt: 1, repository: `${OWNER}/*`, owner: OWNER, installationId: INSTALLATION, labels: [], receivedAt: new Date(START + 123).toISOString() });
+    expect(h.sent).toStrictEqual([
+      { pool: "linux", message: message(START), groupId: String(START), deduplicationId: `warm-linux-${START}` },
+      { pool: "linux", message: message(START + 1), groupId: String(START + 1), deduplicationId: `warm-linux-${START + 1}` },
+    ]);
+  });
+
+  it("names the repository and its owner for a repository-scoped warm pool", async () => {
+    // Arrange
+    const h = harness({ scope: "repo", warmPools: { linux: { size: 1, owner: "octo-org/app", schedule: "" } } });
+
+    // Act
+    await h.run([]);
+
+    // Assert
+    expect(h.sent.map((s) => [s.message.repository, s.message.owner])).toEqual([["octo-org/app", "octo-org"]]);
+  });
+
+  it("asks for nothing when the draining switch cannot be read (taken as draining)", async () => {
+    // Arrange
+    const h = harness({ warmPools, isDraining: async () => Promise.reject(new Error("SSM throttled")) });
+
+    // Act
+    const summary = await h.run([]);
+
+    // Assert
+    expect(summary).toMatchObject({ warmRequested: 0, errors: 0 });
+    expect(h.sent).toEqual([]);
+  });
+
+  it("ends a warm runner's synthetic job with its instance", async () => {
+    // Arrange: a warm runner launched 10 minutes ago, its instance gone.
+    const h = harness();
+    const key = await seedLaunchedJob(h.ledger, h.counters, { facts: jobFacts(700, { kind: "warm" }), instanceId: "i-warm", prefix: "sr", scopeOwner: OWNER, at: new Date(START - 600_000) });
+
+    // Act
+    const summary = await h.run([]);
+
+    // Assert
+    expect(summary).toMatchObject({ slotsReleased: 1, errors: 0 });
+    expect(h.table.items.get(key)).toMatchObject({ phase: "completed", conclusion: "warm runner gone" });
+    expect(h.inUse()).toEqual([0, 0, 0]);
+  });
+});
+
+describe("reconcileJobs: doubted jobs", () => {
+  const seed = async (h: ReturnType<typeof harness>, jobId: number, instanceId: string) =>
+    seedLaunchedJob(h.ledger, h.counters, { facts: jobFacts(jobId), instanceId, prefix: "sr", scopeOwner: OWNER, at: new Date(START - 600_000) });
+
+  it("records a job GitHub reports in progress as running on the runner GitHub names, and relaunches nothing", async () => {
+    // Arrange
+    const h = harness();
+    const key = await seed(h, 501, "i-gone");
+    h.githubJobs.set(501, { status: "in_progress", conclusion: null, runnerName: "sr-i-other" });
+
+    // Act
+    const summary = await h.run([]);
+
+    // Assert
+    expect(summary).toMatchObject({ relaunched: 0, errors: 0 });
+    expect(h.sent).toEqual([]);
+    expect(h.table.items.get(key)).toMatchObject({ phase: "running", ranOn: "sr-i-other" });
+  });
+
+  it("frees the slots of a relaunched job whose instance is gone when this round could not release them first", async () => {
+    // Arrange: releasing the slot fails (a ledger error); the relaunch then frees it.
+    const h = harness();
+    await seed(h, 501, "i-gone");
+    const deps = { ...h.deps, ledger: { ...h.ledger, releaseSlot: async () => Promise.reject(new Error("throttled")) } };
+    const snapshot = await h.ledger.snapshot();
+
+    // Act
+    const summary = await reconcileJobs(deps, snapshot, snapshot.counters, [], new Map());
+
+    // Assert
+    expect(summary).toMatchObject({ relaunched: 1, slotsReleased: 0, errors: 1 });
+    expect(h.inUse()).toEqual([0, 0, 0]);
+  });
+
+  it("keeps the slots of a job relaunched because its runner took another job: the instance still runs", async () => {
+    // Arrange: job 501's runner runs job 502 instead.
+    const h = harness();
+    await seed(h, 501, "i-took-other");
+    await h.ledger.receive(jobFacts(502), "delivery-502", new Date(START - 500_000));
+    await h.ledger.start({ jobId: 502, runAttempt: 1 }, "sr-i-took-other", new Date(START - 500_000));
+
+    // Act
+    const summary = await h.run([runner("i-took-other")], new Map([[OWNER, [{ name: "sr-i-took-other", busy: true }]]]));
+
+    // Assert
+    expect(summary).toMatchObject({ relaunched: 1, errors: 0 });
+    expect(h.sent.map((s) => s.message.jobId)).toEqual([501]);
+    expect(h.inUse()).toEqual([1, 1, 1]);
+  });
+
+  it("queues a lost job again under a deduplication id of its attempt and last update", async () => {
+    // Arrange: the queueing lease ran out 31 minutes ago.
+    const h = harness();
+    const receivedAt = new Date(START - 31 * 60_000);
+    await h.ledger.receiveToQueue(jobFacts(502), "delivery-502", 30_000, receivedAt);
+
+    // Act
+    const summary = await h.run([]);
+
+    // Assert
+    expect(summary).toMatchObject({ requeued: 1, errors: 0 });
+    expect(h.sent.map((s) => s.deduplicationId)).toEqual([`502-1-q${receivedAt.getTime()}`]);
+    expect(h.table.items.get(jobKey({ jobId: 502, runAttempt: 1 }))?.updatedAt).toBe(new Date(START).toISOString());
+  });
+});

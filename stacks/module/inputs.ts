@@ -228,9 +228,9 @@ const WEBHOOK: InputGroup = {
       description: "Create the regional API Gateway account setting with a CloudWatch Logs role. Access logs need it once per account and region; leave false where it exists.",
     },
     {
-      name: "webhook_max_body_bytes", type: "number", default: 262144,
+      name: "webhook_max_body_bytes", type: "number", default: SHARED_INPUTS.webhookMaxBodyBytes.default,
       description: "Largest webhook body accepted, in bytes; larger requests get 413.",
-      rules: [integerBetween(1024, 10485760, " (API Gateway's 10 MiB limit)")],
+      rules: [SHARED_INPUTS.webhookMaxBodyBytes.rule],
     },
   ],
 };

@@ -6,7 +6,8 @@
  */
 import { RUNNER_SCOPES } from "../../contracts/common.js";
 import { RULES } from "../errors.js";
-import { poolsValidation, poolsVariableType } from "../pools.js";
+import { poolsVariableType } from "../pools.js";
+import { poolsValidation } from "../pools-rules.js";
 import { emptyOr, nonEmptyList, oneOf } from "./rules.js";
 import { ADMISSION } from "./inputs-admission.js";
 import { CONTROL } from "./inputs-control-plane.js";

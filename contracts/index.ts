@@ -13,3 +13,4 @@ export * from "./webhook.js";
 export * from "./metrics.js";
 export * from "./runner-binaries.js";
 export * from "./pool-customization.js";
+export * from "./tags.js";

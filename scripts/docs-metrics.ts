@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { LOG_CORRELATION_KEYS, METRICS, METRIC_SOURCES, metricsNamespace } from "../contracts/metrics.js";
 import type { MetricSpec } from "../contracts/metrics.js";
-import { RUNNER_TAGS } from "../lambdas/shared/tags.js";
+import { RUNNER_TAGS } from "../contracts/tags.js";
 
 export const METRICS_DOC = join(fileURLToPath(new URL("..", import.meta.url)), "docs", "metrics.md");
 export const METRICS_BEGIN = "<!-- BEGIN GENERATED from contracts/metrics.ts by `npm run docs:metrics`; edit the table, not this section -->";

@@ -1,6 +1,7 @@
 // The package's public API (package.json exports "."): SelfRunners, its props and the constructs it is made of.
 export * from "./errors.js";
 export * from "./pools.js";
+export * from "./pools-rules.js";
 export * from "./pools-os.js";
 export * from "./aws-context.js";
 export * from "./encryption-key.js";

@@ -4,9 +4,9 @@ import { DataAwsAmi, IamInstanceProfile, IamRole, IamRolePolicy, LaunchTemplate,
 import type { AwsContext } from "./aws-context.js";
 import { checkProps } from "./errors.js";
 import { SHARED_INPUTS } from "./module/shared-rules.js";
-import { assumeRolePolicy, policyDocument, runnerCredentialsCondition } from "./private/iam.js";
+import { assumeRolePolicy, policyDocument } from "./private/iam.js";
 import type { NodejsFunction } from "./nodejs-function.js";
-import { amiArchitectureHcl, type NormalizedPool, type PoolMap } from "./pools.js";
+import { amiArchitectureHcl, type PoolMap } from "./pools.js";
 import { ROOT_DEVICE_NAMES } from "./pools-os.js";
 import { runnerBootstrapScript } from "./runner-bootstrap.js";
 import type { CacheBootstrapSettings } from "./build-cache/cache-clients.js";
@@ -17,10 +17,12 @@ import { countIf, isEmptyString } from "./private/conditions.js";
 import { launchableInstanceTypes } from "./pools-instance-requirements.js";
 import { runnerVolumes } from "./runner-volumes.js";
 import { POOL_CUSTOMIZATION_KEY_FORMAT } from "../contracts/pool-customization.js";
+import { RUNNER_TAGS } from "../contracts/tags.js";
+import { runnerLaunchStatements, runnerNetworkArns, runnerTerminateStatements, sessionManagerStatements } from "./private/runner-fleet-policies.js";
 import { RunnerPoolRoles, poolsWithOwnRole } from "./runner-pool-roles.js";
 
 /** The tag every runner instance carries; IAM conditions on terminate key on it. */
-export const KIT_TAG = "self-runners:prefix";
+export const KIT_TAG = RUNNER_TAGS.prefix;
 
 /** Props of {@link RunnerFleet}. */
 export interface RunnerFleetProps {
@@ -106,6 +108,12 @@ export class RunnerFleet extends Construct {
   private readonly context: AwsContext;
   private readonly pools: PoolMap;
 
+  /** Partition, region and account of the policies' ARNs. */
+  private get account(): { partition: string; region: string; accountId: string } {
+    const { partition, region, accountId } = this.context;
+    return { partition, region, accountId };
+  }
+
   constructor(scope: Construct, id: string, props: RunnerFleetProps) {
     super(scope, id);
     checkProps(this.node.path, [
@@ -132,27 +140,12 @@ export class RunnerFleet extends Construct {
       assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"),
       tags,
     });
-    // Session Manager only (the actions of AWS's minimal Session Manager instance profile): never
-    // AmazonSSMManagedInstanceCore, whose ssm:GetParameter(s) on "*" would let any job read the App key.
+    // Session Manager only, never AmazonSSMManagedInstanceCore (see sessionManagerStatements).
     new IamRolePolicy(this, "ssm-sessions", {
       count: countIf(props.enableSsmSessions ?? false),
       role: this.role.id,
       name: "ssm-sessions",
-      policy: policyDocument([
-        {
-          Sid: "RegisterWithSessionManager",
-          Action: ["ssm:UpdateInstanceInformation"],
-          Resource: `arn:${props.context.partition}:ec2:${props.context.region}:${props.context.accountId}:instance/*`,
-          Condition: runnerCredentialsCondition(props.vpcId),
-        },
-        {
-          // ssmmessages has no resource types; the condition keeps the channels to instance credentials.
-          Sid: "SessionManagerChannels",
-          Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
-          Resource: "*",
-          Condition: { Null: { "ec2:SourceInstanceARN": "false" }, ...runnerCredentialsCondition(props.vpcId) },
-        },
-      ]),
+      policy: policyDocument(sessionManagerStatements(props.context, props.vpcId)),
     });
     this.instanceProfile = new IamInstanceProfile(this, "instance-profile", {
       name: `${props.prefix}-runner`,
@@ -199,7 +192,7 @@ export class RunnerFleet extends Construct {
     );
     const ubuntuOrWindows = Op.or(Op.eq(pools.getString("os"), "windows"), Fn.startswith(pools.getString("linux_distribution"), "ubuntu"));
     const rootDeviceName = Fn.conditional(ubuntuOrWindows, ROOT_DEVICE_NAMES.windows, ROOT_DEVICE_NAMES.al2023);
-    const resourceTags = mergeTags(tags, { [KIT_TAG]: props.prefix, "self-runners:pool": pools.key });
+    const resourceTags = mergeTags(tags, { [KIT_TAG]: props.prefix, [RUNNER_TAGS.pool]: pools.key });
     this.launchTemplates = new LaunchTemplate(this, "launch-template", {
       forEach: pools,
       name: `${props.prefix}-${pools.key}`,
@@ -269,118 +262,24 @@ export class RunnerFleet extends Construct {
    * tagged with this kit's prefix and running with a runner instance profile only).
    */
   grantLaunch(fn: NodejsFunction): void {
-    const { partition, region, accountId } = this.context;
-    const ec2Arn = (resource: string): string => `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
-    const launch = ["ec2:CreateFleet", "ec2:RunInstances"];
-    const kitTagRequested = { [`aws:RequestTag/${KIT_TAG}`]: this.prefix };
-    // Every resource of the request must come from one of this fleet's templates (issue 18, finding 8).
-    const fromOwnTemplate = { "ec2:LaunchTemplate": this.launchTemplateArns };
-    fn.addToRolePolicy("launch-runners", [
-      { Sid: "LaunchFromOwnTemplates", Action: launch, Resource: this.launchTemplateArns },
-      {
-        // The instance: tagged, with the runner profile, IMDSv2 only, an instance type a pool may launch.
-        Sid: "LaunchRunnerInstances",
-        Action: launch,
-        Resource: ec2Arn("instance/*"),
-        Condition: {
-          StringEquals: { ...kitTagRequested, "ec2:MetadataHttpTokens": "required" },
-          // Patterns: an attribute-based pool may launch any type its allowed_instance_types match.
-          StringLike: { "ec2:InstanceType": launchableInstanceTypes(this.pools) },
-          ArnEquals: { "ec2:InstanceProfile": this.instanceProfileArns },
-          ArnLike: fromOwnTemplate,
-        },
-      },
-      {
-        // CreateFleet tags instances, the launch templates tag volumes and network interfaces.
-        Sid: "LaunchTaggedRunners",
-        Action: launch,
-        Resource: [ec2Arn("volume/*"), ec2Arn("network-interface/*")],
-        Condition: { StringEquals: kitTagRequested, ArnLike: fromOwnTemplate },
-      },
-      { Sid: "LaunchIntoRunnerNetwork", Action: launch, Resource: this.networkArns, Condition: { ArnLike: fromOwnTemplate } },
-      {
-        // AMIs may be public or shared from other accounts; the templates choose which, and the request may not.
-        Sid: "LaunchFromTemplateImages",
-        Action: launch,
-        Resource: `arn:${partition}:ec2:${region}::image/*`,
-        Condition: { ArnLike: fromOwnTemplate, Bool: { "ec2:IsLaunchTemplateResource": "true" } },
-      },
-      { Sid: "LaunchFromImageSnapshots", Action: launch, Resource: `arn:${partition}:ec2:${region}::snapshot/*`, Condition: { ArnLike: fromOwnTemplate } },
-      {
-        // The instant fleet itself and, for spot, its requests: created only together with tagged instances.
-        Sid: "FleetRequests",
-        Action: launch,
-        Resource: [ec2Arn("fleet/*"), ec2Arn("spot-instances-request/*")],
-      },
-      {
-        Sid: "TagOnLaunch",
-        Action: ["ec2:CreateTags"],
-        Resource: [ec2Arn("instance/*"), ec2Arn("volume/*"), ec2Arn("network-interface/*")],
-        Condition: { StringEquals: { "ec2:CreateAction": ["CreateFleet", "RunInstances"], [`aws:RequestTag/${KIT_TAG}`]: this.prefix } },
-      },
-      {
-        // The Name tag (the runner name) and the job the instance was launched for are known only after
-        // launch (a fleet serves several jobs), so they are set per instance.
-        Sid: "NameOwnRunners",
-        Action: ["ec2:CreateTags"],
-        Resource: ec2Arn("instance/*"),
-        Condition: {
-          StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix },
-          ArnEquals: { "ec2:InstanceProfile": this.instanceProfileArns },
-          "ForAllValues:StringEquals": { "aws:TagKeys": ["Name", "self-runners:job-id", "self-runners:delivery-id", "self-runners:repository"] },
-        },
-      },
-      {
-        Sid: "Describe",
-        Action: [
-          "ec2:DescribeInstances",
-          "ec2:DescribeLaunchTemplates",
-          "ec2:DescribeLaunchTemplateVersions",
-          "ec2:DescribeImages",
-          "ec2:DescribeSubnets",
-          "ec2:DescribeInstanceTypeOfferings",
-        ],
-        Resource: "*",
-      },
-      { Sid: "ResolveAmiParameters", Action: ["ssm:GetParameters", "ssm:GetParameter"], Resource: `arn:${partition}:ssm:${region}::parameter/aws/service/*` },
-      {
-        Sid: "PassRunnerRole",
-        Action: ["iam:PassRole"],
-        Resource: this.roleArns,
-        Condition: { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } },
-      },
-      {
-        Sid: "FleetServiceLinkedRoles",
-        Action: ["iam:CreateServiceLinkedRole"],
-        Resource: [
-          `arn:${partition}:iam::${accountId}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
-          `arn:${partition}:iam::${accountId}:role/aws-service-role/ec2fleet.amazonaws.com/AWSServiceRoleForEC2Fleet`,
-        ],
-        Condition: { StringEquals: { "iam:AWSServiceName": ["spot.amazonaws.com", "ec2fleet.amazonaws.com"] } },
-      },
-    ]);
+    fn.addToRolePolicy(
+      "launch-runners",
+      runnerLaunchStatements({
+        ...this.account,
+        prefix: this.prefix,
+        launchTemplateArns: this.launchTemplateArns,
+        instanceProfileArns: this.instanceProfileArns,
+        roleArns: this.roleArns,
+        networkArns: runnerNetworkArns(this.context, this.pools, this.securityGroup.id),
+        instanceTypes: launchableInstanceTypes(this.pools),
+      }),
+    );
     this.grantTerminate(fn, "terminate-runners-launch");
   }
 
   /** ARNs of this fleet's launch templates (one per pool). */
   private get launchTemplateArns(): string[] {
     return Fn.values(TerraformIterator.fromResources(this.launchTemplates).forExpressionForMap("key", "val.arn")) as unknown as string[];
-  }
-
-  /** ARNs of the runner security group and of every pool's subnets: where runners may be launched. */
-  private get networkArns(): string[] {
-    const { partition, region, accountId } = this.context;
-    const securityGroupArn = `arn:${partition}:ec2:${region}:${accountId}:security-group/${this.securityGroup.id}`;
-    if (!Token.isUnresolved(this.pools)) {
-      const subnetIds = [...new Set(Object.values(this.pools as Record<string, NormalizedPool>).flatMap((pool) => pool.subnet_ids))];
-      if (!subnetIds.some((id) => Token.isUnresolved(id))) {
-        return [securityGroupArn, ...subnetIds.map((id) => `arn:${partition}:ec2:${region}:${accountId}:subnet/${id}`)];
-      }
-    }
-    // format()/formatlist() rather than template strings: cdktf cannot nest interpolations in function arguments.
-    const subnetIds = Fn.distinct(Fn.flatten(TerraformIterator.fromMap(this.pools).forExpressionForList("val.subnet_ids")));
-    const subnetArns = Fn.formatlist("arn:%s:ec2:%s:%s:subnet/%s", [partition, region, accountId, subnetIds]);
-    return Fn.concat([[Fn.format("arn:%s:ec2:%s:%s:security-group/%s", [partition, region, accountId, this.securityGroup.id])], subnetArns]) as unknown as string[];
   }
 
   /**
@@ -397,19 +296,6 @@ export class RunnerFleet extends Construct {
    * one or a pool's own) only.
    */
   grantTerminate(fn: NodejsFunction, policyName = "terminate-runners"): void {
-    fn.addToRolePolicy(policyName, [
-      { Sid: "DescribeRunners", Action: ["ec2:DescribeInstances"], Resource: "*" },
-      {
-        Sid: "TerminateOwnRunners",
-        Action: ["ec2:TerminateInstances"],
-        Resource: `arn:${this.context.partition}:ec2:${this.context.region}:${this.context.accountId}:instance/*`,
-        // The tag alone is no proof (anyone with ec2:CreateTags can copy it); the instance profile is set at
-        // launch and changing it needs iam:PassRole for the runner role (issue 18, finding 3).
-        Condition: {
-          StringEquals: { [`ec2:ResourceTag/${KIT_TAG}`]: this.prefix },
-          ArnEquals: { "ec2:InstanceProfile": this.instanceProfileArns },
-        },
-      },
-    ]);
+    fn.addToRolePolicy(policyName, runnerTerminateStatements({ ...this.account, prefix: this.prefix, instanceProfileArns: this.instanceProfileArns }));
   }
 }

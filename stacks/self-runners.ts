@@ -1,42 +1,46 @@
 import { Construct } from "constructs";
-import { Aspects, Fn, Op, Token, type IResolvable } from "./cdktf.js";
+import { Aspects, Fn, Token, type IResolvable } from "./cdktf.js";
 import { AuditTrail } from "./audit-trail.js";
 import { AwsContext } from "./aws-context.js";
 import { BuildCache } from "./build-cache/build-cache.js";
 import { EncryptionKey } from "./encryption-key.js";
-import { grantJitOpen, grantJitSeal } from "./private/jit-seal-access.js";
-import { allOf, anyOf, listContains } from "./private/conditions.js";
+import { grantJitOpen } from "./private/jit-seal-access.js";
 import { DIST_DIR_CHECK, resolveSelfRunnersProps } from "./module/props.js";
 import { checkProps } from "./errors.js";
 import { DrainingSwitch } from "./draining-switch.js";
 import { GitHubAppSecrets } from "./github-app-secrets.js";
 import { JobLedger } from "./job-ledger.js";
-import { NatFailover } from "./nat-failover.js";
-import { NatInstances } from "./nat-instance.js";
 import { Operations } from "./operations/operations.js";
-import { normalizePools, type PoolMap, type RunnerPoolProps } from "./pools.js";
+import type { PoolMap, RunnerPoolProps } from "./pools.js";
+import { normalizePools } from "./pools-rules.js";
 import type { SelfRunnersProps } from "./self-runners-props.js";
 import { RunnerBinaries } from "./runner-binaries.js";
 import { RunnerFleet } from "./runner-fleet.js";
 import { poolRoleNames } from "./runner-pool-roles.js";
+import { createSelfRunnersFunctions } from "./self-runners-functions.js";
+import { createSelfRunnersIngress } from "./self-runners-ingress.js";
+import { createSelfRunnersNetwork } from "./self-runners-network.js";
 import { RunnerCustomization } from "./runner-customization.js";
 import { RunnerImages } from "./runner-images.js";
 import { normalizeRunnerImages, type RunnerImageProps } from "./runner-images-spec.js";
-import { RunnerLogs, runnerLogGroupName } from "./runner-logs.js";
+import { RunnerLogs } from "./runner-logs.js";
 import { RunnerQueues } from "./runner-queue.js";
 import { RunnersTable } from "./runners-table.js";
 import { SharedLayer } from "./shared-layer.js";
-import { ReconcileFunction } from "./functions/reconcile-function.js";
-import { RunnerBinariesSyncerFunction } from "./functions/runner-binaries-syncer-function.js";
-import { ScaleUpFunction } from "./functions/scale-up-function.js";
-import { SpotInterruptionFunction } from "./functions/spot-interruption-function.js";
-import { WebhookFunction } from "./functions/webhook-function.js";
+import type { ReconcileFunction } from "./functions/reconcile-function.js";
+import type { RunnerBinariesSyncerFunction } from "./functions/runner-binaries-syncer-function.js";
+import type { ScaleUpFunction } from "./functions/scale-up-function.js";
+import type { SpotInterruptionFunction } from "./functions/spot-interruption-function.js";
+import type { WebhookFunction } from "./functions/webhook-function.js";
 import { GitHubAppAccess } from "./private/github-app-access.js";
-import { VpcEndpoints } from "./vpc-endpoints.js";
-import { WebhookApi } from "./webhook-api.js";
-import { WebhookFirewall } from "./webhook-firewall.js";
+import type { VpcEndpoints } from "./vpc-endpoints.js";
+import type { WebhookApi } from "./webhook-api.js";
+import type { WebhookFirewall } from "./webhook-firewall.js";
+import type { NatFailover } from "./nat-failover.js";
+import type { NatInstances } from "./nat-instance.js";
 import { mergeTags } from "./private/tags.js";
-import { RoleSettingsAspect, rolePathInArn } from "./private/role-settings.js";
+import { RoleSettingsAspect } from "./private/role-settings.js";
+import { keyUserRoleNames, kitLogGroupNames, kitRoleNames } from "./private/kit-names.js";
 
 export type * from "./self-runners-props.js";
 
@@ -85,53 +89,23 @@ export class SelfRunners extends Construct {
     const tags = mergeTags(resolved.tags, { "self-runners:prefix": prefix });
     const logRetentionDays = resolved.logRetentionDays;
     const githubApiUrl = resolved.githubApiUrl;
-    const runnerScope = resolved.runnerScope;
     const bootTimeoutSeconds = resolved.runnerBootTimeoutSeconds;
     const idleTimeoutMinutes = resolved.runnerIdleTimeoutMinutes;
 
     this.context = new AwsContext(this, "current");
     // Every role below gets the boundary and the path, however it is created.
     Aspects.of(this).add(new RoleSettingsAspect({ permissionsBoundaryArn: resolved.permissionsBoundaryArn, path: resolved.iamRolePath }));
-    // The kit's roles by name (function roles are named after their functions): the key and table
-    // policies name them without depending on the roles, which are created later.
-    const rolePath = rolePathInArn(resolved.iamRolePath);
-    // format() for Terraform values: cdktf cannot nest interpolations in function arguments (the key policy's formatlist).
-    const roleName = (name: string): string =>
-      Token.isUnresolved(rolePath) || Token.isUnresolved(prefix) ? Fn.format("%s%s-%s", [rolePath, prefix, name]) : `${rolePath}${prefix}-${name}`;
-    const roleArn = (name: string): string => `arn:${this.context.partition}:iam::${this.context.accountId}:role/${rolePath}${prefix}-${name}`;
-    // The runner roles of pools with extra_iam_policy_arns (stacks/runner-pool-roles.ts), path included.
-    const poolRoles = poolRoleNames(pools, prefix, rolePath);
-    const withPoolRoles = (names: string[], pool: string[]): string[] => (Token.isUnresolved(pool) ? (Fn.concat([names, pool]) as unknown as string[]) : [...names, ...pool]);
-    // formatlist() over a Terraform list: cdktf cannot render template strings inside concat().
-    const roleArns = (names: string[]): string[] =>
-      Token.isUnresolved(names)
-        ? (Fn.formatlist("arn:%s:iam::%s:role/%s", [this.context.partition, this.context.accountId, names]) as unknown as string[])
-        : names.map((name) => `arn:${this.context.partition}:iam::${this.context.accountId}:role/${name}`);
+    // The kit's roles by name: the key and table policies name them before the roles exist.
+    const roles = kitRoleNames(this.context, prefix, resolved.iamRolePath, pools);
+    const { roleArn, roleArns, roleName, withPoolRoles, poolRoles } = roles;
     this.encryption = new EncryptionKey(this, "encryption", {
       name: prefix,
       context: this.context,
       createKey: resolved.createKmsKey,
       keyArn: resolved.kmsKeyArn,
       administratorArns: resolved.kmsKeyAdministratorArns,
-      // Every role that uses the key (function roles are named after their functions).
-      userRoleNames: withPoolRoles(
-        [
-          ...["runner", "webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "nat-failover", "runner-binaries-syncer", "image-builder", "build-cache", "build-cache-sweep"].map(roleName),
-          // Image Builder encrypts the baked images' snapshots with the key through its service-linked role.
-          "aws-service-role/imagebuilder.amazonaws.com/AWSServiceRoleForImageBuilder",
-        ],
-        poolRoles,
-      ),
-      // Every log group the kit creates (names as NodejsFunction, WebhookApi and AuditTrail build them).
-      logGroupNames: [
-        ...["webhook", "scale-up", "reconcile", "spot-interruption", "github-hooks-ipset", "runner-binaries-syncer", "build-cache", "build-cache-sweep"].map((name) => `/aws/lambda/${prefix}-${name}`),
-        `/aws/apigateway/${prefix}`,
-        // One failover function per AZ (NatFailover); the AZ names are only known at plan time.
-        `/aws/lambda/${prefix}-nat-failover-*`,
-        `aws-waf-logs-${prefix}`,
-        `/aws/cloudtrail/${prefix}-audit`,
-        runnerLogGroupName(prefix),
-      ],
+      userRoleNames: keyUserRoleNames(roles),
+      logGroupNames: kitLogGroupNames(prefix),
       tags,
     });
     const kmsKeyArn = this.encryption.kmsKeyArn;
@@ -256,112 +230,37 @@ export class SelfRunners extends Construct {
     grantJitOpen(this.encryption, this.fleet.role, resolved.vpcId);
     this.buildCache.grantRunner(this.fleet.role, resolved.vpcId);
 
-    const state = { pools, queues: this.queues, ledger: this.ledger, encryption: this.encryption };
-    const runners = { ...state, app, runnerScope, table: this.table };
-
-    // JSON lists for ALLOWED_OWNERS / ALLOWED_REPOSITORIES: literal for CDKTF users, jsonencode() in the module.
-    const jsonList = (value: string[]): string => (Token.isUnresolved(value) ? Fn.jsonencode(value) : JSON.stringify(value));
-    const admission = { allowedOwners: jsonList(resolved.allowedOwners), allowedRepositories: jsonList(resolved.allowedRepositories) };
-    this.webhook = new WebhookFunction(this, "webhook", {
-      ...handler,
-      ...state,
-      secrets: this.secrets,
-      webhookMaxBodyBytes: Token.asString(resolved.webhookMaxBodyBytes),
-      ...admission,
-      webhookMaxJobAgeSeconds: Token.asString(resolved.webhookMaxJobAgeSeconds),
-      reservedConcurrency: resolved.webhookReservedConcurrency,
-    });
-    this.scaleUp = new ScaleUpFunction(this, "scale-up", {
-      ...handler,
-      ...runners,
-      fleet: this.fleet,
-      drainingSwitch: this.drainingSwitch,
-      maxRunnersTotal: Token.asString(resolved.maxRunnersTotal),
-      maxRunnersPerOwner: Token.asString(resolved.maxRunnersPerOwner),
-      jobMaxAgeSeconds: Token.asString(resolved.jobMaxAgeSeconds),
-      jobWaitMaxSeconds: Token.asString(resolved.jobWaitMaxSeconds),
-      githubMinRemainingRequests: Token.asString(resolved.githubMinRemainingRequests),
-      githubWritesPerMinute: Token.asString(resolved.githubWritesPerMinute),
-      githubWriteBurst: Token.asString(resolved.githubWriteBurst),
-      ...admission,
-      reservedConcurrency: resolved.scaleUpReservedConcurrency,
-    });
-    grantJitSeal(this.encryption, this.scaleUp.role, this.context.arn("ec2", "instance/*"));
-    // A pool on a baked image launches from snapshots encrypted with the kit key.
-    this.encryption.grantEbs("scale-up", this.scaleUp.role, this.images.enabled);
-    this.reconcile = new ReconcileFunction(this, "reconcile", {
-      ...handler,
-      ...runners,
-      fleet: this.fleet,
-      drainingSwitch: this.drainingSwitch,
-      runnerBootTimeoutSeconds: Token.asString(bootTimeoutSeconds),
-      runnerIdleTimeoutSeconds: Token.asString(Token.isUnresolved(idleTimeoutMinutes) ? Op.mul(idleTimeoutMinutes, 60) : idleTimeoutMinutes * 60),
-      busyConfirmSeconds: Token.asString(resolved.busyConfirmSeconds),
-      relaunchGraceSeconds: Token.asString(resolved.relaunchGraceSeconds),
-      healerMaxGithubCalls: Token.asString(resolved.webhookHealerMaxGitHubCalls),
-      rerunApp: {
-        appId: resolved.rerunGitHubAppId,
-        privateKeyParameterName: resolved.rerunGitHubAppPrivateKeySsmParameterName,
-        privateKeyParameterArn: this.secrets.parameterArn(resolved.rerunGitHubAppPrivateKeySsmParameterName),
-      },
-      rerunInterruptedJobs: Token.isUnresolved(resolved.rerunInterruptedJobs) ? Fn.tostring(resolved.rerunInterruptedJobs as unknown as string) : String(resolved.rerunInterruptedJobs),
-      reservedConcurrency: resolved.reconcileReservedConcurrency,
-      scheduleExpression: resolved.reconcileScheduleExpression,
-    });
-    this.runnerBinariesSyncer = new RunnerBinariesSyncerFunction(this, "runner-binaries-syncer", {
-      ...handler,
+    ({
+      webhook: this.webhook,
+      scaleUp: this.scaleUp,
+      reconcile: this.reconcile,
+      runnerBinariesSyncer: this.runnerBinariesSyncer,
+      spotInterruption: this.spotInterruption,
+    } = createSelfRunnersFunctions(this, {
+      resolved,
       pools,
+      handler,
       app,
-      binaries: this.runnerBinaries,
-      encryption: this.encryption,
-      runnerVersion: resolved.runnerVersion,
-      scheduleExpression: resolved.runnerBinariesSyncSchedule,
-    });
-    this.spotInterruption = new SpotInterruptionFunction(this, "spot-interruption", { ...handler, ...runners });
-    this.queues.restrictTo(
-      [this.webhook, this.scaleUp, this.reconcile, this.spotInterruption].map((fn) => fn.attribute(fn.role, "arn")),
-      this.context,
-      prefix,
-    );
-
-    this.api = new WebhookApi(this, "webhook-api", {
-      name: prefix,
-      handler: this.webhook,
       context: this.context,
-      throttlingRateLimit: resolved.apiThrottlingRateLimit,
-      throttlingBurstLimit: resolved.apiThrottlingBurstLimit,
-      logRetentionDays,
-      manageAccountLoggingRole: resolved.manageApiGatewayAccount,
-      kmsKeyArn,
-      tags,
-    });
+      encryption: this.encryption,
+      secrets: this.secrets,
+      queues: this.queues,
+      ledger: this.ledger,
+      table: this.table,
+      fleet: this.fleet,
+      drainingSwitch: this.drainingSwitch,
+      images: this.images,
+      runnerBinaries: this.runnerBinaries,
+    }));
 
-    this.firewall = new WebhookFirewall(this, "webhook-firewall", {
-      name: prefix,
-      stageArn: this.api.stageArn,
-      enabled: resolved.enableWaf,
-      rateLimit: resolved.wafRateLimit,
-      rateLimitWindowSeconds: resolved.wafRateLimitWindowSeconds,
-      githubHooksAllowlist: resolved.wafGitHubHooksAllowlist,
-      maxBodyBytes: resolved.webhookMaxBodyBytes,
-      ipSetUpdater: {
-        functionName: `${prefix}-github-hooks-ipset`,
-        zipPath: `${distDir}/lambdas/github-hooks-ipset.zip`,
-        githubApiUrl,
-        scheduleExpression: resolved.wafIpSetRefreshSchedule,
-        layers: [layer.layerArn],
-        subnetIds: resolved.lambdaSubnetIds,
-        securityGroupIds: resolved.lambdaSecurityGroupIds,
-        tracing: resolved.enableTracing,
-      },
-      logRetentionDays,
-      kmsKeyArn,
+    ({ api: this.api, firewall: this.firewall } = createSelfRunnersIngress(this, {
+      resolved,
+      context: this.context,
+      encryption: this.encryption,
+      webhook: this.webhook,
+      layerArn: layer.layerArn,
       tags,
-    });
-    const ipSetUpdater = this.firewall.ipSetUpdater;
-    if (ipSetUpdater !== undefined) {
-      this.encryption.grantUse("github-hooks-ipset", { id: ipSetUpdater.attribute(ipSetUpdater.role, "id") }, ["lambda"], this.firewall.allowlistEnabled);
-    }
+    }));
 
     this.audit = new AuditTrail(this, "audit", {
       trailName: `${prefix}-audit`,
@@ -377,60 +276,14 @@ export class SelfRunners extends Construct {
       tags,
     });
 
-    const createVpcEndpoints = resolved.createVpcEndpoints;
-    const endpointServices = resolved.vpcEndpointServices;
-    this.endpoints = new VpcEndpoints(this, "vpc-endpoints", {
-      prefix,
-      vpcId: resolved.vpcId,
+    ({ endpoints: this.endpoints, nat: this.nat, natFailover: this.natFailover } = createSelfRunnersNetwork(this, {
+      resolved,
       context: this.context,
-      enabled: createVpcEndpoints,
-      subnetIds: resolved.vpcEndpointSubnetIds,
-      routeTableIds: resolved.vpcEndpointRouteTableIds,
-      interfaceServices: endpointServices,
-      gatewayServices: resolved.vpcEndpointGatewayServices,
-      sourceSecurityGroupIds: resolved.vpcEndpointSourceSecurityGroupIds,
-      tags,
-    });
-
-    const natEnabled = resolved.enableNatInstances;
-    const natRouteTables = resolved.natPrivateRouteTableIds;
-    this.nat = new NatInstances(this, "nat", {
-      prefix,
-      vpcId: resolved.vpcId,
-      context: this.context,
-      enabled: natEnabled,
-      subnetIds: resolved.natInstanceSubnetIds,
-      privateRouteTableIds: natRouteTables,
-      instanceType: resolved.natInstanceType,
-      iamPathInArn: rolePath,
-      // The user's tags only: NAT instances must not carry self-runners:prefix, or the reconciler would reap them.
-      tags: resolved.tags,
-    });
-    const ec2EndpointCreated = allOf([createVpcEndpoints, listContains(endpointServices, "ec2")]);
-    this.natFailover = new NatFailover(this, "nat-failover", {
-      prefix,
-      vpcId: resolved.vpcId,
-      context: this.context,
-      enabled: natEnabled,
-      zipPath: `${distDir}/lambdas/nat-failover.zip`,
+      encryption: this.encryption,
       layerArn: layer.layerArn,
-      privateRouteTableIds: natRouteTables,
-      probeSubnetIds: resolved.natProbeSubnetIds,
-      standbyNatGatewayIds: resolved.natStandbyNatGatewayIds,
-      probeTargets: resolved.natProbeUrls,
-      probeIntervalSeconds: resolved.natProbeIntervalSeconds,
-      failureThreshold: resolved.natFailureThreshold,
-      failbackHoldDownSeconds: resolved.natFailbackHoldDownSeconds,
-      ec2ApiReachable: anyOf(resolved.natFailoverExistingEc2Endpoint, ec2EndpointCreated),
-      tracing: resolved.enableTracing,
-      logRetentionDays,
-      kmsKeyArn,
+      rolePath: roles.rolePath,
       tags,
-    });
-    // The failover functions' environment is encrypted with the key, so their role must decrypt it.
-    if (Token.isUnresolved(natEnabled) || natEnabled) {
-      this.encryption.grantUse("nat-failover", { id: Fn.lookupNested(this.natFailover.role.fqn, ["0", "id"]) }, ["lambda"], natEnabled);
-    }
+    }));
 
     this.operations = new Operations(this, "operations", {
       prefix,

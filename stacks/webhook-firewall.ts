@@ -1,90 +1,16 @@
 import { Construct } from "constructs";
 import { Fn, Token } from "./cdktf.js";
-import {
-  CloudwatchEventRule,
-  CloudwatchEventTarget,
-  CloudwatchLogGroup,
-  LambdaInvocation,
-  LambdaPermission,
-  Wafv2IpSet,
-  Wafv2WebAcl,
-  Wafv2WebAclAssociation,
-  Wafv2WebAclLoggingConfiguration,
-  type Wafv2WebAclRule,
-} from "./aws.js";
+import { CloudwatchLogGroup, Wafv2IpSet, Wafv2WebAcl, Wafv2WebAclAssociation, Wafv2WebAclLoggingConfiguration, type Wafv2WebAclRule } from "./aws.js";
 import { allOf, countIf, localCondition } from "./private/conditions.js";
-import { SelfRunnersValidationError, checkProps } from "./errors.js";
+import { checkProps } from "./errors.js";
 import { SHARED_INPUTS } from "./module/shared-rules.js";
-import { NodejsFunction } from "./nodejs-function.js";
-import { GITHUB_HOOKS_IPSET_ENV } from "../contracts/github-hooks-ipset.js";
-import { WEBHOOK_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_PATTERN } from "../contracts/webhook.js";
-import { powertoolsEnvironment, renderEnvironment } from "./private/environment.js";
+import type { NodejsFunction } from "./nodejs-function.js";
+import { createHooksIpSetUpdater, type HooksIpSetUpdaterProps } from "./functions/github-hooks-ipset-function.js";
+import { WAF_REDACTED_HEADERS, WAF_RULES, managedGroup, unsignedOrOversized } from "./webhook-firewall-rules.js";
 
-/**
- * Body rules of the AWS managed groups that only count. A `workflow_job` delivery is larger than the
- * 8 KB SizeRestrictions_BODY allows and carries commit messages, which quote HTML, paths (`../`),
- * URLs, `169.254.169.254`, SQL and `${jndi:...}` often enough in ordinary work; a blocked delivery is
- * a lost job, while the body is authenticated by its HMAC signature before anything reads it.
- */
-export const WAF_COUNTED_BODY_RULES = {
-  AWSManagedRulesKnownBadInputsRuleSet: ["Log4JRCE_BODY", "JavaDeserializationRCE_BODY"],
-  AWSManagedRulesCommonRuleSet: ["SizeRestrictions_BODY", "CrossSiteScripting_BODY", "GenericLFI_BODY", "GenericRFI_BODY", "EC2MetaDataSSRF_BODY"],
-  AWSManagedRulesSQLiRuleSet: ["SQLi_BODY", "SQLiExtendedPatterns_BODY"],
-} as const;
-
-/** The web ACL's rules by name, in priority order, with the CloudWatch metric name of each. */
-export const WAF_RULES = [
-  { name: "signed-requests-only", priority: 0, metricName: "signed-requests-only" },
-  { name: "github-hooks-allowlist", priority: 1, metricName: "github-hooks-allowlist" },
-  { name: "rate-limit-per-ip", priority: 2, metricName: "rate-limit-per-ip" },
-  { name: "aws-ip-reputation", priority: 3, metricName: "aws-ip-reputation", group: "AWSManagedRulesAmazonIpReputationList" },
-  { name: "aws-known-bad-inputs", priority: 4, metricName: "aws-known-bad-inputs", group: "AWSManagedRulesKnownBadInputsRuleSet" },
-  { name: "aws-common-rule-set", priority: 5, metricName: "aws-common-rule-set", group: "AWSManagedRulesCommonRuleSet" },
-  { name: "aws-sqli", priority: 6, metricName: "aws-sqli", group: "AWSManagedRulesSQLiRuleSet" },
-] as const;
-
-
-
-/** Headers WAF logs must not show: GitHub's HMAC signatures of the body. */
-export const WAF_REDACTED_HEADERS = ["x-hub-signature-256", "x-hub-signature"] as const;
-
-/** The function that keeps the allowlist's IP sets in step with GitHub's `GET /meta`. */
-export interface HooksIpSetUpdaterProps {
-  /** Function name; also names its role, log group and schedule. */
-  readonly functionName: string;
-  /** Path of github-hooks-ipset.zip built by `npm run build`. */
-  readonly zipPath: string;
-  /**
-   * GitHub REST API base URL whose `GET /meta` lists the webhook source ranges.
-   * @default "https://api.github.com"
-   */
-  readonly githubApiUrl?: string;
-  /**
-   * When the IP sets are refreshed (EventBridge schedule expression).
-   * @default "rate(1 hour)"
-   */
-  readonly scheduleExpression?: string;
-  /**
-   * Layer version ARNs (the shared layer).
-   * @default []
-   */
-  readonly layers?: string[];
-  /**
-   * Subnets for the function; empty keeps it outside any VPC.
-   * @default []
-   */
-  readonly subnetIds?: string[];
-  /**
-   * Security groups for the function when it runs in subnets.
-   * @default []
-   */
-  readonly securityGroupIds?: string[];
-  /**
-   * X-Ray active tracing (NodejsFunction `tracing`).
-   * @default false
-   */
-  readonly tracing?: boolean;
-}
+// The rule table and the updater's props are part of this construct's public API.
+export { WAF_COUNTED_BODY_RULES, WAF_REDACTED_HEADERS, WAF_RULES } from "./webhook-firewall-rules.js";
+export type { HooksIpSetUpdaterProps } from "./functions/github-hooks-ipset-function.js";
 
 /** Props of {@link WebhookFirewall}. */
 export interface WebhookFirewallProps {
@@ -218,7 +144,7 @@ export class WebhookFirewall extends Construct {
         name: signatureRule.name,
         priority: signatureRule.priority,
         action: { block: {} },
-        statement: unsignedOrOversized(props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
+        statement: unsignedOrOversized(props.maxBodyBytes ?? SHARED_INPUTS.webhookMaxBodyBytes.default),
         visibilityConfig: visibility(signatureRule.metricName),
       },
       {
@@ -262,7 +188,7 @@ export class WebhookFirewall extends Construct {
       });
     }
 
-    const fill = this.createUpdater(props, allowlistCount, logRetentionDays, tags);
+    const fill = createHooksIpSetUpdater(this, props, { ipv4: this.ipv4Set, ipv6: this.ipv6Set }, allowlistCount, logRetentionDays, tags);
     this.ipSetUpdater = fill?.updater;
 
     new Wafv2WebAclAssociation(this, "association", {
@@ -291,125 +217,9 @@ export class WebhookFirewall extends Construct {
     this.webAclArn = created(this.webAcl, "arn", count);
     this.logGroupName = created(logGroup, "name", count);
   }
-
-  /** The updater function, its schedule, and one invocation at apply time; undefined when the allowlist is literally off. */
-  private createUpdater(
-    props: WebhookFirewallProps,
-    count: number,
-    logRetentionDays: number,
-    tags: Record<string, string>,
-  ): { updater: NodejsFunction; invocation: LambdaInvocation } | undefined {
-    const options = props.ipSetUpdater;
-    if (count === 0) return undefined;
-    if (options === undefined) {
-      throw new SelfRunnersValidationError(this.node.path, "ipSetUpdater", undefined, "an updater (function name and zip) whenever githubHooksAllowlist is or may be true");
-    }
-    const first = (resource: { fqn: string }, attribute: string): string => Fn.lookupNested(resource.fqn, ["0", attribute]);
-    const updater = new NodejsFunction(this, "github-hooks-ipset", {
-      count,
-      functionName: options.functionName,
-      description: "Writes GitHub's webhook source ranges (GET /meta hooks) to the WAF allowlist IP sets",
-      zipPath: options.zipPath,
-      layers: options.layers,
-      timeout: 60,
-      // One run at a time: a scheduled run and the apply-time run would only race for the lock tokens.
-      reservedConcurrency: 1,
-      logRetentionDays,
-      kmsKeyArn: props.kmsKeyArn,
-      subnetIds: options.subnetIds,
-      securityGroupIds: options.securityGroupIds,
-      tracing: options.tracing,
-      environment: renderEnvironment(GITHUB_HOOKS_IPSET_ENV, {
-        ...powertoolsEnvironment("github-hooks-ipset", props.name),
-        githubApiUrl: options.githubApiUrl ?? SHARED_INPUTS.githubApiUrl.default,
-        ipSetScope: "REGIONAL",
-        ipv4SetName: first(this.ipv4Set, "name"),
-        ipv4SetId: first(this.ipv4Set, "id"),
-        ipv6SetName: first(this.ipv6Set, "name"),
-        ipv6SetId: first(this.ipv6Set, "id"),
-      }),
-      tags,
-    });
-    const policy = updater.addToRolePolicy("update-ip-sets", [
-      { Sid: "UpdateGitHubHooksIpSets", Action: ["wafv2:GetIPSet", "wafv2:UpdateIPSet"], Resource: [first(this.ipv4Set, "arn"), first(this.ipv6Set, "arn")] },
-    ]);
-    const rule = new CloudwatchEventRule(this, "github-hooks-ipset-schedule", {
-      count,
-      name: options.functionName,
-      description: "Refreshes the WAF allowlist from GitHub's GET /meta hooks",
-      scheduleExpression: options.scheduleExpression ?? SHARED_INPUTS.wafIpSetRefreshSchedule.default,
-      tags,
-    });
-    new CloudwatchEventTarget(this, "github-hooks-ipset-target", { count, rule: first(rule, "name"), arn: updater.functionArn, targetId: "github-hooks-ipset" });
-    new LambdaPermission(this, "github-hooks-ipset-invoke", {
-      count,
-      statementId: "AllowEventBridgeInvoke",
-      action: "lambda:InvokeFunction",
-      functionName: updater.functionName,
-      principal: "events.amazonaws.com",
-      sourceArn: first(rule, "arn"),
-    });
-    // Fills the empty sets during apply; a refused or failed fill fails the apply instead of leaving
-    // an allowlist that blocks GitHub. Runs again whenever the sets are replaced.
-    const invocation = new LambdaInvocation(this, "github-hooks-ipset-fill", {
-      count,
-      functionName: updater.functionName,
-      input: Fn.jsonencode({ source: "terraform" }),
-      triggers: { ipv4_set_id: first(this.ipv4Set, "id"), ipv6_set_id: first(this.ipv6Set, "id") },
-      dependsOn: [policy],
-    });
-    return { updater, invocation };
-  }
 }
 
 /** `for_each` of a block that exists only when `condition` holds. */
 function onlyIf(condition: boolean): string[] {
   return Fn.conditional(condition, ["enabled"], []) as unknown as string[];
-}
-
-/** The webhook function's own default (`webhook_max_body_bytes`). */
-const DEFAULT_MAX_BODY_BYTES = 262144;
-
-/**
- * Matches a request without a well-formed signature header (a request without it cannot be a
- * delivery, so it must not count against the rate rule or the stage throttle; issue 18, finding 4), or whose `Content-Length` has more digits
- * than `maxBodyBytes`: neither can be a delivery the function would accept.
- */
-function unsignedOrOversized(maxBodyBytes: number): Record<string, unknown> {
-  const digits = Token.isUnresolved(maxBodyBytes) ? Fn.lengthOf(Fn.tostring(maxBodyBytes)) : String(maxBodyBytes).length;
-  return {
-    or_statement: {
-      statement: [
-        {
-          not_statement: {
-            statement: {
-              regex_match_statement: {
-                regex_string: WEBHOOK_SIGNATURE_PATTERN,
-                field_to_match: { single_header: { name: WEBHOOK_SIGNATURE_HEADER } },
-                text_transformation: [{ priority: 0, type: "NONE" }],
-              },
-            },
-          },
-        },
-        {
-          size_constraint_statement: {
-            comparison_operator: "GT",
-            size: digits,
-            field_to_match: { single_header: { name: "content-length" } },
-            text_transformation: [{ priority: 0, type: "NONE" }],
-          },
-        },
-      ],
-    },
-  };
-}
-
-/** A managed rule group statement with the group's body rules overridden to count. */
-function managedGroup(group: string): Record<string, unknown> {
-  const counted: readonly string[] = WAF_COUNTED_BODY_RULES[group as keyof typeof WAF_COUNTED_BODY_RULES] ?? [];
-  return {
-    name: group,
-    vendor_name: "AWS",
-    ...(counted.length === 0 ? {} : { rule_action_override: counted.map((name) => ({ name, action_to_use: { count: {} } })) }),
-  };
 }

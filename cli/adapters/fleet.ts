@@ -3,7 +3,7 @@ import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 // Not lambdas/shared/index.ts: it would bundle Powertools and Octokit into the CLI.
 import { kitInstances } from "../../lambdas/libs/kit-instances.js";
-import { RUNNER_TAGS } from "../../lambdas/shared/tags.js";
+import { RUNNER_TAGS } from "../../contracts/tags.js";
 
 /** A runner instance as EC2 describes it. */
 export interface InstanceFacts {

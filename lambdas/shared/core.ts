@@ -12,4 +12,4 @@ export * from "./logger.js";
 export * from "./metrics.js";
 export * from "./redact.js";
 export * from "./runner-name.js";
-export * from "./tags.js";
+export * from "../../contracts/tags.js";

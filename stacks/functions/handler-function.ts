@@ -1,4 +1,10 @@
+import type { GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_STATE_ENV } from "../../contracts/common.js";
+import type { EnvInput } from "../../contracts/env.js";
+import type { JobLedger } from "../job-ledger.js";
 import type { NodejsFunctionProps } from "../nodejs-function.js";
+import type { GitHubAppAccess } from "../private/github-app-access.js";
+import { powertoolsEnvironment } from "../private/environment.js";
+import type { RunnersTable } from "../runners-table.js";
 
 /** What every handler function of the kit shares: naming, the shared layer, logs, VPC placement, KMS, tags. */
 export interface HandlerFunctionProps {
@@ -57,5 +63,29 @@ export function handlerFunctionProps(
     tracing: props.tracing,
     tags: props.tags,
     ...own,
+  };
+}
+
+/** What the runner-managing functions (scale-up, reconcile, spot interruption) are given alike. */
+export interface RunnerStateProps {
+  readonly prefix: string;
+  readonly runnerScope: string;
+  readonly app: GitHubAppAccess;
+  readonly table: RunnersTable;
+  readonly ledger: JobLedger;
+}
+
+/** The environment every runner-managing function starts from: Powertools, the App(s), RUNNER_STATE_ENV. */
+export function runnerStateEnvironment(
+  service: string,
+  props: RunnerStateProps,
+): EnvInput<typeof POWERTOOLS_ENV> & EnvInput<typeof GITHUB_APP_ENV> & EnvInput<typeof RUNNER_STATE_ENV> {
+  return {
+    ...powertoolsEnvironment(service, props.prefix),
+    ...props.app.environment,
+    runnerScope: props.runnerScope,
+    prefix: props.prefix,
+    runnersTable: props.table.table.name,
+    jobsTable: props.ledger.table.name,
   };
 }

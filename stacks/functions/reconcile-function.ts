@@ -8,13 +8,13 @@ import { NodejsFunction } from "../nodejs-function.js";
 import { countIf, isEmptyString } from "../private/conditions.js";
 import { SHARED_INPUTS } from "../module/shared-rules.js";
 import type { PoolMap } from "../pools.js";
-import { poolsEnvironment, powertoolsEnvironment, renderEnvironment } from "../private/environment.js";
+import { poolsEnvironment, renderEnvironment } from "../private/environment.js";
 import type { GitHubAppAccess } from "../private/github-app-access.js";
 import { ReconcileSchedule } from "../reconcile-schedule.js";
 import type { RunnerFleet } from "../runner-fleet.js";
 import type { RunnerQueues } from "../runner-queue.js";
 import type { RunnersTable } from "../runners-table.js";
-import { handlerFunctionProps, type HandlerFunctionProps } from "./handler-function.js";
+import { handlerFunctionProps, runnerStateEnvironment, type HandlerFunctionProps } from "./handler-function.js";
 
 /** Props of {@link ReconcileFunction}; the timeouts are literals or Terraform expressions (their defaults live in the input table). */
 export interface ReconcileFunctionProps extends HandlerFunctionProps {
@@ -68,13 +68,8 @@ export class ReconcileFunction extends NodejsFunction {
         timeout: 300,
         reservedConcurrency: props.reservedConcurrency ?? SHARED_INPUTS.reconcileReservedConcurrency.default,
         environment: renderEnvironment(RECONCILE_ENV, {
-          ...powertoolsEnvironment("reconcile", props.prefix),
-          ...app.environment,
-          runnerScope: props.runnerScope,
-          prefix: props.prefix,
+          ...runnerStateEnvironment("reconcile", props),
           runnerInstanceProfileArns: Fn.jsonencode(fleet.instanceProfileArns),
-          runnersTable: table.table.name,
-          jobsTable: ledger.table.name,
           runnerBootTimeoutSeconds: props.runnerBootTimeoutSeconds,
           runnerIdleTimeoutSeconds: props.runnerIdleTimeoutSeconds,
           drainingParameter: drainingSwitch.parameterName,

@@ -7,12 +7,12 @@ import type { EncryptionKey } from "../encryption-key.js";
 import type { JobLedger } from "../job-ledger.js";
 import { NodejsFunction } from "../nodejs-function.js";
 import type { PoolMap } from "../pools.js";
-import { poolsEnvironment, powertoolsEnvironment, renderEnvironment } from "../private/environment.js";
+import { poolsEnvironment, renderEnvironment } from "../private/environment.js";
 import type { GitHubAppAccess } from "../private/github-app-access.js";
 import type { RunnerFleet } from "../runner-fleet.js";
 import type { RunnerQueues } from "../runner-queue.js";
 import type { RunnersTable } from "../runners-table.js";
-import { handlerFunctionProps, type HandlerFunctionProps } from "./handler-function.js";
+import { handlerFunctionProps, runnerStateEnvironment, type HandlerFunctionProps } from "./handler-function.js";
 
 /** Props of {@link ScaleUpFunction}; the limits are literals or Terraform expressions (their defaults live in the input table). */
 export interface ScaleUpFunctionProps extends HandlerFunctionProps {
@@ -62,12 +62,7 @@ export class ScaleUpFunction extends NodejsFunction {
         memorySize: 512,
         reservedConcurrency: props.reservedConcurrency,
         environment: renderEnvironment(SCALE_UP_ENV, {
-          ...powertoolsEnvironment("scale-up", props.prefix),
-          ...app.environment,
-          runnerScope: props.runnerScope,
-          prefix: props.prefix,
-          runnersTable: table.table.name,
-          jobsTable: ledger.table.name,
+          ...runnerStateEnvironment("scale-up", props),
           drainingParameter: drainingSwitch.parameterName,
           maxRunnersTotal: props.maxRunnersTotal,
           maxRunnersPerOwner: props.maxRunnersPerOwner,

@@ -4,12 +4,12 @@ import type { EncryptionKey } from "../encryption-key.js";
 import type { JobLedger } from "../job-ledger.js";
 import { NodejsFunction } from "../nodejs-function.js";
 import type { PoolMap } from "../pools.js";
-import { poolsEnvironment, powertoolsEnvironment, renderEnvironment } from "../private/environment.js";
+import { poolsEnvironment, renderEnvironment } from "../private/environment.js";
 import type { GitHubAppAccess } from "../private/github-app-access.js";
 import type { RunnerQueues } from "../runner-queue.js";
 import type { RunnersTable } from "../runners-table.js";
 import { SpotInterruptionRule } from "../spot-interruption-rule.js";
-import { handlerFunctionProps, type HandlerFunctionProps } from "./handler-function.js";
+import { handlerFunctionProps, runnerStateEnvironment, type HandlerFunctionProps } from "./handler-function.js";
 
 /** Props of {@link SpotInterruptionFunction}. */
 export interface SpotInterruptionFunctionProps extends HandlerFunctionProps {
@@ -39,12 +39,7 @@ export class SpotInterruptionFunction extends NodejsFunction {
         description: "Handles spot interruption warnings for runners",
         timeout: 30,
         environment: renderEnvironment(SPOT_INTERRUPTION_ENV, {
-          ...powertoolsEnvironment("spot-interruption", props.prefix),
-          ...app.environment,
-          runnerScope: props.runnerScope,
-          prefix: props.prefix,
-          runnersTable: table.table.name,
-          jobsTable: ledger.table.name,
+          ...runnerStateEnvironment("spot-interruption", props),
           pools: poolsEnvironment(SPOT_INTERRUPTION_ENV.pools, props.pools, { queues: queues.queues.fqn }),
         }),
       }),

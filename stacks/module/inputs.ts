@@ -6,9 +6,12 @@
  */
 import { RUNNER_SCOPES } from "../../contracts/common.js";
 import { RULES } from "../errors.js";
-import { poolsValidation, poolsVariableType } from "../pools.js";
-import { emptyOr, integerBetween, nonEmptyList, oneOf } from "./rules.js";
+import { poolsVariableType } from "../pools.js";
+import { poolsValidation } from "../pools-rules.js";
+import { emptyOr, nonEmptyList, oneOf } from "./rules.js";
 import { ADMISSION } from "./inputs-admission.js";
+import { CONTROL } from "./inputs-control-plane.js";
+import { AUDIT, WAF } from "./inputs-security.js";
 import { IAM } from "./inputs-iam.js";
 import { ENDPOINTS, NAT } from "./inputs-network.js";
 import { OPERATIONS } from "./inputs-operations.js";
@@ -228,148 +231,9 @@ const WEBHOOK: InputGroup = {
       description: "Create the regional API Gateway account setting with a CloudWatch Logs role. Access logs need it once per account and region; leave false where it exists.",
     },
     {
-      name: "webhook_max_body_bytes", type: "number", default: 262144,
+      name: "webhook_max_body_bytes", type: "number", default: SHARED_INPUTS.webhookMaxBodyBytes.default,
       description: "Largest webhook body accepted, in bytes; larger requests get 413.",
-      rules: [integerBetween(1024, 10485760, " (API Gateway's 10 MiB limit)")],
-    },
-  ],
-};
-
-const CONTROL: InputGroup = {
-  title: "Control plane",
-  inputs: [
-    {
-      name: "draining", type: "bool", default: false,
-      description: "Initial state of the draining switch, the /<prefix>/draining SSM parameter: true pauses launches (webhooks are still accepted and jobs stay queued). Terraform sets it only when it creates the parameter; afterwards operators flip the parameter at run time (aws ssm put-parameter --overwrite) and their value wins, so changing this variable later has no effect.",
-    },
-    {
-      name: "max_runners_total", type: "number", default: 1000,
-      description: "Most runners of all pools together. A job over the limit waits on its queue (back-off with jitter), it is not failed.",
-      rules: [integerBetween(1, 100000)],
-    },
-    {
-      name: "max_runners_per_owner", type: "number", default: 1000,
-      description: "Most runners of one organization (org scope) or repository (repo scope) across pools; over it, jobs wait.",
-      rules: [integerBetween(1, 100000)],
-    },
-    {
-      name: "job_max_age_seconds", type: "number", default: 21600,
-      description: "A job still waiting for a runner after this many seconds is reported (log, metric), marked failed in the ledger and moved to its pool's dead-letter queue with the reason.",
-      rules: [integerBetween(300, 86400, " (GitHub drops jobs queued for 24 hours)")],
-    },
-    {
-      name: "job_wait_max_seconds", type: "number", default: 900,
-      description: "Longest back-off between two tries of a waiting job (draining, limits, GitHub budget, EC2 capacity).",
-      rules: [integerBetween(30, 3600)],
-    },
-    {
-      name: "github_min_remaining_requests", type: "number", default: 200,
-      description: "GitHub API requests kept in reserve per App installation. Below it, launches slow down (jobs wait for the budget reset) instead of failing.",
-      rules: [integerBetween(1, 100000)],
-    },
-    {
-      name: "github_writes_per_minute", type: "number", default: 150,
-      description: "GitHub writes (runner JIT configurations) per minute per App, shared by every scale-up environment through the write governor in the ledger table (docs/performance.md). GitHub allows 900 points a minute per REST endpoint and a POST costs 5, so 180; the default keeps a margin for the App's other writes. Several Apps (additional_github_apps) multiply it.",
-      rules: [integerBetween(1, 160, " (with the largest github_write_burst, 10, the fleet then sends at most 177 writes in any 60 s, turns used late included, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)")],
-    },
-    {
-      name: "github_write_burst", type: "number", default: 10,
-      description: "Most GitHub writes an App may make at once after a quiet period (one SQS batch at the default): the size of the write governor's bucket. In any 60 s the fleet sends at most github_writes_per_minute + github_write_burst writes per App, plus the turns of jobs back late (3/4 of what is left under GitHub's 180; 175 in all at the defaults, docs/performance.md).",
-      rules: [integerBetween(1, 10, " (with github_writes_per_minute at most 160, at most 177 writes in any 60 s, turns used late included, under the 180 that GitHub's 900 points a minute allow at 5 points a POST)")],
-    },
-    {
-      name: "busy_confirm_seconds", type: "number", default: 90,
-      description: "A runner must look idle for this long (two reconciler sightings at least this far apart) before it is stopped: GitHub's busy flag lags a job start by up to a minute.",
-      rules: [integerBetween(60, 3600, " (GitHub's busy flag lags up to a minute)")],
-    },
-    {
-      name: "relaunch_grace_seconds", type: "number", default: 300,
-      description: "Seconds after launch before the reconciler relaunches a job whose runner is gone or took another job, if GitHub still has the job queued.",
-      rules: [integerBetween(60, 86400)],
-    },
-    {
-      name: "webhook_healer_max_github_calls", type: "number", default: 30,
-      description: "GitHub requests the webhook healer may make per reconcile round (docs/healer.md): it redelivers failed workflow_job deliveries and queues jobs GitHub reports queued whose delivery never arrived. With the default schedule (5 minutes) and 30, at most 360 an hour. 0 turns the healer off.",
-      rules: [integerBetween(0, 1000)],
-    },
-    {
-      name: "rerun_interrupted_jobs", type: "bool", default: true,
-      description: "Re-run jobs that failed because their spot runner was reclaimed (spot interruption warning seen).",
-    },
-    {
-      name: "reconcile_schedule_expression", type: "string", default: SHARED_INPUTS.reconcileScheduleExpression.default,
-      description: "EventBridge schedule of the reconciler.",
-      rules: [SHARED_INPUTS.reconcileScheduleExpression.rule],
-    },
-    {
-      name: "runners_table_point_in_time_recovery", type: "bool", default: false,
-      description: "Enable point-in-time recovery on the runners table.",
-    },
-    {
-      name: "job_ledger_point_in_time_recovery", type: "bool", default: false,
-      description: "Enable point-in-time recovery on the job ledger table.",
-    },
-  ],
-};
-
-const WAF: InputGroup = {
-  title: "WAF",
-  inputs: [
-    {
-      name: "enable_waf", type: "bool", default: true,
-      description: "Put a WAFv2 web ACL in front of the webhook stage: per-IP rate limit, AWS managed IP reputation, known bad inputs, core and SQL injection rules (body rules count only), logged to CloudWatch Logs aws-waf-logs-<prefix>.",
-    },
-    {
-      name: "waf_rate_limit", type: "number", default: SHARED_INPUTS.wafRateLimit.default,
-      description: "Requests one source IP may send per waf_rate_limit_window_seconds before WAF blocks it. GitHub delivers an organization's webhooks from a handful of addresses and every job sends three (queued, in_progress, completed), so a 1,000-job burst is about 3,000 requests, possibly from one address: the default leaves more than three times that. GitHub's own addresses are limited too (anyone can send from them with a webhook of their own).",
-      rules: [SHARED_INPUTS.wafRateLimit.rule],
-    },
-    {
-      name: "waf_rate_limit_window_seconds", type: "number", default: SHARED_INPUTS.wafRateLimitWindowSeconds.default,
-      description: "Evaluation window of waf_rate_limit, in seconds: one of 60, 120, 300, 600.",
-      rules: [SHARED_INPUTS.wafRateLimitWindowSeconds.rule],
-    },
-    {
-      name: "waf_github_hooks_allowlist", type: "bool", default: false,
-      description: "Block every source address outside GitHub's webhook ranges (hooks of GET /meta at github_api_url). A scheduled function keeps two IP sets up to date and fills them during apply; it refuses empty or invalid lists, keeping the previous ranges. Needs enable_waf.",
-    },
-    {
-      name: "waf_ip_set_refresh_schedule", type: "string", default: SHARED_INPUTS.wafIpSetRefreshSchedule.default,
-      description: "EventBridge schedule of the function that refreshes the allowlist's IP sets from GitHub: rate(N minutes|hours|days) or cron(...).",
-      rules: [SHARED_INPUTS.wafIpSetRefreshSchedule.rule],
-    },
-  ],
-};
-
-const AUDIT: InputGroup = {
-  title: "Audit trail",
-  inputs: [
-    {
-      name: "enable_cloudtrail", type: "bool", default: true,
-      description: "Create a CloudTrail trail recording every management event (read and write) into a KMS-encrypted, versioned, TLS-only S3 bucket. Ignored when existing_cloudtrail_arn is set.",
-    },
-    {
-      name: "existing_cloudtrail_arn", type: "string", default: SHARED_INPUTS.existingCloudTrailArn.default,
-      description: "ARN of a trail that already records this account (an organization trail, say). When set, the module creates no trail, bucket or key and outputs this ARN as cloudtrail_arn.",
-      rules: [SHARED_INPUTS.existingCloudTrailArn.rule],
-    },
-    {
-      name: "cloudtrail_multi_region", type: "bool", default: true,
-      description: "Make the trail record every region, not only the deployment's.",
-    },
-    {
-      name: "cloudtrail_glacier_after_days", type: "number", default: SHARED_INPUTS.cloudTrailGlacierAfterDays.default,
-      description: "Days after which trail log files move to S3 Glacier.",
-      rules: [SHARED_INPUTS.cloudTrailGlacierAfterDays.rule],
-    },
-    {
-      name: "cloudtrail_retention_days", type: "number", default: SHARED_INPUTS.cloudTrailRetentionDays.default,
-      description: "Days after which trail log files are deleted; must be more than cloudtrail_glacier_after_days.",
-      rules: [SHARED_INPUTS.cloudTrailRetentionDays.rule],
-    },
-    {
-      name: "cloudtrail_cloudwatch_logs", type: "bool", default: false,
-      description: "Also deliver trail events to a CloudWatch Logs group (retention log_retention_days), for metric filters and alarms.",
+      rules: [SHARED_INPUTS.webhookMaxBodyBytes.rule],
     },
   ],
 };

@@ -53,6 +53,7 @@ export const SHARED_INPUTS = {
   apiThrottlingRateLimit: { rule: numberBetween(1, 10000), default: 300 },
   apiThrottlingBurstLimit: { rule: numberBetween(1, 5000), default: 1000 },
   reconcileScheduleExpression: { rule: pattern(RULES.reconcileScheduleExpression), default: "rate(5 minutes)" },
+  webhookMaxBodyBytes: { rule: integerBetween(1024, 10485760, " (API Gateway's 10 MiB limit)"), default: 262144 },
   wafRateLimit: { rule: integerBetween(WAF_RATE_LIMIT.min, WAF_RATE_LIMIT.max), default: 10000 },
   wafRateLimitWindowSeconds: { rule: oneOf(WAF_RATE_WINDOWS_SECONDS), default: 300 },
   wafIpSetRefreshSchedule: { rule: pattern(RULES.scheduleExpression), default: "rate(1 hour)" },

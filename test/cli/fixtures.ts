@@ -2,7 +2,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { JobFacts } from "../../lambdas/libs/ledger/types.js";
 import { jobKey } from "../../lambdas/libs/ledger/phases.js";
 import type { JobMessage } from "../../lambdas/shared/job-message.js";
-import { RUNNER_TAGS } from "../../lambdas/shared/tags.js";
+import { RUNNER_TAGS } from "../../contracts/tags.js";
 import type { CliWorld } from "./cli-world.js";
 
 /** Facts of a job of `octo-org/app` in `pool`. */

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { INPUTS, INPUT_GROUPS } from "../../stacks/module/inputs.js";
@@ -9,9 +9,10 @@ import { SelfRunners } from "../../stacks/self-runners.js";
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, WEBHOOK_ENVIRONMENT_FIXED_BYTES, webhookEnvironmentBytes } from "../../stacks/module/cross-checks.js";
 import { fakeDistDir, minimalProps, resourceOf, synthJson, testStack } from "../helpers/synth.js";
 
-/** `readonly name?: ...` declarations of self-runners-props.ts with the `@default` of their JSDoc. */
+/** `readonly name?: ...` declarations of self-runners-props.ts and its groups in props/, with the `@default` of their JSDoc. */
 function declaredProps(): Map<string, string | undefined> {
-  const source = readFileSync(join(REPO_ROOT, "stacks", "self-runners-props.ts"), "utf8");
+  const groups = readdirSync(join(REPO_ROOT, "stacks", "props")).map((file) => join("props", file));
+  const source = ["self-runners-props.ts", ...groups].map((file) => readFileSync(join(REPO_ROOT, "stacks", file), "utf8")).join("\n");
   const props = new Map<string, string | undefined>();
   for (const match of source.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*readonly (\w+)\??:/g)) {
     props.set(match[2], /@default (.*)/.exec(match[1])?.[1].trim());

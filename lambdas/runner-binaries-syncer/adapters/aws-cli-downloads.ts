@@ -1,9 +1,5 @@
-import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { AwsCliDownloadError } from "../errors.js";
+import { writeHashedFile } from "./hashed-file.js";
 
 export type InstallerDownload =
   | { readonly kind: "not modified" }
@@ -24,18 +20,9 @@ export function awsCliDownloads(baseUrl: string, fetchImpl: typeof globalThis.fe
       const answer = await fetchImpl(`${baseUrl}/${name}`, { headers: etag === undefined ? {} : { "if-none-match": etag } });
       if (answer.status === 304) return { kind: "not modified" };
       if (!answer.ok || answer.body === null) throw new AwsCliDownloadError(name, answer.status);
-      const hash = createHash("sha256");
-      let bytes = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      });
-      await pipeline(Readable.fromWeb(answer.body as WebReadableStream<Uint8Array>), counter, createWriteStream(file));
+      const { sha256, bytes } = await writeHashedFile(answer.body, file);
       const answeredEtag = answer.headers.get("etag");
-      return { kind: "downloaded", sha256: hash.digest("hex"), bytes, ...(answeredEtag === null ? {} : { etag: answeredEtag }) };
+      return { kind: "downloaded", sha256, bytes, ...(answeredEtag === null ? {} : { etag: answeredEtag }) };
     },
 
     async signature(name) {

@@ -1,20 +1,11 @@
-import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { GitHubRequestError, appOctokit, getSecureString, installationOctokit, unauthenticatedOctokit } from "../../shared/index.js";
 import type { GitHubClient } from "../../shared/index.js";
 import type { ReleaseAnswer } from "../decide.js";
+import { type Download, writeHashedFile } from "./hashed-file.js";
 
 export type ReleaseLookup =
   | { readonly kind: "not modified" }
   | { readonly kind: "release"; readonly release: ReleaseAnswer; readonly etag?: string };
-
-export interface Download {
-  readonly sha256: string;
-  readonly bytes: number;
-}
 
 export interface ReleaseSource {
   /** `latest` or a version; `etag` from the last run makes the request conditional (304: not modified). */
@@ -50,17 +41,7 @@ export function gitHubReleases(client: GitHubClient, repository: string, fetchIm
     async download(url, file) {
       const answer = await fetchImpl(url, { redirect: "follow" });
       if (!answer.ok || answer.body === null) throw new GitHubRequestError(`GET ${url}`, answer.status);
-      const hash = createHash("sha256");
-      let bytes = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      });
-      await pipeline(Readable.fromWeb(answer.body as WebReadableStream<Uint8Array>), counter, createWriteStream(file));
-      return { sha256: hash.digest("hex"), bytes };
+      return writeHashedFile(answer.body, file);
     },
   };
 }

@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { clearCaches } from "@aws-lambda-powertools/parameters";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateTagsCommand, EC2Client, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
-import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityBatchCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { SCALE_UP_ENV } from "../contracts/index.js";
@@ -157,7 +157,7 @@ export async function callsPerRunner(options: CallsPerRunnerOptions = {}): Promi
       scriptInstantFleet(ec2);
       ec2.on(CreateTagsCommand).resolves({});
       ec2.on(TerminateInstancesCommand).resolves({});
-      sqs.on(ChangeMessageVisibilityCommand).resolves({});
+      sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
       sqs.on(SendMessageCommand).resolves({ MessageId: "dlq", SequenceNumber: "1" });
       ssm.on(GetParameterCommand, { Name: "/sr/github-app-key" }).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: appKey } });
       ssm.on(GetParameterCommand, { Name: "/sr/draining" }).resolves({ Parameter: { Name: "/sr/draining", Type: "String", Value: "false" } });
@@ -176,7 +176,11 @@ export async function callsPerRunner(options: CallsPerRunnerOptions = {}): Promi
       // waits (the write governor's turns above all) are counted.
       let clock = Date.now();
       const visibilityOf = (handle: string): number | undefined =>
-        sqs.commandCalls(ChangeMessageVisibilityCommand).filter((call) => call.args[0].input.ReceiptHandle === handle).at(-1)?.args[0].input.VisibilityTimeout;
+        sqs
+          .commandCalls(ChangeMessageVisibilityBatchCommand)
+          .flatMap((call) => call.args[0].input.Entries ?? [])
+          .filter((entry) => entry.ReceiptHandle === handle)
+          .at(-1)?.VisibilityTimeout;
       type Record = ReturnType<typeof sqsRecord>;
       const waiting: Array<{ record: Record; visibleAt: number }> = [];
       let handler: ReturnType<typeof createHandler> | undefined;

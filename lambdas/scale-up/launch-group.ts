@@ -2,7 +2,6 @@ import { METRICS, childLogger, emitMetric, jobCorrelation, runnerName, withCorre
 import type { JobMessage } from "../shared/index.js";
 import { limitKeys, limitReleaseReason } from "../libs/ledger/phases.js";
 import type { Ledger, LimitCounters } from "../libs/ledger/port.js";
-import type { WriteTurn } from "../libs/ledger/types.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
 import type { RegisterRunner } from "./adapters/github.js";
 import type { RunnerItem, WriteRunners } from "./adapters/runners-table.js";
@@ -33,8 +32,6 @@ export interface Claimed {
   readonly instanceId?: string;
   /** Its previous claim's invocation died mid-launch: the instance is recorded before the JIT call (time-budget.ts). */
   readonly recordInstanceFirst?: boolean;
-  /** The GitHub write token the job reserved before it last waited (write-gate.ts). */
-  readonly writeTurn?: WriteTurn;
 }
 
 /** The part of scale-up's dependencies a group launch uses. */

@@ -1,24 +1,31 @@
 import { childLogger } from "../shared/index.js";
 import type { WriteBlock } from "../shared/index.js";
 import { interval, turnGraceMs } from "../libs/governor/bucket.js";
-import type { WriteGovernor } from "../libs/governor/port.js";
-import type { WriteTurn } from "../libs/ledger/types.js";
-import type { Claimed } from "./launch-group.js";
+import type { KeptTurn, WriteGovernor } from "../libs/governor/port.js";
 
 const log = childLogger("scale-up");
 
-/** A claimed job whose token's turn has not come yet. */
-export interface WaitingForWrite {
-  readonly job: Claimed;
+/** A job's reserved GitHub write token: the App's bucket and the moment it is due (epoch ms). */
+export type WriteTurn = KeptTurn;
+
+/** A job at the gate: its SQS record, and the turn its message kept when it last waited (if any). */
+export interface GateJob {
+  readonly recordId: string;
+  readonly writeTurn?: WriteTurn;
+}
+
+/** A job whose token's turn has not come yet. */
+export interface WaitingForWrite<J extends GateJob = GateJob> {
+  readonly job: J;
   readonly waitSeconds: number;
-  /** The reserved turn the job keeps in the ledger; absent when it must reserve again. */
+  /** The reserved turn the job keeps while it waits; absent when it must reserve again. */
   readonly turn?: WriteTurn;
 }
 
-export interface WriteGateResult {
+export interface WriteGateResult<J extends GateJob = GateJob> {
   /** Jobs whose JIT POST has a token: launch them now, in batch order. */
-  readonly allowed: Claimed[];
-  readonly waiting: WaitingForWrite[];
+  readonly allowed: J[];
+  readonly waiting: WaitingForWrite<J>[];
 }
 
 /**
@@ -33,8 +40,8 @@ export function keptTurnAction(turn: WriteTurn, now: number, graceMs: number): "
 
 /**
  * One GitHub write token per job (its JIT config POST) from the shared bucket of the job's App
- * (docs/performance.md, "GitHub write governor"):
- * - a job back at its reserved turn (`writeTurn`, kept on its ledger record) uses that token and
+ * (docs/performance.md, "GitHub write governor"), asked before the job is claimed:
+ * - a job back at its reserved turn (`writeTurn`, kept for its message) uses that token and
  *   registers with the App it was reserved on (`appOf` is updated; `apps` are the configured ones),
  *   with no call to the governor; one back early waits again for the same turn; a turn inside a wait
  *   GitHub asked for since the last batch (`blocks`) is given up and reserved again, behind the wait;
@@ -43,22 +50,22 @@ export function keptTurnAction(turn: WriteTurn, now: number, graceMs: number): "
  * A store failure lets one job per App through and sends the rest back for one bucket refill: a stuck
  * table must not stop every launch, nor let a burst through unpaced.
  */
-export async function takeWriteTokens(
-  jobs: readonly Claimed[],
+export async function takeWriteTokens<J extends GateJob>(
+  jobs: readonly J[],
   appOf: Map<string, number>,
   apps: readonly number[],
   governor: WriteGovernor,
   now: Date,
   blocks: readonly WriteBlock[] = [],
-): Promise<WriteGateResult> {
+): Promise<WriteGateResult<J>> {
   const at = now.getTime();
   const grace = turnGraceMs(governor.settings);
   const allowedIds = new Set<string>();
-  const waiting: WaitingForWrite[] = [];
-  const waitFor = (job: Claimed, turn: WriteTurn | undefined, until: number): void => {
+  const waiting: WaitingForWrite<J>[] = [];
+  const waitFor = (job: J, turn: WriteTurn | undefined, until: number): void => {
     waiting.push({ job, waitSeconds: Math.max(1, Math.ceil((until - at) / 1000)), ...(turn === undefined ? {} : { turn }) });
   };
-  const fresh = new Map<number, Claimed[]>();
+  const fresh = new Map<number, J[]>();
   for (const job of jobs) {
     // A turn on an App no longer configured is given up, and so is one inside a wait GitHub just asked for.
     const kept = job.writeTurn;
@@ -109,30 +116,49 @@ export interface WriteGateDeps {
   readonly drainWriteBlocks?: () => WriteBlock[];
 }
 
-/** Gives a job back to the queue for `waitSeconds`, keeping its reserved turn (if any) in the ledger. */
-export type GiveBackForWrite = (job: Claimed, kind: "write-rate", reason: string, waitSeconds: number, turn?: WriteTurn) => Promise<void>;
+/**
+ * The turns kept by the batch's redelivered messages (one batched read; first deliveries kept none).
+ * A failed read only makes them reserve again: their line moves on more slowly, never faster.
+ */
+export async function keptTurnsOf(records: ReadonlyArray<{ readonly recordId: string; readonly receiveCount: number }>, deps: WriteGateDeps): Promise<Map<string, WriteTurn>> {
+  const redelivered = records.filter((record) => record.receiveCount > 1).map((record) => record.recordId);
+  if (deps.writeGovernor === undefined || redelivered.length === 0) return new Map();
+  try {
+    return await deps.writeGovernor.keptTurns(redelivered);
+  } catch (error) {
+    log.warn("reading kept write turns failed; those jobs reserve again", { error });
+    return new Map();
+  }
+}
 
 /**
- * Scale-up's one call into the governor: first the waits GitHub asked for since the last batch go into
- * the shared buckets, then the batch takes its tokens; the jobs whose turn is later go back to the
- * queue ("write-rate" deferral) with their claims released and their turns kept. Resolves to the jobs
- * to launch.
+ * Scale-up's one call into the governor, before any job is claimed: first the waits GitHub asked for
+ * since the last batch go into the shared buckets, then the batch takes its tokens; the jobs whose turn
+ * is later are handed to `wait` (a "write-rate" deferral: the message comes back at its turn) and their
+ * turns are kept for their messages in one batched write. A waiting job costs no claim and no release.
+ * Resolves to the jobs to claim and launch.
  */
-export async function governWrites(
-  jobs: readonly Claimed[],
+export async function governWrites<J extends GateJob>(
+  jobs: readonly J[],
   appOf: Map<string, number>,
   apps: readonly number[],
   deps: WriteGateDeps,
   now: Date,
-  giveBack: GiveBackForWrite,
-): Promise<Claimed[]> {
+  wait: (job: J, waitSeconds: number) => void,
+): Promise<J[]> {
   const governor = deps.writeGovernor;
   if (governor === undefined) return [...jobs];
   const blocks = deps.drainWriteBlocks?.() ?? [];
   await reportWriteBlocks(blocks, governor);
   if (jobs.length === 0) return [];
   const { allowed, waiting } = await takeWriteTokens(jobs, appOf, apps, governor, now, blocks);
-  await Promise.all(waiting.map(({ job, waitSeconds, turn }) => giveBack(job, "write-rate", "GitHub write rate: waiting for its turn", waitSeconds, turn)));
+  for (const { job, waitSeconds } of waiting) wait(job, waitSeconds);
+  const kept = new Map(waiting.flatMap(({ job, turn }) => (turn === undefined ? [] : [[job.recordId, turn] as const])));
+  if (kept.size > 0) {
+    // Written before the visibility changes that send the messages away; a crash in between or a failed
+    // write only makes them reserve again when they come back.
+    await governor.keepTurns(kept).catch((error: unknown) => log.warn("keeping write turns failed; those jobs reserve again", { error, waiting: kept.size }));
+  }
   if (waiting.length > 0) log.info("jobs wait for GitHub write tokens", { waiting: waiting.length, allowed: allowed.length });
   return allowed;
 }

@@ -67,6 +67,8 @@ interface World {
   readonly registered: string[];
   readonly runnerItems: RunnerItem[];
   readonly deferred: Map<string, number>;
+  /** Visibility calls made (each takes up to 10 records). */
+  deferCalls: number;
   readonly deadLettered: Array<{ id: string; reason: string }>;
   draining: boolean;
   /** Instance ids whose JIT registration fails. */
@@ -95,6 +97,7 @@ function world(): World {
     registered: [],
     runnerItems: [],
     deferred: new Map(),
+    deferCalls: 0,
     deadLettered: [],
     draining: false,
     failRegistration: new Set(),
@@ -135,8 +138,10 @@ function world(): World {
     },
     runnerItemExists: async (pk) => w.runnerItems.some((item) => item.pk === pk),
     queue: {
-      defer: async (_url, receiptHandle, seconds) => {
-        w.deferred.set(receiptHandle, seconds);
+      defer: async (_url, messages) => {
+        w.deferCalls += 1;
+        for (const { receiptHandle, seconds } of messages) w.deferred.set(receiptHandle, seconds);
+        return [];
       },
       deadLetter: async (_url, message, reason) => {
         w.deadLettered.push({ id: message.id, reason });
@@ -314,21 +319,50 @@ describe("processBatch with memory ports", () => {
 
   it("launches only the jobs the shared GitHub write bucket has tokens for; the others wait for theirs, unclaimed", async () => {
     // Arrange: 2 tokens, one more every 2 s (30 a minute).
-    const governed = { ...w.deps, writeGovernor: memoryWriteGovernor({ perMinute: 30, burst: 2 }), drainWriteBlocks: () => [] };
+    const governor = memoryWriteGovernor({ perMinute: 30, burst: 2 });
+    const governed = { ...w.deps, writeGovernor: governor, drainWriteBlocks: () => [] };
     const jobs = [job(), job(), job()];
 
     // Act
     const outcome = await processBatch(jobs.map((j) => record(j)), governed);
 
-    // Assert
+    // Assert: the third job was never claimed; its message keeps its turn and comes back at it.
     expect(outcome.launched).toBe(2);
     expect(outcome.deferred).toEqual({ "write-rate": 1 });
     expect(w.registered).toHaveLength(2);
     expect(w.deferred.get(`rh-${jobs[2]!.jobId}`)).toBe(2);
-    expect(w.table.items.get(jobKey(jobs[2]!))).toMatchObject({ phase: "received", writeTurnAt: NOW.getTime() + 2_000, writeTurnAppId: CONFIG.app.appId });
+    expect(w.table.items.get(jobKey(jobs[2]!))).toBeUndefined();
+    expect(await governor.keptTurns([`msg-${jobs[2]!.jobId}`])).toEqual(new Map([[`msg-${jobs[2]!.jobId}`, { appId: CONFIG.app.appId, at: NOW.getTime() + 2_000 }]]));
   });
 
-  it("launches a job back at its kept write turn without a new reservation, and clears the turn", async () => {
+  it("claims nothing for jobs beyond the GitHub budget: they wait for the reset unclaimed", async () => {
+    // Arrange: 101 requests left with 100 kept in reserve: one JIT config may go.
+    const budgeted = { ...w.deps, budgets: { load: async () => [{ appId: CONFIG.app.appId, installationId: 1, remaining: CONFIG.gitHubMinRemaining + 1, limit: 5000, resetAt: NOW.getTime() / 1000 + 600, observedAt: NOW.toISOString() }], save: async () => undefined } };
+    const jobs = [job(), job()];
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), budgeted);
+
+    // Assert
+    expect(outcome).toMatchObject({ launched: 1, deferred: { budget: 1 } });
+    expect(w.table.items.get(jobKey(jobs[1]!))).toBeUndefined();
+  });
+
+  it("sets the visibility of every waiting record of a batch with one call per 10 records", async () => {
+    // Arrange: 1 token for 7 jobs (one more every 2 s): 6 wait for their turns.
+    const governed = { ...w.deps, writeGovernor: memoryWriteGovernor({ perMinute: 30, burst: 1 }), drainWriteBlocks: () => [] };
+    const jobs = Array.from({ length: 7 }, () => job());
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), governed);
+
+    // Assert: each record its own visibility (its turn), all in one call.
+    expect(outcome.deferred).toEqual({ "write-rate": 6 });
+    expect(w.deferCalls).toBe(1);
+    expect(jobs.slice(1).map((j) => w.deferred.get(`rh-${j.jobId}`))).toEqual([2, 4, 6, 8, 10, 12]);
+  });
+
+  it("launches a job back at its kept write turn without a new reservation", async () => {
     // Arrange: the third job of a batch waits for the token due in 2 s.
     const governor = memoryWriteGovernor({ perMinute: 30, burst: 2 });
     const governed = { ...w.deps, writeGovernor: governor, drainWriteBlocks: () => [] };
@@ -342,9 +376,7 @@ describe("processBatch with memory ports", () => {
     // Assert: launched on its turn; the bucket's next token is still the one after it (due at 4 s).
     expect(outcome.launched).toBe(1);
     expect(w.registered).toHaveLength(3);
-    const launched = w.table.items.get(jobKey(jobs[2]!));
-    expect(launched).toMatchObject({ phase: "launched" });
-    expect(launched).not.toHaveProperty("writeTurnAt");
+    expect(w.table.items.get(jobKey(jobs[2]!))).toMatchObject({ phase: "launched" });
     expect(await governor.reserve(CONFIG.app.appId, 1, atTurn.getTime())).toEqual([NOW.getTime() + 4_000]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
 import type { Claimed } from "../../../lambdas/scale-up/launch-group.js";
-import { governWrites, keptTurnAction, takeWriteTokens } from "../../../lambdas/scale-up/write-gate.js";
+import { governWrites, keptTurnAction, keptTurnsOf, takeWriteTokens } from "../../../lambdas/scale-up/write-gate.js";
 import { SECONDARY_LIMIT_DEFAULT_WAIT_SECONDS, drainWriteBlocks, observeWriteBlock, waitAskedFor } from "../../../lambdas/shared/github/write-blocks.js";
 import { jobMessage } from "../../helpers/aws.js";
 import { quietPowertools } from "../../helpers/powertools.js";
@@ -115,11 +115,11 @@ describe("keptTurnAction", () => {
 });
 
 describe("governWrites", () => {
-  it("feeds GitHub's waits into the bucket before the batch takes tokens", async () => {
+  it("feeds GitHub's waits into the bucket before the batch takes tokens, and keeps each waiting job's turn for its message", async () => {
     // Arrange
     const governor = memoryWriteGovernor({ perMinute: 60, burst: 5 });
     const jobs = claimed(2);
-    const givenBack: Array<[string, number, number | undefined]> = [];
+    const waited: Array<[string, number]> = [];
 
     // Act
     const allowed = await governWrites(
@@ -128,19 +128,74 @@ describe("governWrites", () => {
       [1001],
       { writeGovernor: governor, drainWriteBlocks: () => [{ appId: 1001, until: NOW.getTime() + 30_000 }] },
       NOW,
-      async (job, _kind, _reason, seconds, turn) => {
-        givenBack.push([job.recordId, seconds, turn === undefined ? undefined : turn.at - NOW.getTime()]);
-      },
+      (job, seconds) => waited.push([job.recordId, seconds]),
     );
 
-    // Assert: nothing before the wait ends, then the refill from empty; each job keeps its turn.
+    // Assert: nothing before the wait ends, then the refill from empty; each message keeps its turn.
     expect(allowed).toEqual([]);
-    expect(givenBack).toEqual([["r0", 31, 31_000], ["r1", 32, 32_000]]);
+    expect(waited).toEqual([["r0", 31], ["r1", 32]]);
+    expect(await governor.keptTurns(["r0", "r1"])).toEqual(
+      new Map([
+        ["r0", { appId: 1001, at: NOW.getTime() + 31_000 }],
+        ["r1", { appId: 1001, at: NOW.getTime() + 32_000 }],
+      ]),
+    );
+  });
+
+  it("keeps the turns of a batch's waiting jobs in one write and launches the rest", async () => {
+    // Arrange: a store that counts its writes.
+    const memory = memoryWriteGovernor({ perMinute: 60, burst: 2 });
+    let writes = 0;
+    const governor = { ...memory, keepTurns: async (turns: Parameters<typeof memory.keepTurns>[0]) => ((writes += 1), memory.keepTurns(turns)) };
+    const jobs = claimed(10);
+
+    // Act
+    const allowed = await governWrites(jobs, new Map(jobs.map((j) => [j.recordId, 1001])), [1001], { writeGovernor: governor }, NOW, () => undefined);
+
+    // Assert
+    expect(allowed.map((j) => j.recordId)).toEqual(["r0", "r1"]);
+    expect(writes).toBe(1);
+    expect((await memory.keptTurns(jobs.map((j) => j.recordId))).size).toBe(8);
+  });
+
+  it("still launches what has a token when keeping the turns fails: the waiting jobs reserve again on return", async () => {
+    const governor = { ...memoryWriteGovernor({ perMinute: 60, burst: 1 }), keepTurns: async () => Promise.reject(new Error("throttled")) };
+    const jobs = claimed(3);
+    const waited: string[] = [];
+    const allowed = await governWrites(jobs, new Map(jobs.map((j) => [j.recordId, 1001])), [1001], { writeGovernor: governor }, NOW, (job) => waited.push(job.recordId));
+    expect(allowed.map((j) => j.recordId)).toEqual(["r0"]);
+    expect(waited).toEqual(["r1", "r2"]);
   });
 
   it("passes every job through without a governor", async () => {
     const jobs = claimed(2);
-    expect(await governWrites(jobs, new Map(), [1001], {}, NOW, async () => undefined)).toEqual(jobs);
+    expect(await governWrites(jobs, new Map(), [1001], {}, NOW, () => undefined)).toEqual(jobs);
+  });
+});
+
+describe("keptTurnsOf", () => {
+  it("reads the kept turns of redelivered messages only, in one call, and none without a governor", async () => {
+    // Arrange
+    const memory = memoryWriteGovernor({ perMinute: 60, burst: 1 });
+    await memory.keepTurns(new Map([["r1", { appId: 1001, at: NOW.getTime() }]]));
+    const asked: string[][] = [];
+    const governor = { ...memory, keptTurns: async (ids: readonly string[]) => (asked.push([...ids]), memory.keptTurns(ids)) };
+    const records = [{ recordId: "r0", receiveCount: 1 }, { recordId: "r1", receiveCount: 2 }, { recordId: "r2", receiveCount: 3 }];
+
+    // Act
+    const kept = await keptTurnsOf(records, { writeGovernor: governor });
+
+    // Assert
+    expect(asked).toEqual([["r1", "r2"]]);
+    expect(kept).toEqual(new Map([["r1", { appId: 1001, at: NOW.getTime() }]]));
+    expect(await keptTurnsOf(records, {})).toEqual(new Map());
+    expect(await keptTurnsOf([{ recordId: "r0", receiveCount: 1 }], { writeGovernor: governor })).toEqual(new Map());
+    expect(asked).toHaveLength(1);
+  });
+
+  it("reads no turn when the store fails: those jobs reserve again", async () => {
+    const governor = { ...memoryWriteGovernor({ perMinute: 60, burst: 1 }), keptTurns: async () => Promise.reject(new Error("throttled")) };
+    expect(await keptTurnsOf([{ recordId: "r0", receiveCount: 2 }], { writeGovernor: governor })).toEqual(new Map());
   });
 });
 

@@ -22,9 +22,12 @@ export interface WaitingForWrite<J extends GateJob = GateJob> {
   readonly turn?: WriteTurn;
 }
 
+/** A job with a token: its JIT POST may go at `writeAt` (epoch ms; absent: at once). */
+export type Admitted<J extends GateJob> = J & { readonly writeAt?: number };
+
 export interface WriteGateResult<J extends GateJob = GateJob> {
   /** Jobs whose JIT POST has a token: launch them now, in batch order. */
-  readonly allowed: J[];
+  readonly allowed: Admitted<J>[];
   readonly waiting: WaitingForWrite<J>[];
 }
 
@@ -36,6 +39,14 @@ export interface WriteGateResult<J extends GateJob = GateJob> {
 export function keptTurnAction(turn: WriteTurn, now: number, graceMs: number): "use" | "wait" | "reserve" {
   if (turn.at > now) return "wait";
   return now - turn.at <= graceMs ? "use" : "reserve";
+}
+
+/**
+ * Whether a job whose turn is `turnAt` waits for it inside the invocation (at most `waitHereMs` away: a
+ * few seconds of Lambda time, no call) or on the queue (a visibility change and a kept turn).
+ */
+export function waitsHere(turnAt: number, now: number, waitHereMs: number): boolean {
+  return turnAt - now <= waitHereMs;
 }
 
 /**
@@ -57,10 +68,13 @@ export async function takeWriteTokens<J extends GateJob>(
   governor: WriteGovernor,
   now: Date,
   blocks: readonly WriteBlock[] = [],
+  waitHereMs = 0,
+  lines: ReadonlyMap<number, number> = new Map(),
 ): Promise<WriteGateResult<J>> {
   const at = now.getTime();
   const grace = turnGraceMs(governor.settings);
-  const allowedIds = new Set<string>();
+  /** Admitted jobs by record id, with the moment their JIT POST may go. */
+  const allowedIds = new Map<string, number>();
   const waiting: WaitingForWrite<J>[] = [];
   const waitFor = (job: J, turn: WriteTurn | undefined, until: number): void => {
     waiting.push({ job, waitSeconds: Math.max(1, Math.ceil((until - at) / 1000)), ...(turn === undefined ? {} : { turn }) });
@@ -72,10 +86,10 @@ export async function takeWriteTokens<J extends GateJob>(
     const blocked = kept !== undefined && blocks.some((block) => block.appId === kept.appId && block.until > kept.at);
     const turn = kept !== undefined && apps.includes(kept.appId) && !blocked ? kept : undefined;
     const action = turn === undefined ? "reserve" : keptTurnAction(turn, at, grace);
-    if (action === "wait") waitFor(job, turn, (turn as WriteTurn).at);
-    else if (action === "use") {
+    if (action === "wait" && !waitsHere((turn as WriteTurn).at, at, waitHereMs)) waitFor(job, turn, (turn as WriteTurn).at);
+    else if (action !== "reserve") {
       appOf.set(job.recordId, (turn as WriteTurn).appId);
-      allowedIds.add(job.recordId);
+      allowedIds.set(job.recordId, (turn as WriteTurn).at);
     } else {
       const appId = appOf.get(job.recordId) as number;
       fresh.set(appId, [...(fresh.get(appId) ?? []), job]);
@@ -84,21 +98,26 @@ export async function takeWriteTokens<J extends GateJob>(
   await Promise.all(
     [...fresh].map(async ([appId, appJobs]) => {
       try {
-        const turns = await governor.reserve(appId, appJobs.length, at);
+        const turns = await governor.reserve(appId, appJobs.length, at, lines.get(appId));
         appJobs.forEach((job, index) => {
           const turnAt = turns[index] as number;
-          if (turnAt <= at) allowedIds.add(job.recordId);
+          if (waitsHere(turnAt, at, waitHereMs)) allowedIds.set(job.recordId, turnAt);
           else waitFor(job, { appId, at: turnAt }, turnAt);
         });
       } catch (error) {
         log.warn("write governor unavailable; one launch per App for this batch", { error, appId });
         const [first, ...rest] = appJobs;
-        if (first !== undefined) allowedIds.add(first.recordId);
+        if (first !== undefined) allowedIds.set(first.recordId, at);
         for (const job of rest) waitFor(job, undefined, at + governor.settings.burst * interval(governor.settings));
       }
     }),
   );
-  return { allowed: jobs.filter((job) => allowedIds.has(job.recordId)), waiting };
+  const allowed = jobs.flatMap((job): Admitted<J>[] => {
+    const writeAt = allowedIds.get(job.recordId);
+    if (writeAt === undefined) return [];
+    return [writeAt > at ? { ...job, writeAt } : job];
+  });
+  return { allowed, waiting };
 }
 
 /** Feeds GitHub's rate-limit answers seen in this invocation back into the shared buckets. */
@@ -117,26 +136,12 @@ export interface WriteGateDeps {
 }
 
 /**
- * The turns kept by the batch's redelivered messages (one batched read; first deliveries kept none).
- * A failed read only makes them reserve again: their line moves on more slowly, never faster.
- */
-export async function keptTurnsOf(records: ReadonlyArray<{ readonly recordId: string; readonly receiveCount: number }>, deps: WriteGateDeps): Promise<Map<string, WriteTurn>> {
-  const redelivered = records.filter((record) => record.receiveCount > 1).map((record) => record.recordId);
-  if (deps.writeGovernor === undefined || redelivered.length === 0) return new Map();
-  try {
-    return await deps.writeGovernor.keptTurns(redelivered);
-  } catch (error) {
-    log.warn("reading kept write turns failed; those jobs reserve again", { error });
-    return new Map();
-  }
-}
-
-/**
  * Scale-up's one call into the governor, before any job is claimed: first the waits GitHub asked for
  * since the last batch go into the shared buckets, then the batch takes its tokens; the jobs whose turn
- * is later are handed to `wait` (a "write-rate" deferral: the message comes back at its turn) and their
- * turns are kept for their messages in one batched write. A waiting job costs no claim and no release.
- * Resolves to the jobs to claim and launch.
+ * is at most `waitHereMs` away are admitted with it (`writeAt`: their JIT POST waits for it in the
+ * invocation), those whose turn is later are handed to `wait` (a "write-rate" deferral: the message
+ * comes back at its turn) and their turns are kept for their messages in one batched write. A waiting
+ * job costs no claim and no release. Resolves to the jobs to claim and launch.
  */
 export async function governWrites<J extends GateJob>(
   jobs: readonly J[],
@@ -145,13 +150,15 @@ export async function governWrites<J extends GateJob>(
   deps: WriteGateDeps,
   now: Date,
   wait: (job: J, waitSeconds: number) => void,
-): Promise<J[]> {
+  waitHereMs = 0,
+  lines: ReadonlyMap<number, number> = new Map(),
+): Promise<Admitted<J>[]> {
   const governor = deps.writeGovernor;
   if (governor === undefined) return [...jobs];
   const blocks = deps.drainWriteBlocks?.() ?? [];
   await reportWriteBlocks(blocks, governor);
   if (jobs.length === 0) return [];
-  const { allowed, waiting } = await takeWriteTokens(jobs, appOf, apps, governor, now, blocks);
+  const { allowed, waiting } = await takeWriteTokens(jobs, appOf, apps, governor, now, blocks, waitHereMs, lines);
   for (const { job, waitSeconds } of waiting) wait(job, waitSeconds);
   const kept = new Map(waiting.flatMap(({ job, turn }) => (turn === undefined ? [] : [[job.recordId, turn] as const])));
   if (kept.size > 0) {

@@ -69,11 +69,14 @@ export function dynamoDbWriteGovernor(client: DynamoDBDocumentClient, tableName:
   };
   return {
     settings,
-    async reserve(appId, count, now) {
+    async reserve(appId, count, now, seenByCaller) {
       const tokens = Math.max(0, Math.floor(count));
       if (tokens === 0) return [];
       const span = tokens * interval(settings);
-      const forms = (lineSeen.get(appId) ?? 0) >= now ? [join, start] : [start, join];
+      // The newest sighting of the line picks the form likely to succeed first (a cold environment has
+      // only its caller's read of the bucket item); the other form follows if the bucket changed since.
+      const seen = Math.max(lineSeen.get(appId) ?? 0, seenByCaller ?? 0);
+      const forms = seen >= now ? [join, start] : [start, join];
       for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt += 1) {
         const begin = await (forms[attempt % 2] as typeof join)(appId, span, now);
         if (begin !== undefined) {

@@ -12,9 +12,10 @@ export interface WriteGovernor {
    * Reserves `count` tokens of `appId`'s bucket at `now` and resolves to each one's turn (epoch ms,
    * ascending; `now` for those the bucket holds already). A token is never handed out twice: a job
    * whose turn is later waits on the queue and uses its reserved token when it comes back (bucket.ts),
-   * so a backlog is served in line at the bucket's rate, newcomers behind it.
+   * so a backlog is served in line at the bucket's rate, newcomers behind it. `lineSeen`: the bucket's
+   * `fullAt` as the caller last read it, a hint for how to write (never trusted for the turns).
    */
-  reserve(appId: number, count: number, now: number): Promise<number[]>;
+  reserve(appId: number, count: number, now: number, lineSeen?: number): Promise<number[]>;
   /** GitHub asked to wait (Retry-After, secondary limit): no token before `until`, then a refill from empty. */
   blockUntil(appId: number, until: number): Promise<void>;
   /**

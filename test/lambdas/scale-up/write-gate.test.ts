@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
 import type { Claimed } from "../../../lambdas/scale-up/launch-group.js";
-import { governWrites, keptTurnAction, keptTurnsOf, takeWriteTokens } from "../../../lambdas/scale-up/write-gate.js";
+import { governWrites, keptTurnAction, takeWriteTokens, waitsHere } from "../../../lambdas/scale-up/write-gate.js";
 import { SECONDARY_LIMIT_DEFAULT_WAIT_SECONDS, drainWriteBlocks, observeWriteBlock, waitAskedFor } from "../../../lambdas/shared/github/write-blocks.js";
 import { jobMessage } from "../../helpers/aws.js";
 import { quietPowertools } from "../../helpers/powertools.js";
@@ -96,6 +96,26 @@ describe("takeWriteTokens", () => {
     expect(await governor.reserve(1001, 1, NOW.getTime())).toEqual([NOW.getTime() + 1_000]);
   });
 
+  it("admits the jobs whose turn is at most the in-invocation wait away with their turn, and sends later ones to the queue", async () => {
+    // Arrange: one token a second, 2 at once; turns at 0, 0, 1, 2, 3 s; a kept turn 2.5 s away.
+    const governor = memoryWriteGovernor({ perMinute: 60, burst: 2 });
+    const [kept, ...fresh] = claimed(6) as [Claimed, ...Claimed[]];
+    const jobs = [{ ...kept, writeTurn: { appId: 1002, at: NOW.getTime() + 2_500 } }, ...fresh];
+    const appOf = new Map(jobs.map((job) => [job.recordId, 1001]));
+
+    // Act: up to 2 s of waiting in the invocation.
+    const { allowed, waiting } = await takeWriteTokens(jobs, appOf, APPS, governor, NOW, [], 2_000);
+
+    // Assert
+    expect(allowed.map((j) => [j.recordId, j.writeAt === undefined ? undefined : j.writeAt - NOW.getTime()])).toEqual([
+      ["r1", undefined],
+      ["r2", undefined],
+      ["r3", 1_000],
+      ["r4", 2_000],
+    ]);
+    expect(waiting.map((w) => [w.job.recordId, w.waitSeconds])).toEqual([["r0", 3], ["r5", 3]]);
+  });
+
   it("lets one job per App through and sends the rest back for a refill when the governor's store fails", async () => {
     const failing = { ...memoryWriteGovernor({ perMinute: 60, burst: 2 }), reserve: async () => Promise.reject(new Error("table unavailable")) };
     const jobs = claimed(3);
@@ -173,29 +193,12 @@ describe("governWrites", () => {
   });
 });
 
-describe("keptTurnsOf", () => {
-  it("reads the kept turns of redelivered messages only, in one call, and none without a governor", async () => {
-    // Arrange
-    const memory = memoryWriteGovernor({ perMinute: 60, burst: 1 });
-    await memory.keepTurns(new Map([["r1", { appId: 1001, at: NOW.getTime() }]]));
-    const asked: string[][] = [];
-    const governor = { ...memory, keptTurns: async (ids: readonly string[]) => (asked.push([...ids]), memory.keptTurns(ids)) };
-    const records = [{ recordId: "r0", receiveCount: 1 }, { recordId: "r1", receiveCount: 2 }, { recordId: "r2", receiveCount: 3 }];
-
-    // Act
-    const kept = await keptTurnsOf(records, { writeGovernor: governor });
-
-    // Assert
-    expect(asked).toEqual([["r1", "r2"]]);
-    expect(kept).toEqual(new Map([["r1", { appId: 1001, at: NOW.getTime() }]]));
-    expect(await keptTurnsOf(records, {})).toEqual(new Map());
-    expect(await keptTurnsOf([{ recordId: "r0", receiveCount: 1 }], { writeGovernor: governor })).toEqual(new Map());
-    expect(asked).toHaveLength(1);
-  });
-
-  it("reads no turn when the store fails: those jobs reserve again", async () => {
-    const governor = { ...memoryWriteGovernor({ perMinute: 60, burst: 1 }), keptTurns: async () => Promise.reject(new Error("throttled")) };
-    expect(await keptTurnsOf([{ recordId: "r0", receiveCount: 2 }], { writeGovernor: governor })).toEqual(new Map());
+describe("waitsHere", () => {
+  it("waits in the invocation for a turn at most the given time away, on the queue for a later one", () => {
+    expect(waitsHere(15_000, 10_000, 5_000)).toBe(true);
+    expect(waitsHere(15_001, 10_000, 5_000)).toBe(false);
+    expect(waitsHere(10_000, 10_000, 0)).toBe(true);
+    expect(waitsHere(10_001, 10_000, 0)).toBe(false);
   });
 });
 

@@ -11,6 +11,23 @@ export const DEFAULT_METRICS_NAMESPACE = POWERTOOLS_ENV.powertoolsMetricsNamespa
 
 const namespace = parseEnv(POWERTOOLS_ENV).powertoolsMetricsNamespace;
 
+/**
+ * Powertools (2.35) warns on every flush when two dimension sets of one record name the same key
+ * ([Pool] and [Pool, Market]), which our tables do by design. emitMetric gives every set its values
+ * from one map, so the values never differ and the warning says nothing: it is dropped here, and every
+ * other warning goes to the console as Powertools would print it.
+ */
+const SAME_KEY_IN_TWO_DIMENSION_SETS = /^EMF key "[^"]+" is defined as both a dimension set and dimension set;/;
+const buffersLogger: NonNullable<ConstructorParameters<typeof Metrics>[0]>["logger"] = {
+  debug: (...content: unknown[]) => console.debug(...content),
+  info: (...content: unknown[]) => console.info(...content),
+  error: (...content: unknown[]) => console.error(...content),
+  warn: (...content: unknown[]) => {
+    if (typeof content[0] === "string" && SAME_KEY_IN_TWO_DIMENSION_SETS.test(content[0])) return;
+    console.warn(...content);
+  },
+};
+
 /** The one Powertools Metrics instance of a function; flushed with the per-dimension buffers (flushMetrics). */
 export const metrics = new Metrics({ namespace });
 
@@ -49,7 +66,7 @@ export function emitMetric<S extends MetricSpec>(spec: S, value: number, ...[dim
   const key = JSON.stringify(sets);
   let entry = buffers.get(key);
   if (entry === undefined) {
-    entry = { buffer: new Metrics({ namespace }), sets };
+    entry = { buffer: new Metrics({ namespace, logger: buffersLogger }), sets };
     buffers.set(key, entry);
   }
   // Powertools clears the dimensions with each publish (ours, and its own at 100 stored metrics).

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { METRICS, emitMetric, withCorrelation, currentCorrelation } from "../../../lambdas/shared/index.js";
 import { metricPoints, quietPowertools, takeEmittedMetrics } from "../../helpers/powertools.js";
 
@@ -23,6 +23,23 @@ describe("emitMetric", () => {
         dimensions: expect.objectContaining({ Pool: "linux", Market: "spot" }),
       }),
     ]);
+  });
+
+  it("prints no warning when two of a metric's dimension sets share a key (Powertools would, on every flush)", () => {
+    // Arrange
+    const printed: string[] = [];
+    const record = (chunk: unknown) => void printed.push(String(chunk));
+    const warn = vi.spyOn(console, "warn").mockImplementation(record);
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (record(chunk), true));
+
+    // Act: [Pool] and [Pool, Market] both name Pool.
+    emitMetric(METRICS.runnersLaunched, 1, { Pool: "linux", Market: "spot" });
+    takeEmittedMetrics();
+    warn.mockRestore();
+    stderr.mockRestore();
+
+    // Assert
+    expect(printed.filter((line) => line.includes("EMF key"))).toEqual([]);
   });
 
   it("publishes a deployment-wide metric with [service] only", () => {

@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { clearCaches } from "@aws-lambda-powertools/parameters";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateTagsCommand, EC2Client, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
-import { ChangeMessageVisibilityCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityBatchCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { SCALE_UP_ENV } from "../contracts/index.js";
@@ -124,8 +124,7 @@ export function countCommands<C extends { middlewareStack: DynamoDBClient["middl
  * 1,000-job burst would sleep for minutes. The bench counts calls, not time, so those waits end at once
  * while it runs (the pacing still orders the calls; no fake-timer library runs real I/O like dynalite).
  * Bottleneck asks for the rest of the second since the last write (999 ms and less), hence 100 ms.
- * The clock does not move on: the GitHub write governor defers the jobs its bucket has no token for
- * (they are not delivered again here), so from 100 jobs on, fewer runners launch than jobs arrive.
+ * The handler's clock is the bench's own (below), moved by the handler's waits for write turns.
  */
 function timersFireAtOnce(): () => void {
   const real = globalThis.setTimeout;
@@ -157,7 +156,7 @@ export async function callsPerRunner(options: CallsPerRunnerOptions = {}): Promi
       scriptInstantFleet(ec2);
       ec2.on(CreateTagsCommand).resolves({});
       ec2.on(TerminateInstancesCommand).resolves({});
-      sqs.on(ChangeMessageVisibilityCommand).resolves({});
+      sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
       sqs.on(SendMessageCommand).resolves({ MessageId: "dlq", SequenceNumber: "1" });
       ssm.on(GetParameterCommand, { Name: "/sr/github-app-key" }).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: appKey } });
       ssm.on(GetParameterCommand, { Name: "/sr/draining" }).resolves({ Parameter: { Name: "/sr/draining", Type: "String", Value: "false" } });
@@ -171,12 +170,18 @@ export async function callsPerRunner(options: CallsPerRunnerOptions = {}): Promi
       const environments = Math.max(1, Math.min(options.environments ?? 4, batches));
       const jobs = Array.from({ length: burst }, (_, i) => jobMessage({ receivedAt: new Date().toISOString(), labels: ["self-hosted", "linux", "x64"], repository: `octo-org/repo-${i % 20}` }));
       let invocations = 0;
-      // The handler's clock: fixed for the first pass (the burst arrives at once); a record sent back
-      // comes again when its visibility ends, as SQS would redeliver it, so every job launches and its
-      // waits (the write governor's turns above all) are counted.
-      let clock = Date.now();
+      // The handler's clock: the burst arrives at once, so each environment starts its first pass at
+      // `arrival` (they run side by side in Lambda) and its clock moves on only by its own waits (a JIT
+      // POST waiting for a write turn a few seconds away); a record sent back comes again when its
+      // visibility ends, as SQS would redeliver it, so every job launches and its waits are counted.
+      const arrival = Date.now();
+      let clock = arrival;
       const visibilityOf = (handle: string): number | undefined =>
-        sqs.commandCalls(ChangeMessageVisibilityCommand).filter((call) => call.args[0].input.ReceiptHandle === handle).at(-1)?.args[0].input.VisibilityTimeout;
+        sqs
+          .commandCalls(ChangeMessageVisibilityBatchCommand)
+          .flatMap((call) => call.args[0].input.Entries ?? [])
+          .filter((entry) => entry.ReceiptHandle === handle)
+          .at(-1)?.VisibilityTimeout;
       type Record = ReturnType<typeof sqsRecord>;
       const waiting: Array<{ record: Record; visibleAt: number }> = [];
       let handler: ReturnType<typeof createHandler> | undefined;
@@ -192,6 +197,7 @@ export async function callsPerRunner(options: CallsPerRunnerOptions = {}): Promi
       };
       // Environments run one after another (module caches are per process), each cold at its start.
       for (let e = 0; e < environments; e += 1) {
+        clock = arrival;
         clearCaches();
         clearOctokitCache();
         clearObservedBudgets();
@@ -204,6 +210,9 @@ export async function callsPerRunner(options: CallsPerRunnerOptions = {}): Promi
           ...defaultDeps(environment, clients),
           registerRunner: gitHubRunnerRegistrar(config.prefix, config.scope, appInstallationClients(config.app, config.scope, fetchImpl)),
           now: () => new Date(clock),
+          sleep: async (ms: number) => {
+            clock += ms;
+          },
         }));
         for (let b = e; b < batches; b += environments) {
           const records = jobs.slice(b * batchSize, (b + 1) * batchSize).map((job) => ({ ...sqsRecord(job), eventSourceARN: POOL_QUEUE_ARN }));
@@ -212,8 +221,8 @@ export async function callsPerRunner(options: CallsPerRunnerOptions = {}): Promi
           if (process.env.BENCH_TRACE) console.log(`invocation ${b}: ${Math.round(performance.now() - started)} ms`);
         }
       }
-      // Redeliveries in the order they become visible, by the last environment (warm by then: the
-      // environments' module caches cannot be swapped back in one process).
+      // Redeliveries in the order they become visible, by the last environment on its own clock (warm
+      // by then: the environments' module caches cannot be swapped back in one process).
       for (let guard = 0; waiting.length > 0 && guard < burst * 5; guard += 1) {
         waiting.sort((a, b) => a.visibleAt - b.visibleAt);
         const due = waiting.splice(0, batchSize);

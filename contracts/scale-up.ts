@@ -20,6 +20,12 @@ export const SCALE_UP_JIT_CALL_BUDGET_SECONDS = 30;
 export const SCALE_UP_FINISH_MARGIN_SECONDS = 10;
 /** For the work before the first JIT call: claims, budgets, limits, CreateFleet and its fallbacks. */
 export const SCALE_UP_LAUNCH_ALLOWANCE_SECONDS = 20;
+/**
+ * A job whose GitHub write turn is at most this far away waits for it inside the invocation (its
+ * instance boots meanwhile) instead of going back to the queue; taken from the launch allowance, which
+ * CreateFleet rarely needs whole (docs/performance.md, "Calls per runner").
+ */
+export const SCALE_UP_WRITE_TURN_WAIT_SECONDS = 5;
 /** The scale-up function's timeout, derived from its time budget (below the claim lease of 120 s). */
 export const SCALE_UP_TIMEOUT_SECONDS = SCALE_UP_LAUNCH_ALLOWANCE_SECONDS + SCALE_UP_JIT_CALL_BUDGET_SECONDS + SCALE_UP_FINISH_MARGIN_SECONDS;
 

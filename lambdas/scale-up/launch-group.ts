@@ -1,8 +1,8 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { METRICS, childLogger, emitMetric, jobCorrelation, runnerName, withCorrelation } from "../shared/index.js";
 import type { JobMessage } from "../shared/index.js";
 import { limitKeys, limitReleaseReason } from "../libs/ledger/phases.js";
 import type { Ledger, LimitCounters } from "../libs/ledger/port.js";
-import type { WriteTurn } from "../libs/ledger/types.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
 import type { RegisterRunner } from "./adapters/github.js";
 import type { RunnerItem, WriteRunners } from "./adapters/runners-table.js";
@@ -33,8 +33,8 @@ export interface Claimed {
   readonly instanceId?: string;
   /** Its previous claim's invocation died mid-launch: the instance is recorded before the JIT call (time-budget.ts). */
   readonly recordInstanceFirst?: boolean;
-  /** The GitHub write token the job reserved before it last waited (write-gate.ts). */
-  readonly writeTurn?: WriteTurn;
+  /** Its GitHub write turn (epoch ms), a few seconds away: its JIT POST waits for it here (write-gate.ts). */
+  readonly writeAt?: number;
 }
 
 /** The part of scale-up's dependencies a group launch uses. */
@@ -52,6 +52,8 @@ export interface LaunchDeps {
   readonly now: () => Date;
   /** Time left in this invocation (Lambda's `getRemainingTimeInMillis`); absent: unbounded. */
   readonly remainingMs?: () => number;
+  /** Waits in the invocation (a JIT POST for its write turn); absent: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface GroupContext {
@@ -172,6 +174,9 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   );
   async function registerInstance(job: Claimed, recordId: string, instanceId: string, name: string): Promise<void> {
     try {
+      // The instance boots while its JIT POST waits for the write turn reserved for it.
+      const untilTurn = job.writeAt === undefined ? 0 : job.writeAt - deps.now().getTime();
+      if (untilTurn > 0) await (deps.sleep ?? sleep)(untilTurn);
       if (deps.remainingMs !== undefined && !jitCallFits(deps.remainingMs())) {
         // GitHub's answer could not arrive before Lambda ends the invocation, leaving an instance no job
         // names: the instance stays with the claim instead, for the takeover to register (time-budget.ts).

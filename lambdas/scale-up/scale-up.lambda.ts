@@ -10,6 +10,7 @@ import { JobDeferredError, drainWriteBlocks, flushMetrics, getStringParameter, g
 import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../libs/ledger/dynamodb-store.js";
 import { dynamoDbWriteGovernor } from "../libs/governor/dynamodb-store.js";
+import { dynamoDbBatchStart } from "./adapters/batch-start.js";
 import { ec2RunnerFleet } from "./adapters/ec2.js";
 import { appInstallationClients, gitHubRunnerRegistrar, registrationClients } from "./adapters/github.js";
 import { kmsEncrypt } from "./adapters/kms.js";
@@ -64,6 +65,7 @@ export function defaultDeps(
     ledger: dynamoDbLedger(documentClient, config.jobsTable),
     counters: dynamoDbLimitCounters(documentClient, config.jobsTable),
     budgets: dynamoDbBudgetStore(documentClient, config.jobsTable),
+    readBatchStart: dynamoDbBatchStart(documentClient, config.jobsTable),
     observedBudgets,
     writeGovernor: dynamoDbWriteGovernor(documentClient, config.jobsTable, config.gitHubWrites),
     drainWriteBlocks,

@@ -1,9 +1,9 @@
+import { SCALE_UP_WRITE_TURN_WAIT_SECONDS } from "../../contracts/scale-up.js";
 import { METRICS, UNKNOWN_DIMENSION_VALUE, childLogger, emitMetric, jobCorrelation, jobGroupId, parseJobMessage, withCorrelation } from "../shared/index.js";
 import type { BudgetObservation, JobMessage } from "../shared/index.js";
 import { jobKey, refusedClaimOutcome, takeoverAction } from "../libs/ledger/phases.js";
 import type { BudgetStore, Ledger, LimitCounters } from "../libs/ledger/port.js";
-import { writeTurnOf } from "../libs/ledger/types.js";
-import type { JobFacts, WriteTurn } from "../libs/ledger/types.js";
+import type { JobFacts } from "../libs/ledger/types.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
 import type { RegisterRunner } from "./adapters/github.js";
 import type { RunnerItemExists, WriteRunners } from "./adapters/runners-table.js";
@@ -13,12 +13,15 @@ import type { SealJitConfig } from "./jit-seal.js";
 import { launchGroupWithLimits } from "./launch-group.js";
 import type { Claimed } from "./launch-group.js";
 import { assignApps, deferralSeconds, groupLaunches, ownerOf, triage } from "./plan.js";
-import type { AppBudget, DeferralKind, ParsedRecord } from "./plan.js";
+import type { DeferralKind, ParsedRecord, Triage } from "./plan.js";
+import { separateBatchStart } from "./adapters/batch-start.js";
+import type { ReadBatchStart } from "./adapters/batch-start.js";
+import { appBudgets, budgetWorthSharing } from "./budget-share.js";
 import { confirmStillQueued } from "./still-queued.js";
 import { claimFollowsDeadAttempt } from "./time-budget.js";
 import type { WorkflowJobLookup } from "./still-queued.js";
 import { governWrites } from "./write-gate.js";
-import type { WriteGateDeps } from "./write-gate.js";
+import type { WriteGateDeps, WriteTurn } from "./write-gate.js";
 
 const log = childLogger("scale-up");
 
@@ -36,6 +39,8 @@ export interface ScaleUpDeps extends WriteGateDeps {
   readonly ledger: Ledger;
   readonly counters: LimitCounters;
   readonly budgets: BudgetStore;
+  /** The batch's first read: shared budgets and kept write turns in one call; absent: each from its store. */
+  readonly readBatchStart?: ReadBatchStart;
   /** Budgets seen in answers of this execution environment (Octokit hook). */
   readonly observedBudgets: () => BudgetObservation[];
   readonly fleet: RunnerFleet;
@@ -53,6 +58,8 @@ export interface ScaleUpDeps extends WriteGateDeps {
   readonly now: () => Date;
   /** Time left in this invocation (the Lambda context's `getRemainingTimeInMillis`); absent: unbounded. */
   readonly remainingMs?: () => number;
+  /** Waits in the invocation (a JIT POST for a write turn a few seconds away); absent: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** In [0, 1): jitter. */
   readonly random: () => number;
   /** A unique claim token. */
@@ -82,6 +89,9 @@ export function instanceArnPrefix(invokedFunctionArn: string): string {
   return `arn:${partition}:ec2:${region}:${account}:instance/`;
 }
 
+/** A job past triage, with the write turn its message kept when it last waited. */
+type Candidate = Triage["candidates"][number] & { readonly writeTurn?: WriteTurn };
+
 function factsOf(job: JobMessage): JobFacts {
   return {
     jobId: job.jobId,
@@ -109,9 +119,10 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   const { config } = deps;
   const now = deps.now();
   const byId = new Map(records.map((record) => [record.id, record]));
-  const retry = new Map<string, { kind: DeferralKind; reason: string; budgetResetIn?: number }>();
-  const wait = (recordId: string, kind: DeferralKind, reason: string, budgetResetIn?: number): void => {
-    retry.set(recordId, { kind, reason, ...(budgetResetIn === undefined ? {} : { budgetResetIn }) });
+  /** `until` (epoch ms): the record's wait ends then, however long this invocation still runs. */
+  const retry = new Map<string, { kind: DeferralKind; reason: string; budgetResetIn?: number; until?: number }>();
+  const wait = (recordId: string, kind: DeferralKind, reason: string, budgetResetIn?: number, until?: number): void => {
+    retry.set(recordId, { kind, reason, ...(budgetResetIn === undefined ? {} : { budgetResetIn }), ...(until === undefined ? {} : { until }) });
   };
   let duplicates = 0;
   let deadLettered = 0;
@@ -177,10 +188,67 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   }
   for (const miss of sorted.deferred) wait(miss.recordId, miss.kind, miss.reason);
 
-  // Claim every candidate; only claimed jobs go on.
+  const giveBack = async (job: Claimed, kind: DeferralKind, reason: string, budgetResetIn?: number): Promise<void> => {
+    wait(job.recordId, kind, reason, budgetResetIn);
+    // A kept instance stays with its claim when the job only waits (limit): the takeover registers it.
+    // A failed launch has terminated it, and the claim goes back.
+    if (job.instanceId !== undefined && kind !== "launch-failed") return;
+    try {
+      await deps.ledger.release(job.key, job.token, reason, now);
+    } catch (error) {
+      // The claim's lease runs out instead; the next delivery takes it over.
+      log.warn("releasing claim failed", { error, jobId: job.job.jobId });
+    }
+  };
+
+  // The claim is kept (with the instance recorded on it): the message comes back once its lease has run
+  // out, for the takeover that registers the instance.
+  const keep = (job: Claimed, reason: string): void => wait(job.recordId, "out-of-time", reason, config.claimLeaseSeconds + 1);
+
+  // GitHub budget: a JIT config costs one request; keep the reserve, wait for the reset beyond it. The
+  // shared budgets and the turns kept by redelivered messages come in one read (adapters/batch-start.ts).
+  const appIds = [config.app.appId, ...config.app.additionalApps.map((app) => app.appId)];
+  const redelivered = deps.writeGovernor === undefined ? [] : sorted.candidates.map(({ recordId }) => recordId).filter((id) => (byId.get(id)?.receiveCount ?? 1) > 1);
+  const start = await (deps.readBatchStart ?? separateBatchStart(deps.budgets, deps.writeGovernor))(appIds, redelivered).catch((error: unknown) => {
+    log.warn("loading budgets and kept write turns failed", { error });
+    return { budgets: [], turns: new Map<string, WriteTurn>(), lines: new Map<number, number>() };
+  });
+  const stored = new Map(start.budgets.map((record) => [record.appId, record]));
+  const budgets = appBudgets(appIds, start.budgets, deps.observedBudgets(), now);
+  // Budget and write tokens are decided before any claim: a job that waits for either costs no claim
+  // and no release (docs/performance.md, "Calls per runner").
+  const assignment = assignApps(budgets, sorted.candidates.length, config.gitHubMinRemaining, deps.appCursor());
+  const appOf = new Map<string, number>();
+  const withBudget: Candidate[] = [];
+  for (const [index, candidate] of sorted.candidates.entries()) {
+    const appId = assignment.appIds[index];
+    if (appId === undefined) {
+      wait(candidate.recordId, "budget", "GitHub API budget is low", assignment.resetInSeconds(now));
+      emitMetric(METRICS.jobsDeferredForBudget, 1, { Pool: candidate.job.pool });
+      continue;
+    }
+    appOf.set(candidate.recordId, appId);
+    const writeTurn = start.turns.get(candidate.recordId);
+    withBudget.push(writeTurn === undefined ? candidate : { ...candidate, writeTurn });
+  }
+
+  // The shared GitHub write bucket of each App: one token per JIT config POST (write-gate.ts).
+  const withTokens = await governWrites(
+    withBudget,
+    appOf,
+    appIds,
+    deps,
+    now,
+    // The visibility is set at the end of the invocation: the turn, not the wait's length, is kept.
+    (candidate, waitSeconds) => wait(candidate.recordId, "write-rate", "GitHub write rate: waiting for its turn", waitSeconds, now.getTime() + waitSeconds * 1000),
+    SCALE_UP_WRITE_TURN_WAIT_SECONDS * 1000,
+    start.lines,
+  );
+
+  // Claim every job with budget and a write token; only claimed jobs go on.
   const claimed: Claimed[] = [];
   await Promise.all(
-    sorted.candidates.map(({ recordId, job }) => withCorrelation(jobCorrelation(job), async () => {
+    withTokens.map(({ recordId, job, writeAt }) => withCorrelation(jobCorrelation(job), async () => {
       const owner = ownerOf(job, config.scope, config.app.enterprise?.slug);
       const key = jobKey(job);
       const token = deps.newToken();
@@ -211,10 +279,9 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
             return;
           }
           // Reused: the instance still waits for a configuration and holds the slots reserved for it.
-          claimed.push({ recordId, job, key, token, owner, instanceId: previous });
+          claimed.push({ recordId, job, key, token, owner, instanceId: previous, ...(writeAt === undefined ? {} : { writeAt }) });
           return;
         }
-        const writeTurn = writeTurnOf(result.record);
         claimed.push({
           recordId,
           job,
@@ -222,7 +289,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
           token,
           owner,
           ...(claimFollowsDeadAttempt(result.record.events) ? { recordInstanceFirst: true } : {}),
-          ...(writeTurn === undefined ? {} : { writeTurn }),
+          ...(writeAt === undefined ? {} : { writeAt }),
         });
       } catch (error) {
         log.error("claiming job failed", { error, jobId: job.jobId });
@@ -230,62 +297,9 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
       }
     })),
   );
-  // Claims settle in any order; budget and limits go to the oldest records of the batch first.
-  const batchOrder = new Map(sorted.candidates.map(({ recordId }, index) => [recordId, index]));
+  // Claims settle in any order; limits go to the oldest records of the batch first.
+  const batchOrder = new Map(withTokens.map(({ recordId }, index) => [recordId, index]));
   claimed.sort((a, b) => (batchOrder.get(a.recordId) ?? 0) - (batchOrder.get(b.recordId) ?? 0));
-
-  const giveBack = async (job: Claimed, kind: DeferralKind, reason: string, budgetResetIn?: number, writeTurn?: WriteTurn): Promise<void> => {
-    wait(job.recordId, kind, reason, budgetResetIn);
-    // A kept instance stays with its claim when the job only waits (budget, write rate): the takeover
-    // registers it. A failed launch has terminated it, and the claim goes back.
-    if (job.instanceId !== undefined && kind !== "launch-failed") return;
-    try {
-      // A job waiting for its GitHub write turn keeps it on its record (write-gate.ts).
-      await deps.ledger.release(job.key, job.token, reason, now, writeTurn);
-    } catch (error) {
-      // The claim's lease runs out instead; the next delivery takes it over.
-      log.warn("releasing claim failed", { error, jobId: job.job.jobId });
-    }
-  };
-
-  // The claim is kept (with the instance recorded on it): the message comes back once its lease has run
-  // out, for the takeover that registers the instance.
-  const keep = (job: Claimed, reason: string): void => wait(job.recordId, "out-of-time", reason, config.claimLeaseSeconds + 1);
-
-  // GitHub budget: a JIT config costs one request; keep the reserve, wait for the reset beyond it.
-  const appIds = [config.app.appId, ...config.app.additionalApps.map((app) => app.appId)];
-  const known = new Map<number, BudgetObservation | { remaining: number; resetAt: number; observedAt: string }>();
-  try {
-    for (const record of await deps.budgets.load(appIds)) known.set(record.appId, record);
-  } catch (error) {
-    log.warn("loading budgets failed", { error });
-  }
-  for (const seen of deps.observedBudgets()) {
-    const current = known.get(seen.appId);
-    if (current === undefined || current.observedAt < seen.observedAt) known.set(seen.appId, seen);
-  }
-  const budgets: AppBudget[] = appIds.map((appId) => {
-    const seen = known.get(appId);
-    // A budget whose reset time has passed is full again.
-    const fresh = seen !== undefined && seen.resetAt > now.getTime() / 1000;
-    return { appId, remaining: fresh ? seen.remaining : undefined, resetAt: fresh ? seen.resetAt : undefined };
-  });
-  const assignment = assignApps(budgets, claimed.length, config.gitHubMinRemaining, deps.appCursor());
-  const appOf = new Map<string, number>();
-  const withBudget: Claimed[] = [];
-  for (const [index, job] of claimed.entries()) {
-    const appId = assignment.appIds[index];
-    if (appId === undefined) {
-      await giveBack(job, "budget", "GitHub API budget is low", assignment.resetInSeconds(now));
-      continue;
-    }
-    appOf.set(job.recordId, appId);
-    withBudget.push(job);
-  }
-  for (const job of claimed) if (!appOf.has(job.recordId)) emitMetric(METRICS.jobsDeferredForBudget, 1, { Pool: job.job.pool });
-
-  // The shared GitHub write bucket of each App: one token per JIT config POST (write-gate.ts).
-  const withTokens = await governWrites(withBudget, appOf, appIds, deps, now, giveBack);
 
   // An old message's job may have been taken or finished since: one GET each for the jobs granted
   // slots (launch-group.ts), so that messages waiting for a limit cost no GitHub call.
@@ -301,34 +315,46 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     noLongerQueued += confirmed.settled.length;
     return confirmed.launch;
   };
-  const claimOf = new Map(withTokens.map((job) => [job.recordId, job]));
-  const groups = groupLaunches(withTokens, config.scope, config.app.enterprise?.slug);
+  const claimOf = new Map(claimed.map((job) => [job.recordId, job]));
+  const groups = groupLaunches(claimed, config.scope, config.app.enterprise?.slug);
   const results = await Promise.all(
     groups.map((group) => launchGroupWithLimits(group, { deps, now, claimOf, appOf, giveBack, keep, confirmStillQueued: confirm })),
   );
   launched += results.reduce((sum, n) => sum + n, 0);
 
-  try {
-    await deps.budgets.save(deps.observedBudgets().map((b) => ({ ...b })));
-  } catch (error) {
-    log.warn("saving budgets failed", { error });
+  // Shared only when the figure can change another environment's decision (budget-share.ts).
+  const worthSharing = deps.observedBudgets().filter((b) => budgetWorthSharing(b, stored.get(b.appId), config.gitHubMinRemaining, now.getTime() / 1000));
+  if (worthSharing.length > 0) {
+    try {
+      await deps.budgets.save(worthSharing.map((b) => ({ ...b })));
+    } catch (error) {
+      log.warn("saving budgets failed", { error });
+    }
   }
   for (const b of deps.observedBudgets()) emitMetric(METRICS.gitHubBudgetRemaining, b.remaining, { App: String(b.appId) });
 
-  // Waiting records sleep for their back-off instead of the queue's visibility timeout.
+  // Waiting records sleep for their back-off instead of the queue's visibility timeout: one
+  // ChangeMessageVisibilityBatch per queue (and per 10 records) rather than one call per record.
   const deferredCounts: Partial<Record<DeferralKind, number>> = {};
+  const byQueue = new Map<string, Array<{ recordId: string; receiptHandle: string; seconds: number }>>();
+  const settledAt = deps.now().getTime();
+  for (const [recordId, deferral] of retry) {
+    const record = byId.get(recordId) as IncomingRecord;
+    deferredCounts[deferral.kind] = (deferredCounts[deferral.kind] ?? 0) + 1;
+    emitMetric(METRICS.jobsDeferred, 1, { Pool: poolKeyOf(recordId), Reason: deferral.kind });
+    const resetIn = deferral.until === undefined ? deferral.budgetResetIn : (deferral.until - settledAt) / 1000;
+    const seconds = deferralSeconds(deferral.kind, record.receiveCount, config.backoff, deps.random(), resetIn);
+    const pool = poolOfRecord(record);
+    if (pool === undefined) continue;
+    byQueue.set(pool.queueUrl, [...(byQueue.get(pool.queueUrl) ?? []), { recordId, receiptHandle: record.receiptHandle, seconds }]);
+  }
   await Promise.all(
-    [...retry].map(async ([recordId, deferral]) => {
-      const record = byId.get(recordId) as IncomingRecord;
-      deferredCounts[deferral.kind] = (deferredCounts[deferral.kind] ?? 0) + 1;
-      emitMetric(METRICS.jobsDeferred, 1, { Pool: poolKeyOf(recordId), Reason: deferral.kind });
-      const seconds = deferralSeconds(deferral.kind, record.receiveCount, config.backoff, deps.random(), deferral.budgetResetIn);
-      const pool = poolOfRecord(record);
-      if (pool === undefined) return;
+    [...byQueue].map(async ([queueUrl, messages]) => {
       try {
-        await deps.queue.defer(pool.queueUrl, record.receiptHandle, seconds);
+        const refused = await deps.queue.defer(queueUrl, messages);
+        if (refused.length > 0) log.warn("setting visibility refused; the queue default applies", { refused: refused.length });
       } catch (error) {
-        log.warn("setting visibility failed; the queue default applies", { error, recordId });
+        log.warn("setting visibility failed; the queue default applies", { error, records: messages.map((m) => m.recordId) });
       }
     }),
   );

@@ -8,7 +8,7 @@ import type { LoopbackAws } from "../../helpers/loopback-aws.js";
  * SQS FIFO queues as the kit uses them: per pool a queue and a dead-letter queue, 5-minute
  * deduplication on MessageDeduplicationId, message groups (a group with a message in flight delivers
  * nothing else), visibility timeouts, ApproximateReceiveCount and redrive after maxReceiveCount.
- * Served over the AWS JSON protocol (SendMessage, ChangeMessageVisibility, DeleteMessage); the event
+ * Served over the AWS JSON protocol (SendMessage, ChangeMessageVisibility(Batch), DeleteMessage); the event
  * source mapping driver receives and deletes directly.
  */
 
@@ -189,6 +189,28 @@ export class SqsModel {
         }
         this.queue(input.QueueUrl).changeVisibility(String(input.ReceiptHandle), Number(input.VisibilityTimeout), this.now());
         return {};
+      })
+      .on("AmazonSQS.ChangeMessageVisibilityBatch", (input) => {
+        // A refused call fails as a whole, as SQS's internal errors do; a bad entry fails alone.
+        if (this.failVisibility()) {
+          this.visibilityFailures += 1;
+          throw new AwsFault("InternalError", 500, "We encountered an internal error. Please try again.");
+        }
+        const queue = this.queue(input.QueueUrl);
+        const entries = (input.Entries ?? []) as Array<{ Id: string; ReceiptHandle: string; VisibilityTimeout: number }>;
+        if (entries.length === 0 || entries.length > 10) throw new AwsFault("AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400, `${entries.length} entries`);
+        const Successful: Array<{ Id: string }> = [];
+        const Failed: Array<{ Id: string; SenderFault: boolean; Code: string; Message?: string }> = [];
+        for (const entry of entries) {
+          try {
+            queue.changeVisibility(String(entry.ReceiptHandle), Number(entry.VisibilityTimeout), this.now());
+            Successful.push({ Id: entry.Id });
+          } catch (error) {
+            if (!(error instanceof AwsFault)) throw error;
+            Failed.push({ Id: entry.Id, SenderFault: true, Code: error.type, Message: error.message });
+          }
+        }
+        return { Successful, Failed };
       })
       .on("AmazonSQS.DeleteMessage", (input) => {
         if (!this.queue(input.QueueUrl).delete(String(input.ReceiptHandle))) throw new AwsFault("ReceiptHandleIsInvalid", 400);

@@ -1,3 +1,4 @@
+import type { JobRecord } from "../../../lambdas/libs/ledger/types.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
 import { memoryBudgetStore, memoryLimitCounters } from "../../../lambdas/libs/ledger/memory-counters.js";
@@ -67,6 +68,10 @@ interface World {
   readonly registered: string[];
   readonly runnerItems: RunnerItem[];
   readonly deferred: Map<string, number>;
+  /** Visibility calls made (each takes up to 10 records). */
+  deferCalls: number;
+  /** Waits inside the invocation (ms), e.g. a JIT POST for its write turn. */
+  readonly slept: number[];
   readonly deadLettered: Array<{ id: string; reason: string }>;
   draining: boolean;
   /** Instance ids whose JIT registration fails. */
@@ -95,6 +100,8 @@ function world(): World {
     registered: [],
     runnerItems: [],
     deferred: new Map(),
+    deferCalls: 0,
+    slept: [],
     deadLettered: [],
     draining: false,
     failRegistration: new Set(),
@@ -135,8 +142,10 @@ function world(): World {
     },
     runnerItemExists: async (pk) => w.runnerItems.some((item) => item.pk === pk),
     queue: {
-      defer: async (_url, receiptHandle, seconds) => {
-        w.deferred.set(receiptHandle, seconds);
+      defer: async (_url, messages) => {
+        w.deferCalls += 1;
+        for (const { receiptHandle, seconds } of messages) w.deferred.set(receiptHandle, seconds);
+        return [];
       },
       deadLetter: async (_url, message, reason) => {
         w.deadLettered.push({ id: message.id, reason });
@@ -153,6 +162,9 @@ function world(): World {
     isDraining: async () => w.draining,
     instanceArnPrefix: "arn:aws:ec2:eu-west-1:123456789012:instance/",
     now: () => NOW,
+    sleep: async (ms) => {
+      w.slept.push(ms);
+    },
     random: () => 0.5,
     newToken: () => `token-${(tokens += 1)}`,
     appCursor: () => 0,
@@ -313,6 +325,25 @@ describe("processBatch with memory ports", () => {
   });
 
   it("launches only the jobs the shared GitHub write bucket has tokens for; the others wait for theirs, unclaimed", async () => {
+    // Arrange: 2 tokens, one more every 10 s (6 a minute): the third is further away than a wait in the invocation.
+    const governor = memoryWriteGovernor({ perMinute: 6, burst: 2 });
+    const governed = { ...w.deps, writeGovernor: governor, drainWriteBlocks: () => [] };
+    const jobs = [job(), job(), job()];
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), governed);
+
+    // Assert: the third job was never claimed; its message keeps its turn and comes back at it.
+    expect(outcome.launched).toBe(2);
+    expect(outcome.deferred).toEqual({ "write-rate": 1 });
+    expect(w.registered).toHaveLength(2);
+    expect(w.deferred.get(`rh-${jobs[2]!.jobId}`)).toBe(10);
+    expect(w.table.items.get(jobKey(jobs[2]!))).toBeUndefined();
+    expect(await governor.keptTurns([`msg-${jobs[2]!.jobId}`])).toEqual(new Map([[`msg-${jobs[2]!.jobId}`, { appId: CONFIG.app.appId, at: NOW.getTime() + 10_000 }]]));
+    expect(w.slept).toEqual([]);
+  });
+
+  it("waits inside the invocation for a write turn a few seconds away: claimed once, its JIT POST after the wait, no visibility change", async () => {
     // Arrange: 2 tokens, one more every 2 s (30 a minute).
     const governed = { ...w.deps, writeGovernor: memoryWriteGovernor({ perMinute: 30, burst: 2 }), drainWriteBlocks: () => [] };
     const jobs = [job(), job(), job()];
@@ -320,32 +351,57 @@ describe("processBatch with memory ports", () => {
     // Act
     const outcome = await processBatch(jobs.map((j) => record(j)), governed);
 
-    // Assert
-    expect(outcome.launched).toBe(2);
-    expect(outcome.deferred).toEqual({ "write-rate": 1 });
-    expect(w.registered).toHaveLength(2);
-    expect(w.deferred.get(`rh-${jobs[2]!.jobId}`)).toBe(2);
-    expect(w.table.items.get(jobKey(jobs[2]!))).toMatchObject({ phase: "received", writeTurnAt: NOW.getTime() + 2_000, writeTurnAppId: CONFIG.app.appId });
+    // Assert: all three launch; the third slept 2 s (its instance booting meanwhile) before its JIT POST.
+    expect(outcome).toMatchObject({ launched: 3, deferred: {} });
+    expect(w.registered).toHaveLength(3);
+    expect(w.slept).toEqual([2_000]);
+    expect(w.deferCalls).toBe(0);
+    expect((w.table.items.get(jobKey(jobs[2]!)) as JobRecord | undefined)?.events?.filter((e) => e.what === "claimed")).toHaveLength(1);
   });
 
-  it("launches a job back at its kept write turn without a new reservation, and clears the turn", async () => {
-    // Arrange: the third job of a batch waits for the token due in 2 s.
-    const governor = memoryWriteGovernor({ perMinute: 30, burst: 2 });
+  it("claims nothing for jobs beyond the GitHub budget: they wait for the reset unclaimed", async () => {
+    // Arrange: 101 requests left with 100 kept in reserve: one JIT config may go.
+    const budgeted = { ...w.deps, budgets: { load: async () => [{ appId: CONFIG.app.appId, installationId: 1, remaining: CONFIG.gitHubMinRemaining + 1, limit: 5000, resetAt: NOW.getTime() / 1000 + 600, observedAt: NOW.toISOString() }], save: async () => undefined } };
+    const jobs = [job(), job()];
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), budgeted);
+
+    // Assert
+    expect(outcome).toMatchObject({ launched: 1, deferred: { budget: 1 } });
+    expect(w.table.items.get(jobKey(jobs[1]!))).toBeUndefined();
+  });
+
+  it("sets the visibility of every waiting record of a batch with one call per 10 records", async () => {
+    // Arrange: 1 token for 7 jobs (one more every 10 s): 6 wait for their turns.
+    const governed = { ...w.deps, writeGovernor: memoryWriteGovernor({ perMinute: 6, burst: 1 }), drainWriteBlocks: () => [] };
+    const jobs = Array.from({ length: 7 }, () => job());
+
+    // Act
+    const outcome = await processBatch(jobs.map((j) => record(j)), governed);
+
+    // Assert: each record its own visibility (its turn), all in one call.
+    expect(outcome.deferred).toEqual({ "write-rate": 6 });
+    expect(w.deferCalls).toBe(1);
+    expect(jobs.slice(1).map((j) => w.deferred.get(`rh-${j.jobId}`))).toEqual([10, 20, 30, 40, 50, 60]);
+  });
+
+  it("launches a job back at its kept write turn without a new reservation", async () => {
+    // Arrange: the third job of a batch waits on the queue for the token due in 10 s.
+    const governor = memoryWriteGovernor({ perMinute: 6, burst: 2 });
     const governed = { ...w.deps, writeGovernor: governor, drainWriteBlocks: () => [] };
     const jobs = [job(), job(), job()];
     await processBatch(jobs.map((j) => record(j)), governed);
-    const atTurn = new Date(NOW.getTime() + 2_500);
+    const atTurn = new Date(NOW.getTime() + 10_500);
 
     // Act: it comes back half a second after its turn.
     const outcome = await processBatch([record(jobs[2]!, 2)], { ...governed, now: () => atTurn });
 
-    // Assert: launched on its turn; the bucket's next token is still the one after it (due at 4 s).
+    // Assert: launched on its turn; the bucket's next token is still the one after it (due at 20 s).
     expect(outcome.launched).toBe(1);
     expect(w.registered).toHaveLength(3);
-    const launched = w.table.items.get(jobKey(jobs[2]!));
-    expect(launched).toMatchObject({ phase: "launched" });
-    expect(launched).not.toHaveProperty("writeTurnAt");
-    expect(await governor.reserve(CONFIG.app.appId, 1, atTurn.getTime())).toEqual([NOW.getTime() + 4_000]);
+    expect(w.table.items.get(jobKey(jobs[2]!))).toMatchObject({ phase: "launched" });
+    expect(await governor.reserve(CONFIG.app.appId, 1, atTurn.getTime())).toEqual([NOW.getTime() + 20_000]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
 import type { Claimed } from "../../../lambdas/scale-up/launch-group.js";
-import { governWrites, keptTurnAction, takeWriteTokens } from "../../../lambdas/scale-up/write-gate.js";
+import { governWrites, keptTurnAction, takeWriteTokens, waitsHere } from "../../../lambdas/scale-up/write-gate.js";
 import { SECONDARY_LIMIT_DEFAULT_WAIT_SECONDS, drainWriteBlocks, observeWriteBlock, waitAskedFor } from "../../../lambdas/shared/github/write-blocks.js";
 import { jobMessage } from "../../helpers/aws.js";
 import { quietPowertools } from "../../helpers/powertools.js";
@@ -96,6 +96,26 @@ describe("takeWriteTokens", () => {
     expect(await governor.reserve(1001, 1, NOW.getTime())).toEqual([NOW.getTime() + 1_000]);
   });
 
+  it("admits the jobs whose turn is at most the in-invocation wait away with their turn, and sends later ones to the queue", async () => {
+    // Arrange: one token a second, 2 at once; turns at 0, 0, 1, 2, 3 s; a kept turn 2.5 s away.
+    const governor = memoryWriteGovernor({ perMinute: 60, burst: 2 });
+    const [kept, ...fresh] = claimed(6) as [Claimed, ...Claimed[]];
+    const jobs = [{ ...kept, writeTurn: { appId: 1002, at: NOW.getTime() + 2_500 } }, ...fresh];
+    const appOf = new Map(jobs.map((job) => [job.recordId, 1001]));
+
+    // Act: up to 2 s of waiting in the invocation.
+    const { allowed, waiting } = await takeWriteTokens(jobs, appOf, APPS, governor, NOW, [], 2_000);
+
+    // Assert
+    expect(allowed.map((j) => [j.recordId, j.writeAt === undefined ? undefined : j.writeAt - NOW.getTime()])).toEqual([
+      ["r1", undefined],
+      ["r2", undefined],
+      ["r3", 1_000],
+      ["r4", 2_000],
+    ]);
+    expect(waiting.map((w) => [w.job.recordId, w.waitSeconds])).toEqual([["r0", 3], ["r5", 3]]);
+  });
+
   it("lets one job per App through and sends the rest back for a refill when the governor's store fails", async () => {
     const failing = { ...memoryWriteGovernor({ perMinute: 60, burst: 2 }), reserve: async () => Promise.reject(new Error("table unavailable")) };
     const jobs = claimed(3);
@@ -115,11 +135,11 @@ describe("keptTurnAction", () => {
 });
 
 describe("governWrites", () => {
-  it("feeds GitHub's waits into the bucket before the batch takes tokens", async () => {
+  it("feeds GitHub's waits into the bucket before the batch takes tokens, and keeps each waiting job's turn for its message", async () => {
     // Arrange
     const governor = memoryWriteGovernor({ perMinute: 60, burst: 5 });
     const jobs = claimed(2);
-    const givenBack: Array<[string, number, number | undefined]> = [];
+    const waited: Array<[string, number]> = [];
 
     // Act
     const allowed = await governWrites(
@@ -128,19 +148,57 @@ describe("governWrites", () => {
       [1001],
       { writeGovernor: governor, drainWriteBlocks: () => [{ appId: 1001, until: NOW.getTime() + 30_000 }] },
       NOW,
-      async (job, _kind, _reason, seconds, turn) => {
-        givenBack.push([job.recordId, seconds, turn === undefined ? undefined : turn.at - NOW.getTime()]);
-      },
+      (job, seconds) => waited.push([job.recordId, seconds]),
     );
 
-    // Assert: nothing before the wait ends, then the refill from empty; each job keeps its turn.
+    // Assert: nothing before the wait ends, then the refill from empty; each message keeps its turn.
     expect(allowed).toEqual([]);
-    expect(givenBack).toEqual([["r0", 31, 31_000], ["r1", 32, 32_000]]);
+    expect(waited).toEqual([["r0", 31], ["r1", 32]]);
+    expect(await governor.keptTurns(["r0", "r1"])).toEqual(
+      new Map([
+        ["r0", { appId: 1001, at: NOW.getTime() + 31_000 }],
+        ["r1", { appId: 1001, at: NOW.getTime() + 32_000 }],
+      ]),
+    );
+  });
+
+  it("keeps the turns of a batch's waiting jobs in one write and launches the rest", async () => {
+    // Arrange: a store that counts its writes.
+    const memory = memoryWriteGovernor({ perMinute: 60, burst: 2 });
+    let writes = 0;
+    const governor = { ...memory, keepTurns: async (turns: Parameters<typeof memory.keepTurns>[0]) => ((writes += 1), memory.keepTurns(turns)) };
+    const jobs = claimed(10);
+
+    // Act
+    const allowed = await governWrites(jobs, new Map(jobs.map((j) => [j.recordId, 1001])), [1001], { writeGovernor: governor }, NOW, () => undefined);
+
+    // Assert
+    expect(allowed.map((j) => j.recordId)).toEqual(["r0", "r1"]);
+    expect(writes).toBe(1);
+    expect((await memory.keptTurns(jobs.map((j) => j.recordId))).size).toBe(8);
+  });
+
+  it("still launches what has a token when keeping the turns fails: the waiting jobs reserve again on return", async () => {
+    const governor = { ...memoryWriteGovernor({ perMinute: 60, burst: 1 }), keepTurns: async () => Promise.reject(new Error("throttled")) };
+    const jobs = claimed(3);
+    const waited: string[] = [];
+    const allowed = await governWrites(jobs, new Map(jobs.map((j) => [j.recordId, 1001])), [1001], { writeGovernor: governor }, NOW, (job) => waited.push(job.recordId));
+    expect(allowed.map((j) => j.recordId)).toEqual(["r0"]);
+    expect(waited).toEqual(["r1", "r2"]);
   });
 
   it("passes every job through without a governor", async () => {
     const jobs = claimed(2);
-    expect(await governWrites(jobs, new Map(), [1001], {}, NOW, async () => undefined)).toEqual(jobs);
+    expect(await governWrites(jobs, new Map(), [1001], {}, NOW, () => undefined)).toEqual(jobs);
+  });
+});
+
+describe("waitsHere", () => {
+  it("waits in the invocation for a turn at most the given time away, on the queue for a later one", () => {
+    expect(waitsHere(15_000, 10_000, 5_000)).toBe(true);
+    expect(waitsHere(15_001, 10_000, 5_000)).toBe(false);
+    expect(waitsHere(10_000, 10_000, 0)).toBe(true);
+    expect(waitsHere(10_001, 10_000, 0)).toBe(false);
   });
 });
 

@@ -96,6 +96,23 @@ export function describeGovernorContract(name: string, make: MakeGovernor): void
       expect(offsets(await governor.reserve(APP, 1, T0 + 20_000))).toEqual([60_500]);
     });
 
+    it("keeps the turns of waiting messages and finds them by message id, 60 at a time", async () => {
+      // Arrange: more than one batch write (25) of turns, on two Apps.
+      const turns = new Map(Array.from({ length: 60 }, (_, i) => [`msg-${i}`, { appId: i % 2 === 0 ? APP : 1002, at: T0 + i * 500 }] as const));
+
+      // Act
+      await governor.keepTurns(turns);
+      const found = await governor.keptTurns([...turns.keys(), "msg-never-waited"]);
+
+      // Assert
+      expect(found).toEqual(turns);
+    });
+
+    it("finds no turn for messages that kept none", async () => {
+      expect(await governor.keptTurns(["msg-a", "msg-b"])).toEqual(new Map());
+      expect(await governor.keptTurns([])).toEqual(new Map());
+    });
+
     it("reserves nothing for nothing wanted", async () => {
       expect(await governor.reserve(APP, 0, T0)).toEqual([]);
       expect(offsets(await governor.reserve(APP, 10, T0)).every((offset) => offset === 0)).toBe(true);

@@ -506,8 +506,9 @@ const coverage: Scenario[] = [
 const draining: Scenario[] = [
   {
     title: "draining on for 20 min, then off (the backlog launches)",
-    // Nothing launches while draining (20 min).
-    bounds: { timeToRunnerSeconds: 2100 },
+    // Nothing launches while draining (20 min); a waiting record may then stay invisible for one more
+    // back-off of up to JOB_WAIT_MAX_SECONDS (900 s in the world), plus a minute to launch and boot.
+    bounds: { timeToRunnerSeconds: 20 * 60 + 900 + 60 },
     world: {},
     script: (w) => {
       w.setDraining(true);

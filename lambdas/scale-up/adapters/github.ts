@@ -91,14 +91,13 @@ export function registrationClients(
 }
 
 /**
- * The JIT POST ends within its budget in the invocation's time plan (time-budget.ts starts one only
- * with the budget left), its one retry of a 5xx included: Octokit's retry plugin waits 1 s before it,
- * so the deadline is the budget less that second. With the kit's general 10 s per attempt, a GitHub
- * answering in 10-30 s had every JIT call aborted, and each redelivery launched another instance that
- * never got a configuration (the fault world's slow-GitHub scenario). More retries would only wait
- * (1 + 4 + 9 s) to fail at once on the same expired deadline.
+ * The JIT POST ends within its budget in scale-up's time plan (time-budget.ts starts one only with the
+ * budget left), a retry of a 5xx included: one deadline for every attempt, the budget less the second
+ * Octokit's retry plugin waits before the first retry (no attempt starts after the deadline). With the
+ * kit's general 10 s per attempt, a GitHub answering in 10-30 s had every JIT call aborted, and each
+ * redelivery launched another instance that never got a configuration (the slow-GitHub fault scenario).
  */
-const JIT_CALL_DEADLINE = { timeoutMs: (SCALE_UP_JIT_CALL_BUDGET_SECONDS - 1) * 1000, retries: 1 } as const;
+const JIT_CALL_DEADLINE_MS = (SCALE_UP_JIT_CALL_BUDGET_SECONDS - 1) * 1000;
 
 export function gitHubRunnerRegistrar(
   prefix: string,
@@ -115,7 +114,7 @@ export function gitHubRunnerRegistrar(
         // enterprise runners join the pool's group at their own level.
         runnerGroupId: scope === "repo" ? DEFAULT_RUNNER_GROUP_ID : request.pool.runnerGroupId,
         labels: runnerLabels(request.pool),
-        deadline: JIT_CALL_DEADLINE,
+        deadlineMs: JIT_CALL_DEADLINE_MS,
       },
     );
 }

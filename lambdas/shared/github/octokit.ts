@@ -248,7 +248,13 @@ function defaultOptions(baseUrl: string, fetchImpl: typeof globalThis.fetch | un
 
 /** Gives every HTTP call its own deadline; Octokit has no timeout option, only an AbortSignal. */
 function withTimeout(fetchImpl: typeof globalThis.fetch, timeoutMs: number): typeof globalThis.fetch {
-  return (input, init) => fetchImpl(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
+  return (input, init) => {
+    const signal = init?.signal ?? AbortSignal.timeout(timeoutMs);
+    // A retry after the caller's own deadline (one signal for every attempt) ends as an abort, which
+    // Octokit's retry plugin passes on; a timeout is a 500 to it, retried 4 and 9 s later for nothing.
+    if (signal.aborted) return Promise.reject(Object.assign(new Error("the request's deadline passed before this attempt"), { name: "AbortError" }));
+    return fetchImpl(input, { ...init, signal });
+  };
 }
 
 /** Forgets every cached client (tests, or after a credential problem). */

@@ -43,11 +43,11 @@ export interface JitConfigRequest {
   readonly runnerGroupId: number;
   readonly labels: readonly string[];
   /**
-   * A deadline for the POST and its retries together (one `AbortSignal.timeout`), and how many times
-   * Octokit's retry plugin may retry a 5xx within it, in place of the kit's defaults (a fresh 10 s
-   * deadline per attempt, 3 retries): scale-up plans its time around one JIT call (contracts/scale-up.ts).
+   * One deadline for the POST and its retries together (an `AbortSignal.timeout`), in place of the
+   * kit's fresh 10 s per attempt: scale-up plans its time around one JIT call (contracts/scale-up.ts).
+   * No attempt starts once it has passed (octokit.ts, `withTimeout`).
    */
-  readonly deadline?: { readonly timeoutMs: number; readonly retries: number };
+  readonly deadlineMs?: number;
 }
 
 export interface JitConfig {
@@ -122,7 +122,8 @@ export async function generateJitConfig(
     runner_group_id: request.runnerGroupId,
     labels: [...request.labels],
     work_folder: "_work",
-    ...(request.deadline === undefined ? {} : { request: { signal: AbortSignal.timeout(request.deadline.timeoutMs), retries: request.deadline.retries } }),
+    // Not `request.retries`: Octokit's retry plugin would then retry every error, 4xx included.
+    ...(request.deadlineMs === undefined ? {} : { request: { signal: AbortSignal.timeout(request.deadlineMs) } }),
   };
   try {
     const response =

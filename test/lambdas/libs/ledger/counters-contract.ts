@@ -6,6 +6,11 @@ import type { LedgerStores } from "./ledger-contract.js";
 const KEY = "limit#pool#linux";
 
 /** The contract of the limit counters and the budget store, for every store. */
+/** A stored budget observation of App 1234 on installation 42, with `overrides`. */
+export function budgetRecord(overrides: Partial<BudgetRecord> = {}): BudgetRecord {
+  return { appId: 1234, installationId: 42, remaining: 4000, limit: 5000, resetAt: 1_795_000_000, observedAt: "2026-11-23T10:00:00.000Z", ...overrides };
+}
+
 export function describeCountersContract(name: string, makeStores: () => Promise<LedgerStores>): void {
   describe(`counters contract: ${name}`, () => {
     let stores: LedgerStores;
@@ -139,15 +144,7 @@ export function describeCountersContract(name: string, makeStores: () => Promise
     });
 
     describe("budget store", () => {
-      const budget = (overrides: Partial<BudgetRecord>): BudgetRecord => ({
-        appId: 1234,
-        installationId: 42,
-        remaining: 4000,
-        limit: 5000,
-        resetAt: 1_795_000_000,
-        observedAt: "2026-11-23T10:00:00.000Z",
-        ...overrides,
-      });
+      const budget = budgetRecord;
 
       it("keeps the newest observation per App, whatever order the writes arrive in", async () => {
         // Arrange

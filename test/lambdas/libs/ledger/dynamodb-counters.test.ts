@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../../../../lambdas/libs/ledger/dynamodb-counters.js";
-import type { BudgetRecord } from "../../../../lambdas/libs/ledger/types.js";
+import { budgetRecord } from "./counters-contract.js";
 
 // What dynalite cannot show of the counters and the budget store (Stryker survivors of
 // dynamodb-counters.ts, docs/reliability.md): errors other than a failed condition, the item DynamoDB
@@ -172,15 +172,7 @@ describe("dynamoDbLimitCounters", () => {
 });
 
 describe("dynamoDbBudgetStore", () => {
-  const budget = (overrides: Partial<BudgetRecord> = {}): BudgetRecord => ({
-    appId: 1234,
-    installationId: 42,
-    remaining: 4000,
-    limit: 5000,
-    resetAt: 1_795_000_000,
-    observedAt: "2026-11-23T10:00:00.000Z",
-    ...overrides,
-  });
+  const budget = budgetRecord;
 
   it("keeps a record one day past its reset (its TTL), under the App's key", async () => {
     const { client, sent } = scriptedClient(() => ({}));

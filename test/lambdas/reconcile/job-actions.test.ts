@@ -1,58 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { memoryLimitCounters } from "../../../lambdas/libs/ledger/memory-counters.js";
-import { MemoryLedgerTable, memoryLedger } from "../../../lambdas/libs/ledger/memory-store.js";
-import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
-import type { JobRecord, LedgerSnapshot } from "../../../lambdas/libs/ledger/types.js";
+import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
 import { launchesInProgress, reconcileJobs, runningOn } from "../../../lambdas/reconcile/job-actions.js";
-import type { ReconcileJobsDeps } from "../../../lambdas/reconcile/job-actions.js";
-import type { JobMessage, WorkflowJobState } from "../../../lambdas/shared/index.js";
 import { jobFacts, seedLaunchedJob } from "../../helpers/ledger.js";
 import { quietPowertools } from "../../helpers/powertools.js";
+import { JOBS_INSTALLATION as INSTALLATION, JOBS_OWNER as OWNER, JOBS_START as START, jobsHarness as harness, jobsRecord as record, jobsRunner as runner, snapshotOf } from "../../helpers/reconcile-jobs.js";
 
 // The job half of the reconciler called directly (reconcile.test.ts runs it inside a whole round, where
 // the slot release of the same round hides the relaunch's own release, and no warm pool is set).
+// job-actions.mutants.test.ts holds the cases mutation testing asked for.
 
 quietPowertools();
-
-const START = Date.parse("2026-11-23T10:00:00.000Z");
-const OWNER = "octo-org";
-const INSTALLATION = 52103487;
-
-type Instance = Parameters<typeof reconcileJobs>[3][number];
-const runner = (instanceId: string, extra: Partial<Instance> = {}): Instance => ({ instanceId, state: "running", pool: "linux", owner: OWNER, ...extra });
-const record = (pk: string, extra: Partial<JobRecord>): JobRecord => ({ pk, phase: "received", jobId: Number(pk.replace(/\D/g, "")), runAttempt: 1, updatedAt: new Date(START).toISOString(), ...extra });
-const snapshotOf = (jobs: JobRecord[]): LedgerSnapshot => ({ jobs, idleSeen: new Map(), counters: new Map() });
-
-function harness(overrides: Partial<ReconcileJobsDeps> = {}, at = START) {
-  const table = new MemoryLedgerTable();
-  const ledger = memoryLedger(table);
-  const counters = memoryLimitCounters(table);
-  const sent: Array<{ pool: string; message: JobMessage; groupId: string; deduplicationId: string }> = [];
-  const githubJobs = new Map<number, WorkflowJobState>();
-  const deps: ReconcileJobsDeps = {
-    prefix: "sr",
-    now: () => new Date(at),
-    ledger,
-    counters,
-    jobs: { get: async (_installation, _repository, jobId) => githubJobs.get(jobId) ?? { status: "queued", conclusion: null, runnerName: null }, rerun: async () => undefined },
-    requeue: async (pool, body, groupId, deduplicationId) => void sent.push({ pool, message: JSON.parse(body) as JobMessage, groupId, deduplicationId }),
-    isDraining: async () => false,
-    relaunchGraceSeconds: 300,
-    requeueAfterSeconds: 1800,
-    rerunInterrupted: true,
-    maxJobChecks: 20,
-    warmPools: {},
-    scope: "org",
-    installationFor: async () => INSTALLATION,
-    ...overrides,
-  };
-  const run = async (instances: Instance[], registrations = new Map<string, Array<{ name: string; busy: boolean }>>(), snapshot?: LedgerSnapshot) => {
-    const read = snapshot ?? (await ledger.snapshot());
-    return reconcileJobs(deps, read, read.counters, instances, registrations);
-  };
-  const inUse = () => Object.values(limitKeys("linux", OWNER)).map((key) => Number(table.items.get(key)?.inUse ?? 0));
-  return { table, ledger, counters, sent, githubJobs, deps, run, inUse };
-}
 
 describe("runningOn", () => {
   it("names the runners of running jobs only, and only those the ledger knows", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import type { Ledger } from "../../../lambdas/libs/ledger/port.js";
+import type { JobRecord } from "../../../lambdas/libs/ledger/types.js";
 import { jobFacts, seedLaunchedJob } from "../../helpers/ledger.js";
 import { quietPowertools } from "../../helpers/powertools.js";
 import { JOBS_OWNER as OWNER, JOBS_START as START, jobsHarness as harness, jobsRecord as record, jobsRunner as runner, snapshotOf } from "../../helpers/reconcile-jobs.js";
@@ -245,11 +246,11 @@ describe("reconcileJobs: requeues, re-runs and finished jobs (mutants)", () => {
       await h.ledger.finish({ jobId, runAttempt: 1 }, "failed", "failure", new Date(START));
       if (marks.interrupted === true) await h.ledger.markInterrupted(key, new Date(START));
       if (marks.rerunRequested === true) await h.ledger.markRerunRequested(key, new Date(START));
-      return h.table.items.get(key) as Parameters<typeof record>[1] & { pk: string };
+      return (await h.ledger.get(key)) as JobRecord;
     };
     const jobs = [await failed(601, {}), await failed(602, { interrupted: true, rerunRequested: true })];
     const lost = await seed(h, 603, "i-gone");
-    const snapshot = snapshotOf([...jobs.map((job) => record(job.pk, job)), record(lost, h.table.items.get(lost) ?? {})]);
+    const snapshot = snapshotOf([...jobs, (await h.ledger.get(lost)) as JobRecord]);
     h.deps = { ...h.deps, ledger: { ...h.ledger, releaseSlot: async () => undefined } };
 
     // Act

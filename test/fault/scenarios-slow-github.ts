@@ -1,5 +1,6 @@
 import { expect } from "vitest";
 import { SCALE_UP_TIMEOUT_SECONDS } from "../../contracts/scale-up.js";
+import { BASE_JIT_DEADLINE_MS } from "../../lambdas/scale-up/time-budget.js";
 import type { Scenario } from "./scenario.js";
 import type { ScenarioReport } from "./world/world.js";
 
@@ -20,6 +21,8 @@ const MINUTE = 60_000;
 const JIT_MS = 25_000;
 /** The first CreateFleet is slow too: its invocation has no time left for a 25-s JIT call. */
 const FIRST_FLEET_MS = 20_000;
+/** Slower than a fresh instance's JIT deadline (29 s), within a kept instance's longer one. */
+const SLOWER_JIT_MS = 40_000;
 
 export const SLOW_GITHUB_SCENARIOS: readonly Scenario[] = [
   {
@@ -62,6 +65,34 @@ export const SLOW_GITHUB_SCENARIOS: readonly Scenario[] = [
       // The kept instance: launched by one invocation, configured by a later one after the claim's lease.
       const kept = sims.filter((sim) => (sim.configuredAt ?? 0) - sim.instance.launchTime > 120_000);
       expect(kept).toHaveLength(1);
+    },
+  },
+  {
+    title: `slow GitHub beyond the JIT deadline: every JIT config takes 40 s (a fresh instance's deadline is ${BASE_JIT_DEADLINE_MS / 1000} s), 3 jobs at once: each instance is kept after its timed-out call, the next attempt deletes the late registration and waits longer`,
+    // First attempt: 29-s deadline; the claim's lease (121 s); the second attempt: one GET, one DELETE, a 40-s POST.
+    bounds: { wastedInstances: 0, timeToRunnerSeconds: 300 },
+    world: {
+      scaleUpEnvironments: 3,
+      interleave: { seed: 2, slowCall: (call) => (call.what.includes("generate-jitconfig") ? SLOWER_JIT_MS : 0) },
+    },
+    script: (w) => {
+      w.at(0, () => void w.queueJobs(3));
+    },
+    evidence: (report, w) => {
+      const d = details(report);
+      // Every first call hit its deadline (29 s), every second one was answered (40 s < its ~49 s).
+      expect(d.schedule.deadlines["github request timeout"]).toBe(3);
+      expect(d.schedule.timedOut).toBe(0);
+      // One instance per job, none terminated for the timeout: each kept and configured on its second attempt.
+      expect(report.figures.runnersLaunched).toBe(3);
+      const sims = w.runnerSims();
+      expect(sims.every((sim) => sim.configured && sim.ranJob)).toBe(true);
+      expect(sims.every((sim) => (sim.configuredAt ?? 0) - sim.instance.launchTime > 120_000)).toBe(true);
+      // GitHub acted on each timed-out POST (6 registrations, each name twice); the second attempt found
+      // the late registration by name and deleted it before asking again (no 409, nothing left behind).
+      expect(d.gitHub.jitConfigs).toBe(6);
+      expect([...w.github.jitRequests.values()]).toEqual([2, 2, 2]);
+      expect(d.gitHub.byRoute["DELETE /orgs/octo-org/actions/runners/{id}"]).toBe(3);
     },
   },
 ];

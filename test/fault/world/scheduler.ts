@@ -108,6 +108,11 @@ export class CallScheduler {
     return this.live.size;
   }
 
+  /** Live invocations of functions other than `fn` (the reconciler's own run is no unfinished work). */
+  liveCountExcept(fn: string): number {
+    return [...this.live].filter((invocation) => invocation.fn !== fn).length;
+  }
+
   /** An invocation under the scheduler started (call before its first request). */
   begin(invocation: Invocation): void {
     const index = this.begun.get(invocation.fn) ?? 0;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { SCALE_UP_JIT_CALL_BUDGET_SECONDS } from "../../../contracts/scale-up.js";
 import { gitHubRunnerRegistrar } from "../../../lambdas/scale-up/adapters/github.js";
 import type { ScaleUpPool } from "../../../lambdas/scale-up/config.js";
-import { GitHubDeadlineError, clearOctokitCache, generateJitConfig, tokenOctokit } from "../../../lambdas/shared/index.js";
+import { GitHubDeadlineError, OCTOKIT_DEFAULTS, clearOctokitCache, generateJitConfig, tokenOctokit } from "../../../lambdas/shared/index.js";
 
 // The JIT POST's deadline is the call's budget in scale-up's time plan (time-budget.ts), not the kit's
 // general 10 s per attempt: the fault world's slow-GitHub scenario lost every job to the 10 s.
@@ -87,7 +87,7 @@ describe("the JIT configuration deadline", () => {
     await generateJitConfig(client(scriptedFetch([201], seen)), { scope: "org", owner: "octo-org" }, { name: "sr-i-3", runnerGroupId: 1, labels: ["linux"] });
 
     // Assert
-    expect(timeouts.mock.calls).toEqual([[10_000]]);
+    expect(timeouts.mock.calls).toEqual([[OCTOKIT_DEFAULTS.requestTimeoutMs]]);
   });
 
   it("fails as a plain request error, not a deadline, when GitHub answers an error in time", async () => {

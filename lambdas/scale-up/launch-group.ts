@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { METRICS, childLogger, emitMetric, jobCorrelation, runnerName, withCorrelation } from "../shared/index.js";
+import { GitHubDeadlineError, GitHubRequestError, METRICS, childLogger, emitMetric, jobCorrelation, runnerName, withCorrelation } from "../shared/index.js";
 import type { JobMessage } from "../shared/index.js";
 import { limitKeys, limitReleaseReason } from "../libs/ledger/phases.js";
 import type { Ledger, LimitCounters } from "../libs/ledger/port.js";
@@ -11,7 +11,7 @@ import { firstFleetRequest, nextFleetRequest } from "./fleet-plan.js";
 import type { CapacityType, FleetError, FleetRequest } from "./fleet-plan.js";
 import type { SealJitConfig } from "./jit-seal.js";
 import { splitGroup } from "./plan.js";
-import { jitCallFits } from "./time-budget.js";
+import { jitCallDeadlineMs, jitCallFits } from "./time-budget.js";
 import type { DeferralKind, LaunchGroup } from "./plan.js";
 
 const log = childLogger("scale-up");
@@ -31,6 +31,8 @@ export interface Claimed {
    * (takeoverAction "reuse"): it is registered instead of launching another, and holds its slots.
    */
   readonly instanceId?: string;
+  /** Attempts earlier claims made on the kept instance (time-budget.ts, `jitAttemptsBefore`): its JIT deadline grows with them. */
+  readonly earlierAttempts?: number;
   /** Its previous claim's invocation died mid-launch: the instance is recorded before the JIT call (time-budget.ts). */
   readonly recordInstanceFirst?: boolean;
   /** Its GitHub write turn (epoch ms), a few seconds away: its JIT POST waits for it here (write-gate.ts). */
@@ -185,13 +187,27 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
         return;
       }
       if (job.recordInstanceFirst === true && !(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
-      const jit = await deps.registerRunner({
-        instanceId,
-        pool,
-        owner: group.owner,
-        installationId: group.installationId,
-        appId: ctx.appOf.get(recordId) ?? deps.config.app.appId,
-      });
+      let jit;
+      try {
+        jit = await deps.registerRunner({
+          instanceId,
+          pool,
+          owner: group.owner,
+          installationId: group.installationId,
+          appId: ctx.appOf.get(recordId) ?? deps.config.app.appId,
+          deadlineMs: jitCallDeadlineMs(job.earlierAttempts ?? 0, deps.remainingMs?.()),
+          ...(job.instanceId === undefined ? {} : { replaceStale: true }),
+        });
+      } catch (error) {
+        if (!keepsInstance(error, job)) throw error;
+        // GitHub is slower than this attempt's deadline (or still lists the name an earlier one
+        // registered late): the instance stays with the claim, and the next attempt's deadline is longer.
+        log.warn("JIT call not answered in time: the instance waits for the next attempt", { error, instanceId });
+        const recorded = job.instanceId !== undefined || job.recordInstanceFirst === true;
+        if (!recorded && !(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
+        kept.push(job);
+        return;
+      }
       const pk = `${deps.instanceArnPrefix}${instanceId}`;
       // Sealed for this instance only, before the job is marked launched: a failure is a failed
       // registration (the instance is terminated, the claim released), never a plain-text item.
@@ -270,4 +286,14 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   if (unconfigured > 0) emitMetric(METRICS.launchFailures, unconfigured, { Pool: group.pool });
   log.info("group launched", { pool: group.pool, owner: group.owner, requested: count, launched: instanceIds.length, ready, terminated: doomed.length });
   return ready;
+}
+
+/**
+ * A failed JIT POST after which the instance is kept for the next attempt rather than terminated: our
+ * deadline passed (GitHub may answer later, and register the name all the same), or a kept instance's
+ * name is still registered (409: a late registration not listed yet when its stale one was looked up).
+ */
+function keepsInstance(error: unknown, job: Claimed): boolean {
+  if (error instanceof GitHubDeadlineError) return true;
+  return job.instanceId !== undefined && error instanceof GitHubRequestError && error.status === 409;
 }

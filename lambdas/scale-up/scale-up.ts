@@ -18,7 +18,7 @@ import { separateBatchStart } from "./adapters/batch-start.js";
 import type { ReadBatchStart } from "./adapters/batch-start.js";
 import { appBudgets, budgetWorthSharing } from "./budget-share.js";
 import { confirmStillQueued } from "./still-queued.js";
-import { claimFollowsDeadAttempt } from "./time-budget.js";
+import { claimFollowsDeadAttempt, jitAttemptsBefore } from "./time-budget.js";
 import type { WorkflowJobLookup } from "./still-queued.js";
 import { governWrites } from "./write-gate.js";
 import type { WriteGateDeps, WriteTurn } from "./write-gate.js";
@@ -279,7 +279,8 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
             return;
           }
           // Reused: the instance still waits for a configuration and holds the slots reserved for it.
-          claimed.push({ recordId, job, key, token, owner, instanceId: previous, ...(writeAt === undefined ? {} : { writeAt }) });
+          const earlierAttempts = jitAttemptsBefore(result.record.events, previous);
+          claimed.push({ recordId, job, key, token, owner, instanceId: previous, earlierAttempts, ...(writeAt === undefined ? {} : { writeAt }) });
           return;
         }
         claimed.push({

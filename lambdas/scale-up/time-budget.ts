@@ -23,3 +23,32 @@ export function claimFollowsDeadAttempt(events: readonly LedgerEvent[] | undefin
   const [previous, latest] = (events ?? []).slice(-2);
   return previous?.what === "claimed" && latest?.what === "claimed";
 }
+
+/** A fresh instance's JIT deadline: the call's budget less the second before the retry plugin's first retry. */
+export const BASE_JIT_DEADLINE_MS = (SCALE_UP_JIT_CALL_BUDGET_SECONDS - 1) * 1000;
+
+/**
+ * The deadline of a JIT POST (its retries included) after `earlierAttempts` attempts on the same
+ * kept instance. GitHub ends its own processing at 10 s (docs/reliability.md, "A slow GitHub"), so an
+ * answer slower than the base deadline is rare and a fresh instance gets only that; each attempt that
+ * ran out of time doubles it, up to the invocation's time left less the margin for the writes after
+ * the answer, so that a GitHub answering slowly but surely configures the instance on a later attempt.
+ * Never below the base: a call starts only when the base and the margin fit (`jitCallFits`).
+ */
+export function jitCallDeadlineMs(earlierAttempts: number, remainingMs: number | undefined): number {
+  const grown = BASE_JIT_DEADLINE_MS * 2 ** Math.min(Math.max(0, earlierAttempts), 8);
+  if (remainingMs === undefined) return grown;
+  return Math.max(BASE_JIT_DEADLINE_MS, Math.min(grown, remainingMs - SCALE_UP_FINISH_MARGIN_SECONDS * 1000));
+}
+
+/**
+ * Attempts made on the instance `instanceId` before the current claim: the claims recorded since it
+ * was launched (the one that launched it counts, the current one does not). Each ended without a
+ * configuration: its JIT call ran out of time, timed out or met a stale registration.
+ */
+export function jitAttemptsBefore(events: readonly LedgerEvent[] | undefined, instanceId: string): number {
+  const list = events ?? [];
+  const launchedAt = list.findIndex((event) => event.what === "instance-launched" && event.detail === instanceId);
+  if (launchedAt < 0) return 0;
+  return list.slice(launchedAt).filter((event) => event.what === "claimed").length;
+}

@@ -58,6 +58,12 @@ export class GitHubRequestError extends GitHubError {
   }
 }
 
+/**
+ * The caller's own deadline passed before GitHub answered (Octokit reports it as a 500). GitHub may
+ * still have acted: a JIT POST given up on may have registered its runner name all the same.
+ */
+export class GitHubDeadlineError extends GitHubRequestError {}
+
 // ---- webhook --------------------------------------------------------------------------------
 
 /** A webhook delivery refused before it reached the queue; carries the HTTP answer of docs/contracts.md. */

@@ -1,5 +1,7 @@
 import { expect } from "vitest";
 import { SCALE_UP_TIMEOUT_SECONDS } from "../../contracts/scale-up.js";
+import { BASE_JIT_DEADLINE_MS } from "../../lambdas/scale-up/time-budget.js";
+import { GITHUB_SERVER_TIMEOUT_SECONDS, OCTOKIT_DEFAULTS } from "../../lambdas/shared/github/octokit.js";
 import type { Scenario } from "./scenario.js";
 import type { ScenarioReport } from "./world/world.js";
 
@@ -20,6 +22,17 @@ const MINUTE = 60_000;
 const JIT_MS = 25_000;
 /** The first CreateFleet is slow too: its invocation has no time left for a 25-s JIT call. */
 const FIRST_FLEET_MS = 20_000;
+/** Slower than a fresh instance's JIT deadline (29 s), within a kept instance's longer one. */
+const SLOWER_JIT_MS = 40_000;
+/** Every GitHub call: beyond GitHub's own processing timeout (10 s), within our per-attempt timeout (15 s). */
+const EVERY_CALL_MS = 12_000;
+
+/** The webhook healer's calls and errors over the world's reconcile runs (lambdas/reconcile/heal.ts). */
+const healerTotals = (w: { stats: { reconcileSummaries: readonly unknown[] } }): { calls: number; errors: number } =>
+  w.stats.reconcileSummaries.reduce<{ calls: number; errors: number }>((sum, summary) => {
+    const healer = (summary as { healer?: { calls: number; errors: number } }).healer;
+    return { calls: sum.calls + (healer?.calls ?? 0), errors: sum.errors + (healer?.errors ?? 0) };
+  }, { calls: 0, errors: 0 });
 
 export const SLOW_GITHUB_SCENARIOS: readonly Scenario[] = [
   {
@@ -62,6 +75,68 @@ export const SLOW_GITHUB_SCENARIOS: readonly Scenario[] = [
       // The kept instance: launched by one invocation, configured by a later one after the claim's lease.
       const kept = sims.filter((sim) => (sim.configuredAt ?? 0) - sim.instance.launchTime > 120_000);
       expect(kept).toHaveLength(1);
+    },
+  },
+  {
+    title: `slow GitHub beyond the JIT deadline: every JIT config takes 40 s (a fresh instance's deadline is ${BASE_JIT_DEADLINE_MS / 1000} s), 3 jobs at once: each instance is kept after its timed-out call, the next attempt deletes the late registration and waits longer`,
+    // First attempt: 29-s deadline; the claim's lease (121 s); the second attempt: one GET, one DELETE, a 40-s POST.
+    bounds: { wastedInstances: 0, timeToRunnerSeconds: 300 },
+    world: {
+      scaleUpEnvironments: 3,
+      interleave: { seed: 2, slowCall: (call) => (call.what.includes("generate-jitconfig") ? SLOWER_JIT_MS : 0) },
+    },
+    script: (w) => {
+      w.at(0, () => void w.queueJobs(3));
+    },
+    evidence: (report, w) => {
+      const d = details(report);
+      // Every first call hit its deadline (29 s), every second one was answered (40 s < its ~49 s).
+      expect(d.schedule.deadlines["github request timeout"]).toBe(3);
+      expect(d.schedule.timedOut).toBe(0);
+      // One instance per job, none terminated for the timeout: each kept and configured on its second attempt.
+      expect(report.figures.runnersLaunched).toBe(3);
+      const sims = w.runnerSims();
+      expect(sims.every((sim) => sim.configured && sim.ranJob)).toBe(true);
+      expect(sims.every((sim) => (sim.configuredAt ?? 0) - sim.instance.launchTime > 120_000)).toBe(true);
+      // GitHub acted on each timed-out POST (6 registrations, each name twice); the second attempt found
+      // the late registration by name and deleted it before asking again (no 409, nothing left behind).
+      expect(d.gitHub.jitConfigs).toBe(6);
+      expect([...w.github.jitRequests.values()]).toEqual([2, 2, 2]);
+      expect(d.gitHub.byRoute["DELETE /orgs/octo-org/actions/runners/{id}"]).toBe(3);
+    },
+  },
+  {
+    title: `slow GitHub on every path: every GitHub call takes ${EVERY_CALL_MS / 1000} s (GitHub's own limit is ${GITHUB_SERVER_TIMEOUT_SECONDS} s, our per-attempt timeout ${OCTOKIT_DEFAULTS.requestTimeoutMs / 1000} s), 4 jobs, the webhook healer on, a spot interruption of a busy runner: the reconciler and the healer still finish their runs, nothing busy is deregistered`,
+    world: {
+      env: { HEALER_MAX_GITHUB_CALLS: "30" },
+      scaleUpEnvironments: 2,
+      interleave: { seed: 3, slowCall: (call) => (call.what.startsWith("github") ? EVERY_CALL_MS : 0) },
+    },
+    script: (w) => {
+      w.queueJobs(4, { repository: () => "octo-org/app-1" });
+      const busy = () => w.runnerSims().find((sim) => sim.phase === "busy")?.instance.instanceId;
+      w.once(
+        () => busy() !== undefined,
+        () => void w.spotInterrupt(busy() as string),
+      );
+    },
+    evidence: (report, w) => {
+      const d = details(report);
+      // No call was given up on: 12 s is within the per-attempt timeout (at 10 s, every call was, and
+      // every job was lost: 4 of 4, 0 runners in 10 h).
+      expect(d.schedule.deadlines["github request timeout"] ?? 0).toBe(0);
+      // Every reconcile run finished, the healer's listing included, without an error.
+      expect(d.reconcileErrors).toBe(0);
+      expect(healerTotals(w).calls).toBeGreaterThan(0);
+      expect(healerTotals(w).errors).toBe(0);
+      // The spot handler (30-s timeout) ran out of time in its third 12-s call, before deregistering
+      // anything; GitHub refused no delete, and the reconciler re-ran the interrupted job once.
+      expect(d.schedule.timedOut).toBe(1);
+      expect(d.spotOutcomes[0].error).toMatch(/delete runner/);
+      expect(d.gitHub.refusedDeletes).toBe(0);
+      expect(d.reconcileTotals.rerun).toBe(1);
+      expect([...w.github.jobs.values()].filter((job) => job.runAttempt === 2)).toHaveLength(1);
+      expect(report.figures.runnersLaunched).toBe(5);
     },
   },
 ];

@@ -1,7 +1,8 @@
-import { SCALE_UP_JIT_CALL_BUDGET_SECONDS } from "../../../contracts/scale-up.js";
 import {
   DEFAULT_RUNNER_GROUP_ID,
   IMPLICIT_RUNNER_LABEL,
+  deleteRunner,
+  findRunnerByName,
   generateJitConfig,
   getSecureString,
   installationIdFor,
@@ -11,6 +12,7 @@ import {
 } from "../../shared/index.js";
 import type { GitHubAppConfig, GitHubClient, JitConfig, RunnerScope } from "../../shared/index.js";
 import type { ScaleUpPool } from "../config.js";
+import { BASE_JIT_DEADLINE_MS } from "../time-budget.js";
 
 export interface RunnerRegistrationRequest {
   readonly instanceId: string;
@@ -21,6 +23,13 @@ export interface RunnerRegistrationRequest {
   readonly installationId: number;
   /** The App that registers this runner (round robin across configured Apps). */
   readonly appId: number;
+  /** The JIT POST's deadline, its retries included (time-budget.ts, `jitCallDeadlineMs`); default: the base one. */
+  readonly deadlineMs?: number;
+  /**
+   * The instance was kept by an earlier attempt whose JIT POST may have registered its name after our
+   * deadline: that stale registration is deleted first (GitHub answers 409 to a second one).
+   */
+  readonly replaceStale?: boolean;
 }
 
 /** Registers one just-in-time runner per instance; one GitHub call per runner. */
@@ -91,30 +100,36 @@ export function registrationClients(
 }
 
 /**
- * The JIT POST ends within its budget in scale-up's time plan (time-budget.ts starts one only with the
- * budget left), a retry of a 5xx included: one deadline for every attempt, the budget less the second
- * Octokit's retry plugin waits before the first retry (no attempt starts after the deadline). With the
- * kit's general 10 s per attempt, a GitHub answering in 10-30 s had every JIT call aborted, and each
- * redelivery launched another instance that never got a configuration (the slow-GitHub fault scenario).
+ * The JIT POST ends within its deadline in scale-up's time plan (time-budget.ts starts one only with the
+ * budget left), a retry of a 5xx included: one deadline for every attempt (no attempt starts after it).
+ * With the kit's general 10 s per attempt, a GitHub answering in 10-30 s had every JIT call aborted,
+ * and each redelivery launched another instance that never got a configuration (the slow-GitHub fault
+ * scenario). A kept instance's earlier POST may have registered its name on GitHub's side after our
+ * deadline: one GET by name, and a DELETE if found, come first, within the same deadline.
  */
-const JIT_CALL_DEADLINE_MS = (SCALE_UP_JIT_CALL_BUDGET_SECONDS - 1) * 1000;
-
 export function gitHubRunnerRegistrar(
   prefix: string,
   scope: RunnerScope,
   clients: (appId: number, owner: string, primaryInstallationId: number) => Promise<GitHubClient>,
+  now: () => number = Date.now,
 ): RegisterRunner {
-  return async (request) =>
-    generateJitConfig(
-      await clients(request.appId, request.owner, request.installationId),
-      { scope, owner: request.owner },
-      {
-        name: runnerName(prefix, request.instanceId),
-        // Repository runners cannot choose a group: they always join the default one. Organization and
-        // enterprise runners join the pool's group at their own level.
-        runnerGroupId: scope === "repo" ? DEFAULT_RUNNER_GROUP_ID : request.pool.runnerGroupId,
-        labels: runnerLabels(request.pool),
-        deadlineMs: JIT_CALL_DEADLINE_MS,
-      },
-    );
+  return async (request) => {
+    const client = await clients(request.appId, request.owner, request.installationId);
+    const target = { scope, owner: request.owner };
+    const name = runnerName(prefix, request.instanceId);
+    const started = now();
+    if (request.replaceStale === true) {
+      const stale = await findRunnerByName(client, target, name);
+      // Never busy: nobody has its configuration. A registration not listed yet meets 409 below.
+      if (stale !== undefined) await deleteRunner(client, target, stale.id);
+    }
+    return generateJitConfig(client, target, {
+      name,
+      // Repository runners cannot choose a group: they always join the default one. Organization and
+      // enterprise runners join the pool's group at their own level.
+      runnerGroupId: scope === "repo" ? DEFAULT_RUNNER_GROUP_ID : request.pool.runnerGroupId,
+      labels: runnerLabels(request.pool),
+      deadlineMs: request.replaceStale === true ? Math.max(1, (request.deadlineMs ?? BASE_JIT_DEADLINE_MS) - (now() - started)) : (request.deadlineMs ?? BASE_JIT_DEADLINE_MS),
+    });
+  };
 }

@@ -25,6 +25,12 @@ export const RATE_LIMIT_RETRIES = 2;
 export const MAX_RATE_LIMIT_WAIT_SECONDS = 5;
 
 /**
+ * GitHub ends a REST request it has processed for this long and answers a 5xx "Server Error" (GitHub
+ * Docs, "Troubleshooting the REST API", Timeouts); it may change the window without notice.
+ */
+export const GITHUB_SERVER_TIMEOUT_SECONDS = 10;
+
+/**
  * Every Octokit default of the kit, in one checked object.
  * - retry: 5xx and network errors are retried 3 times with the plugin's quadratic back-off; 4xx are
  *   answers, never retried (422 on delete means "runner busy" and must reach the caller). 429 is a
@@ -52,8 +58,10 @@ export const OCTOKIT_DEFAULTS = {
       return retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_SECONDS;
     },
   },
-  // A GitHub call that hangs must not eat the whole Lambda timeout.
-  requestTimeoutMs: 10_000,
+  // Per attempt: beyond GitHub's own processing timeout, so that a slow answer, or GitHub's timeout
+  // answer (a 5xx, retried), comes before our abort (at exactly 10 s, a GitHub answering in 10-15 s lost
+  // every call: docs/reliability.md, "A slow GitHub"); a call that hangs still ends.
+  requestTimeoutMs: (GITHUB_SERVER_TIMEOUT_SECONDS + 5) * 1000,
 } as const satisfies {
   userAgent: string;
   retry: NonNullable<OctokitOptions["retry"]>;

@@ -1,5 +1,5 @@
 import type { RunnerScope } from "../config.js";
-import { GitHubRequestError } from "../errors.js";
+import { GitHubDeadlineError, GitHubRequestError } from "../errors.js";
 import type { GitHubClient } from "./octokit.js";
 
 /**
@@ -111,19 +111,41 @@ export async function listRunners(octokit: GitHubClient, target: RunnerTarget): 
   }
 }
 
+/**
+ * The registration named `name`, if GitHub lists one (the listing's `name` filter; matched exactly
+ * here too). A registration a few seconds old may not be listed yet.
+ */
+export async function findRunnerByName(octokit: GitHubClient, target: RunnerTarget, name: string): Promise<RunnerRegistration | undefined> {
+  let data: RunnersPage;
+  try {
+    const response =
+      target.scope === "enterprise"
+        ? { data: (await octokit.request(ENTERPRISE_RUNNERS, { enterprise: target.owner, name })).data as RunnersPage }
+        : target.scope === "org"
+        ? await octokit.request("GET /orgs/{org}/actions/runners", { org: target.owner, name })
+        : await octokit.request("GET /repos/{owner}/{repo}/actions/runners", { ...repoParts(target.owner), name });
+    data = response.data;
+  } catch (error) {
+    throw new GitHubRequestError(`find runner ${name} of ${target.owner}`, gitHubErrorStatus(error), { cause: error });
+  }
+  const found = data.runners.find((runner) => runner.name === name);
+  return found === undefined ? undefined : { id: found.id, name: found.name, status: found.status, busy: found.busy };
+}
+
 /** Registers a just-in-time runner and returns its id and the encoded configuration the runner starts with. */
 export async function generateJitConfig(
   octokit: GitHubClient,
   target: RunnerTarget,
   request: JitConfigRequest,
 ): Promise<JitConfig> {
+  const deadline = request.deadlineMs === undefined ? undefined : AbortSignal.timeout(request.deadlineMs);
   const body = {
     name: request.name,
     runner_group_id: request.runnerGroupId,
     labels: [...request.labels],
     work_folder: "_work",
     // Not `request.retries`: Octokit's retry plugin would then retry every error, 4xx included.
-    ...(request.deadlineMs === undefined ? {} : { request: { signal: AbortSignal.timeout(request.deadlineMs) } }),
+    ...(deadline === undefined ? {} : { request: { signal: deadline } }),
   };
   try {
     const response =
@@ -137,6 +159,7 @@ export async function generateJitConfig(
           });
     return { runnerId: response.data.runner.id, encodedJitConfig: response.data.encoded_jit_config };
   } catch (error) {
+    if (deadline?.aborted === true) throw new GitHubDeadlineError(`generate-jitconfig for ${request.name}`, undefined, { cause: error });
     throw new GitHubRequestError(`generate-jitconfig for ${request.name}`, gitHubErrorStatus(error), { cause: error });
   }
 }

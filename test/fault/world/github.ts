@@ -604,7 +604,9 @@ export class GitHubWorld {
     const perPage = Math.min(100, Number(url.searchParams.get("per_page") ?? 30));
     const page = Number(url.searchParams.get("page") ?? 1);
     // A new registration shows in the listing only `newRegistrationLagMs` after it was created.
-    const listed = [...this.registrations.values()].filter((r) => !r.deleted && r.owner === owner);
+    // GitHub's `name` filter (api.github.com's description of both listings): one exact name.
+    const name = url.searchParams.get("name");
+    const listed = [...this.registrations.values()].filter((r) => !r.deleted && r.owner === owner && (name === null || r.name === name));
     const all = listed.filter((r) => this.now() - r.createdAt >= this.newRegistrationLagMs).sort((a, b) => a.id - b.id);
     this.hiddenNewRegistrations += listed.length - all.length;
     const slice = all.slice((page - 1) * perPage, page * perPage);

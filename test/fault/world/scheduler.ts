@@ -108,6 +108,11 @@ export class CallScheduler {
     return this.live.size;
   }
 
+  /** Live invocations of functions other than `fn` (the reconciler's own run is no unfinished work). */
+  liveCountExcept(fn: string): number {
+    return [...this.live].filter((invocation) => invocation.fn !== fn).length;
+  }
+
   /** An invocation under the scheduler started (call before its first request). */
   begin(invocation: Invocation): void {
     const index = this.begun.get(invocation.fn) ?? 0;
@@ -136,9 +141,25 @@ export class CallScheduler {
     const listeners = server.listeners("request") as Array<(req: IncomingMessage, res: ServerResponse) => void>;
     server.removeAllListeners("request");
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      const pass = (): void => listeners.forEach((listener) => listener(req, res));
       const invocation = invocationOf(req.headers);
-      if (invocation === undefined || !this.live.has(invocation)) return pass();
+      const direct = (): void => listeners.forEach((listener) => listener(req, res));
+      if (invocation === undefined || !this.live.has(invocation)) return direct();
+      // The body is read at once: a client that gives up while its call waits here (its deadline) closes
+      // the socket, and GitHub acts on the request all the same (a JIT POST registers its name).
+      const chunks: Buffer[] = [];
+      let ended = false;
+      if (service === "github") {
+        req.on("data", (chunk: Buffer) => chunks.push(chunk));
+        req.on("end", () => (ended = true));
+      }
+      const replay = (): void => {
+        // The server's own listeners get the body read here (ours are gone, or they would read it again).
+        req.removeAllListeners("data").removeAllListeners("end");
+        listeners.forEach((listener) => listener(req, res));
+        for (const chunk of chunks) req.emit("data", chunk);
+        req.emit("end");
+      };
+      const pass = service !== "github" ? direct : (): void => (ended ? replay() : void req.once("end", replay));
       const target = req.headers["x-amz-target"];
       const what = `${service} ${typeof target === "string" ? target : service === "github" ? `${req.method ?? ""} ${(req.url ?? "").split("?")[0] ?? ""}` : "ec2"}`;
       this.arrive(invocation, what, Number(req.headers[REQUEST_HEADER]), pass);

@@ -411,6 +411,8 @@ describe("scale-up handler: duplicates and claims", () => {
     const [previous] = newInstanceIds(1) as [string];
     await ledger.claim({ jobId: message.jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "crashed", 120_000, crashedAt);
     await ledger.recordInstance(key, "crashed", previous, `sr-${previous}`, crashedAt);
+    // Its earlier attempt left no registration under the name (the takeover looks before asking).
+    github.scope.get("/orgs/octo-org/actions/runners").query({ name: `sr-${previous}` }).reply(200, { total_count: 0, runners: [] });
     // The earlier attempt had reserved its slots before launching.
     await Promise.all(["limit#global", "limit#pool#linux", "limit#owner#octo-org"].map((k) => setCounter(k, 1)));
 
@@ -422,6 +424,7 @@ describe("scale-up handler: duplicates and claims", () => {
     expect(ec2.commandCalls(TerminateInstancesCommand)).toEqual([]);
     expect(fleetCalls()).toEqual([]);
     expect(jitCalls(github.requests).map((request) => (request.body as { name: string }).name)).toEqual([`sr-${previous}`]);
+    expect(github.requests.filter((request) => request.method === "GET").map((request) => request.path)).toEqual([`/orgs/octo-org/actions/runners?name=sr-${previous}`]);
     expect(await ledger.get(key)).toMatchObject({ phase: "launched", instanceId: previous, slotHeld: true });
     expect((await runnerItems()).map((item) => item.instanceId)).toEqual([previous]);
     // Its slots were held already: one runner, one slot.

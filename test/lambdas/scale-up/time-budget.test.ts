@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SCALE_UP_FINISH_MARGIN_SECONDS, SCALE_UP_JIT_CALL_BUDGET_SECONDS, SCALE_UP_TIMEOUT_SECONDS } from "../../../contracts/scale-up.js";
-import { claimFollowsDeadAttempt, jitCallFits } from "../../../lambdas/scale-up/time-budget.js";
+import { BASE_JIT_DEADLINE_MS, claimFollowsDeadAttempt, jitAttemptsBefore, jitCallDeadlineMs, jitCallFits } from "../../../lambdas/scale-up/time-budget.js";
 
 const NEEDED_MS = (SCALE_UP_JIT_CALL_BUDGET_SECONDS + SCALE_UP_FINISH_MARGIN_SECONDS) * 1000;
 
@@ -33,5 +33,52 @@ describe("claimFollowsDeadAttempt", () => {
     expect(claimFollowsDeadAttempt(events("claimed", "instance-launched", "claimed"))).toBe(false);
     expect(claimFollowsDeadAttempt(events("queue-leased", "claimed"))).toBe(false);
     expect(claimFollowsDeadAttempt(undefined)).toBe(false);
+  });
+});
+
+describe("jitCallDeadlineMs", () => {
+  const MARGIN_MS = SCALE_UP_FINISH_MARGIN_SECONDS * 1000;
+
+  it("gives a fresh instance the call's budget less the retry plugin's first second", () => {
+    expect(BASE_JIT_DEADLINE_MS).toBe((SCALE_UP_JIT_CALL_BUDGET_SECONDS - 1) * 1000);
+    expect(jitCallDeadlineMs(0, SCALE_UP_TIMEOUT_SECONDS * 1000)).toBe(BASE_JIT_DEADLINE_MS);
+    expect(jitCallDeadlineMs(0, undefined)).toBe(BASE_JIT_DEADLINE_MS);
+  });
+
+  it("doubles with each earlier attempt on the kept instance while the invocation has the time", () => {
+    expect(jitCallDeadlineMs(1, undefined)).toBe(2 * BASE_JIT_DEADLINE_MS);
+    expect(jitCallDeadlineMs(2, undefined)).toBe(4 * BASE_JIT_DEADLINE_MS);
+    expect(jitCallDeadlineMs(1, 2 * BASE_JIT_DEADLINE_MS + MARGIN_MS)).toBe(2 * BASE_JIT_DEADLINE_MS);
+  });
+
+  it("keeps the margin for the writes after the answer: the invocation's time left caps it", () => {
+    expect(jitCallDeadlineMs(1, SCALE_UP_TIMEOUT_SECONDS * 1000)).toBe(SCALE_UP_TIMEOUT_SECONDS * 1000 - MARGIN_MS);
+    expect(jitCallDeadlineMs(3, 45_000)).toBe(45_000 - MARGIN_MS);
+  });
+
+  it("never goes below the base, nor grows without end", () => {
+    expect(jitCallDeadlineMs(2, 20_000)).toBe(BASE_JIT_DEADLINE_MS);
+    expect(jitCallDeadlineMs(-1, undefined)).toBe(BASE_JIT_DEADLINE_MS);
+    expect(jitCallDeadlineMs(50, undefined)).toBe(256 * BASE_JIT_DEADLINE_MS);
+  });
+});
+
+describe("jitAttemptsBefore", () => {
+  const at = "2026-03-02T09:00:00.000Z";
+  const event = (what: string, detail?: string) => ({ at, what, ...(detail === undefined ? {} : { detail }) });
+
+  it("counts the attempt that launched the instance and each takeover before the current claim", () => {
+    expect(jitAttemptsBefore([event("claimed", "t1"), event("instance-launched", "i-1"), event("claimed", "t2")], "i-1")).toBe(1);
+    expect(jitAttemptsBefore([event("claimed", "t1"), event("instance-launched", "i-1"), event("claimed", "t2"), event("claimed", "t3")], "i-1")).toBe(2);
+  });
+
+  it("counts nothing for another instance, a record without the launch, or no events", () => {
+    expect(jitAttemptsBefore([event("claimed", "t1"), event("instance-launched", "i-1"), event("claimed", "t2")], "i-2")).toBe(0);
+    expect(jitAttemptsBefore([event("claimed", "t1"), event("claimed", "t2")], "i-1")).toBe(0);
+    expect(jitAttemptsBefore(undefined, "i-1")).toBe(0);
+  });
+
+  it("counts only claims after the instance was recorded (a dead attempt before it made no call on it)", () => {
+    expect(jitAttemptsBefore([event("claimed", "t1"), event("claimed", "t2"), event("instance-launched", "i-1"), event("claimed", "t3")], "i-1")).toBe(1);
   });
 });

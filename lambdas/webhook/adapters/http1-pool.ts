@@ -1,3 +1,4 @@
+import { channel } from "node:diagnostics_channel";
 import net from "node:net";
 import tls from "node:tls";
 import { Http1ResponseParser } from "./http1-response.js";
@@ -10,6 +11,26 @@ export interface Http1PoolOptions {
   /** Extra TLS options for https endpoints (tests pass their own `ca`). @default - Node's default CAs */
   readonly tls?: tls.ConnectionOptions;
 }
+
+/** What {@link HTTP1_REQUEST_START} and {@link HTTP1_REQUEST_END} carry for one request. */
+export interface Http1RequestMessage {
+  readonly endpoint: URL;
+  /** Subscribers of the start channel may add headers (unsigned: after signing). */
+  readonly headers: Record<string, string>;
+  response?: Http1Response;
+  error?: unknown;
+}
+
+/**
+ * Diagnostics channels (node:diagnostics_channel), as `node:http` publishes `http.client.request.start`:
+ * a request about to be written, and the same message once its answer was read whole or it failed.
+ * Nothing subscribes in Lambda (a publish is then a flag check); the fault world does, to tie each
+ * request to the invocation that made it (test/fault/world/client-patches.ts).
+ */
+export const HTTP1_REQUEST_START = "self-runners:http1:request-start";
+export const HTTP1_REQUEST_END = "self-runners:http1:request-end";
+const requestStart = channel(HTTP1_REQUEST_START);
+const requestEnd = channel(HTTP1_REQUEST_END);
 
 /** Node's message and code for a connection that closed before its answer was whole. */
 function hangUp(): Http1Error {
@@ -94,6 +115,24 @@ export class Http1Pool {
 
   /** POSTs `body` to `endpoint`'s origin and `path` with `headers` (they must include `host`). */
   post(endpoint: URL, path: string, headers: Readonly<Record<string, string>>, body: string): Promise<Http1Response> {
+    if (!requestStart.hasSubscribers) return this.send(endpoint, path, headers, body);
+    const message: Http1RequestMessage = { endpoint, headers: { ...headers } };
+    requestStart.publish(message);
+    return this.send(endpoint, path, message.headers, body).then(
+      (response) => {
+        message.response = response;
+        requestEnd.publish(message);
+        return response;
+      },
+      (error: unknown) => {
+        message.error = error;
+        requestEnd.publish(message);
+        throw error;
+      },
+    );
+  }
+
+  private send(endpoint: URL, path: string, headers: Readonly<Record<string, string>>, body: string): Promise<Http1Response> {
     let request = `POST ${path} HTTP/1.1\r\n`;
     for (const name in headers) {
       const value = headers[name]!;

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -6,7 +7,8 @@ import { join } from "node:path";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { Http1Pool } from "../../../lambdas/webhook/adapters/http1-pool.js";
+import { HTTP1_REQUEST_END, HTTP1_REQUEST_START, Http1Pool } from "../../../lambdas/webhook/adapters/http1-pool.js";
+import type { Http1RequestMessage } from "../../../lambdas/webhook/adapters/http1-pool.js";
 
 // The webhook's keep-alive HTTP/1.1 client (adapters/http1-pool.ts) against a raw TCP server that
 // records every connection and the exact bytes of each request, and answers as each test scripts.
@@ -141,6 +143,35 @@ describe("Http1Pool", () => {
     const { server, pool } = await setUp((_request, socket) => socket.write(OK));
     await expect(pool.post(server.url, "/", { ...headers(server), "x-amz-security-token": "t\r\nx-evil: 1" }, "{}")).rejects.toThrow(TypeError);
     expect(server.connections).toHaveLength(0);
+  });
+});
+
+describe("Http1Pool's diagnostics channels", () => {
+  it("lets a subscriber add headers before the request is written, and publishes its end with the answer or the error", async () => {
+    const { server, pool } = await setUp((request, socket) => socket.write(request.includes("x-fail") ? "HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n" : OK));
+    const events: string[] = [];
+    const onStart = (message: unknown) => {
+      const { headers } = message as Http1RequestMessage;
+      headers["x-traced"] = "1";
+      events.push(`start ${headers["x-fail"] ?? ""}`);
+    };
+    const onEnd = (message: unknown) => {
+      const { response, error } = message as Http1RequestMessage;
+      events.push(`end ${response?.statusCode ?? (error as { code?: string }).code}`);
+    };
+    subscribe(HTTP1_REQUEST_START, onStart);
+    subscribe(HTTP1_REQUEST_END, onEnd);
+    try {
+      const sent = headers(server);
+      await pool.post(server.url, "/", sent, '{"n":123}');
+      await expect(pool.post(server.url, "/", { ...sent, "x-fail": "1" }, '{"n":123}')).rejects.toMatchObject({ code: "HPE_INVALID_CONTENT_LENGTH" });
+      expect(events).toEqual(["start ", "end 200", "start 1", "end HPE_INVALID_CONTENT_LENGTH"]);
+      expect(server.connections[0]).toContain("content-length: 9\r\nx-traced: 1\r\n");
+      expect(sent).not.toHaveProperty("x-traced");
+    } finally {
+      unsubscribe(HTTP1_REQUEST_START, onStart);
+      unsubscribe(HTTP1_REQUEST_END, onEnd);
+    }
   });
 });
 

@@ -42,8 +42,8 @@ export interface AwsJsonOptions {
 }
 
 /**
- * AWS's JSON protocol as one SigV4-signed POST per attempt, sent with the SDK's own signer, HTTP handler
- * and keep-alive agent, retried by the SDK client's own retry strategy with the SDK retry middleware's
+ * AWS's JSON protocol as one SigV4-signed POST per attempt (`sigV4Signer`, sent through the keep-alive
+ * socket pool of aws-http.ts), retried by the SDK client's own retry strategy with the SDK retry middleware's
  * loop and error classification (throttling and transient errors, 5xx among them, retried after the
  * strategy's back-off while its quota lasts; anything else, e.g. ConditionalCheckFailedException,
  * thrown at once, in the SDK's exception shape).

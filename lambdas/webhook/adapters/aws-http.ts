@@ -1,37 +1,25 @@
 import { createHash, createHmac } from "node:crypto";
-import http from "node:http";
-import https from "node:https";
 import type { AwsCredentialIdentity } from "@smithy/types";
+import { Http1Pool } from "./http1-pool.js";
+import type { Http1Error } from "./http1-pool.js";
 
 /** An answer: status, headers (lower-case names) and the body as text. */
 export interface AwsHttpAnswer {
   readonly statusCode: number;
-  readonly headers: http.IncomingHttpHeaders;
+  readonly headers: Readonly<Record<string, string>>;
   readonly text: string;
 }
 
 /** A network failure, with Node's `code` (ECONNRESET...) that the SDK's retry rules read. */
-export type AwsHttpError = Error & { code?: string };
+export type AwsHttpError = Http1Error;
 
-// One keep-alive agent per protocol for the life of the execution environment, as the SDK's handler keeps.
-const agents = { "http:": new http.Agent({ keepAlive: true, maxSockets: 50 }), "https:": new https.Agent({ keepAlive: true, maxSockets: 50 }) };
+// One pool of kept-alive sockets for the life of the execution environment, as the SDK's handler keeps its agent.
+const pool = new Http1Pool();
 
-/** POSTs `body` with `headers` to `endpoint` and reads the whole answer (node:http, keep-alive). */
-export function postJson(endpoint: URL, headers: Record<string, string>, body: string): Promise<AwsHttpAnswer> {
-  const secure = endpoint.protocol === "https:";
-  return new Promise((resolve, reject) => {
-    const request = (secure ? https : http).request(
-      { protocol: endpoint.protocol, hostname: endpoint.hostname, port: endpoint.port === "" ? undefined : Number(endpoint.port), path: endpoint.pathname, method: "POST", headers, agent: agents[secure ? "https:" : "http:"] },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("error", reject);
-        response.on("end", () => resolve({ statusCode: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString("utf8") }));
-      },
-    );
-    request.on("error", reject);
-    request.end(body);
-  });
+/** POSTs `body` with `headers` (`host` among them) to `endpoint` and reads the whole answer. */
+export async function postJson(endpoint: URL, headers: Readonly<Record<string, string>>, body: string): Promise<AwsHttpAnswer> {
+  const answer = await pool.post(endpoint, endpoint.pathname === "" ? "/" : endpoint.pathname, headers, body);
+  return { statusCode: answer.statusCode, headers: answer.headers, text: answer.body.toString("utf8") };
 }
 
 /**
@@ -56,13 +44,19 @@ export function sigV4Signer(service: string, region: string): (credentials: AwsC
     // x-amz-content-sha256 as the SDK's signer adds it (its `applyChecksum` default).
     const signed: Record<string, string> = { ...headers, host, "x-amz-content-sha256": payloadHash, "x-amz-date": amzDate };
     if (credentials.sessionToken !== undefined) signed["x-amz-security-token"] = credentials.sessionToken;
-    const names = Object.keys(signed).map((name) => name.toLowerCase()).sort();
-    const lower = Object.fromEntries(Object.entries(signed).map(([name, value]) => [name.toLowerCase(), value.trim().replace(/\s+/g, " ")]));
-    const signedHeaders = names.join(";");
-    const canonical = `POST\n${path}\n\n${names.map((name) => `${name}:${lower[name]}\n`).join("")}\n${signedHeaders}\n${payloadHash}`;
+    const canonical: [string, string][] = [];
+    for (const name in signed) canonical.push([name.toLowerCase(), signed[name]!.trim().replace(/\s+/g, " ")]);
+    canonical.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    let canonicalHeaders = "";
+    let signedHeaders = "";
+    for (const [name, value] of canonical) {
+      canonicalHeaders += `${name}:${value}\n`;
+      signedHeaders += signedHeaders === "" ? name : `;${name}`;
+    }
     const scope = `${day}/${region}/${service}/aws4_request`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash("sha256").update(canonical).digest("hex")}`;
-    const signature = createHmac("sha256", cached.key).update(stringToSign).digest("hex");
-    return { ...signed, authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}` };
+    const canonicalHash = createHash("sha256").update(`POST\n${path}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`).digest("hex");
+    const signature = createHmac("sha256", cached.key).update(`AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${canonicalHash}`).digest("hex");
+    signed.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+    return signed;
   };
 }

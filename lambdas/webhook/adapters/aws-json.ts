@@ -42,8 +42,8 @@ export interface AwsJsonOptions {
 }
 
 /**
- * AWS's JSON protocol as one SigV4-signed POST per attempt, sent with the SDK's own signer, HTTP handler
- * and keep-alive agent, retried by the SDK client's own retry strategy with the SDK retry middleware's
+ * AWS's JSON protocol as one SigV4-signed POST per attempt (`sigV4Signer`, sent through the keep-alive
+ * socket pool of aws-http.ts), retried by the SDK client's own retry strategy with the SDK retry middleware's
  * loop and error classification (throttling and transient errors, 5xx among them, retried after the
  * strategy's back-off while its quota lasts; anything else, e.g. ConditionalCheckFailedException,
  * thrown at once, in the SDK's exception shape).
@@ -63,7 +63,10 @@ export function awsJsonClient(config: ClientConfig, options: AwsJsonOptions): Aw
     configFileSelector: () => undefined,
     default: undefined,
   });
-  let configured: Promise<URL | undefined> | undefined;
+  // Resolved on the first call and kept, as the client's own providers keep them (the endpoint
+  // variable's value, its memoized retry strategy): no await per call for what never changes.
+  let configured: URL | null | undefined;
+  let strategy: RetryStrategyV2 | undefined;
   let regional: URL | undefined;
   let sign: ReturnType<typeof sigV4Signer> | undefined;
 
@@ -79,9 +82,13 @@ export function awsJsonClient(config: ClientConfig, options: AwsJsonOptions): Aw
   }
 
   return async (target, input, defaultEndpoint) => {
-    const url = (await (configured ??= endpointUrl().then((value) => (value === undefined ? undefined : new URL(value))))) ?? defaultEndpoint ?? (regional ??= regionalEndpoint(options.service, await config.region()));
+    if (configured === undefined) {
+      const value = await endpointUrl();
+      configured = value === undefined ? null : new URL(value);
+    }
+    const url = configured ?? defaultEndpoint ?? (regional ??= regionalEndpoint(options.service, await config.region()));
     const body = JSON.stringify(input);
-    const strategy = (await config.retryStrategy()) as RetryStrategyV2;
+    strategy ??= (await config.retryStrategy()) as RetryStrategyV2;
     // The SDK retry middleware's loop (@smithy/core/retry, retryMiddleware), which this strategy drives there.
     let token = await strategy.acquireInitialRetryToken("");
     for (;;) {

@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import http from "node:http";
 import crypto, { webcrypto } from "node:crypto";
 import timersPromises from "node:timers/promises";
@@ -7,10 +8,13 @@ import type { ClientDeadline } from "./deadlines.js";
 import { INVOCATION_HEADER, REQUEST_HEADER, currentInvocation, invocationNow, noteActivity, shippedCaller, warp } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
 import { uuidFrom } from "./random.js";
+import { HTTP1_REQUEST_END, HTTP1_REQUEST_START } from "../../../lambdas/webhook/adapters/http1-pool.js";
+import type { Http1RequestMessage } from "../../../lambdas/webhook/adapters/http1-pool.js";
 
 /**
  * The patches that tie shipped code running in an invocation (invocations.ts) to the world:
- * - requests (AWS SDK through node:http, Octokit through fetch) carry the invocation's id and their
+ * - requests (AWS SDK through node:http, the webhook's signed calls through its socket pool's
+ *   diagnostics channels, Octokit through fetch) carry the invocation's id and their
  *   own number, and count as the invocation's work until the answer is read back;
  * - waits of shipped code are warped (they end at once in real time, the invocation's simulated time
  *   grows), and they and every short timer of an invocation count as its work until they fire;
@@ -193,6 +197,10 @@ export function installInvocationPatches(): void {
     return req;
   } as typeof http.request;
 
+  // The webhook's signed calls (lambdas/webhook/adapters/http1-pool.ts) publish each request's start and end.
+  subscribe(HTTP1_REQUEST_START, onHttp1Start);
+  subscribe(HTTP1_REQUEST_END, onHttp1End);
+
   // Octokit calls fetch(url, init) with init.headers as an object. The answer is read here, so that the
   // request ends where the scheduler can see it, not somewhere in Octokit's reading of a stream.
   globalThis.fetch = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
@@ -233,8 +241,29 @@ export function installInvocationPatches(): void {
   }
 }
 
+/** Ends of the webhook pool's requests under way, by their channel message. */
+const http1Ends = new WeakMap<object, () => void>();
+
+function onHttp1Start(message: unknown): void {
+  const invocation = currentInvocation();
+  if (invocation === undefined) return;
+  const request = startRequest(invocation);
+  const { headers } = message as Http1RequestMessage;
+  headers[INVOCATION_HEADER] = invocation.id;
+  headers[REQUEST_HEADER] = String(request.id);
+  // Under way until the answer is read to its end, or the request failed.
+  http1Ends.set(message as object, request.end);
+}
+
+function onHttp1End(message: unknown): void {
+  http1Ends.get(message as object)?.();
+  http1Ends.delete(message as object);
+}
+
 export function uninstallInvocationPatches(): void {
   if (installed === undefined) return;
+  unsubscribe(HTTP1_REQUEST_START, onHttp1Start);
+  unsubscribe(HTTP1_REQUEST_END, onHttp1End);
   globalThis.setTimeout = installed.setTimeout;
   globalThis.clearTimeout = installed.clearTimeout;
   (timersPromises as { setTimeout: typeof timersPromises.setTimeout }).setTimeout = installed.sleep;

@@ -140,9 +140,6 @@ const crashes: Scenario[] = CRASH_POINTS.map(
     // A crash before the runner items leaves its instances unconfigured; their jobs wait for the
     // visibility timeout, or (launched) for the boot timeout and the reconciler's relaunch.
     bounds: CRASH_BOUNDS[point],
-    // After mark-launched the jobs wait for the boot timeout and the reconciler's relaunch, which races
-    // the relaunched messages' jittered back-off: one more CreateFleet in some runs (2 or 3).
-    ...(point === "mark-launched" ? { variesBetweenRuns: "the reconciler's relaunch races jittered back-off: 2 or 3 CreateFleet calls" } : {}),
     script: (w) => {
       w.crashAfter(point);
       // The instances of the crashed attempt hang at boot: only the reconciler can end them.
@@ -279,7 +276,6 @@ const sqs: Scenario[] = [
     // 8 jobs through 3 slots with failed invocations and back-off: the last waits for two rounds of jobs.
     bounds: { timeToRunnerSeconds: 2400 },
     world: { env: { MAX_RUNNERS_TOTAL: "3" } },
-    variesBetweenRuns: "jobs over the limit sleep a jittered back-off; which wakes first depends on how far each invocation got",
     script: (w) => {
       w.esmFailuresLeft = 3;
       let failures = 4;
@@ -421,7 +417,6 @@ const coverage: Scenario[] = [
     },
     // The second half waits for the first to finish (4 min) and for its back-off to end.
     bounds: { timeToRunnerSeconds: 1200 },
-    variesBetweenRuns: "jobs over the limits sleep a jittered back-off; which wakes first depends on how far each invocation got",
     script: (w) => {
       for (const owner of [ORG, OTHER_ORG]) for (const labels of [X64, ARM64]) w.queueJobs(2, { repository: () => `${owner}/app-1`, labels });
     },
@@ -663,7 +658,6 @@ function unlistedLive(w: World): number {
 const hostile: Scenario[] = [
   {
     title: "EC2 listing lag: instances launched 20 s before a reconcile run stay unlisted for 70–100 s (limit 2, 4 jobs)",
-    variesBetweenRuns: "jobs over the limit of 2 sleep a jittered back-off; which wakes first depends on how far each invocation got",
     // Limit 2 for 4 jobs: the last two wait for a slot (measured 470 s).
     bounds: { timeToRunnerSeconds: 1200 },
     // The jobs arrive at 4:40, so the 5:00 reconcile run sees two launched jobs whose instances EC2
@@ -721,7 +715,6 @@ const hostile: Scenario[] = [
   },
   {
     title: "DynamoDB eventually consistent reads 20 s behind, with the EC2 listing lag (limit 2, 4 jobs 15 s before a reconcile run)",
-    variesBetweenRuns: "jobs over the limit of 2 sleep a jittered back-off; which wakes first depends on how far each invocation got",
     // Limit 2 for 4 jobs: the last two wait for a slot (measured 470 s).
     bounds: { timeToRunnerSeconds: 1200 },
     world: { env: { MAX_RUNNERS_TOTAL: "2" }, ec2: { listingDelayMs: [70_000, 100_000] } },
@@ -791,12 +784,11 @@ const burst: Scenario[] = [
     // the limits this scenario is about (1-minute jobs peaked at 267 live runners), with up to 500 live
     // runners through two waves of 5-minute jobs; three Apps reach them with 1-minute jobs, the fleet
     // drains within 5 simulated minutes, and the second wave still waits for slots through the
-    // jittered back-off: the slowest job 2,145 s measured (bound 3,600 s).
+    // jittered back-off: the slowest job 1,845 s (bound 3,600 s).
     bounds: { timeToRunnerSeconds: 3600 },
     heavy: true,
     // Ten minutes were not enough on a 2-core machine shared with other test runs (load above 20).
     timeoutMs: 1_800_000,
-    variesBetweenRuns: "four scale-up environments race for the limits; jittered back-off decides which waiting job goes next",
     world: {
       scaleUpEnvironments: 4,
       apps: 3,

@@ -3,6 +3,7 @@ import http from "node:http";
 import crypto, { webcrypto } from "node:crypto";
 import timersPromises from "node:timers/promises";
 import { promisify } from "node:util";
+import { traceCall } from "./call-trace.js";
 import { addDeadline, dropDeadline } from "./deadlines.js";
 import type { ClientDeadline } from "./deadlines.js";
 import { INVOCATION_HEADER, REQUEST_HEADER, currentInvocation, invocationNow, noteActivity, shippedCaller, warp } from "./invocations.js";
@@ -193,6 +194,7 @@ export function installInvocationPatches(): void {
       for (const event of ["end", "close", "error"]) res.once(event, request.end);
     });
     req.once("error", request.end);
+    req.once("error", (error: NodeJS.ErrnoException) => traceCall(() => `client error ${invocation.id} ${String(options.path)} ${error.code ?? ""} ${error.message}`));
     req.once("close", () => answered || request.end());
     return req;
   } as typeof http.request;

@@ -1,3 +1,4 @@
+import { traceCall } from "./call-trace.js";
 import type { Invocation } from "./invocations.js";
 
 /**
@@ -54,6 +55,7 @@ export function deadlineOfRequest(request: number | undefined): ClientDeadline |
 }
 
 export function fireDeadline(deadline: ClientDeadline): void {
+  traceCall(() => `deadline ${deadline.invocation.id} ${deadline.what} due ${new Date(deadline.at).toISOString()}`);
   pending.delete(deadline);
   firedDeadlines.set(deadline.what, (firedDeadlines.get(deadline.what) ?? 0) + 1);
   deadline.fire();

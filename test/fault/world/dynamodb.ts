@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { startDynalite } from "../../helpers/dynalite.js";
 import type { LocalDynamoDb } from "../../helpers/dynalite.js";
 import { DynamoDbFaults } from "./dynamodb-faults.js";
+import { callTraceOn, traceCall } from "./call-trace.js";
 import { invocationOf } from "./invocations.js";
 import type { Invocation } from "./invocations.js";
 
@@ -55,6 +56,7 @@ export class WorldDynamoDb {
         return;
       }
       const target = String(req.headers["x-amz-target"] ?? "");
+      if (callTraceOn) traceBodies(req, res, `${invocation?.id ?? "-"} ${target}`);
       if (invocation !== undefined && invocation.fn.startsWith("scale-up") && /\.(UpdateItem|PutItem|BatchWriteItem)$/.test(target)) {
         const chunks: Buffer[] = [];
         req.on("data", (c: Buffer) => chunks.push(c));
@@ -104,4 +106,19 @@ export class WorldDynamoDb {
     await this.local.close();
     await this.faults.stop();
   }
+}
+
+/** FAULT_TRACE_CALLS: a DynamoDB call's body and answer, when it is answered (call-trace.ts). */
+function traceBodies(req: IncomingMessage, res: ServerResponse, what: string): void {
+  const body: Buffer[] = [];
+  const answer: string[] = [];
+  req.on("data", (chunk: Buffer) => body.push(chunk));
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((...args: unknown[]) => (answer.push(String(args[0])), write(...args))) as typeof res.write;
+  res.end = ((...args: unknown[]) => {
+    if (args[0] !== undefined && typeof args[0] !== "function") answer.push(String(args[0]));
+    traceCall(() => `${new Date(Date.now()).toISOString().slice(11, 19)} ${what} ${Buffer.concat(body).toString("utf8")} => ${res.statusCode} ${answer.join("")}`);
+    return end(...args);
+  }) as typeof res.end;
 }

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { sep } from "node:path";
+import { traceCall } from "./call-trace.js";
 import { mulberry32 } from "./random.js";
 
 /**
@@ -78,7 +79,12 @@ export function streamSeed(seed: number, name: string, index: number): number {
 
 /** Math.random for a world: the running invocation's own stream, else `outside` (the world's). */
 export function invocationAwareRandom(outside: () => number): () => number {
-  return () => (storage.getStore()?.random ?? outside)();
+  return () => {
+    const value = (storage.getStore()?.random ?? outside)();
+    // Who drew (FAULT_TRACE_CALLS): the frames above this one, without their directories.
+    traceCall(() => `random ${storage.getStore()?.id ?? "-"} ${value} ${(new Error().stack ?? "").split("\n").slice(2, 5).map((frame) => frame.trim().replace(/\(.*\//, "(")).join(" < ")}`);
+    return value;
+  };
 }
 
 export function currentInvocation(): Invocation | undefined {

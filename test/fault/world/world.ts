@@ -26,6 +26,7 @@ import { runWorld, stepWorld } from "./loop.js";
 import { instanceEnded } from "./runner-fleet.js";
 import { wireCrashes } from "./crashes.js";
 import { CallScheduler } from "./scheduler.js";
+import { answerOnWorldClock } from "./server-clock.js";
 import { ACCOUNT, REGION, SqsModel } from "./sqs.js";
 import type { FifoQueue } from "./sqs.js";
 import { newWorldStats } from "./stats.js";
@@ -177,6 +178,7 @@ export class World {
     this.webhookHandlers = Array.from({ length: this.options.webhookEnvironments }, () => load<WebhookHandler>("webhook"));
     const scaleUp = Array.from({ length: this.options.scaleUpEnvironments }, () => load<ScaleUpHandler>("scale-up"));
     this.controlPlane = new ControlPlane(this, scaleUp, load<ScheduledHandler>("reconcile"), () => load<ScheduledHandler>("spot-interruption"));
+    for (const server of [this.aws.httpServer, this.dynamo.httpServer, this.github.httpServer]) if (server !== undefined) answerOnWorldClock(server);
     const gate = this.scheduler ?? this.lockstep;
     if (gate !== undefined) {
       gate.gate(this.aws.httpServer, "aws");

@@ -7,7 +7,7 @@ import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import type { RunnerItem } from "../../../lambdas/scale-up/adapters/runners-table.js";
 import { scaleUpConfigFromEnv } from "../../../lambdas/scale-up/config.js";
 import type { ScaleUpPool } from "../../../lambdas/scale-up/config.js";
-import { processBatch } from "../../../lambdas/scale-up/scale-up.js";
+import { instanceArnPrefix, processBatch } from "../../../lambdas/scale-up/scale-up.js";
 import type { IncomingRecord, ScaleUpDeps } from "../../../lambdas/scale-up/scale-up.js";
 import { logger } from "../../../lambdas/shared/index.js";
 import { GitHubRequestError } from "../../../lambdas/shared/index.js";
@@ -624,5 +624,63 @@ describe("processBatch confirms an old message's job is still queued (issue 18, 
     expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "launched" });
     expect(lines().find((line) => line.message === "confirming the job is still queued failed; launching anyway")).toMatchObject({ level: "WARN", jobId: j.jobId });
     expect(metricPoints().map((point) => point.name)).not.toContain("JobsNoLongerQueued");
+  });
+});
+
+// Written against Stryker's survivors of scale-up.ts (docs/reliability.md, "Survivors of scale-up's
+// budget-share.ts, launch-group.ts and scale-up.ts and why"): paths only the handler suite reached.
+describe("processBatch: claims, shared budgets and the instance ARN", () => {
+  it("derives the instance ARN prefix from the function's ARN, and refuses an ARN it cannot read", () => {
+    expect(instanceArnPrefix("arn:aws-cn:lambda:cn-north-1:123456789012:function:sr-scale-up")).toBe("arn:aws-cn:ec2:cn-north-1:123456789012:instance/");
+    for (const arn of ["urn:aws:lambda:eu-west-1:123456789012:function:x", "arn::lambda:eu-west-1:123456789012:function:x", "arn:aws:lambda::123456789012:function:x", "arn:aws:lambda:eu-west-1::function:x"]) {
+      expect(() => instanceArnPrefix(arn), arn).toThrow(`cannot derive the instance ARN from function ARN ${arn}`);
+    }
+  });
+
+  it("lets a job wait, neither launched nor a duplicate, while another invocation's claim on it is live", async () => {
+    const j = job();
+    await w.deps.ledger.claim({ jobId: j.jobId, runAttempt: j.runAttempt, runId: j.runId, repository: j.repository, org: j.owner, pool: j.pool, installationId: j.installationId, labels: j.labels, kind: "job", scopeOwner: j.owner }, "other-invocation", 60_000, NOW);
+
+    const outcome = await processBatch([record(j)], w.deps);
+
+    expect(outcome).toMatchObject({ launched: 0, duplicates: 0, deferred: { "in-flight": 1 } });
+    expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "launching", claimToken: "other-invocation" });
+  });
+
+  it("keeps an out-of-time job's claim for the lease and brings its message back just after the lease ends", async () => {
+    const j = job();
+
+    const outcome = await processBatch([record(j)], { ...w.deps, remainingMs: () => 1_000 });
+
+    expect(outcome.deferred).toEqual({ "out-of-time": 1 });
+    expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "launching", claimExpiresAt: NOW.getTime() + CONFIG.claimLeaseSeconds * 1000 });
+    expect(w.deferred.get(`rh-${j.jobId}`)).toBe(CONFIG.claimLeaseSeconds + 1);
+  });
+
+  it("gives the pool's slots to the oldest records of the batch even when their claims settle last", async () => {
+    // Arrange: the first job's claim answers after the others'; the pool has 3 slots for 4 jobs.
+    const jobs = [job(), job(), job(), job()];
+    const claim = w.deps.ledger.claim.bind(w.deps.ledger);
+    const ledger = { ...w.deps.ledger, claim: async (...args: Parameters<typeof claim>) => {
+      if (args[0].jobId === jobs[0]?.jobId) await new Promise((resolve) => setTimeout(resolve, 20));
+      return claim(...args);
+    } };
+
+    const outcome = await processBatch(jobs.map((j) => record(j)), { ...w.deps, ledger });
+
+    expect(outcome).toMatchObject({ launched: 3, deferred: { limit: 1 } });
+    expect(w.table.items.get(jobKey(jobs[0]!))).toMatchObject({ phase: "launched" });
+    expect(outcome.retry).toEqual(new Set([`msg-${jobs[3]?.jobId}`]));
+  });
+
+  it("shares an observed budget near the reserve with the other environments, and keeps one far above it to itself", async () => {
+    const observation = (remaining: number) => ({ appId: CONFIG.app.appId, installationId: 1, remaining, limit: 5000, resetAt: NOW.getTime() / 1000 + 600, observedAt: NOW.toISOString() });
+    const far = await processBatch([record(job())], { ...w.deps, observedBudgets: () => [observation(4900)] });
+    expect(far.launched).toBe(1);
+    expect(await w.deps.budgets.load([CONFIG.app.appId])).toEqual([]);
+
+    await processBatch([record(job())], { ...w.deps, observedBudgets: () => [observation(CONFIG.gitHubMinRemaining + 50)] });
+
+    expect(await w.deps.budgets.load([CONFIG.app.appId])).toEqual([observation(CONFIG.gitHubMinRemaining + 50)]);
   });
 });

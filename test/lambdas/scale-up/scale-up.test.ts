@@ -637,6 +637,30 @@ describe("processBatch: claims, shared budgets and the instance ARN", () => {
     }
   });
 
+  it("takes over an expired claim: adopts its runner when the item was written, registers its kept instance otherwise", async () => {
+    // Arrange: two jobs whose earlier invocations died after recording an instance, 10 minutes ago.
+    const before = new Date(NOW.getTime() - 600_000);
+    const [adopted, flagged, reused] = [job(), job(), job()];
+    for (const [j, instanceId] of [[adopted, "i-0adopted"], [flagged, "i-0flagged"], [reused, "i-0reused"]] as const) {
+      await w.deps.ledger.claim({ jobId: j.jobId, runAttempt: j.runAttempt, runId: j.runId, repository: j.repository, org: j.owner, pool: j.pool, installationId: j.installationId, labels: j.labels, kind: "job", scopeOwner: j.owner }, `dead-${j.jobId}`, 60_000, before);
+      await w.deps.ledger.recordInstance(jobKey(j), `dead-${j.jobId}`, instanceId, `sr-${instanceId}`, before);
+    }
+    w.runnerItems.push({ pk: `${w.deps.instanceArnPrefix}i-0adopted` } as RunnerItem);
+    // The ledger already knows this one's item was written: the runners table is not asked.
+    w.table.items.set(jobKey(flagged), { ...w.table.items.get(jobKey(flagged)), runnerWritten: true } as JobRecord);
+
+    // Act
+    const outcome = await processBatch([record(adopted, 2), record(flagged, 2), record(reused, 2)], w.deps);
+
+    // Assert: nothing new launched; the kept instance got its runner; both jobs launched.
+    expect(outcome).toMatchObject({ launched: 3, duplicates: 0 });
+    expect(w.launched).toEqual([]);
+    expect(w.registered).toEqual(["i-0reused"]);
+    expect(w.table.items.get(jobKey(adopted))).toMatchObject({ phase: "launched" });
+    expect(w.table.items.get(jobKey(flagged))).toMatchObject({ phase: "launched" });
+    expect(w.table.items.get(jobKey(reused))).toMatchObject({ phase: "launched", instanceId: "i-0reused" });
+  });
+
   it("lets a job wait, neither launched nor a duplicate, while another invocation's claim on it is live", async () => {
     const j = job();
     await w.deps.ledger.claim({ jobId: j.jobId, runAttempt: j.runAttempt, runId: j.runId, repository: j.repository, org: j.owner, pool: j.pool, installationId: j.installationId, labels: j.labels, kind: "job", scopeOwner: j.owner }, "other-invocation", 60_000, NOW);
@@ -682,5 +706,15 @@ describe("processBatch: claims, shared budgets and the instance ARN", () => {
     await processBatch([record(job())], { ...w.deps, observedBudgets: () => [observation(CONFIG.gitHubMinRemaining + 50)] });
 
     expect(await w.deps.budgets.load([CONFIG.app.appId])).toEqual([observation(CONFIG.gitHubMinRemaining + 50)]);
+  });
+
+  it("corrects an older shared record near the reserve with a newer observation far above it", async () => {
+    const resetAt = NOW.getTime() / 1000 + 600;
+    await w.deps.budgets.save([{ appId: CONFIG.app.appId, installationId: 1, remaining: CONFIG.gitHubMinRemaining + 50, limit: 5000, resetAt, observedAt: new Date(NOW.getTime() - 60_000).toISOString() }]);
+    const far = { appId: CONFIG.app.appId, installationId: 1, remaining: 4900, limit: 5000, resetAt, observedAt: NOW.toISOString() };
+
+    await processBatch([record(job())], { ...w.deps, observedBudgets: () => [far] });
+
+    expect(await w.deps.budgets.load([CONFIG.app.appId])).toEqual([far]);
   });
 });

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
 import { memoryBudgetStore, memoryLimitCounters } from "../../../lambdas/libs/ledger/memory-counters.js";
 import { MemoryLedgerTable, memoryLedger } from "../../../lambdas/libs/ledger/memory-store.js";
+import type { MemoryItem } from "../../../lambdas/libs/ledger/memory-store.js";
 import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import type { RunnerItem } from "../../../lambdas/scale-up/adapters/runners-table.js";
 import { scaleUpConfigFromEnv } from "../../../lambdas/scale-up/config.js";
@@ -647,7 +648,7 @@ describe("processBatch: claims, shared budgets and the instance ARN", () => {
     }
     w.runnerItems.push({ pk: `${w.deps.instanceArnPrefix}i-0adopted` } as RunnerItem);
     // The ledger already knows this one's item was written: the runners table is not asked.
-    w.table.items.set(jobKey(flagged), { ...w.table.items.get(jobKey(flagged)), runnerWritten: true } as JobRecord);
+    w.table.items.set(jobKey(flagged), { ...(w.table.items.get(jobKey(flagged)) as MemoryItem), runnerWritten: true });
 
     // Act
     const outcome = await processBatch([record(adopted, 2), record(flagged, 2), record(reused, 2)], w.deps);

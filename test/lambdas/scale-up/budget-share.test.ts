@@ -20,6 +20,11 @@ describe("budgetWorthSharing", () => {
     expect(budgetWorthSharing(far, seen(MIN + 10, "2026-11-23T10:00:09.000Z"), MIN, NOW_S)).toBe(false);
     expect(budgetWorthSharing(far, seen(MIN + BUDGET_SHARE_HEADROOM + 1, "2026-11-23T10:00:00.000Z"), MIN, NOW_S)).toBe(false);
   });
+
+  it("does not correct a shared record observed at the same instant: the store keeps only newer figures, so that write would be refused", () => {
+    const far = seen(4000, "2026-11-23T10:00:05.000Z");
+    expect(budgetWorthSharing(far, seen(MIN + 10, "2026-11-23T10:00:05.000Z"), MIN, NOW_S)).toBe(false);
+  });
 });
 
 describe("appBudgets", () => {

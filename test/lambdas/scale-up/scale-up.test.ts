@@ -1,10 +1,11 @@
 import type { JobRecord } from "../../../lambdas/libs/ledger/types.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
+import type { MemoryItem } from "../../../lambdas/libs/ledger/memory-store.js";
 import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import type { RunnerItem } from "../../../lambdas/scale-up/adapters/runners-table.js";
 import type { ScaleUpPool } from "../../../lambdas/scale-up/config.js";
-import { processBatch } from "../../../lambdas/scale-up/scale-up.js";
+import { instanceArnPrefix, processBatch } from "../../../lambdas/scale-up/scale-up.js";
 import { logger } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { JIT_CONTEXT_KEY, SEALED_PREFIX } from "../../../lambdas/scale-up/jit-seal.js";
@@ -461,5 +462,97 @@ describe("processBatch confirms an old message's job is still queued (issue 18, 
     expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "launched" });
     expect(lines().find((line) => line.message === "confirming the job is still queued failed; launching anyway")).toMatchObject({ level: "WARN", jobId: j.jobId });
     expect(metricPoints().map((point) => point.name)).not.toContain("JobsNoLongerQueued");
+  });
+});
+
+// Written against Stryker's survivors of scale-up.ts (docs/reliability.md, "Survivors of scale-up's
+// budget-share.ts, launch-group.ts and scale-up.ts and why"): paths only the handler suite reached.
+describe("processBatch: claims, shared budgets and the instance ARN", () => {
+  it("derives the instance ARN prefix from the function's ARN, and refuses an ARN it cannot read", () => {
+    expect(instanceArnPrefix("arn:aws-cn:lambda:cn-north-1:123456789012:function:sr-scale-up")).toBe("arn:aws-cn:ec2:cn-north-1:123456789012:instance/");
+    for (const arn of ["urn:aws:lambda:eu-west-1:123456789012:function:x", "arn::lambda:eu-west-1:123456789012:function:x", "arn:aws:lambda::123456789012:function:x", "arn:aws:lambda:eu-west-1::function:x"]) {
+      expect(() => instanceArnPrefix(arn), arn).toThrow(`cannot derive the instance ARN from function ARN ${arn}`);
+    }
+  });
+
+  it("takes over an expired claim: adopts its runner when the item was written, registers its kept instance otherwise", async () => {
+    // Arrange: two jobs whose earlier invocations died after recording an instance, 10 minutes ago.
+    const before = new Date(NOW.getTime() - 600_000);
+    const [adopted, flagged, reused] = [job(), job(), job()];
+    for (const [j, instanceId] of [[adopted, "i-0adopted"], [flagged, "i-0flagged"], [reused, "i-0reused"]] as const) {
+      await w.deps.ledger.claim({ jobId: j.jobId, runAttempt: j.runAttempt, runId: j.runId, repository: j.repository, org: j.owner, pool: j.pool, installationId: j.installationId, labels: j.labels, kind: "job", scopeOwner: j.owner }, `dead-${j.jobId}`, 60_000, before);
+      await w.deps.ledger.recordInstance(jobKey(j), `dead-${j.jobId}`, instanceId, `sr-${instanceId}`, before);
+    }
+    w.runnerItems.push({ pk: `${w.deps.instanceArnPrefix}i-0adopted` } as RunnerItem);
+    // The ledger already knows this one's item was written: the runners table is not asked.
+    w.table.items.set(jobKey(flagged), { ...(w.table.items.get(jobKey(flagged)) as MemoryItem), runnerWritten: true });
+
+    // Act
+    const outcome = await processBatch([record(adopted, 2), record(flagged, 2), record(reused, 2)], w.deps);
+
+    // Assert: nothing new launched; the kept instance got its runner; both jobs launched.
+    expect(outcome).toMatchObject({ launched: 3, duplicates: 0 });
+    expect(w.launched).toEqual([]);
+    expect(w.registered).toEqual(["i-0reused"]);
+    expect(w.table.items.get(jobKey(adopted))).toMatchObject({ phase: "launched" });
+    expect(w.table.items.get(jobKey(flagged))).toMatchObject({ phase: "launched" });
+    expect(w.table.items.get(jobKey(reused))).toMatchObject({ phase: "launched", instanceId: "i-0reused" });
+  });
+
+  it("lets a job wait, neither launched nor a duplicate, while another invocation's claim on it is live", async () => {
+    const j = job();
+    await w.deps.ledger.claim({ jobId: j.jobId, runAttempt: j.runAttempt, runId: j.runId, repository: j.repository, org: j.owner, pool: j.pool, installationId: j.installationId, labels: j.labels, kind: "job", scopeOwner: j.owner }, "other-invocation", 60_000, NOW);
+
+    const outcome = await processBatch([record(j)], w.deps);
+
+    expect(outcome).toMatchObject({ launched: 0, duplicates: 0, deferred: { "in-flight": 1 } });
+    expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "launching", claimToken: "other-invocation" });
+  });
+
+  it("keeps an out-of-time job's claim for the lease and brings its message back just after the lease ends", async () => {
+    const j = job();
+
+    const outcome = await processBatch([record(j)], { ...w.deps, remainingMs: () => 1_000 });
+
+    expect(outcome.deferred).toEqual({ "out-of-time": 1 });
+    expect(w.table.items.get(jobKey(j))).toMatchObject({ phase: "launching", claimExpiresAt: NOW.getTime() + CONFIG.claimLeaseSeconds * 1000 });
+    expect(w.deferred.get(`rh-${j.jobId}`)).toBe(CONFIG.claimLeaseSeconds + 1);
+  });
+
+  it("gives the pool's slots to the oldest records of the batch even when their claims settle last", async () => {
+    // Arrange: the first job's claim answers after the others'; the pool has 3 slots for 4 jobs.
+    const jobs = [job(), job(), job(), job()];
+    const claim = w.deps.ledger.claim.bind(w.deps.ledger);
+    const ledger = { ...w.deps.ledger, claim: async (...args: Parameters<typeof claim>) => {
+      if (args[0].jobId === jobs[0]?.jobId) await new Promise((resolve) => setTimeout(resolve, 20));
+      return claim(...args);
+    } };
+
+    const outcome = await processBatch(jobs.map((j) => record(j)), { ...w.deps, ledger });
+
+    expect(outcome).toMatchObject({ launched: 3, deferred: { limit: 1 } });
+    expect(w.table.items.get(jobKey(jobs[0]!))).toMatchObject({ phase: "launched" });
+    expect(outcome.retry).toEqual(new Set([`msg-${jobs[3]?.jobId}`]));
+  });
+
+  it("shares an observed budget near the reserve with the other environments, and keeps one far above it to itself", async () => {
+    const observation = (remaining: number) => ({ appId: CONFIG.app.appId, installationId: 1, remaining, limit: 5000, resetAt: NOW.getTime() / 1000 + 600, observedAt: NOW.toISOString() });
+    const far = await processBatch([record(job())], { ...w.deps, observedBudgets: () => [observation(4900)] });
+    expect(far.launched).toBe(1);
+    expect(await w.deps.budgets.load([CONFIG.app.appId])).toEqual([]);
+
+    await processBatch([record(job())], { ...w.deps, observedBudgets: () => [observation(CONFIG.gitHubMinRemaining + 50)] });
+
+    expect(await w.deps.budgets.load([CONFIG.app.appId])).toEqual([observation(CONFIG.gitHubMinRemaining + 50)]);
+  });
+
+  it("corrects an older shared record near the reserve with a newer observation far above it", async () => {
+    const resetAt = NOW.getTime() / 1000 + 600;
+    await w.deps.budgets.save([{ appId: CONFIG.app.appId, installationId: 1, remaining: CONFIG.gitHubMinRemaining + 50, limit: 5000, resetAt, observedAt: new Date(NOW.getTime() - 60_000).toISOString() }]);
+    const far = { appId: CONFIG.app.appId, installationId: 1, remaining: 4900, limit: 5000, resetAt, observedAt: NOW.toISOString() };
+
+    await processBatch([record(job())], { ...w.deps, observedBudgets: () => [far] });
+
+    expect(await w.deps.budgets.load([CONFIG.app.appId])).toEqual([far]);
   });
 });

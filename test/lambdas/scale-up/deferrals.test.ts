@@ -4,7 +4,7 @@ import type { RecordWait, WaitingRecord } from "../../../lambdas/scale-up/deferr
 import type { DeferredMessage, JobQueueControl } from "../../../lambdas/scale-up/adapters/sqs.js";
 import type { Claimed } from "../../../lambdas/scale-up/launch-group.js";
 import { jobMessage } from "../../helpers/aws.js";
-import { quietPowertools } from "../../helpers/powertools.js";
+import { captureLogLines, quietPowertools } from "../../helpers/powertools.js";
 
 quietPowertools();
 
@@ -40,7 +40,7 @@ describe("batchWaits: the claims of records that wait", () => {
       ["job#r1", "token-r1", "limit of pool linux reached", NOW],
       ["job#r2", "token-r2", "JIT config failed", NOW],
     ]);
-    expect([...batch.waits]).toEqual([
+    expect([...batch.waits]).toStrictEqual([
       ["r1", { kind: "limit", reason: "limit of pool linux reached" }],
       ["r2", { kind: "launch-failed", reason: "JIT config failed" }],
     ]);
@@ -56,12 +56,15 @@ describe("batchWaits: the claims of records that wait", () => {
     expect(batch.waits.get("r1")).toEqual({ kind: "limit", reason: "limit of pool linux reached" });
   });
 
-  it("still lets the record wait when the release fails (the lease runs out instead)", async () => {
+  it("still lets the record wait when the release fails (the lease runs out instead), and says so", async () => {
+    const lines = captureLogLines();
     const batch = batchWaits({ release: async () => Promise.reject(new Error("throttled")) }, NOW, 120);
+    const job = claimed("r1");
 
-    await expect(batch.giveBack(claimed("r1"), "in-flight", "another invocation is launching this job")).resolves.toBeUndefined();
+    await expect(batch.giveBack(job, "in-flight", "another invocation is launching this job")).resolves.toBeUndefined();
 
     expect(batch.waits.get("r1")?.kind).toBe("in-flight");
+    expect(lines().find((line) => line.message === "releasing claim failed")).toMatchObject({ level: "WARN", jobId: job.job.jobId, error: { message: "throttled" } });
   });
 
   it("sends a kept claim's message back for one second past its lease, with no release", () => {
@@ -70,7 +73,7 @@ describe("batchWaits: the claims of records that wait", () => {
 
     batch.keep(claimed("r1", "i-0aaaaaaaaaaaaaaa1"), "no time left for the JIT call");
 
-    expect(batch.waits.get("r1")).toEqual({ kind: "out-of-time", reason: "no time left for the JIT call", resetInSeconds: 121 });
+    expect(batch.waits.get("r1")).toStrictEqual({ kind: "out-of-time", reason: "no time left for the JIT call", resetInSeconds: 121 });
     expect(ledger.release).not.toHaveBeenCalled();
   });
 
@@ -80,7 +83,7 @@ describe("batchWaits: the claims of records that wait", () => {
     batch.wait("r1", "budget", "GitHub API budget is low", 600);
     batch.wait("r1", "write-rate", "GitHub write rate: waiting for its turn", 4, NOW.getTime() + 4_000);
 
-    expect([...batch.waits]).toEqual([["r1", { kind: "write-rate", reason: "GitHub write rate: waiting for its turn", resetInSeconds: 4, until: NOW.getTime() + 4_000 }]]);
+    expect([...batch.waits]).toStrictEqual([["r1", { kind: "write-rate", reason: "GitHub write rate: waiting for its turn", resetInSeconds: 4, until: NOW.getTime() + 4_000 }]]);
   });
 });
 
@@ -144,7 +147,8 @@ describe("visibilityPlan: how long each waiting record sleeps", () => {
 describe("sendBack: one visibility change per queue", () => {
   const queue = (defer: JobQueueControl["defer"]): JobQueueControl => ({ defer, deadLetter: async () => undefined, requeue: async () => undefined });
 
-  it("sends each queue's records in one call, and survives a queue that fails or refuses", async () => {
+  it("sends each queue's records in one call, and survives a queue that fails or refuses, saying which", async () => {
+    const lines = captureLogLines();
     const defer = vi.fn(async (queueUrl: string, _messages: readonly DeferredMessage[]) => (queueUrl === GPU ? Promise.reject(new Error("SQS down")) : ["h3"]));
     const plan = visibilityPlan(
       new Map<string, RecordWait>([["r1", { kind: "limit", reason: "limit" }], ["r2", { kind: "limit", reason: "limit" }], ["r3", { kind: "limit", reason: "limit" }]]),
@@ -157,5 +161,18 @@ describe("sendBack: one visibility change per queue", () => {
     await expect(sendBack(queue(defer), plan)).resolves.toBeUndefined();
 
     expect(defer.mock.calls.map(([url, messages]) => [url, messages.map((m) => m.receiptHandle)])).toEqual([[LINUX, ["h1", "h3"]], [GPU, ["h2"]]]);
+    const warnings = lines().filter((line) => line.level === "WARN");
+    expect(warnings).toHaveLength(2);
+    expect(warnings.find((line) => line.message === "setting visibility refused; the queue default applies")).toMatchObject({ refused: 1 });
+    expect(warnings.find((line) => line.message === "setting visibility failed; the queue default applies")).toMatchObject({ records: ["r2"], error: { message: "SQS down" } });
+  });
+
+  it("says nothing when every visibility change is accepted", async () => {
+    const lines = captureLogLines();
+    const plan = visibilityPlan(new Map<string, RecordWait>([["r1", { kind: "limit", reason: "limit" }]]), new Map([["r1", { receiptHandle: "h1", receiveCount: 1, queueUrl: LINUX }]]), NOW.getTime(), BACKOFF, () => 0);
+
+    await sendBack(queue(async () => []), plan);
+
+    expect(lines().filter((line) => line.level === "WARN")).toEqual([]);
   });
 });

@@ -18,7 +18,7 @@ import { dynamoDbRunnerItemExists, dynamoDbRunnersTable } from "./adapters/runne
 import { sqsJobQueueControl } from "./adapters/sqs.js";
 import { scaleUpConfigFromEnv } from "./config.js";
 import { jitSealer } from "./jit-seal.js";
-import { instanceArnPrefix, processBatch } from "./scale-up.js";
+import { processBatch } from "./scale-up.js";
 import type { ScaleUpDeps } from "./scale-up.js";
 
 // Retry contract: every record listed in batchItemFailures goes back to the queue and is received
@@ -49,6 +49,15 @@ export interface ScaleUpClients {
   readonly dynamoDb: DynamoDBClient;
   /** Only used with a kit key (JIT_KMS_KEY_ARN); created when first needed otherwise. */
   readonly kms?: KMSClient;
+}
+
+/** `arn:aws:lambda:eu-west-1:123456789012:function:x` -> `arn:aws:ec2:eu-west-1:123456789012:instance/`. */
+export function instanceArnPrefix(invokedFunctionArn: string): string {
+  const [arn, partition, , region, account] = invokedFunctionArn.split(":");
+  if (arn !== "arn" || !partition || !region || !account) {
+    throw new Error(`cannot derive the instance ARN from function ARN ${invokedFunctionArn}`);
+  }
+  return `arn:${partition}:ec2:${region}:${account}:instance/`;
 }
 
 /** The deployed dependencies, from the function's environment. */

@@ -1,9 +1,8 @@
 import { SCALE_UP_WRITE_TURN_WAIT_SECONDS } from "../../contracts/scale-up.js";
 import { METRICS, UNKNOWN_DIMENSION_VALUE, childLogger, emitMetric, jobCorrelation, jobGroupId, parseJobMessage, withCorrelation } from "../shared/index.js";
-import type { BudgetObservation, JobMessage } from "../shared/index.js";
+import type { BudgetObservation } from "../shared/index.js";
 import { jobKey, refusedClaimOutcome, takeoverAction } from "../libs/ledger/phases.js";
 import type { BudgetStore, Ledger, LimitCounters } from "../libs/ledger/port.js";
-import type { JobFacts } from "../libs/ledger/types.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
 import type { RegisterRunner } from "./adapters/github.js";
 import type { RunnerItemExists, WriteRunners } from "./adapters/runners-table.js";
@@ -12,8 +11,9 @@ import type { ScaleUpConfig, ScaleUpPool } from "./config.js";
 import type { SealJitConfig } from "./jit-seal.js";
 import { launchGroupWithLimits } from "./launch-group.js";
 import type { Claimed } from "./launch-group.js";
-import { assignApps, deferralSeconds, groupLaunches, ownerOf, triage } from "./plan.js";
+import { assignApps, groupLaunches, jobFacts, ownerOf, triage } from "./plan.js";
 import type { DeferralKind, ParsedRecord, Triage } from "./plan.js";
+import { batchWaits, countWaits, sendBack, visibilityPlan } from "./deferrals.js";
 import { separateBatchStart } from "./adapters/batch-start.js";
 import type { ReadBatchStart } from "./adapters/batch-start.js";
 import { appBudgets, budgetWorthSharing } from "./budget-share.js";
@@ -80,33 +80,8 @@ export interface BatchOutcome {
   readonly deadLettered: number;
 }
 
-/** `arn:aws:lambda:eu-west-1:123456789012:function:x` -> `arn:aws:ec2:eu-west-1:123456789012:instance/`. */
-export function instanceArnPrefix(invokedFunctionArn: string): string {
-  const [arn, partition, , region, account] = invokedFunctionArn.split(":");
-  if (arn !== "arn" || !partition || !region || !account) {
-    throw new Error(`cannot derive the instance ARN from function ARN ${invokedFunctionArn}`);
-  }
-  return `arn:${partition}:ec2:${region}:${account}:instance/`;
-}
-
 /** A job past triage, with the write turn its message kept when it last waited. */
 type Candidate = Triage["candidates"][number] & { readonly writeTurn?: WriteTurn };
-
-function factsOf(job: JobMessage): JobFacts {
-  return {
-    jobId: job.jobId,
-    runAttempt: job.runAttempt,
-    runId: job.runId,
-    repository: job.repository,
-    org: job.owner,
-    pool: job.pool,
-    installationId: job.installationId,
-    labels: job.labels,
-    headBranch: job.headBranch,
-    defaultBranch: job.defaultBranch,
-    kind: job.kind ?? "job",
-  };
-}
 
 /**
  * One batch: triage, claim every job in the ledger, spend GitHub budget, reserve limit slots, launch
@@ -119,11 +94,8 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   const { config } = deps;
   const now = deps.now();
   const byId = new Map(records.map((record) => [record.id, record]));
-  /** `until` (epoch ms): the record's wait ends then, however long this invocation still runs. */
-  const retry = new Map<string, { kind: DeferralKind; reason: string; budgetResetIn?: number; until?: number }>();
-  const wait = (recordId: string, kind: DeferralKind, reason: string, budgetResetIn?: number, until?: number): void => {
-    retry.set(recordId, { kind, reason, ...(budgetResetIn === undefined ? {} : { budgetResetIn }), ...(until === undefined ? {} : { until }) });
-  };
+  // The records that wait, and the claims they give back or keep (deferrals.ts).
+  const { waits, wait, giveBack, keep } = batchWaits(deps.ledger, now, config.claimLeaseSeconds);
   let duplicates = 0;
   let deadLettered = 0;
   let launched = 0;
@@ -167,7 +139,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     await withCorrelation(jobCorrelation(miss.job), async () => {
       log.error("job expired", { recordId: miss.recordId, reason: miss.reason });
       try {
-        await deps.ledger.expire(factsOf(miss.job), miss.reason, now);
+        await deps.ledger.expire(jobFacts(miss.job), miss.reason, now);
       } catch (error) {
         log.warn("recording expiry failed", { error });
       }
@@ -179,7 +151,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
       log.warn("job refused", { recordId: miss.recordId, reason: miss.kind, detail: miss.reason });
       emitMetric(METRICS.jobsRefused, 1, { Pool: miss.job.pool, Reason: miss.kind });
       try {
-        await deps.ledger.expire(factsOf(miss.job), `refused: ${miss.reason}`, now);
+        await deps.ledger.expire(jobFacts(miss.job), `refused: ${miss.reason}`, now);
       } catch (error) {
         log.warn("recording the refusal failed", { error });
       }
@@ -187,23 +159,6 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     });
   }
   for (const miss of sorted.deferred) wait(miss.recordId, miss.kind, miss.reason);
-
-  const giveBack = async (job: Claimed, kind: DeferralKind, reason: string, budgetResetIn?: number): Promise<void> => {
-    wait(job.recordId, kind, reason, budgetResetIn);
-    // A kept instance stays with its claim when the job only waits (limit): the takeover registers it.
-    // A failed launch has terminated it, and the claim goes back.
-    if (job.instanceId !== undefined && kind !== "launch-failed") return;
-    try {
-      await deps.ledger.release(job.key, job.token, reason, now);
-    } catch (error) {
-      // The claim's lease runs out instead; the next delivery takes it over.
-      log.warn("releasing claim failed", { error, jobId: job.job.jobId });
-    }
-  };
-
-  // The claim is kept (with the instance recorded on it): the message comes back once its lease has run
-  // out, for the takeover that registers the instance.
-  const keep = (job: Claimed, reason: string): void => wait(job.recordId, "out-of-time", reason, config.claimLeaseSeconds + 1);
 
   // GitHub budget: a JIT config costs one request; keep the reserve, wait for the reset beyond it. The
   // shared budgets and the turns kept by redelivered messages come in one read (adapters/batch-start.ts).
@@ -253,7 +208,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
       const key = jobKey(job);
       const token = deps.newToken();
       try {
-        const result = await deps.ledger.claim({ ...factsOf(job), scopeOwner: owner }, token, config.claimLeaseSeconds * 1000, now);
+        const result = await deps.ledger.claim({ ...jobFacts(job), scopeOwner: owner }, token, config.claimLeaseSeconds * 1000, now);
         if (!result.claimed) {
           if (refusedClaimOutcome(result.record?.phase) === "duplicate") {
             duplicates += 1;
@@ -310,7 +265,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
       deps,
       now,
       graceSeconds: config.stillQueuedGraceSeconds,
-      factsOf,
+      factsOf: jobFacts,
       giveBack: (job, reason) => giveBack(job, "launch-failed", reason),
     });
     noLongerQueued += confirmed.settled.length;
@@ -334,31 +289,16 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   }
   for (const b of deps.observedBudgets()) emitMetric(METRICS.gitHubBudgetRemaining, b.remaining, { App: String(b.appId) });
 
-  // Waiting records sleep for their back-off instead of the queue's visibility timeout: one
-  // ChangeMessageVisibilityBatch per queue (and per 10 records) rather than one call per record.
-  const deferredCounts: Partial<Record<DeferralKind, number>> = {};
-  const byQueue = new Map<string, Array<{ recordId: string; receiptHandle: string; seconds: number }>>();
-  const settledAt = deps.now().getTime();
-  for (const [recordId, deferral] of retry) {
-    const record = byId.get(recordId) as IncomingRecord;
-    deferredCounts[deferral.kind] = (deferredCounts[deferral.kind] ?? 0) + 1;
-    emitMetric(METRICS.jobsDeferred, 1, { Pool: poolKeyOf(recordId), Reason: deferral.kind });
-    const resetIn = deferral.until === undefined ? deferral.budgetResetIn : (deferral.until - settledAt) / 1000;
-    const seconds = deferralSeconds(deferral.kind, record.receiveCount, config.backoff, deps.random(), resetIn);
-    const pool = poolOfRecord(record);
-    if (pool === undefined) continue;
-    byQueue.set(pool.queueUrl, [...(byQueue.get(pool.queueUrl) ?? []), { recordId, receiptHandle: record.receiptHandle, seconds }]);
-  }
-  await Promise.all(
-    [...byQueue].map(async ([queueUrl, messages]) => {
-      try {
-        const refused = await deps.queue.defer(queueUrl, messages);
-        if (refused.length > 0) log.warn("setting visibility refused; the queue default applies", { refused: refused.length });
-      } catch (error) {
-        log.warn("setting visibility failed; the queue default applies", { error, records: messages.map((m) => m.recordId) });
-      }
-    }),
+  // Waiting records sleep for their back-off, or until their turn, instead of the queue's visibility timeout.
+  const plan = visibilityPlan(
+    waits,
+    new Map(records.map((record) => [record.id, { receiptHandle: record.receiptHandle, receiveCount: record.receiveCount, queueUrl: poolOfRecord(record)?.queueUrl }])),
+    deps.now().getTime(),
+    config.backoff,
+    deps.random,
   );
-  log.info("batch settled", { records: records.length, launched, duplicates, noLongerQueued, deadLettered, deferred: deferredCounts });
-  return { retry: new Set(retry.keys()), launched, duplicates, noLongerQueued, deferred: deferredCounts, deadLettered };
+  countWaits(waits, poolKeyOf);
+  await sendBack(deps.queue, plan);
+  log.info("batch settled", { records: records.length, launched, duplicates, noLongerQueued, deadLettered, deferred: plan.counts });
+  return { retry: new Set(waits.keys()), launched, duplicates, noLongerQueued, deferred: plan.counts, deadLettered };
 }

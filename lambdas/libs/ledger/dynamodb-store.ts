@@ -142,15 +142,14 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
       return done !== null;
     },
 
-    async release(key, claimToken, reason, now, writeTurn) {
-      // A write-rate release keeps the job's reserved GitHub write turn; any other clears it.
-      const turn = writeTurn === undefined ? {} : { writeTurnAt: writeTurn.at, writeTurnAppId: writeTurn.appId };
+    async release(key, claimToken, reason, now) {
       const done = await update({
         key,
         transition: "release",
         ...token(claimToken),
-        set: { phase: "received", ...turn },
-        remove: writeTurn === undefined ? [...CLAIM_FIELDS, ...WRITE_TURN_FIELDS] : CLAIM_FIELDS,
+        set: { phase: "received" },
+        // WRITE_TURN_FIELDS: only records written by older versions hold them (types.ts).
+        remove: [...CLAIM_FIELDS, ...WRITE_TURN_FIELDS],
         events: event(now, "released", reason),
         returnValues: "ALL_NEW",
         now,

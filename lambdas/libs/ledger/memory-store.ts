@@ -156,10 +156,10 @@ export function memoryLedger(table: MemoryLedgerTable = new MemoryLedgerTable())
       return update({ key, transition: "launch", when: holds(claimToken), set, remove: [...CLAIM_FIELDS, ...WRITE_TURN_FIELDS], events: event(now, "launched", instance?.instanceId), returnValues: "ALL_NEW", now }) !== null;
     },
 
-    async release(key, claimToken, reason, now, writeTurn) {
-      const turn = writeTurn === undefined ? {} : { writeTurnAt: writeTurn.at, writeTurnAppId: writeTurn.appId };
-      const remove = writeTurn === undefined ? [...CLAIM_FIELDS, ...WRITE_TURN_FIELDS] : CLAIM_FIELDS;
-      return update({ key, transition: "release", when: holds(claimToken), set: { phase: "received", ...turn }, remove, events: event(now, "released", reason), returnValues: "ALL_NEW", now }) !== null;
+    async release(key, claimToken, reason, now) {
+      // WRITE_TURN_FIELDS: only records written by older versions hold them (types.ts).
+      const remove = [...CLAIM_FIELDS, ...WRITE_TURN_FIELDS];
+      return update({ key, transition: "release", when: holds(claimToken), set: { phase: "received" }, remove, events: event(now, "released", reason), returnValues: "ALL_NEW", now }) !== null;
     },
 
     async start(facts, runnerName, now, deliveryId) {

@@ -1,5 +1,5 @@
 import type { Phase } from "./phases.js";
-import type { BudgetRecord, ClaimResult, JobFacts, JobRecord, LedgerSnapshot, WriteTurn } from "./types.js";
+import type { BudgetRecord, ClaimResult, JobFacts, JobRecord, LedgerSnapshot } from "./types.js";
 
 /** What one `queued` sighting got from {@link Ledger.receiveToQueue}. */
 export type QueueSighting =
@@ -44,10 +44,10 @@ export interface Ledger {
    */
   markLaunched(key: string, token: string, now: Date, instance?: LaunchedInstance): Promise<boolean>;
   /**
-   * Scale-up: give the claim back; the message is retried later. `writeTurn` keeps the GitHub write
-   * token reserved for the job until it comes back (write-gate.ts); without it any kept turn is cleared.
+   * Scale-up: give the claim back; the message is retried later. A job's reserved GitHub write turn is
+   * not the ledger's: it is kept in a `turn#<messageId>` item (lambdas/libs/governor/port.ts).
    */
-  release(key: string, token: string, reason: string, now: Date, writeTurn?: WriteTurn): Promise<boolean>;
+  release(key: string, token: string, reason: string, now: Date): Promise<boolean>;
   /**
    * Webhook `in_progress`: some runner took the job (`startedBy` = the delivery, when given). Returns
    * whether the phase changed.

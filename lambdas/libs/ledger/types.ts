@@ -79,9 +79,8 @@ export interface JobRecord {
   readonly rerunRequested?: boolean;
   readonly failureReason?: string;
   /**
-   * The GitHub write token reserved for the job while it waits on the queue (scale-up's write gate,
-   * lambdas/libs/governor): its turn, epoch ms, and the App whose bucket holds it. Set by a
-   * `write-rate` release, cleared by any other release and by the launch.
+   * A reserved GitHub write turn (epoch ms) and its App, written on the job by versions before the turns
+   * moved to `turn#<messageId>` items; no longer written, still removed (WRITE_TURN_FIELDS).
    */
   readonly writeTurnAt?: number;
   readonly writeTurnAppId?: number;
@@ -128,19 +127,11 @@ export interface BudgetRecord {
 /** Attributes that live exactly as long as a claim. */
 export const CLAIM_FIELDS = ["claimToken", "claimExpiresAt", "claimInstanceId"] as const;
 
-/** A reserved GitHub write token: the App whose bucket holds it and its turn (epoch ms). */
-export interface WriteTurn {
-  readonly appId: number;
-  readonly at: number;
-}
-
-/** The job's reserved write turn, when its record holds one. */
-export function writeTurnOf(record: Pick<JobRecord, "writeTurnAt" | "writeTurnAppId"> | undefined): WriteTurn | undefined {
-  if (record?.writeTurnAt === undefined || record.writeTurnAppId === undefined) return undefined;
-  return { appId: Number(record.writeTurnAppId), at: Number(record.writeTurnAt) };
-}
-
-/** The attributes of a reserved write turn: a `write-rate` release sets them, the launch and other releases remove them. */
+/**
+ * The write-turn attributes older versions kept on the job record. Nothing writes them now (a waiting
+ * job's turn is a `turn#<messageId>` item), but records written before that change may still hold
+ * them: the release and the launch remove them, so a stale turn never outlives the claim it came with.
+ */
 export const WRITE_TURN_FIELDS = ["writeTurnAt", "writeTurnAppId"] as const;
 
 /** Attributes a failed send gives back, so the next sighting queues the job at once. */

@@ -233,25 +233,25 @@ export function describeLedgerContract(name: string, makeStores: () => Promise<L
         expect(afterRelaunch.record?.claimInstanceId).toBeUndefined();
       });
 
-      it("keeps a write turn given with a release for the next claim, and drops it at any other release or the launch", async () => {
-        // Arrange
-        const waiting = { ...facts(), scopeOwner: "octo-org" };
-        const turn = { appId: 1002, at: NOW.getTime() + 4_000 };
-        await stores.ledger.claim(waiting, "token-a", LEASE_MS, NOW);
-        await stores.ledger.release(jobKey(waiting), "token-a", "GitHub write rate: waiting for its turn", NOW, turn);
+      it("removes a write turn an older version kept on the job, at the release and at the launch", async () => {
+        // Arrange: claims held (lease live) on records written before turns moved to turn# items.
+        const oldTurn = { writeTurnAt: NOW.getTime() + 4_000, writeTurnAppId: 1002 };
+        const released = { ...facts(), scopeOwner: "octo-org" };
+        const launched = { ...facts(), scopeOwner: "octo-org" };
+        const releasedKey = await seed(released, "launching", { ...oldTurn, claimExpiresAt: NOW.getTime() + LEASE_MS });
+        const launchedKey = await seed(launched, "launching", { ...oldTurn, claimExpiresAt: NOW.getTime() + LEASE_MS });
 
         // Act
-        const back = await stores.ledger.claim(waiting, "token-b", LEASE_MS, NOW);
-        await stores.ledger.release(jobKey(waiting), "token-b", "limit of pool linux reached", NOW);
-        const afterLimit = await stores.ledger.claim(waiting, "token-c", LEASE_MS, NOW);
-        await stores.ledger.release(jobKey(waiting), "token-c", "GitHub write rate: waiting for its turn", NOW, turn);
-        await stores.ledger.claim(waiting, "token-d", LEASE_MS, NOW);
-        await stores.ledger.markLaunched(jobKey(waiting), "token-d", NOW);
+        const releaseDone = await stores.ledger.release(releasedKey, TOKEN, "limit of pool linux reached", NOW);
+        const launchDone = await stores.ledger.markLaunched(launchedKey, TOKEN, NOW);
 
         // Assert
-        expect(back.record).toMatchObject({ writeTurnAt: turn.at, writeTurnAppId: turn.appId });
-        expect(afterLimit.record).not.toHaveProperty("writeTurnAt");
-        expect(await stores.ledger.get(jobKey(waiting))).not.toHaveProperty("writeTurnAt");
+        expect([releaseDone, launchDone]).toEqual([true, true]);
+        for (const key of [releasedKey, launchedKey]) {
+          const item = await stores.raw(key);
+          expect(item).not.toHaveProperty("writeTurnAt");
+          expect(item).not.toHaveProperty("writeTurnAppId");
+        }
       });
 
       it("claims a job the webhook never recorded (ledger outage at the webhook)", async () => {

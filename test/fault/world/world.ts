@@ -175,7 +175,7 @@ export class World {
       this.roots.push(root);
       // With tracing off (the default) the X-Ray SDK's async hook tracks a namespace nothing enters;
       // with every environment in this one process, each hook would run on every promise of the world
-      // (a tenth of the 1,000-job burst's CPU with five environments).
+      // (a quarter of the 1,000-job burst's CPU with five environments).
       if (env[POWERTOOLS_ENV.powertoolsTraceEnabled.name] !== "true") disableBundleAsyncHooks(root);
       return handler;
     };

@@ -1,7 +1,7 @@
 // Runs chosen `terraform test` files against the committed module, for a quick check while working:
 //   npx tsx scripts/terraform-test.ts <file.tftest.hcl ...>   (names under test/terraform/)
-// Files run as parallel processes, one per core ($SELF_RUNNERS_TF_TEST_PROCESSES), after one init, all
-// reattached to one aws provider (test/helpers/reattached-provider.ts).
+// Files run in parallel processes, one per core ($SELF_RUNNERS_TF_TEST_PROCESSES), each a balanced share
+// of the files, after one init, all reattached to one aws provider (test/helpers/reattached-provider.ts).
 // The full tier is test/terraform/module.test.ts, part of `npm test`.
 import { join } from "node:path";
 import { MODULE_DIR } from "../stacks/build-module.js";
@@ -24,12 +24,16 @@ if (init.code !== 0) {
 }
 const started = Date.now();
 let failed = 0;
-// Each file's output as soon as its process ends.
+// Each process's output as soon as it ends.
 await runTerraformTestFiles(workDir, files, {
   onResult: (result) => {
     console.log(result.stdout + result.stderr);
-    console.log(`${result.file}: ${result.runs} runs, exit ${result.code}, ${result.seconds.toFixed(1)} s\n`);
-    if (result.code !== 0 || !result.stdout.includes(`Success! ${result.runs} passed, 0 failed.`)) failed += 1;
+    for (const file of result.files) {
+      console.log(`${file.file}: ${file.passed} of ${file.runs} runs passed, ${file.verdict}`);
+      if (file.verdict !== "pass" || file.passed !== file.runs) failed += 1;
+    }
+    console.log(`process exit ${result.code}, ${result.seconds.toFixed(1)} s\n`);
+    if (result.code !== 0) failed += 1;
   },
 });
 console.log(`${files.length} files, ${failed} failed, ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,3 +1,4 @@
+import asyncHooks, { type AsyncHook } from "node:async_hooks";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -49,7 +50,42 @@ export function loadShippedBundle<H>(name: string, env: Record<string, string>, 
   // Node reads NODE_PATH at start-up; Lambda sets it before the runtime starts, we re-read it here.
   (Module as unknown as { _initPaths(): void })._initPaths();
   const entry = join(root, "task", "index.js");
-  return { handler: (createRequire(entry)(entry) as { handler: H }).handler, root };
+  return { handler: recordingAsyncHooks(root, () => (createRequire(entry)(entry) as { handler: H }).handler), root };
+}
+
+/**
+ * Disables the async hooks the bundle loaded from `root` created. For a test process running several
+ * execution environments at once with tracing off: the X-Ray SDK's hook then tracks a namespace nothing
+ * enters, yet runs on every promise of the process (the other environments', the doubles') for each
+ * environment loaded.
+ */
+export function disableBundleAsyncHooks(root: string): void {
+  for (const hook of bundleHooks.get(root) ?? []) hook.disable();
+}
+
+/** The async hooks each loaded bundle created, by its root, for {@link unloadShippedBundle} to disable. */
+const bundleHooks = new Map<string, AsyncHook[]>();
+
+/**
+ * Runs `load` noting the async hooks it creates. The X-Ray SDK in the shared layer (cls-hooked) creates
+ * one with a destroy callback when loaded and never disables it; in Lambda the process ends with the
+ * execution environment, but a test process loads a fresh copy per environment, and every hook left
+ * enabled runs on every promise of the process afterwards (the fault files load dozens of bundles).
+ */
+function recordingAsyncHooks<T>(root: string, load: () => T): T {
+  const original = asyncHooks.createHook;
+  const hooks: AsyncHook[] = [];
+  (asyncHooks as { createHook: typeof original }).createHook = (callbacks) => {
+    const hook = original(callbacks);
+    hooks.push(hook);
+    return hook;
+  };
+  try {
+    return load();
+  } finally {
+    (asyncHooks as { createHook: typeof original }).createHook = original;
+    bundleHooks.set(root, hooks);
+  }
 }
 
 /**
@@ -68,5 +104,8 @@ export function unpackShippedBundle(name: string, options: { readonly skipSource
 export function unloadShippedBundle(root: string): void {
   const cache = (Module as unknown as { _cache: Record<string, unknown> })._cache;
   for (const key of Object.keys(cache)) if (key.startsWith(root)) delete cache[key];
+  // The bundle's code is gone; its hooks would still run on every async operation of this process.
+  disableBundleAsyncHooks(root);
+  bundleHooks.delete(root);
   rmSync(root, { recursive: true, force: true });
 }

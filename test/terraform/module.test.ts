@@ -38,14 +38,17 @@ describe("the emitted module under terraform", () => {
   });
 
   it("passes every terraform test run with mock providers: defaults, VPC, spot, org/repo, pools, audit trail, networking, WAF, control plane, validations", async () => {
-    // One `terraform test -filter` process per file, one per core at a time, in the one initialized
-    // directory, all reattached to one aws provider (test/helpers/reattached-provider.ts).
-    const results = await runTerraformTestFiles(workDir, testFiles);
-    for (const result of results) {
+    // One `terraform test -filter=… -filter=…` process per core, each running a balanced share of the
+    // files, in the one initialized directory, all reattached to one aws provider
+    // (test/helpers/reattached-provider.ts).
+    const processes = await runTerraformTestFiles(workDir, testFiles);
+    for (const result of processes) {
       expectSuccess(result);
-      // Every run of the file must pass: none skipped, none failed.
-      expect(result.stdout, result.file).toContain(`Success! ${result.runs} passed, 0 failed.`);
+      expect(result.stdout, "the process's summary").toContain(`Success! ${result.files.reduce((n, f) => n + f.runs, 0)} passed, 0 failed.`);
+      // Every run of every file must pass: none skipped, none failed.
+      for (const file of result.files) expect({ file: file.file, verdict: file.verdict, passed: file.passed }, file.output).toEqual({ file: file.file, verdict: "pass", passed: file.runs });
     }
+    const results = processes.flatMap((result) => result.files);
     expect(results.map((r) => r.file).sort()).toEqual(testFiles.map((f) => f.file).sort());
     expect(results.reduce((n, r) => n + r.runs, 0)).toBeGreaterThanOrEqual(44);
     // Every run plans or applies the whole module under mocks, two to four seconds of one core each;

@@ -286,3 +286,52 @@ run "rotation_parameter_given_by_name" {
     error_message = "A named previous-secret parameter is used, not created."
   }
 }
+
+run "launch_policy_is_scoped" {
+  command = plan
+  # The security group's id is unknown at plan even under mocks; overriding it at plan lets the
+  # policies that name it be checked without an apply (three times the CPU of a plan).
+  override_resource {
+    override_during = plan
+    target          = aws_security_group.runner_security_group
+    values          = { id = "sg-0a11ce5000000000a" }
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.scale_up_policy_launch_runners.policy).Statement :
+      s.Resource != "*" if contains(s.Action, "ec2:RunInstances") || contains(s.Action, "ec2:CreateTags") || contains(s.Action, "iam:PassRole")
+    ])
+    error_message = "Launching, tagging and passing the role are never allowed on every resource."
+  }
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.scale_up_policy_launch_runners.policy).Statement : s.Resource if s.Sid == "LaunchIntoRunnerNetwork"
+      ] == [[
+        "arn:aws:ec2:eu-west-1:123456789012:security-group/${aws_security_group.runner_security_group.id}",
+        "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0123456789abcdef0",
+        "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0123456789abcdef1",
+    ]]
+    error_message = "Runners are launched only into the pools' subnets with the runner security group."
+  }
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.scale_up_policy_launch_runners.policy).Statement : s.Resource if s.Sid == "LaunchFromOwnTemplates"
+    ] == [[aws_launch_template.runner_launch_template["linux"].arn]]
+    error_message = "Runners are launched only from this deployment's launch templates."
+  }
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.scale_up_policy_launch_runners.policy).Statement : s.Condition.StringEquals["aws:RequestTag/self-runners:prefix"] if s.Sid == "LaunchTaggedRunners"
+    ] == ["self-runners"]
+    error_message = "Instances, volumes and interfaces must be requested with the kit's tag."
+  }
+  assert {
+    condition = [
+      # One role (no pool has its own here), passed to EC2 only. Under an apply with mocks the ARN in the
+      # policy is the mock's generated one; which roles are named is asserted at plan in pool-role.tftest.hcl.
+      for s in jsondecode(aws_iam_role_policy.scale_up_policy_launch_runners.policy).Statement : [length(s.Resource), s.Condition.StringEquals["iam:PassedToService"]] if s.Sid == "PassRunnerRole"
+    ] == [[1, ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]]]
+    error_message = "Only the runner role may be passed, and only to EC2."
+  }
+}

@@ -153,3 +153,29 @@ describe("decideJobs: records and instances missing a field", () => {
     expect(decision.reruns).toEqual([]);
   });
 });
+
+describe("decideJobs: what counts as a claim, and which runner is lost", () => {
+  it("counts no claim for a job that left `launching` with its lease still set (`start` keeps the claim fields)", () => {
+    // Arrange: GitHub started the job on another runner while it was claimed; the lease has not ended.
+    const started = job(1, { phase: "running", slotHeld: false, instanceId: undefined, claimExpiresAt: NOW.getTime() + 60_000 });
+    const counters = new Map([[LINUX.pool, 1]]);
+
+    // Act
+    const decision = decideJobs(input({ jobs: [started], counters }));
+
+    // Assert: nothing is launching, so 1 is above the most the ledger can justify.
+    expect(decision.recount).toEqual([{ key: LINUX.pool, observed: 1, actual: 0 }]);
+  });
+
+  it("never checks a job whose own runner is live and idle, however old: the lost runner's job is checked instead", () => {
+    // Arrange: the older job's runner is idle (its job has not reached it yet); the newer job's instance is gone.
+    const waiting = job(1, { launchedAt: secondsAgo(900), slotHeld: false });
+    const lost = job(2, { launchedAt: secondsAgo(600), slotHeld: false });
+
+    // Act
+    const decision = decideJobs(input({ jobs: [waiting, lost], runners: [runner(waiting.instanceId as string)] }));
+
+    // Assert: the idle runner is the older job's own, so it serves no candidate.
+    expect(decision.relaunchChecks.map((check) => [check.key, check.reason])).toEqual([[lost.key, "runner instance is gone"]]);
+  });
+});

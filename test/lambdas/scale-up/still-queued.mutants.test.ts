@@ -79,6 +79,23 @@ describe("confirmStillQueued", () => {
     expect(metricPoints("JobsNoLongerQueued").map((p) => [p.value, p.dimensions])).toEqual([[[1, 1, 1], expect.objectContaining({ Pool: "linux" })]]);
   });
 
+  it("launches a young message and a warm-pool slot without asking GitHub, whatever GitHub would answer", async () => {
+    // Arrange: GitHub would call both finished; a lookup that counts its calls.
+    const { ledger, calls } = settlingLedger();
+    let lookups = 0;
+    const finished = lookupBy({ 1: { status: "completed", conclusion: "success", runnerName: null }, 2: { status: "completed", conclusion: "success", runnerName: null } });
+    const young = claimed(1, NOW.toISOString());
+    const warm = { ...claimed(2), job: { ...claimed(2).job, kind: "warm" as const } };
+
+    // Act
+    const result = await confirm([young, warm], ledger, async (job, owner) => ((lookups += 1), finished(job, owner)));
+
+    // Assert
+    expect(result.launch.map((j) => j.recordId)).toEqual(["r1", "r2"]);
+    expect(lookups).toBe(0);
+    expect(calls).toEqual([]);
+  });
+
   it("launches a job whose lookup failed with another status, or not at GitHub at all", async () => {
     // Only GitHub's own 404 means gone: an error of another kind that carries a 404 status (a proxy's,
     // an unwrapped client's) is a failed lookup, and the job launches.

@@ -1,6 +1,5 @@
 import { admissionRefusal } from "../shared/index.js";
 import type { AdmissionPolicy, AdmissionRefusalReason, JobMessage, RunnerScope } from "../shared/index.js";
-import type { JobFacts } from "../libs/ledger/types.js";
 
 /**
  * Scale-up's pure decisions: which records can be served at all, how long a waiting record sleeps,
@@ -92,22 +91,6 @@ export function triage(input: TriageInput): Triage {
   return { candidates, rejected, expired, refused, deferred };
 }
 
-/** The ledger's facts of a job, from its queue message. */
-export function jobFacts(job: JobMessage): JobFacts {
-  return {
-    jobId: job.jobId,
-    runAttempt: job.runAttempt,
-    runId: job.runId,
-    repository: job.repository,
-    org: job.owner,
-    pool: job.pool,
-    installationId: job.installationId,
-    labels: job.labels,
-    headBranch: job.headBranch,
-    defaultBranch: job.defaultBranch,
-    kind: job.kind ?? "job",
-  };
-}
 
 export interface BackoffSettings {
   /** First wait, in seconds. */

@@ -3,6 +3,7 @@ import { METRICS, UNKNOWN_DIMENSION_VALUE, childLogger, emitMetric, jobCorrelati
 import type { BudgetObservation } from "../shared/index.js";
 import { jobKey, refusedClaimOutcome, takeoverAction } from "../libs/ledger/phases.js";
 import type { BudgetStore, Ledger, LimitCounters } from "../libs/ledger/port.js";
+import { jobFacts } from "../libs/ledger/types.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
 import type { RegisterRunner } from "./adapters/github.js";
 import type { RunnerItemExists, WriteRunners } from "./adapters/runners-table.js";
@@ -11,7 +12,7 @@ import type { ScaleUpConfig, ScaleUpPool } from "./config.js";
 import type { SealJitConfig } from "./jit-seal.js";
 import { launchGroupWithLimits } from "./launch-group.js";
 import type { Claimed } from "./launch-group.js";
-import { assignApps, groupLaunches, jobFacts, ownerOf, triage } from "./plan.js";
+import { assignApps, groupLaunches, ownerOf, triage } from "./plan.js";
 import type { DeferralKind, ParsedRecord, Triage } from "./plan.js";
 import { batchWaits, countWaits, sendBack, visibilityPlan } from "./deferrals.js";
 import { separateBatchStart } from "./adapters/batch-start.js";

@@ -102,6 +102,38 @@ export interface JobFacts {
   readonly kind?: "job" | "warm";
 }
 
+/** What a queue message or a progress event says of its job (JobMessage and JobProgress both carry it). */
+export interface JobDescription {
+  readonly jobId: number;
+  readonly runAttempt: number;
+  readonly runId?: number;
+  readonly repository?: string;
+  readonly owner?: string;
+  readonly pool?: string;
+  readonly installationId?: number;
+  readonly labels?: readonly string[];
+  readonly headBranch?: string;
+  readonly defaultBranch?: string;
+  readonly kind?: "job" | "warm";
+}
+
+/** The ledger's facts of a job, from its queue message or progress event (the owner is the record's `org`). */
+export function jobFacts(job: JobDescription): JobFacts {
+  return {
+    jobId: job.jobId,
+    runAttempt: job.runAttempt,
+    runId: job.runId,
+    repository: job.repository,
+    org: job.owner,
+    pool: job.pool,
+    installationId: job.installationId,
+    labels: job.labels,
+    headBranch: job.headBranch,
+    defaultBranch: job.defaultBranch,
+    kind: job.kind ?? "job",
+  };
+}
+
 export type ClaimResult =
   | { readonly claimed: true; readonly record: JobRecord }
   | { readonly claimed: false; readonly record: JobRecord | undefined };

@@ -5,6 +5,7 @@ import type { LimitCounters } from "../../libs/ledger/port.js";
 import type { Ledger } from "../../libs/ledger/port.js";
 import { finishedPhase, jobKey, limitKeys } from "../../libs/ledger/phases.js";
 import type { Phase } from "../../libs/ledger/phases.js";
+import { jobFacts } from "../../libs/ledger/types.js";
 import type { JobFacts } from "../../libs/ledger/types.js";
 import type { JobProgress } from "../route.js";
 
@@ -47,18 +48,7 @@ const UNCHANGED: ProgressOutcome = { phase: "unchanged", redelivery: false };
 export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: string): JobBook {
   return {
     async sighted(job, leaseMs, now) {
-      const facts = {
-        jobId: job.jobId,
-        runAttempt: job.runAttempt,
-        runId: job.runId,
-        repository: job.repository,
-        org: job.owner,
-        pool: job.pool,
-        installationId: job.installationId,
-        labels: job.labels,
-        headBranch: job.headBranch,
-        defaultBranch: job.defaultBranch,
-      };
+      const facts = jobFacts(job);
       const sighting = await ledger.receiveToQueue(facts, job.deliveryId, leaseMs, now);
       return sighting.leased ? { leased: true, phase: "received", queuedBy: job.deliveryId } : { leased: false, phase: sighting.record.phase, queuedBy: sighting.record.queueLeaseOwner };
     },
@@ -68,18 +58,7 @@ export function ledgerJobBook(ledger: Ledger, counters: LimitCounters, prefix: s
     },
 
     async progressed(progress, deliveryId, now) {
-      const facts = {
-        jobId: progress.jobId,
-        runAttempt: progress.runAttempt,
-        runId: progress.runId,
-        repository: progress.repository,
-        org: progress.owner,
-        pool: progress.pool,
-        installationId: progress.installationId,
-        labels: progress.labels,
-        headBranch: progress.headBranch,
-        defaultBranch: progress.defaultBranch,
-      };
+      const facts = jobFacts(progress);
       // Only this deployment's runners can have been noted by the spot handler (issue 15).
       const instanceId = progress.runnerName === undefined ? undefined : instanceIdFromRunnerName(prefix, progress.runnerName);
       if (progress.action === "in_progress") {

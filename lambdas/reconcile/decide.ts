@@ -78,6 +78,13 @@ export interface DecideInput {
    * @default none
    */
   readonly launching?: { readonly instanceIds: ReadonlySet<string>; readonly owners: ReadonlySet<string> };
+  /**
+   * Owners of ledger jobs that launched an instance and hold none now (job-actions.ts `jobOwners`). A
+   * JIT POST whose answer never came back may have registered a name whose instance is gone: with no
+   * live instance or runner item left for that owner, only these get its registrations listed.
+   * @default none
+   */
+  readonly jobOwners?: ReadonlyArray<{ readonly owner: string; readonly installationId: number }>;
 }
 
 export type TerminateReason = "no-registration" | "stopped";
@@ -121,6 +128,7 @@ const STOPPED_STATES = new Set(["stopping", "stopped"]);
 export function ownersToQuery(
   instances: readonly InstanceView[],
   records: readonly RecordView[],
+  jobOwners: DecideInput["jobOwners"] = [],
 ): Map<string, number> {
   const owners = new Map<string, number>();
   for (const instance of instances) {
@@ -129,6 +137,7 @@ export function ownersToQuery(
     }
   }
   for (const record of records) if (!owners.has(record.owner)) owners.set(record.owner, record.installationId);
+  for (const job of jobOwners) if (!owners.has(job.owner)) owners.set(job.owner, job.installationId);
   return owners;
 }
 
@@ -147,7 +156,7 @@ export function decide(input: DecideInput): Decision {
   const confirmMs = (input.busyConfirmSeconds ?? 0) * 1000;
   const runningOn = input.runningOn ?? new Set<string>();
   const liveInstanceIds = new Set(input.instances.map((instance) => instance.instanceId));
-  const installations = ownersToQuery(input.instances, input.records);
+  const installations = ownersToQuery(input.instances, input.records, input.jobOwners);
   // Indexed once: a lookup per instance over the owner's list was quadratic (1.6 s for 5,000 runners).
   const registrationsByName = new Map(
     [...input.registrations].map(([owner, list]) => [owner, new Map(list.map((registration) => [registration.name, registration]))] as const),

@@ -94,6 +94,18 @@ export function runningOn(snapshot: LedgerSnapshot): Set<string> {
   return new Set(snapshot.jobs.flatMap((job) => (job.phase === "running" && job.ranOn !== undefined ? [job.ranOn] : [])));
 }
 
+/**
+ * Owners of the ledger's jobs that launched an instance and hold none now (released or failed): the
+ * JIT POST of that instance may have registered its name after its caller gave up (decide.ts `jobOwners`).
+ */
+export function jobOwners(snapshot: LedgerSnapshot): Array<{ owner: string; installationId: number }> {
+  return snapshot.jobs.flatMap((job) =>
+    (job.phase === "received" || job.phase === "failed") && job.scopeOwner !== undefined && job.installationId !== undefined && job.events?.some((e) => e.what === "instance-launched") === true
+      ? [{ owner: job.scopeOwner, installationId: job.installationId }]
+      : [],
+  );
+}
+
 /** What the ledger shows of launches under way (decide.ts `launching`). */
 export function launchesInProgress(snapshot: LedgerSnapshot, now: Date, bootTimeoutSeconds: number): { instanceIds: Set<string>; owners: Set<string> } {
   const instanceIds = new Set<string>();

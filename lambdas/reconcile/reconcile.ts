@@ -1,6 +1,6 @@
 import { METRICS, RegistrationsUnavailableError, childLogger, emitMetric, runnerName } from "../shared/index.js";
 import type { Correlation } from "../shared/index.js";
-import { launchesInProgress, reconcileJobs, runningOn } from "./job-actions.js";
+import { jobOwners, launchesInProgress, reconcileJobs, runningOn } from "./job-actions.js";
 import type { ReconcileJobsDeps } from "./job-actions.js";
 import type { InstanceInventory } from "./adapters/ec2.js";
 import type { RunnerDirectory } from "./adapters/github.js";
@@ -59,7 +59,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   const countersBefore = await deps.counters.read(counterKeys);
   const [instances, firstRecords, firstSnapshot] = await Promise.all([deps.inventory.list(), deps.records.scan(), deps.ledger.snapshot()]);
   let [records, snapshot] = [firstRecords, firstSnapshot];
-  const owners = ownersToQuery(instances, records);
+  const owners = ownersToQuery(instances, records, jobOwners(firstSnapshot));
   let errors = 0;
 
   const registrations = new Map<string, RegistrationView[]>();
@@ -87,6 +87,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
       busyConfirmSeconds: deps.busyConfirmSeconds,
       runningOn: runningOn(snapshot),
       launching: launchesInProgress(snapshot, deps.now(), deps.bootTimeoutSeconds),
+      jobOwners: jobOwners(firstSnapshot),
     });
   let decision = decideOn();
   if (decision.deleteRegistrations.length > 0) {

@@ -160,10 +160,21 @@ export class GitHubWorld {
         res.end(JSON.stringify(SECONDARY_LIMIT_BODY(403)));
         return;
       }
-      res.on("close", () => this.secondary.end(identity));
+      let done = false;
+      const end = (): void => {
+        if (!done) this.secondary.end(identity);
+        done = true;
+      };
+      res.on("close", end);
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => this.answer(req, res, Buffer.concat(chunks).toString("utf8")));
+      req.on("end", () => {
+        this.answer(req, res, Buffer.concat(chunks).toString("utf8"));
+        // A request held by the call scheduler whose client gave up reaches here with its socket closed
+        // already ("close" came before this listener): it is done once answered, or it would count as in
+        // flight for ever (after 100 such JIT POSTs, every call of the App was refused).
+        if (req.socket.destroyed) end();
+      });
     });
     // Keep idle sockets open: Node closes them after 5 s by default, and a client reusing one at that instant on a loaded machine gets ECONNRESET.
     this.server.keepAliveTimeout = 0;

@@ -49,6 +49,14 @@ export const RUNNER_STATE_ENV = {
 } as const;
 
 /** SSM String parameter; `true` pauses launches. Cached 30 s. */
+/**
+ * The runner's boot timeout, read by the reconciler (orphans) and scale-up (a kept instance is reused
+ * only while young enough to pick up its configuration before it ends itself).
+ */
+export const RUNNER_BOOT_TIMEOUT_ENV = {
+  runnerBootTimeoutSeconds: required("RUNNER_BOOT_TIMEOUT_SECONDS", integer(1), "an instance with no registration after this long is an orphan (and ends itself)", "600"),
+} as const;
+
 export const DRAINING_ENV = {
   drainingParameter: required("DRAINING_PARAMETER", string, "SSM String parameter of the draining switch: `true` pauses launches, anything else launches; cached 30 s", "/sr/draining"),
 } as const;

@@ -1,4 +1,4 @@
-import { DRAINING_ENV, GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_STATE_ENV } from "./common.js";
+import { DRAINING_ENV, GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_BOOT_TIMEOUT_ENV, RUNNER_STATE_ENV } from "./common.js";
 import { boolean, integer, json, optional, required, string, tunable } from "./env.js";
 import { poolFields, poolsVariable } from "./pools.js";
 
@@ -12,7 +12,7 @@ export const RECONCILE_ENV = {
     poolFields(["queueUrl", "labels", "warmSize", "warmOwner", "warmSchedule"]),
     "a pool's queue, for jobs queued again, its labels, to match the jobs the webhook healer recovers, and its warm pool (when `warmSize` > 0 and `warmOwner` is set); a malformed `warmSchedule` fails the configuration, naming the pool",
   ),
-  runnerBootTimeoutSeconds: required("RUNNER_BOOT_TIMEOUT_SECONDS", integer(1), "an instance with no registration after this long is an orphan", "600"),
+  ...RUNNER_BOOT_TIMEOUT_ENV,
   runnerIdleTimeoutSeconds: required(
     "RUNNER_IDLE_TIMEOUT_SECONDS",
     integer(1),

@@ -1,5 +1,5 @@
 import { ADMISSION_ENV } from "./admission.js";
-import { DRAINING_ENV, GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_STATE_ENV } from "./common.js";
+import { DRAINING_ENV, GITHUB_APP_ENV, POWERTOOLS_ENV, RUNNER_BOOT_TIMEOUT_ENV, RUNNER_STATE_ENV } from "./common.js";
 import { integer, optional, required, string, tunable } from "./env.js";
 import { poolFields, poolsVariable } from "./pools.js";
 
@@ -29,6 +29,15 @@ export const SCALE_UP_WRITE_TURN_WAIT_SECONDS = 5;
 /** The scale-up function's timeout, derived from its time budget (below the claim lease of 120 s). */
 export const SCALE_UP_TIMEOUT_SECONDS = SCALE_UP_LAUNCH_ALLOWANCE_SECONDS + SCALE_UP_JIT_CALL_BUDGET_SECONDS + SCALE_UP_FINISH_MARGIN_SECONDS;
 
+/**
+ * Kept from the runner's boot timeout when scale-up decides whether a kept instance is still worth a
+ * JIT call (time-budget.ts, `keptInstanceReusable`): the whole invocation (the call may take what is
+ * left of it, then the writes), plus 10 s for the runner's pick-up (it polls its configuration every
+ * 3 s, then reads and decrypts it). Its boot countdown starts after the instance boots, later than the
+ * `instance-launched` event the age is measured from, so this errs towards replacing.
+ */
+export const KEPT_INSTANCE_REUSE_MARGIN_SECONDS = SCALE_UP_TIMEOUT_SECONDS + 10;
+
 /** The scale-up function's environment (lambdas/scale-up, stacks/functions/scale-up-function.ts). */
 export const SCALE_UP_ENV = {
   ...POWERTOOLS_ENV,
@@ -36,6 +45,7 @@ export const SCALE_UP_ENV = {
   ...GITHUB_APP_ENV,
   ...DRAINING_ENV,
   ...ADMISSION_ENV,
+  ...RUNNER_BOOT_TIMEOUT_ENV,
   pools: poolsVariable(
     poolFields(["labels", "maxRunners", "instanceTypes", "instanceRequirements", "subnetIds", "launchTemplateName", "spot", "onDemandFallback", "runnerGroupId", "allowPublicRepositories", "queueUrl", "queueArn", "deadLetterQueueUrl"]),
     "the pools and their queues; `queueArn` maps a record to its pool's queue (for visibility changes) and dead-letter queue",

@@ -84,6 +84,7 @@ export function createSelfRunnersFunctions(scope: Construct, o: SelfRunnersFunct
     githubMinRemainingRequests: Token.asString(resolved.githubMinRemainingRequests),
     githubWritesPerMinute: Token.asString(resolved.githubWritesPerMinute),
     githubWriteBurst: Token.asString(resolved.githubWriteBurst),
+    runnerBootTimeoutSeconds: Token.asString(bootTimeoutSeconds),
     ...admission,
     reservedConcurrency: resolved.scaleUpReservedConcurrency,
   });

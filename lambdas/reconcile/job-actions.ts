@@ -95,12 +95,15 @@ export function runningOn(snapshot: LedgerSnapshot): Set<string> {
 }
 
 /**
- * Owners of the ledger's jobs that launched an instance and hold none now (released or failed): the
+ * Owners of the ledger's jobs that launched an instance and hold none now (released or failed), or
+ * whose claim expired with nobody to take it over (`launching`: its message may be dead-lettered): the
  * JIT POST of that instance may have registered its name after its caller gave up (decide.ts `jobOwners`).
  */
-export function jobOwners(snapshot: LedgerSnapshot): Array<{ owner: string; installationId: number }> {
+export function jobOwners(snapshot: LedgerSnapshot, now: Date): Array<{ owner: string; installationId: number }> {
+  const settled = (job: JobRecord): boolean =>
+    job.phase === "received" || job.phase === "failed" || (job.phase === "launching" && (job.claimExpiresAt ?? 0) <= now.getTime());
   return snapshot.jobs.flatMap((job) =>
-    (job.phase === "received" || job.phase === "failed") && job.scopeOwner !== undefined && job.installationId !== undefined && job.events?.some((e) => e.what === "instance-launched") === true
+    settled(job) && job.scopeOwner !== undefined && job.installationId !== undefined && job.events?.some((e) => e.what === "instance-launched") === true
       ? [{ owner: job.scopeOwner, installationId: job.installationId }]
       : [],
   );

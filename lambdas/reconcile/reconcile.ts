@@ -59,7 +59,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
   const countersBefore = await deps.counters.read(counterKeys);
   const [instances, firstRecords, firstSnapshot] = await Promise.all([deps.inventory.list(), deps.records.scan(), deps.ledger.snapshot()]);
   let [records, snapshot] = [firstRecords, firstSnapshot];
-  const owners = ownersToQuery(instances, records, jobOwners(firstSnapshot));
+  const ownersOfJobs = jobOwners(firstSnapshot, deps.now());
+  const owners = ownersToQuery(instances, records, ownersOfJobs);
   let errors = 0;
 
   const registrations = new Map<string, RegistrationView[]>();
@@ -87,7 +88,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileSummary> 
       busyConfirmSeconds: deps.busyConfirmSeconds,
       runningOn: runningOn(snapshot),
       launching: launchesInProgress(snapshot, deps.now(), deps.bootTimeoutSeconds),
-      jobOwners: jobOwners(firstSnapshot),
+      jobOwners: ownersOfJobs,
     });
   let decision = decideOn();
   if (decision.deleteRegistrations.length > 0) {

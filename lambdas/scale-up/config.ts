@@ -60,6 +60,8 @@ export interface ScaleUpConfig {
   readonly maxFleetRequests: number;
   /** The key that seals each runner's JIT configuration for its instance; undefined: stored unsealed. */
   readonly jitKmsKeyArn: string | undefined;
+  /** The runner's boot timeout: a kept instance older than it (less a margin) has ended itself. */
+  readonly runnerBootTimeoutSeconds: number;
 }
 
 export function scaleUpConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ScaleUpConfig {
@@ -81,6 +83,7 @@ export function scaleUpConfigFromEnv(env: Readonly<Record<string, string | undef
     gitHubMinRemaining: parsed.githubMinRemainingRequests,
     gitHubWrites: { perMinute: parsed.githubWritesPerMinute, burst: parsed.githubWriteBurst },
     maxFleetRequests: parsed.maxFleetRequests,
+    runnerBootTimeoutSeconds: parsed.runnerBootTimeoutSeconds,
     jitKmsKeyArn: parsed.jitKmsKeyArn,
   };
 }

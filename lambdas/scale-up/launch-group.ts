@@ -31,6 +31,8 @@ export interface Claimed {
    * (takeoverAction "reuse"): it is registered instead of launching another, and holds its slots.
    */
   readonly instanceId?: string;
+  /** A fresh launch replacing a kept instance too old to reuse: the slots reserved for that instance are its own. */
+  readonly holdsSlots?: boolean;
   /** Attempts earlier claims made on the kept instance (time-budget.ts, `jitAttemptsBefore`): its JIT deadline grows with them. */
   readonly earlierAttempts?: number;
   /** Its previous claim's invocation died mid-launch: the instance is recorded before the JIT call (time-budget.ts). */
@@ -79,7 +81,12 @@ export async function launchGroupWithLimits(group: LaunchGroup, ctx: GroupContex
   const pool = deps.config.pools[group.pool] as ScaleUpPool;
   const keys = limitKeys(group.pool, group.owner);
   // Jobs with a kept instance hold their slots already: only the others reserve, and they go first.
-  const reused = group.recordIds.filter((recordId) => ctx.claimOf.get(recordId)?.instanceId !== undefined);
+  // Kept instances first (launchGroup pairs the first records with them), then their replacements.
+  const holding = (recordId: string, kept: boolean): boolean => {
+    const claim = ctx.claimOf.get(recordId);
+    return kept ? claim?.instanceId !== undefined : claim?.instanceId === undefined && claim?.holdsSlots === true;
+  };
+  const reused = [...group.recordIds.filter((recordId) => holding(recordId, true)), ...group.recordIds.filter((recordId) => holding(recordId, false))];
   const fresh = { ...group, recordIds: group.recordIds.filter((recordId) => !reused.includes(recordId)), jobs: group.jobs.filter((_, index) => !reused.includes(group.recordIds[index] as string)) };
   const wanted = fresh.recordIds.length;
   let global = 0;

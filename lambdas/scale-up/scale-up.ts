@@ -19,7 +19,7 @@ import { separateBatchStart } from "./adapters/batch-start.js";
 import type { ReadBatchStart } from "./adapters/batch-start.js";
 import { appBudgets, budgetWorthSharing } from "./budget-share.js";
 import { confirmStillQueued } from "./still-queued.js";
-import { claimFollowsDeadAttempt, jitAttemptsBefore } from "./time-budget.js";
+import { claimFollowsDeadAttempt, jitAttemptsBefore, keptInstanceReusable } from "./time-budget.js";
 import type { WorkflowJobLookup } from "./still-queued.js";
 import { governWrites } from "./write-gate.js";
 import type { WriteGateDeps, WriteTurn } from "./write-gate.js";
@@ -234,10 +234,16 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
             if (job.kind !== "warm") emitMetric(METRICS.jobsDispatched, 1, { Pool: job.pool });
             return;
           }
-          // Reused: the instance still waits for a configuration and holds the slots reserved for it.
-          const earlierAttempts = jitAttemptsBefore(result.record.events, previous);
-          claimed.push({ recordId, job, key, token, owner, instanceId: previous, earlierAttempts, ...(writeAt === undefined ? {} : { writeAt }) });
-          return;
+          if (keptInstanceReusable(result.record.events, previous, now, config.runnerBootTimeoutSeconds)) {
+            // Reused: the instance still waits for a configuration and holds the slots reserved for it.
+            const earlierAttempts = jitAttemptsBefore(result.record.events, previous);
+            claimed.push({ recordId, job, key, token, owner, instanceId: previous, earlierAttempts, ...(writeAt === undefined ? {} : { writeAt }) });
+            return;
+          }
+          // Too old to pick up a configuration before its boot timeout: ended (TerminateInstances is
+          // idempotent) and replaced by a fresh instance that inherits its slots.
+          log.warn("kept instance too old to reuse: replaced", { jobId: job.jobId, previous });
+          await deps.fleet.terminate([previous]).catch((error: unknown) => log.warn("terminating an old kept instance failed", { error, previous }));
         }
         claimed.push({
           recordId,
@@ -245,6 +251,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
           key,
           token,
           owner,
+          ...(previous === undefined ? {} : { holdsSlots: true }),
           ...(claimFollowsDeadAttempt(result.record.events) ? { recordInstanceFirst: true } : {}),
           ...(writeAt === undefined ? {} : { writeAt }),
         });

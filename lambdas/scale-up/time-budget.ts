@@ -1,4 +1,4 @@
-import { SCALE_UP_FINISH_MARGIN_SECONDS, SCALE_UP_JIT_CALL_BUDGET_SECONDS } from "../../contracts/scale-up.js";
+import { KEPT_INSTANCE_REUSE_MARGIN_SECONDS, SCALE_UP_FINISH_MARGIN_SECONDS, SCALE_UP_JIT_CALL_BUDGET_SECONDS } from "../../contracts/scale-up.js";
 import type { LedgerEvent } from "../libs/ledger/types.js";
 
 /**
@@ -51,4 +51,17 @@ export function jitAttemptsBefore(events: readonly LedgerEvent[] | undefined, in
   const launchedAt = list.findIndex((event) => event.what === "instance-launched" && event.detail === instanceId);
   if (launchedAt < 0) return 0;
   return list.slice(launchedAt).filter((event) => event.what === "claimed").length;
+}
+
+/**
+ * Whether a kept instance may still get a JIT configuration: its `instance-launched` event is younger
+ * than the runner's boot timeout less KEPT_INSTANCE_REUSE_MARGIN_SECONDS (the invocation and the
+ * runner's pick-up). An older one has ended itself, or will before it reads the configuration: a
+ * registration made for it would never be used (issue 15). No launch event for it: not reusable.
+ */
+export function keptInstanceReusable(events: readonly LedgerEvent[] | undefined, instanceId: string, now: Date, bootTimeoutSeconds: number): boolean {
+  const launched = (events ?? []).find((event) => event.what === "instance-launched" && event.detail === instanceId);
+  const launchedAt = launched === undefined ? Number.NaN : Date.parse(launched.at);
+  if (Number.isNaN(launchedAt)) return false;
+  return now.getTime() - launchedAt <= (bootTimeoutSeconds - KEPT_INSTANCE_REUSE_MARGIN_SECONDS) * 1000;
 }

@@ -42,6 +42,7 @@ resource "aws_lambda_function" "scale_up_function" {
       POWERTOOLS_TRACE_ENABLED                  = tostring(var.enable_tracing)
       PREFIX                                    = var.prefix
       RUNNERS_TABLE                             = aws_dynamodb_table.runners_table.name
+      RUNNER_BOOT_TIMEOUT_SECONDS               = var.runner_boot_timeout_seconds
       RUNNER_SCOPE                              = var.runner_scope
     }
   }

@@ -34,6 +34,8 @@ export interface ScaleUpFunctionProps extends HandlerFunctionProps {
   /** GITHUB_WRITES_PER_MINUTE and GITHUB_WRITE_BURST: the shared GitHub write governor's bucket per App. */
   readonly githubWritesPerMinute: string;
   readonly githubWriteBurst: string;
+  /** RUNNER_BOOT_TIMEOUT_SECONDS: a kept instance is reused only while younger than it (less a margin). */
+  readonly runnerBootTimeoutSeconds: string;
   /** ALLOWED_OWNERS and ALLOWED_REPOSITORIES: JSON lists, literal or a Terraform expression (checked again before launching). */
   readonly allowedOwners: string;
   readonly allowedRepositories: string;
@@ -71,6 +73,7 @@ export class ScaleUpFunction extends NodejsFunction {
           githubMinRemainingRequests: props.githubMinRemainingRequests,
           githubWritesPerMinute: props.githubWritesPerMinute,
           githubWriteBurst: props.githubWriteBurst,
+          runnerBootTimeoutSeconds: props.runnerBootTimeoutSeconds,
           jitKmsKeyArn: props.encryption.keyArnOrEmpty,
           allowedOwners: props.allowedOwners,
           allowedRepositories: props.allowedRepositories,

@@ -39,6 +39,10 @@ run "control_plane_defaults" {
     error_message = "Scale-up gets the default limits, maximum age and no additional Apps."
   }
   assert {
+    condition     = aws_lambda_function.scale_up_function.environment[0].variables.RUNNER_BOOT_TIMEOUT_SECONDS == "600" && aws_lambda_function.reconcile_function.environment[0].variables.RUNNER_BOOT_TIMEOUT_SECONDS == "600"
+    error_message = "Scale-up (which kept instances it may reuse) and the reconciler (orphans) get the same default boot timeout."
+  }
+  assert {
     condition     = jsondecode(aws_lambda_function.reconcile_function.environment[0].variables.POOLS).linux.warmSize == 0
     error_message = "No warm pool unless asked for."
   }
@@ -64,6 +68,7 @@ run "draining_limits_apps_and_warm_pool" {
     github_writes_per_minute      = 120
     github_write_burst            = 5
     busy_confirm_seconds          = 120
+    runner_boot_timeout_seconds   = 900
     rerun_interrupted_jobs        = false
     additional_github_apps        = [{ app_id = "222222", private_key_ssm_parameter_name = "/gh/app2/key" }]
     pools = {
@@ -87,6 +92,10 @@ run "draining_limits_apps_and_warm_pool" {
   assert {
     condition     = aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_WRITES_PER_MINUTE == "120" && aws_lambda_function.scale_up_function.environment[0].variables.GITHUB_WRITE_BURST == "5"
     error_message = "The GitHub write governor's rate and burst reach scale-up."
+  }
+  assert {
+    condition     = aws_lambda_function.scale_up_function.environment[0].variables.RUNNER_BOOT_TIMEOUT_SECONDS == "900" && aws_lambda_function.reconcile_function.environment[0].variables.RUNNER_BOOT_TIMEOUT_SECONDS == "900"
+    error_message = "runner_boot_timeout_seconds reaches scale-up and the reconciler alike."
   }
   assert {
     condition     = jsondecode(aws_lambda_function.scale_up_function.environment[0].variables.ADDITIONAL_GITHUB_APPS)[0].appId == 222222

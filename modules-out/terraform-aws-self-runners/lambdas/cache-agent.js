@@ -1764,6 +1764,9 @@ var RUNNER_STATE_ENV = {
   runnersTable: required("RUNNERS_TABLE", string, "the runners table (DynamoDB)", "sr-runners"),
   jobsTable: required("JOBS_TABLE", string, "the job ledger table (claims, limit counters, GitHub budgets)", "sr-jobs")
 };
+var RUNNER_BOOT_TIMEOUT_ENV = {
+  runnerBootTimeoutSeconds: required("RUNNER_BOOT_TIMEOUT_SECONDS", integer(1), "an instance with no registration after this long is an orphan (and ends itself)", "600")
+};
 var DRAINING_ENV = {
   drainingParameter: required("DRAINING_PARAMETER", string, "SSM String parameter of the draining switch: `true` pauses launches, anything else launches; cached 30 s", "/sr/draining")
 };

@@ -60,8 +60,8 @@ describe("owners named only by the ledger's jobs", () => {
 });
 
 describe("jobOwners (the ledger's side)", () => {
-  const job = (phase: string, launched: boolean, scopeOwner = "octo-org") =>
-    ({ pk: "job#1#1", phase, scopeOwner, installationId: 42, events: launched ? [{ at: NOW.toISOString(), what: "instance-launched", detail: GONE }] : [] }) as unknown as JobRecord;
+  const job = (phase: string, launched: boolean, scopeOwner = "octo-org", claimExpiresAt?: number) =>
+    ({ pk: "job#1#1", phase, scopeOwner, installationId: 42, claimExpiresAt, events: launched ? [{ at: NOW.toISOString(), what: "instance-launched", detail: GONE }] : [] }) as unknown as JobRecord;
   const snapshot = (jobs: JobRecord[]): LedgerSnapshot => ({ jobs, idleSeen: new Map(), counters: new Map() });
 
   it("names the owners of released or failed jobs that launched an instance, and no other", () => {
@@ -69,12 +69,31 @@ describe("jobOwners (the ledger's side)", () => {
     const jobs = [job("received", true, "org-a"), job("failed", true, "org-b"), job("received", false, "org-c"), job("launched", true, "org-d"), job("completed", true, "org-e")];
 
     // Act
-    const owners = jobOwners(snapshot(jobs));
+    const owners = jobOwners(snapshot(jobs), NOW);
 
     // Assert
     expect(owners).toEqual([
       { owner: "org-a", installationId: 42 },
       { owner: "org-b", installationId: 42 },
+    ]);
+  });
+
+  it("names the owner of a launching job whose claim expired (its message dead-lettered: no takeover comes), not one whose claim is live", () => {
+    // Arrange: the slow-GitHub job left launching with its kept instance; one claimed now; one expired that never launched.
+    const jobs = [
+      job("launching", true, "org-expired", NOW.getTime() - 1),
+      job("launching", true, "org-at-expiry", NOW.getTime()),
+      job("launching", true, "org-live", NOW.getTime() + 1),
+      job("launching", false, "org-no-instance", NOW.getTime() - 60_000),
+    ];
+
+    // Act
+    const owners = jobOwners(snapshot(jobs), NOW);
+
+    // Assert
+    expect(owners).toEqual([
+      { owner: "org-expired", installationId: 42 },
+      { owner: "org-at-expiry", installationId: 42 },
     ]);
   });
 });

@@ -407,7 +407,8 @@ describe("scale-up handler: duplicates and claims", () => {
     const github = gitHub({ jitCount: 1 });
     const message = job();
     const key = jobKey(message);
-    const crashedAt = new Date(Date.now() - 10 * 60_000);
+    // 5 minutes ago: young enough to get its configuration before the 600-s boot timeout.
+    const crashedAt = new Date(Date.now() - 5 * 60_000);
     const [previous] = newInstanceIds(1) as [string];
     await ledger.claim({ jobId: message.jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "crashed", 120_000, crashedAt);
     await ledger.recordInstance(key, "crashed", previous, `sr-${previous}`, crashedAt);
@@ -428,6 +429,38 @@ describe("scale-up handler: duplicates and claims", () => {
     expect(await ledger.get(key)).toMatchObject({ phase: "launched", instanceId: previous, slotHeld: true });
     expect((await runnerItems()).map((item) => item.instanceId)).toEqual([previous]);
     // Its slots were held already: one runner, one slot.
+    expect(await counter("limit#global")).toBe(1);
+    expect(await counter("limit#pool#linux")).toBe(1);
+    expect(await counter("limit#owner#octo-org")).toBe(1);
+  });
+
+  it("replaces a kept instance too old to pick up a configuration: terminates it, launches one fresh on its slots (issue 15)", async () => {
+    // Arrange: an instance kept 20 minutes ago, past the 600-s boot timeout: it has ended itself.
+    scriptInstantFleet(ec2);
+    const github = gitHub({ jitCount: 1 });
+    const message = job();
+    const key = jobKey(message);
+    const keptAt = new Date(Date.now() - 20 * 60_000);
+    const [previous] = newInstanceIds(1) as [string];
+    await ledger.claim({ jobId: message.jobId, runAttempt: 1, pool: "linux", scopeOwner: "octo-org" }, "out-of-time", 120_000, keptAt);
+    await ledger.recordInstance(key, "out-of-time", previous, `sr-${previous}`, keptAt);
+    await Promise.all(["limit#global", "limit#pool#linux", "limit#owner#octo-org"].map((k) => setCounter(k, 1)));
+
+    // Act
+    const result = await invoke([message]);
+
+    // Assert: the old instance is ended, no JIT call names it; the fresh one is registered and launched.
+    expect(result.batchItemFailures).toEqual([]);
+    expect(ec2.commandCalls(TerminateInstancesCommand).map((call) => call.args[0].input.InstanceIds)).toEqual([[previous]]);
+    expect(fleetCalls()).toHaveLength(1);
+    const names = jitCalls(github.requests).map((request) => (request.body as { name: string }).name);
+    expect(names).toHaveLength(1);
+    expect(names).not.toContain(`sr-${previous}`);
+    const entry = await ledger.get(key);
+    expect(entry).toMatchObject({ phase: "launched", slotHeld: true });
+    expect(entry?.instanceId).not.toBe(previous);
+    expect(names).toEqual([`sr-${entry?.instanceId}`]);
+    // The replacement inherits the kept instance's slots: one runner, one slot.
     expect(await counter("limit#global")).toBe(1);
     expect(await counter("limit#pool#linux")).toBe(1);
     expect(await counter("limit#owner#octo-org")).toBe(1);

@@ -477,8 +477,9 @@ describe("processBatch: claims, shared budgets and the instance ARN", () => {
   });
 
   it("takes over an expired claim: adopts its runner when the item was written, registers its kept instance otherwise", async () => {
-    // Arrange: two jobs whose earlier invocations died after recording an instance, 10 minutes ago.
-    const before = new Date(NOW.getTime() - 600_000);
+    // Arrange: three jobs whose earlier invocations died after recording an instance, 5 minutes ago
+    // (young enough to reuse under the 600-s boot timeout).
+    const before = new Date(NOW.getTime() - 300_000);
     const [adopted, flagged, reused] = [job(), job(), job()];
     for (const [j, instanceId] of [[adopted, "i-0adopted"], [flagged, "i-0flagged"], [reused, "i-0reused"]] as const) {
       await w.deps.ledger.claim({ jobId: j.jobId, runAttempt: j.runAttempt, runId: j.runId, repository: j.repository, org: j.owner, pool: j.pool, installationId: j.installationId, labels: j.labels, kind: "job", scopeOwner: j.owner }, `dead-${j.jobId}`, 60_000, before);
@@ -498,6 +499,32 @@ describe("processBatch: claims, shared budgets and the instance ARN", () => {
     expect(w.table.items.get(jobKey(adopted))).toMatchObject({ phase: "launched" });
     expect(w.table.items.get(jobKey(flagged))).toMatchObject({ phase: "launched" });
     expect(w.table.items.get(jobKey(reused))).toMatchObject({ phase: "launched", instanceId: "i-0reused" });
+  });
+
+  it("reuses a young kept instance and replaces an old one in the same group, the replacement on the old one's slots", async () => {
+    // Arrange: two kept instances of one owner, one 5 minutes old, one 20 (past the 600-s boot
+    // timeout); the old one comes first in the batch; each holds one slot.
+    const [old, young] = [job(), job()];
+    for (const [j, instanceId, ageMs] of [[old, "i-0old", 1_200_000], [young, "i-0young", 300_000]] as const) {
+      const at = new Date(NOW.getTime() - ageMs);
+      await w.deps.ledger.claim({ jobId: j.jobId, runAttempt: j.runAttempt, runId: j.runId, repository: j.repository, org: j.owner, pool: j.pool, installationId: j.installationId, labels: j.labels, kind: "job", scopeOwner: j.owner }, `kept-${j.jobId}`, 60_000, at);
+      await w.deps.ledger.recordInstance(jobKey(j), `kept-${j.jobId}`, instanceId, `sr-${instanceId}`, at);
+    }
+    const keys = limitKeys(old.pool, old.owner);
+    for (const key of [keys.global, keys.pool, keys.owner]) await w.deps.counters.reserve(key, 2, 100);
+
+    // Act
+    const outcome = await processBatch([record(old, 2), record(young, 2)], w.deps);
+
+    // Assert: the old instance ended, one launched in its place; the young one registered as it is.
+    expect(outcome).toMatchObject({ launched: 2 });
+    expect(w.terminated).toEqual(["i-0old"]);
+    expect(w.launched).toHaveLength(1);
+    expect(w.registered.sort()).toEqual([w.launched[0], "i-0young"].sort());
+    expect(w.table.items.get(jobKey(young))).toMatchObject({ phase: "launched", instanceId: "i-0young" });
+    expect(w.table.items.get(jobKey(old))).toMatchObject({ phase: "launched", instanceId: w.launched[0] });
+    expect(inUse(w, keys.global)).toBe(2);
+    expect(inUse(w, keys.owner)).toBe(2);
   });
 
   it("lets a job wait, neither launched nor a duplicate, while another invocation's claim on it is live", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SCALE_UP_FINISH_MARGIN_SECONDS, SCALE_UP_JIT_CALL_BUDGET_SECONDS, SCALE_UP_TIMEOUT_SECONDS } from "../../../contracts/scale-up.js";
-import { BASE_JIT_DEADLINE_MS, claimFollowsDeadAttempt, jitAttemptsBefore, jitCallDeadlineMs, jitCallFits } from "../../../lambdas/scale-up/time-budget.js";
+import { KEPT_INSTANCE_REUSE_MARGIN_SECONDS, SCALE_UP_FINISH_MARGIN_SECONDS, SCALE_UP_JIT_CALL_BUDGET_SECONDS, SCALE_UP_TIMEOUT_SECONDS } from "../../../contracts/scale-up.js";
+import { BASE_JIT_DEADLINE_MS, claimFollowsDeadAttempt, jitAttemptsBefore, jitCallDeadlineMs, jitCallFits, keptInstanceReusable } from "../../../lambdas/scale-up/time-budget.js";
 
 const NEEDED_MS = (SCALE_UP_JIT_CALL_BUDGET_SECONDS + SCALE_UP_FINISH_MARGIN_SECONDS) * 1000;
 
@@ -80,5 +80,43 @@ describe("jitAttemptsBefore", () => {
 
   it("counts only claims after the instance was recorded (a dead attempt before it made no call on it)", () => {
     expect(jitAttemptsBefore([event("claimed", "t1"), event("claimed", "t2"), event("instance-launched", "i-1"), event("claimed", "t3")], "i-1")).toBe(1);
+  });
+});
+
+describe("keptInstanceReusable", () => {
+  const launchedAt = Date.parse("2026-03-02T09:00:00.000Z");
+  const events = [
+    { at: "2026-03-02T08:59:59.000Z", what: "claimed", detail: "t1" },
+    { at: new Date(launchedAt).toISOString(), what: "instance-launched", detail: "i-1" },
+    { at: "2026-03-02T09:01:00.000Z", what: "claimed", detail: "t2" },
+  ];
+  const boot = 600;
+  const lastReusableMs = (boot - KEPT_INSTANCE_REUSE_MARGIN_SECONDS) * 1000;
+
+  it("reuses an instance younger than the boot timeout less the margin, up to the limit itself", () => {
+    expect(keptInstanceReusable(events, "i-1", new Date(launchedAt + 1000), boot)).toBe(true);
+    expect(keptInstanceReusable(events, "i-1", new Date(launchedAt + lastReusableMs), boot)).toBe(true);
+  });
+
+  it("replaces one a millisecond past it, and one long ended (the 58-s GitHub's hours of takeovers)", () => {
+    expect(keptInstanceReusable(events, "i-1", new Date(launchedAt + lastReusableMs + 1), boot)).toBe(false);
+    expect(keptInstanceReusable(events, "i-1", new Date(launchedAt + 5 * 3600 * 1000), boot)).toBe(false);
+  });
+
+  it("follows the configured boot timeout", () => {
+    const at = new Date(launchedAt + lastReusableMs + 60_000);
+    expect(keptInstanceReusable(events, "i-1", at, boot)).toBe(false);
+    expect(keptInstanceReusable(events, "i-1", at, boot + 60)).toBe(true);
+  });
+
+  it("leaves the margin for a whole invocation and the runner's pick-up", () => {
+    expect(KEPT_INSTANCE_REUSE_MARGIN_SECONDS).toBeGreaterThan(SCALE_UP_TIMEOUT_SECONDS);
+  });
+
+  it("does not reuse an instance with no launch event of its own (another instance's, none, or an unreadable time)", () => {
+    const now = new Date(launchedAt + 1000);
+    expect(keptInstanceReusable(events, "i-2", now, boot)).toBe(false);
+    expect(keptInstanceReusable(undefined, "i-1", now, boot)).toBe(false);
+    expect(keptInstanceReusable([{ at: "not a time", what: "instance-launched", detail: "i-1" }], "i-1", now, boot)).toBe(false);
   });
 });

@@ -21,9 +21,9 @@ beforeEach(() => {
   w = world();
 });
 
-/** An earlier invocation's claim on `j`, 10 minutes ago and long expired, optionally with its instance. */
+/** An earlier invocation's claim on `j`, 5 minutes ago and expired, optionally with the instance it launched (young enough to reuse: the boot timeout less 70 s). */
 async function deadClaim(j: JobMessage, instanceId?: string): Promise<void> {
-  const before = new Date(NOW.getTime() - 600_000);
+  const before = new Date(NOW.getTime() - 300_000);
   await w.deps.ledger.claim({ jobId: j.jobId, runAttempt: j.runAttempt, runId: j.runId, repository: j.repository, org: j.owner, pool: j.pool, installationId: j.installationId, labels: j.labels, kind: "job", scopeOwner: j.owner }, `dead-${j.jobId}`, 60_000, before);
   if (instanceId !== undefined) await w.deps.ledger.recordInstance(jobKey(j), `dead-${j.jobId}`, instanceId, `sr-${instanceId}`, before);
 }

@@ -34,6 +34,11 @@ describe("claimFollowsDeadAttempt", () => {
     expect(claimFollowsDeadAttempt(events("queue-leased", "claimed"))).toBe(false);
     expect(claimFollowsDeadAttempt(undefined)).toBe(false);
   });
+
+  it("needs the claim to be the latest event, and reads a record with a single claim", () => {
+    expect(claimFollowsDeadAttempt(events("claimed", "claimed", "instance-launched"))).toBe(false);
+    expect(claimFollowsDeadAttempt(events("claimed"))).toBe(false);
+  });
 });
 
 describe("jitCallDeadlineMs", () => {
@@ -78,6 +83,11 @@ describe("jitAttemptsBefore", () => {
     expect(jitAttemptsBefore(undefined, "i-1")).toBe(0);
   });
 
+  it("counts from the instance's launch event, not another event naming it, even when the launch comes first", () => {
+    expect(jitAttemptsBefore([event("released", "i-1"), event("claimed", "t1"), event("instance-launched", "i-1"), event("claimed", "t2")], "i-1")).toBe(1);
+    expect(jitAttemptsBefore([event("instance-launched", "i-1"), event("claimed", "t2")], "i-1")).toBe(1);
+  });
+
   it("counts only claims after the instance was recorded (a dead attempt before it made no call on it)", () => {
     expect(jitAttemptsBefore([event("claimed", "t1"), event("claimed", "t2"), event("instance-launched", "i-1"), event("claimed", "t3")], "i-1")).toBe(1);
   });
@@ -111,6 +121,11 @@ describe("keptInstanceReusable", () => {
 
   it("leaves the margin for a whole invocation and the runner's pick-up", () => {
     expect(KEPT_INSTANCE_REUSE_MARGIN_SECONDS).toBeGreaterThan(SCALE_UP_TIMEOUT_SECONDS);
+  });
+
+  it("dates the instance by its launch event, not by an older event naming it", () => {
+    const older = { at: new Date(launchedAt - 3600 * 1000).toISOString(), what: "released", detail: "i-1" };
+    expect(keptInstanceReusable([older, ...events], "i-1", new Date(launchedAt + 1000), boot)).toBe(true);
   });
 
   it("does not reuse an instance with no launch event of its own (another instance's, none, or an unreadable time)", () => {

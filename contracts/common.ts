@@ -48,7 +48,6 @@ export const RUNNER_STATE_ENV = {
   jobsTable: required("JOBS_TABLE", string, "the job ledger table (claims, limit counters, GitHub budgets)", "sr-jobs"),
 } as const;
 
-/** SSM String parameter; `true` pauses launches. Cached 30 s. */
 /**
  * The runner's boot timeout, read by the reconciler (orphans) and scale-up (a kept instance is reused
  * only while young enough to pick up its configuration before it ends itself).
@@ -57,6 +56,7 @@ export const RUNNER_BOOT_TIMEOUT_ENV = {
   runnerBootTimeoutSeconds: required("RUNNER_BOOT_TIMEOUT_SECONDS", integer(1), "an instance with no registration after this long is an orphan (and ends itself)", "600"),
 } as const;
 
+/** SSM String parameter; `true` pauses launches. Cached 30 s. */
 export const DRAINING_ENV = {
   drainingParameter: required("DRAINING_PARAMETER", string, "SSM String parameter of the draining switch: `true` pauses launches, anything else launches; cached 30 s", "/sr/draining"),
 } as const;

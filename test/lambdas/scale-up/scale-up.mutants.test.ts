@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
+import { jobFacts } from "../../../lambdas/libs/ledger/types.js";
 import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
 import type { JobRecord } from "../../../lambdas/libs/ledger/types.js";
 import type { ScaleUpDeps } from "../../../lambdas/scale-up/scale-up.js";
@@ -24,7 +25,7 @@ beforeEach(() => {
 /** An earlier invocation's claim on `j`, 5 minutes ago and expired, optionally with the instance it launched (young enough to reuse: the boot timeout less 70 s). */
 async function deadClaim(j: JobMessage, instanceId?: string): Promise<void> {
   const before = new Date(NOW.getTime() - 300_000);
-  await w.deps.ledger.claim({ jobId: j.jobId, runAttempt: j.runAttempt, runId: j.runId, repository: j.repository, org: j.owner, pool: j.pool, installationId: j.installationId, labels: j.labels, kind: "job", scopeOwner: j.owner }, `dead-${j.jobId}`, 60_000, before);
+  await w.deps.ledger.claim({ ...jobFacts(j), scopeOwner: j.owner }, `dead-${j.jobId}`, 60_000, before);
   if (instanceId !== undefined) await w.deps.ledger.recordInstance(jobKey(j), `dead-${j.jobId}`, instanceId, `sr-${instanceId}`, before);
 }
 

@@ -114,7 +114,7 @@ export class World {
     this.ec2.faults = new Ec2Faults({ seed: this.options.seed, ...options.ec2 });
     this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds;
     this.scheduler = options.interleave === undefined ? undefined : new CallScheduler(options.interleave);
-    const concurrent = this.options.scaleUpEnvironments > 1 || this.options.webhookEnvironments > 1;
+    const concurrent = this.options.scaleUpEnvironments > 1 || this.options.webhookEnvironments > 1 || this.options.lockstep;
     this.lockstep = this.scheduler === undefined && concurrent ? new CallScheduler({ seed: this.options.seed, lockstep: true }) : undefined;
   }
 

@@ -34,13 +34,16 @@ export interface TerraformTestProcessResult extends TerraformResult {
 
 /**
  * Estimated CPU seconds of one run under mocks, measured on the 2-core machine: a refresh-only plan
- * evaluates variables only, a targeted plan a few resources, a plan the whole module, an apply plans,
- * applies and tears down. Only the processes' balance depends on these.
+ * evaluates variables only, a targeted plan its targets and what they depend on, a plan the whole
+ * module, an apply plans, applies and tears down (a targeted one only its targets). Only the
+ * processes' balance depends on these.
  */
 export function estimatedRunSeconds(run: string): number {
-  if (/^\s*command\s*=\s*apply\s*$/m.test(run)) return 15;
+  // `target = [` is plan_options' list; an override_resource's `target = aws_…` names one resource.
+  const targeted = /^\s*target\s*=\s*\[/m.test(run);
+  if (/^\s*command\s*=\s*apply\s*$/m.test(run)) return targeted ? 5 : 15;
   if (/^\s*mode\s*=\s*refresh-only\s*$/m.test(run)) return 0.7;
-  if (/^\s*target\s*=/m.test(run)) return 2;
+  if (targeted) return 1.2;
   return 4.5;
 }
 

@@ -18,6 +18,21 @@ variables {
 
 run "audit_trail_defaults" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudtrail.audit_trail,
+      aws_cloudwatch_log_group.audit_logs,
+      aws_iam_role.audit_cloudwatch_role,
+      aws_kms_key.audit_key,
+      aws_s3_bucket.audit_bucket,
+      aws_s3_bucket_lifecycle_configuration.audit_lifecycle,
+      aws_s3_bucket_ownership_controls.audit_ownership,
+      aws_s3_bucket_policy.audit_bucket_policy,
+      aws_s3_bucket_public_access_block.audit_public_access_block,
+      aws_s3_bucket_server_side_encryption_configuration.audit_encryption,
+      aws_s3_bucket_versioning.audit_versioning,
+    ]
+  }
 
   assert {
     condition     = length(aws_cloudtrail.audit_trail) == 1 && aws_cloudtrail.audit_trail[0].name == "self-runners-audit"
@@ -117,6 +132,9 @@ run "audit_trail_defaults" {
 
 run "audit_trail_options" {
   command = plan
+  plan_options {
+    target = [aws_cloudtrail.audit_trail, aws_s3_bucket_lifecycle_configuration.audit_lifecycle]
+  }
   variables {
     cloudtrail_multi_region       = false
     cloudtrail_glacier_after_days = 30
@@ -134,6 +152,15 @@ run "audit_trail_options" {
 
 run "audit_trail_disabled" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudtrail.audit_trail,
+      aws_cloudwatch_log_group.audit_logs,
+      aws_kms_key.audit_key,
+      aws_s3_bucket.audit_bucket,
+      aws_s3_bucket_policy.audit_bucket_policy,
+    ]
+  }
   variables {
     enable_cloudtrail = false
   }
@@ -155,6 +182,15 @@ run "audit_trail_disabled" {
 
 run "audit_trail_reuses_an_existing_trail" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudtrail.audit_trail,
+      aws_cloudwatch_log_group.audit_logs,
+      aws_iam_role.audit_cloudwatch_role,
+      aws_kms_key.audit_key,
+      aws_s3_bucket.audit_bucket,
+    ]
+  }
   variables {
     existing_cloudtrail_arn    = "arn:aws:cloudtrail:us-east-1:210987654321:trail/org-trail"
     cloudtrail_cloudwatch_logs = true
@@ -177,6 +213,14 @@ run "audit_trail_reuses_an_existing_trail" {
 
 run "audit_trail_delivers_to_cloudwatch_logs" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudtrail.audit_trail,
+      aws_cloudwatch_log_group.audit_logs,
+      aws_iam_role.audit_cloudwatch_role,
+      aws_iam_role_policy.audit_cloudwatch_delivery,
+    ]
+  }
   variables {
     cloudtrail_cloudwatch_logs = true
     log_retention_days         = 90

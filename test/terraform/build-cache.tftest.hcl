@@ -29,6 +29,19 @@ variables {
 
 run "off_by_default_creates_nothing" {
   command = plan
+  plan_options {
+    target = [
+      aws_dynamodb_table.build_cache_index_table,
+      aws_iam_role_policy.build_cache_agent_runner_read,
+      aws_iam_role_policy.build_cache_function_runner_invoke_url,
+      aws_lambda_function.build_cache_function,
+      aws_lambda_function.build_cache_sweep_function,
+      aws_lambda_function_url.build_cache_function_url,
+      aws_launch_template.runner_launch_template,
+      aws_s3_bucket.build_cache_bucket,
+      aws_s3_object.build_cache_agent_object,
+    ]
+  }
 
   assert {
     condition = alltrue([
@@ -55,6 +68,29 @@ run "off_by_default_creates_nothing" {
 
 run "on_stores_blobs_privately_behind_an_iam_function_url" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_event_rule.build_cache_sweep_schedule,
+      aws_dynamodb_table.build_cache_index_table,
+      aws_iam_role.runner_role,
+      aws_iam_role_policy.build_cache_agent_runner_read,
+      aws_iam_role_policy.build_cache_function_runner_invoke_url,
+      aws_iam_role_policy.runner_binaries_runner_read,
+      aws_iam_role_policy.runners_runner_own_item,
+      aws_kms_key.encryption_key,
+      aws_lambda_function.build_cache_function,
+      aws_lambda_function.build_cache_sweep_function,
+      aws_lambda_function_url.build_cache_function_url,
+      aws_launch_template.runner_launch_template,
+      aws_s3_bucket.build_cache_bucket,
+      aws_s3_bucket.runner_binaries_bucket,
+      aws_s3_bucket_policy.build_cache_bucket_policy,
+      aws_s3_bucket_public_access_block.build_cache_bucket_public_access_block,
+      aws_s3_bucket_server_side_encryption_configuration.build_cache_bucket_encryption,
+      aws_s3_object.build_cache_agent_actions_redirect,
+      aws_s3_object.build_cache_agent_object,
+    ]
+  }
 
   variables {
     enable_build_cache              = true

@@ -59,6 +59,14 @@ run "control_plane_defaults" {
 run "draining_limits_apps_and_warm_pool" {
   # apply: the second run checks that a later apply leaves the draining switch as the first one created it (ignore_changes).
   command = apply
+  plan_options {
+    target = [
+      aws_iam_role_policy.scale_up_policy_read_github_app_key,
+      aws_lambda_function.reconcile_function,
+      aws_lambda_function.scale_up_function,
+      aws_ssm_parameter.draining_parameter,
+    ]
+  }
   variables {
     draining                      = true
     max_runners_total             = 200

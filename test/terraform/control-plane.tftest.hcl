@@ -19,6 +19,9 @@ variables {
 
 run "webhook_healer_budget" {
   command = plan
+  plan_options {
+    target = [aws_cloudwatch_event_rule.reconcile_schedule_rule, aws_lambda_function.reconcile_function]
+  }
   variables {
     webhook_healer_max_github_calls = 12
   }
@@ -34,6 +37,9 @@ run "webhook_healer_budget" {
 
 run "webhook_healer_off" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.reconcile_function]
+  }
   variables {
     webhook_healer_max_github_calls = 0
   }

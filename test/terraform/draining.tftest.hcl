@@ -19,6 +19,9 @@ variables {
 run "creates_the_switch_with_the_initial_value" {
   # apply: the next run needs this state.
   command = apply
+  plan_options {
+    target = [aws_ssm_parameter.draining_parameter]
+  }
   variables {
     draining = true
   }
@@ -31,6 +34,9 @@ run "creates_the_switch_with_the_initial_value" {
 run "a_later_apply_leaves_the_switch_alone" {
   # apply: ignore_changes shows only against the state the previous run applied.
   command = apply
+  plan_options {
+    target = [aws_ssm_parameter.draining_parameter]
+  }
   variables {
     draining = false
   }

@@ -20,6 +20,18 @@ variables {
 
 run "enterprise_scope" {
   command = plan
+  plan_options {
+    target = [
+      aws_iam_role_policy.reconcile_policy_read_enterprise_token,
+      aws_iam_role_policy.runner_binaries_syncer_policy_read_github_app_key,
+      aws_iam_role_policy.scale_up_policy_read_enterprise_token,
+      aws_iam_role_policy.spot_interruption_policy_read_enterprise_token,
+      aws_iam_role_policy.webhook_policy_read_webhook_secret,
+      aws_lambda_function.reconcile_function,
+      aws_lambda_function.scale_up_function,
+      aws_lambda_function.spot_interruption_function,
+    ]
+  }
   variables {
     runner_scope                        = "enterprise"
     enterprise_slug                     = "octo-enterprise"
@@ -45,6 +57,9 @@ run "enterprise_scope" {
 
 run "org_scope_reads_no_enterprise_token" {
   command = plan
+  plan_options {
+    target = [aws_iam_role_policy.reconcile_policy_read_enterprise_token, aws_iam_role_policy.scale_up_policy_read_enterprise_token, aws_iam_role_policy.spot_interruption_policy_read_enterprise_token]
+  }
   variables {
     runner_scope = "org"
   }

@@ -36,6 +36,9 @@ variables {
 
 run "kit_key_and_its_users" {
   command = plan
+  plan_options {
+    target = [aws_dynamodb_resource_policy.runners_resource_policy, aws_kms_key.encryption_key]
+  }
   variables {
     pools = {
       linux = {
@@ -77,6 +80,9 @@ run "kit_key_and_its_users" {
 
 run "runner_opens_only_its_own_jit_configuration" {
   command = plan
+  plan_options {
+    target = [aws_iam_role_policy.encryption_jit_open, aws_iam_role_policy.encryption_jit_seal, aws_lambda_function.scale_up_function]
+  }
 
   assert {
     condition     = jsondecode(aws_iam_role_policy.encryption_jit_open[0].policy).Statement[0].Condition.StringEquals["kms:EncryptionContext:instance-arn"] == "$${ec2:SourceInstanceARN}"
@@ -98,6 +104,9 @@ run "runner_opens_only_its_own_jit_configuration" {
 
 run "no_kit_key_stores_jit_configurations_unsealed" {
   command = plan
+  plan_options {
+    target = [aws_iam_role_policy.encryption_jit_open, aws_iam_role_policy.encryption_jit_seal, aws_lambda_function.scale_up_function]
+  }
 
   variables {
     create_kms_key = false
@@ -111,6 +120,14 @@ run "no_kit_key_stores_jit_configurations_unsealed" {
 
 run "tables_and_queues_closed_to_other_principals" {
   command = plan
+  plan_options {
+    target = [
+      aws_dynamodb_resource_policy.jobs_resource_policy,
+      aws_dynamodb_resource_policy.runners_resource_policy,
+      aws_sqs_queue_policy.job_dlq_policy,
+      aws_sqs_queue_policy.job_queue_policy,
+    ]
+  }
 
   assert {
     condition = alltrue([
@@ -130,6 +147,9 @@ run "tables_and_queues_closed_to_other_principals" {
 
 run "runner_hosts_hardened" {
   command = plan
+  plan_options {
+    target = [aws_iam_role_policy.runner_ssm_sessions, aws_iam_role_policy.scale_up_policy_launch_runners, aws_launch_template.runner_launch_template]
+  }
 
   variables {
     enable_ssm_sessions = true

@@ -22,6 +22,15 @@ variables {
 run "vpc_endpoints_on" {
   # apply: the endpoint security group's id and its computed egress rules are unknown at plan, even under mocks.
   command = apply
+  plan_options {
+    target = [
+      aws_autoscaling_group.nat_asg,
+      aws_lambda_function.nat_failover_function,
+      aws_security_group.vpc_endpoints_security_group,
+      aws_vpc_endpoint.vpc_endpoints_gateway,
+      aws_vpc_endpoint.vpc_endpoints_interface,
+    ]
+  }
   variables {
     create_vpc_endpoints         = true
     vpc_endpoint_subnet_ids      = ["subnet-0aaaaaaaaaaaaaaa2", "subnet-0bbbbbbbbbbbbbbb2"]

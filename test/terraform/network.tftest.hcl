@@ -19,6 +19,20 @@ variables {
 
 run "network_all_off_by_default" {
   command = plan
+  plan_options {
+    target = [
+      aws_autoscaling_group.nat_asg,
+      aws_cloudwatch_event_rule.nat_failover_schedule,
+      aws_cloudwatch_event_rule.nat_failover_state_change,
+      aws_iam_role.nat_role,
+      aws_lambda_function.nat_failover_function,
+      aws_launch_template.nat_launch_template,
+      aws_security_group.nat_security_group,
+      aws_security_group.vpc_endpoints_security_group,
+      aws_vpc_endpoint.vpc_endpoints_gateway,
+      aws_vpc_endpoint.vpc_endpoints_interface,
+    ]
+  }
 
   assert {
     condition = alltrue([
@@ -43,6 +57,9 @@ run "network_all_off_by_default" {
 
 run "vpc_endpoints_from_security_groups_with_s3" {
   command = plan
+  plan_options {
+    target = [aws_security_group.vpc_endpoints_security_group, aws_vpc_endpoint.vpc_endpoints_gateway, aws_vpc_endpoint.vpc_endpoints_interface]
+  }
   variables {
     create_vpc_endpoints                   = true
     vpc_endpoint_subnet_ids                = ["subnet-0aaaaaaaaaaaaaaa2"]
@@ -67,6 +84,9 @@ run "vpc_endpoints_from_security_groups_with_s3" {
 
 run "vpc_endpoints_without_route_tables_create_no_gateway" {
   command = plan
+  plan_options {
+    target = [aws_vpc_endpoint.vpc_endpoints_gateway, aws_vpc_endpoint.vpc_endpoints_interface]
+  }
   variables {
     create_vpc_endpoints    = true
     vpc_endpoint_subnet_ids = ["subnet-0aaaaaaaaaaaaaaa2"]
@@ -100,6 +120,9 @@ run "deprecated_nat_instance_enabled_still_works" {
 
 run "nat_with_standby_gateway_and_x86" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.nat_failover_function, aws_launch_template.nat_launch_template, aws_vpc_endpoint.vpc_endpoints_interface]
+  }
   variables {
     enable_nat_instances               = true
     nat_failover_existing_ec2_endpoint = true
@@ -314,6 +337,19 @@ run "fails_when_there_is_no_probe_url" {
 
 run "nat_instances_in_two_azs" {
   command = plan
+  plan_options {
+    target = [
+      aws_autoscaling_group.nat_asg,
+      aws_cloudwatch_event_rule.nat_failover_schedule,
+      aws_cloudwatch_event_rule.nat_failover_state_change,
+      aws_cloudwatch_event_target.nat_failover_state_change_target,
+      aws_iam_role_policy.nat_boot,
+      aws_iam_role_policy.nat_failover_policy,
+      aws_lambda_function.nat_failover_function,
+      aws_launch_template.nat_launch_template,
+      aws_security_group.nat_security_group,
+    ]
+  }
   # The security group's id is unknown at plan even under mocks; overriding it at plan lets the
   # policies that name it be checked without an apply (three times the CPU of a plan).
   override_resource {

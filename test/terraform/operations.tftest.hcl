@@ -25,6 +25,24 @@ variables {
 
 run "operations_defaults" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_metric_alarm.operations_alarms_dlq_not_empty,
+      aws_cloudwatch_metric_alarm.operations_alarms_fleet_failures,
+      aws_cloudwatch_metric_alarm.operations_alarms_function_errors,
+      aws_cloudwatch_metric_alarm.operations_alarms_function_throttles,
+      aws_cloudwatch_metric_alarm.operations_alarms_github_budget_low,
+      aws_cloudwatch_metric_alarm.operations_alarms_launch_failures,
+      aws_cloudwatch_metric_alarm.operations_alarms_nat_failover,
+      aws_cloudwatch_metric_alarm.operations_alarms_nat_no_healthy_target,
+      aws_cloudwatch_metric_alarm.operations_alarms_queue_age_high,
+      aws_cloudwatch_metric_alarm.operations_alarms_reconcile_not_running,
+      aws_cloudwatch_metric_alarm.operations_alarms_waf_blocked_spike,
+      aws_kms_key.encryption_key,
+      aws_sns_topic.operations_topic,
+      aws_sns_topic_policy.operations_topic_policy,
+    ]
+  }
 
   assert {
     condition     = length(aws_sns_topic.operations_topic) == 1 && aws_sns_topic.operations_topic[0].name == "self-runners-alarms" && aws_sns_topic.operations_topic[0].kms_master_key_id == aws_kms_key.encryption_key[0].arn
@@ -91,6 +109,16 @@ run "operations_defaults" {
 
 run "alarms_off" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_metric_alarm.operations_alarms_dlq_not_empty,
+      aws_cloudwatch_metric_alarm.operations_alarms_function_errors,
+      aws_cloudwatch_metric_alarm.operations_alarms_github_budget_low,
+      aws_cloudwatch_metric_alarm.operations_alarms_reconcile_not_running,
+      aws_cloudwatch_metric_alarm.operations_alarms_waf_blocked_spike,
+      aws_sns_topic.operations_topic,
+    ]
+  }
   variables {
     enable_alarms = false
   }
@@ -106,6 +134,9 @@ run "alarms_off" {
 
 run "existing_topic" {
   command = plan
+  plan_options {
+    target = [aws_cloudwatch_metric_alarm.operations_alarms_fleet_failures, aws_sns_topic.operations_topic, aws_sns_topic_policy.operations_topic_policy]
+  }
   variables {
     alarm_topic_arn = "arn:aws:sns:eu-west-1:123456789012:ops-pager"
   }
@@ -121,6 +152,9 @@ run "existing_topic" {
 
 run "topic_encrypted_with_kit_key" {
   command = plan
+  plan_options {
+    target = [aws_kms_key.encryption_key, aws_sns_topic.operations_topic]
+  }
   variables {
     create_kms_key = true
   }
@@ -140,6 +174,18 @@ run "topic_encrypted_with_kit_key" {
 
 run "thresholds_reach_the_alarms" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_metric_alarm.operations_alarms_fleet_failures,
+      aws_cloudwatch_metric_alarm.operations_alarms_function_errors,
+      aws_cloudwatch_metric_alarm.operations_alarms_github_budget_low,
+      aws_cloudwatch_metric_alarm.operations_alarms_nat_failover,
+      aws_cloudwatch_metric_alarm.operations_alarms_nat_no_healthy_target,
+      aws_cloudwatch_metric_alarm.operations_alarms_queue_age_high,
+      aws_cloudwatch_metric_alarm.operations_alarms_reconcile_not_running,
+      aws_cloudwatch_metric_alarm.operations_alarms_waf_blocked_spike,
+    ]
+  }
   variables {
     alarm_queue_age_seconds       = 600
     alarm_github_budget_min       = 2500
@@ -178,6 +224,15 @@ run "thresholds_reach_the_alarms" {
 
 run "slo_burn_rate_alarms" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_composite_alarm.operations_slo_dispatch_success_ticket,
+      aws_cloudwatch_composite_alarm.operations_slo_time_to_runner_page,
+      aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_page_long,
+      aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_ticket_short,
+      aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_page_long,
+    ]
+  }
   variables {
     slo_time_to_runner_seconds   = 240
     slo_time_to_runner_percent   = 95
@@ -199,6 +254,9 @@ run "slo_burn_rate_alarms" {
 
 run "slo_objective_too_low_for_14x_is_capped" {
   command = plan
+  plan_options {
+    target = [aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_page_short, aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_ticket_short]
+  }
   assert {
     condition     = aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_page_short[0].threshold == 1 && abs(aws_cloudwatch_metric_alarm.operations_slo_time_to_runner_ticket_short[0].threshold - 0.6) < 1e-9
     error_message = "A 90 % objective cannot burn at 14.4x: the page threshold is capped at a bad ratio of 1."
@@ -207,6 +265,9 @@ run "slo_objective_too_low_for_14x_is_capped" {
 
 run "slo_alarms_off" {
   command = plan
+  plan_options {
+    target = [aws_cloudwatch_composite_alarm.operations_slo_time_to_runner_page, aws_cloudwatch_metric_alarm.operations_alarms_fleet_failures, aws_cloudwatch_metric_alarm.operations_slo_dispatch_success_ticket_long]
+  }
   variables {
     enable_slo_alarms = false
   }
@@ -218,6 +279,9 @@ run "slo_alarms_off" {
 
 run "dashboard_on_by_default" {
   command = plan
+  plan_options {
+    target = [aws_cloudwatch_dashboard.operations_dashboard]
+  }
   variables {
     slo_time_to_runner_seconds   = 240
     slo_dispatch_success_percent = 99.9
@@ -246,6 +310,9 @@ run "dashboard_on_by_default" {
 
 run "dashboard_off" {
   command = plan
+  plan_options {
+    target = [aws_cloudwatch_dashboard.operations_dashboard, aws_cloudwatch_metric_alarm.operations_alarms_fleet_failures]
+  }
   variables {
     enable_dashboard = false
   }
@@ -257,6 +324,9 @@ run "dashboard_off" {
 
 run "cost_alerts_off_by_default" {
   command = plan
+  plan_options {
+    target = [aws_budgets_budget.operations_cost_budget, aws_ce_anomaly_monitor.operations_cost_anomaly_monitor, aws_ce_cost_allocation_tag.operations_cost_cost_allocation_tag]
+  }
   assert {
     condition     = length(aws_budgets_budget.operations_cost_budget) == 0 && length(aws_ce_anomaly_monitor.operations_cost_anomaly_monitor) == 0 && length(aws_ce_cost_allocation_tag.operations_cost_cost_allocation_tag) == 0
     error_message = "No budget, anomaly monitor or tag activation unless asked for."
@@ -265,6 +335,14 @@ run "cost_alerts_off_by_default" {
 
 run "cost_alerts_on" {
   command = plan
+  plan_options {
+    target = [
+      aws_budgets_budget.operations_cost_budget,
+      aws_ce_anomaly_monitor.operations_cost_anomaly_monitor,
+      aws_ce_anomaly_subscription.operations_cost_anomaly_subscription,
+      aws_ce_cost_allocation_tag.operations_cost_cost_allocation_tag,
+    ]
+  }
   variables {
     budget_monthly_limit_usd      = 250
     enable_cost_anomaly_detection = true

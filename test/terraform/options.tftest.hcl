@@ -19,6 +19,16 @@ variables {
 
 run "vpc_lambdas" {
   command = plan
+  plan_options {
+    target = [
+      aws_iam_role_policy.reconcile_vpc_access,
+      aws_iam_role_policy.scale_up_vpc_access,
+      aws_iam_role_policy.webhook_vpc_access,
+      aws_lambda_function.reconcile_function,
+      aws_lambda_function.scale_up_function,
+      aws_lambda_function.webhook_function,
+    ]
+  }
   variables {
     lambda_subnet_ids         = ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
     lambda_security_group_ids = ["sg-0123456789abcdef0"]
@@ -35,6 +45,9 @@ run "vpc_lambdas" {
 
 run "spot_off_with_arm64" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.scale_up_function, aws_launch_template.runner_launch_template]
+  }
   variables {
     pools = {
       arm = {
@@ -67,6 +80,9 @@ run "spot_off_with_arm64" {
 
 run "org_scope" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.reconcile_function, aws_lambda_function.scale_up_function, aws_sqs_queue.job_queue]
+  }
   variables {
     runner_scope = "org"
     prefix       = "ci"
@@ -83,6 +99,14 @@ run "org_scope" {
 
 run "several_pools" {
   command = plan
+  plan_options {
+    target = [
+      aws_lambda_event_source_mapping.scale_up_trigger,
+      aws_lambda_function.scale_up_function,
+      aws_launch_template.runner_launch_template,
+      aws_sqs_queue.job_queue,
+    ]
+  }
   variables {
     pools = {
       small = {
@@ -116,6 +140,14 @@ run "several_pools" {
 
 run "existing_parameters" {
   command = plan
+  plan_options {
+    target = [
+      aws_iam_role_policy.webhook_policy_read_webhook_secret,
+      aws_lambda_function.scale_up_function,
+      aws_ssm_parameter.github_app_private_key,
+      aws_ssm_parameter.github_app_webhook_secret,
+    ]
+  }
   variables {
     github_app_private_key_ssm_parameter_name = "/platform/github/key"
     webhook_secret_ssm_parameter_name         = "/platform/github/webhook"
@@ -136,6 +168,9 @@ run "existing_parameters" {
 
 run "api_gateway_account_managed" {
   command = plan
+  plan_options {
+    target = [aws_api_gateway_account.webhook_api_account, aws_iam_role.webhook_api_account_role, aws_iam_role_policy.runner_ssm_sessions]
+  }
   variables {
     manage_api_gateway_account = true
     enable_ssm_sessions        = true

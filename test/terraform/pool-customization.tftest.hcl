@@ -5,6 +5,14 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+# The security group's id is unknown at plan even under mocks; overriding it at plan lets the policies
+# that name it be checked without an apply (three times the CPU of a plan). Every run may see it.
+override_resource {
+  override_during = plan
+  target          = aws_security_group.runner_security_group
+  values          = { id = "sg-0a11ce5000000000a" }
+}
+
 variables {
   prefix            = "sr"
   github_app_id     = "123456"
@@ -102,6 +110,9 @@ run "fails_when_an_extra_package_has_shell_characters" {
 
 run "a_windows_pool_installs_chocolatey_packages_and_uses_the_instance_store" {
   command = plan
+  plan_options {
+    target = [aws_launch_template.runner_launch_template, aws_s3_object.runner_customization_document]
+  }
   variables {
     pools = {
       windows = { labels = ["windows"], instance_types = ["m6id.xlarge"], os = "windows", extra_packages = ["git", "7zip.install"], use_instance_store = true }
@@ -219,12 +230,8 @@ run "fails_when_the_boundary_is_not_a_policy_arn" {
 
 run "attribute_based_spot_pool" {
   command = plan
-  # The security group's id is unknown at plan even under mocks; overriding it at plan lets the
-  # policies that name it be checked without an apply (three times the CPU of a plan).
-  override_resource {
-    override_during = plan
-    target          = aws_security_group.runner_security_group
-    values          = { id = "sg-0a11ce5000000000a" }
+  plan_options {
+    target = [aws_iam_role_policy.scale_up_policy_launch_runners, aws_lambda_function.scale_up_function]
   }
   variables {
     pools = {
@@ -255,12 +262,8 @@ run "attribute_based_spot_pool" {
 
 run "customized_pool" {
   command = plan
-  # The security group's id is unknown at plan even under mocks; overriding it at plan lets the
-  # policies that name it be checked without an apply (three times the CPU of a plan).
-  override_resource {
-    override_during = plan
-    target          = aws_security_group.runner_security_group
-    values          = { id = "sg-0a11ce5000000000a" }
+  plan_options {
+    target = [aws_launch_template.runner_launch_template, aws_s3_object.runner_customization_document]
   }
   variables {
     pools = {
@@ -314,12 +317,24 @@ run "customized_pool" {
 
 run "boundary_and_path_on_every_role" {
   command = plan
-  # The security group's id is unknown at plan even under mocks; overriding it at plan lets the
-  # policies that name it be checked without an apply (three times the CPU of a plan).
-  override_resource {
-    override_during = plan
-    target          = aws_security_group.runner_security_group
-    values          = { id = "sg-0a11ce5000000000a" }
+  plan_options {
+    target = [
+      aws_iam_instance_profile.runner_instance_profile,
+      aws_iam_role.audit_cloudwatch_role,
+      aws_iam_role.build_cache_function_role,
+      aws_iam_role.build_cache_sweep_role,
+      aws_iam_role.nat_failover_role,
+      aws_iam_role.nat_role,
+      aws_iam_role.reconcile_role,
+      aws_iam_role.runner_binaries_syncer_role,
+      aws_iam_role.runner_role,
+      aws_iam_role.scale_up_role,
+      aws_iam_role.spot_interruption_role,
+      aws_iam_role.webhook_api_account_role,
+      aws_iam_role.webhook_firewall_github_hooks_ipset_role,
+      aws_iam_role.webhook_role,
+      aws_kms_key.encryption_key,
+    ]
   }
   variables {
     permissions_boundary_arn   = "arn:aws:iam::123456789012:policy/ci-boundary"
@@ -349,12 +364,8 @@ run "boundary_and_path_on_every_role" {
 
 run "no_boundary_and_root_path_by_default" {
   command = plan
-  # The security group's id is unknown at plan even under mocks; overriding it at plan lets the
-  # policies that name it be checked without an apply (three times the CPU of a plan).
-  override_resource {
-    override_during = plan
-    target          = aws_security_group.runner_security_group
-    values          = { id = "sg-0a11ce5000000000a" }
+  plan_options {
+    target = [aws_iam_role.scale_up_role]
   }
   assert {
     condition     = aws_iam_role.scale_up_role.permissions_boundary == null && aws_iam_role.scale_up_role.path == "/"

@@ -55,6 +55,34 @@ variables {
 
 run "a_pool_with_extra_policies_gets_its_own_role_and_profile" {
   command = plan
+  plan_options {
+    target = [
+      aws_dynamodb_resource_policy.runners_resource_policy,
+      aws_iam_instance_profile.runner_pool_instance_profile,
+      aws_iam_role.runner_pool_role,
+      aws_iam_role.runner_role,
+      aws_iam_role_policy.encryption_grant_runner,
+      aws_iam_role_policy.encryption_jit_open,
+      aws_iam_role_policy.github_app_deny_read,
+      aws_iam_role_policy.reconcile_policy_terminate_runners,
+      aws_iam_role_policy.runner_binaries_runner_read,
+      aws_iam_role_policy.runner_logs_write,
+      aws_iam_role_policy.runner_pool_shared_deny_github_app_secrets,
+      aws_iam_role_policy.runner_pool_shared_open_own_runner_config,
+      aws_iam_role_policy.runner_pool_shared_runner_binaries,
+      aws_iam_role_policy.runner_pool_shared_runner_logs,
+      aws_iam_role_policy.runner_pool_shared_runner_own_item,
+      aws_iam_role_policy.runner_pool_shared_ssm_sessions,
+      aws_iam_role_policy.runner_pool_shared_use_kms_key,
+      aws_iam_role_policy.runner_ssm_sessions,
+      aws_iam_role_policy.runners_runner_own_item,
+      aws_iam_role_policy.scale_up_policy_launch_runners,
+      aws_iam_role_policy_attachment.runner_pool_extra_policy,
+      aws_kms_key.encryption_key,
+      aws_lambda_function.reconcile_function,
+      aws_launch_template.runner_launch_template,
+    ]
+  }
   variables {
     permissions_boundary_arn = "arn:aws:iam::123456789012:policy/ci-boundary"
     iam_role_path            = "/ci/"
@@ -125,6 +153,14 @@ run "a_pool_with_extra_policies_gets_its_own_role_and_profile" {
 
 run "pools_without_extra_policies_share_the_runner_role" {
   command = plan
+  plan_options {
+    target = [
+      aws_iam_instance_profile.runner_pool_instance_profile,
+      aws_iam_role.runner_pool_role,
+      aws_iam_role_policy.runner_pool_shared_runner_own_item,
+      aws_lambda_function.reconcile_function,
+    ]
+  }
   variables {
     pools = {
       linux = {

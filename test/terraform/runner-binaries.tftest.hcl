@@ -20,6 +20,22 @@ variables {
 
 run "runner_binaries_defaults" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_event_rule.runner_binaries_syncer_schedule,
+      aws_iam_role.runner_role,
+      aws_iam_role_policy.runner_binaries_runner_read,
+      aws_kms_key.encryption_key,
+      aws_lambda_function.runner_binaries_syncer_function,
+      aws_lambda_invocation.runner_binaries_syncer_first_sync,
+      aws_launch_template.runner_launch_template,
+      aws_s3_bucket.runner_binaries_bucket,
+      aws_s3_bucket_policy.runner_binaries_policy,
+      aws_s3_bucket_public_access_block.runner_binaries_public_access_block,
+      aws_s3_bucket_server_side_encryption_configuration.runner_binaries_encryption,
+      aws_s3_bucket_versioning.runner_binaries_versioning,
+    ]
+  }
 
   assert {
     condition     = aws_s3_bucket.runner_binaries_bucket.bucket == "self-runners-runner-binaries-123456789012-eu-west-1"
@@ -71,6 +87,9 @@ run "runner_binaries_defaults" {
 
 run "runner_binaries_pinned_arm64_without_key" {
   command = plan
+  plan_options {
+    target = [aws_cloudwatch_event_rule.runner_binaries_syncer_schedule, aws_lambda_function.runner_binaries_syncer_function, aws_s3_bucket_server_side_encryption_configuration.runner_binaries_encryption]
+  }
 
   variables {
     create_kms_key                = false

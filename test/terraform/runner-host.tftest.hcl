@@ -21,6 +21,9 @@ variables {
 
 run "user_tags_reach_instances_volumes_and_interfaces" {
   command = plan
+  plan_options {
+    target = [aws_launch_template.runner_launch_template]
+  }
   assert {
     condition = alltrue([for spec in aws_launch_template.runner_launch_template["linux"].tag_specifications : spec.tags == tomap({
       CostCenter = "cc-42", team = "platform", "self-runners:prefix" = "sr", "self-runners:pool" = "linux"
@@ -35,6 +38,15 @@ run "user_tags_reach_instances_volumes_and_interfaces" {
 
 run "runner_logs_on_by_default" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_log_group.runner_logs_group,
+      aws_cloudwatch_log_metric_filter.runner_logs_boot_to_registration,
+      aws_cloudwatch_log_metric_filter.runner_logs_registration_failures,
+      aws_iam_role_policy.runner_logs_write,
+      aws_launch_template.runner_launch_template,
+    ]
+  }
   variables {
     log_retention_days = 90
   }
@@ -62,6 +74,9 @@ run "runner_logs_on_by_default" {
 
 run "runner_logs_with_the_kits_key" {
   command = plan
+  plan_options {
+    target = [aws_cloudwatch_log_group.runner_logs_group, aws_kms_key.encryption_key]
+  }
   variables {
     create_kms_key = true
   }
@@ -77,6 +92,14 @@ run "runner_logs_with_the_kits_key" {
 
 run "runner_logs_off" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_log_group.runner_logs_group,
+      aws_cloudwatch_log_metric_filter.runner_logs_boot_to_registration,
+      aws_iam_role_policy.runner_logs_write,
+      aws_launch_template.runner_launch_template,
+    ]
+  }
   variables {
     enable_runner_logs = false
   }
@@ -92,6 +115,16 @@ run "runner_logs_off" {
 
 run "tracing_off_by_default" {
   command = plan
+  plan_options {
+    target = [
+      aws_iam_role_policy.reconcile_tracing,
+      aws_iam_role_policy.webhook_tracing,
+      aws_lambda_function.reconcile_function,
+      aws_lambda_function.scale_up_function,
+      aws_lambda_function.spot_interruption_function,
+      aws_lambda_function.webhook_function,
+    ]
+  }
   assert {
     condition     = alltrue([for f in [aws_lambda_function.webhook_function, aws_lambda_function.scale_up_function, aws_lambda_function.reconcile_function, aws_lambda_function.spot_interruption_function] : f.tracing_config[0].mode == "PassThrough" && f.environment[0].variables.POWERTOOLS_TRACE_ENABLED == "false"])
     error_message = "Without enable_tracing, no function traces actively and the tracer is off."
@@ -104,6 +137,18 @@ run "tracing_off_by_default" {
 
 run "tracing_on" {
   command = plan
+  plan_options {
+    target = [
+      aws_iam_role_policy.reconcile_tracing,
+      aws_iam_role_policy.scale_up_tracing,
+      aws_iam_role_policy.spot_interruption_tracing,
+      aws_iam_role_policy.webhook_tracing,
+      aws_lambda_function.reconcile_function,
+      aws_lambda_function.scale_up_function,
+      aws_lambda_function.spot_interruption_function,
+      aws_lambda_function.webhook_function,
+    ]
+  }
   variables {
     enable_tracing = true
   }
@@ -119,6 +164,9 @@ run "tracing_on" {
 
 run "reconcile_reads_status_checks" {
   command = plan
+  plan_options {
+    target = [aws_iam_role_policy.reconcile_policy_read_instance_status]
+  }
   assert {
     condition     = strcontains(aws_iam_role_policy.reconcile_policy_read_instance_status.policy, "ec2:DescribeInstanceStatus")
     error_message = "The reconciler may read EC2 status checks."

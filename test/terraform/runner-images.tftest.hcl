@@ -19,6 +19,15 @@ variables {
 
 run "images_off" {
   command = plan
+  plan_options {
+    target = [
+      aws_iam_instance_profile.runner_images_instance_profile,
+      aws_iam_role.runner_images_role,
+      aws_iam_role_policy.encryption_grant_ebs_scale_up,
+      aws_imagebuilder_image_pipeline.runner_images_pipeline,
+      aws_security_group.runner_images_security_group,
+    ]
+  }
   assert {
     condition     = length(aws_imagebuilder_image_pipeline.runner_images_pipeline) == 0 && length(aws_iam_role.runner_images_role) == 0 && length(aws_iam_instance_profile.runner_images_instance_profile) == 0 && length(aws_security_group.runner_images_security_group) == 0
     error_message = "Without runner_images nothing of Image Builder is created."
@@ -31,6 +40,18 @@ run "images_off" {
 
 run "images_on" {
   command = plan
+  plan_options {
+    target = [
+      aws_iam_role.runner_images_role,
+      aws_iam_role_policy.encryption_grant_ebs_scale_up,
+      aws_imagebuilder_component.runner_images_component,
+      aws_imagebuilder_distribution_configuration.runner_images_distribution,
+      aws_imagebuilder_image_pipeline.runner_images_pipeline,
+      aws_imagebuilder_image_recipe.runner_images_recipe,
+      aws_imagebuilder_infrastructure_configuration.runner_images_infrastructure,
+      aws_kms_key.encryption_key,
+    ]
+  }
   variables {
     prefix = "ci"
     runner_images = {

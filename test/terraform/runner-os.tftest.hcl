@@ -46,6 +46,9 @@ variables {
 
 run "amazon_linux_pool" {
   command = plan
+  plan_options {
+    target = [aws_launch_template.runner_launch_template]
+  }
   assert {
     condition     = aws_launch_template.runner_launch_template["al"].image_id == "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" && aws_launch_template.runner_launch_template["al-arm"].image_id == "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
     error_message = "Amazon Linux 2023 pools default to AWS's public parameter for their architecture."
@@ -62,6 +65,9 @@ run "amazon_linux_pool" {
 
 run "ubuntu_pools" {
   command = plan
+  plan_options {
+    target = [aws_launch_template.runner_launch_template]
+  }
   assert {
     condition     = aws_launch_template.runner_launch_template["ubuntu"].image_id == "resolve:ssm:/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id" && aws_launch_template.runner_launch_template["ubuntu-jammy"].image_id == "resolve:ssm:/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id"
     error_message = "Ubuntu pools default to Canonical's public parameter of their release."
@@ -78,6 +84,9 @@ run "ubuntu_pools" {
 
 run "windows_pool" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.runner_binaries_syncer_function, aws_launch_template.runner_launch_template]
+  }
   assert {
     condition     = aws_launch_template.runner_launch_template["windows"].image_id == "resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
     error_message = "Windows pools default to the latest Windows Server 2022 AMI."
@@ -98,6 +107,9 @@ run "windows_pool" {
 
 run "ubuntu_pools_install_the_aws_cli_from_the_bucket" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.runner_binaries_syncer_function, aws_launch_template.runner_launch_template]
+  }
   assert {
     condition     = jsondecode(aws_lambda_function.runner_binaries_syncer_function.environment[0].variables.AWS_CLI_PLATFORMS) == ["linux-x64"]
     error_message = "The syncer copies the AWS CLI for the architectures of the Ubuntu pools only (not Amazon Linux, GPU or Windows)."
@@ -110,6 +122,9 @@ run "ubuntu_pools_install_the_aws_cli_from_the_bucket" {
 
 run "aws_cli_internet_fallback_reaches_the_ubuntu_user_data" {
   command = plan
+  plan_options {
+    target = [aws_launch_template.runner_launch_template]
+  }
   variables {
     aws_cli_internet_fallback = true
   }
@@ -121,6 +136,9 @@ run "aws_cli_internet_fallback_reaches_the_ubuntu_user_data" {
 
 run "gpu_pool" {
   command = plan
+  plan_options {
+    target = [aws_launch_template.runner_launch_template]
+  }
   assert {
     condition     = aws_launch_template.runner_launch_template["gpu"].image_id == "resolve:ssm:/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-amazon-linux-2023/latest/ami-id"
     error_message = "The GPU pool boots the Deep Learning Base AMI (NVIDIA driver present)."
@@ -133,6 +151,9 @@ run "gpu_pool" {
 
 run "ami_by_owner_and_name" {
   command = plan
+  plan_options {
+    target = [aws_launch_template.runner_launch_template, data.aws_ami.runner_ami]
+  }
   variables {
     pools = {
       baked = {
@@ -201,6 +222,9 @@ run "fails_when_windows_is_arm64" {
 
 run "a_windows_pool_runs_powershell_scripts_hooks_and_a_job_environment" {
   command = plan
+  plan_options {
+    target = [aws_launch_template.runner_launch_template, aws_s3_object.runner_customization_document]
+  }
   variables {
     pools = {
       windows = {

@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { MODULE_DIR } from "../../stacks/build-module.js";
+import { REPO_ROOT } from "../helpers/paths.js";
 import { TERRAFORM_TESTS_DIR, terraformTestFiles } from "../helpers/terraform-tests.js";
+import { outputResources, runBlocks, runTargets, untargetedReferences } from "../helpers/tftest-runs.js";
 
 // Under mock providers an `apply` run costs about three times a `plan` run (plan, apply, then the
 // file's destroy) and checks nothing more: with `override_during = plan` the mocks' values are known
@@ -59,19 +62,42 @@ describe("terraform test runs plan unless they say why they apply", () => {
   });
 });
 
-/** Each top-level `run "…" { … }` block of a test file: its name and text. */
-function runBlocks(lines: readonly string[]): { name: string; text: string }[] {
-  const blocks: { name: string; text: string }[] = [];
-  let current: { name: string; lines: string[] } | undefined;
-  for (const line of lines) {
-    const start = /^run "([^"]+)"/.exec(line);
-    if (start) current = { name: start[1], lines: [] };
-    if (current === undefined) continue;
-    current.lines.push(line);
-    if (line === "}") {
-      blocks.push({ name: current.name, text: current.lines.join("\n") });
-      current = undefined;
-    }
-  }
-  return blocks;
-}
+// A run whose assertions read a few resources plans only them (`plan_options { target = [...] }`):
+// terraform plans the targets and what they depend on, about a third of a whole plan's CPU under mocks.
+// The assertions must read nothing else: an unplanned resource crashes terraform, but an unplanned
+// output is null, so `output.x == ""` could pass on nothing. A run reading an output of variables
+// alone, or a check, plans the whole module.
+describe("targeted runs read only what they target", () => {
+  const outputs = outputResources(join(REPO_ROOT, MODULE_DIR));
+
+  it("reads what each output of the module depends on, through locals", () => {
+    expect(outputs.get("webhook_url")).toEqual(["aws_api_gateway_stage.webhook_api_stage"]);
+    expect(outputs.get("kms_key_arn")).toEqual(["aws_kms_key.encryption_key"]);
+    expect(outputs.get("draining_ssm_parameter_name")).toEqual([]);
+  });
+
+  it("finds an assertion or expected failure outside the targets", () => {
+    const run = (targets: string, body: string): string => `run "r" {\n  command = plan\n  plan_options {\n    target = [${targets}]\n  }\n${body}\n}`;
+    const assert = (condition: string): string => `  assert {\n    condition     = ${condition}\n    error_message = "m"\n  }`;
+    expect(untargetedReferences(run("aws_sqs_queue.q", assert('aws_sqs_queue.q["a"].arn == aws_iam_role.r.arn')), outputs)).toEqual(["aws_iam_role.r is not a target"]);
+    expect(untargetedReferences(run('aws_sqs_queue.q["a"]', assert('aws_sqs_queue.q["b"].arn != ""')), outputs)).toEqual(["aws_sqs_queue.q is not a target"]);
+    expect(untargetedReferences(run("aws_sqs_queue.q", assert('output.draining_ssm_parameter_name == null')), outputs)).toEqual([
+      "output.draining_ssm_parameter_name reads no resource, so a targeted plan leaves it null",
+    ]);
+    expect(untargetedReferences(run("aws_sqs_queue.q", assert('output.webhook_url == ""')), outputs)).toEqual(["output.webhook_url reads aws_api_gateway_stage.webhook_api_stage, not a target"]);
+    expect(untargetedReferences(run("aws_kms_key.k", "  expect_failures = [aws_lambda_function.f, check.c]"), outputs)).toEqual([
+      "aws_lambda_function.f is not a target",
+      "check.c is not evaluated for sure under a target",
+    ]);
+    expect(untargetedReferences(run("aws_kms_key.encryption_key", assert("output.kms_key_arn != aws_kms_key.encryption_key[0].arn")), outputs)).toEqual([]);
+  });
+
+  it.each(files.map((f) => f.file))("%s: every targeted run's assertions and expected failures read only its targets", (file) => {
+    const runs = runBlocks(read(file));
+    const wrong = runs.flatMap(({ name, text }) => untargetedReferences(text, outputs).map((why) => `${name}: ${why}`));
+    expect(wrong).toEqual([]);
+    // The reader found the file's runs and their targets (a layout it cannot read would check nothing).
+    expect(runs.length, "runs read").toBe(files.find((f) => f.file === file)?.runs);
+    expect(runs.filter(({ text }) => runTargets(text) !== undefined).length, "targeted runs read").toBe(read(file).filter((line) => /^\s*target\s*=\s*\[/.test(line)).length);
+  });
+});

@@ -19,6 +19,17 @@ variables {
 
 run "key_created_by_default_tables_closed_runner_denied_parameters" {
   command = plan
+  plan_options {
+    target = [
+      aws_dynamodb_resource_policy.jobs_resource_policy,
+      aws_dynamodb_resource_policy.runners_resource_policy,
+      aws_dynamodb_table.jobs_table,
+      aws_dynamodb_table.runners_table,
+      aws_iam_role.runner_role,
+      aws_iam_role_policy.github_app_deny_read,
+      aws_kms_key.encryption_key,
+    ]
+  }
 
   assert {
     condition     = length(aws_kms_key.encryption_key) == 1 && output.kms_key_arn == aws_kms_key.encryption_key[0].arn
@@ -47,6 +58,23 @@ run "key_created_by_default_tables_closed_runner_denied_parameters" {
 
 run "no_key_keeps_aws_managed_encryption" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_log_group.reconcile_logs,
+      aws_cloudwatch_log_group.scale_up_logs,
+      aws_cloudwatch_log_group.webhook_api_access_logs,
+      aws_cloudwatch_log_group.webhook_logs,
+      aws_dynamodb_table.runners_table,
+      aws_iam_role_policy.encryption_grant_reconcile,
+      aws_iam_role_policy.encryption_grant_runner,
+      aws_iam_role_policy.encryption_grant_scale_up,
+      aws_iam_role_policy.encryption_grant_webhook,
+      aws_kms_alias.encryption_alias,
+      aws_kms_key.encryption_key,
+      aws_sqs_queue.job_dlq,
+      aws_sqs_queue.job_queue,
+    ]
+  }
 
   variables {
     create_kms_key = false
@@ -83,6 +111,32 @@ run "no_key_keeps_aws_managed_encryption" {
 
 run "key_created_encrypts_everything" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_log_group.audit_logs,
+      aws_cloudwatch_log_group.reconcile_logs,
+      aws_cloudwatch_log_group.scale_up_logs,
+      aws_cloudwatch_log_group.webhook_api_access_logs,
+      aws_cloudwatch_log_group.webhook_firewall_logs,
+      aws_cloudwatch_log_group.webhook_logs,
+      aws_dynamodb_table.jobs_table,
+      aws_dynamodb_table.runners_table,
+      aws_iam_role_policy.encryption_grant_reconcile,
+      aws_iam_role_policy.encryption_grant_runner,
+      aws_iam_role_policy.encryption_grant_scale_up,
+      aws_iam_role_policy.encryption_grant_webhook,
+      aws_kms_alias.encryption_alias,
+      aws_kms_key.encryption_key,
+      aws_lambda_function.reconcile_function,
+      aws_lambda_function.scale_up_function,
+      aws_lambda_function.webhook_function,
+      aws_sqs_queue.job_dlq,
+      aws_sqs_queue.job_queue,
+      aws_ssm_parameter.github_app_private_key,
+      aws_ssm_parameter.github_app_webhook_secret,
+      aws_ssm_parameter.github_app_webhook_secret_previous,
+    ]
+  }
 
   variables {
     create_kms_key             = true
@@ -198,6 +252,17 @@ run "key_created_encrypts_everything" {
 
 run "key_given_is_used_without_creating_one" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_log_group.webhook_logs,
+      aws_dynamodb_table.runners_table,
+      aws_iam_role_policy.encryption_grant_webhook,
+      aws_kms_key.encryption_key,
+      aws_lambda_function.webhook_function,
+      aws_sqs_queue.job_queue,
+      aws_ssm_parameter.github_app_webhook_secret,
+    ]
+  }
 
   variables {
     kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -225,6 +290,9 @@ run "key_given_is_used_without_creating_one" {
 
 run "given_key_wins_over_create_kms_key" {
   command = plan
+  plan_options {
+    target = [aws_kms_key.encryption_key]
+  }
 
   variables {
     create_kms_key = true
@@ -276,6 +344,9 @@ run "rotation_parameter_present" {
 
 run "rotation_parameter_given_by_name" {
   command = plan
+  plan_options {
+    target = [aws_lambda_function.webhook_function, aws_ssm_parameter.github_app_webhook_secret_previous]
+  }
 
   variables {
     webhook_previous_secret_ssm_parameter_name = "/ci/webhook-secret-old"
@@ -289,6 +360,9 @@ run "rotation_parameter_given_by_name" {
 
 run "launch_policy_is_scoped" {
   command = plan
+  plan_options {
+    target = [aws_iam_role_policy.scale_up_policy_launch_runners, aws_launch_template.runner_launch_template, aws_security_group.runner_security_group]
+  }
   # The security group's id is unknown at plan even under mocks; overriding it at plan lets the
   # policies that name it be checked without an apply (three times the CPU of a plan).
   override_resource {

@@ -6,12 +6,15 @@ import { balancedGroups, estimatedRunSeconds, fileResults, terraformTestFiles } 
 const file = (name: string, cost: number, runs = 1) => ({ file: name, runs, cost });
 
 describe("the terraform tier's processes", () => {
-  it("estimates a run by what it plans: refresh-only < targeted < whole plan < apply", () => {
+  it("estimates a run by what it plans: refresh-only < targeted < whole plan < targeted apply < apply", () => {
     const refresh = estimatedRunSeconds('run "a" {\n  plan_options {\n    mode = refresh-only\n  }\n}');
     const targeted = estimatedRunSeconds('run "a" {\n  plan_options {\n    target = [aws_sqs_queue.q]\n  }\n}');
     const plan = estimatedRunSeconds('run "a" {\n  command = plan\n}');
+    const targetedApply = estimatedRunSeconds('run "a" {\n  # apply: why\n  command = apply\n  plan_options {\n    target = [\n      aws_sqs_queue.q,\n    ]\n  }\n}');
     const apply = estimatedRunSeconds('run "a" {\n  # apply: why\n  command = apply\n}');
-    expect([refresh < targeted, targeted < plan, plan < apply]).toEqual([true, true, true]);
+    expect([refresh < targeted, targeted < plan, plan < targetedApply, targetedApply < apply]).toEqual([true, true, true, true]);
+    // An override_resource's `target` names the resource it overrides: the run still plans the whole module.
+    expect(estimatedRunSeconds('run "a" {\n  command = plan\n  override_resource {\n    target = aws_security_group.g\n  }\n}')).toBe(plan);
   });
 
   it("counts every run of every file", () => {

@@ -19,6 +19,20 @@ variables {
 
 run "waf_defaults" {
   command = plan
+  plan_options {
+    target = [
+      aws_api_gateway_stage.webhook_api_stage,
+      aws_cloudwatch_event_rule.webhook_firewall_github_hooks_ipset_schedule,
+      aws_cloudwatch_log_group.webhook_firewall_logs,
+      aws_lambda_function.webhook_firewall_github_hooks_ipset_function,
+      aws_lambda_invocation.webhook_firewall_github_hooks_ipset_fill,
+      aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4,
+      aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv6,
+      aws_wafv2_web_acl.webhook_firewall_web_acl,
+      aws_wafv2_web_acl_association.webhook_firewall_association,
+      aws_wafv2_web_acl_logging_configuration.webhook_firewall_logging,
+    ]
+  }
 
   assert {
     condition     = length(aws_wafv2_web_acl.webhook_firewall_web_acl) == 1 && aws_wafv2_web_acl.webhook_firewall_web_acl[0].name == "self-runners-webhook" && aws_wafv2_web_acl.webhook_firewall_web_acl[0].scope == "REGIONAL"
@@ -122,6 +136,17 @@ run "waf_defaults" {
 
 run "waf_disabled" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_log_group.webhook_firewall_logs,
+      aws_lambda_function.webhook_firewall_github_hooks_ipset_function,
+      aws_lambda_invocation.webhook_firewall_github_hooks_ipset_fill,
+      aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4,
+      aws_wafv2_web_acl.webhook_firewall_web_acl,
+      aws_wafv2_web_acl_association.webhook_firewall_association,
+      aws_wafv2_web_acl_logging_configuration.webhook_firewall_logging,
+    ]
+  }
   variables {
     enable_waf = false
   }
@@ -145,6 +170,21 @@ run "waf_disabled" {
 
 run "waf_github_hooks_allowlist" {
   command = plan
+  plan_options {
+    target = [
+      aws_cloudwatch_event_rule.webhook_firewall_github_hooks_ipset_schedule,
+      aws_cloudwatch_event_target.webhook_firewall_github_hooks_ipset_target,
+      aws_cloudwatch_log_group.webhook_firewall_github_hooks_ipset_logs,
+      aws_cloudwatch_log_group.webhook_firewall_logs,
+      aws_iam_role_policy.webhook_firewall_github_hooks_ipset_policy_update_ip_sets,
+      aws_lambda_function.webhook_firewall_github_hooks_ipset_function,
+      aws_lambda_invocation.webhook_firewall_github_hooks_ipset_fill,
+      aws_lambda_permission.webhook_firewall_github_hooks_ipset_invoke,
+      aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv4,
+      aws_wafv2_ip_set.webhook_firewall_github_hooks_ipv6,
+      aws_wafv2_web_acl.webhook_firewall_web_acl,
+    ]
+  }
   variables {
     waf_github_hooks_allowlist = true
     github_api_url             = "https://ghes.example.com/api/v3"
@@ -235,6 +275,9 @@ run "waf_github_hooks_allowlist" {
 
 run "waf_custom_rate_limit_and_schedule" {
   command = plan
+  plan_options {
+    target = [aws_cloudwatch_event_rule.webhook_firewall_github_hooks_ipset_schedule, aws_wafv2_web_acl.webhook_firewall_web_acl]
+  }
   variables {
     waf_rate_limit                = 2000
     waf_rate_limit_window_seconds = 60

@@ -51,8 +51,9 @@ describe("the emitted module under terraform", () => {
     const results = processes.flatMap((result) => result.files);
     expect(results.map((r) => r.file).sort()).toEqual(testFiles.map((f) => f.file).sort());
     expect(results.reduce((n, r) => n + r.runs, 0)).toBeGreaterThanOrEqual(44);
-    // Every run plans or applies the whole module under mocks, two to four seconds of one core each;
-    // on the shared 2-core machine the tier takes minutes, past the default test and terraform timeouts.
+    // A run plans (or applies) under mocks: about a second of one core when it targets what it reads or
+    // plans refresh-only, three to four for the whole module; on a loaded 2-core machine the tier takes
+    // minutes, past the default test and terraform timeouts.
   }, 1_560_000);
 
   it("has no provider or backend block", () => {

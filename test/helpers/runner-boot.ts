@@ -11,6 +11,7 @@ import { awsCliObjectKey } from "../../contracts/aws-cli.js";
 import { ACTIONS_REDIRECT_OBJECT_KEY, type CacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
 import { templatePath } from "../../stacks/templates/template-file.js";
 import { REPO_ROOT, scratchDir } from "./paths.js";
+import { installRememberedJq } from "./remembered-jq.js";
 
 // Runs a real Linux user-data script under bash with the machine-changing commands (shutdown, dnf,
 // apt-get, aws, curl to IMDS, sudo, ...) replaced by stubs on PATH that log their arguments, and the
@@ -114,8 +115,10 @@ export function cacheAgentBundle(): string {
   return bundle;
 }
 
+// The stubs are POSIX sh (dash where /bin/sh is dash: a third of bash's start-up CPU); printf, not echo,
+// logs them (dash's echo reads backslashes as escapes).
 function stub(bin: string, name: string, body: string): void {
-  writeFileSync(join(bin, name), `#!/bin/bash\necho "${name} $*" >> "$CALLS"\n${body}\n`);
+  writeFileSync(join(bin, name), `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> "$CALLS"\n${body}\n`);
   chmodSync(join(bin, name), 0o755);
 }
 
@@ -146,22 +149,22 @@ export function prepareBoot(options: BootOptions): BootMachine {
   writeFileSync(calls, "");
   writeFileSync(gitHubCalls, "");
   const fakeRunner = [
-    "#!/bin/bash",
-    'echo "run.sh $* hook=$ACTIONS_RUNNER_HOOK_JOB_STARTED" >> "$CALLS"',
+    "#!/bin/sh",
+    'printf "%s\\n" "run.sh $* hook=$ACTIONS_RUNNER_HOOK_JOB_STARTED" >> "$CALLS"',
     'if [ "$REGISTERS" = 1 ]; then echo "√ Connected to GitHub"; echo "Listening for Jobs"; else echo "Runner registration failed"; exit 1; fi',
     '"$ACTIONS_RUNNER_HOOK_JOB_STARTED"',
     '"$ACTIONS_RUNNER_HOOK_JOB_COMPLETED"',
     "",
   ].join("\n");
-  const listener = (version: string) => `#!/bin/bash\n[ "$1" = --version ] && echo ${version}\n`;
+  const listener = (version: string) => `#!/bin/sh\n[ "$1" = --version ] && echo ${version}\n`;
   const installRunner = (target: string, version: string) => {
     mkdirSync(join(target, "bin"), { recursive: true });
     executable(join(target, "run.sh"), fakeRunner);
     executable(join(target, "bin", "Runner.Listener"), listener(version));
-    executable(join(target, "bin", "installdependencies.sh"), '#!/bin/bash\necho "installdependencies.sh" >> "$CALLS"\n');
+    executable(join(target, "bin", "installdependencies.sh"), '#!/bin/sh\necho "installdependencies.sh" >> "$CALLS"\n');
     // The runner's own Node (the build cache agent runs on it): the test's Node, each call logged.
     mkdirSync(join(target, "externals", "node20", "bin"), { recursive: true });
-    executable(join(target, "externals", "node20", "bin", "node"), `#!/bin/bash\necho "node $*" >> "$CALLS"\nexec "${process.execPath}" "$@"\n`);
+    executable(join(target, "externals", "node20", "bin", "node"), `#!/bin/sh\nprintf '%s\\n' "node $*" >> "$CALLS"\nexec "${process.execPath}" "$@"\n`);
   };
   if (options.runnerPreinstalled) installRunner(runnerDir, options.bakedVersion ?? "2.330.0");
   if (options.runnerPreinstalled && options.runnerWorkerAssembly !== undefined) writeFileSync(join(runnerDir, "bin", "Runner.Worker.dll"), options.runnerWorkerAssembly);
@@ -180,8 +183,8 @@ export function prepareBoot(options: BootOptions): BootMachine {
   // The signed S3 GET of the Ubuntu bootstrap (python3 -c <signer> <endpoint> <region> <key> <file>, the
   // role's credentials on stdin): logged as "s3-get <endpoint> <region> <key>", answered from the bucket.
   executable(join(bin, "python3"), `#!/bin/bash
-creds=$(cat)
-[ "$(echo "$creds" | jq -r .Token)" = ROLE-SESSION-TOKEN ] || exit 1
+IFS= read -r -d '' creds
+[[ "$creds" == *'"Token":"ROLE-SESSION-TOKEN"'* ]] || exit 1
 echo "s3-get $3 $4 $5" >> "$CALLS"
 case "$5" in
   ${BOOT_OPTIONS.binariesPrefix}resolved-version.json) cp "${join(dir, "resolved-version.json")}" "$6" ;;
@@ -190,6 +193,7 @@ case "$5" in
 esac
 `);
 
+  installRememberedJq(bin);
   stub(bin, "curl", `case "$*" in
   *github.com*|*githubusercontent.com*)
     echo "$*" >> "$GITHUB_CALLS"
@@ -212,13 +216,13 @@ elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${arc
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${CACHE_AGENT_OBJECT_KEY} ] && [ "$CACHE_AGENT_OBJECT" = 1 ]; then cp "${join(REPO_ROOT, CACHE_AGENT_BUNDLE)}" "$7"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${ACTIONS_REDIRECT_OBJECT_KEY} ]; then cp "${templatePath("actions-cache-redirect.sh")}" "$7"
 elif [ "$1 $2" = "s3 cp" ]; then exit 1
-elif [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
+elif [ "$2" = get-item ] && case "$*" in *Item.jobKey.S*) true ;; *) false ;; esac; then echo "job#4242#1"
 elif [ "$2" = get-item ]; then
-  n=$(($(cat "$POLLS" 2>/dev/null || echo 0) + 1)); echo $n > "$POLLS"
+  n=0; [ -f "$POLLS" ] && read -r n < "$POLLS"; n=$((n + 1)); echo $n > "$POLLS"
   if [ -n "$JIT_AFTER" ] && [ "$n" -ge "$JIT_AFTER" ]; then echo "$STORED_JIT"; else echo None; fi
 elif [ "$1" = kms ] && [ "$2" = decrypt ]; then
   blob=$(echo "$*" | sed -n 's|.*fileb://||p' | cut -d' ' -f1)
-  if [ "$KMS_OPENS" = 1 ] && [ "$(cat "$blob")" = CIPHERTEXT ] && [[ "$*" == *"--encryption-context $KMS_CONTEXT "* ]]; then echo ENCODED-JIT
+  if [ "$KMS_OPENS" = 1 ] && [ "$(cat "$blob")" = CIPHERTEXT ] && case "$*" in *"--encryption-context $KMS_CONTEXT "*) true ;; *) false ;; esac; then echo ENCODED-JIT
   else echo "An error occurred (AccessDeniedException) when calling the Decrypt operation" >&2; exit 254; fi
 fi`;
   // The AWS CLI on the AMI, or installed by AWS's installer from the zip (unzip lays the installer out).
@@ -227,9 +231,9 @@ fi`;
   stub(cliStubs, "aws", aws);
   if (options.awsCli ?? true) stub(bin, "aws", aws);
   stub(bin, "unzip", `d=$(echo "$*" | sed -n 's/.* -d //p'); mkdir -p "$d/aws"; printf '#!/bin/bash\\necho "aws-cli-install $*" >> "$CALLS"\\ncp "${join(cliStubs, "aws")}" "${bin}/aws"\\n' > "$d/aws/install"; chmod 755 "$d/aws/install"`);
-  stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi
-if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-package"; exit 1; fi`);
-  stub(bin, "apt-get", `if [[ "$*" == *no-such-package* ]]; then echo "E: Unable to locate package no-such-package"; exit 100; fi`);
+  stub(bin, "dnf", `case "$*" in *amazon-cloudwatch-agent*) [ "$AGENT_PACKAGE" = 1 ] || { echo "No match for argument: amazon-cloudwatch-agent"; exit 1; } ;; esac
+case "$*" in *no-such-package*) echo "No match for argument: no-such-package"; exit 1 ;; esac`);
+  stub(bin, "apt-get", `case "$*" in *no-such-package*) echo "E: Unable to locate package no-such-package"; exit 100 ;; esac`);
   for (const name of ["dpkg", "systemctl", "useradd", "usermod", "chown", "sleep"]) stub(bin, name, "exit 0");
   // What the agent package installs: its control script (logged like the other stubs).
   const agentDir = join(root, "opt", "aws", "amazon-cloudwatch-agent");
@@ -294,11 +298,15 @@ if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-pa
     bootMany(count) {
       const preinstalled = options.runnerPreinstalled ? `cp -a "${join(dir, "baked")}" "${runnerDir}"` : ":";
       if (options.runnerPreinstalled) spawnSync("cp", ["-a", runnerDir, join(dir, "baked")]);
+      const marksLog = join(root, "var", "log", "self-runners-marks.log");
+      // Builtins between boots (one rm a boot): the loop's own processes would be a tenth of a boot's.
       const driver = `ok=0
 for _ in $(seq ${count}); do
-  rm -rf "${runnerDir}" "$POLLS"; ${preinstalled}
-  if bash "${join(dir, "user-data.sh")}" && grep -q '"event":"registered"' "${join(root, "var", "log", "self-runners-marks.log")}"; then ok=$((ok + 1)); fi
-  rm -f "${join(root, "var", "log", "self-runners-marks.log")}"
+  rm -rf "${runnerDir}" "$POLLS" "${marksLog}"; ${preinstalled}
+  if bash "${join(dir, "user-data.sh")}"; then
+    marks=""; IFS= read -r -d '' marks < "${marksLog}"
+    [[ "$marks" == *'"event":"registered"'* ]] && ok=$((ok + 1))
+  fi
 done
 echo "$ok"`;
       const result = spawnSync("bash", ["-c", driver], { env, encoding: "utf8", timeout: 1_500_000, maxBuffer: 64 * 1024 * 1024 });

@@ -1,6 +1,6 @@
-import { spawnSync } from "node:child_process";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { hostCommand } from "./boot-stubs.js";
 import { scratchDir } from "./paths.js";
 
 // jq 1.6 spends about 18 ms of CPU compiling its builtins at every start, and the bootstrap calls it about
@@ -14,9 +14,9 @@ let processRecords: string | undefined;
 
 /** The host's jq (the one the bootstrap would run with the stubs off the PATH). */
 export function hostJq(): string {
-  const found = spawnSync("bash", ["-c", "command -v jq"], { env: { PATH: "/usr/bin:/bin" }, encoding: "utf8" }).stdout.trim();
-  if (found === "") throw new Error("jq is not installed: the bootstrap needs it");
-  return found;
+  const jq = hostCommand("jq");
+  if (jq === "") throw new Error("jq is not installed: the bootstrap needs it");
+  return jq;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { JIT_ENCRYPTION_CONTEXT_KEY } from "../../contracts/scale-up.js";
@@ -11,6 +11,7 @@ import { awsCliObjectKey } from "../../contracts/aws-cli.js";
 import { ACTIONS_REDIRECT_OBJECT_KEY, type CacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
 import { templatePath } from "../../stacks/templates/template-file.js";
 import { REPO_ROOT, scratchDir } from "./paths.js";
+import { ARCHIVE_VERSION, executable, installFakeRunner, installMachineClock, runnerArchive, stub } from "./boot-stubs.js";
 import { installRememberedJq } from "./remembered-jq.js";
 
 // Runs a real Linux user-data script under bash with the machine-changing commands (shutdown, dnf,
@@ -115,18 +116,6 @@ export function cacheAgentBundle(): string {
   return bundle;
 }
 
-// The stubs are POSIX sh (dash where /bin/sh is dash: a third of bash's start-up CPU); printf, not echo,
-// logs them (dash's echo reads backslashes as escapes).
-function stub(bin: string, name: string, body: string): void {
-  writeFileSync(join(bin, name), `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> "$CALLS"\n${body}\n`);
-  chmodSync(join(bin, name), 0o755);
-}
-
-function executable(path: string, text: string): void {
-  writeFileSync(path, text);
-  chmodSync(path, 0o755);
-}
-
 /** A prepared machine: stubs, archive, bucket documents and the rendered script; `boot()` runs it once. */
 export interface BootMachine {
   readonly dir: string;
@@ -148,38 +137,18 @@ export function prepareBoot(options: BootOptions): BootMachine {
   const gitHubCalls = join(dir, "github-calls.log");
   writeFileSync(calls, "");
   writeFileSync(gitHubCalls, "");
-  const fakeRunner = [
-    "#!/bin/sh",
-    'printf "%s\\n" "run.sh $* hook=$ACTIONS_RUNNER_HOOK_JOB_STARTED" >> "$CALLS"',
-    'if [ "$REGISTERS" = 1 ]; then echo "√ Connected to GitHub"; echo "Listening for Jobs"; else echo "Runner registration failed"; exit 1; fi',
-    '"$ACTIONS_RUNNER_HOOK_JOB_STARTED"',
-    '"$ACTIONS_RUNNER_HOOK_JOB_COMPLETED"',
-    "",
-  ].join("\n");
-  const listener = (version: string) => `#!/bin/sh\n[ "$1" = --version ] && echo ${version}\n`;
-  const installRunner = (target: string, version: string) => {
-    mkdirSync(join(target, "bin"), { recursive: true });
-    executable(join(target, "run.sh"), fakeRunner);
-    executable(join(target, "bin", "Runner.Listener"), listener(version));
-    executable(join(target, "bin", "installdependencies.sh"), '#!/bin/sh\necho "installdependencies.sh" >> "$CALLS"\n');
-    // The runner's own Node (the build cache agent runs on it): the test's Node, each call logged.
-    mkdirSync(join(target, "externals", "node20", "bin"), { recursive: true });
-    executable(join(target, "externals", "node20", "bin", "node"), `#!/bin/sh\nprintf '%s\\n' "node $*" >> "$CALLS"\nexec "${process.execPath}" "$@"\n`);
-  };
-  if (options.runnerPreinstalled) installRunner(runnerDir, options.bakedVersion ?? "2.330.0");
+  if (options.runnerPreinstalled) installFakeRunner(runnerDir, options.bakedVersion ?? "2.330.0");
   if (options.runnerPreinstalled && options.runnerWorkerAssembly !== undefined) writeFileSync(join(runnerDir, "bin", "Runner.Worker.dll"), options.runnerWorkerAssembly);
   // The runner archive the bucket holds: run.sh and the listener, announced with its SHA-256.
-  const tarSource = join(dir, "tarball");
-  installRunner(tarSource, "2.331.0");
-  spawnSync("tar", ["czf", join(dir, "runner.tar.gz"), "-C", tarSource, "run.sh", "bin", "externals"]);
-  const archiveKey = "runner/v2.331.0/actions-runner-linux-x64-2.331.0.tar.gz";
-  const sha = options.announcedSha256 ?? createHash("sha256").update(readFileSync(join(dir, "runner.tar.gz"))).digest("hex");
+  const archive = runnerArchive();
+  const archiveKey = `runner/v${ARCHIVE_VERSION}/actions-runner-linux-x64-${ARCHIVE_VERSION}.tar.gz`;
+  const sha = options.announcedSha256 ?? archive.sha256;
   // The AWS CLI installer the syncer copied (contracts/aws-cli.ts), announced with its SHA-256.
   const cliZip = Buffer.from("PK\u0003\u0004 awscli x86_64");
   writeFileSync(join(dir, "awscli.zip"), cliZip);
   const cliSha = createHash("sha256").update(cliZip).digest("hex");
   const awsCli = (options.cliInBucket ?? true) ? { awsCli: { "linux-x64": { key: awsCliObjectKey(BOOT_OPTIONS.binariesPrefix, "linux-x64", cliSha), sha256: options.cliAnnouncedSha256 ?? cliSha, size: cliZip.length } } } : {};
-  writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: "2.331.0", assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } }, ...awsCli }));
+  writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: ARCHIVE_VERSION, assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } }, ...awsCli }));
   // The signed S3 GET of the Ubuntu bootstrap (python3 -c <signer> <endpoint> <region> <key> <file>, the
   // role's credentials on stdin): logged as "s3-get <endpoint> <region> <key>", answered from the bucket.
   executable(join(bin, "python3"), `#!/bin/bash
@@ -212,7 +181,7 @@ esac`);
   if (options.customization !== null) writeFileSync(join(dir, "customization.json"), JSON.stringify({ ...NO_CUSTOMIZATION, ...options.customization }));
   const aws = `if [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/runner/resolved-version.json ]; then cat "${join(dir, "resolved-version.json")}"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${BOOT_OPTIONS.customizationKey} ] && [ -f "${join(dir, "customization.json")}" ]; then cat "${join(dir, "customization.json")}"
-elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${join(dir, "runner.tar.gz")}" "$7"
+elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${archive.path}" "$7"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${CACHE_AGENT_OBJECT_KEY} ] && [ "$CACHE_AGENT_OBJECT" = 1 ]; then cp "${join(REPO_ROOT, CACHE_AGENT_BUNDLE)}" "$7"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${ACTIONS_REDIRECT_OBJECT_KEY} ]; then cp "${templatePath("actions-cache-redirect.sh")}" "$7"
 elif [ "$1 $2" = "s3 cp" ]; then exit 1
@@ -234,7 +203,8 @@ fi`;
   stub(bin, "dnf", `case "$*" in *amazon-cloudwatch-agent*) [ "$AGENT_PACKAGE" = 1 ] || { echo "No match for argument: amazon-cloudwatch-agent"; exit 1; } ;; esac
 case "$*" in *no-such-package*) echo "No match for argument: no-such-package"; exit 1 ;; esac`);
   stub(bin, "apt-get", `case "$*" in *no-such-package*) echo "E: Unable to locate package no-such-package"; exit 100 ;; esac`);
-  for (const name of ["dpkg", "systemctl", "useradd", "usermod", "chown", "sleep"]) stub(bin, name, "exit 0");
+  for (const name of ["dpkg", "systemctl", "useradd", "usermod", "chown"]) stub(bin, name, "exit 0");
+  installMachineClock(bin);
   // What the agent package installs: its control script (logged like the other stubs).
   const agentDir = join(root, "opt", "aws", "amazon-cloudwatch-agent");
   mkdirSync(join(agentDir, "bin"), { recursive: true });
@@ -264,6 +234,7 @@ case "$*" in *no-such-package*) echo "No match for argument: no-such-package"; e
     CALLS: calls,
     GITHUB_CALLS: gitHubCalls,
     POLLS: join(dir, "polls"),
+    SLEPT: join(dir, "slept"),
     JIT_AFTER: options.jitAfterPolls === null ? "" : String(options.jitAfterPolls),
     AGENT_PACKAGE: options.agentPackage ?? true ? "1" : "0",
     CLI_DOWNLOAD: options.cliDownload ?? true ? "1" : "0",
@@ -279,6 +250,7 @@ case "$*" in *no-such-package*) echo "No match for argument: no-such-package"; e
   return {
     dir,
     boot() {
+      rmSync(env.SLEPT, { force: true });
       const result = spawnSync("bash", [join(dir, "user-data.sh")], { env, encoding: "utf8", timeout: 60_000 });
       const marksFile = join(root, "var", "log", "self-runners-marks.log");
       const marks = existsSync(marksFile)
@@ -302,7 +274,7 @@ case "$*" in *no-such-package*) echo "No match for argument: no-such-package"; e
       // Builtins between boots (one rm a boot): the loop's own processes would be a tenth of a boot's.
       const driver = `ok=0
 for _ in $(seq ${count}); do
-  rm -rf "${runnerDir}" "$POLLS" "${marksLog}"; ${preinstalled}
+  rm -rf "${runnerDir}" "$POLLS" "$SLEPT" "${marksLog}"; ${preinstalled}
   if bash "${join(dir, "user-data.sh")}"; then
     marks=""; IFS= read -r -d '' marks < "${marksLog}"
     [[ "$marks" == *'"event":"registered"'* ]] && ok=$((ok + 1))

@@ -115,6 +115,9 @@ describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstra
     const { status, calls, output } = runBootstrap({ jitAfterPolls: null, bootTimeoutSeconds: 1, runnerPreinstalled: true });
     expect(status).toBe(1);
     expect(output).toContain("no runner configuration after 1 s");
+    // One poll, then 3 s of sleep (on the machine's clock) pass the 1-s deadline.
+    expect(calls.filter((c) => c.startsWith("aws dynamodb get-item") && c.includes("Item.jitConfig.S"))).toHaveLength(1);
+    expect(calls.filter((c) => c.startsWith("sleep"))).toEqual(["sleep 3"]);
     expect(calls.some((c) => c.startsWith("run.sh"))).toBe(false);
     expect(calls.some((c) => c.startsWith("aws dynamodb update-item"))).toBe(false);
     expect(calls.at(-1)).toBe("shutdown -h now");

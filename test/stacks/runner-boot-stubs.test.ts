@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scratchDir } from "../helpers/paths.js";
 import { hostJq, installRememberedJq } from "../helpers/remembered-jq.js";
+import { installMachineClock } from "../helpers/boot-stubs.js";
 
-// The stubbed boots (test/helpers/runner-boot.ts) put a remembering jq in front of the host's: a repeat
-// of a call is answered from the record of the first. It must answer exactly as jq does, and run jq again
-// whenever anything that could change the answer differs.
+// Stubs of the stubbed boots (test/helpers/runner-boot.ts) that stand in for real commands. The
+// remembering jq in front of the host's answers a repeat of a call from the record of the first: it must
+// answer exactly as jq does, and run jq again whenever anything that could change the answer differs. The
+// machine clock makes `sleep` pass on `date +%s` without waiting.
 
 const CUSTOMIZATION = '{"pre_install_script":"","extra_packages":["htop","jq"],"job_environment":{"A":"1","B":"x y"},"use_instance_store":false}\n';
 const RELEASE = '{"version":"2.331.0","assets":{"linux-x64":{"key":"runner/v2.331.0/a.tar.gz","sha256":"abc"}}}';
@@ -97,5 +99,21 @@ describe("the remembering jq of the stubbed boots", () => {
       expect(run(["-r", "."], '"a"\u0000"b"').stdout).toBe(spawnSync(hostJq(), ["-r", "."], { input: '"a"\u0000"b"', encoding: "utf8" }).stdout);
     }
     expect(jq.starts()).toBe(10);
+  });
+});
+
+describe("the machine clock of the stubbed boots", () => {
+  it("date +%s moves by what sleep slept, on top of the host's time; other dates are the host's", () => {
+    const dir = scratchDir("machine-clock");
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    installMachineClock(bin);
+    const env = { PATH: `${bin}:/usr/bin:/bin`, CALLS: join(dir, "calls.log"), SLEPT: join(dir, "slept") };
+    const { stdout } = spawnSync("bash", ["-c", "a=$(date +%s); sleep 3; sleep 600; b=$(date +%s); echo $((b - a)); date -u -d @0 +%Y"], { env, encoding: "utf8" });
+    const [elapsed, year] = stdout.trim().split("\n");
+    expect(Number(elapsed)).toBeGreaterThanOrEqual(603);
+    expect(Number(elapsed)).toBeLessThan(610);
+    expect(year).toBe("1970");
+    expect(readFileSync(env.CALLS, "utf8")).toBe("sleep 3\nsleep 600\n");
   });
 });

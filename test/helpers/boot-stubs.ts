@@ -14,7 +14,7 @@ export function executable(path: string, text: string): void {
 
 /**
  * A stub on PATH that logs its command line to $CALLS, then runs `body`. POSIX sh (dash where /bin/sh is
- * dash: a third of bash's start-up CPU); printf, not echo, logs (dash's echo reads backslashes as escapes).
+ * dash: about half of bash's start-up CPU); printf, not echo, logs (dash's echo reads backslashes as escapes).
  */
 export function stub(bin: string, name: string, body: string): void {
   executable(join(bin, name), `#!/bin/sh\nprintf '%s\\n' "${name} $*" >> "$CALLS"\n${body}\n`);

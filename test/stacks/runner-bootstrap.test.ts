@@ -6,7 +6,7 @@ import { BUILD_CACHE_PROTOCOLS, CACHE_AGENT_OBJECT_KEY } from "../../contracts/b
 import { ACTIONS_REDIRECT_OBJECT_KEY, BAZELRC_LINE, GRADLE_INIT_SCRIPT, cacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
 import { LINUX_DISTRIBUTIONS } from "../../stacks/pools-os.js";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
-import { BOOT_OPTIONS as OPTIONS, LOG_GROUP, USER_DATA_LIMIT_BYTES, isRunnerDownload, runBootstrap as boot, type BootOptions } from "../helpers/runner-boot.js";
+import { BOOT_OPTIONS as OPTIONS, LOG_GROUP, USER_DATA_LIMIT_BYTES, isRunnerDownload, runBootstrap as boot, type BootOptions, type Run } from "../helpers/runner-boot.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 import { shellcheck } from "../helpers/shellcheck.js";
 
@@ -22,7 +22,16 @@ const INSTALL = { al2023: "dnf install -y -q", ubuntu: "apt-get -q -y -o DPkg::L
 const KIT_PACKAGE = { al2023: "libicu", ubuntu: "docker.io" } as const;
 
 describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstrap (user data) on %s", (host) => {
-  const runBootstrap = (options: BootOptions) => boot({ ...options, host });
+  // Tests that boot with the same options read the same boot (its machine and log, never changed by a test).
+  const boots = new Map<string, Run>();
+  const runBootstrap = (options: BootOptions): Run => {
+    const key = JSON.stringify(options);
+    const known = boots.get(key);
+    if (known !== undefined) return known;
+    const run = boot({ ...options, host });
+    boots.set(key, run);
+    return run;
+  };
   const render = () => renderRunnerBootstrap(OPTIONS, host);
   it("is valid bash", () => {
     const result = spawnSync("bash", ["-n"], { input: render(), encoding: "utf8" });

@@ -7,8 +7,9 @@ import { scratchDir } from "./paths.js";
 // ten times a boot: three quarters of a stubbed boot's CPU. This jq on the stubs' PATH runs the real jq
 // once per distinct call and answers a repeat from its record. A call is its arguments, the contents of
 // any file it reads and its standard input; a filter that could read anything else (env, $ENV, now,
-// input_filename, $__loc__, a module path) always runs the real jq. Written by hand: no tool memoizes a
-// command line. Records live for the test process, so each distinct call still meets the real jq once.
+// input_filename, $__loc__, a module path) always runs the real jq. Written by hand: no library or tool
+// installed here remembers a command's answers. Records live for the test process, so each distinct
+// call still meets the real jq once.
 
 let processRecords: string | undefined;
 

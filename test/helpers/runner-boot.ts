@@ -18,7 +18,9 @@ import { installRememberedJq } from "./remembered-jq.js";
 // apt-get, aws, curl to IMDS, sudo, ...) replaced by stubs on PATH that log their arguments, and the
 // system paths (/opt, /var/log, /etc/sudoers.d, /usr/sbin/shutdown, /tmp/awscli) moved into a scratch
 // directory. Every curl to a GitHub host is logged apart and answered as GitHub answers anonymous
-// callers behind one NAT address: 60 a rolling hour, then 403.
+// callers behind one NAT address: 60 a rolling hour, then 403. The host's jq answers through a
+// remembering jq (remembered-jq.ts) and `sleep` moves a machine clock (boot-stubs.ts): they cut CPU,
+// not what a boot does.
 
 export const LOG_GROUP = "/self-runners/sr/runners";
 export const BOOT_OPTIONS = {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { JIT_ENCRYPTION_CONTEXT_KEY } from "../../contracts/scale-up.js";
@@ -11,12 +11,16 @@ import { awsCliObjectKey } from "../../contracts/aws-cli.js";
 import { ACTIONS_REDIRECT_OBJECT_KEY, type CacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
 import { templatePath } from "../../stacks/templates/template-file.js";
 import { REPO_ROOT, scratchDir } from "./paths.js";
+import { ARCHIVE_VERSION, executable, installFakeRunner, installMachineClock, runnerArchive, stub } from "./boot-stubs.js";
+import { installRememberedJq } from "./remembered-jq.js";
 
 // Runs a real Linux user-data script under bash with the machine-changing commands (shutdown, dnf,
 // apt-get, aws, curl to IMDS, sudo, ...) replaced by stubs on PATH that log their arguments, and the
 // system paths (/opt, /var/log, /etc/sudoers.d, /usr/sbin/shutdown, /tmp/awscli) moved into a scratch
 // directory. Every curl to a GitHub host is logged apart and answered as GitHub answers anonymous
-// callers behind one NAT address: 60 a rolling hour, then 403.
+// callers behind one NAT address: 60 a rolling hour, then 403. The host's jq answers through a
+// remembering jq (remembered-jq.ts) and `sleep` moves a machine clock (boot-stubs.ts): they cut CPU,
+// not what a boot does.
 
 export const LOG_GROUP = "/self-runners/sr/runners";
 export const BOOT_OPTIONS = {
@@ -114,16 +118,6 @@ export function cacheAgentBundle(): string {
   return bundle;
 }
 
-function stub(bin: string, name: string, body: string): void {
-  writeFileSync(join(bin, name), `#!/bin/bash\necho "${name} $*" >> "$CALLS"\n${body}\n`);
-  chmodSync(join(bin, name), 0o755);
-}
-
-function executable(path: string, text: string): void {
-  writeFileSync(path, text);
-  chmodSync(path, 0o755);
-}
-
 /** A prepared machine: stubs, archive, bucket documents and the rendered script; `boot()` runs it once. */
 export interface BootMachine {
   readonly dir: string;
@@ -145,43 +139,23 @@ export function prepareBoot(options: BootOptions): BootMachine {
   const gitHubCalls = join(dir, "github-calls.log");
   writeFileSync(calls, "");
   writeFileSync(gitHubCalls, "");
-  const fakeRunner = [
-    "#!/bin/bash",
-    'echo "run.sh $* hook=$ACTIONS_RUNNER_HOOK_JOB_STARTED" >> "$CALLS"',
-    'if [ "$REGISTERS" = 1 ]; then echo "√ Connected to GitHub"; echo "Listening for Jobs"; else echo "Runner registration failed"; exit 1; fi',
-    '"$ACTIONS_RUNNER_HOOK_JOB_STARTED"',
-    '"$ACTIONS_RUNNER_HOOK_JOB_COMPLETED"',
-    "",
-  ].join("\n");
-  const listener = (version: string) => `#!/bin/bash\n[ "$1" = --version ] && echo ${version}\n`;
-  const installRunner = (target: string, version: string) => {
-    mkdirSync(join(target, "bin"), { recursive: true });
-    executable(join(target, "run.sh"), fakeRunner);
-    executable(join(target, "bin", "Runner.Listener"), listener(version));
-    executable(join(target, "bin", "installdependencies.sh"), '#!/bin/bash\necho "installdependencies.sh" >> "$CALLS"\n');
-    // The runner's own Node (the build cache agent runs on it): the test's Node, each call logged.
-    mkdirSync(join(target, "externals", "node20", "bin"), { recursive: true });
-    executable(join(target, "externals", "node20", "bin", "node"), `#!/bin/bash\necho "node $*" >> "$CALLS"\nexec "${process.execPath}" "$@"\n`);
-  };
-  if (options.runnerPreinstalled) installRunner(runnerDir, options.bakedVersion ?? "2.330.0");
+  if (options.runnerPreinstalled) installFakeRunner(runnerDir, options.bakedVersion ?? "2.330.0");
   if (options.runnerPreinstalled && options.runnerWorkerAssembly !== undefined) writeFileSync(join(runnerDir, "bin", "Runner.Worker.dll"), options.runnerWorkerAssembly);
   // The runner archive the bucket holds: run.sh and the listener, announced with its SHA-256.
-  const tarSource = join(dir, "tarball");
-  installRunner(tarSource, "2.331.0");
-  spawnSync("tar", ["czf", join(dir, "runner.tar.gz"), "-C", tarSource, "run.sh", "bin", "externals"]);
-  const archiveKey = "runner/v2.331.0/actions-runner-linux-x64-2.331.0.tar.gz";
-  const sha = options.announcedSha256 ?? createHash("sha256").update(readFileSync(join(dir, "runner.tar.gz"))).digest("hex");
+  const archive = runnerArchive();
+  const archiveKey = `runner/v${ARCHIVE_VERSION}/actions-runner-linux-x64-${ARCHIVE_VERSION}.tar.gz`;
+  const sha = options.announcedSha256 ?? archive.sha256;
   // The AWS CLI installer the syncer copied (contracts/aws-cli.ts), announced with its SHA-256.
   const cliZip = Buffer.from("PK\u0003\u0004 awscli x86_64");
   writeFileSync(join(dir, "awscli.zip"), cliZip);
   const cliSha = createHash("sha256").update(cliZip).digest("hex");
   const awsCli = (options.cliInBucket ?? true) ? { awsCli: { "linux-x64": { key: awsCliObjectKey(BOOT_OPTIONS.binariesPrefix, "linux-x64", cliSha), sha256: options.cliAnnouncedSha256 ?? cliSha, size: cliZip.length } } } : {};
-  writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: "2.331.0", assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } }, ...awsCli }));
+  writeFileSync(join(dir, "resolved-version.json"), JSON.stringify({ version: ARCHIVE_VERSION, assets: { "linux-x64": { key: archiveKey, sha256: sha, size: 1 } }, ...awsCli }));
   // The signed S3 GET of the Ubuntu bootstrap (python3 -c <signer> <endpoint> <region> <key> <file>, the
   // role's credentials on stdin): logged as "s3-get <endpoint> <region> <key>", answered from the bucket.
   executable(join(bin, "python3"), `#!/bin/bash
-creds=$(cat)
-[ "$(echo "$creds" | jq -r .Token)" = ROLE-SESSION-TOKEN ] || exit 1
+IFS= read -r -d '' creds
+[[ "$creds" == *'"Token":"ROLE-SESSION-TOKEN"'* ]] || exit 1
 echo "s3-get $3 $4 $5" >> "$CALLS"
 case "$5" in
   ${BOOT_OPTIONS.binariesPrefix}resolved-version.json) cp "${join(dir, "resolved-version.json")}" "$6" ;;
@@ -190,6 +164,7 @@ case "$5" in
 esac
 `);
 
+  installRememberedJq(bin);
   stub(bin, "curl", `case "$*" in
   *github.com*|*githubusercontent.com*)
     echo "$*" >> "$GITHUB_CALLS"
@@ -208,17 +183,17 @@ esac`);
   if (options.customization !== null) writeFileSync(join(dir, "customization.json"), JSON.stringify({ ...NO_CUSTOMIZATION, ...options.customization }));
   const aws = `if [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/runner/resolved-version.json ]; then cat "${join(dir, "resolved-version.json")}"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${BOOT_OPTIONS.customizationKey} ] && [ -f "${join(dir, "customization.json")}" ]; then cat "${join(dir, "customization.json")}"
-elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${join(dir, "runner.tar.gz")}" "$7"
+elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${archiveKey} ]; then cp "${archive.path}" "$7"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${CACHE_AGENT_OBJECT_KEY} ] && [ "$CACHE_AGENT_OBJECT" = 1 ]; then cp "${join(REPO_ROOT, CACHE_AGENT_BUNDLE)}" "$7"
 elif [ "$1 $2" = "s3 cp" ] && [ "$6" = s3://${BOOT_OPTIONS.binariesBucket}/${ACTIONS_REDIRECT_OBJECT_KEY} ]; then cp "${templatePath("actions-cache-redirect.sh")}" "$7"
 elif [ "$1 $2" = "s3 cp" ]; then exit 1
-elif [ "$2" = get-item ] && [[ "$*" == *"Item.jobKey.S"* ]]; then echo "job#4242#1"
+elif [ "$2" = get-item ] && case "$*" in *Item.jobKey.S*) true ;; *) false ;; esac; then echo "job#4242#1"
 elif [ "$2" = get-item ]; then
-  n=$(($(cat "$POLLS" 2>/dev/null || echo 0) + 1)); echo $n > "$POLLS"
+  n=0; [ -f "$POLLS" ] && read -r n < "$POLLS"; n=$((n + 1)); echo $n > "$POLLS"
   if [ -n "$JIT_AFTER" ] && [ "$n" -ge "$JIT_AFTER" ]; then echo "$STORED_JIT"; else echo None; fi
 elif [ "$1" = kms ] && [ "$2" = decrypt ]; then
   blob=$(echo "$*" | sed -n 's|.*fileb://||p' | cut -d' ' -f1)
-  if [ "$KMS_OPENS" = 1 ] && [ "$(cat "$blob")" = CIPHERTEXT ] && [[ "$*" == *"--encryption-context $KMS_CONTEXT "* ]]; then echo ENCODED-JIT
+  if [ "$KMS_OPENS" = 1 ] && [ "$(cat "$blob")" = CIPHERTEXT ] && case "$*" in *"--encryption-context $KMS_CONTEXT "*) true ;; *) false ;; esac; then echo ENCODED-JIT
   else echo "An error occurred (AccessDeniedException) when calling the Decrypt operation" >&2; exit 254; fi
 fi`;
   // The AWS CLI on the AMI, or installed by AWS's installer from the zip (unzip lays the installer out).
@@ -227,10 +202,11 @@ fi`;
   stub(cliStubs, "aws", aws);
   if (options.awsCli ?? true) stub(bin, "aws", aws);
   stub(bin, "unzip", `d=$(echo "$*" | sed -n 's/.* -d //p'); mkdir -p "$d/aws"; printf '#!/bin/bash\\necho "aws-cli-install $*" >> "$CALLS"\\ncp "${join(cliStubs, "aws")}" "${bin}/aws"\\n' > "$d/aws/install"; chmod 755 "$d/aws/install"`);
-  stub(bin, "dnf", `if [[ "$*" == *amazon-cloudwatch-agent* ]] && [ "$AGENT_PACKAGE" != 1 ]; then echo "No match for argument: amazon-cloudwatch-agent"; exit 1; fi
-if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-package"; exit 1; fi`);
-  stub(bin, "apt-get", `if [[ "$*" == *no-such-package* ]]; then echo "E: Unable to locate package no-such-package"; exit 100; fi`);
-  for (const name of ["dpkg", "systemctl", "useradd", "usermod", "chown", "sleep"]) stub(bin, name, "exit 0");
+  stub(bin, "dnf", `case "$*" in *amazon-cloudwatch-agent*) [ "$AGENT_PACKAGE" = 1 ] || { echo "No match for argument: amazon-cloudwatch-agent"; exit 1; } ;; esac
+case "$*" in *no-such-package*) echo "No match for argument: no-such-package"; exit 1 ;; esac`);
+  stub(bin, "apt-get", `case "$*" in *no-such-package*) echo "E: Unable to locate package no-such-package"; exit 100 ;; esac`);
+  for (const name of ["dpkg", "systemctl", "useradd", "usermod", "chown"]) stub(bin, name, "exit 0");
+  installMachineClock(bin);
   // What the agent package installs: its control script (logged like the other stubs).
   const agentDir = join(root, "opt", "aws", "amazon-cloudwatch-agent");
   mkdirSync(join(agentDir, "bin"), { recursive: true });
@@ -260,6 +236,7 @@ if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-pa
     CALLS: calls,
     GITHUB_CALLS: gitHubCalls,
     POLLS: join(dir, "polls"),
+    SLEPT: join(dir, "slept"),
     JIT_AFTER: options.jitAfterPolls === null ? "" : String(options.jitAfterPolls),
     AGENT_PACKAGE: options.agentPackage ?? true ? "1" : "0",
     CLI_DOWNLOAD: options.cliDownload ?? true ? "1" : "0",
@@ -275,6 +252,7 @@ if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-pa
   return {
     dir,
     boot() {
+      rmSync(env.SLEPT, { force: true });
       const result = spawnSync("bash", [join(dir, "user-data.sh")], { env, encoding: "utf8", timeout: 60_000 });
       const marksFile = join(root, "var", "log", "self-runners-marks.log");
       const marks = existsSync(marksFile)
@@ -294,11 +272,15 @@ if [[ "$*" == *no-such-package* ]]; then echo "No match for argument: no-such-pa
     bootMany(count) {
       const preinstalled = options.runnerPreinstalled ? `cp -a "${join(dir, "baked")}" "${runnerDir}"` : ":";
       if (options.runnerPreinstalled) spawnSync("cp", ["-a", runnerDir, join(dir, "baked")]);
+      const marksLog = join(root, "var", "log", "self-runners-marks.log");
+      // Builtins between boots (one rm a boot): the loop's own processes would be a tenth of a boot's.
       const driver = `ok=0
 for _ in $(seq ${count}); do
-  rm -rf "${runnerDir}" "$POLLS"; ${preinstalled}
-  if bash "${join(dir, "user-data.sh")}" && grep -q '"event":"registered"' "${join(root, "var", "log", "self-runners-marks.log")}"; then ok=$((ok + 1)); fi
-  rm -f "${join(root, "var", "log", "self-runners-marks.log")}"
+  rm -rf "${runnerDir}" "$POLLS" "$SLEPT" "${marksLog}"; ${preinstalled}
+  if bash "${join(dir, "user-data.sh")}"; then
+    marks=""; IFS= read -r -d '' marks < "${marksLog}"
+    [[ "$marks" == *'"event":"registered"'* ]] && ok=$((ok + 1))
+  fi
 done
 echo "$ok"`;
       const result = spawnSync("bash", ["-c", driver], { env, encoding: "utf8", timeout: 1_500_000, maxBuffer: 64 * 1024 * 1024 });

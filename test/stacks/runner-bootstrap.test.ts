@@ -6,7 +6,7 @@ import { BUILD_CACHE_PROTOCOLS, CACHE_AGENT_OBJECT_KEY } from "../../contracts/b
 import { ACTIONS_REDIRECT_OBJECT_KEY, BAZELRC_LINE, GRADLE_INIT_SCRIPT, cacheBootstrapSettings } from "../../stacks/build-cache/cache-clients.js";
 import { LINUX_DISTRIBUTIONS } from "../../stacks/pools-os.js";
 import { renderRunnerBootstrap } from "../../stacks/runner-bootstrap.js";
-import { BOOT_OPTIONS as OPTIONS, LOG_GROUP, USER_DATA_LIMIT_BYTES, isRunnerDownload, runBootstrap as boot, type BootOptions } from "../helpers/runner-boot.js";
+import { BOOT_OPTIONS as OPTIONS, LOG_GROUP, USER_DATA_LIMIT_BYTES, isRunnerDownload, runBootstrap as boot, type BootOptions, type Run } from "../helpers/runner-boot.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 import { shellcheck } from "../helpers/shellcheck.js";
 
@@ -22,7 +22,16 @@ const INSTALL = { al2023: "dnf install -y -q", ubuntu: "apt-get -q -y -o DPkg::L
 const KIT_PACKAGE = { al2023: "libicu", ubuntu: "docker.io" } as const;
 
 describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstrap (user data) on %s", (host) => {
-  const runBootstrap = (options: BootOptions) => boot({ ...options, host });
+  // Tests that boot with the same options read the same boot (its machine and log, never changed by a test).
+  const boots = new Map<string, Run>();
+  const runBootstrap = (options: BootOptions): Run => {
+    const key = JSON.stringify(options);
+    const known = boots.get(key);
+    if (known !== undefined) return known;
+    const run = boot({ ...options, host });
+    boots.set(key, run);
+    return run;
+  };
   const render = () => renderRunnerBootstrap(OPTIONS, host);
   it("is valid bash", () => {
     const result = spawnSync("bash", ["-n"], { input: render(), encoding: "utf8" });
@@ -115,6 +124,9 @@ describe.each([LINUX_DISTRIBUTIONS[0], LINUX_DISTRIBUTIONS[2]])("runner bootstra
     const { status, calls, output } = runBootstrap({ jitAfterPolls: null, bootTimeoutSeconds: 1, runnerPreinstalled: true });
     expect(status).toBe(1);
     expect(output).toContain("no runner configuration after 1 s");
+    // One poll, then 3 s of sleep (on the machine's clock) pass the 1-s deadline.
+    expect(calls.filter((c) => c.startsWith("aws dynamodb get-item") && c.includes("Item.jitConfig.S"))).toHaveLength(1);
+    expect(calls.filter((c) => c.startsWith("sleep"))).toEqual(["sleep 3"]);
     expect(calls.some((c) => c.startsWith("run.sh"))).toBe(false);
     expect(calls.some((c) => c.startsWith("aws dynamodb update-item"))).toBe(false);
     expect(calls.at(-1)).toBe("shutdown -h now");

@@ -3,6 +3,7 @@ import type { CreateFleetCommandInput } from "@aws-sdk/client-ec2";
 import type { AwsStub } from "aws-sdk-client-mock";
 import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from "aws-lambda";
 import type { JobMessage } from "../../lambdas/shared/index.js";
+import { POOL_FIELDS } from "../../contracts/pools.js";
 
 export const TEST_REGION = "eu-west-1";
 export const TEST_ACCOUNT = "123456789012";
@@ -103,7 +104,7 @@ export function jobMessage(overrides: Partial<JobMessage> = {}): JobMessage {
   };
 }
 
-/** An SQS FIFO record carrying `body` (a JobMessage, or raw text for malformed cases). */
+/** An SQS FIFO record carrying `body` (a JobMessage, or raw text for malformed cases), from the example pool's queue. */
 export function sqsRecord(body: JobMessage | string, messageId?: string): SQSRecord {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   const id = messageId ?? (typeof body === "string" ? `raw-${text.length}-${nextJobId++}` : `msg-${body.jobId}`);
@@ -123,7 +124,7 @@ export function sqsRecord(body: JobMessage | string, messageId?: string): SQSRec
     messageAttributes: {},
     md5OfBody: "00000000000000000000000000000000",
     eventSource: "aws:sqs",
-    eventSourceARN: `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:self-runners-linux.fifo`,
+    eventSourceARN: POOL_FIELDS.queueArn.example,
     awsRegion: TEST_REGION,
   };
 }

@@ -16,37 +16,19 @@ import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } fr
 import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, replyFromRequest } from "../../helpers/github.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
-import { SCALE_UP_ENV } from "../../../contracts/index.js";
-import { sampleEnv } from "../../helpers/contracts.js";
+import { scaleUpEnvFixture } from "../../helpers/scale-up-env.js";
 
 const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
-const ENV = sampleEnv(SCALE_UP_ENV, {
-  PREFIX: "sr",
-  RUNNER_SCOPE: "repo",
-  GITHUB_APP_ID: "42",
-  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-  GITHUB_API_URL: "https://ghes.example.com/api/v3",
-  RUNNERS_TABLE: "sr-runners",
-  JOBS_TABLE: "sr-jobs",
-  DRAINING_PARAMETER: "/sr/draining",
-  // One runner per repository: the per-owner limit counts repositories in repo scope.
-  MAX_RUNNERS_PER_OWNER: "2",
-  POOLS: JSON.stringify({
-    linux: {
-      labels: ["linux"],
-      maxRunners: 10,
-      instanceTypes: ["m7i.large"],
-      subnetIds: ["subnet-a"],
-      launchTemplateName: "sr-linux",
-      spot: false,
-      onDemandFallback: false,
-      runnerGroupId: 3,
-      queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo",
-      queueArn: "arn:aws:sqs:eu-west-1:123456789012:self-runners-linux.fifo",
-      deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
-    },
-  }),
+const ENV = scaleUpEnvFixture({
+  env: {
+    RUNNER_SCOPE: "repo",
+    GITHUB_APP_ID: "42",
+    GITHUB_API_URL: "https://ghes.example.com/api/v3",
+    // One runner per repository: the per-owner limit counts repositories in repo scope.
+    MAX_RUNNERS_PER_OWNER: "2",
+  },
+  pools: { linux: { maxRunners: 10 } },
 });
 quietPowertools();
 const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));

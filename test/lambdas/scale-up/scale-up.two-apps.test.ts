@@ -1,33 +1,19 @@
-import { clearCaches } from "@aws-lambda-powertools/parameters";
-import { CreateTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { mockClient } from "aws-sdk-client-mock";
-import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jobMessage, lambdaContext, sqsEvent, sqsRecord } from "../../helpers/aws.js";
+import { appInstallation, gitHubFake, installationToken, jitConfigResponse } from "../../helpers/github.js";
+import { scaleUpEnvFixture } from "../../helpers/scale-up-env.js";
+import { scaleUpHandlerOnDoubles } from "../../helpers/scale-up-handler.js";
 
 // Two GitHub Apps installed on the same organization raise the API ceiling: JIT configs alternate
 // between them. The additional App finds its own installation once (GET /orgs/{org}/installation).
 
-import { createHandler, defaultDeps } from "../../../lambdas/scale-up/scale-up.lambda.js";
-import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
-import { appInstallation, generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse } from "../../helpers/github.js";
-import { startDynalite } from "../../helpers/dynalite.js";
-import { quietPowertools } from "../../helpers/powertools.js";
-import { scaleUpEnvFixture } from "../../helpers/scale-up-env.js";
-
-const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
 const ENV = scaleUpEnvFixture({
   env: { ADDITIONAL_GITHUB_APPS: JSON.stringify([{ appId: 654321, privateKeyParameter: "/sr/github-app-2-key" }]) },
   pools: { linux: { maxRunners: 10 } },
 });
-quietPowertools();
-const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
+const { db, handler, setUp, tearDown } = await scaleUpHandlerOnDoubles(ENV);
 
-const ec2 = mockClient(EC2Client);
-const ssm = mockClient(SSMClient);
-const sqs = mockClient(SQSClient);
 const ORG_JIT = "/orgs/octo-org/actions/runners/generate-jitconfig";
 const PRIMARY_INSTALLATION = 52103487;
 const SECOND_INSTALLATION = 61000001;
@@ -44,18 +30,7 @@ describe("scale-up handler with two GitHub Apps", () => {
   let github: ReturnType<typeof gitHubFake>;
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect((host: string) => host.startsWith("127.0.0.1:"));
-    await db.createTable("sr-jobs");
-    await db.createTable("sr-runners");
-    clearCaches();
-    ssm.on(GetParameterCommand, { Name: "/sr/github-app-key" }).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: generateAppPrivateKey() } });
-    ssm.on(GetParameterCommand, { Name: "/sr/github-app-2-key" }).resolves({ Parameter: { Name: "/sr/github-app-2-key", Type: "SecureString", Value: generateAppPrivateKey() } });
-    ssm.on(GetParameterCommand, { Name: "/sr/draining" }).resolves({ Parameter: { Name: "/sr/draining", Type: "String", Value: "false" } });
-    sqs.onAnyCommand().resolves({});
-    ec2.on(CreateTagsCommand).resolves({});
-    scriptInstantFleet(ec2);
-
+    await setUp();
     github = gitHubFake();
     github.scope.get("/orgs/octo-org/installation").reply(200, appInstallation({ id: SECOND_INSTALLATION, appId: 654321, org: "octo-org" }));
     github.scope.post(`/app/installations/${PRIMARY_INSTALLATION}/access_tokens`).reply(201, installationToken("ghs_primary"));
@@ -72,14 +47,7 @@ describe("scale-up handler with two GitHub Apps", () => {
       });
   });
 
-  afterAll(async () => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-    ec2.restore();
-    ssm.restore();
-    sqs.restore();
-    await db.close();
-  });
+  afterAll(tearDown);
 
   it("alternates JIT configs between the Apps and looks the additional App's installation up once", async () => {
     // Act

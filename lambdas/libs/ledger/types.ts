@@ -103,19 +103,9 @@ export interface JobFacts {
   readonly kind?: "job" | "warm";
 }
 
-/** What a queue message or a progress event says of its job (JobMessage and JobProgress both carry it). */
-export interface JobDescription {
-  readonly jobId: number;
-  readonly runAttempt: number;
-  readonly runId?: number;
-  readonly repository?: string;
+/** What a queue message or a progress event says of its job (JobMessage and JobProgress both carry it): its facts, the owner under its message name. */
+export interface JobDescription extends Omit<JobFacts, "org"> {
   readonly owner?: string;
-  readonly pool?: string;
-  readonly installationId?: number;
-  readonly labels?: readonly string[];
-  readonly headBranch?: string;
-  readonly defaultBranch?: string;
-  readonly kind?: "job" | "warm";
 }
 
 /** The ledger's facts of a job, from its queue message or progress event (the owner is the record's `org`). */

@@ -29,18 +29,10 @@ const RUNNERS = "/enterprises/octo-enterprise/actions/runners";
 const INSTANCE_ARN = "arn:aws:ec2:eu-west-1:123456789012:instance/";
 const db = await startDynalite();
 const ENV = sampleEnv(RECONCILE_ENV, {
-  PREFIX: "sr",
   RUNNER_SCOPE: "enterprise",
   ENTERPRISE_SLUG: "octo-enterprise",
   ENTERPRISE_TOKEN_SSM_PARAMETER_NAME: "/sr/enterprise-token",
-  GITHUB_APP_ID: "123456",
-  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-  RUNNERS_TABLE: "sr-runners",
-  JOBS_TABLE: "sr-jobs",
-  DRAINING_PARAMETER: "/sr/draining",
-  RUNNER_BOOT_TIMEOUT_SECONDS: "600",
   RUNNER_INSTANCE_PROFILE_ARNS: JSON.stringify([RUNNER_PROFILE]),
-  RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
   HEALER_MAX_GITHUB_CALLS: "0",
   POOLS: JSON.stringify({ linux: { queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo", labels: ["linux"], warmSize: 0, warmOwner: "", warmSchedule: "" } }),
 });

@@ -46,19 +46,7 @@ const warm = { warmOwner: "octo-org", warmSchedule: "Mon-Fri 07:00-19:00" };
 const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
 const ENV = sampleEnv(RECONCILE_ENV, {
-  PREFIX: "sr",
-  RUNNER_SCOPE: "org",
-  GITHUB_APP_ID: "123456",
-  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-  RUNNERS_TABLE: "sr-runners",
-  JOBS_TABLE: "sr-jobs",
-  DRAINING_PARAMETER: "/sr/draining",
-  RUNNER_BOOT_TIMEOUT_SECONDS: "600",
   RUNNER_INSTANCE_PROFILE_ARNS: JSON.stringify([RUNNER_PROFILE, POOL_PROFILE]),
-  RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
-  BUSY_CONFIRM_SECONDS: "90",
-  RELAUNCH_GRACE_SECONDS: "300",
-  RERUN_INTERRUPTED_JOBS: "true",
   // The webhook healer has its own tests (heal.test.ts); these rounds make only the reconciler's calls.
   HEALER_MAX_GITHUB_CALLS: "0",
   // As the module renders pools: warm fields always present, zero/empty when unused.

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll } from "vitest";
 import { dynamoDbIndex } from "../../lambdas/build-cache/adapters/dynamodb-index.js";
 import { memoryIndex } from "../../lambdas/build-cache/adapters/memory-index.js";
 import type { IndexStore, SweepIndex } from "../../lambdas/build-cache/ports.js";
 import { createIndexTable } from "./build-cache.js";
-import { startDynalite } from "./dynalite.js";
-import type { LocalDynamoDb } from "./dynalite.js";
+import { dynalitePerFile } from "./dynalite-per-file.js";
 
 /** One store of the build cache's index port, made fresh and empty by `make`. */
 export interface IndexStoreCase {
@@ -17,23 +15,15 @@ export interface IndexStoreCase {
  * dynalite server the calling test file starts before its tests and closes after them.
  */
 export function indexStores(tablePrefix: string): IndexStoreCase[] {
-  let db: LocalDynamoDb | undefined;
-  let tables = 0;
-  beforeAll(async () => {
-    db = await startDynalite();
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
+  const dynalite = dynalitePerFile();
   return [
     { name: "memory", make: async () => memoryIndex() },
     {
       name: "dynamodb",
       make: async () => {
-        const server = db as LocalDynamoDb;
-        const table = `${tablePrefix}-${tables++}`;
-        await createIndexTable(server.client, table);
-        return dynamoDbIndex(server.documentClient, table);
+        const table = dynalite.freshName(tablePrefix);
+        await createIndexTable(dynalite.db.client, table);
+        return dynamoDbIndex(dynalite.db.documentClient, table);
       },
     },
   ];

@@ -1,7 +1,7 @@
 import { CreateFleetCommand } from "@aws-sdk/client-ec2";
 import type { CreateFleetCommandInput } from "@aws-sdk/client-ec2";
 import type { AwsStub } from "aws-sdk-client-mock";
-import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from "aws-lambda";
+import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord, ScheduledEvent } from "aws-lambda";
 import type { JobMessage } from "../../lambdas/shared/index.js";
 import { POOL_FIELDS } from "../../contracts/pools.js";
 
@@ -101,6 +101,21 @@ export function jobMessage(overrides: Partial<JobMessage> = {}): JobMessage {
     labels: ["self-hosted", "linux"],
     receivedAt: "2024-06-11T14:02:21.000Z",
     ...overrides,
+  };
+}
+
+/** The EventBridge event a schedule rule `rule` (e.g. `sr-reconcile`) delivers. */
+export function scheduledEvent(rule: string): ScheduledEvent {
+  return {
+    version: "0",
+    id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: TEST_ACCOUNT,
+    time: "2024-06-15T12:00:00Z",
+    region: TEST_REGION,
+    resources: [`arn:aws:events:${TEST_REGION}:${TEST_ACCOUNT}:rule/${rule}`],
+    detail: {},
   };
 }
 

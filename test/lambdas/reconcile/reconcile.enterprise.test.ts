@@ -3,7 +3,6 @@ import { DescribeInstanceStatusCommand, DescribeInstancesCommand, EC2Client, Ter
 import type { Instance } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import type { ScheduledEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createHandler, defaultDeps } from "../../../lambdas/reconcile/reconcile.lambda.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
-import { lambdaContext } from "../../helpers/aws.js";
+import { lambdaContext, scheduledEvent } from "../../helpers/aws.js";
 import { generateAppPrivateKey, gitHubFake, runnersPage } from "../../helpers/github.js";
 import { putRunnerItem } from "../../helpers/ledger.js";
 import { startDynalite } from "../../helpers/dynalite.js";
@@ -42,17 +41,7 @@ const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
 const sqs = mockClient(SQSClient);
 
-const event: ScheduledEvent = {
-  version: "0",
-  id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-  "detail-type": "Scheduled Event",
-  source: "aws.events",
-  account: "123456789012",
-  time: "2024-06-15T12:00:00Z",
-  region: "eu-west-1",
-  resources: ["arn:aws:events:eu-west-1:123456789012:rule/sr-reconcile"],
-  detail: {},
-};
+const event = scheduledEvent("sr-reconcile");
 
 function instance(instanceId: string, ageMinutes: number, installationId: number): Instance {
   return {

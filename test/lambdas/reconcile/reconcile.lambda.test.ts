@@ -4,7 +4,6 @@ import type { Instance } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { ScheduledEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -20,7 +19,7 @@ import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import { createHandler, defaultDeps } from "../../../lambdas/reconcile/reconcile.lambda.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
-import { lambdaContext } from "../../helpers/aws.js";
+import { lambdaContext, scheduledEvent } from "../../helpers/aws.js";
 import type { FakeRunner, RecordedRequest } from "../../helpers/github.js";
 import {
   appInstallation,
@@ -86,17 +85,7 @@ function setTuesdayNoon(): void {
 
 let draining = "false";
 
-const event: ScheduledEvent = {
-  version: "0",
-  id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-  "detail-type": "Scheduled Event",
-  source: "aws.events",
-  account: "123456789012",
-  time: "2024-06-15T12:00:00Z",
-  region: "eu-west-1",
-  resources: ["arn:aws:events:eu-west-1:123456789012:rule/sr-reconcile"],
-  detail: {},
-};
+const event = scheduledEvent("sr-reconcile");
 
 function minutesAgo(minutes: number): Date {
   return new Date(Date.now() - minutes * 60_000);

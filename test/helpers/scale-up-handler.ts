@@ -6,7 +6,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
 import { SCALE_UP_ENV } from "../../contracts/index.js";
 import { createHandler, defaultDeps } from "../../lambdas/scale-up/scale-up.lambda.js";
-import { TEST_REGION, scriptInstantFleet } from "./aws.js";
+import { TEST_REGION, restoreDoubles, scriptInstantFleet } from "./aws.js";
 import { names } from "./contracts.js";
 import { startDynalite } from "./dynalite.js";
 import { generateAppPrivateKey } from "./openapi.js";
@@ -52,13 +52,6 @@ export async function scaleUpHandlerOnDoubles(env: Record<string, string>, secur
       ec2.on(CreateTagsCommand).resolves({});
       scriptInstantFleet(ec2);
     },
-    async tearDown(): Promise<void> {
-      nock.cleanAll();
-      nock.enableNetConnect();
-      ec2.restore();
-      ssm.restore();
-      sqs.restore();
-      await db.close();
-    },
+    tearDown: (): Promise<void> => restoreDoubles(db, ec2, ssm, sqs),
   };
 }

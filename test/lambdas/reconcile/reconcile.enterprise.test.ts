@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createHandler, defaultDeps } from "../../../lambdas/reconcile/reconcile.lambda.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
-import { lambdaContext, scheduledEvent } from "../../helpers/aws.js";
+import { lambdaContext, restoreDoubles, scheduledEvent } from "../../helpers/aws.js";
 import { generateAppPrivateKey, gitHubFake, runnersPage } from "../../helpers/github.js";
 import { putRunnerItem } from "../../helpers/ledger.js";
 import { startDynalite } from "../../helpers/dynalite.js";
@@ -73,14 +73,7 @@ beforeAll(async () => {
   sqs.on(SendMessageCommand).resolves({ MessageId: "m-1", SequenceNumber: "1" });
 });
 
-afterAll(async () => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  ec2.restore();
-  ssm.restore();
-  sqs.restore();
-  await db.close();
-});
+afterAll(() => restoreDoubles(db, ec2, ssm, sqs));
 
 describe("reconcile handler in enterprise scope", () => {
   it("lists the enterprise's runners once for instances of two organizations and deletes a registration without instance through the enterprise endpoint", async () => {

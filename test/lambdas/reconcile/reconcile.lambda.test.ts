@@ -19,7 +19,7 @@ import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import { createHandler, defaultDeps } from "../../../lambdas/reconcile/reconcile.lambda.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
-import { lambdaContext, scheduledEvent } from "../../helpers/aws.js";
+import { lambdaContext, restoreDoubles, scheduledEvent } from "../../helpers/aws.js";
 import type { FakeRunner, RecordedRequest } from "../../helpers/github.js";
 import {
   appInstallation,
@@ -254,13 +254,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-afterAll(async () => {
-  nock.enableNetConnect();
-  ec2.restore();
-  ssm.restore();
-  sqs.restore();
-  await db.close();
-});
+afterAll(() => restoreDoubles(db, ec2, ssm, sqs));
 
 describe("reconcile handler: runners", () => {
   it("reads the status checks of the kit's running instances by id, 100 per DescribeInstanceStatus call (health.ts)", async () => {

@@ -18,7 +18,7 @@ import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
 import { createHandler, defaultDeps } from "../../../lambdas/scale-up/scale-up.lambda.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { clearObservedBudgets, clearOctokitCache } from "../../../lambdas/shared/index.js";
-import { jobMessage, lambdaContext, newInstanceIds, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
+import { jobMessage, lambdaContext, newInstanceIds, restoreDoubles, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
 import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, validationFailed } from "../../helpers/github.js";
 import type { RecordedRequest } from "../../helpers/github.js";
 import { startDynalite } from "../../helpers/dynalite.js";
@@ -156,13 +156,7 @@ afterEach(() => {
   nock.cleanAll();
 });
 
-afterAll(async () => {
-  nock.enableNetConnect();
-  ec2.restore();
-  ssm.restore();
-  sqs.restore();
-  await db.close();
-});
+afterAll(() => restoreDoubles(db, ec2, ssm, sqs));
 
 describe("scale-up handler: launching", () => {
   it("launches one fleet per (pool, owner) group and registers one runner per job", async () => {

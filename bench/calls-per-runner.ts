@@ -12,14 +12,13 @@ import { CreateTagsCommand, EC2Client, TerminateInstancesCommand } from "@aws-sd
 import { ChangeMessageVisibilityBatchCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
-import { SCALE_UP_ENV } from "../contracts/index.js";
 import { createHandler, defaultDeps } from "../lambdas/scale-up/scale-up.lambda.js";
 import { clearObservedBudgets, clearOctokitCache } from "../lambdas/shared/index.js";
 import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } from "../test/helpers/aws.js";
-import { sampleEnv } from "../test/helpers/contracts.js";
 import { TEST_CREDENTIALS, startDynalite } from "../test/helpers/dynalite.js";
 import { generateAppPrivateKey } from "../test/helpers/openapi.js";
 import { quietPowertools } from "../test/helpers/powertools.js";
+import { scaleUpEnvFixture } from "../test/helpers/scale-up-env.js";
 import { countingGitHub } from "./counting-github.js";
 import { scopeTarget } from "./figures.js";
 import type { BenchGroup, Figure } from "./figures.js";
@@ -57,40 +56,11 @@ export interface CallsPerRunnerFigure {
   readonly simulatedSeconds: number;
 }
 
-const POOL_QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo";
-const queueUrl = (name: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`;
-
 function env(burst: number): Record<string, string> {
-  return sampleEnv(SCALE_UP_ENV, {
-    PREFIX: "sr",
-    RUNNER_SCOPE: "org",
-    GITHUB_APP_ID: "123456",
-    GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-    RUNNERS_TABLE: "sr-runners",
-    JOBS_TABLE: "sr-jobs",
-    DRAINING_PARAMETER: "/sr/draining",
+  return scaleUpEnvFixture({
     // Limits above the burst: every job launches, so the figures are per runner, not per deferral.
-    MAX_RUNNERS_TOTAL: String(burst),
-    MAX_RUNNERS_PER_OWNER: String(burst),
-    JOB_MAX_AGE_SECONDS: "3600",
-    CLAIM_LEASE_SECONDS: "120",
-    GITHUB_MIN_REMAINING_REQUESTS: "100",
-    MAX_FLEET_REQUESTS: "3",
-    POOLS: JSON.stringify({
-      linux: {
-        labels: ["linux", "x64"],
-        maxRunners: burst,
-        instanceTypes: ["m7i.large", "m6i.large"],
-        subnetIds: ["subnet-a", "subnet-b"],
-        launchTemplateName: "sr-linux",
-        spot: true,
-        onDemandFallback: true,
-        runnerGroupId: 1,
-        queueUrl: queueUrl("sr-linux.fifo"),
-        queueArn: POOL_QUEUE_ARN,
-        deadLetterQueueUrl: queueUrl("sr-linux-dlq.fifo"),
-      },
-    }),
+    env: { MAX_RUNNERS_TOTAL: String(burst), MAX_RUNNERS_PER_OWNER: String(burst), GITHUB_MIN_REMAINING_REQUESTS: "100" },
+    pools: { linux: { maxRunners: burst, instanceTypes: ["m7i.large", "m6i.large"], subnetIds: ["subnet-a", "subnet-b"], spot: true, onDemandFallback: true, runnerGroupId: 1 } },
   });
 }
 
@@ -205,7 +175,7 @@ export async function callsPerRunner(options: CallsPerRunnerOptions = {}): Promi
           },
         }));
         for (let b = e; b < batches; b += environments) {
-          const records = jobs.slice(b * batchSize, (b + 1) * batchSize).map((job) => ({ ...sqsRecord(job), eventSourceARN: POOL_QUEUE_ARN }));
+          const records = jobs.slice(b * batchSize, (b + 1) * batchSize).map((job) => sqsRecord(job));
           const started = performance.now();
           await deliver(records);
           if (process.env.BENCH_TRACE) console.log(`invocation ${b}: ${Math.round(performance.now() - started)} ms`);

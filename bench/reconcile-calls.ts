@@ -125,13 +125,6 @@ export async function reconcileCalls(sizes: readonly number[] = [1_000, 10_000])
       ssm.on(GetParameterCommand, { Name: "/sr/draining" }).resolves({ Parameter: { Name: "/sr/draining", Type: "String", Value: "false" } });
 
       const env = sampleEnv(RECONCILE_ENV, {
-        PREFIX: "sr",
-        RUNNER_SCOPE: "org",
-        GITHUB_APP_ID: "123456",
-        GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-        RUNNERS_TABLE: "sr-runners",
-        JOBS_TABLE: "sr-jobs",
-        DRAINING_PARAMETER: "/sr/draining",
         RUNNER_INSTANCE_PROFILE_ARNS: JSON.stringify([PROFILE]),
         HEALER_MAX_GITHUB_CALLS: "0",
         POOLS: JSON.stringify({ linux: { queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo", labels: ["linux"], warmSize: 0, warmOwner: "", warmSchedule: "" } }),

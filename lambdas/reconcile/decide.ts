@@ -79,7 +79,7 @@ export interface DecideInput {
    */
   readonly launching?: { readonly instanceIds: ReadonlySet<string>; readonly owners: ReadonlySet<string> };
   /**
-   * Owners of ledger jobs that launched an instance and hold none now (job-actions.ts `jobOwners`). A
+   * Owners of ledger jobs that launched an instance and hold none now (ledger-views.ts `jobOwners`). A
    * JIT POST whose answer never came back may have registered a name whose instance is gone: with no
    * live instance or runner item left for that owner, only these get its registrations listed.
    * @default none

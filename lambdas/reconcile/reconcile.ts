@@ -1,6 +1,7 @@
 import { METRICS, RegistrationsUnavailableError, childLogger, emitMetric, runnerName } from "../shared/index.js";
 import type { Correlation } from "../shared/index.js";
-import { jobOwners, launchesInProgress, reconcileJobs, runningOn } from "./job-actions.js";
+import { reconcileJobs } from "./job-actions.js";
+import { jobOwners, launchesInProgress, runningOn } from "./ledger-views.js";
 import type { ReconcileJobsDeps } from "./job-actions.js";
 import type { InstanceInventory } from "./adapters/ec2.js";
 import type { RunnerDirectory } from "./adapters/github.js";

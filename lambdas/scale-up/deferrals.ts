@@ -1,7 +1,7 @@
 import { METRICS, childLogger, emitMetric } from "../shared/index.js";
 import type { Ledger } from "../libs/ledger/port.js";
 import type { DeferredMessage, JobQueueControl } from "./adapters/sqs.js";
-import type { Claimed } from "./launch-group.js";
+import type { Claimed } from "./claims.js";
 import { deferralSeconds } from "./plan.js";
 import type { BackoffSettings, DeferralKind } from "./plan.js";
 

@@ -1,63 +1,27 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { GitHubDeadlineError, GitHubRequestError, METRICS, childLogger, emitMetric, jobCorrelation, runnerName, withCorrelation } from "../shared/index.js";
-import type { JobMessage } from "../shared/index.js";
+import { METRICS, childLogger, emitMetric, jobCorrelation, runnerName, withCorrelation } from "../shared/index.js";
 import { limitKeys, limitReleaseReason } from "../libs/ledger/phases.js";
-import type { Ledger, LimitCounters } from "../libs/ledger/port.js";
+import type { LimitCounters } from "../libs/ledger/port.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
-import type { RegisterRunner } from "./adapters/github.js";
-import type { RunnerItem, WriteRunners } from "./adapters/runners-table.js";
+import type { WriteRunners } from "./adapters/runners-table.js";
+import type { Claimed } from "./claims.js";
 import type { ScaleUpConfig, ScaleUpPool } from "./config.js";
 import { firstFleetRequest, nextFleetRequest } from "./fleet-plan.js";
 import type { CapacityType, FleetError, FleetRequest } from "./fleet-plan.js";
-import type { SealJitConfig } from "./jit-seal.js";
 import { splitGroup } from "./plan.js";
-import { jitCallDeadlineMs, jitCallFits } from "./time-budget.js";
 import type { DeferralKind, LaunchGroup } from "./plan.js";
+import { registerInstance } from "./register-instance.js";
+import type { RegistrationDeps, RegistrationTally } from "./register-instance.js";
 
 const log = childLogger("scale-up");
 
-/** How long a runner item lives before DynamoDB TTL removes it. */
-export const RUNNER_ITEM_TTL_SECONDS = 24 * 60 * 60;
-
-/** A job this invocation holds a claim on. */
-export interface Claimed {
-  readonly recordId: string;
-  readonly job: JobMessage;
-  readonly key: string;
-  readonly token: string;
-  readonly owner: string;
-  /**
-   * The instance an earlier attempt launched under this claim and kept, out of time for its JIT call
-   * (takeoverAction "reuse"): it is registered instead of launching another, and holds its slots.
-   */
-  readonly instanceId?: string;
-  /** A fresh launch replacing a kept instance too old to reuse: the slots reserved for that instance are its own. */
-  readonly holdsSlots?: boolean;
-  /** Attempts earlier claims made on the kept instance (time-budget.ts, `jitAttemptsBefore`): its JIT deadline grows with them. */
-  readonly earlierAttempts?: number;
-  /** Its previous claim's invocation died mid-launch: the instance is recorded before the JIT call (time-budget.ts). */
-  readonly recordInstanceFirst?: boolean;
-  /** Its GitHub write turn (epoch ms), a few seconds away: its JIT POST waits for it here (write-gate.ts). */
-  readonly writeAt?: number;
-}
-
 /** The part of scale-up's dependencies a group launch uses. */
-export interface LaunchDeps {
+export interface LaunchDeps extends RegistrationDeps {
   readonly config: ScaleUpConfig;
-  readonly ledger: Ledger;
   readonly counters: LimitCounters;
   readonly fleet: RunnerFleet;
-  readonly registerRunner: RegisterRunner;
   readonly writeRunners: WriteRunners;
-  readonly sealJitConfig: SealJitConfig;
-  /** `arn:<partition>:ec2:<region>:<account>:instance/`, from the function's own ARN. */
-  readonly instanceArnPrefix: string;
   /** The clock read when CreateFleet has answered (dispatch latency). */
   readonly now: () => Date;
-  /** Time left in this invocation (Lambda's `getRemainingTimeInMillis`); absent: unbounded. */
-  readonly remainingMs?: () => number;
-  /** Waits in the invocation (a JIT POST for its write turn); absent: a timer. */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface GroupContext {
@@ -161,10 +125,8 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   const fleetAnswered = deps.now();
   if (errors.length > 0) log.warn("fleet reported errors", { pool: group.pool, errors });
 
-  const failed: Claimed[] = [];
-  const doomed: string[] = [];
-  const items: Array<{ item: RunnerItem; job: Claimed }> = [];
-  const kept: Claimed[] = [];
+  const tally: RegistrationTally = { failed: [], doomed: [], items: [], kept: [] };
+  const { failed, doomed, items, kept } = tally;
   await Promise.all(
     group.recordIds.map(async (recordId, index) => {
       const job = ctx.claimOf.get(recordId) as Claimed;
@@ -178,74 +140,12 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
         const latency = (fleetAnswered.getTime() - Date.parse(job.job.receivedAt)) / 1000;
         if (Number.isFinite(latency)) emitMetric(METRICS.dispatchLatency, Math.max(0, latency), { Pool: group.pool });
       }
-      await withCorrelation({ ...jobCorrelation(job.job), instanceId, runnerName: name }, () => registerInstance(job, recordId, instanceId, name));
+      const appId = ctx.appOf.get(recordId) ?? deps.config.app.appId;
+      await withCorrelation({ ...jobCorrelation(job.job), instanceId, runnerName: name }, () =>
+        registerInstance(job, instanceId, name, { deps, now, pool, poolKey: group.pool, owner: group.owner, installationId: group.installationId, appId }, tally),
+      );
     }),
   );
-  async function registerInstance(job: Claimed, recordId: string, instanceId: string, name: string): Promise<void> {
-    try {
-      // The instance boots while its JIT POST waits for the write turn reserved for it.
-      const untilTurn = job.writeAt === undefined ? 0 : job.writeAt - deps.now().getTime();
-      if (untilTurn > 0) await (deps.sleep ?? sleep)(untilTurn);
-      if (deps.remainingMs !== undefined && !jitCallFits(deps.remainingMs())) {
-        // GitHub's answer could not arrive before Lambda ends the invocation, leaving an instance no job
-        // names: the instance stays with the claim instead, for the takeover to register (time-budget.ts).
-        if (!(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
-        kept.push(job);
-        return;
-      }
-      if (job.recordInstanceFirst === true && !(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
-      let jit;
-      try {
-        jit = await deps.registerRunner({
-          instanceId,
-          pool,
-          owner: group.owner,
-          installationId: group.installationId,
-          appId: ctx.appOf.get(recordId) ?? deps.config.app.appId,
-          deadlineMs: jitCallDeadlineMs(job.earlierAttempts ?? 0, deps.remainingMs?.()),
-          ...(job.instanceId === undefined ? {} : { replaceStale: true }),
-        });
-      } catch (error) {
-        if (!keepsInstance(error, job)) throw error;
-        // GitHub is slower than this attempt's deadline (or still lists the name an earlier one
-        // registered late): the instance stays with the claim, and the next attempt's deadline is longer.
-        log.warn("JIT call not answered in time: the instance waits for the next attempt", { error, instanceId });
-        const recorded = job.instanceId !== undefined || job.recordInstanceFirst === true;
-        if (!recorded && !(await deps.ledger.recordInstance(job.key, job.token, instanceId, name, now))) throw new Error("claim lost");
-        kept.push(job);
-        return;
-      }
-      const pk = `${deps.instanceArnPrefix}${instanceId}`;
-      // Sealed for this instance only, before the job is marked launched: a failure is a failed
-      // registration (the instance is terminated, the claim released), never a plain-text item.
-      const jitConfig = await deps.sealJitConfig(jit.encodedJitConfig, pk);
-      // The job is launched before its configuration exists (one write records the instance too): a
-      // crash before this write leaves an instance no job names, which never gets a configuration; a
-      // crash after it leaves a launched job whose instance never comes online, which the reconciler
-      // terminates and relaunches (docs/reliability.md).
-      if (!(await deps.ledger.markLaunched(job.key, job.token, now, { instanceId, runnerName: name }))) throw new Error("claim lost");
-      items.push({
-        job,
-        item: {
-          pk,
-          instanceId,
-          pool: group.pool,
-          owner: group.owner,
-          installationId: group.installationId,
-          runnerName: name,
-          runnerId: jit.runnerId,
-          jitConfig,
-          createdAt: now.toISOString(),
-          jobKey: job.key,
-          expiresAt: Math.floor(now.getTime() / 1000) + RUNNER_ITEM_TTL_SECONDS,
-        },
-      });
-    } catch (error) {
-      log.error("runner registration failed", { error, instanceId, owner: group.owner });
-      doomed.push(instanceId);
-      failed.push(job);
-    }
-  }
   const unwritten = new Set(items.length === 0 ? [] : await deps.writeRunners(items.map(({ item }) => item)));
   let ready = 0;
   let unconfigured = 0;
@@ -293,14 +193,4 @@ async function launchGroup(group: LaunchGroup, pool: ScaleUpPool, keys: ReturnTy
   if (unconfigured > 0) emitMetric(METRICS.launchFailures, unconfigured, { Pool: group.pool });
   log.info("group launched", { pool: group.pool, owner: group.owner, requested: count, launched: instanceIds.length, ready, terminated: doomed.length });
   return ready;
-}
-
-/**
- * A failed JIT POST after which the instance is kept for the next attempt rather than terminated: our
- * deadline passed (GitHub may answer later, and register the name all the same), or a kept instance's
- * name is still registered (409: a late registration not listed yet when its stale one was looked up).
- */
-function keepsInstance(error: unknown, job: Claimed): boolean {
-  if (error instanceof GitHubDeadlineError) return true;
-  return job.instanceId !== undefined && error instanceof GitHubRequestError && error.status === 409;
 }

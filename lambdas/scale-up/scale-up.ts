@@ -1,7 +1,6 @@
 import { SCALE_UP_WRITE_TURN_WAIT_SECONDS } from "../../contracts/scale-up.js";
 import { METRICS, UNKNOWN_DIMENSION_VALUE, childLogger, emitMetric, jobCorrelation, jobGroupId, parseJobMessage, withCorrelation } from "../shared/index.js";
 import type { BudgetObservation } from "../shared/index.js";
-import { jobKey, refusedClaimOutcome, takeoverAction } from "../libs/ledger/phases.js";
 import type { BudgetStore, Ledger, LimitCounters } from "../libs/ledger/port.js";
 import { jobFacts } from "../libs/ledger/types.js";
 import type { RunnerFleet } from "./adapters/ec2.js";
@@ -11,15 +10,15 @@ import type { JobQueueControl } from "./adapters/sqs.js";
 import type { ScaleUpConfig, ScaleUpPool } from "./config.js";
 import type { SealJitConfig } from "./jit-seal.js";
 import { launchGroupWithLimits } from "./launch-group.js";
-import type { Claimed } from "./launch-group.js";
-import { assignApps, groupLaunches, ownerOf, triage } from "./plan.js";
+import { claimJobs } from "./claims.js";
+import type { Claimed } from "./claims.js";
+import { assignApps, groupLaunches, triage } from "./plan.js";
 import type { DeferralKind, ParsedRecord, Triage } from "./plan.js";
 import { batchWaits, countWaits, sendBack, visibilityPlan } from "./deferrals.js";
 import { separateBatchStart } from "./adapters/batch-start.js";
 import type { ReadBatchStart } from "./adapters/batch-start.js";
 import { appBudgets, budgetWorthSharing } from "./budget-share.js";
 import { confirmStillQueued } from "./still-queued.js";
-import { claimFollowsDeadAttempt, jitAttemptsBefore, keptInstanceReusable } from "./time-budget.js";
 import type { WorkflowJobLookup } from "./still-queued.js";
 import { governWrites } from "./write-gate.js";
 import type { WriteGateDeps, WriteTurn } from "./write-gate.js";
@@ -97,9 +96,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   const byId = new Map(records.map((record) => [record.id, record]));
   // The records that wait, and the claims they give back or keep (deferrals.ts).
   const { waits, wait, giveBack, keep } = batchWaits(deps.ledger, now, config.claimLeaseSeconds);
-  let duplicates = 0;
   let deadLettered = 0;
-  let launched = 0;
 
   const parsed = records.map((record): ParsedRecord => {
     try {
@@ -201,69 +198,8 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
     start.lines,
   );
 
-  // Claim every job with budget and a write token; only claimed jobs go on.
-  const claimed: Claimed[] = [];
-  await Promise.all(
-    withTokens.map(({ recordId, job, writeAt }) => withCorrelation(jobCorrelation(job), async () => {
-      const owner = ownerOf(job, config.scope, config.app.enterprise?.slug);
-      const key = jobKey(job);
-      const token = deps.newToken();
-      try {
-        const result = await deps.ledger.claim({ ...jobFacts(job), scopeOwner: owner }, token, config.claimLeaseSeconds * 1000, now);
-        if (!result.claimed) {
-          if (refusedClaimOutcome(result.record?.phase) === "duplicate") {
-            duplicates += 1;
-            emitMetric(METRICS.scaleUpJobsDeduplicated, 1, { Pool: job.pool });
-            log.info("duplicate job settled", { jobId: job.jobId, runAttempt: job.runAttempt, phase: result.record?.phase });
-          } else {
-            wait(recordId, "in-flight", "another invocation is launching this job");
-          }
-          return;
-        }
-        // Only a takeover of an expired claim carries the instance its crashed attempt launched;
-        // `instanceId` may be older (released or relaunched), gone or serving another job.
-        const previous = result.record.claimInstanceId;
-        if (previous !== undefined) {
-          const written = result.record.runnerWritten === true || (await deps.runnerItemExists(`${deps.instanceArnPrefix}${previous}`));
-          const action = takeoverAction({ instanceId: previous, runnerWritten: written });
-          log.warn("took over an expired claim", { jobId: job.jobId, previous, action });
-          if (action === "adopt") {
-            // The crashed attempt finished everything but the last write: its runner is ours.
-            await deps.ledger.markLaunched(key, token, now);
-            launched += 1;
-            if (job.kind !== "warm") emitMetric(METRICS.jobsDispatched, 1, { Pool: job.pool });
-            return;
-          }
-          if (keptInstanceReusable(result.record.events, previous, now, config.runnerBootTimeoutSeconds)) {
-            // Reused: the instance still waits for a configuration and holds the slots reserved for it.
-            const earlierAttempts = jitAttemptsBefore(result.record.events, previous);
-            claimed.push({ recordId, job, key, token, owner, instanceId: previous, earlierAttempts, ...(writeAt === undefined ? {} : { writeAt }) });
-            return;
-          }
-          // Too old to pick up a configuration before its boot timeout: ended (TerminateInstances is
-          // idempotent) and replaced by a fresh instance that inherits its slots.
-          log.warn("kept instance too old to reuse: replaced", { jobId: job.jobId, previous });
-          await deps.fleet.terminate([previous]).catch((error: unknown) => log.warn("terminating an old kept instance failed", { error, previous }));
-        }
-        claimed.push({
-          recordId,
-          job,
-          key,
-          token,
-          owner,
-          ...(previous === undefined ? {} : { holdsSlots: true }),
-          ...(claimFollowsDeadAttempt(result.record.events) ? { recordInstanceFirst: true } : {}),
-          ...(writeAt === undefined ? {} : { writeAt }),
-        });
-      } catch (error) {
-        log.error("claiming job failed", { error, jobId: job.jobId });
-        wait(recordId, "launch-failed", "ledger unavailable");
-      }
-    })),
-  );
-  // Claims settle in any order; limits go to the oldest records of the batch first.
-  const batchOrder = new Map(withTokens.map(({ recordId }, index) => [recordId, index]));
-  claimed.sort((a, b) => (batchOrder.get(a.recordId) ?? 0) - (batchOrder.get(b.recordId) ?? 0));
+  // Claim every job with budget and a write token; only claimed jobs go on (claims.ts).
+  const { claimed, duplicates, adopted } = await claimJobs(withTokens, deps, now, wait);
 
   // An old message's job may have been taken or finished since: one GET each for the jobs granted
   // slots (launch-group.ts), so that messages waiting for a limit cost no GitHub call.
@@ -284,7 +220,7 @@ export async function processBatch(records: readonly IncomingRecord[], deps: Sca
   const results = await Promise.all(
     groups.map((group) => launchGroupWithLimits(group, { deps, now, claimOf, appOf, giveBack, keep, confirmStillQueued: confirm })),
   );
-  launched += results.reduce((sum, n) => sum + n, 0);
+  const launched = adopted + results.reduce((sum, n) => sum + n, 0);
 
   // Shared only when the figure can change another environment's decision (budget-share.ts).
   const worthSharing = deps.observedBudgets().filter((b) => budgetWorthSharing(b, stored.get(b.appId), config.gitHubMinRemaining, now.getTime() / 1000));

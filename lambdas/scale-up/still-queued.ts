@@ -4,7 +4,7 @@ import { finishedPhase } from "../libs/ledger/phases.js";
 import type { Phase } from "../libs/ledger/phases.js";
 import type { Ledger } from "../libs/ledger/port.js";
 import type { JobFacts } from "../libs/ledger/types.js";
-import type { Claimed } from "./launch-group.js";
+import type { Claimed } from "./claims.js";
 
 /**
  * Issue 18, finding 9 (second half): a message older than a short grace is confirmed with one GitHub

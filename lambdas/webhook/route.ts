@@ -19,21 +19,10 @@ export function matchPool(
   return undefined;
 }
 
-/** A job that some runner took (`in_progress`) or that ended (`completed`), for the job ledger. */
-export interface JobProgress {
+/** A job that some runner took (`in_progress`) or that ended (`completed`), for the job ledger: the queue message's job fields and what happened. */
+export interface JobProgress
+  extends Pick<JobMessage, "pool" | "jobId" | "runId" | "runAttempt" | "repository" | "owner" | "installationId" | "labels" | "headBranch" | "defaultBranch"> {
   readonly action: "in_progress" | "completed";
-  readonly pool: string;
-  readonly jobId: number;
-  readonly runId: number;
-  readonly runAttempt: number;
-  readonly repository: string;
-  readonly owner: string;
-  readonly installationId: number;
-  readonly labels: readonly string[];
-  /** `workflow_job.head_branch`: the branch the job runs on. */
-  readonly headBranch?: string;
-  /** `repository.default_branch`. */
-  readonly defaultBranch?: string;
   /** The runner that took the job, when GitHub names one. */
   readonly runnerName: string | undefined;
   /** `completed` only: success, failure, cancelled, skipped, ... */

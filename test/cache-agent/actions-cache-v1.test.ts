@@ -4,7 +4,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as cache from "@actions/cache";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { clientEnvironment } from "../../cache-agent/index.js";
 import { startCacheAgentWorld, type CacheAgentWorld } from "../helpers/cache-agent-world.js";
 
@@ -13,24 +13,17 @@ import { startCacheAgentWorld, type CacheAgentWorld } from "../helpers/cache-age
 
 let world: CacheAgentWorld;
 let work: string;
-const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
   world = await startCacheAgentWorld();
   work = await mkdtemp(join(tmpdir(), "actions-cache-v1-"));
   mkdirSync(join(work, "runner-temp"));
   const env = { ...clientEnvironment(world.agent.url, ["actions"]), ACTIONS_RUNTIME_TOKEN: "runtime-token-not-checked", RUNNER_TEMP: join(work, "runner-temp"), GITHUB_SERVER_URL: "https://ghes.example.com" };
-  for (const [name, value] of Object.entries(env)) {
-    saved[name] = process.env[name];
-    process.env[name] = value;
-  }
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
 });
 
 afterAll(async () => {
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  vi.unstubAllEnvs();
   await world?.close();
   rmSync(work, { recursive: true, force: true });
 });

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as cache from "@actions/cache";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { clientEnvironment, startCacheAgent, type CacheBackend } from "../../cache-agent/index.js";
 import { startCacheAgentWorld, type CacheAgentWorld } from "../helpers/cache-agent-world.js";
 
@@ -13,13 +13,10 @@ import { startCacheAgentWorld, type CacheAgentWorld } from "../helpers/cache-age
 
 let world: CacheAgentWorld;
 let work: string;
-const saved: Record<string, string | undefined> = {};
 
-function setEnv(values: Record<string, string>): void {
-  for (const [name, value] of Object.entries(values)) {
-    saved[name] = process.env[name];
-    process.env[name] = value;
-  }
+/** Sets each variable for this file's tests (vitest restores them at vi.unstubAllEnvs). */
+function stubEnv(values: Record<string, string>): void {
+  for (const [name, value] of Object.entries(values)) vi.stubEnv(name, value);
 }
 
 async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
@@ -31,7 +28,8 @@ async function writeTree(dir: string, files: Record<string, string>): Promise<vo
 beforeAll(async () => {
   world = await startCacheAgentWorld();
   work = await mkdtemp(join(tmpdir(), "actions-cache-"));
-  setEnv({
+  // @actions/cache reads its service from the environment; vi.unstubAllEnvs puts the old values back.
+  stubEnv({
     ...clientEnvironment(world.agent.url, ["actions"]),
     ACTIONS_RUNTIME_TOKEN: "runtime-token-not-checked",
     RUNNER_TEMP: join(work, "runner-temp"),
@@ -41,10 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const [name, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  vi.unstubAllEnvs();
   await world?.close();
   rmSync(work, { recursive: true, force: true });
 });

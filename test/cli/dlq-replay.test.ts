@@ -5,11 +5,10 @@ import { replayDeduplicationId } from "../../cli/commands/dlq-replay.js";
 import { jobKey } from "../../lambdas/libs/ledger/phases.js";
 import { createHandler, defaultDeps } from "../../lambdas/scale-up/scale-up.lambda.js";
 import { jobDeduplicationId } from "../../lambdas/shared/job-message.js";
-import { SCALE_UP_ENV } from "../../contracts/index.js";
 import { lambdaContext, sqsEvent } from "../helpers/aws.js";
-import { sampleEnv } from "../helpers/contracts.js";
 import { TEST_CREDENTIALS } from "../helpers/dynalite.js";
 import { quietPowertools } from "../helpers/powertools.js";
+import { scaleUpEnvFixture } from "../helpers/scale-up-env.js";
 import { sqsRecord } from "../fault/world/sqs.js";
 import { CliWorld } from "./cli-world.js";
 import { facts, heldAtLimit, instance, launched, messageOf } from "./fixtures.js";
@@ -192,36 +191,7 @@ describe("a replayed job gets its runner (end to end with the scale-up handler)"
 
 /** The scale-up handler from its factory: real adapters on the doubles, GitHub registration scripted. */
 function scaleUpHandler(world: CliWorld) {
-  const url = (name: string) => `${world.endpoint}/123456789012/${name}`;
-  const env = sampleEnv(SCALE_UP_ENV, {
-    PREFIX: "sr",
-    RUNNER_SCOPE: "org",
-    GITHUB_APP_ID: "123456",
-    GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-    RUNNERS_TABLE: "sr-runners",
-    JOBS_TABLE: "sr-jobs",
-    DRAINING_PARAMETER: "/sr/draining",
-    MAX_RUNNERS_TOTAL: "8",
-    MAX_RUNNERS_PER_OWNER: "6",
-    JOB_MAX_AGE_SECONDS: "3600",
-    ALLOWED_OWNERS: "[]",
-    ALLOWED_REPOSITORIES: "[]",
-    POOLS: JSON.stringify({
-      linux: {
-        labels: ["linux", "x64"],
-        maxRunners: 3,
-        instanceTypes: ["m7i.large"],
-        subnetIds: ["subnet-a"],
-        launchTemplateName: "sr-linux",
-        spot: false,
-        onDemandFallback: false,
-        runnerGroupId: 3,
-        queueUrl: url("sr-linux.fifo"),
-        queueArn: world.queue("linux").arn,
-        deadLetterQueueUrl: url("sr-linux-dlq.fifo"),
-      },
-    }),
-  });
+  const env = scaleUpEnvFixture({ sqsEndpoint: world.endpoint });
   const config = { region: "eu-west-1", endpoint: world.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 };
   const deps = defaultDeps(env, { ec2: new EC2Client(config), sqs: new SQSClient(config), dynamoDb: world.db.client });
   let runnerId = 100;

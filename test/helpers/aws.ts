@@ -1,8 +1,11 @@
 import { CreateFleetCommand } from "@aws-sdk/client-ec2";
 import type { CreateFleetCommandInput } from "@aws-sdk/client-ec2";
 import type { AwsStub } from "aws-sdk-client-mock";
-import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord } from "aws-lambda";
+import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord, ScheduledEvent } from "aws-lambda";
 import type { JobMessage } from "../../lambdas/shared/index.js";
+import { POOL_FIELDS } from "../../contracts/pools.js";
+import nock from "nock";
+import type { LocalDynamoDb } from "./dynalite.js";
 
 export const TEST_REGION = "eu-west-1";
 export const TEST_ACCOUNT = "123456789012";
@@ -103,7 +106,30 @@ export function jobMessage(overrides: Partial<JobMessage> = {}): JobMessage {
   };
 }
 
-/** An SQS FIFO record carrying `body` (a JobMessage, or raw text for malformed cases). */
+/** A handler test's teardown: GitHub (nock) interceptors dropped and the network open again, the SDK mocks restored, dynalite closed. */
+export async function restoreDoubles(db: LocalDynamoDb, ...mocks: ReadonlyArray<{ restore(): void }>): Promise<void> {
+  nock.cleanAll();
+  nock.enableNetConnect();
+  for (const mock of mocks) mock.restore();
+  await db.close();
+}
+
+/** The EventBridge event a schedule rule `rule` (e.g. `sr-reconcile`) delivers. */
+export function scheduledEvent(rule: string): ScheduledEvent {
+  return {
+    version: "0",
+    id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    source: "aws.events",
+    account: TEST_ACCOUNT,
+    time: "2024-06-15T12:00:00Z",
+    region: TEST_REGION,
+    resources: [`arn:aws:events:${TEST_REGION}:${TEST_ACCOUNT}:rule/${rule}`],
+    detail: {},
+  };
+}
+
+/** An SQS FIFO record carrying `body` (a JobMessage, or raw text for malformed cases), from the example pool's queue. */
 export function sqsRecord(body: JobMessage | string, messageId?: string): SQSRecord {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   const id = messageId ?? (typeof body === "string" ? `raw-${text.length}-${nextJobId++}` : `msg-${body.jobId}`);
@@ -123,7 +149,7 @@ export function sqsRecord(body: JobMessage | string, messageId?: string): SQSRec
     messageAttributes: {},
     md5OfBody: "00000000000000000000000000000000",
     eventSource: "aws:sqs",
-    eventSourceARN: `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:self-runners-linux.fifo`,
+    eventSourceARN: POOL_FIELDS.queueArn.example,
     awsRegion: TEST_REGION,
   };
 }

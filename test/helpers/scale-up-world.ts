@@ -1,4 +1,3 @@
-import { SCALE_UP_ENV } from "../../contracts/index.js";
 import { memoryBudgetStore, memoryLimitCounters } from "../../lambdas/libs/ledger/memory-counters.js";
 import { MemoryLedgerTable, memoryLedger } from "../../lambdas/libs/ledger/memory-store.js";
 import type { RunnerItem } from "../../lambdas/scale-up/adapters/runners-table.js";
@@ -8,45 +7,16 @@ import type { IncomingRecord, ScaleUpDeps } from "../../lambdas/scale-up/scale-u
 import { GitHubRequestError } from "../../lambdas/shared/index.js";
 import type { JobMessage, WorkflowJobState } from "../../lambdas/shared/index.js";
 import { jobMessage } from "./aws.js";
-import { sampleEnv } from "./contracts.js";
 import { MemoryKms } from "./memory-kms.js";
+import { scaleUpEnvFixture, scaleUpQueueArn } from "./scale-up-env.js";
 
 // Scale-up's processBatch with memory ports (test/lambdas/scale-up): the memory ledger, counters and
 // budgets, an EC2 fleet, a GitHub registrar, a runners table and a queue that record what they are
 // asked, and a fake clock.
 
 export const NOW = new Date("2026-11-23T10:00:00.000Z");
-export const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo";
-export const queueUrl = (name: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${name}.fifo`;
-export const CONFIG = scaleUpConfigFromEnv(sampleEnv(SCALE_UP_ENV, {
-  PREFIX: "sr",
-  RUNNER_SCOPE: "org",
-  GITHUB_APP_ID: "123456",
-  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-  RUNNERS_TABLE: "sr-runners",
-  JOBS_TABLE: "sr-jobs",
-  DRAINING_PARAMETER: "/sr/draining",
-  MAX_RUNNERS_TOTAL: "8",
-  MAX_RUNNERS_PER_OWNER: "6",
-  JOB_MAX_AGE_SECONDS: "3600",
-  ALLOWED_OWNERS: "[]",
-  ALLOWED_REPOSITORIES: "[]",
-  POOLS: JSON.stringify({
-    linux: {
-      labels: ["linux", "x64"],
-      maxRunners: 3,
-      instanceTypes: ["m7i.large"],
-      subnetIds: ["subnet-a"],
-      launchTemplateName: "sr-linux",
-      spot: false,
-      onDemandFallback: false,
-      runnerGroupId: 3,
-      queueUrl: queueUrl("linux"),
-      queueArn: QUEUE_ARN,
-      deadLetterQueueUrl: queueUrl("linux-dlq"),
-    },
-  }),
-}));
+export const QUEUE_ARN = scaleUpQueueArn("linux");
+export const CONFIG = scaleUpConfigFromEnv(scaleUpEnvFixture());
 
 /** The ports in memory and what they were asked. */
 export interface World {

@@ -1,4 +1,5 @@
 import { TERMINAL_LEDGER_ITEM_TTL_SECONDS } from "../../../contracts/admission.js";
+import type { BudgetObservation } from "../../shared/index.js";
 import type { Phase } from "./phases.js";
 
 /** How long ledger items outlive their last write (DynamoDB TTL on `expiration`, as Powertools uses). */
@@ -102,19 +103,9 @@ export interface JobFacts {
   readonly kind?: "job" | "warm";
 }
 
-/** What a queue message or a progress event says of its job (JobMessage and JobProgress both carry it). */
-export interface JobDescription {
-  readonly jobId: number;
-  readonly runAttempt: number;
-  readonly runId?: number;
-  readonly repository?: string;
+/** What a queue message or a progress event says of its job (JobMessage and JobProgress both carry it): its facts, the owner under its message name. */
+export interface JobDescription extends Omit<JobFacts, "org"> {
   readonly owner?: string;
-  readonly pool?: string;
-  readonly installationId?: number;
-  readonly labels?: readonly string[];
-  readonly headBranch?: string;
-  readonly defaultBranch?: string;
-  readonly kind?: "job" | "warm";
 }
 
 /** The ledger's facts of a job, from its queue message or progress event (the owner is the record's `org`). */
@@ -145,16 +136,8 @@ export interface LedgerSnapshot {
   readonly counters: ReadonlyMap<string, number>;
 }
 
-/** Remaining GitHub API budget of one App installation, from the `x-ratelimit-*` headers. */
-export interface BudgetRecord {
-  readonly appId: number;
-  readonly installationId: number;
-  readonly remaining: number;
-  readonly limit: number;
-  /** Epoch seconds at which the budget resets. */
-  readonly resetAt: number;
-  readonly observedAt: string;
-}
+/** Remaining GitHub API budget of one App installation, stored as an answer's `x-ratelimit-*` headers reported it. */
+export type BudgetRecord = BudgetObservation;
 
 /** Attributes that live exactly as long as a claim. */
 export const CLAIM_FIELDS = ["claimToken", "claimExpiresAt", "claimInstanceId"] as const;

@@ -8,6 +8,7 @@ import { enterpriseAccessFor } from "../config.js";
 import type { GitHubAppConfig, RunnerScope } from "../config.js";
 import { childLogger } from "../logger.js";
 import { getSecureString } from "../params.js";
+import { observeBudget } from "./observed-budgets.js";
 import { observeWriteBlock } from "./write-blocks.js";
 
 const log = childLogger("github");
@@ -138,37 +139,6 @@ export function installationOctokit(options: InstallationOctokitOptions): GitHub
     clients.set(cacheKey, client);
   }
   return client;
-}
-
-/** The REST budget of one App installation as the last answer reported it (`x-ratelimit-*`). */
-export interface BudgetObservation {
-  readonly appId: number;
-  readonly installationId: number;
-  readonly remaining: number;
-  readonly limit: number;
-  /** Epoch seconds. */
-  readonly resetAt: number;
-  readonly observedAt: string;
-}
-
-const budgets = new Map<string, BudgetObservation>();
-
-function observeBudget(appId: number, installationId: number, headers: Record<string, unknown>): void {
-  const remaining = Number(headers["x-ratelimit-remaining"]);
-  const limit = Number(headers["x-ratelimit-limit"]);
-  const resetAt = Number(headers["x-ratelimit-reset"]);
-  if (![remaining, limit, resetAt].every(Number.isFinite)) return;
-  budgets.set(`${appId}#${installationId}`, { appId, installationId, remaining, limit, resetAt, observedAt: new Date().toISOString() });
-}
-
-/** Budgets observed in this execution environment, newest per installation. */
-export function observedBudgets(): BudgetObservation[] {
-  return [...budgets.values()];
-}
-
-/** Forgets observed budgets (tests). */
-export function clearObservedBudgets(): void {
-  budgets.clear();
 }
 
 const appClients = new Map<string, GitHubClient>();

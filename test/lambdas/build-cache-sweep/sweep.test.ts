@@ -1,14 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { dynamoDbIndex } from "../../../lambdas/build-cache/adapters/dynamodb-index.js";
-import { memoryIndex } from "../../../lambdas/build-cache/adapters/memory-index.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { blobObjectKey } from "../../../lambdas/build-cache/keys.js";
 import type { IndexEntry, IndexStore, SweepIndex } from "../../../lambdas/build-cache/ports.js";
 import { planScope } from "../../../lambdas/build-cache-sweep/plan.js";
 import { sweep } from "../../../lambdas/build-cache-sweep/sweep.js";
 import type { SweepDeps } from "../../../lambdas/build-cache-sweep/sweep.js";
-import { createIndexTable, memoryBlobs } from "../../helpers/build-cache.js";
-import { startDynalite } from "../../helpers/dynalite.js";
-import type { LocalDynamoDb } from "../../helpers/dynalite.js";
+import { memoryBlobs } from "../../helpers/build-cache.js";
+import { indexStores } from "../../helpers/index-stores.js";
 
 const NOW = new Date("2026-12-07T12:00:00.000Z");
 const hoursAgo = (hours: number): string => new Date(NOW.getTime() - hours * 3_600_000).toISOString();
@@ -43,26 +40,7 @@ describe("planScope", () => {
   });
 });
 
-let db: LocalDynamoDb;
-let tables = 0;
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => {
-  await db.close();
-});
-
-const stores: Array<{ name: string; make: () => Promise<IndexStore & SweepIndex> }> = [
-  { name: "memory", make: async () => memoryIndex() },
-  {
-    name: "dynamodb",
-    make: async () => {
-      const table = `sweep-index-${tables++}`;
-      await createIndexTable(db.client, table);
-      return dynamoDbIndex(db.documentClient, table);
-    },
-  },
-];
+const stores = indexStores("sweep-index");
 
 describe.each(stores)("sweep over the $name index", ({ make }) => {
   let index: IndexStore & SweepIndex;

@@ -1,40 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { dynamoDbIndex } from "../../../lambdas/build-cache/adapters/dynamodb-index.js";
-import { memoryIndex } from "../../../lambdas/build-cache/adapters/memory-index.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { callerAccess } from "../../../lambdas/build-cache/caller.js";
 import { blobObjectKey } from "../../../lambdas/build-cache/keys.js";
 import type { IndexStore, SweepIndex } from "../../../lambdas/build-cache/ports.js";
 import { Refusal, commit, lookup, reserve } from "../../../lambdas/build-cache/service.js";
 import type { Allowed, CacheDeps, CacheEvent } from "../../../lambdas/build-cache/service.js";
-import { createIndexTable, memoryBlobs, ranJobCaller, sha256Hex } from "../../helpers/build-cache.js";
-import { startDynalite } from "../../helpers/dynalite.js";
-import type { LocalDynamoDb } from "../../helpers/dynalite.js";
+import { memoryBlobs, ranJobCaller, sha256Hex } from "../../helpers/build-cache.js";
+import { indexStores } from "../../helpers/index-stores.js";
 
 // The service over both index stores (the contract suite of the index port): memory and DynamoDB (dynalite).
 
 const INSTANCE = "i-0aaaaaaaaaaaaaaa1";
 const VERSION = "v1";
-let db: LocalDynamoDb;
-let tables = 0;
-
-beforeAll(async () => {
-  db = await startDynalite();
-});
-afterAll(async () => {
-  await db.close();
-});
-
-const stores: Array<{ name: string; make: () => Promise<IndexStore & SweepIndex> }> = [
-  { name: "memory", make: async () => memoryIndex() },
-  {
-    name: "dynamodb",
-    make: async () => {
-      const table = `cache-index-${tables++}`;
-      await createIndexTable(db.client, table);
-      return dynamoDbIndex(db.documentClient, table);
-    },
-  },
-];
+const stores = indexStores("cache-index");
 
 function allowed(facts: ReturnType<typeof ranJobCaller>): Allowed {
   const access = callerAccess(facts);

@@ -1,15 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { decide, ownersToQuery, recordAgeMs } from "../../../lambdas/reconcile/decide.js";
 import type { DecideInput, InstanceView, RecordView, RegistrationView } from "../../../lambdas/reconcile/decide.js";
+import { BOOT_TIMEOUT_SECONDS, DECIDE_RUNNERS_NOW as NOW, IDLE_TIMEOUT_SECONDS, RUNNER_PREFIX as PREFIX, decideInput as input } from "../../helpers/decide-runners.js";
 
 // The reconciler's busy/terminate decisions at the exact edge of each timeout: one millisecond on each
 // side. Written for the mutants Stryker left alive in decide.ts (docs/reliability.md, "Mutation
 // testing"): `>` against `>=` at a timeout decides whether a runner is stopped one round early.
 
-const PREFIX = "sr";
-const NOW = new Date("2024-06-11T12:00:00Z");
-const BOOT_MS = 600_000;
-const IDLE_MS = 1_800_000;
+const BOOT_MS = BOOT_TIMEOUT_SECONDS * 1000;
+const IDLE_MS = IDLE_TIMEOUT_SECONDS * 1000;
 const I1 = "i-0123456789abcdef0";
 
 function msAgo(ms: number): Date {
@@ -26,19 +25,6 @@ function registration(overrides: Partial<RegistrationView> = {}): RegistrationVi
 
 function record(ageMs: number): RecordView {
   return { pk: `arn:aws:ec2:eu-west-1:123456789012:instance/${I1}`, instanceId: I1, owner: "octo-org", installationId: 42, createdAt: msAgo(ageMs) };
-}
-
-function input(overrides: Partial<DecideInput>): DecideInput {
-  return {
-    instances: [],
-    registrations: new Map([["octo-org", []]]),
-    records: [],
-    now: NOW,
-    bootTimeoutSeconds: BOOT_MS / 1000,
-    idleTimeoutSeconds: IDLE_MS / 1000,
-    prefix: PREFIX,
-    ...overrides,
-  };
 }
 
 describe("decide at the boot timeout", () => {

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { decide, ownersToQuery } from "../../../lambdas/reconcile/decide.js";
-import type { DecideInput, InstanceView, RegistrationView } from "../../../lambdas/reconcile/decide.js";
+import type { InstanceView, RegistrationView } from "../../../lambdas/reconcile/decide.js";
+import { DECIDE_RUNNERS_NOW as NOW, RUNNER_PREFIX as PREFIX, decideInput as input } from "../../helpers/decide-runners.js";
 
 // The reconciler's guards, one test per mutant Stryker left alive in decide.ts (docs/reliability.md,
 // "Mutation testing"): a stopping instance, tags without an owner or installation, registrations of an
 // owner no instance or record names, and idle sightings forgotten only when there was one.
 
-const PREFIX = "sr";
-const NOW = new Date("2024-06-11T12:00:00Z");
 const I1 = "i-0123456789abcdef0";
 /** Younger than the boot timeout: only the state or the tags decide. */
 const YOUNG = new Date(NOW.getTime() - 60_000);
@@ -18,19 +17,6 @@ function instance(overrides: Partial<InstanceView> = {}): InstanceView {
 
 function registration(overrides: Partial<RegistrationView> = {}): RegistrationView {
   return { id: 77, name: `${PREFIX}-${I1}`, status: "online", busy: false, ...overrides };
-}
-
-function input(overrides: Partial<DecideInput>): DecideInput {
-  return {
-    instances: [],
-    registrations: new Map([["octo-org", []]]),
-    records: [],
-    now: NOW,
-    bootTimeoutSeconds: 600,
-    idleTimeoutSeconds: 1800,
-    prefix: PREFIX,
-    ...overrides,
-  };
 }
 
 describe("a stopping instance", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decide, ownersToQuery } from "../../../lambdas/reconcile/decide.js";
 import type { DecideInput } from "../../../lambdas/reconcile/decide.js";
-import { jobOwners } from "../../../lambdas/reconcile/job-actions.js";
+import { jobOwners } from "../../../lambdas/reconcile/ledger-views.js";
 import type { JobRecord, LedgerSnapshot } from "../../../lambdas/libs/ledger/types.js";
 
 // A JIT POST whose answer never came back (GitHub slower than every deadline) may register a name whose

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decide, isOwnRunner, ownersToQuery, recordAgeMs } from "../../../lambdas/reconcile/decide.js";
 import type { DecideInput, InstanceView, RecordView, RegistrationView } from "../../../lambdas/reconcile/decide.js";
-
-const PREFIX = "sr";
-const NOW = new Date("2024-06-11T12:00:00Z");
-const BOOT = 600;
-const IDLE = 1800;
+import { BOOT_TIMEOUT_SECONDS as BOOT, DECIDE_RUNNERS_NOW as NOW, RUNNER_PREFIX as PREFIX, decideInput as input } from "../../helpers/decide-runners.js";
 
 function minutesAgo(minutes: number): Date {
   return new Date(NOW.getTime() - minutes * 60_000);
@@ -34,19 +30,6 @@ function record(instanceId: string, ageMinutes: number): RecordView {
     owner: "octo-org",
     installationId: 42,
     createdAt: minutesAgo(ageMinutes),
-  };
-}
-
-function input(overrides: Partial<DecideInput>): DecideInput {
-  return {
-    instances: [],
-    registrations: new Map([["octo-org", []]]),
-    records: [],
-    now: NOW,
-    bootTimeoutSeconds: BOOT,
-    idleTimeoutSeconds: IDLE,
-    prefix: PREFIX,
-    ...overrides,
   };
 }
 

@@ -1,61 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { decideJobs } from "../../../lambdas/reconcile/jobs.js";
-import type { JobView, JobsInput, LiveRunner } from "../../../lambdas/reconcile/jobs.js";
+import type { JobView } from "../../../lambdas/reconcile/jobs.js";
+import {
+  DECIDE_NOW as NOW,
+  LINUX_LIMITS as LINUX,
+  LISTING_LAG_SECONDS as LAG,
+  RELAUNCH_GRACE_SECONDS as GRACE,
+  jobsInput as input,
+  jobView as job,
+  liveRunner as runner,
+  secondsAgo,
+} from "../../helpers/decide-jobs.js";
 
 // Edges of decideJobs that Stryker's mutants of jobs.ts showed untested (docs/reliability.md, "Mutation
 // testing"): exact boundaries of the listing lag, the claim lease and the relaunch grace, and records
 // or instances that lack a field the decision needs.
-
-const NOW = new Date("2024-06-11T12:00:00Z");
-const GRACE = 300;
-const LAG = 120;
-const LINUX = { global: "limit#global", pool: "limit#pool#linux", owner: "limit#owner#octo-org" } as const;
-
-const secondsAgo = (seconds: number): Date => new Date(NOW.getTime() - seconds * 1000);
-
-function job(jobId: number, overrides: Partial<JobView> = {}): JobView {
-  const instanceId = `i-${jobId.toString(16).padStart(17, "0")}`;
-  return {
-    key: `job#${jobId}#1`,
-    warm: false,
-    phase: "launched",
-    jobId,
-    repository: "octo-org/octo-repo",
-    installationId: 42,
-    pool: "linux",
-    scopeOwner: "octo-org",
-    instanceId,
-    runnerName: `sr-${instanceId}`,
-    slotHeld: true,
-    claimExpiresAt: undefined,
-    launchedAt: secondsAgo(600),
-    updatedAt: secondsAgo(600),
-    ranOn: undefined,
-    interrupted: false,
-    rerunRequested: false,
-    ...overrides,
-  };
-}
-
-function runner(instanceId: string, overrides: Partial<LiveRunner> = {}): LiveRunner {
-  return { instanceId, pool: "linux", owner: "octo-org", runnerName: `sr-${instanceId}`, busy: false, stopped: false, ...overrides };
-}
-
-function input(overrides: Partial<JobsInput>): JobsInput {
-  return {
-    jobs: [],
-    runners: [],
-    counters: new Map(),
-    now: NOW,
-    relaunchGraceSeconds: GRACE,
-    requeueAfterSeconds: 1800,
-    instanceListingLagSeconds: LAG,
-    draining: false,
-    rerunInterrupted: true,
-    maxJobChecks: 50,
-    ...overrides,
-  };
-}
 
 describe("decideJobs: boundaries", () => {
   it("keeps the slot of a launch exactly at the listing lag, and releases it one millisecond later", () => {

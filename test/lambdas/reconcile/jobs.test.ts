@@ -1,70 +1,29 @@
 import { describe, expect, it } from "vitest";
 import { decideJobs } from "../../../lambdas/reconcile/jobs.js";
-import type { JobView, JobsInput, LiveRunner } from "../../../lambdas/reconcile/jobs.js";
-
-const NOW = new Date("2024-06-11T12:00:00Z");
-const GRACE = 300;
-const REQUEUE_AFTER = 1800;
-const LAG = 120;
-
-function secondsAgo(seconds: number): Date {
-  return new Date(NOW.getTime() - seconds * 1000);
-}
+import type { JobView, LiveRunner } from "../../../lambdas/reconcile/jobs.js";
+import {
+  DECIDE_NOW as NOW,
+  LINUX_LIMITS as LINUX,
+  LISTING_LAG_SECONDS as LAG,
+  RELAUNCH_GRACE_SECONDS as GRACE,
+  REQUEUE_AFTER_SECONDS as REQUEUE_AFTER,
+  jobsInput as input,
+  jobView,
+  liveRunner as runner,
+  secondsAgo,
+} from "../../helpers/decide-jobs.js";
 
 let nextJob = 100;
 
-/** A launched job (slot held) whose runner is `instanceId`, launched `launchedSecondsAgo` ago. */
+/** A launched job (slot held) on its own instance, launched `launchedSecondsAgo` ago; a new job id unless given. */
 function job(overrides: Partial<JobView> & { launchedSecondsAgo?: number } = {}): JobView {
-  const jobId = overrides.jobId ?? (nextJob += 1);
-  const { launchedSecondsAgo = 600, ...rest } = overrides;
-  return {
-    key: `job#${jobId}#1`,
-    warm: false,
-    phase: "launched",
-    jobId,
-    repository: "octo-org/octo-repo",
-    installationId: 42,
-    pool: "linux",
-    scopeOwner: "octo-org",
-    instanceId: `i-${jobId.toString(16).padStart(17, "0")}`,
-    runnerName: `sr-i-${jobId.toString(16).padStart(17, "0")}`,
-    slotHeld: true,
-    claimExpiresAt: undefined,
-    launchedAt: secondsAgo(launchedSecondsAgo),
-    updatedAt: secondsAgo(launchedSecondsAgo),
-    ranOn: undefined,
-    interrupted: false,
-    rerunRequested: false,
-    ...rest,
-  };
-}
-
-function runner(instanceId: string, overrides: Partial<LiveRunner> = {}): LiveRunner {
-  return { instanceId, pool: "linux", owner: "octo-org", runnerName: `sr-${instanceId}`, busy: false, stopped: false, ...overrides };
+  return jobView(overrides.jobId ?? (nextJob += 1), overrides);
 }
 
 /** The live runner of a job's own instance. */
 function runnerOf(subject: JobView, overrides: Partial<LiveRunner> = {}): LiveRunner {
   return runner(subject.instanceId as string, overrides);
 }
-
-function input(overrides: Partial<JobsInput>): JobsInput {
-  return {
-    jobs: [],
-    runners: [],
-    counters: new Map(),
-    now: NOW,
-    relaunchGraceSeconds: GRACE,
-    requeueAfterSeconds: REQUEUE_AFTER,
-    instanceListingLagSeconds: LAG,
-    draining: false,
-    rerunInterrupted: true,
-    maxJobChecks: 50,
-    ...overrides,
-  };
-}
-
-const LINUX = { global: "limit#global", pool: "limit#pool#linux", owner: "limit#owner#octo-org" } as const;
 
 describe("decideJobs: limit slots", () => {
   it("releases the slot of a job whose instance is gone past the listing lag", () => {

@@ -3,7 +3,6 @@ import { DescribeInstanceStatusCommand, DescribeInstancesCommand, EC2Client, Ter
 import type { Instance } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import type { ScheduledEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createHandler, defaultDeps } from "../../../lambdas/reconcile/reconcile.lambda.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
-import { lambdaContext } from "../../helpers/aws.js";
+import { lambdaContext, restoreDoubles, scheduledEvent } from "../../helpers/aws.js";
 import { generateAppPrivateKey, gitHubFake, runnersPage } from "../../helpers/github.js";
 import { putRunnerItem } from "../../helpers/ledger.js";
 import { startDynalite } from "../../helpers/dynalite.js";
@@ -29,18 +28,10 @@ const RUNNERS = "/enterprises/octo-enterprise/actions/runners";
 const INSTANCE_ARN = "arn:aws:ec2:eu-west-1:123456789012:instance/";
 const db = await startDynalite();
 const ENV = sampleEnv(RECONCILE_ENV, {
-  PREFIX: "sr",
   RUNNER_SCOPE: "enterprise",
   ENTERPRISE_SLUG: "octo-enterprise",
   ENTERPRISE_TOKEN_SSM_PARAMETER_NAME: "/sr/enterprise-token",
-  GITHUB_APP_ID: "123456",
-  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-  RUNNERS_TABLE: "sr-runners",
-  JOBS_TABLE: "sr-jobs",
-  DRAINING_PARAMETER: "/sr/draining",
-  RUNNER_BOOT_TIMEOUT_SECONDS: "600",
   RUNNER_INSTANCE_PROFILE_ARNS: JSON.stringify([RUNNER_PROFILE]),
-  RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
   HEALER_MAX_GITHUB_CALLS: "0",
   POOLS: JSON.stringify({ linux: { queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo", labels: ["linux"], warmSize: 0, warmOwner: "", warmSchedule: "" } }),
 });
@@ -50,17 +41,7 @@ const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);
 const sqs = mockClient(SQSClient);
 
-const event: ScheduledEvent = {
-  version: "0",
-  id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-  "detail-type": "Scheduled Event",
-  source: "aws.events",
-  account: "123456789012",
-  time: "2024-06-15T12:00:00Z",
-  region: "eu-west-1",
-  resources: ["arn:aws:events:eu-west-1:123456789012:rule/sr-reconcile"],
-  detail: {},
-};
+const event = scheduledEvent("sr-reconcile");
 
 function instance(instanceId: string, ageMinutes: number, installationId: number): Instance {
   return {
@@ -92,14 +73,7 @@ beforeAll(async () => {
   sqs.on(SendMessageCommand).resolves({ MessageId: "m-1", SequenceNumber: "1" });
 });
 
-afterAll(async () => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  ec2.restore();
-  ssm.restore();
-  sqs.restore();
-  await db.close();
-});
+afterAll(() => restoreDoubles(db, ec2, ssm, sqs));
 
 describe("reconcile handler in enterprise scope", () => {
   it("lists the enterprise's runners once for instances of two organizations and deletes a registration without instance through the enterprise endpoint", async () => {

@@ -4,7 +4,6 @@ import type { Instance } from "@aws-sdk/client-ec2";
 import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { ScheduledEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -20,7 +19,7 @@ import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import { createHandler, defaultDeps } from "../../../lambdas/reconcile/reconcile.lambda.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
-import { lambdaContext } from "../../helpers/aws.js";
+import { lambdaContext, restoreDoubles, scheduledEvent } from "../../helpers/aws.js";
 import type { FakeRunner, RecordedRequest } from "../../helpers/github.js";
 import {
   appInstallation,
@@ -46,19 +45,7 @@ const warm = { warmOwner: "octo-org", warmSchedule: "Mon-Fri 07:00-19:00" };
 const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
 const ENV = sampleEnv(RECONCILE_ENV, {
-  PREFIX: "sr",
-  RUNNER_SCOPE: "org",
-  GITHUB_APP_ID: "123456",
-  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-  RUNNERS_TABLE: "sr-runners",
-  JOBS_TABLE: "sr-jobs",
-  DRAINING_PARAMETER: "/sr/draining",
-  RUNNER_BOOT_TIMEOUT_SECONDS: "600",
   RUNNER_INSTANCE_PROFILE_ARNS: JSON.stringify([RUNNER_PROFILE, POOL_PROFILE]),
-  RUNNER_IDLE_TIMEOUT_SECONDS: "1800",
-  BUSY_CONFIRM_SECONDS: "90",
-  RELAUNCH_GRACE_SECONDS: "300",
-  RERUN_INTERRUPTED_JOBS: "true",
   // The webhook healer has its own tests (heal.test.ts); these rounds make only the reconciler's calls.
   HEALER_MAX_GITHUB_CALLS: "0",
   // As the module renders pools: warm fields always present, zero/empty when unused.
@@ -98,17 +85,7 @@ function setTuesdayNoon(): void {
 
 let draining = "false";
 
-const event: ScheduledEvent = {
-  version: "0",
-  id: "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-  "detail-type": "Scheduled Event",
-  source: "aws.events",
-  account: "123456789012",
-  time: "2024-06-15T12:00:00Z",
-  region: "eu-west-1",
-  resources: ["arn:aws:events:eu-west-1:123456789012:rule/sr-reconcile"],
-  detail: {},
-};
+const event = scheduledEvent("sr-reconcile");
 
 function minutesAgo(minutes: number): Date {
   return new Date(Date.now() - minutes * 60_000);
@@ -277,13 +254,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-afterAll(async () => {
-  nock.enableNetConnect();
-  ec2.restore();
-  ssm.restore();
-  sqs.restore();
-  await db.close();
-});
+afterAll(() => restoreDoubles(db, ec2, ssm, sqs));
 
 describe("reconcile handler: runners", () => {
   it("reads the status checks of the kit's running instances by id, 100 per DescribeInstanceStatus call (health.ts)", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { batchWaits, sendBack, visibilityPlan } from "../../../lambdas/scale-up/deferrals.js";
 import type { RecordWait, WaitingRecord } from "../../../lambdas/scale-up/deferrals.js";
 import type { DeferredMessage, JobQueueControl } from "../../../lambdas/scale-up/adapters/sqs.js";
-import type { Claimed } from "../../../lambdas/scale-up/launch-group.js";
+import type { Claimed } from "../../../lambdas/scale-up/claims.js";
 import { jobMessage } from "../../helpers/aws.js";
 import { captureLogLines, quietPowertools } from "../../helpers/powertools.js";
 

@@ -8,12 +8,13 @@ import type { LaunchRequest, LaunchResult } from "../../../lambdas/scale-up/adap
 import type { RunnerRegistrationRequest } from "../../../lambdas/scale-up/adapters/github.js";
 import type { RunnerItem } from "../../../lambdas/scale-up/adapters/runners-table.js";
 import { scaleUpConfigFromEnv } from "../../../lambdas/scale-up/config.js";
-import { RUNNER_ITEM_TTL_SECONDS, launchGroupWithLimits } from "../../../lambdas/scale-up/launch-group.js";
-import type { Claimed, GroupContext } from "../../../lambdas/scale-up/launch-group.js";
+import type { Claimed } from "../../../lambdas/scale-up/claims.js";
+import { launchGroupWithLimits } from "../../../lambdas/scale-up/launch-group.js";
+import type { GroupContext } from "../../../lambdas/scale-up/launch-group.js";
+import { RUNNER_ITEM_TTL_SECONDS } from "../../../lambdas/scale-up/register-instance.js";
 import type { DeferralKind, LaunchGroup } from "../../../lambdas/scale-up/plan.js";
-import { SCALE_UP_ENV } from "../../../contracts/index.js";
 import { jobMessage } from "../../helpers/aws.js";
-import { sampleEnv } from "../../helpers/contracts.js";
+import { scaleUpEnvFixture } from "../../helpers/scale-up-env.js";
 import { quietPowertools } from "../../helpers/powertools.js";
 
 // launchGroupWithLimits on its own (the unit under scale-up's processBatch): limit counters in memory,
@@ -25,31 +26,9 @@ quietPowertools();
 
 const NOW = new Date("2026-11-23T10:00:00.000Z");
 const OWNER = "octo-org";
-const CONFIG = scaleUpConfigFromEnv(sampleEnv(SCALE_UP_ENV, {
-  PREFIX: "sr",
-  RUNNER_SCOPE: "org",
-  GITHUB_APP_ID: "123456",
-  MAX_RUNNERS_TOTAL: "8",
-  MAX_RUNNERS_PER_OWNER: "6",
-  MAX_FLEET_REQUESTS: "3",
-  ALLOWED_OWNERS: "[]",
-  ALLOWED_REPOSITORIES: "[]",
-  POOLS: JSON.stringify({
-    linux: {
-      labels: ["linux", "x64"],
-      maxRunners: 3,
-      instanceTypes: ["m7i.large", "m6i.large"],
-      subnetIds: ["subnet-a"],
-      launchTemplateName: "sr-linux",
-      spot: true,
-      onDemandFallback: true,
-      runnerGroupId: 3,
-      queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo",
-      queueArn: "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo",
-      deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
-    },
-  }),
-}));
+const CONFIG = scaleUpConfigFromEnv(
+  scaleUpEnvFixture({ pools: { linux: { instanceTypes: ["m7i.large", "m6i.large"], spot: true, onDemandFallback: true } } }),
+);
 const KEYS = limitKeys("linux", OWNER);
 const ARN_PREFIX = "arn:aws:ec2:eu-west-1:123456789012:instance/";
 

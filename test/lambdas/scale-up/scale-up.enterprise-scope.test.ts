@@ -1,88 +1,34 @@
-import { clearCaches } from "@aws-lambda-powertools/parameters";
-import { CreateFleetCommand, CreateTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { mockClient } from "aws-sdk-client-mock";
-import nock from "nock";
+import { CreateFleetCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-// Enterprise scope (GitHub Enterprise Cloud): jobs of two organizations get runners registered at
-// enterprise level with the enterprise token, never an App installation token. DynamoDB is dynalite
-// (see scale-up.lambda.test.ts); the handler comes from its factory with this test's environment.
-
 import { dynamoDbLedger } from "../../../lambdas/libs/ledger/dynamodb-store.js";
 import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
-import { createHandler, defaultDeps } from "../../../lambdas/scale-up/scale-up.lambda.js";
-import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
-import { generateAppPrivateKey, gitHubFake, jitConfigResponse, replyFromRequest } from "../../helpers/github.js";
-import { startDynalite } from "../../helpers/dynalite.js";
-import { quietPowertools } from "../../helpers/powertools.js";
-import { SCALE_UP_ENV } from "../../../contracts/index.js";
-import { sampleEnv } from "../../helpers/contracts.js";
+import { jobMessage, lambdaContext, sqsEvent, sqsRecord } from "../../helpers/aws.js";
+import { gitHubFake, jitConfigResponse, replyFromRequest } from "../../helpers/github.js";
+import { scaleUpEnvFixture } from "../../helpers/scale-up-env.js";
+import { scaleUpHandlerOnDoubles } from "../../helpers/scale-up-handler.js";
 
-const db = await startDynalite();
+// Enterprise scope (GitHub Enterprise Cloud): jobs of two organizations get runners registered at
+// enterprise level with the enterprise token, never an App installation token. The handler is on
+// its doubles (helpers/scale-up-handler.ts) with this test's environment.
+
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
-const ENV = sampleEnv(SCALE_UP_ENV, {
-  PREFIX: "sr",
-  RUNNER_SCOPE: "enterprise",
-  ENTERPRISE_SLUG: "octo-enterprise",
-  ENTERPRISE_TOKEN_SSM_PARAMETER_NAME: "/sr/enterprise-token",
-  GITHUB_APP_ID: "42",
-  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-  GITHUB_API_URL: "https://api.github.com",
-  RUNNERS_TABLE: "sr-runners",
-  JOBS_TABLE: "sr-jobs",
-  DRAINING_PARAMETER: "/sr/draining",
-  // The per-owner limit counts the whole enterprise in enterprise scope.
-  MAX_RUNNERS_PER_OWNER: "3",
-  POOLS: JSON.stringify({
-    linux: {
-      labels: ["linux"],
-      maxRunners: 10,
-      instanceTypes: ["m7i.large"],
-      subnetIds: ["subnet-a"],
-      launchTemplateName: "sr-linux",
-      spot: false,
-      onDemandFallback: false,
-      runnerGroupId: 3,
-      queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo",
-      queueArn: "arn:aws:sqs:eu-west-1:123456789012:self-runners-linux.fifo",
-      deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
-    },
-  }),
+const ENV = scaleUpEnvFixture({
+  env: {
+    RUNNER_SCOPE: "enterprise",
+    ENTERPRISE_SLUG: "octo-enterprise",
+    ENTERPRISE_TOKEN_SSM_PARAMETER_NAME: "/sr/enterprise-token",
+    GITHUB_APP_ID: "42",
+    // The per-owner limit counts the whole enterprise in enterprise scope.
+    MAX_RUNNERS_PER_OWNER: "3",
+  },
+  pools: { linux: { maxRunners: 10 } },
 });
-quietPowertools();
-const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
-
-const ec2 = mockClient(EC2Client);
-const ssm = mockClient(SSMClient);
-const sqs = mockClient(SQSClient);
-
 const TOKEN = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+const { db, handler, ec2, setUp, tearDown } = await scaleUpHandlerOnDoubles(ENV, { "/sr/enterprise-token": TOKEN });
 
 describe("scale-up handler in enterprise scope", () => {
-  beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect((host: string) => host.startsWith("127.0.0.1:"));
-    await db.createTable("sr-jobs");
-    await db.createTable("sr-runners");
-    clearCaches();
-    ssm.on(GetParameterCommand, { Name: "/sr/github-app-key" }).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: generateAppPrivateKey() } });
-    ssm.on(GetParameterCommand, { Name: "/sr/enterprise-token" }).resolves({ Parameter: { Name: "/sr/enterprise-token", Type: "SecureString", Value: TOKEN } });
-    ssm.on(GetParameterCommand, { Name: "/sr/draining" }).resolves({ Parameter: { Name: "/sr/draining", Type: "String", Value: "false" } });
-    sqs.onAnyCommand().resolves({});
-    ec2.on(CreateTagsCommand).resolves({});
-    scriptInstantFleet(ec2);
-  });
-
-  afterAll(async () => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-    ec2.restore();
-    ssm.restore();
-    sqs.restore();
-    await db.close();
-  });
+  beforeAll(setUp);
+  afterAll(tearDown);
 
   it("registers every organization's jobs at enterprise level in the pool's group, with the enterprise token, and counts limits per enterprise", async () => {
     // Arrange

@@ -18,64 +18,22 @@ import { jobKey } from "../../../lambdas/libs/ledger/phases.js";
 import { createHandler, defaultDeps } from "../../../lambdas/scale-up/scale-up.lambda.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
 import { clearObservedBudgets, clearOctokitCache } from "../../../lambdas/shared/index.js";
-import { jobMessage, lambdaContext, newInstanceIds, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
+import { jobMessage, lambdaContext, newInstanceIds, restoreDoubles, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
 import { generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse, validationFailed } from "../../helpers/github.js";
 import type { RecordedRequest } from "../../helpers/github.js";
 import { startDynalite } from "../../helpers/dynalite.js";
 import { quietPowertools } from "../../helpers/powertools.js";
-import { SCALE_UP_ENV } from "../../../contracts/index.js";
 import { SCALE_UP_FINISH_MARGIN_SECONDS, SCALE_UP_JIT_CALL_BUDGET_SECONDS } from "../../../contracts/scale-up.js";
-import { sampleEnv } from "../../helpers/contracts.js";
+import { scaleUpEnvFixture, scaleUpQueueArn, scaleUpQueueUrl } from "../../helpers/scale-up-env.js";
 
-const queue = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
 const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
-const ENV = sampleEnv(SCALE_UP_ENV, {
-  PREFIX: "sr",
-  RUNNER_SCOPE: "org",
-  GITHUB_APP_ID: "123456",
-  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-  RUNNERS_TABLE: "sr-runners",
-  JOBS_TABLE: "sr-jobs",
-  DRAINING_PARAMETER: "/sr/draining",
-  MAX_RUNNERS_TOTAL: "8",
-  MAX_RUNNERS_PER_OWNER: "6",
-  JOB_MAX_AGE_SECONDS: "3600",
-  CLAIM_LEASE_SECONDS: "120",
-  BACKOFF_BASE_SECONDS: "20",
-  JOB_WAIT_MAX_SECONDS: "600",
-  GITHUB_MIN_REMAINING_REQUESTS: "100",
-  GITHUB_WRITES_PER_MINUTE: "150",
-  GITHUB_WRITE_BURST: "10",
-  MAX_FLEET_REQUESTS: "3",
-  POOLS: JSON.stringify({
-    gpu: {
-      labels: ["linux", "gpu"],
-      maxRunners: 2,
-      instanceTypes: ["g5.xlarge"],
-      subnetIds: ["subnet-a"],
-      launchTemplateName: "sr-gpu",
-      spot: false,
-      onDemandFallback: false,
-      runnerGroupId: 9,
-      queueUrl: queue("gpu"),
-      queueArn: "arn:aws:sqs:eu-west-1:123456789012:sr-gpu.fifo",
-      deadLetterQueueUrl: queue("gpu-dlq"),
-    },
-    linux: {
-      labels: ["linux", "x64"],
-      maxRunners: 5,
-      instanceTypes: ["m7i.large", "m6i.large"],
-      subnetIds: ["subnet-a", "subnet-b"],
-      launchTemplateName: "sr-linux",
-      spot: true,
-      onDemandFallback: true,
-      runnerGroupId: 3,
-      queueUrl: queue("linux"),
-      queueArn: "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo",
-      deadLetterQueueUrl: queue("linux-dlq"),
-    },
-  }),
+const ENV = scaleUpEnvFixture({
+  env: { BACKOFF_BASE_SECONDS: "20", JOB_WAIT_MAX_SECONDS: "600", GITHUB_MIN_REMAINING_REQUESTS: "100" },
+  pools: {
+    gpu: { labels: ["linux", "gpu"], maxRunners: 2, instanceTypes: ["g5.xlarge"], runnerGroupId: 9 },
+    linux: { maxRunners: 5, instanceTypes: ["m7i.large", "m6i.large"], subnetIds: ["subnet-a", "subnet-b"], spot: true, onDemandFallback: true },
+  },
 });
 quietPowertools();
 const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
@@ -88,7 +46,6 @@ const APP_KEY = generateAppPrivateKey();
 const ORG_JIT = "/orgs/octo-org/actions/runners/generate-jitconfig";
 const JIT_TEMPLATE = "/orgs/{org}/actions/runners/generate-jitconfig";
 const INSTANCE_ARN = "arn:aws:ec2:eu-west-1:123456789012:instance/";
-const queueUrl = (pool: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/sr-${pool}.fifo`;
 
 let draining = "false";
 
@@ -103,7 +60,7 @@ function record(body: JobMessage | string, options: { id?: string; receiveCount?
   const pool = options.pool ?? (typeof body === "string" ? "linux" : body.pool === "gpu" ? "gpu" : "linux");
   return {
     ...base,
-    eventSourceARN: `arn:aws:sqs:eu-west-1:123456789012:sr-${pool}.fifo`,
+    eventSourceARN: scaleUpQueueArn(pool),
     attributes: { ...base.attributes, ApproximateReceiveCount: String(options.receiveCount ?? 1) },
   };
 }
@@ -199,13 +156,7 @@ afterEach(() => {
   nock.cleanAll();
 });
 
-afterAll(async () => {
-  nock.enableNetConnect();
-  ec2.restore();
-  ssm.restore();
-  sqs.restore();
-  await db.close();
-});
+afterAll(() => restoreDoubles(db, ec2, ssm, sqs));
 
 describe("scale-up handler: launching", () => {
   it("launches one fleet per (pool, owner) group and registers one runner per job", async () => {
@@ -713,7 +664,7 @@ describe("scale-up handler: jobs that cannot be served", () => {
     expect(fleetCalls()).toEqual([]);
     expect(deadLetters()).toEqual([
       {
-        QueueUrl: queueUrl("linux-dlq"),
+        QueueUrl: scaleUpQueueUrl("linux-dlq"),
         MessageBody: oldRecord.body,
         MessageGroupId: String(old.jobId),
         MessageDeduplicationId: idOf(old),
@@ -741,8 +692,8 @@ describe("scale-up handler: jobs that cannot be served", () => {
     expect(fleetCalls().map((input) => input.TargetCapacitySpecification?.TotalTargetCapacity)).toEqual([1]);
     const reasons = Object.fromEntries(deadLetters().map((input) => [input.MessageDeduplicationId, [input.QueueUrl, input.MessageAttributes?.Reason?.StringValue]]));
     expect(reasons).toEqual({
-      "msg-garbage": [queueUrl("linux-dlq"), "rejected: invalid job message: body is not JSON"],
-      [idOf(unknownPool)]: [queueUrl("linux-dlq"), "rejected: unknown pool windows"],
+      "msg-garbage": [scaleUpQueueUrl("linux-dlq"), "rejected: invalid job message: body is not JSON"],
+      [idOf(unknownPool)]: [scaleUpQueueUrl("linux-dlq"), "rejected: unknown pool windows"],
     });
   });
 

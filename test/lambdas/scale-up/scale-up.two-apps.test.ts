@@ -1,55 +1,19 @@
-import { clearCaches } from "@aws-lambda-powertools/parameters";
-import { CreateTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { mockClient } from "aws-sdk-client-mock";
-import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jobMessage, lambdaContext, sqsEvent, sqsRecord } from "../../helpers/aws.js";
+import { appInstallation, gitHubFake, installationToken, jitConfigResponse } from "../../helpers/github.js";
+import { scaleUpEnvFixture } from "../../helpers/scale-up-env.js";
+import { scaleUpHandlerOnDoubles } from "../../helpers/scale-up-handler.js";
 
 // Two GitHub Apps installed on the same organization raise the API ceiling: JIT configs alternate
 // between them. The additional App finds its own installation once (GET /orgs/{org}/installation).
 
-import { createHandler, defaultDeps } from "../../../lambdas/scale-up/scale-up.lambda.js";
-import { jobMessage, lambdaContext, scriptInstantFleet, sqsEvent, sqsRecord } from "../../helpers/aws.js";
-import { appInstallation, generateAppPrivateKey, gitHubFake, installationToken, jitConfigResponse } from "../../helpers/github.js";
-import { startDynalite } from "../../helpers/dynalite.js";
-import { quietPowertools } from "../../helpers/powertools.js";
-import { SCALE_UP_ENV } from "../../../contracts/index.js";
-import { sampleEnv } from "../../helpers/contracts.js";
-
-const db = await startDynalite();
 /** The function's environment as the stack renders it, handed to the factory (never to process.env). */
-const ENV = sampleEnv(SCALE_UP_ENV, {
-  PREFIX: "sr",
-  RUNNER_SCOPE: "org",
-  GITHUB_APP_ID: "123456",
-  GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app-key",
-  ADDITIONAL_GITHUB_APPS: JSON.stringify([{ appId: 654321, privateKeyParameter: "/sr/github-app-2-key" }]),
-  RUNNERS_TABLE: "sr-runners",
-  JOBS_TABLE: "sr-jobs",
-  DRAINING_PARAMETER: "/sr/draining",
-  POOLS: JSON.stringify({
-    linux: {
-      labels: ["linux"],
-      maxRunners: 10,
-      instanceTypes: ["m7i.large"],
-      subnetIds: ["subnet-a"],
-      launchTemplateName: "sr-linux",
-      spot: false,
-      onDemandFallback: false,
-      runnerGroupId: 3,
-      queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux.fifo",
-      queueArn: "arn:aws:sqs:eu-west-1:123456789012:self-runners-linux.fifo",
-      deadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/sr-linux-dlq.fifo",
-    },
-  }),
+const ENV = scaleUpEnvFixture({
+  env: { ADDITIONAL_GITHUB_APPS: JSON.stringify([{ appId: 654321, privateKeyParameter: "/sr/github-app-2-key" }]) },
+  pools: { linux: { maxRunners: 10 } },
 });
-quietPowertools();
-const handler = createHandler(() => defaultDeps(ENV, { ec2: new EC2Client({ region: "eu-west-1" }), sqs: new SQSClient({ region: "eu-west-1" }), dynamoDb: db.client }));
+const { db, handler, setUp, tearDown } = await scaleUpHandlerOnDoubles(ENV);
 
-const ec2 = mockClient(EC2Client);
-const ssm = mockClient(SSMClient);
-const sqs = mockClient(SQSClient);
 const ORG_JIT = "/orgs/octo-org/actions/runners/generate-jitconfig";
 const PRIMARY_INSTALLATION = 52103487;
 const SECOND_INSTALLATION = 61000001;
@@ -66,18 +30,7 @@ describe("scale-up handler with two GitHub Apps", () => {
   let github: ReturnType<typeof gitHubFake>;
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect((host: string) => host.startsWith("127.0.0.1:"));
-    await db.createTable("sr-jobs");
-    await db.createTable("sr-runners");
-    clearCaches();
-    ssm.on(GetParameterCommand, { Name: "/sr/github-app-key" }).resolves({ Parameter: { Name: "/sr/github-app-key", Type: "SecureString", Value: generateAppPrivateKey() } });
-    ssm.on(GetParameterCommand, { Name: "/sr/github-app-2-key" }).resolves({ Parameter: { Name: "/sr/github-app-2-key", Type: "SecureString", Value: generateAppPrivateKey() } });
-    ssm.on(GetParameterCommand, { Name: "/sr/draining" }).resolves({ Parameter: { Name: "/sr/draining", Type: "String", Value: "false" } });
-    sqs.onAnyCommand().resolves({});
-    ec2.on(CreateTagsCommand).resolves({});
-    scriptInstantFleet(ec2);
-
+    await setUp();
     github = gitHubFake();
     github.scope.get("/orgs/octo-org/installation").reply(200, appInstallation({ id: SECOND_INSTALLATION, appId: 654321, org: "octo-org" }));
     github.scope.post(`/app/installations/${PRIMARY_INSTALLATION}/access_tokens`).reply(201, installationToken("ghs_primary"));
@@ -94,14 +47,7 @@ describe("scale-up handler with two GitHub Apps", () => {
       });
   });
 
-  afterAll(async () => {
-    nock.cleanAll();
-    nock.enableNetConnect();
-    ec2.restore();
-    ssm.restore();
-    sqs.restore();
-    await db.close();
-  });
+  afterAll(tearDown);
 
   it("alternates JIT configs between the Apps and looks the additional App's installation up once", async () => {
     // Act

@@ -11,8 +11,7 @@ import { LoopbackAws } from "../../helpers/loopback-aws.js";
 import { MemoryKms } from "../../helpers/memory-kms.js";
 import { assertMatchesOpenApi } from "../../helpers/openapi.js";
 import { loadShippedHandler } from "../../helpers/shipped-zip.js";
-import { SCALE_UP_ENV } from "../../../contracts/scale-up.js";
-import { sampleEnv } from "../../helpers/contracts.js";
+import { scaleUpEnvFixture, scaleUpQueueArn } from "../../helpers/scale-up-env.js";
 
 // Drives dist/lambdas/scale-up.zip (with the shared layer) as deployed: SQS batches in; GitHub App
 // auth and generate-jitconfig against a loopback GitHub whose answers are checked against GitHub's
@@ -22,7 +21,6 @@ import { sampleEnv } from "../../helpers/contracts.js";
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 const EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/";
-const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:sr-linux.fifo";
 const INSTANCE_ARN = "arn:aws:ec2:eu-west-1:123456789012:instance/";
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 const context: Context = lambdaContext("sr-scale-up");
@@ -157,7 +155,7 @@ function jobRecord(body: unknown, messageId: string): SQSEvent["Records"][number
     messageAttributes: {},
     md5OfBody: "",
     eventSource: "aws:sqs",
-    eventSourceARN: QUEUE_ARN,
+    eventSourceARN: scaleUpQueueArn("linux"),
     awsRegion: "eu-west-1",
   } as unknown as SQSEvent["Records"][number];
 }
@@ -170,35 +168,23 @@ beforeAll(async () => {
   db = await startDynalite();
   await Promise.all([db.createTable("sr-jobs"), db.createTable("sr-runners")]);
   const [awsEndpoint, githubUrl] = await Promise.all([aws.start(), github.start()]);
-  handler = loadShippedHandler<Handler>("scale-up", sampleEnv(SCALE_UP_ENV, {
-    AWS_ENDPOINT_URL: awsEndpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
-    PREFIX: "sr",
-    RUNNER_SCOPE: "repo",
-    GITHUB_APP_ID: "1234",
-    GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app/private-key",
-    GITHUB_API_URL: githubUrl,
-    RUNNERS_TABLE: "sr-runners",
-    JOBS_TABLE: "sr-jobs",
-    DRAINING_PARAMETER: "/sr/draining",
-    JIT_KMS_KEY_ARN: kms.keyArn,
-    JOB_MAX_AGE_SECONDS: "3600",
-    POOLS: JSON.stringify({
-      linux: {
-        labels: ["linux"],
-        maxRunners: 5,
-        instanceTypes: ["m7i.large", "m6i.large"],
-        subnetIds: ["subnet-0123456789abcdef0"],
-        launchTemplateName: "sr-linux",
-        spot: true,
-        onDemandFallback: true,
-        runnerGroupId: 1,
-        queueUrl: `${awsEndpoint}/123456789012/sr-linux.fifo`,
-        queueArn: QUEUE_ARN,
-        deadLetterQueueUrl: `${awsEndpoint}/123456789012/sr-linux-dlq.fifo`,
+  handler = loadShippedHandler<Handler>(
+    "scale-up",
+    scaleUpEnvFixture({
+      env: {
+        AWS_ENDPOINT_URL: awsEndpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+        RUNNER_SCOPE: "repo",
+        GITHUB_APP_ID: "1234",
+        GITHUB_APP_PRIVATE_KEY_SSM_PARAMETER_NAME: "/sr/github-app/private-key",
+        GITHUB_API_URL: githubUrl,
+        JIT_KMS_KEY_ARN: kms.keyArn,
       },
+      pools: { linux: { maxRunners: 5, instanceTypes: ["m7i.large", "m6i.large"], subnetIds: ["subnet-0123456789abcdef0"], spot: true, onDemandFallback: true, runnerGroupId: 1 } },
+      sqsEndpoint: awsEndpoint,
     }),
-  }));
+  );
+
   result = await handler({ Records: [jobRecord(job(1), "m-1"), jobRecord(job(2), "m-2")] }, context);
 });
 

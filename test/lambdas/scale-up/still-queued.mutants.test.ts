@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Ledger } from "../../../lambdas/libs/ledger/port.js";
 import type { JobFacts } from "../../../lambdas/libs/ledger/types.js";
-import type { Claimed } from "../../../lambdas/scale-up/launch-group.js";
+import type { Claimed } from "../../../lambdas/scale-up/claims.js";
 import { confirmStillQueued, decideStillQueued } from "../../../lambdas/scale-up/still-queued.js";
 import type { WorkflowJobLookup } from "../../../lambdas/scale-up/still-queued.js";
 import { GitHubRequestError } from "../../../lambdas/shared/index.js";

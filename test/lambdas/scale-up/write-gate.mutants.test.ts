@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
 import type { WriteGovernor } from "../../../lambdas/libs/governor/port.js";
-import type { Claimed } from "../../../lambdas/scale-up/launch-group.js";
+import type { Claimed } from "../../../lambdas/scale-up/claims.js";
 import { governWrites, takeWriteTokens } from "../../../lambdas/scale-up/write-gate.js";
 import { jobMessage } from "../../helpers/aws.js";
 import { quietPowertools } from "../../helpers/powertools.js";

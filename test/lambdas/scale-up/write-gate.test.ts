@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { memoryWriteGovernor } from "../../../lambdas/libs/governor/memory-store.js";
-import type { Claimed } from "../../../lambdas/scale-up/launch-group.js";
+import type { Claimed } from "../../../lambdas/scale-up/claims.js";
 import { governWrites, keptTurnAction, takeWriteTokens, waitsHere } from "../../../lambdas/scale-up/write-gate.js";
 import { SECONDARY_LIMIT_DEFAULT_WAIT_SECONDS, drainWriteBlocks, observeWriteBlock, waitAskedFor } from "../../../lambdas/shared/github/write-blocks.js";
 import { jobMessage } from "../../helpers/aws.js";

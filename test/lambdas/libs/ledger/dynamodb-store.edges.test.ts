@@ -1,13 +1,12 @@
-import { ConditionalCheckFailedException, waitUntilTableExists } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { dynamoDbLedger } from "../../../../lambdas/libs/ledger/dynamodb-store.js";
 import { jobKey, runnerKey } from "../../../../lambdas/libs/ledger/phases.js";
 import type { Ledger } from "../../../../lambdas/libs/ledger/port.js";
 import { idleKey } from "../../../../lambdas/libs/ledger/types.js";
-import { startDynalite } from "../../../helpers/dynalite.js";
-import type { LocalDynamoDb } from "../../../helpers/dynalite.js";
+import { dynalitePerFile } from "../../../helpers/dynalite-per-file.js";
 import { LEASE_MS, facts } from "./ledger-contract.js";
 
 // What the contract suite (stores.test.ts) leaves out of the DynamoDB store (Stryker survivors of
@@ -18,28 +17,16 @@ import { LEASE_MS, facts } from "./ledger-contract.js";
 const NOW = new Date("2026-11-23T10:00:00.000Z");
 const LATER = new Date("2026-11-23T10:05:00.000Z");
 const INSTANCE = "i-0aaaaaaaaaaaaaaa1";
-let db: LocalDynamoDb;
-let tables = 0;
+const dynalite = dynalitePerFile();
 let table: string;
 let ledger: Ledger;
 
-beforeAll(async () => {
-  db = await startDynalite();
-});
-
-afterAll(async () => {
-  await db.close();
-});
-
 beforeEach(async () => {
-  tables += 1;
-  table = `edges-${tables}`;
-  await db.createTable(table);
-  await waitUntilTableExists({ client: db.client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: table });
-  ledger = dynamoDbLedger(db.documentClient, table);
+  table = await dynalite.freshTable("edges");
+  ledger = dynamoDbLedger(dynalite.db.documentClient, table);
 });
 
-const raw = async (key: string) => (await db.documentClient.send(new GetCommand({ TableName: table, Key: { pk: key }, ConsistentRead: true }))).Item;
+const raw = async (key: string) => (await dynalite.db.documentClient.send(new GetCommand({ TableName: table, Key: { pk: key }, ConsistentRead: true }))).Item;
 const eventNames = async (key: string) => ((await raw(key))?.events ?? []).map((e: { what: string; detail?: string }) => (e.detail === undefined ? e.what : `${e.what}: ${e.detail}`));
 
 describe("dynamoDbLedger on dynalite", () => {
@@ -156,7 +143,7 @@ describe("dynamoDbLedger on dynalite", () => {
     // Assert
     expect([late, started]).toEqual([false, true]);
     expect(await ledger.jobOfRunner("sr-late")).toBeUndefined();
-    expect((await db.items(table)).filter((item) => String(item.pk).startsWith("runner#"))).toEqual([]);
+    expect((await dynalite.db.items(table)).filter((item) => String(item.pk).startsWith("runner#"))).toEqual([]);
     expect(runnerKey("sr-late")).toBe("runner#sr-late");
   });
 });

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { dynamoDbLedger } from "../../../../lambdas/libs/ledger/dynamodb-store.js";
 import { carryRunnerInterruption, interruptedByRunner } from "../../../../lambdas/libs/ledger/interrupted-runner.js";
 import { memoryLedger } from "../../../../lambdas/libs/ledger/memory-store.js";
 import { jobKey } from "../../../../lambdas/libs/ledger/phases.js";
 import type { Ledger } from "../../../../lambdas/libs/ledger/port.js";
-import { startDynalite } from "../../../helpers/dynalite.js";
-import type { LocalDynamoDb } from "../../../helpers/dynalite.js";
+import { dynalitePerFile } from "../../../helpers/dynalite-per-file.js";
 import { jobFacts } from "../../../helpers/ledger.js";
 
 // The note a spot warning leaves on a runner GitHub refused to deregister (issue 15), on both stores.
@@ -47,25 +46,15 @@ describe("carryRunnerInterruption", () => {
   });
 });
 
-let db: LocalDynamoDb;
-let tables = 0;
-
-beforeAll(async () => {
-  db = await startDynalite();
-});
-
-afterAll(async () => {
-  await db.close();
-});
+const dynalite = dynalitePerFile();
 
 const stores: Array<[string, () => Promise<Ledger>]> = [
   ["memory", async () => memoryLedger()],
   [
     "dynamodb",
     async () => {
-      tables += 1;
-      await db.createTable(`interrupted-${tables}`);
-      return dynamoDbLedger(db.documentClient, `interrupted-${tables}`);
+      const table = await dynalite.freshTable("interrupted");
+      return dynamoDbLedger(dynalite.db.documentClient, table);
     },
   ],
 ];

@@ -1,12 +1,9 @@
-import { waitUntilTableExists } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll } from "vitest";
 import { dynamoDbBudgetStore, dynamoDbLimitCounters } from "../../../../lambdas/libs/ledger/dynamodb-counters.js";
 import { dynamoDbLedger } from "../../../../lambdas/libs/ledger/dynamodb-store.js";
 import { memoryBudgetStore, memoryLimitCounters } from "../../../../lambdas/libs/ledger/memory-counters.js";
 import { MemoryLedgerTable, memoryLedger } from "../../../../lambdas/libs/ledger/memory-store.js";
-import { startDynalite } from "../../../helpers/dynalite.js";
-import type { LocalDynamoDb } from "../../../helpers/dynalite.js";
+import { dynalitePerFile } from "../../../helpers/dynalite-per-file.js";
 import { describeCountersContract } from "./counters-contract.js";
 import { describeLedgerContract } from "./ledger-contract.js";
 import { describeQueueingLeaseContract } from "./queueing-lease-contract.js";
@@ -17,23 +14,11 @@ import type { LedgerStores } from "./ledger-contract.js";
 // guarantees are condition expressions, which only a server evaluates), and the memory store that the
 // handler tests use in its place.
 
-let db: LocalDynamoDb;
-let tables = 0;
-
-beforeAll(async () => {
-  db = await startDynalite();
-});
-
-afterAll(async () => {
-  await db.close();
-});
+const dynalite = dynalitePerFile();
 
 async function dynamoDbStores(): Promise<LedgerStores> {
-  tables += 1;
-  const table = `jobs-${tables}`;
-  await db.createTable(table);
-  // dynalite refuses items while a table is CREATING; on a loaded machine the first write can beat the flip to ACTIVE.
-  await waitUntilTableExists({ client: db.client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: table });
+  const table = await dynalite.freshTable("jobs");
+  const { db } = dynalite;
   return {
     ledger: dynamoDbLedger(db.documentClient, table),
     counters: dynamoDbLimitCounters(db.documentClient, table),

@@ -12,11 +12,6 @@ export interface Scenario {
   readonly heavy?: boolean;
   /** Real time the test may take (a 1,000-job world on a loaded 2-core machine); 600 s unless set. */
   readonly timeoutMs?: number;
-  /**
-   * Why some figures differ from run to run (test/fault/table.ts VARIABLE_COLUMNS): the committed row
-   * is then compared within a tolerance in those columns. Undefined: the row repeats exactly.
-   */
-  readonly variesBetweenRuns?: string;
   /** World-truth bounds the run must stay within (defaults: {@link DEFAULT_BOUNDS}). */
   readonly bounds?: Partial<ScenarioBounds>;
 }

@@ -27,6 +27,13 @@ const SLOWER_JIT_MS = 40_000;
 /** Every GitHub call: beyond GitHub's own processing timeout (10 s), within our per-attempt timeout (15 s). */
 const EVERY_CALL_MS = 12_000;
 
+/**
+ * Scale-up's CreateFleet calls in the running world, for "the first CreateFleet" (the script sets it
+ * to 0): counted in the scenario's options alone, it outlived the world, and a second run in the same
+ * process (the determinism test's) had no slow CreateFleet, no kept instance and another row.
+ */
+let fleets = 0;
+
 /** The webhook healer's calls and errors over the world's reconcile runs (lambdas/reconcile/heal.ts). */
 const healerTotals = (w: { stats: { reconcileSummaries: readonly unknown[] } }): { calls: number; errors: number } =>
   w.stats.reconcileSummaries.reduce<{ calls: number; errors: number }>((sum, summary) => {
@@ -43,17 +50,15 @@ export const SLOW_GITHUB_SCENARIOS: readonly Scenario[] = [
       scaleUpEnvironments: 3,
       interleave: {
         seed: 1,
-        slowCall: (() => {
-          let fleets = 0;
-          return (call) => {
-            if (call.what.includes("generate-jitconfig")) return JIT_MS;
-            if (call.invocation.fn === "scale-up" && call.what === "aws ec2" && fleets++ === 0) return FIRST_FLEET_MS;
-            return 0;
-          };
-        })(),
+        slowCall: (call) => {
+          if (call.what.includes("generate-jitconfig")) return JIT_MS;
+          if (call.invocation.fn === "scale-up" && call.what === "aws ec2" && fleets++ === 0) return FIRST_FLEET_MS;
+          return 0;
+        },
       },
     },
     script: (w) => {
+      fleets = 0;
       // The kept instance's job alone first: with others queued beside it, the first runner up takes it
       // (GitHub hands a job to any matching runner) and the kept instance is wasted (docs/reliability.md).
       w.at(0, () => void w.queueJobs(1));

@@ -136,9 +136,9 @@ const CRASH_BOUNDS: Readonly<Record<CrashPoint, Partial<ScenarioBounds>>> = {
 const crashes: Scenario[] = CRASH_POINTS.map(
   (point: CrashPoint): Scenario => ({
     title: `crash after ${point === "before-delete" ? "everything, before the SQS delete" : point}`,
-    // Lockstep: the batch's concurrent writes reach the servers one at a time in a fixed order, so the
-    // crash after the first of them refuses the rest in every run (before, 2 or 3 CreateFleet calls).
-    world: { scaleUpEnvironments: 1, lockstep: true },
+    // The batch's concurrent writes reach the servers one at a time in a fixed order (every world's
+    // lockstep, world.ts), so the crash after the first of them refuses the rest in every run.
+    world: { scaleUpEnvironments: 1 },
     // A crash before the runner items leaves its instances unconfigured; their jobs wait for the
     // visibility timeout, or (launched) for the boot timeout and the reconciler's relaunch.
     bounds: CRASH_BOUNDS[point],

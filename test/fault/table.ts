@@ -103,33 +103,16 @@ export function tableRows(markdown: string): Map<string, Record<string, string>>
 }
 
 /**
- * How a committed row is compared with a fresh run's. The world's clock and random numbers are fixed,
- * so most scenarios repeat to the last figure and must match exactly. A scenario whose figures depend
- * on how far real concurrency got (`variesBetweenRuns` in scenarios.ts: jittered back-off racing
- * several execution environments against real loopback servers) must match exactly in its counts of
- * jobs and runners and in every invariant and bound, and within {@link VARIABLE_TOLERANCE} in these
- * columns (every number of the cell).
+ * The differences between a committed row and a fresh one ("column: committed → fresh"), compared
+ * exactly: the world repeats a run to the last figure (docs/reliability.md, "Runs repeat").
  */
-export const VARIABLE_COLUMNS: readonly string[] = ["CreateFleet calls", "GitHub calls", "redeliveries", "simulated", "time to runner p50 / p90", "slowest runner (bound)", "time to last runner"];
-export const VARIABLE_TOLERANCE = 0.5;
-
-function withinTolerance(committed: string, fresh: string): boolean {
-  const numbers = (cell: string) => [...cell.matchAll(/\d+/g)].map((m) => Number(m[0]));
-  const [a, b] = [numbers(committed), numbers(fresh)];
-  // "0 h 55 min" against "0 h 50 min": compare the durations, not the hour and minute apart.
-  const minutes = (n: number[]) => (/ h \d+ min$/.test(committed) ? [(n[0] ?? 0) * 60 + (n[1] ?? 0)] : n);
-  const [x, y] = [minutes(a), minutes(b)];
-  return x.length === y.length && x.every((v, i) => Math.abs(v - (y[i] as number)) <= Math.max(1, VARIABLE_TOLERANCE * Math.max(v, y[i] as number)));
-}
-
-/** The differences between a committed row and a fresh one ("column: committed → fresh"). */
-export function rowDifferences(committed: Readonly<Record<string, string>> | undefined, fresh: Readonly<Record<string, string>>, variable = false): string[] {
+export function rowDifferences(committed: Readonly<Record<string, string>> | undefined, fresh: Readonly<Record<string, string>>): string[] {
   if (committed === undefined) return ["the row is missing from docs/reliability.md"];
   const out: string[] = [];
   for (const [column, value] of Object.entries(fresh)) {
     const was = committed[column];
     if (was === undefined) out.push(`${column}: missing → ${value}`);
-    else if (was !== value && !(variable && VARIABLE_COLUMNS.includes(column) && withinTolerance(was, value))) out.push(`${column}: ${was} → ${value}`);
+    else if (was !== value) out.push(`${column}: ${was} → ${value}`);
   }
   return out;
 }

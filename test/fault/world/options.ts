@@ -37,13 +37,6 @@ export interface WorldOptions {
    * webhooks configured) are handled at once, one per environment: their invocations overlap.
    */
   readonly webhookEnvironments?: number;
-  /**
-   * Pass the calls of one environment one at a time too (world/scheduler.ts lockstep), as a world of
-   * several environments always does: an invocation's concurrent requests (three mark-launched writes
-   * at once) reach the servers in a fixed order, so a crash injected after the first of them refuses
-   * the others in every run, not just when the machine happens to be slow.
-   */
-  readonly lockstep?: boolean;
   /** GitHub Apps (the first receives webhooks; more are round-robin for JIT configs). */
   readonly apps?: number;
   /** Organizations the Apps are installed on (default: octo-org alone). */
@@ -147,7 +140,6 @@ export function resolveOptions(options: WorldOptions): ResolvedWorldOptions {
     env: options.env ?? {},
     scaleUpEnvironments: options.scaleUpEnvironments ?? 1,
     webhookEnvironments: options.webhookEnvironments ?? 1,
-    lockstep: options.lockstep ?? false,
     apps: options.apps ?? 1,
     listingLagMs: options.listingLagMs ?? 5_000,
     jobDurationMs: options.jobDurationMs ?? 4 * MINUTE,

@@ -101,9 +101,11 @@ export class World {
   /** The call scheduler, when the options interleave invocations. */
   readonly scheduler: CallScheduler | undefined;
   /**
-   * Without a scheduler, in a world of several scale-up or webhook environments: invocations of one
-   * round still run at its instant, but their calls pass one at a time in a fixed order, so which of
-   * two racing writes lands first does not depend on the machine's load (world/scheduler.ts lockstep).
+   * Without a scheduler: invocations of one round still run at its instant, but their calls pass one
+   * at a time in a fixed order (world/scheduler.ts lockstep), those of several environments and the
+   * concurrent calls of one invocation alike (a batch's claims, its three mark-launched writes), so
+   * which call reaches a server first (a racing write, the n-th call a fault counts, a crash after a
+   * side effect) does not depend on the machine's load or how warm the process is.
    */
   readonly lockstep: CallScheduler | undefined;
 
@@ -114,8 +116,7 @@ export class World {
     this.ec2.faults = new Ec2Faults({ seed: this.options.seed, ...options.ec2 });
     this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds;
     this.scheduler = options.interleave === undefined ? undefined : new CallScheduler(options.interleave);
-    const concurrent = this.options.scaleUpEnvironments > 1 || this.options.webhookEnvironments > 1 || this.options.lockstep;
-    this.lockstep = this.scheduler === undefined && concurrent ? new CallScheduler({ seed: this.options.seed, lockstep: true }) : undefined;
+    this.lockstep = this.scheduler === undefined ? new CallScheduler({ seed: this.options.seed, lockstep: true }) : undefined;
   }
 
 
@@ -125,9 +126,11 @@ export class World {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(SIM_START);
     resetDeadlines();
-    // With invocations at once (scheduler, lockstep) each draws from its own seeded stream
-    // (invocations.ts); one at a time, they draw from the world's stream in a fixed order already.
-    seedInvocations(this.scheduler !== undefined || this.lockstep !== undefined ? this.options.seed : undefined);
+    // With invocations at once (scheduler, several environments) each draws from its own seeded
+    // stream (invocations.ts); one at a time, they draw from the world's stream in a fixed order
+    // already, the lockstep ordering their concurrent calls and so the draws that follow the answers.
+    const overlapping = this.scheduler !== undefined || this.options.scaleUpEnvironments > 1 || this.options.webhookEnvironments > 1;
+    seedInvocations(overlapping ? this.options.seed : undefined);
     seedWorldIds(this.options.seed);
     Math.random = invocationAwareRandom(mulberry32(this.options.seed));
     this.awsEndpoint = await this.aws.start();

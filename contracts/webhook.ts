@@ -3,6 +3,20 @@ import { POWERTOOLS_ENV } from "./common.js";
 import { integer, optional, required, string } from "./env.js";
 import { poolFields, poolsVariable } from "./pools.js";
 
+/** The webhook function's timeout (stacks/functions/webhook-function.ts); the AWS request timeout and the queueing lease are sized against it. */
+export const WEBHOOK_FUNCTION_TIMEOUT_SECONDS = 10;
+
+/**
+ * How long one AWS request of the webhook (an SSM, DynamoDB or SQS attempt: connect, send and the
+ * whole answer) may take before its socket is destroyed and the attempt fails as a retryable
+ * `TimeoutError` (lambdas/webhook/adapters/http1-pool.ts). Healthy answers take milliseconds. Sized
+ * so that the longest chain of attempts one delivery can wait on, every attempt hung, ends inside
+ * {@link WEBHOOK_FUNCTION_TIMEOUT_SECONDS} with the answer still sent: a failed SendMessage (3
+ * attempts) then the lease given back (4 DynamoDB attempts), 7 s plus back-offs under 0.5 s
+ * (test/lambdas/webhook/shipped-zip-timeout.test.ts checks the sum against the clients' own retry settings).
+ */
+export const WEBHOOK_AWS_REQUEST_TIMEOUT_MS = 1_000;
+
 /** The webhook function's environment (lambdas/webhook, stacks/functions/webhook-function.ts). */
 export const WEBHOOK_ENV = {
   ...POWERTOOLS_ENV,

@@ -1,3 +1,4 @@
+import { WEBHOOK_FUNCTION_TIMEOUT_SECONDS } from "../../contracts/webhook.js";
 import { EnqueueError, METRICS, childLogger, emitMetric, jobCorrelation, withCorrelation } from "../shared/core.js";
 import type { JobMessage } from "../shared/core.js";
 import type { Phase } from "../libs/ledger/phases.js";
@@ -95,10 +96,10 @@ async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<
 }
 
 /**
- * How long the delivery that won the right to queue a job holds it: three times the function's 10 s
- * timeout, so a live sender is never overtaken, and a crashed one delays the job by half a minute.
+ * How long the delivery that won the right to queue a job holds it: three times the function's
+ * timeout (10 s), so a live sender is never overtaken, and a crashed one delays the job by half a minute.
  */
-export const QUEUE_LEASE_MS = 30_000;
+export const QUEUE_LEASE_MS = 3 * WEBHOOK_FUNCTION_TIMEOUT_SECONDS * 1000;
 
 /** Where {@link enqueueOnce} sends a pool's jobs (the webhook's pools, or the reconciler's for jobs the healer recovers). */
 export type EnqueueOnceDeps = Pick<WebhookDeps, "jobs" | "enqueue" | "now"> & { readonly pools: Readonly<Record<string, { readonly queueUrl: string }>> };

@@ -7,7 +7,7 @@ import type { EnqueueJob } from "./adapters/sqs.js";
 import type { AdmissionPolicy } from "../shared/core.js";
 import type { WebhookPools } from "./config.js";
 import { routeDelivery } from "./route.js";
-import { CONTENT_TYPE_HEADER, DELIVERY_HEADER, EVENT_HEADER, headerValue, parseJsonBody, readBody, verifySignature } from "./verify.js";
+import { CONTENT_TYPE_HEADER, DELIVERY_HEADER, EVENT_HEADER, lowerCaseHeaders, parseJsonBody, receivedBody, verifySignature } from "./verify.js";
 import type { LoadWebhookSecrets, WebhookRequest } from "./verify.js";
 
 const log = childLogger("webhook");
@@ -41,17 +41,19 @@ export interface WebhookAnswer {
  * signature holds. Refusals are thrown as WebhookError and answered by the handler.
  */
 export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookAnswer> {
-  const body = readBody(request, deps.maxBodyBytes);
-  await verifySignature(request, body, deps.secrets, deps.now);
-  const payload = parseJsonBody(body, headerValue(request, CONTENT_TYPE_HEADER));
+  // Headers looked up by lower-case name once; the body decoded at most once (a string as it came).
+  const headers = lowerCaseHeaders(request);
+  const body = receivedBody(request, deps.maxBodyBytes);
+  await verifySignature({ headers }, body, deps.secrets, deps.now);
+  const payload = parseJsonBody(body, headers[CONTENT_TYPE_HEADER]);
 
-  const deliveryId = headerValue(request, DELIVERY_HEADER);
-  return withCorrelation({ deliveryId }, () => routeAndHandle(request, payload, deliveryId, deps));
+  const deliveryId = headers[DELIVERY_HEADER];
+  return withCorrelation({ deliveryId }, () => routeAndHandle(headers[EVENT_HEADER], payload, deliveryId, deps));
 }
 
-async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<string, unknown>>, deliveryId: string | undefined, deps: WebhookDeps): Promise<WebhookAnswer> {
+async function routeAndHandle(event: string | undefined, payload: Readonly<Record<string, unknown>>, deliveryId: string | undefined, deps: WebhookDeps): Promise<WebhookAnswer> {
   const decision = routeDelivery({
-    event: headerValue(request, EVENT_HEADER),
+    event,
     deliveryId,
     payload,
     pools: deps.pools,

@@ -73,11 +73,19 @@ class Connection {
   send(request: string): Promise<Http1Response> {
     return new Promise((resolve, reject) => {
       this.exchange = { parser: new Http1ResponseParser(), resolve, reject };
-      // A hung peer (accepts, never answers) must not hold the invocation until Lambda's own timeout.
-      this.timer = setTimeout(this.onTimeout, this.timeoutMs);
+      this.armRequestTimeout();
       this.socket.ref();
       this.socket.write(request);
     });
+  }
+
+  /**
+   * A hung peer (accepts, never answers) must not hold the invocation until Lambda's own timeout. A
+   * method of its own: the fault world finds this timer by the name of its caller and puts it on the
+   * world's clock, as it does the SDK handler's `setRequestTimeout` (test/fault/world/client-patches.ts).
+   */
+  private armRequestTimeout(): void {
+    this.timer = setTimeout(this.onTimeout, this.timeoutMs);
   }
 
   private onData(chunk: Buffer): void {

@@ -15,7 +15,7 @@ export interface Http1PoolOptions {
    * Milliseconds from a request's start (connecting included) to its whole answer; past it the socket
    * is destroyed and the request rejects with a `TimeoutError` (code ETIMEDOUT), which the SDK's retry
    * rules treat as transient, as they treat the SDK handler's own request timeout.
-   * @default WEBHOOK_AWS_REQUEST_TIMEOUT_MS (contracts/webhook.ts: 1,000 ms, sized against the function timeout)
+   * @default WEBHOOK_AWS_REQUEST_TIMEOUT_MS (contracts/webhook.ts: 2,000 ms, sized against the function timeout)
    */
   readonly requestTimeoutMs?: number;
 }

@@ -3,6 +3,22 @@ import { POWERTOOLS_ENV } from "./common.js";
 import { integer, optional, required, string } from "./env.js";
 import { poolFields, poolsVariable } from "./pools.js";
 
+/** The webhook function's timeout (stacks/functions/webhook-function.ts); the AWS request timeout and the queueing lease are sized against it. */
+export const WEBHOOK_FUNCTION_TIMEOUT_SECONDS = 10;
+
+/**
+ * How long one AWS request of the webhook (an SSM, DynamoDB or SQS attempt: connect, send and the
+ * whole answer) may take before its socket is destroyed and the attempt fails as a retryable
+ * `TimeoutError` (lambdas/webhook/adapters/http1-pool.ts). Healthy answers take milliseconds; the
+ * fault world's interleaved schedules let a call take up to 1.5 s, which must not time out. Sized so
+ * that every attempt of one call hung (4 for DynamoDB, 3 for SQS: 8 s plus back-offs under 0.2 s)
+ * still leaves time inside {@link WEBHOOK_FUNCTION_TIMEOUT_SECONDS} to answer: a hung SendMessage is
+ * answered 500 after about 6 s (test/lambdas/webhook/shipped-zip-timeout.test.ts checks the sum
+ * against the clients' own retry settings). Giving the lease back after it is best effort: if that
+ * hangs too, Lambda ends the invocation and the lease runs out (docs/reliability.md).
+ */
+export const WEBHOOK_AWS_REQUEST_TIMEOUT_MS = 2_000;
+
 /** The webhook function's environment (lambdas/webhook, stacks/functions/webhook-function.ts). */
 export const WEBHOOK_ENV = {
   ...POWERTOOLS_ENV,

@@ -17,8 +17,17 @@ const correlation = new AsyncLocalStorage<Readonly<Record<string, string | numbe
  * keys never leak from one record or invocation into the next.
  */
 export function withCorrelation<T>(keys: Correlation, work: () => T): T {
-  const known = Object.fromEntries(Object.entries(keys).filter((entry): entry is [string, string | number] => entry[1] !== undefined && entry[1] !== ""));
-  return correlation.run({ ...correlation.getStore(), ...known }, work);
+  const outer = correlation.getStore();
+  let scope: Record<string, string | number> | undefined;
+  for (const key in keys) {
+    const value = keys[key as LogCorrelationKey];
+    if (value === undefined || value === "" || outer?.[key] === value) continue;
+    scope ??= { ...outer };
+    scope[key] = value;
+  }
+  // Nothing new (e.g. the webhook's delivery id, set by the handler and again by handleWebhook): no new
+  // async scope, whose creation and propagation the webhook pays per delivery.
+  return scope === undefined ? work() : correlation.run(scope, work);
 }
 
 /** The correlation keys in force here (tests, and code that copies them into tags). */

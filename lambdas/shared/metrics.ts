@@ -62,10 +62,17 @@ const MAX_KEPT_BUFFERS = 64;
  */
 export function emitMetric<S extends MetricSpec>(spec: S, value: number, ...[dimensions]: DimensionArgs<S>): void {
   const values = (dimensions ?? {}) as Readonly<Record<string, string>>;
-  const sets = spec.dimensions.map((set) => Object.fromEntries(set.map((name) => [name, dimensionValue(values, name)])));
-  const key = JSON.stringify(sets);
+  // The buffer's key as a string, the sets' objects only for a new buffer: this runs per data point.
+  // Names are identifiers and values JSON-quoted, so two different sets never share a key.
+  let key = "";
+  for (const set of spec.dimensions) {
+    key += "[";
+    for (const name of set) key += `${name}=${JSON.stringify(dimensionValue(values, name))},`;
+    key += "]";
+  }
   let entry = buffers.get(key);
   if (entry === undefined) {
+    const sets = spec.dimensions.map((set) => Object.fromEntries(set.map((name) => [name, dimensionValue(values, name)])));
     entry = { buffer: new Metrics({ namespace, logger: buffersLogger }), sets };
     buffers.set(key, entry);
   }

@@ -11,12 +11,23 @@ export function matchPool(
   pools: Readonly<Record<string, { readonly labels: readonly string[] }>>,
 ): string | undefined {
   if (jobLabels.length === 0) return undefined;
-  const wanted = jobLabels.map((label) => label.toLowerCase());
-  for (const key of Object.keys(pools).sort()) {
-    const offered = new Set([IMPLICIT_RUNNER_LABEL, ...(pools[key]?.labels ?? []).map((label) => label.toLowerCase())]);
-    if (wanted.every((label) => offered.has(label))) return key;
+  for (const [key, offered] of offeredLabels(pools)) {
+    if (jobLabels.every((label) => offered.has(label.toLowerCase()))) return key;
   }
   return undefined;
+}
+
+/** Each pool's labels as a lower-case set, in key order; computed once per pools object (the deployed one lives as long as the environment). */
+const offeredByPools = new WeakMap<object, ReadonlyArray<readonly [string, ReadonlySet<string>]>>();
+function offeredLabels(pools: Readonly<Record<string, { readonly labels: readonly string[] }>>): ReadonlyArray<readonly [string, ReadonlySet<string>]> {
+  let offered = offeredByPools.get(pools);
+  if (offered === undefined) {
+    offered = Object.keys(pools)
+      .sort()
+      .map((key) => [key, new Set([IMPLICIT_RUNNER_LABEL, ...(pools[key]?.labels ?? []).map((label) => label.toLowerCase())])] as const);
+    offeredByPools.set(pools, offered);
+  }
+  return offered;
 }
 
 /** A job that some runner took (`in_progress`) or that ended (`completed`), for the job ledger: the queue message's job fields and what happened. */

@@ -28,10 +28,48 @@ export const CONTENT_TYPE_HEADER = "content-type";
 /** A header by name, ignoring case (HTTP/2 lower-cases names, API Gateway keeps what the client sent). */
 export function headerValue(request: Pick<WebhookRequest, "headers">, name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(request.headers ?? {})) {
-    if (key.toLowerCase() === wanted && value !== undefined) return value;
+  const headers = request.headers ?? {};
+  for (const key in headers) {
+    const value = headers[key];
+    if (value !== undefined && key.toLowerCase() === wanted) return value;
   }
   return undefined;
+}
+
+/**
+ * The headers with lower-case names, each the value {@link headerValue} would find (the first
+ * spelling that has one): built once per delivery, so each later lookup is one property read.
+ */
+export function lowerCaseHeaders(request: Pick<WebhookRequest, "headers">): Record<string, string> {
+  const lower: Record<string, string> = Object.create(null) as Record<string, string>;
+  const headers = request.headers ?? {};
+  for (const key in headers) {
+    const value = headers[key];
+    if (value === undefined) continue;
+    const name = key.toLowerCase();
+    if (!Object.hasOwn(lower, name)) lower[name] = value;
+  }
+  return lower;
+}
+
+/**
+ * The body as received, for {@link verifySignature} and {@link parseJsonBody} without copying it: API
+ * Gateway's string as it is (lone surrogates replaced as a UTF-8 round trip would replace them, so the
+ * signature and the parse see what {@link readBody}'s bytes decode to), or the decoded bytes when it
+ * came base64-encoded. 413 when larger than `maxBodyBytes` in UTF-8.
+ */
+export function receivedBody(request: Pick<WebhookRequest, "body" | "isBase64Encoded">, maxBodyBytes: number): string | Buffer {
+  if (request.isBase64Encoded) return readBody(request, maxBodyBytes);
+  const raw = request.body ?? "";
+  // A UTF-16 unit is at least one UTF-8 byte: the length alone refuses most oversized bodies.
+  if (raw.length > maxBodyBytes || Buffer.byteLength(raw, "utf8") > maxBodyBytes) throw new PayloadTooLargeError();
+  return wellFormed(raw);
+}
+
+/** `value` with lone surrogates replaced by U+FFFD (String.prototype.toWellFormed, ES2024: not in the compiler's lib here). */
+function wellFormed(value: string): string {
+  const text = value as string & { isWellFormed(): boolean; toWellFormed(): string };
+  return text.isWellFormed() ? value : text.toWellFormed();
 }
 
 /** The body's bytes, decoded first when API Gateway delivered it base64-encoded; 413 when too large. */
@@ -103,18 +141,21 @@ export function candidateSecrets(secrets: WebhookSecrets, now: Date): { secret: 
  * bypassing the cache (a rotation may have happened within the last five minutes) before refusing.
  * GitHub signs the bytes it sends, the library the UTF-8 encoding of a string: the two agree only for
  * valid UTF-8 (which GitHub's payloads are), so other bytes are refused rather than decoded lossily.
- * An empty body is refused as unsigned: GitHub never sends one and the library rejects it.
+ * An empty body is refused as unsigned: GitHub never sends one and the library rejects it. `bytes` may
+ * be text already ({@link receivedBody}), verified as its UTF-8 encoding.
  */
 export async function verifySignature(
   request: Pick<WebhookRequest, "headers">,
-  bytes: Buffer,
+  bytes: Buffer | string,
   loadSecrets: LoadWebhookSecrets,
   now: () => Date = () => new Date(),
 ): Promise<SecretMatch> {
   const signature = headerValue(request, SIGNATURE_HEADER);
   if (signature === undefined || signature === "") throw new MissingSignatureError();
-  if (bytes.byteLength === 0 || !isUtf8(bytes)) throw new InvalidSignatureError();
-  const body = bytes.toString("utf8");
+  // A string is already text (receivedBody): no bytes to check, nothing to decode.
+  if (typeof bytes !== "string" && (bytes.byteLength === 0 || !isUtf8(bytes))) throw new InvalidSignatureError();
+  const body = typeof bytes === "string" ? bytes : bytes.toString("utf8");
+  if (body === "") throw new InvalidSignatureError();
   const cached = await loadSecrets(false);
   let match = await firstMatch(candidateSecrets(cached, now()), body, signature);
   if (match === undefined) {
@@ -195,8 +236,8 @@ function isFormEncoded(contentType: string | undefined): boolean {
  * Parses the (already verified) body, or its `payload` field when GitHub sent it form-encoded (the
  * App's webhook content type `form`); 400 when that is not a JSON object.
  */
-export function parseJsonBody(body: Buffer, contentType: string | undefined): Record<string, unknown> {
-  const text = body.toString("utf8");
+export function parseJsonBody(body: Buffer | string, contentType: string | undefined): Record<string, unknown> {
+  const text = typeof body === "string" ? body : body.toString("utf8");
   const json = isFormEncoded(contentType) ? new URLSearchParams(text).get("payload") : text;
   if (json === null) throw new InvalidJsonBodyError();
   let parsed: unknown;

@@ -101,10 +101,9 @@ export function createHandler(loadDeps: () => WebhookDeps): (event: APIGatewayPr
 /** The GitHub App's webhook endpoint (the zip's entry point). */
 export const handler = createHandler(defaultDeps);
 
+/** Every answer's headers, one object for the environment's life (the runtime only serialises it). */
+const ANSWER_HEADERS = Object.freeze({ "content-type": "application/json" });
+
 function toResult(answer: WebhookAnswer): APIGatewayProxyResult {
-  return {
-    statusCode: answer.statusCode,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(answer.body),
-  };
+  return { statusCode: answer.statusCode, headers: ANSWER_HEADERS, body: JSON.stringify(answer.body) };
 }

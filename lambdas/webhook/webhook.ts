@@ -1,3 +1,4 @@
+import { WEBHOOK_FUNCTION_TIMEOUT_SECONDS } from "../../contracts/webhook.js";
 import { EnqueueError, METRICS, childLogger, emitMetric, jobCorrelation, withCorrelation } from "../shared/core.js";
 import type { JobMessage } from "../shared/core.js";
 import type { Phase } from "../libs/ledger/phases.js";
@@ -6,7 +7,7 @@ import type { EnqueueJob } from "./adapters/sqs.js";
 import type { AdmissionPolicy } from "../shared/core.js";
 import type { WebhookPools } from "./config.js";
 import { routeDelivery } from "./route.js";
-import { CONTENT_TYPE_HEADER, DELIVERY_HEADER, EVENT_HEADER, headerValue, parseJsonBody, readBody, verifySignature } from "./verify.js";
+import { CONTENT_TYPE_HEADER, DELIVERY_HEADER, EVENT_HEADER, lowerCaseHeaders, parseJsonBody, receivedBody, verifySignature } from "./verify.js";
 import type { LoadWebhookSecrets, WebhookRequest } from "./verify.js";
 
 const log = childLogger("webhook");
@@ -40,17 +41,19 @@ export interface WebhookAnswer {
  * signature holds. Refusals are thrown as WebhookError and answered by the handler.
  */
 export async function handleWebhook(request: WebhookRequest, deps: WebhookDeps): Promise<WebhookAnswer> {
-  const body = readBody(request, deps.maxBodyBytes);
-  await verifySignature(request, body, deps.secrets, deps.now);
-  const payload = parseJsonBody(body, headerValue(request, CONTENT_TYPE_HEADER));
+  // Headers looked up by lower-case name once; the body decoded at most once (a string as it came).
+  const headers = lowerCaseHeaders(request);
+  const body = receivedBody(request, deps.maxBodyBytes);
+  await verifySignature({ headers }, body, deps.secrets, deps.now);
+  const payload = parseJsonBody(body, headers[CONTENT_TYPE_HEADER]);
 
-  const deliveryId = headerValue(request, DELIVERY_HEADER);
-  return withCorrelation({ deliveryId }, () => routeAndHandle(request, payload, deliveryId, deps));
+  const deliveryId = headers[DELIVERY_HEADER];
+  return withCorrelation({ deliveryId }, () => routeAndHandle(headers[EVENT_HEADER], payload, deliveryId, deps));
 }
 
-async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<string, unknown>>, deliveryId: string | undefined, deps: WebhookDeps): Promise<WebhookAnswer> {
+async function routeAndHandle(event: string | undefined, payload: Readonly<Record<string, unknown>>, deliveryId: string | undefined, deps: WebhookDeps): Promise<WebhookAnswer> {
   const decision = routeDelivery({
-    event: headerValue(request, EVENT_HEADER),
+    event,
     deliveryId,
     payload,
     pools: deps.pools,
@@ -95,10 +98,10 @@ async function routeAndHandle(request: WebhookRequest, payload: Readonly<Record<
 }
 
 /**
- * How long the delivery that won the right to queue a job holds it: three times the function's 10 s
- * timeout, so a live sender is never overtaken, and a crashed one delays the job by half a minute.
+ * How long the delivery that won the right to queue a job holds it: three times the function's
+ * timeout (10 s), so a live sender is never overtaken, and a crashed one delays the job by half a minute.
  */
-export const QUEUE_LEASE_MS = 30_000;
+export const QUEUE_LEASE_MS = 3 * WEBHOOK_FUNCTION_TIMEOUT_SECONDS * 1000;
 
 /** Where {@link enqueueOnce} sends a pool's jobs (the webhook's pools, or the reconciler's for jobs the healer recovers). */
 export type EnqueueOnceDeps = Pick<WebhookDeps, "jobs" | "enqueue" | "now"> & { readonly pools: Readonly<Record<string, { readonly queueUrl: string }>> };

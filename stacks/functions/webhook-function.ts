@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { WEBHOOK_ENV } from "../../contracts/webhook.js";
+import { WEBHOOK_ENV, WEBHOOK_FUNCTION_TIMEOUT_SECONDS } from "../../contracts/webhook.js";
 import type { EncryptionKey } from "../encryption-key.js";
 import type { GitHubAppSecrets } from "../github-app-secrets.js";
 import type { JobLedger } from "../job-ledger.js";
@@ -45,7 +45,7 @@ export class WebhookFunction extends NodejsFunction {
       id,
       handlerFunctionProps("webhook", props, {
         description: "Verifies GitHub webhooks and queues workflow jobs",
-        timeout: 10,
+        timeout: WEBHOOK_FUNCTION_TIMEOUT_SECONDS,
         reservedConcurrency: props.reservedConcurrency,
         // No shared layer: the zip bundles the little shared code it runs (LAYER_FREE_HANDLERS in
         // scripts/build-lambdas.ts; docs/performance.md, "Webhook").

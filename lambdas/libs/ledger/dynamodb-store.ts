@@ -1,6 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { conditionalUpdate, expirationAt, isConditionFailure, normalize } from "./dynamodb-update.js";
+import { conditionalUpdate, expirationAt, isConditionFailure, normalize, queueLeaseUpdate } from "./dynamodb-update.js";
 import type { LedgerUpdate } from "./dynamodb-update.js";
 import { scanActiveJobs, scanSnapshot } from "./dynamodb-scan.js";
 import { instanceKey, interruptedRunnerKey, jobKey, runnerKey } from "./phases.js";
@@ -55,23 +55,17 @@ export function dynamoDbLedger(client: DynamoDBDocumentClient, tableName: string
 
     async receiveToQueue(facts, deliveryId, leaseMs, now) {
       const key = jobKey(facts);
-      const leased = await update({
-        key,
-        // New, or received and never queued, or received and its sender's lease ran out inside the
-        // re-send window (the SQS deduplication id then drops a second copy): the one write that
-        // records the sighting and decides which sighting queues.
-        condition:
-          "attribute_not_exists(#phase) OR (#phase = :received AND (attribute_not_exists(#queuedAt) OR (#leaseExpires < :now AND #queuedAt > :resendFrom)))",
-        names: { "#phase": "phase", "#queuedAt": "queuedAt", "#leaseExpires": "queueLeaseExpiresAt" },
-        values: { ":received": "received", ":now": now.getTime(), ":resendFrom": new Date(now.getTime() - QUEUE_RESEND_WINDOW_MS).toISOString() },
-        set: { queueLeaseOwner: deliveryId, queueLeaseExpiresAt: now.getTime() + leaseMs },
-        ifAbsent: { ...factFields(facts), phase: "received", receivedAt: now.toISOString(), queuedAt: now.toISOString() },
-        add: { deliveryIds: new Set([deliveryId]) },
-        events: event(now, "queue-leased", deliveryId),
-        returnValues: "NONE",
-        now,
-      });
-      if (leased !== null) return { leased: true };
+      // New, or received and never queued, or received and its sender's lease ran out inside the
+      // re-send window (the SQS deduplication id then drops a second copy): the one write that records
+      // the sighting and decides which sighting queues. Built from precomputed parts (dynamodb-update.ts).
+      let leased = true;
+      try {
+        await client.send(new UpdateCommand(queueLeaseUpdate(tableName, key, factFields(facts), deliveryId, leaseMs, now, QUEUE_RESEND_WINDOW_MS, event(now, "queue-leased", deliveryId))));
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        leased = false;
+      }
+      if (leased) return { leased: true };
       // Not this sighting's to queue: note its delivery id, which also reads the job as it is.
       const seen = await update({ key, condition: "attribute_exists(pk)", add: { deliveryIds: new Set([deliveryId]) }, returnValues: "ALL_NEW", now });
       if (seen === null || seen === undefined) throw new Error(`job ${key} vanished between two writes`);

@@ -112,3 +112,92 @@ export function normalize(record: JobRecord): JobRecord {
   const ids = (record as { deliveryIds?: unknown }).deliveryIds;
   return ids instanceof Set ? { ...record, deliveryIds: [...(ids as Set<string>)].sort() } : record;
 }
+
+/**
+ * The parts of the queueing lease's write (`receiveToQueue`) that depend only on which facts a job
+ * has, built once per combination: the webhook sends this write for every queued delivery, and
+ * `conditionalUpdate`'s general builder (aliases, entries, joins per call) was a tenth of its CPU.
+ * The write is the one `conditionalUpdate` would send for the same `LedgerUpdate` (the queueing-lease
+ * contract tests run both stores): `set` the lease, `ifAbsent` the facts, `phase`, `receivedAt` and
+ * `queuedAt`, the `queue-leased` event, and the delivery id added to `deliveryIds`.
+ */
+const QUEUE_LEASE_CONDITION =
+  "attribute_not_exists(#phase) OR (#phase = :received AND (attribute_not_exists(#queuedAt) OR (#queueLeaseExpiresAt < :nowMs AND #queuedAt > :resendFrom)))";
+const queueLeaseParts = new Map<number, { readonly expression: string; readonly names: Readonly<Record<string, string>> }>();
+
+function queueLeaseShape(facts: Readonly<Record<string, unknown>>, mask: number): { readonly expression: string; readonly names: Readonly<Record<string, string>> } {
+  let parts = queueLeaseParts.get(mask);
+  if (parts === undefined) {
+    const names: Record<string, string> = {};
+    const sets = ["updatedAt = :now", "expiration = :expiration", "queueLeaseOwner = :owner", "queueLeaseExpiresAt = :leaseExpires"].map((set) => {
+      const attribute = set.slice(0, set.indexOf(" "));
+      names[`#${attribute}`] = attribute;
+      return `#${set}`;
+    });
+    let i = 0;
+    for (const name in facts) {
+      if ((mask & (1 << i)) !== 0) {
+        names[`#${name}`] = name;
+        sets.push(`#${name} = if_not_exists(#${name}, :f${i})`);
+      }
+      i++;
+    }
+    for (const [name, value] of [["phase", ":received"], ["receivedAt", ":now"], ["queuedAt", ":now"]] as const) {
+      names[`#${name}`] = name;
+      sets.push(`#${name} = if_not_exists(#${name}, ${value})`);
+    }
+    names["#events"] = "events";
+    names["#deliveryIds"] = "deliveryIds";
+    sets.push("#events = list_append(if_not_exists(#events, :noEvents), :events)");
+    parts = { expression: `SET ${sets.join(", ")} ADD #deliveryIds :deliveryIds`, names };
+    queueLeaseParts.set(mask, parts);
+  }
+  return parts;
+}
+
+/** UpdateItem's input for `receiveToQueue`: the job's facts (`factFields`), the lease for `deliveryId` until `now + leaseMs`. */
+export function queueLeaseUpdate(
+  tableName: string,
+  key: string,
+  facts: Readonly<Record<string, unknown>>,
+  deliveryId: string,
+  leaseMs: number,
+  now: Date,
+  resendWindowMs: number,
+  event: readonly LedgerEvent[],
+): ConstructorParameters<typeof UpdateCommand>[0] {
+  const nowIso = now.toISOString();
+  const nowMs = now.getTime();
+  const values: Record<string, unknown> = {
+    ":now": nowIso,
+    ":expiration": expirationAt(now),
+    ":owner": deliveryId,
+    ":leaseExpires": nowMs + leaseMs,
+    ":received": "received",
+    ":nowMs": nowMs,
+    ":resendFrom": new Date(nowMs - resendWindowMs).toISOString(),
+    ":noEvents": [],
+    ":events": event,
+    ":deliveryIds": new Set([deliveryId]),
+  };
+  let mask = 0;
+  let i = 0;
+  for (const name in facts) {
+    const value = facts[name];
+    if (value !== undefined) {
+      mask |= 1 << i;
+      values[`:f${i}`] = value;
+    }
+    i++;
+  }
+  const { expression, names } = queueLeaseShape(facts, mask);
+  return {
+    TableName: tableName,
+    Key: { pk: key },
+    UpdateExpression: expression,
+    ConditionExpression: QUEUE_LEASE_CONDITION,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ReturnValues: "NONE",
+  };
+}

@@ -31,8 +31,16 @@ export async function postJson(endpoint: URL, headers: Readonly<Record<string, s
  */
 export function sigV4Signer(service: string, region: string): (credentials: AwsCredentialIdentity, host: string, path: string, headers: Record<string, string>, body: string, now: Date) => Record<string, string> {
   let cached: { day: string; secret: string; key: Buffer } | undefined;
+  // X-Amz-Date changes once a second: formatted once per second, not per request.
+  let second = Number.NaN;
+  let stamp = "";
   return (credentials, host, path, headers, body, now) => {
-    const amzDate = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    const atSecond = Math.floor(now.getTime() / 1000);
+    if (atSecond !== second) {
+      second = atSecond;
+      stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    }
+    const amzDate = stamp;
     const day = amzDate.slice(0, 8);
     if (cached === undefined || cached.day !== day || cached.secret !== credentials.secretAccessKey) {
       const kDate = createHmac("sha256", `AWS4${credentials.secretAccessKey}`).update(day).digest();

@@ -1,6 +1,7 @@
 import { channel } from "node:diagnostics_channel";
 import net from "node:net";
 import tls from "node:tls";
+import { WEBHOOK_AWS_REQUEST_TIMEOUT_MS } from "../../../contracts/webhook.js";
 import { Http1ResponseParser } from "./http1-response.js";
 import type { Http1Response } from "./http1-response.js";
 
@@ -10,6 +11,13 @@ export type Http1Error = Error & { code?: string };
 export interface Http1PoolOptions {
   /** Extra TLS options for https endpoints (tests pass their own `ca`). @default - Node's default CAs */
   readonly tls?: tls.ConnectionOptions;
+  /**
+   * Milliseconds from a request's start (connecting included) to its whole answer; past it the socket
+   * is destroyed and the request rejects with a `TimeoutError` (code ETIMEDOUT), which the SDK's retry
+   * rules treat as transient, as they treat the SDK handler's own request timeout.
+   * @default WEBHOOK_AWS_REQUEST_TIMEOUT_MS (contracts/webhook.ts: 2,000 ms, sized against the function timeout)
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /** What {@link HTTP1_REQUEST_START} and {@link HTTP1_REQUEST_END} carry for one request. */
@@ -37,13 +45,21 @@ function hangUp(): Http1Error {
   return Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
 }
 
+/** The error of a request that outlived its timeout, named and coded as the SDK handler's and Node's. */
+function timedOut(ms: number): Http1Error {
+  return Object.assign(new Error(`request timed out after ${ms} ms`), { name: "TimeoutError", code: "ETIMEDOUT" });
+}
+
 /** One socket carrying one request at a time. */
 class Connection {
   private exchange: { parser: Http1ResponseParser; resolve: (response: Http1Response) => void; reject: (error: Http1Error) => void } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onTimeout = (): void => this.fail(timedOut(this.timeoutMs));
 
   constructor(
     readonly socket: net.Socket,
     private readonly release: (connection: Connection, reusable: boolean) => void,
+    private readonly timeoutMs: number,
   ) {
     // As Node's agent does for keep-alive sockets.
     socket.setNoDelay(true);
@@ -57,9 +73,19 @@ class Connection {
   send(request: string): Promise<Http1Response> {
     return new Promise((resolve, reject) => {
       this.exchange = { parser: new Http1ResponseParser(), resolve, reject };
+      this.armRequestTimeout();
       this.socket.ref();
       this.socket.write(request);
     });
+  }
+
+  /**
+   * A hung peer (accepts, never answers) must not hold the invocation until Lambda's own timeout. A
+   * method of its own: the fault world finds this timer by the name of its caller and puts it on the
+   * world's clock, as it does the SDK handler's `setRequestTimeout` (test/fault/world/client-patches.ts).
+   */
+  private armRequestTimeout(): void {
+    this.timer = setTimeout(this.onTimeout, this.timeoutMs);
   }
 
   private onData(chunk: Buffer): void {
@@ -75,6 +101,7 @@ class Connection {
     }
     if (response === undefined) return;
     this.exchange = undefined;
+    clearTimeout(this.timer);
     this.release(this, response.reusable);
     exchange.resolve(response);
   }
@@ -85,13 +112,16 @@ class Connection {
     if (response === undefined || this.exchange === undefined) return;
     const { resolve } = this.exchange;
     this.exchange = undefined;
+    clearTimeout(this.timer);
     this.release(this, false);
     resolve(response);
   }
 
+  /** Ends the exchange in flight, if any, with `error`; the socket is destroyed, never reused. */
   private fail(error: Http1Error): void {
     const exchange = this.exchange;
     this.exchange = undefined;
+    clearTimeout(this.timer);
     this.release(this, false);
     exchange?.reject(error);
   }
@@ -106,13 +136,19 @@ class Connection {
  * request on loopback, this 0.04 ms, and the webhook makes two per queued delivery against a 2 ms
  * target; undici's Pool bundles to 133 KB compressed, more than the zip budget has left
  * (docs/performance.md, "Webhook"). It sends only what the webhook's signed awsJson calls need: a
- * POST with a string body and headers free of CR/LF; no proxies, no `Expect`, no upgrades.
+ * POST with a string body and headers free of CR/LF; no proxies, no `Expect`, no upgrades. Every
+ * request has a deadline (`requestTimeoutMs`), which neither `node:http` nor the SDK's handler sets
+ * by default.
  */
 export class Http1Pool {
   private readonly idle = new Map<string, Connection[]>();
   private readonly sessions = new Map<string, Buffer>();
 
-  constructor(private readonly options: Http1PoolOptions = {}) {}
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: Http1PoolOptions = {}) {
+    this.timeoutMs = options.requestTimeoutMs ?? WEBHOOK_AWS_REQUEST_TIMEOUT_MS;
+  }
 
   /** POSTs `body` to `endpoint`'s origin and `path` with `headers` (they must include `host`). */
   post(endpoint: URL, path: string, headers: Readonly<Record<string, string>>, body: string): Promise<Http1Response> {
@@ -155,7 +191,7 @@ export class Http1Pool {
     // URL keeps an IPv6 literal in brackets; sockets want the bare address.
     const host = endpoint.hostname.startsWith("[") ? endpoint.hostname.slice(1, -1) : endpoint.hostname;
     const socket = secure ? this.tlsSocket(key, host, port) : net.connect({ host, port });
-    return new Connection(socket, (connection, reusable) => this.release(key, connection, reusable));
+    return new Connection(socket, (connection, reusable) => this.release(key, connection, reusable), this.timeoutMs);
   }
 
   private tlsSocket(key: string, host: string, port: number): tls.TLSSocket {

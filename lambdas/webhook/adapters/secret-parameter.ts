@@ -4,6 +4,7 @@ import { HttpRequest } from "@smithy/core/transport";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity } from "@smithy/types";
+import { WEBHOOK_AWS_REQUEST_TIMEOUT_MS } from "../../../contracts/webhook.js";
 import { ParameterReadError, SECRET_CACHE_SECONDS } from "../../shared/core.js";
 
 /** Reads one SecureString, decrypted; `fresh` skips the in-memory cache (a signature mismatch: maybe rotated). */
@@ -37,7 +38,9 @@ export function ssmSecureStringReader(source: SigningSource, now: () => number =
     // Lambda sets no endpoint variable: the regional endpoint of the function's own partition.
     const endpoint = new URL((await endpointUrl()) ?? `https://ssm.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`);
     signer ??= new SignatureV4({ service: "ssm", region, credentials: source.credentials, sha256: Sha256 });
-    handler ??= new NodeHttpHandler({ requestTimeout: 3_000 });
+    // The webhook's AWS request timeout; without `throwOnRequestTimeout` the handler only logs a
+    // warning when it passes, and a hung SSM endpoint would hold the invocation until Lambda's timeout.
+    handler ??= new NodeHttpHandler({ requestTimeout: WEBHOOK_AWS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true });
     const request = new HttpRequest({
       method: "POST",
       protocol: endpoint.protocol,

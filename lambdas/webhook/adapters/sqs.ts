@@ -37,9 +37,16 @@ export function sqsJobQueue(client: SQSClient): EnqueueJob {
  * body's MD5 (its default `md5: true`): a mismatch throws, so the delivery is not acknowledged.
  */
 export function signedSqsJobQueue(call: AwsJsonCall): EnqueueJob {
+  // Each pool's queue host, parsed once (a few queues for the environment's life).
+  const origins = new Map<string, URL>();
+  const originOf = (queueUrl: string): URL => {
+    let origin = origins.get(queueUrl);
+    if (origin === undefined) origins.set(queueUrl, (origin = new URL(new URL(queueUrl).origin)));
+    return origin;
+  };
   return async (queueUrl, job) => {
     const input = sendMessageInput(queueUrl, job);
-    const output = await call("AmazonSQS.SendMessage", input, new URL(new URL(queueUrl).origin));
+    const output = await call("AmazonSQS.SendMessage", input, originOf(queueUrl));
     const md5 = createHash("md5").update(input.MessageBody).digest("hex");
     if (output.MD5OfMessageBody !== md5) throw new Error(`SendMessage: MD5 of the message body is ${String(output.MD5OfMessageBody)}, expected ${md5}`);
   };

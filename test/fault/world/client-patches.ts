@@ -21,7 +21,8 @@ import type { Http1RequestMessage } from "../../../lambdas/webhook/adapters/http
  *   grows), and they and every short timer of an invocation count as its work until they fire;
  * - WebCrypto operations (the App's JWT) count as its work until they end, and its random UUIDs (claim
  *   tokens, client tokens) come from its own seeded stream;
- * - client deadlines (Octokit's AbortSignal.timeout, the SDK's requestTimeout) are due on the world's
+ * - client deadlines (Octokit's AbortSignal.timeout, the SDK's requestTimeout, the webhook socket
+ *   pool's request timeout) are due on the world's
  *   clock (deadlines.ts), never on the machine's.
  * The call scheduler lets the world go on only when no invocation has work under way except requests
  * waiting at a server: what happens next then depends on the schedule, not on the machine's load.
@@ -131,8 +132,9 @@ export function installInvocationPatches(): void {
     if (caller?.kind === "timer" && delay >= CLIENT_DEADLINE_MIN_MS) {
       // Socket bookkeeping never fires; the request deadline fires on the world's clock.
       const handle = original.setTimeout(callback, NEVER_MS, ...args).unref();
-      if (caller.by === "setRequestTimeout") {
-        const deadline = addDeadline({ invocation, at: invocationNow(invocation) + delay, what: "sdk requestTimeout", fire: () => (original.clearTimeout(handle), callback(...args)) });
+      if (caller.by === "setRequestTimeout" || caller.by === "armRequestTimeout") {
+        const what = caller.by === "setRequestTimeout" ? "sdk requestTimeout" : "webhook request timeout";
+        const deadline = addDeadline({ invocation, at: invocationNow(invocation) + delay, what, fire: () => (original.clearTimeout(handle), callback(...args)) });
         onClear.set(Number(handle), () => dropDeadline(deadline));
       }
       return handle;

@@ -14,7 +14,7 @@ export interface ClientDeadline {
   readonly invocation: Invocation;
   /** Simulated epoch ms at which it fires. */
   readonly at: number;
-  /** "octokit request timeout" or "sdk requestTimeout". */
+  /** "octokit request timeout", "sdk requestTimeout" or "webhook request timeout". */
   readonly what: string;
   /** Aborts the request (Octokit) or runs the SDK's timer callback. */
   readonly fire: () => void;

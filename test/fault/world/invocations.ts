@@ -149,7 +149,8 @@ export async function runInvocation<T>(fn: string, timeoutMs: number, body: () =
  * of the function that called the wrapper ("setRequestTimeout"). Shipped code lives in extracted zips
  * (test/helpers/shipped-zip.ts); V8 may report a bundle under the directory of an earlier copy of the
  * same source, hence the pattern rather than exact directories. The SDK's HTTP handler defers socket
- * bookkeeping and its request deadline through a `timing.setTimeout` wrapper.
+ * bookkeeping and its request deadline through a `timing.setTimeout` wrapper; the webhook's socket
+ * pool sets its request deadline in a method named `armRequestTimeout` ("timer", by that name).
  */
 export function shippedCaller(skip: (...args: never[]) => unknown): { readonly kind: "wait" | "timer"; readonly by: string } | undefined {
   const limit = Error.stackTraceLimit;
@@ -162,6 +163,8 @@ export function shippedCaller(skip: (...args: never[]) => unknown): { readonly k
   Error.prepareStackTrace = prepare;
   Error.stackTraceLimit = limit;
   if (!(frame?.getFileName() ?? "").includes(`${sep}self-runners-zip-`)) return undefined;
+  // The webhook socket pool's request deadline is set by a method of that name (http1-pool.ts).
+  if (frame?.getFunctionName() === "armRequestTimeout") return { kind: "timer", by: "armRequestTimeout" };
   return { kind: frame?.getFunctionName() === "setTimeout" ? "timer" : "wait", by: caller?.getFunctionName() ?? "" };
 }
 

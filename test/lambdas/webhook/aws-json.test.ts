@@ -12,6 +12,7 @@ import type { ClientConfig } from "../../../lambdas/webhook/adapters/aws-json.js
 import { DYNAMODB_RETRYABLE_ERRORS, signedDocumentClient } from "../../../lambdas/webhook/adapters/dynamodb-document.js";
 import { DELIVERY_ID_ATTRIBUTE } from "../../../lambdas/shared/core.js";
 import { signedSqsJobQueue } from "../../../lambdas/webhook/adapters/sqs.js";
+import { WEBHOOK_AWS_REQUEST_TIMEOUT_MS } from "../../../contracts/webhook.js";
 import { jobMessage } from "../../helpers/aws.js";
 import { TEST_CREDENTIALS } from "../../helpers/dynalite.js";
 import { AwsFault, LoopbackAws, answerSendMessage } from "../../helpers/loopback-aws.js";
@@ -37,10 +38,13 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** The retry strategy's back-off waits end at once (they are the strategy's own, not what is tested). */
+/**
+ * The retry strategy's back-off waits end at once (they are the strategy's own, not what is tested);
+ * the socket pool's request timeout (WEBHOOK_AWS_REQUEST_TIMEOUT_MS) keeps its length.
+ */
 function backOffAtOnce(): void {
   const real = globalThis.setTimeout;
-  vi.stubGlobal("setTimeout", (handler: () => void, ms?: number) => real(handler, (ms ?? 0) >= 20 ? 0 : ms));
+  vi.stubGlobal("setTimeout", (handler: () => void, ms?: number) => real(handler, (ms ?? 0) >= 20 && ms !== WEBHOOK_AWS_REQUEST_TIMEOUT_MS ? 0 : ms));
 }
 
 /** An SDK DynamoDB client on the loopback endpoint: the config the signed calls borrow, and the oracle. */

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { WEBHOOK_AWS_REQUEST_TIMEOUT_MS } from "../../../contracts/webhook.js";
 import { HTTP1_REQUEST_END, HTTP1_REQUEST_START, Http1Pool } from "../../../lambdas/webhook/adapters/http1-pool.js";
 import type { Http1RequestMessage } from "../../../lambdas/webhook/adapters/http1-pool.js";
 
@@ -64,9 +65,9 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function setUp(answer: (request: string, socket: net.Socket) => void): Promise<{ server: RawServer; pool: Http1Pool }> {
+async function setUp(answer: (request: string, socket: net.Socket) => void, options: ConstructorParameters<typeof Http1Pool>[0] = {}): Promise<{ server: RawServer; pool: Http1Pool }> {
   const server = await rawServer(answer);
-  const pool = new Http1Pool();
+  const pool = new Http1Pool(options);
   servers.push(server);
   pools.push(pool);
   return { server, pool };
@@ -129,6 +130,40 @@ describe("Http1Pool", () => {
     await expect(pool.post(server.url, "/", headers(server), "{\"n\":123}")).rejects.toMatchObject({ code: "HPE_INVALID_CONTENT_LENGTH" });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(server.sockets[0]!.destroyed || server.sockets[0]!.readableEnded).toBe(true);
+  });
+
+  it("gives up on a server that accepts and never answers: TimeoutError (ETIMEDOUT) after the request timeout, that socket destroyed", async () => {
+    let answers = 0;
+    const { server, pool } = await setUp((_request, socket) => (answers++ === 0 ? undefined : socket.write(OK)), { requestTimeoutMs: 150 });
+    const started = performance.now();
+    await expect(pool.post(server.url, "/", headers(server), "{\"n\":123}")).rejects.toMatchObject({ name: "TimeoutError", code: "ETIMEDOUT" });
+    const waited = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(waited).toBeGreaterThanOrEqual(145);
+    expect(waited).toBeLessThan(2_000);
+    expect(server.sockets[0]!.destroyed || server.sockets[0]!.readableEnded).toBe(true);
+    // The next request is answered on a new socket, and its timer does not fire after the answer.
+    await expect(pool.post(server.url, "/", headers(server), "{\"n\":123}")).resolves.toMatchObject({ statusCode: 200 });
+    expect(server.connections).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(pool.post(server.url, "/", headers(server), "{\"n\":123}")).resolves.toMatchObject({ statusCode: 200 });
+    expect(server.connections).toHaveLength(2);
+  });
+
+  it("times out by default after WEBHOOK_AWS_REQUEST_TIMEOUT_MS, connecting included", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { server, pool } = await setUp(() => undefined);
+      const answer = pool.post(server.url, "/", headers(server), "{}");
+      const outcome = answer.then(() => "answered", (error: { code?: string }) => error.code);
+      vi.advanceTimersByTime(WEBHOOK_AWS_REQUEST_TIMEOUT_MS - 1);
+      await Promise.resolve();
+      expect(await Promise.race([outcome, Promise.resolve("pending")])).toBe("pending");
+      vi.advanceTimersByTime(1);
+      expect(await outcome).toBe("ETIMEDOUT");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("rejects with Node's ECONNREFUSED when nothing listens", async () => {

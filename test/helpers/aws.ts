@@ -4,8 +4,6 @@ import type { AwsStub } from "aws-sdk-client-mock";
 import type { APIGatewayProxyEvent, Context, SQSEvent, SQSRecord, ScheduledEvent } from "aws-lambda";
 import type { JobMessage } from "../../lambdas/shared/index.js";
 import { POOL_FIELDS } from "../../contracts/pools.js";
-import nock from "nock";
-import type { LocalDynamoDb } from "./dynalite.js";
 
 export const TEST_REGION = "eu-west-1";
 export const TEST_ACCOUNT = "123456789012";
@@ -104,14 +102,6 @@ export function jobMessage(overrides: Partial<JobMessage> = {}): JobMessage {
     receivedAt: "2024-06-11T14:02:21.000Z",
     ...overrides,
   };
-}
-
-/** A handler test's teardown: GitHub (nock) interceptors dropped and the network open again, the SDK mocks restored, dynalite closed. */
-export async function restoreDoubles(db: LocalDynamoDb, ...mocks: ReadonlyArray<{ restore(): void }>): Promise<void> {
-  nock.cleanAll();
-  nock.enableNetConnect();
-  for (const mock of mocks) mock.restore();
-  await db.close();
 }
 
 /** The EventBridge event a schedule rule `rule` (e.g. `sr-reconcile`) delivers. */

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createHandler, defaultDeps } from "../../../lambdas/reconcile/reconcile.lambda.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
-import { lambdaContext, restoreDoubles, scheduledEvent } from "../../helpers/aws.js";
+import { lambdaContext, scheduledEvent } from "../../helpers/aws.js";
+import { restoreDoubles } from "../../helpers/restore-doubles.js";
 import { generateAppPrivateKey, gitHubFake, runnersPage } from "../../helpers/github.js";
 import { putRunnerItem } from "../../helpers/ledger.js";
 import { startDynalite } from "../../helpers/dynalite.js";

@@ -19,7 +19,8 @@ import { jobKey, limitKeys } from "../../../lambdas/libs/ledger/phases.js";
 import { createHandler, defaultDeps } from "../../../lambdas/reconcile/reconcile.lambda.js";
 import { clearOctokitCache } from "../../../lambdas/shared/index.js";
 import type { JobMessage } from "../../../lambdas/shared/index.js";
-import { lambdaContext, restoreDoubles, scheduledEvent } from "../../helpers/aws.js";
+import { lambdaContext, scheduledEvent } from "../../helpers/aws.js";
+import { restoreDoubles } from "../../helpers/restore-doubles.js";
 import type { FakeRunner, RecordedRequest } from "../../helpers/github.js";
 import {
   appInstallation,

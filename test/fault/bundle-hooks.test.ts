@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { disableBundleAsyncHooks, loadShippedBundle, unloadShippedBundle } from "../helpers/shipped-zip.js";
+import { disableBundleAsyncHooks, loadShippedBundle, loadedBundleStorages, unloadShippedBundle } from "../helpers/shipped-zip.js";
 
 // The X-Ray SDK in the shared layer (cls-hooked) enables an async hook when loaded. The fault world runs
 // several execution environments in one process and loads dozens over a file; a hook left enabled
@@ -36,5 +36,24 @@ describe("async hooks of shipped bundles", () => {
     expect(tracked()).toBeGreaterThan(0);
     unloadShippedBundle(root);
     expect(tracked()).toBe(0);
+  });
+});
+
+describe("AsyncLocalStorage instances of shipped bundles", () => {
+  // On Node 20 a storage that ran once stays in the process's list of storages, its propagation
+  // running for every async resource created, until disabled: each webhook environment of a file's
+  // worlds added one for the rest of the file.
+  it("unloading the webhook bundle disables its log context's storage (getStore answers nothing, even inside run)", () => {
+    const { root } = loadShippedBundle("webhook", {}, { skipSourceMaps: true });
+    const storages = loadedBundleStorages(root);
+    expect(storages.length, "the webhook's log context").toBeGreaterThan(0);
+    const seen = storages.map((storage) =>
+      storage.run({ probe: true }, () => {
+        const before = storage.getStore();
+        unloadShippedBundle(root);
+        return { before, after: storage.getStore() };
+      }),
+    );
+    expect(seen).toEqual(storages.map(() => ({ before: { probe: true }, after: undefined })));
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
+import { installDynaliteExpressionCache } from "./dynalite-expression-cache.js";
 
 /** A real DynamoDB-protocol server (dynalite, in memory) on 127.0.0.1, with tables keyed by `pk`. */
 export interface LocalDynamoDb {
@@ -23,6 +24,7 @@ export interface LocalDynamoDb {
 export const TEST_CREDENTIALS = { accessKeyId: "AKIDLOCAL", secretAccessKey: "local-secret" };
 
 export async function startDynalite(): Promise<LocalDynamoDb> {
+  installDynaliteExpressionCache();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   // Keep idle sockets open: Node closes them after 5 s by default, and a client reusing one at that instant on a loaded machine gets ECONNRESET.
   server.keepAliveTimeout = 0;

@@ -99,14 +99,20 @@ function validatorFor(pointer: string, schema: unknown): ValidateFunction {
   return validate;
 }
 
+/** Each path template with its pattern, in the description's order (compiled once: the fault world checks every answer). */
+let templatePatterns: Array<readonly [string, RegExp]> | undefined;
+/** The template of each concrete path met so far. */
+const templateOfPath = new Map<string, string>();
+
 function templateFor(path: string): string {
   if (openApi.paths[path] !== undefined) return path;
   const concrete = path.split("?")[0] ?? path;
-  const match = Object.keys(openApi.paths).find((template) => {
-    const pattern = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`);
-    return pattern.test(concrete);
-  });
+  const known = templateOfPath.get(concrete);
+  if (known !== undefined) return known;
+  templatePatterns ??= Object.keys(openApi.paths).map((template) => [template, new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`)] as const);
+  const match = templatePatterns.find(([, pattern]) => pattern.test(concrete))?.[0];
   if (match === undefined) throw new Error(`no GitHub REST operation matches ${path}`);
+  templateOfPath.set(concrete, match);
   return match;
 }
 

@@ -1,5 +1,5 @@
-import asyncHooks, { type AsyncHook } from "node:async_hooks";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import asyncHooks, { type AsyncHook, type AsyncLocalStorage } from "node:async_hooks";
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { unzipSync } from "fflate";
@@ -20,8 +20,17 @@ export const LOOPBACK_AWS_ENV = {
   POWERTOOLS_METRICS_DISABLED: process.env.ZIP_TEST_METRICS === undefined ? "true" : "false",
 } as const;
 
+/** Unzipped files by zip path, size and time: the fault files unpack the same zips a hundred times each. */
+const unzipped = new Map<string, Record<string, Uint8Array>>();
+
 function extract(zipPath: string, into: string, skipSourceMaps = false): void {
-  const files = unzipSync(new Uint8Array(readFileSync(zipPath)));
+  const { size, mtimeMs } = statSync(zipPath);
+  const key = `${zipPath}|${size}|${mtimeMs}`;
+  let files = unzipped.get(key);
+  if (files === undefined) {
+    files = unzipSync(new Uint8Array(readFileSync(zipPath)));
+    unzipped.set(key, files);
+  }
   for (const [name, bytes] of Object.entries(files)) {
     if (name.endsWith("/") || (skipSourceMaps && name.endsWith(".map"))) continue;
     const target = join(into, name);
@@ -65,26 +74,46 @@ export function disableBundleAsyncHooks(root: string): void {
 
 /** The async hooks each loaded bundle created, by its root, for {@link unloadShippedBundle} to disable. */
 const bundleHooks = new Map<string, AsyncHook[]>();
+/** The AsyncLocalStorage instances each loaded bundle created, by its root (unloadShippedBundle disables them). */
+const bundleStorages = new Map<string, AsyncLocalStorage<unknown>[]>();
+
+/** The AsyncLocalStorage instances the bundle loaded from `root` created while it loaded. */
+export function loadedBundleStorages(root: string): readonly AsyncLocalStorage<unknown>[] {
+  return bundleStorages.get(root) ?? [];
+}
 
 /**
- * Runs `load` noting the async hooks it creates. The X-Ray SDK in the shared layer (cls-hooked) creates
- * one with a destroy callback when loaded and never disables it; in Lambda the process ends with the
- * execution environment, but a test process loads a fresh copy per environment, and every hook left
- * enabled runs on every promise of the process afterwards (the fault files load dozens of bundles).
+ * Runs `load` noting the async hooks and AsyncLocalStorage instances it creates. The X-Ray SDK in the
+ * shared layer (cls-hooked) creates a hook with a destroy callback when loaded and never disables it;
+ * the webhook's log context is an AsyncLocalStorage, which on Node 20 stays in the process's list of
+ * storages from its first run() until disabled, its propagation running for every async resource
+ * created. In Lambda the process ends with the execution environment, but a test process loads a fresh
+ * copy per environment (the fault files load dozens): left enabled, each one runs on every promise of
+ * the process afterwards.
  */
 function recordingAsyncHooks<T>(root: string, load: () => T): T {
   const original = asyncHooks.createHook;
+  const OriginalStorage = asyncHooks.AsyncLocalStorage;
   const hooks: AsyncHook[] = [];
+  const storages: AsyncLocalStorage<unknown>[] = [];
   (asyncHooks as { createHook: typeof original }).createHook = (callbacks) => {
     const hook = original(callbacks);
     hooks.push(hook);
     return hook;
   };
+  (asyncHooks as { AsyncLocalStorage: typeof OriginalStorage }).AsyncLocalStorage = class<T> extends OriginalStorage<T> {
+    constructor() {
+      super();
+      storages.push(this as AsyncLocalStorage<unknown>);
+    }
+  };
   try {
     return load();
   } finally {
     (asyncHooks as { createHook: typeof original }).createHook = original;
+    (asyncHooks as { AsyncLocalStorage: typeof OriginalStorage }).AsyncLocalStorage = OriginalStorage;
     bundleHooks.set(root, hooks);
+    bundleStorages.set(root, storages);
   }
 }
 
@@ -104,8 +133,10 @@ export function unpackShippedBundle(name: string, options: { readonly skipSource
 export function unloadShippedBundle(root: string): void {
   const cache = (Module as unknown as { _cache: Record<string, unknown> })._cache;
   for (const key of Object.keys(cache)) if (key.startsWith(root)) delete cache[key];
-  // The bundle's code is gone; its hooks would still run on every async operation of this process.
+  // The bundle's code is gone; its hooks and storages would still run on every async operation of this process.
   disableBundleAsyncHooks(root);
   bundleHooks.delete(root);
+  for (const storage of bundleStorages.get(root) ?? []) storage.disable();
+  bundleStorages.delete(root);
   rmSync(root, { recursive: true, force: true });
 }

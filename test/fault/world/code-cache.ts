@@ -31,14 +31,20 @@ export function withCodeCache<T>(load: () => T): T {
     if (match === null) return original.call(this, content, filename);
     const key = `${match[1]}/${match[2]}`;
     const script = new vm.Script(Module.wrap(content), { filename, cachedData: cache.get(key) });
-    if (!cache.has(key)) scripts.set(key, script);
+    const first = !cache.has(key);
     const wrapper = script.runInThisContext() as (...args: unknown[]) => unknown;
     const module = this;
     const require = Object.assign((id: string) => module.require(id), {
       resolve: (request: string) => (Module as unknown as { _resolveFilename(r: string, m: unknown): string })._resolveFilename(request, module),
       cache: (Module as unknown as { _cache: unknown })._cache,
     });
-    return wrapper.call(module.exports, module.exports, require, module, filename, dirname(filename));
+    const result = wrapper.call(module.exports, module.exports, require, module, filename, dirname(filename));
+    if (first) {
+      scripts.set(key, script);
+      // The other environments of the same world load it next (ten scale-up environments in one world).
+      cache.set(key, script.createCachedData());
+    }
+    return result;
   };
   try {
     return load();
@@ -47,7 +53,7 @@ export function withCodeCache<T>(load: () => T): T {
   }
 }
 
-/** Stores the code of every first-loaded bundle, including what its invocations compiled since. */
+/** Stores again the code of every first-loaded bundle, now with what its invocations compiled since. */
 export function rememberCompiledCode(): void {
   for (const [key, script] of scripts) cache.set(key, script.createCachedData());
   scripts.clear();
